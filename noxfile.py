@@ -3,7 +3,7 @@
     nox -s tests                 # every package's tests against the real local servers
     nox -s tests -- sqlcommenter # one package (folder name under tests/), extra args go to pytest
     nox -s lint typecheck        # ruff, mypy
-    nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
+    nox -s "bench(dvt)"          # side-by-side benchmarks against the reference tools
     nox -s demo                  # the end-to-end demo
 
 Packages are discovered from the tree (packages/*/ and pgadapter/), so adding a package needs no
@@ -84,19 +84,19 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *sources)
 
 
+BENCHMARKS = sorted(p.parent.name for p in ROOT.glob("benchmarks/*/bench.py"))
+
+
 @nox.session(python=PYTHON)
-def bench(session: nox.Session) -> None:
-    """Run benchmarks/<name>/bench.py (all, or those named after `--`)."""
-    names = session.posargs or sorted(
-        p.name for p in (ROOT / "benchmarks").iterdir() if (p / "bench.py").exists()
-    )
+@nox.parametrize("name", BENCHMARKS, ids=BENCHMARKS)
+def bench(session: nox.Session, name: str) -> None:
+    """benchmarks/<name>/bench.py, each in its own venv: `nox -s bench` or `nox -s "bench(dvt)"`."""
     install_workspace(session, extra=None)
-    for name in names:
-        bench_dir = ROOT / "benchmarks" / name
-        reqs = bench_dir / "requirements.txt"
-        if reqs.exists():
-            session.install("-r", str(reqs))
-        session.run("python", str(bench_dir / "bench.py"))
+    bench_dir = ROOT / "benchmarks" / name
+    reqs = bench_dir / "requirements.txt"
+    if reqs.exists():
+        session.install("-r", str(reqs))
+    session.run("python", str(bench_dir / "bench.py"), *session.posargs)
 
 
 @nox.session(python=PYTHON)
