@@ -14,10 +14,10 @@ benchmark, a `benchmarks/<name>/requirements.txt` for the reference tools.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import nox
+import tomllib
 
 ROOT = Path(__file__).parent
 nox.options.default_venv_backend = "uv|virtualenv"

@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-PACKAGES = ["sqlcommenter", "connector", "pgadapter", "migrate", "dvt", "spanner_local", "cloudsql_local"]
+PACKAGES = [
+    "sqlcommenter",
+    "connector",
+    "pgadapter",
+    "migrate",
+    "dvt",
+    "spanner_local",
+    "cloudsql_local",
+]
 
 
 def main() -> int:
