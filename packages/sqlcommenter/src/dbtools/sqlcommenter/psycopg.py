@@ -124,8 +124,8 @@ def instrument(conn: C, options: Options | None = None, **kwargs: Any) -> C:
     if not hasattr(conn, _ORIGINAL):
         setattr(conn, _ORIGINAL, (conn.cursor_factory, conn.server_cursor_factory))
     setattr(conn, _ATTR, commenter)
-    conn.cursor_factory = _commenting(conn.cursor_factory, is_async)  # type: ignore[assignment]
-    conn.server_cursor_factory = _commenting(conn.server_cursor_factory, is_async)  # type: ignore[assignment]
+    conn.cursor_factory = _commenting(conn.cursor_factory, is_async)
+    conn.server_cursor_factory = _commenting(conn.server_cursor_factory, is_async)
     return conn
 
 
