@@ -24,10 +24,9 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
 @lru_cache(maxsize=32)
-def _framework(app_type: type | None) -> str:
-    """`fastapi:<ver>` / `starlette:<ver>` from the application class Starlette puts in
-    `scope["app"]`, or plain "asgi"."""
-    module = getattr(app_type, "__module__", "") or ""
+def _framework(module: str) -> str:
+    """`fastapi:<ver>` / `starlette:<ver>` from the module of the application class Starlette
+    puts in `scope["app"]`, or plain "asgi"."""
     name = module.split(".")[0]
     if name in ("fastapi", "starlette"):
         try:
@@ -63,7 +62,7 @@ class SqlCommenterMiddleware:
             return
         ctx = RequestContext(
             {
-                "framework": self.framework or _framework(type(scope.get("app"))),
+                "framework": self.framework or _framework(type(scope.get("app")).__module__),
                 "action": scope.get("method"),
             },
             lambda: _resolve(scope),
