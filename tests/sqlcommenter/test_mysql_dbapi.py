@@ -7,6 +7,7 @@ from importlib.metadata import version
 
 import psycopg
 import pymysql
+import pytest
 import sqlalchemy
 from dbtools.sqlcommenter import parse, tagged
 from dbtools.sqlcommenter.dbapi import wrap
@@ -16,8 +17,11 @@ from sqlalchemy import create_engine, text
 OWN_MYSQL = "select info from information_schema.processlist where id = connection_id()"
 
 
-def test_sqlalchemy_pymysql_comment_reaches_mariadb(mysql_db, tracer, traceparent) -> None:
-    engine = instrument(create_engine(mysql_db.sqlalchemy_url("pymysql")), application="shop")
+@pytest.mark.parametrize("hook", ["dialect", "event"])
+def test_sqlalchemy_pymysql_comment_reaches_mariadb(mysql_db, tracer, traceparent, hook) -> None:
+    engine = instrument(
+        create_engine(mysql_db.sqlalchemy_url("pymysql")), application="shop", hook=hook
+    )
     try:
         with tracer.start_as_current_span("req") as span, engine.connect() as conn:
             seen = conn.execute(text(OWN_MYSQL)).scalar_one()

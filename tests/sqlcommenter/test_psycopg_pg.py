@@ -115,7 +115,7 @@ def test_comment_builder_failure_sends_sql_unchanged(pg_db, monkeypatch) -> None
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal bug")
 
-    monkeypatch.setattr(core, "traceparent_from_span", boom)
+    monkeypatch.setattr(core, "current_span_context", boom)
     with connect(pg_db.url, autocommit=True) as conn:
         seen = conn.execute(OWN).fetchone()[0]
     assert seen == OWN

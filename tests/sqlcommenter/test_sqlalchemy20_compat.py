@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "packages" / "sqlcommenter"
 SQLALCHEMY_TESTS = [
     "tests/sqlcommenter/test_sqlalchemy_pg.py",
+    "tests/sqlcommenter/test_sqlalchemy_paths.py",
     "tests/sqlcommenter/test_mysql_dbapi.py::test_sqlalchemy_pymysql_comment_reaches_mariadb",
     "tests/sqlcommenter/test_mysql_dbapi.py::test_prepend_for_mysql",
 ]

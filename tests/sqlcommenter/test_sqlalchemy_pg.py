@@ -7,6 +7,7 @@ whole transaction, so the engines run in autocommit mode: one snapshot per state
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy
 from dbtools.sqlcommenter import parse, tagged
 from dbtools.sqlcommenter.sqlalchemy import commenter_of, instrument, uninstrument
@@ -17,10 +18,12 @@ OWN = "select query from pg_stat_activity where pid = pg_backend_pid()"
 OWN_WITH_PARAM = OWN + " and :x = 1"
 
 
-def test_sync_psycopg_comment_reaches_server(pg_db, tracer, traceparent) -> None:
+@pytest.mark.parametrize("hook", ["dialect", "event"])
+def test_sync_psycopg_comment_reaches_server(pg_db, tracer, traceparent, hook) -> None:
     engine = instrument(
         create_engine(pg_db.sqlalchemy_url("psycopg"), isolation_level="AUTOCOMMIT"),
         application="shop/api",
+        hook=hook,
     )
     try:
         with tracer.start_as_current_span("request") as span, engine.connect() as conn:

@@ -14,7 +14,13 @@ from .context import _BLOCK, _REQUEST
 from .errors import ConfigurationError
 from .lexer import dialect_family, insert_position
 from .serializer import encode, serialize, serialize_pair
-from .tracing import TRACE_MODES, record_query_text, trace_headers, traceparent_from_span
+from .tracing import (
+    TRACE_MODES,
+    current_span_context,
+    format_trace,
+    record_query_text,
+    trace_headers,
+)
 
 __all__ = ["Commenter", "Options", "comment"]
 
@@ -24,6 +30,8 @@ Position = Literal["append", "prepend"]
 TraceMode = Literal["always", "sampled", "never"]
 _POSITIONS = ("append", "prepend")
 _PERCENT_STYLES = frozenset({"format", "pyformat"})
+_POSITIONS_MAX = 2048  # distinct statements whose comment position is remembered per commenter
+_CACHEABLE_LEN = 4096  # longer statements (bulk inserts with inline values) are not remembered
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,9 @@ class Commenter:
         self._between = pairs[tp_at:ts_at]
         self._after = pairs[ts_at:]
         self._fast = not {"traceparent", "tracestate"} & self.static_tags.keys()
+        # Statements repeat and a span covers many statements: remember the last answers.
+        self._positions: dict[str, int] = {}
+        self._last: tuple[Any, str] = (None, self._static_body)
 
     def __call__(
         self,
@@ -194,6 +205,16 @@ class Commenter:
                 )
             return sql
 
+    def _body_with_trace(self, span_ctx: Any) -> str:
+        if span_ctx is None:
+            return self._static_body
+        traceparent, tracestate = format_trace(span_ctx)
+        parts = [*self._before, f"traceparent='{traceparent}'", *self._between]
+        if tracestate:
+            parts.append(f"tracestate='{encode(tracestate)}'")
+        parts.extend(self._after)
+        return ",".join(parts)
+
     def _comment(
         self,
         sql: str,
@@ -201,16 +222,25 @@ class Commenter:
         params_passed: bool,
         stable: bool,
     ) -> str:
-        pos = insert_position(sql, self.family)
+        positions = self._positions
+        pos = positions.get(sql)
+        if pos is None:
+            pos = insert_position(sql, self.family)
+            if len(positions) >= _POSITIONS_MAX:
+                positions.clear()
+            if len(sql) <= _CACHEABLE_LEN:
+                positions[sql] = pos
         if pos < 0:
             return sql
         request = _REQUEST.get() if self._request else None
         block = _BLOCK.get()
-        trace: tuple[str, str] | None = None
+        span_ctx: Any = None
         headers: dict[str, str] | None = None
         if self._trace and not stable:
             if self._propagator is None:
-                trace = traceparent_from_span(self._sampled_only)
+                span_ctx = current_span_context()
+                if not span_ctx.is_valid or (self._sampled_only and not span_ctx.trace_flags & 1):
+                    span_ctx = None
             else:
                 headers = trace_headers(self._propagator, self._sampled_only)
         if (
@@ -220,22 +250,21 @@ class Commenter:
             and not statement_tags
             and headers is None
         ):
-            if trace is None:
-                body = self._static_body
+            last = self._last
+            if last[0] is span_ctx:
+                body = last[1]
             else:
-                parts = [*self._before, f"traceparent='{trace[0]}'", *self._between]
-                if trace[1]:
-                    parts.append(f"tracestate='{encode(trace[1])}'")
-                parts.extend(self._after)
-                body = ",".join(parts)
+                body = self._body_with_trace(span_ctx)
+                self._last = (span_ctx, body)
         else:
             merged: dict[str, object] = dict(self.static_tags)
             if request is not None:
                 merged.update(request.tags())
-            if trace is not None:
-                merged["traceparent"] = trace[0]
-                if trace[1]:
-                    merged["tracestate"] = trace[1]
+            if span_ctx is not None:
+                traceparent, tracestate = format_trace(span_ctx)
+                merged["traceparent"] = traceparent
+                if tracestate:
+                    merged["tracestate"] = tracestate
             if headers:
                 merged.update(headers)
             if block:
