@@ -1,0 +1,32 @@
+"""The README's quick start works as written, and its examples print what it says."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dbtools.sqlcommenter import comment, serialize
+
+README = Path(__file__).resolve().parents[2] / "packages" / "sqlcommenter" / "README.md"
+
+
+def test_quick_start_is_five_lines_and_prints_the_comment() -> None:
+    text = README.read_text()
+    first_block = re.search(r"```python\n(.*?)```", text, re.S)
+    assert first_block is not None
+    code = first_block.group(1)
+    assert len(code.strip().splitlines()) == 5
+    assert text.index("```python") < text.index("## ")  # the README starts with it
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("select 1 /*application='quickstart',db_driver='pysqlite%3A")
+    assert "db_framework='sqlalchemy%3A" in result.stdout
+
+
+def test_pure_function_examples() -> None:
+    assert comment("select 1;", {"route": "/a b"}) == "select 1 /*route='%2Fa%20b'*/;"
+    assert serialize({"k": "FOO 'BAR"}) == "k='FOO%20\\'BAR'"
