@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dbtools.sqlcommenter import comment, serialize
+from dbtools.sqlcommenter import comment, parse, serialize
 
 README = Path(__file__).resolve().parents[2] / "packages" / "sqlcommenter" / "README.md"
 
@@ -32,3 +32,8 @@ def test_quick_start_is_five_lines_and_prints_the_comment() -> None:
 def test_pure_function_examples() -> None:
     assert comment("select 1;", {"route": "/a b"}) == "select 1 /*route='%2Fa%20b'*/;"
     assert serialize({"k": "FOO 'BAR"}) == "k='FOO%20\\'BAR'"
+    tp = "00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-03"
+    got = parse(f"select 1 /*r='%2Fa',traceparent='{tp}'*/")
+    assert got.tags == {"r": "/a", "traceparent": tp}
+    assert got.trace is not None
+    assert (got.trace.trace_id_hex, got.trace.sampled) == ("5bd66ef5095369c7b0d1f8f4bd33716a", True)
