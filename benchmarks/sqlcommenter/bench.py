@@ -27,6 +27,7 @@ CONFIGS = {
     "otel_commenter": "OpenTelemetry SQLAlchemyInstrumentor(enable_commenter=True)",
     "baseline_span_each": "no commenter, a new child span around every statement",
     "dbtools_span_each": "dbtools-sqlcommenter, a new child span (new traceparent) every statement",
+    "unique_span_each": "no commenter, a new child span, and a different statement text every time",
 }
 
 
@@ -60,6 +61,17 @@ def _engine(config: str) -> Any:
             with_db_driver=True, with_db_framework=True, with_opentelemetry=True
         )
         event.listen(engine, "before_cursor_execute", factory, retval=True)
+    elif config == "unique_span_each":
+        # The floor for any per-statement-unique comment: no comment building at all, just a
+        # counter, so the driver's statement cache misses exactly as it does with a traceparent.
+        dialect = engine.dialect
+        original = dialect.do_execute
+        counter = iter(range(10**12))
+
+        def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> Any:
+            return original(cursor, f"{statement} /*n='{next(counter)}'*/", parameters, context)
+
+        dialect.do_execute = do_execute  # type: ignore[method-assign]
     elif config.startswith("otel"):
         from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
@@ -140,6 +152,7 @@ def main() -> int:
     google = results["google"]["us"] - base
     otel_commenter = results["otel_commenter"]["us"] - results["otel_spans"]["us"]
     ours_each = results["dbtools_span_each"]["us"] - results["baseline_span_each"]["us"]
+    cache_miss = results["unique_span_each"]["us"] - results["baseline_span_each"]["us"]
     summary = {
         "python": platform.python_version(),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
@@ -157,6 +170,7 @@ def main() -> int:
         "added_us": {
             "dbtools": round(ours, 2),
             "dbtools, new traceparent every statement (vs baseline_span_each)": round(ours_each, 2),
+            "  of which: a new statement text each time (unique_span_each)": round(cache_miss, 2),
             "google": round(google, 2),
             "otel_commenter (vs otel_spans)": round(otel_commenter, 2),
         },
@@ -182,6 +196,7 @@ def main() -> int:
         ref = {
             "otel_commenter": results["otel_spans"]["us"],
             "dbtools_span_each": results["baseline_span_each"]["us"],
+            "unique_span_each": results["baseline_span_each"]["us"],
         }.get(config, base)
         added = "" if config == "baseline" else f"{us - ref:+.2f}"
         print(f"{config:<20} {us:8.2f} {added:>8}  {desc}")

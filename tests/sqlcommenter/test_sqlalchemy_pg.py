@@ -167,3 +167,25 @@ def test_sampled_only_mode(pg_db, tracer, traceparent) -> None:
         engine.dispose()
     assert "traceparent" not in parse(off).tags
     assert parse(on).tags["traceparent"] == traceparent(span)
+
+
+def test_two_layers_give_one_comment(pg_db) -> None:
+    """SQLAlchemy on top of an instrumented psycopg connection: the driver layer sees the ORM's
+    comment as an existing comment and leaves the statement alone."""
+    from dbtools.sqlcommenter.psycopg import instrument as instrument_psycopg
+    from sqlalchemy import event
+
+    engine = create_engine(pg_db.sqlalchemy_url("psycopg"), isolation_level="AUTOCOMMIT")
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn, record):  # type: ignore[no-untyped-def]
+        instrument_psycopg(dbapi_conn, application="driver-layer")
+
+    instrument(engine, application="orm-layer")
+    try:
+        with engine.connect() as conn:
+            seen = conn.execute(text(OWN)).scalar_one()
+    finally:
+        engine.dispose()
+    assert seen.count("/*") == 1
+    assert parse(seen).tags["application"] == "orm-layer"
