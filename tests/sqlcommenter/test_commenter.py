@@ -186,3 +186,14 @@ def test_never_raises_and_returns_sql_unchanged(monkeypatch, caplog) -> None:
     assert c(None) is None  # type: ignore[arg-type]
     assert c(b"select 1") == b"select 1"  # type: ignore[arg-type]
     assert "building a comment failed" in caplog.text
+
+
+def test_fast_span_lookup_agrees_with_the_public_api(tracer) -> None:
+    from dbtools.sqlcommenter import tracing
+
+    assert tracing.current_span_context() is tracing._public_lookup()  # no span: invalid
+    with tracer.start_as_current_span("outer") as outer:
+        assert tracing.current_span_context() is outer.get_span_context()
+        assert tracing.current_span_context() is tracing._public_lookup()
+        with use_span(remote_span(3)):
+            assert tracing.current_span_context() is tracing._public_lookup()

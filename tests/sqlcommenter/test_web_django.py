@@ -76,6 +76,7 @@ def test_sync_view_all_aliases() -> None:
     assert tags["action"] == "GET"
     assert tags["application"] == "dj"
     assert tags["db_framework"] == f"django:{django.__version__}"
+    assert tags["db_driver"] == "django.db.backends.sqlite3"
     assert parse(second).tags["route"] == "orders/<int:pk>/"  # the second alias too
 
 

@@ -56,23 +56,27 @@ class _ExecuteWrapper:
         return execute(sql, params, many, context)
 
 
-def _wrapper_for(vendor: str) -> _ExecuteWrapper:
+def _wrapper_for(vendor: str, backend: str) -> _ExecuteWrapper:
     wrappers: dict[str, _ExecuteWrapper] = _STATE.setdefault("wrappers", {})
-    found = wrappers.get(vendor)
+    found = wrappers.get(backend)
     if found is None:
-        opts = make_options(_STATE["options"], dialect=dialect_family(vendor))
+        opts = _STATE["options"]
+        if opts.dialect is None:
+            opts = make_options(opts, dialect=dialect_family(vendor))
         commenter = Commenter(
             opts,
-            static_tags={"db_framework": _FRAMEWORK, "db_driver": f"django.db.backends.{vendor}"},
+            static_tags={"db_framework": _FRAMEWORK, "db_driver": backend},
             paramstyle="format",
         )
-        found = wrappers[vendor] = _ExecuteWrapper(commenter)
+        found = wrappers[backend] = _ExecuteWrapper(commenter)
     return found
 
 
 def _attach(connection: Any) -> None:
     if not any(isinstance(w, _ExecuteWrapper) for w in connection.execute_wrappers):
-        connection.execute_wrappers.append(_wrapper_for(connection.vendor))
+        # db_driver names the Django backend, e.g. django.db.backends.postgresql
+        backend = type(connection).__module__.removesuffix(".base")
+        connection.execute_wrappers.append(_wrapper_for(connection.vendor, backend))
 
 
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
