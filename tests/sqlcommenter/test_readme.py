@@ -37,3 +37,17 @@ def test_pure_function_examples() -> None:
     assert got.tags == {"r": "/a", "traceparent": tp}
     assert got.trace is not None
     assert (got.trace.trace_id_hex, got.trace.sampled) == ("5bd66ef5095369c7b0d1f8f4bd33716a", True)
+
+
+def test_postgres_example_runs(pg_db) -> None:
+    example = README.parents[2] / "examples" / "sqlcommenter_pg.py"
+    result = subprocess.run(
+        [sys.executable, str(example), pg_db.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "route = /cart/{id}/checkout" in result.stdout
+    assert "traceparent matches the span: True" in result.stdout
