@@ -33,6 +33,19 @@ PG_CATALOG_ALLOWED = frozenset(
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
 PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"})
 
+# PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
+# DuckDB's bare DECIMAL is DECIMAL(18,3)).
+_PG_CAST_TYPES = {
+    "jsonb": "JSON",
+    "numeric": "DECIMAL(38,9)",
+    "decimal": "DECIMAL(38,9)",
+    "bytea": "BLOB",
+    "float8": "DOUBLE",
+    "float4": "FLOAT",
+    "int8": "BIGINT",
+    "oid": "BIGINT",
+}
+
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
 _QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
 
@@ -152,6 +165,14 @@ def translate_pg(sql: str) -> Translated:
             else:
                 repl[i] = ""
                 drop.add(i + 1)  # spanner.f(...) -> f(...), where DuckDB has an equivalent
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_CAST_TYPES
+            and i > 0
+            and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
+            and not (nxt is not None and nxt.text == "(")
+        ):
+            repl[i] = _PG_CAST_TYPES[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
         i += 1
