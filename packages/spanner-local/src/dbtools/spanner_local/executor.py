@@ -39,7 +39,7 @@ class Result:
 
 _TABLE_MISSING = re.compile(r"Table with name (\S+?) does not exist")
 _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
-_DUP_KEY = re.compile(r'duplicate key "(.*)"')
+_DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
 def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
@@ -54,7 +54,11 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     if isinstance(exc, duckdb.ConstraintException):
         m = _DUP_KEY.search(text)
         if m:
-            return AlreadyExists(f"Row [{m.group(1)}] already exists (duplicate key).")
+            # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
+            parts = [p.split(": ", 1)[-1] for p in m.group(1).split(", ")]
+            if "PRIMARY KEY" in text or "primary key" in text:
+                return AlreadyExists(f"Row [{','.join(parts)}] already exists")
+            return AlreadyExists(f"Unique index violation at index key [{','.join(parts)}].")
         if "NOT NULL" in text:
             col = text.rsplit(":", 1)[-1].strip()
             return FailedPrecondition(f"{col} must not be NULL in table {col.split('.')[0]}.")
