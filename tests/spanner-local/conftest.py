@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from dbtools import spanner_local
 from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import spanner
 from google.cloud.spanner_admin_database_v1 import DatabaseDialect
-
-from dbtools import spanner_local
 
 PROJECT = "test-project"
 INSTANCE = "test-instance"
@@ -41,7 +40,9 @@ class Target:
     def is_local(self) -> bool:
         return self.endpoint is not None
 
-    def new_database(self, dialect: str = "GOOGLE_STANDARD_SQL", ddl: list[str] | None = None) -> Any:
+    def new_database(
+        self, dialect: str = "GOOGLE_STANDARD_SQL", ddl: list[str] | None = None
+    ) -> Any:
         db_id = "t" + uuid.uuid4().hex[:20]
         if dialect == "POSTGRESQL":
             db = self.instance.database(db_id, database_dialect=DatabaseDialect.POSTGRESQL)
@@ -73,11 +74,17 @@ def local_server() -> Iterator[spanner_local.Endpoint]:
 def target(request: pytest.FixtureRequest, local_server: spanner_local.Endpoint) -> Target:
     if request.param == "spanner-local":
         client = local_server.client()
-        return Target("spanner-local", local_server.address, client, client.instance(INSTANCE), local_server)
+        return Target(
+            "spanner-local", local_server.address, client, client.instance(INSTANCE), local_server
+        )
     if not EMULATOR_HOST:
         pytest.skip("SPANNER_EMULATOR_HOST is not set: no official emulator to compare with")
     client = make_client(EMULATOR_HOST)
-    instance = client.instance(INSTANCE, configuration_name=f"projects/{PROJECT}/instanceConfigs/emulator-config", node_count=1)
+    instance = client.instance(
+        INSTANCE,
+        configuration_name=f"projects/{PROJECT}/instanceConfigs/emulator-config",
+        node_count=1,
+    )
     if not instance.exists():
         try:
             instance.create().result(60)
@@ -90,7 +97,9 @@ def target(request: pytest.FixtureRequest, local_server: spanner_local.Endpoint)
 def local(local_server: spanner_local.Endpoint) -> Target:
     """spanner-local only (tests of its own features: statement log, persistence, CLI)."""
     client = local_server.client()
-    return Target("spanner-local", local_server.address, client, client.instance(INSTANCE), local_server)
+    return Target(
+        "spanner-local", local_server.address, client, client.instance(INSTANCE), local_server
+    )
 
 
 def _drop(db: Any) -> None:

@@ -26,7 +26,9 @@ def test_create_list_drop_googlesql_database(target):
     db.reload()
     assert db.database_dialect == DatabaseDialect.GOOGLE_STANDARD_SQL
     ddl = list(db.list_database_ddl().statements) if hasattr(db, "list_database_ddl") else None
-    ddl = ddl or list(target.client.database_admin_api.get_database_ddl(database=db.name).statements)
+    ddl = ddl or list(
+        target.client.database_admin_api.get_database_ddl(database=db.name).statements
+    )
     assert any("CREATE TABLE Singers" in s for s in ddl)
     assert any("CREATE INDEX SingersByName ON Singers(Name)" in s for s in ddl)
     db.drop()
@@ -35,7 +37,9 @@ def test_create_list_drop_googlesql_database(target):
 
 
 def test_create_postgresql_database_and_ddl(target):
-    db = target.instance.database("pg" + uuid.uuid4().hex[:12], database_dialect=DatabaseDialect.POSTGRESQL)
+    db = target.instance.database(
+        "pg" + uuid.uuid4().hex[:12], database_dialect=DatabaseDialect.POSTGRESQL
+    )
     db.create().result(60)
     try:
         db.update_ddl(
@@ -134,11 +138,17 @@ def test_interleave_and_foreign_keys_in_ddl(gsql_db):
             "PRIMARY KEY (VenueId)",
         ]
     ).result(60)
-    ddl = list(gsql_db._instance._client.database_admin_api.get_database_ddl(database=gsql_db.name).statements)
+    ddl = list(
+        gsql_db._instance._client.database_admin_api.get_database_ddl(
+            database=gsql_db.name
+        ).statements
+    )
     albums = next(s for s in ddl if "CREATE TABLE Albums" in s)
     assert "INTERLEAVE IN PARENT Singers ON DELETE CASCADE" in albums
     venues = next(s for s in ddl if "CREATE TABLE Venues" in s)
-    assert "CONSTRAINT FK_VenueSinger FOREIGN KEY(HeadlinerId) REFERENCES Singers(SingerId)" in venues
+    assert (
+        "CONSTRAINT FK_VenueSinger FOREIGN KEY(HeadlinerId) REFERENCES Singers(SingerId)" in venues
+    )
     with pytest.raises(exceptions.FailedPrecondition):
         gsql_db.update_ddl(["DROP TABLE Singers"]).result(60)
 
@@ -155,7 +165,10 @@ def test_update_ddl_operation_metadata(gsql_db):
     op = gsql_db.update_ddl(["CREATE TABLE M (K INT64) PRIMARY KEY (K)", "CREATE INDEX MK ON M(K)"])
     op.result(60)
     meta = op.metadata
-    assert list(meta.statements) == ["CREATE TABLE M (K INT64) PRIMARY KEY (K)", "CREATE INDEX MK ON M(K)"]
+    assert list(meta.statements) == [
+        "CREATE TABLE M (K INT64) PRIMARY KEY (K)",
+        "CREATE INDEX MK ON M(K)",
+    ]
     assert len(meta.commit_timestamps) == 2
     assert meta.commit_timestamps[0] <= meta.commit_timestamps[1]
 

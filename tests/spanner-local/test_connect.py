@@ -9,9 +9,8 @@ import subprocess
 import sys
 import uuid
 
-from google.cloud import spanner
-
 from dbtools import spanner_local
+from google.cloud import spanner
 
 
 def test_endpoint_shape(local_server):
@@ -99,6 +98,8 @@ def test_cli_help_has_examples():
 
 def test_cli_port_in_use_exits_non_zero(local_server):
     exe = os.path.join(os.path.dirname(sys.executable), "spanner-local")
-    res = subprocess.run([exe, "--port", str(local_server.port)], capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        [exe, "--port", str(local_server.port)], capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 2
     assert "--port 0" in res.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from google.cloud.spanner_v1 import param_types
 
 GSQL = [
     "CREATE TABLE Singers (SingerId INT64 NOT NULL, Name STRING(1024), Tags ARRAY<STRING(MAX)>) PRIMARY KEY (SingerId)",
@@ -40,8 +41,11 @@ def pdb(pg_spanner_db):
 
 
 def test_gsql_tables(gdb):
-    rows = _q(gdb, "SELECT TABLE_NAME, PARENT_TABLE_NAME, ON_DELETE_ACTION, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES "
-                   "WHERE TABLE_SCHEMA = '' ORDER BY TABLE_NAME")
+    rows = _q(
+        gdb,
+        "SELECT TABLE_NAME, PARENT_TABLE_NAME, ON_DELETE_ACTION, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES "
+        "WHERE TABLE_SCHEMA = '' ORDER BY TABLE_NAME",
+    )
     assert rows == [
         ["Albums", "Singers", "CASCADE", "BASE TABLE"],
         ["Fans", None, None, "BASE TABLE"],
@@ -50,9 +54,13 @@ def test_gsql_tables(gdb):
 
 
 def test_gsql_columns(gdb):
-    rows = _q(gdb, "SELECT COLUMN_NAME, ORDINAL_POSITION, IS_NULLABLE, SPANNER_TYPE FROM INFORMATION_SCHEMA.COLUMNS "
-                   "WHERE TABLE_SCHEMA = '' AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION", params={"t": "Singers"},
-              param_types={"t": __import__("google.cloud.spanner_v1", fromlist=["param_types"]).param_types.STRING})
+    rows = _q(
+        gdb,
+        "SELECT COLUMN_NAME, ORDINAL_POSITION, IS_NULLABLE, SPANNER_TYPE FROM INFORMATION_SCHEMA.COLUMNS "
+        "WHERE TABLE_SCHEMA = '' AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION",
+        params={"t": "Singers"},
+        param_types={"t": param_types.STRING},
+    )
     assert rows == [
         ["SingerId", 1, "NO", "INT64"],
         ["Name", 2, "YES", "STRING(1024)"],
@@ -61,43 +69,71 @@ def test_gsql_columns(gdb):
 
 
 def test_gsql_indexes_and_index_columns(gdb):
-    rows = _q(gdb, "SELECT TABLE_NAME, INDEX_NAME, INDEX_TYPE, IS_UNIQUE FROM INFORMATION_SCHEMA.INDEXES "
-                   "WHERE TABLE_SCHEMA = '' ORDER BY TABLE_NAME, INDEX_NAME")
+    rows = _q(
+        gdb,
+        "SELECT TABLE_NAME, INDEX_NAME, INDEX_TYPE, IS_UNIQUE FROM INFORMATION_SCHEMA.INDEXES "
+        "WHERE TABLE_SCHEMA = '' ORDER BY TABLE_NAME, INDEX_NAME",
+    )
     assert ["Albums", "AlbumsByTitle", "INDEX", True] in rows
     assert ["Albums", "PRIMARY_KEY", "PRIMARY_KEY", True] in rows
-    cols = _q(gdb, "SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_ORDERING FROM INFORMATION_SCHEMA.INDEX_COLUMNS "
-                   "WHERE TABLE_NAME = 'Albums' AND INDEX_NAME = 'PRIMARY_KEY' ORDER BY ORDINAL_POSITION")
+    cols = _q(
+        gdb,
+        "SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_ORDERING FROM INFORMATION_SCHEMA.INDEX_COLUMNS "
+        "WHERE TABLE_NAME = 'Albums' AND INDEX_NAME = 'PRIMARY_KEY' ORDER BY ORDINAL_POSITION",
+    )
     assert cols == [["SingerId", 1, "ASC"], ["AlbumId", 2, "DESC"]]
-    storing = _q(gdb, "SELECT COLUMN_NAME, ORDINAL_POSITION FROM INFORMATION_SCHEMA.INDEX_COLUMNS "
-                      "WHERE INDEX_NAME = 'AlbumsByTitle' ORDER BY COLUMN_NAME")
+    storing = _q(
+        gdb,
+        "SELECT COLUMN_NAME, ORDINAL_POSITION FROM INFORMATION_SCHEMA.INDEX_COLUMNS "
+        "WHERE INDEX_NAME = 'AlbumsByTitle' ORDER BY COLUMN_NAME",
+    )
     assert storing == [["AlbumId", None], ["Title", 1]]
 
 
 def test_gsql_constraints(gdb):
-    tc = _q(gdb, "SELECT CONSTRAINT_NAME, CONSTRAINT_TYPE FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS "
-                 "WHERE TABLE_NAME = 'Fans' ORDER BY CONSTRAINT_NAME")
+    tc = _q(
+        gdb,
+        "SELECT CONSTRAINT_NAME, CONSTRAINT_TYPE FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS "
+        "WHERE TABLE_NAME = 'Fans' ORDER BY CONSTRAINT_NAME",
+    )
     assert ["FK_FanSinger", "FOREIGN KEY"] in tc
     assert ["PK_Fans", "PRIMARY KEY"] in tc
-    rc = _q(gdb, "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME, DELETE_RULE FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS")
+    rc = _q(
+        gdb,
+        "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME, DELETE_RULE FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS",
+    )
     assert rc == [["FK_FanSinger", "PK_Singers", "NO ACTION"]]
-    kcu = _q(gdb, "SELECT COLUMN_NAME, ORDINAL_POSITION FROM INFORMATION_SCHEMA.KEY_COLUMN_USAGE "
-                  "WHERE CONSTRAINT_NAME = 'FK_FanSinger'")
+    kcu = _q(
+        gdb,
+        "SELECT COLUMN_NAME, ORDINAL_POSITION FROM INFORMATION_SCHEMA.KEY_COLUMN_USAGE "
+        "WHERE CONSTRAINT_NAME = 'FK_FanSinger'",
+    )
     assert kcu == [["SingerId", 1]]
 
 
 def test_gsql_schemata(gdb):
-    names = [r[0] for r in _q(gdb, "SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA ORDER BY SCHEMA_NAME")]
+    names = [
+        r[0]
+        for r in _q(gdb, "SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA ORDER BY SCHEMA_NAME")
+    ]
     assert "" in names and "INFORMATION_SCHEMA" in names
 
 
 def test_pg_tables_and_columns(pdb):
-    rows = _q(pdb, "select table_name, parent_table_name from information_schema.tables "
-                   "where table_schema = 'public' order by table_name")
+    rows = _q(
+        pdb,
+        "select table_name, parent_table_name from information_schema.tables "
+        "where table_schema = 'public' order by table_name",
+    )
     assert rows == [["albums", "singers"], ["fans", None], ["singers", None]]
-    cols = _q(pdb, "select column_name, data_type, spanner_type, is_nullable, character_maximum_length "
-                   "from information_schema.columns where table_schema = 'public' and table_name = $1 "
-                   "order by ordinal_position", params={"p1": "singers"},
-              param_types={"p1": __import__("google.cloud.spanner_v1", fromlist=["param_types"]).param_types.STRING})
+    cols = _q(
+        pdb,
+        "select column_name, data_type, spanner_type, is_nullable, character_maximum_length "
+        "from information_schema.columns where table_schema = 'public' and table_name = $1 "
+        "order by ordinal_position",
+        params={"p1": "singers"},
+        param_types={"p1": param_types.STRING},
+    )
     assert cols == [
         ["singer_id", "bigint", "bigint", "NO", None],
         ["name", "character varying", "character varying(1024)", "YES", 1024],
@@ -106,12 +142,19 @@ def test_pg_tables_and_columns(pdb):
 
 
 def test_pg_indexes_and_constraints(pdb):
-    idx = _q(pdb, "select index_name, index_type, is_unique from information_schema.indexes "
-                  "where table_name = 'albums' order by index_name")
+    idx = _q(
+        pdb,
+        "select index_name, index_type, is_unique from information_schema.indexes "
+        "where table_name = 'albums' order by index_name",
+    )
     assert idx == [["PRIMARY_KEY", "PRIMARY_KEY", "YES"], ["albums_by_title", "INDEX", "YES"]]
-    schemas = [r[0] for r in _q(pdb, "select schema_name from information_schema.schemata order by 1")]
+    schemas = [
+        r[0] for r in _q(pdb, "select schema_name from information_schema.schemata order by 1")
+    ]
     assert "public" in schemas and "information_schema" in schemas
-    rc = _q(pdb, "select constraint_name, delete_rule from information_schema.referential_constraints")
+    rc = _q(
+        pdb, "select constraint_name, delete_rule from information_schema.referential_constraints"
+    )
     assert rc == [["fk_fan_singer", "NO ACTION"]]
 
 

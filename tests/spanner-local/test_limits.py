@@ -9,7 +9,10 @@ from google.api_core import exceptions
 @pytest.fixture
 def wide(gsql_db):
     gsql_db.update_ddl(
-        ["CREATE TABLE W (K INT64, A INT64, B INT64, C INT64) PRIMARY KEY (K)", "CREATE INDEX WA ON W(A)"]
+        [
+            "CREATE TABLE W (K INT64, A INT64, B INT64, C INT64) PRIMARY KEY (K)",
+            "CREATE INDEX WA ON W(A)",
+        ]
     ).result(60)
     return gsql_db
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from google.cloud.spanner_admin_database_v1 import DatabaseDialect
-
 from dbtools import spanner_local
+from google.cloud.spanner_admin_database_v1 import DatabaseDialect
 
 
 def test_databases_survive_restart(tmp_path):
     with spanner_local.serve(data_dir=tmp_path) as ep:
         inst = ep.client().instance(ep.instance)
-        db = inst.database("keep", ddl_statements=["CREATE TABLE T (K INT64, V STRING(MAX)) PRIMARY KEY (K)",
-                                                   "CREATE INDEX TV ON T(V)"])
+        db = inst.database(
+            "keep",
+            ddl_statements=[
+                "CREATE TABLE T (K INT64, V STRING(MAX)) PRIMARY KEY (K)",
+                "CREATE INDEX TV ON T(V)",
+            ],
+        )
         db.create().result(30)
         with db.batch() as b:
             b.insert("T", ["K", "V"], [(1, "one"), (2, "two")])

@@ -32,7 +32,9 @@ def _read(db, table, cols, keyset, **kw):
 
 
 def test_point_keys_in_key_order(music):
-    rows = _read(music, "Albums", ["SingerId", "AlbumId"], spanner.KeySet(keys=[[3, 1], [1, 2], [9, 9]]))
+    rows = _read(
+        music, "Albums", ["SingerId", "AlbumId"], spanner.KeySet(keys=[[3, 1], [1, 2], [9, 9]])
+    )
     assert rows == [[1, 2], [3, 1]]
 
 
@@ -58,13 +60,28 @@ def test_desc_key_ranges(music):
 
 
 def test_read_with_limit(music):
-    assert _read(music, "Albums", ["SingerId", "AlbumId"], spanner.KeySet(all_=True), limit=2) == [[1, 1], [1, 2]]
+    assert _read(music, "Albums", ["SingerId", "AlbumId"], spanner.KeySet(all_=True), limit=2) == [
+        [1, 1],
+        [1, 2],
+    ]
 
 
 def test_read_through_index(music):
-    rows = _read(music, "Albums", ["Title", "SingerId", "AlbumId"], spanner.KeySet(keys=[["t23"], ["t11"]]), index="AlbumsByTitle")
+    rows = _read(
+        music,
+        "Albums",
+        ["Title", "SingerId", "AlbumId"],
+        spanner.KeySet(keys=[["t23"], ["t11"]]),
+        index="AlbumsByTitle",
+    )
     assert rows == [["t11", 1, 1], ["t23", 2, 3]]
-    desc = _read(music, "Albums", ["Sales"], spanner.KeySet(ranges=[spanner.KeyRange(start_closed=[302], end_closed=[203])]), index="AlbumsBySales")
+    desc = _read(
+        music,
+        "Albums",
+        ["Sales"],
+        spanner.KeySet(ranges=[spanner.KeyRange(start_closed=[302], end_closed=[203])]),
+        index="AlbumsBySales",
+    )
     assert desc == [[302], [301], [203]]
 
 
@@ -84,17 +101,22 @@ def test_read_errors(music):
 
 def test_queries_with_joins_aggregates_and_functions(music):
     with music.snapshot() as snap:
-        rows = list(snap.execute_sql(
-            "SELECT a.SingerId, COUNT(*) AS n, SUM(a.Sales) AS total, STRING_AGG(a.Title, ',' ORDER BY a.Title) AS titles "
-            "FROM Albums AS a WHERE a.SingerId IN UNNEST(@ids) GROUP BY a.SingerId ORDER BY a.SingerId",
-            params={"ids": [1, 3]}, param_types={"ids": param_types.Array(param_types.INT64)},
-        ))
+        rows = list(
+            snap.execute_sql(
+                "SELECT a.SingerId, COUNT(*) AS n, SUM(a.Sales) AS total, STRING_AGG(a.Title, ',' ORDER BY a.Title) AS titles "
+                "FROM Albums AS a WHERE a.SingerId IN UNNEST(@ids) GROUP BY a.SingerId ORDER BY a.SingerId",
+                params={"ids": [1, 3]},
+                param_types={"ids": param_types.Array(param_types.INT64)},
+            )
+        )
     assert rows == [[1, 3, 306, "t11,t12,t13"], [3, 3, 906, "t31,t32,t33"]]
     with music.snapshot() as snap:
-        rows = list(snap.execute_sql(
-            "SELECT IF(Sales > 200, 'big', 'small'), IFNULL(NULL, 1), STARTS_WITH(Title, 't1'), "
-            "CAST(Sales AS STRING), `Title` FROM Albums WHERE SingerId = 1 AND AlbumId = 1"
-        ))
+        rows = list(
+            snap.execute_sql(
+                "SELECT IF(Sales > 200, 'big', 'small'), IFNULL(NULL, 1), STARTS_WITH(Title, 't1'), "
+                "CAST(Sales AS STRING), `Title` FROM Albums WHERE SingerId = 1 AND AlbumId = 1"
+            )
+        )
     assert rows == [["small", 1, True, "101", "t11"]]
 
 

@@ -25,7 +25,9 @@ def rel(gsql_db):
     ).result(60)
     with gsql_db.batch() as b:
         b.insert("Singers", ["SingerId", "Name"], [(1, "ann"), (2, "bob")])
-        b.insert("Albums", ["SingerId", "AlbumId", "Title"], [(1, 1, "a"), (1, 2, "b"), (2, 1, "c")])
+        b.insert(
+            "Albums", ["SingerId", "AlbumId", "Title"], [(1, 1, "a"), (1, 2, "b"), (2, 1, "c")]
+        )
     return gsql_db
 
 
@@ -36,7 +38,8 @@ def _rows(db, sql):
 
 def test_default_and_generated_columns(rel):
     assert _rows(rel, "SELECT SingerId, Country, Upper FROM Singers ORDER BY SingerId") == [
-        [1, "NL", "ANN"], [2, "NL", "BOB"]
+        [1, "NL", "ANN"],
+        [2, "NL", "BOB"],
     ]
 
 
@@ -107,8 +110,11 @@ def test_pg_interleave_and_defaults(pg_spanner_db):
     assert _rows(pg_spanner_db, "select name from parents") == [["n/a"]]
 
     def work(txn):
-        return txn.execute_update("delete from parents where id = $1", params={"p1": 1},
-                                  param_types={"p1": spanner.param_types.INT64})
+        return txn.execute_update(
+            "delete from parents where id = $1",
+            params={"p1": 1},
+            param_types={"p1": spanner.param_types.INT64},
+        )
 
     assert pg_spanner_db.run_in_transaction(work) == 1
     assert _rows(pg_spanner_db, "select count(*) from kids") == [[0]]

@@ -9,11 +9,20 @@ def test_statement_log_records_sql_params_and_tags(local):
     db = local.new_database(ddl=["CREATE TABLE L (K INT64, V STRING(MAX)) PRIMARY KEY (K)"])
     log = local.endpoint.statement_log
     with db.snapshot() as s:
-        list(s.execute_sql("SELECT V FROM L WHERE K = @k", params={"k": 7}, param_types={"k": param_types.INT64},
-                           request_options=RequestOptions(request_tag="app=test,action=lookup")))
+        list(
+            s.execute_sql(
+                "SELECT V FROM L WHERE K = @k",
+                params={"k": 7},
+                param_types={"k": param_types.INT64},
+                request_options=RequestOptions(request_tag="app=test,action=lookup"),
+            )
+        )
 
     def work(txn):
-        txn.execute_update("INSERT INTO L (K, V) VALUES (1, 'a')", request_options=RequestOptions(request_tag="ins"))
+        txn.execute_update(
+            "INSERT INTO L (K, V) VALUES (1, 'a')",
+            request_options=RequestOptions(request_tag="ins"),
+        )
 
     db.run_in_transaction(work, transaction_tag="txn-tag-1")
     mine = log.for_database(db.name)

@@ -30,8 +30,11 @@ def _rows(db, sql, **kw):
 
 def test_dml_in_transaction_sees_its_own_writes(bank):
     def work(txn):
-        n = txn.execute_update("UPDATE Accounts SET Balance = Balance - 10 WHERE Id = @id",
-                               params={"id": 1}, param_types={"id": param_types.INT64})
+        n = txn.execute_update(
+            "UPDATE Accounts SET Balance = Balance - 10 WHERE Id = @id",
+            params={"id": 1},
+            param_types={"id": param_types.INT64},
+        )
         inside = list(txn.execute_sql("SELECT Balance FROM Accounts WHERE Id = 1"))
         m = txn.execute_update("INSERT INTO Accounts (Id, Owner, Balance) VALUES (3, 'cy', 5)")
         return n, inside, m
@@ -55,10 +58,12 @@ def test_exception_in_transaction_function_rolls_back(bank):
 
 def test_batch_update_counts(bank):
     def work(txn):
-        return txn.batch_update([
-            "UPDATE Accounts SET Balance = Balance + 1 WHERE TRUE",
-            ("DELETE FROM Accounts WHERE Id = @id", {"id": 2}, {"id": param_types.INT64}),
-        ])
+        return txn.batch_update(
+            [
+                "UPDATE Accounts SET Balance = Balance + 1 WHERE TRUE",
+                ("DELETE FROM Accounts WHERE Id = @id", {"id": 2}, {"id": param_types.INT64}),
+            ]
+        )
 
     status, counts = bank.run_in_transaction(work)
     assert status.code == 0
@@ -68,11 +73,13 @@ def test_batch_update_counts(bank):
 
 def test_batch_update_stops_at_first_error_and_keeps_earlier_statements(bank):
     def work(txn):
-        status, counts = txn.batch_update([
-            "UPDATE Accounts SET Balance = 1 WHERE Id = 1",
-            "INSERT INTO Accounts (Id, Owner, Balance) VALUES (2, 'dup', 0)",
-            "UPDATE Accounts SET Balance = 2 WHERE Id = 2",
-        ])
+        status, counts = txn.batch_update(
+            [
+                "UPDATE Accounts SET Balance = 1 WHERE Id = 1",
+                "INSERT INTO Accounts (Id, Owner, Balance) VALUES (2, 'dup', 0)",
+                "UPDATE Accounts SET Balance = 2 WHERE Id = 2",
+            ]
+        )
         return status, counts
 
     status, counts = bank.run_in_transaction(work)
@@ -97,13 +104,17 @@ def test_mutations_insert_update_upsert_replace_delete(bank):
     def work(txn):
         txn.insert("Accounts", ["Id", "Owner", "Balance"], [(10, "d", 1)])
         txn.update("Accounts", ["Id", "Balance"], [(1, 111)])
-        txn.insert_or_update("Accounts", ["Id", "Owner", "Balance"], [(2, "bobby", 2), (11, "e", 3)])
+        txn.insert_or_update(
+            "Accounts", ["Id", "Owner", "Balance"], [(2, "bobby", 2), (11, "e", 3)]
+        )
         txn.replace("Accounts", ["Id", "Balance"], [(10, 9)])  # Owner becomes NULL
         txn.delete("Accounts", spanner.KeySet(keys=[[11]]))
 
     bank.run_in_transaction(work)
     assert _rows(bank, "SELECT Id, Owner, Balance FROM Accounts ORDER BY Id") == [
-        [1, "ann", 111], [2, "bobby", 2], [10, None, 9]
+        [1, "ann", 111],
+        [2, "bobby", 2],
+        [10, None, 9],
     ]
 
 
@@ -144,7 +155,9 @@ def test_delete_ranges_and_all(bank):
     with bank.batch() as b:
         b.insert("Accounts", ["Id", "Owner", "Balance"], [(i, "x", i) for i in range(3, 10)])
     with bank.batch() as b:
-        b.delete("Accounts", spanner.KeySet(ranges=[spanner.KeyRange(start_closed=[3], end_open=[6])]))
+        b.delete(
+            "Accounts", spanner.KeySet(ranges=[spanner.KeyRange(start_closed=[3], end_open=[6])])
+        )
     assert [r[0] for r in _rows(bank, "SELECT Id FROM Accounts ORDER BY Id")] == [1, 2, 6, 7, 8, 9]
     with bank.batch() as b:
         b.delete("Accounts", spanner.KeySet(all_=True))
@@ -169,7 +182,11 @@ def test_conflicting_transactions_abort_and_the_client_retries(target, bank):
     def run_b():
         try:
             a_read.wait(10)
-            bank.run_in_transaction(lambda t: t.execute_update("UPDATE Accounts SET Balance = Balance + 100 WHERE Id = 1"))
+            bank.run_in_transaction(
+                lambda t: t.execute_update(
+                    "UPDATE Accounts SET Balance = Balance + 100 WHERE Id = 1"
+                )
+            )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -257,15 +274,22 @@ def test_pending_commit_timestamp_in_dml(bank):
 def test_partitioned_dml(bank):
     with bank.batch() as b:
         b.insert("Accounts", ["Id", "Owner", "Balance"], [(i, "p", i) for i in range(3, 23)])
-    count = bank.execute_partitioned_dml("UPDATE Accounts SET Balance = 0 WHERE Owner = @o",
-                                         params={"o": "p"}, param_types={"o": param_types.STRING})
+    count = bank.execute_partitioned_dml(
+        "UPDATE Accounts SET Balance = 0 WHERE Owner = @o",
+        params={"o": "p"},
+        param_types={"o": param_types.STRING},
+    )
     assert count == 20
     assert _rows(bank, "SELECT COUNT(*) FROM Accounts WHERE Balance = 0") == [[20]]
 
 
 def test_dml_returning(bank):
     def work(txn):
-        rows = list(txn.execute_sql("UPDATE Accounts SET Balance = Balance * 2 WHERE Id = 1 THEN RETURN Id, Balance"))
+        rows = list(
+            txn.execute_sql(
+                "UPDATE Accounts SET Balance = Balance * 2 WHERE Id = 1 THEN RETURN Id, Balance"
+            )
+        )
         return rows
 
     assert bank.run_in_transaction(work) == [[1, 200]]

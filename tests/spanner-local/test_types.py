@@ -26,8 +26,29 @@ PG_DDL = (
     "ai bigint[], af float8[], af32 float4[], ab bool[], as_ text[], aby bytea[], ad date[], "
     "ats timestamptz[], an numeric[], aj jsonb[])"
 )
-COLUMNS = ["id", "i", "f", "f32", "b", "s", "by", "d", "ts", "n", "j",
-           "ai", "af", "af32", "ab", "as_", "aby", "ad", "ats", "an", "aj"]
+COLUMNS = [
+    "id",
+    "i",
+    "f",
+    "f32",
+    "b",
+    "s",
+    "by",
+    "d",
+    "ts",
+    "n",
+    "j",
+    "ai",
+    "af",
+    "af32",
+    "ab",
+    "as_",
+    "aby",
+    "ad",
+    "ats",
+    "an",
+    "aj",
+]
 
 TS = dt.datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
 ROW = [
@@ -56,8 +77,19 @@ ROW = [
 NULL_ROW = [2] + [None] * 20
 EMPTY_ROW = [3] + [None] * 10 + [[] for _ in range(10)]
 
-GSQL_CODES = ["INT64", "INT64", "FLOAT64", "FLOAT32", "BOOL", "STRING", "BYTES", "DATE", "TIMESTAMP",
-              "NUMERIC", "JSON"]
+GSQL_CODES = [
+    "INT64",
+    "INT64",
+    "FLOAT64",
+    "FLOAT32",
+    "BOOL",
+    "STRING",
+    "BYTES",
+    "DATE",
+    "TIMESTAMP",
+    "NUMERIC",
+    "JSON",
+]
 
 
 def _ddl(db):
@@ -66,8 +98,29 @@ def _ddl(db):
 
 def _cols(db):
     if db.dialect_name == "GOOGLE_STANDARD_SQL":
-        return ["Id", "I", "F", "F32", "B", "S", "By", "D", "Ts", "N", "J",
-                "AI", "AF", "AF32", "AB", "AS_", "ABy", "AD", "ATs", "AN", "AJ"]
+        return [
+            "Id",
+            "I",
+            "F",
+            "F32",
+            "B",
+            "S",
+            "By",
+            "D",
+            "Ts",
+            "N",
+            "J",
+            "AI",
+            "AF",
+            "AF32",
+            "AB",
+            "AS_",
+            "ABy",
+            "AD",
+            "ATs",
+            "AN",
+            "AJ",
+        ]
     return COLUMNS
 
 
@@ -97,7 +150,11 @@ def _expected(row):
 def typed_db(any_db):
     any_db.update_ddl([_ddl(any_db)]).result(60)
     with any_db.batch() as b:
-        b.insert("alltypes" if any_db.dialect_name == "POSTGRESQL" else "AllTypes", _cols(any_db), [ROW, NULL_ROW, EMPTY_ROW])
+        b.insert(
+            "alltypes" if any_db.dialect_name == "POSTGRESQL" else "AllTypes",
+            _cols(any_db),
+            [ROW, NULL_ROW, EMPTY_ROW],
+        )
     return any_db
 
 
@@ -136,8 +193,14 @@ def test_result_metadata_types_and_pg_annotations(typed_db):
     if pg:
         assert annotations["n"] == "PG_NUMERIC"
         assert annotations["j"] == "PG_JSONB"
-        assert TypeAnnotationCode(fields[19].type_.array_element_type.type_annotation).name == "PG_NUMERIC"
-        assert TypeAnnotationCode(fields[20].type_.array_element_type.type_annotation).name == "PG_JSONB"
+        assert (
+            TypeAnnotationCode(fields[19].type_.array_element_type.type_annotation).name
+            == "PG_NUMERIC"
+        )
+        assert (
+            TypeAnnotationCode(fields[20].type_.array_element_type.type_annotation).name
+            == "PG_JSONB"
+        )
     else:
         assert set(annotations.values()) == {"TYPE_ANNOTATION_CODE_UNSPECIFIED"}
 
@@ -166,7 +229,9 @@ GSQL_PARAMS = [
 ]
 
 
-@pytest.mark.parametrize("code,ptype,value", GSQL_PARAMS, ids=[f"{p[0]}-{i}" for i, p in enumerate(GSQL_PARAMS)])
+@pytest.mark.parametrize(
+    "code,ptype,value", GSQL_PARAMS, ids=[f"{p[0]}-{i}" for i, p in enumerate(GSQL_PARAMS)]
+)
 def test_typed_parameters_come_back_with_their_type(gsql_db, code, ptype, value):
     with gsql_db.snapshot() as snap:
         results = snap.execute_sql("SELECT @v AS v", params={"v": value}, param_types={"v": ptype})
@@ -175,10 +240,14 @@ def test_typed_parameters_come_back_with_their_type(gsql_db, code, ptype, value)
     assert rows == [[value]]
 
 
-@pytest.mark.parametrize("ptype", [param_types.INT64, param_types.STRING, param_types.TIMESTAMP, param_types.NUMERIC])
+@pytest.mark.parametrize(
+    "ptype", [param_types.INT64, param_types.STRING, param_types.TIMESTAMP, param_types.NUMERIC]
+)
 def test_typed_null_parameters(gsql_db, ptype):
     with gsql_db.snapshot() as snap:
-        results = snap.execute_sql("SELECT @v IS NULL, @v", params={"v": None}, param_types={"v": ptype})
+        results = snap.execute_sql(
+            "SELECT @v IS NULL, @v", params={"v": None}, param_types={"v": ptype}
+        )
         rows = list(results)
     assert rows == [[True, None]]
     assert results.fields[1].type_.code == ptype.code
@@ -189,7 +258,11 @@ def test_pg_parameters_use_dollar_numbers(pg_spanner_db):
         results = snap.execute_sql(
             "select $1::bigint + 1 as a, $2 as b, $3::numeric as c",
             params={"p1": 41, "p2": "x", "p3": decimal.Decimal("1.5")},
-            param_types={"p1": param_types.INT64, "p2": param_types.STRING, "p3": param_types.PG_NUMERIC},
+            param_types={
+                "p1": param_types.INT64,
+                "p2": param_types.STRING,
+                "p3": param_types.PG_NUMERIC,
+            },
         )
         rows = list(results)
     assert rows == [[42, "x", decimal.Decimal("1.5")]]
@@ -202,7 +275,11 @@ def test_special_floats_round_trip(gsql_db):
             snap.execute_sql(
                 "SELECT @a, @b, @c",
                 params={"a": float("nan"), "b": float("inf"), "c": float("-inf")},
-                param_types={"a": param_types.FLOAT64, "b": param_types.FLOAT64, "c": param_types.FLOAT64},
+                param_types={
+                    "a": param_types.FLOAT64,
+                    "b": param_types.FLOAT64,
+                    "c": param_types.FLOAT64,
+                },
             )
         )
     assert math.isnan(rows[0][0]) and rows[0][1] == math.inf and rows[0][2] == -math.inf
@@ -214,7 +291,9 @@ def test_json_is_normalised_like_spanner(any_db):
         sql = "select $1::jsonb" if pg else "SELECT PARSE_JSON(@j)"
         ptype = param_types.PG_JSONB if pg else param_types.STRING
         name = "p1" if pg else "j"
-        results = snap.execute_sql(sql, params={name: '{"bb": 1, "a": [1, 2]}'}, param_types={name: ptype})
+        results = snap.execute_sql(
+            sql, params={name: '{"bb": 1, "a": [1, 2]}'}, param_types={name: ptype}
+        )
         rows = list(results)
     value = rows[0][0]
     assert value == {"a": [1, 2], "bb": 1}

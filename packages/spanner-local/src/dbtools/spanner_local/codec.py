@@ -118,7 +118,9 @@ def _dump_json(value: Any, pg: bool) -> str:
         keys = sorted(value, key=(lambda k: (len(k.encode()), k.encode())) if pg else None)
         sep = ", " if pg else ","
         colon = ": " if pg else ":"
-        inner = sep.join(json.dumps(k, ensure_ascii=False) + colon + _dump_json(value[k], pg) for k in keys)
+        inner = sep.join(
+            json.dumps(k, ensure_ascii=False) + colon + _dump_json(value[k], pg) for k in keys
+        )
         return "{" + inner + "}"
     if isinstance(value, list):
         sep = ", " if pg else ","
@@ -255,7 +257,7 @@ def decode(value: protos.Value, stype: SType) -> Any:
             raise InvalidArgument(f"Invalid value for STRUCT: {_short(value)}")
         return {
             name: decode(v, ftype)
-            for (name, ftype), v in zip(stype.fields, value.list_value.values)
+            for (name, ftype), v in zip(stype.fields, value.list_value.values, strict=False)
         }
     decoder = _DECODERS.get(stype.code)
     if decoder is None:
@@ -386,7 +388,7 @@ def setter_for(stype: SType) -> Setter:
             lst = pb.list_value
             lst.SetInParent()
             values = list(v.values()) if isinstance(v, dict) else list(v)
-            for (_name, inner_setter), item in zip(inners, values):
+            for (_name, inner_setter), item in zip(inners, values, strict=False):
                 cell = lst.values.add()
                 if item is None:
                     cell.null_value = protos.NULL_VALUE

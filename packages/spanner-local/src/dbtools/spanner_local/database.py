@@ -104,7 +104,9 @@ class Database:
             ops.append(ddl_parser.parse_ddl(text, self.dialect))
         return ops
 
-    def apply_ddl(self, ops: list[ddl_parser.Operation]) -> tuple[list[dt.datetime], SpannerLocalError | None]:
+    def apply_ddl(
+        self, ops: list[ddl_parser.Operation]
+    ) -> tuple[list[dt.datetime], SpannerLocalError | None]:
         """Apply statements in order; stop at the first failure (earlier ones stay applied)."""
         stamps: list[dt.datetime] = []
         with self.ddl_lock:

@@ -66,11 +66,15 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     m = _TABLE_MISSING.search(text)
     if m:
         name = m.group(1).strip('"')
-        return InvalidArgument(f'relation "{name}" does not exist' if pg else f"Table not found: {name}")
+        return InvalidArgument(
+            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+        )
     m = _COLUMN_MISSING.search(text)
     if m:
         name = m.group(1)
-        return InvalidArgument(f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}")
+        return InvalidArgument(
+            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+        )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
     if isinstance(exc, duckdb.OutOfRangeException):
@@ -99,7 +103,9 @@ def decode_params(
     return values, types
 
 
-def _bind(tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any) -> tuple[str, dict[str, Any]]:
+def _bind(
+    tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any
+) -> tuple[str, dict[str, Any]]:
     """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
     sql = tr.sql
     bound: dict[str, Any] = {}
@@ -175,11 +181,15 @@ def dml_target(db: Database, translated_sql: str) -> Table | None:
 
 def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[Any]:
     if len(parts) > len(types):
-        raise InvalidArgument(f"Key has {len(parts)} parts but the key has only {len(types)} columns.")
-    return [codec.decode(v, t) for v, t in zip(parts, types)]
+        raise InvalidArgument(
+            f"Key has {len(parts)} parts but the key has only {len(types)} columns."
+        )
+    return [codec.decode(v, t) for v, t in zip(parts, types, strict=False)]
 
 
-def _bound(cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]) -> str:
+def _bound(
+    cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
+) -> str:
     """Lexicographic bound over a key prefix, honouring DESC key columns."""
     if not vals:
         return "TRUE"
@@ -201,7 +211,10 @@ def _bound(cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, close
 
 
 def keyset_where(
-    key_set: protos.KeySet, key_cols: Sequence[tuple[str, bool]], key_types: Sequence[SType], args: list[Any]
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
 ) -> str:
     if key_set.all_:
         return "TRUE"
@@ -209,7 +222,7 @@ def keyset_where(
     for key in key_set.keys:
         vals = _decode_key(key.values, key_types)
         conds = []
-        for (name, _desc), v in zip(key_cols, vals):
+        for (name, _desc), v in zip(key_cols, vals, strict=False):
             if v is None:
                 conds.append(f"{duckdb_ident(name)} IS NULL")
             else:
@@ -307,7 +320,10 @@ def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
 
 
 def apply_mutations(
-    db: Database, cur: duckdb.DuckDBPyConnection, mutations: Sequence[protos.Mutation], commit_ts: Any
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    mutations: Sequence[protos.Mutation],
+    commit_ts: Any,
 ) -> set[str]:
     """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
     limits.check_mutation_count(count_mutations(db, mutations))
@@ -335,14 +351,18 @@ def _mutation_table(db: Database, name: str) -> Table:
     return table
 
 
-def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any) -> None:
+def _write(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+) -> None:
     cols = []
     for name in w.columns:
         col = table.column(name)
         if col is None:
             raise NotFound(f"Column not found in table {table.name}: {name}")
         if col.generated is not None:
-            raise FailedPrecondition(f"Cannot write into generated column `{table.name}.{col.name}`.")
+            raise FailedPrecondition(
+                f"Cannot write into generated column `{table.name}.{col.name}`."
+            )
         cols.append(col)
     lowered = [c.name.lower() for c in cols]
     if len(set(lowered)) != len(lowered):
@@ -361,7 +381,7 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
                 f"Mutation has {len(lv.values)} values but {len(cols)} columns for table {table.name}."
             )
         row = []
-        for col, v in zip(cols, lv.values):
+        for col, v in zip(cols, lv.values, strict=True):
             value = codec.decode(v, col.stype)
             if isinstance(value, codec.CommitTimestamp):
                 if not col.allow_commit_timestamp:
@@ -371,8 +391,12 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
                         "corresponding shared key columns in this table's interleaved table hierarchy."
                     )
                 value = commit_ts
-            elif value is not None and col.length is not None and col.stype.code in ("STRING", "BYTES"):
-                size = len(value) if col.stype.code == "STRING" else len(value)
+            elif (
+                value is not None
+                and col.length is not None
+                and col.stype.code in ("STRING", "BYTES")
+            ):
+                size = len(value)
                 if size > col.length:
                     raise FailedPrecondition(
                         f"New value exceeds the maximum size limit for this column: "
@@ -422,7 +446,9 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
             if new_rows:
                 _insert_rows(cur, tname, col_sql, new_rows)
         elif kind == "replace":
-            cur.executemany(f"DELETE FROM {tname} WHERE {key_sql}", [[r[i] for i in key_idx] for r in rows])
+            cur.executemany(
+                f"DELETE FROM {tname} WHERE {key_sql}", [[r[i] for i in key_idx] for r in rows]
+            )
             _insert_rows(cur, tname, col_sql, rows)
         else:
             raise InvalidArgument(f"Unknown mutation kind {kind}")
@@ -430,7 +456,9 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
         raise map_error(exc, db.dialect) from exc
 
 
-def _insert_rows(cur: duckdb.DuckDBPyConnection, tname: str, col_sql: str, rows: list[list[Any]]) -> None:
+def _insert_rows(
+    cur: duckdb.DuckDBPyConnection, tname: str, col_sql: str, rows: list[list[Any]]
+) -> None:
     width = len(rows[0])
     chunk = max(1, 2000 // max(width, 1))
     one = "(" + ", ".join("?" for _ in range(width)) + ")"
@@ -442,7 +470,11 @@ def _insert_rows(cur: duckdb.DuckDBPyConnection, tname: str, col_sql: str, rows:
 
 
 def _existing_keys(
-    cur: duckdb.DuckDBPyConnection, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]
+    cur: duckdb.DuckDBPyConnection,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
 ) -> set[tuple[Any, ...]]:
     keys = [tuple(r[i] for i in key_idx) for r in rows]
     if not keys:
@@ -463,7 +495,14 @@ def _existing_keys(
     return found
 
 
-def _check_absent(cur: duckdb.DuckDBPyConnection, table: Table, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]) -> None:
+def _check_absent(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
     seen: set[tuple[Any, ...]] = set()
     for r in rows:
         k = tuple(r[i] for i in key_idx)
@@ -472,19 +511,32 @@ def _check_absent(cur: duckdb.DuckDBPyConnection, table: Table, tname: str, key_
         seen.add(k)
     existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
     if existing:
-        k = next(tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing)
+        k = next(
+            tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing
+        )
         raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
 
 
-def _check_present(cur: duckdb.DuckDBPyConnection, table: Table, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]) -> None:
+def _check_present(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
     existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
     for r in rows:
         k = tuple(r[i] for i in key_idx)
         if k not in existing:
-            raise NotFound(f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated.")
+            raise NotFound(
+                f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated."
+            )
 
 
-def _delete(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet) -> None:
+def _delete(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet
+) -> None:
     key_parts = [(k.column, k.desc) for k in table.primary_key]
     key_types = [c.stype for c in table.key_columns]
     if key_set.ranges and not key_set.all_:
@@ -507,7 +559,10 @@ def _delete(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set:
 
 
 def _join_cond(a: str, b: str, cols_a: Sequence[str], cols_b: Sequence[str]) -> str:
-    return " AND ".join(f"{a}.{duckdb_ident(x)} = {b}.{duckdb_ident(y)}" for x, y in zip(cols_a, cols_b))
+    return " AND ".join(
+        f"{a}.{duckdb_ident(x)} = {b}.{duckdb_ident(y)}"
+        for x, y in zip(cols_a, cols_b, strict=True)
+    )
 
 
 def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set[str]) -> None:
@@ -531,7 +586,9 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     if (cur.fetchone() or (0,))[0]:
                         pending.add(child.name.lower())
                 else:
-                    cur.execute(f"SELECT {', '.join('c.' + duckdb_ident(k) for k in pk)} FROM {duckdb_ident(child.name)} c WHERE {orphan} LIMIT 1")
+                    cur.execute(
+                        f"SELECT {', '.join('c.' + duckdb_ident(k) for k in pk)} FROM {duckdb_ident(child.name)} c WHERE {orphan} LIMIT 1"
+                    )
                     row = cur.fetchone()
                     if row:
                         raise FailedPrecondition(
@@ -547,7 +604,9 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     if (cur.fetchone() or (0,))[0]:
                         pending.add(ref_table.name.lower())
                 else:
-                    cur.execute(f"SELECT 1 FROM {duckdb_ident(ref_table.name)} c WHERE {orphan} LIMIT 1")
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(ref_table.name)} c WHERE {orphan} LIMIT 1"
+                    )
                     if cur.fetchone():
                         raise FailedPrecondition(
                             f"Foreign key `{fk.name}` constraint violation when deleting or updating "
@@ -601,6 +660,12 @@ def has_integrity_rules(db: Database, touched: set[str]) -> bool:
         t = cat.table(name)
         if t is None:
             continue
-        if t.parent or t.foreign_keys or t.checks or cat.children(t.name) or cat.referencing(t.name):
+        if (
+            t.parent
+            or t.foreign_keys
+            or t.checks
+            or cat.children(t.name)
+            or cat.referencing(t.name)
+        ):
             return True
     return False

@@ -64,5 +64,7 @@ class StatementLog:
     def for_database(self, database: str) -> list[StatementRecord]:
         """Records of one database (full name or just the database id)."""
         return [
-            r for r in self.snapshot() if r.database == database or r.database.endswith("/" + database)
+            r
+            for r in self.snapshot()
+            if r.database == database or r.database.endswith("/" + database)
         ]

@@ -24,14 +24,45 @@ COMMIT_TS_PARAM = "__spanner_commit_ts"
 # pg_catalog relations Spanner's PostgreSQL interface offers (a subset of PostgreSQL's);
 # any other pg_catalog relation is rejected as Spanner rejects it.
 PG_CATALOG_ALLOWED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index",
-     "pg_settings", "pg_views", "pg_proc", "pg_database", "pg_am", "pg_attrdef", "pg_collation",
-     "pg_constraint", "pg_enum", "pg_extension", "pg_sequence", "pg_sequences", "pg_range",
-     "pg_roles", "pg_description", "pg_available_extensions", "pg_matviews", "pg_policies",
-     "pg_user", "pg_authid", "pg_inherits", "pg_rewrite", "pg_trigger", "pg_depend", "pg_language"}
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+        "pg_settings",
+        "pg_views",
+        "pg_proc",
+        "pg_database",
+        "pg_am",
+        "pg_attrdef",
+        "pg_collation",
+        "pg_constraint",
+        "pg_enum",
+        "pg_extension",
+        "pg_sequence",
+        "pg_sequences",
+        "pg_range",
+        "pg_roles",
+        "pg_description",
+        "pg_available_extensions",
+        "pg_matviews",
+        "pg_policies",
+        "pg_user",
+        "pg_authid",
+        "pg_inherits",
+        "pg_rewrite",
+        "pg_trigger",
+        "pg_depend",
+        "pg_language",
+    }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"})
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"}
+)
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
 # DuckDB's bare DECIMAL is DECIMAL(18,3)).
@@ -141,17 +172,35 @@ def translate_pg(sql: str) -> Translated:
     while i < len(toks):
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if t.kind == "op" and t.text == "$" and nxt is not None and nxt.kind == "num" and nxt.start == t.end:
+        if (
+            t.kind == "op"
+            and t.text == "$"
+            and nxt is not None
+            and nxt.kind == "num"
+            and nxt.start == t.end
+        ):
             repl[i] = f"$p{nxt.text}"
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
             continue
-        if t.kind == "word" and t.text.lower() == "information_schema" and nxt is not None and nxt.text == ".":
+        if (
+            t.kind == "word"
+            and t.text.lower() == "information_schema"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             repl[i] = INFO_SCHEMA
-        elif t.kind == "word" and t.text.lower() == "pg_catalog" and nxt is not None and nxt.text == ".":
+        elif (
+            t.kind == "word"
+            and t.text.lower() == "pg_catalog"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             _pg_catalog_check(toks[i + 2].text)
-        elif t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == ".":
+        elif (
+            t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
+        ):
             fn = toks[i + 2].text.lower() if i + 2 < len(toks) else ""
             if fn == "pending_commit_timestamp":
                 # spanner.pending_commit_timestamp() -> the commit timestamp parameter
@@ -178,14 +227,20 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    return Translated(text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params))
+    return Translated(
+        text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params)
+    )
 
 
 # ------------------------------------------------------------------- GoogleSQL
 
 
 def _fix_types(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.DECIMAL,) and not node.expressions:
+    if (
+        isinstance(node, exp.DataType)
+        and node.this in (exp.DataType.Type.DECIMAL,)
+        and not node.expressions
+    ):
         return exp.DataType.build("DECIMAL(38, 9)")
     if isinstance(node, exp.Table):
         ident = node.this
@@ -193,7 +248,8 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         db = node.db or ""
         if name.lower().startswith("information_schema."):
             return exp.Table(
-                this=exp.to_identifier(name.split(".", 1)[1]), db=exp.to_identifier(INFO_SCHEMA),
+                this=exp.to_identifier(name.split(".", 1)[1]),
+                db=exp.to_identifier(INFO_SCHEMA),
                 alias=node.args.get("alias"),
             )
         if db.lower() == "information_schema":
@@ -220,7 +276,12 @@ def translate_gsql(sql: str) -> Translated:
                 ret = " ".join(sql[t.start : t.end] for t in toks[k + 2 :] if t.kind != "eof")
                 text, returning_sql = body, ret
                 break
-        if len(words) > 2 and words[0] == "INSERT" and words[1] == "OR" and words[2] in ("UPDATE", "IGNORE"):
+        if (
+            len(words) > 2
+            and words[0] == "INSERT"
+            and words[1] == "OR"
+            and words[2] in ("UPDATE", "IGNORE")
+        ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
     del keep_idx
@@ -229,16 +290,22 @@ def translate_gsql(sql: str) -> Translated:
     except sqlglot.errors.ParseError as exc:
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
     tree = tree.transform(_fix_types)
-    params = tuple(sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name}))
+    params = tuple(
+        sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
+    )
     out = tree.sql(dialect="duckdb")
     uses_commit_ts = COMMIT_TS_PARAM in out
     if insert_mode:
         out = re.sub(r"^INSERT\s+INTO", f"INSERT OR {insert_mode} INTO", out, count=1)
     if returning_sql:
-        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(_fix_types)
+        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(
+            _fix_types
+        )
         assert isinstance(ret_tree, exp.Select)
         out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
-    return Translated(out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params)
+    return Translated(
+        out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params
+    )
 
 
 def translate(sql: str, dialect: str) -> Translated:
