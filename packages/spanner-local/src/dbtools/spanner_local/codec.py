@@ -64,10 +64,13 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 def format_timestamp(value: dt.datetime) -> str:
     """Aware or naive (taken as UTC) datetime -> Spanner's RFC 3339 form, trailing zeros dropped."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    offset = value.utcoffset()
+    if offset:
+        value = value.astimezone(UTC)
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
     if value.microsecond:
         text += "." + f"{value.microsecond:06d}".rstrip("0")
     return text + "Z"
@@ -438,8 +441,14 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
     if upper.startswith("STRUCT("):
         fields = []
         for part in _split_top_level(name[7:-1]):
-            fname, _, ftype = part.partition(" ")
-            fields.append((fname.strip('"'), stype_from_duckdb(ftype, dialect)))
+            if part.startswith('"'):
+                end = part.index('"', 1)
+                while part[end + 1 : end + 2] == '"':  # doubled quote inside the name
+                    end = part.index('"', end + 2)
+                fname, ftype = part[1:end].replace('""', '"'), part[end + 1 :].strip()
+            else:
+                fname, _, ftype = part.partition(" ")
+            fields.append((fname, stype_from_duckdb(ftype, dialect)))
         return SType("STRUCT", fields=tuple(fields))
     if upper.startswith("VARCHAR"):
         return SType("STRING")

@@ -12,11 +12,12 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, infoschema, schema
+from . import ddl_parser, functions, infoschema, schema
 from .catalog import Catalog, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
 from .translate import INFO_SCHEMA, classify
+from .typemap import POSTGRESQL
 
 DUCKDB_THREADS = 2
 
@@ -63,6 +64,10 @@ class Database:
         target = str(self.path) if self.path else ":memory:"
         self.conn = duckdb.connect(target, config={"threads": DUCKDB_THREADS})
         self.conn.execute("SET GLOBAL TimeZone = 'UTC'")
+        if self.dialect == POSTGRESQL:
+            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint.
+            self.conn.execute("SET GLOBAL integer_division = true")
+        functions.register(self.conn)
         self.ddl_lock = threading.RLock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()

@@ -76,6 +76,13 @@ _PG_CAST_TYPES = {
     "int8": "BIGINT",
     "oid": "BIGINT",
 }
+# PostgreSQL functions Spanner offers under another name in DuckDB.
+_PG_FUNCTIONS = {
+    "jsonb_build_object": "json_object",
+    "jsonb_build_array": "json_array",
+    "jsonb_array_length": "json_array_length",
+    "jsonb_typeof": "json_type",
+}
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
 _QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
@@ -222,6 +229,13 @@ def translate_pg(sql: str) -> Translated:
             and not (nxt is not None and nxt.text == "(")
         ):
             repl[i] = _PG_CAST_TYPES[t.text.lower()]
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_FUNCTIONS
+            and nxt is not None
+            and nxt.text == "("
+        ):
+            repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
         i += 1
@@ -254,6 +268,14 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
             )
         if db.lower() == "information_schema":
             node.set("db", exp.to_identifier(INFO_SCHEMA))
+    if isinstance(node, exp.Literal) and not node.is_string:
+        text = str(node.this)
+        if "." in text or "e" in text.lower():
+            # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    if isinstance(node, exp.Format):
+        # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
+        return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
         return exp.Placeholder(this=COMMIT_TS_PARAM)
     return node
