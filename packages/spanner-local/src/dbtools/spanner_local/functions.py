@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import farmhash
+from duckdb.func import NATIVE, SPECIAL
 from duckdb.sqltypes import BIGINT, VARCHAR
 
 
@@ -16,7 +17,7 @@ def farm_fingerprint(value: str | None) -> int | None:
 
 
 def register(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.create_function(
+    conn.create_function(  # type: ignore[call-overload]  # stubs type NATIVE as str
         "farm_fingerprint",
         farm_fingerprint,
         [VARCHAR],
