@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import psycopg
 import pymysql
 import pytest
-
 from dbtools import cloudsql_local
 
 PROJECT = "csl-proj"

@@ -7,9 +7,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from google.cloud.sql.connector import Connector, IPTypes, create_async_connector
-
 from dbtools import cloudsql_local
+from google.cloud.sql.connector import Connector, IPTypes, create_async_connector
 
 # The instances conftest.py configures (test modules cannot import conftest under importlib).
 PG = "csl-proj:us-central1:pg"
