@@ -29,9 +29,9 @@ def connector(emu: cloudsql_local.Emulator) -> Iterator[Connector]:
 
 
 def test_wrong_driver_for_engine(connector: Connector) -> None:
-    with pytest.raises(IncompatibleDriverError, match="pymysql.*POSTGRES_15"):
+    with pytest.raises(IncompatibleDriverError, match=r"pymysql.*POSTGRES_15"):
         connector.connect(PG, "pymysql", user="root")
-    with pytest.raises(IncompatibleDriverError, match="pg8000.*MYSQL_8_0"):
+    with pytest.raises(IncompatibleDriverError, match=r"pg8000.*MYSQL_8_0"):
         connector.connect(MY, "pg8000", user="postgres")
 
 
@@ -47,7 +47,7 @@ def test_unknown_instance(connector: Connector, emu: cloudsql_local.Emulator) ->
 
 
 def test_region_mismatch(connector: Connector) -> None:
-    with pytest.raises(ValueError, match="region was mismatched.*expected us-central1"):
+    with pytest.raises(ValueError, match=r"region was mismatched.*expected us-central1"):
         connector.connect("csl-proj:europe-west1:pg", "pg8000", user="postgres")
 
 

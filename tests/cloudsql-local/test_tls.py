@@ -161,7 +161,7 @@ def test_tls12_is_refused(emu, dial, client_key, tmp_path) -> None:  # type: ign
         tmp_path, emu.instance(PG).server_ca_pem, issue_cert(emu, PG, client_key), client_key
     )
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL"):
+    with pytest.raises(ssl.SSLError, match=r"PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL"):
         dial(PG, ctx)
 
 
