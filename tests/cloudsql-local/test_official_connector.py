@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+import pymysql
 import pytest
 from dbtools import cloudsql_local
 from google.cloud.sql.connector import Connector, IPTypes, create_async_connector
@@ -264,3 +265,45 @@ async def test_serve_async_on_the_callers_loop(config: cloudsql_local.Config, pg
                 await c.close()
         finally:
             await connector.close_async()
+
+
+def test_iam_login_to_backend_user_with_password(mysql_server, iam_account) -> None:  # type: ignore[no-untyped-def]
+    """The proxy logs in to the backend with the mapped user's password (native scramble)."""
+    backend_user = iam_account.mysql_user + "b"
+    admin = pymysql.connect(**mysql_server.pymysql_kwargs(), autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE USER '{backend_user}'@'%' IDENTIFIED BY 'Pa55-word'")
+        config = cloudsql_local.Config(
+            instances=[
+                cloudsql_local.Instance(
+                    MY,
+                    database_version="MYSQL_8_0",
+                    backend=f"{mysql_server.host}:{mysql_server.port}",
+                    iam_roles={iam_account.mysql_user: backend_user},
+                    backend_passwords={backend_user: "Pa55-word"},
+                )
+            ]
+        )
+        with (
+            cloudsql_local.serve(config) as emu,
+            Connector(
+                sqladmin_api_endpoint=emu.admin_url,
+                credentials=emu.credentials(iam_account.email),
+                enable_iam_auth=True,
+            ) as connector,
+        ):
+            conn = connector.connect(MY, "pymysql", user=iam_account.email)
+            cur = conn.cursor()
+            cur.execute("SELECT CURRENT_USER()")
+            assert cur.fetchone() == (f"{backend_user}@%",)
+            conn.close()
+            # A wrong password for the backend user surfaces as the backend's refusal.
+            emu.instance(MY).instance.backend_passwords[backend_user] = "wrong"
+            with pytest.raises(pymysql.err.OperationalError) as info:
+                connector.connect(MY, "pymysql", user=iam_account.email)
+            assert info.value.args[0] == 1045
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP USER IF EXISTS '{backend_user}'@'%'")
+        admin.close()
