@@ -10,6 +10,7 @@ import pymysql
 import pytest
 from dbtools import cloudsql_local
 from google.cloud.sql.connector import Connector, IPTypes, create_async_connector
+from google.cloud.sql.connector.exceptions import CloudSQLIPTypeError
 
 # The instances conftest.py configures (test modules cannot import conftest under importlib).
 PG = "csl-proj:us-central1:pg"
@@ -307,3 +308,32 @@ def test_iam_login_to_backend_user_with_password(mysql_server, iam_account) -> N
         with admin.cursor() as cur:
             cur.execute(f"DROP USER IF EXISTS '{backend_user}'@'%'")
         admin.close()
+
+
+def test_psc_and_private_only_instance(pg_server) -> None:  # type: ignore[no-untyped-def]
+    """An instance without a public IP: the connector reaches it by PSC or PRIVATE only."""
+    name = "csl-proj:us-central1:pg-psc"
+    config = cloudsql_local.Config(
+        instances=[
+            cloudsql_local.Instance(
+                name,
+                backend=f"{pg_server.host}:{pg_server.port}",
+                ip_types=("PRIVATE", "PSC"),
+            )
+        ]
+    )
+    with (
+        cloudsql_local.serve(config) as emu,
+        Connector(sqladmin_api_endpoint=emu.admin_url, credentials=emu.credentials()) as connector,
+    ):
+        assert set(emu.instance(name).ip_addresses) == {"PRIVATE", "PSC"}
+        for ip_type in ("psc", "private"):
+            conn = connector.connect(
+                name, "pg8000", user=pg_server.user, db=pg_server.database, ip_type=ip_type
+            )
+            cur = conn.cursor()
+            cur.execute("SELECT 1")
+            assert cur.fetchone() == [1]
+            conn.close()
+        with pytest.raises(CloudSQLIPTypeError):
+            connector.connect(name, "pg8000", user=pg_server.user, ip_type="public")
