@@ -6,10 +6,12 @@ from __future__ import annotations
 import socket
 import ssl
 import struct
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 from cryptography import x509
@@ -283,3 +285,52 @@ def test_plaintext_ssl_request_is_refused(emu) -> None:  # type: ignore[no-untyp
         data = raw.recv(100)
     assert not data.startswith(b"S")
     assert data == b"" or data[:1] == b"\x15"  # closed, or a TLS alert record
+
+
+@pytest.mark.parametrize("iam", [False, True])
+def test_cancel_request_inside_tls_reaches_the_backend(
+    emu, dial, client_key, tmp_path, iam_account, pg_server, iam: bool
+) -> None:  # type: ignore[no-untyped-def]
+    project, _, name = PG.split(":")
+    body: dict[str, str] = {"public_key": _public_pem(client_key)}
+    if iam:
+        body["access_token"] = emu.access_token(
+            iam_account.email, (cloudsql_local.SCOPE_SQL_LOGIN,)
+        )
+    resp = requests.post(
+        f"{emu.admin_url}/sql/v1beta4/projects/{project}/instances/{name}:generateEphemeralCert",
+        json=body,
+        headers={"Authorization": f"Bearer {emu.access_token()}"},
+        timeout=10,
+    )
+    ctx = client_context(
+        tmp_path, emu.instance(PG).server_ca_pem, resp.json()["ephemeralCert"]["cert"], client_key
+    )
+    session = dial(PG, ctx)
+    session.sendall(_pg_startup(iam_account.pg_user if iam else pg_server.user, pg_server.database))
+    key = None
+    while True:
+        tag, payload = _read_pg_message(session)
+        assert tag != b"E", payload
+        if tag == b"K":
+            key = payload[:8]  # process id + secret key
+        if tag == b"Z":
+            break
+    assert key is not None
+    query = b"SELECT pg_sleep(60)\x00"
+    session.sendall(b"Q" + struct.pack("!I", 4 + len(query)) + query)
+    pid = struct.unpack("!I", key[:4])[0]
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        for _ in range(200):  # a cancel that arrives before the query starts cancels nothing
+            state = admin.execute(
+                "SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+            if state and state[0] == "active":
+                break
+            time.sleep(0.02)
+    canceller = dial(PG, ctx)
+    canceller.sendall(struct.pack("!II", 16, 80877102) + key)
+    tag, payload = _read_pg_message(session)
+    while tag != b"E":  # RowDescription may come first
+        tag, payload = _read_pg_message(session)
+    assert b"C57014" in payload  # query_canceled
