@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography import x509
 
 from . import mysqlwire, pgwire
-from .ca import InstanceCertificates, ServerIdentity
+from .ca import InstanceCertificates, ServerIdentity, pem
 from .config import Instance, iam_user_for
 from .faults import Faults
 from .tlsstream import TlsStream
@@ -88,8 +88,6 @@ class InstanceProxy:
         # client transport -> backend transport (None until the backend is dialled)
         self._connections: dict[asyncio.StreamWriter, asyncio.StreamWriter | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        from .ca import pem
-
         client_ca = pem(certs.client_ca.cert)
         tag = instance.name
         self._good = _server_context(certs.server, client_ca, folder, tag)
