@@ -272,3 +272,29 @@ def test_random_loopback_is_loopback() -> None:
     for _ in range(200):
         addr = ipaddress.ip_address(cloudsql_local.random_loopback())
         assert addr.is_loopback and str(addr) != "127.0.0.1"
+
+
+def test_expired_grants_and_tokens_are_forgotten() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from dbtools.cloudsql_local.proxy import Grant, GrantBook
+    from dbtools.cloudsql_local.tokens import TokenStore
+
+    now = datetime.now(timezone.utc)
+    book = GrantBook()
+    for serial in range(1001):
+        book.add(serial, Grant(None, None), now - timedelta(seconds=1))
+    book.add(5000, Grant("live@example.com", None), now + timedelta(hours=1))
+    assert book.get(0) is None and book.get(1000) is None
+    assert book.get(5000) == Grant("live@example.com", None)
+
+    store = TokenStore(cloudsql_local.Config(tokens={"static": "me@example.com"}))
+    expired = [store.add_access_token("x@example.com", lifetime=timedelta(seconds=-1))[0]]
+    expired += [
+        store.add_access_token("x@example.com", lifetime=timedelta(seconds=-1))[0]
+        for _ in range(1000)
+    ]
+    live, _ = store.add_access_token("y@example.com")
+    assert store.lookup(expired[0]) is None
+    assert store.lookup(live) is not None
+    assert store.lookup("static") is not None  # static tokens never expire

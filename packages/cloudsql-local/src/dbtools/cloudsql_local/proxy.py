@@ -24,6 +24,7 @@ from .tlsstream import TlsStream
 log = logging.getLogger(__name__)
 _CHUNK = 65536
 _HANDSHAKE_TIMEOUT = 15.0
+_PRUNE_ABOVE = 1000
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,20 @@ class GrantBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._grants: dict[int, Grant] = {}
+        self._expiry: dict[int, datetime] = {}
 
-    def add(self, serial: int, grant: Grant) -> None:
+    def add(self, serial: int, grant: Grant, cert_expiry: datetime | None = None) -> None:
         with self._lock:
             self._grants[serial] = grant
+            if cert_expiry is not None:
+                self._expiry[serial] = cert_expiry
+            if len(self._grants) > _PRUNE_ABOVE:
+                # A long-running emulator issues a certificate per refresh: forget the ones
+                # that can no longer complete a handshake.
+                now = datetime.now(timezone.utc)
+                for old in [s for s, t in self._expiry.items() if t < now]:
+                    del self._expiry[old]
+                    self._grants.pop(old, None)
 
     def get(self, serial: int) -> Grant | None:
         with self._lock:
