@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import struct
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from cryptography.x509.oid import NameOID
 from dbtools import cloudsql_local
 from dbtools.cloudsql_local import ca, mysqlwire, pgwire
 from dbtools.cloudsql_local.faults import Faults
+from dbtools.cloudsql_local.proxy import Grant, GrantBook
+from dbtools.cloudsql_local.tokens import TokenStore
 from hypothesis import given
 from hypothesis import strategies as st
 from pymysql._auth import scramble_native_password
@@ -275,11 +278,6 @@ def test_random_loopback_is_loopback() -> None:
 
 
 def test_expired_grants_and_tokens_are_forgotten() -> None:
-    from datetime import datetime, timedelta, timezone
-
-    from dbtools.cloudsql_local.proxy import Grant, GrantBook
-    from dbtools.cloudsql_local.tokens import TokenStore
-
     now = datetime.now(timezone.utc)
     book = GrantBook()
     for serial in range(1001):
