@@ -16,6 +16,7 @@ from dbtools import cloudsql_local
 from dbtools.cloudsql_local import ca, mysqlwire, pgwire
 from dbtools.cloudsql_local.faults import Faults
 from dbtools.cloudsql_local.proxy import Grant, GrantBook
+from dbtools.cloudsql_local.scram import ScramClient, ScramError
 from dbtools.cloudsql_local.tokens import TokenStore
 from hypothesis import given
 from hypothesis import strategies as st
@@ -296,3 +297,24 @@ def test_expired_grants_and_tokens_are_forgotten() -> None:
     assert store.lookup(expired[0]) is None
     assert store.lookup(live) is not None
     assert store.lookup("static") is not None  # static tokens never expire
+
+
+def test_scram_rfc7677_vector() -> None:
+    client = ScramClient("pencil", nonce="rOprNGfwEbeRWgbNEkqO", user="user")
+    assert client.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+    server_first = (
+        b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+    )
+    assert client.final(server_first) == (
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+        b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    )
+    client.verify(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    with pytest.raises(ScramError, match="does not know the password"):
+        client.verify(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+    with pytest.raises(ScramError, match="extend the client nonce"):
+        ScramClient("pencil", nonce="abc").final(b"r=xyz,s=AAAA,i=1")
+    with pytest.raises(ScramError, match="lacks"):
+        ScramClient("pencil", nonce="abc").final(b"r=abcd,i=1")
+    with pytest.raises(ScramError, match="invalid-proof"):
+        ScramClient("pencil").verify(b"e=invalid-proof")

@@ -19,6 +19,8 @@ from . import mysqlwire, pgwire
 from .ca import InstanceCertificates, ServerIdentity, pem
 from .config import Instance, iam_user_for
 from .faults import Faults
+from .scram import MECHANISM as SCRAM_MECHANISM
+from .scram import ScramClient, ScramError
 from .tlsstream import TlsStream
 
 log = logging.getLogger(__name__)
@@ -257,34 +259,60 @@ class InstanceProxy:
     ) -> None:
         b_writer.write(pgwire.build_startup({**params, "user": role}))
         password = self.instance.backend_passwords.get(role)
+        scram: ScramClient | None = None
         while True:
             head = await b_reader.readexactly(5)
             tag, length = pgwire.message_header(head)
             body = await b_reader.readexactly(length)
-            if tag == b"R":
-                method = int.from_bytes(body[:4], "big")
-                if method == pgwire.AUTH_OK:
-                    client.write(head + body)
-                    return
-                if method in (pgwire.AUTH_CLEARTEXT, pgwire.AUTH_MD5) and password is not None:
-                    secret = (
-                        password
-                        if method == pgwire.AUTH_CLEARTEXT
-                        else pgwire.md5_password(role, password, body[4:8])
-                    )
-                    b_writer.write(pgwire.password_message(secret))
-                    continue
+            if tag == b"E":
+                client.write(head + body)
+                raise LoginRefused(pgwire.parse_error_message(body))
+            if tag != b"R":
+                client.write(head + body)
+                continue
+            method, data = int.from_bytes(body[:4], "big"), body[4:]
+            if method == pgwire.AUTH_OK:
+                client.write(head + body)
+                return
+            reply = None
+            if password is not None:
+                try:
+                    reply = self._postgres_auth_step(method, data, role, password, scram)
+                except ScramError as exc:
+                    message = f"cloudsql-local could not log in to the backend as {role!r}: {exc}"
+                    client.write(pgwire.error_response(message))
+                    raise LoginRefused(message) from exc
+            if reply is None:
                 name = pgwire.AUTH_NAMES.get(method, f"method {method}")
                 message = (
                     f"cloudsql-local cannot log in to the backend as role {role!r}: the server "
                     f"asks for {name} authentication; allow it with trust in pg_hba.conf, or set "
-                    "a password in the instance's backend_passwords (md5/password methods)"
+                    "the role's password in the instance's backend_passwords (password, md5 and "
+                    "SCRAM-SHA-256 are supported)"
                 )
                 client.write(pgwire.error_response(message))
                 raise LoginRefused(message)
-            client.write(head + body)
-            if tag == b"E":
-                raise LoginRefused(pgwire.parse_error_message(body))
+            message_bytes, scram = reply
+            b_writer.write(message_bytes)
+
+    @staticmethod
+    def _postgres_auth_step(
+        method: int, data: bytes, role: str, password: str, scram: ScramClient | None
+    ) -> tuple[bytes, ScramClient | None] | None:
+        """The answer to one authentication request, or None if it is not supported."""
+        if method == pgwire.AUTH_CLEARTEXT:
+            return pgwire.password_message(password), scram
+        if method == pgwire.AUTH_MD5:
+            return pgwire.password_message(pgwire.md5_password(role, password, data[:4])), scram
+        if method == pgwire.AUTH_SASL and SCRAM_MECHANISM in pgwire.sasl_mechanisms(data):
+            scram = ScramClient(password)
+            return pgwire.sasl_initial_response(SCRAM_MECHANISM, scram.first()), scram
+        if method == pgwire.AUTH_SASL_CONTINUE and scram is not None:
+            return pgwire.sasl_response(scram.final(data)), scram
+        if method == pgwire.AUTH_SASL_FINAL and scram is not None:
+            scram.verify(data)
+            return b"", scram  # AuthenticationOk follows
+        return None
 
     # --- MySQL ------------------------------------------------------------------------------
 
