@@ -152,6 +152,9 @@ class InstanceProxy:
         ctx = self._wrong if self._faults.wrong_server_identity else self._good
         client = TlsStream(raw_reader, raw_writer, ctx)
         try:
+            if self._faults.refuse_connections:
+                raw_writer.transport.abort()
+                return
             if self._faults.latency:
                 await asyncio.sleep(self._faults.latency)
             try:
