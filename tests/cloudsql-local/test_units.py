@@ -46,6 +46,7 @@ def test_instance_validation() -> None:
         ({"connection_name": "p:r:i", "ip_types": ("PUBLIC",)}, "IP type"),
         ({"connection_name": "p:r:i", "backend": "localhost"}, "host:port"),
         ({"connection_name": "p:r:i", "port": 0}, "not a TCP port"),
+        ({"connection_name": "p:r:i", "ip_types": ()}, "no IP type"),
     ]
     for kwargs, needle in bad:
         with pytest.raises(cloudsql_local.ConfigError, match=needle):
