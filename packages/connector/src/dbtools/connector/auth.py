@@ -15,6 +15,7 @@ import google.auth
 import google.auth.exceptions
 from google.auth.credentials import Credentials, Scoped
 from google.auth.transport.requests import Request
+from google.oauth2 import credentials as oauth2
 
 from .errors import ConfigurationError, CredentialsError
 
@@ -46,6 +47,17 @@ def login_credentials(creds: Credentials) -> Credentials:
     """
     if isinstance(creds, Scoped):
         return creds.with_scopes([LOGIN_SCOPE])
+    if isinstance(creds, oauth2.Credentials) and creds.refresh_token:
+        # User credentials are not `Scoped`, but a refresh may ask for a narrower scope.
+        return oauth2.Credentials(
+            token=None,
+            refresh_token=creds.refresh_token,
+            token_uri=creds.token_uri,
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            scopes=[LOGIN_SCOPE],
+            quota_project_id=creds.quota_project_id,
+        )
     return creds
 
 

@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from .errors import ConfigurationError
 
-
 _C = TypeVar("_C", bound="_Choice")
 
 
