@@ -415,7 +415,7 @@ class Connector:
                     )
                 else:
                     sock = self._dial_sync(info, ip_type, iam, deadline, labels)
-                    conn = self._driver_over_socket(spec, module, info, sock, deadline, kwargs)
+                    conn = self._driver_over_socket(spec, module, info, iam, sock, deadline, kwargs)
                 status = "ok"
                 return conn
             except BaseException as exc:
@@ -431,6 +431,7 @@ class Connector:
         spec: Driver,
         module: Any,
         info: ConnectionInfo,
+        iam: bool,
         sock: _VerifyingSSLSocket,
         deadline: float,
         kwargs: dict[str, Any],
@@ -459,6 +460,9 @@ class Connector:
             return conn
         except BaseException as exc:
             sock.close()
+            # The server may have refused the certificate only now (TLS 1.3 reports client
+            # certificate problems after the handshake): get a fresh one for the next try.
+            self._force_refresh(info.name, iam)
             if fired.is_set():
                 raise ConnectTimeoutError(
                     f"the {spec.name} login to {info.name} did not finish within the connect "
