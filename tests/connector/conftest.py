@@ -7,16 +7,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from dbtools import cloudsql_local as cl
+from dbtools.connector import Connector
+from dbtools.connector.admin_api import RetryPolicy
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from dbtools import cloudsql_local as cl
-from dbtools.connector import Connector
-from dbtools.connector.admin_api import RetryPolicy
 
 # Installed once per process, before the connector records anything (OTel allows one global).
 METRICS = InMemoryMetricReader()
@@ -131,3 +130,10 @@ def admin_calls(emu: cl.Emulator) -> Callable[..., list[Any]]:
         ]
 
     return get
+
+
+@pytest.fixture
+def otel() -> tuple[InMemoryMetricReader, InMemorySpanExporter]:
+    """The in-memory metric reader and span exporter (spans cleared for the test)."""
+    SPANS.clear()
+    return METRICS, SPANS

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+from dbtools.connector import ConfigurationError, Connector
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from dbtools.connector import Connector, ConfigurationError
 
 
 def _query_sync(conn: Any, sql: str) -> Any:
@@ -21,9 +20,15 @@ def _query_sync(conn: Any, sql: str) -> Any:
 
 
 @pytest.mark.parametrize("driver", ["pg8000", "psycopg"])
-def test_postgres_sync_drivers(connector: Connector, names: Any, pg_server: Any, driver: str) -> None:
+def test_postgres_sync_drivers(
+    connector: Connector, names: Any, pg_server: Any, driver: str
+) -> None:
     conn = connector.connect(
-        names.PG, driver, user=pg_server.user, password=pg_server.password or None, db=pg_server.database
+        names.PG,
+        driver,
+        user=pg_server.user,
+        password=pg_server.password or None,
+        db=pg_server.database,
     )
     try:
         assert _query_sync(conn, "select current_database()") == pg_server.database
@@ -34,7 +39,11 @@ def test_postgres_sync_drivers(connector: Connector, names: Any, pg_server: Any,
 
 def test_pymysql(connector: Connector, names: Any, mysql_server: Any) -> None:
     conn = connector.connect(
-        names.MY, "pymysql", user=mysql_server.user, password=mysql_server.password, db=mysql_server.database
+        names.MY,
+        "pymysql",
+        user=mysql_server.user,
+        password=mysql_server.password,
+        db=mysql_server.database,
     )
     try:
         assert _query_sync(conn, "select database()") == mysql_server.database
@@ -93,7 +102,11 @@ async def test_asyncpg(make_connector: Any, names: Any, pg_server: Any, iam: boo
     connector = make_connector(enable_iam_auth=iam)
     user = names.PG_IAM_USER if iam else pg_server.user
     conn = await connector.connect_async(
-        names.PG, "asyncpg", user=user, password=None if iam else (pg_server.password or None), db=pg_server.database
+        names.PG,
+        "asyncpg",
+        user=user,
+        password=None if iam else (pg_server.password or None),
+        db=pg_server.database,
     )
     try:
         assert await conn.fetchval("select current_user") == pg_server.user
@@ -136,12 +149,16 @@ def test_sqlalchemy_creator_pools_connector_connections(
 ) -> None:
     pg = sqlalchemy.create_engine(
         "postgresql+pg8000://",
-        creator=lambda: connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database),
+        creator=lambda: connector.connect(
+            names.PG, "pg8000", user=pg_server.user, db=pg_server.database
+        ),
         pool_size=2,
     )
     my = sqlalchemy.create_engine(
         "mysql+pymysql://",
-        creator=lambda: connector.connect(names.MY, "pymysql", user=mysql_server.user, db=mysql_server.database),
+        creator=lambda: connector.connect(
+            names.MY, "pymysql", user=mysql_server.user, db=mysql_server.database
+        ),
     )
     try:
         with pg.connect() as c:
@@ -150,10 +167,15 @@ def test_sqlalchemy_creator_pools_connector_connections(
             assert c.execute(sqlalchemy.text("select 40 + 2")).scalar() == 42
         ps = sqlalchemy.create_engine(
             "postgresql+psycopg://",
-            creator=lambda: connector.connect(names.PG, "psycopg", user=pg_server.user, dbname=pg_server.database),
+            creator=lambda: connector.connect(
+                names.PG, "psycopg", user=pg_server.user, dbname=pg_server.database
+            ),
         )
         with ps.connect() as c:
-            assert c.execute(sqlalchemy.text("select current_database()")).scalar() == pg_server.database
+            assert (
+                c.execute(sqlalchemy.text("select current_database()")).scalar()
+                == pg_server.database
+            )
         ps.dispose()
     finally:
         pg.dispose()
@@ -162,10 +184,14 @@ def test_sqlalchemy_creator_pools_connector_connections(
 
 async def test_sqlalchemy_async_creator(connector: Connector, names: Any, pg_server: Any) -> None:
     async def asyncpg_creator() -> Any:
-        return await connector.connect_async(names.PG, "asyncpg", user=pg_server.user, db=pg_server.database)
+        return await connector.connect_async(
+            names.PG, "asyncpg", user=pg_server.user, db=pg_server.database
+        )
 
     async def psycopg_creator() -> Any:
-        return await connector.connect_async(names.PG, "psycopg", user=pg_server.user, dbname=pg_server.database)
+        return await connector.connect_async(
+            names.PG, "psycopg", user=pg_server.user, dbname=pg_server.database
+        )
 
     for url, creator in (
         ("postgresql+asyncpg://", asyncpg_creator),
@@ -180,7 +206,9 @@ async def test_sqlalchemy_async_creator(connector: Connector, names: Any, pg_ser
             await engine.dispose()
 
 
-def test_private_and_auto_ip_types(make_connector: Any, emu: Any, names: Any, pg_server: Any) -> None:
+def test_private_and_auto_ip_types(
+    make_connector: Any, emu: Any, names: Any, pg_server: Any
+) -> None:
     addresses = emu.instance(names.PG).ip_addresses
     for ip_type in ("private", "auto", "public"):
         connector = make_connector(ip_type=ip_type)

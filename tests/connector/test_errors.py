@@ -6,8 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from google.oauth2.credentials import Credentials as OAuthCredentials
-
 from dbtools import cloudsql_local as cl
 from dbtools.connector import (
     AdminAPIError,
@@ -26,6 +24,7 @@ from dbtools.connector import (
 )
 from dbtools.connector.connection_info import check_settings
 from dbtools.connector.instance import InstanceName
+from google.oauth2.credentials import Credentials as OAuthCredentials
 
 
 def test_wrong_driver_for_the_engine(connector: Connector, names: Any) -> None:
@@ -59,7 +58,7 @@ def test_iam_on_an_engine_without_it() -> None:
 
 def test_missing_ip_type(make_connector: Any, names: Any) -> None:
     connector = make_connector(ip_type="private")
-    with pytest.raises(IPTypeNotFoundError, match="no PRIVATE address .* PUBLIC"):
+    with pytest.raises(IPTypeNotFoundError, match=r"no PRIVATE address .* PUBLIC"):
         connector.connect(names.MY, "pymysql", user="root")
 
 
@@ -143,7 +142,9 @@ def test_admin_api_429_is_surfaced_at_once(
     connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any, admin_calls: Any
 ) -> None:
     emu.faults.fail_admin(429, times=1, operation="generateEphemeralCert")
-    with pytest.raises(QuotaExceededError, match="quota exceeded.*one Connector per process") as info:
+    with pytest.raises(
+        QuotaExceededError, match=r"quota exceeded.*one Connector per process"
+    ) as info:
         connector.connect(names.PG, "pg8000", user=pg_server.user)
     assert info.value.status == 429
     assert [c.status for c in admin_calls("generateEphemeralCert")] == [429]  # not retried
@@ -153,7 +154,7 @@ def test_admin_api_429_is_surfaced_at_once(
 
 
 def test_universe_domain_must_match_the_credentials(emu: cl.Emulator) -> None:
-    with pytest.raises(ConfigurationError, match="universe domain 'googleapis.com'"):
+    with pytest.raises(ConfigurationError, match=r"universe domain 'googleapis\.com'"):
         Connector(credentials=emu.credentials(), universe_domain="example-universe.test")
     with pytest.raises(ConfigurationError, match="timeout"):
         Connector(credentials=emu.credentials(), timeout=0)

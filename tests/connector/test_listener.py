@@ -16,7 +16,6 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
-
 from dbtools import cloudsql_local as cl
 from dbtools.connector import Connector, InstanceNotFoundError
 
@@ -70,7 +69,9 @@ def test_libpq_with_any_options_and_many_concurrent_connections(
     assert listener.served >= 16
 
 
-def test_unix_socket_listener_and_mysql(connector: Connector, names: Any, mysql_server: Any, pg_server: Any) -> None:
+def test_unix_socket_listener_and_mysql(
+    connector: Connector, names: Any, mysql_server: Any, pg_server: Any
+) -> None:
     with tempfile.TemporaryDirectory(prefix="dbtc") as d:
         pg = connector.start_listener(names.PG, unix_socket_dir=d)
         my = connector.start_listener(names.MY, port=0, unix_socket_dir=d)
@@ -119,7 +120,9 @@ def cli(emu: cl.Emulator, names: Any) -> Iterator[Any]:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         if not line:
-            raise AssertionError(f"CLI exited early: {proc.wait(10)} {proc.stderr.read() if proc.stderr else ''}")
+            raise AssertionError(
+                f"CLI exited early: {proc.wait(10)} {proc.stderr.read() if proc.stderr else ''}"
+            )
         return proc, json.loads(line)
 
     yield run

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dbtools.connector.schedule import TokenBucket, needs_refresh, refresh_delay
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dbtools.connector.schedule import TokenBucket, needs_refresh, refresh_delay
 
 
 def test_refresh_delay_follows_the_reference_rules() -> None:

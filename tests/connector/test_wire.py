@@ -12,9 +12,7 @@ def test_pg_error_is_a_well_formed_error_response() -> None:
     assert data[:1] == b"E"
     (length,) = struct.unpack("!i", data[1:5])
     assert length == len(data) - 1
-    fields = dict(
-        (f[:1], f[1:].decode()) for f in data[5:].split(b"\0") if f
-    )
+    fields = dict((f[:1], f[1:].decode()) for f in data[5:].split(b"\0") if f)
     assert fields[b"S"] == "FATAL"
     assert fields[b"C"] == "08001"
     assert fields[b"M"] == "no cert for x y"

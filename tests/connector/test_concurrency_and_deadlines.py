@@ -1,0 +1,150 @@
+"""Sync connects do not serialize; every connect has an end-to-end deadline; telemetry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from dbtools import cloudsql_local as cl
+from dbtools.connector import Connector, ConnectTimeoutError
+from opentelemetry.sdk.metrics.export import HistogramDataPoint, NumberDataPoint
+
+
+def test_concurrent_sync_connects_overlap(
+    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any
+) -> None:
+    warm = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+    warm.close()
+    emu.faults.latency = 0.2  # every proxy TLS handshake now takes 200 ms
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(10)
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            start = time.monotonic()
+            conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+            end = time.monotonic()
+            conn.close()
+            with lock:
+                spans.append((start, end))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    # How many connects were in flight at once: all of them, when nothing serializes them
+    # (the reference runs them one after another on its loop thread: at most 1).
+    points = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    in_flight = peak = 0
+    for _, step in points:
+        in_flight += step
+        peak = max(peak, in_flight)
+    assert peak >= 5
+
+
+def test_deadline_while_waiting_for_a_certificate(
+    make_connector: Any, emu: cl.Emulator, names: Any
+) -> None:
+    connector: Connector = make_connector(timeout=0.5)
+    emu.faults.latency = 3.0
+    with pytest.raises(ConnectTimeoutError, match=r"no certificate .* within the connect timeout"):
+        connector.connect(names.PG, "pg8000", user="postgres")
+
+
+def test_deadline_during_the_tls_handshake(
+    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any
+) -> None:
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+    conn.close()
+    emu.faults.latency = 3.0  # the certificate is cached; the handshake is what is slow now
+    with pytest.raises(ConnectTimeoutError) as info:
+        connector.connect(names.PG, "pg8000", user=pg_server.user, db="test", timeout=0.5)
+    assert isinstance(info.value, TimeoutError)
+
+
+async def test_deadline_async(
+    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any
+) -> None:
+    conn = await connector.connect_async(names.PG, "asyncpg", user=pg_server.user, db="test")
+    await conn.close()
+    emu.faults.latency = 3.0
+    with pytest.raises(ConnectTimeoutError):
+        await connector.connect_async(
+            names.PG, "asyncpg", user=pg_server.user, db="test", timeout=0.5
+        )
+
+
+def _points(reader: Any, name: str) -> list[Any]:
+    data = reader.get_metrics_data()
+    found: list[Any] = []
+    for rm in data.resource_metrics if data else []:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                if metric.name == name:
+                    found.extend(metric.data.data_points)
+    return found
+
+
+def _sum_for(reader: Any, name: str, **attrs: str) -> float:
+    total = 0.0
+    for p in _points(reader, name):
+        if all(p.attributes.get(k) == v for k, v in attrs.items()):
+            assert isinstance(p, NumberDataPoint)
+            total += p.value
+    return total
+
+
+def test_metrics_and_spans(make_connector: Any, names: Any, pg_server: Any, otel: Any) -> None:
+    reader, spans = otel
+    connector: Connector = make_connector()
+    before_ok = _sum_for(
+        reader, "dbtools.connector.dial_count", instance=names.PG, driver="pg8000", status="ok"
+    )
+    before_open = _sum_for(
+        reader, "dbtools.connector.open_connections", instance=names.PG, driver="pg8000"
+    )
+    before_refresh = _sum_for(
+        reader, "dbtools.connector.refresh_count", instance=names.PG, status="success"
+    )
+    conns = [
+        connector.connect(names.PG, "pg8000", user=pg_server.user, db="test") for _ in range(3)
+    ]
+    assert (
+        _sum_for(reader, "dbtools.connector.open_connections", instance=names.PG, driver="pg8000")
+        == before_open + 3
+    )
+    for c in conns:
+        c.close()
+    assert (
+        _sum_for(reader, "dbtools.connector.open_connections", instance=names.PG, driver="pg8000")
+        == before_open
+    )
+    assert (
+        _sum_for(
+            reader, "dbtools.connector.dial_count", instance=names.PG, driver="pg8000", status="ok"
+        )
+        == before_ok + 3
+    )
+    assert (
+        _sum_for(reader, "dbtools.connector.refresh_count", instance=names.PG, status="success")
+        >= before_refresh + 1
+    )
+    latency = [
+        p
+        for p in _points(reader, "dbtools.connector.dial_latency")
+        if p.attributes.get("driver") == "pg8000"
+    ]
+    assert latency and all(isinstance(p, HistogramDataPoint) for p in latency)
+    assert sum(p.count for p in latency) >= 3
+    span_names = [s.name for s in spans.get_finished_spans()]
+    assert span_names.count("dbtools.connector.connect") == 3
+    assert "dbtools.connector.refresh" in span_names
