@@ -66,19 +66,28 @@ def _summary(emu: Emulator, principals: dict[str, str]) -> dict[str, Any]:
 
 
 def _print_table(console: Console, info: dict[str, Any]) -> None:
-    console.print(f"cloudsql-local {__version__}: Admin API at [bold]{info['admin_url']}[/]")
-    table = Table("instance", "version", "addresses (:port)", "backend")
+    console.print(f"cloudsql-local {__version__}: Admin API at {info['admin_url']}")
+    rows = []
     for inst in info["instances"]:
         addrs = ", ".join(f"{t} {a}" for t, a in inst["ip_addresses"].items())
-        table.add_row(
-            inst["connection_name"],
-            inst["database_version"],
-            f"{addrs} (:{inst['port']})",
-            inst["backend"],
+        rows.append(
+            (
+                inst["connection_name"],
+                inst["database_version"],
+                f"{addrs} :{inst['port']}",
+                inst["backend"],
+            )
         )
-    console.print(table)
+    if console.is_terminal:
+        table = Table("instance", "version", "addresses", "backend")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:  # plain lines for logs and pipes
+        for row in rows:
+            console.print("  ".join(row), soft_wrap=True)
     for token, principal in info["refresh_tokens"].items():
-        console.print(f"refresh token for {principal}: {token}")
+        console.print(f"refresh token for {principal}: {token}", soft_wrap=True)
     console.print("Ctrl-C to stop.")
 
 
@@ -130,9 +139,8 @@ def main(
     fmt: str,
 ) -> None:
     """Run a local Cloud SQL: Admin API endpoints and mTLS proxies on :3307."""
-    console = Console(stderr=fmt == "json", force_terminal=None)
-    if not sys.stdout.isatty():
-        console = Console(stderr=fmt == "json", no_color=True, highlight=False)
+    stream = sys.stderr if fmt == "json" else sys.stdout
+    console = Console(file=stream, highlight=False, no_color=not stream.isatty())
     try:
         config = Config.from_toml(config_path)
         if admin_host is not None:

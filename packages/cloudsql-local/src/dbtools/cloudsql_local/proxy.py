@@ -19,9 +19,11 @@ from . import mysqlwire, pgwire
 from .ca import InstanceCertificates, ServerIdentity
 from .config import Instance, iam_user_for
 from .faults import Faults
+from .tlsstream import TlsStream
 
 log = logging.getLogger(__name__)
 _CHUNK = 65536
+_HANDSHAKE_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)
@@ -91,24 +93,10 @@ class InstanceProxy:
         tag = instance.name
         self._good = _server_context(certs.server, client_ca, folder, tag)
         self._wrong = _server_context(certs.wrong_server, client_ca, folder, tag + "-wrong")
-        # Pick the certificate per handshake, so the fault knob acts on new connections at once.
-        # OpenSSL calls this hook with or without SNI.
-        self._good.sni_callback = self._choose_identity
-
-    def _choose_identity(
-        self, sslobj: ssl.SSLObject, _name: str | None, _ctx: ssl.SSLContext
-    ) -> None:
-        if self._faults.wrong_server_identity:
-            sslobj.context = self._wrong
 
     async def listen(self, address: str) -> None:
         server = await asyncio.start_server(
-            self._on_connection,
-            host=address,
-            port=self.instance.port,
-            ssl=self._good,
-            reuse_address=True,
-            ssl_handshake_timeout=15,
+            self._on_connection, host=address, port=self.instance.port, reuse_address=True
         )
         self._servers.append(server)
 
@@ -139,42 +127,50 @@ class InstanceProxy:
         return len(self._connections)
 
     async def _on_connection(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, raw_reader: asyncio.StreamReader, raw_writer: asyncio.StreamWriter
     ) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
-        self._connections.add(writer)
+        self._connections.add(raw_writer)
         backend: asyncio.StreamWriter | None = None
+        # Chosen per connection, so the fault knob acts on new connections at once.
+        ctx = self._wrong if self._faults.wrong_server_identity else self._good
+        client = TlsStream(raw_reader, raw_writer, ctx)
         try:
             if self._faults.latency:
                 await asyncio.sleep(self._faults.latency)
-            grant = self._grant_of(writer)
+            try:
+                await asyncio.wait_for(client.handshake(), _HANDSHAKE_TIMEOUT)
+            except ssl.SSLError as exc:
+                log.info("%s: TLS handshake refused: %s", self.instance.connection_name, exc)
+                return
+            grant = self._grant_of(client)
             if self.instance.engine == "postgres":
-                b_reader, backend = await self._postgres_login(reader, writer, grant)
+                b_reader, backend = await self._postgres_login(client, grant)
             else:
-                b_reader, backend = await self._mysql_login(reader, writer, grant)
+                b_reader, backend = await self._mysql_login(client, grant)
             self._connections.add(backend)
-            await _pipe_both(reader, writer, b_reader, backend)
+            await _pipe_both(client, b_reader, backend)
         except LoginRefused as exc:
             log.info("%s: login refused: %s", self.instance.connection_name, exc)
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError) as exc:
+        except (OSError, asyncio.IncompleteReadError, ssl.SSLError, TimeoutError) as exc:
             log.debug("%s: connection ended: %r", self.instance.connection_name, exc)
         except (pgwire.ProtocolError, mysqlwire.ProtocolError) as exc:
             log.info("%s: protocol error: %s", self.instance.connection_name, exc)
         finally:
-            self._connections.discard(writer)
-            for w in (writer, backend):
-                if w is not None:
-                    self._connections.discard(w)
-                    with contextlib.suppress(Exception):
-                        w.close()
+            self._connections.discard(raw_writer)
+            with contextlib.suppress(Exception):
+                client.close()
+            if backend is not None:
+                self._connections.discard(backend)
+                with contextlib.suppress(Exception):
+                    backend.close()
             if task is not None:
                 self._tasks.discard(task)
 
-    def _grant_of(self, writer: asyncio.StreamWriter) -> Grant | None:
-        sslobj = writer.get_extra_info("ssl_object")
-        der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
+    def _grant_of(self, client: TlsStream) -> Grant | None:
+        der = client.peer_certificate()
         if not der:
             return None
         return self._grants.get(x509.load_der_x509_certificate(der).serial_number)
@@ -202,8 +198,9 @@ class InstanceProxy:
     # --- PostgreSQL -------------------------------------------------------------------------
 
     async def _postgres_login(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, grant: Grant | None
+        self, client: TlsStream, grant: Grant | None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader = writer = client
         while True:
             head = await reader.readexactly(4)
             startup = pgwire.parse_startup(
@@ -238,7 +235,7 @@ class InstanceProxy:
         self,
         b_reader: asyncio.StreamReader,
         b_writer: asyncio.StreamWriter,
-        client: asyncio.StreamWriter,
+        client: TlsStream,
         params: dict[str, str],
         role: str,
     ) -> None:
@@ -276,13 +273,13 @@ class InstanceProxy:
     # --- MySQL ------------------------------------------------------------------------------
 
     async def _mysql_login(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, grant: Grant | None
+        self, client: TlsStream, grant: Grant | None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         b_reader, b_writer = await self._open_backend()
         if grant is None or grant.principal is None:
             return b_reader, b_writer
         try:
-            await self._mysql_iam(reader, writer, b_reader, b_writer, grant)
+            await self._mysql_iam(client, b_reader, b_writer, grant)
         except BaseException:
             b_writer.close()
             raise
@@ -290,12 +287,12 @@ class InstanceProxy:
 
     async def _mysql_iam(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        client: TlsStream,
         b_reader: asyncio.StreamReader,
         b_writer: asyncio.StreamWriter,
         grant: Grant,
     ) -> None:
+        reader = writer = client
         length, _ = mysqlwire.header(head := await b_reader.readexactly(4))
         greeting = await b_reader.readexactly(length)
         hello = mysqlwire.parse_server_handshake(greeting)
@@ -342,7 +339,9 @@ class InstanceProxy:
             raise LoginRefused(message)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: TlsStream | asyncio.StreamReader, writer: TlsStream | asyncio.StreamWriter
+) -> None:
     with contextlib.suppress(OSError, ssl.SSLError, asyncio.IncompleteReadError):
         while True:
             data = await reader.read(_CHUNK)
@@ -353,15 +352,12 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def _pipe_both(
-    c_reader: asyncio.StreamReader,
-    c_writer: asyncio.StreamWriter,
-    b_reader: asyncio.StreamReader,
-    b_writer: asyncio.StreamWriter,
+    client: TlsStream, b_reader: asyncio.StreamReader, b_writer: asyncio.StreamWriter
 ) -> None:
     await b_writer.drain()
-    await c_writer.drain()
-    up = asyncio.ensure_future(_pipe(c_reader, b_writer))
-    down = asyncio.ensure_future(_pipe(b_reader, c_writer))
+    await client.drain()
+    up = asyncio.ensure_future(_pipe(client, b_writer))
+    down = asyncio.ensure_future(_pipe(b_reader, client))
     try:
         # Database sessions have no useful half-close: when one side ends, end both.
         await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)

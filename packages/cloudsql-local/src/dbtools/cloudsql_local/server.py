@@ -266,6 +266,21 @@ class Emulator:
             self.admin_url, self.tokens.add_refresh_token(principal), scopes=scopes
         )
 
+    def token_credentials(
+        self,
+        principal: str = "tester@cloudsql-local.iam.gserviceaccount.com",
+        scopes: tuple[str, ...] = ALL_SCOPES,
+    ) -> Any:
+        """google-auth credentials holding a fresh token that never needs a refresh.
+
+        For a connector on the same event loop as `serve_async()`: the official connector
+        refreshes credentials synchronously on its loop, which would block the token endpoint.
+        (IAM login needs a refresh, so it needs `serve()` or `credentials()`.)
+        """
+        from google.oauth2.credentials import Credentials
+
+        return Credentials(token=self.access_token(principal, scopes))
+
     def access_token(
         self,
         principal: str = "tester@cloudsql-local.iam.gserviceaccount.com",
