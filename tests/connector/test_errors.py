@@ -125,7 +125,7 @@ def test_admin_api_5xx_is_retried_with_backoff(
     conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database)
     conn.close()
     statuses = [c.status for c in admin_calls("connectSettings")]
-    assert statuses == [503, 503, 200]
+    assert statuses == [503, 503, 200], admin_calls()
 
 
 def test_admin_api_5xx_that_persists_gives_up_with_the_status(

@@ -132,17 +132,24 @@ async def fetch_connection_info(
     login_tokens: TokenSource | None,
     deadline: float,
 ) -> ConnectionInfo:
-    key_pair = await keys
-    login_token: str | None = None
-    token_expiry: dt.datetime | None = None
-    if enable_iam_auth and login_tokens is not None:
-        login_token, token_expiry = await login_tokens.token()
+    # connectSettings needs no key: it runs while the key pair may still be generating.
     settings_call = asyncio.ensure_future(client.connect_settings(name, deadline=deadline))
-    cert_call = asyncio.ensure_future(
-        client.generate_ephemeral_cert(
+    token_expiry: dt.datetime | None = None
+
+    async def ephemeral_cert() -> dict[str, Any]:
+        nonlocal token_expiry
+        login_token: str | None = None
+        if enable_iam_auth and login_tokens is not None:
+            key_pair, (login_token, token_expiry) = await asyncio.gather(
+                keys, login_tokens.token()
+            )
+        else:
+            key_pair = await keys
+        return await client.generate_ephemeral_cert(
             name, key_pair.public_pem, login_token=login_token, deadline=deadline
         )
-    )
+
+    cert_call = asyncio.ensure_future(ephemeral_cert())
     try:
         settings = await settings_call
         engine = check_settings(name, settings, enable_iam_auth)
@@ -151,6 +158,7 @@ async def fetch_connection_info(
         for call in (settings_call, cert_call):
             if not call.done():
                 call.cancel()
+    key_pair = await keys
     cert_pem = (cert_reply.get("ephemeralCert") or {}).get("cert")
     ca_pem = (settings.get("serverCaCert") or {}).get("cert")
     if not cert_pem or not ca_pem:
