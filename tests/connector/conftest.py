@@ -137,3 +137,13 @@ def otel() -> tuple[InMemoryMetricReader, InMemorySpanExporter]:
     """The in-memory metric reader and span exporter (spans cleared for the test)."""
     SPANS.clear()
     return METRICS, SPANS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A crash in one of the connector's threads is a failure, not a warning.
+    here = str(__file__).rsplit("/", 1)[0]
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(
+                pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+            )

@@ -34,7 +34,9 @@ def test_wrong_driver_for_the_engine(connector: Connector, names: Any) -> None:
         connector.connect(names.MY, "pg8000", user="postgres")
 
 
-def test_unknown_instance(connector: Connector, admin_calls: Any) -> None:
+def test_unknown_instance(
+    connector: Connector, admin_calls: Any, names: Any, pg_server: Any
+) -> None:
     with pytest.raises(InstanceNotFoundError, match="Cloud SQL Client role") as info:
         connector.connect("proj:local:nope", "pg8000", user="postgres")
     assert info.value.status == 404
@@ -42,6 +44,9 @@ def test_unknown_instance(connector: Connector, admin_calls: Any) -> None:
     with pytest.raises(InstanceNotFoundError):
         connector.connect("proj:local:nope", "pg8000", user="postgres")
     assert len(admin_calls("connectSettings")) == 2
+    # The aborted refreshes did not spoil the connector (its key pair, its session).
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    conn.close()
 
 
 def test_region_mismatch_names_the_right_connection_name(connector: Connector) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +126,7 @@ def _cert_not_after(pem: str) -> dt.datetime:
 async def fetch_connection_info(
     client: AdminAPIClient,
     name: InstanceName,
-    keys: Awaitable[KeyPair],
+    keys: Callable[[], Awaitable[KeyPair]],
     *,
     enable_iam_auth: bool,
     login_tokens: TokenSource | None,
@@ -141,10 +141,10 @@ async def fetch_connection_info(
         login_token: str | None = None
         if enable_iam_auth and login_tokens is not None:
             key_pair, (login_token, token_expiry) = await asyncio.gather(
-                keys, login_tokens.token()
+                keys(), login_tokens.token()
             )
         else:
-            key_pair = await keys
+            key_pair = await keys()
         return await client.generate_ephemeral_cert(
             name, key_pair.public_pem, login_token=login_token, deadline=deadline
         )
@@ -158,7 +158,7 @@ async def fetch_connection_info(
         for call in (settings_call, cert_call):
             if not call.done():
                 call.cancel()
-    key_pair = await keys
+    key_pair = await keys()
     cert_pem = (cert_reply.get("ephemeralCert") or {}).get("cert")
     ca_pem = (settings.get("serverCaCert") or {}).get("cert")
     if not cert_pem or not ca_pem:

@@ -170,7 +170,7 @@ class Connector:
                     return fetch_connection_info(
                         self._client,
                         name,
-                        asyncio.wrap_future(self._keys),
+                        self._key_pair,
                         enable_iam_auth=iam,
                         login_tokens=self._login_tokens if iam else None,
                         deadline=deadline,
@@ -186,6 +186,10 @@ class Connector:
                 )
                 self._caches[key] = cache
         return cache
+
+    async def _key_pair(self) -> KeyPair:
+        # shield: a cancelled refresh must not cancel the connector's one key generation.
+        return await asyncio.shield(asyncio.wrap_future(self._keys))
 
     async def _get_info_on_loop(self, name: InstanceName, iam: bool) -> ConnectionInfo:
         cache = self._cache(name, iam)

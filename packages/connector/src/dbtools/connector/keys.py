@@ -38,6 +38,8 @@ def start_key_generation() -> Future[KeyPair]:
     fut: Future[KeyPair] = Future()
 
     def work() -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
         try:
             fut.set_result(generate_key_pair())
         except BaseException as exc:  # surfaced to whoever awaits the key
