@@ -454,6 +454,9 @@ class Connector:
         try:
             sock.settimeout(max(0.001, deadline - time.monotonic()))
             if spec.name == "pg8000":
+                # The socket is already TLS: without ssl_context=False pg8000 would send an
+                # SSLRequest inside it and build a default SSL context (~20 ms) every time.
+                kwargs.setdefault("ssl_context", False)
                 conn = module.connect(sock=sock, **kwargs)
             else:  # pymysql
                 conn = module.Connection(
