@@ -10,20 +10,11 @@ import pytest
 from dbtools import cloudsql_local as cl
 from dbtools.connector import Connector
 from dbtools.connector.admin_api import RetryPolicy
-from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-# Installed once per process, before the connector records anything (OTel allows one global).
-METRICS = InMemoryMetricReader()
-SPANS = InMemorySpanExporter()
-metrics.set_meter_provider(MeterProvider(metric_readers=[METRICS]))
-_tracer_provider = TracerProvider()
-_tracer_provider.add_span_processor(SimpleSpanProcessor(SPANS))
-trace.set_tracer_provider(_tracer_provider)
 
 PRINCIPAL = "tester@cloudsql-local.iam.gserviceaccount.com"
 PG = "proj:local:pg"
@@ -133,10 +124,18 @@ def admin_calls(emu: cl.Emulator) -> Callable[..., list[Any]]:
 
 
 @pytest.fixture
-def otel() -> tuple[InMemoryMetricReader, InMemorySpanExporter]:
-    """The in-memory metric reader and span exporter (spans cleared for the test)."""
-    SPANS.clear()
-    return METRICS, SPANS
+def otel() -> dict[str, Any]:
+    """OpenTelemetry providers of this test's own (no global state), with in-memory readers."""
+    reader = InMemoryMetricReader()
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    return {
+        "reader": reader,
+        "spans": spans,
+        "meter_provider": MeterProvider(metric_readers=[reader]),
+        "tracer_provider": tracer_provider,
+    }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -104,8 +104,10 @@ def _sum_for(reader: Any, name: str, **attrs: str) -> float:
 
 
 def test_metrics_and_spans(make_connector: Any, names: Any, pg_server: Any, otel: Any) -> None:
-    reader, spans = otel
-    connector: Connector = make_connector()
+    reader, spans = otel["reader"], otel["spans"]
+    connector: Connector = make_connector(
+        meter_provider=otel["meter_provider"], tracer_provider=otel["tracer_provider"]
+    )
     before_ok = _sum_for(
         reader, "dbtools.connector.dial_count", instance=names.PG, driver="pg8000", status="ok"
     )

@@ -231,3 +231,15 @@ def test_psc_reaches_the_psc_endpoint_and_checks_the_cas_name(
         assert _query_sync(conn, "select 1") == 1
     finally:
         conn.close()
+
+
+def test_user_agent_reaches_the_admin_api(
+    make_connector: Any, names: Any, pg_server: Any, admin_calls: Any
+) -> None:
+    connector = make_connector(user_agent="my-app/2.0", quota_project="billing-proj")
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    conn.close()
+    agents = {c.user_agent for c in admin_calls()}
+    assert len(agents) == 1
+    (agent,) = agents
+    assert agent.startswith("dbtools-connector/0.1.0") and agent.endswith(" my-app/2.0")

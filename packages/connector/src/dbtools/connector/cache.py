@@ -10,12 +10,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from . import telemetry
 from .admin_api import AdminAPIError
 from .connection_info import ConnectionInfo
 from .errors import ConnectTimeoutError, CredentialsError
 from .options import RefreshStrategy
 from .schedule import REFRESH_BUFFER, TokenBucket, needs_refresh, refresh_delay
+from .telemetry import Telemetry
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -35,7 +35,9 @@ class RefreshCache:
         limiter: TokenBucket,
         buffer: float = REFRESH_BUFFER,
         refresh_timeout: float = 60.0,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry or Telemetry()
         self._label = label
         self._fetch = fetch
         self._strategy = strategy
@@ -88,18 +90,18 @@ class RefreshCache:
         if wait > 0:
             await asyncio.sleep(wait)
         started = time.monotonic()
-        with telemetry.tracer.start_as_current_span(
+        with self._telemetry.tracer.start_as_current_span(
             "dbtools.connector.refresh", attributes={"instance": self._label}
         ) as span:
             try:
                 info = await self._fetch(started + self._refresh_timeout)
             except BaseException as exc:
-                telemetry.refresh_count.add(1, {"instance": self._label, "status": "failure"})
+                self._telemetry.refresh_count.add(1, {"instance": self._label, "status": "failure"})
                 span.record_exception(exc)
                 self._after_failure(exc)
                 raise
-        telemetry.refresh_count.add(1, {"instance": self._label, "status": "success"})
-        telemetry.refresh_latency.record(
+        self._telemetry.refresh_count.add(1, {"instance": self._label, "status": "success"})
+        self._telemetry.refresh_latency.record(
             (time.monotonic() - started) * 1000, {"instance": self._label}
         )
         self.refreshes += 1

@@ -14,7 +14,6 @@ from typing import Any
 
 from google.auth.credentials import Credentials
 
-from . import telemetry
 from ._loop import WATCHDOG, LoopThread
 from .admin_api import AdminAPIClient, AdminClientConfig, RetryPolicy, default_user_agent
 from .auth import (
@@ -40,6 +39,7 @@ from .keys import KeyPair, start_key_generation
 from .listener import LocalListener
 from .options import IPType, RefreshStrategy
 from .schedule import REFRESH_BUFFER, TokenBucket
+from .telemetry import Telemetry
 from .tls import _VerifyingSSLSocket
 
 SERVER_PORT = 3307  # Cloud SQL's server-side proxy port
@@ -71,6 +71,7 @@ class Connector:
         refresh_buffer: refresh this many seconds before the certificate expires.
         refresh_burst / refresh_interval: rate limit of refreshes per instance.
         retry: backoff policy of Admin API calls on 5xx.
+        meter_provider / tracer_provider: OpenTelemetry providers (the global ones by default).
     """
 
     def __init__(
@@ -91,10 +92,13 @@ class Connector:
         refresh_burst: int = 2,
         refresh_interval: float = 30.0,
         retry: RetryPolicy | None = None,
+        meter_provider: Any = None,
+        tracer_provider: Any = None,
     ) -> None:
         if timeout <= 0:
             raise ConfigurationError(f"timeout must be positive seconds, got {timeout!r}")
         self._ip_type = IPType.parse(ip_type)
+        self._telemetry = Telemetry(meter_provider, tracer_provider)
         self._iam = bool(enable_iam_auth)
         self._strategy = RefreshStrategy.parse(refresh_strategy)
         self._timeout = float(timeout)
@@ -183,6 +187,7 @@ class Connector:
                     limiter=TokenBucket(self._burst, self._interval),
                     buffer=self._buffer,
                     refresh_timeout=max(self._timeout, 30.0),
+                    telemetry=self._telemetry,
                 )
                 self._caches[key] = cache
         return cache
@@ -292,8 +297,8 @@ class Connector:
                 "that the address is reachable from here (ip_type) and the instance is running"
             ) from exc
         assert isinstance(sock, _VerifyingSSLSocket)
-        sock.on_close = lambda: telemetry.open_connections.add(-1, labels)
-        telemetry.open_connections.add(1, labels)
+        sock.on_close = lambda: self._telemetry.open_connections.add(-1, labels)
+        self._telemetry.open_connections.add(1, labels)
         return sock
 
     async def _open_stream(
@@ -342,8 +347,8 @@ class Connector:
             return reader, writer
         finally:
             attrs = {**labels, "status": status}
-            telemetry.dial_count.add(1, attrs)
-            telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
+            self._telemetry.dial_count.add(1, attrs)
+            self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
 
     # ---------------------------------------------------------------- public API
 
@@ -406,7 +411,7 @@ class Connector:
         labels = {"instance": str(name), "driver": spec.name}
         started = time.monotonic()
         status = "error"
-        with telemetry.tracer.start_as_current_span(
+        with self._telemetry.tracer.start_as_current_span(
             "dbtools.connector.connect", attributes={**labels, "ip_type": ip_type.name}
         ) as span:
             try:
@@ -427,8 +432,8 @@ class Connector:
                 raise
             finally:
                 attrs = {**labels, "status": status}
-                telemetry.dial_count.add(1, attrs)
-                telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
+                self._telemetry.dial_count.add(1, attrs)
+                self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
 
     def _driver_over_socket(
         self,
@@ -494,7 +499,7 @@ class Connector:
         labels = {"instance": str(name), "driver": spec.name}
         started = time.monotonic()
         status = "error"
-        with telemetry.tracer.start_as_current_span(
+        with self._telemetry.tracer.start_as_current_span(
             "dbtools.connector.connect", attributes={**labels, "ip_type": ip_type.name}
         ) as span:
             try:
@@ -529,8 +534,8 @@ class Connector:
                 raise
             finally:
                 attrs = {**labels, "status": status}
-                telemetry.dial_count.add(1, attrs)
-                telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
+                self._telemetry.dial_count.add(1, attrs)
+                self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
 
     async def _asyncpg_connect(
         self,
@@ -560,8 +565,8 @@ class Connector:
             if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
                 raise ConnectTimeoutError(f"connecting to {info.name} timed out") from exc
             raise ConnectError(f"could not connect to {info.name} at {host}: {exc}") from exc
-        telemetry.open_connections.add(1, labels)
-        conn.add_termination_listener(lambda _c: telemetry.open_connections.add(-1, labels))
+        self._telemetry.open_connections.add(1, labels)
+        conn.add_termination_listener(lambda _c: self._telemetry.open_connections.add(-1, labels))
         return conn
 
     # ---------------------------------------------------------------- listeners

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import telemetry, wire
+from . import wire
 from .errors import ConfigurationError, ConnectorError
 from .instance import InstanceName
 from .options import IPType
@@ -162,13 +162,13 @@ class LocalListener:
                 writer.write(wire.error_packet(self.engine, f"dbtools-connector: {exc}"))
                 await writer.drain()
                 return
-            telemetry.open_connections.add(1, labels)
+            self._connector._telemetry.open_connections.add(1, labels)
             try:
                 if first:
                     upstream.write(first)
                 await asyncio.gather(self._pipe(reader, upstream), self._pipe(up_reader, writer))
             finally:
-                telemetry.open_connections.add(-1, labels)
+                self._connector._telemetry.open_connections.add(-1, labels)
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             pass
         finally:
