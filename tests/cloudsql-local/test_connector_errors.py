@@ -73,7 +73,8 @@ def test_admin_api_persistent_5xx(connector: Connector, emu: cloudsql_local.Emul
     assert info.value.status == 500
     assert "injected 500" in info.value.message
     certs = [c.status for c in emu.admin_calls if c.operation == "generateEphemeralCert"]
-    assert certs == [500] * 6  # the first call and the connector's 5 retries
+    # The first call and the connector's 5 retries (a background refresh may add more).
+    assert len(certs) >= 6 and set(certs) == {500}
 
 
 def test_admin_api_429(connector: Connector, emu: cloudsql_local.Emulator) -> None:
@@ -148,7 +149,7 @@ def test_iam_user_without_backend_role(emu: cloudsql_local.Emulator, pg_server) 
 
 def test_dropped_connections(connector: Connector, emu: cloudsql_local.Emulator, pg_server) -> None:  # type: ignore[no-untyped-def]
     conn = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
-    assert emu.close_connections(PG) >= 1
+    assert emu.close_connections(PG) == 1
     with pytest.raises((pg8000.dbapi.InterfaceError, pg8000.dbapi.DatabaseError, OSError)):
         conn.cursor().execute("SELECT 1")
     again = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import socket
 import ssl
 import struct
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 from cryptography import x509
@@ -213,3 +215,122 @@ def test_garbage_after_handshake_does_not_hurt_the_proxy(
     good = dial(PG, ctx)
     good.sendall(_pg_startup(pg_server.user, pg_server.database))
     assert good.recv(1) == b"R"
+
+
+def _read_pg_message(sock: ssl.SSLSocket) -> tuple[bytes, bytes]:
+    head = b""
+    while len(head) < 5:
+        chunk = sock.recv(5 - len(head))
+        assert chunk, "connection closed"
+        head += chunk
+    (length,) = struct.unpack("!I", head[1:5])
+    body = b""
+    while len(body) < length - 4:
+        chunk = sock.recv(length - 4 - len(body))
+        assert chunk, "connection closed"
+        body += chunk
+    return head[:1], body
+
+
+def test_ssl_request_inside_tls_is_declined(emu, dial, client_key, tmp_path, pg_server) -> None:  # type: ignore[no-untyped-def]
+    inst = emu.instance(PG)
+    ctx = client_context(tmp_path, inst.server_ca_pem, issue_cert(emu, PG, client_key), client_key)
+    sock = dial(PG, ctx)
+    sock.sendall(struct.pack("!II", 8, 80877103))  # SSLRequest
+    assert sock.recv(1) == b"N"
+    sock.sendall(_pg_startup(pg_server.user, pg_server.database))
+    tag, body = _read_pg_message(sock)
+    assert (tag, body[:4]) == (b"R", b"\x00\x00\x00\x00")  # AuthenticationOk (trust)
+
+
+def test_iam_login_with_expired_token_is_refused(
+    emu, dial, client_key, tmp_path, iam_account, pg_server
+) -> None:  # type: ignore[no-untyped-def]
+    from dbtools.cloudsql_local.proxy import Grant
+
+    project, _, name = PG.split(":")
+    login = emu.access_token(iam_account.email, (cloudsql_local.SCOPE_SQL_LOGIN,))
+    resp = requests.post(
+        f"{emu.admin_url}/sql/v1beta4/projects/{project}/instances/{name}:generateEphemeralCert",
+        json={"public_key": _public_pem(client_key), "access_token": login},
+        headers={"Authorization": f"Bearer {emu.access_token()}"},
+        timeout=10,
+    )
+    cert_pem = resp.json()["ephemeralCert"]["cert"]
+    ctx = client_context(tmp_path, emu.instance(PG).server_ca_pem, cert_pem, client_key)
+    # With a live token the IAM user gets in...
+    sock = dial(PG, ctx)
+    sock.sendall(_pg_startup(iam_account.pg_user, pg_server.database))
+    assert _read_pg_message(sock)[0] == b"R"
+    sock.close()
+    # ...and once the token behind the certificate has expired, it does not.
+    serial = x509.load_pem_x509_certificate(cert_pem.encode()).serial_number
+    emu.grants.add(
+        serial, Grant(iam_account.email, datetime.now(timezone.utc) - timedelta(seconds=1))
+    )
+    sock = dial(PG, ctx)
+    sock.sendall(_pg_startup(iam_account.pg_user, pg_server.database))
+    tag, body = _read_pg_message(sock)
+    assert tag == b"E"
+    assert b"28000" in body and b"expired" in body
+
+
+def test_plaintext_ssl_request_is_refused(emu) -> None:  # type: ignore[no-untyped-def]
+    """Port 3307 speaks TLS from the first byte. A client that negotiates TLS the libpq way
+    (a plaintext SSLRequest first, as asyncpg's query cancellation does) gets no 'S': the
+    bytes are not a ClientHello, so the proxy hangs up."""
+    inst = emu.instance(PG)
+    with socket.create_connection((inst.ip_address, inst.port), timeout=10) as raw:
+        raw.sendall(struct.pack("!II", 8, 80877103))
+        data = raw.recv(100)
+    assert not data.startswith(b"S")
+    assert data == b"" or data[:1] == b"\x15"  # closed, or a TLS alert record
+
+
+@pytest.mark.parametrize("iam", [False, True])
+def test_cancel_request_inside_tls_reaches_the_backend(
+    emu, dial, client_key, tmp_path, iam_account, pg_server, iam: bool
+) -> None:  # type: ignore[no-untyped-def]
+    project, _, name = PG.split(":")
+    body: dict[str, str] = {"public_key": _public_pem(client_key)}
+    if iam:
+        body["access_token"] = emu.access_token(
+            iam_account.email, (cloudsql_local.SCOPE_SQL_LOGIN,)
+        )
+    resp = requests.post(
+        f"{emu.admin_url}/sql/v1beta4/projects/{project}/instances/{name}:generateEphemeralCert",
+        json=body,
+        headers={"Authorization": f"Bearer {emu.access_token()}"},
+        timeout=10,
+    )
+    ctx = client_context(
+        tmp_path, emu.instance(PG).server_ca_pem, resp.json()["ephemeralCert"]["cert"], client_key
+    )
+    session = dial(PG, ctx)
+    session.sendall(_pg_startup(iam_account.pg_user if iam else pg_server.user, pg_server.database))
+    key = None
+    while True:
+        tag, payload = _read_pg_message(session)
+        assert tag != b"E", payload
+        if tag == b"K":
+            key = payload[:8]  # process id + secret key
+        if tag == b"Z":
+            break
+    assert key is not None
+    query = b"SELECT pg_sleep(60)\x00"
+    session.sendall(b"Q" + struct.pack("!I", 4 + len(query)) + query)
+    pid = struct.unpack("!I", key[:4])[0]
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        for _ in range(200):  # a cancel that arrives before the query starts cancels nothing
+            state = admin.execute(
+                "SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+            if state and state[0] == "active":
+                break
+            time.sleep(0.02)
+    canceller = dial(PG, ctx)
+    canceller.sendall(struct.pack("!II", 16, 80877102) + key)
+    tag, payload = _read_pg_message(session)
+    while tag != b"E":  # RowDescription may come first
+        tag, payload = _read_pg_message(session)
+    assert b"C57014" in payload  # query_canceled

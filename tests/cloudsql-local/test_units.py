@@ -41,6 +41,7 @@ def test_instance_validation() -> None:
         ({"connection_name": "p:r:i", "ip_addresses": {"PRIMARY": "nope"}}, "not an IP"),
         ({"connection_name": "p:r:i", "ip_types": ("PUBLIC",)}, "IP type"),
         ({"connection_name": "p:r:i", "backend": "localhost"}, "host:port"),
+        ({"connection_name": "p:r:i", "port": 0}, "not a TCP port"),
     ]
     for kwargs, needle in bad:
         with pytest.raises(cloudsql_local.ConfigError, match=needle):

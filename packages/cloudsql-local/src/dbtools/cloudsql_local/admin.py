@@ -38,6 +38,7 @@ class AdminCall:
     status: int
     principal: str | None
     user_agent: str
+    quota_project: str | None = None  # the x-goog-user-project header
 
 
 class ApiError(Exception):
@@ -114,6 +115,7 @@ class _AdminApi:
                 status,
                 principal,
                 request.headers.get("User-Agent", ""),
+                request.headers.get("x-goog-user-project"),
             )
         )
         return response

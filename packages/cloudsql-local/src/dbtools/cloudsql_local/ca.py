@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -275,12 +274,3 @@ def parse_public_key(text: str) -> CertificatePublicKeyTypes:
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
         raise InvalidPublicKeyError(f"RSA public_key of {key.key_size} bits is too small (< 2048)")
     return key
-
-
-def fingerprint_serial(cert: x509.Certificate) -> str:
-    """A stable id for a client certificate (hex serial)."""
-    return format(cert.serial_number, "x")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -111,6 +111,11 @@ class Instance:
                 raise ConfigError(
                     f"{self.connection_name}: IP type {ip_type!r} is not one of {IP_TYPES}"
                 )
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(
+                f"{self.connection_name}: port {self.port} is not a TCP port (connectors dial "
+                f"{PROXY_PORT}; each instance gets its own loopback address instead)"
+            )
         self.backend_host, self.backend_port = _split_host_port(self.backend, self.connection_name)
 
     @property

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography import x509
 
 from . import mysqlwire, pgwire
-from .ca import InstanceCertificates, ServerIdentity
+from .ca import InstanceCertificates, ServerIdentity, pem
 from .config import Instance, iam_user_for
 from .faults import Faults
 from .tlsstream import TlsStream
@@ -85,10 +85,9 @@ class InstanceProxy:
         self._faults = faults
         self._grants = grants
         self._servers: list[asyncio.Server] = []
-        self._connections: set[asyncio.StreamWriter] = set()
+        # client transport -> backend transport (None until the backend is dialled)
+        self._connections: dict[asyncio.StreamWriter, asyncio.StreamWriter | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        from .ca import pem
-
         client_ca = pem(certs.client_ca.cert)
         tag = instance.name
         self._good = _server_context(certs.server, client_ca, folder, tag)
@@ -118,8 +117,10 @@ class InstanceProxy:
     def close_connections(self) -> int:
         """Drop every open client connection (like a failover); returns how many."""
         count = len(self._connections)
-        for writer in list(self._connections):
-            writer.transport.abort()
+        for client, backend in list(self._connections.items()):
+            client.transport.abort()
+            if backend is not None:
+                backend.transport.abort()
         return count
 
     @property
@@ -132,7 +133,7 @@ class InstanceProxy:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
-        self._connections.add(raw_writer)
+        self._connections[raw_writer] = None
         backend: asyncio.StreamWriter | None = None
         # Chosen per connection, so the fault knob acts on new connections at once.
         ctx = self._wrong if self._faults.wrong_server_identity else self._good
@@ -150,20 +151,24 @@ class InstanceProxy:
                 b_reader, backend = await self._postgres_login(client, grant)
             else:
                 b_reader, backend = await self._mysql_login(client, grant)
-            self._connections.add(backend)
+            self._connections[raw_writer] = backend
             await _pipe_both(client, b_reader, backend)
         except LoginRefused as exc:
             log.info("%s: login refused: %s", self.instance.connection_name, exc)
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError, TimeoutError) as exc:
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.TimeoutError,  # not yet the builtin TimeoutError on Python 3.10
+            ssl.SSLError,
+        ) as exc:
             log.debug("%s: connection ended: %r", self.instance.connection_name, exc)
         except (pgwire.ProtocolError, mysqlwire.ProtocolError) as exc:
             log.info("%s: protocol error: %s", self.instance.connection_name, exc)
         finally:
-            self._connections.discard(raw_writer)
+            self._connections.pop(raw_writer, None)
             with contextlib.suppress(Exception):
                 client.close()
             if backend is not None:
-                self._connections.discard(backend)
                 with contextlib.suppress(Exception):
                     backend.close()
             if task is not None:

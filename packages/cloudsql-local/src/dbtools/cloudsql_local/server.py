@@ -157,9 +157,7 @@ class Emulator:
                 self._runner, self.config.admin_host, self.config.admin_port, reuse_address=True
             )
             await site.start()
-            server = site._server
-            assert server is not None and server.sockets  # type: ignore[attr-defined]
-            self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            self._port = int(self._runner.addresses[0][1])
         except BaseException:
             await self.stop()
             raise

@@ -32,7 +32,8 @@ class TokenStore:
         self._lifetime = config.token_lifetime
         self._access: dict[str, AccessToken] = {}
         for tok, spec in config.tokens.items():
-            assert isinstance(spec, Token)
+            if not isinstance(spec, Token):
+                spec = Token(spec)
             self._access[tok] = AccessToken(spec.principal, frozenset(spec.scopes), None)
         self._refresh: dict[str, str] = dict(config.refresh_tokens)
 
