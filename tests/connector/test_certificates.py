@@ -208,3 +208,22 @@ async def test_key_pair_is_generated_off_the_event_loop(emu: cl.Emulator, names:
         assert ticks > 10
     finally:
         await connector.close_async()
+
+
+@pytest.mark.parametrize("strategy", ["lazy", "background"])
+def test_login_errors_do_not_turn_into_a_refresh_storm(
+    make_connector: Any, names: Any, pg_server: Any, admin_calls: Any, strategy: str
+) -> None:
+    import pg8000.dbapi
+
+    connector: Connector = make_connector(refresh_strategy=strategy)
+    for _ in range(6):
+        with pytest.raises(pg8000.dbapi.DatabaseError, match="does not exist"):
+            connector.connect(names.PG, "pg8000", user=pg_server.user, db="no_such_database")
+    if strategy == "background":  # forced refreshes run in the background
+        wait_for(lambda: len(admin_calls("generateEphemeralCert")) >= 3, "forced refreshes")
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    # One initial fetch plus at most the limiter's burst of two forced refreshes.
+    assert 2 <= len(admin_calls("generateEphemeralCert")) <= 3
+    assert one(conn) == 1
+    conn.close()

@@ -44,3 +44,13 @@ def test_token_bucket_allows_a_burst_then_spaces_refreshes() -> None:
     assert bucket.wait_time() == 15  # the debt is paid off over time
     now[0] = 60.0
     assert bucket.take() == 0
+
+
+def test_try_take_never_goes_into_debt() -> None:
+    now = [0.0]
+    bucket = TokenBucket(burst=1, interval=10, clock=lambda: now[0])
+    assert bucket.try_take()
+    assert not bucket.try_take()
+    assert not bucket.try_take()
+    now[0] = 10.0
+    assert bucket.try_take()

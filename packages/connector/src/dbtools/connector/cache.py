@@ -67,26 +67,32 @@ class RefreshCache:
         if self.usable(info):
             assert info is not None
             return info
-        return await asyncio.shield(self._ensure_refresh())
+        # A connect is waiting: no rate-limit pause (that would only eat its deadline).
+        return await asyncio.shield(self._ensure_refresh(limited=False))
 
     def force_refresh(self) -> None:
-        """After a failed connect: the certificate may be the reason, fetch a new one soon."""
-        if self._closed:
+        """After a failed connect: the certificate may be the reason, fetch a new one soon.
+
+        Rate-limited without waiting: when a refresh happened just now, the request is dropped
+        (a wrong password would otherwise turn every connect into two Admin API calls)."""
+        if self._closed or not self._limiter.try_take():
             return
         if self._strategy is RefreshStrategy.LAZY:
             self._stale = True
         else:
-            self._ensure_refresh()
+            self._ensure_refresh(limited=False)
 
-    def _ensure_refresh(self) -> asyncio.Task[ConnectionInfo]:
+    def _ensure_refresh(self, limited: bool = True) -> asyncio.Task[ConnectionInfo]:
         if self._inflight is None or self._inflight.done():
-            self._inflight = asyncio.ensure_future(self._refresh())
+            self._inflight = asyncio.ensure_future(self._refresh(limited))
             # A background refresh may fail with nobody awaiting it; mark the error retrieved.
             self._inflight.add_done_callback(lambda t: t.cancelled() or t.exception())
         return self._inflight
 
-    async def _refresh(self) -> ConnectionInfo:
-        wait = self._limiter.take()
+    async def _refresh(self, limited: bool) -> ConnectionInfo:
+        # Scheduled refreshes (ahead of expiry, retries after failures) respect the limiter,
+        # which bounds how often one instance can be refreshed whatever the certificates say.
+        wait = self._limiter.take() if limited else 0.0
         if wait > 0:
             await asyncio.sleep(wait)
         started = time.monotonic()

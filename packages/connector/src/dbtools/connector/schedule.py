@@ -59,6 +59,13 @@ class TokenBucket:
         self._fill()
         return 0.0 if self._tokens >= 1 else (1 - self._tokens) * self.interval
 
+    def try_take(self) -> bool:
+        """Take a token only if one is available now."""
+        if self.wait_time() > 0:
+            return False
+        self._tokens -= 1
+        return True
+
     def take(self) -> float:
         """Take a token, returning how long the caller must wait before using it."""
         wait = self.wait_time()
