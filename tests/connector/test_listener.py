@@ -162,3 +162,22 @@ def test_cli_exit_code_and_message_for_unknown_instance(emu: cl.Emulator, names:
         [sys.executable, "-m", "dbtools.connector.cli", "listen"], capture_output=True, text=True
     )
     assert usage.returncode == 2
+
+
+def test_cli_iam_login_and_drain_on_sigterm(cli: Any, names: Any, pg_server: Any) -> None:
+    proc, ready = cli(names.PG, "--port", "0", "--auto-iam-authn")
+    port = ready["listeners"][0]["port"]
+    # The IAM user logs in without a password; cloudsql-local maps it to the backend role.
+    out = psql(
+        f"host=127.0.0.1 port={port} user={names.PG_IAM_USER} dbname=test", "select current_user"
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, pg_server.user), out.stderr
+    refused = psql(f"host=127.0.0.1 port={port} user=someone@proj.iam dbname=test", "select 1")
+    assert refused.returncode != 0 and "IAM user authentication failed" in refused.stderr
+    # A connection open at SIGTERM may finish its work before the listener exits.
+    conn = psycopg.connect(f"host=127.0.0.1 port={port} user={names.PG_IAM_USER} dbname=test")
+    proc.send_signal(signal.SIGTERM)
+    assert conn.execute("select 41 + 1").fetchone() == (42,)
+    conn.close()
+    proc.communicate(timeout=30)
+    assert proc.returncode == 0

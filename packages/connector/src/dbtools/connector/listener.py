@@ -114,16 +114,16 @@ class LocalListener:
             return str(self.unix_path.parent)
         return self.host
 
-    async def _read_startup(self, reader: asyncio.StreamReader) -> bytes | None:
-        """PostgreSQL: answer SSL/GSS requests with 'N' and return the real first message."""
-        while True:
-            header = await reader.readexactly(8)
-            length, code = wire.pg_request_code(header)
-            if length == 8 and code in wire.DECLINED_REQUESTS:
-                return None
-            if length < 8 or length > 10_000:
-                raise ConnectionError(f"not a PostgreSQL startup message (length {length})")
-            return header + await reader.readexactly(length - 8)
+    @staticmethod
+    async def _read_startup(reader: asyncio.StreamReader) -> bytes | None:
+        """PostgreSQL: the client's first message; None for an SSL/GSS request (answer 'N')."""
+        header = await reader.readexactly(8)
+        length, code = wire.pg_request_code(header)
+        if length == 8 and code in wire.DECLINED_REQUESTS:
+            return None
+        if length < 8 or length > 10_000:
+            raise ConnectionError(f"not a PostgreSQL startup message (length {length})")
+        return header + await reader.readexactly(length - 8)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -199,14 +199,13 @@ class LocalListener:
         """Stop accepting; wait up to `drain_timeout` s for open connections, then cut them."""
         for server in self._servers:
             server.close()
-        for server in self._servers:
-            await server.wait_closed() if not self._tasks else None
         if drain_timeout > 0 and self._tasks:
             await asyncio.wait(set(self._tasks), timeout=drain_timeout)
         for w in list(self._writers):
             w.close()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
+        self._servers.clear()
         if self.unix_path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.unix_path.unlink()
