@@ -243,3 +243,37 @@ def test_user_agent_reaches_the_admin_api(
     assert len(agents) == 1
     (agent,) = agents
     assert agent.startswith("dbtools-connector/0.1.0") and agent.endswith(" my-app/2.0")
+
+
+def test_application_default_credentials(
+    emu: Any, names: Any, pg_server: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    import google.auth
+
+    from dbtools.connector import CredentialsError
+
+    # google-auth pins authorized_user ADC files to Google's token endpoint, so the lookup
+    # itself is stood in for here; the rest of the path is real.
+    asked: list[dict[str, Any]] = []
+
+    def fake_default(**kwargs: Any) -> Any:
+        asked.append(kwargs)
+        return emu.credentials(names.PRINCIPAL), None
+
+    monkeypatch.setenv("GOOGLE_CLOUD_QUOTA_PROJECT", "quota-proj")
+    with monkeypatch.context() as m:
+        m.setattr(google.auth, "default", fake_default)
+        with Connector(admin_api_endpoint=emu.admin_url) as connector:
+            conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db=pg_server.database)
+            assert _query_sync(conn, "select 1") == 1
+            conn.close()
+    assert asked == [
+        {
+            "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            "quota_project_id": "quota-proj",
+        }
+    ]
+    # No ADC at all: the error says how to set it up.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(CredentialsError, match="application-default login"):
+        Connector(admin_api_endpoint=emu.admin_url)
