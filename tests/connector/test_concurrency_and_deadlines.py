@@ -60,14 +60,23 @@ def test_deadline_while_waiting_for_a_certificate(
         connector.connect(names.PG, "pg8000", user="postgres")
 
 
-def test_deadline_during_the_tls_handshake(
-    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any
+@pytest.mark.parametrize("driver", ["pg8000", "pymysql"])
+def test_deadline_during_the_driver_login(
+    connector: Connector,
+    emu: cl.Emulator,
+    names: Any,
+    pg_server: Any,
+    mysql_server: Any,
+    driver: str,
 ) -> None:
-    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+    instance, server = (names.PG, pg_server) if driver == "pg8000" else (names.MY, mysql_server)
+    conn = connector.connect(instance, driver, user=server.user, db="test")
     conn.close()
-    emu.faults.latency = 3.0  # the certificate is cached; the handshake is what is slow now
+    # The certificate is cached; now the server answers the login only after 3 s (pymysql
+    # has no read timeout by default: only the connector's deadline ends the wait).
+    emu.faults.latency = 3.0
     with pytest.raises(ConnectTimeoutError) as info:
-        connector.connect(names.PG, "pg8000", user=pg_server.user, db="test", timeout=0.5)
+        connector.connect(instance, driver, user=server.user, db="test", timeout=0.5)
     assert isinstance(info.value, TimeoutError)
 
 

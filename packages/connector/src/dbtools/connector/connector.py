@@ -464,9 +464,7 @@ class Connector:
                 kwargs.setdefault("ssl_context", False)
                 conn = module.connect(sock=sock, **kwargs)
             else:  # pymysql
-                conn = module.Connection(
-                    host=info.address(IPType.AUTO), defer_connect=True, **kwargs
-                )
+                conn = module.Connection(host=sock.getpeername()[0], defer_connect=True, **kwargs)
                 conn.connect(sock)
             sock.settimeout(kwargs.get("read_timeout") if spec.name == "pymysql" else None)
             return conn
@@ -475,7 +473,7 @@ class Connector:
             # The server may have refused the certificate only now (TLS 1.3 reports client
             # certificate problems after the handshake): get a fresh one for the next try.
             self._force_refresh(info.name, iam)
-            if fired.is_set():
+            if fired.is_set() or time.monotonic() >= deadline:
                 raise ConnectTimeoutError(
                     f"the {spec.name} login to {info.name} did not finish within the connect "
                     "timeout"
