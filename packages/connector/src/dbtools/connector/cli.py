@@ -32,6 +32,11 @@ def _credentials(credentials_file: str | None, token: str | None) -> Any:
     return None
 
 
+def _error(console: Console, exc: Exception) -> None:
+    # markup=False: messages quote user input and may contain [brackets].
+    console.print(f"error: {exc}", markup=False, style="red" if console.is_terminal else None)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dbtools-connector")
 def main() -> None:
@@ -102,8 +107,7 @@ def listen(
     """
     from .connector import Connector
 
-    console = Console(stderr=True, highlight=False, force_terminal=None)
-    quiet = not sys.stderr.isatty()
+    console = Console(stderr=True, highlight=False)
     try:
         connector = Connector(
             ip_type=IPType.parse(ip_type),
@@ -117,7 +121,7 @@ def listen(
             server_port=server_port,
         )
     except ConnectorError as exc:
-        console.print(f"[red]error:[/red] {exc}" if not quiet else f"error: {exc}")
+        _error(console, exc)
         sys.exit(EXIT_FAILED)
     listeners = []
     try:
@@ -132,7 +136,7 @@ def listen(
                 )
             )
     except ConnectorError as exc:
-        console.print(f"error: {exc}")
+        _error(console, exc)
         connector.close()
         sys.exit(EXIT_FAILED)
     ready = [
