@@ -159,3 +159,41 @@ def test_metrics_and_spans(make_connector: Any, names: Any, pg_server: Any, otel
     span_names = [s.name for s in spans.get_finished_spans()]
     assert span_names.count("dbtools.connector.connect") == 3
     assert "dbtools.connector.refresh" in span_names
+
+
+def _child_connects(connector: Connector, instance: str, user: str, out: Any) -> None:
+    try:
+        conn = connector.connect(instance, "pg8000", user=user, db="test", timeout=10)
+        cur = conn.cursor()
+        cur.execute("select pg_backend_pid()")
+        out.send(("ok", cur.fetchone()[0]))
+        conn.close()
+    except BaseException as exc:
+        out.send(("error", repr(exc)))
+
+
+def test_connector_survives_fork(connector: Connector, names: Any, pg_server: Any) -> None:
+    import multiprocessing
+
+    # Created and used in the parent (loop thread running, certificate cached), as under
+    # gunicorn --preload; then used in forked children, for an instance that needs a refresh
+    # (which runs on a loop thread the child does not inherit).
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+    conn.close()
+    ctx = multiprocessing.get_context("fork")
+    results = []
+    for _ in range(2):
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(
+            target=_child_connects, args=(connector, names.PG_CAS, pg_server.user, child_end)
+        )
+        proc.start()
+        if not parent_end.poll(60):
+            proc.kill()
+            raise AssertionError("the forked child did not answer")
+        results.append(parent_end.recv())
+        proc.join(30)
+    assert [r[0] for r in results] == ["ok", "ok"], results
+    # The parent's connector is unaffected.
+    conn = connector.connect(names.PG, "pg8000", user=pg_server.user, db="test")
+    conn.close()

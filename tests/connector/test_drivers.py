@@ -249,7 +249,6 @@ def test_application_default_credentials(
     emu: Any, names: Any, pg_server: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
     import google.auth
-
     from dbtools.connector import CredentialsError
 
     # google-auth pins authorized_user ADC files to Google's token endpoint, so the lookup

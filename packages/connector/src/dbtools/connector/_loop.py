@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import os
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -48,6 +50,12 @@ class Watchdog:
     without a timer thread per connect."""
 
     def __init__(self) -> None:
+        self._reset()
+        # The thread and its lock stay in the parent of a fork; the child starts its own.
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._cancelled: set[int] = set()
@@ -55,8 +63,6 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def schedule(self, when: float, fn: Callable[[], None]) -> int:
-        import time
-
         with self._cond:
             ident = next(self._ids)
             heapq.heappush(self._heap, (when, ident, fn))

@@ -94,6 +94,10 @@ class AdminAPIClient:
             )
         return self._session
 
+    def forget_session(self) -> None:
+        """After a fork: the session belongs to the parent's loop; never touch it again."""
+        self._session = None
+
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()

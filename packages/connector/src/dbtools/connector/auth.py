@@ -76,6 +76,9 @@ class TokenSource:
         self._creds = creds
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     @property
     def credentials(self) -> Credentials:
         return self._creds

@@ -137,6 +137,7 @@ class Connector:
         self._listener_dir: str | None = None
         self._closed = False
         self._thread = LoopThread()
+        self._pid = os.getpid()
 
     # ---------------------------------------------------------------- options and caches
 
@@ -159,6 +160,24 @@ class Connector:
             raise ClosedConnectorError(
                 "this Connector was closed and refuses new connections: create a new Connector"
             )
+        if self._pid != os.getpid():
+            self._after_fork()
+
+    def _after_fork(self) -> None:
+        """In a forked child (gunicorn --preload, multiprocessing): the parent's loop thread,
+        locks and sockets did not come along; start afresh, keeping options and key pair."""
+        self._lock = threading.Lock()
+        self._thread = LoopThread()
+        self._caches = {}
+        self._listeners = {}
+        self._public_listeners = []
+        self._listener_dir = None
+        self._client.forget_session()
+        self._tokens.after_fork()
+        self._login_tokens.after_fork()
+        if not self._keys.done():  # the generating thread stayed in the parent
+            self._keys = start_key_generation()
+        self._pid = os.getpid()
 
     def _cache(self, name: InstanceName, iam: bool) -> RefreshCache:
         key = (name, iam)
@@ -166,7 +185,8 @@ class Connector:
         if cache is not None:
             return cache
         with self._lock:
-            self._check_open()
+            if self._closed:
+                self._check_open()
             cache = self._caches.get(key)
             if cache is None:
 
