@@ -119,7 +119,7 @@ def parse_type(kind: exp.DataType, text_after_name: str) -> SourceType:
     raw_name = re.sub(r"\s+", " ", m.group(1).lower()) if m else kind.this.name.lower()
     name = CANONICAL.get(raw_name, raw_name)
     modifiers = (m.group(3) or "").lower() if m else ""
-    raw = (m.group(0).strip() if m else _sql(kind)).lower()
+    raw = (raw_name + m.group(0).strip()[len(m.group(1)) :]) if m else _sql(kind).lower()
     values: tuple[str, ...] = ()
     args: list[int] = []
     if name in ("enum", "set"):
