@@ -164,6 +164,8 @@ class _Converter:
                 sptype, issue = chosen, None
                 self.conv.add("user_override", sp.name, col.name, src=src_display, dst=chosen.key())
         spc = SpColumn(name, col.name, sptype, col.not_null, alternatives=mapped.alternatives)
+        if issue == "enum_to_string" and sptype.array:
+            issue = "enum_values_lost"
         if issue:
             check_name = f"CK_{sp.name}_{name}"[:128] if issue == "enum_to_string" else ""
             self.conv.add(issue, sp.name, col.name, src=src_display, dst=self._spell(sptype), check=check_name, col=name)

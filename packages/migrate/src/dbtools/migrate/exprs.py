@@ -98,8 +98,13 @@ def translate(
 ) -> str:
     """Translate a boolean/scalar expression; `columns` maps source to target column names."""
     tree = parse(engine, text)
+    tree = tree.transform(_any_to_in)
     for node in tree.walk():
         if not isinstance(node, _ALLOWED):
+            if isinstance(node, exp.Anonymous):
+                raise NotExpressible(f"function {node.name.upper()}() has no Spanner equivalent here")
+            if isinstance(node, exp.Func):
+                raise NotExpressible(f"function {node.sql_name()}() has no Spanner equivalent here")
             raise NotExpressible(f"{type(node).__name__.upper()} has no Spanner equivalent here")
         if deterministic and isinstance(node, _NONDETERMINISTIC):
             raise NotExpressible("it is not deterministic")
@@ -112,9 +117,36 @@ def translate(
     for cast in list(tree.find_all(exp.Cast)):
         if isinstance(cast.this, (exp.Literal, exp.Boolean)):
             cast.replace(cast.this)  # PostgreSQL's literal casts ('x'::text) are noise here
-        else:
-            raise NotExpressible("it casts a column, and cast types differ between engines")
+            continue
+        target = _CAST_TYPES.get(cast.to.this.name)
+        if target is None:
+            raise NotExpressible(f"it casts to {cast.to.sql()}, which has no Spanner equivalent")
+        spelled = target[0] if dialect == "google_standard_sql" else target[1]
+        cast.set("to", exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=spelled))
     return tree.sql(dialect=_target_dialect(dialect))
+
+
+# sqlglot type -> (GoogleSQL, PostgreSQL-dialect) cast target
+_CAST_TYPES: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "UTINYINT", "USMALLINT", "UMEDIUMINT", "UINT", "UBIGINT"), ("INT64", "bigint")),
+    **dict.fromkeys(("DECIMAL", "BIGDECIMAL", "UDECIMAL"), ("NUMERIC", "numeric")),
+    **dict.fromkeys(("DOUBLE", "FLOAT", "UDOUBLE"), ("FLOAT64", "float8")),
+    **dict.fromkeys(("VARCHAR", "TEXT", "CHAR", "NCHAR", "NVARCHAR"), ("STRING", "text")),
+    "BOOLEAN": ("BOOL", "boolean"),
+    "DATE": ("DATE", "date"),
+    **dict.fromkeys(("TIMESTAMP", "TIMESTAMPTZ", "DATETIME"), ("TIMESTAMP", "timestamptz")),
+}
+
+
+def _any_to_in(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL's `x = ANY (ARRAY[a, b])` (how it stores IN lists) back to `x IN (a, b)`."""
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        arr = node.expression.this
+        if isinstance(arr, exp.Paren):
+            arr = arr.this
+        if isinstance(arr, exp.Array):
+            return exp.In(this=node.this, expressions=list(arr.expressions))
+    return node
 
 
 def _unwrap_literal(tree: exp.Expression) -> exp.Expression:
@@ -163,6 +195,13 @@ def translate_default(engine: str, dialect: str, text: str, target: SpType) -> s
         if target.base == "INT64":
             return "1" if tree.this else "0"
         raise NotExpressible(f"a boolean default does not fit {target.key()}")
+    if isinstance(tree, (exp.BitString, exp.HexString)):
+        number = int(str(tree.this), 2 if isinstance(tree, exp.BitString) else 16)
+        if target.base == "BOOL":
+            return "TRUE" if number else "FALSE"
+        if target.base == "INT64":
+            return str(number)
+        raise NotExpressible(f"a bit-string default does not fit {target.key()}")
     if not isinstance(tree, exp.Literal):
         raise NotExpressible("only literals and current time/UUID defaults are carried over")
     value = str(tree.this)

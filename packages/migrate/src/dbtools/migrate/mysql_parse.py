@@ -48,7 +48,12 @@ class _Dialect(MySQL):
     class Tokenizer(MySQL.Tokenizer):
         # sqlglot knows GEOMETRY but not its subtypes; parse them as GEOMETRY, the real name
         # is taken from the text.
-        KEYWORDS = {**MySQL.Tokenizer.KEYWORDS, **dict.fromkeys(_SPATIAL, TokenType.GEOMETRY)}
+        KEYWORDS = {
+            **MySQL.Tokenizer.KEYWORDS,
+            **dict.fromkeys(_SPATIAL, TokenType.GEOMETRY),
+            "INET4": TokenType.INET,
+            "INET6": TokenType.INET,
+        }
 
 
 DIALECT = _Dialect
@@ -147,7 +152,8 @@ def _key(node: exp.Expression) -> IndexKey:
     if isinstance(node, exp.Anonymous) and len(node.expressions) == 1:
         prefix = _int(node.expressions[0])
         if prefix is not None:  # CREATE INDEX i ON t (col(10)) parses as a call
-            return IndexKey(str(node.this), desc, prefix)
+            name = node.this.this if isinstance(node.this, exp.Identifier) else node.this
+            return IndexKey(str(name), desc, prefix)
     if isinstance(node, (exp.Identifier, exp.Column)):
         return IndexKey(_ident(node), desc)
     if isinstance(node, exp.Paren):
@@ -228,8 +234,10 @@ class MySQLSchemaBuilder:
             self._count("alter database")
             return
         text, partition = _split_partition(st.text) if head == "CREATE" else (st.text, None)
+        self._unknown_types: dict[int, str] = {}
+        text, pk_desc = _strip_pk_desc(text) if head == "CREATE" else (text, set())
         try:
-            tree = sqlglot.parse_one(text, dialect=DIALECT, error_level=ErrorLevel.RAISE)
+            tree, text = self._parse_with_unknown_types(text, st)
         except (ParseError, TokenError) as exc:
             msg = str(exc).splitlines()[0]
             self.schema.diagnostics.append(
@@ -239,6 +247,9 @@ class MySQLSchemaBuilder:
         if isinstance(tree, exp.Create) and str(tree.args.get("kind", "")).upper() == "TABLE":
             self._count("create table")
             self._create_table(tree, Statement(text, st.line))
+            table = self.schema.tables.get(_ident(tree.this.this)) if tree.this is not None else None
+            if pk_desc and table is not None:
+                table.pk_desc = [c in pk_desc for c in table.primary_key]
             if partition and tree.this is not None:
                 table = self.schema.tables.get(_ident(tree.this.this))
                 if table is not None:
@@ -263,6 +274,32 @@ class MySQLSchemaBuilder:
                     f"statement not understood and skipped: {st.text[:80]!r}",
                 )
             )
+
+    def _parse_with_unknown_types(self, text: str, st: Statement) -> tuple[exp.Expression, str]:
+        """Parse; a column type sqlglot does not know is read as LONGTEXT and reported."""
+        for _ in range(50):
+            try:
+                return sqlglot.parse_one(text, dialect=DIALECT, error_level=ErrorLevel.RAISE), text
+            except ParseError as exc:
+                err = exc.errors[0] if exc.errors else {}
+                word = str(err.get("highlight") or "")
+                line, col = err.get("line"), err.get("col")
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", word) or not line or not col:
+                    raise
+                lines = text.split("\n")
+                offset = sum(len(x) + 1 for x in lines[: line - 1]) + col - len(word)
+                if text[offset : offset + len(word)] != word or not _type_position(text, offset):
+                    raise
+                self.schema.diagnostics.append(
+                    Diagnostic(st.line + text[:offset].count("\n"), "unsupported", f"unknown column type {word!r}; read as text")
+                )
+                text = text[:offset] + "LONGTEXT" + text[offset + len(word) :]
+                shift = len("LONGTEXT") - len(word)
+                self._unknown_types = {
+                    (k + shift if k > offset else k): v for k, v in self._unknown_types.items()
+                }
+                self._unknown_types[offset] = word.lower()
+        raise ParseError("too many unknown types")
 
     def _ignored(self, kind: str, text: str, keyword: str, line: int) -> None:
         self._count(f"create {kind}")
@@ -312,6 +349,11 @@ class MySQLSchemaBuilder:
         if kind is None:
             kind = exp.DataType.build("text")
         col = Column(_ident(cd.this), parse_type(kind, after))
+        if end is not None:
+            start = end + 1 + (len(after) - len(after.lstrip()))
+            unknown = getattr(self, "_unknown_types", {}).get(start)
+            if unknown is not None:
+                col.type = SourceType(unknown, col.type.args, raw=unknown + col.type.raw[len("longtext") :])
         if col.type.name == "serial":
             col.type = SourceType("bigint", (), True, raw="serial")
             col.not_null = True
@@ -435,6 +477,61 @@ class MySQLSchemaBuilder:
                 self.schema.diagnostics.append(
                     Diagnostic(st.line, "unsupported", f"ALTER TABLE action not applied: {_sql(action)[:80]}")
                 )
+
+
+_NOT_TYPES = {"DESC", "ASC", "KEY", "INDEX", "CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK"}
+
+
+def _type_position(text: str, offset: int) -> bool:
+    """Is `offset` where a column type starts: right after a column name in the column list?"""
+    if not re.match(r"\s*CREATE\s", text, re.IGNORECASE):
+        return False
+    word = re.match(r"\w+", text[offset:])
+    if word is None or word.group(0).upper() in _NOT_TYPES:
+        return False
+    prefix = text[:offset]
+    depth = 0
+    for ch in re.sub(r"'(?:[^'\\]|\\.|'')*'|`[^`]*`|\"[^\"]*\"", "", prefix):
+        depth += ch == "("
+        depth -= ch == ")"
+    if depth != 1:
+        return False
+    return re.search(r"[(,]\s*(?:`(?:[^`]|``)+`|\"[^\"]+\"|\w+)\s+$", prefix) is not None
+
+
+def _strip_pk_desc(text: str) -> tuple[str, set[str]]:
+    """sqlglot cannot parse DESC inside PRIMARY KEY (...): cut it out and remember the columns."""
+    if "DESC" not in text.upper():
+        return text, set()
+    try:
+        tokens = DIALECT().tokenize(text)
+    except TokenError:
+        return text, set()
+    cuts: list[tuple[int, int]] = []
+    desc_cols: set[str] = set()
+    i = 0
+    while i < len(tokens) - 2:
+        head = " ".join(tokens[i].text.upper().split())
+        if head == "PRIMARY KEY" or (head == "PRIMARY" and tokens[i + 1].text.upper() == "KEY"):
+            j = i + 1 if head == "PRIMARY KEY" else i + 2
+            depth = 0
+            while j < len(tokens):
+                tok = tokens[j]
+                if tok.token_type == TokenType.L_PAREN:
+                    depth += 1
+                elif tok.token_type == TokenType.R_PAREN:
+                    depth -= 1
+                    if depth == 0:
+                        break
+                elif tok.token_type == TokenType.DESC and depth == 1:
+                    cuts.append((tok.start, tok.end + 1))
+                    desc_cols.add(tokens[j - 1].text)
+                j += 1
+            i = j
+        i += 1
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return text, desc_cols
 
 
 def _split_partition(text: str) -> tuple[str, str | None]:

@@ -6,6 +6,7 @@ PostgreSQL SQL text produced by pglast's deparser.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -459,7 +460,18 @@ class PgSchemaBuilder:
                 table.comment = str(node.comment)
 
     def finish(self) -> None:
-        """Attach sequences to their columns (serial = nextval default + OWNED BY)."""
+        """Attach sequences to their columns (serial = nextval default + OWNED BY); copy the
+        columns of INHERITS parents into their children, as PostgreSQL does."""
+        for table in self.schema.tables.values():
+            for opt in table.options:
+                if not opt.startswith("INHERITS "):
+                    continue
+                parent = self.schema.tables.get(opt[len("INHERITS ") :])
+                if parent is None:
+                    continue
+                have = {c.name for c in table.columns}
+                inherited = [copy.deepcopy(c) for c in parent.columns if c.name not in have]
+                table.columns[:0] = inherited
         for seq, (tname, cname) in self.schema.sequence_owner.items():
             table = self.schema.tables.get(tname)
             col = table.column(cname) if table else None

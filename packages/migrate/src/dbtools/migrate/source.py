@@ -267,3 +267,11 @@ def _read_postgres(conn: Any) -> SourceSchema:
                 current = max(current, int(row[0]) if row[1] else int(row[0]) - 1)
         schema.identity_max[(table_key, att)] = current
     return schema
+
+
+def parse_text(engine: str, text: str | bytes) -> SourceSchema:
+    """Parse dump text held in memory (tests, notebooks)."""
+    import io
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_dump(engine, io.BytesIO(data))

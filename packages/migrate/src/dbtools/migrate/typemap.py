@@ -91,6 +91,7 @@ MYSQL: dict[str, list[tuple[str, Rule]]] = {
     "varbinary": [("always", Rule("BYTES(arg0)", ("STRING(MAX)", "BYTES(MAX)")))],
     "tinyblob": [("always", Rule("BYTES(255)", ("BYTES(MAX)", "STRING(MAX)")))],
     "blob": [
+        ("no_args", Rule("BYTES(65535)", ("BYTES(MAX)", "STRING(MAX)"))),
         ("bytes_over_cap", Rule("BYTES(MAX)", ("STRING(MAX)",), "blob_capped")),
         ("always", Rule("BYTES(arg0)", ("BYTES(MAX)", "STRING(MAX)"))),
     ],
