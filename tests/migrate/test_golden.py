@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,27 +21,6 @@ from dbtools.migrate.typemap import MYSQL, POSTGRES
 
 GOLDEN = Path(__file__).parent / "golden"
 SECTIONS = ("google_standard_sql", "postgresql", "issues", "diagnostics")
-
-
-def _split(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    current = None
-    buf: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("-- ") and line[3:].split(":")[0].strip() in ("source", "input", *SECTIONS):
-            if current is not None:
-                out[current] = "\n".join(buf).strip("\n")
-            head = line[3:]
-            if head.startswith("source:"):
-                out["source"] = head.split(":", 1)[1].strip()
-                current, buf = None, []
-                continue
-            current, buf = head.strip(), []
-        elif current is not None:
-            buf.append(line)
-    if current is not None:
-        out[current] = "\n".join(buf).strip("\n")
-    return out
 
 
 def _render(engine: str, source: str) -> dict[str, str]:
@@ -63,8 +43,8 @@ CASES = sorted(GOLDEN.glob("*.test"))
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_golden(path: Path) -> None:
-    parts = _split(path.read_text())
+def test_golden(path: Path, golden: Any) -> None:
+    parts = golden(path.read_text())
     got = _render(parts["source"], parts["input"])
     if os.environ.get("DBTOOLS_UPDATE_GOLDEN"):
         text = f"-- source: {parts['source']}\n-- input\n{parts['input']}\n"
@@ -77,10 +57,12 @@ def test_golden(path: Path) -> None:
         assert got[sec] == parts[sec], f"{path.name}: section {sec} differs"
 
 
-@pytest.mark.parametrize(("engine", "table", "golden"), [("mysql", MYSQL, "mysql_types"), ("postgres", POSTGRES, "pg_types")])
-def test_every_mapped_type_has_a_golden(engine: str, table: dict[str, object], golden: str) -> None:
+@pytest.mark.parametrize(("engine", "table", "name"), [("mysql", MYSQL, "mysql_types"), ("postgres", POSTGRES, "pg_types")])
+def test_every_mapped_type_has_a_golden(
+    engine: str, table: dict[str, object], name: str, golden: Any
+) -> None:
     """Every type in the mapping table is exercised by the type golden of its engine."""
-    src = parse_text(engine, _split((GOLDEN / f"{golden}.test").read_text())["input"])
+    src = parse_text(engine, golden((GOLDEN / f"{name}.test").read_text())["input"])
     seen = {c.type.name for t in src.tables.values() for c in t.columns}
     aliases = {"serial", "smallserial", "bigserial", "char1", "bpchar", "enum", "geography", "tsrange",
                "tstzrange", "numrange", "int8range", "txid_snapshot", "regclass", "int4multirange",

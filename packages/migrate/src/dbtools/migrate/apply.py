@@ -18,14 +18,23 @@ DDL_TIMEOUT = 600
 def _client(project: str, emulator_host: str | None, endpoint: str | None) -> Any:
     from google.cloud import spanner
 
-    if emulator_host:
-        os.environ["SPANNER_EMULATOR_HOST"] = emulator_host
-    options = {"api_endpoint": endpoint} if endpoint else None
-    if os.environ.get("SPANNER_EMULATOR_HOST"):
+    host = emulator_host or os.environ.get("SPANNER_EMULATOR_HOST")
+    extra: dict[str, Any] = {}
+    if "disable_builtin_metrics" in spanner.Client.__init__.__code__.co_varnames:
+        extra["disable_builtin_metrics"] = True  # no metrics export from a CLI run
+    if host:
         from google.auth.credentials import AnonymousCredentials
 
-        return spanner.Client(project=project, credentials=AnonymousCredentials(), client_options=options)
-    return spanner.Client(project=project, client_options=options)
+        # Anonymous credentials + an endpoint: the client opens a plain-text channel, as it does
+        # for the emulator (spanner-local behaves the same way).
+        return spanner.Client(
+            project=project,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": host},
+            **extra,
+        )
+    options = {"api_endpoint": endpoint} if endpoint else None
+    return spanner.Client(project=project, client_options=options, **extra)
 
 
 def split_ddl(text: str) -> list[str]:

@@ -61,7 +61,16 @@ class Conversion:
 
 
 class _Converter:
-    def __init__(self, src: SourceSchema, dialect: str, overrides: dict[str, Any] | None) -> None:
+    def __init__(
+        self,
+        src: SourceSchema,
+        dialect: str,
+        overrides: dict[str, Any] | None,
+        identity: bool = True,
+        uuid_default: bool = True,
+    ) -> None:
+        self.identity = identity
+        self.uuid_default = uuid_default
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
         self.src = src
@@ -203,6 +212,9 @@ class _Converter:
         return spc
 
     def _identity(self, table: Table, sp: SpTable, col: Column, spc: SpColumn, cover: dict[str, Any]) -> None:
+        if not self.identity:
+            self.conv.add("identity_off", sp.name, col.name)
+            return
         if spc.type.base != "INT64" or spc.type.array:
             self.conv.add("default_dropped", sp.name, col.name, expr="auto-increment", reason=f"IDENTITY needs INT64, column is {spc.type.key()}")
             return
@@ -256,6 +268,8 @@ class _Converter:
             while sp.column(colname) is not None:
                 colname += "_"
             default = "GENERATE_UUID()" if self.gsql else "spanner.generate_uuid()"
+            if not self.uuid_default:
+                default = None
             sp.columns.append(SpColumn(colname, None, SpType("STRING", 36), True, default))
             sp.synthetic_pk = colname
             keys = [(colname, False)]
@@ -483,6 +497,18 @@ def _lit(value: str, gsql: bool) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def convert(src: SourceSchema, dialect: str, overrides: dict[str, Any] | None = None) -> Conversion:
-    """Apply the schema rules; `overrides` is the `tables` section of a session file."""
-    return _Converter(src, dialect, overrides).run()
+def convert(
+    src: SourceSchema,
+    dialect: str,
+    overrides: dict[str, Any] | None = None,
+    *,
+    identity: bool = True,
+    uuid_default: bool = True,
+) -> Conversion:
+    """Apply the schema rules; `overrides` is the `tables` section of a session file.
+
+    `identity=False` keeps auto-increment columns as plain INT64 (the application or the loader
+    supplies values) for targets without IDENTITY support; `uuid_default=False` leaves synthetic
+    keys without a DEFAULT (the loader fills them with UUIDs).
+    """
+    return _Converter(src, dialect, overrides, identity, uuid_default).run()

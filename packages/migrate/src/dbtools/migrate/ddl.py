@@ -58,7 +58,7 @@ def column_ddl(col: SpColumn, dialect: str) -> str:
     elif col.identity:
         parts.append(_identity(col, dialect))
     elif col.default is not None:
-        parts.append(f"DEFAULT ({col.default})")
+        parts.append(f"DEFAULT ({col.default})" if gsql else f"DEFAULT {col.default}")
     return " ".join(parts)
 
 

@@ -62,6 +62,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "hotspot": ("suggestion", "primary key starts with {col} ({dst}), which grows monotonically; writes will concentrate on one split (consider a UUID or bit-reversed key)"),
     "auto_increment": ("note", "{src} counter becomes a bit-reversed IDENTITY{extra}; new values are not sequential"),
     "auto_increment_no_start": ("warning", "{src} counter becomes a bit-reversed IDENTITY, but the source's current maximum is unknown (dump without AUTO_INCREMENT= or setval); set START COUNTER WITH / SKIP RANGE in the session before loading"),
+    "identity_off": ("warning", "auto-increment not carried over (--no-identity): plain INT64; new rows need their key from the application"),
     "sequence_not_migrated": ("warning", "sequence {name} is not attached to a column and is not migrated"),
     # indexes
     "index_prefix": ("warning", "index {index}: prefix length {prefix} on {col} dropped; the whole column is indexed"),
