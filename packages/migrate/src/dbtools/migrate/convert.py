@@ -150,6 +150,9 @@ class _Converter:
         self._checks(table, sp, names)
         for opt in table.options:
             self.conv.add("table_option", sp.name, detail=opt)
+        parts = sorted(c for c, p in self.src.partitions.items() if p == table.name)
+        if parts:
+            self.conv.add("partitions_merged", sp.name, parts=", ".join(parts))
         if table.comment:
             self.conv.add("comment", sp.name, text=table.comment)
         result.synthetic_pk = sp.synthetic_pk

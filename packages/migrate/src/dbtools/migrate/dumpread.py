@@ -22,14 +22,16 @@ from .model import Diagnostic
 class Statement:
     text: str
     line: int  # line where the statement starts (1-based)
+    invalid_utf8: int = 0  # first line of the statement holding bytes that are not UTF-8
 
 
 @dataclass
 class CopyRow:
-    """One data line of a pg_dump COPY block (without the newline); `statement` is its COPY."""
+    """One data line of a pg_dump COPY block (without the newline)."""
 
     text: str
     line: int
+    invalid_utf8: bool = False
 
 
 @dataclass
@@ -46,29 +48,13 @@ _COND_COMMENT = re.compile(r"/\*!(\d{5,6})?\s?")
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
 
 
-def _decode_lines(
-    stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
-) -> Iterator[tuple[int, str]]:
-    bad = 0
+def _decode_lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[tuple[int, str, bool]]:
     for lineno, raw in enumerate(stream, 1):
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = raw.decode("utf-8", "surrogateescape")
-            bad += 1
-            if bad <= 100:
-                diagnostics.append(
-                    Diagnostic(
-                        lineno,
-                        "encoding",
-                        f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at column {exc.start + 1}; "
-                        "bytes kept as they are (re-dump with --default-character-set=utf8mb4 "
-                        "or ENCODING UTF8 if this is text)",
-                    )
-                )
-        yield lineno, text
-    if bad > 100:
-        diagnostics.append(Diagnostic(0, "encoding", f"{bad - 100} more lines with invalid UTF-8"))
+            yield lineno, raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            # keep the bytes (surrogateescape) so that the data path can judge each value
+            yield lineno, raw.decode("utf-8", "surrogateescape"), True
 
 
 class _MySQLSplitter:
@@ -79,6 +65,7 @@ class _MySQLSplitter:
         self.quote: str | None = None
         self.comment = False  # inside /* ... */
         self.cond = 0  # depth of /*! ... */ conditional comments (their content is code)
+        self.bad_line = 0
 
     def _special(self) -> re.Pattern[str]:
         pat = _MY_SPECIAL.get(self.delimiter)
@@ -161,7 +148,8 @@ class _MySQLSplitter:
                 self.cond = 0
                 pos = s + len(tok)
                 if text:
-                    yield Statement(text, self.start)
+                    yield Statement(text, self.start, self.bad_line)
+                self.bad_line = 0
             else:  # a stray */ outside a conditional comment is just text
                 self._add(tok, lineno)
                 pos = s + len(tok)
@@ -186,6 +174,7 @@ class _PgSplitter:
         self.quote: str | None = None  # "'", '"', "E'" or a $tag$
         self.comment = 0  # nesting depth of /* */
         self.copying = False
+        self.bad_line = 0
 
     def feed(self, line: str, lineno: int) -> Iterator[Event]:
         if self.copying:
@@ -194,7 +183,8 @@ class _PgSplitter:
                 self.copying = False
                 yield CopyEnd(lineno)
             else:
-                yield CopyRow(stripped, lineno)
+                bad, self.bad_line = self.bad_line == lineno, 0
+                yield CopyRow(stripped, lineno, bad)
             return
         if not self.buf and self.quote is None and not self.comment and line.startswith("\\"):
             yield Statement(line.strip(), lineno)  # psql meta-command (\connect, \restrict ...)
@@ -273,8 +263,9 @@ class _PgSplitter:
                 text = "".join(self.buf).strip()
                 self.buf = []
                 pos = s + 1
+                bad, self.bad_line = self.bad_line, 0
                 if text:
-                    yield Statement(text, self.start)
+                    yield Statement(text, self.start, bad)
                     if _COPY_FROM_STDIN.match(text):
                         self.copying = True
                         return
@@ -298,11 +289,14 @@ def read_events(
     """Yield statements (and COPY rows) from a dump, in order, in constant memory."""
     splitter: _MySQLSplitter | _PgSplitter = _MySQLSplitter() if engine == "mysql" else _PgSplitter()
     last = 0
-    for lineno, line in _decode_lines(stream, diagnostics):
+    for lineno, line, bad in _decode_lines(stream):
         last = lineno
+        if bad and not splitter.bad_line:
+            splitter.bad_line = lineno
         yield from splitter.feed(line, lineno)
     tail = splitter.finish()
     if tail is not None:
+        tail.invalid_utf8 = splitter.bad_line
         diagnostics.append(
             Diagnostic(
                 tail.line,

@@ -93,6 +93,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "comment": ("note", "comment dropped: {text!r}"),
     # tables and objects
     "table_skipped": ("note", "table skipped, as the session asks"),
+    "partitions_merged": ("note", "partitions {parts} are merged into this table (Spanner splits tables by key on its own); their rows load here"),
     "table_option": ("note", "table option {detail} has no Spanner equivalent; dropped"),
     "column_skipped": ("warning", "column skipped, as the session asks"),
     "not_migrated": ("warning", "{kind} {name} is not migrated: Spanner has no {kind}s (recreate it in the application)"),

@@ -116,6 +116,12 @@ class Diagnostic:
     message: str
 
 
+ENCODING_MESSAGE = (
+    "bytes that are not valid UTF-8; kept as they are (re-dump with "
+    "--default-character-set=utf8mb4 / ENCODING UTF8 if this is text)"
+)
+
+
 @dataclass
 class SourceSchema:
     engine: str  # "mysql" | "postgres"
@@ -127,6 +133,7 @@ class SourceSchema:
     sequences: dict[str, int] = field(default_factory=dict)  # sequence -> last value
     sequence_owner: dict[str, tuple[str, str]] = field(default_factory=dict)
     identity_max: dict[tuple[str, str], int] = field(default_factory=dict)  # live max(id)
+    partitions: dict[str, str] = field(default_factory=dict)  # partition table -> parent table
     time_zone: str | None = None
     statements: dict[str, int] = field(default_factory=dict)  # statement kind -> count
     live: bool = False

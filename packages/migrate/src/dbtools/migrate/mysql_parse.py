@@ -18,6 +18,7 @@ from sqlglot.tokens import TokenType
 
 from .dumpread import Statement
 from .model import (
+    ENCODING_MESSAGE,
     Check,
     Column,
     Diagnostic,
@@ -210,7 +211,11 @@ class MySQLSchemaBuilder:
         head = words[0] if words else ""
         if head in ("INSERT", "REPLACE"):
             self._count("insert")
+            if st.invalid_utf8:
+                self._count("insert with non-UTF-8 bytes")
             return
+        if st.invalid_utf8:
+            self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):
             self._count(head.lower())
             return
@@ -230,6 +235,9 @@ class MySQLSchemaBuilder:
             if "DATABASE" in rest[:1] or "SCHEMA" in rest[:1]:
                 self._count("create database")
                 return
+        if head == "ALTER" and re.search(r"\b(?:DIS|EN)ABLE\s+KEYS\s*$", st.text, re.IGNORECASE):
+            self._count("alter table keys")
+            return
         if head == "ALTER" and "DATABASE" in words[1:2]:
             self._count("alter database")
             return
@@ -305,7 +313,9 @@ class MySQLSchemaBuilder:
         self._count(f"create {kind}")
         m = re.search(keyword + r"\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"]?)([^`\"\s(]+)\1", text, re.IGNORECASE)
         name = m.group(2) if m else "?"
-        self.schema.ignored.append(Ignored(kind, name, line))
+        # mysqldump writes each view twice (a stand-in first, the real one at the end)
+        if not any(o.kind == kind and o.name == name for o in self.schema.ignored):
+            self.schema.ignored.append(Ignored(kind, name, line))
 
     # -- CREATE TABLE ----------------------------------------------------------------------
     def _create_table(self, tree: exp.Create, st: Statement) -> None:
@@ -332,6 +342,8 @@ class MySQLSchemaBuilder:
         for prop in (tree.args.get("properties") or exp.Properties()).expressions:
             if isinstance(prop, exp.AutoIncrementProperty):
                 table.auto_increment_next = _int(prop.this)
+            elif isinstance(prop, exp.CollateProperty) and _sql(prop.this).lower().strip("'\"").endswith("_ci"):
+                table.options.append(f"COLLATE={_sql(prop.this)} (case-insensitive comparisons)")
             elif isinstance(prop, exp.SchemaCommentProperty):
                 table.comment = str(prop.this.this)
             elif isinstance(prop, (exp.PartitionedByProperty,)) or "PARTITION" in prop.key.upper():

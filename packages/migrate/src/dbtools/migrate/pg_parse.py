@@ -19,6 +19,7 @@ from pglast.stream import RawStream
 
 from .dumpread import Statement
 from .model import (
+    ENCODING_MESSAGE,
     Check,
     Column,
     Diagnostic,
@@ -63,6 +64,7 @@ _FK_ACTIONS = {
     "": "NO ACTION",
 }
 _SILENT = (
+    ast.RefreshMatViewStmt,
     ast.VariableSetStmt,
     ast.CreateSchemaStmt,
     ast.AlterOwnerStmt,
@@ -123,7 +125,11 @@ class PgSchemaBuilder:
             return
         if head.startswith("INSERT"):
             self._count("insert")
+            if st.invalid_utf8:
+                self._count("insert with non-UTF-8 bytes")
             return
+        if st.invalid_utf8:
+            self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
         try:
             stmts = pglast.parse_sql(text)
         except ParseError as exc:
@@ -197,8 +203,10 @@ class PgSchemaBuilder:
             table.options.append("INHERITS " + _qualified(parent))
         if node.partspec is not None:
             table.options.append("PARTITION BY " + deparse(node.partspec))
-        if node.partbound is not None:
-            table.options.append("PARTITION OF " + _qualified(node.inhRelations[0]))
+        if node.partbound is not None and node.inhRelations:
+            # CREATE TABLE child PARTITION OF parent: its rows belong to the parent in Spanner
+            self.schema.partitions[table.name] = _qualified(node.inhRelations[0])
+            return
         self.schema.tables[table.name] = table
 
     def _column(self, table: Table, cd: ast.ColumnDef) -> None:
@@ -294,6 +302,9 @@ class PgSchemaBuilder:
             return
         self._count("alter table")
         table = self.schema.tables.get(_qualified(node.relation))
+        if table is None and _qualified(node.relation) in self.schema.partitions:
+            self._count("alter partition")  # its keys and indexes are the parent's
+            return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(st.line, "unsupported", f"ALTER TABLE {_qualified(node.relation)}: unknown table; skipped")
@@ -316,6 +327,11 @@ class PgSchemaBuilder:
                 for opt in getattr(ident, "options", None) or ():
                     if isinstance(opt, ast.DefElem) and opt.defname == "sequence_name":
                         col.sequence = _strip_schema(".".join(_names(opt.arg)))
+            elif sub == AlterTableType.AT_AttachPartition:
+                child = _qualified(cmd.def_.name)
+                if child in self.schema.tables:
+                    del self.schema.tables[child]
+                self.schema.partitions[child] = table.name
             elif sub == AlterTableType.AT_SetNotNull and col is not None:
                 col.not_null = True
             elif sub == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
@@ -338,6 +354,8 @@ class PgSchemaBuilder:
     def _IndexStmt(self, node: ast.IndexStmt, st: Statement) -> None:
         self._count("create index")
         table = self.schema.tables.get(_qualified(node.relation))
+        if table is None and _qualified(node.relation) in self.schema.partitions:
+            return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(st.line, "unsupported", f"index {node.idxname}: unknown table; skipped")

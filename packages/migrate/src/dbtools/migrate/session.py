@@ -124,6 +124,7 @@ def source_schema(session: dict[str, Any]) -> SourceSchema:
         schema.sequences = dict(raw.get("sequences", {}))
         schema.sequence_owner = {k: tuple(v) for k, v in raw.get("sequence_owner", {}).items()}  # type: ignore[misc]
         schema.identity_max = {(t, c): v for t, c, v in raw.get("identity_max", [])}
+        schema.partitions = dict(raw.get("partitions", {}))
         schema.time_zone = raw.get("time_zone")
         schema.statements = dict(raw.get("statements", {}))
         schema.live = bool(raw.get("live"))
