@@ -313,9 +313,13 @@ class MySQLSchemaBuilder:
         self._count(f"create {kind}")
         m = re.search(keyword + r"\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"]?)([^`\"\s(]+)\1", text, re.IGNORECASE)
         name = m.group(2) if m else "?"
+        detail = ""
+        if kind == "trigger":
+            on = re.search(r"\bON\s+([`\"]?)([^`\"\s]+)\1\s+FOR\s+EACH\s+ROW", text, re.IGNORECASE)
+            detail = f"on {on.group(2)}" if on else ""
         # mysqldump writes each view twice (a stand-in first, the real one at the end)
         if not any(o.kind == kind and o.name == name for o in self.schema.ignored):
-            self.schema.ignored.append(Ignored(kind, name, line))
+            self.schema.ignored.append(Ignored(kind, name, line, detail))
 
     # -- CREATE TABLE ----------------------------------------------------------------------
     def _create_table(self, tree: exp.Create, st: Statement) -> None:

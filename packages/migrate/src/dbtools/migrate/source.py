@@ -160,6 +160,16 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname
 """
+_PG_PARENTS = """
+SELECT n.nspname, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+JOIN pg_namespace n ON n.oid = p.relnamespace WHERE i.inhrelid = :oid ORDER BY i.inhseqno
+"""
+_PG_PARTITIONS = """
+SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p')
+"""
 _PG_COLUMNS = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
@@ -238,7 +248,13 @@ def _read_postgres(conn: Any) -> SourceSchema:
             cols.append(part)
             if identity in ("a", "d") or (default or "").startswith("nextval("):
                 serial_cols.append((nsp, name, att))
-        builder.feed(Statement(f"CREATE TABLE {qname} ({', '.join(cols)})", 0))
+        ddl = f"CREATE TABLE {qname} ({', '.join(cols)})"
+        parents = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
+        if parents:
+            ddl += " INHERITS (" + ", ".join(f"{_q_pg(a)}.{_q_pg(b)}" for a, b in parents) + ")"
+        if kind == "p":
+            ddl += " PARTITION BY " + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
+        builder.feed(Statement(ddl, 0))
         for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
             stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
             if condef.startswith("FOREIGN KEY"):
@@ -249,6 +265,9 @@ def _read_postgres(conn: Any) -> SourceSchema:
             builder.feed(Statement(indexdef, 0))
     for stmt in later:
         builder.feed(Statement(stmt, 0))
+    for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
+        key = child if cnsp == "public" else f"{cnsp}.{child}"
+        schema.partitions[key] = parent if pnsp == "public" else f"{pnsp}.{parent}"
     for trig, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
         schema.ignored.append(Ignored("trigger", trig, 0, f"on {rel}"))
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
