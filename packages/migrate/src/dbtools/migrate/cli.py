@@ -67,12 +67,12 @@ def _redact(url: str) -> str:
 
 
 def run_conversion(
-    src: SourceSchema, dialect: str, session_data: dict[str, Any] | None
+    src: SourceSchema, dialect: str, session_data: dict[str, Any] | None, **options: bool
 ) -> Conversion:
     if session_data is None:
-        return convert(src, dialect)
-    defaults = session.build(convert(src, dialect))
-    return convert(src, dialect, session.overrides(session_data, defaults))
+        return convert(src, dialect, **options)
+    defaults = session.build(convert(src, dialect, **options))
+    return convert(src, dialect, session.overrides(session_data, defaults), **options)
 
 
 @main.command("schema")
@@ -85,6 +85,8 @@ def run_conversion(
 @click.option("--dry-run", is_flag=True, help="Offline: only read the source and write files (this command never touches Spanner).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Summary format on stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", help="Exit 1 when an issue of this severity (or worse) exists.")
+@click.option("--identity/--no-identity", default=True, help="AUTO_INCREMENT/SERIAL as bit-reversed IDENTITY [on]; off keeps plain INT64 (targets without IDENTITY).")
+@click.option("--uuid-default/--no-uuid-default", default=True, help="DEFAULT (GENERATE_UUID()) on synthetic keys [on].")
 def schema_cmd(
     source: str | None,
     file: str | None,
@@ -95,6 +97,8 @@ def schema_cmd(
     dry_run: bool,
     fmt: str,
     fail_on: str,
+    identity: bool,
+    uuid_default: bool,
 ) -> None:
     """Convert a schema; writes schema.ddl, report.txt, report.json and session.json to --out.
 
@@ -110,7 +114,7 @@ def schema_cmd(
         else:
             src, label = _load_source(source, file, url)
         dialect = dialect or (session_data or {}).get("dialect") or "google_standard_sql"
-        conv = run_conversion(src, dialect, session_data)
+        conv = run_conversion(src, dialect, session_data, identity=identity, uuid_default=uuid_default)
     except click.UsageError:
         raise
     except MigrateError as exc:
