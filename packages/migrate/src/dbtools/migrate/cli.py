@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -106,6 +107,8 @@ def schema_cmd(
     Exit codes: 0 converted; 1 issues at --fail-on level; 2 usage; 3 source unreadable.
     """
     err = _console(err=True)
+    # A schema is many small, long-lived objects: the cyclic GC only costs time here (~15%).
+    gc.disable()
     try:
         session_data = session.read(session_file) if session_file else None
         if session_data is not None and not file and not url:

@@ -399,16 +399,18 @@ class _Converter:
 
     def _interleave(self, by_source: dict[str, SpTable]) -> None:
         live = [t for t in by_source.values() if not t.skip]
+        by_key: dict[tuple[tuple[str, str], ...], SpTable] = {}
+        for t in live:
+            if not t.synthetic_pk:
+                by_key.setdefault(_key_sig(t, len(t.primary_key)), t)
         for child in live:
             best: SpTable | None = None
-            for parent in live:
-                if parent is child or parent.synthetic_pk or child.synthetic_pk:
-                    continue
-                n = len(parent.primary_key)
-                if n >= len(child.primary_key) or not _same_key(parent, child, n):
-                    continue
-                if best is None or n > len(best.primary_key):
-                    best = parent
+            if not child.synthetic_pk:
+                for n in range(len(child.primary_key) - 1, 0, -1):  # longest parent key first
+                    parent = by_key.get(_key_sig(child, n))
+                    if parent is not None and parent is not child:
+                        best = parent
+                        break
             if best is not None:
                 self.conv.tables[child.source_name].interleave_candidates.append(best.source_name)
             tover = self.over.get(child.source_name) or {}
@@ -452,6 +454,14 @@ def _indexable(col: SpColumn | None, gsql: bool) -> bool:
     if col.type.base in UNINDEXABLE or col.type.array:
         return False
     return gsql or col.type.base != "NUMERIC"
+
+
+def _key_sig(t: SpTable, n: int) -> tuple[tuple[str, str], ...]:
+    out = []
+    for name, _ in t.primary_key[:n]:
+        col = t.column(name)
+        out.append((name.lower(), col.type.key() if col is not None else "?"))
+    return tuple(out)
 
 
 def _same_key(parent: SpTable, child: SpTable, n: int) -> bool:

@@ -8,6 +8,7 @@ Nothing is sent to Spanner to check it, so a dry run stays offline.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -98,7 +99,7 @@ def translate(
 ) -> str:
     """Translate a boolean/scalar expression; `columns` maps source to target column names."""
     tree = parse(engine, text)
-    tree = tree.transform(_any_to_in)
+    tree = tree.transform(_any_to_in, copy=False)
     for node in tree.walk():
         if not isinstance(node, _ALLOWED):
             if isinstance(node, exp.Anonymous):
@@ -170,6 +171,13 @@ _GENERATE_UUID = {"uuid", "gen_random_uuid", "uuid_generate_v4"}
 
 def translate_default(engine: str, dialect: str, text: str, target: SpType) -> str:
     """A DEFAULT expression for a column of Spanner type `target`, in the target dialect."""
+    return _translate_default(engine, dialect, text, target.key())
+
+
+@functools.lru_cache(maxsize=4096)
+def _translate_default(engine: str, dialect: str, text: str, target_key: str) -> str:
+    # schemas repeat the same few defaults ('', 0, CURRENT_TIMESTAMP) thousands of times
+    target = SpType.parse(target_key)
     gsql = dialect == "google_standard_sql"
     tree = _unwrap_literal(parse(engine, text))
     if isinstance(tree, exp.Anonymous) or isinstance(tree, exp.Func) and not isinstance(

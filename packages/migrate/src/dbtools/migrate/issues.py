@@ -8,7 +8,7 @@ about, with no loss), "suggestion" (an optional improvement).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 SEVERITIES = ("error", "warning", "note", "suggestion")
@@ -123,7 +123,11 @@ class Issue:
             return template
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["severity"] = self.severity
-        out["explanation"] = self.explanation
-        return out
+        return {
+            "code": self.code,
+            "table": self.table,
+            "column": self.column,
+            "params": self.params,
+            "severity": self.severity,
+            "explanation": self.explanation,
+        }

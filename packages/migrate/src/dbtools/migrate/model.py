@@ -237,10 +237,14 @@ class SpTable:
     skip: bool = False
 
     def column(self, name: str) -> SpColumn | None:
-        for col in self.columns:
-            if col.name == name:
+        index = self.__dict__.get("_index")
+        if index is not None and len(index) == len(self.columns):
+            col = index.get(name)
+            if col is not None and col.name == name:
                 return col
-        return None
+        index = {c.name: c for c in self.columns}  # (re)built: columns were added or renamed
+        self.__dict__["_index"] = index
+        return index.get(name)
 
 
 @dataclass
@@ -249,7 +253,8 @@ class SpSchema:
     tables: list[SpTable] = field(default_factory=list)
 
     def table(self, name: str) -> SpTable | None:
-        for t in self.tables:
-            if t.name == name:
-                return t
-        return None
+        index = self.__dict__.get("_index")
+        if index is None or len(index) != len(self.tables):
+            index = {t.name: t for t in self.tables}
+            self.__dict__["_index"] = index
+        return index.get(name)

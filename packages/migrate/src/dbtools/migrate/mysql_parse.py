@@ -117,6 +117,11 @@ def _int(node: exp.Expression) -> int | None:
 
 
 def _sql(node: exp.Expression) -> str:
+    if isinstance(node, exp.Literal):  # the common case, without the SQL generator
+        value = str(node.this)
+        if not node.is_string:
+            return value
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     return node.sql(dialect=DIALECT)
 
 
@@ -244,8 +249,15 @@ class MySQLSchemaBuilder:
         text, partition = _split_partition(st.text) if head == "CREATE" else (st.text, None)
         self._unknown_types: dict[int, str] = {}
         text, pk_desc = _strip_pk_desc(text) if head == "CREATE" else (text, set())
+        original = text
+        if "ZEROFILL" in text.upper():
+            # display-only, and the compiled sqlglot rejects it; blanked (same length, so the
+            # column type is still read, ZEROFILL included, from the original text)
+            text = _ZEROFILL.sub(lambda m: " " * len(m.group(0)), text)
         try:
-            tree, text = self._parse_with_unknown_types(text, st)
+            tree, parsed_text = self._parse_with_unknown_types(text, st)
+            if parsed_text != text:  # unknown types were substituted: offsets follow that text
+                original = text = parsed_text
         except (ParseError, TokenError) as exc:
             msg = str(exc).splitlines()[0]
             self.schema.diagnostics.append(
@@ -254,7 +266,7 @@ class MySQLSchemaBuilder:
             return
         if isinstance(tree, exp.Create) and str(tree.args.get("kind", "")).upper() == "TABLE":
             self._count("create table")
-            self._create_table(tree, Statement(text, st.line))
+            self._create_table(tree, Statement(original, st.line))
             table = self.schema.tables.get(_ident(tree.this.this)) if tree.this is not None else None
             if pk_desc and table is not None:
                 table.pk_desc = [c in pk_desc for c in table.primary_key]
@@ -515,9 +527,13 @@ def _type_position(text: str, offset: int) -> bool:
     return re.search(r"[(,]\s*(?:`(?:[^`]|``)+`|\"[^\"]+\"|\w+)\s+$", prefix) is not None
 
 
+_ZEROFILL = re.compile(r"(?<=\s)zerofill\b", re.IGNORECASE)
+_PK_DESC_HINT = re.compile(r"PRIMARY\s+KEY\s*\([^)]*\bDESC\b", re.IGNORECASE)
+
+
 def _strip_pk_desc(text: str) -> tuple[str, set[str]]:
     """sqlglot cannot parse DESC inside PRIMARY KEY (...): cut it out and remember the columns."""
-    if "DESC" not in text.upper():
+    if not _PK_DESC_HINT.search(text):
         return text, set()
     try:
         tokens = DIALECT().tokenize(text)

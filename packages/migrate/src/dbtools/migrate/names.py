@@ -49,6 +49,7 @@ class Namespace:
 
     def __init__(self, dialect: str) -> None:
         self.used: set[str] = set()
+        self.next_suffix: dict[str, int] = {}  # avoids rescanning _2, _3, ... for common names
         self.reserved = RESERVED[dialect]
 
     def claim(self, wanted: str, *, check_reserved: bool = True) -> tuple[str, str | None]:
@@ -60,10 +61,11 @@ class Namespace:
             name += "_"
             reason = reason or "reserved_name"
         if name.lower() in self.used:
-            base = name[: MAX_LEN - 4]
-            n = 2
+            base = name[: MAX_LEN - 8]
+            n = self.next_suffix.get(base.lower(), 2)
             while f"{base}_{n}".lower() in self.used:
                 n += 1
+            self.next_suffix[base.lower()] = n + 1
             name = f"{base}_{n}"
             reason = reason or "name_clash"
         self.used.add(name.lower())

@@ -10,8 +10,8 @@ The overall rating uses the same thresholds over all columns, capped at OK when 
 
 from __future__ import annotations
 
+import functools
 import json
-import textwrap
 from typing import Any
 
 from .convert import Conversion
@@ -91,7 +91,7 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
                         "source_type": c.source_type,
                         "column": c.name,
                         "type": c.type,
-                        "spanner_type": spell_type(_parse(c.type), conv.dialect) if c.type else None,
+                        "spanner_type": _spelled(c.type, conv.dialect) if c.type else None,
                         "alternatives": c.alternatives,
                         "issues": col_issues.get(c.source_name, []),
                     }
@@ -136,14 +136,19 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
     }
 
 
-def _parse(key: str) -> Any:
+@functools.lru_cache(maxsize=1024)
+def _spelled(key: str, dialect: str) -> str:
     from .model import SpType
 
-    return SpType.parse(key)
+    return spell_type(SpType.parse(key), dialect)
 
 
 def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    """One table per line: diffable, and written by the C encoder (indent= is pure Python)."""
+    head = {k: v for k, v in report.items() if k != "tables"}
+    lines = [json.dumps(t, ensure_ascii=False) for t in report["tables"]]
+    text = json.dumps(head, ensure_ascii=False)[:-1] + ', "tables": [\n'
+    return text + ",\n".join(lines) + "\n]}\n"
 
 
 def to_text(report: dict[str, Any]) -> str:
@@ -206,5 +211,17 @@ def to_text(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _wrap(text: str, indent: str = "    ") -> str:
-    return "\n".join(textwrap.wrap(text, 100, subsequent_indent=indent)) or text
+def _wrap(text: str, indent: str = "    ", width: int = 100) -> str:
+    """Greedy word wrap (textwrap is several times slower on big reports)."""
+    if len(text) <= width:
+        return text
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ never by number, so a session stays readable across versions.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,9 @@ VERSION = 1
 
 def build(conv: Conversion) -> dict[str, Any]:
     tables: dict[str, Any] = {}
+    by_name = {t.name: t for t in conv.schema.tables}
     for src, res in conv.tables.items():
-        sp = conv.schema.table(res.name)
+        sp = by_name.get(res.name)
         cols: dict[str, Any] = {}
         for c in res.columns:
             entry: dict[str, Any] = {"name": c.name or c.source_name, "type": c.type, "skip": c.name is None}
@@ -55,7 +56,7 @@ def build(conv: Conversion) -> dict[str, Any]:
             "columns": cols,
         }
     src = conv.source
-    source = asdict(src)
+    source = {k: v for k, v in src.__dict__.items() if k != "identity_max"}
     source["identity_max"] = [[t, c, v] for (t, c), v in src.identity_max.items()]
     return {
         "format": FORMAT,
@@ -150,5 +151,44 @@ def read(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _plain_default(obj: Any) -> Any:
+    """json.dumps hook: dataclasses as their fields (the C encoder does the rest)."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: v for k, v in obj.__dict__.items() if not k.startswith("_")}
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def _plain(obj: Any) -> Any:
+    """dataclasses.asdict without its deep copies (much faster on big schemas)."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: _plain(v) for k, v in obj.__dict__.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k if isinstance(k, str) else str(k): _plain(v) for k, v in obj.items()}
+    return obj
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Readable where people edit (one column per line in `tables`), compact elsewhere."""
+    out = ["{"]
+    for key in ("format", "version", "dialect"):
+        out.append(f"  {json.dumps(key)}: {json.dumps(data.get(key))},")
+    out.append('  "tables": {')
+    tables = data.get("tables") or {}
+    for n, (name, entry) in enumerate(tables.items()):
+        head = {k: v for k, v in entry.items() if k != "columns"}
+        out.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(head, ensure_ascii=False)[:-1]}, \"columns\": {{")
+        cols = list((entry.get("columns") or {}).items())
+        for i, (cname, centry) in enumerate(cols):
+            comma = "," if i < len(cols) - 1 else ""
+            out.append(f"      {json.dumps(cname, ensure_ascii=False)}: {json.dumps(centry, ensure_ascii=False)}{comma}")
+        out.append("    }}" + ("," if n < len(tables) - 1 else ""))
+    out.append("  },")
+    out.append(f'  "source_schema": {json.dumps(data.get("source_schema"), ensure_ascii=False, default=_plain_default)}')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
 def write(path: str | Path, data: dict[str, Any]) -> None:
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    Path(path).write_text(dumps(data), encoding="utf-8")

@@ -18,7 +18,6 @@ from .dumpread import Statement, read_statements
 from .errors import SourceError
 from .model import Ignored, SourceSchema
 from .mysql_parse import MySQLSchemaBuilder
-from .pg_parse import PgSchemaBuilder
 
 ENGINES = ("mysql", "postgres")
 
@@ -32,6 +31,8 @@ def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes]) -> SourceSchema:
     if engine == "mysql":
         MySQLSchemaBuilder(schema).feed_all(statements)
     else:
+        from .pg_parse import PgSchemaBuilder  # pglast takes a while to import: only when needed
+
         PgSchemaBuilder(schema).feed_all(statements)
     return schema
 
@@ -214,6 +215,8 @@ def _lit_pg(value: str) -> str:
 
 def _read_postgres(conn: Any) -> SourceSchema:
     from sqlalchemy import text
+
+    from .pg_parse import PgSchemaBuilder
 
     schema = SourceSchema("postgres", live=True)
     builder = PgSchemaBuilder(schema)

@@ -231,9 +231,21 @@ class Mapped:
 
 def map_type(engine: str, t: SourceType) -> Mapped:
     """Default Spanner type for a source type, the issue it raises, and the alternatives."""
+    key = (engine, t.name, t.args, t.unsigned, t.values, t.array_dims)
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _CACHE[key] = _map_type(engine, t)
+    # a fresh SpType each time: the converter may change it (session overrides, PG keys)
+    return Mapped(SpType(hit.type.base, hit.type.length, hit.type.array), hit.issue, list(hit.alternatives))
+
+
+_CACHE: dict[tuple[object, ...], Mapped] = {}
+
+
+def _map_type(engine: str, t: SourceType) -> Mapped:
     if t.array_dims:
         elem = SourceType(t.name, t.args, t.unsigned, t.values)
-        inner = map_type(engine, elem)
+        inner = _map_type(engine, elem)
         if t.array_dims > 1:
             return Mapped(SpType("JSON"), "array_multidim", ["STRING(MAX)"])
         if inner.type.array or inner.type.base not in ARRAY_OK:
