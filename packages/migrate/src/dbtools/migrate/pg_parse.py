@@ -7,6 +7,7 @@ PostgreSQL SQL text produced by pglast's deparser.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType, SortByDir
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json
 from pglast.stream import RawStream
 
 from .dumpread import Statement
@@ -81,6 +82,35 @@ def deparse(node: Any) -> str:
     return str(RawStream()(node))
 
 
+def _simple_expr(node: Any) -> str | None:
+    """Text of a literal or a cast literal ('x'::text, 0, true) without the deparser."""
+    cast = None
+    if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const):
+        names = _names(node.typeName.names)
+        if node.typeName.typmods or node.typeName.arrayBounds:
+            return None
+        cast = _type_text(names, [], 0)
+        node = node.arg
+    if not isinstance(node, ast.A_Const) or node.isnull:
+        return None
+    val = node.val
+    if isinstance(val, ast.String):
+        text = "'" + str(val.sval).replace("'", "''") + "'"
+    elif isinstance(val, ast.Integer):
+        text = str(val.ival)
+    elif isinstance(val, ast.Float):
+        text = str(val.fval)
+    elif isinstance(val, ast.Boolean):
+        text = "true" if val.boolval else "false"
+    else:
+        return None
+    if cast is None:
+        return text
+    if text.startswith("-"):
+        text = f"({text})"
+    return f"{text}::{cast}"
+
+
 def _qualified(rv: ast.RangeVar | None) -> str:
     if rv is None:
         return ""
@@ -91,6 +121,39 @@ def _qualified(rv: ast.RangeVar | None) -> str:
 
 def _names(names: Iterable[Any] | None) -> list[str]:
     return [str(n.sval) for n in names or () if isinstance(n, ast.String)]
+
+
+# how PostgreSQL spells its internal type names (format_type), for the report
+_DISPLAY = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "varbit": "bit varying",
+    "timestamp": "timestamp{} without time zone",
+    "timestamptz": "timestamp{} with time zone",
+    "time": "time{} without time zone",
+    "timetz": "time{} with time zone",
+}
+
+
+def _type_text(names: list[str], args: list[int], dims: int) -> str:
+    """The type as format_type() would print it (pglast's deparser is slow for this)."""
+    if len(names) == 2 and names[0] == "pg_catalog":
+        base = names[1]
+        display = _DISPLAY.get(base, base)
+    else:
+        display = ".".join(names) if len(names) > 1 or names[0] != "char" else '"char"'
+    mods = f"({','.join(map(str, args))})" if args else ""
+    if "{}" in display:
+        text = display.format(mods)
+    else:
+        text = display + mods
+    return text + "[]" * dims
 
 
 def _strip_schema(qname: str) -> str:
@@ -131,6 +194,8 @@ class PgSchemaBuilder:
         if st.invalid_utf8:
             self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
         try:
+            if self._fast(text, st):
+                return
             stmts = pglast.parse_sql(text)
         except ParseError as exc:
             loc = getattr(exc, "location", None)
@@ -144,6 +209,124 @@ class PgSchemaBuilder:
             return
         for raw in stmts:
             self._stmt(raw.stmt, st)
+
+    # -- fast path -------------------------------------------------------------------------------
+    # pglast builds Python AST objects, which costs most of the time on big dumps. The statements
+    # that need no expression text (sequences, keys, foreign keys, plain indexes) are read from
+    # libpg_query's JSON parse tree instead; everything else takes the AST path.
+    def _fast(self, text: str, st: Statement) -> bool:
+        tree = json.loads(parse_sql_json(text))
+        stmts = tree.get("stmts") or []
+        if len(stmts) != 1:
+            return False
+        (kind, node), = stmts[0]["stmt"].items()
+        handler = _FAST.get(kind)
+        return bool(handler and handler(self, node, st))
+
+    def _fast_seq(self, node: dict[str, Any], st: Statement) -> bool:
+        self._count("create sequence")
+        self.schema.sequences.setdefault(_jq(node["sequence"]), 0)
+        return True
+
+    def _fast_alter_seq(self, node: dict[str, Any], st: Statement) -> bool:
+        self._count("alter sequence")
+        for opt in node.get("options") or []:
+            de = opt.get("DefElem", {})
+            if de.get("defname") == "owned_by":
+                parts = _jnames(de.get("arg", {}).get("List", {}).get("items"))
+                if len(parts) >= 2:
+                    owner = (_strip_schema(".".join(parts[:-1])), parts[-1])
+                    self.schema.sequence_owner[_jq(node["sequence"])] = owner
+        return True
+
+    def _fast_select(self, node: dict[str, Any], st: Statement) -> bool:
+        targets = node.get("targetList") or []
+        calls = [t.get("ResTarget", {}).get("val", {}).get("FuncCall") for t in targets]
+        if len(calls) != 1 or not calls[0] or _jnames(calls[0].get("funcname"))[-1:] != ["setval"]:
+            self._count("select")
+            return True
+        args = [a.get("A_Const") for a in calls[0].get("args") or []]
+        if len(args) < 2 or not all(args[:2]) or "sval" not in args[0] or "ival" not in args[1]:
+            return False
+        self._count("select")
+        seq = _strip_schema(args[0]["sval"].get("sval", ""))
+        value = int(args[1]["ival"].get("ival", 0))
+        called = True
+        if len(args) > 2 and args[2] and "boolval" in args[2]:
+            called = bool(args[2]["boolval"].get("boolval", False))
+        self.schema.sequences[seq] = value if called else value - 1
+        return True
+
+    def _fast_set(self, node: dict[str, Any], st: Statement) -> bool:
+        self._count("VariableSetStmt")
+        return True
+
+    def _fast_alter_table(self, node: dict[str, Any], st: Statement) -> bool:
+        if node.get("objtype") != "OBJECT_TABLE":
+            return False
+        name = _jq(node["relation"])
+        table = self.schema.tables.get(name)
+        if table is None:
+            return False
+        cons = []
+        for cmd in node.get("cmds") or []:
+            c = cmd.get("AlterTableCmd", {})
+            con = c.get("def", {}).get("Constraint")
+            if c.get("subtype") != "AT_AddConstraint" or not con:
+                return False
+            if con.get("contype") not in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN"):
+                return False
+            cons.append(con)
+        self._count("alter table")
+        for con in cons:
+            keys = _jnames(con.get("keys"))
+            cname = con.get("conname")
+            if con["contype"] == "CONSTR_PRIMARY":
+                table.primary_key = keys
+                table.pk_desc = [False] * len(keys)
+            elif con["contype"] == "CONSTR_UNIQUE":
+                table.indexes.append(
+                    Index(cname or f"{table.name}_{'_'.join(keys)}_key", [IndexKey(k) for k in keys], True)
+                )
+            else:
+                cols = _jnames(con.get("fk_attrs"))
+                table.foreign_keys.append(
+                    ForeignKey(
+                        cname or f"{table.name}_{'_'.join(cols)}_fkey",
+                        cols,
+                        _jq(con.get("pktable")),
+                        _jnames(con.get("pk_attrs")),
+                        _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
+                        _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
+                    )
+                )
+        return True
+
+    def _fast_index(self, node: dict[str, Any], st: Statement) -> bool:
+        if node.get("whereClause"):
+            return False
+        table = self.schema.tables.get(_jq(node["relation"]))
+        if table is None:
+            return False
+        keys = []
+        for p in node.get("indexParams") or []:
+            elem = p.get("IndexElem", {})
+            if not elem.get("name"):
+                return False  # an expression key: the AST path deparses it
+            keys.append(IndexKey(elem["name"], elem.get("ordering") == "SORTBY_DESC"))
+        include = [p.get("IndexElem", {}).get("name") for p in node.get("indexIncludingParams") or []]
+        self._count("create index")
+        table.indexes.append(
+            Index(
+                node.get("idxname") or f"{table.name}_idx",
+                keys,
+                bool(node.get("unique")),
+                node.get("accessMethod") or "btree",
+                None,
+                [c for c in include if c],
+            )
+        )
+        return True
 
     def _stmt(self, node: Any, st: Statement) -> None:
         name = type(node).__name__
@@ -175,7 +358,7 @@ class PgSchemaBuilder:
             base = names[-1].lower()
         base = CANONICAL.get(base, base)
         qual = ".".join(names)
-        raw = deparse(tn)
+        raw = _type_text(names, args, dims)
         enum = self.schema.enums.get(_strip_schema(qual)) or self.schema.enums.get(base)
         if enum is not None:
             return SourceType("enum", (), False, enum, dims, raw=raw)
@@ -260,11 +443,13 @@ class PgSchemaBuilder:
                 arg = arg.arg
             if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
                 col.sequence = _strip_schema(str(arg.val.sval))
-            col.default = deparse(expr)
+                col.default = f"nextval('{arg.val.sval}'::regclass)"
+            else:
+                col.default = deparse(expr)
             return
         if isinstance(expr, ast.A_Const) and expr.isnull:
             return
-        col.default = deparse(expr)
+        col.default = _simple_expr(expr) or deparse(expr)
 
     def _fk(self, table: Table, c: ast.Constraint, cols: list[str] | None = None) -> ForeignKey:
         return ForeignKey(
@@ -495,6 +680,30 @@ class PgSchemaBuilder:
             col = table.column(cname) if table else None
             if col is not None and col.sequence is None and col.auto_increment:
                 col.sequence = seq
+
+
+def _jq(rv: dict[str, Any] | None) -> str:
+    """_qualified() for a RangeVar from the JSON parse tree."""
+    if not rv:
+        return ""
+    schema = rv.get("schemaname")
+    if schema and schema not in ("public", "pg_catalog"):
+        return f"{schema}.{rv.get('relname')}"
+    return str(rv.get("relname"))
+
+
+def _jnames(items: list[dict[str, Any]] | None) -> list[str]:
+    return [str(i["String"].get("sval", "")) for i in items or () if "String" in i]
+
+
+_FAST = {
+    "CreateSeqStmt": PgSchemaBuilder._fast_seq,
+    "AlterSeqStmt": PgSchemaBuilder._fast_alter_seq,
+    "SelectStmt": PgSchemaBuilder._fast_select,
+    "VariableSetStmt": PgSchemaBuilder._fast_set,
+    "AlterTableStmt": PgSchemaBuilder._fast_alter_table,
+    "IndexStmt": PgSchemaBuilder._fast_index,
+}
 
 
 def parse_pg_statements(statements: Iterable[Statement]) -> SourceSchema:
