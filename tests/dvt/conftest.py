@@ -89,6 +89,9 @@ def _base_rows() -> list[dict[str, Any]]:
     rows[8]["ratio"] = 1 / 3  # id 9
     rows[9]["data"] = bytes([10, 0, 255, 30])  # id 10
     rows[14]["big"] = Decimal("12345.6789012345")  # id 15
+    rows[15]["a"], rows[15]["b"] = "x|", "y"  # id 16: the separator inside a value
+    rows[16]["note"] = None  # id 17
+    rows[17]["name"] = "back\\slash|pipe"  # id 18: both escapes, unchanged
     return rows
 
 
@@ -97,7 +100,7 @@ HAZARD_ROWS = _base_rows()
 # id → column changed in the target (None: the row is deleted / added)
 PLANTED: dict[int, str | None] = {
     1: "amount", 2: "ts", 3: "name", 4: "note", 5: "note", 6: "a", 7: "name", 8: "flag",
-    9: "ratio", 10: "data", 11: "d", 12: "tstz", 14: "code", 15: "big",
+    9: "ratio", 10: "data", 11: "d", 12: "tstz", 14: "code", 15: "big", 16: "a", 17: "note",
 }
 MISSING_ID = 13
 EXTRA_ID = 1001
@@ -119,6 +122,8 @@ def planted() -> list[dict[str, Any]]:
     rows[12]["tstz"] = rows[12]["tstz"] + dt.timedelta(microseconds=1)
     rows[14]["code"] = "ac"
     rows[15]["big"] = Decimal("12345.6789012346")
+    rows[16]["a"], rows[16]["b"] = "x", "|y"  # same text once joined with the separator
+    rows[17]["note"] = "\\N"  # NULL's own frame text, as a string
     del rows[MISSING_ID]
     extra = dict(HAZARD_ROWS[0])
     extra["id"] = EXTRA_ID
@@ -133,7 +138,7 @@ def _check_planted() -> None:
         if row["id"] in base:
             changed = [c for c in COLUMNS if row[c] != base[row["id"]][c]]
             assert changed == ([PLANTED[row["id"]]] if row["id"] in PLANTED else []) or (
-                row["id"] == 6 and changed == ["a", "b"]
+                row["id"] in (6, 16) and changed == ["a", "b"]
             ), (row["id"], changed)
 
 

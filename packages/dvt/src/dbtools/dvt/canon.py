@@ -1,11 +1,12 @@
-"""The canonical text of a value, in Python: the reference every dialect's SQL must agree with.
+r"""The canonical text of a value, in Python: the reference every dialect's SQL must agree with.
 
 The same rules are written as SQL for each engine in `dialects/`; SQLite runs this module
 itself through registered functions, and the tests check every engine's SQL against it.
 
 Rules (also in the package README):
-- NULL has no text: it is framed as `~`, every non-NULL value as `<length>:<text>`, so no value
-  can collide with NULL, '' or the string 'NULL', and values cannot shift between columns.
+- framing: every column contributes its text followed by `|`; in text-like columns `\` and `|`
+  are escaped as `\\` and `\|`; NULL contributes `\N|`, which no escaped text can produce. So NULL,
+  '' and 'NULL' differ, and values cannot shift between columns ('ab'+'c' ≠ 'a'+'bc').
 - integers: decimal digits, `-` sign.
 - decimals: the exact value, no exponent, trailing fractional zeros and a trailing `.` removed
   (`100.50` → `100.5`, `100.00` → `100`), so scale changes between engines do not matter.
@@ -14,8 +15,9 @@ Rules (also in the package README):
 - text: as stored (unicode not normalized, trailing spaces significant); CHAR(n) padding removed.
 - booleans: `1`/`0` (so a MySQL tinyint(1) matches); a text column compared with a boolean one
   maps 1/t/true/y/yes and 0/f/false/n/no, case-insensitively.
-- dates `YYYY-MM-DD`; times `HH:MM:SS.ffffff`; timestamps `YYYY-MM-DD HH:MM:SS.ffffff` in UTC
-  (values without a time zone are taken as UTC wall clock).
+- dates `YYYY-MM-DD`; times `HH:MM:SS[.ffffff]`; timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` in
+  UTC, to the microsecond, trailing fractional zeros (and a bare `.`) dropped (values without a
+  time zone are taken as UTC wall clock).
 - binary: lower-case hex. uuid: lower case. json and others: the engine's text.
 """
 
@@ -29,7 +31,8 @@ from typing import Any
 
 from .types import Kind
 
-NULL_TOKEN = "~"
+NULL_FRAME = "\\N|"
+SEPARATOR = "|"
 TRUE_WORDS = ("1", "T", "TRUE", "Y", "YES")
 FALSE_WORDS = ("0", "F", "FALSE", "N", "NO")
 HASH_HEX_CHARS = 32  # 128 bits of SHA-256: collisions are out of reach for any table size
@@ -135,9 +138,9 @@ def canonical(
         )
     elif kind is Kind.TIME:
         t = value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
-        text = t.strftime("%H:%M:%S.%f")
+        text = _trim_fraction(t.strftime("%H:%M:%S.%f"))
     elif kind in (Kind.TIMESTAMP, Kind.TIMESTAMPTZ):
-        text = _utc(_to_datetime(value)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = _trim_fraction(_utc(_to_datetime(value)).strftime("%Y-%m-%d %H:%M:%S.%f"))
     elif kind is Kind.BINARY:
         raw = value.encode() if isinstance(value, str) else bytes(value)
         text = raw.hex()
@@ -155,13 +158,24 @@ def canonical(
     return text
 
 
-def frame(text: str | None) -> str:
-    """One column's contribution to the row text: `<chars>:<text>` or `~` for NULL."""
-    return NULL_TOKEN if text is None else f"{len(text)}:{text}"
+def _trim_fraction(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def row_text(texts: list[str | None]) -> str:
-    return "".join(frame(t) for t in texts)
+def escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def frame(text: str | None, escaped: bool = True) -> str:
+    """One column's contribution to the row text."""
+    if text is None:
+        return NULL_FRAME
+    return (escape(text) if escaped else text) + SEPARATOR
+
+
+def row_text(texts: list[str | None], escaped: list[bool] | None = None) -> str:
+    flags = escaped or [True] * len(texts)
+    return "".join(frame(t, e) for t, e in zip(texts, flags))
 
 
 def row_hash(text: str) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from .errors import ConfigError
 from .types import NUMERIC_KINDS, TEXT_KINDS, Column, Kind
 
+ESCAPED_KINDS = frozenset({Kind.STRING, Kind.CHAR, Kind.JSON, Kind.OTHER, Kind.UUID})
+
 
 @dataclass(frozen=True)
 class Render:
@@ -21,6 +23,11 @@ class Render:
     upper: bool = False  # case-insensitive comparison (or uuid against text)
     boolmap: bool = False  # text column compared with a boolean column
     as_float: bool = False  # exact numeric compared with a float column
+
+    @property
+    def escaped(self) -> bool:
+        """Text-like canonical forms can hold the separator and are escaped in the row text."""
+        return self.kind in ESCAPED_KINDS or self.boolmap
 
     def canonical_kwargs(self) -> dict[str, object]:
         return {

@@ -185,17 +185,15 @@ class RowValidator:
     @staticmethod
     def _value_exprs(side: _Side, pairs: list[ColumnPair], is_source: bool, mode: str) -> list[str]:
         d = side.engine.dialect
-        canon = [
-            d.canonical(
-                p.source_render if is_source else p.target_render,
-                d.quote(p.source.name if is_source else p.target.name),
-            )
-            for p in pairs
-        ]
+        canon = []
+        for p in pairs:
+            render = p.source_render if is_source else p.target_render
+            col = p.source if is_source else p.target
+            canon.append((d.canonical(render, d.quote(col.name)), render.escaped))
         if mode == "fields":
-            return canon
+            return [c for c, _ in canon]
         if mode == "concat":
-            return [d.concat([d.frame(c) for c in canon]) if canon else "''"]
+            return [d.row_text(canon)]
         return [d.row_hash(canon)]
 
     @staticmethod

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ..canon import FALSE_WORDS, HASH_HEX_CHARS, NULL_TOKEN, TRUE_WORDS
+from ..canon import FALSE_WORDS, NULL_FRAME, SEPARATOR, TRUE_WORDS
 from ..plan import Render
 from ..types import TEXT_KINDS, Kind
 
@@ -209,14 +209,27 @@ class Dialect:
             t = f"(CASE WHEN {word} IN ({trues}) THEN '1' WHEN {word} IN ({falses}) THEN '0' ELSE {t} END)"
         return t
 
-    def frame(self, text_expr: str) -> str:
-        framed = self.concat([self.cast_text(self.char_length(text_expr)), "':'", text_expr])
-        return f"COALESCE({framed}, {self.string_literal(NULL_TOKEN)})"
+    def replace(self, expr: str, old: str, new: str) -> str:
+        return f"REPLACE({expr}, {self.string_literal(old)}, {self.string_literal(new)})"
 
-    def row_hash(self, canon_exprs: list[str]) -> str:
+    def frame(self, text_expr: str, escaped: bool) -> str:
+        """`text|` (text-like values escaped) or `\\N|` for NULL; see canon.frame."""
+        if escaped:
+            text_expr = self.replace(self.replace(text_expr, "\\", "\\\\"), "|", "\\|")
+        framed = self.concat([text_expr, self.string_literal(SEPARATOR)])
+        return f"COALESCE({framed}, {self.string_literal(NULL_FRAME)})"
+
+    def row_text(self, canon_exprs: list[tuple[str, bool]]) -> str:
         if not canon_exprs:
-            return self.hash_hex("''")
-        return self.hash_hex(self.concat([self.frame(e) for e in canon_exprs]))
+            return "''"
+        return self.concat([self.frame(e, esc) for e, esc in canon_exprs])
+
+    def row_hash(self, canon_exprs: list[tuple[str, bool]]) -> str:
+        return self.hash_hex(self.row_text(canon_exprs))
+
+    def trim_fraction(self, expr: str) -> str:
+        """Drop trailing fractional zeros and a bare '.' (the text always has a '.')."""
+        return self.rtrim_chars(self.rtrim_chars(expr, "0"), ".")
 
     # --- keys and ordering -------------------------------------------------------------
     def key_select(self, expr: str, kind: Kind) -> str:

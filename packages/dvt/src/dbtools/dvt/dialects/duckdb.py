@@ -45,10 +45,10 @@ class DuckDBDialect(Dialect):
         return f"strftime({expr}, '%Y-%m-%d')"
 
     def text_of_time(self, expr: str) -> str:
-        return f"strftime(DATE '2000-01-01' + {expr}, '%H:%M:%S.%f')"
+        return self.trim_fraction(f"strftime(DATE '2000-01-01' + {expr}, '%H:%M:%S.%f')")
 
     def text_of_timestamp(self, expr: str) -> str:
-        return f"strftime(CAST({expr} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f')"
+        return self.trim_fraction(f"strftime(CAST({expr} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f')")
 
     def text_of_timestamptz(self, expr: str) -> str:
-        return f"strftime(timezone('UTC', {expr}), '%Y-%m-%d %H:%M:%S.%f')"
+        return self.trim_fraction(f"strftime(timezone('UTC', {expr}), '%Y-%m-%d %H:%M:%S.%f')")

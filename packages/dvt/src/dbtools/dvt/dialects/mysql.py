@@ -80,10 +80,10 @@ class MySQLDialect(Dialect):
         return f"DATE_FORMAT({expr}, '%Y-%m-%d')"
 
     def text_of_time(self, expr: str) -> str:
-        return f"TIME_FORMAT({expr}, '%H:%i:%s.%f')"
+        return self.trim_fraction(f"TIME_FORMAT({expr}, '%H:%i:%s.%f')")
 
     def text_of_timestamp(self, expr: str) -> str:
-        return f"DATE_FORMAT({expr}, '%Y-%m-%d %H:%i:%s.%f')"
+        return self.trim_fraction(f"DATE_FORMAT({expr}, '%Y-%m-%d %H:%i:%s.%f')")
 
     def text_of_timestamptz(self, expr: str) -> str:
         return self.text_of_timestamp(expr)
