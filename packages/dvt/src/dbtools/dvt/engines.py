@@ -286,6 +286,7 @@ class _BitXor:
 def register_sqlite_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
+    conn.create_function("dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True)
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
 

@@ -227,6 +227,14 @@ class Dialect:
     def row_hash(self, canon_exprs: list[tuple[str, bool]]) -> str:
         return self.hash_hex(self.row_text(canon_exprs))
 
+    def int_div(self, a: str, b: int) -> str:
+        """Integer division of a non-negative integer expression."""
+        return f"(({a}) / {b})"
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        """The first 12 hex digits (48 bits: 32768 of them still sum inside a signed 64-bit integer) of a hash as a non-negative integer (summed per block)."""
+        raise NotImplementedError
+
     def trim_fraction(self, expr: str) -> str:
         """Drop trailing fractional zeros and a bare '.' (the text always has a '.')."""
         return self.rtrim_chars(self.rtrim_chars(expr, "0"), ".")

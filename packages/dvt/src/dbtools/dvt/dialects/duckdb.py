@@ -52,3 +52,9 @@ class DuckDBDialect(Dialect):
 
     def text_of_timestamptz(self, expr: str) -> str:
         return self.trim_fraction(f"strftime(timezone('UTC', {expr}), '%Y-%m-%d %H:%M:%S.%f')")
+
+    def int_div(self, a: str, b: int) -> str:
+        return f"(({a}) // {b})"
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        return f"CAST('0x' || left({hex_expr}, 12) AS BIGINT)"

@@ -99,3 +99,9 @@ class MySQLDialect(Dialect):
 
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RAND() LIMIT {n}"
+
+    def int_div(self, a: str, b: int) -> str:
+        return f"(({a}) DIV {b})"
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        return f"CAST(CONV(LEFT({hex_expr}, 12), 16, 10) AS UNSIGNED)"

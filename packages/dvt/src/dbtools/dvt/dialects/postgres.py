@@ -83,3 +83,6 @@ class PostgresDialect(Dialect):
 
     def agg_bit_xor(self, expr: str) -> str:
         return f"bit_xor(({expr})::bigint)"
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        return f"('x' || substr({hex_expr}, 1, 12))::bit(48)::bigint"

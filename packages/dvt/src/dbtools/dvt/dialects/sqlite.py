@@ -40,3 +40,6 @@ class SQLiteDialect(Dialect):
 
     def agg_bit_xor(self, expr: str) -> str:
         return f"dvt_bit_xor({expr})"
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        return f"dvt_hex_int48({hex_expr})"
