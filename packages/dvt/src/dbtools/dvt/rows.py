@@ -300,7 +300,11 @@ class RowValidator:
             for sp, tp in preds
         ]
         if self._use_blocks(keys):
-            counts, nparts = self._run_blocks(src, tgt, keys, src_vals[0], tgt_vals[0], nkeys, needs_norm)
+            # The key is part of each block's checksum: otherwise a missing row and an extra row
+            # with the same content in one block would cancel out.
+            src_hash = self._value_exprs(src, keys + plan.pairs, True, "hash")[0]
+            tgt_hash = self._value_exprs(tgt, keys + plan.pairs, False, "hash")[0]
+            counts, nparts = self._run_blocks(src, tgt, keys, src_hash, tgt_hash, nkeys, needs_norm)
             return self._result(src, tgt, keys, plan, counts, nparts)
         counts = MergeCounts()
         if len(jobs) == 1:
