@@ -200,6 +200,17 @@ class SpannerConnection:
         if self._txn is None:
             self._txn = _Txn(read_only=read_only)
 
+    def set_read_only(self, read_only: bool) -> None:
+        txn = self._txn
+        if txn is None:
+            return
+        if txn.handle is not None and txn.read_only != read_only:
+            raise PgError(
+                "SET TRANSACTION ISOLATION LEVEL / READ ONLY must be called before any query",
+                "25001",
+            )
+        txn.read_only = read_only
+
     def _handle(self) -> Any:
         txn = self._txn
         assert txn is not None
