@@ -320,13 +320,14 @@ def _describe_table_info(oid: int, cat: Catalog) -> LocalResult:
 
 
 def _describe_columns(sql: str, oid: int, cat: Catalog) -> LocalResult:
-    cols = [
-        ("attname", NAME), ("format_type", TEXT), ("pg_get_expr", TEXT), ("attnotnull", BOOL),
-        ("attcollation", NAME), ("attidentity", CHAR), ("attgenerated", CHAR),
-    ]
-    want_index = "indexdef" in sql
-    if want_index:
-        cols += [("is_key", TEXT), ("indexdef", TEXT)]
+    if "indexdef" in sql:  # `\d index`: the index's key columns
+        cols = [("attname", NAME), ("format_type", TEXT), ("is_key", TEXT), ("indexdef", TEXT)]
+    else:
+        cols = [
+            ("attname", NAME), ("format_type", TEXT), ("pg_get_expr", TEXT),
+            ("attnotnull", BOOL), ("attcollation", NAME), ("attidentity", CHAR),
+            ("attgenerated", CHAR),
+        ]
     found = cat.relation(oid)
     rows: list[list[Any]] = []
     if found is not None:
@@ -335,17 +336,10 @@ def _describe_columns(sql: str, oid: int, cat: Catalog) -> LocalResult:
         if index is not None:
             for cname in index.columns:
                 c = by_name.get(cname)
-                typ = c.type_text if c else "unknown"
-                row = [cname, typ, None, False, None, "", ""]
-                if want_index:
-                    row += ["yes", cname]
-                rows.append(row)
+                rows.append([cname, c.type_text if c else "unknown", "yes", cname])
         else:
             for c in table.columns:
-                row = [c.name, c.type_text, c.default, c.not_null, None, "", ""]
-                if want_index:
-                    row += [None, None]
-                rows.append(row)
+                rows.append([c.name, c.type_text, c.default, c.not_null, None, "", ""])
     return LocalResult(cols, rows)
 
 
@@ -375,20 +369,20 @@ def _describe_indexes(oid: int, cat: Catalog) -> LocalResult:
     return LocalResult(cols, rows)
 
 
-def _index_owner_info(oid: int, cat: Catalog) -> LocalResult | None:
-    """psql `\\d index`: the footer query about the index's table."""
-    found = cat.relation(oid)
+def _index_owner_info(oid: int, cat: Catalog) -> LocalResult:
+    """psql `\\d index`: the footer query about the index and its table."""
     cols = [
         ("indisunique", BOOL), ("indisprimary", BOOL), ("indisclustered", BOOL),
-        ("indisvalid", BOOL), ("indisreplident", BOOL), ("amname", NAME), ("relname", NAME),
-        ("?column?", TEXT),
+        ("indisvalid", BOOL), ("condeferrable", BOOL), ("condeferred", BOOL),
+        ("indisreplident", BOOL), ("indnullsnotdistinct", BOOL), ("amname", NAME),
+        ("relname", NAME), ("pg_get_expr", TEXT),
     ]
+    found = cat.relation(oid)
     if found is None or found[1] is None:
         return LocalResult(cols, [])
     table, ix = found
-    return LocalResult(
-        cols, [[ix.unique, ix.primary, False, True, False, "btree", f"{table.schema}.{table.name}", None]]
-    )
+    row = [ix.unique, ix.primary, False, True, False, False, False, False, "btree", table.name, None]
+    return LocalResult(cols, [row])
 
 
 # Catalog relations that are always empty on Spanner; a query reading only these gets no rows.
@@ -401,7 +395,9 @@ EMPTY_RELATIONS = {
     "pg_aggregate", "pg_language", "pg_cast", "pg_conversion", "pg_opclass", "pg_operator",
     "pg_collation", "pg_auth_members", "pg_seclabel", "pg_init_privs", "pg_default_acl",
 }
-_FROM_RELATION = re.compile(r"(?i)\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+)")
+_FROM_RELATION = re.compile(
+    r"(?i)(?:\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+))|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())"
+)
 
 
 def _select_list_names(sql: str) -> list[str]:
@@ -452,7 +448,7 @@ def answer_catalog(sql: str, cat_provider: Callable[[], Catalog], databases: Cal
             return _describe_indexes(oid, cat_provider())
         if s.startswith("SELECT i.indisunique, i.indisprimary"):
             return _index_owner_info(oid, cat_provider())
-    relations = {r.lower() for r in _FROM_RELATION.findall(s)}
+    relations = {(a or b).lower() for a, b in _FROM_RELATION.findall(s)}
     if relations and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"} and relations & EMPTY_RELATIONS:
         return LocalResult([(n, TEXT) for n in _select_list_names(sql)], [])
     if relations and relations <= {"pg_type", "pg_namespace"} and re.search(r"(?i)hstore|to_regtype|typname\s*=", s):

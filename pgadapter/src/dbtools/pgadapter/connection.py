@@ -35,7 +35,8 @@ from .catalog import (
 from .classify import Kind, Statement, classify, max_param_index, split_statements
 from .codecs import UTC, encoder
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
-from .params import decode_params, infer_from_casts
+from .infer import infer_param_types, infer_returning
+from .params import decode_params, infer_from_casts, spanner_type_for
 from .types import type_size
 
 if TYPE_CHECKING:
@@ -363,45 +364,57 @@ class PgConnection:
         self.send(p.PARSE_COMPLETE)
 
     async def _plan(self, prep: Prepared) -> None:
-        """Fill unknown parameter types and result columns by asking Spanner (PLAN mode)."""
+        """Fill unknown parameter types and RETURNING columns: Spanner's PLAN mode first, then
+        local inference from the catalog (for backends without PLAN support)."""
         if prep.planned:
             return
         prep.planned = True
-        if prep.stmt.kind not in (Kind.QUERY, Kind.DML):
+        stmt = prep.stmt
+        if stmt.kind not in (Kind.QUERY, Kind.DML):
             return
-        if answer_catalog(prep.stmt.sql, lambda: _EMPTY_CATALOG, list) is not None:
+        if self._local_answer(stmt) is not None or (
+            "pg_" in stmt.sql and answer_catalog(stmt.sql, lambda: _EMPTY_CATALOG, list) is not None
+        ):
             return
-        need = any(o in (0, 705) for o in prep.param_oids)
-        if not need and (prep.stmt.kind == Kind.DML and not prep.stmt.returning):
+        unknown = [i for i, o in enumerate(prep.param_oids) if o in (0, 705)]
+        need_cols = stmt.kind == Kind.DML and stmt.returning
+        if not unknown and not need_cols:
             return
-        from .params import spanner_type_for
-
+        backend = self.backend
+        assert backend is not None
         types = {
             f"p{i + 1}": t
             for i, oid in enumerate(prep.param_oids)
             if (t := spanner_type_for(oid)) is not None
         }
-        backend = self.backend
-        assert backend is not None
-        key = prep.stmt.sql + repr(sorted(types))
-        plan = self._plan_cache.get(key)
-        if plan is None:
+        key = stmt.sql + repr(sorted(types))
+        if key in self._plan_cache:
+            plan = self._plan_cache[key]
+        else:
             try:
-                plan = await self.run_blocking(lambda: backend.plan(prep.stmt.sql, types))
+                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types))
             except QueryCanceled:
                 raise
-            except PgError as exc:
-                if prep.stmt.kind == Kind.QUERY and not need:
-                    return  # columns come from running the portal
-                raise exc
+            except PgError:
+                plan = None  # no PLAN mode, or a statement Spanner will reject when run
             if len(self._plan_cache) > 2000:
                 self._plan_cache.clear()
             self._plan_cache[key] = plan
-        for i, oid in enumerate(prep.param_oids):
-            if oid in (0, 705):
-                prep.param_oids[i] = plan.param_oids.get(f"p{i + 1}", 1043)
-        if prep.stmt.kind == Kind.QUERY or prep.stmt.returning:
-            prep.columns = plan.columns
+        if plan is not None:
+            for i in unknown:
+                prep.param_oids[i] = plan.param_oids.get(f"p{i + 1}", 0)
+            if stmt.kind == Kind.QUERY or stmt.returning:
+                prep.columns = plan.columns
+        unknown = [i for i, o in enumerate(prep.param_oids) if o in (0, 705)]
+        if unknown or (need_cols and prep.columns is None):
+            cat = await self.run_blocking(self._catalog_snapshot)
+            inferred = infer_param_types(stmt.sql, cat)
+            for i in unknown:
+                prep.param_oids[i] = inferred.get(i + 1, 0)
+            if need_cols and prep.columns is None:
+                cols = infer_returning(stmt.sql, cat)
+                if cols is not None:
+                    prep.columns = [ColumnInfo(n, o) for n, o in cols]
 
     async def bind(self, msg: p.Bind) -> None:
         prep = self.statements.get(msg.statement)
@@ -417,7 +430,7 @@ class PgConnection:
         if any(o in (0, 705) for o in prep.param_oids) and any(
             f == 1 for f in msg.param_formats
         ):
-            await self._plan(prep)
+            await self._plan(prep)  # binary values need a type to be decoded
         params, types = decode_params(msg.params, msg.param_formats, prep.param_oids, self.tz)
         self.portals[msg.portal] = Portal(msg.portal, prep, params, types, msg.result_formats)
         self.send(p.BIND_COMPLETE)
@@ -429,7 +442,7 @@ class PgConnection:
                 raise PgError(f'prepared statement "{msg.name}" does not exist', "26000")
             local = self._local_answer(prep.stmt)
             await self._plan(prep)
-            self.send(p.parameter_description(prep.param_oids))
+            self.send(p.parameter_description([o or 1043 for o in prep.param_oids]))
             columns = _local_columns(local) if local is not None else prep.columns
             if columns is None and prep.stmt.kind == Kind.QUERY:
                 columns = await self._columns_by_running(prep)
@@ -451,10 +464,14 @@ class PgConnection:
             self.send(p.NO_DATA)
 
     async def _columns_by_running(self, prep: Prepared) -> list[ColumnInfo] | None:
-        """Columns of a parameterless query whose plan was unavailable: run it once."""
-        if any(True for _ in prep.param_oids):
-            return None
-        portal = Portal("", prep, {}, {}, [0])
+        """Columns of a query whose plan was unavailable: run it once with NULL parameters."""
+        types = {
+            f"p{i + 1}": t
+            for i, oid in enumerate(prep.param_oids)
+            if (t := spanner_type_for(oid)) is not None
+        }
+        params = {f"p{i + 1}": None for i in range(len(prep.param_oids))}
+        portal = Portal("", prep, params, types, [0])
         cols = await self._portal_columns(portal)
         if portal.cursor is not None:
             cursor = portal.cursor
@@ -479,8 +496,14 @@ class PgConnection:
             assert portal.cursor is not None
             return portal.cursor.columns
         if stmt.kind == Kind.DML and stmt.returning:
+            if portal.cursor is not None:
+                return portal.cursor.columns
             if portal.prepared.columns is None:
                 await self._plan(portal.prepared)
+            if portal.prepared.columns is None:
+                await self._open_dml(portal)  # no other way to learn the columns: run it now
+                assert portal.cursor is not None
+                return portal.cursor.columns
             return portal.prepared.columns
         return None
 
@@ -659,11 +682,9 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         if portal.cursor is None:
-            await self._ensure_write_transaction()
-            sql, params, types = stmt.sql, portal.params or None, portal.types or None
-            portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
-            self._catalog = None if "pg_" in sql else self._catalog
+            await self._open_dml(portal)
         cursor = portal.cursor
+        assert cursor is not None
         if stmt.returning:
             if describe:
                 cols = cursor.columns or []
@@ -672,6 +693,16 @@ class PgConnection:
             return
         await self.run_blocking(lambda: cursor.fetch(0))
         self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    async def _open_dml(self, portal: Portal) -> None:
+        if self.status == "E":
+            raise _aborted()
+        backend = self.backend
+        assert backend is not None
+        await self._ensure_write_transaction()
+        stmt = portal.prepared.stmt
+        sql, params, types = stmt.sql, portal.params or None, portal.types or None
+        portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
     async def _ddl(self, stmt: Statement, implicit_ok: bool) -> None:
         backend = self.backend
@@ -817,14 +848,19 @@ class PgConnection:
         self.portals.clear()
         backend, self.backend = self.backend, None
         if backend is not None:
-            loop = asyncio.get_running_loop()
-            try:
-                await loop.run_in_executor(self.server.executor, backend.close)
-            except Exception:  # closing must never fail the server
-                log.debug("closing the Spanner session failed", exc_info=True)
+            # not awaited: a client that hung up must not wait for the rollback round trip,
+            # and the server's shutdown drains the pool
+            self.server.executor.submit(_close_quietly, backend)
 
 
 _EMPTY_CATALOG = Catalog("", [], [])
+
+
+def _close_quietly(backend: SpannerConnection) -> None:
+    try:
+        backend.close()
+    except Exception:  # closing must never fail the server
+        log.debug("closing the Spanner session failed", exc_info=True)
 
 
 def _discard(fut: asyncio.Future[Any]) -> None:

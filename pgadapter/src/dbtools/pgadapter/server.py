@@ -241,7 +241,10 @@ class ProxyServer:
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        loop = asyncio.get_running_loop()
+        drain = loop.run_in_executor(None, self.executor.shutdown, True)
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(drain, 10)
 
     async def serve_forever(self) -> None:
         await self.start()

@@ -101,12 +101,16 @@ def _grpc_code_number(exc: BaseException) -> int | None:
     return None
 
 
+_REQUEST_ID = re.compile(r",? request_id = [\d.]+\s*$")
+
+
 def _message_of(exc: BaseException) -> str:
     msg: Any = getattr(exc, "message", None)
     if not isinstance(msg, str) or not msg:
         details = getattr(exc, "details", None)
         msg = details() if callable(details) else str(exc)
-    return str(msg)
+    # the client appends its request id for support cases; PG clients show messages verbatim
+    return _REQUEST_ID.sub("", str(msg))
 
 
 def pg_error_from(exc: BaseException) -> PgError:

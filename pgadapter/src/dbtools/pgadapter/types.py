@@ -105,14 +105,29 @@ def format_type(oid: int) -> str:
     return t.name if t else "unknown"
 
 
+_TYPE_CODES = {
+    0: "TYPE_CODE_UNSPECIFIED", 1: "BOOL", 2: "INT64", 3: "FLOAT64", 4: "TIMESTAMP", 5: "DATE",
+    6: "STRING", 7: "BYTES", 8: "ARRAY", 9: "STRUCT", 10: "NUMERIC", 11: "JSON", 13: "PROTO",
+    14: "ENUM", 15: "FLOAT32", 16: "INTERVAL", 17: "UUID",
+}
+_ANNOTATIONS = {2: "PG_NUMERIC", 3: "PG_JSONB", 4: "PG_OID"}
+
+
+def _enum_name(value: object, table: dict[int, str]) -> str:
+    """proto-plus enums have .name; raw protobuf messages carry plain ints."""
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    return table.get(int(value), "") if isinstance(value, int) else ""  # type: ignore[arg-type]
+
+
 def spanner_key(type_pb: object) -> tuple[str, str | None]:
     """(Spanner scalar key, element key for arrays) of a google.cloud.spanner_v1 Type."""
-    code = getattr(type_pb, "code", None)
-    code_name = getattr(code, "name", str(code))
+    code_name = _enum_name(getattr(type_pb, "code", 0), _TYPE_CODES)
     if code_name == "ARRAY":
         elem = getattr(type_pb, "array_element_type", None)
         return "ARRAY", spanner_key(elem)[0]
-    annotation = getattr(getattr(type_pb, "type_annotation", None), "name", "")
+    annotation = _enum_name(getattr(type_pb, "type_annotation", 0), _ANNOTATIONS)
     if annotation in ("PG_NUMERIC", "PG_JSONB", "PG_OID"):
         return annotation, None
     return code_name, None
