@@ -122,6 +122,21 @@ class Cursor:
                 self.row_count = int(stats.row_count_exact)
         self.close()
 
+    def abort(self) -> None:
+        """Cancel the gRPC stream under this cursor (from another thread), best effort.
+
+        The client keeps the stream inside a generator (`_restart_on_unavailable`) with no public
+        handle; cancelling the call is what makes the server stop working on the query."""
+        gen = getattr(self._stats_source, "_response_iterator", None)
+        frame = getattr(gen, "gi_frame", None)
+        try:
+            call = frame.f_locals.get("iterator") if frame is not None else None
+            cancel = getattr(call, "cancel", None)
+            if callable(cancel):
+                cancel()
+        except Exception:  # the stream may be finishing concurrently: nothing to cancel then
+            pass
+
     def close(self) -> None:
         self.done = True
         if self._on_close is not None:
@@ -165,6 +180,14 @@ class SpannerConnection:
         self._txn: _Txn | None = None
         self.cancel_flag = threading.Event()
         self.retry_aborts = True
+        self.active: Cursor | None = None  # the cursor being primed/fetched, for cancel()
+
+    def cancel(self) -> None:
+        """From the event loop thread: stop the running statement."""
+        self.cancel_flag.set()
+        cursor = self.active
+        if cursor is not None:
+            cursor.abort()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -303,6 +326,7 @@ class SpannerConnection:
                     on_close=lambda: checkout.__exit__(None, None, None),
                     cancel_flag=self.cancel_flag,
                 )
+                self.active = cursor
                 _wrap(cursor.prime)
             except BaseException:
                 checkout.__exit__(None, None, None)
@@ -319,6 +343,7 @@ class SpannerConnection:
             handle = self._handle()
             try:
                 rs = handle.execute_sql(sql, params=params, param_types=types)
+                self.active = Cursor(None, [], stats_source=rs)
                 digest = hashlib.sha256()
                 rows = _fully_read(rs) if kind == "dml" else None
                 cursor = Cursor(

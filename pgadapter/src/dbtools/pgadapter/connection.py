@@ -111,6 +111,7 @@ class PgConnection:
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
         self.tz: dt.tzinfo = UTC
+        self.busy = False  # a Spanner call is running for this connection
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -125,12 +126,14 @@ class PgConnection:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self.server.executor, fn)
         waiter = asyncio.ensure_future(self._cancel_event.wait())
+        self.busy = True
         try:
             done, _ = await asyncio.wait({fut, waiter}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
             fut.add_done_callback(_discard)
             raise
         finally:
+            self.busy = False
             waiter.cancel()
         if fut in done:
             return fut.result()
@@ -140,7 +143,7 @@ class PgConnection:
     def cancel(self) -> None:
         """Called by the server for a matching CancelRequest."""
         if self.backend is not None:
-            self.backend.cancel_flag.set()
+            self.backend.cancel()
         self._cancel_event.set()
 
     # --- startup ----------------------------------------------------------------------------
@@ -427,10 +430,11 @@ class PgConnection:
             )
         if msg.portal and msg.portal in self.portals:
             raise PgError(f'portal "{msg.portal}" already exists', "42P03")
-        if any(o in (0, 705) for o in prep.param_oids) and any(
-            f == 1 for f in msg.param_formats
-        ):
-            await self._plan(prep)  # binary values need a type to be decoded
+        if any(o in (0, 705) for o in prep.param_oids):
+            # binary values need a type to be decoded; text ones (psycopg sends str as unknown)
+            # are sent typed when the type can be learnt, so '{a,b}' reaches an array column
+            # as an array
+            await self._plan(prep)
         params, types = decode_params(msg.params, msg.param_formats, prep.param_oids, self.tz)
         self.portals[msg.portal] = Portal(msg.portal, prep, params, types, msg.result_formats)
         self.send(p.BIND_COMPLETE)

@@ -46,9 +46,12 @@ def infer_param_types(sql: str, cat: Catalog) -> dict[int, int]:
     code = code_only(sql)
     tables = _tables(sql, cat)
     out: dict[int, int] = {}
-    m = re.search(rf"(?is)\bINSERT\s+INTO\s+{_QUALIFIED}\s*\(([^)]*)\)\s*VALUES\s*(.*)", code)
+    m = re.search(rf"(?is)\bINSERT\s+INTO\s+{_QUALIFIED}\s*(?:\(([^)]*)\))?\s*VALUES\s*(.*)", code)
     if m and tables:
-        cols = [c.strip() for c in m.group(1).split(",")]
+        if m.group(1) is not None:
+            cols = [c.strip() for c in m.group(1).split(",")]
+        else:
+            cols = [c.name for c in tables[0].columns]
         for row in re.findall(r"\(([^()]*)\)", m.group(2)):
             for col, value in zip(cols, row.split(",")):
                 pm = re.fullmatch(r"\s*\$(\d+)\s*", value)

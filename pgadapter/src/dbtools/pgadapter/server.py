@@ -175,6 +175,11 @@ class ProxyServer:
     def connection_count(self) -> int:
         return len(self._connections)
 
+    @property
+    def busy_count(self) -> int:
+        """Connections waiting on a Spanner call right now."""
+        return sum(1 for c in list(self._connections.values()) if c.busy)
+
     def cancel(self, pid: int, secret: int) -> None:
         conn = self._connections.get(pid)
         if conn is not None and conn.secret == secret:
@@ -200,8 +205,8 @@ class ProxyServer:
                 await writer.drain()
         finally:
             await conn.close()
-            with suppress(Exception):
-                writer.close()
+            writer.close()
+            with suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
     def _spawn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -212,7 +217,8 @@ class ProxyServer:
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._spawn(reader, writer)
-        await self._handle(reader, writer)
+        with suppress(asyncio.CancelledError):  # server shutdown
+            await self._handle(reader, writer)
 
     async def start(self) -> None:
         server = await asyncio.start_server(
