@@ -54,21 +54,37 @@ def dsn(proxy: Proxy, database: str) -> str:
     return proxy.dsn(database)
 
 
+@pytest.fixture
+def url(proxy: Proxy, database: str) -> str:
+    """postgresql:// form, for asyncpg and pg8000-style parsing."""
+    return proxy.url(database)
+
+
 ALL_TYPES_DDL = (
     "CREATE TABLE all_types ("
     " id bigint PRIMARY KEY, name varchar(20) NOT NULL, v numeric, f8 float8, f4 float4,"
-    " b bool, by bytea, ts timestamptz, d date, j jsonb, txt text,"
+    " b bool, byt bytea, ts timestamptz, d date, j jsonb, txt text,"
     " a_i bigint[], a_s varchar[], a_f8 float8[], a_b bool[], a_n numeric[], a_d date[],"
     " a_ts timestamptz[], a_by bytea[], a_j jsonb[])"
 )
 
 
 @pytest.fixture
-def typed_db(spanner: spanner_local.Endpoint, spanner_client, proxy: Proxy) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A database with the all_types table; returns its DSN through the proxy."""
+def typed_name(spanner: spanner_local.Endpoint, spanner_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A database with the all_types table."""
     name = create_database(spanner_client, spanner.instance, [ALL_TYPES_DDL])
-    yield proxy.dsn(name)
+    yield name
     try:
         spanner_client.instance(spanner.instance).database(name).drop()
     except Exception:
         pass
+
+
+@pytest.fixture
+def typed_db(proxy: Proxy, typed_name: str) -> str:
+    return proxy.dsn(typed_name)
+
+
+@pytest.fixture
+def typed_url(proxy: Proxy, typed_name: str) -> str:
+    return proxy.url(typed_name)

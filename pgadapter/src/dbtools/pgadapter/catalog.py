@@ -458,6 +458,54 @@ def answer_catalog(sql: str, cat_provider: Callable[[], Catalog], databases: Cal
     return None
 
 
+# --- driver type introspection ----------------------------------------------------------------
+
+TYPNAMES: dict[int, str] = {
+    16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2", 23: "int4",
+    25: "text", 26: "oid", 114: "json", 700: "float4", 701: "float8", 705: "unknown",
+    1042: "bpchar", 1043: "varchar", 1082: "date", 1114: "timestamp", 1184: "timestamptz",
+    1700: "numeric", 2950: "uuid", 3802: "jsonb",
+}
+_ASYNCPG_TYPEINFO_COLUMNS = [
+    ("oid", OID), ("ns", NAME), ("name", NAME), ("kind", CHAR), ("basetype", OID),
+    ("elemtype", OID), ("elemdelim", CHAR), ("range_subtype", OID), ("attrtypoids", 1028),
+    ("attrnames", 1009), ("depth", INT4), ("basetype_name", TEXT), ("elemtype_name", TEXT),
+    ("range_subtype_name", TEXT),
+]
+
+
+def _type_rows(oids: list[int]) -> list[list[Any]]:
+    from .types import ARRAY_ELEMENT
+
+    rows: list[list[Any]] = []
+    seen: set[int] = set()
+    for oid in oids:
+        elem = ARRAY_ELEMENT.get(oid)
+        if elem is not None and oid not in seen:
+            seen.add(oid)
+            rows.append([oid, "pg_catalog", "_" + TYPNAMES.get(elem.oid, elem.name), "b", None,
+                         elem.oid, ",", None, None, None, 0, None, elem.name, None])
+            if elem.oid not in seen:
+                seen.add(elem.oid)
+                rows.append([elem.oid, "pg_catalog", TYPNAMES.get(elem.oid, elem.name), "b",
+                             None, 0, None, None, None, None, 1, None, None, None])
+        elif oid in TYPNAMES and oid not in seen:
+            seen.add(oid)
+            rows.append([oid, "pg_catalog", TYPNAMES[oid], "b", None, 0, None, None, None, None,
+                         0, None, None, None])
+    rows.sort(key=lambda r: -r[10])
+    return rows
+
+
+def answer_with_params(sql: str, params: dict[str, Any] | None) -> LocalResult | None:
+    """Parameterized catalog queries drivers send (asyncpg's type introspection)."""
+    if "typeinfo_tree" in sql and "pg_type" in sql:
+        wanted = (params or {}).get("p1") or []
+        oids = [int(o) for o in wanted if o is not None]
+        return LocalResult(list(_ASYNCPG_TYPEINFO_COLUMNS), _type_rows(oids))
+    return None
+
+
 # --- session functions ------------------------------------------------------------------------
 
 

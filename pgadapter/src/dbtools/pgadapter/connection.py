@@ -28,6 +28,7 @@ from .catalog import (
     SessionInfo,
     answer_catalog,
     answer_function_select,
+    answer_with_params,
     canonical_name,
     load_catalog,
     show,
@@ -192,7 +193,7 @@ class PgConnection:
         for key in ("application_name", "client_encoding", "DateStyle", "TimeZone"):
             if key in params:
                 self.settings[key] = params[key]
-        if self.settings["client_encoding"].upper().replace("-", "") not in ("UTF8", "UNICODE"):
+        if not _is_utf8(self.settings["client_encoding"]):
             raise PgError(
                 f'client_encoding "{self.settings["client_encoding"]}" is not supported',
                 "22023",
@@ -485,7 +486,7 @@ class PgConnection:
     async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
         stmt = portal.prepared.stmt
         if portal.local is None:
-            local = self._local_answer(stmt)
+            local = self._local_answer(stmt, portal.params)
             if local is None and stmt.kind == Kind.SHOW:
                 local = self._show(stmt)
             if local is None and stmt.kind == Kind.QUERY:
@@ -532,9 +533,14 @@ class PgConnection:
     def _session_info(self) -> SessionInfo:
         return SessionInfo(self.database_id, self.user, self.pid, self.settings)
 
-    def _local_answer(self, stmt: Statement) -> LocalResult | None:
+    def _local_answer(
+        self, stmt: Statement, params: dict[str, Any] | None = None
+    ) -> LocalResult | None:
         if stmt.kind != Kind.QUERY:
             return None
+        local = answer_with_params(stmt.sql, params)
+        if local is not None:
+            return local
         return answer_function_select(stmt.sql, self._session_info())
 
     async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
@@ -806,7 +812,7 @@ class PgConnection:
         if key == "TimeZone":
             self._apply_timezone(value)
         elif key == "client_encoding":
-            if value.upper().replace("-", "") not in ("UTF8", "UNICODE"):
+            if not _is_utf8(value):
                 raise PgError(
                     f'invalid value for parameter "client_encoding": "{value}"',
                     "22023",
@@ -858,6 +864,11 @@ class PgConnection:
 
 
 _EMPTY_CATALOG = Catalog("", [], [])
+
+
+def _is_utf8(name: str) -> bool:
+    """asyncpg sends 'utf-8' (quotes included); PostgreSQL accepts any spelling of UTF8."""
+    return name.strip("'\" ").upper().replace("-", "").replace("_", "") in ("UTF8", "UNICODE")
 
 
 def _close_quietly(backend: SpannerConnection) -> None:

@@ -284,6 +284,10 @@ class Proxy:
         db = database or self.server.config.database or ""
         return f"host={self.host} port={self.port} user={user} dbname={db} sslmode=disable"
 
+    def url(self, database: str | None = None, user: str = "pgadapter") -> str:
+        db = database or self.server.config.database or ""
+        return f"postgresql://{user}@{self.host}:{self.port}/{db}?sslmode=disable"
+
     def start(self) -> Proxy:
         started = threading.Event()
         error: list[BaseException] = []
