@@ -129,7 +129,18 @@ class PgConnection:
         waiter = asyncio.ensure_future(self._cancel_event.wait())
         self.busy = True
         try:
-            done, _ = await asyncio.wait({fut, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                done, _ = await asyncio.wait(
+                    {fut, waiter}, timeout=0.25, return_when=asyncio.FIRST_COMPLETED
+                )
+                if done or not self._client_gone():
+                    if done:
+                        break
+                    continue
+                # the client hung up mid-statement: stop the Spanner call and end the session
+                self.cancel()
+                fut.add_done_callback(_discard)
+                raise ConnectionResetError("client disconnected during a statement")
         except asyncio.CancelledError:
             fut.add_done_callback(_discard)
             raise
@@ -140,6 +151,9 @@ class PgConnection:
             return fut.result()
         fut.add_done_callback(_discard)
         raise QueryCanceled()
+
+    def _client_gone(self) -> bool:
+        return self.reader.at_eof() or self.writer.transport.is_closing()
 
     def cancel(self) -> None:
         """Called by the server for a matching CancelRequest."""
