@@ -17,7 +17,7 @@ import re
 import struct
 import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from .errors import PgError
@@ -266,7 +266,7 @@ def numeric_binary(v: Any) -> bytes:
     if d.is_infinite():
         return struct.pack("!hhHh", 0, 0, 0xD000 if d > 0 else 0xF000, 0)
     sign = 0x4000 if d.is_signed() else 0
-    text = format(abs(d), "f")
+    text = format(d.copy_abs(), "f")  # copy_abs: abs() would round to the context's 28 digits
     int_part, _, frac = text.partition(".")
     dscale = len(frac)
     int_part = int_part.lstrip("0")
@@ -301,10 +301,14 @@ def numeric_from_binary(b: bytes) -> str:
     for g in digits:
         value = value * 10000 + g
     exp = (weight - ndigits + 1) * 4
-    d = Decimal(value).scaleb(exp)
-    if sign == 0x4000:
-        d = -d
-    return format(d.quantize(Decimal(1).scaleb(-dscale)) if dscale >= 0 else d, "f")
+    with localcontext() as ctx:
+        ctx.prec = 4 * (abs(weight) + ndigits + 2) + max(dscale, 0)  # exact: never round
+        d = Decimal(value).scaleb(exp)
+        if sign == 0x4000:
+            d = -d
+        if dscale >= 0:
+            d = d.quantize(Decimal(1).scaleb(-dscale))
+        return format(d, "f")
 
 
 def _ts_binary(v: Any) -> bytes:

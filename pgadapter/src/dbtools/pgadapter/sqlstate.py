@@ -45,6 +45,7 @@ MESSAGE_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = 
         (None, r"(schema|namespace) .*(not found|does not exist)", "3F000"),
         (None, r"index .*(not found|does not exist)", "42704"),
         (("NOT_FOUND",), r"row .*not found", "02000"),
+        (("ALREADY_EXISTS",), r"row .*already exists", "23505"),
         (("ALREADY_EXISTS", "FAILED_PRECONDITION"), r"duplicate name in schema", "42P07"),
         (("ALREADY_EXISTS",), r"(table|relation|index) .*already exists", "42P07"),
         (None, r"foreign key", "23503"),
