@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,8 +175,9 @@ def _wrap(fn: Callable[[], Any]) -> Any:
 class SpannerConnection:
     """Transaction state and statement execution against one Spanner database."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, stats: Counter[str] | None = None) -> None:
         self.database = database
+        self.stats: Counter[str] = stats if stats is not None else Counter()
         self._session: Any = None
         self._txn: _Txn | None = None
         self.cancel_flag = threading.Event()
@@ -216,6 +218,10 @@ class SpannerConnection:
         return self._txn is not None
 
     @property
+    def has_statements(self) -> bool:
+        return self._txn is not None and (bool(self._txn.log) or self._txn.handle is not None)
+
+    @property
     def has_writes(self) -> bool:
         return self._txn is not None and any(e.kind == "dml" for e in self._txn.log)
 
@@ -243,6 +249,8 @@ class SpannerConnection:
                 snap = session.snapshot(multi_use=True)
                 _wrap(snap.begin)
                 txn.handle = snap
+            elif txn.log:
+                self._rerun(txn, None)  # after fail(): rebuild the state the log describes
             else:
                 txn.handle = session.transaction()
         return txn.handle
@@ -274,6 +282,42 @@ class SpannerConnection:
         except Exception:  # rollback failures leave nothing to undo: the txn expires
             pass
 
+    def fail(self) -> None:
+        """A statement of the transaction block failed: give back the Spanner transaction (and its
+        locks) now, but keep the statement log, so ROLLBACK TO SAVEPOINT can rebuild it."""
+        txn = self._txn
+        if txn is None:
+            return
+        self._release(txn)
+        txn.handle = None
+
+    def _release(self, txn: _Txn) -> None:
+        if txn.handle is None or txn.read_only:
+            return
+        try:
+            if getattr(txn.handle, "_transaction_id", None) is not None:
+                txn.handle.rollback()
+        except Exception:  # nothing to undo if it fails: the transaction expires
+            pass
+
+    def savepoint(self) -> int:
+        """A savepoint is a position in the statement log."""
+        return len(self._txn.log) if self._txn is not None else 0
+
+    def rollback_to(self, position: int) -> None:
+        """Emulate ROLLBACK TO SAVEPOINT: a fresh transaction that replays the log up to the
+        savepoint (Spanner has no savepoints); 40001 if the replay sees different data."""
+        txn = self._txn
+        if txn is None or txn.read_only:
+            return
+        if len(txn.log) == position and txn.handle is not None:
+            return
+        self._release(txn)
+        txn.handle = None
+        del txn.log[position:]
+        if txn.log:
+            self._rerun(txn, None)
+
     def _replay(self, cause: Exception) -> None:
         """Re-run the logged statements on a fresh transaction after ABORTED."""
         txn = self._txn
@@ -281,6 +325,10 @@ class SpannerConnection:
         if not self.retry_aborts or txn.retries >= MAX_ABORT_RETRIES:
             raise pg_error_from(cause) from cause
         txn.retries += 1
+        self.stats["aborts_retried"] += 1
+        self._rerun(txn, cause)
+
+    def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
         txn.handle = self._own_session().transaction()
         for entry in txn.log:
             digest = hashlib.sha256()

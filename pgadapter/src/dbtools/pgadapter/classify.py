@@ -24,6 +24,9 @@ class Kind(str, Enum):
     SET = "set"
     SHOW = "show"
     RESET = "reset"
+    SAVEPOINT = "savepoint"
+    RELEASE = "release"
+    ROLLBACK_TO = "rollback_to"
     EMPTY = "empty"
     NOOP = "noop"  # accepted and ignored (DISCARD, DEALLOCATE, LISTEN...)
     UNSUPPORTED = "unsupported"
@@ -204,9 +207,13 @@ def classify(sql: str) -> Statement:
     if first in ("COMMIT", "END"):
         return Statement(sql, Kind.COMMIT, "COMMIT", ws)
     if first in ("ROLLBACK", "ABORT"):
-        if "TO" in ws:
-            return Statement(sql, Kind.UNSUPPORTED, "ROLLBACK", ws)
+        if "TO" in ws[:3]:
+            return Statement(sql, Kind.ROLLBACK_TO, "ROLLBACK", ws)
         return Statement(sql, Kind.ROLLBACK, "ROLLBACK", ws)
+    if first == "SAVEPOINT":
+        return Statement(sql, Kind.SAVEPOINT, "SAVEPOINT", ws)
+    if first == "RELEASE":
+        return Statement(sql, Kind.RELEASE, "RELEASE", ws)
     if first == "SET":
         if ws[1:2] == ["TRANSACTION"] or ws[1:3] == ["SESSION", "CHARACTERISTICS"]:
             return Statement(sql, Kind.SET, "SET", ws, read_only=_access_mode(ws))

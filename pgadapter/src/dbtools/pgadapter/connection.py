@@ -113,6 +113,7 @@ class PgConnection:
         self.ddl_mode = server.config.ddl_transaction_mode
         self.tz: dt.tzinfo = UTC
         self.busy = False  # a Spanner call is running for this connection
+        self.savepoints: list[tuple[str, int]] = []
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ class PgConnection:
         database = await asyncio.get_running_loop().run_in_executor(
             self.server.executor, self.server.open_database, self.database_id, credentials
         )
-        self.backend = SpannerConnection(database)
+        self.backend = SpannerConnection(database, self.server.stats)
         self.pid = self.server.register(self)
         self.send(p.AUTH_OK)
         for key in REPORTED:
@@ -310,7 +311,12 @@ class PgConnection:
     async def _fail_transaction(self) -> None:
         if self.status == "T":
             self.status = "E"
-            await self._rollback_backend()
+            backend = self.backend
+            if backend is not None:
+                try:
+                    await self.run_blocking(backend.fail)
+                except PgError:
+                    pass
         elif self.implicit:
             self.implicit = False
             await self._rollback_backend()
@@ -346,11 +352,22 @@ class PgConnection:
             await self.flush()
             return
         multi = len(statements) > 1
+        classified = [classify(text) for text in statements]
         try:
-            for text in statements:
-                stmt = classify(text)
+            i = 0
+            while i < len(classified):
+                stmt = classified[i]
+                if stmt.kind == Kind.DDL and self.status != "E":
+                    # a run of DDL statements goes to Spanner as one UpdateDatabaseDdl batch
+                    j = i
+                    while j < len(classified) and classified[j].kind == Kind.DDL:
+                        j += 1
+                    await self._ddl(classified[i:j])
+                    i = j
+                    continue
                 portal = Portal("", Prepared("", stmt, []), {}, {}, [0])
                 await self.run_portal(portal, 0, describe=True, implicit_ok=multi)
+                i += 1
         except PgError as exc:
             self.send(p.error_response(exc))
             await self._fail_transaction()
@@ -599,13 +616,17 @@ class PgConnection:
     ) -> None:
         stmt = portal.prepared.stmt
         kind = stmt.kind
-        if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK):
+        if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
             raise _aborted()
         if kind == Kind.EMPTY:
             self.send(p.EMPTY_QUERY)
             return
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             await self._transaction_control(stmt)
+            self.savepoints.clear()
+            return
+        if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
+            await self._savepoint(stmt)
             return
         if kind == Kind.SET:
             self._set(stmt)
@@ -622,7 +643,7 @@ class PgConnection:
                 hint="Spanner supports queries, DML, DDL and transaction control.",
             )
         if kind == Kind.DDL:
-            await self._ddl(stmt, implicit_ok)
+            await self._ddl([stmt])
             return
         if kind == Kind.DML:
             await self._dml(portal, max_rows, describe)
@@ -728,21 +749,31 @@ class PgConnection:
         sql, params, types = stmt.sql, portal.params or None, portal.types or None
         portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
-    async def _ddl(self, stmt: Statement, implicit_ok: bool) -> None:
+    async def _ddl(self, statements: list[Statement]) -> None:
+        """DDL goes through UpdateDatabaseDdl, never inside a Spanner transaction; what happens to
+        an open transaction depends on spanner.ddl_transaction_mode, as in PGAdapter."""
         backend = self.backend
         assert backend is not None
         mode = self.ddl_mode
+        if mode == "single" and len(statements) > 1:
+            raise PgError(
+                "DDL batches are not allowed when spanner.ddl_transaction_mode is 'single'",
+                "25001",
+                hint="Send one DDL statement at a time, or SET spanner.ddl_transaction_mode = 'batch'.",
+            )
         if self.status == "T":
-            if backend.in_transaction and backend.has_writes or mode == "single":
-                if mode != "autocommit_explicit_transaction":
-                    raise PgError(
-                        "DDL statements are not allowed in a transaction that has executed "
-                        "other statements, because Spanner cannot run DDL in a transaction",
-                        "25001",
-                        hint="Run the DDL outside a transaction, or SET "
-                        "spanner.ddl_transaction_mode = 'autocommit_explicit_transaction'.",
-                    )
+            empty = not backend.in_transaction or not backend.has_statements
+            if mode == "autocommit_explicit_transaction":
                 await self.run_blocking(backend.commit)
+                self.status = "I"
+            elif not empty or mode == "single":
+                raise PgError(
+                    "DDL statements are not allowed in a transaction block that has executed "
+                    "other statements: Spanner cannot run DDL in a transaction",
+                    "25001",
+                    hint="Run the DDL outside the transaction, or SET "
+                    "spanner.ddl_transaction_mode = 'autocommit_explicit_transaction'.",
+                )
         elif self.implicit and backend.in_transaction:
             if mode in ("single", "batch"):
                 raise PgError(
@@ -753,10 +784,14 @@ class PgConnection:
                 )
             self.implicit = False
             await self.run_blocking(backend.commit)
-        await self.run_blocking(lambda: backend.ddl([stmt.sql]))
-        self._catalog = None
-        self._plan_cache.clear()
-        self.send(p.command_complete(stmt.tag))
+        sqls = [stmt.sql for stmt in statements]
+        try:
+            await self.run_blocking(lambda: backend.ddl(sqls))
+        finally:
+            self._catalog = None
+            self._plan_cache.clear()
+        for stmt in statements:
+            self.send(p.command_complete(stmt.tag))
 
     async def _transaction_control(self, stmt: Statement) -> None:
         backend = self.backend
@@ -796,6 +831,34 @@ class PgConnection:
         self.status = "I"
         self.implicit = False
         await self._rollback_backend()
+        self.send(p.command_complete("ROLLBACK"))
+
+    async def _savepoint(self, stmt: Statement) -> None:
+        """Savepoints, emulated by positions in the transaction's statement log."""
+        backend = self.backend
+        assert backend is not None
+        names = [w for w in stmt.words[1:] if w not in ("SAVEPOINT", "TO", "TRANSACTION")]
+        m = re.search(r'(?is)(?:SAVEPOINT|RELEASE|TO)\s+(?:SAVEPOINT\s+)?("[^"]+"|\w+)\s*;?\s*$', stmt.sql)
+        name = (m.group(1).strip('"') if m else (names[0] if names else "")).lower()
+        if self.status == "I":
+            raise PgError(
+                f"{stmt.tag} can only be used in transaction blocks", "25P01"
+            )
+        if stmt.kind == Kind.SAVEPOINT:
+            self.savepoints.append((name, backend.savepoint()))
+            self.send(p.command_complete("SAVEPOINT"))
+            return
+        index = next((i for i in range(len(self.savepoints) - 1, -1, -1) if self.savepoints[i][0] == name), None)
+        if index is None:
+            raise PgError(f'savepoint "{name}" does not exist', "3B001")
+        if stmt.kind == Kind.RELEASE:
+            del self.savepoints[index:]
+            self.send(p.command_complete("RELEASE"))
+            return
+        position = self.savepoints[index][1]
+        del self.savepoints[index + 1 :]
+        await self.run_blocking(lambda: backend.rollback_to(position))
+        self.status = "T"
         self.send(p.command_complete("ROLLBACK"))
 
     # --- SET / RESET ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import logging
 import os
 import ssl
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ class ProxyServer:
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.port: int = config.port
+        # counters for tests and operators: aborts_retried...
+        self.stats: Counter[str] = Counter()
         self.ssl_context: ssl.SSLContext | None = None
         if config.ssl_cert and config.ssl_key:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
