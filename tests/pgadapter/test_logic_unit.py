@@ -61,7 +61,9 @@ def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
         ("discard all", Kind.NOOP, "DISCARD ALL"),
         ("", Kind.EMPTY, ""),
         ("-- just a comment", Kind.EMPTY, ""),
-        ("rollback to savepoint s", Kind.UNSUPPORTED, "ROLLBACK"),
+        ("rollback to savepoint s", Kind.ROLLBACK_TO, "ROLLBACK"),
+        ("savepoint s", Kind.SAVEPOINT, "SAVEPOINT"),
+        ("release savepoint s", Kind.RELEASE, "RELEASE"),
         ("copy t from stdin", Kind.UNSUPPORTED, "COPY"),
     ],
 )

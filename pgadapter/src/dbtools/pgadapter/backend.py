@@ -15,7 +15,9 @@ connection and holds its transaction state, like the Java Connection API behind 
 from __future__ import annotations
 
 import hashlib
+import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -326,6 +328,8 @@ class SpannerConnection:
             raise pg_error_from(cause) from cause
         txn.retries += 1
         self.stats["aborts_retried"] += 1
+        # back off (with jitter) so that the transaction we lost to can finish first
+        time.sleep(min(0.005 * 2**txn.retries, 0.25) * (0.5 + random.random()))
         self._rerun(txn, cause)
 
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
