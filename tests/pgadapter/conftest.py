@@ -7,10 +7,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
-
 from dbtools import spanner_local
 from dbtools.pgadapter import Proxy, serve
+from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 
 
 @pytest.fixture(scope="session")
@@ -26,13 +25,17 @@ def spanner_client(spanner: spanner_local.Endpoint):  # type: ignore[no-untyped-
 
 @pytest.fixture(scope="session")
 def proxy(spanner: spanner_local.Endpoint) -> Iterator[Proxy]:
-    with serve(spanner_local.DEFAULT_PROJECT, spanner.instance, emulator_host=spanner.address) as px:
+    with serve(
+        spanner_local.DEFAULT_PROJECT, spanner.instance, emulator_host=spanner.address
+    ) as px:
         yield px
 
 
 def create_database(spanner_client, instance: str, ddl: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
     name = f"db_{uuid.uuid4().hex[:12]}"
-    db = spanner_client.instance(instance).database(name, database_dialect=DatabaseDialect.POSTGRESQL)
+    db = spanner_client.instance(instance).database(
+        name, database_dialect=DatabaseDialect.POSTGRESQL
+    )
     db.create().result(120)
     if ddl:
         db.update_ddl(ddl).result(120)

@@ -9,13 +9,12 @@ from typing import Any
 import grpc
 import psycopg
 import pytest
+from dbtools.pgadapter import Proxy, serve
 from google.cloud.spanner_v1 import ResultSetMetadata, StructType, Type, TypeCode
 from google.cloud.spanner_v1.testing.mock_spanner import start_mock_server
 from google.cloud.spanner_v1.types import result_set
 from google.protobuf import struct_pb2
 from grpc_status.rpc_status import _Status
-
-from dbtools.pgadapter import Proxy, serve
 
 SELECT = "select v from t where id = 1"
 UPDATE = "update t set v = 11 where id = 1"

@@ -58,7 +58,9 @@ async def test_int2_int4_parameters_and_casts(url: str) -> None:
         assert await conn.fetchval("select $1::int2", 7) == 7
         assert await conn.fetchval("select $1::numeric * 2", Decimal("1.25")) == Decimal("2.5")
         assert await conn.fetchval("select $1::text || 'x'", "a") == "ax"
-        assert await conn.fetchval("select $1::timestamptz", dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)) == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+        assert await conn.fetchval(
+            "select $1::timestamptz", dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+        ) == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     finally:
         await conn.close()
 
@@ -80,7 +82,9 @@ async def test_executemany_and_fetch(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute("create table t (id bigint primary key, f float8)")
-        await conn.executemany("insert into t (id, f) values ($1, $2)", [(i, i * 1.5) for i in range(100)])
+        await conn.executemany(
+            "insert into t (id, f) values ($1, $2)", [(i, i * 1.5) for i in range(100)]
+        )
         rows = await conn.fetch("select id, f from t where id >= $1 order by id", 90)
         assert [tuple(r) for r in rows] == [(i, i * 1.5) for i in range(90, 100)]
     finally:

@@ -10,11 +10,10 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dbtools.pgadapter import codecs as c
 from dbtools.pgadapter.errors import PgError
+from hypothesis import given
+from hypothesis import strategies as st
 
 UTC = dt.timezone.utc
 
@@ -23,13 +22,29 @@ def _text(oid: int, value: object) -> str:
     return c.text_encoder(oid)(value).decode()
 
 
-FLOATS = [0.0, -0.0, 1.5, 0.1, 1e15, 1e16, 123456789012345.0, 1e-5, 0.0001, -2.5e-10, 1e300,
-          5e-324, 100.0, 3.141592653589793, 2.0**53, 1 / 3]
+FLOATS = [
+    0.0,
+    -0.0,
+    1.5,
+    0.1,
+    1e15,
+    1e16,
+    123456789012345.0,
+    1e-5,
+    0.0001,
+    -2.5e-10,
+    1e300,
+    5e-324,
+    100.0,
+    3.141592653589793,
+    2.0**53,
+    1 / 3,
+]
 
 
 def test_float8_text_matches_postgresql(pg_server) -> None:  # type: ignore[no-untyped-def]
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
-        for v in FLOATS + [math.inf, -math.inf, math.nan]:
+        for v in [*FLOATS, math.inf, -math.inf, math.nan]:
             expected = conn.execute("select %s::float8::text", (v,)).fetchone()[0]  # type: ignore[index]
             assert _text(701, v) == expected, v
 
@@ -43,14 +58,25 @@ def test_float4_text_matches_postgresql(pg_server) -> None:  # type: ignore[no-u
             assert _text(700, f32) == expected, v
 
 
-NUMERICS = ["0", "1", "-1.50", "12345.678", "0.0001", "1e20", "123456789.123456789", "-0.000000001",
-            "99999999999999999999999999999.999999999", "10000", "0.10"]
+NUMERICS = [
+    "0",
+    "1",
+    "-1.50",
+    "12345.678",
+    "0.0001",
+    "1e20",
+    "123456789.123456789",
+    "-0.000000001",
+    "99999999999999999999999999999.999999999",
+    "10000",
+    "0.10",
+]
 
 
 def test_numeric_binary_matches_postgresql(pg_server) -> None:  # type: ignore[no-untyped-def]
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
         cur = conn.cursor(binary=True)
-        for text in NUMERICS + ["NaN"]:
+        for text in [*NUMERICS, "NaN"]:
             cur.execute("select %s::text::numeric", (text,))
             wire = cur.pgresult.get_value(0, 0)  # type: ignore[union-attr]
             assert c.numeric_binary(Decimal(text)) == wire, text
@@ -92,7 +118,14 @@ def test_array_text_quoting() -> None:
     assert _text(1001, [base64.b64encode(b"\x01")]) == '{"\\\\x01"}'
 
 
-@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)), max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)
+        ),
+        max_size=6,
+    )
+)
 def test_text_array_round_trip(items: list[str | None]) -> None:
     text = c.text_encoder(1009)(items)
     assert c.param_decoder(1009, 0)(text) == items
@@ -104,7 +137,11 @@ def test_int8_array_binary_round_trip(items: list[int | None]) -> None:
     assert c.param_decoder(1016, 1)(wire) == items
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=9, min_value=-(10**28), max_value=10**28))
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=9, min_value=-(10**28), max_value=10**28
+    )
+)
 def test_numeric_binary_round_trip(value: Decimal) -> None:
     assert Decimal(c.numeric_from_binary(c.numeric_binary(value))) == value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dbtools.pgadapter import sqlstate
 from dbtools.pgadapter.catalog import (
     DEFAULT_SETTINGS,
@@ -159,15 +158,25 @@ INFO = SessionInfo("db1", "alice", 77, dict(DEFAULT_SETTINGS))
 @pytest.mark.parametrize(
     ("sql", "columns", "row"),
     [
-        ("select version()", [("version", 25)], ["PostgreSQL 14.1 (dbtools-pgadapter on Cloud Spanner)"]),
+        (
+            "select version()",
+            [("version", 25)],
+            ["PostgreSQL 14.1 (dbtools-pgadapter on Cloud Spanner)"],
+        ),
         ("SELECT pg_catalog.version() AS v", [("v", 25)], None),
         ("select current_schema()", [("current_schema", 19)], ["public"]),
-        ("select current_database(), current_user", [("current_database", 19), ("current_user", 19)], ["db1", "alice"]),
+        (
+            "select current_database(), current_user",
+            [("current_database", 19), ("current_user", 19)],
+            ["db1", "alice"],
+        ),
         ("select current_setting('server_version_num')", [("current_setting", 25)], ["140001"]),
         ("select pg_backend_pid()", [("pg_backend_pid", 23)], [77]),
     ],
 )
-def test_function_selects(sql: str, columns: list[tuple[str, int]], row: list[object] | None) -> None:
+def test_function_selects(
+    sql: str, columns: list[tuple[str, int]], row: list[object] | None
+) -> None:
     result = answer_function_select(sql, INFO)
     assert result is not None
     assert result.columns == columns
@@ -219,24 +228,37 @@ CAT = Catalog(
 
 def test_infer_param_types() -> None:
     assert infer_param_types("insert into orders (id, placed, tags) values ($1, $2, $3)", CAT) == {
-        1: 20, 2: 1184, 3: 1015
+        1: 20,
+        2: 1184,
+        3: 1015,
     }
     assert infer_param_types("insert into orders values ($1, $2, $3, $4)", CAT) == {
-        1: 20, 2: 1184, 3: 1015, 4: 1700
+        1: 20,
+        2: 1184,
+        3: 1015,
+        4: 1700,
     }
     assert infer_param_types(
-        "select * from orders o where o.placed > $1 and $2 = id and amount in ($3, $4) limit $5", CAT
+        "select * from orders o where o.placed > $1 and $2 = id and amount in ($3, $4) limit $5",
+        CAT,
     ) == {1: 1184, 2: 20, 3: 1700, 4: 1700, 5: 20}
     assert infer_param_types("update orders set amount = $1 where id = $2", CAT) == {1: 1700, 2: 20}
-    assert infer_from_casts("select $1::int4, $2::timestamptz[], $3::varchar(3)") == {1: 23, 2: 1185, 3: 1043}
+    assert infer_from_casts("select $1::int4, $2::timestamptz[], $3::varchar(3)") == {
+        1: 23,
+        2: 1185,
+        3: 1043,
+    }
 
 
 def test_infer_returning() -> None:
-    assert infer_returning("insert into orders (id) values ($1) returning id, amount as a", CAT) == [
-        ("id", 20), ("a", 1700)
-    ]
+    assert infer_returning(
+        "insert into orders (id) values ($1) returning id, amount as a", CAT
+    ) == [("id", 20), ("a", 1700)]
     assert infer_returning("delete from orders returning *", CAT) == [
-        ("id", 20), ("placed", 1184), ("tags", 1015), ("amount", 1700)
+        ("id", 20),
+        ("placed", 1184),
+        ("tags", 1015),
+        ("amount", 1700),
     ]
     assert infer_returning("insert into orders (id) values (1) returning id + 1", CAT) is None
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-
 from dbtools import spanner_local
 from dbtools.pgadapter import Proxy, serve
 
@@ -150,7 +149,9 @@ def test_truncated_message_then_disconnect(proxy: Proxy, database: str) -> None:
     [
         b"P" + struct.pack("!i", 9) + b"ab\0cd",  # Parse: query string not terminated
         _msg(b"B", b"\0\0" + struct.pack("!h", -1)),  # Bind: negative format count
-        _msg(b"B", b"\0\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", 50) + b"xx"),  # value overruns
+        _msg(
+            b"B", b"\0\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", 50) + b"xx"
+        ),  # value overruns
         _msg(b"E", b"\0"),  # Execute without max_rows
         _msg(b"D", b"Xname\0"),  # Describe with a bad subtype
         _msg(b"S", b"extra"),  # Sync with a body
@@ -183,7 +184,9 @@ def test_statement_error_in_extended_protocol_skips_until_sync(proxy: Proxy, dat
     assert _closed(sock)
 
 
-def test_ssl_and_gssenc_requests_are_refused_then_startup_works(proxy: Proxy, database: str) -> None:
+def test_ssl_and_gssenc_requests_are_refused_then_startup_works(
+    proxy: Proxy, database: str
+) -> None:
     sock = _connect(proxy)
     sock.sendall(struct.pack("!ii", 8, 80877104))
     assert sock.recv(1) == b"N"
@@ -194,9 +197,17 @@ def test_ssl_and_gssenc_requests_are_refused_then_startup_works(proxy: Proxy, da
     kinds = [k for k, _ in msgs]
     assert kinds[0] == b"R" and kinds[-1] == b"Z" and b"K" in kinds
     params = dict(body[:-1].split(b"\0", 1) for k, body in msgs if k == b"S")
-    for name in (b"server_version", b"server_encoding", b"client_encoding", b"DateStyle",
-                 b"TimeZone", b"integer_datetimes", b"standard_conforming_strings",
-                 b"application_name", b"is_superuser"):
+    for name in (
+        b"server_version",
+        b"server_encoding",
+        b"client_encoding",
+        b"DateStyle",
+        b"TimeZone",
+        b"integer_datetimes",
+        b"standard_conforming_strings",
+        b"application_name",
+        b"is_superuser",
+    ):
         assert name in params
     sock.close()
 

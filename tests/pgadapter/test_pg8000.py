@@ -8,7 +8,6 @@ from decimal import Decimal
 import pg8000.dbapi
 import pg8000.native
 import pytest
-
 from dbtools.pgadapter import Proxy
 
 
@@ -25,8 +24,18 @@ def test_every_type_round_trip(proxy: Proxy, typed_name: str) -> None:
         conn.run(
             "insert into all_types (id, name, v, f8, f4, b, byt, ts, d, j, txt, a_i, a_s) "
             "values (:id, :name, :v, :f8, :f4, :b, :byt, :ts, :d, :j, :txt, :a_i, :a_s)",
-            id=1, name="ünï", v=Decimal("3.14"), f8=1e-10, f4=0.5, b=True, byt=b"\x00\x01",
-            ts=ts, d=dt.date(2020, 2, 29), j='{"k": [true, null]}', txt="t", a_i=[1, 2, None],
+            id=1,
+            name="ünï",
+            v=Decimal("3.14"),
+            f8=1e-10,
+            f4=0.5,
+            b=True,
+            byt=b"\x00\x01",
+            ts=ts,
+            d=dt.date(2020, 2, 29),
+            j='{"k": [true, null]}',
+            txt="t",
+            a_i=[1, 2, None],
             a_s=["a", "b"],
         )
         rows = conn.run(
@@ -34,18 +43,45 @@ def test_every_type_round_trip(proxy: Proxy, typed_name: str) -> None:
             id=1,
         )
         assert rows == [
-            [1, "ünï", Decimal("3.14"), 1e-10, 0.5, True, b"\x00\x01", ts, dt.date(2020, 2, 29),
-             {"k": [True, None]}, "t", [1, 2, None], ["a", "b"]]
+            [
+                1,
+                "ünï",
+                Decimal("3.14"),
+                1e-10,
+                0.5,
+                True,
+                b"\x00\x01",
+                ts,
+                dt.date(2020, 2, 29),
+                {"k": [True, None]},
+                "t",
+                [1, 2, None],
+                ["a", "b"],
+            ]
         ]
         assert [c["type_oid"] for c in conn.columns] == [
-            20, 1043, 1700, 701, 700, 16, 17, 1184, 1082, 3802, 1043, 1016, 1015
+            20,
+            1043,
+            1700,
+            701,
+            700,
+            16,
+            17,
+            1184,
+            1082,
+            3802,
+            1043,
+            1016,
+            1015,
         ]
     finally:
         conn.close()
 
 
 def test_dbapi_transactions_and_errors(proxy: Proxy, database: str) -> None:
-    conn = pg8000.dbapi.connect(user="pgadapter", host=proxy.host, port=proxy.port, database=database)
+    conn = pg8000.dbapi.connect(
+        user="pgadapter", host=proxy.host, port=proxy.port, database=database
+    )
     try:
         conn.autocommit = True
         cur = conn.cursor()

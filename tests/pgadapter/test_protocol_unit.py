@@ -6,11 +6,10 @@ import asyncio
 import struct
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dbtools.pgadapter import protocol as p
 from dbtools.pgadapter.errors import PgError, ProtocolError
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def _startup(params: dict[str, str], version: int = 196608) -> bytes:
@@ -136,4 +135,6 @@ def test_backend_messages() -> None:
     err = p.error_response(PgError("boom", "42P01", detail="d", hint="h"))
     assert err.startswith(b"E") and b"C42P01\0" in err and b"Mboom\0" in err
     assert b"Dd\0" in err and b"Hh\0" in err and err.endswith(b"\0\0")
-    assert p.parameter_description([20, 0xFFFFFFF0]) == b"t\0\0\0\x0e\0\x02\0\0\0\x14\xff\xff\xff\xf0"
+    assert (
+        p.parameter_description([20, 0xFFFFFFF0]) == b"t\0\0\0\x0e\0\x02\0\0\0\x14\xff\xff\xff\xf0"
+    )

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
 import textwrap
 import time
-
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-
 from dbtools.pgadapter import Proxy
-
-import datetime as dt
-from decimal import Decimal
-
 from psycopg.types.json import Jsonb
 
 
-def psql(dsn: str, script: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def psql(
+    dsn: str, script: str, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PGTZ": "UTC", "PAGER": "", "PGCLIENTENCODING": "UTF8"}
     return subprocess.run(
         ["psql", "-X", "-q", *args, dsn],
@@ -82,10 +80,21 @@ def test_select_every_type(dsn: str) -> None:
         conn.execute(
             "insert into all_t values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
-                1, "héllo, \"world\"", Decimal("12345.678"), 2.5, 1.25, True, b"\x01\x02\xff",
+                1,
+                'héllo, "world"',
+                Decimal("12345.678"),
+                2.5,
+                1.25,
+                True,
+                b"\x01\x02\xff",
                 dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=dt.timezone.utc),
-                dt.date(2024, 1, 2), Jsonb({"b": [1, 2], "a": 1}), [1, None, -3],
-                ["x", None, "y z", ""], [0.5, -1e20], [True, False], [dt.date(2000, 2, 29)],
+                dt.date(2024, 1, 2),
+                Jsonb({"b": [1, 2], "a": 1}),
+                [1, None, -3],
+                ["x", None, "y z", ""],
+                [0.5, -1e20],
+                [True, False],
+                [dt.date(2000, 2, 29)],
             ),
         )
         conn.execute("insert into all_t (id) values (2)")
@@ -140,7 +149,10 @@ def test_failed_transaction_block(dsn: str) -> None:
     select count(*) as n from t;
     """
     out = psql(dsn, script)
-    assert "current transaction is aborted, commands ignored until end of transaction block" in out.stderr
+    assert (
+        "current transaction is aborted, commands ignored until end of transaction block"
+        in out.stderr
+    )
     assert out.stdout.rstrip().endswith(" n \n---\n 0\n(1 row)")
 
 
@@ -163,7 +175,7 @@ def test_cancel_long_query(proxy: Proxy, dsn: str) -> None:
     while proxy.server.busy_count == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert "canceling statement due to user request" in err
     assert proc.returncode == 1
     # the connection that was cancelled is gone, and the proxy still serves

@@ -33,7 +33,9 @@ ROW = (
     [b"\x01", None, b""],
     [Jsonb({"k": 1}), None],
 )
-COLUMNS = "id, name, v, f8, f4, b, byt, ts, d, j, txt, a_i, a_s, a_f8, a_b, a_n, a_d, a_ts, a_by, a_j"
+COLUMNS = (
+    "id, name, v, f8, f4, b, byt, ts, d, j, txt, a_i, a_s, a_f8, a_b, a_n, a_d, a_ts, a_by, a_j"
+)
 PLACEHOLDERS = ", ".join(["%s"] * 20)
 
 
@@ -58,8 +60,28 @@ def test_every_type_round_trip(typed_db: str, binary: bool) -> None:
         assert row is not None
         _check_row(row)
         oids = [d.type_code for d in cur.description]
-        assert oids == [20, 1043, 1700, 701, 700, 16, 17, 1184, 1082, 3802, 1043,
-                        1016, 1015, 1022, 1000, 1231, 1182, 1185, 1001, 3807]
+        assert oids == [
+            20,
+            1043,
+            1700,
+            701,
+            700,
+            16,
+            17,
+            1184,
+            1082,
+            3802,
+            1043,
+            1016,
+            1015,
+            1022,
+            1000,
+            1231,
+            1182,
+            1185,
+            1001,
+            3807,
+        ]
 
 
 def test_simple_protocol_literals(dsn: str) -> None:
@@ -89,8 +111,10 @@ def test_numeric_nan_and_float_specials(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for binary in (False, True):
             cur = conn.cursor(binary=binary)
-            cur.execute("select %s::float8 as a, %s::float8 as b, %s::float8 as c",
-                        (math.inf, -math.inf, math.nan))
+            cur.execute(
+                "select %s::float8 as a, %s::float8 as b, %s::float8 as c",
+                (math.inf, -math.inf, math.nan),
+            )
             a, b, c = cur.fetchone()  # type: ignore[misc]
             assert a == math.inf and b == -math.inf and math.isnan(c)
 

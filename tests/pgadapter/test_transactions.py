@@ -7,9 +7,8 @@ import asyncio
 import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from dbtools.pgadapter import Proxy
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 def _setup(dsn: str, rows: int = 2) -> None:
@@ -131,7 +130,9 @@ def test_ddl_in_transactions(dsn: str) -> None:
         conn.commit()
     with psycopg.connect(dsn, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.ActiveSqlTransaction):
-            conn.execute("insert into t (id, v) values (9, 9); create table e (id bigint primary key)")
+            conn.execute(
+                "insert into t (id, v) values (9, 9); create table e (id bigint primary key)"
+            )
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             conn.execute("set spanner.ddl_transaction_mode = 'sometimes'")
 
@@ -151,7 +152,10 @@ def test_sqlalchemy_connects_and_queries(proxy: Proxy, database: str, driver: st
         with engine.begin() as conn:
             conn.execute(sa.text("create table s (id bigint primary key, n varchar)"))
         with engine.begin() as conn:
-            conn.execute(sa.text("insert into s (id, n) values (:i, :n)"), [{"i": 1, "n": "a"}, {"i": 2, "n": "b"}])
+            conn.execute(
+                sa.text("insert into s (id, n) values (:i, :n)"),
+                [{"i": 1, "n": "a"}, {"i": 2, "n": "b"}],
+            )
         with engine.connect() as conn:
             assert conn.execute(sa.text("select n from s where id = :i"), {"i": 2}).scalar() == "b"
             assert conn.dialect.server_version_info[:2] == (14, 1)

@@ -435,7 +435,9 @@ class SpannerConnection:
             raise PgError("cannot execute DML in a read-only transaction", "25006")
         return self._in_txn(sql, params, types, "dml")
 
-    def batch_dml(self, statements: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> list[int]:
+    def batch_dml(
+        self, statements: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]
+    ) -> list[int]:
         txn = self._txn
         assert txn is not None and not txn.read_only
         while True:
@@ -448,18 +450,21 @@ class SpannerConnection:
             except Exception as exc:
                 raise pg_error_from(exc) from exc
             code = getattr(status, "code", 0)
-            for (sql, params, types), count in zip(statements, counts):
+            for (sql, params, types), count in zip(statements, counts, strict=False):
                 txn.log.append(_Logged(sql, params, types, _count_digest(count), "dml"))
             if code:
-                from google.api_core.exceptions import from_grpc_status
                 import grpc
+                from google.api_core.exceptions import from_grpc_status
 
-                grpc_code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+                grpc_code = next(
+                    (c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN
+                )
                 raise pg_error_from(from_grpc_status(grpc_code, status.message))
             return list(counts)
 
     def plan(self, sql: str, types: dict[str, Any] | None) -> Plan:
         """Ask Spanner for the result columns and inferred parameter types without running."""
+
         def run() -> Plan:
             with self.database.snapshot() as snap:
                 rs = snap.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN)
@@ -483,7 +488,9 @@ class SpannerConnection:
 
     def list_databases(self) -> list[str]:
         instance = self.database._instance
-        return sorted(db.name.rsplit("/", 1)[-1] for db in _wrap(lambda: list(instance.list_databases())))
+        return sorted(
+            db.name.rsplit("/", 1)[-1] for db in _wrap(lambda: list(instance.list_databases()))
+        )
 
 
 def _fully_read(rs: Any) -> list[list[Any]]:

@@ -247,7 +247,9 @@ def _list_relations(sql: str, cat: Catalog) -> LocalResult:
             }
             rows.append([values.get(a) for a in aliases])
     rows.sort(key=lambda r: (r[0], r[1]))
-    return LocalResult([(a, NAME if a in ("Schema", "Name", "Owner", "Table") else TEXT) for a in aliases], rows)
+    return LocalResult(
+        [(a, NAME if a in ("Schema", "Name", "Owner", "Table") else TEXT) for a in aliases], rows
+    )
 
 
 def _list_schemas(sql: str, cat: Catalog) -> LocalResult:
@@ -301,11 +303,21 @@ def _describe_lookup(sql: str, cat: Catalog) -> LocalResult:
 
 def _describe_table_info(oid: int, cat: Catalog) -> LocalResult:
     cols = [
-        ("relchecks", 21), ("relkind", CHAR), ("relhasindex", BOOL), ("relhasrules", BOOL),
-        ("relhastriggers", BOOL), ("relrowsecurity", BOOL), ("relforcerowsecurity", BOOL),
-        ("relhasoids", BOOL), ("relispartition", BOOL), ("?column?", TEXT),
-        ("reltablespace", OID), ("reloftype", TEXT), ("relpersistence", CHAR),
-        ("relreplident", CHAR), ("amname", NAME),
+        ("relchecks", 21),
+        ("relkind", CHAR),
+        ("relhasindex", BOOL),
+        ("relhasrules", BOOL),
+        ("relhastriggers", BOOL),
+        ("relrowsecurity", BOOL),
+        ("relforcerowsecurity", BOOL),
+        ("relhasoids", BOOL),
+        ("relispartition", BOOL),
+        ("?column?", TEXT),
+        ("reltablespace", OID),
+        ("reloftype", TEXT),
+        ("relpersistence", CHAR),
+        ("relreplident", CHAR),
+        ("amname", NAME),
     ]
     found = cat.relation(oid)
     if found is None:
@@ -313,8 +325,21 @@ def _describe_table_info(oid: int, cat: Catalog) -> LocalResult:
     table, index = found
     kind = "i" if index else table.kind
     row = [
-        0, kind, bool(table.indexes) and index is None, False, False, False, False, False, False,
-        "", 0, "", "p", "d", "btree" if index else ("heap" if kind == "r" else None),
+        0,
+        kind,
+        bool(table.indexes) and index is None,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        "",
+        0,
+        "",
+        "p",
+        "d",
+        "btree" if index else ("heap" if kind == "r" else None),
     ]
     return LocalResult(cols, [row])
 
@@ -324,8 +349,12 @@ def _describe_columns(sql: str, oid: int, cat: Catalog) -> LocalResult:
         cols = [("attname", NAME), ("format_type", TEXT), ("is_key", TEXT), ("indexdef", TEXT)]
     else:
         cols = [
-            ("attname", NAME), ("format_type", TEXT), ("pg_get_expr", TEXT),
-            ("attnotnull", BOOL), ("attcollation", NAME), ("attidentity", CHAR),
+            ("attname", NAME),
+            ("format_type", TEXT),
+            ("pg_get_expr", TEXT),
+            ("attnotnull", BOOL),
+            ("attcollation", NAME),
+            ("attidentity", CHAR),
             ("attgenerated", CHAR),
         ]
     found = cat.relation(oid)
@@ -351,10 +380,18 @@ def index_definition(table: Table, index: Index) -> str:
 
 def _describe_indexes(oid: int, cat: Catalog) -> LocalResult:
     cols = [
-        ("relname", NAME), ("indisprimary", BOOL), ("indisunique", BOOL),
-        ("indisclustered", BOOL), ("indisvalid", BOOL), ("pg_get_indexdef", TEXT),
-        ("pg_get_constraintdef", TEXT), ("contype", CHAR), ("condeferrable", BOOL),
-        ("condeferred", BOOL), ("indisreplident", BOOL), ("reltablespace", OID),
+        ("relname", NAME),
+        ("indisprimary", BOOL),
+        ("indisunique", BOOL),
+        ("indisclustered", BOOL),
+        ("indisvalid", BOOL),
+        ("pg_get_indexdef", TEXT),
+        ("pg_get_constraintdef", TEXT),
+        ("contype", CHAR),
+        ("condeferrable", BOOL),
+        ("condeferred", BOOL),
+        ("indisreplident", BOOL),
+        ("reltablespace", OID),
     ]
     found = cat.relation(oid)
     rows: list[list[Any]] = []
@@ -362,38 +399,97 @@ def _describe_indexes(oid: int, cat: Catalog) -> LocalResult:
         table = found[0]
         for ix in sorted(table.indexes, key=lambda i: (not i.primary, i.name)):
             condef = f"PRIMARY KEY ({', '.join(ix.columns)})" if ix.primary else None
-            rows.append([
-                ix.name, ix.primary, ix.unique, False, True, index_definition(table, ix),
-                condef, "p" if ix.primary else None, False, False, False, 0,
-            ])
+            rows.append(
+                [
+                    ix.name,
+                    ix.primary,
+                    ix.unique,
+                    False,
+                    True,
+                    index_definition(table, ix),
+                    condef,
+                    "p" if ix.primary else None,
+                    False,
+                    False,
+                    False,
+                    0,
+                ]
+            )
     return LocalResult(cols, rows)
 
 
 def _index_owner_info(oid: int, cat: Catalog) -> LocalResult:
     """psql `\\d index`: the footer query about the index and its table."""
     cols = [
-        ("indisunique", BOOL), ("indisprimary", BOOL), ("indisclustered", BOOL),
-        ("indisvalid", BOOL), ("condeferrable", BOOL), ("condeferred", BOOL),
-        ("indisreplident", BOOL), ("indnullsnotdistinct", BOOL), ("amname", NAME),
-        ("relname", NAME), ("pg_get_expr", TEXT),
+        ("indisunique", BOOL),
+        ("indisprimary", BOOL),
+        ("indisclustered", BOOL),
+        ("indisvalid", BOOL),
+        ("condeferrable", BOOL),
+        ("condeferred", BOOL),
+        ("indisreplident", BOOL),
+        ("indnullsnotdistinct", BOOL),
+        ("amname", NAME),
+        ("relname", NAME),
+        ("pg_get_expr", TEXT),
     ]
     found = cat.relation(oid)
     if found is None or found[1] is None:
         return LocalResult(cols, [])
     table, ix = found
-    row = [ix.unique, ix.primary, False, True, False, False, False, False, "btree", table.name, None]
+    assert ix is not None
+    row = [
+        ix.unique,
+        ix.primary,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        "btree",
+        table.name,
+        None,
+    ]
     return LocalResult(cols, [row])
 
 
 # Catalog relations that are always empty on Spanner; a query reading only these gets no rows.
 EMPTY_RELATIONS = {
-    "pg_policy", "pg_statistic_ext", "pg_publication", "pg_publication_rel",
-    "pg_publication_namespace", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_rules",
-    "pg_event_trigger", "pg_extension", "pg_foreign_table", "pg_foreign_server",
-    "pg_foreign_data_wrapper", "pg_user_mapping", "pg_subscription", "pg_largeobject_metadata",
-    "pg_enum", "pg_range", "pg_depend", "pg_description", "pg_shdescription", "pg_sequence",
-    "pg_aggregate", "pg_language", "pg_cast", "pg_conversion", "pg_opclass", "pg_operator",
-    "pg_collation", "pg_auth_members", "pg_seclabel", "pg_init_privs", "pg_default_acl",
+    "pg_policy",
+    "pg_statistic_ext",
+    "pg_publication",
+    "pg_publication_rel",
+    "pg_publication_namespace",
+    "pg_inherits",
+    "pg_trigger",
+    "pg_rewrite",
+    "pg_rules",
+    "pg_event_trigger",
+    "pg_extension",
+    "pg_foreign_table",
+    "pg_foreign_server",
+    "pg_foreign_data_wrapper",
+    "pg_user_mapping",
+    "pg_subscription",
+    "pg_largeobject_metadata",
+    "pg_enum",
+    "pg_range",
+    "pg_depend",
+    "pg_description",
+    "pg_shdescription",
+    "pg_sequence",
+    "pg_aggregate",
+    "pg_language",
+    "pg_cast",
+    "pg_conversion",
+    "pg_opclass",
+    "pg_operator",
+    "pg_collation",
+    "pg_auth_members",
+    "pg_seclabel",
+    "pg_init_privs",
+    "pg_default_acl",
 }
 _FROM_RELATION = re.compile(
     r"(?i)(?:\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+))|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())"
@@ -424,7 +520,9 @@ def _select_list_names(sql: str) -> list[str]:
     return names or ["?column?"]
 
 
-def answer_catalog(sql: str, cat_provider: Callable[[], Catalog], databases: Callable[[], list[str]]) -> LocalResult | None:
+def answer_catalog(
+    sql: str, cat_provider: Callable[[], Catalog], databases: Callable[[], list[str]]
+) -> LocalResult | None:
     """A local answer to a catalog query, or None when it should go to Spanner."""
     if "pg_" not in sql:
         return None
@@ -449,9 +547,17 @@ def answer_catalog(sql: str, cat_provider: Callable[[], Catalog], databases: Cal
         if s.startswith("SELECT i.indisunique, i.indisprimary"):
             return _index_owner_info(oid, cat_provider())
     relations = {(a or b).lower() for a, b in _FROM_RELATION.findall(s)}
-    if relations and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"} and relations & EMPTY_RELATIONS:
+    if (
+        relations
+        and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}
+        and relations & EMPTY_RELATIONS
+    ):
         return LocalResult([(n, TEXT) for n in _select_list_names(sql)], [])
-    if relations and relations <= {"pg_type", "pg_namespace"} and re.search(r"(?i)hstore|to_regtype|typname\s*=", s):
+    if (
+        relations
+        and relations <= {"pg_type", "pg_namespace"}
+        and re.search(r"(?i)hstore|to_regtype|typname\s*=", s)
+    ):
         # type look-ups by name (psycopg TypeInfo, SQLAlchemy's hstore probe): Spanner has
         # no user-defined types, so the answer is "no such type"
         return LocalResult([(n, TEXT) for n in _select_list_names(sql)], [])
@@ -461,15 +567,42 @@ def answer_catalog(sql: str, cat_provider: Callable[[], Catalog], databases: Cal
 # --- driver type introspection ----------------------------------------------------------------
 
 TYPNAMES: dict[int, str] = {
-    16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2", 23: "int4",
-    25: "text", 26: "oid", 114: "json", 700: "float4", 701: "float8", 705: "unknown",
-    1042: "bpchar", 1043: "varchar", 1082: "date", 1114: "timestamp", 1184: "timestamptz",
-    1700: "numeric", 2950: "uuid", 3802: "jsonb",
+    16: "bool",
+    17: "bytea",
+    18: "char",
+    19: "name",
+    20: "int8",
+    21: "int2",
+    23: "int4",
+    25: "text",
+    26: "oid",
+    114: "json",
+    700: "float4",
+    701: "float8",
+    705: "unknown",
+    1042: "bpchar",
+    1043: "varchar",
+    1082: "date",
+    1114: "timestamp",
+    1184: "timestamptz",
+    1700: "numeric",
+    2950: "uuid",
+    3802: "jsonb",
 }
 _ASYNCPG_TYPEINFO_COLUMNS = [
-    ("oid", OID), ("ns", NAME), ("name", NAME), ("kind", CHAR), ("basetype", OID),
-    ("elemtype", OID), ("elemdelim", CHAR), ("range_subtype", OID), ("attrtypoids", 1028),
-    ("attrnames", 1009), ("depth", INT4), ("basetype_name", TEXT), ("elemtype_name", TEXT),
+    ("oid", OID),
+    ("ns", NAME),
+    ("name", NAME),
+    ("kind", CHAR),
+    ("basetype", OID),
+    ("elemtype", OID),
+    ("elemdelim", CHAR),
+    ("range_subtype", OID),
+    ("attrtypoids", 1028),
+    ("attrnames", 1009),
+    ("depth", INT4),
+    ("basetype_name", TEXT),
+    ("elemtype_name", TEXT),
     ("range_subtype_name", TEXT),
 ]
 
@@ -483,16 +616,64 @@ def _type_rows(oids: list[int]) -> list[list[Any]]:
         elem = ARRAY_ELEMENT.get(oid)
         if elem is not None and oid not in seen:
             seen.add(oid)
-            rows.append([oid, "pg_catalog", "_" + TYPNAMES.get(elem.oid, elem.name), "b", None,
-                         elem.oid, ",", None, None, None, 0, None, elem.name, None])
+            rows.append(
+                [
+                    oid,
+                    "pg_catalog",
+                    "_" + TYPNAMES.get(elem.oid, elem.name),
+                    "b",
+                    None,
+                    elem.oid,
+                    ",",
+                    None,
+                    None,
+                    None,
+                    0,
+                    None,
+                    elem.name,
+                    None,
+                ]
+            )
             if elem.oid not in seen:
                 seen.add(elem.oid)
-                rows.append([elem.oid, "pg_catalog", TYPNAMES.get(elem.oid, elem.name), "b",
-                             None, 0, None, None, None, None, 1, None, None, None])
+                rows.append(
+                    [
+                        elem.oid,
+                        "pg_catalog",
+                        TYPNAMES.get(elem.oid, elem.name),
+                        "b",
+                        None,
+                        0,
+                        None,
+                        None,
+                        None,
+                        None,
+                        1,
+                        None,
+                        None,
+                        None,
+                    ]
+                )
         elif oid in TYPNAMES and oid not in seen:
             seen.add(oid)
-            rows.append([oid, "pg_catalog", TYPNAMES[oid], "b", None, 0, None, None, None, None,
-                         0, None, None, None])
+            rows.append(
+                [
+                    oid,
+                    "pg_catalog",
+                    TYPNAMES[oid],
+                    "b",
+                    None,
+                    0,
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                    None,
+                    None,
+                    None,
+                ]
+            )
     rows.sort(key=lambda r: -r[10])
     return rows
 
@@ -559,7 +740,7 @@ def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
         return None
     items, depth, start = [], 0, 0
     body = sql.strip().rstrip(";")
-    body = body[re.match(r"(?is)\s*SELECT\s+", body).end():]  # type: ignore[union-attr]
+    body = body[re.match(r"(?is)\s*SELECT\s+", body).end() :]  # type: ignore[union-attr]
     for i, ch in enumerate(body):
         if ch == "(":
             depth += 1
@@ -622,9 +803,17 @@ DEFAULT_SETTINGS: dict[str, str] = {
 }
 # Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
 REPORTED = (
-    "server_version", "server_encoding", "client_encoding", "DateStyle", "IntervalStyle",
-    "TimeZone", "integer_datetimes", "standard_conforming_strings", "application_name",
-    "is_superuser", "session_authorization",
+    "server_version",
+    "server_encoding",
+    "client_encoding",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+    "integer_datetimes",
+    "standard_conforming_strings",
+    "application_name",
+    "is_superuser",
+    "session_authorization",
 )
 _CANONICAL = {k.lower(): k for k in DEFAULT_SETTINGS}
 
@@ -648,7 +837,9 @@ def show(settings: dict[str, str], name: str) -> LocalResult:
         rows = [[k, v, ""] for k, v in sorted(settings.items(), key=lambda kv: kv[0].lower())]
         return LocalResult([("name", TEXT), ("setting", TEXT), ("description", TEXT)], rows, "SHOW")
     if low in ("transaction isolation level", "transaction_isolation"):
-        return LocalResult([("transaction_isolation", TEXT)], [[settings["transaction_isolation"]]], "SHOW")
+        return LocalResult(
+            [("transaction_isolation", TEXT)], [[settings["transaction_isolation"]]], "SHOW"
+        )
     value = lookup_setting(settings, name)
     if value is None:
         raise PgError(f'unrecognized configuration parameter "{name}"', "42704")

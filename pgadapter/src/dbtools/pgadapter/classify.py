@@ -9,6 +9,7 @@ never mistaken for structure.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -53,7 +54,11 @@ def _skip(sql: str, i: int) -> int:
                 j += 1
         return j
     if c == "'":
-        backslash = i > 0 and sql[i - 1] in "eE" and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+        backslash = (
+            i > 0
+            and sql[i - 1] in "eE"
+            and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
+        )
         j = i + 1
         while j < n:
             if backslash and sql[j] == "\\":
@@ -171,7 +176,17 @@ _NOOP = {
 }
 _QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "FETCH"}
 _DML_FIRST = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
-_DDL_TAG_SKIP = {"UNIQUE", "OR", "REPLACE", "IF", "NOT", "EXISTS", "CONCURRENTLY", "TEMP", "TEMPORARY"}
+_DDL_TAG_SKIP = {
+    "UNIQUE",
+    "OR",
+    "REPLACE",
+    "IF",
+    "NOT",
+    "EXISTS",
+    "CONCURRENTLY",
+    "TEMP",
+    "TEMPORARY",
+}
 
 
 def _ddl_tag(ws: list[str]) -> str:
@@ -193,11 +208,15 @@ def classify(sql: str) -> Statement:
         if first == "WITH":
             for dml in _DML_FIRST:
                 if re.search(rf"\)\s*{dml}\b", code):
-                    return Statement(sql, Kind.DML, _DML_FIRST[dml], ws, returning="RETURNING" in code)
+                    return Statement(
+                        sql, Kind.DML, _DML_FIRST[dml], ws, returning="RETURNING" in code
+                    )
         return Statement(sql, Kind.QUERY, "SELECT", ws)
     if first in _DML_FIRST:
         code = code_only(sql).upper()
-        return Statement(sql, Kind.DML, _DML_FIRST[first], ws, returning=bool(re.search(r"\bRETURNING\b", code)))
+        return Statement(
+            sql, Kind.DML, _DML_FIRST[first], ws, returning=bool(re.search(r"\bRETURNING\b", code))
+        )
     if first in _DDL_FIRST:
         return Statement(sql, Kind.DDL, _ddl_tag(ws), ws)
     if first in ("BEGIN", "START"):
@@ -228,7 +247,7 @@ def classify(sql: str) -> Statement:
 
 
 def _access_mode(ws: list[str]) -> bool | None:
-    for a, b in zip(ws, ws[1:]):
+    for a, b in itertools.pairwise(ws):
         if a == "READ" and b == "ONLY":
             return True
         if a == "READ" and b == "WRITE":

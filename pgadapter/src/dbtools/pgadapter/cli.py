@@ -27,11 +27,15 @@ Examples:
 @click.option("-p", "--project", required=True, help="Google Cloud project id.")
 @click.option("-i", "--instance", required=True, help="Spanner instance id.")
 @click.option("-d", "--database", default=None, help="Default database (clients may name another).")
-@click.option("--port", "-s", default=5432, show_default=True, type=int, help="TCP port (0: pick one).")
+@click.option(
+    "--port", "-s", default=5432, show_default=True, type=int, help="TCP port (0: pick one)."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--unix-socket-dir", default=None, help="Also listen on DIR/.s.PGSQL.PORT.")
 @click.option("--credentials", "-c", default=None, help="Service-account / credentials JSON file.")
-@click.option("--emulator-host", default=None, help="host:port of a Spanner emulator or spanner-local.")
+@click.option(
+    "--emulator-host", default=None, help="host:port of a Spanner emulator or spanner-local."
+)
 @click.option("--endpoint", "-e", default=None, help="Spanner API endpoint URL.")
 @click.option(
     "--auth",
@@ -44,7 +48,9 @@ Examples:
 @click.option("--ssl-key", default=None, help="TLS private key (PEM).")
 @click.option(
     "--ddl-transaction-mode",
-    type=click.Choice(["single", "batch", "autocommit_implicit_transaction", "autocommit_explicit_transaction"]),
+    type=click.Choice(
+        ["single", "batch", "autocommit_implicit_transaction", "autocommit_explicit_transaction"]
+    ),
     default="batch",
     show_default=True,
 )
@@ -78,7 +84,9 @@ def main(**kw: object) -> None:
     async def run() -> None:
         await server.start()
         where = f"{config.host}:{server.port}"
-        console.print(f"pgadapter listening on {where} for projects/{config.project}/instances/{config.instance}")
+        console.print(
+            f"pgadapter listening on {where} for projects/{config.project}/instances/{config.instance}"
+        )
         try:
             await asyncio.Event().wait()
         finally:

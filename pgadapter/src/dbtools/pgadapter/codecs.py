@@ -182,7 +182,9 @@ def _pg_json_dump(v: Any) -> str:
     """jsonb's text form: `{"a": 1, "b": [1, 2]}`, keys ordered by length then bytes."""
     if isinstance(v, dict):
         keys = sorted(v, key=lambda k: (len(k.encode()), k.encode()))
-        inner = ", ".join(json.dumps(k, ensure_ascii=False) + ": " + _pg_json_dump(v[k]) for k in keys)
+        inner = ", ".join(
+            json.dumps(k, ensure_ascii=False) + ": " + _pg_json_dump(v[k]) for k in keys
+        )
         return "{" + inner + "}"
     if isinstance(v, list):
         return "[" + ", ".join(_pg_json_dump(x) for x in v) + "]"
@@ -407,7 +409,11 @@ def parse_timestamp(text: str, default_tz: dt.tzinfo) -> dt.datetime:
             sign = -1 if z[0] == "-" else 1
             digits = z[1:].replace(":", "")
             hours = int(digits[:-2] if len(digits) in (3, 4) else digits[:2])
-            mins = int(digits[-2:]) if len(digits) in (3, 4) else (int(digits[2:4]) if len(digits) >= 4 else 0)
+            mins = (
+                int(digits[-2:])
+                if len(digits) in (3, 4)
+                else (int(digits[2:4]) if len(digits) >= 4 else 0)
+            )
             secs = int(digits[4:6]) if len(digits) == 6 else 0
             tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=mins, seconds=secs))
     try:

@@ -127,7 +127,7 @@ class PgConnection:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014."""
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self.server.executor, fn)
-        waiter = asyncio.ensure_future(self._cancel_event.wait())
+        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._cancel_event.wait())
         self.busy = True
         try:
             while True:
@@ -180,7 +180,10 @@ class PgConnection:
                 else:
                     self.send(p.SSL_YES)
                     await self.flush()
-                    await self.writer.start_tls(ctx)
+                    start_tls = getattr(self.writer, "start_tls", None)
+                    if start_tls is None:  # StreamWriter.start_tls is Python 3.11+
+                        raise PgError("TLS needs Python 3.11 or later", "08P01", severity="FATAL")
+                    await start_tls(ctx)
                 continue
             if isinstance(packet, p.GSSENCRequest):
                 if gss_done:
@@ -195,7 +198,9 @@ class PgConnection:
         params = packet.params
         self.user = params.get("user", "")
         if not self.user:
-            raise PgError("no PostgreSQL user name specified in startup packet", "28000", severity="FATAL")
+            raise PgError(
+                "no PostgreSQL user name specified in startup packet", "28000", severity="FATAL"
+            )
         self.database_id = params.get("database") or self.server.config.database or ""
         if not self.database_id:
             raise PgError(
@@ -660,7 +665,9 @@ class PgConnection:
             columns = []
         if not portal.encoders:
             formats = _formats(portal.result_formats, len(columns))
-            portal.encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats)]
+            portal.encoders = [
+                encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)
+            ]
         encoders = portal.encoders
         if portal.local is not None:
             rows = portal.local.rows[portal.local_pos :]
@@ -668,7 +675,11 @@ class PgConnection:
                 rows = rows[:max_rows]
             portal.local_pos += len(rows)
             for row in rows:
-                self.send(p.data_row([None if v is None else e(v) for e, v in zip(encoders, row)]))
+                self.send(
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
+                )
             portal.sent += len(rows)
             if portal.local_pos < len(portal.local.rows):
                 self.send(p.PORTAL_SUSPENDED)
@@ -685,7 +696,9 @@ class PgConnection:
             def fetch(want: int = want) -> tuple[bytes, int]:
                 rows = cursor.fetch(want)
                 return b"".join(
-                    p.data_row([None if v is None else e(v) for e, v in zip(encoders, row)])
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
                     for row in rows
                 ), len(rows)
 
@@ -798,7 +811,11 @@ class PgConnection:
         assert backend is not None
         if stmt.kind == Kind.BEGIN:
             if self.status != "I":
-                self.send(p.notice_response("there is already a transaction in progress", "WARNING", "25001"))
+                self.send(
+                    p.notice_response(
+                        "there is already a transaction in progress", "WARNING", "25001"
+                    )
+                )
             else:
                 if self.implicit:
                     # BEGIN after statements in the same batch: they join the block
@@ -813,7 +830,9 @@ class PgConnection:
             return
         if stmt.kind == Kind.COMMIT:
             if self.status == "I" and not self.implicit:
-                self.send(p.notice_response("there is no transaction in progress", "WARNING", "25P01"))
+                self.send(
+                    p.notice_response("there is no transaction in progress", "WARNING", "25P01")
+                )
                 self.send(p.command_complete("COMMIT"))
                 return
             if self.status == "E":
@@ -838,17 +857,20 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         names = [w for w in stmt.words[1:] if w not in ("SAVEPOINT", "TO", "TRANSACTION")]
-        m = re.search(r'(?is)(?:SAVEPOINT|RELEASE|TO)\s+(?:SAVEPOINT\s+)?("[^"]+"|\w+)\s*;?\s*$', stmt.sql)
+        m = re.search(
+            r'(?is)(?:SAVEPOINT|RELEASE|TO)\s+(?:SAVEPOINT\s+)?("[^"]+"|\w+)\s*;?\s*$', stmt.sql
+        )
         name = (m.group(1).strip('"') if m else (names[0] if names else "")).lower()
         if self.status == "I":
-            raise PgError(
-                f"{stmt.tag} can only be used in transaction blocks", "25P01"
-            )
+            raise PgError(f"{stmt.tag} can only be used in transaction blocks", "25P01")
         if stmt.kind == Kind.SAVEPOINT:
             self.savepoints.append((name, backend.savepoint()))
             self.send(p.command_complete("SAVEPOINT"))
             return
-        index = next((i for i in range(len(self.savepoints) - 1, -1, -1) if self.savepoints[i][0] == name), None)
+        index = next(
+            (i for i in range(len(self.savepoints) - 1, -1, -1) if self.savepoints[i][0] == name),
+            None,
+        )
         if index is None:
             raise PgError(f'savepoint "{name}" does not exist', "3B001")
         if stmt.kind == Kind.RELEASE:
@@ -878,11 +900,9 @@ class PgConnection:
                     self.settings["default_transaction_read_only"] = value
             self.send(p.command_complete("SET"))
             return
-        name, value = _parse_set(stmt.sql)
+        name, given = _parse_set(stmt.sql)
         key = canonical_name(name)
-        if value is None:
-            value = DEFAULT_SETTINGS.get(key, "")
-        self._assign(key, value)
+        self._assign(key, DEFAULT_SETTINGS.get(key, "") if given is None else given)
         self.send(p.command_complete("SET"))
 
     def _assign(self, key: str, value: str) -> None:
@@ -918,7 +938,10 @@ class PgConnection:
         name = m.group(1).strip().strip('"') if m else ""
         if name.upper() == "ALL":
             for key, value in DEFAULT_SETTINGS.items():
-                if key not in ("session_authorization", "client_encoding") and self.settings.get(key) != value:
+                if (
+                    key not in ("session_authorization", "client_encoding")
+                    and self.settings.get(key) != value
+                ):
                     self._assign(key, value)
         else:
             key = canonical_name(name)
@@ -991,7 +1014,9 @@ def _formats(requested: list[int], n: int) -> list[int]:
     if len(requested) == 1:
         return requested * n
     if len(requested) != n:
-        raise ProtocolError(f"bind message has {len(requested)} result formats but query has {n} columns")
+        raise ProtocolError(
+            f"bind message has {len(requested)} result formats but query has {n} columns"
+        )
     return list(requested)
 
 
@@ -1008,17 +1033,23 @@ def _parse_set(sql: str) -> tuple[str, str | None]:
     m = _SET_RE.match(sql)
     if not m:
         raise PgError(f"syntax error in SET statement: {sql.strip()[:80]}", "42601")
-    name = "TimeZone" if m.group(1) else ("client_encoding" if m.group(2) else m.group(3).strip('"'))
+    name = (
+        "TimeZone" if m.group(1) else ("client_encoding" if m.group(2) else m.group(3).strip('"'))
+    )
     raw = m.group(4).strip()
     if raw.upper() in ("DEFAULT", "LOCAL") or not raw:
         return name, None
     parts = [x.strip() for x in _split_commas(raw)]
-    values = [x[1:-1].replace("''", "'") if len(x) >= 2 and x[0] == x[-1] == "'" else x for x in parts]
+    values = [
+        x[1:-1].replace("''", "'") if len(x) >= 2 and x[0] == x[-1] == "'" else x for x in parts
+    ]
     return name, ", ".join(values)
 
 
 def _split_commas(s: str) -> list[str]:
-    out, buf, quoted = [], [], False
+    out: list[str] = []
+    buf: list[str] = []
+    quoted = False
     for ch in s:
         if ch == "'":
             quoted = not quoted

@@ -27,7 +27,11 @@ def _tables(sql: str, cat: Catalog) -> list[Table]:
         parts = [_unquote(x) for x in re.findall(_IDENT, ref)]
         schema, name = (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
         for t in cat.tables:
-            if t.name.lower() == name.lower() and t.schema.lower() == schema.lower() and t not in found:
+            if (
+                t.name.lower() == name.lower()
+                and t.schema.lower() == schema.lower()
+                and t not in found
+            ):
                 found.append(t)
     return found
 
@@ -53,13 +57,15 @@ def infer_param_types(sql: str, cat: Catalog) -> dict[int, int]:
         else:
             cols = [c.name for c in tables[0].columns]
         for row in re.findall(r"\(([^()]*)\)", m.group(2)):
-            for col, value in zip(cols, row.split(",")):
+            for col, value in zip(cols, row.split(","), strict=False):
                 pm = re.fullmatch(r"\s*\$(\d+)\s*", value)
                 if pm:
                     oid = _column_oid(tables[:1], col)
                     if oid:
                         out.setdefault(int(pm.group(1)), oid)
-    for col, idx in re.findall(rf"({_QUALIFIED})\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b|\bILIKE\b)\s*\$(\d+)", code, re.I):
+    for col, idx in re.findall(
+        rf"({_QUALIFIED})\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b|\bILIKE\b)\s*\$(\d+)", code, re.I
+    ):
         oid = _column_oid(tables, col)
         if oid:
             out.setdefault(int(idx), oid)

@@ -213,7 +213,9 @@ class _Reader:
 
     def end(self) -> None:
         if self.pos != len(self.buf):
-            raise ProtocolError(f"invalid {self.what} message: {len(self.buf) - self.pos} extra bytes")
+            raise ProtocolError(
+                f"invalid {self.what} message: {len(self.buf) - self.pos} extra bytes"
+            )
 
 
 def parse_startup(body: bytes) -> StartupPacket:
@@ -237,10 +239,10 @@ def parse_startup(body: bytes) -> StartupPacket:
         )
     params: dict[str, str] = {}
     while True:
-        key = r.cstring()
-        if not key:
+        name = r.cstring()
+        if not name:
             break
-        params[key] = r.cstring()
+        params[name] = r.cstring()
     r.end()
     return StartupMessage(code, params)
 
@@ -416,7 +418,7 @@ _FIELD_TAIL = struct.Struct("!IhIhih")
 
 def row_description(columns: Sequence[Column], formats: Sequence[int]) -> bytes:
     parts = [_I16.pack(len(columns))]
-    for col, fmt in zip(columns, formats):
+    for col, fmt in zip(columns, formats, strict=False):
         parts.append(_cstr(col.name))
         parts.append(
             _FIELD_TAIL.pack(

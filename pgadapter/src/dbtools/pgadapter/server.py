@@ -109,7 +109,9 @@ class ProxyServer:
         """Cleartext password: an OAuth2 access token, or a service-account/credentials JSON."""
         text = password.decode("utf-8", "replace").strip()
         if not text:
-            raise PgError(f'password authentication failed for user "{user}"', "28P01", severity="FATAL")
+            raise PgError(
+                f'password authentication failed for user "{user}"', "28P01", severity="FATAL"
+            )
         if text.startswith("{"):
             try:
                 info = json.loads(text)
@@ -204,7 +206,11 @@ class ProxyServer:
         except Exception:
             log.exception("connection failed")
             with suppress(Exception):
-                writer.write(p.error_response(PgError("internal error in pgadapter", "XX000", severity="FATAL")))
+                writer.write(
+                    p.error_response(
+                        PgError("internal error in pgadapter", "XX000", severity="FATAL")
+                    )
+                )
                 await writer.drain()
         finally:
             await conn.close()
@@ -215,7 +221,7 @@ class ProxyServer:
     def _spawn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
-            self._tasks.add(task)  # type: ignore[arg-type]
+            self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -266,8 +272,8 @@ class ProxyServer:
 class Proxy:
     """A ProxyServer running on its own event-loop thread: the synchronous, in-process façade.
 
-        with Proxy(ProxyConfig("p", "i", "db", port=0, emulator_host="localhost:9010")) as proxy:
-            psycopg.connect(proxy.dsn())
+    with Proxy(ProxyConfig("p", "i", "db", port=0, emulator_host="localhost:9010")) as proxy:
+        psycopg.connect(proxy.dsn())
     """
 
     def __init__(self, config: ProxyConfig, *, client: Any = None) -> None:

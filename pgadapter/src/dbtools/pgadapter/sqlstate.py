@@ -57,8 +57,16 @@ MESSAGE_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = 
         (None, r"division by zero|divide by zero", "22012"),
         (None, r"invalid input syntax|could not parse|invalid (timestamp|date|number)", "22P02"),
         (None, r"out of range|overflow", "22003"),
-        (None, r"(type mismatch|cannot (be )?(cast|coerce)|operator does not exist|no matching signature)", "42804"),
-        (("RESOURCE_EXHAUSTED", "INVALID_ARGUMENT"), r"too many mutations|mutation limit|exceeds the maximum", "54000"),
+        (
+            None,
+            r"(type mismatch|cannot (be )?(cast|coerce)|operator does not exist|no matching signature)",
+            "42804",
+        ),
+        (
+            ("RESOURCE_EXHAUSTED", "INVALID_ARGUMENT"),
+            r"too many mutations|mutation limit|exceeds the maximum",
+            "54000",
+        ),
         (("FAILED_PRECONDITION", "ABORTED"), r"transaction .*(aborted|no longer valid)", "40001"),
     )
 )
@@ -67,7 +75,13 @@ MESSAGE_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = 
 def sqlstate_for(code: int, message: str) -> str:
     """The SQLSTATE for a gRPC status code and its message."""
     name, default = GRPC_TO_SQLSTATE.get(code, ("UNKNOWN", "XX000"))
-    if name in ("ABORTED", "CANCELLED", "DEADLINE_EXCEEDED", "UNAUTHENTICATED", "PERMISSION_DENIED"):
+    if name in (
+        "ABORTED",
+        "CANCELLED",
+        "DEADLINE_EXCEEDED",
+        "UNAUTHENTICATED",
+        "PERMISSION_DENIED",
+    ):
         return default  # the code itself is precise; messages would only mislead
     for codes, pattern, state in MESSAGE_RULES:
         if (codes is None or name in codes) and pattern.search(message):

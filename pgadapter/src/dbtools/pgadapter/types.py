@@ -106,9 +106,23 @@ def format_type(oid: int) -> str:
 
 
 _TYPE_CODES = {
-    0: "TYPE_CODE_UNSPECIFIED", 1: "BOOL", 2: "INT64", 3: "FLOAT64", 4: "TIMESTAMP", 5: "DATE",
-    6: "STRING", 7: "BYTES", 8: "ARRAY", 9: "STRUCT", 10: "NUMERIC", 11: "JSON", 13: "PROTO",
-    14: "ENUM", 15: "FLOAT32", 16: "INTERVAL", 17: "UUID",
+    0: "TYPE_CODE_UNSPECIFIED",
+    1: "BOOL",
+    2: "INT64",
+    3: "FLOAT64",
+    4: "TIMESTAMP",
+    5: "DATE",
+    6: "STRING",
+    7: "BYTES",
+    8: "ARRAY",
+    9: "STRUCT",
+    10: "NUMERIC",
+    11: "JSON",
+    13: "PROTO",
+    14: "ENUM",
+    15: "FLOAT32",
+    16: "INTERVAL",
+    17: "UUID",
 }
 _ANNOTATIONS = {2: "PG_NUMERIC", 3: "PG_JSONB", 4: "PG_OID"}
 
@@ -118,7 +132,7 @@ def _enum_name(value: object, table: dict[int, str]) -> str:
     name = getattr(value, "name", None)
     if isinstance(name, str):
         return name
-    return table.get(int(value), "") if isinstance(value, int) else ""  # type: ignore[arg-type]
+    return table.get(int(value), "") if isinstance(value, int) else ""
 
 
 def spanner_key(type_pb: object) -> tuple[str, str | None]:
