@@ -4,7 +4,7 @@ PostgreSQL-dialect database per test (named in the connection's startup packet).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from dbtools import spanner_local
@@ -40,6 +40,23 @@ def create_database(spanner_client, instance: str, ddl: list[str] | None = None)
     if ddl:
         db.update_ddl(ddl).result(120)
     return name
+
+
+@pytest.fixture
+def make_database(spanner: spanner_local.Endpoint, spanner_client) -> Iterator[Callable[..., str]]:  # type: ignore[no-untyped-def]
+    """Create more databases in the instance (dropped at the end of the test)."""
+    made: list[str] = []
+
+    def make(ddl: list[str] | None = None) -> str:
+        made.append(create_database(spanner_client, spanner.instance, ddl))
+        return made[-1]
+
+    yield make
+    for name in made:
+        try:
+            spanner_client.instance(spanner.instance).database(name).drop()
+        except Exception:
+            pass
 
 
 @pytest.fixture

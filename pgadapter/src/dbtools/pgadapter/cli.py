@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 import click
@@ -85,20 +86,27 @@ def main(**kw: object) -> None:
         await server.start()
         where = f"{config.host}:{server.port}"
         console.print(
-            f"pgadapter listening on {where} for projects/{config.project}/instances/{config.instance}"
+            f"pgadapter listening on {where} for projects/{config.project}/instances/"
+            f"{config.instance}",
+            soft_wrap=True,
         )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
-            await server.stop()
+            await asyncio.wait_for(server.stop(), 30)
 
     try:
         asyncio.run(run())
     except OSError as exc:
         console.print(f"error: cannot listen on {config.host}:{config.port}: {exc.strerror}")
         sys.exit(3)
-    except KeyboardInterrupt:
-        pass
+    except asyncio.TimeoutError:
+        console.print("warning: connections did not close within 30 s of the stop signal")
+    console.print("pgadapter stopped")
 
 
 if __name__ == "__main__":

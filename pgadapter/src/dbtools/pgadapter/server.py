@@ -91,10 +91,13 @@ class ProxyServer:
 
         cfg = self.config
         if cfg.emulator_host:
+            # builtin metrics export to Cloud Monitoring, which an emulator setup cannot reach
+            # (and whose exporter then blocks interpreter exit)
             return spanner.Client(
                 project=cfg.project,
                 credentials=AnonymousCredentials(),
                 client_options=ClientOptions(api_endpoint=cfg.emulator_host),
+                disable_builtin_metrics=True,
             )
         options = ClientOptions(api_endpoint=cfg.endpoint) if cfg.endpoint else None
         if credentials is None and cfg.credentials_file:
@@ -247,11 +250,11 @@ class ProxyServer:
             server.close()
         for task in list(self._tasks):
             task.cancel()
-        for server in self._servers:
-            with suppress(Exception):
-                await server.wait_closed()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(set(self._tasks), timeout=10)
+        for server in self._servers:
+            with suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), 5)
         self._servers.clear()
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
