@@ -1,0 +1,287 @@
+"""Column validation: aggregates computed in each database, compared exactly in Python.
+
+Integers and decimals are compared as `Decimal` (sums never pass through a float); averages are
+sum/count computed here with 40 significant digits, so both sides round the same way. Float
+columns are summed by each engine in its own order, so their sums and averages are compared with
+a relative tolerance of 1e-9 (stated in the README); min/max of floats are exact.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import canon
+from .engines import Engine
+from .errors import ConfigError
+from .plan import plan_columns
+from .results import Finding, ValidationResult
+from .types import NUMERIC_KINDS, Column, Kind
+
+AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct")
+FLOAT_RELATIVE_TOLERANCE = Decimal("1e-9")
+_CTX = decimal.Context(prec=40)
+
+_ELIGIBLE: dict[str, frozenset[Kind] | None] = {
+    "count": None,  # every column
+    "count_distinct": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER}),
+    "sum": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
+    "avg": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
+    "bit_xor": frozenset({Kind.INT}),
+    "min": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
+    "max": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
+}
+
+
+@dataclass
+class ColumnSpec:
+    source_table: str | None = None
+    target_table: str | None = None
+    source_query: str | None = None
+    target_query: str | None = None
+    aggregates: dict[str, list[str]] = field(default_factory=dict)  # agg → columns or ["*"]
+    group_by: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    source_filter: str | None = None
+    target_filter: str | None = None
+    threshold: float = 0.0  # allowed difference, percent
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class _Check:
+    agg: str
+    column: str | None  # None for count(*)
+    src: Column | None
+    tgt: Column | None
+
+
+def _from(engine: Engine, table: str | None, query: str | None) -> str:
+    return f"({query}) dvt_q" if query is not None else engine.table_ref(table or "")
+
+
+class ColumnValidator:
+    def __init__(self, spec: ColumnSpec, source: Engine, target: Engine) -> None:
+        self.spec = spec
+        self.source = source
+        self.target = target
+
+    def _columns(self) -> tuple[list[Column], list[Column]]:
+        s = self.spec
+        if s.source_query is not None:
+            if s.target_query is None:
+                raise ConfigError("a custom-query validation needs both a source and a target query")
+            return self.source.query_columns(s.source_query), self.target.query_columns(
+                s.target_query
+            )
+        if not s.source_table:
+            raise ConfigError("give a table (or a source and a target query) to validate")
+        return self.source.columns(s.source_table), self.target.columns(
+            s.target_table or s.source_table
+        )
+
+    def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
+        plan = plan_columns(src_cols, tgt_cols, exclude=self.spec.exclude + self.spec.group_by)
+        pairs = {p.name.lower(): p for p in plan.pairs}
+        aggs = self.spec.aggregates or {"count": ["*"]}
+        checks: list[_Check] = []
+        for agg, cols in aggs.items():
+            if agg not in AGGREGATES:
+                raise ConfigError(f"unknown aggregate {agg!r}; use {', '.join(AGGREGATES)}")
+            if agg == "count" and "*" in cols:
+                checks.append(_Check("count", None, None, None))
+            eligible = _ELIGIBLE[agg]
+            names = [p.name for p in plan.pairs] if "*" in cols else cols
+            for name in names:
+                pair = pairs.get(name.lower())
+                if pair is None:
+                    raise ConfigError(
+                        f"column {name!r} is not on both sides; available: "
+                        + ", ".join(p.name for p in plan.pairs)
+                    )
+                ok = eligible is None or (
+                    pair.source.kind in eligible and pair.target.kind in eligible
+                )
+                if not ok:
+                    if "*" in cols:
+                        continue
+                    raise ConfigError(
+                        f"{agg} does not apply to column {name!r} "
+                        f"({pair.source.native} / {pair.target.native})"
+                    )
+                checks.append(_Check(agg, pair.name, pair.source, pair.target))
+        return checks
+
+    @staticmethod
+    def _agg_sql(engine: Engine, check: _Check, col: Column | None) -> list[str]:
+        d = engine.dialect
+        if check.agg == "count" and col is None:
+            return [d.agg_count_star()]
+        assert col is not None
+        q = d.quote(col.name)
+        if check.agg == "count":
+            return [d.agg_count(q)]
+        if check.agg == "count_distinct":
+            return [d.agg_count_distinct(q, col.kind)]
+        if check.agg == "sum":
+            return [d.agg_sum(q, col.kind, col.scale)]
+        if check.agg == "avg":
+            return [d.agg_sum(q, col.kind, col.scale), d.agg_count(q)]
+        if check.agg in ("min", "max"):
+            return [d.agg_minmax(check.agg.upper(), q, col.kind)]
+        return [d.agg_bit_xor(q)]
+
+    def _query(
+        self, engine: Engine, table: str | None, query: str | None, cols: list[Column],
+        checks: list[_Check], is_source: bool, where: str | None,
+    ) -> dict[tuple[Any, ...], list[Any]]:
+        d = engine.dialect
+        by_name = {c.name.lower(): c for c in cols}
+        groups = []
+        for g in self.spec.group_by:
+            col = by_name.get(g.lower())
+            if col is None:
+                raise ConfigError(f"group-by column {g!r} is not in {table or 'the query'}")
+            groups.append(col)
+        group_exprs = [d.key_order(d.quote(c.name), c.kind) for c in groups]
+        agg_exprs: list[str] = []
+        for ch in checks:
+            agg_exprs += self._agg_sql(engine, ch, ch.src if is_source else ch.tgt)
+        sql = f"SELECT {', '.join(group_exprs + agg_exprs)} FROM {_from(engine, table, query)}"
+        if where:
+            sql += f" WHERE {where}"
+        if group_exprs:
+            sql += " GROUP BY " + ", ".join(group_exprs)
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for row in engine.query(sql):
+            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)]))
+            out[key] = list(row[len(groups) :])
+        return out
+
+    def run(self) -> ValidationResult:
+        s = self.spec
+        src_cols, tgt_cols = self._columns()
+        checks = self._checks(src_cols, tgt_cols)
+        tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
+        src_rows = self._query(self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter)
+        tgt_rows = self._query(
+            self.target, s.target_table or s.source_table, s.target_query, tgt_cols, checks, False, tgt_filter
+        )
+        findings: list[Finding] = []
+        failed = 0
+        group_names = list(s.group_by)
+        for gkey in sorted(set(src_rows) | set(tgt_rows), key=lambda k: tuple(str(x) for x in k)):
+            keyd = dict(zip(group_names, gkey)) if group_names else None
+            a, b = src_rows.get(gkey), tgt_rows.get(gkey)
+            if a is None or b is None:
+                failed += 1
+                findings.append(Finding("missing" if b is None else "extra", keyd, check="group"))
+                continue
+            ia = ib = 0
+            for ch in checks:
+                width = 2 if ch.agg == "avg" else 1
+                sv = _value(ch, ch.src, a[ia : ia + width])
+                tv = _value(ch, ch.tgt, b[ib : ib + width])
+                ia += width
+                ib += width
+                ok, diff = compare(sv, tv, s.threshold, _is_float(ch))
+                failed += 0 if ok else 1
+                findings.append(
+                    Finding(
+                        "success" if ok else "fail",
+                        keyd,
+                        column=ch.column or "*",
+                        check=ch.agg,
+                        source=_show(sv),
+                        target=_show(tv),
+                        difference=diff,
+                    )
+                )
+        src_label = s.source_table or "(custom query)"
+        return ValidationResult(
+            name=s.name or f"column:{src_label}",
+            kind="custom-query-column" if s.source_query else "column",
+            source_table=src_label,
+            target_table=s.target_table or s.source_table or "(custom query)",
+            passed=failed == 0,
+            summary={
+                "checks": len(findings),
+                "failed": failed,
+                "groups": len(set(src_rows) | set(tgt_rows)) if group_names else None,
+                "threshold_pct": s.threshold,
+            },
+            findings=findings,
+        )
+
+
+def _is_float(ch: _Check) -> bool:
+    return ch.agg in ("sum", "avg") and any(
+        c is not None and c.kind is Kind.FLOAT for c in (ch.src, ch.tgt)
+    )
+
+
+def _group_text(col: Column, value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
+        value = bytes(value).decode("utf-8")
+    return canon.canonical(col.kind, value, col.scale, rtrim=col.kind is Kind.CHAR)
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
+    """A comparable Python value for one aggregate result."""
+    v = raw[0]
+    if ch.agg in ("count", "count_distinct"):
+        return int(v or 0)
+    if ch.agg == "bit_xor":
+        return None if v is None else int(v) & 0xFFFFFFFFFFFFFFFF
+    if ch.agg == "sum":
+        return None if v is None else _decimal(v)
+    if ch.agg == "avg":
+        total, n = raw
+        if total is None or not n:
+            return None
+        return _CTX.divide(_decimal(total), Decimal(int(n)))
+    assert col is not None
+    if v is None:
+        return None
+    if col.kind in NUMERIC_KINDS or col.kind is Kind.BOOL:
+        return _decimal(v)
+    if isinstance(v, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
+        v = bytes(v).decode("utf-8")
+    return canon.canonical(col.kind, v, col.scale, rtrim=col.kind is Kind.CHAR)
+
+
+def _show(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if value.is_finite() and len(value.as_tuple().digits) > 24:
+            value = decimal.Context(prec=24).plus(value)
+        return canon.decimal_text(value)
+    return value
+
+
+def compare(a: Any, b: Any, threshold_pct: float, is_float: bool) -> tuple[bool, str | None]:
+    """(passed, difference as text). Exact unless a threshold or float tolerance applies."""
+    if a is None or b is None:
+        return a is None and b is None, None if a is None and b is None else "one side is NULL"
+    if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)):
+        da, db = Decimal(a), Decimal(b)
+        delta = db - da
+        if delta == 0:
+            return True, None
+        pct = (abs(delta) / abs(da) * 100) if da != 0 else Decimal("Infinity")
+        allowed = Decimal(str(threshold_pct))
+        if is_float:
+            scale = max(abs(da), abs(db))
+            if abs(delta) <= scale * FLOAT_RELATIVE_TOLERANCE:
+                return True, canon.decimal_text(delta)
+        return pct <= allowed and allowed > 0, f"{canon.decimal_text(delta)} ({pct:.6g}%)"
+    return a == b, None if a == b else "differs"

@@ -1,0 +1,148 @@
+"""Connection specs: SQLAlchemy-style URLs, and named connections kept in a YAML file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import yaml
+
+from .errors import ConnectionSpecError, UnsupportedEngineError
+
+# URL scheme (before any "+driver") → engine name.
+SCHEMES: dict[str, str] = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "cloudsql-postgresql": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "duckdb": "duckdb",
+    "spanner": "spanner",
+}
+
+
+@dataclass(frozen=True)
+class ConnSpec:
+    """A parsed connection URL."""
+
+    url: str
+    engine: str
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str | None
+    database: str | None  # PG/MySQL database name; file path for SQLite/DuckDB
+    query: dict[str, str]
+
+    @property
+    def display(self) -> str:
+        """The URL with the password masked, for messages and reports."""
+        if not self.password:
+            return self.url
+        return self.url.replace(":" + self.password + "@", ":***@", 1)
+
+
+def parse_url(url: str) -> ConnSpec:
+    if "://" not in url:
+        raise ConnectionSpecError(
+            f"{url!r} is not a URL; use e.g. postgresql://user@host:5432/db, "
+            "mysql://root@host/db, sqlite:///file.db, duckdb:///file.duckdb, "
+            "spanner:///projects/P/instances/I/databases/D, or a name saved with "
+            "`dvt connections add`"
+        )
+    scheme = url.split("://", 1)[0].lower()
+    base = scheme.split("+", 1)[0]
+    engine = SCHEMES.get(base)
+    if engine is None:
+        raise UnsupportedEngineError(
+            f"unsupported URL scheme {scheme!r}; supported: {', '.join(sorted(SCHEMES))}"
+        )
+    if engine in ("sqlite", "duckdb"):
+        rest = url.split("://", 1)[1]
+        path, _, qs = rest.partition("?")
+        # sqlite:///rel.db → "rel.db"; sqlite:////abs.db → "/abs.db" (SQLAlchemy's convention)
+        path = path[1:] if path.startswith("/") else path
+        return ConnSpec(url, engine, None, None, None, None, path or ":memory:", dict(parse_qsl(qs)))
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConnectionSpecError(f"bad port in {url!r}: {exc}") from None
+    database = unquote(parts.path.lstrip("/")) or None
+    return ConnSpec(
+        url=url,
+        engine=engine,
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        database=database,
+        query=dict(parse_qsl(parts.query)),
+    )
+
+
+def config_home() -> Path:
+    env = os.environ.get("DVT_CONFIG_HOME")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "dbtools-dvt"
+
+
+def _store_path() -> Path:
+    return config_home() / "connections.yaml"
+
+
+def load_named() -> dict[str, str]:
+    path = _store_path()
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConnectionSpecError(f"{path} is not valid YAML ({exc}); fix or delete it") from None
+    if not isinstance(data, dict):
+        raise ConnectionSpecError(f"{path} must map connection names to URLs")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def save_named(name: str, url: str) -> Path:
+    parse_url(url)  # refuse to store something that will not work later
+    if not name or "://" in name or "/" in name:
+        raise ConnectionSpecError(f"{name!r} is not a usable connection name (no '/' or '://')")
+    data = load_named()
+    data[name] = url
+    path = _store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=True))
+    os.chmod(tmp, 0o600)  # URLs may carry passwords
+    tmp.replace(path)
+    return path
+
+
+def delete_named(name: str) -> None:
+    data = load_named()
+    if name not in data:
+        raise ConnectionSpecError(
+            f"no connection named {name!r}; known: {', '.join(sorted(data)) or '(none)'}"
+        )
+    del data[name]
+    _store_path().write_text(yaml.safe_dump(data, sort_keys=True))
+
+
+def resolve(spec: str) -> ConnSpec:
+    """A URL, or the name of a saved connection."""
+    if "://" in spec:
+        return parse_url(spec)
+    named = load_named()
+    if spec not in named:
+        raise ConnectionSpecError(
+            f"{spec!r} is neither a URL nor a saved connection name "
+            f"(saved: {', '.join(sorted(named)) or 'none'}); add it with "
+            f"`dvt connections add {spec} URL`"
+        )
+    return parse_url(named[spec])

@@ -1,0 +1,398 @@
+"""I/O per engine: connect, stream a query through a server-side cursor, read table metadata.
+
+Drivers are the blocking DB-API ones (psycopg 3, PyMySQL, sqlite3, duckdb, google-cloud-spanner):
+the heavy work runs inside the databases, so each stream gets its own connection and runs on
+its own thread; the GIL is released while a driver waits on its socket.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from . import canon
+from .connections import ConnSpec
+from .dialects import get_dialect
+from .dialects import duckdb as duck_sql
+from .dialects import mysql as my_sql
+from .dialects import postgres as pg_sql
+from .dialects import sqlite as lite_sql
+from .dialects.base import Dialect
+from .errors import IntrospectionError, QueryError
+from .types import Column, Kind, make_column
+
+Row = tuple[Any, ...]
+
+
+def split_table(name: str) -> tuple[str | None, str]:
+    """`schema.table` → (schema, table); a bare name uses the connection's default schema."""
+    parts = [p.strip().strip('"`') for p in name.split(".")]
+    if len(parts) == 1:
+        return None, parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    raise IntrospectionError(f"table name {name!r} has too many dots; use schema.table")
+
+
+class Engine:
+    """One side of a validation: a connection spec plus the dialect that matches it."""
+
+    dialect: Dialect
+    batch_rows = 20_000
+
+    def __init__(self, spec: ConnSpec) -> None:
+        self.spec = spec
+        self.dialect = get_dialect(spec.engine)
+
+    # subclasses implement these three
+    def connect(self) -> Any:
+        raise NotImplementedError
+
+    def columns(self, table: str) -> list[Column]:
+        raise NotImplementedError
+
+    def primary_key(self, table: str) -> list[str]:
+        raise NotImplementedError
+
+    def estimate_rows(self, table: str) -> int | None:
+        return None
+
+    def query_columns(self, sql: str) -> list[Column]:
+        """Column names and types of a custom query's result."""
+        raise NotImplementedError
+
+    def table_ref(self, table: str) -> str:
+        schema, name = split_table(table)
+        return self.dialect.table_ref(schema, name)
+
+    def query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[Row]:
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql, params) if params is not None else cur.execute(sql)
+                rows = cur.fetchall() if cur.description else []
+            except Exception as exc:
+                raise QueryError(self._explain(exc, sql)) from exc
+            return [tuple(r) for r in rows]
+        finally:
+            conn.close()
+
+    def stream(self, sql: str) -> Iterator[list[Row]]:
+        """Batches of rows, fetched incrementally (server-side cursor where the driver has one)."""
+        conn = self.connect()
+        try:
+            cur = self._stream_cursor(conn)
+            try:
+                cur.execute(sql)
+            except Exception as exc:
+                raise QueryError(self._explain(exc, sql)) from exc
+            while True:
+                rows = cur.fetchmany(self.batch_rows)
+                if not rows:
+                    break
+                yield rows
+            cur.close()
+        finally:
+            conn.close()
+
+    def _stream_cursor(self, conn: Any) -> Any:
+        return conn.cursor()
+
+    def _explain(self, exc: Exception, sql: str) -> str:
+        short = sql if len(sql) < 600 else sql[:600] + "…"
+        return f"{self.spec.engine} query failed on {self.spec.display}: {exc}\nSQL: {short}"
+
+
+class PostgresEngine(Engine):
+    def connect(self) -> Any:
+        import psycopg
+
+        kwargs: dict[str, Any] = {
+            "host": self.spec.host or "127.0.0.1",
+            "port": self.spec.port or 5432,
+            "user": self.spec.user or "postgres",
+            "dbname": self.spec.database or "postgres",
+        }
+        if self.spec.password:
+            kwargs["password"] = self.spec.password
+        kwargs.update(self.spec.query)
+        try:
+            conn = psycopg.connect(**kwargs)
+        except psycopg.Error as exc:
+            raise QueryError(f"cannot connect to {self.spec.display}: {exc}") from exc
+        for stmt in pg_sql.SESSION_SETUP:
+            conn.execute(stmt)
+        return conn
+
+    def _stream_cursor(self, conn: Any) -> Any:
+        cur = conn.cursor(name="dvt_stream")
+        cur.itersize = self.batch_rows
+        return cur
+
+    def _regclass(self, table: str) -> str:
+        schema, name = split_table(table)
+        return self.dialect.table_ref(schema, name)
+
+    def columns(self, table: str) -> list[Column]:
+        rows = self.query(pg_sql.COLUMNS_SQL, (self._regclass(table),))
+        if not rows:
+            raise IntrospectionError(
+                f"table {table!r} not found on {self.spec.display} (give it as schema.table)"
+            )
+        return [make_column("postgresql", n, t, bool(nullable)) for n, t, nullable in rows]
+
+    def primary_key(self, table: str) -> list[str]:
+        return [r[0] for r in self.query(pg_sql.PRIMARY_KEY_SQL, (self._regclass(table),))]
+
+    def estimate_rows(self, table: str) -> int | None:
+        rows = self.query(pg_sql.ROW_ESTIMATE_SQL, (self._regclass(table),))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def query_columns(self, sql: str) -> list[Column]:
+        conn = self.connect()
+        try:
+            conn.execute(f"CREATE TEMP VIEW dvt_probe AS {sql}")
+            rows = conn.execute(pg_sql.COLUMNS_SQL, ("dvt_probe",)).fetchall()
+        except Exception as exc:
+            raise QueryError(self._explain(exc, sql)) from exc
+        finally:
+            conn.rollback()
+            conn.close()
+        return [make_column("postgresql", n, t, bool(nullable)) for n, t, nullable in rows]
+
+
+class MySQLEngine(Engine):
+    def connect(self) -> Any:
+        import pymysql
+
+        try:
+            conn = pymysql.connect(
+                host=self.spec.host or "127.0.0.1",
+                port=self.spec.port or 3306,
+                user=self.spec.user or "root",
+                password=self.spec.password or "",
+                database=self.spec.database,
+                charset="utf8mb4",
+                **{k: v for k, v in self.spec.query.items() if k not in ("charset",)},
+            )
+        except pymysql.MySQLError as exc:
+            raise QueryError(f"cannot connect to {self.spec.display}: {exc}") from exc
+        with conn.cursor() as cur:
+            for stmt in my_sql.SESSION_SETUP:
+                cur.execute(stmt)
+        return conn
+
+    def _stream_cursor(self, conn: Any) -> Any:
+        import pymysql.cursors
+
+        return conn.cursor(pymysql.cursors.SSCursor)
+
+    def columns(self, table: str) -> list[Column]:
+        schema, name = split_table(table)
+        rows = self.query(my_sql.COLUMNS_SQL, (schema, name))
+        if not rows:
+            raise IntrospectionError(
+                f"table {table!r} not found on {self.spec.display} (give it as database.table)"
+            )
+        return [
+            make_column("mysql", n, t.decode() if isinstance(t, bytes) else t, bool(nullable))
+            for n, t, nullable in rows
+        ]
+
+    def primary_key(self, table: str) -> list[str]:
+        schema, name = split_table(table)
+        return [r[0] for r in self.query(my_sql.PRIMARY_KEY_SQL, (schema, name))]
+
+    def estimate_rows(self, table: str) -> int | None:
+        schema, name = split_table(table)
+        rows = self.query(my_sql.ROW_ESTIMATE_SQL, (schema, name))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def query_columns(self, sql: str) -> list[Column]:
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"CREATE TEMPORARY TABLE dvt_probe AS SELECT * FROM ({sql}) dvt_q LIMIT 0"
+                )
+                cur.execute(
+                    "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES' "
+                    "FROM information_schema.COLUMNS WHERE TABLE_NAME = 'dvt_probe' "
+                    "AND TABLE_SCHEMA = DATABASE() ORDER BY ORDINAL_POSITION"
+                )
+                rows = cur.fetchall()
+                if not rows:  # MariaDB hides temporary tables from information_schema
+                    cur.execute("SHOW COLUMNS FROM dvt_probe")
+                    rows = [(r[0], r[1], r[2] == "YES") for r in cur.fetchall()]
+        except Exception as exc:
+            raise QueryError(self._explain(exc, sql)) from exc
+        finally:
+            conn.close()
+        return [
+            make_column("mysql", n, t.decode() if isinstance(t, bytes) else t, bool(nl))
+            for n, t, nl in rows
+        ]
+
+
+def _sqlite_canon_factory() -> Any:
+    from functools import lru_cache
+
+    @lru_cache(maxsize=256)
+    def parse(spec: str) -> tuple[Kind, int | None, dict[str, bool]]:
+        kind, scale, flags = spec.split("|")
+        names = set(filter(None, flags.split(",")))
+        opts = {f: f in names for f in ("rtrim", "upper", "boolmap", "as_float")}
+        return Kind(kind), (int(scale) if scale else None), opts
+
+    def dvt_canon(spec: str, value: Any) -> str | None:
+        kind, scale, opts = parse(spec)
+        return canon.canonical(kind, value, scale, **opts)  # type: ignore[arg-type]
+
+    return dvt_canon
+
+
+class _DecimalSum:
+    """Exact SUM for SQLite, whose DECIMAL columns hold doubles."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: Any, scale: int | None) -> None:
+        if value is None:
+            return
+        d = Decimal(canon.decimal_text(canon._to_decimal(value, scale)))
+        self.total = d if self.total is None else self.total + d
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else str(self.total)
+
+
+class _BitXor:
+    def __init__(self) -> None:
+        self.acc: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.acc = (self.acc or 0) ^ (int(value) & 0xFFFFFFFFFFFFFFFF)
+
+    def finalize(self) -> str | None:
+        return None if self.acc is None else str(self.acc)
+
+
+def register_sqlite_functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
+    conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
+    conn.create_function("dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True)
+    conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
+    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
+
+
+class SQLiteEngine(Engine):
+    def connect(self) -> Any:
+        path = self.spec.database or ":memory:"
+        try:
+            conn = sqlite3.connect(path, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise QueryError(f"cannot open SQLite database {path}: {exc}") from exc
+        register_sqlite_functions(conn)
+        return conn
+
+    def columns(self, table: str) -> list[Column]:
+        schema, name = split_table(table)
+        rows = self.query(lite_sql.COLUMNS_SQL, (name, schema or "main"))
+        if not rows:
+            raise IntrospectionError(f"table {table!r} not found in {self.spec.display}")
+        return [make_column("sqlite", n, t or "", bool(nl)) for n, t, nl, _pk in rows]
+
+    def primary_key(self, table: str) -> list[str]:
+        schema, name = split_table(table)
+        rows = self.query(lite_sql.COLUMNS_SQL, (name, schema or "main"))
+        return [n for n, _t, _nl, pk in sorted(rows, key=lambda r: r[3]) if pk]
+
+    def query_columns(self, sql: str) -> list[Column]:
+        conn = self.connect()
+        try:
+            conn.execute(f"CREATE TEMP VIEW dvt_probe AS {sql}")
+            rows = conn.execute(lite_sql.COLUMNS_SQL, ("dvt_probe", "temp")).fetchall()
+        except Exception as exc:
+            raise QueryError(self._explain(exc, sql)) from exc
+        finally:
+            conn.close()
+        return [make_column("sqlite", n, t or "", bool(nl)) for n, t, nl, _pk in rows]
+
+
+_DUCK_LOCK = threading.Lock()
+_DUCK_DBS: dict[str, Any] = {}
+
+
+class DuckDBEngine(Engine):
+    """DuckDB allows one writer process per file: one database object per path, cursors per use."""
+
+    def _database(self) -> Any:
+        import duckdb
+
+        path = self.spec.database or ":memory:"
+        with _DUCK_LOCK:
+            db = _DUCK_DBS.get(path)
+            if db is None:
+                try:
+                    db = duckdb.connect(path)
+                except duckdb.Error as exc:
+                    raise QueryError(f"cannot open DuckDB database {path}: {exc}") from exc
+                _DUCK_DBS[path] = db
+            return db
+
+    def connect(self) -> Any:
+        cur = self._database().cursor()
+        for stmt in duck_sql.SESSION_SETUP:
+            cur.execute(stmt)
+        return _DuckConn(cur)
+
+    def columns(self, table: str) -> list[Column]:
+        schema, name = split_table(table)
+        rows = self.query(duck_sql.COLUMNS_SQL, (schema, name))
+        if not rows:
+            raise IntrospectionError(f"table {table!r} not found in {self.spec.display}")
+        return [make_column("duckdb", n, t, bool(nl)) for n, t, nl in rows]
+
+    def primary_key(self, table: str) -> list[str]:
+        schema, name = split_table(table)
+        rows = self.query(duck_sql.PRIMARY_KEY_SQL, (schema, name))
+        return list(rows[0][0]) if rows else []
+
+    def query_columns(self, sql: str) -> list[Column]:
+        rows = self.query(f"DESCRIBE ({sql})")
+        return [make_column("duckdb", r[0], r[1], r[2] == "YES") for r in rows]
+
+
+class _DuckConn:
+    """Adapts a DuckDB cursor to the connection shape the Engine base expects."""
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def cursor(self) -> Any:
+        return self._cur
+
+    def close(self) -> None:
+        self._cur.close()
+
+
+ENGINES: dict[str, type[Engine]] = {
+    "postgresql": PostgresEngine,
+    "mysql": MySQLEngine,
+    "sqlite": SQLiteEngine,
+    "duckdb": DuckDBEngine,
+}
+
+
+def open_engine(spec: ConnSpec) -> Engine:
+    if spec.engine == "spanner":
+        from .spanner_engine import SpannerEngine
+
+        return SpannerEngine(spec)
+    return ENGINES[spec.engine](spec)

@@ -1,0 +1,125 @@
+"""How each pair of columns is rendered on each side so that equal data gives equal text.
+
+Pure logic: from the two sides' column types (and user options) to one `Render` per side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+from .types import NUMERIC_KINDS, TEXT_KINDS, Column, Kind
+
+ESCAPED_KINDS = frozenset({Kind.STRING, Kind.CHAR, Kind.JSON, Kind.OTHER, Kind.UUID})
+
+
+@dataclass(frozen=True)
+class Render:
+    """What a dialect must do to turn a column into canonical text."""
+
+    kind: Kind
+    scale: int | None = None
+    rtrim: bool = False  # drop trailing spaces (CHAR padding on either side)
+    upper: bool = False  # case-insensitive comparison (or uuid against text)
+    boolmap: bool = False  # text column compared with a boolean column
+    as_float: bool = False  # exact numeric compared with a float column
+
+    @property
+    def escaped(self) -> bool:
+        """Text-like canonical forms can hold the separator and are escaped in the row text."""
+        return self.kind in ESCAPED_KINDS or self.boolmap
+
+    def canonical_kwargs(self) -> dict[str, object]:
+        return {
+            "rtrim": self.rtrim,
+            "upper": self.upper,
+            "boolmap": self.boolmap,
+            "as_float": self.as_float,
+        }
+
+
+@dataclass(frozen=True)
+class ColumnPair:
+    source: Column
+    target: Column
+    source_render: Render
+    target_render: Render
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+def plan_pair(src: Column, tgt: Column, case_insensitive: bool = False) -> ColumnPair:
+    kinds = {src.kind, tgt.kind}
+    as_float = Kind.FLOAT in kinds and kinds <= (NUMERIC_KINDS | {Kind.BOOL})
+    rtrim = Kind.CHAR in kinds
+    bool_vs_text = Kind.BOOL in kinds and bool(kinds & TEXT_KINDS)
+    uuid_vs_text = Kind.UUID in kinds and bool(kinds & TEXT_KINDS)
+
+    def render(col: Column) -> Render:
+        is_text = col.kind in TEXT_KINDS
+        return Render(
+            kind=col.kind,
+            scale=col.scale,
+            rtrim=rtrim and is_text,
+            upper=(case_insensitive and (is_text or col.kind is Kind.UUID))
+            or (uuid_vs_text and (is_text or col.kind is Kind.UUID)),
+            boolmap=bool_vs_text and is_text,
+            as_float=as_float and col.kind is not Kind.FLOAT,
+        )
+
+    return ColumnPair(src, tgt, render(src), render(tgt))
+
+
+def _index(columns: list[Column], case_fold: bool = True) -> dict[str, Column]:
+    return {(c.name.lower() if case_fold else c.name): c for c in columns}
+
+
+@dataclass
+class PairPlan:
+    pairs: list[ColumnPair] = field(default_factory=list)
+    source_only: list[str] = field(default_factory=list)
+    target_only: list[str] = field(default_factory=list)
+
+
+def plan_columns(
+    source: list[Column],
+    target: list[Column],
+    *,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    case_insensitive: bool = False,
+) -> PairPlan:
+    """Match columns by name (case-insensitively, as identifiers usually migrate)."""
+    tgt_by_name = _index(target)
+    src_by_name = _index(source)
+    wanted = [c.lower() for c in include] if include else None
+    excluded = {c.lower() for c in exclude or []}
+    plan = PairPlan()
+    if wanted is not None:
+        for name in wanted:
+            if name not in src_by_name:
+                raise ConfigError(
+                    f"column {name!r} is not in the source; available: "
+                    + ", ".join(c.name for c in source)
+                )
+            if name not in tgt_by_name:
+                raise ConfigError(
+                    f"column {name!r} is not in the target; available: "
+                    + ", ".join(c.name for c in target)
+                )
+    for col in source:
+        key = col.name.lower()
+        if key in excluded or (wanted is not None and key not in wanted):
+            continue
+        other = tgt_by_name.get(key)
+        if other is None:
+            plan.source_only.append(col.name)
+            continue
+        plan.pairs.append(plan_pair(col, other, case_insensitive))
+    for col in target:
+        key = col.name.lower()
+        if key not in src_by_name and key not in excluded and wanted is None:
+            plan.target_only.append(col.name)
+    return plan

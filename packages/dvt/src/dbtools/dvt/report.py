@@ -1,0 +1,129 @@
+"""Rendering results as a table (rich), JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .results import ValidationResult
+
+FORMATS = ("table", "json", "csv")
+CSV_FIELDS = (
+    "validation", "kind", "source_table", "target_table", "validation_status",
+    "status", "key", "column", "check", "source", "target", "difference", "summary",
+)
+SUMMARY_ORDER = ("source_rows", "target_rows", "matched", "mismatched", "missing_in_target", "extra_in_target")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def _visible_pair(a: Any, b: Any) -> tuple[str, str]:
+    """Mismatched values as shown in the table: NULL spelled out, look-alike strings escaped."""
+    import unicodedata
+
+    def tricky(v: Any) -> bool:
+        return isinstance(v, str) and (v == "" or v != v.strip() or v.upper() == "NULL")
+
+    def plain(v: Any) -> str:
+        return "NULL" if v is None else _text(v)
+
+    look_alike = (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and unicodedata.normalize("NFC", a).strip() == unicodedata.normalize("NFC", b).strip()
+    )
+    if look_alike or tricky(a) or tricky(b):
+        return tuple(ascii(v) if isinstance(v, str) else plain(v) for v in (a, b))  # type: ignore[return-value]
+    return plain(a), plain(b)
+
+
+def to_json(results: list[ValidationResult]) -> str:
+    return json.dumps([r.as_dict() for r in results], indent=2, default=str, ensure_ascii=False)
+
+
+def to_csv(results: list[ValidationResult]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in results:
+        base = {
+            "validation": r.name,
+            "kind": r.kind,
+            "source_table": r.source_table,
+            "target_table": r.target_table,
+            "validation_status": "success" if r.passed else "fail",
+            "summary": _text(r.summary),
+        }
+        if not r.findings:
+            w.writerow({**base, "status": "success" if r.passed else "fail"})
+        for f in r.findings:
+            d = f.as_dict()
+            w.writerow({**base, **{k: _text(d.get(k)) for k in ("status", "key", "column", "check", "source", "target", "difference")}})
+    return buf.getvalue()
+
+
+def to_table(results: list[ValidationResult], max_rows: int = 50, color: bool = True, width: int | None = None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 120)
+    for r in results:
+        status = "[green]success[/]" if r.passed else "[red]FAIL[/]"
+        console.print(f"[bold]{r.name}[/] ({r.kind}) {r.source_table} → {r.target_table}: {status}")
+        if r.kind.endswith("row"):
+            summary = Table(show_header=True, header_style="bold")
+            for k in SUMMARY_ORDER:
+                summary.add_column(k.replace("_", " "), justify="right")
+            summary.add_row(*(f"{r.summary.get(k, 0):,}" for k in SUMMARY_ORDER))
+            console.print(summary)
+        shown = [f for f in r.findings if f.status != "success"] if r.kind.endswith("row") or r.kind == "schema" else r.findings
+        if r.kind == "schema":
+            shown = r.findings
+        if shown:
+            t = Table(show_header=True, header_style="bold")
+            for col in ("status", "key", "column", "check", "source", "target", "difference"):
+                t.add_column(col)
+            for f in shown[:max_rows]:
+                d = f.as_dict()
+                st = d["status"]
+                style = "green" if st == "success" else "red"
+                sv, tv = (
+                    _visible_pair(d.get("source"), d.get("target"))
+                    if st == "mismatch"
+                    else (_text(d.get("source")), _text(d.get("target")))
+                )
+                t.add_row(
+                    f"[{style}]{st}[/]",
+                    *(_text(d.get(k)) for k in ("key", "column", "check")),
+                    sv,
+                    tv,
+                    _text(d.get("difference")),
+                )
+            console.print(t)
+            hidden = len(shown) - min(len(shown), max_rows) + r.truncated
+            if hidden:
+                console.print(f"… {hidden:,} more (use --format json/csv --output FILE for all)")
+        for w in r.warnings:
+            console.print(f"[yellow]warning:[/] {w}")
+    failed = sum(1 for r in results if not r.passed)
+    console.print(
+        f"[bold]{len(results)} validation(s), {failed} failed[/]" if failed else f"[bold]{len(results)} validation(s), all passed[/]"
+    )
+    return buf.getvalue()
+
+
+def render(results: list[ValidationResult], fmt: str, color: bool = False) -> str:
+    if fmt == "json":
+        return to_json(results) + "\n"
+    if fmt == "csv":
+        return to_csv(results)
+    return to_table(results, color=color)

@@ -1,0 +1,49 @@
+"""What a validation reports: one `ValidationResult` per validation, with typed findings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Finding:
+    """One difference (or, for column/schema validations, one compared item)."""
+
+    status: str  # success | fail | mismatch | missing | extra
+    key: dict[str, Any] | None = None  # row key, or group key
+    column: str | None = None
+    check: str | None = None  # aggregate name, or schema aspect
+    source: Any = None
+    target: Any = None
+    difference: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        keep = ("source", "target") if self.status == "mismatch" or self.check else ()
+        return {k: v for k, v in asdict(self).items() if v is not None or k in keep}
+
+
+@dataclass
+class ValidationResult:
+    name: str
+    kind: str  # row | column | schema | custom-query-row | custom-query-column
+    source_table: str
+    target_table: str
+    passed: bool = True
+    summary: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    truncated: int = 0  # findings not listed (beyond --max-differences)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "source_table": self.source_table,
+            "target_table": self.target_table,
+            "status": "success" if self.passed else "fail",
+            "summary": self.summary,
+            "findings": [f.as_dict() for f in self.findings],
+            "findings_not_listed": self.truncated,
+            "warnings": self.warnings,
+        }

@@ -1,0 +1,150 @@
+"""Schema validation: columns present on both sides, compatible types, same nullability.
+
+Types are compared through their comparison kinds (`types.Kind`) and this table; anything else
+fails unless the pair is on the allow-list (`--allow-list 'decimal(12,2):double'`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .engines import Engine
+from .errors import ConfigError
+from .results import Finding, ValidationResult
+from .types import Column, Kind
+
+# (source kind, target kind) → why the pair is accepted. Same-kind pairs are accepted when the
+# target is at least as wide (see `_width_problem`).
+COMPATIBLE: dict[tuple[Kind, Kind], str] = {
+    (Kind.CHAR, Kind.STRING): "CHAR padding is not data",
+    (Kind.STRING, Kind.CHAR): "values compared without trailing padding",
+    (Kind.BOOL, Kind.INT): "booleans stored as 0/1 (e.g. MySQL tinyint(1))",
+    (Kind.INT, Kind.BOOL): "0/1 integers as booleans",
+    (Kind.INT, Kind.DECIMAL): "integers fit a decimal with enough digits",
+    (Kind.UUID, Kind.STRING): "uuid as its 36-character text",
+    (Kind.STRING, Kind.UUID): "text holding uuids",
+    (Kind.JSON, Kind.STRING): "json kept as text",
+    (Kind.STRING, Kind.JSON): "text holding json",
+    (Kind.TIMESTAMP, Kind.TIMESTAMPTZ): "wall-clock time taken as UTC",
+    (Kind.TIMESTAMPTZ, Kind.TIMESTAMP): "instant stored as UTC wall-clock time",
+    (Kind.CHAR, Kind.CHAR): "same kind",
+}
+
+TABLE_DOC = "\n".join(f"- {s.value} → {t.value}: {why}" for (s, t), why in COMPATIBLE.items())
+
+
+def _norm(native: str) -> str:
+    return " ".join(native.lower().replace(", ", ",").split())
+
+
+def _split_allow(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch in ",\n" and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+def allow_list(text: str | None) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for item in _split_allow(text or ""):
+        if not item.strip():
+            continue
+        parts = item.split(":", 1)
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise ConfigError(
+                f"allow-list entry {item.strip()!r} must look like 'source_type:target_type'"
+            )
+        pairs.add((_norm(parts[0]), _norm(parts[1])))
+    return pairs
+
+
+def _width_problem(src: Column, tgt: Column) -> str | None:
+    if src.kind is Kind.DECIMAL and tgt.kind is Kind.DECIMAL:
+        if None in (src.precision, tgt.precision):
+            return None
+        assert src.precision is not None and tgt.precision is not None
+        s_scale, t_scale = src.scale or 0, tgt.scale or 0
+        if t_scale < s_scale:
+            return f"target scale {t_scale} < source scale {s_scale}"
+        if tgt.precision - t_scale < src.precision - s_scale:
+            return "target has fewer integer digits"
+    if src.kind is Kind.INT and tgt.kind is Kind.DECIMAL and tgt.scale not in (None, 0):
+        return None
+    if src.kind in (Kind.STRING, Kind.CHAR) and tgt.kind in (Kind.STRING, Kind.CHAR):
+        if src.length is not None and tgt.length is not None and tgt.length < src.length:
+            return f"target length {tgt.length} < source length {src.length}"
+        if src.length is None and tgt.length is not None:
+            return f"source is unbounded, target length {tgt.length}"
+    return None
+
+
+def compare_types(src: Column, tgt: Column, allowed: set[tuple[str, str]]) -> tuple[bool, str]:
+    if (_norm(src.native), _norm(tgt.native)) in allowed or (src.kind.value, tgt.kind.value) in allowed:
+        return True, "allow-listed"
+    if src.kind is tgt.kind or (src.kind, tgt.kind) in COMPATIBLE:
+        problem = _width_problem(src, tgt)
+        if problem:
+            return False, problem
+        return True, "same kind" if src.kind is tgt.kind else COMPATIBLE[(src.kind, tgt.kind)]
+    return False, f"{src.kind.value} is not compatible with {tgt.kind.value}"
+
+
+@dataclass
+class SchemaSpec:
+    source_table: str
+    target_table: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    allow_list: str | None = None
+    check_nullability: bool = True
+    name: str | None = None
+
+
+def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> ValidationResult:
+    allowed = allow_list(spec.allow_list)
+    tgt_name = spec.target_table or spec.source_table
+    src_cols = source.columns(spec.source_table)
+    tgt_cols = target.columns(tgt_name)
+    excluded = {e.lower() for e in spec.exclude}
+    tgt_by = {c.name.lower(): c for c in tgt_cols}
+    src_by = {c.name.lower(): c for c in src_cols}
+    findings: list[Finding] = []
+    for col in src_cols:
+        key = col.name.lower()
+        if key in excluded:
+            continue
+        other = tgt_by.get(key)
+        if other is None:
+            findings.append(Finding("fail", None, col.name, "presence", col.native, None, "missing in target"))
+            continue
+        ok, why = compare_types(col, other, allowed)
+        findings.append(Finding("success" if ok else "fail", None, col.name, "type", col.native, other.native, why))
+        if spec.check_nullability and col.nullable != other.nullable:
+            findings.append(
+                Finding(
+                    "fail", None, col.name, "nullable", col.nullable, other.nullable,
+                    "nullability differs",
+                )
+            )
+    for col in tgt_cols:
+        if col.name.lower() not in src_by and col.name.lower() not in excluded:
+            findings.append(Finding("fail", None, col.name, "presence", None, col.native, "missing in source"))
+    failed = sum(1 for f in findings if f.status == "fail")
+    return ValidationResult(
+        name=spec.name or f"schema:{spec.source_table}",
+        kind="schema",
+        source_table=spec.source_table,
+        target_table=tgt_name,
+        passed=failed == 0,
+        summary={"columns_checked": len(src_cols), "failed": failed},
+        findings=findings,
+    )

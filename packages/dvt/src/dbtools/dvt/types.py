@@ -1,0 +1,113 @@
+"""Logical column types: every engine's native type names mapped onto a few comparison kinds.
+
+The kind decides how a value is turned into its canonical text (see `canon.py` and the
+dialects); precision/scale/length are kept for the schema comparison.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+
+class Kind(str, enum.Enum):
+    INT = "int"
+    DECIMAL = "decimal"
+    FLOAT = "float"
+    STRING = "string"
+    CHAR = "char"  # blank-padded fixed length: trailing spaces are padding, not data
+    BOOL = "bool"
+    DATE = "date"
+    TIME = "time"
+    TIMESTAMP = "timestamp"  # no time zone: the wall clock is taken as UTC
+    TIMESTAMPTZ = "timestamptz"  # an instant: compared in UTC
+    BINARY = "binary"
+    UUID = "uuid"
+    JSON = "json"
+    OTHER = "other"
+
+
+NUMERIC_KINDS = frozenset({Kind.INT, Kind.DECIMAL, Kind.FLOAT})
+TEXT_KINDS = frozenset({Kind.STRING, Kind.CHAR})
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    native: str  # the type as the engine spells it, lower case
+    kind: Kind
+    precision: int | None = None
+    scale: int | None = None
+    length: int | None = None
+    nullable: bool = True
+
+
+# (pattern on the lower-cased native type, kind). First match wins; patterns are anchored.
+# Shared by every engine: the names do not collide in a harmful way across engines.
+_TYPE_PATTERNS: tuple[tuple[str, Kind], ...] = (
+    (r"(tinyint|smallint|mediumint|bigint|int|integer|int2|int4|int8|int64|serial|bigserial|smallserial|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint)(\(\d+\))?( unsigned| signed| zerofill)*", Kind.INT),
+    (r"(numeric|decimal|dec|number|bignumeric)(\s*\(.*\))?( unsigned)?", Kind.DECIMAL),
+    (r"(real|float|float4|float8|float32|float64|double|double precision)(\s*\(.*\))?( unsigned)?", Kind.FLOAT),
+    (r"(bpchar|character|char|nchar|national character)(\s*\(\d+\))?", Kind.CHAR),
+    (r"(character varying|varchar|nvarchar|national character varying|text|tinytext|mediumtext|longtext|string|clob|citext|name|enum|set)(\s*\(.*\))?", Kind.STRING),
+    (r"(boolean|bool)", Kind.BOOL),
+    (r"date", Kind.DATE),
+    (r"time(\s*\(\d+\))?( without time zone)?", Kind.TIME),
+    (r"(timestamp|datetime|timestamp_us|timestamp_ms|timestamp_s|timestamp_ns)(\s*\(\d+\))?( without time zone)?", Kind.TIMESTAMP),
+    (r"(timestamptz|timestamp(\s*\(\d+\))? with time zone)", Kind.TIMESTAMPTZ),
+    (r"(bytea|blob|tinyblob|mediumblob|longblob|binary|varbinary|bytes|bit varying|raw)(\s*\(.*\))?", Kind.BINARY),
+    (r"uuid", Kind.UUID),
+    (r"(json|jsonb)", Kind.JSON),
+)
+_COMPILED = tuple((re.compile(p + r"$"), k) for p, k in _TYPE_PATTERNS)
+
+# Engine-specific meanings that override the shared table.
+_ENGINE_OVERRIDES: dict[str, dict[str, Kind]] = {
+    # MySQL/MariaDB TIMESTAMP is stored in UTC and shown in the session zone (we set +00:00).
+    "mysql": {"timestamp": Kind.TIMESTAMPTZ},
+    # Spanner's TIMESTAMP is an instant.
+    "spanner": {"timestamp": Kind.TIMESTAMPTZ},
+}
+
+_NUM_ARGS = re.compile(r"\(\s*(\d+|max)\s*(?:,\s*(\d+)\s*)?\)")
+
+
+def parse_type(engine: str, native: str) -> tuple[Kind, int | None, int | None, int | None]:
+    """(kind, precision, scale, length) for a native type name such as `numeric(12,2)`."""
+    text = " ".join(native.lower().split())
+    base = re.sub(r"\s*\(.*?\)", "", text)
+    kind = _ENGINE_OVERRIDES.get(engine, {}).get(base)
+    if kind is None:
+        kind = next((k for rx, k in _COMPILED if rx.match(text)), Kind.OTHER)
+    precision = scale = length = None
+    m = _NUM_ARGS.search(text)
+    if kind is Kind.DECIMAL:
+        if m and m.group(1) != "max":
+            precision = int(m.group(1))
+            scale = int(m.group(2)) if m.group(2) else 0
+        elif engine == "spanner" and base == "numeric":
+            precision, scale = 38, 9
+        elif engine == "mysql":
+            precision, scale = 10, 0  # MySQL's bare DECIMAL is DECIMAL(10,0)
+    elif kind in (Kind.STRING, Kind.CHAR, Kind.BINARY) and m and m.group(1) != "max":
+        length = int(m.group(1))
+    if kind is Kind.CHAR and length is None and engine != "duckdb":
+        length = 1
+    if engine in ("duckdb", "sqlite") and kind is Kind.CHAR:
+        # DuckDB's and SQLite's CHAR is an alias of VARCHAR: no padding semantics.
+        kind = Kind.STRING
+    return kind, precision, scale, length
+
+
+def make_column(engine: str, name: str, native: str, nullable: bool = True) -> Column:
+    kind, precision, scale, length = parse_type(engine, native)
+    return Column(
+        name=name,
+        native=" ".join(native.lower().split()),
+        kind=kind,
+        precision=precision,
+        scale=scale,
+        length=length,
+        nullable=nullable,
+    )
