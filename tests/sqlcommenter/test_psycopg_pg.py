@@ -119,3 +119,19 @@ def test_comment_builder_failure_sends_sql_unchanged(pg_db, monkeypatch) -> None
     with connect(pg_db.url, autocommit=True) as conn:
         seen = conn.execute(OWN).fetchone()[0]
     assert seen == OWN
+
+
+def test_server_errors_and_dropped_connections_propagate(pg_db) -> None:
+    """The commenter never hides what the server says: errors reach the application unchanged."""
+    import pytest
+
+    with connect(pg_db.url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("select * from no_such_table")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("selec 1")
+        pid = conn.info.backend_pid
+        with psycopg.connect(pg_db.url, autocommit=True) as killer:
+            killer.execute("select pg_terminate_backend(%s)", [pid])
+        with pytest.raises(psycopg.OperationalError):
+            conn.execute("select 1")
