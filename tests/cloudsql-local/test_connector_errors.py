@@ -182,3 +182,19 @@ def test_expired_certificate(connector: Connector, emu: cloudsql_local.Emulator,
     emu.faults.clear()
     conn = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
     conn.close()
+
+
+def test_refused_connections_then_recovery(
+    connector: Connector, emu: cloudsql_local.Emulator, pg_server
+) -> None:  # type: ignore[no-untyped-def]
+    open_conn = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    emu.faults.refuse_connections = True
+    with pytest.raises((OSError, pg8000.dbapi.InterfaceError)):
+        connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    cur = open_conn.cursor()  # sessions that were open are not touched
+    cur.execute("SELECT 3")
+    assert cur.fetchone() == [3]
+    emu.faults.refuse_connections = False
+    again = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
+    again.close()
+    open_conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pymysql
 import pytest
@@ -346,3 +347,33 @@ def test_psc_and_private_only_instance(pg_server) -> None:  # type: ignore[no-un
             conn.close()
         with pytest.raises(CloudSQLIPTypeError):
             connector.connect(name, "pg8000", user=pg_server.user, ip_type="public")
+
+
+def test_lazy_refresh_with_short_lived_certificates(
+    emu: cloudsql_local.Emulator, pg_server
+) -> None:  # type: ignore[no-untyped-def]
+    """Certificates that expire within the connector's 4-minute refresh margin make the lazy
+    strategy fetch a new one for every connection; normal ones are reused."""
+
+    def certs_issued() -> int:
+        return sum(c.operation == "generateEphemeralCert" for c in emu.admin_calls)
+
+    def connect_three() -> None:
+        with Connector(
+            sqladmin_api_endpoint=emu.admin_url,
+            credentials=emu.credentials(),
+            refresh_strategy="lazy",
+        ) as connector:
+            for _ in range(3):
+                conn = connector.connect(PG, "pg8000", user=pg_server.user, db=pg_server.database)
+                cur = conn.cursor()
+                cur.execute("SELECT 1")
+                assert cur.fetchone() == [1]
+                conn.close()
+
+    emu.faults.cert_lifetime = timedelta(minutes=3)
+    connect_three()
+    assert certs_issued() == 3
+    emu.faults.clear()
+    connect_three()
+    assert certs_issued() == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import struct
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from cryptography.x509.oid import NameOID
 from dbtools import cloudsql_local
 from dbtools.cloudsql_local import ca, mysqlwire, pgwire
 from dbtools.cloudsql_local.faults import Faults
+from dbtools.cloudsql_local.proxy import Grant, GrantBook
+from dbtools.cloudsql_local.scram import ScramClient, ScramError
+from dbtools.cloudsql_local.tokens import TokenStore
 from hypothesis import given
 from hypothesis import strategies as st
 from pymysql._auth import scramble_native_password
@@ -42,6 +46,7 @@ def test_instance_validation() -> None:
         ({"connection_name": "p:r:i", "ip_types": ("PUBLIC",)}, "IP type"),
         ({"connection_name": "p:r:i", "backend": "localhost"}, "host:port"),
         ({"connection_name": "p:r:i", "port": 0}, "not a TCP port"),
+        ({"connection_name": "p:r:i", "ip_types": ()}, "no IP type"),
     ]
     for kwargs, needle in bad:
         with pytest.raises(cloudsql_local.ConfigError, match=needle):
@@ -272,3 +277,45 @@ def test_random_loopback_is_loopback() -> None:
     for _ in range(200):
         addr = ipaddress.ip_address(cloudsql_local.random_loopback())
         assert addr.is_loopback and str(addr) != "127.0.0.1"
+
+
+def test_expired_grants_and_tokens_are_forgotten() -> None:
+    now = datetime.now(timezone.utc)
+    book = GrantBook()
+    for serial in range(1001):
+        book.add(serial, Grant(None, None), now - timedelta(seconds=1))
+    book.add(5000, Grant("live@example.com", None), now + timedelta(hours=1))
+    assert book.get(0) is None and book.get(1000) is None
+    assert book.get(5000) == Grant("live@example.com", None)
+
+    store = TokenStore(cloudsql_local.Config(tokens={"static": "me@example.com"}))
+    expired = [store.add_access_token("x@example.com", lifetime=timedelta(seconds=-1))[0]]
+    expired += [
+        store.add_access_token("x@example.com", lifetime=timedelta(seconds=-1))[0]
+        for _ in range(1000)
+    ]
+    live, _ = store.add_access_token("y@example.com")
+    assert store.lookup(expired[0]) is None
+    assert store.lookup(live) is not None
+    assert store.lookup("static") is not None  # static tokens never expire
+
+
+def test_scram_rfc7677_vector() -> None:
+    client = ScramClient("pencil", nonce="rOprNGfwEbeRWgbNEkqO", user="user")
+    assert client.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+    server_first = (
+        b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+    )
+    assert client.final(server_first) == (
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+        b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    )
+    client.verify(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    with pytest.raises(ScramError, match="does not know the password"):
+        client.verify(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+    with pytest.raises(ScramError, match="extend the client nonce"):
+        ScramClient("pencil", nonce="abc").final(b"r=xyz,s=AAAA,i=1")
+    with pytest.raises(ScramError, match="lacks"):
+        ScramClient("pencil", nonce="abc").final(b"r=abcd,i=1")
+    with pytest.raises(ScramError, match="invalid-proof"):
+        ScramClient("pencil").verify(b"e=invalid-proof")

@@ -214,7 +214,7 @@ class _AdminApi:
             cert = served.certs.sign_client(public_key, not_before, not_after)
         except InvalidPublicKeyError as exc:
             raise ApiError(400, f"Invalid public_key: {exc}") from exc
-        self.emu.grants.add(cert.serial_number, grant)
+        self.emu.grants.add(cert.serial_number, grant, not_after)
         return {
             "ephemeralCert": {
                 "kind": "sql#sslCert",

@@ -111,6 +111,11 @@ class Instance:
                 raise ConfigError(
                     f"{self.connection_name}: IP type {ip_type!r} is not one of {IP_TYPES}"
                 )
+        if not self.ip_types and not self.ip_addresses:
+            raise ConfigError(
+                f"{self.connection_name}: no IP type to serve; give ip_types (e.g. "
+                "('PRIMARY',)) or ip_addresses"
+            )
         if not 1 <= self.port <= 65535:
             raise ConfigError(
                 f"{self.connection_name}: port {self.port} is not a TCP port (connectors dial "

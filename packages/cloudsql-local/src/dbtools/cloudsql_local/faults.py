@@ -49,12 +49,15 @@ class Faults:
       config's, one hour). `expired_certs=True` issues certs that have already expired.
     - `wrong_server_identity=True`: the proxy presents a certificate, chained to the right CA,
       for another instance (CN `project:wrong-instance`, or a different DNS SAN).
+    - `refuse_connections=True`: the proxy hangs up on new connections before TLS (an instance
+      that is down or restarting); open sessions are not touched (`emu.close_connections()`).
     """
 
     latency: float = 0.0
     cert_lifetime: timedelta | None = None
     expired_certs: bool = False
     wrong_server_identity: bool = False
+    refuse_connections: bool = False
     _failures: list[_Failure] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -99,3 +102,4 @@ class Faults:
         self.cert_lifetime = None
         self.expired_certs = False
         self.wrong_server_identity = False
+        self.refuse_connections = False

@@ -19,6 +19,8 @@ AUTH_OK = 0
 AUTH_CLEARTEXT = 3
 AUTH_MD5 = 5
 AUTH_SASL = 10
+AUTH_SASL_CONTINUE = 11
+AUTH_SASL_FINAL = 12
 AUTH_NAMES = {
     2: "Kerberos",
     3: "cleartext password",
@@ -102,6 +104,20 @@ def parse_error_message(body: bytes) -> str:
 def password_message(password: str) -> bytes:
     body = password.encode() + b"\x00"
     return b"p" + struct.pack("!I", 4 + len(body)) + body
+
+
+def sasl_initial_response(mechanism: str, data: bytes) -> bytes:
+    body = mechanism.encode() + b"\x00" + struct.pack("!i", len(data)) + data
+    return b"p" + struct.pack("!I", 4 + len(body)) + body
+
+
+def sasl_response(data: bytes) -> bytes:
+    return b"p" + struct.pack("!I", 4 + len(data)) + data
+
+
+def sasl_mechanisms(body: bytes) -> list[str]:
+    """Mechanism names of an AuthenticationSASL message (body after the method code)."""
+    return [m.decode() for m in body.split(b"\x00") if m]
 
 
 def md5_password(user: str, password: str, salt: bytes) -> str:

@@ -19,11 +19,14 @@ from . import mysqlwire, pgwire
 from .ca import InstanceCertificates, ServerIdentity, pem
 from .config import Instance, iam_user_for
 from .faults import Faults
+from .scram import MECHANISM as SCRAM_MECHANISM
+from .scram import ScramClient, ScramError
 from .tlsstream import TlsStream
 
 log = logging.getLogger(__name__)
 _CHUNK = 65536
 _HANDSHAKE_TIMEOUT = 15.0
+_PRUNE_ABOVE = 1000
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,20 @@ class GrantBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._grants: dict[int, Grant] = {}
+        self._expiry: dict[int, datetime] = {}
 
-    def add(self, serial: int, grant: Grant) -> None:
+    def add(self, serial: int, grant: Grant, cert_expiry: datetime | None = None) -> None:
         with self._lock:
             self._grants[serial] = grant
+            if cert_expiry is not None:
+                self._expiry[serial] = cert_expiry
+            if len(self._grants) > _PRUNE_ABOVE:
+                # A long-running emulator issues a certificate per refresh: forget the ones
+                # that can no longer complete a handshake.
+                now = datetime.now(timezone.utc)
+                for old in [s for s, t in self._expiry.items() if t < now]:
+                    del self._expiry[old]
+                    self._grants.pop(old, None)
 
     def get(self, serial: int) -> Grant | None:
         with self._lock:
@@ -139,6 +152,9 @@ class InstanceProxy:
         ctx = self._wrong if self._faults.wrong_server_identity else self._good
         client = TlsStream(raw_reader, raw_writer, ctx)
         try:
+            if self._faults.refuse_connections:
+                raw_writer.transport.abort()
+                return
             if self._faults.latency:
                 await asyncio.sleep(self._faults.latency)
             try:
@@ -246,34 +262,60 @@ class InstanceProxy:
     ) -> None:
         b_writer.write(pgwire.build_startup({**params, "user": role}))
         password = self.instance.backend_passwords.get(role)
+        scram: ScramClient | None = None
         while True:
             head = await b_reader.readexactly(5)
             tag, length = pgwire.message_header(head)
             body = await b_reader.readexactly(length)
-            if tag == b"R":
-                method = int.from_bytes(body[:4], "big")
-                if method == pgwire.AUTH_OK:
-                    client.write(head + body)
-                    return
-                if method in (pgwire.AUTH_CLEARTEXT, pgwire.AUTH_MD5) and password is not None:
-                    secret = (
-                        password
-                        if method == pgwire.AUTH_CLEARTEXT
-                        else pgwire.md5_password(role, password, body[4:8])
-                    )
-                    b_writer.write(pgwire.password_message(secret))
-                    continue
+            if tag == b"E":
+                client.write(head + body)
+                raise LoginRefused(pgwire.parse_error_message(body))
+            if tag != b"R":
+                client.write(head + body)
+                continue
+            method, data = int.from_bytes(body[:4], "big"), body[4:]
+            if method == pgwire.AUTH_OK:
+                client.write(head + body)
+                return
+            reply = None
+            if password is not None:
+                try:
+                    reply = self._postgres_auth_step(method, data, role, password, scram)
+                except ScramError as exc:
+                    message = f"cloudsql-local could not log in to the backend as {role!r}: {exc}"
+                    client.write(pgwire.error_response(message))
+                    raise LoginRefused(message) from exc
+            if reply is None:
                 name = pgwire.AUTH_NAMES.get(method, f"method {method}")
                 message = (
                     f"cloudsql-local cannot log in to the backend as role {role!r}: the server "
                     f"asks for {name} authentication; allow it with trust in pg_hba.conf, or set "
-                    "a password in the instance's backend_passwords (md5/password methods)"
+                    "the role's password in the instance's backend_passwords (password, md5 and "
+                    "SCRAM-SHA-256 are supported)"
                 )
                 client.write(pgwire.error_response(message))
                 raise LoginRefused(message)
-            client.write(head + body)
-            if tag == b"E":
-                raise LoginRefused(pgwire.parse_error_message(body))
+            message_bytes, scram = reply
+            b_writer.write(message_bytes)
+
+    @staticmethod
+    def _postgres_auth_step(
+        method: int, data: bytes, role: str, password: str, scram: ScramClient | None
+    ) -> tuple[bytes, ScramClient | None] | None:
+        """The answer to one authentication request, or None if it is not supported."""
+        if method == pgwire.AUTH_CLEARTEXT:
+            return pgwire.password_message(password), scram
+        if method == pgwire.AUTH_MD5:
+            return pgwire.password_message(pgwire.md5_password(role, password, data[:4])), scram
+        if method == pgwire.AUTH_SASL and SCRAM_MECHANISM in pgwire.sasl_mechanisms(data):
+            scram = ScramClient(password)
+            return pgwire.sasl_initial_response(SCRAM_MECHANISM, scram.first()), scram
+        if method == pgwire.AUTH_SASL_CONTINUE and scram is not None:
+            return pgwire.sasl_response(scram.final(data)), scram
+        if method == pgwire.AUTH_SASL_FINAL and scram is not None:
+            scram.verify(data)
+            return b"", scram  # AuthenticationOk follows
+        return None
 
     # --- MySQL ------------------------------------------------------------------------------
 

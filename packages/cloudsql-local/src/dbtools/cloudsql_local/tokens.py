@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from .config import ALL_SCOPES, Config, Token
 
+_PRUNE_ABOVE = 1000  # tokens kept before expired ones are forgotten
+
 
 @dataclass(frozen=True)
 class AccessToken:
@@ -58,6 +60,10 @@ class TokenStore:
         info = AccessToken(principal, frozenset(scopes), expiry)
         with self._lock:
             self._access[token] = info
+            if len(self._access) > _PRUNE_ABOVE:
+                now = datetime.now(timezone.utc)
+                for old in [t for t, i in self._access.items() if i.expired(now)]:
+                    del self._access[old]
         return token, info
 
     def mint(self, refresh_token: str, scopes: tuple[str, ...]) -> tuple[str, AccessToken] | None:
