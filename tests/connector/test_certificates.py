@@ -126,11 +126,19 @@ def test_wrong_identity_refused_by_every_driver(
 
     with pytest.raises(ServerIdentityError):
         asyncio.run(via_asyncpg())
-    # psycopg goes through the in-process listener, which reports the failure in-protocol.
+    # psycopg goes through the in-process listener, which reports the failure in-protocol;
+    # the connector raises it again as the same error type.
     import psycopg
 
-    with pytest.raises(psycopg.OperationalError, match="not issued for instance"):
+    with pytest.raises(ServerIdentityError, match="not issued for instance") as info:
         connector.connect(names.PG, "psycopg", user=pg_server.user)
+    assert isinstance(info.value.__cause__, psycopg.OperationalError)
+
+    async def via_psycopg_async() -> None:
+        await connector.connect_async(names.PG, "psycopg", user=pg_server.user)
+
+    with pytest.raises(ServerIdentityError):
+        asyncio.run(via_psycopg_async())
 
 
 def test_failed_connect_triggers_a_refresh(

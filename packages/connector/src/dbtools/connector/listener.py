@@ -159,7 +159,7 @@ class LocalListener:
                     self.name, self._ip_type, self._iam, self._deadline(), labels
                 )
             except ConnectorError as exc:
-                writer.write(wire.error_packet(self.engine, f"dbtools-connector: {exc}"))
+                writer.write(wire.error_packet(self.engine, wire.failure_text(exc)))
                 await writer.drain()
                 return
             self._connector._telemetry.open_connections.add(1, labels)
