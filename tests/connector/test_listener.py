@@ -181,3 +181,21 @@ def test_cli_iam_login_and_drain_on_sigterm(cli: Any, names: Any, pg_server: Any
     conn.close()
     proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_listener_max_connections(connector: Connector, names: Any, pg_server: Any) -> None:
+    listener = connector.start_listener(names.PG, port=0, max_connections=1)
+    conninfo = f"host=127.0.0.1 port={listener.port} user={pg_server.user} dbname=test"
+    with psycopg.connect(conninfo) as first:
+        out = psql(conninfo, "select 1")
+        assert out.returncode != 0
+        assert "too many connections" in out.stderr and "max 1" in out.stderr
+        assert first.execute("select 1").fetchone() == (1,)
+    # Once the first one has gone, there is room again.
+    import time
+
+    end = time.monotonic() + 30
+    while listener.active and time.monotonic() < end:
+        time.sleep(0.02)
+    out = psql(conninfo, "select 1")
+    assert out.returncode == 0, out.stderr
