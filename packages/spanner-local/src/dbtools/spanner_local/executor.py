@@ -176,6 +176,13 @@ def dml_target(db: Database, translated_sql: str) -> Table | None:
     return db.catalog.table(name)
 
 
+def check_key_not_updated(table: Table, columns: Sequence[str]) -> None:
+    keys = {k.column.lower() for k in table.primary_key}
+    for name in columns:
+        if name.lower() in keys:
+            raise InvalidArgument(f"Cannot update primary key column {name} of table {table.name}.")
+
+
 # ------------------------------------------------------------------- key sets
 
 
