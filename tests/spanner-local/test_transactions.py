@@ -330,3 +330,27 @@ def test_session_pool_without_multiplexed_sessions(target, bank, monkeypatch):
     if target.is_local:
         sessions = [s for s in target.endpoint.registry.sessions.values() if s.database == db.name]
         assert any(not s.multiplexed for s in sessions)
+
+
+def test_schema_change_during_transaction_aborts_and_retries(target, bank):
+    attempts = []
+
+    def work(txn):
+        attempts.append(1)
+        txn.execute_update("UPDATE Accounts SET Balance = Balance + 1 WHERE Id = 1")
+        if len(attempts) == 1:
+            bank.update_ddl(["ALTER TABLE Accounts ADD COLUMN Note STRING(MAX)"]).result(60)
+
+    bank.run_in_transaction(work)
+    assert _rows(bank, "SELECT Balance, Note FROM Accounts WHERE Id = 1") == [[101, None]]
+    if target.is_local:
+        assert len(attempts) == 2
+
+
+def test_batch_snapshot_partitioned_query(bank):
+    batch = bank.batch_snapshot()
+    try:
+        rows = sorted(batch.run_partitioned_query("SELECT Id, Balance FROM Accounts"))
+    finally:
+        batch.close()
+    assert rows == [[1, 100], [2, 50]]

@@ -49,7 +49,8 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     text = str(exc)
     first = text.splitlines()[0] if text else type(exc).__name__
     pg = dialect == POSTGRESQL
-    if isinstance(exc, duckdb.TransactionException) and ("Conflict" in text or "conflict" in text):
+    if isinstance(exc, duckdb.TransactionException):
+        # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
     if isinstance(exc, duckdb.ConstraintException):
         m = _DUP_KEY.search(text)
