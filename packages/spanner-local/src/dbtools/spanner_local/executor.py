@@ -446,7 +446,8 @@ def _write(
         elif kind == "replace":
             rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
             cur.execute(
-                f"DELETE FROM {tname} USING ({rel}) AS k WHERE {_key_match(key_cols, tname)}", params
+                f"DELETE FROM {tname} USING ({rel}) AS k WHERE {_key_match(key_cols, tname)}",
+                params,
             )
             _insert_rows(cur, tname, cols, rows)
         else:

@@ -61,9 +61,8 @@ PG_CATALOG_ALLOWED = frozenset(
     }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"}
-)
+PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type"})
+PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
 # DuckDB's bare DECIMAL is DECIMAL(18,3)).
@@ -207,6 +206,16 @@ def translate_pg(sql: str) -> Translated:
             and nxt.text == "."
         ):
             _pg_catalog_check(toks[i + 2].text)
+            repl[i] = PG_CATALOG_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            and i > 0
+            and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
+            and not (nxt is not None and nxt.text in (".", "("))
+        ):
+            # pg_catalog comes first on PostgreSQL's search path
+            repl[i] = f"{PG_CATALOG_SCHEMA}.{t.text.lower()}"
         elif (
             t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
         ):
