@@ -11,7 +11,7 @@ from typing import Any
 from .catalog import Catalog, render_index_ddl
 
 SCHEMA = "spanner_pg_catalog"
-OID, S, I, B = "UINTEGER", "VARCHAR", "BIGINT", "BOOLEAN"
+OID, S, N, B = "UINTEGER", "VARCHAR", "BIGINT", "BOOLEAN"
 
 NAMESPACES = {"pg_catalog": 11, "public": 2200, "information_schema": 75_000, "spanner_sys": 75_001}
 
@@ -65,7 +65,7 @@ RELATIONS: dict[str, list[tuple[str, str]]] = {
         ("typname", S),
         ("typnamespace", OID),
         ("typowner", OID),
-        ("typlen", I),
+        ("typlen", N),
         ("typbyval", B),
         ("typtype", S),
         ("typcategory", S),
@@ -77,8 +77,8 @@ RELATIONS: dict[str, list[tuple[str, str]]] = {
         ("typarray", OID),
         ("typnotnull", B),
         ("typbasetype", OID),
-        ("typtypmod", I),
-        ("typndims", I),
+        ("typtypmod", N),
+        ("typndims", N),
         ("typcollation", OID),
     ],
 }
