@@ -69,3 +69,21 @@ def test_postgresql_syntax_error_is_invalid_argument(pg_spanner_db):
 def test_googlesql_unknown_function_is_invalid_argument(gsql_db):
     with pytest.raises(exceptions.InvalidArgument):
         _one(gsql_db, "SELECT NO_SUCH_FUNCTION(1)")
+
+
+def test_null_ordering_per_dialect(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = (
+        "select x from unnest(array[2, null, 1]) as x order by x"
+        if pg
+        else "SELECT x FROM UNNEST([2, NULL, 1]) AS x ORDER BY x"
+    )
+    rows, _ = _one(any_db, sql)
+    assert rows == ([[1], [2], [None]] if pg else [[None], [1], [2]])
+
+
+def test_googlesql_integer_arithmetic_is_int64(gsql_db):
+    rows, _ = _one(gsql_db, "SELECT 2147483647 + 1, 3000000 * 3000000")
+    assert rows == [[2147483648, 9000000000000]]
+    with pytest.raises(exceptions.OutOfRange):
+        _one(gsql_db, "SELECT 9223372036854775807 + 1")

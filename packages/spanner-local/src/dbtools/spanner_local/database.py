@@ -65,8 +65,13 @@ class Database:
         self.conn = duckdb.connect(target, config={"threads": DUCKDB_THREADS})
         self.conn.execute("SET GLOBAL TimeZone = 'UTC'")
         if self.dialect == POSTGRESQL:
-            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint.
+            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint, and
+            # sorts NULLs as the largest values.
             self.conn.execute("SET GLOBAL integer_division = true")
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'")
+        else:
+            # GoogleSQL sorts NULLs as the smallest values.
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
         functions.register(self.conn)
         self.ddl_lock = threading.RLock()
         self.clock = CommitClock()

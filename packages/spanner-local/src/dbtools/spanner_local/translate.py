@@ -291,6 +291,9 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         if "." in text or "e" in text.lower():
             # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
             return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+        if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+            # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
     if isinstance(node, exp.Format):
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
