@@ -61,7 +61,9 @@ PG_CATALOG_ALLOWED = frozenset(
     }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type"})
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+)
 PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:

@@ -438,6 +438,7 @@ class SpannerServicer:
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or txn.tag,
                 transaction_id=txn.id,
+                mutations=tuple(_mutation_summary(m) for m in req.mutations),
             )
         )
         if txn.mode != READ_WRITE:
@@ -492,6 +493,15 @@ class SpannerServicer:
                 resp.status.code = err.code.value[0]
                 resp.status.message = err.message
             yield resp
+
+
+def _mutation_summary(m: protos.Mutation) -> tuple[str, str, int]:
+    kind = m.WhichOneof("operation") or ""
+    if kind == "delete":
+        ks = m.delete.key_set
+        return kind, m.delete.table, len(ks.keys) + len(ks.ranges) + (1 if ks.all_ else 0)
+    w = getattr(m, kind) if kind else None
+    return kind, (w.table if w is not None else ""), (len(w.values) if w is not None else 0)
 
 
 def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
