@@ -399,16 +399,13 @@ def _write(
                         "corresponding shared key columns in this table's interleaved table hierarchy."
                     )
                 value = commit_ts
-            elif (
-                value is not None
-                and col.length is not None
-                and col.stype.code in ("STRING", "BYTES")
-            ):
+            elif value is not None and col.stype.code in ("STRING", "BYTES"):
                 size = len(value)
-                if size > col.length:
+                limit = col.length if col.length is not None else limits.MAX_LENGTH[col.stype.code]
+                if size > limit:
                     raise FailedPrecondition(
                         f"New value exceeds the maximum size limit for this column: "
-                        f"{table.name}.{col.name}, size: {size}, limit: {col.length}."
+                        f"{table.name}.{col.name}, size: {size}, limit: {limit}."
                     )
             if value is None and col.not_null:
                 raise FailedPrecondition(

@@ -20,7 +20,8 @@ from ..translate import classify
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
-MAX_VALUES_PER_MESSAGE = 20_000
+MESSAGE_BYTES = 1 << 20
+CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
 
 
@@ -290,7 +291,7 @@ class SpannerServicer:
     ) -> Iterator[protos.PartialResultSet]:
         result, begun, _db = self._execute(req)
         stats = self._stats(result, self._is_partitioned(req), req.query_mode)
-        yield from self._stream(result, begun, stats)
+        yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
         self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
@@ -304,32 +305,62 @@ class SpannerServicer:
             md.transaction.CopyFrom(_txn_pb(begun))
 
     def _stream(
-        self, result: Result, begun: Transaction | None, stats: protos.ResultSetStats | None
+        self,
+        result: Result,
+        begun: Transaction | None,
+        stats: protos.ResultSetStats | None,
+        resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
+        """PartialResultSets of about MESSAGE_BYTES each, as Spanner streams them.
+
+        Messages are cut between rows (with a resume token giving the rows sent so far) and
+        strings longer than CHUNK_CHARS are split across messages with `chunked_value`, so that
+        no message exceeds the client's default 4 MB receive limit.
+        """
         setters = [codec.setter_for(t) for _, t in result.columns]
-        width = max(1, len(setters))
-        per_msg = max(1, MAX_VALUES_PER_MESSAGE // width)
         rows = result.rows
-        first = True
-        start = 0
-        while True:
-            prs = protos.PartialResultSet()
-            if first:
-                self._fill_metadata(prs.metadata, result, begun)
-            for row in rows[start : start + per_msg]:
-                _fill_row(prs.values, row, setters)
-            start += per_msg
-            last = start >= len(rows)
-            if last:
-                if stats is not None:
-                    prs.stats.CopyFrom(stats)
-                prs.last = True
-            else:
-                prs.resume_token = str(start).encode()
-            first = False
-            yield prs
-            if last:
-                return
+        done = _resume_offset(resume_token, len(rows))
+        prs = protos.PartialResultSet()
+        self._fill_metadata(prs.metadata, result, begun)
+        size = 0
+        for row in rows[done:]:
+            for value, setter in zip(row, setters, strict=True):
+                cell = prs.values.add()
+                if value is None:
+                    cell.null_value = protos.NULL_VALUE
+                    size += 2
+                    continue
+                setter(cell, value)
+                kind = cell.WhichOneof("kind")
+                if kind == "string_value":
+                    n = len(cell.string_value)
+                    if n > CHUNK_CHARS:
+                        text = cell.string_value
+                        cell.string_value = text[:CHUNK_CHARS]
+                        pos = CHUNK_CHARS
+                        while pos < n:
+                            prs.chunked_value = True
+                            yield prs
+                            prs = protos.PartialResultSet()
+                            prs.values.add().string_value = text[pos : pos + CHUNK_CHARS]
+                            pos += CHUNK_CHARS
+                        size = CHUNK_CHARS
+                    else:
+                        size += n + 4
+                elif kind == "list_value":
+                    size += cell.ByteSize()
+                else:
+                    size += 12
+            done += 1
+            if size >= MESSAGE_BYTES and done < len(rows):
+                prs.resume_token = str(done).encode()
+                yield prs
+                prs = protos.PartialResultSet()
+                size = 0
+        if stats is not None:
+            prs.stats.CopyFrom(stats)
+        prs.last = True
+        yield prs
 
     def ExecuteBatchDml(
         self, req: protos.ExecuteBatchDmlRequest, ctx: Any
@@ -413,7 +444,7 @@ class SpannerServicer:
 
     def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
         result, begun = self._read(req)
-        yield from self._stream(result, begun, None)
+        yield from self._stream(result, begun, None, req.resume_token)
 
     # --------------------------------------------------------------- commit / rollback
 
@@ -502,6 +533,16 @@ def _mutation_summary(m: protos.Mutation) -> tuple[str, str, int]:
         return kind, m.delete.table, len(ks.keys) + len(ks.ranges) + (1 if ks.all_ else 0)
     w = getattr(m, kind) if kind else None
     return kind, (w.table if w is not None else ""), (len(w.values) if w is not None else 0)
+
+
+def _resume_offset(token: bytes, total: int) -> int:
+    """Rows already sent before a stream broke (our resume tokens count rows)."""
+    if not token:
+        return 0
+    try:
+        return min(max(int(token.decode()), 0), total)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid resume token: {token[:40]!r}") from exc
 
 
 def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
