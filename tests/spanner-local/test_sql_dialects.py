@@ -87,3 +87,19 @@ def test_googlesql_integer_arithmetic_is_int64(gsql_db):
     assert rows == [[2147483648, 9000000000000]]
     with pytest.raises(exceptions.OutOfRange):
         _one(gsql_db, "SELECT 9223372036854775807 + 1")
+
+
+def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
+    rows, _ = _one(
+        pg_spanner_db,
+        "select encode(sha256(convert_to('abc', 'UTF8')), 'hex'), encode('abc'::bytea, 'base64'), "
+        "convert_from(decode('616263', 'hex'), 'UTF8'), md5('abc')",
+    )
+    assert rows == [
+        [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "YWJj",
+            "abc",
+            "900150983cd24fb0d6963f7d28e17f72",
+        ]
+    ]

@@ -72,7 +72,7 @@ class Database:
         else:
             # GoogleSQL sorts NULLs as the smallest values.
             self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
-        functions.register(self.conn)
+        functions.register(self.conn, postgresql=self.dialect == POSTGRESQL)
         self.ddl_lock = threading.RLock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()

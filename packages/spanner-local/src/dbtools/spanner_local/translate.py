@@ -84,6 +84,11 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
+    "encode": "spanner_pg_encode",
+    "decode": "spanner_pg_decode",
+    "convert_to": "spanner_pg_convert_to",
+    "convert_from": "spanner_pg_convert_from",
+    "sha256": "spanner_pg_sha256",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
