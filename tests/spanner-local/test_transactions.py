@@ -354,3 +354,37 @@ def test_batch_snapshot_partitioned_query(bank):
     finally:
         batch.close()
     assert rows == [[1, 100], [2, 50]]
+
+
+def test_racing_inserts_of_the_same_key_abort_and_retry(target, bank):
+    """Both check that a key is free, both insert it: the later one is retried, sees the row."""
+    both_read = threading.Barrier(2, timeout=10)
+    outcomes = []
+
+    def claim(name):
+        attempts = []
+
+        def work(txn):
+            attempts.append(1)
+            exists = list(txn.execute_sql("SELECT Owner FROM Accounts WHERE Id = 7"))
+            if len(attempts) == 1:
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            if exists:
+                return exists[0][0]
+            txn.insert("Accounts", ["Id", "Owner", "Balance"], [(7, name, 0)])
+            return name
+
+        outcomes.append((name, bank.run_in_transaction(work), len(attempts)))
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("x", "y")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    owner = _rows(bank, "SELECT Owner FROM Accounts WHERE Id = 7")[0][0]
+    assert sorted(o[1] for o in outcomes) == [owner, owner]  # both agree on the winner
+    if target.is_local:
+        assert sorted(o[2] for o in outcomes) == [1, 2]  # the loser was aborted once

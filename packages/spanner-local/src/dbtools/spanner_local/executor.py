@@ -427,7 +427,7 @@ def _write(
     try:
         if kind == "insert":
             _check_absent(cur, table, key_cols, key_idx, rows)
-            _insert_rows(cur, tname, cols, rows)
+            _insert_racing(cur, tname, cols, rows)
         elif kind == "update":
             _check_present(cur, table, key_cols, key_idx, rows)
             if non_key:
@@ -439,7 +439,7 @@ def _write(
             if old_rows and non_key:
                 _update_rows(cur, tname, cols, key_idx, non_key, old_rows)
             if new_rows:
-                _insert_rows(cur, tname, cols, new_rows)
+                _insert_racing(cur, tname, cols, new_rows)
         elif kind == "replace":
             rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
             cur.execute(
@@ -479,6 +479,24 @@ def _insert_rows(
     rel, params = _relation(cols, rows)
     col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
     cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT * FROM ({rel})", params)
+
+
+def _insert_racing(
+    cur: duckdb.DuckDBPyConnection, tname: str, cols: Sequence[Column], rows: list[list[Any]]
+) -> None:
+    """Insert rows this transaction's snapshot shows as absent.
+
+    A duplicate key now means another transaction inserted the row after this one began: on
+    Spanner the two would have conflicted on the key, so this one is ABORTED and retried.
+    """
+    try:
+        _insert_rows(cur, tname, cols, rows)
+    except duckdb.ConstraintException as exc:
+        if _DUP_KEY.search(str(exc)):
+            raise Aborted(
+                "Transaction was aborted: a concurrent transaction inserted the same key."
+            ) from exc
+        raise
 
 
 def _update_rows(
