@@ -388,3 +388,33 @@ def test_racing_inserts_of_the_same_key_abort_and_retry(target, bank):
     assert sorted(o[1] for o in outcomes) == [owner, owner]  # both agree on the winner
     if target.is_local:
         assert sorted(o[2] for o in outcomes) == [1, 2]  # the loser was aborted once
+
+
+def test_write_skew_is_prevented(target, bank):
+    """Both read both balances, each withdraws from a different account: one is retried."""
+    both_read = threading.Barrier(2, timeout=10)
+    attempts = {"a": 0, "b": 0}
+
+    def withdraw(who, account):
+        def work(txn):
+            attempts[who] += 1
+            total = next(iter(txn.execute_sql("SELECT SUM(Balance) FROM Accounts")))[0]
+            if attempts[who] == 1:
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            if total >= 120:  # the rule: the sum of both balances stays >= 0 after taking 120
+                txn.update("Accounts", ["Id", "Balance"], [(account, -120 + (100 if account == 1 else 50))])
+
+        bank.run_in_transaction(work)
+
+    threads = [threading.Thread(target=withdraw, args=a) for a in (("a", 1), ("b", 2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = _rows(bank, "SELECT SUM(Balance) FROM Accounts")[0][0]
+    assert total == 150 - 120  # only one withdrawal happened
+    if target.is_local:
+        assert sorted(attempts.values()) == [1, 2]

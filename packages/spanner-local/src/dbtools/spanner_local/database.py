@@ -74,6 +74,12 @@ class Database:
             self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
         functions.register(self.conn, postgresql=self.dialect == POSTGRESQL)
         self.ddl_lock = threading.RLock()
+        # Commit versions: read-write transactions that read a table validate at commit that
+        # no transaction committed a write to it after they began (Spanner's reads take locks;
+        # DuckDB's snapshots would otherwise allow write skew).
+        self.version = 0
+        self.table_versions: dict[str, int] = {}
+        self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False

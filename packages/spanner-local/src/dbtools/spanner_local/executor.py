@@ -427,7 +427,7 @@ def _write(
     try:
         if kind == "insert":
             _check_absent(cur, table, key_cols, key_idx, rows)
-            _insert_racing(cur, tname, cols, rows)
+            _insert_racing(db, cur, table, cols, key_idx, rows)
         elif kind == "update":
             _check_present(cur, table, key_cols, key_idx, rows)
             if non_key:
@@ -439,7 +439,7 @@ def _write(
             if old_rows and non_key:
                 _update_rows(cur, tname, cols, key_idx, non_key, old_rows)
             if new_rows:
-                _insert_racing(cur, tname, cols, new_rows)
+                _insert_racing(db, cur, table, cols, key_idx, new_rows)
         elif kind == "replace":
             rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
             cur.execute(
@@ -482,20 +482,33 @@ def _insert_rows(
 
 
 def _insert_racing(
-    cur: duckdb.DuckDBPyConnection, tname: str, cols: Sequence[Column], rows: list[list[Any]]
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
 ) -> None:
     """Insert rows this transaction's snapshot shows as absent.
 
-    A duplicate key now means another transaction inserted the row after this one began: on
-    Spanner the two would have conflicted on the key, so this one is ABORTED and retried.
+    If the primary key turns out to be taken, another transaction inserted the row after this
+    one began: on Spanner the two would have conflicted on the key, so this one is ABORTED (and
+    retried). A clash on a unique index stays ALREADY_EXISTS.
     """
+    tname = duckdb_ident(table.name)
     try:
         _insert_rows(cur, tname, cols, rows)
     except duckdb.ConstraintException as exc:
         if _DUP_KEY.search(str(exc)):
-            raise Aborted(
-                "Transaction was aborted: a concurrent transaction inserted the same key."
-            ) from exc
+            fresh = db.borrow()
+            try:
+                key_cols = [cols[i] for i in key_idx]
+                if _existing_keys(fresh, tname, key_cols, key_idx, rows):
+                    raise Aborted(
+                        "Transaction was aborted: a concurrent transaction inserted the same key."
+                    ) from exc
+            finally:
+                db.give_back(fresh)
         raise
 
 

@@ -103,6 +103,7 @@ class Translated:
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
     updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
+    tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
 
 
 def classify(sql: str) -> str:
@@ -259,8 +260,9 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    first = next((t.upper for t in toks if t.kind == "word"), "")
-    updated = _pg_updated_columns(sql) if first == "UPDATE" else ()
+    tree = _pg_parse(sql)
+    updated = _updated_columns(tree) if tree is not None else ()
+    tables = _tables(tree) if tree is not None else ("*",)
     return Translated(
         text,
         "dml" if kind == "dml" else "query",
@@ -268,6 +270,7 @@ def translate_pg(sql: str) -> Translated:
         uses_commit_ts,
         tuple(params),
         updated_columns=updated,
+        tables=tables,
     )
 
 
@@ -345,6 +348,7 @@ def translate_gsql(sql: str) -> Translated:
             f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
         )
     updated = _updated_columns(tree)
+    tables = _tables(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -366,7 +370,30 @@ def translate_gsql(sql: str) -> Translated:
         uses_commit_ts,
         params,
         updated_columns=updated,
+        tables=tables,
     )
+
+
+def _tables(tree: Any) -> tuple[str, ...]:
+    """Lower-case names of the user tables a statement references (CTE names excluded)."""
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = set()
+    for table in tree.find_all(exp.Table):
+        db = (table.db or "").lower()
+        if db in ("information_schema", INFO_SCHEMA, "pg_catalog", PG_CATALOG_SCHEMA):
+            continue
+        name = table.name.lower()
+        if name.startswith("information_schema.") or not name or name in ctes:
+            continue
+        names.add(name)
+    return tuple(sorted(names))
+
+
+def _pg_parse(sql: str) -> Any:
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
 
 
 def _updated_columns(tree: Any) -> tuple[str, ...]:
@@ -378,14 +405,6 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
         if isinstance(target, exp.Column):
             names.append(target.name)
     return tuple(names)
-
-
-def _pg_updated_columns(sql: str) -> tuple[str, ...]:
-    try:
-        tree = sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.ParseError:
-        return ()
-    return _updated_columns(tree)
 
 
 def translate(sql: str, dialect: str) -> Translated:

@@ -16,7 +16,7 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify
+from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
@@ -166,14 +166,16 @@ class SpannerServicer:
             raise InvalidArgument("Single-use transactions must be read-only.")
         return None, None
 
-    def _read_work(self, db: Database, txn: Transaction | None, work: Any) -> Result:
+    def _read_work(
+        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+    ) -> Result:
         if txn is None:
             cur = db.borrow()
             try:
                 return work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work)
+        return txn.run(work, tables)
 
     # --------------------------------------------------------------- SQL
 
@@ -219,7 +221,8 @@ class SpannerServicer:
             def work(cur: Any) -> Result:
                 return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
 
-            result = self._read_work(db, txn, work)
+            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
+            result = self._read_work(db, txn, work, tables)
         return result, begun, db
 
     def _partitioned(
@@ -431,7 +434,7 @@ class SpannerServicer:
                 db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
             )
 
-        return self._read_work(db, txn, work), begun
+        return self._read_work(db, txn, work, (req.table.lower(),)), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req)
