@@ -405,7 +405,9 @@ def test_write_skew_is_prevented(target, bank):
                 except threading.BrokenBarrierError:
                     pass
             if total >= 120:  # the rule: the sum of both balances stays >= 0 after taking 120
-                txn.update("Accounts", ["Id", "Balance"], [(account, -120 + (100 if account == 1 else 50))])
+                txn.update(
+                    "Accounts", ["Id", "Balance"], [(account, -120 + (100 if account == 1 else 50))]
+                )
 
         bank.run_in_transaction(work)
 

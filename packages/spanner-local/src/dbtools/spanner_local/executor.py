@@ -376,8 +376,13 @@ def _write(
     if len(set(lowered)) != len(lowered):
         raise InvalidArgument(f"Duplicate column in mutation on table {table.name}.")
     key_idx = []
+    generated_key = False  # an insert may leave key columns with a DEFAULT (sequences) out
     for k in table.primary_key:
         if k.column.lower() not in lowered:
+            kcol = table.column(k.column)
+            if kind == "insert" and kcol is not None and kcol.default is not None:
+                generated_key = True
+                continue
             raise FailedPrecondition(
                 f"Mutation for table {table.name} is missing key column {k.column}."
             )
@@ -425,7 +430,9 @@ def _write(
     key_cols = [cols[i] for i in key_idx]
     non_key = [i for i in range(len(cols)) if i not in key_idx]
     try:
-        if kind == "insert":
+        if kind == "insert" and generated_key:
+            _insert_rows(cur, tname, cols, rows)
+        elif kind == "insert":
             _check_absent(cur, table, key_cols, key_idx, rows)
             _insert_racing(db, cur, table, cols, key_idx, rows)
         elif kind == "update":

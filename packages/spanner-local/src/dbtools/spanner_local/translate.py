@@ -84,6 +84,7 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
+    "nextval": "spanner_next_sequence_value",
     "encode": "spanner_pg_encode",
     "decode": "spanner_pg_decode",
     "convert_to": "spanner_pg_convert_to",
@@ -312,8 +313,15 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
+    # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
+    sql = _NEXT_SEQ.sub(
+        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
+    )
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
