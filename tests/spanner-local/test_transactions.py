@@ -420,3 +420,44 @@ def test_write_skew_is_prevented(target, bank):
     assert total == 150 - 120  # only one withdrawal happened
     if target.is_local:
         assert sorted(attempts.values()) == [1, 2]
+
+
+def test_batch_write_mutation_groups(bank):
+    with bank.mutation_groups() as groups:
+        ok = groups.group()
+        ok.insert("Accounts", ["Id", "Owner", "Balance"], [(30, "g1", 1)])
+        bad = groups.group()
+        bad.insert("Accounts", ["Id", "Owner", "Balance"], [(1, "dup", 1)])
+        responses = list(groups.batch_write())
+    by_index = {idx: r for r in responses for idx in r.indexes}
+    assert by_index[0].status.code == 0 and by_index[0].commit_timestamp is not None
+    assert by_index[1].status.code == 6  # ALREADY_EXISTS, and the other group still committed
+    assert _rows(bank, "SELECT Owner FROM Accounts WHERE Id = 30") == [["g1"]]
+
+
+def test_partitioned_reads_and_commit_stats(bank):
+    batch = bank.batch_snapshot()
+    try:
+        parts = list(
+            batch.generate_read_batches("Accounts", ["Id", "Balance"], spanner.KeySet(all_=True))
+        )
+        rows = sorted(row for part in parts for row in batch.process_read_batch(part))
+    finally:
+        batch.close()
+    assert rows == [[1, 100], [2, 50]]
+
+    def work(txn):
+        txn.insert("Accounts", ["Id", "Owner", "Balance"], [(40, "s", 1)])
+
+    txn_stats = {}
+
+    def capture(txn):
+        work(txn)
+        txn_stats["txn"] = txn
+
+    bank.log_commit_stats = True
+    try:
+        bank.run_in_transaction(capture)
+    finally:
+        bank.log_commit_stats = False
+    assert txn_stats["txn"].commit_stats.mutation_count == 3

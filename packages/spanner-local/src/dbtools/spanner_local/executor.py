@@ -595,14 +595,6 @@ def _delete(
 ) -> None:
     key_parts = [(k.column, k.desc) for k in table.primary_key]
     key_types = [c.stype for c in table.key_columns]
-    if key_set.ranges and not key_set.all_:
-        for rng in key_set.ranges:
-            start_kind = rng.WhichOneof("start_key_type")
-            end_kind = rng.WhichOneof("end_key_type")
-            n_start = len(getattr(rng, start_kind).values) if start_kind else 0
-            n_end = len(getattr(rng, end_kind).values) if end_kind else 0
-            if n_start != n_end or n_start == 0 or n_start > len(key_parts):
-                pass  # any prefix range is accepted
     args: list[Any] = []
     where = keyset_where(key_set, key_parts, key_types, args)
     try:

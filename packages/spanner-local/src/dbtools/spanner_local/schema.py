@@ -12,7 +12,7 @@ from . import ddl_parser as d
 from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
-from .typemap import GOOGLE_SQL, POSTGRESQL
+from .typemap import POSTGRESQL
 
 _NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
 
@@ -381,4 +381,4 @@ def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
     return new, stmts
 
 
-__all__ = ["GOOGLE_SQL", "apply"]
+__all__ = ["apply"]

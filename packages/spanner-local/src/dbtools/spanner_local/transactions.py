@@ -5,6 +5,11 @@ become Spanner's ABORTED (the client retries). A failed statement poisons a Duck
 but not a Spanner one, so the successful DML of a read-write transaction is kept and replayed
 into a fresh DuckDB transaction after an error; if the replay does not reproduce the same row
 counts the transaction is ABORTED, as Spanner would do after a lock conflict.
+
+Snapshots alone would allow write skew, which Spanner's read locks prevent: so a read-write
+transaction records the tables it read, and its commit is ABORTED if any of them received a
+committed write after the transaction began (table granularity: more aborts than Spanner, never
+fewer).
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class Translated:
 
 
 def classify(sql: str) -> str:
-    toks = [t for t in _tokens(sql) if not (t.kind == "op" and t.text in ("@", "{"))]
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
     for tok in _skip_hints(_tokens(sql)):
         word = tok.upper or tok.text
         if word in _DML_WORDS:
@@ -118,7 +118,6 @@ def classify(sql: str) -> str:
         if word in ("CREATE", "ALTER", "DROP"):
             return "ddl"
         break
-    del toks
     return "query"
 
 
@@ -325,7 +324,6 @@ def translate_gsql(sql: str) -> Translated:
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
-    keep_idx = list(range(len(toks)))
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
     insert_mode = ""
@@ -345,7 +343,6 @@ def translate_gsql(sql: str) -> Translated:
         ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
-    del keep_idx
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -557,4 +556,4 @@ def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
             setter(cell, value)
 
 
-__all__ = ["SpannerServicer", "dt"]
+__all__ = ["SpannerServicer"]
