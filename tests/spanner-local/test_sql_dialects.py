@@ -103,3 +103,18 @@ def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
             "900150983cd24fb0d6963f7d28e17f72",
         ]
     ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "ATTACH '/tmp/other.db'",
+        "PRAGMA database_list",
+        "SET enable_external_access = true",
+        "COPY (SELECT 1) TO '/tmp/x.csv'",
+    ],
+)
+def test_non_spanner_statements_are_rejected(gsql_db, sql):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(gsql_db, sql)

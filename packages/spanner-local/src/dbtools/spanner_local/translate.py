@@ -93,7 +93,7 @@ _PG_FUNCTIONS = {
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
-_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def classify(sql: str) -> str:
         if word in ("CREATE", "ALTER", "DROP"):
             return "ddl"
         break
-    return "query"
+    return "other"
 
 
 def _tokens(sql: str) -> list[Tok]:

@@ -191,6 +191,11 @@ class SpannerServicer:
             raise InvalidArgument(
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
             )
+        if kind == "other":
+            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            raise InvalidArgument(
+                f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
+            )
         if kind == "dml":
             if txn is None:
                 raise InvalidArgument(
