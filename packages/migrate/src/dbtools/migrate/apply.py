@@ -102,3 +102,18 @@ def apply_schema(
     except Exception as exc:
         raise ApplyError(f"cannot apply the schema: {exc}") from exc
     return {"database": database, "created": created, "statements": len(statements), "dialect": dialect}
+
+
+def open_database(
+    *, project: str, instance: str, database: str, emulator_host: str | None = None, endpoint: str | None = None
+) -> Any:
+    """A google-cloud-spanner Database handle (the database must exist)."""
+    client = _client(project, emulator_host, endpoint)
+    db = client.instance(instance).database(database)
+    try:
+        exists = db.exists()
+    except Exception as exc:
+        raise ApplyError(f"cannot reach Spanner: {exc}") from exc
+    if not exists:
+        raise ApplyError(f"database {database} does not exist; run apply-schema (or schema-and-data) first")
+    return db
