@@ -141,6 +141,8 @@ def _bool(v: Any) -> bool:
         raise BadValue(f"{v} is not a boolean (0 or 1); choose INT64 for this column in the session")
     if isinstance(v, Bits):
         return _bool(int(v or "0", 2))
+    if isinstance(v, Num) and v.lstrip("-").isdigit():
+        return _bool(int(v))
     if isinstance(v, (bytes, bytearray)):
         return _bool(int.from_bytes(v, "big"))
     text = _text(v).strip().lower()
