@@ -8,7 +8,6 @@ import decimal
 import struct
 
 import pytest
-
 from dbtools.migrate.model import SourceType, SpType
 from dbtools.migrate.rows import parse_copy_row, parse_mysql_insert, parse_pg_insert
 from dbtools.migrate.values import BadValue, Bits, Num, converter, parse_pg_array, parse_timezone
@@ -29,7 +28,9 @@ def test_integers_edges() -> None:
         c(Num("18446744073709551615"))  # bigint unsigned max
     with pytest.raises(BadValue):
         c("12abc")
-    assert conv("bigint", "NUMERIC", unsigned=True)(Num("18446744073709551615")) == decimal.Decimal("18446744073709551615")
+    assert conv("bigint", "NUMERIC", unsigned=True)(Num("18446744073709551615")) == decimal.Decimal(
+        "18446744073709551615"
+    )
 
 
 def test_numeric_scale_and_precision() -> None:
@@ -41,7 +42,9 @@ def test_numeric_scale_and_precision() -> None:
         c(Num("1" * 30))
     assert c(Num("9" * 29 + ".999999999")) == decimal.Decimal("9" * 29 + ".999999999")
     # the PostgreSQL dialect has no such limits
-    assert conv("numeric", "NUMERIC", dialect="postgresql")(Num("0.1234567891")) == decimal.Decimal("0.1234567891")
+    assert conv("numeric", "NUMERIC", dialect="postgresql")(Num("0.1234567891")) == decimal.Decimal(
+        "0.1234567891"
+    )
     with pytest.raises(BadValue):
         c("NaN")
 
@@ -75,7 +78,9 @@ def test_timestamps_zones_and_dst() -> None:
     assert c("2024-01-15 10:00:00.123456") == dt.datetime(2024, 1, 15, 15, 0, 0, 123456, tzinfo=UTC)
     with pytest.raises(BadValue, match="daylight"):
         c("2024-03-10 02:30:00")  # does not exist in New York
-    assert conv("datetime", "TIMESTAMP", tz="+05:30")("2024-01-01 00:00:00") == dt.datetime(2023, 12, 31, 18, 30, tzinfo=UTC)
+    assert conv("datetime", "TIMESTAMP", tz="+05:30")("2024-01-01 00:00:00") == dt.datetime(
+        2023, 12, 31, 18, 30, tzinfo=UTC
+    )
     tstz = conv("timestamptz", "TIMESTAMP")
     assert tstz("2022-01-24 22:53:30+02") == dt.datetime(2022, 1, 24, 20, 53, 30, tzinfo=UTC)
     with pytest.raises(BadValue, match="zero"):
@@ -92,7 +97,9 @@ def test_bytes_json_arrays_and_spatial() -> None:
     b = conv("blob", "BYTES(MAX)")
     assert base64.b64decode(b(b"\x00\xff")) == b"\x00\xff"
     assert base64.b64decode(conv("bytea", "BYTES(MAX)")("\\xdeadbeef")) == b"\xde\xad\xbe\xef"
-    assert base64.b64decode(conv("bit", "BYTES(2)", args=(12,))(Bits("000100000001"))) == b"\x01\x01"
+    assert (
+        base64.b64decode(conv("bit", "BYTES(2)", args=(12,))(Bits("000100000001"))) == b"\x01\x01"
+    )
     j = conv("json", "JSON")
     assert j('{"a": [1, 2]}') == '{"a":[1,2]}'
     with pytest.raises(BadValue, match="JSON"):
@@ -120,6 +127,8 @@ def test_mysql_insert_reader() -> None:
 
 def test_copy_and_pg_insert_readers() -> None:
     assert parse_copy_row("1\ta\\tb\\\\c\t\\N\t\\x41\t") == ["1", "a\tb\\c", None, "A", ""]
-    batch = parse_pg_insert("INSERT INTO public.t (a, b, c) VALUES (1, 'x''y', NULL), (-5, 'NULL', true);")
+    batch = parse_pg_insert(
+        "INSERT INTO public.t (a, b, c) VALUES (1, 'x''y', NULL), (-5, 'NULL', true);"
+    )
     assert batch.table == "t" and batch.columns == ["a", "b", "c"]
     assert batch.rows == [["1", "x'y", None], ["-5", "NULL", "t"]]

@@ -71,10 +71,20 @@ def plan_tables(conv: Conversion, tz: dt.tzinfo) -> dict[str, TablePlan]:
             tcol = next((c for c in sp.columns if c.source_name == scol.name), None)
             if tcol is None or tcol.generated is not None:
                 continue  # skipped, or computed by Spanner
-            col_tz = stamp_tz if conv.source.engine == "mysql" and scol.type.name == "timestamp" else tz
-            cols.append(ColumnPlan(scol.name, tcol.name, converter(scol.type, tcol.type, conv.dialect, col_tz)))
+            col_tz = (
+                stamp_tz if conv.source.engine == "mysql" and scol.type.name == "timestamp" else tz
+            )
+            cols.append(
+                ColumnPlan(
+                    scol.name, tcol.name, converter(scol.type, tcol.type, conv.dialect, col_tz)
+                )
+            )
         index_cells = sum(len(ix.keys) + len(ix.storing) + 1 for ix in sp.indexes)
-        key = [c.source_name for c in (sp.column(k) for k, _ in sp.primary_key) if c is not None and c.source_name]
+        key = [
+            c.source_name
+            for c in (sp.column(k) for k, _ in sp.primary_key)
+            if c is not None and c.source_name
+        ]
         plans[sp.source_name] = TablePlan(
             src,
             sp,
@@ -114,8 +124,14 @@ class LoadResult:
         out = {}
         for name, t in self.tables.items():
             rating = _data_rating(t.read, t.bad)
-            out[name] = {"rows_read": t.read, "rows_written": t.written, "bad_rows": t.bad,
-                         "skipped_by_resume": t.skipped_resume, "complete": t.complete, "rating": rating}
+            out[name] = {
+                "rows_read": t.read,
+                "rows_written": t.written,
+                "bad_rows": t.bad,
+                "skipped_by_resume": t.skipped_resume,
+                "complete": t.complete,
+                "rating": rating,
+            }
         read = sum(t.read for t in self.tables.values())
         return {
             "rows_read": read,
@@ -144,7 +160,12 @@ class Checkpoint:
     def __init__(self, path: Path, source_label: str, resume: bool) -> None:
         self.path = path
         self.lock = threading.Lock()
-        self.data: dict[str, Any] = {"format": "dbtools-migrate-checkpoint", "version": 1, "source": source_label, "tables": {}}
+        self.data: dict[str, Any] = {
+            "format": "dbtools-migrate-checkpoint",
+            "version": 1,
+            "source": source_label,
+            "tables": {},
+        }
         if resume and path.exists():
             old = json.loads(path.read_text())
             if old.get("source") != source_label:
@@ -190,21 +211,38 @@ class RateLimiter:
             time.sleep(delay)
 
 
-_RETRYABLE = ("Aborted", "ResourceExhausted", "ServiceUnavailable", "DeadlineExceeded", "InternalServerError")
+_RETRYABLE = (
+    "Aborted",
+    "ResourceExhausted",
+    "ServiceUnavailable",
+    "DeadlineExceeded",
+    "InternalServerError",
+)
 
 
 class Writer:
     """Commits batches with InsertOrUpdate, in parallel, retrying what Spanner asks to retry."""
 
-    def __init__(self, database: Any, parallelism: int, limiter: RateLimiter, on_bad: Callable[..., None]) -> None:
+    def __init__(
+        self, database: Any, parallelism: int, limiter: RateLimiter, on_bad: Callable[..., None]
+    ) -> None:
         self.database = database
-        self.pool = cf.ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="spanner-writer")
+        self.pool = cf.ThreadPoolExecutor(
+            max_workers=max(1, parallelism), thread_name_prefix="spanner-writer"
+        )
         self.slots = threading.Semaphore(max(1, parallelism) * 2)  # bounded queue: constant memory
         self.limiter = limiter
         self.on_bad = on_bad
         self.backoff = 0.0
 
-    def submit(self, table: str, columns: list[str], rows: list[list[Any]], keys: list[Any], done: Callable[[int, int], None]) -> cf.Future[None]:
+    def submit(
+        self,
+        table: str,
+        columns: list[str],
+        rows: list[list[Any]],
+        keys: list[Any],
+        done: Callable[[int, int], None],
+    ) -> cf.Future[None]:
         self.slots.acquire()
         fut = self.pool.submit(self._write, table, columns, rows, keys, done)
         fut.add_done_callback(lambda _f: self.slots.release())
@@ -229,7 +267,14 @@ class Writer:
                 self.backoff = min(30.0, max(0.05, self.backoff * 2 or 0.1))
                 time.sleep(self.backoff * (0.5 + random.random()))
 
-    def _write(self, table: str, columns: list[str], rows: list[list[Any]], keys: list[Any], done: Callable[[int, int], None]) -> None:
+    def _write(
+        self,
+        table: str,
+        columns: list[str],
+        rows: list[list[Any]],
+        keys: list[Any],
+        done: Callable[[int, int], None],
+    ) -> None:
         from google.api_core import exceptions as gexc
 
         try:
@@ -239,7 +284,13 @@ class Writer:
             if type(exc).__name__ in _RETRYABLE:
                 raise
             if len(rows) == 1:
-                self.on_bad(table, keys[0], None, None, f"Spanner refused the row: {getattr(exc, 'message', exc)}")
+                self.on_bad(
+                    table,
+                    keys[0],
+                    None,
+                    None,
+                    f"Spanner refused the row: {getattr(exc, 'message', exc)}",
+                )
                 done(0, 1)
                 return
             half = len(rows) // 2  # isolate the rows Spanner refuses (CHECK, size, ...)
@@ -257,7 +308,13 @@ class BadRows:
         self.file = path.open("a" if append else "w", encoding="utf-8")
 
     def add(self, table: str, key: Any, column: str | None, value: Any, reason: str) -> None:
-        record = {"table": table, "key": key, "column": column, "value": _printable(value), "reason": reason}
+        record = {
+            "table": table,
+            "key": key,
+            "column": column,
+            "value": _printable(value),
+            "reason": reason,
+        }
         with self.lock:
             self.file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             self.file.flush()
@@ -306,7 +363,9 @@ class Loader:
         self.bad = BadRows(out / "bad_rows.jsonl", append=resume)
         self.result = LoadResult(bad_rows_file=str(out / "bad_rows.jsonl"))
         self.batch_mutations = min(batch_mutations, MAX_COMMIT_MUTATIONS)
-        self.writer = Writer(database, parallelism, RateLimiter(rows_per_second), self._bad_from_writer)
+        self.writer = Writer(
+            database, parallelism, RateLimiter(rows_per_second), self._bad_from_writer
+        )
         self.lock = threading.Lock()
         self.pending: dict[str, _Pending] = {}
         self.progress = progress
@@ -316,11 +375,15 @@ class Loader:
     def _stats(self, table: str) -> TableStats:
         return self.result.tables.setdefault(table, TableStats())
 
-    def _bad_from_writer(self, table: str, key: Any, column: str | None, value: Any, reason: str) -> None:
+    def _bad_from_writer(
+        self, table: str, key: Any, column: str | None, value: Any, reason: str
+    ) -> None:
         self.bad.add(table, key, column, value, reason)
 
     # -- rows in -----------------------------------------------------------------------------
-    def add_rows(self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]) -> None:
+    def add_rows(
+        self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]
+    ) -> None:
         plan = self.plans.get(source_table)
         if plan is None:
             return  # a table the session skips, or one not in the schema
@@ -330,7 +393,9 @@ class Loader:
         positions = plan.positions if columns is None else {c: i for i, c in enumerate(columns)}
         idx = [positions.get(c.source) for c in plan.columns]
         key_idx = [positions.get(k) for k in plan.key]
-        target_cols = [c.target for c in plan.columns] + ([plan.synthetic] if plan.synthetic else [])
+        target_cols = [c.target for c in plan.columns] + (
+            [plan.synthetic] if plan.synthetic else []
+        )
         batch: list[list[Any]] = []
         keys: list[Any] = []
         per_row = plan.mutations_per_row
@@ -344,11 +409,11 @@ class Loader:
                 stats.skipped_resume += 1
                 stats.read -= 1
                 continue
-            key = [row[i] if i is not None and i < len(row) else None for i in key_idx]
-            key = key[0] if len(key) == 1 else key
+            key_values = [row[i] if i is not None and i < len(row) else None for i in key_idx]
+            key: Any = key_values[0] if len(key_values) == 1 else key_values
             out: list[Any] = []
             bad = False
-            for cp, i in zip(plan.columns, idx):
+            for cp, i in zip(plan.columns, idx, strict=True):
                 value = row[i] if i is not None and i < len(row) else None
                 if value is None:
                     out.append(None)
@@ -379,7 +444,15 @@ class Loader:
     def add_keyed_rows(self, source_table: str, rows: Iterable[list[Any]]) -> None:
         self.add_rows(source_table, None, rows)
 
-    def _flush(self, name: str, plan: TablePlan, cols: list[str], batch: list[list[Any]], keys: list[Any], upto: int) -> None:
+    def _flush(
+        self,
+        name: str,
+        plan: TablePlan,
+        cols: list[str],
+        batch: list[list[Any]],
+        keys: list[Any],
+        upto: int,
+    ) -> None:
         with self.lock:
             pend = self.pending.setdefault(name, _Pending(done_upto=self.checkpoint.done(name)))
             seq = pend.next_seq
@@ -390,6 +463,7 @@ class Loader:
             with self.lock:
                 stats.written += written
                 stats.bad += bad
+
         fut = self.writer.submit(plan.target.name, cols, batch, keys, done)
         fut.add_done_callback(lambda f: self._committed(name, seq, upto, f))
         self.futures.append(fut)
@@ -430,7 +504,7 @@ class Loader:
         for fut in self.futures:
             try:
                 fut.result()
-            except Exception as exc:  # noqa: BLE001 - collected and raised once below
+            except Exception as exc:
                 errors.append(exc)
         self.writer.close()
         self.bad.close()

@@ -13,7 +13,9 @@ from .source import _create_engine, engine_of_url
 CHUNK_ROWS = 5000
 
 
-def load_dump(loader: Loader, engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]) -> None:
+def load_dump(
+    loader: Loader, engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+) -> None:
     for batch in read_rows(engine, stream, diagnostics):
         loader.add_rows(batch.table, batch.columns, batch.rows)
 
@@ -24,10 +26,51 @@ def _quote(engine: str, name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_MYSQL_TEXTUAL = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"}
-_MYSQL_SPATIAL = {"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection"}
-_PG_NATIVE = {"bool", "int2", "int4", "int8", "float4", "float8", "numeric", "bpchar", "varchar", "text", "bytea",
-              "date", "timestamp", "timestamptz", "json", "jsonb", "char1", "name", "oid", "bit", "varbit", "enum"}
+_MYSQL_TEXTUAL = {
+    "char",
+    "varchar",
+    "tinytext",
+    "text",
+    "mediumtext",
+    "longtext",
+    "enum",
+    "set",
+    "json",
+}
+_MYSQL_SPATIAL = {
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+}
+_PG_NATIVE = {
+    "bool",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "bpchar",
+    "varchar",
+    "text",
+    "bytea",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "json",
+    "jsonb",
+    "char1",
+    "name",
+    "oid",
+    "bit",
+    "varbit",
+    "enum",
+}
 
 
 def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
@@ -62,12 +105,16 @@ def _snapshot(engine: str, conn: Any) -> None:
         conn.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 
 
-def read_table(engine: str, conn: Any, table: Table, select: list[str], start: int, chunk: int = CHUNK_ROWS) -> Iterator[list[Any]]:
+def read_table(
+    engine: str, conn: Any, table: Table, select: list[str], start: int, chunk: int = CHUNK_ROWS
+) -> Iterator[list[Any]]:
     """Rows in key order, in chunks (keyset pagination), from position `start`."""
     from sqlalchemy import text
 
-    qt = _quote(engine, table.name) if engine == "mysql" or "." not in table.name else ".".join(
-        _quote(engine, p) for p in table.name.split(".", 1)
+    qt = (
+        _quote(engine, table.name)
+        if engine == "mysql" or "." not in table.name
+        else ".".join(_quote(engine, p) for p in table.name.split(".", 1))
     )
     key = table.primary_key or [c.name for c in table.columns]
     order = ", ".join(_quote(engine, k) for k in key)
@@ -111,7 +158,9 @@ def load_live(loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK
                     continue
                 start = loader.checkpoint.done(name)
                 loader.position[name] = start
-                rows = read_table(engine, conn, table, _select_list(engine, table, loader), start, chunk)
+                rows = read_table(
+                    engine, conn, table, _select_list(engine, table, loader), start, chunk
+                )
                 loader.add_rows(name, None, rows)
                 loader.finish_table(name)
     finally:

@@ -52,14 +52,26 @@ _MY_VALUE = re.compile(
     )\s*""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
-_MY_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "\\": "\\", "'": "'", '"': '"'}
+_MY_ESCAPES = {
+    "0": "\0",
+    "b": "\b",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "Z": "\x1a",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+}
 _MY_ESCAPE = re.compile(r"\\(.)|''", re.DOTALL)
 
 
 def _my_unescape(s: str) -> str:
     if "\\" not in s and "''" not in s:
         return s
-    return _MY_ESCAPE.sub(lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s)
+    return _MY_ESCAPE.sub(
+        lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s
+    )
 
 
 def _my_ident(text: str) -> str:
@@ -98,7 +110,9 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
         while True:
             m = match(text, pos)
             if m is None:
-                raise DumpSyntaxError(f"cannot read a value at offset {pos}: {text[pos:pos + 30]!r}")
+                raise DumpSyntaxError(
+                    f"cannot read a value at offset {pos}: {text[pos : pos + 30]!r}"
+                )
             kind = m.lastgroup
             if kind == "null":
                 row.append(None)
@@ -163,7 +177,7 @@ def copy_target(statement: str) -> tuple[str, list[str] | None]:
 
     from .pg_parse import _qualified
 
-    stmt = pglast.parse_sql(statement)[0].stmt
+    stmt: Any = pglast.parse_sql(statement)[0].stmt
     if not isinstance(stmt, ast.CopyStmt) or stmt.relation is None:
         raise DumpSyntaxError("not a COPY ... FROM stdin statement")
     cols = [str(c.sval) for c in stmt.attlist or ()] or None
@@ -177,12 +191,13 @@ def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
 
     from .pg_parse import _qualified, deparse
 
-    stmt = pglast.parse_sql(statement)[0].stmt
+    stmt: Any = pglast.parse_sql(statement)[0].stmt
     if not isinstance(stmt, ast.InsertStmt):
         raise DumpSyntaxError("not an INSERT statement")
     cols = [str(c.name) for c in stmt.cols or ()] or None
     rows = []
-    for values in stmt.selectStmt.valuesLists or ():
+    select: Any = stmt.selectStmt
+    for values in select.valuesLists or ():
         row: list[Any] = []
         for v in values:
             row.append(_pg_literal(v, deparse))
@@ -217,7 +232,10 @@ def _pg_literal(node: Any, deparse: Any) -> Any:
 
 
 def read_rows(
-    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic], copy_batch: int = 1000
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_batch: int = 1000,
 ) -> Iterator[RowBatch]:
     """Every data row of a dump, in dump order, in batches; schema statements are skipped."""
     copy: RowBatch | None = None
@@ -240,10 +258,12 @@ def read_rows(
         try:
             if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
                 yield parse_mysql_insert(ev.text, ev.line)
-            elif engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper():
+            elif (
+                engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper()
+            ):
                 table, cols = copy_target(ev.text)
                 copy = RowBatch(table, cols, [], ev.line + 1, [])
             elif engine == "postgres" and head.startswith("INSERT"):
                 yield parse_pg_insert(ev.text, ev.line)
-        except (DumpSyntaxError, Exception) as exc:  # noqa: BLE001 - any bad statement is reported, never fatal
+        except (DumpSyntaxError, Exception) as exc:
             diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))

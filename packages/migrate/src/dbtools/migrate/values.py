@@ -138,7 +138,9 @@ def _bool(v: Any) -> bool:
     if isinstance(v, int):
         if v in (0, 1):
             return bool(v)
-        raise BadValue(f"{v} is not a boolean (0 or 1); choose INT64 for this column in the session")
+        raise BadValue(
+            f"{v} is not a boolean (0 or 1); choose INT64 for this column in the session"
+        )
     if isinstance(v, Bits):
         return _bool(int(v or "0", 2))
     if isinstance(v, Num) and v.lstrip("-").isdigit():
@@ -176,12 +178,14 @@ def _numeric(gsql: bool) -> Converter:
                 raise BadValue(f"{d} cannot be stored in GoogleSQL NUMERIC")
             return d
         if gsql:
-            sign, digits, exp = d.as_tuple()
+            _sign, digits, exp = d.as_tuple()
             assert isinstance(exp, int)
             scale = max(0, -exp)
             int_digits = max(0, len(digits) + exp)
             if scale > NUMERIC_MAX_SCALE:
-                if d != d.quantize(decimal.Decimal(1).scaleb(-NUMERIC_MAX_SCALE), rounding=decimal.ROUND_HALF_EVEN):
+                if d != d.quantize(
+                    decimal.Decimal(1).scaleb(-NUMERIC_MAX_SCALE), rounding=decimal.ROUND_HALF_EVEN
+                ):
                     raise BadValue(f"{d} has more than {NUMERIC_MAX_SCALE} fractional digits")
                 d = d.quantize(decimal.Decimal(1).scaleb(-NUMERIC_MAX_SCALE))
             if int_digits > NUMERIC_MAX_INT_DIGITS and d != 0:
@@ -273,7 +277,9 @@ def _timestamp(tz: dt.tzinfo) -> Converter:
             except ValueError as exc:
                 raise BadValue(f"{text!r} is not a timestamp") from exc
         if value.tzinfo is None:
-            value = value.replace(tzinfo=tz) if not isinstance(tz, ZoneInfo) else _localize(value, tz)
+            value = (
+                value.replace(tzinfo=tz) if not isinstance(tz, ZoneInfo) else _localize(value, tz)
+            )
         return value.astimezone(UTC)
 
     return conv
@@ -336,14 +342,28 @@ def parse_pg_array(text: str) -> list[Any]:
     return out
 
 
-_MYSQL_SPATIAL = {"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection"}
+_MYSQL_SPATIAL = {
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+}
 
 
 def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -> Converter:
     """The function converting one non-NULL source value for this column."""
     gsql = dialect == "google_standard_sql"
     if target.array:
-        element = converter(SourceType(source.name, source.args, source.unsigned, source.values), SpType(target.base, target.length), dialect, tz)
+        element = converter(
+            SourceType(source.name, source.args, source.unsigned, source.values),
+            SpType(target.base, target.length),
+            dialect,
+            tz,
+        )
 
         def conv_array(v: Any) -> list[Any]:
             if isinstance(v, (list, tuple)):
@@ -360,6 +380,7 @@ def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -
         return conv_array
     base = target.base
     if source.array_dims and base in ("JSON", "STRING"):
+
         def conv_nested(v: Any) -> str:
             data = v if isinstance(v, (list, tuple)) else _pg_nested(_text(v))
             return json.dumps(data, ensure_ascii=False, default=str)
@@ -374,7 +395,11 @@ def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -
     if base == "NUMERIC":
         conv = _numeric(gsql)
         if source.name == "money":
-            return lambda v: conv(_text(v).replace("$", "").replace(",", "") if not isinstance(v, (int, decimal.Decimal)) else v)
+            return lambda v: conv(
+                _text(v).replace("$", "").replace(",", "")
+                if not isinstance(v, (int, decimal.Decimal))
+                else v
+            )
         return conv
     if base == "STRING":
         allowed = source.values if source.name == "enum" else ()
@@ -398,7 +423,9 @@ def _pg_nested(text: str) -> Any:
     text = text.strip()
     if not text.startswith("{"):
         return text
-    depth, items, buf, stack = 0, [], [], []
+    depth = 0
+    buf: list[str] = []
+    stack: list[list[Any]] = []
     cur: list[Any] = []
     in_quote = False
     for ch in text:
@@ -426,13 +453,20 @@ def _pg_nested(text: str) -> Any:
                 depth -= 1
         else:
             buf.append(ch)
-    del items
     return cur[0] if cur else []
 
 
 # --- spatial: MySQL's internal format (SRID + WKB) to WKT ---------------------------------------
 
-_WKB_TYPES = {1: "POINT", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+_WKB_TYPES = {
+    1: "POINT",
+    2: "LINESTRING",
+    3: "POLYGON",
+    4: "MULTIPOINT",
+    5: "MULTILINESTRING",
+    6: "MULTIPOLYGON",
+    7: "GEOMETRYCOLLECTION",
+}
 
 
 def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
@@ -491,6 +525,6 @@ def mysql_geometry_text(v: Any) -> str:
         raise BadValue("spatial value too short")
     try:
         text, _ = wkb_to_wkt(data, 4)  # the first 4 bytes are the SRID
-    except Exception as exc:  # noqa: BLE001 - struct errors: malformed value
+    except Exception as exc:
         raise BadValue(f"malformed spatial value: {exc}") from exc
     return text
