@@ -392,3 +392,65 @@ def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_
         else:
             assert rows[1][4] == ["a", "b c", None] and rows[1][10] == "1 day 02:00:00"
             assert rows[1][6] == dt.datetime(2024, 6, 1, 10, 0, 0, 1, tzinfo=UTC)
+
+
+def test_identity_counters_move_past_the_loaded_rows() -> None:
+    from dbtools.migrate.data import identity_restarts
+
+    text = "CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`)) AUTO_INCREMENT=50;\nCREATE TABLE `b` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`));\n"
+    for dialect, expected in (
+        (
+            "google_standard_sql",
+            "ALTER TABLE `b` ALTER COLUMN `id` ALTER IDENTITY RESTART COUNTER WITH 8",
+        ),
+        ("postgresql", 'ALTER TABLE "b" ALTER COLUMN "id" RESTART COUNTER WITH 8'),
+    ):
+        conv = convert(parse_text("mysql", text), dialect)
+        # a: the schema already starts past 49 (AUTO_INCREMENT=50); b: no start known
+        assert identity_restarts(conv, {("a", "id"): 40, ("b", "id"): 7}) == [expected]
+        assert identity_restarts(conv, {("a", "id"): 60}) != []
+
+
+def test_indexes_before_flag_and_progress_events(spanner: Any, tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(
+        "CREATE TABLE `t` (`id` int NOT NULL, `v` varchar(5), PRIMARY KEY (`id`), KEY `ix_v` (`v`));\nINSERT INTO `t` VALUES (1,'a'),(2,'b');\n"
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "idx_before",
+            "--emulator-host",
+            spanner.address,
+            "--indexes-before",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    events = [json.loads(x) for x in res.output.splitlines() if x.startswith('{"event"')]
+    assert events and events[-1]["table"] == "t" and events[-1]["rows_written"] == 2
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="idx_before",
+        emulator_host=spanner.address,
+    )
+    with db.snapshot() as snap:
+        names = [
+            r[0]
+            for r in snap.execute_sql(
+                "SELECT INDEX_NAME FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 't'"
+            )
+        ]
+    assert "ix_v" in names

@@ -370,6 +370,7 @@ class Loader:
         self.pending: dict[str, _Pending] = {}
         self.progress = progress
         self.position: dict[str, int] = {}  # rows of each table seen in source order
+        self.identity_max: dict[tuple[str, str], int] = {}  # (Spanner table, column) -> max loaded
         self.futures: list[cf.Future[None]] = []
 
     def _stats(self, table: str) -> TableStats:
@@ -407,6 +408,12 @@ class Loader:
         # only cells that can be big are measured for the batch byte limit
         big = [n for n, cp in enumerate(plan.columns) if _may_be_big(plan.target, cp.target)]
         single_key = key_idx[0] if len(key_idx) == 1 else None
+        identity = [
+            n
+            for n, cp in enumerate(plan.columns)
+            if (c := plan.target.column(cp.target)) is not None and c.identity
+        ]
+        top: dict[int, int] = {}
         pos = self.position.get(name, 0)
         for row in rows:
             pos += 1
@@ -423,9 +430,9 @@ class Loader:
                     value = row[i] if i is not None else None
                     append(None if value is None else convert_value(value))
             except BadValue as exc:
-                src = steps[len(out)][2]
+                at, _conv, src = steps[len(out)]
                 key = _row_key(row, key_idx, single_key)
-                self.bad.add(name, key, src, row[steps[len(out)][0]], str(exc))
+                self.bad.add(name, key, src, row[at] if at is not None else None, str(exc))
                 stats.bad += 1
                 if not batch:  # otherwise the next flush of this table covers its position
                     self._advance(name, pos)
@@ -433,6 +440,9 @@ class Loader:
             if plan.synthetic:
                 # deterministic: the same source row gets the same key on a rerun
                 append(str(uuid.uuid5(_SYNTH_NS, f"{name}\x00{pos - 1}")))
+            for n in identity:
+                if out[n] is not None and out[n] > top.get(n, 0):
+                    top[n] = out[n]
             batch.append(out)
             keys.append(row[single_key] if single_key is not None else _row_key(row, key_idx, None))
             if big:
@@ -444,6 +454,9 @@ class Loader:
         self.position[name] = pos
         if batch:
             self._flush(name, plan, target_cols, batch, keys, pos)
+        for n, value in top.items():
+            k = (plan.target.name, plan.columns[n].target)
+            self.identity_max[k] = max(value, self.identity_max.get(k, 0))
 
     def add_keyed_rows(self, source_table: str, rows: Iterable[list[Any]]) -> None:
         self.add_rows(source_table, None, rows)
@@ -520,6 +533,30 @@ class Loader:
         return self.result
 
 
+def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> list[str]:
+    """DDL that moves IDENTITY counters past the loaded maximum where the schema's start is lower.
+
+    (The schema already starts counters past the source's maximum when it was known; this covers
+    dumps without AUTO_INCREMENT= / setval and rows added to the source since.)
+    """
+    gsql = conv.dialect == "google_standard_sql"
+    out = []
+    for (table, column), top in sorted(maxima.items()):
+        sp = conv.schema.table(table)
+        col = sp.column(column) if sp is not None else None
+        if col is None or not col.identity or (col.start_counter or 0) > top:
+            continue
+        if gsql:
+            out.append(
+                f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY RESTART COUNTER WITH {top + 1}"
+            )
+        else:
+            out.append(
+                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" RESTART COUNTER WITH {top + 1}'
+            )
+    return out
+
+
 def _row_key(row: list[Any], key_idx: list[int | None], single: int | None) -> Any:
     if single is not None:
         return _printable(row[single])
@@ -531,7 +568,9 @@ def _may_be_big(table: SpTable, column: str) -> bool:
     col = table.column(column)
     if col is None:
         return False
-    return col.type.base in ("STRING", "BYTES", "JSON") and (col.type.length is None or col.type.length > 4096)
+    return col.type.base in ("STRING", "BYTES", "JSON") and (
+        col.type.length is None or col.type.length > 4096
+    )
 
 
 def synthetic_key(table: str, position: int) -> str:

@@ -177,10 +177,17 @@ def _float(v: Any) -> float:
 
 def _numeric(gsql: bool) -> Converter:
     def conv(v: Any) -> decimal.Decimal:
-        if (type(v) is Num or type(v) is str) and gsql and v.lstrip("+-").replace(".", "", 1).isdigit():
+        if (
+            (type(v) is Num or type(v) is str)
+            and gsql
+            and v.lstrip("+-").replace(".", "", 1).isdigit()
+        ):
             # plain decimal text: check the digits on the text, no tuple unpacking
             head, _, frac = v.lstrip("+-").partition(".")
-            if len(frac.rstrip("0")) <= NUMERIC_MAX_SCALE and len(head.lstrip("0")) <= NUMERIC_MAX_INT_DIGITS:
+            if (
+                len(frac.rstrip("0")) <= NUMERIC_MAX_SCALE
+                and len(head.lstrip("0")) <= NUMERIC_MAX_INT_DIGITS
+            ):
                 return decimal.Decimal(v)
         if isinstance(v, float):
             v = repr(v)
@@ -276,7 +283,14 @@ def _timestamp(tz: dt.tzinfo) -> Converter:
     fixed = not isinstance(tz, ZoneInfo)
 
     def conv(v: Any) -> dt.datetime:
-        if fixed and type(v) is str and len(v) >= 19 and v[4] == "-" and v[10] == " " and v[:4] != "0000":
+        if (
+            fixed
+            and type(v) is str
+            and len(v) >= 19
+            and v[4] == "-"
+            and v[10] == " "
+            and v[:4] != "0000"
+        ):
             try:  # 'YYYY-MM-DD HH:MM:SS[.ffffff]' in a fixed zone: the common dump case
                 value = dt.datetime.fromisoformat(v)
             except ValueError:
