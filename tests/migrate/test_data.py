@@ -454,3 +454,57 @@ def test_indexes_before_flag_and_progress_events(spanner: Any, tmp_path: Path) -
             )
         ]
     assert "ix_v" in names
+
+
+def test_live_pg_sample_parallel_readers_share_a_snapshot(
+    spanner: Any, pg_db: Any, tmp_path: Path
+) -> None:
+    import psycopg
+
+    sample = Path(__file__).parent / "samples" / "videostore_pg.sql"
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_db.url, "-f", str(sample)],
+        check=True,
+        capture_output=True,
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--url",
+            pg_db.url,
+            "--out",
+            str(tmp_path),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "vs_parallel",
+            "--emulator-host",
+            spanner.address,
+            "--no-identity",
+            "--read-parallelism",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "data_report.json").read_text())
+    assert rep["source_reads"] == {"snapshot": "one exported snapshot", "readers": "3"}
+    with psycopg.connect(pg_db.url) as conn:
+        expected = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in rep["tables"]
+        }
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="vs_parallel",
+        emulator_host=spanner.address,
+    )
+    for table, count in expected.items():
+        assert rep["tables"][table]["rows_read"] == rep["tables"][table]["rows_written"] == count, (
+            table
+        )
+        assert _rows(db, f"SELECT COUNT(*) FROM {table}") == [[count]], table

@@ -338,6 +338,13 @@ def _data_options(f: Any) -> Any:
         ),
         click.option("--identity/--no-identity", default=True),
         click.option(
+            "--read-parallelism",
+            type=click.IntRange(1, 32),
+            default=2,
+            show_default=True,
+            help="Live sources: tables read at once (PostgreSQL shares one snapshot).",
+        ),
+        click.option(
             "--indexes-before",
             is_flag=True,
             help="Create indexes and foreign keys before the load (default: after, as Spanner recommends).",
@@ -448,8 +455,9 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     )
     start = time.monotonic()
     try:
+        read_info: dict[str, str] = {}
         if args["url"]:
-            load_live(loader, args["url"], src)
+            read_info = load_live(loader, args["url"], src, parallelism=args["read_parallelism"])
         else:
             from .source import open_dump
 
@@ -490,6 +498,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         session.write(out / "session.json", session.build(conv))
     data_rep = result.to_json()
     data_rep["identity_restarts"] = restarts
+    data_rep["source_reads"] = read_info
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))

@@ -374,7 +374,8 @@ class Loader:
         self.futures: list[cf.Future[None]] = []
 
     def _stats(self, table: str) -> TableStats:
-        return self.result.tables.setdefault(table, TableStats())
+        with self.lock:
+            return self.result.tables.setdefault(table, TableStats())
 
     def _bad_from_writer(
         self, table: str, key: Any, column: str | None, value: Any, reason: str

@@ -558,8 +558,8 @@ def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
 
 def mysql_geometry_text(v: Any) -> str:
     """A spatial value from a dump (SRID + WKB bytes) or a live read (WKT text) -> WKT."""
-    if isinstance(v, str) and not _has_surrogates(v) and v[:1].isalpha():
-        return v  # already WKT (live reads use ST_AsText)
+    if isinstance(v, str) and (v[:1].isalpha() or v[:1] in "(<[") and not _has_surrogates(v):
+        return v  # already text: WKT from ST_AsText, or PostgreSQL's geometric types
     data = _to_bytes(v)
     if len(data) < 9:
         raise BadValue("spatial value too short")
