@@ -451,21 +451,7 @@ class PgSchemaBuilder:
             cons.append(con)
         self._count("alter table")
         for con in cons:
-            if con["contype"] in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN"):
-                self._fast_key_constraint(table, con)
-                continue
-            else:
-                cols = _jnames(con.get("fk_attrs"))
-                table.foreign_keys.append(
-                    ForeignKey(
-                        cname or f"{table.name}_{'_'.join(cols)}_fkey",
-                        cols,
-                        _jq(con.get("pktable")),
-                        _jnames(con.get("pk_attrs")),
-                        _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
-                        _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
-                    )
-                )
+            self._fast_key_constraint(table, con)
         return True
 
     def _fast_index(self, node: dict[str, Any], st: Statement) -> bool:
