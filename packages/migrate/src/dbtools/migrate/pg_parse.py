@@ -86,8 +86,9 @@ def _simple_expr(node: Any) -> str | None:
     """Text of a literal or a cast literal ('x'::text, 0, true) without the deparser."""
     cast = None
     if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const):
-        names = _names(node.typeName.names)
-        if node.typeName.typmods or node.typeName.arrayBounds:
+        tn: Any = node.typeName
+        names = _names(tn.names)
+        if tn.typmods or tn.arrayBounds:
             return None
         cast = _type_text(names, [], 0)
         node = node.arg
@@ -111,7 +112,7 @@ def _simple_expr(node: Any) -> str | None:
     return f"{text}::{cast}"
 
 
-def _qualified(rv: ast.RangeVar | None) -> str:
+def _qualified(rv: Any) -> str:
     if rv is None:
         return ""
     if rv.schemaname and rv.schemaname not in ("public", "pg_catalog"):
@@ -192,7 +193,9 @@ class PgSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
-            self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
+            self.schema.diagnostics.append(
+                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+            )
         try:
             if self._fast(text, st):
                 return
@@ -219,7 +222,7 @@ class PgSchemaBuilder:
         stmts = tree.get("stmts") or []
         if len(stmts) != 1:
             return False
-        (kind, node), = stmts[0]["stmt"].items()
+        ((kind, node),) = stmts[0]["stmt"].items()
         handler = _FAST.get(kind)
         return bool(handler and handler(self, node, st))
 
@@ -261,6 +264,157 @@ class PgSchemaBuilder:
         self._count("VariableSetStmt")
         return True
 
+    def _fast_create(self, node: dict[str, Any], st: Statement) -> bool:
+        """CREATE TABLE from the JSON tree; expression text is cut from the statement itself
+        (libpg_query gives byte offsets), so nothing is deparsed."""
+        if any(node.get(k) for k in ("inhRelations", "partspec", "partbound", "ofTypename")):
+            return False
+        elts = node.get("tableElts") or []
+        raw = st.text.encode("utf-8", "surrogateescape")
+        rel = node["relation"]
+        table = Table(_jq(rel), line=st.line, schema=rel.get("schemaname"))
+        starts = [_jloc(e) for e in elts] + [len(raw)]
+        for n, elt in enumerate(elts):
+            limit = starts[n + 1]
+            if "ColumnDef" in elt:
+                cd = elt["ColumnDef"]
+                tn = cd.get("typeName") or {}
+                args = [
+                    int(m["A_Const"].get("ival", {}).get("ival", 0))
+                    for m in tn.get("typmods") or []
+                    if "ival" in m.get("A_Const", {})
+                ]
+                if len(args) != len(tn.get("typmods") or []):
+                    return False
+                col = Column(
+                    str(cd["colname"]),
+                    self.type_from(
+                        _jnames(tn.get("names")), args, len(tn.get("arrayBounds") or [])
+                    ),
+                )
+                if col.type.name in ("serial", "bigserial", "smallserial"):
+                    col.auto_increment = True
+                    col.not_null = True
+                if cd.get("collClause"):
+                    col.collation = ".".join(_jnames(cd["collClause"].get("collname")))
+                cons = [c.get("Constraint") for c in cd.get("constraints") or []]
+                if not all(cons):
+                    return False
+                bounds = [c.get("location", -1) for c in cons] + [
+                    cd.get("collClause", {}).get("location", -1),
+                    limit,
+                ]
+                for c in cons:
+                    if not self._fast_column_constraint(table, col, c, raw, bounds):
+                        return False
+                self._domain_checks_for(table, col, _jnames(tn.get("names")))
+                table.columns.append(col)
+            elif "Constraint" in elt:
+                c = elt["Constraint"]
+                kind = c.get("contype")
+                if kind == "CONSTR_CHECK":
+                    expr = _paren_after(raw, c.get("location", -1), b"CHECK", limit)
+                    if expr is None:
+                        return False
+                    table.checks.append(Check(c.get("conname") or f"{table.name}_check", expr))
+                elif kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN"):
+                    self._fast_key_constraint(table, c)
+                else:
+                    return False
+            else:
+                return False
+        self._count("create table")
+        self.schema.tables[table.name] = table
+        return True
+
+    def _fast_column_constraint(
+        self, table: Table, col: Column, c: dict[str, Any], raw: bytes, bounds: list[int]
+    ) -> bool:
+        kind = c.get("contype")
+        loc = c.get("location", -1)
+        end = min([b for b in bounds if b > loc] or [len(raw)])
+        if kind == "CONSTR_NOTNULL":
+            col.not_null = True
+        elif kind == "CONSTR_NULL":
+            col.not_null = False
+        elif kind == "CONSTR_DEFAULT":
+            expr = c.get("raw_expr") or {}
+            if "A_Const" in expr and expr["A_Const"].get("isnull"):
+                return True
+            if "FuncCall" in expr and _jnames(expr["FuncCall"].get("funcname"))[-1:] == ["nextval"]:
+                col.auto_increment = True
+                seq = _nextval_seq(expr["FuncCall"])
+                if seq is not None:
+                    col.sequence = _strip_schema(seq)
+            text = _expr_after(raw, loc, b"DEFAULT", end)
+            if text is None:
+                return False
+            col.default = text
+        elif kind == "CONSTR_IDENTITY":
+            col.auto_increment = True
+            col.not_null = True
+        elif kind == "CONSTR_GENERATED":
+            expr_text = _paren_after(raw, loc, b"AS", end)
+            if expr_text is None:
+                return False
+            col.generated = expr_text
+            col.generated_stored = True
+        elif kind == "CONSTR_PRIMARY":
+            table.primary_key = [col.name]
+            table.pk_desc = [False]
+        elif kind == "CONSTR_UNIQUE":
+            table.indexes.append(
+                Index(
+                    c.get("conname") or f"{table.name}_{col.name}_key", [IndexKey(col.name)], True
+                )
+            )
+        elif kind == "CONSTR_CHECK":
+            expr_text = _paren_after(raw, loc, b"CHECK", end)
+            if expr_text is None:
+                return False
+            table.checks.append(
+                Check(c.get("conname") or f"{table.name}_{col.name}_check", expr_text)
+            )
+        elif kind == "CONSTR_FOREIGN":
+            table.foreign_keys.append(
+                ForeignKey(
+                    c.get("conname") or f"{table.name}_{col.name}_fkey",
+                    [col.name],
+                    _jq(c.get("pktable")),
+                    _jnames(c.get("pk_attrs")),
+                    _FK_ACTIONS.get(c.get("fk_del_action", ""), "NO ACTION"),
+                    _FK_ACTIONS.get(c.get("fk_upd_action", ""), "NO ACTION"),
+                )
+            )
+        else:
+            return False
+        return True
+
+    def _fast_key_constraint(self, table: Table, con: dict[str, Any]) -> None:
+        keys = _jnames(con.get("keys"))
+        cname = con.get("conname")
+        if con["contype"] == "CONSTR_PRIMARY":
+            table.primary_key = keys
+            table.pk_desc = [False] * len(keys)
+        elif con["contype"] == "CONSTR_UNIQUE":
+            table.indexes.append(
+                Index(
+                    cname or f"{table.name}_{'_'.join(keys)}_key", [IndexKey(k) for k in keys], True
+                )
+            )
+        else:
+            cols = _jnames(con.get("fk_attrs"))
+            table.foreign_keys.append(
+                ForeignKey(
+                    cname or f"{table.name}_{'_'.join(cols)}_fkey",
+                    cols,
+                    _jq(con.get("pktable")),
+                    _jnames(con.get("pk_attrs")),
+                    _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
+                    _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
+                )
+            )
+
     def _fast_alter_table(self, node: dict[str, Any], st: Statement) -> bool:
         if node.get("objtype") != "OBJECT_TABLE":
             return False
@@ -268,6 +422,24 @@ class PgSchemaBuilder:
         table = self.schema.tables.get(name)
         if table is None:
             return False
+        cmds = node.get("cmds") or []
+        if len(cmds) == 1 and cmds[0].get("AlterTableCmd", {}).get("subtype") == "AT_ColumnDefault":
+            # pg_dump's serial columns: ALTER COLUMN id SET DEFAULT nextval('seq'::regclass)
+            cmd = cmds[0]["AlterTableCmd"]
+            col = table.column(cmd.get("name", ""))
+            call = (cmd.get("def") or {}).get("FuncCall")
+            seq = (
+                _nextval_seq(call)
+                if call and _jnames(call.get("funcname"))[-1:] == ["nextval"]
+                else None
+            )
+            if col is None or seq is None:
+                return False
+            self._count("alter table")
+            col.auto_increment = True
+            col.sequence = _strip_schema(seq)
+            col.default = f"nextval('{seq}'::regclass)"
+            return True
         cons = []
         for cmd in node.get("cmds") or []:
             c = cmd.get("AlterTableCmd", {})
@@ -279,27 +451,7 @@ class PgSchemaBuilder:
             cons.append(con)
         self._count("alter table")
         for con in cons:
-            keys = _jnames(con.get("keys"))
-            cname = con.get("conname")
-            if con["contype"] == "CONSTR_PRIMARY":
-                table.primary_key = keys
-                table.pk_desc = [False] * len(keys)
-            elif con["contype"] == "CONSTR_UNIQUE":
-                table.indexes.append(
-                    Index(cname or f"{table.name}_{'_'.join(keys)}_key", [IndexKey(k) for k in keys], True)
-                )
-            else:
-                cols = _jnames(con.get("fk_attrs"))
-                table.foreign_keys.append(
-                    ForeignKey(
-                        cname or f"{table.name}_{'_'.join(cols)}_fkey",
-                        cols,
-                        _jq(con.get("pktable")),
-                        _jnames(con.get("pk_attrs")),
-                        _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
-                        _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
-                    )
-                )
+            self._fast_key_constraint(table, con)
         return True
 
     def _fast_index(self, node: dict[str, Any], st: Statement) -> bool:
@@ -314,7 +466,9 @@ class PgSchemaBuilder:
             if not elem.get("name"):
                 return False  # an expression key: the AST path deparses it
             keys.append(IndexKey(elem["name"], elem.get("ordering") == "SORTBY_DESC"))
-        include = [p.get("IndexElem", {}).get("name") for p in node.get("indexIncludingParams") or []]
+        include = [
+            p.get("IndexElem", {}).get("name") for p in node.get("indexIncludingParams") or []
+        ]
         self._count("create index")
         table.indexes.append(
             Index(
@@ -345,13 +499,16 @@ class PgSchemaBuilder:
             )
 
     # -- types ------------------------------------------------------------------------------
-    def source_type(self, tn: ast.TypeName) -> SourceType:
+    def source_type(self, tn: Any) -> SourceType:
         names = _names(tn.names)
         dims = len(tn.arrayBounds or ())
         args: list[int] = []
         for m in tn.typmods or ():
             if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
-                args.append(int(m.val.ival))
+                args.append(int(m.val.ival or 0))
+        return self.type_from(names, args, dims)
+
+    def type_from(self, names: list[str], args: list[int], dims: int) -> SourceType:
         if len(names) == 1 and names[0] == "char":
             base = "char1"  # the one-byte internal "char"
         else:
@@ -372,7 +529,7 @@ class PgSchemaBuilder:
         return SourceType(base, tuple(args), False, (), dims, raw=raw)
 
     # -- CREATE TABLE -------------------------------------------------------------------------
-    def _CreateStmt(self, node: ast.CreateStmt, st: Statement) -> None:
+    def _CreateStmt(self, node: Any, st: Statement) -> None:
         self._count("create table")
         table = Table(_qualified(node.relation), line=st.line, schema=node.relation.schemaname)
         for elt in node.tableElts or ():
@@ -392,7 +549,7 @@ class PgSchemaBuilder:
             return
         self.schema.tables[table.name] = table
 
-    def _column(self, table: Table, cd: ast.ColumnDef) -> None:
+    def _column(self, table: Table, cd: Any) -> None:
         col = Column(str(cd.colname), self.source_type(cd.typeName))
         if col.type.name in ("serial", "bigserial", "smallserial"):
             col.auto_increment = True
@@ -401,15 +558,22 @@ class PgSchemaBuilder:
             col.collation = ".".join(_names(cd.collClause.collname))
         for c in cd.constraints or ():
             self._column_constraint(table, col, c)
-        domain = _strip_schema(".".join(_names(cd.typeName.names)))
+        self._domain_checks_for(table, col, _names(cd.typeName.names))
+        table.columns.append(col)
+
+    def _domain_checks_for(self, table: Table, col: Column, type_names: list[str]) -> None:
+        """A domain's CHECKs become table CHECKs on the column (VALUE -> the column)."""
+        domain = _strip_schema(".".join(type_names))
         for i, expr in enumerate(self._domain_checks.get(domain, ())):
             quoted = '"' + col.name.replace('"', '""') + '"'
             table.checks.append(
-                Check(f"{table.name}_{col.name}_{domain}_check{i or ''}", re.sub(r"\bvalue\b", quoted, expr, flags=re.I))
+                Check(
+                    f"{table.name}_{col.name}_{domain}_check{i or ''}",
+                    re.sub(r"\bvalue\b", quoted, expr, flags=re.I),
+                )
             )
-        table.columns.append(col)
 
-    def _column_constraint(self, table: Table, col: Column, c: ast.Constraint) -> None:
+    def _column_constraint(self, table: Table, col: Column, c: Any) -> None:
         ct = c.contype
         if ct == ConstrType.CONSTR_NOTNULL:
             col.not_null = True
@@ -451,7 +615,7 @@ class PgSchemaBuilder:
             return
         col.default = _simple_expr(expr) or deparse(expr)
 
-    def _fk(self, table: Table, c: ast.Constraint, cols: list[str] | None = None) -> ForeignKey:
+    def _fk(self, table: Table, c: Any, cols: list[str] | None = None) -> ForeignKey:
         return ForeignKey(
             c.conname or f"{table.name}_{'_'.join(cols or _names(c.fk_attrs))}_fkey",
             cols or _names(c.fk_attrs),
@@ -461,7 +625,7 @@ class PgSchemaBuilder:
             _FK_ACTIONS.get(c.fk_upd_action or "", "NO ACTION"),
         )
 
-    def _constraint(self, table: Table, c: ast.Constraint, st: Statement) -> None:
+    def _constraint(self, table: Table, c: Any, st: Statement) -> None:
         ct = c.contype
         if ct == ConstrType.CONSTR_PRIMARY:
             table.primary_key = _names(c.keys)
@@ -477,11 +641,13 @@ class PgSchemaBuilder:
             table.foreign_keys.append(self._fk(table, c))
         else:
             self.schema.diagnostics.append(
-                Diagnostic(st.line, "unsupported", f"constraint {c.conname} ({ct.name}) not migrated")
+                Diagnostic(
+                    st.line, "unsupported", f"constraint {c.conname} ({ct.name}) not migrated"
+                )
             )
 
     # -- ALTER TABLE ---------------------------------------------------------------------------
-    def _AlterTableStmt(self, node: ast.AlterTableStmt, st: Statement) -> None:
+    def _AlterTableStmt(self, node: Any, st: Statement) -> None:
         if node.objtype != ObjectType.OBJECT_TABLE:
             self._count("alter other")
             return
@@ -492,7 +658,11 @@ class PgSchemaBuilder:
             return
         if table is None:
             self.schema.diagnostics.append(
-                Diagnostic(st.line, "unsupported", f"ALTER TABLE {_qualified(node.relation)}: unknown table; skipped")
+                Diagnostic(
+                    st.line,
+                    "unsupported",
+                    f"ALTER TABLE {_qualified(node.relation)}: unknown table; skipped",
+                )
             )
             return
         for cmd in node.cmds or ():
@@ -533,10 +703,12 @@ class PgSchemaBuilder:
                 continue
             else:
                 self.schema.diagnostics.append(
-                    Diagnostic(st.line, "unsupported", f"ALTER TABLE {table.name} {sub.name} not applied")
+                    Diagnostic(
+                        st.line, "unsupported", f"ALTER TABLE {table.name} {sub.name} not applied"
+                    )
                 )
 
-    def _IndexStmt(self, node: ast.IndexStmt, st: Statement) -> None:
+    def _IndexStmt(self, node: Any, st: Statement) -> None:
         self._count("create index")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
@@ -567,12 +739,12 @@ class PgSchemaBuilder:
         )
 
     # -- types, sequences, objects not migrated -------------------------------------------------
-    def _CreateEnumStmt(self, node: ast.CreateEnumStmt, st: Statement) -> None:
+    def _CreateEnumStmt(self, node: Any, st: Statement) -> None:
         self._count("create type")
         name = _strip_schema(".".join(_names(node.typeName)))
         self.schema.enums[name] = tuple(str(v.sval) for v in node.vals or ())
 
-    def _CreateDomainStmt(self, node: ast.CreateDomainStmt, st: Statement) -> None:
+    def _CreateDomainStmt(self, node: Any, st: Statement) -> None:
         self._count("create domain")
         name = _strip_schema(".".join(_names(node.domainname)))
         self.schema.domains[name] = self.source_type(node.typeName)
@@ -580,15 +752,15 @@ class PgSchemaBuilder:
             if c.contype == ConstrType.CONSTR_CHECK:
                 self._domain_checks.setdefault(name, []).append(deparse(c.raw_expr))
 
-    def _CompositeTypeStmt(self, node: ast.CompositeTypeStmt, st: Statement) -> None:
+    def _CompositeTypeStmt(self, node: Any, st: Statement) -> None:
         self._count("create type")
         self.schema.ignored.append(Ignored("composite type", _qualified(node.typevar), st.line))
 
-    def _CreateSeqStmt(self, node: ast.CreateSeqStmt, st: Statement) -> None:
+    def _CreateSeqStmt(self, node: Any, st: Statement) -> None:
         self._count("create sequence")
         self.schema.sequences.setdefault(_qualified(node.sequence), 0)
 
-    def _AlterSeqStmt(self, node: ast.AlterSeqStmt, st: Statement) -> None:
+    def _AlterSeqStmt(self, node: Any, st: Statement) -> None:
         self._count("alter sequence")
         for opt in node.options or ():
             if isinstance(opt, ast.DefElem) and opt.defname == "owned_by":
@@ -600,47 +772,60 @@ class PgSchemaBuilder:
                         parts[-1],
                     )
 
-    def _setval(self, node: ast.SelectStmt) -> None:
+    def _setval(self, node: Any) -> None:
         for target in node.targetList or ():
             fc = getattr(target, "val", None)
             if not isinstance(fc, ast.FuncCall) or _names(fc.funcname)[-1:] != ["setval"]:
                 continue
             args = list(fc.args or ())
-            if len(args) >= 2 and isinstance(args[0], ast.A_Const) and isinstance(args[1], ast.A_Const):
-                seq = _strip_schema(str(args[0].val.sval))
-                value = int(args[1].val.ival)
+            if (
+                len(args) >= 2
+                and isinstance(args[0], ast.A_Const)
+                and isinstance(args[1], ast.A_Const)
+            ):
+                first: Any = args[0].val
+                second: Any = args[1].val
+                seq = _strip_schema(str(first.sval))
+                value = int(second.ival or 0)
                 called = True
                 if len(args) > 2 and isinstance(args[2], ast.A_Const):
-                    called = bool(args[2].val.boolval)
+                    third: Any = args[2].val
+                    called = bool(third.boolval)
                 self.schema.sequences[seq] = value if called else value - 1
 
-    def _ViewStmt(self, node: ast.ViewStmt, st: Statement) -> None:
+    def _ViewStmt(self, node: Any, st: Statement) -> None:
         self._count("create view")
         self.schema.ignored.append(Ignored("view", _qualified(node.view), st.line))
 
-    def _CreateTableAsStmt(self, node: ast.CreateTableAsStmt, st: Statement) -> None:
+    def _CreateTableAsStmt(self, node: Any, st: Statement) -> None:
         self._count("create materialized view")
-        kind = "materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table as select"
+        kind = (
+            "materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table as select"
+        )
         self.schema.ignored.append(Ignored(kind, _qualified(node.into.rel), st.line))
 
-    def _CreateTrigStmt(self, node: ast.CreateTrigStmt, st: Statement) -> None:
+    def _CreateTrigStmt(self, node: Any, st: Statement) -> None:
         self._count("create trigger")
         self.schema.ignored.append(
             Ignored("trigger", str(node.trigname), st.line, f"on {_qualified(node.relation)}")
         )
 
-    def _CreateFunctionStmt(self, node: ast.CreateFunctionStmt, st: Statement) -> None:
+    def _CreateFunctionStmt(self, node: Any, st: Statement) -> None:
         kind = "procedure" if node.is_procedure else "function"
         self._count(f"create {kind}")
         self.schema.ignored.append(Ignored(kind, ".".join(_names(node.funcname)), st.line))
 
-    def _DefineStmt(self, node: ast.DefineStmt, st: Statement) -> None:
+    def _DefineStmt(self, node: Any, st: Statement) -> None:
         self._count("define")
         self.schema.ignored.append(
-            Ignored(str(node.kind.name).replace("OBJECT_", "").lower(), ".".join(_names(node.defnames)), st.line)
+            Ignored(
+                str(node.kind.name).replace("OBJECT_", "").lower(),
+                ".".join(_names(node.defnames)),
+                st.line,
+            )
         )
 
-    def _RuleStmt(self, node: ast.RuleStmt, st: Statement) -> None:
+    def _RuleStmt(self, node: Any, st: Statement) -> None:
         self._count("create rule")
         self.schema.ignored.append(Ignored("rule", str(node.rulename), st.line))
 
@@ -648,7 +833,7 @@ class PgSchemaBuilder:
         self._count("create event trigger")
         self.schema.ignored.append(Ignored("event trigger", str(node.trigname), st.line))
 
-    def _CommentStmt(self, node: ast.CommentStmt, st: Statement) -> None:
+    def _CommentStmt(self, node: Any, st: Statement) -> None:
         self._count("comment")
         if node.objtype == ObjectType.OBJECT_COLUMN and node.comment:
             parts = _names(node.object.items if hasattr(node.object, "items") else node.object)
@@ -676,8 +861,8 @@ class PgSchemaBuilder:
                 inherited = [copy.deepcopy(c) for c in parent.columns if c.name not in have]
                 table.columns[:0] = inherited
         for seq, (tname, cname) in self.schema.sequence_owner.items():
-            table = self.schema.tables.get(tname)
-            col = table.column(cname) if table else None
+            owner = self.schema.tables.get(tname)
+            col = owner.column(cname) if owner else None
             if col is not None and col.sequence is None and col.auto_increment:
                 col.sequence = seq
 
@@ -696,7 +881,79 @@ def _jnames(items: list[dict[str, Any]] | None) -> list[str]:
     return [str(i["String"].get("sval", "")) for i in items or () if "String" in i]
 
 
+def _jloc(elt: dict[str, Any]) -> int:
+    (node,) = elt.values()
+    return int(node.get("location", -1))
+
+
+def _nextval_seq(call: dict[str, Any]) -> str | None:
+    args = call.get("args") or []
+    arg = args[0] if args else {}
+    while "TypeCast" in arg:
+        arg = arg["TypeCast"].get("arg", {})
+    value = arg.get("A_Const", {}).get("sval", {}).get("sval")
+    return str(value) if value is not None else None
+
+
+def _scan_end(raw: bytes, pos: int, end: int, stop_at_comma: bool) -> int:
+    """Where an expression starting at `pos` ends: an unbalanced ')' or a top-level ','."""
+    depth = 0
+    i = pos
+    while i < end:
+        ch = raw[i]
+        if ch in (0x27, 0x22):  # ' or "
+            j = i + 1
+            while j < end:
+                if raw[j] == ch:
+                    if j + 1 < end and raw[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if ch == 0x28:
+            depth += 1
+        elif ch == 0x29:
+            if depth == 0:
+                return i
+            depth -= 1
+            if depth == 0 and not stop_at_comma:
+                return i + 1
+        elif ch == 0x2C and depth == 0 and stop_at_comma:
+            return i
+        i += 1
+    return end
+
+
+def _expr_after(raw: bytes, loc: int, keyword: bytes, end: int) -> str | None:
+    """The expression after `keyword` at `loc` (DEFAULT expr), up to `end`."""
+    if loc < 0 or raw[loc : loc + len(keyword)].upper() != keyword:
+        return None
+    start = loc + len(keyword)
+    stop = _scan_end(raw, start, end, stop_at_comma=True)
+    text = raw[start:stop].decode("utf-8", "surrogateescape").strip()
+    return text or None
+
+
+def _paren_after(raw: bytes, loc: int, keyword: bytes, end: int) -> str | None:
+    """The text inside the parentheses that follow `keyword` (CHECK (...), AS (...))."""
+    if loc < 0:
+        return None
+    at = raw.upper().find(keyword, loc, end)
+    if at < 0:
+        return None
+    open_at = raw.find(b"(", at, end)
+    if open_at < 0:
+        return None
+    close = _scan_end(raw, open_at, end, stop_at_comma=False)
+    if close <= open_at + 1 or raw[close - 1] != 0x29:
+        return None
+    return raw[open_at + 1 : close - 1].decode("utf-8", "surrogateescape").strip()
+
+
 _FAST = {
+    "CreateStmt": PgSchemaBuilder._fast_create,
     "CreateSeqStmt": PgSchemaBuilder._fast_seq,
     "AlterSeqStmt": PgSchemaBuilder._fast_alter_seq,
     "SelectStmt": PgSchemaBuilder._fast_select,
