@@ -11,7 +11,6 @@ import click
 from rich.console import Console
 
 from .errors import ConfigError
-from .server import ProxyConfig, ProxyServer
 
 EPILOG = """
 Examples:
@@ -64,6 +63,8 @@ Examples:
 @click.option("-v", "--verbose", is_flag=True, help="Log connections and errors.")
 def main(**kw: object) -> None:
     """Serve a Cloud Spanner PostgreSQL-dialect database to psql and PostgreSQL drivers."""
+    from .server import ProxyConfig, ProxyServer  # heavy (the Spanner client): not for --help
+
     verbose = bool(kw.pop("verbose"))
     console = Console(stderr=True, highlight=False, no_color=not sys.stderr.isatty())
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
