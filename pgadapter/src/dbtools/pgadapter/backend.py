@@ -32,6 +32,7 @@ from .types import oid_for_spanner
 
 QueryMode = ExecuteSqlRequest.QueryMode
 MAX_ABORT_RETRIES = 8
+PREFETCH = 64  # rows read with the first response
 
 
 @dataclass
@@ -67,7 +68,8 @@ class Cursor:
         cancel_flag: threading.Event | None = None,
     ) -> None:
         self._rows = rows
-        self._peeked: list[Any] | None = None
+        self._buffer: list[list[Any]] = []
+        self._eof = rows is None  # the stream has no more rows (some may still be buffered)
         self.columns = columns
         self.row_count = row_count
         self._stats_source = stats_source
@@ -77,15 +79,23 @@ class Cursor:
         self.done = rows is None
         self.fetched = 0
 
-    def prime(self) -> None:
-        """Start the stream so that the column metadata is known (Describe needs it)."""
+    def prime(self, prefetch: int = 1) -> None:
+        """Start the stream so that the column metadata is known (Describe needs it), reading
+        up to `prefetch` rows ahead: a small result then needs no second trip to a thread."""
         if self.columns is not None or self._rows is None:
             return
+        rows = self._rows
         try:
-            self._peeked = next(self._rows)
+            while len(self._buffer) < max(prefetch, 1):
+                self._buffer.append(next(rows))
         except StopIteration:
-            self.done = True
+            self._eof = True
         self._load_columns()
+
+    @property
+    def exhausted(self) -> bool:
+        """Every remaining row is in memory: fetching cannot block."""
+        return self._eof
 
     def _load_columns(self) -> None:
         if self.columns is None:
@@ -94,11 +104,14 @@ class Cursor:
 
     def fetch(self, n: int) -> list[list[Any]]:
         """Up to n rows (all when n <= 0)."""
-        out: list[list[Any]] = []
-        if self._peeked is not None:
-            out.append(self._peeked)
-            self._peeked = None
-        if not self.done and self._rows is not None:
+        if self._buffer:
+            if 0 < n < len(self._buffer):
+                out, self._buffer = self._buffer[:n], self._buffer[n:]
+            else:
+                out, self._buffer = self._buffer, []
+        else:
+            out = []
+        if not self._eof and self._rows is not None:
             rows = self._rows
             while n <= 0 or len(out) < n:
                 if self._cancel is not None and self._cancel.is_set():
@@ -107,8 +120,9 @@ class Cursor:
                 try:
                     out.append(next(rows))
                 except StopIteration:
-                    self.done = True
+                    self._eof = True
                     break
+        self.done = self._eof and not self._buffer
         self._load_columns()
         self.fetched += len(out)
         if self._digest is not None:
@@ -379,7 +393,7 @@ class SpannerConnection:
                     cancel_flag=self.cancel_flag,
                 )
                 self.active = cursor
-                _wrap(cursor.prime)
+                _wrap(lambda: cursor.prime(PREFETCH))
             except BaseException:
                 checkout.__exit__(None, None, None)
                 raise

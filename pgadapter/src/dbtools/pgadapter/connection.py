@@ -9,6 +9,7 @@ transaction block, "E" failed transaction block (every statement gets 25P02 unti
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
 import re
@@ -108,7 +109,8 @@ class PgConnection:
         self.portals: dict[str, Portal] = {}
         self.skip_until_sync = False
         self._catalog: Catalog | None = None
-        self._cancel_event = asyncio.Event()
+        self._running: asyncio.Future[Any] | None = None
+        self._cancel_requested = False
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
         self.tz: dt.tzinfo = UTC
@@ -124,43 +126,46 @@ class PgConnection:
         await self.writer.drain()
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
-        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014."""
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self.server.executor, fn)
-        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._cancel_event.wait())
+        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
+        client that hangs up meanwhile ends the session."""
+        work = self.server.executor.submit(fn)
+        fut = asyncio.wrap_future(work)
+        self._running = fut
         self.busy = True
         try:
-            while True:
-                done, _ = await asyncio.wait(
-                    {fut, waiter}, timeout=0.25, return_when=asyncio.FIRST_COMPLETED
-                )
-                if done or not self._client_gone():
-                    if done:
-                        break
-                    continue
-                # the client hung up mid-statement: stop the Spanner call and end the session
-                self.cancel()
-                fut.add_done_callback(_discard)
-                raise ConnectionResetError("client disconnected during a statement")
+            while not fut.done():
+                await asyncio.wait((fut,), timeout=0.25)
+                if fut.done():
+                    break
+                if self._client_gone():
+                    self.cancel()
+                    work.add_done_callback(_discard)
+                    raise ConnectionResetError("client disconnected during a statement")
         except asyncio.CancelledError:
-            fut.add_done_callback(_discard)
+            work.add_done_callback(_discard)
+            if self._cancel_requested:
+                raise QueryCanceled() from None
             raise
         finally:
             self.busy = False
-            waiter.cancel()
-        if fut in done:
-            return fut.result()
-        fut.add_done_callback(_discard)
-        raise QueryCanceled()
+            self._running = None
+        if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
+            work.add_done_callback(_discard)
+            raise QueryCanceled()
+        return fut.result()
 
     def _client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
 
     def cancel(self) -> None:
-        """Called by the server for a matching CancelRequest."""
+        """Called by the server for a matching CancelRequest (ignored between statements)."""
+        running = self._running
+        if running is None or running.done():
+            return
+        self._cancel_requested = True
         if self.backend is not None:
             self.backend.cancel()
-        self._cancel_event.set()
+        running.cancel()
 
     # --- startup ----------------------------------------------------------------------------
 
@@ -349,7 +354,7 @@ class PgConnection:
     # --- simple query -----------------------------------------------------------------------
 
     async def simple_query(self, sql: str) -> None:
-        self._cancel_event.clear()
+        self._cancel_requested = False
         statements = split_statements(sql)
         if statements == [""]:
             self.send(p.EMPTY_QUERY)
@@ -552,7 +557,7 @@ class PgConnection:
         portal = self.portals.get(msg.portal)
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
-        self._cancel_event.clear()
+        self._cancel_requested = False
         await self.run_portal(portal, msg.max_rows, describe=False, implicit_ok=True)
 
     def close_object(self, msg: p.Close) -> None:
@@ -703,7 +708,8 @@ class PgConnection:
                 ), len(rows)
 
             try:
-                data, n = await self.run_blocking(fetch)
+                # rows already in memory are encoded right here: no trip to a thread
+                data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
             except BaseException:
                 cursor.close()
                 raise
@@ -978,7 +984,7 @@ def _close_quietly(backend: SpannerConnection) -> None:
         log.debug("closing the Spanner session failed", exc_info=True)
 
 
-def _discard(fut: asyncio.Future[Any]) -> None:
+def _discard(fut: concurrent.futures.Future[Any]) -> None:
     """Result of an abandoned (cancelled) call: close cursors, swallow errors."""
     if fut.cancelled():
         return
