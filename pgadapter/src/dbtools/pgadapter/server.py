@@ -169,7 +169,29 @@ class ProxyServer:
             exists = self._create_database(db)
         if not exists:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
+        self._check_dialect(db, database_id)
         return db
+
+    def _check_dialect(self, db: Any, database_id: str) -> None:
+        """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        if getattr(db, "_pgadapter_dialect_ok", False):
+            return
+        try:
+            dialect = db.database_dialect
+        except gexc.GoogleAPICallError:
+            return  # a backend that cannot tell (no admin API): let statements speak
+        if dialect == DatabaseDialect.GOOGLE_STANDARD_SQL:
+            raise PgError(
+                f'database "{database_id}" uses the GoogleSQL dialect',
+                "0A000",
+                hint="pgadapter serves PostgreSQL-dialect databases; create the database with "
+                "database_dialect=POSTGRESQL.",
+                severity="FATAL",
+            )
+        db._pgadapter_dialect_ok = True
 
     def _create_database(self, db: Any) -> bool:
         from google.api_core import exceptions as gexc
