@@ -476,20 +476,35 @@ class SpannerConnection:
                 raise pg_error_from(from_grpc_status(grpc_code, status.message))
             return list(counts)
 
-    def plan(self, sql: str, types: dict[str, Any] | None) -> Plan:
-        """Ask Spanner for the result columns and inferred parameter types without running."""
+    def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:
+        """Ask Spanner for the result columns and inferred parameter types without running.
+
+        Queries are planned in a read-only snapshot; DML only plans in a read/write transaction,
+        so it gets a throw-away one (begun inline, rolled back)."""
+
+        def read(rs: Any) -> Plan:
+            for _ in rs:
+                pass
+            meta = rs.metadata
+            params = {
+                f.name: oid_for_spanner(f.type_)
+                for f in getattr(meta.undeclared_parameters, "fields", [])
+            }
+            return Plan(columns_of(meta.row_type.fields), params)
 
         def run() -> Plan:
-            with self.database.snapshot() as snap:
-                rs = snap.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN)
-                for _ in rs:
-                    pass
-                meta = rs.metadata
-                params = {
-                    f.name: oid_for_spanner(f.type_)
-                    for f in getattr(meta.undeclared_parameters, "fields", [])
-                }
-                return Plan(columns_of(meta.row_type.fields), params)
+            if not dml:
+                with self.database.snapshot() as snap:
+                    return read(snap.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN))
+            txn = self._own_session().transaction()
+            try:
+                return read(txn.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN))
+            finally:
+                if getattr(txn, "_transaction_id", None) is not None:
+                    try:
+                        txn.rollback()
+                    except Exception:  # nothing was written: the transaction just expires
+                        pass
 
         return _wrap(run)
 

@@ -437,7 +437,8 @@ class PgConnection:
             plan = self._plan_cache[key]
         else:
             try:
-                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types))
+                is_dml = stmt.kind == Kind.DML
+                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types, is_dml))
             except QueryCanceled:
                 raise
             except PgError:
