@@ -196,9 +196,15 @@ def render_table_ddl(table: Table, dialect: str) -> str:
         if col.not_null:
             parts.append("NOT NULL")
         if col.default is not None:
-            parts.append(f"DEFAULT ({col.default})" if dialect == GOOGLE_SQL else f"DEFAULT {col.default}")
+            parts.append(
+                f"DEFAULT ({col.default})" if dialect == GOOGLE_SQL else f"DEFAULT {col.default}"
+            )
         if col.generated is not None:
-            expr = f"AS ({col.generated})" if dialect == GOOGLE_SQL else f"GENERATED ALWAYS AS ({col.generated})"
+            expr = (
+                f"AS ({col.generated})"
+                if dialect == GOOGLE_SQL
+                else f"GENERATED ALWAYS AS ({col.generated})"
+            )
             parts.append(expr + (" STORED" if col.stored else ""))
         if col.allow_commit_timestamp:
             parts.append(
@@ -223,7 +229,7 @@ def render_table_ddl(table: Table, dialect: str) -> str:
         if table.parent:
             text += f",\n  INTERLEAVE IN PARENT {q(table.parent)} ON DELETE {table.on_delete}"
         return text
-    body = "\n".join(lines + [f"  PRIMARY KEY({keys})"])
+    body = "\n".join([*lines, f"  PRIMARY KEY({keys})"])
     text = f"CREATE TABLE {q(table.name)} (\n{body}\n)"
     if table.parent:
         text += f" INTERLEAVE IN PARENT {q(table.parent)} ON DELETE {table.on_delete}"

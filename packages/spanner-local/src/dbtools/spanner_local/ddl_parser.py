@@ -311,9 +311,7 @@ class DdlParser:
                 if depth == 0:
                     break
                 depth -= 1
-            elif depth == 0 and (
-                (tok.kind == "op" and tok.text == ",") or (tok.upper in stops)
-            ):
+            elif depth == 0 and ((tok.kind == "op" and tok.text == ",") or (tok.upper in stops)):
                 break
             self.i += 1
         text = self.sql[start : self.tok.start].strip()
@@ -337,9 +335,9 @@ class DdlParser:
         if word == "ARRAY":
             self.i += 1
             self.expect_op("<")
-            elem, length = self.gsql_type()
+            elem, elem_length = self.gsql_type()
             self.expect_op(">")
-            return SType("ARRAY", element=elem), length
+            return SType("ARRAY", element=elem), elem_length
         code = GSQL_TYPE_NAMES.get(word)
         if code is None:
             raise self.error("type")
@@ -553,14 +551,16 @@ class DdlParser:
                 col.stored = self.accept("STORED")
             elif self.accept("GENERATED", "ALWAYS", "AS"):
                 col.generated = self.balanced_text()
-                col.stored = self.accept("STORED") or self.accept("VIRTUAL") and False
+                col.stored = self.accept("STORED") or (self.accept("VIRTUAL") and False)
             elif self.at("GENERATED", "BY", "DEFAULT", "AS", "IDENTITY") or self.at(
                 "GENERATED", "ALWAYS", "AS", "IDENTITY"
             ):
                 raise DdlError("Identity columns are not supported by spanner-local.")
             elif self.accept("OPTIONS"):
                 opts = self.options_body()
-                col.allow_commit_timestamp = opts.get("allow_commit_timestamp", "").lower() == "true"
+                col.allow_commit_timestamp = (
+                    opts.get("allow_commit_timestamp", "").lower() == "true"
+                )
             elif self.accept("PRIMARY", "KEY"):
                 if self.dialect != POSTGRESQL:
                     raise self.error("column option")
@@ -594,7 +594,9 @@ class DdlParser:
         on_delete = self.on_delete()
         self.accept("NOT", "ENFORCED") or self.accept("ENFORCED")
         self.fk_counter += 1
-        return ForeignKey(cname or f"FK_{table}_{ref}_{self.fk_counter}", cols, ref, ref_cols, on_delete)
+        return ForeignKey(
+            cname or f"FK_{table}_{ref}_{self.fk_counter}", cols, ref, ref_cols, on_delete
+        )
 
     def create_index(self, unique: bool, null_filtered: bool) -> CreateIndex:
         if_not_exists = self.accept("IF", "NOT", "EXISTS")
@@ -621,14 +623,19 @@ class DdlParser:
     def alter_table(self) -> Operation:
         table = self.qualified_name()
         if self.accept("ADD", "COLUMN") or (
-            self.dialect == POSTGRESQL and self.at("ADD") and not self.at("ADD", "CONSTRAINT")
-            and not self.at("ADD", "FOREIGN") and not self.at("ADD", "CHECK")
+            self.dialect == POSTGRESQL
+            and self.at("ADD")
+            and not self.at("ADD", "CONSTRAINT")
+            and not self.at("ADD", "FOREIGN")
+            and not self.at("ADD", "CHECK")
             and self.accept("ADD")
         ):
             if_not_exists = self.accept("IF", "NOT", "EXISTS")
             col, is_pk, fk = self.column_def(table)
             if is_pk or fk is not None:
-                raise DdlError("Cannot add a key or foreign key column with ALTER TABLE ADD COLUMN.")
+                raise DdlError(
+                    "Cannot add a key or foreign key column with ALTER TABLE ADD COLUMN."
+                )
             self.done()
             return AddColumn(table, col, if_not_exists)
         if self.accept("DROP", "COLUMN"):
@@ -646,7 +653,10 @@ class DdlParser:
                 return AddForeignKey(table, item)
             return AddCheck(table, item)
         if self.accept("SET", "ON", "DELETE"):
-            action = "CASCADE" if self.accept("CASCADE") else (self.expect("NO", "ACTION") or "NO ACTION")
+            action = "CASCADE"
+            if not self.accept("CASCADE"):
+                self.expect("NO", "ACTION")
+                action = "NO ACTION"
             self.done()
             return SetOnDelete(table, action)
         if self.accept("ALTER", "COLUMN") or self.accept("ALTER"):
@@ -654,7 +664,9 @@ class DdlParser:
             op = AlterColumn(table, col_name)
             if self.accept("SET", "DEFAULT"):
                 op.set_default = (
-                    self.balanced_text() if self.dialect == GOOGLE_SQL else self.expression_until(set())
+                    self.balanced_text()
+                    if self.dialect == GOOGLE_SQL
+                    else self.expression_until(set())
                 )
             elif self.accept("DROP", "DEFAULT"):
                 op.drop_default = True

@@ -96,7 +96,11 @@ def start(
         OperationsServicer(registry),
     ):
         server.add_generic_rpc_handlers((servicer.handler(),))
-    bound = server.add_insecure_port(f"{host}:{port}")
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as exc:  # grpcio raises instead of returning 0 in recent versions
+        registry.close()
+        raise OSError(f"spanner-local could not listen on {host}:{port}: {exc}") from exc
     if bound == 0:
         raise OSError(f"spanner-local could not listen on {host}:{port}")
     server.start()

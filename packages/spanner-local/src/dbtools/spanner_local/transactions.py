@@ -22,6 +22,7 @@ import duckdb
 from . import executor
 from .database import Database
 from .errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
+from .translate import translate
 
 T = TypeVar("T")
 
@@ -66,7 +67,9 @@ class Transaction:
         if self.state == "aborted":
             raise Aborted("Transaction was aborted.")
         if self.state == "committed":
-            raise FailedPrecondition("Cannot start a new operation: the transaction has already committed.")
+            raise FailedPrecondition(
+                "Cannot start a new operation: the transaction has already committed."
+            )
         if self.state == "rolled_back":
             raise FailedPrecondition("Transaction has been rolled back.")
 
@@ -93,16 +96,25 @@ class Transaction:
                 self._recover(err)
                 raise err from exc
 
-    def execute_dml(self, sql: str, values: dict[str, Any], types: dict[str, Any]) -> executor.Result:
+    def execute_dml(
+        self, sql: str, values: dict[str, Any], types: dict[str, Any]
+    ) -> executor.Result:
         with self.lock:
             self.check_active()
             if self.mode == READ_ONLY:
-                raise FailedPrecondition("DML statements can only be performed in a read-write or partitioned DML transaction.")
+                raise FailedPrecondition(
+                    "DML statements can only be performed in a read-write or partitioned DML transaction."
+                )
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
-                result, tr = executor.run_sql(self.db, cur, sql, values, types, self._commit_ts_if_needed(sql))
+                tr = translate(sql, self.db.dialect)
                 target = executor.dml_target(self.db, tr.sql)
+                if target is not None:
+                    executor.check_key_not_updated(target, tr.updated_columns)
+                result, tr = executor.run_sql(
+                    self.db, cur, sql, values, types, self._commit_ts_if_needed(sql)
+                )
                 if target is not None:
                     touched = {target.name.lower()}
                     self.touched |= touched
@@ -149,7 +161,9 @@ class Transaction:
             cur = self._begin()
             ts = self.commit_ts or self.db.clock.next()
             try:
-                touched = executor.apply_mutations(self.db, cur, mutations, ts) if mutations else set()
+                touched = (
+                    executor.apply_mutations(self.db, cur, mutations, ts) if mutations else set()
+                )
                 touched |= self.touched
                 if executor.has_integrity_rules(self.db, touched):
                     executor.enforce_integrity(self.db, cur, touched)
@@ -214,8 +228,10 @@ class TransactionManager:
         self._last_sweep = now
         with self._lock:
             stale = [
-                t for t in self._txns.values()
-                if t.state != "active" and now - t.last_used > 60 or now - t.last_used > IDLE_TIMEOUT_S
+                t
+                for t in self._txns.values()
+                if (t.state != "active" and now - t.last_used > 60)
+                or now - t.last_used > IDLE_TIMEOUT_S
             ]
             for t in stale:
                 del self._txns[t.id]

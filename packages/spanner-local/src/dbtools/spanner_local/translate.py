@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -24,14 +25,66 @@ COMMIT_TS_PARAM = "__spanner_commit_ts"
 # pg_catalog relations Spanner's PostgreSQL interface offers (a subset of PostgreSQL's);
 # any other pg_catalog relation is rejected as Spanner rejects it.
 PG_CATALOG_ALLOWED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index",
-     "pg_settings", "pg_views", "pg_proc", "pg_database", "pg_am", "pg_attrdef", "pg_collation",
-     "pg_constraint", "pg_enum", "pg_extension", "pg_sequence", "pg_sequences", "pg_range",
-     "pg_roles", "pg_description", "pg_available_extensions", "pg_matviews", "pg_policies",
-     "pg_user", "pg_authid", "pg_inherits", "pg_rewrite", "pg_trigger", "pg_depend", "pg_language"}
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+        "pg_settings",
+        "pg_views",
+        "pg_proc",
+        "pg_database",
+        "pg_am",
+        "pg_attrdef",
+        "pg_collation",
+        "pg_constraint",
+        "pg_enum",
+        "pg_extension",
+        "pg_sequence",
+        "pg_sequences",
+        "pg_range",
+        "pg_roles",
+        "pg_description",
+        "pg_available_extensions",
+        "pg_matviews",
+        "pg_policies",
+        "pg_user",
+        "pg_authid",
+        "pg_inherits",
+        "pg_rewrite",
+        "pg_trigger",
+        "pg_depend",
+        "pg_language",
+    }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"})
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+)
+PG_CATALOG_SCHEMA = "spanner_pg_catalog"
+
+# PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
+# DuckDB's bare DECIMAL is DECIMAL(18,3)).
+_PG_CAST_TYPES = {
+    "jsonb": "JSON",
+    "numeric": "DECIMAL(38,9)",
+    "decimal": "DECIMAL(38,9)",
+    "bytea": "BLOB",
+    "float8": "DOUBLE",
+    "float4": "FLOAT",
+    "int8": "BIGINT",
+    "oid": "BIGINT",
+}
+# PostgreSQL functions Spanner offers under another name in DuckDB.
+_PG_FUNCTIONS = {
+    "jsonb_build_object": "json_object",
+    "jsonb_build_array": "json_array",
+    "jsonb_array_length": "json_array_length",
+    "jsonb_typeof": "json_type",
+}
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
 _QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
@@ -44,6 +97,7 @@ class Translated:
     returning: bool = False
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
+    updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
 
 
 def classify(sql: str) -> str:
@@ -128,17 +182,45 @@ def translate_pg(sql: str) -> Translated:
     while i < len(toks):
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if t.kind == "op" and t.text == "$" and nxt is not None and nxt.kind == "num" and nxt.start == t.end:
+        if (
+            t.kind == "op"
+            and t.text == "$"
+            and nxt is not None
+            and nxt.kind == "num"
+            and nxt.start == t.end
+        ):
             repl[i] = f"$p{nxt.text}"
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
             continue
-        if t.kind == "word" and t.text.lower() == "information_schema" and nxt is not None and nxt.text == ".":
+        if (
+            t.kind == "word"
+            and t.text.lower() == "information_schema"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             repl[i] = INFO_SCHEMA
-        elif t.kind == "word" and t.text.lower() == "pg_catalog" and nxt is not None and nxt.text == ".":
+        elif (
+            t.kind == "word"
+            and t.text.lower() == "pg_catalog"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             _pg_catalog_check(toks[i + 2].text)
-        elif t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == ".":
+            repl[i] = PG_CATALOG_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            and i > 0
+            and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
+            and not (nxt is not None and nxt.text in (".", "("))
+        ):
+            # pg_catalog comes first on PostgreSQL's search path
+            repl[i] = f"{PG_CATALOG_SCHEMA}.{t.text.lower()}"
+        elif (
+            t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
+        ):
             fn = toks[i + 2].text.lower() if i + 2 < len(toks) else ""
             if fn == "pending_commit_timestamp":
                 # spanner.pending_commit_timestamp() -> the commit timestamp parameter
@@ -152,19 +234,47 @@ def translate_pg(sql: str) -> Translated:
             else:
                 repl[i] = ""
                 drop.add(i + 1)  # spanner.f(...) -> f(...), where DuckDB has an equivalent
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_CAST_TYPES
+            and i > 0
+            and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
+            and not (nxt is not None and nxt.text == "(")
+        ):
+            repl[i] = _PG_CAST_TYPES[t.text.lower()]
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_FUNCTIONS
+            and nxt is not None
+            and nxt.text == "("
+        ):
+            repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    return Translated(text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params))
+    first = next((t.upper for t in toks if t.kind == "word"), "")
+    updated = _pg_updated_columns(sql) if first == "UPDATE" else ()
+    return Translated(
+        text,
+        "dml" if kind == "dml" else "query",
+        returning,
+        uses_commit_ts,
+        tuple(params),
+        updated_columns=updated,
+    )
 
 
 # ------------------------------------------------------------------- GoogleSQL
 
 
 def _fix_types(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.DECIMAL,) and not node.expressions:
+    if (
+        isinstance(node, exp.DataType)
+        and node.this in (exp.DataType.Type.DECIMAL,)
+        and not node.expressions
+    ):
         return exp.DataType.build("DECIMAL(38, 9)")
     if isinstance(node, exp.Table):
         ident = node.this
@@ -172,11 +282,23 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         db = node.db or ""
         if name.lower().startswith("information_schema."):
             return exp.Table(
-                this=exp.to_identifier(name.split(".", 1)[1]), db=exp.to_identifier(INFO_SCHEMA),
+                this=exp.to_identifier(name.split(".", 1)[1]),
+                db=exp.to_identifier(INFO_SCHEMA),
                 alias=node.args.get("alias"),
             )
         if db.lower() == "information_schema":
             node.set("db", exp.to_identifier(INFO_SCHEMA))
+    if isinstance(node, exp.Literal) and not node.is_string:
+        text = str(node.this)
+        if "." in text or "e" in text.lower():
+            # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+        if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+            # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.Format):
+        # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
+        return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
         return exp.Placeholder(this=COMMIT_TS_PARAM)
     return node
@@ -199,7 +321,12 @@ def translate_gsql(sql: str) -> Translated:
                 ret = " ".join(sql[t.start : t.end] for t in toks[k + 2 :] if t.kind != "eof")
                 text, returning_sql = body, ret
                 break
-        if len(words) > 2 and words[0] == "INSERT" and words[1] == "OR" and words[2] in ("UPDATE", "IGNORE"):
+        if (
+            len(words) > 2
+            and words[0] == "INSERT"
+            and words[1] == "OR"
+            and words[2] in ("UPDATE", "IGNORE")
+        ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
     del keep_idx
@@ -207,17 +334,53 @@ def translate_gsql(sql: str) -> Translated:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
+    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
+        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+        raise InvalidArgument(
+            f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
+        )
+    updated = _updated_columns(tree)
     tree = tree.transform(_fix_types)
-    params = tuple(sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name}))
+    params = tuple(
+        sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
+    )
     out = tree.sql(dialect="duckdb")
     uses_commit_ts = COMMIT_TS_PARAM in out
     if insert_mode:
         out = re.sub(r"^INSERT\s+INTO", f"INSERT OR {insert_mode} INTO", out, count=1)
     if returning_sql:
-        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(_fix_types)
+        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(
+            _fix_types
+        )
         assert isinstance(ret_tree, exp.Select)
         out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
-    return Translated(out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params)
+    return Translated(
+        out,
+        "dml" if kind == "dml" else "query",
+        bool(returning_sql),
+        uses_commit_ts,
+        params,
+        updated_columns=updated,
+    )
+
+
+def _updated_columns(tree: Any) -> tuple[str, ...]:
+    if not isinstance(tree, exp.Update):
+        return ()
+    names = []
+    for eq in tree.expressions:
+        target = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(target, exp.Column):
+            names.append(target.name)
+    return tuple(names)
+
+
+def _pg_updated_columns(sql: str) -> tuple[str, ...]:
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return ()
+    return _updated_columns(tree)
 
 
 def translate(sql: str, dialect: str) -> Translated:
