@@ -361,7 +361,6 @@ class PgConnection:
             self.send(p.ready_for_query(self.status))
             await self.flush()
             return
-        multi = len(statements) > 1
         classified = [classify(text) for text in statements]
         try:
             i = 0
@@ -376,7 +375,7 @@ class PgConnection:
                     i = j
                     continue
                 portal = Portal("", Prepared("", stmt, []), {}, {}, [0])
-                await self.run_portal(portal, 0, describe=True, implicit_ok=multi)
+                await self.run_portal(portal, 0, describe=True)
                 i += 1
         except PgError as exc:
             self.send(p.error_response(exc))
@@ -559,7 +558,7 @@ class PgConnection:
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
         self._cancel_requested = False
-        await self.run_portal(portal, msg.max_rows, describe=False, implicit_ok=True)
+        await self.run_portal(portal, msg.max_rows, describe=False)
 
     def close_object(self, msg: p.Close) -> None:
         if msg.kind == "S":
@@ -622,9 +621,7 @@ class PgConnection:
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
         portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
-    async def run_portal(
-        self, portal: Portal, max_rows: int, *, describe: bool, implicit_ok: bool
-    ) -> None:
+    async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         stmt = portal.prepared.stmt
         kind = stmt.kind
         if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
@@ -646,7 +643,7 @@ class PgConnection:
             self._reset(stmt)
             return
         if kind == Kind.NOOP:
-            self.send(p.command_complete(stmt.tag))
+            self._noop(stmt)
             return
         if kind == Kind.UNSUPPORTED:
             raise FeatureNotSupported(
@@ -889,6 +886,34 @@ class PgConnection:
         await self.run_blocking(lambda: backend.rollback_to(position))
         self.status = "T"
         self.send(p.command_complete("ROLLBACK"))
+
+    def _noop(self, stmt: Statement) -> None:
+        """Session housekeeping PostgreSQL clients send; nothing reaches Spanner."""
+        first = stmt.words[0]
+        if first == "DEALLOCATE":
+            names = [w for w in stmt.words[1:] if w != "PREPARE"]
+            m = re.search(r'(?is)DEALLOCATE\s+(?:PREPARE\s+)?("[^"]+"|\w+)', stmt.sql)
+            if names[:1] == ["ALL"]:
+                self.statements = {k: v for k, v in self.statements.items() if k == ""}
+            elif m:
+                name = m.group(1)
+                name = name[1:-1] if name.startswith('"') else name
+                if self.statements.pop(name, None) is None and name.lower() not in self.statements:
+                    raise PgError(f'prepared statement "{name}" does not exist', "26000")
+                self.statements.pop(name.lower(), None)
+        elif first == "DISCARD":
+            if self.status != "I":
+                raise PgError("DISCARD ALL cannot run inside a transaction block", "25001")
+            self.statements.clear()
+            for portal in self.portals.values():
+                if portal.cursor is not None:
+                    portal.cursor.close()
+            self.portals.clear()
+            for key, value in DEFAULT_SETTINGS.items():
+                if key not in ("session_authorization", "client_encoding"):
+                    if self.settings.get(key) != value:
+                        self._assign(key, value)
+        self.send(p.command_complete(stmt.tag))
 
     # --- SET / RESET ------------------------------------------------------------------------
 
