@@ -380,3 +380,35 @@ def test_empty_query_and_multiple_results(proxy: Proxy, database: str) -> None:
     msgs = _read_messages(sock)
     assert [k for k, _ in msgs] == [b"T", b"D", b"C", b"T", b"D", b"C", b"Z"]
     sock.close()
+
+
+def _sessions(spanner: spanner_local.Endpoint, database: str) -> int:
+    return sum(
+        1 for s in list(spanner.registry.sessions.values()) if s.database.endswith("/" + database)
+    )
+
+
+def test_no_spanner_session_leaks(
+    spanner: spanner_local.Endpoint, proxy: Proxy, database: str
+) -> None:
+    """Connections that open transactions, including ones that vanish mid-transaction or send
+    garbage, give their Spanner sessions back."""
+    with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
+        conn.execute("create table t (id bigint primary key)")
+        conn.execute("select count(*) from t").fetchall()  # warms the shared session pool
+    _wait_no_connections(proxy)
+    baseline = _sessions(spanner, database)
+    for i in range(5):
+        sock = _ready(proxy, database)
+        sock.sendall(_msg(b"Q", b"begin; insert into t values (%d)\0" % i))
+        _read_messages(sock)
+        if i % 2:
+            sock.sendall(_msg(b"!", b""))  # protocol violation inside the transaction
+        sock.close()  # gone without COMMIT or Terminate
+    _wait_no_connections(proxy)
+    deadline = time.monotonic() + 20
+    while _sessions(spanner, database) > baseline and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sessions(spanner, database) == baseline
+    with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
+        assert conn.execute("select count(*) from t").fetchone() == (0,)

@@ -210,10 +210,14 @@ class SpannerConnection:
     # --- lifecycle ------------------------------------------------------------------------
 
     def _own_session(self) -> Any:
+        """The session this connection's transactions run on, from the database's sessions
+        manager: the shared multiplexed session (or one from the pool when multiplexed
+        sessions are turned off), so that connections do not each create sessions."""
         if self._session is None:
-            session = self.database.session()
-            _wrap(session.create)
-            self._session = session
+            from google.cloud.spanner_v1.database_sessions_manager import TransactionType
+
+            manager = self.database.sessions_manager
+            self._session = _wrap(lambda: manager.get_session(TransactionType.READ_WRITE))
         return self._session
 
     def close(self) -> None:
@@ -223,8 +227,8 @@ class SpannerConnection:
             if self._session is not None:
                 session, self._session = self._session, None
                 try:
-                    session.delete()
-                except Exception:  # the session expires server-side anyway
+                    self.database.sessions_manager.put_session(session)
+                except Exception:  # a pooled session that cannot go back expires server-side
                     pass
 
     # --- transactions ---------------------------------------------------------------------
