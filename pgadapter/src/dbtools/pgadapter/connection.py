@@ -110,6 +110,8 @@ class PgConnection:
         self.skip_until_sync = False
         self._catalog: Catalog | None = None
         self._running: asyncio.Future[Any] | None = None
+        self._out: list[bytes] = []
+        self._out_size = 0
         self._cancel_requested = False
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
@@ -120,9 +122,16 @@ class PgConnection:
     # --- plumbing ---------------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        self.writer.write(data)
+        """Queue backend messages; they leave in one write at the next flush point (Sync,
+        Flush, end of a simple query, or every 64 kB of rows), as PostgreSQL batches them."""
+        self._out.append(data)
+        self._out_size += len(data)
 
     async def flush(self) -> None:
+        if self._out:
+            self.writer.write(b"".join(self._out))
+            self._out.clear()
+            self._out_size = 0
         await self.writer.drain()
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
@@ -182,6 +191,7 @@ class PgConnection:
                 ctx = self.server.ssl_context
                 if ctx is None:
                     self.send(p.SSL_NO)
+                    await self.flush()
                 else:
                     self.send(p.SSL_YES)
                     await self.flush()
@@ -195,6 +205,7 @@ class PgConnection:
                     raise ProtocolError("duplicate GSSENCRequest")
                 gss_done = True
                 self.send(b"N")
+                await self.flush()
                 continue
             if isinstance(packet, p.CancelRequest):
                 self.server.cancel(packet.process_id, packet.secret_key)
@@ -577,12 +588,14 @@ class PgConnection:
     def _local_answer(
         self, stmt: Statement, params: dict[str, Any] | None = None
     ) -> LocalResult | None:
-        if stmt.kind != Kind.QUERY:
+        if stmt.kind != Kind.QUERY or stmt.not_local:
             return None
         local = answer_with_params(stmt.sql, params)
-        if local is not None:
-            return local
-        return answer_function_select(stmt.sql, self._session_info())
+        if local is None:
+            local = answer_function_select(stmt.sql, self._session_info())
+        if local is None:
+            stmt.not_local = True  # decided once per statement, not per execution
+        return local
 
     async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
         if "pg_" not in stmt.sql:
@@ -713,7 +726,7 @@ class PgConnection:
                 raise
             self.send(data)
             portal.sent += n
-            if self.writer.transport.get_write_buffer_size() > 1 << 20:
+            if self._out_size > 1 << 16:
                 await self.flush()
             if max_rows > 0:
                 remaining -= n

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import protocol as p
 from .connection import DDL_MODES, PgConnection
-from .errors import ConfigError, PgError, ProtocolError
+from .errors import ConfigError, PgError
 
 log = logging.getLogger(__name__)
 
@@ -240,20 +240,16 @@ class ProxyServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass  # the client went away or never spoke: nothing to answer
         except PgError as exc:
-            if isinstance(exc, ProtocolError) or exc.severity == "FATAL":
-                exc.severity = "FATAL"
+            exc.severity = "FATAL"  # an error that reaches here ends the connection
             with suppress(Exception):
-                writer.write(p.error_response(exc))
-                await writer.drain()
+                conn.send(p.error_response(exc))
+                await conn.flush()
         except Exception:
             log.exception("connection failed")
             with suppress(Exception):
-                writer.write(
-                    p.error_response(
-                        PgError("internal error in pgadapter", "XX000", severity="FATAL")
-                    )
-                )
-                await writer.drain()
+                internal = PgError("internal error in pgadapter", "XX000", severity="FATAL")
+                conn.send(p.error_response(internal))
+                await conn.flush()
         finally:
             await conn.close()
             writer.close()
