@@ -279,11 +279,13 @@ class PgConnection:
                 msg = p.parse_frontend(kind, body)
             except ProtocolError:
                 raise
-            except PgError as exc:
-                await self._report(exc)
+            except PgError as exc:  # a well-framed message with bad content (e.g. not UTF-8)
                 if kind == b"Q":
+                    self.send(p.error_response(exc))
                     self.send(p.ready_for_query(self.status))
                     await self.flush()
+                elif not self.skip_until_sync:
+                    await self._extended_error(exc)
                 continue
             if isinstance(msg, p.Terminate):
                 return
@@ -320,9 +322,6 @@ class PgConnection:
                 raise
             except PgError as exc:
                 await self._extended_error(exc)
-
-    async def _report(self, exc: PgError) -> None:
-        self.send(p.error_response(exc))
 
     async def _extended_error(self, exc: PgError) -> None:
         self.send(p.error_response(exc))
