@@ -18,7 +18,7 @@ from typing import Any
 
 from . import protocol as p
 from .connection import DDL_MODES, PgConnection
-from .errors import ConfigError, PgError, ProtocolError
+from .errors import ConfigError, PgError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ class ProxyConfig:
     ssl_cert: str | None = None
     ssl_key: str | None = None
     ddl_transaction_mode: str = "batch"
+    # create missing databases (PostgreSQL dialect) on first connect: emulators only
+    auto_create_database: bool = False
     startup_timeout: float = 30.0
     max_workers: int = 32
 
@@ -52,6 +54,8 @@ class ProxyConfig:
             raise ConfigError("TLS needs both --ssl-cert and --ssl-key")
         if self.ddl_transaction_mode not in DDL_MODES:
             raise ConfigError(f"unknown DDL transaction mode; use one of {', '.join(DDL_MODES)}")
+        if self.auto_create_database and not self.emulator_host:
+            raise ConfigError("--auto-create-database is only for emulators (--emulator-host)")
         if self.credentials_file and not os.path.exists(self.credentials_file):
             raise ConfigError(f"credentials file {self.credentials_file} does not exist")
 
@@ -161,9 +165,44 @@ class ProxyServer:
             err = pg_error_from(exc)
             err.severity = "FATAL"
             raise err from exc
+        if not exists and self.config.auto_create_database:
+            exists = self._create_database(db)
         if not exists:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
+        self._check_dialect(db, database_id)
         return db
+
+    def _check_dialect(self, db: Any, database_id: str) -> None:
+        """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        if getattr(db, "_pgadapter_dialect_ok", False):
+            return
+        try:
+            dialect = db.database_dialect
+        except gexc.GoogleAPICallError:
+            return  # a backend that cannot tell (no admin API): let statements speak
+        if dialect == DatabaseDialect.GOOGLE_STANDARD_SQL:
+            raise PgError(
+                f'database "{database_id}" uses the GoogleSQL dialect',
+                "0A000",
+                hint="pgadapter serves PostgreSQL-dialect databases; create the database with "
+                "database_dialect=POSTGRESQL.",
+                severity="FATAL",
+            )
+        db._pgadapter_dialect_ok = True
+
+    def _create_database(self, db: Any) -> bool:
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
+        try:
+            fresh.create().result(120)
+        except gexc.AlreadyExists:  # another connection created it first
+            pass
+        return True
 
     # --- connections ------------------------------------------------------------------------
 
@@ -201,20 +240,16 @@ class ProxyServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass  # the client went away or never spoke: nothing to answer
         except PgError as exc:
-            if isinstance(exc, ProtocolError) or exc.severity == "FATAL":
-                exc.severity = "FATAL"
+            exc.severity = "FATAL"  # an error that reaches here ends the connection
             with suppress(Exception):
-                writer.write(p.error_response(exc))
-                await writer.drain()
+                conn.send(p.error_response(exc))
+                await conn.flush()
         except Exception:
             log.exception("connection failed")
             with suppress(Exception):
-                writer.write(
-                    p.error_response(
-                        PgError("internal error in pgadapter", "XX000", severity="FATAL")
-                    )
-                )
-                await writer.drain()
+                internal = PgError("internal error in pgadapter", "XX000", severity="FATAL")
+                conn.send(p.error_response(internal))
+                await conn.flush()
         finally:
             await conn.close()
             writer.close()
