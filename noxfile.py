@@ -3,7 +3,7 @@
     nox -s tests                 # every package's tests against the real local servers
     nox -s tests -- sqlcommenter # one package (folder name under tests/), extra args go to pytest
     nox -s lint typecheck        # ruff, mypy
-    nox -s "bench(dvt)"          # side-by-side benchmarks against the reference tools
+    nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
     nox -s demo                  # the end-to-end demo
 
 Packages are discovered from the tree (packages/*/ and pgadapter/), so adding a package needs no
@@ -90,13 +90,18 @@ BENCHMARKS = sorted(p.parent.name for p in ROOT.glob("benchmarks/*/bench.py"))
 @nox.session(python=PYTHON)
 @nox.parametrize("name", BENCHMARKS, ids=BENCHMARKS)
 def bench(session: nox.Session, name: str) -> None:
-    """benchmarks/<name>/bench.py, each in its own venv: `nox -s bench` or `nox -s "bench(dvt)"`."""
+    """benchmarks/<name>/bench.py, each in its own venv: `nox -s bench [-- dvt [args]]`."""
+    args = list(session.posargs)
+    if args and args[0] in BENCHMARKS:
+        if args[0] != name:
+            session.skip(f"only {args[0]} was asked for")
+        args = args[1:]
     install_workspace(session, extra=None)
     bench_dir = ROOT / "benchmarks" / name
     reqs = bench_dir / "requirements.txt"
     if reqs.exists():
         session.install("-r", str(reqs))
-    session.run("python", str(bench_dir / "bench.py"), *session.posargs)
+    session.run("python", str(bench_dir / "bench.py"), *args)
 
 
 @nox.session(python=PYTHON)
