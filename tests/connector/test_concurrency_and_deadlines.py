@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -60,24 +62,37 @@ def test_deadline_while_waiting_for_a_certificate(
         connector.connect(names.PG, "pg8000", user="postgres")
 
 
-@pytest.mark.parametrize("driver", ["pg8000", "pymysql"])
+@pytest.fixture
+def silent_backend() -> Iterator[str]:
+    """A "database" that accepts connections and never says a word: a server that hangs
+    during the login (pymysql waits for a greeting, pg8000 for the startup answer)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield "127.0.0.1:%d" % listener.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("driver", "version"), [("pg8000", "POSTGRES_15"), ("pymysql", "MYSQL_8_0")]
+)
 def test_deadline_during_the_driver_login(
-    connector: Connector,
-    emu: cl.Emulator,
-    names: Any,
-    pg_server: Any,
-    mysql_server: Any,
-    driver: str,
+    names: Any, silent_backend: str, driver: str, version: str
 ) -> None:
-    instance, server = (names.PG, pg_server) if driver == "pg8000" else (names.MY, mysql_server)
-    conn = connector.connect(instance, driver, user=server.user, db="test")
-    conn.close()
-    # The certificate is cached; now the server answers the login only after 3 s (pymysql
-    # has no read timeout by default: only the connector's deadline ends the wait).
-    emu.faults.latency = 3.0
-    with pytest.raises(ConnectTimeoutError) as info:
-        connector.connect(instance, driver, user=server.user, db="test", timeout=0.5)
-    assert isinstance(info.value, TimeoutError)
+    hung = "proj:local:hung"
+    config = cl.Config(
+        instances=[cl.Instance(hung, database_version=version, backend=silent_backend)]
+    )
+    with cl.serve(config) as hung_emu:
+        connector = Connector(
+            admin_api_endpoint=hung_emu.admin_url, credentials=hung_emu.credentials(names.PRINCIPAL)
+        )
+        try:
+            # The TLS handshake with the proxy succeeds; the login then never gets an answer
+            # (pymysql has no read timeout by default: only the connector's deadline ends it).
+            with pytest.raises(ConnectTimeoutError, match=f"the {driver} login to .* did not"):
+                connector.connect(hung, driver, user="someone", db="test", timeout=0.5)
+        finally:
+            connector.close()
 
 
 async def test_deadline_async(
