@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pg8000.dbapi
 import pytest
 from dbtools import cloudsql_local as cl
 from dbtools.connector import Connector, ConnectTimeoutError
@@ -178,6 +179,20 @@ def test_metrics_and_spans(make_connector: Any, names: Any, pg_server: Any, otel
     span_names = [s.name for s in spans.get_finished_spans()]
     assert span_names.count("dbtools.connector.connect") == 3
     assert "dbtools.connector.refresh" in span_names
+
+    # A failed connect: counted as an error, its span errored with the exception once.
+    with pytest.raises(pg8000.dbapi.DatabaseError, match=r"does not exist|password authentication"):
+        connector.connect(names.PG, "pg8000", user="no_such_role_xyz", db="test")
+    assert (
+        _sum_for(
+            reader, "dbtools.connector.dial_count", instance=names.PG, driver="pg8000",
+            status="error",
+        )
+        >= 1
+    )  # fmt: skip
+    failed = [s for s in spans.get_finished_spans() if s.name == "dbtools.connector.connect"][-1]
+    assert failed.status.status_code.name == "ERROR"
+    assert [e.name for e in failed.events] == ["exception"]
 
 
 def _child_connects(connector: Connector, instance: str, user: str, out: Any) -> None:
