@@ -84,6 +84,7 @@ database_version = "MYSQL_8_0"
 backend = "127.0.0.1:3306"
 server_ca_mode = "GOOGLE_MANAGED_CAS_CA"
 latency = 1
+ip_types = "private"
 """
     )
     config = cloudsql_local.Config.from_toml(path)
@@ -92,6 +93,7 @@ latency = 1
     assert config.instances[0].iam_roles == {"sa@p.iam": "app"}
     assert config.instances[1].backend_port == 3306
     assert (config.instances[0].latency, config.instances[1].latency) == (0.0, 1.0)
+    assert config.instances[1].ip_types == ("PRIVATE",)  # a string is one type
     assert config.tokens["t1"] == cloudsql_local.Token("me@example.com")
     assert config.tokens["t2"].scopes == (cloudsql_local.SCOPE_SQL_LOGIN,)  # type: ignore[union-attr]
     assert config.refresh_tokens == {"r1": "me@example.com"}

@@ -91,6 +91,8 @@ class Instance:
                 f"{self.connection_name}: server_ca_mode {self.server_ca_mode!r} is not one of "
                 f"{', '.join(SERVER_CA_MODES)}"
             )
+        if isinstance(self.ip_types, str):  # ip_types = "PRIMARY": one type, not its letters
+            self.ip_types = (self.ip_types,)
         self.ip_types = tuple(t.upper() for t in self.ip_types)
         self.ip_addresses = {k.upper(): v for k, v in self.ip_addresses.items()}
         for ip_type, addr in self.ip_addresses.items():
@@ -227,7 +229,7 @@ class Config:
             bad = set(spec) - fields
             if bad:
                 raise ConfigError(f"{source}: instances[{i}] has unknown keys {sorted(bad)}")
-            if "ip_types" in spec:
+            if isinstance(spec.get("ip_types"), list):
                 spec = {**spec, "ip_types": tuple(spec["ip_types"])}
             instances.append(Instance(**spec))
         extra: dict[str, Any] = {}
