@@ -238,33 +238,31 @@ class Connector:
                 await cache.close()
             raise
 
-    def _info_sync(self, name: InstanceName, iam: bool | None, deadline: float) -> ConnectionInfo:
+    def _cached_info(self, name: InstanceName, iam: bool) -> ConnectionInfo | None:
+        """The cached certificate when a connect may use it right now (no hop to the loop)."""
         self._check_open()
-        iam = self._iam_for(iam)
         cache = self._cache(name, iam)
         info = cache.current
-        if cache.usable(info):
-            assert info is not None
+        return info if cache.usable(info) else None
+
+    def _info_sync(self, name: InstanceName, iam: bool | None, deadline: float) -> ConnectionInfo:
+        iam = self._iam_for(iam)
+        info = self._cached_info(name, iam)
+        if info is not None:
             return info
         fut = self._thread.submit(self._get_info_on_loop(name, iam))
         try:
             return fut.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:
             fut.cancel()
-            raise ConnectTimeoutError(
-                f"no certificate for {name} within the connect timeout; the Admin API is slow "
-                "or unreachable (raise timeout= if this is expected)"
-            ) from None
+            raise _no_certificate_in_time(name) from None
 
     async def _info_async(
         self, name: InstanceName, iam: bool | None, deadline: float
     ) -> ConnectionInfo:
-        self._check_open()
         iam = self._iam_for(iam)
-        cache = self._cache(name, iam)
-        info = cache.current
-        if cache.usable(info):
-            assert info is not None
+        info = self._cached_info(name, iam)
+        if info is not None:
             return info
         if self._thread.in_loop():
             coro: Awaitable[ConnectionInfo] = self._get_info_on_loop(name, iam)
@@ -273,10 +271,7 @@ class Connector:
         try:
             return await asyncio.wait_for(coro, max(0.0, deadline - time.monotonic()))
         except asyncio.TimeoutError:
-            raise ConnectTimeoutError(
-                f"no certificate for {name} within the connect timeout; the Admin API is slow "
-                "or unreachable (raise timeout= if this is expected)"
-            ) from None
+            raise _no_certificate_in_time(name) from None
 
     def _force_refresh(self, name: InstanceName, iam: bool) -> None:
         cache = self._caches.get((name, iam))
@@ -735,6 +730,13 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close_async()
+
+
+def _no_certificate_in_time(name: InstanceName) -> ConnectTimeoutError:
+    return ConnectTimeoutError(
+        f"no certificate for {name} within the connect timeout; the Admin API is slow or "
+        "unreachable (raise timeout= if this is expected)"
+    )
 
 
 def module_errors(module: Any) -> type[BaseException] | tuple[type[BaseException], ...]:
