@@ -58,16 +58,9 @@ def _commented(
     return query  # e.g. t-strings (Python 3.14 templates): sent as given
 
 
-class _SyncMixin:
-    def execute(self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
-        stable = bool(kw.get("prepare"))
-        query = _commented(self, query, params is not None, sqlcomment, stable)
-        return super().execute(query, params, **kw)  # type: ignore[misc]
-
-    def executemany(self, query: Any, params_seq: Any, *, sqlcomment: Any = None, **kw: Any) -> Any:
-        query = _commented(self, query, True, sqlcomment, False)
-        return super().executemany(query, params_seq, **kw)  # type: ignore[misc]
-
+class _StreamCopyMixin:
+    # stream() and copy() return (async) iterators / context managers in both cursor kinds,
+    # so one plain method serves sync and async cursors alike.
     def stream(self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
         query = _commented(self, query, params is not None, sqlcomment, False)
         return super().stream(query, params, **kw)  # type: ignore[misc]
@@ -77,7 +70,18 @@ class _SyncMixin:
         return super().copy(statement, params, **kw)  # type: ignore[misc]
 
 
-class _AsyncMixin:
+class _SyncMixin(_StreamCopyMixin):
+    def execute(self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
+        stable = bool(kw.get("prepare"))
+        query = _commented(self, query, params is not None, sqlcomment, stable)
+        return super().execute(query, params, **kw)  # type: ignore[misc]
+
+    def executemany(self, query: Any, params_seq: Any, *, sqlcomment: Any = None, **kw: Any) -> Any:
+        query = _commented(self, query, True, sqlcomment, False)
+        return super().executemany(query, params_seq, **kw)  # type: ignore[misc]
+
+
+class _AsyncMixin(_StreamCopyMixin):
     async def execute(
         self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any
     ) -> Any:
@@ -90,14 +94,6 @@ class _AsyncMixin:
     ) -> Any:
         query = _commented(self, query, True, sqlcomment, False)
         return await super().executemany(query, params_seq, **kw)  # type: ignore[misc]
-
-    def stream(self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
-        query = _commented(self, query, params is not None, sqlcomment, False)
-        return super().stream(query, params, **kw)  # type: ignore[misc]
-
-    def copy(self, statement: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
-        statement = _commented(self, statement, params is not None, sqlcomment, False)
-        return super().copy(statement, params, **kw)  # type: ignore[misc]
 
 
 _SUBCLASSES: dict[type, type] = {}
