@@ -461,3 +461,14 @@ def test_partitioned_reads_and_commit_stats(bank):
     finally:
         bank.log_commit_stats = False
     assert txn_stats["txn"].commit_stats.mutation_count == 3
+
+
+def test_read_only_transaction_reports_requested_timestamp(target, bank):
+    import datetime as dt
+
+    at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(seconds=1)
+    with bank.snapshot(read_timestamp=at, multi_use=True) as snap:
+        rows = list(snap.execute_sql("SELECT COUNT(*) FROM Accounts"))
+        assert snap._read_timestamp == at  # the client keeps what the server reported
+    if target.is_local:
+        assert rows == [[2]]  # spanner-local reads current data (no version history)
