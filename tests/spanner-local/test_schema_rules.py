@@ -145,3 +145,19 @@ def test_bit_reversed_sequences(any_db):
     assert any(s.upper().startswith("CREATE SEQUENCE") for s in ddl_out)
     with pytest.raises(exceptions.FailedPrecondition):
         any_db.update_ddl(["create sequence plain" if pg else "CREATE SEQUENCE Plain"]).result(60)
+
+
+def test_table_with_empty_primary_key_holds_one_row(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE Singleton (V STRING(MAX)) PRIMARY KEY ()"]).result(60)
+    with gsql_db.batch() as b:
+        b.insert("Singleton", ["V"], [("first",)])
+    with pytest.raises(exceptions.AlreadyExists), gsql_db.batch() as b:
+        b.insert("Singleton", ["V"], [("second",)])
+    with gsql_db.batch() as b:
+        b.update("Singleton", ["V"], [("updated",)])
+    assert _rows(gsql_db, "SELECT V FROM Singleton") == [["updated"]]
+    with gsql_db.snapshot() as snap:
+        assert list(snap.read("Singleton", ["V"], spanner.KeySet(keys=[[]]))) == [["updated"]]
+    with gsql_db.batch() as b:
+        b.delete("Singleton", spanner.KeySet(keys=[[]]))
+    assert _rows(gsql_db, "SELECT COUNT(*) FROM Singleton") == [[0]]
