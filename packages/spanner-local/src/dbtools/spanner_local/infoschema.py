@@ -353,7 +353,9 @@ def build(
         rows["tables"].append(
             (cat_name, schema, user_view.name, "VIEW", None, None, "COMMITTED", None, None)
         )
-        rows["views"].append((cat_name, schema, user_view.name, user_view.query, user_view.security))
+        rows["views"].append(
+            (cat_name, schema, user_view.name, user_view.query, user_view.security)
+        )
 
     for ix in catalog.indexes.values():
         itable = catalog.table(ix.table)
