@@ -134,3 +134,10 @@ def test_googlesql_insert_needs_a_column_list(gsql_db):
         gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C (K) VALUES (1)"))
         == 1
     )
+
+
+def test_result_column_names(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = "select count(*), 1 as one, 2" if pg else "SELECT COUNT(*), 1 AS one, 2"
+    _, fields = _one(any_db, sql)
+    assert [f.name for f in fields] == (["count", "one", "?column?"] if pg else ["", "one", ""])

@@ -153,6 +153,8 @@ def run_sql(
             n = int(count[0]) if count else 0
             return Result([], [], n), tr
         cols = _columns(cur, db.dialect)
+        if tr.output_names is not None and len(tr.output_names) == len(cols):
+            cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
         rows = cur.fetchall()
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect) from exc
