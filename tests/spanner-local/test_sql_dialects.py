@@ -141,3 +141,12 @@ def test_result_column_names(any_db):
     sql = "select count(*), 1 as one, 2" if pg else "SELECT COUNT(*), 1 AS one, 2"
     _, fields = _one(any_db, sql)
     assert [f.name for f in fields] == (["count", "one", "?column?"] if pg else ["", "one", ""])
+
+
+def test_format_timestamp_with_explicit_time_zone(gsql_db):
+    rows, _ = _one(
+        gsql_db,
+        "SELECT FORMAT_TIMESTAMP('%F %H:%M', TIMESTAMP '2024-01-01 23:30:00+00', 'America/Los_Angeles'), "
+        "FORMAT_TIMESTAMP('%F %H:%M', TIMESTAMP '2024-01-01 23:30:00+00', 'UTC')",
+    )
+    assert rows == [["2024-01-01 15:30", "2024-01-01 23:30"]]

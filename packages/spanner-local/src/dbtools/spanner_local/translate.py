@@ -311,6 +311,11 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
             # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
             return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.TimeToStr) and node.args.get("zone") is not None:
+        # FORMAT_TIMESTAMP(fmt, ts, zone): sqlglot's DuckDB output would drop the zone.
+        ts = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
+        local = exp.Anonymous(this="TIMEZONE", expressions=[node.args["zone"].copy(), ts.copy()])
+        return exp.Anonymous(this="STRFTIME", expressions=[local, node.args["format"].copy()])
     if isinstance(node, exp.Format):
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
