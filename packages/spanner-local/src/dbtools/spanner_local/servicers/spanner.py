@@ -9,7 +9,7 @@ import grpc
 
 from .. import codec, executor, protos
 from ..database import Database
-from ..errors import FailedPrecondition, InvalidArgument, SpannerLocalError
+from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
 from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
@@ -31,6 +31,22 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     if mode == "partitioned_dml":
         return PARTITIONED
     return READ_ONLY
+
+
+def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
+    """The timestamp a read-only transaction reports: the one asked for, or now.
+
+    Data is always read as of now (there is no version history); see the README.
+    """
+    if options.WhichOneof("mode") != "read_only":
+        return now
+    ro = options.read_only
+    bound = ro.WhichOneof("timestamp_bound")
+    if bound == "read_timestamp":
+        return codec.timestamp_from_pb(ro.read_timestamp)
+    if bound == "exact_staleness":
+        return now - ro.exact_staleness.ToTimedelta()
+    return now
 
 
 def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
@@ -143,6 +159,7 @@ class SpannerServicer:
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
+        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
         return _txn_pb(txn)
 
     def _selector(
@@ -157,6 +174,7 @@ class SpannerServicer:
             return txn, None
         if kind == "begin":
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
+            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
@@ -491,7 +509,11 @@ class SpannerServicer:
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
         self.reg.session(req.session)
-        self.reg.transactions.get(req.transaction_id).rollback()
+        try:
+            txn = self.reg.transactions.get(req.transaction_id)
+        except NotFound:
+            return protos.Empty()  # already gone (finished or expired): nothing to undo
+        txn.rollback()
         return protos.Empty()
 
     # --------------------------------------------------------------- partitions and batch write
