@@ -589,3 +589,30 @@ def test_killed_process_resumes_to_exactly_the_source_rows(spanner: Any, tmp_pat
     rep = json.loads((out / "data_report.json").read_text())
     assert rep["tables"]["big"]["skipped_by_resume"] > 0
     assert rep["tables"]["big"]["skipped_by_resume"] + rep["tables"]["big"]["rows_read"] == rows
+
+
+def test_pg_dump_with_inserts(spanner: Any, tmp_path: Path) -> None:
+    text = (
+        "CREATE TABLE public.ins (id integer NOT NULL, t text, n numeric(6,2), ok boolean, ts timestamp with time zone);\n"
+        "ALTER TABLE ONLY public.ins ADD CONSTRAINT ins_pkey PRIMARY KEY (id);\n"
+        "INSERT INTO public.ins (id, t, n, ok, ts) VALUES (1, 'it''s', 12.50, true, '2024-01-01 00:00:00+00');\n"
+        "INSERT INTO public.ins VALUES (2, 'NULL', -3, false, NULL);\n"
+        "INSERT INTO public.ins (id, t) VALUES (3, now());\n"
+    )
+    conv = convert(parse_text("postgres", text), "postgresql")
+    db, _ = _db(spanner, "postgresql", conv)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC)
+    diagnostics: list[Any] = []
+    load_dump(loader, "postgres", io.BytesIO(text.encode()), diagnostics)
+    res = loader.close()
+    assert (res.tables["ins"].read, res.tables["ins"].written) == (2, 2)
+    # an INSERT whose value is an expression is reported with its line, not guessed
+    assert [(d.line, d.kind) for d in diagnostics] == [(5, "syntax")]
+    rows = {r[0]: _normalise(r) for r in _rows(db, "SELECT * FROM ins")}
+    assert rows[1][1:] == [
+        "it's",
+        decimal.Decimal("12.50"),
+        True,
+        dt.datetime(2024, 1, 1, tzinfo=UTC),
+    ]
+    assert rows[2][1:4] == ["NULL", decimal.Decimal("-3"), False]

@@ -456,12 +456,12 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     start = time.monotonic()
     try:
         read_info: dict[str, str] = {}
+        diagnostics: list[Any] = []
         if args["url"]:
             read_info = load_live(loader, args["url"], src, parallelism=args["read_parallelism"])
         else:
             from .source import open_dump
 
-            diagnostics: list[Any] = []
             with open_dump(args["file"]) as f:
                 load_dump(loader, src.engine, f, diagnostics)
         result = loader.close()
@@ -499,6 +499,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     data_rep = result.to_json()
     data_rep["identity_restarts"] = restarts
     data_rep["source_reads"] = read_info
+    # data statements that could not be read at all (their rows are not in rows_read)
+    data_rep["diagnostics"] = [{"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics]
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))
