@@ -616,3 +616,62 @@ def test_pg_dump_with_inserts(spanner: Any, tmp_path: Path) -> None:
         dt.datetime(2024, 1, 1, tzinfo=UTC),
     ]
     assert rows[2][1:4] == ["NULL", decimal.Decimal("-3"), False]
+
+
+def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: Path) -> None:
+    # mysqldump order is alphabetical: the child's rows come first in the file
+    dump = tmp_path / "d.sql"
+    dump.write_text(
+        "CREATE TABLE `order_lines` (`order_id` int NOT NULL, `line` int NOT NULL, `sku` varchar(8), PRIMARY KEY (`order_id`, `line`));\n"
+        "CREATE TABLE `orders` (`order_id` int NOT NULL, `total` int, PRIMARY KEY (`order_id`));\n"
+        "INSERT INTO `order_lines` VALUES (1,1,'a'),(1,2,'b'),(2,1,'c');\n"
+        "INSERT INTO `orders` VALUES (1,10),(2,20);\n"
+    )
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path / "s")]
+    )
+    assert res.exit_code == 0, res.output
+    session = json.loads((tmp_path / "s" / "session.json").read_text())
+    assert session["tables"]["order_lines"]["interleave_candidates"] == ["orders"]
+    session["tables"]["order_lines"]["interleave_in"] = "orders"
+    session["tables"]["order_lines"]["on_delete"] = "CASCADE"
+    (tmp_path / "edited.json").write_text(json.dumps(session))
+    res = runner.invoke(
+        main,
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--session",
+            str(tmp_path / "edited.json"),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "interleaved",
+            "--emulator-host",
+            spanner.address,
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert (
+        "INTERLEAVE IN PARENT `orders` ON DELETE CASCADE"
+        in (tmp_path / "o" / "schema.ddl").read_text()
+    )
+    rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
+    assert rep["bad_rows"] == 0 and rep["rows_written"] == 5
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="interleaved",
+        emulator_host=spanner.address,
+    )
+    assert _rows(db, "SELECT COUNT(*) FROM order_lines") == [[3]]

@@ -455,15 +455,26 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     )
     start = time.monotonic()
     try:
+        from .data import interleave_levels
+
         read_info: dict[str, str] = {}
         diagnostics: list[Any] = []
-        if args["url"]:
-            read_info = load_live(loader, args["url"], src, parallelism=args["read_parallelism"])
-        else:
-            from .source import open_dump
+        levels = interleave_levels(conv)
+        # interleaved tables: parents are loaded (and committed) before children, one pass each
+        groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
+        for group in groups:
+            if args["url"]:
+                read_info = load_live(
+                    loader, args["url"], src, parallelism=args["read_parallelism"], tables=group
+                )
+            else:
+                from .source import open_dump
 
-            with open_dump(args["file"]) as f:
-                load_dump(loader, src.engine, f, diagnostics)
+                with open_dump(args["file"]) as f:
+                    load_dump(
+                        loader, src.engine, f, diagnostics if group is groups[0] else [], group
+                    )
+            loader.drain()
         result = loader.close()
     except (DataError, MigrateError) as exc:
         err.print(f"error: {exc}")
@@ -500,7 +511,9 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     data_rep["identity_restarts"] = restarts
     data_rep["source_reads"] = read_info
     # data statements that could not be read at all (their rows are not in rows_read)
-    data_rep["diagnostics"] = [{"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics]
+    data_rep["diagnostics"] = [
+        {"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics
+    ]
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))

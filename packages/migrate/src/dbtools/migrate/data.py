@@ -513,6 +513,14 @@ class Loader:
         done.set_result(None)
         self._committed(name, seq, upto, done)
 
+    def drain(self) -> None:
+        """Wait until everything submitted so far is committed (between interleave levels)."""
+        for fut in list(self.futures):
+            try:
+                fut.result()
+            except Exception:
+                pass
+
     def finish_table(self, name: str) -> None:
         stats = self._stats(name)
         stats.complete = True
@@ -532,6 +540,24 @@ class Loader:
             self.checkpoint.update(name, self.position.get(name, 0), complete=True)
             stats.complete = True
         return self.result
+
+
+def interleave_levels(conv: Conversion) -> list[set[str]]:
+    """Source tables grouped so that interleave parents come before their children (Spanner
+    refuses a child row whose parent row is not there yet)."""
+    by_name = {t.name: t for t in conv.schema.tables if not t.skip}
+    level: dict[str, int] = {}
+
+    def depth(t: SpTable) -> int:
+        if t.name not in level:
+            parent = by_name.get(t.parent or "")
+            level[t.name] = 0 if parent is None else depth(parent) + 1
+        return level[t.name]
+
+    groups: dict[int, set[str]] = {}
+    for t in by_name.values():
+        groups.setdefault(depth(t), set()).add(t.source_name)
+    return [groups[k] for k in sorted(groups)]
 
 
 def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> list[str]:
