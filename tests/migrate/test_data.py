@@ -316,7 +316,12 @@ def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> 
         "rows_written": 3,
         "bad_rows": 3,
     }
-    assert (tmp_path / "b" / "schema.ddl").exists() and (tmp_path / "b" / "report.json").exists()
+    assert (tmp_path / "b" / "schema.ddl").exists()
+    text = (tmp_path / "b" / "report.txt").read_text()
+    assert "Data conversion: POOR (3 of 6 rows written, 3 bad)." in text  # the edge table
+    full = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert full["summary"]["data"]["bad_rows"] == 3
+    assert next(t for t in full["tables"] if t["table"] == "edge")["data"]["rows_read"] == 6
 
 
 def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_path: Path) -> None:

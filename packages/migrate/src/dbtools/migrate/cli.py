@@ -501,12 +501,6 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
             err.print(
                 f"warning: could not move IDENTITY counters past the loaded rows ({exc}); run: {'; '.join(restarts)}"
             )
-    if with_schema:
-        rep = report.build(conv, source_label=label)
-        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
-        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
-        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
-        session.write(out / "session.json", session.build(conv))
     data_rep = result.to_json()
     data_rep["identity_restarts"] = restarts
     data_rep["source_reads"] = read_info
@@ -514,6 +508,12 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     data_rep["diagnostics"] = [
         {"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics
     ]
+    if with_schema:
+        rep = report.add_data(report.build(conv, source_label=label), data_rep)
+        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
+        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
+        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
+        session.write(out / "session.json", session.build(conv))
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))
