@@ -680,3 +680,36 @@ def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: P
         emulator_host=spanner.address,
     )
     assert _rows(db, "SELECT COUNT(*) FROM order_lines") == [[3]]
+
+
+def test_data_dry_run_converts_everything_and_touches_no_spanner(tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
+    # nothing listens on port 9: any Spanner call would fail
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--dry-run",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            "p",
+            "--instance",
+            "i",
+            "--database",
+            "dry",
+            "--emulator-host",
+            "127.0.0.1:9",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
+    assert rep["rows_read"] == 9 and rep["bad_rows"] == 3
+    assert len((tmp_path / "o" / "bad_rows.jsonl").read_text().splitlines()) == 3

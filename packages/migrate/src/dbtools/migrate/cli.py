@@ -277,6 +277,10 @@ def apply_schema_cmd(
         )
 
 
+class _DryRun(Exception):
+    """Internal: skip every Spanner call."""
+
+
 def _data_options(f: Any) -> Any:
     opts = [
         click.option(
@@ -338,6 +342,11 @@ def _data_options(f: Any) -> Any:
         ),
         click.option("--identity/--no-identity", default=True),
         click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Read and convert every row, write bad rows and the report, touch no Spanner.",
+        ),
+        click.option(
             "--read-parallelism",
             type=click.IntRange(1, 32),
             default=2,
@@ -395,6 +404,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         endpoint=args["endpoint"],
     )
     try:
+        if args["dry_run"]:
+            raise _DryRun
         if with_schema and not args["resume"]:
             early = bool(args["indexes_before"])
             first = ddl.statements(conv.schema, indexes=early, fks=early)
@@ -402,6 +413,10 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         from .apply import open_database
 
         db = open_database(**target)
+    except _DryRun:
+        from .data import NullDatabase
+
+        db = NullDatabase()
     except MigrateError as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SPANNER)
@@ -483,7 +498,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         if bars is not None:
             bars.stop()
     result.elapsed = time.monotonic() - start
-    if with_schema and not args["indexes_before"]:
+    if with_schema and not args["indexes_before"] and not args["dry_run"]:
         try:  # secondary indexes and foreign keys after the load, as Spanner recommends
             rest = ddl.statements(conv.schema, tables=False)
             if rest:
@@ -494,7 +509,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     from .data import identity_restarts
 
     restarts = identity_restarts(conv, loader.identity_max)
-    if restarts:
+    if restarts and not args["dry_run"]:
         try:
             apply_schema(restarts, dialect=dialect, **target)
         except MigrateError as exc:  # the data is in; say what to run by hand

@@ -301,6 +301,24 @@ class Writer:
         self.pool.shutdown(wait=True)
 
 
+class _NullBatch:
+    def __enter__(self) -> _NullBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def insert_or_update(self, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+        pass
+
+
+class NullDatabase:
+    """Takes every batch and keeps nothing: data dry runs (every row converted, none written)."""
+
+    def batch(self) -> _NullBatch:
+        return _NullBatch()
+
+
 class BadRows:
     def __init__(self, path: Path, append: bool) -> None:
         self.path = path
