@@ -1,8 +1,8 @@
 """spanner-local: an embedded stand-in for Cloud Spanner that the official client runs against.
 
-    from dbtools import spanner_local
-    with spanner_local.serve() as endpoint:
-        client = endpoint.client()
+from dbtools import spanner_local
+with spanner_local.serve() as endpoint:
+    client = endpoint.client()
 """
 
 from .errors import SpannerLocalError

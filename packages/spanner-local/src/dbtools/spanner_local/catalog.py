@@ -86,6 +86,7 @@ class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)  # keyed by lower-case name
     indexes: dict[str, Index] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    sequences: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> options
 
     # --------------------------------------------------------------- lookups
 
@@ -135,7 +136,11 @@ class Catalog:
                 fields=tuple((f[0], stype(f[1])) for f in d.get("fields", ())),
             )
 
-        cat = cls(dialect=data["dialect"], options=dict(data.get("options", {})))
+        cat = cls(
+            dialect=data["dialect"],
+            options=dict(data.get("options", {})),
+            sequences={k: dict(v) for k, v in data.get("sequences", {}).items()},
+        )
         for key, t in data["tables"].items():
             cols = [Column(**{**c, "stype": stype(c["stype"])}) for c in t["columns"]]
             cat.tables[key] = Table(
@@ -196,9 +201,15 @@ def render_table_ddl(table: Table, dialect: str) -> str:
         if col.not_null:
             parts.append("NOT NULL")
         if col.default is not None:
-            parts.append(f"DEFAULT ({col.default})" if dialect == GOOGLE_SQL else f"DEFAULT {col.default}")
+            parts.append(
+                f"DEFAULT ({col.default})" if dialect == GOOGLE_SQL else f"DEFAULT {col.default}"
+            )
         if col.generated is not None:
-            expr = f"AS ({col.generated})" if dialect == GOOGLE_SQL else f"GENERATED ALWAYS AS ({col.generated})"
+            expr = (
+                f"AS ({col.generated})"
+                if dialect == GOOGLE_SQL
+                else f"GENERATED ALWAYS AS ({col.generated})"
+            )
             parts.append(expr + (" STORED" if col.stored else ""))
         if col.allow_commit_timestamp:
             parts.append(
@@ -223,7 +234,7 @@ def render_table_ddl(table: Table, dialect: str) -> str:
         if table.parent:
             text += f",\n  INTERLEAVE IN PARENT {q(table.parent)} ON DELETE {table.on_delete}"
         return text
-    body = "\n".join(lines + [f"  PRIMARY KEY({keys})"])
+    body = "\n".join([*lines, f"  PRIMARY KEY({keys})"])
     text = f"CREATE TABLE {q(table.name)} (\n{body}\n)"
     if table.parent:
         text += f" INTERLEAVE IN PARENT {q(table.parent)} ON DELETE {table.on_delete}"
@@ -273,9 +284,25 @@ def render_catalog_ddl(catalog: Catalog) -> list[str]:
         for index in catalog.indexes_of(table.name):
             out.append(render_index_ddl(index, catalog.dialect))
 
+    for name, opts in catalog.sequences.items():
+        out.append(render_sequence_ddl(name, opts, catalog.dialect))
     for table in catalog.tables.values():
         emit(table)
     return out
+
+
+def render_sequence_ddl(name: str, opts: dict[str, str], dialect: str) -> str:
+    if dialect == POSTGRESQL:
+        text = f"CREATE SEQUENCE {quote_ident(name, dialect)} BIT_REVERSED_POSITIVE"
+        if "skip_range_min" in opts:
+            text += f" SKIP RANGE {opts['skip_range_min']} {opts['skip_range_max']}"
+        if "start_with_counter" in opts:
+            text += f" START COUNTER WITH {opts['start_with_counter']}"
+        return text
+    body = ",\n".join(
+        f"  {k} = {v if v.lstrip('-').isdigit() else repr(v)}" for k, v in opts.items()
+    )
+    return f"CREATE SEQUENCE {quote_ident(name, dialect)} OPTIONS (\n{body}\n)"
 
 
 def duckdb_ident(name: str) -> str:

@@ -64,10 +64,13 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 def format_timestamp(value: dt.datetime) -> str:
     """Aware or naive (taken as UTC) datetime -> Spanner's RFC 3339 form, trailing zeros dropped."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    offset = value.utcoffset()
+    if offset:
+        value = value.astimezone(UTC)
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
     if value.microsecond:
         text += "." + f"{value.microsecond:06d}".rstrip("0")
     return text + "Z"
@@ -118,7 +121,9 @@ def _dump_json(value: Any, pg: bool) -> str:
         keys = sorted(value, key=(lambda k: (len(k.encode()), k.encode())) if pg else None)
         sep = ", " if pg else ","
         colon = ": " if pg else ":"
-        inner = sep.join(json.dumps(k, ensure_ascii=False) + colon + _dump_json(value[k], pg) for k in keys)
+        inner = sep.join(
+            json.dumps(k, ensure_ascii=False) + colon + _dump_json(value[k], pg) for k in keys
+        )
         return "{" + inner + "}"
     if isinstance(value, list):
         sep = ", " if pg else ","
@@ -255,7 +260,7 @@ def decode(value: protos.Value, stype: SType) -> Any:
             raise InvalidArgument(f"Invalid value for STRUCT: {_short(value)}")
         return {
             name: decode(v, ftype)
-            for (name, ftype), v in zip(stype.fields, value.list_value.values)
+            for (name, ftype), v in zip(stype.fields, value.list_value.values, strict=False)
         }
     decoder = _DECODERS.get(stype.code)
     if decoder is None:
@@ -386,7 +391,7 @@ def setter_for(stype: SType) -> Setter:
             lst = pb.list_value
             lst.SetInParent()
             values = list(v.values()) if isinstance(v, dict) else list(v)
-            for (_name, inner_setter), item in zip(inners, values):
+            for (_name, inner_setter), item in zip(inners, values, strict=False):
                 cell = lst.values.add()
                 if item is None:
                     cell.null_value = protos.NULL_VALUE
@@ -436,11 +441,19 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
     if upper.startswith("STRUCT("):
         fields = []
         for part in _split_top_level(name[7:-1]):
-            fname, _, ftype = part.partition(" ")
-            fields.append((fname.strip('"'), stype_from_duckdb(ftype, dialect)))
+            if part.startswith('"'):
+                end = part.index('"', 1)
+                while part[end + 1 : end + 2] == '"':  # doubled quote inside the name
+                    end = part.index('"', end + 2)
+                fname, ftype = part[1:end].replace('""', '"'), part[end + 1 :].strip()
+            else:
+                fname, _, ftype = part.partition(" ")
+            fields.append((fname, stype_from_duckdb(ftype, dialect)))
         return SType("STRUCT", fields=tuple(fields))
     if upper.startswith("VARCHAR"):
         return SType("STRING")
+    if upper == "UINTEGER" and dialect == POSTGRESQL:
+        return SType("INT64", annotation="PG_OID")  # pg_catalog OID columns
     code = DUCKDB_RESULT_TYPES.get(upper)
     if code is None:
         # MAP, UNION, ENUM, BIT...: Spanner has no such types; send their text form.

@@ -152,6 +152,19 @@ class AlterDatabase:
 
 
 @dataclass
+class CreateSequence:
+    name: str
+    options: dict[str, str]
+    if_not_exists: bool = False
+
+
+@dataclass
+class DropSequence:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass
 class NoOp:
     """Statements Spanner accepts that change nothing spanner-local models (ANALYZE...)."""
 
@@ -171,6 +184,8 @@ Operation = (
     | DropConstraint
     | SetOnDelete
     | AlterDatabase
+    | CreateSequence
+    | DropSequence
     | NoOp
 )
 
@@ -311,9 +326,7 @@ class DdlParser:
                 if depth == 0:
                     break
                 depth -= 1
-            elif depth == 0 and (
-                (tok.kind == "op" and tok.text == ",") or (tok.upper in stops)
-            ):
+            elif depth == 0 and ((tok.kind == "op" and tok.text == ",") or (tok.upper in stops)):
                 break
             self.i += 1
         text = self.sql[start : self.tok.start].strip()
@@ -337,9 +350,9 @@ class DdlParser:
         if word == "ARRAY":
             self.i += 1
             self.expect_op("<")
-            elem, length = self.gsql_type()
+            elem, elem_length = self.gsql_type()
             self.expect_op(">")
-            return SType("ARRAY", element=elem), length
+            return SType("ARRAY", element=elem), elem_length
         code = GSQL_TYPE_NAMES.get(word)
         if code is None:
             raise self.error("type")
@@ -408,8 +421,10 @@ class DdlParser:
                 return self.create_index(unique, null_filtered)
             if or_replace or self.at("VIEW"):
                 raise DdlError("CREATE VIEW is not supported by spanner-local.")
-            if self.at("SEQUENCE") or self.at("CHANGE", "STREAM") or self.at("ROLE"):
-                return NoOp(self.sql)
+            if self.accept("SEQUENCE"):
+                return self.create_sequence()
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)  # no effect on data; accepted for schema compatibility
             raise self.error("TABLE")
         if self.accept("DROP"):
             if self.accept("TABLE"):
@@ -422,6 +437,13 @@ class DdlParser:
                 name = self.qualified_name()
                 self.done()
                 return DropIndex(name, if_exists)
+            if self.accept("SEQUENCE"):
+                if_exists = self.accept("IF", "EXISTS")
+                name = self.qualified_name()
+                self.done()
+                return DropSequence(name, if_exists)
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)
             raise self.error("TABLE")
         if self.accept("ALTER"):
             if self.accept("TABLE"):
@@ -433,6 +455,35 @@ class DdlParser:
         if self.accept("ANALYZE") or self.accept("GRANT") or self.accept("REVOKE"):
             return NoOp(self.sql)
         raise self.error("CREATE, ALTER or DROP")
+
+    def create_sequence(self) -> CreateSequence:
+        if_not_exists = self.accept("IF", "NOT", "EXISTS")
+        name = self.qualified_name()
+        opts: dict[str, str] = {}
+        if self.dialect == GOOGLE_SQL:
+            if self.accept("OPTIONS"):
+                opts = {k: v.strip("'\"") for k, v in self.options_body().items()}
+        else:
+            while self.tok.kind != "eof":
+                if self.accept("BIT_REVERSED_POSITIVE"):
+                    opts["sequence_kind"] = "bit_reversed_positive"
+                elif self.accept("SKIP", "RANGE"):
+                    opts["skip_range_min"] = self.tok.text
+                    self.i += 1
+                    opts["skip_range_max"] = self.tok.text
+                    self.i += 1
+                elif self.accept("START", "COUNTER", "WITH") or self.accept("START", "COUNTER"):
+                    opts["start_with_counter"] = self.tok.text
+                    self.i += 1
+                else:
+                    raise self.error("BIT_REVERSED_POSITIVE")
+        self.done()
+        if opts.get("sequence_kind", "").lower() != "bit_reversed_positive":
+            raise DdlError(
+                f"Sequence {name} must set sequence_kind = 'bit_reversed_positive' (the only kind "
+                "Spanner supports)."
+            )
+        return CreateSequence(name, opts, if_not_exists)
 
     def options_or_set(self) -> dict[str, str]:
         opts: dict[str, str] = {}
@@ -553,14 +604,16 @@ class DdlParser:
                 col.stored = self.accept("STORED")
             elif self.accept("GENERATED", "ALWAYS", "AS"):
                 col.generated = self.balanced_text()
-                col.stored = self.accept("STORED") or self.accept("VIRTUAL") and False
+                col.stored = self.accept("STORED") or (self.accept("VIRTUAL") and False)
             elif self.at("GENERATED", "BY", "DEFAULT", "AS", "IDENTITY") or self.at(
                 "GENERATED", "ALWAYS", "AS", "IDENTITY"
             ):
                 raise DdlError("Identity columns are not supported by spanner-local.")
             elif self.accept("OPTIONS"):
                 opts = self.options_body()
-                col.allow_commit_timestamp = opts.get("allow_commit_timestamp", "").lower() == "true"
+                col.allow_commit_timestamp = (
+                    opts.get("allow_commit_timestamp", "").lower() == "true"
+                )
             elif self.accept("PRIMARY", "KEY"):
                 if self.dialect != POSTGRESQL:
                     raise self.error("column option")
@@ -594,7 +647,9 @@ class DdlParser:
         on_delete = self.on_delete()
         self.accept("NOT", "ENFORCED") or self.accept("ENFORCED")
         self.fk_counter += 1
-        return ForeignKey(cname or f"FK_{table}_{ref}_{self.fk_counter}", cols, ref, ref_cols, on_delete)
+        return ForeignKey(
+            cname or f"FK_{table}_{ref}_{self.fk_counter}", cols, ref, ref_cols, on_delete
+        )
 
     def create_index(self, unique: bool, null_filtered: bool) -> CreateIndex:
         if_not_exists = self.accept("IF", "NOT", "EXISTS")
@@ -621,14 +676,19 @@ class DdlParser:
     def alter_table(self) -> Operation:
         table = self.qualified_name()
         if self.accept("ADD", "COLUMN") or (
-            self.dialect == POSTGRESQL and self.at("ADD") and not self.at("ADD", "CONSTRAINT")
-            and not self.at("ADD", "FOREIGN") and not self.at("ADD", "CHECK")
+            self.dialect == POSTGRESQL
+            and self.at("ADD")
+            and not self.at("ADD", "CONSTRAINT")
+            and not self.at("ADD", "FOREIGN")
+            and not self.at("ADD", "CHECK")
             and self.accept("ADD")
         ):
             if_not_exists = self.accept("IF", "NOT", "EXISTS")
             col, is_pk, fk = self.column_def(table)
             if is_pk or fk is not None:
-                raise DdlError("Cannot add a key or foreign key column with ALTER TABLE ADD COLUMN.")
+                raise DdlError(
+                    "Cannot add a key or foreign key column with ALTER TABLE ADD COLUMN."
+                )
             self.done()
             return AddColumn(table, col, if_not_exists)
         if self.accept("DROP", "COLUMN"):
@@ -646,7 +706,10 @@ class DdlParser:
                 return AddForeignKey(table, item)
             return AddCheck(table, item)
         if self.accept("SET", "ON", "DELETE"):
-            action = "CASCADE" if self.accept("CASCADE") else (self.expect("NO", "ACTION") or "NO ACTION")
+            action = "CASCADE"
+            if not self.accept("CASCADE"):
+                self.expect("NO", "ACTION")
+                action = "NO ACTION"
             self.done()
             return SetOnDelete(table, action)
         if self.accept("ALTER", "COLUMN") or self.accept("ALTER"):
@@ -654,7 +717,9 @@ class DdlParser:
             op = AlterColumn(table, col_name)
             if self.accept("SET", "DEFAULT"):
                 op.set_default = (
-                    self.balanced_text() if self.dialect == GOOGLE_SQL else self.expression_until(set())
+                    self.balanced_text()
+                    if self.dialect == GOOGLE_SQL
+                    else self.expression_until(set())
                 )
             elif self.accept("DROP", "DEFAULT"):
                 op.drop_default = True

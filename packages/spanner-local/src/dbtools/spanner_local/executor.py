@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from . import codec, limits, protos
-from .catalog import Table, duckdb_ident
+from .catalog import Column, Table, duckdb_ident
 from .database import Database
 from .errors import (
     Aborted,
@@ -39,7 +39,7 @@ class Result:
 
 _TABLE_MISSING = re.compile(r"Table with name (\S+?) does not exist")
 _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
-_DUP_KEY = re.compile(r'duplicate key "(.*)"')
+_DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
 def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
@@ -49,12 +49,17 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     text = str(exc)
     first = text.splitlines()[0] if text else type(exc).__name__
     pg = dialect == POSTGRESQL
-    if isinstance(exc, duckdb.TransactionException) and ("Conflict" in text or "conflict" in text):
+    if isinstance(exc, duckdb.TransactionException):
+        # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
     if isinstance(exc, duckdb.ConstraintException):
         m = _DUP_KEY.search(text)
         if m:
-            return AlreadyExists(f"Row [{m.group(1)}] already exists (duplicate key).")
+            # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
+            parts = [p.split(": ", 1)[-1] for p in m.group(1).split(", ")]
+            if "PRIMARY KEY" in text or "primary key" in text:
+                return AlreadyExists(f"Row [{','.join(parts)}] already exists")
+            return AlreadyExists(f"Unique index violation at index key [{','.join(parts)}].")
         if "NOT NULL" in text:
             col = text.rsplit(":", 1)[-1].strip()
             return FailedPrecondition(f"{col} must not be NULL in table {col.split('.')[0]}.")
@@ -62,11 +67,15 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     m = _TABLE_MISSING.search(text)
     if m:
         name = m.group(1).strip('"')
-        return InvalidArgument(f'relation "{name}" does not exist' if pg else f"Table not found: {name}")
+        return InvalidArgument(
+            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+        )
     m = _COLUMN_MISSING.search(text)
     if m:
         name = m.group(1)
-        return InvalidArgument(f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}")
+        return InvalidArgument(
+            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+        )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
     if isinstance(exc, duckdb.OutOfRangeException):
@@ -95,7 +104,9 @@ def decode_params(
     return values, types
 
 
-def _bind(tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any) -> tuple[str, dict[str, Any]]:
+def _bind(
+    tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any
+) -> tuple[str, dict[str, Any]]:
     """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
     sql = tr.sql
     bound: dict[str, Any] = {}
@@ -166,16 +177,27 @@ def dml_target(db: Database, translated_sql: str) -> Table | None:
     return db.catalog.table(name)
 
 
+def check_key_not_updated(table: Table, columns: Sequence[str]) -> None:
+    keys = {k.column.lower() for k in table.primary_key}
+    for name in columns:
+        if name.lower() in keys:
+            raise InvalidArgument(f"Cannot update primary key column {name} of table {table.name}.")
+
+
 # ------------------------------------------------------------------- key sets
 
 
 def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[Any]:
     if len(parts) > len(types):
-        raise InvalidArgument(f"Key has {len(parts)} parts but the key has only {len(types)} columns.")
-    return [codec.decode(v, t) for v, t in zip(parts, types)]
+        raise InvalidArgument(
+            f"Key has {len(parts)} parts but the key has only {len(types)} columns."
+        )
+    return [codec.decode(v, t) for v, t in zip(parts, types, strict=False)]
 
 
-def _bound(cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]) -> str:
+def _bound(
+    cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
+) -> str:
     """Lexicographic bound over a key prefix, honouring DESC key columns."""
     if not vals:
         return "TRUE"
@@ -197,7 +219,10 @@ def _bound(cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, close
 
 
 def keyset_where(
-    key_set: protos.KeySet, key_cols: Sequence[tuple[str, bool]], key_types: Sequence[SType], args: list[Any]
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
 ) -> str:
     if key_set.all_:
         return "TRUE"
@@ -205,7 +230,7 @@ def keyset_where(
     for key in key_set.keys:
         vals = _decode_key(key.values, key_types)
         conds = []
-        for (name, _desc), v in zip(key_cols, vals):
+        for (name, _desc), v in zip(key_cols, vals, strict=False):
             if v is None:
                 conds.append(f"{duckdb_ident(name)} IS NULL")
             else:
@@ -303,7 +328,10 @@ def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
 
 
 def apply_mutations(
-    db: Database, cur: duckdb.DuckDBPyConnection, mutations: Sequence[protos.Mutation], commit_ts: Any
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    mutations: Sequence[protos.Mutation],
+    commit_ts: Any,
 ) -> set[str]:
     """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
     limits.check_mutation_count(count_mutations(db, mutations))
@@ -331,21 +359,30 @@ def _mutation_table(db: Database, name: str) -> Table:
     return table
 
 
-def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any) -> None:
+def _write(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+) -> None:
     cols = []
     for name in w.columns:
         col = table.column(name)
         if col is None:
             raise NotFound(f"Column not found in table {table.name}: {name}")
         if col.generated is not None:
-            raise FailedPrecondition(f"Cannot write into generated column `{table.name}.{col.name}`.")
+            raise FailedPrecondition(
+                f"Cannot write into generated column `{table.name}.{col.name}`."
+            )
         cols.append(col)
     lowered = [c.name.lower() for c in cols]
     if len(set(lowered)) != len(lowered):
         raise InvalidArgument(f"Duplicate column in mutation on table {table.name}.")
     key_idx = []
+    generated_key = False  # an insert may leave key columns with a DEFAULT (sequences) out
     for k in table.primary_key:
         if k.column.lower() not in lowered:
+            kcol = table.column(k.column)
+            if kind == "insert" and kcol is not None and kcol.default is not None:
+                generated_key = True
+                continue
             raise FailedPrecondition(
                 f"Mutation for table {table.name} is missing key column {k.column}."
             )
@@ -357,7 +394,7 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
                 f"Mutation has {len(lv.values)} values but {len(cols)} columns for table {table.name}."
             )
         row = []
-        for col, v in zip(cols, lv.values):
+        for col, v in zip(cols, lv.values, strict=True):
             value = codec.decode(v, col.stype)
             if isinstance(value, codec.CommitTimestamp):
                 if not col.allow_commit_timestamp:
@@ -367,12 +404,13 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
                         "corresponding shared key columns in this table's interleaved table hierarchy."
                     )
                 value = commit_ts
-            elif value is not None and col.length is not None and col.stype.code in ("STRING", "BYTES"):
-                size = len(value) if col.stype.code == "STRING" else len(value)
-                if size > col.length:
+            elif value is not None and col.stype.code in ("STRING", "BYTES"):
+                size = len(value)
+                limit = col.length if col.length is not None else limits.MAX_LENGTH[col.stype.code]
+                if size > limit:
                     raise FailedPrecondition(
                         f"New value exceeds the maximum size limit for this column: "
-                        f"{table.name}.{col.name}, size: {size}, limit: {col.length}."
+                        f"{table.name}.{col.name}, size: {size}, limit: {limit}."
                     )
             if value is None and col.not_null:
                 raise FailedPrecondition(
@@ -382,115 +420,181 @@ def _write(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str
         rows.append(row)
     if not rows:
         return
-    tname = duckdb_ident(table.name)
-    col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
-    key_sql = " AND ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in key_idx)
     if kind in ("insert_or_update", "replace"):
         # Several rows with one key: the last wins, as in Spanner.
         latest: dict[tuple[Any, ...], list[Any]] = {}
         for row in rows:
             latest[tuple(row[i] for i in key_idx)] = row
         rows = list(latest.values())
+    tname = duckdb_ident(table.name)
+    key_cols = [cols[i] for i in key_idx]
+    non_key = [i for i in range(len(cols)) if i not in key_idx]
     try:
-        if kind == "insert":
-            _check_absent(cur, table, tname, key_sql, key_idx, rows)
-            _insert_rows(cur, tname, col_sql, rows)
+        if kind == "insert" and generated_key:
+            _insert_rows(cur, tname, cols, rows)
+        elif kind == "insert":
+            _check_absent(cur, table, key_cols, key_idx, rows)
+            _insert_racing(db, cur, table, cols, key_idx, rows)
         elif kind == "update":
-            _check_present(cur, table, tname, key_sql, key_idx, rows)
-            non_key = [i for i in range(len(cols)) if i not in key_idx]
+            _check_present(cur, table, key_cols, key_idx, rows)
             if non_key:
-                sets = ", ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in non_key)
-                cur.executemany(
-                    f"UPDATE {tname} SET {sets} WHERE {key_sql}",
-                    [[row[i] for i in non_key] + [row[i] for i in key_idx] for row in rows],
-                )
+                _update_rows(cur, tname, cols, key_idx, non_key, rows)
         elif kind == "insert_or_update":
-            non_key = [i for i in range(len(cols)) if i not in key_idx]
-            existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
-            new_rows = [r for r in rows if tuple(r[i] for i in key_idx) not in existing]
+            existing = _existing_keys(cur, tname, key_cols, key_idx, rows)
             old_rows = [r for r in rows if tuple(r[i] for i in key_idx) in existing]
+            new_rows = [r for r in rows if tuple(r[i] for i in key_idx) not in existing]
             if old_rows and non_key:
-                sets = ", ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in non_key)
-                cur.executemany(
-                    f"UPDATE {tname} SET {sets} WHERE {key_sql}",
-                    [[row[i] for i in non_key] + [row[i] for i in key_idx] for row in old_rows],
-                )
+                _update_rows(cur, tname, cols, key_idx, non_key, old_rows)
             if new_rows:
-                _insert_rows(cur, tname, col_sql, new_rows)
+                _insert_racing(db, cur, table, cols, key_idx, new_rows)
         elif kind == "replace":
-            cur.executemany(f"DELETE FROM {tname} WHERE {key_sql}", [[r[i] for i in key_idx] for r in rows])
-            _insert_rows(cur, tname, col_sql, rows)
+            rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
+            cur.execute(
+                f"DELETE FROM {tname} USING ({rel}) AS k WHERE {_key_match(key_cols, tname)}",
+                params,
+            )
+            _insert_rows(cur, tname, cols, rows)
         else:
             raise InvalidArgument(f"Unknown mutation kind {kind}")
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect) from exc
 
 
-def _insert_rows(cur: duckdb.DuckDBPyConnection, tname: str, col_sql: str, rows: list[list[Any]]) -> None:
-    width = len(rows[0])
-    chunk = max(1, 2000 // max(width, 1))
-    one = "(" + ", ".join("?" for _ in range(width)) + ")"
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        values = ", ".join(one for _ in part)
-        flat = [v for row in part for v in row]
-        cur.execute(f"INSERT INTO {tname} ({col_sql}) VALUES {values}", flat)
+def _relation(cols: Sequence[Column], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """Rows as a DuckDB relation: one list parameter per column, unnested side by side.
+
+    Far faster than multi-row VALUES lists or executemany for hundreds of rows.
+    """
+    params = [[row[i] for row in rows] for i in range(len(cols))]
+    select = ", ".join(
+        f"UNNEST(${i + 1}::{col.stype.duckdb()}[]) AS {duckdb_ident(col.name)}"
+        for i, col in enumerate(cols)
+    )
+    return f"SELECT {select}", params
+
+
+def _key_match(key_cols: Sequence[Column], left: str) -> str:
+    return " AND ".join(
+        f"{left}.{duckdb_ident(c.name)} IS NOT DISTINCT FROM k.{duckdb_ident(c.name)}"
+        for c in key_cols
+    )
+
+
+def _insert_rows(
+    cur: duckdb.DuckDBPyConnection, tname: str, cols: Sequence[Column], rows: list[list[Any]]
+) -> None:
+    rel, params = _relation(cols, rows)
+    col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
+    cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT * FROM ({rel})", params)
+
+
+def _insert_racing(
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
+    """Insert rows this transaction's snapshot shows as absent.
+
+    If the primary key turns out to be taken, another transaction inserted the row after this
+    one began: on Spanner the two would have conflicted on the key, so this one is ABORTED (and
+    retried). A clash on a unique index stays ALREADY_EXISTS.
+    """
+    tname = duckdb_ident(table.name)
+    try:
+        _insert_rows(cur, tname, cols, rows)
+    except duckdb.ConstraintException as exc:
+        if _DUP_KEY.search(str(exc)):
+            fresh = db.borrow()
+            try:
+                key_cols = [cols[i] for i in key_idx]
+                if _existing_keys(fresh, tname, key_cols, key_idx, rows):
+                    raise Aborted(
+                        "Transaction was aborted: a concurrent transaction inserted the same key."
+                    ) from exc
+            finally:
+                db.give_back(fresh)
+        raise
+
+
+def _update_rows(
+    cur: duckdb.DuckDBPyConnection,
+    tname: str,
+    cols: Sequence[Column],
+    key_idx: list[int],
+    non_key: list[int],
+    rows: list[list[Any]],
+) -> None:
+    rel, params = _relation(cols, rows)
+    sets = ", ".join(
+        f"{duckdb_ident(cols[i].name)} = k.{duckdb_ident(cols[i].name)}" for i in non_key
+    )
+    match = _key_match([cols[i] for i in key_idx], left=tname)
+    cur.execute(f"UPDATE {tname} SET {sets} FROM ({rel}) AS k WHERE {match}", params)
 
 
 def _existing_keys(
-    cur: duckdb.DuckDBPyConnection, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]
+    cur: duckdb.DuckDBPyConnection,
+    tname: str,
+    key_cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
 ) -> set[tuple[Any, ...]]:
-    keys = [tuple(r[i] for i in key_idx) for r in rows]
-    if not keys:
+    if not rows:
         return set()
-    found: set[tuple[Any, ...]] = set()
-    if len(key_idx) == 1:
-        col = key_sql.split(" = ")[0]
-        for start in range(0, len(keys), 1000):
-            part = [k[0] for k in keys[start : start + 1000]]
-            marks = ", ".join("?" for _ in part)
-            cur.execute(f"SELECT {col} FROM {tname} WHERE {col} IN ({marks})", part)
-            found.update((r[0],) for r in cur.fetchall())
-        return found
-    for k in keys:
-        cur.execute(f"SELECT 1 FROM {tname} WHERE {key_sql}", list(k))
-        if cur.fetchone():
-            found.add(k)
-    return found
+    rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
+    select = ", ".join(f"t.{duckdb_ident(c.name)}" for c in key_cols)
+    cur.execute(
+        f"SELECT {select} FROM {tname} AS t JOIN ({rel}) AS k ON {_key_match(key_cols, 't')}",
+        params,
+    )
+    return {tuple(r) for r in cur.fetchall()}
 
 
-def _check_absent(cur: duckdb.DuckDBPyConnection, table: Table, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]) -> None:
+def _check_absent(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    key_cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
     seen: set[tuple[Any, ...]] = set()
     for r in rows:
         k = tuple(r[i] for i in key_idx)
         if k in seen:
             raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
         seen.add(k)
-    existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
+    existing = _existing_keys(cur, duckdb_ident(table.name), key_cols, key_idx, rows)
     if existing:
-        k = next(tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing)
+        k = next(
+            tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing
+        )
         raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
 
 
-def _check_present(cur: duckdb.DuckDBPyConnection, table: Table, tname: str, key_sql: str, key_idx: list[int], rows: list[list[Any]]) -> None:
-    existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
+def _check_present(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    key_cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
+    existing = _existing_keys(cur, duckdb_ident(table.name), key_cols, key_idx, rows)
     for r in rows:
         k = tuple(r[i] for i in key_idx)
         if k not in existing:
-            raise NotFound(f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated.")
+            raise NotFound(
+                f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated."
+            )
 
 
-def _delete(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet) -> None:
+def _delete(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet
+) -> None:
     key_parts = [(k.column, k.desc) for k in table.primary_key]
     key_types = [c.stype for c in table.key_columns]
-    if key_set.ranges and not key_set.all_:
-        for rng in key_set.ranges:
-            start_kind = rng.WhichOneof("start_key_type")
-            end_kind = rng.WhichOneof("end_key_type")
-            n_start = len(getattr(rng, start_kind).values) if start_kind else 0
-            n_end = len(getattr(rng, end_kind).values) if end_kind else 0
-            if n_start != n_end or n_start == 0 or n_start > len(key_parts):
-                pass  # any prefix range is accepted
     args: list[Any] = []
     where = keyset_where(key_set, key_parts, key_types, args)
     try:
@@ -503,7 +607,10 @@ def _delete(db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set:
 
 
 def _join_cond(a: str, b: str, cols_a: Sequence[str], cols_b: Sequence[str]) -> str:
-    return " AND ".join(f"{a}.{duckdb_ident(x)} = {b}.{duckdb_ident(y)}" for x, y in zip(cols_a, cols_b))
+    return " AND ".join(
+        f"{a}.{duckdb_ident(x)} = {b}.{duckdb_ident(y)}"
+        for x, y in zip(cols_a, cols_b, strict=True)
+    )
 
 
 def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set[str]) -> None:
@@ -527,7 +634,9 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     if (cur.fetchone() or (0,))[0]:
                         pending.add(child.name.lower())
                 else:
-                    cur.execute(f"SELECT {', '.join('c.' + duckdb_ident(k) for k in pk)} FROM {duckdb_ident(child.name)} c WHERE {orphan} LIMIT 1")
+                    cur.execute(
+                        f"SELECT {', '.join('c.' + duckdb_ident(k) for k in pk)} FROM {duckdb_ident(child.name)} c WHERE {orphan} LIMIT 1"
+                    )
                     row = cur.fetchone()
                     if row:
                         raise FailedPrecondition(
@@ -543,7 +652,9 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     if (cur.fetchone() or (0,))[0]:
                         pending.add(ref_table.name.lower())
                 else:
-                    cur.execute(f"SELECT 1 FROM {duckdb_ident(ref_table.name)} c WHERE {orphan} LIMIT 1")
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(ref_table.name)} c WHERE {orphan} LIMIT 1"
+                    )
                     if cur.fetchone():
                         raise FailedPrecondition(
                             f"Foreign key `{fk.name}` constraint violation when deleting or updating "
@@ -597,6 +708,12 @@ def has_integrity_rules(db: Database, touched: set[str]) -> bool:
         t = cat.table(name)
         if t is None:
             continue
-        if t.parent or t.foreign_keys or t.checks or cat.children(t.name) or cat.referencing(t.name):
+        if (
+            t.parent
+            or t.foreign_keys
+            or t.checks
+            or cat.children(t.name)
+            or cat.referencing(t.name)
+        ):
             return True
     return False

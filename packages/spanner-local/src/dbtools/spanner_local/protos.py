@@ -6,7 +6,7 @@ classes underneath (``Wrapper.pb()``), which are several times faster to build a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any as _AnyType
 
 from google.cloud.spanner_admin_database_v1.types import common as _db_common
 from google.cloud.spanner_admin_database_v1.types import spanner_database_admin as _dba
@@ -22,7 +22,7 @@ from google.longrunning import operations_pb2
 from google.protobuf import any_pb2, empty_pb2, struct_pb2, timestamp_pb2
 
 
-def _raw(wrapper: Any) -> Any:
+def _raw(wrapper: _AnyType) -> _AnyType:
     return wrapper.pb()
 
 
@@ -77,8 +77,8 @@ UpdateDatabaseRequest = _raw(_dba.UpdateDatabaseRequest)
 UpdateDatabaseMetadata = _raw(_dba.UpdateDatabaseMetadata)
 ListDatabaseOperationsRequest = _raw(_dba.ListDatabaseOperationsRequest)
 ListDatabaseOperationsResponse = _raw(_dba.ListDatabaseOperationsResponse)
-DATABASE_DIALECT_GOOGLE_STANDARD_SQL = _db_common.DatabaseDialect.GOOGLE_STANDARD_SQL.value
-DATABASE_DIALECT_POSTGRESQL = _db_common.DatabaseDialect.POSTGRESQL.value
+DATABASE_DIALECT_GOOGLE_STANDARD_SQL: int = int(_db_common.DatabaseDialect.GOOGLE_STANDARD_SQL)
+DATABASE_DIALECT_POSTGRESQL: int = int(_db_common.DatabaseDialect.POSTGRESQL)
 
 # google.spanner.admin.instance.v1
 Instance = _raw(_ia.Instance)

@@ -36,7 +36,9 @@ class SessionInfo:
     creator_role: str = ""
 
     def to_pb(self) -> protos.Session:
-        pb = protos.Session(name=self.name, multiplexed=self.multiplexed, creator_role=self.creator_role)
+        pb = protos.Session(
+            name=self.name, multiplexed=self.multiplexed, creator_role=self.creator_role
+        )
         pb.create_time.CopyFrom(timestamp_to_pb(self.create_time))
         pb.approximate_last_use_time.CopyFrom(timestamp_to_pb(self.create_time))
         for k, v in self.labels.items():

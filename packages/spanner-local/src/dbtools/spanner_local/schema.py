@@ -11,8 +11,8 @@ import copy
 from . import ddl_parser as d
 from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
 from .errors import DdlError
-from .typemap import GOOGLE_SQL, POSTGRESQL
 from .translate import translate
+from .typemap import POSTGRESQL
 
 _NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
 
@@ -34,7 +34,9 @@ def _require_table(cat: Catalog, name: str) -> Table:
 
 def _check_column(cat: Catalog, table: Table, col: Column) -> None:
     if col.default is not None and col.generated is not None:
-        raise DdlError(f"Column {table.name}.{col.name} cannot have both a default and be generated.")
+        raise DdlError(
+            f"Column {table.name}.{col.name} cannot have both a default and be generated."
+        )
     if col.allow_commit_timestamp and col.stype.code != "TIMESTAMP":
         raise DdlError(
             f"Column {col.name} has invalid option allow_commit_timestamp: only TIMESTAMP columns "
@@ -59,13 +61,13 @@ def _create_table(cat: Catalog, op: d.CreateTable) -> list[str]:
         seen.add(col.name.lower())
         _check_column(cat, t, col)
     for key in t.primary_key:
-        col = t.column(key.column)
-        if col is None:
+        kcol = t.column(key.column)
+        if kcol is None:
             raise DdlError(f"Table {t.name} references nonexistent key column {key.column}.")
-        key.column = col.name
-        if col.stype.code in _NOT_KEYABLE:
+        key.column = kcol.name
+        if kcol.stype.code in _NOT_KEYABLE:
             raise DdlError(
-                f"Column {t.name}.{col.name} has type {col.stype.code}, but is part of the primary "
+                f"Column {t.name}.{kcol.name} has type {kcol.stype.code}, but is part of the primary "
                 "key."
             )
     if t.parent:
@@ -75,7 +77,7 @@ def _create_table(cat: Catalog, op: d.CreateTable) -> list[str]:
         t.parent = parent.name
         ppk = parent.primary_key
         if len(t.primary_key) < len(ppk) or any(
-            a.column.lower() != b.column.lower() for a, b in zip(ppk, t.primary_key)
+            a.column.lower() != b.column.lower() for a, b in zip(ppk, t.primary_key, strict=False)
         ):
             raise DdlError(
                 f"Table {t.name} does not reference {'its' if ppk else 'the'} parent key column "
@@ -159,14 +161,18 @@ def _create_index(cat: Catalog, op: d.CreateIndex) -> list[str]:
     for key in ix.keys:
         col = table.column(key.column)
         if col is None:
-            raise DdlError(f"Index {ix.name} specifies key column {key.column} which does not exist in the index's base table.")
+            raise DdlError(
+                f"Index {ix.name} specifies key column {key.column} which does not exist in the index's base table."
+            )
         if col.stype.code in _NOT_KEYABLE and col.stype.code != "ARRAY":
             raise DdlError(f"Index {ix.name} contains a key column {col.name} of unsupported type.")
         key.column = col.name
     for i, s in enumerate(ix.storing):
         col = table.column(s)
         if col is None:
-            raise DdlError(f"Index {ix.name} specifies stored column {s} which does not exist in the index's base table.")
+            raise DdlError(
+                f"Index {ix.name} specifies stored column {s} which does not exist in the index's base table."
+            )
         ix.storing[i] = col.name
     if ix.interleave_in:
         parent = _require_table(cat, ix.interleave_in)
@@ -175,9 +181,7 @@ def _create_index(cat: Catalog, op: d.CreateIndex) -> list[str]:
     if not ix.unique:
         return []  # only unique indexes matter to DuckDB: reads by index scan the base table
     cols = ", ".join(duckdb_ident(k.column) for k in ix.keys)
-    return [
-        f"CREATE UNIQUE INDEX {duckdb_ident(ix.name)} ON {duckdb_ident(table.name)} ({cols})"
-    ]
+    return [f"CREATE UNIQUE INDEX {duckdb_ident(ix.name)} ON {duckdb_ident(table.name)} ({cols})"]
 
 
 def _drop_index(cat: Catalog, op: d.DropIndex) -> list[str]:
@@ -198,7 +202,9 @@ def _add_column(cat: Catalog, op: d.AddColumn) -> list[str]:
             return []
         raise DdlError(f"Duplicate column name {table.name}.{col.name}.")
     if col.not_null and col.default is None and col.generated is None:
-        raise DdlError(f"Cannot add NOT NULL column {table.name}.{col.name} to existing table {table.name}.")
+        raise DdlError(
+            f"Cannot add NOT NULL column {table.name}.{col.name} to existing table {table.name}."
+        )
     _check_column(cat, table, col)
     table.columns.append(col)
     text = f"ALTER TABLE {duckdb_ident(table.name)} ADD COLUMN {duckdb_ident(col.name)} {col.stype.duckdb()}"
@@ -208,7 +214,9 @@ def _add_column(cat: Catalog, op: d.AddColumn) -> list[str]:
         text += f" DEFAULT ({col.default_duckdb})"
     stmts = [text]
     if col.not_null and col.generated_duckdb is None:
-        stmts.append(f"ALTER TABLE {duckdb_ident(table.name)} ALTER {duckdb_ident(col.name)} SET NOT NULL")
+        stmts.append(
+            f"ALTER TABLE {duckdb_ident(table.name)} ALTER {duckdb_ident(col.name)} SET NOT NULL"
+        )
     return stmts
 
 
@@ -221,7 +229,9 @@ def _drop_column(cat: Catalog, op: d.DropColumn) -> list[str]:
         raise DdlError(f"Cannot drop key column {col.name} from table {table.name}.")
     for ix in cat.indexes_of(table.name):
         if any(k.column.lower() == col.name.lower() for k in ix.keys) or col.name in ix.storing:
-            raise DdlError(f"Cannot drop column {table.name}.{col.name} which is used by index {ix.name}.")
+            raise DdlError(
+                f"Cannot drop column {table.name}.{col.name} which is used by index {ix.name}."
+            )
     for fk in table.foreign_keys:
         if col.name in fk.columns:
             raise DdlError(f"Cannot drop column {col.name} referenced by foreign key {fk.name}.")
@@ -272,7 +282,9 @@ def _alter_column(cat: Catalog, op: d.AlterColumn) -> list[str]:
         stmts.append(f"ALTER TABLE {tname} ALTER {cname} DROP DEFAULT")
     if op.set_not_null is not None:
         col.not_null = op.set_not_null
-        stmts.append(f"ALTER TABLE {tname} ALTER {cname} {'SET' if op.set_not_null else 'DROP'} NOT NULL")
+        stmts.append(
+            f"ALTER TABLE {tname} ALTER {cname} {'SET' if op.set_not_null else 'DROP'} NOT NULL"
+        )
     if "allow_commit_timestamp" in op.options:
         col.allow_commit_timestamp = op.options["allow_commit_timestamp"].lower() == "true"
         _check_column(cat, table, col)
@@ -320,6 +332,25 @@ def _alter_database(cat: Catalog, op: d.AlterDatabase) -> list[str]:
     return []
 
 
+def _create_sequence(cat: Catalog, op: d.CreateSequence) -> list[str]:
+    if op.name.lower() in cat.sequences and op.if_not_exists:
+        return []
+    if op.name.lower() in cat.sequences or cat.name_taken(op.name):
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    cat.sequences[op.name.lower()] = {k.lower(): v for k, v in op.options.items()}
+    start = int(op.options.get("start_with_counter", "1"))
+    return [f"CREATE SEQUENCE {duckdb_ident(op.name.lower())} START WITH {start}"]
+
+
+def _drop_sequence(cat: Catalog, op: d.DropSequence) -> list[str]:
+    if op.name.lower() not in cat.sequences:
+        if op.if_exists:
+            return []
+        raise DdlError(f"Sequence not found: {op.name}")
+    del cat.sequences[op.name.lower()]
+    return [f"DROP SEQUENCE {duckdb_ident(op.name.lower())}"]
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -337,6 +368,8 @@ _APPLY = {
     d.DropConstraint: _drop_constraint,
     d.SetOnDelete: _set_on_delete,
     d.AlterDatabase: _alter_database,
+    d.CreateSequence: _create_sequence,
+    d.DropSequence: _drop_sequence,
     d.NoOp: _noop,
 }
 
@@ -348,4 +381,4 @@ def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
     return new, stmts
 
 
-__all__ = ["GOOGLE_SQL", "apply"]
+__all__ = ["apply"]

@@ -14,6 +14,7 @@ class StatementRecord:
     """One request as it reached spanner-local.
 
     kind: "query", "dml", "batch_dml", "partitioned_dml", "read", "commit", "ddl".
+    Commits list their mutations in `mutations` as (operation, table, row or key count).
     """
 
     kind: str
@@ -24,6 +25,8 @@ class StatementRecord:
     transaction_tag: str = ""
     table: str | None = None
     transaction_id: bytes = b""
+    # commits: (operation, table, rows or keys) for each mutation, e.g. ("insert", "T", 500)
+    mutations: tuple[tuple[str, str, int], ...] = ()
 
 
 class StatementLog:
@@ -64,5 +67,7 @@ class StatementLog:
     def for_database(self, database: str) -> list[StatementRecord]:
         """Records of one database (full name or just the database id)."""
         return [
-            r for r in self.snapshot() if r.database == database or r.database.endswith("/" + database)
+            r
+            for r in self.snapshot()
+            if r.database == database or r.database.endswith("/" + database)
         ]

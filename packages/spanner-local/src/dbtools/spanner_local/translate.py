@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -24,17 +25,78 @@ COMMIT_TS_PARAM = "__spanner_commit_ts"
 # pg_catalog relations Spanner's PostgreSQL interface offers (a subset of PostgreSQL's);
 # any other pg_catalog relation is rejected as Spanner rejects it.
 PG_CATALOG_ALLOWED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index",
-     "pg_settings", "pg_views", "pg_proc", "pg_database", "pg_am", "pg_attrdef", "pg_collation",
-     "pg_constraint", "pg_enum", "pg_extension", "pg_sequence", "pg_sequences", "pg_range",
-     "pg_roles", "pg_description", "pg_available_extensions", "pg_matviews", "pg_policies",
-     "pg_user", "pg_authid", "pg_inherits", "pg_rewrite", "pg_trigger", "pg_depend", "pg_language"}
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+        "pg_settings",
+        "pg_views",
+        "pg_proc",
+        "pg_database",
+        "pg_am",
+        "pg_attrdef",
+        "pg_collation",
+        "pg_constraint",
+        "pg_enum",
+        "pg_extension",
+        "pg_sequence",
+        "pg_sequences",
+        "pg_range",
+        "pg_roles",
+        "pg_description",
+        "pg_available_extensions",
+        "pg_matviews",
+        "pg_policies",
+        "pg_user",
+        "pg_authid",
+        "pg_inherits",
+        "pg_rewrite",
+        "pg_trigger",
+        "pg_depend",
+        "pg_language",
+    }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"})
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+)
+PG_CATALOG_SCHEMA = "spanner_pg_catalog"
+
+# PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
+# DuckDB's bare DECIMAL is DECIMAL(18,3)).
+_PG_CAST_TYPES = {
+    "jsonb": "JSON",
+    "numeric": "DECIMAL(38,9)",
+    "decimal": "DECIMAL(38,9)",
+    "bytea": "BLOB",
+    "float8": "DOUBLE",
+    "float4": "FLOAT",
+    "int8": "BIGINT",
+    "oid": "BIGINT",
+}
+# PostgreSQL functions Spanner offers under another name in DuckDB.
+_PG_FUNCTIONS = {
+    "jsonb_build_object": "json_object",
+    "jsonb_build_array": "json_array",
+    "jsonb_array_length": "json_array_length",
+    "jsonb_typeof": "json_type",
+    "nextval": "spanner_next_sequence_value",
+    "version": "spanner_pg_version",
+    "current_database": "spanner_pg_current_database",
+    "current_schema": "spanner_pg_current_schema",
+    "encode": "spanner_pg_encode",
+    "decode": "spanner_pg_decode",
+    "convert_to": "spanner_pg_convert_to",
+    "convert_from": "spanner_pg_convert_from",
+    "sha256": "spanner_pg_sha256",
+}
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
-_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES"}
 
 
 @dataclass(frozen=True)
@@ -44,10 +106,12 @@ class Translated:
     returning: bool = False
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
+    updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
+    tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
 
 
 def classify(sql: str) -> str:
-    toks = [t for t in _tokens(sql) if not (t.kind == "op" and t.text in ("@", "{"))]
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
     for tok in _skip_hints(_tokens(sql)):
         word = tok.upper or tok.text
         if word in _DML_WORDS:
@@ -57,8 +121,7 @@ def classify(sql: str) -> str:
         if word in ("CREATE", "ALTER", "DROP"):
             return "ddl"
         break
-    del toks
-    return "query"
+    return "other"
 
 
 def _tokens(sql: str) -> list[Tok]:
@@ -128,17 +191,45 @@ def translate_pg(sql: str) -> Translated:
     while i < len(toks):
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if t.kind == "op" and t.text == "$" and nxt is not None and nxt.kind == "num" and nxt.start == t.end:
+        if (
+            t.kind == "op"
+            and t.text == "$"
+            and nxt is not None
+            and nxt.kind == "num"
+            and nxt.start == t.end
+        ):
             repl[i] = f"$p{nxt.text}"
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
             continue
-        if t.kind == "word" and t.text.lower() == "information_schema" and nxt is not None and nxt.text == ".":
+        if (
+            t.kind == "word"
+            and t.text.lower() == "information_schema"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             repl[i] = INFO_SCHEMA
-        elif t.kind == "word" and t.text.lower() == "pg_catalog" and nxt is not None and nxt.text == ".":
+        elif (
+            t.kind == "word"
+            and t.text.lower() == "pg_catalog"
+            and nxt is not None
+            and nxt.text == "."
+        ):
             _pg_catalog_check(toks[i + 2].text)
-        elif t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == ".":
+            repl[i] = PG_CATALOG_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            and i > 0
+            and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
+            and not (nxt is not None and nxt.text in (".", "("))
+        ):
+            # pg_catalog comes first on PostgreSQL's search path
+            repl[i] = f"{PG_CATALOG_SCHEMA}.{t.text.lower()}"
+        elif (
+            t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
+        ):
             fn = toks[i + 2].text.lower() if i + 2 < len(toks) else ""
             if fn == "pending_commit_timestamp":
                 # spanner.pending_commit_timestamp() -> the commit timestamp parameter
@@ -152,19 +243,49 @@ def translate_pg(sql: str) -> Translated:
             else:
                 repl[i] = ""
                 drop.add(i + 1)  # spanner.f(...) -> f(...), where DuckDB has an equivalent
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_CAST_TYPES
+            and i > 0
+            and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
+            and not (nxt is not None and nxt.text == "(")
+        ):
+            repl[i] = _PG_CAST_TYPES[t.text.lower()]
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_FUNCTIONS
+            and nxt is not None
+            and nxt.text == "("
+        ):
+            repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    return Translated(text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params))
+    tree = _pg_parse(sql)
+    updated = _updated_columns(tree) if tree is not None else ()
+    tables = _tables(tree) if tree is not None else ("*",)
+    return Translated(
+        text,
+        "dml" if kind == "dml" else "query",
+        returning,
+        uses_commit_ts,
+        tuple(params),
+        updated_columns=updated,
+        tables=tables,
+    )
 
 
 # ------------------------------------------------------------------- GoogleSQL
 
 
 def _fix_types(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.DECIMAL,) and not node.expressions:
+    if (
+        isinstance(node, exp.DataType)
+        and node.this in (exp.DataType.Type.DECIMAL,)
+        and not node.expressions
+    ):
         return exp.DataType.build("DECIMAL(38, 9)")
     if isinstance(node, exp.Table):
         ident = node.this
@@ -172,22 +293,40 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         db = node.db or ""
         if name.lower().startswith("information_schema."):
             return exp.Table(
-                this=exp.to_identifier(name.split(".", 1)[1]), db=exp.to_identifier(INFO_SCHEMA),
+                this=exp.to_identifier(name.split(".", 1)[1]),
+                db=exp.to_identifier(INFO_SCHEMA),
                 alias=node.args.get("alias"),
             )
         if db.lower() == "information_schema":
             node.set("db", exp.to_identifier(INFO_SCHEMA))
+    if isinstance(node, exp.Literal) and not node.is_string:
+        text = str(node.this)
+        if "." in text or "e" in text.lower():
+            # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+        if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+            # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.Format):
+        # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
+        return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
         return exp.Placeholder(this=COMMIT_TS_PARAM)
     return node
 
 
+_NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
+    # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
+    sql = _NEXT_SEQ.sub(
+        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
+    )
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
-    keep_idx = list(range(len(toks)))
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
     insert_mode = ""
@@ -199,25 +338,81 @@ def translate_gsql(sql: str) -> Translated:
                 ret = " ".join(sql[t.start : t.end] for t in toks[k + 2 :] if t.kind != "eof")
                 text, returning_sql = body, ret
                 break
-        if len(words) > 2 and words[0] == "INSERT" and words[1] == "OR" and words[2] in ("UPDATE", "IGNORE"):
+        if (
+            len(words) > 2
+            and words[0] == "INSERT"
+            and words[1] == "OR"
+            and words[2] in ("UPDATE", "IGNORE")
+        ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
-    del keep_idx
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
+    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
+        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+        raise InvalidArgument(
+            f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
+        )
+    updated = _updated_columns(tree)
+    tables = _tables(tree)
     tree = tree.transform(_fix_types)
-    params = tuple(sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name}))
+    params = tuple(
+        sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
+    )
     out = tree.sql(dialect="duckdb")
     uses_commit_ts = COMMIT_TS_PARAM in out
     if insert_mode:
         out = re.sub(r"^INSERT\s+INTO", f"INSERT OR {insert_mode} INTO", out, count=1)
     if returning_sql:
-        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(_fix_types)
+        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(
+            _fix_types
+        )
         assert isinstance(ret_tree, exp.Select)
         out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
-    return Translated(out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params)
+    return Translated(
+        out,
+        "dml" if kind == "dml" else "query",
+        bool(returning_sql),
+        uses_commit_ts,
+        params,
+        updated_columns=updated,
+        tables=tables,
+    )
+
+
+def _tables(tree: Any) -> tuple[str, ...]:
+    """Lower-case names of the user tables a statement references (CTE names excluded)."""
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = set()
+    for table in tree.find_all(exp.Table):
+        db = (table.db or "").lower()
+        if db in ("information_schema", INFO_SCHEMA, "pg_catalog", PG_CATALOG_SCHEMA):
+            continue
+        name = table.name.lower()
+        if name.startswith("information_schema.") or not name or name in ctes:
+            continue
+        names.add(name)
+    return tuple(sorted(names))
+
+
+def _pg_parse(sql: str) -> Any:
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+
+
+def _updated_columns(tree: Any) -> tuple[str, ...]:
+    if not isinstance(tree, exp.Update):
+        return ()
+    names = []
+    for eq in tree.expressions:
+        target = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(target, exp.Column):
+            names.append(target.name)
+    return tuple(names)
 
 
 def translate(sql: str, dialect: str) -> Translated:

@@ -16,8 +16,8 @@ from google.rpc import status_pb2
 
 from .. import codec, protos
 from ..codec import UTC
-from ..errors import DdlSyntaxError, InvalidArgument, NotFound, SpannerLocalError, Unimplemented
-from ..registry import INSTANCE_CONFIG, Registry, parse_database_name, parse_instance_name
+from ..errors import AlreadyExists, InvalidArgument, NotFound, SpannerLocalError
+from ..registry import INSTANCE_CONFIG, Registry, parse_instance_name
 from ..statement_log import StatementRecord
 from ..typemap import GOOGLE_SQL, POSTGRESQL
 from .base import MethodTable, generic_handler
@@ -26,13 +26,18 @@ DATABASE_SERVICE = "google.spanner.admin.database.v1.DatabaseAdmin"
 INSTANCE_SERVICE = "google.spanner.admin.instance.v1.InstanceAdmin"
 OPERATIONS_SERVICE = "google.longrunning.Operations"
 
-_CREATE_DB = re.compile(r"^\s*CREATE\s+DATABASE\s+(`[^`]+`|\"[^\"]+\"|[A-Za-z0-9_\-]+)\s*;?\s*$", re.I)
+_CREATE_DB = re.compile(
+    r"^\s*CREATE\s+DATABASE\s+(`[^`]+`|\"[^\"]+\"|[A-Za-z0-9_\-]+)\s*;?\s*$", re.I
+)
 _DIALECTS = {
     0: GOOGLE_SQL,
     protos.DATABASE_DIALECT_GOOGLE_STANDARD_SQL: GOOGLE_SQL,
     protos.DATABASE_DIALECT_POSTGRESQL: POSTGRESQL,
 }
-_DIALECT_CODES = {GOOGLE_SQL: protos.DATABASE_DIALECT_GOOGLE_STANDARD_SQL, POSTGRESQL: protos.DATABASE_DIALECT_POSTGRESQL}
+_DIALECT_CODES = {
+    GOOGLE_SQL: protos.DATABASE_DIALECT_GOOGLE_STANDARD_SQL,
+    POSTGRESQL: protos.DATABASE_DIALECT_POSTGRESQL,
+}
 
 
 def _now_pb() -> protos.Timestamp:
@@ -45,7 +50,9 @@ def _pack(msg: Any) -> protos.Any:
     return a
 
 
-def _done_operation(name: str, metadata: Any, response: Any = None, error: SpannerLocalError | None = None) -> protos.Operation:
+def _done_operation(
+    name: str, metadata: Any, response: Any = None, error: SpannerLocalError | None = None
+) -> protos.Operation:
     op = protos.Operation(name=name, done=True)
     op.metadata.CopyFrom(_pack(metadata))
     if error is not None:
@@ -62,14 +69,34 @@ class DatabaseAdminServicer:
     def handler(self) -> grpc.GenericRpcHandler:
         p = protos
         methods: MethodTable = {
-            "ListDatabases": (False, p.ListDatabasesRequest, p.ListDatabasesResponse, self.ListDatabases),
+            "ListDatabases": (
+                False,
+                p.ListDatabasesRequest,
+                p.ListDatabasesResponse,
+                self.ListDatabases,
+            ),
             "CreateDatabase": (False, p.CreateDatabaseRequest, p.Operation, self.CreateDatabase),
             "GetDatabase": (False, p.GetDatabaseRequest, p.Database, self.GetDatabase),
             "UpdateDatabase": (False, p.UpdateDatabaseRequest, p.Operation, self.UpdateDatabase),
-            "UpdateDatabaseDdl": (False, p.UpdateDatabaseDdlRequest, p.Operation, self.UpdateDatabaseDdl),
+            "UpdateDatabaseDdl": (
+                False,
+                p.UpdateDatabaseDdlRequest,
+                p.Operation,
+                self.UpdateDatabaseDdl,
+            ),
             "DropDatabase": (False, p.DropDatabaseRequest, p.Empty, self.DropDatabase),
-            "GetDatabaseDdl": (False, p.GetDatabaseDdlRequest, p.GetDatabaseDdlResponse, self.GetDatabaseDdl),
-            "ListDatabaseOperations": (False, p.ListDatabaseOperationsRequest, p.ListDatabaseOperationsResponse, self.ListDatabaseOperations),
+            "GetDatabaseDdl": (
+                False,
+                p.GetDatabaseDdlRequest,
+                p.GetDatabaseDdlResponse,
+                self.GetDatabaseDdl,
+            ),
+            "ListDatabaseOperations": (
+                False,
+                p.ListDatabaseOperationsRequest,
+                p.ListDatabaseOperationsResponse,
+                self.ListDatabaseOperations,
+            ),
         }
         return generic_handler(DATABASE_SERVICE, methods)
 
@@ -82,12 +109,16 @@ class DatabaseAdminServicer:
         pb.default_leader = ""
         return pb
 
-    def ListDatabases(self, req: protos.ListDatabasesRequest, ctx: Any) -> protos.ListDatabasesResponse:
+    def ListDatabases(
+        self, req: protos.ListDatabasesRequest, ctx: Any
+    ) -> protos.ListDatabasesResponse:
         parse_instance_name(req.parent)
         self.reg.ensure_instance(req.parent)
         resp = protos.ListDatabasesResponse()
         with self.reg.lock:
-            names = sorted(n for n in self.reg.databases if n.startswith(req.parent + "/databases/"))
+            names = sorted(
+                n for n in self.reg.databases if n.startswith(req.parent + "/databases/")
+            )
         for n in names:
             resp.databases.append(self._database_pb(n))
         return resp
@@ -138,8 +169,6 @@ class DatabaseAdminServicer:
         op_id = req.operation_id or f"_auto_{uuid.uuid4().hex[:12]}"
         op_name = f"{db.name}/operations/{op_id}"
         if op_name in self.reg.operations:
-            from ..errors import AlreadyExists
-
             raise AlreadyExists(f"Operation already exists: {op_name}")
         for text in statements:
             self.reg.log.append(StatementRecord(kind="ddl", database=db.name, sql=text))
@@ -161,14 +190,22 @@ class DatabaseAdminServicer:
         self.reg.drop_database(req.database)
         return protos.Empty()
 
-    def GetDatabaseDdl(self, req: protos.GetDatabaseDdlRequest, ctx: Any) -> protos.GetDatabaseDdlResponse:
+    def GetDatabaseDdl(
+        self, req: protos.GetDatabaseDdlRequest, ctx: Any
+    ) -> protos.GetDatabaseDdlResponse:
         db = self.reg.database(req.database)
         return protos.GetDatabaseDdlResponse(statements=db.ddl_statements())
 
-    def ListDatabaseOperations(self, req: protos.ListDatabaseOperationsRequest, ctx: Any) -> protos.ListDatabaseOperationsResponse:
+    def ListDatabaseOperations(
+        self, req: protos.ListDatabaseOperationsRequest, ctx: Any
+    ) -> protos.ListDatabaseOperationsResponse:
         resp = protos.ListDatabaseOperationsResponse()
         with self.reg.lock:
-            ops = [op for name, op in self.reg.operations.items() if name.startswith(req.parent + "/databases/")]
+            ops = [
+                op
+                for name, op in self.reg.operations.items()
+                if name.startswith(req.parent + "/databases/")
+            ]
         resp.operations.extend(ops)
         return resp
 
@@ -181,12 +218,27 @@ class InstanceAdminServicer:
         p = protos
         methods: MethodTable = {
             "GetInstance": (False, p.GetInstanceRequest, p.Instance, self.GetInstance),
-            "ListInstances": (False, p.ListInstancesRequest, p.ListInstancesResponse, self.ListInstances),
+            "ListInstances": (
+                False,
+                p.ListInstancesRequest,
+                p.ListInstancesResponse,
+                self.ListInstances,
+            ),
             "CreateInstance": (False, p.CreateInstanceRequest, p.Operation, self.CreateInstance),
             "UpdateInstance": (False, p.UpdateInstanceRequest, p.Operation, self.UpdateInstance),
             "DeleteInstance": (False, p.DeleteInstanceRequest, p.Empty, self.DeleteInstance),
-            "GetInstanceConfig": (False, p.GetInstanceConfigRequest, p.InstanceConfig, self.GetInstanceConfig),
-            "ListInstanceConfigs": (False, p.ListInstanceConfigsRequest, p.ListInstanceConfigsResponse, self.ListInstanceConfigs),
+            "GetInstanceConfig": (
+                False,
+                p.GetInstanceConfigRequest,
+                p.InstanceConfig,
+                self.GetInstanceConfig,
+            ),
+            "ListInstanceConfigs": (
+                False,
+                p.ListInstanceConfigsRequest,
+                p.ListInstanceConfigsResponse,
+                self.ListInstanceConfigs,
+            ),
         }
         return generic_handler(INSTANCE_SERVICE, methods)
 
@@ -194,10 +246,14 @@ class InstanceAdminServicer:
         # Any instance a client asks for exists: it is created on first reference.
         return self.reg.ensure_instance(req.name).to_pb()
 
-    def ListInstances(self, req: protos.ListInstancesRequest, ctx: Any) -> protos.ListInstancesResponse:
+    def ListInstances(
+        self, req: protos.ListInstancesRequest, ctx: Any
+    ) -> protos.ListInstancesResponse:
         resp = protos.ListInstancesResponse()
         with self.reg.lock:
-            infos = [i for n, i in sorted(self.reg.instances.items()) if n.startswith(req.parent + "/")]
+            infos = [
+                i for n, i in sorted(self.reg.instances.items()) if n.startswith(req.parent + "/")
+            ]
         for info in infos:
             resp.instances.append(info.to_pb())
         return resp
@@ -235,13 +291,17 @@ class InstanceAdminServicer:
         )
         return pb
 
-    def GetInstanceConfig(self, req: protos.GetInstanceConfigRequest, ctx: Any) -> protos.InstanceConfig:
+    def GetInstanceConfig(
+        self, req: protos.GetInstanceConfigRequest, ctx: Any
+    ) -> protos.InstanceConfig:
         parts = req.name.split("/")
         if len(parts) != 4 or parts[3] != INSTANCE_CONFIG:
             raise NotFound(f"Instance config not found: {req.name}")
         return self._config(parts[1])
 
-    def ListInstanceConfigs(self, req: protos.ListInstanceConfigsRequest, ctx: Any) -> protos.ListInstanceConfigsResponse:
+    def ListInstanceConfigs(
+        self, req: protos.ListInstanceConfigsRequest, ctx: Any
+    ) -> protos.ListInstanceConfigsResponse:
         resp = protos.ListInstanceConfigsResponse()
         resp.instance_configs.append(self._config(req.parent.split("/")[-1]))
         return resp
@@ -255,7 +315,12 @@ class OperationsServicer:
         p = protos
         methods: MethodTable = {
             "GetOperation": (False, p.GetOperationRequest, p.Operation, self.GetOperation),
-            "ListOperations": (False, p.ListOperationsRequest, p.ListOperationsResponse, self.ListOperations),
+            "ListOperations": (
+                False,
+                p.ListOperationsRequest,
+                p.ListOperationsResponse,
+                self.ListOperations,
+            ),
             "CancelOperation": (False, p.CancelOperationRequest, p.Empty, self.CancelOperation),
             "DeleteOperation": (False, p.DeleteOperationRequest, p.Empty, self.DeleteOperation),
             "WaitOperation": (False, p.WaitOperationRequest, p.Operation, self.WaitOperation),
@@ -275,7 +340,9 @@ class OperationsServicer:
     def WaitOperation(self, req: protos.WaitOperationRequest, ctx: Any) -> protos.Operation:
         return self._get(req.name)
 
-    def ListOperations(self, req: protos.ListOperationsRequest, ctx: Any) -> protos.ListOperationsResponse:
+    def ListOperations(
+        self, req: protos.ListOperationsRequest, ctx: Any
+    ) -> protos.ListOperationsResponse:
         resp = protos.ListOperationsResponse()
         with self.reg.lock:
             ops = [op for n, op in self.reg.operations.items() if n.startswith(req.name)]
@@ -293,11 +360,4 @@ class OperationsServicer:
         return protos.Empty()
 
 
-__all__ = [
-    "DatabaseAdminServicer",
-    "DdlSyntaxError",
-    "InstanceAdminServicer",
-    "OperationsServicer",
-    "Unimplemented",
-    "parse_database_name",
-]
+__all__ = ["DatabaseAdminServicer", "InstanceAdminServicer", "OperationsServicer"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,11 +15,13 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify
+from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
-MAX_VALUES_PER_MESSAGE = 20_000
+MESSAGE_BYTES = 1 << 20
+CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
+NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -30,6 +31,22 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     if mode == "partitioned_dml":
         return PARTITIONED
     return READ_ONLY
+
+
+def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
+    """The timestamp a read-only transaction reports: the one asked for, or now.
+
+    Data is always read as of now (there is no version history); see the README.
+    """
+    if options.WhichOneof("mode") != "read_only":
+        return now
+    ro = options.read_only
+    bound = ro.WhichOneof("timestamp_bound")
+    if bound == "read_timestamp":
+        return codec.timestamp_from_pb(ro.read_timestamp)
+    if bound == "exact_staleness":
+        return now - ro.exact_staleness.ToTimedelta()
+    return now
 
 
 def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
@@ -47,20 +64,55 @@ class SpannerServicer:
         p = protos
         methods: MethodTable = {
             "CreateSession": (False, p.CreateSessionRequest, p.Session, self.CreateSession),
-            "BatchCreateSessions": (False, p.BatchCreateSessionsRequest, p.BatchCreateSessionsResponse, self.BatchCreateSessions),
+            "BatchCreateSessions": (
+                False,
+                p.BatchCreateSessionsRequest,
+                p.BatchCreateSessionsResponse,
+                self.BatchCreateSessions,
+            ),
             "GetSession": (False, p.GetSessionRequest, p.Session, self.GetSession),
-            "ListSessions": (False, p.ListSessionsRequest, p.ListSessionsResponse, self.ListSessions),
+            "ListSessions": (
+                False,
+                p.ListSessionsRequest,
+                p.ListSessionsResponse,
+                self.ListSessions,
+            ),
             "DeleteSession": (False, p.DeleteSessionRequest, p.Empty, self.DeleteSession),
             "ExecuteSql": (False, p.ExecuteSqlRequest, p.ResultSet, self.ExecuteSql),
-            "ExecuteStreamingSql": (True, p.ExecuteSqlRequest, p.PartialResultSet, self.ExecuteStreamingSql),
-            "ExecuteBatchDml": (False, p.ExecuteBatchDmlRequest, p.ExecuteBatchDmlResponse, self.ExecuteBatchDml),
+            "ExecuteStreamingSql": (
+                True,
+                p.ExecuteSqlRequest,
+                p.PartialResultSet,
+                self.ExecuteStreamingSql,
+            ),
+            "ExecuteBatchDml": (
+                False,
+                p.ExecuteBatchDmlRequest,
+                p.ExecuteBatchDmlResponse,
+                self.ExecuteBatchDml,
+            ),
             "Read": (False, p.ReadRequest, p.ResultSet, self.Read),
             "StreamingRead": (True, p.ReadRequest, p.PartialResultSet, self.StreamingRead),
-            "BeginTransaction": (False, p.BeginTransactionRequest, p.Transaction, self.BeginTransaction),
+            "BeginTransaction": (
+                False,
+                p.BeginTransactionRequest,
+                p.Transaction,
+                self.BeginTransaction,
+            ),
             "Commit": (False, p.CommitRequest, p.CommitResponse, self.Commit),
             "Rollback": (False, p.RollbackRequest, p.Empty, self.Rollback),
-            "PartitionQuery": (False, p.PartitionQueryRequest, p.PartitionResponse, self.PartitionQuery),
-            "PartitionRead": (False, p.PartitionReadRequest, p.PartitionResponse, self.PartitionRead),
+            "PartitionQuery": (
+                False,
+                p.PartitionQueryRequest,
+                p.PartitionResponse,
+                self.PartitionQuery,
+            ),
+            "PartitionRead": (
+                False,
+                p.PartitionReadRequest,
+                p.PartitionResponse,
+                self.PartitionRead,
+            ),
             "BatchWrite": (True, p.BatchWriteRequest, p.BatchWriteResponse, self.BatchWrite),
         }
         return generic_handler(SERVICE, methods)
@@ -70,7 +122,9 @@ class SpannerServicer:
     def CreateSession(self, req: protos.CreateSessionRequest, ctx: Any) -> protos.Session:
         return self.reg.create_session(req.database, req.session).to_pb()
 
-    def BatchCreateSessions(self, req: protos.BatchCreateSessionsRequest, ctx: Any) -> protos.BatchCreateSessionsResponse:
+    def BatchCreateSessions(
+        self, req: protos.BatchCreateSessionsRequest, ctx: Any
+    ) -> protos.BatchCreateSessionsResponse:
         if req.session_count <= 0:
             raise InvalidArgument("session_count must be positive.")
         count = min(req.session_count, MAX_SESSIONS_PER_BATCH)
@@ -83,7 +137,9 @@ class SpannerServicer:
         info, _ = self.reg.session(req.name)
         return info.to_pb()
 
-    def ListSessions(self, req: protos.ListSessionsRequest, ctx: Any) -> protos.ListSessionsResponse:
+    def ListSessions(
+        self, req: protos.ListSessionsRequest, ctx: Any
+    ) -> protos.ListSessionsResponse:
         self.reg.database(req.database)
         resp = protos.ListSessionsResponse()
         with self.reg.lock:
@@ -100,7 +156,10 @@ class SpannerServicer:
 
     def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
         _, db = self.reg.session(req.session)
-        txn = self.reg.transactions.begin(db, _mode_of(req.options), req.request_options.transaction_tag)
+        txn = self.reg.transactions.begin(
+            db, _mode_of(req.options), req.request_options.transaction_tag
+        )
+        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
         return _txn_pb(txn)
 
     def _selector(
@@ -115,23 +174,31 @@ class SpannerServicer:
             return txn, None
         if kind == "begin":
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
+            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
             return txn, txn
-        if kind == "single_use" and selector.single_use.WhichOneof("mode") in ("read_write", "partitioned_dml"):
+        if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
+            "read_write",
+            "partitioned_dml",
+        ):
             raise InvalidArgument("Single-use transactions must be read-only.")
         return None, None
 
-    def _read_work(self, db: Database, txn: Transaction | None, work: Any) -> Result:
+    def _read_work(
+        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+    ) -> Result:
         if txn is None:
             cur = db.borrow()
             try:
                 return work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work)
+        return txn.run(work, tables)
 
     # --------------------------------------------------------------- SQL
 
-    def _execute(self, req: protos.ExecuteSqlRequest) -> tuple[Result, Transaction | None, Database]:
+    def _execute(
+        self, req: protos.ExecuteSqlRequest
+    ) -> tuple[Result, Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         values, types = executor.decode_params(req.params, req.param_types, db.dialect)
@@ -142,6 +209,11 @@ class SpannerServicer:
             raise InvalidArgument(
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
             )
+        if kind == "other":
+            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            raise InvalidArgument(
+                f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
+            )
         if kind == "dml":
             if txn is None:
                 raise InvalidArgument(
@@ -150,8 +222,12 @@ class SpannerServicer:
             record_kind = "partitioned_dml" if txn.mode == PARTITIONED else "dml"
         self.reg.log.append(
             StatementRecord(
-                kind=record_kind, database=db.name, sql=req.sql, params=values,
-                request_tag=tags.request_tag, transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
+                kind=record_kind,
+                database=db.name,
+                sql=req.sql,
+                params=values,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
             )
         )
@@ -167,13 +243,23 @@ class SpannerServicer:
             def work(cur: Any) -> Result:
                 return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
 
-            result = self._read_work(db, txn, work)
+            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
+            result = self._read_work(db, txn, work, tables)
         return result, begun, db
 
-    def _partitioned(self, db: Database, txn: Transaction, sql: str, values: dict[str, Any], types: dict[str, Any]) -> Result:
+    def _partitioned(
+        self,
+        db: Database,
+        txn: Transaction,
+        sql: str,
+        values: dict[str, Any],
+        types: dict[str, Any],
+    ) -> Result:
         head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
         if head == "INSERT":
-            raise InvalidArgument("Only UPDATE and DELETE statements are supported in partitioned DML.")
+            raise InvalidArgument(
+                "Only UPDATE and DELETE statements are supported in partitioned DML."
+            )
         with txn.lock:
             txn.check_active()
             pdml = self.reg.transactions.begin(db, READ_WRITE, txn.tag)
@@ -182,25 +268,37 @@ class SpannerServicer:
             txn.state = "committed"
             return result
 
-    def _stats(self, result: Result, partitioned: bool) -> protos.ResultSetStats | None:
-        if result.row_count is None:
+    def _stats(
+        self, result: Result, partitioned: bool, query_mode: int = 0
+    ) -> protos.ResultSetStats | None:
+        """Row counts for DML; a one-node plan for PLAN and PROFILE query modes."""
+        if result.row_count is None and query_mode == NORMAL:
             return None
         stats = protos.ResultSetStats()
-        if partitioned:
-            stats.row_count_lower_bound = result.row_count
-        else:
-            stats.row_count_exact = result.row_count
+        if result.row_count is not None:
+            if partitioned:
+                stats.row_count_lower_bound = result.row_count
+            else:
+                stats.row_count_exact = result.row_count
+        if query_mode != NORMAL:
+            node = stats.query_plan.plan_nodes.add()
+            node.index = 0
+            node.display_name = "spanner-local (DuckDB)"
+        if query_mode == PROFILE:
+            stats.query_stats.fields["rows_returned"].string_value = str(len(result.rows))
+        if query_mode == PLAN:
+            result.rows = []  # PLAN mode returns metadata and the plan, no rows
         return stats
 
     def ExecuteSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> protos.ResultSet:
-        result, begun, db = self._execute(req)
+        result, begun, _db = self._execute(req)
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         rs = protos.ResultSet()
         self._fill_metadata(rs.metadata, result, begun)
         setters = [codec.setter_for(t) for _, t in result.columns]
         for row in result.rows:
             lv = rs.rows.add()
             _fill_row(lv.values, row, setters)
-        stats = self._stats(result, self._is_partitioned(req))
         if stats is not None:
             rs.stats.CopyFrom(stats)
         return rs
@@ -213,11 +311,16 @@ class SpannerServicer:
                 return False
         return False
 
-    def ExecuteStreamingSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
-        result, begun, db = self._execute(req)
-        yield from self._stream(result, begun, self._stats(result, self._is_partitioned(req)))
+    def ExecuteStreamingSql(
+        self, req: protos.ExecuteSqlRequest, ctx: Any
+    ) -> Iterator[protos.PartialResultSet]:
+        result, begun, _db = self._execute(req)
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
+        yield from self._stream(result, begun, stats, req.resume_token)
 
-    def _fill_metadata(self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None) -> None:
+    def _fill_metadata(
+        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+    ) -> None:
         md.row_type.SetInParent()
         for name, stype in result.columns:
             f = md.row_type.fields.add()
@@ -226,33 +329,67 @@ class SpannerServicer:
         if begun is not None:
             md.transaction.CopyFrom(_txn_pb(begun))
 
-    def _stream(self, result: Result, begun: Transaction | None, stats: protos.ResultSetStats | None) -> Iterator[protos.PartialResultSet]:
-        setters = [codec.setter_for(t) for _, t in result.columns]
-        width = max(1, len(setters))
-        per_msg = max(1, MAX_VALUES_PER_MESSAGE // width)
-        rows = result.rows
-        first = True
-        start = 0
-        while True:
-            prs = protos.PartialResultSet()
-            if first:
-                self._fill_metadata(prs.metadata, result, begun)
-            for row in rows[start : start + per_msg]:
-                _fill_row(prs.values, row, setters)
-            start += per_msg
-            last = start >= len(rows)
-            if last:
-                if stats is not None:
-                    prs.stats.CopyFrom(stats)
-                prs.last = True
-            else:
-                prs.resume_token = str(start).encode()
-            first = False
-            yield prs
-            if last:
-                return
+    def _stream(
+        self,
+        result: Result,
+        begun: Transaction | None,
+        stats: protos.ResultSetStats | None,
+        resume_token: bytes = b"",
+    ) -> Iterator[protos.PartialResultSet]:
+        """PartialResultSets of about MESSAGE_BYTES each, as Spanner streams them.
 
-    def ExecuteBatchDml(self, req: protos.ExecuteBatchDmlRequest, ctx: Any) -> protos.ExecuteBatchDmlResponse:
+        Messages are cut between rows (with a resume token giving the rows sent so far) and
+        strings longer than CHUNK_CHARS are split across messages with `chunked_value`, so that
+        no message exceeds the client's default 4 MB receive limit.
+        """
+        setters = [codec.setter_for(t) for _, t in result.columns]
+        rows = result.rows
+        done = _resume_offset(resume_token, len(rows))
+        prs = protos.PartialResultSet()
+        self._fill_metadata(prs.metadata, result, begun)
+        size = 0
+        for row in rows[done:]:
+            for value, setter in zip(row, setters, strict=True):
+                cell = prs.values.add()
+                if value is None:
+                    cell.null_value = protos.NULL_VALUE
+                    size += 2
+                    continue
+                setter(cell, value)
+                kind = cell.WhichOneof("kind")
+                if kind == "string_value":
+                    n = len(cell.string_value)
+                    if n > CHUNK_CHARS:
+                        text = cell.string_value
+                        cell.string_value = text[:CHUNK_CHARS]
+                        pos = CHUNK_CHARS
+                        while pos < n:
+                            prs.chunked_value = True
+                            yield prs
+                            prs = protos.PartialResultSet()
+                            prs.values.add().string_value = text[pos : pos + CHUNK_CHARS]
+                            pos += CHUNK_CHARS
+                        size = CHUNK_CHARS
+                    else:
+                        size += n + 4
+                elif kind == "list_value":
+                    size += cell.ByteSize()
+                else:
+                    size += 12
+            done += 1
+            if size >= MESSAGE_BYTES and done < len(rows):
+                prs.resume_token = str(done).encode()
+                yield prs
+                prs = protos.PartialResultSet()
+                size = 0
+        if stats is not None:
+            prs.stats.CopyFrom(stats)
+        prs.last = True
+        yield prs
+
+    def ExecuteBatchDml(
+        self, req: protos.ExecuteBatchDmlRequest, ctx: Any
+    ) -> protos.ExecuteBatchDmlResponse:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         if not req.statements:
@@ -265,8 +402,12 @@ class SpannerServicer:
             values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
             self.reg.log.append(
                 StatementRecord(
-                    kind="batch_dml", database=db.name, sql=stmt.sql, params=values,
-                    request_tag=tags.request_tag, transaction_tag=tags.transaction_tag or txn.tag,
+                    kind="batch_dml",
+                    database=db.name,
+                    sql=stmt.sql,
+                    params=values,
+                    request_tag=tags.request_tag,
+                    transaction_tag=tags.transaction_tag or txn.tag,
                     transaction_id=txn.id,
                 )
             )
@@ -299,8 +440,11 @@ class SpannerServicer:
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         self.reg.log.append(
             StatementRecord(
-                kind="read", database=db.name, table=req.table,
-                request_tag=tags.request_tag, transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
+                kind="read",
+                database=db.name,
+                table=req.table,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
             )
         )
@@ -308,9 +452,11 @@ class SpannerServicer:
             raise InvalidArgument("Read request must specify columns.")
 
         def work(cur: Any) -> Result:
-            return executor.read(db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit)
+            return executor.read(
+                db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
+            )
 
-        return self._read_work(db, txn, work), begun
+        return self._read_work(db, txn, work, (req.table.lower(),)), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req)
@@ -323,7 +469,7 @@ class SpannerServicer:
 
     def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
         result, begun = self._read(req)
-        yield from self._stream(result, begun, None)
+        yield from self._stream(result, begun, None, req.resume_token)
 
     # --------------------------------------------------------------- commit / rollback
 
@@ -333,7 +479,9 @@ class SpannerServicer:
         kind = req.WhichOneof("transaction")
         if kind == "single_use_transaction":
             if req.single_use_transaction.WhichOneof("mode") != "read_write":
-                raise InvalidArgument("Commit of a single-use transaction requires read_write mode.")
+                raise InvalidArgument(
+                    "Commit of a single-use transaction requires read_write mode."
+                )
             txn = self.reg.transactions.begin(db, READ_WRITE, tags.transaction_tag)
         elif kind == "transaction_id":
             txn = self.reg.transactions.get(req.transaction_id)
@@ -341,8 +489,12 @@ class SpannerServicer:
             raise InvalidArgument("Commit requires a transaction id or a single-use transaction.")
         self.reg.log.append(
             StatementRecord(
-                kind="commit", database=db.name, request_tag=tags.request_tag,
-                transaction_tag=tags.transaction_tag or txn.tag, transaction_id=txn.id,
+                kind="commit",
+                database=db.name,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or txn.tag,
+                transaction_id=txn.id,
+                mutations=tuple(_mutation_summary(m) for m in req.mutations),
             )
         )
         if txn.mode != READ_WRITE:
@@ -362,9 +514,11 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- partitions and batch write
 
-    def PartitionQuery(self, req: protos.PartitionQueryRequest, ctx: Any) -> protos.PartitionResponse:
+    def PartitionQuery(
+        self, req: protos.PartitionQueryRequest, ctx: Any
+    ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        txn, begun = self._selector(db, req.transaction, "")
+        _txn, begun = self._selector(db, req.transaction, "")
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
@@ -373,14 +527,16 @@ class SpannerServicer:
 
     def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        txn, begun = self._selector(db, req.transaction, "")
+        _txn, begun = self._selector(db, req.transaction, "")
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
             resp.transaction.CopyFrom(_txn_pb(begun))
         return resp
 
-    def BatchWrite(self, req: protos.BatchWriteRequest, ctx: Any) -> Iterator[protos.BatchWriteResponse]:
+    def BatchWrite(
+        self, req: protos.BatchWriteRequest, ctx: Any
+    ) -> Iterator[protos.BatchWriteResponse]:
         _, db = self.reg.session(req.session)
         for i, group in enumerate(req.mutation_groups):
             resp = protos.BatchWriteResponse()
@@ -395,8 +551,27 @@ class SpannerServicer:
             yield resp
 
 
+def _mutation_summary(m: protos.Mutation) -> tuple[str, str, int]:
+    kind = m.WhichOneof("operation") or ""
+    if kind == "delete":
+        ks = m.delete.key_set
+        return kind, m.delete.table, len(ks.keys) + len(ks.ranges) + (1 if ks.all_ else 0)
+    w = getattr(m, kind) if kind else None
+    return kind, (w.table if w is not None else ""), (len(w.values) if w is not None else 0)
+
+
+def _resume_offset(token: bytes, total: int) -> int:
+    """Rows already sent before a stream broke (our resume tokens count rows)."""
+    if not token:
+        return 0
+    try:
+        return min(max(int(token.decode()), 0), total)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid resume token: {token[:40]!r}") from exc
+
+
 def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
-    for value, setter in zip(row, setters):
+    for value, setter in zip(row, setters, strict=True):
         cell = values.add()
         if value is None:
             cell.null_value = protos.NULL_VALUE
@@ -404,4 +579,4 @@ def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
             setter(cell, value)
 
 
-__all__ = ["SpannerServicer", "dt"]
+__all__ = ["SpannerServicer"]
