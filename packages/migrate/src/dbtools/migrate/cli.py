@@ -120,6 +120,13 @@ def run_conversion(
     help="Exit 1 when an issue of this severity (or worse) exists.",
 )
 @click.option(
+    "--identity-style",
+    type=click.Choice(["identity", "sequence", "none"]),
+    default="identity",
+    show_default=True,
+    help="Auto-increment columns as IDENTITY, as a DEFAULT from a bit-reversed SEQUENCE, or plain.",
+)
+@click.option(
     "--identity/--no-identity",
     default=True,
     help="AUTO_INCREMENT/SERIAL as bit-reversed IDENTITY [on]; off keeps plain INT64 (targets without IDENTITY).",
@@ -140,6 +147,7 @@ def schema_cmd(
     fmt: str,
     fail_on: str,
     identity: bool,
+    identity_style: str,
     uuid_default: bool,
 ) -> None:
     """Convert a schema; writes schema.ddl, report.txt, report.json and session.json to --out.
@@ -159,7 +167,11 @@ def schema_cmd(
             src, label = _load_source(source, file, url)
         dialect = dialect or (session_data or {}).get("dialect") or "google_standard_sql"
         conv = run_conversion(
-            src, dialect, session_data, identity=identity, uuid_default=uuid_default
+            src,
+            dialect,
+            session_data,
+            identity=identity_style if identity else "none",
+            uuid_default=uuid_default,
         )
     except click.UsageError:
         raise
@@ -340,7 +352,15 @@ def _data_options(f: Any) -> Any:
             show_default=True,
             help="Zone of DATETIME / timestamp-without-time-zone values.",
         ),
-        click.option("--identity/--no-identity", default=True),
+        click.option(
+            "--identity/--no-identity", default=True, help="--no-identity = --identity-style none."
+        ),
+        click.option(
+            "--identity-style",
+            type=click.Choice(["identity", "sequence", "none"]),
+            default="identity",
+            show_default=True,
+        ),
         click.option(
             "--dry-run",
             is_flag=True,
@@ -388,7 +408,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         else:
             raise click.UsageError("give --file or --url")
         dialect = args["dialect"] or (session_data or {}).get("dialect") or "google_standard_sql"
-        conv = run_conversion(src, dialect, session_data, identity=args["identity"])
+        style = args["identity_style"] if args["identity"] else "none"
+        conv = run_conversion(src, dialect, session_data, identity=style)
     except click.UsageError:
         raise
     except MigrateError as exc:

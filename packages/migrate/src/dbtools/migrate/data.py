@@ -431,7 +431,7 @@ class Loader:
         identity = [
             n
             for n, cp in enumerate(plan.columns)
-            if (c := plan.target.column(cp.target)) is not None and c.identity
+            if (c := plan.target.column(cp.target)) is not None and (c.identity or c.sequence)
         ]
         top: dict[int, int] = {}
         pos = self.position.get(name, 0)
@@ -597,9 +597,15 @@ def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> l
     for (table, column), top in sorted(maxima.items()):
         sp = conv.schema.table(table)
         col = sp.column(column) if sp is not None else None
-        if col is None or not col.identity or (col.start_counter or 0) > top:
+        if col is None or not (col.identity or col.sequence) or (col.start_counter or 0) > top:
             continue
-        if gsql:
+        if col.sequence and gsql:
+            out.append(
+                f"ALTER SEQUENCE `{col.sequence}` SET OPTIONS (skip_range_min = 1, skip_range_max = {top})"
+            )
+        elif col.sequence:
+            out.append(f'ALTER SEQUENCE "{col.sequence}" SKIP RANGE 1 {top}')
+        elif gsql:
             out.append(
                 f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY RESTART COUNTER WITH {top + 1}"
             )
