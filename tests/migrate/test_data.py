@@ -713,3 +713,48 @@ def test_data_dry_run_converts_everything_and_touches_no_spanner(tmp_path: Path)
     rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
     assert rep["rows_read"] == 9 and rep["bad_rows"] == 3
     assert len((tmp_path / "o" / "bad_rows.jsonl").read_text().splitlines()) == 3
+
+
+class _PushBackDatabase:
+    """Answers ABORTED / RESOURCE_EXHAUSTED a few times before accepting, like a busy instance."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.calls = 0
+        self.rows: list[list[Any]] = []
+
+    def batch(self) -> Any:
+        from google.api_core import exceptions as gexc
+
+        parent = self
+
+        class _Batch:
+            def __enter__(self) -> Any:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                return None
+
+            def insert_or_update(
+                self, table: str, columns: list[str], rows: list[list[Any]]
+            ) -> None:
+                parent.calls += 1
+                if parent.refusals > 0:
+                    parent.refusals -= 1
+                    error = gexc.Aborted if parent.refusals % 2 else gexc.ResourceExhausted
+                    raise error("busy")
+                parent.rows.extend(rows)
+
+        return _Batch()
+
+
+def test_writers_back_off_and_retry_until_spanner_accepts(tmp_path: Path) -> None:
+    text = "CREATE TABLE `t` (`id` int NOT NULL, PRIMARY KEY (`id`));\nINSERT INTO `t` VALUES (1),(2),(3);\n"
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _PushBackDatabase(refusals=4)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC, parallelism=1)
+    load_dump(loader, "mysql", io.BytesIO(text.encode()), [])
+    res = loader.close()
+    assert res.tables["t"].written == 3 and res.tables["t"].bad == 0
+    assert db.calls == 5 and sorted(r[0] for r in db.rows) == [1, 2, 3]
+    assert loader.writer.backoff > 0  # the writers slowed down while pushed back
