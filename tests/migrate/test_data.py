@@ -758,3 +758,80 @@ def test_writers_back_off_and_retry_until_spanner_accepts(tmp_path: Path) -> Non
     assert res.tables["t"].written == 3 and res.tables["t"].bad == 0
     assert db.calls == 5 and sorted(r[0] for r in db.rows) == [1, 2, 3]
     assert loader.writer.backoff > 0  # the writers slowed down while pushed back
+
+
+def test_live_mysql_sample_with_spatial_and_sequences(
+    spanner: Any, mysql_db: Any, tmp_path: Path
+) -> None:
+    import pymysql
+
+    sample = Path(__file__).parent / "samples" / "videostore_mysql.sql"
+    subprocess.run(
+        [
+            "mysql",
+            "--default-character-set=utf8mb4",
+            "-h",
+            mysql_db.host,
+            "-P",
+            str(mysql_db.port),
+            "-u",
+            mysql_db.user,
+            mysql_db.database,
+        ],
+        stdin=sample.open("rb"),
+        check=True,
+        capture_output=True,
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--url",
+            mysql_db.sqlalchemy_url("pymysql"),
+            "--out",
+            str(tmp_path),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "vs_mysql_live",
+            "--emulator-host",
+            spanner.address,
+            "--identity-style",
+            "sequence",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "data_report.json").read_text())
+    conn = pymysql.connect(**mysql_db.pymysql_kwargs())
+    with conn.cursor() as cur:
+        expected = {}
+        for table in rep["tables"]:
+            cur.execute(f"SELECT COUNT(*) FROM `{table}`")
+            expected[table] = cur.fetchone()[0]
+    conn.close()
+    assert {t: v["rows_written"] for t, v in rep["tables"].items()} == expected and rep[
+        "bad_rows"
+    ] == 0
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="vs_mysql_live",
+        emulator_host=spanner.address,
+    )
+    assert _rows(db, "SELECT address_id, location FROM address ORDER BY address_id") == [
+        [1, "POINT(1 1)"],
+        [2, "POINT(2 2)"],
+    ]
+    # the sequence skips the migrated ids: a new actor gets a fresh, non-colliding key
+    with db.batch() as batch:
+        batch.insert(
+            "actor",
+            ["first_name", "last_name", "last_update"],
+            [["NEW", "ACTOR", dt.datetime.now(UTC)]],
+        )
+    ids = [r[0] for r in _rows(db, "SELECT actor_id FROM actor")]
+    assert len(ids) == 4 and len(set(ids)) == 4 and max(ids) > 3
