@@ -412,3 +412,33 @@ def test_no_spanner_session_leaks(
     assert _sessions(spanner, database) == baseline
     with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
         assert conn.execute("select count(*) from t").fetchone() == (0,)
+
+
+def test_sync_closes_half_read_portals(proxy: Proxy, database: str) -> None:
+    """Outside a transaction block Sync ends the portal: executing it again is an error."""
+    sock = _ready(proxy, database)
+    sock.sendall(
+        _parse(b"q", b"select * from generate_series(1, 5) g(x)")
+        + _bind(b"p", b"q", [])
+        + _execute(b"p", 2)
+        + _msg(b"S", b"")
+    )
+    assert b"".join(k for k, _ in _read_messages(sock)) == b"12DDsZ"
+    sock.sendall(_execute(b"p", 2) + _msg(b"S", b""))
+    msgs = _read_messages(sock)
+    assert [k for k, _ in msgs] == [b"E", b"Z"] and _error_code(msgs[0][1]) == "34000"
+    # inside a transaction block the portal lives on until COMMIT
+    sock.sendall(
+        _msg(b"Q", b"begin\0")
+        + _bind(b"p", b"q", [])
+        + _execute(b"p", 2)
+        + _msg(b"S", b"")
+        + _execute(b"p", 0)
+        + _msg(b"S", b"")
+    )
+    msgs = _read_messages(sock)  # BEGIN's C, Z
+    msgs = _read_messages(sock)
+    assert b"".join(k for k, _ in msgs) == b"2DDsZ"
+    msgs = _read_messages(sock)
+    assert b"".join(k for k, _ in msgs) == b"DDDCZ"
+    sock.close()

@@ -357,9 +357,26 @@ class PgConnection:
                 await self.run_blocking(self.backend.commit)
             except PgError as exc:
                 self.send(p.error_response(exc))
-        self.portals.pop("", None)
+        if self.status == "I":
+            # outside a transaction block, Sync ends the implicit transaction and with it every
+            # portal: a half-read cursor must not keep its Spanner stream (and session) open
+            self._close_portals()
+        else:
+            self._close_portals(only_unnamed=True)
         self.send(p.ready_for_query(self.status))
         await self.flush()
+
+    def _close_portals_except(self, keep: str) -> None:
+        for name in [n for n in self.portals if n != keep]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
+
+    def _close_portals(self, only_unnamed: bool = False) -> None:
+        for name in [n for n in self.portals if n == "" or not only_unnamed]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
 
     # --- simple query -----------------------------------------------------------------------
 
@@ -644,6 +661,8 @@ class PgConnection:
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             await self._transaction_control(stmt)
             self.savepoints.clear()
+            if kind != Kind.BEGIN:  # the end of a transaction closes its portals
+                self._close_portals_except(portal.name)
             return
         if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
             await self._savepoint(stmt)
