@@ -28,10 +28,13 @@ def _startup_packet(database: str, user: str = "raw") -> bytes:
     return struct.pack("!i", len(body) + 4) + body
 
 
+_PENDING: dict[int, bytes] = {}  # bytes read past the last message returned, per socket
+
+
 def _read_messages(sock: socket.socket, until: bytes = b"Z") -> list[tuple[bytes, bytes]]:
     """Read backend messages until one of type `until` (or EOF)."""
     out: list[tuple[bytes, bytes]] = []
-    buf = b""
+    buf = _PENDING.pop(sock.fileno(), b"")
     while True:
         while len(buf) < 5 or len(buf) < 1 + struct.unpack("!i", buf[1:5])[0]:
             chunk = sock.recv(65536)
@@ -42,6 +45,8 @@ def _read_messages(sock: socket.socket, until: bytes = b"Z") -> list[tuple[bytes
         kind, body, buf = buf[:1], buf[5 : 1 + length], buf[1 + length :]
         out.append((kind, body))
         if kind == until:
+            if buf:
+                _PENDING[sock.fileno()] = buf
             return out
 
 
