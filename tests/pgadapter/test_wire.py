@@ -17,6 +17,7 @@ from dbtools.pgadapter import Proxy, serve
 
 def _connect(proxy: Proxy) -> socket.socket:
     sock = socket.create_connection((proxy.host, proxy.port), timeout=20)
+    _PENDING.pop(sock.fileno(), None)  # left by an earlier socket with the same number
     return sock
 
 
