@@ -247,3 +247,19 @@ def test_deallocate_and_discard_all(dsn: str) -> None:
         gone = pg.exec_prepared(b"s2", [])
         assert gone.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"26000"
         assert conn.execute("show application_name").fetchone() == ("",)
+
+
+def test_statement_timeout(dsn: str) -> None:
+    long_query = (
+        "select count(*) from generate_series(1, 15000) a, generate_series(1, 15000) b "
+        "where (a.a * b.b) % 7 = 3"
+    )
+    with psycopg.connect(dsn, autocommit=True, options="-c statement_timeout=5min") as conn:
+        assert conn.execute("show statement_timeout").fetchone() == ("5min",)
+        conn.execute("set statement_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            conn.execute(long_query)
+        conn.execute("set statement_timeout = 0")
+        assert conn.execute("select 1").fetchone() == (1,)
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("set statement_timeout = 'soon'")

@@ -112,6 +112,8 @@ class PgConnection:
         self._running: asyncio.Future[Any] | None = None
         self._out: list[bytes] = []
         self._out_size = 0
+        self.timeout_ms = 0  # statement_timeout
+        self._statement_started: float | None = None
         self._cancel_requested = False
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
@@ -141,11 +143,22 @@ class PgConnection:
         fut = asyncio.wrap_future(work)
         self._running = fut
         self.busy = True
+        loop = asyncio.get_running_loop()
+        deadline = None
+        if self.timeout_ms > 0:
+            started = self._statement_started or loop.time()
+            deadline = started + self.timeout_ms / 1000
         try:
             while not fut.done():
-                await asyncio.wait((fut,), timeout=0.25)
+                wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
+                await asyncio.wait((fut,), timeout=wait)
                 if fut.done():
                     break
+                if deadline is not None and loop.time() >= deadline:
+                    if self.backend is not None:
+                        self.backend.cancel()
+                    work.add_done_callback(_discard)
+                    raise PgError("canceling statement due to statement timeout", "57014")
                 if self._client_gone():
                     self.cancel()
                     work.add_done_callback(_discard)
@@ -238,6 +251,7 @@ class PgConnection:
             )
         self.settings["client_encoding"] = "UTF8"
         self.settings["session_authorization"] = self.user
+        self.timeout_ms = _parse_duration_ms(self.settings["statement_timeout"])
         self._apply_timezone(self.settings["TimeZone"])
         credentials = None
         if self.server.config.auth == "password":
@@ -651,6 +665,7 @@ class PgConnection:
         portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
+        self._statement_started = asyncio.get_running_loop().time()
         stmt = portal.prepared.stmt
         kind = stmt.kind
         if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
@@ -989,6 +1004,9 @@ class PgConnection:
                 )
             self.ddl_mode = mode
             value = mode
+        elif key == "statement_timeout":
+            self.timeout_ms = _parse_duration_ms(value)
+            value = value.strip()
         elif key in ("server_version", "server_encoding", "integer_datetimes", "is_superuser"):
             raise PgError(f'parameter "{key}" cannot be changed', "55P02")
         old = self.settings.get(key)
@@ -1027,6 +1045,22 @@ class PgConnection:
 
 
 _EMPTY_CATALOG = Catalog("", [], [])
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def _parse_duration_ms(value: str) -> int:
+    """statement_timeout's value: a number of milliseconds, or a number with a unit."""
+    m = _DURATION.match(value)
+    if not m:
+        raise PgError(
+            f'invalid value for parameter "statement_timeout": "{value}"',
+            "22023",
+            hint='Valid units for this parameter are "ms", "s", "min", "h", and "d".',
+        )
+    return int(float(m.group(1)) * _UNIT_MS[(m.group(2) or "ms").lower()])
 
 
 def _is_utf8(name: str) -> bool:
