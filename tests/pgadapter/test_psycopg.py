@@ -263,3 +263,21 @@ def test_statement_timeout(dsn: str) -> None:
         assert conn.execute("select 1").fetchone() == (1,)
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             conn.execute("set statement_timeout = 'soon'")
+
+
+def test_truncate_deletes_every_row(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table a (id bigint primary key); create table b (id bigint primary key)"
+        )
+        conn.execute("insert into a values (1), (2); insert into b values (3)")
+        cur = conn.execute("truncate table a, b restart identity")
+        assert cur.statusmessage == "TRUNCATE TABLE"
+        assert conn.execute(
+            "select (select count(*) from a) + (select count(*) from b)"
+        ).fetchone() == (0,)
+        conn.execute("insert into a values (1)")
+        with conn.transaction():
+            conn.execute("truncate a")
+            raise psycopg.Rollback()  # the TRUNCATE is transactional, unlike Spanner DDL
+        assert conn.execute("select count(*) from a").fetchone() == (1,)

@@ -16,6 +16,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +35,14 @@ from .catalog import (
     load_catalog,
     show,
 )
-from .classify import Kind, Statement, classify, max_param_index, split_statements
+from .classify import (
+    Kind,
+    Statement,
+    classify,
+    max_param_index,
+    split_statements,
+    truncate_targets,
+)
 from .codecs import UTC, encoder
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
@@ -699,6 +707,9 @@ class PgConnection:
         if kind == Kind.DDL:
             await self._ddl([stmt])
             return
+        if kind == Kind.TRUNCATE:
+            await self._truncate(stmt)
+            return
         if kind == Kind.DML:
             await self._dml(portal, max_rows, describe)
             return
@@ -801,6 +812,19 @@ class PgConnection:
             return
         await self.run_blocking(lambda: cursor.fetch(0))
         self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    async def _truncate(self, stmt: Statement) -> None:
+        tables = truncate_targets(stmt.sql)
+        if not tables:
+            raise PgError("syntax error in TRUNCATE: no table named", "42601")
+        backend = self.backend
+        assert backend is not None
+        await self._ensure_write_transaction()
+        for table in tables:
+            delete = partial(backend.execute_dml, f"DELETE FROM {table}", None, None)
+            cursor = await self.run_blocking(delete)
+            await self.run_blocking(partial(cursor.fetch, 0))
+        self.send(p.command_complete("TRUNCATE TABLE"))
 
     async def _open_dml(self, portal: Portal) -> None:
         if self.status == "E":
