@@ -87,3 +87,40 @@ def test_googlesql_integer_arithmetic_is_int64(gsql_db):
     assert rows == [[2147483648, 9000000000000]]
     with pytest.raises(exceptions.OutOfRange):
         _one(gsql_db, "SELECT 9223372036854775807 + 1")
+
+
+def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
+    rows, _ = _one(
+        pg_spanner_db,
+        "select encode(sha256(convert_to('abc', 'UTF8')), 'hex'), encode('abc'::bytea, 'base64'), "
+        "convert_from(decode('616263', 'hex'), 'UTF8'), md5('abc')",
+    )
+    assert rows == [
+        [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "YWJj",
+            "abc",
+            "900150983cd24fb0d6963f7d28e17f72",
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "ATTACH '/tmp/other.db'",
+        "PRAGMA database_list",
+        "SET enable_external_access = true",
+        "COPY (SELECT 1) TO '/tmp/x.csv'",
+    ],
+)
+def test_non_spanner_statements_are_rejected(gsql_db, sql):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(gsql_db, sql)
+
+
+def test_postgresql_session_functions(pg_spanner_db):
+    rows, _ = _one(pg_spanner_db, "select version(), current_database(), current_schema()")
+    assert rows[0][0].startswith("PostgreSQL ")
+    assert rows[0][1:] == [pg_spanner_db.database_id, "public"]
