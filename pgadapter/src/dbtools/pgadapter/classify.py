@@ -34,6 +34,15 @@ class Kind(str, Enum):
     UNSUPPORTED = "unsupported"
 
 
+# spanner.ddl_transaction_mode values, as PGAdapter names them (lower-cased)
+DDL_MODES = (
+    "single",
+    "batch",
+    "autocommit_implicit_transaction",
+    "autocommit_explicit_transaction",
+)
+
+
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
 
 

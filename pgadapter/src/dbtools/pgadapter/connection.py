@@ -36,6 +36,7 @@ from .catalog import (
     show,
 )
 from .classify import (
+    DDL_MODES,
     Kind,
     Statement,
     classify,
@@ -56,12 +57,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FETCH_CHUNK = 2000
-DDL_MODES = (
-    "single",
-    "batch",
-    "autocommit_implicit_transaction",
-    "autocommit_explicit_transaction",
-)
 
 
 @dataclass
