@@ -256,7 +256,7 @@ class PgConnection:
         self.settings["session_authorization"] = self.user
         self.timeout_ms = _parse_duration_ms(self.settings["statement_timeout"])
         self._apply_timezone(self.settings["TimeZone"])
-        credentials = None
+        credentials, cred_key = None, ""
         if self.server.config.auth == "password":
             self.send(p.AUTH_CLEARTEXT)
             await self.flush()
@@ -264,9 +264,13 @@ class PgConnection:
             msg = p.parse_frontend(kind, body)
             if not isinstance(msg, p.PasswordMessage):
                 raise ProtocolError("expected a password message")
-            credentials = self.server.credentials_from_password(self.user, msg.password)
+            credentials, cred_key = self.server.credentials_from_password(self.user, msg.password)
         database = await asyncio.get_running_loop().run_in_executor(
-            self.server.executor, self.server.open_database, self.database_id, credentials
+            self.server.executor,
+            self.server.open_database,
+            self.database_id,
+            credentials,
+            cred_key,
         )
         self.backend = SpannerConnection(database, self.server.stats)
         self.pid = self.server.register(self)
