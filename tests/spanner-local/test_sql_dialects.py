@@ -124,3 +124,20 @@ def test_postgresql_session_functions(pg_spanner_db):
     rows, _ = _one(pg_spanner_db, "select version(), current_database(), current_schema()")
     assert rows[0][0].startswith("PostgreSQL ")
     assert rows[0][1:] == [pg_spanner_db.database_id, "public"]
+
+
+def test_googlesql_insert_needs_a_column_list(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE C (K INT64) PRIMARY KEY (K)"]).result(60)
+    with pytest.raises(exceptions.InvalidArgument):
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C VALUES (1)"))
+    assert (
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C (K) VALUES (1)"))
+        == 1
+    )
+
+
+def test_result_column_names(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = "select count(*), 1 as one, 2" if pg else "SELECT COUNT(*), 1 AS one, 2"
+    _, fields = _one(any_db, sql)
+    assert [f.name for f in fields] == (["count", "one", "?column?"] if pg else ["", "one", ""])

@@ -108,6 +108,8 @@ class Translated:
     params: tuple[str, ...] = ()
     updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
     tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
+    # Result column names as Spanner gives them, when they can be told from the statement.
+    output_names: tuple[str, ...] | None = None
 
 
 def classify(sql: str) -> str:
@@ -266,6 +268,7 @@ def translate_pg(sql: str) -> Translated:
     tree = _pg_parse(sql)
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
+    output = _output_names(tree, pg=True) if kind != "dml" else None
     return Translated(
         text,
         "dml" if kind == "dml" else "query",
@@ -274,6 +277,7 @@ def translate_pg(sql: str) -> Translated:
         tuple(params),
         updated_columns=updated,
         tables=tables,
+        output_names=output,
     )
 
 
@@ -355,8 +359,13 @@ def translate_gsql(sql: str) -> Translated:
         raise InvalidArgument(
             f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
         )
+    if isinstance(tree, exp.Insert) and not isinstance(tree.this, exp.Schema):
+        raise InvalidArgument(
+            "Syntax error: INSERT must list the target columns, as in INSERT INTO T (A, B) ..."
+        )
     updated = _updated_columns(tree)
     tables = _tables(tree)
+    output = _output_names(tree, pg=False)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -379,6 +388,7 @@ def translate_gsql(sql: str) -> Translated:
         params,
         updated_columns=updated,
         tables=tables,
+        output_names=output,
     )
 
 
@@ -395,6 +405,33 @@ def _tables(tree: Any) -> tuple[str, ...]:
             continue
         names.add(name)
     return tuple(sorted(names))
+
+
+def _output_names(tree: Any, pg: bool) -> tuple[str, ...] | None:
+    """Spanner names unaliased expressions "" (GoogleSQL) or like PostgreSQL does."""
+    if tree is None or not isinstance(tree, exp.Query):
+        return None
+    names: list[str] = []
+    for item in tree.selects:
+        if isinstance(item, exp.Star) or (
+            isinstance(item, exp.Column) and isinstance(item.this, exp.Star)
+        ):
+            return None  # * expands to the table's columns: DuckDB names them right
+        if isinstance(item, exp.Alias):
+            names.append(item.alias)
+        elif isinstance(item, exp.Column):
+            names.append(item.name)
+        elif not pg:
+            names.append("")
+        elif isinstance(item, exp.Cast) and isinstance(item.this, exp.Column):
+            names.append(item.this.name)
+        elif isinstance(item, exp.Anonymous):
+            names.append(str(item.this).lower())
+        elif isinstance(item, exp.Func):
+            names.append(item.sql_name().lower())
+        else:
+            names.append("?column?")
+    return tuple(names)
 
 
 def _pg_parse(sql: str) -> Any:

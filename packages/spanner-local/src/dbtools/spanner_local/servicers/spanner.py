@@ -9,7 +9,7 @@ import grpc
 
 from .. import codec, executor, protos
 from ..database import Database
-from ..errors import FailedPrecondition, InvalidArgument, SpannerLocalError
+from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
 from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
@@ -509,7 +509,11 @@ class SpannerServicer:
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
         self.reg.session(req.session)
-        self.reg.transactions.get(req.transaction_id).rollback()
+        try:
+            txn = self.reg.transactions.get(req.transaction_id)
+        except NotFound:
+            return protos.Empty()  # already gone (finished or expired): nothing to undo
+        txn.rollback()
         return protos.Empty()
 
     # --------------------------------------------------------------- partitions and batch write
