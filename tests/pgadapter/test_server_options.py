@@ -146,8 +146,10 @@ def test_unix_socket(spanner: spanner_local.Endpoint, database: str, tmp_path: P
 
 def test_password_auth_carries_a_token(spanner: spanner_local.Endpoint, database: str) -> None:
     with _serve(spanner, auth="password") as proxy:
-        with psycopg.connect(proxy.dsn(database, user="oauth2") + " password=ya29.token") as conn:
-            assert conn.execute("select 1").fetchone() == (1,)
+        for token in ("ya29.token", "ya29.token", "ya29.other"):
+            with psycopg.connect(proxy.dsn(database, user="oauth2") + f" password={token}") as conn:
+                assert conn.execute("select 1").fetchone() == (1,)
+        assert len(proxy.server._clients) == 2  # one Spanner client per distinct credential
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
             psycopg.connect(proxy.dsn(database) + " password='{not json'")
         with pytest.raises(psycopg.OperationalError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
+import importlib
 import json
 import logging
 import os
@@ -14,13 +16,18 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import protocol as p
-from .connection import DDL_MODES, PgConnection
+from .classify import DDL_MODES
 from .errors import ConfigError, PgError
 
+if TYPE_CHECKING:
+    from .connection import PgConnection
+
 log = logging.getLogger(__name__)
+
+MAX_CLIENTS = 64  # Spanner clients kept for distinct password credentials
 
 
 @dataclass
@@ -112,8 +119,9 @@ class ProxyServer:
             )
         return spanner.Client(project=cfg.project, credentials=credentials, client_options=options)
 
-    def credentials_from_password(self, user: str, password: bytes) -> Any:
-        """Cleartext password: an OAuth2 access token, or a service-account/credentials JSON."""
+    def credentials_from_password(self, user: str, password: bytes) -> tuple[Any, str]:
+        """Cleartext password: an OAuth2 access token, or a service-account/credentials JSON.
+        Returns the credentials and a key (a hash of the password) to share clients by."""
         text = password.decode("utf-8", "replace").strip()
         if not text:
             raise PgError(
@@ -124,9 +132,10 @@ class ProxyServer:
                 info = json.loads(text)
                 from google.oauth2 import service_account
 
-                return service_account.Credentials.from_service_account_info(
+                creds = service_account.Credentials.from_service_account_info(
                     info, scopes=["https://www.googleapis.com/auth/spanner.data"]
                 )
+                return creds, hashlib.sha256(text.encode()).hexdigest()
             except Exception as exc:
                 raise PgError(
                     f'password authentication failed for user "{user}": the password is JSON '
@@ -136,23 +145,29 @@ class ProxyServer:
                 ) from None
         from google.oauth2.credentials import Credentials
 
-        return Credentials(token=text)
+        return Credentials(token=text), hashlib.sha256(text.encode()).hexdigest()
 
-    def open_database(self, database_id: str, credentials: Any = None) -> Any:
-        """The Database handle (shared by every connection with the same credentials)."""
-        key = ("" if credentials is None else str(id(credentials)), database_id)
+    def open_database(self, database_id: str, credentials: Any = None, cred_key: str = "") -> Any:
+        """The Database handle, shared by every connection with the same credentials (one
+        Spanner client, hence one channel and one multiplexed session, per credential)."""
+        key = (cred_key, database_id)
         with self._lock:
-            if credentials is None:
-                if self._client is None:
-                    self._client = self._make_client()
-                client = self._client
-            else:
-                client = self._make_client(credentials)
-            db = self._databases.get(key) if credentials is None else None
+            db = self._databases.get(key)
             if db is None:
+                client = self._clients.get(cred_key)
+                if client is None:
+                    if credentials is None and self._client is not None:
+                        client = self._client
+                    else:
+                        client = self._make_client(credentials)
+                    if len(self._clients) >= MAX_CLIENTS:  # tokens rotate: forget the oldest
+                        oldest = next(iter(self._clients))
+                        del self._clients[oldest]
+                        for k in [k for k in self._databases if k[0] == oldest]:
+                            del self._databases[k]
+                    self._clients[cred_key] = client
                 db = client.instance(self.config.instance).database(database_id)
-                if credentials is None:
-                    self._databases[key] = db
+                self._databases[key] = db
         from google.api_core import exceptions as gexc
 
         try:
@@ -233,6 +248,10 @@ class ProxyServer:
             conn.cancel()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # imported here, not at the top: it pulls in the Spanner client (seconds of imports),
+        # and the listener should be up before that (start() begins the import in background)
+        from .connection import PgConnection
+
         conn = PgConnection(self, reader, writer)
         try:
             if await conn.startup():
@@ -268,6 +287,8 @@ class ProxyServer:
             await self._handle(reader, writer)
 
     async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, importlib.import_module, "dbtools.pgadapter.connection")
         server = await asyncio.start_server(
             self._on_client, self.config.host, self.config.port, limit=1 << 20
         )
