@@ -1,0 +1,93 @@
+"""`spanner-local`: run the server from the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+
+import click
+
+from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
+
+
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""Examples:
+
+\b
+  spanner-local --port 9010
+  spanner-local --port 9010 --data-dir ./spanner-data
+  SPANNER_EMULATOR_HOST=127.0.0.1:9010 python my_app.py
+""",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=9010, show_default=True, type=int, help="Port (0: any free port).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Keep databases here across restarts (default: in memory).",
+)
+@click.option(
+    "--project",
+    default=DEFAULT_PROJECT,
+    show_default=True,
+    help="Project of the pre-created instance.",
+)
+@click.option(
+    "--instance", default=DEFAULT_INSTANCE, show_default=True, help="Pre-created instance."
+)
+@click.option("--no-statement-log", is_flag=True, help="Do not record statements in memory.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the startup line.",
+)
+def main(
+    host: str,
+    port: int,
+    data_dir: str | None,
+    project: str,
+    instance: str,
+    no_statement_log: bool,
+    fmt: str,
+) -> None:
+    """Run an embedded Cloud Spanner stand-in that the official client libraries talk to."""
+    try:
+        endpoint = start(
+            project, instance, data_dir, port, host, statement_log=not no_statement_log
+        )
+    except OSError as exc:
+        click.echo(f"error: {exc}. Is another server using port {port}? Try --port 0.", err=True)
+        sys.exit(2)
+    info = {
+        "address": endpoint.address,
+        "project": project,
+        "instance": instance,
+        "data_dir": data_dir,
+        "env": endpoint.env(),
+    }
+    if fmt == "json":
+        click.echo(json.dumps(info))
+    else:
+        click.echo(
+            f"spanner-local listening on {endpoint.address} "
+            f"(projects/{project}/instances/{instance}; "
+            f"{'data in ' + data_dir if data_dir else 'in memory'})"
+        )
+        click.echo(f"export SPANNER_EMULATOR_HOST={endpoint.address}")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    endpoint.stop(grace=1)
+
+
+if __name__ == "__main__":
+    main()

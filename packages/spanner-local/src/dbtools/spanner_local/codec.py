@@ -1,0 +1,463 @@
+"""Spanner wire values (google.protobuf.Value) <-> Python values <-> DuckDB.
+
+Pure functions: no I/O. Decoders turn request values (params, mutations, keys) into the Python
+objects DuckDB binds; setters write Python values fetched from DuckDB into result protobufs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import protos
+from .errors import InvalidArgument
+from .typemap import DUCKDB_RESULT_TYPES, POSTGRESQL, SType, annotate_for_dialect
+
+UTC = dt.timezone.utc
+COMMIT_TIMESTAMP_SENTINEL = "spanner.commit_timestamp()"
+
+_TS_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(Z|z|[+-]\d{2}:\d{2})?$"
+)
+
+
+class CommitTimestamp:
+    """Placeholder for `spanner.commit_timestamp()`: replaced by the commit timestamp."""
+
+    def __repr__(self) -> str:
+        return "CommitTimestamp()"
+
+
+COMMIT_TIMESTAMP = CommitTimestamp()
+
+
+# ---------------------------------------------------------------- timestamps
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """RFC 3339 with up to nine fractional digits -> aware UTC datetime (microseconds kept)."""
+    m = _TS_RE.match(text.strip())
+    if not m:
+        raise InvalidArgument(f"Invalid value for timestamp: {text!r}")
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    micros = int((frac or "").ljust(6, "0")[:6])
+    tz = UTC
+    if zone and zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        hours, minutes = int(zone[1:3]), int(zone[4:6])
+        tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    try:
+        value = dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
+        )
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid value for timestamp: {text!r}") from exc
+    return value.astimezone(UTC)
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """Aware or naive (taken as UTC) datetime -> Spanner's RFC 3339 form, trailing zeros dropped."""
+    offset = value.utcoffset()
+    if offset:
+        value = value.astimezone(UTC)
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
+    if value.microsecond:
+        text += "." + f"{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def timestamp_to_pb(value: dt.datetime) -> protos.Timestamp:
+    ts = protos.Timestamp()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=UTC)
+    delta = value - epoch
+    ts.seconds = delta.days * 86400 + delta.seconds
+    ts.nanos = delta.microseconds * 1000
+    return ts
+
+
+def timestamp_from_pb(ts: protos.Timestamp) -> dt.datetime:
+    return dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(
+        seconds=ts.seconds, microseconds=ts.nanos // 1000
+    )
+
+
+# ---------------------------------------------------------------- numbers and JSON
+
+
+def format_numeric(value: decimal.Decimal) -> str:
+    """Spanner prints NUMERIC without exponent and without trailing fractional zeros."""
+    if not value.is_finite():
+        return "NaN" if value.is_nan() else str(value)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def _json_number(text: str) -> Any:
+    return _RawNumber(text)
+
+
+class _RawNumber(str):
+    """A JSON number kept as written, so that normalising JSON never changes its digits."""
+
+
+def _dump_json(value: Any, pg: bool) -> str:
+    if isinstance(value, dict):
+        keys = sorted(value, key=(lambda k: (len(k.encode()), k.encode())) if pg else None)
+        sep = ", " if pg else ","
+        colon = ": " if pg else ":"
+        inner = sep.join(
+            json.dumps(k, ensure_ascii=False) + colon + _dump_json(value[k], pg) for k in keys
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        sep = ", " if pg else ","
+        return "[" + sep.join(_dump_json(v, pg) for v in value) + "]"
+    if isinstance(value, _RawNumber):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def normalize_json(text: str, pg: bool) -> str:
+    """Canonical JSON text as Spanner returns it (JSONB key order and spacing for PostgreSQL)."""
+    try:
+        parsed = json.loads(text, parse_float=_json_number, parse_int=_json_number)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid JSON value: {text[:100]!r}: {exc}") from exc
+    return _dump_json(parsed, pg)
+
+
+# ---------------------------------------------------------------- request values -> Python
+
+
+def _kind(value: protos.Value) -> str:
+    return value.WhichOneof("kind") or "null_value"
+
+
+def _dec_int(value: protos.Value) -> int:
+    kind = _kind(value)
+    if kind == "string_value":
+        try:
+            return int(value.string_value)
+        except ValueError as exc:
+            raise InvalidArgument(f"Invalid value for INT64: {value.string_value!r}") from exc
+    if kind == "number_value" and float(value.number_value).is_integer():
+        return int(value.number_value)
+    raise InvalidArgument(f"Invalid value for INT64: expected a string, got {kind}")
+
+
+def _dec_float(value: protos.Value) -> float:
+    kind = _kind(value)
+    if kind == "number_value":
+        return value.number_value
+    if kind == "string_value":
+        special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+        if value.string_value in special:
+            return special[value.string_value]
+        try:
+            return float(value.string_value)
+        except ValueError:
+            pass
+    raise InvalidArgument(f"Invalid value for FLOAT64: {_short(value)}")
+
+
+def _dec_bool(value: protos.Value) -> bool:
+    if _kind(value) == "bool_value":
+        return value.bool_value
+    raise InvalidArgument(f"Invalid value for BOOL: {_short(value)}")
+
+
+def _dec_string(value: protos.Value) -> str:
+    if _kind(value) == "string_value":
+        return value.string_value
+    raise InvalidArgument(f"Invalid value for STRING: {_short(value)}")
+
+
+def _dec_bytes(value: protos.Value) -> bytes:
+    text = _dec_string(value)
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid value for BYTES: {text[:50]!r} is not base64") from exc
+
+
+def _dec_date(value: protos.Value) -> dt.date:
+    text = _dec_string(value)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid value for DATE: {text!r}") from exc
+
+
+def _dec_timestamp(value: protos.Value) -> Any:
+    text = _dec_string(value)
+    if text == COMMIT_TIMESTAMP_SENTINEL:
+        return COMMIT_TIMESTAMP
+    return parse_timestamp(text)
+
+
+def _dec_numeric(value: protos.Value) -> decimal.Decimal:
+    text = _dec_string(value) if _kind(value) == "string_value" else repr(_dec_float(value))
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation as exc:
+        raise InvalidArgument(f"Invalid value for NUMERIC: {text!r}") from exc
+    return number
+
+
+def _dec_json(value: protos.Value) -> str:
+    text = _dec_string(value)
+    normalize_json(text, pg=False)  # validates
+    return text
+
+
+_DECODERS: dict[str, Callable[[protos.Value], Any]] = {
+    "INT64": _dec_int,
+    "FLOAT64": _dec_float,
+    "FLOAT32": _dec_float,
+    "BOOL": _dec_bool,
+    "STRING": _dec_string,
+    "BYTES": _dec_bytes,
+    "DATE": _dec_date,
+    "TIMESTAMP": _dec_timestamp,
+    "NUMERIC": _dec_numeric,
+    "JSON": _dec_json,
+    "UUID": _dec_string,
+    "INTERVAL": _dec_string,
+}
+
+
+def _short(value: protos.Value) -> str:
+    return str(value).strip().replace("\n", " ")[:80]
+
+
+def decode(value: protos.Value, stype: SType) -> Any:
+    """A request value of type `stype` -> the Python object bound into DuckDB."""
+    if _kind(value) == "null_value":
+        return None
+    if stype.code == "ARRAY":
+        if _kind(value) != "list_value":
+            raise InvalidArgument(f"Invalid value for ARRAY: {_short(value)}")
+        assert stype.element is not None
+        return [decode(v, stype.element) for v in value.list_value.values]
+    if stype.code == "STRUCT":
+        if _kind(value) != "list_value":
+            raise InvalidArgument(f"Invalid value for STRUCT: {_short(value)}")
+        return {
+            name: decode(v, ftype)
+            for (name, ftype), v in zip(stype.fields, value.list_value.values, strict=False)
+        }
+    decoder = _DECODERS.get(stype.code)
+    if decoder is None:
+        raise InvalidArgument(f"Unsupported parameter type {stype.code}")
+    return decoder(value)
+
+
+def infer_type(value: protos.Value) -> SType:
+    """The type Spanner gives an untyped parameter, judged from its wire form."""
+    kind = _kind(value)
+    if kind == "bool_value":
+        return SType("BOOL")
+    if kind == "number_value":
+        return SType("FLOAT64")
+    if kind == "list_value":
+        items = [v for v in value.list_value.values if _kind(v) != "null_value"]
+        return SType("ARRAY", element=infer_type(items[0]) if items else SType("STRING"))
+    return SType("STRING")
+
+
+def decode_untyped(value: protos.Value) -> Any:
+    """Untyped parameter: strings stay strings (DuckDB coerces them by context)."""
+    kind = _kind(value)
+    if kind == "null_value":
+        return None
+    if kind == "list_value":
+        return [decode_untyped(v) for v in value.list_value.values]
+    return getattr(value, kind)
+
+
+# ---------------------------------------------------------------- Python (from DuckDB) -> result values
+
+Setter = Callable[[protos.Value, Any], None]
+
+
+def _set_int(pb: protos.Value, v: Any) -> None:
+    pb.string_value = str(int(v))
+
+
+def _set_float(pb: protos.Value, v: Any) -> None:
+    v = float(v)
+    if math.isnan(v):
+        pb.string_value = "NaN"
+    elif math.isinf(v):
+        pb.string_value = "Infinity" if v > 0 else "-Infinity"
+    else:
+        pb.number_value = v
+
+
+def _set_bool(pb: protos.Value, v: Any) -> None:
+    pb.bool_value = bool(v)
+
+
+def _set_string(pb: protos.Value, v: Any) -> None:
+    pb.string_value = v if isinstance(v, str) else str(v)
+
+
+def _set_bytes(pb: protos.Value, v: Any) -> None:
+    if isinstance(v, str):
+        v = v.encode()
+    pb.string_value = base64.b64encode(bytes(v)).decode("ascii")
+
+
+def _set_date(pb: protos.Value, v: Any) -> None:
+    pb.string_value = v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _set_timestamp(pb: protos.Value, v: Any) -> None:
+    if isinstance(v, dt.datetime):
+        pb.string_value = format_timestamp(v)
+    elif isinstance(v, dt.date):
+        pb.string_value = format_timestamp(dt.datetime(v.year, v.month, v.day, tzinfo=UTC))
+    else:
+        pb.string_value = str(v)
+
+
+def _set_numeric(pb: protos.Value, v: Any) -> None:
+    if not isinstance(v, decimal.Decimal):
+        v = decimal.Decimal(str(v))
+    pb.string_value = format_numeric(v)
+
+
+def _set_json(pb: protos.Value, v: Any) -> None:
+    pb.string_value = normalize_json(v if isinstance(v, str) else json.dumps(v), pg=False)
+
+
+def _set_jsonb(pb: protos.Value, v: Any) -> None:
+    pb.string_value = normalize_json(v if isinstance(v, str) else json.dumps(v), pg=True)
+
+
+_SETTERS: dict[str, Setter] = {
+    "INT64": _set_int,
+    "FLOAT64": _set_float,
+    "FLOAT32": _set_float,
+    "BOOL": _set_bool,
+    "STRING": _set_string,
+    "BYTES": _set_bytes,
+    "DATE": _set_date,
+    "TIMESTAMP": _set_timestamp,
+    "NUMERIC": _set_numeric,
+    "JSON": _set_json,
+    "UUID": _set_string,
+    "INTERVAL": _set_string,
+}
+
+
+def setter_for(stype: SType) -> Setter:
+    """A function writing a (non-NULL) Python value of `stype` into a protobuf Value."""
+    if stype.code == "ARRAY":
+        assert stype.element is not None
+        inner = setter_for(stype.element)
+
+        def set_array(pb: protos.Value, v: Any) -> None:
+            lst = pb.list_value
+            lst.SetInParent()
+            for item in v:
+                cell = lst.values.add()
+                if item is None:
+                    cell.null_value = protos.NULL_VALUE
+                else:
+                    inner(cell, item)
+
+        return set_array
+    if stype.code == "STRUCT":
+        inners = [(name, setter_for(ftype)) for name, ftype in stype.fields]
+
+        def set_struct(pb: protos.Value, v: Any) -> None:
+            lst = pb.list_value
+            lst.SetInParent()
+            values = list(v.values()) if isinstance(v, dict) else list(v)
+            for (_name, inner_setter), item in zip(inners, values, strict=False):
+                cell = lst.values.add()
+                if item is None:
+                    cell.null_value = protos.NULL_VALUE
+                else:
+                    inner_setter(cell, item)
+
+        return set_struct
+    if stype.code == "JSON" and stype.annotation == "PG_JSONB":
+        return _set_jsonb
+    return _SETTERS[stype.code]
+
+
+def encode(value: Any, stype: SType) -> protos.Value:
+    pb = protos.Value()
+    if value is None:
+        pb.null_value = protos.NULL_VALUE
+    else:
+        setter_for(stype)(pb, value)
+    return pb
+
+
+# ---------------------------------------------------------------- DuckDB result types -> Spanner
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def stype_from_duckdb(type_name: str, dialect: str) -> SType:
+    """`str(DuckDBPyType)` of a result column -> the Spanner type its values are sent as."""
+    name = type_name.strip()
+    if name.endswith("[]"):
+        return SType("ARRAY", element=stype_from_duckdb(name[:-2], dialect))
+    upper = name.upper()
+    if upper.startswith("DECIMAL") or upper.startswith("NUMERIC"):
+        return annotate_for_dialect(SType("NUMERIC"), dialect)
+    if upper.startswith("STRUCT("):
+        fields = []
+        for part in _split_top_level(name[7:-1]):
+            if part.startswith('"'):
+                end = part.index('"', 1)
+                while part[end + 1 : end + 2] == '"':  # doubled quote inside the name
+                    end = part.index('"', end + 2)
+                fname, ftype = part[1:end].replace('""', '"'), part[end + 1 :].strip()
+            else:
+                fname, _, ftype = part.partition(" ")
+            fields.append((fname, stype_from_duckdb(ftype, dialect)))
+        return SType("STRUCT", fields=tuple(fields))
+    if upper.startswith("VARCHAR"):
+        return SType("STRING")
+    code = DUCKDB_RESULT_TYPES.get(upper)
+    if code is None:
+        # MAP, UNION, ENUM, BIT...: Spanner has no such types; send their text form.
+        return SType("STRING")
+    return annotate_for_dialect(SType(code), dialect)
+
+
+def is_pg(dialect: str) -> bool:
+    return dialect == POSTGRESQL

@@ -1,0 +1,213 @@
+"""One Spanner database: its catalog, its DuckDB storage, its DDL history and commit clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import ddl_parser, functions, infoschema, schema
+from .catalog import Catalog, render_catalog_ddl
+from .codec import UTC
+from .errors import DdlError, DdlSyntaxError, SpannerLocalError
+from .translate import INFO_SCHEMA, classify
+from .typemap import POSTGRESQL
+
+DUCKDB_THREADS = 2
+
+
+class CommitClock:
+    """Strictly increasing microsecond timestamps: commit timestamps never repeat or go back."""
+
+    def __init__(self) -> None:
+        self._last = dt.datetime(1970, 1, 1, tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def next(self) -> dt.datetime:
+        with self._lock:
+            now = dt.datetime.now(UTC)
+            if now <= self._last:
+                now = self._last + dt.timedelta(microseconds=1)
+            self._last = now
+            return now
+
+    def now(self) -> dt.datetime:
+        with self._lock:
+            return max(dt.datetime.now(UTC), self._last)
+
+
+@dataclass
+class DdlRecord:
+    statements: list[str]
+    commit_timestamps: list[dt.datetime]
+    operation_id: str
+    error: SpannerLocalError | None = None
+
+
+@dataclass
+class Database:
+    name: str  # projects/P/instances/I/databases/D
+    dialect: str
+    path: Path | None = None
+    catalog: Catalog = field(default_factory=Catalog)
+    create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+    ddl_history: list[DdlRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.catalog.dialect = self.dialect
+        target = str(self.path) if self.path else ":memory:"
+        self.conn = duckdb.connect(target, config={"threads": DUCKDB_THREADS})
+        self.conn.execute("SET GLOBAL TimeZone = 'UTC'")
+        if self.dialect == POSTGRESQL:
+            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint.
+            self.conn.execute("SET GLOBAL integer_division = true")
+        functions.register(self.conn)
+        self.ddl_lock = threading.RLock()
+        self.clock = CommitClock()
+        self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        self.closed = False
+        self.refresh_infoschema()
+
+    @property
+    def database_id(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+    # --------------------------------------------------------------- cursors
+
+    def new_cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.cursor()
+
+    def borrow(self) -> duckdb.DuckDBPyConnection:
+        """An autocommit cursor for single-use work; give it back with `give_back`."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self.conn.cursor()
+
+    def give_back(self, cur: duckdb.DuckDBPyConnection) -> None:
+        if not self.closed:
+            self._idle.put(cur)
+
+    # --------------------------------------------------------------- DDL
+
+    def parse_ddl(self, statements: list[str]) -> list[ddl_parser.Operation]:
+        ops = []
+        for text in statements:
+            if classify(text) not in ("ddl",) and not text.strip().upper().startswith(
+                ("ANALYZE", "GRANT", "REVOKE")
+            ):
+                raise DdlSyntaxError(
+                    f"Error parsing Spanner DDL statement: {text} : Syntax error on line 1, "
+                    "column 1: Expecting 'CREATE', 'ALTER' or 'DROP'"
+                )
+            ops.append(ddl_parser.parse_ddl(text, self.dialect))
+        return ops
+
+    def apply_ddl(
+        self, ops: list[ddl_parser.Operation]
+    ) -> tuple[list[dt.datetime], SpannerLocalError | None]:
+        """Apply statements in order; stop at the first failure (earlier ones stay applied)."""
+        stamps: list[dt.datetime] = []
+        with self.ddl_lock:
+            try:
+                for op in ops:
+                    new_catalog, stmts = schema.apply(self.catalog, op)
+                    cur = self.new_cursor()
+                    try:
+                        cur.execute("BEGIN TRANSACTION")
+                        for stmt in stmts:
+                            cur.execute(stmt)
+                        cur.execute("COMMIT")
+                    except duckdb.Error as exc:
+                        try:
+                            cur.execute("ROLLBACK")
+                        except duckdb.Error:
+                            pass
+                        raise DdlError(_ddl_storage_message(exc)) from exc
+                    finally:
+                        cur.close()
+                    self.catalog = new_catalog
+                    stamps.append(self.clock.next())
+            except SpannerLocalError as exc:
+                return stamps, exc
+            finally:
+                self.refresh_infoschema()
+                self.save()
+        return stamps, None
+
+    def ddl_statements(self) -> list[str]:
+        return render_catalog_ddl(self.catalog)
+
+    def refresh_infoschema(self) -> None:
+        views = infoschema.build(self.catalog, self.database_id)
+        cur = self.new_cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(f"DROP SCHEMA IF EXISTS {INFO_SCHEMA} CASCADE")
+            cur.execute(f"CREATE SCHEMA {INFO_SCHEMA}")
+            for view, (cols, rows) in views.items():
+                coldefs = ", ".join(f'"{c}" {t}' for c, t in cols)
+                cur.execute(f'CREATE TABLE {INFO_SCHEMA}."{view}" ({coldefs})')
+                if rows:
+                    marks = ", ".join("?" for _ in cols)
+                    cur.executemany(f'INSERT INTO {INFO_SCHEMA}."{view}" VALUES ({marks})', rows)
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    # --------------------------------------------------------------- persistence
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        meta = {
+            "name": self.name,
+            "dialect": self.dialect,
+            "create_time": self.create_time.isoformat(),
+            "catalog": self.catalog.to_json(),
+        }
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, indent=1))
+        tmp.replace(self.path.with_suffix(".json"))
+
+    @classmethod
+    def load(cls, path: Path) -> Database:
+        meta: dict[str, Any] = json.loads(path.with_suffix(".json").read_text())
+        return cls(
+            name=meta["name"],
+            dialect=meta["dialect"],
+            path=path,
+            catalog=Catalog.from_json(meta["catalog"]),
+            create_time=dt.datetime.fromisoformat(meta["create_time"]),
+        )
+
+    def close(self) -> None:
+        self.closed = True
+        try:
+            while True:
+                self._idle.get_nowait().close()
+        except queue.Empty:
+            pass
+        try:
+            self.conn.close()
+        except duckdb.Error:
+            pass
+
+    def drop(self) -> None:
+        self.close()
+        if self.path is not None:
+            for p in (self.path, self.path.with_suffix(".json"), Path(str(self.path) + ".wal")):
+                p.unlink(missing_ok=True)
+
+
+def _ddl_storage_message(exc: duckdb.Error) -> str:
+    text = str(exc)
+    if "NOT NULL" in text:
+        return "Cannot set NOT NULL: the column contains NULL values."
+    return f"The schema change could not be applied: {text.splitlines()[0]}"

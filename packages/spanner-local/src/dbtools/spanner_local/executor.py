@@ -1,0 +1,671 @@
+"""Running SQL, reads and mutations on a DuckDB cursor, with Spanner's semantics and errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from . import codec, limits, protos
+from .catalog import Table, duckdb_ident
+from .database import Database
+from .errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    OutOfRange,
+    SpannerLocalError,
+)
+from .translate import COMMIT_TS_PARAM, Translated, translate
+from .typemap import POSTGRESQL, SType, annotate_for_dialect
+
+FETCH_BATCH = 2048
+
+
+@dataclass
+class Result:
+    columns: list[tuple[str, SType]]
+    rows: list[tuple[Any, ...]]
+    row_count: int | None = None  # DML: rows modified
+
+
+# ------------------------------------------------------------------- errors
+
+
+_TABLE_MISSING = re.compile(r"Table with name (\S+?) does not exist")
+_COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
+_DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
+
+
+def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
+    """A DuckDB error -> the error Cloud Spanner gives in the same situation."""
+    if isinstance(exc, SpannerLocalError):
+        return exc
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    pg = dialect == POSTGRESQL
+    if isinstance(exc, duckdb.TransactionException) and ("Conflict" in text or "conflict" in text):
+        return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
+    if isinstance(exc, duckdb.ConstraintException):
+        m = _DUP_KEY.search(text)
+        if m:
+            # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
+            parts = [p.split(": ", 1)[-1] for p in m.group(1).split(", ")]
+            if "PRIMARY KEY" in text or "primary key" in text:
+                return AlreadyExists(f"Row [{','.join(parts)}] already exists")
+            return AlreadyExists(f"Unique index violation at index key [{','.join(parts)}].")
+        if "NOT NULL" in text:
+            col = text.rsplit(":", 1)[-1].strip()
+            return FailedPrecondition(f"{col} must not be NULL in table {col.split('.')[0]}.")
+        return FailedPrecondition(first)
+    m = _TABLE_MISSING.search(text)
+    if m:
+        name = m.group(1).strip('"')
+        return InvalidArgument(
+            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+        )
+    m = _COLUMN_MISSING.search(text)
+    if m:
+        name = m.group(1)
+        return InvalidArgument(
+            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+        )
+    if "Division by zero" in text or "division by zero" in text:
+        return OutOfRange("division by zero")
+    if isinstance(exc, duckdb.OutOfRangeException):
+        return OutOfRange(first)
+    if isinstance(exc, duckdb.ParserException):
+        return InvalidArgument(f"Syntax error: {first}")
+    return InvalidArgument(first)
+
+
+# ------------------------------------------------------------------- parameters
+
+
+def decode_params(
+    params: protos.Struct, param_types: Mapping[str, protos.Type], dialect: str
+) -> tuple[dict[str, Any], dict[str, SType]]:
+    values: dict[str, Any] = {}
+    types: dict[str, SType] = {}
+    for name, value in params.fields.items():
+        key = name.lstrip("@$")
+        if name in param_types:
+            stype = SType.from_pb(param_types[name])
+            types[key] = stype
+            values[key] = codec.decode(value, stype)
+        else:
+            values[key] = codec.decode_untyped(value)
+    return values, types
+
+
+def _bind(
+    tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any
+) -> tuple[str, dict[str, Any]]:
+    """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
+    sql = tr.sql
+    bound: dict[str, Any] = {}
+    lowered = {k.lower(): k for k in values}
+    for name in set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql)):
+        if name == COMMIT_TS_PARAM:
+            bound[name] = commit_ts
+            continue
+        key = name if name in values else lowered.get(name.lower())
+        if key is None:
+            raise InvalidArgument(f"No parameter found for binding: {name}")
+        value = values[key]
+        if isinstance(value, codec.CommitTimestamp):
+            value = commit_ts
+        bound[name] = value
+        stype = types.get(key)
+        if stype is not None and stype.code not in ("STRUCT",):
+            sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
+    return sql, bound
+
+
+# ------------------------------------------------------------------- queries and DML
+
+
+def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, SType]]:
+    desc = cur.description or []
+    return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
+
+
+def run_sql(
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    values: dict[str, Any],
+    types: dict[str, SType],
+    commit_ts: Any = None,
+) -> tuple[Result, Translated]:
+    tr = translate(sql, db.dialect)
+    text, bound = _bind(tr, values, types, commit_ts)
+    try:
+        cur.execute(text, bound) if bound else cur.execute(text)
+        if tr.kind == "dml" and not tr.returning:
+            count = cur.fetchone()
+            n = int(count[0]) if count else 0
+            return Result([], [], n), tr
+        cols = _columns(cur, db.dialect)
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        raise map_error(exc, db.dialect) from exc
+    if tr.kind == "dml":
+        return Result(cols, rows, len(rows)), tr
+    return Result(cols, rows), tr
+
+
+_TARGET = re.compile(
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?(?:INTO\s+)?|UPDATE\s+|DELETE\s+(?:FROM\s+)?)"
+    r'("(?:[^"]|"")+"|[\w.]+)',
+    re.IGNORECASE,
+)
+
+
+def dml_target(db: Database, translated_sql: str) -> Table | None:
+    m = _TARGET.match(translated_sql)
+    if not m:
+        return None
+    name = m.group(1)
+    name = name[1:-1].replace('""', '"') if name.startswith('"') else name.split(".")[-1]
+    return db.catalog.table(name)
+
+
+# ------------------------------------------------------------------- key sets
+
+
+def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[Any]:
+    if len(parts) > len(types):
+        raise InvalidArgument(
+            f"Key has {len(parts)} parts but the key has only {len(types)} columns."
+        )
+    return [codec.decode(v, t) for v, t in zip(parts, types, strict=False)]
+
+
+def _bound(
+    cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
+) -> str:
+    """Lexicographic bound over a key prefix, honouring DESC key columns."""
+    if not vals:
+        return "TRUE"
+    terms: list[str] = []
+    for i, v in enumerate(vals):
+        name, desc = cols[i]
+        greater = lower != desc  # for a DESC column the "start" is the larger value
+        op = ">" if greater else "<"
+        if i == len(vals) - 1 and closed:
+            op += "="
+        conds = []
+        for j in range(i):
+            args.append(vals[j])
+            conds.append(f"{duckdb_ident(cols[j][0])} = ${len(args)}")
+        args.append(v)
+        conds.append(f"{duckdb_ident(name)} {op} ${len(args)}")
+        terms.append("(" + " AND ".join(conds) + ")")
+    return "(" + " OR ".join(terms) + ")"
+
+
+def keyset_where(
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
+) -> str:
+    if key_set.all_:
+        return "TRUE"
+    clauses: list[str] = []
+    for key in key_set.keys:
+        vals = _decode_key(key.values, key_types)
+        conds = []
+        for (name, _desc), v in zip(key_cols, vals, strict=False):
+            if v is None:
+                conds.append(f"{duckdb_ident(name)} IS NULL")
+            else:
+                args.append(v)
+                conds.append(f"{duckdb_ident(name)} = ${len(args)}")
+        if len(vals) < len(key_cols):
+            raise InvalidArgument("Point keys must specify every key column.")
+        clauses.append("(" + " AND ".join(conds) + ")")
+    for rng in key_set.ranges:
+        start_kind = rng.WhichOneof("start_key_type")
+        end_kind = rng.WhichOneof("end_key_type")
+        parts = []
+        if start_kind:
+            vals = _decode_key(getattr(rng, start_kind).values, key_types)
+            parts.append(_bound(key_cols, vals, True, start_kind == "start_closed", args))
+        if end_kind:
+            vals = _decode_key(getattr(rng, end_kind).values, key_types)
+            parts.append(_bound(key_cols, vals, False, end_kind == "end_closed", args))
+        clauses.append("(" + " AND ".join(parts or ["TRUE"]) + ")")
+    return " OR ".join(clauses) if clauses else "FALSE"
+
+
+def read(
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table_name: str,
+    index_name: str,
+    columns: Sequence[str],
+    key_set: protos.KeySet,
+    limit: int,
+) -> Result:
+    table = db.catalog.table(table_name)
+    if table is None:
+        raise NotFound(f"Table not found: {table_name}")
+    out_cols: list[tuple[str, SType]] = []
+    for c in columns:
+        col = table.column(c)
+        if col is None:
+            raise NotFound(f"Column not found in table {table.name}: {c}")
+        out_cols.append((col.name, annotate_for_dialect(col.stype, db.dialect)))
+    if index_name:
+        index = db.catalog.index(index_name)
+        if index is None or index.table.lower() != table.name.lower():
+            raise NotFound(f"Index not found on table {table.name}: {index_name}")
+        key_parts = [(k.column, k.desc) for k in index.keys]
+        order = key_parts + [(k.column, k.desc) for k in table.primary_key]
+    else:
+        key_parts = [(k.column, k.desc) for k in table.primary_key]
+        order = key_parts
+    key_types = []
+    for name, _ in key_parts:
+        col = table.column(name)
+        assert col is not None
+        key_types.append(col.stype)
+    args: list[Any] = []
+    where = keyset_where(key_set, key_parts, key_types, args)
+    select = ", ".join(duckdb_ident(n) for n, _ in out_cols) or "1"
+    sql = f"SELECT {select} FROM {duckdb_ident(table.name)} WHERE {where}"
+    if index_name and db.catalog.index(index_name) and db.catalog.index(index_name).null_filtered:  # type: ignore[union-attr]
+        sql += "".join(f" AND {duckdb_ident(n)} IS NOT NULL" for n, _ in key_parts)
+    sql += " ORDER BY " + ", ".join(
+        f"{duckdb_ident(n)} {'DESC NULLS LAST' if d else 'ASC NULLS FIRST'}" for n, d in order
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    try:
+        cur.execute(sql, args)
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        raise map_error(exc, db.dialect) from exc
+    return Result(out_cols, rows)
+
+
+# ------------------------------------------------------------------- mutations
+
+
+def _format_key(values: Iterable[Any]) -> str:
+    return ",".join("NULL" if v is None else str(v) for v in values)
+
+
+def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
+    """Cloud Spanner's count: columns written per row, plus index entries; deletes count one."""
+    total = 0
+    for m in mutations:
+        kind = m.WhichOneof("operation")
+        if kind == "delete":
+            total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
+            continue
+        w = getattr(m, kind)
+        rows = len(w.values)
+        total += rows * len(w.columns)
+        for ix in db.catalog.indexes_of(w.table):
+            total += rows * (len(ix.keys) + len(ix.storing))
+    return total
+
+
+def apply_mutations(
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    mutations: Sequence[protos.Mutation],
+    commit_ts: Any,
+) -> set[str]:
+    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
+    limits.check_mutation_count(count_mutations(db, mutations))
+    limits.check_commit_size(sum(m.ByteSize() for m in mutations))
+    touched: set[str] = set()
+    for m in mutations:
+        kind = m.WhichOneof("operation")
+        if kind is None:
+            raise InvalidArgument("Mutation has no operation.")
+        if kind == "delete":
+            table = _mutation_table(db, m.delete.table)
+            _delete(db, cur, table, m.delete.key_set)
+        else:
+            w = getattr(m, kind)
+            table = _mutation_table(db, w.table)
+            _write(db, cur, table, kind, w, commit_ts)
+        touched.add(table.name.lower())
+    return touched
+
+
+def _mutation_table(db: Database, name: str) -> Table:
+    table = db.catalog.table(name)
+    if table is None:
+        raise NotFound(f"Table not found: {name}")
+    return table
+
+
+def _write(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+) -> None:
+    cols = []
+    for name in w.columns:
+        col = table.column(name)
+        if col is None:
+            raise NotFound(f"Column not found in table {table.name}: {name}")
+        if col.generated is not None:
+            raise FailedPrecondition(
+                f"Cannot write into generated column `{table.name}.{col.name}`."
+            )
+        cols.append(col)
+    lowered = [c.name.lower() for c in cols]
+    if len(set(lowered)) != len(lowered):
+        raise InvalidArgument(f"Duplicate column in mutation on table {table.name}.")
+    key_idx = []
+    for k in table.primary_key:
+        if k.column.lower() not in lowered:
+            raise FailedPrecondition(
+                f"Mutation for table {table.name} is missing key column {k.column}."
+            )
+        key_idx.append(lowered.index(k.column.lower()))
+    rows: list[list[Any]] = []
+    for lv in w.values:
+        if len(lv.values) != len(cols):
+            raise InvalidArgument(
+                f"Mutation has {len(lv.values)} values but {len(cols)} columns for table {table.name}."
+            )
+        row = []
+        for col, v in zip(cols, lv.values, strict=True):
+            value = codec.decode(v, col.stype)
+            if isinstance(value, codec.CommitTimestamp):
+                if not col.allow_commit_timestamp:
+                    raise FailedPrecondition(
+                        "Cannot write commit timestamp because the allow_commit_timestamp column "
+                        f"option is not set to true for column {table.name}.{col.name}, or for all "
+                        "corresponding shared key columns in this table's interleaved table hierarchy."
+                    )
+                value = commit_ts
+            elif (
+                value is not None
+                and col.length is not None
+                and col.stype.code in ("STRING", "BYTES")
+            ):
+                size = len(value)
+                if size > col.length:
+                    raise FailedPrecondition(
+                        f"New value exceeds the maximum size limit for this column: "
+                        f"{table.name}.{col.name}, size: {size}, limit: {col.length}."
+                    )
+            if value is None and col.not_null:
+                raise FailedPrecondition(
+                    f"{table.name}.{col.name} must not be NULL in table {table.name}."
+                )
+            row.append(value)
+        rows.append(row)
+    if not rows:
+        return
+    tname = duckdb_ident(table.name)
+    col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
+    key_sql = " AND ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in key_idx)
+    if kind in ("insert_or_update", "replace"):
+        # Several rows with one key: the last wins, as in Spanner.
+        latest: dict[tuple[Any, ...], list[Any]] = {}
+        for row in rows:
+            latest[tuple(row[i] for i in key_idx)] = row
+        rows = list(latest.values())
+    try:
+        if kind == "insert":
+            _check_absent(cur, table, tname, key_sql, key_idx, rows)
+            _insert_rows(cur, tname, col_sql, rows)
+        elif kind == "update":
+            _check_present(cur, table, tname, key_sql, key_idx, rows)
+            non_key = [i for i in range(len(cols)) if i not in key_idx]
+            if non_key:
+                sets = ", ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in non_key)
+                cur.executemany(
+                    f"UPDATE {tname} SET {sets} WHERE {key_sql}",
+                    [[row[i] for i in non_key] + [row[i] for i in key_idx] for row in rows],
+                )
+        elif kind == "insert_or_update":
+            non_key = [i for i in range(len(cols)) if i not in key_idx]
+            existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
+            new_rows = [r for r in rows if tuple(r[i] for i in key_idx) not in existing]
+            old_rows = [r for r in rows if tuple(r[i] for i in key_idx) in existing]
+            if old_rows and non_key:
+                sets = ", ".join(f"{duckdb_ident(cols[i].name)} = ?" for i in non_key)
+                cur.executemany(
+                    f"UPDATE {tname} SET {sets} WHERE {key_sql}",
+                    [[row[i] for i in non_key] + [row[i] for i in key_idx] for row in old_rows],
+                )
+            if new_rows:
+                _insert_rows(cur, tname, col_sql, new_rows)
+        elif kind == "replace":
+            cur.executemany(
+                f"DELETE FROM {tname} WHERE {key_sql}", [[r[i] for i in key_idx] for r in rows]
+            )
+            _insert_rows(cur, tname, col_sql, rows)
+        else:
+            raise InvalidArgument(f"Unknown mutation kind {kind}")
+    except duckdb.Error as exc:
+        raise map_error(exc, db.dialect) from exc
+
+
+def _insert_rows(
+    cur: duckdb.DuckDBPyConnection, tname: str, col_sql: str, rows: list[list[Any]]
+) -> None:
+    width = len(rows[0])
+    chunk = max(1, 2000 // max(width, 1))
+    one = "(" + ", ".join("?" for _ in range(width)) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        values = ", ".join(one for _ in part)
+        flat = [v for row in part for v in row]
+        cur.execute(f"INSERT INTO {tname} ({col_sql}) VALUES {values}", flat)
+
+
+def _existing_keys(
+    cur: duckdb.DuckDBPyConnection,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> set[tuple[Any, ...]]:
+    keys = [tuple(r[i] for i in key_idx) for r in rows]
+    if not keys:
+        return set()
+    found: set[tuple[Any, ...]] = set()
+    if len(key_idx) == 1:
+        col = key_sql.split(" = ")[0]
+        for start in range(0, len(keys), 1000):
+            part = [k[0] for k in keys[start : start + 1000]]
+            marks = ", ".join("?" for _ in part)
+            cur.execute(f"SELECT {col} FROM {tname} WHERE {col} IN ({marks})", part)
+            found.update((r[0],) for r in cur.fetchall())
+        return found
+    for k in keys:
+        cur.execute(f"SELECT 1 FROM {tname} WHERE {key_sql}", list(k))
+        if cur.fetchone():
+            found.add(k)
+    return found
+
+
+def _check_absent(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
+    seen: set[tuple[Any, ...]] = set()
+    for r in rows:
+        k = tuple(r[i] for i in key_idx)
+        if k in seen:
+            raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
+        seen.add(k)
+    existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
+    if existing:
+        k = next(
+            tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing
+        )
+        raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
+
+
+def _check_present(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    tname: str,
+    key_sql: str,
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
+    existing = _existing_keys(cur, tname, key_sql, key_idx, rows)
+    for r in rows:
+        k = tuple(r[i] for i in key_idx)
+        if k not in existing:
+            raise NotFound(
+                f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated."
+            )
+
+
+def _delete(
+    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet
+) -> None:
+    key_parts = [(k.column, k.desc) for k in table.primary_key]
+    key_types = [c.stype for c in table.key_columns]
+    if key_set.ranges and not key_set.all_:
+        for rng in key_set.ranges:
+            start_kind = rng.WhichOneof("start_key_type")
+            end_kind = rng.WhichOneof("end_key_type")
+            n_start = len(getattr(rng, start_kind).values) if start_kind else 0
+            n_end = len(getattr(rng, end_kind).values) if end_kind else 0
+            if n_start != n_end or n_start == 0 or n_start > len(key_parts):
+                pass  # any prefix range is accepted
+    args: list[Any] = []
+    where = keyset_where(key_set, key_parts, key_types, args)
+    try:
+        cur.execute(f"DELETE FROM {duckdb_ident(table.name)} WHERE {where}", args)
+    except duckdb.Error as exc:
+        raise map_error(exc, db.dialect) from exc
+
+
+# ------------------------------------------------------------------- integrity
+
+
+def _join_cond(a: str, b: str, cols_a: Sequence[str], cols_b: Sequence[str]) -> str:
+    return " AND ".join(
+        f"{a}.{duckdb_ident(x)} = {b}.{duckdb_ident(y)}"
+        for x, y in zip(cols_a, cols_b, strict=True)
+    )
+
+
+def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set[str]) -> None:
+    """Interleaving, foreign keys and CHECK constraints for the tables a write touched."""
+    cat = db.catalog
+    try:
+        pending = set(touched)
+        done: set[str] = set()
+        while pending:  # cascades may touch further tables
+            name = pending.pop()
+            done.add(name)
+            table = cat.table(name)
+            if table is None:
+                continue
+            for child in cat.children(table.name):
+                pk = [k.column for k in table.primary_key]
+                cond = _join_cond("p", "c", pk, pk)
+                orphan = f"NOT EXISTS (SELECT 1 FROM {duckdb_ident(table.name)} p WHERE {cond})"
+                if child.on_delete == "CASCADE":
+                    cur.execute(f"DELETE FROM {duckdb_ident(child.name)} c WHERE {orphan}")
+                    if (cur.fetchone() or (0,))[0]:
+                        pending.add(child.name.lower())
+                else:
+                    cur.execute(
+                        f"SELECT {', '.join('c.' + duckdb_ident(k) for k in pk)} FROM {duckdb_ident(child.name)} c WHERE {orphan} LIMIT 1"
+                    )
+                    row = cur.fetchone()
+                    if row:
+                        raise FailedPrecondition(
+                            f"Integrity constraint violation during delete of row [{_format_key(row)}] "
+                            f"in table {table.name}: child rows exist in table {child.name}."
+                        )
+            for ref_table, fk in cat.referencing(table.name):
+                cond = _join_cond("p", "c", fk.ref_columns, fk.columns)
+                notnull = " AND ".join(f"c.{duckdb_ident(c)} IS NOT NULL" for c in fk.columns)
+                orphan = f"{notnull} AND NOT EXISTS (SELECT 1 FROM {duckdb_ident(table.name)} p WHERE {cond})"
+                if fk.on_delete == "CASCADE" and ref_table is not table:
+                    cur.execute(f"DELETE FROM {duckdb_ident(ref_table.name)} c WHERE {orphan}")
+                    if (cur.fetchone() or (0,))[0]:
+                        pending.add(ref_table.name.lower())
+                else:
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(ref_table.name)} c WHERE {orphan} LIMIT 1"
+                    )
+                    if cur.fetchone():
+                        raise FailedPrecondition(
+                            f"Foreign key `{fk.name}` constraint violation when deleting or updating "
+                            f"referenced row(s): referencing row(s) found in table `{ref_table.name}`."
+                        )
+            if table.parent:
+                parent = cat.table(table.parent)
+                if parent is not None:
+                    pk = [k.column for k in parent.primary_key]
+                    cond = _join_cond("p", "c", pk, pk)
+                    cur.execute(
+                        f"SELECT {', '.join('c.' + duckdb_ident(k.column) for k in table.primary_key)} "
+                        f"FROM {duckdb_ident(table.name)} c WHERE NOT EXISTS "
+                        f"(SELECT 1 FROM {duckdb_ident(parent.name)} p WHERE {cond}) LIMIT 1"
+                    )
+                    row = cur.fetchone()
+                    if row:
+                        raise NotFound(
+                            f"Parent row for row [{_format_key(row)}] in table {table.name} is "
+                            "missing. Row cannot be written."
+                        )
+            for fk in table.foreign_keys:
+                ref = cat.table(fk.ref_table)
+                if ref is None:
+                    continue
+                cond = _join_cond("p", "c", fk.ref_columns, fk.columns)
+                notnull = " AND ".join(f"c.{duckdb_ident(c)} IS NOT NULL" for c in fk.columns)
+                cur.execute(
+                    f"SELECT 1 FROM {duckdb_ident(table.name)} c WHERE {notnull} AND NOT EXISTS "
+                    f"(SELECT 1 FROM {duckdb_ident(ref.name)} p WHERE {cond}) LIMIT 1"
+                )
+                if cur.fetchone():
+                    raise FailedPrecondition(
+                        f"Foreign key constraint `{fk.name}` is violated on table `{table.name}`. "
+                        f"Cannot find referenced values in {ref.name}({', '.join(fk.ref_columns)})."
+                    )
+            for chk in table.checks:
+                from .schema import _expr_to_duckdb
+
+                expr = _expr_to_duckdb(chk.expression, db.dialect)
+                cur.execute(f"SELECT 1 FROM {duckdb_ident(table.name)} WHERE NOT ({expr}) LIMIT 1")
+                if cur.fetchone():
+                    raise OutOfRange(f"Check constraint `{table.name}`.`{chk.name}` is violated.")
+    except duckdb.Error as exc:
+        raise map_error(exc, db.dialect) from exc
+
+
+def has_integrity_rules(db: Database, touched: set[str]) -> bool:
+    cat = db.catalog
+    for name in touched:
+        t = cat.table(name)
+        if t is None:
+            continue
+        if (
+            t.parent
+            or t.foreign_keys
+            or t.checks
+            or cat.children(t.name)
+            or cat.referencing(t.name)
+        ):
+            return True
+    return False

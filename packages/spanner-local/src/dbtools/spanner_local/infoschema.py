@@ -1,0 +1,402 @@
+"""The information_schema views Spanner offers, computed from the catalog, for each dialect.
+
+Each view is a list of (column, DuckDB type) and rows; the database stores them as tables in
+the schema `translate.INFO_SCHEMA` after every schema change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import Catalog, type_sql
+from .typemap import PG_CANONICAL, POSTGRESQL
+
+S, N, B = "VARCHAR", "BIGINT", "BOOLEAN"
+
+# view -> columns (name, type); booleans are 'YES'/'NO' strings in the PostgreSQL dialect.
+VIEWS: dict[str, list[tuple[str, str]]] = {
+    "schemata": [
+        ("catalog_name", S),
+        ("schema_name", S),
+        ("effective_timestamp", N),
+        ("schema_owner", S),
+    ],
+    "tables": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("table_type", S),
+        ("parent_table_name", S),
+        ("on_delete_action", S),
+        ("spanner_state", S),
+        ("interleave_type", S),
+        ("row_deletion_policy_expression", S),
+    ],
+    "columns": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("column_name", S),
+        ("ordinal_position", N),
+        ("column_default", S),
+        ("data_type", S),
+        ("is_nullable", S),
+        ("spanner_type", S),
+        ("is_generated", S),
+        ("generation_expression", S),
+        ("is_stored", S),
+        ("spanner_state", S),
+        ("character_maximum_length", N),
+        ("numeric_precision", N),
+        ("is_identity", S),
+    ],
+    "indexes": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("index_name", S),
+        ("index_type", S),
+        ("parent_table_name", S),
+        ("is_unique", B),
+        ("is_null_filtered", B),
+        ("index_state", S),
+        ("spanner_is_managed", B),
+    ],
+    "index_columns": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("index_name", S),
+        ("index_type", S),
+        ("column_name", S),
+        ("ordinal_position", N),
+        ("column_ordering", S),
+        ("is_nullable", S),
+        ("spanner_type", S),
+    ],
+    "table_constraints": [
+        ("constraint_catalog", S),
+        ("constraint_schema", S),
+        ("constraint_name", S),
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("constraint_type", S),
+        ("is_deferrable", S),
+        ("initially_deferred", S),
+        ("enforced", S),
+    ],
+    "key_column_usage": [
+        ("constraint_catalog", S),
+        ("constraint_schema", S),
+        ("constraint_name", S),
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("column_name", S),
+        ("ordinal_position", N),
+        ("position_in_unique_constraint", N),
+    ],
+    "referential_constraints": [
+        ("constraint_catalog", S),
+        ("constraint_schema", S),
+        ("constraint_name", S),
+        ("unique_constraint_catalog", S),
+        ("unique_constraint_schema", S),
+        ("unique_constraint_name", S),
+        ("match_option", S),
+        ("update_rule", S),
+        ("delete_rule", S),
+        ("spanner_state", S),
+    ],
+    "check_constraints": [
+        ("constraint_catalog", S),
+        ("constraint_schema", S),
+        ("constraint_name", S),
+        ("check_clause", S),
+        ("spanner_state", S),
+    ],
+}
+
+
+def pk_name(table: str) -> str:
+    return f"PK_{table}"
+
+
+def build(
+    catalog: Catalog, database_id: str
+) -> dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]:
+    pg = catalog.dialect == POSTGRESQL
+    cat_name = database_id if pg else ""
+    schema = "public" if pg else ""
+    is_name = "information_schema" if pg else "INFORMATION_SCHEMA"
+
+    def yn(flag: bool) -> str:
+        return "YES" if flag else "NO"
+
+    def boolean(flag: bool) -> Any:
+        return yn(flag) if pg else flag
+
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in VIEWS}
+    schemas = (
+        ["information_schema", "pg_catalog", "public", "spanner_sys"]
+        if pg
+        else ["", "INFORMATION_SCHEMA", "SPANNER_SYS"]
+    )
+    for s in schemas:
+        rows["schemata"].append(
+            (
+                cat_name,
+                s,
+                None,
+                "spanner_system" if pg and s != "public" else ("spanner_admin" if pg else None),
+            )
+        )
+
+    for view in VIEWS:
+        rows["tables"].append(
+            (cat_name, is_name, view if pg else view.upper(), "VIEW", None, None, None, None, None)
+        )
+
+    for table in catalog.tables.values():
+        rows["tables"].append(
+            (
+                cat_name,
+                schema,
+                table.name,
+                "BASE TABLE",
+                table.parent,
+                table.on_delete if table.parent else None,
+                "COMMITTED",
+                "IN PARENT" if table.parent else None,
+                None,
+            )
+        )
+        key_cols = {k.column.lower() for k in table.primary_key}
+        for pos, col in enumerate(table.columns, start=1):
+            if pg:
+                data_type = "ARRAY" if col.stype.code == "ARRAY" else PG_CANONICAL[col.stype.code]
+            else:
+                data_type = None
+            rows["columns"].append(
+                (
+                    cat_name,
+                    schema,
+                    table.name,
+                    col.name,
+                    pos,
+                    col.default,
+                    data_type,
+                    yn(not col.not_null),
+                    type_sql(col, catalog.dialect),
+                    "ALWAYS" if col.generated is not None else "NEVER",
+                    col.generated,
+                    ("YES" if col.stored else "NO") if col.generated is not None else None,
+                    "COMMITTED",
+                    col.length if (pg and col.stype.code == "STRING") else None,
+                    64
+                    if pg and col.stype.code == "INT64"
+                    else (53 if pg and col.stype.code == "FLOAT64" else None),
+                    "NO",
+                )
+            )
+        # primary key as Spanner reports it: an index, a constraint and key column usage
+        parent_name = table.parent or ""
+        rows["indexes"].append(
+            (
+                cat_name,
+                schema,
+                table.name,
+                "PRIMARY_KEY",
+                "PRIMARY_KEY",
+                parent_name,
+                boolean(True),
+                boolean(False),
+                None,
+                boolean(False),
+            )
+        )
+        for pos, key in enumerate(table.primary_key, start=1):
+            kcol = table.column(key.column)
+            assert kcol is not None
+            rows["index_columns"].append(
+                (
+                    cat_name,
+                    schema,
+                    table.name,
+                    "PRIMARY_KEY",
+                    "PRIMARY_KEY",
+                    kcol.name,
+                    pos,
+                    "DESC" if key.desc else "ASC",
+                    yn(not kcol.not_null),
+                    type_sql(kcol, catalog.dialect),
+                )
+            )
+        rows["table_constraints"].append(
+            (
+                cat_name,
+                schema,
+                pk_name(table.name),
+                cat_name,
+                schema,
+                table.name,
+                "PRIMARY KEY",
+                "NO",
+                "NO",
+                "YES",
+            )
+        )
+        for pos, key in enumerate(table.primary_key, start=1):
+            rows["key_column_usage"].append(
+                (
+                    cat_name,
+                    schema,
+                    pk_name(table.name),
+                    cat_name,
+                    schema,
+                    table.name,
+                    key.column,
+                    pos,
+                    None,
+                )
+            )
+        for col in table.columns:
+            if col.not_null:
+                cname = f"CK_IS_NOT_NULL_{table.name}_{col.name}"
+                rows["table_constraints"].append(
+                    (
+                        cat_name,
+                        schema,
+                        cname,
+                        cat_name,
+                        schema,
+                        table.name,
+                        "CHECK",
+                        "NO",
+                        "NO",
+                        "YES",
+                    )
+                )
+                rows["check_constraints"].append(
+                    (cat_name, schema, cname, f"{col.name} IS NOT NULL", "COMMITTED")
+                )
+        for chk in table.checks:
+            rows["table_constraints"].append(
+                (
+                    cat_name,
+                    schema,
+                    chk.name,
+                    cat_name,
+                    schema,
+                    table.name,
+                    "CHECK",
+                    "NO",
+                    "NO",
+                    "YES",
+                )
+            )
+            rows["check_constraints"].append(
+                (cat_name, schema, chk.name, chk.expression, "COMMITTED")
+            )
+        for fk in table.foreign_keys:
+            rows["table_constraints"].append(
+                (
+                    cat_name,
+                    schema,
+                    fk.name,
+                    cat_name,
+                    schema,
+                    table.name,
+                    "FOREIGN KEY",
+                    "NO",
+                    "NO",
+                    "YES",
+                )
+            )
+            ref = catalog.table(fk.ref_table)
+            ref_pk = [k.column.lower() for k in ref.primary_key] if ref else []
+            refs_pk = [c.lower() for c in fk.ref_columns] == ref_pk
+            unique_name = (
+                pk_name(fk.ref_table)
+                if refs_pk
+                else f"IDX_{fk.ref_table}_{'_'.join(fk.ref_columns)}_U"
+            )
+            for pos, c in enumerate(fk.columns, start=1):
+                rows["key_column_usage"].append(
+                    (cat_name, schema, fk.name, cat_name, schema, table.name, c, pos, pos)
+                )
+            rows["referential_constraints"].append(
+                (
+                    cat_name,
+                    schema,
+                    fk.name,
+                    cat_name,
+                    schema,
+                    unique_name,
+                    "SIMPLE",
+                    "NO ACTION",
+                    fk.on_delete,
+                    "COMMITTED",
+                )
+            )
+        del key_cols
+
+    for ix in catalog.indexes.values():
+        itable = catalog.table(ix.table)
+        if itable is None:
+            continue
+        rows["indexes"].append(
+            (
+                cat_name,
+                schema,
+                ix.table,
+                ix.name,
+                "INDEX",
+                ix.interleave_in or "",
+                boolean(ix.unique),
+                boolean(ix.null_filtered),
+                "READ_WRITE",
+                boolean(False),
+            )
+        )
+        for pos, key in enumerate(ix.keys, start=1):
+            kcol = itable.column(key.column)
+            assert kcol is not None
+            rows["index_columns"].append(
+                (
+                    cat_name,
+                    schema,
+                    ix.table,
+                    ix.name,
+                    "INDEX",
+                    kcol.name,
+                    pos,
+                    "DESC" if key.desc else "ASC",
+                    yn(not kcol.not_null and not ix.null_filtered),
+                    type_sql(kcol, catalog.dialect),
+                )
+            )
+        for name in ix.storing:
+            scol = itable.column(name)
+            assert scol is not None
+            rows["index_columns"].append(
+                (
+                    cat_name,
+                    schema,
+                    ix.table,
+                    ix.name,
+                    "INDEX",
+                    scol.name,
+                    None,
+                    None,
+                    yn(not scol.not_null),
+                    type_sql(scol, catalog.dialect),
+                )
+            )
+
+    out = {}
+    for view, cols in VIEWS.items():
+        shaped = [(c if pg else c.upper(), (S if (pg and t == B) else t)) for c, t in cols]
+        out[view if pg else view.upper()] = (shaped, rows[view])
+    return out

@@ -1,0 +1,38 @@
+"""Cloud Spanner's commit limits and the messages it gives when they are exceeded."""
+
+from __future__ import annotations
+
+from .errors import InvalidArgument
+
+MAX_MUTATIONS_PER_COMMIT = 80_000
+MAX_COMMIT_BYTES = 100 * 1024 * 1024
+MAX_KEY_BYTES = 8 * 1024
+MAX_STRING_BYTES = 10 * 1024 * 1024
+MAX_COLUMNS_PER_TABLE = 1024
+MAX_SESSIONS_PER_BATCH = 100
+# gRPC messages must be able to carry a commit that is just over the limit, so that the client
+# gets Spanner's INVALID_ARGUMENT rather than a transport error.
+MAX_GRPC_MESSAGE_BYTES = 2 * MAX_COMMIT_BYTES
+
+TOO_MANY_MUTATIONS = (
+    "The transaction contains too many mutations. Insert and update operations count with the "
+    "multiplicity of the number of columns they affect. For example, inserting values into one "
+    "key column and four non-key columns count as five mutations total for the insert. Delete "
+    "and delete range operations count as one mutation regardless of the number of columns "
+    "affected. The total mutation count includes any changes to indexes that the transaction "
+    "generates. Please reduce the number of writes, or use fewer indexes. (Maximum number: {max})"
+)
+TOO_LARGE = (
+    "The transaction exceeds the maximum total bytes-size that can be handled by Spanner. "
+    "Please reduce the size or number of the writes, or use fewer indexes. (Maximum size: {max})"
+)
+
+
+def check_mutation_count(count: int) -> None:
+    if count > MAX_MUTATIONS_PER_COMMIT:
+        raise InvalidArgument(TOO_MANY_MUTATIONS.format(max=MAX_MUTATIONS_PER_COMMIT))
+
+
+def check_commit_size(size: int) -> None:
+    if size > MAX_COMMIT_BYTES:
+        raise InvalidArgument(TOO_LARGE.format(max=MAX_COMMIT_BYTES))

@@ -1,0 +1,363 @@
+"""Applying parsed DDL operations to a catalog: Spanner's schema rules, and the DuckDB DDL.
+
+`apply(catalog, op)` validates the change the way Cloud Spanner does, mutates the catalog and
+returns the DuckDB statements that make the storage match. Pure logic: no DuckDB calls here.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from . import ddl_parser as d
+from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
+from .errors import DdlError
+from .translate import translate
+from .typemap import GOOGLE_SQL, POSTGRESQL
+
+_NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
+
+
+def _expr_to_duckdb(expr: str, dialect: str) -> str:
+    """A DEFAULT / generated-column expression in DuckDB SQL."""
+    sql = translate(f"SELECT {expr}", dialect).sql
+    return sql[len("SELECT ") :] if sql.upper().startswith("SELECT ") else sql
+
+
+def _require_table(cat: Catalog, name: str) -> Table:
+    table = cat.table(name)
+    if table is None:
+        if cat.dialect == POSTGRESQL:
+            raise DdlError(f'relation "{name}" does not exist', code=None)
+        raise DdlError(f"Table not found: {name}")
+    return table
+
+
+def _check_column(cat: Catalog, table: Table, col: Column) -> None:
+    if col.default is not None and col.generated is not None:
+        raise DdlError(
+            f"Column {table.name}.{col.name} cannot have both a default and be generated."
+        )
+    if col.allow_commit_timestamp and col.stype.code != "TIMESTAMP":
+        raise DdlError(
+            f"Column {col.name} has invalid option allow_commit_timestamp: only TIMESTAMP columns "
+            "can set allow_commit_timestamp."
+        )
+    if col.default is not None:
+        col.default_duckdb = _expr_to_duckdb(col.default, cat.dialect)
+    if col.generated is not None:
+        col.generated_duckdb = _expr_to_duckdb(col.generated, cat.dialect)
+
+
+def _create_table(cat: Catalog, op: d.CreateTable) -> list[str]:
+    t = op.table
+    if cat.table(t.name) is not None and op.if_not_exists:
+        return []
+    if cat.name_taken(t.name):
+        raise DdlError(f"Duplicate name in schema: {t.name}.")
+    seen: set[str] = set()
+    for col in t.columns:
+        if col.name.lower() in seen:
+            raise DdlError(f"Duplicate column name {t.name}.{col.name}.")
+        seen.add(col.name.lower())
+        _check_column(cat, t, col)
+    for key in t.primary_key:
+        kcol = t.column(key.column)
+        if kcol is None:
+            raise DdlError(f"Table {t.name} references nonexistent key column {key.column}.")
+        key.column = kcol.name
+        if kcol.stype.code in _NOT_KEYABLE:
+            raise DdlError(
+                f"Column {t.name}.{kcol.name} has type {kcol.stype.code}, but is part of the primary "
+                "key."
+            )
+    if t.parent:
+        parent = cat.table(t.parent)
+        if parent is None:
+            raise DdlError(f"Table {t.name} references nonexistent table {t.parent}.")
+        t.parent = parent.name
+        ppk = parent.primary_key
+        if len(t.primary_key) < len(ppk) or any(
+            a.column.lower() != b.column.lower() for a, b in zip(ppk, t.primary_key, strict=False)
+        ):
+            raise DdlError(
+                f"Table {t.name} does not reference {'its' if ppk else 'the'} parent key column "
+                f"{ppk[0].column if ppk else ''}."
+                if ppk
+                else f"Table {t.name} does not reference its parent key."
+            )
+    for fk in t.foreign_keys:
+        _check_fk(cat, t, fk, new_table=True)
+    cat.tables[t.name.lower()] = t
+    return [duckdb_create_table(t)]
+
+
+def _check_fk(cat: Catalog, table: Table, fk: d.ForeignKey, new_table: bool = False) -> None:
+    if cat.name_taken(fk.name) and not new_table:
+        raise DdlError(f"Duplicate name in schema: {fk.name}.")
+    ref = table if fk.ref_table.lower() == table.name.lower() else cat.table(fk.ref_table)
+    if ref is None:
+        raise DdlError(f"Table not found: {fk.ref_table}")
+    fk.ref_table = ref.name
+    if len(fk.columns) != len(fk.ref_columns):
+        raise DdlError(
+            f"Foreign key {fk.name} has {len(fk.columns)} referencing columns but "
+            f"{len(fk.ref_columns)} referenced columns."
+        )
+    for i, c in enumerate(fk.columns):
+        col = table.column(c)
+        if col is None:
+            raise DdlError(f"Foreign key {fk.name} references nonexistent column {table.name}.{c}.")
+        fk.columns[i] = col.name
+    for i, c in enumerate(fk.ref_columns):
+        col = ref.column(c)
+        if col is None:
+            raise DdlError(f"Foreign key {fk.name} references nonexistent column {ref.name}.{c}.")
+        fk.ref_columns[i] = col.name
+        ours = table.column(fk.columns[i])
+        assert ours is not None
+        if ours.stype.scalar.code != col.stype.scalar.code:
+            raise DdlError(
+                f"Foreign key {fk.name} column {ours.name} type does not match referenced column "
+                f"{ref.name}.{col.name}."
+            )
+
+
+def _drop_table(cat: Catalog, op: d.DropTable) -> list[str]:
+    table = cat.table(op.name)
+    if table is None:
+        if op.if_exists:
+            return []
+        _require_table(cat, op.name)
+        return []
+    idx = cat.indexes_of(table.name)
+    if idx:
+        raise DdlError(
+            f"Cannot drop table {table.name} with indices: {', '.join(i.name for i in idx)}."
+        )
+    kids = cat.children(table.name)
+    if kids:
+        raise DdlError(
+            f"Cannot drop table {table.name} with interleaved tables: "
+            f"{', '.join(k.name for k in kids)}."
+        )
+    refs = [(t, fk) for t, fk in cat.referencing(table.name) if t is not table]
+    if refs:
+        raise DdlError(
+            f"Cannot drop table {table.name}: it is referenced by foreign key {refs[0][1].name} "
+            f"of table {refs[0][0].name}."
+        )
+    del cat.tables[table.name.lower()]
+    return [f"DROP TABLE {duckdb_ident(table.name)}"]
+
+
+def _create_index(cat: Catalog, op: d.CreateIndex) -> list[str]:
+    ix = op.index
+    if cat.index(ix.name) is not None and op.if_not_exists:
+        return []
+    if cat.name_taken(ix.name):
+        raise DdlError(f"Duplicate name in schema: {ix.name}.")
+    table = _require_table(cat, ix.table)
+    ix.table = table.name
+    for key in ix.keys:
+        col = table.column(key.column)
+        if col is None:
+            raise DdlError(
+                f"Index {ix.name} specifies key column {key.column} which does not exist in the index's base table."
+            )
+        if col.stype.code in _NOT_KEYABLE and col.stype.code != "ARRAY":
+            raise DdlError(f"Index {ix.name} contains a key column {col.name} of unsupported type.")
+        key.column = col.name
+    for i, s in enumerate(ix.storing):
+        col = table.column(s)
+        if col is None:
+            raise DdlError(
+                f"Index {ix.name} specifies stored column {s} which does not exist in the index's base table."
+            )
+        ix.storing[i] = col.name
+    if ix.interleave_in:
+        parent = _require_table(cat, ix.interleave_in)
+        ix.interleave_in = parent.name
+    cat.indexes[ix.name.lower()] = ix
+    if not ix.unique:
+        return []  # only unique indexes matter to DuckDB: reads by index scan the base table
+    cols = ", ".join(duckdb_ident(k.column) for k in ix.keys)
+    return [f"CREATE UNIQUE INDEX {duckdb_ident(ix.name)} ON {duckdb_ident(table.name)} ({cols})"]
+
+
+def _drop_index(cat: Catalog, op: d.DropIndex) -> list[str]:
+    ix = cat.index(op.name)
+    if ix is None:
+        if op.if_exists:
+            return []
+        raise DdlError(f"Index not found: {op.name}")
+    del cat.indexes[ix.name.lower()]
+    return [f"DROP INDEX {duckdb_ident(ix.name)}"] if ix.unique else []
+
+
+def _add_column(cat: Catalog, op: d.AddColumn) -> list[str]:
+    table = _require_table(cat, op.table)
+    col = op.column
+    if table.column(col.name) is not None:
+        if op.if_not_exists:
+            return []
+        raise DdlError(f"Duplicate column name {table.name}.{col.name}.")
+    if col.not_null and col.default is None and col.generated is None:
+        raise DdlError(
+            f"Cannot add NOT NULL column {table.name}.{col.name} to existing table {table.name}."
+        )
+    _check_column(cat, table, col)
+    table.columns.append(col)
+    text = f"ALTER TABLE {duckdb_ident(table.name)} ADD COLUMN {duckdb_ident(col.name)} {col.stype.duckdb()}"
+    if col.generated_duckdb is not None:
+        text += f" GENERATED ALWAYS AS ({col.generated_duckdb}) VIRTUAL"
+    elif col.default_duckdb is not None:
+        text += f" DEFAULT ({col.default_duckdb})"
+    stmts = [text]
+    if col.not_null and col.generated_duckdb is None:
+        stmts.append(
+            f"ALTER TABLE {duckdb_ident(table.name)} ALTER {duckdb_ident(col.name)} SET NOT NULL"
+        )
+    return stmts
+
+
+def _drop_column(cat: Catalog, op: d.DropColumn) -> list[str]:
+    table = _require_table(cat, op.table)
+    col = table.column(op.column)
+    if col is None:
+        raise DdlError(f"Column not found in table {table.name}: {op.column}")
+    if any(k.column.lower() == col.name.lower() for k in table.primary_key):
+        raise DdlError(f"Cannot drop key column {col.name} from table {table.name}.")
+    for ix in cat.indexes_of(table.name):
+        if any(k.column.lower() == col.name.lower() for k in ix.keys) or col.name in ix.storing:
+            raise DdlError(
+                f"Cannot drop column {table.name}.{col.name} which is used by index {ix.name}."
+            )
+    for fk in table.foreign_keys:
+        if col.name in fk.columns:
+            raise DdlError(f"Cannot drop column {col.name} referenced by foreign key {fk.name}.")
+    table.columns.remove(col)
+    return [f"ALTER TABLE {duckdb_ident(table.name)} DROP COLUMN {duckdb_ident(col.name)}"]
+
+
+def _alter_column(cat: Catalog, op: d.AlterColumn) -> list[str]:
+    table = _require_table(cat, op.table)
+    col = table.column(op.column)
+    if col is None:
+        raise DdlError(f"Column not found in table {table.name}: {op.column}")
+    tname, cname = duckdb_ident(table.name), duckdb_ident(col.name)
+    stmts: list[str] = []
+    if op.new_definition is not None:
+        new = op.new_definition
+        new.name = col.name
+        if cat.dialect == POSTGRESQL:
+            new.not_null, new.default = col.not_null, col.default
+        if new.stype.scalar.code != col.stype.scalar.code and not (
+            {new.stype.scalar.code, col.stype.scalar.code} <= {"STRING", "BYTES"}
+        ):
+            raise DdlError(
+                f"Cannot change the type of column {table.name}.{col.name} from "
+                f"{col.stype.code} to {new.stype.code}."
+            )
+        _check_column(cat, table, new)
+        if new.stype.duckdb() != col.stype.duckdb():
+            stmts.append(f"ALTER TABLE {tname} ALTER {cname} TYPE {new.stype.duckdb()}")
+        if new.not_null and not col.not_null:
+            stmts.append(f"ALTER TABLE {tname} ALTER {cname} SET NOT NULL")
+        elif col.not_null and not new.not_null:
+            stmts.append(f"ALTER TABLE {tname} ALTER {cname} DROP NOT NULL")
+        if new.default_duckdb != col.default_duckdb:
+            stmts.append(
+                f"ALTER TABLE {tname} ALTER {cname} SET DEFAULT ({new.default_duckdb})"
+                if new.default_duckdb
+                else f"ALTER TABLE {tname} ALTER {cname} DROP DEFAULT"
+            )
+        table.columns[table.columns.index(col)] = new
+        return stmts
+    if op.set_default is not None:
+        col.default = op.set_default
+        _check_column(cat, table, col)
+        stmts.append(f"ALTER TABLE {tname} ALTER {cname} SET DEFAULT ({col.default_duckdb})")
+    if op.drop_default:
+        col.default = col.default_duckdb = None
+        stmts.append(f"ALTER TABLE {tname} ALTER {cname} DROP DEFAULT")
+    if op.set_not_null is not None:
+        col.not_null = op.set_not_null
+        stmts.append(
+            f"ALTER TABLE {tname} ALTER {cname} {'SET' if op.set_not_null else 'DROP'} NOT NULL"
+        )
+    if "allow_commit_timestamp" in op.options:
+        col.allow_commit_timestamp = op.options["allow_commit_timestamp"].lower() == "true"
+        _check_column(cat, table, col)
+    return stmts
+
+
+def _add_fk(cat: Catalog, op: d.AddForeignKey) -> list[str]:
+    table = _require_table(cat, op.table)
+    _check_fk(cat, table, op.foreign_key)
+    table.foreign_keys.append(op.foreign_key)
+    return []
+
+
+def _add_check(cat: Catalog, op: d.AddCheck) -> list[str]:
+    table = _require_table(cat, op.table)
+    if cat.name_taken(op.check.name):
+        raise DdlError(f"Duplicate name in schema: {op.check.name}.")
+    table.checks.append(op.check)
+    return []
+
+
+def _drop_constraint(cat: Catalog, op: d.DropConstraint) -> list[str]:
+    table = _require_table(cat, op.table)
+    for fk in table.foreign_keys:
+        if fk.name.lower() == op.name.lower():
+            table.foreign_keys.remove(fk)
+            return []
+    for chk in table.checks:
+        if chk.name.lower() == op.name.lower():
+            table.checks.remove(chk)
+            return []
+    raise DdlError(f"Constraint not found: {op.name}")
+
+
+def _set_on_delete(cat: Catalog, op: d.SetOnDelete) -> list[str]:
+    table = _require_table(cat, op.table)
+    if not table.parent:
+        raise DdlError(f"Table {table.name} is not interleaved.")
+    table.on_delete = op.action
+    return []
+
+
+def _alter_database(cat: Catalog, op: d.AlterDatabase) -> list[str]:
+    cat.options.update(op.options)
+    return []
+
+
+def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
+    return []
+
+
+_APPLY = {
+    d.CreateTable: _create_table,
+    d.DropTable: _drop_table,
+    d.CreateIndex: _create_index,
+    d.DropIndex: _drop_index,
+    d.AddColumn: _add_column,
+    d.DropColumn: _drop_column,
+    d.AlterColumn: _alter_column,
+    d.AddForeignKey: _add_fk,
+    d.AddCheck: _add_check,
+    d.DropConstraint: _drop_constraint,
+    d.SetOnDelete: _set_on_delete,
+    d.AlterDatabase: _alter_database,
+    d.NoOp: _noop,
+}
+
+
+def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
+    """Validate and apply `op` to a copy of `catalog`; return it and the DuckDB statements."""
+    new = copy.deepcopy(catalog)
+    stmts = _APPLY[type(op)](new, op)  # type: ignore[operator]
+    return new, stmts
+
+
+__all__ = ["GOOGLE_SQL", "apply"]

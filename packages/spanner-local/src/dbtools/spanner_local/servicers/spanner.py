@@ -1,0 +1,492 @@
+"""google.spanner.v1.Spanner: sessions, queries, reads, DML, transactions, commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+
+from .. import codec, executor, protos
+from ..database import Database
+from ..errors import FailedPrecondition, InvalidArgument, SpannerLocalError
+from ..executor import Result
+from ..limits import MAX_SESSIONS_PER_BATCH
+from ..registry import Registry
+from ..statement_log import StatementRecord
+from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
+from ..translate import classify
+from .base import MethodTable, generic_handler
+
+SERVICE = "google.spanner.v1.Spanner"
+MAX_VALUES_PER_MESSAGE = 20_000
+
+
+def _mode_of(options: protos.TransactionOptions) -> str:
+    mode = options.WhichOneof("mode")
+    if mode == "read_write":
+        return READ_WRITE
+    if mode == "partitioned_dml":
+        return PARTITIONED
+    return READ_ONLY
+
+
+def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
+    pb = protos.Transaction(id=txn.id)
+    if return_read_ts and txn.mode == READ_ONLY:
+        pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(txn.read_timestamp))
+    return pb
+
+
+class SpannerServicer:
+    def __init__(self, registry: Registry) -> None:
+        self.reg = registry
+
+    def handler(self) -> grpc.GenericRpcHandler:
+        p = protos
+        methods: MethodTable = {
+            "CreateSession": (False, p.CreateSessionRequest, p.Session, self.CreateSession),
+            "BatchCreateSessions": (
+                False,
+                p.BatchCreateSessionsRequest,
+                p.BatchCreateSessionsResponse,
+                self.BatchCreateSessions,
+            ),
+            "GetSession": (False, p.GetSessionRequest, p.Session, self.GetSession),
+            "ListSessions": (
+                False,
+                p.ListSessionsRequest,
+                p.ListSessionsResponse,
+                self.ListSessions,
+            ),
+            "DeleteSession": (False, p.DeleteSessionRequest, p.Empty, self.DeleteSession),
+            "ExecuteSql": (False, p.ExecuteSqlRequest, p.ResultSet, self.ExecuteSql),
+            "ExecuteStreamingSql": (
+                True,
+                p.ExecuteSqlRequest,
+                p.PartialResultSet,
+                self.ExecuteStreamingSql,
+            ),
+            "ExecuteBatchDml": (
+                False,
+                p.ExecuteBatchDmlRequest,
+                p.ExecuteBatchDmlResponse,
+                self.ExecuteBatchDml,
+            ),
+            "Read": (False, p.ReadRequest, p.ResultSet, self.Read),
+            "StreamingRead": (True, p.ReadRequest, p.PartialResultSet, self.StreamingRead),
+            "BeginTransaction": (
+                False,
+                p.BeginTransactionRequest,
+                p.Transaction,
+                self.BeginTransaction,
+            ),
+            "Commit": (False, p.CommitRequest, p.CommitResponse, self.Commit),
+            "Rollback": (False, p.RollbackRequest, p.Empty, self.Rollback),
+            "PartitionQuery": (
+                False,
+                p.PartitionQueryRequest,
+                p.PartitionResponse,
+                self.PartitionQuery,
+            ),
+            "PartitionRead": (
+                False,
+                p.PartitionReadRequest,
+                p.PartitionResponse,
+                self.PartitionRead,
+            ),
+            "BatchWrite": (True, p.BatchWriteRequest, p.BatchWriteResponse, self.BatchWrite),
+        }
+        return generic_handler(SERVICE, methods)
+
+    # --------------------------------------------------------------- sessions
+
+    def CreateSession(self, req: protos.CreateSessionRequest, ctx: Any) -> protos.Session:
+        return self.reg.create_session(req.database, req.session).to_pb()
+
+    def BatchCreateSessions(
+        self, req: protos.BatchCreateSessionsRequest, ctx: Any
+    ) -> protos.BatchCreateSessionsResponse:
+        if req.session_count <= 0:
+            raise InvalidArgument("session_count must be positive.")
+        count = min(req.session_count, MAX_SESSIONS_PER_BATCH)
+        resp = protos.BatchCreateSessionsResponse()
+        for _ in range(count):
+            resp.session.append(self.reg.create_session(req.database, req.session_template).to_pb())
+        return resp
+
+    def GetSession(self, req: protos.GetSessionRequest, ctx: Any) -> protos.Session:
+        info, _ = self.reg.session(req.name)
+        return info.to_pb()
+
+    def ListSessions(
+        self, req: protos.ListSessionsRequest, ctx: Any
+    ) -> protos.ListSessionsResponse:
+        self.reg.database(req.database)
+        resp = protos.ListSessionsResponse()
+        with self.reg.lock:
+            infos = [s for s in self.reg.sessions.values() if s.database == req.database]
+        for s in infos:
+            resp.sessions.append(s.to_pb())
+        return resp
+
+    def DeleteSession(self, req: protos.DeleteSessionRequest, ctx: Any) -> protos.Empty:
+        self.reg.delete_session(req.name)
+        return protos.Empty()
+
+    # --------------------------------------------------------------- transactions
+
+    def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
+        _, db = self.reg.session(req.session)
+        txn = self.reg.transactions.begin(
+            db, _mode_of(req.options), req.request_options.transaction_tag
+        )
+        return _txn_pb(txn)
+
+    def _selector(
+        self, db: Database, selector: protos.TransactionSelector, tag: str
+    ) -> tuple[Transaction | None, Transaction | None]:
+        """-> (transaction to run in or None for single-use read-only, newly begun one)."""
+        kind = selector.WhichOneof("selector")
+        if kind == "id":
+            txn = self.reg.transactions.get(selector.id)
+            if txn.db is not db:
+                raise InvalidArgument("Transaction belongs to another database.")
+            return txn, None
+        if kind == "begin":
+            txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
+            return txn, txn
+        if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
+            "read_write",
+            "partitioned_dml",
+        ):
+            raise InvalidArgument("Single-use transactions must be read-only.")
+        return None, None
+
+    def _read_work(self, db: Database, txn: Transaction | None, work: Any) -> Result:
+        if txn is None:
+            cur = db.borrow()
+            try:
+                return work(cur)
+            finally:
+                db.give_back(cur)
+        return txn.run(work)
+
+    # --------------------------------------------------------------- SQL
+
+    def _execute(
+        self, req: protos.ExecuteSqlRequest
+    ) -> tuple[Result, Transaction | None, Database]:
+        _, db = self.reg.session(req.session)
+        tags = req.request_options
+        values, types = executor.decode_params(req.params, req.param_types, db.dialect)
+        kind = classify(req.sql)
+        txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
+        record_kind = "query"
+        if kind == "ddl":
+            raise InvalidArgument(
+                "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
+            )
+        if kind == "dml":
+            if txn is None:
+                raise InvalidArgument(
+                    "DML statements may not be performed in single-use transactions, to avoid replay."
+                )
+            record_kind = "partitioned_dml" if txn.mode == PARTITIONED else "dml"
+        self.reg.log.append(
+            StatementRecord(
+                kind=record_kind,
+                database=db.name,
+                sql=req.sql,
+                params=values,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
+                transaction_id=txn.id if txn else b"",
+            )
+        )
+        if kind == "dml":
+            assert txn is not None
+            if txn.mode == PARTITIONED:
+                result = self._partitioned(db, txn, req.sql, values, types)
+            else:
+                result = txn.execute_dml(req.sql, values, types)
+        else:
+            commit_ts = None
+
+            def work(cur: Any) -> Result:
+                return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
+
+            result = self._read_work(db, txn, work)
+        return result, begun, db
+
+    def _partitioned(
+        self,
+        db: Database,
+        txn: Transaction,
+        sql: str,
+        values: dict[str, Any],
+        types: dict[str, Any],
+    ) -> Result:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head == "INSERT":
+            raise InvalidArgument(
+                "Only UPDATE and DELETE statements are supported in partitioned DML."
+            )
+        with txn.lock:
+            txn.check_active()
+            pdml = self.reg.transactions.begin(db, READ_WRITE, txn.tag)
+            result = pdml.execute_dml(sql, values, types)
+            pdml.commit([])
+            txn.state = "committed"
+            return result
+
+    def _stats(self, result: Result, partitioned: bool) -> protos.ResultSetStats | None:
+        if result.row_count is None:
+            return None
+        stats = protos.ResultSetStats()
+        if partitioned:
+            stats.row_count_lower_bound = result.row_count
+        else:
+            stats.row_count_exact = result.row_count
+        return stats
+
+    def ExecuteSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> protos.ResultSet:
+        result, begun, _db = self._execute(req)
+        rs = protos.ResultSet()
+        self._fill_metadata(rs.metadata, result, begun)
+        setters = [codec.setter_for(t) for _, t in result.columns]
+        for row in result.rows:
+            lv = rs.rows.add()
+            _fill_row(lv.values, row, setters)
+        stats = self._stats(result, self._is_partitioned(req))
+        if stats is not None:
+            rs.stats.CopyFrom(stats)
+        return rs
+
+    def _is_partitioned(self, req: protos.ExecuteSqlRequest) -> bool:
+        if req.transaction.WhichOneof("selector") == "id":
+            try:
+                return self.reg.transactions.get(req.transaction.id).mode == PARTITIONED
+            except SpannerLocalError:
+                return False
+        return False
+
+    def ExecuteStreamingSql(
+        self, req: protos.ExecuteSqlRequest, ctx: Any
+    ) -> Iterator[protos.PartialResultSet]:
+        result, begun, _db = self._execute(req)
+        yield from self._stream(result, begun, self._stats(result, self._is_partitioned(req)))
+
+    def _fill_metadata(
+        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+    ) -> None:
+        md.row_type.SetInParent()
+        for name, stype in result.columns:
+            f = md.row_type.fields.add()
+            f.name = name
+            f.type_.CopyFrom(stype.to_pb())
+        if begun is not None:
+            md.transaction.CopyFrom(_txn_pb(begun))
+
+    def _stream(
+        self, result: Result, begun: Transaction | None, stats: protos.ResultSetStats | None
+    ) -> Iterator[protos.PartialResultSet]:
+        setters = [codec.setter_for(t) for _, t in result.columns]
+        width = max(1, len(setters))
+        per_msg = max(1, MAX_VALUES_PER_MESSAGE // width)
+        rows = result.rows
+        first = True
+        start = 0
+        while True:
+            prs = protos.PartialResultSet()
+            if first:
+                self._fill_metadata(prs.metadata, result, begun)
+            for row in rows[start : start + per_msg]:
+                _fill_row(prs.values, row, setters)
+            start += per_msg
+            last = start >= len(rows)
+            if last:
+                if stats is not None:
+                    prs.stats.CopyFrom(stats)
+                prs.last = True
+            else:
+                prs.resume_token = str(start).encode()
+            first = False
+            yield prs
+            if last:
+                return
+
+    def ExecuteBatchDml(
+        self, req: protos.ExecuteBatchDmlRequest, ctx: Any
+    ) -> protos.ExecuteBatchDmlResponse:
+        _, db = self.reg.session(req.session)
+        tags = req.request_options
+        if not req.statements:
+            raise InvalidArgument("No statements in batch DML request.")
+        txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
+        if txn is None or txn.mode != READ_WRITE:
+            raise InvalidArgument("Batch DML is only supported in read-write transactions.")
+        resp = protos.ExecuteBatchDmlResponse()
+        for i, stmt in enumerate(req.statements):
+            values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            self.reg.log.append(
+                StatementRecord(
+                    kind="batch_dml",
+                    database=db.name,
+                    sql=stmt.sql,
+                    params=values,
+                    request_tag=tags.request_tag,
+                    transaction_tag=tags.transaction_tag or txn.tag,
+                    transaction_id=txn.id,
+                )
+            )
+            try:
+                if classify(stmt.sql) != "dml":
+                    raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
+                result = txn.execute_dml(stmt.sql, values, types)
+            except SpannerLocalError as err:
+                # ABORTED ends the whole call (the client retries the transaction); so does a
+                # failure of the statement that was to begin the transaction inline, since no
+                # result set could carry the transaction id back.
+                if err.code == grpc.StatusCode.ABORTED or (i == 0 and begun is not None):
+                    raise
+                resp.status.code = err.code.value[0]
+                resp.status.message = err.message
+                break
+            rs = resp.result_sets.add()
+            if i == 0:
+                self._fill_metadata(rs.metadata, Result([], []), begun)
+            rs.stats.row_count_exact = result.row_count or 0
+        else:
+            resp.status.code = 0
+        return resp
+
+    # --------------------------------------------------------------- reads
+
+    def _read(self, req: protos.ReadRequest) -> tuple[Result, Transaction | None]:
+        _, db = self.reg.session(req.session)
+        tags = req.request_options
+        txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
+        self.reg.log.append(
+            StatementRecord(
+                kind="read",
+                database=db.name,
+                table=req.table,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
+                transaction_id=txn.id if txn else b"",
+            )
+        )
+        if not req.columns:
+            raise InvalidArgument("Read request must specify columns.")
+
+        def work(cur: Any) -> Result:
+            return executor.read(
+                db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
+            )
+
+        return self._read_work(db, txn, work), begun
+
+    def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
+        result, begun = self._read(req)
+        rs = protos.ResultSet()
+        self._fill_metadata(rs.metadata, result, begun)
+        setters = [codec.setter_for(t) for _, t in result.columns]
+        for row in result.rows:
+            _fill_row(rs.rows.add().values, row, setters)
+        return rs
+
+    def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
+        result, begun = self._read(req)
+        yield from self._stream(result, begun, None)
+
+    # --------------------------------------------------------------- commit / rollback
+
+    def Commit(self, req: protos.CommitRequest, ctx: Any) -> protos.CommitResponse:
+        _, db = self.reg.session(req.session)
+        tags = req.request_options
+        kind = req.WhichOneof("transaction")
+        if kind == "single_use_transaction":
+            if req.single_use_transaction.WhichOneof("mode") != "read_write":
+                raise InvalidArgument(
+                    "Commit of a single-use transaction requires read_write mode."
+                )
+            txn = self.reg.transactions.begin(db, READ_WRITE, tags.transaction_tag)
+        elif kind == "transaction_id":
+            txn = self.reg.transactions.get(req.transaction_id)
+        else:
+            raise InvalidArgument("Commit requires a transaction id or a single-use transaction.")
+        self.reg.log.append(
+            StatementRecord(
+                kind="commit",
+                database=db.name,
+                request_tag=tags.request_tag,
+                transaction_tag=tags.transaction_tag or txn.tag,
+                transaction_id=txn.id,
+            )
+        )
+        if txn.mode != READ_WRITE:
+            raise FailedPrecondition("Cannot commit a transaction that is not read-write.")
+        mutations = list(req.mutations)
+        ts = txn.commit(mutations)
+        resp = protos.CommitResponse()
+        resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+        if req.return_commit_stats:
+            resp.commit_stats.mutation_count = executor.count_mutations(db, mutations)
+        return resp
+
+    def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
+        self.reg.session(req.session)
+        self.reg.transactions.get(req.transaction_id).rollback()
+        return protos.Empty()
+
+    # --------------------------------------------------------------- partitions and batch write
+
+    def PartitionQuery(
+        self, req: protos.PartitionQueryRequest, ctx: Any
+    ) -> protos.PartitionResponse:
+        _, db = self.reg.session(req.session)
+        _txn, begun = self._selector(db, req.transaction, "")
+        resp = protos.PartitionResponse()
+        resp.partitions.add().partition_token = b"spanner-local:0"
+        if begun is not None:
+            resp.transaction.CopyFrom(_txn_pb(begun))
+        return resp
+
+    def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
+        _, db = self.reg.session(req.session)
+        _txn, begun = self._selector(db, req.transaction, "")
+        resp = protos.PartitionResponse()
+        resp.partitions.add().partition_token = b"spanner-local:0"
+        if begun is not None:
+            resp.transaction.CopyFrom(_txn_pb(begun))
+        return resp
+
+    def BatchWrite(
+        self, req: protos.BatchWriteRequest, ctx: Any
+    ) -> Iterator[protos.BatchWriteResponse]:
+        _, db = self.reg.session(req.session)
+        for i, group in enumerate(req.mutation_groups):
+            resp = protos.BatchWriteResponse()
+            resp.indexes.append(i)
+            txn = self.reg.transactions.begin(db, READ_WRITE, req.request_options.transaction_tag)
+            try:
+                ts = txn.commit(list(group.mutations))
+                resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+            except SpannerLocalError as err:
+                resp.status.code = err.code.value[0]
+                resp.status.message = err.message
+            yield resp
+
+
+def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
+    for value, setter in zip(row, setters, strict=True):
+        cell = values.add()
+        if value is None:
+            cell.null_value = protos.NULL_VALUE
+        else:
+            setter(cell, value)
+
+
+__all__ = ["SpannerServicer", "dt"]

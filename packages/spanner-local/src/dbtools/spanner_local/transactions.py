@@ -1,0 +1,235 @@
+"""Transactions: each read-write or read-only Spanner transaction is a DuckDB transaction.
+
+DuckDB's optimistic MVCC gives snapshot reads and first-committer-wins write conflicts, which
+become Spanner's ABORTED (the client retries). A failed statement poisons a DuckDB transaction
+but not a Spanner one, so the successful DML of a read-write transaction is kept and replayed
+into a fresh DuckDB transaction after an error; if the replay does not reproduce the same row
+counts the transaction is ABORTED, as Spanner would do after a lock conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import duckdb
+
+from . import executor
+from .database import Database
+from .errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
+
+T = TypeVar("T")
+
+READ_WRITE, READ_ONLY, PARTITIONED = "read_write", "read_only", "partitioned_dml"
+IDLE_TIMEOUT_S = 600.0
+
+
+@dataclass
+class Transaction:
+    id: bytes
+    db: Database
+    mode: str
+    read_timestamp: dt.datetime
+    tag: str = ""
+    state: str = "active"  # active | committed | rolled_back | aborted
+    cursor: duckdb.DuckDBPyConnection | None = None
+    history: list[tuple[str, dict[str, Any], dict[str, Any], int]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    commit_ts: dt.datetime | None = None  # fixed early when DML uses PENDING_COMMIT_TIMESTAMP()
+    last_used: float = field(default_factory=time.monotonic)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    seq: int = 0
+
+    # --------------------------------------------------------------- DuckDB side
+
+    def _begin(self) -> duckdb.DuckDBPyConnection:
+        if self.cursor is None:
+            self.cursor = self.db.new_cursor()
+            self.cursor.execute("BEGIN TRANSACTION")
+        return self.cursor
+
+    def _discard(self) -> None:
+        if self.cursor is not None:
+            try:
+                self.cursor.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            self.cursor.close()
+            self.cursor = None
+
+    def check_active(self) -> None:
+        if self.state == "aborted":
+            raise Aborted("Transaction was aborted.")
+        if self.state == "committed":
+            raise FailedPrecondition(
+                "Cannot start a new operation: the transaction has already committed."
+            )
+        if self.state == "rolled_back":
+            raise FailedPrecondition("Transaction has been rolled back.")
+
+    def pending_commit_ts(self) -> dt.datetime:
+        if self.commit_ts is None:
+            self.commit_ts = self.db.clock.next()
+        return self.commit_ts
+
+    # --------------------------------------------------------------- operations
+
+    def run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run read work inside the transaction, recovering the DuckDB side after an error."""
+        with self.lock:
+            self.check_active()
+            self.last_used = time.monotonic()
+            cur = self._begin()
+            try:
+                return work(cur)
+            except SpannerLocalError as exc:
+                self._recover(exc)
+                raise
+            except duckdb.Error as exc:
+                err = executor.map_error(exc, self.db.dialect)
+                self._recover(err)
+                raise err from exc
+
+    def execute_dml(
+        self, sql: str, values: dict[str, Any], types: dict[str, Any]
+    ) -> executor.Result:
+        with self.lock:
+            self.check_active()
+            if self.mode == READ_ONLY:
+                raise FailedPrecondition(
+                    "DML statements can only be performed in a read-write or partitioned DML transaction."
+                )
+            self.last_used = time.monotonic()
+            cur = self._begin()
+            try:
+                result, tr = executor.run_sql(
+                    self.db, cur, sql, values, types, self._commit_ts_if_needed(sql)
+                )
+                target = executor.dml_target(self.db, tr.sql)
+                if target is not None:
+                    touched = {target.name.lower()}
+                    self.touched |= touched
+                    if executor.has_integrity_rules(self.db, touched):
+                        executor.enforce_integrity(self.db, cur, touched)
+            except SpannerLocalError as exc:
+                self._recover(exc)
+                raise
+            self.history.append((sql, values, types, result.row_count or 0))
+            return result
+
+    def _commit_ts_if_needed(self, sql: str) -> dt.datetime | None:
+        lowered = sql.lower()
+        if "pending_commit_timestamp" in lowered:
+            return self.pending_commit_ts()
+        return None
+
+    def _recover(self, err: SpannerLocalError) -> None:
+        """After a failed statement: fresh DuckDB transaction with the earlier DML replayed."""
+        self._discard()
+        if isinstance(err, Aborted):
+            self.state = "aborted"
+            return
+        if not self.history:
+            return
+        cur = self._begin()
+        for sql, values, types, count in self.history:
+            try:
+                result, _ = executor.run_sql(self.db, cur, sql, values, types, self.commit_ts)
+            except (SpannerLocalError, duckdb.Error):
+                self.state = "aborted"
+                self._discard()
+                return
+            if (result.row_count or 0) != count:
+                self.state = "aborted"
+                self._discard()
+                return
+
+    def commit(self, mutations: list[Any]) -> dt.datetime:
+        with self.lock:
+            self.check_active()
+            if self.mode == READ_ONLY:
+                raise FailedPrecondition("Cannot commit a read-only transaction.")
+            cur = self._begin()
+            ts = self.commit_ts or self.db.clock.next()
+            try:
+                touched = (
+                    executor.apply_mutations(self.db, cur, mutations, ts) if mutations else set()
+                )
+                touched |= self.touched
+                if executor.has_integrity_rules(self.db, touched):
+                    executor.enforce_integrity(self.db, cur, touched)
+                cur.execute("COMMIT")
+            except SpannerLocalError as exc:
+                self._discard()
+                self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
+                raise
+            except duckdb.Error as exc:
+                self._discard()
+                err = executor.map_error(exc, self.db.dialect)
+                self.state = "aborted" if isinstance(err, Aborted) else "rolled_back"
+                raise err from exc
+            if self.cursor is not None:
+                self.cursor.close()
+                self.cursor = None
+            self.state = "committed"
+            self.commit_ts = ts
+            return ts
+
+    def rollback(self) -> None:
+        with self.lock:
+            self._discard()
+            if self.state == "active":
+                self.state = "rolled_back"
+
+
+class TransactionManager:
+    def __init__(self) -> None:
+        self._txns: dict[bytes, Transaction] = {}
+        self._lock = threading.Lock()
+        self._last_sweep = time.monotonic()
+
+    def begin(self, db: Database, mode: str, tag: str = "") -> Transaction:
+        self._sweep()
+        txn = Transaction(os.urandom(16), db, mode, db.clock.now(), tag)
+        with self._lock:
+            self._txns[txn.id] = txn
+        return txn
+
+    def get(self, txn_id: bytes) -> Transaction:
+        with self._lock:
+            txn = self._txns.get(txn_id)
+        if txn is None:
+            if not txn_id:
+                raise InvalidArgument("Transaction id is empty.")
+            raise NotFound("Transaction not found")
+        return txn
+
+    def forget_database(self, db: Database) -> None:
+        with self._lock:
+            victims = [t for t in self._txns.values() if t.db is db]
+            for t in victims:
+                del self._txns[t.id]
+        for t in victims:
+            t.rollback()
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sweep < 10:
+            return
+        self._last_sweep = now
+        with self._lock:
+            stale = [
+                t
+                for t in self._txns.values()
+                if (t.state != "active" and now - t.last_used > 60)
+                or now - t.last_used > IDLE_TIMEOUT_S
+            ]
+            for t in stale:
+                del self._txns[t.id]
+        for t in stale:
+            t.rollback()

@@ -1,0 +1,336 @@
+"""SQL translation: GoogleSQL (via sqlglot) and Spanner's PostgreSQL dialect -> DuckDB SQL.
+
+Parameters become DuckDB named parameters (`@name` -> `$name`, `$1` -> `$p1`), so that one
+binding path serves both dialects. `information_schema` resolves to the Spanner-shaped tables
+spanner-local keeps in the schema INFO_SCHEMA; pg_catalog tables Spanner lacks are rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+
+from .ddl_parser import Tok, tokenize
+from .errors import DdlSyntaxError, InvalidArgument
+from .typemap import POSTGRESQL
+
+INFO_SCHEMA = "spanner_information_schema"
+COMMIT_TS_PARAM = "__spanner_commit_ts"
+
+# pg_catalog relations Spanner's PostgreSQL interface offers (a subset of PostgreSQL's);
+# any other pg_catalog relation is rejected as Spanner rejects it.
+PG_CATALOG_ALLOWED = frozenset(
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+        "pg_settings",
+        "pg_views",
+        "pg_proc",
+        "pg_database",
+        "pg_am",
+        "pg_attrdef",
+        "pg_collation",
+        "pg_constraint",
+        "pg_enum",
+        "pg_extension",
+        "pg_sequence",
+        "pg_sequences",
+        "pg_range",
+        "pg_roles",
+        "pg_description",
+        "pg_available_extensions",
+        "pg_matviews",
+        "pg_policies",
+        "pg_user",
+        "pg_authid",
+        "pg_inherits",
+        "pg_rewrite",
+        "pg_trigger",
+        "pg_depend",
+        "pg_language",
+    }
+)
+# Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"}
+)
+
+# PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
+# DuckDB's bare DECIMAL is DECIMAL(18,3)).
+_PG_CAST_TYPES = {
+    "jsonb": "JSON",
+    "numeric": "DECIMAL(38,9)",
+    "decimal": "DECIMAL(38,9)",
+    "bytea": "BLOB",
+    "float8": "DOUBLE",
+    "float4": "FLOAT",
+    "int8": "BIGINT",
+    "oid": "BIGINT",
+}
+# PostgreSQL functions Spanner offers under another name in DuckDB.
+_PG_FUNCTIONS = {
+    "jsonb_build_object": "json_object",
+    "jsonb_build_array": "json_array",
+    "jsonb_array_length": "json_array_length",
+    "jsonb_typeof": "json_type",
+}
+
+_DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
+
+
+@dataclass(frozen=True)
+class Translated:
+    sql: str
+    kind: str  # "query" | "dml"
+    returning: bool = False
+    uses_commit_ts: bool = False
+    params: tuple[str, ...] = ()
+
+
+def classify(sql: str) -> str:
+    toks = [t for t in _tokens(sql) if not (t.kind == "op" and t.text in ("@", "{"))]
+    for tok in _skip_hints(_tokens(sql)):
+        word = tok.upper or tok.text
+        if word in _DML_WORDS:
+            return "dml"
+        if word in _QUERY_WORDS:
+            return "query"
+        if word in ("CREATE", "ALTER", "DROP"):
+            return "ddl"
+        break
+    del toks
+    return "query"
+
+
+def _tokens(sql: str) -> list[Tok]:
+    try:
+        return tokenize(sql)
+    except DdlSyntaxError as exc:
+        raise InvalidArgument(f"Syntax error: {exc.message}") from exc
+
+
+def _skip_hints(toks: list[Tok]) -> list[Tok]:
+    """Drop `@{...}` statement/table hints (GoogleSQL) and `/*@ ... */` (already comments)."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "op" and t.text == "@" and i + 1 < len(toks) and toks[i + 1].text == "{":
+            depth = 0
+            while i < len(toks):
+                if toks[i].text == "{":
+                    depth += 1
+                elif toks[i].text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _splice(sql: str, toks: list[Tok], replacements: dict[int, str], drop: set[int]) -> str:
+    """Rebuild `sql` with some tokens replaced or dropped, keeping everything else verbatim."""
+    out, pos = [], 0
+    for idx, tok in enumerate(toks):
+        if idx in replacements or idx in drop:
+            out.append(sql[pos : tok.start])
+            out.append(replacements.get(idx, ""))
+            pos = tok.end
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+def _pg_catalog_check(name: str) -> None:
+    rel = name.lower()
+    if rel not in PG_CATALOG_ALLOWED:
+        raise InvalidArgument(f'relation "pg_catalog.{rel}" does not exist')
+    if rel not in PG_CATALOG_IMPLEMENTED:
+        raise InvalidArgument(
+            f"pg_catalog.{rel} exists on Cloud Spanner but spanner-local does not implement it"
+        )
+
+
+# ------------------------------------------------------------------- PostgreSQL
+
+
+@lru_cache(maxsize=2048)
+def translate_pg(sql: str) -> Translated:
+    toks = _tokens(sql)
+    repl: dict[int, str] = {}
+    drop: set[int] = set()
+    params: list[str] = []
+    uses_commit_ts = False
+    returning = False
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if (
+            t.kind == "op"
+            and t.text == "$"
+            and nxt is not None
+            and nxt.kind == "num"
+            and nxt.start == t.end
+        ):
+            repl[i] = f"$p{nxt.text}"
+            drop.add(i + 1)
+            params.append(f"p{nxt.text}")
+            i += 2
+            continue
+        if (
+            t.kind == "word"
+            and t.text.lower() == "information_schema"
+            and nxt is not None
+            and nxt.text == "."
+        ):
+            repl[i] = INFO_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() == "pg_catalog"
+            and nxt is not None
+            and nxt.text == "."
+        ):
+            _pg_catalog_check(toks[i + 2].text)
+        elif (
+            t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
+        ):
+            fn = toks[i + 2].text.lower() if i + 2 < len(toks) else ""
+            if fn == "pending_commit_timestamp":
+                # spanner.pending_commit_timestamp() -> the commit timestamp parameter
+                j = i + 3
+                if j + 1 < len(toks) and toks[j].text == "(" and toks[j + 1].text == ")":
+                    repl[i] = f"${COMMIT_TS_PARAM}"
+                    drop.update({i + 1, i + 2, j, j + 1})
+                    uses_commit_ts = True
+                    i = j + 2
+                    continue
+            else:
+                repl[i] = ""
+                drop.add(i + 1)  # spanner.f(...) -> f(...), where DuckDB has an equivalent
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_CAST_TYPES
+            and i > 0
+            and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
+            and not (nxt is not None and nxt.text == "(")
+        ):
+            repl[i] = _PG_CAST_TYPES[t.text.lower()]
+        elif (
+            t.kind == "word"
+            and t.text.lower() in _PG_FUNCTIONS
+            and nxt is not None
+            and nxt.text == "("
+        ):
+            repl[i] = _PG_FUNCTIONS[t.text.lower()]
+        elif t.kind == "word" and t.upper == "RETURNING":
+            returning = True
+        i += 1
+    text = _splice(sql, toks, repl, drop)
+    kind = classify(sql)
+    return Translated(
+        text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params)
+    )
+
+
+# ------------------------------------------------------------------- GoogleSQL
+
+
+def _fix_types(node: exp.Expression) -> exp.Expression:
+    if (
+        isinstance(node, exp.DataType)
+        and node.this in (exp.DataType.Type.DECIMAL,)
+        and not node.expressions
+    ):
+        return exp.DataType.build("DECIMAL(38, 9)")
+    if isinstance(node, exp.Table):
+        ident = node.this
+        name = ident.name if isinstance(ident, exp.Identifier) else ""
+        db = node.db or ""
+        if name.lower().startswith("information_schema."):
+            return exp.Table(
+                this=exp.to_identifier(name.split(".", 1)[1]),
+                db=exp.to_identifier(INFO_SCHEMA),
+                alias=node.args.get("alias"),
+            )
+        if db.lower() == "information_schema":
+            node.set("db", exp.to_identifier(INFO_SCHEMA))
+    if isinstance(node, exp.Literal) and not node.is_string:
+        text = str(node.this)
+        if "." in text or "e" in text.lower():
+            # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    if isinstance(node, exp.Format):
+        # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
+        return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
+        return exp.Placeholder(this=COMMIT_TS_PARAM)
+    return node
+
+
+@lru_cache(maxsize=2048)
+def translate_gsql(sql: str) -> Translated:
+    toks = _skip_hints(_tokens(sql))
+    kind = classify(sql)
+    # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
+    keep_idx = list(range(len(toks)))
+    text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
+    returning_sql = ""
+    insert_mode = ""
+    if kind == "dml":
+        words = [t.upper for t in toks]
+        for k in range(len(words) - 1):
+            if words[k] == "THEN" and words[k + 1] == "RETURN":
+                body = " ".join(sql[t.start : t.end] for t in toks[:k])
+                ret = " ".join(sql[t.start : t.end] for t in toks[k + 2 :] if t.kind != "eof")
+                text, returning_sql = body, ret
+                break
+        if (
+            len(words) > 2
+            and words[0] == "INSERT"
+            and words[1] == "OR"
+            and words[2] in ("UPDATE", "IGNORE")
+        ):
+            insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
+            text = "INSERT " + text.split(None, 3)[3]
+    del keep_idx
+    try:
+        tree = sqlglot.parse_one(text, read="bigquery")
+    except sqlglot.errors.ParseError as exc:
+        raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
+    tree = tree.transform(_fix_types)
+    params = tuple(
+        sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
+    )
+    out = tree.sql(dialect="duckdb")
+    uses_commit_ts = COMMIT_TS_PARAM in out
+    if insert_mode:
+        out = re.sub(r"^INSERT\s+INTO", f"INSERT OR {insert_mode} INTO", out, count=1)
+    if returning_sql:
+        ret_tree = sqlglot.parse_one(f"SELECT {returning_sql}", read="bigquery").transform(
+            _fix_types
+        )
+        assert isinstance(ret_tree, exp.Select)
+        out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
+    return Translated(
+        out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params
+    )
+
+
+def translate(sql: str, dialect: str) -> Translated:
+    if dialect == POSTGRESQL:
+        return translate_pg(sql)
+    return translate_gsql(sql)

@@ -1,0 +1,196 @@
+"""Spanner types and how they are spelled in each dialect and stored in DuckDB (data, not logic)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import protos
+
+GOOGLE_SQL = "GOOGLE_STANDARD_SQL"
+POSTGRESQL = "POSTGRESQL"
+
+TYPE_CODES: dict[str, int] = {
+    "BOOL": 1,
+    "INT64": 2,
+    "FLOAT64": 3,
+    "TIMESTAMP": 4,
+    "DATE": 5,
+    "STRING": 6,
+    "BYTES": 7,
+    "ARRAY": 8,
+    "STRUCT": 9,
+    "NUMERIC": 10,
+    "JSON": 11,
+    "FLOAT32": 15,
+    "INTERVAL": 16,
+    "UUID": 17,
+}
+CODE_NAMES: dict[int, str] = {v: k for k, v in TYPE_CODES.items()}
+
+ANNOTATIONS: dict[str, int] = {"PG_NUMERIC": 2, "PG_JSONB": 3, "PG_OID": 4}
+ANNOTATION_NAMES: dict[int, str] = {v: k for k, v in ANNOTATIONS.items()}
+
+# How a scalar Spanner type is stored in DuckDB. NUMERIC is Spanner's fixed NUMERIC(38, 9).
+DUCKDB_TYPES: dict[str, str] = {
+    "BOOL": "BOOLEAN",
+    "INT64": "BIGINT",
+    "FLOAT64": "DOUBLE",
+    "FLOAT32": "FLOAT",
+    "TIMESTAMP": "TIMESTAMPTZ",
+    "DATE": "DATE",
+    "STRING": "VARCHAR",
+    "BYTES": "BLOB",
+    "NUMERIC": "DECIMAL(38,9)",
+    "JSON": "JSON",
+    "INTERVAL": "INTERVAL",
+    "UUID": "UUID",
+}
+
+# DuckDB result column types (as `str(duckdb_type)` spells them) -> Spanner type code.
+DUCKDB_RESULT_TYPES: dict[str, str] = {
+    "BOOLEAN": "BOOL",
+    "TINYINT": "INT64",
+    "SMALLINT": "INT64",
+    "INTEGER": "INT64",
+    "BIGINT": "INT64",
+    "HUGEINT": "INT64",
+    "UTINYINT": "INT64",
+    "USMALLINT": "INT64",
+    "UINTEGER": "INT64",
+    "UBIGINT": "INT64",
+    "DOUBLE": "FLOAT64",
+    "FLOAT": "FLOAT32",
+    "VARCHAR": "STRING",
+    "BLOB": "BYTES",
+    "DATE": "DATE",
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+    "TIMESTAMP": "TIMESTAMP",
+    "TIMESTAMP_NS": "TIMESTAMP",
+    "TIMESTAMP_MS": "TIMESTAMP",
+    "TIMESTAMP_S": "TIMESTAMP",
+    "JSON": "JSON",
+    "INTERVAL": "INTERVAL",
+    "UUID": "UUID",
+    "NULL": "INT64",
+    '"NULL"': "INT64",
+}
+
+# GoogleSQL DDL type names (upper case) -> type code.
+GSQL_TYPE_NAMES: dict[str, str] = {
+    "BOOL": "BOOL",
+    "INT64": "INT64",
+    "FLOAT64": "FLOAT64",
+    "FLOAT32": "FLOAT32",
+    "TIMESTAMP": "TIMESTAMP",
+    "DATE": "DATE",
+    "STRING": "STRING",
+    "BYTES": "BYTES",
+    "NUMERIC": "NUMERIC",
+    "JSON": "JSON",
+}
+# Types whose GoogleSQL spelling needs a length: STRING(MAX), BYTES(10).
+GSQL_SIZED = frozenset({"STRING", "BYTES"})
+
+# PostgreSQL-dialect DDL type names (lower case, multi-word names joined by one space)
+# -> (type code, annotation). Names Spanner does not accept are simply absent.
+PG_TYPE_NAMES: dict[str, tuple[str, str | None]] = {
+    "bigint": ("INT64", None),
+    "int8": ("INT64", None),
+    "boolean": ("BOOL", None),
+    "bool": ("BOOL", None),
+    "bytea": ("BYTES", None),
+    "character varying": ("STRING", None),
+    "varchar": ("STRING", None),
+    "text": ("STRING", None),
+    "date": ("DATE", None),
+    "double precision": ("FLOAT64", None),
+    "float8": ("FLOAT64", None),
+    "real": ("FLOAT32", None),
+    "float4": ("FLOAT32", None),
+    "jsonb": ("JSON", "PG_JSONB"),
+    "numeric": ("NUMERIC", "PG_NUMERIC"),
+    "decimal": ("NUMERIC", "PG_NUMERIC"),
+    "timestamptz": ("TIMESTAMP", None),
+    "timestamp with time zone": ("TIMESTAMP", None),
+}
+# Spellings Spanner's PostgreSQL interface rejects, with the reason it gives.
+PG_REJECTED_TYPES: dict[str, str] = {
+    "serial": "SERIAL",
+    "bigserial": "BIGSERIAL",
+    "smallserial": "SMALLSERIAL",
+    "serial4": "SERIAL4",
+    "serial8": "SERIAL8",
+}
+
+# Canonical spelling when Spanner prints DDL / information_schema.
+GSQL_CANONICAL: dict[str, str] = {code: code for code in GSQL_TYPE_NAMES.values()}
+PG_CANONICAL: dict[str, str] = {
+    "INT64": "bigint",
+    "BOOL": "boolean",
+    "BYTES": "bytea",
+    "STRING": "character varying",
+    "DATE": "date",
+    "FLOAT64": "double precision",
+    "FLOAT32": "real",
+    "JSON": "jsonb",
+    "NUMERIC": "numeric",
+    "TIMESTAMP": "timestamp with time zone",
+}
+
+
+@dataclass(frozen=True)
+class SType:
+    """A Spanner type: a code, an element type for arrays, a PostgreSQL annotation."""
+
+    code: str
+    element: SType | None = None
+    annotation: str | None = None
+    fields: tuple[tuple[str, SType], ...] = ()
+
+    def to_pb(self) -> protos.Type:
+        pb = protos.Type(code=TYPE_CODES[self.code])
+        if self.annotation:
+            pb.type_annotation = ANNOTATIONS[self.annotation]
+        if self.element is not None:
+            pb.array_element_type.CopyFrom(self.element.to_pb())
+        if self.code == "STRUCT":
+            for name, ftype in self.fields:
+                f = pb.struct_type.fields.add()
+                f.name = name
+                f.type_.CopyFrom(ftype.to_pb())
+        return pb
+
+    @classmethod
+    def from_pb(cls, pb: protos.Type) -> SType:
+        code = CODE_NAMES.get(pb.code)
+        if code is None:
+            raise ValueError(f"unsupported type code {pb.code}")
+        annotation = ANNOTATION_NAMES.get(pb.type_annotation)
+        if code == "ARRAY":
+            return cls("ARRAY", element=cls.from_pb(pb.array_element_type))
+        if code == "STRUCT":
+            fields = tuple((f.name, cls.from_pb(f.type_)) for f in pb.struct_type.fields)
+            return cls("STRUCT", fields=fields)
+        return cls(code, annotation=annotation)
+
+    def duckdb(self) -> str:
+        if self.element is not None:
+            return self.element.duckdb() + "[]"
+        return DUCKDB_TYPES[self.code]
+
+    @property
+    def scalar(self) -> SType:
+        return self.element if self.element is not None else self
+
+
+def annotate_for_dialect(stype: SType, dialect: str) -> SType:
+    """Add the type annotations that PostgreSQL-dialect databases put on NUMERIC and JSON."""
+    if dialect != POSTGRESQL:
+        return stype
+    if stype.element is not None:
+        return SType("ARRAY", element=annotate_for_dialect(stype.element, dialect))
+    if stype.code == "NUMERIC":
+        return SType("NUMERIC", annotation="PG_NUMERIC")
+    if stype.code == "JSON":
+        return SType("JSON", annotation="PG_JSONB")
+    return stype

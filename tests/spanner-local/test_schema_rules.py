@@ -1,0 +1,120 @@
+"""Interleaving, foreign keys, NOT NULL, DEFAULT, generated columns and CHECK constraints."""
+
+from __future__ import annotations
+
+import pytest
+from google.api_core import exceptions
+from google.cloud import spanner
+
+
+@pytest.fixture
+def rel(gsql_db):
+    gsql_db.update_ddl(
+        [
+            "CREATE TABLE Singers (SingerId INT64 NOT NULL, Name STRING(MAX), "
+            "Country STRING(2) DEFAULT ('NL'), Upper STRING(MAX) AS (UPPER(Name)) STORED, "
+            "Age INT64, CONSTRAINT AgeOk CHECK (Age >= 0)) PRIMARY KEY (SingerId)",
+            "CREATE TABLE Albums (SingerId INT64 NOT NULL, AlbumId INT64 NOT NULL, Title STRING(MAX)) "
+            "PRIMARY KEY (SingerId, AlbumId), INTERLEAVE IN PARENT Singers ON DELETE CASCADE",
+            "CREATE TABLE Songs (SingerId INT64 NOT NULL, AlbumId INT64 NOT NULL, SongId INT64 NOT NULL) "
+            "PRIMARY KEY (SingerId, AlbumId, SongId), INTERLEAVE IN PARENT Albums ON DELETE NO ACTION",
+            "CREATE TABLE Concerts (ConcertId INT64 NOT NULL, SingerId INT64, "
+            "CONSTRAINT FK_ConcertSinger FOREIGN KEY (SingerId) REFERENCES Singers (SingerId)) "
+            "PRIMARY KEY (ConcertId)",
+        ]
+    ).result(60)
+    with gsql_db.batch() as b:
+        b.insert("Singers", ["SingerId", "Name"], [(1, "ann"), (2, "bob")])
+        b.insert(
+            "Albums", ["SingerId", "AlbumId", "Title"], [(1, 1, "a"), (1, 2, "b"), (2, 1, "c")]
+        )
+    return gsql_db
+
+
+def _rows(db, sql):
+    with db.snapshot() as s:
+        return list(s.execute_sql(sql))
+
+
+def test_default_and_generated_columns(rel):
+    assert _rows(rel, "SELECT SingerId, Country, Upper FROM Singers ORDER BY SingerId") == [
+        [1, "NL", "ANN"],
+        [2, "NL", "BOB"],
+    ]
+
+
+def test_writing_a_generated_column_is_rejected(rel):
+    with pytest.raises(exceptions.FailedPrecondition), rel.batch() as b:
+        b.insert("Singers", ["SingerId", "Upper"], [(3, "X")])
+
+
+def test_child_row_needs_its_parent(rel):
+    with pytest.raises(exceptions.NotFound) as err, rel.batch() as b:
+        b.insert("Albums", ["SingerId", "AlbumId", "Title"], [(9, 1, "orphan")])
+    assert "Parent row" in str(err.value)
+
+
+def test_delete_cascades_to_interleaved_children(rel):
+    with rel.batch() as b:
+        b.delete("Singers", spanner.KeySet(keys=[[1]]))
+    assert _rows(rel, "SELECT SingerId, AlbumId FROM Albums") == [[2, 1]]
+
+
+def test_delete_with_no_action_children_fails(rel):
+    with rel.batch() as b:
+        b.insert("Songs", ["SingerId", "AlbumId", "SongId"], [(2, 1, 1)])
+    with pytest.raises(exceptions.FailedPrecondition), rel.batch() as b:
+        b.delete("Albums", spanner.KeySet(keys=[[2, 1]]))
+    assert _rows(rel, "SELECT COUNT(*) FROM Albums") == [[3]]
+
+
+def test_foreign_key_is_enforced_both_ways(rel):
+    with pytest.raises(exceptions.FailedPrecondition) as err, rel.batch() as b:
+        b.insert("Concerts", ["ConcertId", "SingerId"], [(1, 42)])
+    assert "FK_ConcertSinger" in str(err.value)
+    with rel.batch() as b:
+        b.insert("Concerts", ["ConcertId", "SingerId"], [(1, 2), (2, None)])
+    with pytest.raises(exceptions.FailedPrecondition), rel.batch() as b:
+        b.delete("Singers", spanner.KeySet(keys=[[2]]))
+    assert _rows(rel, "SELECT COUNT(*) FROM Singers") == [[2]]
+
+
+def test_foreign_key_checked_for_dml_too(rel):
+    def work(txn):
+        txn.execute_update("INSERT INTO Concerts (ConcertId, SingerId) VALUES (5, 77)")
+
+    with pytest.raises(exceptions.FailedPrecondition):
+        rel.run_in_transaction(work)
+
+
+def test_check_constraint(rel):
+    with pytest.raises(exceptions.OutOfRange), rel.batch() as b:
+        b.update("Singers", ["SingerId", "Age"], [(1, -1)])
+
+
+def test_string_length_limit(rel):
+    with pytest.raises(exceptions.FailedPrecondition), rel.batch() as b:
+        b.update("Singers", ["SingerId", "Country"], [(1, "NLD")])
+
+
+def test_pg_interleave_and_defaults(pg_spanner_db):
+    pg_spanner_db.update_ddl(
+        [
+            "create table parents (id bigint primary key, name varchar default 'n/a')",
+            "create table kids (id bigint, kid bigint, primary key (id, kid)) interleave in parent parents on delete cascade",
+        ]
+    ).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("parents", ["id"], [(1,)])
+        b.insert("kids", ["id", "kid"], [(1, 1), (1, 2)])
+    assert _rows(pg_spanner_db, "select name from parents") == [["n/a"]]
+
+    def work(txn):
+        return txn.execute_update(
+            "delete from parents where id = $1",
+            params={"p1": 1},
+            param_types={"p1": spanner.param_types.INT64},
+        )
+
+    assert pg_spanner_db.run_in_transaction(work) == 1
+    assert _rows(pg_spanner_db, "select count(*) from kids") == [[0]]

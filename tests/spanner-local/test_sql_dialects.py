@@ -1,0 +1,71 @@
+"""GoogleSQL translation and PostgreSQL-dialect SQL, as clients see them."""
+
+from __future__ import annotations
+
+import pytest
+from google.api_core import exceptions
+from google.cloud.spanner_v1 import TypeCode
+
+
+def _one(db, sql, **kw):
+    with db.snapshot() as s:
+        results = s.execute_sql(sql, **kw)
+        rows = list(results)
+    return rows, results.fields
+
+
+def test_farm_fingerprint_matches_spanner(gsql_db):
+    rows, _ = _one(
+        gsql_db,
+        "SELECT FARM_FINGERPRINT(CONCAT(CAST(x AS STRING), y, CAST(z AS STRING))) FROM "
+        "(SELECT 1 AS x, 'foo' AS y, true AS z UNION ALL SELECT 2, 'apple', false UNION ALL SELECT 3, '', true) "
+        "ORDER BY x",
+    )
+    assert rows == [[-1541654101129638711], [2794438866806483259], [-4880158226897771312]]
+
+
+def test_googlesql_float_literals_are_float64(gsql_db):
+    rows, fields = _one(gsql_db, "SELECT 1.5, 2, ROUND(2.5), 1e3")
+    assert rows == [[1.5, 2, 3.0, 1000.0]]
+    assert [TypeCode(f.type_.code).name for f in fields] == [
+        "FLOAT64",
+        "INT64",
+        "FLOAT64",
+        "FLOAT64",
+    ]
+
+
+def test_googlesql_format_is_printf_style(gsql_db):
+    rows, _ = _one(gsql_db, "SELECT FORMAT('%d-%s', 7, 'x')")
+    assert rows == [["7-x"]]
+
+
+def test_googlesql_backticks_hints_and_sha(gsql_db):
+    gsql_db.update_ddl(
+        ["CREATE TABLE `Order` (`Key` INT64, V STRING(MAX)) PRIMARY KEY (`Key`)"]
+    ).result(60)
+    with gsql_db.batch() as b:
+        b.insert("Order", ["Key", "V"], [(1, "abc")])
+    rows, _ = _one(
+        gsql_db,
+        "@{OPTIMIZER_VERSION=latest} SELECT TO_HEX(SHA256(V)) FROM `Order`@{FORCE_INDEX=_BASE_TABLE} WHERE `Key` = 1",
+    )
+    assert rows == [["ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"]]
+
+
+def test_postgresql_integer_division_and_functions(pg_spanner_db):
+    rows, _ = _one(
+        pg_spanner_db,
+        "select 10 / 4, 10 % 4, spanner.farm_fingerprint('alphabet'), jsonb_build_object('a', 1)",
+    )
+    assert rows == [[2, 2, -2427165924636348523, {"a": 1}]]
+
+
+def test_postgresql_syntax_error_is_invalid_argument(pg_spanner_db):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(pg_spanner_db, "selec 1")
+
+
+def test_googlesql_unknown_function_is_invalid_argument(gsql_db):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(gsql_db, "SELECT NO_SUCH_FUNCTION(1)")

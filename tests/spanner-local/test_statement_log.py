@@ -1,0 +1,49 @@
+"""The statement log shows exactly which SQL, params and tags reached the server."""
+
+from __future__ import annotations
+
+from google.cloud.spanner_v1 import RequestOptions, param_types
+
+
+def test_statement_log_records_sql_params_and_tags(local):
+    db = local.new_database(ddl=["CREATE TABLE L (K INT64, V STRING(MAX)) PRIMARY KEY (K)"])
+    log = local.endpoint.statement_log
+    with db.snapshot() as s:
+        list(
+            s.execute_sql(
+                "SELECT V FROM L WHERE K = @k",
+                params={"k": 7},
+                param_types={"k": param_types.INT64},
+                request_options=RequestOptions(request_tag="app=test,action=lookup"),
+            )
+        )
+
+    def work(txn):
+        txn.execute_update(
+            "INSERT INTO L (K, V) VALUES (1, 'a')",
+            request_options=RequestOptions(request_tag="ins"),
+        )
+
+    db.run_in_transaction(work, transaction_tag="txn-tag-1")
+    mine = log.for_database(db.name)
+    query = next(r for r in mine if r.sql == "SELECT V FROM L WHERE K = @k")
+    assert query.kind == "query"
+    assert query.params == {"k": 7}
+    assert query.request_tag == "app=test,action=lookup"
+    dml = next(r for r in mine if r.kind == "dml")
+    assert dml.request_tag == "ins" and dml.transaction_tag == "txn-tag-1"
+    commit = next(r for r in mine if r.kind == "commit")
+    assert commit.transaction_tag == "txn-tag-1"
+    assert "SELECT V FROM L WHERE K = @k" in log.sqls
+    db.drop()
+
+
+def test_statement_log_can_be_turned_off():
+    from dbtools import spanner_local
+
+    with spanner_local.serve(statement_log=False) as ep:
+        db = ep.client().instance(ep.instance).database("quiet")
+        db.create().result(30)
+        with db.snapshot() as s:
+            list(s.execute_sql("SELECT 1"))
+        assert len(ep.statement_log) == 0
