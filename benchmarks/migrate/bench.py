@@ -103,7 +103,9 @@ def convert_dump(engine: str, dump: Path, out: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tables", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -126,7 +128,9 @@ def main() -> int:
                 f"median {median:.2f}s; target {TARGET_SECONDS:.1f}s -> {ratio:.2f}x under target"
             )
             failed |= median > TARGET_SECONDS
-    print("reference: HarbourBridge/SMT is Go, not pip-installable; no published schema-conversion timings")
+    print(
+        "reference: HarbourBridge/SMT is Go, not pip-installable; no published schema-conversion timings"
+    )
     return 1 if failed else 0
 
 

@@ -12,7 +12,7 @@ from dbtools.dvt.connections import parse_url
 from dbtools.dvt.engines import open_engine
 from dbtools.dvt.rows import RowSpec, RowValidator
 
-ENGINES = ["postgresql", "mysql", "sqlite", "duckdb"]
+ENGINES = ["postgresql", "mysql", "sqlite", "duckdb", "spanner", "spanner_pg"]
 PAIRS = list(itertools.permutations(ENGINES, 2)) + [(e, e) for e in ENGINES]
 
 

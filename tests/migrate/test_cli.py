@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from dbtools.migrate.cli import main
 
 DUMP = """
@@ -33,7 +32,9 @@ def test_schema_from_file_writes_all_outputs(tmp_path: Path) -> None:
     dump = tmp_path / "d.sql"
     dump.write_text(DUMP)
     out = tmp_path / "out"
-    res = run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(out), "--format", "json"])
+    res = run(
+        ["schema", "--source", "mysql", "--file", str(dump), "--out", str(out), "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output)
     assert summary["tables"] == 4
@@ -47,7 +48,20 @@ def test_schema_from_file_writes_all_outputs(tmp_path: Path) -> None:
 
 
 def test_schema_from_stdin_and_postgresql_dialect(tmp_path: Path) -> None:
-    res = run(["schema", "--source", "mysql", "--file", "-", "--dialect", "postgresql", "--out", str(tmp_path)], input=DUMP)
+    res = run(
+        [
+            "schema",
+            "--source",
+            "mysql",
+            "--file",
+            "-",
+            "--dialect",
+            "postgresql",
+            "--out",
+            str(tmp_path),
+        ],
+        input=DUMP,
+    )
     assert res.exit_code == 0, res.output
     text = (tmp_path / "schema.ddl").read_text()
     assert text.startswith("-- Spanner DDL (postgresql)")
@@ -82,7 +96,11 @@ def test_session_edits_are_applied(tmp_path: Path) -> None:
     assert "INTERLEAVE IN PARENT `orders` ON DELETE CASCADE" in text
     assert "START COUNTER WITH 5000" in text
     assert "REFERENCES `Customers` (`id`)" in text
-    codes = {i["code"] for t in json.loads((tmp_path / "b" / "report.json").read_text())["tables"] for i in t["issues"]}
+    codes = {
+        i["code"]
+        for t in json.loads((tmp_path / "b" / "report.json").read_text())["tables"]
+        for i in t["issues"]
+    }
     assert {"user_rename", "user_override", "table_skipped", "interleave_applied"} <= codes
     # and the edited session is re-emitted with the choices kept
     again = json.loads((tmp_path / "b" / "session.json").read_text())
@@ -99,7 +117,11 @@ def test_session_with_bad_choices_reports_them(tmp_path: Path) -> None:
     bad.write_text(json.dumps(session))
     res = run(["schema", "--session", str(bad), "--out", str(tmp_path / "b"), "--fail-on", "error"])
     assert res.exit_code == 1
-    codes = {i["code"] for t in json.loads((tmp_path / "b" / "report.json").read_text())["tables"] for i in t["issues"]}
+    codes = {
+        i["code"]
+        for t in json.loads((tmp_path / "b" / "report.json").read_text())["tables"]
+        for i in t["issues"]
+    }
     assert {"user_override_bad", "interleave_rejected"} <= codes
 
 
@@ -116,7 +138,17 @@ def test_session_file_validation(tmp_path: Path) -> None:
 def test_usage_errors_and_unreadable_source(tmp_path: Path) -> None:
     res = run(["schema", "--file", "x.sql", "--out", str(tmp_path)])
     assert res.exit_code == 2 and "--source" in res.output
-    res = run(["schema", "--source", "mysql", "--file", str(tmp_path / "missing.sql"), "--out", str(tmp_path)])
+    res = run(
+        [
+            "schema",
+            "--source",
+            "mysql",
+            "--file",
+            str(tmp_path / "missing.sql"),
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert res.exit_code == 3
     res = run(["schema", "--url", "oracle://x@y/z", "--out", str(tmp_path)])
     assert res.exit_code == 3
@@ -125,9 +157,35 @@ def test_usage_errors_and_unreadable_source(tmp_path: Path) -> None:
 
 
 def test_fail_on_warning(tmp_path: Path) -> None:
-    res = run(["schema", "--source", "mysql", "--file", "-", "--out", str(tmp_path), "--fail-on", "warning"], input=DUMP)
+    res = run(
+        [
+            "schema",
+            "--source",
+            "mysql",
+            "--file",
+            "-",
+            "--out",
+            str(tmp_path),
+            "--fail-on",
+            "warning",
+        ],
+        input=DUMP,
+    )
     assert res.exit_code == 1  # scratch has no primary key: a warning
-    res = run(["schema", "--source", "mysql", "--file", "-", "--out", str(tmp_path), "--fail-on", "error"], input=DUMP)
+    res = run(
+        [
+            "schema",
+            "--source",
+            "mysql",
+            "--file",
+            "-",
+            "--out",
+            str(tmp_path),
+            "--fail-on",
+            "error",
+        ],
+        input=DUMP,
+    )
     assert res.exit_code == 0
 
 
@@ -139,21 +197,58 @@ def test_help_has_examples() -> None:
 @pytest.mark.parametrize("dialect", ["google_standard_sql", "postgresql"])
 def test_apply_schema_command_on_spanner_local(tmp_path: Path, spanner: Any, dialect: str) -> None:
     out = tmp_path / "out"
-    res = run(["schema", "--source", "mysql", "--file", "-", "--out", str(out), "--dialect", dialect, "--no-identity", "--no-uuid-default"], input=DUMP)
+    res = run(
+        [
+            "schema",
+            "--source",
+            "mysql",
+            "--file",
+            "-",
+            "--out",
+            str(out),
+            "--dialect",
+            dialect,
+            "--no-identity",
+            "--no-uuid-default",
+        ],
+        input=DUMP,
+    )
     assert res.exit_code == 0, res.output
-    args = ["apply-schema", "--out", str(out), "--project", spanner.project, "--instance", spanner.instance,
-            "--database", f"cli_{dialect[:2]}", "--emulator-host", spanner.address, "--format", "json"]
+    args = [
+        "apply-schema",
+        "--out",
+        str(out),
+        "--project",
+        spanner.project,
+        "--instance",
+        spanner.instance,
+        "--database",
+        f"cli_{dialect[:2]}",
+        "--emulator-host",
+        spanner.address,
+        "--format",
+        "json",
+    ]
     res = run(args)
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["created"] is True
     db = spanner.client().instance(spanner.instance).database(f"cli_{dialect[:2]}")
     with db.snapshot() as snap:
-        names = {r[0] for r in snap.execute_sql("SELECT table_name FROM information_schema.tables WHERE table_schema = ''" if dialect == "google_standard_sql" else "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+        names = {
+            r[0]
+            for r in snap.execute_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ''"
+                if dialect == "google_standard_sql"
+                else "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        }
     assert {"customer", "orders", "scratch", "order_lines"} <= names
     # applying the same DDL again fails (the tables exist) with exit code 4
     assert run(args).exit_code == 4
 
 
 def test_console_script_runs() -> None:
-    proc = subprocess.run([sys.executable, "-m", "dbtools.migrate.cli", "--version"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbtools.migrate.cli", "--version"], capture_output=True, text=True
+    )
     assert proc.returncode == 0 and "0.1.0" in proc.stdout

@@ -65,7 +65,15 @@ def test_pg_dollar_quotes_e_strings_and_copy_blocks() -> None:
     )
     events = list(read_events("postgres", io.BytesIO(text.encode()), []))
     kinds = [type(e).__name__ for e in events]
-    assert kinds == ["Statement", "Statement", "Statement", "CopyRow", "CopyRow", "CopyEnd", "Statement"]
+    assert kinds == [
+        "Statement",
+        "Statement",
+        "Statement",
+        "CopyRow",
+        "CopyRow",
+        "CopyEnd",
+        "Statement",
+    ]
     assert isinstance(events[3], CopyRow) and events[3].text == "1\tx; y" and events[3].line == 4
     assert isinstance(events[5], CopyEnd) and events[5].line == 6
     assert events[6].text == "SELECT 2" and events[6].line == 7
@@ -79,7 +87,9 @@ def test_non_utf8_is_reported_with_its_line_and_the_rest_goes_on() -> None:
 
 
 def test_non_utf8_in_data_is_counted_not_fatal() -> None:
-    src = parse_text("mysql", b"CREATE TABLE t (b blob);\nINSERT INTO t VALUES (_binary '\xff\xfe');\n")
+    src = parse_text(
+        "mysql", b"CREATE TABLE t (b blob);\nINSERT INTO t VALUES (_binary '\xff\xfe');\n"
+    )
     assert src.statements.get("insert with non-UTF-8 bytes") == 1
     assert src.diagnostics == []
 
@@ -107,7 +117,9 @@ def test_pg_syntax_error_reported_and_rest_continues() -> None:
 
 
 def test_truncated_dump_is_reported() -> None:
-    _, diags = stmts("mysql", "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES ('unterminated\n")
+    _, diags = stmts(
+        "mysql", "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES ('unterminated\n"
+    )
     assert diags and diags[0].kind == "syntax" and diags[0].line == 2
     _, diags = stmts("postgres", "COPY t (a) FROM stdin;\n1\n2\n")
     assert any("COPY" in d.message for d in diags)

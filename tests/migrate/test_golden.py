@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-
 from dbtools.migrate import ddl
 from dbtools.migrate.convert import convert
 from dbtools.migrate.source import parse_text
@@ -32,7 +30,8 @@ def _render(engine: str, source: str) -> dict[str, str]:
         out[dialect] = "\n".join(s + ";" for s in ddl.statements(conv.schema))
         if dialect == "google_standard_sql":
             issues = [
-                f"{i.severity} | {i.table} | {i.column} | {i.code} | {i.explanation}" for i in conv.issues
+                f"{i.severity} | {i.table} | {i.column} | {i.code} | {i.explanation}"
+                for i in conv.issues
             ]
     out["issues"] = "\n".join(issues)
     out["diagnostics"] = "\n".join(f"{d.line} | {d.kind} | {d.message}" for d in src.diagnostics)
@@ -53,19 +52,38 @@ def test_golden(path: Path, golden: Any) -> None:
         path.write_text(text)
         return
     for sec in SECTIONS:
-        assert sec in parts, f"{path.name} lacks a -- {sec} section (run with DBTOOLS_UPDATE_GOLDEN=1)"
+        assert sec in parts, (
+            f"{path.name} lacks a -- {sec} section (run with DBTOOLS_UPDATE_GOLDEN=1)"
+        )
         assert got[sec] == parts[sec], f"{path.name}: section {sec} differs"
 
 
-@pytest.mark.parametrize(("engine", "table", "name"), [("mysql", MYSQL, "mysql_types"), ("postgres", POSTGRES, "pg_types")])
+@pytest.mark.parametrize(
+    ("engine", "table", "name"),
+    [("mysql", MYSQL, "mysql_types"), ("postgres", POSTGRES, "pg_types")],
+)
 def test_every_mapped_type_has_a_golden(
     engine: str, table: dict[str, object], name: str, golden: Any
 ) -> None:
     """Every type in the mapping table is exercised by the type golden of its engine."""
     src = parse_text(engine, golden((GOLDEN / f"{name}.test").read_text())["input"])
     seen = {c.type.name for t in src.tables.values() for c in t.columns}
-    aliases = {"serial", "smallserial", "bigserial", "char1", "bpchar", "enum", "geography", "tsrange",
-               "tstzrange", "numrange", "int8range", "txid_snapshot", "regclass", "int4multirange",
-               "timetz"}
+    aliases = {
+        "serial",
+        "smallserial",
+        "bigserial",
+        "char1",
+        "bpchar",
+        "enum",
+        "geography",
+        "tsrange",
+        "tstzrange",
+        "numrange",
+        "int8range",
+        "txid_snapshot",
+        "regclass",
+        "int4multirange",
+        "timetz",
+    }
     missing = sorted(set(table) - seen - (aliases if engine == "postgres" else {"serial"}))
     assert not missing, f"types without a golden case: {missing}"

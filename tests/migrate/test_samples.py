@@ -17,7 +17,6 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
-
 from dbtools.migrate import ddl, report
 from dbtools.migrate.apply import apply_schema
 from dbtools.migrate.convert import convert
@@ -43,17 +42,26 @@ def load_mysql(db: Any, dump: Path) -> None:
 
 def load_pg(db: Any, dump: Path) -> None:
     subprocess.run(
-        ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url, "-f", str(dump)], check=True, capture_output=True
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url, "-f", str(dump)],
+        check=True,
+        capture_output=True,
     )
 
 
 def apply_all(spanner: Any, statements: list[str], dialect: str) -> None:
-    kwargs = dict(project=spanner.project, instance=spanner.instance, dialect=dialect, emulator_host=spanner.address)
+    kwargs = dict(
+        project=spanner.project,
+        instance=spanner.instance,
+        dialect=dialect,
+        emulator_host=spanner.address,
+    )
     try:
         apply_schema(statements, database=f"s{next(_ids)}", **kwargs)  # type: ignore[arg-type]
     except ApplyError as exc:
         # spanner-local does not implement IDENTITY / generate_uuid yet; everything else must apply
-        assert "Identity columns are not supported" in str(exc) or "generate_uuid" in str(exc), str(exc)
+        assert "Identity columns are not supported" in str(exc) or "generate_uuid" in str(exc), str(
+            exc
+        )
         apply_schema([GAP.sub("", s) for s in statements], database=f"s{next(_ids)}", **kwargs)  # type: ignore[arg-type]
 
 
@@ -115,24 +123,42 @@ def test_mysql_live_matches_dump_and_accounts_for_every_column(mysql_db: Any, sp
         actor_live = next(s for s in live_ddl if "CREATE TABLE" in s and "actor" in s.split("(")[0])
         assert "START COUNTER WITH 901" in actor_live and "SKIP RANGE 1" in actor_live
         # apart from that counter the two conversions are the same
-        norm = [re.sub(r"SKIP RANGE 1,? 900 START COUNTER WITH 901", "SKIP RANGE 1, 3 START COUNTER WITH 4", s) for s in live_ddl]
+        norm = [
+            re.sub(
+                r"SKIP RANGE 1,? 900 START COUNTER WITH 901",
+                "SKIP RANGE 1, 3 START COUNTER WITH 4",
+                s,
+            )
+            for s in live_ddl
+        ]
         norm = [s.replace("SKIP RANGE 1 3 START", "SKIP RANGE 1, 3 START") for s in norm]
-        assert [s.replace("SKIP RANGE 1 3 START", "SKIP RANGE 1, 3 START") for s in dump_ddl] == norm
+        assert [
+            s.replace("SKIP RANGE 1 3 START", "SKIP RANGE 1, 3 START") for s in dump_ddl
+        ] == norm
         apply_all(spanner, live_ddl, dialect)
     rep = report.build(convert(live, "google_standard_sql"))
     assert _report_columns(rep) == _source_columns_mysql(mysql_db)
     kinds = {(o["kind"], o["name"]) for o in rep["not_migrated"]}
-    assert {("view", "actor_info"), ("trigger", "ins_film"), ("procedure", "film_in_stock"), ("function", "get_customer_balance")} <= kinds
+    assert {
+        ("view", "actor_info"),
+        ("trigger", "ins_film"),
+        ("procedure", "film_in_stock"),
+        ("function", "get_customer_balance"),
+    } <= kinds
 
 
 def test_pg_live_matches_dump_and_accounts_for_every_column(pg_db: Any, spanner: Any) -> None:
     load_pg(pg_db, PG_DUMP)
     live = read_live(pg_db.sqlalchemy_url("psycopg"))
     dumped = read_dump_file("postgres", str(PG_DUMP))
-    assert live.partitions == dumped.partitions == {
-        "payment_p2022_01": "payment",
-        "payment_p2022_02": "payment",
-    }
+    assert (
+        live.partitions
+        == dumped.partitions
+        == {
+            "payment_p2022_01": "payment",
+            "payment_p2022_02": "payment",
+        }
+    )
     for dialect in ("google_standard_sql", "postgresql"):
         live_ddl = ddl.statements(convert(live, dialect).schema)
         assert live_ddl == ddl.statements(convert(dumped, dialect).schema)
@@ -141,7 +167,10 @@ def test_pg_live_matches_dump_and_accounts_for_every_column(pg_db: Any, spanner:
     assert _report_columns(rep) == _source_columns_pg(pg_db)
     json.dumps(rep)  # serialisable
     kinds = {(o["kind"], o["name"]) for o in rep["not_migrated"]}
-    assert ("materialized view", "rental_by_category") in kinds and ("trigger", "last_updated") in kinds
+    assert ("materialized view", "rental_by_category") in kinds and (
+        "trigger",
+        "last_updated",
+    ) in kinds
 
 
 def test_pg_live_counter_follows_source_max(pg_db: Any) -> None:
@@ -151,4 +180,9 @@ def test_pg_live_counter_follows_source_max(pg_db: Any) -> None:
     live = read_live(pg_db.url)
     actor = next(t for t in convert(live, "postgresql").schema.tables if t.name == "actor")
     col = actor.column("actor_id")
-    assert col is not None and col.identity and col.start_counter == 7001 and col.skip_range == (1, 7000)
+    assert (
+        col is not None
+        and col.identity
+        and col.start_counter == 7001
+        and col.skip_range == (1, 7000)
+    )

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dbtools.migrate import ddl
 from dbtools.migrate.apply import apply_schema
 from dbtools.migrate.convert import convert
@@ -99,7 +98,7 @@ def test_apply_rejects_dialect_mismatch(spanner: Any) -> None:
     name = _apply(spanner, ["CREATE TABLE T (K INT64) PRIMARY KEY (K)"], "google_standard_sql")
     with pytest.raises(ApplyError, match="dialect"):
         apply_schema(
-            ['CREATE TABLE t2 (k bigint PRIMARY KEY)'],
+            ["CREATE TABLE t2 (k bigint PRIMARY KEY)"],
             project=spanner.project,
             instance=spanner.instance,
             database=name,

@@ -50,7 +50,19 @@ create table u (k varchar primary key, d date, ts timestamptz);
 
 
 def test_backslash_commands(dsn: str, database: str) -> None:
-    out = psql(dsn, SCHEMA + "\\dt\n\\d t\n\\di\n\\dn\n\\d ti\n\\d t_pkey\n")
+    commands = [
+        "\\dt",
+        "\\d t",
+        "\\di",
+        "\\dn",
+        "\\d ti",
+        "\\d t_pkey",
+        "\\d+ u",
+        "\\dt+ u",
+        "\\df",
+        "\\d",
+    ]
+    out = psql(dsn, SCHEMA + "\n".join(commands) + "\n")
     assert out.stderr == ""
     assert_expected("backslash", out.stdout)
 
@@ -70,37 +82,51 @@ def test_describe_missing_relation(dsn: str) -> None:
     assert out.stderr.strip() == 'Did not find any relation named "nothing_here".'
 
 
+CREATE_ALL = """create table all_t (id bigint primary key, s varchar, v numeric, f8 float8,
+  f4 float4, b bool, by bytea, ts timestamptz, d date, j jsonb, ai bigint[], sa varchar[],
+  af float8[], ab bool[], ad date[])"""
+ALL_VALUES = (
+    1,
+    'héllo, "world"',
+    Decimal("12345.678"),
+    2.5,
+    1.25,
+    True,
+    b"\x01\x02\xff",
+    dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=dt.timezone.utc),
+    dt.date(2024, 1, 2),
+    Jsonb({"b": [1, 2], "a": 1}),
+    [1, None, -3],
+    ["x", None, "y z", ""],
+    [0.5, -1e20],
+    [True, False],
+    [dt.date(2000, 2, 29)],
+)
+SELECT_ALL = "select * from all_t order by id;\n\\x on\nselect * from all_t where id = 1;\n"
+
+
+def _fill(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(CREATE_ALL)
+        conn.execute(f"insert into all_t values ({', '.join(['%s'] * 15)})", ALL_VALUES)
+        conn.execute("insert into all_t (id) values (2)")
+
+
 def test_select_every_type(dsn: str) -> None:
     """Values written through psycopg parameters, read back by psql in text format."""
-    create = """create table all_t (id bigint primary key, s varchar, v numeric, f8 float8,
-      f4 float4, b bool, by bytea, ts timestamptz, d date, j jsonb, ai bigint[], sa varchar[],
-      af float8[], ab bool[], ad date[])"""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(create)
-        conn.execute(
-            "insert into all_t values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                1,
-                'héllo, "world"',
-                Decimal("12345.678"),
-                2.5,
-                1.25,
-                True,
-                b"\x01\x02\xff",
-                dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=dt.timezone.utc),
-                dt.date(2024, 1, 2),
-                Jsonb({"b": [1, 2], "a": 1}),
-                [1, None, -3],
-                ["x", None, "y z", ""],
-                [0.5, -1e20],
-                [True, False],
-                [dt.date(2000, 2, 29)],
-            ),
-        )
-        conn.execute("insert into all_t (id) values (2)")
-    out = psql(dsn, "select * from all_t order by id;\n\\x on\nselect * from all_t where id = 1;\n")
+    _fill(dsn)
+    out = psql(dsn, SELECT_ALL)
     assert out.stderr == ""
     assert_expected("every_type", out.stdout)
+
+
+def test_select_output_is_what_postgresql_prints(dsn: str, pg_db) -> None:  # type: ignore[no-untyped-def]
+    """The same rows, printed by psql from the proxy and from a real PostgreSQL 15."""
+    _fill(dsn)
+    _fill(pg_db.dsn)
+    ours = psql(dsn, SELECT_ALL)
+    theirs = psql(pg_db.dsn, SELECT_ALL)
+    assert ours.stdout == theirs.stdout
 
 
 def test_insert_returning_and_transaction_block(dsn: str) -> None:

@@ -216,3 +216,39 @@ def test_another_database_of_the_instance(
         with psycopg.connect(proxy.dsn()) as conn:
             with pytest.raises(psycopg.errors.UndefinedTable):
                 conn.execute("select count(*) from only_here")
+
+
+def test_auto_create_database(spanner: spanner_local.Endpoint, spanner_client) -> None:  # type: ignore[no-untyped-def]
+    name = "auto_db_probe"
+    with _serve(spanner, auto_create_database=True) as proxy:
+        with psycopg.connect(proxy.dsn(name), autocommit=True) as conn:
+            conn.execute("create table t (id bigint primary key)")
+            assert conn.execute("select count(*) from t").fetchone() == (0,)
+    with _serve(spanner) as proxy:
+        with pytest.raises(psycopg.OperationalError, match='database "never_made" does not exist'):
+            psycopg.connect(proxy.dsn("never_made"))
+    spanner_client.instance(spanner.instance).database(name).drop()
+    with pytest.raises(ConfigError):
+        ProxyConfig("p", "i", auto_create_database=True).validate()
+
+
+def test_cli_port_in_use(spanner: spanner_local.Endpoint, proxy: Proxy) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dbtools.pgadapter.cli",
+            "-p",
+            "p",
+            "-i",
+            "i",
+            "--emulator-host",
+            spanner.address,
+            "--port",
+            str(proxy.port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 3 and "cannot listen" in out.stderr

@@ -127,3 +127,20 @@ def test_large_scan_streams_in_chunks(music):
     with music.snapshot() as snap:
         rows = list(snap.execute_sql("SELECT K, V FROM Big ORDER BY K"))
     assert len(rows) == 12_000 and rows[-1] == [11_999, "v" * 20]
+
+
+def test_query_modes_plan_and_profile(music):
+    from google.cloud.spanner_v1 import ExecuteSqlRequest
+
+    with music.snapshot() as snap:
+        plan = snap.execute_sql(
+            "SELECT SingerId FROM Albums", query_mode=ExecuteSqlRequest.QueryMode.PLAN
+        )
+        assert list(plan) == []
+        assert len(plan.stats.query_plan.plan_nodes) >= 1
+    with music.snapshot() as snap:
+        prof = snap.execute_sql(
+            "SELECT SingerId FROM Albums", query_mode=ExecuteSqlRequest.QueryMode.PROFILE
+        )
+        assert len(list(prof)) == 9
+        assert prof.stats.query_stats["rows_returned"] == "9"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import ConfigError, PgAdapterError, PgError, ProtocolError
-from .server import Proxy, ProxyConfig, ProxyServer, serve
+
+if TYPE_CHECKING:
+    from .server import Proxy, ProxyConfig, ProxyServer, serve
 
 __version__ = "0.1.0"
 
@@ -18,3 +22,13 @@ __all__ = [
     "__version__",
     "serve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the server pulls in the Spanner client (seconds of imports): load it on first use only,
+    # so that `pgadapter --help` and the pure modules stay quick
+    if name in ("Proxy", "ProxyConfig", "ProxyServer", "serve"):
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

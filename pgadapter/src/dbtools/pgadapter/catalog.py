@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .classify import code_only
+from .classify import code_only, strip_comments
 from .types import BY_NAME, BY_OID
 
 SERVER_VERSION = "14.1"
@@ -357,6 +357,7 @@ def _describe_columns(sql: str, oid: int, cat: Catalog) -> LocalResult:
             ("attidentity", CHAR),
             ("attgenerated", CHAR),
         ]
+    extra = [] if "indexdef" in sql else [col for key, col in _ATTRIBUTE_EXTRAS if key in sql]
     found = cat.relation(oid)
     rows: list[list[Any]] = []
     if found is not None:
@@ -368,8 +369,29 @@ def _describe_columns(sql: str, oid: int, cat: Catalog) -> LocalResult:
                 rows.append([cname, c.type_text if c else "unknown", "yes", cname])
         else:
             for c in table.columns:
-                rows.append([c.name, c.type_text, c.default, c.not_null, None, "", ""])
-    return LocalResult(cols, rows)
+                row = [c.name, c.type_text, c.default, c.not_null, None, "", ""]
+                for name, _ in extra:
+                    row.append(_attribute_extra(name, c))
+                rows.append(row)
+    return LocalResult(cols + extra, rows)
+
+
+# `\d+`: more pg_attribute columns, in the order psql asks for them
+_ATTRIBUTE_EXTRAS = (
+    ("a.attstorage", ("attstorage", CHAR)),
+    ("attcompression", ("attcompression", CHAR)),
+    ("attstattarget", ("attstattarget", INT4)),
+    ("col_description", ("col_description", TEXT)),
+)
+
+
+def _attribute_extra(name: str, column: Column) -> Any:
+    if name == "attstorage":
+        t = BY_OID.get(column.type_oid)
+        return "p" if t is not None and t.size > 0 else "x"
+    if name == "attcompression":
+        return ""
+    return None
 
 
 def index_definition(table: Table, index: Index) -> str:
@@ -498,7 +520,7 @@ _FROM_RELATION = re.compile(
 
 def _select_list_names(sql: str) -> list[str]:
     """Column names of a SELECT's top-level select list (alias or last identifier)."""
-    code = code_only(sql)
+    code = strip_comments(sql)
     m = re.match(r"(?is)\s*SELECT\s+(?:DISTINCT\s+)?(.*?)\s+FROM\s", code)
     body = m.group(1) if m else ""
     items, depth, start = [], 0, 0
@@ -531,7 +553,7 @@ def answer_catalog(
         return _list_databases(s, cat_provider(), databases())
     if "FROM pg_catalog.pg_namespace n" in s and '"Name"' in s and "pg_class" not in s:
         return _list_schemas(s, cat_provider())
-    if "FROM pg_catalog.pg_class c" in s and 'as "Schema"' in s.replace("AS", "as"):
+    if "FROM pg_catalog.pg_class c" in s and re.search(r'(?i)c\.relname as "Name"', s):
         return _list_relations(s, cat_provider())
     if s.startswith("SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c"):
         return _describe_lookup(s, cat_provider())
@@ -547,6 +569,11 @@ def answer_catalog(
         if s.startswith("SELECT i.indisunique, i.indisprimary"):
             return _index_owner_info(oid, cat_provider())
     relations = {(a or b).lower() for a, b in _FROM_RELATION.findall(s)}
+    aliases = re.findall(r'(?i)\bAS "([^"]+)"', s)
+    if len(aliases) >= 2 and relations and all(r.startswith("pg_") for r in relations):
+        # another psql backslash command (\\dT, \\df, \\dx...): about objects Spanner does
+        # not have, so an empty listing under psql's own column titles
+        return LocalResult([(a, TEXT) for a in dict.fromkeys(aliases)], [])
     if (
         relations
         and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}

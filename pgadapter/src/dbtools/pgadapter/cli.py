@@ -11,7 +11,6 @@ import click
 from rich.console import Console
 
 from .errors import ConfigError
-from .server import ProxyConfig, ProxyServer
 
 EPILOG = """
 Examples:
@@ -19,6 +18,7 @@ Examples:
 \b
   pgadapter -p my-project -i my-instance -d my-db
   pgadapter -p p -i i -d db --emulator-host localhost:9010 --port 5433
+  pgadapter -p test-project -i test-instance --emulator-host localhost:9010 --auto-create-database
   pgadapter -p p -i i -d db --unix-socket-dir /tmp --credentials key.json
   psql -h localhost -p 5432 -d my-db
 """
@@ -55,9 +55,16 @@ Examples:
     default="batch",
     show_default=True,
 )
+@click.option(
+    "--auto-create-database",
+    is_flag=True,
+    help="With --emulator-host: create a database (PostgreSQL dialect) the first time a client names it.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log connections and errors.")
 def main(**kw: object) -> None:
     """Serve a Cloud Spanner PostgreSQL-dialect database to psql and PostgreSQL drivers."""
+    from .server import ProxyConfig, ProxyServer  # heavy (the Spanner client): not for --help
+
     verbose = bool(kw.pop("verbose"))
     console = Console(stderr=True, highlight=False, no_color=not sys.stderr.isatty())
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
@@ -75,10 +82,11 @@ def main(**kw: object) -> None:
         ssl_cert=kw["ssl_cert"] or None,  # type: ignore[arg-type]
         ssl_key=kw["ssl_key"] or None,  # type: ignore[arg-type]
         ddl_transaction_mode=str(kw["ddl_transaction_mode"]),
+        auto_create_database=bool(kw["auto_create_database"]),
     )
     try:
         server = ProxyServer(config)
-    except ConfigError as exc:
+    except ConfigError as exc:  # also raised by ProxyConfig.validate()
         console.print(f"error: {exc}")
         sys.exit(2)
 

@@ -38,6 +38,8 @@ class ProxyConfig:
     ssl_cert: str | None = None
     ssl_key: str | None = None
     ddl_transaction_mode: str = "batch"
+    # create missing databases (PostgreSQL dialect) on first connect: emulators only
+    auto_create_database: bool = False
     startup_timeout: float = 30.0
     max_workers: int = 32
 
@@ -52,6 +54,8 @@ class ProxyConfig:
             raise ConfigError("TLS needs both --ssl-cert and --ssl-key")
         if self.ddl_transaction_mode not in DDL_MODES:
             raise ConfigError(f"unknown DDL transaction mode; use one of {', '.join(DDL_MODES)}")
+        if self.auto_create_database and not self.emulator_host:
+            raise ConfigError("--auto-create-database is only for emulators (--emulator-host)")
         if self.credentials_file and not os.path.exists(self.credentials_file):
             raise ConfigError(f"credentials file {self.credentials_file} does not exist")
 
@@ -161,9 +165,22 @@ class ProxyServer:
             err = pg_error_from(exc)
             err.severity = "FATAL"
             raise err from exc
+        if not exists and self.config.auto_create_database:
+            exists = self._create_database(db)
         if not exists:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
         return db
+
+    def _create_database(self, db: Any) -> bool:
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
+        try:
+            fresh.create().result(120)
+        except gexc.AlreadyExists:  # another connection created it first
+            pass
+        return True
 
     # --- connections ------------------------------------------------------------------------
 

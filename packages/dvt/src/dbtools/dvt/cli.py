@@ -94,6 +94,7 @@ def row_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--partitions", type=int, help="Split by key range (default: automatic)."),
         click.option("--workers", type=int, default=4, show_default=True, help="Partitions run in parallel."),
         click.option("--max-differences", type=int, default=1000, show_default=True, help="Differences listed (counts stay exact)."),
+        click.option("--block-rows", type=int, default=2000, show_default=True, help="Rows per in-database checksum block (integer keys); 0 streams every row."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -251,6 +252,7 @@ def _row_spec(
         source_filter=kw.get("filters"), target_filter=kw.get("target_filters"),
         random_rows=kw.get("random_rows"), partitions=kw.get("partitions"),
         workers=kw.get("workers") or 4, max_differences=kw.get("max_differences") or 1000,
+        block_rows=2000 if kw.get("block_rows") is None else kw["block_rows"],
     )
 
 

@@ -306,7 +306,8 @@ class SQLiteEngine(Engine):
         rows = self.query(lite_sql.COLUMNS_SQL, (name, schema or "main"))
         if not rows:
             raise IntrospectionError(f"table {table!r} not found in {self.spec.display}")
-        return [make_column("sqlite", n, t or "", bool(nl)) for n, t, nl, _pk in rows]
+        # SQLite does not flag primary-key columns NOT NULL, but they hold no NULLs in practice
+        return [make_column("sqlite", n, t or "", bool(nl) and not pk) for n, t, nl, pk in rows]
 
     def primary_key(self, table: str) -> list[str]:
         schema, name = split_table(table)

@@ -401,6 +401,16 @@ class RowValidator:
                 counts.mismatched += part.mismatched
                 counts.missing += part.missing
                 counts.extra += part.extra
+        # Every row must be accounted for exactly once; anything else means a database computed
+        # the blocks differently from what was asked, and the result cannot be trusted.
+        if (
+            counts.matched + counts.mismatched + counts.missing != counts.source_rows
+            or counts.matched + counts.mismatched + counts.extra != counts.target_rows
+        ):
+            raise DvtError(
+                f"block checksums did not account for every row ({counts}); "
+                "rerun with --block-rows 0 to compare row by row"
+            )
         return counts, 1
 
     def _random_predicates(

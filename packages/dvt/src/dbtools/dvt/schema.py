@@ -33,8 +33,25 @@ COMPATIBLE: dict[tuple[Kind, Kind], str] = {
 TABLE_DOC = "\n".join(f"- {s.value} → {t.value}: {why}" for (s, t), why in COMPATIBLE.items())
 
 
+# Spellings that mean the same type, so an allow-list can use the short names.
+ALIASES = (
+    ("character varying", "varchar"),
+    ("double precision", "double"),
+    ("timestamp without time zone", "timestamp"),
+    ("timestamp with time zone", "timestamptz"),
+    ("time without time zone", "time"),
+    ("character", "char"),
+    ("integer", "int"),
+    ("numeric", "decimal"),
+    ("boolean", "bool"),
+)
+
+
 def _norm(native: str) -> str:
-    return " ".join(native.lower().replace(", ", ",").split())
+    text = " ".join(native.lower().replace(", ", ",").split())
+    for long, short in ALIASES:
+        text = text.replace(long, short)
+    return text
 
 
 def _split_allow(text: str) -> list[str]:

@@ -39,7 +39,8 @@ def _client(project: str, emulator_host: str | None, endpoint: str | None) -> An
 
 def split_ddl(text: str) -> list[str]:
     """Statements of a schema.ddl file (our own output: `;` ends a statement at line end)."""
-    out, buf = [], []
+    out: list[str] = []
+    buf: list[str] = []
     for line in text.splitlines():
         if line.lstrip().startswith("--") and not buf:
             continue
@@ -75,10 +76,14 @@ def apply_schema(
         inst = client.instance(instance)
         if create_instance and not inst.exists():
             config = f"{client.project_name}/instanceConfigs/emulator-config"
-            inst = client.instance(instance, configuration_name=config, node_count=1, display_name=instance)
+            inst = client.instance(
+                instance, configuration_name=config, node_count=1, display_name=instance
+            )
             inst.create().result(DDL_TIMEOUT)
         db_dialect = (
-            DatabaseDialect.POSTGRESQL if dialect == "postgresql" else DatabaseDialect.GOOGLE_STANDARD_SQL
+            DatabaseDialect.POSTGRESQL
+            if dialect == "postgresql"
+            else DatabaseDialect.GOOGLE_STANDARD_SQL
         )
         db = inst.database(database, database_dialect=db_dialect)
         created = False
@@ -87,7 +92,11 @@ def apply_schema(
             created = True
         else:
             db.reload()
-            have = "postgresql" if db.database_dialect == DatabaseDialect.POSTGRESQL else "google_standard_sql"
+            have = (
+                "postgresql"
+                if db.database_dialect == DatabaseDialect.POSTGRESQL
+                else "google_standard_sql"
+            )
             if have != dialect:
                 raise ApplyError(
                     f"database {database} exists with dialect {have}, but the DDL is {dialect}; "
@@ -98,7 +107,36 @@ def apply_schema(
     except ApplyError:
         raise
     except gexc.GoogleAPICallError as exc:
-        raise ApplyError(f"Spanner rejected the schema: {exc.message if hasattr(exc, 'message') else exc}") from exc
+        raise ApplyError(
+            f"Spanner rejected the schema: {exc.message if hasattr(exc, 'message') else exc}"
+        ) from exc
     except Exception as exc:
         raise ApplyError(f"cannot apply the schema: {exc}") from exc
-    return {"database": database, "created": created, "statements": len(statements), "dialect": dialect}
+    return {
+        "database": database,
+        "created": created,
+        "statements": len(statements),
+        "dialect": dialect,
+    }
+
+
+def open_database(
+    *,
+    project: str,
+    instance: str,
+    database: str,
+    emulator_host: str | None = None,
+    endpoint: str | None = None,
+) -> Any:
+    """A google-cloud-spanner Database handle (the database must exist)."""
+    client = _client(project, emulator_host, endpoint)
+    db = client.instance(instance).database(database)
+    try:
+        exists = db.exists()
+    except Exception as exc:
+        raise ApplyError(f"cannot reach Spanner: {exc}") from exc
+    if not exists:
+        raise ApplyError(
+            f"database {database} does not exist; run apply-schema (or schema-and-data) first"
+        )
+    return db

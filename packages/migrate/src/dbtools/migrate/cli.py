@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from .errors import MigrateError
 from .model import SourceSchema
 from .source import engine_of_url, read_dump_file, read_live
 
-EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_SOURCE, EXIT_SPANNER = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_SOURCE, EXIT_SPANNER, EXIT_BAD_ROWS = 0, 1, 2, 3, 4, 5
 _SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2, "suggestion": 3}
 
 
@@ -68,7 +69,7 @@ def _redact(url: str) -> str:
 
 
 def run_conversion(
-    src: SourceSchema, dialect: str, session_data: dict[str, Any] | None, **options: bool
+    src: SourceSchema, dialect: str, session_data: dict[str, Any] | None, **options: Any
 ) -> Conversion:
     if session_data is None:
         return convert(src, dialect, **options)
@@ -79,15 +80,54 @@ def run_conversion(
 @main.command("schema")
 @click.option("--source", type=click.Choice(["mysql", "postgres"]), help="Source engine.")
 @click.option("--file", "file", metavar="PATH", help="mysqldump / pg_dump plain file; '-' = stdin.")
-@click.option("--url", metavar="URL", help="Live source: SQLAlchemy URL (mysql+pymysql://, postgresql+psycopg://).")
-@click.option("--dialect", type=click.Choice(DIALECTS), default=None, help="Target dialect [google_standard_sql].")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory.")
-@click.option("--session", "session_file", type=click.Path(exists=True, dir_okay=False), help="Edited session file to apply.")
-@click.option("--dry-run", is_flag=True, help="Offline: only read the source and write files (this command never touches Spanner).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Summary format on stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", help="Exit 1 when an issue of this severity (or worse) exists.")
-@click.option("--identity/--no-identity", default=True, help="AUTO_INCREMENT/SERIAL as bit-reversed IDENTITY [on]; off keeps plain INT64 (targets without IDENTITY).")
-@click.option("--uuid-default/--no-uuid-default", default=True, help="DEFAULT (GENERATE_UUID()) on synthetic keys [on].")
+@click.option(
+    "--url",
+    metavar="URL",
+    help="Live source: SQLAlchemy URL (mysql+pymysql://, postgresql+psycopg://).",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=None,
+    help="Target dialect [google_standard_sql].",
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory."
+)
+@click.option(
+    "--session",
+    "session_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Edited session file to apply.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Offline: only read the source and write files (this command never touches Spanner).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Summary format on stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="never",
+    help="Exit 1 when an issue of this severity (or worse) exists.",
+)
+@click.option(
+    "--identity/--no-identity",
+    default=True,
+    help="AUTO_INCREMENT/SERIAL as bit-reversed IDENTITY [on]; off keeps plain INT64 (targets without IDENTITY).",
+)
+@click.option(
+    "--uuid-default/--no-uuid-default",
+    default=True,
+    help="DEFAULT (GENERATE_UUID()) on synthetic keys [on].",
+)
 def schema_cmd(
     source: str | None,
     file: str | None,
@@ -117,7 +157,9 @@ def schema_cmd(
         else:
             src, label = _load_source(source, file, url)
         dialect = dialect or (session_data or {}).get("dialect") or "google_standard_sql"
-        conv = run_conversion(src, dialect, session_data, identity=identity, uuid_default=uuid_default)
+        conv = run_conversion(
+            src, dialect, session_data, identity=identity, uuid_default=uuid_default
+        )
     except click.UsageError:
         raise
     except MigrateError as exc:
@@ -149,15 +191,38 @@ def schema_cmd(
 
 
 @main.command("apply-schema")
-@click.option("--out", "out", type=click.Path(file_okay=False, exists=True), help="Directory written by `schema` (uses schema.ddl and session.json).")
-@click.option("--ddl", "ddl_file", type=click.Path(dir_okay=False, exists=True), help="A schema.ddl file (instead of --out).")
-@click.option("--dialect", type=click.Choice(DIALECTS), default=None, help="Dialect of the DDL (read from the file when omitted).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, exists=True),
+    help="Directory written by `schema` (uses schema.ddl and session.json).",
+)
+@click.option(
+    "--ddl",
+    "ddl_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A schema.ddl file (instead of --out).",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=None,
+    help="Dialect of the DDL (read from the file when omitted).",
+)
 @click.option("--project", required=True)
 @click.option("--instance", required=True)
 @click.option("--database", required=True)
-@click.option("--emulator-host", metavar="HOST:PORT", help="Spanner emulator or spanner-local (also SPANNER_EMULATOR_HOST).")
-@click.option("--endpoint", metavar="HOST:PORT", help="Custom Spanner API endpoint (authenticated).")
-@click.option("--create-instance", is_flag=True, help="Create the instance when missing (emulators only).")
+@click.option(
+    "--emulator-host",
+    metavar="HOST:PORT",
+    help="Spanner emulator or spanner-local (also SPANNER_EMULATOR_HOST).",
+)
+@click.option(
+    "--endpoint", metavar="HOST:PORT", help="Custom Spanner API endpoint (authenticated)."
+)
+@click.option(
+    "--create-instance", is_flag=True, help="Create the instance when missing (emulators only)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def apply_schema_cmd(
     out: str | None,
@@ -180,7 +245,9 @@ def apply_schema_cmd(
         raise click.UsageError("give --out DIR (from `schema`) or --ddl FILE")
     path = Path(ddl_file) if ddl_file else Path(out or ".") / "schema.ddl"
     if not path.exists():
-        raise click.UsageError(f"{path} does not exist; run `spanner-migrate schema --out DIR` first")
+        raise click.UsageError(
+            f"{path} does not exist; run `spanner-migrate schema --out DIR` first"
+        )
     text = path.read_text(encoding="utf-8")
     if dialect is None:
         first = text.splitlines()[0] if text else ""
@@ -204,7 +271,220 @@ def apply_schema_cmd(
         click.echo(json.dumps(result))
     else:
         verb = "Created" if result["created"] else "Updated"
-        _console().print(f"{verb} database {database} ({dialect}): {result['statements']} DDL statements applied.")
+        _console().print(
+            f"{verb} database {database} ({dialect}): {result['statements']} DDL statements applied."
+        )
+
+
+def _data_options(f: Any) -> Any:
+    opts = [
+        click.option(
+            "--source",
+            type=click.Choice(["mysql", "postgres"]),
+            help="Source engine (with --file).",
+        ),
+        click.option(
+            "--file",
+            "file",
+            metavar="PATH",
+            help="mysqldump / pg_dump plain file (schema and data).",
+        ),
+        click.option("--url", metavar="URL", help="Live source (SQLAlchemy URL)."),
+        click.option(
+            "--session",
+            "session_file",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Session file with the schema choices.",
+        ),
+        click.option("--dialect", type=click.Choice(DIALECTS), default=None),
+        click.option(
+            "--out",
+            "out",
+            required=True,
+            type=click.Path(file_okay=False),
+            help="Directory for checkpoint.json, bad_rows.jsonl, data_report.json.",
+        ),
+        click.option("--project", required=True),
+        click.option("--instance", required=True),
+        click.option("--database", required=True),
+        click.option("--emulator-host", metavar="HOST:PORT"),
+        click.option("--endpoint", metavar="HOST:PORT"),
+        click.option(
+            "--write-parallelism", type=click.IntRange(1, 64), default=4, show_default=True
+        ),
+        click.option(
+            "--batch-mutations",
+            type=click.IntRange(1, 80000),
+            default=20000,
+            show_default=True,
+            help="Mutations per commit, index entries included.",
+        ),
+        click.option(
+            "--max-rows-per-second", type=float, default=None, help="Rate limit for the writers."
+        ),
+        click.option(
+            "--max-bad-rows",
+            type=int,
+            default=None,
+            help="Exit 5 when more rows than this are bad.",
+        ),
+        click.option("--resume", is_flag=True, help="Go on from the checkpoint in --out."),
+        click.option(
+            "--source-timezone",
+            default="UTC",
+            show_default=True,
+            help="Zone of DATETIME / timestamp-without-time-zone values.",
+        ),
+        click.option("--identity/--no-identity", default=True),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _run_data(args: dict[str, Any], with_schema: bool) -> None:
+    from .data import DataError, Loader
+    from .datasource import load_dump, load_live
+    from .values import parse_timezone
+
+    err = _console(err=True)
+    out = Path(args["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        tz = parse_timezone(args["source_timezone"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        session_data = session.read(args["session_file"]) if args["session_file"] else None
+        if args["file"] or args["url"]:
+            src, label = _load_source(args["source"], args["file"], args["url"])
+        elif session_data is not None:
+            raise click.UsageError(
+                "the data comes from --file or --url (the session holds only the schema)"
+            )
+        else:
+            raise click.UsageError("give --file or --url")
+        dialect = args["dialect"] or (session_data or {}).get("dialect") or "google_standard_sql"
+        conv = run_conversion(src, dialect, session_data, identity=args["identity"])
+    except click.UsageError:
+        raise
+    except MigrateError as exc:
+        err.print(f"error: {exc}")
+        sys.exit(EXIT_SOURCE)
+    if args["file"] == "-":
+        raise click.UsageError("data from stdin is not resumable; give the dump as --file PATH")
+    target = dict(
+        project=args["project"],
+        instance=args["instance"],
+        database=args["database"],
+        emulator_host=args["emulator_host"],
+        endpoint=args["endpoint"],
+    )
+    try:
+        if with_schema and not args["resume"]:
+            apply_schema(
+                ddl.statements(conv.schema, indexes=False, fks=False), dialect=dialect, **target
+            )
+        from .apply import open_database
+
+        db = open_database(**target)
+    except MigrateError as exc:
+        err.print(f"error: {exc}")
+        sys.exit(EXIT_SPANNER)
+    events = not sys.stderr.isatty()
+
+    def progress(table: str, stats: Any) -> None:
+        if events:
+            sys.stderr.write(
+                json.dumps(
+                    {
+                        "event": "progress",
+                        "table": table,
+                        "rows_written": stats.written,
+                        "bad_rows": stats.bad,
+                    }
+                )
+                + "\n"
+            )
+
+    loader = Loader(
+        conv,
+        db,
+        out,
+        source_label=label,
+        tz=tz,
+        parallelism=args["write_parallelism"],
+        batch_mutations=args["batch_mutations"],
+        rows_per_second=args["max_rows_per_second"],
+        resume=args["resume"],
+        progress=progress,
+    )
+    start = time.monotonic()
+    try:
+        if args["url"]:
+            load_live(loader, args["url"], src)
+        else:
+            from .source import open_dump
+
+            diagnostics: list[Any] = []
+            with open_dump(args["file"]) as f:
+                load_dump(loader, src.engine, f, diagnostics)
+        result = loader.close()
+    except (DataError, MigrateError) as exc:
+        err.print(f"error: {exc}")
+        sys.exit(EXIT_SPANNER)
+    result.elapsed = time.monotonic() - start
+    if with_schema:
+        try:  # secondary indexes and foreign keys after the load, as Spanner recommends
+            rest = ddl.statements(conv.schema, tables=False)
+            if rest:
+                apply_schema(rest, dialect=dialect, **target)
+        except MigrateError as exc:
+            err.print(f"error: {exc}")
+            sys.exit(EXIT_SPANNER)
+        rep = report.build(conv, source_label=label)
+        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
+        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
+        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
+        session.write(out / "session.json", session.build(conv))
+    data_rep = result.to_json()
+    (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
+    if args["fmt"] == "json":
+        click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))
+    else:
+        _console().print(
+            f"Data conversion: {data_rep['rating']}: {data_rep['rows_written']} of {data_rep['rows_read']} rows "
+            f"written, {data_rep['bad_rows']} bad (see {out}/bad_rows.jsonl) in {data_rep['seconds']:.1f}s."
+        )
+    if args["max_bad_rows"] is not None and result.bad > args["max_bad_rows"]:
+        err.print(f"error: {result.bad} bad rows, more than --max-bad-rows {args['max_bad_rows']}")
+        sys.exit(EXIT_BAD_ROWS)
+
+
+@main.command("data")
+@_data_options
+def data_cmd(**args: Any) -> None:
+    """Load the data into an existing Spanner schema (InsertOrUpdate: reruns are idempotent).
+
+    \b
+    Exit codes: 0 loaded; 2 usage; 3 source unreadable; 4 Spanner error; 5 more bad rows than
+    --max-bad-rows.
+    """
+    _run_data(args, with_schema=False)
+
+
+@main.command("schema-and-data")
+@_data_options
+def schema_and_data_cmd(**args: Any) -> None:
+    """Create the tables, load the data, then create indexes and foreign keys.
+
+    \b
+    Example:
+      spanner-migrate schema-and-data --source mysql --file shop.sql --out out/ \\
+          --project p --instance i --database shop --emulator-host localhost:9010
+    """
+    _run_data(args, with_schema=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

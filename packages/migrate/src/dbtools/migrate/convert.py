@@ -56,7 +56,9 @@ class Conversion:
     issues: list[Issue] = field(default_factory=list)
     tables: dict[str, TableResult] = field(default_factory=dict)  # by source name
 
-    def add(self, code: str, table: str | None = None, column: str | None = None, **params: Any) -> None:
+    def add(
+        self, code: str, table: str | None = None, column: str | None = None, **params: Any
+    ) -> None:
         self.issues.append(Issue(code, table, column, params or None))
 
 
@@ -112,7 +114,14 @@ class _Converter:
         self.conv.schema.tables = _parents_first(self.conv.schema.tables)
         return self.conv
 
-    def _name(self, wanted: str, original: str, table: str | None, ns: Namespace, column: str | None = None) -> str:
+    def _name(
+        self,
+        wanted: str,
+        original: str,
+        table: str | None,
+        ns: Namespace,
+        column: str | None = None,
+    ) -> str:
         name, reason = ns.claim(wanted)
         if wanted != original:
             self.conv.add("user_rename", table or name, column, old=original, new=name)
@@ -127,9 +136,7 @@ class _Converter:
         col_ns = Namespace(self.dialect)
         names: dict[str, str] = {}
         result = self.conv.tables[table.name]
-        json_checked = {
-            m.group(1) for c in table.checks if (m := _JSON_VALID.match(c.expression))
-        }
+        json_checked = {m.group(1) for c in table.checks if (m := _JSON_VALID.match(c.expression))}
         for col in table.columns:
             cover = dict(cover_all.get(col.name) or {})
             if cover.get("skip"):
@@ -158,7 +165,13 @@ class _Converter:
         result.synthetic_pk = sp.synthetic_pk
 
     def _column(
-        self, table: Table, sp: SpTable, col: Column, name: str, cover: dict[str, Any], json_checked: bool
+        self,
+        table: Table,
+        sp: SpTable,
+        col: Column,
+        name: str,
+        cover: dict[str, Any],
+        json_checked: bool,
     ) -> SpColumn:
         engine = self.src.engine
         mapped = map_type(engine, col.type)
@@ -180,15 +193,32 @@ class _Converter:
             issue = "enum_values_lost"
         if issue:
             check_name = f"CK_{sp.name}_{name}"[:128] if issue == "enum_to_string" else ""
-            self.conv.add(issue, sp.name, col.name, src=src_display, dst=self._spell(sptype), check=check_name, col=name)
+            self.conv.add(
+                issue,
+                sp.name,
+                col.name,
+                src=src_display,
+                dst=self._spell(sptype),
+                check=check_name,
+                col=name,
+            )
         if not self.gsql and sptype.base in ("BYTES",) and sptype.length is not None:
             self.conv.add("length_lost", sp.name, col.name, src=sptype.length, dst="bytea")
         if "zerofill" in col.type.raw:
             self.conv.add("zerofill", sp.name, col.name)
-        if col.collation and not col.collation.lower().endswith(("_bin", "c", "posix")) and sptype.base == "STRING":
+        if (
+            col.collation
+            and not col.collation.lower().endswith(("_bin", "c", "posix"))
+            and sptype.base == "STRING"
+        ):
             self.conv.add("charset", sp.name, col.name, detail=col.collation)
         # enum: keep the allowed values as a CHECK constraint
-        if col.type.name == "enum" and col.type.values and sptype.base == "STRING" and not sptype.array:
+        if (
+            col.type.name == "enum"
+            and col.type.values
+            and sptype.base == "STRING"
+            and not sptype.array
+        ):
             values = ", ".join(_lit(v, self.gsql) for v in col.type.values)
             sp.checks.append((f"CK_{sp.name}_{name}"[:128], f"{_q(name, self.gsql)} IN ({values})"))
             self.ns.reserve(f"CK_{sp.name}_{name}"[:128])
@@ -198,34 +228,52 @@ class _Converter:
             try:
                 spc.default = exprs.translate_default(engine, self.dialect, col.default, sptype)
             except exprs.NotExpressible as exc:
-                self.conv.add("default_dropped", sp.name, col.name, expr=col.default, reason=str(exc))
+                self.conv.add(
+                    "default_dropped", sp.name, col.name, expr=col.default, reason=str(exc)
+                )
         if col.on_update:
             self.conv.add("on_update", sp.name, col.name, expr=col.on_update)
         if col.generated:
             names = {c.name: c.name for c in table.columns}
             names.update({c.source_name or "": c.name for c in sp.columns})
             try:
-                spc.generated = exprs.translate(engine, self.dialect, col.generated, names, deterministic=True)
+                spc.generated = exprs.translate(
+                    engine, self.dialect, col.generated, names, deterministic=True
+                )
                 if not col.generated_stored:
                     self.conv.add("generated_virtual", sp.name, col.name)
             except exprs.NotExpressible as exc:
-                self.conv.add("generated_dropped", sp.name, col.name, expr=col.generated, reason=str(exc))
+                self.conv.add(
+                    "generated_dropped", sp.name, col.name, expr=col.generated, reason=str(exc)
+                )
         if col.comment:
             self.conv.add("comment", sp.name, col.name, text=col.comment)
         return spc
 
-    def _identity(self, table: Table, sp: SpTable, col: Column, spc: SpColumn, cover: dict[str, Any]) -> None:
+    def _identity(
+        self, table: Table, sp: SpTable, col: Column, spc: SpColumn, cover: dict[str, Any]
+    ) -> None:
         if not self.identity:
             self.conv.add("identity_off", sp.name, col.name)
             return
         if spc.type.base != "INT64" or spc.type.array:
-            self.conv.add("default_dropped", sp.name, col.name, expr="auto-increment", reason=f"IDENTITY needs INT64, column is {spc.type.key()}")
+            self.conv.add(
+                "default_dropped",
+                sp.name,
+                col.name,
+                expr="auto-increment",
+                reason=f"IDENTITY needs INT64, column is {spc.type.key()}",
+            )
             return
         spc.identity = True
         current: int | None = None
         if (table.name, col.name) in self.src.identity_max:
             current = self.src.identity_max[(table.name, col.name)]
-        elif col.sequence and col.sequence in self.src.sequences and self.src.sequences[col.sequence] > 0:
+        elif (
+            col.sequence
+            and col.sequence in self.src.sequences
+            and self.src.sequences[col.sequence] > 0
+        ):
             current = self.src.sequences[col.sequence]
         elif table.auto_increment_next is not None:
             current = table.auto_increment_next - 1
@@ -233,14 +281,22 @@ class _Converter:
             current = int(cover["start_counter"]) - 1
         if col.default and "nextval" in col.default:
             self.conv.add("default_identity", sp.name, col.name, expr=col.default)
-        src = "AUTO_INCREMENT" if self.src.engine == "mysql" else ("sequence " + col.sequence if col.sequence else "IDENTITY/SERIAL")
+        src = (
+            "AUTO_INCREMENT"
+            if self.src.engine == "mysql"
+            else ("sequence " + col.sequence if col.sequence else "IDENTITY/SERIAL")
+        )
         if current is None:
             self.conv.add("auto_increment_no_start", sp.name, col.name, src=src)
             return
         spc.start_counter = current + 1
         if current >= 1:
             spc.skip_range = (1, current)
-        extra = f" starting its counter at {current + 1} and skipping 1..{current} (the source's current maximum{' (live)' if self.src.live else ''})" if current >= 1 else ""
+        extra = (
+            f" starting its counter at {current + 1} and skipping 1..{current} (the source's current maximum{' (live)' if self.src.live else ''})"
+            if current >= 1
+            else ""
+        )
         self.conv.add("auto_increment", sp.name, col.name, src=src, extra=extra)
 
     def _spell(self, t: SpType) -> str:
@@ -253,15 +309,27 @@ class _Converter:
         keys: list[tuple[str, bool]] = []
         if table.primary_key:
             descs = table.pk_desc or [False] * len(table.primary_key)
-            keys = [(names[c], d) for c, d in zip(table.primary_key, descs) if c in names]
+            keys = [
+                (names[c], d) for c, d in zip(table.primary_key, descs, strict=False) if c in names
+            ]
         promoted = None
         if not keys:
             candidates = [
-                ix for ix in table.indexes
-                if ix.unique and ix.where is None and all(k.column in names and k.prefix is None for k in ix.keys)
+                ix
+                for ix in table.indexes
+                if ix.unique
+                and ix.where is None
+                and all(k.column in names and k.prefix is None for k in ix.keys)
                 and all(_indexable(sp.column(names[k.column or ""]), self.gsql) for k in ix.keys)
             ]
-            candidates.sort(key=lambda ix: (not all(table.column(k.column or "") and table.column(k.column or "").not_null for k in ix.keys), len(ix.keys)))  # type: ignore[union-attr]
+            candidates.sort(
+                key=lambda ix: (
+                    not all(
+                        getattr(table.column(k.column or ""), "not_null", False) for k in ix.keys
+                    ),
+                    len(ix.keys),
+                )
+            )
             if candidates:
                 promoted = candidates[0]
                 keys = [(names[k.column or ""], k.desc) for k in promoted.keys]
@@ -270,13 +338,15 @@ class _Converter:
             colname, _ = Namespace(self.dialect).claim("synth_id")
             while sp.column(colname) is not None:
                 colname += "_"
-            default = "GENERATE_UUID()" if self.gsql else "spanner.generate_uuid()"
+            default: str | None = "GENERATE_UUID()" if self.gsql else "spanner.generate_uuid()"
             if not self.uuid_default:
                 default = None
             sp.columns.append(SpColumn(colname, None, SpType("STRING", 36), True, default))
             sp.synthetic_pk = colname
             keys = [(colname, False)]
-            self.conv.add("missing_pk", sp.name, colname, col=colname, dst=self._spell(SpType("STRING", 36)))
+            self.conv.add(
+                "missing_pk", sp.name, colname, col=colname, dst=self._spell(SpType("STRING", 36))
+            )
         sp.primary_key = keys
         if len(keys) > 16:
             self.conv.add("too_many_key_columns", sp.name, n=len(keys))
@@ -289,10 +359,14 @@ class _Converter:
             col.not_null = True
             if not self.gsql and col.type.base == "NUMERIC":
                 col.type = SpType("STRING", None)
-                self.conv.add("numeric_pk_pg", sp.name, col.source_name, col=name, dst="character varying")
+                self.conv.add(
+                    "numeric_pk_pg", sp.name, col.source_name, col=name, dst="character varying"
+                )
         first = sp.column(keys[0][0])
         if first is not None and first.type.base in ("TIMESTAMP", "DATE") and first.source_name:
-            self.conv.add("hotspot", sp.name, first.source_name, col=first.name, dst=first.type.key())
+            self.conv.add(
+                "hotspot", sp.name, first.source_name, col=first.name, dst=first.type.key()
+            )
         if promoted is not None:
             table_indexes = [ix for ix in table.indexes if ix is not promoted]
             table.indexes[:] = table_indexes
@@ -310,7 +384,13 @@ class _Converter:
                 continue
             missing = [k.column for k in ix.keys if k.column not in names]
             if missing:
-                self.conv.add("index_expression", sp.name, missing[0], index=ix.name, expr=f"skipped column {missing[0]}")
+                self.conv.add(
+                    "index_expression",
+                    sp.name,
+                    missing[0],
+                    index=ix.name,
+                    expr=f"skipped column {missing[0]}",
+                )
                 continue
             null_filtered = False
             if ix.where is not None:
@@ -322,17 +402,36 @@ class _Converter:
                     self.conv.add("index_partial", sp.name, None, index=ix.name, expr=ix.where)
                     continue
             unindexable = next(
-                (k for k in ix.keys if not _indexable(sp.column(names[k.column or ""]), self.gsql)), None
+                (k for k in ix.keys if not _indexable(sp.column(names[k.column or ""]), self.gsql)),
+                None,
             )
             if unindexable is not None:
                 col = sp.column(names[unindexable.column or ""])
-                self.conv.add("index_unindexable", sp.name, unindexable.column, index=ix.name, col=unindexable.column, dst=col.type.key() if col else "?")
+                self.conv.add(
+                    "index_unindexable",
+                    sp.name,
+                    unindexable.column,
+                    index=ix.name,
+                    col=unindexable.column,
+                    dst=col.type.key() if col else "?",
+                )
                 continue
             for k in ix.keys:
                 if k.prefix is not None:
-                    self.conv.add("index_prefix", sp.name, k.column, index=ix.name, prefix=k.prefix, col=k.column)
+                    self.conv.add(
+                        "index_prefix",
+                        sp.name,
+                        k.column,
+                        index=ix.name,
+                        prefix=k.prefix,
+                        col=k.column,
+                    )
             keys = [(names[k.column or ""], k.desc) for k in ix.keys]
-            if [c for c, _ in keys] == pk_cols[: len(keys)] and len(keys) == len(pk_cols) and not ix.unique:
+            if (
+                [c for c, _ in keys] == pk_cols[: len(keys)]
+                and len(keys) == len(pk_cols)
+                and not ix.unique
+            ):
                 self.conv.add("index_redundant", sp.name, None, index=ix.name)
                 continue
             storing = [names[c] for c in ix.include if c in names and names[c] not in pk_cols]
@@ -344,13 +443,26 @@ class _Converter:
     def _checks(self, table: Table, sp: SpTable, names: dict[str, str]) -> None:
         for check in table.checks:
             m = _JSON_VALID.match(check.expression)
-            if m and (col := sp.column(names.get(m.group(1), ""))) is not None and col.type.base == "JSON":
+            if (
+                m
+                and (col := sp.column(names.get(m.group(1), ""))) is not None
+                and col.type.base == "JSON"
+            ):
                 self.conv.add("check_json_valid", sp.name, m.group(1), name=check.name)
                 continue
             try:
-                expr = exprs.translate(self.src.engine, self.dialect, check.expression, names, deterministic=True)
+                expr = exprs.translate(
+                    self.src.engine, self.dialect, check.expression, names, deterministic=True
+                )
             except exprs.NotExpressible as exc:
-                self.conv.add("check_dropped", sp.name, None, name=check.name, expr=check.expression, reason=str(exc))
+                self.conv.add(
+                    "check_dropped",
+                    sp.name,
+                    None,
+                    name=check.name,
+                    expr=check.expression,
+                    reason=str(exc),
+                )
                 continue
             name = self._name(check.name, check.name, sp.name, self.ns)
             sp.checks.append((name, expr))
@@ -360,24 +472,46 @@ class _Converter:
         for fk in table.foreign_keys:
             ref = by_source.get(fk.ref_table)
             if ref is None or ref.skip:
-                self.conv.add("fk_unresolved", sp.name, fk.columns[0] if fk.columns else None, fk=fk.name, ref=fk.ref_table + ("" if ref is None else " (skipped)"))
+                self.conv.add(
+                    "fk_unresolved",
+                    sp.name,
+                    fk.columns[0] if fk.columns else None,
+                    fk=fk.name,
+                    ref=fk.ref_table + ("" if ref is None else " (skipped)"),
+                )
                 continue
             ref_names = {c.source_name: c.name for c in ref.columns if c.source_name}
             ref_cols = fk.ref_columns or [
-                next((c.source_name or c.name for c in ref.columns if c.name == k), k) for k, _ in ref.primary_key
+                next((c.source_name or c.name for c in ref.columns if c.name == k), k)
+                for k, _ in ref.primary_key
             ]
             if any(c not in names for c in fk.columns) or any(c not in ref_names for c in ref_cols):
-                self.conv.add("fk_unresolved", sp.name, fk.columns[0] if fk.columns else None, fk=fk.name, ref=f"{fk.ref_table}({', '.join(ref_cols)})")
+                self.conv.add(
+                    "fk_unresolved",
+                    sp.name,
+                    fk.columns[0] if fk.columns else None,
+                    fk=fk.name,
+                    ref=f"{fk.ref_table}({', '.join(ref_cols)})",
+                )
                 continue
             mismatch = None
-            for c, rc in zip(fk.columns, ref_cols):
+            for c, rc in zip(fk.columns, ref_cols, strict=False):
                 a, b = sp.column(names[c]), ref.column(ref_names[rc])
                 if a and b and (a.type.base != b.type.base or a.type.array != b.type.array):
                     mismatch = (c, a, rc, b)
                     break
             if mismatch:
                 c, a, rc, b = mismatch
-                self.conv.add("fk_type_mismatch", sp.name, c, fk=fk.name, col=c, dst=a.type.key(), ref=f"{ref.name}.{rc}", ref_type=b.type.key())
+                self.conv.add(
+                    "fk_type_mismatch",
+                    sp.name,
+                    c,
+                    fk=fk.name,
+                    col=c,
+                    dst=a.type.key(),
+                    ref=f"{ref.name}.{rc}",
+                    ref_type=b.type.key(),
+                )
                 continue
             action = fk.on_delete.upper()
             if action == "CASCADE":
@@ -391,10 +525,19 @@ class _Converter:
                 on_delete = "NO ACTION"
                 self.conv.add("fk_on_delete", sp.name, fk.columns[0], fk=fk.name, action=action)
             if fk.on_update.upper() not in ("NO ACTION", "RESTRICT"):
-                self.conv.add("fk_on_update", sp.name, fk.columns[0], fk=fk.name, action=fk.on_update.upper())
+                self.conv.add(
+                    "fk_on_update", sp.name, fk.columns[0], fk=fk.name, action=fk.on_update.upper()
+                )
             name = self._name(fk.name, fk.name, sp.name, self.ns)
             sp.foreign_keys.append(
-                SpForeignKey(name, [names[c] for c in fk.columns], ref.name, [ref_names[c] for c in ref_cols], on_delete, fk.name)
+                SpForeignKey(
+                    name,
+                    [names[c] for c in fk.columns],
+                    ref.name,
+                    [ref_names[c] for c in ref_cols],
+                    on_delete,
+                    fk.name,
+                )
             )
 
     def _interleave(self, by_source: dict[str, SpTable]) -> None:
@@ -420,7 +563,10 @@ class _Converter:
                 reason = None
                 if parent is None or parent.skip:
                     reason = "that table is not in the schema"
-                elif not (len(parent.primary_key) < len(child.primary_key) and _same_key(parent, child, len(parent.primary_key))):
+                elif not (
+                    len(parent.primary_key) < len(child.primary_key)
+                    and _same_key(parent, child, len(parent.primary_key))
+                ):
                     reason = "the child's primary key does not start with the parent's key columns (same names and types)"
                 elif _ancestor(parent, child, by_source):
                     reason = "that would make a cycle"
@@ -429,8 +575,17 @@ class _Converter:
                 else:
                     assert parent is not None
                     child.parent = parent.name
-                    child.on_delete_parent = "CASCADE" if str(tover.get("on_delete", "")).upper() == "CASCADE" else "NO ACTION"
-                    self.conv.add("interleave_applied", child.name, parent=parent.name, action=child.on_delete_parent)
+                    child.on_delete_parent = (
+                        "CASCADE"
+                        if str(tover.get("on_delete", "")).upper() == "CASCADE"
+                        else "NO ACTION"
+                    )
+                    self.conv.add(
+                        "interleave_applied",
+                        child.name,
+                        parent=parent.name,
+                        action=child.on_delete_parent,
+                    )
             elif best is not None:
                 self.conv.add("interleave_suggested", child.name, parent=best.name)
 
@@ -440,7 +595,9 @@ class _Converter:
             table = None
             if obj.detail.startswith("on "):
                 src_table = obj.detail[3:]
-                table = self.conv.tables[src_table].name if src_table in self.conv.tables else src_table
+                table = (
+                    self.conv.tables[src_table].name if src_table in self.conv.tables else src_table
+                )
             self.conv.add(code, table, kind=obj.kind, name=obj.name)
         attached = {c.sequence for t in self.src.tables.values() for c in t.columns if c.sequence}
         for seq in self.src.sequences:
@@ -465,7 +622,7 @@ def _key_sig(t: SpTable, n: int) -> tuple[tuple[str, str], ...]:
 
 
 def _same_key(parent: SpTable, child: SpTable, n: int) -> bool:
-    for (pc, _), (cc, _) in zip(parent.primary_key[:n], child.primary_key[:n]):
+    for (pc, _), (cc, _) in zip(parent.primary_key[:n], child.primary_key[:n], strict=False):
         a, b = parent.column(pc), child.column(cc)
         if a is None or b is None or pc.lower() != cc.lower() or a.type.key() != b.type.key():
             return False

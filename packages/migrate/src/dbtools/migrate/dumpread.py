@@ -263,9 +263,9 @@ class _PgSplitter:
                 text = "".join(self.buf).strip()
                 self.buf = []
                 pos = s + 1
-                bad, self.bad_line = self.bad_line, 0
+                bad_at, self.bad_line = self.bad_line, 0
                 if text:
-                    yield Statement(text, self.start, bad)
+                    yield Statement(text, self.start, bad_at)
                     if _COPY_FROM_STDIN.match(text):
                         self.copying = True
                         return
@@ -287,7 +287,9 @@ def read_events(
     engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
 ) -> Iterator[Event]:
     """Yield statements (and COPY rows) from a dump, in order, in constant memory."""
-    splitter: _MySQLSplitter | _PgSplitter = _MySQLSplitter() if engine == "mysql" else _PgSplitter()
+    splitter: _MySQLSplitter | _PgSplitter = (
+        _MySQLSplitter() if engine == "mysql" else _PgSplitter()
+    )
     last = 0
     for lineno, line, bad in _decode_lines(stream):
         last = lineno

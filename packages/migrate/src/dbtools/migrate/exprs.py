@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -73,7 +74,7 @@ _NONDETERMINISTIC = (exp.CurrentTimestamp, exp.CurrentDate)
 _ZERO_DATE = re.compile(r"^0000-00-00")
 
 
-def _source_dialect(engine: str) -> object:
+def _source_dialect(engine: str) -> Any:
     return MYSQL_DIALECT if engine == "mysql" else "postgres"
 
 
@@ -81,9 +82,9 @@ def _target_dialect(dialect: str) -> str:
     return "bigquery" if dialect == "google_standard_sql" else "postgres"
 
 
-def parse(engine: str, text: str) -> exp.Expression:
+def parse(engine: str, text: str) -> Any:
     try:
-        tree = sqlglot.parse_one(text, read=_source_dialect(engine))  # type: ignore[arg-type]
+        tree = sqlglot.parse_one(text, read=_source_dialect(engine))
     except (ParseError, TokenError) as exc:
         raise NotExpressible(f"cannot parse: {str(exc).splitlines()[0]}") from exc
     return tree
@@ -103,7 +104,9 @@ def translate(
     for node in tree.walk():
         if not isinstance(node, _ALLOWED):
             if isinstance(node, exp.Anonymous):
-                raise NotExpressible(f"function {node.name.upper()}() has no Spanner equivalent here")
+                raise NotExpressible(
+                    f"function {node.name.upper()}() has no Spanner equivalent here"
+                )
             if isinstance(node, exp.Func):
                 raise NotExpressible(f"function {node.sql_name()}() has no Spanner equivalent here")
             raise NotExpressible(f"{type(node).__name__.upper()} has no Spanner equivalent here")
@@ -119,17 +122,31 @@ def translate(
         if isinstance(cast.this, (exp.Literal, exp.Boolean)):
             cast.replace(cast.this)  # PostgreSQL's literal casts ('x'::text) are noise here
             continue
-        target = _CAST_TYPES.get(cast.to.this.name)
-        if target is None:
+        wanted = _CAST_TYPES.get(cast.to.this.name)
+        if wanted is None:
             raise NotExpressible(f"it casts to {cast.to.sql()}, which has no Spanner equivalent")
-        spelled = target[0] if dialect == "google_standard_sql" else target[1]
+        spelled = wanted[0] if dialect == "google_standard_sql" else wanted[1]
         cast.set("to", exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=spelled))
     return tree.sql(dialect=_target_dialect(dialect))
 
 
 # sqlglot type -> (GoogleSQL, PostgreSQL-dialect) cast target
 _CAST_TYPES: dict[str, tuple[str, str]] = {
-    **dict.fromkeys(("TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "UTINYINT", "USMALLINT", "UMEDIUMINT", "UINT", "UBIGINT"), ("INT64", "bigint")),
+    **dict.fromkeys(
+        (
+            "TINYINT",
+            "SMALLINT",
+            "MEDIUMINT",
+            "INT",
+            "BIGINT",
+            "UTINYINT",
+            "USMALLINT",
+            "UMEDIUMINT",
+            "UINT",
+            "UBIGINT",
+        ),
+        ("INT64", "bigint"),
+    ),
     **dict.fromkeys(("DECIMAL", "BIGDECIMAL", "UDECIMAL"), ("NUMERIC", "numeric")),
     **dict.fromkeys(("DOUBLE", "FLOAT", "UDOUBLE"), ("FLOAT64", "float8")),
     **dict.fromkeys(("VARCHAR", "TEXT", "CHAR", "NCHAR", "NVARCHAR"), ("STRING", "text")),
@@ -180,8 +197,8 @@ def _translate_default(engine: str, dialect: str, text: str, target_key: str) ->
     target = SpType.parse(target_key)
     gsql = dialect == "google_standard_sql"
     tree = _unwrap_literal(parse(engine, text))
-    if isinstance(tree, exp.Anonymous) or isinstance(tree, exp.Func) and not isinstance(
-        tree, (exp.CurrentTimestamp, exp.CurrentDate)
+    if isinstance(tree, exp.Anonymous) or (
+        isinstance(tree, exp.Func) and not isinstance(tree, (exp.CurrentTimestamp, exp.CurrentDate))
     ):
         fname = (tree.name if isinstance(tree, exp.Anonymous) else tree.sql_name()).lower()
         if fname in _GENERATE_UUID and target.base == "STRING":
@@ -232,7 +249,7 @@ def _translate_default(engine: str, dialect: str, text: str, target_key: str) ->
             raise NotExpressible(f"{value!r} is not a number") from exc
         if base == "NUMERIC":
             return f"NUMERIC {_quote(value.strip())}" if gsql else value.strip()
-        return value.strip() if gsql else value.strip()
+        return value.strip()
     if base == "STRING":
         if target.length is not None and len(value) > target.length:
             raise NotExpressible(f"{value!r} is longer than {target.key()}")

@@ -21,9 +21,7 @@ class SourceType:
     raw: str = ""  # the type as written, for the report
 
     def display(self) -> str:
-        return self.raw or (
-            self.name + (f"({','.join(map(str, self.args))})" if self.args else "")
-        )
+        return self.raw or (self.name + (f"({','.join(map(str, self.args))})" if self.args else ""))
 
 
 @dataclass
@@ -169,7 +167,9 @@ class SpType:
             t, arg = t[:-1].split("(", 1)
             length = None if arg == "MAX" else int(arg)
         if t not in SPANNER_BASES:
-            raise ValueError(f"unknown Spanner type {text!r}; use one of {', '.join(SPANNER_BASES)}")
+            raise ValueError(
+                f"unknown Spanner type {text!r}; use one of {', '.join(SPANNER_BASES)}"
+            )
         return cls(t, length, array)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -49,7 +50,7 @@ class _Dialect(MySQL):
     class Tokenizer(MySQL.Tokenizer):
         # sqlglot knows GEOMETRY but not its subtypes; parse them as GEOMETRY, the real name
         # is taken from the text.
-        KEYWORDS = {
+        KEYWORDS: ClassVar[dict[str, TokenType]] = {
             **MySQL.Tokenizer.KEYWORDS,
             **dict.fromkeys(_SPATIAL, TokenType.GEOMETRY),
             "INET4": TokenType.INET,
@@ -212,7 +213,8 @@ class MySQLSchemaBuilder:
         return self.schema
 
     def feed(self, st: Statement) -> None:
-        words = [w.upper() for w in _FIRST_WORDS.match(st.text).groups() if w] if _FIRST_WORDS.match(st.text) else []
+        first = _FIRST_WORDS.match(st.text)
+        words = [w.upper() for w in first.groups() if w] if first else []
         head = words[0] if words else ""
         if head in ("INSERT", "REPLACE"):
             self._count("insert")
@@ -220,7 +222,9 @@ class MySQLSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
-            self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
+            self.schema.diagnostics.append(
+                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+            )
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):
             self._count(head.lower())
             return
@@ -267,7 +271,9 @@ class MySQLSchemaBuilder:
         if isinstance(tree, exp.Create) and str(tree.args.get("kind", "")).upper() == "TABLE":
             self._count("create table")
             self._create_table(tree, Statement(original, st.line))
-            table = self.schema.tables.get(_ident(tree.this.this)) if tree.this is not None else None
+            table = (
+                self.schema.tables.get(_ident(tree.this.this)) if tree.this is not None else None
+            )
             if pk_desc and table is not None:
                 table.pk_desc = [c in pk_desc for c in table.primary_key]
             if partition and tree.this is not None:
@@ -295,7 +301,7 @@ class MySQLSchemaBuilder:
                 )
             )
 
-    def _parse_with_unknown_types(self, text: str, st: Statement) -> tuple[exp.Expression, str]:
+    def _parse_with_unknown_types(self, text: str, st: Statement) -> tuple[Any, str]:
         """Parse; a column type sqlglot does not know is read as LONGTEXT and reported."""
         for _ in range(50):
             try:
@@ -311,7 +317,11 @@ class MySQLSchemaBuilder:
                 if text[offset : offset + len(word)] != word or not _type_position(text, offset):
                     raise
                 self.schema.diagnostics.append(
-                    Diagnostic(st.line + text[:offset].count("\n"), "unsupported", f"unknown column type {word!r}; read as text")
+                    Diagnostic(
+                        st.line + text[:offset].count("\n"),
+                        "unsupported",
+                        f"unknown column type {word!r}; read as text",
+                    )
                 )
                 text = text[:offset] + "LONGTEXT" + text[offset + len(word) :]
                 shift = len("LONGTEXT") - len(word)
@@ -323,7 +333,9 @@ class MySQLSchemaBuilder:
 
     def _ignored(self, kind: str, text: str, keyword: str, line: int) -> None:
         self._count(f"create {kind}")
-        m = re.search(keyword + r"\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"]?)([^`\"\s(]+)\1", text, re.IGNORECASE)
+        m = re.search(
+            keyword + r"\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"]?)([^`\"\s(]+)\1", text, re.IGNORECASE
+        )
         name = m.group(2) if m else "?"
         detail = ""
         if kind == "trigger":
@@ -358,7 +370,9 @@ class MySQLSchemaBuilder:
         for prop in (tree.args.get("properties") or exp.Properties()).expressions:
             if isinstance(prop, exp.AutoIncrementProperty):
                 table.auto_increment_next = _int(prop.this)
-            elif isinstance(prop, exp.CollateProperty) and _sql(prop.this).lower().strip("'\"").endswith("_ci"):
+            elif isinstance(prop, exp.CollateProperty) and _sql(prop.this).lower().strip(
+                "'\""
+            ).endswith("_ci"):
                 table.options.append(f"COLLATE={_sql(prop.this)} (case-insensitive comparisons)")
             elif isinstance(prop, exp.SchemaCommentProperty):
                 table.comment = str(prop.this.this)
@@ -381,7 +395,9 @@ class MySQLSchemaBuilder:
             start = end + 1 + (len(after) - len(after.lstrip()))
             unknown = getattr(self, "_unknown_types", {}).get(start)
             if unknown is not None:
-                col.type = SourceType(unknown, col.type.args, raw=unknown + col.type.raw[len("longtext") :])
+                col.type = SourceType(
+                    unknown, col.type.args, raw=unknown + col.type.raw[len("longtext") :]
+                )
         if col.type.name == "serial":
             col.type = SourceType("bigint", (), True, raw="serial")
             col.not_null = True
@@ -492,7 +508,11 @@ class MySQLSchemaBuilder:
         table = self.schema.tables.get(_ident(tree.this))
         if table is None:
             self.schema.diagnostics.append(
-                Diagnostic(st.line, "unsupported", f"ALTER TABLE {_ident(tree.this)}: unknown table; skipped")
+                Diagnostic(
+                    st.line,
+                    "unsupported",
+                    f"ALTER TABLE {_ident(tree.this)}: unknown table; skipped",
+                )
             )
             return
         for action in tree.args.get("actions") or []:
@@ -503,7 +523,11 @@ class MySQLSchemaBuilder:
                 self._column(table, action, st.text)
             else:
                 self.schema.diagnostics.append(
-                    Diagnostic(st.line, "unsupported", f"ALTER TABLE action not applied: {_sql(action)[:80]}")
+                    Diagnostic(
+                        st.line,
+                        "unsupported",
+                        f"ALTER TABLE action not applied: {_sql(action)[:80]}",
+                    )
                 )
 
 
@@ -580,7 +604,7 @@ def _split_partition(text: str) -> tuple[str, str | None]:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
             depth -= 1
-        elif depth == 0 and " ".join(tok.text.upper().split()) == "PARTITION BY" or (
+        elif (depth == 0 and " ".join(tok.text.upper().split()) == "PARTITION BY") or (
             depth == 0
             and tok.text.upper() == "PARTITION"
             and i + 1 < len(tokens)

@@ -56,7 +56,11 @@ class Namespace:
         reason: str | None = None
         name = legalize(wanted)
         if name != wanted:
-            reason = "name_too_long" if len(wanted) > MAX_LEN and _ILLEGAL.search(wanted) is None else "illegal_name"
+            reason = (
+                "name_too_long"
+                if len(wanted) > MAX_LEN and _ILLEGAL.search(wanted) is None
+                else "illegal_name"
+            )
         if check_reserved and name.upper() in self.reserved:
             name += "_"
             reason = reason or "reserved_name"

@@ -86,8 +86,9 @@ def _simple_expr(node: Any) -> str | None:
     """Text of a literal or a cast literal ('x'::text, 0, true) without the deparser."""
     cast = None
     if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const):
-        names = _names(node.typeName.names)
-        if node.typeName.typmods or node.typeName.arrayBounds:
+        tn: Any = node.typeName
+        names = _names(tn.names)
+        if tn.typmods or tn.arrayBounds:
             return None
         cast = _type_text(names, [], 0)
         node = node.arg
@@ -111,7 +112,7 @@ def _simple_expr(node: Any) -> str | None:
     return f"{text}::{cast}"
 
 
-def _qualified(rv: ast.RangeVar | None) -> str:
+def _qualified(rv: Any) -> str:
     if rv is None:
         return ""
     if rv.schemaname and rv.schemaname not in ("public", "pg_catalog"):
@@ -192,7 +193,9 @@ class PgSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
-            self.schema.diagnostics.append(Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE))
+            self.schema.diagnostics.append(
+                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+            )
         try:
             if self._fast(text, st):
                 return
@@ -219,7 +222,7 @@ class PgSchemaBuilder:
         stmts = tree.get("stmts") or []
         if len(stmts) != 1:
             return False
-        (kind, node), = stmts[0]["stmt"].items()
+        ((kind, node),) = stmts[0]["stmt"].items()
         handler = _FAST.get(kind)
         return bool(handler and handler(self, node, st))
 
@@ -286,7 +289,11 @@ class PgSchemaBuilder:
                 table.pk_desc = [False] * len(keys)
             elif con["contype"] == "CONSTR_UNIQUE":
                 table.indexes.append(
-                    Index(cname or f"{table.name}_{'_'.join(keys)}_key", [IndexKey(k) for k in keys], True)
+                    Index(
+                        cname or f"{table.name}_{'_'.join(keys)}_key",
+                        [IndexKey(k) for k in keys],
+                        True,
+                    )
                 )
             else:
                 cols = _jnames(con.get("fk_attrs"))
@@ -314,7 +321,9 @@ class PgSchemaBuilder:
             if not elem.get("name"):
                 return False  # an expression key: the AST path deparses it
             keys.append(IndexKey(elem["name"], elem.get("ordering") == "SORTBY_DESC"))
-        include = [p.get("IndexElem", {}).get("name") for p in node.get("indexIncludingParams") or []]
+        include = [
+            p.get("IndexElem", {}).get("name") for p in node.get("indexIncludingParams") or []
+        ]
         self._count("create index")
         table.indexes.append(
             Index(
@@ -345,13 +354,13 @@ class PgSchemaBuilder:
             )
 
     # -- types ------------------------------------------------------------------------------
-    def source_type(self, tn: ast.TypeName) -> SourceType:
+    def source_type(self, tn: Any) -> SourceType:
         names = _names(tn.names)
         dims = len(tn.arrayBounds or ())
         args: list[int] = []
         for m in tn.typmods or ():
             if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
-                args.append(int(m.val.ival))
+                args.append(int(m.val.ival or 0))
         if len(names) == 1 and names[0] == "char":
             base = "char1"  # the one-byte internal "char"
         else:
@@ -372,7 +381,7 @@ class PgSchemaBuilder:
         return SourceType(base, tuple(args), False, (), dims, raw=raw)
 
     # -- CREATE TABLE -------------------------------------------------------------------------
-    def _CreateStmt(self, node: ast.CreateStmt, st: Statement) -> None:
+    def _CreateStmt(self, node: Any, st: Statement) -> None:
         self._count("create table")
         table = Table(_qualified(node.relation), line=st.line, schema=node.relation.schemaname)
         for elt in node.tableElts or ():
@@ -392,7 +401,7 @@ class PgSchemaBuilder:
             return
         self.schema.tables[table.name] = table
 
-    def _column(self, table: Table, cd: ast.ColumnDef) -> None:
+    def _column(self, table: Table, cd: Any) -> None:
         col = Column(str(cd.colname), self.source_type(cd.typeName))
         if col.type.name in ("serial", "bigserial", "smallserial"):
             col.auto_increment = True
@@ -405,11 +414,14 @@ class PgSchemaBuilder:
         for i, expr in enumerate(self._domain_checks.get(domain, ())):
             quoted = '"' + col.name.replace('"', '""') + '"'
             table.checks.append(
-                Check(f"{table.name}_{col.name}_{domain}_check{i or ''}", re.sub(r"\bvalue\b", quoted, expr, flags=re.I))
+                Check(
+                    f"{table.name}_{col.name}_{domain}_check{i or ''}",
+                    re.sub(r"\bvalue\b", quoted, expr, flags=re.I),
+                )
             )
         table.columns.append(col)
 
-    def _column_constraint(self, table: Table, col: Column, c: ast.Constraint) -> None:
+    def _column_constraint(self, table: Table, col: Column, c: Any) -> None:
         ct = c.contype
         if ct == ConstrType.CONSTR_NOTNULL:
             col.not_null = True
@@ -451,7 +463,7 @@ class PgSchemaBuilder:
             return
         col.default = _simple_expr(expr) or deparse(expr)
 
-    def _fk(self, table: Table, c: ast.Constraint, cols: list[str] | None = None) -> ForeignKey:
+    def _fk(self, table: Table, c: Any, cols: list[str] | None = None) -> ForeignKey:
         return ForeignKey(
             c.conname or f"{table.name}_{'_'.join(cols or _names(c.fk_attrs))}_fkey",
             cols or _names(c.fk_attrs),
@@ -461,7 +473,7 @@ class PgSchemaBuilder:
             _FK_ACTIONS.get(c.fk_upd_action or "", "NO ACTION"),
         )
 
-    def _constraint(self, table: Table, c: ast.Constraint, st: Statement) -> None:
+    def _constraint(self, table: Table, c: Any, st: Statement) -> None:
         ct = c.contype
         if ct == ConstrType.CONSTR_PRIMARY:
             table.primary_key = _names(c.keys)
@@ -477,11 +489,13 @@ class PgSchemaBuilder:
             table.foreign_keys.append(self._fk(table, c))
         else:
             self.schema.diagnostics.append(
-                Diagnostic(st.line, "unsupported", f"constraint {c.conname} ({ct.name}) not migrated")
+                Diagnostic(
+                    st.line, "unsupported", f"constraint {c.conname} ({ct.name}) not migrated"
+                )
             )
 
     # -- ALTER TABLE ---------------------------------------------------------------------------
-    def _AlterTableStmt(self, node: ast.AlterTableStmt, st: Statement) -> None:
+    def _AlterTableStmt(self, node: Any, st: Statement) -> None:
         if node.objtype != ObjectType.OBJECT_TABLE:
             self._count("alter other")
             return
@@ -492,7 +506,11 @@ class PgSchemaBuilder:
             return
         if table is None:
             self.schema.diagnostics.append(
-                Diagnostic(st.line, "unsupported", f"ALTER TABLE {_qualified(node.relation)}: unknown table; skipped")
+                Diagnostic(
+                    st.line,
+                    "unsupported",
+                    f"ALTER TABLE {_qualified(node.relation)}: unknown table; skipped",
+                )
             )
             return
         for cmd in node.cmds or ():
@@ -533,10 +551,12 @@ class PgSchemaBuilder:
                 continue
             else:
                 self.schema.diagnostics.append(
-                    Diagnostic(st.line, "unsupported", f"ALTER TABLE {table.name} {sub.name} not applied")
+                    Diagnostic(
+                        st.line, "unsupported", f"ALTER TABLE {table.name} {sub.name} not applied"
+                    )
                 )
 
-    def _IndexStmt(self, node: ast.IndexStmt, st: Statement) -> None:
+    def _IndexStmt(self, node: Any, st: Statement) -> None:
         self._count("create index")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
@@ -567,12 +587,12 @@ class PgSchemaBuilder:
         )
 
     # -- types, sequences, objects not migrated -------------------------------------------------
-    def _CreateEnumStmt(self, node: ast.CreateEnumStmt, st: Statement) -> None:
+    def _CreateEnumStmt(self, node: Any, st: Statement) -> None:
         self._count("create type")
         name = _strip_schema(".".join(_names(node.typeName)))
         self.schema.enums[name] = tuple(str(v.sval) for v in node.vals or ())
 
-    def _CreateDomainStmt(self, node: ast.CreateDomainStmt, st: Statement) -> None:
+    def _CreateDomainStmt(self, node: Any, st: Statement) -> None:
         self._count("create domain")
         name = _strip_schema(".".join(_names(node.domainname)))
         self.schema.domains[name] = self.source_type(node.typeName)
@@ -580,15 +600,15 @@ class PgSchemaBuilder:
             if c.contype == ConstrType.CONSTR_CHECK:
                 self._domain_checks.setdefault(name, []).append(deparse(c.raw_expr))
 
-    def _CompositeTypeStmt(self, node: ast.CompositeTypeStmt, st: Statement) -> None:
+    def _CompositeTypeStmt(self, node: Any, st: Statement) -> None:
         self._count("create type")
         self.schema.ignored.append(Ignored("composite type", _qualified(node.typevar), st.line))
 
-    def _CreateSeqStmt(self, node: ast.CreateSeqStmt, st: Statement) -> None:
+    def _CreateSeqStmt(self, node: Any, st: Statement) -> None:
         self._count("create sequence")
         self.schema.sequences.setdefault(_qualified(node.sequence), 0)
 
-    def _AlterSeqStmt(self, node: ast.AlterSeqStmt, st: Statement) -> None:
+    def _AlterSeqStmt(self, node: Any, st: Statement) -> None:
         self._count("alter sequence")
         for opt in node.options or ():
             if isinstance(opt, ast.DefElem) and opt.defname == "owned_by":
@@ -600,47 +620,60 @@ class PgSchemaBuilder:
                         parts[-1],
                     )
 
-    def _setval(self, node: ast.SelectStmt) -> None:
+    def _setval(self, node: Any) -> None:
         for target in node.targetList or ():
             fc = getattr(target, "val", None)
             if not isinstance(fc, ast.FuncCall) or _names(fc.funcname)[-1:] != ["setval"]:
                 continue
             args = list(fc.args or ())
-            if len(args) >= 2 and isinstance(args[0], ast.A_Const) and isinstance(args[1], ast.A_Const):
-                seq = _strip_schema(str(args[0].val.sval))
-                value = int(args[1].val.ival)
+            if (
+                len(args) >= 2
+                and isinstance(args[0], ast.A_Const)
+                and isinstance(args[1], ast.A_Const)
+            ):
+                first: Any = args[0].val
+                second: Any = args[1].val
+                seq = _strip_schema(str(first.sval))
+                value = int(second.ival or 0)
                 called = True
                 if len(args) > 2 and isinstance(args[2], ast.A_Const):
-                    called = bool(args[2].val.boolval)
+                    third: Any = args[2].val
+                    called = bool(third.boolval)
                 self.schema.sequences[seq] = value if called else value - 1
 
-    def _ViewStmt(self, node: ast.ViewStmt, st: Statement) -> None:
+    def _ViewStmt(self, node: Any, st: Statement) -> None:
         self._count("create view")
         self.schema.ignored.append(Ignored("view", _qualified(node.view), st.line))
 
-    def _CreateTableAsStmt(self, node: ast.CreateTableAsStmt, st: Statement) -> None:
+    def _CreateTableAsStmt(self, node: Any, st: Statement) -> None:
         self._count("create materialized view")
-        kind = "materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table as select"
+        kind = (
+            "materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table as select"
+        )
         self.schema.ignored.append(Ignored(kind, _qualified(node.into.rel), st.line))
 
-    def _CreateTrigStmt(self, node: ast.CreateTrigStmt, st: Statement) -> None:
+    def _CreateTrigStmt(self, node: Any, st: Statement) -> None:
         self._count("create trigger")
         self.schema.ignored.append(
             Ignored("trigger", str(node.trigname), st.line, f"on {_qualified(node.relation)}")
         )
 
-    def _CreateFunctionStmt(self, node: ast.CreateFunctionStmt, st: Statement) -> None:
+    def _CreateFunctionStmt(self, node: Any, st: Statement) -> None:
         kind = "procedure" if node.is_procedure else "function"
         self._count(f"create {kind}")
         self.schema.ignored.append(Ignored(kind, ".".join(_names(node.funcname)), st.line))
 
-    def _DefineStmt(self, node: ast.DefineStmt, st: Statement) -> None:
+    def _DefineStmt(self, node: Any, st: Statement) -> None:
         self._count("define")
         self.schema.ignored.append(
-            Ignored(str(node.kind.name).replace("OBJECT_", "").lower(), ".".join(_names(node.defnames)), st.line)
+            Ignored(
+                str(node.kind.name).replace("OBJECT_", "").lower(),
+                ".".join(_names(node.defnames)),
+                st.line,
+            )
         )
 
-    def _RuleStmt(self, node: ast.RuleStmt, st: Statement) -> None:
+    def _RuleStmt(self, node: Any, st: Statement) -> None:
         self._count("create rule")
         self.schema.ignored.append(Ignored("rule", str(node.rulename), st.line))
 
@@ -648,7 +681,7 @@ class PgSchemaBuilder:
         self._count("create event trigger")
         self.schema.ignored.append(Ignored("event trigger", str(node.trigname), st.line))
 
-    def _CommentStmt(self, node: ast.CommentStmt, st: Statement) -> None:
+    def _CommentStmt(self, node: Any, st: Statement) -> None:
         self._count("comment")
         if node.objtype == ObjectType.OBJECT_COLUMN and node.comment:
             parts = _names(node.object.items if hasattr(node.object, "items") else node.object)
@@ -676,8 +709,8 @@ class PgSchemaBuilder:
                 inherited = [copy.deepcopy(c) for c in parent.columns if c.name not in have]
                 table.columns[:0] = inherited
         for seq, (tname, cname) in self.schema.sequence_owner.items():
-            table = self.schema.tables.get(tname)
-            col = table.column(cname) if table else None
+            owner = self.schema.tables.get(tname)
+            col = owner.column(cname) if owner else None
             if col is not None and col.sequence is None and col.auto_increment:
                 col.sequence = seq
 

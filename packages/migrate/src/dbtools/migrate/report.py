@@ -61,11 +61,17 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
     for src, res in conv.tables.items():
         issues = by_table.get(src, [])
         counts = _counts(issues)
-        affected_cols = {i.column for i in issues if i.severity in ("warning", "error") and i.column}
+        affected_cols = {
+            i.column for i in issues if i.severity in ("warning", "error") and i.column
+        }
         table_level = sum(1 for i in issues if i.severity == "warning" and not i.column)
         ncols = len(res.columns)
         affected = min(ncols, len(affected_cols) + table_level)
-        rating = "NONE" if res.skipped else _rate(ncols, affected, counts["error"], bool(res.synthetic_pk))
+        rating = (
+            "NONE"
+            if res.skipped
+            else _rate(ncols, affected, counts["error"], bool(res.synthetic_pk))
+        )
         if not res.skipped:
             total_cols += ncols
             total_affected += affected
@@ -126,10 +132,14 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
         "statements": dict(sorted(conv.source.statements.items())),
         "diagnostics": diags,
         "name_changes": [
-            i.to_json() for i in conv.issues if i.code in ("illegal_name", "reserved_name", "name_clash", "name_too_long", "user_rename")
+            i.to_json()
+            for i in conv.issues
+            if i.code
+            in ("illegal_name", "reserved_name", "name_clash", "name_too_long", "user_rename")
         ],
         "not_migrated": [
-            {"kind": o.kind, "name": o.name, "line": o.line, "detail": o.detail} for o in conv.source.ignored
+            {"kind": o.kind, "name": o.name, "line": o.line, "detail": o.detail}
+            for o in conv.source.ignored
         ],
         "general_issues": [i.to_json() for i in general],
         "tables": tables,
@@ -161,8 +171,12 @@ def to_text(report: dict[str, Any]) -> str:
     w(f"Target dialect: {report['dialect']}")
     w(s["text"] + ".")
     c = s["issues"]
-    w(f"Issues: {c['error']} errors, {c['warning']} warnings, {c['note']} notes, {c['suggestion']} suggestions.")
-    w(f"Tables: {s['tables']}; objects not migrated: {s['not_migrated_objects']}; input problems: {s['diagnostics']}.")
+    w(
+        f"Issues: {c['error']} errors, {c['warning']} warnings, {c['note']} notes, {c['suggestion']} suggestions."
+    )
+    w(
+        f"Tables: {s['tables']}; objects not migrated: {s['not_migrated_objects']}; input problems: {s['diagnostics']}."
+    )
     w("")
     if report["diagnostics"]:
         w("Input problems (line: problem)")
@@ -193,7 +207,9 @@ def to_text(report: dict[str, Any]) -> str:
             w("Skipped (session).")
         else:
             pk = " + missing primary key" if t["primary_key_missing"] else ""
-            w(f"Schema conversion: {t['rating']}{pk} ({t['columns_clean']} of {t['columns_total']} columns clean).")
+            w(
+                f"Schema conversion: {t['rating']}{pk} ({t['columns_clean']} of {t['columns_total']} columns clean)."
+            )
         w("Columns:")
         for col in t["columns"]:
             target = f"{col['column']} {col['spanner_type']}" if col["column"] else "(skipped)"

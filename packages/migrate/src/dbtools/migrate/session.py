@@ -39,7 +39,11 @@ def build(conv: Conversion) -> dict[str, Any]:
         sp = by_name.get(res.name)
         cols: dict[str, Any] = {}
         for c in res.columns:
-            entry: dict[str, Any] = {"name": c.name or c.source_name, "type": c.type, "skip": c.name is None}
+            entry: dict[str, Any] = {
+                "name": c.name or c.source_name,
+                "type": c.type,
+                "skip": c.name is None,
+            }
             entry["alternatives"] = c.alternatives
             spc = sp.column(c.name) if sp is not None and c.name else None
             if spc is not None and spc.identity:
@@ -48,16 +52,17 @@ def build(conv: Conversion) -> dict[str, Any]:
         tables[src] = {
             "name": res.name,
             "skip": res.skipped,
-            "interleave_in": sp.parent and next(
-                (s for s, r in conv.tables.items() if r.name == sp.parent), sp.parent
-            ) if sp is not None else None,
+            "interleave_in": sp.parent
+            and next((s for s, r in conv.tables.items() if r.name == sp.parent), sp.parent)
+            if sp is not None
+            else None,
             "on_delete": sp.on_delete_parent if sp is not None else "NO ACTION",
             "interleave_candidates": res.interleave_candidates,
             "columns": cols,
         }
-    src = conv.source
-    source = {k: v for k, v in src.__dict__.items() if k != "identity_max"}
-    source["identity_max"] = [[t, c, v] for (t, c), v in src.identity_max.items()]
+    schema = conv.source
+    source: dict[str, Any] = {k: v for k, v in schema.__dict__.items() if k != "identity_max"}
+    source["identity_max"] = [[t, c, v] for (t, c), v in schema.identity_max.items()]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -114,7 +119,8 @@ def source_schema(session: dict[str, Any]) -> SourceSchema:
                 col.type = _load(SourceType, ty)
                 table.columns.append(col)
             table.indexes = [
-                _load(Index, {**i, "keys": [_load(IndexKey, k) for k in i["keys"]]}) for i in t["indexes"]
+                _load(Index, {**i, "keys": [_load(IndexKey, k) for k in i["keys"]]})
+                for i in t["indexes"]
             ]
             table.foreign_keys = [_load(ForeignKey, f) for f in t["foreign_keys"]]
             table.checks = [_load(Check, c) for c in t["checks"]]
@@ -123,7 +129,7 @@ def source_schema(session: dict[str, Any]) -> SourceSchema:
         schema.diagnostics = [_load(Diagnostic, d) for d in raw.get("diagnostics", [])]
         schema.enums = {k: tuple(v) for k, v in raw.get("enums", {}).items()}
         schema.sequences = dict(raw.get("sequences", {}))
-        schema.sequence_owner = {k: tuple(v) for k, v in raw.get("sequence_owner", {}).items()}  # type: ignore[misc]
+        schema.sequence_owner = {k: tuple(v) for k, v in raw.get("sequence_owner", {}).items()}
         schema.identity_max = {(t, c): v for t, c, v in raw.get("identity_max", [])}
         schema.partitions = dict(raw.get("partitions", {}))
         schema.time_zone = raw.get("time_zone")
@@ -143,7 +149,9 @@ def read(path: str | Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise SessionError(f"cannot read session file {path}: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SessionError(f"{path} is not a spanner-migrate session file (no \"format\": \"{FORMAT}\")")
+        raise SessionError(
+            f'{path} is not a spanner-migrate session file (no "format": "{FORMAT}")'
+        )
     if data.get("version") != VERSION:
         raise SessionError(
             f"{path} is session version {data.get('version')}; this tool reads version {VERSION}"
@@ -178,14 +186,20 @@ def dumps(data: dict[str, Any]) -> str:
     tables = data.get("tables") or {}
     for n, (name, entry) in enumerate(tables.items()):
         head = {k: v for k, v in entry.items() if k != "columns"}
-        out.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(head, ensure_ascii=False)[:-1]}, \"columns\": {{")
+        out.append(
+            f'    {json.dumps(name, ensure_ascii=False)}: {json.dumps(head, ensure_ascii=False)[:-1]}, "columns": {{'
+        )
         cols = list((entry.get("columns") or {}).items())
         for i, (cname, centry) in enumerate(cols):
             comma = "," if i < len(cols) - 1 else ""
-            out.append(f"      {json.dumps(cname, ensure_ascii=False)}: {json.dumps(centry, ensure_ascii=False)}{comma}")
+            out.append(
+                f"      {json.dumps(cname, ensure_ascii=False)}: {json.dumps(centry, ensure_ascii=False)}{comma}"
+            )
         out.append("    }}" + ("," if n < len(tables) - 1 else ""))
     out.append("  },")
-    out.append(f'  "source_schema": {json.dumps(data.get("source_schema"), ensure_ascii=False, default=_plain_default)}')
+    out.append(
+        f'  "source_schema": {json.dumps(data.get("source_schema"), ensure_ascii=False, default=_plain_default)}'
+    )
     out.append("}")
     return "\n".join(out) + "\n"
 

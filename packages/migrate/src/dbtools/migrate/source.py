@@ -9,10 +9,9 @@ So a table reads the same way whether it comes from a dump or from the server.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
-from collections.abc import Iterator
 
 from .dumpread import Statement, read_statements
 from .errors import SourceError
@@ -43,7 +42,7 @@ def open_dump(path: str) -> Iterator[BinaryIO]:
         yield sys.stdin.buffer
         return
     try:
-        f = open(path, "rb")  # noqa: SIM115
+        f = open(path, "rb")
     except OSError as exc:
         raise SourceError(f"cannot open dump file {path}: {exc.strerror}") from exc
     with f:
@@ -65,7 +64,9 @@ def engine_of_url(url: str) -> str:
         return "mysql"
     if scheme.startswith(("postgres", "postgresql")):
         return "postgres"
-    raise SourceError(f"unsupported URL scheme {scheme!r}: use mysql+pymysql://... or postgresql+psycopg://...")
+    raise SourceError(
+        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://... or postgresql+psycopg://..."
+    )
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -234,16 +235,23 @@ def _read_postgres(conn: Any) -> SourceSchema:
         qname = f"{_q_pg(nsp)}.{_q_pg(name)}"
         if kind in ("v", "m"):
             schema.ignored.append(
-                Ignored("view" if kind == "v" else "materialized view", name if nsp == "public" else f"{nsp}.{name}")
+                Ignored(
+                    "view" if kind == "v" else "materialized view",
+                    name if nsp == "public" else f"{nsp}.{name}",
+                )
             )
             continue
         cols = []
-        for att, typ, notnull, default, identity, generated in conn.execute(text(_PG_COLUMNS), {"oid": oid}):
+        for att, typ, notnull, default, identity, generated in conn.execute(
+            text(_PG_COLUMNS), {"oid": oid}
+        ):
             part = f"{_q_pg(att)} {typ}"
             if generated == "s" and default is not None:
                 part += f" GENERATED ALWAYS AS ({default}) STORED"
             elif identity in ("a", "d"):
-                part += " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+                part += (
+                    " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+                )
             elif default is not None:
                 part += f" DEFAULT {default}"
             if notnull:
@@ -256,7 +264,10 @@ def _read_postgres(conn: Any) -> SourceSchema:
         if parents:
             ddl += " INHERITS (" + ", ".join(f"{_q_pg(a)}.{_q_pg(b)}" for a, b in parents) + ")"
         if kind == "p":
-            ddl += " PARTITION BY " + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
+            ddl += (
+                " PARTITION BY "
+                + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
+            )
         builder.feed(Statement(ddl, 0))
         for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
             stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
@@ -274,13 +285,21 @@ def _read_postgres(conn: Any) -> SourceSchema:
     for trig, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
         schema.ignored.append(Ignored("trigger", trig, 0, f"on {rel}"))
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
-        schema.ignored.append(Ignored({"p": "procedure", "a": "aggregate", "w": "window function"}.get(kind, "function"), name))
+        schema.ignored.append(
+            Ignored(
+                {"p": "procedure", "a": "aggregate", "w": "window function"}.get(kind, "function"),
+                name,
+            )
+        )
     builder.finish()
     for nsp, name, att in serial_cols:
         table_key = name if nsp == "public" else f"{nsp}.{name}"
-        top = conn.execute(text(f"SELECT MAX({_q_pg(att)}) FROM {_q_pg(nsp)}.{_q_pg(name)}")).scalar()
+        top = conn.execute(
+            text(f"SELECT MAX({_q_pg(att)}) FROM {_q_pg(nsp)}.{_q_pg(name)}")
+        ).scalar()
         seq_top = conn.execute(
-            text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": f"{_q_pg(nsp)}.{_q_pg(name)}", "c": att}
+            text("SELECT pg_get_serial_sequence(:t, :c)"),
+            {"t": f"{_q_pg(nsp)}.{_q_pg(name)}", "c": att},
         ).scalar()
         current = int(top or 0)
         if seq_top:

@@ -193,7 +193,18 @@ TABLES: dict[str, dict[str, list[tuple[str, Rule]]]] = {"mysql": MYSQL, "postgre
 UNKNOWN = Rule("STRING(MAX)", (), "unknown_type")
 
 # Element types Spanner arrays cannot hold in a useful way are stored as JSON text instead.
-ARRAY_OK = ("BOOL", "INT64", "FLOAT32", "FLOAT64", "NUMERIC", "STRING", "BYTES", "DATE", "TIMESTAMP", "JSON")
+ARRAY_OK = (
+    "BOOL",
+    "INT64",
+    "FLOAT32",
+    "FLOAT64",
+    "NUMERIC",
+    "STRING",
+    "BYTES",
+    "DATE",
+    "TIMESTAMP",
+    "JSON",
+)
 
 
 def rule_for(engine: str, t: SourceType) -> Rule:
@@ -236,7 +247,9 @@ def map_type(engine: str, t: SourceType) -> Mapped:
     if hit is None:
         hit = _CACHE[key] = _map_type(engine, t)
     # a fresh SpType each time: the converter may change it (session overrides, PG keys)
-    return Mapped(SpType(hit.type.base, hit.type.length, hit.type.array), hit.issue, list(hit.alternatives))
+    return Mapped(
+        SpType(hit.type.base, hit.type.length, hit.type.array), hit.issue, list(hit.alternatives)
+    )
 
 
 _CACHE: dict[tuple[object, ...], Mapped] = {}

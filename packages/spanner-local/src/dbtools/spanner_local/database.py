@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, schema
+from . import ddl_parser, functions, infoschema, pg_catalog, schema
 from .catalog import Catalog, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
@@ -145,18 +145,23 @@ class Database:
         return render_catalog_ddl(self.catalog)
 
     def refresh_infoschema(self) -> None:
-        views = infoschema.build(self.catalog, self.database_id)
+        schemas = {INFO_SCHEMA: infoschema.build(self.catalog, self.database_id)}
+        if self.dialect == POSTGRESQL:
+            schemas[pg_catalog.SCHEMA] = pg_catalog.build(self.catalog)
         cur = self.new_cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
-            cur.execute(f"DROP SCHEMA IF EXISTS {INFO_SCHEMA} CASCADE")
-            cur.execute(f"CREATE SCHEMA {INFO_SCHEMA}")
-            for view, (cols, rows) in views.items():
-                coldefs = ", ".join(f'"{c}" {t}' for c, t in cols)
-                cur.execute(f'CREATE TABLE {INFO_SCHEMA}."{view}" ({coldefs})')
-                if rows:
-                    marks = ", ".join("?" for _ in cols)
-                    cur.executemany(f'INSERT INTO {INFO_SCHEMA}."{view}" VALUES ({marks})', rows)
+            for schema_name, views in schemas.items():
+                cur.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+                cur.execute(f"CREATE SCHEMA {schema_name}")
+                for view, (cols, rows) in views.items():
+                    coldefs = ", ".join(f'"{c}" {t}' for c, t in cols)
+                    cur.execute(f'CREATE TABLE {schema_name}."{view}" ({coldefs})')
+                    if rows:
+                        marks = ", ".join("?" for _ in cols)
+                        cur.executemany(
+                            f'INSERT INTO {schema_name}."{view}" VALUES ({marks})', rows
+                        )
             cur.execute("COMMIT")
         finally:
             cur.close()

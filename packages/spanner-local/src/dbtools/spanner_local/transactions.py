@@ -22,6 +22,7 @@ import duckdb
 from . import executor
 from .database import Database
 from .errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
+from .translate import translate
 
 T = TypeVar("T")
 
@@ -107,10 +108,13 @@ class Transaction:
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
+                tr = translate(sql, self.db.dialect)
+                target = executor.dml_target(self.db, tr.sql)
+                if target is not None:
+                    executor.check_key_not_updated(target, tr.updated_columns)
                 result, tr = executor.run_sql(
                     self.db, cur, sql, values, types, self._commit_ts_if_needed(sql)
                 )
-                target = executor.dml_target(self.db, tr.sql)
                 if target is not None:
                     touched = {target.name.lower()}
                     self.touched |= touched

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -60,9 +61,8 @@ PG_CATALOG_ALLOWED = frozenset(
     }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"}
-)
+PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type"})
+PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
 # DuckDB's bare DECIMAL is DECIMAL(18,3)).
@@ -95,6 +95,7 @@ class Translated:
     returning: bool = False
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
+    updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
 
 
 def classify(sql: str) -> str:
@@ -205,6 +206,16 @@ def translate_pg(sql: str) -> Translated:
             and nxt.text == "."
         ):
             _pg_catalog_check(toks[i + 2].text)
+            repl[i] = PG_CATALOG_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            and i > 0
+            and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
+            and not (nxt is not None and nxt.text in (".", "("))
+        ):
+            # pg_catalog comes first on PostgreSQL's search path
+            repl[i] = f"{PG_CATALOG_SCHEMA}.{t.text.lower()}"
         elif (
             t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
         ):
@@ -241,8 +252,15 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
+    first = next((t.upper for t in toks if t.kind == "word"), "")
+    updated = _pg_updated_columns(sql) if first == "UPDATE" else ()
     return Translated(
-        text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params)
+        text,
+        "dml" if kind == "dml" else "query",
+        returning,
+        uses_commit_ts,
+        tuple(params),
+        updated_columns=updated,
     )
 
 
@@ -311,6 +329,12 @@ def translate_gsql(sql: str) -> Translated:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
+    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
+        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+        raise InvalidArgument(
+            f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
+        )
+    updated = _updated_columns(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -326,8 +350,32 @@ def translate_gsql(sql: str) -> Translated:
         assert isinstance(ret_tree, exp.Select)
         out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
     return Translated(
-        out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params
+        out,
+        "dml" if kind == "dml" else "query",
+        bool(returning_sql),
+        uses_commit_ts,
+        params,
+        updated_columns=updated,
     )
+
+
+def _updated_columns(tree: Any) -> tuple[str, ...]:
+    if not isinstance(tree, exp.Update):
+        return ()
+    names = []
+    for eq in tree.expressions:
+        target = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(target, exp.Column):
+            names.append(target.name)
+    return tuple(names)
+
+
+def _pg_updated_columns(sql: str) -> tuple[str, ...]:
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return ()
+    return _updated_columns(tree)
 
 
 def translate(sql: str, dialect: str) -> Translated:

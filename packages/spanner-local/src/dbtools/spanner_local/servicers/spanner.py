@@ -21,6 +21,7 @@ from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
 MAX_VALUES_PER_MESSAGE = 20_000
+NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -241,25 +242,37 @@ class SpannerServicer:
             txn.state = "committed"
             return result
 
-    def _stats(self, result: Result, partitioned: bool) -> protos.ResultSetStats | None:
-        if result.row_count is None:
+    def _stats(
+        self, result: Result, partitioned: bool, query_mode: int = 0
+    ) -> protos.ResultSetStats | None:
+        """Row counts for DML; a one-node plan for PLAN and PROFILE query modes."""
+        if result.row_count is None and query_mode == NORMAL:
             return None
         stats = protos.ResultSetStats()
-        if partitioned:
-            stats.row_count_lower_bound = result.row_count
-        else:
-            stats.row_count_exact = result.row_count
+        if result.row_count is not None:
+            if partitioned:
+                stats.row_count_lower_bound = result.row_count
+            else:
+                stats.row_count_exact = result.row_count
+        if query_mode != NORMAL:
+            node = stats.query_plan.plan_nodes.add()
+            node.index = 0
+            node.display_name = "spanner-local (DuckDB)"
+        if query_mode == PROFILE:
+            stats.query_stats.fields["rows_returned"].string_value = str(len(result.rows))
+        if query_mode == PLAN:
+            result.rows = []  # PLAN mode returns metadata and the plan, no rows
         return stats
 
     def ExecuteSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> protos.ResultSet:
         result, begun, _db = self._execute(req)
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         rs = protos.ResultSet()
         self._fill_metadata(rs.metadata, result, begun)
         setters = [codec.setter_for(t) for _, t in result.columns]
         for row in result.rows:
             lv = rs.rows.add()
             _fill_row(lv.values, row, setters)
-        stats = self._stats(result, self._is_partitioned(req))
         if stats is not None:
             rs.stats.CopyFrom(stats)
         return rs
@@ -276,7 +289,8 @@ class SpannerServicer:
         self, req: protos.ExecuteSqlRequest, ctx: Any
     ) -> Iterator[protos.PartialResultSet]:
         result, begun, _db = self._execute(req)
-        yield from self._stream(result, begun, self._stats(result, self._is_partitioned(req)))
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
+        yield from self._stream(result, begun, stats)
 
     def _fill_metadata(
         self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None

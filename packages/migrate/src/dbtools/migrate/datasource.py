@@ -1,0 +1,167 @@
+"""Where data rows come from: dump files (one streaming pass) or live databases (keyset chunks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+from .data import Loader
+from .model import Diagnostic, SourceSchema, Table
+from .rows import read_rows
+from .source import _create_engine, engine_of_url
+
+CHUNK_ROWS = 5000
+
+
+def load_dump(
+    loader: Loader, engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+) -> None:
+    for batch in read_rows(engine, stream, diagnostics):
+        loader.add_rows(batch.table, batch.columns, batch.rows)
+
+
+def _quote(engine: str, name: str) -> str:
+    if engine == "mysql":
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+_MYSQL_TEXTUAL = {
+    "char",
+    "varchar",
+    "tinytext",
+    "text",
+    "mediumtext",
+    "longtext",
+    "enum",
+    "set",
+    "json",
+}
+_MYSQL_SPATIAL = {
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+}
+_PG_NATIVE = {
+    "bool",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "bpchar",
+    "varchar",
+    "text",
+    "bytea",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "json",
+    "jsonb",
+    "char1",
+    "name",
+    "oid",
+    "bit",
+    "varbit",
+    "enum",
+}
+
+
+def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
+    """Columns as the converters want them: text forms where the driver's type would not do."""
+    plan = loader.plans[table.name]
+    wanted = {c.source for c in plan.columns}
+    out = []
+    for col in table.columns:
+        q = _quote(engine, col.name)
+        if col.name not in wanted:
+            out.append("NULL")
+            continue
+        name = col.type.name
+        if engine == "mysql":
+            if name in _MYSQL_SPATIAL:
+                q = f"ST_AsText({q})"
+            elif name in ("time", "year"):
+                q = f"CAST({q} AS CHAR)"
+        elif name not in _PG_NATIVE:
+            q = f"{q}::text"
+        out.append(q)
+    return out
+
+
+def _snapshot(engine: str, conn: Any) -> None:
+    from sqlalchemy import text
+
+    if engine == "mysql":
+        conn.execute(text("SET time_zone = '+00:00'"))
+        conn.execute(text("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"))
+    else:
+        conn.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+
+
+def read_table(
+    engine: str, conn: Any, table: Table, select: list[str], start: int, chunk: int = CHUNK_ROWS
+) -> Iterator[list[Any]]:
+    """Rows in key order, in chunks (keyset pagination), from position `start`."""
+    from sqlalchemy import text
+
+    qt = (
+        _quote(engine, table.name)
+        if engine == "mysql" or "." not in table.name
+        else ".".join(_quote(engine, p) for p in table.name.split(".", 1))
+    )
+    key = table.primary_key or [c.name for c in table.columns]
+    order = ", ".join(_quote(engine, k) for k in key)
+    cols = ", ".join(select)
+    positions = [next(i for i, c in enumerate(table.columns) if c.name == k) for k in key]
+    last: list[Any] | None = None
+    offset = start
+    while True:
+        params: dict[str, Any] = {"n": chunk}
+        where = ""
+        if last is not None and table.primary_key:
+            names = ", ".join(_quote(engine, k) for k in key)
+            marks = ", ".join(f":k{i}" for i in range(len(key)))
+            where = f" WHERE ({names}) > ({marks})"
+            params.update({f"k{i}": v for i, v in enumerate(last)})
+        sql = f"SELECT {cols} FROM {qt}{where} ORDER BY {order} LIMIT :n"
+        if offset or not table.primary_key:
+            sql += f" OFFSET {int(offset)}"
+        rows = conn.execute(text(sql), params).fetchall()
+        if not rows:
+            return
+        for r in rows:
+            yield list(r)
+        if table.primary_key:
+            last = [rows[-1][p] for p in positions]
+            offset = 0
+        else:
+            offset += len(rows)
+        if len(rows) < chunk:
+            return
+
+
+def load_live(loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK_ROWS) -> None:
+    engine = engine_of_url(url)
+    sa = _create_engine(url)
+    try:
+        with sa.connect() as conn:
+            _snapshot(engine, conn)
+            for name, table in schema.tables.items():
+                if name not in loader.plans:
+                    continue
+                start = loader.checkpoint.done(name)
+                loader.position[name] = start
+                rows = read_table(
+                    engine, conn, table, _select_list(engine, table, loader), start, chunk
+                )
+                loader.add_rows(name, None, rows)
+                loader.finish_table(name)
+    finally:
+        sa.dispose()

@@ -1,0 +1,394 @@
+"""The data half end to end: dumps and live databases into spanner-local, value by value;
+bad rows and --max-bad-rows; an interrupted run resumed gives exactly the source rows."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import io
+import itertools
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from dbtools.migrate import ddl
+from dbtools.migrate.apply import apply_schema, open_database
+from dbtools.migrate.cli import main
+from dbtools.migrate.convert import convert
+from dbtools.migrate.data import DataError, Loader
+from dbtools.migrate.datasource import load_dump
+from dbtools.migrate.source import parse_text
+from dbtools.migrate.values import UTC
+
+_ids = itertools.count()
+
+MYSQL_SCHEMA = """
+CREATE TABLE `edge` (
+  `id` bigint NOT NULL,
+  `i_min` bigint DEFAULT NULL,
+  `u_big` bigint unsigned DEFAULT NULL,
+  `flag` tinyint(1) DEFAULT NULL,
+  `n` decimal(38,9) DEFAULT NULL,
+  `f` double DEFAULT NULL,
+  `s` varchar(20) DEFAULT NULL,
+  `b` blob DEFAULT NULL,
+  `dtm` datetime(6) DEFAULT NULL,
+  `ts` timestamp(6) NULL DEFAULT NULL,
+  `d` date DEFAULT NULL,
+  `j` json DEFAULT NULL,
+  `e` enum('a','b') DEFAULT NULL,
+  `st` set('x','y') DEFAULT NULL,
+  `bt` bit(8) DEFAULT NULL,
+  `y` year(4) DEFAULT NULL,
+  `tm` time DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `nokey` (`v` int DEFAULT NULL, `w` varchar(5) DEFAULT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+"""
+MYSQL_ROWS = """
+/*!40103 SET TIME_ZONE='+00:00' */;
+INSERT INTO `edge` VALUES (1,-9223372036854775808,9223372036854775807,1,12345678901234567890.123456789,1.5,'\U0001f600 emoji',0x00FF,'2024-03-10 01:59:59.999999','2024-01-01 00:00:00.000001','2024-02-29','{\\"k\\": [1, 2]}','a','x,y',b'10000001',2155,'-838:59:59'),(2,NULL,NULL,NULL,NULL,NULL,'',NULL,NULL,NULL,NULL,NULL,NULL,'',NULL,NULL,NULL),(3,0,0,0,0.000000001,-0,'NULL','',NULL,NULL,'1000-01-01','null','b','',NULL,1901,'00:00:01');
+INSERT INTO `nokey` VALUES (1,'a'),(1,'a'),(2,NULL);
+"""
+BAD_ROWS = """
+INSERT INTO `edge` (`id`,`u_big`) VALUES (10,18446744073709551615);
+INSERT INTO `edge` (`id`,`d`) VALUES (11,'0000-00-00');
+INSERT INTO `edge` (`id`,`flag`) VALUES (12,7);
+"""
+
+
+def _db(spanner: Any, dialect: str, conv: Any) -> Any:
+    name = f"data{next(_ids)}"
+    apply_schema(
+        ddl.statements(conv.schema),
+        project=spanner.project,
+        instance=spanner.instance,
+        database=name,
+        dialect=dialect,
+        emulator_host=spanner.address,
+    )
+    return open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database=name,
+        emulator_host=spanner.address,
+    ), name
+
+
+def _rows(db: Any, sql: str) -> list[list[Any]]:
+    with db.snapshot() as snap:
+        return [list(r) for r in snap.execute_sql(sql)]
+
+
+EXPECTED_ROW_1 = [
+    1,
+    -(2**63),
+    2**63 - 1,
+    True,
+    decimal.Decimal("12345678901234567890.123456789"),
+    1.5,
+    "\U0001f600 emoji",
+    b"\x00\xff",
+    dt.datetime(2024, 3, 10, 1, 59, 59, 999999, tzinfo=UTC),
+    dt.datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    dt.date(2024, 2, 29),
+    {"k": [1, 2]},
+    "a",
+    ["x", "y"],
+    b"\x81",
+    2155,
+    "-838:59:59",
+]
+
+
+def _normalise(row: list[Any]) -> list[Any]:
+    out = []
+    for v in row:
+        if isinstance(v, bytes):  # the client returns BYTES base64-encoded
+            v = base64.b64decode(v)
+        if isinstance(v, dt.datetime):
+            v = dt.datetime(
+                v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond, tzinfo=UTC
+            )
+        if type(v).__name__ == "JsonObject":
+            text = v.serialize()
+            v = json.loads(text) if text is not None else "json-null"
+        out.append(v)
+    return out
+
+
+@pytest.mark.parametrize("dialect", ["google_standard_sql", "postgresql"])
+def test_mysql_dump_values_land_exactly(spanner: Any, tmp_path: Path, dialect: str) -> None:
+    text = MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS
+    conv = convert(parse_text("mysql", text), dialect, identity=False, uuid_default=False)
+    db, _ = _db(spanner, dialect, conv)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC)
+    load_dump(loader, "mysql", io.BytesIO(text.encode()), [])
+    result = loader.close()
+    edge = result.tables["edge"]
+    assert (edge.read, edge.written, edge.bad) == (6, 3, 3)
+    rows = sorted(
+        (_normalise(r) for r in _rows(db, "SELECT * FROM edge ORDER BY id")), key=lambda r: r[0]
+    )
+    assert rows[0] == EXPECTED_ROW_1
+    assert (
+        rows[1][6] == "" and rows[1][13] == [] and rows[1][7] is None
+    )  # '' stays '', NULL stays NULL
+    assert (
+        rows[2][6] == "NULL"
+        and rows[2][4] == decimal.Decimal("0.000000001")
+        and rows[2][16] == "00:00:01"
+    )
+    bad = [json.loads(line) for line in (tmp_path / "bad_rows.jsonl").read_text().splitlines()]
+    assert {(b["key"], b["column"]) for b in bad} == {("10", "u_big"), ("11", "d"), ("12", "flag")}
+    assert all(b["reason"] for b in bad)
+    # no primary key: synthetic keys, one row per source row (duplicates in the source included)
+    assert sorted(r[:2] for r in _rows(db, "SELECT v, w FROM nokey")) == [
+        [1, "a"],
+        [1, "a"],
+        [2, None],
+    ]
+
+
+def test_invalid_utf8_becomes_a_bad_row(spanner: Any, tmp_path: Path) -> None:
+    text = (
+        MYSQL_SCHEMA + "INSERT INTO `edge` (`id`,`s`) VALUES (20,'ok'),(21,'caf"
+    ).encode() + b"\xe9');\n"
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db, _ = _db(spanner, "google_standard_sql", conv)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC)
+    load_dump(loader, "mysql", io.BytesIO(text), [])
+    res = loader.close()
+    assert (res.tables["edge"].written, res.tables["edge"].bad) == (1, 1)
+    bad = json.loads((tmp_path / "bad_rows.jsonl").read_text())
+    assert bad["key"] == "21" and "UTF-8" in bad["reason"] and bad["value"] == "caf\\xe9"
+
+
+PG_DUMP = """
+CREATE TYPE public.mood AS ENUM ('sad', 'ok');
+CREATE TABLE public.pgedge (
+    id integer NOT NULL,
+    i8 bigint,
+    n numeric(12,3),
+    t text,
+    tags text[],
+    ts timestamp without time zone,
+    tstz timestamp with time zone,
+    by bytea,
+    j jsonb,
+    m public.mood,
+    iv interval,
+    u uuid,
+    ok boolean
+);
+COPY public.pgedge (id, i8, n, t, tags, ts, tstz, by, j, m, iv, u, ok) FROM stdin;
+1\t-9223372036854775808\t123456789.125\ttab\\there\t{a,"b c",NULL}\t2024-11-03 01:30:00\t2024-06-01 12:00:00.000001+02\t\\\\x00ff\t{"a": 1}\tok\t1 day 02:00:00\ta0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\tt
+2\t\\N\t\\N\t\t{}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\tf
+3\t0\t0.001\tNULL\t\\N\t2024-03-10 02:30:00\t\\N\t\\N\tnull\tsad\t\\N\t\\N\t\\N
+\\.
+ALTER TABLE ONLY public.pgedge ADD CONSTRAINT pgedge_pkey PRIMARY KEY (id);
+"""
+
+
+@pytest.mark.parametrize("dialect", ["google_standard_sql", "postgresql"])
+def test_pg_dump_copy_values(spanner: Any, tmp_path: Path, dialect: str) -> None:
+    conv = convert(parse_text("postgres", PG_DUMP), dialect)
+    db, _ = _db(spanner, dialect, conv)
+    tz = __import__("dbtools.migrate.values", fromlist=["parse_timezone"]).parse_timezone(
+        "America/New_York"
+    )
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=tz)
+    load_dump(loader, "postgres", io.BytesIO(PG_DUMP.encode()), [])
+    res = loader.close()
+    # row 3: 2024-03-10 02:30 does not exist in New York (DST gap): a bad row, not a shifted value
+    assert (res.tables["pgedge"].read, res.tables["pgedge"].written, res.tables["pgedge"].bad) == (
+        3,
+        2,
+        1,
+    )
+    rows = {r[0]: _normalise(r) for r in _rows(db, "SELECT * FROM pgedge")}
+    r1 = rows[1]
+    assert r1[1] == -(2**63) and r1[2] == decimal.Decimal("123456789.125") and r1[3] == "tab\there"
+    assert r1[4] == ["a", "b c", None]
+    # 01:30 on the fall-back night is ambiguous; the first (EDT) reading is used
+    assert r1[5] == dt.datetime(2024, 11, 3, 5, 30, tzinfo=UTC)
+    assert r1[6] == dt.datetime(2024, 6, 1, 10, 0, 0, 1, tzinfo=UTC)
+    assert (
+        r1[7] == b"\x00\xff" and r1[8] == {"a": 1} and r1[9] == "ok" and r1[10] == "1 day 02:00:00"
+    )
+    assert r1[11] == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" and r1[12] is True
+    assert rows[2][3] == "" and rows[2][4] == [] and rows[2][12] is False
+
+
+class _FailingDatabase:
+    """Stands for a process killed after `commits` successful commits."""
+
+    def __init__(self, db: Any, commits: int) -> None:
+        self.db, self.left = db, commits
+
+    def batch(self) -> Any:
+        if self.left <= 0:
+            raise KeyboardInterrupt("killed")
+        self.left -= 1
+        return self.db.batch()
+
+
+def test_interrupted_run_resumes_without_duplicates(spanner: Any, tmp_path: Path) -> None:
+    schema = "CREATE TABLE `big` (`id` int NOT NULL, `v` varchar(10), PRIMARY KEY (`id`));\nCREATE TABLE `log` (`v` int);\n"
+    inserts = "".join(
+        f"INSERT INTO `big` VALUES {','.join(f'({i},{chr(39)}v{i}{chr(39)})' for i in range(b * 100, b * 100 + 100))};\n"
+        for b in range(20)
+    ) + "".join(
+        f"INSERT INTO `log` VALUES {','.join(f'({i})' for i in range(b * 50, b * 50 + 50))};\n"
+        for b in range(10)
+    )
+    text = schema + inserts
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db, _ = _db(spanner, "google_standard_sql", conv)
+    first = Loader(
+        conv,
+        _FailingDatabase(db, 7),
+        tmp_path,
+        source_label="dump",
+        tz=UTC,
+        parallelism=2,
+        batch_mutations=300,
+    )
+    with pytest.raises((DataError, KeyboardInterrupt)):
+        load_dump(first, "mysql", io.BytesIO(text.encode()), [])
+        first.close()
+    first.writer.pool.shutdown(wait=True)
+    done_before = json.loads((tmp_path / "checkpoint.json").read_text())["tables"]
+    assert 0 < sum(t["rows_done"] for t in done_before.values()) < 2500
+    again = Loader(conv, db, tmp_path, source_label="dump", tz=UTC, resume=True)
+    load_dump(again, "mysql", io.BytesIO(text.encode()), [])
+    res = again.close()
+    assert res.tables["big"].skipped_resume + res.tables["big"].read == 2000
+    assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM big") == [
+        [2000, 2000, 0, 1999]
+    ]
+    # the table without a key has deterministic synthetic keys: a rerun adds nothing
+    assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT v) FROM log") == [[500, 500]]
+    # a resume with another source is refused
+    with pytest.raises(DataError, match="belongs to"):
+        Loader(conv, db, tmp_path, source_label="other.sql", tz=UTC, resume=True)
+
+
+def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
+    base = [
+        "schema-and-data",
+        "--source",
+        "mysql",
+        "--file",
+        str(dump),
+        "--project",
+        spanner.project,
+        "--instance",
+        spanner.instance,
+        "--emulator-host",
+        spanner.address,
+        "--no-identity",
+        "--format",
+        "json",
+    ]
+    res = CliRunner().invoke(
+        main,
+        [*base, "--out", str(tmp_path / "a"), "--database", "cli_data_a", "--max-bad-rows", "2"],
+    )
+    assert res.exit_code == 5, res.output
+    res = CliRunner().invoke(
+        main,
+        [*base, "--out", str(tmp_path / "b"), "--database", "cli_data_b", "--max-bad-rows", "3"],
+    )
+    assert res.exit_code == 0, res.output
+    summary = next(json.loads(x) for x in res.output.splitlines() if x.startswith('{"rows_read"'))
+    assert summary["rows_read"] == summary["rows_written"] + summary["bad_rows"] == 9
+    rep = json.loads((tmp_path / "b" / "data_report.json").read_text())
+    assert rep["tables"]["edge"] == {
+        **rep["tables"]["edge"],
+        "rows_read": 6,
+        "rows_written": 3,
+        "bad_rows": 3,
+    }
+    assert (tmp_path / "b" / "schema.ddl").exists() and (tmp_path / "b" / "report.json").exists()
+
+
+def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_path: Path) -> None:
+    mysql_text = MYSQL_SCHEMA + MYSQL_ROWS
+    subprocess.run(
+        [
+            "mysql",
+            "--default-character-set=utf8mb4",
+            "-h",
+            mysql_db.host,
+            "-P",
+            str(mysql_db.port),
+            "-u",
+            mysql_db.user,
+            mysql_db.database,
+        ],
+        input=mysql_text.encode(),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_db.url],
+        input=PG_DUMP.replace(
+            "3\t0\t0.001\tNULL\t\\N\t2024-03-10 02:30:00",
+            "3\t0\t0.001\tNULL\t\\N\t2024-03-10 03:30:00",
+        ).encode(),
+        check=True,
+        capture_output=True,
+    )
+    for url, table, expected in (
+        (mysql_db.sqlalchemy_url("pymysql"), "edge", 3),
+        (pg_db.sqlalchemy_url("psycopg"), "pgedge", 3),
+    ):
+        out = tmp_path / table
+        res = CliRunner().invoke(
+            main,
+            [
+                "schema-and-data",
+                "--url",
+                url,
+                "--out",
+                str(out),
+                "--project",
+                spanner.project,
+                "--instance",
+                spanner.instance,
+                "--database",
+                f"live_{table}",
+                "--emulator-host",
+                spanner.address,
+                "--no-identity",
+                "--format",
+                "json",
+                "--source-timezone",
+                "America/New_York",
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        rep = json.loads((out / "data_report.json").read_text())
+        assert rep["tables"][table]["rows_written"] == expected and rep["bad_rows"] == 0
+        db = open_database(
+            project=spanner.project,
+            instance=spanner.instance,
+            database=f"live_{table}",
+            emulator_host=spanner.address,
+        )
+        rows = {r[0]: _normalise(r) for r in _rows(db, f"SELECT * FROM {table}")}
+        if table == "edge":
+            # DATETIME is a wall-clock time in --source-timezone; TIMESTAMP is read in UTC
+            assert rows[1][8] == dt.datetime(2024, 3, 10, 6, 59, 59, 999999, tzinfo=UTC)
+            assert rows[1][:8] == EXPECTED_ROW_1[:8] and rows[1][9:] == EXPECTED_ROW_1[9:]
+            assert rows[2][6] == "" and rows[3][6] == "NULL"
+        else:
+            assert rows[1][4] == ["a", "b c", None] and rows[1][10] == "1 day 02:00:00"
+            assert rows[1][6] == dt.datetime(2024, 6, 1, 10, 0, 0, 1, tzinfo=UTC)
