@@ -64,8 +64,11 @@ def engine_of_url(url: str) -> str:
         return "mysql"
     if scheme.startswith(("postgres", "postgresql")):
         return "postgres"
+    if scheme.startswith("sqlite"):
+        return "sqlite"
     raise SourceError(
-        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://... or postgresql+psycopg://..."
+        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://..., postgresql+psycopg://... "
+        "or sqlite:///file.db"
     )
 
 
@@ -84,6 +87,10 @@ def _create_engine(url: str) -> Any:
         import sqlalchemy
     except ImportError as exc:  # pragma: no cover - a dependency
         raise SourceError("SQLAlchemy is required for --url sources") from exc
+    if engine_of_url(url) == "sqlite":
+        from .sqlite_source import check_sqlite_url
+
+        check_sqlite_url(url)
     try:
         return sqlalchemy.create_engine(sqlalchemy_url(url))
     except Exception as exc:
@@ -97,6 +104,10 @@ def read_live(url: str) -> SourceSchema:
         with sa_engine.connect() as conn:
             if engine == "mysql":
                 return _read_mysql(conn)
+            if engine == "sqlite":
+                from .sqlite_source import read_sqlite
+
+                return read_sqlite(conn)
             return _read_postgres(conn)
     except SourceError:
         raise
