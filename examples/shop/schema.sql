@@ -4,7 +4,7 @@
 -- event_log has no primary key on purpose: spanner-migrate must give it one.
 
 CREATE TABLE customers (
-    customer_id BIGINT PRIMARY KEY,
+    customer_id BIGINT NOT NULL PRIMARY KEY,
     email VARCHAR(200) NOT NULL UNIQUE,
     full_name VARCHAR(120) NOT NULL,
     tier VARCHAR(10) NOT NULL DEFAULT 'bronze'
@@ -15,7 +15,7 @@ CREATE TABLE customers (
 );
 
 CREATE TABLE addresses (
-    address_id BIGINT PRIMARY KEY,
+    address_id BIGINT NOT NULL PRIMARY KEY,
     customer_id BIGINT NOT NULL REFERENCES customers (customer_id) ON DELETE CASCADE,
     kind VARCHAR(10) NOT NULL CHECK (kind IN ('billing', 'shipping')),
     line1 VARCHAR(200) NOT NULL,
@@ -26,14 +26,14 @@ CREATE TABLE addresses (
 );
 
 CREATE TABLE categories (
-    category_id INTEGER PRIMARY KEY,
+    category_id INTEGER NOT NULL PRIMARY KEY,
     parent_id INTEGER REFERENCES categories (category_id),
     name VARCHAR(80) NOT NULL UNIQUE,
     slug VARCHAR(80) NOT NULL
 );
 
 CREATE TABLE suppliers (
-    supplier_id INTEGER PRIMARY KEY,
+    supplier_id INTEGER NOT NULL PRIMARY KEY,
     name VARCHAR(120) NOT NULL,
     country_code CHAR(2) NOT NULL,
     contact_email VARCHAR(200),
@@ -41,7 +41,7 @@ CREATE TABLE suppliers (
 );
 
 CREATE TABLE products (
-    product_id BIGINT PRIMARY KEY,
+    product_id BIGINT NOT NULL PRIMARY KEY,
     sku VARCHAR(20) NOT NULL UNIQUE,
     name VARCHAR(160) NOT NULL,
     category_id INTEGER NOT NULL REFERENCES categories (category_id),
@@ -64,7 +64,7 @@ CREATE TABLE inventory (
 );
 
 CREATE TABLE orders (
-    order_id BIGINT PRIMARY KEY,
+    order_id BIGINT NOT NULL PRIMARY KEY,
     customer_id BIGINT NOT NULL REFERENCES customers (customer_id),
     shipping_address_id BIGINT REFERENCES addresses (address_id),
     status VARCHAR(12) NOT NULL
@@ -88,7 +88,7 @@ CREATE TABLE order_items (
 );
 
 CREATE TABLE payments (
-    payment_id BIGINT PRIMARY KEY,
+    payment_id BIGINT NOT NULL PRIMARY KEY,
     order_id BIGINT NOT NULL REFERENCES orders (order_id),
     method VARCHAR(14) NOT NULL CHECK (method IN ('card', 'paypal', 'bank_transfer', 'gift_card')),
     amount NUMERIC(12, 2) NOT NULL,
@@ -98,7 +98,7 @@ CREATE TABLE payments (
 );
 
 CREATE TABLE shipments (
-    shipment_id BIGINT PRIMARY KEY,
+    shipment_id BIGINT NOT NULL PRIMARY KEY,
     order_id BIGINT NOT NULL REFERENCES orders (order_id),
     carrier VARCHAR(10) NOT NULL CHECK (carrier IN ('dhl', 'ups', 'postnl', 'dpd')),
     tracking_number VARCHAR(40) NOT NULL,
@@ -107,7 +107,7 @@ CREATE TABLE shipments (
 );
 
 CREATE TABLE reviews (
-    review_id BIGINT PRIMARY KEY,
+    review_id BIGINT NOT NULL PRIMARY KEY,
     product_id BIGINT NOT NULL REFERENCES products (product_id),
     customer_id BIGINT NOT NULL REFERENCES customers (customer_id),
     rating SMALLINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
