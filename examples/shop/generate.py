@@ -71,7 +71,8 @@ def sql_literal(value: object) -> str:
     if isinstance(value, dt.datetime):
         return "'" + value.isoformat(sep=" ", timespec="microseconds") + "'"
     if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        # Compact, sorted keys: the text Spanner returns for JSON, so that text comparisons agree.
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return "'" + str(value).replace("'", "''") + "'"
 
 
