@@ -121,7 +121,10 @@ def read_table(
         else ".".join(_quote(engine, p) for p in table.name.split(".", 1))
     )
     key = table.primary_key or [c.name for c in table.columns]
-    order = ", ".join(_quote(engine, k) for k in key)
+    # Without a key, rows are ordered by every column; on PostgreSQL as text, because json, xml
+    # and the geometric types have no ordering operator.
+    cast = "::text" if engine == "postgres" and not table.primary_key else ""
+    order = ", ".join(_quote(engine, k) + cast for k in key)
     cols = ", ".join(select)
     positions = [next(i for i, c in enumerate(table.columns) if c.name == k) for k in key]
     last: list[Any] | None = None
