@@ -9,6 +9,7 @@ are rebuilt from `PRAGMA index_xinfo`, which is exact, instead of from their SQL
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .dumpread import Statement
@@ -55,6 +56,9 @@ def index_ddl(conn: Any, table: str) -> list[str]:
             converted = sqlite_to_postgres(sql or "")
             if converted and " WHERE " in converted.upper():
                 where = converted[converted.upper().rindex(" WHERE ") :]
+                # sqlglot writes `x IS NOT NULL` as `NOT x IS NULL`; the index rules (NULL_FILTERED)
+                # look for the first form
+                where = re.sub(r"\bNOT (\S+) IS NULL\b", r"\1 IS NOT NULL", where)
         head = "CREATE UNIQUE INDEX" if unique else "CREATE INDEX"
         out.append(f"{head} {_q(name)} ON {_q(table)} ({', '.join(keys)}){where}")
     return out
