@@ -12,7 +12,8 @@
 
 Every option has an environment variable (DBTOOLS_DEMO_SOURCE_URL, DBTOOLS_DEMO_EMULATOR_HOST,
 DBTOOLS_DEMO_PROJECT, DBTOOLS_DEMO_INSTANCE, DBTOOLS_DEMO_DATABASE,
-DBTOOLS_DEMO_PLANT_DIFFERENCE=1, DBTOOLS_DEMO_WORKDIR).
+DBTOOLS_DEMO_PLANT_DIFFERENCE=1, DBTOOLS_DEMO_WORKDIR); SPANNER_EMULATOR_HOST, when set, is
+used like --emulator-host.
 
 Steps: (1) the source, (2) spanner-local, (3) `spanner-migrate schema-and-data` and its report,
 (4) `dvt validate column` and (5) `dvt validate row` on every table, (6) pgadapter with psycopg
@@ -129,12 +130,19 @@ class Demo:
         self, argv: list[str], ok_codes: tuple[int, ...] = (0,)
     ) -> subprocess.CompletedProcess[str]:
         show_command(argv)
-        env = dict(os.environ, COLUMNS="200")
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=self.env(), check=False)
         if proc.returncode not in ok_codes:
             say(indent(proc.stdout))
             say(indent(proc.stderr))
         return proc
+
+    def env(self) -> dict[str, str]:
+        """The tools' environment: this demo's target only, and wide lines for rich."""
+        env = dict(os.environ, COLUMNS="200")
+        env.pop("SPANNER_EMULATOR_HOST", None)
+        if self.emulator_host:
+            env["SPANNER_EMULATOR_HOST"] = self.emulator_host
+        return env
 
     def fail(self, what: str) -> None:
         self.failures.append(what)
@@ -321,7 +329,7 @@ class Demo:
         show_command(argv)
         self.pgadapter = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=dict(os.environ, COLUMNS="200"),
+            env=self.env(),
         )  # fmt: skip
         assert self.pgadapter.stdout is not None
         for line in self.pgadapter.stdout:
@@ -435,7 +443,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--emulator-host",
-        default=env("DBTOOLS_DEMO_EMULATOR_HOST"),
+        default=env("DBTOOLS_DEMO_EMULATOR_HOST") or env("SPANNER_EMULATOR_HOST"),
         help="HOST:PORT of the Spanner emulator or a spanner-local server",
     )
     p.add_argument("--project", default=env("DBTOOLS_DEMO_PROJECT"))
