@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pymysql
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,6 +144,23 @@ def test_demo_with_a_live_postgresql_source(tmp_path: Path, pg_db) -> None:
     proc = run_demo(tmp_path, "--source-url", pg_db.url)
     assert f"Source: the live database {pg_db.url}" in proc.stdout
     assert "shop.db" not in proc.stdout  # the SQLite sample was not built
+    check_successful_run(proc, tmp_path)
+
+
+def test_demo_with_a_live_mariadb_source(tmp_path: Path, mysql_db) -> None:
+    # MariaDB's TIMESTAMP has no microseconds and a 2038 limit: DATETIME(6) is its equivalent.
+    schema = (SHOP / "schema.sql").read_text(encoding="utf-8").replace(" TIMESTAMP", " DATETIME(6)")
+    data = (SHOP / "data.sql").read_text(encoding="utf-8")
+    conn = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for stmt in (schema + "\n" + data).split(";\n"):
+                if stmt.strip():
+                    cur.execute(stmt)
+    finally:
+        conn.close()
+    proc = run_demo(tmp_path, "--source-url", mysql_db.url)
+    assert f"Source: the live database {mysql_db.url}" in proc.stdout
     check_successful_run(proc, tmp_path)
 
 
