@@ -170,3 +170,34 @@ def test_demo_fails_cleanly_when_the_source_is_unreachable(tmp_path: Path) -> No
     assert "Demo FAILED" in proc.stdout
     assert "spanner-migrate exited with 3" in proc.stdout  # 3: source unreadable
     assert "==> [4/7]" not in proc.stdout  # nothing to validate without a migration
+
+
+def test_demo_against_an_external_emulator(tmp_path: Path) -> None:
+    """--emulator-host: the path taken for the official emulator, here served by spanner-local
+    in the test process so that the test can read what reached the server."""
+    from dbtools import spanner_local
+    from dbtools.sqlcommenter import parse
+
+    with spanner_local.serve() as endpoint:
+        proc = run_demo(tmp_path, "--emulator-host", endpoint.address)
+        out = proc.stdout
+        assert proc.returncode == 0, out + proc.stderr
+        assert f"Target: Spanner emulator at {endpoint.address}" in out
+        database = re.search(r"database: (shop_[0-9a-f]{8}) \(PostgreSQL dialect\)", out)
+        assert database, out  # a fresh database name, so that reruns on one emulator start clean
+        assert "this target has none to show" in out
+        assert "psycopg: 3 of 3 queries answered" in out
+        name = f"{endpoint.project}/instances/{endpoint.instance}/databases/{database.group(1)}"
+        tagged = [
+            parse(rec.sql).tags
+            for rec in endpoint.statement_log.for_database(f"projects/{name}")
+            if rec.sql and "dbtools-demo" in rec.sql
+        ]
+        routes = sorted(t.get("route", "") for t in tagged)
+        assert routes == [
+            "",
+            "/reports/orders-by-status",
+            "/reports/ratings",
+            "/reports/top-products",
+        ]
+        assert all(t["application"] == "dbtools-demo" for t in tagged)
