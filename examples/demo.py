@@ -6,7 +6,8 @@
     nox -s demo -- --emulator-host localhost:9010 # the official emulator (or a spanner-local CLI)
     nox -s demo -- --project P --instance I --database D   # Cloud Spanner (application default
                                                              # credentials; the database must not
-                                                             # exist yet)
+                                                             # exist yet; the demo leaves it
+                                                             # there for you to look at)
     nox -s demo -- --plant-difference             # change one row after the migration: dvt
                                                   # must find it, and the demo exits 1
 
@@ -432,8 +433,10 @@ class Demo:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ.get
+    doc = (__doc__ or "").split("\n\n")
     p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=doc[0],
+        epilog="examples:\n" + doc[1] + "\n\n" + "\n\n".join(doc[2:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -446,9 +449,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=env("DBTOOLS_DEMO_EMULATOR_HOST") or env("SPANNER_EMULATOR_HOST"),
         help="HOST:PORT of the Spanner emulator or a spanner-local server",
     )
-    p.add_argument("--project", default=env("DBTOOLS_DEMO_PROJECT"))
-    p.add_argument("--instance", default=env("DBTOOLS_DEMO_INSTANCE"))
-    p.add_argument("--database", default=env("DBTOOLS_DEMO_DATABASE"))
+    p.add_argument(
+        "--project",
+        default=env("DBTOOLS_DEMO_PROJECT"),
+        help="Spanner project; without --emulator-host this means Cloud Spanner",
+    )
+    p.add_argument("--instance", default=env("DBTOOLS_DEMO_INSTANCE"), help="[test-instance]")
+    p.add_argument(
+        "--database",
+        default=env("DBTOOLS_DEMO_DATABASE"),
+        help="a database that does not exist yet [shop; shop_<random> on external targets]",
+    )
     p.add_argument(
         "--plant-difference",
         action="store_true",
