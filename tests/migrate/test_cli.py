@@ -252,3 +252,20 @@ def test_console_script_runs() -> None:
         [sys.executable, "-m", "dbtools.migrate.cli", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and "0.1.0" in proc.stdout
+
+
+def test_cloudsql_url_without_connector_says_what_to_install(tmp_path: Path) -> None:
+    import importlib.util
+
+    url = "mysql+pymysql://app:pw@/shop?cloudsql_instance=proj:us-central1:db"
+    res = run(["schema", "--url", url, "--out", str(tmp_path)])
+    assert res.exit_code == 3
+    if importlib.util.find_spec("dbtools.connector") is None:
+        assert "dbtools-connector" in res.output
+
+
+def test_example_script_runs() -> None:
+    script = Path(__file__).resolve().parents[2] / "examples" / "migrate-videostore.py"
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "rows read 37, written 37, bad 0" in proc.stdout

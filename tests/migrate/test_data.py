@@ -392,3 +392,227 @@ def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_
         else:
             assert rows[1][4] == ["a", "b c", None] and rows[1][10] == "1 day 02:00:00"
             assert rows[1][6] == dt.datetime(2024, 6, 1, 10, 0, 0, 1, tzinfo=UTC)
+
+
+def test_identity_counters_move_past_the_loaded_rows() -> None:
+    from dbtools.migrate.data import identity_restarts
+
+    text = "CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`)) AUTO_INCREMENT=50;\nCREATE TABLE `b` (`id` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`));\n"
+    for dialect, expected in (
+        (
+            "google_standard_sql",
+            "ALTER TABLE `b` ALTER COLUMN `id` ALTER IDENTITY RESTART COUNTER WITH 8",
+        ),
+        ("postgresql", 'ALTER TABLE "b" ALTER COLUMN "id" RESTART COUNTER WITH 8'),
+    ):
+        conv = convert(parse_text("mysql", text), dialect)
+        # a: the schema already starts past 49 (AUTO_INCREMENT=50); b: no start known
+        assert identity_restarts(conv, {("a", "id"): 40, ("b", "id"): 7}) == [expected]
+        assert identity_restarts(conv, {("a", "id"): 60}) != []
+
+
+def test_indexes_before_flag_and_progress_events(spanner: Any, tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(
+        "CREATE TABLE `t` (`id` int NOT NULL, `v` varchar(5), PRIMARY KEY (`id`), KEY `ix_v` (`v`));\nINSERT INTO `t` VALUES (1,'a'),(2,'b');\n"
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "idx_before",
+            "--emulator-host",
+            spanner.address,
+            "--indexes-before",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    events = [json.loads(x) for x in res.output.splitlines() if x.startswith('{"event"')]
+    assert events and events[-1]["table"] == "t" and events[-1]["rows_written"] == 2
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="idx_before",
+        emulator_host=spanner.address,
+    )
+    with db.snapshot() as snap:
+        names = [
+            r[0]
+            for r in snap.execute_sql(
+                "SELECT INDEX_NAME FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 't'"
+            )
+        ]
+    assert "ix_v" in names
+
+
+def test_live_pg_sample_parallel_readers_share_a_snapshot(
+    spanner: Any, pg_db: Any, tmp_path: Path
+) -> None:
+    import psycopg
+
+    sample = Path(__file__).parent / "samples" / "videostore_pg.sql"
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_db.url, "-f", str(sample)],
+        check=True,
+        capture_output=True,
+    )
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--url",
+            pg_db.url,
+            "--out",
+            str(tmp_path),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "vs_parallel",
+            "--emulator-host",
+            spanner.address,
+            "--no-identity",
+            "--read-parallelism",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "data_report.json").read_text())
+    assert rep["source_reads"] == {"snapshot": "one exported snapshot", "readers": "3"}
+    with psycopg.connect(pg_db.url) as conn:
+        expected = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in rep["tables"]
+        }
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="vs_parallel",
+        emulator_host=spanner.address,
+    )
+    for table, count in expected.items():
+        assert rep["tables"][table]["rows_read"] == rep["tables"][table]["rows_written"] == count, (
+            table
+        )
+        assert _rows(db, f"SELECT COUNT(*) FROM {table}") == [[count]], table
+
+
+def test_killed_process_resumes_to_exactly_the_source_rows(spanner: Any, tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    rows = 3000
+    dump = tmp_path / "big.sql"
+    with dump.open("w") as f:
+        f.write("CREATE TABLE `big` (`id` int NOT NULL, `v` varchar(10), PRIMARY KEY (`id`));\n")
+        f.write("CREATE TABLE `nokey` (`v` int);\n")
+        for b in range(rows // 100):
+            f.write(
+                "INSERT INTO `big` VALUES "
+                + ",".join(f"({i},'v{i}')" for i in range(b * 100, b * 100 + 100))
+                + ";\n"
+            )
+            f.write(
+                "INSERT INTO `nokey` VALUES "
+                + ",".join(f"({i})" for i in range(b * 10, b * 10 + 10))
+                + ";\n"
+            )
+    out = tmp_path / "out"
+    base = [
+        sys.executable,
+        "-m",
+        "dbtools.migrate.cli",
+        "schema-and-data",
+        "--source",
+        "mysql",
+        "--file",
+        str(dump),
+        "--out",
+        str(out),
+        "--project",
+        spanner.project,
+        "--instance",
+        spanner.instance,
+        "--database",
+        "killed",
+        "--emulator-host",
+        spanner.address,
+        "--batch-mutations",
+        "200",
+        "--write-parallelism",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        [*base, "--max-rows-per-second", "600"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    checkpoint = out / "checkpoint.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if checkpoint.exists():
+            done = json.loads(checkpoint.read_text())["tables"]
+            if sum(t["rows_done"] for t in done.values()) >= 300:
+                break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # a hard kill: no cleanup code runs
+    proc.wait()
+    done = json.loads(checkpoint.read_text())["tables"]
+    assert 0 < sum(t["rows_done"] for t in done.values()) < rows + rows // 10
+    res = subprocess.run([*base, "--resume", "--format", "json"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="killed",
+        emulator_host=spanner.address,
+    )
+    assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM big") == [
+        [rows, rows, 0, rows - 1]
+    ]
+    assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT v) FROM nokey") == [[rows // 10, rows // 10]]
+    rep = json.loads((out / "data_report.json").read_text())
+    assert rep["tables"]["big"]["skipped_by_resume"] > 0
+    assert rep["tables"]["big"]["skipped_by_resume"] + rep["tables"]["big"]["rows_read"] == rows
+
+
+def test_pg_dump_with_inserts(spanner: Any, tmp_path: Path) -> None:
+    text = (
+        "CREATE TABLE public.ins (id integer NOT NULL, t text, n numeric(6,2), ok boolean, ts timestamp with time zone);\n"
+        "ALTER TABLE ONLY public.ins ADD CONSTRAINT ins_pkey PRIMARY KEY (id);\n"
+        "INSERT INTO public.ins (id, t, n, ok, ts) VALUES (1, 'it''s', 12.50, true, '2024-01-01 00:00:00+00');\n"
+        "INSERT INTO public.ins VALUES (2, 'NULL', -3, false, NULL);\n"
+        "INSERT INTO public.ins (id, t) VALUES (3, now());\n"
+    )
+    conv = convert(parse_text("postgres", text), "postgresql")
+    db, _ = _db(spanner, "postgresql", conv)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC)
+    diagnostics: list[Any] = []
+    load_dump(loader, "postgres", io.BytesIO(text.encode()), diagnostics)
+    res = loader.close()
+    assert (res.tables["ins"].read, res.tables["ins"].written) == (2, 2)
+    # an INSERT whose value is an expression is reported with its line, not guessed
+    assert [(d.line, d.kind) for d in diagnostics] == [(5, "syntax")]
+    rows = {r[0]: _normalise(r) for r in _rows(db, "SELECT * FROM ins")}
+    assert rows[1][1:] == [
+        "it's",
+        decimal.Decimal("12.50"),
+        True,
+        dt.datetime(2024, 1, 1, tzinfo=UTC),
+    ]
+    assert rows[2][1:4] == ["NULL", decimal.Decimal("-3"), False]

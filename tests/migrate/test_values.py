@@ -122,7 +122,7 @@ def test_mysql_insert_reader() -> None:
     assert batch.rows[0] == ["1", "it's\n;", None]
     assert batch.rows[1][1] == "NULL" and batch.rows[1][2] == b"\x00\xff"
     assert batch.rows[2] == ["3", "", b"x\x00"]
-    assert isinstance(batch.rows[0][0], Num)
+    assert batch.rows[0][0] == "1"  # numbers stay text until their column's converter
 
 
 def test_copy_and_pg_insert_readers() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -336,6 +337,18 @@ def _data_options(f: Any) -> Any:
             help="Zone of DATETIME / timestamp-without-time-zone values.",
         ),
         click.option("--identity/--no-identity", default=True),
+        click.option(
+            "--read-parallelism",
+            type=click.IntRange(1, 32),
+            default=2,
+            show_default=True,
+            help="Live sources: tables read at once (PostgreSQL shares one snapshot).",
+        ),
+        click.option(
+            "--indexes-before",
+            is_flag=True,
+            help="Create indexes and foreign keys before the load (default: after, as Spanner recommends).",
+        ),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
     ]
     for opt in reversed(opts):
@@ -383,30 +396,50 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     )
     try:
         if with_schema and not args["resume"]:
-            apply_schema(
-                ddl.statements(conv.schema, indexes=False, fks=False), dialect=dialect, **target
-            )
+            early = bool(args["indexes_before"])
+            first = ddl.statements(conv.schema, indexes=early, fks=early)
+            apply_schema(first, dialect=dialect, **target)
         from .apply import open_database
 
         db = open_database(**target)
     except MigrateError as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SPANNER)
-    events = not sys.stderr.isatty()
+    bars: Any = None
+    tasks: dict[str, Any] = {}
+    if sys.stderr.isatty():  # a bar per table (rows, rows/s); a dump's totals are not known
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        bars = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed:>10,.0f} rows"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=Console(file=sys.stderr),
+        )
+        bars.start()
+    started = time.monotonic()
+    lock = threading.Lock()
 
     def progress(table: str, stats: Any) -> None:
-        if events:
-            sys.stderr.write(
-                json.dumps(
-                    {
-                        "event": "progress",
-                        "table": table,
-                        "rows_written": stats.written,
-                        "bad_rows": stats.bad,
-                    }
-                )
-                + "\n"
-            )
+        elapsed = max(1e-6, time.monotonic() - started)
+        done = stats.written + stats.bad
+        if bars is not None:
+            with lock:
+                if table not in tasks:
+                    tasks[table] = bars.add_task(table, total=None, rate="")
+                rate = f"{done / elapsed:,.0f} rows/s, {stats.bad} bad"
+                bars.update(tasks[table], completed=done, rate=rate)
+            return
+        event = {
+            "event": "progress",
+            "table": table,
+            "rows_written": stats.written,
+            "bad_rows": stats.bad,
+            "seconds": round(elapsed, 3),
+        }
+        sys.stderr.write(json.dumps(event) + "\n")
 
     loader = Loader(
         conv,
@@ -422,20 +455,24 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     )
     start = time.monotonic()
     try:
+        read_info: dict[str, str] = {}
+        diagnostics: list[Any] = []
         if args["url"]:
-            load_live(loader, args["url"], src)
+            read_info = load_live(loader, args["url"], src, parallelism=args["read_parallelism"])
         else:
             from .source import open_dump
 
-            diagnostics: list[Any] = []
             with open_dump(args["file"]) as f:
                 load_dump(loader, src.engine, f, diagnostics)
         result = loader.close()
     except (DataError, MigrateError) as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SPANNER)
+    finally:
+        if bars is not None:
+            bars.stop()
     result.elapsed = time.monotonic() - start
-    if with_schema:
+    if with_schema and not args["indexes_before"]:
         try:  # secondary indexes and foreign keys after the load, as Spanner recommends
             rest = ddl.statements(conv.schema, tables=False)
             if rest:
@@ -443,12 +480,27 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         except MigrateError as exc:
             err.print(f"error: {exc}")
             sys.exit(EXIT_SPANNER)
+    from .data import identity_restarts
+
+    restarts = identity_restarts(conv, loader.identity_max)
+    if restarts:
+        try:
+            apply_schema(restarts, dialect=dialect, **target)
+        except MigrateError as exc:  # the data is in; say what to run by hand
+            err.print(
+                f"warning: could not move IDENTITY counters past the loaded rows ({exc}); run: {'; '.join(restarts)}"
+            )
+    if with_schema:
         rep = report.build(conv, source_label=label)
         (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
         (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
         (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
         session.write(out / "session.json", session.build(conv))
     data_rep = result.to_json()
+    data_rep["identity_restarts"] = restarts
+    data_rep["source_reads"] = read_info
+    # data statements that could not be read at all (their rows are not in rows_read)
+    data_rep["diagnostics"] = [{"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics]
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))

@@ -370,15 +370,17 @@ class Loader:
         self.pending: dict[str, _Pending] = {}
         self.progress = progress
         self.position: dict[str, int] = {}  # rows of each table seen in source order
+        self.identity_max: dict[tuple[str, str], int] = {}  # (Spanner table, column) -> max loaded
         self.futures: list[cf.Future[None]] = []
 
     def _stats(self, table: str) -> TableStats:
-        return self.result.tables.setdefault(table, TableStats())
+        with self.lock:
+            return self.result.tables.setdefault(table, TableStats())
 
     def _bad_from_writer(
         self, table: str, key: Any, column: str | None, value: Any, reason: str
     ) -> None:
-        self.bad.add(table, key, column, value, reason)
+        self.bad.add(table, _printable(key), column, value, reason)
 
     # -- rows in -----------------------------------------------------------------------------
     def add_rows(
@@ -401,45 +403,61 @@ class Loader:
         per_row = plan.mutations_per_row
         limit = max(1, self.batch_mutations // max(1, per_row))
         size = 0
+        width = len(positions)
+        # (position in the source row, converter, source name): built once, used per row
+        steps = [(i, cp.convert, cp.source) for cp, i in zip(plan.columns, idx, strict=True)]
+        # only cells that can be big are measured for the batch byte limit
+        big = [n for n, cp in enumerate(plan.columns) if _may_be_big(plan.target, cp.target)]
+        single_key = key_idx[0] if len(key_idx) == 1 else None
+        identity = [
+            n
+            for n, cp in enumerate(plan.columns)
+            if (c := plan.target.column(cp.target)) is not None and c.identity
+        ]
+        top: dict[int, int] = {}
+        pos = self.position.get(name, 0)
         for row in rows:
-            pos = self.position.get(name, 0)
-            self.position[name] = pos + 1
-            stats.read += 1
-            if pos < done_before:
+            pos += 1
+            if pos <= done_before:
                 stats.skipped_resume += 1
-                stats.read -= 1
                 continue
-            key_values = [row[i] if i is not None and i < len(row) else None for i in key_idx]
-            key: Any = key_values[0] if len(key_values) == 1 else key_values
+            stats.read += 1
+            if len(row) < width and columns is None:
+                row = row + [None] * (width - len(row))
             out: list[Any] = []
-            bad = False
-            for cp, i in zip(plan.columns, idx, strict=True):
-                value = row[i] if i is not None and i < len(row) else None
-                if value is None:
-                    out.append(None)
-                    continue
-                try:
-                    out.append(cp.convert(value))
-                except BadValue as exc:
-                    self.bad.add(name, _printable(key), cp.source, value, str(exc))
-                    bad = True
-                    break
-            if bad:
+            append = out.append
+            try:
+                for i, convert_value, _src in steps:
+                    value = row[i] if i is not None else None
+                    append(None if value is None else convert_value(value))
+            except BadValue as exc:
+                at, _conv, src = steps[len(out)]
+                key = _row_key(row, key_idx, single_key)
+                self.bad.add(name, key, src, row[at] if at is not None else None, str(exc))
                 stats.bad += 1
                 if not batch:  # otherwise the next flush of this table covers its position
-                    self._advance(name, pos + 1)
+                    self._advance(name, pos)
                 continue
             if plan.synthetic:
                 # deterministic: the same source row gets the same key on a rerun
-                out.append(str(uuid.uuid5(_SYNTH_NS, f"{name}\x00{pos}")))
+                append(str(uuid.uuid5(_SYNTH_NS, f"{name}\x00{pos - 1}")))
+            for n in identity:
+                if out[n] is not None and out[n] > top.get(n, 0):
+                    top[n] = out[n]
             batch.append(out)
-            keys.append(_printable(key))
-            size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in out)
+            keys.append(row[single_key] if single_key is not None else _row_key(row, key_idx, None))
+            if big:
+                size += sum(len(out[n]) for n in big if out[n] is not None)
             if len(batch) >= limit or size >= MAX_BATCH_BYTES:
-                self._flush(name, plan, target_cols, batch, keys, pos + 1)
+                self.position[name] = pos
+                self._flush(name, plan, target_cols, batch, keys, pos)
                 batch, keys, size = [], [], 0
+        self.position[name] = pos
         if batch:
-            self._flush(name, plan, target_cols, batch, keys, self.position[name])
+            self._flush(name, plan, target_cols, batch, keys, pos)
+        for n, value in top.items():
+            k = (plan.target.name, plan.columns[n].target)
+            self.identity_max[k] = max(value, self.identity_max.get(k, 0))
 
     def add_keyed_rows(self, source_table: str, rows: Iterable[list[Any]]) -> None:
         self.add_rows(source_table, None, rows)
@@ -514,6 +532,46 @@ class Loader:
             self.checkpoint.update(name, self.position.get(name, 0), complete=True)
             stats.complete = True
         return self.result
+
+
+def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> list[str]:
+    """DDL that moves IDENTITY counters past the loaded maximum where the schema's start is lower.
+
+    (The schema already starts counters past the source's maximum when it was known; this covers
+    dumps without AUTO_INCREMENT= / setval and rows added to the source since.)
+    """
+    gsql = conv.dialect == "google_standard_sql"
+    out = []
+    for (table, column), top in sorted(maxima.items()):
+        sp = conv.schema.table(table)
+        col = sp.column(column) if sp is not None else None
+        if col is None or not col.identity or (col.start_counter or 0) > top:
+            continue
+        if gsql:
+            out.append(
+                f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY RESTART COUNTER WITH {top + 1}"
+            )
+        else:
+            out.append(
+                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" RESTART COUNTER WITH {top + 1}'
+            )
+    return out
+
+
+def _row_key(row: list[Any], key_idx: list[int | None], single: int | None) -> Any:
+    if single is not None:
+        return _printable(row[single])
+    values = [_printable(row[i]) if i is not None and i < len(row) else None for i in key_idx]
+    return values[0] if len(values) == 1 else values
+
+
+def _may_be_big(table: SpTable, column: str) -> bool:
+    col = table.column(column)
+    if col is None:
+        return False
+    return col.type.base in ("STRING", "BYTES", "JSON") and (
+        col.type.length is None or col.type.length > 4096
+    )
 
 
 def synthetic_key(table: str, position: int) -> str:

@@ -112,57 +112,80 @@ def _snapshot(engine: str, conn: Any) -> None:
 def read_table(
     engine: str, conn: Any, table: Table, select: list[str], start: int, chunk: int = CHUNK_ROWS
 ) -> Iterator[list[Any]]:
-    """Rows in key order, in chunks (keyset pagination), from position `start`."""
+    """Rows in key order, in chunks (keyset pagination), from position `start`.
+
+    A table without a primary key is read in one streamed query (server-side cursor) in its
+    physical order (PostgreSQL: ctid); a resume skips the rows already done.
+    """
     from sqlalchemy import text
 
-    qt = (
-        _quote(engine, table.name)
-        if engine == "mysql" or "." not in table.name
-        else ".".join(_quote(engine, p) for p in table.name.split(".", 1))
-    )
-    key = table.primary_key or [c.name for c in table.columns]
-    # Without a key, rows are ordered by every column; on PostgreSQL as text, because json, xml
-    # and the geometric types have no ordering operator.
-    cast = "::text" if engine == "postgres" and not table.primary_key else ""
-    order = ", ".join(_quote(engine, k) + cast for k in key)
+    if engine == "mysql" or "." not in table.name:
+        qt = _quote(engine, table.name)
+    else:
+        qt = ".".join(_quote(engine, p) for p in table.name.split(".", 1))
     cols = ", ".join(select)
+    if not table.primary_key:
+        order = " ORDER BY ctid" if engine == "postgres" else ""
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
+            text(f"SELECT {cols} FROM {qt}{order}")
+        )
+        for n, r in enumerate(result):
+            if n >= start:
+                yield list(r)
+        return
+    key = table.primary_key
+    order = ", ".join(_quote(engine, k) for k in key)
     positions = [next(i for i, c in enumerate(table.columns) if c.name == k) for k in key]
     last: list[Any] | None = None
-    offset = start
+    offset = start  # a resume starts after the rows already done, once
     while True:
         params: dict[str, Any] = {"n": chunk}
         where = ""
-        if last is not None and table.primary_key:
+        if last is not None:
             names = ", ".join(_quote(engine, k) for k in key)
             marks = ", ".join(f":k{i}" for i in range(len(key)))
             where = f" WHERE ({names}) > ({marks})"
             params.update({f"k{i}": v for i, v in enumerate(last)})
         sql = f"SELECT {cols} FROM {qt}{where} ORDER BY {order} LIMIT :n"
-        if offset or not table.primary_key:
+        if offset:
             sql += f" OFFSET {int(offset)}"
         rows = conn.execute(text(sql), params).fetchall()
         if not rows:
             return
         for r in rows:
             yield list(r)
-        if table.primary_key:
-            last = [rows[-1][p] for p in positions]
-            offset = 0
-        else:
-            offset += len(rows)
+        last = [rows[-1][p] for p in positions]
+        offset = 0
         if len(rows) < chunk:
             return
 
 
-def load_live(loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK_ROWS) -> None:
+def load_live(
+    loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK_ROWS, parallelism: int = 1
+) -> dict[str, str]:
+    """Read every planned table in key order, `parallelism` tables at a time.
+
+    PostgreSQL: one REPEATABLE READ snapshot, exported to the other reader connections, so all
+    tables are read as of the same instant. MySQL/MariaDB: each reader connection has its own
+    consistent snapshot (one connection: one snapshot for all tables). Returns how it read.
+    """
+    import concurrent.futures as cf
+
     engine = engine_of_url(url)
     sa = _create_engine(url)
+    names = [n for n in schema.tables if n in loader.plans]
+    workers = max(1, min(parallelism, len(names) or 1))
     try:
-        with sa.connect() as conn:
-            _snapshot(engine, conn)
-            for name, table in schema.tables.items():
-                if name not in loader.plans:
-                    continue
+        with sa.connect() as main:
+            _snapshot(engine, main)
+            snapshot_id = None
+            if engine == "postgres" and workers > 1:
+                from sqlalchemy import text
+
+                snapshot_id = main.execute(text("SELECT pg_export_snapshot()")).scalar()
+
+            def read(name: str, conn: Any) -> None:
+                table = schema.tables[name]
                 start = loader.checkpoint.done(name)
                 loader.position[name] = start
                 rows = read_table(
@@ -170,5 +193,35 @@ def load_live(loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK
                 )
                 loader.add_rows(name, None, rows)
                 loader.finish_table(name)
+
+            if workers == 1:
+                for name in names:
+                    read(name, main)
+                return {"snapshot": "one snapshot for all tables", "readers": "1"}
+
+            queue = list(names)
+            lock = __import__("threading").Lock()
+
+            def worker() -> None:
+                from sqlalchemy import text
+
+                with sa.connect() as conn:
+                    if engine == "postgres":
+                        conn.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+                        conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'"))
+                    else:
+                        _snapshot(engine, conn)
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            name = queue.pop(0)
+                        read(name, conn)
+
+            with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+                for fut in [pool.submit(worker) for _ in range(workers)]:
+                    fut.result()
+            how = "one exported snapshot" if engine == "postgres" else "a snapshot per reader"
+            return {"snapshot": how, "readers": str(workers)}
     finally:
         sa.dispose()

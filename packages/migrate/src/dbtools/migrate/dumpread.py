@@ -43,6 +43,10 @@ Event = Statement | CopyRow | CopyEnd
 
 _MY_SPECIAL: dict[str, re.Pattern[str]] = {}
 _PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+_ONE_LINE_INSERT = re.compile(
+    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*(?:'(?:[^'\\\n]|\\.|'')*'[^'\n;]*)*);[ \t\r]*\n?$",
+    re.DOTALL,
+)
 _DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 _COND_COMMENT = re.compile(r"/\*!(\d{5,6})?\s?")
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
@@ -76,6 +80,14 @@ class _MySQLSplitter:
 
     def feed(self, line: str, lineno: int) -> Iterator[Statement]:
         if not self.buf and self.quote is None and not self.comment:
+            if line.startswith("INSERT INTO ") and self.delimiter == ";" and not self.cond:
+                # mysqldump writes one INSERT per line; when the whole line is one statement
+                # (the final ';' outside every string), take it in one step
+                m = _ONE_LINE_INSERT.match(line)
+                if m:
+                    yield Statement(m.group(1), lineno, self.bad_line)
+                    self.bad_line = 0
+                    return
             m = _DELIMITER.match(line)
             if m:
                 self.delimiter = m.group(1)

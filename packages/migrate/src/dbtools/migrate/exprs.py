@@ -100,7 +100,9 @@ def translate(
 ) -> str:
     """Translate a boolean/scalar expression; `columns` maps source to target column names."""
     tree = parse(engine, text)
-    tree = tree.transform(_any_to_in, copy=False)
+    tree = tree.transform(_any_to_in, copy=False).transform(_drop_parens, copy=False)
+    while isinstance(tree, exp.Paren):  # pg_dump wraps whole expressions: ((a > 0))
+        tree = tree.this
     for node in tree.walk():
         if not isinstance(node, _ALLOWED):
             if isinstance(node, exp.Anonymous):
@@ -154,6 +156,17 @@ _CAST_TYPES: dict[str, tuple[str, str]] = {
     "DATE": ("DATE", "date"),
     **dict.fromkeys(("TIMESTAMP", "TIMESTAMPTZ", "DATETIME"), ("TIMESTAMP", "timestamptz")),
 }
+
+
+def _drop_parens(node: exp.Expression) -> exp.Expression:
+    """(x), (0), ((a)) -> x, 0, a: parentheses around a single operand change nothing."""
+    if isinstance(node, exp.Paren):
+        inner = node.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Cast)):
+            return inner
+    return node
 
 
 def _any_to_in(node: exp.Expression) -> exp.Expression:

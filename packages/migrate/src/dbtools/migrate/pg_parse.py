@@ -264,6 +264,157 @@ class PgSchemaBuilder:
         self._count("VariableSetStmt")
         return True
 
+    def _fast_create(self, node: dict[str, Any], st: Statement) -> bool:
+        """CREATE TABLE from the JSON tree; expression text is cut from the statement itself
+        (libpg_query gives byte offsets), so nothing is deparsed."""
+        if any(node.get(k) for k in ("inhRelations", "partspec", "partbound", "ofTypename")):
+            return False
+        elts = node.get("tableElts") or []
+        raw = st.text.encode("utf-8", "surrogateescape")
+        rel = node["relation"]
+        table = Table(_jq(rel), line=st.line, schema=rel.get("schemaname"))
+        starts = [_jloc(e) for e in elts] + [len(raw)]
+        for n, elt in enumerate(elts):
+            limit = starts[n + 1]
+            if "ColumnDef" in elt:
+                cd = elt["ColumnDef"]
+                tn = cd.get("typeName") or {}
+                args = [
+                    int(m["A_Const"].get("ival", {}).get("ival", 0))
+                    for m in tn.get("typmods") or []
+                    if "ival" in m.get("A_Const", {})
+                ]
+                if len(args) != len(tn.get("typmods") or []):
+                    return False
+                col = Column(
+                    str(cd["colname"]),
+                    self.type_from(
+                        _jnames(tn.get("names")), args, len(tn.get("arrayBounds") or [])
+                    ),
+                )
+                if col.type.name in ("serial", "bigserial", "smallserial"):
+                    col.auto_increment = True
+                    col.not_null = True
+                if cd.get("collClause"):
+                    col.collation = ".".join(_jnames(cd["collClause"].get("collname")))
+                cons = [c.get("Constraint") for c in cd.get("constraints") or []]
+                if not all(cons):
+                    return False
+                bounds = [c.get("location", -1) for c in cons] + [
+                    cd.get("collClause", {}).get("location", -1),
+                    limit,
+                ]
+                for c in cons:
+                    if not self._fast_column_constraint(table, col, c, raw, bounds):
+                        return False
+                self._domain_checks_for(table, col, _jnames(tn.get("names")))
+                table.columns.append(col)
+            elif "Constraint" in elt:
+                c = elt["Constraint"]
+                kind = c.get("contype")
+                if kind == "CONSTR_CHECK":
+                    expr = _paren_after(raw, c.get("location", -1), b"CHECK", limit)
+                    if expr is None:
+                        return False
+                    table.checks.append(Check(c.get("conname") or f"{table.name}_check", expr))
+                elif kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN"):
+                    self._fast_key_constraint(table, c)
+                else:
+                    return False
+            else:
+                return False
+        self._count("create table")
+        self.schema.tables[table.name] = table
+        return True
+
+    def _fast_column_constraint(
+        self, table: Table, col: Column, c: dict[str, Any], raw: bytes, bounds: list[int]
+    ) -> bool:
+        kind = c.get("contype")
+        loc = c.get("location", -1)
+        end = min([b for b in bounds if b > loc] or [len(raw)])
+        if kind == "CONSTR_NOTNULL":
+            col.not_null = True
+        elif kind == "CONSTR_NULL":
+            col.not_null = False
+        elif kind == "CONSTR_DEFAULT":
+            expr = c.get("raw_expr") or {}
+            if "A_Const" in expr and expr["A_Const"].get("isnull"):
+                return True
+            if "FuncCall" in expr and _jnames(expr["FuncCall"].get("funcname"))[-1:] == ["nextval"]:
+                col.auto_increment = True
+                seq = _nextval_seq(expr["FuncCall"])
+                if seq is not None:
+                    col.sequence = _strip_schema(seq)
+            text = _expr_after(raw, loc, b"DEFAULT", end)
+            if text is None:
+                return False
+            col.default = text
+        elif kind == "CONSTR_IDENTITY":
+            col.auto_increment = True
+            col.not_null = True
+        elif kind == "CONSTR_GENERATED":
+            expr_text = _paren_after(raw, loc, b"AS", end)
+            if expr_text is None:
+                return False
+            col.generated = expr_text
+            col.generated_stored = True
+        elif kind == "CONSTR_PRIMARY":
+            table.primary_key = [col.name]
+            table.pk_desc = [False]
+        elif kind == "CONSTR_UNIQUE":
+            table.indexes.append(
+                Index(
+                    c.get("conname") or f"{table.name}_{col.name}_key", [IndexKey(col.name)], True
+                )
+            )
+        elif kind == "CONSTR_CHECK":
+            expr_text = _paren_after(raw, loc, b"CHECK", end)
+            if expr_text is None:
+                return False
+            table.checks.append(
+                Check(c.get("conname") or f"{table.name}_{col.name}_check", expr_text)
+            )
+        elif kind == "CONSTR_FOREIGN":
+            table.foreign_keys.append(
+                ForeignKey(
+                    c.get("conname") or f"{table.name}_{col.name}_fkey",
+                    [col.name],
+                    _jq(c.get("pktable")),
+                    _jnames(c.get("pk_attrs")),
+                    _FK_ACTIONS.get(c.get("fk_del_action", ""), "NO ACTION"),
+                    _FK_ACTIONS.get(c.get("fk_upd_action", ""), "NO ACTION"),
+                )
+            )
+        else:
+            return False
+        return True
+
+    def _fast_key_constraint(self, table: Table, con: dict[str, Any]) -> None:
+        keys = _jnames(con.get("keys"))
+        cname = con.get("conname")
+        if con["contype"] == "CONSTR_PRIMARY":
+            table.primary_key = keys
+            table.pk_desc = [False] * len(keys)
+        elif con["contype"] == "CONSTR_UNIQUE":
+            table.indexes.append(
+                Index(
+                    cname or f"{table.name}_{'_'.join(keys)}_key", [IndexKey(k) for k in keys], True
+                )
+            )
+        else:
+            cols = _jnames(con.get("fk_attrs"))
+            table.foreign_keys.append(
+                ForeignKey(
+                    cname or f"{table.name}_{'_'.join(cols)}_fkey",
+                    cols,
+                    _jq(con.get("pktable")),
+                    _jnames(con.get("pk_attrs")),
+                    _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
+                    _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
+                )
+            )
+
     def _fast_alter_table(self, node: dict[str, Any], st: Statement) -> bool:
         if node.get("objtype") != "OBJECT_TABLE":
             return False
@@ -271,6 +422,24 @@ class PgSchemaBuilder:
         table = self.schema.tables.get(name)
         if table is None:
             return False
+        cmds = node.get("cmds") or []
+        if len(cmds) == 1 and cmds[0].get("AlterTableCmd", {}).get("subtype") == "AT_ColumnDefault":
+            # pg_dump's serial columns: ALTER COLUMN id SET DEFAULT nextval('seq'::regclass)
+            cmd = cmds[0]["AlterTableCmd"]
+            col = table.column(cmd.get("name", ""))
+            call = (cmd.get("def") or {}).get("FuncCall")
+            seq = (
+                _nextval_seq(call)
+                if call and _jnames(call.get("funcname"))[-1:] == ["nextval"]
+                else None
+            )
+            if col is None or seq is None:
+                return False
+            self._count("alter table")
+            col.auto_increment = True
+            col.sequence = _strip_schema(seq)
+            col.default = f"nextval('{seq}'::regclass)"
+            return True
         cons = []
         for cmd in node.get("cmds") or []:
             c = cmd.get("AlterTableCmd", {})
@@ -282,31 +451,7 @@ class PgSchemaBuilder:
             cons.append(con)
         self._count("alter table")
         for con in cons:
-            keys = _jnames(con.get("keys"))
-            cname = con.get("conname")
-            if con["contype"] == "CONSTR_PRIMARY":
-                table.primary_key = keys
-                table.pk_desc = [False] * len(keys)
-            elif con["contype"] == "CONSTR_UNIQUE":
-                table.indexes.append(
-                    Index(
-                        cname or f"{table.name}_{'_'.join(keys)}_key",
-                        [IndexKey(k) for k in keys],
-                        True,
-                    )
-                )
-            else:
-                cols = _jnames(con.get("fk_attrs"))
-                table.foreign_keys.append(
-                    ForeignKey(
-                        cname or f"{table.name}_{'_'.join(cols)}_fkey",
-                        cols,
-                        _jq(con.get("pktable")),
-                        _jnames(con.get("pk_attrs")),
-                        _FK_ACTIONS.get(con.get("fk_del_action", ""), "NO ACTION"),
-                        _FK_ACTIONS.get(con.get("fk_upd_action", ""), "NO ACTION"),
-                    )
-                )
+            self._fast_key_constraint(table, con)
         return True
 
     def _fast_index(self, node: dict[str, Any], st: Statement) -> bool:
@@ -361,6 +506,9 @@ class PgSchemaBuilder:
         for m in tn.typmods or ():
             if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
                 args.append(int(m.val.ival or 0))
+        return self.type_from(names, args, dims)
+
+    def type_from(self, names: list[str], args: list[int], dims: int) -> SourceType:
         if len(names) == 1 and names[0] == "char":
             base = "char1"  # the one-byte internal "char"
         else:
@@ -410,7 +558,12 @@ class PgSchemaBuilder:
             col.collation = ".".join(_names(cd.collClause.collname))
         for c in cd.constraints or ():
             self._column_constraint(table, col, c)
-        domain = _strip_schema(".".join(_names(cd.typeName.names)))
+        self._domain_checks_for(table, col, _names(cd.typeName.names))
+        table.columns.append(col)
+
+    def _domain_checks_for(self, table: Table, col: Column, type_names: list[str]) -> None:
+        """A domain's CHECKs become table CHECKs on the column (VALUE -> the column)."""
+        domain = _strip_schema(".".join(type_names))
         for i, expr in enumerate(self._domain_checks.get(domain, ())):
             quoted = '"' + col.name.replace('"', '""') + '"'
             table.checks.append(
@@ -419,7 +572,6 @@ class PgSchemaBuilder:
                     re.sub(r"\bvalue\b", quoted, expr, flags=re.I),
                 )
             )
-        table.columns.append(col)
 
     def _column_constraint(self, table: Table, col: Column, c: Any) -> None:
         ct = c.contype
@@ -729,7 +881,79 @@ def _jnames(items: list[dict[str, Any]] | None) -> list[str]:
     return [str(i["String"].get("sval", "")) for i in items or () if "String" in i]
 
 
+def _jloc(elt: dict[str, Any]) -> int:
+    (node,) = elt.values()
+    return int(node.get("location", -1))
+
+
+def _nextval_seq(call: dict[str, Any]) -> str | None:
+    args = call.get("args") or []
+    arg = args[0] if args else {}
+    while "TypeCast" in arg:
+        arg = arg["TypeCast"].get("arg", {})
+    value = arg.get("A_Const", {}).get("sval", {}).get("sval")
+    return str(value) if value is not None else None
+
+
+def _scan_end(raw: bytes, pos: int, end: int, stop_at_comma: bool) -> int:
+    """Where an expression starting at `pos` ends: an unbalanced ')' or a top-level ','."""
+    depth = 0
+    i = pos
+    while i < end:
+        ch = raw[i]
+        if ch in (0x27, 0x22):  # ' or "
+            j = i + 1
+            while j < end:
+                if raw[j] == ch:
+                    if j + 1 < end and raw[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if ch == 0x28:
+            depth += 1
+        elif ch == 0x29:
+            if depth == 0:
+                return i
+            depth -= 1
+            if depth == 0 and not stop_at_comma:
+                return i + 1
+        elif ch == 0x2C and depth == 0 and stop_at_comma:
+            return i
+        i += 1
+    return end
+
+
+def _expr_after(raw: bytes, loc: int, keyword: bytes, end: int) -> str | None:
+    """The expression after `keyword` at `loc` (DEFAULT expr), up to `end`."""
+    if loc < 0 or raw[loc : loc + len(keyword)].upper() != keyword:
+        return None
+    start = loc + len(keyword)
+    stop = _scan_end(raw, start, end, stop_at_comma=True)
+    text = raw[start:stop].decode("utf-8", "surrogateescape").strip()
+    return text or None
+
+
+def _paren_after(raw: bytes, loc: int, keyword: bytes, end: int) -> str | None:
+    """The text inside the parentheses that follow `keyword` (CHECK (...), AS (...))."""
+    if loc < 0:
+        return None
+    at = raw.upper().find(keyword, loc, end)
+    if at < 0:
+        return None
+    open_at = raw.find(b"(", at, end)
+    if open_at < 0:
+        return None
+    close = _scan_end(raw, open_at, end, stop_at_comma=False)
+    if close <= open_at + 1 or raw[close - 1] != 0x29:
+        return None
+    return raw[open_at + 1 : close - 1].decode("utf-8", "surrogateescape").strip()
+
+
 _FAST = {
+    "CreateStmt": PgSchemaBuilder._fast_create,
     "CreateSeqStmt": PgSchemaBuilder._fast_seq,
     "AlterSeqStmt": PgSchemaBuilder._fast_alter_seq,
     "SelectStmt": PgSchemaBuilder._fast_select,

@@ -39,7 +39,7 @@ _MY_HEAD = re.compile(
     r"(\((?:[^()`]|`(?:[^`]|``)*`)*\))?\s*VALUES\s*",
     re.IGNORECASE,
 )
-_MY_VALUE = re.compile(
+_UNUSED_MY_VALUE = re.compile(
     r"""\s*(?:
       (?P<null>NULL)\b
     | '(?P<str>(?:[^'\\]|\\.|'')*)'
@@ -85,8 +85,23 @@ def _my_ident(text: str) -> str:
     return text
 
 
+_MY_TOKEN = re.compile(
+    r"""'((?:[^'\\]|\\.|'')*)'"""  # 1 string
+    r"|(NULL)\b"  # 2
+    r"|0x([0-9A-Fa-f]*)"  # 3 hex
+    r"|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"  # 4 number
+    r"|(\))"  # 5 end of row
+    r"|[xX]'([0-9A-Fa-f]*)'"  # 6 hex string
+    r"|[bB]'([01]*)'"  # 7 bits
+    r"|_binary\s*'((?:[^'\\]|\\.|'')*)'"  # 8 binary string
+    r"|(TRUE|FALSE|DEFAULT)\b"  # 9
+    r"|([^\s,(]+)",  # 10 anything else: an error
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
-    """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows."""
+    """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows (one regex pass over VALUES)."""
     head = _MY_HEAD.match(text)
     if head is None:
         raise DumpSyntaxError("not an INSERT ... VALUES statement")
@@ -95,54 +110,35 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     if head.group(2):
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
     rows: list[list[Any]] = []
-    errors: list[tuple[int, str]] = []
-    pos, n = head.end(), len(text)
-    match = _MY_VALUE.match
-    while pos < n:
-        while pos < n and text[pos] in " \t\r\n":
-            pos += 1
-        if pos >= n:
-            break
-        if text[pos] != "(":
-            raise DumpSyntaxError(f"expected '(' at offset {pos}")
-        pos += 1
-        row: list[Any] = []
-        while True:
-            m = match(text, pos)
-            if m is None:
-                raise DumpSyntaxError(
-                    f"cannot read a value at offset {pos}: {text[pos : pos + 30]!r}"
-                )
-            kind = m.lastgroup
-            if kind == "null":
-                row.append(None)
-            elif kind == "str":
-                row.append(_my_unescape(m.group("str")))
-            elif kind == "num":
-                row.append(Num(m.group("num")))
-            elif kind == "hex" or kind == "xhex":
-                row.append(bytes.fromhex(m.group(kind)))
-            elif kind == "bits":
-                row.append(Bits(m.group("bits")))
-            elif kind == "bin":
-                row.append(_my_unescape(m.group("bin")).encode("utf-8", "surrogateescape"))
-            else:
-                word = m.group("word").upper()
-                row.append(Num("1") if word == "TRUE" else Num("0") if word == "FALSE" else None)
-            pos = m.end()
-            if pos < n and text[pos] == ",":
-                pos += 1
-                continue
-            if pos < n and text[pos] == ")":
-                pos += 1
-                break
-            raise DumpSyntaxError(f"expected ',' or ')' at offset {pos}")
-        rows.append(row)
-        while pos < n and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < n and text[pos] == ",":
-            pos += 1
-    return RowBatch(table, columns, rows, line, errors)
+    row: list[Any] = []
+    append = row.append
+    for m in _MY_TOKEN.finditer(text, head.end()):
+        g = m.lastindex
+        if g == 1:
+            value = m.group(1)
+            append(_my_unescape(value) if "\\" in value or "''" in value else value)
+        elif g == 4:
+            append(m.group(4))  # numbers stay text: converters parse them for their column
+        elif g == 2:
+            append(None)
+        elif g == 5:
+            rows.append(row)
+            row = []
+            append = row.append
+        elif g == 3 or g == 6:
+            append(bytes.fromhex(m.group(g)))
+        elif g == 7:
+            append(Bits(m.group(7)))
+        elif g == 8:
+            append(_my_unescape(m.group(8)).encode("utf-8", "surrogateescape"))
+        elif g == 9:
+            word = m.group(9).upper()
+            append(Num("1") if word == "TRUE" else Num("0") if word == "FALSE" else None)
+        else:
+            raise DumpSyntaxError(f"cannot read a value at offset {m.start()}: {m.group(0)[:30]!r}")
+    if row:
+        raise DumpSyntaxError("the VALUES list ends inside a row")
+    return RowBatch(table, columns, rows, line, [])
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -82,9 +82,15 @@ def sqlalchemy_url(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
+_DB_KWARG = {"pymysql": "database", "pg8000": "database", "psycopg": "dbname"}
+
+
 def _create_engine(url: str) -> Any:
+    """A SQLAlchemy engine; with `?cloudsql_instance=project:region:name` in the URL, connections
+    go through dbtools-connector (IAM, mTLS to Cloud SQL) instead of a direct TCP connection."""
     try:
         import sqlalchemy
+        from sqlalchemy.engine import make_url
     except ImportError as exc:  # pragma: no cover - a dependency
         raise SourceError("SQLAlchemy is required for --url sources") from exc
     if engine_of_url(url) == "sqlite":
@@ -92,7 +98,36 @@ def _create_engine(url: str) -> Any:
 
         check_sqlite_url(url)
     try:
-        return sqlalchemy.create_engine(sqlalchemy_url(url))
+        parsed = make_url(sqlalchemy_url(url))
+        instance = parsed.query.get("cloudsql_instance")
+        if not instance:
+            return sqlalchemy.create_engine(parsed)
+        if isinstance(instance, tuple):
+            instance = instance[0]
+        parsed = parsed.difference_update_query(["cloudsql_instance"])
+        driver = parsed.get_driver_name()
+        if driver not in _DB_KWARG:
+            raise SourceError(f"Cloud SQL sources use pymysql, pg8000 or psycopg, not {driver!r}")
+        try:
+            from dbtools.connector import Connector  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise SourceError(
+                "cloudsql_instance= needs the Cloud SQL connector: pip install dbtools-connector "
+                "(or run its local listener and give a plain URL to it)"
+            ) from exc
+        connector = Connector()
+        kwargs = {
+            "user": parsed.username,
+            "password": parsed.password or "",
+            _DB_KWARG[driver]: parsed.database,
+        }
+
+        def connect() -> Any:
+            return connector.connect(str(instance), driver, **kwargs)
+
+        return sqlalchemy.create_engine(parsed, creator=connect)
+    except SourceError:
+        raise
     except Exception as exc:
         raise SourceError(f"cannot use URL {url!r}: {exc}") from exc
 

@@ -82,6 +82,8 @@ def _text(v: Any) -> str:
 
 
 def _has_surrogates(s: str) -> bool:
+    if s.isascii():
+        return False
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
@@ -107,6 +109,14 @@ def _to_bytes(v: Any) -> bytes:
 
 
 def _int(v: Any) -> int:
+    if type(v) is Num or type(v) is str:  # the common case from dumps
+        try:
+            out = int(v)
+        except ValueError as exc:
+            raise BadValue(f"{v!r} is not an integer") from exc
+        if not INT64_MIN <= out <= INT64_MAX:
+            raise BadValue(f"{out} is outside INT64's range")
+        return out
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, int):
@@ -167,6 +177,18 @@ def _float(v: Any) -> float:
 
 def _numeric(gsql: bool) -> Converter:
     def conv(v: Any) -> decimal.Decimal:
+        if (
+            (type(v) is Num or type(v) is str)
+            and gsql
+            and v.lstrip("+-").replace(".", "", 1).isdigit()
+        ):
+            # plain decimal text: check the digits on the text, no tuple unpacking
+            head, _, frac = v.lstrip("+-").partition(".")
+            if (
+                len(frac.rstrip("0")) <= NUMERIC_MAX_SCALE
+                and len(head.lstrip("0")) <= NUMERIC_MAX_INT_DIGITS
+            ):
+                return decimal.Decimal(v)
         if isinstance(v, float):
             v = repr(v)
         try:
@@ -199,7 +221,7 @@ def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
     allowed_set = set(allowed)
 
     def conv(v: Any) -> str:
-        text = _text(v)
+        text = v if type(v) is str and v.isascii() else _text(v)
         if length is not None and len(text) > length:
             raise BadValue(f"{len(text)} characters exceed STRING({length})")
         if allowed_set and text not in allowed_set:
@@ -258,7 +280,25 @@ def _date(v: Any) -> dt.date:
 def _timestamp(tz: dt.tzinfo) -> Converter:
     """Naive values are read in `tz`; values with an offset keep it. The result is UTC."""
 
+    fixed = not isinstance(tz, ZoneInfo)
+
     def conv(v: Any) -> dt.datetime:
+        if (
+            fixed
+            and type(v) is str
+            and len(v) >= 19
+            and v[4] == "-"
+            and v[10] == " "
+            and v[:4] != "0000"
+        ):
+            try:  # 'YYYY-MM-DD HH:MM:SS[.ffffff]' in a fixed zone: the common dump case
+                value = dt.datetime.fromisoformat(v)
+            except ValueError:
+                pass
+            else:
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=tz)
+                return value if tz is UTC and value.tzinfo is UTC else value.astimezone(UTC)
         if isinstance(v, dt.datetime):
             value = v
         elif isinstance(v, dt.date):
@@ -518,8 +558,8 @@ def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
 
 def mysql_geometry_text(v: Any) -> str:
     """A spatial value from a dump (SRID + WKB bytes) or a live read (WKT text) -> WKT."""
-    if isinstance(v, str) and not _has_surrogates(v) and v[:1].isalpha():
-        return v  # already WKT (live reads use ST_AsText)
+    if isinstance(v, str) and (v[:1].isalpha() or v[:1] in "(<[") and not _has_surrogates(v):
+        return v  # already text: WKT from ST_AsText, or PostgreSQL's geometric types
     data = _to_bytes(v)
     if len(data) < 9:
         raise BadValue("spatial value too short")
