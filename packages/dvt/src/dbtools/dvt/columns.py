@@ -72,7 +72,9 @@ class ColumnValidator:
         s = self.spec
         if s.source_query is not None:
             if s.target_query is None:
-                raise ConfigError("a custom-query validation needs both a source and a target query")
+                raise ConfigError(
+                    "a custom-query validation needs both a source and a target query"
+                )
             return self.source.query_columns(s.source_query), self.target.query_columns(
                 s.target_query
             )
@@ -134,8 +136,14 @@ class ColumnValidator:
         return [d.agg_bit_xor(q)]
 
     def _query(
-        self, engine: Engine, table: str | None, query: str | None, cols: list[Column],
-        checks: list[_Check], is_source: bool, where: str | None,
+        self,
+        engine: Engine,
+        table: str | None,
+        query: str | None,
+        cols: list[Column],
+        checks: list[_Check],
+        is_source: bool,
+        where: str | None,
     ) -> dict[tuple[Any, ...], list[Any]]:
         d = engine.dialect
         by_name = {c.name.lower(): c for c in cols}
@@ -156,7 +164,7 @@ class ColumnValidator:
             sql += " GROUP BY " + ", ".join(group_exprs)
         out: dict[tuple[Any, ...], list[Any]] = {}
         for row in engine.query(sql):
-            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)]))
+            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)], strict=True))
             out[key] = list(row[len(groups) :])
         return out
 
@@ -165,15 +173,23 @@ class ColumnValidator:
         src_cols, tgt_cols = self._columns()
         checks = self._checks(src_cols, tgt_cols)
         tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
-        src_rows = self._query(self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter)
+        src_rows = self._query(
+            self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+        )
         tgt_rows = self._query(
-            self.target, s.target_table or s.source_table, s.target_query, tgt_cols, checks, False, tgt_filter
+            self.target,
+            s.target_table or s.source_table,
+            s.target_query,
+            tgt_cols,
+            checks,
+            False,
+            tgt_filter,
         )
         findings: list[Finding] = []
         failed = 0
         group_names = list(s.group_by)
         for gkey in sorted(set(src_rows) | set(tgt_rows), key=lambda k: tuple(str(x) for x in k)):
-            keyd = dict(zip(group_names, gkey)) if group_names else None
+            keyd = dict(zip(group_names, gkey, strict=True)) if group_names else None
             a, b = src_rows.get(gkey), tgt_rows.get(gkey)
             if a is None or b is None:
                 failed += 1

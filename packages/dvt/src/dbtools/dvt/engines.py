@@ -15,8 +15,8 @@ from typing import Any
 
 from . import canon
 from .connections import ConnSpec
-from .dialects import get_dialect
 from .dialects import duckdb as duck_sql
+from .dialects import get_dialect
 from .dialects import mysql as my_sql
 from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
@@ -250,7 +250,7 @@ def _sqlite_canon_factory() -> Any:
 
     def dvt_canon(spec: str, value: Any) -> str | None:
         kind, scale, opts = parse(spec)
-        return canon.canonical(kind, value, scale, **opts)  # type: ignore[arg-type]
+        return canon.canonical(kind, value, scale, **opts)
 
     return dvt_canon
 
@@ -286,7 +286,9 @@ class _BitXor:
 def register_sqlite_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
-    conn.create_function("dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True)
+    conn.create_function(
+        "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
+    )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
 
