@@ -48,19 +48,30 @@ def _with_db(url: str, db: str) -> str:
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
-    """(wall seconds, peak RSS MiB, stdout, exit code) of one process."""
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+    """(wall seconds, peak RSS MiB, stdout, exit code) of one process.
+
+    Linux carries the RSS high-water mark across fork, so a child forked from this (large)
+    process would report our size: GNU time, a small process, starts the command instead."""
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as stats:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [gnu_time, "-f", "%M", "-o", stats.name, *cmd],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        _, status, _ = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
+        lines = [x for x in Path(stats.name).read_text().splitlines() if x.strip().isdigit()]
+        rss_kib = int(lines[-1]) if lines else 0
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         err = proc.stderr.read().decode() if proc.stderr else ""
         print(f"   ! {cmd[0]} exited {code}: {err[-800:]}", file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024, text, code
+    return wall, rss_kib / 1024, text, code
 
 
 def load(n: int, pairs: list[str]) -> None:
@@ -238,13 +249,15 @@ def main() -> None:
     ap.add_argument("--rows", default="100000,1000000")
     ap.add_argument("--pairs", default="pg-pg,pg-mysql")
     ap.add_argument("--skip-reference", action="store_true")
+    ap.add_argument("--no-load", action="store_true", help="reuse the tables of the last run")
     args = ap.parse_args()
     pairs = args.pairs.split(",")
     if "pg-mysql" in pairs and not args.skip_reference:
         patch_reference_for_mariadb()
     results = []
     for n in [int(x) for x in args.rows.split(",")]:
-        load(n, pairs)
+        if not args.no_load:
+            load(n, pairs)
         truth_rows = {str(i) for i in dataset.truth(n)}
         truth_cols = {"sum:amount", "count:note"}
         with tempfile.TemporaryDirectory() as home:

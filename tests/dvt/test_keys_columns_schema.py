@@ -207,3 +207,27 @@ def test_allow_list_parsing() -> None:
     }
     with pytest.raises(ConfigError, match="source_type:target_type"):
         allow_list("decimal(12,2)")
+
+
+def test_schema_qualified_names_on_sqlite_and_duckdb(tmp_path: Any) -> None:
+    import duckdb
+
+    lite = tmp_path / "q.db"
+    with sqlite3.connect(lite) as c:
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")])
+    duck = tmp_path / "q.duckdb"
+    con = duckdb.connect(str(duck))
+    con.execute("CREATE SCHEMA sales")
+    con.execute("CREATE TABLE sales.t (id INTEGER PRIMARY KEY, v VARCHAR)")
+    con.execute("INSERT INTO sales.t VALUES (1, 'a'), (2, 'c')")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR)")  # a decoy in main
+    con.close()
+    src = open_engine(parse_url(f"sqlite:///{lite}"))
+    tgt = open_engine(parse_url(f"duckdb:///{duck}"))
+    r = RowValidator(RowSpec(source_table="main.t", target_table="sales.t"), src, tgt).run()
+    assert [(f.key, f.column, f.source, f.target) for f in r.findings] == [
+        ({"id": 2}, "v", "b", "c")
+    ]
+    with pytest.raises(Exception, match="not found"):
+        RowValidator(RowSpec(source_table="main.t", target_table="nosuch.t"), src, tgt).run()

@@ -369,6 +369,12 @@ class RowValidator:
             return MergeCounts(), 1
         lo, hi = min(lows), max(highs)
         est = src.engine.estimate_rows(src.table) if src.table else None
+        if not est:
+            # no planner estimate (queries, SQLite, DuckDB, Spanner): count, so that sparse keys
+            # do not turn into one block per row
+            est = int(
+                src.engine.query(f"SELECT COUNT(*) FROM {src.from_clause}{_and(src.filter)}")[0][0]
+            )
         if self.on_total:
             self.on_total(est)
         span = hi - lo + 1
