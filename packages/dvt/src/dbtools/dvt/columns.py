@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import canon
-from .engines import Engine
+from .engines import Engine, both
 from .errors import ConfigError
 from .plan import plan_columns
 from .results import Finding, ValidationResult
@@ -75,13 +75,15 @@ class ColumnValidator:
                 raise ConfigError(
                     "a custom-query validation needs both a source and a target query"
                 )
-            return self.source.query_columns(s.source_query), self.target.query_columns(
-                s.target_query
+            return both(
+                lambda: self.source.query_columns(s.source_query or ""),
+                lambda: self.target.query_columns(s.target_query or ""),
             )
         if not s.source_table:
             raise ConfigError("give a table (or a source and a target query) to validate")
-        return self.source.columns(s.source_table), self.target.columns(
-            s.target_table or s.source_table
+        return both(
+            lambda: self.source.columns(s.source_table or ""),
+            lambda: self.target.columns(s.target_table or s.source_table or ""),
         )
 
     def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
@@ -173,17 +175,19 @@ class ColumnValidator:
         src_cols, tgt_cols = self._columns()
         checks = self._checks(src_cols, tgt_cols)
         tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
-        src_rows = self._query(
-            self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
-        )
-        tgt_rows = self._query(
-            self.target,
-            s.target_table or s.source_table,
-            s.target_query,
-            tgt_cols,
-            checks,
-            False,
-            tgt_filter,
+        src_rows, tgt_rows = both(
+            lambda: self._query(
+                self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+            ),
+            lambda: self._query(
+                self.target,
+                s.target_table or s.source_table,
+                s.target_query,
+                tgt_cols,
+                checks,
+                False,
+                tgt_filter,
+            ),
         )
         findings: list[Finding] = []
         failed = 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import canon
 from .connections import ConnSpec
@@ -25,6 +26,15 @@ from .errors import IntrospectionError, QueryError
 from .types import Column, Kind, make_column
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """Run two blocking calls (one per database) at the same time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
 
 
 def split_table(name: str) -> tuple[str | None, str]:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engines import Engine, Row
+from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
 from .merge import MergeCounts, merge_streams, normalize_key_value, normalizing
 from .plan import ColumnPair, PairPlan, plan_columns, plan_pair
@@ -138,13 +138,17 @@ class RowValidator:
                 raise ConfigError(
                     "a custom-query validation needs both a source and a target query"
                 )
-            src_cols = self.source.query_columns(s.source_query)
-            tgt_cols = self.target.query_columns(s.target_query)
+            sq, tq = s.source_query, s.target_query
+            src_cols, tgt_cols = both(
+                lambda: self.source.query_columns(sq), lambda: self.target.query_columns(tq)
+            )
         else:
             if not s.source_table:
                 raise ConfigError("give a table (or a source and a target query) to validate")
-            src_cols = self.source.columns(s.source_table)
-            tgt_cols = self.target.columns(s.target_table or s.source_table)
+            st, tt = s.source_table, s.target_table or s.source_table
+            src_cols, tgt_cols = both(
+                lambda: self.source.columns(st), lambda: self.target.columns(tt)
+            )
         src = _Side(self.source, s.source_table, s.source_query, src_cols, s.source_filter)
         tgt = _Side(
             self.target,
