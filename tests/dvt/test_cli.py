@@ -13,7 +13,6 @@ import psycopg
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from dbtools.dvt.cli import main
 
 
@@ -63,24 +62,96 @@ def test_row_exit_codes_and_formats(pair: tuple[str, str, str], env: Path) -> No
         ("missing", '{"id": 9}', "", "", ""),
     ]
     out = env / "res.json"
-    table = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "-o", str(out), "--format", "json")
-    assert table.exit_code == 1 and json.loads(out.read_text())[0]["summary"]["missing_in_target"] == 1
+    table = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-o",
+        str(out),
+        "--format",
+        "json",
+    )
+    assert (
+        table.exit_code == 1 and json.loads(out.read_text())[0]["summary"]["missing_in_target"] == 1
+    )
     text = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t")
     assert "mismatch" in text.output and "7.51" in text.output and "1 failed" in text.output
 
 
 def test_comparison_fields_and_exclusions(pair: tuple[str, str, str]) -> None:
     pg, _, diff = pair
-    r = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "--comparison-fields", "name", "--format", "json")
-    assert json.loads(r.output)[0]["summary"]["mismatched"] == 0 and r.exit_code == 1  # the missing row
-    r = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "-ec", "amount", "--filters", "id <> 9")
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--comparison-fields",
+        "name",
+        "--format",
+        "json",
+    )
+    assert (
+        json.loads(r.output)[0]["summary"]["mismatched"] == 0 and r.exit_code == 1
+    )  # the missing row
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-ec",
+        "amount",
+        "--filters",
+        "id <> 9",
+    )
     assert r.exit_code == 0, r.output
 
 
 def test_column_and_schema_commands(pair: tuple[str, str, str]) -> None:
     pg, same, diff = pair
-    assert run("validate", "column", "-sc", pg, "-tc", same, "-t", "sales.t=t", "--sum", "*", "--max", "name").exit_code == 0
-    r = run("validate", "column", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "--count", "*", "--format", "json")
+    assert (
+        run(
+            "validate",
+            "column",
+            "-sc",
+            pg,
+            "-tc",
+            same,
+            "-t",
+            "sales.t=t",
+            "--sum",
+            "*",
+            "--max",
+            "name",
+        ).exit_code
+        == 0
+    )
+    r = run(
+        "validate",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--count",
+        "*",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 1 and json.loads(r.output)[0]["findings"][0]["source"] == 100
     r = run("validate", "schema", "-sc", pg, "-tc", same, "-t", "sales.t=t", "--format", "json")
     assert r.exit_code == 0, r.output
@@ -89,11 +160,41 @@ def test_column_and_schema_commands(pair: tuple[str, str, str]) -> None:
 def test_custom_query_row_and_column(pair: tuple[str, str, str]) -> None:
     pg, _, diff = pair
     q = "SELECT id, amount FROM {t} WHERE id < 50"
-    r = run("validate", "custom-query", "row", "-sc", pg, "-tc", diff, "-sq", q.format(t="sales.t"), "-tq", q.format(t="t"), "-pk", "id", "--format", "json")
+    r = run(
+        "validate",
+        "custom-query",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-sq",
+        q.format(t="sales.t"),
+        "-tq",
+        q.format(t="t"),
+        "-pk",
+        "id",
+        "--format",
+        "json",
+    )
     res = json.loads(r.output)[0]
     assert r.exit_code == 1 and res["kind"] == "custom-query-row"
     assert (res["summary"]["mismatched"], res["summary"]["missing_in_target"]) == (1, 1)
-    r = run("validate", "custom-query", "column", "-sc", pg, "-tc", diff, "-sq", q.format(t="sales.t"), "-tq", q.format(t="t"), "--sum", "amount")
+    r = run(
+        "validate",
+        "custom-query",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-sq",
+        q.format(t="sales.t"),
+        "-tq",
+        q.format(t="t"),
+        "--sum",
+        "amount",
+    )
     assert r.exit_code == 1
 
 
@@ -120,17 +221,44 @@ def test_save_config_and_rerun(pair: tuple[str, str, str], env: Path) -> None:
     again = run("configs", "run", str(cfg), "--format", "json")
     assert again.exit_code == 1 and json.loads(again.output)[0]["summary"]["mismatched"] == 1
     jcfg = env / "v.json"
-    run("validate", "column", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "--sum", "amount", "-c", str(jcfg))
+    run(
+        "validate",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--sum",
+        "amount",
+        "-c",
+        str(jcfg),
+    )
     assert run("configs", "run", str(jcfg)).exit_code == 1
     cfg.write_text("source: x\ntarget: y\nvalidations:\n  - type: row\n    source_tabel: t\n")
     bad = run("configs", "run", str(cfg))
     assert bad.exit_code == 2 and "source_tabel" in bad.output
 
 
-def test_generate_partitions_cover_every_row_once(pair: tuple[str, str, str], env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generate_partitions_cover_every_row_once(
+    pair: tuple[str, str, str], env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pg, _, diff = pair
     d = env / "parts"
-    r = run("generate-partitions", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "-pn", "4", "-cdir", str(d))
+    r = run(
+        "generate-partitions",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-pn",
+        "4",
+        "-cdir",
+        str(d),
+    )
     assert r.exit_code == 0, r.output
     files = sorted(d.iterdir())
     assert len(files) == 4
@@ -149,7 +277,16 @@ def test_generate_partitions_cover_every_row_once(pair: tuple[str, str, str], en
 def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
     r = run("validate", "row", "-sc", "oracle://x/y", "-tc", "sqlite:///a.db", "-t", "t")
     assert r.exit_code == 2 and "unsupported URL scheme" in r.output
-    r = run("validate", "row", "-sc", "postgresql://postgres@127.0.0.1:1/x", "-tc", "sqlite:///a.db", "-t", "t")
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        "postgresql://postgres@127.0.0.1:1/x",
+        "-tc",
+        "sqlite:///a.db",
+        "-t",
+        "t",
+    )
     assert r.exit_code == 3 and "cannot connect" in r.output
     src = _sqlite(tmp_path / "x.db", ROWS)
     r = run("validate", "row", "-sc", src, "-tc", src, "-t", "missing_table")

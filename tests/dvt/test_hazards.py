@@ -7,7 +7,6 @@ import itertools
 from typing import Any
 
 import pytest
-
 from dbtools.dvt.connections import parse_url
 from dbtools.dvt.engines import open_engine
 from dbtools.dvt.rows import RowSpec, RowValidator
@@ -18,7 +17,9 @@ PAIRS = list(itertools.permutations(ENGINES, 2)) + [(e, e) for e in ENGINES]
 
 def run_rows(src: Any, tgt: Any, **kw: Any):
     spec = RowSpec(source_table=src.table, target_table=tgt.table, **kw)
-    return RowValidator(spec, open_engine(parse_url(src.url)), open_engine(parse_url(tgt.url))).run()
+    return RowValidator(
+        spec, open_engine(parse_url(src.url)), open_engine(parse_url(tgt.url))
+    ).run()
 
 
 @pytest.mark.parametrize(("s", "t"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
@@ -53,7 +54,24 @@ STRATEGIES = {
     "stream": {"block_rows": 0},
     "partitioned": {"block_rows": 0, "partitions": 3, "workers": 2},
     "concat": {"mode": "concat"},
-    "fields": {"mode": "fields", "fields": ["name", "code", "amount", "big", "ratio", "ts", "tstz", "d", "flag", "data", "note", "a", "b"]},
+    "fields": {
+        "mode": "fields",
+        "fields": [
+            "name",
+            "code",
+            "amount",
+            "big",
+            "ratio",
+            "ts",
+            "tstz",
+            "d",
+            "flag",
+            "data",
+            "note",
+            "a",
+            "b",
+        ],
+    },
 }
 
 
@@ -77,16 +95,39 @@ def test_every_strategy_finds_the_same_differences(
 
 
 def test_excluding_the_changed_columns_hides_their_differences(hazard_dbs: Any) -> None:
-    changed = ["amount", "ts", "name", "note", "a", "b", "flag", "ratio", "data", "d", "tstz", "code", "big"]
-    result = run_rows(hazard_dbs["postgresql"]["same"], hazard_dbs["mysql"]["planted"], exclude=changed)
+    changed = [
+        "amount",
+        "ts",
+        "name",
+        "note",
+        "a",
+        "b",
+        "flag",
+        "ratio",
+        "data",
+        "d",
+        "tstz",
+        "code",
+        "big",
+    ]
+    result = run_rows(
+        hazard_dbs["postgresql"]["same"], hazard_dbs["mysql"]["planted"], exclude=changed
+    )
     assert result.summary["mismatched"] == 0
     assert (result.summary["missing_in_target"], result.summary["extra_in_target"]) == (1, 1)
 
 
 def test_random_rows_checks_only_that_many_keys(hazard_dbs: Any) -> None:
-    result = run_rows(hazard_dbs["postgresql"]["same"], hazard_dbs["duckdb"]["planted"], random_rows=10)
+    result = run_rows(
+        hazard_dbs["postgresql"]["same"], hazard_dbs["duckdb"]["planted"], random_rows=10
+    )
     assert result.summary["source_rows"] == 10
-    assert result.summary["matched"] + result.summary["mismatched"] + result.summary["missing_in_target"] == 10
+    assert (
+        result.summary["matched"]
+        + result.summary["mismatched"]
+        + result.summary["missing_in_target"]
+        == 10
+    )
     assert result.summary["extra_in_target"] == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from decimal import Decimal
@@ -131,5 +132,19 @@ async def test_cursor_iteration_with_prefetch(url: str) -> None:
         async with conn.transaction():
             seen = [r["id"] async for r in conn.cursor("select id from t order by id", prefetch=64)]
         assert seen == list(range(1, 1001))
+    finally:
+        await conn.close()
+
+
+async def test_timeout_sends_cancel_request_and_connection_survives(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        long_query = (
+            "select count(*) from generate_series(1, 15000) a, generate_series(1, 15000) b "
+            "where (a.a * b.b) % 7 = 3"
+        )
+        with pytest.raises(asyncio.TimeoutError):
+            await conn.fetchval(long_query, timeout=0.3)
+        assert await conn.fetchval("select 5") == 5
     finally:
         await conn.close()

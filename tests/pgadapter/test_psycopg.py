@@ -231,3 +231,19 @@ def test_identifier_quoting_and_sql_composition(dsn: str) -> None:
         )
         conn.execute(q, (1, "x"))
         assert conn.execute('select "Val" from "Mixed"').fetchone() == ("x",)
+
+
+def test_deallocate_and_discard_all(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pg = conn.pgconn
+        assert pg.prepare(b"s1", b"select 1::bigint").status == psycopg.pq.ExecStatus.COMMAND_OK
+        assert pg.exec_prepared(b"s1", []).get_value(0, 0) == b"1"
+        assert pg.exec_(b"deallocate s1").command_status == b"DEALLOCATE"
+        gone = pg.exec_prepared(b"s1", [])
+        assert gone.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"26000"
+        pg.prepare(b"s2", b"select 2::bigint")
+        pg.exec_(b"set application_name = 'changed'")
+        assert pg.exec_(b"discard all").command_status == b"DISCARD ALL"
+        gone = pg.exec_prepared(b"s2", [])
+        assert gone.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"26000"
+        assert conn.execute("show application_name").fetchone() == ("",)

@@ -252,3 +252,15 @@ def test_cli_port_in_use(spanner: spanner_local.Endpoint, proxy: Proxy) -> None:
         timeout=60,
     )
     assert out.returncode == 3 and "cannot listen" in out.stderr
+
+
+def test_googlesql_database_is_refused(
+    spanner: spanner_local.Endpoint, spanner_client, proxy: Proxy
+) -> None:  # type: ignore[no-untyped-def]
+    db = spanner_client.instance(spanner.instance).database("gsql_probe")
+    db.create().result(120)
+    try:
+        with pytest.raises(psycopg.OperationalError, match="GoogleSQL dialect"):
+            psycopg.connect(proxy.dsn("gsql_probe"))
+    finally:
+        db.drop()

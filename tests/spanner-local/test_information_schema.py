@@ -189,3 +189,25 @@ def test_pg_catalog_relations_spanner_offers(pdb):
             "CREATE UNIQUE INDEX albums_by_title ON albums(title) INCLUDE (album_id)",
         ]
     ]
+
+
+def test_pg_class_and_attribute_join_like_psql_does(pdb):
+    rows = _q(
+        pdb,
+        "select a.attname, t.typname, a.attnotnull from pg_catalog.pg_attribute a "
+        "join pg_catalog.pg_class c on a.attrelid = c.oid "
+        "join pg_catalog.pg_namespace n on c.relnamespace = n.oid "
+        "join pg_catalog.pg_type t on a.atttypid = t.oid "
+        "where c.relname = 'singers' and n.nspname = 'public' and c.relkind = 'r' order by a.attnum",
+    )
+    assert rows == [
+        ["singer_id", "int8", True],
+        ["name", "varchar", False],
+        ["tags", "_varchar", False],
+    ]
+    idx = _q(
+        pdb,
+        "select c.relname, i.indisunique, i.indisprimary from pg_index i join pg_class c on c.oid = i.indexrelid "
+        "join pg_class t on t.oid = i.indrelid where t.relname = 'albums' order by c.relname",
+    )
+    assert idx == [["albums_by_title", True, False], ["albums_pkey", True, True]]

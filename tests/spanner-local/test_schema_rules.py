@@ -118,3 +118,30 @@ def test_pg_interleave_and_defaults(pg_spanner_db):
 
     assert pg_spanner_db.run_in_transaction(work) == 1
     assert _rows(pg_spanner_db, "select count(*) from kids") == [[0]]
+
+
+def test_bit_reversed_sequences(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    if pg:
+        ddl = [
+            "create sequence seq bit_reversed_positive",
+            "create table s (id bigint default nextval('seq') primary key, v varchar)",
+        ]
+    else:
+        ddl = [
+            "CREATE SEQUENCE Seq OPTIONS (sequence_kind = 'bit_reversed_positive')",
+            "CREATE TABLE S (Id INT64 DEFAULT (GET_NEXT_SEQUENCE_VALUE(SEQUENCE Seq)), V STRING(MAX)) PRIMARY KEY (Id)",
+        ]
+    any_db.update_ddl(ddl).result(60)
+    with any_db.batch() as b:
+        b.insert("s" if pg else "S", ["v" if pg else "V"], [("a",), ("b",), ("c",)])
+    ids = [r[0] for r in _rows(any_db, "select id from s" if pg else "SELECT Id FROM S")]
+    assert len(set(ids)) == 3 and all(i > 0 for i in ids)
+    ddl_out = list(
+        any_db._instance._client.database_admin_api.get_database_ddl(
+            database=any_db.name
+        ).statements
+    )
+    assert any(s.upper().startswith("CREATE SEQUENCE") for s in ddl_out)
+    with pytest.raises(exceptions.FailedPrecondition):
+        any_db.update_ddl(["create sequence plain" if pg else "CREATE SEQUENCE Plain"]).result(60)

@@ -69,3 +69,52 @@ def test_postgresql_syntax_error_is_invalid_argument(pg_spanner_db):
 def test_googlesql_unknown_function_is_invalid_argument(gsql_db):
     with pytest.raises(exceptions.InvalidArgument):
         _one(gsql_db, "SELECT NO_SUCH_FUNCTION(1)")
+
+
+def test_null_ordering_per_dialect(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = (
+        "select x from unnest(array[2, null, 1]) as x order by x"
+        if pg
+        else "SELECT x FROM UNNEST([2, NULL, 1]) AS x ORDER BY x"
+    )
+    rows, _ = _one(any_db, sql)
+    assert rows == ([[1], [2], [None]] if pg else [[None], [1], [2]])
+
+
+def test_googlesql_integer_arithmetic_is_int64(gsql_db):
+    rows, _ = _one(gsql_db, "SELECT 2147483647 + 1, 3000000 * 3000000")
+    assert rows == [[2147483648, 9000000000000]]
+    with pytest.raises(exceptions.OutOfRange):
+        _one(gsql_db, "SELECT 9223372036854775807 + 1")
+
+
+def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
+    rows, _ = _one(
+        pg_spanner_db,
+        "select encode(sha256(convert_to('abc', 'UTF8')), 'hex'), encode('abc'::bytea, 'base64'), "
+        "convert_from(decode('616263', 'hex'), 'UTF8'), md5('abc')",
+    )
+    assert rows == [
+        [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "YWJj",
+            "abc",
+            "900150983cd24fb0d6963f7d28e17f72",
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "ATTACH '/tmp/other.db'",
+        "PRAGMA database_list",
+        "SET enable_external_access = true",
+        "COPY (SELECT 1) TO '/tmp/x.csv'",
+    ],
+)
+def test_non_spanner_statements_are_rejected(gsql_db, sql):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(gsql_db, sql)

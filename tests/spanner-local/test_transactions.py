@@ -354,3 +354,121 @@ def test_batch_snapshot_partitioned_query(bank):
     finally:
         batch.close()
     assert rows == [[1, 100], [2, 50]]
+
+
+def test_racing_inserts_of_the_same_key_abort_and_retry(target, bank):
+    """Both check that a key is free, both insert it: the later one is retried, sees the row."""
+    both_read = threading.Barrier(2, timeout=10)
+    outcomes = []
+
+    def claim(name):
+        attempts = []
+
+        def work(txn):
+            attempts.append(1)
+            exists = list(txn.execute_sql("SELECT Owner FROM Accounts WHERE Id = 7"))
+            if len(attempts) == 1:
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            if exists:
+                return exists[0][0]
+            txn.insert("Accounts", ["Id", "Owner", "Balance"], [(7, name, 0)])
+            return name
+
+        outcomes.append((name, bank.run_in_transaction(work), len(attempts)))
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("x", "y")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    owner = _rows(bank, "SELECT Owner FROM Accounts WHERE Id = 7")[0][0]
+    assert sorted(o[1] for o in outcomes) == [owner, owner]  # both agree on the winner
+    if target.is_local:
+        assert sorted(o[2] for o in outcomes) == [1, 2]  # the loser was aborted once
+
+
+def test_write_skew_is_prevented(target, bank):
+    """Both read both balances, each withdraws from a different account: one is retried."""
+    both_read = threading.Barrier(2, timeout=10)
+    attempts = {"a": 0, "b": 0}
+
+    def withdraw(who, account):
+        def work(txn):
+            attempts[who] += 1
+            total = next(iter(txn.execute_sql("SELECT SUM(Balance) FROM Accounts")))[0]
+            if attempts[who] == 1:
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            if total >= 120:  # the rule: the sum of both balances stays >= 0 after taking 120
+                txn.update(
+                    "Accounts", ["Id", "Balance"], [(account, -120 + (100 if account == 1 else 50))]
+                )
+
+        bank.run_in_transaction(work)
+
+    threads = [threading.Thread(target=withdraw, args=a) for a in (("a", 1), ("b", 2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = _rows(bank, "SELECT SUM(Balance) FROM Accounts")[0][0]
+    assert total == 150 - 120  # only one withdrawal happened
+    if target.is_local:
+        assert sorted(attempts.values()) == [1, 2]
+
+
+def test_batch_write_mutation_groups(bank):
+    with bank.mutation_groups() as groups:
+        ok = groups.group()
+        ok.insert("Accounts", ["Id", "Owner", "Balance"], [(30, "g1", 1)])
+        bad = groups.group()
+        bad.insert("Accounts", ["Id", "Owner", "Balance"], [(1, "dup", 1)])
+        responses = list(groups.batch_write())
+    by_index = {idx: r for r in responses for idx in r.indexes}
+    assert by_index[0].status.code == 0 and by_index[0].commit_timestamp is not None
+    assert by_index[1].status.code == 6  # ALREADY_EXISTS, and the other group still committed
+    assert _rows(bank, "SELECT Owner FROM Accounts WHERE Id = 30") == [["g1"]]
+
+
+def test_partitioned_reads_and_commit_stats(bank):
+    batch = bank.batch_snapshot()
+    try:
+        parts = list(
+            batch.generate_read_batches("Accounts", ["Id", "Balance"], spanner.KeySet(all_=True))
+        )
+        rows = sorted(row for part in parts for row in batch.process_read_batch(part))
+    finally:
+        batch.close()
+    assert rows == [[1, 100], [2, 50]]
+
+    def work(txn):
+        txn.insert("Accounts", ["Id", "Owner", "Balance"], [(40, "s", 1)])
+
+    txn_stats = {}
+
+    def capture(txn):
+        work(txn)
+        txn_stats["txn"] = txn
+
+    bank.log_commit_stats = True
+    try:
+        bank.run_in_transaction(capture)
+    finally:
+        bank.log_commit_stats = False
+    assert txn_stats["txn"].commit_stats.mutation_count == 3
+
+
+def test_read_only_transaction_reports_requested_timestamp(target, bank):
+    import datetime as dt
+
+    at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(seconds=1)
+    with bank.snapshot(read_timestamp=at, multi_use=True) as snap:
+        rows = list(snap.execute_sql("SELECT COUNT(*) FROM Accounts"))
+        assert snap._read_timestamp == at  # the client keeps what the server reported
+    if target.is_local:
+        assert rows == [[2]]  # spanner-local reads current data (no version history)

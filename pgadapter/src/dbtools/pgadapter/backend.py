@@ -32,6 +32,7 @@ from .types import oid_for_spanner
 
 QueryMode = ExecuteSqlRequest.QueryMode
 MAX_ABORT_RETRIES = 8
+PREFETCH = 64  # rows read with the first response
 
 
 @dataclass
@@ -67,7 +68,8 @@ class Cursor:
         cancel_flag: threading.Event | None = None,
     ) -> None:
         self._rows = rows
-        self._peeked: list[Any] | None = None
+        self._buffer: list[list[Any]] = []
+        self._eof = rows is None  # the stream has no more rows (some may still be buffered)
         self.columns = columns
         self.row_count = row_count
         self._stats_source = stats_source
@@ -77,15 +79,23 @@ class Cursor:
         self.done = rows is None
         self.fetched = 0
 
-    def prime(self) -> None:
-        """Start the stream so that the column metadata is known (Describe needs it)."""
+    def prime(self, prefetch: int = 1) -> None:
+        """Start the stream so that the column metadata is known (Describe needs it), reading
+        up to `prefetch` rows ahead: a small result then needs no second trip to a thread."""
         if self.columns is not None or self._rows is None:
             return
+        rows = self._rows
         try:
-            self._peeked = next(self._rows)
+            while len(self._buffer) < max(prefetch, 1):
+                self._buffer.append(next(rows))
         except StopIteration:
-            self.done = True
+            self._eof = True
         self._load_columns()
+
+    @property
+    def exhausted(self) -> bool:
+        """Every remaining row is in memory: fetching cannot block."""
+        return self._eof
 
     def _load_columns(self) -> None:
         if self.columns is None:
@@ -94,11 +104,14 @@ class Cursor:
 
     def fetch(self, n: int) -> list[list[Any]]:
         """Up to n rows (all when n <= 0)."""
-        out: list[list[Any]] = []
-        if self._peeked is not None:
-            out.append(self._peeked)
-            self._peeked = None
-        if not self.done and self._rows is not None:
+        if self._buffer:
+            if 0 < n < len(self._buffer):
+                out, self._buffer = self._buffer[:n], self._buffer[n:]
+            else:
+                out, self._buffer = self._buffer, []
+        else:
+            out = []
+        if not self._eof and self._rows is not None:
             rows = self._rows
             while n <= 0 or len(out) < n:
                 if self._cancel is not None and self._cancel.is_set():
@@ -107,8 +120,9 @@ class Cursor:
                 try:
                     out.append(next(rows))
                 except StopIteration:
-                    self.done = True
+                    self._eof = True
                     break
+        self.done = self._eof and not self._buffer
         self._load_columns()
         self.fetched += len(out)
         if self._digest is not None:
@@ -196,10 +210,14 @@ class SpannerConnection:
     # --- lifecycle ------------------------------------------------------------------------
 
     def _own_session(self) -> Any:
+        """The session this connection's transactions run on, from the database's sessions
+        manager: the shared multiplexed session (or one from the pool when multiplexed
+        sessions are turned off), so that connections do not each create sessions."""
         if self._session is None:
-            session = self.database.session()
-            _wrap(session.create)
-            self._session = session
+            from google.cloud.spanner_v1.database_sessions_manager import TransactionType
+
+            manager = self.database.sessions_manager
+            self._session = _wrap(lambda: manager.get_session(TransactionType.READ_WRITE))
         return self._session
 
     def close(self) -> None:
@@ -209,8 +227,8 @@ class SpannerConnection:
             if self._session is not None:
                 session, self._session = self._session, None
                 try:
-                    session.delete()
-                except Exception:  # the session expires server-side anyway
+                    self.database.sessions_manager.put_session(session)
+                except Exception:  # a pooled session that cannot go back expires server-side
                     pass
 
     # --- transactions ---------------------------------------------------------------------
@@ -379,7 +397,7 @@ class SpannerConnection:
                     cancel_flag=self.cancel_flag,
                 )
                 self.active = cursor
-                _wrap(cursor.prime)
+                _wrap(lambda: cursor.prime(PREFETCH))
             except BaseException:
                 checkout.__exit__(None, None, None)
                 raise
@@ -462,20 +480,35 @@ class SpannerConnection:
                 raise pg_error_from(from_grpc_status(grpc_code, status.message))
             return list(counts)
 
-    def plan(self, sql: str, types: dict[str, Any] | None) -> Plan:
-        """Ask Spanner for the result columns and inferred parameter types without running."""
+    def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:
+        """Ask Spanner for the result columns and inferred parameter types without running.
+
+        Queries are planned in a read-only snapshot; DML only plans in a read/write transaction,
+        so it gets a throw-away one (begun inline, rolled back)."""
+
+        def read(rs: Any) -> Plan:
+            for _ in rs:
+                pass
+            meta = rs.metadata
+            params = {
+                f.name: oid_for_spanner(f.type_)
+                for f in getattr(meta.undeclared_parameters, "fields", [])
+            }
+            return Plan(columns_of(meta.row_type.fields), params)
 
         def run() -> Plan:
-            with self.database.snapshot() as snap:
-                rs = snap.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN)
-                for _ in rs:
-                    pass
-                meta = rs.metadata
-                params = {
-                    f.name: oid_for_spanner(f.type_)
-                    for f in getattr(meta.undeclared_parameters, "fields", [])
-                }
-                return Plan(columns_of(meta.row_type.fields), params)
+            if not dml:
+                with self.database.snapshot() as snap:
+                    return read(snap.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN))
+            txn = self._own_session().transaction()
+            try:
+                return read(txn.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN))
+            finally:
+                if getattr(txn, "_transaction_id", None) is not None:
+                    try:
+                        txn.rollback()
+                    except Exception:  # nothing was written: the transaction just expires
+                        pass
 
         return _wrap(run)
 

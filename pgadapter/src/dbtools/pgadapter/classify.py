@@ -161,6 +161,7 @@ class Statement:
     words: list[str] = field(default_factory=list)
     returning: bool = False
     read_only: bool | None = None  # BEGIN READ ONLY / READ WRITE
+    not_local: bool = False  # known not to be answerable without Spanner (set by the connection)
 
 
 _DDL_FIRST = {"CREATE", "ALTER", "DROP", "ANALYZE", "GRANT", "REVOKE", "COMMENT", "RENAME"}

@@ -48,11 +48,15 @@ def _bad(type_name: str, raw: bytes | str) -> PgError:
 
 
 def _float8_text(v: float) -> str:
+    r = repr(v)
+    if "e" not in r and "n" not in r and (1e-4 <= abs(v) < 1e15 or v == 0):
+        # the common case: Python's shortest repr is PostgreSQL's, minus a trailing ".0"
+        return r[:-2] if r.endswith(".0") else r
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "Infinity" if v > 0 else "-Infinity"
-    return _shortest_float(repr(v), 15)
+    return _shortest_float(r, 15)
 
 
 def _float4_text(v: float) -> str:
@@ -249,12 +253,39 @@ def _scalar_text(t: PgType, tz: dt.tzinfo) -> Callable[[Any], str]:
     return _TEXT_OUT[t.kind]
 
 
+def _int_bytes(v: Any) -> bytes:
+    return b"%d" % v
+
+
+def _str_bytes(v: Any) -> bytes:
+    return v.encode("utf-8") if isinstance(v, str) else str(v).encode("utf-8")
+
+
+def _bool_bytes(v: Any) -> bytes:
+    return b"t" if v else b"f"
+
+
+# Text encoders that produce bytes directly: the per-value hot path for the common types.
+_TEXT_BYTES: dict[str, Encoder] = {
+    "int8": _int_bytes,
+    "int4": _int_bytes,
+    "int2": _int_bytes,
+    "oid": _int_bytes,
+    "text": _str_bytes,
+    "bool": _bool_bytes,
+}
+
+
 def text_encoder(oid: int, tz: dt.tzinfo = UTC) -> Encoder:
     """value → text-format bytes for a result column of type `oid`."""
     if oid in ARRAY_ELEMENT:
         fn = _array_text(ARRAY_ELEMENT[oid], tz)
     else:
-        fn = _scalar_text(BY_OID.get(oid, BY_OID[25]), tz)
+        t = BY_OID.get(oid, BY_OID[25])
+        fast = _TEXT_BYTES.get(t.kind)
+        if fast is not None:
+            return fast
+        fn = _scalar_text(t, tz)
     return lambda v: fn(v).encode("utf-8")
 
 

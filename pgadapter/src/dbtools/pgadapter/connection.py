@@ -9,6 +9,7 @@ transaction block, "E" failed transaction block (every statement gets 25P02 unti
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
 import re
@@ -108,7 +109,10 @@ class PgConnection:
         self.portals: dict[str, Portal] = {}
         self.skip_until_sync = False
         self._catalog: Catalog | None = None
-        self._cancel_event = asyncio.Event()
+        self._running: asyncio.Future[Any] | None = None
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self._cancel_requested = False
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
         self.tz: dt.tzinfo = UTC
@@ -118,49 +122,59 @@ class PgConnection:
     # --- plumbing ---------------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        self.writer.write(data)
+        """Queue backend messages; they leave in one write at the next flush point (Sync,
+        Flush, end of a simple query, or every 64 kB of rows), as PostgreSQL batches them."""
+        self._out.append(data)
+        self._out_size += len(data)
 
     async def flush(self) -> None:
+        if self._out:
+            self.writer.write(b"".join(self._out))
+            self._out.clear()
+            self._out_size = 0
         await self.writer.drain()
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
-        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014."""
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self.server.executor, fn)
-        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._cancel_event.wait())
+        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
+        client that hangs up meanwhile ends the session."""
+        work = self.server.executor.submit(fn)
+        fut = asyncio.wrap_future(work)
+        self._running = fut
         self.busy = True
         try:
-            while True:
-                done, _ = await asyncio.wait(
-                    {fut, waiter}, timeout=0.25, return_when=asyncio.FIRST_COMPLETED
-                )
-                if done or not self._client_gone():
-                    if done:
-                        break
-                    continue
-                # the client hung up mid-statement: stop the Spanner call and end the session
-                self.cancel()
-                fut.add_done_callback(_discard)
-                raise ConnectionResetError("client disconnected during a statement")
+            while not fut.done():
+                await asyncio.wait((fut,), timeout=0.25)
+                if fut.done():
+                    break
+                if self._client_gone():
+                    self.cancel()
+                    work.add_done_callback(_discard)
+                    raise ConnectionResetError("client disconnected during a statement")
         except asyncio.CancelledError:
-            fut.add_done_callback(_discard)
+            work.add_done_callback(_discard)
+            if self._cancel_requested:
+                raise QueryCanceled() from None
             raise
         finally:
             self.busy = False
-            waiter.cancel()
-        if fut in done:
-            return fut.result()
-        fut.add_done_callback(_discard)
-        raise QueryCanceled()
+            self._running = None
+        if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
+            work.add_done_callback(_discard)
+            raise QueryCanceled()
+        return fut.result()
 
     def _client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
 
     def cancel(self) -> None:
-        """Called by the server for a matching CancelRequest."""
+        """Called by the server for a matching CancelRequest (ignored between statements)."""
+        running = self._running
+        if running is None or running.done():
+            return
+        self._cancel_requested = True
         if self.backend is not None:
             self.backend.cancel()
-        self._cancel_event.set()
+        running.cancel()
 
     # --- startup ----------------------------------------------------------------------------
 
@@ -177,6 +191,7 @@ class PgConnection:
                 ctx = self.server.ssl_context
                 if ctx is None:
                     self.send(p.SSL_NO)
+                    await self.flush()
                 else:
                     self.send(p.SSL_YES)
                     await self.flush()
@@ -190,6 +205,7 @@ class PgConnection:
                     raise ProtocolError("duplicate GSSENCRequest")
                 gss_done = True
                 self.send(b"N")
+                await self.flush()
                 continue
             if isinstance(packet, p.CancelRequest):
                 self.server.cancel(packet.process_id, packet.secret_key)
@@ -263,11 +279,13 @@ class PgConnection:
                 msg = p.parse_frontend(kind, body)
             except ProtocolError:
                 raise
-            except PgError as exc:
-                await self._report(exc)
+            except PgError as exc:  # a well-framed message with bad content (e.g. not UTF-8)
                 if kind == b"Q":
+                    self.send(p.error_response(exc))
                     self.send(p.ready_for_query(self.status))
                     await self.flush()
+                elif not self.skip_until_sync:
+                    await self._extended_error(exc)
                 continue
             if isinstance(msg, p.Terminate):
                 return
@@ -304,9 +322,6 @@ class PgConnection:
                 raise
             except PgError as exc:
                 await self._extended_error(exc)
-
-    async def _report(self, exc: PgError) -> None:
-        self.send(p.error_response(exc))
 
     async def _extended_error(self, exc: PgError) -> None:
         self.send(p.error_response(exc))
@@ -349,14 +364,13 @@ class PgConnection:
     # --- simple query -----------------------------------------------------------------------
 
     async def simple_query(self, sql: str) -> None:
-        self._cancel_event.clear()
+        self._cancel_requested = False
         statements = split_statements(sql)
         if statements == [""]:
             self.send(p.EMPTY_QUERY)
             self.send(p.ready_for_query(self.status))
             await self.flush()
             return
-        multi = len(statements) > 1
         classified = [classify(text) for text in statements]
         try:
             i = 0
@@ -371,7 +385,7 @@ class PgConnection:
                     i = j
                     continue
                 portal = Portal("", Prepared("", stmt, []), {}, {}, [0])
-                await self.run_portal(portal, 0, describe=True, implicit_ok=multi)
+                await self.run_portal(portal, 0, describe=True)
                 i += 1
         except PgError as exc:
             self.send(p.error_response(exc))
@@ -432,7 +446,8 @@ class PgConnection:
             plan = self._plan_cache[key]
         else:
             try:
-                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types))
+                is_dml = stmt.kind == Kind.DML
+                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types, is_dml))
             except QueryCanceled:
                 raise
             except PgError:
@@ -552,8 +567,8 @@ class PgConnection:
         portal = self.portals.get(msg.portal)
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
-        self._cancel_event.clear()
-        await self.run_portal(portal, msg.max_rows, describe=False, implicit_ok=True)
+        self._cancel_requested = False
+        await self.run_portal(portal, msg.max_rows, describe=False)
 
     def close_object(self, msg: p.Close) -> None:
         if msg.kind == "S":
@@ -572,12 +587,14 @@ class PgConnection:
     def _local_answer(
         self, stmt: Statement, params: dict[str, Any] | None = None
     ) -> LocalResult | None:
-        if stmt.kind != Kind.QUERY:
+        if stmt.kind != Kind.QUERY or stmt.not_local:
             return None
         local = answer_with_params(stmt.sql, params)
-        if local is not None:
-            return local
-        return answer_function_select(stmt.sql, self._session_info())
+        if local is None:
+            local = answer_function_select(stmt.sql, self._session_info())
+        if local is None:
+            stmt.not_local = True  # decided once per statement, not per execution
+        return local
 
     async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
         if "pg_" not in stmt.sql:
@@ -616,9 +633,7 @@ class PgConnection:
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
         portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
-    async def run_portal(
-        self, portal: Portal, max_rows: int, *, describe: bool, implicit_ok: bool
-    ) -> None:
+    async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         stmt = portal.prepared.stmt
         kind = stmt.kind
         if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
@@ -640,7 +655,7 @@ class PgConnection:
             self._reset(stmt)
             return
         if kind == Kind.NOOP:
-            self.send(p.command_complete(stmt.tag))
+            self._noop(stmt)
             return
         if kind == Kind.UNSUPPORTED:
             raise FeatureNotSupported(
@@ -703,13 +718,14 @@ class PgConnection:
                 ), len(rows)
 
             try:
-                data, n = await self.run_blocking(fetch)
+                # rows already in memory are encoded right here: no trip to a thread
+                data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
             except BaseException:
                 cursor.close()
                 raise
             self.send(data)
             portal.sent += n
-            if self.writer.transport.get_write_buffer_size() > 1 << 20:
+            if self._out_size > 1 << 16:
                 await self.flush()
             if max_rows > 0:
                 remaining -= n
@@ -883,6 +899,34 @@ class PgConnection:
         self.status = "T"
         self.send(p.command_complete("ROLLBACK"))
 
+    def _noop(self, stmt: Statement) -> None:
+        """Session housekeeping PostgreSQL clients send; nothing reaches Spanner."""
+        first = stmt.words[0]
+        if first == "DEALLOCATE":
+            names = [w for w in stmt.words[1:] if w != "PREPARE"]
+            m = re.search(r'(?is)DEALLOCATE\s+(?:PREPARE\s+)?("[^"]+"|\w+)', stmt.sql)
+            if names[:1] == ["ALL"]:
+                self.statements = {k: v for k, v in self.statements.items() if k == ""}
+            elif m:
+                name = m.group(1)
+                name = name[1:-1] if name.startswith('"') else name
+                if self.statements.pop(name, None) is None and name.lower() not in self.statements:
+                    raise PgError(f'prepared statement "{name}" does not exist', "26000")
+                self.statements.pop(name.lower(), None)
+        elif first == "DISCARD":
+            if self.status != "I":
+                raise PgError("DISCARD ALL cannot run inside a transaction block", "25001")
+            self.statements.clear()
+            for portal in self.portals.values():
+                if portal.cursor is not None:
+                    portal.cursor.close()
+            self.portals.clear()
+            for key, value in DEFAULT_SETTINGS.items():
+                if key not in ("session_authorization", "client_encoding"):
+                    if self.settings.get(key) != value:
+                        self._assign(key, value)
+        self.send(p.command_complete(stmt.tag))
+
     # --- SET / RESET ------------------------------------------------------------------------
 
     def _set(self, stmt: Statement) -> None:
@@ -978,7 +1022,7 @@ def _close_quietly(backend: SpannerConnection) -> None:
         log.debug("closing the Spanner session failed", exc_info=True)
 
 
-def _discard(fut: asyncio.Future[Any]) -> None:
+def _discard(fut: concurrent.futures.Future[Any]) -> None:
     """Result of an abandoned (cancelled) call: close cursors, swallow errors."""
     if fut.cancelled():
         return

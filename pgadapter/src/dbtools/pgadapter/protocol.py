@@ -431,16 +431,21 @@ def row_description(columns: Sequence[Column], formats: Sequence[int]) -> bytes:
 _NULL_FIELD = _I32.pack(-1)
 
 
+_pack_i32 = _I32.pack
+_pack_i16 = _I16.pack
+
+
 def data_row(values: Sequence[bytes | None]) -> bytes:
-    parts = [_I16.pack(len(values))]
+    parts: list[bytes] = []
+    append = parts.append
     for v in values:
         if v is None:
-            parts.append(_NULL_FIELD)
+            append(_NULL_FIELD)
         else:
-            parts.append(_I32.pack(len(v)))
-            parts.append(v)
+            append(_pack_i32(len(v)))
+            append(v)
     body = b"".join(parts)
-    return b"D" + _I32.pack(len(body) + 4) + body
+    return b"D" + _pack_i32(len(body) + 6) + _pack_i16(len(values)) + body
 
 
 def _fields(err: PgError) -> bytes:

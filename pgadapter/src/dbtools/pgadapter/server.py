@@ -18,7 +18,7 @@ from typing import Any
 
 from . import protocol as p
 from .connection import DDL_MODES, PgConnection
-from .errors import ConfigError, PgError, ProtocolError
+from .errors import ConfigError, PgError
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,29 @@ class ProxyServer:
             exists = self._create_database(db)
         if not exists:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
+        self._check_dialect(db, database_id)
         return db
+
+    def _check_dialect(self, db: Any, database_id: str) -> None:
+        """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        if getattr(db, "_pgadapter_dialect_ok", False):
+            return
+        try:
+            dialect = db.database_dialect
+        except gexc.GoogleAPICallError:
+            return  # a backend that cannot tell (no admin API): let statements speak
+        if dialect == DatabaseDialect.GOOGLE_STANDARD_SQL:
+            raise PgError(
+                f'database "{database_id}" uses the GoogleSQL dialect',
+                "0A000",
+                hint="pgadapter serves PostgreSQL-dialect databases; create the database with "
+                "database_dialect=POSTGRESQL.",
+                severity="FATAL",
+            )
+        db._pgadapter_dialect_ok = True
 
     def _create_database(self, db: Any) -> bool:
         from google.api_core import exceptions as gexc
@@ -218,20 +240,16 @@ class ProxyServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass  # the client went away or never spoke: nothing to answer
         except PgError as exc:
-            if isinstance(exc, ProtocolError) or exc.severity == "FATAL":
-                exc.severity = "FATAL"
+            exc.severity = "FATAL"  # an error that reaches here ends the connection
             with suppress(Exception):
-                writer.write(p.error_response(exc))
-                await writer.drain()
+                conn.send(p.error_response(exc))
+                await conn.flush()
         except Exception:
             log.exception("connection failed")
             with suppress(Exception):
-                writer.write(
-                    p.error_response(
-                        PgError("internal error in pgadapter", "XX000", severity="FATAL")
-                    )
-                )
-                await writer.drain()
+                internal = PgError("internal error in pgadapter", "XX000", severity="FATAL")
+                conn.send(p.error_response(internal))
+                await conn.flush()
         finally:
             await conn.close()
             writer.close()

@@ -175,7 +175,7 @@ def frame(text: str | None, escaped: bool = True) -> str:
 
 def row_text(texts: list[str | None], escaped: list[bool] | None = None) -> str:
     flags = escaped or [True] * len(texts)
-    return "".join(frame(t, e) for t, e in zip(texts, flags))
+    return "".join(frame(t, e) for t, e in zip(texts, flags, strict=True))
 
 
 def row_hash(text: str) -> str:

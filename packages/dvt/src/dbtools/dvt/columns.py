@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import canon
-from .engines import Engine
+from .engines import Engine, both
 from .errors import ConfigError
 from .plan import plan_columns
 from .results import Finding, ValidationResult
@@ -72,14 +72,18 @@ class ColumnValidator:
         s = self.spec
         if s.source_query is not None:
             if s.target_query is None:
-                raise ConfigError("a custom-query validation needs both a source and a target query")
-            return self.source.query_columns(s.source_query), self.target.query_columns(
-                s.target_query
+                raise ConfigError(
+                    "a custom-query validation needs both a source and a target query"
+                )
+            return both(
+                lambda: self.source.query_columns(s.source_query or ""),
+                lambda: self.target.query_columns(s.target_query or ""),
             )
         if not s.source_table:
             raise ConfigError("give a table (or a source and a target query) to validate")
-        return self.source.columns(s.source_table), self.target.columns(
-            s.target_table or s.source_table
+        return both(
+            lambda: self.source.columns(s.source_table or ""),
+            lambda: self.target.columns(s.target_table or s.source_table or ""),
         )
 
     def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
@@ -134,8 +138,14 @@ class ColumnValidator:
         return [d.agg_bit_xor(q)]
 
     def _query(
-        self, engine: Engine, table: str | None, query: str | None, cols: list[Column],
-        checks: list[_Check], is_source: bool, where: str | None,
+        self,
+        engine: Engine,
+        table: str | None,
+        query: str | None,
+        cols: list[Column],
+        checks: list[_Check],
+        is_source: bool,
+        where: str | None,
     ) -> dict[tuple[Any, ...], list[Any]]:
         d = engine.dialect
         by_name = {c.name.lower(): c for c in cols}
@@ -156,7 +166,7 @@ class ColumnValidator:
             sql += " GROUP BY " + ", ".join(group_exprs)
         out: dict[tuple[Any, ...], list[Any]] = {}
         for row in engine.query(sql):
-            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)]))
+            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)], strict=True))
             out[key] = list(row[len(groups) :])
         return out
 
@@ -165,15 +175,25 @@ class ColumnValidator:
         src_cols, tgt_cols = self._columns()
         checks = self._checks(src_cols, tgt_cols)
         tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
-        src_rows = self._query(self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter)
-        tgt_rows = self._query(
-            self.target, s.target_table or s.source_table, s.target_query, tgt_cols, checks, False, tgt_filter
+        src_rows, tgt_rows = both(
+            lambda: self._query(
+                self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+            ),
+            lambda: self._query(
+                self.target,
+                s.target_table or s.source_table,
+                s.target_query,
+                tgt_cols,
+                checks,
+                False,
+                tgt_filter,
+            ),
         )
         findings: list[Finding] = []
         failed = 0
         group_names = list(s.group_by)
         for gkey in sorted(set(src_rows) | set(tgt_rows), key=lambda k: tuple(str(x) for x in k)):
-            keyd = dict(zip(group_names, gkey)) if group_names else None
+            keyd = dict(zip(group_names, gkey, strict=True)) if group_names else None
             a, b = src_rows.get(gkey), tgt_rows.get(gkey)
             if a is None or b is None:
                 failed += 1

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import canon
 from .connections import ConnSpec
-from .dialects import get_dialect
 from .dialects import duckdb as duck_sql
+from .dialects import get_dialect
 from .dialects import mysql as my_sql
 from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
@@ -25,6 +26,15 @@ from .errors import IntrospectionError, QueryError
 from .types import Column, Kind, make_column
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """Run two blocking calls (one per database) at the same time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
 
 
 def split_table(name: str) -> tuple[str | None, str]:
@@ -250,7 +260,7 @@ def _sqlite_canon_factory() -> Any:
 
     def dvt_canon(spec: str, value: Any) -> str | None:
         kind, scale, opts = parse(spec)
-        return canon.canonical(kind, value, scale, **opts)  # type: ignore[arg-type]
+        return canon.canonical(kind, value, scale, **opts)
 
     return dvt_canon
 
@@ -286,7 +296,9 @@ class _BitXor:
 def register_sqlite_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
-    conn.create_function("dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True)
+    conn.create_function(
+        "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
+    )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
 

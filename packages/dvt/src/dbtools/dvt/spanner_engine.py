@@ -26,9 +26,16 @@ _LOCK = threading.Lock()
 
 # Result-set type codes → the type names parse_type understands.
 _TYPE_NAMES = {
-    "INT64": "INT64", "FLOAT64": "FLOAT64", "FLOAT32": "FLOAT32", "BOOL": "BOOL",
-    "STRING": "STRING", "BYTES": "BYTES", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP",
-    "NUMERIC": "NUMERIC", "JSON": "JSON",
+    "INT64": "INT64",
+    "FLOAT64": "FLOAT64",
+    "FLOAT32": "FLOAT32",
+    "BOOL": "BOOL",
+    "STRING": "STRING",
+    "BYTES": "BYTES",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "NUMERIC": "NUMERIC",
+    "JSON": "JSON",
 }
 
 
@@ -80,7 +87,9 @@ class SpannerEngine(Engine):
                 db = self._client().instance(self.instance_id).database(self.database_id)
                 db.reload()
             except Exception as exc:
-                raise QueryError(f"cannot open Spanner database {self.spec.display}: {exc}") from exc
+                raise QueryError(
+                    f"cannot open Spanner database {self.spec.display}: {exc}"
+                ) from exc
             self._db = db
         return self._db
 
@@ -92,7 +101,9 @@ class SpannerEngine(Engine):
     def connect(self) -> Any:
         raise NotImplementedError("Spanner has no DB-API connection here; use query/stream")
 
-    def _params(self, params: tuple[Any, ...] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    def _params(
+        self, params: tuple[Any, ...] | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         if params is None:
             return None, None
         from google.cloud.spanner_v1 import param_types
@@ -101,7 +112,7 @@ class SpannerEngine(Engine):
             names = [f"p{i + 1}" for i in range(len(params))]
         else:
             names = ["schema", "table"][: len(params)]
-        return dict(zip(names, params)), {n: param_types.STRING for n in names}
+        return dict(zip(names, params, strict=True)), {n: param_types.STRING for n in names}
 
     def query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[Row]:
         p, types = self._params(params)
@@ -133,7 +144,9 @@ class SpannerEngine(Engine):
         return schema or default, name
 
     def columns(self, table: str) -> list[Column]:
-        sql = sp_sql.PG_COLUMNS_SQL if self.dialect.name == "spanner_pg" else sp_sql.GSQL_COLUMNS_SQL
+        sql = (
+            sp_sql.PG_COLUMNS_SQL if self.dialect.name == "spanner_pg" else sp_sql.GSQL_COLUMNS_SQL
+        )
         rows = self.query(sql, self._schema_table(table))
         if not rows:
             raise IntrospectionError(f"table {table!r} not found in {self.spec.display}")
@@ -141,7 +154,9 @@ class SpannerEngine(Engine):
 
     def primary_key(self, table: str) -> list[str]:
         sql = (
-            sp_sql.PG_PRIMARY_KEY_SQL if self.dialect.name == "spanner_pg" else sp_sql.GSQL_PRIMARY_KEY_SQL
+            sp_sql.PG_PRIMARY_KEY_SQL
+            if self.dialect.name == "spanner_pg"
+            else sp_sql.GSQL_PRIMARY_KEY_SQL
         )
         return [r[0] for r in self.query(sql, self._schema_table(table))]
 

@@ -86,6 +86,7 @@ class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)  # keyed by lower-case name
     indexes: dict[str, Index] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    sequences: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> options
 
     # --------------------------------------------------------------- lookups
 
@@ -135,7 +136,11 @@ class Catalog:
                 fields=tuple((f[0], stype(f[1])) for f in d.get("fields", ())),
             )
 
-        cat = cls(dialect=data["dialect"], options=dict(data.get("options", {})))
+        cat = cls(
+            dialect=data["dialect"],
+            options=dict(data.get("options", {})),
+            sequences={k: dict(v) for k, v in data.get("sequences", {}).items()},
+        )
         for key, t in data["tables"].items():
             cols = [Column(**{**c, "stype": stype(c["stype"])}) for c in t["columns"]]
             cat.tables[key] = Table(
@@ -279,9 +284,25 @@ def render_catalog_ddl(catalog: Catalog) -> list[str]:
         for index in catalog.indexes_of(table.name):
             out.append(render_index_ddl(index, catalog.dialect))
 
+    for name, opts in catalog.sequences.items():
+        out.append(render_sequence_ddl(name, opts, catalog.dialect))
     for table in catalog.tables.values():
         emit(table)
     return out
+
+
+def render_sequence_ddl(name: str, opts: dict[str, str], dialect: str) -> str:
+    if dialect == POSTGRESQL:
+        text = f"CREATE SEQUENCE {quote_ident(name, dialect)} BIT_REVERSED_POSITIVE"
+        if "skip_range_min" in opts:
+            text += f" SKIP RANGE {opts['skip_range_min']} {opts['skip_range_max']}"
+        if "start_with_counter" in opts:
+            text += f" START COUNTER WITH {opts['start_with_counter']}"
+        return text
+    body = ",\n".join(
+        f"  {k} = {v if v.lstrip('-').isdigit() else repr(v)}" for k, v in opts.items()
+    )
+    return f"CREATE SEQUENCE {quote_ident(name, dialect)} OPTIONS (\n{body}\n)"
 
 
 def duckdb_ident(name: str) -> str:

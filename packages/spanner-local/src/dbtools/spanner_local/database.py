@@ -65,10 +65,25 @@ class Database:
         self.conn = duckdb.connect(target, config={"threads": DUCKDB_THREADS})
         self.conn.execute("SET GLOBAL TimeZone = 'UTC'")
         if self.dialect == POSTGRESQL:
-            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint.
+            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint, and
+            # sorts NULLs as the largest values.
             self.conn.execute("SET GLOBAL integer_division = true")
-        functions.register(self.conn)
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'")
+        else:
+            # GoogleSQL sorts NULLs as the smallest values.
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
+        functions.register(self.conn, postgresql=self.dialect == POSTGRESQL)
+        # SQL reaches DuckDB from clients: no file access (read_csv, ATTACH, COPY ...), and no
+        # way to turn it back on.
+        self.conn.execute("SET GLOBAL enable_external_access = false")
+        self.conn.execute("SET GLOBAL lock_configuration = true")
         self.ddl_lock = threading.RLock()
+        # Commit versions: read-write transactions that read a table validate at commit that
+        # no transaction committed a write to it after they began (Spanner's reads take locks;
+        # DuckDB's snapshots would otherwise allow write skew).
+        self.version = 0
+        self.table_versions: dict[str, int] = {}
+        self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False

@@ -152,6 +152,19 @@ class AlterDatabase:
 
 
 @dataclass
+class CreateSequence:
+    name: str
+    options: dict[str, str]
+    if_not_exists: bool = False
+
+
+@dataclass
+class DropSequence:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass
 class NoOp:
     """Statements Spanner accepts that change nothing spanner-local models (ANALYZE...)."""
 
@@ -171,6 +184,8 @@ Operation = (
     | DropConstraint
     | SetOnDelete
     | AlterDatabase
+    | CreateSequence
+    | DropSequence
     | NoOp
 )
 
@@ -406,8 +421,10 @@ class DdlParser:
                 return self.create_index(unique, null_filtered)
             if or_replace or self.at("VIEW"):
                 raise DdlError("CREATE VIEW is not supported by spanner-local.")
-            if self.at("SEQUENCE") or self.at("CHANGE", "STREAM") or self.at("ROLE"):
-                return NoOp(self.sql)
+            if self.accept("SEQUENCE"):
+                return self.create_sequence()
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)  # no effect on data; accepted for schema compatibility
             raise self.error("TABLE")
         if self.accept("DROP"):
             if self.accept("TABLE"):
@@ -420,6 +437,13 @@ class DdlParser:
                 name = self.qualified_name()
                 self.done()
                 return DropIndex(name, if_exists)
+            if self.accept("SEQUENCE"):
+                if_exists = self.accept("IF", "EXISTS")
+                name = self.qualified_name()
+                self.done()
+                return DropSequence(name, if_exists)
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)
             raise self.error("TABLE")
         if self.accept("ALTER"):
             if self.accept("TABLE"):
@@ -431,6 +455,35 @@ class DdlParser:
         if self.accept("ANALYZE") or self.accept("GRANT") or self.accept("REVOKE"):
             return NoOp(self.sql)
         raise self.error("CREATE, ALTER or DROP")
+
+    def create_sequence(self) -> CreateSequence:
+        if_not_exists = self.accept("IF", "NOT", "EXISTS")
+        name = self.qualified_name()
+        opts: dict[str, str] = {}
+        if self.dialect == GOOGLE_SQL:
+            if self.accept("OPTIONS"):
+                opts = {k: v.strip("'\"") for k, v in self.options_body().items()}
+        else:
+            while self.tok.kind != "eof":
+                if self.accept("BIT_REVERSED_POSITIVE"):
+                    opts["sequence_kind"] = "bit_reversed_positive"
+                elif self.accept("SKIP", "RANGE"):
+                    opts["skip_range_min"] = self.tok.text
+                    self.i += 1
+                    opts["skip_range_max"] = self.tok.text
+                    self.i += 1
+                elif self.accept("START", "COUNTER", "WITH") or self.accept("START", "COUNTER"):
+                    opts["start_with_counter"] = self.tok.text
+                    self.i += 1
+                else:
+                    raise self.error("BIT_REVERSED_POSITIVE")
+        self.done()
+        if opts.get("sequence_kind", "").lower() != "bit_reversed_positive":
+            raise DdlError(
+                f"Sequence {name} must set sequence_kind = 'bit_reversed_positive' (the only kind "
+                "Spanner supports)."
+            )
+        return CreateSequence(name, opts, if_not_exists)
 
     def options_or_set(self) -> dict[str, str]:
         opts: dict[str, str] = {}

@@ -376,8 +376,13 @@ def _write(
     if len(set(lowered)) != len(lowered):
         raise InvalidArgument(f"Duplicate column in mutation on table {table.name}.")
     key_idx = []
+    generated_key = False  # an insert may leave key columns with a DEFAULT (sequences) out
     for k in table.primary_key:
         if k.column.lower() not in lowered:
+            kcol = table.column(k.column)
+            if kind == "insert" and kcol is not None and kcol.default is not None:
+                generated_key = True
+                continue
             raise FailedPrecondition(
                 f"Mutation for table {table.name} is missing key column {k.column}."
             )
@@ -399,16 +404,13 @@ def _write(
                         "corresponding shared key columns in this table's interleaved table hierarchy."
                     )
                 value = commit_ts
-            elif (
-                value is not None
-                and col.length is not None
-                and col.stype.code in ("STRING", "BYTES")
-            ):
+            elif value is not None and col.stype.code in ("STRING", "BYTES"):
                 size = len(value)
-                if size > col.length:
+                limit = col.length if col.length is not None else limits.MAX_LENGTH[col.stype.code]
+                if size > limit:
                     raise FailedPrecondition(
                         f"New value exceeds the maximum size limit for this column: "
-                        f"{table.name}.{col.name}, size: {size}, limit: {col.length}."
+                        f"{table.name}.{col.name}, size: {size}, limit: {limit}."
                     )
             if value is None and col.not_null:
                 raise FailedPrecondition(
@@ -428,9 +430,11 @@ def _write(
     key_cols = [cols[i] for i in key_idx]
     non_key = [i for i in range(len(cols)) if i not in key_idx]
     try:
-        if kind == "insert":
-            _check_absent(cur, table, key_cols, key_idx, rows)
+        if kind == "insert" and generated_key:
             _insert_rows(cur, tname, cols, rows)
+        elif kind == "insert":
+            _check_absent(cur, table, key_cols, key_idx, rows)
+            _insert_racing(db, cur, table, cols, key_idx, rows)
         elif kind == "update":
             _check_present(cur, table, key_cols, key_idx, rows)
             if non_key:
@@ -442,7 +446,7 @@ def _write(
             if old_rows and non_key:
                 _update_rows(cur, tname, cols, key_idx, non_key, old_rows)
             if new_rows:
-                _insert_rows(cur, tname, cols, new_rows)
+                _insert_racing(db, cur, table, cols, key_idx, new_rows)
         elif kind == "replace":
             rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
             cur.execute(
@@ -482,6 +486,37 @@ def _insert_rows(
     rel, params = _relation(cols, rows)
     col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
     cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT * FROM ({rel})", params)
+
+
+def _insert_racing(
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    cols: Sequence[Column],
+    key_idx: list[int],
+    rows: list[list[Any]],
+) -> None:
+    """Insert rows this transaction's snapshot shows as absent.
+
+    If the primary key turns out to be taken, another transaction inserted the row after this
+    one began: on Spanner the two would have conflicted on the key, so this one is ABORTED (and
+    retried). A clash on a unique index stays ALREADY_EXISTS.
+    """
+    tname = duckdb_ident(table.name)
+    try:
+        _insert_rows(cur, tname, cols, rows)
+    except duckdb.ConstraintException as exc:
+        if _DUP_KEY.search(str(exc)):
+            fresh = db.borrow()
+            try:
+                key_cols = [cols[i] for i in key_idx]
+                if _existing_keys(fresh, tname, key_cols, key_idx, rows):
+                    raise Aborted(
+                        "Transaction was aborted: a concurrent transaction inserted the same key."
+                    ) from exc
+            finally:
+                db.give_back(fresh)
+        raise
 
 
 def _update_rows(
@@ -560,14 +595,6 @@ def _delete(
 ) -> None:
     key_parts = [(k.column, k.desc) for k in table.primary_key]
     key_types = [c.stype for c in table.key_columns]
-    if key_set.ranges and not key_set.all_:
-        for rng in key_set.ranges:
-            start_kind = rng.WhichOneof("start_key_type")
-            end_kind = rng.WhichOneof("end_key_type")
-            n_start = len(getattr(rng, start_kind).values) if start_kind else 0
-            n_end = len(getattr(rng, end_kind).values) if end_kind else 0
-            if n_start != n_end or n_start == 0 or n_start > len(key_parts):
-                pass  # any prefix range is accepted
     args: list[Any] = []
     where = keyset_where(key_set, key_parts, key_types, args)
     try:

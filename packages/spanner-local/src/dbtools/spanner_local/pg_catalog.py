@@ -6,9 +6,10 @@ Spanner column maps to, so that results can carry Spanner's PG_OID annotation.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
-from .catalog import Catalog, render_index_ddl
+from .catalog import Catalog, Column, render_index_ddl
 
 SCHEMA = "spanner_pg_catalog"
 OID, S, N, B = "UINTEGER", "VARCHAR", "BIGINT", "BOOLEAN"
@@ -40,6 +41,34 @@ TYPES: tuple[tuple[int, str, int, str, int, int], ...] = (
     (1231, "_numeric", -1, "A", 1700, 0),
     (3807, "_jsonb", -1, "A", 3802, 0),
 )
+
+# Spanner type code -> PostgreSQL type OID (scalars; arrays use the type's array OID).
+TYPE_OIDS = {
+    "BOOL": 16,
+    "BYTES": 17,
+    "INT64": 20,
+    "FLOAT32": 700,
+    "FLOAT64": 701,
+    "STRING": 1043,
+    "DATE": 1082,
+    "TIMESTAMP": 1184,
+    "NUMERIC": 1700,
+    "JSON": 3802,
+}
+_ARRAY_OIDS = {t[0]: t[5] for t in TYPES}
+_TYPE_LENGTHS = {t[0]: t[2] for t in TYPES}
+
+
+def relation_oid(name: str) -> int:
+    """A stable OID per table or index name (so OIDs survive schema changes and restarts)."""
+    return 16384 + zlib.crc32(name.lower().encode()) % (2**31 - 16384)
+
+
+def type_oid(col: Column) -> int:
+    if col.stype.element is not None:
+        return _ARRAY_OIDS[TYPE_OIDS[col.stype.element.code]]
+    return TYPE_OIDS[col.stype.code]
+
 
 RELATIONS: dict[str, list[tuple[str, str]]] = {
     "pg_namespace": [("oid", OID), ("nspname", S), ("nspowner", OID), ("nspacl", S)],
@@ -81,6 +110,48 @@ RELATIONS: dict[str, list[tuple[str, str]]] = {
         ("typndims", N),
         ("typcollation", OID),
     ],
+    "pg_class": [
+        ("oid", OID),
+        ("relname", S),
+        ("relnamespace", OID),
+        ("reltype", OID),
+        ("relowner", OID),
+        ("relam", OID),
+        ("relhasindex", B),
+        ("relisshared", B),
+        ("relpersistence", S),
+        ("relkind", S),
+        ("relnatts", N),
+        ("relchecks", N),
+        ("relhasrules", B),
+        ("relhastriggers", B),
+        ("relrowsecurity", B),
+        ("relispartition", B),
+    ],
+    "pg_attribute": [
+        ("attrelid", OID),
+        ("attname", S),
+        ("atttypid", OID),
+        ("attlen", N),
+        ("attnum", N),
+        ("attndims", N),
+        ("atttypmod", N),
+        ("attnotnull", B),
+        ("atthasdef", B),
+        ("attidentity", S),
+        ("attgenerated", S),
+        ("attisdropped", B),
+        ("attislocal", B),
+    ],
+    "pg_index": [
+        ("indexrelid", OID),
+        ("indrelid", OID),
+        ("indnatts", N),
+        ("indnkeyatts", N),
+        ("indisunique", B),
+        ("indisprimary", B),
+        ("indkey", S),
+    ],
 }
 
 
@@ -97,6 +168,110 @@ def build(catalog: Catalog) -> dict[str, tuple[list[tuple[str, str]], list[tuple
         rows["pg_indexes"].append(
             ("public", index.table, index.name, None, render_index_ddl(index, catalog.dialect))
         )
+    public = NAMESPACES["public"]
+    for table in catalog.tables.values():
+        toid = relation_oid(table.name)
+        indexes = catalog.indexes_of(table.name)
+        rows["pg_class"].append(
+            (
+                toid,
+                table.name,
+                public,
+                0,
+                10,
+                0,
+                True,
+                False,
+                "p",
+                "r",
+                len(table.columns),
+                len(table.checks),
+                False,
+                False,
+                False,
+                False,
+            )
+        )
+        positions = {c.name.lower(): n for n, c in enumerate(table.columns, start=1)}
+        for num, col in enumerate(table.columns, start=1):
+            oid = type_oid(col)
+            rows["pg_attribute"].append(
+                (
+                    toid,
+                    col.name,
+                    oid,
+                    _TYPE_LENGTHS.get(oid, -1),
+                    num,
+                    1 if col.stype.element is not None else 0,
+                    -1,
+                    col.not_null,
+                    col.default is not None,
+                    "",
+                    "s" if col.generated else "",
+                    False,
+                    True,
+                )
+            )
+        pk_oid = relation_oid(f"PRIMARY_KEY_{table.name}")
+        pk_keys = " ".join(str(positions[k.column.lower()]) for k in table.primary_key)
+        rows["pg_class"].append(
+            (
+                pk_oid,
+                f"{table.name}_pkey",
+                public,
+                0,
+                10,
+                403,
+                False,
+                False,
+                "p",
+                "i",
+                len(table.primary_key),
+                0,
+                False,
+                False,
+                False,
+                False,
+            )
+        )
+        rows["pg_index"].append(
+            (pk_oid, toid, len(table.primary_key), len(table.primary_key), True, True, pk_keys)
+        )
+        for index in indexes:
+            ioid = relation_oid(index.name)
+            keys = [str(positions[k.column.lower()]) for k in index.keys]
+            stored = [str(positions[c.lower()]) for c in index.storing]
+            rows["pg_class"].append(
+                (
+                    ioid,
+                    index.name,
+                    public,
+                    0,
+                    10,
+                    403,
+                    False,
+                    False,
+                    "p",
+                    "i",
+                    len(keys) + len(stored),
+                    0,
+                    False,
+                    False,
+                    False,
+                    False,
+                )
+            )
+            rows["pg_index"].append(
+                (
+                    ioid,
+                    toid,
+                    len(keys) + len(stored),
+                    len(keys),
+                    index.unique,
+                    False,
+                    " ".join(keys + stored),
+                )
+            )
     for oid, name, length, category, elem, array in TYPES:
         rows["pg_type"].append(
             (

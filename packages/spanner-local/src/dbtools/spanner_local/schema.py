@@ -12,7 +12,7 @@ from . import ddl_parser as d
 from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
-from .typemap import GOOGLE_SQL, POSTGRESQL
+from .typemap import POSTGRESQL
 
 _NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
 
@@ -332,6 +332,25 @@ def _alter_database(cat: Catalog, op: d.AlterDatabase) -> list[str]:
     return []
 
 
+def _create_sequence(cat: Catalog, op: d.CreateSequence) -> list[str]:
+    if op.name.lower() in cat.sequences and op.if_not_exists:
+        return []
+    if op.name.lower() in cat.sequences or cat.name_taken(op.name):
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    cat.sequences[op.name.lower()] = {k.lower(): v for k, v in op.options.items()}
+    start = int(op.options.get("start_with_counter", "1"))
+    return [f"CREATE SEQUENCE {duckdb_ident(op.name.lower())} START WITH {start}"]
+
+
+def _drop_sequence(cat: Catalog, op: d.DropSequence) -> list[str]:
+    if op.name.lower() not in cat.sequences:
+        if op.if_exists:
+            return []
+        raise DdlError(f"Sequence not found: {op.name}")
+    del cat.sequences[op.name.lower()]
+    return [f"DROP SEQUENCE {duckdb_ident(op.name.lower())}"]
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -349,6 +368,8 @@ _APPLY = {
     d.DropConstraint: _drop_constraint,
     d.SetOnDelete: _set_on_delete,
     d.AlterDatabase: _alter_database,
+    d.CreateSequence: _create_sequence,
+    d.DropSequence: _drop_sequence,
     d.NoOp: _noop,
 }
 
@@ -360,4 +381,4 @@ def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
     return new, stmts
 
 
-__all__ = ["GOOGLE_SQL", "apply"]
+__all__ = ["apply"]

@@ -61,7 +61,9 @@ PG_CATALOG_ALLOWED = frozenset(
     }
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
-PG_CATALOG_IMPLEMENTED = frozenset({"pg_namespace", "pg_tables", "pg_indexes", "pg_type"})
+PG_CATALOG_IMPLEMENTED = frozenset(
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+)
 PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
@@ -82,10 +84,16 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
+    "nextval": "spanner_next_sequence_value",
+    "encode": "spanner_pg_encode",
+    "decode": "spanner_pg_decode",
+    "convert_to": "spanner_pg_convert_to",
+    "convert_from": "spanner_pg_convert_from",
+    "sha256": "spanner_pg_sha256",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
-_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES"}
 
 
 @dataclass(frozen=True)
@@ -96,10 +104,11 @@ class Translated:
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
     updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
+    tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
 
 
 def classify(sql: str) -> str:
-    toks = [t for t in _tokens(sql) if not (t.kind == "op" and t.text in ("@", "{"))]
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
     for tok in _skip_hints(_tokens(sql)):
         word = tok.upper or tok.text
         if word in _DML_WORDS:
@@ -109,8 +118,7 @@ def classify(sql: str) -> str:
         if word in ("CREATE", "ALTER", "DROP"):
             return "ddl"
         break
-    del toks
-    return "query"
+    return "other"
 
 
 def _tokens(sql: str) -> list[Tok]:
@@ -252,8 +260,9 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    first = next((t.upper for t in toks if t.kind == "word"), "")
-    updated = _pg_updated_columns(sql) if first == "UPDATE" else ()
+    tree = _pg_parse(sql)
+    updated = _updated_columns(tree) if tree is not None else ()
+    tables = _tables(tree) if tree is not None else ("*",)
     return Translated(
         text,
         "dml" if kind == "dml" else "query",
@@ -261,6 +270,7 @@ def translate_pg(sql: str) -> Translated:
         uses_commit_ts,
         tuple(params),
         updated_columns=updated,
+        tables=tables,
     )
 
 
@@ -291,6 +301,9 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         if "." in text or "e" in text.lower():
             # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
             return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+        if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+            # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
     if isinstance(node, exp.Format):
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
@@ -299,12 +312,18 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
+    # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
+    sql = _NEXT_SEQ.sub(
+        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
+    )
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
-    keep_idx = list(range(len(toks)))
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
     insert_mode = ""
@@ -324,7 +343,6 @@ def translate_gsql(sql: str) -> Translated:
         ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
-    del keep_idx
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:
@@ -335,6 +353,7 @@ def translate_gsql(sql: str) -> Translated:
             f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
         )
     updated = _updated_columns(tree)
+    tables = _tables(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -356,7 +375,30 @@ def translate_gsql(sql: str) -> Translated:
         uses_commit_ts,
         params,
         updated_columns=updated,
+        tables=tables,
     )
+
+
+def _tables(tree: Any) -> tuple[str, ...]:
+    """Lower-case names of the user tables a statement references (CTE names excluded)."""
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = set()
+    for table in tree.find_all(exp.Table):
+        db = (table.db or "").lower()
+        if db in ("information_schema", INFO_SCHEMA, "pg_catalog", PG_CATALOG_SCHEMA):
+            continue
+        name = table.name.lower()
+        if name.startswith("information_schema.") or not name or name in ctes:
+            continue
+        names.add(name)
+    return tuple(sorted(names))
+
+
+def _pg_parse(sql: str) -> Any:
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
 
 
 def _updated_columns(tree: Any) -> tuple[str, ...]:
@@ -368,14 +410,6 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
         if isinstance(target, exp.Column):
             names.append(target.name)
     return tuple(names)
-
-
-def _pg_updated_columns(sql: str) -> tuple[str, ...]:
-    try:
-        tree = sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.ParseError:
-        return ()
-    return _updated_columns(tree)
 
 
 def translate(sql: str, dialect: str) -> Translated:

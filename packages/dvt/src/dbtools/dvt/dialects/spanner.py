@@ -86,7 +86,11 @@ class SpannerDialect(Dialect):
         return f"SUBSTR(LOWER(TO_HEX(SHA256({text_expr}))), 1, 32)"
 
     def float_specials(self, expr: str) -> list[tuple[str, str]]:
-        return [(f"IS_NAN({expr})", "nan"), (f"IS_INF({expr}) AND {expr} > 0", "inf"), (f"IS_INF({expr})", "-inf")]
+        return [
+            (f"IS_NAN({expr})", "nan"),
+            (f"IS_INF({expr}) AND {expr} > 0", "inf"),
+            (f"IS_INF({expr})", "-inf"),
+        ]
 
     def text_of_date(self, expr: str) -> str:
         return self.cast_text(expr)

@@ -3,9 +3,11 @@ google-cloud-spanner: the exact requests the proxy sends are visible, and aborts
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import grpc
 import psycopg
 import pytest
@@ -117,3 +119,35 @@ def test_read_only_transaction_never_commits(mock: tuple[Any, Proxy]) -> None:
     assert _count(servicer, "CommitRequest") == 0
     reqs = [r for r in servicer.requests if type(r).__name__ == "ExecuteSqlRequest"]
     assert len(reqs) == 2 and all(r.transaction.id for r in reqs)
+
+
+def test_untyped_parameters_are_typed_by_plan_mode(mock: tuple[Any, Proxy]) -> None:
+    """asyncpg describes statements before binding: the parameter types come from Spanner's
+    PLAN mode (undeclared_parameters), and the query is then sent with those types."""
+    servicer, proxy = mock
+    sql = "select v from t where id = $1 and name = $2"
+    fields = [
+        StructType.Field(name="p1", type_=Type(code=TypeCode.INT64)),
+        StructType.Field(name="p2", type_=Type(code=TypeCode.STRING)),
+    ]
+    result = _rows(10)
+    result.metadata.undeclared_parameters = StructType(fields=fields)
+    servicer.mock_spanner.add_result(sql, result)
+    servicer.clear_requests()
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(proxy.url())
+        try:
+            stmt = await conn.prepare(sql)
+            assert [t.name for t in stmt.get_parameters()] == ["int8", "varchar"]
+            return [tuple(r) for r in await stmt.fetch(1, "x")]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == [(10,)]
+    sql_requests = [r for r in servicer.requests if type(r).__name__ == "ExecuteSqlRequest"]
+    plan = [r for r in sql_requests if r.query_mode == r.QueryMode.PLAN]
+    normal = [r for r in sql_requests if r.query_mode == r.QueryMode.NORMAL]
+    assert len(plan) == 1
+    assert normal and normal[-1].param_types["p1"].code == TypeCode.INT64
+    assert normal[-1].params["p1"] == "1" and normal[-1].params["p2"] == "x"

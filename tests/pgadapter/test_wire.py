@@ -1,5 +1,5 @@
-"""Malformed and hostile protocol input: a protocol error or a clean close, never a crash or a
-leaked session, and the proxy keeps serving other clients."""
+"""The wire protocol byte by byte: malformed and hostile input (a protocol error or a clean close,
+never a crash or a leaked session, and the proxy keeps serving others) and exact message flows."""
 
 from __future__ import annotations
 
@@ -299,3 +299,116 @@ def test_garbage_flood_while_others_work(proxy: Proxy, database: str) -> None:
         t.join(30)
     assert not errors
     _wait_no_connections(proxy)
+
+
+def _parse(name: bytes, sql: bytes, oids: tuple[int, ...] = ()) -> bytes:
+    return _msg(b"P", name + b"\0" + sql + b"\0" + struct.pack(f"!h{len(oids)}I", len(oids), *oids))
+
+
+def _bind(portal: bytes, stmt: bytes, params: list[bytes], result_format: int = 0) -> bytes:
+    """All parameters and results in one format: text (0) or binary (1)."""
+    body = portal + b"\0" + stmt + b"\0" + struct.pack("!hh", 1, result_format)
+    body += struct.pack("!h", len(params))
+    for value in params:
+        body += struct.pack("!i", len(value)) + value
+    return _msg(b"B", body + struct.pack("!hh", 1, result_format))
+
+
+def _execute(portal: bytes, max_rows: int = 0) -> bytes:
+    return _msg(b"E", portal + b"\0" + struct.pack("!i", max_rows))
+
+
+def test_execute_with_row_limit_suspends_the_portal(proxy: Proxy, database: str) -> None:
+    sock = _ready(proxy, database)
+    sock.sendall(
+        _parse(b"q", b"select * from generate_series(1, 5) g(x)")
+        + _bind(b"p", b"q", [])
+        + _msg(b"D", b"Pp\0")
+        + _execute(b"p", 2)
+        + _execute(b"p", 2)
+        + _execute(b"p", 2)
+        + _msg(b"S", b"")
+    )
+    msgs = _read_messages(sock)
+    kinds = b"".join(k for k, _ in msgs)
+    assert kinds == b"12TDDsDDsDCZ"
+    values = [body[6:] for k, body in msgs if k == b"D"]
+    assert values == [b"1", b"2", b"3", b"4", b"5"]
+    assert msgs[-2][1] == b"SELECT 5\0"
+    sock.close()
+
+
+def test_flush_delivers_results_before_sync(proxy: Proxy, database: str) -> None:
+    sock = _ready(proxy, database)
+    sock.sendall(
+        _parse(b"", b"select $1::bigint * 2", (20,))
+        + _bind(b"", b"", [struct.pack("!q", 21)], result_format=1)
+        + _execute(b"")
+        + _msg(b"H", b"")
+    )
+    msgs = _read_messages(sock, b"C")
+    assert [k for k, _ in msgs] == [b"1", b"2", b"D", b"C"]
+    # int8 in binary: the result column was asked for in binary
+    assert msgs[2][1][2:] == struct.pack("!i", 8) + struct.pack("!q", 42)
+    sock.sendall(_msg(b"S", b""))
+    assert [k for k, _ in _read_messages(sock)] == [b"Z"]
+    sock.close()
+
+
+def test_describe_statement_and_close(proxy: Proxy, database: str) -> None:
+    sock = _ready(proxy, database)
+    sock.sendall(
+        _parse(b"named", b"select $1::bigint as a, $2::varchar as b")
+        + _msg(b"D", b"Snamed\0")
+        + _msg(b"C", b"Snamed\0")
+        + _msg(b"D", b"Snamed\0")
+        + _msg(b"S", b"")
+    )
+    msgs = _read_messages(sock)
+    kinds = [k for k, _ in msgs]
+    assert kinds == [b"1", b"t", b"T", b"3", b"E", b"Z"]
+    assert msgs[1][1] == struct.pack("!hII", 2, 20, 1043)
+    assert _error_code(msgs[4][1]) == "26000"
+    sock.close()
+
+
+def test_empty_query_and_multiple_results(proxy: Proxy, database: str) -> None:
+    sock = _ready(proxy, database)
+    sock.sendall(_msg(b"Q", b"\0"))
+    assert [k for k, _ in _read_messages(sock)] == [b"I", b"Z"]
+    sock.sendall(_msg(b"Q", b"select 1; ; select 2 as two\0"))
+    msgs = _read_messages(sock)
+    assert [k for k, _ in msgs] == [b"T", b"D", b"C", b"T", b"D", b"C", b"Z"]
+    sock.close()
+
+
+def _sessions(spanner: spanner_local.Endpoint, database: str) -> int:
+    return sum(
+        1 for s in list(spanner.registry.sessions.values()) if s.database.endswith("/" + database)
+    )
+
+
+def test_no_spanner_session_leaks(
+    spanner: spanner_local.Endpoint, proxy: Proxy, database: str
+) -> None:
+    """Connections that open transactions, including ones that vanish mid-transaction or send
+    garbage, give their Spanner sessions back."""
+    with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
+        conn.execute("create table t (id bigint primary key)")
+        conn.execute("select count(*) from t").fetchall()  # warms the shared session pool
+    _wait_no_connections(proxy)
+    baseline = _sessions(spanner, database)
+    for i in range(5):
+        sock = _ready(proxy, database)
+        sock.sendall(_msg(b"Q", b"begin; insert into t values (%d)\0" % i))
+        _read_messages(sock)
+        if i % 2:
+            sock.sendall(_msg(b"!", b""))  # protocol violation inside the transaction
+        sock.close()  # gone without COMMIT or Terminate
+    _wait_no_connections(proxy)
+    deadline = time.monotonic() + 20
+    while _sessions(spanner, database) > baseline and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sessions(spanner, database) == baseline
+    with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
+        assert conn.execute("select count(*) from t").fetchone() == (0,)
