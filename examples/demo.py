@@ -48,6 +48,8 @@ STEPS = 7
 # is unique in the data instead.
 ROW_KEYS = {"event_log": "entity_type,entity_id,action"}
 
+SHOWN_DIFFERENCES = 5  # per table; the JSON results hold them all
+
 PLANTED = ("orders", "order_id", 42, "total")  # table, key column, key, column changed
 
 QUERIES: list[tuple[str, str, list[Any]]] = [
@@ -289,14 +291,16 @@ class Demo:
                     f"mismatched, {s['missing_in_target']} missing, {s['extra_in_target']} extra"
                 )
             say(f"    {r['target_table']:<13} {r['status']:<8} {detail}")
-            for f in r.get("findings", []):
-                if f.get("status") not in ("success", None):
-                    where = f" key {json.dumps(f['key'])}" if f.get("key") else ""
-                    what = f.get("check") or "value"
-                    say(
-                        f"        difference{where} {f.get('column', '')} {what}: "
-                        f"source {f.get('source')!r}, target {f.get('target')!r}"
-                    )
+            diffs = [f for f in r.get("findings", []) if f.get("status") not in ("success", None)]
+            for f in diffs[:SHOWN_DIFFERENCES]:
+                where = f" key {json.dumps(f['key'])}" if f.get("key") else ""
+                what = f.get("check") or "value"
+                say(
+                    f"        difference{where} {f.get('column', '')} {what}: "
+                    f"source {f.get('source')!r}, target {f.get('target')!r}"
+                )
+            if len(diffs) > SHOWN_DIFFERENCES:
+                say(f"        ... and {len(diffs) - SHOWN_DIFFERENCES} more (see {out})")
         failed = [r["target_table"] for r in results if r["status"] != "success"]
         if proc.returncode != 0 or failed:
             self.fail(f"dvt validate {kind} found differences in {', '.join(failed) or '?'}")
