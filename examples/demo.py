@@ -88,9 +88,12 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+START = time.monotonic()
+
+
 def step(n: int, title: str) -> None:
     say()
-    say(f"==> [{n}/{STEPS}] {title}")
+    say(f"==> [{n}/{STEPS}] {title}  (at {time.monotonic() - START:.1f}s)")
 
 
 def tool(name: str) -> str:
