@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -103,8 +104,14 @@ def tool(name: str) -> str:
     return found
 
 
+def redact(text: str) -> str:
+    """A URL's password masked, for printing."""
+    return re.sub(r"(://[^:/@\s]+):[^@/\s]+@", r"\1:***@", text)
+
+
 def show_command(argv: list[str]) -> None:
-    say("    $ " + " ".join(shlex.quote(Path(a).name if i == 0 else a) for i, a in enumerate(argv)))
+    words = (Path(a).name if i == 0 else redact(a) for i, a in enumerate(argv))
+    say("    $ " + " ".join(shlex.quote(w) for w in words))
 
 
 def sqlite_url(path: Path) -> str:
@@ -181,7 +188,7 @@ class Demo:
     # -- steps -----------------------------------------------------------------------------
     def source(self) -> None:
         if self.source_url:
-            step(1, f"Source: the live database {self.source_url}")
+            step(1, f"Source: the live database {redact(self.source_url)}")
             say("    (load it first, e.g. with examples/shop/schema.sql and data.sql)")
             return
         step(1, "Source: the bundled shop database (SQLite, built from examples/shop/*.sql)")

@@ -201,3 +201,16 @@ def test_demo_against_an_external_emulator(tmp_path: Path) -> None:
             "/reports/top-products",
         ]
         assert all(t["application"] == "dbtools-demo" for t in tagged)
+
+
+def test_demo_never_prints_a_source_password() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dbtools_demo", DEMO)
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    assert demo.redact("mysql://root:s3cr%40t@db:3306/shop") == "mysql://root:***@db:3306/shop"
+    assert demo.redact("-sc postgresql://u:p@h/d -tc x") == "-sc postgresql://u:***@h/d -tc x"
+    assert demo.redact("postgresql://postgres@127.0.0.1/x") == "postgresql://postgres@127.0.0.1/x"
+    assert demo.redact("spanner:///projects/p/instances/i") == "spanner:///projects/p/instances/i"
