@@ -256,7 +256,38 @@ ip_addresses = {{ PRIMARY = "{slow_address}" }}
         finally:
             relay.stop()
             emulator.stop()
-    report(results, args.format)
+    identity = identity_check(backend, user, db)
+    report(results, identity, args.format)
+
+
+def identity_check(backend: str, user: str, db: str) -> dict[str, str]:
+    """Not a timing: does each connector refuse a server certificate issued for another
+    instance (same CA)? Uses cloudsql-local in process for its wrong-identity knob."""
+    outcome: dict[str, str] = {}
+    config = cl.Config(instances=[cl.Instance(INSTANCE, backend=backend)])
+    with cl.serve(config) as emu:
+        emu.faults.wrong_server_identity = True
+        for label, make in (
+            (
+                "ours",
+                lambda: Connector(admin_api_endpoint=emu.admin_url, credentials=emu.credentials()),
+            ),
+            (
+                "official",
+                lambda: OfficialConnector(
+                    sqladmin_api_endpoint=emu.admin_url, credentials=emu.credentials()
+                ),
+            ),
+        ):
+            connector = make()
+            try:
+                check(connector.connect(INSTANCE, "pg8000", user=user, db=db))
+                outcome[label] = "accepted"
+            except Exception as exc:  # the refusal is the expected outcome
+                outcome[label] = f"refused ({type(exc).__name__})"
+            finally:
+                connector.close()
+    return outcome
 
 
 def measure(
@@ -324,7 +355,7 @@ def measure(
             c.close()
 
 
-def report(results: dict[str, dict[str, float]], fmt: str) -> None:
+def report(results: dict[str, dict[str, float]], identity: dict[str, str], fmt: str) -> None:
     ratios = {
         "first_connect_official_over_ours": results["official"]["first_connect_ms"]
         / results["ours"]["first_connect_ms"],
@@ -342,7 +373,12 @@ def report(results: dict[str, dict[str, float]], fmt: str) -> None:
         "cpus": os.cpu_count(),
     }
     if fmt == "json":
-        print(json.dumps({"results": results, "ratios": ratios, "versions": versions}, indent=2))
+        print(
+            json.dumps(
+                {"results": results, "ratios": ratios, "identity": identity, "versions": versions},
+                indent=2,
+            )
+        )
         return
     print(f"versions: {versions}")
     print(f"{'':<22}{'ours':>12}{'official':>12}{'plain TLS':>12}")
@@ -363,6 +399,10 @@ def report(results: dict[str, dict[str, float]], fmt: str) -> None:
     print(
         f"10 concurrent sync connects, {LATENCY * 1000:.0f} ms latency: official / ours = "
         f"{ratios['concurrent_official_over_ours']:.2f}x (target >= 5)"
+    )
+    print(
+        "server certificate issued for another instance: "
+        + ", ".join(f"{label} {verdict}" for label, verdict in identity.items())
     )
 
 

@@ -20,6 +20,7 @@ PRINCIPAL = "tester@cloudsql-local.iam.gserviceaccount.com"
 PG = "proj:local:pg"
 PG_CAS = "proj:local:pgcas"
 MY = "proj:local:my"
+PG_PRIVATE = "proj:local:pgpriv"
 PG_IAM_USER = "tester@cloudsql-local.iam"
 MY_IAM_USER = "tester"
 
@@ -44,6 +45,7 @@ def emulator(pg_server: Any, mysql_server: Any) -> Iterator[cl.Emulator]:
                 server_ca_mode="GOOGLE_MANAGED_CAS_CA",
                 ip_types=("PRIMARY", "PSC"),
             ),
+            cl.Instance(PG_PRIVATE, backend=pg_backend, ip_types=("PRIVATE",)),
             cl.Instance(
                 MY,
                 database_version="MYSQL_8_0",
@@ -77,6 +79,7 @@ class Names:
     PG = PG
     PG_CAS = PG_CAS
     MY = MY
+    PG_PRIVATE = PG_PRIVATE
     PG_IAM_USER = PG_IAM_USER
     MY_IAM_USER = MY_IAM_USER
 

@@ -276,3 +276,20 @@ def test_application_default_credentials(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     with pytest.raises(CredentialsError, match="application-default login"):
         Connector(admin_api_endpoint=emu.admin_url)
+
+
+def test_auto_ip_type_falls_back_to_private(
+    make_connector: Any, emu: Any, names: Any, pg_server: Any
+) -> None:
+    from dbtools.connector import IPTypeNotFoundError
+
+    private = emu.instance(names.PG_PRIVATE).ip_addresses["PRIVATE"]
+    conn = make_connector(ip_type="auto").connect(
+        names.PG_PRIVATE, "pg8000", user=pg_server.user, db=pg_server.database
+    )
+    try:
+        assert conn._usock.getpeername()[0] == private
+    finally:
+        conn.close()
+    with pytest.raises(IPTypeNotFoundError, match="no PUBLIC address"):
+        make_connector().connect(names.PG_PRIVATE, "pg8000", user=pg_server.user)

@@ -163,3 +163,14 @@ def test_universe_domain_must_match_the_credentials(emu: cl.Emulator) -> None:
         Connector(credentials=emu.credentials(), universe_domain="example-universe.test")
     with pytest.raises(ConfigurationError, match="timeout"):
         Connector(credentials=emu.credentials(), timeout=0)
+
+
+def test_unreachable_admin_api(make_connector: Any, names: Any) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    connector = make_connector(admin_api_endpoint=f"http://127.0.0.1:{port}")
+    with pytest.raises(AdminAPIError, match="could not reach the Cloud SQL Admin API"):
+        connector.connect(names.PG, "pg8000", user="postgres")

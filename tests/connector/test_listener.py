@@ -181,3 +181,50 @@ def test_cli_iam_login_and_drain_on_sigterm(cli: Any, names: Any, pg_server: Any
     conn.close()
     proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_listener_max_connections(connector: Connector, names: Any, pg_server: Any) -> None:
+    listener = connector.start_listener(names.PG, port=0, max_connections=1)
+    conninfo = f"host=127.0.0.1 port={listener.port} user={pg_server.user} dbname=test"
+    with psycopg.connect(conninfo) as first:
+        out = psql(conninfo, "select 1")
+        assert out.returncode != 0
+        assert "too many connections" in out.stderr and "max 1" in out.stderr
+        assert first.execute("select 1").fetchone() == (1,)
+    # Once the first one has gone, there is room again.
+    import time
+
+    end = time.monotonic() + 30
+    while listener.active and time.monotonic() < end:
+        time.sleep(0.02)
+    out = psql(conninfo, "select 1")
+    assert out.returncode == 0, out.stderr
+
+
+def test_listener_survives_dropped_and_malformed_connections(
+    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any
+) -> None:
+    import socket
+    import time
+
+    listener = connector.start_listener(names.PG, port=0)
+    conninfo = f"host=127.0.0.1 port={listener.port} user={pg_server.user} dbname=test"
+    conn = psycopg.connect(conninfo)
+    assert conn.execute("select 1").fetchone() == (1,)
+    # The instance drops every connection (a failover): the client sees it, nothing hangs.
+    assert emu.close_connections(names.PG) >= 1
+    with pytest.raises(psycopg.OperationalError):
+        conn.execute("select 1")
+    conn.close()
+    # Garbage instead of a startup message: that client is cut off, nobody else is.
+    for junk in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x00\x00\x00\x04", b""):
+        with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as raw:
+            raw.sendall(junk)
+            raw.shutdown(socket.SHUT_WR)
+            assert raw.recv(100) == b""
+    end = time.monotonic() + 30
+    while listener.active and time.monotonic() < end:
+        time.sleep(0.02)
+    assert listener.active == 0
+    with psycopg.connect(conninfo) as again:
+        assert again.execute("select 2").fetchone() == (2,)

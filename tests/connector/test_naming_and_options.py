@@ -64,3 +64,10 @@ def test_driver_table() -> None:
     psycopg = lookup("psycopg")
     assert normalize_kwargs(psycopg, {"db": "x", "user": "u"}) == {"dbname": "x", "user": "u"}
     assert normalize_kwargs(lookup("asyncpg"), {"dbname": "x"}) == {"database": "x"}
+
+
+def test_errors_print_their_message() -> None:
+    from dbtools.connector import ConnectError, ConnectTimeoutError, ServerIdentityError
+
+    for cls in (ServerIdentityError, ConnectTimeoutError, ConnectError, ConfigurationError):
+        assert str(cls("what went wrong")) == "what went wrong"

@@ -32,3 +32,15 @@ def test_startup_request_codes() -> None:
     assert wire.pg_request_code(struct.pack("!ii", 8, 80877103)) == (8, wire.SSL_REQUEST)
     assert wire.GSSENC_REQUEST in wire.DECLINED_REQUESTS
     assert wire.CANCEL_REQUEST not in wire.DECLINED_REQUESTS
+
+
+def test_listener_failures_round_trip_through_client_error_text() -> None:
+    from dbtools.connector import ServerIdentityError
+
+    text = wire.failure_text(ServerIdentityError("cert for proj:other\nsee docs"))
+    client_says = f"connection failed: FATAL:  {text}\n"
+    assert wire.parse_failure(client_says) == (
+        "ServerIdentityError",
+        "cert for proj:other\nsee docs",
+    )
+    assert wire.parse_failure("FATAL: password authentication failed") is None

@@ -197,3 +197,41 @@ def test_fast_span_lookup_agrees_with_the_public_api(tracer) -> None:
         assert tracing.current_span_context() is tracing._public_lookup()
         with use_span(remote_span(3)):
             assert tracing.current_span_context() is tracing._public_lookup()
+
+
+def test_threads_and_tasks_each_get_their_own_span(tracer) -> None:
+    """One Commenter shared by many threads: the per-span cache never hands one thread's
+    traceparent to another."""
+    import threading
+
+    c = make()
+    errors: list[str] = []
+
+    def worker(n: int) -> None:
+        for i in range(200):
+            with tracer.start_as_current_span(f"t{n}-{i}") as span:
+                ctx = span.get_span_context()
+                got = parse(c("select 1")).trace
+                if got is None or got.span_id != ctx.span_id or got.trace_id != ctx.trace_id:
+                    errors.append(f"thread {n} round {i}: {got}")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+async def test_asyncio_tasks_keep_their_own_tags(tracer) -> None:
+    import asyncio
+
+    c = make()
+
+    async def task(n: int) -> tuple[int, dict[str, str]]:
+        with tagged(task=str(n)), tracer.start_as_current_span(f"task{n}"):
+            await asyncio.sleep(0)  # let the other tasks run in between
+            return n, parse(c("select 1")).tags
+
+    for n, tags in await asyncio.gather(*(task(n) for n in range(20))):
+        assert tags["task"] == str(n)

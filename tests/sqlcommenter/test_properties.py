@@ -79,3 +79,35 @@ def test_percent_escaped_comment_round_trips_after_the_driver_unescapes(
     sent = out.replace("%s", "1", 1).replace("%%", "%")
     if tags:
         assert parse(sent).tags == tags
+
+
+@given(
+    text=st.text(max_size=200),
+    dialect=st.sampled_from(["postgresql", "mysql", "sqlite", "generic"]),
+)
+@settings(max_examples=500, deadline=None)
+def test_parse_never_raises_on_arbitrary_text(text: str, dialect: str) -> None:
+    got = parse(text, dialect)
+    assert isinstance(got.tags, dict)
+
+
+MYSQL_STRING = st.lists(st.one_of(st.text(max_size=5), TRICKY), max_size=4).map(
+    lambda parts: "'" + "".join(parts).replace("\\", "\\\\").replace("'", "\\'") + "'"
+)
+MYSQL_TOKEN = st.one_of(
+    st.sampled_from(["select", "*", "from", "`a--b`", "`#`", "1--1", "%s", ";", " ", "\n"]),
+    MYSQL_STRING,
+)
+MYSQL_SQL = st.lists(MYSQL_TOKEN, min_size=1, max_size=12).map(" ".join)
+
+
+@given(sql=MYSQL_SQL, tags=TAGS.filter(bool))
+@settings(max_examples=300, deadline=None)
+def test_mysql_round_trip_and_prefix(sql: str, tags: dict[str, str]) -> None:
+    out = comment(sql, tags, dialect="mysql")
+    pos = insert_position(sql, "mysql")
+    if pos < 0:
+        assert out == sql
+        return
+    assert out[:pos] == sql[:pos] and out.endswith(sql[pos:])
+    assert parse(out, "mysql").tags == tags

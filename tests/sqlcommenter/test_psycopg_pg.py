@@ -119,3 +119,56 @@ def test_comment_builder_failure_sends_sql_unchanged(pg_db, monkeypatch) -> None
     with connect(pg_db.url, autocommit=True) as conn:
         seen = conn.execute(OWN).fetchone()[0]
     assert seen == OWN
+
+
+def test_server_errors_and_dropped_connections_propagate(pg_db) -> None:
+    """The commenter never hides what the server says: errors reach the application unchanged."""
+    import pytest
+
+    with connect(pg_db.url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("select * from no_such_table")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("selec 1")
+        pid = conn.info.backend_pid
+        with psycopg.connect(pg_db.url, autocommit=True) as killer:
+            killer.execute("select pg_terminate_backend(%s)", [pid])
+        with pytest.raises(psycopg.OperationalError):
+            conn.execute("select 1")
+
+
+def _running_query(url: str, pid: int) -> str:
+    """What another backend is running, read from a second connection."""
+    with psycopg.connect(url, autocommit=True) as other:
+        row = other.execute("select query from pg_stat_activity where pid = %s", [pid]).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_copy_and_stream_are_commented(pg_db) -> None:
+    with connect(pg_db.url, autocommit=True, sqlcomment={"application": "copy"}) as conn:
+        conn.execute("create table t (a int)")
+        cur = conn.cursor()
+        with cur.copy("copy t from stdin") as copy:
+            copy.write_row((1,))
+            during_copy = _running_query(pg_db.url, conn.info.backend_pid)
+        rows = list(cur.stream(OWN))
+        assert conn.execute("select count(*) from t").fetchone() == (1,)
+    assert during_copy.startswith("copy t from stdin /*")
+    assert parse(during_copy).tags["application"] == "copy"
+    assert parse(rows[0][0]).tags["application"] == "copy"
+
+
+async def test_async_copy_is_commented(pg_db) -> None:
+    conn = await connect_async(pg_db.url, autocommit=True, sqlcomment={"application": "acopy"})
+    try:
+        await conn.execute("create table t (a int)")
+        cur = conn.cursor()
+        async with cur.copy("copy t from stdin") as copy:
+            await copy.write_row((1,))
+            during_copy = _running_query(pg_db.url, conn.info.backend_pid)
+        cur = await conn.execute("select count(*) from t")
+        assert (await cur.fetchone()) == (1,)
+    finally:
+        await conn.close()
+    assert parse(during_copy).tags["application"] == "acopy"

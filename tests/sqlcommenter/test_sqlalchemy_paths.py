@@ -111,3 +111,17 @@ def test_no_parameters_path_sends_single_percent_to_psycopg(pg_db) -> None:
     finally:
         engine.dispose()
     assert "application='a%2Fb'" in raw
+
+
+def test_per_statement_stable_and_tags_through_execution_options(tracer) -> None:
+    seen: list[str] = []
+    engine = sqlite_engine(seen)
+    with tracer.start_as_current_span("r"), engine.connect() as conn:
+        conn.execute(text("select 1"))
+        conn.execute(text("select 2"), execution_options={"sqlcomment_stable": True})
+        conn.execute(text("select 3").execution_options(sqlcomment={"q": "three"}))
+    engine.dispose()
+    by_start = {s[:8]: parse(s, "sqlite").tags for s in seen if s.startswith("select")}
+    assert "traceparent" in by_start["select 1"]
+    assert "traceparent" not in by_start["select 2"]
+    assert by_start["select 3"]["q"] == "three" and "traceparent" in by_start["select 3"]

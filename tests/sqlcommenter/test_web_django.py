@@ -5,9 +5,15 @@ as SQLite runs it.
 
 from __future__ import annotations
 
+import os
+from urllib.parse import unquote, urlsplit
+
 import django
 from asgiref.sync import sync_to_async
 from django.conf import settings
+
+# A PostgreSQL alias on the shared server's own database (only reads pg_stat_activity).
+_PG = urlsplit(os.environ.get("DBTOOLS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 
 settings.configure(
     DEBUG=False,
@@ -18,6 +24,14 @@ settings.configure(
     DATABASES={
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
         "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        "pg": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": (_PG.path or "/test").lstrip("/") or "test",
+            "USER": unquote(_PG.username or "postgres"),
+            "PASSWORD": unquote(_PG.password or ""),
+            "HOST": _PG.hostname or "127.0.0.1",
+            "PORT": str(_PG.port or 5432),
+        },
     },
     INSTALLED_APPS=[],
     SQLCOMMENTER={"application": "dj"},
@@ -54,7 +68,16 @@ async def async_view(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponse("ok")
 
 
+def pg_view(request: HttpRequest) -> HttpResponse:
+    with connections["pg"].cursor() as cur:
+        cur.execute(
+            "select query from pg_stat_activity where pid = pg_backend_pid() and %s = 1", [1]
+        )
+        return HttpResponse(cur.fetchone()[0])
+
+
 urlpatterns = [
+    path("pg/", pg_view, name="pg-view"),
     path("orders/<int:pk>/", sync_view, name="order-detail"),
     path("async/<slug:slug>/", async_view, name="async-view"),
 ]
@@ -113,3 +136,17 @@ def test_uninstall_stops_commenting() -> None:
         assert _statements() == ["select 2"]
     finally:
         install(**settings.SQLCOMMENTER)
+
+
+def test_orm_statement_reaches_postgresql(pg_server) -> None:
+    response = Client().post("/pg/")
+    assert response.status_code == 200
+    seen = response.content.decode()
+    # Django's psycopg backend binds client-side: the literal arrives, our %% arrives as %
+    assert seen.startswith(
+        "select query from pg_stat_activity where pid = pg_backend_pid() and 1 = 1 /*"
+    )
+    tags = parse(seen).tags
+    assert tags["route"] == "pg/" and tags["action"] == "POST"
+    assert tags["db_driver"] == "django.db.backends.postgresql"
+    connections["pg"].close()

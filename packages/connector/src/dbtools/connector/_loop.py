@@ -71,7 +71,8 @@ class Watchdog:
                     target=self._run, args=(time.monotonic,), name="dbtools-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0][1] == ident:  # wake the thread only for a new earliest deadline
+                self._cond.notify()
             return ident
 
     def cancel(self, ident: int) -> None:

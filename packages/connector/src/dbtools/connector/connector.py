@@ -14,6 +14,7 @@ from typing import Any
 
 from google.auth.credentials import Credentials
 
+from . import errors, wire
 from ._loop import WATCHDOG, LoopThread
 from .admin_api import AdminAPIClient, AdminClientConfig, RetryPolicy, default_user_agent
 from .auth import (
@@ -30,6 +31,7 @@ from .errors import (
     ClosedConnectorError,
     ConfigurationError,
     ConnectError,
+    ConnectorError,
     ConnectTimeoutError,
     IncompatibleDriverError,
     ServerIdentityError,
@@ -540,6 +542,9 @@ class Connector:
                     )
                 try:
                     conn = await asyncio.wait_for(coro, remaining)
+                except module_errors(module) as exc:
+                    _raise_listener_failure(exc)
+                    raise
                 except asyncio.TimeoutError as exc:
                     raise ConnectTimeoutError(
                         f"connecting to {name} with {spec.name} did not finish within the "
@@ -649,13 +654,17 @@ class Connector:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ConnectTimeoutError(f"connecting to {name} timed out")
-        return module.connect(
-            host=host,
-            port=port,
-            connect_timeout=max(2, int(remaining + 0.999)),
-            sslmode="disable",
-            **kwargs,
-        )
+        try:
+            return module.connect(
+                host=host,
+                port=port,
+                connect_timeout=max(2, int(remaining + 0.999)),
+                sslmode="disable",
+                **kwargs,
+            )
+        except module.OperationalError as exc:
+            _raise_listener_failure(exc)
+            raise
 
     def start_listener(
         self,
@@ -737,6 +746,23 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close_async()
+
+
+def module_errors(module: Any) -> type[BaseException] | tuple[type[BaseException], ...]:
+    """The driver's connection-failure exception type (psycopg: OperationalError)."""
+    return getattr(module, "OperationalError", ())
+
+
+def _raise_listener_failure(exc: BaseException) -> None:
+    """When the listener reported the failure (in-protocol, as text), raise it as the
+    connector error it was, chained to the driver's exception; else return."""
+    parsed = wire.parse_failure(str(exc))
+    if parsed is None:
+        return
+    kind, message = parsed
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, ConnectorError):
+        raise cls(message) from exc
 
 
 async def create_async_connector(**kwargs: Any) -> Connector:

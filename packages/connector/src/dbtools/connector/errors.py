@@ -80,6 +80,9 @@ class IPTypeNotFoundError(ConnectorError):
 class ServerIdentityError(ConnectorError, ssl.SSLCertVerificationError):
     """The server presented a certificate that was not issued for the expected instance."""
 
+    def __str__(self) -> str:  # SSLError's own would print the args tuple
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
+
 
 class ConnectTimeoutError(ConnectorError, TimeoutError):
     """A connect did not finish within its deadline."""

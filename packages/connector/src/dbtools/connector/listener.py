@@ -135,18 +135,9 @@ class LocalListener:
         labels = {"instance": str(self.name), "transport": "listener"}
         upstream: asyncio.StreamWriter | None = None
         try:
-            if self.max_connections and self.active > self.max_connections:
-                writer.write(
-                    wire.error_packet(
-                        self.engine,
-                        f"dbtools-connector: too many connections to {self.name} through this "
-                        f"listener (max {self.max_connections})",
-                    )
-                )
-                await writer.drain()
-                return
             first = b""
             if self.engine == "postgresql":
+                # Settle libpq's SSL/GSS requests first: it reads any error only after them.
                 while True:
                     msg = await self._read_startup(reader)
                     if msg is not None:
@@ -154,12 +145,23 @@ class LocalListener:
                         break
                     writer.write(b"N")
                     await writer.drain()
+            if self.max_connections and self.active > self.max_connections:
+                writer.write(
+                    wire.error_packet(
+                        self.engine,
+                        f"dbtools-connector: too many connections to {self.name} through this "
+                        f"listener (max {self.max_connections}); retry later or raise "
+                        "--max-connections",
+                    )
+                )
+                await writer.drain()
+                return
             try:
                 up_reader, upstream = await self._connector._open_stream(
                     self.name, self._ip_type, self._iam, self._deadline(), labels
                 )
             except ConnectorError as exc:
-                writer.write(wire.error_packet(self.engine, f"dbtools-connector: {exc}"))
+                writer.write(wire.error_packet(self.engine, wire.failure_text(exc)))
                 await writer.drain()
                 return
             self._connector._telemetry.open_connections.add(1, labels)

@@ -4,6 +4,7 @@ the client in its own protocol so that psql or mysql print our message. Pure fun
 
 from __future__ import annotations
 
+import re
 import struct
 
 SSL_REQUEST = 80877103
@@ -42,3 +43,20 @@ def mysql_error(message: str, errno: int = 2003) -> bytes:
 
 def error_packet(engine: str, message: str) -> bytes:
     return mysql_error(message) if engine == "mysql" else pg_error(message)
+
+
+# How the listener words a failure, so that the in-process callers can raise the same type.
+_PREFIX = "dbtools-connector"
+_PARSE = re.compile(_PREFIX + r": (?P<kind>[A-Za-z]+Error): (?P<message>.*)", re.DOTALL)
+
+
+def failure_text(exc: BaseException) -> str:
+    return f"{_PREFIX}: {type(exc).__name__}: {exc}"
+
+
+def parse_failure(text: str) -> tuple[str, str] | None:
+    """(error class name, message) from a client's error text, if the listener wrote it."""
+    match = _PARSE.search(text)
+    if not match:
+        return None
+    return match["kind"], match["message"].strip()

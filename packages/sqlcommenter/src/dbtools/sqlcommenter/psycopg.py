@@ -72,6 +72,10 @@ class _SyncMixin:
         query = _commented(self, query, params is not None, sqlcomment, False)
         return super().stream(query, params, **kw)  # type: ignore[misc]
 
+    def copy(self, statement: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
+        statement = _commented(self, statement, params is not None, sqlcomment, False)
+        return super().copy(statement, params, **kw)  # type: ignore[misc]
+
 
 class _AsyncMixin:
     async def execute(
@@ -90,6 +94,10 @@ class _AsyncMixin:
     def stream(self, query: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
         query = _commented(self, query, params is not None, sqlcomment, False)
         return super().stream(query, params, **kw)  # type: ignore[misc]
+
+    def copy(self, statement: Any, params: Any = None, *, sqlcomment: Any = None, **kw: Any) -> Any:
+        statement = _commented(self, statement, params is not None, sqlcomment, False)
+        return super().copy(statement, params, **kw)  # type: ignore[misc]
 
 
 _SUBCLASSES: dict[type, type] = {}
