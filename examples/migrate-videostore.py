@@ -37,7 +37,7 @@ def main() -> int:
         "--dialect", default="google_standard_sql", choices=["google_standard_sql", "postgresql"]
     )
     args = parser.parse_args()
-    # spanner-local has no IDENTITY columns yet (Cloud Spanner does: drop identity=False there)
+    # spanner-local has no IDENTITY columns yet: bit-reversed sequences instead (Cloud Spanner has both)
     conv = convert(
         read_dump_file("mysql", str(DUMP)), args.dialect, identity=False, uuid_default=False
     )

@@ -266,6 +266,8 @@ def test_cloudsql_url_without_connector_says_what_to_install(tmp_path: Path) -> 
 
 def test_example_script_runs() -> None:
     script = Path(__file__).resolve().parents[2] / "examples" / "migrate-videostore.py"
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=240
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "rows read 37, written 37, bad 0" in proc.stdout

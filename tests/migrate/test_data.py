@@ -316,7 +316,12 @@ def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> 
         "rows_written": 3,
         "bad_rows": 3,
     }
-    assert (tmp_path / "b" / "schema.ddl").exists() and (tmp_path / "b" / "report.json").exists()
+    assert (tmp_path / "b" / "schema.ddl").exists()
+    text = (tmp_path / "b" / "report.txt").read_text()
+    assert "Data conversion: POOR (3 of 6 rows written, 3 bad)." in text  # the edge table
+    full = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert full["summary"]["data"]["bad_rows"] == 3
+    assert next(t for t in full["tables"] if t["table"] == "edge")["data"]["rows_read"] == 6
 
 
 def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_path: Path) -> None:
@@ -616,3 +621,140 @@ def test_pg_dump_with_inserts(spanner: Any, tmp_path: Path) -> None:
         dt.datetime(2024, 1, 1, tzinfo=UTC),
     ]
     assert rows[2][1:4] == ["NULL", decimal.Decimal("-3"), False]
+
+
+def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: Path) -> None:
+    # mysqldump order is alphabetical: the child's rows come first in the file
+    dump = tmp_path / "d.sql"
+    dump.write_text(
+        "CREATE TABLE `order_lines` (`order_id` int NOT NULL, `line` int NOT NULL, `sku` varchar(8), PRIMARY KEY (`order_id`, `line`));\n"
+        "CREATE TABLE `orders` (`order_id` int NOT NULL, `total` int, PRIMARY KEY (`order_id`));\n"
+        "INSERT INTO `order_lines` VALUES (1,1,'a'),(1,2,'b'),(2,1,'c');\n"
+        "INSERT INTO `orders` VALUES (1,10),(2,20);\n"
+    )
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path / "s")]
+    )
+    assert res.exit_code == 0, res.output
+    session = json.loads((tmp_path / "s" / "session.json").read_text())
+    assert session["tables"]["order_lines"]["interleave_candidates"] == ["orders"]
+    session["tables"]["order_lines"]["interleave_in"] = "orders"
+    session["tables"]["order_lines"]["on_delete"] = "CASCADE"
+    (tmp_path / "edited.json").write_text(json.dumps(session))
+    res = runner.invoke(
+        main,
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--session",
+            str(tmp_path / "edited.json"),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            spanner.project,
+            "--instance",
+            spanner.instance,
+            "--database",
+            "interleaved",
+            "--emulator-host",
+            spanner.address,
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert (
+        "INTERLEAVE IN PARENT `orders` ON DELETE CASCADE"
+        in (tmp_path / "o" / "schema.ddl").read_text()
+    )
+    rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
+    assert rep["bad_rows"] == 0 and rep["rows_written"] == 5
+    db = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database="interleaved",
+        emulator_host=spanner.address,
+    )
+    assert _rows(db, "SELECT COUNT(*) FROM order_lines") == [[3]]
+
+
+def test_data_dry_run_converts_everything_and_touches_no_spanner(tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
+    # nothing listens on port 9: any Spanner call would fail
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            "--dry-run",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            "p",
+            "--instance",
+            "i",
+            "--database",
+            "dry",
+            "--emulator-host",
+            "127.0.0.1:9",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
+    assert rep["rows_read"] == 9 and rep["bad_rows"] == 3
+    assert len((tmp_path / "o" / "bad_rows.jsonl").read_text().splitlines()) == 3
+
+
+class _PushBackDatabase:
+    """Answers ABORTED / RESOURCE_EXHAUSTED a few times before accepting, like a busy instance."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.calls = 0
+        self.rows: list[list[Any]] = []
+
+    def batch(self) -> Any:
+        from google.api_core import exceptions as gexc
+
+        parent = self
+
+        class _Batch:
+            def __enter__(self) -> Any:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                return None
+
+            def insert_or_update(
+                self, table: str, columns: list[str], rows: list[list[Any]]
+            ) -> None:
+                parent.calls += 1
+                if parent.refusals > 0:
+                    parent.refusals -= 1
+                    error = gexc.Aborted if parent.refusals % 2 else gexc.ResourceExhausted
+                    raise error("busy")
+                parent.rows.extend(rows)
+
+        return _Batch()
+
+
+def test_writers_back_off_and_retry_until_spanner_accepts(tmp_path: Path) -> None:
+    text = "CREATE TABLE `t` (`id` int NOT NULL, PRIMARY KEY (`id`));\nINSERT INTO `t` VALUES (1),(2),(3);\n"
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _PushBackDatabase(refusals=4)
+    loader = Loader(conv, db, tmp_path, source_label="t", tz=UTC, parallelism=1)
+    load_dump(loader, "mysql", io.BytesIO(text.encode()), [])
+    res = loader.close()
+    assert res.tables["t"].written == 3 and res.tables["t"].bad == 0
+    assert db.calls == 5 and sorted(r[0] for r in db.rows) == [1, 2, 3]
+    assert loader.writer.backoff > 0  # the writers slowed down while pushed back

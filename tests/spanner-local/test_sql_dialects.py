@@ -118,3 +118,9 @@ def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
 def test_non_spanner_statements_are_rejected(gsql_db, sql):
     with pytest.raises(exceptions.InvalidArgument):
         _one(gsql_db, sql)
+
+
+def test_postgresql_session_functions(pg_spanner_db):
+    rows, _ = _one(pg_spanner_db, "select version(), current_database(), current_schema()")
+    assert rows[0][0].startswith("PostgreSQL ")
+    assert rows[0][1:] == [pg_spanner_db.database_id, "public"]

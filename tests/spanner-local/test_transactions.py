@@ -472,3 +472,34 @@ def test_read_only_transaction_reports_requested_timestamp(target, bank):
         assert snap._read_timestamp == at  # the client keeps what the server reported
     if target.is_local:
         assert rows == [[2]]  # spanner-local reads current data (no version history)
+
+
+def test_racing_dml_inserts_of_the_same_key_abort_and_retry(target, bank):
+    both_read = threading.Barrier(2, timeout=10)
+    results = []
+
+    def claim(name):
+        attempts = []
+
+        def work(txn):
+            attempts.append(1)
+            exists = list(txn.execute_sql("SELECT Owner FROM Accounts WHERE Id = 8"))
+            if len(attempts) == 1:
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            if exists:
+                return exists[0][0]
+            txn.execute_update(f"INSERT INTO Accounts (Id, Owner, Balance) VALUES (8, '{name}', 0)")
+            return name
+
+        results.append(bank.run_in_transaction(work))
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("p", "q")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    owner = _rows(bank, "SELECT Owner FROM Accounts WHERE Id = 8")[0][0]
+    assert results == [owner, owner]

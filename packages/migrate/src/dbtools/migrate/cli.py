@@ -120,6 +120,13 @@ def run_conversion(
     help="Exit 1 when an issue of this severity (or worse) exists.",
 )
 @click.option(
+    "--identity-style",
+    type=click.Choice(["identity", "sequence", "none"]),
+    default="identity",
+    show_default=True,
+    help="Auto-increment columns as IDENTITY, as a DEFAULT from a bit-reversed SEQUENCE, or plain.",
+)
+@click.option(
     "--identity/--no-identity",
     default=True,
     help="AUTO_INCREMENT/SERIAL as bit-reversed IDENTITY [on]; off keeps plain INT64 (targets without IDENTITY).",
@@ -140,6 +147,7 @@ def schema_cmd(
     fmt: str,
     fail_on: str,
     identity: bool,
+    identity_style: str,
     uuid_default: bool,
 ) -> None:
     """Convert a schema; writes schema.ddl, report.txt, report.json and session.json to --out.
@@ -159,7 +167,11 @@ def schema_cmd(
             src, label = _load_source(source, file, url)
         dialect = dialect or (session_data or {}).get("dialect") or "google_standard_sql"
         conv = run_conversion(
-            src, dialect, session_data, identity=identity, uuid_default=uuid_default
+            src,
+            dialect,
+            session_data,
+            identity=identity_style if identity else "none",
+            uuid_default=uuid_default,
         )
     except click.UsageError:
         raise
@@ -277,6 +289,10 @@ def apply_schema_cmd(
         )
 
 
+class _DryRun(Exception):
+    """Internal: skip every Spanner call."""
+
+
 def _data_options(f: Any) -> Any:
     opts = [
         click.option(
@@ -336,7 +352,20 @@ def _data_options(f: Any) -> Any:
             show_default=True,
             help="Zone of DATETIME / timestamp-without-time-zone values.",
         ),
-        click.option("--identity/--no-identity", default=True),
+        click.option(
+            "--identity/--no-identity", default=True, help="--no-identity = --identity-style none."
+        ),
+        click.option(
+            "--identity-style",
+            type=click.Choice(["identity", "sequence", "none"]),
+            default="identity",
+            show_default=True,
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Read and convert every row, write bad rows and the report, touch no Spanner.",
+        ),
         click.option(
             "--read-parallelism",
             type=click.IntRange(1, 32),
@@ -379,7 +408,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         else:
             raise click.UsageError("give --file or --url")
         dialect = args["dialect"] or (session_data or {}).get("dialect") or "google_standard_sql"
-        conv = run_conversion(src, dialect, session_data, identity=args["identity"])
+        style = args["identity_style"] if args["identity"] else "none"
+        conv = run_conversion(src, dialect, session_data, identity=style)
     except click.UsageError:
         raise
     except MigrateError as exc:
@@ -395,6 +425,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         endpoint=args["endpoint"],
     )
     try:
+        if args["dry_run"]:
+            raise _DryRun
         if with_schema and not args["resume"]:
             early = bool(args["indexes_before"])
             first = ddl.statements(conv.schema, indexes=early, fks=early)
@@ -402,6 +434,10 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         from .apply import open_database
 
         db = open_database(**target)
+    except _DryRun:
+        from .data import NullDatabase
+
+        db = NullDatabase()
     except MigrateError as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SPANNER)
@@ -455,15 +491,26 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     )
     start = time.monotonic()
     try:
+        from .data import interleave_levels
+
         read_info: dict[str, str] = {}
         diagnostics: list[Any] = []
-        if args["url"]:
-            read_info = load_live(loader, args["url"], src, parallelism=args["read_parallelism"])
-        else:
-            from .source import open_dump
+        levels = interleave_levels(conv)
+        # interleaved tables: parents are loaded (and committed) before children, one pass each
+        groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
+        for group in groups:
+            if args["url"]:
+                read_info = load_live(
+                    loader, args["url"], src, parallelism=args["read_parallelism"], tables=group
+                )
+            else:
+                from .source import open_dump
 
-            with open_dump(args["file"]) as f:
-                load_dump(loader, src.engine, f, diagnostics)
+                with open_dump(args["file"]) as f:
+                    load_dump(
+                        loader, src.engine, f, diagnostics if group is groups[0] else [], group
+                    )
+            loader.drain()
         result = loader.close()
     except (DataError, MigrateError) as exc:
         err.print(f"error: {exc}")
@@ -472,7 +519,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         if bars is not None:
             bars.stop()
     result.elapsed = time.monotonic() - start
-    if with_schema and not args["indexes_before"]:
+    if with_schema and not args["indexes_before"] and not args["dry_run"]:
         try:  # secondary indexes and foreign keys after the load, as Spanner recommends
             rest = ddl.statements(conv.schema, tables=False)
             if rest:
@@ -483,24 +530,26 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     from .data import identity_restarts
 
     restarts = identity_restarts(conv, loader.identity_max)
-    if restarts:
+    if restarts and not args["dry_run"]:
         try:
             apply_schema(restarts, dialect=dialect, **target)
         except MigrateError as exc:  # the data is in; say what to run by hand
             err.print(
                 f"warning: could not move IDENTITY counters past the loaded rows ({exc}); run: {'; '.join(restarts)}"
             )
-    if with_schema:
-        rep = report.build(conv, source_label=label)
-        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
-        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
-        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
-        session.write(out / "session.json", session.build(conv))
     data_rep = result.to_json()
     data_rep["identity_restarts"] = restarts
     data_rep["source_reads"] = read_info
     # data statements that could not be read at all (their rows are not in rows_read)
-    data_rep["diagnostics"] = [{"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics]
+    data_rep["diagnostics"] = [
+        {"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics
+    ]
+    if with_schema:
+        rep = report.add_data(report.build(conv, source_label=label), data_rep)
+        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
+        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
+        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
+        session.write(out / "session.json", session.build(conv))
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))

@@ -23,6 +23,7 @@ from .names import Namespace
 from .typemap import map_type
 
 DIALECTS = ("google_standard_sql", "postgresql")
+IDENTITY_STYLES = ("identity", "sequence", "none")
 UNINDEXABLE = ("JSON",)
 _NON_BTREE = {"fulltext", "spatial", "gin", "gist", "brin", "spgist", "bloom"}
 _JSON_VALID = re.compile(r"^\s*json_valid\s*\(\s*[`\"]?(\w+)[`\"]?\s*\)\s*$", re.IGNORECASE)
@@ -68,10 +69,16 @@ class _Converter:
         src: SourceSchema,
         dialect: str,
         overrides: dict[str, Any] | None,
-        identity: bool = True,
+        identity: bool | str = True,
         uuid_default: bool = True,
     ) -> None:
-        self.identity = identity
+        # True / "identity": IDENTITY columns; "sequence": a bit-reversed SEQUENCE per column
+        # used as the column's DEFAULT; False / "none": plain INT64
+        style = identity if isinstance(identity, str) else ("identity" if identity else "none")
+        if style not in IDENTITY_STYLES:
+            raise ValueError(f"identity style must be one of {IDENTITY_STYLES}, not {identity!r}")
+        self.identity = style != "none"
+        self.identity_style = str(style)
         self.uuid_default = uuid_default
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
@@ -266,6 +273,12 @@ class _Converter:
             )
             return
         spc.identity = True
+        if self.identity_style == "sequence":
+            seq_name, _ = self.ns.claim(f"{sp.name}_{spc.name}_seq")
+            spc.sequence = seq_name
+            spc.identity = False
+            q = f"`{seq_name}`" if self.gsql else f"'{seq_name}'"
+            spc.default = f"GET_NEXT_SEQUENCE_VALUE(SEQUENCE {q})" if self.gsql else f"nextval({q})"
         current: int | None = None
         if (table.name, col.name) in self.src.identity_max:
             current = self.src.identity_max[(table.name, col.name)]
@@ -287,7 +300,7 @@ class _Converter:
             else ("sequence " + col.sequence if col.sequence else "IDENTITY/SERIAL")
         )
         if current is None:
-            self.conv.add("auto_increment_no_start", sp.name, col.name, src=src)
+            self.conv.add("auto_increment_no_start", sp.name, col.name, src=src, kind=self._kind())
             return
         spc.start_counter = current + 1
         if current >= 1:
@@ -297,7 +310,14 @@ class _Converter:
             if current >= 1
             else ""
         )
-        self.conv.add("auto_increment", sp.name, col.name, src=src, extra=extra)
+        self.conv.add("auto_increment", sp.name, col.name, src=src, extra=extra, kind=self._kind())
+
+    def _kind(self) -> str:
+        return (
+            "bit-reversed SEQUENCE"
+            if self.identity_style == "sequence"
+            else "bit-reversed IDENTITY"
+        )
 
     def _spell(self, t: SpType) -> str:
         from .ddl import spell_type
@@ -672,12 +692,13 @@ def convert(
     dialect: str,
     overrides: dict[str, Any] | None = None,
     *,
-    identity: bool = True,
+    identity: bool | str = True,
     uuid_default: bool = True,
 ) -> Conversion:
     """Apply the schema rules; `overrides` is the `tables` section of a session file.
 
-    `identity=False` keeps auto-increment columns as plain INT64 (the application or the loader
+    `identity="sequence"` gives each auto-increment column a bit-reversed SEQUENCE as DEFAULT
+    instead of IDENTITY; `identity=False` (or "none") keeps auto-increment columns as plain INT64 (the application or the loader
     supplies values) for targets without IDENTITY support; `uuid_default=False` leaves synthetic
     keys without a DEFAULT (the loader fills them with UUIDs).
     """

@@ -14,9 +14,17 @@ CHUNK_ROWS = 5000
 
 
 def load_dump(
-    loader: Loader, engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+    loader: Loader,
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    tables: set[str] | None = None,
 ) -> None:
+    """Load every data row of the dump (only those of `tables`, by source name, if given)."""
     for batch in read_rows(engine, stream, diagnostics):
+        plan = loader.plans.get(batch.table)
+        if tables is not None and (plan is None or plan.source.name not in tables):
+            continue
         loader.add_rows(batch.table, batch.columns, batch.rows)
 
 
@@ -161,7 +169,12 @@ def read_table(
 
 
 def load_live(
-    loader: Loader, url: str, schema: SourceSchema, chunk: int = CHUNK_ROWS, parallelism: int = 1
+    loader: Loader,
+    url: str,
+    schema: SourceSchema,
+    chunk: int = CHUNK_ROWS,
+    parallelism: int = 1,
+    tables: set[str] | None = None,
 ) -> dict[str, str]:
     """Read every planned table in key order, `parallelism` tables at a time.
 
@@ -173,7 +186,7 @@ def load_live(
 
     engine = engine_of_url(url)
     sa = _create_engine(url)
-    names = [n for n in schema.tables if n in loader.plans]
+    names = [n for n in schema.tables if n in loader.plans and (tables is None or n in tables)]
     workers = max(1, min(parallelism, len(names) or 1))
     try:
         with sa.connect() as main:

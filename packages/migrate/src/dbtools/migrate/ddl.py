@@ -123,6 +123,34 @@ def foreign_keys(t: SpTable, dialect: str) -> list[str]:
     return out
 
 
+def create_sequences(t: SpTable, dialect: str) -> list[str]:
+    """Bit-reversed sequences feeding key columns (identity style "sequence")."""
+    out = []
+    for col in t.columns:
+        if not col.sequence:
+            continue
+        if dialect == "google_standard_sql":
+            opts = ["sequence_kind = 'bit_reversed_positive'"]
+            if col.skip_range is not None:
+                opts += [
+                    f"skip_range_min = {col.skip_range[0]}",
+                    f"skip_range_max = {col.skip_range[1]}",
+                ]
+            if col.start_counter is not None:
+                opts.append(f"start_with_counter = {col.start_counter}")
+            out.append(
+                f"CREATE SEQUENCE {quote(col.sequence, dialect)} OPTIONS ({', '.join(opts)})"
+            )
+        else:
+            text = f"CREATE SEQUENCE {quote(col.sequence, dialect)} BIT_REVERSED_POSITIVE"
+            if col.skip_range is not None:
+                text += f" SKIP RANGE {col.skip_range[0]} {col.skip_range[1]}"
+            if col.start_counter is not None:
+                text += f" START COUNTER WITH {col.start_counter}"
+            out.append(text)
+    return out
+
+
 def statements(
     schema: SpSchema, *, tables: bool = True, indexes: bool = True, fks: bool = True
 ) -> list[str]:
@@ -130,6 +158,8 @@ def statements(
     out: list[str] = []
     live = [t for t in schema.tables if not t.skip]
     if tables:
+        for t in live:  # sequences before the tables whose defaults use them
+            out += create_sequences(t, schema.dialect)
         out += [create_table(t, schema.dialect) for t in live]
     if indexes:
         for t in live:

@@ -197,6 +197,9 @@ class SpColumn:
     generated: str | None = None
     stored: bool = True
     identity: bool = False
+    sequence: str | None = (
+        None  # a bit-reversed SEQUENCE feeding the column (identity style "sequence")
+    )
     start_counter: int | None = None
     skip_range: tuple[int, int] | None = None
     alternatives: list[str] = field(default_factory=list)

@@ -153,6 +153,20 @@ def _spelled(key: str, dialect: str) -> str:
     return spell_type(SpType.parse(key), dialect)
 
 
+def add_data(report: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Fold a data load's counts into the schema report (per table and in the summary)."""
+    for t in report["tables"]:
+        d = data.get("tables", {}).get(t["source_table"])
+        if d is not None:
+            t["data"] = d
+    report["summary"]["data"] = {k: v for k, v in data.items() if k != "tables"}
+    report["summary"]["data_text"] = (
+        f"Data conversion: {data['rating']} ({data['rows_written']} of {data['rows_read']} rows "
+        f"written, {data['bad_rows']} bad)"
+    )
+    return report
+
+
 def to_json(report: dict[str, Any]) -> str:
     """One table per line: diffable, and written by the C encoder (indent= is pure Python)."""
     head = {k: v for k, v in report.items() if k != "tables"}
@@ -170,6 +184,8 @@ def to_text(report: dict[str, Any]) -> str:
     w(f"Source: {report['source']['engine']} {report['source']['label']}".rstrip())
     w(f"Target dialect: {report['dialect']}")
     w(s["text"] + ".")
+    if "data_text" in s:
+        w(s["data_text"] + ".")
     c = s["issues"]
     w(
         f"Issues: {c['error']} errors, {c['warning']} warnings, {c['note']} notes, {c['suggestion']} suggestions."
@@ -210,6 +226,12 @@ def to_text(report: dict[str, Any]) -> str:
             w(
                 f"Schema conversion: {t['rating']}{pk} ({t['columns_clean']} of {t['columns_total']} columns clean)."
             )
+            if "data" in t:
+                d = t["data"]
+                w(
+                    f"Data conversion: {d['rating']} ({d['rows_written']} of {d['rows_read']} rows "
+                    f"written, {d['bad_rows']} bad)."
+                )
         w("Columns:")
         for col in t["columns"]:
             target = f"{col['column']} {col['spanner_type']}" if col["column"] else "(skipped)"

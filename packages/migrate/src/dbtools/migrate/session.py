@@ -46,7 +46,7 @@ def build(conv: Conversion) -> dict[str, Any]:
             }
             entry["alternatives"] = c.alternatives
             spc = sp.column(c.name) if sp is not None and c.name else None
-            if spc is not None and spc.identity:
+            if spc is not None and (spc.identity or spc.sequence):
                 entry["start_counter"] = spc.start_counter
             cols[c.source_name] = entry
         tables[src] = {

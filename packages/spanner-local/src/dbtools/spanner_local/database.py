@@ -72,7 +72,9 @@ class Database:
         else:
             # GoogleSQL sorts NULLs as the smallest values.
             self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
-        functions.register(self.conn, postgresql=self.dialect == POSTGRESQL)
+        functions.register(
+            self.conn, postgresql=self.dialect == POSTGRESQL, database_id=self.database_id
+        )
         # SQL reaches DuckDB from clients: no file access (read_csv, ATTACH, COPY ...), and no
         # way to turn it back on.
         self.conn.execute("SET GLOBAL enable_external_access = false")

@@ -44,7 +44,9 @@ def bit_reverse(counter: int | None) -> int | None:
     return int(f"{counter & ((1 << 63) - 1):063b}"[::-1], 2)
 
 
-def register(conn: duckdb.DuckDBPyConnection, postgresql: bool = False) -> None:
+def register(
+    conn: duckdb.DuckDBPyConnection, postgresql: bool = False, database_id: str = ""
+) -> None:
     # side_effects: a fresh value per row, as Spanner gives for DEFAULT (GENERATE_UUID()) keys
     conn.create_function("generate_uuid", generate_uuid, [], VARCHAR, side_effects=True)
     conn.create_function(  # type: ignore[call-overload]  # the stubs reject the documented string flags
@@ -69,6 +71,13 @@ def register(conn: duckdb.DuckDBPyConnection, postgresql: bool = False) -> None:
     ]
     if postgresql:
         macros += PG_MACROS
+        quoted = database_id.replace("'", "''")
+        macros += (
+            "CREATE MACRO spanner_pg_version() AS "
+            "'PostgreSQL 14.1 on x86_64-pc-linux-gnu (spanner-local)'",
+            f"CREATE MACRO spanner_pg_current_database() AS '{quoted}'",
+            "CREATE MACRO spanner_pg_current_schema() AS 'public'",
+        )
     for macro in macros:
         _create_once(conn, macro)
 

@@ -26,7 +26,14 @@ import duckdb
 
 from . import executor
 from .database import Database
-from .errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
+from .errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    SpannerLocalError,
+)
 from .translate import translate
 
 T = TypeVar("T")
@@ -118,6 +125,7 @@ class Transaction:
                 )
             self.last_used = time.monotonic()
             cur = self._begin()
+            target = None
             try:
                 tr = translate(sql, self.db.dialect)
                 self.read_tables.update(tr.tables)
@@ -133,10 +141,21 @@ class Transaction:
                     if executor.has_integrity_rules(self.db, touched):
                         executor.enforce_integrity(self.db, cur, touched)
             except SpannerLocalError as exc:
+                if isinstance(exc, AlreadyExists) and self._changed_since_start(target):
+                    # The clashing row may come from a transaction that committed after this
+                    # one began: on Spanner the two would have conflicted, so retry this one.
+                    exc = Aborted(
+                        "Transaction was aborted: a concurrent transaction wrote the same table."
+                    )
                 self._recover(exc)
-                raise
+                raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _changed_since_start(self, table: Any) -> bool:
+        if table is None or self.start_version is None:
+            return False
+        return self.db.table_versions.get(table.name.lower(), 0) > self.start_version
 
     def _commit_ts_if_needed(self, sql: str) -> dt.datetime | None:
         lowered = sql.lower()
