@@ -593,4 +593,3 @@ def range_predicate(engine: Engine, key: Column, lo: Any, hi: Any) -> str | None
     if hi is not None:
         parts.append(f"{expr} < {d.literal(hi)}")
     return " AND ".join(parts) or None
-
