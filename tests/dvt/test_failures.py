@@ -6,7 +6,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from dbtools.dvt.connections import parse_url
 from dbtools.dvt.engines import open_engine
 from dbtools.dvt.errors import QueryError

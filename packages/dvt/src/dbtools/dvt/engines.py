@@ -304,8 +304,8 @@ def register_sqlite_functions(conn: Any) -> None:
     conn.create_function(
         "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
     )
-    conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
-    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
+    conn.create_aggregate("dvt_sum", 2, _DecimalSum)
+    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
 
 
 class SQLiteEngine(Engine):
