@@ -150,7 +150,6 @@ def test_cli_column_and_schema_against_postgresql(hazard_dbs: Any, engine: str) 
     import json
 
     from click.testing import CliRunner
-
     from dbtools.dvt.cli import main
 
     src, same, planted = (
