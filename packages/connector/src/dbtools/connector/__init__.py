@@ -1,0 +1,54 @@
+"""dbtools-connector: an IAM-authenticated Cloud SQL connector."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .connector import Connector, create_async_connector
+from .errors import (
+    AdminAPIError,
+    ClosedConnectorError,
+    ConfigurationError,
+    ConnectError,
+    ConnectorError,
+    ConnectTimeoutError,
+    CredentialsError,
+    DriverNotInstalledError,
+    IAMAuthNotSupportedError,
+    IncompatibleDriverError,
+    InstanceNotFoundError,
+    InvalidInstanceNameError,
+    IPTypeNotFoundError,
+    QuotaExceededError,
+    RegionMismatchError,
+    ServerIdentityError,
+    UnsupportedDriverError,
+)
+from .listener import LocalListener
+from .options import IPType, RefreshStrategy
+
+__all__ = [
+    "AdminAPIError",
+    "ClosedConnectorError",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "Connector",
+    "ConnectorError",
+    "CredentialsError",
+    "DriverNotInstalledError",
+    "IAMAuthNotSupportedError",
+    "IPType",
+    "IPTypeNotFoundError",
+    "IncompatibleDriverError",
+    "InstanceNotFoundError",
+    "InvalidInstanceNameError",
+    "LocalListener",
+    "QuotaExceededError",
+    "RefreshStrategy",
+    "RegionMismatchError",
+    "ServerIdentityError",
+    "UnsupportedDriverError",
+    "__version__",
+    "create_async_connector",
+]

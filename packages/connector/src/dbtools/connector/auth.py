@@ -1,0 +1,134 @@
+"""Credentials: OAuth2 tokens for the Admin API and the IAM database login token.
+
+google-auth refreshes synchronously over HTTP; every refresh here runs in a worker thread so the
+event loop never blocks on it (the reference refreshes on its loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from typing import Any
+
+import google.auth
+import google.auth.exceptions
+from google.auth.credentials import Credentials, Scoped
+from google.auth.transport.requests import Request
+from google.oauth2 import credentials as oauth2
+
+from .errors import ConfigurationError, CredentialsError
+
+ADMIN_SCOPE = "https://www.googleapis.com/auth/sqlservice.admin"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+LOGIN_SCOPE = "https://www.googleapis.com/auth/sqlservice.login"
+
+
+def default_credentials(quota_project: str | None = None) -> Credentials:
+    """Application Default Credentials, with a clear error when there are none."""
+    try:
+        creds, _ = google.auth.default(
+            scopes=[CLOUD_PLATFORM_SCOPE], quota_project_id=quota_project
+        )
+    except google.auth.exceptions.DefaultCredentialsError as exc:
+        raise CredentialsError(
+            "no credentials were given and Application Default Credentials are not set up: "
+            "run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to "
+            f"a service account key file, or pass credentials=... ({exc})"
+        ) from exc
+    return creds
+
+
+def login_credentials(creds: Credentials) -> Credentials:
+    """Credentials whose token can log in to the database (sqlservice.login scope).
+
+    Scoped credentials are down-scoped on a copy; others (user credentials, static tokens)
+    are used as they are.
+    """
+    if isinstance(creds, Scoped):
+        return creds.with_scopes([LOGIN_SCOPE])
+    if isinstance(creds, oauth2.Credentials) and creds.refresh_token:
+        # User credentials are not `Scoped`, but a refresh may ask for a narrower scope.
+        return oauth2.Credentials(
+            token=None,
+            refresh_token=creds.refresh_token,
+            token_uri=creds.token_uri,
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            scopes=[LOGIN_SCOPE],
+            quota_project_id=creds.quota_project_id,
+        )
+    return creds
+
+
+def _expiry_utc(creds: Credentials) -> dt.datetime | None:
+    expiry = getattr(creds, "expiry", None)
+    if expiry is None:
+        return None
+    # google-auth keeps naive UTC datetimes.
+    return expiry if expiry.tzinfo else expiry.replace(tzinfo=dt.timezone.utc)
+
+
+class TokenSource:
+    """Hands out fresh tokens from google-auth credentials without blocking the loop."""
+
+    def __init__(self, creds: Credentials) -> None:
+        self._creds = creds
+        self._lock = threading.Lock()
+
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._creds
+
+    def _refresh_blocking(self) -> tuple[str, dt.datetime | None]:
+        with self._lock:
+            if not self._creds.valid:
+                try:
+                    self._creds.refresh(Request())
+                except google.auth.exceptions.RefreshError as exc:
+                    raise CredentialsError(
+                        f"the credentials could not be refreshed ({exc}); they may have expired "
+                        "or been revoked: log in again (`gcloud auth application-default login`)"
+                        " or supply fresh credentials"
+                    ) from exc
+                except google.auth.exceptions.TransportError as exc:
+                    raise CredentialsError(
+                        f"could not reach the token endpoint to refresh credentials: {exc}"
+                    ) from exc
+            token = self._creds.token
+            if not token:
+                raise CredentialsError("the credentials produced no access token")
+            expiry = _expiry_utc(self._creds)
+            if expiry is not None and expiry <= dt.datetime.now(dt.timezone.utc):
+                raise CredentialsError(
+                    f"the access token expired at {expiry.isoformat()} and the credentials "
+                    "cannot refresh it: supply fresh credentials"
+                )
+            return token, expiry
+
+    async def token(self) -> tuple[str, dt.datetime | None]:
+        """(token, expiry in UTC or None)."""
+        if self._creds.valid and self._creds.token:
+            expiry = _expiry_utc(self._creds)
+            return self._creds.token, expiry
+        return await asyncio.to_thread(self._refresh_blocking)
+
+    def universe_domain(self) -> str:
+        return str(getattr(self._creds, "universe_domain", "googleapis.com") or "googleapis.com")
+
+
+def check_universe(creds: Credentials, configured: str) -> None:
+    ours = str(getattr(creds, "universe_domain", "googleapis.com") or "googleapis.com")
+    if ours != configured:
+        raise ConfigurationError(
+            f"the credentials belong to universe domain {ours!r} but the connector is set to "
+            f"{configured!r}: pass universe_domain={ours!r} or credentials for {configured!r}"
+        )
+
+
+def service_account_email(creds: Any) -> str | None:
+    email = getattr(creds, "service_account_email", None)
+    return email if isinstance(email, str) and "@" in email else None
