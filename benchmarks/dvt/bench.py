@@ -250,6 +250,8 @@ def main() -> None:
     ap.add_argument("--pairs", default="pg-pg,pg-mysql")
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--no-load", action="store_true", help="reuse the tables of the last run")
+    ap.add_argument("--kinds", default="row,column", help="row, column or both")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts")
     args = ap.parse_args()
     pairs = args.pairs.split(",")
     if "pg-mysql" in pairs and not args.skip_reference:
@@ -324,7 +326,11 @@ def main() -> None:
                         ),
                     ]
                 for kind, tool, cmd, parse, truth in runs:
-                    wall, rss, out, code = measure(cmd, env)
+                    if kind not in args.kinds.split(","):
+                        continue
+                    tries = [measure(cmd, env) for _ in range(max(1, args.repeat))]
+                    wall, rss, out, code = min(tries, key=lambda t: t[0])
+                    rss = max(t[1] for t in tries)
                     try:
                         found = parse(out)
                     except Exception as exc:  # the reference tool may print errors instead of CSV

@@ -143,3 +143,150 @@ def test_case_insensitive_compares_text_without_case(hazard_dbs: Any, tmp_path: 
     strict = RowValidator(RowSpec(source_table="t"), src, tgt).run()
     loose = RowValidator(RowSpec(source_table="t", case_insensitive=True), src, tgt).run()
     assert (strict.passed, loose.passed) == (False, True)
+
+
+@pytest.mark.parametrize("engine", ["spanner", "spanner_pg", "duckdb", "sqlite", "mysql"])
+def test_cli_column_and_schema_against_postgresql(hazard_dbs: Any, engine: str) -> None:
+    import json
+
+    from click.testing import CliRunner
+    from dbtools.dvt.cli import main
+
+    src, same, planted = (
+        hazard_dbs["postgresql"]["same"],
+        hazard_dbs[engine]["same"],
+        hazard_dbs[engine]["planted"],
+    )
+    aggs = [
+        "--count",
+        "*",
+        "--sum",
+        "amount,big,id",
+        "--min",
+        "*",
+        "--max",
+        "*",
+        "--count-distinct",
+        "name,d",
+    ]
+    run = CliRunner().invoke
+    ok = run(
+        main,
+        [
+            "validate",
+            "column",
+            "-sc",
+            src.url,
+            "-tc",
+            same.url,
+            "-t",
+            f"t_same={same.table}",
+            *aggs,
+            "--format",
+            "json",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    bad = run(
+        main,
+        [
+            "validate",
+            "column",
+            "-sc",
+            src.url,
+            "-tc",
+            planted.url,
+            "-t",
+            f"t_same={planted.table}",
+            *aggs,
+            "--format",
+            "json",
+        ],
+    )
+    assert bad.exit_code == 1
+    failed = {
+        (f["check"], f["column"])
+        for f in json.loads(bad.output)[0]["findings"]
+        if f["status"] != "success"
+    }
+    assert {
+        ("sum", "amount"),
+        ("sum", "big"),
+        ("sum", "id"),
+        ("max", "id"),
+        ("count", "note"),
+    } <= failed
+    rows = run(
+        main,
+        [
+            "validate",
+            "row",
+            "-sc",
+            src.url,
+            "-tc",
+            planted.url,
+            "-t",
+            f"t_same={planted.table}",
+            "--format",
+            "json",
+        ],
+    )
+    assert rows.exit_code == 1 and json.loads(rows.output)[0]["summary"]["mismatched"] == 16
+    # grouped by a CHAR(5) column on PostgreSQL and a VARCHAR holding the padding elsewhere
+    grouped = run(
+        main,
+        [
+            "validate",
+            "column",
+            "-sc",
+            src.url,
+            "-tc",
+            same.url,
+            "-t",
+            f"t_same={same.table}",
+            "--sum",
+            "amount",
+            "-gc",
+            "code",
+            "--format",
+            "json",
+        ],
+    )
+    assert grouped.exit_code == 0, grouped.output
+    assert json.loads(grouped.output)[0]["summary"]["groups"] == 6
+    schema = run(
+        main,
+        [
+            "validate",
+            "schema",
+            "-sc",
+            src.url,
+            "-tc",
+            same.url,
+            "-t",
+            f"t_same={same.table}",
+            "--format",
+            "json",
+            "--ignore-nullability",
+        ],
+    )
+    findings = json.loads(schema.output)[0]["findings"]
+    assert {f["column"] for f in findings} == set(COLUMNS_UNDER_TEST)
+
+
+COLUMNS_UNDER_TEST = [
+    "id",
+    "name",
+    "code",
+    "amount",
+    "big",
+    "ratio",
+    "ts",
+    "tstz",
+    "d",
+    "flag",
+    "data",
+    "note",
+    "a",
+    "b",
+]

@@ -24,7 +24,6 @@ Rules (also in the package README):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
@@ -179,4 +178,6 @@ def row_text(texts: list[str | None], escaped: list[bool] | None = None) -> str:
 
 
 def row_hash(text: str) -> str:
+    import hashlib  # only SQLite hashes in Python; keep libcrypto out of the other runs
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_HEX_CHARS]

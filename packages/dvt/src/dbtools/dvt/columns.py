@@ -57,6 +57,11 @@ class _Check:
     src: Column | None
     tgt: Column | None
 
+    @property
+    def rtrim(self) -> bool:
+        """CHAR padding is not data when either side is CHAR (as in row validation)."""
+        return any(c is not None and c.kind is Kind.CHAR for c in (self.src, self.tgt))
+
 
 def _from(engine: Engine, table: str | None, query: str | None) -> str:
     return f"({query}) dvt_q" if query is not None else engine.table_ref(table or "")
@@ -64,6 +69,7 @@ def _from(engine: Engine, table: str | None, query: str | None) -> str:
 
 class ColumnValidator:
     def __init__(self, spec: ColumnSpec, source: Engine, target: Engine) -> None:
+        self._group_rtrim: set[str] = set()
         self.spec = spec
         self.source = source
         self.target = target
@@ -166,7 +172,10 @@ class ColumnValidator:
             sql += " GROUP BY " + ", ".join(group_exprs)
         out: dict[tuple[Any, ...], list[Any]] = {}
         for row in engine.query(sql):
-            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)], strict=True))
+            key = tuple(
+                _group_text(c, v, c.name.lower() in self._group_rtrim)
+                for c, v in zip(groups, row[: len(groups)], strict=True)
+            )
             out[key] = list(row[len(groups) :])
         return out
 
@@ -174,6 +183,9 @@ class ColumnValidator:
         s = self.spec
         src_cols, tgt_cols = self._columns()
         checks = self._checks(src_cols, tgt_cols)
+        self._group_rtrim = {c.name.lower() for c in src_cols + tgt_cols if c.kind is Kind.CHAR} & {
+            g.lower() for g in s.group_by
+        }
         tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
         src_rows, tgt_rows = both(
             lambda: self._query(
@@ -242,10 +254,11 @@ def _is_float(ch: _Check) -> bool:
     )
 
 
-def _group_text(col: Column, value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
+def _group_text(col: Column, value: Any, rtrim: bool) -> Any:
+    text_kind = col.kind in (Kind.STRING, Kind.CHAR)
+    if isinstance(value, (bytes, bytearray)) and text_kind:
         value = bytes(value).decode("utf-8")
-    return canon.canonical(col.kind, value, col.scale, rtrim=col.kind is Kind.CHAR)
+    return canon.canonical(col.kind, value, col.scale, rtrim=rtrim and text_kind)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -277,7 +290,8 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
         return _decimal(v)
     if isinstance(v, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
         v = bytes(v).decode("utf-8")
-    return canon.canonical(col.kind, v, col.scale, rtrim=col.kind is Kind.CHAR)
+    text_kind = col.kind in (Kind.STRING, Kind.CHAR)
+    return canon.canonical(col.kind, v, col.scale, rtrim=ch.rtrim and text_kind)
 
 
 def _show(value: Any) -> Any:

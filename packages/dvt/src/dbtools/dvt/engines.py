@@ -7,7 +7,6 @@ its own thread; the GIL is released while a driver waits on its socket.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -101,7 +100,13 @@ class Engine:
             except Exception as exc:
                 raise QueryError(self._explain(exc, sql)) from exc
             while True:
-                rows = cur.fetchmany(self.batch_rows)
+                try:
+                    rows = cur.fetchmany(self.batch_rows)
+                except Exception as exc:
+                    raise QueryError(
+                        f"reading from {self.spec.display} failed mid-stream ({exc}); "
+                        "the connection was lost or the server cancelled the query: rerun"
+                    ) from exc
                 if not rows:
                     break
                 yield rows
@@ -293,18 +298,20 @@ class _BitXor:
         return None if self.acc is None else str(self.acc)
 
 
-def register_sqlite_functions(conn: sqlite3.Connection) -> None:
+def register_sqlite_functions(conn: Any) -> None:
     conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
     conn.create_function(
         "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
     )
-    conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
-    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
+    conn.create_aggregate("dvt_sum", 2, _DecimalSum)
+    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
 
 
 class SQLiteEngine(Engine):
     def connect(self) -> Any:
+        import sqlite3  # here, not at import: the other engines do not need libsqlite3
+
         path = self.spec.database or ":memory:"
         try:
             conn = sqlite3.connect(path, check_same_thread=False)

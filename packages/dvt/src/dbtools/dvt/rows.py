@@ -16,7 +16,7 @@ from typing import Any
 from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
 from .merge import MergeCounts, merge_streams, normalize_key_value, normalizing
-from .plan import ColumnPair, PairPlan, plan_columns, plan_pair
+from .plan import ColumnPair, PairPlan, plan_columns
 from .results import Finding, ValidationResult
 from .types import Column, Kind
 
@@ -593,9 +593,3 @@ def range_predicate(engine: Engine, key: Column, lo: Any, hi: Any) -> str | None
     if hi is not None:
         parts.append(f"{expr} < {d.literal(hi)}")
     return " AND ".join(parts) or None
-
-
-def plan_keys(src_cols: list[Column], tgt_cols: list[Column], names: list[str]) -> list[ColumnPair]:
-    by_src = {c.name.lower(): c for c in src_cols}
-    by_tgt = {c.name.lower(): c for c in tgt_cols}
-    return [plan_pair(by_src[n.lower()], by_tgt[n.lower()]) for n in names]
