@@ -64,6 +64,7 @@ def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
         ("savepoint s", Kind.SAVEPOINT, "SAVEPOINT"),
         ("release savepoint s", Kind.RELEASE, "RELEASE"),
         ("copy t from stdin", Kind.UNSUPPORTED, "COPY"),
+        ("truncate table t", Kind.TRUNCATE, "TRUNCATE TABLE"),
     ],
 )
 def test_classify(sql: str, kind: Kind, tag: str) -> None:

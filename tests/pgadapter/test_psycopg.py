@@ -247,3 +247,37 @@ def test_deallocate_and_discard_all(dsn: str) -> None:
         gone = pg.exec_prepared(b"s2", [])
         assert gone.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"26000"
         assert conn.execute("show application_name").fetchone() == ("",)
+
+
+def test_statement_timeout(dsn: str) -> None:
+    long_query = (
+        "select count(*) from generate_series(1, 15000) a, generate_series(1, 15000) b "
+        "where (a.a * b.b) % 7 = 3"
+    )
+    with psycopg.connect(dsn, autocommit=True, options="-c statement_timeout=5min") as conn:
+        assert conn.execute("show statement_timeout").fetchone() == ("5min",)
+        conn.execute("set statement_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            conn.execute(long_query)
+        conn.execute("set statement_timeout = 0")
+        assert conn.execute("select 1").fetchone() == (1,)
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("set statement_timeout = 'soon'")
+
+
+def test_truncate_deletes_every_row(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table a (id bigint primary key); create table b (id bigint primary key)"
+        )
+        conn.execute("insert into a values (1), (2); insert into b values (3)")
+        cur = conn.execute("truncate table a, b restart identity")
+        assert cur.statusmessage == "TRUNCATE TABLE"
+        assert conn.execute(
+            "select (select count(*) from a) + (select count(*) from b)"
+        ).fetchone() == (0,)
+        conn.execute("insert into a values (1)")
+        with conn.transaction():
+            conn.execute("truncate a")
+            raise psycopg.Rollback()  # the TRUNCATE is transactional, unlike Spanner DDL
+        assert conn.execute("select count(*) from a").fetchone() == (1,)

@@ -17,6 +17,7 @@ from dbtools.pgadapter import Proxy, serve
 
 def _connect(proxy: Proxy) -> socket.socket:
     sock = socket.create_connection((proxy.host, proxy.port), timeout=20)
+    _PENDING.pop(sock.fileno(), None)  # left by an earlier socket with the same number
     return sock
 
 
@@ -28,10 +29,13 @@ def _startup_packet(database: str, user: str = "raw") -> bytes:
     return struct.pack("!i", len(body) + 4) + body
 
 
+_PENDING: dict[int, bytes] = {}  # bytes read past the last message returned, per socket
+
+
 def _read_messages(sock: socket.socket, until: bytes = b"Z") -> list[tuple[bytes, bytes]]:
     """Read backend messages until one of type `until` (or EOF)."""
     out: list[tuple[bytes, bytes]] = []
-    buf = b""
+    buf = _PENDING.pop(sock.fileno(), b"")
     while True:
         while len(buf) < 5 or len(buf) < 1 + struct.unpack("!i", buf[1:5])[0]:
             chunk = sock.recv(65536)
@@ -42,6 +46,8 @@ def _read_messages(sock: socket.socket, until: bytes = b"Z") -> list[tuple[bytes
         kind, body, buf = buf[:1], buf[5 : 1 + length], buf[1 + length :]
         out.append((kind, body))
         if kind == until:
+            if buf:
+                _PENDING[sock.fileno()] = buf
             return out
 
 
@@ -412,3 +418,33 @@ def test_no_spanner_session_leaks(
     assert _sessions(spanner, database) == baseline
     with psycopg.connect(proxy.dsn(database), autocommit=True) as conn:
         assert conn.execute("select count(*) from t").fetchone() == (0,)
+
+
+def test_sync_closes_half_read_portals(proxy: Proxy, database: str) -> None:
+    """Outside a transaction block Sync ends the portal: executing it again is an error."""
+    sock = _ready(proxy, database)
+    sock.sendall(
+        _parse(b"q", b"select * from generate_series(1, 5) g(x)")
+        + _bind(b"p", b"q", [])
+        + _execute(b"p", 2)
+        + _msg(b"S", b"")
+    )
+    assert b"".join(k for k, _ in _read_messages(sock)) == b"12DDsZ"
+    sock.sendall(_execute(b"p", 2) + _msg(b"S", b""))
+    msgs = _read_messages(sock)
+    assert [k for k, _ in msgs] == [b"E", b"Z"] and _error_code(msgs[0][1]) == "34000"
+    # inside a transaction block the portal lives on until COMMIT
+    sock.sendall(
+        _msg(b"Q", b"begin\0")
+        + _bind(b"p", b"q", [])
+        + _execute(b"p", 2)
+        + _msg(b"S", b"")
+        + _execute(b"p", 0)
+        + _msg(b"S", b"")
+    )
+    msgs = _read_messages(sock)  # BEGIN's C, Z
+    msgs = _read_messages(sock)
+    assert b"".join(k for k, _ in msgs) == b"2DDsZ"
+    msgs = _read_messages(sock)
+    assert b"".join(k for k, _ in msgs) == b"DDDCZ"
+    sock.close()

@@ -25,12 +25,22 @@ class Kind(str, Enum):
     SET = "set"
     SHOW = "show"
     RESET = "reset"
+    TRUNCATE = "truncate"  # no TRUNCATE in Spanner: a DELETE of every row, as PGAdapter does
     SAVEPOINT = "savepoint"
     RELEASE = "release"
     ROLLBACK_TO = "rollback_to"
     EMPTY = "empty"
     NOOP = "noop"  # accepted and ignored (DISCARD, DEALLOCATE, LISTEN...)
     UNSUPPORTED = "unsupported"
+
+
+# spanner.ddl_transaction_mode values, as PGAdapter names them (lower-cased)
+DDL_MODES = (
+    "single",
+    "batch",
+    "autocommit_implicit_transaction",
+    "autocommit_explicit_transaction",
+)
 
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
@@ -218,6 +228,8 @@ def classify(sql: str) -> Statement:
         return Statement(
             sql, Kind.DML, _DML_FIRST[first], ws, returning=bool(re.search(r"\bRETURNING\b", code))
         )
+    if first == "TRUNCATE":
+        return Statement(sql, Kind.TRUNCATE, "TRUNCATE TABLE", ws)
     if first in _DDL_FIRST:
         return Statement(sql, Kind.DDL, _ddl_tag(ws), ws)
     if first in ("BEGIN", "START"):
@@ -257,6 +269,17 @@ def _access_mode(ws: list[str]) -> bool | None:
 
 
 _PARAM = re.compile(r"\$(\d+)")
+
+
+_TRUNCATE = re.compile(r"(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.*?)\s*;?\s*$")
+
+
+def truncate_targets(sql: str) -> list[str]:
+    """The tables of `TRUNCATE [TABLE] [ONLY] a, b [RESTART IDENTITY] [CASCADE]`."""
+    m = _TRUNCATE.match(strip_comments(sql))
+    body = m.group(1) if m else ""
+    body = re.sub(r"(?i)\s+(RESTART|CONTINUE)\s+IDENTITY\b|\s+(CASCADE|RESTRICT)\s*$", "", body)
+    return [t.strip() for t in body.split(",") if t.strip()]
 
 
 def max_param_index(sql: str) -> int:

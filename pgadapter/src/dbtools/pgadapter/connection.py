@@ -16,6 +16,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +35,15 @@ from .catalog import (
     load_catalog,
     show,
 )
-from .classify import Kind, Statement, classify, max_param_index, split_statements
+from .classify import (
+    DDL_MODES,
+    Kind,
+    Statement,
+    classify,
+    max_param_index,
+    split_statements,
+    truncate_targets,
+)
 from .codecs import UTC, encoder
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
@@ -48,12 +57,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FETCH_CHUNK = 2000
-DDL_MODES = (
-    "single",
-    "batch",
-    "autocommit_implicit_transaction",
-    "autocommit_explicit_transaction",
-)
 
 
 @dataclass
@@ -112,6 +115,8 @@ class PgConnection:
         self._running: asyncio.Future[Any] | None = None
         self._out: list[bytes] = []
         self._out_size = 0
+        self.timeout_ms = 0  # statement_timeout
+        self._statement_started: float | None = None
         self._cancel_requested = False
         self._plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
@@ -141,11 +146,22 @@ class PgConnection:
         fut = asyncio.wrap_future(work)
         self._running = fut
         self.busy = True
+        loop = asyncio.get_running_loop()
+        deadline = None
+        if self.timeout_ms > 0:
+            started = self._statement_started or loop.time()
+            deadline = started + self.timeout_ms / 1000
         try:
             while not fut.done():
-                await asyncio.wait((fut,), timeout=0.25)
+                wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
+                await asyncio.wait((fut,), timeout=wait)
                 if fut.done():
                     break
+                if deadline is not None and loop.time() >= deadline:
+                    if self.backend is not None:
+                        self.backend.cancel()
+                    work.add_done_callback(_discard)
+                    raise PgError("canceling statement due to statement timeout", "57014")
                 if self._client_gone():
                     self.cancel()
                     work.add_done_callback(_discard)
@@ -238,6 +254,7 @@ class PgConnection:
             )
         self.settings["client_encoding"] = "UTF8"
         self.settings["session_authorization"] = self.user
+        self.timeout_ms = _parse_duration_ms(self.settings["statement_timeout"])
         self._apply_timezone(self.settings["TimeZone"])
         credentials = None
         if self.server.config.auth == "password":
@@ -357,9 +374,26 @@ class PgConnection:
                 await self.run_blocking(self.backend.commit)
             except PgError as exc:
                 self.send(p.error_response(exc))
-        self.portals.pop("", None)
+        if self.status == "I":
+            # outside a transaction block, Sync ends the implicit transaction and with it every
+            # portal: a half-read cursor must not keep its Spanner stream (and session) open
+            self._close_portals()
+        else:
+            self._close_portals(only_unnamed=True)
         self.send(p.ready_for_query(self.status))
         await self.flush()
+
+    def _close_portals_except(self, keep: str) -> None:
+        for name in [n for n in self.portals if n != keep]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
+
+    def _close_portals(self, only_unnamed: bool = False) -> None:
+        for name in [n for n in self.portals if n == "" or not only_unnamed]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
 
     # --- simple query -----------------------------------------------------------------------
 
@@ -634,6 +668,7 @@ class PgConnection:
         portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
+        self._statement_started = asyncio.get_running_loop().time()
         stmt = portal.prepared.stmt
         kind = stmt.kind
         if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
@@ -644,6 +679,8 @@ class PgConnection:
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             await self._transaction_control(stmt)
             self.savepoints.clear()
+            if kind != Kind.BEGIN:  # the end of a transaction closes its portals
+                self._close_portals_except(portal.name)
             return
         if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
             await self._savepoint(stmt)
@@ -664,6 +701,9 @@ class PgConnection:
             )
         if kind == Kind.DDL:
             await self._ddl([stmt])
+            return
+        if kind == Kind.TRUNCATE:
+            await self._truncate(stmt)
             return
         if kind == Kind.DML:
             await self._dml(portal, max_rows, describe)
@@ -767,6 +807,19 @@ class PgConnection:
             return
         await self.run_blocking(lambda: cursor.fetch(0))
         self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    async def _truncate(self, stmt: Statement) -> None:
+        tables = truncate_targets(stmt.sql)
+        if not tables:
+            raise PgError("syntax error in TRUNCATE: no table named", "42601")
+        backend = self.backend
+        assert backend is not None
+        await self._ensure_write_transaction()
+        for table in tables:
+            delete = partial(backend.execute_dml, f"DELETE FROM {table}", None, None)
+            cursor = await self.run_blocking(delete)
+            await self.run_blocking(partial(cursor.fetch, 0))
+        self.send(p.command_complete("TRUNCATE TABLE"))
 
     async def _open_dml(self, portal: Portal) -> None:
         if self.status == "E":
@@ -970,6 +1023,9 @@ class PgConnection:
                 )
             self.ddl_mode = mode
             value = mode
+        elif key == "statement_timeout":
+            self.timeout_ms = _parse_duration_ms(value)
+            value = value.strip()
         elif key in ("server_version", "server_encoding", "integer_datetimes", "is_superuser"):
             raise PgError(f'parameter "{key}" cannot be changed', "55P02")
         old = self.settings.get(key)
@@ -1008,6 +1064,22 @@ class PgConnection:
 
 
 _EMPTY_CATALOG = Catalog("", [], [])
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def _parse_duration_ms(value: str) -> int:
+    """statement_timeout's value: a number of milliseconds, or a number with a unit."""
+    m = _DURATION.match(value)
+    if not m:
+        raise PgError(
+            f'invalid value for parameter "statement_timeout": "{value}"',
+            "22023",
+            hint='Valid units for this parameter are "ms", "s", "min", "h", and "d".',
+        )
+    return int(float(m.group(1)) * _UNIT_MS[(m.group(2) or "ms").lower()])
 
 
 def _is_utf8(name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib
 import json
 import logging
 import os
@@ -14,11 +15,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import protocol as p
-from .connection import DDL_MODES, PgConnection
+from .classify import DDL_MODES
 from .errors import ConfigError, PgError
+
+if TYPE_CHECKING:
+    from .connection import PgConnection
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +237,10 @@ class ProxyServer:
             conn.cancel()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # imported here, not at the top: it pulls in the Spanner client (seconds of imports),
+        # and the listener should be up before that (start() begins the import in background)
+        from .connection import PgConnection
+
         conn = PgConnection(self, reader, writer)
         try:
             if await conn.startup():
@@ -268,6 +276,8 @@ class ProxyServer:
             await self._handle(reader, writer)
 
     async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, importlib.import_module, "dbtools.pgadapter.connection")
         server = await asyncio.start_server(
             self._on_client, self.config.host, self.config.port, limit=1 << 20
         )
