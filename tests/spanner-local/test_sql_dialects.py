@@ -124,3 +124,13 @@ def test_postgresql_session_functions(pg_spanner_db):
     rows, _ = _one(pg_spanner_db, "select version(), current_database(), current_schema()")
     assert rows[0][0].startswith("PostgreSQL ")
     assert rows[0][1:] == [pg_spanner_db.database_id, "public"]
+
+
+def test_googlesql_insert_needs_a_column_list(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE C (K INT64) PRIMARY KEY (K)"]).result(60)
+    with pytest.raises(exceptions.InvalidArgument):
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C VALUES (1)"))
+    assert (
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C (K) VALUES (1)"))
+        == 1
+    )

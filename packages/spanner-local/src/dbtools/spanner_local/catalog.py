@@ -6,6 +6,7 @@ back (GetDatabaseDdl) for each dialect, and the DuckDB DDL that stores it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,12 +82,21 @@ class Index:
 
 
 @dataclass
+class View:
+    name: str
+    query: str  # in the database's dialect, as written
+    security: str = "INVOKER"
+    tables: list[str] = field(default_factory=list)  # lower-case tables and views it reads
+
+
+@dataclass
 class Catalog:
     dialect: str = GOOGLE_SQL
     tables: dict[str, Table] = field(default_factory=dict)  # keyed by lower-case name
     indexes: dict[str, Index] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     sequences: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> options
+    views: dict[str, View] = field(default_factory=dict)
 
     # --------------------------------------------------------------- lookups
 
@@ -95,6 +105,20 @@ class Catalog:
 
     def index(self, name: str) -> Index | None:
         return self.indexes.get(name.lower())
+
+    def base_tables(self, names: Iterable[str]) -> set[str]:
+        """Names with views replaced by the tables they read (transitively), lower case."""
+        out: set[str] = set()
+        pending = [n.lower() for n in names]
+        while pending:
+            name = pending.pop()
+            view = self.views.get(name)
+            if view is None:
+                out.add(name)
+            elif name not in out:
+                out.add(name)
+                pending.extend(view.tables)
+        return {n for n in out if n not in self.views}
 
     def children(self, table: str) -> list[Table]:
         low = table.lower()
@@ -115,7 +139,7 @@ class Catalog:
 
     def name_taken(self, name: str) -> bool:
         low = name.lower()
-        if low in self.tables or low in self.indexes:
+        if low in self.tables or low in self.indexes or low in self.views:
             return True
         return any(
             fk.name.lower() == low for t in self.tables.values() for fk in t.foreign_keys
@@ -140,6 +164,7 @@ class Catalog:
             dialect=data["dialect"],
             options=dict(data.get("options", {})),
             sequences={k: dict(v) for k, v in data.get("sequences", {}).items()},
+            views={k: View(**v) for k, v in data.get("views", {}).items()},
         )
         for key, t in data["tables"].items():
             cols = [Column(**{**c, "stype": stype(c["stype"])}) for c in t["columns"]]
@@ -288,6 +313,11 @@ def render_catalog_ddl(catalog: Catalog) -> list[str]:
         out.append(render_sequence_ddl(name, opts, catalog.dialect))
     for table in catalog.tables.values():
         emit(table)
+    for view in catalog.views.values():
+        out.append(
+            f"CREATE VIEW {quote_ident(view.name, catalog.dialect)} "
+            f"SQL SECURITY {view.security} AS {view.query}"
+        )
     return out
 
 

@@ -152,6 +152,20 @@ class AlterDatabase:
 
 
 @dataclass
+class CreateView:
+    name: str
+    query: str
+    security: str = "INVOKER"
+    or_replace: bool = False
+
+
+@dataclass
+class DropView:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass
 class CreateSequence:
     name: str
     options: dict[str, str]
@@ -186,6 +200,8 @@ Operation = (
     | AlterDatabase
     | CreateSequence
     | DropSequence
+    | CreateView
+    | DropView
     | NoOp
 )
 
@@ -419,8 +435,8 @@ class DdlParser:
             null_filtered = self.accept("NULL_FILTERED")
             if self.accept("INDEX"):
                 return self.create_index(unique, null_filtered)
-            if or_replace or self.at("VIEW"):
-                raise DdlError("CREATE VIEW is not supported by spanner-local.")
+            if self.accept("VIEW"):
+                return self.create_view(or_replace)
             if self.accept("SEQUENCE"):
                 return self.create_sequence()
             if self.at("CHANGE", "STREAM") or self.at("ROLE"):
@@ -442,6 +458,11 @@ class DdlParser:
                 name = self.qualified_name()
                 self.done()
                 return DropSequence(name, if_exists)
+            if self.accept("VIEW"):
+                if_exists = self.accept("IF", "EXISTS")
+                name = self.qualified_name()
+                self.done()
+                return DropView(name, if_exists)
             if self.at("CHANGE", "STREAM") or self.at("ROLE"):
                 return NoOp(self.sql)
             raise self.error("TABLE")
@@ -455,6 +476,23 @@ class DdlParser:
         if self.accept("ANALYZE") or self.accept("GRANT") or self.accept("REVOKE"):
             return NoOp(self.sql)
         raise self.error("CREATE, ALTER or DROP")
+
+    def create_view(self, or_replace: bool) -> CreateView:
+        name = self.qualified_name()
+        if not self.accept("SQL", "SECURITY"):
+            raise DdlError(
+                f"View {name} is missing the SQL SECURITY clause: write SQL SECURITY INVOKER."
+            )
+        security = "DEFINER"
+        if not self.accept("DEFINER"):
+            self.expect("INVOKER")
+            security = "INVOKER"
+        self.expect("AS")
+        query = self.sql[self.tok.start :].strip()
+        if not query:
+            raise self.error("query")
+        self.i = len(self.toks) - 1
+        return CreateView(name, query, security, or_replace)
 
     def create_sequence(self) -> CreateSequence:
         if_not_exists = self.accept("IF", "NOT", "EXISTS")

@@ -238,7 +238,7 @@ def keyset_where(
                 conds.append(f"{duckdb_ident(name)} = ${len(args)}")
         if len(vals) < len(key_cols):
             raise InvalidArgument("Point keys must specify every key column.")
-        clauses.append("(" + " AND ".join(conds) + ")")
+        clauses.append("(" + (" AND ".join(conds) or "TRUE") + ")")
     for rng in key_set.ranges:
         start_kind = rng.WhichOneof("start_key_type")
         end_kind = rng.WhichOneof("end_key_type")
@@ -291,9 +291,10 @@ def read(
     sql = f"SELECT {select} FROM {duckdb_ident(table.name)} WHERE {where}"
     if index_name and db.catalog.index(index_name) and db.catalog.index(index_name).null_filtered:  # type: ignore[union-attr]
         sql += "".join(f" AND {duckdb_ident(n)} IS NOT NULL" for n, _ in key_parts)
-    sql += " ORDER BY " + ", ".join(
-        f"{duckdb_ident(n)} {'DESC NULLS LAST' if d else 'ASC NULLS FIRST'}" for n, d in order
-    )
+    if order:
+        sql += " ORDER BY " + ", ".join(
+            f"{duckdb_ident(n)} {'DESC NULLS LAST' if d else 'ASC NULLS FIRST'}" for n, d in order
+        )
     if limit:
         sql += f" LIMIT {int(limit)}"
     try:
@@ -474,6 +475,8 @@ def _relation(cols: Sequence[Column], rows: Sequence[Sequence[Any]]) -> tuple[st
 
 
 def _key_match(key_cols: Sequence[Column], left: str) -> str:
+    if not key_cols:
+        return "TRUE"  # PRIMARY KEY (): the table has at most one row
     return " AND ".join(
         f"{left}.{duckdb_ident(c.name)} IS NOT DISTINCT FROM k.{duckdb_ident(c.name)}"
         for c in key_cols
@@ -544,6 +547,9 @@ def _existing_keys(
 ) -> set[tuple[Any, ...]]:
     if not rows:
         return set()
+    if not key_cols:  # PRIMARY KEY (): the only possible key is the empty one
+        cur.execute(f"SELECT 1 FROM {tname} LIMIT 1")
+        return {()} if cur.fetchone() else set()
     rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
     select = ", ".join(f"t.{duckdb_ident(c.name)}" for c in key_cols)
     cur.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 from . import ddl_parser as d
-from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
+from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
 from .typemap import POSTGRESQL
@@ -139,6 +139,11 @@ def _drop_table(cat: Catalog, op: d.DropTable) -> list[str]:
         raise DdlError(
             f"Cannot drop table {table.name} with interleaved tables: "
             f"{', '.join(k.name for k in kids)}."
+        )
+    views = _views_using(cat, table.name)
+    if views:
+        raise DdlError(
+            f"Cannot drop table {table.name} on which there are dependent views: {', '.join(views)}."
         )
     refs = [(t, fk) for t, fk in cat.referencing(table.name) if t is not table]
     if refs:
@@ -351,6 +356,43 @@ def _drop_sequence(cat: Catalog, op: d.DropSequence) -> list[str]:
     return [f"DROP SEQUENCE {duckdb_ident(op.name.lower())}"]
 
 
+def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
+    existing = cat.views.get(op.name.lower())
+    if existing is not None and not op.or_replace:
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    if existing is None and cat.name_taken(op.name):
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    tr = translate(op.query, cat.dialect)
+    if tr.kind != "query":
+        raise DdlError(f"View {op.name} must be defined by a query.")
+    for name in tr.tables:
+        if name != "*" and cat.table(name) is None and name not in cat.views:
+            raise DdlError(f"Table not found: {name}")
+    cat.views[op.name.lower()] = View(
+        op.name, op.query, op.security, [t for t in tr.tables if t != "*"]
+    )
+    return [f"CREATE OR REPLACE VIEW {duckdb_ident(op.name)} AS {tr.sql}"]
+
+
+def _drop_view(cat: Catalog, op: d.DropView) -> list[str]:
+    view = cat.views.get(op.name.lower())
+    if view is None:
+        if op.if_exists:
+            return []
+        raise DdlError(f"View not found: {op.name}")
+    users = [v.name for v in cat.views.values() if op.name.lower() in v.tables]
+    if users:
+        raise DdlError(
+            f"Cannot drop view {view.name} on which there are dependent views: {', '.join(users)}."
+        )
+    del cat.views[op.name.lower()]
+    return [f"DROP VIEW {duckdb_ident(view.name)}"]
+
+
+def _views_using(cat: Catalog, name: str) -> list[str]:
+    return [v.name for v in cat.views.values() if name.lower() in v.tables]
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -369,6 +411,8 @@ _APPLY = {
     d.SetOnDelete: _set_on_delete,
     d.AlterDatabase: _alter_database,
     d.CreateSequence: _create_sequence,
+    d.CreateView: _create_view,
+    d.DropView: _drop_view,
     d.DropSequence: _drop_sequence,
     d.NoOp: _noop,
 }

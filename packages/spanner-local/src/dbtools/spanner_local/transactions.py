@@ -101,7 +101,7 @@ class Transaction:
         with self.lock:
             self.check_active()
             if self.mode == READ_WRITE:
-                self.read_tables.update(t.lower() for t in tables)
+                self.read_tables.update(self.db.catalog.base_tables(tables))
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
@@ -128,7 +128,7 @@ class Transaction:
             target = None
             try:
                 tr = translate(sql, self.db.dialect)
-                self.read_tables.update(tr.tables)
+                self.read_tables.update(self.db.catalog.base_tables(tr.tables))
                 target = executor.dml_target(self.db, tr.sql)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)

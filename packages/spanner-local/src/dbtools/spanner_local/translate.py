@@ -355,6 +355,10 @@ def translate_gsql(sql: str) -> Translated:
         raise InvalidArgument(
             f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
         )
+    if isinstance(tree, exp.Insert) and not isinstance(tree.this, exp.Schema):
+        raise InvalidArgument(
+            "Syntax error: INSERT must list the target columns, as in INSERT INTO T (A, B) ..."
+        )
     updated = _updated_columns(tree)
     tables = _tables(tree)
     tree = tree.transform(_fix_types)
