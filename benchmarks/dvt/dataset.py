@@ -13,7 +13,18 @@ import random
 from collections.abc import Iterator
 from decimal import Decimal
 
-NAMES = ["café", "naïve", "tab\there", "trailing  ", "", "日本", "plain", "Zoë", "x y z", "emoji 😀"]
+NAMES = [
+    "café",
+    "naïve",
+    "tab\there",
+    "trailing  ",
+    "",
+    "日本",
+    "plain",
+    "Zoë",
+    "x y z",
+    "emoji 😀",
+]
 BASE = dt.datetime(2020, 1, 1)
 
 # id → (column, new value) applied to the target; every one is a real difference
@@ -48,7 +59,7 @@ def target_rows(n: int) -> Iterator[tuple]:
     for row in rows(n):
         change = CHANGES.get(row[0])
         if change:
-            row = tuple(change[1] if c == change[0] else v for c, v in zip(cols, row))
+            row = tuple(change[1] if c == change[0] else v for c, v in zip(cols, row, strict=True))
         yield row
 
 

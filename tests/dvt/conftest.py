@@ -22,47 +22,169 @@ import pytest
 UTC = dt.timezone.utc
 PLUS2 = dt.timezone(dt.timedelta(hours=2))
 
-COLUMNS = ["id", "name", "code", "amount", "big", "ratio", "ts", "tstz", "d", "flag", "data", "note", "a", "b"]
+COLUMNS = [
+    "id",
+    "name",
+    "code",
+    "amount",
+    "big",
+    "ratio",
+    "ts",
+    "tstz",
+    "d",
+    "flag",
+    "data",
+    "note",
+    "a",
+    "b",
+]
 
 # column → DDL type per engine
 DDL: dict[str, dict[str, str]] = {
     "postgresql": {
-        "id": "integer PRIMARY KEY", "name": "varchar(50)", "code": "char(5)",
-        "amount": "numeric(12,2)", "big": "numeric(30,10)", "ratio": "double precision",
-        "ts": "timestamp(6)", "tstz": "timestamptz", "d": "date", "flag": "boolean",
-        "data": "bytea", "note": "text", "a": "varchar(10)", "b": "varchar(10)",
+        "id": "integer PRIMARY KEY",
+        "name": "varchar(50)",
+        "code": "char(5)",
+        "amount": "numeric(12,2)",
+        "big": "numeric(30,9)",
+        "ratio": "double precision",
+        "ts": "timestamp(6)",
+        "tstz": "timestamptz",
+        "d": "date",
+        "flag": "boolean",
+        "data": "bytea",
+        "note": "text",
+        "a": "varchar(10)",
+        "b": "varchar(10)",
     },
     "mysql": {
-        "id": "INT PRIMARY KEY", "name": "VARCHAR(50)", "code": "CHAR(5)",
-        "amount": "DECIMAL(12,2)", "big": "DECIMAL(30,10)", "ratio": "DOUBLE",
-        "ts": "DATETIME(6)", "tstz": "TIMESTAMP(6) NULL", "d": "DATE", "flag": "BOOLEAN",
-        "data": "VARBINARY(64)", "note": "TEXT", "a": "VARCHAR(10)", "b": "VARCHAR(10)",
+        "id": "INT PRIMARY KEY",
+        "name": "VARCHAR(50)",
+        "code": "CHAR(5)",
+        "amount": "DECIMAL(12,2)",
+        "big": "DECIMAL(30,9)",
+        "ratio": "DOUBLE",
+        "ts": "DATETIME(6)",
+        "tstz": "TIMESTAMP(6) NULL",
+        "d": "DATE",
+        "flag": "BOOLEAN",
+        "data": "VARBINARY(64)",
+        "note": "TEXT",
+        "a": "VARCHAR(10)",
+        "b": "VARCHAR(10)",
     },
     "sqlite": {
-        "id": "INTEGER PRIMARY KEY", "name": "VARCHAR(50)", "code": "CHAR(5)",
-        "amount": "DECIMAL(12,2)", "big": "DECIMAL(30,10)", "ratio": "DOUBLE",
-        "ts": "TIMESTAMP", "tstz": "TIMESTAMP WITH TIME ZONE", "d": "DATE", "flag": "BOOLEAN",
-        "data": "BLOB", "note": "TEXT", "a": "VARCHAR(10)", "b": "VARCHAR(10)",
+        "id": "INTEGER PRIMARY KEY",
+        "name": "VARCHAR(50)",
+        "code": "CHAR(5)",
+        "amount": "DECIMAL(12,2)",
+        "big": "DECIMAL(30,9)",
+        "ratio": "DOUBLE",
+        "ts": "TIMESTAMP",
+        "tstz": "TIMESTAMP WITH TIME ZONE",
+        "d": "DATE",
+        "flag": "BOOLEAN",
+        "data": "BLOB",
+        "note": "TEXT",
+        "a": "VARCHAR(10)",
+        "b": "VARCHAR(10)",
+    },
+    "spanner": {
+        "id": "INT64 NOT NULL",
+        "name": "STRING(50)",
+        "code": "STRING(5)",
+        "amount": "NUMERIC",
+        "big": "NUMERIC",
+        "ratio": "FLOAT64",
+        "ts": "TIMESTAMP",
+        "tstz": "TIMESTAMP",
+        "d": "DATE",
+        "flag": "BOOL",
+        "data": "BYTES(64)",
+        "note": "STRING(MAX)",
+        "a": "STRING(10)",
+        "b": "STRING(10)",
+    },
+    "spanner_pg": {
+        "id": "bigint NOT NULL",
+        "name": "varchar(50)",
+        "code": "varchar(5)",
+        "amount": "numeric",
+        "big": "numeric",
+        "ratio": "float8",
+        "ts": "timestamptz",
+        "tstz": "timestamptz",
+        "d": "date",
+        "flag": "boolean",
+        "data": "bytea",
+        "note": "varchar",
+        "a": "varchar(10)",
+        "b": "varchar(10)",
     },
     "duckdb": {
-        "id": "INTEGER PRIMARY KEY", "name": "VARCHAR", "code": "VARCHAR",
-        "amount": "DECIMAL(12,2)", "big": "DECIMAL(30,10)", "ratio": "DOUBLE",
-        "ts": "TIMESTAMP", "tstz": "TIMESTAMPTZ", "d": "DATE", "flag": "BOOLEAN",
-        "data": "BLOB", "note": "VARCHAR", "a": "VARCHAR", "b": "VARCHAR",
+        "id": "INTEGER PRIMARY KEY",
+        "name": "VARCHAR",
+        "code": "VARCHAR",
+        "amount": "DECIMAL(12,2)",
+        "big": "DECIMAL(30,9)",
+        "ratio": "DOUBLE",
+        "ts": "TIMESTAMP",
+        "tstz": "TIMESTAMPTZ",
+        "d": "DATE",
+        "flag": "BOOLEAN",
+        "data": "BLOB",
+        "note": "VARCHAR",
+        "a": "VARCHAR",
+        "b": "VARCHAR",
     },
 }
 
 
 def _base_rows() -> list[dict[str, Any]]:
-    names = ["café", "naïve  ", "tab\there", "", "日本語", "emoji 😀", "plain", "trail ", "NULL", "~"]
+    names = [
+        "café",
+        "naïve  ",
+        "tab\there",
+        "",
+        "日本語",
+        "emoji 😀",
+        "plain",
+        "trail ",
+        "NULL",
+        "~",
+    ]
     notes: list[str | None] = [None, "", "NULL", "~", "3:abc", "text", None, "x y", "", "null"]
-    amounts = ["100.50", "-437.00", "0.10", "0", "99999999.99", "-0.01", "1.00", "12.34", "5", "7.70"]
-    bigs = ["12345.6789012345", "0.0000000001", "-99999.9999999999", "1", "3.5", None, "10", "0.5", "2", "42.4200000000"]
+    amounts = [
+        "100.50",
+        "-437.00",
+        "0.10",
+        "0",
+        "99999999.99",
+        "-0.01",
+        "1.00",
+        "12.34",
+        "5",
+        "7.70",
+    ]
+    bigs = [
+        "12345.678901234",
+        "0.000000001",
+        "-99999.999999999",
+        "1",
+        "3.5",
+        None,
+        "10",
+        "0.5",
+        "2",
+        "42.420000000",
+    ]
     ratios = [0.1, 1 / 3, 1e20, 1.5e-7, -2.5, 123456.789, 0.30000000000000004, 1e-5, 100000.0, None]
     rows = []
     for i in range(1, 41):
         j = i % 10
-        ts = dt.datetime(2024, 1, 1, 12, 0, 0) + dt.timedelta(days=i, seconds=i * 37, microseconds=(i * 123457) % 1_000_000)
+        ts = dt.datetime(2024, 1, 1, 12, 0, 0) + dt.timedelta(
+            days=i, seconds=i * 37, microseconds=(i * 123457) % 1_000_000
+        )
         rows.append(
             {
                 "id": i,
@@ -88,7 +210,7 @@ def _base_rows() -> list[dict[str, Any]]:
     rows[7]["flag"] = True  # id 8
     rows[8]["ratio"] = 1 / 3  # id 9
     rows[9]["data"] = bytes([10, 0, 255, 30])  # id 10
-    rows[14]["big"] = Decimal("12345.6789012345")  # id 15
+    rows[14]["big"] = Decimal("12345.678901234")  # id 15
     rows[15]["a"], rows[15]["b"] = "x|", "y"  # id 16: the separator inside a value
     rows[16]["note"] = None  # id 17
     rows[17]["name"] = "back\\slash|pipe"  # id 18: both escapes, unchanged
@@ -99,8 +221,22 @@ HAZARD_ROWS = _base_rows()
 
 # id → column changed in the target (None: the row is deleted / added)
 PLANTED: dict[int, str | None] = {
-    1: "amount", 2: "ts", 3: "name", 4: "note", 5: "note", 6: "a", 7: "name", 8: "flag",
-    9: "ratio", 10: "data", 11: "d", 12: "tstz", 14: "code", 15: "big", 16: "a", 17: "note",
+    1: "amount",
+    2: "ts",
+    3: "name",
+    4: "note",
+    5: "note",
+    6: "a",
+    7: "name",
+    8: "flag",
+    9: "ratio",
+    10: "data",
+    11: "d",
+    12: "tstz",
+    14: "code",
+    15: "big",
+    16: "a",
+    17: "note",
 }
 MISSING_ID = 13
 EXTRA_ID = 1001
@@ -121,7 +257,7 @@ def planted() -> list[dict[str, Any]]:
     rows[11]["d"] = rows[11]["d"] + dt.timedelta(days=1)
     rows[12]["tstz"] = rows[12]["tstz"] + dt.timedelta(microseconds=1)
     rows[14]["code"] = "ac"
-    rows[15]["big"] = Decimal("12345.6789012346")
+    rows[15]["big"] = Decimal("12345.678901235")
     rows[16]["a"], rows[16]["b"] = "x", "|y"  # same text once joined with the separator
     rows[17]["note"] = "\\N"  # NULL's own frame text, as a string
     del rows[MISSING_ID]
@@ -148,6 +284,12 @@ _check_planted()
 def _value_for(engine: str, col: str, v: Any) -> Any:
     if v is None:
         return None
+    if engine.startswith("spanner") and isinstance(v, dt.datetime) and v.tzinfo is None:
+        return v.replace(tzinfo=UTC)  # Spanner has only instants: naive values are UTC
+    if engine.startswith("spanner") and isinstance(v, bytes):
+        import base64
+
+        return base64.b64encode(v)  # the client sends BYTES as base64
     if engine == "mysql" and col == "tstz":
         return v.astimezone(UTC).replace(tzinfo=None)
     if engine == "sqlite":
@@ -167,7 +309,9 @@ class Loaded:
     table: str
 
 
-def create_and_load(engine: str, connect: Callable[[], Any], table: str, rows: list[dict[str, Any]]) -> None:
+def create_and_load(
+    engine: str, connect: Callable[[], Any], table: str, rows: list[dict[str, Any]]
+) -> None:
     cols = ", ".join(f"{c} {DDL[engine][c]}" for c in COLUMNS)
     ph = "%s" if engine in ("postgresql", "mysql") else "?"
     insert = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join([ph] * len(COLUMNS))})"
@@ -184,8 +328,33 @@ def create_and_load(engine: str, connect: Callable[[], Any], table: str, rows: l
         conn.close()
 
 
+def load_spanner(database: Any, dialect: str, table: str, rows: list[dict[str, Any]]) -> None:
+    cols = ", ".join(f"{c} {DDL[dialect][c]}" for c in COLUMNS)
+    if dialect == "spanner":
+        ddl = f"CREATE TABLE {table} ({cols}) PRIMARY KEY (id)"
+    else:
+        ddl = f"CREATE TABLE {table} ({cols}, PRIMARY KEY (id))"
+    database.update_ddl([ddl]).result()
+    data = [tuple(_value_for(dialect, c, r[c]) for c in COLUMNS) for r in rows]
+    with database.batch() as batch:
+        batch.insert(table, columns=COLUMNS, values=data)
+
+
+@pytest.fixture(scope="session")
+def spanner_endpoint() -> Iterator[Any]:
+    from dbtools import spanner_local
+
+    with spanner_local.serve() as endpoint:
+        yield endpoint
+
+
 @pytest.fixture(scope="module")
-def hazard_dbs(pg_server: Any, mysql_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Loaded]]]:
+def hazard_dbs(
+    spanner_endpoint: Any,
+    pg_server: Any,
+    mysql_server: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, dict[str, Loaded]]]:
     """{engine: {"same": Loaded, "planted": Loaded}} for PostgreSQL, MariaDB, SQLite, DuckDB."""
     import duckdb
 
@@ -217,14 +386,33 @@ def hazard_dbs(pg_server: Any, mysql_server: Any, tmp_path_factory: pytest.TempP
             def connect(db: Any = db) -> Any:
                 return _NoClose(db.cursor())
 
-        schema_prefix = "" if engine != "postgresql" else ""
         create_and_load(engine, connect, "t_same", HAZARD_ROWS)
         create_and_load(engine, connect, "t_planted", planted())
         out[engine] = {
-            "same": Loaded(engine, url, schema_prefix + "t_same"),
-            "planted": Loaded(engine, url, schema_prefix + "t_planted"),
+            "same": Loaded(engine, url, "t_same"),
+            "planted": Loaded(engine, url, "t_planted"),
         }
     _ = duckdb
+    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
+    for dialect, db_dialect in (
+        ("spanner", DatabaseDialect.GOOGLE_STANDARD_SQL),
+        ("spanner_pg", DatabaseDialect.POSTGRESQL),
+    ):
+        db_id = f"{name}_{dialect}".replace("_", "-")[:30]
+        database = instance.database(db_id, database_dialect=db_dialect)
+        database.create().result()
+        load_spanner(database, dialect, "t_same", HAZARD_ROWS)
+        load_spanner(database, dialect, "t_planted", planted())
+        url = (
+            f"spanner:///projects/{spanner_endpoint.project}/instances/{spanner_endpoint.instance}"
+            f"/databases/{db_id}?emulator_host={spanner_endpoint.address}"
+        )
+        out[dialect] = {
+            "same": Loaded(dialect, url, "t_same"),
+            "planted": Loaded(dialect, url, "t_planted"),
+        }
     try:
         yield out
     finally:
@@ -252,4 +440,9 @@ class _NoClose:
 @pytest.fixture(scope="session")
 def planted_truth() -> dict[str, Any]:
     """What the planted table differs in: {"columns": {id: column}, "missing": id, "extra": id}."""
-    return {"columns": dict(PLANTED), "missing": MISSING_ID, "extra": EXTRA_ID, "rows": len(HAZARD_ROWS)}
+    return {
+        "columns": dict(PLANTED),
+        "missing": MISSING_ID,
+        "extra": EXTRA_ID,
+        "rows": len(HAZARD_ROWS),
+    }

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dbtools.dvt import canon
 from dbtools.dvt.plan import plan_pair
 from dbtools.dvt.types import Kind, make_column, parse_type
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def test_decimals_compare_by_value_whatever_the_scale() -> None:
@@ -19,7 +18,9 @@ def test_decimals_compare_by_value_whatever_the_scale() -> None:
     assert canon.canonical(Kind.DECIMAL, Decimal("0.000")) == "0"
     assert canon.canonical(Kind.DECIMAL, Decimal("-0.10")) == "-0.1"
     assert canon.canonical(Kind.DECIMAL, Decimal("1E+3")) == "1000"
-    assert canon.canonical(Kind.DECIMAL, Decimal("-437.00")) != canon.canonical(Kind.DECIMAL, Decimal("-436.99"))
+    assert canon.canonical(Kind.DECIMAL, Decimal("-437.00")) != canon.canonical(
+        Kind.DECIMAL, Decimal("-436.99")
+    )
 
 
 def test_sqlite_reals_in_decimal_columns_are_read_at_the_declared_scale() -> None:
@@ -60,7 +61,10 @@ def test_timestamps_are_utc_to_the_microsecond() -> None:
     plus2 = dt.timezone(dt.timedelta(hours=2))
     aware = dt.datetime(2024, 1, 1, 12, 0, 0, 500, tzinfo=plus2)
     assert canon.canonical(Kind.TIMESTAMPTZ, aware) == "2024-01-01 10:00:00.0005"
-    assert canon.canonical(Kind.TIMESTAMPTZ, "2024-01-01T12:00:00.0005+02:00") == "2024-01-01 10:00:00.0005"
+    assert (
+        canon.canonical(Kind.TIMESTAMPTZ, "2024-01-01T12:00:00.0005+02:00")
+        == "2024-01-01 10:00:00.0005"
+    )
     assert canon.canonical(Kind.TIMESTAMP, dt.datetime(2024, 1, 1)) == "2024-01-01 00:00:00"
     assert canon.canonical(Kind.TIME, dt.time(1, 2, 3, 40)) == "01:02:03.00004"
 
@@ -75,7 +79,9 @@ def test_booleans_binary_uuid_and_char() -> None:
     assert canon.canonical(Kind.STRING, "ab   ") == "ab   "
 
 
-texts = st.one_of(st.none(), st.text(alphabet=st.sampled_from(["a", "b", "|", "\\", "N", " ", "é"]), max_size=5))
+texts = st.one_of(
+    st.none(), st.text(alphabet=st.sampled_from(["a", "b", "|", "\\", "N", " ", "é"]), max_size=5)
+)
 
 
 @given(st.lists(texts, min_size=1, max_size=4), st.lists(texts, min_size=1, max_size=4))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dbtools.dvt.merge import merge_streams
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from dbtools.dvt.merge import merge_streams
 
 
 def batches(rows: list[tuple[Any, ...]], size: int) -> list[list[tuple[Any, ...]]]:
@@ -21,7 +20,9 @@ def batches(rows: list[tuple[Any, ...]], size: int) -> list[list[tuple[Any, ...]
     st.integers(1, 50),
     st.integers(1, 50),
 )
-def test_merge_matches_a_dictionary_diff(a: dict[int, int], b: dict[int, int], sa: int, sb: int) -> None:
+def test_merge_matches_a_dictionary_diff(
+    a: dict[int, int], b: dict[int, int], sa: int, sb: int
+) -> None:
     src = sorted((k, v) for k, v in a.items())
     tgt = sorted((k, v) for k, v in b.items())
     seen: list[tuple[str, Any]] = []

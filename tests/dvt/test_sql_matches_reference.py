@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
-
 from dbtools.dvt import canon
 from dbtools.dvt.connections import parse_url
 from dbtools.dvt.engines import open_engine
@@ -33,7 +32,9 @@ def _double(rnd: random.Random) -> float:
             if x == x and x not in (float("inf"), float("-inf")):
                 return x
     if choice < 0.6:
-        return rnd.choice([1e15, 1e16, 1e-5, 1e-4, 123456789012345678.0, 0.1, 2.5, 1e300, 5e-324, -0.5])
+        return rnd.choice(
+            [1e15, 1e16, 1e-5, 1e-4, 123456789012345678.0, 0.1, 2.5, 1e300, 5e-324, -0.5]
+        )
     return round(rnd.uniform(-1e6, 1e6), rnd.randrange(0, 8))
 
 
@@ -42,9 +43,15 @@ def values(n: int = 300) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
         scale = rnd.randrange(0, 10)
-        dec = Decimal(rnd.randrange(-(10**17), 10**17)).scaleb(-scale).quantize(Decimal(1).scaleb(-10))
+        dec = (
+            Decimal(rnd.randrange(-(10**17), 10**17))
+            .scaleb(-scale)
+            .quantize(Decimal(1).scaleb(-10))
+        )
         # inside MySQL's TIMESTAMP range (1970–2038)
-        ts = dt.datetime(1971, 1, 1) + dt.timedelta(microseconds=rnd.randrange(0, 66 * 365 * 86400 * 10**6))
+        ts = dt.datetime(1971, 1, 1) + dt.timedelta(
+            microseconds=rnd.randrange(0, 66 * 365 * 86400 * 10**6)
+        )
         out.append(
             {
                 "id": i,
@@ -62,9 +69,14 @@ def values(n: int = 300) -> list[dict[str, Any]]:
 
 
 RENDERS = {
-    "f": Render(Kind.FLOAT), "r": Render(Kind.FLOAT), "n": Render(Kind.DECIMAL, 10),
-    "s": Render(Kind.STRING), "ts": Render(Kind.TIMESTAMP), "tz": Render(Kind.TIMESTAMPTZ),
-    "d": Render(Kind.DATE), "b": Render(Kind.BINARY),
+    "f": Render(Kind.FLOAT),
+    "r": Render(Kind.FLOAT),
+    "n": Render(Kind.DECIMAL, 10),
+    "s": Render(Kind.STRING),
+    "ts": Render(Kind.TIMESTAMP),
+    "tz": Render(Kind.TIMESTAMPTZ),
+    "d": Render(Kind.DATE),
+    "b": Render(Kind.BINARY),
 }
 DDL = {
     "postgresql": "id int primary key, f float8, r real, n numeric(30,10), s text, ts timestamp, tz timestamptz, d date, b bytea",
@@ -122,10 +134,10 @@ def test_sql_canonical_text_equals_python(urls: dict[str, str], kind: str) -> No
     _load(engine, kind, rows)
     d = engine.dialect
     exprs = [d.canonical(r, d.quote(c)) for c, r in RENDERS.items()]
-    hash_expr = d.row_hash([(e, RENDERS[c].escaped) for e, c in zip(exprs, RENDERS)])
+    hash_expr = d.row_hash([(e, RENDERS[c].escaped) for e, c in zip(exprs, RENDERS, strict=True)])
     got = engine.query(f"SELECT id, {', '.join(exprs)}, {hash_expr} FROM canon_probe ORDER BY id")
     assert len(got) == len(rows)
-    for row, values_ in zip(rows, got):
+    for row, values_ in zip(rows, got, strict=True):
         want = [
             canon.canonical(r.kind, row[c], r.scale)
             if c != "r"
@@ -140,10 +152,19 @@ def test_sql_canonical_text_equals_python(urls: dict[str, str], kind: str) -> No
 def test_sqlite_runs_the_reference_itself(tmp_path: Any) -> None:
     path = tmp_path / "c.db"
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n DECIMAL(12,2), s TEXT, ts TIMESTAMP)")
-        conn.execute("INSERT INTO t VALUES (1, '100.50', 'a|b', '2024-01-01T10:00:00.120000+02:00')")
+        conn.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, n DECIMAL(12,2), s TEXT, ts TIMESTAMP)"
+        )
+        conn.execute(
+            "INSERT INTO t VALUES (1, '100.50', 'a|b', '2024-01-01T10:00:00.120000+02:00')"
+        )
     engine = open_engine(parse_url(f"sqlite:///{path}"))
     d = engine.dialect
-    exprs = [d.canonical(Render(Kind.DECIMAL, 2), "n"), d.canonical(Render(Kind.STRING), "s"),
-             d.canonical(Render(Kind.TIMESTAMPTZ), "ts")]
-    assert engine.query(f"SELECT {', '.join(exprs)} FROM t") == [("100.5", "a|b", "2024-01-01 08:00:00.12")]
+    exprs = [
+        d.canonical(Render(Kind.DECIMAL, 2), "n"),
+        d.canonical(Render(Kind.STRING), "s"),
+        d.canonical(Render(Kind.TIMESTAMPTZ), "ts"),
+    ]
+    assert engine.query(f"SELECT {', '.join(exprs)} FROM t") == [
+        ("100.5", "a|b", "2024-01-01 08:00:00.12")
+    ]

@@ -24,7 +24,6 @@ Rules (also in the package README):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
@@ -175,8 +174,10 @@ def frame(text: str | None, escaped: bool = True) -> str:
 
 def row_text(texts: list[str | None], escaped: list[bool] | None = None) -> str:
     flags = escaped or [True] * len(texts)
-    return "".join(frame(t, e) for t, e in zip(texts, flags))
+    return "".join(frame(t, e) for t, e in zip(texts, flags, strict=True))
 
 
 def row_hash(text: str) -> str:
+    import hashlib  # only SQLite hashes in Python; keep libcrypto out of the other runs
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_HEX_CHARS]

@@ -60,19 +60,32 @@ def _read_sql(text: str | None, file: str | None, which: str) -> str | None:
 
 
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("-tc", "--target-conn", required=True, help="Target: URL or saved connection name.")(f)
-    f = click.option("-sc", "--source-conn", required=True, help="Source: URL or saved connection name.")(f)
+    f = click.option(
+        "-tc", "--target-conn", required=True, help="Target: URL or saved connection name."
+    )(f)
+    f = click.option(
+        "-sc", "--source-conn", required=True, help="Source: URL or saved connection name."
+    )(f)
     return f
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)(f)
-    f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the results to this file.")(f)
     f = click.option(
-        "-c", "--config-file", "save_to", type=click.Path(dir_okay=False),
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+    )(f)
+    f = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), help="Write the results to this file."
+    )(f)
+    f = click.option(
+        "-c",
+        "--config-file",
+        "save_to",
+        type=click.Path(dir_okay=False),
         help="Save the validation as a YAML/JSON config (by extension) instead of running it.",
     )(f)
-    f = click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")(f)
+    f = click.option(
+        "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+    )(f)
     return f
 
 
@@ -85,15 +98,36 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def row_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
-        click.option("-pk", "--primary-keys", help="Key columns (default: the table's primary key)."),
-        click.option("--hash", "hash_cols", help="Compare a hash of these columns ('*' = all, default)."),
-        click.option("--concat", "concat_cols", help="Compare the full normalized text of these columns."),
+        click.option(
+            "-pk", "--primary-keys", help="Key columns (default: the table's primary key)."
+        ),
+        click.option(
+            "--hash", "hash_cols", help="Compare a hash of these columns ('*' = all, default)."
+        ),
+        click.option(
+            "--concat", "concat_cols", help="Compare the full normalized text of these columns."
+        ),
         click.option("--comparison-fields", help="Compare these columns value by value."),
         click.option("--case-insensitive", is_flag=True, help="Compare text case-insensitively."),
         click.option("-rr", "--random-rows", type=int, help="Validate N random source rows only."),
         click.option("--partitions", type=int, help="Split by key range (default: automatic)."),
-        click.option("--workers", type=int, default=4, show_default=True, help="Partitions run in parallel."),
-        click.option("--max-differences", type=int, default=1000, show_default=True, help="Differences listed (counts stay exact)."),
+        click.option(
+            "--workers", type=int, default=4, show_default=True, help="Partitions run in parallel."
+        ),
+        click.option(
+            "--max-differences",
+            type=int,
+            default=1000,
+            show_default=True,
+            help="Differences listed (counts stay exact).",
+        ),
+        click.option(
+            "--block-rows",
+            type=int,
+            default=2000,
+            show_default=True,
+            help="Rows per in-database checksum block (integer keys); 0 streams every row.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -118,7 +152,9 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _progress(enabled: bool | None, label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int | None], None]]]:
+def _progress(
+    enabled: bool | None, label: str
+) -> Iterator[tuple[Callable[[int], None], Callable[[int | None], None]]]:
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
@@ -128,8 +164,12 @@ def _progress(enabled: bool | None, label: str) -> Iterator[tuple[Callable[[int]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = progress.add_task(label, total=None)
     with progress:
@@ -139,7 +179,11 @@ def _progress(enabled: bool | None, label: str) -> Iterator[tuple[Callable[[int]
 def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
     if output:
         Path(output).write_text(render(results, fmt, color=False))
-        click.echo(render(results, "table", color=sys.stdout.isatty()) if fmt == "table" else f"results written to {output}")
+        click.echo(
+            render(results, "table", color=sys.stdout.isatty())
+            if fmt == "table"
+            else f"results written to {output}"
+        )
     else:
         click.echo(render(results, fmt, color=sys.stdout.isatty()), nl=False)
     if any(not r.passed for r in results):
@@ -147,8 +191,13 @@ def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None
 
 
 def _run_or_save(
-    source_conn: str, target_conn: str, specs: list[Any], fmt: str, output: str | None,
-    save_to: str | None, progress: bool | None,
+    source_conn: str,
+    target_conn: str,
+    specs: list[Any],
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
 ) -> None:
     config = ValidationConfig(source_conn, target_conn, specs)
     if save_to:
@@ -163,7 +212,10 @@ def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResu
     target = open_engine(resolve(config.target))
     results = []
     for spec in config.validations:
-        with _progress(progress, f"{type(spec).__name__[:-4].lower()} {getattr(spec, 'source_table', '') or 'query'}") as (adv, total):
+        with _progress(
+            progress,
+            f"{type(spec).__name__[:-4].lower()} {getattr(spec, 'source_table', '') or 'query'}",
+        ) as (adv, total):
             results.append(run_spec(spec, source, target, adv, total))
     return results
 
@@ -237,7 +289,9 @@ def _row_spec(
         raise click.UsageError("give only one of --hash, --concat, --comparison-fields")
     mode, cols = "hash", None
     if modes:
-        mode = {"hash_cols": "hash", "concat_cols": "concat", "comparison_fields": "fields"}[modes[0]]
+        mode = {"hash_cols": "hash", "concat_cols": "concat", "comparison_fields": "fields"}[
+            modes[0]
+        ]
         raw = kw[modes[0]]
         cols = None if raw.strip() == "*" else _csv_list(raw)
         if mode == "fields" and cols is None:
@@ -245,24 +299,44 @@ def _row_spec(
     if kw.get("random_rows") is not None and kw["random_rows"] <= 0:
         raise click.BadParameter("must be positive", param_hint="--random-rows")
     return RowSpec(
-        source_table=src, target_table=tgt, source_query=squery, target_query=tquery,
-        primary_keys=_csv_list(kw.get("primary_keys")) or None, mode=mode, fields=cols,
-        exclude=_csv_list(kw.get("exclude_columns")), case_insensitive=kw.get("case_insensitive", False),
-        source_filter=kw.get("filters"), target_filter=kw.get("target_filters"),
-        random_rows=kw.get("random_rows"), partitions=kw.get("partitions"),
-        workers=kw.get("workers") or 4, max_differences=kw.get("max_differences") or 1000,
+        source_table=src,
+        target_table=tgt,
+        source_query=squery,
+        target_query=tquery,
+        primary_keys=_csv_list(kw.get("primary_keys")) or None,
+        mode=mode,
+        fields=cols,
+        exclude=_csv_list(kw.get("exclude_columns")),
+        case_insensitive=kw.get("case_insensitive", False),
+        source_filter=kw.get("filters"),
+        target_filter=kw.get("target_filters"),
+        random_rows=kw.get("random_rows"),
+        partitions=kw.get("partitions"),
+        workers=kw.get("workers") or 4,
+        max_differences=kw.get("max_differences") or 1000,
+        block_rows=2000 if kw.get("block_rows") is None else kw["block_rows"],
     )
 
 
 @validate.command("row")
 @connection_options
-@click.option("-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated.")
+@click.option(
+    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
+)
 @row_options
 @filter_options
 @output_options
 @_guard
-def validate_row(source_conn: str, target_conn: str, tables: str, fmt: str, output: str | None,
-                 save_to: str | None, progress: bool | None, **kw: Any) -> None:
+def validate_row(
+    source_conn: str,
+    target_conn: str,
+    tables: str,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+    **kw: Any,
+) -> None:
     """Compare every row by key: a hash of each row computed inside both databases.
 
     \b
@@ -278,31 +352,57 @@ def validate_row(source_conn: str, target_conn: str, tables: str, fmt: str, outp
 def _agg_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for agg in reversed(AGGREGATES):
         flag = "--" + agg.replace("_", "-")
-        f = click.option(flag, agg, help=f"{agg} of these columns ('*' = every eligible column).")(f)
+        f = click.option(flag, agg, help=f"{agg} of these columns ('*' = every eligible column).")(
+            f
+        )
     f = click.option("-gc", "--grouped-columns", help="Group by these columns.")(f)
-    f = click.option("--threshold", type=float, default=0.0, show_default=True, help="Allowed difference, percent.")(f)
+    f = click.option(
+        "--threshold",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Allowed difference, percent.",
+    )(f)
     return f
 
 
-def _column_spec(src: str | None, tgt: str | None, squery: str | None, tquery: str | None, kw: dict[str, Any]) -> ColumnSpec:
+def _column_spec(
+    src: str | None, tgt: str | None, squery: str | None, tquery: str | None, kw: dict[str, Any]
+) -> ColumnSpec:
     aggs = {a: _csv_list(kw.get(a)) for a in AGGREGATES if kw.get(a)}
     return ColumnSpec(
-        source_table=src, target_table=tgt, source_query=squery, target_query=tquery,
-        aggregates=aggs or {"count": ["*"]}, group_by=_csv_list(kw.get("grouped_columns")),
-        exclude=_csv_list(kw.get("exclude_columns")), source_filter=kw.get("filters"),
-        target_filter=kw.get("target_filters"), threshold=kw.get("threshold") or 0.0,
+        source_table=src,
+        target_table=tgt,
+        source_query=squery,
+        target_query=tquery,
+        aggregates=aggs or {"count": ["*"]},
+        group_by=_csv_list(kw.get("grouped_columns")),
+        exclude=_csv_list(kw.get("exclude_columns")),
+        source_filter=kw.get("filters"),
+        target_filter=kw.get("target_filters"),
+        threshold=kw.get("threshold") or 0.0,
     )
 
 
 @validate.command("column")
 @connection_options
-@click.option("-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated.")
+@click.option(
+    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
+)
 @_agg_options
 @filter_options
 @output_options
 @_guard
-def validate_column(source_conn: str, target_conn: str, tables: str, fmt: str, output: str | None,
-                    save_to: str | None, progress: bool | None, **kw: Any) -> None:
+def validate_column(
+    source_conn: str,
+    target_conn: str,
+    tables: str,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+    **kw: Any,
+) -> None:
     """Compare aggregates (count, sum, avg, min, max, bit_xor, count_distinct) exactly.
 
     \b
@@ -316,22 +416,40 @@ def validate_column(source_conn: str, target_conn: str, tables: str, fmt: str, o
 
 @validate.command("schema")
 @connection_options
-@click.option("-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated.")
+@click.option(
+    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
+)
 @click.option("-ec", "--exclude-columns", help="Columns to leave out.")
 @click.option("--allow-list", help="Accepted type pairs: 'decimal(12,2):double,int:bigint'.")
-@click.option("--allow-list-file", type=click.Path(exists=True, dir_okay=False), help="Allow-list, one pair a line.")
+@click.option(
+    "--allow-list-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Allow-list, one pair a line.",
+)
 @click.option("--ignore-nullability", is_flag=True, help="Do not compare NULL/NOT NULL.")
 @output_options
 @_guard
-def validate_schema_cmd(source_conn: str, target_conn: str, tables: str, exclude_columns: str | None,
-                        allow_list: str | None, allow_list_file: str | None, ignore_nullability: bool,
-                        fmt: str, output: str | None, save_to: str | None, progress: bool | None) -> None:
+def validate_schema_cmd(
+    source_conn: str,
+    target_conn: str,
+    tables: str,
+    exclude_columns: str | None,
+    allow_list: str | None,
+    allow_list_file: str | None,
+    ignore_nullability: bool,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+) -> None:
     """Compare columns, types (through the compatibility table below) and nullability.
 
     \b
     Compatible kinds besides identical ones (widths must not shrink):
     """
-    allow = ",".join(filter(None, [allow_list, Path(allow_list_file).read_text() if allow_list_file else None]))
+    allow = ",".join(
+        filter(None, [allow_list, Path(allow_list_file).read_text() if allow_list_file else None])
+    )
     specs = [
         SchemaSpec(s, t, _csv_list(exclude_columns), allow or None, not ignore_nullability)
         for s, t in _tables(tables)
@@ -362,9 +480,19 @@ def _query_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @filter_options
 @output_options
 @_guard
-def custom_row(source_conn: str, target_conn: str, source_query: str | None, source_query_file: str | None,
-               target_query: str | None, target_query_file: str | None, fmt: str, output: str | None,
-               save_to: str | None, progress: bool | None, **kw: Any) -> None:
+def custom_row(
+    source_conn: str,
+    target_conn: str,
+    source_query: str | None,
+    source_query_file: str | None,
+    target_query: str | None,
+    target_query_file: str | None,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+    **kw: Any,
+) -> None:
     """Row-by-row comparison of two queries' results (--primary-keys required).
 
     \b
@@ -376,7 +504,15 @@ def custom_row(source_conn: str, target_conn: str, source_query: str | None, sou
     tq = _read_sql(target_query, target_query_file, "target") or sq
     if not sq:
         raise click.UsageError("give --source-query or --source-query-file")
-    _run_or_save(source_conn, target_conn, [_row_spec(None, None, sq, tq, kw)], fmt, output, save_to, progress)
+    _run_or_save(
+        source_conn,
+        target_conn,
+        [_row_spec(None, None, sq, tq, kw)],
+        fmt,
+        output,
+        save_to,
+        progress,
+    )
 
 
 @custom_query.command("column")
@@ -386,9 +522,19 @@ def custom_row(source_conn: str, target_conn: str, source_query: str | None, sou
 @filter_options
 @output_options
 @_guard
-def custom_column(source_conn: str, target_conn: str, source_query: str | None, source_query_file: str | None,
-                  target_query: str | None, target_query_file: str | None, fmt: str, output: str | None,
-                  save_to: str | None, progress: bool | None, **kw: Any) -> None:
+def custom_column(
+    source_conn: str,
+    target_conn: str,
+    source_query: str | None,
+    source_query_file: str | None,
+    target_query: str | None,
+    target_query_file: str | None,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+    **kw: Any,
+) -> None:
     """Aggregates over two queries' results.
 
     \b
@@ -399,7 +545,15 @@ def custom_column(source_conn: str, target_conn: str, source_query: str | None, 
     tq = _read_sql(target_query, target_query_file, "target") or sq
     if not sq:
         raise click.UsageError("give --source-query or --source-query-file")
-    _run_or_save(source_conn, target_conn, [_column_spec(None, None, sq, tq, kw)], fmt, output, save_to, progress)
+    _run_or_save(
+        source_conn,
+        target_conn,
+        [_column_spec(None, None, sq, tq, kw)],
+        fmt,
+        output,
+        save_to,
+        progress,
+    )
 
 
 # --- partitions and configs ------------------------------------------------------------
@@ -409,10 +563,17 @@ def custom_column(source_conn: str, target_conn: str, source_query: str | None, 
 @row_options
 @filter_options
 @click.option("-pn", "--partition-num", type=int, required=True, help="Number of key ranges.")
-@click.option("-cdir", "--config-dir", required=True, type=click.Path(file_okay=False), help="Where to write the configs.")
+@click.option(
+    "-cdir",
+    "--config-dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Where to write the configs.",
+)
 @_guard
-def generate_partitions(source_conn: str, target_conn: str, tables: str, partition_num: int,
-                        config_dir: str, **kw: Any) -> None:
+def generate_partitions(
+    source_conn: str, target_conn: str, tables: str, partition_num: int, config_dir: str, **kw: Any
+) -> None:
     """Write one row-validation config per key range, for many machines to run.
 
     Each file holds plain SQL range filters on the first key column; run them with
@@ -433,10 +594,12 @@ def generate_partitions(source_conn: str, target_conn: str, tables: str, partiti
     src_side, tgt_side = validator._sides()
     keys = validator._keys(src_side, tgt_side)
     spec.primary_keys = [k.name for k in keys]
-    bounds = partition_bounds(src_engine, src_side.from_clause, src_side.filter, keys[0].source, partition_num)
+    bounds = partition_bounds(
+        src_engine, src_side.from_clause, src_side.filter, keys[0].source, partition_num
+    )
     out = Path(config_dir)
     out.mkdir(parents=True, exist_ok=True)
-    edges = list(zip([None, *bounds], [*bounds, None]))
+    edges = list(zip([None, *bounds], [*bounds, None], strict=True))
     for i, (lo, hi) in enumerate(edges):
         sp = range_predicate(src_engine, keys[0].source, lo, hi)
         tp = range_predicate(tgt_engine, keys[0].target, lo, hi)
@@ -457,12 +620,22 @@ def configs() -> None:
 
 @configs.command("run")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--task-index-from-env", "-kc", is_flag=True,
-              help="Run only file number $JOB_COMPLETION_INDEX / $CLOUD_RUN_TASK_INDEX (sorted order).")
+@click.option(
+    "--task-index-from-env",
+    "-kc",
+    is_flag=True,
+    help="Run only file number $JOB_COMPLETION_INDEX / $CLOUD_RUN_TASK_INDEX (sorted order).",
+)
 @output_options
 @_guard
-def configs_run(paths: tuple[str, ...], task_index_from_env: bool, fmt: str, output: str | None,
-                save_to: str | None, progress: bool | None) -> None:
+def configs_run(
+    paths: tuple[str, ...],
+    task_index_from_env: bool,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+) -> None:
     """Run config files (or every config in directories).
 
     \b
@@ -474,7 +647,9 @@ def configs_run(paths: tuple[str, ...], task_index_from_env: bool, fmt: str, out
     if task_index_from_env:
         idx = task_index()
         if idx is None:
-            raise ConfigError("--task-index-from-env: none of JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX is set")
+            raise ConfigError(
+                "--task-index-from-env: none of JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX is set"
+            )
         if not 0 <= idx < len(files):
             raise ConfigError(f"task index {idx} is outside the {len(files)} config files")
         files = [files[idx]]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import canon
-from .engines import Engine
+from .engines import Engine, both
 from .errors import ConfigError
 from .plan import plan_columns
 from .results import Finding, ValidationResult
@@ -57,6 +57,11 @@ class _Check:
     src: Column | None
     tgt: Column | None
 
+    @property
+    def rtrim(self) -> bool:
+        """CHAR padding is not data when either side is CHAR (as in row validation)."""
+        return any(c is not None and c.kind is Kind.CHAR for c in (self.src, self.tgt))
+
 
 def _from(engine: Engine, table: str | None, query: str | None) -> str:
     return f"({query}) dvt_q" if query is not None else engine.table_ref(table or "")
@@ -64,6 +69,7 @@ def _from(engine: Engine, table: str | None, query: str | None) -> str:
 
 class ColumnValidator:
     def __init__(self, spec: ColumnSpec, source: Engine, target: Engine) -> None:
+        self._group_rtrim: set[str] = set()
         self.spec = spec
         self.source = source
         self.target = target
@@ -72,14 +78,18 @@ class ColumnValidator:
         s = self.spec
         if s.source_query is not None:
             if s.target_query is None:
-                raise ConfigError("a custom-query validation needs both a source and a target query")
-            return self.source.query_columns(s.source_query), self.target.query_columns(
-                s.target_query
+                raise ConfigError(
+                    "a custom-query validation needs both a source and a target query"
+                )
+            return both(
+                lambda: self.source.query_columns(s.source_query or ""),
+                lambda: self.target.query_columns(s.target_query or ""),
             )
         if not s.source_table:
             raise ConfigError("give a table (or a source and a target query) to validate")
-        return self.source.columns(s.source_table), self.target.columns(
-            s.target_table or s.source_table
+        return both(
+            lambda: self.source.columns(s.source_table or ""),
+            lambda: self.target.columns(s.target_table or s.source_table or ""),
         )
 
     def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
@@ -134,8 +144,14 @@ class ColumnValidator:
         return [d.agg_bit_xor(q)]
 
     def _query(
-        self, engine: Engine, table: str | None, query: str | None, cols: list[Column],
-        checks: list[_Check], is_source: bool, where: str | None,
+        self,
+        engine: Engine,
+        table: str | None,
+        query: str | None,
+        cols: list[Column],
+        checks: list[_Check],
+        is_source: bool,
+        where: str | None,
     ) -> dict[tuple[Any, ...], list[Any]]:
         d = engine.dialect
         by_name = {c.name.lower(): c for c in cols}
@@ -156,7 +172,10 @@ class ColumnValidator:
             sql += " GROUP BY " + ", ".join(group_exprs)
         out: dict[tuple[Any, ...], list[Any]] = {}
         for row in engine.query(sql):
-            key = tuple(_group_text(c, v) for c, v in zip(groups, row[: len(groups)]))
+            key = tuple(
+                _group_text(c, v, c.name.lower() in self._group_rtrim)
+                for c, v in zip(groups, row[: len(groups)], strict=True)
+            )
             out[key] = list(row[len(groups) :])
         return out
 
@@ -164,16 +183,29 @@ class ColumnValidator:
         s = self.spec
         src_cols, tgt_cols = self._columns()
         checks = self._checks(src_cols, tgt_cols)
+        self._group_rtrim = {c.name.lower() for c in src_cols + tgt_cols if c.kind is Kind.CHAR} & {
+            g.lower() for g in s.group_by
+        }
         tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
-        src_rows = self._query(self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter)
-        tgt_rows = self._query(
-            self.target, s.target_table or s.source_table, s.target_query, tgt_cols, checks, False, tgt_filter
+        src_rows, tgt_rows = both(
+            lambda: self._query(
+                self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+            ),
+            lambda: self._query(
+                self.target,
+                s.target_table or s.source_table,
+                s.target_query,
+                tgt_cols,
+                checks,
+                False,
+                tgt_filter,
+            ),
         )
         findings: list[Finding] = []
         failed = 0
         group_names = list(s.group_by)
         for gkey in sorted(set(src_rows) | set(tgt_rows), key=lambda k: tuple(str(x) for x in k)):
-            keyd = dict(zip(group_names, gkey)) if group_names else None
+            keyd = dict(zip(group_names, gkey, strict=True)) if group_names else None
             a, b = src_rows.get(gkey), tgt_rows.get(gkey)
             if a is None or b is None:
                 failed += 1
@@ -222,10 +254,11 @@ def _is_float(ch: _Check) -> bool:
     )
 
 
-def _group_text(col: Column, value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
+def _group_text(col: Column, value: Any, rtrim: bool) -> Any:
+    text_kind = col.kind in (Kind.STRING, Kind.CHAR)
+    if isinstance(value, (bytes, bytearray)) and text_kind:
         value = bytes(value).decode("utf-8")
-    return canon.canonical(col.kind, value, col.scale, rtrim=col.kind is Kind.CHAR)
+    return canon.canonical(col.kind, value, col.scale, rtrim=rtrim and text_kind)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -257,7 +290,8 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
         return _decimal(v)
     if isinstance(v, (bytes, bytearray)) and col.kind in (Kind.STRING, Kind.CHAR):
         v = bytes(v).decode("utf-8")
-    return canon.canonical(col.kind, v, col.scale, rtrim=col.kind is Kind.CHAR)
+    text_kind = col.kind in (Kind.STRING, Kind.CHAR)
+    return canon.canonical(col.kind, v, col.scale, rtrim=ch.rtrim and text_kind)
 
 
 def _show(value: Any) -> Any:

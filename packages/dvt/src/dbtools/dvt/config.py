@@ -1,13 +1,13 @@
 """Validation configs: YAML or JSON files that describe validations, saved and re-run later.
 
-    source: pg-prod                  # a saved connection name or a URL
-    target: spanner:///projects/p/instances/i/databases/d
-    validations:
-      - type: row                    # row | column | schema
-        source_table: public.orders
-        target_table: orders
-        primary_keys: [id]
-        source_filter: "id >= 1 AND id < 500000"
+source: pg-prod                  # a saved connection name or a URL
+target: spanner:///projects/p/instances/i/databases/d
+validations:
+  - type: row                    # row | column | schema
+    source_table: public.orders
+    target_table: orders
+    primary_keys: [id]
+    source_filter: "id >= 1 AND id < 500000"
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def spec_from_dict(item: dict[str, Any]) -> RowSpec | ColumnSpec | SchemaSpec:
             f"unknown key(s) {', '.join(unknown)} in a {kind} validation; known: {', '.join(sorted(names))}"
         )
     try:
-        return cls(**data)  # type: ignore[no-any-return]
+        return cls(**data)
     except TypeError as exc:
         raise ConfigError(f"bad {kind} validation: {exc}") from None
 
@@ -75,7 +75,9 @@ def load_config(path: str | Path) -> ValidationConfig:
     try:
         data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {exc}") from None
+        raise ConfigError(
+            f"{p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {exc}"
+        ) from None
     if not isinstance(data, dict) or not {"source", "target", "validations"} <= set(data):
         raise ConfigError(f"{p} must have 'source', 'target' and 'validations' keys")
     if not isinstance(data["validations"], list) or not data["validations"]:

@@ -65,7 +65,9 @@ def parse_url(url: str) -> ConnSpec:
         path, _, qs = rest.partition("?")
         # sqlite:///rel.db → "rel.db"; sqlite:////abs.db → "/abs.db" (SQLAlchemy's convention)
         path = path[1:] if path.startswith("/") else path
-        return ConnSpec(url, engine, None, None, None, None, path or ":memory:", dict(parse_qsl(qs)))
+        return ConnSpec(
+            url, engine, None, None, None, None, path or ":memory:", dict(parse_qsl(qs))
+        )
     parts = urlsplit(url)
     try:
         port = parts.port

@@ -7,16 +7,16 @@ its own thread; the GIL is released while a driver waits on its socket.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import canon
 from .connections import ConnSpec
-from .dialects import get_dialect
 from .dialects import duckdb as duck_sql
+from .dialects import get_dialect
 from .dialects import mysql as my_sql
 from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
@@ -25,6 +25,15 @@ from .errors import IntrospectionError, QueryError
 from .types import Column, Kind, make_column
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """Run two blocking calls (one per database) at the same time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
 
 
 def split_table(name: str) -> tuple[str | None, str]:
@@ -91,7 +100,13 @@ class Engine:
             except Exception as exc:
                 raise QueryError(self._explain(exc, sql)) from exc
             while True:
-                rows = cur.fetchmany(self.batch_rows)
+                try:
+                    rows = cur.fetchmany(self.batch_rows)
+                except Exception as exc:
+                    raise QueryError(
+                        f"reading from {self.spec.display} failed mid-stream ({exc}); "
+                        "the connection was lost or the server cancelled the query: rerun"
+                    ) from exc
                 if not rows:
                     break
                 yield rows
@@ -250,7 +265,7 @@ def _sqlite_canon_factory() -> Any:
 
     def dvt_canon(spec: str, value: Any) -> str | None:
         kind, scale, opts = parse(spec)
-        return canon.canonical(kind, value, scale, **opts)  # type: ignore[arg-type]
+        return canon.canonical(kind, value, scale, **opts)
 
     return dvt_canon
 
@@ -283,16 +298,20 @@ class _BitXor:
         return None if self.acc is None else str(self.acc)
 
 
-def register_sqlite_functions(conn: sqlite3.Connection) -> None:
+def register_sqlite_functions(conn: Any) -> None:
     conn.create_function("dvt_canon", 2, _sqlite_canon_factory(), deterministic=True)
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
-    conn.create_function("dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True)
-    conn.create_aggregate("dvt_sum", 2, _DecimalSum)  # type: ignore[arg-type]
-    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)  # type: ignore[arg-type]
+    conn.create_function(
+        "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
+    )
+    conn.create_aggregate("dvt_sum", 2, _DecimalSum)
+    conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
 
 
 class SQLiteEngine(Engine):
     def connect(self) -> Any:
+        import sqlite3  # here, not at import: the other engines do not need libsqlite3
+
         path = self.spec.database or ":memory:"
         try:
             conn = sqlite3.connect(path, check_same_thread=False)
@@ -306,7 +325,8 @@ class SQLiteEngine(Engine):
         rows = self.query(lite_sql.COLUMNS_SQL, (name, schema or "main"))
         if not rows:
             raise IntrospectionError(f"table {table!r} not found in {self.spec.display}")
-        return [make_column("sqlite", n, t or "", bool(nl)) for n, t, nl, _pk in rows]
+        # SQLite does not flag primary-key columns NOT NULL, but they hold no NULLs in practice
+        return [make_column("sqlite", n, t or "", bool(nl) and not pk) for n, t, nl, pk in rows]
 
     def primary_key(self, table: str) -> list[str]:
         schema, name = split_table(table)

@@ -66,11 +66,11 @@ def merge_streams(
     src_done = tgt_done = False
     while True:
         if ia >= len(a) and not src_done:
-            a, ia = next(src_it, None) or [], 0
+            a, ia = next(src_it, []), 0
             src_done = not a
             counts.source_rows += len(a)
         if ib >= len(b) and not tgt_done:
-            b, ib = next(tgt_it, None) or [], 0
+            b, ib = next(tgt_it, []), 0
             tgt_done = not b
             counts.target_rows += len(b)
         if ia >= len(a) or ib >= len(b):
@@ -110,7 +110,7 @@ def merge_streams(
     # one side is exhausted: everything left on the other side is unmatched
     while ia < len(a) or not src_done:
         if ia >= len(a):
-            a, ia = next(src_it, None) or [], 0
+            a, ia = next(src_it, []), 0
             src_done = not a
             counts.source_rows += len(a)
             continue
@@ -119,7 +119,7 @@ def merge_streams(
         ia += 1
     while ib < len(b) or not tgt_done:
         if ib >= len(b):
-            b, ib = next(tgt_it, None) or [], 0
+            b, ib = next(tgt_it, []), 0
             tgt_done = not b
             counts.target_rows += len(b)
             continue

@@ -11,10 +11,28 @@ from .results import ValidationResult
 
 FORMATS = ("table", "json", "csv")
 CSV_FIELDS = (
-    "validation", "kind", "source_table", "target_table", "validation_status",
-    "status", "key", "column", "check", "source", "target", "difference", "summary",
+    "validation",
+    "kind",
+    "source_table",
+    "target_table",
+    "validation_status",
+    "status",
+    "key",
+    "column",
+    "check",
+    "source",
+    "target",
+    "difference",
+    "summary",
 )
-SUMMARY_ORDER = ("source_rows", "target_rows", "matched", "mismatched", "missing_in_target", "extra_in_target")
+SUMMARY_ORDER = (
+    "source_rows",
+    "target_rows",
+    "matched",
+    "mismatched",
+    "missing_in_target",
+    "extra_in_target",
+)
 
 
 def _text(value: Any) -> str:
@@ -66,11 +84,32 @@ def to_csv(results: list[ValidationResult]) -> str:
             w.writerow({**base, "status": "success" if r.passed else "fail"})
         for f in r.findings:
             d = f.as_dict()
-            w.writerow({**base, **{k: _text(d.get(k)) for k in ("status", "key", "column", "check", "source", "target", "difference")}})
+            w.writerow(
+                {
+                    **base,
+                    **{
+                        k: _text(d.get(k))
+                        for k in (
+                            "status",
+                            "key",
+                            "column",
+                            "check",
+                            "source",
+                            "target",
+                            "difference",
+                        )
+                    },
+                }
+            )
     return buf.getvalue()
 
 
-def to_table(results: list[ValidationResult], max_rows: int = 50, color: bool = True, width: int | None = None) -> str:
+def to_table(
+    results: list[ValidationResult],
+    max_rows: int = 50,
+    color: bool = True,
+    width: int | None = None,
+) -> str:
     from rich.console import Console
     from rich.table import Table
 
@@ -85,7 +124,11 @@ def to_table(results: list[ValidationResult], max_rows: int = 50, color: bool = 
                 summary.add_column(k.replace("_", " "), justify="right")
             summary.add_row(*(f"{r.summary.get(k, 0):,}" for k in SUMMARY_ORDER))
             console.print(summary)
-        shown = [f for f in r.findings if f.status != "success"] if r.kind.endswith("row") or r.kind == "schema" else r.findings
+        shown = (
+            [f for f in r.findings if f.status != "success"]
+            if r.kind.endswith("row") or r.kind == "schema"
+            else r.findings
+        )
         if r.kind == "schema":
             shown = r.findings
         if shown:
@@ -116,7 +159,9 @@ def to_table(results: list[ValidationResult], max_rows: int = 50, color: bool = 
             console.print(f"[yellow]warning:[/] {w}")
     failed = sum(1 for r in results if not r.passed)
     console.print(
-        f"[bold]{len(results)} validation(s), {failed} failed[/]" if failed else f"[bold]{len(results)} validation(s), all passed[/]"
+        f"[bold]{len(results)} validation(s), {failed} failed[/]"
+        if failed
+        else f"[bold]{len(results)} validation(s), all passed[/]"
     )
     return buf.getvalue()
 

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engines import Engine, Row
+from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
 from .merge import MergeCounts, merge_streams, normalize_key_value, normalizing
-from .plan import ColumnPair, PairPlan, plan_columns, plan_pair
+from .plan import ColumnPair, PairPlan, plan_columns
 from .results import Finding, ValidationResult
 from .types import Column, Kind
 
@@ -135,14 +135,20 @@ class RowValidator:
         s = self.spec
         if s.source_query is not None:
             if s.target_query is None:
-                raise ConfigError("a custom-query validation needs both a source and a target query")
-            src_cols = self.source.query_columns(s.source_query)
-            tgt_cols = self.target.query_columns(s.target_query)
+                raise ConfigError(
+                    "a custom-query validation needs both a source and a target query"
+                )
+            sq, tq = s.source_query, s.target_query
+            src_cols, tgt_cols = both(
+                lambda: self.source.query_columns(sq), lambda: self.target.query_columns(tq)
+            )
         else:
             if not s.source_table:
                 raise ConfigError("give a table (or a source and a target query) to validate")
-            src_cols = self.source.columns(s.source_table)
-            tgt_cols = self.target.columns(s.target_table or s.source_table)
+            st, tt = s.source_table, s.target_table or s.source_table
+            src_cols, tgt_cols = both(
+                lambda: self.source.columns(st), lambda: self.target.columns(tt)
+            )
         src = _Side(self.source, s.source_table, s.source_query, src_cols, s.source_filter)
         tgt = _Side(
             self.target,
@@ -198,7 +204,9 @@ class RowValidator:
         return [d.row_hash(canon)]
 
     @staticmethod
-    def _key_exprs(side: _Side, keys: list[ColumnPair], is_source: bool) -> tuple[list[str], list[str]]:
+    def _key_exprs(
+        side: _Side, keys: list[ColumnPair], is_source: bool
+    ) -> tuple[list[str], list[str]]:
         d = side.engine.dialect
         sel, order = [], []
         for k in keys:
@@ -225,17 +233,25 @@ class RowValidator:
     @staticmethod
     def _key_in(side: _Side, keys: list[ColumnPair], is_source: bool, key_rows: list[Row]) -> str:
         d = side.engine.dialect
-        cols = [d.key_select(d.quote((k.source if is_source else k.target).name), (k.source if is_source else k.target).kind) for k in keys]
+        cols = [
+            d.key_select(
+                d.quote((k.source if is_source else k.target).name),
+                (k.source if is_source else k.target).kind,
+            )
+            for k in keys
+        ]
         if len(cols) == 1:
             return f"{cols[0]} IN ({', '.join(d.literal(r[0]) for r in key_rows)})"
         ors = [
-            "(" + " AND ".join(f"{c} = {d.literal(v)}" for c, v in zip(cols, r)) + ")"
+            "(" + " AND ".join(f"{c} = {d.literal(v)}" for c, v in zip(cols, r, strict=True)) + ")"
             for r in key_rows
         ]
         return " OR ".join(ors)
 
     # --- partitions --------------------------------------------------------------------
-    def _partitions(self, src: _Side, tgt: _Side, keys: list[ColumnPair]) -> list[tuple[str | None, str | None]]:
+    def _partitions(
+        self, src: _Side, tgt: _Side, keys: list[ColumnPair]
+    ) -> list[tuple[str | None, str | None]]:
         s = self.spec
         count = s.partitions
         if count is None:
@@ -247,7 +263,7 @@ class RowValidator:
             return [(None, None)]
         bounds = partition_bounds(src.engine, src.from_clause, src.filter, keys[0].source, count)
         preds = []
-        for lo, hi in zip([None, *bounds], [*bounds, None]):
+        for lo, hi in zip([None, *bounds], [*bounds, None], strict=True):
             preds.append(
                 (
                     range_predicate(src.engine, keys[0].source, lo, hi),
@@ -308,10 +324,10 @@ class RowValidator:
             return self._result(src, tgt, keys, plan, counts, nparts)
         counts = MergeCounts()
         if len(jobs) == 1:
-            counts = self._merge(*jobs[0], nkeys, needs_norm)
+            counts = self._merge(jobs[0][0], jobs[0][1], nkeys, needs_norm)
         else:
             with ThreadPoolExecutor(max_workers=max(1, s.workers)) as pool:
-                for part in pool.map(lambda j: self._merge(*j, nkeys, needs_norm), jobs):
+                for part in pool.map(lambda j: self._merge(j[0], j[1], nkeys, needs_norm), jobs):
                     counts.add(part)
         return self._result(src, tgt, keys, plan, counts, len(jobs))
 
@@ -328,8 +344,14 @@ class RowValidator:
         )
 
     def _run_blocks(
-        self, src: _Side, tgt: _Side, keys: list[ColumnPair], src_hash: str, tgt_hash: str,
-        nkeys: int, needs_norm: bool,
+        self,
+        src: _Side,
+        tgt: _Side,
+        keys: list[ColumnPair],
+        src_hash: str,
+        tgt_hash: str,
+        nkeys: int,
+        needs_norm: bool,
     ) -> tuple[MergeCounts, int]:
         """Compare (count, sum of hash prefixes) per block of the first integer key inside each
         database; only blocks that differ are streamed row by row and merged."""
@@ -338,7 +360,9 @@ class RowValidator:
 
         def bounds(side: _Side, col: Column) -> tuple[Any, Any]:
             q = side.engine.dialect.quote(col.name)
-            return side.engine.query(f"SELECT MIN({q}), MAX({q}) FROM {side.from_clause}{_and(side.filter)}")[0]
+            return side.engine.query(
+                f"SELECT MIN({q}), MAX({q}) FROM {side.from_clause}{_and(side.filter)}"
+            )[0]
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             fs, ft = pool.submit(bounds, src, k_src), pool.submit(bounds, tgt, k_tgt)
@@ -349,6 +373,12 @@ class RowValidator:
             return MergeCounts(), 1
         lo, hi = min(lows), max(highs)
         est = src.engine.estimate_rows(src.table) if src.table else None
+        if not est:
+            # no planner estimate (queries, SQLite, DuckDB, Spanner): count, so that sparse keys
+            # do not turn into one block per row
+            est = int(
+                src.engine.query(f"SELECT COUNT(*) FROM {src.from_clause}{_and(src.filter)}")[0][0]
+            )
         if self.on_total:
             self.on_total(est)
         span = hi - lo + 1
@@ -364,10 +394,10 @@ class RowValidator:
             )
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            fs = pool.submit(self.source.query, block_sql(src, k_src, src_hash))
-            ft = pool.submit(self.target.query, block_sql(tgt, k_tgt, tgt_hash))
-            a = {int(b): (int(c), int(h or 0)) for b, c, h in fs.result()}
-            b = {int(b): (int(c), int(h or 0)) for b, c, h in ft.result()}
+            qa = pool.submit(self.source.query, block_sql(src, k_src, src_hash))
+            qb = pool.submit(self.target.query, block_sql(tgt, k_tgt, tgt_hash))
+            a = {int(k): (int(c), int(h or 0)) for k, c, h in qa.result()}
+            b = {int(k): (int(c), int(h or 0)) for k, c, h in qb.result()}
         counts = MergeCounts(
             source_rows=sum(c for c, _ in a.values()), target_rows=sum(c for c, _ in b.values())
         )
@@ -396,11 +426,21 @@ class RowValidator:
                 )
             )
         with ThreadPoolExecutor(max_workers=max(1, s.workers)) as pool:
-            for part in pool.map(lambda j: self._merge(*j, nkeys, needs_norm), jobs):
+            for part in pool.map(lambda j: self._merge(j[0], j[1], nkeys, needs_norm), jobs):
                 counts.matched += part.matched
                 counts.mismatched += part.mismatched
                 counts.missing += part.missing
                 counts.extra += part.extra
+        # Every row must be accounted for exactly once; anything else means a database computed
+        # the blocks differently from what was asked, and the result cannot be trusted.
+        if (
+            counts.matched + counts.mismatched + counts.missing != counts.source_rows
+            or counts.matched + counts.mismatched + counts.extra != counts.target_rows
+        ):
+            raise DvtError(
+                f"block checksums did not account for every row ({counts}); "
+                "rerun with --block-rows 0 to compare row by row"
+            )
         return counts, 1
 
     def _random_predicates(
@@ -415,10 +455,12 @@ class RowValidator:
         if not rows:
             return [("1 = 0", "1 = 0")]
         rows.sort()
-        preds = []
+        preds: list[tuple[str | None, str | None]] = []
         for i in range(0, len(rows), 500):
             chunk = rows[i : i + 500]
-            preds.append((self._key_in(src, keys, True, chunk), self._key_in(tgt, keys, False, chunk)))
+            preds.append(
+                (self._key_in(src, keys, True, chunk), self._key_in(tgt, keys, False, chunk))
+            )
         return preds
 
     def _result(
@@ -439,7 +481,7 @@ class RowValidator:
         mismatched = [d for d in listed if d[0] == "mismatch"]
         details = self._explain_mismatches(src, tgt, keys, plan, [d[1] for d in mismatched])
         for status, key, a, b in listed:
-            keyd = dict(zip(key_names, key))
+            keyd = dict(zip(key_names, key, strict=True))
             if status == "mismatch":
                 cols = details.get(key) or []
                 if not cols:
@@ -504,7 +546,7 @@ class RowValidator:
                 if a is None or b is None:
                     continue
                 out[key] = [
-                    (p.name, sv, tv) for p, sv, tv in zip(plan.pairs, a, b) if sv != tv
+                    (p.name, sv, tv) for p, sv, tv in zip(plan.pairs, a, b, strict=True) if sv != tv
                 ]
         return out
 
@@ -522,8 +564,8 @@ def partition_bounds(
             return []
         lo, hi = int(lo), int(hi)
         step = (hi - lo + 1) / count
-        bounds = sorted({lo + int(step * i) for i in range(1, count)})
-        return [b for b in bounds if lo < b <= hi]
+        points = sorted({lo + int(step * i) for i in range(1, count)})
+        return [b for b in points if lo < b <= hi]
     total = engine.query(f"SELECT COUNT(*) FROM {from_clause}{_and(where)}")[0][0]
     if not total:
         return []
@@ -551,9 +593,3 @@ def range_predicate(engine: Engine, key: Column, lo: Any, hi: Any) -> str | None
     if hi is not None:
         parts.append(f"{expr} < {d.literal(hi)}")
     return " AND ".join(parts) or None
-
-
-def plan_keys(src_cols: list[Column], tgt_cols: list[Column], names: list[str]) -> list[ColumnPair]:
-    by_src = {c.name.lower(): c for c in src_cols}
-    by_tgt = {c.name.lower(): c for c in tgt_cols}
-    return [plan_pair(by_src[n.lower()], by_tgt[n.lower()]) for n in names]

@@ -33,8 +33,25 @@ COMPATIBLE: dict[tuple[Kind, Kind], str] = {
 TABLE_DOC = "\n".join(f"- {s.value} → {t.value}: {why}" for (s, t), why in COMPATIBLE.items())
 
 
+# Spellings that mean the same type, so an allow-list can use the short names.
+ALIASES = (
+    ("character varying", "varchar"),
+    ("double precision", "double"),
+    ("timestamp without time zone", "timestamp"),
+    ("timestamp with time zone", "timestamptz"),
+    ("time without time zone", "time"),
+    ("character", "char"),
+    ("integer", "int"),
+    ("numeric", "decimal"),
+    ("boolean", "bool"),
+)
+
+
 def _norm(native: str) -> str:
-    return " ".join(native.lower().replace(", ", ",").split())
+    text = " ".join(native.lower().replace(", ", ",").split())
+    for long, short in ALIASES:
+        text = text.replace(long, short)
+    return text
 
 
 def _split_allow(text: str) -> list[str]:
@@ -89,7 +106,10 @@ def _width_problem(src: Column, tgt: Column) -> str | None:
 
 
 def compare_types(src: Column, tgt: Column, allowed: set[tuple[str, str]]) -> tuple[bool, str]:
-    if (_norm(src.native), _norm(tgt.native)) in allowed or (src.kind.value, tgt.kind.value) in allowed:
+    if (_norm(src.native), _norm(tgt.native)) in allowed or (
+        src.kind.value,
+        tgt.kind.value,
+    ) in allowed:
         return True, "allow-listed"
     if src.kind is tgt.kind or (src.kind, tgt.kind) in COMPATIBLE:
         problem = _width_problem(src, tgt)
@@ -124,20 +144,33 @@ def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> Validat
             continue
         other = tgt_by.get(key)
         if other is None:
-            findings.append(Finding("fail", None, col.name, "presence", col.native, None, "missing in target"))
+            findings.append(
+                Finding("fail", None, col.name, "presence", col.native, None, "missing in target")
+            )
             continue
         ok, why = compare_types(col, other, allowed)
-        findings.append(Finding("success" if ok else "fail", None, col.name, "type", col.native, other.native, why))
+        findings.append(
+            Finding(
+                "success" if ok else "fail", None, col.name, "type", col.native, other.native, why
+            )
+        )
         if spec.check_nullability and col.nullable != other.nullable:
             findings.append(
                 Finding(
-                    "fail", None, col.name, "nullable", col.nullable, other.nullable,
+                    "fail",
+                    None,
+                    col.name,
+                    "nullable",
+                    col.nullable,
+                    other.nullable,
                     "nullability differs",
                 )
             )
     for col in tgt_cols:
         if col.name.lower() not in src_by and col.name.lower() not in excluded:
-            findings.append(Finding("fail", None, col.name, "presence", None, col.native, "missing in source"))
+            findings.append(
+                Finding("fail", None, col.name, "presence", None, col.native, "missing in source")
+            )
     failed = sum(1 for f in findings if f.status == "fail")
     return ValidationResult(
         name=spec.name or f"schema:{spec.source_table}",

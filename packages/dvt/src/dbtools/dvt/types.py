@@ -46,17 +46,32 @@ class Column:
 # (pattern on the lower-cased native type, kind). First match wins; patterns are anchored.
 # Shared by every engine: the names do not collide in a harmful way across engines.
 _TYPE_PATTERNS: tuple[tuple[str, Kind], ...] = (
-    (r"(tinyint|smallint|mediumint|bigint|int|integer|int2|int4|int8|int64|serial|bigserial|smallserial|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint)(\(\d+\))?( unsigned| signed| zerofill)*", Kind.INT),
+    (
+        r"(tinyint|smallint|mediumint|bigint|int|integer|int2|int4|int8|int64|serial|bigserial|smallserial|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint)(\(\d+\))?( unsigned| signed| zerofill)*",
+        Kind.INT,
+    ),
     (r"(numeric|decimal|dec|number|bignumeric)(\s*\(.*\))?( unsigned)?", Kind.DECIMAL),
-    (r"(real|float|float4|float8|float32|float64|double|double precision)(\s*\(.*\))?( unsigned)?", Kind.FLOAT),
+    (
+        r"(real|float|float4|float8|float32|float64|double|double precision)(\s*\(.*\))?( unsigned)?",
+        Kind.FLOAT,
+    ),
     (r"(bpchar|character|char|nchar|national character)(\s*\(\d+\))?", Kind.CHAR),
-    (r"(character varying|varchar|nvarchar|national character varying|text|tinytext|mediumtext|longtext|string|clob|citext|name|enum|set)(\s*\(.*\))?", Kind.STRING),
+    (
+        r"(character varying|varchar|nvarchar|national character varying|text|tinytext|mediumtext|longtext|string|clob|citext|name|enum|set)(\s*\(.*\))?",
+        Kind.STRING,
+    ),
     (r"(boolean|bool)", Kind.BOOL),
     (r"date", Kind.DATE),
     (r"time(\s*\(\d+\))?( without time zone)?", Kind.TIME),
-    (r"(timestamp|datetime|timestamp_us|timestamp_ms|timestamp_s|timestamp_ns)(\s*\(\d+\))?( without time zone)?", Kind.TIMESTAMP),
+    (
+        r"(timestamp|datetime|timestamp_us|timestamp_ms|timestamp_s|timestamp_ns)(\s*\(\d+\))?( without time zone)?",
+        Kind.TIMESTAMP,
+    ),
     (r"(timestamptz|timestamp(\s*\(\d+\))? with time zone)", Kind.TIMESTAMPTZ),
-    (r"(bytea|blob|tinyblob|mediumblob|longblob|binary|varbinary|bytes|bit varying|raw)(\s*\(.*\))?", Kind.BINARY),
+    (
+        r"(bytea|blob|tinyblob|mediumblob|longblob|binary|varbinary|bytes|bit varying|raw)(\s*\(.*\))?",
+        Kind.BINARY,
+    ),
     (r"uuid", Kind.UUID),
     (r"(json|jsonb)", Kind.JSON),
 )

@@ -92,7 +92,9 @@ def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
             out.append("NULL")
             continue
         name = col.type.name
-        if engine == "mysql":
+        if engine == "sqlite":
+            pass  # values come back in their storage class; the converters read those
+        elif engine == "mysql":
             if name in _MYSQL_SPATIAL:
                 q = f"ST_AsText({q})"
             elif name in ("time", "year"):
@@ -109,6 +111,8 @@ def _snapshot(engine: str, conn: Any) -> None:
     if engine == "mysql":
         conn.execute(text("SET time_zone = '+00:00'"))
         conn.execute(text("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"))
+    elif engine == "sqlite":
+        pass  # SQLAlchemy's first query opens the transaction: one read snapshot of the file
     else:
         conn.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 

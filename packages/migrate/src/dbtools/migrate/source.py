@@ -64,8 +64,11 @@ def engine_of_url(url: str) -> str:
         return "mysql"
     if scheme.startswith(("postgres", "postgresql")):
         return "postgres"
+    if scheme.startswith("sqlite"):
+        return "sqlite"
     raise SourceError(
-        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://... or postgresql+psycopg://..."
+        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://..., postgresql+psycopg://... "
+        "or sqlite:///file.db"
     )
 
 
@@ -90,6 +93,10 @@ def _create_engine(url: str) -> Any:
         from sqlalchemy.engine import make_url
     except ImportError as exc:  # pragma: no cover - a dependency
         raise SourceError("SQLAlchemy is required for --url sources") from exc
+    if engine_of_url(url) == "sqlite":
+        from .sqlite_source import check_sqlite_url
+
+        check_sqlite_url(url)
     try:
         parsed = make_url(sqlalchemy_url(url))
         instance = parsed.query.get("cloudsql_instance")
@@ -132,6 +139,10 @@ def read_live(url: str) -> SourceSchema:
         with sa_engine.connect() as conn:
             if engine == "mysql":
                 return _read_mysql(conn)
+            if engine == "sqlite":
+                from .sqlite_source import read_sqlite
+
+                return read_sqlite(conn)
             return _read_postgres(conn)
     except SourceError:
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, VARCHAR
@@ -13,6 +15,11 @@ def farm_fingerprint(value: str | None) -> int | None:
         return None
     fp = int(farmhash.fingerprint64(value))
     return fp - (1 << 64) if fp >= 1 << 63 else fp
+
+
+def generate_uuid() -> str:
+    """GENERATE_UUID() / spanner.generate_uuid(): a random version 4 UUID as text."""
+    return str(uuid.uuid4())
 
 
 # PostgreSQL byte/text functions whose DuckDB namesakes differ in meaning; queries call them
@@ -40,6 +47,8 @@ def bit_reverse(counter: int | None) -> int | None:
 def register(
     conn: duckdb.DuckDBPyConnection, postgresql: bool = False, database_id: str = ""
 ) -> None:
+    # side_effects: a fresh value per row, as Spanner gives for DEFAULT (GENERATE_UUID()) keys
+    conn.create_function("generate_uuid", generate_uuid, [], VARCHAR, side_effects=True)
     conn.create_function(  # type: ignore[call-overload]  # the stubs reject the documented string flags
         "farm_fingerprint",
         farm_fingerprint,

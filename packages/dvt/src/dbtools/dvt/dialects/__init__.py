@@ -7,6 +7,7 @@ from .base import Dialect
 from .duckdb import DuckDBDialect
 from .mysql import MySQLDialect
 from .postgres import PostgresDialect
+from .spanner import SpannerDialect, SpannerPgDialect
 from .sqlite import SQLiteDialect
 
 DIALECTS: dict[str, type[Dialect]] = {
@@ -14,6 +15,8 @@ DIALECTS: dict[str, type[Dialect]] = {
     "mysql": MySQLDialect,
     "sqlite": SQLiteDialect,
     "duckdb": DuckDBDialect,
+    "spanner": SpannerDialect,
+    "spanner_pg": SpannerPgDialect,
 }
 
 

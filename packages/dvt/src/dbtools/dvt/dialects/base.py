@@ -109,9 +109,7 @@ class Dialect:
         if scale == 0:
             return f"(CASE WHEN {expr} = 0 THEN '0' ELSE {t} END)"
         trimmed = self.rtrim_chars(self.rtrim_chars(t, "0"), ".")
-        return (
-            f"(CASE WHEN {expr} = 0 THEN '0' WHEN {t} LIKE '%.%' THEN {trimmed} ELSE {t} END)"
-        )
+        return f"(CASE WHEN {expr} = 0 THEN '0' WHEN {t} LIKE '%.%' THEN {trimmed} ELSE {t} END)"
 
     def float_specials(self, expr: str) -> list[tuple[str, str]]:
         """(condition, text) pairs for NaN and infinities, checked before the general rule."""
@@ -146,7 +144,9 @@ class Dialect:
         general = self.concat(
             [f"(CASE WHEN {x} < 0 THEN '-' ELSE '' END)", body, "'e'", self.cast_text(exponent)]
         )
-        whens = "".join(f" WHEN {c} THEN {self.string_literal(v)}" for c, v in self.float_specials(x))
+        whens = "".join(
+            f" WHEN {c} THEN {self.string_literal(v)}" for c, v in self.float_specials(x)
+        )
         return f"(CASE{whens} WHEN {x} = 0 THEN '0' ELSE {general} END)"
 
     def text_of_date(self, expr: str) -> str:
@@ -274,4 +274,3 @@ class Dialect:
 
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RANDOM() LIMIT {n}"
-

@@ -11,7 +11,7 @@ from ..plan import Render
 from ..types import Kind
 from .base import Dialect
 
-COLUMNS_SQL = "SELECT name, type, \"notnull\" = 0, pk FROM pragma_table_info(?, ?) ORDER BY cid"
+COLUMNS_SQL = 'SELECT name, type, "notnull" = 0, pk FROM pragma_table_info(?, ?) ORDER BY cid'
 
 
 def render_spec(render: Render) -> str:

@@ -1,0 +1,297 @@
+"""The `dvt` command line end to end: exit codes, formats, files, saved connections and configs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+from click.testing import CliRunner
+from dbtools.dvt.cli import main
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DVT_CONFIG_HOME", str(tmp_path / "cfg"))
+    for var in ("JOB_COMPLETION_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def _sqlite(path: Path, rows: list[tuple[Any, ...]]) -> str:
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, amount DECIMAL(10,2), name TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    return f"sqlite:///{path}"
+
+
+ROWS = [(i, f"{i}.50", f"n{i}") for i in range(1, 101)]
+
+
+@pytest.fixture
+def pair(env: Path, pg_db: Any) -> tuple[str, str, str]:
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute("CREATE SCHEMA sales")
+        c.execute("CREATE TABLE sales.t (id int PRIMARY KEY, amount numeric(10,2), name text)")
+        c.cursor().executemany("INSERT INTO sales.t VALUES (%s, %s, %s)", ROWS)
+    changed = [r if r[0] != 7 else (7, "7.51", "n7") for r in ROWS if r[0] != 9]
+    return pg_db.url, _sqlite(env / "same.db", ROWS), _sqlite(env / "diff.db", changed)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_row_exit_codes_and_formats(pair: tuple[str, str, str], env: Path) -> None:
+    pg, same, diff = pair
+    ok = run("validate", "row", "-sc", pg, "-tc", same, "-t", "sales.t=t", "--format", "json")
+    assert ok.exit_code == 0, ok.output
+    [result] = json.loads(ok.output)
+    assert result["status"] == "success" and result["summary"]["matched"] == 100
+    bad = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "--format", "csv")
+    assert bad.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(bad.output)))
+    assert [(r["status"], r["key"], r["column"], r["source"], r["target"]) for r in rows] == [
+        ("mismatch", '{"id": 7}', "amount", "7.5", "7.51"),
+        ("missing", '{"id": 9}', "", "", ""),
+    ]
+    out = env / "res.json"
+    table = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-o",
+        str(out),
+        "--format",
+        "json",
+    )
+    assert (
+        table.exit_code == 1 and json.loads(out.read_text())[0]["summary"]["missing_in_target"] == 1
+    )
+    text = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t")
+    assert "mismatch" in text.output and "7.51" in text.output and "1 failed" in text.output
+
+
+def test_comparison_fields_and_exclusions(pair: tuple[str, str, str]) -> None:
+    pg, _, diff = pair
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--comparison-fields",
+        "name",
+        "--format",
+        "json",
+    )
+    assert (
+        json.loads(r.output)[0]["summary"]["mismatched"] == 0 and r.exit_code == 1
+    )  # the missing row
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-ec",
+        "amount",
+        "--filters",
+        "id <> 9",
+    )
+    assert r.exit_code == 0, r.output
+
+
+def test_column_and_schema_commands(pair: tuple[str, str, str]) -> None:
+    pg, same, diff = pair
+    assert (
+        run(
+            "validate",
+            "column",
+            "-sc",
+            pg,
+            "-tc",
+            same,
+            "-t",
+            "sales.t=t",
+            "--sum",
+            "*",
+            "--max",
+            "name",
+        ).exit_code
+        == 0
+    )
+    r = run(
+        "validate",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--count",
+        "*",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 1 and json.loads(r.output)[0]["findings"][0]["source"] == 100
+    r = run("validate", "schema", "-sc", pg, "-tc", same, "-t", "sales.t=t", "--format", "json")
+    assert r.exit_code == 0, r.output
+
+
+def test_custom_query_row_and_column(pair: tuple[str, str, str]) -> None:
+    pg, _, diff = pair
+    q = "SELECT id, amount FROM {t} WHERE id < 50"
+    r = run(
+        "validate",
+        "custom-query",
+        "row",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-sq",
+        q.format(t="sales.t"),
+        "-tq",
+        q.format(t="t"),
+        "-pk",
+        "id",
+        "--format",
+        "json",
+    )
+    res = json.loads(r.output)[0]
+    assert r.exit_code == 1 and res["kind"] == "custom-query-row"
+    assert (res["summary"]["mismatched"], res["summary"]["missing_in_target"]) == (1, 1)
+    r = run(
+        "validate",
+        "custom-query",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-sq",
+        q.format(t="sales.t"),
+        "-tq",
+        q.format(t="t"),
+        "--sum",
+        "amount",
+    )
+    assert r.exit_code == 1
+
+
+def test_saved_connections(env: Path, pair: tuple[str, str, str]) -> None:
+    pg, same, _ = pair
+    assert run("connections", "add", "src", pg).exit_code == 0
+    assert run("connections", "add", "tgt", same).exit_code == 0
+    listed = run("connections", "list", "--format", "json")
+    assert set(json.loads(listed.output)) == {"src", "tgt"}
+    assert run("validate", "row", "-sc", "src", "-tc", "tgt", "-t", "sales.t=t").exit_code == 0
+    assert run("connections", "delete", "tgt").exit_code == 0
+    r = run("validate", "row", "-sc", "src", "-tc", "tgt", "-t", "sales.t=t")
+    assert r.exit_code == 2 and "connections add tgt" in r.output
+    assert run("connections", "delete", "nope").exit_code == 2
+
+
+def test_save_config_and_rerun(pair: tuple[str, str, str], env: Path) -> None:
+    pg, _, diff = pair
+    cfg = env / "v.yaml"
+    r = run("validate", "row", "-sc", pg, "-tc", diff, "-t", "sales.t=t", "-c", str(cfg))
+    assert r.exit_code == 0 and cfg.exists()
+    data = yaml.safe_load(cfg.read_text())
+    assert data["validations"][0]["source_table"] == "sales.t"
+    again = run("configs", "run", str(cfg), "--format", "json")
+    assert again.exit_code == 1 and json.loads(again.output)[0]["summary"]["mismatched"] == 1
+    jcfg = env / "v.json"
+    run(
+        "validate",
+        "column",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "--sum",
+        "amount",
+        "-c",
+        str(jcfg),
+    )
+    assert run("configs", "run", str(jcfg)).exit_code == 1
+    cfg.write_text("source: x\ntarget: y\nvalidations:\n  - type: row\n    source_tabel: t\n")
+    bad = run("configs", "run", str(cfg))
+    assert bad.exit_code == 2 and "source_tabel" in bad.output
+
+
+def test_generate_partitions_cover_every_row_once(
+    pair: tuple[str, str, str], env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pg, _, diff = pair
+    d = env / "parts"
+    r = run(
+        "generate-partitions",
+        "-sc",
+        pg,
+        "-tc",
+        diff,
+        "-t",
+        "sales.t=t",
+        "-pn",
+        "4",
+        "-cdir",
+        str(d),
+    )
+    assert r.exit_code == 0, r.output
+    files = sorted(d.iterdir())
+    assert len(files) == 4
+    assert ":param" not in files[1].read_text() and "id" in files[1].read_text()
+    res = json.loads(run("configs", "run", str(d), "--format", "json").output)
+    assert sum(x["summary"]["source_rows"] for x in res) == 100
+    assert sum(x["summary"]["mismatched"] for x in res) == 1
+    assert sum(x["summary"]["missing_in_target"] for x in res) == 1
+    monkeypatch.setenv("CLOUD_RUN_TASK_INDEX", "2")
+    one = json.loads(run("configs", "run", str(d), "-kc", "--format", "json").output)
+    assert len(one) == 1 and one[0]["name"].endswith("part0002")
+    monkeypatch.setenv("CLOUD_RUN_TASK_INDEX", "9")
+    assert run("configs", "run", str(d), "-kc").exit_code == 2
+
+
+def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
+    r = run("validate", "row", "-sc", "oracle://x/y", "-tc", "sqlite:///a.db", "-t", "t")
+    assert r.exit_code == 2 and "unsupported URL scheme" in r.output
+    r = run(
+        "validate",
+        "row",
+        "-sc",
+        "postgresql://postgres@127.0.0.1:1/x",
+        "-tc",
+        "sqlite:///a.db",
+        "-t",
+        "t",
+    )
+    assert r.exit_code == 3 and "cannot connect" in r.output
+    src = _sqlite(tmp_path / "x.db", ROWS)
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "missing_table")
+    assert r.exit_code == 3 and "not found" in r.output
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t", "--hash", "*", "--concat", "*")
+    assert r.exit_code == 2
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t", "--filters", "no_such_col = 1")
+    assert r.exit_code == 3 and "no_such_col" in r.output
