@@ -275,7 +275,8 @@ def test_generate_partitions_cover_every_row_once(
 
 
 def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
-    r = run("validate", "row", "-sc", "oracle://x/y", "-tc", "sqlite:///a.db", "-t", "t")
+    nowhere = f"sqlite:///{tmp_path / 'a.db'}"
+    r = run("validate", "row", "-sc", "oracle://x/y", "-tc", nowhere, "-t", "t")
     assert r.exit_code == 2 and "unsupported URL scheme" in r.output
     r = run(
         "validate",
@@ -283,7 +284,7 @@ def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
         "-sc",
         "postgresql://postgres@127.0.0.1:1/x",
         "-tc",
-        "sqlite:///a.db",
+        nowhere,
         "-t",
         "t",
     )

@@ -40,3 +40,20 @@ def test_server_error_during_validation_names_the_query(pg_db: Any) -> None:
     spec = RowSpec(source_table="t", source_filter="1 / (v * 0) > 0", block_rows=0)
     with pytest.raises(QueryError, match="division by zero"):
         RowValidator(spec, e, e).run()
+
+
+def test_many_differences_are_counted_exactly_but_listed_up_to_the_limit(tmp_path: Any) -> None:
+    import sqlite3
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for path, suffix in ((a, "x"), (b, "y")):
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)")
+            c.executemany(
+                "INSERT INTO t VALUES (?, ?)", [(f"k{i:05d}", f"{i}{suffix}") for i in range(3000)]
+            )
+    src, tgt = open_engine(parse_url(f"sqlite:///{a}")), open_engine(parse_url(f"sqlite:///{b}"))
+    r = RowValidator(RowSpec(source_table="t", max_differences=10), src, tgt).run()
+    assert r.summary["mismatched"] == 3000
+    assert [f.key["k"] for f in r.findings] == [f"k{i:05d}" for i in range(10)]
+    assert r.truncated == 2990

@@ -442,11 +442,7 @@ def validate_schema_cmd(
     save_to: str | None,
     progress: bool | None,
 ) -> None:
-    """Compare columns, types (through the compatibility table below) and nullability.
-
-    \b
-    Compatible kinds besides identical ones (widths must not shrink):
-    """
+    """Compare columns, types (through the compatibility table below) and nullability."""
     allow = ",".join(
         filter(None, [allow_list, Path(allow_list_file).read_text() if allow_list_file else None])
     )
@@ -457,7 +453,11 @@ def validate_schema_cmd(
     _run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
 
 
-validate_schema_cmd.help = (validate_schema_cmd.help or "") + "\n\b\n" + TABLE_DOC
+validate_schema_cmd.help = (
+    (validate_schema_cmd.help or "")
+    + "\n\n\b\nSame kinds pass when the target is at least as wide; across kinds:\n"
+    + TABLE_DOC
+)
 
 
 @validate.group("custom-query")

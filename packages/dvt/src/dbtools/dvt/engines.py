@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from . import canon
+from . import canon, cloudsql
 from .connections import ConnSpec
 from .dialects import duckdb as duck_sql
 from .dialects import get_dialect
@@ -134,6 +134,18 @@ class PostgresEngine(Engine):
         }
         if self.spec.password:
             kwargs["password"] = self.spec.password
+        if cloudsql.wanted(self.spec):
+            conn = cloudsql.connect(
+                self.spec,
+                "psycopg",
+                user=kwargs["user"],
+                password=self.spec.password,
+                dbname=kwargs["dbname"],
+                **cloudsql.driver_kwargs(self.spec),
+            )
+            for stmt in pg_sql.SESSION_SETUP:
+                conn.execute(stmt)
+            return conn
         kwargs.update(self.spec.query)
         try:
             conn = psycopg.connect(**kwargs)
@@ -184,6 +196,19 @@ class MySQLEngine(Engine):
     def connect(self) -> Any:
         import pymysql
 
+        if cloudsql.wanted(self.spec):
+            conn = cloudsql.connect(
+                self.spec,
+                "pymysql",
+                user=self.spec.user or "root",
+                password=self.spec.password or "",
+                db=self.spec.database,
+                charset="utf8mb4",
+            )
+            with conn.cursor() as cur:
+                for stmt in my_sql.SESSION_SETUP:
+                    cur.execute(stmt)
+            return conn
         try:
             conn = pymysql.connect(
                 host=self.spec.host or "127.0.0.1",

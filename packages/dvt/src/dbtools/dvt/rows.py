@@ -276,6 +276,11 @@ class RowValidator:
     def _sink(self, status: str, key: Row, a: Row | None, b: Row | None) -> None:
         with self._lock:
             self._diffs.append((status, key, a, b))
+            # keep memory bounded however many rows differ: only the first keys are listed
+            limit = max(1, self.spec.max_differences)
+            if len(self._diffs) > 2 * limit:
+                self._diffs.sort(key=lambda d: d[1])
+                del self._diffs[limit:]
 
     def _merge(self, src_sql: str, tgt_sql: str, nkeys: int, needs_norm: bool) -> MergeCounts:
         a: Any = _Pump(self.source.stream(src_sql))
@@ -477,6 +482,7 @@ class RowValidator:
         key_names = [k.name for k in keys]
         diffs = sorted(self._diffs, key=lambda d: d[1])
         listed = diffs[: s.max_differences]
+        not_listed = counts.mismatched + counts.missing + counts.extra - len(listed)
         findings: list[Finding] = []
         mismatched = [d for d in listed if d[0] == "mismatch"]
         details = self._explain_mismatches(src, tgt, keys, plan, [d[1] for d in mismatched])
@@ -509,7 +515,7 @@ class RowValidator:
                 "partitions": partitions,
             },
             findings=findings,
-            truncated=max(0, len(diffs) - len(listed)),
+            truncated=max(0, not_listed),
         )
         if s.random_rows:
             result.summary["random_rows"] = s.random_rows

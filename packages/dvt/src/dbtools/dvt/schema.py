@@ -27,7 +27,6 @@ COMPATIBLE: dict[tuple[Kind, Kind], str] = {
     (Kind.STRING, Kind.JSON): "text holding json",
     (Kind.TIMESTAMP, Kind.TIMESTAMPTZ): "wall-clock time taken as UTC",
     (Kind.TIMESTAMPTZ, Kind.TIMESTAMP): "instant stored as UTC wall-clock time",
-    (Kind.CHAR, Kind.CHAR): "same kind",
 }
 
 TABLE_DOC = "\n".join(f"- {s.value} → {t.value}: {why}" for (s, t), why in COMPATIBLE.items())
