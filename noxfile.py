@@ -14,10 +14,10 @@ benchmark, a `benchmarks/<name>/requirements.txt` for the reference tools.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import nox
+import tomllib
 
 ROOT = Path(__file__).parent
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -84,19 +84,24 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *sources)
 
 
+BENCHMARKS = sorted(p.parent.name for p in ROOT.glob("benchmarks/*/bench.py"))
+
+
 @nox.session(python=PYTHON)
-def bench(session: nox.Session) -> None:
-    """Run benchmarks/<name>/bench.py (all, or those named after `--`)."""
-    names = session.posargs or sorted(
-        p.name for p in (ROOT / "benchmarks").iterdir() if (p / "bench.py").exists()
-    )
+@nox.parametrize("name", BENCHMARKS, ids=BENCHMARKS)
+def bench(session: nox.Session, name: str) -> None:
+    """benchmarks/<name>/bench.py, each in its own venv: `nox -s bench [-- dvt [args]]`."""
+    args = list(session.posargs)
+    if args and args[0] in BENCHMARKS:
+        if args[0] != name:
+            session.skip(f"only {args[0]} was asked for")
+        args = args[1:]
     install_workspace(session, extra=None)
-    for name in names:
-        bench_dir = ROOT / "benchmarks" / name
-        reqs = bench_dir / "requirements.txt"
-        if reqs.exists():
-            session.install("-r", str(reqs))
-        session.run("python", str(bench_dir / "bench.py"))
+    bench_dir = ROOT / "benchmarks" / name
+    reqs = bench_dir / "requirements.txt"
+    if reqs.exists():
+        session.install("-r", str(reqs))
+    session.run("python", str(bench_dir / "bench.py"), *args)
 
 
 @nox.session(python=PYTHON)

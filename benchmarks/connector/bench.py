@@ -4,7 +4,8 @@
 Measures, for pg8000:
   first connect   new Connector → first open connection (key pair, both Admin API calls, dial)
   warm connect    one more connection through a connector whose certificate is cached
-  concurrent      10 threads connecting at once, with 200 ms of added handshake latency
+  concurrent      10 threads connecting at once to an instance 200 ms away (cloudsql-local's
+                  per-instance latency: Admin API answers and TLS handshakes take 200 ms longer)
 and a baseline: a plain TLS connect (ssl + pg8000) to the same proxy with the same kind of
 ephemeral certificate, no connector involved.
 
@@ -14,7 +15,6 @@ ephemeral certificate, no connector involved.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
@@ -41,8 +41,7 @@ from google.cloud.sql.connector import __version__ as official_version
 
 INSTANCE = "bench:local:pg"
 PRINCIPAL = "bench@bench.iam.gserviceaccount.com"
-SLOW = "bench:local:slow"  # the same database behind a relay that adds handshake latency
-SLOW_BACKEND_PORT = 3308
+SLOW = "bench:local:slow"  # the same database, as an instance LATENCY seconds away
 LATENCY = 0.2
 CONCURRENCY = 10
 
@@ -110,53 +109,6 @@ def plain_tls_factory(
     return connect
 
 
-class LatencyRelay:
-    """Listens on ADDRESS:3307 and relays to the instance's proxy on ADDRESS:3308, holding the
-    server's first bytes (its TLS ServerHello) back for `latency` seconds: a server that is
-    `latency` away. cloudsql-local's own latency knob delays the login after the handshake, so
-    it does not show whether a connector performs handshakes one at a time."""
-
-    def __init__(self, address: str, latency: float) -> None:
-        self.address, self.latency = address, latency
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.server = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result()
-
-    async def _start(self) -> asyncio.AbstractServer:
-        return await asyncio.start_server(self._relay, self.address, 3307, backlog=128)
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(self.address, SLOW_BACKEND_PORT)
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delay: float) -> None:
-            first = True
-            try:
-                while data := await src.read(65536):
-                    if first and delay:
-                        await asyncio.sleep(delay)
-                    first = False
-                    dst.write(data)
-                    await dst.drain()
-            except OSError:
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer, 0.0), pipe(up_reader, writer, self.latency))
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-def run_relay(address: str, latency: float) -> None:
-    """`bench.py --relay ADDRESS`: the relay as a process of its own (the network is not
-    part of the client process), until stdin closes."""
-    LatencyRelay(address, latency)
-    print("ready", flush=True)
-    sys.stdin.read()
-
-
 class Process:
     """A child process that prints one line when ready; killed on exit."""
 
@@ -210,15 +162,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="first-connect repetitions")
     parser.add_argument("--warm", type=int, default=40, help="warm-connect repetitions")
     parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--relay", metavar="ADDRESS", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.relay:
-        run_relay(args.relay, LATENCY)
-        return
     url = urlsplit(args.pg_url)
     user, db = url.username or "postgres", (url.path or "/test").lstrip("/") or "test"
     backend = f"{url.hostname}:{url.port or 5432}"
-    slow_address = cl.random_loopback()
     toml = f"""
 [tokens]
 "bench-token" = "{PRINCIPAL}"
@@ -230,15 +177,14 @@ backend = "{backend}"
 [[instances]]
 connection_name = "{SLOW}"
 backend = "{backend}"
-port = {SLOW_BACKEND_PORT}
-ip_addresses = {{ PRIMARY = "{slow_address}" }}
+latency = {LATENCY}
 """
     results: dict[str, dict[str, float]] = {"ours": {}, "official": {}, "plain_tls": {}}
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "cloudsql-local.toml"
         config_path.write_text(toml)
-        # The stand-in and the relay run as processes of their own, as the server and the
-        # network would: their CPU time is not the connectors' to pay for.
+        # The stand-in runs as a process of its own, as the server would: its CPU time is not
+        # the connectors' to pay for.
         emulator = Process(
             [
                 sys.executable,
@@ -250,11 +196,9 @@ ip_addresses = {{ PRIMARY = "{slow_address}" }}
                 "json",
             ]
         )
-        relay = Process([sys.executable, __file__, "--relay", slow_address])
         try:
             measure(json.loads(emulator.first_line)["admin_url"], user, db, args, results)
         finally:
-            relay.stop()
             emulator.stop()
     identity = identity_check(backend, user, db)
     report(results, identity, args.format)

@@ -29,6 +29,7 @@ def running(tmp_path: Path, pg_server) -> Iterator[tuple[subprocess.Popen[str], 
 connection_name = "cli-proj:us-east1:pg"
 backend = "{pg_server.host}:{pg_server.port}"
 ip_addresses = {{ PRIMARY = "{address}" }}
+latency = 0.02
 """
     )
     proc = subprocess.Popen(
@@ -40,6 +41,8 @@ ip_addresses = {{ PRIMARY = "{address}" }}
             "json",
             "--principal",
             "sa@x.iam.gserviceaccount.com",
+            "--latency",
+            "0.01",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -50,6 +53,7 @@ ip_addresses = {{ PRIMARY = "{address}" }}
         assert line, proc.stderr.read()  # type: ignore[union-attr]
         info = json.loads(line)
         assert info["instances"][0]["ip_addresses"] == {"PRIMARY": address}
+        assert (info["latency"], info["instances"][0]["latency"]) == (0.01, 0.02)
         yield proc, info
     finally:
         if proc.poll() is None:
@@ -103,3 +107,10 @@ def test_cli_bad_config(tmp_path: Path) -> None:
     assert "project:region:instance" in result.stderr
     result = subprocess.run([CLI, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Examples" in result.stdout
+    result = subprocess.run(
+        [CLI, "--config", str(config), "--latency", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--latency" in result.stderr

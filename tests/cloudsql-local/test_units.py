@@ -47,6 +47,10 @@ def test_instance_validation() -> None:
         ({"connection_name": "p:r:i", "backend": "localhost"}, "host:port"),
         ({"connection_name": "p:r:i", "port": 0}, "not a TCP port"),
         ({"connection_name": "p:r:i", "ip_types": ()}, "no IP type"),
+        ({"connection_name": "p:r:i", "latency": -0.1}, "latency -0.1 is not a number"),
+        ({"connection_name": "p:r:i", "latency": "200ms"}, "latency '200ms' is not a number"),
+        ({"connection_name": "p:r:i", "latency": True}, "latency True is not a number"),
+        ({"connection_name": "p:r:i", "latency": float("nan")}, "latency nan is not a number"),
     ]
     for kwargs, needle in bad:
         with pytest.raises(cloudsql_local.ConfigError, match=needle):
@@ -79,6 +83,8 @@ connection_name = "p:us-east1:my"
 database_version = "MYSQL_8_0"
 backend = "127.0.0.1:3306"
 server_ca_mode = "GOOGLE_MANAGED_CAS_CA"
+latency = 1
+ip_types = "private"
 """
     )
     config = cloudsql_local.Config.from_toml(path)
@@ -86,6 +92,8 @@ server_ca_mode = "GOOGLE_MANAGED_CAS_CA"
     assert config.instances[0].ip_types == ("PRIMARY", "PSC")
     assert config.instances[0].iam_roles == {"sa@p.iam": "app"}
     assert config.instances[1].backend_port == 3306
+    assert (config.instances[0].latency, config.instances[1].latency) == (0.0, 1.0)
+    assert config.instances[1].ip_types == ("PRIVATE",)  # a string is one type
     assert config.tokens["t1"] == cloudsql_local.Token("me@example.com")
     assert config.tokens["t2"].scopes == (cloudsql_local.SCOPE_SQL_LOGIN,)  # type: ignore[union-attr]
     assert config.refresh_tokens == {"r1": "me@example.com"}

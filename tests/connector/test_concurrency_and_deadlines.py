@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pg8000.dbapi
 import pytest
 from dbtools import cloudsql_local as cl
 from dbtools.connector import Connector, ConnectTimeoutError
@@ -60,24 +63,41 @@ def test_deadline_while_waiting_for_a_certificate(
         connector.connect(names.PG, "pg8000", user="postgres")
 
 
-@pytest.mark.parametrize("driver", ["pg8000", "pymysql"])
+@pytest.fixture
+def silent_backend() -> Iterator[str]:
+    """A "database" that accepts connections and never says a word: a server that hangs
+    during the login (pymysql waits for a greeting, pg8000 for the startup answer)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    ("driver", "version"), [("pg8000", "POSTGRES_15"), ("pymysql", "MYSQL_8_0")]
+)
 def test_deadline_during_the_driver_login(
-    connector: Connector,
-    emu: cl.Emulator,
-    names: Any,
-    pg_server: Any,
-    mysql_server: Any,
-    driver: str,
+    names: Any, silent_backend: str, driver: str, version: str
 ) -> None:
-    instance, server = (names.PG, pg_server) if driver == "pg8000" else (names.MY, mysql_server)
-    conn = connector.connect(instance, driver, user=server.user, db="test")
-    conn.close()
-    # The certificate is cached; now the server answers the login only after 3 s (pymysql
-    # has no read timeout by default: only the connector's deadline ends the wait).
-    emu.faults.latency = 3.0
-    with pytest.raises(ConnectTimeoutError) as info:
-        connector.connect(instance, driver, user=server.user, db="test", timeout=0.5)
-    assert isinstance(info.value, TimeoutError)
+    hung = "proj:local:hung"
+    config = cl.Config(
+        instances=[cl.Instance(hung, database_version=version, backend=silent_backend)]
+    )
+    with cl.serve(config) as hung_emu:
+        connector = Connector(
+            admin_api_endpoint=hung_emu.admin_url, credentials=hung_emu.credentials(names.PRINCIPAL)
+        )
+        try:
+            # The first connect also fetches the certificate (slow on a loaded machine); the
+            # second has it cached, so its whole deadline is spent waiting for the login.
+            with pytest.raises(ConnectTimeoutError):
+                connector.connect(hung, driver, user="someone", db="test", timeout=3)
+            # The TLS handshake with the proxy succeeds; the login then never gets an answer
+            # (pymysql has no read timeout by default: only the connector's deadline ends it).
+            with pytest.raises(ConnectTimeoutError, match=f"the {driver} login to .* did not"):
+                connector.connect(hung, driver, user="someone", db="test", timeout=1)
+        finally:
+            connector.close()
 
 
 async def test_deadline_async(
@@ -159,6 +179,20 @@ def test_metrics_and_spans(make_connector: Any, names: Any, pg_server: Any, otel
     span_names = [s.name for s in spans.get_finished_spans()]
     assert span_names.count("dbtools.connector.connect") == 3
     assert "dbtools.connector.refresh" in span_names
+
+    # A failed connect: counted as an error, its span errored with the exception once.
+    with pytest.raises(pg8000.dbapi.DatabaseError, match=r"does not exist|password authentication"):
+        connector.connect(names.PG, "pg8000", user="no_such_role_xyz", db="test")
+    assert (
+        _sum_for(
+            reader, "dbtools.connector.dial_count", instance=names.PG, driver="pg8000",
+            status="error",
+        )
+        >= 1
+    )  # fmt: skip
+    failed = [s for s in spans.get_finished_spans() if s.name == "dbtools.connector.connect"][-1]
+    assert failed.status.status_code.name == "ERROR"
+    assert [e.name for e in failed.events] == ["exception"]
 
 
 def _child_connects(connector: Connector, instance: str, user: str, out: Any) -> None:

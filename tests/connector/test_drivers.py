@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pg8000.dbapi
 import pytest
 import sqlalchemy
 from dbtools.connector import ConfigurationError, Connector
@@ -85,7 +86,7 @@ def test_iam_login_sync(
 
 def test_iam_login_for_another_user_is_refused(make_connector: Any, names: Any) -> None:
     connector = make_connector(enable_iam_auth=True)
-    with pytest.raises(Exception, match="IAM user authentication failed"):
+    with pytest.raises(pg8000.dbapi.DatabaseError, match="IAM user authentication failed"):
         connector.connect(names.PG, "pg8000", user="someone-else@proj.iam", db="test")
 
 

@@ -40,6 +40,7 @@ def test_unknown_instance(
     with pytest.raises(InstanceNotFoundError, match="Cloud SQL Client role") as info:
         connector.connect("proj:local:nope", "pg8000", user="postgres")
     assert info.value.status == 404
+    assert "does not exist. Check that instance 'nope'" in str(info.value)
     # A wrong name is not cached: the next connect asks again rather than repeating an error.
     with pytest.raises(InstanceNotFoundError):
         connector.connect("proj:local:nope", "pg8000", user="postgres")

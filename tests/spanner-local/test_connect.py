@@ -103,3 +103,10 @@ def test_cli_port_in_use_exits_non_zero(local_server):
     )
     assert res.returncode == 2
     assert "--port 0" in res.stderr
+
+
+def test_endpoint_client_ignores_another_emulator_variable(local_server, monkeypatch):
+    monkeypatch.setenv("SPANNER_EMULATOR_HOST", "127.0.0.1:1")  # nothing listens there
+    client = local_server.client()
+    assert client.instance("test-instance").exists()
+    assert os.environ["SPANNER_EMULATOR_HOST"] == "127.0.0.1:1"

@@ -164,3 +164,50 @@ def test_pg_catalog_tables_spanner_lacks_are_rejected(pdb):
     with pytest.raises(exceptions.InvalidArgument) as err:
         _q(pdb, "select * from pg_catalog.pg_stat_activity")
     assert "pg_stat_activity" in str(err.value)
+
+
+def test_pg_catalog_relations_spanner_offers(pdb):
+    from google.cloud.spanner_v1 import TypeAnnotationCode
+
+    with pdb.snapshot() as s:
+        results = s.execute_sql(
+            "select oid, typname from pg_catalog.pg_type where typname = 'int8'"
+        )
+        rows = list(results)
+    assert rows == [[20, "int8"]]
+    assert results.fields[0].type_.type_annotation == TypeAnnotationCode.PG_OID
+    tables = _q(
+        pdb,
+        "select tablename, hasindexes from pg_tables where schemaname = 'public' order by tablename",
+    )
+    assert tables == [["albums", True], ["fans", False], ["singers", False]]
+    assert ["public"] in _q(pdb, "select nspname from pg_namespace")
+    idx = _q(pdb, "select indexname, indexdef from pg_catalog.pg_indexes")
+    assert idx == [
+        [
+            "albums_by_title",
+            "CREATE UNIQUE INDEX albums_by_title ON albums(title) INCLUDE (album_id)",
+        ]
+    ]
+
+
+def test_pg_class_and_attribute_join_like_psql_does(pdb):
+    rows = _q(
+        pdb,
+        "select a.attname, t.typname, a.attnotnull from pg_catalog.pg_attribute a "
+        "join pg_catalog.pg_class c on a.attrelid = c.oid "
+        "join pg_catalog.pg_namespace n on c.relnamespace = n.oid "
+        "join pg_catalog.pg_type t on a.atttypid = t.oid "
+        "where c.relname = 'singers' and n.nspname = 'public' and c.relkind = 'r' order by a.attnum",
+    )
+    assert rows == [
+        ["singer_id", "int8", True],
+        ["name", "varchar", False],
+        ["tags", "_varchar", False],
+    ]
+    idx = _q(
+        pdb,
+        "select c.relname, i.indisunique, i.indisprimary from pg_index i join pg_class c on c.oid = i.indexrelid "
+        "join pg_class t on t.oid = i.indrelid where t.relname = 'albums' order by c.relname",
+    )
+    assert idx == [["albums_by_title", True, False], ["albums_pkey", True, True]]

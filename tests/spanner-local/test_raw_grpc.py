@@ -236,3 +236,24 @@ def test_multiplexed_sessions_and_session_lifecycle(raw):
     with pytest.raises(grpc.RpcError) as err:
         raw.call("GetSession", sp.GetSessionRequest(name=batch.session[0].name), sp.Session)
     assert _code(err) == grpc.StatusCode.NOT_FOUND
+
+
+def test_streaming_resumes_after_the_resume_token(local, raw):
+    with raw.db.batch() as b:
+        b.insert("R", ["K", "V"], [(k, "v" * 2000) for k in range(3, 1500)])
+    req = sp.ExecuteSqlRequest(session=raw.session, sql="SELECT K, V FROM R ORDER BY K")
+    parts = raw.call("ExecuteStreamingSql", req, rs.PartialResultSet, stream=True)
+    assert len(parts) > 1 and parts[0].resume_token and parts[-1].last
+    token = parts[0].resume_token
+    first_count = len(parts[0].values) // 2
+    resumed = raw.call(
+        "ExecuteStreamingSql",
+        sp.ExecuteSqlRequest(
+            session=raw.session, sql="SELECT K, V FROM R ORDER BY K", resume_token=token
+        ),
+        rs.PartialResultSet,
+        stream=True,
+    )
+    keys = [int(v.string_value) for p in resumed for v in p.values[::2]]
+    assert keys[0] == [1, 2, *range(3, 1500)][first_count]
+    assert keys[-1] == 1499

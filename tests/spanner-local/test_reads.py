@@ -127,3 +127,40 @@ def test_large_scan_streams_in_chunks(music):
     with music.snapshot() as snap:
         rows = list(snap.execute_sql("SELECT K, V FROM Big ORDER BY K"))
     assert len(rows) == 12_000 and rows[-1] == [11_999, "v" * 20]
+
+
+def test_query_modes_plan_and_profile(music):
+    from google.cloud.spanner_v1 import ExecuteSqlRequest
+
+    with music.snapshot() as snap:
+        plan = snap.execute_sql(
+            "SELECT SingerId FROM Albums", query_mode=ExecuteSqlRequest.QueryMode.PLAN
+        )
+        assert list(plan) == []
+        assert len(plan.stats.query_plan.plan_nodes) >= 1
+    with music.snapshot() as snap:
+        prof = snap.execute_sql(
+            "SELECT SingerId FROM Albums", query_mode=ExecuteSqlRequest.QueryMode.PROFILE
+        )
+        assert len(list(prof)) == 9
+        assert prof.stats.query_stats["rows_returned"] == "9"
+
+
+def test_large_values_and_results_stream_within_message_limits(music):
+    music.update_ddl(["CREATE TABLE Blobs (K INT64, V STRING(MAX)) PRIMARY KEY (K)"]).result(60)
+    big = "é" * 2_621_440  # STRING(MAX) holds at most this many characters
+    with music.batch() as b:
+        b.insert("Blobs", ["K", "V"], [(0, big)])
+    for start in range(1, 8001, 2000):
+        with music.batch() as b:
+            b.insert("Blobs", ["K", "V"], [(k, "x" * 1000) for k in range(start, start + 2000)])
+    with music.snapshot() as snap:
+        rows = list(snap.execute_sql("SELECT K, V FROM Blobs ORDER BY K"))
+    assert len(rows) == 8001
+    assert rows[0][1] == big
+    assert all(len(v) == 1000 for _, v in rows[1:])
+    with music.snapshot() as snap:
+        read = list(snap.read("Blobs", ["K", "V"], spanner.KeySet(all_=True)))
+    assert read == rows
+    with pytest.raises(exceptions.FailedPrecondition), music.batch() as b:
+        b.insert("Blobs", ["K", "V"], [(-1, big + "x")])

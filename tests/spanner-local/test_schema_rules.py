@@ -118,3 +118,90 @@ def test_pg_interleave_and_defaults(pg_spanner_db):
 
     assert pg_spanner_db.run_in_transaction(work) == 1
     assert _rows(pg_spanner_db, "select count(*) from kids") == [[0]]
+
+
+def test_bit_reversed_sequences(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    if pg:
+        ddl = [
+            "create sequence seq bit_reversed_positive",
+            "create table s (id bigint default nextval('seq') primary key, v varchar)",
+        ]
+    else:
+        ddl = [
+            "CREATE SEQUENCE Seq OPTIONS (sequence_kind = 'bit_reversed_positive')",
+            "CREATE TABLE S (Id INT64 DEFAULT (GET_NEXT_SEQUENCE_VALUE(SEQUENCE Seq)), V STRING(MAX)) PRIMARY KEY (Id)",
+        ]
+    any_db.update_ddl(ddl).result(60)
+    with any_db.batch() as b:
+        b.insert("s" if pg else "S", ["v" if pg else "V"], [("a",), ("b",), ("c",)])
+    ids = [r[0] for r in _rows(any_db, "select id from s" if pg else "SELECT Id FROM S")]
+    assert len(set(ids)) == 3 and all(i > 0 for i in ids)
+    ddl_out = list(
+        any_db._instance._client.database_admin_api.get_database_ddl(
+            database=any_db.name
+        ).statements
+    )
+    assert any(s.upper().startswith("CREATE SEQUENCE") for s in ddl_out)
+    with pytest.raises(exceptions.FailedPrecondition):
+        any_db.update_ddl(["create sequence plain" if pg else "CREATE SEQUENCE Plain"]).result(60)
+
+
+def test_table_with_empty_primary_key_holds_one_row(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE Singleton (V STRING(MAX)) PRIMARY KEY ()"]).result(60)
+    with gsql_db.batch() as b:
+        b.insert("Singleton", ["V"], [("first",)])
+    with pytest.raises(exceptions.AlreadyExists), gsql_db.batch() as b:
+        b.insert("Singleton", ["V"], [("second",)])
+    with gsql_db.batch() as b:
+        b.update("Singleton", ["V"], [("updated",)])
+    assert _rows(gsql_db, "SELECT V FROM Singleton") == [["updated"]]
+    with gsql_db.snapshot() as snap:
+        assert list(snap.read("Singleton", ["V"], spanner.KeySet(keys=[[]]))) == [["updated"]]
+    with gsql_db.batch() as b:
+        b.delete("Singleton", spanner.KeySet(keys=[[]]))
+    assert _rows(gsql_db, "SELECT COUNT(*) FROM Singleton") == [[0]]
+
+
+def test_views(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    if pg:
+        ddl = [
+            "create table items (id bigint primary key, price numeric, qty bigint)",
+            "create view expensive sql security invoker as select id, price from items where price > 10",
+        ]
+    else:
+        ddl = [
+            "CREATE TABLE Items (Id INT64, Price NUMERIC, Qty INT64) PRIMARY KEY (Id)",
+            "CREATE VIEW Expensive SQL SECURITY INVOKER AS SELECT Id, Price FROM Items WHERE Price > 10",
+        ]
+    any_db.update_ddl(ddl).result(60)
+    import decimal
+
+    with any_db.batch() as b:
+        b.insert(
+            "items" if pg else "Items",
+            ["id", "price", "qty"] if pg else ["Id", "Price", "Qty"],
+            [(1, decimal.Decimal("5"), 1), (2, decimal.Decimal("50"), 2)],
+        )
+    assert _rows(any_db, "select id from expensive" if pg else "SELECT Id FROM Expensive") == [[2]]
+    views = _rows(
+        any_db,
+        "select table_name, table_type from information_schema.tables where table_type = 'VIEW' "
+        "and table_schema = " + ("'public'" if pg else "''"),
+    )
+    assert views == [["expensive" if pg else "Expensive", "VIEW"]]
+    ddl_out = list(
+        any_db._instance._client.database_admin_api.get_database_ddl(
+            database=any_db.name
+        ).statements
+    )
+    assert any("SQL SECURITY INVOKER" in s for s in ddl_out)
+    with pytest.raises(exceptions.FailedPrecondition):
+        any_db.update_ddl(["drop table items" if pg else "DROP TABLE Items"]).result(60)
+    with pytest.raises((exceptions.FailedPrecondition, exceptions.InvalidArgument)):
+        any_db.update_ddl(
+            ["create view nosec as select 1" if pg else "CREATE VIEW NoSec AS SELECT 1"]
+        ).result(60)
+    any_db.update_ddl(["drop view expensive" if pg else "DROP VIEW Expensive"]).result(60)
+    any_db.update_ddl(["drop table items" if pg else "DROP TABLE Items"]).result(60)

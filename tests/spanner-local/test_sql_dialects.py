@@ -69,3 +69,84 @@ def test_postgresql_syntax_error_is_invalid_argument(pg_spanner_db):
 def test_googlesql_unknown_function_is_invalid_argument(gsql_db):
     with pytest.raises(exceptions.InvalidArgument):
         _one(gsql_db, "SELECT NO_SUCH_FUNCTION(1)")
+
+
+def test_null_ordering_per_dialect(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = (
+        "select x from unnest(array[2, null, 1]) as x order by x"
+        if pg
+        else "SELECT x FROM UNNEST([2, NULL, 1]) AS x ORDER BY x"
+    )
+    rows, _ = _one(any_db, sql)
+    assert rows == ([[1], [2], [None]] if pg else [[None], [1], [2]])
+
+
+def test_googlesql_integer_arithmetic_is_int64(gsql_db):
+    rows, _ = _one(gsql_db, "SELECT 2147483647 + 1, 3000000 * 3000000")
+    assert rows == [[2147483648, 9000000000000]]
+    with pytest.raises(exceptions.OutOfRange):
+        _one(gsql_db, "SELECT 9223372036854775807 + 1")
+
+
+def test_postgresql_hashing_and_encoding_functions(pg_spanner_db):
+    rows, _ = _one(
+        pg_spanner_db,
+        "select encode(sha256(convert_to('abc', 'UTF8')), 'hex'), encode('abc'::bytea, 'base64'), "
+        "convert_from(decode('616263', 'hex'), 'UTF8'), md5('abc')",
+    )
+    assert rows == [
+        [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "YWJj",
+            "abc",
+            "900150983cd24fb0d6963f7d28e17f72",
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "ATTACH '/tmp/other.db'",
+        "PRAGMA database_list",
+        "SET enable_external_access = true",
+        "COPY (SELECT 1) TO '/tmp/x.csv'",
+    ],
+)
+def test_non_spanner_statements_are_rejected(gsql_db, sql):
+    with pytest.raises(exceptions.InvalidArgument):
+        _one(gsql_db, sql)
+
+
+def test_postgresql_session_functions(pg_spanner_db):
+    rows, _ = _one(pg_spanner_db, "select version(), current_database(), current_schema()")
+    assert rows[0][0].startswith("PostgreSQL ")
+    assert rows[0][1:] == [pg_spanner_db.database_id, "public"]
+
+
+def test_googlesql_insert_needs_a_column_list(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE C (K INT64) PRIMARY KEY (K)"]).result(60)
+    with pytest.raises(exceptions.InvalidArgument):
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C VALUES (1)"))
+    assert (
+        gsql_db.run_in_transaction(lambda txn: txn.execute_update("INSERT INTO C (K) VALUES (1)"))
+        == 1
+    )
+
+
+def test_result_column_names(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    sql = "select count(*), 1 as one, 2" if pg else "SELECT COUNT(*), 1 AS one, 2"
+    _, fields = _one(any_db, sql)
+    assert [f.name for f in fields] == (["count", "one", "?column?"] if pg else ["", "one", ""])
+
+
+def test_format_timestamp_with_explicit_time_zone(gsql_db):
+    rows, _ = _one(
+        gsql_db,
+        "SELECT FORMAT_TIMESTAMP('%F %H:%M', TIMESTAMP '2024-01-01 23:30:00+00', 'America/Los_Angeles'), "
+        "FORMAT_TIMESTAMP('%F %H:%M', TIMESTAMP '2024-01-01 23:30:00+00', 'UTC')",
+    )
+    assert rows == [["2024-01-01 15:30", "2024-01-01 23:30"]]

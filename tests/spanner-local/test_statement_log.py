@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from google.cloud import spanner
 from google.cloud.spanner_v1 import RequestOptions, param_types
 
 
@@ -34,6 +35,11 @@ def test_statement_log_records_sql_params_and_tags(local):
     assert dml.request_tag == "ins" and dml.transaction_tag == "txn-tag-1"
     commit = next(r for r in mine if r.kind == "commit")
     assert commit.transaction_tag == "txn-tag-1"
+    with db.batch() as b:
+        b.insert("L", ["K", "V"], [(2, "b"), (3, "c")])
+        b.delete("L", spanner.KeySet(keys=[[1]]))
+    last_commit = [r for r in log.for_database(db.name) if r.kind == "commit"][-1]
+    assert last_commit.mutations == (("insert", "L", 2), ("delete", "L", 1))
     assert "SELECT V FROM L WHERE K = @k" in log.sqls
     db.drop()
 

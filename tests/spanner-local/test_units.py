@@ -176,7 +176,8 @@ def test_index_ddl_both_dialects():
         ("create table t (a bigserial primary key)", POSTGRESQL, DdlError),
         ("create table t (a timestamp primary key)", POSTGRESQL, DdlError),
         ("create table t (a bigint)", POSTGRESQL, DdlError),
-        ("DROP VIEW V", GOOGLE_SQL, DdlSyntaxError),
+        ("DROP FUNCTION F", GOOGLE_SQL, DdlSyntaxError),
+        ("CREATE VIEW V AS SELECT 1", GOOGLE_SQL, DdlError),
     ],
 )
 def test_ddl_rejections(sql, dialect, error):

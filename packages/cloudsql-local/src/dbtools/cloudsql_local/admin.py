@@ -91,8 +91,11 @@ class _AdminApi:
         work: Callable[[AccessToken | None], Awaitable[dict[str, Any]]],
     ) -> web.Response:
         faults = self.emu.faults
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
+        delay = faults.latency
+        if connection_name is not None:
+            delay += self.emu.instance(connection_name).instance.latency
+        if delay:
+            await asyncio.sleep(delay)
         principal = None
         try:
             if request.match_info.get("version") not in _VERSIONS:

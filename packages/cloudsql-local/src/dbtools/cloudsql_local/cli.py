@@ -26,6 +26,7 @@ Examples:
   cloudsql-local --config instances.toml
   cloudsql-local --config instances.toml --admin-port 8080 --principal me@example.com
   cloudsql-local --config instances.toml --format json   # one JSON line when ready
+  cloudsql-local --config instances.toml --latency 0.2   # every instance 200 ms away
 
 \b
 instances.toml:
@@ -40,6 +41,7 @@ instances.toml:
   database_version = "POSTGRES_15"
   backend = "127.0.0.1:5432"
   ip_addresses = { PRIMARY = "127.0.0.2" }
+  latency = 0.0                          # seconds this instance is away (Admin API, TLS)
 
 Point a connector at it with sqladmin_api_endpoint=<admin url>.
 """
@@ -58,10 +60,12 @@ def _summary(emu: Emulator, principals: dict[str, str]) -> dict[str, Any]:
                 "backend": s.instance.backend,
                 "server_ca_mode": s.instance.server_ca_mode,
                 "dns_name": s.dns_name,
+                "latency": s.instance.latency,
             }
             for s in emu.instances
         ],
         "refresh_tokens": principals,
+        "latency": emu.faults.latency,
     }
 
 
@@ -91,8 +95,11 @@ def _print_table(console: Console, info: dict[str, Any]) -> None:
     console.print("Ctrl-C to stop.")
 
 
-async def _run(config: Config, principals: tuple[str, ...], fmt: str, console: Console) -> None:
+async def _run(
+    config: Config, principals: tuple[str, ...], fmt: str, console: Console, latency: float
+) -> None:
     emu = Emulator(config)
+    emu.faults.latency = latency
     await emu.start()
     try:
         issued = {emu.tokens.add_refresh_token(p): p for p in principals}
@@ -128,6 +135,13 @@ async def _run(config: Config, principals: tuple[str, ...], fmt: str, console: C
     help="Issue a refresh token for this principal at start (repeatable).",
 )
 @click.option(
+    "--latency",
+    type=click.FloatRange(0, 600),
+    default=0.0,
+    show_default=True,
+    help="Seconds added to every Admin API response and proxy TLS handshake (faults.latency).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.version_option(__version__)
@@ -136,6 +150,7 @@ def main(
     admin_host: str | None,
     admin_port: int | None,
     principals: tuple[str, ...],
+    latency: float,
     fmt: str,
 ) -> None:
     """Run a local Cloud SQL: Admin API endpoints and mTLS proxies on :3307."""
@@ -147,7 +162,7 @@ def main(
             config.admin_host = admin_host
         if admin_port is not None:
             config.admin_port = admin_port
-        asyncio.run(_run(config, principals, fmt, console))
+        asyncio.run(_run(config, principals, fmt, console, latency))
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)

@@ -57,7 +57,9 @@ class Instance:
     when the emulator starts. `iam_roles` maps an IAM database user name (as the connector sends
     it: `sa@project.iam` for PostgreSQL, `sa` for MySQL) to the backend role it logs in as;
     unmapped IAM users log in under their own name. `backend_passwords` holds passwords for
-    backend roles that are not trust/passwordless.
+    backend roles that are not trust/passwordless. `latency` (seconds) makes the instance as
+    far away as a distant region: it is added to the instance's Admin API responses and to
+    every TLS handshake at its proxy, on top of the emulator-wide `faults.latency`.
     """
 
     connection_name: str
@@ -70,6 +72,7 @@ class Instance:
     iam_roles: dict[str, str] = field(default_factory=dict)
     backend_passwords: dict[str, str] = field(default_factory=dict)
     port: int = PROXY_PORT
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         parts = self.connection_name.rsplit(":", 2)
@@ -88,6 +91,8 @@ class Instance:
                 f"{self.connection_name}: server_ca_mode {self.server_ca_mode!r} is not one of "
                 f"{', '.join(SERVER_CA_MODES)}"
             )
+        if isinstance(self.ip_types, str):  # ip_types = "PRIMARY": one type, not its letters
+            self.ip_types = (self.ip_types,)
         self.ip_types = tuple(t.upper() for t in self.ip_types)
         self.ip_addresses = {k.upper(): v for k, v in self.ip_addresses.items()}
         for ip_type, addr in self.ip_addresses.items():
@@ -121,6 +126,16 @@ class Instance:
                 f"{self.connection_name}: port {self.port} is not a TCP port (connectors dial "
                 f"{PROXY_PORT}; each instance gets its own loopback address instead)"
             )
+        if (
+            isinstance(self.latency, bool)
+            or not isinstance(self.latency, (int, float))
+            or not 0 <= self.latency <= 600
+        ):
+            raise ConfigError(
+                f"{self.connection_name}: latency {self.latency!r} is not a number of seconds "
+                "between 0 and 600 (e.g. latency = 0.2 for a server 200 ms away)"
+            )
+        self.latency = float(self.latency)
         self.backend_host, self.backend_port = _split_host_port(self.backend, self.connection_name)
 
     @property
@@ -214,7 +229,7 @@ class Config:
             bad = set(spec) - fields
             if bad:
                 raise ConfigError(f"{source}: instances[{i}] has unknown keys {sorted(bad)}")
-            if "ip_types" in spec:
+            if isinstance(spec.get("ip_types"), list):
                 spec = {**spec, "ip_types": tuple(spec["ip_types"])}
             instances.append(Instance(**spec))
         extra: dict[str, Any] = {}

@@ -41,8 +41,10 @@ class _Failure:
 class Faults:
     """Knobs (all off by default).
 
-    - `latency`: seconds added before every Admin API response and before every proxy TLS
-      handshake.
+    - `latency`: seconds between the emulator and its clients, added where a distant server
+      adds them: to every Admin API response, and to every TLS handshake at the proxies (the
+      ServerHello is held back, so a client that handshakes on one thread at a time waits
+      once per connection). Per instance, `Instance.latency` adds to it.
     - `fail_admin(status, times=..., operation=...)`: the next `times` Admin API calls (or all,
       with `times=None`) answer `status` (e.g. 503, 429) with a Google-style error body.
     - `cert_lifetime`: lifetime of ephemeral client certs issued from now on (default: the
@@ -53,7 +55,7 @@ class Faults:
       that is down or restarting); open sessions are not touched (`emu.close_connections()`).
     """
 
-    latency: float = 0.0
+    latency: float = 0.0  # seconds; see the class docstring
     cert_lifetime: timedelta | None = None
     expired_certs: bool = False
     wrong_server_identity: bool = False

@@ -155,8 +155,11 @@ class InstanceProxy:
             if self._faults.refuse_connections:
                 raw_writer.transport.abort()
                 return
-            if self._faults.latency:
-                await asyncio.sleep(self._faults.latency)
+            delay = self._faults.latency + self.instance.latency
+            if delay:
+                # Before reading the ClientHello: the client waits `delay` for the server's
+                # first flight, as it would for a server that far away.
+                await asyncio.sleep(delay)
             try:
                 await asyncio.wait_for(client.handshake(), _HANDSHAKE_TIMEOUT)
             except ssl.SSLError as exc:

@@ -175,6 +175,7 @@ class AdminAPIClient:
     ) -> ConnectorError:
         prefix = f"Cloud SQL Admin API error for {name} (HTTP {http_status}"
         prefix += f" {status})" if status else ")"
+        message = message.rstrip(". ")  # Google's messages often end in "."; ours add one
         if http_status == 429:
             retry_after = _retry_after(headers)
             hint = f" The API asks to retry after {retry_after:g} s." if retry_after else ""

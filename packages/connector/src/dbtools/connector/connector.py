@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import socket
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 from google.auth.credentials import Credentials
@@ -46,6 +47,12 @@ from .tls import _VerifyingSSLSocket
 
 SERVER_PORT = 3307  # Cloud SQL's server-side proxy port
 _CacheKey = tuple[InstanceName, bool]
+
+
+class _Outcome:
+    """Set `.ok` at the end of a measured block that succeeded."""
+
+    ok = False
 
 
 def _env_universe() -> str:
@@ -231,33 +238,31 @@ class Connector:
                 await cache.close()
             raise
 
-    def _info_sync(self, name: InstanceName, iam: bool | None, deadline: float) -> ConnectionInfo:
+    def _cached_info(self, name: InstanceName, iam: bool) -> ConnectionInfo | None:
+        """The cached certificate when a connect may use it right now (no hop to the loop)."""
         self._check_open()
-        iam = self._iam_for(iam)
         cache = self._cache(name, iam)
         info = cache.current
-        if cache.usable(info):
-            assert info is not None
+        return info if cache.usable(info) else None
+
+    def _info_sync(self, name: InstanceName, iam: bool | None, deadline: float) -> ConnectionInfo:
+        iam = self._iam_for(iam)
+        info = self._cached_info(name, iam)
+        if info is not None:
             return info
         fut = self._thread.submit(self._get_info_on_loop(name, iam))
         try:
             return fut.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:
             fut.cancel()
-            raise ConnectTimeoutError(
-                f"no certificate for {name} within the connect timeout; the Admin API is slow "
-                "or unreachable (raise timeout= if this is expected)"
-            ) from None
+            raise _no_certificate_in_time(name) from None
 
     async def _info_async(
         self, name: InstanceName, iam: bool | None, deadline: float
     ) -> ConnectionInfo:
-        self._check_open()
         iam = self._iam_for(iam)
-        cache = self._cache(name, iam)
-        info = cache.current
-        if cache.usable(info):
-            assert info is not None
+        info = self._cached_info(name, iam)
+        if info is not None:
             return info
         if self._thread.in_loop():
             coro: Awaitable[ConnectionInfo] = self._get_info_on_loop(name, iam)
@@ -266,10 +271,7 @@ class Connector:
         try:
             return await asyncio.wait_for(coro, max(0.0, deadline - time.monotonic()))
         except asyncio.TimeoutError:
-            raise ConnectTimeoutError(
-                f"no certificate for {name} within the connect timeout; the Admin API is slow "
-                "or unreachable (raise timeout= if this is expected)"
-            ) from None
+            raise _no_certificate_in_time(name) from None
 
     def _force_refresh(self, name: InstanceName, iam: bool) -> None:
         cache = self._caches.get((name, iam))
@@ -297,23 +299,17 @@ class Connector:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             raw.settimeout(max(0.001, deadline - time.monotonic()))
             sock = info.context.wrap_socket(raw, server_hostname=None)
-        except ServerIdentityError:
+        except OSError as exc:  # TimeoutError, ssl errors and ServerIdentityError included
             if raw is not None:
                 raw.close()
             self._force_refresh(info.name, iam)
-            raise
-        except TimeoutError as exc:
-            if raw is not None:
-                raw.close()
-            self._force_refresh(info.name, iam)
-            raise ConnectTimeoutError(
-                f"connecting to {info.name} at {host}:{self._server_port} did not finish within "
-                "the connect timeout"
-            ) from exc
-        except OSError as exc:
-            if raw is not None:
-                raw.close()
-            self._force_refresh(info.name, iam)
+            if isinstance(exc, ServerIdentityError):
+                raise
+            if isinstance(exc, TimeoutError):
+                raise ConnectTimeoutError(
+                    f"connecting to {info.name} at {host}:{self._server_port} did not finish "
+                    "within the connect timeout"
+                ) from exc
             raise ConnectError(
                 f"could not connect to {info.name} at {host}:{self._server_port}: {exc}. Check "
                 "that the address is reachable from here (ip_type) and the instance is running"
@@ -332,10 +328,8 @@ class Connector:
         labels: dict[str, str],
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """An asyncio stream to the instance over verified mTLS (used by the listener)."""
-        started = time.monotonic()
         iam_ = self._iam_for(iam)
-        status = "error"
-        try:
+        with self._measured(labels) as outcome:
             info = await self._info_async(name, iam_, deadline)
             host = info.address(self._ip_type_for(ip_type))
             try:
@@ -365,10 +359,28 @@ class Connector:
             sock = writer.get_extra_info("socket")
             if sock is not None:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            status = "ok"
+            outcome.ok = True
             return reader, writer
+
+    @contextlib.contextmanager
+    def _measured(
+        self, labels: dict[str, str], span_attrs: dict[str, str] | None = None
+    ) -> Iterator[_Outcome]:
+        """Count and time one dial (``dial_count``/``dial_latency`` labelled with the status)
+        and, with ``span_attrs``, trace it as a ``dbtools.connector.connect`` span (which
+        records an escaping exception itself)."""
+        started = time.monotonic()
+        outcome = _Outcome()
+        try:
+            if span_attrs is None:
+                yield outcome
+            else:
+                with self._telemetry.tracer.start_as_current_span(
+                    "dbtools.connector.connect", attributes={**labels, **span_attrs}
+                ):
+                    yield outcome
         finally:
-            attrs = {**labels, "status": status}
+            attrs = {**labels, "status": "ok" if outcome.ok else "error"}
             self._telemetry.dial_count.add(1, attrs)
             self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
 
@@ -431,31 +443,17 @@ class Connector:
             )
         module = load(spec)
         labels = {"instance": str(name), "driver": spec.name}
-        started = time.monotonic()
-        status = "error"
-        with self._telemetry.tracer.start_as_current_span(
-            "dbtools.connector.connect", attributes={**labels, "ip_type": ip_type.name}
-        ) as span:
-            try:
-                info = self._info_sync(name, iam, deadline)
-                self._check_engine(info, spec)
-                self._default_user(info, iam, kwargs)
-                if spec.transport == "listener":
-                    conn = self._connect_via_listener_sync(
-                        module, name, ip_type, iam, deadline, kwargs
-                    )
-                else:
-                    sock = self._dial_sync(info, ip_type, iam, deadline, labels)
-                    conn = self._driver_over_socket(spec, module, info, iam, sock, deadline, kwargs)
-                status = "ok"
-                return conn
-            except BaseException as exc:
-                span.record_exception(exc)
-                raise
-            finally:
-                attrs = {**labels, "status": status}
-                self._telemetry.dial_count.add(1, attrs)
-                self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
+        with self._measured(labels, {"ip_type": ip_type.name}) as outcome:
+            info = self._info_sync(name, iam, deadline)
+            self._check_engine(info, spec)
+            self._default_user(info, iam, kwargs)
+            if spec.transport == "listener":
+                conn = self._connect_via_listener_sync(module, name, ip_type, iam, deadline, kwargs)
+            else:
+                sock = self._dial_sync(info, ip_type, iam, deadline, labels)
+                conn = self._driver_over_socket(spec, module, info, iam, sock, deadline, kwargs)
+            outcome.ok = True
+            return conn
 
     def _driver_over_socket(
         self,
@@ -517,48 +515,34 @@ class Connector:
             )
         module = load(spec)
         labels = {"instance": str(name), "driver": spec.name}
-        started = time.monotonic()
-        status = "error"
-        with self._telemetry.tracer.start_as_current_span(
-            "dbtools.connector.connect", attributes={**labels, "ip_type": ip_type.name}
-        ) as span:
+        with self._measured(labels, {"ip_type": ip_type.name}) as outcome:
+            info = await self._info_async(name, iam, deadline)
+            self._check_engine(info, spec)
+            self._default_user(info, iam, kwargs)
+            remaining = max(0.001, deadline - time.monotonic())
+            if spec.transport == "listener":
+                host, port = await self._listener_address_async(name, ip_type, iam)
+                coro = module.AsyncConnection.connect(
+                    host=host,
+                    port=port,
+                    connect_timeout=max(2, int(remaining + 0.999)),
+                    sslmode="disable",
+                    **kwargs,
+                )
+            else:
+                coro = self._asyncpg_connect(module, info, ip_type, iam, remaining, kwargs, labels)
             try:
-                info = await self._info_async(name, iam, deadline)
-                self._check_engine(info, spec)
-                self._default_user(info, iam, kwargs)
-                remaining = max(0.001, deadline - time.monotonic())
-                if spec.transport == "listener":
-                    host, port = await self._listener_address_async(name, ip_type, iam)
-                    coro = module.AsyncConnection.connect(
-                        host=host,
-                        port=port,
-                        connect_timeout=max(2, int(remaining + 0.999)),
-                        sslmode="disable",
-                        **kwargs,
-                    )
-                else:
-                    coro = self._asyncpg_connect(
-                        module, info, ip_type, iam, remaining, kwargs, labels
-                    )
-                try:
-                    conn = await asyncio.wait_for(coro, remaining)
-                except module_errors(module) as exc:
-                    _raise_listener_failure(exc)
-                    raise
-                except asyncio.TimeoutError as exc:
-                    raise ConnectTimeoutError(
-                        f"connecting to {name} with {spec.name} did not finish within the "
-                        "connect timeout"
-                    ) from exc
-                status = "ok"
-                return conn
-            except BaseException as exc:
-                span.record_exception(exc)
+                conn = await asyncio.wait_for(coro, remaining)
+            except module_errors(module) as exc:
+                _raise_listener_failure(exc)
                 raise
-            finally:
-                attrs = {**labels, "status": status}
-                self._telemetry.dial_count.add(1, attrs)
-                self._telemetry.dial_latency.record((time.monotonic() - started) * 1000, attrs)
+            except asyncio.TimeoutError as exc:
+                raise ConnectTimeoutError(
+                    f"connecting to {name} with {spec.name} did not finish within the "
+                    "connect timeout"
+                ) from exc
+            outcome.ok = True
+            return conn
 
     async def _asyncpg_connect(
         self,
@@ -746,6 +730,13 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close_async()
+
+
+def _no_certificate_in_time(name: InstanceName) -> ConnectTimeoutError:
+    return ConnectTimeoutError(
+        f"no certificate for {name} within the connect timeout; the Admin API is slow or "
+        "unreachable (raise timeout= if this is expected)"
+    )
 
 
 def module_errors(module: Any) -> type[BaseException] | tuple[type[BaseException], ...]:

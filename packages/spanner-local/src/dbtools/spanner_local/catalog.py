@@ -6,6 +6,7 @@ back (GetDatabaseDdl) for each dialect, and the DuckDB DDL that stores it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,11 +82,21 @@ class Index:
 
 
 @dataclass
+class View:
+    name: str
+    query: str  # in the database's dialect, as written
+    security: str = "INVOKER"
+    tables: list[str] = field(default_factory=list)  # lower-case tables and views it reads
+
+
+@dataclass
 class Catalog:
     dialect: str = GOOGLE_SQL
     tables: dict[str, Table] = field(default_factory=dict)  # keyed by lower-case name
     indexes: dict[str, Index] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    sequences: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> options
+    views: dict[str, View] = field(default_factory=dict)
 
     # --------------------------------------------------------------- lookups
 
@@ -94,6 +105,20 @@ class Catalog:
 
     def index(self, name: str) -> Index | None:
         return self.indexes.get(name.lower())
+
+    def base_tables(self, names: Iterable[str]) -> set[str]:
+        """Names with views replaced by the tables they read (transitively), lower case."""
+        out: set[str] = set()
+        pending = [n.lower() for n in names]
+        while pending:
+            name = pending.pop()
+            view = self.views.get(name)
+            if view is None:
+                out.add(name)
+            elif name not in out:
+                out.add(name)
+                pending.extend(view.tables)
+        return {n for n in out if n not in self.views}
 
     def children(self, table: str) -> list[Table]:
         low = table.lower()
@@ -114,7 +139,7 @@ class Catalog:
 
     def name_taken(self, name: str) -> bool:
         low = name.lower()
-        if low in self.tables or low in self.indexes:
+        if low in self.tables or low in self.indexes or low in self.views:
             return True
         return any(
             fk.name.lower() == low for t in self.tables.values() for fk in t.foreign_keys
@@ -135,7 +160,12 @@ class Catalog:
                 fields=tuple((f[0], stype(f[1])) for f in d.get("fields", ())),
             )
 
-        cat = cls(dialect=data["dialect"], options=dict(data.get("options", {})))
+        cat = cls(
+            dialect=data["dialect"],
+            options=dict(data.get("options", {})),
+            sequences={k: dict(v) for k, v in data.get("sequences", {}).items()},
+            views={k: View(**v) for k, v in data.get("views", {}).items()},
+        )
         for key, t in data["tables"].items():
             cols = [Column(**{**c, "stype": stype(c["stype"])}) for c in t["columns"]]
             cat.tables[key] = Table(
@@ -279,9 +309,30 @@ def render_catalog_ddl(catalog: Catalog) -> list[str]:
         for index in catalog.indexes_of(table.name):
             out.append(render_index_ddl(index, catalog.dialect))
 
+    for name, opts in catalog.sequences.items():
+        out.append(render_sequence_ddl(name, opts, catalog.dialect))
     for table in catalog.tables.values():
         emit(table)
+    for view in catalog.views.values():
+        out.append(
+            f"CREATE VIEW {quote_ident(view.name, catalog.dialect)} "
+            f"SQL SECURITY {view.security} AS {view.query}"
+        )
     return out
+
+
+def render_sequence_ddl(name: str, opts: dict[str, str], dialect: str) -> str:
+    if dialect == POSTGRESQL:
+        text = f"CREATE SEQUENCE {quote_ident(name, dialect)} BIT_REVERSED_POSITIVE"
+        if "skip_range_min" in opts:
+            text += f" SKIP RANGE {opts['skip_range_min']} {opts['skip_range_max']}"
+        if "start_with_counter" in opts:
+            text += f" START COUNTER WITH {opts['start_with_counter']}"
+        return text
+    body = ",\n".join(
+        f"  {k} = {v if v.lstrip('-').isdigit() else repr(v)}" for k, v in opts.items()
+    )
+    return f"CREATE SEQUENCE {quote_ident(name, dialect)} OPTIONS (\n{body}\n)"
 
 
 def duckdb_ident(name: str) -> str:

@@ -75,12 +75,22 @@ def main(
     if fmt == "json":
         click.echo(json.dumps(info))
     else:
-        click.echo(
-            f"spanner-local listening on {endpoint.address} "
-            f"(projects/{project}/instances/{instance}; "
-            f"{'data in ' + data_dir if data_dir else 'in memory'})"
-        )
-        click.echo(f"export SPANNER_EMULATOR_HOST={endpoint.address}")
+        where = f"data in {data_dir}" if data_dir else "in memory"
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            console = Console()
+            console.print(
+                f"[bold green]spanner-local[/] listening on [bold]{endpoint.address}[/] "
+                f"(projects/{project}/instances/{instance}; {where}). Ctrl-C stops it."
+            )
+            console.print(f"export SPANNER_EMULATOR_HOST={endpoint.address}", highlight=False)
+        else:
+            click.echo(
+                f"spanner-local listening on {endpoint.address} "
+                f"(projects/{project}/instances/{instance}; {where})"
+            )
+            click.echo(f"export SPANNER_EMULATOR_HOST={endpoint.address}")
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

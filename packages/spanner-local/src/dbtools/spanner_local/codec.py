@@ -452,6 +452,8 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
         return SType("STRUCT", fields=tuple(fields))
     if upper.startswith("VARCHAR"):
         return SType("STRING")
+    if upper == "UINTEGER" and dialect == POSTGRESQL:
+        return SType("INT64", annotation="PG_OID")  # pg_catalog OID columns
     code = DUCKDB_RESULT_TYPES.get(upper)
     if code is None:
         # MAP, UNION, ENUM, BIT...: Spanner has no such types; send their text form.

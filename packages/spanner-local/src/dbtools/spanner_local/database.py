@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, schema
+from . import ddl_parser, functions, infoschema, pg_catalog, schema
 from .catalog import Catalog, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
@@ -65,10 +65,27 @@ class Database:
         self.conn = duckdb.connect(target, config={"threads": DUCKDB_THREADS})
         self.conn.execute("SET GLOBAL TimeZone = 'UTC'")
         if self.dialect == POSTGRESQL:
-            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint.
+            # PostgreSQL (and Spanner's PostgreSQL interface) truncates bigint / bigint, and
+            # sorts NULLs as the largest values.
             self.conn.execute("SET GLOBAL integer_division = true")
-        functions.register(self.conn)
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'")
+        else:
+            # GoogleSQL sorts NULLs as the smallest values.
+            self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
+        functions.register(
+            self.conn, postgresql=self.dialect == POSTGRESQL, database_id=self.database_id
+        )
+        # SQL reaches DuckDB from clients: no file access (read_csv, ATTACH, COPY ...), and no
+        # way to turn it back on.
+        self.conn.execute("SET GLOBAL enable_external_access = false")
+        self.conn.execute("SET GLOBAL lock_configuration = true")
         self.ddl_lock = threading.RLock()
+        # Commit versions: read-write transactions that read a table validate at commit that
+        # no transaction committed a write to it after they began (Spanner's reads take locks;
+        # DuckDB's snapshots would otherwise allow write skew).
+        self.version = 0
+        self.table_versions: dict[str, int] = {}
+        self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
@@ -145,18 +162,23 @@ class Database:
         return render_catalog_ddl(self.catalog)
 
     def refresh_infoschema(self) -> None:
-        views = infoschema.build(self.catalog, self.database_id)
+        schemas = {INFO_SCHEMA: infoschema.build(self.catalog, self.database_id)}
+        if self.dialect == POSTGRESQL:
+            schemas[pg_catalog.SCHEMA] = pg_catalog.build(self.catalog)
         cur = self.new_cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
-            cur.execute(f"DROP SCHEMA IF EXISTS {INFO_SCHEMA} CASCADE")
-            cur.execute(f"CREATE SCHEMA {INFO_SCHEMA}")
-            for view, (cols, rows) in views.items():
-                coldefs = ", ".join(f'"{c}" {t}' for c, t in cols)
-                cur.execute(f'CREATE TABLE {INFO_SCHEMA}."{view}" ({coldefs})')
-                if rows:
-                    marks = ", ".join("?" for _ in cols)
-                    cur.executemany(f'INSERT INTO {INFO_SCHEMA}."{view}" VALUES ({marks})', rows)
+            for schema_name, views in schemas.items():
+                cur.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+                cur.execute(f"CREATE SCHEMA {schema_name}")
+                for view, (cols, rows) in views.items():
+                    coldefs = ", ".join(f'"{c}" {t}' for c, t in cols)
+                    cur.execute(f'CREATE TABLE {schema_name}."{view}" ({coldefs})')
+                    if rows:
+                        marks = ", ".join("?" for _ in cols)
+                        cur.executemany(
+                            f'INSERT INTO {schema_name}."{view}" VALUES ({marks})', rows
+                        )
             cur.execute("COMMIT")
         finally:
             cur.close()

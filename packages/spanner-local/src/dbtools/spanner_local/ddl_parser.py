@@ -152,6 +152,33 @@ class AlterDatabase:
 
 
 @dataclass
+class CreateView:
+    name: str
+    query: str
+    security: str = "INVOKER"
+    or_replace: bool = False
+
+
+@dataclass
+class DropView:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass
+class CreateSequence:
+    name: str
+    options: dict[str, str]
+    if_not_exists: bool = False
+
+
+@dataclass
+class DropSequence:
+    name: str
+    if_exists: bool = False
+
+
+@dataclass
 class NoOp:
     """Statements Spanner accepts that change nothing spanner-local models (ANALYZE...)."""
 
@@ -171,6 +198,10 @@ Operation = (
     | DropConstraint
     | SetOnDelete
     | AlterDatabase
+    | CreateSequence
+    | DropSequence
+    | CreateView
+    | DropView
     | NoOp
 )
 
@@ -404,10 +435,12 @@ class DdlParser:
             null_filtered = self.accept("NULL_FILTERED")
             if self.accept("INDEX"):
                 return self.create_index(unique, null_filtered)
-            if or_replace or self.at("VIEW"):
-                raise DdlError("CREATE VIEW is not supported by spanner-local.")
-            if self.at("SEQUENCE") or self.at("CHANGE", "STREAM") or self.at("ROLE"):
-                return NoOp(self.sql)
+            if self.accept("VIEW"):
+                return self.create_view(or_replace)
+            if self.accept("SEQUENCE"):
+                return self.create_sequence()
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)  # no effect on data; accepted for schema compatibility
             raise self.error("TABLE")
         if self.accept("DROP"):
             if self.accept("TABLE"):
@@ -420,6 +453,18 @@ class DdlParser:
                 name = self.qualified_name()
                 self.done()
                 return DropIndex(name, if_exists)
+            if self.accept("SEQUENCE"):
+                if_exists = self.accept("IF", "EXISTS")
+                name = self.qualified_name()
+                self.done()
+                return DropSequence(name, if_exists)
+            if self.accept("VIEW"):
+                if_exists = self.accept("IF", "EXISTS")
+                name = self.qualified_name()
+                self.done()
+                return DropView(name, if_exists)
+            if self.at("CHANGE", "STREAM") or self.at("ROLE"):
+                return NoOp(self.sql)
             raise self.error("TABLE")
         if self.accept("ALTER"):
             if self.accept("TABLE"):
@@ -431,6 +476,52 @@ class DdlParser:
         if self.accept("ANALYZE") or self.accept("GRANT") or self.accept("REVOKE"):
             return NoOp(self.sql)
         raise self.error("CREATE, ALTER or DROP")
+
+    def create_view(self, or_replace: bool) -> CreateView:
+        name = self.qualified_name()
+        if not self.accept("SQL", "SECURITY"):
+            raise DdlError(
+                f"View {name} is missing the SQL SECURITY clause: write SQL SECURITY INVOKER."
+            )
+        security = "DEFINER"
+        if not self.accept("DEFINER"):
+            self.expect("INVOKER")
+            security = "INVOKER"
+        self.expect("AS")
+        query = self.sql[self.tok.start :].strip()
+        if not query:
+            raise self.error("query")
+        self.i = len(self.toks) - 1
+        return CreateView(name, query, security, or_replace)
+
+    def create_sequence(self) -> CreateSequence:
+        if_not_exists = self.accept("IF", "NOT", "EXISTS")
+        name = self.qualified_name()
+        opts: dict[str, str] = {}
+        if self.dialect == GOOGLE_SQL:
+            if self.accept("OPTIONS"):
+                opts = {k: v.strip("'\"") for k, v in self.options_body().items()}
+        else:
+            while self.tok.kind != "eof":
+                if self.accept("BIT_REVERSED_POSITIVE"):
+                    opts["sequence_kind"] = "bit_reversed_positive"
+                elif self.accept("SKIP", "RANGE"):
+                    opts["skip_range_min"] = self.tok.text
+                    self.i += 1
+                    opts["skip_range_max"] = self.tok.text
+                    self.i += 1
+                elif self.accept("START", "COUNTER", "WITH") or self.accept("START", "COUNTER"):
+                    opts["start_with_counter"] = self.tok.text
+                    self.i += 1
+                else:
+                    raise self.error("BIT_REVERSED_POSITIVE")
+        self.done()
+        if opts.get("sequence_kind", "").lower() != "bit_reversed_positive":
+            raise DdlError(
+                f"Sequence {name} must set sequence_kind = 'bit_reversed_positive' (the only kind "
+                "Spanner supports)."
+            )
+        return CreateSequence(name, opts, if_not_exists)
 
     def options_or_set(self) -> dict[str, str]:
         opts: dict[str, str] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, VARCHAR
@@ -15,7 +17,38 @@ def farm_fingerprint(value: str | None) -> int | None:
     return fp - (1 << 64) if fp >= 1 << 63 else fp
 
 
-def register(conn: duckdb.DuckDBPyConnection) -> None:
+def generate_uuid() -> str:
+    """GENERATE_UUID() / spanner.generate_uuid(): a random version 4 UUID as text."""
+    return str(uuid.uuid4())
+
+
+# PostgreSQL byte/text functions whose DuckDB namesakes differ in meaning; queries call them
+# under these names (translate.PG_FUNCTIONS renames the calls).
+PG_MACROS = (
+    "CREATE MACRO spanner_pg_encode(b, fmt) AS CASE lower(fmt) "
+    "WHEN 'hex' THEN lower(hex(b)) WHEN 'base64' THEN to_base64(b) "
+    "ELSE error('encoding ' || fmt || ' is not supported') END",
+    "CREATE MACRO spanner_pg_decode(s, fmt) AS CASE lower(fmt) "
+    "WHEN 'hex' THEN unhex(s) WHEN 'base64' THEN from_base64(s) "
+    "ELSE error('encoding ' || fmt || ' is not supported') END",
+    "CREATE MACRO spanner_pg_convert_to(s, enc) AS encode(s)",
+    "CREATE MACRO spanner_pg_convert_from(b, enc) AS decode(b)",
+    "CREATE MACRO spanner_pg_sha256(b) AS unhex(sha256(b))",
+)
+
+
+def bit_reverse(counter: int | None) -> int | None:
+    """Spanner's bit_reversed_positive sequences: the counter's 63 bits in reverse order."""
+    if counter is None:
+        return None
+    return int(f"{counter & ((1 << 63) - 1):063b}"[::-1], 2)
+
+
+def register(
+    conn: duckdb.DuckDBPyConnection, postgresql: bool = False, database_id: str = ""
+) -> None:
+    # side_effects: a fresh value per row, as Spanner gives for DEFAULT (GENERATE_UUID()) keys
+    conn.create_function("generate_uuid", generate_uuid, [], VARCHAR, side_effects=True)
     conn.create_function(  # type: ignore[call-overload]  # the stubs reject the documented string flags
         "farm_fingerprint",
         farm_fingerprint,
@@ -24,3 +57,35 @@ def register(conn: duckdb.DuckDBPyConnection) -> None:
         type="native",
         null_handling="special",
     )
+    conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
+        "spanner_bit_reverse",
+        bit_reverse,
+        [BIGINT],
+        BIGINT,
+        type="native",
+        null_handling="special",
+        side_effects=False,
+    )
+    macros = [
+        "CREATE MACRO spanner_next_sequence_value(name) AS spanner_bit_reverse(nextval(name))"
+    ]
+    if postgresql:
+        macros += PG_MACROS
+        quoted = database_id.replace("'", "''")
+        macros += (
+            "CREATE MACRO spanner_pg_version() AS "
+            "'PostgreSQL 14.1 on x86_64-pc-linux-gnu (spanner-local)'",
+            f"CREATE MACRO spanner_pg_current_database() AS '{quoted}'",
+            "CREATE MACRO spanner_pg_current_schema() AS 'public'",
+        )
+    for macro in macros:
+        _create_once(conn, macro)
+
+
+def _create_once(conn: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Macros persist in database files, and column defaults may depend on them: keep them."""
+    try:
+        conn.execute(statement)
+    except duckdb.CatalogException as exc:
+        if "already exists" not in str(exc):
+            raise

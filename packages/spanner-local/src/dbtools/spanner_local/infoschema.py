@@ -109,6 +109,13 @@ VIEWS: dict[str, list[tuple[str, str]]] = {
         ("delete_rule", S),
         ("spanner_state", S),
     ],
+    "views": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("view_definition", S),
+        ("security_type", S),
+    ],
     "check_constraints": [
         ("constraint_catalog", S),
         ("constraint_schema", S),
@@ -341,6 +348,14 @@ def build(
                 )
             )
         del key_cols
+
+    for user_view in catalog.views.values():
+        rows["tables"].append(
+            (cat_name, schema, user_view.name, "VIEW", None, None, "COMMITTED", None, None)
+        )
+        rows["views"].append(
+            (cat_name, schema, user_view.name, user_view.query, user_view.security)
+        )
 
     for ix in catalog.indexes.values():
         itable = catalog.table(ix.table)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 
 from . import ddl_parser as d
-from .catalog import Catalog, Column, Table, duckdb_create_table, duckdb_ident
+from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
-from .typemap import GOOGLE_SQL, POSTGRESQL
+from .typemap import POSTGRESQL
 
 _NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
 
@@ -139,6 +139,11 @@ def _drop_table(cat: Catalog, op: d.DropTable) -> list[str]:
         raise DdlError(
             f"Cannot drop table {table.name} with interleaved tables: "
             f"{', '.join(k.name for k in kids)}."
+        )
+    views = _views_using(cat, table.name)
+    if views:
+        raise DdlError(
+            f"Cannot drop table {table.name} on which there are dependent views: {', '.join(views)}."
         )
     refs = [(t, fk) for t, fk in cat.referencing(table.name) if t is not table]
     if refs:
@@ -332,6 +337,62 @@ def _alter_database(cat: Catalog, op: d.AlterDatabase) -> list[str]:
     return []
 
 
+def _create_sequence(cat: Catalog, op: d.CreateSequence) -> list[str]:
+    if op.name.lower() in cat.sequences and op.if_not_exists:
+        return []
+    if op.name.lower() in cat.sequences or cat.name_taken(op.name):
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    cat.sequences[op.name.lower()] = {k.lower(): v for k, v in op.options.items()}
+    start = int(op.options.get("start_with_counter", "1"))
+    return [f"CREATE SEQUENCE {duckdb_ident(op.name.lower())} START WITH {start}"]
+
+
+def _drop_sequence(cat: Catalog, op: d.DropSequence) -> list[str]:
+    if op.name.lower() not in cat.sequences:
+        if op.if_exists:
+            return []
+        raise DdlError(f"Sequence not found: {op.name}")
+    del cat.sequences[op.name.lower()]
+    return [f"DROP SEQUENCE {duckdb_ident(op.name.lower())}"]
+
+
+def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
+    existing = cat.views.get(op.name.lower())
+    if existing is not None and not op.or_replace:
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    if existing is None and cat.name_taken(op.name):
+        raise DdlError(f"Duplicate name in schema: {op.name}.")
+    tr = translate(op.query, cat.dialect)
+    if tr.kind != "query":
+        raise DdlError(f"View {op.name} must be defined by a query.")
+    for name in tr.tables:
+        if name != "*" and cat.table(name) is None and name not in cat.views:
+            raise DdlError(f"Table not found: {name}")
+    cat.views[op.name.lower()] = View(
+        op.name, op.query, op.security, [t for t in tr.tables if t != "*"]
+    )
+    return [f"CREATE OR REPLACE VIEW {duckdb_ident(op.name)} AS {tr.sql}"]
+
+
+def _drop_view(cat: Catalog, op: d.DropView) -> list[str]:
+    view = cat.views.get(op.name.lower())
+    if view is None:
+        if op.if_exists:
+            return []
+        raise DdlError(f"View not found: {op.name}")
+    users = [v.name for v in cat.views.values() if op.name.lower() in v.tables]
+    if users:
+        raise DdlError(
+            f"Cannot drop view {view.name} on which there are dependent views: {', '.join(users)}."
+        )
+    del cat.views[op.name.lower()]
+    return [f"DROP VIEW {duckdb_ident(view.name)}"]
+
+
+def _views_using(cat: Catalog, name: str) -> list[str]:
+    return [v.name for v in cat.views.values() if name.lower() in v.tables]
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -349,6 +410,10 @@ _APPLY = {
     d.DropConstraint: _drop_constraint,
     d.SetOnDelete: _set_on_delete,
     d.AlterDatabase: _alter_database,
+    d.CreateSequence: _create_sequence,
+    d.CreateView: _create_view,
+    d.DropView: _drop_view,
+    d.DropSequence: _drop_sequence,
     d.NoOp: _noop,
 }
 
@@ -360,4 +425,4 @@ def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
     return new, stmts
 
 
-__all__ = ["GOOGLE_SQL", "apply"]
+__all__ = ["apply"]

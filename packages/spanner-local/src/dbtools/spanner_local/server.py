@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from .servicers.admin import DatabaseAdminServicer, InstanceAdminServicer, Opera
 from .servicers.spanner import SpannerServicer
 from .statement_log import StatementLog
 
+EMULATOR_ENV = "SPANNER_EMULATOR_HOST"
+_ENV_LOCK = threading.Lock()
 DEFAULT_PROJECT = "test-project"
 DEFAULT_INSTANCE = "test-instance"
 
@@ -50,16 +53,27 @@ class Endpoint:
         from google.cloud import spanner
 
         kwargs.setdefault("disable_builtin_metrics", True)
-        return spanner.Client(
-            project=project or self.project,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": self.address},
-            **kwargs,
-        )
+        # The client prefers SPANNER_EMULATOR_HOST over api_endpoint when the variable is set
+        # (for example while the test suite also targets the official emulator), so point the
+        # variable here while the client reads it.
+        with _ENV_LOCK:
+            saved = os.environ.get(EMULATOR_ENV)
+            if saved is not None:
+                os.environ[EMULATOR_ENV] = self.address
+            try:
+                return spanner.Client(
+                    project=project or self.project,
+                    credentials=AnonymousCredentials(),
+                    client_options={"api_endpoint": self.address},
+                    **kwargs,
+                )
+            finally:
+                if saved is not None:
+                    os.environ[EMULATOR_ENV] = saved
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the client libraries here."""
-        return {"SPANNER_EMULATOR_HOST": self.address}
+        return {EMULATOR_ENV: self.address}
 
     def stop(self, grace: float | None = None) -> None:
         if self._server is not None:

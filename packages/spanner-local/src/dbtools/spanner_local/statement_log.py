@@ -14,6 +14,7 @@ class StatementRecord:
     """One request as it reached spanner-local.
 
     kind: "query", "dml", "batch_dml", "partitioned_dml", "read", "commit", "ddl".
+    Commits list their mutations in `mutations` as (operation, table, row or key count).
     """
 
     kind: str
@@ -24,6 +25,8 @@ class StatementRecord:
     transaction_tag: str = ""
     table: str | None = None
     transaction_id: bytes = b""
+    # commits: (operation, table, rows or keys) for each mutation, e.g. ("insert", "T", 500)
+    mutations: tuple[tuple[str, str, int], ...] = ()
 
 
 class StatementLog:

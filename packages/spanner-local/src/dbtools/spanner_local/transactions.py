@@ -5,6 +5,11 @@ become Spanner's ABORTED (the client retries). A failed statement poisons a Duck
 but not a Spanner one, so the successful DML of a read-write transaction is kept and replayed
 into a fresh DuckDB transaction after an error; if the replay does not reproduce the same row
 counts the transaction is ABORTED, as Spanner would do after a lock conflict.
+
+Snapshots alone would allow write skew, which Spanner's read locks prevent: so a read-write
+transaction records the tables it read, and its commit is ABORTED if any of them received a
+committed write after the transaction began (table granularity: more aborts than Spanner, never
+fewer).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,7 +26,15 @@ import duckdb
 
 from . import executor
 from .database import Database
-from .errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
+from .errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    SpannerLocalError,
+)
+from .translate import translate
 
 T = TypeVar("T")
 
@@ -43,12 +56,16 @@ class Transaction:
     commit_ts: dt.datetime | None = None  # fixed early when DML uses PENDING_COMMIT_TIMESTAMP()
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    start_version: int | None = None  # db.version before the first DuckDB BEGIN
+    read_tables: set[str] = field(default_factory=set)
     seq: int = 0
 
     # --------------------------------------------------------------- DuckDB side
 
     def _begin(self) -> duckdb.DuckDBPyConnection:
         if self.cursor is None:
+            if self.start_version is None:
+                self.start_version = self.db.version  # read before BEGIN: errs towards aborting
             self.cursor = self.db.new_cursor()
             self.cursor.execute("BEGIN TRANSACTION")
         return self.cursor
@@ -79,10 +96,12 @@ class Transaction:
 
     # --------------------------------------------------------------- operations
 
-    def run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    def run(self, work: Callable[[duckdb.DuckDBPyConnection], T], tables: Iterable[str] = ()) -> T:
         """Run read work inside the transaction, recovering the DuckDB side after an error."""
         with self.lock:
             self.check_active()
+            if self.mode == READ_WRITE:
+                self.read_tables.update(self.db.catalog.base_tables(tables))
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
@@ -106,21 +125,37 @@ class Transaction:
                 )
             self.last_used = time.monotonic()
             cur = self._begin()
+            target = None
             try:
+                tr = translate(sql, self.db.dialect)
+                self.read_tables.update(self.db.catalog.base_tables(tr.tables))
+                target = executor.dml_target(self.db, tr.sql)
+                if target is not None:
+                    executor.check_key_not_updated(target, tr.updated_columns)
                 result, tr = executor.run_sql(
                     self.db, cur, sql, values, types, self._commit_ts_if_needed(sql)
                 )
-                target = executor.dml_target(self.db, tr.sql)
                 if target is not None:
                     touched = {target.name.lower()}
                     self.touched |= touched
                     if executor.has_integrity_rules(self.db, touched):
                         executor.enforce_integrity(self.db, cur, touched)
             except SpannerLocalError as exc:
+                if isinstance(exc, AlreadyExists) and self._changed_since_start(target):
+                    # The clashing row may come from a transaction that committed after this
+                    # one began: on Spanner the two would have conflicted, so retry this one.
+                    exc = Aborted(
+                        "Transaction was aborted: a concurrent transaction wrote the same table."
+                    )
                 self._recover(exc)
-                raise
+                raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _changed_since_start(self, table: Any) -> bool:
+        if table is None or self.start_version is None:
+            return False
+        return self.db.table_versions.get(table.name.lower(), 0) > self.start_version
 
     def _commit_ts_if_needed(self, sql: str) -> dt.datetime | None:
         lowered = sql.lower()
@@ -163,7 +198,12 @@ class Transaction:
                 touched |= self.touched
                 if executor.has_integrity_rules(self.db, touched):
                     executor.enforce_integrity(self.db, cur, touched)
-                cur.execute("COMMIT")
+                with self.db.commit_lock:
+                    self._validate_reads()
+                    cur.execute("COMMIT")
+                    self.db.version += 1
+                    for name in touched:
+                        self.db.table_versions[name] = self.db.version
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -179,6 +219,20 @@ class Transaction:
             self.state = "committed"
             self.commit_ts = ts
             return ts
+
+    def _validate_reads(self) -> None:
+        if not self.read_tables or self.start_version is None:
+            return
+        versions = self.db.table_versions
+        if "*" in self.read_tables:
+            changed = [t for t, v in versions.items() if v > self.start_version]
+        else:
+            changed = [t for t in self.read_tables if versions.get(t, 0) > self.start_version]
+        if changed:
+            raise Aborted(
+                f"Transaction was aborted: table {changed[0]}, which it read, was changed by a "
+                "transaction that committed after it began."
+            )
 
     def rollback(self) -> None:
         with self.lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -61,8 +62,9 @@ PG_CATALOG_ALLOWED = frozenset(
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
 PG_CATALOG_IMPLEMENTED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_settings", "pg_views"}
+    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
 )
+PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
 # PostgreSQL type names in casts whose DuckDB spelling differs (or whose default differs:
 # DuckDB's bare DECIMAL is DECIMAL(18,3)).
@@ -82,10 +84,19 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
+    "nextval": "spanner_next_sequence_value",
+    "version": "spanner_pg_version",
+    "current_database": "spanner_pg_current_database",
+    "current_schema": "spanner_pg_current_schema",
+    "encode": "spanner_pg_encode",
+    "decode": "spanner_pg_decode",
+    "convert_to": "spanner_pg_convert_to",
+    "convert_from": "spanner_pg_convert_from",
+    "sha256": "spanner_pg_sha256",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
-_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES", "SHOW", "TABLE"}
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "(", "GRAPH", "VALUES"}
 
 
 @dataclass(frozen=True)
@@ -95,10 +106,14 @@ class Translated:
     returning: bool = False
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
+    updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
+    tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
+    # Result column names as Spanner gives them, when they can be told from the statement.
+    output_names: tuple[str, ...] | None = None
 
 
 def classify(sql: str) -> str:
-    toks = [t for t in _tokens(sql) if not (t.kind == "op" and t.text in ("@", "{"))]
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
     for tok in _skip_hints(_tokens(sql)):
         word = tok.upper or tok.text
         if word in _DML_WORDS:
@@ -108,8 +123,7 @@ def classify(sql: str) -> str:
         if word in ("CREATE", "ALTER", "DROP"):
             return "ddl"
         break
-    del toks
-    return "query"
+    return "other"
 
 
 def _tokens(sql: str) -> list[Tok]:
@@ -205,6 +219,16 @@ def translate_pg(sql: str) -> Translated:
             and nxt.text == "."
         ):
             _pg_catalog_check(toks[i + 2].text)
+            repl[i] = PG_CATALOG_SCHEMA
+        elif (
+            t.kind == "word"
+            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            and i > 0
+            and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
+            and not (nxt is not None and nxt.text in (".", "("))
+        ):
+            # pg_catalog comes first on PostgreSQL's search path
+            repl[i] = f"{PG_CATALOG_SCHEMA}.{t.text.lower()}"
         elif (
             t.kind == "word" and t.text.lower() == "spanner" and nxt is not None and nxt.text == "."
         ):
@@ -241,8 +265,19 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
+    tree = _pg_parse(sql)
+    updated = _updated_columns(tree) if tree is not None else ()
+    tables = _tables(tree) if tree is not None else ("*",)
+    output = _output_names(tree, pg=True) if kind != "dml" else None
     return Translated(
-        text, "dml" if kind == "dml" else "query", returning, uses_commit_ts, tuple(params)
+        text,
+        "dml" if kind == "dml" else "query",
+        returning,
+        uses_commit_ts,
+        tuple(params),
+        updated_columns=updated,
+        tables=tables,
+        output_names=output,
     )
 
 
@@ -273,6 +308,14 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         if "." in text or "e" in text.lower():
             # GoogleSQL numeric literals with a point or exponent are FLOAT64, not NUMERIC.
             return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+        if isinstance(node.parent, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)):
+            # GoogleSQL integer literals are INT64; DuckDB's small ones are INT32 and overflow.
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+    if isinstance(node, exp.TimeToStr) and node.args.get("zone") is not None:
+        # FORMAT_TIMESTAMP(fmt, ts, zone): sqlglot's DuckDB output would drop the zone.
+        ts = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
+        local = exp.Anonymous(this="TIMEZONE", expressions=[node.args["zone"].copy(), ts.copy()])
+        return exp.Anonymous(this="STRFTIME", expressions=[local, node.args["format"].copy()])
     if isinstance(node, exp.Format):
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
@@ -281,12 +324,18 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
+    # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
+    sql = _NEXT_SEQ.sub(
+        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
+    )
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
-    keep_idx = list(range(len(toks)))
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
     insert_mode = ""
@@ -306,11 +355,22 @@ def translate_gsql(sql: str) -> Translated:
         ):
             insert_mode = "REPLACE" if words[2] == "UPDATE" else "IGNORE"
             text = "INSERT " + text.split(None, 3)[3]
-    del keep_idx
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
     except sqlglot.errors.ParseError as exc:
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
+    if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
+        verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+        raise InvalidArgument(
+            f"{verb} must have a WHERE clause: add WHERE true to apply it to every row."
+        )
+    if isinstance(tree, exp.Insert) and not isinstance(tree.this, exp.Schema):
+        raise InvalidArgument(
+            "Syntax error: INSERT must list the target columns, as in INSERT INTO T (A, B) ..."
+        )
+    updated = _updated_columns(tree)
+    tables = _tables(tree)
+    output = _output_names(tree, pg=False)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -326,8 +386,75 @@ def translate_gsql(sql: str) -> Translated:
         assert isinstance(ret_tree, exp.Select)
         out += " RETURNING " + ", ".join(e.sql(dialect="duckdb") for e in ret_tree.expressions)
     return Translated(
-        out, "dml" if kind == "dml" else "query", bool(returning_sql), uses_commit_ts, params
+        out,
+        "dml" if kind == "dml" else "query",
+        bool(returning_sql),
+        uses_commit_ts,
+        params,
+        updated_columns=updated,
+        tables=tables,
+        output_names=output,
     )
+
+
+def _tables(tree: Any) -> tuple[str, ...]:
+    """Lower-case names of the user tables a statement references (CTE names excluded)."""
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = set()
+    for table in tree.find_all(exp.Table):
+        db = (table.db or "").lower()
+        if db in ("information_schema", INFO_SCHEMA, "pg_catalog", PG_CATALOG_SCHEMA):
+            continue
+        name = table.name.lower()
+        if name.startswith("information_schema.") or not name or name in ctes:
+            continue
+        names.add(name)
+    return tuple(sorted(names))
+
+
+def _output_names(tree: Any, pg: bool) -> tuple[str, ...] | None:
+    """Spanner names unaliased expressions "" (GoogleSQL) or like PostgreSQL does."""
+    if tree is None or not isinstance(tree, exp.Query):
+        return None
+    names: list[str] = []
+    for item in tree.selects:
+        if isinstance(item, exp.Star) or (
+            isinstance(item, exp.Column) and isinstance(item.this, exp.Star)
+        ):
+            return None  # * expands to the table's columns: DuckDB names them right
+        if isinstance(item, exp.Alias):
+            names.append(item.alias)
+        elif isinstance(item, exp.Column):
+            names.append(item.name)
+        elif not pg:
+            names.append("")
+        elif isinstance(item, exp.Cast) and isinstance(item.this, exp.Column):
+            names.append(item.this.name)
+        elif isinstance(item, exp.Anonymous):
+            names.append(str(item.this).lower())
+        elif isinstance(item, exp.Func):
+            names.append(item.sql_name().lower())
+        else:
+            names.append("?column?")
+    return tuple(names)
+
+
+def _pg_parse(sql: str) -> Any:
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+
+
+def _updated_columns(tree: Any) -> tuple[str, ...]:
+    if not isinstance(tree, exp.Update):
+        return ()
+    names = []
+    for eq in tree.expressions:
+        target = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(target, exp.Column):
+            names.append(target.name)
+    return tuple(names)
 
 
 def translate(sql: str, dialect: str) -> Translated:

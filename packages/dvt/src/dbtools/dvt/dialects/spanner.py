@@ -135,9 +135,9 @@ class SpannerPgDialect(PostgresDialect):
         return Dialect.text_of_decimal(self, expr, scale)
 
     def hash_hex(self, text_expr: str) -> str:
-        # spanner-local hashes text directly and returns hex (its text→bytea cast refuses
-        # non-ASCII); Cloud Spanner's sha256 takes bytea: verified against spanner-local only.
-        return f"substr(sha256({text_expr}), 1, 32)"
+        # sha256 takes and returns bytea (as in PostgreSQL); convert_to gives the UTF-8 bytes
+        # of any text, where a ::bytea cast would refuse non-ASCII. Verified on spanner-local.
+        return f"substr(lower(spanner.to_hex(sha256(convert_to({text_expr}, 'UTF8')))), 1, 32)"
 
     def text_of_binary(self, expr: str) -> str:
         return f"lower(spanner.to_hex({expr}))"

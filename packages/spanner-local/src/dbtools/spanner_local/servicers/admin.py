@@ -16,8 +16,8 @@ from google.rpc import status_pb2
 
 from .. import codec, protos
 from ..codec import UTC
-from ..errors import DdlSyntaxError, InvalidArgument, NotFound, SpannerLocalError, Unimplemented
-from ..registry import INSTANCE_CONFIG, Registry, parse_database_name, parse_instance_name
+from ..errors import AlreadyExists, InvalidArgument, NotFound, SpannerLocalError
+from ..registry import INSTANCE_CONFIG, Registry, parse_instance_name
 from ..statement_log import StatementRecord
 from ..typemap import GOOGLE_SQL, POSTGRESQL
 from .base import MethodTable, generic_handler
@@ -169,8 +169,6 @@ class DatabaseAdminServicer:
         op_id = req.operation_id or f"_auto_{uuid.uuid4().hex[:12]}"
         op_name = f"{db.name}/operations/{op_id}"
         if op_name in self.reg.operations:
-            from ..errors import AlreadyExists
-
             raise AlreadyExists(f"Operation already exists: {op_name}")
         for text in statements:
             self.reg.log.append(StatementRecord(kind="ddl", database=db.name, sql=text))
@@ -362,11 +360,4 @@ class OperationsServicer:
         return protos.Empty()
 
 
-__all__ = [
-    "DatabaseAdminServicer",
-    "DdlSyntaxError",
-    "InstanceAdminServicer",
-    "OperationsServicer",
-    "Unimplemented",
-    "parse_database_name",
-]
+__all__ = ["DatabaseAdminServicer", "InstanceAdminServicer", "OperationsServicer"]

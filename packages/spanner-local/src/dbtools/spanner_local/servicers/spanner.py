@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,17 +9,19 @@ import grpc
 
 from .. import codec, executor, protos
 from ..database import Database
-from ..errors import FailedPrecondition, InvalidArgument, SpannerLocalError
+from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
 from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify
+from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
-MAX_VALUES_PER_MESSAGE = 20_000
+MESSAGE_BYTES = 1 << 20
+CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
+NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -30,6 +31,22 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     if mode == "partitioned_dml":
         return PARTITIONED
     return READ_ONLY
+
+
+def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
+    """The timestamp a read-only transaction reports: the one asked for, or now.
+
+    Data is always read as of now (there is no version history); see the README.
+    """
+    if options.WhichOneof("mode") != "read_only":
+        return now
+    ro = options.read_only
+    bound = ro.WhichOneof("timestamp_bound")
+    if bound == "read_timestamp":
+        return codec.timestamp_from_pb(ro.read_timestamp)
+    if bound == "exact_staleness":
+        return now - ro.exact_staleness.ToTimedelta()
+    return now
 
 
 def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
@@ -142,6 +159,7 @@ class SpannerServicer:
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
+        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
         return _txn_pb(txn)
 
     def _selector(
@@ -156,6 +174,7 @@ class SpannerServicer:
             return txn, None
         if kind == "begin":
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
+            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
@@ -164,14 +183,16 @@ class SpannerServicer:
             raise InvalidArgument("Single-use transactions must be read-only.")
         return None, None
 
-    def _read_work(self, db: Database, txn: Transaction | None, work: Any) -> Result:
+    def _read_work(
+        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+    ) -> Result:
         if txn is None:
             cur = db.borrow()
             try:
                 return work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work)
+        return txn.run(work, tables)
 
     # --------------------------------------------------------------- SQL
 
@@ -187,6 +208,11 @@ class SpannerServicer:
         if kind == "ddl":
             raise InvalidArgument(
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
+            )
+        if kind == "other":
+            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            raise InvalidArgument(
+                f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
             )
         if kind == "dml":
             if txn is None:
@@ -217,7 +243,8 @@ class SpannerServicer:
             def work(cur: Any) -> Result:
                 return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
 
-            result = self._read_work(db, txn, work)
+            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
+            result = self._read_work(db, txn, work, tables)
         return result, begun, db
 
     def _partitioned(
@@ -241,25 +268,37 @@ class SpannerServicer:
             txn.state = "committed"
             return result
 
-    def _stats(self, result: Result, partitioned: bool) -> protos.ResultSetStats | None:
-        if result.row_count is None:
+    def _stats(
+        self, result: Result, partitioned: bool, query_mode: int = 0
+    ) -> protos.ResultSetStats | None:
+        """Row counts for DML; a one-node plan for PLAN and PROFILE query modes."""
+        if result.row_count is None and query_mode == NORMAL:
             return None
         stats = protos.ResultSetStats()
-        if partitioned:
-            stats.row_count_lower_bound = result.row_count
-        else:
-            stats.row_count_exact = result.row_count
+        if result.row_count is not None:
+            if partitioned:
+                stats.row_count_lower_bound = result.row_count
+            else:
+                stats.row_count_exact = result.row_count
+        if query_mode != NORMAL:
+            node = stats.query_plan.plan_nodes.add()
+            node.index = 0
+            node.display_name = "spanner-local (DuckDB)"
+        if query_mode == PROFILE:
+            stats.query_stats.fields["rows_returned"].string_value = str(len(result.rows))
+        if query_mode == PLAN:
+            result.rows = []  # PLAN mode returns metadata and the plan, no rows
         return stats
 
     def ExecuteSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> protos.ResultSet:
         result, begun, _db = self._execute(req)
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         rs = protos.ResultSet()
         self._fill_metadata(rs.metadata, result, begun)
         setters = [codec.setter_for(t) for _, t in result.columns]
         for row in result.rows:
             lv = rs.rows.add()
             _fill_row(lv.values, row, setters)
-        stats = self._stats(result, self._is_partitioned(req))
         if stats is not None:
             rs.stats.CopyFrom(stats)
         return rs
@@ -276,7 +315,8 @@ class SpannerServicer:
         self, req: protos.ExecuteSqlRequest, ctx: Any
     ) -> Iterator[protos.PartialResultSet]:
         result, begun, _db = self._execute(req)
-        yield from self._stream(result, begun, self._stats(result, self._is_partitioned(req)))
+        stats = self._stats(result, self._is_partitioned(req), req.query_mode)
+        yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
         self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
@@ -290,32 +330,62 @@ class SpannerServicer:
             md.transaction.CopyFrom(_txn_pb(begun))
 
     def _stream(
-        self, result: Result, begun: Transaction | None, stats: protos.ResultSetStats | None
+        self,
+        result: Result,
+        begun: Transaction | None,
+        stats: protos.ResultSetStats | None,
+        resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
+        """PartialResultSets of about MESSAGE_BYTES each, as Spanner streams them.
+
+        Messages are cut between rows (with a resume token giving the rows sent so far) and
+        strings longer than CHUNK_CHARS are split across messages with `chunked_value`, so that
+        no message exceeds the client's default 4 MB receive limit.
+        """
         setters = [codec.setter_for(t) for _, t in result.columns]
-        width = max(1, len(setters))
-        per_msg = max(1, MAX_VALUES_PER_MESSAGE // width)
         rows = result.rows
-        first = True
-        start = 0
-        while True:
-            prs = protos.PartialResultSet()
-            if first:
-                self._fill_metadata(prs.metadata, result, begun)
-            for row in rows[start : start + per_msg]:
-                _fill_row(prs.values, row, setters)
-            start += per_msg
-            last = start >= len(rows)
-            if last:
-                if stats is not None:
-                    prs.stats.CopyFrom(stats)
-                prs.last = True
-            else:
-                prs.resume_token = str(start).encode()
-            first = False
-            yield prs
-            if last:
-                return
+        done = _resume_offset(resume_token, len(rows))
+        prs = protos.PartialResultSet()
+        self._fill_metadata(prs.metadata, result, begun)
+        size = 0
+        for row in rows[done:]:
+            for value, setter in zip(row, setters, strict=True):
+                cell = prs.values.add()
+                if value is None:
+                    cell.null_value = protos.NULL_VALUE
+                    size += 2
+                    continue
+                setter(cell, value)
+                kind = cell.WhichOneof("kind")
+                if kind == "string_value":
+                    n = len(cell.string_value)
+                    if n > CHUNK_CHARS:
+                        text = cell.string_value
+                        cell.string_value = text[:CHUNK_CHARS]
+                        pos = CHUNK_CHARS
+                        while pos < n:
+                            prs.chunked_value = True
+                            yield prs
+                            prs = protos.PartialResultSet()
+                            prs.values.add().string_value = text[pos : pos + CHUNK_CHARS]
+                            pos += CHUNK_CHARS
+                        size = CHUNK_CHARS
+                    else:
+                        size += n + 4
+                elif kind == "list_value":
+                    size += cell.ByteSize()
+                else:
+                    size += 12
+            done += 1
+            if size >= MESSAGE_BYTES and done < len(rows):
+                prs.resume_token = str(done).encode()
+                yield prs
+                prs = protos.PartialResultSet()
+                size = 0
+        if stats is not None:
+            prs.stats.CopyFrom(stats)
+        prs.last = True
+        yield prs
 
     def ExecuteBatchDml(
         self, req: protos.ExecuteBatchDmlRequest, ctx: Any
@@ -386,7 +456,7 @@ class SpannerServicer:
                 db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
             )
 
-        return self._read_work(db, txn, work), begun
+        return self._read_work(db, txn, work, (req.table.lower(),)), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req)
@@ -399,7 +469,7 @@ class SpannerServicer:
 
     def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
         result, begun = self._read(req)
-        yield from self._stream(result, begun, None)
+        yield from self._stream(result, begun, None, req.resume_token)
 
     # --------------------------------------------------------------- commit / rollback
 
@@ -424,6 +494,7 @@ class SpannerServicer:
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or txn.tag,
                 transaction_id=txn.id,
+                mutations=tuple(_mutation_summary(m) for m in req.mutations),
             )
         )
         if txn.mode != READ_WRITE:
@@ -438,7 +509,11 @@ class SpannerServicer:
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
         self.reg.session(req.session)
-        self.reg.transactions.get(req.transaction_id).rollback()
+        try:
+            txn = self.reg.transactions.get(req.transaction_id)
+        except NotFound:
+            return protos.Empty()  # already gone (finished or expired): nothing to undo
+        txn.rollback()
         return protos.Empty()
 
     # --------------------------------------------------------------- partitions and batch write
@@ -480,6 +555,25 @@ class SpannerServicer:
             yield resp
 
 
+def _mutation_summary(m: protos.Mutation) -> tuple[str, str, int]:
+    kind = m.WhichOneof("operation") or ""
+    if kind == "delete":
+        ks = m.delete.key_set
+        return kind, m.delete.table, len(ks.keys) + len(ks.ranges) + (1 if ks.all_ else 0)
+    w = getattr(m, kind) if kind else None
+    return kind, (w.table if w is not None else ""), (len(w.values) if w is not None else 0)
+
+
+def _resume_offset(token: bytes, total: int) -> int:
+    """Rows already sent before a stream broke (our resume tokens count rows)."""
+    if not token:
+        return 0
+    try:
+        return min(max(int(token.decode()), 0), total)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid resume token: {token[:40]!r}") from exc
+
+
 def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
     for value, setter in zip(row, setters, strict=True):
         cell = values.add()
@@ -489,4 +583,4 @@ def _fill_row(values: Any, row: tuple[Any, ...], setters: list[Any]) -> None:
             setter(cell, value)
 
 
-__all__ = ["SpannerServicer", "dt"]
+__all__ = ["SpannerServicer"]

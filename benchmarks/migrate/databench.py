@@ -1,0 +1,117 @@
+"""Data benchmarks for spanner-migrate (imported by bench.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dbtools.migrate.convert import convert
+from dbtools.migrate.source import read_dump_file
+
+DATA_SCHEMA = (
+    "CREATE TABLE `orders` (`id` bigint NOT NULL, `customer_id` int NOT NULL,"
+    " `status` varchar(20) NOT NULL, `amount` decimal(12,2) NOT NULL,"
+    " `created_at` datetime NOT NULL, `note` text, PRIMARY KEY (`id`));\n"
+)
+QUOTED = "with \\'quote\\'"  # a mysqldump-escaped quote inside a string
+
+
+def make_data_dump(path: Path, megabytes: float) -> int:
+    """A mysqldump-style file of about `megabytes` MB (1,000 rows per INSERT); returns rows."""
+    rows = 0
+    with path.open("w") as f:
+        f.write(DATA_SCHEMA)
+        while f.tell() < megabytes * 1e6:
+            vals = ",".join(
+                f"({rows + i},{i % 977},'shipped',{i % 1000}.{i % 100:02d},"
+                f"'2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00','note {i} {QUOTED}')"
+                for i in range(1000)
+            )
+            f.write(f"INSERT INTO `orders` VALUES {vals};\n")
+            rows += 1000
+    return rows
+
+
+class NullBatch:
+    def __enter__(self) -> NullBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def insert_or_update(self, table: str, columns: list[str], rows: list[list[object]]) -> None:
+        pass
+
+
+class NullDatabase:
+    """Stands for Spanner when only parsing and conversion are measured."""
+
+    def batch(self) -> NullBatch:
+        return NullBatch()
+
+
+def load(dump: Path, database: object, out: Path, parallelism: int = 1) -> int:
+    from dbtools.migrate.data import Loader
+    from dbtools.migrate.datasource import load_dump
+    from dbtools.migrate.values import UTC
+
+    conv = convert(read_dump_file("mysql", str(dump)), "google_standard_sql")
+    loader = Loader(conv, database, out, source_label=str(dump), tz=UTC, parallelism=parallelism)
+    with dump.open("rb") as f:
+        load_dump(loader, "mysql", f, [])
+    return loader.close().tables["orders"].written
+
+
+def run(tmp: Path, megabytes: float, e2e_megabytes: float, memory_sizes: list[float]) -> None:
+    dump = tmp / "data.sql"
+    rows = make_data_dump(dump, megabytes)
+    start = time.process_time()
+    written = load(dump, NullDatabase(), tmp / "null")
+    cpu = time.process_time() - start
+    assert written == rows, (written, rows)
+    print(
+        f"data     parse + convert: {rows} rows ({megabytes:.0f} MB) in {cpu:.2f}s cpu = "
+        f"{rows / cpu:,.0f} rows/s (target 200,000)"
+    )
+
+    from dbtools import spanner_local
+    from dbtools.migrate import ddl
+    from dbtools.migrate.apply import apply_schema, open_database
+
+    small = tmp / "e2e.sql"
+    make_data_dump(small, e2e_megabytes)
+    with spanner_local.serve() as ep:
+        conv = convert(read_dump_file("mysql", str(small)), "google_standard_sql")
+        target = {
+            "project": ep.project,
+            "instance": ep.instance,
+            "database": "bench",
+            "emulator_host": ep.address,
+        }
+        apply_schema(ddl.statements(conv.schema), dialect="google_standard_sql", **target)
+        db = open_database(**target)
+        start = time.perf_counter()
+        written = load(small, db, tmp / "e2e", parallelism=4)
+        wall = time.perf_counter() - start
+    print(
+        f"data     end to end into spanner-local: {written} rows in {wall:.2f}s = "
+        f"{written / wall:,.0f} rows/s"
+    )
+
+    for size in memory_sizes:
+        path = tmp / f"mem{size:.0f}.sql"
+        make_data_dump(path, size)
+        code = (
+            "import sys, pathlib; sys.path.insert(0, sys.argv[1]); import databench;"
+            "databench.load(pathlib.Path(sys.argv[2]), databench.NullDatabase(),"
+            " pathlib.Path(sys.argv[3]));"
+            # VmHWM: this process's own peak (ru_maxrss can carry the parent's over exec)
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+        )
+        args = [sys.executable, "-c", code, str(Path(__file__).parent), str(path), str(tmp / "m")]
+        out = subprocess.run(args, capture_output=True, text=True, check=True)
+        peak = int(out.stdout.split()[-1]) / 1024
+        print(f"data     peak memory loading a {size:.0f} MB dump: {peak:.0f} MiB")
+        path.unlink()

@@ -1,0 +1,3 @@
+"""dbtools.migrate: move a MySQL or PostgreSQL schema (and data) to Cloud Spanner."""
+
+__version__ = "0.1.0"

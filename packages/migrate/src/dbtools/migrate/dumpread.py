@@ -1,0 +1,333 @@
+"""Streaming statement readers for mysqldump and pg_dump plain-format files.
+
+The input is read line by line as bytes, so a dump of any size (or stdin) is processed in constant
+memory apart from the statement being assembled. Each line is decoded as UTF-8; a line that is not
+valid UTF-8 is decoded with `surrogateescape` (bytes preserved for the data path) and reported
+with its line number. Quotes, comments, MySQL conditional comments (`/*!50003 ... */`),
+`DELIMITER` changes, PostgreSQL dollar quoting and `COPY ... FROM stdin` blocks are understood,
+so a `;` inside a string never ends a statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .model import Diagnostic
+
+
+@dataclass
+class Statement:
+    text: str
+    line: int  # line where the statement starts (1-based)
+    invalid_utf8: int = 0  # first line of the statement holding bytes that are not UTF-8
+
+
+@dataclass
+class CopyRow:
+    """One data line of a pg_dump COPY block (without the newline)."""
+
+    text: str
+    line: int
+    invalid_utf8: bool = False
+
+
+@dataclass
+class CopyEnd:
+    line: int
+
+
+Event = Statement | CopyRow | CopyEnd
+
+_MY_SPECIAL: dict[str, re.Pattern[str]] = {}
+_PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+_ONE_LINE_INSERT = re.compile(
+    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*(?:'(?:[^'\\\n]|\\.|'')*'[^'\n;]*)*);[ \t\r]*\n?$",
+    re.DOTALL,
+)
+_DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
+_COND_COMMENT = re.compile(r"/\*!(\d{5,6})?\s?")
+_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
+
+
+def _decode_lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[tuple[int, str, bool]]:
+    for lineno, raw in enumerate(stream, 1):
+        try:
+            yield lineno, raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            # keep the bytes (surrogateescape) so that the data path can judge each value
+            yield lineno, raw.decode("utf-8", "surrogateescape"), True
+
+
+class _MySQLSplitter:
+    def __init__(self) -> None:
+        self.delimiter = ";"
+        self.buf: list[str] = []
+        self.start = 0
+        self.quote: str | None = None
+        self.comment = False  # inside /* ... */
+        self.cond = 0  # depth of /*! ... */ conditional comments (their content is code)
+        self.bad_line = 0
+
+    def _special(self) -> re.Pattern[str]:
+        pat = _MY_SPECIAL.get(self.delimiter)
+        if pat is None:
+            pat = re.compile(r"['\"`#]|--(?=[ \t\r\n]|$)|/\*|\*/|" + re.escape(self.delimiter))
+            _MY_SPECIAL[self.delimiter] = pat
+        return pat
+
+    def feed(self, line: str, lineno: int) -> Iterator[Statement]:
+        if not self.buf and self.quote is None and not self.comment:
+            if line.startswith("INSERT INTO ") and self.delimiter == ";" and not self.cond:
+                # mysqldump writes one INSERT per line; when the whole line is one statement
+                # (the final ';' outside every string), take it in one step
+                m = _ONE_LINE_INSERT.match(line)
+                if m:
+                    yield Statement(m.group(1), lineno, self.bad_line)
+                    self.bad_line = 0
+                    return
+            m = _DELIMITER.match(line)
+            if m:
+                self.delimiter = m.group(1)
+                return
+        pos, n = 0, len(line)
+        special = self._special()
+        while pos < n:
+            if self.quote is not None:
+                q = self.quote
+                i = pos
+                while True:
+                    j = line.find(q, i)
+                    k = line.find("\\", i) if q != "`" else -1
+                    if k != -1 and (j == -1 or k < j):
+                        i = k + 2
+                        if i >= n:
+                            j = -1
+                            break
+                        continue
+                    break
+                if j == -1:
+                    self._add(line[pos:], lineno)
+                    return
+                if j + 1 < n and line[j + 1] == q:  # doubled quote
+                    self._add(line[pos : j + 2], lineno)
+                    pos = j + 2
+                    continue
+                self._add(line[pos : j + 1], lineno)
+                self.quote = None
+                pos = j + 1
+                continue
+            if self.comment:
+                j = line.find("*/", pos)
+                if j == -1:
+                    return
+                self.comment = False
+                pos = j + 2
+                continue
+            m = special.search(line, pos)
+            if m is None:
+                self._add(line[pos:], lineno)
+                return
+            tok = m.group(0)
+            s = m.start()
+            if s > pos:
+                self._add(line[pos:s], lineno)
+            if tok in ("'", '"', "`"):
+                self.quote = tok
+                self._add(tok, lineno)
+                pos = s + 1
+            elif tok == "#" or tok == "--":
+                self._add("\n", lineno)
+                return
+            elif tok == "/*":
+                cm = _COND_COMMENT.match(line, s)
+                if cm:
+                    self.cond += 1
+                    self._add(" ", lineno)
+                    pos = cm.end()
+                else:
+                    self.comment = True
+                    pos = s + 2
+            elif tok == "*/" and self.cond:
+                self.cond -= 1
+                self._add(" ", lineno)
+                pos = s + 2
+            elif tok == self.delimiter or (tok == ";" and self.delimiter == ";"):
+                text = "".join(self.buf).strip()
+                self.buf = []
+                self.cond = 0
+                pos = s + len(tok)
+                if text:
+                    yield Statement(text, self.start, self.bad_line)
+                self.bad_line = 0
+            else:  # a stray */ outside a conditional comment is just text
+                self._add(tok, lineno)
+                pos = s + len(tok)
+
+    def _add(self, piece: str, lineno: int) -> None:
+        if not self.buf:
+            if not piece.strip():
+                return
+            self.start = lineno
+        self.buf.append(piece)
+
+    def finish(self) -> Statement | None:
+        text = "".join(self.buf).strip()
+        self.buf = []
+        return Statement(text, self.start) if text else None
+
+
+class _PgSplitter:
+    def __init__(self) -> None:
+        self.buf: list[str] = []
+        self.start = 0
+        self.quote: str | None = None  # "'", '"', "E'" or a $tag$
+        self.comment = 0  # nesting depth of /* */
+        self.copying = False
+        self.bad_line = 0
+
+    def feed(self, line: str, lineno: int) -> Iterator[Event]:
+        if self.copying:
+            stripped = line.rstrip("\r\n")
+            if stripped == "\\.":
+                self.copying = False
+                yield CopyEnd(lineno)
+            else:
+                bad, self.bad_line = self.bad_line == lineno, 0
+                yield CopyRow(stripped, lineno, bad)
+            return
+        if not self.buf and self.quote is None and not self.comment and line.startswith("\\"):
+            yield Statement(line.strip(), lineno)  # psql meta-command (\connect, \restrict ...)
+            return
+        pos, n = 0, len(line)
+        while pos < n:
+            if self.quote is not None:
+                q = self.quote
+                if q.startswith("$"):
+                    j = line.find(q, pos)
+                    if j == -1:
+                        self._add(line[pos:], lineno)
+                        return
+                    self._add(line[pos : j + len(q)], lineno)
+                    self.quote = None
+                    pos = j + len(q)
+                    continue
+                escapes = q == "E'"
+                qc = "'" if escapes else q
+                i = pos
+                while True:
+                    j = line.find(qc, i)
+                    k = line.find("\\", i) if escapes else -1
+                    if k != -1 and (j == -1 or k < j):
+                        i = k + 2
+                        continue
+                    break
+                if j == -1:
+                    self._add(line[pos:], lineno)
+                    return
+                if j + 1 < n and line[j + 1] == qc:
+                    self._add(line[pos : j + 2], lineno)
+                    pos = j + 2
+                    continue
+                self._add(line[pos : j + 1], lineno)
+                self.quote = None
+                pos = j + 1
+                continue
+            if self.comment:
+                m = re.compile(r"/\*|\*/").search(line, pos)
+                if m is None:
+                    return
+                self.comment += 1 if m.group(0) == "/*" else -1
+                pos = m.end()
+                continue
+            m = _PG_SPECIAL.search(line, pos)
+            if m is None:
+                self._add(line[pos:], lineno)
+                return
+            tok, s = m.group(0), m.start()
+            if s > pos:
+                self._add(line[pos:s], lineno)
+            if tok == "'":
+                escapes = s > 0 and line[s - 1] in "eE" and (s < 2 or not line[s - 2].isalnum())
+                self.quote = "E'" if escapes else "'"
+                self._add(tok, lineno)
+                pos = s + 1
+            elif tok == '"':
+                self.quote = '"'
+                self._add(tok, lineno)
+                pos = s + 1
+            elif tok.startswith("$"):
+                if s > 0 and (line[s - 1].isalnum() or line[s - 1] == "_"):
+                    self._add(tok, lineno)  # part of an identifier such as a$b$
+                else:
+                    self.quote = tok
+                    self._add(tok, lineno)
+                pos = s + len(tok)
+            elif tok == "--":
+                self._add("\n", lineno)
+                return
+            elif tok == "/*":
+                self.comment = 1
+                pos = s + 2
+            else:  # ;
+                text = "".join(self.buf).strip()
+                self.buf = []
+                pos = s + 1
+                bad_at, self.bad_line = self.bad_line, 0
+                if text:
+                    yield Statement(text, self.start, bad_at)
+                    if _COPY_FROM_STDIN.match(text):
+                        self.copying = True
+                        return
+
+    def _add(self, piece: str, lineno: int) -> None:
+        if not self.buf:
+            if not piece.strip():
+                return
+            self.start = lineno
+        self.buf.append(piece)
+
+    def finish(self) -> Statement | None:
+        text = "".join(self.buf).strip()
+        self.buf = []
+        return Statement(text, self.start) if text else None
+
+
+def read_events(
+    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+) -> Iterator[Event]:
+    """Yield statements (and COPY rows) from a dump, in order, in constant memory."""
+    splitter: _MySQLSplitter | _PgSplitter = (
+        _MySQLSplitter() if engine == "mysql" else _PgSplitter()
+    )
+    last = 0
+    for lineno, line, bad in _decode_lines(stream):
+        last = lineno
+        if bad and not splitter.bad_line:
+            splitter.bad_line = lineno
+        yield from splitter.feed(line, lineno)
+    tail = splitter.finish()
+    if tail is not None:
+        tail.invalid_utf8 = splitter.bad_line
+        diagnostics.append(
+            Diagnostic(
+                tail.line,
+                "syntax",
+                "the dump ends inside a statement (missing ';' or an unclosed quote/comment); "
+                "the file may be truncated",
+            )
+        )
+    if isinstance(splitter, _PgSplitter) and splitter.copying:
+        diagnostics.append(
+            Diagnostic(last, "syntax", "the dump ends inside a COPY block (no '\\.' line)")
+        )
+
+
+def read_statements(
+    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+) -> Iterator[Statement]:
+    for ev in read_events(engine, stream, diagnostics):
+        if isinstance(ev, Statement):
+            yield ev

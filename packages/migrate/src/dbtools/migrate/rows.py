@@ -1,0 +1,265 @@
+"""Data rows from dumps: mysqldump INSERT statements, pg_dump COPY blocks and INSERTs.
+
+Values come out typed: None for NULL, `Num` for numeric literals, `Bits` for b'..', bytes for
+hex and _binary literals, str for quoted strings (with the dump's bytes kept via surrogateescape
+when they are not UTF-8). The value tokenizer is a compiled regular expression over the VALUES
+list; statement structure (table, column list) comes from the same parsers as the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from .dumpread import CopyEnd, CopyRow, Statement, read_events
+from .model import Diagnostic
+from .values import Bits, Num
+
+
+@dataclass
+class RowBatch:
+    """Rows of one table from one statement (or a run of COPY lines)."""
+
+    table: str
+    columns: list[str] | None  # None: all columns in table order
+    rows: list[list[Any]]
+    line: int  # line of the statement / first COPY line
+    errors: list[tuple[int, str]]  # (line, message) for rows that could not be tokenized
+
+
+class DumpSyntaxError(ValueError):
+    pass
+
+
+_MY_HEAD = re.compile(
+    r"\s*(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?"
+    r"((?:`(?:[^`]|``)+`|\w+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|\w+))?)\s*"
+    r"(\((?:[^()`]|`(?:[^`]|``)*`)*\))?\s*VALUES\s*",
+    re.IGNORECASE,
+)
+_UNUSED_MY_VALUE = re.compile(
+    r"""\s*(?:
+      (?P<null>NULL)\b
+    | '(?P<str>(?:[^'\\]|\\.|'')*)'
+    | 0x(?P<hex>[0-9A-Fa-f]*)
+    | [xX]'(?P<xhex>[0-9A-Fa-f]*)'
+    | [bB]'(?P<bits>[01]*)'
+    | _binary\s*'(?P<bin>(?:[^'\\]|\\.|'')*)'
+    | (?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+    | (?P<word>TRUE|FALSE|DEFAULT)\b
+    )\s*""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+_MY_ESCAPES = {
+    "0": "\0",
+    "b": "\b",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "Z": "\x1a",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+}
+_MY_ESCAPE = re.compile(r"\\(.)|''", re.DOTALL)
+
+
+def _my_unescape(s: str) -> str:
+    if "\\" not in s and "''" not in s:
+        return s
+    return _MY_ESCAPE.sub(
+        lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s
+    )
+
+
+def _my_ident(text: str) -> str:
+    text = text.strip()
+    if "." in text and not text.startswith("`"):
+        text = text.split(".")[-1]
+    elif text.count("`") >= 4:
+        text = text[text.rfind("`", 0, len(text) - 1) :]
+    if text.startswith("`") and text.endswith("`"):
+        return text[1:-1].replace("``", "`")
+    return text
+
+
+_MY_TOKEN = re.compile(
+    r"""'((?:[^'\\]|\\.|'')*)'"""  # 1 string
+    r"|(NULL)\b"  # 2
+    r"|0x([0-9A-Fa-f]*)"  # 3 hex
+    r"|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"  # 4 number
+    r"|(\))"  # 5 end of row
+    r"|[xX]'([0-9A-Fa-f]*)'"  # 6 hex string
+    r"|[bB]'([01]*)'"  # 7 bits
+    r"|_binary\s*'((?:[^'\\]|\\.|'')*)'"  # 8 binary string
+    r"|(TRUE|FALSE|DEFAULT)\b"  # 9
+    r"|([^\s,(]+)",  # 10 anything else: an error
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
+    """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows (one regex pass over VALUES)."""
+    head = _MY_HEAD.match(text)
+    if head is None:
+        raise DumpSyntaxError("not an INSERT ... VALUES statement")
+    table = _my_ident(head.group(1))
+    columns = None
+    if head.group(2):
+        columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
+    rows: list[list[Any]] = []
+    row: list[Any] = []
+    append = row.append
+    for m in _MY_TOKEN.finditer(text, head.end()):
+        g = m.lastindex
+        if g == 1:
+            value = m.group(1)
+            append(_my_unescape(value) if "\\" in value or "''" in value else value)
+        elif g == 4:
+            append(m.group(4))  # numbers stay text: converters parse them for their column
+        elif g == 2:
+            append(None)
+        elif g == 5:
+            rows.append(row)
+            row = []
+            append = row.append
+        elif g == 3 or g == 6:
+            append(bytes.fromhex(m.group(g)))
+        elif g == 7:
+            append(Bits(m.group(7)))
+        elif g == 8:
+            append(_my_unescape(m.group(8)).encode("utf-8", "surrogateescape"))
+        elif g == 9:
+            word = m.group(9).upper()
+            append(Num("1") if word == "TRUE" else Num("0") if word == "FALSE" else None)
+        else:
+            raise DumpSyntaxError(f"cannot read a value at offset {m.start()}: {m.group(0)[:30]!r}")
+    if row:
+        raise DumpSyntaxError("the VALUES list ends inside a row")
+    return RowBatch(table, columns, rows, line, [])
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+_PG_COPY_ESC = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTALL)
+_PG_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+def _pg_unescape(field: str) -> str:
+    if "\\" not in field:
+        return field
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 8))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        return _PG_SIMPLE.get(m.group(3), m.group(3))
+
+    return _PG_COPY_ESC.sub(repl, field)
+
+
+def parse_copy_row(text: str) -> list[Any]:
+    """One COPY text-format line -> fields (None for \\N)."""
+    return [None if f == "\\N" else _pg_unescape(f) for f in text.split("\t")]
+
+
+def copy_target(statement: str) -> tuple[str, list[str] | None]:
+    """Table and columns of `COPY t (a, b) FROM stdin`, read with PostgreSQL's parser."""
+    import pglast
+    from pglast import ast
+
+    from .pg_parse import _qualified
+
+    stmt: Any = pglast.parse_sql(statement)[0].stmt
+    if not isinstance(stmt, ast.CopyStmt) or stmt.relation is None:
+        raise DumpSyntaxError("not a COPY ... FROM stdin statement")
+    cols = [str(c.sval) for c in stmt.attlist or ()] or None
+    return _qualified(stmt.relation), cols
+
+
+def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
+    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser."""
+    import pglast
+    from pglast import ast
+
+    from .pg_parse import _qualified, deparse
+
+    stmt: Any = pglast.parse_sql(statement)[0].stmt
+    if not isinstance(stmt, ast.InsertStmt):
+        raise DumpSyntaxError("not an INSERT statement")
+    cols = [str(c.name) for c in stmt.cols or ()] or None
+    rows = []
+    select: Any = stmt.selectStmt
+    for values in select.valuesLists or ():
+        row: list[Any] = []
+        for v in values:
+            row.append(_pg_literal(v, deparse))
+        rows.append(row)
+    return RowBatch(_qualified(stmt.relation), cols, rows, line, [])
+
+
+def _pg_literal(node: Any, deparse: Any) -> Any:
+    from pglast import ast
+
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    if isinstance(node, ast.A_Const):
+        if node.isnull:
+            return None
+        val = node.val
+        if isinstance(val, ast.String):
+            return str(val.sval)
+        if isinstance(val, ast.Integer):
+            return Num(str(val.ival))
+        if isinstance(val, ast.Float):
+            return Num(str(val.fval))
+        if isinstance(val, ast.Boolean):
+            return "t" if val.boolval else "f"
+    if isinstance(node, ast.A_Expr) and node.lexpr is None and isinstance(node.rexpr, ast.A_Const):
+        inner = _pg_literal(node.rexpr, deparse)  # -5
+        return Num("-" + inner) if isinstance(inner, Num) else inner
+    raise DumpSyntaxError(f"value {deparse(node)[:40]!r} is an expression, not a literal")
+
+
+# --- whole dumps -----------------------------------------------------------------------------
+
+
+def read_rows(
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_batch: int = 1000,
+) -> Iterator[RowBatch]:
+    """Every data row of a dump, in dump order, in batches; schema statements are skipped."""
+    copy: RowBatch | None = None
+    for ev in read_events(engine, stream, diagnostics):
+        if isinstance(ev, CopyRow):
+            if copy is None:
+                continue
+            copy.rows.append(parse_copy_row(ev.text))
+            if len(copy.rows) >= copy_batch:
+                yield copy
+                copy = RowBatch(copy.table, copy.columns, [], ev.line + 1, [])
+            continue
+        if isinstance(ev, CopyEnd):
+            if copy is not None and copy.rows:
+                yield copy
+            copy = None
+            continue
+        assert isinstance(ev, Statement)
+        head = ev.text[:12].upper()
+        try:
+            if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
+                yield parse_mysql_insert(ev.text, ev.line)
+            elif (
+                engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper()
+            ):
+                table, cols = copy_target(ev.text)
+                copy = RowBatch(table, cols, [], ev.line + 1, [])
+            elif engine == "postgres" and head.startswith("INSERT"):
+                yield parse_pg_insert(ev.text, ev.line)
+        except (DumpSyntaxError, Exception) as exc:
+            diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))

@@ -1,0 +1,364 @@
+"""Reading a source schema: a dump file (or stdin), or a live database through SQLAlchemy.
+
+Live sources reuse the dump parsers: MySQL's `SHOW CREATE TABLE` output goes through the same
+sqlglot-based parser as a mysqldump file, and PostgreSQL's catalog is turned into DDL with
+`format_type`, `pg_get_expr`, `pg_get_constraintdef` and `pg_get_indexdef`, then parsed with pglast.
+So a table reads the same way whether it comes from a dump or from the server.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO
+
+from .dumpread import Statement, read_statements
+from .errors import SourceError
+from .model import Ignored, SourceSchema
+from .mysql_parse import MySQLSchemaBuilder
+
+ENGINES = ("mysql", "postgres")
+
+
+def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes]) -> SourceSchema:
+    """Parse a mysqldump / pg_dump plain-format stream into a source schema."""
+    if engine not in ENGINES:
+        raise SourceError(f"source must be one of {ENGINES}, not {engine!r}")
+    schema = SourceSchema(engine)
+    statements = read_statements(engine, stream, schema.diagnostics)
+    if engine == "mysql":
+        MySQLSchemaBuilder(schema).feed_all(statements)
+    else:
+        from .pg_parse import PgSchemaBuilder  # pglast takes a while to import: only when needed
+
+        PgSchemaBuilder(schema).feed_all(statements)
+    return schema
+
+
+@contextmanager
+def open_dump(path: str) -> Iterator[BinaryIO]:
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise SourceError(f"cannot open dump file {path}: {exc.strerror}") from exc
+    with f:
+        yield f
+
+
+def read_dump_file(engine: str, path: str) -> SourceSchema:
+    with open_dump(path) as f:
+        return parse_dump(engine, f)
+
+
+# ---------------------------------------------------------------------------------------------
+# live databases
+
+
+def engine_of_url(url: str) -> str:
+    scheme = url.split(":", 1)[0].lower()
+    if scheme.startswith(("mysql", "mariadb")):
+        return "mysql"
+    if scheme.startswith(("postgres", "postgresql")):
+        return "postgres"
+    if scheme.startswith("sqlite"):
+        return "sqlite"
+    raise SourceError(
+        f"unsupported URL scheme {scheme!r}: use mysql+pymysql://..., postgresql+psycopg://... "
+        "or sqlite:///file.db"
+    )
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Pick the drivers this package depends on when the URL names none."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("mysql", "mariadb"):
+        scheme = "mysql+pymysql"
+    elif scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+psycopg"
+    return f"{scheme}://{rest}"
+
+
+_DB_KWARG = {"pymysql": "database", "pg8000": "database", "psycopg": "dbname"}
+
+
+def _create_engine(url: str) -> Any:
+    """A SQLAlchemy engine; with `?cloudsql_instance=project:region:name` in the URL, connections
+    go through dbtools-connector (IAM, mTLS to Cloud SQL) instead of a direct TCP connection."""
+    try:
+        import sqlalchemy
+        from sqlalchemy.engine import make_url
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise SourceError("SQLAlchemy is required for --url sources") from exc
+    if engine_of_url(url) == "sqlite":
+        from .sqlite_source import check_sqlite_url
+
+        check_sqlite_url(url)
+    try:
+        parsed = make_url(sqlalchemy_url(url))
+        instance = parsed.query.get("cloudsql_instance")
+        if not instance:
+            return sqlalchemy.create_engine(parsed)
+        if isinstance(instance, tuple):
+            instance = instance[0]
+        parsed = parsed.difference_update_query(["cloudsql_instance"])
+        driver = parsed.get_driver_name()
+        if driver not in _DB_KWARG:
+            raise SourceError(f"Cloud SQL sources use pymysql, pg8000 or psycopg, not {driver!r}")
+        try:
+            from dbtools.connector import Connector  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise SourceError(
+                "cloudsql_instance= needs the Cloud SQL connector: pip install dbtools-connector "
+                "(or run its local listener and give a plain URL to it)"
+            ) from exc
+        connector = Connector()
+        kwargs = {
+            "user": parsed.username,
+            "password": parsed.password or "",
+            _DB_KWARG[driver]: parsed.database,
+        }
+
+        def connect() -> Any:
+            return connector.connect(str(instance), driver, **kwargs)
+
+        return sqlalchemy.create_engine(parsed, creator=connect)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot use URL {url!r}: {exc}") from exc
+
+
+def read_live(url: str) -> SourceSchema:
+    engine = engine_of_url(url)
+    sa_engine = _create_engine(url)
+    try:
+        with sa_engine.connect() as conn:
+            if engine == "mysql":
+                return _read_mysql(conn)
+            if engine == "sqlite":
+                from .sqlite_source import read_sqlite
+
+                return read_sqlite(conn)
+            return _read_postgres(conn)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot read the schema from {sa_engine.url!r}: {exc}") from exc
+    finally:
+        sa_engine.dispose()
+
+
+def _q_my(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _read_mysql(conn: Any) -> SourceSchema:
+    from sqlalchemy import text
+
+    schema = SourceSchema("mysql", live=True)
+    conn.execute(text("SET time_zone = '+00:00'"))
+    schema.time_zone = "+00:00"
+    builder = MySQLSchemaBuilder(schema)
+    rows = conn.execute(text("SHOW FULL TABLES")).fetchall()
+    for name, kind in rows:
+        if kind == "VIEW":
+            schema.ignored.append(Ignored("view", name))
+            continue
+        ddl = conn.execute(text(f"SHOW CREATE TABLE {_q_my(name)}")).fetchone()[1]
+        builder.feed(Statement(ddl, 0))
+    for trig in conn.execute(text("SHOW TRIGGERS")).fetchall():
+        schema.ignored.append(Ignored("trigger", trig[0], 0, f"on {trig[2]}"))
+    routines = conn.execute(
+        text(
+            "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+            "WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_NAME"
+        )
+    ).fetchall()
+    for kind, name in routines:
+        schema.ignored.append(Ignored(str(kind).lower(), name))
+    events = conn.execute(
+        text("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
+    ).fetchall()
+    for (name,) in events:
+        schema.ignored.append(Ignored("event", name))
+    for table in schema.tables.values():
+        for col in table.columns:
+            if col.auto_increment:
+                top = conn.execute(
+                    text(f"SELECT MAX({_q_my(col.name)}) FROM {_q_my(table.name)}")
+                ).scalar()
+                schema.identity_max[(table.name, col.name)] = int(top or 0)
+    return schema
+
+
+def _q_pg(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_PG_TABLES = """
+SELECT c.oid, n.nspname, c.relname, c.relkind
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname
+"""
+_PG_PARENTS = """
+SELECT n.nspname, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+JOIN pg_namespace n ON n.oid = p.relnamespace WHERE i.inhrelid = :oid ORDER BY i.inhseqno
+"""
+_PG_PARTITIONS = """
+SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p')
+"""
+_PG_COLUMNS = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = :oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+"""
+_PG_CONSTRAINTS = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = :oid AND contype IN ('p', 'u', 'f', 'c') ORDER BY contype = 'f', conname
+"""
+_PG_INDEXES = """
+SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+WHERE i.indrelid = :oid AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+"""
+_PG_ENUMS = """
+SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+GROUP BY n.nspname, t.typname
+"""
+_PG_DOMAINS = """
+SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod),
+       (SELECT array_agg(pg_get_constraintdef(c.oid)) FROM pg_constraint c WHERE c.contypid = t.oid)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
+_PG_TRIGGERS = """
+SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
+_PG_ROUTINES = """
+SELECT p.prokind, n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
+def _lit_pg(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read_postgres(conn: Any) -> SourceSchema:
+    from sqlalchemy import text
+
+    from .pg_parse import PgSchemaBuilder
+
+    schema = SourceSchema("postgres", live=True)
+    builder = PgSchemaBuilder(schema)
+    conn.execute(text("SET search_path = ''"))  # fully qualified names from format_type
+    for nsp, name, labels in conn.execute(text(_PG_ENUMS)).fetchall():
+        values = ", ".join(_lit_pg(v) for v in labels)
+        builder.feed(Statement(f"CREATE TYPE {_q_pg(nsp)}.{_q_pg(name)} AS ENUM ({values})", 0))
+    for nsp, name, base, checks in conn.execute(text(_PG_DOMAINS)).fetchall():
+        cons = " ".join(checks or [])
+        builder.feed(Statement(f"CREATE DOMAIN {_q_pg(nsp)}.{_q_pg(name)} AS {base} {cons}", 0))
+    later: list[str] = []
+    tables = conn.execute(text(_PG_TABLES)).fetchall()
+    serial_cols: list[tuple[str, str, str]] = []
+    for oid, nsp, name, kind in tables:
+        qname = f"{_q_pg(nsp)}.{_q_pg(name)}"
+        if kind in ("v", "m"):
+            schema.ignored.append(
+                Ignored(
+                    "view" if kind == "v" else "materialized view",
+                    name if nsp == "public" else f"{nsp}.{name}",
+                )
+            )
+            continue
+        cols = []
+        for att, typ, notnull, default, identity, generated in conn.execute(
+            text(_PG_COLUMNS), {"oid": oid}
+        ):
+            part = f"{_q_pg(att)} {typ}"
+            if generated == "s" and default is not None:
+                part += f" GENERATED ALWAYS AS ({default}) STORED"
+            elif identity in ("a", "d"):
+                part += (
+                    " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+                )
+            elif default is not None:
+                part += f" DEFAULT {default}"
+            if notnull:
+                part += " NOT NULL"
+            cols.append(part)
+            if identity in ("a", "d") or (default or "").startswith("nextval("):
+                serial_cols.append((nsp, name, att))
+        ddl = f"CREATE TABLE {qname} ({', '.join(cols)})"
+        parents = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
+        if parents:
+            ddl += " INHERITS (" + ", ".join(f"{_q_pg(a)}.{_q_pg(b)}" for a, b in parents) + ")"
+        if kind == "p":
+            ddl += (
+                " PARTITION BY "
+                + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
+            )
+        builder.feed(Statement(ddl, 0))
+        for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
+            stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
+            if condef.startswith("FOREIGN KEY"):
+                later.append(stmt)
+            else:
+                builder.feed(Statement(stmt, 0))
+        for (indexdef,) in conn.execute(text(_PG_INDEXES), {"oid": oid}):
+            builder.feed(Statement(indexdef, 0))
+    for stmt in later:
+        builder.feed(Statement(stmt, 0))
+    for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
+        key = child if cnsp == "public" else f"{cnsp}.{child}"
+        schema.partitions[key] = parent if pnsp == "public" else f"{pnsp}.{parent}"
+    for trig, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
+        schema.ignored.append(Ignored("trigger", trig, 0, f"on {rel}"))
+    for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
+        schema.ignored.append(
+            Ignored(
+                {"p": "procedure", "a": "aggregate", "w": "window function"}.get(kind, "function"),
+                name,
+            )
+        )
+    builder.finish()
+    for nsp, name, att in serial_cols:
+        table_key = name if nsp == "public" else f"{nsp}.{name}"
+        top = conn.execute(
+            text(f"SELECT MAX({_q_pg(att)}) FROM {_q_pg(nsp)}.{_q_pg(name)}")
+        ).scalar()
+        seq_top = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, :c)"),
+            {"t": f"{_q_pg(nsp)}.{_q_pg(name)}", "c": att},
+        ).scalar()
+        current = int(top or 0)
+        if seq_top:
+            row = conn.execute(text(f"SELECT last_value, is_called FROM {seq_top}")).fetchone()
+            if row is not None:
+                current = max(current, int(row[0]) if row[1] else int(row[0]) - 1)
+        schema.identity_max[(table_key, att)] = current
+    return schema
+
+
+def parse_text(engine: str, text: str | bytes) -> SourceSchema:
+    """Parse dump text held in memory (tests, notebooks)."""
+    import io
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_dump(engine, io.BytesIO(data))

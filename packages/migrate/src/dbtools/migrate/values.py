@@ -1,0 +1,570 @@
+"""Value conversion: a source value (typed, from a dump token, a COPY field or a driver) to the
+Python value google-cloud-spanner expects for the column's Spanner type.
+
+Converters are built once per column (`converter()`), then called per value; a value that cannot
+be converted raises `BadValue` with the reason, and the row becomes a bad row. Nothing is decided
+from sentinel strings: NULL is `None` from the readers, so the text 'NULL' stays text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .model import SourceType, SpType
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+NUMERIC_MAX_INT_DIGITS, NUMERIC_MAX_SCALE = 29, 9
+UTC = dt.timezone.utc
+
+
+class BadValue(ValueError):
+    """A value that cannot be stored in its Spanner column; the message says why."""
+
+
+class Num(str):
+    """A numeric literal from a dump, kept as text so that no precision is lost on the way."""
+
+    __slots__ = ()
+
+
+class Bits(str):
+    """A MySQL bit literal b'0101'."""
+
+    __slots__ = ()
+
+
+Converter = Callable[[Any], Any]
+
+
+def parse_timezone(name: str | None) -> dt.tzinfo:
+    """'UTC', an IANA name or an offset like '+05:30'."""
+    if not name or name.upper() in ("UTC", "Z", "SYSTEM"):
+        return UTC
+    m = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", name.strip())
+    if m:
+        delta = dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+        return dt.timezone(-delta if m.group(1) == "-" else delta)
+    try:
+        return ZoneInfo(name)
+    except Exception as exc:
+        raise ValueError(f"unknown time zone {name!r}: use UTC, an IANA name or +HH:MM") from exc
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadValue("bytes are not valid UTF-8 text") from exc
+    if isinstance(v, str):
+        if _has_surrogates(v):
+            raise BadValue("text is not valid UTF-8 (the dump holds other bytes)")
+        return str(v)
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        return v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return _timedelta_text(v)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _has_surrogates(s: str) -> bool:
+    if s.isascii():
+        return False
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _timedelta_text(v: dt.timedelta) -> str:
+    """MySQL TIME as returned by drivers (a timedelta) in MySQL's own text form."""
+    total = v.days * 86400 + v.seconds
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    text = f"{sign}{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return text + (f".{v.microseconds:06d}" if v.microseconds else "")
+
+
+def _to_bytes(v: Any) -> bytes:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogateescape")
+    raise BadValue(f"{type(v).__name__} is not binary data")
+
+
+def _int(v: Any) -> int:
+    if type(v) is Num or type(v) is str:  # the common case from dumps
+        try:
+            out = int(v)
+        except ValueError as exc:
+            raise BadValue(f"{v!r} is not an integer") from exc
+        if not INT64_MIN <= out <= INT64_MAX:
+            raise BadValue(f"{out} is outside INT64's range")
+        return out
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        out = v
+    elif isinstance(v, (str, bytes)):
+        text = v.decode() if isinstance(v, bytes) else v
+        try:
+            out = int(text.strip())
+        except ValueError as exc:
+            raise BadValue(f"{text!r} is not an integer") from exc
+    elif isinstance(v, decimal.Decimal) and v == v.to_integral_value():
+        out = int(v)
+    elif isinstance(v, float) and v.is_integer():
+        out = int(v)
+    else:
+        raise BadValue(f"{v!r} is not an integer")
+    if not INT64_MIN <= out <= INT64_MAX:
+        raise BadValue(f"{out} is outside INT64's range")
+    return out
+
+
+_TRUE = {"1", "t", "true", "y", "yes", "on"}
+_FALSE = {"0", "f", "false", "n", "no", "off"}
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        if v in (0, 1):
+            return bool(v)
+        raise BadValue(
+            f"{v} is not a boolean (0 or 1); choose INT64 for this column in the session"
+        )
+    if isinstance(v, Bits):
+        return _bool(int(v or "0", 2))
+    if isinstance(v, Num) and v.lstrip("-").isdigit():
+        return _bool(int(v))
+    if isinstance(v, (bytes, bytearray)):
+        return _bool(int.from_bytes(v, "big"))
+    text = _text(v).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise BadValue(f"{text!r} is not a boolean")
+
+
+def _float(v: Any) -> float:
+    if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
+        return float(v)
+    text = _text(v).strip()
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise BadValue(f"{text!r} is not a number") from exc
+
+
+def _numeric(gsql: bool) -> Converter:
+    def conv(v: Any) -> decimal.Decimal:
+        if (
+            (type(v) is Num or type(v) is str)
+            and gsql
+            and v.lstrip("+-").replace(".", "", 1).isdigit()
+        ):
+            # plain decimal text: check the digits on the text, no tuple unpacking
+            head, _, frac = v.lstrip("+-").partition(".")
+            if (
+                len(frac.rstrip("0")) <= NUMERIC_MAX_SCALE
+                and len(head.lstrip("0")) <= NUMERIC_MAX_INT_DIGITS
+            ):
+                return decimal.Decimal(v)
+        if isinstance(v, float):
+            v = repr(v)
+        try:
+            d = v if isinstance(v, decimal.Decimal) else decimal.Decimal(_text(v).strip())
+        except decimal.InvalidOperation as exc:
+            raise BadValue(f"{v!r} is not a number") from exc
+        if not d.is_finite():
+            if gsql:
+                raise BadValue(f"{d} cannot be stored in GoogleSQL NUMERIC")
+            return d
+        if gsql:
+            _sign, digits, exp = d.as_tuple()
+            assert isinstance(exp, int)
+            scale = max(0, -exp)
+            int_digits = max(0, len(digits) + exp)
+            if scale > NUMERIC_MAX_SCALE:
+                if d != d.quantize(
+                    decimal.Decimal(1).scaleb(-NUMERIC_MAX_SCALE), rounding=decimal.ROUND_HALF_EVEN
+                ):
+                    raise BadValue(f"{d} has more than {NUMERIC_MAX_SCALE} fractional digits")
+                d = d.quantize(decimal.Decimal(1).scaleb(-NUMERIC_MAX_SCALE))
+            if int_digits > NUMERIC_MAX_INT_DIGITS and d != 0:
+                raise BadValue(f"{d} has more than {NUMERIC_MAX_INT_DIGITS} integer digits")
+        return d
+
+    return conv
+
+
+def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
+    allowed_set = set(allowed)
+
+    def conv(v: Any) -> str:
+        text = v if type(v) is str and v.isascii() else _text(v)
+        if length is not None and len(text) > length:
+            raise BadValue(f"{len(text)} characters exceed STRING({length})")
+        if allowed_set and text not in allowed_set:
+            raise BadValue(f"{text!r} is not one of the allowed values {sorted(allowed_set)}")
+        return text
+
+    return conv
+
+
+def _bytes_conv(length: int | None, source: SourceType) -> Converter:
+    pg_bytea = source.name == "bytea"
+
+    def conv(v: Any) -> bytes:
+        if pg_bytea and isinstance(v, str) and v.startswith("\\x"):
+            try:
+                data = bytes.fromhex(v[2:])
+            except ValueError as exc:
+                raise BadValue("malformed bytea hex value") from exc
+        elif isinstance(v, Bits):
+            nbits = max(1, len(v))
+            data = int(v or "0", 2).to_bytes((nbits + 7) // 8, "big")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            data = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+        elif source.name in ("bit", "varbit") and isinstance(v, str):
+            data = int(v or "0", 2).to_bytes(max(1, (len(v) + 7) // 8), "big")
+        else:
+            data = _to_bytes(v)
+        if length is not None and len(data) > length:
+            raise BadValue(f"{len(data)} bytes exceed BYTES({length})")
+        return base64.b64encode(data)  # the client library sends BYTES base64-encoded
+
+    return conv
+
+
+_DATE = re.compile(r"(\d{4,})-(\d{2})-(\d{2})$")
+
+
+def _date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    text = _text(v).strip()
+    m = _DATE.match(text)
+    if not m:
+        raise BadValue(f"{text!r} is not a date")
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if y == 0 or mo == 0 or d == 0:
+        raise BadValue(f"zero date {text!r} has no Spanner equivalent")
+    try:
+        return dt.date(y, mo, d)
+    except ValueError as exc:
+        raise BadValue(f"{text!r} is not a valid date: {exc}") from exc
+
+
+def _timestamp(tz: dt.tzinfo) -> Converter:
+    """Naive values are read in `tz`; values with an offset keep it. The result is UTC."""
+
+    fixed = not isinstance(tz, ZoneInfo)
+
+    def conv(v: Any) -> dt.datetime:
+        if (
+            fixed
+            and type(v) is str
+            and len(v) >= 19
+            and v[4] == "-"
+            and v[10] == " "
+            and v[:4] != "0000"
+        ):
+            try:  # 'YYYY-MM-DD HH:MM:SS[.ffffff]' in a fixed zone: the common dump case
+                value = dt.datetime.fromisoformat(v)
+            except ValueError:
+                pass
+            else:
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=tz)
+                return value if tz is UTC and value.tzinfo is UTC else value.astimezone(UTC)
+        if isinstance(v, dt.datetime):
+            value = v
+        elif isinstance(v, dt.date):
+            value = dt.datetime(v.year, v.month, v.day)
+        else:
+            text = _text(v).strip()
+            if text.startswith("0000-00-00"):
+                raise BadValue(f"zero date {text!r} has no Spanner equivalent")
+            if text in ("infinity", "-infinity") or text.endswith(" BC"):
+                raise BadValue(f"{text!r} is outside Spanner's TIMESTAMP range")
+            iso = text.replace(" ", "T", 1)
+            if re.search(r"[+-]\d{2}$", iso):  # PostgreSQL's '+00' offsets
+                iso += ":00"
+            try:
+                value = dt.datetime.fromisoformat(iso)
+            except ValueError as exc:
+                raise BadValue(f"{text!r} is not a timestamp") from exc
+        if value.tzinfo is None:
+            value = (
+                value.replace(tzinfo=tz) if not isinstance(tz, ZoneInfo) else _localize(value, tz)
+            )
+        return value.astimezone(UTC)
+
+    return conv
+
+
+def _localize(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """A wall-clock time in `tz`; times that do not exist (spring forward) are bad values."""
+    aware = value.replace(tzinfo=tz)
+    back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if back != value:
+        raise BadValue(f"{value} does not exist in {tz.key} (daylight-saving gap)")
+    return aware
+
+
+def _json_conv(v: Any) -> str:
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    text = _text(v)
+    try:
+        parsed = json.loads(text)
+    except ValueError as exc:
+        raise BadValue(f"not valid JSON: {exc}") from exc
+    return json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_pg_array(text: str) -> list[Any]:
+    """A one-dimensional PostgreSQL array literal '{a,"b c",NULL}' -> ['a', 'b c', None]."""
+    text = text.strip()
+    if text.startswith("[") and "=" in text:  # explicit bounds '[0:1]={...}'
+        text = text.split("=", 1)[1]
+    if not (text.startswith("{") and text.endswith("}")):
+        raise BadValue(f"{text[:40]!r} is not an array literal")
+    body = text[1:-1]
+    out: list[Any] = []
+    i, n = 0, len(body)
+    if not body:
+        return out
+    while i <= n:
+        if i < n and body[i] == '"':
+            i += 1
+            buf = []
+            while i < n and body[i] != '"':
+                if body[i] == "\\" and i + 1 < n:
+                    i += 1
+                buf.append(body[i])
+                i += 1
+            out.append("".join(buf))
+            i += 1
+        else:
+            j = body.find(",", i)
+            j = n if j == -1 else j
+            item = body[i:j].strip()
+            if item.startswith("{"):
+                raise BadValue("multi-dimensional array")
+            out.append(None if item.upper() == "NULL" else item)
+            i = j
+        if i < n and body[i] != ",":
+            raise BadValue("malformed array literal")
+        i += 1
+    return out
+
+
+_MYSQL_SPATIAL = {
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+}
+
+
+def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -> Converter:
+    """The function converting one non-NULL source value for this column."""
+    gsql = dialect == "google_standard_sql"
+    if target.array:
+        element = converter(
+            SourceType(source.name, source.args, source.unsigned, source.values),
+            SpType(target.base, target.length),
+            dialect,
+            tz,
+        )
+
+        def conv_array(v: Any) -> list[Any]:
+            if isinstance(v, (list, tuple)):
+                items = list(v)
+            elif isinstance(v, (set, frozenset)):
+                items = sorted(v)
+            elif source.name == "set":
+                text = _text(v)
+                items = text.split(",") if text else []
+            else:
+                items = parse_pg_array(_text(v))
+            return [None if x is None else element(x) for x in items]
+
+        return conv_array
+    base = target.base
+    if source.array_dims and base in ("JSON", "STRING"):
+
+        def conv_nested(v: Any) -> str:
+            data = v if isinstance(v, (list, tuple)) else _pg_nested(_text(v))
+            return json.dumps(data, ensure_ascii=False, default=str)
+
+        return conv_nested
+    if base == "INT64":
+        return _int
+    if base == "BOOL":
+        return _bool
+    if base in ("FLOAT64", "FLOAT32"):
+        return _float
+    if base == "NUMERIC":
+        conv = _numeric(gsql)
+        if source.name == "money":
+            return lambda v: conv(
+                _text(v).replace("$", "").replace(",", "")
+                if not isinstance(v, (int, decimal.Decimal))
+                else v
+            )
+        return conv
+    if base == "STRING":
+        allowed = source.values if source.name == "enum" else ()
+        string = _string(target.length, allowed)
+        if source.name in _MYSQL_SPATIAL:
+            return lambda v: string(mysql_geometry_text(v))
+        return string
+    if base == "BYTES":
+        return _bytes_conv(target.length, source)
+    if base == "DATE":
+        return _date
+    if base == "TIMESTAMP":
+        return _timestamp(tz)
+    if base == "JSON":
+        return _json_conv
+    raise ValueError(f"no converter for {target.key()}")
+
+
+def _pg_nested(text: str) -> Any:
+    """Multi-dimensional PG array text -> nested lists (values as text)."""
+    text = text.strip()
+    if not text.startswith("{"):
+        return text
+    depth = 0
+    buf: list[str] = []
+    stack: list[list[Any]] = []
+    cur: list[Any] = []
+    in_quote = False
+    for ch in text:
+        if in_quote:
+            if ch == '"':
+                in_quote = False
+            else:
+                buf.append(ch)
+            continue
+        if ch == '"':
+            in_quote = True
+        elif ch == "{":
+            stack.append(cur)
+            cur = []
+            depth += 1
+        elif ch in ",}":
+            if buf:
+                token = "".join(buf)
+                cur.append(None if token == "NULL" else token)
+                buf = []
+            if ch == "}":
+                done = cur
+                cur = stack.pop()
+                cur.append(done)
+                depth -= 1
+        else:
+            buf.append(ch)
+    return cur[0] if cur else []
+
+
+# --- spatial: MySQL's internal format (SRID + WKB) to WKT ---------------------------------------
+
+_WKB_TYPES = {
+    1: "POINT",
+    2: "LINESTRING",
+    3: "POLYGON",
+    4: "MULTIPOINT",
+    5: "MULTILINESTRING",
+    6: "MULTIPOLYGON",
+    7: "GEOMETRYCOLLECTION",
+}
+
+
+def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
+    """Well-known binary -> well-known text; returns the text and the offset after it."""
+    import struct
+
+    order = "<" if data[offset] == 1 else ">"
+    (kind,) = struct.unpack_from(order + "I", data, offset + 1)
+    pos = offset + 5
+    name = _WKB_TYPES.get(kind % 1000)
+    if name is None:
+        raise BadValue(f"unknown WKB geometry type {kind}")
+
+    def coords(n: int) -> tuple[str, int]:
+        nonlocal pos
+        pts = []
+        for _ in range(n):
+            x, y = struct.unpack_from(order + "dd", data, pos)
+            pos += 16
+            pts.append(f"{x:g} {y:g}")
+        return ", ".join(pts), pos
+
+    if name == "POINT":
+        text, pos = coords(1)
+        return f"POINT({text})", pos
+    (count,) = struct.unpack_from(order + "I", data, pos)
+    pos += 4
+    if name == "LINESTRING":
+        text, pos = coords(count)
+        return f"LINESTRING({text})", pos
+    if name == "POLYGON":
+        rings = []
+        for _ in range(count):
+            (n,) = struct.unpack_from(order + "I", data, pos)
+            pos += 4
+            text, pos = coords(n)
+            rings.append(f"({text})")
+        return f"POLYGON({', '.join(rings)})", pos
+    parts = []
+    for _ in range(count):
+        text, pos = wkb_to_wkt(data, pos)
+        if name != "GEOMETRYCOLLECTION":
+            text = text[text.index("(") :]
+            if name == "MULTIPOINT":
+                text = text[1:-1]
+        parts.append(text)
+    return f"{name}({', '.join(parts)})", pos
+
+
+def mysql_geometry_text(v: Any) -> str:
+    """A spatial value from a dump (SRID + WKB bytes) or a live read (WKT text) -> WKT."""
+    if isinstance(v, str) and (v[:1].isalpha() or v[:1] in "(<[") and not _has_surrogates(v):
+        return v  # already text: WKT from ST_AsText, or PostgreSQL's geometric types
+    data = _to_bytes(v)
+    if len(data) < 9:
+        raise BadValue("spatial value too short")
+    try:
+        text, _ = wkb_to_wkt(data, 4)  # the first 4 bytes are the SRID
+    except Exception as exc:
+        raise BadValue(f"malformed spatial value: {exc}") from exc
+    return text

@@ -1,0 +1,1203 @@
+"""One PostgreSQL client connection: startup, simple and extended query protocol, transactions.
+
+The protocol bytes come from `protocol`, statement kinds from `classify`, catalog answers from
+`catalog`, Spanner work from `backend` (run on the server's thread pool so the event loop never
+blocks on a gRPC call). PostgreSQL's transaction states are kept here: "I" idle, "T" in a
+transaction block, "E" failed transaction block (every statement gets 25P02 until it ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import protocol as p
+from .backend import ColumnInfo, Cursor, SpannerConnection
+from .catalog import (
+    DEFAULT_SETTINGS,
+    REPORTED,
+    Catalog,
+    LocalResult,
+    SessionInfo,
+    answer_catalog,
+    answer_function_select,
+    answer_with_params,
+    canonical_name,
+    load_catalog,
+    show,
+)
+from .classify import (
+    DDL_MODES,
+    Kind,
+    Statement,
+    classify,
+    max_param_index,
+    split_statements,
+    truncate_targets,
+)
+from .codecs import UTC, encoder
+from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
+from .infer import infer_param_types, infer_returning
+from .params import decode_params, infer_from_casts, spanner_type_for
+from .types import type_size
+
+if TYPE_CHECKING:
+    from .server import ProxyServer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FETCH_CHUNK = 2000
+
+
+@dataclass
+class Prepared:
+    name: str
+    stmt: Statement
+    param_oids: list[int]
+    columns: list[ColumnInfo] | None = None
+    planned: bool = False
+
+
+@dataclass
+class Portal:
+    name: str
+    prepared: Prepared
+    params: dict[str, Any]
+    types: dict[str, Any]
+    result_formats: list[int]
+    cursor: Cursor | None = None
+    local: LocalResult | None = None
+    local_pos: int = 0
+    sent: int = 0
+    started: bool = False
+    encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
+    row_count: int | None = None
+
+
+class _Canceled(Exception):
+    pass
+
+
+class PgConnection:
+    """Serves one client socket until it terminates or disconnects."""
+
+    def __init__(
+        self,
+        server: ProxyServer,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self.server = server
+        self.reader = reader
+        self.writer = writer
+        self.pid = 0
+        self.secret = secrets.randbits(31)
+        self.settings: dict[str, str] = dict(DEFAULT_SETTINGS)
+        self.user = ""
+        self.database_id = ""
+        self.backend: SpannerConnection | None = None
+        self.status = "I"  # I, T (explicit block), E (failed block)
+        self.implicit = False  # a transaction opened for statements before Sync
+        self.statements: dict[str, Prepared] = {}
+        self.portals: dict[str, Portal] = {}
+        self.skip_until_sync = False
+        self._catalog: Catalog | None = None
+        self._running: asyncio.Future[Any] | None = None
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self.timeout_ms = 0  # statement_timeout
+        self._statement_started: float | None = None
+        self._cancel_requested = False
+        self._plan_cache: dict[str, Any] = {}
+        self.ddl_mode = server.config.ddl_transaction_mode
+        self.tz: dt.tzinfo = UTC
+        self.busy = False  # a Spanner call is running for this connection
+        self.savepoints: list[tuple[str, int]] = []
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Queue backend messages; they leave in one write at the next flush point (Sync,
+        Flush, end of a simple query, or every 64 kB of rows), as PostgreSQL batches them."""
+        self._out.append(data)
+        self._out_size += len(data)
+
+    async def flush(self) -> None:
+        if self._out:
+            self.writer.write(b"".join(self._out))
+            self._out.clear()
+            self._out_size = 0
+        await self.writer.drain()
+
+    async def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
+        client that hangs up meanwhile ends the session."""
+        work = self.server.executor.submit(fn)
+        fut = asyncio.wrap_future(work)
+        self._running = fut
+        self.busy = True
+        loop = asyncio.get_running_loop()
+        deadline = None
+        if self.timeout_ms > 0:
+            started = self._statement_started or loop.time()
+            deadline = started + self.timeout_ms / 1000
+        try:
+            while not fut.done():
+                wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
+                await asyncio.wait((fut,), timeout=wait)
+                if fut.done():
+                    break
+                if deadline is not None and loop.time() >= deadline:
+                    if self.backend is not None:
+                        self.backend.cancel()
+                    work.add_done_callback(_discard)
+                    raise PgError("canceling statement due to statement timeout", "57014")
+                if self._client_gone():
+                    self.cancel()
+                    work.add_done_callback(_discard)
+                    raise ConnectionResetError("client disconnected during a statement")
+        except asyncio.CancelledError:
+            work.add_done_callback(_discard)
+            if self._cancel_requested:
+                raise QueryCanceled() from None
+            raise
+        finally:
+            self.busy = False
+            self._running = None
+        if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
+            work.add_done_callback(_discard)
+            raise QueryCanceled()
+        return fut.result()
+
+    def _client_gone(self) -> bool:
+        return self.reader.at_eof() or self.writer.transport.is_closing()
+
+    def cancel(self) -> None:
+        """Called by the server for a matching CancelRequest (ignored between statements)."""
+        running = self._running
+        if running is None or running.done():
+            return
+        self._cancel_requested = True
+        if self.backend is not None:
+            self.backend.cancel()
+        running.cancel()
+
+    # --- startup ----------------------------------------------------------------------------
+
+    async def startup(self) -> bool:
+        """Handle SSL/GSSENC negotiation, the StartupMessage and authentication."""
+        ssl_done = gss_done = False
+        timeout = self.server.config.startup_timeout
+        while True:
+            packet = await asyncio.wait_for(p.read_startup(self.reader), timeout)
+            if isinstance(packet, p.SSLRequest):
+                if ssl_done:
+                    raise ProtocolError("duplicate SSLRequest")
+                ssl_done = True
+                ctx = self.server.ssl_context
+                if ctx is None:
+                    self.send(p.SSL_NO)
+                    await self.flush()
+                else:
+                    self.send(p.SSL_YES)
+                    await self.flush()
+                    start_tls = getattr(self.writer, "start_tls", None)
+                    if start_tls is None:  # StreamWriter.start_tls is Python 3.11+
+                        raise PgError("TLS needs Python 3.11 or later", "08P01", severity="FATAL")
+                    await start_tls(ctx)
+                continue
+            if isinstance(packet, p.GSSENCRequest):
+                if gss_done:
+                    raise ProtocolError("duplicate GSSENCRequest")
+                gss_done = True
+                self.send(b"N")
+                await self.flush()
+                continue
+            if isinstance(packet, p.CancelRequest):
+                self.server.cancel(packet.process_id, packet.secret_key)
+                return False
+            break
+        params = packet.params
+        self.user = params.get("user", "")
+        if not self.user:
+            raise PgError(
+                "no PostgreSQL user name specified in startup packet", "28000", severity="FATAL"
+            )
+        self.database_id = params.get("database") or self.server.config.database or ""
+        if not self.database_id:
+            raise PgError(
+                "no database given: pass dbname in the connection or start pgadapter with -d",
+                "3D000",
+                severity="FATAL",
+            )
+        for key, value in _parse_options(params.get("options", "")).items():
+            self.settings[canonical_name(key)] = value
+        for key in ("application_name", "client_encoding", "DateStyle", "TimeZone"):
+            if key in params:
+                self.settings[key] = params[key]
+        if not _is_utf8(self.settings["client_encoding"]):
+            raise PgError(
+                f'client_encoding "{self.settings["client_encoding"]}" is not supported',
+                "22023",
+                hint="pgadapter speaks UTF8 only; set PGCLIENTENCODING=UTF8.",
+                severity="FATAL",
+            )
+        self.settings["client_encoding"] = "UTF8"
+        self.settings["session_authorization"] = self.user
+        self.timeout_ms = _parse_duration_ms(self.settings["statement_timeout"])
+        self._apply_timezone(self.settings["TimeZone"])
+        credentials, cred_key = None, ""
+        if self.server.config.auth == "password":
+            self.send(p.AUTH_CLEARTEXT)
+            await self.flush()
+            kind, body = await asyncio.wait_for(p.read_message(self.reader, 1 << 20), timeout)
+            msg = p.parse_frontend(kind, body)
+            if not isinstance(msg, p.PasswordMessage):
+                raise ProtocolError("expected a password message")
+            credentials, cred_key = self.server.credentials_from_password(self.user, msg.password)
+        database = await asyncio.get_running_loop().run_in_executor(
+            self.server.executor,
+            self.server.open_database,
+            self.database_id,
+            credentials,
+            cred_key,
+        )
+        self.backend = SpannerConnection(database, self.server.stats)
+        self.pid = self.server.register(self)
+        self.send(p.AUTH_OK)
+        for key in REPORTED:
+            self.send(p.parameter_status(key, self.settings.get(key, "")))
+        self.send(p.backend_key_data(self.pid, self.secret))
+        self.send(p.ready_for_query("I"))
+        await self.flush()
+        return True
+
+    def _apply_timezone(self, name: str) -> None:
+        if name.upper() in ("UTC", "GMT", "Z", "ZULU"):
+            self.tz = UTC
+            return
+        try:
+            self.tz = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PgError(f'invalid value for parameter "TimeZone": "{name}"', "22023") from None
+
+    # --- main loop --------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        while True:
+            kind, body = await p.read_message(self.reader)
+            try:
+                msg = p.parse_frontend(kind, body)
+            except ProtocolError:
+                raise
+            except PgError as exc:  # a well-framed message with bad content (e.g. not UTF-8)
+                if kind == b"Q":
+                    self.send(p.error_response(exc))
+                    self.send(p.ready_for_query(self.status))
+                    await self.flush()
+                elif not self.skip_until_sync:
+                    await self._extended_error(exc)
+                continue
+            if isinstance(msg, p.Terminate):
+                return
+            if isinstance(msg, p.Query):
+                await self.simple_query(msg.sql)
+                continue
+            if isinstance(msg, p.Sync):
+                self.skip_until_sync = False
+                await self.sync()
+                continue
+            if isinstance(msg, p.Flush):
+                await self.flush()
+                continue
+            if isinstance(msg, (p.CopyData, p.CopyDone, p.CopyFail)):
+                continue  # stray copy messages outside COPY are ignored, as PostgreSQL does
+            if self.skip_until_sync:
+                continue
+            try:
+                if isinstance(msg, p.Parse):
+                    await self.parse(msg)
+                elif isinstance(msg, p.Bind):
+                    await self.bind(msg)
+                elif isinstance(msg, p.Describe):
+                    await self.describe(msg)
+                elif isinstance(msg, p.Execute):
+                    await self.execute(msg)
+                elif isinstance(msg, p.Close):
+                    self.close_object(msg)
+                elif isinstance(msg, p.FunctionCall):
+                    raise FeatureNotSupported("the function call protocol is not supported")
+                elif isinstance(msg, p.PasswordMessage):
+                    raise ProtocolError("unexpected password message")
+            except ProtocolError:
+                raise
+            except PgError as exc:
+                await self._extended_error(exc)
+
+    async def _extended_error(self, exc: PgError) -> None:
+        self.send(p.error_response(exc))
+        self.skip_until_sync = True
+        await self._fail_transaction()
+
+    async def _fail_transaction(self) -> None:
+        if self.status == "T":
+            self.status = "E"
+            backend = self.backend
+            if backend is not None:
+                try:
+                    await self.run_blocking(backend.fail)
+                except PgError:
+                    pass
+        elif self.implicit:
+            self.implicit = False
+            await self._rollback_backend()
+
+    async def _rollback_backend(self) -> None:
+        backend = self.backend
+        if backend is not None and backend.in_transaction:
+            try:
+                await self.run_blocking(backend.rollback)
+            except PgError:
+                pass
+
+    async def sync(self) -> None:
+        if self.implicit:
+            self.implicit = False
+            try:
+                assert self.backend is not None
+                await self.run_blocking(self.backend.commit)
+            except PgError as exc:
+                self.send(p.error_response(exc))
+        if self.status == "I":
+            # outside a transaction block, Sync ends the implicit transaction and with it every
+            # portal: a half-read cursor must not keep its Spanner stream (and session) open
+            self._close_portals()
+        else:
+            self._close_portals(only_unnamed=True)
+        self.send(p.ready_for_query(self.status))
+        await self.flush()
+
+    def _close_portals_except(self, keep: str) -> None:
+        for name in [n for n in self.portals if n != keep]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
+
+    def _close_portals(self, only_unnamed: bool = False) -> None:
+        for name in [n for n in self.portals if n == "" or not only_unnamed]:
+            portal = self.portals.pop(name)
+            if portal.cursor is not None:
+                self.server.executor.submit(portal.cursor.close)
+
+    # --- simple query -----------------------------------------------------------------------
+
+    async def simple_query(self, sql: str) -> None:
+        self._cancel_requested = False
+        statements = split_statements(sql)
+        if statements == [""]:
+            self.send(p.EMPTY_QUERY)
+            self.send(p.ready_for_query(self.status))
+            await self.flush()
+            return
+        classified = [classify(text) for text in statements]
+        try:
+            i = 0
+            while i < len(classified):
+                stmt = classified[i]
+                if stmt.kind == Kind.DDL and self.status != "E":
+                    # a run of DDL statements goes to Spanner as one UpdateDatabaseDdl batch
+                    j = i
+                    while j < len(classified) and classified[j].kind == Kind.DDL:
+                        j += 1
+                    await self._ddl(classified[i:j])
+                    i = j
+                    continue
+                portal = Portal("", Prepared("", stmt, []), {}, {}, [0])
+                await self.run_portal(portal, 0, describe=True)
+                i += 1
+        except PgError as exc:
+            self.send(p.error_response(exc))
+            await self._fail_transaction()
+        if self.implicit:
+            self.implicit = False
+            try:
+                assert self.backend is not None
+                await self.run_blocking(self.backend.commit)
+            except PgError as exc:
+                self.send(p.error_response(exc))
+        self.send(p.ready_for_query(self.status))
+        await self.flush()
+
+    # --- extended protocol ------------------------------------------------------------------
+
+    async def parse(self, msg: p.Parse) -> None:
+        if msg.name and msg.name in self.statements:
+            raise PgError(f'prepared statement "{msg.name}" already exists', "42P05")
+        stmts = split_statements(msg.sql)
+        if len(stmts) > 1:
+            raise PgError("cannot insert multiple commands into a prepared statement", "42601")
+        stmt = classify(stmts[0])
+        count = max(max_param_index(stmt.sql), len(msg.param_oids))
+        oids = list(msg.param_oids) + [0] * (count - len(msg.param_oids))
+        for index, oid in infer_from_casts(stmt.sql).items():
+            if 0 < index <= count and oids[index - 1] in (0, 705):
+                oids[index - 1] = oid
+        self.statements[msg.name] = Prepared(msg.name, stmt, oids)
+        self.send(p.PARSE_COMPLETE)
+
+    async def _plan(self, prep: Prepared) -> None:
+        """Fill unknown parameter types and RETURNING columns: Spanner's PLAN mode first, then
+        local inference from the catalog (for backends without PLAN support)."""
+        if prep.planned:
+            return
+        prep.planned = True
+        stmt = prep.stmt
+        if stmt.kind not in (Kind.QUERY, Kind.DML):
+            return
+        if self._local_answer(stmt) is not None or (
+            "pg_" in stmt.sql and answer_catalog(stmt.sql, lambda: _EMPTY_CATALOG, list) is not None
+        ):
+            return
+        unknown = [i for i, o in enumerate(prep.param_oids) if o in (0, 705)]
+        need_cols = stmt.kind == Kind.DML and stmt.returning
+        if not unknown and not need_cols:
+            return
+        backend = self.backend
+        assert backend is not None
+        types = {
+            f"p{i + 1}": t
+            for i, oid in enumerate(prep.param_oids)
+            if (t := spanner_type_for(oid)) is not None
+        }
+        key = stmt.sql + repr(sorted(types))
+        if key in self._plan_cache:
+            plan = self._plan_cache[key]
+        else:
+            try:
+                is_dml = stmt.kind == Kind.DML
+                plan = await self.run_blocking(lambda: backend.plan(stmt.sql, types, is_dml))
+            except QueryCanceled:
+                raise
+            except PgError:
+                plan = None  # no PLAN mode, or a statement Spanner will reject when run
+            if len(self._plan_cache) > 2000:
+                self._plan_cache.clear()
+            self._plan_cache[key] = plan
+        if plan is not None:
+            for i in unknown:
+                prep.param_oids[i] = plan.param_oids.get(f"p{i + 1}", 0)
+            if stmt.kind == Kind.QUERY or stmt.returning:
+                prep.columns = plan.columns
+        unknown = [i for i, o in enumerate(prep.param_oids) if o in (0, 705)]
+        if unknown or (need_cols and prep.columns is None):
+            cat = await self.run_blocking(self._catalog_snapshot)
+            inferred = infer_param_types(stmt.sql, cat)
+            for i in unknown:
+                prep.param_oids[i] = inferred.get(i + 1, 0)
+            if need_cols and prep.columns is None:
+                cols = infer_returning(stmt.sql, cat)
+                if cols is not None:
+                    prep.columns = [ColumnInfo(n, o) for n, o in cols]
+
+    async def bind(self, msg: p.Bind) -> None:
+        prep = self.statements.get(msg.statement)
+        if prep is None:
+            raise PgError(f'prepared statement "{msg.statement}" does not exist', "26000")
+        if len(msg.params) != len(prep.param_oids):
+            raise ProtocolError(
+                f"bind message supplies {len(msg.params)} parameters, but prepared statement "
+                f'"{msg.statement}" requires {len(prep.param_oids)}'
+            )
+        if msg.portal and msg.portal in self.portals:
+            raise PgError(f'portal "{msg.portal}" already exists', "42P03")
+        if any(o in (0, 705) for o in prep.param_oids):
+            # binary values need a type to be decoded; text ones (psycopg sends str as unknown)
+            # are sent typed when the type can be learnt, so '{a,b}' reaches an array column
+            # as an array
+            await self._plan(prep)
+        params, types = decode_params(msg.params, msg.param_formats, prep.param_oids, self.tz)
+        self.portals[msg.portal] = Portal(msg.portal, prep, params, types, msg.result_formats)
+        self.send(p.BIND_COMPLETE)
+
+    async def describe(self, msg: p.Describe) -> None:
+        if msg.kind == "S":
+            prep = self.statements.get(msg.name)
+            if prep is None:
+                raise PgError(f'prepared statement "{msg.name}" does not exist', "26000")
+            local = self._local_answer(prep.stmt)
+            await self._plan(prep)
+            self.send(p.parameter_description([o or 1043 for o in prep.param_oids]))
+            columns = _local_columns(local) if local is not None else prep.columns
+            if columns is None and prep.stmt.kind == Kind.QUERY:
+                columns = await self._columns_by_running(prep)
+            if prep.stmt.kind == Kind.SHOW:
+                columns = _local_columns(self._show(prep.stmt))
+            if columns:
+                self.send(p.row_description(_fields(columns), [0] * len(columns)))
+            else:
+                self.send(p.NO_DATA)
+            return
+        portal = self.portals.get(msg.name)
+        if portal is None:
+            raise PgError(f'portal "{msg.name}" does not exist', "34000")
+        columns = await self._portal_columns(portal)
+        if columns:
+            formats = _formats(portal.result_formats, len(columns))
+            self.send(p.row_description(_fields(columns), formats))
+        else:
+            self.send(p.NO_DATA)
+
+    async def _columns_by_running(self, prep: Prepared) -> list[ColumnInfo] | None:
+        """Columns of a query whose plan was unavailable: run it once with NULL parameters."""
+        types = {
+            f"p{i + 1}": t
+            for i, oid in enumerate(prep.param_oids)
+            if (t := spanner_type_for(oid)) is not None
+        }
+        params = {f"p{i + 1}": None for i in range(len(prep.param_oids))}
+        portal = Portal("", prep, params, types, [0])
+        cols = await self._portal_columns(portal)
+        if portal.cursor is not None:
+            cursor = portal.cursor
+            await self.run_blocking(cursor.close)
+        return cols
+
+    async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
+        stmt = portal.prepared.stmt
+        if portal.local is None:
+            local = self._local_answer(stmt, portal.params)
+            if local is None and stmt.kind == Kind.SHOW:
+                local = self._show(stmt)
+            if local is None and stmt.kind == Kind.QUERY:
+                local = await self._catalog_answer(stmt)
+            portal.local = local
+        if portal.local is not None:
+            return _local_columns(portal.local)
+        if stmt.kind == Kind.QUERY:
+            if self.status == "E":
+                raise _aborted()
+            await self._open_cursor(portal)
+            assert portal.cursor is not None
+            return portal.cursor.columns
+        if stmt.kind == Kind.DML and stmt.returning:
+            if portal.cursor is not None:
+                return portal.cursor.columns
+            if portal.prepared.columns is None:
+                await self._plan(portal.prepared)
+            if portal.prepared.columns is None:
+                await self._open_dml(portal)  # no other way to learn the columns: run it now
+                assert portal.cursor is not None
+                return portal.cursor.columns
+            return portal.prepared.columns
+        return None
+
+    async def execute(self, msg: p.Execute) -> None:
+        portal = self.portals.get(msg.portal)
+        if portal is None:
+            raise PgError(f'portal "{msg.portal}" does not exist', "34000")
+        self._cancel_requested = False
+        await self.run_portal(portal, msg.max_rows, describe=False)
+
+    def close_object(self, msg: p.Close) -> None:
+        if msg.kind == "S":
+            self.statements.pop(msg.name, None)
+        else:
+            portal = self.portals.pop(msg.name, None)
+            if portal is not None and portal.cursor is not None:
+                portal.cursor.close()
+        self.send(p.CLOSE_COMPLETE)
+
+    # --- running statements -----------------------------------------------------------------
+
+    def _session_info(self) -> SessionInfo:
+        return SessionInfo(self.database_id, self.user, self.pid, self.settings)
+
+    def _local_answer(
+        self, stmt: Statement, params: dict[str, Any] | None = None
+    ) -> LocalResult | None:
+        if stmt.kind != Kind.QUERY or stmt.not_local:
+            return None
+        local = answer_with_params(stmt.sql, params)
+        if local is None:
+            local = answer_function_select(stmt.sql, self._session_info())
+        if local is None:
+            stmt.not_local = True  # decided once per statement, not per execution
+        return local
+
+    async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
+        if "pg_" not in stmt.sql:
+            return None
+        backend = self.backend
+        assert backend is not None
+
+        def run() -> LocalResult | None:
+            return answer_catalog(stmt.sql, self._catalog_snapshot, backend.list_databases)
+
+        return await self.run_blocking(run)
+
+    def _catalog_snapshot(self) -> Catalog:
+        """Runs on a worker thread (from _catalog_answer)."""
+        if self._catalog is None:
+            backend = self.backend
+            assert backend is not None
+
+            def rows(sql: str) -> list[list[Any]]:
+                cursor = backend.query(sql, None, None)
+                return cursor.fetch(0)
+
+            self._catalog = load_catalog(rows, self.database_id)
+        return self._catalog
+
+    def _show(self, stmt: Statement) -> LocalResult:
+        m = re.match(r"(?is)\s*SHOW\s+(.+?)\s*;?\s*$", stmt.sql)
+        name = m.group(1).strip().strip('"') if m else ""
+        return show(self.settings, name)
+
+    async def _open_cursor(self, portal: Portal) -> None:
+        if portal.cursor is not None:
+            return
+        backend = self.backend
+        assert backend is not None
+        sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
+        portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
+
+    async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
+        self._statement_started = asyncio.get_running_loop().time()
+        stmt = portal.prepared.stmt
+        kind = stmt.kind
+        if self.status == "E" and kind not in (Kind.COMMIT, Kind.ROLLBACK, Kind.ROLLBACK_TO):
+            raise _aborted()
+        if kind == Kind.EMPTY:
+            self.send(p.EMPTY_QUERY)
+            return
+        if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
+            await self._transaction_control(stmt)
+            self.savepoints.clear()
+            if kind != Kind.BEGIN:  # the end of a transaction closes its portals
+                self._close_portals_except(portal.name)
+            return
+        if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
+            await self._savepoint(stmt)
+            return
+        if kind == Kind.SET:
+            self._set(stmt)
+            return
+        if kind == Kind.RESET:
+            self._reset(stmt)
+            return
+        if kind == Kind.NOOP:
+            self._noop(stmt)
+            return
+        if kind == Kind.UNSUPPORTED:
+            raise FeatureNotSupported(
+                f"{stmt.tag} is not supported by pgadapter",
+                hint="Spanner supports queries, DML, DDL and transaction control.",
+            )
+        if kind == Kind.DDL:
+            await self._ddl([stmt])
+            return
+        if kind == Kind.TRUNCATE:
+            await self._truncate(stmt)
+            return
+        if kind == Kind.DML:
+            await self._dml(portal, max_rows, describe)
+            return
+        # queries and SHOW
+        columns = await self._portal_columns(portal)
+        if describe and columns is not None:
+            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+        await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
+
+    async def _send_rows(self, portal: Portal, max_rows: int, tag: str) -> None:
+        columns = await self._portal_columns(portal)
+        if columns is None:
+            columns = []
+        if not portal.encoders:
+            formats = _formats(portal.result_formats, len(columns))
+            portal.encoders = [
+                encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)
+            ]
+        encoders = portal.encoders
+        if portal.local is not None:
+            rows = portal.local.rows[portal.local_pos :]
+            if max_rows > 0:
+                rows = rows[:max_rows]
+            portal.local_pos += len(rows)
+            for row in rows:
+                self.send(
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
+                )
+            portal.sent += len(rows)
+            if portal.local_pos < len(portal.local.rows):
+                self.send(p.PORTAL_SUSPENDED)
+                return
+            final = tag if tag == "SHOW" or portal.local.tag == "SHOW" else f"SELECT {portal.sent}"
+            self.send(p.command_complete(final))
+            return
+        cursor = portal.cursor
+        assert cursor is not None
+        remaining = max_rows if max_rows > 0 else 0
+        while True:
+            want = min(FETCH_CHUNK, remaining) if max_rows > 0 else FETCH_CHUNK
+
+            def fetch(want: int = want) -> tuple[bytes, int]:
+                rows = cursor.fetch(want)
+                return b"".join(
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
+                    for row in rows
+                ), len(rows)
+
+            try:
+                # rows already in memory are encoded right here: no trip to a thread
+                data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
+            except BaseException:
+                cursor.close()
+                raise
+            self.send(data)
+            portal.sent += n
+            if self._out_size > 1 << 16:
+                await self.flush()
+            if max_rows > 0:
+                remaining -= n
+                if remaining <= 0 and not cursor.done:
+                    self.send(p.PORTAL_SUSPENDED)
+                    return
+            if cursor.done:
+                break
+        if tag == "SELECT":
+            self.send(p.command_complete(f"SELECT {portal.sent}"))
+        else:
+            count = cursor.row_count if cursor.row_count is not None else portal.sent
+            self.send(p.command_complete(_dml_tag(tag, count)))
+
+    async def _ensure_write_transaction(self) -> None:
+        backend = self.backend
+        assert backend is not None
+        if self.status == "T":
+            if not backend.in_transaction:
+                backend.begin(read_only=self.settings.get("transaction_read_only") == "on")
+            return
+        if not backend.in_transaction:
+            backend.begin(read_only=False)
+            self.implicit = True
+
+    async def _dml(self, portal: Portal, max_rows: int, describe: bool) -> None:
+        stmt = portal.prepared.stmt
+        backend = self.backend
+        assert backend is not None
+        if portal.cursor is None:
+            await self._open_dml(portal)
+        cursor = portal.cursor
+        assert cursor is not None
+        if stmt.returning:
+            if describe:
+                cols = cursor.columns or []
+                self.send(p.row_description(_fields(cols), [0] * len(cols)))
+            await self._send_rows(portal, max_rows, stmt.tag)
+            return
+        await self.run_blocking(lambda: cursor.fetch(0))
+        self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    async def _truncate(self, stmt: Statement) -> None:
+        tables = truncate_targets(stmt.sql)
+        if not tables:
+            raise PgError("syntax error in TRUNCATE: no table named", "42601")
+        backend = self.backend
+        assert backend is not None
+        await self._ensure_write_transaction()
+        for table in tables:
+            delete = partial(backend.execute_dml, f"DELETE FROM {table}", None, None)
+            cursor = await self.run_blocking(delete)
+            await self.run_blocking(partial(cursor.fetch, 0))
+        self.send(p.command_complete("TRUNCATE TABLE"))
+
+    async def _open_dml(self, portal: Portal) -> None:
+        if self.status == "E":
+            raise _aborted()
+        backend = self.backend
+        assert backend is not None
+        await self._ensure_write_transaction()
+        stmt = portal.prepared.stmt
+        sql, params, types = stmt.sql, portal.params or None, portal.types or None
+        portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
+
+    async def _ddl(self, statements: list[Statement]) -> None:
+        """DDL goes through UpdateDatabaseDdl, never inside a Spanner transaction; what happens to
+        an open transaction depends on spanner.ddl_transaction_mode, as in PGAdapter."""
+        backend = self.backend
+        assert backend is not None
+        mode = self.ddl_mode
+        if mode == "single" and len(statements) > 1:
+            raise PgError(
+                "DDL batches are not allowed when spanner.ddl_transaction_mode is 'single'",
+                "25001",
+                hint="Send one DDL statement at a time, or SET spanner.ddl_transaction_mode = 'batch'.",
+            )
+        if self.status == "T":
+            empty = not backend.in_transaction or not backend.has_statements
+            if mode == "autocommit_explicit_transaction":
+                await self.run_blocking(backend.commit)
+                self.status = "I"
+            elif not empty or mode == "single":
+                raise PgError(
+                    "DDL statements are not allowed in a transaction block that has executed "
+                    "other statements: Spanner cannot run DDL in a transaction",
+                    "25001",
+                    hint="Run the DDL outside the transaction, or SET "
+                    "spanner.ddl_transaction_mode = 'autocommit_explicit_transaction'.",
+                )
+        elif self.implicit and backend.in_transaction:
+            if mode in ("single", "batch"):
+                raise PgError(
+                    "DDL statements cannot be mixed with DML in one batch",
+                    "25001",
+                    hint="Send the DDL separately, or SET spanner.ddl_transaction_mode = "
+                    "'autocommit_implicit_transaction'.",
+                )
+            self.implicit = False
+            await self.run_blocking(backend.commit)
+        sqls = [stmt.sql for stmt in statements]
+        try:
+            await self.run_blocking(lambda: backend.ddl(sqls))
+        finally:
+            self._catalog = None
+            self._plan_cache.clear()
+        for stmt in statements:
+            self.send(p.command_complete(stmt.tag))
+
+    async def _transaction_control(self, stmt: Statement) -> None:
+        backend = self.backend
+        assert backend is not None
+        if stmt.kind == Kind.BEGIN:
+            if self.status != "I":
+                self.send(
+                    p.notice_response(
+                        "there is already a transaction in progress", "WARNING", "25001"
+                    )
+                )
+            else:
+                if self.implicit:
+                    # BEGIN after statements in the same batch: they join the block
+                    self.implicit = False
+                else:
+                    default_ro = self.settings.get("default_transaction_read_only") == "on"
+                    read_only = stmt.read_only if stmt.read_only is not None else default_ro
+                    self.settings["transaction_read_only"] = "on" if read_only else "off"
+                    backend.begin(read_only=read_only)
+                self.status = "T"
+            self.send(p.command_complete("BEGIN"))
+            return
+        if stmt.kind == Kind.COMMIT:
+            if self.status == "I" and not self.implicit:
+                self.send(
+                    p.notice_response("there is no transaction in progress", "WARNING", "25P01")
+                )
+                self.send(p.command_complete("COMMIT"))
+                return
+            if self.status == "E":
+                await self._rollback_backend()
+                self.status = "I"
+                self.send(p.command_complete("ROLLBACK"))
+                return
+            self.status = "I"
+            self.implicit = False
+            await self.run_blocking(backend.commit)
+            self.send(p.command_complete("COMMIT"))
+            return
+        if self.status == "I" and not self.implicit:
+            self.send(p.notice_response("there is no transaction in progress", "WARNING", "25P01"))
+        self.status = "I"
+        self.implicit = False
+        await self._rollback_backend()
+        self.send(p.command_complete("ROLLBACK"))
+
+    async def _savepoint(self, stmt: Statement) -> None:
+        """Savepoints, emulated by positions in the transaction's statement log."""
+        backend = self.backend
+        assert backend is not None
+        names = [w for w in stmt.words[1:] if w not in ("SAVEPOINT", "TO", "TRANSACTION")]
+        m = re.search(
+            r'(?is)(?:SAVEPOINT|RELEASE|TO)\s+(?:SAVEPOINT\s+)?("[^"]+"|\w+)\s*;?\s*$', stmt.sql
+        )
+        name = (m.group(1).strip('"') if m else (names[0] if names else "")).lower()
+        if self.status == "I":
+            raise PgError(f"{stmt.tag} can only be used in transaction blocks", "25P01")
+        if stmt.kind == Kind.SAVEPOINT:
+            self.savepoints.append((name, backend.savepoint()))
+            self.send(p.command_complete("SAVEPOINT"))
+            return
+        index = next(
+            (i for i in range(len(self.savepoints) - 1, -1, -1) if self.savepoints[i][0] == name),
+            None,
+        )
+        if index is None:
+            raise PgError(f'savepoint "{name}" does not exist', "3B001")
+        if stmt.kind == Kind.RELEASE:
+            del self.savepoints[index:]
+            self.send(p.command_complete("RELEASE"))
+            return
+        position = self.savepoints[index][1]
+        del self.savepoints[index + 1 :]
+        await self.run_blocking(lambda: backend.rollback_to(position))
+        self.status = "T"
+        self.send(p.command_complete("ROLLBACK"))
+
+    def _noop(self, stmt: Statement) -> None:
+        """Session housekeeping PostgreSQL clients send; nothing reaches Spanner."""
+        first = stmt.words[0]
+        if first == "DEALLOCATE":
+            names = [w for w in stmt.words[1:] if w != "PREPARE"]
+            m = re.search(r'(?is)DEALLOCATE\s+(?:PREPARE\s+)?("[^"]+"|\w+)', stmt.sql)
+            if names[:1] == ["ALL"]:
+                self.statements = {k: v for k, v in self.statements.items() if k == ""}
+            elif m:
+                name = m.group(1)
+                name = name[1:-1] if name.startswith('"') else name
+                if self.statements.pop(name, None) is None and name.lower() not in self.statements:
+                    raise PgError(f'prepared statement "{name}" does not exist', "26000")
+                self.statements.pop(name.lower(), None)
+        elif first == "DISCARD":
+            if self.status != "I":
+                raise PgError("DISCARD ALL cannot run inside a transaction block", "25001")
+            self.statements.clear()
+            for portal in self.portals.values():
+                if portal.cursor is not None:
+                    portal.cursor.close()
+            self.portals.clear()
+            for key, value in DEFAULT_SETTINGS.items():
+                if key not in ("session_authorization", "client_encoding"):
+                    if self.settings.get(key) != value:
+                        self._assign(key, value)
+        self.send(p.command_complete(stmt.tag))
+
+    # --- SET / RESET ------------------------------------------------------------------------
+
+    def _set(self, stmt: Statement) -> None:
+        ws = stmt.words
+        backend = self.backend
+        assert backend is not None
+        if ws[1:2] == ["TRANSACTION"] or ws[1:3] == ["SESSION", "CHARACTERISTICS"]:
+            if stmt.read_only is not None:
+                value = "on" if stmt.read_only else "off"
+                if ws[1] == "TRANSACTION":
+                    if self.status == "T":
+                        backend.set_read_only(stmt.read_only)
+                        self.settings["transaction_read_only"] = value
+                else:
+                    self.settings["default_transaction_read_only"] = value
+            self.send(p.command_complete("SET"))
+            return
+        name, given = _parse_set(stmt.sql)
+        key = canonical_name(name)
+        self._assign(key, DEFAULT_SETTINGS.get(key, "") if given is None else given)
+        self.send(p.command_complete("SET"))
+
+    def _assign(self, key: str, value: str) -> None:
+        if key == "TimeZone":
+            self._apply_timezone(value)
+        elif key == "client_encoding":
+            if not _is_utf8(value):
+                raise PgError(
+                    f'invalid value for parameter "client_encoding": "{value}"',
+                    "22023",
+                    hint="pgadapter supports UTF8 only.",
+                )
+            value = "UTF8"
+        elif key == "spanner.ddl_transaction_mode":
+            mode = value.lower()
+            if mode not in DDL_MODES:
+                raise PgError(
+                    f'invalid value for parameter "spanner.ddl_transaction_mode": "{value}"',
+                    "22023",
+                    hint="One of: " + ", ".join(DDL_MODES),
+                )
+            self.ddl_mode = mode
+            value = mode
+        elif key == "statement_timeout":
+            self.timeout_ms = _parse_duration_ms(value)
+            value = value.strip()
+        elif key in ("server_version", "server_encoding", "integer_datetimes", "is_superuser"):
+            raise PgError(f'parameter "{key}" cannot be changed', "55P02")
+        old = self.settings.get(key)
+        self.settings[key] = value
+        if key in REPORTED and old != value:
+            self.send(p.parameter_status(key, value))
+
+    def _reset(self, stmt: Statement) -> None:
+        m = re.match(r"(?is)\s*RESET\s+(.+?)\s*;?\s*$", stmt.sql)
+        name = m.group(1).strip().strip('"') if m else ""
+        if name.upper() == "ALL":
+            for key, value in DEFAULT_SETTINGS.items():
+                if (
+                    key not in ("session_authorization", "client_encoding")
+                    and self.settings.get(key) != value
+                ):
+                    self._assign(key, value)
+        else:
+            key = canonical_name(name)
+            self._assign(key, DEFAULT_SETTINGS.get(key, ""))
+        self.send(p.command_complete("RESET"))
+
+    # --- teardown ---------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        self.server.unregister(self)
+        for portal in self.portals.values():
+            if portal.cursor is not None:
+                portal.cursor.close()
+        self.portals.clear()
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            # not awaited: a client that hung up must not wait for the rollback round trip,
+            # and the server's shutdown drains the pool
+            self.server.executor.submit(_close_quietly, backend)
+
+
+_EMPTY_CATALOG = Catalog("", [], [])
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$", re.IGNORECASE)
+_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def _parse_duration_ms(value: str) -> int:
+    """statement_timeout's value: a number of milliseconds, or a number with a unit."""
+    m = _DURATION.match(value)
+    if not m:
+        raise PgError(
+            f'invalid value for parameter "statement_timeout": "{value}"',
+            "22023",
+            hint='Valid units for this parameter are "ms", "s", "min", "h", and "d".',
+        )
+    return int(float(m.group(1)) * _UNIT_MS[(m.group(2) or "ms").lower()])
+
+
+def _is_utf8(name: str) -> bool:
+    """asyncpg sends 'utf-8' (quotes included); PostgreSQL accepts any spelling of UTF8."""
+    return name.strip("'\" ").upper().replace("-", "").replace("_", "") in ("UTF8", "UNICODE")
+
+
+def _close_quietly(backend: SpannerConnection) -> None:
+    try:
+        backend.close()
+    except Exception:  # closing must never fail the server
+        log.debug("closing the Spanner session failed", exc_info=True)
+
+
+def _discard(fut: concurrent.futures.Future[Any]) -> None:
+    """Result of an abandoned (cancelled) call: close cursors, swallow errors."""
+    if fut.cancelled():
+        return
+    exc = fut.exception()
+    if exc is None:
+        result = fut.result()
+        close = getattr(result, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                pass
+
+
+def _aborted() -> PgError:
+    return PgError(
+        "current transaction is aborted, commands ignored until end of transaction block",
+        "25P02",
+    )
+
+
+def _local_columns(local: LocalResult) -> list[ColumnInfo]:
+    return [ColumnInfo(name, oid) for name, oid in local.columns]
+
+
+def _fields(columns: list[ColumnInfo]) -> list[p.Column]:
+    return [p.Column(c.name, c.oid, type_size(c.oid)) for c in columns]
+
+
+def _formats(requested: list[int], n: int) -> list[int]:
+    if not requested:
+        return [0] * n
+    if len(requested) == 1:
+        return requested * n
+    if len(requested) != n:
+        raise ProtocolError(
+            f"bind message has {len(requested)} result formats but query has {n} columns"
+        )
+    return list(requested)
+
+
+def _dml_tag(tag: str, count: int) -> str:
+    return f"INSERT 0 {count}" if tag == "INSERT" else f"{tag} {count}"
+
+
+_SET_RE = re.compile(
+    r"(?is)^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?(?:(TIME\s+ZONE)|(NAMES)|(\"?[\w.]+\"?)\s*(?:=|\bTO\b))\s*(.*?)\s*;?\s*$"
+)
+
+
+def _parse_set(sql: str) -> tuple[str, str | None]:
+    m = _SET_RE.match(sql)
+    if not m:
+        raise PgError(f"syntax error in SET statement: {sql.strip()[:80]}", "42601")
+    name = (
+        "TimeZone" if m.group(1) else ("client_encoding" if m.group(2) else m.group(3).strip('"'))
+    )
+    raw = m.group(4).strip()
+    if raw.upper() in ("DEFAULT", "LOCAL") or not raw:
+        return name, None
+    parts = [x.strip() for x in _split_commas(raw)]
+    values = [
+        x[1:-1].replace("''", "'") if len(x) >= 2 and x[0] == x[-1] == "'" else x for x in parts
+    ]
+    return name, ", ".join(values)
+
+
+def _split_commas(s: str) -> list[str]:
+    out: list[str] = []
+    buf: list[str] = []
+    quoted = False
+    for ch in s:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "," and not quoted:
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return out
+
+
+def _parse_options(options: str) -> dict[str, str]:
+    """The startup `options` parameter: `-c key=value --key=value`."""
+    out: dict[str, str] = {}
+    tokens = re.findall(r"(?:\\.|\S)+", options)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].replace("\\ ", " ")
+        if tok == "-c" and i + 1 < len(tokens):
+            tok = tokens[i + 1].replace("\\ ", " ")
+            i += 1
+        elif tok.startswith("-c"):
+            tok = tok[2:]
+        elif tok.startswith("--"):
+            tok = tok[2:]
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            out[k.replace("-", "_")] = v
+        i += 1
+    return out

@@ -1,0 +1,95 @@
+"""Bind parameters: PG OIDs → Spanner param types, wire values → Spanner client values, and
+local inference of untyped parameters from casts in the SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from google.cloud.spanner_v1 import param_types
+
+from .codecs import param_decoder
+from .errors import PgError
+from .types import ARRAY_ELEMENT, BY_NAME, BY_OID
+
+SPANNER_TYPES: dict[str, Any] = {
+    "BOOL": param_types.BOOL,
+    "BYTES": param_types.BYTES,
+    "INT64": param_types.INT64,
+    "PG_OID": param_types.PG_OID,
+    "FLOAT32": param_types.FLOAT32,
+    "FLOAT64": param_types.FLOAT64,
+    "STRING": param_types.STRING,
+    "DATE": param_types.DATE,
+    "TIMESTAMP": param_types.TIMESTAMP,
+    "PG_NUMERIC": param_types.PG_NUMERIC,
+    "PG_JSONB": param_types.PG_JSONB,
+}
+
+
+def spanner_type_for(oid: int) -> Any | None:
+    """The Spanner param type for a PG OID, or None for an untyped parameter."""
+    elem = ARRAY_ELEMENT.get(oid)
+    if elem is not None:
+        return param_types.Array(SPANNER_TYPES[elem.spanner])
+    t = BY_OID.get(oid)
+    if t is None or oid == 705:
+        return None
+    return SPANNER_TYPES[t.spanner]
+
+
+_CAST = re.compile(
+    r"\$(\d+)\s*::\s*(?:pg_catalog\.)?"
+    r"(double precision|character varying|timestamp with time zone|timestamp without time zone"
+    r"|[A-Za-z_]\w*)(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(\[\])?",
+    re.IGNORECASE,
+)
+
+
+def infer_from_casts(sql: str) -> dict[int, int]:
+    """`$1::int8`, `$2::timestamptz[]`... → {1: 20, 2: 1185}."""
+    out: dict[int, int] = {}
+    for m in _CAST.finditer(sql):
+        name = m.group(2).strip().lower()
+        t = BY_NAME.get(name)
+        if t is None:
+            continue
+        out[int(m.group(1))] = t.array_oid if m.group(3) else t.oid
+    return out
+
+
+def decode_params(
+    values: list[bytes | None],
+    formats: list[int],
+    oids: list[int],
+    tz: dt.tzinfo,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Bind values → (params, param_types) for the Spanner client ("p1", "p2"...)."""
+    if len(formats) not in (0, 1, len(values)):
+        raise PgError(
+            f"bind message has {len(formats)} parameter formats but {len(values)} parameters",
+            "08P01",
+        )
+    params: dict[str, Any] = {}
+    types: dict[str, Any] = {}
+    for i, raw in enumerate(values):
+        fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        oid = oids[i] if i < len(oids) else 0
+        key = f"p{i + 1}"
+        sp_type = spanner_type_for(oid)
+        if raw is None:
+            params[key] = None
+        elif oid in (0, 705) or sp_type is None:
+            if fmt == 1:
+                raise PgError(
+                    f"could not determine data type of parameter ${i + 1} sent in binary format",
+                    "42P18",
+                    hint="Declare the parameter type (e.g. $1::bigint) or send it as text.",
+                )
+            params[key] = raw.decode("utf-8", "replace")
+        else:
+            params[key] = param_decoder(oid, fmt, tz)(raw)
+        if sp_type is not None:
+            types[key] = sp_type
+    return params, types

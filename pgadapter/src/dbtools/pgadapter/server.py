@@ -1,0 +1,411 @@
+"""The asyncio server: listeners (TCP and Unix socket), connection registry, CancelRequest
+routing, Spanner clients, and a thread-backed synchronous façade for in-process use."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import importlib
+import json
+import logging
+import os
+import ssl
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import protocol as p
+from .classify import DDL_MODES
+from .errors import ConfigError, PgError
+
+if TYPE_CHECKING:
+    from .connection import PgConnection
+
+log = logging.getLogger(__name__)
+
+MAX_CLIENTS = 64  # Spanner clients kept for distinct password credentials
+
+
+@dataclass
+class ProxyConfig:
+    project: str
+    instance: str
+    database: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    unix_socket_dir: str | None = None
+    credentials_file: str | None = None
+    emulator_host: str | None = None
+    endpoint: str | None = None
+    auth: str = "none"  # "none" | "password" (cleartext password carrying a token/credentials)
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    ddl_transaction_mode: str = "batch"
+    # create missing databases (PostgreSQL dialect) on first connect: emulators only
+    auto_create_database: bool = False
+    startup_timeout: float = 30.0
+    max_workers: int = 32
+
+    def validate(self) -> None:
+        if not self.project or not self.instance:
+            raise ConfigError("both --project and --instance are required")
+        if self.emulator_host and self.endpoint:
+            raise ConfigError("give either --emulator-host or --endpoint, not both")
+        if self.auth not in ("none", "password"):
+            raise ConfigError(f"unknown auth mode {self.auth!r}: use 'none' or 'password'")
+        if bool(self.ssl_cert) != bool(self.ssl_key):
+            raise ConfigError("TLS needs both --ssl-cert and --ssl-key")
+        if self.ddl_transaction_mode not in DDL_MODES:
+            raise ConfigError(f"unknown DDL transaction mode; use one of {', '.join(DDL_MODES)}")
+        if self.auto_create_database and not self.emulator_host:
+            raise ConfigError("--auto-create-database is only for emulators (--emulator-host)")
+        if self.credentials_file and not os.path.exists(self.credentials_file):
+            raise ConfigError(f"credentials file {self.credentials_file} does not exist")
+
+
+class ProxyServer:
+    """A PostgreSQL wire-protocol server backed by one Spanner instance."""
+
+    def __init__(self, config: ProxyConfig, *, client: Any = None) -> None:
+        config.validate()
+        self.config = config
+        self.executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=config.max_workers, thread_name_prefix="pgadapter"
+        )
+        self._client = client
+        self._clients: dict[str, Any] = {}
+        self._databases: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._connections: dict[int, PgConnection] = {}
+        self._next_pid = 1000
+        self._servers: list[asyncio.AbstractServer] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.port: int = config.port
+        # counters for tests and operators: aborts_retried...
+        self.stats: Counter[str] = Counter()
+        self.ssl_context: ssl.SSLContext | None = None
+        if config.ssl_cert and config.ssl_key:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(config.ssl_cert, config.ssl_key)
+            self.ssl_context = ctx
+
+    # --- Spanner clients --------------------------------------------------------------------
+
+    def _make_client(self, credentials: Any = None) -> Any:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import spanner
+
+        cfg = self.config
+        if cfg.emulator_host:
+            # builtin metrics export to Cloud Monitoring, which an emulator setup cannot reach
+            # (and whose exporter then blocks interpreter exit)
+            return spanner.Client(
+                project=cfg.project,
+                credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=cfg.emulator_host),
+                disable_builtin_metrics=True,
+            )
+        options = ClientOptions(api_endpoint=cfg.endpoint) if cfg.endpoint else None
+        if credentials is None and cfg.credentials_file:
+            from google.oauth2 import service_account
+
+            credentials = service_account.Credentials.from_service_account_file(
+                cfg.credentials_file, scopes=["https://www.googleapis.com/auth/spanner.data"]
+            )
+        return spanner.Client(project=cfg.project, credentials=credentials, client_options=options)
+
+    def credentials_from_password(self, user: str, password: bytes) -> tuple[Any, str]:
+        """Cleartext password: an OAuth2 access token, or a service-account/credentials JSON.
+        Returns the credentials and a key (a hash of the password) to share clients by."""
+        text = password.decode("utf-8", "replace").strip()
+        if not text:
+            raise PgError(
+                f'password authentication failed for user "{user}"', "28P01", severity="FATAL"
+            )
+        if text.startswith("{"):
+            try:
+                info = json.loads(text)
+                from google.oauth2 import service_account
+
+                creds = service_account.Credentials.from_service_account_info(
+                    info, scopes=["https://www.googleapis.com/auth/spanner.data"]
+                )
+                return creds, hashlib.sha256(text.encode()).hexdigest()
+            except Exception as exc:
+                raise PgError(
+                    f'password authentication failed for user "{user}": the password is JSON '
+                    f"but not a usable credentials file ({exc})",
+                    "28P01",
+                    severity="FATAL",
+                ) from None
+        from google.oauth2.credentials import Credentials
+
+        return Credentials(token=text), hashlib.sha256(text.encode()).hexdigest()
+
+    def open_database(self, database_id: str, credentials: Any = None, cred_key: str = "") -> Any:
+        """The Database handle, shared by every connection with the same credentials (one
+        Spanner client, hence one channel and one multiplexed session, per credential)."""
+        key = (cred_key, database_id)
+        with self._lock:
+            db = self._databases.get(key)
+            if db is None:
+                client = self._clients.get(cred_key)
+                if client is None:
+                    if credentials is None and self._client is not None:
+                        client = self._client
+                    else:
+                        client = self._make_client(credentials)
+                    if len(self._clients) >= MAX_CLIENTS:  # tokens rotate: forget the oldest
+                        oldest = next(iter(self._clients))
+                        del self._clients[oldest]
+                        for k in [k for k in self._databases if k[0] == oldest]:
+                            del self._databases[k]
+                    self._clients[cred_key] = client
+                db = client.instance(self.config.instance).database(database_id)
+                self._databases[key] = db
+        from google.api_core import exceptions as gexc
+
+        try:
+            exists = db.exists()
+        except gexc.MethodNotImplemented:
+            exists = True  # a backend without the admin API: the first statement will tell
+        except Exception as exc:
+            from .sqlstate import pg_error_from
+
+            err = pg_error_from(exc)
+            err.severity = "FATAL"
+            raise err from exc
+        if not exists and self.config.auto_create_database:
+            exists = self._create_database(db)
+        if not exists:
+            raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
+        self._check_dialect(db, database_id)
+        return db
+
+    def _check_dialect(self, db: Any, database_id: str) -> None:
+        """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        if getattr(db, "_pgadapter_dialect_ok", False):
+            return
+        try:
+            dialect = db.database_dialect
+        except gexc.GoogleAPICallError:
+            return  # a backend that cannot tell (no admin API): let statements speak
+        if dialect == DatabaseDialect.GOOGLE_STANDARD_SQL:
+            raise PgError(
+                f'database "{database_id}" uses the GoogleSQL dialect',
+                "0A000",
+                hint="pgadapter serves PostgreSQL-dialect databases; create the database with "
+                "database_dialect=POSTGRESQL.",
+                severity="FATAL",
+            )
+        db._pgadapter_dialect_ok = True
+
+    def _create_database(self, db: Any) -> bool:
+        from google.api_core import exceptions as gexc
+        from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+        fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
+        try:
+            fresh.create().result(120)
+        except gexc.AlreadyExists:  # another connection created it first
+            pass
+        return True
+
+    # --- connections ------------------------------------------------------------------------
+
+    def register(self, conn: PgConnection) -> int:
+        with self._lock:
+            self._next_pid += 1
+            pid = self._next_pid
+            self._connections[pid] = conn
+        return pid
+
+    def unregister(self, conn: PgConnection) -> None:
+        with self._lock:
+            if self._connections.get(conn.pid) is conn:
+                del self._connections[conn.pid]
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    @property
+    def busy_count(self) -> int:
+        """Connections waiting on a Spanner call right now."""
+        return sum(1 for c in list(self._connections.values()) if c.busy)
+
+    def cancel(self, pid: int, secret: int) -> None:
+        conn = self._connections.get(pid)
+        if conn is not None and conn.secret == secret:
+            conn.cancel()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # imported here, not at the top: it pulls in the Spanner client (seconds of imports),
+        # and the listener should be up before that (start() begins the import in background)
+        from .connection import PgConnection
+
+        conn = PgConnection(self, reader, writer)
+        try:
+            if await conn.startup():
+                await conn.serve()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
+            pass  # the client went away or never spoke: nothing to answer
+        except PgError as exc:
+            exc.severity = "FATAL"  # an error that reaches here ends the connection
+            with suppress(Exception):
+                conn.send(p.error_response(exc))
+                await conn.flush()
+        except Exception:
+            log.exception("connection failed")
+            with suppress(Exception):
+                internal = PgError("internal error in pgadapter", "XX000", severity="FATAL")
+                conn.send(p.error_response(internal))
+                await conn.flush()
+        finally:
+            await conn.close()
+            writer.close()
+            with suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    def _spawn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._spawn(reader, writer)
+        with suppress(asyncio.CancelledError):  # server shutdown
+            await self._handle(reader, writer)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, importlib.import_module, "dbtools.pgadapter.connection")
+        server = await asyncio.start_server(
+            self._on_client, self.config.host, self.config.port, limit=1 << 20
+        )
+        self._servers.append(server)
+        self.port = server.sockets[0].getsockname()[1]
+        if self.config.unix_socket_dir:
+            path = os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}")
+            with suppress(FileNotFoundError):
+                os.unlink(path)
+            self._servers.append(await asyncio.start_unix_server(self._on_client, path))
+            self.unix_socket_path: str | None = path
+
+    async def stop(self) -> None:
+        for server in self._servers:
+            server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=10)
+        for server in self._servers:
+            with suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), 5)
+        self._servers.clear()
+        if self.config.unix_socket_dir:
+            with suppress(FileNotFoundError):
+                os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))
+        loop = asyncio.get_running_loop()
+        drain = loop.run_in_executor(None, self.executor.shutdown, True)
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(drain, 10)
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+
+class Proxy:
+    """A ProxyServer running on its own event-loop thread: the synchronous, in-process façade.
+
+    with Proxy(ProxyConfig("p", "i", "db", port=0, emulator_host="localhost:9010")) as proxy:
+        psycopg.connect(proxy.dsn())
+    """
+
+    def __init__(self, config: ProxyConfig, *, client: Any = None) -> None:
+        self.server = ProxyServer(config, client=client)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def host(self) -> str:
+        return self.server.config.host
+
+    def dsn(self, database: str | None = None, user: str = "pgadapter") -> str:
+        db = database or self.server.config.database or ""
+        return f"host={self.host} port={self.port} user={user} dbname={db} sslmode=disable"
+
+    def url(self, database: str | None = None, user: str = "pgadapter") -> str:
+        db = database or self.server.config.database or ""
+        return f"postgresql://{user}@{self.host}:{self.port}/{db}?sslmode=disable"
+
+    def start(self) -> Proxy:
+        started = threading.Event()
+        error: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self.server.start())
+            except BaseException as exc:
+                error.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self.server.stop())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="pgadapter-loop", daemon=True)
+        self._thread.start()
+        started.wait()
+        if error:
+            raise ConfigError(f"pgadapter could not start: {error[0]}") from error[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+            self._loop = None
+
+    def __enter__(self) -> Proxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def serve(
+    project: str,
+    instance: str,
+    database: str | None = None,
+    *,
+    client: Any = None,
+    **options: Any,
+) -> Iterator[Proxy]:
+    """Run pgadapter in this process on an ephemeral localhost port for the `with` block."""
+    options.setdefault("port", 0)
+    config = ProxyConfig(project, instance, database, **options)
+    proxy = Proxy(config, client=client)
+    with proxy:
+        yield proxy

@@ -1,0 +1,110 @@
+"""Fixtures: one spanner-local per session, one in-process pgadapter in front of it, and a fresh
+PostgreSQL-dialect database per test (named in the connection's startup packet)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from dbtools import spanner_local
+from dbtools.pgadapter import Proxy, serve
+from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+
+@pytest.fixture(scope="session")
+def spanner() -> Iterator[spanner_local.Endpoint]:
+    with spanner_local.serve() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def spanner_client(spanner: spanner_local.Endpoint):  # type: ignore[no-untyped-def]
+    return spanner.client()
+
+
+@pytest.fixture(scope="session")
+def proxy(spanner: spanner_local.Endpoint) -> Iterator[Proxy]:
+    with serve(
+        spanner_local.DEFAULT_PROJECT, spanner.instance, emulator_host=spanner.address
+    ) as px:
+        yield px
+
+
+def create_database(spanner_client, instance: str, ddl: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
+    name = f"db_{uuid.uuid4().hex[:12]}"
+    db = spanner_client.instance(instance).database(
+        name, database_dialect=DatabaseDialect.POSTGRESQL
+    )
+    db.create().result(120)
+    if ddl:
+        db.update_ddl(ddl).result(120)
+    return name
+
+
+@pytest.fixture
+def make_database(spanner: spanner_local.Endpoint, spanner_client) -> Iterator[Callable[..., str]]:  # type: ignore[no-untyped-def]
+    """Create more databases in the instance (dropped at the end of the test)."""
+    made: list[str] = []
+
+    def make(ddl: list[str] | None = None) -> str:
+        made.append(create_database(spanner_client, spanner.instance, ddl))
+        return made[-1]
+
+    yield make
+    for name in made:
+        try:
+            spanner_client.instance(spanner.instance).database(name).drop()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def database(spanner: spanner_local.Endpoint, spanner_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    name = create_database(spanner_client, spanner.instance)
+    yield name
+    try:
+        spanner_client.instance(spanner.instance).database(name).drop()
+    except Exception:
+        pass
+
+
+@pytest.fixture
+def dsn(proxy: Proxy, database: str) -> str:
+    return proxy.dsn(database)
+
+
+@pytest.fixture
+def url(proxy: Proxy, database: str) -> str:
+    """postgresql:// form, for asyncpg and pg8000-style parsing."""
+    return proxy.url(database)
+
+
+ALL_TYPES_DDL = (
+    "CREATE TABLE all_types ("
+    " id bigint PRIMARY KEY, name varchar(20) NOT NULL, v numeric, f8 float8, f4 float4,"
+    " b bool, byt bytea, ts timestamptz, d date, j jsonb, txt text,"
+    " a_i bigint[], a_s varchar[], a_f8 float8[], a_b bool[], a_n numeric[], a_d date[],"
+    " a_ts timestamptz[], a_by bytea[], a_j jsonb[])"
+)
+
+
+@pytest.fixture
+def typed_name(spanner: spanner_local.Endpoint, spanner_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A database with the all_types table."""
+    name = create_database(spanner_client, spanner.instance, [ALL_TYPES_DDL])
+    yield name
+    try:
+        spanner_client.instance(spanner.instance).database(name).drop()
+    except Exception:
+        pass
+
+
+@pytest.fixture
+def typed_db(proxy: Proxy, typed_name: str) -> str:
+    return proxy.dsn(typed_name)
+
+
+@pytest.fixture
+def typed_url(proxy: Proxy, typed_name: str) -> str:
+    return proxy.url(typed_name)
