@@ -16,7 +16,7 @@ from typing import Any
 from . import canon
 from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
-from .merge import MergeCounts, merge_streams, normalize_key_value, normalizing
+from .merge import MergeCounts, merge_streams, normalize_key, normalize_key_value, normalizing
 from .plan import ColumnPair, PairPlan, plan_columns
 from .results import Finding, ValidationResult
 from .types import Column, Kind
@@ -163,6 +163,7 @@ class RowValidator:
         self._diffs: list[tuple[str, Row, Row | None, Row | None]] = []
         # (JSON positions, escaped flags) when values are finished in Python
         self._finish: tuple[list[int], list[bool]] | None = None
+        self._key_kinds: tuple[list[Kind], list[Kind]] = ([], [])
 
     # --- setup -------------------------------------------------------------------------
     def _sides(self) -> tuple[_Side, _Side]:
@@ -320,7 +321,7 @@ class RowValidator:
         a: Any = _Pump(self.source.stream(src_sql))
         b: Any = _Pump(self.target.stream(tgt_sql))
         if needs_norm:
-            a, b = normalizing(a, nkeys), normalizing(b, nkeys)
+            a, b = normalizing(a, self._key_kinds[0]), normalizing(b, self._key_kinds[1])
         if self._finish is not None:
             positions, escaped = self._finish
             a = finishing(a, nkeys, positions, escaped, self.spec.mode)
@@ -339,8 +340,18 @@ class RowValidator:
         keys = self._keys(src, tgt)
         plan = self._values(src, tgt, keys)
         nkeys = len(keys)
+        self._key_kinds = ([k.source.kind for k in keys], [k.target.kind for k in keys])
         needs_norm = any(
-            c.kind in (Kind.TIMESTAMPTZ, Kind.TIMESTAMP, Kind.BINARY, Kind.BOOL, Kind.UUID)
+            c.kind
+            in (
+                Kind.TIMESTAMPTZ,
+                Kind.TIMESTAMP,
+                Kind.DATE,
+                Kind.TIME,
+                Kind.BINARY,
+                Kind.BOOL,
+                Kind.UUID,
+            )
             for k in keys
             for c in (k.source, k.target)
         )
@@ -501,7 +512,8 @@ class RowValidator:
             f"SELECT {', '.join(sel)} FROM {src.from_clause}{_and(src.filter)} "
             + src.engine.dialect.limit_random(n)
         )
-        rows = [tuple(normalize_key_value(v) for v in r) for r in self.source.query(sql)]
+        kinds = [k.source.kind for k in keys]
+        rows = [normalize_key(r, kinds) for r in self.source.query(sql)]
         if not rows:
             return [("1 = 0", "1 = 0")]
         rows.sort()
@@ -585,13 +597,11 @@ class RowValidator:
             sq = self._select(src, keys, src_exprs, True, self._key_in(src, keys, True, chunk))
             tq = self._select(tgt, keys, tgt_exprs, False, self._key_in(tgt, keys, False, chunk))
 
-            def fetch(engine: Engine, sql: str) -> dict[Row, Row]:
-                return {
-                    tuple(normalize_key_value(v) for v in r[:nkeys]): r[nkeys:]
-                    for r in engine.query(sql)
-                }
+            def fetch(engine: Engine, sql: str, kinds: list[Kind]) -> dict[Row, Row]:
+                return {normalize_key(r[:nkeys], kinds): r[nkeys:] for r in engine.query(sql)}
 
-            srows, trows = fetch(self.source, sq), fetch(self.target, tq)
+            srows = fetch(self.source, sq, [k.source.kind for k in keys])
+            trows = fetch(self.target, tq, [k.target.kind for k in keys])
             json_at = _json_positions(plan.pairs)
             for key in chunk:
                 a, b = srows.get(key), trows.get(key)
@@ -631,7 +641,7 @@ def partition_bounds(
         for (value,) in batch:
             seen += 1
             if seen % every == 0 and len(bounds) < count - 1:
-                v = normalize_key_value(value)
+                v = normalize_key_value(value, key.kind)
                 if not bounds or v != bounds[-1]:
                     bounds.append(v)
     return bounds
