@@ -117,11 +117,13 @@ def _json_positions(pairs: list[ColumnPair]) -> list[int]:
     return [i for i, p in enumerate(pairs) if Kind.JSON in (p.source.kind, p.target.kind)]
 
 
-def _canon_json(values: Row, positions: list[int]) -> list[Any]:
+def _canon_json(values: Row, positions: list[int]) -> Row:
+    if not positions:
+        return values
     out = list(values)
     for i in positions:
         out[i] = canon.json_text(out[i])
-    return out
+    return tuple(out)
 
 
 def finishing(
@@ -132,7 +134,7 @@ def finishing(
     for batch in batches:
         done = []
         for row in batch:
-            texts = _canon_json(row[nkeys:], positions)
+            texts = list(_canon_json(row[nkeys:], positions))
             if mode == "hash":
                 tail: Row = (canon.row_hash(canon.row_text(texts, escaped)),)
             elif mode == "concat":
