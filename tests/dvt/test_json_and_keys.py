@@ -35,10 +35,6 @@ def _rows(changed: bool) -> list[tuple[int, dt.datetime, str | None]]:
     return [(i, t, CHANGED_DOC if changed and i == CHANGED_ID else d) for i, t, d in DOCS]
 
 
-def _spanner_text(doc: str | None) -> str | None:
-    return None if doc is None else json.dumps(json.loads(doc), separators=(",", ":"))
-
-
 @pytest.fixture(scope="module")
 def json_dbs(
     spanner_endpoint: Any, pg_server: Any, mysql_server: Any, tmp_path_factory: Any
@@ -92,36 +88,44 @@ def json_dbs(
         )
         duck.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", _rows(changed))
     urls["duckdb"] = duck_url
+    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
     from google.cloud.spanner_v1 import JsonObject
 
     instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-    db_id = name.replace("_", "-")
-    database = instance.database(db_id)
-    database.create().result()
-    database.update_ddl(
-        [
-            f"CREATE TABLE {t} (id INT64, occurred_at TIMESTAMP, doc JSON) PRIMARY KEY (id)"
-            for t in ("j_same", "j_changed")
-        ]
-    ).result()
-    with database.batch() as batch:
-        for table, changed in (("j_same", False), ("j_changed", True)):
-            batch.insert(
-                table,
-                columns=["id", "occurred_at", "doc"],
-                values=[
-                    (
-                        i,
-                        t.replace(tzinfo=dt.timezone.utc),
-                        None if d is None else JsonObject(json.loads(d)),
-                    )
-                    for i, t, d in _rows(changed)
-                ],
-            )
-    urls["spanner"] = (
-        f"spanner:///projects/{spanner_endpoint.project}/instances/{spanner_endpoint.instance}"
-        f"/databases/{db_id}?emulator_host={spanner_endpoint.address}"
-    )
+    for key, dialect, ddl in (
+        (
+            "spanner",
+            DatabaseDialect.GOOGLE_STANDARD_SQL,
+            "CREATE TABLE {} (id INT64, occurred_at TIMESTAMP, doc JSON) PRIMARY KEY (id)",
+        ),
+        (
+            "spanner_pg",
+            DatabaseDialect.POSTGRESQL,
+            "CREATE TABLE {} (id bigint PRIMARY KEY, occurred_at timestamptz, doc jsonb)",
+        ),
+    ):
+        db_id = f"{name}-{key}".replace("_", "-")
+        database = instance.database(db_id, database_dialect=dialect)
+        database.create().result()
+        database.update_ddl([ddl.format(t) for t in ("j_same", "j_changed")]).result()
+        with database.batch() as batch:
+            for table, changed in (("j_same", False), ("j_changed", True)):
+                batch.insert(
+                    table,
+                    columns=["id", "occurred_at", "doc"],
+                    values=[
+                        (
+                            i,
+                            t.replace(tzinfo=dt.timezone.utc),
+                            None if d is None else JsonObject(json.loads(d)),
+                        )
+                        for i, t, d in _rows(changed)
+                    ],
+                )
+        urls[key] = (
+            f"spanner:///projects/{spanner_endpoint.project}/instances/"
+            f"{spanner_endpoint.instance}/databases/{db_id}?emulator_host={spanner_endpoint.address}"
+        )
     try:
         yield urls
     finally:
@@ -146,6 +150,8 @@ JSON_PAIRS = [
     ("duckdb", "postgresql"),
     ("sqlite", "mysql"),
     ("spanner", "duckdb"),
+    ("postgresql", "spanner_pg"),
+    ("spanner_pg", "spanner"),
 ]
 MODES = [{}, {"mode": "concat"}, {"block_rows": 0}, {"mode": "fields", "fields": ["doc"]}]
 
@@ -173,7 +179,13 @@ def test_a_changed_json_value_is_found_with_canonical_texts(
 
 @pytest.mark.parametrize(
     ("s", "t"),
-    [("sqlite", "spanner"), ("spanner", "sqlite"), ("sqlite", "postgresql"), ("mysql", "sqlite")],
+    [
+        ("sqlite", "spanner"),
+        ("spanner", "sqlite"),
+        ("sqlite", "postgresql"),
+        ("mysql", "sqlite"),
+        ("spanner_pg", "sqlite"),
+    ],
 )
 def test_timestamp_keys_merge_across_engines(json_dbs: dict[str, str], s: str, t: str) -> None:
     same = _run(json_dbs, s, t, "j_same", primary_keys=["occurred_at"])
