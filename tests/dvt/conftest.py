@@ -446,3 +446,15 @@ def planted_truth() -> dict[str, Any]:
         "extra": EXTRA_ID,
         "rows": len(HAZARD_ROWS),
     }
+
+
+@pytest.fixture(autouse=True)
+def _leaves_working_directory_alone() -> Iterator[None]:
+    """Every dvt test writes under tmp_path: a file left in the working directory (as
+    `sqlite:///a.db` once did) fails the test that made it."""
+    import os
+
+    before = set(os.listdir())
+    yield
+    new = sorted(set(os.listdir()) - before)
+    assert not new, f"test left {new} in the working directory {os.getcwd()}; use tmp_path"

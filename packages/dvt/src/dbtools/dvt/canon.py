@@ -18,7 +18,12 @@ Rules (also in the package README):
 - dates `YYYY-MM-DD`; times `HH:MM:SS[.ffffff]`; timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` in
   UTC, to the microsecond, trailing fractional zeros (and a bare `.`) dropped (values without a
   time zone are taken as UTC wall clock).
-- binary: lower-case hex. uuid: lower case. json and others: the engine's text.
+- binary: lower-case hex. uuid: lower case. others: the engine's text.
+- json: parsed and written again with object keys sorted by code point, no whitespace,
+  non-ASCII characters as themselves, numbers by value as decimals (`1.50`, `15e-1` → `1.5`);
+  text that does not parse stays as it is. No engine can sort keys the same way in SQL (PostgreSQL
+  jsonb orders keys by length first, MariaDB/SQLite/DuckDB keep the written order), so JSON
+  columns are fetched as text and canonicalized here, on every engine (see `json_text`).
 """
 
 from __future__ import annotations
@@ -145,6 +150,8 @@ def canonical(
         text = raw.hex()
     elif kind is Kind.UUID:
         text = str(value).lower()
+    elif kind is Kind.JSON:
+        text = json_text(value) or ""
     else:
         text = value.decode() if isinstance(value, (bytes, bytearray)) else str(value)
     if rtrim:
@@ -155,6 +162,50 @@ def canonical(
         word = text.upper()
         text = "1" if word in TRUE_WORDS else "0" if word in FALSE_WORDS else text
     return text
+
+
+def _json_write(value: Any, out: list[str]) -> None:
+    import json
+
+    if isinstance(value, dict):
+        out.append("{")
+        for i, k in enumerate(sorted(value)):
+            if i:
+                out.append(",")
+            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(":")
+            _json_write(value[k], out)
+        out.append("}")
+    elif isinstance(value, list):
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            _json_write(v, out)
+        out.append("]")
+    elif isinstance(value, Decimal):
+        out.append(decimal_text(value))
+    else:  # str, bool, None
+        out.append(json.dumps(value, ensure_ascii=False))
+
+
+def json_text(text: str | None) -> str | None:
+    """The canonical form of a JSON document (see the module rules); None stays None."""
+    import json
+
+    if text is None:
+        return None
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text).decode("utf-8")
+    elif not isinstance(text, str):  # a driver that already parsed it (dict, list, ...)
+        text = json.dumps(text)
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except ValueError:
+        return text
+    out: list[str] = []
+    _json_write(value, out)
+    return "".join(out)
 
 
 def _trim_fraction(text: str) -> str:

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .columns import ColumnSpec, ColumnValidator
 from .connections import resolve
 from .engines import Engine, open_engine
@@ -67,6 +65,8 @@ def spec_from_dict(item: dict[str, Any]) -> RowSpec | ColumnSpec | SchemaSpec:
 
 
 def load_config(path: str | Path) -> ValidationConfig:
+    import yaml  # imported on use: runs given plain URLs never need it
+
     p = Path(path)
     try:
         text = p.read_text()
@@ -88,6 +88,8 @@ def load_config(path: str | Path) -> ValidationConfig:
 
 
 def save_config(config: ValidationConfig, path: str | Path) -> Path:
+    import yaml  # imported on use: runs given plain URLs never need it
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     data = config.to_dict()

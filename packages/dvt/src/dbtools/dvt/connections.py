@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import yaml
-
 from .errors import ConnectionSpecError, UnsupportedEngineError
 
 # URL scheme (before any "+driver") → engine name.
@@ -99,6 +97,8 @@ def _store_path() -> Path:
 
 
 def load_named() -> dict[str, str]:
+    import yaml  # imported on use: runs given plain URLs never need it
+
     path = _store_path()
     if not path.exists():
         return {}
@@ -112,6 +112,8 @@ def load_named() -> dict[str, str]:
 
 
 def save_named(name: str, url: str) -> Path:
+    import yaml  # imported on use: runs given plain URLs never need it
+
     parse_url(url)  # refuse to store something that will not work later
     if not name or "://" in name or "/" in name:
         raise ConnectionSpecError(f"{name!r} is not a usable connection name (no '/' or '://')")
@@ -127,6 +129,8 @@ def save_named(name: str, url: str) -> Path:
 
 
 def delete_named(name: str) -> None:
+    import yaml  # imported on use: runs given plain URLs never need it
+
     data = load_named()
     if name not in data:
         raise ConnectionSpecError(

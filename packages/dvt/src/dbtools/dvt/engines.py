@@ -192,9 +192,57 @@ class PostgresEngine(Engine):
         return [make_column("postgresql", n, t, bool(nullable)) for n, t, nullable in rows]
 
 
+_PYMYSQL_IMPORT = threading.Lock()
+
+
+def import_pymysql() -> Any:
+    """PyMySQL, without loading `cryptography` (about 7 MiB) until an RSA login needs it.
+
+    PyMySQL imports cryptography up front only for the sha256/caching_sha2 password exchange over
+    an unencrypted connection (MySQL 8 defaults); MariaDB logins never use it. It is hidden
+    while PyMySQL is imported (only when no other thread could be importing it meanwhile) and
+    loaded on the first RSA exchange instead."""
+    import sys
+
+    with _PYMYSQL_IMPORT:
+        if "pymysql" in sys.modules:
+            return sys.modules["pymysql"]
+        if "cryptography" in sys.modules or threading.active_count() > 1:
+            import pymysql
+
+            return pymysql
+        sys.modules["cryptography"] = None  # type: ignore[assignment]
+        try:
+            import pymysql
+        finally:
+            del sys.modules["cryptography"]
+        auth = pymysql._auth
+        eager = auth.sha2_rsa_encrypt
+
+        def sha2_rsa_encrypt(password: bytes, salt: bytes, public_key: bytes) -> bytes:
+            try:
+                from cryptography.hazmat.backends import default_backend
+                from cryptography.hazmat.primitives import hashes, serialization
+                from cryptography.hazmat.primitives.asymmetric import padding
+            except ImportError:
+                pass  # PyMySQL's own error says that cryptography is required
+            else:
+                auth.default_backend, auth.hashes = default_backend, hashes
+                auth.serialization, auth.padding = serialization, padding
+                auth._have_cryptography = True
+            return eager(password, salt, public_key)
+
+        auth.sha2_rsa_encrypt = sha2_rsa_encrypt
+        return pymysql
+
+
 class MySQLEngine(Engine):
+    def __init__(self, spec: ConnSpec) -> None:
+        super().__init__(spec)
+        import_pymysql()  # now, usually on the main thread, before any worker thread exists
+
     def connect(self) -> Any:
-        import pymysql
+        pymysql = import_pymysql()
 
         if cloudsql.wanted(self.spec):
             conn = cloudsql.connect(
@@ -227,9 +275,7 @@ class MySQLEngine(Engine):
         return conn
 
     def _stream_cursor(self, conn: Any) -> Any:
-        import pymysql.cursors
-
-        return conn.cursor(pymysql.cursors.SSCursor)
+        return conn.cursor(import_pymysql().cursors.SSCursor)
 
     def columns(self, table: str) -> list[Column]:
         schema, name = split_table(table)

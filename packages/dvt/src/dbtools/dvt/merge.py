@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .types import Kind
+
 Row = tuple[Any, ...]
 # (status, key, source row or None, target row or None); status: mismatch | missing | extra
 DiffSink = Callable[[str, Row, "Row | None", "Row | None"], None]
@@ -33,10 +35,68 @@ class MergeCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def normalize_key_value(value: Any) -> Any:
-    """One representation per value whatever the driver returned, so keys compare across engines."""
+def _plain_datetime(value: Any) -> dt.datetime:
+    """Naive UTC `datetime` (not a driver subclass such as DatetimeWithNanoseconds)."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.timezone.utc)
+    return dt.datetime(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
+
+
+def _key_timestamp(value: Any) -> Any:
+    from .canon import _to_datetime
+
+    if isinstance(value, (str, bytes, dt.date)):
+        text = value.decode() if isinstance(value, bytes) else value
+        value = _to_datetime(text)
+    return _plain_datetime(value) if isinstance(value, dt.datetime) else value
+
+
+def _key_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value.strip()[:10])
+    return value
+
+
+def _key_time(value: Any) -> Any:
+    if isinstance(value, str):
+        return dt.time.fromisoformat(value.strip())
+    if isinstance(value, dt.timedelta):  # PyMySQL returns TIME as a timedelta
+        return (dt.datetime(1, 1, 1) + value).time()
+    return value
+
+
+# One Python type per key kind, whatever each driver returns (SQLite gives timestamps as text,
+# Spanner as DatetimeWithNanoseconds, PostgreSQL uuid as UUID, MySQL as str ...): the merge then
+# compares like with like, in the order every dialect's key_order sorts in.
+_KEY_NORMALIZERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TIMESTAMP: _key_timestamp,
+    Kind.TIMESTAMPTZ: _key_timestamp,
+    Kind.DATE: _key_date,
+    Kind.TIME: _key_time,
+    Kind.UUID: lambda v: str(v).lower(),
+    Kind.BOOL: int,
+}
+
+
+def normalize_key_value(value: Any, kind: Kind | None = None) -> Any:
+    """One representation per value whatever the driver returned, so keys compare across engines."""
+    if value is None:
+        return None
+    norm = _KEY_NORMALIZERS.get(kind) if kind is not None else None
+    if norm is not None:
+        return norm(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return _plain_datetime(value)
     if isinstance(value, (memoryview, bytearray)):
         return bytes(value)
     if isinstance(value, bool):
@@ -44,11 +104,14 @@ def normalize_key_value(value: Any) -> Any:
     return value
 
 
-def normalizing(batches: Iterable[list[Row]], nkeys: int) -> Iterator[list[Row]]:
+def normalize_key(row: Row, kinds: list[Kind]) -> Row:
+    return tuple(normalize_key_value(v, k) for v, k in zip(row, kinds, strict=False))
+
+
+def normalizing(batches: Iterable[list[Row]], kinds: list[Kind]) -> Iterator[list[Row]]:
+    nkeys = len(kinds)
     for batch in batches:
-        yield [
-            tuple(normalize_key_value(v) for v in row[:nkeys]) + tuple(row[nkeys:]) for row in batch
-        ]
+        yield [normalize_key(row[:nkeys], kinds) + tuple(row[nkeys:]) for row in batch]
 
 
 def merge_streams(

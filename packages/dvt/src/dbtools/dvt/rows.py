@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import canon
 from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
-from .merge import MergeCounts, merge_streams, normalize_key_value, normalizing
+from .merge import MergeCounts, merge_streams, normalize_key, normalize_key_value, normalizing
 from .plan import ColumnPair, PairPlan, plan_columns
 from .results import Finding, ValidationResult
 from .types import Column, Kind
@@ -111,6 +112,39 @@ class _Pump:
             self._stop.set()
 
 
+def _json_positions(pairs: list[ColumnPair]) -> list[int]:
+    """Value columns whose canonical text is finished in Python: JSON on either side."""
+    return [i for i, p in enumerate(pairs) if Kind.JSON in (p.source.kind, p.target.kind)]
+
+
+def _canon_json(values: Row, positions: list[int]) -> Row:
+    if not positions:
+        return values
+    out = list(values)
+    for i in positions:
+        out[i] = canon.json_text(out[i])
+    return tuple(out)
+
+
+def finishing(
+    batches: Iterable[list[Row]], nkeys: int, positions: list[int], escaped: list[bool], mode: str
+) -> Iterator[list[Row]]:
+    """Rows fetched with every column's text: JSON canonicalized here, then framed and hashed
+    exactly as the SQL would have, so both sides end with the same (key, hash) form."""
+    for batch in batches:
+        done = []
+        for row in batch:
+            texts = list(_canon_json(row[nkeys:], positions))
+            if mode == "hash":
+                tail: Row = (canon.row_hash(canon.row_text(texts, escaped)),)
+            elif mode == "concat":
+                tail = (canon.row_text(texts, escaped),)
+            else:
+                tail = tuple(texts)
+            done.append(tuple(row[:nkeys]) + tail)
+        yield done
+
+
 class RowValidator:
     def __init__(
         self,
@@ -129,6 +163,9 @@ class RowValidator:
         self.on_total = on_total
         self._lock = threading.Lock()
         self._diffs: list[tuple[str, Row, Row | None, Row | None]] = []
+        # (JSON positions, escaped flags) when values are finished in Python
+        self._finish: tuple[list[int], list[bool]] | None = None
+        self._key_kinds: tuple[list[Kind], list[Kind]] = ([], [])
 
     # --- setup -------------------------------------------------------------------------
     def _sides(self) -> tuple[_Side, _Side]:
@@ -286,7 +323,11 @@ class RowValidator:
         a: Any = _Pump(self.source.stream(src_sql))
         b: Any = _Pump(self.target.stream(tgt_sql))
         if needs_norm:
-            a, b = normalizing(a, nkeys), normalizing(b, nkeys)
+            a, b = normalizing(a, self._key_kinds[0]), normalizing(b, self._key_kinds[1])
+        if self._finish is not None:
+            positions, escaped = self._finish
+            a = finishing(a, nkeys, positions, escaped, self.spec.mode)
+            b = finishing(b, nkeys, positions, escaped, self.spec.mode)
         try:
             return merge_streams(a, b, nkeys, self._sink, self.progress)
         except TypeError as exc:
@@ -301,13 +342,30 @@ class RowValidator:
         keys = self._keys(src, tgt)
         plan = self._values(src, tgt, keys)
         nkeys = len(keys)
+        self._key_kinds = ([k.source.kind for k in keys], [k.target.kind for k in keys])
         needs_norm = any(
-            c.kind in (Kind.TIMESTAMPTZ, Kind.TIMESTAMP, Kind.BINARY, Kind.BOOL, Kind.UUID)
+            c.kind
+            in (
+                Kind.TIMESTAMPTZ,
+                Kind.TIMESTAMP,
+                Kind.DATE,
+                Kind.TIME,
+                Kind.BINARY,
+                Kind.BOOL,
+                Kind.UUID,
+            )
             for k in keys
             for c in (k.source, k.target)
         )
-        src_vals = self._value_exprs(src, plan.pairs, True, s.mode)
-        tgt_vals = self._value_exprs(tgt, plan.pairs, False, s.mode)
+        json_at = _json_positions(plan.pairs)
+        sql_mode = s.mode
+        if json_at:
+            # JSON cannot be canonicalized in SQL alike on every engine: fetch each column's
+            # text and frame/hash in Python (these tables skip the checksum blocks).
+            self._finish = (json_at, [p.source_render.escaped for p in plan.pairs])
+            sql_mode = "fields"
+        src_vals = self._value_exprs(src, plan.pairs, True, sql_mode)
+        tgt_vals = self._value_exprs(tgt, plan.pairs, False, sql_mode)
 
         if s.random_rows:
             preds = self._random_predicates(src, tgt, keys, s.random_rows)
@@ -320,7 +378,7 @@ class RowValidator:
             )
             for sp, tp in preds
         ]
-        if self._use_blocks(keys):
+        if self._use_blocks(keys) and not json_at:
             # The key is part of each block's checksum: otherwise a missing row and an extra row
             # with the same content in one block would cancel out.
             src_hash = self._value_exprs(src, keys + plan.pairs, True, "hash")[0]
@@ -456,7 +514,8 @@ class RowValidator:
             f"SELECT {', '.join(sel)} FROM {src.from_clause}{_and(src.filter)} "
             + src.engine.dialect.limit_random(n)
         )
-        rows = [tuple(normalize_key_value(v) for v in r) for r in self.source.query(sql)]
+        kinds = [k.source.kind for k in keys]
+        rows = [normalize_key(r, kinds) for r in self.source.query(sql)]
         if not rows:
             return [("1 = 0", "1 = 0")]
         rows.sort()
@@ -540,17 +599,17 @@ class RowValidator:
             sq = self._select(src, keys, src_exprs, True, self._key_in(src, keys, True, chunk))
             tq = self._select(tgt, keys, tgt_exprs, False, self._key_in(tgt, keys, False, chunk))
 
-            def fetch(engine: Engine, sql: str) -> dict[Row, Row]:
-                return {
-                    tuple(normalize_key_value(v) for v in r[:nkeys]): r[nkeys:]
-                    for r in engine.query(sql)
-                }
+            def fetch(engine: Engine, sql: str, kinds: list[Kind]) -> dict[Row, Row]:
+                return {normalize_key(r[:nkeys], kinds): r[nkeys:] for r in engine.query(sql)}
 
-            srows, trows = fetch(self.source, sq), fetch(self.target, tq)
+            srows = fetch(self.source, sq, [k.source.kind for k in keys])
+            trows = fetch(self.target, tq, [k.target.kind for k in keys])
+            json_at = _json_positions(plan.pairs)
             for key in chunk:
                 a, b = srows.get(key), trows.get(key)
                 if a is None or b is None:
                     continue
+                a, b = _canon_json(a, json_at), _canon_json(b, json_at)
                 out[key] = [
                     (p.name, sv, tv) for p, sv, tv in zip(plan.pairs, a, b, strict=True) if sv != tv
                 ]
@@ -584,7 +643,7 @@ def partition_bounds(
         for (value,) in batch:
             seen += 1
             if seen % every == 0 and len(bounds) < count - 1:
-                v = normalize_key_value(value)
+                v = normalize_key_value(value, key.kind)
                 if not bounds or v != bounds[-1]:
                     bounds.append(v)
     return bounds

@@ -164,6 +164,10 @@ class Dialect:
     def text_of_binary(self, expr: str) -> str:
         return f"LOWER(HEX({expr}))"
 
+    def text_of_json(self, expr: str) -> str:
+        """The document as text; it is canonicalized in Python (canon.json_text)."""
+        return self.cast_text(expr)
+
     def text_of_uuid(self, expr: str) -> str:
         return f"LOWER({self.cast_text(expr)})"
 
@@ -193,6 +197,8 @@ class Dialect:
             return self.text_of_binary(expr)
         if kind is Kind.UUID:
             return self.text_of_uuid(expr)
+        if kind is Kind.JSON:
+            return self.text_of_json(expr)
         return self.cast_text(expr)
 
     def canonical(self, render: Render, expr: str) -> str:

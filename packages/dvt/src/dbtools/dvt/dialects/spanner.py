@@ -101,6 +101,9 @@ class SpannerDialect(Dialect):
     def text_of_timestamptz(self, expr: str) -> str:
         return self.text_of_timestamp(expr)
 
+    def text_of_json(self, expr: str) -> str:
+        return f"TO_JSON_STRING({expr})"
+
     def text_of_binary(self, expr: str) -> str:
         return f"LOWER(TO_HEX({expr}))"
 

@@ -7,9 +7,15 @@ SQLite's own query loop through `create_function`.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from .. import canon
 from ..plan import Render
 from ..types import Kind
 from .base import Dialect
+
+TEMPORAL_KEY_KINDS = frozenset({Kind.DATE, Kind.TIME, Kind.TIMESTAMP, Kind.TIMESTAMPTZ})
 
 COLUMNS_SQL = 'SELECT name, type, "notnull" = 0, pk FROM pragma_table_info(?, ?) ORDER BY cid'
 
@@ -29,6 +35,23 @@ class SQLiteDialect(Dialect):
 
     def canonical(self, render: Render, expr: str) -> str:
         return f"dvt_canon({self.string_literal(render_spec(render))}, {expr})"
+
+    def literal(self, value: Any) -> str:
+        # Temporal keys are selected, ordered and compared as their canonical text (below).
+        if isinstance(value, dt.datetime):
+            return self.string_literal(canon.canonical(Kind.TIMESTAMP, value) or "")
+        if isinstance(value, (dt.date, dt.time)):
+            kind = Kind.DATE if isinstance(value, dt.date) else Kind.TIME
+            return self.string_literal(canon.canonical(kind, value) or "")
+        return super().literal(value)
+
+    def key_select(self, expr: str, kind: Kind) -> str:
+        # SQLite keeps dates and times as text in whatever format was written (`T` or space,
+        # offsets, trailing zeros): ordered by their canonical text, which sorts chronologically,
+        # they line up with the other engines' temporal ORDER BY.
+        if kind in TEMPORAL_KEY_KINDS:
+            return self.canonical(Render(kind=kind), expr)
+        return super().key_select(expr, kind)
 
     def hash_hex(self, text_expr: str) -> str:
         return f"dvt_sha256({text_expr})"
