@@ -383,7 +383,11 @@ def _write(
     for k in table.primary_key:
         if k.column.lower() not in lowered:
             kcol = table.column(k.column)
-            if kind == "insert" and kcol is not None and kcol.default is not None:
+            if (
+                kind == "insert"
+                and kcol is not None
+                and (kcol.default is not None or kcol.identity is not None)
+            ):
                 generated_key = True
                 continue
             raise FailedPrecondition(

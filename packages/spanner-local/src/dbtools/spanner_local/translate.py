@@ -84,7 +84,7 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
-    "nextval": "spanner_next_sequence_value",
+    "nextval": "spanner_sequence_next",
     "version": "spanner_pg_version",
     "current_database": "spanner_pg_current_database",
     "current_schema": "spanner_pg_current_schema",
@@ -93,6 +93,7 @@ _PG_FUNCTIONS = {
     "convert_to": "spanner_pg_convert_to",
     "convert_from": "spanner_pg_convert_from",
     "sha256": "spanner_pg_sha256",
+    "generate_uuid": "spanner_pg_generate_uuid",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
@@ -330,9 +331,7 @@ _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
-    sql = _NEXT_SEQ.sub(
-        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
-    )
+    sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
