@@ -276,6 +276,6 @@ class Database:
 
 def _ddl_storage_message(exc: duckdb.Error) -> str:
     text = str(exc)
-    if "NOT NULL" in text:
+    if isinstance(exc, duckdb.ConstraintException) and "NOT NULL constraint failed" in text:
         return "Cannot set NOT NULL: the column contains NULL values."
     return f"The schema change could not be applied: {text.splitlines()[0]}"

@@ -503,10 +503,30 @@ _APPLY = {
 }
 
 
+def _unique_index_sql(cat: Catalog, table: str) -> tuple[list[str], list[str]]:
+    """DuckDB statements that drop and recreate `table`'s unique indexes."""
+    drops, creates = [], []
+    for ix in cat.indexes_of(table):
+        if ix.unique:
+            cols = ", ".join(duckdb_ident(k.column) for k in ix.keys)
+            drops.append(f"DROP INDEX {duckdb_ident(ix.name)}")
+            creates.append(
+                f"CREATE UNIQUE INDEX {duckdb_ident(ix.name)} ON {duckdb_ident(ix.table)} ({cols})"
+            )
+    return drops, creates
+
+
 def apply(catalog: Catalog, op: d.Operation) -> tuple[Catalog, list[str]]:
     """Validate and apply `op` to a copy of `catalog`; return it and the DuckDB statements."""
     new = copy.deepcopy(catalog)
     stmts = _APPLY[type(op)](new, op)  # type: ignore[operator]
+    if isinstance(op, (d.AddColumn, d.DropColumn, d.AlterColumn)) and any(
+        s.startswith("ALTER TABLE") for s in stmts
+    ):
+        # DuckDB refuses to alter a table that has indexes: take them off while it changes.
+        drops, _ = _unique_index_sql(catalog, op.table)
+        _, creates = _unique_index_sql(new, op.table)
+        stmts = [*drops, *stmts, *creates]
     return new, stmts
 
 
