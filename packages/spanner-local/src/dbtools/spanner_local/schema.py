@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 
 from . import ddl_parser as d
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
@@ -16,6 +17,19 @@ from .translate import translate
 from .typemap import POSTGRESQL
 
 _NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
+# element type spellings for casting PostgreSQL array literals
+_PG_ARRAY_CAST = {
+    "INT64": "bigint",
+    "STRING": "text",
+    "FLOAT64": "float8",
+    "FLOAT32": "float4",
+    "BOOL": "boolean",
+    "NUMERIC": "numeric",
+    "DATE": "date",
+    "TIMESTAMP": "timestamptz",
+    "BYTES": "bytea",
+    "JSON": "jsonb",
+}
 
 
 def _expr_to_duckdb(expr: str, dialect: str) -> str:
@@ -44,7 +58,16 @@ def _check_column(cat: Catalog, table: Table, col: Column) -> None:
             "can set allow_commit_timestamp."
         )
     if col.default is not None:
-        col.default_duckdb = _expr_to_duckdb(col.default, cat.dialect)
+        default = col.default
+        if (
+            cat.dialect == POSTGRESQL
+            and col.stype.code == "ARRAY"
+            and re.fullmatch(r"'\{.*\}'", default.strip(), re.S)
+        ):
+            # an untyped '{...}' takes the column's array type, as PostgreSQL assigns it
+            assert col.stype.element is not None
+            default = f"{default}::{_PG_ARRAY_CAST[col.stype.element.code]}[]"
+        col.default_duckdb = _expr_to_duckdb(default, cat.dialect)
     if col.generated is not None:
         col.generated_duckdb = _expr_to_duckdb(col.generated, cat.dialect)
 
