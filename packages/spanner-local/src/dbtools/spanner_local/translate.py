@@ -218,6 +218,18 @@ def translate_pg(sql: str) -> Translated:
                 continue
         if (
             t.kind == "word"
+            and t.text.lower() == "public"
+            and nxt is not None
+            and nxt.text == "."
+            and not (i > 0 and toks[i - 1].text == ".")
+        ):
+            # user tables live in PostgreSQL's default schema, which is DuckDB's main
+            repl[i] = ""
+            drop.add(i + 1)
+            i += 2
+            continue
+        if (
+            t.kind == "word"
             and t.text.lower() == "information_schema"
             and nxt is not None
             and nxt.text == "."
