@@ -8,8 +8,11 @@ import pytest
 from dbtools.spanner_local import cancellation
 from google.api_core import exceptions
 
-# about 10^10 rows: minutes of work unless it is interrupted
-ENDLESS = "select count(*) from generate_series(1, 100000) a, generate_series(1, 100000) b"
+# 10^16 rows: DuckDB counts about 10^10 a second here, so this runs until interrupted
+ENDLESS = (
+    "select count(*) from generate_series(1, 10000) a, generate_series(1, 10000) b, "
+    "generate_series(1, 10000) c, generate_series(1, 10000) d"
+)
 
 
 def _wait_for_interrupt(before: int) -> None:
