@@ -173,7 +173,11 @@ def test_index_ddl_both_dialects():
     [
         ("CREATE TABLE T (A INT64)", GOOGLE_SQL, DdlSyntaxError),
         ("CREATE TABLE T (A FOO) PRIMARY KEY (A)", GOOGLE_SQL, DdlSyntaxError),
-        ("create table t (a bigserial primary key)", POSTGRESQL, DdlError),
+        (
+            "create table t (a bigint generated always as identity primary key)",
+            POSTGRESQL,
+            DdlError,
+        ),
         ("create table t (a timestamp primary key)", POSTGRESQL, DdlError),
         ("create table t (a bigint)", POSTGRESQL, DdlError),
         ("DROP FUNCTION F", GOOGLE_SQL, DdlSyntaxError),
