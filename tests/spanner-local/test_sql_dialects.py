@@ -244,3 +244,15 @@ def test_pg_numeric_nan(pg_spanner_db):
     assert [r[0] for r in rows] == [2, 1, 3, 4]
     assert rows[0][1] == decimal.Decimal("1.5")
     assert all(r[1].is_nan() for r in rows[1:])
+
+
+def test_pg_cast_forms_of_literals(pg_spanner_db):
+    rows, fields = _one(
+        pg_spanner_db,
+        "select cast('NaN' as numeric), cast('\\x01ff' as bytea), cast('{3,4}' as bigint[]), "
+        "'NaN'::numeric(10, 2), cast('ab' as bytea)",
+    )
+    assert rows[0][0].is_nan() and rows[0][3].is_nan()
+    assert rows[0][1:3] == [_b64(b"\x01\xff"), [3, 4]]
+    assert rows[0][4] == _b64(b"ab")
+    assert [f.name for f in fields] == ["numeric", "bytea", "int8", "numeric", "bytea"]

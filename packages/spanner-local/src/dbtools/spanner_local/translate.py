@@ -208,6 +208,23 @@ def translate_pg(sql: str) -> Translated:
             params.append(f"p{nxt.text}")
             i += 2
             continue
+        if (
+            t.upper == "CAST"
+            and nxt is not None
+            and nxt.text == "("
+            and i + 3 < len(toks)
+            and toks[i + 2].kind == "str"
+            and toks[i + 2].text.startswith("'")
+            and toks[i + 3].upper == "AS"
+        ):
+            cast = _pg_cast_literal(toks, i)
+            if cast is not None:
+                replacement, first, last = cast
+                repl[first] = replacement
+                if first != last:
+                    drop.update(range(i + 1, last + 1))
+                i = last + 1
+                continue
         if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
             literal = _pg_typed_literal(t.text, toks, i + 2)
             if literal is not None:
@@ -315,6 +332,10 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         j += 1
     if j == type_at:
         return None
+    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
+        while j < len(toks) and toks[j].text != ")":
+            j += 1
+        j += 1
     type_name = toks[type_at].text.lower()
     is_array = j + 1 < len(toks) and toks[j].text == "[" and toks[j + 1].text == "]"
     if is_array:
@@ -326,6 +347,27 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         if hexed is not None:
             return hexed, j - type_at + 2
     return None
+
+
+def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
+    """CAST('...' AS type) forms of `_pg_typed_literal`: (replacement, token, last token).
+
+    An array literal only replaces the string (the cast stays); the others replace it all.
+    """
+    literal = _pg_typed_literal(toks[at + 2].text, toks, at + 4)
+    if literal is None:
+        return None
+    text, consumed = literal
+    if consumed == 1:
+        return text, at + 2, at + 2  # the literal only
+    close = at + 4
+    depth = 0
+    while close < len(toks) and not (toks[close].text == ")" and depth == 0):
+        depth += {"(": 1, ")": -1}.get(toks[close].text, 0)
+        close += 1
+    if close >= len(toks):
+        return None
+    return text, at, close  # CAST ... ): the replacement goes where CAST was
 
 
 # ------------------------------------------------------------------- GoogleSQL
