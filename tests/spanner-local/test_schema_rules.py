@@ -205,3 +205,52 @@ def test_views(any_db):
         ).result(60)
     any_db.update_ddl(["drop view expensive" if pg else "DROP VIEW Expensive"]).result(60)
     any_db.update_ddl(["drop table items" if pg else "DROP TABLE Items"]).result(60)
+
+
+def test_pg_add_not_null_jsonb_default_to_indexed_table(pg_spanner_db):
+    pg_spanner_db.update_ddl(
+        ["create table b (id bigint primary key, n text)", "create unique index bn on b (n)"]
+    ).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("b", ["id", "n"], [(1, "x")])
+    pg_spanner_db.update_ddl(
+        [
+            "alter table b add column j jsonb not null default '{}'::jsonb",
+            "alter table b add column k jsonb",
+            "alter table b alter column k set default '[]'::jsonb",
+        ]
+    ).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("b", ["id", "n"], [(2, "y")])
+    assert _rows(pg_spanner_db, "select id, j, k from b order by id") == [
+        [1, {}, None],
+        [2, {}, []],
+    ]
+    # the unique index still holds after the table changed
+    with pytest.raises(exceptions.AlreadyExists):
+        with pg_spanner_db.batch() as b:
+            b.insert("b", ["id", "n"], [(3, "x")])
+    # k has a NULL (row 1): NOT NULL is refused, with a message that says so
+    with pytest.raises(exceptions.FailedPrecondition, match="NULL"):
+        pg_spanner_db.update_ddl(["alter table b alter column k set not null"]).result(60)
+
+
+def test_pg_views_with_postgresql_syntax(pg_spanner_db):
+    pg_spanner_db.update_ddl(
+        [
+            "create table items (id bigint primary key, name text)",
+            "create view v sql security invoker as "
+            "select id::text as sid, upper(name) as n, '{1,2}'::bigint[] as a from public.items",
+            "create or replace view w sql security invoker as "
+            "select public.items.id from public.items where name is not null",
+        ]
+    ).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("items", ["id", "name"], [(1, "a"), (2, None)])
+    assert _rows(pg_spanner_db, "select * from v order by sid") == [
+        ["1", "A", [1, 2]],
+        ["2", None, [1, 2]],
+    ]
+    assert _rows(pg_spanner_db, "select id from public.w") == [[1]]
+    with pytest.raises(exceptions.FailedPrecondition):
+        pg_spanner_db.update_ddl(["drop table items"]).result(60)

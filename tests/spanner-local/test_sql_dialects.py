@@ -150,3 +150,109 @@ def test_format_timestamp_with_explicit_time_zone(gsql_db):
         "FORMAT_TIMESTAMP('%F %H:%M', TIMESTAMP '2024-01-01 23:30:00+00', 'UTC')",
     )
     assert rows == [["2024-01-01 15:30", "2024-01-01 23:30"]]
+
+
+def test_pg_result_column_names_follow_postgresql(pg_spanner_db):
+    _, fields = _one(
+        pg_spanner_db,
+        "select x::text, cast(x as text), 'a'::text, 1::bigint, upper('a'), x + 1, "
+        "array[1, 2], (x), case when x = 1 then 2 end "
+        "from (select 1 as x) s",
+    )
+    assert [f.name for f in fields] == [
+        "x",
+        "x",
+        "text",
+        "int8",
+        "upper",
+        "?column?",
+        "array",
+        "x",
+        "case",
+    ]
+
+
+def test_googlesql_unnamed_columns_are_empty(gsql_db):
+    _, fields = _one(gsql_db, "SELECT x, CAST(x AS STRING), UPPER('a'), x + 1 FROM (SELECT 1 AS x)")
+    assert [f.name for f in fields] == ["x", "", "", ""]
+
+
+def _b64(data: bytes) -> bytes:
+    # the Python client hands BYTES values back base64-encoded, as they travel
+    import base64
+
+    return base64.b64encode(data)
+
+
+def test_pg_bytea_literals(pg_spanner_db):
+    rows, fields = _one(
+        pg_spanner_db,
+        "select '\\x0102ff'::bytea, decode('0102ff', 'hex'), '\\x'::bytea, 'ab'::bytea",
+    )
+    assert rows == [[_b64(b"\x01\x02\xff"), _b64(b"\x01\x02\xff"), _b64(b""), _b64(b"ab")]]
+    assert {TypeCode(f.type_.code).name for f in fields} == {"BYTES"}
+    with pytest.raises(exceptions.InvalidArgument, match="hexadecimal"):
+        _one(pg_spanner_db, "select '\\x0g'::bytea")
+
+
+def test_pg_array_literals(pg_spanner_db):
+    rows, fields = _one(
+        pg_spanner_db,
+        "select '{1,2}'::bigint[], array[1, 2], '{}'::bigint[], "
+        "'{a,\"b c\",NULL}'::text[], '{1.5}'::numeric[]",
+    )
+    import decimal
+
+    assert rows == [[[1, 2], [1, 2], [], ["a", "b c", None], [decimal.Decimal("1.5")]]]
+    assert TypeCode(fields[0].type_.code).name == "ARRAY"
+    assert TypeCode(fields[0].type_.array_element_type.code).name == "INT64"
+    with pytest.raises(exceptions.InvalidArgument, match="malformed array"):
+        _one(pg_spanner_db, "select '1,2'::bigint[]")
+    # an untyped '{}' default takes the column's array type
+    pg_spanner_db.update_ddl(
+        ["create table a (id bigint primary key, tags text[] not null default '{}')"]
+    ).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("a", ["id"], [(1,)])
+    assert _one(pg_spanner_db, "select tags from a")[0] == [[[]]]
+
+
+def test_pg_numeric_nan(pg_spanner_db):
+    import decimal
+
+    from google.cloud import spanner
+
+    rows, fields = _one(pg_spanner_db, "select 'NaN'::numeric, 'nan'::numeric = 'NaN'::numeric")
+    assert rows[0][0].is_nan() and rows[0][1] is True
+    assert fields[0].type_.type_annotation == 2  # PG_NUMERIC
+    pg_spanner_db.update_ddl(["create table n (id bigint primary key, v numeric)"]).result(60)
+    with pg_spanner_db.batch() as b:
+        # the client refuses Decimal("NaN") (it checks precision): NaN travels as a string
+        b.insert("n", ["id", "v"], [(1, "NaN"), (2, decimal.Decimal("1.5"))])
+    pg_spanner_db.run_in_transaction(
+        lambda txn: txn.execute_update("insert into n (id, v) values (3, 'NaN'::numeric)")
+    )
+    pg_spanner_db.run_in_transaction(
+        lambda txn: txn.execute_update(
+            "insert into n (id, v) values (4, $1)",
+            params={"p1": "NaN"},
+            param_types={"p1": spanner.param_types.PG_NUMERIC},
+        )
+    )
+    rows, _ = _one(pg_spanner_db, "select id, v from n order by v, id")
+    # NaN sorts above every number, as in PostgreSQL
+    assert [r[0] for r in rows] == [2, 1, 3, 4]
+    assert rows[0][1] == decimal.Decimal("1.5")
+    assert all(r[1].is_nan() for r in rows[1:])
+
+
+def test_pg_cast_forms_of_literals(pg_spanner_db):
+    rows, fields = _one(
+        pg_spanner_db,
+        "select cast('NaN' as numeric), cast('\\x01ff' as bytea), cast('{3,4}' as bigint[]), "
+        "'NaN'::numeric(10, 2), cast('ab' as bytea)",
+    )
+    assert rows[0][0].is_nan() and rows[0][3].is_nan()
+    assert rows[0][1:3] == [_b64(b"\x01\xff"), [3, 4]]
+    assert rows[0][4] == _b64(b"ab")
+    assert [f.name for f in fields] == ["numeric", "bytea", "int8", "numeric", "bytea"]

@@ -96,6 +96,13 @@ def timestamp_from_pb(ts: protos.Timestamp) -> dt.datetime:
 # ---------------------------------------------------------------- numbers and JSON
 
 
+# DuckDB's DECIMAL has no NaN, which PostgreSQL numeric has: PostgreSQL-dialect databases store
+# it as the largest DECIMAL(38, 9), which also sorts and compares as PostgreSQL's NaN does
+# (equal to itself, greater than every number).
+PG_NUMERIC_NAN = decimal.Decimal("99999999999999999999999999999.999999999")
+PG_NUMERIC_NAN_SQL = f"CAST('{PG_NUMERIC_NAN}' AS DECIMAL(38,9))"
+
+
 def format_numeric(value: decimal.Decimal) -> str:
     """Spanner prints NUMERIC without exponent and without trailing fractional zeros."""
     if not value.is_finite():
@@ -265,7 +272,10 @@ def decode(value: protos.Value, stype: SType) -> Any:
     decoder = _DECODERS.get(stype.code)
     if decoder is None:
         raise InvalidArgument(f"Unsupported parameter type {stype.code}")
-    return decoder(value)
+    result = decoder(value)
+    if stype.annotation == "PG_NUMERIC" and result.is_nan():
+        return PG_NUMERIC_NAN
+    return result
 
 
 def infer_type(value: protos.Value) -> SType:
@@ -337,6 +347,13 @@ def _set_timestamp(pb: protos.Value, v: Any) -> None:
         pb.string_value = str(v)
 
 
+def _set_pg_numeric(pb: protos.Value, v: Any) -> None:
+    if isinstance(v, decimal.Decimal) and v == PG_NUMERIC_NAN:
+        pb.string_value = "NaN"
+    else:
+        _set_numeric(pb, v)
+
+
 def _set_numeric(pb: protos.Value, v: Any) -> None:
     if not isinstance(v, decimal.Decimal):
         v = decimal.Decimal(str(v))
@@ -401,6 +418,8 @@ def setter_for(stype: SType) -> Setter:
         return set_struct
     if stype.code == "JSON" and stype.annotation == "PG_JSONB":
         return _set_jsonb
+    if stype.code == "NUMERIC" and stype.annotation == "PG_NUMERIC":
+        return _set_pg_numeric
     return _SETTERS[stype.code]
 
 

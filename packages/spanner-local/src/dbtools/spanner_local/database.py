@@ -58,6 +58,8 @@ class Database:
     catalog: Catalog = field(default_factory=Catalog)
     create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
     ddl_history: list[DdlRecord] = field(default_factory=list)
+    # How far each sequence's values run ahead of its DuckDB counter: skip ranges move it.
+    sequence_offsets: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.catalog.dialect = self.dialect
@@ -72,8 +74,15 @@ class Database:
         else:
             # GoogleSQL sorts NULLs as the smallest values.
             self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
+        self._sequence_lock = threading.Lock()
+        self._save_lock = threading.Lock()
+        self._skip_ranges: dict[str, tuple[int, int]] = {}
+        self._refresh_skip_ranges()
         functions.register(
-            self.conn, postgresql=self.dialect == POSTGRESQL, database_id=self.database_id
+            self.conn,
+            postgresql=self.dialect == POSTGRESQL,
+            database_id=self.database_id,
+            sequence_value=self.sequence_value,
         )
         # SQL reaches DuckDB from clients: no file access (read_csv, ATTACH, COPY ...), and no
         # way to turn it back on.
@@ -90,6 +99,39 @@ class Database:
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
         self.refresh_infoschema()
+
+    # --------------------------------------------------------------- sequences
+
+    def _refresh_skip_ranges(self) -> None:
+        ranges: dict[str, tuple[int, int]] = {}
+        named = [(name, opts) for name, opts in self.catalog.sequences.items()]
+        for table in self.catalog.tables.values():
+            named += [
+                (c.identity["sequence"], c.identity)
+                for c in table.columns
+                if c.identity is not None and "sequence" in c.identity
+            ]
+        for name, opts in named:
+            if "skip_range_min" in opts and "skip_range_max" in opts:
+                ranges[name.lower()] = (int(opts["skip_range_min"]), int(opts["skip_range_max"]))
+        self._skip_ranges = ranges
+
+    def sequence_value(self, name: str, counter: int) -> int:
+        """The next bit-reversed value of sequence `name`, whose DuckDB counter gave `counter`.
+
+        Values in the sequence's skip range are passed over by moving its offset on, so that
+        later counters stay ahead of the ones used.
+        """
+        key = name.lower().removeprefix("public.")
+        with self._sequence_lock:
+            offset = self.sequence_offsets.get(key, 0)
+            effective = functions.next_outside(counter + offset, self._skip_ranges.get(key))
+            if effective != counter + offset:
+                self.sequence_offsets[key] = effective - counter
+                self.save()
+        value = functions.bit_reverse(effective)
+        assert value is not None
+        return value
 
     @property
     def database_id(self) -> str:
@@ -154,6 +196,7 @@ class Database:
             except SpannerLocalError as exc:
                 return stamps, exc
             finally:
+                self._refresh_skip_ranges()
                 self.refresh_infoschema()
                 self.save()
         return stamps, None
@@ -193,10 +236,12 @@ class Database:
             "dialect": self.dialect,
             "create_time": self.create_time.isoformat(),
             "catalog": self.catalog.to_json(),
+            "sequence_offsets": self.sequence_offsets,
         }
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        tmp.replace(self.path.with_suffix(".json"))
+        with self._save_lock:
+            tmp = self.path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(meta, indent=1))
+            tmp.replace(self.path.with_suffix(".json"))
 
     @classmethod
     def load(cls, path: Path) -> Database:
@@ -207,6 +252,7 @@ class Database:
             path=path,
             catalog=Catalog.from_json(meta["catalog"]),
             create_time=dt.datetime.fromisoformat(meta["create_time"]),
+            sequence_offsets=dict(meta.get("sequence_offsets", {})),
         )
 
     def close(self) -> None:
@@ -230,6 +276,6 @@ class Database:
 
 def _ddl_storage_message(exc: duckdb.Error) -> str:
     text = str(exc)
-    if "NOT NULL" in text:
+    if isinstance(exc, duckdb.ConstraintException) and "NOT NULL constraint failed" in text:
         return "Cannot set NOT NULL: the column contains NULL values."
     return f"The schema change could not be applied: {text.splitlines()[0]}"

@@ -54,6 +54,10 @@ class Unimplemented(SpannerLocalError):
     code = grpc.StatusCode.UNIMPLEMENTED
 
 
+class Cancelled(SpannerLocalError):
+    code = grpc.StatusCode.CANCELLED
+
+
 class Internal(SpannerLocalError):
     code = grpc.StatusCode.INTERNAL
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import duckdb
 
-from . import codec, limits, protos
+from . import cancellation, codec, limits, protos
 from .catalog import Column, Table, duckdb_ident
 from .database import Database
 from .errors import (
     Aborted,
     AlreadyExists,
+    Cancelled,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -49,6 +50,9 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     text = str(exc)
     first = text.splitlines()[0] if text else type(exc).__name__
     pg = dialect == POSTGRESQL
+    if isinstance(exc, duckdb.InterruptException):
+        cancellation.count_interrupted()
+        return Cancelled("The call was cancelled; its statement was interrupted.")
     if isinstance(exc, duckdb.TransactionException):
         # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
@@ -147,7 +151,8 @@ def run_sql(
     tr = translate(sql, db.dialect)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
-        cur.execute(text, bound) if bound else cur.execute(text)
+        with cancellation.running_on(cur):
+            cur.execute(text, bound) if bound else cur.execute(text)
         if tr.kind == "dml" and not tr.returning:
             count = cur.fetchone()
             n = int(count[0]) if count else 0
@@ -300,7 +305,8 @@ def read(
     if limit:
         sql += f" LIMIT {int(limit)}"
     try:
-        cur.execute(sql, args)
+        with cancellation.running_on(cur):
+            cur.execute(sql, args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect) from exc
@@ -383,7 +389,11 @@ def _write(
     for k in table.primary_key:
         if k.column.lower() not in lowered:
             kcol = table.column(k.column)
-            if kind == "insert" and kcol is not None and kcol.default is not None:
+            if (
+                kind == "insert"
+                and kcol is not None
+                and (kcol.default is not None or kcol.identity is not None)
+            ):
                 generated_key = True
                 continue
             raise FailedPrecondition(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 
 import duckdb
 import farmhash
@@ -17,11 +17,6 @@ def farm_fingerprint(value: str | None) -> int | None:
     return fp - (1 << 64) if fp >= 1 << 63 else fp
 
 
-def generate_uuid() -> str:
-    """GENERATE_UUID() / spanner.generate_uuid(): a random version 4 UUID as text."""
-    return str(uuid.uuid4())
-
-
 # PostgreSQL byte/text functions whose DuckDB namesakes differ in meaning; queries call them
 # under these names (translate.PG_FUNCTIONS renames the calls).
 PG_MACROS = (
@@ -34,6 +29,7 @@ PG_MACROS = (
     "CREATE MACRO spanner_pg_convert_to(s, enc) AS encode(s)",
     "CREATE MACRO spanner_pg_convert_from(b, enc) AS decode(b)",
     "CREATE MACRO spanner_pg_sha256(b) AS unhex(sha256(b))",
+    "CREATE MACRO spanner_pg_generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)",
 )
 
 
@@ -44,11 +40,22 @@ def bit_reverse(counter: int | None) -> int | None:
     return int(f"{counter & ((1 << 63) - 1):063b}"[::-1], 2)
 
 
+def next_outside(counter: int, skip: tuple[int, int] | None) -> int:
+    """The first counter from `counter` on whose bit-reversed value is outside `skip`."""
+    if skip is not None:
+        value = bit_reverse(counter)
+        while value is not None and skip[0] <= value <= skip[1]:
+            counter += 1
+            value = bit_reverse(counter)
+    return counter
+
+
 def register(
-    conn: duckdb.DuckDBPyConnection, postgresql: bool = False, database_id: str = ""
+    conn: duckdb.DuckDBPyConnection,
+    postgresql: bool = False,
+    database_id: str = "",
+    sequence_value: Callable[[str, int], int] | None = None,
 ) -> None:
-    # side_effects: a fresh value per row, as Spanner gives for DEFAULT (GENERATE_UUID()) keys
-    conn.create_function("generate_uuid", generate_uuid, [], VARCHAR, side_effects=True)
     conn.create_function(  # type: ignore[call-overload]  # the stubs reject the documented string flags
         "farm_fingerprint",
         farm_fingerprint,
@@ -66,9 +73,25 @@ def register(
         null_handling="special",
         side_effects=False,
     )
+    if sequence_value is not None:
+        conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
+            "spanner_sequence_value",
+            sequence_value,
+            [VARCHAR, BIGINT],
+            BIGINT,
+            type="native",
+            null_handling="special",
+            side_effects=True,
+        )
     macros = [
-        "CREATE MACRO spanner_next_sequence_value(name) AS spanner_bit_reverse(nextval(name))"
+        # the first spelling, kept for database files whose defaults still call it
+        "CREATE MACRO spanner_next_sequence_value(name) AS spanner_bit_reverse(nextval(name))",
     ]
+    if sequence_value is not None:
+        # skip ranges and counter offsets live in Python (database.Database.sequence_value)
+        macros.append(
+            "CREATE MACRO spanner_sequence_next(name) AS spanner_sequence_value(name, nextval(name))"
+        )
     if postgresql:
         macros += PG_MACROS
         quoted = database_id.replace("'", "''")

@@ -49,6 +49,11 @@ VIEWS: dict[str, list[tuple[str, str]]] = {
         ("character_maximum_length", N),
         ("numeric_precision", N),
         ("is_identity", S),
+        ("identity_generation", S),
+        ("identity_kind", S),
+        ("identity_start_with_counter", S),
+        ("identity_skip_range_min", S),
+        ("identity_skip_range_max", S),
     ],
     "indexes": [
         ("table_catalog", S),
@@ -204,7 +209,7 @@ def build(
                     64
                     if pg and col.stype.code == "INT64"
                     else (53 if pg and col.stype.code == "FLOAT64" else None),
-                    "NO",
+                    *_identity_columns(col.identity, pg),
                 )
             )
         # primary key as Spanner reports it: an index, a constraint and key column usage
@@ -415,3 +420,17 @@ def build(
         shaped = [(c if pg else c.upper(), (S if (pg and t == B) else t)) for c, t in cols]
         out[view if pg else view.upper()] = (shaped, rows[view])
     return out
+
+
+def _identity_columns(identity: dict[str, str] | None, pg: bool) -> tuple[str | None, ...]:
+    """IS_IDENTITY and the IDENTITY_* columns (GoogleSQL fills them; PostgreSQL leaves them)."""
+    if identity is None or pg:
+        return ("NO", None, None, None, None, None)
+    return (
+        "YES",
+        "BY DEFAULT",
+        "BIT_REVERSED_POSITIVE_SEQUENCE",
+        identity.get("start_with_counter", "1"),
+        identity.get("skip_range_min"),
+        identity.get("skip_range_max"),
+    )

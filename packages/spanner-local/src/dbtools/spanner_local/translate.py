@@ -15,6 +15,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from . import pg_literals
+from .codec import PG_NUMERIC_NAN_SQL
 from .ddl_parser import Tok, tokenize
 from .errors import DdlSyntaxError, InvalidArgument
 from .typemap import POSTGRESQL
@@ -84,7 +86,7 @@ _PG_FUNCTIONS = {
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
     "jsonb_typeof": "json_type",
-    "nextval": "spanner_next_sequence_value",
+    "nextval": "spanner_sequence_next",
     "version": "spanner_pg_version",
     "current_database": "spanner_pg_current_database",
     "current_schema": "spanner_pg_current_schema",
@@ -93,6 +95,7 @@ _PG_FUNCTIONS = {
     "convert_to": "spanner_pg_convert_to",
     "convert_from": "spanner_pg_convert_from",
     "sha256": "spanner_pg_sha256",
+    "generate_uuid": "spanner_pg_generate_uuid",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
@@ -206,6 +209,43 @@ def translate_pg(sql: str) -> Translated:
             i += 2
             continue
         if (
+            t.upper == "CAST"
+            and nxt is not None
+            and nxt.text == "("
+            and i + 3 < len(toks)
+            and toks[i + 2].kind == "str"
+            and toks[i + 2].text.startswith("'")
+            and toks[i + 3].upper == "AS"
+        ):
+            cast = _pg_cast_literal(toks, i)
+            if cast is not None:
+                replacement, first, last = cast
+                repl[first] = replacement
+                if first != last:
+                    drop.update(range(i + 1, last + 1))
+                i = last + 1
+                continue
+        if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
+            literal = _pg_typed_literal(t.text, toks, i + 2)
+            if literal is not None:
+                sql_text, consumed = literal
+                repl[i] = sql_text
+                drop.update(range(i + 1, i + consumed))
+                i += consumed
+                continue
+        if (
+            t.kind == "word"
+            and t.text.lower() == "public"
+            and nxt is not None
+            and nxt.text == "."
+            and not (i > 0 and toks[i - 1].text == ".")
+        ):
+            # user tables live in PostgreSQL's default schema, which is DuckDB's main
+            repl[i] = ""
+            drop.add(i + 1)
+            i += 2
+            continue
+        if (
             t.kind == "word"
             and t.text.lower() == "information_schema"
             and nxt is not None
@@ -281,6 +321,55 @@ def translate_pg(sql: str) -> Translated:
     )
 
 
+def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, int] | None:
+    """`'...'::type` forms DuckDB would misread: (replacement, tokens it replaces) or None.
+
+    Array literals keep their cast (DuckDB casts the list it gets element by element); NaN
+    numerics and hex bytea replace the literal and the cast.
+    """
+    j = type_at
+    while j < len(toks) and toks[j].kind == "word":
+        j += 1
+    if j == type_at:
+        return None
+    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
+        while j < len(toks) and toks[j].text != ")":
+            j += 1
+        j += 1
+    type_name = toks[type_at].text.lower()
+    is_array = j + 1 < len(toks) and toks[j].text == "[" and toks[j + 1].text == "]"
+    if is_array:
+        return pg_literals.array_literal_sql(text), 1
+    if type_name in ("numeric", "decimal") and pg_literals.unquote(text).lower() == "nan":
+        return PG_NUMERIC_NAN_SQL, j - type_at + 2
+    if type_name == "bytea":
+        hexed = pg_literals.bytea_literal_sql(text)
+        if hexed is not None:
+            return hexed, j - type_at + 2
+    return None
+
+
+def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
+    """CAST('...' AS type) forms of `_pg_typed_literal`: (replacement, token, last token).
+
+    An array literal only replaces the string (the cast stays); the others replace it all.
+    """
+    literal = _pg_typed_literal(toks[at + 2].text, toks, at + 4)
+    if literal is None:
+        return None
+    text, consumed = literal
+    if consumed == 1:
+        return text, at + 2, at + 2  # the literal only
+    close = at + 4
+    depth = 0
+    while close < len(toks) and not (toks[close].text == ")" and depth == 0):
+        depth += {"(": 1, ")": -1}.get(toks[close].text, 0)
+        close += 1
+    if close >= len(toks):
+        return None
+    return text, at, close  # CAST ... ): the replacement goes where CAST was
+
+
 # ------------------------------------------------------------------- GoogleSQL
 
 
@@ -330,9 +419,7 @@ _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
-    sql = _NEXT_SEQ.sub(
-        lambda m: f"SPANNER_NEXT_SEQUENCE_VALUE('{m.group(1).strip('`').lower()}')", sql
-    )
+    sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
@@ -428,15 +515,61 @@ def _output_names(tree: Any, pg: bool) -> tuple[str, ...] | None:
             names.append(item.name)
         elif not pg:
             names.append("")
-        elif isinstance(item, exp.Cast) and isinstance(item.this, exp.Column):
-            names.append(item.this.name)
-        elif isinstance(item, exp.Anonymous):
-            names.append(str(item.this).lower())
-        elif isinstance(item, exp.Func):
-            names.append(item.sql_name().lower())
         else:
-            names.append("?column?")
+            names.append(_pg_column_name(item)[0])
     return tuple(names)
+
+
+# PostgreSQL's internal names of types, which it gives to a cast of an unnamed expression.
+_PG_TYPE_COLUMN_NAMES = {
+    exp.DataType.Type.BIGINT: "int8",
+    exp.DataType.Type.INT: "int4",
+    exp.DataType.Type.SMALLINT: "int2",
+    exp.DataType.Type.TEXT: "text",
+    exp.DataType.Type.VARCHAR: "varchar",
+    exp.DataType.Type.CHAR: "bpchar",
+    exp.DataType.Type.BOOLEAN: "bool",
+    exp.DataType.Type.DOUBLE: "float8",
+    exp.DataType.Type.FLOAT: "float4",
+    exp.DataType.Type.DECIMAL: "numeric",
+    exp.DataType.Type.JSONB: "jsonb",
+    exp.DataType.Type.JSON: "json",
+    exp.DataType.Type.VARBINARY: "bytea",
+    exp.DataType.Type.DATE: "date",
+    exp.DataType.Type.TIMESTAMPTZ: "timestamptz",
+    exp.DataType.Type.TIMESTAMP: "timestamp",
+}
+
+
+def _pg_column_name(node: Any) -> tuple[str, int]:
+    """PostgreSQL's name for an unaliased result column, and how strong a name it is.
+
+    As PostgreSQL's FigureColname: a column reference or function call gives its name; a cast
+    passes on its operand's name, or else names the column after the type; others ?column?.
+    """
+    if isinstance(node, exp.Column):
+        return node.name, 2
+    if isinstance(node, exp.Paren):
+        return _pg_column_name(node.this)
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        name, strength = _pg_column_name(node.this)
+        if strength > 1:
+            return name, strength
+        to = node.args.get("to")
+        if isinstance(to, exp.DataType):
+            if to.this == exp.DataType.Type.ARRAY and to.expressions:
+                to = to.expressions[0]
+            type_name = _PG_TYPE_COLUMN_NAMES.get(to.this)
+            if type_name is not None:
+                return type_name, 1
+        return name, strength
+    if isinstance(node, exp.Array):
+        return "array", 2
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower(), 2
+    if isinstance(node, exp.Func):
+        return node.sql_name().lower(), 2
+    return "?column?", 0
 
 
 def _pg_parse(sql: str) -> Any:

@@ -12,6 +12,7 @@ import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
+from .. import cancellation
 from ..errors import Aborted, SpannerLocalError
 
 log = logging.getLogger("dbtools.spanner_local")
@@ -38,7 +39,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return fn(request, context)
+            with cancellation.call_scope(context):
+                return fn(request, context)
         except SpannerLocalError as err:
             fail(context, err)
         except Exception as exc:  # an engine bug must not kill the server thread silently
@@ -54,7 +56,8 @@ def guarded_stream(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[A
     @functools.wraps(fn)
     def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
-            yield from fn(request, context)
+            with cancellation.call_scope(context):
+                yield from fn(request, context)
         except SpannerLocalError as err:
             fail(context, err)
         except Exception as exc:

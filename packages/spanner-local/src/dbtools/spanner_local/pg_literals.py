@@ -1,0 +1,78 @@
+"""PostgreSQL literal forms DuckDB reads differently: array text, hex bytea, numeric NaN.
+
+Pure functions from a PostgreSQL string literal (as written, quotes included) to DuckDB SQL.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidArgument
+
+
+def unquote(literal: str) -> str:
+    """The value of a '...' literal ('' stands for one quote)."""
+    return literal[1:-1].replace("''", "'")
+
+
+def quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parse_array_text(text: str) -> list[str | None]:
+    """PostgreSQL's array input form `{a,"b c",NULL}` -> its elements (one dimension)."""
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise InvalidArgument(f'malformed array literal: "{text}"')
+    body = body[1:-1]
+    items: list[str | None] = []
+    if not body.strip():
+        return items
+    i, n = 0, len(body)
+    while True:
+        while i < n and body[i].isspace():
+            i += 1
+        if i < n and body[i] == '"':
+            i += 1
+            chars = []
+            while i < n and body[i] != '"':
+                if body[i] == "\\" and i + 1 < n:
+                    i += 1
+                chars.append(body[i])
+                i += 1
+            if i >= n:
+                raise InvalidArgument(f'malformed array literal: "{text}"')
+            i += 1
+            items.append("".join(chars))
+        else:
+            start = i
+            while i < n and body[i] != ",":
+                if body[i] in '{}"':
+                    raise InvalidArgument(
+                        f'malformed array literal: "{text}" (only one dimension is supported)'
+                    )
+                i += 1
+            word = body[start:i].strip()
+            items.append(None if word.upper() == "NULL" else word)
+        while i < n and body[i].isspace():
+            i += 1
+        if i >= n:
+            return items
+        if body[i] != ",":
+            raise InvalidArgument(f'malformed array literal: "{text}"')
+        i += 1
+
+
+def array_literal_sql(literal: str) -> str:
+    """'{1,2}' -> ['1', '2'], a DuckDB list that the following cast turns into the element type."""
+    items = parse_array_text(unquote(literal))
+    return "[" + ", ".join("NULL" if v is None else quote(v) for v in items) + "]"
+
+
+def bytea_literal_sql(literal: str) -> str | None:
+    """'\\x0102ff' (PostgreSQL's hex bytea form) -> unhex('0102ff'); None for other forms."""
+    value = unquote(literal)
+    if not value.lower().startswith("\\x"):
+        return None
+    digits = value[2:]
+    if len(digits) % 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise InvalidArgument(f'invalid hexadecimal data in bytea literal: "{value}"')
+    return f"unhex({quote(digits)})"
