@@ -167,7 +167,7 @@ class _Logged:
     params: dict[str, Any] | None
     types: dict[str, Any] | None
     digest: str
-    kind: str  # "query" or "dml"
+    kind: str  # "query", "dml" or "mutation" (params then holds (table, columns, rows))
     rows: int = 0  # rows of a query the client received
 
 
@@ -353,6 +353,9 @@ class SpannerConnection:
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
         txn.handle = self._own_session().transaction()
         for entry in txn.log:
+            if entry.kind == "mutation":
+                txn.handle.insert(*entry.params)  # type: ignore[misc]
+                continue
             digest = hashlib.sha256()
             try:
                 rs = txn.handle.execute_sql(entry.sql, params=entry.params, param_types=entry.types)
@@ -479,6 +482,45 @@ class SpannerConnection:
                 )
                 raise pg_error_from(from_grpc_status(grpc_code, status.message))
             return list(counts)
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: list[str],
+        groups: list[list[list[Any]]],
+        *,
+        parallel: int = 1,
+    ) -> int:
+        """Insert rows as mutations. In a transaction they join it (one commit with everything
+        else); otherwise each group is committed on its own (retried when Spanner aborts it:
+        blind inserts are safe to replay), up to `parallel` commits at a time."""
+        txn = self._txn
+        if txn is not None:
+            if txn.read_only:
+                raise PgError("cannot execute COPY FROM in a read-only transaction", "25006")
+            handle = self._handle()
+            total = 0
+            for rows in groups:
+                handle.insert(table, columns, rows)
+                txn.log.append(_Logged("", (table, columns, rows), None, "", "mutation"))  # type: ignore[arg-type]
+                total += len(rows)
+            return total
+
+        def commit(rows: list[list[Any]]) -> int:
+            if self.cancel_flag.is_set():
+                raise QueryCanceled()
+            _wrap(
+                lambda: self.database.run_in_transaction(lambda t: t.insert(table, columns, rows))
+            )
+            return len(rows)
+
+        self.cancel_flag.clear()
+        if parallel <= 1 or len(groups) <= 1:
+            return sum(commit(rows) for rows in groups)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            return sum(pool.map(commit, groups))
 
     def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:
         """Ask Spanner for the result columns and inferred parameter types without running.

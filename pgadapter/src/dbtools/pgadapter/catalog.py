@@ -827,6 +827,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_index_keys": "32",
     "block_size": "8192",
     "autocommit": "on",
+    "spanner.autocommit_dml_mode": "TRANSACTIONAL",
 }
 # Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
 REPORTED = (

@@ -25,6 +25,7 @@ class Kind(str, Enum):
     SET = "set"
     SHOW = "show"
     RESET = "reset"
+    COPY = "copy"
     TRUNCATE = "truncate"  # no TRUNCATE in Spanner: a DELETE of every row, as PGAdapter does
     SAVEPOINT = "savepoint"
     RELEASE = "release"
@@ -228,6 +229,8 @@ def classify(sql: str) -> Statement:
         return Statement(
             sql, Kind.DML, _DML_FIRST[first], ws, returning=bool(re.search(r"\bRETURNING\b", code))
         )
+    if first == "COPY":
+        return Statement(sql, Kind.COPY, "COPY", ws)
     if first == "TRUNCATE":
         return Statement(sql, Kind.TRUNCATE, "TRUNCATE TABLE", ws)
     if first in _DDL_FIRST:

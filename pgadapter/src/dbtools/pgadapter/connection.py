@@ -28,6 +28,7 @@ from .catalog import (
     Catalog,
     LocalResult,
     SessionInfo,
+    Table,
     answer_catalog,
     answer_function_select,
     answer_with_params,
@@ -44,7 +45,19 @@ from .classify import (
     split_statements,
     truncate_targets,
 )
-from .codecs import UTC, encoder
+from .codecs import UTC, encoder, text_value_parser
+from .copy import (
+    BATCH_BYTES,
+    CopySpec,
+    batches,
+    check_atomic,
+    convert_rows,
+    format_csv_row,
+    format_text_row,
+    mutations_per_row,
+    parse_copy,
+    read_rows,
+)
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .params import decode_params, infer_from_casts, spanner_type_for
@@ -57,6 +70,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FETCH_CHUNK = 2000
+DML_MODES = ("TRANSACTIONAL", "PARTITIONED_NON_ATOMIC")
+COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
 
 
 @dataclass
@@ -709,6 +724,9 @@ class PgConnection:
         if kind == Kind.TRUNCATE:
             await self._truncate(stmt)
             return
+        if kind == Kind.COPY:
+            await self._copy(stmt)
+            return
         if kind == Kind.DML:
             await self._dml(portal, max_rows, describe)
             return
@@ -811,6 +829,129 @@ class PgConnection:
             return
         await self.run_blocking(lambda: cursor.fetch(0))
         self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    # --- COPY -------------------------------------------------------------------------------
+
+    async def _copy(self, stmt: Statement) -> None:
+        spec = parse_copy(stmt.sql)
+        if spec.direction == "from":
+            await self._copy_from(spec)
+        else:
+            await self._copy_to(spec)
+
+    def _copy_table(self, cat: Catalog, name: str) -> Table:
+        schema, _, table = name.rpartition(".")
+        for t in cat.tables:
+            if t.name.lower() == table.lower() and (schema or "public") == (t.schema or "public"):
+                return t
+        raise PgError(f'relation "{name}" does not exist', "42P01")
+
+    async def _copy_from(self, spec: CopySpec) -> None:
+        backend = self.backend
+        assert backend is not None and spec.table is not None
+        cat = await self.run_blocking(self._catalog_snapshot)
+        table = self._copy_table(cat, spec.table)
+        by_name = {c.name.lower(): c for c in table.columns}
+        names = spec.columns or [c.name for c in table.columns]
+        missing = [n for n in names if n.lower() not in by_name]
+        if missing:
+            raise PgError(
+                f'column "{missing[0]}" of relation "{table.name}" does not exist', "42703"
+            )
+        cols = [by_name[n.lower()] for n in names]
+        parsers = [text_value_parser(c.type_oid, self.tz) for c in cols]
+        per_row = mutations_per_row(
+            len(cols), [len(ix.columns) for ix in table.indexes if not ix.primary]
+        )
+        self.send(p.copy_in_response(len(cols)))
+        await self.flush()
+        chunks: list[bytes] = []
+        while True:
+            kind, body = await p.read_message(self.reader)
+            if kind == b"d":
+                chunks.append(body)
+            elif kind == b"c":
+                break
+            elif kind == b"f":
+                reason = body.rstrip(b"\0").decode("utf-8", "replace")
+                raise PgError(f"COPY from stdin failed: {reason}", "57014")
+            elif kind in (b"H", b"S"):
+                continue  # ignored during copy-in, as PostgreSQL does
+            else:
+                raise PgError(f"unexpected message type {kind!r} during COPY from stdin", "08P01")
+        data = b"".join(chunks)
+        chunks.clear()
+        column_names = [c.name for c in cols]
+        rows = await self.run_blocking(
+            lambda: convert_rows(read_rows(data, spec), table.name, column_names, parsers)
+        )
+        mode = self.settings.get("spanner.autocommit_dml_mode", "").lower()
+        in_block = self.status == "T" or backend.in_transaction
+        if in_block or mode != "partitioned_non_atomic":
+            check_atomic(rows, per_row, table.name)
+            groups = [rows] if rows else []
+            parallel = 1
+        else:
+            groups = list(batches(rows, per_row, BATCH_BYTES))
+            parallel = COPY_PARALLEL_COMMITS
+        if self.status == "T" and not backend.in_transaction:
+            backend.begin(read_only=self.settings.get("transaction_read_only") == "on")
+        count = await self.run_blocking(
+            lambda: backend.insert_rows(table.name, column_names, groups, parallel=parallel)
+        )
+        self.send(p.command_complete(f"COPY {count}"))
+
+    async def _copy_to(self, spec: CopySpec) -> None:
+        backend = self.backend
+        assert backend is not None
+        if spec.query is not None:
+            sql = spec.query
+        else:
+            assert spec.table is not None
+            cols = ", ".join(_quote_ident(c) for c in spec.columns) if spec.columns else "*"
+            target = ".".join(_quote_ident(x) for x in spec.table.split("."))
+            sql = f"SELECT {cols} FROM {target}"
+        cursor = await self.run_blocking(lambda: backend.query(sql, None, None))
+        try:
+            columns = cursor.columns or []
+            encoders = [encoder(c.oid, 0, self.tz) for c in columns]
+            forced = [c.name.lower() in spec.force_quote for c in columns]
+            fmt_row = (
+                (lambda vals: format_csv_row(vals, spec, forced))
+                if spec.format == "csv"
+                else (lambda vals: format_text_row(vals, spec))
+            )
+            self.send(p.copy_out_response(len(columns)))
+            if spec.header and spec.format == "csv":
+                self.send(p.copy_data(fmt_row([c.name for c in columns]).encode("utf-8")))
+            sent = 0
+            while True:
+
+                def fetch() -> tuple[bytes, int]:
+                    rows = cursor.fetch(FETCH_CHUNK)
+                    return b"".join(
+                        p.copy_data(
+                            fmt_row(
+                                [
+                                    None if v is None else e(v).decode("utf-8")
+                                    for e, v in zip(encoders, row, strict=False)
+                                ]
+                            ).encode("utf-8")
+                        )
+                        for row in rows
+                    ), len(rows)
+
+                data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
+                self.send(data)
+                sent += n
+                if self._out_size > 1 << 16:
+                    await self.flush()
+                if cursor.done:
+                    break
+        finally:
+            cursor.close()
+        self.send(p.COPY_DONE)
+        self.send(p.command_complete(f"COPY {sent}"))
 
     async def _truncate(self, stmt: Statement) -> None:
         tables = truncate_targets(stmt.sql)
@@ -1027,6 +1168,14 @@ class PgConnection:
                 )
             self.ddl_mode = mode
             value = mode
+        elif key == "spanner.autocommit_dml_mode":
+            if value.upper() not in DML_MODES:
+                raise PgError(
+                    f'invalid value for parameter "spanner.autocommit_dml_mode": "{value}"',
+                    "22023",
+                    hint="One of: " + ", ".join(DML_MODES),
+                )
+            value = value.upper()
         elif key == "statement_timeout":
             self.timeout_ms = _parse_duration_ms(value)
             value = value.strip()
@@ -1138,6 +1287,10 @@ def _formats(requested: list[int], n: int) -> list[int]:
             f"bind message has {len(requested)} result formats but query has {n} columns"
         )
     return list(requested)
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _dml_tag(tag: str, count: int) -> str:
