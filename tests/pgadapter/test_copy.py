@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -204,6 +205,45 @@ def test_all_types_copy_to_matches_postgresql(dsn: str, pg_db) -> None:  # type:
     proxy_text, proxy_csv, pg_text, pg_csv = outputs
     assert proxy_text == pg_text
     assert proxy_csv == pg_csv
+
+
+def test_binary_copy_both_ways_matches_postgresql(dsn: str, pg_db) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL's binary COPY output of the all-types rows...
+    with psycopg.connect(pg_db.dsn, autocommit=True) as pg:
+        pg.execute("set timezone = 'UTC'")
+        pg.execute(ALL_TYPES)
+        with pg.cursor().copy("COPY a FROM STDIN") as cp:
+            cp.write(ALL_TYPES_DATA)
+        with pg.cursor().copy("COPY (select * from a order by id) TO STDOUT (FORMAT binary)") as cp:
+            pg_binary = b"".join(bytes(b) for b in cp)
+        with pg.cursor().copy("COPY (select * from a order by id) TO STDOUT") as cp:
+            pg_text = b"".join(bytes(b) for b in cp).decode()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(ALL_TYPES)
+        # ... loads into Spanner through the proxy ...
+        with conn.cursor().copy("COPY a FROM STDIN (FORMAT binary)") as cp:
+            cp.write(pg_binary)
+        with conn.cursor().copy("COPY (select * from a order by id) TO STDOUT") as cp:
+            text = b"".join(bytes(b) for b in cp).decode()
+        assert text == pg_text
+        # ... and comes back byte for byte
+        with conn.cursor().copy(
+            "COPY (select * from a order by id) TO STDOUT (FORMAT binary)"
+        ) as cp:
+            assert b"".join(bytes(b) for b in cp) == pg_binary
+        # psycopg's typed binary rows
+        with conn.cursor().copy("COPY a (id, s, n) FROM STDIN (FORMAT binary)") as cp:
+            cp.set_types(["int8", "text", "numeric"])
+            cp.write_row((10, "ten", Decimal("10.5")))
+        assert conn.execute("select s, n from a where id = 10").fetchone() == (
+            "ten",
+            Decimal("10.5"),
+        )
+        # truncated binary data is an error naming the row, and writes nothing
+        with pytest.raises(psycopg.errors.BadCopyFileFormat, match="line 3"):
+            with conn.cursor().copy("COPY a FROM STDIN (FORMAT binary)") as cp:
+                cp.write(pg_binary[:-40])
+        assert conn.execute("select count(*) from a").fetchone() == (4,)
 
 
 def _psql(dsn: str, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:

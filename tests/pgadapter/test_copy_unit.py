@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 from dbtools.pgadapter.copy import (
+    BINARY_HEADER,
+    BINARY_TRAILER,
     MAX_MUTATIONS,
     CopySpec,
     batches,
+    binary_row,
+    binary_rows,
     csv_rows,
     format_csv_row,
     format_text_row,
@@ -34,8 +38,8 @@ def test_parse_copy_statements() -> None:
     assert parse_copy("COPY t FROM STDIN").delimiter == "\t"
     with pytest.raises(FeatureNotSupported):
         parse_copy("COPY t FROM '/tmp/x'")
-    with pytest.raises(FeatureNotSupported, match="binary"):
-        parse_copy("COPY t FROM STDIN (FORMAT binary)")
+    assert parse_copy("COPY t FROM STDIN (FORMAT binary)").format == "binary"
+    assert parse_copy("COPY t TO STDOUT BINARY").format == "binary"
     with pytest.raises(PgError, match="not recognized"):
         parse_copy("COPY t FROM STDIN (bogus 1)")
     with pytest.raises(PgError):
@@ -73,6 +77,16 @@ def test_formatting_round_trips() -> None:
     line = format_csv_row(["", None, 'say "hi"', "x,y", "plain"], csv)
     assert line == '"",,"say ""hi""","x,y",plain\n'
     assert list(csv_rows(line, csv)) == [(1, ["", None, 'say "hi"', "x,y", "plain"])]
+
+
+def test_binary_rows_round_trip_and_truncation() -> None:
+    body = binary_row([b"\x00\x01", None, b""]) + binary_row([b"x", b"y", b"z"])
+    data = BINARY_HEADER + body + BINARY_TRAILER
+    assert list(binary_rows(data)) == [(1, [b"\x00\x01", None, b""]), (2, [b"x", b"y", b"z"])]
+    with pytest.raises(PgError, match="EOF"):
+        list(binary_rows(data[:-5]))
+    with pytest.raises(PgError, match="signature"):
+        list(binary_rows(b"PGCOPY\n"))
 
 
 def test_batches_respect_the_mutation_limit() -> None:

@@ -45,11 +45,14 @@ from .classify import (
     split_statements,
     truncate_targets,
 )
-from .codecs import UTC, encoder, text_value_parser
+from .codecs import UTC, encoder, param_decoder, text_value_parser
 from .copy import (
     BATCH_BYTES,
+    BINARY_HEADER,
+    BINARY_TRAILER,
     CopySpec,
     batches,
+    binary_row,
     check_atomic,
     convert_rows,
     format_csv_row,
@@ -859,11 +862,15 @@ class PgConnection:
                 f'column "{missing[0]}" of relation "{table.name}" does not exist', "42703"
             )
         cols = [by_name[n.lower()] for n in names]
-        parsers = [text_value_parser(c.type_oid, self.tz) for c in cols]
+        binary = spec.format == "binary"
+        parsers = [
+            param_decoder(c.type_oid, 1) if binary else text_value_parser(c.type_oid, self.tz)
+            for c in cols
+        ]
         per_row = mutations_per_row(
             len(cols), [len(ix.columns) for ix in table.indexes if not ix.primary]
         )
-        self.send(p.copy_in_response(len(cols)))
+        self.send(p.copy_in_response(len(cols), 1 if binary else 0))
         await self.flush()
         chunks: list[bytes] = []
         while True:
@@ -914,14 +921,17 @@ class PgConnection:
         cursor = await self.run_blocking(lambda: backend.query(sql, None, None))
         try:
             columns = cursor.columns or []
-            encoders = [encoder(c.oid, 0, self.tz) for c in columns]
+            binary = spec.format == "binary"
+            encoders = [encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
             forced = [c.name.lower() in spec.force_quote for c in columns]
             fmt_row = (
                 (lambda vals: format_csv_row(vals, spec, forced))
                 if spec.format == "csv"
                 else (lambda vals: format_text_row(vals, spec))
             )
-            self.send(p.copy_out_response(len(columns)))
+            self.send(p.copy_out_response(len(columns), 1 if binary else 0))
+            if binary:
+                self.send(p.copy_data(BINARY_HEADER))
             if spec.header and spec.format == "csv":
                 self.send(p.copy_data(fmt_row([c.name for c in columns]).encode("utf-8")))
             sent = 0
@@ -929,6 +939,18 @@ class PgConnection:
 
                 def fetch() -> tuple[bytes, int]:
                     rows = cursor.fetch(FETCH_CHUNK)
+                    if binary:
+                        return b"".join(
+                            p.copy_data(
+                                binary_row(
+                                    [
+                                        None if v is None else e(v)
+                                        for e, v in zip(encoders, row, strict=False)
+                                    ]
+                                )
+                            )
+                            for row in rows
+                        ), len(rows)
                     return b"".join(
                         p.copy_data(
                             fmt_row(
@@ -950,6 +972,8 @@ class PgConnection:
                     break
         finally:
             cursor.close()
+        if binary:
+            self.send(p.copy_data(BINARY_TRAILER))
         self.send(p.COPY_DONE)
         self.send(p.command_complete(f"COPY {sent}"))
 

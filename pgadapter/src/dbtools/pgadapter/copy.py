@@ -9,6 +9,7 @@ per commit, and at most 100 MB).
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,11 +174,6 @@ def _apply_options(spec: CopySpec, text: str) -> None:
             spec.null = ""
     if len(spec.delimiter) != 1:
         raise PgError("COPY delimiter must be a single one-byte character", "22023")
-    if spec.format == "binary":
-        raise FeatureNotSupported(
-            "COPY in binary format is not supported by pgadapter yet",
-            hint="Use FORMAT text or FORMAT csv.",
-        )
 
 
 def _option(spec: CopySpec, name: str, values: list[str]) -> None:
@@ -351,7 +347,57 @@ def csv_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]]
         yield start_line, fields
 
 
-def read_rows(data: bytes, spec: CopySpec) -> Iterator[tuple[int, list[str | None]]]:
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+BINARY_HEADER = BINARY_SIGNATURE + b"\0\0\0\0" + b"\0\0\0\0"
+BINARY_TRAILER = b"\xff\xff"
+
+
+def binary_rows(data: bytes) -> Iterator[tuple[int, list[bytes | None]]]:
+    """(row number, raw field values) of binary COPY data."""
+    if not data.startswith(BINARY_SIGNATURE) or len(data) < 19:
+        raise PgError("COPY file signature not recognized", "22P04", where="COPY, line 1")
+    (flags, ext) = struct.unpack_from("!iI", data, 11)
+    if flags & 0x10000:
+        raise PgError("COPY binary data with OIDs is not supported", "0A000")
+    pos = 19 + ext
+    number = 0
+    n = len(data)
+    while True:
+        number += 1
+        if pos + 2 > n:
+            raise PgError(
+                "unexpected EOF in COPY data (no trailer)", "22P04", where=f"COPY, line {number}"
+            )
+        (count,) = struct.unpack_from("!h", data, pos)
+        pos += 2
+        if count == -1:
+            return
+        fields: list[bytes | None] = []
+        for _ in range(count):
+            if pos + 4 > n:
+                raise PgError("unexpected EOF in COPY data", "22P04", where=f"COPY, line {number}")
+            (length,) = struct.unpack_from("!i", data, pos)
+            pos += 4
+            if length == -1:
+                fields.append(None)
+                continue
+            if length < 0 or pos + length > n:
+                raise PgError("unexpected EOF in COPY data", "22P04", where=f"COPY, line {number}")
+            fields.append(data[pos : pos + length])
+            pos += length
+        yield number, fields
+
+
+def binary_row(values: Sequence[bytes | None]) -> bytes:
+    parts = [struct.pack("!h", len(values))]
+    for v in values:
+        parts.append(b"\xff\xff\xff\xff" if v is None else struct.pack("!i", len(v)) + v)
+    return b"".join(parts)
+
+
+def read_rows(data: bytes, spec: CopySpec) -> Iterator[tuple[int, list[Any]]]:
+    if spec.format == "binary":
+        return binary_rows(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -363,10 +409,10 @@ def read_rows(data: bytes, spec: CopySpec) -> Iterator[tuple[int, list[str | Non
 
 
 def convert_rows(
-    rows: Iterator[tuple[int, list[str | None]]],
+    rows: Iterator[tuple[int, list[Any]]],
     table: str,
     columns: Sequence[str],
-    parsers: Sequence[Callable[[str], Any]],
+    parsers: Sequence[Callable[[Any], Any]],
 ) -> list[list[Any]]:
     """Values for the Spanner client; a bad row stops everything with its line number."""
     out: list[list[Any]] = []
@@ -388,7 +434,8 @@ def convert_rows(
             try:
                 values.append(parse(raw))
             except PgError as exc:
-                shown = raw if len(raw) <= 40 else raw[:40] + "..."
+                shown = raw if isinstance(raw, str) else raw.hex()
+                shown = shown if len(shown) <= 40 else shown[:40] + "..."
                 raise PgError(
                     f"{exc.message} (line {number}, column {name})",
                     exc.sqlstate,

@@ -474,13 +474,13 @@ def notice_response(message: str, severity: str = "NOTICE", sqlstate: str = "000
     return _msg(b"N", _fields(PgError(message, sqlstate, severity=severity)))
 
 
-def copy_in_response(ncols: int) -> bytes:
-    """CopyInResponse for text/csv data (overall format 0, every column text)."""
-    return _msg(b"G", b"\0" + _pack_i16(ncols) + _pack_i16(0) * ncols)
+def copy_in_response(ncols: int, fmt: int = 0) -> bytes:
+    """CopyInResponse: overall format 0 (text, csv) or 1 (binary), the same for every column."""
+    return _msg(b"G", bytes([fmt]) + _pack_i16(ncols) + _pack_i16(fmt) * ncols)
 
 
-def copy_out_response(ncols: int) -> bytes:
-    return _msg(b"H", b"\0" + _pack_i16(ncols) + _pack_i16(0) * ncols)
+def copy_out_response(ncols: int, fmt: int = 0) -> bytes:
+    return _msg(b"H", bytes([fmt]) + _pack_i16(ncols) + _pack_i16(fmt) * ncols)
 
 
 def copy_data(data: bytes) -> bytes:
