@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.api_core import exceptions as gexc
-from google.cloud.spanner_v1 import ExecuteSqlRequest
+from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
 from .errors import PgError, QueryCanceled
+from .settings import multi_use_staleness
 from .sqlstate import pg_error_from
 from .types import oid_for_spanner
 
@@ -199,6 +200,25 @@ class SpannerConnection:
         self.cancel_flag = threading.Event()
         self.retry_aborts = True
         self.active: Cursor | None = None  # the cursor being primed/fetched, for cancel()
+        # session settings (spanner.*), set by the connection layer
+        self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
+        self.priority = 0  # RequestOptions.Priority
+        self.request_tag: str | None = None  # for the next statement only
+        self.transaction_tag: str | None = None  # for the next read/write transaction
+
+    def request_options(self) -> RequestOptions | None:
+        if not self.request_tag and not self.priority:
+            return None
+        return RequestOptions(request_tag=self.request_tag or "", priority=self.priority)
+
+    def _commit_options(self) -> RequestOptions | None:
+        return RequestOptions(priority=self.priority) if self.priority else None
+
+    def _new_transaction(self) -> Any:
+        handle = self._own_session().transaction()
+        if self.transaction_tag:
+            handle.transaction_tag = self.transaction_tag
+        return handle
 
     def cancel(self) -> None:
         """From the event loop thread: stop the running statement."""
@@ -266,22 +286,24 @@ class SpannerConnection:
         if txn.handle is None:
             session = self._own_session()
             if txn.read_only:
-                snap = session.snapshot(multi_use=True)
+                snap = session.snapshot(multi_use=True, **multi_use_staleness(self.staleness))
                 _wrap(snap.begin)
                 txn.handle = snap
             elif txn.log:
                 self._rerun(txn, None)  # after fail(): rebuild the state the log describes
             else:
-                txn.handle = session.transaction()
+                txn.handle = self._new_transaction()
         return txn.handle
 
     def commit(self) -> None:
         txn, self._txn = self._txn, None
         if txn is None or txn.handle is None or txn.read_only:
+            self.transaction_tag = None
             return
         while True:
             try:
-                txn.handle.commit()
+                txn.handle.commit(request_options=self._commit_options())
+                self.transaction_tag = None
                 return
             except gexc.Aborted as exc:
                 self._txn = txn
@@ -294,6 +316,8 @@ class SpannerConnection:
 
     def rollback(self) -> None:
         txn, self._txn = self._txn, None
+        if txn is not None:
+            self.transaction_tag = None
         if txn is None or txn.handle is None or txn.read_only:
             return
         try:
@@ -351,7 +375,7 @@ class SpannerConnection:
         self._rerun(txn, cause)
 
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
-        txn.handle = self._own_session().transaction()
+        txn.handle = self._new_transaction()
         for entry in txn.log:
             if entry.kind == "mutation":
                 txn.handle.insert(*entry.params)  # type: ignore[misc]
@@ -388,10 +412,15 @@ class SpannerConnection:
         """Run a query (or DML with RETURNING inside a transaction) and return its cursor."""
         self.cancel_flag.clear()
         if self._txn is None:
-            checkout = self.database.snapshot()
+            checkout = self.database.snapshot(**self.staleness)
             snap = _wrap(checkout.__enter__)
             try:
-                rs = snap.execute_sql(sql, params=params, param_types=types)
+                rs = snap.execute_sql(
+                    sql,
+                    params=params,
+                    param_types=types,
+                    request_options=self.request_options(),
+                )
                 cursor = Cursor(
                     iter(rs),
                     None,
@@ -415,7 +444,9 @@ class SpannerConnection:
         while True:
             handle = self._handle()
             try:
-                rs = handle.execute_sql(sql, params=params, param_types=types)
+                rs = handle.execute_sql(
+                    sql, params=params, param_types=types, request_options=self.request_options()
+                )
                 self.active = Cursor(None, [], stats_source=rs)
                 digest = hashlib.sha256()
                 rows = _fully_read(rs) if kind == "dml" else None
@@ -456,6 +487,19 @@ class SpannerConnection:
             raise PgError("cannot execute DML in a read-only transaction", "25006")
         return self._in_txn(sql, params, types, "dml")
 
+    def partitioned_dml(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None
+    ) -> int:
+        """Autocommit DML in spanner.autocommit_dml_mode = 'partitioned_non_atomic'."""
+        self.cancel_flag.clear()
+        return int(
+            _wrap(
+                lambda: self.database.execute_partitioned_dml(
+                    sql, params=params, param_types=types, request_options=self.request_options()
+                )
+            )
+        )
+
     def batch_dml(
         self, statements: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]
     ) -> list[int]:
@@ -464,7 +508,9 @@ class SpannerConnection:
         while True:
             handle = self._handle()
             try:
-                status, counts = handle.batch_update(statements)
+                status, counts = handle.batch_update(
+                    statements, request_options=self.request_options()
+                )
             except gexc.Aborted as exc:
                 self._replay(exc)
                 continue

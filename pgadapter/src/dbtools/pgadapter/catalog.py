@@ -828,6 +828,10 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "block_size": "8192",
     "autocommit": "on",
     "spanner.autocommit_dml_mode": "TRANSACTIONAL",
+    "spanner.read_only_staleness": "STRONG",
+    "spanner.rpc_priority": "",
+    "spanner.statement_tag": "",
+    "spanner.transaction_tag": "",
 }
 # Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
 REPORTED = (

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -64,6 +65,7 @@ from .copy import (
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .params import decode_params, infer_from_casts, spanner_type_for
+from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .types import type_size
 
 if TYPE_CHECKING:
@@ -73,7 +75,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FETCH_CHUNK = 2000
-DML_MODES = ("TRANSACTIONAL", "PARTITIONED_NON_ATOMIC")
 COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
 
 
@@ -141,6 +142,7 @@ class PgConnection:
         self.tz: dt.tzinfo = UTC
         self.busy = False  # a Spanner call is running for this connection
         self.savepoints: list[tuple[str, int]] = []
+        self.backend_staleness: dict[str, Any] = {}
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -291,6 +293,13 @@ class PgConnection:
             cred_key,
         )
         self.backend = SpannerConnection(database, self.server.stats)
+        for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
+            if self.settings.get(key):  # given in the startup options
+                try:
+                    self._assign(key, self.settings[key])
+                except PgError as exc:
+                    exc.severity = "FATAL"
+                    raise
         self.pid = self.server.register(self)
         self.send(p.AUTH_OK)
         for key in REPORTED:
@@ -687,7 +696,8 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
-        portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
+        with self._statement_tag():
+            portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         self._statement_started = asyncio.get_running_loop().time()
@@ -738,6 +748,21 @@ class PgConnection:
         if describe and columns is not None:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
+
+    @contextlib.contextmanager
+    def _statement_tag(self) -> Iterator[None]:
+        """spanner.statement_tag applies to the next statement only, as in PGAdapter."""
+        backend = self.backend
+        tag = self.settings.get("spanner.statement_tag") or None
+        if backend is not None:
+            backend.request_tag = tag
+        try:
+            yield
+        finally:
+            if backend is not None:
+                backend.request_tag = None
+            if tag:
+                self.settings["spanner.statement_tag"] = ""
 
     async def _send_rows(self, portal: Portal, max_rows: int, tag: str) -> None:
         columns = await self._portal_columns(portal)
@@ -820,6 +845,18 @@ class PgConnection:
         stmt = portal.prepared.stmt
         backend = self.backend
         assert backend is not None
+        if (
+            portal.cursor is None
+            and not stmt.returning
+            and self.status == "I"
+            and not backend.in_transaction
+            and self.settings.get("spanner.autocommit_dml_mode") == "PARTITIONED_NON_ATOMIC"
+        ):
+            sql, params, types = stmt.sql, portal.params or None, portal.types or None
+            with self._statement_tag():
+                count = await self.run_blocking(lambda: backend.partitioned_dml(sql, params, types))
+            self.send(p.command_complete(_dml_tag(stmt.tag, count)))
+            return
         if portal.cursor is None:
             await self._open_dml(portal)
         cursor = portal.cursor
@@ -998,7 +1035,8 @@ class PgConnection:
         await self._ensure_write_transaction()
         stmt = portal.prepared.stmt
         sql, params, types = stmt.sql, portal.params or None, portal.types or None
-        portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
+        with self._statement_tag():
+            portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
     async def _ddl(self, statements: list[Statement]) -> None:
         """DDL goes through UpdateDatabaseDdl, never inside a Spanner transaction; what happens to
@@ -1193,13 +1231,24 @@ class PgConnection:
             self.ddl_mode = mode
             value = mode
         elif key == "spanner.autocommit_dml_mode":
-            if value.upper() not in DML_MODES:
-                raise PgError(
-                    f'invalid value for parameter "spanner.autocommit_dml_mode": "{value}"',
-                    "22023",
-                    hint="One of: " + ", ".join(DML_MODES),
-                )
-            value = value.upper()
+            value = parse_dml_mode(value)
+        elif key == "spanner.read_only_staleness":
+            value, self.backend_staleness = parse_staleness(value)
+            if self.backend is not None:
+                self.backend.staleness = self.backend_staleness
+        elif key == "spanner.rpc_priority":
+            value, priority = parse_priority(value)
+            if self.backend is not None:
+                self.backend.priority = priority
+        elif key == "spanner.transaction_tag":
+            if self.backend is not None:
+                if self.backend.has_statements:
+                    raise PgError(
+                        "spanner.transaction_tag must be set before the transaction's first "
+                        "statement",
+                        "25001",
+                    )
+                self.backend.transaction_tag = value or None
         elif key == "statement_timeout":
             self.timeout_ms = _parse_duration_ms(value)
             value = value.strip()
