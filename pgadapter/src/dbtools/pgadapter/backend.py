@@ -607,6 +607,13 @@ class SpannerConnection:
 
         _wrap(run)
 
+    def database_ddl(self) -> list[str]:
+        def run() -> list[str]:
+            self.database.reload()
+            return list(self.database.ddl_statements)
+
+        return list(_wrap(run))
+
     def list_databases(self) -> list[str]:
         instance = self.database._instance
         return sorted(

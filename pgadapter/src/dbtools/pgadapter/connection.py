@@ -43,7 +43,10 @@ from .classify import (
     Statement,
     classify,
     max_param_index,
+    split_args,
     split_statements,
+    strip_comments,
+    substitute_params,
     truncate_targets,
 )
 from .codecs import UTC, encoder, param_decoder, text_value_parser
@@ -66,7 +69,7 @@ from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .params import decode_params, infer_from_casts, spanner_type_for
 from .settings import parse_dml_mode, parse_priority, parse_staleness
-from .types import type_size
+from .types import BY_NAME, BY_OID, type_size
 
 if TYPE_CHECKING:
     from .server import ProxyServer
@@ -101,6 +104,7 @@ class Portal:
     started: bool = False
     encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
     row_count: int | None = None
+    hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
 
 
 class _Canceled(Exception):
@@ -143,6 +147,7 @@ class PgConnection:
         self.busy = False  # a Spanner call is running for this connection
         self.savepoints: list[tuple[str, int]] = []
         self.backend_staleness: dict[str, Any] = {}
+        self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -415,13 +420,15 @@ class PgConnection:
         await self.flush()
 
     def _close_portals_except(self, keep: str) -> None:
-        for name in [n for n in self.portals if n != keep]:
+        for name in [n for n, x in self.portals.items() if n != keep and not x.hold]:
             portal = self.portals.pop(name)
             if portal.cursor is not None:
                 self.server.executor.submit(portal.cursor.close)
 
     def _close_portals(self, only_unnamed: bool = False) -> None:
-        for name in [n for n in self.portals if n == "" or not only_unnamed]:
+        for name in [
+            n for n, x in self.portals.items() if n == "" or (not only_unnamed and not x.hold)
+        ]:
             portal = self.portals.pop(name)
             if portal.cursor is not None:
                 self.server.executor.submit(portal.cursor.close)
@@ -441,7 +448,7 @@ class PgConnection:
             i = 0
             while i < len(classified):
                 stmt = classified[i]
-                if stmt.kind == Kind.DDL and self.status != "E":
+                if stmt.kind == Kind.DDL and self.status != "E" and self.batch is None:
                     # a run of DDL statements goes to Spanner as one UpdateDatabaseDdl batch
                     j = i
                     while j < len(classified) and classified[j].kind == Kind.DDL:
@@ -601,6 +608,11 @@ class PgConnection:
 
     async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
         stmt = portal.prepared.stmt
+        if stmt.kind == Kind.FETCH:
+            if stmt.words[0] == "MOVE":
+                return None
+            target, _ = self._fetch_target(stmt)
+            return await self._portal_columns(target)
         if portal.local is None:
             local = self._local_answer(stmt, portal.params)
             if local is None and stmt.kind == Kind.SHOW:
@@ -646,6 +658,223 @@ class PgConnection:
 
     # --- running statements -----------------------------------------------------------------
 
+    # --- START BATCH / RUN BATCH ---------------------------------------------------------
+
+    async def _batch_control(self, stmt: Statement) -> None:
+        backend = self.backend
+        assert backend is not None
+        if stmt.kind == Kind.START_BATCH:
+            what = stmt.words[2] if len(stmt.words) > 2 else ""
+            if self.batch is not None:
+                raise PgError("a batch is already active on this connection", "25001")
+            if what not in ("DDL", "DML"):
+                raise PgError("syntax error: START BATCH DDL or START BATCH DML", "42601")
+            if what == "DDL" and self.status == "T":
+                raise PgError("cannot start a DDL batch in a transaction block", "25001")
+            self.batch = (what, [])
+            self.send(p.command_complete("START BATCH"))
+            return
+        if stmt.kind == Kind.ABORT_BATCH:
+            if self.batch is None:
+                raise PgError("there is no active batch", "25000")
+            self.batch = None
+            self.send(p.command_complete("ABORT BATCH"))
+            return
+        if self.batch is None:
+            raise PgError("there is no active batch", "25000", hint="START BATCH DDL|DML first.")
+        what, items = self.batch
+        self.batch = None
+        if what == "DDL":
+            if items:
+                await self._ddl(items, complete=False)
+        elif items:
+            await self._ensure_write_transaction()
+            await self.run_blocking(lambda: backend.batch_dml(items))
+        self.send(p.command_complete("RUN BATCH"))
+
+    def _add_to_batch(self, portal: Portal) -> bool:
+        """Buffer a statement of an active batch; False for statements that run at once."""
+        assert self.batch is not None
+        stmt = portal.prepared.stmt
+        what, items = self.batch
+        if stmt.kind in (Kind.SET, Kind.SHOW, Kind.RESET, Kind.EMPTY):
+            return False
+        if what == "DDL" and stmt.kind == Kind.DDL:
+            items.append(stmt)
+            self.send(p.command_complete(stmt.tag))
+            return True
+        if what == "DML" and stmt.kind == Kind.DML and not stmt.returning:
+            items.append((stmt.sql, portal.params or None, portal.types or None))
+            self.send(p.command_complete(_dml_tag(stmt.tag, 0)))
+            return True
+        raise PgError(
+            f"only {what} statements can be added to a {what} batch",
+            "25000",
+            hint="RUN BATCH or ABORT BATCH first.",
+        )
+
+    # --- PREPARE / EXECUTE ------------------------------------------------------------------
+
+    def _prepare_sql(self, stmt: Statement) -> None:
+        m = re.match(
+            r'(?is)^\s*PREPARE\s+("(?:[^"]|"")+"|\w+)\s*(?:\((.*?)\))?\s*AS\s+(.*?)\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in PREPARE: PREPARE name [(types)] AS statement", "42601")
+        name = _name(m.group(1))
+        if name in self.statements:
+            raise PgError(f'prepared statement "{name}" already exists', "42P05")
+        oids = []
+        for t in split_args(m.group(2) or ""):
+            ptype = BY_NAME.get(re.sub(r"\s*\(.*\)$", "", t.strip().lower()))
+            if ptype is None:
+                raise PgError(f'type "{t.strip()}" does not exist', "42704")
+            oids.append(ptype.oid)
+        inner = classify(m.group(3))
+        count = max(max_param_index(inner.sql), len(oids))
+        oids += [0] * (count - len(oids))
+        self.statements[name] = Prepared(name, inner, oids)
+        self.send(p.command_complete("PREPARE"))
+
+    async def _execute_sql(self, stmt: Statement, max_rows: int, describe: bool) -> None:
+        m = re.match(
+            r'(?is)^\s*EXECUTE\s+("(?:[^"]|"")+"|\w+)\s*(?:\((.*)\))?\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in EXECUTE: EXECUTE name [(values)]", "42601")
+        name = _name(m.group(1))
+        prep = self.statements.get(name)
+        if prep is None:
+            raise PgError(f'prepared statement "{name}" does not exist', "26000")
+        args = split_args(m.group(2) or "")
+        if len(args) != len(prep.param_oids):
+            raise PgError(
+                f'wrong number of parameters for prepared statement "{name}"',
+                "42601",
+                detail=f"Expected {len(prep.param_oids)} parameters but got {len(args)}.",
+            )
+        values = []
+        for arg, oid in zip(args, prep.param_oids, strict=True):
+            ptype = BY_OID.get(oid)
+            values.append(f"({arg})::{ptype.name}" if ptype is not None else f"({arg})")
+        sql = substitute_params(prep.stmt.sql, values)
+        inner = Portal("", Prepared("", classify(sql), []), {}, {}, [0])
+        await self.run_portal(inner, max_rows, describe=describe)
+
+    # --- cursors ----------------------------------------------------------------------------
+
+    async def _declare(self, stmt: Statement) -> None:
+        m = re.match(
+            r'(?is)^\s*DECLARE\s+("(?:[^"]|"")+"|\w+)\s+(.*?)\bCURSOR\b(.*?)\bFOR\s+(.*?)\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in DECLARE: DECLARE name CURSOR FOR query", "42601")
+        name = _name(m.group(1))
+        hold = bool(re.search(r"(?i)\bWITH\s+HOLD\b", m.group(3)))
+        if "SCROLL" in m.group(2).upper().replace("NO SCROLL", ""):
+            raise FeatureNotSupported("scrollable cursors are not supported by Spanner")
+        if self.status == "I" and not self.implicit and not hold:
+            raise PgError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
+        if name in self.portals:
+            raise PgError(f'cursor "{name}" already exists', "42P03")
+        query = classify(m.group(4))
+        if query.kind != Kind.QUERY:
+            raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
+        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold)
+        if hold:
+            # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
+            # at commit
+            columns = await self._portal_columns(portal)
+            if portal.local is None:
+                cursor = portal.cursor
+                assert cursor is not None
+                rows = await self.run_blocking(lambda: cursor.fetch(0))
+                portal.local = LocalResult([(c.name, c.oid) for c in columns or []], rows, "SELECT")
+                portal.cursor = None
+        self.portals[name] = portal
+        self.send(p.command_complete("DECLARE CURSOR"))
+
+    def _fetch_target(self, stmt: Statement) -> tuple[Portal, int]:
+        """The cursor a FETCH/MOVE names and how many rows it takes (0 = all)."""
+        body = re.sub(r"(?is)^\s*(FETCH|MOVE)\b", "", strip_comments(stmt.sql)).strip().rstrip(";")
+        toks = re.findall(r'"(?:[^"]|"")+"|[\w+-]+', body)
+        if not toks:
+            raise PgError("syntax error in FETCH: a cursor name is expected", "42601")
+        name = _name(toks[-1])
+        words = [t.upper() for t in toks[:-1] if t.upper() not in ("FROM", "IN")]
+        if words in ([], ["NEXT"], ["FORWARD"]):
+            count = 1
+        elif words in (["ALL"], ["FORWARD", "ALL"]):
+            count = 0
+        elif len(words) == 1 and words[0].isdigit():
+            count = int(words[0])
+        elif len(words) == 2 and words[0] == "FORWARD" and words[1].isdigit():
+            count = int(words[1])
+        else:
+            raise FeatureNotSupported(
+                f"FETCH {' '.join(words)} is not supported: Spanner cursors only move forward"
+            )
+        target = self.portals.get(name)
+        if target is None or not target.name:
+            raise PgError(f'cursor "{name}" does not exist', "34000")
+        if count == 0:
+            count = -1  # all remaining rows
+        return target, count
+
+    async def _fetch(self, portal: Portal, describe: bool) -> None:
+        stmt = portal.prepared.stmt
+        target, count = self._fetch_target(stmt)
+        columns = await self._portal_columns(target) or []
+        move = stmt.words[0] == "MOVE"
+        if describe and not move:
+            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+        want = 0 if count < 0 else count
+        if target.local is not None:
+            rows = target.local.rows[target.local_pos :]
+            rows = rows if want == 0 else rows[:want]
+            target.local_pos += len(rows)
+        elif count == 0:
+            rows = []
+        else:
+            cursor = target.cursor
+            assert cursor is not None
+            rows = (
+                cursor.fetch(want)
+                if cursor.exhausted
+                else await self.run_blocking(lambda: cursor.fetch(want))
+            )
+        if not move:
+            formats = _formats(portal.result_formats, len(columns))
+            encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
+            for row in rows:
+                self.send(
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
+                )
+        self.send(p.command_complete(f"{stmt.words[0]} {len(rows)}"))
+
+    async def _close_cursor(self, stmt: Statement) -> None:
+        m = re.match(r'(?is)^\s*CLOSE\s+("(?:[^"]|"")+"|\w+)\s*;?\s*$', strip_comments(stmt.sql))
+        if not m:
+            raise PgError("syntax error in CLOSE: CLOSE name | ALL", "42601")
+        name = _name(m.group(1))
+        if name == "all" and not m.group(1).startswith('"'):
+            names = [n for n in self.portals if n]
+        elif name in self.portals and name:
+            names = [name]
+        else:
+            raise PgError(f'cursor "{name}" does not exist', "34000")
+        for n in names:
+            old = self.portals.pop(n)
+            if old.cursor is not None:
+                cursor = old.cursor
+                self.server.executor.submit(cursor.close)
+        self.send(p.command_complete("CLOSE CURSOR"))
+
     def _session_info(self) -> SessionInfo:
         return SessionInfo(self.database_id, self.user, self.pid, self.settings)
 
@@ -688,6 +917,8 @@ class PgConnection:
     def _show(self, stmt: Statement) -> LocalResult:
         m = re.match(r"(?is)\s*SHOW\s+(.+?)\s*;?\s*$", stmt.sql)
         name = m.group(1).strip().strip('"') if m else ""
+        if " ".join(name.upper().split()) == "DATABASE DDL":
+            return LocalResult([("statement", 1043)], [], "SHOW")  # rows come from Spanner
         return show(self.settings, name)
 
     async def _open_cursor(self, portal: Portal) -> None:
@@ -717,6 +948,31 @@ class PgConnection:
         if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
             await self._savepoint(stmt)
             return
+        if kind in (Kind.START_BATCH, Kind.RUN_BATCH, Kind.ABORT_BATCH):
+            await self._batch_control(stmt)
+            return
+        if self.batch is not None and self._add_to_batch(portal):
+            return
+        if kind == Kind.PREPARE:
+            self._prepare_sql(stmt)
+            return
+        if kind == Kind.EXECUTE:
+            await self._execute_sql(stmt, max_rows, describe)
+            return
+        if kind == Kind.DECLARE:
+            await self._declare(stmt)
+            return
+        if kind == Kind.FETCH:
+            await self._fetch(portal, describe)
+            return
+        if kind == Kind.CLOSE:
+            await self._close_cursor(stmt)
+            return
+        if kind == Kind.SHOW and stmt.words[1:3] == ["DATABASE", "DDL"]:
+            backend = self.backend
+            assert backend is not None
+            ddl = await self.run_blocking(backend.database_ddl)
+            portal.local = LocalResult([("statement", 1043)], [[d + ";"] for d in ddl], "SHOW")
         if kind == Kind.SET:
             self._set(stmt)
             return
@@ -1038,7 +1294,7 @@ class PgConnection:
         with self._statement_tag():
             portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
-    async def _ddl(self, statements: list[Statement]) -> None:
+    async def _ddl(self, statements: list[Statement], complete: bool = True) -> None:
         """DDL goes through UpdateDatabaseDdl, never inside a Spanner transaction; what happens to
         an open transaction depends on spanner.ddl_transaction_mode, as in PGAdapter."""
         backend = self.backend
@@ -1079,8 +1335,9 @@ class PgConnection:
         finally:
             self._catalog = None
             self._plan_cache.clear()
-        for stmt in statements:
-            self.send(p.command_complete(stmt.tag))
+        if complete:
+            for stmt in statements:
+                self.send(p.command_complete(stmt.tag))
 
     async def _transaction_control(self, stmt: Statement) -> None:
         backend = self.backend
@@ -1360,6 +1617,13 @@ def _formats(requested: list[int], n: int) -> list[int]:
             f"bind message has {len(requested)} result formats but query has {n} columns"
         )
     return list(requested)
+
+
+def _name(token: str) -> str:
+    """An SQL identifier as PostgreSQL folds it."""
+    if len(token) >= 2 and token[0] == token[-1] == '"':
+        return token[1:-1].replace('""', '"')
+    return token.lower()
 
 
 def _quote_ident(name: str) -> str:
