@@ -832,6 +832,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "spanner.rpc_priority": "",
     "spanner.statement_tag": "",
     "spanner.transaction_tag": "",
+    "spanner.sqlcommenter_tags": "off",
 }
 # Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
 REPORTED = (

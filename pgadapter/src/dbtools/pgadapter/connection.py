@@ -69,6 +69,7 @@ from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .params import decode_params, infer_from_casts, spanner_type_for
 from .settings import parse_dml_mode, parse_priority, parse_staleness
+from .sqlcommenter import tags_from_comment
 from .types import BY_NAME, BY_OID, type_size
 
 if TYPE_CHECKING:
@@ -927,7 +928,7 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
-        with self._statement_tag():
+        with self._statement_tag(sql):
             portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
@@ -1006,12 +1007,19 @@ class PgConnection:
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
 
     @contextlib.contextmanager
-    def _statement_tag(self) -> Iterator[None]:
-        """spanner.statement_tag applies to the next statement only, as in PGAdapter."""
+    def _statement_tag(self, sql: str = "") -> Iterator[None]:
+        """spanner.statement_tag applies to the next statement only, as in PGAdapter; with
+        spanner.sqlcommenter_tags on, a sqlcommenter comment tags the statement instead."""
         backend = self.backend
         tag = self.settings.get("spanner.statement_tag") or None
+        request_tag = tag
+        if self.settings.get("spanner.sqlcommenter_tags") == "on" and "/*" in sql:
+            from_comment, txn_tag = tags_from_comment(sql)
+            request_tag = tag or from_comment
+            if txn_tag and backend is not None and not backend.has_statements:
+                backend.transaction_tag = txn_tag
         if backend is not None:
-            backend.request_tag = tag
+            backend.request_tag = request_tag
         try:
             yield
         finally:
@@ -1109,7 +1117,7 @@ class PgConnection:
             and self.settings.get("spanner.autocommit_dml_mode") == "PARTITIONED_NON_ATOMIC"
         ):
             sql, params, types = stmt.sql, portal.params or None, portal.types or None
-            with self._statement_tag():
+            with self._statement_tag(sql):
                 count = await self.run_blocking(lambda: backend.partitioned_dml(sql, params, types))
             self.send(p.command_complete(_dml_tag(stmt.tag, count)))
             return
@@ -1291,7 +1299,7 @@ class PgConnection:
         await self._ensure_write_transaction()
         stmt = portal.prepared.stmt
         sql, params, types = stmt.sql, portal.params or None, portal.types or None
-        with self._statement_tag():
+        with self._statement_tag(sql):
             portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
     async def _ddl(self, statements: list[Statement], complete: bool = True) -> None:
@@ -1497,6 +1505,14 @@ class PgConnection:
             value, priority = parse_priority(value)
             if self.backend is not None:
                 self.backend.priority = priority
+        elif key == "spanner.sqlcommenter_tags":
+            flag = value.strip().lower()
+            if flag not in ("on", "off", "true", "false", "1", "0"):
+                raise PgError(
+                    f'parameter "spanner.sqlcommenter_tags" requires a Boolean value: "{value}"',
+                    "22023",
+                )
+            value = "on" if flag in ("on", "true", "1") else "off"
         elif key == "spanner.transaction_tag":
             if self.backend is not None:
                 if self.backend.has_statements:
