@@ -607,6 +607,15 @@ class SpannerConnection:
 
         _wrap(run)
 
+    def read_outside(self, sql: str) -> list[list[Any]]:
+        """A strong single-use read that ignores the connection's transaction."""
+
+        def run() -> list[list[Any]]:
+            with self.database.snapshot() as snap:
+                return list(snap.execute_sql(sql))
+
+        return list(_wrap(run))
+
     def database_ddl(self) -> list[str]:
         def run() -> list[str]:
             self.database.reload()

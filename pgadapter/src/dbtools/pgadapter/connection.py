@@ -67,6 +67,7 @@ from .copy import (
 )
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
+from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
 from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .sqlcommenter import tags_from_comment
@@ -571,7 +572,9 @@ class PgConnection:
                 raise PgError(f'prepared statement "{msg.name}" does not exist', "26000")
             local = self._local_answer(prep.stmt)
             await self._plan(prep)
-            self.send(p.parameter_description([o or 1043 for o in prep.param_oids]))
+            # the client was told "varchar" for the types nothing revealed, and encodes them so
+            prep.param_oids = [o or 1043 for o in prep.param_oids]
+            self.send(p.parameter_description(prep.param_oids))
             columns = _local_columns(local) if local is not None else prep.columns
             if columns is None and prep.stmt.kind == Kind.QUERY:
                 columns = await self._columns_by_running(prep)
@@ -619,7 +622,7 @@ class PgConnection:
             if local is None and stmt.kind == Kind.SHOW:
                 local = self._show(stmt)
             if local is None and stmt.kind == Kind.QUERY:
-                local = await self._catalog_answer(stmt)
+                local = await self._catalog_answer(stmt, portal.params)
             portal.local = local
         if portal.local is not None:
             return _local_columns(portal.local)
@@ -891,13 +894,18 @@ class PgConnection:
             stmt.not_local = True  # decided once per statement, not per execution
         return local
 
-    async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
+    async def _catalog_answer(
+        self, stmt: Statement, params: dict[str, Any] | None = None
+    ) -> LocalResult | None:
         if "pg_" not in stmt.sql:
             return None
         backend = self.backend
         assert backend is not None
 
         def run() -> LocalResult | None:
+            orm = answer_orm_catalog(stmt.sql, params, self._catalog_snapshot, backend.read_outside)
+            if orm is not None:
+                return orm
             return answer_catalog(stmt.sql, self._catalog_snapshot, backend.list_databases)
 
         return await self.run_blocking(run)
@@ -909,8 +917,9 @@ class PgConnection:
             assert backend is not None
 
             def rows(sql: str) -> list[list[Any]]:
-                cursor = backend.query(sql, None, None)
-                return cursor.fetch(0)
+                # outside the client's transaction: catalog reads must not join (and so
+                # count as statements of) the transaction, or DDL after them would be refused
+                return backend.read_outside(sql)
 
             self._catalog = load_catalog(rows, self.database_id)
         return self._catalog
