@@ -1451,6 +1451,7 @@ class PgConnection:
             if self.status != "I":
                 raise PgError("DISCARD ALL cannot run inside a transaction block", "25001")
             self.statements.clear()
+            self.batch = None
             for portal in self.portals.values():
                 if portal.cursor is not None:
                     portal.cursor.close()
