@@ -7,7 +7,8 @@ proxy's and the backend's do not share one interpreter lock.
 
 Prints (1) the latency of a point query each way and the latency pgadapter adds, and (2) rows per
 second streaming a large result (psycopg text and binary vs. the client's own iteration), and
-(3) rows per second loaded with COPY FROM STDIN vs. the client's own insert mutations.
+(3) rows per second loaded with COPY FROM STDIN vs. the client's own insert mutations, and
+(4) the proxy's resident memory with 200 idle connections.
 Google's published figure for the Java PGAdapter is "at most 0.2 ms" added per query.
 """
 
@@ -43,11 +44,19 @@ def _timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--copy-rows", type=int, default=100_000)
+    ap.add_argument("--idle", type=int, default=200)
     args = ap.parse_args()
 
     backend = subprocess.Popen(
@@ -127,6 +136,17 @@ def main() -> None:
         via = _timed(proxy_point, args.queries)
         d_ms, p_ms = statistics.median(direct) * 1e3, statistics.median(via) * 1e3
 
+        # (4) memory of the proxy process with N idle connections (measured before the large
+        # results and loads below, whose garbage would blur the figure)
+        rss_before = _rss_kb(proxy.pid)
+        idle = [psycopg.connect(dsn, autocommit=True) for _ in range(args.idle)]
+        for c in idle:
+            c.execute("select 1").fetchall()  # each one has run a statement, then idles
+        time.sleep(1)
+        rss_after = _rss_kb(proxy.pid)
+        for c in idle:
+            c.close()
+
         big = "select id, v, n, f from kv"
 
         def direct_stream() -> int:
@@ -163,6 +183,7 @@ def main() -> None:
                 cp.write_row(row)
         t_copy_proxy = time.perf_counter() - t0
         conn.close()
+
     finally:
         for proc in (proxy, backend):
             if proc is not None:
@@ -192,6 +213,11 @@ def main() -> None:
     print(
         f"  psycopg COPY  -> pgadapter    : {args.copy_rows / t_copy_proxy:10.0f} rows/s   "
         f"ratio {t_copy_proxy / t_copy_direct:5.2f}x time"
+    )
+    print(f"{args.idle} idle connections:")
+    print(
+        f"  pgadapter RSS {rss_before / 1024:.1f} MB -> {rss_after / 1024:.1f} MB "
+        f"({(rss_after - rss_before) / max(args.idle, 1):.0f} kB per connection)"
     )
 
 
