@@ -6,7 +6,9 @@ proxy's and the backend's do not share one interpreter lock.
     python benchmarks/pgadapter/bench.py [--queries 500] [--rows 200000]
 
 Prints (1) the latency of a point query each way and the latency pgadapter adds, and (2) rows per
-second streaming a large result (psycopg text and binary vs. the client's own iteration).
+second streaming a large result (psycopg text and binary vs. the client's own iteration), and
+(3) rows per second loaded with COPY FROM STDIN vs. the client's own insert mutations, and
+(4) the proxy's resident memory with 200 idle connections.
 Google's published figure for the Java PGAdapter is "at most 0.2 ms" added per query.
 """
 
@@ -42,10 +44,19 @@ def _timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--copy-rows", type=int, default=100_000)
+    ap.add_argument("--idle", type=int, default=200)
     args = ap.parse_args()
 
     backend = subprocess.Popen(
@@ -69,7 +80,11 @@ def main() -> None:
         )
         db.create().result(120)
         db.update_ddl(
-            ["create table kv (id bigint primary key, v varchar, n numeric, f float8)"]
+            [
+                "create table kv (id bigint primary key, v varchar, n numeric, f float8)",
+                "create table load_direct (id bigint primary key, v varchar, f float8)",
+                "create table load_proxy (id bigint primary key, v varchar, f float8)",
+            ]
         ).result(120)
         db.run_in_transaction(
             lambda t: t.execute_update(
@@ -121,6 +136,17 @@ def main() -> None:
         via = _timed(proxy_point, args.queries)
         d_ms, p_ms = statistics.median(direct) * 1e3, statistics.median(via) * 1e3
 
+        # (4) memory of the proxy process with N idle connections (measured before the large
+        # results and loads below, whose garbage would blur the figure)
+        rss_before = _rss_kb(proxy.pid)
+        idle = [psycopg.connect(dsn, autocommit=True) for _ in range(args.idle)]
+        for c in idle:
+            c.execute("select 1").fetchall()  # each one has run a statement, then idles
+        time.sleep(1)
+        rss_after = _rss_kb(proxy.pid)
+        for c in idle:
+            c.close()
+
         big = "select id, v, n, f from kv"
 
         def direct_stream() -> int:
@@ -140,7 +166,24 @@ def main() -> None:
         t0 = time.perf_counter()
         n_bin = proxy_stream(True)
         t_bin = time.perf_counter() - t0
+
+        # (3) COPY FROM: psycopg's COPY through the proxy (non-atomic: batches of <= 80,000
+        # mutations) against the client's own insert mutations in batches of the same size
+        load = [(i, f"row {i}", i / 7) for i in range(args.copy_rows)]
+        per_commit = 80_000 // 3
+        t0 = time.perf_counter()
+        for start in range(0, len(load), per_commit):
+            chunk = [list(r) for r in load[start : start + per_commit]]
+            db.run_in_transaction(lambda t, c=chunk: t.insert("load_direct", ["id", "v", "f"], c))
+        t_copy_direct = time.perf_counter() - t0
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        t0 = time.perf_counter()
+        with conn.cursor().copy("COPY load_proxy (id, v, f) FROM STDIN") as cp:
+            for row in load:
+                cp.write_row(row)
+        t_copy_proxy = time.perf_counter() - t0
         conn.close()
+
     finally:
         for proc in (proxy, backend):
             if proc is not None:
@@ -164,6 +207,17 @@ def main() -> None:
     )
     print(
         f"  psycopg binary-> pgadapter  : {n_bin / t_bin:10.0f} rows/s   ratio {t_bin / t_direct:5.2f}x time"
+    )
+    print(f"COPY FROM of {args.copy_rows} rows (3 columns):")
+    print(f"  google-cloud-spanner mutations: {args.copy_rows / t_copy_direct:10.0f} rows/s")
+    print(
+        f"  psycopg COPY  -> pgadapter    : {args.copy_rows / t_copy_proxy:10.0f} rows/s   "
+        f"ratio {t_copy_proxy / t_copy_direct:5.2f}x time"
+    )
+    print(f"{args.idle} idle connections:")
+    print(
+        f"  pgadapter RSS {rss_before / 1024:.1f} MB -> {rss_after / 1024:.1f} MB "
+        f"({(rss_after - rss_before) / max(args.idle, 1):.0f} kB per connection)"
     )
 
 

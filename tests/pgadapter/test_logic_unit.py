@@ -63,7 +63,7 @@ def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
         ("rollback to savepoint s", Kind.ROLLBACK_TO, "ROLLBACK"),
         ("savepoint s", Kind.SAVEPOINT, "SAVEPOINT"),
         ("release savepoint s", Kind.RELEASE, "RELEASE"),
-        ("copy t from stdin", Kind.UNSUPPORTED, "COPY"),
+        ("copy t from stdin", Kind.COPY, "COPY"),
         ("truncate table t", Kind.TRUNCATE, "TRUNCATE TABLE"),
     ],
 )

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.api_core import exceptions as gexc
-from google.cloud.spanner_v1 import ExecuteSqlRequest
+from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
 from .errors import PgError, QueryCanceled
+from .settings import multi_use_staleness
 from .sqlstate import pg_error_from
 from .types import oid_for_spanner
 
@@ -167,7 +168,7 @@ class _Logged:
     params: dict[str, Any] | None
     types: dict[str, Any] | None
     digest: str
-    kind: str  # "query" or "dml"
+    kind: str  # "query", "dml" or "mutation" (params then holds (table, columns, rows))
     rows: int = 0  # rows of a query the client received
 
 
@@ -199,6 +200,25 @@ class SpannerConnection:
         self.cancel_flag = threading.Event()
         self.retry_aborts = True
         self.active: Cursor | None = None  # the cursor being primed/fetched, for cancel()
+        # session settings (spanner.*), set by the connection layer
+        self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
+        self.priority = 0  # RequestOptions.Priority
+        self.request_tag: str | None = None  # for the next statement only
+        self.transaction_tag: str | None = None  # for the next read/write transaction
+
+    def request_options(self) -> RequestOptions | None:
+        if not self.request_tag and not self.priority:
+            return None
+        return RequestOptions(request_tag=self.request_tag or "", priority=self.priority)
+
+    def _commit_options(self) -> RequestOptions | None:
+        return RequestOptions(priority=self.priority) if self.priority else None
+
+    def _new_transaction(self) -> Any:
+        handle = self._own_session().transaction()
+        if self.transaction_tag:
+            handle.transaction_tag = self.transaction_tag
+        return handle
 
     def cancel(self) -> None:
         """From the event loop thread: stop the running statement."""
@@ -266,22 +286,24 @@ class SpannerConnection:
         if txn.handle is None:
             session = self._own_session()
             if txn.read_only:
-                snap = session.snapshot(multi_use=True)
+                snap = session.snapshot(multi_use=True, **multi_use_staleness(self.staleness))
                 _wrap(snap.begin)
                 txn.handle = snap
             elif txn.log:
                 self._rerun(txn, None)  # after fail(): rebuild the state the log describes
             else:
-                txn.handle = session.transaction()
+                txn.handle = self._new_transaction()
         return txn.handle
 
     def commit(self) -> None:
         txn, self._txn = self._txn, None
         if txn is None or txn.handle is None or txn.read_only:
+            self.transaction_tag = None
             return
         while True:
             try:
-                txn.handle.commit()
+                txn.handle.commit(request_options=self._commit_options())
+                self.transaction_tag = None
                 return
             except gexc.Aborted as exc:
                 self._txn = txn
@@ -294,6 +316,8 @@ class SpannerConnection:
 
     def rollback(self) -> None:
         txn, self._txn = self._txn, None
+        if txn is not None:
+            self.transaction_tag = None
         if txn is None or txn.handle is None or txn.read_only:
             return
         try:
@@ -351,8 +375,11 @@ class SpannerConnection:
         self._rerun(txn, cause)
 
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
-        txn.handle = self._own_session().transaction()
+        txn.handle = self._new_transaction()
         for entry in txn.log:
+            if entry.kind == "mutation":
+                txn.handle.insert(*entry.params)  # type: ignore[misc]
+                continue
             digest = hashlib.sha256()
             try:
                 rs = txn.handle.execute_sql(entry.sql, params=entry.params, param_types=entry.types)
@@ -385,10 +412,15 @@ class SpannerConnection:
         """Run a query (or DML with RETURNING inside a transaction) and return its cursor."""
         self.cancel_flag.clear()
         if self._txn is None:
-            checkout = self.database.snapshot()
+            checkout = self.database.snapshot(**self.staleness)
             snap = _wrap(checkout.__enter__)
             try:
-                rs = snap.execute_sql(sql, params=params, param_types=types)
+                rs = snap.execute_sql(
+                    sql,
+                    params=params,
+                    param_types=types,
+                    request_options=self.request_options(),
+                )
                 cursor = Cursor(
                     iter(rs),
                     None,
@@ -412,7 +444,9 @@ class SpannerConnection:
         while True:
             handle = self._handle()
             try:
-                rs = handle.execute_sql(sql, params=params, param_types=types)
+                rs = handle.execute_sql(
+                    sql, params=params, param_types=types, request_options=self.request_options()
+                )
                 self.active = Cursor(None, [], stats_source=rs)
                 digest = hashlib.sha256()
                 rows = _fully_read(rs) if kind == "dml" else None
@@ -453,6 +487,19 @@ class SpannerConnection:
             raise PgError("cannot execute DML in a read-only transaction", "25006")
         return self._in_txn(sql, params, types, "dml")
 
+    def partitioned_dml(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None
+    ) -> int:
+        """Autocommit DML in spanner.autocommit_dml_mode = 'partitioned_non_atomic'."""
+        self.cancel_flag.clear()
+        return int(
+            _wrap(
+                lambda: self.database.execute_partitioned_dml(
+                    sql, params=params, param_types=types, request_options=self.request_options()
+                )
+            )
+        )
+
     def batch_dml(
         self, statements: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]
     ) -> list[int]:
@@ -461,7 +508,9 @@ class SpannerConnection:
         while True:
             handle = self._handle()
             try:
-                status, counts = handle.batch_update(statements)
+                status, counts = handle.batch_update(
+                    statements, request_options=self.request_options()
+                )
             except gexc.Aborted as exc:
                 self._replay(exc)
                 continue
@@ -479,6 +528,45 @@ class SpannerConnection:
                 )
                 raise pg_error_from(from_grpc_status(grpc_code, status.message))
             return list(counts)
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: list[str],
+        groups: list[list[list[Any]]],
+        *,
+        parallel: int = 1,
+    ) -> int:
+        """Insert rows as mutations. In a transaction they join it (one commit with everything
+        else); otherwise each group is committed on its own (retried when Spanner aborts it:
+        blind inserts are safe to replay), up to `parallel` commits at a time."""
+        txn = self._txn
+        if txn is not None:
+            if txn.read_only:
+                raise PgError("cannot execute COPY FROM in a read-only transaction", "25006")
+            handle = self._handle()
+            total = 0
+            for rows in groups:
+                handle.insert(table, columns, rows)
+                txn.log.append(_Logged("", (table, columns, rows), None, "", "mutation"))  # type: ignore[arg-type]
+                total += len(rows)
+            return total
+
+        def commit(rows: list[list[Any]]) -> int:
+            if self.cancel_flag.is_set():
+                raise QueryCanceled()
+            _wrap(
+                lambda: self.database.run_in_transaction(lambda t: t.insert(table, columns, rows))
+            )
+            return len(rows)
+
+        self.cancel_flag.clear()
+        if parallel <= 1 or len(groups) <= 1:
+            return sum(commit(rows) for rows in groups)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            return sum(pool.map(commit, groups))
 
     def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:
         """Ask Spanner for the result columns and inferred parameter types without running.
@@ -518,6 +606,22 @@ class SpannerConnection:
             op.result(timeout=timeout)
 
         _wrap(run)
+
+    def read_outside(self, sql: str) -> list[list[Any]]:
+        """A strong single-use read that ignores the connection's transaction."""
+
+        def run() -> list[list[Any]]:
+            with self.database.snapshot() as snap:
+                return list(snap.execute_sql(sql))
+
+        return list(_wrap(run))
+
+    def database_ddl(self) -> list[str]:
+        def run() -> list[str]:
+            self.database.reload()
+            return list(self.database.ddl_statements)
+
+        return list(_wrap(run))
 
     def list_databases(self) -> list[str]:
         instance = self.database._instance

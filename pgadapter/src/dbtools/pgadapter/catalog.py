@@ -827,6 +827,12 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_index_keys": "32",
     "block_size": "8192",
     "autocommit": "on",
+    "spanner.autocommit_dml_mode": "TRANSACTIONAL",
+    "spanner.read_only_staleness": "STRONG",
+    "spanner.rpc_priority": "",
+    "spanner.statement_tag": "",
+    "spanner.transaction_tag": "",
+    "spanner.sqlcommenter_tags": "off",
 }
 # Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
 REPORTED = (

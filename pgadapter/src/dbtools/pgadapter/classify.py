@@ -25,6 +25,15 @@ class Kind(str, Enum):
     SET = "set"
     SHOW = "show"
     RESET = "reset"
+    COPY = "copy"
+    START_BATCH = "start_batch"  # START BATCH DDL|DML (PGAdapter)
+    RUN_BATCH = "run_batch"
+    ABORT_BATCH = "abort_batch"
+    PREPARE = "prepare"  # SQL-level PREPARE / EXECUTE
+    EXECUTE = "execute"
+    DECLARE = "declare"  # cursors
+    FETCH = "fetch"
+    CLOSE = "close"
     TRUNCATE = "truncate"  # no TRUNCATE in Spanner: a DELETE of every row, as PGAdapter does
     SAVEPOINT = "savepoint"
     RELEASE = "release"
@@ -185,7 +194,7 @@ _NOOP = {
     "CHECKPOINT": "CHECKPOINT",
     "LOAD": "LOAD",
 }
-_QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "FETCH"}
+_QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN"}
 _DML_FIRST = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
 _DDL_TAG_SKIP = {
     "UNIQUE",
@@ -228,6 +237,24 @@ def classify(sql: str) -> Statement:
         return Statement(
             sql, Kind.DML, _DML_FIRST[first], ws, returning=bool(re.search(r"\bRETURNING\b", code))
         )
+    if ws[:2] == ["START", "BATCH"]:
+        return Statement(sql, Kind.START_BATCH, "START BATCH", ws)
+    if ws[:2] == ["RUN", "BATCH"]:
+        return Statement(sql, Kind.RUN_BATCH, "RUN BATCH", ws)
+    if ws[:2] == ["ABORT", "BATCH"]:
+        return Statement(sql, Kind.ABORT_BATCH, "ABORT BATCH", ws)
+    if first == "PREPARE" and ws[1:2] != ["TRANSACTION"]:
+        return Statement(sql, Kind.PREPARE, "PREPARE", ws)
+    if first == "EXECUTE":
+        return Statement(sql, Kind.EXECUTE, "EXECUTE", ws)
+    if first == "DECLARE":
+        return Statement(sql, Kind.DECLARE, "DECLARE CURSOR", ws)
+    if first in ("FETCH", "MOVE"):
+        return Statement(sql, Kind.FETCH, first, ws)
+    if first == "CLOSE":
+        return Statement(sql, Kind.CLOSE, "CLOSE CURSOR", ws)
+    if first == "COPY":
+        return Statement(sql, Kind.COPY, "COPY", ws)
     if first == "TRUNCATE":
         return Statement(sql, Kind.TRUNCATE, "TRUNCATE TABLE", ws)
     if first in _DDL_FIRST:
@@ -286,3 +313,51 @@ def max_param_index(sql: str) -> int:
     """The highest $n placeholder outside strings and comments."""
     found = [int(m.group(1)) for m in _PARAM.finditer(code_only(sql))]
     return max(found, default=0)
+
+
+def split_args(text: str) -> list[str]:
+    """Top-level comma-separated expressions (strings, quotes and parentheses respected)."""
+    out: list[str] = []
+    depth = start = i = 0
+    while i < len(text):
+        j = _skip(text, i)
+        if j != i:
+            i = j
+            continue
+        c = text[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def substitute_params(sql: str, values: list[str]) -> str:
+    """Replace $n placeholders outside strings and comments by SQL expressions (EXECUTE)."""
+    parts: list[str] = []
+    i = last = 0
+    while i < len(sql):
+        j = _skip(sql, i)
+        if j != i:
+            i = j
+            continue
+        m = _PARAM.match(sql, i) if sql[i] == "$" else None
+        if m:
+            index = int(m.group(1))
+            if not 1 <= index <= len(values):
+                from .errors import PgError
+
+                raise PgError(f"there is no parameter ${index}", "42P02")
+            parts.append(sql[last:i])
+            parts.append(values[index - 1])
+            last = i = m.end()
+            continue
+        i += 1
+    parts.append(sql[last:])
+    return "".join(parts)

@@ -576,6 +576,16 @@ def _text_parsers(tz: dt.tzinfo) -> dict[str, Callable[[str], Any]]:
     }
 
 
+def text_value_parser(oid: int, tz: dt.tzinfo = UTC) -> Callable[[str], Any]:
+    """text form → value for the Spanner client (a mutation or parameter), for type `oid`."""
+    elem = ARRAY_ELEMENT.get(oid)
+    base = elem or BY_OID.get(oid) or BY_OID[25]
+    parse = _text_parsers(tz)[base.kind]
+    if elem:
+        return lambda s: _parse_array_text(s, parse)
+    return parse
+
+
 def _unpack(st: struct.Struct, name: str) -> Callable[[bytes], Any]:
     def decode(b: bytes) -> Any:
         if len(b) != st.size:

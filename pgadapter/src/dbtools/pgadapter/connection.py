@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,6 +29,7 @@ from .catalog import (
     Catalog,
     LocalResult,
     SessionInfo,
+    Table,
     answer_catalog,
     answer_function_select,
     answer_with_params,
@@ -41,14 +43,35 @@ from .classify import (
     Statement,
     classify,
     max_param_index,
+    split_args,
     split_statements,
+    strip_comments,
+    substitute_params,
     truncate_targets,
 )
-from .codecs import UTC, encoder
+from .codecs import UTC, encoder, param_decoder, text_value_parser
+from .copy import (
+    BATCH_BYTES,
+    BINARY_HEADER,
+    BINARY_TRAILER,
+    CopySpec,
+    batches,
+    binary_row,
+    check_atomic,
+    convert_rows,
+    format_csv_row,
+    format_text_row,
+    mutations_per_row,
+    parse_copy,
+    read_rows,
+)
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
+from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
-from .types import type_size
+from .settings import parse_dml_mode, parse_priority, parse_staleness
+from .sqlcommenter import tags_from_comment
+from .types import BY_NAME, BY_OID, type_size
 
 if TYPE_CHECKING:
     from .server import ProxyServer
@@ -57,6 +80,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FETCH_CHUNK = 2000
+COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
 
 
 @dataclass
@@ -82,6 +106,7 @@ class Portal:
     started: bool = False
     encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
     row_count: int | None = None
+    hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
 
 
 class _Canceled(Exception):
@@ -123,6 +148,8 @@ class PgConnection:
         self.tz: dt.tzinfo = UTC
         self.busy = False  # a Spanner call is running for this connection
         self.savepoints: list[tuple[str, int]] = []
+        self.backend_staleness: dict[str, Any] = {}
+        self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -273,6 +300,13 @@ class PgConnection:
             cred_key,
         )
         self.backend = SpannerConnection(database, self.server.stats)
+        for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
+            if self.settings.get(key):  # given in the startup options
+                try:
+                    self._assign(key, self.settings[key])
+                except PgError as exc:
+                    exc.severity = "FATAL"
+                    raise
         self.pid = self.server.register(self)
         self.send(p.AUTH_OK)
         for key in REPORTED:
@@ -388,13 +422,15 @@ class PgConnection:
         await self.flush()
 
     def _close_portals_except(self, keep: str) -> None:
-        for name in [n for n in self.portals if n != keep]:
+        for name in [n for n, x in self.portals.items() if n != keep and not x.hold]:
             portal = self.portals.pop(name)
             if portal.cursor is not None:
                 self.server.executor.submit(portal.cursor.close)
 
     def _close_portals(self, only_unnamed: bool = False) -> None:
-        for name in [n for n in self.portals if n == "" or not only_unnamed]:
+        for name in [
+            n for n, x in self.portals.items() if n == "" or (not only_unnamed and not x.hold)
+        ]:
             portal = self.portals.pop(name)
             if portal.cursor is not None:
                 self.server.executor.submit(portal.cursor.close)
@@ -414,7 +450,7 @@ class PgConnection:
             i = 0
             while i < len(classified):
                 stmt = classified[i]
-                if stmt.kind == Kind.DDL and self.status != "E":
+                if stmt.kind == Kind.DDL and self.status != "E" and self.batch is None:
                     # a run of DDL statements goes to Spanner as one UpdateDatabaseDdl batch
                     j = i
                     while j < len(classified) and classified[j].kind == Kind.DDL:
@@ -536,7 +572,9 @@ class PgConnection:
                 raise PgError(f'prepared statement "{msg.name}" does not exist', "26000")
             local = self._local_answer(prep.stmt)
             await self._plan(prep)
-            self.send(p.parameter_description([o or 1043 for o in prep.param_oids]))
+            # the client was told "varchar" for the types nothing revealed, and encodes them so
+            prep.param_oids = [o or 1043 for o in prep.param_oids]
+            self.send(p.parameter_description(prep.param_oids))
             columns = _local_columns(local) if local is not None else prep.columns
             if columns is None and prep.stmt.kind == Kind.QUERY:
                 columns = await self._columns_by_running(prep)
@@ -574,12 +612,17 @@ class PgConnection:
 
     async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
         stmt = portal.prepared.stmt
+        if stmt.kind == Kind.FETCH:
+            if stmt.words[0] == "MOVE":
+                return None
+            target, _ = self._fetch_target(stmt)
+            return await self._portal_columns(target)
         if portal.local is None:
             local = self._local_answer(stmt, portal.params)
             if local is None and stmt.kind == Kind.SHOW:
                 local = self._show(stmt)
             if local is None and stmt.kind == Kind.QUERY:
-                local = await self._catalog_answer(stmt)
+                local = await self._catalog_answer(stmt, portal.params)
             portal.local = local
         if portal.local is not None:
             return _local_columns(portal.local)
@@ -619,6 +662,223 @@ class PgConnection:
 
     # --- running statements -----------------------------------------------------------------
 
+    # --- START BATCH / RUN BATCH ---------------------------------------------------------
+
+    async def _batch_control(self, stmt: Statement) -> None:
+        backend = self.backend
+        assert backend is not None
+        if stmt.kind == Kind.START_BATCH:
+            what = stmt.words[2] if len(stmt.words) > 2 else ""
+            if self.batch is not None:
+                raise PgError("a batch is already active on this connection", "25001")
+            if what not in ("DDL", "DML"):
+                raise PgError("syntax error: START BATCH DDL or START BATCH DML", "42601")
+            if what == "DDL" and self.status == "T":
+                raise PgError("cannot start a DDL batch in a transaction block", "25001")
+            self.batch = (what, [])
+            self.send(p.command_complete("START BATCH"))
+            return
+        if stmt.kind == Kind.ABORT_BATCH:
+            if self.batch is None:
+                raise PgError("there is no active batch", "25000")
+            self.batch = None
+            self.send(p.command_complete("ABORT BATCH"))
+            return
+        if self.batch is None:
+            raise PgError("there is no active batch", "25000", hint="START BATCH DDL|DML first.")
+        what, items = self.batch
+        self.batch = None
+        if what == "DDL":
+            if items:
+                await self._ddl(items, complete=False)
+        elif items:
+            await self._ensure_write_transaction()
+            await self.run_blocking(lambda: backend.batch_dml(items))
+        self.send(p.command_complete("RUN BATCH"))
+
+    def _add_to_batch(self, portal: Portal) -> bool:
+        """Buffer a statement of an active batch; False for statements that run at once."""
+        assert self.batch is not None
+        stmt = portal.prepared.stmt
+        what, items = self.batch
+        if stmt.kind in (Kind.SET, Kind.SHOW, Kind.RESET, Kind.EMPTY):
+            return False
+        if what == "DDL" and stmt.kind == Kind.DDL:
+            items.append(stmt)
+            self.send(p.command_complete(stmt.tag))
+            return True
+        if what == "DML" and stmt.kind == Kind.DML and not stmt.returning:
+            items.append((stmt.sql, portal.params or None, portal.types or None))
+            self.send(p.command_complete(_dml_tag(stmt.tag, 0)))
+            return True
+        raise PgError(
+            f"only {what} statements can be added to a {what} batch",
+            "25000",
+            hint="RUN BATCH or ABORT BATCH first.",
+        )
+
+    # --- PREPARE / EXECUTE ------------------------------------------------------------------
+
+    def _prepare_sql(self, stmt: Statement) -> None:
+        m = re.match(
+            r'(?is)^\s*PREPARE\s+("(?:[^"]|"")+"|\w+)\s*(?:\((.*?)\))?\s*AS\s+(.*?)\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in PREPARE: PREPARE name [(types)] AS statement", "42601")
+        name = _name(m.group(1))
+        if name in self.statements:
+            raise PgError(f'prepared statement "{name}" already exists', "42P05")
+        oids = []
+        for t in split_args(m.group(2) or ""):
+            ptype = BY_NAME.get(re.sub(r"\s*\(.*\)$", "", t.strip().lower()))
+            if ptype is None:
+                raise PgError(f'type "{t.strip()}" does not exist', "42704")
+            oids.append(ptype.oid)
+        inner = classify(m.group(3))
+        count = max(max_param_index(inner.sql), len(oids))
+        oids += [0] * (count - len(oids))
+        self.statements[name] = Prepared(name, inner, oids)
+        self.send(p.command_complete("PREPARE"))
+
+    async def _execute_sql(self, stmt: Statement, max_rows: int, describe: bool) -> None:
+        m = re.match(
+            r'(?is)^\s*EXECUTE\s+("(?:[^"]|"")+"|\w+)\s*(?:\((.*)\))?\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in EXECUTE: EXECUTE name [(values)]", "42601")
+        name = _name(m.group(1))
+        prep = self.statements.get(name)
+        if prep is None:
+            raise PgError(f'prepared statement "{name}" does not exist', "26000")
+        args = split_args(m.group(2) or "")
+        if len(args) != len(prep.param_oids):
+            raise PgError(
+                f'wrong number of parameters for prepared statement "{name}"',
+                "42601",
+                detail=f"Expected {len(prep.param_oids)} parameters but got {len(args)}.",
+            )
+        values = []
+        for arg, oid in zip(args, prep.param_oids, strict=True):
+            ptype = BY_OID.get(oid)
+            values.append(f"({arg})::{ptype.name}" if ptype is not None else f"({arg})")
+        sql = substitute_params(prep.stmt.sql, values)
+        inner = Portal("", Prepared("", classify(sql), []), {}, {}, [0])
+        await self.run_portal(inner, max_rows, describe=describe)
+
+    # --- cursors ----------------------------------------------------------------------------
+
+    async def _declare(self, stmt: Statement) -> None:
+        m = re.match(
+            r'(?is)^\s*DECLARE\s+("(?:[^"]|"")+"|\w+)\s+(.*?)\bCURSOR\b(.*?)\bFOR\s+(.*?)\s*;?\s*$',
+            strip_comments(stmt.sql),
+        )
+        if not m:
+            raise PgError("syntax error in DECLARE: DECLARE name CURSOR FOR query", "42601")
+        name = _name(m.group(1))
+        hold = bool(re.search(r"(?i)\bWITH\s+HOLD\b", m.group(3)))
+        if "SCROLL" in m.group(2).upper().replace("NO SCROLL", ""):
+            raise FeatureNotSupported("scrollable cursors are not supported by Spanner")
+        if self.status == "I" and not self.implicit and not hold:
+            raise PgError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
+        if name in self.portals:
+            raise PgError(f'cursor "{name}" already exists', "42P03")
+        query = classify(m.group(4))
+        if query.kind != Kind.QUERY:
+            raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
+        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold)
+        if hold:
+            # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
+            # at commit
+            columns = await self._portal_columns(portal)
+            if portal.local is None:
+                cursor = portal.cursor
+                assert cursor is not None
+                rows = await self.run_blocking(lambda: cursor.fetch(0))
+                portal.local = LocalResult([(c.name, c.oid) for c in columns or []], rows, "SELECT")
+                portal.cursor = None
+        self.portals[name] = portal
+        self.send(p.command_complete("DECLARE CURSOR"))
+
+    def _fetch_target(self, stmt: Statement) -> tuple[Portal, int]:
+        """The cursor a FETCH/MOVE names and how many rows it takes (0 = all)."""
+        body = re.sub(r"(?is)^\s*(FETCH|MOVE)\b", "", strip_comments(stmt.sql)).strip().rstrip(";")
+        toks = re.findall(r'"(?:[^"]|"")+"|[\w+-]+', body)
+        if not toks:
+            raise PgError("syntax error in FETCH: a cursor name is expected", "42601")
+        name = _name(toks[-1])
+        words = [t.upper() for t in toks[:-1] if t.upper() not in ("FROM", "IN")]
+        if words in ([], ["NEXT"], ["FORWARD"]):
+            count = 1
+        elif words in (["ALL"], ["FORWARD", "ALL"]):
+            count = 0
+        elif len(words) == 1 and words[0].isdigit():
+            count = int(words[0])
+        elif len(words) == 2 and words[0] == "FORWARD" and words[1].isdigit():
+            count = int(words[1])
+        else:
+            raise FeatureNotSupported(
+                f"FETCH {' '.join(words)} is not supported: Spanner cursors only move forward"
+            )
+        target = self.portals.get(name)
+        if target is None or not target.name:
+            raise PgError(f'cursor "{name}" does not exist', "34000")
+        if count == 0:
+            count = -1  # all remaining rows
+        return target, count
+
+    async def _fetch(self, portal: Portal, describe: bool) -> None:
+        stmt = portal.prepared.stmt
+        target, count = self._fetch_target(stmt)
+        columns = await self._portal_columns(target) or []
+        move = stmt.words[0] == "MOVE"
+        if describe and not move:
+            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+        want = 0 if count < 0 else count
+        if target.local is not None:
+            rows = target.local.rows[target.local_pos :]
+            rows = rows if want == 0 else rows[:want]
+            target.local_pos += len(rows)
+        elif count == 0:
+            rows = []
+        else:
+            cursor = target.cursor
+            assert cursor is not None
+            rows = (
+                cursor.fetch(want)
+                if cursor.exhausted
+                else await self.run_blocking(lambda: cursor.fetch(want))
+            )
+        if not move:
+            formats = _formats(portal.result_formats, len(columns))
+            encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
+            for row in rows:
+                self.send(
+                    p.data_row(
+                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
+                    )
+                )
+        self.send(p.command_complete(f"{stmt.words[0]} {len(rows)}"))
+
+    async def _close_cursor(self, stmt: Statement) -> None:
+        m = re.match(r'(?is)^\s*CLOSE\s+("(?:[^"]|"")+"|\w+)\s*;?\s*$', strip_comments(stmt.sql))
+        if not m:
+            raise PgError("syntax error in CLOSE: CLOSE name | ALL", "42601")
+        name = _name(m.group(1))
+        if name == "all" and not m.group(1).startswith('"'):
+            names = [n for n in self.portals if n]
+        elif name in self.portals and name:
+            names = [name]
+        else:
+            raise PgError(f'cursor "{name}" does not exist', "34000")
+        for n in names:
+            old = self.portals.pop(n)
+            if old.cursor is not None:
+                cursor = old.cursor
+                self.server.executor.submit(cursor.close)
+        self.send(p.command_complete("CLOSE CURSOR"))
+
     def _session_info(self) -> SessionInfo:
         return SessionInfo(self.database_id, self.user, self.pid, self.settings)
 
@@ -634,13 +894,18 @@ class PgConnection:
             stmt.not_local = True  # decided once per statement, not per execution
         return local
 
-    async def _catalog_answer(self, stmt: Statement) -> LocalResult | None:
+    async def _catalog_answer(
+        self, stmt: Statement, params: dict[str, Any] | None = None
+    ) -> LocalResult | None:
         if "pg_" not in stmt.sql:
             return None
         backend = self.backend
         assert backend is not None
 
         def run() -> LocalResult | None:
+            orm = answer_orm_catalog(stmt.sql, params, self._catalog_snapshot, backend.read_outside)
+            if orm is not None:
+                return orm
             return answer_catalog(stmt.sql, self._catalog_snapshot, backend.list_databases)
 
         return await self.run_blocking(run)
@@ -652,8 +917,9 @@ class PgConnection:
             assert backend is not None
 
             def rows(sql: str) -> list[list[Any]]:
-                cursor = backend.query(sql, None, None)
-                return cursor.fetch(0)
+                # outside the client's transaction: catalog reads must not join (and so
+                # count as statements of) the transaction, or DDL after them would be refused
+                return backend.read_outside(sql)
 
             self._catalog = load_catalog(rows, self.database_id)
         return self._catalog
@@ -661,6 +927,8 @@ class PgConnection:
     def _show(self, stmt: Statement) -> LocalResult:
         m = re.match(r"(?is)\s*SHOW\s+(.+?)\s*;?\s*$", stmt.sql)
         name = m.group(1).strip().strip('"') if m else ""
+        if " ".join(name.upper().split()) == "DATABASE DDL":
+            return LocalResult([("statement", 1043)], [], "SHOW")  # rows come from Spanner
         return show(self.settings, name)
 
     async def _open_cursor(self, portal: Portal) -> None:
@@ -669,7 +937,8 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
-        portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
+        with self._statement_tag(sql):
+            portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         self._statement_started = asyncio.get_running_loop().time()
@@ -689,6 +958,31 @@ class PgConnection:
         if kind in (Kind.SAVEPOINT, Kind.RELEASE, Kind.ROLLBACK_TO):
             await self._savepoint(stmt)
             return
+        if kind in (Kind.START_BATCH, Kind.RUN_BATCH, Kind.ABORT_BATCH):
+            await self._batch_control(stmt)
+            return
+        if self.batch is not None and self._add_to_batch(portal):
+            return
+        if kind == Kind.PREPARE:
+            self._prepare_sql(stmt)
+            return
+        if kind == Kind.EXECUTE:
+            await self._execute_sql(stmt, max_rows, describe)
+            return
+        if kind == Kind.DECLARE:
+            await self._declare(stmt)
+            return
+        if kind == Kind.FETCH:
+            await self._fetch(portal, describe)
+            return
+        if kind == Kind.CLOSE:
+            await self._close_cursor(stmt)
+            return
+        if kind == Kind.SHOW and stmt.words[1:3] == ["DATABASE", "DDL"]:
+            backend = self.backend
+            assert backend is not None
+            ddl = await self.run_blocking(backend.database_ddl)
+            portal.local = LocalResult([("statement", 1043)], [[d + ";"] for d in ddl], "SHOW")
         if kind == Kind.SET:
             self._set(stmt)
             return
@@ -709,6 +1003,9 @@ class PgConnection:
         if kind == Kind.TRUNCATE:
             await self._truncate(stmt)
             return
+        if kind == Kind.COPY:
+            await self._copy(stmt)
+            return
         if kind == Kind.DML:
             await self._dml(portal, max_rows, describe)
             return
@@ -717,6 +1014,28 @@ class PgConnection:
         if describe and columns is not None:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
+
+    @contextlib.contextmanager
+    def _statement_tag(self, sql: str = "") -> Iterator[None]:
+        """spanner.statement_tag applies to the next statement only, as in PGAdapter; with
+        spanner.sqlcommenter_tags on, a sqlcommenter comment tags the statement instead."""
+        backend = self.backend
+        tag = self.settings.get("spanner.statement_tag") or None
+        request_tag = tag
+        if self.settings.get("spanner.sqlcommenter_tags") == "on" and "/*" in sql:
+            from_comment, txn_tag = tags_from_comment(sql)
+            request_tag = tag or from_comment
+            if txn_tag and backend is not None and not backend.has_statements:
+                backend.transaction_tag = txn_tag
+        if backend is not None:
+            backend.request_tag = request_tag
+        try:
+            yield
+        finally:
+            if backend is not None:
+                backend.request_tag = None
+            if tag:
+                self.settings["spanner.statement_tag"] = ""
 
     async def _send_rows(self, portal: Portal, max_rows: int, tag: str) -> None:
         columns = await self._portal_columns(portal)
@@ -799,6 +1118,18 @@ class PgConnection:
         stmt = portal.prepared.stmt
         backend = self.backend
         assert backend is not None
+        if (
+            portal.cursor is None
+            and not stmt.returning
+            and self.status == "I"
+            and not backend.in_transaction
+            and self.settings.get("spanner.autocommit_dml_mode") == "PARTITIONED_NON_ATOMIC"
+        ):
+            sql, params, types = stmt.sql, portal.params or None, portal.types or None
+            with self._statement_tag(sql):
+                count = await self.run_blocking(lambda: backend.partitioned_dml(sql, params, types))
+            self.send(p.command_complete(_dml_tag(stmt.tag, count)))
+            return
         if portal.cursor is None:
             await self._open_dml(portal)
         cursor = portal.cursor
@@ -811,6 +1142,150 @@ class PgConnection:
             return
         await self.run_blocking(lambda: cursor.fetch(0))
         self.send(p.command_complete(_dml_tag(stmt.tag, cursor.row_count or 0)))
+
+    # --- COPY -------------------------------------------------------------------------------
+
+    async def _copy(self, stmt: Statement) -> None:
+        spec = parse_copy(stmt.sql)
+        if spec.direction == "from":
+            await self._copy_from(spec)
+        else:
+            await self._copy_to(spec)
+
+    def _copy_table(self, cat: Catalog, name: str) -> Table:
+        schema, _, table = name.rpartition(".")
+        for t in cat.tables:
+            if t.name.lower() == table.lower() and (schema or "public") == (t.schema or "public"):
+                return t
+        raise PgError(f'relation "{name}" does not exist', "42P01")
+
+    async def _copy_from(self, spec: CopySpec) -> None:
+        backend = self.backend
+        assert backend is not None and spec.table is not None
+        cat = await self.run_blocking(self._catalog_snapshot)
+        table = self._copy_table(cat, spec.table)
+        by_name = {c.name.lower(): c for c in table.columns}
+        names = spec.columns or [c.name for c in table.columns]
+        missing = [n for n in names if n.lower() not in by_name]
+        if missing:
+            raise PgError(
+                f'column "{missing[0]}" of relation "{table.name}" does not exist', "42703"
+            )
+        cols = [by_name[n.lower()] for n in names]
+        binary = spec.format == "binary"
+        parsers = [
+            param_decoder(c.type_oid, 1) if binary else text_value_parser(c.type_oid, self.tz)
+            for c in cols
+        ]
+        per_row = mutations_per_row(
+            len(cols), [len(ix.columns) for ix in table.indexes if not ix.primary]
+        )
+        self.send(p.copy_in_response(len(cols), 1 if binary else 0))
+        await self.flush()
+        chunks: list[bytes] = []
+        while True:
+            kind, body = await p.read_message(self.reader)
+            if kind == b"d":
+                chunks.append(body)
+            elif kind == b"c":
+                break
+            elif kind == b"f":
+                reason = body.rstrip(b"\0").decode("utf-8", "replace")
+                raise PgError(f"COPY from stdin failed: {reason}", "57014")
+            elif kind in (b"H", b"S"):
+                continue  # ignored during copy-in, as PostgreSQL does
+            else:
+                raise PgError(f"unexpected message type {kind!r} during COPY from stdin", "08P01")
+        data = b"".join(chunks)
+        chunks.clear()
+        column_names = [c.name for c in cols]
+        rows = await self.run_blocking(
+            lambda: convert_rows(read_rows(data, spec), table.name, column_names, parsers)
+        )
+        mode = self.settings.get("spanner.autocommit_dml_mode", "").lower()
+        in_block = self.status == "T" or backend.in_transaction
+        if in_block or mode != "partitioned_non_atomic":
+            check_atomic(rows, per_row, table.name)
+            groups = [rows] if rows else []
+            parallel = 1
+        else:
+            groups = list(batches(rows, per_row, BATCH_BYTES))
+            parallel = COPY_PARALLEL_COMMITS
+        if self.status == "T" and not backend.in_transaction:
+            backend.begin(read_only=self.settings.get("transaction_read_only") == "on")
+        count = await self.run_blocking(
+            lambda: backend.insert_rows(table.name, column_names, groups, parallel=parallel)
+        )
+        self.send(p.command_complete(f"COPY {count}"))
+
+    async def _copy_to(self, spec: CopySpec) -> None:
+        backend = self.backend
+        assert backend is not None
+        if spec.query is not None:
+            sql = spec.query
+        else:
+            assert spec.table is not None
+            cols = ", ".join(_quote_ident(c) for c in spec.columns) if spec.columns else "*"
+            target = ".".join(_quote_ident(x) for x in spec.table.split("."))
+            sql = f"SELECT {cols} FROM {target}"
+        cursor = await self.run_blocking(lambda: backend.query(sql, None, None))
+        try:
+            columns = cursor.columns or []
+            binary = spec.format == "binary"
+            encoders = [encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
+            forced = [c.name.lower() in spec.force_quote for c in columns]
+            fmt_row = (
+                (lambda vals: format_csv_row(vals, spec, forced))
+                if spec.format == "csv"
+                else (lambda vals: format_text_row(vals, spec))
+            )
+            self.send(p.copy_out_response(len(columns), 1 if binary else 0))
+            if binary:
+                self.send(p.copy_data(BINARY_HEADER))
+            if spec.header and spec.format == "csv":
+                self.send(p.copy_data(fmt_row([c.name for c in columns]).encode("utf-8")))
+            sent = 0
+            while True:
+
+                def fetch() -> tuple[bytes, int]:
+                    rows = cursor.fetch(FETCH_CHUNK)
+                    if binary:
+                        return b"".join(
+                            p.copy_data(
+                                binary_row(
+                                    [
+                                        None if v is None else e(v)
+                                        for e, v in zip(encoders, row, strict=False)
+                                    ]
+                                )
+                            )
+                            for row in rows
+                        ), len(rows)
+                    return b"".join(
+                        p.copy_data(
+                            fmt_row(
+                                [
+                                    None if v is None else e(v).decode("utf-8")
+                                    for e, v in zip(encoders, row, strict=False)
+                                ]
+                            ).encode("utf-8")
+                        )
+                        for row in rows
+                    ), len(rows)
+
+                data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
+                self.send(data)
+                sent += n
+                if self._out_size > 1 << 16:
+                    await self.flush()
+                if cursor.done:
+                    break
+        finally:
+            cursor.close()
+        if binary:
+            self.send(p.copy_data(BINARY_TRAILER))
+        self.send(p.COPY_DONE)
+        self.send(p.command_complete(f"COPY {sent}"))
 
     async def _truncate(self, stmt: Statement) -> None:
         tables = truncate_targets(stmt.sql)
@@ -833,9 +1308,10 @@ class PgConnection:
         await self._ensure_write_transaction()
         stmt = portal.prepared.stmt
         sql, params, types = stmt.sql, portal.params or None, portal.types or None
-        portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
+        with self._statement_tag(sql):
+            portal.cursor = await self.run_blocking(lambda: backend.execute_dml(sql, params, types))
 
-    async def _ddl(self, statements: list[Statement]) -> None:
+    async def _ddl(self, statements: list[Statement], complete: bool = True) -> None:
         """DDL goes through UpdateDatabaseDdl, never inside a Spanner transaction; what happens to
         an open transaction depends on spanner.ddl_transaction_mode, as in PGAdapter."""
         backend = self.backend
@@ -876,8 +1352,9 @@ class PgConnection:
         finally:
             self._catalog = None
             self._plan_cache.clear()
-        for stmt in statements:
-            self.send(p.command_complete(stmt.tag))
+        if complete:
+            for stmt in statements:
+                self.send(p.command_complete(stmt.tag))
 
     async def _transaction_control(self, stmt: Statement) -> None:
         backend = self.backend
@@ -974,6 +1451,7 @@ class PgConnection:
             if self.status != "I":
                 raise PgError("DISCARD ALL cannot run inside a transaction block", "25001")
             self.statements.clear()
+            self.batch = None
             for portal in self.portals.values():
                 if portal.cursor is not None:
                     portal.cursor.close()
@@ -1027,6 +1505,33 @@ class PgConnection:
                 )
             self.ddl_mode = mode
             value = mode
+        elif key == "spanner.autocommit_dml_mode":
+            value = parse_dml_mode(value)
+        elif key == "spanner.read_only_staleness":
+            value, self.backend_staleness = parse_staleness(value)
+            if self.backend is not None:
+                self.backend.staleness = self.backend_staleness
+        elif key == "spanner.rpc_priority":
+            value, priority = parse_priority(value)
+            if self.backend is not None:
+                self.backend.priority = priority
+        elif key == "spanner.sqlcommenter_tags":
+            flag = value.strip().lower()
+            if flag not in ("on", "off", "true", "false", "1", "0"):
+                raise PgError(
+                    f'parameter "spanner.sqlcommenter_tags" requires a Boolean value: "{value}"',
+                    "22023",
+                )
+            value = "on" if flag in ("on", "true", "1") else "off"
+        elif key == "spanner.transaction_tag":
+            if self.backend is not None:
+                if self.backend.has_statements:
+                    raise PgError(
+                        "spanner.transaction_tag must be set before the transaction's first "
+                        "statement",
+                        "25001",
+                    )
+                self.backend.transaction_tag = value or None
         elif key == "statement_timeout":
             self.timeout_ms = _parse_duration_ms(value)
             value = value.strip()
@@ -1138,6 +1643,17 @@ def _formats(requested: list[int], n: int) -> list[int]:
             f"bind message has {len(requested)} result formats but query has {n} columns"
         )
     return list(requested)
+
+
+def _name(token: str) -> str:
+    """An SQL identifier as PostgreSQL folds it."""
+    if len(token) >= 2 and token[0] == token[-1] == '"':
+        return token[1:-1].replace('""', '"')
+    return token.lower()
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _dml_tag(tag: str, count: int) -> str:

@@ -27,6 +27,7 @@ class PgError(PgAdapterError):
         hint: str | None = None,
         severity: str = "ERROR",
         position: int | None = None,
+        where: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +36,7 @@ class PgError(PgAdapterError):
         self.hint = hint
         self.severity = severity
         self.position = position
+        self.where = where  # the CONTEXT line, e.g. "COPY t, line 3, column id"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sqlstate}: {self.message})"

@@ -461,6 +461,8 @@ def _fields(err: PgError) -> bytes:
         parts.append(b"H" + _cstr(err.hint))
     if err.position:
         parts.append(b"P" + _cstr(str(err.position)))
+    if getattr(err, "where", None):
+        parts.append(b"W" + _cstr(err.where or ""))
     return b"".join(parts) + b"\0"
 
 
@@ -470,3 +472,19 @@ def error_response(err: PgError) -> bytes:
 
 def notice_response(message: str, severity: str = "NOTICE", sqlstate: str = "00000") -> bytes:
     return _msg(b"N", _fields(PgError(message, sqlstate, severity=severity)))
+
+
+def copy_in_response(ncols: int, fmt: int = 0) -> bytes:
+    """CopyInResponse: overall format 0 (text, csv) or 1 (binary), the same for every column."""
+    return _msg(b"G", bytes([fmt]) + _pack_i16(ncols) + _pack_i16(fmt) * ncols)
+
+
+def copy_out_response(ncols: int, fmt: int = 0) -> bytes:
+    return _msg(b"H", bytes([fmt]) + _pack_i16(ncols) + _pack_i16(fmt) * ncols)
+
+
+def copy_data(data: bytes) -> bytes:
+    return b"d" + _I32.pack(len(data) + 4) + data
+
+
+COPY_DONE = _msg(b"c", b"")

@@ -1,0 +1,118 @@
+"""START BATCH / RUN BATCH, SHOW DATABASE DDL, SQL PREPARE/EXECUTE and cursors through the proxy."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from dbtools import spanner_local
+
+DDL = "create table t (id bigint primary key, v varchar)"
+
+
+def test_ddl_batch_is_one_update_ddl_request(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("start batch ddl")
+        conn.execute(DDL)
+        conn.execute("create index t_v on t (v)")
+        with pytest.raises(psycopg.errors.InvalidTransactionState, match="only DDL"):
+            conn.execute("insert into t (id) values (1)")
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="already active"):
+            conn.execute("start batch ddl")
+        # the connection closes with the batch unsent: nothing reached Spanner
+    assert not [r for r in spanner.statement_log.for_database(database) if r.kind == "ddl"]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("start batch ddl")
+        conn.execute(DDL)
+        conn.execute("create index t_v on t (v)")
+        conn.execute("run batch")
+        ddl = [r for r in spanner.statement_log.for_database(database) if r.kind == "ddl"]
+        assert [r.sql.lower() for r in ddl][-2:] == [DDL, "create index t_v on t (v)"]
+        rows = conn.execute("show database ddl").fetchall()
+        assert any("create table t" in r[0].lower() for r in rows)
+        assert any("t_v" in r[0] for r in rows)
+        assert all(r[0].endswith(";") for r in rows)
+        conn.execute("start batch ddl")
+        conn.execute("create table u (id bigint primary key)")
+        conn.execute("abort batch")
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("select * from u")
+        with pytest.raises(psycopg.errors.InvalidTransactionState):
+            conn.execute("run batch")
+
+
+def test_dml_batch_is_one_batch_dml_request(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        conn.execute("start batch dml")
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        conn.execute("insert into t (id, v) values (%s, %s)", (2, "b"))
+        conn.execute("update t set v = 'c' where id = 1")
+        with pytest.raises(psycopg.errors.InvalidTransactionState, match="only DML"):
+            conn.execute("select count(*) from t")
+        conn.execute("run batch")
+        assert conn.execute("select id, v from t order by id").fetchall() == [(1, "c"), (2, "b")]
+        batches = [r for r in spanner.statement_log.for_database(database) if r.kind == "batch_dml"]
+        assert len(batches) == 3  # one request; the log has a record per statement
+        assert len({r.transaction_id for r in batches}) == 1
+
+
+def test_sql_prepare_execute_deallocate(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        conn.execute("prepare ins (bigint, varchar) as insert into t (id, v) values ($1, $2)")
+        conn.execute("execute ins (1, 'one')")
+        conn.execute("execute ins(2, 'it''s $1')")
+        conn.execute("prepare q as select v from t where id = $1")
+        assert conn.execute("execute q (2)").fetchall() == [("it's $1",)]
+        with pytest.raises(psycopg.errors.DuplicatePreparedStatement):
+            conn.execute("prepare q as select 1")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("execute q (1, 2)")
+        conn.execute("deallocate q")
+        with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+            conn.execute("execute q (1)")
+
+
+def test_cursors_declare_fetch_close(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(25):
+                cp.write_row((i, f"v{i}"))
+        with pytest.raises(psycopg.errors.NoActiveSqlTransaction):
+            conn.execute("declare c cursor for select id from t")
+        conn.execute("begin")
+        conn.execute("declare c cursor for select id, v from t order by id")
+        assert conn.execute("fetch 2 from c").fetchall() == [(0, "v0"), (1, "v1")]
+        assert conn.execute("fetch next from c").fetchall() == [(2, "v2")]
+        assert conn.execute("move forward 10 in c").rowcount == 10
+        cur = conn.execute("fetch forward all from c")
+        assert [r[0] for r in cur.fetchall()] == list(range(13, 25))
+        assert conn.execute("fetch c").fetchall() == []
+        conn.execute("close c")
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute("fetch c")
+        conn.execute("rollback")
+        conn.execute("declare h cursor with hold for select id from t where id < 3 order by id")
+        assert conn.execute("fetch all from h").fetchall() == [(0,), (1,), (2,)]
+        conn.execute("close all")
+
+
+def test_psycopg_server_side_cursor(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:  # not autocommit: psycopg declares inside a transaction
+        conn.execute(DDL)
+        conn.commit()
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(1000):
+                cp.write_row((i, f"v{i}"))
+        conn.commit()
+        with conn.cursor(name="big") as cur:
+            cur.itersize = 100
+            cur.execute("select id, v from t order by id")
+            ids = [row[0] for row in cur]
+        assert ids == list(range(1000))
+        conn.commit()
