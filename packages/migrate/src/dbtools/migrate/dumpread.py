@@ -44,7 +44,10 @@ Event = Statement | CopyRow | CopyEnd
 _MY_SPECIAL: dict[str, re.Pattern[str]] = {}
 _PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
 _ONE_LINE_INSERT = re.compile(
-    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*(?:'(?:[^'\\\n]|\\.|'')*'[^'\n;]*)*);[ \t\r]*\n?$",
+    # strings as an unrolled loop (runs of plain characters, then one escape): far fewer
+    # backtracking steps than an alternation per character
+    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*"
+    r"(?:'[^'\\\n]*(?:(?:\\.|'')[^'\\\n]*)*'[^'\n;]*)*);[ \t\r]*\n?$",
     re.DOTALL,
 )
 _DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)

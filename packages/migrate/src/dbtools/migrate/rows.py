@@ -9,8 +9,9 @@ list; statement structure (table, column list) comes from the same parsers as th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from .dumpread import CopyEnd, CopyRow, Statement, read_events
@@ -64,14 +65,28 @@ _MY_ESCAPES = {
     '"': '"',
 }
 _MY_ESCAPE = re.compile(r"\\(.)|''", re.DOTALL)
+# escapes whose meaning is not the escaped character itself
+_MY_SPECIAL_ESCAPE = re.compile(r"\\[0bnrtZ]|''")
 
 
 def _my_unescape(s: str) -> str:
     if "\\" not in s and "''" not in s:
         return s
+    if _MY_SPECIAL_ESCAPE.search(s) is None:
+        # only \' \" \\ and the like: split at escaped backslashes (mysqldump pairs every
+        # backslash with the next character, so the leftmost '\\\\' always starts a pair),
+        # then drop the remaining single backslashes; both steps run in C
+        if "\\\\" not in s:
+            return _drop_backslashes(s)
+        return "\\".join([_drop_backslashes(p) for p in s.split("\\\\")])
     return _MY_ESCAPE.sub(
         lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s
     )
+
+
+def _drop_backslashes(s: str) -> str:
+    # a part without escaped backslashes: every backslash escapes the character after it
+    return "".join(s.split("\\")) if "\\" in s else s
 
 
 def _my_ident(text: str) -> str:
@@ -100,6 +115,63 @@ _MY_TOKEN = re.compile(
 )
 
 
+# The fast path: one compiled regular expression per row width matches a whole row, each value
+# as either a quoted string (group a, without its quotes) or NULL / a number (group b); findall
+# runs it over the whole VALUES list in C. Anything else (hex, _binary, b'..', TRUE, spaces
+# between rows, lower-case null ...) makes the lengths disagree and the statement is read by the
+# general tokenizer below instead.
+_FAST_STRING = r"'([^'\\]*(?:(?:\\.|'')[^'\\]*)*)'"
+_FAST_BARE = r"(NULL|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.'])"
+_FAST_ROWS: dict[int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]] = {}
+
+
+def _fast_reader(
+    width: int,
+) -> tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]:
+    reader = _FAST_ROWS.get(width)
+    if reader is None:
+        value = rf"\s*(?:{_FAST_STRING}|{_FAST_BARE})\s*"
+        pattern = re.compile(r"(\(" + ",".join([value] * width) + r"\))", re.DOTALL)
+        # one generated comprehension per width: no Python-level loop over the columns
+        cells = []
+        for n in range(width):
+            a, b = 2 * n + 1, 2 * n + 2
+            cells.append(
+                f"((None if t[{b}] == 'NULL' else t[{b}]) if t[{b}] else "
+                f"(t[{a}] if '\\\\' not in t[{a}] and \"''\" not in t[{a}] else u(t[{a}])))"
+            )
+        source = "def typed(found):\n    return [[" + ", ".join(cells) + "] for t in found]\n"
+        env: dict[str, Any] = {"u": _my_unescape}
+        exec(compile(source, f"<mysql rows of width {width}>", "exec"), env)
+        reader = (pattern, env["typed"])
+        _FAST_ROWS[width] = reader
+    return reader
+
+
+def _first_row_width(text: str, pos: int) -> int:
+    width = 0
+    for m in _MY_TOKEN.finditer(text, pos):
+        if m.lastindex == 5:
+            return width
+        if m.lastindex == 10:
+            return 0
+        width += 1
+    return 0
+
+
+def _fast_rows(text: str, pos: int) -> list[list[Any]] | None:
+    width = _first_row_width(text, pos)
+    if not width or width > 90:  # Python's re allows at most 100 groups
+        return None
+    pattern, typed = _fast_reader(width)
+    found = pattern.findall(text, pos)
+    # every character of the VALUES list must be inside a matched row or one ',' between rows
+    covered = sum(map(len, map(itemgetter(0), found))) + len(found) - 1
+    if not found or covered != len(text) - pos - (len(text) - len(text.rstrip())):
+        return None
+    return typed(found)
+
+
 def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows (one regex pass over VALUES)."""
     head = _MY_HEAD.match(text)
@@ -109,6 +181,9 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     columns = None
     if head.group(2):
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
+    fast = _fast_rows(text, head.end())
+    if fast is not None:
+        return RowBatch(table, columns, fast, line, [])
     rows: list[list[Any]] = []
     row: list[Any] = []
     append = row.append
