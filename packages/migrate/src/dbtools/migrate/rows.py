@@ -181,13 +181,18 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     columns = None
     if head.group(2):
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
-    fast = _fast_rows(text, head.end())
-    if fast is not None:
-        return RowBatch(table, columns, fast, line, [])
+    rows = _fast_rows(text, head.end())
+    if rows is None:
+        rows = _general_rows(text, head.end())
+    return RowBatch(table, columns, rows, line, [])
+
+
+def _general_rows(text: str, pos: int) -> list[list[Any]]:
+    """Every value form MySQL accepts, one regex match per value."""
     rows: list[list[Any]] = []
     row: list[Any] = []
     append = row.append
-    for m in _MY_TOKEN.finditer(text, head.end()):
+    for m in _MY_TOKEN.finditer(text, pos):
         g = m.lastindex
         if g == 1:
             value = m.group(1)
@@ -213,7 +218,7 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
             raise DumpSyntaxError(f"cannot read a value at offset {m.start()}: {m.group(0)[:30]!r}")
     if row:
         raise DumpSyntaxError("the VALUES list ends inside a row")
-    return RowBatch(table, columns, rows, line, [])
+    return rows
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
