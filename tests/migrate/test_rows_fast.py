@@ -4,10 +4,10 @@ value for value, and every form the fast path does not cover must fall back, not
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 import pytest
-
 from dbtools.migrate.model import Diagnostic
 from dbtools.migrate.rows import (
     _fast_rows,
@@ -101,8 +101,6 @@ def test_unescape_agrees_with_the_character_by_character_rules() -> None:
         return "".join(out)
 
     pieces = ["\\\\", "\\'", '\\"', "\\n", "\\0", "\\Z", "\\%", "a", "n", "'", "é", "\\é"]
-    import itertools
-
     for combo in itertools.product(pieces, repeat=3):
         s = "".join(combo)
         if "'" in s.replace("\\'", "").replace("''", ""):

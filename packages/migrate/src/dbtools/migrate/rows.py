@@ -122,7 +122,9 @@ _MY_TOKEN = re.compile(
 # general tokenizer below instead.
 _FAST_STRING = r"'([^'\\]*(?:(?:\\.|'')[^'\\]*)*)'"
 _FAST_BARE = r"(NULL|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.'])"
-_FAST_ROWS: dict[int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]] = {}
+_FAST_ROWS: dict[
+    int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]
+] = {}
 
 
 def _fast_reader(
