@@ -72,6 +72,11 @@ _MY_SPECIAL_ESCAPE = re.compile(r"\\[0bnrtZ]|''")
 def _my_unescape(s: str) -> str:
     if "\\" not in s and "''" not in s:
         return s
+    if "''" not in s:
+        # the most common escape by far is \' alone; if no other backslash is left, done
+        plain = s.replace("\\'", "'")
+        if "\\" not in plain:
+            return plain
     if _MY_SPECIAL_ESCAPE.search(s) is None:
         # only \' \" \\ and the like: split at escaped backslashes (mysqldump pairs every
         # backslash with the next character, so the leftmost '\\\\' always starts a pair),
