@@ -28,6 +28,7 @@ from typing import Any
 from .convert import Conversion
 from .errors import MigrateError
 from .model import SpTable, Table
+from .rows import FAST_NAMES, RowBatch, fast_value_expr
 from .values import BadValue, converter, inline_form, parse_timezone
 
 MAX_COMMIT_MUTATIONS = 80_000
@@ -361,6 +362,8 @@ class _Layout:
     big: list[int]
     identity: list[int]
     limit: int
+    # raw converters by row width (add_batch)
+    raw: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -449,6 +452,33 @@ class Loader:
         return layout
 
     # -- rows in -----------------------------------------------------------------------------
+    def add_batch(self, batch: RowBatch) -> None:
+        """Rows of one dump statement. A fast-path mysqldump batch is converted straight from
+        its regex matches (no typed rows in between) when nothing about it needs the row loop."""
+        plan = self.plans.get(batch.table)
+        if plan is None:
+            return
+        raw = batch.raw
+        if raw and not plan.synthetic:
+            name = plan.source.name
+            pos = self.position.get(name, 0)
+            lay = self._layout(batch.table, plan, batch.columns)
+            width = len(raw[0]) // 2
+            if (
+                pos >= self.checkpoint.done(name)
+                and (batch.columns is not None or width >= lay.width)
+                and len(raw) <= lay.limit
+            ):
+                convert_raw, raw_keys = _raw_converters(lay, width)
+                try:
+                    out = list(map(convert_raw, raw))
+                except (BadValue, IndexError):
+                    pass  # the row loop finds the bad rows
+                else:
+                    if self._take_converted(name, plan, lay, out, raw_keys(raw), pos):
+                        return
+        self.add_rows(batch.table, batch.columns, batch.rows)
+
     def add_rows(
         self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]
     ) -> None:
@@ -464,7 +494,7 @@ class Loader:
             type(rows) is list
             and pos >= done_before
             and not plan.synthetic
-            and self._add_list(name, plan, lay, rows, columns is None, stats, pos)
+            and self._add_list(name, plan, lay, rows, columns is None, pos)
         ):
             return
         target_cols, width, key_idx, single_key = (
@@ -544,18 +574,37 @@ class Loader:
         lay: _Layout,
         rows: list[list[Any]],
         pad: bool,
-        stats: TableStats,
         pos: int,
     ) -> bool:
         """All rows of a list converted in one `map` (the dump case: a whole INSERT statement).
         Returns False, having changed nothing, when a row is bad or short, or a batch would be
         too big: the row-by-row loop then handles the list."""
+        if pad and rows and min(map(len, rows)) < lay.width:
+            return False  # short rows are padded by the row loop
+        if len(rows) > lay.limit:
+            return False
         try:
             out = list(map(lay.convert_row, rows))
         except (BadValue, IndexError):
             return False
-        if pad and rows and min(map(len, rows)) < lay.width:
-            return False  # short rows are padded by the row loop
+        single = lay.single_key
+        if single is not None:
+            keys = list(map(itemgetter(single), rows))
+        else:
+            keys = [_row_key(row, lay.key_idx, None) for row in rows]
+        return self._take_converted(name, plan, lay, out, keys, pos)
+
+    def _take_converted(
+        self,
+        name: str,
+        plan: TablePlan,
+        lay: _Layout,
+        out: list[list[Any]],
+        keys: list[Any],
+        pos: int,
+    ) -> bool:
+        """Converted rows (none bad) into one batch; False, having changed nothing, when the
+        batch would be too big for one commit."""
         big = lay.big
         if big:
             size = 0
@@ -563,21 +612,13 @@ class Loader:
                 size += sum(map(len, filter(None, map(itemgetter(n), out))))
             if size >= MAX_BATCH_BYTES:
                 return False
-        limit = lay.limit
-        if len(out) > limit:
-            return False
-        single = lay.single_key
-        if single is not None:
-            keys = list(map(itemgetter(single), rows))
-        else:
-            keys = [_row_key(row, lay.key_idx, None) for row in rows]
         top: dict[int, int] = {}
         for n in lay.identity:
             values = [v for v in map(itemgetter(n), out) if v is not None]
             if values and max(values) > 0:
                 top[n] = max(values)
-        pos += len(rows)
-        stats.read += len(rows)
+        pos += len(out)
+        self._stats(name).read += len(out)
         self.position[name] = pos
         if out:
             self._flush(name, plan, lay.target_cols, out, keys, pos)
@@ -734,6 +775,62 @@ def _row_converter(
     source = "def convert_row(row):\n    return [" + ", ".join(cells) + "]\n"
     exec(compile(source, "<row converter>", "exec"), env)
     return env["convert_row"]
+
+
+def _raw_converters(
+    lay: _Layout, width: int
+) -> tuple[Callable[[tuple[str, ...]], list[Any]], Callable[[list[tuple[str, ...]]], list[Any]]]:
+    """The row converter fused with the fast-path tokenizer's typing (rows.fast_value_expr),
+    for raw matches of `width` columns; and the key extractor for the same matches."""
+    cached = lay.raw.get(width)
+    if cached is not None:
+        return cached
+    env: dict[str, Any] = dict(FAST_NAMES)
+    cells = []
+    for n, (i, convert_value, _src) in enumerate(lay.steps):
+        if i is None:
+            cells.append("None")
+            continue
+        if i >= width:
+            cells.append("_short()")  # IndexError: the row loop pads or reports the row
+            continue
+        env[f"c{n}"] = convert_value
+        expr = f"c{n}(v{n})"
+        inline = inline_form(convert_value)
+        if inline is not None:
+            template, names = inline
+            expr = template.format(v=f"v{n}", c=f"c{n}")
+            env.update(names)
+        cells.append(f"(None if (v{n} := {fast_value_expr(i)}) is None else {expr})")
+    if lay.single_key is not None and lay.single_key < width:
+        key = fast_value_expr(lay.single_key)
+    else:
+        key = "_key(t)"
+        key_idx = lay.key_idx
+
+        def _key(t: tuple[str, ...]) -> Any:
+            row = [eval_typed(t, i) if i is not None and i < width else None for i in key_idx]
+            return row[0] if len(row) == 1 else row
+
+        env["_key"] = _key
+    env["_short"] = _raise_short
+    source = (
+        "def convert_raw(t):\n    return [" + ", ".join(cells) + "]\n"
+        "def raw_keys(found):\n    return [" + key + " for t in found]\n"
+    )
+    exec(compile(source, "<raw row converter>", "exec"), env)
+    cached = (env["convert_raw"], env["raw_keys"])
+    lay.raw[width] = cached
+    return cached
+
+
+def eval_typed(t: tuple[str, ...], n: int) -> Any:
+    """The typed value of column n of a raw fast-path match (slow: for keys of several columns)."""
+    return eval(fast_value_expr(n), dict(FAST_NAMES), {"t": t})
+
+
+def _raise_short() -> Any:
+    raise IndexError("row shorter than the table")
 
 
 def _row_key(row: list[Any], key_idx: list[int | None], single: int | None) -> Any:

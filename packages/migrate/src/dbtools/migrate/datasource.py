@@ -25,7 +25,7 @@ def load_dump(
         plan = loader.plans.get(batch.table)
         if tables is not None and (plan is None or plan.source.name not in tables):
             continue
-        loader.add_rows(batch.table, batch.columns, batch.rows)
+        loader.add_batch(batch)
 
 
 def _quote(engine: str, name: str) -> str:

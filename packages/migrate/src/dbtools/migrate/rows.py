@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -19,15 +18,45 @@ from .model import Diagnostic
 from .values import Bits, Num
 
 
-@dataclass
 class RowBatch:
-    """Rows of one table from one statement (or a run of COPY lines)."""
+    """Rows of one table from one statement (or a run of COPY lines).
 
-    table: str
-    columns: list[str] | None  # None: all columns in table order
-    rows: list[list[Any]]
-    line: int  # line of the statement / first COPY line
-    errors: list[tuple[int, str]]  # (line, message) for rows that could not be tokenized
+    A mysqldump INSERT read by the fast path also keeps the raw regex matches (`raw`, see
+    `fast_value_expr`), so that the loader can convert them without building typed rows first;
+    `rows` is then built from them on first use.
+    """
+
+    __slots__ = ("_rows", "_typed", "columns", "errors", "line", "raw", "table")
+
+    def __init__(
+        self,
+        table: str,
+        columns: list[str] | None,  # None: all columns in table order
+        rows: list[list[Any]] | None,
+        line: int,  # line of the statement / first COPY line
+        errors: list[tuple[int, str]],  # (line, message) for rows that could not be tokenized
+        raw: list[tuple[str, ...]] | None = None,
+        typed: Callable[[list[tuple[str, ...]]], list[list[Any]]] | None = None,
+    ) -> None:
+        self.table = table
+        self.columns = columns
+        self._rows = rows
+        self.line = line
+        self.errors = errors
+        self.raw = raw
+        self._typed = typed
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        if self._rows is None:
+            assert self.raw is not None and self._typed is not None
+            self._rows = self._typed(self.raw)
+        return self._rows
+
+    def __repr__(self) -> str:
+        return (
+            f"RowBatch({self.table!r}, {self.columns!r}, {len(self.rows)} rows, line {self.line})"
+        )
 
 
 class DumpSyntaxError(ValueError):
@@ -89,6 +118,9 @@ def _my_unescape(s: str) -> str:
     )
 
 
+FAST_NAMES: dict[str, Any] = {"_unescape": _my_unescape}
+
+
 def _drop_backslashes(s: str) -> str:
     # a part without escaped backslashes: every backslash escapes the character after it
     return "".join(s.split("\\")) if "\\" in s else s
@@ -140,15 +172,9 @@ def _fast_reader(
         value = rf"\s*(?:{_FAST_STRING}|{_FAST_BARE})\s*"
         pattern = re.compile(r"(\(" + ",".join([value] * width) + r"\))", re.DOTALL)
         # one generated comprehension per width: no Python-level loop over the columns
-        cells = []
-        for n in range(width):
-            a, b = 2 * n + 1, 2 * n + 2
-            cells.append(
-                f"((None if t[{b}] == 'NULL' else t[{b}]) if t[{b}] else "
-                f"(t[{a}] if '\\\\' not in t[{a}] and \"''\" not in t[{a}] else u(t[{a}])))"
-            )
+        cells = [fast_value_expr(n) for n in range(width)]
         source = "def typed(found):\n    return [[" + ", ".join(cells) + "] for t in found]\n"
-        env: dict[str, Any] = {"u": _my_unescape}
+        env: dict[str, Any] = dict(FAST_NAMES)
         exec(compile(source, f"<mysql rows of width {width}>", "exec"), env)
         reader = (pattern, env["typed"])
         _FAST_ROWS[width] = reader
@@ -166,17 +192,32 @@ def _first_row_width(text: str, pos: int) -> int:
     return 0
 
 
+def fast_value_expr(n: int) -> str:
+    """Python expression for the typed value of column `n` of a raw fast-path match `t`
+    (None, or str); it uses the name `_unescape` (see FAST_NAMES)."""
+    a, b = 2 * n + 1, 2 * n + 2
+    return (
+        f"((None if t[{b}] == 'NULL' else t[{b}]) if t[{b}] else "
+        f"(t[{a}] if '\\\\' not in t[{a}] and \"''\" not in t[{a}] else _unescape(t[{a}])))"
+    )
+
+
 def _fast_rows(text: str, pos: int) -> list[list[Any]] | None:
+    found = _fast_match(text, pos)
+    return None if found is None else _fast_reader(len(found[0]) // 2)[1](found)
+
+
+def _fast_match(text: str, pos: int) -> list[tuple[str, ...]] | None:
     width = _first_row_width(text, pos)
     if not width or width > 90:  # Python's re allows at most 100 groups
         return None
-    pattern, typed = _fast_reader(width)
+    pattern = _fast_reader(width)[0]
     found = pattern.findall(text, pos)
     # every character of the VALUES list must be inside a matched row or one ',' between rows
     covered = sum(map(len, map(itemgetter(0), found))) + len(found) - 1
     if not found or covered != len(text) - pos - (len(text) - len(text.rstrip())):
         return None
-    return typed(found)
+    return found
 
 
 def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
@@ -188,10 +229,11 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     columns = None
     if head.group(2):
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
-    rows = _fast_rows(text, head.end())
-    if rows is None:
-        rows = _general_rows(text, head.end())
-    return RowBatch(table, columns, rows, line, [])
+    found = _fast_match(text, head.end())
+    if found is not None:
+        width = len(found[0]) // 2
+        return RowBatch(table, columns, None, line, [], found, _fast_reader(width)[1])
+    return RowBatch(table, columns, _general_rows(text, head.end()), line, [])
 
 
 def _general_rows(text: str, pos: int) -> list[list[Any]]:
