@@ -804,15 +804,13 @@ def _raw_converters(
         cells.append(f"(None if (v{n} := {fast_value_expr(i)}) is None else {expr})")
     if lay.single_key is not None and lay.single_key < width:
         key = fast_value_expr(lay.single_key)
-    else:
-        key = "_key(t)"
-        key_idx = lay.key_idx
-
-        def _key(t: tuple[str, ...]) -> Any:
-            row = [eval_typed(t, i) if i is not None and i < width else None for i in key_idx]
-            return row[0] if len(row) == 1 else row
-
-        env["_key"] = _key
+    else:  # as _row_key: printable values, a list for a key of several columns
+        items = [
+            f"_printable({fast_value_expr(i)})" if i is not None and i < width else "None"
+            for i in lay.key_idx
+        ]
+        key = items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+        env["_printable"] = _printable
     env["_short"] = _raise_short
     source = (
         "def convert_raw(t):\n    return [" + ", ".join(cells) + "]\n"
@@ -822,11 +820,6 @@ def _raw_converters(
     cached = (env["convert_raw"], env["raw_keys"])
     lay.raw[width] = cached
     return cached
-
-
-def eval_typed(t: tuple[str, ...], n: int) -> Any:
-    """The typed value of column n of a raw fast-path match (slow: for keys of several columns)."""
-    return eval(fast_value_expr(n), dict(FAST_NAMES), {"t": t})
 
 
 def _raise_short() -> Any:
