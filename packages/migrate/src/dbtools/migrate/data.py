@@ -651,6 +651,10 @@ class Loader:
         fut = self.writer.submit(plan.target.name, cols, batch, keys, done)
         fut.add_done_callback(lambda f: self._committed(name, seq, upto, f))
         self.futures.append(fut)
+        if len(self.futures) >= 1024:
+            # memory stays flat however long the load: forget commits that succeeded, keep the
+            # pending ones and the failures (close() reports them)
+            self.futures = [f for f in self.futures if not f.done() or f.exception() is not None]
 
     def _committed(self, name: str, seq: int, upto: int, fut: cf.Future[None]) -> None:
         if fut.exception() is not None:
