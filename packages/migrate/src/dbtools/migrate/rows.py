@@ -158,7 +158,9 @@ _MY_TOKEN = re.compile(
 # between rows, lower-case null ...) makes the lengths disagree and the statement is read by the
 # general tokenizer below instead.
 _FAST_STRING = r"'([^'\\]*(?:(?:\\.|'')[^'\\]*)*)'"
-_FAST_BARE = r"(NULL|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.'])"
+# (no look-ahead needed: a row matches only if each value is followed by ',' or ')', so '1x'
+# or 'NULLx' fail the row and the lengths disagree)
+_FAST_BARE = r"(NULL|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _FAST_ROWS: dict[
     int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]
 ] = {}
