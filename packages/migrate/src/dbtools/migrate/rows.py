@@ -9,6 +9,7 @@ list; statement structure (table, column list) comes from the same parsers as th
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -157,10 +158,13 @@ _MY_TOKEN = re.compile(
 # runs it over the whole VALUES list in C. Anything else (hex, _binary, b'..', TRUE, spaces
 # between rows, lower-case null ...) makes the lengths disagree and the statement is read by the
 # general tokenizer below instead.
-_FAST_STRING = r"'([^'\\]*(?:(?:\\.|'')[^'\\]*)*)'"
+# (possessive quantifiers, from Python 3.11: in a valid row nothing they take is ever given
+# back, and the regex engine then keeps no backtracking state; a few % faster)
+_P = "+" if sys.version_info >= (3, 11) else ""
+_FAST_STRING = rf"'([^'\\]*{_P}(?:(?:\\.|'')[^'\\]*{_P})*{_P})'"
 # (no look-ahead needed: a row matches only if each value is followed by ',' or ')', so '1x'
 # or 'NULLx' fail the row and the lengths disagree)
-_FAST_BARE = r"(NULL|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+_FAST_BARE = rf"(NULL|[-+]?{_P}(?:\d+{_P}\.?{_P}\d*{_P}|\.\d+{_P})(?:[eE][-+]?{_P}\d+{_P})?{_P})"
 _FAST_ROWS: dict[
     int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]
 ] = {}
@@ -171,7 +175,7 @@ def _fast_reader(
 ) -> tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]:
     reader = _FAST_ROWS.get(width)
     if reader is None:
-        value = rf"\s*(?:{_FAST_STRING}|{_FAST_BARE})\s*"
+        value = rf"\s*{_P}(?:{_FAST_STRING}|{_FAST_BARE})\s*{_P}"
         pattern = re.compile(r"(\(" + ",".join([value] * width) + r"\))", re.DOTALL)
         # one generated comprehension per width: no Python-level loop over the columns
         cells = [fast_value_expr(n) for n in range(width)]
