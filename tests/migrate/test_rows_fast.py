@@ -126,11 +126,11 @@ def test_very_long_line_and_long_strings() -> None:
     assert batch.rows[19_999] == ["19999", "19999", None]
 
 
-def test_wide_rows_beyond_the_regex_group_limit_use_the_general_path() -> None:
-    row = "(" + ",".join(str(i) for i in range(200)) + ")"
-    text = HEAD + row + "," + row
-    assert _fast_rows(text, len(HEAD)) is None
-    assert parse_mysql_insert(text).rows == [[str(i) for i in range(200)]] * 2
+def test_wide_rows() -> None:
+    row = "(" + ",".join(str(i) if i % 2 else f"'s{i}'" for i in range(600)) + ")"
+    fast, general = both(row + "," + row)
+    expected = [str(i) if i % 2 else f"s{i}" for i in range(600)]
+    assert fast == general == [expected, expected]
 
 
 def test_skip_extended_insert_dump_one_row_per_statement() -> None:

@@ -418,7 +418,6 @@ class Loader:
     ) -> None:
         self.bad.add(table, _printable(key), column, value, reason)
 
-    # -- rows in -----------------------------------------------------------------------------
     def _layout(self, source_table: str, plan: TablePlan, columns: list[str] | None) -> _Layout:
         """What add_rows needs for one table and column list, built once (dumps repeat the
         same INSERT head thousands of times)."""

@@ -215,7 +215,7 @@ def _fast_rows(text: str, pos: int) -> list[list[Any]] | None:
 
 def _fast_match(text: str, pos: int) -> list[tuple[str, ...]] | None:
     width = _first_row_width(text, pos)
-    if not width or width > 90:  # Python's re allows at most 100 groups
+    if not width or width > 4096:  # MySQL's own limit on columns per table
         return None
     pattern = _fast_reader(width)[0]
     found = pattern.findall(text, pos)
