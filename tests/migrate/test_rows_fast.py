@@ -40,6 +40,10 @@ def both(values: str) -> tuple[list[list[Any]] | None, list[list[Any]]]:
         ("('),(;','(x)'),(',',')')", [["),(;", "(x)"], [",", ")"]]),
         ("(-1.5e-3,+7,.5,0.000)", [["-1.5e-3", "+7", ".5", "0.000"]]),
         ("('emoji 😀','ünïcödé')", [["emoji 😀", "ünïcödé"]]),
+        ("(0x00FF,'a',0x)", [[b"\x00\xff", "a", b""]]),
+        ("('0x is text','_binary too',NULL)", [["0x is text", "_binary too", None]]),
+        (r"(_binary 'x\0\'y',1,_binary '',_binary'\\')", [[b"x\x00'y", "1", b"", b"\\"]]),
+        ("(_binary 'caf\udce9','',0xC3A9)", [[b"caf\xe9", "", b"\xc3\xa9"]]),
         ("(1, 'spaced' ,  NULL )", [["1", "spaced", None]]),
     ],
 )
@@ -52,9 +56,8 @@ def test_fast_path_reads_exact_values(values: str, expected: list[list[Any]]) ->
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ("(0x00FF,'a')", [[b"\x00\xff", "a"]]),
         ("(X'0a',x'')", [[b"\n", b""]]),
-        (r"(_binary 'x\0\'y',1)", [[b"x\x00'y", "1"]]),
+        ("(0X0a,1)", [[b"\n", "1"]]),  # upper-case 0X
         ("(b'0101',B'')", [[Bits("0101"), Bits("")]]),
         ("(TRUE,false,DEFAULT)", [[Num("1"), Num("0"), None]]),
         ("(null,1)", [[None, "1"]]),  # lower-case NULL

@@ -28,7 +28,7 @@ from typing import Any
 from .convert import Conversion
 from .errors import MigrateError
 from .model import SpTable, Table
-from .rows import FAST_NAMES, RowBatch, fast_value_expr
+from .rows import FAST_NAMES, RowBatch, fast_value_expr, fast_width
 from .values import BadValue, converter, inline_form, parse_timezone
 
 MAX_COMMIT_MUTATIONS = 80_000
@@ -362,8 +362,10 @@ class _Layout:
     big: list[int]
     identity: list[int]
     limit: int
-    # raw converters by row width (add_batch)
-    raw: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = field(default_factory=dict)
+    # raw converters by row width and groups per value (add_batch)
+    raw: dict[tuple[int, int], tuple[Callable[..., Any], Callable[..., Any]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -462,13 +464,14 @@ class Loader:
             name = plan.source.name
             pos = self.position.get(name, 0)
             lay = self._layout(batch.table, plan, batch.columns)
-            width = len(raw[0]) // 2
+            groups = batch.groups
+            width = fast_width(raw[0], groups)
             if (
                 pos >= self.checkpoint.done(name)
                 and (batch.columns is not None or width >= lay.width)
                 and len(raw) <= lay.limit
             ):
-                convert_raw, raw_keys = _raw_converters(lay, width)
+                convert_raw, raw_keys = _raw_converters(lay, width, groups)
                 try:
                     out = list(map(convert_raw, raw))
                 except (BadValue, IndexError):
@@ -781,11 +784,11 @@ def _row_converter(
 
 
 def _raw_converters(
-    lay: _Layout, width: int
+    lay: _Layout, width: int, groups: int
 ) -> tuple[Callable[[tuple[str, ...]], list[Any]], Callable[[list[tuple[str, ...]]], list[Any]]]:
     """The row converter fused with the fast-path tokenizer's typing (rows.fast_value_expr),
-    for raw matches of `width` columns; and the key extractor for the same matches."""
-    cached = lay.raw.get(width)
+    for raw matches of `width` columns of `groups` groups each; and the key extractor for them."""
+    cached = lay.raw.get((width, groups))
     if cached is not None:
         return cached
     env: dict[str, Any] = dict(FAST_NAMES)
@@ -804,12 +807,12 @@ def _raw_converters(
             template, names = inline
             expr = template.format(v=f"v{n}", c=f"c{n}")
             env.update(names)
-        cells.append(f"(None if (v{n} := {fast_value_expr(i)}) is None else {expr})")
+        cells.append(f"(None if (v{n} := {fast_value_expr(i, groups)}) is None else {expr})")
     if lay.single_key is not None and lay.single_key < width:
-        key = fast_value_expr(lay.single_key)
+        key = fast_value_expr(lay.single_key, groups)
     else:  # as _row_key: printable values, a list for a key of several columns
         items = [
-            f"_printable({fast_value_expr(i)})" if i is not None and i < width else "None"
+            f"_printable({fast_value_expr(i, groups)})" if i is not None and i < width else "None"
             for i in lay.key_idx
         ]
         key = items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
@@ -821,7 +824,7 @@ def _raw_converters(
     )
     exec(compile(source, "<raw row converter>", "exec"), env)
     cached = (env["convert_raw"], env["raw_keys"])
-    lay.raw[width] = cached
+    lay.raw[width, groups] = cached
     return cached
 
 
