@@ -115,7 +115,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data-mb", type=float, default=20, help="dump size for the rows/s figure")
     parser.add_argument("--e2e-mb", type=float, default=2, help="dump loaded into spanner-local")
-    parser.add_argument("--memory-mb", default="50,200", help="dump sizes for the memory figure")
+    parser.add_argument(
+        "--memory-mb", default="50,200", help="dump sizes for the memory figure (e.g. 100,1000)"
+    )
     parser.add_argument("--skip-data", action="store_true")
     args = parser.parse_args()
     failed = False
@@ -146,7 +148,7 @@ def main() -> int:
             import databench
 
             sizes = [float(x) for x in args.memory_mb.split(",") if x]
-            databench.run(Path(tmp), args.data_mb, args.e2e_mb, sizes)
+            databench.run(Path(tmp), args.data_mb, args.e2e_mb, sizes, args.repeat)
     print("reference: HarbourBridge/SMT is Go, not pip-installable; it publishes no timings")
     return 1 if failed else 0
 

@@ -138,3 +138,31 @@ def test_reads_a_stream_lazily() -> None:
     first = next(gen)
     assert first.text == "INSERT INTO t VALUES (0)"
     assert len(produced) < 5
+
+
+def test_whole_line_insert_counting_agrees_with_the_scanner() -> None:
+    from dbtools.migrate.dumpread import _ONE_LINE_INSERT, _whole_line_insert
+
+    lines = [
+        "INSERT INTO `t` VALUES (1,'a'),(2,'it''s'),(3,'');\n",
+        "INSERT INTO `t` VALUES (1,'with \\'quote\\''),(2,'\\\"');\r\n",
+        "INSERT INTO `t` VALUES (1,'semi;colon');\n",  # ';' inside: counting declines
+        "INSERT INTO `t` VALUES (1,'back\\\\slash');\n",  # escaped backslash: declines
+        "INSERT INTO `t` VALUES (1,'open string;\n",  # the ';' is inside the string
+        "INSERT INTO `t` VALUES (1,'escaped end\\');\n",  # still inside the string
+        "INSERT INTO `it's` VALUES (1,'x');\n",  # a quote before VALUES
+        "INSERT INTO `t` VALUES (1,'a') ;  \n",
+    ]
+    decided = 0
+    for line in lines:
+        counted = _whole_line_insert(line)
+        m = _ONE_LINE_INSERT.match(line)
+        if counted is not None:
+            decided += 1
+            assert m is not None and counted == m.group(1), line
+    assert decided == 3
+    # and through the reader: each line is one statement, or the scanner joins lines
+    out, diags = stmts("mysql", "".join(lines[:4]))
+    assert [s.line for s in out] == [1, 2, 3, 4] and diags == []
+    out, _ = stmts("mysql", lines[4] + "more');\n")
+    assert out[0].text == "INSERT INTO `t` VALUES (1,'open string;\nmore')"

@@ -132,3 +132,80 @@ def test_copy_and_pg_insert_readers() -> None:
     )
     assert batch.table == "t" and batch.columns == ["a", "b", "c"]
     assert batch.rows == [["1", "x'y", None], ["-5", "NULL", "t"]]
+
+
+INLINE_CASES = {
+    ("bigint", "INT64"): [
+        "0",
+        "007",
+        "-5",
+        "+5",
+        "123456789012345678",
+        "9223372036854775807",
+        "9223372036854775808",
+        "٣",
+        "1.5",
+        "",
+        " 7",
+        "abc",
+    ],
+    ("decimal", "NUMERIC"): [
+        "0",
+        "1.",
+        "-0.50",
+        "+-5",
+        "1.1234567890",
+        "1.12345678901",
+        "0" * 40 + "1",
+        "9" * 29,
+        "9" * 30,
+        "1e3",
+        ".5",
+        "NaN",
+        "abc",
+    ],
+    ("varchar", "STRING(3)"): ["", "abc", "abcd", "é", "éé€", "éééé", "\udcff"],
+    ("text", "STRING(MAX)"): ["", "x" * 5000, "😀", "\udcff"],
+    ("datetime", "TIMESTAMP"): [
+        "2024-01-01 10:00:00",
+        "2024-01-01 10:00:00.123456",
+        "2024-02-30 10:00:00",
+        "0000-00-00 00:00:00",
+        "2024-01-01 10:00:00+02",
+        "2024-01-01",
+    ],
+}
+
+
+@pytest.mark.parametrize("tz", ["UTC", "+05:30", "-08:00", "Europe/Paris"])
+def test_inlined_common_cases_equal_the_converters(tz: str) -> None:
+    # row converters inline each converter's common case (data._row_converter): whatever the
+    # value, the generated code must return or raise exactly what the converter does
+    from dbtools.migrate.data import _row_converter
+
+    for (src, dst), values in INLINE_CASES.items():
+        c = conv(src, dst, tz=tz)
+        row_conv = _row_converter([(0, c, "col")])
+        for v in values:
+            try:
+                expected: object = c(v)
+            except BadValue as exc:
+                expected = ("bad", str(exc))
+            try:
+                got: object = row_conv([v])[0]
+            except BadValue as exc:
+                got = ("bad", str(exc))
+            assert got == expected, (src, dst, v)
+            assert type(got) is type(expected), (src, dst, v)
+
+
+def test_plain_text_fast_paths() -> None:
+    assert conv("bigint", "INT64")("007") == 7
+    with pytest.raises(BadValue, match="range"):
+        conv("bigint", "INT64")("9223372036854775808")
+    with pytest.raises(BadValue):
+        conv("decimal", "NUMERIC")("+-5")  # one sign only (it used to escape as InvalidOperation)
+    assert conv("decimal", "NUMERIC")("1.1234567890") == decimal.Decimal("1.123456789")
+    assert conv("datetime", "TIMESTAMP", tz="-08:00")("2024-01-01 20:00:00.5") == dt.datetime(
+        2024, 1, 2, 4, 0, 0, 500000, tzinfo=UTC
+    )

@@ -21,13 +21,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from .convert import Conversion
 from .errors import MigrateError
 from .model import SpTable, Table
-from .values import BadValue, converter, parse_timezone
+from .rows import FAST_NAMES, RowBatch, fast_value_expr, fast_width
+from .values import BadValue, converter, inline_form, parse_timezone
 
 MAX_COMMIT_MUTATIONS = 80_000
 DEFAULT_BATCH_MUTATIONS = 20_000
@@ -350,6 +352,23 @@ def _printable(value: Any) -> Any:
 
 
 @dataclass
+class _Layout:
+    target_cols: list[str]
+    width: int
+    key_idx: list[int | None]
+    single_key: int | None
+    steps: list[tuple[int | None, Callable[[Any], Any], str]]
+    convert_row: Callable[[list[Any]], list[Any]]
+    big: list[int]
+    identity: list[int]
+    limit: int
+    # raw converters by row width and groups per value (add_batch)
+    raw: dict[tuple[int, int], tuple[Callable[..., Any], Callable[..., Any]]] = field(
+        default_factory=dict
+    )
+
+
+@dataclass
 class _Pending:
     """Commits of one table can finish out of order; the checkpoint moves over contiguous ones."""
 
@@ -390,6 +409,7 @@ class Loader:
         self.position: dict[str, int] = {}  # rows of each table seen in source order
         self.identity_max: dict[tuple[str, str], int] = {}  # (Spanner table, column) -> max loaded
         self.futures: list[cf.Future[None]] = []
+        self._layouts: dict[tuple[str, tuple[str, ...] | None], _Layout] = {}
 
     def _stats(self, table: str) -> TableStats:
         with self.lock:
@@ -400,7 +420,67 @@ class Loader:
     ) -> None:
         self.bad.add(table, _printable(key), column, value, reason)
 
+    def _layout(self, source_table: str, plan: TablePlan, columns: list[str] | None) -> _Layout:
+        """What add_rows needs for one table and column list, built once (dumps repeat the
+        same INSERT head thousands of times)."""
+        cache_key = (source_table, tuple(columns) if columns is not None else None)
+        layout = self._layouts.get(cache_key)
+        if layout is not None:
+            return layout
+        positions = plan.positions if columns is None else {c: i for i, c in enumerate(columns)}
+        idx = [positions.get(c.source) for c in plan.columns]
+        key_idx = [positions.get(k) for k in plan.key]
+        # (position in the source row, converter, source name): built once, used per row
+        steps = [(i, cp.convert, cp.source) for cp, i in zip(plan.columns, idx, strict=True)]
+        layout = _Layout(
+            target_cols=[c.target for c in plan.columns]
+            + ([plan.synthetic] if plan.synthetic else []),
+            width=len(positions),
+            key_idx=key_idx,
+            single_key=key_idx[0] if len(key_idx) == 1 else None,
+            steps=steps,
+            convert_row=_row_converter(steps),
+            # only cells that can be big are measured for the batch byte limit
+            big=[n for n, cp in enumerate(plan.columns) if _may_be_big(plan.target, cp.target)],
+            identity=[
+                n
+                for n, cp in enumerate(plan.columns)
+                if (c := plan.target.column(cp.target)) is not None and (c.identity or c.sequence)
+            ],
+            limit=max(1, self.batch_mutations // max(1, plan.mutations_per_row)),
+        )
+        self._layouts[cache_key] = layout
+        return layout
+
     # -- rows in -----------------------------------------------------------------------------
+    def add_batch(self, batch: RowBatch) -> None:
+        """Rows of one dump statement. A fast-path mysqldump batch is converted straight from
+        its regex matches (no typed rows in between) when nothing about it needs the row loop."""
+        plan = self.plans.get(batch.table)
+        if plan is None:
+            return
+        raw = batch.raw
+        if raw and not plan.synthetic:
+            name = plan.source.name
+            pos = self.position.get(name, 0)
+            lay = self._layout(batch.table, plan, batch.columns)
+            groups = batch.groups
+            width = fast_width(raw[0], groups)
+            if (
+                pos >= self.checkpoint.done(name)
+                and (batch.columns is not None or width >= lay.width)
+                and len(raw) <= lay.limit
+            ):
+                convert_raw, raw_keys = _raw_converters(lay, width, groups)
+                try:
+                    out = list(map(convert_raw, raw))
+                except (BadValue, IndexError):
+                    pass  # the row loop finds the bad rows
+                else:
+                    if self._take_converted(name, plan, lay, out, raw_keys(raw), pos):
+                        return
+        self.add_rows(batch.table, batch.columns, batch.rows)
+
     def add_rows(
         self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]
     ) -> None:
@@ -410,31 +490,32 @@ class Loader:
         name = plan.source.name
         stats = self._stats(name)
         done_before = self.checkpoint.done(name)
-        positions = plan.positions if columns is None else {c: i for i, c in enumerate(columns)}
-        idx = [positions.get(c.source) for c in plan.columns]
-        key_idx = [positions.get(k) for k in plan.key]
-        target_cols = [c.target for c in plan.columns] + (
-            [plan.synthetic] if plan.synthetic else []
+        lay = self._layout(source_table, plan, columns)
+        pos = self.position.get(name, 0)
+        if (
+            type(rows) is list
+            and pos >= done_before
+            and not plan.synthetic
+            and self._add_list(name, plan, lay, rows, columns is None, pos)
+        ):
+            return
+        target_cols, width, key_idx, single_key = (
+            lay.target_cols,
+            lay.width,
+            lay.key_idx,
+            lay.single_key,
+        )
+        steps, convert_row, big, identity, limit = (
+            lay.steps,
+            lay.convert_row,
+            lay.big,
+            lay.identity,
+            lay.limit,
         )
         batch: list[list[Any]] = []
         keys: list[Any] = []
-        per_row = plan.mutations_per_row
-        limit = max(1, self.batch_mutations // max(1, per_row))
         size = 0
-        width = len(positions)
-        # (position in the source row, converter, source name): built once, used per row
-        steps = [(i, cp.convert, cp.source) for cp, i in zip(plan.columns, idx, strict=True)]
-        convert_row = _row_converter(steps)
-        # only cells that can be big are measured for the batch byte limit
-        big = [n for n, cp in enumerate(plan.columns) if _may_be_big(plan.target, cp.target)]
-        single_key = key_idx[0] if len(key_idx) == 1 else None
-        identity = [
-            n
-            for n, cp in enumerate(plan.columns)
-            if (c := plan.target.column(cp.target)) is not None and (c.identity or c.sequence)
-        ]
         top: dict[int, int] = {}
-        pos = self.position.get(name, 0)
         for row in rows:
             pos += 1
             if pos <= done_before:
@@ -481,9 +562,70 @@ class Loader:
         self.position[name] = pos
         if batch:
             self._flush(name, plan, target_cols, batch, keys, pos)
+        self._note_identity(plan, top)
+
+    def _note_identity(self, plan: TablePlan, top: dict[int, int]) -> None:
         for n, value in top.items():
             k = (plan.target.name, plan.columns[n].target)
             self.identity_max[k] = max(value, self.identity_max.get(k, 0))
+
+    def _add_list(
+        self,
+        name: str,
+        plan: TablePlan,
+        lay: _Layout,
+        rows: list[list[Any]],
+        pad: bool,
+        pos: int,
+    ) -> bool:
+        """All rows of a list converted in one `map` (the dump case: a whole INSERT statement).
+        Returns False, having changed nothing, when a row is bad or short, or a batch would be
+        too big: the row-by-row loop then handles the list."""
+        if pad and rows and min(map(len, rows)) < lay.width:
+            return False  # short rows are padded by the row loop
+        if len(rows) > lay.limit:
+            return False
+        try:
+            out = list(map(lay.convert_row, rows))
+        except (BadValue, IndexError):
+            return False
+        single = lay.single_key
+        if single is not None:
+            keys = list(map(itemgetter(single), rows))
+        else:
+            keys = [_row_key(row, lay.key_idx, None) for row in rows]
+        return self._take_converted(name, plan, lay, out, keys, pos)
+
+    def _take_converted(
+        self,
+        name: str,
+        plan: TablePlan,
+        lay: _Layout,
+        out: list[list[Any]],
+        keys: list[Any],
+        pos: int,
+    ) -> bool:
+        """Converted rows (none bad) into one batch; False, having changed nothing, when the
+        batch would be too big for one commit."""
+        big = lay.big
+        if big:
+            size = 0
+            for n in big:
+                size += sum(map(len, filter(None, map(itemgetter(n), out))))
+            if size >= MAX_BATCH_BYTES:
+                return False
+        top: dict[int, int] = {}
+        for n in lay.identity:
+            values = [v for v in map(itemgetter(n), out) if v is not None]
+            if values and max(values) > 0:
+                top[n] = max(values)
+        pos += len(out)
+        self._stats(name).read += len(out)
+        self.position[name] = pos
+        if out:
+            self._flush(name, plan, lay.target_cols, out, keys, pos)
+        self._note_identity(plan, top)
+        return True
 
     def add_keyed_rows(self, source_table: str, rows: Iterable[list[Any]]) -> None:
         self.add_rows(source_table, None, rows)
@@ -511,6 +653,10 @@ class Loader:
         fut = self.writer.submit(plan.target.name, cols, batch, keys, done)
         fut.add_done_callback(lambda f: self._committed(name, seq, upto, f))
         self.futures.append(fut)
+        if len(self.futures) >= 1024:
+            # memory stays flat however long the load: forget commits that succeeded, keep the
+            # pending ones and the failures (close() reports them)
+            self.futures = [f for f in self.futures if not f.done() or f.exception() is not None]
 
     def _committed(self, name: str, seq: int, upto: int, fut: cf.Future[None]) -> None:
         if fut.exception() is not None:
@@ -625,12 +771,65 @@ def _row_converter(
     cells = []
     for n, (i, convert_value, _src) in enumerate(steps):
         env[f"c{n}"] = convert_value
-        cells.append(
-            "None" if i is None else f"(None if (v{n} := row[{i}]) is None else c{n}(v{n}))"
-        )
+        expr = f"c{n}(v{n})"
+        inline = inline_form(convert_value)
+        if inline is not None:
+            template, names = inline
+            expr = template.format(v=f"v{n}", c=f"c{n}")
+            env.update(names)
+        cells.append("None" if i is None else f"(None if (v{n} := row[{i}]) is None else {expr})")
     source = "def convert_row(row):\n    return [" + ", ".join(cells) + "]\n"
     exec(compile(source, "<row converter>", "exec"), env)
     return env["convert_row"]
+
+
+def _raw_converters(
+    lay: _Layout, width: int, groups: int
+) -> tuple[Callable[[tuple[str, ...]], list[Any]], Callable[[list[tuple[str, ...]]], list[Any]]]:
+    """The row converter fused with the fast-path tokenizer's typing (rows.fast_value_expr),
+    for raw matches of `width` columns of `groups` groups each; and the key extractor for them."""
+    cached = lay.raw.get((width, groups))
+    if cached is not None:
+        return cached
+    env: dict[str, Any] = dict(FAST_NAMES)
+    cells = []
+    for n, (i, convert_value, _src) in enumerate(lay.steps):
+        if i is None:
+            cells.append("None")
+            continue
+        if i >= width:
+            cells.append("_short()")  # IndexError: the row loop pads or reports the row
+            continue
+        env[f"c{n}"] = convert_value
+        expr = f"c{n}(v{n})"
+        inline = inline_form(convert_value)
+        if inline is not None:
+            template, names = inline
+            expr = template.format(v=f"v{n}", c=f"c{n}")
+            env.update(names)
+        cells.append(f"(None if (v{n} := {fast_value_expr(i, groups)}) is None else {expr})")
+    if lay.single_key is not None and lay.single_key < width:
+        key = fast_value_expr(lay.single_key, groups)
+    else:  # as _row_key: printable values, a list for a key of several columns
+        items = [
+            f"_printable({fast_value_expr(i, groups)})" if i is not None and i < width else "None"
+            for i in lay.key_idx
+        ]
+        key = items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+        env["_printable"] = _printable
+    env["_short"] = _raise_short
+    source = (
+        "def convert_raw(t):\n    return [" + ", ".join(cells) + "]\n"
+        "def raw_keys(found):\n    return [" + key + " for t in found]\n"
+    )
+    exec(compile(source, "<raw row converter>", "exec"), env)
+    cached = (env["convert_raw"], env["raw_keys"])
+    lay.raw[width, groups] = cached
+    return cached
+
+
+def _raise_short() -> Any:
+    raise IndexError("row shorter than the table")
 
 
 def _row_key(row: list[Any], key_idx: list[int | None], single: int | None) -> Any:

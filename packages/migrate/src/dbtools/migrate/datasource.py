@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -21,11 +23,25 @@ def load_dump(
     tables: set[str] | None = None,
 ) -> None:
     """Load every data row of the dump (only those of `tables`, by source name, if given)."""
-    for batch in read_rows(engine, stream, diagnostics):
-        plan = loader.plans.get(batch.table)
-        if tables is not None and (plan is None or plan.source.name not in tables):
-            continue
-        loader.add_rows(batch.table, batch.columns, batch.rows)
+    with _few_collections():
+        for batch in read_rows(engine, stream, diagnostics):
+            plan = loader.plans.get(batch.table)
+            if tables is not None and (plan is None or plan.source.name not in tables):
+                continue
+            loader.add_batch(batch)
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """A dump load allocates millions of short-lived row lists, none of them cyclic; with the
+    default threshold the cyclic GC runs every few hundred rows and costs ~10% of the time.
+    Collections still happen (memory stays bounded), only less often."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 100_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _quote(engine: str, name: str) -> str:

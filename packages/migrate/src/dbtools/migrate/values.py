@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +42,18 @@ class Bits(str):
 
 
 Converter = Callable[[Any], Any]
+
+# Converters whose common case is one expression: row converters generated per table (data.py)
+# inline it and call the converter only for other values. `{v}` is the value, `{c}` the
+# converter; the dict holds the other names the expression uses.
+_INLINE: weakref.WeakKeyDictionary[Converter, tuple[str, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def inline_form(conv: Converter) -> tuple[str, dict[str, Any]] | None:
+    """The inline expression of a converter's common case, if it has one."""
+    return _INLINE.get(conv)
 
 
 def parse_timezone(name: str | None) -> dt.tzinfo:
@@ -109,7 +122,10 @@ def _to_bytes(v: Any) -> bytes:
 
 
 def _int(v: Any) -> int:
-    if type(v) is Num or type(v) is str:  # the common case from dumps
+    """(The first test is repeated inline in row converters: keep them the same.)"""
+    if type(v) is str and len(v) < 19 and v.isdecimal():
+        return int(v)  # the common case from dumps: 18 digits always fit INT64
+    if type(v) is Num or type(v) is str:
         try:
             out = int(v)
         except ValueError as exc:
@@ -175,20 +191,19 @@ def _float(v: Any) -> float:
         raise BadValue(f"{text!r} is not a number") from exc
 
 
+# at most 29 integer digits (after leading zeros) and 9 fractional ones (before trailing zeros)
+_PLAIN_NUMERIC = re.compile(
+    rf"[-+]?0*[0-9]{{1,{NUMERIC_MAX_INT_DIGITS}}}(?:\.[0-9]{{0,{NUMERIC_MAX_SCALE}}}0*)?"
+)
+
+
 def _numeric(gsql: bool) -> Converter:
+    plain = _PLAIN_NUMERIC.fullmatch
+
     def conv(v: Any) -> decimal.Decimal:
-        if (
-            (type(v) is Num or type(v) is str)
-            and gsql
-            and v.lstrip("+-").replace(".", "", 1).isdigit()
-        ):
-            # plain decimal text: check the digits on the text, no tuple unpacking
-            head, _, frac = v.lstrip("+-").partition(".")
-            if (
-                len(frac.rstrip("0")) <= NUMERIC_MAX_SCALE
-                and len(head.lstrip("0")) <= NUMERIC_MAX_INT_DIGITS
-            ):
-                return decimal.Decimal(v)
+        if (type(v) is str or type(v) is Num) and gsql and plain(v) is not None:
+            # plain decimal text within NUMERIC's precision and scale: no tuple unpacking
+            return decimal.Decimal(v)
         if isinstance(v, float):
             v = repr(v)
         try:
@@ -214,11 +229,33 @@ def _numeric(gsql: bool) -> Converter:
                 raise BadValue(f"{d} has more than {NUMERIC_MAX_INT_DIGITS} integer digits")
         return d
 
+    if gsql:
+        _INLINE[conv] = (
+            "(_Dec({v}) if type({v}) is str and _plain_num({v}) is not None else {c}({v}))",
+            {"_Dec": decimal.Decimal, "_plain_num": plain},
+        )
     return conv
 
 
 def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
     allowed_set = set(allowed)
+    if not allowed_set:
+        limit = length if length is not None else -1
+
+        def conv_plain(v: Any) -> str:
+            if type(v) is str and v.isascii() and (limit < 0 or len(v) <= limit):
+                return v  # ASCII text: no surrogates possible, characters = bytes
+            text = _text(v)
+            if length is not None and len(text) > length:
+                raise BadValue(f"{len(text)} characters exceed STRING({length})")
+            return text
+
+        fits = "" if limit < 0 else f" and len({{v}}) <= {limit}"
+        _INLINE[conv_plain] = (
+            "({v} if type({v}) is str and {v}.isascii()" + fits + " else {c}({v}))",
+            {},
+        )
+        return conv_plain
 
     def conv(v: Any) -> str:
         text = v if type(v) is str and v.isascii() else _text(v)
@@ -281,24 +318,20 @@ def _timestamp(tz: dt.tzinfo) -> Converter:
     """Naive values are read in `tz`; values with an offset keep it. The result is UTC."""
 
     fixed = not isinstance(tz, ZoneInfo)
+    # a fixed zone is an offset: parse the wall time as UTC (a '+00:00' suffix is far cheaper
+    # than datetime.replace) and subtract the offset
+    offset = tz.utcoffset(None) if fixed else None
+    shift = offset if offset else None
+    parse = dt.datetime.fromisoformat
 
     def conv(v: Any) -> dt.datetime:
-        if (
-            fixed
-            and type(v) is str
-            and len(v) >= 19
-            and v[4] == "-"
-            and v[10] == " "
-            and v[:4] != "0000"
-        ):
+        if fixed and type(v) is str and 19 <= len(v) <= 26 and v[10] == " " and v[:4] != "0000":
             try:  # 'YYYY-MM-DD HH:MM:SS[.ffffff]' in a fixed zone: the common dump case
-                value = dt.datetime.fromisoformat(v)
+                value = parse(v + "+00:00")
             except ValueError:
-                pass
+                pass  # an offset of its own, or not a timestamp: the general path says
             else:
-                if value.tzinfo is None:
-                    value = value.replace(tzinfo=tz)
-                return value if tz is UTC and value.tzinfo is UTC else value.astimezone(UTC)
+                return value if shift is None else value - shift
         if isinstance(v, dt.datetime):
             value = v
         elif isinstance(v, dt.date):
@@ -568,3 +601,9 @@ def mysql_geometry_text(v: Any) -> str:
     except Exception as exc:
         raise BadValue(f"malformed spatial value: {exc}") from exc
     return text
+
+
+_INLINE[_int] = (
+    "(int({v}) if type({v}) is str and len({v}) < 19 and {v}.isdecimal() else {c}({v}))",
+    {},
+)
