@@ -10,15 +10,6 @@ import pytest
 
 HERE = Path(__file__).parent
 
-# What spanner-local (first cut) does not implement yet, and the message it answers with. The
-# round-trip tests accept exactly these refusals, and then apply the same schema converted without
-# the feature, which must succeed.
-SPANNER_LOCAL_GAPS = (
-    "Identity columns are not supported",
-    "generate_uuid does not exist",
-    "the column contains NULL values",
-)
-
 
 @pytest.fixture
 def samples() -> Path:
