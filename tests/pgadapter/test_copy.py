@@ -332,3 +332,24 @@ def test_non_atomic_bad_row_keeps_the_batches_already_committed(
         # 10,000 rows of the unfinished batch were not
         assert _count(conn) == 40_000
         assert conn.execute("select count(*) from t where id > 40000").fetchone() == (0,)
+
+
+def test_cancel_request_stops_a_streaming_copy(dsn: str, proxy: Proxy) -> None:
+    with _setup(dsn) as conn:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(1_000)))
+                pg_conn = proxy.server._connections[conn.info.backend_pid]
+                for _ in range(600):  # wait until the proxy is in the COPY
+                    if pg_conn._running is not None:
+                        break
+                    threading.Event().wait(0.1)
+                conn.cancel_safe()
+                for _ in range(600):  # the CancelRequest reaches the proxy
+                    if pg_conn._running is None or pg_conn._running.cancelled():
+                        break
+                    threading.Event().wait(0.1)
+                cp.write("1000\tlast\t1.5\tt\n")
+        # the connection is usable afterwards
+        assert conn.execute("select 1").fetchone() == (1,)

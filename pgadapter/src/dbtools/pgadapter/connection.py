@@ -1245,6 +1245,9 @@ class PgConnection:
         inflight: deque[tuple[asyncio.Future[int], int]] = deque()
         committed = 0
         self.copy_peak_rows = 0
+        # stands for the running statement so that a CancelRequest (cancel()) can stop the copy
+        marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running = marker
 
         async def submit(rows: list[list[Any]]) -> None:
             nonlocal committed
@@ -1269,6 +1272,8 @@ class PgConnection:
         try:
             while True:
                 kind, body = await p.read_message(self.reader)
+                if marker.cancelled():
+                    raise QueryCanceled()
                 if kind == b"d":
                     await take(reader.feed(body))
                 elif kind == b"c":
@@ -1290,6 +1295,8 @@ class PgConnection:
                 committed += await inflight.popleft()[0]
             return committed
         finally:
+            if self._running is marker:
+                self._running = None
             # on an error, let the commits already sent finish before the error is reported
             # (their rows stay written); their own errors give way to the first one
             for fut, _ in inflight:
