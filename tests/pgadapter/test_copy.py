@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 from dbtools import spanner_local
+from dbtools.pgadapter import Proxy
+from dbtools.pgadapter.connection import COPY_PARALLEL_COMMITS
 
 DDL = "create table t (id bigint primary key, name varchar, v float8, ok bool)"
 
@@ -284,3 +287,69 @@ def test_psql_backslash_copy_both_ways(dsn: str, tmp_path: Path) -> None:
         assert res.returncode != 0
         assert "line 2" in res.stderr
         assert _count(conn) == 3000
+
+
+def test_non_atomic_copy_commits_while_the_client_is_still_sending(
+    dsn: str, database: str, spanner: spanner_local.Endpoint, proxy: Proxy
+) -> None:
+    """Memory stays bounded: batches are committed while input is still arriving, so the
+    proxy never holds the whole input (4 columns: 20,000 rows per commit)."""
+    with _setup(dsn) as conn:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        before = _commits(spanner, database)
+        seen_while_sending = 0
+        with conn.cursor().copy("COPY t (id, name, v, ok) FROM STDIN") as cp:
+            for i in range(60_000):
+                cp.write(f"{i}\tn{i}\t1.5\tt\n")
+            # the COPY is still open (no CopyDone yet): commits must already have happened
+            for _ in range(600):
+                seen_while_sending = _commits(spanner, database) - before
+                if seen_while_sending >= 2:
+                    break
+                threading.Event().wait(0.1)
+            for i in range(60_000, 80_000):
+                cp.write(f"{i}\tn{i}\t1.5\tt\n")
+        assert seen_while_sending >= 2
+        assert _commits(spanner, database) - before == 4
+        # the proxy's own count of rows held at once (batch being filled + commits in flight)
+        held = proxy.server._connections[conn.info.backend_pid].copy_peak_rows
+        assert 0 < held <= (COPY_PARALLEL_COMMITS + 1) * 20_000
+        assert _count(conn) == 80_000
+
+
+def test_non_atomic_bad_row_keeps_the_batches_already_committed(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    with _setup(dsn) as conn:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        data = "".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(1, 50_001))
+        data += "50001\tbad\tnot-a-number\tt\n50002\tx\t1\tt\n"
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation) as err:
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                cp.write(data)
+        assert "line 50001" in str(err.value)
+        # two full batches of 20,000 rows were committed before the bad row was read; the
+        # 10,000 rows of the unfinished batch were not
+        assert _count(conn) == 40_000
+        assert conn.execute("select count(*) from t where id > 40000").fetchone() == (0,)
+
+
+def test_cancel_request_stops_a_streaming_copy(dsn: str, proxy: Proxy) -> None:
+    with _setup(dsn) as conn:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(1_000)))
+                pg_conn = proxy.server._connections[conn.info.backend_pid]
+                for _ in range(600):  # wait until the proxy is in the COPY
+                    if pg_conn._running is not None:
+                        break
+                    threading.Event().wait(0.1)
+                conn.cancel_safe()
+                for _ in range(600):  # the CancelRequest reaches the proxy
+                    if pg_conn._running is None or pg_conn._running.cancelled():
+                        break
+                    threading.Event().wait(0.1)
+                cp.write("1000\tlast\t1.5\tt\n")
+        # the connection is usable afterwards
+        assert conn.execute("select 1").fetchone() == (1,)

@@ -7,6 +7,7 @@ from dbtools.pgadapter.copy import (
     BINARY_HEADER,
     BINARY_TRAILER,
     MAX_MUTATIONS,
+    CopyReader,
     CopySpec,
     batches,
     binary_row,
@@ -15,6 +16,7 @@ from dbtools.pgadapter.copy import (
     format_csv_row,
     format_text_row,
     parse_copy,
+    read_rows,
     text_rows,
 )
 from dbtools.pgadapter.errors import FeatureNotSupported, PgError
@@ -96,3 +98,62 @@ def test_batches_respect_the_mutation_limit() -> None:
     assert all(len(g) * 3 <= MAX_MUTATIONS for g in groups)
     by_size = list(batches(rows, 1, 10_000))
     assert all(sum(16 + 8 + 10 for _ in g) <= 10_000 for g in by_size)
+
+
+# --- streaming reader ----------------------------------------------------------------------------
+
+_STREAM_CASES = [
+    (
+        "COPY t FROM STDIN (HEADER)",
+        "h\tx\n1\tab\\tc\n2\t\\N\n3\té\\\\N\n\\.\n4\tignored\n".encode(),
+    ),
+    (
+        "COPY t FROM STDIN (FORMAT csv, HEADER)",
+        'id,s\n1,"a\nb"\n2,é\n3,"x""y"\n4,\n5,""\n\\.\n6,ignored\n'.encode(),
+    ),
+    ("COPY t FROM STDIN (FORMAT csv)", b'1,"last, no newline"'),
+    (
+        "COPY t FROM STDIN (FORMAT binary)",
+        BINARY_HEADER + binary_row([b"1", None]) + binary_row([b"22", b"xyz"]) + BINARY_TRAILER,
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "data"), _STREAM_CASES)
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 1000])
+def test_copy_reader_pieces_give_the_rows_of_the_whole_input(
+    sql: str, data: bytes, step: int
+) -> None:
+    spec = parse_copy(sql)
+    whole = list(read_rows(data, spec))
+    assert whole  # the case has rows
+    reader = CopyReader(spec)
+    got = []
+    for start in range(0, len(data), step):
+        got += reader.feed(data[start : start + step])
+        # only an incomplete tail is kept: never more than one record plus the piece
+        assert len(reader.buffer) < 40 + step
+    got += reader.finish()
+    assert got == whole
+
+
+def test_copy_reader_errors_keep_the_line_number() -> None:
+    reader = CopyReader(parse_copy("COPY t FROM STDIN (FORMAT csv)"))
+    assert [n for n, _ in reader.feed(b"1,a\n2,b\n3,")] == [1, 2]
+    assert reader.feed(b'"open\nstill open\n') == []
+    with pytest.raises(PgError) as err:
+        reader.finish()
+    assert err.value.where == "COPY, line 3"
+    text = CopyReader(parse_copy("COPY t FROM STDIN"))
+    text.feed(b"1\ta\n2\tb\n")
+    with pytest.raises(PgError) as err:
+        text.feed(b"3\t\xff\n")
+    assert err.value.sqlstate == "22021" and err.value.where == "COPY, line 3"
+    binary = CopyReader(parse_copy("COPY t FROM STDIN (FORMAT binary)"))
+    assert binary.feed(BINARY_HEADER + binary_row([b"1"])) == [(1, [b"1"])]
+    binary.feed(binary_row([b"22"])[:5])
+    with pytest.raises(PgError) as err:
+        binary.finish()
+    assert err.value.where == "COPY, line 2"
+    with pytest.raises(PgError):
+        CopyReader(parse_copy("COPY t FROM STDIN (FORMAT binary)")).feed(b"not a copy file at all")

@@ -553,12 +553,7 @@ class SpannerConnection:
             return total
 
         def commit(rows: list[list[Any]]) -> int:
-            if self.cancel_flag.is_set():
-                raise QueryCanceled()
-            _wrap(
-                lambda: self.database.run_in_transaction(lambda t: t.insert(table, columns, rows))
-            )
-            return len(rows)
+            return self.commit_rows(table, columns, rows)
 
         self.cancel_flag.clear()
         if parallel <= 1 or len(groups) <= 1:
@@ -567,6 +562,14 @@ class SpannerConnection:
 
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             return sum(pool.map(commit, groups))
+
+    def commit_rows(self, table: str, columns: list[str], rows: list[list[Any]]) -> int:
+        """Insert rows in a commit of their own (retried when Spanner aborts it: blind inserts
+        are safe to replay); a streaming COPY calls this for each batch."""
+        if self.cancel_flag.is_set():
+            raise QueryCanceled()
+        _wrap(lambda: self.database.run_in_transaction(lambda t: t.insert(table, columns, rows)))
+        return len(rows)
 
     def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:
         """Ask Spanner for the result columns and inferred parameter types without running.

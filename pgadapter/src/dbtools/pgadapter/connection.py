@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -54,8 +55,9 @@ from .copy import (
     BATCH_BYTES,
     BINARY_HEADER,
     BINARY_TRAILER,
+    MAX_MUTATIONS,
+    CopyReader,
     CopySpec,
-    batches,
     binary_row,
     check_atomic,
     convert_rows,
@@ -64,6 +66,7 @@ from .copy import (
     mutations_per_row,
     parse_copy,
     read_rows,
+    row_bytes,
 )
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
@@ -1182,6 +1185,15 @@ class PgConnection:
         )
         self.send(p.copy_in_response(len(cols), 1 if binary else 0))
         await self.flush()
+        column_names = [c.name for c in cols]
+        mode = self.settings.get("spanner.autocommit_dml_mode", "").lower()
+        in_block = self.status == "T" or backend.in_transaction
+        if not in_block and mode == "partitioned_non_atomic":
+            count = await self._copy_from_streaming(
+                spec, table.name, column_names, parsers, per_row
+            )
+            self.send(p.command_complete(f"COPY {count}"))
+            return
         chunks: list[bytes] = []
         while True:
             kind, body = await p.read_message(self.reader)
@@ -1198,25 +1210,100 @@ class PgConnection:
                 raise PgError(f"unexpected message type {kind!r} during COPY from stdin", "08P01")
         data = b"".join(chunks)
         chunks.clear()
-        column_names = [c.name for c in cols]
         rows = await self.run_blocking(
             lambda: convert_rows(read_rows(data, spec), table.name, column_names, parsers)
         )
-        mode = self.settings.get("spanner.autocommit_dml_mode", "").lower()
-        in_block = self.status == "T" or backend.in_transaction
-        if in_block or mode != "partitioned_non_atomic":
-            check_atomic(rows, per_row, table.name)
-            groups = [rows] if rows else []
-            parallel = 1
-        else:
-            groups = list(batches(rows, per_row, BATCH_BYTES))
-            parallel = COPY_PARALLEL_COMMITS
+        # atomic: one commit (or the open transaction), so everything is read and checked first
+        check_atomic(rows, per_row, table.name)
+        groups = [rows] if rows else []
         if self.status == "T" and not backend.in_transaction:
             backend.begin(read_only=self.settings.get("transaction_read_only") == "on")
         count = await self.run_blocking(
-            lambda: backend.insert_rows(table.name, column_names, groups, parallel=parallel)
+            lambda: backend.insert_rows(table.name, column_names, groups, parallel=1)
         )
         self.send(p.command_complete(f"COPY {count}"))
+
+    async def _copy_from_streaming(
+        self,
+        spec: CopySpec,
+        table: str,
+        columns: list[str],
+        parsers: list[Callable[[Any], Any]],
+        per_row: int,
+    ) -> int:
+        """Non-atomic COPY FROM: rows are parsed as CopyData arrives and committed in batches
+        that fit Spanner's limits, several commits in flight while more data is read. At most
+        COPY_PARALLEL_COMMITS + 1 batches (plus one CopyData message) are held at once,
+        whatever the input size. A bad row stops the copy; batches already committed stay."""
+        backend = self.backend
+        assert backend is not None
+        backend.cancel_flag.clear()
+        reader = CopyReader(spec)
+        max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
+        batch: list[list[Any]] = []
+        size = 0
+        inflight: deque[tuple[asyncio.Future[int], int]] = deque()
+        committed = 0
+        self.copy_peak_rows = 0
+        # stands for the running statement so that a CancelRequest (cancel()) can stop the copy
+        marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running = marker
+
+        async def submit(rows: list[list[Any]]) -> None:
+            nonlocal committed
+            while len(inflight) >= COPY_PARALLEL_COMMITS:
+                committed += await inflight.popleft()[0]
+            work = self.server.executor.submit(backend.commit_rows, table, columns, rows)
+            inflight.append((asyncio.wrap_future(work), len(rows)))
+
+        async def take(pieces: list[tuple[int, list[Any]]]) -> None:
+            nonlocal batch, size
+            for values in convert_rows(iter(pieces), table, columns, parsers):
+                rb = row_bytes(values)
+                if batch and (len(batch) >= max_rows or size + rb > BATCH_BYTES):
+                    full, batch, size = batch, [], 0
+                    await submit(full)
+                batch.append(values)
+                size += rb
+            # rows held in memory: the batch being filled and those being committed
+            held = len(batch) + sum(n for _, n in inflight)
+            self.copy_peak_rows = max(self.copy_peak_rows, held)
+
+        try:
+            while True:
+                kind, body = await p.read_message(self.reader)
+                if marker.cancelled():
+                    raise QueryCanceled()
+                if kind == b"d":
+                    await take(reader.feed(body))
+                elif kind == b"c":
+                    await take(reader.finish())
+                    break
+                elif kind == b"f":
+                    reason = body.rstrip(b"\0").decode("utf-8", "replace")
+                    raise PgError(f"COPY from stdin failed: {reason}", "57014")
+                elif kind in (b"H", b"S"):
+                    continue  # ignored during copy-in, as PostgreSQL does
+                else:
+                    raise PgError(
+                        f"unexpected message type {kind!r} during COPY from stdin", "08P01"
+                    )
+            if batch:
+                await submit(batch)
+                batch = []
+            while inflight:
+                committed += await inflight.popleft()[0]
+            return committed
+        finally:
+            if self._running is marker:
+                self._running = None
+            # on an error, let the commits already sent finish before the error is reported
+            # (their rows stay written); their own errors give way to the first one
+            for fut, _ in inflight:
+                try:
+                    await fut
+                except Exception:
+                    pass
 
     async def _copy_to(self, spec: CopySpec) -> None:
         backend = self.backend

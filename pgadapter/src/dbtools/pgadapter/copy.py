@@ -256,8 +256,11 @@ def _text_fields(line: str, delim: str) -> list[tuple[str, bool]]:
     return out
 
 
-def text_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]]]:
+def text_rows(
+    data: str, spec: CopySpec, *, header: bool | None = None
+) -> Iterator[tuple[int, list[str | None]]]:
     """(line number, fields) of text-format COPY data; NULL fields are None."""
+    skip_header = spec.header if header is None else header
     lines = data.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -266,7 +269,7 @@ def text_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]
             line = line[:-1]
         if line == "\\.":
             return
-        if number == 1 and spec.header:
+        if number == 1 and skip_header:
             continue
         yield (
             number,
@@ -277,13 +280,25 @@ def text_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]
         )
 
 
-def csv_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]]]:
+def csv_rows(
+    data: str,
+    spec: CopySpec,
+    *,
+    first_line: int = 1,
+    header: bool | None = None,
+    ends: list[tuple[int, int]] | None = None,
+) -> Iterator[tuple[int, list[str | None]]]:
     """(line number where the record starts, fields) of csv COPY data. An unquoted field equal
-    to the NULL string is NULL; a quoted one never is (so `""` is an empty string)."""
+    to the NULL string is NULL; a quoted one never is (so `""` is an empty string).
+
+    A streaming reader parses the data piece by piece: `first_line` numbers the first record,
+    `header` overrides spec.header, and `ends` receives (offset, next line) after every record
+    so the reader knows how much was consumed."""
     delim, quote, escape = spec.delimiter, spec.quote, spec.escape
     i, n = 0, len(data)
-    line = 1
+    line = first_line
     first = True
+    skip_header = spec.header if header is None else header
     while i < n:
         start_line = line
         if data.startswith("\\.", i) and data[i + 2 : i + 3] in ("", "\n", "\r"):
@@ -340,7 +355,9 @@ def csv_rows(data: str, spec: CopySpec) -> Iterator[tuple[int, list[str | None]]
         if i < n and data[i] == "\n":
             i += 1
         line += 1
-        if first and spec.header:
+        if ends is not None:
+            ends.append((i, line))
+        if first and skip_header:
             first = False
             continue
         first = False
@@ -406,6 +423,150 @@ def read_rows(data: bytes, spec: CopySpec) -> Iterator[tuple[int, list[Any]]]:
             "invalid byte sequence for encoding UTF8", "22021", where=f"COPY, line {line}"
         ) from None
     return csv_rows(text, spec) if spec.format == "csv" else text_rows(text, spec)
+
+
+class CopyReader:
+    """Rows of COPY data fed piece by piece, as CopyData messages arrive: only the incomplete
+    tail of the input is kept, so memory does not grow with the input. Text and csv pieces are
+    cut at a newline (a byte that never occurs inside a UTF-8 sequence); a csv record whose
+    quoted field spans the cut waits for more data; binary rows wait until complete."""
+
+    def __init__(self, spec: CopySpec) -> None:
+        self.spec = spec
+        self.buffer = b""
+        self.line = 1  # number of the next line (text, csv) or row (binary)
+        self.done = False  # the end marker (\. or the binary trailer) was seen
+        self._header_pending = spec.header
+        self._binary_started = False
+
+    def feed(self, chunk: bytes) -> list[tuple[int, list[Any]]]:
+        if self.done:
+            return []
+        self.buffer += chunk
+        return self._take(final=False)
+
+    def finish(self) -> list[tuple[int, list[Any]]]:
+        """Rows of what is left at CopyDone; an incomplete last row is an error here."""
+        if self.done:
+            return []
+        rows = self._take(final=True)
+        if self.spec.format == "binary" and not self.done:
+            raise PgError(
+                "unexpected EOF in COPY data (no trailer)", "22P04", where=f"COPY, line {self.line}"
+            )
+        return rows
+
+    def _take(self, final: bool) -> list[tuple[int, list[Any]]]:
+        if self.spec.format == "binary":
+            return self._take_binary(final)
+        cut = len(self.buffer) if final else self.buffer.rfind(b"\n") + 1
+        if cut <= 0:
+            return []
+        piece = self.buffer[:cut]
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = self.line + piece[: exc.start].count(b"\n")
+            raise PgError(
+                "invalid byte sequence for encoding UTF8", "22021", where=f"COPY, line {line}"
+            ) from None
+        if self.spec.format == "csv":
+            return self._take_csv(text, piece, final)
+        rows = [
+            (number + self.line - 1, fields)
+            for number, fields in text_rows(text, self.spec, header=self._header_pending)
+        ]
+        self._header_pending = False
+        if "\\." in text and any(ln.rstrip("\r") == "\\." for ln in text.split("\n")):
+            self.done = True
+        self.line += text.count("\n")
+        self.buffer = self.buffer[cut:]
+        return rows
+
+    def _take_csv(self, text: str, piece: bytes, final: bool) -> list[tuple[int, list[Any]]]:
+        ends: list[tuple[int, int]] = []
+        rows: list[tuple[int, list[Any]]] = []
+        try:
+            for row in csv_rows(
+                text, self.spec, first_line=self.line, header=self._header_pending, ends=ends
+            ):
+                rows.append(row)
+        except PgError:
+            if final:
+                raise
+            # a quoted field goes on past the cut: that record waits for the next piece
+        used = 0
+        if ends:
+            self._header_pending = False
+            used, self.line = ends[-1]
+        if used < len(text) and _csv_marker_at(text, used):
+            self.done = True
+        self.buffer = b"" if final else self.buffer[len(text[:used].encode("utf-8")) :]
+        return rows
+
+    def _take_binary(self, final: bool) -> list[tuple[int, list[Any]]]:
+        data = self.buffer
+        pos = 0
+        if not self._binary_started:
+            if len(data) < 19:
+                if final:
+                    raise PgError(
+                        "COPY file signature not recognized", "22P04", where="COPY, line 1"
+                    )
+                return []
+            if not data.startswith(BINARY_SIGNATURE):
+                raise PgError("COPY file signature not recognized", "22P04", where="COPY, line 1")
+            (flags, ext) = struct.unpack_from("!iI", data, 11)
+            if flags & 0x10000:
+                raise PgError("COPY binary data with OIDs is not supported", "0A000")
+            if len(data) < 19 + ext:
+                return []
+            pos = 19 + ext
+            self._binary_started = True
+        rows: list[tuple[int, list[Any]]] = []
+        n = len(data)
+        while pos + 2 <= n:
+            (count,) = struct.unpack_from("!h", data, pos)
+            if count == -1:
+                self.done = True
+                pos += 2
+                break
+            p = pos + 2
+            fields: list[bytes | None] = []
+            complete = True
+            for _ in range(count):
+                if p + 4 > n:
+                    complete = False
+                    break
+                (length,) = struct.unpack_from("!i", data, p)
+                p += 4
+                if length == -1:
+                    fields.append(None)
+                    continue
+                if length < 0:
+                    raise PgError(
+                        "invalid field size in COPY data", "22P04", where=f"COPY, line {self.line}"
+                    )
+                if p + length > n:
+                    complete = False
+                    break
+                fields.append(data[p : p + length])
+                p += length
+            if not complete:
+                if final:
+                    raise PgError(
+                        "unexpected EOF in COPY data", "22P04", where=f"COPY, line {self.line}"
+                    )
+                break
+            rows.append((self.line, fields))
+            self.line += 1
+            pos = p
+        self.buffer = data[pos:]
+        return rows
+
+
+def _csv_marker_at(text: str, pos: int) -> bool:
+    return text.startswith("\\.", pos) and text[pos + 2 : pos + 3] in ("", "\n", "\r")
 
 
 def convert_rows(
