@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from .data import Loader
-from .model import Diagnostic, SourceSchema, Table
+from .model import MYSQL_SPATIAL, Diagnostic, SourceSchema, Table
 from .rows import read_rows
 from .source import _create_engine, engine_of_url
 
@@ -61,16 +61,6 @@ _MYSQL_TEXTUAL = {
     "set",
     "json",
 }
-_MYSQL_SPATIAL = {
-    "geometry",
-    "point",
-    "linestring",
-    "polygon",
-    "multipoint",
-    "multilinestring",
-    "multipolygon",
-    "geometrycollection",
-}
 _PG_NATIVE = {
     "bool",
     "int2",
@@ -111,7 +101,7 @@ def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
         if engine == "sqlite":
             pass  # values come back in their storage class; the converters read those
         elif engine == "mysql":
-            if name in _MYSQL_SPATIAL:
+            if name in MYSQL_SPATIAL:
                 q = f"ST_AsText({q})"
             elif name in ("time", "year"):
                 q = f"CAST({q} AS CHAR)"

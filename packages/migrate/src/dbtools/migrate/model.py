@@ -114,6 +114,20 @@ class Diagnostic:
     message: str
 
 
+# MySQL's spatial types: mapped, read (as WKT) and converted as one family.
+MYSQL_SPATIAL = frozenset(
+    {
+        "geometry",
+        "point",
+        "linestring",
+        "polygon",
+        "multipoint",
+        "multilinestring",
+        "multipolygon",
+        "geometrycollection",
+    }
+)
+
 ENCODING_MESSAGE = (
     "bytes that are not valid UTF-8; kept as they are (re-dump with "
     "--default-character-set=utf8mb4 / ENCODING UTF8 if this is text)"

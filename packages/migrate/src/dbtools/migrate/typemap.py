@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .model import SourceType, SpType
+from .model import MYSQL_SPATIAL, SourceType, SpType
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,7 @@ MYSQL: dict[str, list[tuple[str, Rule]]] = {
     "inet4": [("always", Rule("STRING(15)", ("STRING(MAX)",), "network_to_string"))],
     "inet6": [("always", Rule("STRING(39)", ("STRING(MAX)",), "network_to_string"))],
 }
-for _spatial in (
-    "geometry",
-    "point",
-    "linestring",
-    "polygon",
-    "multipoint",
-    "multilinestring",
-    "multipolygon",
-    "geometrycollection",
-):
+for _spatial in sorted(MYSQL_SPATIAL):
     MYSQL[_spatial] = [("always", Rule("STRING(MAX)", ("BYTES(MAX)",), "spatial"))]
 
 POSTGRES: dict[str, list[tuple[str, Rule]]] = {

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .model import SourceType, SpType
+from .model import MYSQL_SPATIAL, SourceType, SpType
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NUMERIC_MAX_INT_DIGITS, NUMERIC_MAX_SCALE = 29, 9
@@ -415,18 +415,6 @@ def parse_pg_array(text: str) -> list[Any]:
     return out
 
 
-_MYSQL_SPATIAL = {
-    "geometry",
-    "point",
-    "linestring",
-    "polygon",
-    "multipoint",
-    "multilinestring",
-    "multipolygon",
-    "geometrycollection",
-}
-
-
 def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -> Converter:
     """The function converting one non-NULL source value for this column."""
     gsql = dialect == "google_standard_sql"
@@ -477,7 +465,7 @@ def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -
     if base == "STRING":
         allowed = source.values if source.name == "enum" else ()
         string = _string(target.length, allowed)
-        if source.name in _MYSQL_SPATIAL:
+        if source.name in MYSQL_SPATIAL:
             return lambda v: string(mysql_geometry_text(v))
         return string
     if base == "BYTES":
