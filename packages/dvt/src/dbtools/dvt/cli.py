@@ -59,6 +59,19 @@ def _read_sql(text: str | None, file: str | None, which: str) -> str | None:
     return text.strip().rstrip(";") if text else None
 
 
+def _query_pair(
+    source_query: str | None,
+    source_query_file: str | None,
+    target_query: str | None,
+    target_query_file: str | None,
+) -> tuple[str, str]:
+    """The source query (required) and the target's, which defaults to the source's."""
+    sq = _read_sql(source_query, source_query_file, "source")
+    if not sq:
+        raise click.UsageError("give --source-query or --source-query-file")
+    return sq, _read_sql(target_query, target_query_file, "target") or sq
+
+
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "-tc", "--target-conn", required=True, help="Target: URL or saved connection name."
@@ -500,10 +513,7 @@ def custom_row(
       dvt validate custom-query row -sc pg -tc my -pk id \\
         -sq "SELECT id, total FROM orders WHERE paid" -tq "SELECT id, total FROM orders WHERE paid=1"
     """
-    sq = _read_sql(source_query, source_query_file, "source")
-    tq = _read_sql(target_query, target_query_file, "target") or sq
-    if not sq:
-        raise click.UsageError("give --source-query or --source-query-file")
+    sq, tq = _query_pair(source_query, source_query_file, target_query, target_query_file)
     _run_or_save(
         source_conn,
         target_conn,
@@ -541,10 +551,7 @@ def custom_column(
     Example:
       dvt validate custom-query column -sc pg -tc my --sum total -sq "SELECT * FROM orders"
     """
-    sq = _read_sql(source_query, source_query_file, "source")
-    tq = _read_sql(target_query, target_query_file, "target") or sq
-    if not sq:
-        raise click.UsageError("give --source-query or --source-query-file")
+    sq, tq = _query_pair(source_query, source_query_file, target_query, target_query_file)
     _run_or_save(
         source_conn,
         target_conn,
