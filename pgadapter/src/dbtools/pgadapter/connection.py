@@ -407,14 +407,19 @@ class PgConnection:
             except PgError:
                 pass
 
+    async def _end_implicit(self) -> None:
+        """Commit the implicit transaction that statements since the last Sync/Query opened."""
+        if not self.implicit:
+            return
+        self.implicit = False
+        try:
+            assert self.backend is not None
+            await self.run_blocking(self.backend.commit)
+        except PgError as exc:
+            self.send(p.error_response(exc))
+
     async def sync(self) -> None:
-        if self.implicit:
-            self.implicit = False
-            try:
-                assert self.backend is not None
-                await self.run_blocking(self.backend.commit)
-            except PgError as exc:
-                self.send(p.error_response(exc))
+        await self._end_implicit()
         if self.status == "I":
             # outside a transaction block, Sync ends the implicit transaction and with it every
             # portal: a half-read cursor must not keep its Spanner stream (and session) open
@@ -467,13 +472,7 @@ class PgConnection:
         except PgError as exc:
             self.send(p.error_response(exc))
             await self._fail_transaction()
-        if self.implicit:
-            self.implicit = False
-            try:
-                assert self.backend is not None
-                await self.run_blocking(self.backend.commit)
-            except PgError as exc:
-                self.send(p.error_response(exc))
+        await self._end_implicit()
         self.send(p.ready_for_query(self.status))
         await self.flush()
 
