@@ -63,6 +63,10 @@ def test_schema_from_sqlite(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     report = json.loads((out / "report.json").read_text())
+    # named as what it is, though its DDL is read through the PostgreSQL parser
+    assert report["source"]["engine"] == "sqlite"
+    assert report["source"]["parsed_as"] == "postgres"
+    assert (out / "report.txt").read_text().splitlines()[2].startswith("Source: sqlite ")
     tables = {t["table"]: t for t in report["tables"]}
     assert sorted(tables) == ["child", "kinds", "loose"]
     types = {c["column"]: c["spanner_type"] for c in tables["kinds"]["columns"]}

@@ -136,7 +136,7 @@ ENCODING_MESSAGE = (
 
 @dataclass
 class SourceSchema:
-    engine: str  # "mysql" | "postgres"
+    engine: str  # "mysql" | "postgres": the SQL dialect the schema is parsed and mapped as
     tables: dict[str, Table] = field(default_factory=dict)
     ignored: list[Ignored] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -148,6 +148,9 @@ class SourceSchema:
     partitions: dict[str, str] = field(default_factory=dict)  # partition table -> parent table
     time_zone: str | None = None
     statements: dict[str, int] = field(default_factory=dict)  # statement kind -> count
+    # The engine the schema was read from, when it is not `engine` itself (SQLite's DDL is
+    # rewritten to PostgreSQL's and mapped as such, but the report should name SQLite).
+    origin: str | None = None
     live: bool = False
 
 

@@ -117,7 +117,12 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
     return {
         "format": "dbtools-migrate-report",
         "version": 1,
-        "source": {"engine": conv.source.engine, "label": source_label, "live": conv.source.live},
+        "source": {
+            "engine": conv.source.origin or conv.source.engine,
+            "parsed_as": conv.source.engine,
+            "label": source_label,
+            "live": conv.source.live,
+        },
         "dialect": conv.dialect,
         "summary": {
             "rating": overall,

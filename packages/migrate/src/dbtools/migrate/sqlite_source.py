@@ -68,7 +68,7 @@ def read_sqlite(conn: Any) -> SourceSchema:
     """The schema of an open SQLAlchemy connection to a SQLite database."""
     from .pg_parse import PgSchemaBuilder
 
-    schema = SourceSchema("postgres", live=True)
+    schema = SourceSchema("postgres", live=True, origin="sqlite")
     builder = PgSchemaBuilder(schema)
     rows = conn.exec_driver_sql(
         "SELECT type, name, tbl_name, sql FROM sqlite_master "
