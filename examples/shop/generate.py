@@ -71,8 +71,9 @@ def sql_literal(value: object) -> str:
     if isinstance(value, dt.datetime):
         return "'" + value.isoformat(sep=" ", timespec="microseconds") + "'"
     if isinstance(value, (dict, list)):
-        # Compact, sorted keys: the text Spanner returns for JSON, so that text comparisons agree.
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        # Written the way an application would (spaces, keys in insertion order), not the way
+        # Spanner normalises JSON: dvt compares documents, not their spelling.
+        value = json.dumps(value, ensure_ascii=False)
     return "'" + str(value).replace("'", "''") + "'"
 
 
