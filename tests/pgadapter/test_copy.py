@@ -109,6 +109,47 @@ def test_index_entries_count_towards_the_limit(dsn: str) -> None:
         assert _count(conn) == 0
 
 
+def test_storing_columns_of_an_index_count_towards_the_limit(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    """An index entry holds its key and its STORING columns: 4 columns + 1 key + 2 stored = 7
+    mutations a row. Counting the key alone (5 a row) would let 12,000 rows (84,000 real
+    mutations) through to a commit that Spanner refuses."""
+    with _setup(dsn) as conn:
+        conn.execute("create index t_name on t (name) include (v, ok)")
+        with pytest.raises(psycopg.errors.ProgramLimitExceeded, match="84000 mutations"):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                for i in range(12_000):
+                    cp.write_row((i, "x", 1.0, True))
+        assert _count(conn) == 0
+        # 11,428 rows x 7 = 79,996: one commit, which spanner-local (counting the same way)
+        # accepts
+        before = _commits(spanner, database)
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(11_428):
+                cp.write_row((i, "x", 1.0, True))
+        assert _count(conn) == 11_428
+        assert _commits(spanner, database) == before + 1
+        # non-atomic: batches are cut at 11,428 rows, so every commit fits
+        conn.execute("delete from t")
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        before = len(spanner.statement_log.for_database(database))
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(30_000):
+                cp.write_row((i, f"n{i % 10}", 1.0, True))
+        commits = [
+            r
+            for r in spanner.statement_log.for_database(database)[before:]
+            if r.kind == "commit"
+        ]
+        assert sorted(rows for c in commits for _, _, rows in c.mutations) == [
+            7_144,
+            11_428,
+            11_428,
+        ]
+        assert _count(conn) == 30_000
+
+
 @pytest.mark.parametrize("mode", ["transactional", "partitioned_non_atomic"])
 def test_bad_row_names_the_line_and_writes_nothing(dsn: str, mode: str) -> None:
     with _setup(dsn) as conn:

@@ -1180,7 +1180,7 @@ class PgConnection:
             for c in cols
         ]
         per_row = mutations_per_row(
-            len(cols), [len(ix.columns) for ix in table.indexes if not ix.primary]
+            len(cols), [len(ix.columns) + len(ix.storing) for ix in table.indexes if not ix.primary]
         )
         self.send(p.copy_in_response(len(cols), 1 if binary else 0))
         await self.flush()
