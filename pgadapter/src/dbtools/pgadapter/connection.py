@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import protocol as p
 from .backend import ColumnInfo, Cursor, SpannerConnection
+from .call_context import CallContext, bind
 from .catalog import (
     DEFAULT_SETTINGS,
     REPORTED,
@@ -169,18 +170,29 @@ class PgConnection:
             self._out_size = 0
         await self.writer.drain()
 
+    def _deadline(self) -> float | None:
+        """When the running statement must end (loop.time(), i.e. time.monotonic()), if
+        statement_timeout is set."""
+        if self.timeout_ms <= 0:
+            return None
+        started = self._statement_started or asyncio.get_running_loop().time()
+        return started + self.timeout_ms / 1000
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Run `fn` on the worker pool; its Spanner calls carry the statement's deadline and
+        the session's application_name (see call_context)."""
+        ctx = CallContext(self._deadline(), self.settings.get("application_name", ""))
+        return self.server.executor.submit(bind(ctx, partial(fn, *args)))
+
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
         client that hangs up meanwhile ends the session."""
-        work = self.server.executor.submit(fn)
+        work = self.submit(fn)
         fut = asyncio.wrap_future(work)
         self._running = fut
         self.busy = True
         loop = asyncio.get_running_loop()
-        deadline = None
-        if self.timeout_ms > 0:
-            started = self._statement_started or loop.time()
-            deadline = started + self.timeout_ms / 1000
+        deadline = self._deadline()
         try:
             while not fut.done():
                 wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
@@ -191,7 +203,7 @@ class PgConnection:
                     if self.backend is not None:
                         self.backend.cancel()
                     work.add_done_callback(_discard)
-                    raise PgError("canceling statement due to statement timeout", "57014")
+                    raise _statement_timeout()
                 if self._client_gone():
                     self.cancel()
                     work.add_done_callback(_discard)
@@ -207,7 +219,12 @@ class PgConnection:
         if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
             work.add_done_callback(_discard)
             raise QueryCanceled()
-        return fut.result()
+        try:
+            return fut.result()
+        except PgError as err:
+            if deadline is not None and err.detail == "Spanner status DEADLINE_EXCEEDED":
+                raise _statement_timeout() from err  # Spanner ended it at our deadline
+            raise
 
     def _client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
@@ -1702,6 +1719,10 @@ def _discard(fut: concurrent.futures.Future[Any]) -> None:
                 close()
             except Exception:
                 pass
+
+
+def _statement_timeout() -> PgError:
+    return PgError("canceling statement due to statement timeout", "57014")
 
 
 def _aborted() -> PgError:
