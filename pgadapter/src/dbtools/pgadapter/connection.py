@@ -53,11 +53,9 @@ from .classify import (
 )
 from .codecs import UTC, encoder, param_decoder, text_value_parser
 from .copy import (
-    BATCH_BYTES,
     BINARY_HEADER,
     BINARY_TRAILER,
-    MAX_MUTATIONS,
-    CopyReader,
+    CopyBatcher,
     CopySpec,
     binary_row,
     check_atomic,
@@ -67,7 +65,6 @@ from .copy import (
     mutations_per_row,
     parse_copy,
     read_rows,
-    row_bytes,
 )
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
@@ -154,6 +151,8 @@ class PgConnection:
         self.savepoints: list[tuple[str, int]] = []
         self.backend_staleness: dict[str, Any] = {}
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
+        # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
+        self._pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -177,6 +176,10 @@ class PgConnection:
             return None
         started = self._statement_started or asyncio.get_running_loop().time()
         return started + self.timeout_ms / 1000
+
+    def _timed_out(self) -> PgError:
+        self.server.stats["statement_timeouts"] += 1
+        return PgError("canceling statement due to statement timeout", "57014")
 
     def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Run `fn` on the worker pool; its Spanner calls carry the statement's deadline and
@@ -203,7 +206,7 @@ class PgConnection:
                     if self.backend is not None:
                         self.backend.cancel()
                     work.add_done_callback(_discard)
-                    raise _statement_timeout()
+                    raise self._timed_out()
                 if self._client_gone():
                     self.cancel()
                     work.add_done_callback(_discard)
@@ -223,7 +226,7 @@ class PgConnection:
             return fut.result()
         except PgError as err:
             if deadline is not None and err.detail == "Spanner status DEADLINE_EXCEEDED":
-                raise _statement_timeout() from err  # Spanner ended it at our deadline
+                raise self._timed_out() from err  # Spanner ended it at our deadline
             raise
 
     def _client_gone(self) -> bool:
@@ -349,7 +352,8 @@ class PgConnection:
 
     async def serve(self) -> None:
         while True:
-            kind, body = await p.read_message(self.reader)
+            pending, self._pending_read = self._pending_read, None
+            kind, body = await (pending or p.read_message(self.reader))
             try:
                 msg = p.parse_frontend(kind, body)
             except ProtocolError:
@@ -1211,8 +1215,9 @@ class PgConnection:
             self.send(p.command_complete(f"COPY {count}"))
             return
         chunks: list[bytes] = []
+        deadline = self._deadline()
         while True:
-            kind, body = await p.read_message(self.reader)
+            kind, body = await self._copy_message(deadline)
             if kind == b"d":
                 chunks.append(body)
             elif kind == b"c":
@@ -1250,50 +1255,50 @@ class PgConnection:
         """Non-atomic COPY FROM: rows are parsed as CopyData arrives and committed in batches
         that fit Spanner's limits, several commits in flight while more data is read. At most
         COPY_PARALLEL_COMMITS + 1 batches (plus one CopyData message) are held at once,
-        whatever the input size. A bad row stops the copy; batches already committed stay."""
+        whatever the input size. Parsing and converting run on a worker thread, one message
+        at a time. A bad row stops the copy; batches already committed stay. statement_timeout
+        covers the whole COPY: waiting for data, converting and committing."""
         backend = self.backend
         assert backend is not None
         backend.cancel_flag.clear()
-        reader = CopyReader(spec)
-        max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
-        batch: list[list[Any]] = []
-        size = 0
+        batcher = CopyBatcher(spec, table, columns, parsers, per_row)
         inflight: deque[tuple[asyncio.Future[int], int]] = deque()
         committed = 0
+        deadline = self._deadline()
         self.copy_peak_rows = 0
         # stands for the running statement so that a CancelRequest (cancel()) can stop the copy
         marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._running = marker
 
-        async def submit(rows: list[list[Any]]) -> None:
-            nonlocal committed
-            while len(inflight) >= COPY_PARALLEL_COMMITS:
-                committed += await inflight.popleft()[0]
-            work = self.server.executor.submit(backend.commit_rows, table, columns, rows)
-            inflight.append((asyncio.wrap_future(work), len(rows)))
+        async def within_deadline(fut: asyncio.Future[T]) -> T:
+            if deadline is not None:
+                left = deadline - asyncio.get_running_loop().time()
+                await asyncio.wait((fut,), timeout=max(left, 0.0))
+                if not fut.done():
+                    backend.cancel()  # commits not yet started stop; the others end at the
+                    raise self._timed_out()  # deadline they carry
+            return await fut
 
-        async def take(pieces: list[tuple[int, list[Any]]]) -> None:
-            nonlocal batch, size
-            for values in convert_rows(iter(pieces), table, columns, parsers):
-                rb = row_bytes(values)
-                if batch and (len(batch) >= max_rows or size + rb > BATCH_BYTES):
-                    full, batch, size = batch, [], 0
-                    await submit(full)
-                batch.append(values)
-                size += rb
+        async def take(convert: Callable[..., list[list[list[Any]]]], *args: Any) -> None:
+            nonlocal committed
+            for rows in await within_deadline(asyncio.wrap_future(self.submit(convert, *args))):
+                while len(inflight) >= COPY_PARALLEL_COMMITS:
+                    committed += await within_deadline(inflight.popleft()[0])
+                work = self.submit(backend.commit_rows, table, columns, rows)
+                inflight.append((asyncio.wrap_future(work), len(rows)))
             # rows held in memory: the batch being filled and those being committed
-            held = len(batch) + sum(n for _, n in inflight)
+            held = len(batcher.batch) + sum(n for _, n in inflight)
             self.copy_peak_rows = max(self.copy_peak_rows, held)
 
         try:
             while True:
-                kind, body = await p.read_message(self.reader)
+                kind, body = await self._copy_message(deadline)
                 if marker.cancelled():
                     raise QueryCanceled()
                 if kind == b"d":
-                    await take(reader.feed(body))
+                    await take(batcher.feed, body)
                 elif kind == b"c":
-                    await take(reader.finish())
+                    await take(batcher.finish)
                     break
                 elif kind == b"f":
                     reason = body.rstrip(b"\0").decode("utf-8", "replace")
@@ -1304,11 +1309,8 @@ class PgConnection:
                     raise PgError(
                         f"unexpected message type {kind!r} during COPY from stdin", "08P01"
                     )
-            if batch:
-                await submit(batch)
-                batch = []
             while inflight:
-                committed += await inflight.popleft()[0]
+                committed += await within_deadline(inflight.popleft()[0])
             return committed
         finally:
             if self._running is marker:
@@ -1320,6 +1322,20 @@ class PgConnection:
                     await fut
                 except Exception:
                     pass
+
+    async def _copy_message(self, deadline: float | None) -> tuple[bytes, bytes]:
+        """The next message of a COPY FROM STDIN, or 57014 when statement_timeout passes
+        first. A message half-read then is left for the main loop (which drops the rest of
+        the copy data), so the framing is never lost."""
+        if deadline is None:
+            return await p.read_message(self.reader)
+        read = asyncio.ensure_future(p.read_message(self.reader))
+        left = deadline - asyncio.get_running_loop().time()
+        await asyncio.wait((read,), timeout=max(left, 0.0))
+        if not read.done():
+            self._pending_read = read
+            raise self._timed_out()
+        return read.result()
 
     async def _copy_to(self, spec: CopySpec) -> None:
         backend = self.backend
@@ -1719,10 +1735,6 @@ def _discard(fut: concurrent.futures.Future[Any]) -> None:
                 close()
             except Exception:
                 pass
-
-
-def _statement_timeout() -> PgError:
-    return PgError("canceling statement due to statement timeout", "57014")
 
 
 def _aborted() -> PgError:

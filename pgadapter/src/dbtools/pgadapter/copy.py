@@ -649,6 +649,55 @@ def batches(rows: list[list[Any]], per_row: int, max_bytes: int) -> Iterator[lis
         yield rows[start:]
 
 
+class CopyBatcher:
+    """A streaming COPY FROM's data, parsed and converted piece by piece and cut into batches
+    that each fit one commit. CPU work only: the connection runs it on a worker thread, one
+    piece at a time, so that the event loop stays free for other connections."""
+
+    def __init__(
+        self,
+        spec: CopySpec,
+        table: str,
+        columns: Sequence[str],
+        parsers: Sequence[Callable[[Any], Any]],
+        per_row: int,
+        max_bytes: int = BATCH_BYTES,
+    ) -> None:
+        self.reader = CopyReader(spec)
+        self.table = table
+        self.columns = columns
+        self.parsers = parsers
+        self.max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
+        self.max_bytes = max_bytes
+        self.batch: list[list[Any]] = []  # the batch being filled
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> list[list[list[Any]]]:
+        """The batches that this CopyData message completed."""
+        return self._add(self.reader.feed(chunk))
+
+    def finish(self) -> list[list[list[Any]]]:
+        """At CopyDone: the remaining batches, the last one possibly short."""
+        full = self._add(self.reader.finish())
+        if self.batch:
+            full.append(self.batch)
+            self.batch, self._size = [], 0
+        return full
+
+    def _add(self, pieces: list[tuple[int, list[Any]]]) -> list[list[list[Any]]]:
+        full: list[list[list[Any]]] = []
+        for values in convert_rows(iter(pieces), self.table, self.columns, self.parsers):
+            rb = row_bytes(values)
+            if self.batch and (
+                len(self.batch) >= self.max_rows or self._size + rb > self.max_bytes
+            ):
+                full.append(self.batch)
+                self.batch, self._size = [], 0
+            self.batch.append(values)
+            self._size += rb
+        return full
+
+
 def check_atomic(rows: list[list[Any]], per_row: int, table: str) -> None:
     """An atomic COPY is one commit: refuse before writing anything when it cannot fit."""
     mutations = len(rows) * per_row
