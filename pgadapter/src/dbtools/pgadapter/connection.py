@@ -70,6 +70,7 @@ from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
+from .scroll import BufferedRows, CursorPosition, FetchSpec, RowSource, StreamedRows, parse_fetch
 from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .sqlcommenter import tags_from_comment
 from .types import BY_NAME, BY_OID, type_size
@@ -108,6 +109,8 @@ class Portal:
     encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
     row_count: int | None = None
     hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
+    scroll: bool = False  # a SCROLL cursor: FETCH may go backward
+    position: CursorPosition | None = None  # where FETCH/MOVE left a DECLAREd cursor
 
 
 class _Canceled(Exception):
@@ -636,9 +639,9 @@ class PgConnection:
     async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
         stmt = portal.prepared.stmt
         if stmt.kind == Kind.FETCH:
-            if stmt.words[0] == "MOVE":
+            target, spec = self._fetch_target(stmt)
+            if spec.verb == "MOVE":
                 return None
-            target, _ = self._fetch_target(stmt)
             return await self._portal_columns(target)
         if portal.local is None:
             local = self._local_answer(stmt, portal.params)
@@ -801,8 +804,10 @@ class PgConnection:
             raise PgError("syntax error in DECLARE: DECLARE name CURSOR FOR query", "42601")
         name = _name(m.group(1))
         hold = bool(re.search(r"(?i)\bWITH\s+HOLD\b", m.group(3)))
-        if "SCROLL" in m.group(2).upper().replace("NO SCROLL", ""):
-            raise FeatureNotSupported("scrollable cursors are not supported by Spanner")
+        # PostgreSQL lets a cursor declared without SCROLL go backward when its plan allows
+        # it (and warns not to rely on that); here only SCROLL cursors keep their rows for it
+        options = m.group(2).upper().split()
+        scroll = "SCROLL" in options and "NO" not in options
         if self.status == "I" and not self.implicit and not hold:
             raise PgError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
         if name in self.portals:
@@ -810,7 +815,7 @@ class PgConnection:
         query = classify(m.group(4))
         if query.kind != Kind.QUERY:
             raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
-        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold)
+        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold, scroll=scroll)
         if hold:
             # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
             # at commit
@@ -824,55 +829,26 @@ class PgConnection:
         self.portals[name] = portal
         self.send(p.command_complete("DECLARE CURSOR"))
 
-    def _fetch_target(self, stmt: Statement) -> tuple[Portal, int]:
-        """The cursor a FETCH/MOVE names and how many rows it takes (0 = all)."""
-        body = re.sub(r"(?is)^\s*(FETCH|MOVE)\b", "", strip_comments(stmt.sql)).strip().rstrip(";")
-        toks = re.findall(r'"(?:[^"]|"")+"|[\w+-]+', body)
-        if not toks:
-            raise PgError("syntax error in FETCH: a cursor name is expected", "42601")
-        name = _name(toks[-1])
-        words = [t.upper() for t in toks[:-1] if t.upper() not in ("FROM", "IN")]
-        if words in ([], ["NEXT"], ["FORWARD"]):
-            count = 1
-        elif words in (["ALL"], ["FORWARD", "ALL"]):
-            count = 0
-        elif len(words) == 1 and words[0].isdigit():
-            count = int(words[0])
-        elif len(words) == 2 and words[0] == "FORWARD" and words[1].isdigit():
-            count = int(words[1])
-        else:
-            raise FeatureNotSupported(
-                f"FETCH {' '.join(words)} is not supported: Spanner cursors only move forward"
-            )
-        target = self.portals.get(name)
+    def _fetch_target(self, stmt: Statement) -> tuple[Portal, FetchSpec]:
+        """The cursor a FETCH/MOVE names, and how it moves."""
+        spec = parse_fetch(stmt.sql)
+        target = self.portals.get(spec.cursor)
         if target is None or not target.name:
-            raise PgError(f'cursor "{name}" does not exist', "34000")
-        if count == 0:
-            count = -1  # all remaining rows
-        return target, count
+            raise PgError(f'cursor "{spec.cursor}" does not exist', "34000")
+        return target, spec
 
     async def _fetch(self, portal: Portal, describe: bool) -> None:
         stmt = portal.prepared.stmt
-        target, count = self._fetch_target(stmt)
+        target, spec = self._fetch_target(stmt)
         columns = await self._portal_columns(target) or []
-        move = stmt.words[0] == "MOVE"
+        move = spec.verb == "MOVE"
         if describe and not move:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
-        want = 0 if count < 0 else count
-        if target.local is not None:
-            rows = target.local.rows[target.local_pos :]
-            rows = rows if want == 0 else rows[:want]
-            target.local_pos += len(rows)
-        elif count == 0:
-            rows = []
-        else:
-            cursor = target.cursor
-            assert cursor is not None
-            rows = (
-                cursor.fetch(want)
-                if cursor.exhausted
-                else await self.run_blocking(lambda: cursor.fetch(want))
-            )
+        position = target.position
+        if position is None:
+            position = target.position = CursorPosition(self._row_source(target), target.scroll)
+        run = partial(position.run, spec.direction, spec.count, not move)
+        rows, count = run() if position.source.ready else await self.run_blocking(run)
         if not move:
             formats = _formats(portal.result_formats, len(columns))
             encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
@@ -882,7 +858,19 @@ class PgConnection:
                         [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
                     )
                 )
-        self.send(p.command_complete(f"{stmt.words[0]} {len(rows)}"))
+        self.send(p.command_complete(f"{spec.verb} {count}"))
+
+    @staticmethod
+    def _row_source(target: Portal) -> RowSource:
+        """Rows already in memory (WITH HOLD, answered locally) or the Spanner stream; a SCROLL
+        cursor keeps what it reads, any other holds one fetch's rows at a time."""
+        if target.local is not None:
+            return BufferedRows(list(target.local.rows))
+        cursor = target.cursor
+        assert cursor is not None
+        if target.scroll:
+            return BufferedRows([], cursor.fetch)
+        return StreamedRows(cursor)
 
     async def _close_cursor(self, stmt: Statement) -> None:
         m = re.match(r'(?is)^\s*CLOSE\s+("(?:[^"]|"")+"|\w+)\s*;?\s*$', strip_comments(stmt.sql))
