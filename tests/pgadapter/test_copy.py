@@ -138,9 +138,7 @@ def test_storing_columns_of_an_index_count_towards_the_limit(
             for i in range(30_000):
                 cp.write_row((i, f"n{i % 10}", 1.0, True))
         commits = [
-            r
-            for r in spanner.statement_log.for_database(database)[before:]
-            if r.kind == "commit"
+            r for r in spanner.statement_log.for_database(database)[before:] if r.kind == "commit"
         ]
         assert sorted(rows for c in commits for _, _, rows in c.mutations) == [
             7_144,
@@ -443,9 +441,7 @@ def test_streaming_copy_converts_rows_off_the_event_loop(
         assert _count(conn) == 50_000
 
 
-def test_statement_timeout_ends_a_streaming_copy_waiting_for_data(
-    dsn: str, proxy: Proxy
-) -> None:
+def test_statement_timeout_ends_a_streaming_copy_waiting_for_data(dsn: str, proxy: Proxy) -> None:
     """statement_timeout covers the whole COPY, including waiting for the client's data; the
     batches committed before it stay (non-atomic), and the session stays usable."""
     with _setup(dsn) as conn, psycopg.connect(dsn, autocommit=True) as other:

@@ -92,7 +92,7 @@ SCRIPTS: dict[str, list[str]] = {
         "fetch next from c",
     ],
     "scroll_empty_result": [
-        f"declare c scroll cursor for select id, name from cur_t where id < 0",
+        "declare c scroll cursor for select id, name from cur_t where id < 0",
         "fetch next from c",
         "fetch prior from c",
         "fetch last from c",
@@ -235,7 +235,11 @@ def test_a_cursor_without_scroll_is_forward_only_and_streams(dsn: str, proxy: Pr
                 cp.write_row((i, f"row {i}"))
         conn.execute("begin")
         conn.execute(f"declare c cursor for {QUERY}")
-        assert conn.execute("fetch 3 from c").fetchall() == [(0, "row 0"), (1, "row 1"), (2, "row 2")]
+        assert conn.execute("fetch 3 from c").fetchall() == [
+            (0, "row 0"),
+            (1, "row 1"),
+            (2, "row 2"),
+        ]
         assert conn.execute("move forward 20000 in c").statusmessage == "MOVE 20000"
         portal = proxy.server._connections[conn.info.backend_pid].portals["c"]
         assert portal.position is not None and not hasattr(portal.position.source, "rows")

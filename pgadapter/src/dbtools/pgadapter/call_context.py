@@ -66,7 +66,8 @@ def header_value(application_name: str) -> str:
 
 class _Details(
     collections.namedtuple(
-        "_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")
+        "_Details",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
     ),
     grpc.ClientCallDetails,
 ):
