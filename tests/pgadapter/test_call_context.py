@@ -126,3 +126,33 @@ def test_a_timeout_inside_a_transaction_block_fails_the_block(dsn: str) -> None:
 def test_header_value_keeps_printable_ascii() -> None:
     assert header_value("psql") == "psql"
     assert header_value("app\tnäme") == "app?n?me"
+
+
+def test_a_cursor_outlives_the_deadline_of_the_statement_that_opened_it(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    """statement_timeout limits each FETCH, not the cursor: its Spanner stream, read by later
+    statements, carries no deadline of the first FETCH's."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create table t (id bigint primary key, pad varchar)")
+        conn.commit()
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(5_000):  # 10 MB: more than the stream holds before it is read
+                cp.write_row((i, "x" * 2_000))
+        conn.commit()
+        conn.execute("set statement_timeout = '300ms'")
+        start = len(spanner.statement_log.for_database(database))
+        with conn.cursor(name="slow_reader") as cur:
+            cur.itersize = 100
+            cur.execute("select id, pad from t order by id")
+            first = cur.fetchmany(100)
+            threading.Event().wait(1.0)  # longer than the timeout, between two FETCHes
+            rest = cur.fetchall()
+        assert [r[0] for r in first + rest] == list(range(5_000))
+        record = next(
+            r
+            for r in _records(spanner, database, start)
+            if r.sql == "select id, pad from t order by id"
+        )
+        assert record.deadline is not None and record.deadline > 600
+        conn.commit()

@@ -35,6 +35,7 @@ T = TypeVar("T")
 class CallContext:
     deadline: float | None  # time.monotonic() by which the statement must end; None: no limit
     application_name: str = ""
+    stream_deadline: bool = True  # False: result streams (read by later statements) get none
 
 
 _current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
@@ -74,12 +75,12 @@ class _Details(
     pass
 
 
-def _adjust(details: Any) -> Any:
+def _adjust(details: Any, stream: bool) -> Any:
     ctx = _current.get()
     if ctx is None:
         return details
     timeout = details.timeout
-    if ctx.deadline is not None:
+    if ctx.deadline is not None and (ctx.stream_deadline or not stream):
         left = max(ctx.deadline - time.monotonic(), _MIN_TIMEOUT)
         timeout = left if timeout is None else min(timeout, left)
     metadata = list(details.metadata or ())
@@ -97,10 +98,10 @@ def _adjust(details: Any) -> Any:
 
 class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(_adjust(details), request)
+        return continuation(_adjust(details, False), request)
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(_adjust(details), request)
+        return continuation(_adjust(details, True), request)
 
 
 def install(database: Any) -> None:

@@ -22,6 +22,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from google.api_core import exceptions as gexc
+
 from . import protocol as p
 from .backend import ColumnInfo, Cursor, SpannerConnection
 from .call_context import CallContext, bind
@@ -73,6 +75,7 @@ from .params import decode_params, infer_from_casts, spanner_type_for
 from .scroll import BufferedRows, CursorPosition, FetchSpec, RowSource, StreamedRows, parse_fetch
 from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .sqlcommenter import tags_from_comment
+from .sqlstate import pg_error_from
 from .types import BY_NAME, BY_OID, type_size
 
 if TYPE_CHECKING:
@@ -184,16 +187,22 @@ class PgConnection:
         self.server.stats["statement_timeouts"] += 1
         return PgError("canceling statement due to statement timeout", "57014")
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    def submit(
+        self, fn: Callable[..., T], *args: Any, stream_deadline: bool = True
+    ) -> concurrent.futures.Future[T]:
         """Run `fn` on the worker pool; its Spanner calls carry the statement's deadline and
-        the session's application_name (see call_context)."""
-        ctx = CallContext(self._deadline(), self.settings.get("application_name", ""))
+        the session's application_name (see call_context). A result stream that later
+        statements go on reading (a cursor, a suspended portal) is opened without the
+        deadline: each of those statements has its own, which the proxy enforces."""
+        ctx = CallContext(
+            self._deadline(), self.settings.get("application_name", ""), stream_deadline
+        )
         return self.server.executor.submit(bind(ctx, partial(fn, *args)))
 
-    async def run_blocking(self, fn: Callable[[], T]) -> T:
+    async def run_blocking(self, fn: Callable[[], T], *, stream_deadline: bool = True) -> T:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
         client that hangs up meanwhile ends the session."""
-        work = self.submit(fn)
+        work = self.submit(fn, stream_deadline=stream_deadline)
         fut = asyncio.wrap_future(work)
         self._running = fut
         self.busy = True
@@ -227,10 +236,14 @@ class PgConnection:
             raise QueryCanceled()
         try:
             return fut.result()
-        except PgError as err:
+        except (PgError, gexc.GoogleAPICallError) as exc:
+            # a result stream fails while rows are fetched, outside the backend's wrapping
+            err = pg_error_from(exc)
             if deadline is not None and err.detail == "Spanner status DEADLINE_EXCEEDED":
-                raise self._timed_out() from err  # Spanner ended it at our deadline
-            raise
+                raise self._timed_out() from exc  # Spanner ended it at our deadline
+            if err is exc:
+                raise
+            raise err from exc
 
     def _client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
@@ -636,7 +649,9 @@ class PgConnection:
             await self.run_blocking(cursor.close)
         return cols
 
-    async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
+    async def _portal_columns(self, portal: Portal, whole: bool = False) -> list[ColumnInfo] | None:
+        """The result columns; for a query this opens its stream (`whole`: the statement
+        reads it to the end, so the stream may carry the statement's deadline)."""
         stmt = portal.prepared.stmt
         if stmt.kind == Kind.FETCH:
             target, spec = self._fetch_target(stmt)
@@ -655,7 +670,7 @@ class PgConnection:
         if stmt.kind == Kind.QUERY:
             if self.status == "E":
                 raise _aborted()
-            await self._open_cursor(portal)
+            await self._open_cursor(portal, whole)
             assert portal.cursor is not None
             return portal.cursor.columns
         if stmt.kind == Kind.DML and stmt.returning:
@@ -942,14 +957,16 @@ class PgConnection:
             return LocalResult([("statement", 1043)], [], "SHOW")  # rows come from Spanner
         return show(self.settings, name)
 
-    async def _open_cursor(self, portal: Portal) -> None:
+    async def _open_cursor(self, portal: Portal, whole: bool = False) -> None:
         if portal.cursor is not None:
             return
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
         with self._statement_tag(sql):
-            portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
+            portal.cursor = await self.run_blocking(
+                lambda: backend.query(sql, params, types), stream_deadline=whole
+            )
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         self._statement_started = asyncio.get_running_loop().time()
@@ -1021,7 +1038,7 @@ class PgConnection:
             await self._dml(portal, max_rows, describe)
             return
         # queries and SHOW
-        columns = await self._portal_columns(portal)
+        columns = await self._portal_columns(portal, whole=max_rows <= 0)
         if describe and columns is not None:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
