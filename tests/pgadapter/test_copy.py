@@ -467,3 +467,21 @@ def test_statement_timeout_ends_a_streaming_copy_waiting_for_data(dsn: str, prox
         conn.execute("set statement_timeout = 0")
         assert conn.execute("select 1").fetchone() == (1,)
         assert _count(conn) == 20_000
+
+
+def test_statement_timeout_ends_an_atomic_copy_waiting_for_data(dsn: str, proxy: Proxy) -> None:
+    with _setup(dsn) as conn:
+        conn.execute("set statement_timeout = '500ms'")
+        stats = proxy.server.stats
+        before = stats["statement_timeouts"]
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(100)))
+                for _ in range(1200):  # the client sends nothing more until the timeout hit
+                    if stats["statement_timeouts"] > before:
+                        break
+                    threading.Event().wait(0.05)
+                cp.write("100\tlate\t1.5\tt\n")
+        assert stats["statement_timeouts"] == before + 1
+        conn.execute("set statement_timeout = 0")
+        assert _count(conn) == 0  # atomic: nothing written
