@@ -7,6 +7,7 @@ from dbtools.pgadapter.copy import (
     BINARY_HEADER,
     BINARY_TRAILER,
     MAX_MUTATIONS,
+    CopyBatcher,
     CopyReader,
     CopySpec,
     batches,
@@ -98,6 +99,24 @@ def test_batches_respect_the_mutation_limit() -> None:
     assert all(len(g) * 3 <= MAX_MUTATIONS for g in groups)
     by_size = list(batches(rows, 1, 10_000))
     assert all(sum(16 + 8 + 10 for _ in g) <= 10_000 for g in by_size)
+
+
+def test_copy_batcher_cuts_pieces_as_batches_cuts_the_whole() -> None:
+    """Fed in arbitrary pieces, the streaming batcher gives the same batches as cutting the
+    converted rows at once; a batch is handed out when the row after it arrives."""
+    spec = parse_copy("COPY t (id, name) FROM STDIN")
+    data = "".join(f"{i}\tname {i}\n" for i in range(50_000)).encode()
+    parsers = [int, str]
+    batcher = CopyBatcher(spec, "t", ["id", "name"], parsers, 4)
+    got: list[list[list[object]]] = []
+    for start in range(0, len(data), 7_777):
+        got.extend(batcher.feed(data[start : start + 7_777]))
+        held = len(batcher.filler.batch)
+        assert held <= MAX_MUTATIONS // 4
+    got.extend(batcher.finish())
+    rows = [[i, f"name {i}"] for i in range(50_000)]
+    assert got == list(batches(rows, 4, 32 * 1024 * 1024))
+    assert [len(g) for g in got] == [20_000, 20_000, 10_000]
 
 
 # --- streaming reader ----------------------------------------------------------------------------

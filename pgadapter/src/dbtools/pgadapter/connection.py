@@ -1292,7 +1292,7 @@ class PgConnection:
                 work = self.submit(backend.commit_rows, table, columns, rows)
                 inflight.append((asyncio.wrap_future(work), len(rows)))
             # rows held in memory: the batch being filled and those being committed
-            held = len(batcher.batch) + sum(n for _, n in inflight)
+            held = len(batcher.filler.batch) + sum(n for _, n in inflight)
             self.copy_peak_rows = max(self.copy_peak_rows, held)
 
         try:

@@ -634,19 +634,41 @@ def row_bytes(row: Sequence[Any]) -> int:
     return size
 
 
+class BatchFiller:
+    """Rows gathered into batches that each fit one commit (mutations and bytes)."""
+
+    def __init__(self, per_row: int, max_bytes: int) -> None:
+        self.max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
+        self.max_bytes = max_bytes
+        self.batch: list[list[Any]] = []  # the batch being filled
+        self._size = 0
+
+    def add(self, row: list[Any]) -> list[list[Any]] | None:
+        """The full batch that `row` does not fit in any more (`row` starts the next one)."""
+        rb = row_bytes(row)
+        full = None
+        if self.batch and (len(self.batch) >= self.max_rows or self._size + rb > self.max_bytes):
+            full, self.batch, self._size = self.batch, [], 0
+        self.batch.append(row)
+        self._size += rb
+        return full
+
+    def rest(self) -> list[list[Any]] | None:
+        """The last, possibly short, batch."""
+        last, self.batch, self._size = self.batch, [], 0
+        return last or None
+
+
 def batches(rows: list[list[Any]], per_row: int, max_bytes: int) -> Iterator[list[list[Any]]]:
     """Split rows into groups that each fit one commit."""
-    max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
-    start = 0
-    size = 0
-    for i, row in enumerate(rows):
-        rb = row_bytes(row)
-        if i > start and (i - start >= max_rows or size + rb > max_bytes):
-            yield rows[start:i]
-            start, size = i, 0
-        size += rb
-    if start < len(rows):
-        yield rows[start:]
+    filler = BatchFiller(per_row, max_bytes)
+    for row in rows:
+        full = filler.add(row)
+        if full is not None:
+            yield full
+    last = filler.rest()
+    if last is not None:
+        yield last
 
 
 class CopyBatcher:
@@ -667,10 +689,7 @@ class CopyBatcher:
         self.table = table
         self.columns = columns
         self.parsers = parsers
-        self.max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
-        self.max_bytes = max_bytes
-        self.batch: list[list[Any]] = []  # the batch being filled
-        self._size = 0
+        self.filler = BatchFiller(per_row, max_bytes)
 
     def feed(self, chunk: bytes) -> list[list[list[Any]]]:
         """The batches that this CopyData message completed."""
@@ -679,22 +698,15 @@ class CopyBatcher:
     def finish(self) -> list[list[list[Any]]]:
         """At CopyDone: the remaining batches, the last one possibly short."""
         full = self._add(self.reader.finish())
-        if self.batch:
-            full.append(self.batch)
-            self.batch, self._size = [], 0
-        return full
+        last = self.filler.rest()
+        return full if last is None else [*full, last]
 
     def _add(self, pieces: list[tuple[int, list[Any]]]) -> list[list[list[Any]]]:
         full: list[list[list[Any]]] = []
         for values in convert_rows(iter(pieces), self.table, self.columns, self.parsers):
-            rb = row_bytes(values)
-            if self.batch and (
-                len(self.batch) >= self.max_rows or self._size + rb > self.max_bytes
-            ):
-                full.append(self.batch)
-                self.batch, self._size = [], 0
-            self.batch.append(values)
-            self._size += rb
+            done = self.filler.add(values)
+            if done is not None:
+                full.append(done)
         return full
 
 
