@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+
+log = logging.getLogger(__name__)
 
 APPLICATION_NAME_HEADER = "x-pgadapter-application-name"
 # a deadline already passed still makes the call, which fails at once with DEADLINE_EXCEEDED
@@ -110,8 +113,13 @@ def install(database: Any) -> None:
     The client builds its gRPC stubs from the transport's channel when the transport is made;
     they are rebuilt here on the intercepted channel."""
     api = database.spanner_api
-    transport = api._transport
+    transport: Any = getattr(api, "_transport", None)
     if getattr(transport, "_pgadapter_intercepted", False):
+        return
+    if not hasattr(transport, "_logged_channel") or not hasattr(transport, "_stubs"):
+        # not the gRPC transport this was written for: the proxy still enforces
+        # statement_timeout itself, only Spanner does not see the deadline and the name
+        log.warning("pgadapter: cannot pass statement_timeout/application_name to Spanner")
         return
     transport._logged_channel = grpc.intercept_channel(transport._logged_channel, _Interceptor())
     transport._stubs.clear()
