@@ -80,7 +80,7 @@ class _Details(
 
 def _adjust(details: Any, stream: bool) -> Any:
     ctx = _current.get()
-    if ctx is None:
+    if ctx is None or (ctx.deadline is None and not ctx.application_name):
         return details
     timeout = details.timeout
     if ctx.deadline is not None and (ctx.stream_deadline or not stream):
