@@ -59,6 +59,45 @@ def test_settings_are_on_every_request(
         assert mine and all(r.header(APPLICATION_NAME_HEADER) is None for r in mine)
 
 
+def test_extended_protocol_queries_carry_the_deadline(
+    dsn: str, url: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    """psycopg with parameters (Parse/Bind/Describe/Execute/Sync) and asyncpg (prepared
+    statements): the query's stream carries the statement's deadline too."""
+    import asyncio
+
+    import asyncpg
+
+    with psycopg.connect(dsn, autocommit=True, options="-c statement_timeout=30s") as conn:
+        conn.execute("create table t (id bigint primary key, v varchar)")
+        conn.execute("insert into t values (%s, %s)", (1, "a"))
+        start = len(spanner.statement_log.for_database(database))
+        assert conn.execute("select v from t where id = %s", (1,)).fetchall() == [("a",)]
+        cur = conn.cursor()
+        cur.execute("select v from t where id = %s", (1,))
+        assert cur.description is not None and cur.description[0].name == "v"
+        assert cur.fetchall() == [("a",)]
+    queries = [r for r in _records(spanner, database, start) if r.kind == "query"]
+    assert len(queries) >= 2
+    assert all(r.deadline is not None and r.deadline < 31 for r in queries)
+
+    async def with_asyncpg() -> list[object]:
+        conn = await asyncpg.connect(url, server_settings={"statement_timeout": "25s"})
+        try:
+            return [r["v"] for r in await conn.fetch("select v from t where id = $1", 1)]
+        finally:
+            await conn.close()
+
+    start = len(spanner.statement_log.for_database(database))
+    assert asyncio.run(with_asyncpg()) == ["a"]
+    queries = [
+        r
+        for r in _records(spanner, database, start)
+        if r.kind == "query" and r.sql == "select v from t where id = $1"
+    ]
+    assert queries and all(r.deadline is not None and r.deadline < 26 for r in queries)
+
+
 def test_other_connections_keep_their_own_settings(
     dsn: str, database: str, spanner: spanner_local.Endpoint
 ) -> None:

@@ -157,6 +157,8 @@ class PgConnection:
         self.savepoints: list[tuple[str, int]] = []
         self.backend_staleness: dict[str, Any] = {}
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
+        # a query portal whose Describe is answered with its Execute (see describe())
+        self._described: Portal | None = None
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self._pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
 
@@ -308,9 +310,14 @@ class PgConnection:
             )
         for key, value in _parse_options(params.get("options", "")).items():
             self.settings[canonical_name(key)] = value
-        for key in ("application_name", "client_encoding", "DateStyle", "TimeZone"):
-            if key in params:
-                self.settings[key] = params[key]
+        # other startup parameters are settings too (asyncpg's server_settings, libpq's
+        # application_name...); names the proxy does not know are ignored, as PGAdapter does
+        for key, value in params.items():
+            name = canonical_name(key)
+            if key not in ("user", "database", "options", "replication") and (
+                name in self.settings or name.startswith("spanner.")
+            ):
+                self.settings[name] = value
         if not _is_utf8(self.settings["client_encoding"]):
             raise PgError(
                 f'client_encoding "{self.settings["client_encoding"]}" is not supported',
@@ -384,6 +391,11 @@ class PgConnection:
                 continue
             if isinstance(msg, p.Terminate):
                 return
+            if self._described is not None and not isinstance(msg, p.Execute):
+                try:
+                    await self._send_described()
+                except PgError as exc:
+                    await self._extended_error(exc)
             if isinstance(msg, p.Query):
                 await self.simple_query(msg.sql)
                 continue
@@ -419,6 +431,7 @@ class PgConnection:
                 await self._extended_error(exc)
 
     async def _extended_error(self, exc: PgError) -> None:
+        self._described = None
         self.send(p.error_response(exc))
         self.skip_until_sync = True
         await self._fail_transaction()
@@ -627,6 +640,19 @@ class PgConnection:
         portal = self.portals.get(msg.name)
         if portal is None:
             raise PgError(f'portal "{msg.name}" does not exist', "34000")
+        if portal.prepared.stmt.kind == Kind.QUERY and portal.cursor is None:
+            # answered with the Execute that follows (which tells whether the statement reads
+            # the whole result: see _portal_columns), or before any other message
+            self._described = portal
+            return
+        await self._describe_portal(portal)
+
+    async def _send_described(self) -> None:
+        portal, self._described = self._described, None
+        if portal is not None:
+            await self._describe_portal(portal)
+
+    async def _describe_portal(self, portal: Portal) -> None:
         columns = await self._portal_columns(portal)
         if columns:
             formats = _formats(portal.result_formats, len(columns))
@@ -643,7 +669,7 @@ class PgConnection:
         }
         params = {f"p{i + 1}": None for i in range(len(prep.param_oids))}
         portal = Portal("", prep, params, types, [0])
-        cols = await self._portal_columns(portal)
+        cols = await self._portal_columns(portal, whole=True)  # closed right here
         if portal.cursor is not None:
             cursor = portal.cursor
             await self.run_blocking(cursor.close)
@@ -690,7 +716,10 @@ class PgConnection:
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
         self._cancel_requested = False
-        await self.run_portal(portal, msg.max_rows, describe=False)
+        described, self._described = self._described, None
+        if described is not None and described is not portal:
+            await self._describe_portal(described)
+        await self.run_portal(portal, msg.max_rows, describe=described is portal)
 
     def close_object(self, msg: p.Close) -> None:
         if msg.kind == "S":
@@ -1040,7 +1069,8 @@ class PgConnection:
         # queries and SHOW
         columns = await self._portal_columns(portal, whole=max_rows <= 0)
         if describe and columns is not None:
-            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+            formats = _formats(portal.result_formats, len(columns))
+            self.send(p.row_description(_fields(columns), formats))
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
 
     @contextlib.contextmanager
