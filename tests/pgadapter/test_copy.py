@@ -404,7 +404,7 @@ def test_streaming_copy_converts_rows_off_the_event_loop(
     from dbtools.pgadapter import copy as copy_module
 
     entered, release = threading.Event(), threading.Event()
-    real_convert = copy_module.convert_rows
+    real_convert = copy_module.converted_rows
 
     def gated(rows, table, columns, parsers):  # type: ignore[no-untyped-def]
         rows = list(rows)
@@ -414,7 +414,7 @@ def test_streaming_copy_converts_rows_off_the_event_loop(
                 raise RuntimeError("no other query completed while the COPY was converting")
         return real_convert(iter(rows), table, columns, parsers)
 
-    monkeypatch.setattr(copy_module, "convert_rows", gated)
+    monkeypatch.setattr(copy_module, "converted_rows", gated)
     with _setup(dsn) as conn, psycopg.connect(dsn, autocommit=True) as other:
         conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
         result: dict[str, object] = {}

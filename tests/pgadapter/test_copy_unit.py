@@ -110,13 +110,32 @@ def test_copy_batcher_cuts_pieces_as_batches_cuts_the_whole() -> None:
     batcher = CopyBatcher(spec, "t", ["id", "name"], parsers, 4)
     got: list[list[list[object]]] = []
     for start in range(0, len(data), 7_777):
-        got.extend(batcher.feed(data[start : start + 7_777]))
-        held = len(batcher.filler.batch)
-        assert held <= MAX_MUTATIONS // 4
-    got.extend(batcher.finish())
+        full, error = batcher.feed(data[start : start + 7_777])
+        assert error is None
+        got.extend(full)
+        assert len(batcher.filler.batch) <= MAX_MUTATIONS // 4
+    full, error = batcher.finish()
+    assert error is None
+    got.extend(full)
     rows = [[i, f"name {i}"] for i in range(50_000)]
     assert got == list(batches(rows, 4, 32 * 1024 * 1024))
     assert [len(g) for g in got] == [20_000, 20_000, 10_000]
+
+
+def test_copy_batcher_keeps_the_batches_before_a_bad_row() -> None:
+    spec = parse_copy("COPY t (id) FROM STDIN")
+    batcher = CopyBatcher(spec, "t", ["id"], [int], 4)
+    data = "".join(f"{i}\n" for i in range(45_000)) + "oops\n" + "1\n"
+
+    def parse(raw: str) -> int:
+        if not raw.isdigit():
+            raise PgError(f'invalid input syntax for type bigint: "{raw}"', "22P02")
+        return int(raw)
+
+    batcher.parsers = [parse]
+    full, error = batcher.feed(data.encode())
+    assert [len(b) for b in full] == [20_000, 20_000]
+    assert error is not None and "line 45001" in error.message
 
 
 # --- streaming reader ----------------------------------------------------------------------------

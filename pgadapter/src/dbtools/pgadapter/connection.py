@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -68,6 +67,7 @@ from .copy import (
     parse_copy,
     read_rows,
 )
+from .copy_stream import CopyInPipeline
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .orm_catalog import answer_orm_catalog
@@ -86,6 +86,7 @@ T = TypeVar("T")
 
 FETCH_CHUNK = 2000
 COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
+COPY_COALESCE_BYTES = 1 << 20  # non-atomic COPY: data waiting for the converter, at most
 
 
 @dataclass
@@ -1288,19 +1289,14 @@ class PgConnection:
         per_row: int,
     ) -> int:
         """Non-atomic COPY FROM: rows are parsed as CopyData arrives and committed in batches
-        that fit Spanner's limits, several commits in flight while more data is read. At most
-        COPY_PARALLEL_COMMITS + 1 batches (plus one CopyData message) are held at once,
-        whatever the input size. Parsing and converting run on a worker thread, one message
-        at a time. A bad row stops the copy; batches already committed stay. statement_timeout
-        covers the whole COPY: waiting for data, converting and committing."""
+        that fit Spanner's limits, several commits in flight while more data is read, so the
+        memory held does not grow with the input (see CopyInPipeline). Parsing and converting
+        run on a worker thread. A bad row stops the copy; batches already committed stay.
+        statement_timeout covers the whole COPY: waiting for data, converting, committing."""
         backend = self.backend
         assert backend is not None
         backend.cancel_flag.clear()
-        batcher = CopyBatcher(spec, table, columns, parsers, per_row)
-        inflight: deque[tuple[asyncio.Future[int], int]] = deque()
-        committed = 0
         deadline = self._deadline()
-        self.copy_peak_rows = 0
         # stands for the running statement so that a CancelRequest (cancel()) can stop the copy
         marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._running = marker
@@ -1314,27 +1310,28 @@ class PgConnection:
                     raise self._timed_out()  # deadline they carry
             return await fut
 
-        async def take(convert: Callable[..., list[list[list[Any]]]], *args: Any) -> None:
-            nonlocal committed
-            for rows in await within_deadline(asyncio.wrap_future(self.submit(convert, *args))):
-                while len(inflight) >= COPY_PARALLEL_COMMITS:
-                    committed += await within_deadline(inflight.popleft()[0])
-                work = self.submit(backend.commit_rows, table, columns, rows)
-                inflight.append((asyncio.wrap_future(work), len(rows)))
-            # rows held in memory: the batch being filled and those being committed
-            held = len(batcher.filler.batch) + sum(n for _, n in inflight)
-            self.copy_peak_rows = max(self.copy_peak_rows, held)
-
+        pipeline = CopyInPipeline(
+            CopyBatcher(spec, table, columns, parsers, per_row),
+            run=lambda fn, *args: asyncio.wrap_future(self.submit(fn, *args)),
+            commit=lambda rows: asyncio.wrap_future(
+                self.submit(backend.commit_rows, table, columns, rows)
+            ),
+            guard=within_deadline,
+            parallel=COPY_PARALLEL_COMMITS,
+            max_waiting=COPY_COALESCE_BYTES,
+        )
         try:
             while True:
                 kind, body = await self._copy_message(deadline)
                 if marker.cancelled():
                     raise QueryCanceled()
+                error = pipeline.failed()
+                if error is not None:
+                    raise error
                 if kind == b"d":
-                    await take(batcher.feed, body)
+                    await pipeline.feed(body)
                 elif kind == b"c":
-                    await take(batcher.finish)
-                    break
+                    return await pipeline.finish()
                 elif kind == b"f":
                     reason = body.rstrip(b"\0").decode("utf-8", "replace")
                     raise PgError(f"COPY from stdin failed: {reason}", "57014")
@@ -1344,27 +1341,22 @@ class PgConnection:
                     raise PgError(
                         f"unexpected message type {kind!r} during COPY from stdin", "08P01"
                     )
-            while inflight:
-                committed += await within_deadline(inflight.popleft()[0])
-            return committed
         finally:
             if self._running is marker:
                 self._running = None
-            # on an error, let the commits already sent finish before the error is reported
-            # (their rows stay written); their own errors give way to the first one
-            for fut, _ in inflight:
-                try:
-                    await fut
-                except Exception:
-                    pass
+            await pipeline.close()
+            self.copy_peak_rows = pipeline.peak_rows
 
-    async def _copy_message(self, deadline: float | None) -> tuple[bytes, bytes]:
-        """The next message of a COPY FROM STDIN, or 57014 when statement_timeout passes
-        first. A message half-read then is left for the main loop (which drops the rest of
-        the copy data), so the framing is never lost."""
+    async def _copy_message(
+        self, deadline: float | None, read: asyncio.Future[tuple[bytes, bytes]] | None = None
+    ) -> tuple[bytes, bytes]:
+        """The next message of a COPY FROM STDIN (`read`: its reading, already begun), or
+        57014 when statement_timeout passes first. A message half-read then is left for the
+        main loop (which drops the rest of the copy data), so the framing is never lost."""
         if deadline is None:
-            return await p.read_message(self.reader)
-        read = asyncio.ensure_future(p.read_message(self.reader))
+            return await (read or p.read_message(self.reader))
+        if read is None:
+            read = asyncio.ensure_future(p.read_message(self.reader))
         left = deadline - asyncio.get_running_loop().time()
         await asyncio.wait((read,), timeout=max(left, 0.0))
         if not read.done():

@@ -22,6 +22,7 @@ MAX_COMMIT_BYTES = 100 * 1024 * 1024
 # a non-atomic COPY commits batches well under the size limit: the estimate is approximate
 BATCH_BYTES = 32 * 1024 * 1024
 ROW_OVERHEAD = 16  # bytes a row adds to a commit besides its values (estimate)
+Batches = list[list[list[Any]]]  # groups of rows, each fitting one commit
 
 
 @dataclass
@@ -569,14 +570,13 @@ def _csv_marker_at(text: str, pos: int) -> bool:
     return text.startswith("\\.", pos) and text[pos + 2 : pos + 3] in ("", "\n", "\r")
 
 
-def convert_rows(
+def converted_rows(
     rows: Iterator[tuple[int, list[Any]]],
     table: str,
     columns: Sequence[str],
     parsers: Sequence[Callable[[Any], Any]],
-) -> list[list[Any]]:
-    """Values for the Spanner client; a bad row stops everything with its line number."""
-    out: list[list[Any]] = []
+) -> Iterator[list[Any]]:
+    """Values for the Spanner client, row by row; a bad row raises with its line number."""
     ncols = len(columns)
     for number, fields in rows:
         if len(fields) != ncols:
@@ -602,8 +602,17 @@ def convert_rows(
                     exc.sqlstate,
                     where=f'COPY {table}, line {number}, column {name}: "{shown}"',
                 ) from None
-        out.append(values)
-    return out
+        yield values
+
+
+def convert_rows(
+    rows: Iterator[tuple[int, list[Any]]],
+    table: str,
+    columns: Sequence[str],
+    parsers: Sequence[Callable[[Any], Any]],
+) -> list[list[Any]]:
+    """Values for the Spanner client; a bad row stops everything with its line number."""
+    return list(converted_rows(rows, table, columns, parsers))
 
 
 # --- commit limits -----------------------------------------------------------------------------
@@ -691,23 +700,29 @@ class CopyBatcher:
         self.parsers = parsers
         self.filler = BatchFiller(per_row, max_bytes)
 
-    def feed(self, chunk: bytes) -> list[list[list[Any]]]:
-        """The batches that this CopyData message completed."""
-        return self._add(self.reader.feed(chunk))
+    def feed(self, chunk: bytes) -> tuple[Batches, PgError | None]:
+        """The batches this piece of COPY data completed, and the error of a bad row that
+        stopped it (the batches completed before that row still stand)."""
+        return self._add(lambda: self.reader.feed(chunk))
 
-    def finish(self) -> list[list[list[Any]]]:
+    def finish(self) -> tuple[Batches, PgError | None]:
         """At CopyDone: the remaining batches, the last one possibly short."""
-        full = self._add(self.reader.finish())
-        last = self.filler.rest()
-        return full if last is None else [*full, last]
+        full, error = self._add(self.reader.finish)
+        last = self.filler.rest() if error is None else None
+        return (full if last is None else [*full, last]), error
 
-    def _add(self, pieces: list[tuple[int, list[Any]]]) -> list[list[list[Any]]]:
-        full: list[list[list[Any]]] = []
-        for values in convert_rows(iter(pieces), self.table, self.columns, self.parsers):
-            done = self.filler.add(values)
-            if done is not None:
-                full.append(done)
-        return full
+    def _add(
+        self, read: Callable[[], list[tuple[int, list[Any]]]]
+    ) -> tuple[Batches, PgError | None]:
+        full: Batches = []
+        try:
+            for values in converted_rows(iter(read()), self.table, self.columns, self.parsers):
+                done = self.filler.add(values)
+                if done is not None:
+                    full.append(done)
+        except PgError as exc:
+            return full, exc
+        return full, None
 
 
 def check_atomic(rows: list[list[Any]], per_row: int, table: str) -> None:
