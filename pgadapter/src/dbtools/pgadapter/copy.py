@@ -623,8 +623,9 @@ def mutations_per_row(ncols: int, index_columns: Sequence[int]) -> int:
 
     An insert counts once per column it writes, and every secondary index of the table adds
     one per column its entry holds: the index's key columns and its STORING columns
-    (`index_columns` gives that sum per index). This is the rule Google's backend team stated
-    for inserts (googleapis/google-cloud-go#1721) and the one Spanner's CommitStats reports.
+    (`index_columns` gives that sum per index). Spanner's documentation states the index
+    part for deletes only; for inserts this is the rule Google's backend team gave in
+    googleapis/google-cloud-go#1721.
     """
     return ncols + sum(index_columns)
 
