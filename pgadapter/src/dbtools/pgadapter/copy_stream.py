@@ -1,10 +1,10 @@
 """The worker side of a streaming (non-atomic) COPY FROM.
 
 The connection's read loop hands each CopyData message in (`feed`, which waits only when
-`max_waiting` bytes are already waiting); a background
-task converts what has arrived on a worker thread, everything that arrived meanwhile in one go
-(so a client that sends a row per message costs one trip to the pool per burst, not per row),
-and sends the batches it completes to be committed, at most `parallel` commits at a time.
+`max_waiting` bytes are already waiting); a background task converts what has arrived on a
+worker thread, everything that arrived meanwhile in one go (so a client that sends a row per
+message costs one trip to the pool per burst, not per row), and sends the batches it
+completes to be committed, at most `parallel` commits at a time.
 Memory: the data waiting (at most `max_waiting` bytes before the read loop waits), the piece
 being converted, the batch being filled and the batches being committed.
 """
