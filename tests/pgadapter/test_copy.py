@@ -109,6 +109,45 @@ def test_index_entries_count_towards_the_limit(dsn: str) -> None:
         assert _count(conn) == 0
 
 
+def test_storing_columns_of_an_index_count_towards_the_limit(
+    dsn: str, database: str, spanner: spanner_local.Endpoint
+) -> None:
+    """An index entry holds its key and its STORING columns: 4 columns + 1 key + 2 stored = 7
+    mutations a row. Counting the key alone (5 a row) would let 12,000 rows (84,000 real
+    mutations) through to a commit that Spanner refuses."""
+    with _setup(dsn) as conn:
+        conn.execute("create index t_name on t (name) include (v, ok)")
+        with pytest.raises(psycopg.errors.ProgramLimitExceeded, match="84000 mutations"):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                for i in range(12_000):
+                    cp.write_row((i, "x", 1.0, True))
+        assert _count(conn) == 0
+        # 11,428 rows x 7 = 79,996: one commit, which spanner-local (counting the same way)
+        # accepts
+        before = _commits(spanner, database)
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(11_428):
+                cp.write_row((i, "x", 1.0, True))
+        assert _count(conn) == 11_428
+        assert _commits(spanner, database) == before + 1
+        # non-atomic: batches are cut at 11,428 rows, so every commit fits
+        conn.execute("delete from t")
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        before = len(spanner.statement_log.for_database(database))
+        with conn.cursor().copy("COPY t FROM STDIN") as cp:
+            for i in range(30_000):
+                cp.write_row((i, f"n{i % 10}", 1.0, True))
+        commits = [
+            r for r in spanner.statement_log.for_database(database)[before:] if r.kind == "commit"
+        ]
+        assert sorted(rows for c in commits for _, _, rows in c.mutations) == [
+            7_144,
+            11_428,
+            11_428,
+        ]
+        assert _count(conn) == 30_000
+
+
 @pytest.mark.parametrize("mode", ["transactional", "partitioned_non_atomic"])
 def test_bad_row_names_the_line_and_writes_nothing(dsn: str, mode: str) -> None:
     with _setup(dsn) as conn:
@@ -353,3 +392,96 @@ def test_cancel_request_stops_a_streaming_copy(dsn: str, proxy: Proxy) -> None:
                 cp.write("1000\tlast\t1.5\tt\n")
         # the connection is usable afterwards
         assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_streaming_copy_converts_rows_off_the_event_loop(
+    dsn: str, proxy: Proxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a streaming COPY's rows are being converted, other connections are served: the
+    conversion of the message holding the row named 'gate' waits until another connection's
+    query has completed. Were the conversion on the event loop, that query could not run
+    and the gate would give up (failing the COPY)."""
+    from dbtools.pgadapter import copy as copy_module
+
+    entered, release = threading.Event(), threading.Event()
+    real_convert = copy_module.converted_rows
+
+    def gated(rows, table, columns, parsers):  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        if any(fields[1] == "gate" for _, fields in rows):
+            entered.set()
+            if not release.wait(60):
+                raise RuntimeError("no other query completed while the COPY was converting")
+        return real_convert(iter(rows), table, columns, parsers)
+
+    monkeypatch.setattr(copy_module, "converted_rows", gated)
+    with _setup(dsn) as conn, psycopg.connect(dsn, autocommit=True) as other:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        result: dict[str, object] = {}
+
+        def copy_in() -> None:
+            try:
+                with conn.cursor() as cur:
+                    with cur.copy("COPY t (id, name, v, ok) FROM STDIN") as cp:
+                        cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(30_000)))
+                        cp.write("30000\tgate\t1.5\tt\n")
+                        cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(30_001, 50_000)))
+                    result["status"] = cur.statusmessage
+            except Exception as exc:  # reported by the assertions below
+                result["error"] = exc
+
+        writer = threading.Thread(target=copy_in)
+        writer.start()
+        assert entered.wait(120)
+        # the COPY is converting the gated message; another connection's query completes
+        assert other.execute("select count(*) from t where id < 0").fetchone() == (0,)
+        release.set()
+        writer.join(120)
+        assert result == {"status": "COPY 50000"}
+        assert _count(conn) == 50_000
+
+
+def test_statement_timeout_ends_a_streaming_copy_waiting_for_data(dsn: str, proxy: Proxy) -> None:
+    """statement_timeout covers the whole COPY, including waiting for the client's data; the
+    batches committed before it stay (non-atomic), and the session stays usable."""
+    with _setup(dsn) as conn, psycopg.connect(dsn, autocommit=True) as other:
+        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        conn.execute("set statement_timeout = '5s'")
+        stats = proxy.server.stats
+        before = stats["statement_timeouts"]
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                # more than one batch (20,000 rows of 4 columns): the first one is committed
+                cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(21_000)))
+                for _ in range(1200):
+                    if _count(other) == 20_000:
+                        break
+                    threading.Event().wait(0.05)
+                # then the client sends nothing more until the timeout has ended the COPY
+                for _ in range(1200):
+                    if stats["statement_timeouts"] > before:
+                        break
+                    threading.Event().wait(0.05)
+                assert stats["statement_timeouts"] == before + 1
+                cp.write("21000\tlate\t1.5\tt\n")
+        conn.execute("set statement_timeout = 0")
+        assert conn.execute("select 1").fetchone() == (1,)
+        assert _count(conn) == 20_000
+
+
+def test_statement_timeout_ends_an_atomic_copy_waiting_for_data(dsn: str, proxy: Proxy) -> None:
+    with _setup(dsn) as conn:
+        conn.execute("set statement_timeout = '500ms'")
+        stats = proxy.server.stats
+        before = stats["statement_timeouts"]
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            with conn.cursor().copy("COPY t FROM STDIN") as cp:
+                cp.write("".join(f"{i}\tn{i}\t1.5\tt\n" for i in range(100)))
+                for _ in range(1200):  # the client sends nothing more until the timeout hit
+                    if stats["statement_timeouts"] > before:
+                        break
+                    threading.Event().wait(0.05)
+                cp.write("100\tlate\t1.5\tt\n")
+        assert stats["statement_timeouts"] == before + 1
+        conn.execute("set statement_timeout = 0")
+        assert _count(conn) == 0  # atomic: nothing written

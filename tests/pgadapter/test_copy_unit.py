@@ -7,6 +7,7 @@ from dbtools.pgadapter.copy import (
     BINARY_HEADER,
     BINARY_TRAILER,
     MAX_MUTATIONS,
+    CopyBatcher,
     CopyReader,
     CopySpec,
     batches,
@@ -98,6 +99,43 @@ def test_batches_respect_the_mutation_limit() -> None:
     assert all(len(g) * 3 <= MAX_MUTATIONS for g in groups)
     by_size = list(batches(rows, 1, 10_000))
     assert all(sum(16 + 8 + 10 for _ in g) <= 10_000 for g in by_size)
+
+
+def test_copy_batcher_cuts_pieces_as_batches_cuts_the_whole() -> None:
+    """Fed in arbitrary pieces, the streaming batcher gives the same batches as cutting the
+    converted rows at once; a batch is handed out when the row after it arrives."""
+    spec = parse_copy("COPY t (id, name) FROM STDIN")
+    data = "".join(f"{i}\tname {i}\n" for i in range(50_000)).encode()
+    parsers = [int, str]
+    batcher = CopyBatcher(spec, "t", ["id", "name"], parsers, 4)
+    got: list[list[list[object]]] = []
+    for start in range(0, len(data), 7_777):
+        full, error = batcher.feed(data[start : start + 7_777])
+        assert error is None
+        got.extend(full)
+        assert len(batcher.filler.batch) <= MAX_MUTATIONS // 4
+    full, error = batcher.finish()
+    assert error is None
+    got.extend(full)
+    rows = [[i, f"name {i}"] for i in range(50_000)]
+    assert got == list(batches(rows, 4, 32 * 1024 * 1024))
+    assert [len(g) for g in got] == [20_000, 20_000, 10_000]
+
+
+def test_copy_batcher_keeps_the_batches_before_a_bad_row() -> None:
+    spec = parse_copy("COPY t (id) FROM STDIN")
+    batcher = CopyBatcher(spec, "t", ["id"], [int], 4)
+    data = "".join(f"{i}\n" for i in range(45_000)) + "oops\n" + "1\n"
+
+    def parse(raw: str) -> int:
+        if not raw.isdigit():
+            raise PgError(f'invalid input syntax for type bigint: "{raw}"', "22P02")
+        return int(raw)
+
+    batcher.parsers = [parse]
+    full, error = batcher.feed(data.encode())
+    assert [len(b) for b in full] == [20_000, 20_000]
+    assert error is not None and "line 45001" in error.message
 
 
 # --- streaming reader ----------------------------------------------------------------------------

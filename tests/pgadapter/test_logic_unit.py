@@ -20,6 +20,7 @@ from dbtools.pgadapter.connection import _parse_options, _parse_set
 from dbtools.pgadapter.errors import PgError
 from dbtools.pgadapter.infer import infer_param_types, infer_returning
 from dbtools.pgadapter.params import infer_from_casts
+from dbtools.pgadapter.scroll import FETCH_ALL, parse_fetch
 
 
 def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
@@ -284,3 +285,34 @@ def test_psql_queries_are_answered_locally() -> None:
     )
     assert policies is not None and policies.rows == [] and policies.columns == [("polname", 25)]
     assert answer_catalog("select * from orders", lambda: CAT, lambda: []) is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("fetch c", ("FETCH", "forward", 1, "c")),
+        ("FETCH NEXT FROM C", ("FETCH", "forward", 1, "c")),
+        ("fetch prior in c;", ("FETCH", "backward", 1, "c")),
+        ("fetch first c", ("FETCH", "absolute", 1, "c")),
+        ("fetch last from c", ("FETCH", "absolute", -1, "c")),
+        ("fetch absolute -3 from c", ("FETCH", "absolute", -3, "c")),
+        ("fetch relative + 2 from c", ("FETCH", "relative", 2, "c")),
+        ("fetch -5 from c", ("FETCH", "forward", -5, "c")),
+        ("move backward all in c", ("MOVE", "backward", FETCH_ALL, "c")),
+        ('move forward 7 "My Cursor"', ("MOVE", "forward", 7, "My Cursor")),
+        ("fetch all from c /* psycopg */", ("FETCH", "forward", FETCH_ALL, "c")),
+        ("fetch forward from forward", ("FETCH", "forward", 1, "forward")),
+    ],
+)
+def test_parse_fetch(sql: str, expected: tuple[str, str, int, str]) -> None:
+    spec = parse_fetch(sql)
+    assert (spec.verb, spec.direction, spec.count, spec.cursor) == expected
+
+
+@pytest.mark.parametrize(
+    "sql", ["fetch", "fetch absolute from c", "fetch 1 2 c", "fetch 3000000000 from c"]
+)
+def test_parse_fetch_syntax_errors(sql: str) -> None:
+    with pytest.raises(PgError) as err:
+        parse_fetch(sql)
+    assert err.value.sqlstate == "42601"

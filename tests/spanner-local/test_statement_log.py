@@ -53,3 +53,34 @@ def test_statement_log_can_be_turned_off():
         with db.snapshot() as s:
             list(s.execute_sql("SELECT 1"))
         assert len(ep.statement_log) == 0
+
+
+def test_statement_log_records_the_deadline_and_request_headers(local):
+    """Each record keeps the time the caller allowed (seconds left on arrival) and its gRPC
+    headers, so tests can see what a client sent besides the request message."""
+    db = local.new_database(ddl=["CREATE TABLE D (K INT64) PRIMARY KEY (K)"])
+    log = local.endpoint.statement_log
+    with db.snapshot() as s:
+        list(s.execute_sql("SELECT K FROM D", timeout=7.5))
+
+    def work(txn):
+        txn.execute_update("INSERT INTO D (K) VALUES (1)", timeout=4.0)
+        txn.batch_update(["INSERT INTO D (K) VALUES (2)"], timeout=3.0)
+
+    db.run_in_transaction(work)
+    mine = log.for_database(db.name)
+    query = next(r for r in mine if r.sql == "SELECT K FROM D")
+    assert query.deadline is not None and 0 < query.deadline < 8  # sent rounded up
+    dml = next(r for r in mine if r.kind == "dml")
+    assert dml.deadline is not None and 0 < dml.deadline < 4.5
+    batch = next(r for r in mine if r.kind == "batch_dml")
+    assert batch.deadline is not None and 0 < batch.deadline < 3.5
+    # without a timeout argument the client library sends its default (an hour for Commit)
+    commit = next(r for r in mine if r.kind == "commit")
+    assert commit.deadline is not None and commit.deadline > 600
+    for record in (query, dml, commit):
+        assert "grpc-python" in record.user_agent
+        assert "gl-python/" in (record.header("x-goog-api-client") or "")
+        assert record.header("google-cloud-resource-prefix") == db.name
+    assert query.header("no-such-header") is None
+    db.drop()

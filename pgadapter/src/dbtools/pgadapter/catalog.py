@@ -58,6 +58,7 @@ class Index:
     unique: bool
     primary: bool
     columns: list[str]
+    storing: list[str] = field(default_factory=list)  # STORING columns (no key position)
 
 
 @dataclass
@@ -157,10 +158,12 @@ def load_catalog(run: Runner, database: str) -> Catalog:
     for t in tables.values():
         t.columns.sort(key=lambda c: c.position)
     index_cols: dict[tuple[str, str, str], list[str]] = {}
+    storing: dict[tuple[str, str, str], list[str]] = {}
     try:
         for schema, tname, iname, cname, pos in run(_INDEX_COLUMNS_SQL):
-            if pos is not None:
-                index_cols.setdefault((schema, tname, iname), []).append(cname)
+            # information_schema lists STORING columns with no ordinal position
+            into = index_cols if pos is not None else storing
+            into.setdefault((schema, tname, iname), []).append(cname)
         for schema, tname, iname, itype, unique in run(_INDEXES_SQL):
             table = tables.get((schema, tname))
             if table is None:
@@ -174,6 +177,7 @@ def load_catalog(run: Runner, database: str) -> Catalog:
                     primary or unique in (True, "YES", "true", "t"),
                     primary,
                     index_cols.get((schema, tname, iname), []),
+                    storing.get((schema, tname, iname), []),
                 )
             )
     except Exception:  # a backend without information_schema.indexes: tables still list

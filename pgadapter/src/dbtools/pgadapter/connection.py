@@ -15,15 +15,17 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from google.api_core import exceptions as gexc
+
 from . import protocol as p
 from .backend import ColumnInfo, Cursor, SpannerConnection
+from .call_context import CallContext, bind
 from .catalog import (
     DEFAULT_SETTINGS,
     REPORTED,
@@ -52,11 +54,9 @@ from .classify import (
 )
 from .codecs import UTC, encoder, param_decoder, text_value_parser
 from .copy import (
-    BATCH_BYTES,
     BINARY_HEADER,
     BINARY_TRAILER,
-    MAX_MUTATIONS,
-    CopyReader,
+    CopyBatcher,
     CopySpec,
     binary_row,
     check_atomic,
@@ -66,14 +66,16 @@ from .copy import (
     mutations_per_row,
     parse_copy,
     read_rows,
-    row_bytes,
 )
+from .copy_stream import CopyInPipeline
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
 from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
+from .scroll import BufferedRows, CursorPosition, FetchSpec, RowSource, StreamedRows, parse_fetch
 from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .sqlcommenter import tags_from_comment
+from .sqlstate import pg_error_from
 from .types import BY_NAME, BY_OID, type_size
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ T = TypeVar("T")
 
 FETCH_CHUNK = 2000
 COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
+COPY_COALESCE_BYTES = 1 << 20  # non-atomic COPY: data waiting for the converter, at most
 
 
 @dataclass
@@ -110,6 +113,8 @@ class Portal:
     encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
     row_count: int | None = None
     hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
+    scroll: bool = False  # a SCROLL cursor: FETCH may go backward
+    position: CursorPosition | None = None  # where FETCH/MOVE left a DECLAREd cursor
 
 
 class _Canceled(Exception):
@@ -153,6 +158,10 @@ class PgConnection:
         self.savepoints: list[tuple[str, int]] = []
         self.backend_staleness: dict[str, Any] = {}
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
+        # a query portal whose Describe is answered with its Execute (see describe())
+        self._described: Portal | None = None
+        # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
+        self._pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -169,18 +178,39 @@ class PgConnection:
             self._out_size = 0
         await self.writer.drain()
 
-    async def run_blocking(self, fn: Callable[[], T]) -> T:
+    def _deadline(self) -> float | None:
+        """When the running statement must end (loop.time(), i.e. time.monotonic()), if
+        statement_timeout is set."""
+        if self.timeout_ms <= 0:
+            return None
+        started = self._statement_started or asyncio.get_running_loop().time()
+        return started + self.timeout_ms / 1000
+
+    def _timed_out(self) -> PgError:
+        self.server.stats["statement_timeouts"] += 1
+        return PgError("canceling statement due to statement timeout", "57014")
+
+    def submit(
+        self, fn: Callable[..., T], *args: Any, stream_deadline: bool = True
+    ) -> concurrent.futures.Future[T]:
+        """Run `fn` on the worker pool; its Spanner calls carry the statement's deadline and
+        the session's application_name (see call_context). A result stream that later
+        statements go on reading (a cursor, a suspended portal) is opened without the
+        deadline: each of those statements has its own, which the proxy enforces."""
+        ctx = CallContext(
+            self._deadline(), self.settings.get("application_name", ""), stream_deadline
+        )
+        return self.server.executor.submit(bind(ctx, partial(fn, *args)))
+
+    async def run_blocking(self, fn: Callable[[], T], *, stream_deadline: bool = True) -> T:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
         client that hangs up meanwhile ends the session."""
-        work = self.server.executor.submit(fn)
+        work = self.submit(fn, stream_deadline=stream_deadline)
         fut = asyncio.wrap_future(work)
         self._running = fut
         self.busy = True
         loop = asyncio.get_running_loop()
-        deadline = None
-        if self.timeout_ms > 0:
-            started = self._statement_started or loop.time()
-            deadline = started + self.timeout_ms / 1000
+        deadline = self._deadline()
         try:
             while not fut.done():
                 wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
@@ -191,7 +221,7 @@ class PgConnection:
                     if self.backend is not None:
                         self.backend.cancel()
                     work.add_done_callback(_discard)
-                    raise PgError("canceling statement due to statement timeout", "57014")
+                    raise self._timed_out()
                 if self._client_gone():
                     self.cancel()
                     work.add_done_callback(_discard)
@@ -207,7 +237,16 @@ class PgConnection:
         if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
             work.add_done_callback(_discard)
             raise QueryCanceled()
-        return fut.result()
+        try:
+            return fut.result()
+        except (PgError, gexc.GoogleAPICallError) as exc:
+            # a result stream fails while rows are fetched, outside the backend's wrapping
+            err = pg_error_from(exc)
+            if deadline is not None and err.detail == "Spanner status DEADLINE_EXCEEDED":
+                raise self._timed_out() from exc  # Spanner ended it at our deadline
+            if err is exc:
+                raise
+            raise err from exc
 
     def _client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
@@ -272,9 +311,14 @@ class PgConnection:
             )
         for key, value in _parse_options(params.get("options", "")).items():
             self.settings[canonical_name(key)] = value
-        for key in ("application_name", "client_encoding", "DateStyle", "TimeZone"):
-            if key in params:
-                self.settings[key] = params[key]
+        # other startup parameters are settings too (asyncpg's server_settings, libpq's
+        # application_name...); names the proxy does not know are ignored, as PGAdapter does
+        for key, value in params.items():
+            name = canonical_name(key)
+            if key not in ("user", "database", "options", "replication") and (
+                name in self.settings or name.startswith("spanner.")
+            ):
+                self.settings[name] = value
         if not _is_utf8(self.settings["client_encoding"]):
             raise PgError(
                 f'client_encoding "{self.settings["client_encoding"]}" is not supported',
@@ -332,7 +376,8 @@ class PgConnection:
 
     async def serve(self) -> None:
         while True:
-            kind, body = await p.read_message(self.reader)
+            pending, self._pending_read = self._pending_read, None
+            kind, body = await (pending or p.read_message(self.reader))
             try:
                 msg = p.parse_frontend(kind, body)
             except ProtocolError:
@@ -347,6 +392,11 @@ class PgConnection:
                 continue
             if isinstance(msg, p.Terminate):
                 return
+            if self._described is not None and not isinstance(msg, p.Execute):
+                try:
+                    await self._send_described()
+                except PgError as exc:
+                    await self._extended_error(exc)
             if isinstance(msg, p.Query):
                 await self.simple_query(msg.sql)
                 continue
@@ -382,6 +432,7 @@ class PgConnection:
                 await self._extended_error(exc)
 
     async def _extended_error(self, exc: PgError) -> None:
+        self._described = None
         self.send(p.error_response(exc))
         self.skip_until_sync = True
         await self._fail_transaction()
@@ -590,6 +641,19 @@ class PgConnection:
         portal = self.portals.get(msg.name)
         if portal is None:
             raise PgError(f'portal "{msg.name}" does not exist', "34000")
+        if portal.prepared.stmt.kind == Kind.QUERY and portal.cursor is None:
+            # answered with the Execute that follows (which tells whether the statement reads
+            # the whole result: see _portal_columns), or before any other message
+            self._described = portal
+            return
+        await self._describe_portal(portal)
+
+    async def _send_described(self) -> None:
+        portal, self._described = self._described, None
+        if portal is not None:
+            await self._describe_portal(portal)
+
+    async def _describe_portal(self, portal: Portal) -> None:
         columns = await self._portal_columns(portal)
         if columns:
             formats = _formats(portal.result_formats, len(columns))
@@ -606,18 +670,20 @@ class PgConnection:
         }
         params = {f"p{i + 1}": None for i in range(len(prep.param_oids))}
         portal = Portal("", prep, params, types, [0])
-        cols = await self._portal_columns(portal)
+        cols = await self._portal_columns(portal, whole=True)  # closed right here
         if portal.cursor is not None:
             cursor = portal.cursor
             await self.run_blocking(cursor.close)
         return cols
 
-    async def _portal_columns(self, portal: Portal) -> list[ColumnInfo] | None:
+    async def _portal_columns(self, portal: Portal, whole: bool = False) -> list[ColumnInfo] | None:
+        """The result columns; for a query this opens its stream (`whole`: the statement
+        reads it to the end, so the stream may carry the statement's deadline)."""
         stmt = portal.prepared.stmt
         if stmt.kind == Kind.FETCH:
-            if stmt.words[0] == "MOVE":
+            target, spec = self._fetch_target(stmt)
+            if spec.verb == "MOVE":
                 return None
-            target, _ = self._fetch_target(stmt)
             return await self._portal_columns(target)
         if portal.local is None:
             local = self._local_answer(stmt, portal.params)
@@ -631,7 +697,7 @@ class PgConnection:
         if stmt.kind == Kind.QUERY:
             if self.status == "E":
                 raise _aborted()
-            await self._open_cursor(portal)
+            await self._open_cursor(portal, whole)
             assert portal.cursor is not None
             return portal.cursor.columns
         if stmt.kind == Kind.DML and stmt.returning:
@@ -651,7 +717,10 @@ class PgConnection:
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
         self._cancel_requested = False
-        await self.run_portal(portal, msg.max_rows, describe=False)
+        described, self._described = self._described, None
+        if described is not None and described is not portal:
+            await self._describe_portal(described)
+        await self.run_portal(portal, msg.max_rows, describe=described is portal)
 
     def close_object(self, msg: p.Close) -> None:
         if msg.kind == "S":
@@ -780,8 +849,10 @@ class PgConnection:
             raise PgError("syntax error in DECLARE: DECLARE name CURSOR FOR query", "42601")
         name = _name(m.group(1))
         hold = bool(re.search(r"(?i)\bWITH\s+HOLD\b", m.group(3)))
-        if "SCROLL" in m.group(2).upper().replace("NO SCROLL", ""):
-            raise FeatureNotSupported("scrollable cursors are not supported by Spanner")
+        # PostgreSQL lets a cursor declared without SCROLL go backward when its plan allows
+        # it (and warns not to rely on that); here only SCROLL cursors keep their rows for it
+        options = m.group(2).upper().split()
+        scroll = "SCROLL" in options and "NO" not in options
         if self.status == "I" and not self.implicit and not hold:
             raise PgError("DECLARE CURSOR can only be used in transaction blocks", "25P01")
         if name in self.portals:
@@ -789,7 +860,7 @@ class PgConnection:
         query = classify(m.group(4))
         if query.kind != Kind.QUERY:
             raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
-        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold)
+        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold, scroll=scroll)
         if hold:
             # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
             # at commit
@@ -803,55 +874,26 @@ class PgConnection:
         self.portals[name] = portal
         self.send(p.command_complete("DECLARE CURSOR"))
 
-    def _fetch_target(self, stmt: Statement) -> tuple[Portal, int]:
-        """The cursor a FETCH/MOVE names and how many rows it takes (0 = all)."""
-        body = re.sub(r"(?is)^\s*(FETCH|MOVE)\b", "", strip_comments(stmt.sql)).strip().rstrip(";")
-        toks = re.findall(r'"(?:[^"]|"")+"|[\w+-]+', body)
-        if not toks:
-            raise PgError("syntax error in FETCH: a cursor name is expected", "42601")
-        name = _name(toks[-1])
-        words = [t.upper() for t in toks[:-1] if t.upper() not in ("FROM", "IN")]
-        if words in ([], ["NEXT"], ["FORWARD"]):
-            count = 1
-        elif words in (["ALL"], ["FORWARD", "ALL"]):
-            count = 0
-        elif len(words) == 1 and words[0].isdigit():
-            count = int(words[0])
-        elif len(words) == 2 and words[0] == "FORWARD" and words[1].isdigit():
-            count = int(words[1])
-        else:
-            raise FeatureNotSupported(
-                f"FETCH {' '.join(words)} is not supported: Spanner cursors only move forward"
-            )
-        target = self.portals.get(name)
+    def _fetch_target(self, stmt: Statement) -> tuple[Portal, FetchSpec]:
+        """The cursor a FETCH/MOVE names, and how it moves."""
+        spec = parse_fetch(stmt.sql)
+        target = self.portals.get(spec.cursor)
         if target is None or not target.name:
-            raise PgError(f'cursor "{name}" does not exist', "34000")
-        if count == 0:
-            count = -1  # all remaining rows
-        return target, count
+            raise PgError(f'cursor "{spec.cursor}" does not exist', "34000")
+        return target, spec
 
     async def _fetch(self, portal: Portal, describe: bool) -> None:
         stmt = portal.prepared.stmt
-        target, count = self._fetch_target(stmt)
+        target, spec = self._fetch_target(stmt)
         columns = await self._portal_columns(target) or []
-        move = stmt.words[0] == "MOVE"
+        move = spec.verb == "MOVE"
         if describe and not move:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
-        want = 0 if count < 0 else count
-        if target.local is not None:
-            rows = target.local.rows[target.local_pos :]
-            rows = rows if want == 0 else rows[:want]
-            target.local_pos += len(rows)
-        elif count == 0:
-            rows = []
-        else:
-            cursor = target.cursor
-            assert cursor is not None
-            rows = (
-                cursor.fetch(want)
-                if cursor.exhausted
-                else await self.run_blocking(lambda: cursor.fetch(want))
-            )
+        position = target.position
+        if position is None:
+            position = target.position = CursorPosition(self._row_source(target), target.scroll)
+        run = partial(position.run, spec.direction, spec.count, not move)
+        rows, count = run() if position.source.ready else await self.run_blocking(run)
         if not move:
             formats = _formats(portal.result_formats, len(columns))
             encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
@@ -861,7 +903,19 @@ class PgConnection:
                         [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
                     )
                 )
-        self.send(p.command_complete(f"{stmt.words[0]} {len(rows)}"))
+        self.send(p.command_complete(f"{spec.verb} {count}"))
+
+    @staticmethod
+    def _row_source(target: Portal) -> RowSource:
+        """Rows already in memory (WITH HOLD, answered locally) or the Spanner stream; a SCROLL
+        cursor keeps what it reads, any other holds one fetch's rows at a time."""
+        if target.local is not None:
+            return BufferedRows(list(target.local.rows))
+        cursor = target.cursor
+        assert cursor is not None
+        if target.scroll:
+            return BufferedRows([], cursor.fetch)
+        return StreamedRows(cursor)
 
     async def _close_cursor(self, stmt: Statement) -> None:
         m = re.match(r'(?is)^\s*CLOSE\s+("(?:[^"]|"")+"|\w+)\s*;?\s*$', strip_comments(stmt.sql))
@@ -933,14 +987,16 @@ class PgConnection:
             return LocalResult([("statement", 1043)], [], "SHOW")  # rows come from Spanner
         return show(self.settings, name)
 
-    async def _open_cursor(self, portal: Portal) -> None:
+    async def _open_cursor(self, portal: Portal, whole: bool = False) -> None:
         if portal.cursor is not None:
             return
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
         with self._statement_tag(sql):
-            portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
+            portal.cursor = await self.run_blocking(
+                lambda: backend.query(sql, params, types), stream_deadline=whole
+            )
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
         self._statement_started = asyncio.get_running_loop().time()
@@ -1012,9 +1068,10 @@ class PgConnection:
             await self._dml(portal, max_rows, describe)
             return
         # queries and SHOW
-        columns = await self._portal_columns(portal)
+        columns = await self._portal_columns(portal, whole=max_rows <= 0)
         if describe and columns is not None:
-            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+            formats = _formats(portal.result_formats, len(columns))
+            self.send(p.row_description(_fields(columns), formats))
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
 
     @contextlib.contextmanager
@@ -1180,7 +1237,7 @@ class PgConnection:
             for c in cols
         ]
         per_row = mutations_per_row(
-            len(cols), [len(ix.columns) for ix in table.indexes if not ix.primary]
+            len(cols), [len(ix.columns) + len(ix.storing) for ix in table.indexes if not ix.primary]
         )
         self.send(p.copy_in_response(len(cols), 1 if binary else 0))
         await self.flush()
@@ -1194,8 +1251,9 @@ class PgConnection:
             self.send(p.command_complete(f"COPY {count}"))
             return
         chunks: list[bytes] = []
+        deadline = self._deadline()
         while True:
-            kind, body = await p.read_message(self.reader)
+            kind, body = await self._copy_message(deadline)
             if kind == b"d":
                 chunks.append(body)
             elif kind == b"c":
@@ -1231,53 +1289,49 @@ class PgConnection:
         per_row: int,
     ) -> int:
         """Non-atomic COPY FROM: rows are parsed as CopyData arrives and committed in batches
-        that fit Spanner's limits, several commits in flight while more data is read. At most
-        COPY_PARALLEL_COMMITS + 1 batches (plus one CopyData message) are held at once,
-        whatever the input size. A bad row stops the copy; batches already committed stay."""
+        that fit Spanner's limits, several commits in flight while more data is read, so the
+        memory held does not grow with the input (see CopyInPipeline). Parsing and converting
+        run on a worker thread. A bad row stops the copy; batches already committed stay.
+        statement_timeout covers the whole COPY: waiting for data, converting, committing."""
         backend = self.backend
         assert backend is not None
         backend.cancel_flag.clear()
-        reader = CopyReader(spec)
-        max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
-        batch: list[list[Any]] = []
-        size = 0
-        inflight: deque[tuple[asyncio.Future[int], int]] = deque()
-        committed = 0
-        self.copy_peak_rows = 0
+        deadline = self._deadline()
         # stands for the running statement so that a CancelRequest (cancel()) can stop the copy
         marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._running = marker
 
-        async def submit(rows: list[list[Any]]) -> None:
-            nonlocal committed
-            while len(inflight) >= COPY_PARALLEL_COMMITS:
-                committed += await inflight.popleft()[0]
-            work = self.server.executor.submit(backend.commit_rows, table, columns, rows)
-            inflight.append((asyncio.wrap_future(work), len(rows)))
+        async def within_deadline(fut: asyncio.Future[T]) -> T:
+            if deadline is not None:
+                left = deadline - asyncio.get_running_loop().time()
+                await asyncio.wait((fut,), timeout=max(left, 0.0))
+                if not fut.done():
+                    backend.cancel()  # commits not yet started stop; the others end at the
+                    raise self._timed_out()  # deadline they carry
+            return await fut
 
-        async def take(pieces: list[tuple[int, list[Any]]]) -> None:
-            nonlocal batch, size
-            for values in convert_rows(iter(pieces), table, columns, parsers):
-                rb = row_bytes(values)
-                if batch and (len(batch) >= max_rows or size + rb > BATCH_BYTES):
-                    full, batch, size = batch, [], 0
-                    await submit(full)
-                batch.append(values)
-                size += rb
-            # rows held in memory: the batch being filled and those being committed
-            held = len(batch) + sum(n for _, n in inflight)
-            self.copy_peak_rows = max(self.copy_peak_rows, held)
-
+        pipeline = CopyInPipeline(
+            CopyBatcher(spec, table, columns, parsers, per_row),
+            run=lambda fn, *args: asyncio.wrap_future(self.submit(fn, *args)),
+            commit=lambda rows: asyncio.wrap_future(
+                self.submit(backend.commit_rows, table, columns, rows)
+            ),
+            guard=within_deadline,
+            parallel=COPY_PARALLEL_COMMITS,
+            max_waiting=COPY_COALESCE_BYTES,
+        )
         try:
             while True:
-                kind, body = await p.read_message(self.reader)
+                kind, body = await self._copy_message(deadline)
                 if marker.cancelled():
                     raise QueryCanceled()
+                error = pipeline.failed()
+                if error is not None:
+                    raise error
                 if kind == b"d":
-                    await take(reader.feed(body))
+                    await pipeline.feed(body)
                 elif kind == b"c":
-                    await take(reader.finish())
-                    break
+                    return await pipeline.finish()
                 elif kind == b"f":
                     reason = body.rstrip(b"\0").decode("utf-8", "replace")
                     raise PgError(f"COPY from stdin failed: {reason}", "57014")
@@ -1287,22 +1341,28 @@ class PgConnection:
                     raise PgError(
                         f"unexpected message type {kind!r} during COPY from stdin", "08P01"
                     )
-            if batch:
-                await submit(batch)
-                batch = []
-            while inflight:
-                committed += await inflight.popleft()[0]
-            return committed
         finally:
             if self._running is marker:
                 self._running = None
-            # on an error, let the commits already sent finish before the error is reported
-            # (their rows stay written); their own errors give way to the first one
-            for fut, _ in inflight:
-                try:
-                    await fut
-                except Exception:
-                    pass
+            await pipeline.close()
+            self.copy_peak_rows = pipeline.peak_rows
+
+    async def _copy_message(
+        self, deadline: float | None, read: asyncio.Future[tuple[bytes, bytes]] | None = None
+    ) -> tuple[bytes, bytes]:
+        """The next message of a COPY FROM STDIN (`read`: its reading, already begun), or
+        57014 when statement_timeout passes first. A message half-read then is left for the
+        main loop (which drops the rest of the copy data), so the framing is never lost."""
+        if deadline is None:
+            return await (read or p.read_message(self.reader))
+        if read is None:
+            read = asyncio.ensure_future(p.read_message(self.reader))
+        left = deadline - asyncio.get_running_loop().time()
+        await asyncio.wait((read,), timeout=max(left, 0.0))
+        if not read.done():
+            self._pending_read = read
+            raise self._timed_out()
+        return read.result()
 
     async def _copy_to(self, spec: CopySpec) -> None:
         backend = self.backend

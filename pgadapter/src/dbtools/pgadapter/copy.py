@@ -2,8 +2,8 @@
 
 Pure logic, no I/O: the connection layer feeds the bytes of CopyData messages in and sends the
 bytes produced here out. COPY FROM rows become insert mutations, so what fits one commit is
-decided here by Spanner's rules (columns written per row plus index entries, at most 80,000
-per commit, and at most 100 MB).
+decided here by Spanner's rules (columns written per row plus the key and STORING columns of
+each secondary index entry, at most 80,000 per commit, and at most 100 MB).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ MAX_COMMIT_BYTES = 100 * 1024 * 1024
 # a non-atomic COPY commits batches well under the size limit: the estimate is approximate
 BATCH_BYTES = 32 * 1024 * 1024
 ROW_OVERHEAD = 16  # bytes a row adds to a commit besides its values (estimate)
+Batches = list[list[list[Any]]]  # groups of rows, each fitting one commit
 
 
 @dataclass
@@ -569,14 +570,13 @@ def _csv_marker_at(text: str, pos: int) -> bool:
     return text.startswith("\\.", pos) and text[pos + 2 : pos + 3] in ("", "\n", "\r")
 
 
-def convert_rows(
+def converted_rows(
     rows: Iterator[tuple[int, list[Any]]],
     table: str,
     columns: Sequence[str],
     parsers: Sequence[Callable[[Any], Any]],
-) -> list[list[Any]]:
-    """Values for the Spanner client; a bad row stops everything with its line number."""
-    out: list[list[Any]] = []
+) -> Iterator[list[Any]]:
+    """Values for the Spanner client, row by row; a bad row raises with its line number."""
     ncols = len(columns)
     for number, fields in rows:
         if len(fields) != ncols:
@@ -602,15 +602,31 @@ def convert_rows(
                     exc.sqlstate,
                     where=f'COPY {table}, line {number}, column {name}: "{shown}"',
                 ) from None
-        out.append(values)
-    return out
+        yield values
+
+
+def convert_rows(
+    rows: Iterator[tuple[int, list[Any]]],
+    table: str,
+    columns: Sequence[str],
+    parsers: Sequence[Callable[[Any], Any]],
+) -> list[list[Any]]:
+    """Values for the Spanner client; a bad row stops everything with its line number."""
+    return list(converted_rows(rows, table, columns, parsers))
 
 
 # --- commit limits -----------------------------------------------------------------------------
 
 
 def mutations_per_row(ncols: int, index_columns: Sequence[int]) -> int:
-    """Spanner counts the columns written plus the entries of every secondary index."""
+    """Mutations one inserted row costs in Spanner's per-commit limit.
+
+    An insert counts once per column it writes, and every secondary index of the table adds
+    one per column its entry holds: the index's key columns and its STORING columns
+    (`index_columns` gives that sum per index). Spanner's documentation states the index
+    part for deletes only; for inserts this is the rule Google's backend team gave in
+    googleapis/google-cloud-go#1721.
+    """
     return ncols + sum(index_columns)
 
 
@@ -628,19 +644,86 @@ def row_bytes(row: Sequence[Any]) -> int:
     return size
 
 
+class BatchFiller:
+    """Rows gathered into batches that each fit one commit (mutations and bytes)."""
+
+    def __init__(self, per_row: int, max_bytes: int) -> None:
+        self.max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
+        self.max_bytes = max_bytes
+        self.batch: list[list[Any]] = []  # the batch being filled
+        self._size = 0
+
+    def add(self, row: list[Any]) -> list[list[Any]] | None:
+        """The full batch that `row` does not fit in any more (`row` starts the next one)."""
+        rb = row_bytes(row)
+        full = None
+        if self.batch and (len(self.batch) >= self.max_rows or self._size + rb > self.max_bytes):
+            full, self.batch, self._size = self.batch, [], 0
+        self.batch.append(row)
+        self._size += rb
+        return full
+
+    def rest(self) -> list[list[Any]] | None:
+        """The last, possibly short, batch."""
+        last, self.batch, self._size = self.batch, [], 0
+        return last or None
+
+
 def batches(rows: list[list[Any]], per_row: int, max_bytes: int) -> Iterator[list[list[Any]]]:
     """Split rows into groups that each fit one commit."""
-    max_rows = max(1, MAX_MUTATIONS // max(per_row, 1))
-    start = 0
-    size = 0
-    for i, row in enumerate(rows):
-        rb = row_bytes(row)
-        if i > start and (i - start >= max_rows or size + rb > max_bytes):
-            yield rows[start:i]
-            start, size = i, 0
-        size += rb
-    if start < len(rows):
-        yield rows[start:]
+    filler = BatchFiller(per_row, max_bytes)
+    for row in rows:
+        full = filler.add(row)
+        if full is not None:
+            yield full
+    last = filler.rest()
+    if last is not None:
+        yield last
+
+
+class CopyBatcher:
+    """A streaming COPY FROM's data, parsed and converted piece by piece and cut into batches
+    that each fit one commit. CPU work only: the connection runs it on a worker thread, one
+    piece at a time, so that the event loop stays free for other connections."""
+
+    def __init__(
+        self,
+        spec: CopySpec,
+        table: str,
+        columns: Sequence[str],
+        parsers: Sequence[Callable[[Any], Any]],
+        per_row: int,
+        max_bytes: int = BATCH_BYTES,
+    ) -> None:
+        self.reader = CopyReader(spec)
+        self.table = table
+        self.columns = columns
+        self.parsers = parsers
+        self.filler = BatchFiller(per_row, max_bytes)
+
+    def feed(self, chunk: bytes) -> tuple[Batches, PgError | None]:
+        """The batches this piece of COPY data completed, and the error of a bad row that
+        stopped it (the batches completed before that row still stand)."""
+        return self._add(lambda: self.reader.feed(chunk))
+
+    def finish(self) -> tuple[Batches, PgError | None]:
+        """At CopyDone: the remaining batches, the last one possibly short."""
+        full, error = self._add(self.reader.finish)
+        last = self.filler.rest() if error is None else None
+        return (full if last is None else [*full, last]), error
+
+    def _add(
+        self, read: Callable[[], list[tuple[int, list[Any]]]]
+    ) -> tuple[Batches, PgError | None]:
+        full: Batches = []
+        try:
+            for values in converted_rows(iter(read()), self.table, self.columns, self.parsers):
+                done = self.filler.add(values)
+                if done is not None:
+                    full.append(done)
+        except PgError as exc:
+            return full, exc
+        return full, None
 
 
 def check_atomic(rows: list[list[Any]], per_row: int, table: str) -> None:

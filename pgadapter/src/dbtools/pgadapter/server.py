@@ -18,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import call_context
 from . import protocol as p
 from .classify import DDL_MODES
 from .errors import ConfigError, PgError
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_CLIENTS = 64  # Spanner clients kept for distinct password credentials
+
+
+def _client_info() -> Any:
+    """The proxy names itself in the x-goog-api-client header of every call, as PGAdapter
+    does with its `pg-adapter` user agent."""
+    from google.api_core.gapic_v1.client_info import ClientInfo
+    from google.cloud.spanner_v1 import __version__ as spanner_version
+
+    from . import __version__
+
+    return ClientInfo(
+        user_agent=f"dbtools-pgadapter/{__version__}", client_library_version=spanner_version
+    )
 
 
 @dataclass
@@ -108,6 +122,7 @@ class ProxyServer:
                 project=cfg.project,
                 credentials=AnonymousCredentials(),
                 client_options=ClientOptions(api_endpoint=cfg.emulator_host),
+                client_info=_client_info(),
                 disable_builtin_metrics=True,
             )
         options = ClientOptions(api_endpoint=cfg.endpoint) if cfg.endpoint else None
@@ -117,7 +132,12 @@ class ProxyServer:
             credentials = service_account.Credentials.from_service_account_file(
                 cfg.credentials_file, scopes=["https://www.googleapis.com/auth/spanner.data"]
             )
-        return spanner.Client(project=cfg.project, credentials=credentials, client_options=options)
+        return spanner.Client(
+            project=cfg.project,
+            credentials=credentials,
+            client_options=options,
+            client_info=_client_info(),
+        )
 
     def credentials_from_password(self, user: str, password: bytes) -> tuple[Any, str]:
         """Cleartext password: an OAuth2 access token, or a service-account/credentials JSON.
@@ -167,6 +187,7 @@ class ProxyServer:
                             del self._databases[k]
                     self._clients[cred_key] = client
                 db = client.instance(self.config.instance).database(database_id)
+                call_context.install(db)
                 self._databases[key] = db
         from google.api_core import exceptions as gexc
 

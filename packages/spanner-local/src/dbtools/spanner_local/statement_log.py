@@ -15,6 +15,9 @@ class StatementRecord:
 
     kind: "query", "dml", "batch_dml", "partitioned_dml", "read", "commit", "ddl".
     Commits list their mutations in `mutations` as (operation, table, row or key count).
+    `deadline` is the time the caller gave the call, in seconds left when it arrived (None:
+    no deadline); `metadata` the caller's gRPC request headers (text ones: user-agent,
+    x-goog-api-client, x-goog-request-params, any custom header...), in the order sent.
     """
 
     kind: str
@@ -27,6 +30,17 @@ class StatementRecord:
     transaction_id: bytes = b""
     # commits: (operation, table, rows or keys) for each mutation, e.g. ("insert", "T", 500)
     mutations: tuple[tuple[str, str, int], ...] = ()
+    deadline: float | None = None
+    metadata: tuple[tuple[str, str], ...] = ()
+
+    def header(self, key: str) -> str | None:
+        """The first value of one request header (lower-case name), or None."""
+        return next((v for k, v in self.metadata if k == key), None)
+
+    @property
+    def user_agent(self) -> str:
+        """The caller's gRPC user agent."""
+        return self.header("user-agent") or ""
 
 
 class StatementLog:

@@ -197,7 +197,7 @@ class SpannerServicer:
     # --------------------------------------------------------------- SQL
 
     def _execute(
-        self, req: protos.ExecuteSqlRequest
+        self, req: protos.ExecuteSqlRequest, ctx: Any
     ) -> tuple[Result, Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
@@ -229,6 +229,7 @@ class SpannerServicer:
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
+                **_caller(ctx),
             )
         )
         if kind == "dml":
@@ -291,7 +292,7 @@ class SpannerServicer:
         return stats
 
     def ExecuteSql(self, req: protos.ExecuteSqlRequest, ctx: Any) -> protos.ResultSet:
-        result, begun, _db = self._execute(req)
+        result, begun, _db = self._execute(req, ctx)
         stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         rs = protos.ResultSet()
         self._fill_metadata(rs.metadata, result, begun)
@@ -314,7 +315,7 @@ class SpannerServicer:
     def ExecuteStreamingSql(
         self, req: protos.ExecuteSqlRequest, ctx: Any
     ) -> Iterator[protos.PartialResultSet]:
-        result, begun, _db = self._execute(req)
+        result, begun, _db = self._execute(req, ctx)
         stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         yield from self._stream(result, begun, stats, req.resume_token)
 
@@ -398,6 +399,7 @@ class SpannerServicer:
         if txn is None or txn.mode != READ_WRITE:
             raise InvalidArgument("Batch DML is only supported in read-write transactions.")
         resp = protos.ExecuteBatchDmlResponse()
+        caller = _caller(ctx)
         for i, stmt in enumerate(req.statements):
             values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
             self.reg.log.append(
@@ -409,6 +411,7 @@ class SpannerServicer:
                     request_tag=tags.request_tag,
                     transaction_tag=tags.transaction_tag or txn.tag,
                     transaction_id=txn.id,
+                    **caller,
                 )
             )
             try:
@@ -434,7 +437,7 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- reads
 
-    def _read(self, req: protos.ReadRequest) -> tuple[Result, Transaction | None]:
+    def _read(self, req: protos.ReadRequest, ctx: Any) -> tuple[Result, Transaction | None]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
@@ -446,6 +449,7 @@ class SpannerServicer:
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
+                **_caller(ctx),
             )
         )
         if not req.columns:
@@ -459,7 +463,7 @@ class SpannerServicer:
         return self._read_work(db, txn, work, (req.table.lower(),)), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
-        result, begun = self._read(req)
+        result, begun = self._read(req, ctx)
         rs = protos.ResultSet()
         self._fill_metadata(rs.metadata, result, begun)
         setters = [codec.setter_for(t) for _, t in result.columns]
@@ -468,7 +472,7 @@ class SpannerServicer:
         return rs
 
     def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
-        result, begun = self._read(req)
+        result, begun = self._read(req, ctx)
         yield from self._stream(result, begun, None, req.resume_token)
 
     # --------------------------------------------------------------- commit / rollback
@@ -495,6 +499,7 @@ class SpannerServicer:
                 transaction_tag=tags.transaction_tag or txn.tag,
                 transaction_id=txn.id,
                 mutations=tuple(_mutation_summary(m) for m in req.mutations),
+                **_caller(ctx),
             )
         )
         if txn.mode != READ_WRITE:
@@ -562,6 +567,16 @@ def _mutation_summary(m: protos.Mutation) -> tuple[str, str, int]:
         return kind, m.delete.table, len(ks.keys) + len(ks.ranges) + (1 if ks.all_ else 0)
     w = getattr(m, kind) if kind else None
     return kind, (w.table if w is not None else ""), (len(w.values) if w is not None else 0)
+
+
+def _caller(ctx: Any) -> dict[str, Any]:
+    """What the statement log keeps of the call itself: its deadline and request headers."""
+    remaining = ctx.time_remaining() if ctx is not None else None
+    # gRPC reports "no deadline" as a huge number of seconds
+    deadline = remaining if remaining is not None and remaining < 10**8 else None
+    pairs = ctx.invocation_metadata() if ctx is not None else ()
+    metadata = tuple((k, v) for k, v in pairs or () if isinstance(v, str))
+    return {"deadline": deadline, "metadata": metadata}
 
 
 def _resume_offset(token: bytes, total: int) -> int:

@@ -1,0 +1,127 @@
+"""What a PostgreSQL connection's settings put on each Spanner call its statements make.
+
+- `statement_timeout` becomes the gRPC deadline of every call of the statement (ExecuteSql,
+  ExecuteStreamingSql, ExecuteBatchDml, BeginTransaction, Commit, ...), as the Java Connection
+  API behind PGAdapter sets the timeout of each RPC from its statement timeout: Spanner then
+  stops the work itself when the time is up, instead of running on for nobody.
+- `application_name` travels as the request header APPLICATION_NAME_HEADER (see the README
+  for why a header).
+
+The Python Spanner client has no per-call hook for either (Commit takes no timeout and no
+call takes extra metadata), so one gRPC client interceptor on the database's channel reads
+them from a context variable; the connection sets it around the work it hands to a worker
+thread (`bind`).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextvars
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+
+log = logging.getLogger(__name__)
+
+APPLICATION_NAME_HEADER = "x-pgadapter-application-name"
+# a deadline already passed still makes the call, which fails at once with DEADLINE_EXCEEDED
+_MIN_TIMEOUT = 0.001
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CallContext:
+    deadline: float | None  # time.monotonic() by which the statement must end; None: no limit
+    application_name: str = ""
+    stream_deadline: bool = True  # False: result streams (read by later statements) get none
+
+
+_current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
+    "pgadapter_call_context", default=None
+)
+
+
+def bind(ctx: CallContext, fn: Callable[[], T]) -> Callable[[], T]:
+    """`fn`, made to run under `ctx` on whatever thread calls it."""
+
+    def run() -> T:
+        token = _current.set(ctx)
+        try:
+            return fn()
+        finally:
+            _current.reset(token)
+
+    return run
+
+
+def current() -> CallContext | None:
+    return _current.get()
+
+
+def header_value(application_name: str) -> str:
+    """gRPC text headers take printable ASCII only; PostgreSQL shows others as '?' too."""
+    return "".join(c if " " <= c <= "~" else "?" for c in application_name)
+
+
+class _Details(
+    collections.namedtuple(
+        "_Details",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+def _adjust(details: Any, stream: bool) -> Any:
+    ctx = _current.get()
+    if ctx is None or (ctx.deadline is None and not ctx.application_name):
+        return details
+    timeout = details.timeout
+    if ctx.deadline is not None and (ctx.stream_deadline or not stream):
+        left = max(ctx.deadline - time.monotonic(), _MIN_TIMEOUT)
+        timeout = left if timeout is None else min(timeout, left)
+    metadata = list(details.metadata or ())
+    if ctx.application_name:
+        metadata.append((APPLICATION_NAME_HEADER, header_value(ctx.application_name)))
+    return _Details(
+        details.method,
+        timeout,
+        metadata,
+        details.credentials,
+        getattr(details, "wait_for_ready", None),
+        getattr(details, "compression", None),
+    )
+
+
+class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(_adjust(details, False), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(_adjust(details, True), request)
+
+
+def install(database: Any) -> None:
+    """Route the Spanner API calls of `database` through the interceptor (once).
+
+    The client builds its gRPC stubs from the transport's channel when the transport is made;
+    they are rebuilt here on the intercepted channel."""
+    api = database.spanner_api
+    transport: Any = getattr(api, "_transport", None)
+    if getattr(transport, "_pgadapter_intercepted", False):
+        return
+    if not hasattr(transport, "_logged_channel") or not hasattr(transport, "_stubs"):
+        # not the gRPC transport this was written for: the proxy still enforces
+        # statement_timeout itself, only Spanner does not see the deadline and the name
+        log.warning("pgadapter: cannot pass statement_timeout/application_name to Spanner")
+        return
+    transport._logged_channel = grpc.intercept_channel(transport._logged_channel, _Interceptor())
+    transport._stubs.clear()
+    transport._prep_wrapped_messages(database._instance._client._client_info)
+    transport._pgadapter_intercepted = True
