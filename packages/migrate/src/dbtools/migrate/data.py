@@ -28,7 +28,8 @@ from typing import Any
 from .convert import Conversion
 from .errors import MigrateError
 from .model import SpTable, Table
-from .rows import FAST_NAMES, RowBatch, fast_value_expr, fast_width
+from . import typedrows
+from .rows import FAST_NAMES, RowBatch, TypedReader, fast_value_expr, fast_width
 from .values import BadValue, converter, inline_form, parse_timezone
 
 MAX_COMMIT_MUTATIONS = 80_000
@@ -366,6 +367,8 @@ class _Layout:
     raw: dict[tuple[int, int], tuple[Callable[..., Any], Callable[..., Any]]] = field(
         default_factory=dict
     )
+    # column-typed readers by row width (typed_reader); None: the layout has none
+    typed: dict[int, typedrows.TypedRowReader | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -453,6 +456,25 @@ class Loader:
         return layout
 
     # -- rows in -----------------------------------------------------------------------------
+    def typed_reader(
+        self, source_table: str, columns: list[str] | None, width: int
+    ) -> TypedReader | None:
+        """The column-typed reader for INSERTs of this table with rows of `width` values, or
+        None (rows.read_rows tries it before the general fast path; see typedrows.py)."""
+        plan = self.plans.get(source_table)
+        if plan is None or plan.synthetic:
+            return None
+        lay = self._layout(source_table, plan, columns)
+        if width in lay.typed:
+            return lay.typed[width]
+        reader = None
+        if all(i is None or i < width for i, _c, _s in lay.steps) and width <= 4096:
+            not_null = {c.name for c in plan.source.columns if c.not_null}
+            cols = [typedrows.Column(i, conv, src in not_null) for i, conv, src in lay.steps]
+            reader = typedrows.build(cols, width, lay.key_idx, _printable)
+        lay.typed[width] = reader
+        return reader
+
     def add_batch(self, batch: RowBatch) -> None:
         """Rows of one dump statement. A fast-path mysqldump batch is converted straight from
         its regex matches (no typed rows in between) when nothing about it needs the row loop."""
@@ -464,21 +486,27 @@ class Loader:
             name = plan.source.name
             pos = self.position.get(name, 0)
             lay = self._layout(batch.table, plan, batch.columns)
-            groups = batch.groups
-            width = fast_width(raw[0], groups)
-            if (
-                pos >= self.checkpoint.done(name)
-                and (batch.columns is not None or width >= lay.width)
-                and len(raw) <= lay.limit
-            ):
-                convert_raw, raw_keys = _raw_converters(lay, width, groups)
-                try:
-                    out = list(map(convert_raw, raw))
-                except (BadValue, IndexError):
-                    pass  # the row loop finds the bad rows
-                else:
-                    if self._take_converted(name, plan, lay, out, raw_keys(raw), pos):
-                        return
+            if pos >= self.checkpoint.done(name) and len(raw) <= lay.limit:
+                reader = batch.reader
+                if isinstance(reader, typedrows.TypedRowReader):
+                    try:
+                        out = list(map(reader.convert, raw))
+                    except ValueError:  # BadValue, or text Python refuses: the general path
+                        pass
+                    else:
+                        if self._take_converted(name, plan, lay, out, reader.keys(raw), pos):
+                            return
+                elif reader is None:
+                    width = fast_width(raw[0], batch.groups)
+                    if batch.columns is not None or width >= lay.width:
+                        convert_raw, raw_keys = _raw_converters(lay, width, batch.groups)
+                        try:
+                            out = list(map(convert_raw, raw))
+                        except (BadValue, IndexError):
+                            pass  # the row loop finds the bad rows
+                        else:
+                            if self._take_converted(name, plan, lay, out, raw_keys(raw), pos):
+                                return
         self.add_rows(batch.table, batch.columns, batch.rows)
 
     def add_rows(
