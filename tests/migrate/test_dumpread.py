@@ -141,28 +141,34 @@ def test_reads_a_stream_lazily() -> None:
 
 
 def test_whole_line_insert_counting_agrees_with_the_scanner() -> None:
-    from dbtools.migrate.dumpread import _ONE_LINE_INSERT, _whole_line_insert
+    from dbtools.migrate.dumpread import _whole_line_insert
 
     lines = [
         "INSERT INTO `t` VALUES (1,'a'),(2,'it''s'),(3,'');\n",
         "INSERT INTO `t` VALUES (1,'with \\'quote\\''),(2,'\\\"');\r\n",
-        "INSERT INTO `t` VALUES (1,'semi;colon');\n",  # ';' inside: counting declines
-        "INSERT INTO `t` VALUES (1,'back\\\\slash');\n",  # escaped backslash: declines
+        "INSERT INTO `t` VALUES (1,'semi;colon'),(2,';'),(3,'\\';');\n",  # ';' inside strings
+        "INSERT INTO `t` VALUES (1,'back\\\\slash'),(2,'\\\\'),(3,'\\\\\\'');\n",
+        "INSERT INTO `t` VALUES (1,'# -- /* in strings'),(2,'\\\\;');\n",
+        "INSERT INTO `t` VALUES (1,'a') ;  \n",
         "INSERT INTO `t` VALUES (1,'open string;\n",  # the ';' is inside the string
         "INSERT INTO `t` VALUES (1,'escaped end\\');\n",  # still inside the string
+        "INSERT INTO `t` VALUES (1,'escaped end\\\\\\');\n",  # still inside
         "INSERT INTO `it's` VALUES (1,'x');\n",  # a quote before VALUES
-        "INSERT INTO `t` VALUES (1,'a') ;  \n",
+        "INSERT INTO `t` VALUES (1,'x');INSERT INTO `t` VALUES (2,'y');\n",  # two statements
+        "INSERT INTO `t` VALUES (1,'x') # comment;\n",
+        "INSERT INTO `t` VALUES (1,'x') -- comment;\n",
+        "INSERT INTO `t` VALUES (1,'x') /* c */;\n",
     ]
-    decided = 0
-    for line in lines:
+    for n, line in enumerate(lines):
         counted = _whole_line_insert(line)
-        m = _ONE_LINE_INSERT.match(line)
-        if counted is not None:
-            decided += 1
-            assert m is not None and counted == m.group(1), line
-    assert decided == 3
+        # the scanner's statements for the same line (a leading space skips the counting)
+        scanned, _ = stmts("mysql", " " + line)
+        if n < 6:
+            assert counted is not None and [counted.strip()] == [s.text for s in scanned], line
+        else:
+            assert counted is None, line
     # and through the reader: each line is one statement, or the scanner joins lines
-    out, diags = stmts("mysql", "".join(lines[:4]))
-    assert [s.line for s in out] == [1, 2, 3, 4] and diags == []
-    out, _ = stmts("mysql", lines[4] + "more');\n")
+    out, diags = stmts("mysql", "".join(lines[:6]))
+    assert [s.line for s in out] == [1, 2, 3, 4, 5, 6] and diags == []
+    out, _ = stmts("mysql", lines[6] + "more');\n")
     assert out[0].text == "INSERT INTO `t` VALUES (1,'open string;\nmore')"

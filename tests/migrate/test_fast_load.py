@@ -4,6 +4,7 @@ identity maxima; whatever they cannot handle goes back to the loop."""
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
@@ -182,4 +183,34 @@ def test_plain_statements_take_the_typed_reader(tmp_path: Path) -> None:
     # not in the typed forms: the general fast path. Values of the right form that are still
     # wrong (4: zero dates, month 13) match, and fail in conversion instead.
     assert typed == [True, False, False, True, True, False, True]
+    loader.close()
+
+
+BLOBS = """CREATE TABLE `blobs` (`id` int NOT NULL, `b` varbinary(3) DEFAULT NULL, `l` blob,
+  PRIMARY KEY (`id`));
+INSERT INTO `blobs` VALUES (1,0x616263,0x),(2,NULL,0x00FF),(3,0x6162,NULL);
+INSERT INTO `blobs` VALUES (4,0x61626364,0x01),(5,0xabc,0x02);
+INSERT INTO `blobs` VALUES (6,'abc',_binary 'x\\0y'),(7,x'6162',b'0101');
+"""
+
+
+def test_hex_blob_columns_take_the_typed_reader(spanner: Any, tmp_path: Path) -> None:
+    db_fast, fast, bad_fast = _load(spanner, tmp_path, True, BLOBS)
+    db_loop, loop, bad_loop = _load(spanner, tmp_path, False, BLOBS)
+    sql = "SELECT * FROM blobs ORDER BY id"
+    assert _table(db_fast, sql) == _table(db_loop, sql)
+    # (BYTES come back base64-encoded)
+    rows = {
+        r[0]: [None if v is None else base64.b64decode(v) for v in r[1:]]
+        for r in _table(db_fast, sql)
+    }
+    assert rows[1] == [b"abc", b""] and rows[2] == [None, b"\x00\xff"] and rows[3] == [b"ab", None]
+    assert rows[5] == [b"\n\xbc", b"\x02"]  # 0xabc is 0x0abc
+    assert rows[6] == [b"abc", b"x\x00y"] and rows[7] == [b"ab", b"\x05"]
+    assert [(b["key"], b["column"]) for b in bad_fast] == [("4", "b")]  # 4 bytes in BYTES(3)
+    assert [(b["key"], b["column"]) for b in bad_loop] == [("4", "b")]
+    conv = convert(parse_text("mysql", BLOBS), "google_standard_sql")
+    loader = Loader(conv, NullDatabase(), tmp_path / "dry", source_label="t", tz=UTC)
+    typed = [b.reader is not None for b in read_rows("mysql", io.BytesIO(BLOBS.encode()), [], typed=loader.typed_reader)]
+    assert typed == [True, True, False]  # strings, _binary, x'..' and b'..': the general path
     loader.close()

@@ -43,13 +43,6 @@ Event = Statement | CopyRow | CopyEnd
 
 _MY_SPECIAL: dict[str, re.Pattern[str]] = {}
 _PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
-_ONE_LINE_INSERT = re.compile(
-    # strings as an unrolled loop (runs of plain characters, then one escape): far fewer
-    # backtracking steps than an alternation per character
-    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*"
-    r"(?:'[^'\\\n]*(?:(?:\\.|'')[^'\\\n]*)*'[^'\n;]*)*);[ \t\r]*\n?$",
-    re.DOTALL,
-)
 _DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 _COND_COMMENT = re.compile(r"/\*!(\d{5,6})?\s?")
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
@@ -57,18 +50,29 @@ _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | r
 
 def _whole_line_insert(line: str) -> str | None:
     """The statement of an `INSERT INTO ... VALUES ...;` line, by counting instead of scanning
-    (five C-level passes instead of a regex step per character), or None when counting cannot
-    decide: escaped backslashes or a ';' before the end go to the regex."""
+    (a few C-level passes instead of a Python step per string), or None when the line is not
+    one whole statement (a string goes on to the next line, a comment, two statements ...):
+    the scanner then reads it."""
     body = line.rstrip(" \t\r\n")
-    if not body.endswith(";") or body.count(";") != 1 or "\\\\" in body:
-        return None
-    # without escaped backslashes every \' is an escaped quote; every other quote opens or
-    # closes a string (a doubled '' closes and reopens), so an even count ends outside strings
-    if (body.count("'") - body.count("\\'")) % 2:
+    if not body.endswith(";"):
         return None
     values = body.find("VALUES ")
     first_quote = body.find("'")
     if values == -1 or -1 < first_quote < values:
+        return None
+    # After VALUES every backslash is inside a string, where mysqldump pairs it with the next
+    # character: dropping the escaped backslashes from the left (as str.replace does) leaves
+    # every remaining \' an escaped quote, and every other quote opens or closes a string (a
+    # doubled '' closes and reopens).
+    plain = body.replace("\\\\", "") if "\\\\" in body else body
+    if body.count(";") == 1 and "#" not in body and "--" not in body and "/*" not in body:
+        # the common case: the final ';' is outside every string if the quotes pair up
+        return body[:-1] if (plain.count("'") - plain.count("\\'")) % 2 == 0 else None
+    pieces = plain.replace("\\'", "").split("'")
+    if len(pieces) % 2 == 0:
+        return None  # the last string is still open
+    outside = "".join(pieces[::2])  # everything between the strings
+    if outside.count(";") != 1 or "#" in outside or "--" in outside or "/*" in outside:
         return None
     return body[:-1]
 
@@ -105,9 +109,6 @@ class _MySQLSplitter:
                 # mysqldump writes one INSERT per line; when the whole line is one statement
                 # (the final ';' outside every string), take it in one step
                 whole = _whole_line_insert(line)
-                if whole is None:
-                    m = _ONE_LINE_INSERT.match(line)
-                    whole = m.group(1) if m else None
                 if whole is not None:
                     yield Statement(whole, lineno, self.bad_line)
                     self.bad_line = 0

@@ -110,23 +110,20 @@ def _my_unescape(s: str) -> str:
         if "\\" not in plain:
             return plain
     if _MY_SPECIAL_ESCAPE.search(s) is None:
-        # only \' \" \\ and the like: split at escaped backslashes (mysqldump pairs every
+        # only \' \" \\ and the like: set the escaped backslashes aside (mysqldump pairs every
         # backslash with the next character, so the leftmost '\\\\' always starts a pair),
-        # then drop the remaining single backslashes; both steps run in C
+        # then drop the remaining single backslashes; every step runs in C
         if "\\\\" not in s:
-            return _drop_backslashes(s)
-        return "\\".join([_drop_backslashes(p) for p in s.split("\\\\")])
+            return s.replace("\\", "")
+        if "\0" not in s:  # a NUL holds the place of each escaped backslash
+            return s.replace("\\\\", "\0").replace("\\", "").replace("\0", "\\")
+        return "\\".join([p.replace("\\", "") for p in s.split("\\\\")])
     return _MY_ESCAPE.sub(
         lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s
     )
 
 
 FAST_NAMES: dict[str, Any] = {"_unescape": _my_unescape}  # and the binary helpers, below
-
-
-def _drop_backslashes(s: str) -> str:
-    # a part without escaped backslashes: every backslash escapes the character after it
-    return "".join(s.split("\\")) if "\\" in s else s
 
 
 def _my_ident(text: str) -> str:
@@ -193,6 +190,8 @@ def covering_rows(
     """The matches of `pattern` over text[pos:] if they cover every character of it, else
     None. Each match ends with ',' or at the end, so rows with anything between them, or a
     trailing ',', cannot cover the text."""
+    if pattern.match(text, pos) is None:
+        return None  # the first row already fails: no scan over the whole statement
     found = pattern.findall(text, pos)
     if not found or sum(map(len, map(itemgetter(0), found))) != len(text) - pos:
         return None

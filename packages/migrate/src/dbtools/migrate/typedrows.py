@@ -13,6 +13,7 @@ decide differently.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import decimal
 import re
@@ -47,7 +48,9 @@ TEXT_FORMS: dict[str, tuple[str, str]] = {
         rf"'({_D}{{4}}-{_D}{{2}}-{_D}{{2}} {_D}{{2}}:{_D}{{2}}:{_D}{{2}}(?:\.{_D}{{1,6}}{_P})?{_P})'",
         "_stamp({v} + '+00:00')",
     ),
-    "string": (STRING_FORM, ""),  # the expression depends on the length limit: _value_expr
+    # these two: the expression depends on the length limit (build)
+    "string": (STRING_FORM, ""),
+    "bytes": (rf"(0x[0-9A-Fa-f]*{_P})", ""),  # as mysqldump --hex-blob writes them
 }
 _NULL = "((?i:NULL))"
 # a column the load does not use: any single value the general tokenizer reads
@@ -56,6 +59,7 @@ _NAMES: dict[str, Any] = {
     "_Dec": decimal.Decimal,
     "_date": dt.date.fromisoformat,
     "_stamp": dt.datetime.fromisoformat,
+    "_b64": base64.b64encode,
 }
 
 
@@ -132,6 +136,12 @@ def build(
             text = unescape_expr(text)
             fits = "" if arg < 0 else f" and len(v{p}) <= a{p}"
             expr = f"(v{p} if (v{p} := {text}).isascii(){fits} else c{p}(v{p}))"
+        elif kind == "bytes":
+            expr = (
+                f"_b64(_hex_bytes({text}))"
+                if arg < 0
+                else f"(_b64(v{p}) if len(v{p} := _hex_bytes({text})) <= a{p} else c{p}(v{p}))"
+            )
         else:
             expr = template.format(v=text)
             if kind == "timestamp" and arg is not None:

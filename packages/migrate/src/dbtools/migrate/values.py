@@ -63,8 +63,8 @@ _FORM: weakref.WeakKeyDictionary[Converter, tuple[str, Any]] = weakref.WeakKeyDi
 
 
 def text_form(conv: Converter) -> tuple[str, Any] | None:
-    """("int" | "float" | "numeric" | "date", None), ("string", max length or -1) or
-    ("timestamp", offset to subtract or None), if the converter has such a common case."""
+    """("int" | "float" | "numeric" | "date", None), ("string" | "bytes", max length or -1)
+    or ("timestamp", offset to subtract or None), if the converter has such a common case."""
     return _FORM.get(conv)
 
 
@@ -304,6 +304,7 @@ def _bytes_conv(length: int | None, source: SourceType) -> Converter:
             raise BadValue(f"{len(data)} bytes exceed BYTES({length})")
         return base64.b64encode(data)  # the client library sends BYTES base64-encoded
 
+    _FORM[conv] = ("bytes", length if length is not None else -1)
     return conv
 
 
