@@ -205,7 +205,8 @@ class _MySQLSplitter:
 
 
 class _PgSplitter:
-    def __init__(self) -> None:
+    def __init__(self, copy_rows: bool = True) -> None:
+        self.copy_rows = copy_rows  # False: COPY data lines are passed over (schema reading)
         self.buf: list[str] = []
         self.start = 0
         self.quote: str | None = None  # "'", '"', "E'" or a $tag$
@@ -219,9 +220,11 @@ class _PgSplitter:
             if stripped == "\\.":
                 self.copying = False
                 yield CopyEnd(lineno)
-            else:
+            elif self.copy_rows:
                 bad, self.bad_line = self.bad_line == lineno, 0
                 yield CopyRow(stripped, lineno, bad)
+            else:
+                self.bad_line = 0
             return
         if not self.buf and self.quote is None and not self.comment and line.startswith("\\"):
             yield Statement(line.strip(), lineno)  # psql meta-command (\connect, \restrict ...)
@@ -321,11 +324,15 @@ class _PgSplitter:
 
 
 def read_events(
-    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_rows: bool = True,
 ) -> Iterator[Event]:
-    """Yield statements (and COPY rows) from a dump, in order, in constant memory."""
+    """Yield statements (and COPY rows, unless `copy_rows` is False) from a dump, in order, in
+    constant memory."""
     splitter: _MySQLSplitter | _PgSplitter = (
-        _MySQLSplitter() if engine == "mysql" else _PgSplitter()
+        _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
     last = 0
     for lineno, line, bad in _decode_lines(stream):
@@ -353,6 +360,6 @@ def read_events(
 def read_statements(
     engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
 ) -> Iterator[Statement]:
-    for ev in read_events(engine, stream, diagnostics):
+    for ev in read_events(engine, stream, diagnostics, copy_rows=False):
         if isinstance(ev, Statement):
             yield ev

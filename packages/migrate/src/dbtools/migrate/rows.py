@@ -410,6 +410,8 @@ def _pg_unescape(field: str) -> str:
 
 def parse_copy_row(text: str) -> list[Any]:
     """One COPY text-format line -> fields (None for \\N)."""
+    if "\\" not in text:
+        return text.split("\t")  # no escape, and no NULL (\N) either
     return [None if f == "\\N" else _pg_unescape(f) for f in text.split("\t")]
 
 
