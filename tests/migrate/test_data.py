@@ -313,7 +313,9 @@ def test_coalesced_checkpoint_lags_spanner_and_a_resume_from_it_is_exact(
     stale = json.loads(checkpoint.read_text())
     stale["tables"]["big"]["rows_done"] = 550
     checkpoint.write_text(json.dumps(stale))
-    again = Loader(conv, db, tmp_path, source_label="dump", tz=UTC, checkpoint_interval=3600, resume=True)
+    again = Loader(
+        conv, db, tmp_path, source_label="dump", tz=UTC, checkpoint_interval=3600, resume=True
+    )
     load_dump(again, "mysql", io.BytesIO(text.encode()), [])
     res = again.close()
     big = res.tables["big"]

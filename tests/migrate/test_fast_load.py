@@ -173,12 +173,12 @@ def test_typed_readers_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
 
 def test_plain_statements_take_the_typed_reader(tmp_path: Path) -> None:
     text = KINDS_SCHEMA + KINDS_ROWS
-    conv = convert(parse_text("mysql", text.encode("utf-8", "surrogateescape")), "google_standard_sql")
+    conv = convert(
+        parse_text("mysql", text.encode("utf-8", "surrogateescape")), "google_standard_sql"
+    )
     loader = Loader(conv, NullDatabase(), tmp_path, source_label="t", tz=UTC)
     dump = io.BytesIO(text.encode("utf-8", "surrogateescape"))
-    typed = [
-        b.reader is not None for b in read_rows("mysql", dump, [], typed=loader.typed_reader)
-    ]
+    typed = [b.reader is not None for b in read_rows("mysql", dump, [], typed=loader.typed_reader)]
     # 19 digits (2, 3), a hex value in an INT64 column and a NULL in a NOT NULL one (6) are
     # not in the typed forms: the general fast path. Values of the right form that are still
     # wrong (4: zero dates, month 13) match, and fail in conversion instead.
@@ -195,8 +195,8 @@ INSERT INTO `blobs` VALUES (6,'abc',_binary 'x\\0y'),(7,x'6162',b'0101');
 
 
 def test_hex_blob_columns_take_the_typed_reader(spanner: Any, tmp_path: Path) -> None:
-    db_fast, fast, bad_fast = _load(spanner, tmp_path, True, BLOBS)
-    db_loop, loop, bad_loop = _load(spanner, tmp_path, False, BLOBS)
+    db_fast, _, bad_fast = _load(spanner, tmp_path, True, BLOBS)
+    db_loop, _, bad_loop = _load(spanner, tmp_path, False, BLOBS)
     sql = "SELECT * FROM blobs ORDER BY id"
     assert _table(db_fast, sql) == _table(db_loop, sql)
     # (BYTES come back base64-encoded)
@@ -211,6 +211,9 @@ def test_hex_blob_columns_take_the_typed_reader(spanner: Any, tmp_path: Path) ->
     assert [(b["key"], b["column"]) for b in bad_loop] == [("4", "b")]
     conv = convert(parse_text("mysql", BLOBS), "google_standard_sql")
     loader = Loader(conv, NullDatabase(), tmp_path / "dry", source_label="t", tz=UTC)
-    typed = [b.reader is not None for b in read_rows("mysql", io.BytesIO(BLOBS.encode()), [], typed=loader.typed_reader)]
+    typed = [
+        b.reader is not None
+        for b in read_rows("mysql", io.BytesIO(BLOBS.encode()), [], typed=loader.typed_reader)
+    ]
     assert typed == [True, True, False]  # strings, _binary, x'..' and b'..': the general path
     loader.close()

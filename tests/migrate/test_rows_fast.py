@@ -61,7 +61,10 @@ def test_fast_path_reads_exact_values(values: str, expected: list[list[Any]]) ->
         ("(b'0101',B'')", [[Bits("0101"), Bits("")]]),
         ("(TRUE,false,DEFAULT,'TRUE')", [[Num("1"), Num("0"), None, "TRUE"]]),
         ("(null,1,Null,'null')", [[None, "1", None, "null"]]),  # NULL in any case
-        ("(1,'a'), (2,'b') ,\n(3,'c')", [["1", "a"], ["2", "b"], ["3", "c"]]),  # spaces between rows
+        (
+            "(1,'a'), (2,'b') ,\n(3,'c')",
+            [["1", "a"], ["2", "b"], ["3", "c"]],
+        ),  # spaces between rows
     ],
 )
 def test_other_forms_are_on_the_fast_path_too(values: str, expected: list[list[Any]]) -> None:

@@ -26,10 +26,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from . import typedrows
 from .convert import Conversion
 from .errors import MigrateError
 from .model import SpTable, Table
-from . import typedrows
 from .rows import FAST_NAMES, RowBatch, TypedReader, fast_value_expr, fast_width
 from .values import BadValue, converter, inline_form, parse_timezone
 
@@ -168,9 +168,7 @@ class Checkpoint:
     never skips a row.
     """
 
-    def __init__(
-        self, path: Path, source_label: str, resume: bool, interval: float = 1.0
-    ) -> None:
+    def __init__(self, path: Path, source_label: str, resume: bool, interval: float = 1.0) -> None:
         self.path = path
         self.interval = interval
         self.lock = threading.Lock()

@@ -184,9 +184,7 @@ def row_pattern(values: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(\s*{_P}\({body}\)\s*{_P}(?:,|\Z))", re.DOTALL)
 
 
-def covering_rows(
-    pattern: re.Pattern[str], text: str, pos: int
-) -> list[tuple[str, ...]] | None:
+def covering_rows(pattern: re.Pattern[str], text: str, pos: int) -> list[tuple[str, ...]] | None:
     """The matches of `pattern` over text[pos:] if they cover every character of it, else
     None. Each match ends with ',' or at the end, so rows with anything between them, or a
     trailing ',', cannot cover the text."""
@@ -302,9 +300,7 @@ def _fast_rows(text: str, pos: int) -> list[list[Any]] | None:
     return _fast_reader(fast_width(found[0], groups), groups)[1](found)
 
 
-def _fast_match(
-    text: str, pos: int, width: int = 0
-) -> tuple[list[tuple[str, ...]], int] | None:
+def _fast_match(text: str, pos: int, width: int = 0) -> tuple[list[tuple[str, ...]], int] | None:
     """The raw matches of every row and the groups per value, or None: not for the fast path."""
     width = width or first_row_width(text, pos)
     if not width or width > 4096:  # MySQL's own limit on columns per table

@@ -39,7 +39,10 @@ _D = "[0-9]"  # not \d: that admits every Unicode digit
 # kind -> (pattern with one group: the value's text, Python expression over that text `{v}`)
 TEXT_FORMS: dict[str, tuple[str, str]] = {
     "int": (rf"(-?{_D}{{1,18}}{_P})", "int({v})"),  # 18 digits always fit INT64
-    "float": (rf"(-?(?:{_D}+{_P}(?:\.{_D}*{_P})?{_P}|\.{_D}+{_P})(?:[eE][-+]?{_D}+{_P})?{_P})", "float({v})"),
+    "float": (
+        rf"(-?(?:{_D}+{_P}(?:\.{_D}*{_P})?{_P}|\.{_D}+{_P})(?:[eE][-+]?{_D}+{_P})?{_P})",
+        "float({v})",
+    ),
     # within NUMERIC's 29 integer and 9 fractional digits
     "numeric": (rf"(-?{_D}{{1,29}}{_P}(?:\.{_D}{{1,9}}{_P})?{_P})", "_Dec({v})"),
     "date": (rf"'({_D}{{4}}-{_D}{{2}}-{_D}{{2}})'", "_date({v})"),
