@@ -137,13 +137,13 @@ def build(
         text = f"t[{v}]"
         if kind == "string":
             text = unescape_expr(text)
-            fits = "" if arg < 0 else f" and len(v{p}) <= a{p}"
+            fits = "" if arg < 0 else f" and len(v{p}) <= {int(arg)}"
             expr = f"(v{p} if (v{p} := {text}).isascii(){fits} else c{p}(v{p}))"
         elif kind == "bytes":
             expr = (
                 f"_b64(_hex_bytes({text}))"
                 if arg < 0
-                else f"(_b64(v{p}) if len(v{p} := _hex_bytes({text})) <= a{p} else c{p}(v{p}))"
+                else f"(_b64(v{p}) if len(v{p} := _hex_bytes({text})) <= {int(arg)} else c{p}(v{p}))"
             )
         else:
             expr = template.format(v=text)
