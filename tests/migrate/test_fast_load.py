@@ -19,6 +19,7 @@ from dbtools.migrate.datasource import load_dump
 from dbtools.migrate.model import Diagnostic
 from dbtools.migrate.rows import read_rows
 from dbtools.migrate.source import parse_text
+from dbtools.migrate.typedrows import TypedRowReader
 from dbtools.migrate.values import UTC
 
 _ids = itertools.count()
@@ -191,6 +192,8 @@ BLOBS = """CREATE TABLE `blobs` (`id` int NOT NULL, `b` varbinary(3) DEFAULT NUL
 INSERT INTO `blobs` VALUES (1,0x616263,0x),(2,NULL,0x00FF),(3,0x6162,NULL);
 INSERT INTO `blobs` VALUES (4,0x61626364,0x01),(5,0xabc,0x02);
 INSERT INTO `blobs` VALUES (6,'abc',_binary 'x\\0y'),(7,x'6162',b'0101');
+CREATE TABLE `bkeys` (`k` varbinary(4) NOT NULL, `v` varchar(2) NOT NULL, PRIMARY KEY (`k`));
+INSERT INTO `bkeys` VALUES (0xAB01,'ok'),(0xCD02,'too long');
 """
 
 
@@ -207,13 +210,18 @@ def test_hex_blob_columns_take_the_typed_reader(spanner: Any, tmp_path: Path) ->
     assert rows[1] == [b"abc", b""] and rows[2] == [None, b"\x00\xff"] and rows[3] == [b"ab", None]
     assert rows[5] == [b"\n\xbc", b"\x02"]  # 0xabc is 0x0abc
     assert rows[6] == [b"abc", b"x\x00y"] and rows[7] == [b"ab", b"\x05"]
-    assert [(b["key"], b["column"]) for b in bad_fast] == [("4", "b")]  # 4 bytes in BYTES(3)
-    assert [(b["key"], b["column"]) for b in bad_loop] == [("4", "b")]
+    # 4 bytes in BYTES(3); a BYTES key is reported as 0x.. of its bytes on every path
+    expected = [("4", "b"), ("0xcd02", "v")]
+    assert [(b["key"], b["column"]) for b in bad_fast] == expected
+    assert [(b["key"], b["column"]) for b in bad_loop] == expected
     conv = convert(parse_text("mysql", BLOBS), "google_standard_sql")
     loader = Loader(conv, NullDatabase(), tmp_path / "dry", source_label="t", tz=UTC)
-    typed = [
-        b.reader is not None
-        for b in read_rows("mysql", io.BytesIO(BLOBS.encode()), [], typed=loader.typed_reader)
-    ]
-    assert typed == [True, True, False]  # strings, _binary, x'..' and b'..': the general path
+    batches = list(read_rows("mysql", io.BytesIO(BLOBS.encode()), [], typed=loader.typed_reader))
+    # strings, _binary, x'..' and b'..' in BYTES columns: the general fast path
+    assert [b.reader is not None for b in batches] == [True, True, False, True]
+    # keys as read are the key's bytes, as on the other paths (bad-row reports print them)
+    reader = batches[3].reader
+    assert isinstance(reader, TypedRowReader) and batches[3].raw is not None
+    assert reader.keys(batches[3].raw) == [b"\xab\x01", b"\xcd\x02"]
+    assert batches[3].rows == [[b"\xab\x01", "ok"], [b"\xcd\x02", "too long"]]
     loader.close()

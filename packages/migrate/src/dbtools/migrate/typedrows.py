@@ -140,10 +140,11 @@ def build(
             fits = "" if arg < 0 else f" and len(v{p}) <= {int(arg)}"
             expr = f"(v{p} if (v{p} := {text}).isascii(){fits} else c{p}(v{p}))"
         elif kind == "bytes":
+            text = f"_hex_bytes({text})"  # the value as read (keys): bytes, as elsewhere
             expr = (
-                f"_b64(_hex_bytes({text}))"
+                f"_b64({text})"
                 if arg < 0
-                else f"(_b64(v{p}) if len(v{p} := _hex_bytes({text})) <= {int(arg)} else c{p}(v{p}))"
+                else f"(_b64(v{p}) if len(v{p} := {text}) <= {int(arg)} else c{p}(v{p}))"
             )
         else:
             expr = template.format(v=text)
