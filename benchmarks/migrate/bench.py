@@ -1,7 +1,8 @@
 """spanner-migrate benchmarks.
 
 Schema: a generated 1,000-table mysqldump and pg_dump, converted end to end (all outputs).
-Data (databench.py): rows/s for dump parsing + value conversion on one core without Spanner,
+Data (databench.py): rows/s for dump parsing + value conversion on one core without Spanner
+(mysqldump INSERTs, and the same rows as a pg_dump COPY block),
 rows/s end to end into spanner-local, and peak memory as the dump grows (streaming: flat).
 
 HarbourBridge / Spanner Migration Tool is a Go program that is not pip-installable, so it cannot be
