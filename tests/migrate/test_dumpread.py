@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from itertools import product
 
 from dbtools.migrate.dumpread import CopyEnd, CopyRow, Statement, read_events, read_statements
 from dbtools.migrate.model import Diagnostic
@@ -172,3 +173,26 @@ def test_whole_line_insert_counting_agrees_with_the_scanner() -> None:
     assert [s.line for s in out] == [1, 2, 3, 4, 5, 6] and diags == []
     out, _ = stmts("mysql", lines[6] + "more');\n")
     assert out[0].text == "INSERT INTO `t` VALUES (1,'open string;\nmore')"
+
+
+def test_whole_line_counting_never_disagrees_with_the_scanner() -> None:
+    from dbtools.migrate.dumpread import _whole_line_insert
+
+    # lines as mysqldump writes them (every backslash inside a string, paired with the next
+    # character), with every mix of three pieces inside a string and between two rows: the
+    # counting may decline a line, but a line it takes is exactly what the scanner reads
+    inside = ["a", "\\'", "\\\\", "''", ";", "#", "-- ", "/*", "*/", "\\n", '"']
+    between = [";", "#", "-- ", "/*", "*/", " ", ","]
+    lines = [f"INSERT INTO `t` VALUES (1,'{''.join(c)}');\n" for c in product(inside, repeat=3)]
+    lines += [
+        f"INSERT INTO `t` VALUES (1,'x'){''.join(c)}(2,'y');\n" for c in product(between, repeat=3)
+    ]
+    taken = 0
+    for line in lines:
+        counted = _whole_line_insert(line)
+        if counted is None:
+            continue
+        taken += 1
+        scanned, _ = stmts("mysql", " " + line)  # (a leading space skips the counting)
+        assert [s.text for s in scanned] == [counted.strip()], line
+    assert taken > len(lines) // 3

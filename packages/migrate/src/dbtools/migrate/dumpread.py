@@ -64,13 +64,20 @@ def _whole_line_insert(line: str) -> str | None:
     # character: dropping the escaped backslashes from the left (as str.replace does) leaves
     # every remaining \' an escaped quote, and every other quote opens or closes a string (a
     # doubled '' closes and reopens).
-    plain = body.replace("\\\\", "") if "\\\\" in body else body
-    # ('*' first: one-character searches are far cheaper, and '*' is rare in data)
+    # (one-character searches and counts are far cheaper than longer ones: they come first)
+    backslashes = body.count("\\")
+    if not backslashes:
+        plain, escaped_quotes = body, 0
+    elif backslashes == (escaped_quotes := body.count("\\'")):
+        plain = body  # every backslash escapes a quote: no escaped backslash
+    else:
+        plain = body.replace("\\\\", "")
+        escaped_quotes = plain.count("\\'")
     comment = "#" in body or "--" in body or ("*" in body and "/*" in body)
     if body.count(";") == 1 and not comment:
         # the common case: the final ';' is outside every string if the quotes pair up
-        return body[:-1] if (plain.count("'") - plain.count("\\'")) % 2 == 0 else None
-    pieces = plain.replace("\\'", "").split("'")
+        return body[:-1] if (plain.count("'") - escaped_quotes) % 2 == 0 else None
+    pieces = (plain.replace("\\'", "") if escaped_quotes else plain).split("'")
     if len(pieces) % 2 == 0:
         return None  # the last string is still open
     outside = "".join(pieces[::2])  # everything between the strings
