@@ -170,6 +170,8 @@ def test_typed_readers_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
         "11": None,  # NULL in a NOT NULL column: Spanner refuses the row
     }
     assert (f.read, f.written, f.bad) == (14, 8, 6)
+    # where each bad row is in the source (ids are positions here), refused by Spanner or not
+    assert all((b["source_table"], b["source_row"]) == ("kinds", int(b["key"])) for b in bad_fast)
 
 
 def test_plain_statements_take_the_typed_reader(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -279,9 +279,12 @@ class Writer:
         rows: list[list[Any]],
         keys: list[Any],
         done: Callable[[int, int], None],
+        source: str,
+        positions: Sequence[int],
     ) -> cf.Future[None]:
+        """`positions`: of the rows in their source table `source` (1-based, for bad rows)."""
         self.slots.acquire()
-        fut = self.pool.submit(self._write, table, columns, rows, keys, done)
+        fut = self.pool.submit(self._write, table, columns, rows, keys, done, source, positions)
         fut.add_done_callback(lambda _f: self.slots.release())
         return fut
 
@@ -309,6 +312,8 @@ class Writer:
         rows: list[list[Any]],
         keys: list[Any],
         done: Callable[[int, int], None],
+        source: str,
+        positions: Sequence[int],
     ) -> None:
         try:
             self._commit(table, columns, rows)
@@ -323,12 +328,14 @@ class Writer:
                     None,
                     None,
                     f"Spanner refused the row: {getattr(exc, 'message', exc)}",
+                    source,
+                    positions[0],
                 )
                 done(0, 1)
                 return
             half = len(rows) // 2  # isolate the rows Spanner refuses (CHECK, size, ...)
-            self._write(table, columns, rows[:half], keys[:half], done)
-            self._write(table, columns, rows[half:], keys[half:], done)
+            self._write(table, columns, rows[:half], keys[:half], done, source, positions[:half])
+            self._write(table, columns, rows[half:], keys[half:], done, source, positions[half:])
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -353,18 +360,35 @@ class NullDatabase:
 
 
 class BadRows:
-    def __init__(self, path: Path, append: bool) -> None:
+    """The bad-rows file. Each record also says where the row is in its source table
+    (`source_table`, `source_row`: 1-based, in source order), so that a resume can drop the
+    records of rows past the checkpoint, which the resumed run reads, and reports, again."""
+
+    def __init__(self, path: Path, append: bool, done: Callable[[str], int] | None = None) -> None:
         self.path = path
         self.lock = threading.Lock()
+        if append and done is not None and path.exists():
+            _keep_done(path, done)
         self.file = path.open("a" if append else "w", encoding="utf-8")
 
-    def add(self, table: str, key: Any, column: str | None, value: Any, reason: str) -> None:
+    def add(
+        self,
+        table: str,
+        key: Any,
+        column: str | None,
+        value: Any,
+        reason: str,
+        source_table: str,
+        source_row: int,
+    ) -> None:
         record = {
             "table": table,
             "key": key,
             "column": column,
             "value": _printable(value),
             "reason": reason,
+            "source_table": source_table,
+            "source_row": source_row,
         }
         with self.lock:
             self.file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
@@ -372,6 +396,25 @@ class BadRows:
 
     def close(self) -> None:
         self.file.close()
+
+
+def _keep_done(path: Path, done: Callable[[str], int]) -> None:
+    """Drop the records of rows that the checkpoint does not cover (atomically)."""
+    kept = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+                at = int(rec["source_row"])
+                table = str(rec["source_table"])
+            except (ValueError, KeyError, TypeError):
+                kept.append(line)  # not ours to judge (an older file): kept as it is
+                continue
+            if at <= done(table):
+                kept.append(line)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(kept), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _printable(value: Any) -> Any:
@@ -433,7 +476,7 @@ class Loader:
         self.checkpoint = Checkpoint(
             out / "checkpoint.json", source_label, resume, checkpoint_interval
         )
-        self.bad = BadRows(out / "bad_rows.jsonl", append=resume)
+        self.bad = BadRows(out / "bad_rows.jsonl", append=resume, done=self.checkpoint.done)
         self.result = LoadResult(bad_rows_file=str(out / "bad_rows.jsonl"))
         self.batch_mutations = min(batch_mutations, MAX_COMMIT_MUTATIONS)
         self.writer = Writer(
@@ -452,9 +495,16 @@ class Loader:
             return self.result.tables.setdefault(table, TableStats())
 
     def _bad_from_writer(
-        self, table: str, key: Any, column: str | None, value: Any, reason: str
+        self,
+        table: str,
+        key: Any,
+        column: str | None,
+        value: Any,
+        reason: str,
+        source: str,
+        position: int,
     ) -> None:
-        self.bad.add(table, _printable(key), column, value, reason)
+        self.bad.add(table, _printable(key), column, value, reason, source, position)
 
     def _layout(self, source_table: str, plan: TablePlan, columns: list[str] | None) -> _Layout:
         """What add_rows needs for one table and column list, built once (dumps repeat the
@@ -575,6 +625,7 @@ class Loader:
         )
         batch: list[list[Any]] = []
         keys: list[Any] = []
+        positions: list[int] = []  # (not contiguous when bad rows are left out)
         size = 0
         top: dict[int, int] = {}
         for row in rows:
@@ -601,7 +652,7 @@ class Loader:
                 at, _conv, src = steps[len(out)]
                 key = _row_key(row, key_idx, single_key)
                 value = row[at] if at is not None and at < len(row) else None
-                self.bad.add(name, key, src, value, str(failed))
+                self.bad.add(name, key, src, value, str(failed), name, pos)
                 stats.bad += 1
                 if not batch:  # otherwise the next flush of this table covers its position
                     self._advance(name, pos)
@@ -614,15 +665,16 @@ class Loader:
                     top[n] = out[n]
             batch.append(out)
             keys.append(row[single_key] if single_key is not None else _row_key(row, key_idx, None))
+            positions.append(pos)
             if big:
                 size += sum(len(out[n]) for n in big if out[n] is not None)
             if len(batch) >= limit or size >= MAX_BATCH_BYTES:
                 self.position[name] = pos
-                self._flush(name, plan, target_cols, batch, keys, pos)
-                batch, keys, size = [], [], 0
+                self._flush(name, plan, target_cols, batch, keys, pos, positions)
+                batch, keys, positions, size = [], [], [], 0
         self.position[name] = pos
         if batch:
-            self._flush(name, plan, target_cols, batch, keys, pos)
+            self._flush(name, plan, target_cols, batch, keys, pos, positions)
         self._note_identity(plan, top)
 
     def _note_identity(self, plan: TablePlan, top: dict[int, int]) -> None:
@@ -699,7 +751,10 @@ class Loader:
         batch: list[list[Any]],
         keys: list[Any],
         upto: int,
+        positions: Sequence[int] | None = None,  # None: the rows just before `upto`
     ) -> None:
+        if positions is None:
+            positions = range(upto - len(batch) + 1, upto + 1)
         with self.lock:
             pend = self.pending.setdefault(name, _Pending(done_upto=self.checkpoint.done(name)))
             seq = pend.next_seq
@@ -711,7 +766,7 @@ class Loader:
                 stats.written += written
                 stats.bad += bad
 
-        fut = self.writer.submit(plan.target.name, cols, batch, keys, done)
+        fut = self.writer.submit(plan.target.name, cols, batch, keys, done, name, positions)
         fut.add_done_callback(lambda f: self._committed(name, seq, upto, f))
         self.futures.append(fut)
         if len(self.futures) >= 1024:
