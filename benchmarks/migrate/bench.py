@@ -120,7 +120,17 @@ def main() -> int:
         "--memory-mb", default="50,200", help="dump sizes for the memory figure (e.g. 100,1000)"
     )
     parser.add_argument("--skip-data", action="store_true")
+    parser.add_argument(
+        "--forms", action="store_true", help="only: mysqldump rows/s with other value forms"
+    )
     args = parser.parse_args()
+    if args.forms:
+        sys.path.insert(0, str(Path(__file__).parent))
+        import databench
+
+        with tempfile.TemporaryDirectory() as tmp:
+            databench.value_forms(Path(tmp), args.data_mb, args.repeat)
+        return 0
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ("mysql", "postgres"):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dbtools.migrate.convert import convert
@@ -64,6 +66,42 @@ def make_pg_dump(path: Path, megabytes: float) -> int:
             rows += 1000
         f.write("\\.\n")
     return rows
+
+
+# The benchmark table with its statements written in other value forms: (label, how the dump
+# text is changed). Every note is 'note N with \'quote\''.
+_NOTE = re.compile(r"'(note \d+) with \\'quote\\''")
+VALUE_FORMS: list[tuple[str, Callable[[str], str]]] = [
+    ("plain (the benchmark)", lambda t: t),
+    ("';' inside every note", lambda t: t.replace(QUOTED, QUOTED + "; semi")),
+    ("escaped backslashes in every note", lambda t: t.replace(QUOTED, "with \\\\ back\\\\slash")),
+    ("spaces between rows", lambda t: t.replace("),(", "), (")),
+    ("lower-case null notes", lambda t: _NOTE.sub("null", t)),
+    (
+        "--hex-blob: note as BLOB, 0x..",
+        lambda t: _NOTE.sub(lambda m: "0x" + m.group(1).encode().hex(), t).replace(
+            "`note` text", "`note` blob"
+        ),
+    ),
+    (
+        "x'..' into the TEXT note",
+        lambda t: _NOTE.sub(lambda m: "x'" + m.group(1).encode().hex() + "'", t),
+    ),
+]
+
+
+def value_forms(tmp: Path, megabytes: float, repeat: int) -> None:
+    """rows/s of the mysqldump benchmark with its values written in other forms."""
+    plain = tmp / "forms.sql"
+    rows = make_data_dump(plain, megabytes)
+    text = plain.read_text()
+    print("| statements | best rows/s | median rows/s |\n|---|---|---|")
+    for label, change in VALUE_FORMS:
+        plain.write_text(change(text))
+        cpus = rows_per_second(plain, rows, tmp, repeat, "mysql")
+        print(f"| {label} | {rows / min(cpus):,.0f} | {rows / statistics.median(cpus):,.0f} |")
+    print(f"(load average {os.getloadavg()[0]:.1f})")
+    plain.unlink()
 
 
 class NullBatch:
