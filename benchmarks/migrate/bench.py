@@ -1,7 +1,8 @@
 """spanner-migrate benchmarks.
 
 Schema: a generated 1,000-table mysqldump and pg_dump, converted end to end (all outputs).
-Data (databench.py): rows/s for dump parsing + value conversion on one core without Spanner,
+Data (databench.py): rows/s for dump parsing + value conversion on one core without Spanner
+(mysqldump INSERTs, and the same rows as a pg_dump COPY block),
 rows/s end to end into spanner-local, and peak memory as the dump grows (streaming: flat).
 
 HarbourBridge / Spanner Migration Tool is a Go program that is not pip-installable, so it cannot be
@@ -119,7 +120,17 @@ def main() -> int:
         "--memory-mb", default="50,200", help="dump sizes for the memory figure (e.g. 100,1000)"
     )
     parser.add_argument("--skip-data", action="store_true")
+    parser.add_argument(
+        "--forms", action="store_true", help="only: mysqldump rows/s with other value forms"
+    )
     args = parser.parse_args()
+    if args.forms:
+        sys.path.insert(0, str(Path(__file__).parent))
+        import databench
+
+        with tempfile.TemporaryDirectory() as tmp:
+            databench.value_forms(Path(tmp), args.data_mb, args.repeat)
+        return 0
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ("mysql", "postgres"):

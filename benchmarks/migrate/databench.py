@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dbtools.migrate.convert import convert
@@ -36,6 +38,72 @@ def make_data_dump(path: Path, megabytes: float) -> int:
     return rows
 
 
+PG_SCHEMA = (
+    "CREATE TABLE public.orders (id bigint NOT NULL, customer_id integer NOT NULL,"
+    " status character varying(20) NOT NULL, amount numeric(12,2) NOT NULL,"
+    " created_at timestamp without time zone NOT NULL, note text);\n"
+    "ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);\n"
+)
+
+
+def make_pg_dump(path: Path, megabytes: float) -> int:
+    """The same table and rows as make_data_dump, as pg_dump writes them (one COPY block, text
+    format: tab-separated, backslash escapes); returns rows."""
+    rows = 0
+    with path.open("w") as f:
+        f.write(PG_SCHEMA)
+        f.write(
+            "COPY public.orders (id, customer_id, status, amount, created_at, note) FROM stdin;\n"
+        )
+        while f.tell() < megabytes * 1e6:
+            f.write(
+                "".join(
+                    f"{rows + i}\t{i % 977}\tshipped\t{i % 1000}.{i % 100:02d}\t"
+                    f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00\tnote {i} with 'quote'\n"
+                    for i in range(1000)
+                )
+            )
+            rows += 1000
+        f.write("\\.\n")
+    return rows
+
+
+# The benchmark table with its statements written in other value forms: (label, how the dump
+# text is changed). Every note is 'note N with \'quote\''.
+_NOTE = re.compile(r"'(note \d+) with \\'quote\\''")
+VALUE_FORMS: list[tuple[str, Callable[[str], str]]] = [
+    ("plain (the benchmark)", lambda t: t),
+    ("';' inside every note", lambda t: t.replace(QUOTED, QUOTED + "; semi")),
+    ("escaped backslashes in every note", lambda t: t.replace(QUOTED, "with \\\\ back\\\\slash")),
+    ("spaces between rows", lambda t: t.replace("),(", "), (")),
+    ("lower-case null notes", lambda t: _NOTE.sub("null", t)),
+    (
+        "--hex-blob: note as BLOB, 0x..",
+        lambda t: _NOTE.sub(lambda m: "0x" + m.group(1).encode().hex(), t).replace(
+            "`note` text", "`note` blob"
+        ),
+    ),
+    (
+        "x'..' into the TEXT note",
+        lambda t: _NOTE.sub(lambda m: "x'" + m.group(1).encode().hex() + "'", t),
+    ),
+]
+
+
+def value_forms(tmp: Path, megabytes: float, repeat: int) -> None:
+    """rows/s of the mysqldump benchmark with its values written in other forms."""
+    plain = tmp / "forms.sql"
+    rows = make_data_dump(plain, megabytes)
+    text = plain.read_text()
+    print("| statements | best rows/s | median rows/s |\n|---|---|---|")
+    for label, change in VALUE_FORMS:
+        plain.write_text(change(text))
+        cpus = rows_per_second(plain, rows, tmp, repeat, "mysql")
+        print(f"| {label} | {rows / min(cpus):,.0f} | {rows / statistics.median(cpus):,.0f} |")
+    print(f"(load average {os.getloadavg()[0]:.1f})")
+    plain.unlink()
+
+
 class NullBatch:
     def __enter__(self) -> NullBatch:
         return self
@@ -54,16 +122,31 @@ class NullDatabase:
         return NullBatch()
 
 
-def load(dump: Path, database: object, out: Path, parallelism: int = 1) -> int:
+def load(
+    dump: Path, database: object, out: Path, parallelism: int = 1, engine: str = "mysql"
+) -> int:
     from dbtools.migrate.data import Loader
     from dbtools.migrate.datasource import load_dump
     from dbtools.migrate.values import UTC
 
-    conv = convert(read_dump_file("mysql", str(dump)), "google_standard_sql")
+    conv = convert(read_dump_file(engine, str(dump)), "google_standard_sql")
     loader = Loader(conv, database, out, source_label=str(dump), tz=UTC, parallelism=parallelism)
     with dump.open("rb") as f:
-        load_dump(loader, "mysql", f, [])
-    return loader.close().tables["orders"].written
+        load_dump(loader, engine, f, [])
+    return sum(t.written for t in loader.close().tables.values())
+
+
+def rows_per_second(dump: Path, rows: int, out: Path, repeat: int, engine: str) -> list[float]:
+    """CPU seconds of each of `repeat` dry loads of the dump (one core, no Spanner)."""
+    cpus = []
+    for r in range(repeat):
+        # CPU time of this process (the machine is shared); includes the schema pass over the
+        # dump that every `data` run makes, and the first run's regex and converter set-up
+        start = time.process_time()
+        written = load(dump, NullDatabase(), out / f"null-{engine}{r}", engine=engine)
+        cpus.append(time.process_time() - start)
+        assert written == rows, (written, rows)
+    return cpus
 
 
 def run(
@@ -73,23 +156,21 @@ def run(
     memory_sizes: list[float],
     repeat: int = 3,
 ) -> None:
-    dump = tmp / "data.sql"
-    rows = make_data_dump(dump, megabytes)
-    cpus = []
-    for r in range(repeat):
-        # CPU time of this process (the machine is shared); includes the schema pass over the
-        # dump that every `data` run makes, and the first run's regex and converter set-up
-        start = time.process_time()
-        written = load(dump, NullDatabase(), tmp / f"null{r}")
-        cpus.append(time.process_time() - start)
-        assert written == rows, (written, rows)
-    best, median = min(cpus), statistics.median(cpus)
-    load_avg = os.getloadavg()[0]
-    print(
-        f"data     parse + convert: {rows} rows ({megabytes:.0f} MB), {repeat} runs: best "
-        f"{best:.2f}s cpu = {rows / best:,.0f} rows/s, median {rows / median:,.0f} rows/s, "
-        f"first {rows / cpus[0]:,.0f} rows/s (target 200,000; load average {load_avg:.1f})"
-    )
+    for engine, make in (("mysql", make_data_dump), ("postgres", make_pg_dump)):
+        dump = tmp / f"data-{engine}.sql"
+        rows = make(dump, megabytes)
+        cpus = rows_per_second(dump, rows, tmp, repeat, engine)
+        best, median = min(cpus), statistics.median(cpus)
+        load_avg = os.getloadavg()[0]
+        what = "mysqldump INSERTs" if engine == "mysql" else "pg_dump COPY"
+        target = "; target 200,000" if engine == "mysql" else ""
+        print(
+            f"data     parse + convert, {what}: {rows} rows ({dump.stat().st_size / 1e6:.0f} MB), "
+            f"{repeat} runs: best {best:.2f}s cpu = {rows / best:,.0f} rows/s, median "
+            f"{rows / median:,.0f} rows/s, first {rows / cpus[0]:,.0f} rows/s "
+            f"(load average {load_avg:.1f}{target})"
+        )
+        dump.unlink()
 
     from dbtools import spanner_local
     from dbtools.migrate import ddl

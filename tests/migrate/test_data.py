@@ -278,6 +278,67 @@ def test_interrupted_run_resumes_without_duplicates(spanner: Any, tmp_path: Path
         Loader(conv, db, tmp_path, source_label="other.sql", tz=UTC, resume=True)
 
 
+def test_coalesced_checkpoint_lags_spanner_and_a_resume_from_it_is_exact(
+    spanner: Any, tmp_path: Path
+) -> None:
+    rows = 2000
+    schema = "CREATE TABLE `big` (`id` int NOT NULL, `v` varchar(10), PRIMARY KEY (`id`));\n"
+    # every 97th value is too long for varchar(10): 21 bad rows, before and after the checkpoints
+    value = [f"'v{i}'" if i % 97 else "'much too long'" for i in range(rows)]
+    text = schema + "".join(
+        f"INSERT INTO `big` VALUES {','.join(f'({i},{value[i]})' for i in range(b, b + 100))};\n"
+        for b in range(0, rows, 100)
+    )
+    bad_ids = list(range(0, rows, 97))
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db, _ = _db(spanner, "google_standard_sql", conv)
+    checkpoint = tmp_path / "checkpoint.json"
+    first = Loader(
+        conv,
+        _FailingDatabase(db, 9),
+        tmp_path,
+        source_label="dump",
+        tz=UTC,
+        parallelism=1,  # commits in order: the 10th fails
+        batch_mutations=200,  # 100 rows per commit
+        checkpoint_interval=3600,
+    )
+    load_dump(first, "mysql", io.BytesIO(text.encode()), [])
+    # 9 commits went through, and not one checkpoint write: a hard kill now leaves none
+    assert first.checkpoint.writes == 0 and not checkpoint.exists()
+    with pytest.raises((DataError, KeyboardInterrupt)):
+        first.close()
+    # a failure (or Ctrl-C: Loader.interrupt) writes what is in memory: the committed prefix
+    done = json.loads(checkpoint.read_text())["tables"]["big"]["rows_done"]
+    assert done == 900 and first.checkpoint.writes == 1
+    assert _rows(db, "SELECT COUNT(*) FROM big") == [[900 - 10]]  # 10 bad rows among them
+    # the file as an earlier coalesced write left it, behind what Spanner holds
+    stale = json.loads(checkpoint.read_text())
+    stale["tables"]["big"]["rows_done"] = 550
+    checkpoint.write_text(json.dumps(stale))
+    again = Loader(
+        conv, db, tmp_path, source_label="dump", tz=UTC, checkpoint_interval=3600, resume=True
+    )
+    load_dump(again, "mysql", io.BytesIO(text.encode()), [])
+    res = again.close()
+    big = res.tables["big"]
+    # rows 550-899 are written a second time (InsertOrUpdate), none is skipped or doubled
+    assert (big.skipped_resume, big.read, big.written, big.bad) == (550, 1450, 1435, 15)
+    good = rows - len(bad_ids)
+    assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM big") == [
+        [good, good, 1, rows - 1]
+    ]
+    # each bad row is in the file once: the resume dropped the records past the checkpoint
+    # (the first run had reported all 21), then read those rows and reported them again
+    bad = [json.loads(line) for line in (tmp_path / "bad_rows.jsonl").read_text().splitlines()]
+    assert sorted(int(b["key"]) for b in bad) == bad_ids
+    assert all(b["source_row"] == int(b["key"]) + 1 for b in bad)
+    assert json.loads(checkpoint.read_text())["tables"]["big"] == {
+        "rows_done": rows,
+        "complete": True,
+    }
+
+
 def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> None:
     dump = tmp_path / "d.sql"
     dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
@@ -515,7 +576,11 @@ def test_live_pg_sample_parallel_readers_share_a_snapshot(
         assert _rows(db, f"SELECT COUNT(*) FROM {table}") == [[count]], table
 
 
-def test_killed_process_resumes_to_exactly_the_source_rows(spanner: Any, tmp_path: Path) -> None:
+# a checkpoint per commit or coalesced; a hard kill, or Ctrl-C (which writes the checkpoint)
+@pytest.mark.parametrize(("interval", "how"), [("0", "KILL"), ("1", "KILL"), ("1", "INT")])
+def test_killed_process_resumes_to_exactly_the_source_rows(
+    spanner: Any, tmp_path: Path, interval: str, how: str
+) -> None:
     import os
     import signal
     import sys
@@ -554,13 +619,15 @@ def test_killed_process_resumes_to_exactly_the_source_rows(spanner: Any, tmp_pat
         "--instance",
         spanner.instance,
         "--database",
-        "killed",
+        f"killed{interval}{how.lower()}",
         "--emulator-host",
         spanner.address,
         "--batch-mutations",
         "200",
         "--write-parallelism",
         "2",
+        "--checkpoint-interval",
+        interval,
     ]
     proc = subprocess.Popen(
         [*base, "--max-rows-per-second", "600"],
@@ -575,18 +642,20 @@ def test_killed_process_resumes_to_exactly_the_source_rows(spanner: Any, tmp_pat
             if sum(t["rows_done"] for t in done.values()) >= 300:
                 break
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)  # a hard kill: no cleanup code runs
-    proc.wait()
+    os.kill(proc.pid, getattr(signal, f"SIG{how}"))  # KILL: no cleanup code runs
+    assert proc.wait() != 0
     done = json.loads(checkpoint.read_text())["tables"]
     assert 0 < sum(t["rows_done"] for t in done.values()) < rows + rows // 10
-    res = subprocess.run([*base, "--resume", "--format", "json"], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr[-2000:]
     db = open_database(
         project=spanner.project,
         instance=spanner.instance,
-        database="killed",
+        database=f"killed{interval}{how.lower()}",
         emulator_host=spanner.address,
     )
+    # the checkpoint never runs ahead of what Spanner holds
+    assert done["big"]["rows_done"] <= _rows(db, "SELECT COUNT(*) FROM big")[0][0]
+    res = subprocess.run([*base, "--resume", "--format", "json"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
     assert _rows(db, "SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM big") == [
         [rows, rows, 0, rows - 1]
     ]

@@ -347,6 +347,14 @@ def _data_options(f: Any) -> Any:
         ),
         click.option("--resume", is_flag=True, help="Go on from the checkpoint in --out."),
         click.option(
+            "--checkpoint-interval",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Seconds between checkpoint writes (0: after every commit); a resume after a "
+            "hard kill rewrites at most that much.",
+        ),
+        click.option(
             "--source-timezone",
             default="UTC",
             show_default=True,
@@ -488,6 +496,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         rows_per_second=args["max_rows_per_second"],
         resume=args["resume"],
         progress=progress,
+        checkpoint_interval=args["checkpoint_interval"],
     )
     start = time.monotonic()
     try:
@@ -515,6 +524,9 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     except (DataError, MigrateError) as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SPANNER)
+    except KeyboardInterrupt:
+        loader.interrupt()  # the checkpoint keeps every commit: --resume goes on from there
+        raise
     finally:
         if bars is not None:
             bars.stop()

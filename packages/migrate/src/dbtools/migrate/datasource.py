@@ -24,7 +24,7 @@ def load_dump(
 ) -> None:
     """Load every data row of the dump (only those of `tables`, by source name, if given)."""
     with _few_collections():
-        for batch in read_rows(engine, stream, diagnostics):
+        for batch in read_rows(engine, stream, diagnostics, typed=loader.typed_reader):
             plan = loader.plans.get(batch.table)
             if tables is not None and (plan is None or plan.source.name not in tables):
                 continue

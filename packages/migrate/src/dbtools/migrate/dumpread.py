@@ -43,13 +43,6 @@ Event = Statement | CopyRow | CopyEnd
 
 _MY_SPECIAL: dict[str, re.Pattern[str]] = {}
 _PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
-_ONE_LINE_INSERT = re.compile(
-    # strings as an unrolled loop (runs of plain characters, then one escape): far fewer
-    # backtracking steps than an alternation per character
-    r"(INSERT INTO [^'\n;]*?VALUES [^'\n;]*"
-    r"(?:'[^'\\\n]*(?:(?:\\.|'')[^'\\\n]*)*'[^'\n;]*)*);[ \t\r]*\n?$",
-    re.DOTALL,
-)
 _DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 _COND_COMMENT = re.compile(r"/\*!(\d{5,6})?\s?")
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
@@ -57,18 +50,38 @@ _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | r
 
 def _whole_line_insert(line: str) -> str | None:
     """The statement of an `INSERT INTO ... VALUES ...;` line, by counting instead of scanning
-    (five C-level passes instead of a regex step per character), or None when counting cannot
-    decide: escaped backslashes or a ';' before the end go to the regex."""
+    (a few C-level passes instead of a Python step per string), or None when the line is not
+    one whole statement (a string goes on to the next line, a comment, two statements ...):
+    the scanner then reads it."""
     body = line.rstrip(" \t\r\n")
-    if not body.endswith(";") or body.count(";") != 1 or "\\\\" in body:
-        return None
-    # without escaped backslashes every \' is an escaped quote; every other quote opens or
-    # closes a string (a doubled '' closes and reopens), so an even count ends outside strings
-    if (body.count("'") - body.count("\\'")) % 2:
+    if not body.endswith(";"):
         return None
     values = body.find("VALUES ")
     first_quote = body.find("'")
     if values == -1 or -1 < first_quote < values:
+        return None
+    # After VALUES every backslash is inside a string, where mysqldump pairs it with the next
+    # character: dropping the escaped backslashes from the left (as str.replace does) leaves
+    # every remaining \' an escaped quote, and every other quote opens or closes a string (a
+    # doubled '' closes and reopens).
+    # (one-character searches and counts are far cheaper than longer ones: they come first)
+    backslashes = body.count("\\")
+    if not backslashes:
+        plain, escaped_quotes = body, 0
+    elif backslashes == (escaped_quotes := body.count("\\'")):
+        plain = body  # every backslash escapes a quote: no escaped backslash
+    else:
+        plain = body.replace("\\\\", "")
+        escaped_quotes = plain.count("\\'")
+    comment = "#" in body or "--" in body or ("*" in body and "/*" in body)
+    if body.count(";") == 1 and not comment:
+        # the common case: the final ';' is outside every string if the quotes pair up
+        return body[:-1] if (plain.count("'") - escaped_quotes) % 2 == 0 else None
+    pieces = (plain.replace("\\'", "") if escaped_quotes else plain).split("'")
+    if len(pieces) % 2 == 0:
+        return None  # the last string is still open
+    outside = "".join(pieces[::2])  # everything between the strings
+    if outside.count(";") != 1 or "#" in outside or "--" in outside or "/*" in outside:
         return None
     return body[:-1]
 
@@ -105,9 +118,6 @@ class _MySQLSplitter:
                 # mysqldump writes one INSERT per line; when the whole line is one statement
                 # (the final ';' outside every string), take it in one step
                 whole = _whole_line_insert(line)
-                if whole is None:
-                    m = _ONE_LINE_INSERT.match(line)
-                    whole = m.group(1) if m else None
                 if whole is not None:
                     yield Statement(whole, lineno, self.bad_line)
                     self.bad_line = 0
@@ -204,7 +214,8 @@ class _MySQLSplitter:
 
 
 class _PgSplitter:
-    def __init__(self) -> None:
+    def __init__(self, copy_rows: bool = True) -> None:
+        self.copy_rows = copy_rows  # False: COPY data lines are passed over (schema reading)
         self.buf: list[str] = []
         self.start = 0
         self.quote: str | None = None  # "'", '"', "E'" or a $tag$
@@ -218,9 +229,11 @@ class _PgSplitter:
             if stripped == "\\.":
                 self.copying = False
                 yield CopyEnd(lineno)
-            else:
+            elif self.copy_rows:
                 bad, self.bad_line = self.bad_line == lineno, 0
                 yield CopyRow(stripped, lineno, bad)
+            else:
+                self.bad_line = 0
             return
         if not self.buf and self.quote is None and not self.comment and line.startswith("\\"):
             yield Statement(line.strip(), lineno)  # psql meta-command (\connect, \restrict ...)
@@ -320,11 +333,15 @@ class _PgSplitter:
 
 
 def read_events(
-    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_rows: bool = True,
 ) -> Iterator[Event]:
-    """Yield statements (and COPY rows) from a dump, in order, in constant memory."""
+    """Yield statements (and COPY rows, unless `copy_rows` is False) from a dump, in order, in
+    constant memory."""
     splitter: _MySQLSplitter | _PgSplitter = (
-        _MySQLSplitter() if engine == "mysql" else _PgSplitter()
+        _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
     last = 0
     for lineno, line, bad in _decode_lines(stream):
@@ -352,6 +369,6 @@ def read_events(
 def read_statements(
     engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
 ) -> Iterator[Statement]:
-    for ev in read_events(engine, stream, diagnostics):
+    for ev in read_events(engine, stream, diagnostics, copy_rows=False):
         if isinstance(ev, Statement):
             yield ev

@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from .dumpread import CopyEnd, CopyRow, Statement, read_events
 from .model import Diagnostic
@@ -24,10 +24,11 @@ class RowBatch:
 
     A mysqldump INSERT read by the fast path also keeps the raw regex matches (`raw`, see
     `fast_value_expr`), so that the loader can convert them without building typed rows first;
-    `rows` is then built from them on first use.
+    `rows` is then built from them on first use. When a column-typed reader of the loader
+    matched the statement (`reader`, see typedrows.py), `raw` holds its matches instead.
     """
 
-    __slots__ = ("_rows", "_typed", "columns", "errors", "groups", "line", "raw", "table")
+    __slots__ = ("_rows", "_typed", "columns", "errors", "groups", "line", "raw", "reader", "table")
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class RowBatch:
         raw: list[tuple[str, ...]] | None = None,
         typed: Callable[[list[tuple[str, ...]]], list[list[Any]]] | None = None,
         groups: int = 0,  # capture groups per value in `raw`
+        reader: TypedReader | None = None,  # the reader whose pattern gave `raw`
     ) -> None:
         self.table = table
         self.columns = columns
@@ -48,6 +50,7 @@ class RowBatch:
         self.raw = raw
         self._typed = typed
         self.groups = groups
+        self.reader = reader
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -66,24 +69,21 @@ class DumpSyntaxError(ValueError):
     pass
 
 
+class TypedReader(Protocol):
+    """A row pattern made for one table's columns (typedrows.py); only `pattern` is used here."""
+
+    pattern: re.Pattern[str]
+
+
+# (table, columns of the INSERT or None, values per row) -> the typed reader to try first
+TypedLookup = Callable[[str, "list[str] | None", int], "TypedReader | None"]
+
+
 _MY_HEAD = re.compile(
     r"\s*(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?"
     r"((?:`(?:[^`]|``)+`|\w+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|\w+))?)\s*"
     r"(\((?:[^()`]|`(?:[^`]|``)*`)*\))?\s*VALUES\s*",
     re.IGNORECASE,
-)
-_UNUSED_MY_VALUE = re.compile(
-    r"""\s*(?:
-      (?P<null>NULL)\b
-    | '(?P<str>(?:[^'\\]|\\.|'')*)'
-    | 0x(?P<hex>[0-9A-Fa-f]*)
-    | [xX]'(?P<xhex>[0-9A-Fa-f]*)'
-    | [bB]'(?P<bits>[01]*)'
-    | _binary\s*'(?P<bin>(?:[^'\\]|\\.|'')*)'
-    | (?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-    | (?P<word>TRUE|FALSE|DEFAULT)\b
-    )\s*""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _MY_ESCAPES = {
     "0": "\0",
@@ -110,23 +110,20 @@ def _my_unescape(s: str) -> str:
         if "\\" not in plain:
             return plain
     if _MY_SPECIAL_ESCAPE.search(s) is None:
-        # only \' \" \\ and the like: split at escaped backslashes (mysqldump pairs every
+        # only \' \" \\ and the like: set the escaped backslashes aside (mysqldump pairs every
         # backslash with the next character, so the leftmost '\\\\' always starts a pair),
-        # then drop the remaining single backslashes; both steps run in C
+        # then drop the remaining single backslashes; every step runs in C
         if "\\\\" not in s:
-            return _drop_backslashes(s)
-        return "\\".join([_drop_backslashes(p) for p in s.split("\\\\")])
+            return s.replace("\\", "")
+        if "\0" not in s:  # a NUL holds the place of each escaped backslash
+            return s.replace("\\\\", "\0").replace("\\", "").replace("\0", "\\")
+        return "\\".join([p.replace("\\", "") for p in s.split("\\\\")])
     return _MY_ESCAPE.sub(
         lambda m: "'" if m.group(0) == "''" else _MY_ESCAPES.get(m.group(1), m.group(1)), s
     )
 
 
 FAST_NAMES: dict[str, Any] = {"_unescape": _my_unescape}  # and the binary helpers, below
-
-
-def _drop_backslashes(s: str) -> str:
-    # a part without escaped backslashes: every backslash escapes the character after it
-    return "".join(s.split("\\")) if "\\" in s else s
 
 
 def _my_ident(text: str) -> str:
@@ -156,24 +153,49 @@ _MY_TOKEN = re.compile(
 
 
 # The fast path: one compiled regular expression per row width matches a whole row, each value
-# as a quoted string (without its quotes), NULL or a number, 0x.. hex or _binary '..' (one group
-# each); findall runs it over the whole VALUES list in C. Anything else (x'..', b'..', TRUE,
-# spaces between rows, lower-case null ...) makes the lengths disagree and the statement is read
-# by the general tokenizer below instead.
+# as a quoted string (without its quotes) or a bare token (NULL, TRUE, FALSE, DEFAULT in any case,
+# a number), or, in statements holding binary values, a hex (0x.., x'..') or bit/_binary literal
+# (one group each); findall runs it over the whole VALUES list in C. Anything else (a row of
+# another width, an unknown word ...) makes the coverage check fail and the statement is read by
+# the general tokenizer below instead.
 # (possessive quantifiers, from Python 3.11: in a valid row nothing they take is ever given
 # back, and the regex engine then keeps no backtracking state; a few % faster)
 _P = "+" if sys.version_info >= (3, 11) else ""
-_FAST_STRING = rf"'([^'\\]*{_P}(?:(?:\\.|'')[^'\\]*{_P})*{_P})'"
+STRING_FORM = rf"'([^'\\]*{_P}(?:(?:\\.|'')[^'\\]*{_P})*{_P})'"
+NUMBER_FORM = rf"[-+]?{_P}(?:\d+{_P}\.?{_P}\d*{_P}|\.\d+{_P})(?:[eE][-+]?{_P}\d+{_P})?{_P}"
+WORD_FORM = r"(?i:NULL|TRUE|FALSE|DEFAULT)"
 # (no look-ahead needed: a row matches only if each value is followed by ',' or ')', so '1x'
-# or 'NULLx' fail the row and the lengths disagree)
-_FAST_BARE = rf"(NULL|[-+]?{_P}(?:\d+{_P}\.?{_P}\d*{_P}|\.\d+{_P})(?:[eE][-+]?{_P}\d+{_P})?{_P})"
-# binary data as mysqldump writes it: --hex-blob (0x..) or MySQL 8's _binary '..' (captured whole,
-# so that an empty _binary '' is told apart from an empty string)
-_FAST_HEX = r"(0x[0-9A-Fa-f]*)"
-_FAST_BINARY = rf"(_binary\s*'[^'\\]*{_P}(?:(?:\\.|'')[^'\\]*{_P})*{_P}')"
-# Capture groups per value: 2 (string, NULL/number) for statements without binary data, 4 (and
-# hex, _binary) for the others: the extra groups cost ~8% on every row, so only when needed.
+# or 'NULLx' fail the row and the coverage check fails)
+_FAST_BARE = rf"({WORD_FORM}|{NUMBER_FORM})"
+# binary data: --hex-blob (0x..), x'..', MySQL 8's _binary '..', and bit literals b'..' (captured
+# whole, so that an empty _binary '' is told apart from an empty string)
+HEX_FORM = rf"0[xX][0-9A-Fa-f]*{_P}|[xX]'(?:[0-9A-Fa-f]{{2}})*{_P}'"
+BINARY_FORM = rf"_binary\s*{_P}'[^'\\]*{_P}(?:(?:\\.|'')[^'\\]*{_P})*{_P}'|[bB]'[01]*{_P}'"
+# Capture groups per value: 2 (string, bare) for statements without binary data, 4 (and hex,
+# _binary/bits) for the others: the extra groups cost ~8% on every row, so only when needed.
 PLAIN_GROUPS, BINARY_GROUPS = 2, 4
+
+
+def row_pattern(values: list[str]) -> re.Pattern[str]:
+    """A whole row of these value forms, as group 1, with the ',' that follows it (or the end
+    of the statement) and any spaces around it: the matches of a valid VALUES list then cover
+    every one of its characters (see `covering_rows`)."""
+    body = ",".join(rf"\s*{_P}(?:{v})\s*{_P}" for v in values)
+    return re.compile(rf"(\s*{_P}\({body}\)\s*{_P}(?:,|\Z))", re.DOTALL)
+
+
+def covering_rows(pattern: re.Pattern[str], text: str, pos: int) -> list[tuple[str, ...]] | None:
+    """The matches of `pattern` over text[pos:] if they cover every character of it, else
+    None. Each match ends with ',' or at the end, so rows with anything between them, or a
+    trailing ',', cannot cover the text."""
+    if pattern.match(text, pos) is None:
+        return None  # the first row already fails: no scan over the whole statement
+    found = pattern.findall(text, pos)
+    if not found or sum(map(len, map(itemgetter(0), found))) != len(text) - pos:
+        return None
+    if found[-1][0][-1] == ",":
+        return None
+    return found
 
 
 def fast_width(match: tuple[str, ...], groups: int) -> int:
@@ -181,15 +203,23 @@ def fast_width(match: tuple[str, ...], groups: int) -> int:
     return len(match) // groups
 
 
-def _hex_bytes(token: str) -> bytes:
-    return bytes.fromhex(token[2:])
+def hex_bytes(token: str) -> bytes:
+    """x'..' (an even number of digits, else ValueError) or 0x.. (an odd number of digits is
+    left-padded with 0, as MySQL does)."""
+    if token[-1] == "'":
+        return bytes.fromhex(token[2:-1])
+    return bytes.fromhex("0" * (len(token) % 2) + token[2:])
 
 
-def _binary_bytes(token: str) -> bytes:
+def _binary_bytes(token: str) -> bytes | Bits:
+    if token[0] != "_":
+        return Bits(token[2:-1])
     return _my_unescape(token[token.index("'") + 1 : -1]).encode("utf-8", "surrogateescape")
 
 
-FAST_NAMES.update(_hex_bytes=_hex_bytes, _binary_bytes=_binary_bytes)
+# the bare words, as the general tokenizer reads them
+BARE_WORDS: dict[str, Any] = {"NULL": None, "TRUE": Num("1"), "FALSE": Num("0"), "DEFAULT": None}
+FAST_NAMES.update(_hex_bytes=hex_bytes, _binary_bytes=_binary_bytes, _words=BARE_WORDS)
 
 
 _FAST_ROWS: dict[
@@ -202,11 +232,10 @@ def _fast_reader(
 ) -> tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]:
     reader = _FAST_ROWS.get((width, groups))
     if reader is None:
-        forms = [_FAST_STRING, _FAST_BARE]
+        forms = [STRING_FORM, _FAST_BARE]
         if groups == BINARY_GROUPS:
-            forms += [_FAST_HEX, _FAST_BINARY]
-        value = rf"\s*{_P}(?:" + "|".join(forms) + rf")\s*{_P}"
-        pattern = re.compile(r"(\(" + ",".join([value] * width) + r"\))", re.DOTALL)
+            forms += [f"({HEX_FORM})", f"({BINARY_FORM})"]
+        pattern = row_pattern(["|".join(forms)] * width)
         # one generated comprehension per width: no Python-level loop over the columns
         cells = [fast_value_expr(n, groups) for n in range(width)]
         source = "def typed(found):\n    return [[" + ", ".join(cells) + "] for t in found]\n"
@@ -217,7 +246,8 @@ def _fast_reader(
     return reader
 
 
-def _first_row_width(text: str, pos: int) -> int:
+def first_row_width(text: str, pos: int) -> int:
+    """Values in the first row of a VALUES list (0: not a row the tokenizer can read)."""
     width = 0
     for m in _MY_TOKEN.finditer(text, pos):
         if m.lastindex == 5:
@@ -228,20 +258,36 @@ def _first_row_width(text: str, pos: int) -> int:
     return 0
 
 
+def unescape_expr(s: str) -> str:
+    """Python expression for the unescaped text of the quoted-string match `s`: the common
+    cases (no escape, or only \\') inline, the others through _unescape."""
+    return (
+        f"({s} if '\\\\' not in {s} and \"''\" not in {s} else "
+        f"(_p if '\\\\' not in (_p := {s}.replace(\"\\\\'\", \"'\")) and \"''\" not in {s} "
+        f"else _unescape({s})))"
+    )
+
+
+def bare_or_string_expr(bare: int, string: int) -> str:
+    """Python expression for the value of a match `t` whose group `bare` holds a number or a
+    word (TRUE ...), or else group `string` a quoted string."""
+    # a number's last character is a digit or '.', a word's is a letter
+    return (
+        f"((t[{bare}] if t[{bare}][-1] <= '9' else _words[t[{bare}].upper()]) if t[{bare}] else "
+        f"{unescape_expr(f't[{string}]')})"
+    )
+
+
 def fast_value_expr(n: int, groups: int) -> str:
     """Python expression for the typed value of column `n` of a raw fast-path match `t`
-    (None, str or bytes); it uses the names in FAST_NAMES."""
+    (None, str, Num, Bits or bytes); it uses the names in FAST_NAMES."""
+    a, b = groups * n + 1, groups * n + 2
+    plain = bare_or_string_expr(b, a)
     if groups == PLAIN_GROUPS:
-        a, b = 2 * n + 1, 2 * n + 2
-        return (
-            f"((None if t[{b}] == 'NULL' else t[{b}]) if t[{b}] else "
-            f"(t[{a}] if '\\\\' not in t[{a}] and \"''\" not in t[{a}] else _unescape(t[{a}])))"
-        )
-    a, b, h, x = (groups * n + k for k in (1, 2, 3, 4))
+        return plain
+    h, x = a + 2, a + 3
     return (
-        f"((None if t[{b}] == 'NULL' else t[{b}]) if t[{b}] else "
-        f"(t[{a}] if '\\\\' not in t[{a}] and \"''\" not in t[{a}] else _unescape(t[{a}])) "
-        f"if not t[{h}] and not t[{x}] else "
+        f"({plain} if not t[{h}] and not t[{x}] else "
         f"(_hex_bytes(t[{h}]) if t[{h}] else _binary_bytes(t[{x}])))"
     )
 
@@ -254,34 +300,26 @@ def _fast_rows(text: str, pos: int) -> list[list[Any]] | None:
     return _fast_reader(fast_width(found[0], groups), groups)[1](found)
 
 
-def _fast_match(text: str, pos: int) -> tuple[list[tuple[str, ...]], int] | None:
+def _fast_match(text: str, pos: int, width: int = 0) -> tuple[list[tuple[str, ...]], int] | None:
     """The raw matches of every row and the groups per value, or None: not for the fast path."""
-    width = _first_row_width(text, pos)
+    width = width or first_row_width(text, pos)
     if not width or width > 4096:  # MySQL's own limit on columns per table
         return None
-    found = _match_all(text, pos, width, PLAIN_GROUPS)
+    found = covering_rows(_fast_reader(width, PLAIN_GROUPS)[0], text, pos)
     if found is not None:
         return found, PLAIN_GROUPS
-    # binary values: only now, so that plain statements never pay for the scans or extra groups
-    # (a '0x' or '_binary' inside a string only costs this second try, never a wrong value)
-    if "0x" in text or "_binary" in text:
-        found = _match_all(text, pos, width, BINARY_GROUPS)
-        if found is not None:
-            return found, BINARY_GROUPS
+    # binary values: only now, so that plain statements never pay for the extra groups (a
+    # statement that is neither only costs this second try, never a wrong value)
+    found = covering_rows(_fast_reader(width, BINARY_GROUPS)[0], text, pos)
+    if found is not None:
+        return found, BINARY_GROUPS
     return None
 
 
-def _match_all(text: str, pos: int, width: int, groups: int) -> list[tuple[str, ...]] | None:
-    found = _fast_reader(width, groups)[0].findall(text, pos)
-    # every character of the VALUES list must be inside a matched row or one ',' between rows
-    covered = sum(map(len, map(itemgetter(0), found))) + len(found) - 1
-    if not found or covered != len(text) - pos - (len(text) - len(text.rstrip())):
-        return None
-    return found
+def parse_mysql_insert(text: str, line: int = 0, typed: TypedLookup | None = None) -> RowBatch:
+    """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows (one regex pass over VALUES).
 
-
-def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
-    """`INSERT INTO t [(cols)] VALUES (...),(...)` -> typed rows (one regex pass over VALUES)."""
+    With `typed`, the reader it gives for the table is tried first (see typedrows.py)."""
     head = _MY_HEAD.match(text)
     if head is None:
         raise DumpSyntaxError("not an INSERT ... VALUES statement")
@@ -289,12 +327,27 @@ def parse_mysql_insert(text: str, line: int = 0) -> RowBatch:
     columns = None
     if head.group(2):
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
-    match = _fast_match(text, head.end())
+    pos = head.end()
+    width = first_row_width(text, pos)
+    reader = typed(table, columns, width) if typed is not None and width else None
+    if reader is not None:
+        found = covering_rows(reader.pattern, text, pos)
+        if found is not None:
+            # (typed rows, if the loader needs them after all, come from the general readers)
+            return RowBatch(
+                table, columns, None, line, [], found, lambda _: _read_values(text, pos), 0, reader
+            )
+    match = _fast_match(text, pos, width)
     if match is not None:
         found, groups = match
-        typed = _fast_reader(fast_width(found[0], groups), groups)[1]
-        return RowBatch(table, columns, None, line, [], found, typed, groups)
-    return RowBatch(table, columns, _general_rows(text, head.end()), line, [])
+        rows = _fast_reader(fast_width(found[0], groups), groups)[1]
+        return RowBatch(table, columns, None, line, [], found, rows, groups)
+    return RowBatch(table, columns, _general_rows(text, pos), line, [])
+
+
+def _read_values(text: str, pos: int) -> list[list[Any]]:
+    rows = _fast_rows(text, pos)
+    return rows if rows is not None else _general_rows(text, pos)
 
 
 def _general_rows(text: str, pos: int) -> list[list[Any]]:
@@ -316,7 +369,7 @@ def _general_rows(text: str, pos: int) -> list[list[Any]]:
             row = []
             append = row.append
         elif g == 3 or g == 6:
-            append(bytes.fromhex(m.group(g)))
+            append(hex_bytes(m.group(0)))
         elif g == 7:
             append(Bits(m.group(7)))
         elif g == 8:
@@ -353,6 +406,8 @@ def _pg_unescape(field: str) -> str:
 
 def parse_copy_row(text: str) -> list[Any]:
     """One COPY text-format line -> fields (None for \\N)."""
+    if "\\" not in text:
+        return text.split("\t")  # no escape, and no NULL (\N) either
     return [None if f == "\\N" else _pg_unescape(f) for f in text.split("\t")]
 
 
@@ -422,8 +477,10 @@ def read_rows(
     stream: BinaryIO | Iterable[bytes],
     diagnostics: list[Diagnostic],
     copy_batch: int = 1000,
+    typed: TypedLookup | None = None,
 ) -> Iterator[RowBatch]:
-    """Every data row of a dump, in dump order, in batches; schema statements are skipped."""
+    """Every data row of a dump, in dump order, in batches; schema statements are skipped.
+    `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert)."""
     copy: RowBatch | None = None
     for ev in read_events(engine, stream, diagnostics):
         if isinstance(ev, CopyRow):
@@ -443,7 +500,7 @@ def read_rows(
         head = ev.text[:12].upper()
         try:
             if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
-                yield parse_mysql_insert(ev.text, ev.line)
+                yield parse_mysql_insert(ev.text, ev.line, typed)
             elif (
                 engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper()
             ):

@@ -56,6 +56,18 @@ def inline_form(conv: Converter) -> tuple[str, dict[str, Any]] | None:
     return _INLINE.get(conv)
 
 
+# The dump text form of a converter's common case, for the column-typed row readers
+# (typedrows.py): a kind and its argument. Their patterns admit only that form, so the value is
+# converted without a test; the converter itself still handles every other value.
+_FORM: weakref.WeakKeyDictionary[Converter, tuple[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def text_form(conv: Converter) -> tuple[str, Any] | None:
+    """("int" | "float" | "numeric" | "date", None), ("string" | "bytes", max length or -1)
+    or ("timestamp", offset to subtract or None), if the converter has such a common case."""
+    return _FORM.get(conv)
+
+
 def parse_timezone(name: str | None) -> dt.tzinfo:
     """'UTC', an IANA name or an offset like '+05:30'."""
     if not name or name.upper() in ("UTC", "Z", "SYSTEM"):
@@ -234,6 +246,7 @@ def _numeric(gsql: bool) -> Converter:
             "(_Dec({v}) if type({v}) is str and _plain_num({v}) is not None else {c}({v}))",
             {"_Dec": decimal.Decimal, "_plain_num": plain},
         )
+        _FORM[conv] = ("numeric", None)
     return conv
 
 
@@ -255,6 +268,7 @@ def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
             "({v} if type({v}) is str and {v}.isascii()" + fits + " else {c}({v}))",
             {},
         )
+        _FORM[conv_plain] = ("string", limit)
         return conv_plain
 
     def conv(v: Any) -> str:
@@ -290,6 +304,7 @@ def _bytes_conv(length: int | None, source: SourceType) -> Converter:
             raise BadValue(f"{len(data)} bytes exceed BYTES({length})")
         return base64.b64encode(data)  # the client library sends BYTES base64-encoded
 
+    _FORM[conv] = ("bytes", length if length is not None else -1)
     return conv
 
 
@@ -355,6 +370,8 @@ def _timestamp(tz: dt.tzinfo) -> Converter:
             )
         return value.astimezone(UTC)
 
+    if fixed:
+        _FORM[conv] = ("timestamp", shift)
     return conv
 
 
@@ -595,3 +612,6 @@ _INLINE[_int] = (
     "(int({v}) if type({v}) is str and len({v}) < 19 and {v}.isdecimal() else {c}({v}))",
     {},
 )
+_FORM[_int] = ("int", None)
+_FORM[_float] = ("float", None)
+_FORM[_date] = ("date", None)
