@@ -15,6 +15,7 @@ Google's published figure for the Java PGAdapter is "at most 0.2 ms" added per q
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import re
@@ -23,6 +24,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -51,12 +54,80 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _interleaved(first: Callable[[], object], second: Callable[[], object], pairs: int) -> Pairs:
+    """Latencies of two calls taken in alternation (which one goes first alternates too), so
+    that a change of the machine's load falls on both sides alike."""
+    a: list[float] = []
+    b: list[float] = []
+    for i in range(pairs):
+        order = ((first, a), (second, b)) if i % 2 == 0 else ((second, b), (first, a))
+        for fn, out in order:
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return Pairs(a, b)
+
+
+@dataclass
+class Pairs:
+    direct: list[float]
+    proxied: list[float]
+
+    def added(self) -> list[float]:
+        """Per pair: what the proxied call took beyond the direct call next to it."""
+        return [p - d for d, p in zip(self.direct, self.proxied, strict=True)]
+
+
+def _quartiles(xs: list[float]) -> tuple[float, float, float]:
+    q = statistics.quantiles(xs, n=4)
+    return q[0], q[1], q[2]
+
+
+def _own_cpu_ns() -> int:
+    return time.process_time_ns()
+
+
+def _proc_cpu_ns(pid: int) -> int:
+    """CPU time of every thread of process `pid`, in ns (schedstat: not rounded to ticks)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total
+
+
+def _cpu_per_call(fn: Callable[[], object], repeat: int, cpu_ns: Callable[[], int]) -> float:
+    """Seconds of CPU (as `cpu_ns` counts it) per call of fn, over `repeat` calls."""
+    before = cpu_ns()
+    for _ in range(repeat):
+        fn()
+    return (cpu_ns() - before) / repeat / 1e9
+
+
+def _report_point(n: int, lat: Pairs, cpu_direct: float, cpu_proxy: float) -> None:
+    d1, d2, d3 = (x * 1e3 for x in _quartiles(lat.direct))
+    p1, p2, p3 = (x * 1e3 for x in _quartiles(lat.proxied))
+    a1, a2, a3 = (x * 1e3 for x in _quartiles(lat.added()))
+    print(f"point query, {n} interleaved pairs, median [quartiles] in ms:")
+    print(f"  google-cloud-spanner direct : {d2:7.3f}  [{d1:.3f} .. {d3:.3f}]")
+    print(f"  psycopg -> pgadapter        : {p2:7.3f}  [{p1:.3f} .. {p3:.3f}]")
+    print(f"  added (median of pairs)     : {a2:7.3f}  [{a1:.3f} .. {a3:.3f}]")
+    print(f"  added (difference of medians): {p2 - d2:6.3f}   ratio {p2 / d2:5.2f}x")
+    print(f"point query CPU time, {n} in a row:")
+    print(f"  benchmark process per direct query  : {cpu_direct * 1e3:7.3f} ms")
+    print(f"  pgadapter process per proxied query : {cpu_proxy * 1e3:7.3f} ms")
+    print(f"  pgadapter beyond the client's own   : {(cpu_proxy - cpu_direct) * 1e3:7.3f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--copy-rows", type=int, default=100_000)
     ap.add_argument("--idle", type=int, default=200)
+    ap.add_argument(
+        "--only", choices=("all", "point"), default="all", help="point: the point query only"
+    )
     args = ap.parse_args()
 
     backend = subprocess.Popen(
@@ -131,57 +202,62 @@ def main() -> None:
             conn.execute("select v from kv where id = %s", (next(ids) % args.rows + 1,)).fetchall()
 
         for fn in (direct_point, proxy_point):  # warm up both paths
-            _timed(fn, 20)
-        direct = _timed(direct_point, args.queries)
-        via = _timed(proxy_point, args.queries)
-        d_ms, p_ms = statistics.median(direct) * 1e3, statistics.median(via) * 1e3
+            _timed(fn, 50)
+        latency = _interleaved(direct_point, proxy_point, args.queries)
+        # CPU time per query, which the machine's load barely moves: the proxy process's CPU
+        # (all its threads: event loop, workers, gRPC) per proxied query, against the benchmark
+        # process's CPU per direct query (the same client work without the proxy around it)
+        cpu_direct = _cpu_per_call(direct_point, args.queries, _own_cpu_ns)
+        cpu_proxy = _cpu_per_call(proxy_point, args.queries, lambda: _proc_cpu_ns(proxy.pid))
+        if args.only != "point":
+            # (4) memory of the proxy process with N idle connections (measured before the large
+            # results and loads below, whose garbage would blur the figure)
+            rss_before = _rss_kb(proxy.pid)
+            idle = [psycopg.connect(dsn, autocommit=True) for _ in range(args.idle)]
+            for c in idle:
+                c.execute("select 1").fetchall()  # each one has run a statement, then idles
+            time.sleep(1)
+            rss_after = _rss_kb(proxy.pid)
+            for c in idle:
+                c.close()
 
-        # (4) memory of the proxy process with N idle connections (measured before the large
-        # results and loads below, whose garbage would blur the figure)
-        rss_before = _rss_kb(proxy.pid)
-        idle = [psycopg.connect(dsn, autocommit=True) for _ in range(args.idle)]
-        for c in idle:
-            c.execute("select 1").fetchall()  # each one has run a statement, then idles
-        time.sleep(1)
-        rss_after = _rss_kb(proxy.pid)
-        for c in idle:
-            c.close()
+            big = "select id, v, n, f from kv"
 
-        big = "select id, v, n, f from kv"
+            def direct_stream() -> int:
+                with db.snapshot() as snap:
+                    return sum(1 for _ in snap.execute_sql(big))
 
-        def direct_stream() -> int:
-            with db.snapshot() as snap:
-                return sum(1 for _ in snap.execute_sql(big))
+            def proxy_stream(binary: bool) -> int:
+                cur = conn.cursor(binary=binary)
+                return sum(1 for _ in cur.stream(big))
 
-        def proxy_stream(binary: bool) -> int:
-            cur = conn.cursor(binary=binary)
-            return sum(1 for _ in cur.stream(big))
+            t0 = time.perf_counter()
+            n_direct = direct_stream()
+            t_direct = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            n_text = proxy_stream(False)
+            t_text = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            n_bin = proxy_stream(True)
+            t_bin = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
-        n_direct = direct_stream()
-        t_direct = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        n_text = proxy_stream(False)
-        t_text = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        n_bin = proxy_stream(True)
-        t_bin = time.perf_counter() - t0
-
-        # (3) COPY FROM: psycopg's COPY through the proxy (non-atomic: batches of <= 80,000
-        # mutations) against the client's own insert mutations in batches of the same size
-        load = [(i, f"row {i}", i / 7) for i in range(args.copy_rows)]
-        per_commit = 80_000 // 3
-        t0 = time.perf_counter()
-        for start in range(0, len(load), per_commit):
-            chunk = [list(r) for r in load[start : start + per_commit]]
-            db.run_in_transaction(lambda t, c=chunk: t.insert("load_direct", ["id", "v", "f"], c))
-        t_copy_direct = time.perf_counter() - t0
-        conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
-        t0 = time.perf_counter()
-        with conn.cursor().copy("COPY load_proxy (id, v, f) FROM STDIN") as cp:
-            for row in load:
-                cp.write_row(row)
-        t_copy_proxy = time.perf_counter() - t0
+            # (3) COPY FROM: psycopg's COPY through the proxy (non-atomic: batches of <= 80,000
+            # mutations) against the client's own insert mutations in batches of the same size
+            load = [(i, f"row {i}", i / 7) for i in range(args.copy_rows)]
+            per_commit = 80_000 // 3
+            t0 = time.perf_counter()
+            for start in range(0, len(load), per_commit):
+                chunk = [list(r) for r in load[start : start + per_commit]]
+                db.run_in_transaction(
+                    lambda t, c=chunk: t.insert("load_direct", ["id", "v", "f"], c)
+                )
+            t_copy_direct = time.perf_counter() - t0
+            conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+            t0 = time.perf_counter()
+            with conn.cursor().copy("COPY load_proxy (id, v, f) FROM STDIN") as cp:
+                for row in load:
+                    cp.write_row(row)
+            t_copy_proxy = time.perf_counter() - t0
         conn.close()
 
     finally:
@@ -196,29 +272,27 @@ def main() -> None:
     print(
         f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}"
     )
-    print(f"point query, median of {args.queries}:")
-    print(f"  google-cloud-spanner direct : {d_ms:8.3f} ms")
-    print(f"  psycopg -> pgadapter        : {p_ms:8.3f} ms")
-    print(f"  added by pgadapter          : {p_ms - d_ms:8.3f} ms   ratio {p_ms / d_ms:5.2f}x")
-    print(f"streaming {args.rows} rows (4 columns):")
-    print(f"  google-cloud-spanner direct : {n_direct / t_direct:10.0f} rows/s")
-    print(
-        f"  psycopg text  -> pgadapter  : {n_text / t_text:10.0f} rows/s   ratio {t_text / t_direct:5.2f}x time"
-    )
-    print(
-        f"  psycopg binary-> pgadapter  : {n_bin / t_bin:10.0f} rows/s   ratio {t_bin / t_direct:5.2f}x time"
-    )
-    print(f"COPY FROM of {args.copy_rows} rows (3 columns):")
-    print(f"  google-cloud-spanner mutations: {args.copy_rows / t_copy_direct:10.0f} rows/s")
-    print(
-        f"  psycopg COPY  -> pgadapter    : {args.copy_rows / t_copy_proxy:10.0f} rows/s   "
-        f"ratio {t_copy_proxy / t_copy_direct:5.2f}x time"
-    )
-    print(f"{args.idle} idle connections:")
-    print(
-        f"  pgadapter RSS {rss_before / 1024:.1f} MB -> {rss_after / 1024:.1f} MB "
-        f"({(rss_after - rss_before) / max(args.idle, 1):.0f} kB per connection)"
-    )
+    _report_point(args.queries, latency, cpu_direct, cpu_proxy)
+    if args.only != "point":
+        print(f"streaming {args.rows} rows (4 columns):")
+        print(f"  google-cloud-spanner direct : {n_direct / t_direct:10.0f} rows/s")
+        print(
+            f"  psycopg text  -> pgadapter  : {n_text / t_text:10.0f} rows/s   ratio {t_text / t_direct:5.2f}x time"
+        )
+        print(
+            f"  psycopg binary-> pgadapter  : {n_bin / t_bin:10.0f} rows/s   ratio {t_bin / t_direct:5.2f}x time"
+        )
+        print(f"COPY FROM of {args.copy_rows} rows (3 columns):")
+        print(f"  google-cloud-spanner mutations: {args.copy_rows / t_copy_direct:10.0f} rows/s")
+        print(
+            f"  psycopg COPY  -> pgadapter    : {args.copy_rows / t_copy_proxy:10.0f} rows/s   "
+            f"ratio {t_copy_proxy / t_copy_direct:5.2f}x time"
+        )
+        print(f"{args.idle} idle connections:")
+        print(
+            f"  pgadapter RSS {rss_before / 1024:.1f} MB -> {rss_after / 1024:.1f} MB "
+            f"({(rss_after - rss_before) / max(args.idle, 1):.0f} kB per connection)"
+        )
 
 
 if __name__ == "__main__":

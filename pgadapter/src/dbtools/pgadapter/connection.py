@@ -17,7 +17,7 @@ import re
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,7 +50,14 @@ from .classify import (
     substitute_params,
     truncate_targets,
 )
-from .codecs import UTC, encoder, param_decoder, text_value_parser
+from .codecs import (
+    UTC,
+    ValueEncoder,
+    param_decoder,
+    python_encoder,
+    text_value_parser,
+    value_encoder,
+)
 from .copy import (
     BATCH_BYTES,
     BINARY_HEADER,
@@ -87,12 +94,54 @@ COPY_PARALLEL_COMMITS = 4  # non-atomic COPY: commits in flight at once
 
 
 @dataclass
+class Output:
+    """How a statement's rows go on the wire: RowDescription and one encoder per column. Kept
+    with the prepared statement, so that executing it again with the same columns and formats
+    builds neither again."""
+
+    columns: list[ColumnInfo]
+    formats: list[int]
+    tz: dt.tzinfo
+    raw: bool  # rows are Spanner's protobuf Values (else Python values built by the proxy)
+    description: bytes
+    encoders: list[ValueEncoder]
+
+    @classmethod
+    def build(
+        cls, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+    ) -> Output:
+        make = value_encoder if raw else python_encoder
+        encoders = [make(c.oid, f, tz) for c, f in zip(columns, formats, strict=False)]
+        return cls(
+            columns, formats, tz, raw, p.row_description(_fields(columns), formats), encoders
+        )
+
+    def matches(
+        self, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+    ) -> bool:
+        return (
+            self.raw == raw
+            and self.tz is tz
+            and self.formats == formats
+            and self.columns == columns
+        )
+
+    def rows(self, rows: list[list[Any]]) -> bytes:
+        """DataRow messages for rows."""
+        encoders = self.encoders
+        return b"".join(
+            p.data_row([e(v) for e, v in zip(encoders, row, strict=False)]) for row in rows
+        )
+
+
+@dataclass
 class Prepared:
     name: str
     stmt: Statement
     param_oids: list[int]
     columns: list[ColumnInfo] | None = None
     planned: bool = False
+    output: Output | None = None  # the last execution's, reused while the columns match
 
 
 @dataclass
@@ -107,7 +156,7 @@ class Portal:
     local_pos: int = 0
     sent: int = 0
     started: bool = False
-    encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
+    output: Output | None = None
     row_count: int | None = None
     hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
 
@@ -431,17 +480,20 @@ class PgConnection:
 
     def _close_portals_except(self, keep: str) -> None:
         for name in [n for n, x in self.portals.items() if n != keep and not x.hold]:
-            portal = self.portals.pop(name)
-            if portal.cursor is not None:
-                self.server.executor.submit(portal.cursor.close)
+            self._close_cursor_of(self.portals.pop(name))
 
     def _close_portals(self, only_unnamed: bool = False) -> None:
         for name in [
             n for n, x in self.portals.items() if n == "" or (not only_unnamed and not x.hold)
         ]:
-            portal = self.portals.pop(name)
-            if portal.cursor is not None:
-                self.server.executor.submit(portal.cursor.close)
+            self._close_cursor_of(self.portals.pop(name))
+
+    def _close_cursor_of(self, portal: Portal) -> None:
+        """Close a portal's Spanner stream on a worker (closing may wait on gRPC); a cursor that
+        was read to its end is closed already and needs no trip to a thread."""
+        cursor = portal.cursor
+        if cursor is not None and not cursor.done:
+            self.server.executor.submit(cursor.close)
 
     # --- simple query -----------------------------------------------------------------------
 
@@ -592,10 +644,24 @@ class PgConnection:
             raise PgError(f'portal "{msg.name}" does not exist', "34000")
         columns = await self._portal_columns(portal)
         if columns:
-            formats = _formats(portal.result_formats, len(columns))
-            self.send(p.row_description(_fields(columns), formats))
+            self.send(self._output(portal, columns).description)
         else:
             self.send(p.NO_DATA)
+
+    def _output(self, portal: Portal, columns: list[ColumnInfo]) -> Output:
+        """The portal's RowDescription and encoders, reused from its prepared statement's last
+        execution when the columns and formats are the same."""
+        out = portal.output
+        if out is None:
+            formats = _formats(portal.result_formats, len(columns))
+            raw = portal.local is None
+            prep = portal.prepared
+            out = prep.output
+            if out is None or not out.matches(columns, formats, self.tz, raw):
+                out = Output.build(columns, formats, self.tz, raw)
+                prep.output = out
+            portal.output = out
+        return out
 
     async def _columns_by_running(self, prep: Prepared) -> list[ColumnInfo] | None:
         """Columns of a query whose plan was unavailable: run it once with NULL parameters."""
@@ -797,7 +863,7 @@ class PgConnection:
             if portal.local is None:
                 cursor = portal.cursor
                 assert cursor is not None
-                rows = await self.run_blocking(lambda: cursor.fetch(0))
+                rows = await self.run_blocking(lambda: cursor.decode(cursor.fetch(0)))
                 portal.local = LocalResult([(c.name, c.oid) for c in columns or []], rows, "SELECT")
                 portal.cursor = None
         self.portals[name] = portal
@@ -854,13 +920,8 @@ class PgConnection:
             )
         if not move:
             formats = _formats(portal.result_formats, len(columns))
-            encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
-            for row in rows:
-                self.send(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                )
+            out = Output.build(columns, formats, self.tz, raw=target.local is None)
+            self.send(out.rows(rows))
         self.send(p.command_complete(f"{stmt.words[0]} {len(rows)}"))
 
     async def _close_cursor(self, stmt: Statement) -> None:
@@ -1014,7 +1075,7 @@ class PgConnection:
         # queries and SHOW
         columns = await self._portal_columns(portal)
         if describe and columns is not None:
-            self.send(p.row_description(_fields(columns), [0] * len(columns)))
+            self.send(self._output(portal, columns).description)
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
 
     @contextlib.contextmanager
@@ -1041,25 +1102,13 @@ class PgConnection:
 
     async def _send_rows(self, portal: Portal, max_rows: int, tag: str) -> None:
         columns = await self._portal_columns(portal)
-        if columns is None:
-            columns = []
-        if not portal.encoders:
-            formats = _formats(portal.result_formats, len(columns))
-            portal.encoders = [
-                encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)
-            ]
-        encoders = portal.encoders
+        out = self._output(portal, columns or [])
         if portal.local is not None:
             rows = portal.local.rows[portal.local_pos :]
             if max_rows > 0:
                 rows = rows[:max_rows]
             portal.local_pos += len(rows)
-            for row in rows:
-                self.send(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                )
+            self.send(out.rows(rows))
             portal.sent += len(rows)
             if portal.local_pos < len(portal.local.rows):
                 self.send(p.PORTAL_SUSPENDED)
@@ -1075,12 +1124,7 @@ class PgConnection:
 
             def fetch(want: int = want) -> tuple[bytes, int]:
                 rows = cursor.fetch(want)
-                return b"".join(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                    for row in rows
-                ), len(rows)
+                return out.rows(rows), len(rows)
 
             try:
                 # rows already in memory are encoded right here: no trip to a thread
@@ -1318,7 +1362,7 @@ class PgConnection:
         try:
             columns = cursor.columns or []
             binary = spec.format == "binary"
-            encoders = [encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
+            encoders = [value_encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
             forced = [c.name.lower() in spec.force_quote for c in columns]
             fmt_row = (
                 (lambda vals: format_csv_row(vals, spec, forced))
@@ -1338,12 +1382,7 @@ class PgConnection:
                     if binary:
                         return b"".join(
                             p.copy_data(
-                                binary_row(
-                                    [
-                                        None if v is None else e(v)
-                                        for e, v in zip(encoders, row, strict=False)
-                                    ]
-                                )
+                                binary_row([e(v) for e, v in zip(encoders, row, strict=False)])
                             )
                             for row in rows
                         ), len(rows)
@@ -1351,7 +1390,7 @@ class PgConnection:
                         p.copy_data(
                             fmt_row(
                                 [
-                                    None if v is None else e(v).decode("utf-8")
+                                    None if (b := e(v)) is None else b.decode("utf-8")
                                     for e, v in zip(encoders, row, strict=False)
                                 ]
                             ).encode("utf-8")
