@@ -16,14 +16,14 @@ import logging
 import re
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import protocol as p
-from .backend import ColumnInfo, Cursor, SpannerConnection
+from .backend import PREFETCH, ColumnInfo, Cursor, SpannerConnection
 from .catalog import (
     DEFAULT_SETTINGS,
     REPORTED,
@@ -77,6 +77,7 @@ from .copy import (
 )
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
+from .loopread import LoopCursor, LoopReads
 from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
 from .settings import parse_dml_mode, parse_priority, parse_staleness
@@ -151,7 +152,7 @@ class Portal:
     params: dict[str, Any]
     types: dict[str, Any]
     result_formats: list[int]
-    cursor: Cursor | None = None
+    cursor: Cursor | LoopCursor | None = None
     local: LocalResult | None = None
     local_pos: int = 0
     sent: int = 0
@@ -159,6 +160,7 @@ class Portal:
     output: Output | None = None
     row_count: int | None = None
     hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
+    declared: bool = False  # opened by DECLARE: FETCH reads it through the synchronous client
 
 
 class _Canceled(Exception):
@@ -202,6 +204,7 @@ class PgConnection:
         self.savepoints: list[tuple[str, int]] = []
         self.backend_staleness: dict[str, Any] = {}
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
+        self.loop_reads: LoopReads | None = None  # autocommit queries without a thread hop
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -217,6 +220,30 @@ class PgConnection:
             self._out.clear()
             self._out_size = 0
         await self.writer.drain()
+
+    async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
+        a thread: a CancelRequest or statement_timeout ends it with 57014."""
+        task = asyncio.ensure_future(work)
+        self._running = task
+        self.busy = True
+        try:
+            if self.timeout_ms > 0:
+                loop = asyncio.get_running_loop()
+                started = self._statement_started or loop.time()
+                left = started + self.timeout_ms / 1000 - loop.time()
+                try:
+                    return await asyncio.wait_for(task, max(left, 0.0))
+                except asyncio.TimeoutError:
+                    raise PgError("canceling statement due to statement timeout", "57014") from None
+            return await task
+        except asyncio.CancelledError:
+            if self._cancel_requested:
+                raise QueryCanceled() from None
+            raise
+        finally:
+            self.busy = False
+            self._running = None
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
@@ -352,6 +379,7 @@ class PgConnection:
             cred_key,
         )
         self.backend = SpannerConnection(database, self.server.stats)
+        self.loop_reads = await self.server.loop_reads(database)
         for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
             if self.settings.get(key):  # given in the startup options
                 try:
@@ -490,9 +518,12 @@ class PgConnection:
 
     def _close_cursor_of(self, portal: Portal) -> None:
         """Close a portal's Spanner stream on a worker (closing may wait on gRPC); a cursor that
-        was read to its end is closed already and needs no trip to a thread."""
+        was read to its end is closed already, and one read on the loop closes without waiting:
+        neither needs a trip to a thread."""
         cursor = portal.cursor
-        if cursor is not None and not cursor.done:
+        if isinstance(cursor, LoopCursor):
+            cursor.close()
+        elif cursor is not None and not cursor.done:
             self.server.executor.submit(cursor.close)
 
     # --- simple query -----------------------------------------------------------------------
@@ -855,7 +886,7 @@ class PgConnection:
         query = classify(m.group(4))
         if query.kind != Kind.QUERY:
             raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
-        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold)
+        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold, declared=True)
         if hold:
             # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
             # at commit
@@ -1000,7 +1031,16 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
+        reads = self.loop_reads
         with self._statement_tag(sql):
+            if reads is not None and not backend.in_transaction and not portal.declared:
+                # autocommit: a single-use read sent from the event loop, no thread hop
+                options = backend.request_options()
+                staleness = backend.staleness
+                portal.cursor = await self.run_on_loop(
+                    reads.query(sql, params, types, staleness, options, PREFETCH)
+                )
+                return
             portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
@@ -1127,6 +1167,8 @@ class PgConnection:
                 return out.rows(rows), len(rows)
 
             try:
+                if isinstance(cursor, LoopCursor):
+                    await self.run_on_loop(cursor.fill(want))
                 # rows already in memory are encoded right here: no trip to a thread
                 data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
             except BaseException:

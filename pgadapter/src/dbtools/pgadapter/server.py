@@ -79,6 +79,7 @@ class ProxyServer:
         self._client = client
         self._clients: dict[str, Any] = {}
         self._databases: dict[tuple[str, str], Any] = {}
+        self._loop_reads: dict[int, Any] = {}  # id(Database) → LoopReads | None
         self._lock = threading.Lock()
         self._connections: dict[int, PgConnection] = {}
         self._next_pid = 1000
@@ -186,6 +187,38 @@ class ProxyServer:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
         self._check_dialect(db, database_id)
         return db
+
+    async def loop_reads(self, db: Any) -> Any:
+        """The LoopReads (autocommit queries sent from the event loop) of a database, shared by
+        its connections, or None where the client offers no multiplexed session to send them
+        on (then every query goes through the synchronous client)."""
+        key = id(db)
+        if key in self._loop_reads:
+            return self._loop_reads[key]
+        from google.cloud.spanner_v1.database_sessions_manager import TransactionType
+
+        from .loopread import LoopReads, make_api
+
+        def session_name() -> str | None:
+            manager = db.sessions_manager
+            session = manager.get_session(TransactionType.READ_ONLY)
+            if not session.is_multiplexed:
+                manager.put_session(session)
+                return None
+            return str(session.name)
+
+        reads = None
+        try:
+            name = await asyncio.get_running_loop().run_in_executor(self.executor, session_name)
+        except Exception:  # the synchronous path will report what is wrong, statement by statement
+            log.debug("no multiplexed session for loop reads", exc_info=True)
+            name = None
+        if name is not None:
+            client = db._instance._client
+            api = make_api(client, self.config.emulator_host)
+            reads = LoopReads(api, db.name, name)
+        self._loop_reads[key] = reads
+        return reads
 
     def _check_dialect(self, db: Any, database_id: str) -> None:
         """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
