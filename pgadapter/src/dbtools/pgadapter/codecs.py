@@ -66,8 +66,11 @@ def _float4_text(v: float) -> str:
     target = _F32.pack(v)
     for precision in range(1, 10):
         s = f"{v:.{precision}g}"
-        if _F32.pack(float(s)) == target:
-            return _shortest_float(repr(float(s)), 6)
+        try:
+            if _F32.pack(float(s)) == target:
+                return _shortest_float(repr(float(s)), 6)
+        except OverflowError:  # near FLT_MAX a short rounding overflows float4: more digits
+            continue
     return _shortest_float(repr(v), 6)
 
 

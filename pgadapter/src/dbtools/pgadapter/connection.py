@@ -77,7 +77,7 @@ from .copy import (
 )
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
-from .loopread import LoopCursor, LoopReads
+from .loopread import LoopCursor, LoopReads, SessionGone
 from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
 from .settings import parse_dml_mode, parse_priority, parse_staleness
@@ -1037,10 +1037,14 @@ class PgConnection:
                 # autocommit: a single-use read sent from the event loop, no thread hop
                 options = backend.request_options()
                 staleness = backend.staleness
-                portal.cursor = await self.run_on_loop(
-                    reads.query(sql, params, types, staleness, options, PREFETCH)
-                )
-                return
+                for _ in range(2):
+                    try:
+                        portal.cursor = await self.run_on_loop(
+                            reads.query(sql, params, types, staleness, options, PREFETCH)
+                        )
+                        return
+                    except SessionGone:  # the client's sessions manager has a newer one
+                        await self.run_blocking(reads.refresh_session)
             portal.cursor = await self.run_blocking(lambda: backend.query(sql, params, types))
 
     async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:

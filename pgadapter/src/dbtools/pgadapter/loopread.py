@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from google.api_core.exceptions import NotFound
 from google.cloud.spanner_v1 import (
     ExecuteSqlRequest,
     RequestOptions,
@@ -28,7 +29,6 @@ from google.cloud.spanner_v1.streamed import StreamedResultSet
 from google.protobuf.struct_pb2 import Struct
 
 from .backend import ColumnInfo, columns_of
-from .errors import PgError
 from .sqlstate import pg_error_from
 
 
@@ -104,19 +104,21 @@ class LoopCursor:
     async def fill(self, want: int) -> None:
         """Receive responses until `want` rows are buffered or the stream ends."""
         try:
-            while not self._ended and len(self._buffer) < max(want, 1):
-                try:
-                    response = await self._responses.__anext__()
-                except StopAsyncIteration:
-                    self._ended = True
-                    break
-                self._feed.pending.append(response)
-                self._buffer.extend(self._rs)
-        except PgError:
-            raise
+            await self.receive(want)
         except Exception as exc:
             self.close()
             raise pg_error_from(exc) from exc
+
+    async def receive(self, want: int) -> None:
+        """fill() with the client's exceptions as they are."""
+        while not self._ended and len(self._buffer) < max(want, 1):
+            try:
+                response = await self._responses.__anext__()
+            except StopAsyncIteration:
+                self._ended = True
+                break
+            self._feed.pending.append(response)
+            self._buffer.extend(self._rs)
         if self.columns is None and self._rs._metadata is not None:
             self.columns = columns_of(self._rs.fields)
         elif self.columns is None and self._ended:
@@ -151,13 +153,35 @@ class LoopCursor:
                 pass
 
 
+class SessionGone(Exception):
+    """Spanner no longer knows the multiplexed session the reads were sent on."""
+
+
+def session_name(database: Any) -> str | None:
+    """The database's multiplexed session (from the client's sessions manager), or None when
+    the client gives out pooled sessions instead. Blocking: it may create the session."""
+    from google.cloud.spanner_v1.database_sessions_manager import TransactionType
+
+    manager = database.sessions_manager
+    session = manager.get_session(TransactionType.READ_ONLY)
+    if not session.is_multiplexed:
+        manager.put_session(session)
+        return None
+    return str(session.name)
+
+
 class LoopReads:
     """Autocommit queries of one database, sent from the event loop."""
 
-    def __init__(self, api: Any, database_name: str, session_name: str) -> None:
+    def __init__(self, api: Any, database: Any, session: str) -> None:
         self.api = api
-        self.session_name = session_name
-        self.metadata = [("google-cloud-resource-prefix", database_name)]
+        self.database = database
+        self.session_name = session
+        self.metadata = [("google-cloud-resource-prefix", database.name)]
+
+    def refresh_session(self) -> None:
+        """After SessionGone (blocking: run it on a worker)."""
+        self.session_name = session_name(self.database) or self.session_name
 
     async def query(
         self,
@@ -187,7 +211,15 @@ class LoopReads:
             raise pg_error_from(exc) from exc
         cursor = LoopCursor(stream, asyncio.get_running_loop())
         try:
-            await cursor.fill(prefetch)
+            await cursor.receive(prefetch)
+        except NotFound as exc:
+            cursor.close()
+            if "session" in str(exc).lower():
+                raise SessionGone() from exc
+            raise pg_error_from(exc) from exc
+        except Exception as exc:
+            cursor.close()
+            raise pg_error_from(exc) from exc
         except BaseException:
             cursor.close()
             raise

@@ -195,28 +195,17 @@ class ProxyServer:
         key = id(db)
         if key in self._loop_reads:
             return self._loop_reads[key]
-        from google.cloud.spanner_v1.database_sessions_manager import TransactionType
-
-        from .loopread import LoopReads, make_api
-
-        def session_name() -> str | None:
-            manager = db.sessions_manager
-            session = manager.get_session(TransactionType.READ_ONLY)
-            if not session.is_multiplexed:
-                manager.put_session(session)
-                return None
-            return str(session.name)
+        from .loopread import LoopReads, make_api, session_name
 
         reads = None
         try:
-            name = await asyncio.get_running_loop().run_in_executor(self.executor, session_name)
+            name = await asyncio.get_running_loop().run_in_executor(self.executor, session_name, db)
         except Exception:  # the synchronous path will report what is wrong, statement by statement
             log.debug("no multiplexed session for loop reads", exc_info=True)
             name = None
         if name is not None:
-            client = db._instance._client
-            api = make_api(client, self.config.emulator_host)
-            reads = LoopReads(api, db.name, name)
+            api = make_api(db._instance._client, self.config.emulator_host)
+            reads = LoopReads(api, db, name)
         self._loop_reads[key] = reads
         return reads
 
