@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import grpc
 import psycopg
 import pytest
-from dbtools.pgadapter import Proxy
+from dbtools.pgadapter import Proxy, serve
 from dbtools.pgadapter import codecs as c
 from dbtools.pgadapter.types import SPANNER_TO_OID, oid_for_spanner
-from google.cloud.spanner_v1 import Type, TypeAnnotationCode, TypeCode
+from google.cloud.spanner_v1 import (
+    ResultSetMetadata,
+    StructType,
+    Type,
+    TypeAnnotationCode,
+    TypeCode,
+)
 from google.cloud.spanner_v1._helpers import _parse_value_pb
+from google.cloud.spanner_v1.testing.mock_spanner import start_mock_server
+from google.cloud.spanner_v1.types import result_set
 from google.protobuf.struct_pb2 import ListValue, Value
+from grpc_status.rpc_status import _Status
 
 
 def test_autocommit_queries_need_no_worker_thread(proxy: Proxy, dsn: str) -> None:
@@ -117,3 +129,62 @@ def test_value_encoders_give_the_bytes_of_the_decoded_value(
 def test_every_spanner_result_type_has_a_case() -> None:
     covered = {_oid(t) for t, _ in CASES}
     assert set(SPANNER_TO_OID.values()) - {2950} <= covered  # UUID is not a PG-dialect type
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[tuple[Any, Proxy]]:
+    server, servicer, _admin, port = start_mock_server()
+    try:
+        with serve("p", "i", "d", emulator_host=f"localhost:{port}") as proxy:
+            yield servicer, proxy
+    finally:
+        server.stop(0)
+
+
+def _one_row(value: int) -> result_set.ResultSet:
+    field = StructType.Field(name="v", type_=Type(code=TypeCode.INT64))
+    return result_set.ResultSet(
+        metadata=ResultSetMetadata(row_type=StructType(fields=[field])),
+        rows=[ListValue(values=[Value(string_value=str(value))])],
+    )
+
+
+def _queries(servicer: Any, sql: str) -> list[Any]:
+    return [r for r in servicer.requests if getattr(r, "sql", "") == sql]
+
+
+def test_a_session_spanner_lost_is_fetched_again(mock: tuple[Any, Proxy]) -> None:
+    servicer, proxy = mock
+    sql = "select v from t where id = 7"
+    servicer.mock_spanner.add_result(sql, _one_row(70))
+    with psycopg.connect(proxy.dsn(), autocommit=True) as conn:
+        assert conn.execute(sql).fetchone() == (70,)
+        servicer.clear_requests()
+        gone = _Status(
+            code=grpc.StatusCode.NOT_FOUND, details="Session not found: x", trailing_metadata=()
+        )
+        servicer.mock_spanner.add_error("ExecuteStreamingSql", gone)
+        assert conn.execute(sql).fetchone() == (70,)  # retried on the manager's session
+        assert len(_queries(servicer, sql)) == 2
+
+
+def test_stream_errors_become_pg_errors_and_the_connection_survives(
+    mock: tuple[Any, Proxy],
+) -> None:
+    servicer, proxy = mock
+    sql = "select v from t where id = 8"
+    servicer.mock_spanner.add_result(sql, _one_row(80))
+    with psycopg.connect(proxy.dsn(), autocommit=True) as conn:
+        denied = _Status(
+            code=grpc.StatusCode.PERMISSION_DENIED, details="no reads", trailing_metadata=()
+        )
+        servicer.mock_spanner.add_error("ExecuteStreamingSql", denied)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql)
+        table_gone = _Status(
+            code=grpc.StatusCode.NOT_FOUND, details="Table not found: t", trailing_metadata=()
+        )
+        servicer.mock_spanner.add_error("ExecuteStreamingSql", table_gone)
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute(sql)
+        assert conn.execute(sql).fetchone() == (80,)

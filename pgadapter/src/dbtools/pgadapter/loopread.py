@@ -205,22 +205,17 @@ class LoopReads:
             request.param_types = types
         if request_options is not None:
             request.request_options = request_options
+        cursor: LoopCursor | None = None
         try:
             stream = await self.api.execute_streaming_sql(request=request, metadata=self.metadata)
-        except Exception as exc:
-            raise pg_error_from(exc) from exc
-        cursor = LoopCursor(stream, asyncio.get_running_loop())
-        try:
+            cursor = LoopCursor(stream, asyncio.get_running_loop())
             await cursor.receive(prefetch)
-        except NotFound as exc:
-            cursor.close()
-            if "session" in str(exc).lower():
+        except BaseException as exc:
+            if cursor is not None:
+                cursor.close()
+            if isinstance(exc, NotFound) and "session" in str(exc).lower():
                 raise SessionGone() from exc
-            raise pg_error_from(exc) from exc
-        except Exception as exc:
-            cursor.close()
-            raise pg_error_from(exc) from exc
-        except BaseException:
-            cursor.close()
+            if isinstance(exc, Exception):
+                raise pg_error_from(exc) from exc
             raise
         return cursor
