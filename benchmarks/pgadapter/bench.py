@@ -15,6 +15,7 @@ Google's published figure for the Java PGAdapter is "at most 0.2 ms" added per q
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import platform
@@ -25,15 +26,27 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import grpc
 import psycopg
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import spanner
 from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
-from google.cloud.spanner_v1 import param_types
+from google.cloud.spanner_v1 import (
+    ExecuteSqlRequest,
+    SpannerAsyncClient,
+    TransactionOptions,
+    TransactionSelector,
+    param_types,
+)
+from google.cloud.spanner_v1.database_sessions_manager import TransactionType
+from google.cloud.spanner_v1.services.spanner.transports.grpc_asyncio import (
+    SpannerGrpcAsyncIOTransport,
+)
+from google.protobuf.struct_pb2 import Struct, Value
 
 BIN = Path(sys.executable).parent
 
@@ -54,37 +67,24 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _interleaved(first: Callable[[], object], second: Callable[[], object], pairs: int) -> Pairs:
-    """Latencies of two calls taken in alternation (which one goes first alternates too), so
-    that a change of the machine's load falls on both sides alike."""
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(pairs):
-        order = ((first, a), (second, b)) if i % 2 == 0 else ((second, b), (first, a))
-        for fn, out in order:
+def _interleaved(arms: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    """Latency of each call, taken in rounds of one call of each arm, the order rotating from
+    round to round: a change of the machine's load falls on every arm alike, and each proxied
+    call can be compared with the direct calls of its own round."""
+    names = list(arms)
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(rounds):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
             t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    return Pairs(a, b)
-
-
-@dataclass
-class Pairs:
-    direct: list[float]
-    proxied: list[float]
-
-    def added(self) -> list[float]:
-        """Per pair: what the proxied call took beyond the direct call next to it."""
-        return [p - d for d, p in zip(self.direct, self.proxied, strict=True)]
+            arms[name]()
+            out[name].append(time.perf_counter() - t0)
+    return out
 
 
 def _quartiles(xs: list[float]) -> tuple[float, float, float]:
     q = statistics.quantiles(xs, n=4)
     return q[0], q[1], q[2]
-
-
-def _own_cpu_ns() -> int:
-    return time.process_time_ns()
 
 
 def _proc_cpu_ns(pid: int) -> int:
@@ -96,27 +96,67 @@ def _proc_cpu_ns(pid: int) -> int:
     return total
 
 
-def _cpu_per_call(fn: Callable[[], object], repeat: int, cpu_ns: Callable[[], int]) -> float:
-    """Seconds of CPU (as `cpu_ns` counts it) per call of fn, over `repeat` calls."""
-    before = cpu_ns()
+def _cpu_per_call(fn: Callable[[], object], repeat: int, pid: int | None = None) -> float:
+    """Seconds of CPU per call of fn over `repeat` calls: this process's, plus process pid's."""
+    own, other = time.process_time_ns(), _proc_cpu_ns(pid) if pid else 0
     for _ in range(repeat):
         fn()
-    return (cpu_ns() - before) / repeat / 1e9
+    spent = time.process_time_ns() - own + (_proc_cpu_ns(pid) - other if pid else 0)
+    return spent / repeat / 1e9
 
 
-def _report_point(n: int, lat: Pairs, cpu_direct: float, cpu_proxy: float) -> None:
-    d1, d2, d3 = (x * 1e3 for x in _quartiles(lat.direct))
-    p1, p2, p3 = (x * 1e3 for x in _quartiles(lat.proxied))
-    a1, a2, a3 = (x * 1e3 for x in _quartiles(lat.added()))
-    print(f"point query, {n} interleaved pairs, median [quartiles] in ms:")
-    print(f"  google-cloud-spanner direct : {d2:7.3f}  [{d1:.3f} .. {d3:.3f}]")
-    print(f"  psycopg -> pgadapter        : {p2:7.3f}  [{p1:.3f} .. {p3:.3f}]")
-    print(f"  added (median of pairs)     : {a2:7.3f}  [{a1:.3f} .. {a3:.3f}]")
-    print(f"  added (difference of medians): {p2 - d2:6.3f}   ratio {p2 / d2:5.2f}x")
-    print(f"point query CPU time, {n} in a row:")
-    print(f"  benchmark process per direct query  : {cpu_direct * 1e3:7.3f} ms")
-    print(f"  pgadapter process per proxied query : {cpu_proxy * 1e3:7.3f} ms")
-    print(f"  pgadapter beyond the client's own   : {(cpu_proxy - cpu_direct) * 1e3:7.3f} ms")
+def _report_point(n: int, lat: dict[str, list[float]], cpu: dict[str, float]) -> None:
+    print(f"point query, {n} interleaved rounds, median [quartiles] in ms:")
+    for name, xs in lat.items():
+        q1, q2, q3 = (x * 1e3 for x in _quartiles(xs))
+        print(f"  {name:34s}: {q2:7.3f}  [{q1:.3f} .. {q3:.3f}]")
+    proxied = lat[PROXIED]
+    for base in (DIRECT, GAPIC):
+        added = [p - d for d, p in zip(lat[base], proxied, strict=True)]
+        q1, q2, q3 = (x * 1e3 for x in _quartiles(added))
+        ratio = statistics.median(proxied) / statistics.median(lat[base])
+        print(f"  added vs {base:25s}: {q2:7.3f}  [{q1:.3f} .. {q3:.3f}]  ratio {ratio:4.2f}x")
+    print(f"point query CPU time per query, {n} in a row (client and, proxied, pgadapter):")
+    for name, seconds in cpu.items():
+        print(f"  {name:34s}: {seconds * 1e3:7.3f} ms")
+    for base in (DIRECT, GAPIC):
+        print(f"  added vs {base:25s}: {(cpu[PROXIED] - cpu[base]) * 1e3:7.3f} ms")
+
+
+DIRECT = "client, Snapshot.execute_sql"
+GAPIC = "client, SpannerAsyncClient (GAPIC)"
+PROXIED = "psycopg -> pgadapter"
+
+
+def _gapic_point(db: Any, address: str, sql: str) -> Callable[[int], object]:
+    """The point query through the client's lower-level asyncio API (what pgadapter sends its
+    autocommit reads with), on an event loop of this thread: no thread hop either."""
+    loop = asyncio.new_event_loop()
+
+    async def connect() -> Any:  # a grpc.aio channel belongs to the loop it is made on
+        channel = grpc.aio.insecure_channel(address)
+        transport = SpannerGrpcAsyncIOTransport(channel=channel, credentials=AnonymousCredentials())
+        return SpannerAsyncClient(transport=transport)
+
+    api = loop.run_until_complete(connect())
+    session = db.sessions_manager.get_session(TransactionType.READ_ONLY).name
+    single_use = TransactionSelector(
+        single_use=TransactionOptions(read_only=TransactionOptions.ReadOnly(strong=True))
+    )
+    metadata = [("google-cloud-resource-prefix", db.name)]
+
+    async def run(key: int) -> list[Any]:
+        request = ExecuteSqlRequest(
+            session=session,
+            sql=sql,
+            params=Struct(fields={"p1": Value(string_value=str(key))}),
+            param_types={"p1": param_types.INT64},
+            transaction=single_use,
+        )
+        stream = await api.execute_streaming_sql(request=request, metadata=metadata)
+        return [r async for r in stream]
+
+    return lambda key: loop.run_until_complete(run(key))
 
 
 def main() -> None:
@@ -198,17 +238,26 @@ def main() -> None:
                     )
                 )
 
+        gapic = _gapic_point(db, address, point)
+
+        def gapic_point() -> None:
+            gapic(next(ids) % args.rows + 1)
+
         def proxy_point() -> None:
             conn.execute("select v from kv where id = %s", (next(ids) % args.rows + 1,)).fetchall()
 
-        for fn in (direct_point, proxy_point):  # warm up both paths
+        arms = {DIRECT: direct_point, GAPIC: gapic_point, PROXIED: proxy_point}
+        for fn in arms.values():  # warm up every path
             _timed(fn, 50)
-        latency = _interleaved(direct_point, proxy_point, args.queries)
-        # CPU time per query, which the machine's load barely moves: the proxy process's CPU
-        # (all its threads: event loop, workers, gRPC) per proxied query, against the benchmark
-        # process's CPU per direct query (the same client work without the proxy around it)
-        cpu_direct = _cpu_per_call(direct_point, args.queries, _own_cpu_ns)
-        cpu_proxy = _cpu_per_call(proxy_point, args.queries, lambda: _proc_cpu_ns(proxy.pid))
+        latency = _interleaved(arms, args.queries)
+        # CPU time per query, which the machine's load barely moves: the benchmark process's
+        # own (the client; psycopg for the proxied query) plus, for the proxied query, the
+        # pgadapter process's (all its threads: event loop, workers, gRPC)
+        cpu = {
+            DIRECT: _cpu_per_call(direct_point, args.queries),
+            GAPIC: _cpu_per_call(gapic_point, args.queries),
+            PROXIED: _cpu_per_call(proxy_point, args.queries, proxy.pid),
+        }
         if args.only != "point":
             # (4) memory of the proxy process with N idle connections (measured before the large
             # results and loads below, whose garbage would blur the figure)
@@ -272,7 +321,7 @@ def main() -> None:
     print(
         f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}"
     )
-    _report_point(args.queries, latency, cpu_direct, cpu_proxy)
+    _report_point(args.queries, latency, cpu)
     if args.only != "point":
         print(f"streaming {args.rows} rows (4 columns):")
         print(f"  google-cloud-spanner direct : {n_direct / t_direct:10.0f} rows/s")

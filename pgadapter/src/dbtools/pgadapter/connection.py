@@ -1171,7 +1171,7 @@ class PgConnection:
                 return out.rows(rows), len(rows)
 
             try:
-                if isinstance(cursor, LoopCursor):
+                if isinstance(cursor, LoopCursor) and not cursor.complete:
                     await self.run_on_loop(cursor.fill(want))
                 # rows already in memory are encoded right here: no trip to a thread
                 data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
