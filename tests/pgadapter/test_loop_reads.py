@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -188,3 +189,14 @@ def test_stream_errors_become_pg_errors_and_the_connection_survives(
         with pytest.raises(psycopg.errors.UndefinedTable):
             conn.execute(sql)
         assert conn.execute(sql).fetchone() == (80,)
+
+
+def test_statement_timeout_counts_from_the_statement_not_the_one_before(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("set statement_timeout = '300ms'")
+        time.sleep(1)  # longer than the timeout, between two statements
+        assert conn.execute("select %s::bigint", (1,)).fetchone() == (1,)
+        conn.execute("begin")
+        time.sleep(1)
+        assert conn.execute("select %s::bigint", (2,)).fetchone() == (2,)
+        conn.execute("commit")

@@ -631,6 +631,9 @@ class PgConnection:
                     prep.columns = [ColumnInfo(n, o) for n, o in cols]
 
     async def bind(self, msg: p.Bind) -> None:
+        # statement_timeout counts from here: a Describe that runs the query comes before the
+        # Execute (run_portal), and must not be timed from the previous statement's start
+        self._statement_started = asyncio.get_running_loop().time()
         prep = self.statements.get(msg.statement)
         if prep is None:
             raise PgError(f'prepared statement "{msg.statement}" does not exist', "26000")
