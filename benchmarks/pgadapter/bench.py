@@ -283,12 +283,14 @@ def main() -> None:
             t0 = time.perf_counter()
             n_direct = direct_stream()
             t_direct = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            c0, t0 = _proc_cpu_ns(proxy.pid), time.perf_counter()
             n_text = proxy_stream(False)
             t_text = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            cpu_text = (_proc_cpu_ns(proxy.pid) - c0) / max(n_text, 1) / 1e3
+            c0, t0 = _proc_cpu_ns(proxy.pid), time.perf_counter()
             n_bin = proxy_stream(True)
             t_bin = time.perf_counter() - t0
+            cpu_bin = (_proc_cpu_ns(proxy.pid) - c0) / max(n_bin, 1) / 1e3
 
             # (3) COPY FROM: psycopg's COPY through the proxy (non-atomic: batches of <= 80,000
             # mutations) against the client's own insert mutations in batches of the same size
@@ -327,9 +329,11 @@ def main() -> None:
         print(f"  google-cloud-spanner direct : {n_direct / t_direct:10.0f} rows/s")
         print(
             f"  psycopg text  -> pgadapter  : {n_text / t_text:10.0f} rows/s   ratio {t_text / t_direct:5.2f}x time"
+            f"   pgadapter CPU {cpu_text:5.2f} us/row"
         )
         print(
             f"  psycopg binary-> pgadapter  : {n_bin / t_bin:10.0f} rows/s   ratio {t_bin / t_direct:5.2f}x time"
+            f"   pgadapter CPU {cpu_bin:5.2f} us/row"
         )
         print(f"COPY FROM of {args.copy_rows} rows (3 columns):")
         print(f"  google-cloud-spanner mutations: {args.copy_rows / t_copy_direct:10.0f} rows/s")
