@@ -302,8 +302,13 @@ def numeric_binary(v: Any) -> bytes:
         return struct.pack("!hhHh", 0, 0, 0xC000, 0)
     if d.is_infinite():
         return struct.pack("!hhHh", 0, 0, 0xD000 if d > 0 else 0xF000, 0)
-    sign = 0x4000 if d.is_signed() else 0
-    text = format(d.copy_abs(), "f")  # copy_abs: abs() would round to the context's 28 digits
+    # copy_abs: abs() would round to the context's 28 digits
+    return _numeric_binary_digits(d.is_signed(), format(d.copy_abs(), "f"))
+
+
+def _numeric_binary_digits(negative: bool, text: str) -> bytes:
+    """numeric's binary form from the plain decimal digits of its absolute value."""
+    sign = 0x4000 if negative else 0
     int_part, _, frac = text.partition(".")
     dscale = len(frac)
     int_part = int_part.lstrip("0")
@@ -488,6 +493,13 @@ def _numeric_text_value(v: Any) -> bytes:
     return _numeric_text(Decimal(s)).encode("ascii")
 
 
+def _numeric_binary_value(v: Any) -> bytes:
+    s = v.string_value
+    if _PLAIN_DECIMAL.fullmatch(s):  # the usual case: no Decimal needed
+        return _numeric_binary_digits(s.startswith("-"), s.lstrip("-"))
+    return numeric_binary(Decimal(s))
+
+
 def _float8_text_value(v: Any) -> bytes:
     return _float8_text(_v_float(v)).encode("ascii")
 
@@ -503,6 +515,7 @@ _DIRECT: dict[tuple[str, int], Callable[[Any], bytes]] = {
     ("bool", 0): lambda v: b"t" if v.bool_value else b"f",
     ("bool", 1): lambda v: b"\x01" if v.bool_value else b"\x00",
     ("numeric", 0): _numeric_text_value,
+    ("numeric", 1): _numeric_binary_value,
     ("date", 0): lambda v: v.string_value.encode("ascii"),
 }
 

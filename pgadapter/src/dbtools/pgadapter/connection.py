@@ -129,10 +129,7 @@ class Output:
 
     def rows(self, rows: list[list[Any]]) -> bytes:
         """DataRow messages for rows."""
-        encoders = self.encoders
-        return b"".join(
-            p.data_row([e(v) for e, v in zip(encoders, row, strict=False)]) for row in rows
-        )
+        return p.data_rows(self.encoders, rows)
 
 
 @dataclass

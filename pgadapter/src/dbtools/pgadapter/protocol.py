@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import PgError, ProtocolError
 
@@ -446,6 +447,30 @@ def data_row(values: Sequence[bytes | None]) -> bytes:
             append(v)
     body = b"".join(parts)
     return b"D" + _pack_i32(len(body) + 6) + _pack_i16(len(values)) + body
+
+
+def data_rows(
+    encoders: Sequence[Callable[[Any], bytes | None]], rows: Iterable[Sequence[Any]]
+) -> bytes:
+    """DataRow messages for rows, each value encoded by its column's encoder (None is NULL):
+    one pass per row, the hot loop of every result."""
+    count = _pack_i16(len(encoders))
+    out: list[bytes] = []
+    for row in rows:
+        parts = [count]
+        append = parts.append
+        size = 6
+        for enc, v in zip(encoders, row, strict=False):
+            data = enc(v)
+            if data is None:
+                append(_NULL_FIELD)
+                size += 4
+            else:
+                append(_pack_i32(len(data)))
+                append(data)
+                size += 4 + len(data)
+        out.append(b"D" + _pack_i32(size) + b"".join(parts))
+    return b"".join(out)
 
 
 def _fields(err: PgError) -> bytes:
