@@ -68,10 +68,10 @@ def read_only_selector(staleness: dict[str, Any]) -> TransactionSelector:
 
 
 # The request is built as the raw protobuf message and wrapped once: building it through
-# proto-plus (several nested messages and marshalled fields) took a third of the loop's time
-# per point query.
+# proto-plus (several nested messages and marshalled fields) was about a third of the time
+# of query() for a point query.
 _RequestPb = ExecuteSqlRequest.pb()
-TypePb = SpannerType.pb()
+_TypePb = SpannerType.pb()
 
 
 @functools.lru_cache(maxsize=64)
@@ -80,7 +80,7 @@ def _selector_pb(staleness: tuple[tuple[str, Any], ...]) -> Any:
 
 
 def _type_pb(t: Any) -> Any:
-    return t if isinstance(t, TypePb) else SpannerType.pb(t)
+    return t if isinstance(t, _TypePb) else SpannerType.pb(t)
 
 
 class _Feed:
@@ -159,9 +159,6 @@ class LoopCursor:
 
     def decode(self, rows: list[list[Any]]) -> list[list[Any]]:
         return [self._rs.decode_row(r) for r in rows]
-
-    def abort(self) -> None:
-        self.close()
 
     def close(self) -> None:
         """Safe from any thread: cancelling the call happens on the loop that owns it."""

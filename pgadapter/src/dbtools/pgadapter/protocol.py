@@ -436,17 +436,13 @@ _pack_i32 = _I32.pack
 _pack_i16 = _I16.pack
 
 
+def _as_is(v: bytes | None) -> bytes | None:
+    return v
+
+
 def data_row(values: Sequence[bytes | None]) -> bytes:
-    parts: list[bytes] = []
-    append = parts.append
-    for v in values:
-        if v is None:
-            append(_NULL_FIELD)
-        else:
-            append(_pack_i32(len(v)))
-            append(v)
-    body = b"".join(parts)
-    return b"D" + _pack_i32(len(body) + 6) + _pack_i16(len(values)) + body
+    """One DataRow of values already encoded (None is NULL)."""
+    return data_rows([_as_is] * len(values), [values])
 
 
 def data_rows(
