@@ -12,6 +12,7 @@ import logging
 import os
 import ssl
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -79,7 +80,9 @@ class ProxyServer:
         self._client = client
         self._clients: dict[str, Any] = {}
         self._databases: dict[tuple[str, str], Any] = {}
-        self._loop_reads: dict[int, Any] = {}  # id(Database) → LoopReads | None
+        # the asyncio clients of loop reads, closed at stop(); one whose credentials were
+        # evicted goes with its Database (its grpc.aio channel closes when collected)
+        self._loop_apis: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._connections: dict[int, PgConnection] = {}
         self._next_pid = 1000
@@ -192,9 +195,9 @@ class ProxyServer:
         """The LoopReads (autocommit queries sent from the event loop) of a database, shared by
         its connections, or None where the client offers no multiplexed session to send them
         on (then every query goes through the synchronous client)."""
-        key = id(db)
-        if key in self._loop_reads:
-            return self._loop_reads[key]
+        # kept on the Database itself: it is per credentials, and goes when they are evicted
+        if hasattr(db, "_pgadapter_loop_reads"):
+            return db._pgadapter_loop_reads
         from .loopread import LoopReads, make_api, session_name
 
         reads = None
@@ -205,8 +208,9 @@ class ProxyServer:
             name = None
         if name is not None:
             api = make_api(db._instance._client, self.config.emulator_host)
+            self._loop_apis.add(api)
             reads = LoopReads(api, db, name)
-        self._loop_reads[key] = reads
+        db._pgadapter_loop_reads = reads
         return reads
 
     def _check_dialect(self, db: Any, database_id: str) -> None:
@@ -334,6 +338,10 @@ class ProxyServer:
             with suppress(Exception, asyncio.TimeoutError):
                 await asyncio.wait_for(server.wait_closed(), 5)
         self._servers.clear()
+        for api in list(self._loop_apis):
+            with suppress(Exception):
+                await api.transport.close()
+        self._loop_apis.clear()
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))
