@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import psycopg
 import pytest
-from dbtools.pgadapter import Proxy, serve
+from dbtools.pgadapter import Proxy
 from dbtools.pgadapter import codecs as c
 from dbtools.pgadapter.types import SPANNER_TO_OID, oid_for_spanner
 from google.cloud.spanner_v1 import (
@@ -25,7 +24,6 @@ from google.cloud.spanner_v1 import (
     TypeCode,
 )
 from google.cloud.spanner_v1._helpers import _parse_value_pb
-from google.cloud.spanner_v1.testing.mock_spanner import start_mock_server
 from google.cloud.spanner_v1.types import result_set
 from google.protobuf.struct_pb2 import ListValue, Value
 from grpc_status.rpc_status import _Status
@@ -130,16 +128,6 @@ def test_value_encoders_give_the_bytes_of_the_decoded_value(
 def test_every_spanner_result_type_has_a_case() -> None:
     covered = {_oid(t) for t, _ in CASES}
     assert set(SPANNER_TO_OID.values()) - {2950} <= covered  # UUID is not a PG-dialect type
-
-
-@pytest.fixture(scope="module")
-def mock() -> Iterator[tuple[Any, Proxy]]:
-    server, servicer, _admin, port = start_mock_server()
-    try:
-        with serve("p", "i", "d", emulator_host=f"localhost:{port}") as proxy:
-            yield servicer, proxy
-    finally:
-        server.stop(0)
 
 
 def _one_row(value: int) -> result_set.ResultSet:

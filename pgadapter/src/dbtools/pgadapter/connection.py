@@ -218,22 +218,14 @@ class PgConnection:
             self._out_size = 0
         await self.writer.drain()
 
-    async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
-        """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
-        a thread: a CancelRequest or statement_timeout ends it with 57014."""
-        task = asyncio.ensure_future(work)
-        self._running = task
+    @contextlib.contextmanager
+    def _spanner_call(self, running: asyncio.Future[Any]) -> Iterator[None]:
+        """While a Spanner call runs: cancel() can reach it, and the CancelledError a
+        CancelRequest causes becomes 57014."""
+        self._running = running
         self.busy = True
         try:
-            if self.timeout_ms > 0:
-                loop = asyncio.get_running_loop()
-                started = self._statement_started or loop.time()
-                left = started + self.timeout_ms / 1000 - loop.time()
-                try:
-                    return await asyncio.wait_for(task, max(left, 0.0))
-                except asyncio.TimeoutError:
-                    raise PgError("canceling statement due to statement timeout", "57014") from None
-            return await task
+            yield
         except asyncio.CancelledError:
             if self._cancel_requested:
                 raise QueryCanceled() from None
@@ -242,41 +234,53 @@ class PgConnection:
             self.busy = False
             self._running = None
 
+    def _deadline(self) -> float | None:
+        """When statement_timeout ends the running statement (loop time); None without one."""
+        if self.timeout_ms <= 0:
+            return None
+        loop = asyncio.get_running_loop()
+        return (self._statement_started or loop.time()) + self.timeout_ms / 1000
+
+    async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
+        a thread: a CancelRequest or statement_timeout ends it with 57014."""
+        task = asyncio.ensure_future(work)
+        deadline = self._deadline()
+        with self._spanner_call(task):
+            if deadline is None:
+                return await task
+            try:
+                left = deadline - asyncio.get_running_loop().time()
+                return await asyncio.wait_for(task, max(left, 0.0))
+            except asyncio.TimeoutError:
+                raise _statement_timeout() from None
+
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
         client that hangs up meanwhile ends the session."""
         work = self.server.executor.submit(fn)
         fut = asyncio.wrap_future(work)
-        self._running = fut
-        self.busy = True
         loop = asyncio.get_running_loop()
-        deadline = None
-        if self.timeout_ms > 0:
-            started = self._statement_started or loop.time()
-            deadline = started + self.timeout_ms / 1000
-        try:
-            while not fut.done():
-                wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
-                await asyncio.wait((fut,), timeout=wait)
-                if fut.done():
-                    break
-                if deadline is not None and loop.time() >= deadline:
-                    if self.backend is not None:
-                        self.backend.cancel()
-                    work.add_done_callback(_discard)
-                    raise PgError("canceling statement due to statement timeout", "57014")
-                if self._client_gone():
-                    self.cancel()
-                    work.add_done_callback(_discard)
-                    raise ConnectionResetError("client disconnected during a statement")
-        except asyncio.CancelledError:
-            work.add_done_callback(_discard)
-            if self._cancel_requested:
-                raise QueryCanceled() from None
-            raise
-        finally:
-            self.busy = False
-            self._running = None
+        deadline = self._deadline()
+        with self._spanner_call(fut):
+            try:
+                while not fut.done():
+                    wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
+                    await asyncio.wait((fut,), timeout=wait)
+                    if fut.done():
+                        break
+                    if deadline is not None and loop.time() >= deadline:
+                        if self.backend is not None:
+                            self.backend.cancel()
+                        work.add_done_callback(_discard)
+                        raise _statement_timeout()
+                    if self._client_gone():
+                        self.cancel()
+                        work.add_done_callback(_discard)
+                        raise ConnectionResetError("client disconnected during a statement")
+            except asyncio.CancelledError:
+                work.add_done_callback(_discard)
+                raise
         if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
             work.add_done_callback(_discard)
             raise QueryCanceled()
@@ -1787,6 +1791,10 @@ def _discard(fut: concurrent.futures.Future[Any]) -> None:
                 close()
             except Exception:
                 pass
+
+
+def _statement_timeout() -> PgError:
+    return PgError("canceling statement due to statement timeout", "57014")
 
 
 def _aborted() -> PgError:
