@@ -948,6 +948,8 @@ class PgConnection:
         else:
             cursor = target.cursor
             assert cursor is not None
+            if isinstance(cursor, LoopCursor) and not cursor.complete:
+                await self.run_on_loop(cursor.fill(want))
             rows = (
                 cursor.fetch(want)
                 if cursor.exhausted

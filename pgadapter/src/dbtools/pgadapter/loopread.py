@@ -125,7 +125,8 @@ class LoopCursor:
         return self._ended
 
     async def fill(self, want: int) -> None:
-        """Receive responses until `want` rows are buffered or the stream ends."""
+        """Receive responses until `want` rows are buffered (every row when want <= 0) or the
+        stream ends."""
         try:
             await self.receive(want)
         except Exception as exc:
@@ -134,7 +135,7 @@ class LoopCursor:
 
     async def receive(self, want: int) -> None:
         """fill() with the client's exceptions as they are."""
-        while not self._ended and len(self._buffer) < max(want, 1):
+        while not self._ended and (want <= 0 or len(self._buffer) < want):
             try:
                 response = await self._responses.__anext__()
             except StopAsyncIteration:
