@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from dbtools import spanner_local
 from dbtools.pgadapter import Proxy, serve
 from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+from google.cloud.spanner_v1.testing.mock_spanner import start_mock_server
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +110,15 @@ def typed_db(proxy: Proxy, typed_name: str) -> str:
 @pytest.fixture
 def typed_url(proxy: Proxy, typed_name: str) -> str:
     return proxy.url(typed_name)
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[tuple[Any, Proxy]]:
+    """The scripted mock Spanner server that ships with google-cloud-spanner, and a proxy in
+    front of it: the exact requests the proxy sends are visible, and errors can be injected."""
+    server, servicer, _admin, port = start_mock_server()
+    try:
+        with serve("p", "i", "d", emulator_host=f"localhost:{port}") as proxy:
+            yield servicer, proxy
+    finally:
+        server.stop(0)

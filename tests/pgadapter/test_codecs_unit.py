@@ -50,7 +50,17 @@ def test_float8_text_matches_postgresql(pg_server) -> None:  # type: ignore[no-u
 
 
 def test_float4_text_matches_postgresql(pg_server) -> None:  # type: ignore[no-untyped-def]
-    values = [1.25, 0.1, 3.14, 1e10, 1e-7, 16777217.0, 123.456]
+    values = [
+        1.25,
+        0.1,
+        3.14,
+        1e10,
+        1e-7,
+        16777217.0,
+        123.456,
+        3.4028234663852886e38,
+        -1.17549435e-38,
+    ]
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
         for v in values:
             f32 = struct.unpack("!f", struct.pack("!f", v))[0]

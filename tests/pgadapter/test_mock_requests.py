@@ -4,16 +4,14 @@ google-cloud-spanner: the exact requests the proxy sends are visible, and aborts
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 import grpc
 import psycopg
 import pytest
-from dbtools.pgadapter import Proxy, serve
+from dbtools.pgadapter import Proxy
 from google.cloud.spanner_v1 import ResultSetMetadata, StructType, Type, TypeCode
-from google.cloud.spanner_v1.testing.mock_spanner import start_mock_server
 from google.cloud.spanner_v1.types import result_set
 from google.protobuf import struct_pb2
 from grpc_status.rpc_status import _Status
@@ -41,16 +39,6 @@ def _aborted() -> _Status:
     return _Status(
         code=grpc.StatusCode.ABORTED, details="Transaction was aborted.", trailing_metadata=()
     )
-
-
-@pytest.fixture(scope="module")
-def mock() -> Iterator[tuple[Any, Proxy]]:
-    server, servicer, _admin, port = start_mock_server()
-    try:
-        with serve("p", "i", "d", emulator_host=f"localhost:{port}") as proxy:
-            yield servicer, proxy
-    finally:
-        server.stop(0)
 
 
 def _count(servicer: Any, kind: str, sql: str | None = None) -> int:

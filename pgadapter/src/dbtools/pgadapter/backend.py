@@ -7,6 +7,8 @@ connection and holds its transaction state, like the Java Connection API behind 
 - queries outside a transaction use a single-use read-only snapshot (strong reads);
 - a read/write transaction begins inline with its first statement and is committed by COMMIT,
   or at Sync/end of a simple query for an implicit transaction;
+- result rows stay undecoded (the client's lazy decoding: lists of protobuf Values), for the
+  connection layer encodes PostgreSQL's wire format straight from them (codecs.value_encoder);
 - statements of a read/write transaction are logged with a digest of their results, so that when
   Spanner aborts the transaction it can be replayed on a new one and continue as long as every
   replayed statement returns exactly what the client already saw (otherwise 40001 is reported).
@@ -55,7 +57,8 @@ def columns_of(fields: Any) -> list[ColumnInfo]:
 
 
 class Cursor:
-    """Rows of one executed statement, fetched in chunks by the connection layer."""
+    """Rows of one executed statement, fetched in chunks by the connection layer. Rows from
+    Spanner are lists of protobuf Values (see `decode` for Python values)."""
 
     def __init__(
         self,
@@ -128,10 +131,15 @@ class Cursor:
         self.fetched += len(out)
         if self._digest is not None:
             for row in out:
-                self._digest.update(repr(row).encode())
+                _digest_row(self._digest, row)
         if self.done:
             self._finish()
         return out
+
+    def decode(self, rows: list[list[Any]]) -> list[list[Any]]:
+        """Rows as the client's Python values (int, str, Decimal, datetime...)."""
+        decode_row = getattr(self._stats_source, "decode_row", None)
+        return [decode_row(r) for r in rows] if decode_row is not None else rows
 
     def _finish(self) -> None:
         if self.row_count is None and self._stats_source is not None:
@@ -382,11 +390,13 @@ class SpannerConnection:
                 continue
             digest = hashlib.sha256()
             try:
-                rs = txn.handle.execute_sql(entry.sql, params=entry.params, param_types=entry.types)
+                rs = txn.handle.execute_sql(
+                    entry.sql, params=entry.params, param_types=entry.types, lazy_decode=True
+                )
                 for i, row in enumerate(rs):
                     if entry.kind == "query" and i >= entry.rows:
                         break
-                    digest.update(repr(row).encode())
+                    _digest_row(digest, row)
                 if entry.kind == "dml":
                     stats = getattr(rs, "stats", None)
                     if stats is not None and "row_count_exact" in stats:
@@ -420,6 +430,7 @@ class SpannerConnection:
                     params=params,
                     param_types=types,
                     request_options=self.request_options(),
+                    lazy_decode=True,
                 )
                 cursor = Cursor(
                     iter(rs),
@@ -445,7 +456,11 @@ class SpannerConnection:
             handle = self._handle()
             try:
                 rs = handle.execute_sql(
-                    sql, params=params, param_types=types, request_options=self.request_options()
+                    sql,
+                    params=params,
+                    param_types=types,
+                    request_options=self.request_options(),
+                    lazy_decode=True,
                 )
                 self.active = Cursor(None, [], stats_source=rs)
                 digest = hashlib.sha256()
@@ -635,6 +650,13 @@ class SpannerConnection:
 
 def _fully_read(rs: Any) -> list[list[Any]]:
     return list(rs)
+
+
+def _digest_row(digest: Any, row: list[Any]) -> None:
+    """Add a row of protobuf Values to a result digest. Each serialized Value is self-delimiting
+    (tag, then a length or a fixed-size number), so their concatenation is unambiguous."""
+    for value in row:
+        digest.update(value.SerializeToString(deterministic=True))
 
 
 def _count_digest(count: int) -> str:

@@ -19,7 +19,7 @@ import collections
 import contextvars
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -78,17 +78,29 @@ class _Details(
     pass
 
 
+def call_options(
+    ctx: CallContext | None,
+    metadata: Sequence[tuple[str, str]] | None,
+    timeout: float | None = None,
+    stream: bool = True,
+) -> tuple[float | None, list[tuple[str, str]]]:
+    """The timeout and metadata of one Spanner call made under `ctx`, from the call's own."""
+    out = list(metadata or ())
+    if ctx is None:
+        return timeout, out
+    if ctx.deadline is not None and (ctx.stream_deadline or not stream):
+        left = max(ctx.deadline - time.monotonic(), _MIN_TIMEOUT)
+        timeout = left if timeout is None else min(timeout, left)
+    if ctx.application_name:
+        out.append((APPLICATION_NAME_HEADER, header_value(ctx.application_name)))
+    return timeout, out
+
+
 def _adjust(details: Any, stream: bool) -> Any:
     ctx = _current.get()
     if ctx is None or (ctx.deadline is None and not ctx.application_name):
         return details
-    timeout = details.timeout
-    if ctx.deadline is not None and (ctx.stream_deadline or not stream):
-        left = max(ctx.deadline - time.monotonic(), _MIN_TIMEOUT)
-        timeout = left if timeout is None else min(timeout, left)
-    metadata = list(details.metadata or ())
-    if ctx.application_name:
-        metadata.append((APPLICATION_NAME_HEADER, header_value(ctx.application_name)))
+    timeout, metadata = call_options(ctx, details.metadata, details.timeout, stream)
     return _Details(
         details.method,
         timeout,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -65,8 +66,11 @@ def _float4_text(v: float) -> str:
     target = _F32.pack(v)
     for precision in range(1, 10):
         s = f"{v:.{precision}g}"
-        if _F32.pack(float(s)) == target:
-            return _shortest_float(repr(float(s)), 6)
+        try:
+            if _F32.pack(float(s)) == target:
+                return _shortest_float(repr(float(s)), 6)
+        except OverflowError:  # near FLT_MAX a short rounding overflows float4: more digits
+            continue
     return _shortest_float(repr(v), 6)
 
 
@@ -298,8 +302,13 @@ def numeric_binary(v: Any) -> bytes:
         return struct.pack("!hhHh", 0, 0, 0xC000, 0)
     if d.is_infinite():
         return struct.pack("!hhHh", 0, 0, 0xD000 if d > 0 else 0xF000, 0)
-    sign = 0x4000 if d.is_signed() else 0
-    text = format(d.copy_abs(), "f")  # copy_abs: abs() would round to the context's 28 digits
+    # copy_abs: abs() would round to the context's 28 digits
+    return _numeric_binary_digits(d.is_signed(), format(d.copy_abs(), "f"))
+
+
+def _numeric_binary_digits(negative: bool, text: str) -> bytes:
+    """numeric's binary form from the plain decimal digits of its absolute value."""
+    sign = 0x4000 if negative else 0
     int_part, _, frac = text.partition(".")
     dscale = len(frac)
     int_part = int_part.lstrip("0")
@@ -413,6 +422,135 @@ def binary_encoder(oid: int) -> Encoder:
 
 def encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> Encoder:
     return binary_encoder(oid) if fmt == 1 else text_encoder(oid, tz)
+
+
+def python_encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> Callable[[Any], bytes | None]:
+    """Python value (None for NULL) → wire bytes or None: for rows the proxy builds itself."""
+    enc = encoder(oid, fmt, tz)
+    return lambda v: None if v is None else enc(v)
+
+
+# --- results straight from Spanner's protobuf Values ---------------------------------------
+#
+# Result rows are read undecoded (the client's lazy decoding): each cell is a
+# google.protobuf.struct_pb2.Value as Spanner sent it. INT64, NUMERIC, STRING, DATE, TIMESTAMP,
+# BYTES (base64) and JSON arrive as strings, FLOAT64 as a number (or "NaN"/"Infinity"), BOOL as a
+# bool. The common cases are encoded from those directly; the others go through a light
+# conversion into what the value encoders above take.
+
+ValueEncoder = Callable[[Any], bytes | None]
+
+
+def _v_str(v: Any) -> str:
+    return str(v.string_value)
+
+
+def _v_int(v: Any) -> int:
+    return int(v.string_value)
+
+
+def _v_float(v: Any) -> float:
+    # NaN and the infinities come as the strings "NaN", "Infinity", "-Infinity"
+    return float(v.string_value) if v.WhichOneof("kind") == "string_value" else v.number_value
+
+
+def _v_bool(v: Any) -> bool:
+    return bool(v.bool_value)
+
+
+def _v_b64(v: Any) -> bytes:
+    return str(v.string_value).encode("ascii")  # base64, as the encoders above expect
+
+
+# Value → the Python value the encoders above take, per codec family.
+_FROM_VALUE: dict[str, Callable[[Any], Any]] = {
+    "bool": _v_bool,
+    "bytea": _v_b64,
+    "int8": _v_int,
+    "int4": _v_int,
+    "int2": _v_int,
+    "oid": _v_int,
+    "text": _v_str,
+    "uuid": _v_str,
+    "float4": _v_float,
+    "float8": _v_float,
+    "numeric": lambda v: Decimal(v.string_value),
+    "date": _v_str,
+    "timestamptz": _v_str,
+    "timestamp": _v_str,
+    "jsonb": _v_str,
+    "json": _v_str,
+}
+
+_PLAIN_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _numeric_text_value(v: Any) -> bytes:
+    s = v.string_value
+    # Spanner sends PG_NUMERIC as a plain decimal string, which is PostgreSQL's text already
+    if _PLAIN_DECIMAL.fullmatch(s):
+        return s.encode("ascii")
+    return _numeric_text(Decimal(s)).encode("ascii")
+
+
+def _numeric_binary_value(v: Any) -> bytes:
+    s = v.string_value
+    if _PLAIN_DECIMAL.fullmatch(s):  # the usual case: no Decimal needed
+        return _numeric_binary_digits(s.startswith("-"), s.lstrip("-"))
+    return numeric_binary(Decimal(s))
+
+
+def _float8_text_value(v: Any) -> bytes:
+    return _float8_text(_v_float(v)).encode("ascii")
+
+
+# Encoders that need no conversion at all: (codec family, format) → Value → bytes.
+_DIRECT: dict[tuple[str, int], Callable[[Any], bytes]] = {
+    ("int8", 0): lambda v: v.string_value.encode("ascii"),
+    ("int8", 1): lambda v: _I64.pack(int(v.string_value)),
+    ("text", 0): lambda v: v.string_value.encode("utf-8"),
+    ("text", 1): lambda v: v.string_value.encode("utf-8"),
+    ("float8", 0): _float8_text_value,
+    ("float8", 1): lambda v: _F64.pack(_v_float(v)),
+    ("bool", 0): lambda v: b"t" if v.bool_value else b"f",
+    ("bool", 1): lambda v: b"\x01" if v.bool_value else b"\x00",
+    ("numeric", 0): _numeric_text_value,
+    ("numeric", 1): _numeric_binary_value,
+    ("date", 0): lambda v: v.string_value.encode("ascii"),
+}
+
+
+def _is_null(v: Any) -> bool:
+    return v.WhichOneof("kind") == "null_value"
+
+
+def _nullable(enc: Callable[[Any], bytes]) -> ValueEncoder:
+    def encode(v: Any) -> bytes | None:
+        return None if v.WhichOneof("kind") == "null_value" else enc(v)
+
+    return encode
+
+
+def value_encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> ValueEncoder:
+    """Spanner protobuf Value → text (fmt 0) or binary (fmt 1) bytes for a result column of type
+    `oid`, None for NULL: the same bytes as `encoder` gives for the client's decoded value."""
+    elem = ARRAY_ELEMENT.get(oid)
+    if elem is not None:
+        convert = _FROM_VALUE[elem.kind]
+        enc = encoder(oid, fmt, tz)
+
+        def array(v: Any) -> bytes:
+            items = [None if _is_null(x) else convert(x) for x in v.list_value.values]
+            return enc(items)
+
+        return _nullable(array)
+    kind = BY_OID.get(oid, BY_OID[25]).kind
+    direct = _DIRECT.get((kind, fmt))
+    if direct is not None:
+        return _nullable(direct)
+    convert = _FROM_VALUE[kind]
+    enc = encoder(oid, fmt, tz)
+    return _nullable(lambda v: enc(convert(v)))
 
 
 # --- parameters: wire → Spanner client value ------------------------------------------------
@@ -715,8 +853,10 @@ def _parse_array_binary(b: bytes, decode: Decoder) -> list[Any]:
         raise PgError("insufficient data left in message", "08P01") from None
 
 
+@functools.lru_cache(maxsize=1024)
 def param_decoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> Callable[[bytes], Any]:
-    """wire bytes → value for the Spanner client, for a parameter of type `oid`."""
+    """wire bytes → value for the Spanner client, for a parameter of type `oid` (cached: a
+    Bind must not rebuild the parser tables)."""
     elem = ARRAY_ELEMENT.get(oid)
     base = elem or BY_OID.get(oid) or BY_OID[25]
     if fmt == 1:

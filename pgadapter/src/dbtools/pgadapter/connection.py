@@ -15,8 +15,9 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from google.api_core import exceptions as gexc
 
 from . import protocol as p
-from .backend import ColumnInfo, Cursor, SpannerConnection
+from .backend import PREFETCH, ColumnInfo, Cursor, SpannerConnection
 from .call_context import CallContext, bind
 from .catalog import (
     DEFAULT_SETTINGS,
@@ -52,7 +53,14 @@ from .classify import (
     substitute_params,
     truncate_targets,
 )
-from .codecs import UTC, encoder, param_decoder, text_value_parser
+from .codecs import (
+    UTC,
+    ValueEncoder,
+    param_decoder,
+    python_encoder,
+    text_value_parser,
+    value_encoder,
+)
 from .copy import (
     BINARY_HEADER,
     BINARY_TRAILER,
@@ -70,9 +78,18 @@ from .copy import (
 from .copy_stream import CopyInPipeline
 from .errors import FeatureNotSupported, PgError, ProtocolError, QueryCanceled
 from .infer import infer_param_types, infer_returning
+from .loopread import LoopCursor, LoopReads, SessionGone
 from .orm_catalog import answer_orm_catalog
 from .params import decode_params, infer_from_casts, spanner_type_for
-from .scroll import BufferedRows, CursorPosition, FetchSpec, RowSource, StreamedRows, parse_fetch
+from .scroll import (
+    FORWARD,
+    BufferedRows,
+    CursorPosition,
+    FetchSpec,
+    RowSource,
+    StreamedRows,
+    parse_fetch,
+)
 from .settings import parse_dml_mode, parse_priority, parse_staleness
 from .sqlcommenter import tags_from_comment
 from .sqlstate import pg_error_from
@@ -90,12 +107,51 @@ COPY_COALESCE_BYTES = 1 << 20  # non-atomic COPY: data waiting for the converter
 
 
 @dataclass
+class Output:
+    """How a statement's rows go on the wire: RowDescription and one encoder per column. Kept
+    with the prepared statement, so that executing it again with the same columns and formats
+    builds neither again."""
+
+    columns: list[ColumnInfo]
+    formats: list[int]
+    tz: dt.tzinfo
+    raw: bool  # rows are Spanner's protobuf Values (else Python values built by the proxy)
+    description: bytes
+    encoders: list[ValueEncoder]
+
+    @classmethod
+    def build(
+        cls, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+    ) -> Output:
+        make = value_encoder if raw else python_encoder
+        encoders = [make(c.oid, f, tz) for c, f in zip(columns, formats, strict=False)]
+        return cls(
+            columns, formats, tz, raw, p.row_description(_fields(columns), formats), encoders
+        )
+
+    def matches(
+        self, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+    ) -> bool:
+        return (
+            self.raw == raw
+            and self.tz is tz
+            and self.formats == formats
+            and self.columns == columns
+        )
+
+    def rows(self, rows: list[list[Any]]) -> bytes:
+        """DataRow messages for rows."""
+        return p.data_rows(self.encoders, rows)
+
+
+@dataclass
 class Prepared:
     name: str
     stmt: Statement
     param_oids: list[int]
     columns: list[ColumnInfo] | None = None
     planned: bool = False
+    output: Output | None = None  # the last execution's, reused while the columns match
 
 
 @dataclass
@@ -105,16 +161,17 @@ class Portal:
     params: dict[str, Any]
     types: dict[str, Any]
     result_formats: list[int]
-    cursor: Cursor | None = None
+    cursor: Cursor | LoopCursor | None = None
     local: LocalResult | None = None
     local_pos: int = 0
     sent: int = 0
     started: bool = False
-    encoders: list[Callable[[Any], bytes]] = field(default_factory=list)
+    output: Output | None = None
     row_count: int | None = None
     hold: bool = False  # a WITH HOLD cursor: survives the end of its transaction
     scroll: bool = False  # a SCROLL cursor: FETCH may go backward
     position: CursorPosition | None = None  # where FETCH/MOVE left a DECLAREd cursor
+    declared: bool = False  # opened by DECLARE: FETCH reads it through the synchronous client
 
 
 class _Canceled(Exception):
@@ -162,6 +219,7 @@ class PgConnection:
         self._described: Portal | None = None
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self._pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
+        self.loop_reads: LoopReads | None = None  # autocommit queries without a thread hop
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -190,50 +248,81 @@ class PgConnection:
         self.server.stats["statement_timeouts"] += 1
         return PgError("canceling statement due to statement timeout", "57014")
 
+    def call_context(self, stream_deadline: bool = True) -> CallContext:
+        """What the running statement's Spanner calls carry (see call_context). A result
+        stream that later statements go on reading (a cursor, a suspended portal) is opened
+        without the deadline: each of those statements has its own, which the proxy enforces."""
+        return CallContext(
+            self._deadline(), self.settings.get("application_name", ""), stream_deadline
+        )
+
     def submit(
         self, fn: Callable[..., T], *args: Any, stream_deadline: bool = True
     ) -> concurrent.futures.Future[T]:
-        """Run `fn` on the worker pool; its Spanner calls carry the statement's deadline and
-        the session's application_name (see call_context). A result stream that later
-        statements go on reading (a cursor, a suspended portal) is opened without the
-        deadline: each of those statements has its own, which the proxy enforces."""
-        ctx = CallContext(
-            self._deadline(), self.settings.get("application_name", ""), stream_deadline
-        )
+        """Run `fn` on the worker pool under the statement's call context."""
+        ctx = self.call_context(stream_deadline)
         return self.server.executor.submit(bind(ctx, partial(fn, *args)))
 
-    async def run_blocking(self, fn: Callable[[], T], *, stream_deadline: bool = True) -> T:
-        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
-        client that hangs up meanwhile ends the session."""
-        work = self.submit(fn, stream_deadline=stream_deadline)
-        fut = asyncio.wrap_future(work)
-        self._running = fut
+    @contextlib.contextmanager
+    def _spanner_call(self, running: asyncio.Future[Any]) -> Iterator[None]:
+        """While a Spanner call runs: cancel() can reach it, and the CancelledError a
+        CancelRequest causes becomes 57014."""
+        self._running = running
         self.busy = True
-        loop = asyncio.get_running_loop()
-        deadline = self._deadline()
         try:
-            while not fut.done():
-                wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
-                await asyncio.wait((fut,), timeout=wait)
-                if fut.done():
-                    break
-                if deadline is not None and loop.time() >= deadline:
-                    if self.backend is not None:
-                        self.backend.cancel()
-                    work.add_done_callback(_discard)
-                    raise self._timed_out()
-                if self._client_gone():
-                    self.cancel()
-                    work.add_done_callback(_discard)
-                    raise ConnectionResetError("client disconnected during a statement")
+            yield
         except asyncio.CancelledError:
-            work.add_done_callback(_discard)
             if self._cancel_requested:
                 raise QueryCanceled() from None
             raise
         finally:
             self.busy = False
             self._running = None
+
+    async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
+        a thread: a CancelRequest or statement_timeout ends it with 57014."""
+        task = asyncio.ensure_future(work)
+        deadline = self._deadline()
+        with self._spanner_call(task):
+            if deadline is None:
+                return await task
+            try:
+                left = deadline - asyncio.get_running_loop().time()
+                return await asyncio.wait_for(task, max(left, 0.0))
+            except asyncio.TimeoutError:
+                raise self._timed_out() from None
+            except PgError as exc:
+                if exc.detail == "Spanner status DEADLINE_EXCEEDED":
+                    raise self._timed_out() from exc  # Spanner ended it at our deadline
+                raise
+
+    async def run_blocking(self, fn: Callable[[], T], *, stream_deadline: bool = True) -> T:
+        """Run a Spanner call on the pool; a CancelRequest abandons it and raises 57014, a
+        client that hangs up meanwhile ends the session."""
+        work = self.submit(fn, stream_deadline=stream_deadline)
+        fut = asyncio.wrap_future(work)
+        loop = asyncio.get_running_loop()
+        deadline = self._deadline()
+        with self._spanner_call(fut):
+            try:
+                while not fut.done():
+                    wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - loop.time()))
+                    await asyncio.wait((fut,), timeout=wait)
+                    if fut.done():
+                        break
+                    if deadline is not None and loop.time() >= deadline:
+                        if self.backend is not None:
+                            self.backend.cancel()
+                        work.add_done_callback(_discard)
+                        raise self._timed_out()
+                    if self._client_gone():
+                        self.cancel()
+                        work.add_done_callback(_discard)
+                        raise ConnectionResetError("client disconnected during a statement")
+            except asyncio.CancelledError:
+                work.add_done_callback(_discard)
+                raise
         if fut.cancelled():  # cancel() cancelled the wrapper; the thread may still run
             work.add_done_callback(_discard)
             raise QueryCanceled()
@@ -347,6 +436,7 @@ class PgConnection:
             cred_key,
         )
         self.backend = SpannerConnection(database, self.server.stats)
+        self.loop_reads = await self.server.loop_reads(database)
         for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
             if self.settings.get(key):  # given in the startup options
                 try:
@@ -482,17 +572,23 @@ class PgConnection:
 
     def _close_portals_except(self, keep: str) -> None:
         for name in [n for n, x in self.portals.items() if n != keep and not x.hold]:
-            portal = self.portals.pop(name)
-            if portal.cursor is not None:
-                self.server.executor.submit(portal.cursor.close)
+            self._close_cursor_of(self.portals.pop(name))
 
     def _close_portals(self, only_unnamed: bool = False) -> None:
         for name in [
             n for n, x in self.portals.items() if n == "" or (not only_unnamed and not x.hold)
         ]:
-            portal = self.portals.pop(name)
-            if portal.cursor is not None:
-                self.server.executor.submit(portal.cursor.close)
+            self._close_cursor_of(self.portals.pop(name))
+
+    def _close_cursor_of(self, portal: Portal) -> None:
+        """Close a portal's Spanner stream on a worker (closing may wait on gRPC); a cursor that
+        was read to its end is closed already, and one read on the loop closes without waiting:
+        neither needs a trip to a thread."""
+        cursor = portal.cursor
+        if isinstance(cursor, LoopCursor):
+            cursor.close()
+        elif cursor is not None and not cursor.done:
+            self.server.executor.submit(cursor.close)
 
     # --- simple query -----------------------------------------------------------------------
 
@@ -599,6 +695,9 @@ class PgConnection:
                     prep.columns = [ColumnInfo(n, o) for n, o in cols]
 
     async def bind(self, msg: p.Bind) -> None:
+        # statement_timeout counts from here: a Describe that runs the query comes before the
+        # Execute (run_portal), and must not be timed from the previous statement's start
+        self._statement_started = asyncio.get_running_loop().time()
         prep = self.statements.get(msg.statement)
         if prep is None:
             raise PgError(f'prepared statement "{msg.statement}" does not exist', "26000")
@@ -656,10 +755,24 @@ class PgConnection:
     async def _describe_portal(self, portal: Portal) -> None:
         columns = await self._portal_columns(portal)
         if columns:
-            formats = _formats(portal.result_formats, len(columns))
-            self.send(p.row_description(_fields(columns), formats))
+            self.send(self._output(portal, columns).description)
         else:
             self.send(p.NO_DATA)
+
+    def _output(self, portal: Portal, columns: list[ColumnInfo]) -> Output:
+        """The portal's RowDescription and encoders, reused from its prepared statement's last
+        execution when the columns and formats are the same."""
+        out = portal.output
+        if out is None:
+            formats = _formats(portal.result_formats, len(columns))
+            raw = portal.local is None
+            prep = portal.prepared
+            out = prep.output
+            if out is None or not out.matches(columns, formats, self.tz, raw):
+                out = Output.build(columns, formats, self.tz, raw)
+                prep.output = out
+            portal.output = out
+        return out
 
     async def _columns_by_running(self, prep: Prepared) -> list[ColumnInfo] | None:
         """Columns of a query whose plan was unavailable: run it once with NULL parameters."""
@@ -860,7 +973,9 @@ class PgConnection:
         query = classify(m.group(4))
         if query.kind != Kind.QUERY:
             raise PgError("DECLARE CURSOR needs a SELECT or VALUES query", "42601")
-        portal = Portal(name, Prepared(name, query, []), {}, {}, [0], hold=hold, scroll=scroll)
+        portal = Portal(
+            name, Prepared(name, query, []), {}, {}, [0], hold=hold, scroll=scroll, declared=True
+        )
         if hold:
             # a held cursor outlives its transaction: its rows are read now, as PostgreSQL does
             # at commit
@@ -868,7 +983,7 @@ class PgConnection:
             if portal.local is None:
                 cursor = portal.cursor
                 assert cursor is not None
-                rows = await self.run_blocking(lambda: cursor.fetch(0))
+                rows = await self.run_blocking(lambda: cursor.decode(cursor.fetch(0)))
                 portal.local = LocalResult([(c.name, c.oid) for c in columns or []], rows, "SELECT")
                 portal.cursor = None
         self.portals[name] = portal
@@ -889,6 +1004,12 @@ class PgConnection:
         move = spec.verb == "MOVE"
         if describe and not move:
             self.send(p.row_description(_fields(columns), [0] * len(columns)))
+        cursor = target.cursor
+        if isinstance(cursor, LoopCursor) and not cursor.complete:
+            # a protocol-level portal read on the event loop: receive what the FETCH needs
+            # there, since its rows cannot be pulled from a worker thread
+            ahead = spec.count if spec.direction == FORWARD and spec.count > 0 else 0
+            await self.run_on_loop(cursor.fill(ahead))
         position = target.position
         if position is None:
             position = target.position = CursorPosition(self._row_source(target), target.scroll)
@@ -896,13 +1017,8 @@ class PgConnection:
         rows, count = run() if position.source.ready else await self.run_blocking(run)
         if not move:
             formats = _formats(portal.result_formats, len(columns))
-            encoders = [encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)]
-            for row in rows:
-                self.send(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                )
+            out = Output.build(columns, formats, self.tz, raw=target.local is None)
+            self.send(out.rows(rows))
         self.send(p.command_complete(f"{spec.verb} {count}"))
 
     @staticmethod
@@ -993,7 +1109,28 @@ class PgConnection:
         backend = self.backend
         assert backend is not None
         sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
+        reads = self.loop_reads
         with self._statement_tag(sql):
+            if reads is not None and not backend.in_transaction and not portal.declared:
+                # autocommit: a single-use read sent from the event loop, no thread hop
+                options = backend.request_options()
+                staleness = backend.staleness
+                for _ in range(2):
+                    try:
+                        portal.cursor = await self.run_on_loop(
+                            reads.query(
+                                sql,
+                                params,
+                                types,
+                                staleness,
+                                options,
+                                PREFETCH,
+                                self.call_context(stream_deadline=whole),
+                            )
+                        )
+                        return
+                    except SessionGone:  # the client's sessions manager has a newer one
+                        await self.run_blocking(reads.refresh_session)
             portal.cursor = await self.run_blocking(
                 lambda: backend.query(sql, params, types), stream_deadline=whole
             )
@@ -1070,8 +1207,7 @@ class PgConnection:
         # queries and SHOW
         columns = await self._portal_columns(portal, whole=max_rows <= 0)
         if describe and columns is not None:
-            formats = _formats(portal.result_formats, len(columns))
-            self.send(p.row_description(_fields(columns), formats))
+            self.send(self._output(portal, columns).description)
         await self._send_rows(portal, max_rows, "SELECT" if kind == Kind.QUERY else "SHOW")
 
     @contextlib.contextmanager
@@ -1098,25 +1234,13 @@ class PgConnection:
 
     async def _send_rows(self, portal: Portal, max_rows: int, tag: str) -> None:
         columns = await self._portal_columns(portal)
-        if columns is None:
-            columns = []
-        if not portal.encoders:
-            formats = _formats(portal.result_formats, len(columns))
-            portal.encoders = [
-                encoder(c.oid, f, self.tz) for c, f in zip(columns, formats, strict=False)
-            ]
-        encoders = portal.encoders
+        out = self._output(portal, columns or [])
         if portal.local is not None:
             rows = portal.local.rows[portal.local_pos :]
             if max_rows > 0:
                 rows = rows[:max_rows]
             portal.local_pos += len(rows)
-            for row in rows:
-                self.send(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                )
+            self.send(out.rows(rows))
             portal.sent += len(rows)
             if portal.local_pos < len(portal.local.rows):
                 self.send(p.PORTAL_SUSPENDED)
@@ -1132,14 +1256,11 @@ class PgConnection:
 
             def fetch(want: int = want) -> tuple[bytes, int]:
                 rows = cursor.fetch(want)
-                return b"".join(
-                    p.data_row(
-                        [None if v is None else e(v) for e, v in zip(encoders, row, strict=False)]
-                    )
-                    for row in rows
-                ), len(rows)
+                return out.rows(rows), len(rows)
 
             try:
+                if isinstance(cursor, LoopCursor) and not cursor.complete:
+                    await self.run_on_loop(cursor.fill(want))
                 # rows already in memory are encoded right here: no trip to a thread
                 data, n = fetch() if cursor.exhausted else await self.run_blocking(fetch)
             except BaseException:
@@ -1378,7 +1499,7 @@ class PgConnection:
         try:
             columns = cursor.columns or []
             binary = spec.format == "binary"
-            encoders = [encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
+            encoders = [value_encoder(c.oid, 1 if binary else 0, self.tz) for c in columns]
             forced = [c.name.lower() in spec.force_quote for c in columns]
             fmt_row = (
                 (lambda vals: format_csv_row(vals, spec, forced))
@@ -1398,12 +1519,7 @@ class PgConnection:
                     if binary:
                         return b"".join(
                             p.copy_data(
-                                binary_row(
-                                    [
-                                        None if v is None else e(v)
-                                        for e, v in zip(encoders, row, strict=False)
-                                    ]
-                                )
+                                binary_row([e(v) for e, v in zip(encoders, row, strict=False)])
                             )
                             for row in rows
                         ), len(rows)
@@ -1411,7 +1527,7 @@ class PgConnection:
                         p.copy_data(
                             fmt_row(
                                 [
-                                    None if v is None else e(v).decode("utf-8")
+                                    None if (b := e(v)) is None else b.decode("utf-8")
                                     for e, v in zip(encoders, row, strict=False)
                                 ]
                             ).encode("utf-8")

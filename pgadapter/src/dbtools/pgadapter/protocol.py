@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import PgError, ProtocolError
 
@@ -435,17 +436,37 @@ _pack_i32 = _I32.pack
 _pack_i16 = _I16.pack
 
 
+def _as_is(v: bytes | None) -> bytes | None:
+    return v
+
+
 def data_row(values: Sequence[bytes | None]) -> bytes:
-    parts: list[bytes] = []
-    append = parts.append
-    for v in values:
-        if v is None:
-            append(_NULL_FIELD)
-        else:
-            append(_pack_i32(len(v)))
-            append(v)
-    body = b"".join(parts)
-    return b"D" + _pack_i32(len(body) + 6) + _pack_i16(len(values)) + body
+    """One DataRow of values already encoded (None is NULL)."""
+    return data_rows([_as_is] * len(values), [values])
+
+
+def data_rows(
+    encoders: Sequence[Callable[[Any], bytes | None]], rows: Iterable[Sequence[Any]]
+) -> bytes:
+    """DataRow messages for rows, each value encoded by its column's encoder (None is NULL):
+    one pass per row, the hot loop of every result."""
+    count = _pack_i16(len(encoders))
+    out: list[bytes] = []
+    for row in rows:
+        parts = [count]
+        append = parts.append
+        size = 6
+        for enc, v in zip(encoders, row, strict=False):
+            data = enc(v)
+            if data is None:
+                append(_NULL_FIELD)
+                size += 4
+            else:
+                append(_pack_i32(len(data)))
+                append(data)
+                size += 4 + len(data)
+        out.append(b"D" + _pack_i32(size) + b"".join(parts))
+    return b"".join(out)
 
 
 def _fields(err: PgError) -> bytes:

@@ -12,6 +12,7 @@ import logging
 import os
 import ssl
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -93,6 +94,9 @@ class ProxyServer:
         self._client = client
         self._clients: dict[str, Any] = {}
         self._databases: dict[tuple[str, str], Any] = {}
+        # the asyncio clients of loop reads, closed at stop(); one whose credentials were
+        # evicted goes with its Database (its grpc.aio channel closes when collected)
+        self._loop_apis: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._connections: dict[int, PgConnection] = {}
         self._next_pid = 1000
@@ -207,6 +211,28 @@ class ProxyServer:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
         self._check_dialect(db, database_id)
         return db
+
+    async def loop_reads(self, db: Any) -> Any:
+        """The LoopReads (autocommit queries sent from the event loop) of a database, shared by
+        its connections, or None where the client offers no multiplexed session to send them
+        on (then every query goes through the synchronous client)."""
+        # kept on the Database itself: it is per credentials, and goes when they are evicted
+        if hasattr(db, "_pgadapter_loop_reads"):
+            return db._pgadapter_loop_reads
+        from .loopread import LoopReads, make_api, session_name
+
+        reads = None
+        try:
+            name = await asyncio.get_running_loop().run_in_executor(self.executor, session_name, db)
+        except Exception:  # the synchronous path will report what is wrong, statement by statement
+            log.debug("no multiplexed session for loop reads", exc_info=True)
+            name = None
+        if name is not None:
+            api = make_api(db._instance._client, self.config.emulator_host, _client_info())
+            self._loop_apis.add(api)
+            reads = LoopReads(api, db, name)
+        db._pgadapter_loop_reads = reads
+        return reads
 
     def _check_dialect(self, db: Any, database_id: str) -> None:
         """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
@@ -333,6 +359,10 @@ class ProxyServer:
             with suppress(Exception, asyncio.TimeoutError):
                 await asyncio.wait_for(server.wait_closed(), 5)
         self._servers.clear()
+        for api in list(self._loop_apis):
+            with suppress(Exception):
+                await api.transport.close()
+        self._loop_apis.clear()
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))
