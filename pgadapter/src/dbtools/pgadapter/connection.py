@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from functools import partial
