@@ -49,12 +49,19 @@ def make_api(client: Any, emulator_host: str | None, client_info: Any = None) ->
         )
 
         channel = grpc.aio.insecure_channel(emulator_host)
-        transport = SpannerGrpcAsyncIOTransport(channel=channel, credentials=AnonymousCredentials())
-        return SpannerAsyncClient(transport=transport, client_info=client_info)
+        transport = SpannerGrpcAsyncIOTransport(
+            channel=channel, credentials=AnonymousCredentials(), **_info(client_info)
+        )
+        return SpannerAsyncClient(transport=transport)
     options = getattr(client, "_client_options", None)
     return SpannerAsyncClient(
-        credentials=client.credentials, client_options=options, client_info=client_info
+        credentials=client.credentials, client_options=options, **_info(client_info)
     )
+
+
+def _info(client_info: Any) -> dict[str, Any]:
+    """The client_info argument, left out when None (the library's default then applies)."""
+    return {} if client_info is None else {"client_info": client_info}
 
 
 # spanner.read_only_staleness (the Snapshot keyword arguments of settings.parse_staleness) →
