@@ -272,7 +272,11 @@ class PgConnection:
             yield
         except asyncio.CancelledError:
             if self._cancel_requested:
-                raise QueryCanceled() from None
+                # when `running` is the connection's own task, the cancellation is ours to
+                # take back, unless something else (server shutdown) cancelled it too
+                own = asyncio.current_task()
+                if running is not own or own is None or own.uncancel() == 0:
+                    raise QueryCanceled() from None
             raise
         finally:
             self.busy = False
@@ -281,11 +285,16 @@ class PgConnection:
     async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
         """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
         a thread: a CancelRequest or statement_timeout ends it with 57014."""
-        task = asyncio.ensure_future(work)
         deadline = self._deadline()
+        if deadline is None:
+            # awaited in this connection's own task, which a CancelRequest cancels: a Task of
+            # its own per query would cost two more event loop turns (start and wake-up)
+            own = asyncio.current_task()
+            assert own is not None
+            with self._spanner_call(own):
+                return await work
+        task = asyncio.ensure_future(work)
         with self._spanner_call(task):
-            if deadline is None:
-                return await task
             try:
                 left = deadline - asyncio.get_running_loop().time()
                 return await asyncio.wait_for(task, max(left, 0.0))
