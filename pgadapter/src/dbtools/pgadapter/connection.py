@@ -716,7 +716,7 @@ class PgConnection:
             )
         if msg.portal and msg.portal in self.portals:
             raise PgError(f'portal "{msg.portal}" already exists', "42P03")
-        if any(o in (0, 705) for o in prep.param_oids):
+        if not prep.planned and any(o in (0, 705) for o in prep.param_oids):
             # binary values need a type to be decoded; text ones (psycopg sends str as unknown)
             # are sent typed when the type can be learnt, so '{a,b}' reaches an array column
             # as an array

@@ -97,17 +97,17 @@ def _type_pb(t: Any) -> Any:
 
 
 # result columns by the serialized row type of the result's metadata: a prepared statement's
-# executions all get the same row type, and converting its proto-plus fields every time was
-# a tenth of the proxy's own work per point query. The lists are shared, and only read.
+# executions all get the same row type, so its proto-plus fields need converting only once.
+# The lists are shared, and only read.
 _COLUMNS: dict[bytes, list[ColumnInfo]] = {}
-_COLUMNS_MAX = 1024
+_CACHE_MAX = 1024  # entries of each of this module's caches, at most
 
 
 def _columns(rs: StreamedResultSet) -> list[ColumnInfo]:
     key = rs._metadata.row_type.SerializeToString()
     columns = _COLUMNS.get(key)
     if columns is None:
-        if len(_COLUMNS) >= _COLUMNS_MAX:
+        if len(_COLUMNS) >= _CACHE_MAX:
             _COLUMNS.clear()
         columns = _COLUMNS[key] = columns_of(rs.fields)
     return columns
@@ -253,6 +253,7 @@ class LoopReads:
             info.to_grpc_metadata(),
             ("google-cloud-resource-prefix", database.name),
         ]
+        self._built: dict[tuple[tuple[str, str], ...], grpc.aio.Metadata] = {}
         self._use_session(session)
 
     def _use_session(self, session: str) -> None:
@@ -261,6 +262,17 @@ class LoopReads:
             *self._static,
             routing_header.to_grpc_metadata((("session", session),)),
         ]
+
+    def _grpc_metadata(self, metadata: list[tuple[str, str]]) -> grpc.aio.Metadata:
+        """grpc.aio's form of the headers, which it would otherwise build on every call: the
+        few combinations a database's connections send (application names) are kept."""
+        key = tuple(metadata)
+        built = self._built.get(key)
+        if built is None:
+            if len(self._built) >= _CACHE_MAX:
+                self._built.clear()
+            built = self._built[key] = grpc.aio.Metadata(*metadata)
+        return built
 
     def refresh_session(self) -> None:
         """After SessionGone (blocking: run it on a worker)."""
@@ -298,7 +310,7 @@ class LoopReads:
             timeout, metadata = call_options(ctx, self.metadata)
             stream = self._rpc(
                 request,
-                metadata=metadata,
+                metadata=self._grpc_metadata(metadata),
                 timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
             )
             cursor = LoopCursor(stream, asyncio.get_running_loop())
