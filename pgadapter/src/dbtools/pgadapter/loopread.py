@@ -182,6 +182,10 @@ class LoopCursor:
                 break
             self._feed.pending.append(response)
             self._buffer.extend(self._rs)
+            if self._rs._done:
+                # the response marked `last`: the client's own result sets stop there too, and
+                # waiting for the call's status as well took one more read per query
+                self._ended = True
         if self.columns is None and self._rs._metadata is not None:
             self.columns = _columns(self._rs)
         elif self.columns is None and self._ended:
