@@ -273,9 +273,10 @@ class PgConnection:
         except asyncio.CancelledError:
             if self._cancel_requested:
                 # when `running` is the connection's own task, the cancellation is ours to
-                # take back, unless something else (server shutdown) cancelled it too
-                own = asyncio.current_task()
-                if running is not own or own is None or own.uncancel() == 0:
+                # take back (Python 3.11+ counts them), unless something else (server
+                # shutdown) cancelled the task too
+                uncancel = getattr(running, "uncancel", None)
+                if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
                     raise QueryCanceled() from None
             raise
         finally:

@@ -2,9 +2,10 @@
 
 A query outside a transaction is a single-use read-only snapshot: one ExecuteStreamingSql call
 and its stream of PartialResultSets. The connection layer sends it from the event loop through
-the client's GAPIC asyncio API (`SpannerAsyncClient` on a grpc.aio channel). A point query
-then costs no event loop → worker → event loop hop (on a 2-core VM each hop is 0.1-0.2 ms of
-thread wake-ups, more than the proxy's own protocol work) and none of the high-level Snapshot
+the grpc.aio method of the client's asyncio transport (`SpannerAsyncClient` on a grpc.aio
+channel; see LoopReads for why not through its generated wrapper). A point query then costs no
+event loop → worker → event loop hop (on a 2-core VM each hop is 0.1-0.2 ms of thread
+wake-ups, more than the proxy's own protocol work) and none of the high-level Snapshot
 wrapper's per-request bookkeeping. Rows are merged by the client's own `StreamedResultSet`
 (values chunked across responses) and stay undecoded protobuf Values, as in backend.py.
 Transactions, DML, DDL, COPY and cursors stay on the synchronous client (backend.py).
@@ -104,7 +105,8 @@ _CACHE_MAX = 1024  # entries of each of this module's caches, at most
 
 
 def _columns(rs: StreamedResultSet) -> list[ColumnInfo]:
-    key = rs._metadata.row_type.SerializeToString()
+    metadata: Any = rs._metadata  # the first response's ResultSetMetadata (protobuf)
+    key = metadata.row_type.SerializeToString()
     columns = _COLUMNS.get(key)
     if columns is None:
         if len(_COLUMNS) >= _CACHE_MAX:
