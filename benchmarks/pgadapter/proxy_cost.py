@@ -115,7 +115,9 @@ def main() -> None:
             if args.callgrind:
                 _callgrind(proxy.pid, "off")
             spent, threads = _proc_cpu_ns(proxy.pid) - before, _thread_cpu_ns(proxy.pid)
-        print(f"pgadapter CPU per query ({args.queries} queries): {spent / args.queries / 1e3:.1f} µs")
+        print(
+            f"pgadapter CPU per query ({args.queries} queries): {spent / args.queries / 1e3:.1f} µs"
+        )
         for name, ns in sorted(threads.items()):
             per_query = (ns - threads_before.get(name, 0)) / args.queries / 1e3
             if per_query >= 1:
