@@ -247,8 +247,9 @@ class LoopReads:
     The call goes to the transport's grpc.aio method itself, with the headers the generated
     client's wrapper would add (routing header, x-goog-api-client) computed once: the wrapper
     merges them anew on every call, and waits for the response headers in a turn of the event
-    loop of its own. That was a fifth of the proxy's CPU per point query. Errors become the
-    client's exceptions (`api_error`) as the wrapper would make them."""
+    loop of its own (with the Task per query that connection.run_on_loop no longer makes and
+    the per-query column conversion, 17 % of the instructions pgadapter executed per point
+    query). Errors become the client's exceptions (`api_error`) as the wrapper makes them."""
 
     def __init__(self, api: Any, database: Any, session: str, client_info: Any = None) -> None:
         self.api = api
