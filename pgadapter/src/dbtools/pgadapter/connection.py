@@ -272,7 +272,12 @@ class PgConnection:
             yield
         except asyncio.CancelledError:
             if self._cancel_requested:
-                raise QueryCanceled() from None
+                # when `running` is the connection's own task, the cancellation is ours to
+                # take back (Python 3.11+ counts them), unless something else (server
+                # shutdown) cancelled the task too
+                uncancel = getattr(running, "uncancel", None)
+                if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
+                    raise QueryCanceled() from None
             raise
         finally:
             self.busy = False
@@ -281,11 +286,16 @@ class PgConnection:
     async def run_on_loop(self, work: Coroutine[Any, Any, T]) -> T:
         """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
         a thread: a CancelRequest or statement_timeout ends it with 57014."""
-        task = asyncio.ensure_future(work)
         deadline = self._deadline()
+        if deadline is None:
+            # awaited in this connection's own task, which a CancelRequest cancels: a Task of
+            # its own per query would cost two more event loop turns (start and wake-up)
+            own = asyncio.current_task()
+            assert own is not None
+            with self._spanner_call(own):
+                return await work
+        task = asyncio.ensure_future(work)
         with self._spanner_call(task):
-            if deadline is None:
-                return await task
             try:
                 left = deadline - asyncio.get_running_loop().time()
                 return await asyncio.wait_for(task, max(left, 0.0))
@@ -707,7 +717,7 @@ class PgConnection:
             )
         if msg.portal and msg.portal in self.portals:
             raise PgError(f'portal "{msg.portal}" already exists', "42P03")
-        if any(o in (0, 705) for o in prep.param_oids):
+        if not prep.planned and any(o in (0, 705) for o in prep.param_oids):
             # binary values need a type to be decoded; text ones (psycopg sends str as unknown)
             # are sent typed when the type can be learnt, so '{a,b}' reaches an array column
             # as an array

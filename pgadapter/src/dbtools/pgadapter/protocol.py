@@ -164,21 +164,30 @@ class _Reader:
         self.pos = 0
         self.what = what
 
+    def _truncated(self) -> ProtocolError:
+        return ProtocolError(f"invalid {self.what} message: truncated or bad length field")
+
     def _need(self, n: int) -> None:
         if n < 0 or self.pos + n > len(self.buf):
-            raise ProtocolError(f"invalid {self.what} message: truncated or bad length field")
+            raise self._truncated()
 
+    # int16/int32 let unpack_from do the bounds check: they run several times per Bind, and
+    # a separate check was a good part of parsing one
     def int16(self) -> int:
-        self._need(2)
-        (v,) = _I16.unpack_from(self.buf, self.pos)
+        try:
+            v: int = _I16.unpack_from(self.buf, self.pos)[0]
+        except struct.error:
+            raise self._truncated() from None
         self.pos += 2
-        return int(v)
+        return v
 
     def int32(self) -> int:
-        self._need(4)
-        (v,) = _I32.unpack_from(self.buf, self.pos)
+        try:
+            v: int = _I32.unpack_from(self.buf, self.pos)[0]
+        except struct.error:
+            raise self._truncated() from None
         self.pos += 4
-        return int(v)
+        return v
 
     def byte(self) -> str:
         self._need(1)
@@ -272,9 +281,10 @@ def _parse_bind(r: _Reader) -> Bind:
         params.append(None if n == -1 else r.raw(n))
     results = [r.int16() for _ in range(r.count())]
     r.end()
-    for f in (*formats, *results):
-        if f not in (0, 1):
-            raise ProtocolError(f"invalid Bind message: unsupported format code {f}")
+    for codes in (formats, results):
+        for f in codes:
+            if f != 0 and f != 1:
+                raise ProtocolError(f"invalid Bind message: unsupported format code {f}")
     return Bind(portal, stmt, formats, params, results)
 
 
@@ -390,8 +400,11 @@ def backend_key_data(pid: int, secret: int) -> bytes:
     return _msg(b"K", _I32.pack(pid) + _I32.pack(secret))
 
 
+_READY = {status: _msg(b"Z", status.encode("ascii")) for status in "ITE"}
+
+
 def ready_for_query(status: str) -> bytes:
-    return _msg(b"Z", status.encode("ascii"))
+    return _READY[status]
 
 
 def command_complete(tag: str) -> bytes:

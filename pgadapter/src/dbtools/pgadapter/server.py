@@ -228,9 +228,10 @@ class ProxyServer:
             log.debug("no multiplexed session for loop reads", exc_info=True)
             name = None
         if name is not None:
-            api = make_api(db._instance._client, self.config.emulator_host, _client_info())
+            info = _client_info()
+            api = make_api(db._instance._client, self.config.emulator_host, info)
             self._loop_apis.add(api)
-            reads = LoopReads(api, db, name)
+            reads = LoopReads(api, db, name, info)
         db._pgadapter_loop_reads = reads
         return reads
 
