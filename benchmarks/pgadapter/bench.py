@@ -17,13 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import platform
-import re
-import signal
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,10 +26,7 @@ from typing import Any
 
 import grpc
 import psycopg
-from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
-from google.cloud import spanner
-from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 from google.cloud.spanner_v1 import (
     ExecuteSqlRequest,
     SpannerAsyncClient,
@@ -47,8 +39,7 @@ from google.cloud.spanner_v1.services.spanner.transports.grpc_asyncio import (
     SpannerGrpcAsyncIOTransport,
 )
 from google.protobuf.struct_pb2 import Struct, Value
-
-BIN = Path(sys.executable).parent
+from stack import create_database, start_proxy, start_spanner_local, stop
 
 
 def _timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -170,60 +161,25 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    backend = subprocess.Popen(
-        [str(BIN / "spanner-local"), "--port", "0", "--format", "json", "--no-statement-log"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    backend = start_spanner_local()
     proxy = None
     try:
-        assert backend.stdout is not None
-        info = json.loads(backend.stdout.readline())
-        address, project, instance = info["address"], info["project"], info["instance"]
-        client = spanner.Client(
-            project=project,
-            credentials=AnonymousCredentials(),
-            client_options=ClientOptions(api_endpoint=address),
-            disable_builtin_metrics=True,
-        )
-        db = client.instance(instance).database(
-            "bench", database_dialect=DatabaseDialect.POSTGRESQL
-        )
-        db.create().result(120)
-        db.update_ddl(
+        address = backend.address
+        db = create_database(
+            backend,
             [
                 "create table kv (id bigint primary key, v varchar, n numeric, f float8)",
                 "create table load_direct (id bigint primary key, v varchar, f float8)",
                 "create table load_proxy (id bigint primary key, v varchar, f float8)",
-            ]
-        ).result(120)
+            ],
+        )
         db.run_in_transaction(
             lambda t: t.execute_update(
                 "insert into kv select i, 'value ' || i::varchar, i * 1.5, i / 3.0 "
                 f"from generate_series(1, {args.rows}) s(i)"
             )
         )
-        proxy = subprocess.Popen(
-            [
-                str(BIN / "pgadapter"),
-                "-p",
-                project,
-                "-i",
-                instance,
-                "-d",
-                "bench",
-                "--emulator-host",
-                address,
-                "--port",
-                "0",
-            ],
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proxy.stderr is not None
-        m = re.search(r":(\d+) for", proxy.stderr.readline())
-        assert m, "pgadapter did not start"
-        dsn = f"host=127.0.0.1 port={m.group(1)} user=bench dbname=bench sslmode=disable"
+        proxy, dsn = start_proxy(backend)
         conn = psycopg.connect(dsn, autocommit=True, prepare_threshold=0)
         point = "select v from kv where id = $1"
         ids = iter(range(1, 10**9))
@@ -312,13 +268,7 @@ def main() -> None:
         conn.close()
 
     finally:
-        for proc in (proxy, backend):
-            if proc is not None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop(proxy, backend.proc)
 
     print(
         f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}"

@@ -14,22 +14,15 @@ PYTHONPATH to measure that code instead.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 from bench import _proc_cpu_ns
-from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import spanner
-from google.cloud.spanner_admin_database_v1 import DatabaseDialect
+from stack import create_database, start_proxy, start_spanner_local, stop
 
-BIN = Path(sys.executable).parent
 ROWS = 10_000
 WARM_UP = 300
 
@@ -55,52 +48,26 @@ def main() -> None:
     ap.add_argument("--callgrind", action="store_true", help="count instructions (slow)")
     args = ap.parse_args()
 
-    backend = subprocess.Popen(
-        [str(BIN / "spanner-local"), "--port", "0", "--format", "json", "--no-statement-log"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    backend = start_spanner_local()
     proxy = None
     out_file = Path(tempfile.mkdtemp()) / "callgrind.out"
     try:
-        assert backend.stdout is not None
-        info = json.loads(backend.stdout.readline())
-        address, project, instance = info["address"], info["project"], info["instance"]
-        client = spanner.Client(
-            project=project,
-            credentials=AnonymousCredentials(),
-            client_options=ClientOptions(api_endpoint=address),
-            disable_builtin_metrics=True,
-        )
-        db = client.instance(instance).database(
-            "bench", database_dialect=DatabaseDialect.POSTGRESQL
-        )
-        db.create().result(120)
-        db.update_ddl(["create table kv (id bigint primary key, v varchar)"]).result(120)
+        db = create_database(backend, ["create table kv (id bigint primary key, v varchar)"])
         db.run_in_transaction(
             lambda t: t.execute_update(
                 "insert into kv select i, 'value ' || i::varchar "
                 f"from generate_series(1, {ROWS}) s(i)"
             )
         )
-        cmd = [str(BIN / "python"), "-m", "dbtools.pgadapter.cli"]
+        wrapper = None
         if args.callgrind:
-            cmd = [
+            wrapper = [
                 "valgrind",
                 "--tool=callgrind",
                 "--instr-atstart=no",
                 f"--callgrind-out-file={out_file}",
-                *cmd,
             ]
-        cmd += ["-p", project, "-i", instance, "-d", "bench", "--emulator-host", address]
-        proxy = subprocess.Popen([*cmd, "--port", "0"], stderr=subprocess.PIPE, text=True)
-        assert proxy.stderr is not None
-        line = proxy.stderr.readline()
-        while line and "listening" not in line:  # valgrind's banner comes first
-            line = proxy.stderr.readline()
-        m = re.search(r":(\d+) for", line)
-        assert m, "pgadapter did not start"
-        dsn = f"host=127.0.0.1 port={m.group(1)} user=bench dbname=bench sslmode=disable"
+        proxy, dsn = start_proxy(backend, wrapper)
         with psycopg.connect(dsn, autocommit=True, prepare_threshold=0) as conn:
 
             def run(n: int) -> None:
@@ -130,10 +97,7 @@ def main() -> None:
                     per_query = int(row.split()[1]) / args.queries
                     print(f"instructions per query (all threads): {per_query:,.0f}")
     finally:
-        for proc in (proxy, backend):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(60)
+        stop(proxy, backend.proc)
 
 
 if __name__ == "__main__":
