@@ -39,10 +39,9 @@ from .call_context import CallContext, call_options
 from .sqlstate import pg_error_from
 
 
-def make_api(client: Any, emulator_host: str | None, client_info: Any = None) -> Any:
-    """A SpannerAsyncClient for the same endpoint, credentials and user agent (`client_info`)
-    as the synchronous `client`.
-    Must be called on the event loop that will use it (grpc.aio channels belong to one loop)."""
+def make_api(client: Any, emulator_host: str | None) -> Any:
+    """A SpannerAsyncClient for the same endpoint and credentials as the synchronous `client`
+    (LoopReads sends the user agent and other headers itself). Must be called on the event loop that will use it (grpc.aio channels belong to one loop)."""
     from google.cloud.spanner_v1 import SpannerAsyncClient
 
     if emulator_host:
@@ -52,19 +51,10 @@ def make_api(client: Any, emulator_host: str | None, client_info: Any = None) ->
         )
 
         channel = grpc.aio.insecure_channel(emulator_host)
-        transport = SpannerGrpcAsyncIOTransport(
-            channel=channel, credentials=AnonymousCredentials(), **_info(client_info)
-        )
+        transport = SpannerGrpcAsyncIOTransport(channel=channel, credentials=AnonymousCredentials())
         return SpannerAsyncClient(transport=transport)
     options = getattr(client, "_client_options", None)
-    return SpannerAsyncClient(
-        credentials=client.credentials, client_options=options, **_info(client_info)
-    )
-
-
-def _info(client_info: Any) -> dict[str, Any]:
-    """The client_info argument, left out when None (the library's default then applies)."""
-    return {} if client_info is None else {"client_info": client_info}
+    return SpannerAsyncClient(credentials=client.credentials, client_options=options)
 
 
 # spanner.read_only_staleness (the Snapshot keyword arguments of settings.parse_staleness) →

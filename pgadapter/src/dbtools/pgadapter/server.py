@@ -229,7 +229,7 @@ class ProxyServer:
             name = None
         if name is not None:
             info = _client_info()
-            api = make_api(db._instance._client, self.config.emulator_host, info)
+            api = make_api(db._instance._client, self.config.emulator_host)
             self._loop_apis.add(api)
             reads = LoopReads(api, db, name, info)
         db._pgadapter_loop_reads = reads
