@@ -20,6 +20,7 @@ PRINCIPAL = "tester@cloudsql-local.iam.gserviceaccount.com"
 PG = "proj:local:pg"
 PG_CAS = "proj:local:pgcas"
 MY = "proj:local:my"
+MY_CAS = "proj:local:mycas"
 PG_PRIVATE = "proj:local:pgpriv"
 PG_IAM_USER = "tester@cloudsql-local.iam"
 MY_IAM_USER = "tester"
@@ -46,6 +47,12 @@ def emulator(pg_server: Any, mysql_server: Any) -> Iterator[cl.Emulator]:
                 ip_types=("PRIMARY", "PSC"),
             ),
             cl.Instance(PG_PRIVATE, backend=pg_backend, ip_types=("PRIVATE",)),
+            cl.Instance(
+                MY_CAS,
+                database_version="MYSQL_8_0",
+                backend=f"{mysql_server.host}:{mysql_server.port}",
+                server_ca_mode="CUSTOMER_MANAGED_CAS_CA",
+            ),
             cl.Instance(
                 MY,
                 database_version="MYSQL_8_0",
@@ -79,6 +86,7 @@ class Names:
     PG = PG
     PG_CAS = PG_CAS
     MY = MY
+    MY_CAS = MY_CAS
     PG_PRIVATE = PG_PRIVATE
     PG_IAM_USER = PG_IAM_USER
     MY_IAM_USER = MY_IAM_USER

@@ -101,6 +101,7 @@ class InstanceProxy:
         # client transport -> backend transport (None until the backend is dialled)
         self._connections: dict[asyncio.StreamWriter, asyncio.StreamWriter | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.accepted = 0  # TCP connections ever accepted (tests: "nothing was dialled")
         client_ca = pem(certs.client_ca.cert)
         tag = instance.name
         self._good = _server_context(certs.server, client_ca, folder, tag)
@@ -147,6 +148,7 @@ class InstanceProxy:
         if task is not None:
             self._tasks.add(task)
         self._connections[raw_writer] = None
+        self.accepted += 1
         backend: asyncio.StreamWriter | None = None
         # Chosen per connection, so the fault knob acts on new connections at once.
         ctx = self._wrong if self._faults.wrong_server_identity else self._good

@@ -73,6 +73,11 @@ class ServedInstance:
     def open_connections(self) -> int:
         return self.proxy.open_connections
 
+    @property
+    def accepted_connections(self) -> int:
+        """TCP connections the proxy has accepted since it started (open or not)."""
+        return self.proxy.accepted
+
     def close_connections(self) -> int:
         """Drop all open proxied connections (from any thread is not safe: use Emulator's)."""
         return self.proxy.close_connections()

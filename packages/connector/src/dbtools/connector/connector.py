@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 import os
 import socket
 import tempfile
@@ -142,6 +143,10 @@ class Connector:
         self._lock = threading.Lock()
         self._caches: dict[_CacheKey, RefreshCache] = {}
         self._listeners: dict[tuple[InstanceName, IPType, bool], LocalListener] = {}
+        self._listener_starts: dict[
+            tuple[InstanceName, IPType, bool], asyncio.Future[LocalListener]
+        ] = {}
+        self._listener_seq = itertools.count()
         self._public_listeners: list[LocalListener] = []
         self._listener_dir: str | None = None
         self._closed = False
@@ -179,6 +184,7 @@ class Connector:
         self._thread = LoopThread()
         self._caches = {}
         self._listeners = {}
+        self._listener_starts = {}
         self._public_listeners = []
         self._listener_dir = None
         self._client.forget_session()
@@ -593,26 +599,53 @@ class Connector:
         key = self._listener_key(name, ip_type, iam)
         listener = self._listeners.get(key)
         if listener is None:
-            if os.name == "posix":
-                if self._listener_dir is None:
-                    self._listener_dir = tempfile.mkdtemp(prefix="dbtc-")
-                path = os.path.join(self._listener_dir, f"{len(self._listeners)}", ".s.PGSQL.5432")
-                listener = LocalListener(
-                    self, str(name), unix_socket_path=path, ip_type=ip_type, enable_iam_auth=iam
-                )
-            else:
-                listener = LocalListener(
-                    self, str(name), port=0, ip_type=ip_type, enable_iam_auth=iam
-                )
-            await listener.start()
-            existing = self._listeners.setdefault(key, listener)
-            if existing is not listener:
-                await listener.close()
-                listener = existing
+            # One start per key, awaited by every concurrent first connect: separate starts
+            # would race for one socket path, and a loser's close would delete the winner's
+            # socket file. This runs on the connector's loop, so the check-and-set is atomic.
+            starting = self._listener_starts.get(key)
+            if starting is None:
+                starting = asyncio.ensure_future(self._start_private_listener(key))
+                self._listener_starts[key] = starting
+                starting.add_done_callback(self._listener_started)
+            # shield: a caller that gives up (its deadline) must not cancel the others' start.
+            listener = await asyncio.shield(starting)
         if listener.unix_path is not None:
             return str(listener.unix_path.parent), 5432
         assert listener.port is not None
         return listener.host, listener.port
+
+    async def _start_private_listener(
+        self, key: tuple[InstanceName, IPType, bool]
+    ) -> LocalListener:
+        name, ip_type, iam = key
+        if os.name == "posix":
+            if self._listener_dir is None:
+                self._listener_dir = tempfile.mkdtemp(prefix="dbtc-")
+            # A fresh directory per start, never reused: a failed start leaves nothing behind
+            # that a later one could trip over.
+            path = os.path.join(self._listener_dir, str(next(self._listener_seq)), ".s.PGSQL.5432")
+            listener = LocalListener(
+                self, str(name), unix_socket_path=path, ip_type=ip_type, enable_iam_auth=iam
+            )
+        else:
+            listener = LocalListener(self, str(name), port=0, ip_type=ip_type, enable_iam_auth=iam)
+        try:
+            await listener.start()
+        except BaseException:
+            await listener.close()
+            raise
+        if self._closed:  # closed while starting: do not leave a listener nobody will close
+            await listener.close()
+            self._check_open()
+        self._listeners[key] = listener
+        return listener
+
+    def _listener_started(self, task: asyncio.Future[LocalListener]) -> None:
+        for key, pending in list(self._listener_starts.items()):
+            if pending is task:
+                del self._listener_starts[key]  # a failed start is retried by the next connect
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter already got it, or none is left
 
     def _connect_via_listener_sync(
         self,
