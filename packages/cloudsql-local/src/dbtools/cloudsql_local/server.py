@@ -178,7 +178,9 @@ class Emulator:
         )
         folder = self._folder / f"i{len(self._served)}"
         folder.mkdir()
-        proxy = InstanceProxy(inst, certs, self.faults, self.grants, folder)
+        proxy = InstanceProxy(
+            inst, certs, self.faults, self.grants, folder, self.config.backend_timeout
+        )
         addresses: dict[str, str] = {}
         wanted = list(dict.fromkeys([*inst.ip_addresses, *inst.ip_types]))
         try:
