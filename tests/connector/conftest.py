@@ -3,6 +3,7 @@ records what the connector reports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -157,3 +158,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(
                 pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
             )
+
+
+Attempt = tuple[str, Callable[[], None]]
+
+
+@pytest.fixture
+def every_driver(
+    pg_server: Any, mysql_server: Any
+) -> Callable[[Connector, str, str], list[Attempt]]:
+    """`every_driver(connector, pg_instance, my_instance)`: (driver, connect-and-close) for
+    every driver and caller kind (sync and asyncio), against the real servers' test databases."""
+
+    def attempts(connector: Connector, pg: str, my: str) -> list[Attempt]:
+        def sync(instance: str, driver: str, server: Any) -> Callable[[], None]:
+            def run() -> None:
+                connector.connect(instance, driver, user=server.user, db=server.database).close()
+
+            return run
+
+        def asynchronous(driver: str) -> Callable[[], None]:
+            async def go() -> None:
+                conn = await connector.connect_async(
+                    pg, driver, user=pg_server.user, db=pg_server.database
+                )
+                await conn.close()
+
+            return lambda: asyncio.run(go())
+
+        return [
+            ("pg8000", sync(pg, "pg8000", pg_server)),
+            ("psycopg", sync(pg, "psycopg", pg_server)),
+            ("pymysql", sync(my, "pymysql", mysql_server)),
+            ("asyncpg", asynchronous("asyncpg")),
+            ("psycopg-async", asynchronous("psycopg")),
+        ]
+
+    return attempts

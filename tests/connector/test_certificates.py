@@ -142,41 +142,12 @@ def test_wrong_identity_refused_by_every_driver(
         asyncio.run(via_psycopg_async())
 
 
-def _connect_every_driver(
-    connector: Connector, pg: str, my: str, pg_server: Any, mysql_server: Any
-) -> list[tuple[str, Callable[[], Any]]]:
-    """(driver, connect-and-close) for each driver and caller kind, sync and async."""
-
-    def sync(instance: str, driver: str, server: Any) -> Callable[[], Any]:
-        def run() -> None:
-            connector.connect(instance, driver, user=server.user, db=server.database).close()
-
-        return run
-
-    def asynchronous(driver: str) -> Callable[[], Any]:
-        async def go() -> None:
-            conn = await connector.connect_async(
-                pg, driver, user=pg_server.user, db=pg_server.database
-            )
-            await conn.close()
-
-        return lambda: asyncio.run(go())
-
-    return [
-        ("pg8000", sync(pg, "pg8000", pg_server)),
-        ("psycopg", sync(pg, "psycopg", pg_server)),
-        ("pymysql", sync(my, "pymysql", mysql_server)),
-        ("asyncpg", asynchronous("asyncpg")),
-        ("psycopg-async", asynchronous("psycopg")),
-    ]
-
-
 def test_cas_impostor_with_the_right_cn_is_refused_by_every_driver(
-    connector: Connector, emu: cl.Emulator, names: Any, pg_server: Any, mysql_server: Any
+    connector: Connector, emu: cl.Emulator, names: Any, every_driver: Any
 ) -> None:
     """A CAS instance is identified by its DNS name: a certificate from the shared CA for
     another DNS name is refused even though its CN reads project:instance."""
-    attempts = _connect_every_driver(connector, names.PG_CAS, names.MY_CAS, pg_server, mysql_server)
+    attempts = every_driver(connector, names.PG_CAS, names.MY_CAS)
     for _driver, attempt in attempts:
         attempt()  # the genuine certificate passes
     emu.faults.wrong_server_identity = True
@@ -189,14 +160,12 @@ def test_cas_impostor_with_the_right_cn_is_refused_by_every_driver(
 
 
 def test_expired_client_certificate_is_refused_before_dialing(
-    make_connector: Any, emu: cl.Emulator, names: Any, pg_server: Any, mysql_server: Any
+    make_connector: Any, emu: cl.Emulator, names: Any, every_driver: Any
 ) -> None:
     emu.faults.expired_certs = True
     proxies = [emu.instance(names.PG), emu.instance(names.MY)]
     dialled = [p.accepted_connections for p in proxies]
-    for driver, attempt in _connect_every_driver(
-        make_connector(), names.PG, names.MY, pg_server, mysql_server
-    ):
+    for driver, attempt in every_driver(make_connector(), names.PG, names.MY):
         with pytest.raises(ExpiredCertificateError, match="had already expired") as info:
             attempt()
         assert "check the system clock" in str(info.value), driver
@@ -205,9 +174,7 @@ def test_expired_client_certificate_is_refused_before_dialing(
     assert [p.accepted_connections for p in proxies] == dialled
     emu.faults.expired_certs = False
     connector: Connector = make_connector()
-    for _driver, attempt in _connect_every_driver(
-        connector, names.PG, names.MY, pg_server, mysql_server
-    ):
+    for _driver, attempt in every_driver(connector, names.PG, names.MY):
         attempt()
 
 

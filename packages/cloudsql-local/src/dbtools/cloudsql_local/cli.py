@@ -152,7 +152,7 @@ async def _run(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.version_option(__version__)
+@click.version_option(__version__, prog_name="cloudsql-local")
 def main(
     config_path: str,
     admin_host: str | None,

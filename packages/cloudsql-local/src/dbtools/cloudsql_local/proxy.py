@@ -112,6 +112,8 @@ class InstanceProxy:
         # client transport -> backend transport (None until the backend is dialled)
         self._connections: dict[asyncio.StreamWriter, asyncio.StreamWriter | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # backend connections still in a login (not yet in _connections), by handler task
+        self._logging_in: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.accepted = 0  # TCP connections ever accepted (tests: "nothing was dialled")
         client_ca = pem(certs.client_ca.cert)
         tag = instance.name
@@ -137,6 +139,8 @@ class InstanceProxy:
             _, stuck = await asyncio.wait(set(self._tasks), timeout=5)
             for task in stuck:
                 task.cancel()
+            if stuck:
+                await asyncio.wait(stuck, timeout=1)
         self._servers.clear()
 
     def close_connections(self) -> int:
@@ -146,6 +150,8 @@ class InstanceProxy:
             client.transport.abort()
             if backend is not None:
                 backend.transport.abort()
+        for backend in list(self._logging_in.values()):
+            backend.transport.abort()  # ends a wait for the backend's answer at once
         return count
 
     @property
@@ -210,6 +216,7 @@ class InstanceProxy:
                     backend.close()
             if task is not None:
                 self._tasks.discard(task)
+                self._logging_in.pop(task, None)
 
     def _grant_of(self, client: TlsStream) -> Grant | None:
         der = client.peer_certificate()
@@ -231,7 +238,7 @@ class InstanceProxy:
         """Connect to the real database within the backend timeout."""
         check = "check the instance's backend setting and that the database server is running"
         try:
-            return await asyncio.wait_for(
+            reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(self.instance.backend_host, self.instance.backend_port),
                 self._backend_timeout,
             )
@@ -245,6 +252,10 @@ class InstanceProxy:
                 f"cloudsql-local: cannot reach {self._backend_where}: "
                 f"{exc.strerror or exc}; {check}"
             ) from exc
+        task = asyncio.current_task()
+        if task is not None:
+            self._logging_in[task] = writer
+        return reader, writer
 
     async def _backend_read(self, reader: asyncio.StreamReader, n: int) -> bytes:
         """`n` bytes from the backend during a login the proxy drives, within the timeout."""
