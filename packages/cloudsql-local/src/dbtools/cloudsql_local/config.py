@@ -87,7 +87,7 @@ def _check_types(
         is_bool = isinstance(value, bool)  # a bool is an int to Python, never to TOML
         if (is_bool and allowed != BOOLEAN) or not isinstance(value, allowed):
             raise ConfigError(f"{where}: {key} = {value!r} must be {_TYPE_WORDS[allowed]}")
-        if key in STRING_TABLES:
+        if key in STRING_TABLES and isinstance(value, dict):
             for sub_key, sub_value in value.items():
                 if not isinstance(sub_value, str):
                     raise ConfigError(f"{where}: {key}.{sub_key} = {sub_value!r} must be a string")

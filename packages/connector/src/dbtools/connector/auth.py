@@ -90,9 +90,17 @@ class _BoundedRequest(Request):
         super().__init__()
         self._timeout = timeout
 
-    def __call__(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
         bound = self._timeout if timeout is None else min(timeout, self._timeout)
-        return super().__call__(*args, timeout=bound, **kwargs)
+        return super().__call__(url, method, body, headers, timeout=bound, **kwargs)
 
 
 class TokenSource:
