@@ -10,6 +10,7 @@ Each test that asks for `pg_db` or `mysql_db` gets a database of its own, droppe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -232,7 +233,11 @@ class SilentListener:
             self.accepted.append(conn)
 
     def close(self) -> None:
+        # shutdown wakes the thread blocked in accept() (close alone does not, on Linux).
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
+        self._thread.join(10)
         for conn in self.accepted:
             conn.close()
 

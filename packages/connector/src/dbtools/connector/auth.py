@@ -7,6 +7,7 @@ event loop never blocks on it (the reference refreshes on its loop).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import threading
 from typing import Any
@@ -111,9 +112,15 @@ class TokenSource:
         self._lock = threading.Lock()
         self._timeout = timeout
         self.refreshing = False  # a refresh is under way (to name the culprit of a timeout)
+        # The one refresh under way, shared by every caller that needs a token meanwhile: a
+        # hung token endpoint then holds one thread, not one per waiting connect.
+        self._inflight: concurrent.futures.Future[tuple[str, dt.datetime | None]] | None = None
+        self._guard = threading.Lock()  # for _inflight only: never held while refreshing
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._inflight = None
 
     @property
     def credentials(self) -> Credentials:
@@ -154,7 +161,38 @@ class TokenSource:
         if self._creds.valid and self._creds.token:
             expiry = _expiry_utc(self._creds)
             return self._creds.token, expiry
-        return await asyncio.to_thread(self._refresh_blocking)
+        return await asyncio.wrap_future(self._refresh_started())
+
+    def _refresh_started(self) -> concurrent.futures.Future[tuple[str, dt.datetime | None]]:
+        with self._guard:
+            if self._inflight is not None and not self._inflight.done():
+                return self._inflight
+            future: concurrent.futures.Future[tuple[str, dt.datetime | None]]
+            future = concurrent.futures.Future()
+            self._inflight = future
+
+        def run() -> None:
+            try:
+                future.set_result(self._refresh_blocking())
+            except BaseException as exc:  # handed to every waiter
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="dbtools-connector-token", daemon=True).start()
+        return future
+
+    def in_trouble(self) -> bool:
+        """A refresh is under way, or the last one failed: the token endpoint may be why a
+        connect ran out of time."""
+        future = self._inflight
+        if self.refreshing or (future is not None and not future.done()):
+            return True
+        return future is not None and not future.cancelled() and future.exception() is not None
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait up to `timeout` s for a refresh under way to end (tests, orderly shutdown)."""
+        future = self._inflight
+        if future is not None:
+            concurrent.futures.wait([future], timeout=timeout)
 
     def universe_domain(self) -> str:
         return str(getattr(self._creds, "universe_domain", "googleapis.com") or "googleapis.com")

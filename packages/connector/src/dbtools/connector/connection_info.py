@@ -178,6 +178,8 @@ async def fetch_connection_info(
         for call in (settings_call, cert_call):
             if not call.done():
                 call.cancel()
+            elif not call.cancelled():
+                call.exception()  # retrieved: the first failure is the one raised
     key_pair = await keys()
     cert_pem = (cert_reply.get("ephemeralCert") or {}).get("cert")
     ca_pem = (settings.get("serverCaCert") or {}).get("cert")

@@ -791,7 +791,7 @@ class Connector:
 def _no_certificate_in_time(
     name: InstanceName, endpoint: str, tokens: tuple[TokenSource, ...] = ()
 ) -> ConnectTimeoutError:
-    waiting = next((t for t in tokens if t.refreshing), None)
+    waiting = next((t for t in tokens if t.in_trouble()), None)
     if waiting is not None:
         culprit = f"a token refresh at {token_endpoint(waiting.credentials)}"
     else:
