@@ -228,3 +228,23 @@ def test_listener_survives_dropped_and_malformed_connections(
     assert listener.active == 0
     with psycopg.connect(conninfo) as again:
         assert again.execute("select 2").fetchone() == (2,)
+
+
+def test_listener_drops_a_client_that_never_sends_its_startup(
+    make_connector: Any, names: Any, pg_server: Any
+) -> None:
+    """A local client that connects and says nothing is let go after the connect timeout (as
+    PostgreSQL's authentication_timeout does), and others are served meanwhile."""
+    import socket
+    import time
+
+    connector = make_connector(timeout=1.5)
+    listener = connector.start_listener(names.PG, port=0)
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=30) as mute:
+        started = time.monotonic()
+        out = psql(
+            f"host=127.0.0.1 port={listener.port} user={pg_server.user} dbname=test", "select 7"
+        )
+        assert (out.returncode, out.stdout.strip()) == (0, "7"), out.stderr
+        assert mute.recv(1) == b""  # closed by the listener, not by our 30 s timeout
+        assert time.monotonic() - started < 1.5 + 10

@@ -128,6 +128,16 @@ class LocalListener:
             raise ConnectionError(f"not a PostgreSQL startup message (length {length})")
         return header + await reader.readexactly(length - 8)
 
+    async def _startup(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        """Settle libpq's SSL/GSS requests first (it reads any error only after them), then
+        return the startup message."""
+        while True:
+            msg = await self._read_startup(reader)
+            if msg is not None:
+                return msg
+            writer.write(b"N")
+            await writer.drain()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
@@ -140,14 +150,11 @@ class LocalListener:
         try:
             first = b""
             if self.engine == "postgresql":
-                # Settle libpq's SSL/GSS requests first: it reads any error only after them.
-                while True:
-                    msg = await self._read_startup(reader)
-                    if msg is not None:
-                        first = msg
-                        break
-                    writer.write(b"N")
-                    await writer.drain()
+                # A client that connects and never sends its startup message is dropped after
+                # the connect timeout, as PostgreSQL's authentication_timeout does.
+                first = await asyncio.wait_for(
+                    self._startup(reader, writer), self._connector._timeout
+                )
             if self.max_connections and self.active > self.max_connections:
                 writer.write(
                     wire.error_packet(
@@ -174,7 +181,7 @@ class LocalListener:
                 await asyncio.gather(self._pipe(reader, upstream), self._pipe(up_reader, writer))
             finally:
                 self._connector._telemetry.open_connections.add(-1, labels)
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, asyncio.TimeoutError):
             pass
         finally:
             self.active -= 1
