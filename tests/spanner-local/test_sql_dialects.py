@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from google.api_core import exceptions
-from google.cloud.spanner_v1 import TypeCode
+from google.cloud.spanner_v1 import TypeCode, param_types
 
 
 def _one(db, sql, **kw):
@@ -256,3 +256,35 @@ def test_pg_cast_forms_of_literals(pg_spanner_db):
     assert rows[0][1:3] == [_b64(b"\x01\xff"), [3, 4]]
     assert rows[0][4] == _b64(b"ab")
     assert [f.name for f in fields] == ["numeric", "bytea", "int8", "numeric", "bytea"]
+
+
+def test_pg_integer_type_aliases_are_bigint(pg_spanner_db):
+    pg_spanner_db.update_ddl(
+        ["create table ints (a int primary key, b integer, c int4, d int8, e int[])"]
+    ).result(60)
+    pg_spanner_db.reload()
+    table = pg_spanner_db.ddl_statements[0]
+    for col in "abcd":
+        assert f"{col} bigint" in table
+    assert "e bigint[]" in table
+
+
+@pytest.mark.parametrize(
+    "sql", ["insert into p (a,b) values ($1,$2)", "insert into p values($1,$2)"]
+)
+def test_pg_parameters_right_after_a_comma(pg_spanner_db, sql):
+    pg_spanner_db.update_ddl(["create table p (a bigint primary key, b varchar)"]).result(60)
+    pg_spanner_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            sql,
+            params={"p1": 1, "p2": "x"},
+            param_types={"p1": param_types.INT64, "p2": param_types.STRING},
+        )
+    )
+    rows, _ = _one(
+        pg_spanner_db,
+        "select a,b,$1,$2 from p",
+        params={"p1": 5, "p2": "y"},
+        param_types={"p1": param_types.INT64, "p2": param_types.STRING},
+    )
+    assert rows == [[1, "x", 5, "y"]]

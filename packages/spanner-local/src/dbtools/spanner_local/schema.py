@@ -6,17 +6,19 @@ returns the DuckDB statements that make the storage match. Pure logic: no DuckDB
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import re
 
 from . import ddl_parser as d
+from . import proto_bundle
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
-from .typemap import POSTGRESQL
+from .typemap import POSTGRESQL, PROTO_CODES, SType
 
-_NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
+_NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT", "PROTO"}
 # element type spellings for casting PostgreSQL array literals
 _PG_ARRAY_CAST = {
     "INT64": "bigint",
@@ -47,7 +49,20 @@ def _require_table(cat: Catalog, name: str) -> Table:
     return table
 
 
+def _resolve_proto(cat: Catalog, stype: SType) -> SType:
+    """A column type naming a proto type: PROTO or ENUM, as the database's bundle defines it."""
+    if stype.element is not None:
+        return SType("ARRAY", element=_resolve_proto(cat, stype.element))
+    if stype.code not in PROTO_CODES:
+        return stype
+    kind = cat.proto_types.get(stype.fqn or "")
+    if kind is None:
+        raise DdlError(f"Type not found: {stype.fqn}")
+    return SType(kind, fqn=stype.fqn)
+
+
 def _check_column(cat: Catalog, table: Table, col: Column) -> None:
+    col.stype = _resolve_proto(cat, col.stype)
     if col.default is not None and col.generated is not None:
         raise DdlError(
             f"Column {table.name}.{col.name} cannot have both a default and be generated."
@@ -512,6 +527,56 @@ def _views_using(cat: Catalog, name: str) -> list[str]:
     return [v.name for v in cat.views.values() if name.lower() in v.tables]
 
 
+def _proto_types_in_use(cat: Catalog) -> dict[str, str]:
+    """Proto type name -> a column that uses it."""
+    used: dict[str, str] = {}
+    for table in cat.tables.values():
+        for col in table.columns:
+            if col.stype.scalar.fqn:
+                used.setdefault(col.stype.scalar.fqn, f"{table.name}.{col.name}")
+    return used
+
+
+def _proto_bundle(cat: Catalog, op: d.ProtoBundle) -> list[str]:
+    if op.action == "CREATE" and cat.proto_types:
+        raise DdlError("Proto bundle already exists.")
+    if op.action != "CREATE" and not cat.proto_types:
+        raise DdlError("Proto bundle does not exist.")
+    if op.action == "DROP":
+        removed = list(cat.proto_types)
+    else:
+        removed = list(op.delete)
+        for name in op.delete:
+            if name not in cat.proto_types:
+                raise DdlError(f"Proto type {name} is not in the proto bundle.")
+        for name in op.insert:
+            if name in cat.proto_types:
+                raise DdlError(f"Proto type {name} is already in the proto bundle.")
+        for name in op.update:
+            if name not in cat.proto_types:
+                raise DdlError(f"Proto type {name} is not in the proto bundle.")
+    used = _proto_types_in_use(cat)
+    for name in removed:
+        if name in used:
+            raise DdlError(
+                f"Cannot remove proto type {name} from the bundle: {used[name]} uses it."
+            )
+    types = {n: k for n, k in cat.proto_types.items() if n not in removed}
+    if op.action != "DROP":
+        kept = [n for n in types if n not in op.update]
+        descriptors = op.descriptors or base64.b64decode(cat.proto_descriptors)
+        resolved = proto_bundle.resolve(kept + op.update + op.insert, descriptors)
+        for name, kind in resolved.items():
+            if name in used and types.get(name, kind) != kind:
+                raise DdlError(f"Cannot change proto type {name} between message and enum.")
+        types = {**types, **resolved}
+        cat.proto_descriptors = base64.b64encode(descriptors).decode()
+    else:
+        cat.proto_descriptors = ""
+    cat.proto_types = types
+    return []
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -533,6 +598,7 @@ _APPLY = {
     d.CreateView: _create_view,
     d.DropView: _drop_view,
     d.DropSequence: _drop_sequence,
+    d.ProtoBundle: _proto_bundle,
     d.NoOp: _noop,
 }
 

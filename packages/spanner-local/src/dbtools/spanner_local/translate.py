@@ -190,6 +190,9 @@ def translate_pg(sql: str) -> Translated:
     repl: dict[int, str] = {}
     drop: set[int] = set()
     params: list[str] = []
+    # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
+    # statement with spaces around each parameter.
+    parse_repl: dict[int, str] = {}
     uses_commit_ts = False
     returning = False
     i = 0
@@ -204,6 +207,7 @@ def translate_pg(sql: str) -> Translated:
             and nxt.start == t.end
         ):
             repl[i] = f"$p{nxt.text}"
+            parse_repl[i] = f" ${nxt.text} "
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
@@ -305,7 +309,7 @@ def translate_pg(sql: str) -> Translated:
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
-    tree = _pg_parse(sql)
+    tree = _pg_parse(_splice(sql, toks, parse_repl, {j + 1 for j in parse_repl}))
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
@@ -575,7 +579,7 @@ def _pg_column_name(node: Any) -> tuple[str, int]:
 def _pg_parse(sql: str) -> Any:
     try:
         return sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.ParseError:
+    except sqlglot.errors.SqlglotError:  # statement metadata is then unknown, not an error
         return None
 
 
