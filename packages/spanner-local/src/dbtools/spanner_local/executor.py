@@ -43,8 +43,29 @@ _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
 _DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
-def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
-    """A DuckDB error -> the error Cloud Spanner gives in the same situation."""
+def _at(sql: str | None, name: str) -> str:
+    """Spanner's location suffix for a GoogleSQL error about `name`: ` [at L:C]`, the line, a caret.
+
+    Empty when the statement is unknown or the name cannot be found in it.
+    """
+    if not sql:
+        return ""
+    m = re.search(rf"(?<![\w.`]){re.escape(name)}(?![\w`])|`{re.escape(name)}`", sql, re.I)
+    if m is None:
+        return ""
+    line_no = sql.count("\n", 0, m.start()) + 1
+    line_start = sql.rfind("\n", 0, m.start()) + 1
+    line_end = sql.find("\n", m.start())
+    line = sql[line_start : None if line_end < 0 else line_end]
+    col = m.start() - line_start + 1
+    return f" [at {line_no}:{col}]\n{line}\n{' ' * (col - 1)}^"
+
+
+def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLocalError:
+    """A DuckDB error -> the error Cloud Spanner gives in the same situation.
+
+    With the statement's text, GoogleSQL errors about a name carry Spanner's location suffix.
+    """
     if isinstance(exc, SpannerLocalError):
         return exc
     text = str(exc)
@@ -72,13 +93,17 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     if m:
         name = m.group(1).strip('"')
         return InvalidArgument(
-            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+            f'relation "{name}" does not exist'
+            if pg
+            else f"Table not found: {name}{_at(sql, name)}"
         )
     m = _COLUMN_MISSING.search(text)
     if m:
         name = m.group(1)
         return InvalidArgument(
-            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+            f'column "{name}" does not exist'
+            if pg
+            else f"Unrecognized name: {name}{_at(sql, name)}"
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
@@ -162,7 +187,7 @@ def run_sql(
             cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     if tr.kind == "dml":
         return Result(cols, rows, len(rows)), tr
     return Result(cols, rows), tr
@@ -205,9 +230,13 @@ def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[A
 def _bound(
     cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
 ) -> str:
-    """Lexicographic bound over a key prefix, honouring DESC key columns."""
+    """Lexicographic bound over a key prefix, honouring DESC key columns.
+
+    A bound is a key prefix: an empty one is the prefix of every key, so a closed empty bound
+    admits every row and an open one admits none.
+    """
     if not vals:
-        return "TRUE"
+        return "TRUE" if closed else "FALSE"
     terms: list[str] = []
     for i, v in enumerate(vals):
         name, desc = cols[i]
@@ -309,7 +338,7 @@ def read(
             cur.execute(sql, args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     return Result(out_cols, rows)
 
 

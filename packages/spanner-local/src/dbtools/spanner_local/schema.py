@@ -11,6 +11,8 @@ import copy
 import hashlib
 import re
 
+import grpc
+
 from . import ddl_parser as d
 from . import proto_bundle
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
@@ -44,8 +46,8 @@ def _require_table(cat: Catalog, name: str) -> Table:
     table = cat.table(name)
     if table is None:
         if cat.dialect == POSTGRESQL:
-            raise DdlError(f'relation "{name}" does not exist', code=None)
-        raise DdlError(f"Table not found: {name}")
+            raise DdlError(f'relation "{name}" does not exist', code=grpc.StatusCode.NOT_FOUND)
+        raise DdlError(f"Table not found: {name}", code=grpc.StatusCode.NOT_FOUND)
     return table
 
 
@@ -194,7 +196,7 @@ def _check_fk(cat: Catalog, table: Table, fk: d.ForeignKey, new_table: bool = Fa
         raise DdlError(f"Duplicate name in schema: {fk.name}.")
     ref = table if fk.ref_table.lower() == table.name.lower() else cat.table(fk.ref_table)
     if ref is None:
-        raise DdlError(f"Table not found: {fk.ref_table}")
+        raise DdlError(f"Table not found: {fk.ref_table}", code=grpc.StatusCode.NOT_FOUND)
     fk.ref_table = ref.name
     if len(fk.columns) != len(fk.ref_columns):
         raise DdlError(
@@ -501,7 +503,7 @@ def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
         raise DdlError(f"View {op.name} must be defined by a query.")
     for name in tr.tables:
         if name != "*" and cat.table(name) is None and name not in cat.views:
-            raise DdlError(f"Table not found: {name}")
+            raise DdlError(f"Table not found: {name}", code=grpc.StatusCode.NOT_FOUND)
     cat.views[op.name.lower()] = View(
         op.name, op.query, op.security, [t for t in tr.tables if t != "*"]
     )

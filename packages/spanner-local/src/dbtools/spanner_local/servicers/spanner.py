@@ -49,7 +49,11 @@ def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
     return now
 
 
-def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
+def _txn_pb(
+    txn: Transaction | protos.Transaction, return_read_ts: bool = True
+) -> protos.Transaction:
+    if isinstance(txn, protos.Transaction):
+        return txn  # a single-use transaction's read timestamp
     pb = protos.Transaction(id=txn.id)
     if return_read_ts and txn.mode == READ_ONLY:
         pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(txn.read_timestamp))
@@ -164,8 +168,12 @@ class SpannerServicer:
 
     def _selector(
         self, db: Database, selector: protos.TransactionSelector, tag: str
-    ) -> tuple[Transaction | None, Transaction | None]:
-        """-> (transaction to run in or None for single-use read-only, newly begun one)."""
+    ) -> tuple[Transaction | None, Transaction | protos.Transaction | None]:
+        """-> (transaction to run in or None for single-use read-only, newly begun one).
+
+        A single-use read-only transaction that asks for its read timestamp gets it as a
+        `Transaction` message without an id, which the result metadata carries.
+        """
         kind = selector.WhichOneof("selector")
         if kind == "id":
             txn = self.reg.transactions.get(selector.id)
@@ -181,6 +189,12 @@ class SpannerServicer:
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
+        single = selector.single_use if kind == "single_use" else None
+        if single is not None and single.read_only.return_read_timestamp:
+            pb = protos.Transaction()
+            ts = _read_timestamp(single, db.clock.now())
+            pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+            return None, pb
         return None, None
 
     def _read_work(
@@ -198,7 +212,7 @@ class SpannerServicer:
 
     def _execute(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> tuple[Result, Transaction | None, Database]:
+    ) -> tuple[Result, Transaction | protos.Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         values, types = executor.decode_params(req.params, req.param_types, db.dialect)
@@ -320,7 +334,10 @@ class SpannerServicer:
         yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
-        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+        self,
+        md: protos.ResultSetMetadata,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
     ) -> None:
         md.row_type.SetInParent()
         for name, stype in result.columns:
@@ -333,7 +350,7 @@ class SpannerServicer:
     def _stream(
         self,
         result: Result,
-        begun: Transaction | None,
+        begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
@@ -437,7 +454,9 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- reads
 
-    def _read(self, req: protos.ReadRequest, ctx: Any) -> tuple[Result, Transaction | None]:
+    def _read(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> tuple[Result, Transaction | protos.Transaction | None]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
@@ -527,16 +546,33 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        if classify(req.sql) != "query":
+            raise InvalidArgument(
+                "Only queries can be partitioned: PartitionQuery does not accept DML or other "
+                "statements."
+            )
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
             resp.transaction.CopyFrom(_txn_pb(begun))
         return resp
 
+    def _partition_txn(
+        self, db: Database, selector: protos.TransactionSelector
+    ) -> Transaction | protos.Transaction | None:
+        """Partitions belong to a read-only snapshot transaction (not single-use), as in Spanner."""
+        txn, begun = self._selector(db, selector, "")
+        if txn is None or txn.mode != READ_ONLY:
+            raise InvalidArgument(
+                "Partitioned reads and queries are only supported in read-only transactions "
+                "that are not single-use."
+            )
+        return begun
+
     def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
