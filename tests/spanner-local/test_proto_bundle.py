@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 from google.api_core import exceptions
-from google.protobuf import descriptor_pb2
+from google.cloud.spanner_v1 import KeySet, param_types
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 BUNDLE = "CREATE PROTO BUNDLE (music.SingerInfo, music.Genre,)"
 TABLE = (
@@ -93,3 +94,40 @@ def test_proto_message_column_cannot_be_a_key(target):
     )
     with pytest.raises(exceptions.GoogleAPICallError):
         db.create().result(60)
+
+
+def test_proto_values_round_trip(target):
+    pool = descriptor_pool.DescriptorPool()
+    fds = descriptor_pb2.FileDescriptorSet.FromString(_descriptors())
+    for f in fds.file:
+        pool.Add(f)
+    info_cls = message_factory.GetMessageClass(pool.FindMessageTypeByName("music.SingerInfo"))
+    info = info_cls(nationality="Country1")
+    db = _create(target, [BUNDLE, TABLE], _descriptors())
+    db.create().result(60)
+    try:
+        with db.batch() as b:
+            b.insert("singers", ["id", "info", "genre", "infos"], [(1, info, 3, [info, None])])
+        with db.snapshot(multi_use=True) as s:
+            rows = list(
+                s.read("singers", ["info", "genre"], KeySet(all_=True), column_info={"info": info})
+            )
+            assert rows == [[info, 3]]
+            results = s.execute_sql("SELECT info, genre FROM singers")
+            rows = list(results)
+            assert [f.type_.proto_type_fqn for f in results.fields] == [
+                "music.SingerInfo",
+                "music.Genre",
+            ]
+            results = s.execute_sql(
+                "SELECT @v AS v",
+                params={"v": info},
+                param_types={"v": param_types.ProtoMessage(info)},
+                column_info={"v": info},
+            )
+            assert list(results) == [[info]]
+        with pytest.raises(exceptions.FailedPrecondition, match="Invalid value for column genre"):
+            with db.batch() as b:
+                b.insert("singers", ["id", "genre"], [(2, "ROCK?")])
+    finally:
+        db.drop()

@@ -246,6 +246,9 @@ _DECODERS: dict[str, Callable[[protos.Value], Any]] = {
     "JSON": _dec_json,
     "UUID": _dec_string,
     "INTERVAL": _dec_string,
+    # a proto message travels serialized (base64, as BYTES do), an enum as its number
+    "PROTO": _dec_bytes,
+    "ENUM": _dec_int,
 }
 
 
@@ -381,6 +384,8 @@ _SETTERS: dict[str, Setter] = {
     "JSON": _set_json,
     "UUID": _set_string,
     "INTERVAL": _set_string,
+    "PROTO": _set_bytes,
+    "ENUM": _set_int,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from . import cancellation, codec, limits, protos
-from .catalog import Column, Table, duckdb_ident
+from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
 from .errors import (
     Aborted,
@@ -23,7 +23,7 @@ from .errors import (
     SpannerLocalError,
 )
 from .translate import COMMIT_TS_PARAM, Translated, translate
-from .typemap import POSTGRESQL, SType, annotate_for_dialect
+from .typemap import POSTGRESQL, PROTO_CODES, SType, annotate_for_dialect
 
 FETCH_BATCH = 2048
 
@@ -165,6 +165,36 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
+def _proto_typed(
+    db: Database, tr: Translated, types: dict[str, SType], cols: list[tuple[str, SType]]
+) -> list[tuple[str, SType]]:
+    """Give result columns that are a bare proto-typed parameter or column their proto type.
+
+    DuckDB stores proto messages as BLOB and enums as BIGINT; Spanner reports PROTO / ENUM
+    with the type's name, which the client needs to decode the value.
+    """
+    assert tr.output_sources is not None
+    table = db.catalog.table(tr.tables[0]) if len(tr.tables) == 1 else None
+    lowered = {k.lower(): v for k, v in types.items()}
+    out = []
+    for (name, stype), source in zip(cols, tr.output_sources, strict=True):
+        declared: SType | None = None
+        if source is not None and source.startswith("@"):
+            declared = lowered.get(source[1:].lower())
+        elif source is not None and table is not None:
+            col = table.column(source)
+            declared = col.stype if col is not None else None
+        if (
+            declared is not None
+            and declared.scalar.code in PROTO_CODES
+            and declared.scalar.duckdb() == stype.scalar.duckdb()
+            and (declared.element is None) == (stype.element is None)
+        ):
+            stype = declared
+        out.append((name, stype))
+    return out
+
+
 def run_sql(
     db: Database,
     cur: duckdb.DuckDBPyConnection,
@@ -185,6 +215,8 @@ def run_sql(
         cols = _columns(cur, db.dialect)
         if tr.output_names is not None and len(tr.output_names) == len(cols):
             cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
+        if tr.output_sources is not None and len(tr.output_sources) == len(cols):
+            cols = _proto_typed(db, tr, types, cols)
         rows = cur.fetchall()
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect, sql) from exc
@@ -437,7 +469,14 @@ def _write(
             )
         row = []
         for col, v in zip(cols, lv.values, strict=True):
-            value = codec.decode(v, col.stype)
+            try:
+                value = codec.decode(v, col.stype)
+            except InvalidArgument as exc:
+                # Spanner rejects a mutation value of the wrong type as a failed precondition
+                raise FailedPrecondition(
+                    f"Invalid value for column {col.name} in table {table.name}: "
+                    f"Expected {type_sql(col, db.dialect)}."
+                ) from exc
             if isinstance(value, codec.CommitTimestamp):
                 if not col.allow_commit_timestamp:
                     raise FailedPrecondition(

@@ -113,6 +113,9 @@ class Translated:
     tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
     # Result column names as Spanner gives them, when they can be told from the statement.
     output_names: tuple[str, ...] | None = None
+    # Where each result column comes from when it is a bare parameter ("@name") or column
+    # ("name"); None for other expressions. Lets proto-typed values keep their proto type.
+    output_sources: tuple[str | None, ...] | None = None
 
 
 def classify(sql: str) -> str:
@@ -462,6 +465,7 @@ def translate_gsql(sql: str) -> Translated:
     updated = _updated_columns(tree)
     tables = _tables(tree)
     output = _output_names(tree, pg=False)
+    sources = _output_sources(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -485,7 +489,25 @@ def translate_gsql(sql: str) -> Translated:
         updated_columns=updated,
         tables=tables,
         output_names=output,
+        output_sources=sources,
     )
+
+
+def _output_sources(tree: Any) -> tuple[str | None, ...] | None:
+    if not isinstance(tree, exp.Query):
+        return None
+    sources: list[str | None] = []
+    for item in tree.selects:
+        node = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(node, (exp.Placeholder, exp.Parameter)) and node.name:
+            sources.append("@" + node.name)
+        elif isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            sources.append(node.name)
+        elif isinstance(item, exp.Star) or isinstance(node, exp.Column):
+            return None  # * expands to several columns
+        else:
+            sources.append(None)
+    return tuple(sources)
 
 
 def _tables(tree: Any) -> tuple[str, ...]:
