@@ -288,3 +288,42 @@ def test_pg_parameters_right_after_a_comma(pg_spanner_db, sql):
         param_types={"p1": param_types.INT64, "p2": param_types.STRING},
     )
     assert rows == [[1, "x", 5, "y"]]
+
+
+def test_googlesql_struct_parameters(gsql_db):
+    elem = param_types.Struct([param_types.StructField("id", param_types.INT64)])
+    arr = param_types.Array(elem)
+    rows, _ = _one(
+        gsql_db,
+        "SELECT a.id FROM UNNEST(@p) a",
+        params={"p": None},
+        param_types={"p": arr},
+    )
+    assert rows == []
+    rows, _ = _one(
+        gsql_db,
+        "SELECT a.id FROM UNNEST(@p) a ORDER BY a.id",
+        params={"p": [(2,), (1,)]},
+        param_types={"p": arr},
+    )
+    assert rows == [[1], [2]]
+    anon = param_types.Array(
+        param_types.Struct(
+            [
+                param_types.StructField("", param_types.INT64),
+                param_types.StructField("", param_types.STRING),
+            ]
+        )
+    )
+    rows, fields = _one(
+        gsql_db,
+        "SELECT CAST(t AS STRUCT<id INT64, name STRING>).* FROM UNNEST(@p) t",
+        params={"p": [(7, "x")]},
+        param_types={"p": anon},
+    )
+    assert rows == [[7, "x"]]
+    assert [f.name for f in fields] == ["id", "name"]
+    empty = param_types.Struct([])
+    for value, expected in (((), False), (None, True)):
+        rows, _ = _one(gsql_db, "SELECT @r IS NULL", params={"r": value}, param_types={"r": empty})
+        assert rows == [[expected]]

@@ -17,7 +17,13 @@ from typing import Any
 
 from . import protos
 from .errors import InvalidArgument
-from .typemap import DUCKDB_RESULT_TYPES, POSTGRESQL, SType, annotate_for_dialect
+from .typemap import (
+    DUCKDB_RESULT_TYPES,
+    EMPTY_STRUCT_FIELD,
+    POSTGRESQL,
+    SType,
+    annotate_for_dialect,
+)
 
 UTC = dt.timezone.utc
 COMMIT_TIMESTAMP_SENTINEL = "spanner.commit_timestamp()"
@@ -268,9 +274,18 @@ def decode(value: protos.Value, stype: SType) -> Any:
     if stype.code == "STRUCT":
         if _kind(value) != "list_value":
             raise InvalidArgument(f"Invalid value for STRUCT: {_short(value)}")
+        if not stype.fields and not value.list_value.values:
+            return {EMPTY_STRUCT_FIELD: None}
+        if len(value.list_value.values) != len(stype.fields):
+            raise InvalidArgument(
+                f"Invalid value for STRUCT: {len(stype.fields)} fields expected, "
+                f"{len(value.list_value.values)} given"
+            )
         return {
-            name: decode(v, ftype)
-            for (name, ftype), v in zip(stype.fields, value.list_value.values, strict=False)
+            key: decode(v, ftype)
+            for key, (_, ftype), v in zip(
+                stype.field_keys, stype.fields, value.list_value.values, strict=True
+            )
         }
     decoder = _DECODERS.get(stype.code)
     if decoder is None:

@@ -152,7 +152,7 @@ def _bind(
             value = commit_ts
         bound[name] = value
         stype = types.get(key)
-        if stype is not None and stype.code not in ("STRUCT",):
+        if stype is not None:
             sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
     return sql, bound
 

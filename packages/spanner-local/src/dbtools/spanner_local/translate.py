@@ -380,7 +380,37 @@ def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
 # ------------------------------------------------------------------- GoogleSQL
 
 
+def _positional_struct_cast(node: exp.Cast) -> exp.Expression | None:
+    """CAST(x AS STRUCT<a T, b U>): GoogleSQL converts fields by position, DuckDB by name."""
+    to = node.args.get("to")
+    if not (
+        isinstance(to, exp.DataType)
+        and to.this == exp.DataType.Type.STRUCT
+        and to.expressions
+        and all(isinstance(f, exp.ColumnDef) for f in to.expressions)
+    ):
+        return None
+    source = node.this
+    if isinstance(source, exp.Struct):
+        return None  # a typed struct literal: its fields are already in order
+    fields = []
+    for i, field in enumerate(to.expressions, start=1):
+        value = exp.Anonymous(
+            this="struct_extract_at", expressions=[source.copy(), exp.Literal.number(i)]
+        )
+        cast = exp.Cast(this=value, to=field.args["kind"].copy())
+        fields.append(exp.PropertyEQ(this=exp.to_identifier(field.name), expression=cast))
+    return exp.Anonymous(this="struct_pack", expressions=fields)
+
+
 def _fix_types(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Cast):
+        positional = _positional_struct_cast(node)
+        if positional is not None:
+            return positional
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Star):
+        # (struct expression).*: DuckDB expands a struct into columns with UNNEST
+        return exp.Unnest(expressions=[node.this.copy().transform(_fix_types)])
     if (
         isinstance(node, exp.DataType)
         and node.this in (exp.DataType.Type.DECIMAL,)

@@ -50,6 +50,8 @@ DUCKDB_TYPES: dict[str, str] = {
     "PROTO": "BLOB",
     "ENUM": "BIGINT",
 }
+# The one field of the stand-in for an empty STRUCT, which DuckDB cannot hold.
+EMPTY_STRUCT_FIELD = "_empty"
 # Types named by a proto bundle's fully qualified name rather than a keyword.
 PROTO_CODES = frozenset({"PROTO", "ENUM"})
 
@@ -192,7 +194,27 @@ class SType:
     def duckdb(self) -> str:
         if self.element is not None:
             return self.element.duckdb() + "[]"
+        if self.code == "STRUCT":
+            if not self.fields:
+                # DuckDB has no empty STRUCT: one placeholder field stands in (see codec.decode)
+                return f'STRUCT("{EMPTY_STRUCT_FIELD}" BOOLEAN)'
+            fields = ", ".join(
+                f'"{name}" {ftype.duckdb()}'
+                for name, ftype in zip(self.field_keys, (f[1] for f in self.fields), strict=True)
+            )
+            return f"STRUCT({fields})"
         return DUCKDB_TYPES[self.code]
+
+    @property
+    def field_keys(self) -> list[str]:
+        """Struct field names made unique (Spanner allows anonymous and repeated ones)."""
+        keys: list[str] = []
+        for i, (name, _) in enumerate(self.fields):
+            key = name or f"_{i}"
+            while key.lower() in (k.lower() for k in keys):
+                key = f"{key}_{i}"
+            keys.append(key)
+        return keys
 
     @property
     def scalar(self) -> SType:
