@@ -224,6 +224,28 @@ def _dec_timestamp(value: protos.Value) -> Any:
     return parse_timestamp(text)
 
 
+NUMERIC_INTEGER_DIGITS = 29
+NUMERIC_SCALE = 9
+
+
+def numeric_fits(number: decimal.Decimal) -> bool:
+    """Whether `number` is exactly a NUMERIC(38, 9) value (at most 29 + 9 digits)."""
+    if not number.is_finite():
+        return False
+    # as_tuple, not normalize(): normalize rounds to the context's 28 digits
+    _, digit_tuple, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    digits = list(digit_tuple)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+        exponent += 1
+    if digits == [0]:
+        return True
+    scale = max(0, -exponent)
+    integer_digits = max(0, len(digits) + exponent)
+    return scale <= NUMERIC_SCALE and integer_digits <= NUMERIC_INTEGER_DIGITS
+
+
 def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     text = _dec_string(value) if _kind(value) == "string_value" else repr(_dec_float(value))
     try:
@@ -231,6 +253,28 @@ def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     except decimal.InvalidOperation as exc:
         raise InvalidArgument(f"Invalid value for NUMERIC: {text!r}") from exc
     return number
+
+
+class NumericRangeError(InvalidArgument):
+    """A NUMERIC value that cannot be stored exactly (not a value of the wrong type)."""
+
+
+def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
+    """NUMERIC values are stored as DECIMAL(38, 9): one that does not fit is refused, never
+    rounded. GoogleSQL's NUMERIC has exactly that range; the PostgreSQL dialect's is wider in
+    Cloud Spanner, which spanner-local does not reproduce (see its README)."""
+    if numeric_fits(number):
+        return number
+    text = format(number, "f")
+    if pg:
+        raise NumericRangeError(
+            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at most "
+            f"{NUMERIC_INTEGER_DIGITS} digits before and {NUMERIC_SCALE} after the decimal point"
+        )
+    raise NumericRangeError(
+        f"Invalid NUMERIC value: {text}. NUMERIC has a precision of 38 and a scale of 9: at most "
+        f"{NUMERIC_INTEGER_DIGITS} digits before and {NUMERIC_SCALE} after the decimal point."
+    )
 
 
 def _dec_json(value: protos.Value) -> str:
@@ -291,8 +335,10 @@ def decode(value: protos.Value, stype: SType) -> Any:
     if decoder is None:
         raise InvalidArgument(f"Unsupported parameter type {stype.code}")
     result = decoder(value)
-    if stype.annotation == "PG_NUMERIC" and result.is_nan():
-        return PG_NUMERIC_NAN
+    if stype.code == "NUMERIC":
+        if stype.annotation == "PG_NUMERIC" and result.is_nan():
+            return PG_NUMERIC_NAN
+        return _check_numeric(result, stype.annotation == "PG_NUMERIC")
     return result
 
 

@@ -471,6 +471,8 @@ def _write(
         for col, v in zip(cols, lv.values, strict=True):
             try:
                 value = codec.decode(v, col.stype)
+            except codec.NumericRangeError:
+                raise
             except InvalidArgument as exc:
                 # Spanner rejects a mutation value of the wrong type as a failed precondition
                 raise FailedPrecondition(
