@@ -378,7 +378,13 @@ def duckdb_create_table(table: Table) -> str:
             if col.default_duckdb is not None:
                 text += f" DEFAULT ({col.default_duckdb})"
         cols.append(text)
-    keys = ", ".join(duckdb_ident(k.column) for k in table.primary_key)
+    # DuckDB allows no constraint on a generated column: the key DuckDB enforces leaves
+    # generated key columns out (schema.py refuses a key made only of them), and their
+    # NOT NULL is checked at commit with the other integrity rules.
+    generated = {c.name.lower() for c in table.columns if c.generated_duckdb is not None}
+    keys = ", ".join(
+        duckdb_ident(k.column) for k in table.primary_key if k.column.lower() not in generated
+    )
     if keys:
         cols.append(f"PRIMARY KEY ({keys})")
     return f"CREATE TABLE {duckdb_ident(table.name)} ({', '.join(cols)})"

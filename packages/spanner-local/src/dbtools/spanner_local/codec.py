@@ -411,6 +411,40 @@ def _set_timestamp(pb: protos.Value, v: Any) -> None:
         pb.string_value = str(v)
 
 
+_DUCKDB_INTERVAL = re.compile(
+    r"^(?:(-?\d+) years? ?)?(?:(-?\d+) (?:months?|mons?) ?)?(?:(-?\d+) days? ?)?"
+    r"(?:(-)?(\d+):(\d+):(\d+)(?:\.(\d+))?)?$"
+)
+
+
+def interval_iso(text: str) -> str:
+    """DuckDB's interval text (`1 year 2 months 3 days 04:05:06.5`) -> Spanner's ISO 8601 form
+    (`P1Y2M3DT4H5M6.5S`), each part with its own sign as Spanner keeps them."""
+    m = _DUCKDB_INTERVAL.match(text.strip())
+    if m is None:
+        raise ValueError(f"unrecognized interval {text!r}")
+    years, months, days, neg, hours, minutes, seconds, frac = m.groups()
+    sign = "-" if neg else ""
+    date = "".join(
+        f"{int(v)}{unit}" for v, unit in ((years, "Y"), (months, "M"), (days, "D")) if v and int(v)
+    )
+    clock = ""
+    if hours and int(hours):
+        clock += f"{sign}{int(hours)}H"
+    if minutes and int(minutes):
+        clock += f"{sign}{int(minutes)}M"
+    frac = (frac or "").rstrip("0")
+    if (seconds and int(seconds)) or frac:
+        clock += f"{sign}{int(seconds or 0)}{'.' + frac if frac else ''}S"
+    text = date + ("T" + clock if clock else "")
+    return f"P{text}" if text else "P0Y"
+
+
+def _set_interval(pb: protos.Value, v: Any) -> None:
+    # interval results are fetched as DuckDB's text form (see executor.run_sql)
+    pb.string_value = interval_iso(str(v))
+
+
 def _set_pg_numeric(pb: protos.Value, v: Any) -> None:
     if isinstance(v, decimal.Decimal) and v == PG_NUMERIC_NAN:
         pb.string_value = "NaN"
@@ -444,7 +478,7 @@ _SETTERS: dict[str, Setter] = {
     "NUMERIC": _set_numeric,
     "JSON": _set_json,
     "UUID": _set_string,
-    "INTERVAL": _set_string,
+    "INTERVAL": _set_interval,
     "PROTO": _set_bytes,
     "ENUM": _set_int,
 }

@@ -213,6 +213,16 @@ def run_sql(
             n = int(count[0]) if count else 0
             return Result([], [], n), tr
         cols = _columns(cur, db.dialect)
+        if tr.kind == "query" and any(t.code == "INTERVAL" for _, t in cols):
+            # DuckDB hands intervals to Python as timedelta, folding months into 30 days:
+            # fetch their text form instead, which keeps every part.
+            select = ", ".join(
+                f"CAST(#{i} AS VARCHAR)" if t.code == "INTERVAL" else f"#{i}"
+                for i, (_, t) in enumerate(cols, start=1)
+            )
+            with cancellation.running_on(cur):
+                sub = f"SELECT {select} FROM ({text}) AS spanner_interval_query"
+                cur.execute(sub, bound) if bound else cur.execute(sub)
         if tr.output_names is not None and len(tr.output_names) == len(cols):
             cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
         if tr.output_sources is not None and len(tr.output_sources) == len(cols):
@@ -453,7 +463,11 @@ def _write(
             if (
                 kind == "insert"
                 and kcol is not None
-                and (kcol.default is not None or kcol.identity is not None)
+                and (
+                    kcol.default is not None
+                    or kcol.identity is not None
+                    or kcol.generated is not None
+                )
             ):
                 generated_key = True
                 continue
@@ -779,6 +793,16 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                         f"Foreign key constraint `{fk.name}` is violated on table `{table.name}`. "
                         f"Cannot find referenced values in {ref.name}({', '.join(fk.ref_columns)})."
                     )
+            for col in table.columns:
+                if col.generated is not None and col.not_null:
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(table.name)} "
+                        f"WHERE {duckdb_ident(col.name)} IS NULL LIMIT 1"
+                    )
+                    if cur.fetchone():
+                        raise FailedPrecondition(
+                            f"{table.name}.{col.name} must not be NULL in table {table.name}."
+                        )
             for chk in table.checks:
                 from .schema import _expr_to_duckdb
 
@@ -800,6 +824,7 @@ def has_integrity_rules(db: Database, touched: set[str]) -> bool:
             t.parent
             or t.foreign_keys
             or t.checks
+            or any(c.generated is not None and c.not_null for c in t.columns)
             or cat.children(t.name)
             or cat.referencing(t.name)
         ):

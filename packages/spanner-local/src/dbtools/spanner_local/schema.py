@@ -184,6 +184,12 @@ def _create_table(cat: Catalog, op: d.CreateTable) -> list[str]:
                 if ppk
                 else f"Table {t.name} does not reference its parent key."
             )
+    key_cols = [t.column(k.column) for k in t.primary_key]
+    if key_cols and all(c is not None and c.generated is not None for c in key_cols):
+        raise DdlError(
+            f"Table {t.name}: spanner-local cannot store a table whose primary key consists "
+            "only of generated columns."
+        )
     for fk in t.foreign_keys:
         _check_fk(cat, t, fk, new_table=True)
     stmts = [s for col in t.columns for s in _setup_identity(cat, t, col)]

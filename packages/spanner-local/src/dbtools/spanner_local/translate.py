@@ -309,6 +309,15 @@ def translate_pg(sql: str) -> Translated:
             repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
+        elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
+            # A lock hint: spanner-local validates what a transaction read when it commits,
+            # so reads are serializable without it. Its variants Spanner does not offer.
+            after = toks[i + 2] if i + 2 < len(toks) else None
+            if after is not None and after.upper in ("OF", "NOWAIT", "SKIP"):
+                raise InvalidArgument(f"FOR UPDATE {after.text.upper()} is not supported")
+            drop.update({i, i + 1})
+            i += 2
+            continue
         i += 1
     text = _splice(sql, toks, repl, drop)
     kind = classify(sql)
@@ -328,17 +337,21 @@ def translate_pg(sql: str) -> Translated:
     )
 
 
+_TYPE_NAME_TAILS = frozenset({"precision", "varying", "with", "without", "time", "zone"})
+
+
 def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, int] | None:
     """`'...'::type` forms DuckDB would misread: (replacement, tokens it replaces) or None.
 
     Array literals keep their cast (DuckDB casts the list it gets element by element); NaN
     numerics and hex bytea replace the literal and the cast.
     """
-    j = type_at
-    while j < len(toks) and toks[j].kind == "word":
-        j += 1
-    if j == type_at:
+    if type_at >= len(toks) or toks[type_at].kind != "word":
         return None
+    # the type name: one word, or one of PostgreSQL's multi-word spellings
+    j = type_at + 1
+    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
+        j += 1
     if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
         while j < len(toks) and toks[j].text != ")":
             j += 1
