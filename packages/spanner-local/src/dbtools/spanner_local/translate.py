@@ -162,16 +162,132 @@ def _skip_hints(toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def _splice(sql: str, toks: list[Tok], replacements: dict[int, str], drop: set[int]) -> str:
-    """Rebuild `sql` with some tokens replaced or dropped, keeping everything else verbatim."""
+def _splice(
+    sql: str,
+    toks: list[Tok],
+    replacements: dict[int, str],
+    drop: set[int],
+    before: dict[int, str] | None = None,
+    after: dict[int, str] | None = None,
+) -> str:
+    """Rebuild `sql` with some tokens replaced or dropped, keeping everything else verbatim.
+
+    `before` / `after` put text in front of / behind a token (whatever becomes of it).
+    """
+    before = before or {}
+    after = after or {}
     out, pos = [], 0
     for idx, tok in enumerate(toks):
+        if idx in before:
+            out.append(sql[pos : tok.start])
+            out.append(before[idx])
+            pos = tok.start
+        if idx in after and idx not in replacements and idx not in drop:
+            out.append(sql[pos : tok.end])
+            out.append(after[idx])
+            pos = tok.end
+            continue
         if idx in replacements or idx in drop:
             out.append(sql[pos : tok.start])
             out.append(replacements.get(idx, ""))
+            out.append(after.get(idx, ""))
             pos = tok.end
     out.append(sql[pos:])
     return "".join(out)
+
+
+_KEYWORDS_BEFORE_PAREN = frozenset(
+    {
+        "AND",
+        "OR",
+        "NOT",
+        "WHERE",
+        "SELECT",
+        "ON",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "IN",
+        "IS",
+        "AS",
+        "HAVING",
+        "BY",
+        "SET",
+        "VALUES",
+        "RETURNING",
+        "CASE",
+        "EXISTS",
+        "LIKE",
+        "FROM",
+        "JOIN",
+    }
+)
+
+
+def _primary_start(toks: list[Tok], end: int) -> int:
+    k = end
+    while k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
+        k -= 2
+    if toks[k].text == ")":
+        depth = 0
+        while k >= 0:
+            depth += {")": 1, "(": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k -= 1
+        if k > 0 and (
+            toks[k - 1].kind == "ident"
+            or (toks[k - 1].kind == "word" and toks[k - 1].upper not in _KEYWORDS_BEFORE_PAREN)
+        ):
+            k -= 1  # a function call
+        return max(k, 0)
+    if toks[k].kind == "num" and k > 0 and toks[k - 1].text == "$":
+        return k - 1
+    while k >= 2 and toks[k - 1].text == "." and toks[k - 2].kind in ("word", "ident"):
+        k -= 2
+    return k
+
+
+def _operand_start(toks: list[Tok], end: int) -> int:
+    """First token of the operand that ends at `end`: a name, literal, $n, call or (...), with
+    any ::type casts, and any chain of -> / ->> before it (same precedence, left-associative)."""
+    k = _primary_start(toks, end)
+    while k >= 3 and toks[k - 1].text == ">" and toks[k - 2].text == "-":
+        k = _primary_start(toks, k - 3)
+    while (
+        k >= 4 and toks[k - 1].text == ">" and toks[k - 2].text == ">" and toks[k - 3].text == "-"
+    ):
+        k = _primary_start(toks, k - 4)
+    return k
+
+
+def _operand_end(toks: list[Tok], start: int) -> int:
+    """Last token of the operand that begins at `start` (the mirror of `_operand_start`)."""
+    k = start
+    if toks[k].text == "$" and k + 1 < len(toks) and toks[k + 1].kind == "num":
+        k += 1
+    elif toks[k].kind in ("word", "ident"):
+        while (
+            k + 2 < len(toks) and toks[k + 1].text == "." and toks[k + 2].kind in ("word", "ident")
+        ):
+            k += 2
+    if (k + 1 < len(toks) and toks[k + 1].text == "(") or toks[k].text == "(":
+        k = k + 1 if toks[k].text != "(" else k
+        depth = 0
+        while k < len(toks):
+            depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k += 1
+    while k + 2 < len(toks) and toks[k + 1].text == "::" and toks[k + 2].kind == "word":
+        k += 2
+        if k + 2 < len(toks) and toks[k + 1].text == "[" and toks[k + 2].text == "]":
+            k += 2
+    return k
+
+
+# PostgreSQL jsonb operators DuckDB lacks -> the functions that implement them (functions.py).
+_PG_JSONB_OPERATORS = {("@", ">"): "spanner_pg_jsonb_contains", ("?",): "spanner_pg_jsonb_exists"}
 
 
 def _pg_catalog_check(name: str) -> None:
@@ -196,6 +312,8 @@ def translate_pg(sql: str) -> Translated:
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
     # statement with spaces around each parameter.
     parse_repl: dict[int, str] = {}
+    before: dict[int, str] = {}
+    after: dict[int, str] = {}
     uses_commit_ts = False
     returning = False
     i = 0
@@ -309,6 +427,24 @@ def translate_pg(sql: str) -> Translated:
             repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
+        elif t.kind == "op" and (
+            (t.text == "@" and nxt is not None and nxt.text == ">" and nxt.start == t.end)
+            or t.text == "?"
+        ):
+            # jsonb @> jsonb and jsonb ? text: f(left, right)
+            width = 2 if t.text == "@" else 1
+            fn = _PG_JSONB_OPERATORS[tuple(x.text for x in toks[i : i + width])]
+            if i == 0 or i + width >= len(toks) - 1:
+                raise InvalidArgument(f"Syntax error: operator {t.text} needs two operands")
+            left = _operand_start(toks, i - 1)
+            right = _operand_end(toks, i + width)
+            before[left] = before.get(left, "") + f"{fn}(CAST("
+            repl[i] = " AS VARCHAR), CAST("
+            if width == 2:
+                drop.add(i + 1)
+            after[right] = " AS VARCHAR))" + after.get(right, "")
+            i += width
+            continue
         elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
             # A lock hint: spanner-local validates what a transaction read when it commits,
             # so reads are serializable without it. Its variants Spanner does not offer.
@@ -319,7 +455,7 @@ def translate_pg(sql: str) -> Translated:
             i += 2
             continue
         i += 1
-    text = _splice(sql, toks, repl, drop)
+    text = _splice(sql, toks, repl, drop, before, after)
     kind = classify(sql)
     tree = _pg_parse(_splice(sql, toks, parse_repl, {j + 1 for j in parse_repl}))
     updated = _updated_columns(tree) if tree is not None else ()
