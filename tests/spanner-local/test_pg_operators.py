@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import psycopg
 import pytest
 
@@ -66,3 +68,41 @@ def test_jsonb_operators_on_columns_and_parameters(pg_spanner_db):
         assert rows == [[1]]
         assert list(s.execute_sql("select id from j where v ? 'n' order by id")) == [[2]]
         assert list(s.execute_sql("select id from j where v->'tag' ? 'x'")) == [[1]]
+
+
+BYTEA_WRITES = [
+    "insert into t (id, b) values (1, '\\x0001ff')",
+    "insert into t (id, b) values (2, '\\001abc')",
+    "insert into t (id, b) values (3, 'a\\\\b'), (4, 'plain')",
+    "insert into t (id, b) values (5, '\\x00'::bytea)",
+    "update t set b = '\\x0aff' where id = 5",
+    "insert into t (id, b) values (6, '\\x00')",
+    "update t set b = '\\x0bff'::bytea where id = 6",
+]
+
+
+def test_bytea_literals_are_read_as_postgresql_reads_them(pg_spanner_db, pg_db):
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute("create table t (id bigint primary key, b bytea)")
+        for sql in BYTEA_WRITES:
+            conn.execute(sql)
+        expected = [[i, bytes(b)] for i, b in conn.execute("select id, b from t order by id")]
+    pg_spanner_db.update_ddl(["create table t (id bigint primary key, b bytea)"]).result(60)
+    for sql in BYTEA_WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    with pg_spanner_db.snapshot() as s:
+        got = [
+            [i, base64.b64decode(b)] for i, b in s.execute_sql("select id, b from t order by id")
+        ]
+    assert got == expected
+    assert expected[0] == [1, b"\x00\x01\xff"]
+
+
+def test_malformed_bytea_literal_is_invalid_argument(pg_spanner_db):
+    from google.api_core import exceptions
+
+    pg_spanner_db.update_ddl(["create table t (id bigint primary key, b bytea)"]).result(60)
+    with pytest.raises(exceptions.InvalidArgument, match="bytea"):
+        pg_spanner_db.run_in_transaction(
+            lambda tx: tx.execute_update("insert into t (id, b) values (1, '\\x0g')")
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -165,6 +166,13 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
+def _bytea_columns(db: Database, table_name: str) -> frozenset[str]:
+    table = db.catalog.table(table_name)
+    if table is None:
+        return frozenset()
+    return frozenset(c.name.lower() for c in table.columns if c.stype.code == "BYTES")
+
+
 def _proto_typed(
     db: Database, tr: Translated, types: dict[str, SType], cols: list[tuple[str, SType]]
 ) -> list[tuple[str, SType]]:
@@ -203,7 +211,7 @@ def run_sql(
     types: dict[str, SType],
     commit_ts: Any = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect)
+    tr = translate(sql, db.dialect, functools.partial(_bytea_columns, db))
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):

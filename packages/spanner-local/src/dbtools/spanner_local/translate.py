@@ -8,6 +8,7 @@ spanner-local keeps in the schema INFO_SCHEMA; pg_catalog tables Spanner lacks a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -303,10 +304,78 @@ def _pg_catalog_check(name: str) -> None:
 # ------------------------------------------------------------------- PostgreSQL
 
 
+def _bytea_targets(toks: list[Tok], bytea_columns: Callable[[str], frozenset[str]]) -> set[int]:
+    """Indexes of string literals a DML statement writes into bytea columns: INSERT INTO t
+    (cols) VALUES (...) by position, and UPDATE t SET col = '...'. PostgreSQL reads those as
+    bytea input (hex or escape form); DuckDB would read its own escapes instead."""
+    words = [t.upper for t in toks]
+    out: set[int] = set()
+    if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
+        columns = bytea_columns(toks[2].text)
+        if not columns or toks[3].text != "(":
+            return out
+        names, k = [], 4
+        while k < len(toks) and toks[k].text != ")":
+            if toks[k].kind in ("word", "ident"):
+                names.append(toks[k].text.lower())
+            k += 1
+        k += 1
+        if k >= len(toks) or toks[k].upper != "VALUES":
+            return out
+        k += 1
+        while k < len(toks) and toks[k].text == "(":
+            pos, depth, k = 0, 0, k + 1
+            while k < len(toks) and not (toks[k].text == ")" and depth == 0):
+                t = toks[k]
+                depth += {"(": 1, ")": -1}.get(t.text, 0)
+                if depth == 0 and t.text == ",":
+                    pos += 1
+                elif (
+                    depth == 0
+                    and t.kind == "str"
+                    and pos < len(names)
+                    and names[pos] in columns
+                    and toks[k - 1].text in ("(", ",")
+                    and toks[k + 1].text in (")", ",")
+                ):
+                    out.add(k)
+                k += 1
+            k += 1
+            if k < len(toks) and toks[k].text == ",":
+                k += 1
+        return out
+    if words[:1] == ["UPDATE"] and len(toks) > 1:
+        columns = bytea_columns(toks[1].text)
+        for k in range(2, len(toks) - 2):
+            if (
+                toks[k].kind in ("word", "ident")
+                and toks[k].text.lower() in columns
+                and toks[k + 1].text == "="
+                and toks[k + 2].kind == "str"
+                and (
+                    toks[k + 3].text in (",", ")", "")
+                    or toks[k + 3].upper in ("WHERE", "RETURNING")
+                )
+            ):
+                out.add(k + 2)
+    return out
+
+
+def translate_pg(
+    sql: str, bytea_columns: Callable[[str], frozenset[str]] | None = None
+) -> Translated:
+    if bytea_columns is not None and classify(sql) == "dml":
+        targets = _bytea_targets(_tokens(sql), bytea_columns)
+        if targets:
+            return _translate_pg(sql, frozenset(targets))
+    return _translate_pg(sql, frozenset())
+
+
 @lru_cache(maxsize=2048)
-def translate_pg(sql: str) -> Translated:
+def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
+    """`bytea_literals`: indexes of the string literals to read as bytea input."""
     toks = _tokens(sql)
-    repl: dict[int, str] = {}
+    repl: dict[int, str] = {k: pg_literals.bytea_literal_sql(toks[k].text) for k in bytea_literals}
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
@@ -448,9 +517,9 @@ def translate_pg(sql: str) -> Translated:
         elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
             # A lock hint: spanner-local validates what a transaction read when it commits,
             # so reads are serializable without it. Its variants Spanner does not offer.
-            after = toks[i + 2] if i + 2 < len(toks) else None
-            if after is not None and after.upper in ("OF", "NOWAIT", "SKIP"):
-                raise InvalidArgument(f"FOR UPDATE {after.text.upper()} is not supported")
+            following = toks[i + 2] if i + 2 < len(toks) else None
+            if following is not None and following.upper in ("OF", "NOWAIT", "SKIP"):
+                raise InvalidArgument(f"FOR UPDATE {following.text.upper()} is not supported")
             drop.update({i, i + 1})
             i += 2
             continue
@@ -499,9 +568,7 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
     if type_name in ("numeric", "decimal") and pg_literals.unquote(text).lower() == "nan":
         return PG_NUMERIC_NAN_SQL, j - type_at + 2
     if type_name == "bytea":
-        hexed = pg_literals.bytea_literal_sql(text)
-        if hexed is not None:
-            return hexed, j - type_at + 2
+        return pg_literals.bytea_literal_sql(text), j - type_at + 2
     return None
 
 
@@ -795,7 +862,11 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def translate(sql: str, dialect: str) -> Translated:
+def translate(
+    sql: str, dialect: str, bytea_columns: Callable[[str], frozenset[str]] | None = None
+) -> Translated:
+    """`bytea_columns(table)`: the bytea columns of a table, for PostgreSQL-dialect literals
+    written into them."""
     if dialect == POSTGRESQL:
-        return translate_pg(sql)
+        return translate_pg(sql, bytea_columns)
     return translate_gsql(sql)
