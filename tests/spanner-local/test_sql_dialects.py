@@ -381,3 +381,15 @@ def test_generated_not_null_key_column(any_db):
         b.insert("g", ["a", "c"], [(1, 5)])
     rows, _ = _one(any_db, "select a, b, c from g")
     assert rows == [[1, 2, 5]]
+
+
+def test_untyped_bytes_parameter_takes_the_column_type(gsql_db):
+    gsql_db.update_ddl(["CREATE TABLE ub (id INT64, b BYTES(MAX)) PRIMARY KEY (id)"]).result(60)
+    encoded = base64.b64encode(b"\x00\x01\xff")
+    gsql_db.run_in_transaction(
+        lambda tx: tx.execute_update("INSERT INTO ub (id, b) VALUES (1, @b)", params={"b": encoded})
+    )
+    rows, _ = _one(gsql_db, "SELECT id, b FROM ub WHERE b = @b", params={"b": encoded})
+    assert rows == [[1, encoded]]
+    rows, _ = _one(gsql_db, "SELECT LENGTH(b) FROM ub")
+    assert rows == [[3]]

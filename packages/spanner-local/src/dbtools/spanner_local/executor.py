@@ -166,6 +166,29 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
+def _infer_bytes_params(
+    db: Database, tr: Translated, values: dict[str, Any], types: dict[str, SType]
+) -> tuple[dict[str, Any], dict[str, SType]]:
+    """An untyped parameter compared with or written to a BYTES column is BYTES, as Spanner
+    infers it: its text is base64, not the bytes themselves."""
+    if not tr.param_columns:
+        return values, types
+    lowered = {k.lower(): k for k in values}
+    tables = [t for t in (db.catalog.table(n) for n in tr.tables) if t is not None]
+    for param, column in tr.param_columns:
+        key = lowered.get(param.lower())
+        if key is None or key in types or not isinstance(values[key], str):
+            continue
+        cols = [c for c in (t.column(column) for t in tables) if c is not None]
+        if cols and all(c.stype.code == "BYTES" for c in cols):
+            values = {
+                **values,
+                key: codec.decode(protos.Value(string_value=values[key]), SType("BYTES")),
+            }
+            types = {**types, key: SType("BYTES")}
+    return values, types
+
+
 def _bytea_columns(db: Database, table_name: str) -> frozenset[str]:
     table = db.catalog.table(table_name)
     if table is None:
@@ -212,6 +235,7 @@ def run_sql(
     commit_ts: Any = None,
 ) -> tuple[Result, Translated]:
     tr = translate(sql, db.dialect, functools.partial(_bytea_columns, db))
+    values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):

@@ -117,6 +117,9 @@ class Translated:
     # Where each result column comes from when it is a bare parameter ("@name") or column
     # ("name"); None for other expressions. Lets proto-typed values keep their proto type.
     output_sources: tuple[str | None, ...] | None = None
+    # (parameter, column) pairs where a parameter is compared with or written to a column:
+    # an untyped parameter takes that column's type, as Spanner infers it.
+    param_columns: tuple[tuple[str, str], ...] = ()
 
 
 def classify(sql: str) -> str:
@@ -530,6 +533,7 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
+    param_columns = _param_columns(tree)
     return Translated(
         text,
         "dml" if kind == "dml" else "query",
@@ -539,6 +543,7 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
         updated_columns=updated,
         tables=tables,
         output_names=output,
+        param_columns=param_columns,
     )
 
 
@@ -712,6 +717,7 @@ def translate_gsql(sql: str) -> Translated:
     tables = _tables(tree)
     output = _output_names(tree, pg=False)
     sources = _output_sources(tree)
+    param_columns = _param_columns(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -736,7 +742,43 @@ def translate_gsql(sql: str) -> Translated:
         tables=tables,
         output_names=output,
         output_sources=sources,
+        param_columns=param_columns,
     )
+
+
+def _param_name(node: Any) -> str | None:
+    if isinstance(node, exp.Placeholder) and node.name:
+        return node.name
+    if isinstance(node, exp.Parameter):
+        inner = node.this
+        text = inner.name if isinstance(inner, exp.Expression) else str(inner or "")
+        return f"p{text}" if text.isdigit() else (text or None)
+    return None
+
+
+def _param_columns(tree: Any) -> tuple[tuple[str, str], ...]:
+    """Where a bare parameter meets a column: `col = @p` (either side, also <>, IN lists),
+    `SET col = @p`, and INSERT VALUES by position."""
+    if tree is None:
+        return ()
+    pairs: set[tuple[str, str]] = set()
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.In):
+        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        cols = [s for s in sides if isinstance(s, exp.Column)]
+        for side in sides:
+            name = _param_name(side)
+            if name is not None:
+                pairs.update((name, c.name) for c in cols)
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        names = [c.name for c in tree.this.expressions]
+        values = tree.expression
+        if isinstance(values, exp.Values):
+            for row in values.expressions:
+                for col, item in zip(names, row.expressions, strict=False):
+                    name = _param_name(item)
+                    if name is not None:
+                        pairs.add((name, col))
+    return tuple(sorted(pairs))
 
 
 def _output_sources(tree: Any) -> tuple[str | None, ...] | None:
