@@ -70,3 +70,26 @@ def test_single_use_snapshot_returns_its_read_timestamp(target, gsql_db):
     (ts,) = cur.fetchone()
     assert before < ts < dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
     conn.close()
+
+
+def test_stale_reads_are_exact_or_refused(local):
+    """No version history: a read at T is served only when nothing changed since T."""
+    db = local.new_database(ddl=[TABLE])
+    try:
+        with db.batch() as b:
+            b.insert("T", ["Id", "Name"], [(1, "a")])
+        committed = b.committed
+        with db.snapshot(read_timestamp=committed) as snap:
+            assert list(snap.execute_sql("SELECT Name FROM T")) == [["a"]]
+        with db.batch() as b:
+            b.update("T", ["Id", "Name"], [(1, "b")])
+        with pytest.raises(exceptions.FailedPrecondition, match="no version history"):
+            with db.snapshot(read_timestamp=committed) as snap:
+                list(snap.execute_sql("SELECT Name FROM T"))
+        with pytest.raises(exceptions.FailedPrecondition, match="no version history"):
+            with db.snapshot(exact_staleness=dt.timedelta(hours=1)) as snap:
+                list(snap.execute_sql("SELECT Name FROM T"))
+        with db.snapshot() as snap:
+            assert list(snap.execute_sql("SELECT Name FROM T")) == [["b"]]
+    finally:
+        db.drop()

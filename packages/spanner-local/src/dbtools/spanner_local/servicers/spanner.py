@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
+# A read at a future timestamp waits for it, as Spanner does, but not longer than this.
+MAX_FUTURE_READ_WAIT_SECONDS = 60.0
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
@@ -47,6 +50,29 @@ def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
     if bound == "exact_staleness":
         return now - ro.exact_staleness.ToTimedelta()
     return now
+
+
+def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
+    """The read timestamp of a read-only transaction, refused when it needs old versions.
+
+    spanner-local keeps only the current data. A read at a timestamp is served from it when
+    nothing has committed since that timestamp (the data then is the data now); a future
+    timestamp is waited for, as Spanner waits. Otherwise the read fails instead of returning
+    newer data.
+    """
+    now = db.clock.now()
+    ts = _read_timestamp(options, now)
+    if ts > now:
+        time.sleep(min((ts - now).total_seconds(), MAX_FUTURE_READ_WAIT_SECONDS))
+        return ts
+    last = max(db.clock.last, db.history_start)
+    if ts < last and ts != now:
+        raise FailedPrecondition(
+            f"spanner-local keeps no version history: it cannot read as of "
+            f"{codec.format_timestamp(ts)} because the database changed at "
+            f"{codec.format_timestamp(last)}. Use a strong read or a later timestamp."
+        )
+    return ts
 
 
 def _txn_pb(
@@ -160,10 +186,12 @@ class SpannerServicer:
 
     def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
         _, db = self.reg.session(req.session)
+        read_ts = _stale_read_timestamp(db, req.options)
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
+        if req.options.WhichOneof("mode") == "read_only":
+            txn.read_timestamp = read_ts
         return _txn_pb(txn)
 
     def _selector(
@@ -181,8 +209,10 @@ class SpannerServicer:
                 raise InvalidArgument("Transaction belongs to another database.")
             return txn, None
         if kind == "begin":
+            read_ts = _stale_read_timestamp(db, selector.begin)
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
+            if selector.begin.WhichOneof("mode") == "read_only":
+                txn.read_timestamp = read_ts
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
@@ -190,9 +220,9 @@ class SpannerServicer:
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
         single = selector.single_use if kind == "single_use" else None
+        ts = _stale_read_timestamp(db, single) if single is not None else None
         if single is not None and single.read_only.return_read_timestamp:
             pb = protos.Transaction()
-            ts = _read_timestamp(single, db.clock.now())
             pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
             return None, pb
         return None, None
