@@ -702,7 +702,7 @@ def translate_gsql(sql: str) -> Translated:
             text = "INSERT " + text.split(None, 3)[3]
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
-    except sqlglot.errors.ParseError as exc:
+    except sqlglot.errors.SqlglotError as exc:  # ParseError, TokenError...
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
     if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
         verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"

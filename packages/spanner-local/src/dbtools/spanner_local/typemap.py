@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import protos
+from .errors import InvalidArgument
 
 GOOGLE_SQL = "GOOGLE_STANDARD_SQL"
 POSTGRESQL = "POSTGRESQL"
@@ -180,7 +181,9 @@ class SType:
     def from_pb(cls, pb: protos.Type) -> SType:
         code = CODE_NAMES.get(pb.code)
         if code is None:
-            raise ValueError(f"unsupported type code {pb.code}")
+            raise InvalidArgument(
+                f"Unsupported type code {pb.code}: spanner-local does not support it."
+            )
         annotation = ANNOTATION_NAMES.get(pb.type_annotation)
         if code == "ARRAY":
             return cls("ARRAY", element=cls.from_pb(pb.array_element_type))
