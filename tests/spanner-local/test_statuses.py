@@ -93,3 +93,23 @@ def test_stale_reads_are_exact_or_refused(local):
             assert list(snap.execute_sql("SELECT Name FROM T")) == [["b"]]
     finally:
         db.drop()
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "message"),
+    [
+        ("GOOGLE_STANDARD_SQL", "SELECT NO_SUCH_FN(1)", "Function not found: NO_SUCH_FN"),
+        ("POSTGRESQL", "select no_such_fn(1)", "function no_such_fn does not exist"),
+        ("POSTGRESQL", "select 'x'::bigint", "invalid input syntax for type"),
+    ],
+)
+def test_engine_errors_in_spanner_words(local, dialect, sql, message):
+    db = local.new_database(dialect)
+    try:
+        with pytest.raises(exceptions.InvalidArgument) as info:
+            with db.snapshot() as snap:
+                list(snap.execute_sql(sql))
+        assert message.lower() in info.value.message.lower()
+        assert " Error: " not in info.value.message  # no DuckDB category prefix
+    finally:
+        db.drop()

@@ -111,8 +111,38 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
     if isinstance(exc, duckdb.OutOfRangeException):
         return OutOfRange(first)
     if isinstance(exc, duckdb.ParserException):
-        return InvalidArgument(f"Syntax error: {first}")
-    return InvalidArgument(first)
+        return InvalidArgument(f"Syntax error: {_strip_category(first)}")
+    for pattern, gsql_text, pg_text in _DUCKDB_MESSAGES:
+        m = pattern.search(first)
+        if m:
+            return InvalidArgument((pg_text if pg else gsql_text).format(*m.groups()))
+    return InvalidArgument(_strip_category(first))
+
+
+# DuckDB messages -> how Spanner words the same complaint (GoogleSQL, PostgreSQL dialect).
+_DUCKDB_MESSAGES = (
+    (
+        re.compile(r"Scalar Function with name (\w+) does not exist"),
+        "Function not found: {0}",
+        "function {0} does not exist",
+    ),
+    (
+        re.compile(r"No function matches the given name and argument types '(\w+)\((.*)\)'"),
+        "No matching signature for function {0} for argument types: {1}",
+        "function {0}({1}) does not exist",
+    ),
+    (
+        re.compile(r"Could not convert string '(.*)' to (\w+)"),
+        'Could not cast literal "{0}" to type {1}',
+        'invalid input syntax for type {1}: "{0}"',
+    ),
+)
+_CATEGORY = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? Error: ")
+
+
+def _strip_category(text: str) -> str:
+    """DuckDB prefixes its messages with a category ("Binder Error: "); Spanner does not."""
+    return _CATEGORY.sub("", text)
 
 
 # ------------------------------------------------------------------- parameters
