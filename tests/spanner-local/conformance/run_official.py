@@ -4,6 +4,7 @@ The suite ships inside the client's source distribution (`tests/system/`). It is
 the official emulator; this script configures it the way the client's own emulator CI does
 (environment variables only) and points it at a spanner-local started on a free port:
 
+    pip install -e 'packages/spanner-local[conformance]'
     python tests/spanner-local/conformance/run_official.py            # both dialects
     python tests/spanner-local/conformance/run_official.py --dialect POSTGRESQL -- -k dbapi
 
@@ -15,6 +16,7 @@ non-zero when any test failed or errored.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -64,6 +66,11 @@ def sdist_tree(version: str) -> Path:
         return tree
     archive = CACHE / f"google_cloud_spanner-{version}.tar.gz"
     if not archive.exists():
+        if importlib.util.find_spec("pip") is None:
+            raise SystemExit(
+                "pip is needed to download the source distribution: install the "
+                "'conformance' extra of dbtools-spanner-local (it includes pip)"
+            )
         subprocess.run(
             [
                 sys.executable,
