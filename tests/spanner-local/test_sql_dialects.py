@@ -393,3 +393,24 @@ def test_untyped_bytes_parameter_takes_the_column_type(gsql_db):
     assert rows == [[1, encoded]]
     rows, _ = _one(gsql_db, "SELECT LENGTH(b) FROM ub")
     assert rows == [[3]]
+
+
+def test_for_update_and_keyword_named_columns(any_db):
+    pg = any_db.dialect_name == "POSTGRESQL"
+    ddl = (
+        'create table kw (id bigint primary key, "by" varchar, "at" varchar)'
+        if pg
+        else "CREATE TABLE kw (id INT64, `by` STRING(MAX), `at` STRING(MAX)) PRIMARY KEY (id)"
+    )
+    any_db.update_ddl([ddl]).result(60)
+    q = '"' if pg else "`"
+    any_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            f"INSERT INTO kw (id, {q}by{q}, {q}at{q}) VALUES (1, 'x', 'y')"
+        )
+    )
+
+    def work(tx):
+        return list(tx.execute_sql(f"SELECT {q}by{q}, {q}at{q} FROM kw WHERE id = 1 FOR UPDATE"))
+
+    assert any_db.run_in_transaction(work) == [["x", "y"]]

@@ -674,12 +674,28 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
 _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
 
 
+def _without_for_update(toks: list[Tok]) -> list[Tok]:
+    """Drop a query's FOR UPDATE lock hint: spanner-local validates a transaction's reads when
+    it commits, so its reads are serializable without the lock."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        if toks[i].upper == "FOR" and i + 1 < len(toks) and toks[i + 1].upper == "UPDATE":
+            i += 2
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
     sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
+    if kind == "query":
+        toks = _without_for_update(toks)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
