@@ -97,3 +97,32 @@ def test_googlesql_numeric_beyond_scale_9_is_rejected(local):
                 )
     finally:
         db.drop()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "insert into n (id, v) values (3, 1.123456789012345)",
+        "update n set v = -1.12345678901 where id = 3",
+        "insert into n (id, v) values (3, '1.1234567891'::numeric)",
+        "insert into n (id, v) values (3, 1.1234567891::numeric)",
+    ],
+)
+def test_pg_numeric_literals_that_would_round_are_refused(pg_numbers, sql):
+    """What drivers that inline their parameters (psycopg2, PDO...) send."""
+    with pytest.raises(exceptions.InvalidArgument, match="cannot be stored exactly"):
+        pg_numbers.run_in_transaction(lambda tx: tx.execute_update(sql))
+
+
+def test_pg_numeric_literals_that_fit_are_kept(pg_numbers):
+    pg_numbers.run_in_transaction(
+        lambda tx: tx.execute_update(
+            "insert into n (id, v) values (4, 12345678901234567890.123456789), (5, -0.5)"
+        )
+    )
+    with pg_numbers.snapshot() as s:
+        rows = list(s.execute_sql("select v from n where id >= 4 order by id"))
+    assert rows == [
+        [decimal.Decimal("12345678901234567890.123456789")],
+        [decimal.Decimal("-0.5")],
+    ]

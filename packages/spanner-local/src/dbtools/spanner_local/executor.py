@@ -219,11 +219,14 @@ def _infer_bytes_params(
     return values, types
 
 
-def _bytea_columns(db: Database, table_name: str) -> frozenset[str]:
+def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
+    """A table's BYTES and NUMERIC columns, whose PostgreSQL literals need special reading."""
     table = db.catalog.table(table_name)
     if table is None:
-        return frozenset()
-    return frozenset(c.name.lower() for c in table.columns if c.stype.code == "BYTES")
+        return {}
+    return {
+        c.name.lower(): c.stype.code for c in table.columns if c.stype.code in ("BYTES", "NUMERIC")
+    }
 
 
 def _proto_typed(
@@ -264,7 +267,7 @@ def run_sql(
     types: dict[str, SType],
     commit_ts: Any = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect, functools.partial(_bytea_columns, db))
+    tr = translate(sql, db.dialect, functools.partial(_literal_column_types, db))
     values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:

@@ -7,6 +7,7 @@ spanner-local keeps in the schema INFO_SCHEMA; pg_catalog tables Spanner lacks a
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -307,14 +308,32 @@ def _pg_catalog_check(name: str) -> None:
 # ------------------------------------------------------------------- PostgreSQL
 
 
-def _bytea_targets(toks: list[Tok], bytea_columns: Callable[[str], frozenset[str]]) -> set[int]:
-    """Indexes of string literals a DML statement writes into bytea columns: INSERT INTO t
-    (cols) VALUES (...) by position, and UPDATE t SET col = '...'. PostgreSQL reads those as
-    bytea input (hex or escape form); DuckDB would read its own escapes instead."""
+# The literal a column of each of these types takes: PostgreSQL reads a string written to a
+# bytea column as bytea input, and a number written to a numeric column must fit exactly.
+_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num"}
+
+
+def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
+    """Whether toks[k] is a literal of `kind` standing alone as a value (a sign allowed)."""
+    if toks[k].kind != kind:
+        return False
+    before = k - 1
+    if kind == "num" and toks[before].text == "-":
+        before -= 1
+    return toks[before].text in ("(", ",", "=") and (
+        toks[k + 1].text in (",", ")", "") or toks[k + 1].upper in ("WHERE", "RETURNING")
+    )
+
+
+def _literal_targets(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[int, str]:
+    """Literals a DML statement writes into bytea or numeric columns -> the column's type:
+    INSERT INTO t (cols) VALUES (...) by position, and UPDATE t SET col = literal."""
     words = [t.upper for t in toks]
-    out: set[int] = set()
+    out: dict[int, str] = {}
     if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
-        columns = bytea_columns(toks[2].text)
+        columns = column_types(toks[2].text)
         if not columns or toks[3].text != "(":
             return out
         names, k = [], 4
@@ -331,46 +350,50 @@ def _bytea_targets(toks: list[Tok], bytea_columns: Callable[[str], frozenset[str
             while k < len(toks) and not (toks[k].text == ")" and depth == 0):
                 t = toks[k]
                 depth += {"(": 1, ")": -1}.get(t.text, 0)
+                code = columns.get(names[pos]) if pos < len(names) else None
                 if depth == 0 and t.text == ",":
                     pos += 1
-                elif (
-                    depth == 0
-                    and t.kind == "str"
-                    and pos < len(names)
-                    and names[pos] in columns
-                    and toks[k - 1].text in ("(", ",")
-                    and toks[k + 1].text in (")", ",")
-                ):
-                    out.add(k)
+                elif depth == 0 and code and _is_bare_literal(toks, k, _LITERAL_KINDS[code]):
+                    out[k] = code
                 k += 1
             k += 1
             if k < len(toks) and toks[k].text == ",":
                 k += 1
         return out
     if words[:1] == ["UPDATE"] and len(toks) > 1:
-        columns = bytea_columns(toks[1].text)
+        columns = column_types(toks[1].text)
         for k in range(2, len(toks) - 2):
-            if (
-                toks[k].kind in ("word", "ident")
-                and toks[k].text.lower() in columns
-                and toks[k + 1].text == "="
-                and toks[k + 2].kind == "str"
-                and (
-                    toks[k + 3].text in (",", ")", "")
-                    or toks[k + 3].upper in ("WHERE", "RETURNING")
-                )
-            ):
-                out.add(k + 2)
+            code = columns.get(toks[k].text.lower()) if toks[k].kind in ("word", "ident") else None
+            if not code or toks[k + 1].text != "=":
+                continue
+            value = k + 3 if toks[k + 2].text == "-" else k + 2
+            if _is_bare_literal(toks, value, _LITERAL_KINDS[code]):
+                out[value] = code
     return out
 
 
+def _check_numeric_literal(text: str) -> None:
+    from .codec import numeric_fits
+
+    if not numeric_fits(decimal.Decimal(text)):
+        raise InvalidArgument(
+            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at "
+            "most 29 digits before and 9 after the decimal point"
+        )
+
+
 def translate_pg(
-    sql: str, bytea_columns: Callable[[str], frozenset[str]] | None = None
+    sql: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    if bytea_columns is not None and classify(sql) == "dml":
-        targets = _bytea_targets(_tokens(sql), bytea_columns)
-        if targets:
-            return _translate_pg(sql, frozenset(targets))
+    if column_types is not None and classify(sql) == "dml":
+        toks = _tokens(sql)
+        targets = _literal_targets(toks, column_types)
+        for k, code in targets.items():
+            if code == "NUMERIC":
+                _check_numeric_literal(toks[k].text)
+        bytea = frozenset(k for k, code in targets.items() if code == "BYTES")
+        if bytea:
+            return _translate_pg(sql, bytea)
     return _translate_pg(sql, frozenset())
 
 
@@ -422,6 +445,14 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
                     drop.update(range(i + 1, last + 1))
                 i = last + 1
                 continue
+        if (
+            t.kind == "num"
+            and nxt is not None
+            and nxt.text == "::"
+            and i + 2 < len(toks)
+            and toks[i + 2].text.lower() in ("numeric", "decimal")
+        ):
+            _check_numeric_literal(t.text)
         if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
             literal = _pg_typed_literal(t.text, toks, i + 2)
             if literal is not None:
@@ -572,6 +603,13 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         return pg_literals.array_literal_sql(text), 1
     if type_name in ("numeric", "decimal") and pg_literals.unquote(text).lower() == "nan":
         return PG_NUMERIC_NAN_SQL, j - type_at + 2
+    if type_name in ("numeric", "decimal"):
+        try:
+            number = pg_literals.unquote(text) if text.startswith("'") else text
+            decimal.Decimal(number)
+        except decimal.InvalidOperation:
+            return None  # DuckDB reports what it cannot read
+        _check_numeric_literal(number)
     if type_name == "bytea":
         return pg_literals.bytea_literal_sql(text), j - type_at + 2
     return None
@@ -921,10 +959,10 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
 
 
 def translate(
-    sql: str, dialect: str, bytea_columns: Callable[[str], frozenset[str]] | None = None
+    sql: str, dialect: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    """`bytea_columns(table)`: the bytea columns of a table, for PostgreSQL-dialect literals
-    written into them."""
+    """`column_types(table)`: a table's bytea and numeric columns (lower-case name -> type
+    code), for PostgreSQL-dialect literals written into them."""
     if dialect == POSTGRESQL:
-        return translate_pg(sql, bytea_columns)
+        return translate_pg(sql, column_types)
     return translate_gsql(sql)
