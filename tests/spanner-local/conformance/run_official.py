@@ -158,7 +158,7 @@ def run_dialect(
             suffix = "-beyond" if beyond_emulator else ""
             junit = CACHE / f"junit-{dialect}-{name}{suffix}.xml"
             junit.unlink(missing_ok=True)
-            subprocess.run(
+            rc = subprocess.run(
                 [
                     sys.executable,
                     "-m",
@@ -173,7 +173,12 @@ def run_dialect(
                 cwd=tree,
                 env=env,
                 check=False,
-            )
+            ).returncode
+            # 0: all passed, 1: some failed, 5: nothing selected; anything else is a crash
+            # (usage error, internal error, interrupted) that the junit counts would hide.
+            if rc not in (0, 1, 5) or not junit.exists():
+                print(f"pytest for the {name} suite ({dialect}) ended with exit code {rc}")
+                counts.errors += 1
             if junit.exists():
                 count(junit, counts)
     finally:
