@@ -22,6 +22,7 @@ from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
   SPANNER_EMULATOR_HOST=127.0.0.1:9010 python my_app.py
 """,
 )
+@click.version_option(package_name="dbtools-spanner-local", prog_name="spanner-local")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=9010, show_default=True, type=int, help="Port (0: any free port).")
 @click.option(
