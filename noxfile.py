@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,8 +36,19 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-PYTHON = os.environ.get("DBTOOLS_PYTHON", "3.11")
+PYTHON = os.environ.get("DBTOOLS_PYTHON", f"{sys.version_info.major}.{sys.version_info.minor}")
 LOWEST_PYTHON = "3.10"  # the lowest `requires-python` of every package; `floors` runs on it
+
+
+def _interpreter(version: str) -> str:
+    """`version` as nox finds it on PATH, else a pyenv install of it that is not on PATH."""
+    found = shutil.which(f"python{version}")
+    if found and subprocess.run([found, "-V"], capture_output=True).returncode == 0:
+        return version
+    pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    return str(pyenv[-1]) if pyenv else version
+
+
 # Tools the sessions install besides the packages; locked with them.
 TOOLS = ["ruff", "mypy", "types-PyYAML", "vulture", "build", "twine"]
 
@@ -225,7 +238,7 @@ FLOOR_SETS = {  # what each package's quick start needs beside it, at its own fl
 FLOOR_HELPERS = {"cloudsql-local": ["cloud-sql-python-connector[psycopg]", "psycopg[binary]"]}
 
 
-@nox.session(python=LOWEST_PYTHON)
+@nox.session(python=_interpreter(LOWEST_PYTHON))
 @nox.parametrize("name", sorted(FLOOR_SETS), ids=sorted(FLOOR_SETS))
 def floors(session: nox.Session, name: str) -> None:
     """One package at the lowest versions its pyproject allows, on the lowest Python, quick start run."""

@@ -46,8 +46,8 @@ def shell_script(block: str) -> str:
         want = int(expect.group(1)) if expect else 0
         out.append(command)
         out.append(
-            f'rc=$?; if [ "$rc" -ne {want} ]; then echo "quick start line {number}: exit $rc,'
-            f' expected {want}: {command[:60]!r}" >&2; exit 1; fi'
+            f'rc=$?; if [ "$rc" -ne {want} ]; then'
+            f' echo "quick start line {number}: exit $rc, expected {want}" >&2; exit 1; fi'
         )
     return "\n".join(out) + "\n"
 
