@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -98,6 +99,11 @@ def main(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     endpoint.stop(grace=1)
+    # The databases are closed; a worker thread still unwinding an interrupted statement must
+    # not hold the exit up (the thread pool joins its threads at interpreter exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
