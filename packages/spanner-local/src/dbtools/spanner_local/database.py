@@ -41,6 +41,12 @@ class CommitClock:
         with self._lock:
             return max(dt.datetime.now(UTC), self._last)
 
+    @property
+    def last(self) -> dt.datetime:
+        """The latest timestamp handed out (commits and schema changes are at or before it)."""
+        with self._lock:
+            return self._last
+
 
 @dataclass
 class DdlRecord:
@@ -96,6 +102,10 @@ class Database:
         self.table_versions: dict[str, int] = {}
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
+        # No version history is kept: data as of an earlier time can be served only when
+        # nothing changed since then, and nothing is known of the time before this process
+        # opened the database.
+        self.history_start = dt.datetime.now(UTC)
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
         self.refresh_infoschema()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
+# A read at a future timestamp waits for it, as Spanner does, but not longer than this.
+MAX_FUTURE_READ_WAIT_SECONDS = 60.0
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
@@ -49,7 +52,34 @@ def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
     return now
 
 
-def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
+def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
+    """The read timestamp of a read-only transaction, refused when it needs old versions.
+
+    spanner-local keeps only the current data. A read at a timestamp is served from it when
+    nothing has committed since that timestamp (the data then is the data now); a future
+    timestamp is waited for, as Spanner waits. Otherwise the read fails instead of returning
+    newer data.
+    """
+    now = db.clock.now()
+    ts = _read_timestamp(options, now)
+    if ts > now:
+        time.sleep(min((ts - now).total_seconds(), MAX_FUTURE_READ_WAIT_SECONDS))
+        return ts
+    last = max(db.clock.last, db.history_start)
+    if ts < last and ts != now:
+        raise FailedPrecondition(
+            f"spanner-local keeps no version history: it cannot read as of "
+            f"{codec.format_timestamp(ts)} because the database changed at "
+            f"{codec.format_timestamp(last)}. Use a strong read or a later timestamp."
+        )
+    return ts
+
+
+def _txn_pb(
+    txn: Transaction | protos.Transaction, return_read_ts: bool = True
+) -> protos.Transaction:
+    if isinstance(txn, protos.Transaction):
+        return txn  # a single-use transaction's read timestamp
     pb = protos.Transaction(id=txn.id)
     if return_read_ts and txn.mode == READ_ONLY:
         pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(txn.read_timestamp))
@@ -156,16 +186,22 @@ class SpannerServicer:
 
     def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
         _, db = self.reg.session(req.session)
+        read_ts = _stale_read_timestamp(db, req.options)
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
+        if req.options.WhichOneof("mode") == "read_only":
+            txn.read_timestamp = read_ts
         return _txn_pb(txn)
 
     def _selector(
         self, db: Database, selector: protos.TransactionSelector, tag: str
-    ) -> tuple[Transaction | None, Transaction | None]:
-        """-> (transaction to run in or None for single-use read-only, newly begun one)."""
+    ) -> tuple[Transaction | None, Transaction | protos.Transaction | None]:
+        """-> (transaction to run in or None for single-use read-only, newly begun one).
+
+        A single-use read-only transaction that asks for its read timestamp gets it as a
+        `Transaction` message without an id, which the result metadata carries.
+        """
         kind = selector.WhichOneof("selector")
         if kind == "id":
             txn = self.reg.transactions.get(selector.id)
@@ -173,14 +209,22 @@ class SpannerServicer:
                 raise InvalidArgument("Transaction belongs to another database.")
             return txn, None
         if kind == "begin":
+            read_ts = _stale_read_timestamp(db, selector.begin)
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
+            if selector.begin.WhichOneof("mode") == "read_only":
+                txn.read_timestamp = read_ts
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
+        single = selector.single_use if kind == "single_use" else None
+        ts = _stale_read_timestamp(db, single) if single is not None else None
+        if single is not None and single.read_only.return_read_timestamp:
+            pb = protos.Transaction()
+            pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+            return None, pb
         return None, None
 
     def _read_work(
@@ -198,7 +242,7 @@ class SpannerServicer:
 
     def _execute(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> tuple[Result, Transaction | None, Database]:
+    ) -> tuple[Result, Transaction | protos.Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         values, types = executor.decode_params(req.params, req.param_types, db.dialect)
@@ -320,7 +364,10 @@ class SpannerServicer:
         yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
-        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+        self,
+        md: protos.ResultSetMetadata,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
     ) -> None:
         md.row_type.SetInParent()
         for name, stype in result.columns:
@@ -333,7 +380,7 @@ class SpannerServicer:
     def _stream(
         self,
         result: Result,
-        begun: Transaction | None,
+        begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
@@ -437,7 +484,9 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- reads
 
-    def _read(self, req: protos.ReadRequest, ctx: Any) -> tuple[Result, Transaction | None]:
+    def _read(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> tuple[Result, Transaction | protos.Transaction | None]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
@@ -527,16 +576,33 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        if classify(req.sql) != "query":
+            raise InvalidArgument(
+                "Only queries can be partitioned: PartitionQuery does not accept DML or other "
+                "statements."
+            )
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
             resp.transaction.CopyFrom(_txn_pb(begun))
         return resp
 
+    def _partition_txn(
+        self, db: Database, selector: protos.TransactionSelector
+    ) -> Transaction | protos.Transaction | None:
+        """Partitions belong to a read-only snapshot transaction (not single-use), as in Spanner."""
+        txn, begun = self._selector(db, selector, "")
+        if txn is None or txn.mode != READ_ONLY:
+            raise InvalidArgument(
+                "Partitioned reads and queries are only supported in read-only transactions "
+                "that are not single-use."
+            )
+        return begun
+
     def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
