@@ -167,6 +167,8 @@ INFO = SessionInfo("db1", "alice", 77, dict(DEFAULT_SETTINGS))
         ),
         ("SELECT pg_catalog.version() AS v", [("v", 25)], None),
         ("select current_schema()", [("current_schema", 19)], ["public"]),
+        ("SELECT * FROM current_schema()", [("current_schema", 19)], ["public"]),
+        ("select * from pg_catalog.current_database()", [("current_database", 19)], ["db1"]),
         (
             "select current_database(), current_user",
             [("current_database", 19), ("current_user", 19)],
@@ -186,7 +188,17 @@ def test_function_selects(
         assert result.rows == [row]
 
 
-@pytest.mark.parametrize("sql", ["select 1", "select now()", "select version() from t", "select a"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select 1",
+        "select now()",
+        "select version() from t",
+        "select a",
+        "select * from items",
+        "select * from now()",
+    ],
+)
 def test_function_selects_leave_other_queries_alone(sql: str) -> None:
     assert answer_function_select(sql, INFO) is None
 

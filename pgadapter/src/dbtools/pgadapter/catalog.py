@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .classify import code_only, strip_comments
+from .pg_type import answer_type_query
 from .types import BY_NAME, BY_OID
 
 SERVER_VERSION = "14.1"
@@ -710,7 +711,11 @@ def _type_rows(oids: list[int]) -> list[list[Any]]:
 
 
 def answer_with_params(sql: str, params: dict[str, Any] | None) -> LocalResult | None:
-    """Parameterized catalog queries drivers send (asyncpg's type introspection)."""
+    """Parameterized catalog queries drivers send (asyncpg's type introspection, the pg_type
+    look-ups of psycopg, pgjdbc and Ruby pg)."""
+    typed = answer_type_query(sql, params)
+    if typed is not None:
+        return LocalResult(*typed)
     if "typeinfo_tree" in sql and "pg_type" in sql:
         wanted = (params or {}).get("p1") or []
         oids = [int(o) for o in wanted if o is not None]
@@ -766,6 +771,12 @@ def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None
 def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
     """`SELECT version()`, `select current_setting('x') AS y, current_schema()`... with no FROM."""
     code = code_only(sql).strip().rstrip(";")
+    from_m = re.fullmatch(r"(?is)\s*SELECT\s+\*\s+FROM\s+((?:pg_catalog\.)?\w+\s*\(\s*\))", code)
+    if from_m:
+        # a function in FROM (TypeORM: `SELECT * FROM current_schema()`): one row, one column
+        # named after the function
+        value = _function_value(from_m.group(1), info)
+        return None if value is None else LocalResult([(value[0], value[2])], [[value[1]]])
     m = re.fullmatch(r"(?is)\s*SELECT\s+(.+)", code)
     if not m or re.search(r"(?i)\b(FROM|WHERE|UNION)\b", code):
         return None
