@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .catalog import Catalog, LocalResult, Table
+from .django_catalog import answer_django_catalog
 from .jdbc_catalog import answer_jdbc_catalog
 
 NAME = 19
@@ -133,9 +134,11 @@ def answer_orm_catalog(
     cat_provider: Callable[[], Catalog],
     run: Callable[[str], list[list[Any]]] | None = None,
 ) -> LocalResult | None:
-    jdbc = answer_jdbc_catalog(sql, cat_provider, run)
-    if jdbc is not None:
-        return jdbc
+    found = answer_jdbc_catalog(sql, cat_provider, run)
+    if found is None:
+        found = answer_django_catalog(sql, params, cat_provider, run)
+    if found is not None:
+        return found
     if not params and not _PARAM.search(sql):
         sql, params = literals_as_params(sql)
     params = params or {}
