@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from dbtools.pgadapter import sqlstate
 from dbtools.pgadapter.catalog import (
-    DEFAULT_SETTINGS,
     Catalog,
     Column,
     Index,
@@ -13,14 +12,17 @@ from dbtools.pgadapter.catalog import (
     Table,
     answer_catalog,
     answer_function_select,
-    show,
 )
-from dbtools.pgadapter.classify import Kind, classify, max_param_index, split_statements
-from dbtools.pgadapter.connection import _parse_options, _parse_set
+from dbtools.pgadapter.classify import Kind, classify
+from dbtools.pgadapter.commands import SetParameter, parse_set
+from dbtools.pgadapter.connection import _parse_options
 from dbtools.pgadapter.errors import PgError
+from dbtools.pgadapter.handlers.settings import show
 from dbtools.pgadapter.infer import infer_param_types, infer_returning
+from dbtools.pgadapter.lexer import max_param_index, split_statements, words
 from dbtools.pgadapter.params import infer_from_casts
 from dbtools.pgadapter.scroll import FETCH_ALL, parse_fetch
+from dbtools.pgadapter.settings import DEFAULT_SETTINGS
 
 
 def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
@@ -58,7 +60,7 @@ def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
         ("set timezone to 'UTC'", Kind.SET, "SET"),
         ("show all", Kind.SHOW, "SHOW"),
         ("reset all", Kind.RESET, "RESET"),
-        ("discard all", Kind.NOOP, "DISCARD ALL"),
+        ("discard all", Kind.DISCARD, "DISCARD ALL"),
         ("", Kind.EMPTY, ""),
         ("-- just a comment", Kind.EMPTY, ""),
         ("rollback to savepoint s", Kind.ROLLBACK_TO, "ROLLBACK"),
@@ -143,7 +145,7 @@ def test_pg_error_from_google_exception() -> None:
     ],
 )
 def test_parse_set(sql: str, expected: tuple[str, str | None]) -> None:
-    assert _parse_set(sql) == expected
+    assert parse_set(sql, words(sql)) == SetParameter(*expected)
 
 
 def test_parse_startup_options() -> None:

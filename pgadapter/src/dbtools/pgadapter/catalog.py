@@ -23,12 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .classify import code_only, strip_comments
+from .lexer import code_only, strip_comments
 from .pg_type import answer_type_query
+from .settings import SERVER_VERSION, lookup_setting
 from .types import BY_NAME, BY_OID
 
-SERVER_VERSION = "14.1"
-SERVER_VERSION_NUM = "140001"
 OWNER = "spanner"
 HIDDEN_SCHEMAS = {"information_schema", "pg_catalog", "spanner_sys"}
 
@@ -807,93 +806,6 @@ def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
     return LocalResult(cols, [row])
 
 
-# --- settings (SHOW / SET / current_setting) ---------------------------------------------------
-
-DEFAULT_SETTINGS: dict[str, str] = {
-    "server_version": SERVER_VERSION,
-    "server_version_num": SERVER_VERSION_NUM,
-    "server_encoding": "UTF8",
-    "client_encoding": "UTF8",
-    "DateStyle": "ISO, MDY",
-    "IntervalStyle": "postgres",
-    "TimeZone": "UTC",
-    "integer_datetimes": "on",
-    "standard_conforming_strings": "on",
-    "application_name": "",
-    "is_superuser": "off",
-    "session_authorization": "",
-    "search_path": "public",
-    "default_transaction_isolation": "serializable",
-    "transaction_isolation": "serializable",
-    "default_transaction_read_only": "off",
-    "transaction_read_only": "off",
-    "max_identifier_length": "63",
-    "extra_float_digits": "1",
-    "lc_messages": "C",
-    "lc_monetary": "C",
-    "lc_numeric": "C",
-    "lc_time": "C",
-    "lc_collate": "C",
-    "lc_ctype": "C",
-    "statement_timeout": "0",
-    "bytea_output": "hex",
-    "escape_string_warning": "on",
-    "default_with_oids": "off",
-    "max_index_keys": "32",
-    "block_size": "8192",
-    "autocommit": "on",
-    "spanner.autocommit_dml_mode": "TRANSACTIONAL",
-    "spanner.read_only_staleness": "STRONG",
-    "spanner.rpc_priority": "",
-    "spanner.statement_tag": "",
-    "spanner.transaction_tag": "",
-    "spanner.sqlcommenter_tags": "off",
-}
-# Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
-REPORTED = (
-    "server_version",
-    "server_encoding",
-    "client_encoding",
-    "DateStyle",
-    "IntervalStyle",
-    "TimeZone",
-    "integer_datetimes",
-    "standard_conforming_strings",
-    "application_name",
-    "is_superuser",
-    "session_authorization",
-)
-_CANONICAL = {k.lower(): k for k in DEFAULT_SETTINGS}
-
-
-def canonical_name(name: str) -> str:
-    return _CANONICAL.get(name.lower(), name.lower())
-
-
-def lookup_setting(settings: dict[str, str], name: str) -> str | None:
-    key = canonical_name(name)
-    if key in settings:
-        return settings[key]
-    return None
-
-
-def show(settings: dict[str, str], name: str) -> LocalResult:
-    from .errors import PgError
-
-    low = name.lower()
-    if low == "all":
-        rows = [[k, v, ""] for k, v in sorted(settings.items(), key=lambda kv: kv[0].lower())]
-        return LocalResult([("name", TEXT), ("setting", TEXT), ("description", TEXT)], rows, "SHOW")
-    if low in ("transaction isolation level", "transaction_isolation"):
-        return LocalResult(
-            [("transaction_isolation", TEXT)], [[settings["transaction_isolation"]]], "SHOW"
-        )
-    value = lookup_setting(settings, name)
-    if value is None:
-        raise PgError(f'unrecognized configuration parameter "{name}"', "42704")
-    return LocalResult([(low, TEXT)], [[value]], "SHOW")
-
-
 __all__ = [
     "BY_OID",
     "Catalog",
@@ -901,5 +813,4 @@ __all__ = [
     "answer_catalog",
     "answer_function_select",
     "load_catalog",
-    "show",
 ]

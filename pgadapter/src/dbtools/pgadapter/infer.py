@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .catalog import Catalog, Table
-from .classify import code_only
+from .lexer import code_only
 
 _IDENT = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 _QUALIFIED = rf"(?:{_IDENT}\.)?{_IDENT}"

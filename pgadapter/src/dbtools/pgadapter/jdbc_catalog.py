@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .catalog import DEFAULT_SETTINGS, Catalog, LocalResult, Table
+from .catalog import Catalog, LocalResult, Table
+from .settings import DEFAULT_SETTINGS
 
 TEXT, NAME, OID, BOOL, INT2, INT4, INT8, FLOAT4, CHAR = 25, 19, 26, 16, 21, 23, 20, 700, 18
 

@@ -16,16 +16,17 @@ import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import call_context
 from . import protocol as p
-from .classify import DDL_MODES
+from .config import ProxyConfig
 from .errors import ConfigError, PgError
 
 if TYPE_CHECKING:
     from .connection import PgConnection
+
+__all__ = ["Proxy", "ProxyConfig", "ProxyServer", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -38,48 +39,11 @@ def _client_info() -> Any:
     from google.api_core.gapic_v1.client_info import ClientInfo
     from google.cloud.spanner_v1 import __version__ as spanner_version
 
-    from . import __version__
+    from .version import __version__
 
     return ClientInfo(
         user_agent=f"dbtools-pgadapter/{__version__}", client_library_version=spanner_version
     )
-
-
-@dataclass
-class ProxyConfig:
-    project: str
-    instance: str
-    database: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 5432
-    unix_socket_dir: str | None = None
-    credentials_file: str | None = None
-    emulator_host: str | None = None
-    endpoint: str | None = None
-    auth: str = "none"  # "none" | "password" (cleartext password carrying a token/credentials)
-    ssl_cert: str | None = None
-    ssl_key: str | None = None
-    ddl_transaction_mode: str = "batch"
-    # create missing databases (PostgreSQL dialect) on first connect: emulators only
-    auto_create_database: bool = False
-    startup_timeout: float = 30.0
-    max_workers: int = 32
-
-    def validate(self) -> None:
-        if not self.project or not self.instance:
-            raise ConfigError("both --project and --instance are required")
-        if self.emulator_host and self.endpoint:
-            raise ConfigError("give either --emulator-host or --endpoint, not both")
-        if self.auth not in ("none", "password"):
-            raise ConfigError(f"unknown auth mode {self.auth!r}: use 'none' or 'password'")
-        if bool(self.ssl_cert) != bool(self.ssl_key):
-            raise ConfigError("TLS needs both --ssl-cert and --ssl-key")
-        if self.ddl_transaction_mode not in DDL_MODES:
-            raise ConfigError(f"unknown DDL transaction mode; use one of {', '.join(DDL_MODES)}")
-        if self.auto_create_database and not self.emulator_host:
-            raise ConfigError("--auto-create-database is only for emulators (--emulator-host)")
-        if self.credentials_file and not os.path.exists(self.credentials_file):
-            raise ConfigError(f"credentials file {self.credentials_file} does not exist")
 
 
 class ProxyServer:
