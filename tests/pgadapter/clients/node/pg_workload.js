@@ -48,7 +48,7 @@ c.main(async () => {
   await client.query("INSERT INTO notes (id, item_id, body) VALUES (10, 1, 'a')");
   await client.query("UPDATE notes SET body = 'b' WHERE id = 10");
   const batch = await client.query('RUN BATCH');
-  assert.deepEqual(batch.rows.map((r) => Number(Object.values(r)[0])), [1, 1], 'RUN BATCH update counts');
+  assert.deepEqual(batch.rows[0].UPDATE_COUNTS.map(Number), [1, 1], 'RUN BATCH update counts');
   let streamed = 0;
   let sum = 0;
   await client.query('BEGIN');
