@@ -731,6 +731,33 @@ class SessionInfo:
     user: str
     pid: int
     settings: dict[str, str]
+    # SET name = value with the session's rules (set_config); None: read-only use
+    assign: Callable[[str, str], None] | None = None
+
+
+_SET_CONFIG = re.compile(
+    r"(?is)\s*(?:pg_catalog\.)?set_config\(\s*'([^']+)'\s*,\s*'((?:[^']|'')*)'\s*,\s*"
+    r"(true|false)\s*\)\s*"
+)
+
+
+def _set_config(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    """set_config(name, value, is_local): SET name = value; transaction-local values are not
+    kept by pgadapter's sessions, so is_local = true fails rather than outliving the
+    transaction."""
+    m = _SET_CONFIG.fullmatch(expr)
+    if not m:
+        return None
+    from .errors import PgError
+    from .settings import canonical_name
+
+    if m.group(3).lower() == "true":
+        raise PgError("set_config(..., true) (transaction-local) is not supported", "0A000")
+    if info.assign is None:
+        raise PgError("set_config is not allowed here", "0A000")
+    name = canonical_name(m.group(1))
+    info.assign(name, m.group(2).replace("''", "'"))
+    return ("set_config", info.settings.get(name), TEXT)
 
 
 def version_string() -> str:
@@ -738,6 +765,8 @@ def version_string() -> str:
 
 
 def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    if "set_config" in expr.lower():
+        return _set_config(expr, info)
     e = re.sub(r"\s+", "", expr).lower().replace("pg_catalog.", "")
     simple: dict[str, tuple[str, Any, int]] = {
         "version()": ("version", version_string(), TEXT),
