@@ -302,6 +302,14 @@ def test_infer_param_types() -> None:
         CAT,
     ) == {1: 1184, 2: 20, 3: 1700, 4: 1700, 5: 20}
     assert infer_param_types("update orders set amount = $1 where id = $2", CAT) == {1: 1700, 2: 20}
+    # quoted identifiers (Knex, Sequelize, TypeORM quote every name)
+    assert infer_param_types('insert into "orders" ("amount", "id") values ($1, $2)', CAT) == {
+        1: 1700,
+        2: 20,
+    }
+    assert infer_param_types("select * from orders where id = $1 and 'amount = $2' <> ''", CAT) == {
+        1: 20
+    }
     assert infer_from_casts("select $1::int4, $2::timestamptz[], $3::varchar(3)") == {
         1: 23,
         2: 1185,

@@ -82,13 +82,8 @@ CLIENTS: dict[str, Client] = {
 KNOWN_FAILURES: dict[str, str] = {
     "psql": "PREPARE with array parameter types (text[]) is refused: type does not exist",
     "psycopg2": "spanner-local rejects untyped array literals ('{}') for array columns",
-    "asyncpg": "current_setting('jit') in a transaction is 42704 and aborts it",
-    "sqlalchemy-psycopg": "drop_all: DROP TABLE of a table with indexes is refused",
     "sqlalchemy-psycopg2": "drop_all: DROP TABLE of a table with indexes is refused",
     "pandas": "spanner-local rejects untyped array literals ('{}') for array columns",
-    "django": "CREATE INDEX with varchar_pattern_ops; pg_table_is_visible introspection",
-    "node-postgres": "RUN BATCH returns no update counts",
-    "knex": "CONSTRAINT items_pkey PRIMARY KEY (id) in CREATE TABLE is refused",
     "sequelize": "SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE is refused",
     "typeorm": "synchronize runs DDL inside a transaction that has read the catalog",
     "php-pdo-pgsql": "COPY t TO STDIN (pgsqlCopyToArray) is refused",
