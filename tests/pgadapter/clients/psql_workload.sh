@@ -7,8 +7,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 seq 1 200 > "$work/seq.txt"
-out="$(psql -X -q -v ON_ERROR_STOP=1 -v seqfile="$work/seq.txt" -v outfile="$work/out.txt" \
-    -v streamfile="$work/stream.txt" -f "$here/psql_workload.sql" 2>&1)" || {
+# psql does not interpolate variables in \copy: the file names are written into the script
+sed -e "s#@SEQFILE@#$work/seq.txt#" -e "s#@OUTFILE@#$work/out.txt#" \
+    -e "s#@STREAMFILE@#$work/stream.txt#" "$here/psql_workload.sql" > "$work/workload.sql"
+out="$(psql -X -q -v ON_ERROR_STOP=1 -f "$work/workload.sql" 2>&1)" || {
     printf '%s\n' "$out"
     exit 1
 }

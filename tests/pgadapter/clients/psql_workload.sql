@@ -15,8 +15,8 @@ BEGIN;
 UPDATE items SET name = 'changed' WHERE id = 1;
 ROLLBACK;
 SELECT name FROM items WHERE id = 1;
-\copy seq FROM :'seqfile'
-\copy seq TO :'outfile'
+\copy seq FROM @SEQFILE@
+\copy seq TO @OUTFILE@
 \dt
 \d items
 \di
@@ -24,6 +24,6 @@ SELECT name FROM items WHERE id = 1;
 \set FETCH_COUNT 1000
 \pset format unaligned
 \pset tuples_only on
-\o :'streamfile'
+\o @STREAMFILE@
 SELECT a.id, b.id FROM seq a CROSS JOIN seq b;
 \o
