@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .lexer import code_only, strip_comments
+from .pg_type import answer_type_query
 from .settings import SERVER_VERSION, lookup_setting
 from .types import BY_NAME, BY_OID
 
@@ -709,7 +710,11 @@ def _type_rows(oids: list[int]) -> list[list[Any]]:
 
 
 def answer_with_params(sql: str, params: dict[str, Any] | None) -> LocalResult | None:
-    """Parameterized catalog queries drivers send (asyncpg's type introspection)."""
+    """Parameterized catalog queries drivers send (asyncpg's type introspection, the pg_type
+    look-ups of psycopg, pgjdbc and Ruby pg)."""
+    typed = answer_type_query(sql, params)
+    if typed is not None:
+        return LocalResult(*typed)
     if "typeinfo_tree" in sql and "pg_type" in sql:
         wanted = (params or {}).get("p1") or []
         oids = [int(o) for o in wanted if o is not None]
@@ -726,6 +731,33 @@ class SessionInfo:
     user: str
     pid: int
     settings: dict[str, str]
+    # SET name = value with the session's rules (set_config); None: read-only use
+    assign: Callable[[str, str], None] | None = None
+
+
+_SET_CONFIG = re.compile(
+    r"(?is)\s*(?:pg_catalog\.)?set_config\(\s*'([^']+)'\s*,\s*'((?:[^']|'')*)'\s*,\s*"
+    r"(true|false)\s*\)\s*"
+)
+
+
+def _set_config(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    """set_config(name, value, is_local): SET name = value; transaction-local values are not
+    kept by pgadapter's sessions, so is_local = true fails rather than outliving the
+    transaction."""
+    m = _SET_CONFIG.fullmatch(expr)
+    if not m:
+        return None
+    from .errors import PgError
+    from .settings import canonical_name
+
+    if m.group(3).lower() == "true":
+        raise PgError("set_config(..., true) (transaction-local) is not supported", "0A000")
+    if info.assign is None:
+        raise PgError("set_config is not allowed here", "0A000")
+    name = canonical_name(m.group(1))
+    info.assign(name, m.group(2).replace("''", "'"))
+    return ("set_config", info.settings.get(name), TEXT)
 
 
 def version_string() -> str:
@@ -733,6 +765,8 @@ def version_string() -> str:
 
 
 def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    if "set_config" in expr.lower():
+        return _set_config(expr, info)
     e = re.sub(r"\s+", "", expr).lower().replace("pg_catalog.", "")
     simple: dict[str, tuple[str, Any, int]] = {
         "version()": ("version", version_string(), TEXT),
@@ -765,6 +799,12 @@ def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None
 def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
     """`SELECT version()`, `select current_setting('x') AS y, current_schema()`... with no FROM."""
     code = code_only(sql).strip().rstrip(";")
+    from_m = re.fullmatch(r"(?is)\s*SELECT\s+\*\s+FROM\s+((?:pg_catalog\.)?\w+\s*\(\s*\))", code)
+    if from_m:
+        # a function in FROM (TypeORM: `SELECT * FROM current_schema()`): one row, one column
+        # named after the function
+        value = _function_value(from_m.group(1), info)
+        return None if value is None else LocalResult([(value[0], value[2])], [[value[1]]])
     m = re.fullmatch(r"(?is)\s*SELECT\s+(.+)", code)
     if not m or re.search(r"(?i)\b(FROM|WHERE|UNION)\b", code):
         return None

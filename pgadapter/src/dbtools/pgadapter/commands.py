@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from .errors import PgError
 from .lexer import split_args, strip_comments
-from .types import BY_NAME
 
 _NAME = r'("(?:[^"]|"")+"|\w+)'
 
@@ -96,16 +95,29 @@ class Truncate:
 _PREPARE = re.compile(rf"(?is)^\s*PREPARE\s+{_NAME}\s*(?:\((.*?)\))?\s*AS\s+(.*?)\s*;?\s*$")
 
 
+def type_oid(name: str) -> int | None:
+    """The OID of a type name as written in SQL (`bigint`, `varchar(20)`, `text[]`,
+    `timestamp with time zone[]`), among the types Spanner columns can have."""
+    from .pg_type import by_name
+    from .types import ARRAY_ELEMENT, BY_OID
+
+    plain = re.sub(r"\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\)", "", name.strip().lower())
+    row = by_name(re.sub(r"\s+", " ", plain))
+    if row is None or (row.oid not in BY_OID and row.oid not in ARRAY_ELEMENT):
+        return None
+    return row.oid
+
+
 def parse_prepare(sql: str) -> Prepare:
     m = _PREPARE.match(strip_comments(sql))
     if not m:
         raise PgError("syntax error in PREPARE: PREPARE name [(types)] AS statement", "42601")
     oids = []
     for t in split_args(m.group(2) or ""):
-        ptype = BY_NAME.get(re.sub(r"\s*\(.*\)$", "", t.strip().lower()))
-        if ptype is None:
+        oid = type_oid(t)
+        if oid is None:
             raise PgError(f'type "{t.strip()}" does not exist', "42704")
-        oids.append(ptype.oid)
+        oids.append(oid)
     return Prepare(fold_name(m.group(1)), oids, m.group(3))
 
 

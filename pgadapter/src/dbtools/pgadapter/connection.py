@@ -10,7 +10,6 @@ protocol bytes come from `protocol`.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from . import handlers
 from . import protocol as p
@@ -24,7 +23,7 @@ from .lexer import max_param_index, split_statements
 from .params import decode_params, infer_from_casts
 from .portal import Portal, Prepared, fields, local_columns
 from .session import Host, Session
-from .settings import REPORTED, canonical_name, is_utf8
+from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
 
 
 class PgConnection(Session):
@@ -116,8 +115,16 @@ class PgConnection(Session):
     def _startup_settings(self, params: dict[str, str]) -> dict[str, str]:
         """Settings from the startup packet's `options` and its other parameters (asyncpg's
         server_settings, libpq's application_name...), checked by the settings table's rules;
-        names the proxy does not know are ignored, as PGAdapter does. Returns those given."""
-        given = {canonical_name(k): v for k, v in _parse_options(params.get("options", "")).items()}
+        other parameters the proxy does not know are ignored, as PGAdapter does; in `options`
+        they fail the connection, as in PostgreSQL. Returns those given."""
+        try:
+            return self._assign_startup_settings(params)
+        except PgError as exc:
+            exc.severity = "FATAL"  # a bad startup setting ends the connection attempt
+            raise
+
+    def _assign_startup_settings(self, params: dict[str, str]) -> dict[str, str]:
+        given = {canonical_name(k): v for k, v in parse_startup_options(params.get("options", ""))}
         for key, value in params.items():
             name = canonical_name(key)
             if key not in ("user", "database", "options", "replication") and (
@@ -346,24 +353,3 @@ class PgConnection(Session):
             if portal is not None and portal.cursor is not None:
                 portal.cursor.close()
         self.send(p.CLOSE_COMPLETE)
-
-
-def _parse_options(options: str) -> dict[str, str]:
-    """The startup `options` parameter: `-c key=value --key=value`."""
-    out: dict[str, str] = {}
-    tokens = re.findall(r"(?:\\.|\S)+", options)
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i].replace("\\ ", " ")
-        if tok == "-c" and i + 1 < len(tokens):
-            tok = tokens[i + 1].replace("\\ ", " ")
-            i += 1
-        elif tok.startswith("-c"):
-            tok = tok[2:]
-        elif tok.startswith("--"):
-            tok = tok[2:]
-        if "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k.replace("-", "_")] = v
-        i += 1
-    return out

@@ -111,7 +111,9 @@ def parse_copy(sql: str) -> CopySpec:
         raise PgError("syntax error in COPY: FROM STDIN or TO STDOUT is expected", "42601")
     direction = dm.group(1).lower()
     target = dm.group(2).upper()
-    if (direction, target) not in (("from", "STDIN"), ("to", "STDOUT")):
+    # PostgreSQL takes STDIN and STDOUT alike as the client's stream, either way (PHP PDO's
+    # pgsqlCopyToArray sends COPY t TO STDIN)
+    if target not in ("STDIN", "STDOUT"):
         raise FeatureNotSupported(
             f"COPY {direction.upper()} {dm.group(2)} is not supported: pgadapter has no server "
             "files",

@@ -106,14 +106,17 @@ def strip_comments(sql: str) -> str:
     return "".join(parts)
 
 
-def code_only(sql: str) -> str:
-    """The SQL with comments removed and string/identifier contents blanked, for keyword scans."""
+def code_only(sql: str, keep_identifiers: bool = False) -> str:
+    """The SQL with comments removed and string/identifier contents blanked, for keyword scans
+    (`keep_identifiers`: quoted identifiers stay, for scans that read table and column names)."""
     parts: list[str] = []
     i = last = 0
     n = len(sql)
     while i < n:
         j = skip(sql, i)
-        if j != i:
+        if j != i and keep_identifiers and sql[i] == '"':
+            i = j
+        elif j != i:
             parts.append(sql[last:i])
             parts.append(" " if sql[i] in "-/" else sql[i] * 2)
             last = i = j

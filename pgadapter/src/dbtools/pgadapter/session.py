@@ -371,7 +371,7 @@ class Session:
     # --- catalog, tags ----------------------------------------------------------------------
 
     def session_info(self) -> SessionInfo:
-        return SessionInfo(self.database_id, self.user, self.pid, self.settings)
+        return SessionInfo(self.database_id, self.user, self.pid, self.settings, self.assign)
 
     def catalog_snapshot(self) -> Catalog:
         """Runs on a worker thread (the catalog is read with Spanner queries)."""

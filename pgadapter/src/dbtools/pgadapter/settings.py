@@ -192,6 +192,20 @@ def parse_on_off(name: str) -> Callable[[str], Parsed]:
     return parse
 
 
+def _only(name: str, allowed: str) -> Callable[[str], Parsed]:
+    """A setting PostgreSQL has whose other values mean nothing on Spanner: refused."""
+
+    def parse(value: str) -> Parsed:
+        text = parse_on_off(name)(value)[0]
+        if text != allowed:
+            raise PgError(
+                f'parameter "{name}" can only be {allowed} on pgadapter', "0A000", hint=None
+            )
+        return text, text
+
+    return parse
+
+
 def _s(
     name: str,
     default: str,
@@ -255,6 +269,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("max_index_keys", "32", _SHOWN, type="integer"),
     _s("block_size", "8192", _SHOWN, type="integer"),
     _s("autocommit", "on", _SHOWN, type="bool"),
+    _s("jit", "off", "Spanner plans queries itself: only off is accepted", type="bool",
+       parse=_only("jit", "off")),
     _s("spanner.autocommit_dml_mode", "TRANSACTIONAL", "PGAdapter's: PARTITIONED_NON_ATOMIC "
        "runs autocommit DML (and COPY FROM) as partitioned DML", type="enum",
        parse=_parse_dml_mode),
@@ -289,11 +305,125 @@ def lookup_setting(settings: dict[str, str], name: str) -> str | None:
     return settings.get(canonical_name(name))
 
 
+# PGAdapter's settings this proxy does not implement, and why: setting one fails, naming it
+NOT_IMPLEMENTED: dict[str, str] = {
+    "spanner.force_autocommit": "statements always run in the transaction the client opened",
+    "spanner.data_boost_enabled": "Data Boost applies to partitioned queries, which pgadapter "
+    "does not run",
+    "spanner.auto_partition_mode": "pgadapter does not run partitioned queries",
+    "spanner.max_partitions": "pgadapter does not run partitioned queries",
+    "spanner.max_partitioned_parallelism": "pgadapter does not run partitioned queries",
+    "spanner.max_commit_delay": "commits are sent without a commit delay",
+    "spanner.optimizer_version": "queries are sent without query options",
+    "spanner.optimizer_statistics_package": "queries are sent without query options",
+    "spanner.return_commit_stats": "commit statistics are not requested",
+    "spanner.retry_aborts_internally": "aborted transactions are always retried",
+    "spanner.delay_transaction_start_until_first_write": "transactions begin with their first "
+    "statement",
+    "spanner.keep_transaction_alive": "transactions are not kept alive",
+}
+# Prefixes reserved the way PostgreSQL reserves an extension's (MarkGUCPrefixReserved): a name
+# under them must be a setting the proxy knows; other dotted names are custom settings.
+RESERVED_PREFIXES = ("spanner",)
+
+
+def _unknown(name: str) -> PgError:
+    if name in NOT_IMPLEMENTED:
+        return PgError(
+            f'parameter "{name}" is not supported by pgadapter: {NOT_IMPLEMENTED[name]}', "0A000"
+        )
+    hint = None
+    if name.split(".", 1)[0] in RESERVED_PREFIXES:
+        known = sorted(n for n in BY_NAME if n.startswith("spanner."))
+        hint = "pgadapter's spanner.* settings: " + ", ".join(known)
+    return PgError(f'unrecognized configuration parameter "{name}"', "42704", hint=hint)
+
+
+def check_name(name: str) -> None:
+    """PostgreSQL's rule for SET and startup options: a known setting, or a custom one (a
+    dotted name outside the reserved prefixes); anything else is 42704."""
+    if name in BY_NAME:
+        return
+    if "." not in name or name.split(".", 1)[0] in RESERVED_PREFIXES or name in NOT_IMPLEMENTED:
+        raise _unknown(name)
+
+
 def parse_setting(name: str, value: str) -> Parsed:
     """Check a value for a setting by the table's rules: (text to keep, value to use)."""
     setting = BY_NAME.get(name)
     if setting is None:
-        return value, value  # a setting the proxy does not know is kept as text (custom options)
+        check_name(name)
+        return value, value  # a custom setting (x.y) is kept as text, as PostgreSQL does
     if setting.scope == Scope.INTERNAL:
         raise PgError(f'parameter "{name}" cannot be changed', "55P02")
     return setting.parse(value)
+
+
+def _split_options(options: str) -> list[str]:
+    """Split `options` into words: whitespace separates, a backslash escapes the next character
+    (PostgreSQL's own rule), and single or double quotes group (what PGAdapter accepts and
+    users write: -c spanner.read_only_staleness='MAX_STALENESS 10s')."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    i = 0
+    while i < len(options):
+        ch = options[i]
+        if ch == "\\" and i + 1 < len(options):
+            word.append(options[i + 1])
+            in_word = True
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+            else:
+                word.append(ch)
+        elif ch in "'\"":
+            quote = ch
+            in_word = True
+        elif ch.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        else:
+            word.append(ch)
+            in_word = True
+        i += 1
+    if quote:
+        raise PgError(f"unterminated quoted string in startup options: {options}", "42601")
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+def parse_startup_options(options: str) -> list[tuple[str, str]]:
+    """The startup packet's `options` (`-c name=value`, `-cname=value`, `--name=value`, any
+    number of them) → [(name, value)]; anything else fails, as PostgreSQL's server does."""
+    out: list[tuple[str, str]] = []
+    words = _split_options(options)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-c":
+            if i + 1 >= len(words):
+                raise PgError("-c requires a value in startup options", "42601")
+            i += 1
+            assignment = words[i]
+        elif word.startswith("-c"):
+            assignment = word[2:]
+        elif word.startswith("--"):
+            assignment = word[2:]
+        else:
+            raise PgError(
+                f"invalid command-line argument for server process: {word}",
+                "42601",
+                hint="Startup options are -c name=value or --name=value.",
+            )
+        name, eq, value = assignment.partition("=")
+        if not eq or not name:
+            raise PgError(f"-c {assignment} requires a value", "42601")
+        out.append((name.replace("-", "_"), value))
+        i += 1
+    return out

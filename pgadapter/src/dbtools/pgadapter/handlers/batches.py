@@ -4,10 +4,12 @@ are buffered and sent together (DDL as one UpdateDatabaseDdl, DML as one Execute
 from __future__ import annotations
 
 from .. import protocol as p
+from ..catalog import LocalResult
 from ..classify import Kind
 from ..errors import PgError
-from ..portal import Portal, dml_tag
+from ..portal import Portal, dml_tag, local_columns
 from ..session import Session
+from .queries import UPDATE_COUNTS
 from .writes import ddl
 
 # statements that run at once during a batch
@@ -43,9 +45,18 @@ async def run_run_batch(s: Session, portal: Portal, max_rows: int, describe: boo
     if what == "DDL":
         if items:
             await ddl(s, items, complete=False)
-    elif items:
+        s.send(p.command_complete("RUN BATCH"))
+        return
+    counts: list[int] = []
+    if items:
         s.ensure_write_transaction()
-        await s.run_blocking(lambda: backend.batch_dml(items))
+        counts = await s.run_blocking(lambda: backend.batch_dml(items))
+    # as PGAdapter: one row, UPDATE_COUNTS, an int8 array with each statement's count
+    portal.local = LocalResult([(c.name, c.oid) for c in UPDATE_COUNTS], [[counts]], "RUN BATCH")
+    out = s.output(portal, local_columns(portal.local))
+    if describe:
+        s.send(out.description)
+    s.send(out.rows(portal.local.rows))
     s.send(p.command_complete("RUN BATCH"))
 
 

@@ -11,7 +11,7 @@ from ..errors import PgError
 from ..lexer import max_param_index, substitute_params
 from ..portal import Portal, Prepared
 from ..session import Session
-from ..types import BY_OID
+from ..types import ARRAY_ELEMENT, BY_OID, format_type
 
 
 async def run_prepare(s: Session, portal: Portal, max_rows: int, describe: bool) -> None:
@@ -41,8 +41,8 @@ async def run_execute(s: Session, portal: Portal, max_rows: int, describe: bool)
         )
     values = []
     for arg, oid in zip(command.args, prep.param_oids, strict=True):
-        ptype = BY_OID.get(oid)
-        values.append(f"({arg})::{ptype.name}" if ptype is not None else f"({arg})")
+        known = oid in BY_OID or oid in ARRAY_ELEMENT
+        values.append(f"({arg})::{format_type(oid)}" if known else f"({arg})")
     sql = substitute_params(prep.stmt.sql, values)
     await s.run_portal(Portal.of(classify(sql)), max_rows, describe=describe)
 

@@ -28,6 +28,7 @@ from ..session import Session
 from .settings import show_result
 
 FETCH_CHUNK = 2000
+UPDATE_COUNTS = (ColumnInfo("UPDATE_COUNTS", 1016),)  # RUN BATCH's row, as PGAdapter sends it
 _EMPTY_CATALOG = Catalog("", [], [])
 
 
@@ -156,6 +157,9 @@ async def portal_columns(
         if spec.verb == "MOVE":
             return None
         return await portal_columns(s, target)
+    if stmt.kind == Kind.RUN_BATCH:
+        # a DML batch's RUN BATCH answers with its update counts (batches.run_run_batch)
+        return list(UPDATE_COUNTS) if s.batch is not None and s.batch[0] == "DML" else None
     if portal.local is None:
         local = local_answer(s, stmt, portal.params)
         if local is None and stmt.kind == Kind.SHOW:

@@ -14,7 +14,9 @@ from functools import partial
 from .. import protocol as p
 from ..classify import Statement
 from ..commands import Truncate
+from ..ddl_translate import ForeignKey, translate_ddl
 from ..errors import PgError
+from ..jdbc_catalog import FOREIGN_KEYS_SQL
 from ..portal import Portal, dml_tag, fields
 from ..session import Session
 from .queries import open_dml, send_rows
@@ -98,9 +100,21 @@ async def ddl(s: Session, statements: list[Statement], complete: bool = True) ->
             )
         s.implicit = False
         await s.run_blocking(backend.commit)
-    sqls = [stmt.sql for stmt in statements]
+
+    def foreign_keys() -> list[ForeignKey]:
+        rows = backend.read_outside(FOREIGN_KEYS_SQL)
+        return [ForeignKey(str(r[1]), str(r[2]), str(r[6])) for r in rows if r[0] == "public"]
+
+    def send() -> None:
+        sqls = [
+            sql
+            for stmt in statements
+            for sql in translate_ddl(stmt.sql, s.catalog_snapshot, foreign_keys)
+        ]
+        backend.ddl(sqls)
+
     try:
-        await s.run_blocking(lambda: backend.ddl(sqls))
+        await s.run_blocking(send)
     finally:
         s.schema_changed()
     if complete:
