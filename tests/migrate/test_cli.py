@@ -21,6 +21,7 @@ CREATE TABLE `orders` (`customer_id` int NOT NULL, `order_id` int NOT NULL, `tot
 CREATE TABLE `scratch` (`x` int);
 CREATE TABLE `order_lines` (`customer_id` int NOT NULL, `order_id` int NOT NULL, `line` int NOT NULL,
   PRIMARY KEY (`customer_id`, `order_id`, `line`));
+-- Dump completed
 """
 
 

@@ -30,6 +30,7 @@ from .model import (
     SourceSchema,
     SourceType,
     Table,
+    schema_text_of,
 )
 
 _SPATIAL = (
@@ -222,9 +223,11 @@ class MySQLSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
+            text, message = schema_text_of(st.text)
             self.schema.diagnostics.append(
-                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+                Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
+            st = Statement(text, st.line)
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):
             self._count(head.lower())
             return

@@ -31,6 +31,7 @@ from .model import (
     SourceSchema,
     SourceType,
     Table,
+    schema_text_of,
 )
 
 # pg_catalog internal names -> canonical keys of typemap.POSTGRES
@@ -193,9 +194,11 @@ class PgSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
+            text, message = schema_text_of(st.text)
             self.schema.diagnostics.append(
-                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+                Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
+            st = Statement(text, st.line)
         try:
             if self._fast(text, st):
                 return

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
+from .dumpkind import check_kind
 from .dumpread import Statement, read_statements
 from .errors import SourceError
 from .model import Ignored, SourceSchema
@@ -21,12 +22,13 @@ from .mysql_parse import MySQLSchemaBuilder
 ENGINES = ("mysql", "postgres")
 
 
-def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes]) -> SourceSchema:
-    """Parse a mysqldump / pg_dump plain-format stream into a source schema."""
+def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes], whole: bool = True) -> SourceSchema:
+    """Parse a mysqldump / pg_dump plain-format stream into a source schema (a `whole` dump
+    must end with the tool's completion line, see dumpread.read_events)."""
     if engine not in ENGINES:
         raise SourceError(f"source must be one of {ENGINES}, not {engine!r}")
     schema = SourceSchema(engine)
-    statements = read_statements(engine, stream, schema.diagnostics)
+    statements = read_statements(engine, check_kind(engine, stream), schema.diagnostics, whole)
     if engine == "mysql":
         MySQLSchemaBuilder(schema).feed_all(statements)
     else:
@@ -356,9 +358,10 @@ def _read_postgres(conn: Any) -> SourceSchema:
     return schema
 
 
-def parse_text(engine: str, text: str | bytes) -> SourceSchema:
-    """Parse dump text held in memory (tests, notebooks)."""
+def parse_text(engine: str, text: str | bytes, whole: bool = False) -> SourceSchema:
+    """Parse dump text held in memory (tests, notebooks): a fragment unless `whole` says it is
+    a complete dump (then its tool's completion line is expected)."""
     import io
 
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return parse_dump(engine, io.BytesIO(data))
+    return parse_dump(engine, io.BytesIO(data), whole)
