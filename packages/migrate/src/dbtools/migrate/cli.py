@@ -523,7 +523,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         event = {
             "event": "progress",
             "table": table,
-            "rows_written": stats.written,
+            # a dry run converts the rows and writes none
+            ("rows_converted" if args["dry_run"] else "rows_written"): stats.written,
             "bad_rows": stats.bad,
             "seconds": round(elapsed, 3),
         }
