@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from . import __version__, ddl, report, session
-from .apply import apply_schema, split_ddl
+from .apply import CONNECT_TIMEOUT, apply_schema, split_ddl
 from .convert import DIALECTS, Conversion, convert
 from .errors import MigrateError
 from .model import SourceSchema
@@ -24,6 +24,14 @@ EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_SOURCE, EXIT_SPANNER, EXIT_BAD_ROWS = 0, 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2, "suggestion": 3}
 
 
+_CONNECT_TIMEOUT = click.option(
+    "--connect-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=CONNECT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up (exit 4, naming the endpoint) when Spanner cannot be reached in this time.",
+)
 _ALLOW_INCOMPLETE = click.option(
     "--allow-incomplete",
     is_flag=True,
@@ -279,6 +287,7 @@ def _refuse_incomplete(src: SourceSchema, allow: bool, what: str) -> None:
     "--create-instance", is_flag=True, help="Create the instance when missing (emulators only)."
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_CONNECT_TIMEOUT
 def apply_schema_cmd(
     out: str | None,
     ddl_file: str | None,
@@ -290,11 +299,13 @@ def apply_schema_cmd(
     endpoint: str | None,
     create_instance: bool,
     fmt: str,
+    connect_timeout: float,
 ) -> None:
     """Create the converted schema on a Spanner database (creating the database if needed).
 
     \b
-    Exit codes: 0 applied; 2 usage; 4 Spanner rejected the DDL or was unreachable.
+    Exit codes: 0 applied; 2 usage; 4 Spanner rejected the DDL or could not be reached within
+    --connect-timeout.
     """
     if not out and not ddl_file:
         raise click.UsageError("give --out DIR (from `schema`) or --ddl FILE")
@@ -318,6 +329,7 @@ def apply_schema_cmd(
             emulator_host=emulator_host,
             endpoint=endpoint,
             create_instance=create_instance,
+            connect_timeout=connect_timeout,
         )
     except MigrateError as exc:
         _console(err=True).print(f"error: {exc}")
@@ -430,6 +442,7 @@ def _data_options(f: Any) -> Any:
         ),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
         _ALLOW_INCOMPLETE,
+        _CONNECT_TIMEOUT,
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -475,6 +488,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         database=args["database"],
         emulator_host=args["emulator_host"],
         endpoint=args["endpoint"],
+        connect_timeout=args["connect_timeout"],
     )
     try:
         if args["dry_run"]:
