@@ -213,6 +213,8 @@ class _Converter:
             self.conv.add("length_lost", sp.name, col.name, src=sptype.length, dst="bytea")
         if "zerofill" in col.type.raw:
             self.conv.add("zerofill", sp.name, col.name)
+        if col.srid is not None:
+            self.conv.add("srid_dropped", sp.name, col.name, srid=col.srid)
         if (
             col.collation
             and not col.collation.lower().endswith(("_bin", "c", "posix"))

@@ -81,6 +81,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "warning",
         "{src}: Spanner has no spatial types; stored as {dst} (WKT text); spatial functions and indexes are lost",
     ),
+    "srid_dropped": (
+        "warning",
+        "SRID {srid} dropped: the WKT text stored in Spanner carries no spatial reference "
+        "system; keep it in the application if it matters",
+    ),
     "uuid_to_string": ("note", "{src} stored as {dst} (canonical text form)"),
     "network_to_string": ("note", "{src} stored as {dst}; network operators are lost"),
     "no_good_type": ("warning", "{src} has no Spanner equivalent; stored as {dst} (text form)"),

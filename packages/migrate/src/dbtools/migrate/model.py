@@ -38,6 +38,7 @@ class Column:
     on_update: str | None = None  # MySQL ON UPDATE expression
     comment: str | None = None
     collation: str | None = None
+    srid: int | None = None  # MySQL 8 spatial reference system of a spatial column
 
 
 @dataclass

@@ -261,6 +261,11 @@ class MySQLSchemaBuilder:
             # display-only, and the compiled sqlglot rejects it; blanked (same length, so the
             # column type is still read, ZEROFILL included, from the original text)
             text = _ZEROFILL.sub(lambda m: " " * len(m.group(0)), text)
+        srids: dict[str, int] = {}
+        if "SRID" in text.upper():
+            # MySQL 8's `SRID n` on a spatial column (mysqldump: /*!80003 SRID 0 */): sqlglot
+            # cannot parse it; blanked like ZEROFILL, remembered per column and reported
+            text, srids = _strip_srid(text)
         try:
             tree, parsed_text = self._parse_with_unknown_types(text, st)
             if parsed_text != text:  # unknown types were substituted: offsets follow that text
@@ -279,6 +284,10 @@ class MySQLSchemaBuilder:
             )
             if pk_desc and table is not None:
                 table.pk_desc = [c in pk_desc for c in table.primary_key]
+            for name, srid in srids.items():
+                col = table.column(name) if table is not None else None
+                if col is not None:
+                    col.srid = srid
             if partition and tree.this is not None:
                 table = self.schema.tables.get(_ident(tree.this.this))
                 if table is not None:
@@ -555,6 +564,30 @@ def _type_position(text: str, offset: int) -> bool:
 
 
 _ZEROFILL = re.compile(r"(?<=\s)zerofill\b", re.IGNORECASE)
+_SRID = re.compile(
+    r"(?P<col>`(?:[^`]|``)+`|\w+)\s+(?:geometry|point|linestring|polygon|multipoint|"
+    r"multilinestring|multipolygon|geometrycollection|geomcollection)\b[^,`]*?"
+    r"(?P<clause>\bSRID\s+(?P<srid>\d+))",
+    re.IGNORECASE,
+)
+
+
+def _strip_srid(text: str) -> tuple[str, dict[str, int]]:
+    """Blank each spatial column's `SRID n` (same length: offsets stay) -> text, {column: n}."""
+    found: dict[str, int] = {}
+    pieces: list[str] = []
+    last = 0
+    for m in _SRID.finditer(text):
+        found[_my_name(m.group("col"))] = int(m.group("srid"))
+        pieces += [text[last : m.start("clause")], " " * len(m.group("clause"))]
+        last = m.end("clause")
+    return "".join(pieces) + text[last:], found
+
+
+def _my_name(word: str) -> str:
+    return word[1:-1].replace("``", "`") if word.startswith("`") else word
+
+
 _PK_DESC_HINT = re.compile(r"PRIMARY\s+KEY\s*\([^)]*\bDESC\b", re.IGNORECASE)
 
 
