@@ -167,6 +167,8 @@ class _Converter:
         parts = sorted(c for c, p in self.src.partitions.items() if p == table.name)
         if parts:
             self.conv.add("partitions_merged", sp.name, parts=", ".join(parts))
+        for code, detail in table.partition_notes:
+            self.conv.add(code, sp.name, detail=detail)
         if table.comment:
             self.conv.add("comment", sp.name, text=table.comment)
         result.synthetic_pk = sp.synthetic_pk

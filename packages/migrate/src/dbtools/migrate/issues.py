@@ -81,6 +81,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "warning",
         "{src}: Spanner has no spatial types; stored as {dst} (WKT text); spatial functions and indexes are lost",
     ),
+    "partition_object_kept": ("note", "{detail}"),
+    "partition_object_lost": ("warning", "{detail}"),
     "srid_dropped": (
         "warning",
         "SRID {srid} dropped: the WKT text stored in Spanner carries no spatial reference "

@@ -89,6 +89,8 @@ class Table:
     schema: str | None = None  # PostgreSQL schema
     line: int = 0
     options: list[str] = field(default_factory=list)  # partitioning, inheritance, ...
+    # [issue code, detail] for what the partitions carried (partitions.py): kept or lost
+    partition_notes: list[list[str]] = field(default_factory=list)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

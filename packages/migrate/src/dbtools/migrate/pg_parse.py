@@ -33,6 +33,7 @@ from .model import (
     Table,
     schema_text_of,
 )
+from .partitions import merge as merge_partitions
 
 # pg_catalog internal names -> canonical keys of typemap.POSTGRES
 CANONICAL = {
@@ -169,6 +170,8 @@ class PgSchemaBuilder:
     def __init__(self, schema: SourceSchema | None = None) -> None:
         self.schema = schema or SourceSchema("postgres")
         self._domain_checks: dict[str, list[str]] = {}
+        # partitions as tables of their own: what they carry is merged into the parent later
+        self._parts: dict[str, Table] = {}
 
     def _count(self, kind: str) -> None:
         self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
@@ -549,6 +552,7 @@ class PgSchemaBuilder:
         if node.partbound is not None and node.inhRelations:
             # CREATE TABLE child PARTITION OF parent: its rows belong to the parent in Spanner
             self.schema.partitions[table.name] = _qualified(node.inhRelations[0])
+            self._parts[table.name] = table
             return
         self.schema.tables[table.name] = table
 
@@ -654,11 +658,18 @@ class PgSchemaBuilder:
         if node.objtype != ObjectType.OBJECT_TABLE:
             self._count("alter other")
             return
+        if all(cmd.subtype in _HARMLESS_ALTERS for cmd in node.cmds or ()):
+            # pg_dump writes ALTER TABLE ... OWNER TO for sequences and views too: nothing in
+            # them matters to Spanner, whatever the relation is
+            self._count("alter owner or storage")
+            return
         self._count("alter table")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
-            self._count("alter partition")  # its keys and indexes are the parent's
-            return
+            self._count("alter partition")  # merged into the parent's in finish()
+            table = self._parts.get(_qualified(node.relation))
+            if table is None:
+                return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(
@@ -688,21 +699,13 @@ class PgSchemaBuilder:
             elif sub == AlterTableType.AT_AttachPartition:
                 child = _qualified(cmd.def_.name)
                 if child in self.schema.tables:
-                    del self.schema.tables[child]
+                    self._parts[child] = self.schema.tables.pop(child)
                 self.schema.partitions[child] = table.name
             elif sub == AlterTableType.AT_SetNotNull and col is not None:
                 col.not_null = True
             elif sub == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 self._column(table, cmd.def_)
-            elif sub in (
-                AlterTableType.AT_ChangeOwner,
-                AlterTableType.AT_ClusterOn,
-                AlterTableType.AT_SetStatistics,
-                AlterTableType.AT_ReplicaIdentity,
-                AlterTableType.AT_EnableRowSecurity,
-                AlterTableType.AT_SetStorage,
-                AlterTableType.AT_SetRelOptions,
-            ):
+            elif sub in _HARMLESS_ALTERS:
                 continue
             else:
                 self.schema.diagnostics.append(
@@ -715,7 +718,9 @@ class PgSchemaBuilder:
         self._count("create index")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
-            return
+            table = self._parts.get(_qualified(node.relation))
+            if table is None:
+                return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(st.line, "unsupported", f"index {node.idxname}: unknown table; skipped")
@@ -868,6 +873,35 @@ class PgSchemaBuilder:
             col = owner.column(cname) if owner else None
             if col is not None and col.sequence is None and col.auto_increment:
                 col.sequence = seq
+        self._merge_partitions()
+
+    def _merge_partitions(self) -> None:
+        """Sub-partitions belong to the top table; each table gets its partitions' keys,
+        indexes and foreign keys where every partition has them (partitions.py)."""
+        parts = self.schema.partitions
+        for child, parent in list(parts.items()):
+            seen = {child}
+            while parent in parts and parent not in seen:
+                seen.add(parent)
+                parent = parts[parent]
+            parts[child] = parent
+        for name, table in self.schema.tables.items():
+            mine = [self._parts[c] for c, p in parts.items() if p == name and c in self._parts]
+            merge_partitions(table, sorted(mine, key=lambda t: t.name))
+
+
+# ALTER TABLE subcommands that change nothing Spanner has (ownership, storage, statistics ...)
+_HARMLESS_ALTERS = frozenset(
+    {
+        AlterTableType.AT_ChangeOwner,
+        AlterTableType.AT_ClusterOn,
+        AlterTableType.AT_SetStatistics,
+        AlterTableType.AT_ReplicaIdentity,
+        AlterTableType.AT_EnableRowSecurity,
+        AlterTableType.AT_SetStorage,
+        AlterTableType.AT_SetRelOptions,
+    }
+)
 
 
 def _jq(rv: dict[str, Any] | None) -> str:

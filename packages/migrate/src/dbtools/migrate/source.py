@@ -202,13 +202,13 @@ def _q_pg(name: str) -> str:
 
 
 _PG_TABLES = """
-SELECT c.oid, n.nspname, c.relname, c.relkind
+SELECT c.oid, n.nspname, c.relname, c.relkind,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-  AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-ORDER BY n.nspname, c.relname
+ORDER BY c.relispartition, n.nspname, c.relname
 """
 _PG_PARENTS = """
 SELECT n.nspname, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
@@ -228,12 +228,15 @@ WHERE a.attrelid = :oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnu
 """
 _PG_CONSTRAINTS = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-WHERE conrelid = :oid AND contype IN ('p', 'u', 'f', 'c') ORDER BY contype = 'f', conname
+WHERE conrelid = :oid AND contype IN ('p', 'u', 'f', 'c')
+  AND conparentid = 0 AND conislocal  -- as pg_dump: not the copies a parent's put on children
+ORDER BY contype = 'f', conname
 """
 _PG_INDEXES = """
 SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
 WHERE i.indrelid = :oid AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
 """
 _PG_ENUMS = """
 SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
@@ -262,6 +265,20 @@ def _lit_pg(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _pg_keys_and_indexes(conn: Any, builder: Any, oid: int, qname: str, later: list[str]) -> None:
+    """A table's constraints and indexes as pg_dump writes them (foreign keys into `later`)."""
+    from sqlalchemy import text
+
+    for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
+        stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
+        if condef.startswith("FOREIGN KEY"):
+            later.append(stmt)
+        else:
+            builder.feed(Statement(stmt, 0))
+    for (indexdef,) in conn.execute(text(_PG_INDEXES), {"oid": oid}):
+        builder.feed(Statement(indexdef, 0))
+
+
 def _read_postgres(conn: Any) -> SourceSchema:
     from sqlalchemy import text
 
@@ -279,8 +296,14 @@ def _read_postgres(conn: Any) -> SourceSchema:
     later: list[str] = []
     tables = conn.execute(text(_PG_TABLES)).fetchall()
     serial_cols: list[tuple[str, str, str]] = []
-    for oid, nsp, name, kind in tables:
+    for oid, nsp, name, kind, bound in tables:
         qname = f"{_q_pg(nsp)}.{_q_pg(name)}"
+        if bound is not None:  # a partition: what it carries is merged into its parent
+            ((pnsp, parent),) = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
+            ddl = f"CREATE TABLE {qname} PARTITION OF {_q_pg(pnsp)}.{_q_pg(parent)} {bound}"
+            builder.feed(Statement(ddl, 0))
+            _pg_keys_and_indexes(conn, builder, oid, qname, later)
+            continue
         if kind in ("v", "m"):
             schema.ignored.append(
                 Ignored(
@@ -317,14 +340,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
                 + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
             )
         builder.feed(Statement(ddl, 0))
-        for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
-            stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
-            if condef.startswith("FOREIGN KEY"):
-                later.append(stmt)
-            else:
-                builder.feed(Statement(stmt, 0))
-        for (indexdef,) in conn.execute(text(_PG_INDEXES), {"oid": oid}):
-            builder.feed(Statement(indexdef, 0))
+        _pg_keys_and_indexes(conn, builder, oid, qname, later)
     for stmt in later:
         builder.feed(Statement(stmt, 0))
     for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
