@@ -167,6 +167,8 @@ class _Converter:
         parts = sorted(c for c, p in self.src.partitions.items() if p == table.name)
         if parts:
             self.conv.add("partitions_merged", sp.name, parts=", ".join(parts))
+        if table.schema and self.src.engine == "mysql":
+            self.conv.add("database_dropped", sp.name, db=table.schema, src=table.name)
         for code, detail in table.partition_notes:
             self.conv.add(code, sp.name, detail=detail)
         if table.comment:
@@ -378,7 +380,9 @@ class _Converter:
             col = sp.column(name)
             if col is None:
                 continue
-            if not col.not_null and col.source_name is not None:
+            # a PRIMARY KEY column is NOT NULL in MySQL and PostgreSQL even when not declared
+            # so; only a promoted UNIQUE index can hold NULLs
+            if promoted is not None and not col.not_null and col.source_name is not None:
                 self.conv.add("pk_nullable", sp.name, col.source_name, col=name)
             col.not_null = True
             if not self.gsql and col.type.base == "NUMERIC":

@@ -81,6 +81,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "warning",
         "{src}: Spanner has no spatial types; stored as {dst} (WKT text); spatial functions and indexes are lost",
     ),
+    "database_dropped": (
+        "warning",
+        "the database qualifier of {db}.{src} is dropped (Spanner has one namespace): a table "
+        "{src} of another database would collide with it",
+    ),
     "partition_object_kept": ("note", "{detail}"),
     "partition_object_lost": ("warning", "{detail}"),
     "srid_dropped": (

@@ -204,6 +204,7 @@ class MySQLSchemaBuilder:
     def __init__(self, schema: SourceSchema | None = None) -> None:
         self.schema = schema or SourceSchema("mysql")
         self._anon = 0
+        self._databases: list[str] = []  # of USE statements
 
     def _count(self, kind: str) -> None:
         self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
@@ -228,6 +229,8 @@ class MySQLSchemaBuilder:
                 Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
             st = Statement(text, st.line)
+        if head == "USE":
+            self._use(st)
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):
             self._count(head.lower())
             return
@@ -313,6 +316,25 @@ class MySQLSchemaBuilder:
                 )
             )
 
+    def _use(self, st: Statement) -> None:
+        """mysqldump --databases a b: every database's tables land in one Spanner database."""
+        m = re.match(r"\s*USE\s+(`(?:[^`]|``)+`|\w+)", st.text, re.IGNORECASE)
+        if m is None:
+            return
+        db = _my_name(m.group(1))
+        if self._databases and db not in self._databases:
+            self.schema.diagnostics.append(
+                Diagnostic(
+                    st.line,
+                    "unsupported",
+                    f"the dump holds more than one database ({', '.join(self._databases)}, "
+                    f"{db}): their tables all go into one Spanner database, and tables of the "
+                    "same name collide (reported as defined twice)",
+                )
+            )
+        if db not in self._databases:
+            self._databases.append(db)
+
     def _parse_with_unknown_types(self, text: str, st: Statement) -> tuple[Any, str]:
         """Parse; a column type sqlglot does not know is read as LONGTEXT and reported."""
         for _ in range(50):
@@ -366,6 +388,9 @@ class MySQLSchemaBuilder:
             )
             return
         table = Table(_ident(schema_node.this), line=st.line)
+        db = schema_node.this.args.get("db") if isinstance(schema_node.this, exp.Table) else None
+        if db is not None:
+            table.schema = _ident(db)  # reported: the database qualifier is dropped
         for item in schema_node.expressions:
             if isinstance(item, exp.ColumnDef):
                 self._column(table, item, st.text)

@@ -835,7 +835,9 @@ class PgSchemaBuilder:
 
     def _RuleStmt(self, node: Any, st: Statement) -> None:
         self._count("create rule")
-        self.schema.ignored.append(Ignored("rule", str(node.rulename), st.line))
+        self.schema.ignored.append(
+            Ignored("rule", str(node.rulename), st.line, f"on {_qualified(node.relation)}")
+        )
 
     def _CreateEventTrigStmt(self, node: Any, st: Statement) -> None:
         self._count("create event trigger")

@@ -270,12 +270,13 @@ def _wrap(text: str, indent: str = "    ", width: int = 100) -> str:
     if len(text) <= width:
         return text
     lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
+    body = text.lstrip(" ")
+    line = text[: len(text) - len(body)]  # the first line keeps its own indent
+    for word in body.split(" "):
+        if line.strip() and len(line) + 1 + len(word) > width:
             lines.append(line)
             line = indent + word
         else:
-            line = f"{line} {word}" if line else word
+            line = f"{line} {word}" if line.strip() else line + word
     lines.append(line)
     return "\n".join(lines)

@@ -8,6 +8,7 @@ So a table reads the same way whether it comes from a dump or from the server.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -250,15 +251,30 @@ FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
 _PG_TRIGGERS = """
-SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+SELECT t.tgname, n.nspname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND t.tgparentid = 0  -- a partitioned table's trigger once, as pg_dump writes it
 """
+_PG_RULES = """
+SELECT r.rulename, n.nspname, c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
+_PG_EVENT_TRIGGERS = "SELECT evtname FROM pg_event_trigger"
 _PG_ROUTINES = """
 SELECT p.prokind, n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
 """
+
+
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'::regclass\)")
+
+
+def _pg_name(nsp: str, name: str) -> str:
+    """A relation as the dump parser names it: schema-qualified unless in `public`."""
+    return name if nsp == "public" else f"{nsp}.{name}"
 
 
 def _lit_pg(value: str) -> str:
@@ -295,7 +311,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
         builder.feed(Statement(f"CREATE DOMAIN {_q_pg(nsp)}.{_q_pg(name)} AS {base} {cons}", 0))
     later: list[str] = []
     tables = conn.execute(text(_PG_TABLES)).fetchall()
-    serial_cols: list[tuple[str, str, str]] = []
+    serial_cols: list[tuple[str, str, str, str | None]] = []
     for oid, nsp, name, kind, bound in tables:
         qname = f"{_q_pg(nsp)}.{_q_pg(name)}"
         if bound is not None:  # a partition: what it carries is merged into its parent
@@ -329,7 +345,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
                 part += " NOT NULL"
             cols.append(part)
             if identity in ("a", "d") or (default or "").startswith("nextval("):
-                serial_cols.append((nsp, name, att))
+                serial_cols.append((nsp, name, att, default))
         ddl = f"CREATE TABLE {qname} ({', '.join(cols)})"
         parents = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
         if parents:
@@ -346,8 +362,12 @@ def _read_postgres(conn: Any) -> SourceSchema:
     for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
         key = child if cnsp == "public" else f"{cnsp}.{child}"
         schema.partitions[key] = parent if pnsp == "public" else f"{pnsp}.{parent}"
-    for trig, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
-        schema.ignored.append(Ignored("trigger", trig, 0, f"on {rel}"))
+    for trig, nsp, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
+        schema.ignored.append(Ignored("trigger", trig, 0, f"on {_pg_name(nsp, rel)}"))
+    for rule, nsp, rel in conn.execute(text(_PG_RULES)).fetchall():
+        schema.ignored.append(Ignored("rule", rule, 0, f"on {_pg_name(nsp, rel)}"))
+    for (name,) in conn.execute(text(_PG_EVENT_TRIGGERS)).fetchall():
+        schema.ignored.append(Ignored("event trigger", name))
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
         schema.ignored.append(
             Ignored(
@@ -356,7 +376,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
             )
         )
     builder.finish()
-    for nsp, name, att in serial_cols:
+    for nsp, name, att, default in serial_cols:
         table_key = name if nsp == "public" else f"{nsp}.{name}"
         top = conn.execute(
             text(f"SELECT MAX({_q_pg(att)}) FROM {_q_pg(nsp)}.{_q_pg(name)}")
@@ -365,7 +385,19 @@ def _read_postgres(conn: Any) -> SourceSchema:
             text("SELECT pg_get_serial_sequence(:t, :c)"),
             {"t": f"{_q_pg(nsp)}.{_q_pg(name)}", "c": att},
         ).scalar()
+        fed_by = _NEXTVAL.match(default or "")
+        if not seq_top and fed_by:
+            # a nextval() default on a sequence the column does not own (pagila's payment):
+            # the dump's setval() counts, so the live read must too
+            seq_top = conn.execute(
+                text("SELECT CAST(CAST(:s AS regclass) AS text)"),
+                {"s": fed_by.group(1).replace("''", "'")},
+            ).scalar()
         current = int(top or 0)
+        col = schema.tables[table_key].column(att) if table_key in schema.tables else None
+        if seq_top and col is not None and col.sequence is None:
+            # named in the report as the dump names it (from OWNED BY / the nextval default)
+            col.sequence = seq_top.removeprefix("public.")
         if seq_top:
             row = conn.execute(text(f"SELECT last_value, is_called FROM {seq_top}")).fetchone()
             if row is not None:
