@@ -275,7 +275,7 @@ def test_generate_partitions_cover_every_row_once(
 
 
 def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
-    nowhere = f"sqlite:///{tmp_path / 'a.db'}"
+    nowhere = _sqlite(tmp_path / "a.db", ROWS)
     r = run("validate", "row", "-sc", "oracle://x/y", "-tc", nowhere, "-t", "t")
     assert r.exit_code == 2 and "unsupported URL scheme" in r.output
     r = run(

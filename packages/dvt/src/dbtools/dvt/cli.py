@@ -1,12 +1,14 @@
 """The `dvt` command line.
 
 Exit codes: 0 every validation passed, 1 at least one failed, 2 bad usage or config,
-3 a database could not be reached or a query failed.
+3 a database could not be reached or a query failed (or timed out), 4 an unexpected internal
+error (a bug: the message says how to report it). 1 always means "the data differs".
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,8 +34,9 @@ from .report import FORMATS, render
 from .results import ValidationResult
 from .rows import RowSpec, RowValidator, partition_bounds, range_predicate
 from .schema import TABLE_DOC, SchemaSpec
+from .timeouts import DEFAULT_CONNECT_S, DEFAULT_QUERY_S, Timeouts, seconds
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_DATABASE = 1, 2, 3
+EXIT_FAILED, EXIT_CONFIG, EXIT_DATABASE, EXIT_INTERNAL = 1, 2, 3, 4
 
 
 def _csv_list(value: str | None) -> list[str]:
@@ -160,8 +163,33 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DvtError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_DATABASE)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("DVT_TRACEBACK"):
+                raise
+            where = exc.__traceback__
+            while where is not None and where.tb_next is not None:
+                where = where.tb_next
+            at = f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where else ""
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc}{at} — a bug in dvt; rerun with "
+                "DVT_TRACEBACK=1 and report the traceback",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def _timeouts() -> Timeouts:
+    """The run's default limits (`dvt --connect-timeout/--query-timeout`); URLs may override."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Timeouts) else Timeouts()
 
 
 @contextmanager
@@ -221,8 +249,8 @@ def _run_or_save(
 
 
 def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResult]:
-    source = open_engine(resolve(config.source))
-    target = open_engine(resolve(config.target))
+    source = open_engine(resolve(config.source, _timeouts()))
+    target = open_engine(resolve(config.target, _timeouts()))
     results = []
     for spec in config.validations:
         with _progress(
@@ -233,9 +261,34 @@ def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResu
     return results
 
 
+def _seconds_option(name: str) -> Callable[[click.Context, click.Parameter, Any], float]:
+    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> float:
+        try:
+            return seconds(name, str(value))
+        except DvtError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dvt")
-def main() -> None:
+@click.option(
+    "--connect-timeout",
+    default=DEFAULT_CONNECT_S,
+    show_default=True,
+    callback=_seconds_option("--connect-timeout"),
+    help="Seconds to wait for a database to accept a connection and log in.",
+)
+@click.option(
+    "--query-timeout",
+    default=DEFAULT_QUERY_S,
+    show_default=True,
+    callback=_seconds_option("--query-timeout"),
+    help="Seconds one query may run (each side, each query).",
+)
+@click.pass_context
+def main(ctx: click.Context, connect_timeout: float, query_timeout: float) -> None:
     """Validate data after a migration: row hashes, aggregates and schema, between PostgreSQL,
     MySQL/MariaDB, SQLite, DuckDB and Spanner.
 
@@ -245,7 +298,12 @@ def main() -> None:
       dvt validate row -sc pg -tc mysql://root@127.0.0.1/shop -t public.orders=shop.orders
       dvt validate column -sc pg -tc my -t orders --count '*' --sum amount --format json
       dvt validate schema -sc pg -tc my -t orders --allow-list 'numeric(12,2):decimal(12,2)'
+
+    Every connection and query is time-limited (--connect-timeout, --query-timeout, or
+    ?connect_timeout=S&query_timeout=S in a URL). Exit codes: 0 passed, 1 the data differs,
+    2 bad usage or config, 3 a database unreachable, a query failed or timed out, 4 a bug.
     """
+    ctx.obj = Timeouts(connect_timeout, query_timeout)
 
 
 # --- connections -----------------------------------------------------------------------
@@ -596,7 +654,8 @@ def generate_partitions(
     if len(pairs) != 1:
         raise click.UsageError("generate-partitions takes exactly one table")
     spec = _row_spec(pairs[0][0], pairs[0][1], None, None, kw)
-    src_engine, tgt_engine = open_engine(resolve(source_conn)), open_engine(resolve(target_conn))
+    src_engine = open_engine(resolve(source_conn, _timeouts()))
+    tgt_engine = open_engine(resolve(target_conn, _timeouts()))
     validator = RowValidator(spec, src_engine, tgt_engine)
     src_side, tgt_side = validator._sides()
     keys = validator._keys(src_side, tgt_side)
