@@ -133,7 +133,8 @@ class Engine:
         return f"{self.spec.engine} query failed on {self.spec.display}: {exc}\nSQL: {short}"
 
     def _cannot_connect(self, exc: BaseException, timed_out: bool) -> QueryError:
-        why = connect_hint(self.spec.timeouts) if timed_out else str(exc).strip()
+        # one line: libpq's messages carry a tab-indented second line
+        why = connect_hint(self.spec.timeouts) if timed_out else " ".join(str(exc).split())
         return QueryError(f"cannot connect to {self.spec.display}: {why}")
 
 
