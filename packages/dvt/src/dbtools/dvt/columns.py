@@ -24,14 +24,15 @@ AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct")
 FLOAT_RELATIVE_TOLERANCE = Decimal("1e-9")
 _CTX = decimal.Context(prec=40)
 
+_UNORDERED = {Kind.JSON, Kind.OTHER, Kind.ARRAY, Kind.GEOMETRY}
 _ELIGIBLE: dict[str, frozenset[Kind] | None] = {
     "count": None,  # every column
-    "count_distinct": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER}),
+    "count_distinct": frozenset(set(Kind) - _UNORDERED),
     "sum": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
     "avg": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
     "bit_xor": frozenset({Kind.INT}),
-    "min": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
-    "max": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
+    "min": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
+    "max": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
 }
 
 
@@ -56,6 +57,11 @@ class _Check:
     column: str | None  # None for count(*)
     src: Column | None
     tgt: Column | None
+
+    @property
+    def float32(self) -> bool:
+        """A 32-bit float on either side: extremes compare as 32-bit values."""
+        return any(c is not None and c.float32 for c in (self.src, self.tgt))
 
     @property
     def rtrim(self) -> bool:
@@ -131,6 +137,8 @@ class ColumnValidator:
             return [d.agg_count_star()]
         assert col is not None
         q = d.quote(col.name)
+        if check.float32 and not col.float32 and col.kind in NUMERIC_KINDS:
+            q = d.round_float32(q)  # the other side holds 32-bit floats: compare as such
         if check.agg == "count":
             return [d.agg_count(q)]
         if check.agg == "count_distinct":
@@ -216,6 +224,8 @@ class ColumnValidator:
                 width = 2 if ch.agg == "avg" else 1
                 sv = _value(ch, ch.src, a[ia : ia + width])
                 tv = _value(ch, ch.tgt, b[ib : ib + width])
+                if ch.float32 and ch.agg in ("min", "max"):
+                    sv, tv = _as_float32(sv), _as_float32(tv)
                 ia += width
                 ib += width
                 ok, diff = compare(sv, tv, s.threshold, _is_float(ch))
@@ -246,6 +256,12 @@ class ColumnValidator:
             },
             findings=findings,
         )
+
+
+def _as_float32(value: Any) -> Any:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return value
+    return Decimal(repr(canon.round32(float(value))))
 
 
 def _is_float(ch: _Check) -> bool:

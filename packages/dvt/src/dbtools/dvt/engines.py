@@ -432,7 +432,7 @@ def _sqlite_canon_factory() -> Any:
     def parse(spec: str) -> tuple[Kind, int | None, dict[str, bool]]:
         kind, scale, flags = spec.split("|")
         names = set(filter(None, flags.split(",")))
-        opts = {f: f in names for f in ("rtrim", "upper", "boolmap", "as_float")}
+        opts = {f: f in names for f in lite_sql.CANON_FLAGS}
         return Kind(kind), (int(scale) if scale else None), opts
 
     def dvt_canon(spec: str, value: Any) -> str | None:
@@ -475,6 +475,12 @@ def register_sqlite_functions(conn: Any) -> None:
     conn.create_function("dvt_sha256", 1, canon.row_hash, deterministic=True)
     conn.create_function(
         "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
+    )
+    conn.create_function(
+        "dvt_round32",
+        1,
+        lambda v: None if v is None else canon.round32(float(v)),
+        deterministic=True,
     )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)

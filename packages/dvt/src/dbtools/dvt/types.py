@@ -25,6 +25,8 @@ class Kind(str, enum.Enum):
     BINARY = "binary"
     UUID = "uuid"
     JSON = "json"
+    ARRAY = "array"  # Spanner ARRAY<T>, PostgreSQL/DuckDB T[]: compared element by element
+    GEOMETRY = "geometry"  # MySQL/MariaDB spatial: compared as WKT at full precision
     OTHER = "other"
 
 
@@ -41,6 +43,15 @@ class Column:
     scale: int | None = None
     length: int | None = None
     nullable: bool = True
+    element: Kind | None = None  # the element kind of an ARRAY
+
+    @property
+    def float32(self) -> bool:
+        """A 32-bit float (REAL, FLOAT4, FLOAT32, MySQL FLOAT): compared as 32-bit values."""
+        return self.kind is Kind.FLOAT and self.precision == FLOAT32_BITS
+
+
+FLOAT32_BITS, FLOAT64_BITS = 24, 53  # significand bits, as SQL's float(p) counts them
 
 
 # (pattern on the lower-cased native type, kind). First match wins; patterns are anchored.
@@ -77,10 +88,22 @@ _TYPE_PATTERNS: tuple[tuple[str, Kind], ...] = (
 )
 _COMPILED = tuple((re.compile(p + r"$"), k) for p, k in _TYPE_PATTERNS)
 
+MYSQL_SPATIAL = (
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+    "geomcollection",
+)
+
 # Engine-specific meanings that override the shared table.
 _ENGINE_OVERRIDES: dict[str, dict[str, Kind]] = {
     # MySQL/MariaDB TIMESTAMP is stored in UTC and shown in the session zone (we set +00:00).
-    "mysql": {"timestamp": Kind.TIMESTAMPTZ},
+    "mysql": {"timestamp": Kind.TIMESTAMPTZ, **dict.fromkeys(MYSQL_SPATIAL, Kind.GEOMETRY)},
     # Spanner's TIMESTAMP is an instant.
     "spanner": {"timestamp": Kind.TIMESTAMPTZ},
 }
@@ -88,9 +111,39 @@ _ENGINE_OVERRIDES: dict[str, dict[str, Kind]] = {
 _NUM_ARGS = re.compile(r"\(\s*(\d+|max)\s*(?:,\s*(\d+)\s*)?\)")
 
 
+_ARRAY = re.compile(r"^array\s*<(.*)>$|^(.*?)\s*\[\d*\]$")
+
+# Float types by width: 32-bit names (MySQL's bare FLOAT is 32-bit, DuckDB's FLOAT and REAL too;
+# SQLite's REAL is a double).
+_FLOAT32_NAMES = frozenset({"real", "float4", "float32"})
+
+
+def _float_bits(engine: str, base: str, text: str) -> int:
+    m = re.search(r"\(\s*(\d+)", text)
+    if base == "float" and m and engine in ("postgresql", "mysql", "duckdb"):
+        return FLOAT32_BITS if int(m.group(1)) <= 24 else FLOAT64_BITS
+    if base in _FLOAT32_NAMES and engine != "sqlite":
+        return FLOAT32_BITS
+    if base == "float" and engine in ("mysql", "duckdb"):
+        return FLOAT32_BITS
+    return FLOAT64_BITS
+
+
+def element_kind(engine: str, native: str) -> Kind | None:
+    """The element kind of an array type (`ARRAY<STRING(MAX)>`, `text[]`), else None."""
+    m = _ARRAY.match(" ".join(native.lower().split()))
+    if not m:
+        return None
+    return parse_type(engine, (m.group(1) or m.group(2)).strip())[0]
+
+
 def parse_type(engine: str, native: str) -> tuple[Kind, int | None, int | None, int | None]:
-    """(kind, precision, scale, length) for a native type name such as `numeric(12,2)`."""
+    """(kind, precision, scale, length) for a native type name such as `numeric(12,2)`.
+
+    Floats carry their significand bits as the precision (24: 32-bit, 53: 64-bit)."""
     text = " ".join(native.lower().split())
+    if _ARRAY.match(text):
+        return Kind.ARRAY, None, None, None
     base = re.sub(r"\s*\(.*?\)", "", text)
     kind = _ENGINE_OVERRIDES.get(engine, {}).get(base)
     if kind is None:
@@ -105,6 +158,8 @@ def parse_type(engine: str, native: str) -> tuple[Kind, int | None, int | None, 
             precision, scale = 38, 9
         elif engine == "mysql":
             precision, scale = 10, 0  # MySQL's bare DECIMAL is DECIMAL(10,0)
+    elif kind is Kind.FLOAT:
+        precision = _float_bits(engine, base.replace(" unsigned", ""), text)
     elif kind in (Kind.STRING, Kind.CHAR, Kind.BINARY) and m and m.group(1) != "max":
         length = int(m.group(1))
     if kind is Kind.CHAR and length is None and engine != "duckdb":
@@ -125,4 +180,5 @@ def make_column(engine: str, name: str, native: str, nullable: bool = True) -> C
         scale=scale,
         length=length,
         nullable=nullable,
+        element=element_kind(engine, native) if kind is Kind.ARRAY else None,
     )

@@ -31,6 +31,9 @@ class DuckDBDialect(Dialect):
     def cast_double(self, expr: str) -> str:
         return f"CAST({expr} AS DOUBLE)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def hash_hex(self, text_expr: str) -> str:
         return f"left(sha256({text_expr}), 32)"
 

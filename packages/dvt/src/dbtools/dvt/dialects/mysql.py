@@ -50,6 +50,9 @@ class MySQLDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS SIGNED)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def concat(self, parts: list[str]) -> str:
         return "CONCAT(" + ", ".join(parts) + ")"
 

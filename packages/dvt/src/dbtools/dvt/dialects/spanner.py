@@ -71,6 +71,9 @@ class SpannerDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS INT64)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT32)"
+
     def char_length(self, expr: str) -> str:
         return f"CHAR_LENGTH({expr})"
 
