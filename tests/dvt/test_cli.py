@@ -296,3 +296,41 @@ def test_bad_input_has_clear_errors(env: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2
     r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t", "--filters", "no_such_col = 1")
     assert r.exit_code == 3 and "no_such_col" in r.output
+
+
+def test_multi_table_run_goes_on_past_a_table_without_a_key(env: Path, tmp_path: Path) -> None:
+    def db(path: Path, changed: bool) -> str:
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)")
+            c.execute("CREATE TABLE nokey (v TEXT)")
+            c.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT)")
+            c.executemany("INSERT INTO a VALUES (?, ?)", [(1, "x"), (2, "y")])
+            c.executemany("INSERT INTO nokey VALUES (?)", [("p",), ("q",)])
+            c.executemany("INSERT INTO c VALUES (?, ?)", [(1, "x"), (2, "z" if changed else "y")])
+        return f"sqlite:///{path}"
+
+    src, tgt = db(tmp_path / "s.db", False), db(tmp_path / "t.db", True)
+    r = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "a,nokey,c", "--format", "json")
+    assert r.exit_code == 2  # the worst: a table that could not be validated
+    data = json.loads(r.stdout)
+    assert [(x["source_table"], x["status"]) for x in data] == [
+        ("a", "success"),
+        ("nokey", "error"),
+        ("c", "fail"),
+    ]
+    assert "no primary key" in data[1]["error"] and "--primary-keys" in data[1]["error"]
+    assert "error: row:nokey: table 'nokey' has no primary key" in r.stderr
+    assert data[2]["summary"]["mismatched"] == 1
+    # without the keyless table the worst is the difference in c
+    assert run("validate", "row", "-sc", src, "-tc", tgt, "-t", "a,c").exit_code == 1
+    # a missing table is a database-side error (3), and the others still run
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "gone,a", "--format", "csv")
+    assert r.exit_code == 3
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["source_table"], x["validation_status"]) for x in rows] == [
+        ("gone", "error"),
+        ("a", "success"),
+    ]
+    assert "not found" in rows[0]["difference"]
+    table = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "a,nokey,c").stdout
+    assert "ERROR (not validated)" in table and "1 failed, 1 could not run" in table

@@ -29,7 +29,7 @@ from .config import (
 )
 from .connections import delete_named, load_named, parse_url, resolve, save_named
 from .engines import open_engine
-from .errors import ConfigError, DvtError
+from .errors import ConfigError, ConnectError, DvtError
 from .report import FORMATS, render
 from .results import ValidationResult
 from .rows import RowSpec, RowValidator, partition_bounds, range_predicate
@@ -217,6 +217,18 @@ def _progress(
         yield (lambda n: progress.advance(task, n)), (lambda t: progress.update(task, total=t))
 
 
+def exit_code(results: list[ValidationResult]) -> int:
+    """The worst result decides: a validation that could not run (2 config, 3 database) is
+    worse than one that found differences (1)."""
+    codes = [0]
+    for r in results:
+        if r.error is not None:
+            codes.append(EXIT_CONFIG if r.error_kind == "config" else EXIT_DATABASE)
+        elif not r.passed:
+            codes.append(EXIT_FAILED)
+    return max(codes)
+
+
 def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
     if output:
         Path(output).write_text(render(results, fmt, color=False))
@@ -227,8 +239,12 @@ def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None
         )
     else:
         click.echo(render(results, fmt, color=sys.stdout.isatty()), nl=False)
-    if any(not r.passed for r in results):
-        sys.exit(EXIT_FAILED)
+    for r in results:
+        if r.error is not None:
+            click.echo(f"error: {r.name}: {r.error}", err=True)
+    code = exit_code(results)
+    if code:
+        sys.exit(code)
 
 
 def _run_or_save(
@@ -257,8 +273,37 @@ def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResu
             progress,
             f"{type(spec).__name__[:-4].lower()} {getattr(spec, 'source_table', '') or 'query'}",
         ) as (adv, total):
-            results.append(run_spec(spec, source, target, adv, total))
+            results.append(run_or_report(spec, source, target, adv, total))
     return results
+
+
+def run_or_report(
+    spec: Any,
+    source: Any,
+    target: Any,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int | None], None] | None = None,
+) -> ValidationResult:
+    """Run one validation; one that cannot run (no usable key, a missing table, a failed query)
+    becomes an error result and the run goes on with the next. An unreachable database stops
+    the run: every other validation would wait for it too."""
+    try:
+        return run_spec(spec, source, target, progress, on_total)
+    except ConnectError:
+        raise
+    except DvtError as exc:
+        kind = type(spec).__name__[:-4].lower()
+        src = getattr(spec, "source_table", None) or "(custom query)"
+        tgt = getattr(spec, "target_table", None) or src
+        return ValidationResult(
+            name=getattr(spec, "name", None) or f"{kind}:{src}",
+            kind=kind,
+            source_table=src,
+            target_table=tgt,
+            passed=False,
+            error=str(exc),
+            error_kind="config" if isinstance(exc, ConfigError) else "database",
+        )
 
 
 def _seconds_option(name: str) -> Callable[[click.Context, click.Parameter, Any], float]:

@@ -21,7 +21,7 @@ from .dialects import mysql as my_sql
 from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
 from .dialects.base import Dialect
-from .errors import ConnectionSpecError, IntrospectionError, QueryError
+from .errors import ConnectError, ConnectionSpecError, IntrospectionError, QueryError
 from .timeouts import connect_hint, query_hint
 from .types import Column, Kind, make_column
 
@@ -132,10 +132,10 @@ class Engine:
             return f"{self.spec.engine} query on {self.spec.display}: {query_hint(self.spec.timeouts)}\nSQL: {short}"
         return f"{self.spec.engine} query failed on {self.spec.display}: {exc}\nSQL: {short}"
 
-    def _cannot_connect(self, exc: BaseException, timed_out: bool) -> QueryError:
+    def _cannot_connect(self, exc: BaseException, timed_out: bool) -> ConnectError:
         # one line: libpq's messages carry a tab-indented second line
         why = connect_hint(self.spec.timeouts) if timed_out else " ".join(str(exc).split())
-        return QueryError(f"cannot connect to {self.spec.display}: {why}")
+        return ConnectError(f"cannot connect to {self.spec.display}: {why}")
 
 
 class PostgresEngine(Engine):
@@ -519,7 +519,7 @@ class SQLiteEngine(Engine):
                 uri = f"file:{quote(path)}?mode=rw"
                 conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise QueryError(f"cannot open SQLite database {path}: {exc}") from exc
+            raise ConnectError(f"cannot open SQLite database {path}: {exc}") from exc
         register_sqlite_functions(conn)
         # each query runs on its own connection: its deadline starts now
         deadline = time.monotonic() + self.spec.timeouts.query
@@ -577,7 +577,7 @@ class DuckDBEngine(Engine):
                 try:
                     db = duckdb.connect(path)
                 except duckdb.Error as exc:
-                    raise QueryError(f"cannot open DuckDB database {path}: {exc}") from exc
+                    raise ConnectError(f"cannot open DuckDB database {path}: {exc}") from exc
                 _DUCK_DBS[path] = db
             return db
 

@@ -77,11 +77,11 @@ def to_csv(results: list[ValidationResult]) -> str:
             "kind": r.kind,
             "source_table": r.source_table,
             "target_table": r.target_table,
-            "validation_status": "success" if r.passed else "fail",
+            "validation_status": r.status,
             "summary": _text(r.summary),
         }
         if not r.findings:
-            w.writerow({**base, "status": "success" if r.passed else "fail"})
+            w.writerow({**base, "status": r.status, "difference": r.error or ""})
         for f in r.findings:
             d = f.as_dict()
             w.writerow(
@@ -116,8 +116,15 @@ def to_table(
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 120)
     for r in results:
-        status = "[green]success[/]" if r.passed else "[red]FAIL[/]"
+        status = {"success": "[green]success[/]", "fail": "[red]FAIL[/]"}.get(
+            r.status, "[red]ERROR (not validated)[/]"
+        )
         console.print(f"[bold]{r.name}[/] ({r.kind}) {r.source_table} → {r.target_table}: {status}")
+        if r.error is not None:
+            from rich.markup import escape
+
+            console.print(f"  [red]{escape(r.error)}[/]", highlight=False)
+            continue
         if r.kind.endswith("row"):
             summary = Table(show_header=True, header_style="bold")
             for k in SUMMARY_ORDER:
@@ -157,10 +164,13 @@ def to_table(
                 console.print(f"… {hidden:,} more (use --format json/csv --output FILE for all)")
         for w in r.warnings:
             console.print(f"[yellow]warning:[/] {w}")
-    failed = sum(1 for r in results if not r.passed)
+    failed = sum(1 for r in results if r.status == "fail")
+    errors = sum(1 for r in results if r.status == "error")
+    parts = [f"{failed} failed"] if failed else []
+    parts += [f"{errors} could not run"] if errors else []
     console.print(
-        f"[bold]{len(results)} validation(s), {failed} failed[/]"
-        if failed
+        f"[bold]{len(results)} validation(s), {', '.join(parts)}[/]"
+        if parts
         else f"[bold]{len(results)} validation(s), all passed[/]"
     )
     return buf.getvalue()

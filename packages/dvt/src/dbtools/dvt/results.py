@@ -34,6 +34,14 @@ class ValidationResult:
     findings: list[Finding] = field(default_factory=list)
     truncated: int = 0  # findings not listed (beyond --max-differences)
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # why the validation could not run (the run went on without it)
+    error_kind: str | None = None  # "config" (e.g. no usable key) or "database"
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "error"
+        return "success" if self.passed else "fail"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,9 +49,10 @@ class ValidationResult:
             "kind": self.kind,
             "source_table": self.source_table,
             "target_table": self.target_table,
-            "status": "success" if self.passed else "fail",
+            "status": self.status,
             "summary": self.summary,
             "findings": [f.as_dict() for f in self.findings],
             "findings_not_listed": self.truncated,
             "warnings": self.warnings,
+            **({"error": self.error} if self.error is not None else {}),
         }

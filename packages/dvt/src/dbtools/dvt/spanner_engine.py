@@ -17,7 +17,7 @@ from .connections import ConnSpec
 from .dialects import get_dialect
 from .dialects import spanner as sp_sql
 from .engines import Engine, Row, split_table
-from .errors import ConnectionSpecError, IntrospectionError, QueryError
+from .errors import ConnectError, ConnectionSpecError, IntrospectionError, QueryError
 from .timeouts import connect_hint
 from .types import Column, make_column
 
@@ -102,23 +102,23 @@ class SpannerEngine(Engine):
             try:
                 info = client.database_admin_api.get_database(name=name, timeout=limit, retry=None)
             except gexc.DeadlineExceeded as exc:
-                raise QueryError(
+                raise ConnectError(
                     f"cannot connect to {self.spec.display} (Spanner at {self.endpoint}): "
                     + connect_hint(self.spec.timeouts)
                 ) from exc
             except gexc.NotFound as exc:
-                raise QueryError(
+                raise ConnectError(
                     f"Spanner database {name} not found at {self.endpoint}: check the project, "
                     "instance and database names"
                 ) from exc
             except gexc.GoogleAPICallError as exc:
-                raise QueryError(
+                raise ConnectError(
                     f"cannot connect to {self.spec.display} (Spanner at {self.endpoint}): "
                     f"{exc.message or exc}; check that Spanner (or the emulator) is running "
                     "there and reachable"
                 ) from exc
             except Exception as exc:  # credentials, DNS: the client's own words
-                raise QueryError(
+                raise ConnectError(
                     f"cannot open Spanner database {self.spec.display}: {exc}"
                 ) from exc
             instance = client.instance(self.instance_id)
@@ -159,6 +159,8 @@ class SpannerEngine(Engine):
                     sql, params=p, param_types=types, timeout=self.spec.timeouts.query
                 )
                 return [tuple(r) for r in rows]
+        except QueryError:
+            raise
         except Exception as exc:
             raise QueryError(self._explain(exc, sql)) from exc
 
@@ -208,6 +210,8 @@ class SpannerEngine(Engine):
                 )
                 list(result)
                 fields = result.fields
+        except QueryError:
+            raise
         except Exception as exc:
             raise QueryError(self._explain(exc, sql)) from exc
         out = []
