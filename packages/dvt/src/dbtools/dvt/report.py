@@ -23,6 +23,7 @@ CSV_FIELDS = (
     "source",
     "target",
     "difference",
+    "severity",
     "summary",
 )
 SUMMARY_ORDER = (
@@ -97,6 +98,7 @@ def to_csv(results: list[ValidationResult]) -> str:
                             "source",
                             "target",
                             "difference",
+                            "severity",
                         )
                     },
                 }
@@ -146,6 +148,8 @@ def to_table(
                 d = f.as_dict()
                 st = d["status"]
                 style = "green" if st == "success" else "red"
+                if d.get("severity") == "warning":
+                    st, style = "warning", "yellow"
                 sv, tv = (
                     _visible_pair(d.get("source"), d.get("target"))
                     if st == "mismatch"

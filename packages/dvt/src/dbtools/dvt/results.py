@@ -17,6 +17,7 @@ class Finding:
     source: Any = None
     target: Any = None
     difference: str | None = None
+    severity: str | None = None  # schema findings: error | warning | info
 
     def as_dict(self) -> dict[str, Any]:
         keep = ("source", "target") if self.status == "mismatch" or self.check else ()

@@ -44,6 +44,8 @@ class Column:
     length: int | None = None
     nullable: bool = True
     element: Kind | None = None  # the element kind of an ARRAY
+    int_range: tuple[int, int] | None = None  # the values an integer type holds
+    fraction: int | None = None  # fractional-second digits a time/timestamp keeps
 
     @property
     def float32(self) -> bool:
@@ -170,6 +172,65 @@ def parse_type(engine: str, native: str) -> tuple[Kind, int | None, int | None, 
     return kind, precision, scale, length
 
 
+# integer type name → bits (unsigned variants hold 0 … 2**bits − 1)
+INT_BITS: dict[str, int] = {
+    "tinyint": 8,
+    "utinyint": 8,
+    "smallint": 16,
+    "int2": 16,
+    "usmallint": 16,
+    "smallserial": 16,
+    "mediumint": 24,
+    "int": 32,
+    "integer": 32,
+    "int4": 32,
+    "serial": 32,
+    "uinteger": 32,
+    "bigint": 64,
+    "int8": 64,
+    "int64": 64,
+    "bigserial": 64,
+    "ubigint": 64,
+    "hugeint": 128,
+    "uhugeint": 128,
+}
+
+
+def int_range(engine: str, native: str) -> tuple[int, int] | None:
+    text = " ".join(native.lower().split())
+    base = re.sub(r"\s*\(.*?\)", "", text).split(" ")[0]
+    if engine == "sqlite":
+        return -(2**63), 2**63 - 1  # every SQLite INTEGER is 64-bit
+    bits = INT_BITS.get(base)
+    if bits is None:
+        return None
+    if "unsigned" in text or base.startswith("u"):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+# fractional-second digits when the type names none
+_DEFAULT_FRACTION: dict[str, int] = {
+    "postgresql": 6,
+    "mysql": 0,
+    "duckdb": 6,
+    "spanner": 9,
+}
+_DUCK_FRACTION = {"timestamp_s": 0, "timestamp_ms": 3, "timestamp_us": 6, "timestamp_ns": 9}
+
+
+def fraction_digits(engine: str, native: str) -> int | None:
+    text = " ".join(native.lower().split())
+    if engine == "sqlite":
+        return None  # text: whatever was written
+    if text in _DUCK_FRACTION:
+        return _DUCK_FRACTION[text]
+    m = re.search(r"\(\s*(\d+)\s*\)", text)
+    if m:
+        return int(m.group(1))
+    return _DEFAULT_FRACTION.get(engine)
+
+
 def make_column(engine: str, name: str, native: str, nullable: bool = True) -> Column:
     kind, precision, scale, length = parse_type(engine, native)
     return Column(
@@ -181,4 +242,10 @@ def make_column(engine: str, name: str, native: str, nullable: bool = True) -> C
         length=length,
         nullable=nullable,
         element=element_kind(engine, native) if kind is Kind.ARRAY else None,
+        int_range=int_range(engine, native) if kind is Kind.INT else None,
+        fraction=(
+            fraction_digits(engine, native)
+            if kind in (Kind.TIME, Kind.TIMESTAMP, Kind.TIMESTAMPTZ)
+            else None
+        ),
     )
