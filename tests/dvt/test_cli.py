@@ -334,3 +334,57 @@ def test_multi_table_run_goes_on_past_a_table_without_a_key(env: Path, tmp_path:
     assert "not found" in rows[0]["difference"]
     table = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "a,nokey,c").stdout
     assert "ERROR (not validated)" in table and "1 failed, 1 could not run" in table
+
+
+def test_wide_decimals_are_shown_exactly_in_every_format(
+    env: Path, pg_db: Any, mysql_db: Any
+) -> None:
+    import pymysql
+
+    big = "12345678901234567890123456789012345.123456789012345678901234567891"
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute("CREATE TABLE w (id int PRIMARY KEY, d numeric(65,30))")
+        c.execute("INSERT INTO w VALUES (1, %s), (2, 1)", (big,))
+    my = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)
+    with my.cursor() as cur:
+        cur.execute("CREATE TABLE w (id int PRIMARY KEY, d decimal(65,30))")
+        cur.execute("INSERT INTO w VALUES (1, %s), (2, 1)", (big[:-1] + "2",))  # last digit
+    my.close()
+    r = run("validate", "column", "-sc", pg_db.url, "-tc", mysql_db.url, "-t", "w",
+            "--sum", "d", "--max", "d", "--format", "json")  # fmt: skip
+    assert r.exit_code == 1
+    checks = {f["check"]: f for f in json.loads(r.stdout)[0]["findings"]}
+    total = "12345678901234567890123456789012346.123456789012345678901234567891"
+    assert checks["sum"]["source"] == total  # a string: every digit, no float, no rounding
+    assert checks["sum"]["target"] == total[:-1] + "2"
+    assert checks["max"]["source"] == big and checks["max"]["target"] == big[:-1] + "2"
+    assert checks["sum"]["difference"].startswith("0.000000000000000000000000000001 ")
+    csv_out = run("validate", "column", "-sc", pg_db.url, "-tc", mysql_db.url, "-t", "w",
+                  "--sum", "d", "--format", "csv").stdout  # fmt: skip
+    assert f'"{total}"' in csv_out and f'"{total[:-1]}2"' in csv_out
+    table = run("validate", "column", "-sc", pg_db.url, "-tc", mysql_db.url, "-t", "w",
+                "--sum", "d").stdout  # fmt: skip
+    assert total[-10:] in table and total[:-1][-9:] + "2" in table
+
+
+def test_csv_keeps_null_and_empty_string_apart(env: Path, tmp_path: Path) -> None:
+    def db(path: Path, values: list[Any]) -> str:
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            c.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values, 1)))
+        return f"sqlite:///{path}"
+
+    src = db(tmp_path / "a.db", [None, "", 'say "hi"'])
+    tgt = db(tmp_path / "b.db", ["", None, 'say "ho"'])
+    r = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--format", "csv")
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()[1:]
+    # column, check, source, target: NULL is empty and unquoted, '' is "" (quoted)
+    assert ',"v",,,"",' in lines[0] and ',"v",,"",,' in lines[1], lines
+    assert '"say ""hi""","say ""ho"""' in lines[2]
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["key"], x["source"], x["target"]) for x in rows][2] == (
+        '{"id": 3}',
+        'say "hi"',
+        'say "ho"',
+    )

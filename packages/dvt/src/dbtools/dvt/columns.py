@@ -311,9 +311,9 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
 
 
 def _show(value: Any) -> Any:
+    """Decimals as exact text, every digit (two different sums never look alike; JSON gets a
+    string, not a rounded number); counts stay integers, exact in every format."""
     if isinstance(value, Decimal):
-        if value.is_finite() and len(value.as_tuple().digits) > 24:
-            value = decimal.Context(prec=24).plus(value)
         return canon.decimal_text(value)
     return value
 

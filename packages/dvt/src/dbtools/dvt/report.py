@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -68,10 +67,18 @@ def to_json(results: list[ValidationResult]) -> str:
     return json.dumps([r.as_dict() for r in results], indent=2, default=str, ensure_ascii=False)
 
 
+def _csv_field(value: Any) -> str:
+    """NULL is an empty unquoted field; every value, the empty string too, is quoted."""
+    if value is None:
+        return ""
+    text = _text(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
 def to_csv(results: list[ValidationResult]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    w.writeheader()
+    """One line per finding. A NULL value is an empty, unquoted field and an empty string is
+    `""`, so the two stay distinct (any CSV reader reads both as text)."""
+    lines = [",".join(CSV_FIELDS)]
     for r in results:
         base = {
             "validation": r.name,
@@ -79,31 +86,20 @@ def to_csv(results: list[ValidationResult]) -> str:
             "source_table": r.source_table,
             "target_table": r.target_table,
             "validation_status": r.status,
-            "summary": _text(r.summary),
+            "summary": r.summary,
         }
+        rows: list[dict[str, Any]] = []
         if not r.findings:
-            w.writerow({**base, "status": r.status, "difference": r.error or ""})
+            rows.append({**base, "status": r.status, "difference": r.error})
         for f in r.findings:
             d = f.as_dict()
-            w.writerow(
-                {
-                    **base,
-                    **{
-                        k: _text(d.get(k))
-                        for k in (
-                            "status",
-                            "key",
-                            "column",
-                            "check",
-                            "source",
-                            "target",
-                            "difference",
-                            "severity",
-                        )
-                    },
-                }
-            )
-    return buf.getvalue()
+            row = {**base, "status": d["status"]}
+            for k in ("key", "column", "check", "source", "target", "difference", "severity"):
+                row[k] = getattr(f, k)
+            rows.append(row)
+        for row in rows:
+            lines.append(",".join(_csv_field(row.get(k)) for k in CSV_FIELDS))
+    return "\n".join(lines) + "\n"
 
 
 def to_table(
@@ -116,7 +112,13 @@ def to_table(
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 120)
+    if width is None:
+        # on a terminal, its width (values fold, never truncated); in a file or a pipe, wide
+        # enough that every value stays on one line, whole
+        import shutil
+
+        width = shutil.get_terminal_size((120, 40)).columns if color else 1000
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width)
     for r in results:
         status = {"success": "[green]success[/]", "fail": "[red]FAIL[/]"}.get(
             r.status, "[red]ERROR (not validated)[/]"
@@ -143,7 +145,7 @@ def to_table(
         if shown:
             t = Table(show_header=True, header_style="bold")
             for col in ("status", "key", "column", "check", "source", "target", "difference"):
-                t.add_column(col)
+                t.add_column(col, overflow="fold")  # every character shown, never "…"
             for f in shown[:max_rows]:
                 d = f.as_dict()
                 st = d["status"]
