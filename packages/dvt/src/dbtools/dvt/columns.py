@@ -49,6 +49,7 @@ class ColumnSpec:
     target_filter: str | None = None
     threshold: float = 0.0  # allowed difference, percent
     name: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column → target column
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,12 @@ class ColumnValidator:
         )
 
     def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
-        plan = plan_columns(src_cols, tgt_cols, exclude=self.spec.exclude + self.spec.group_by)
+        plan = plan_columns(
+            src_cols,
+            tgt_cols,
+            exclude=self.spec.exclude + self.spec.group_by,
+            column_map=self.spec.column_map,
+        )
         pairs = {p.name.lower(): p for p in plan.pairs}
         aggs = self.spec.aggregates or {"count": ["*"]}
         checks: list[_Check] = []

@@ -125,10 +125,15 @@ def plan_columns(
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     case_insensitive: bool = False,
+    column_map: dict[str, str] | None = None,
 ) -> PairPlan:
-    """Match columns by name (case-insensitively, as identifiers usually migrate)."""
+    """Match columns by name (case-insensitively, as identifiers usually migrate), through
+    `column_map` (source name → target name) where a migration renamed them. `include` and
+    `exclude` name source columns (an excluded name also leaves out a target column of that
+    name)."""
     tgt_by_name = _index(target)
     src_by_name = _index(source)
+    renamed = {s.lower(): t.lower() for s, t in (column_map or {}).items()}
     wanted = [c.lower() for c in include] if include else None
     excluded = {c.lower() for c in exclude or []}
     plan = PairPlan()
@@ -139,22 +144,25 @@ def plan_columns(
                     f"column {name!r} is not in the source; available: "
                     + ", ".join(c.name for c in source)
                 )
-            if name not in tgt_by_name:
+            if renamed.get(name, name) not in tgt_by_name:
                 raise ConfigError(
-                    f"column {name!r} is not in the target; available: "
+                    f"column {renamed.get(name, name)!r} is not in the target; available: "
                     + ", ".join(c.name for c in target)
                 )
+    matched: set[str] = set()
     for col in source:
         key = col.name.lower()
         if key in excluded or (wanted is not None and key not in wanted):
+            matched.add(renamed.get(key, key))
             continue
-        other = tgt_by_name.get(key)
+        other = tgt_by_name.get(renamed.get(key, key))
         if other is None:
             plan.source_only.append(col.name)
             continue
+        matched.add(other.name.lower())
         plan.pairs.append(plan_pair(col, other, case_insensitive))
     for col in target:
         key = col.name.lower()
-        if key not in src_by_name and key not in excluded and wanted is None:
+        if key not in matched and key not in excluded and wanted is None:
             plan.target_only.append(col.name)
     return plan

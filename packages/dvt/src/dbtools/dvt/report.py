@@ -90,7 +90,7 @@ def to_csv(results: list[ValidationResult]) -> str:
         }
         rows: list[dict[str, Any]] = []
         if not r.findings:
-            rows.append({**base, "status": r.status, "difference": r.error})
+            rows.append({**base, "status": r.status, "difference": r.error or r.skipped})
         for f in r.findings:
             d = f.as_dict()
             row = {**base, "status": d["status"]}
@@ -120,14 +120,17 @@ def to_table(
         width = shutil.get_terminal_size((120, 40)).columns if color else 1000
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width)
     for r in results:
-        status = {"success": "[green]success[/]", "fail": "[red]FAIL[/]"}.get(
-            r.status, "[red]ERROR (not validated)[/]"
-        )
+        status = {
+            "success": "[green]success[/]",
+            "fail": "[red]FAIL[/]",
+            "skipped": "[yellow]skipped[/]",
+        }.get(r.status, "[red]ERROR (not validated)[/]")
         console.print(f"[bold]{r.name}[/] ({r.kind}) {r.source_table} → {r.target_table}: {status}")
-        if r.error is not None:
+        if r.error is not None or r.skipped is not None:
             from rich.markup import escape
 
-            console.print(f"  [red]{escape(r.error)}[/]", highlight=False)
+            why, style = (r.error, "red") if r.error is not None else (r.skipped, "yellow")
+            console.print(f"  [{style}]{escape(why or '')}[/]", highlight=False)
             continue
         if r.kind.endswith("row"):
             summary = Table(show_header=True, header_style="bold")

@@ -37,11 +37,14 @@ class ValidationResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the validation could not run (the run went on without it)
     error_kind: str | None = None  # "config" (e.g. no usable key) or "database"
+    skipped: str | None = None  # why this validation was deliberately not run (it passes)
 
     @property
     def status(self) -> str:
         if self.error is not None:
             return "error"
+        if self.skipped is not None:
+            return "skipped"
         return "success" if self.passed else "fail"
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,4 +59,5 @@ class ValidationResult:
             "findings_not_listed": self.truncated,
             "warnings": self.warnings,
             **({"error": self.error} if self.error is not None else {}),
+            **({"skipped": self.skipped} if self.skipped is not None else {}),
         }

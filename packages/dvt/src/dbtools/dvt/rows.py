@@ -45,6 +45,7 @@ class RowSpec:
     max_differences: int = 1000
     block_rows: int = 2000  # rows per checksum block on integer keys; 0 streams every row
     name: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column → target column
 
     def label(self) -> tuple[str, str]:
         src = self.source_table or "(custom query)"
@@ -216,7 +217,9 @@ class RowValidator:
                     f"table {src.table!r} has no primary key on either side; "
                     "name the key columns with --primary-keys"
                 )
-        plan = plan_columns(src.columns, tgt.columns, include=names)
+        plan = plan_columns(
+            src.columns, tgt.columns, include=names, column_map=self.spec.column_map
+        )
         return plan.pairs
 
     def _values(self, src: _Side, tgt: _Side, keys: list[ColumnPair]) -> PairPlan:
@@ -230,6 +233,7 @@ class RowValidator:
             include=self.spec.fields,
             exclude=exclude,
             case_insensitive=self.spec.case_insensitive,
+            column_map=self.spec.column_map,
         )
 
     # --- SQL ---------------------------------------------------------------------------

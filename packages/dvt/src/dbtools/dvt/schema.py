@@ -51,6 +51,10 @@ ALIASES = (
 )
 
 
+def _spelling(native: str) -> str:
+    return "".join(native.lower().split())
+
+
 def _norm(native: str) -> str:
     text = " ".join(native.lower().replace(", ", ",").split())
     for long, short in ALIASES:
@@ -200,6 +204,10 @@ class SchemaSpec:
     allow_list: str | None = None
     check_nullability: bool = True
     name: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column → target column
+    # target column → the type a migration chose for it: checked instead of the compatibility
+    # table (the conversion's own choices, e.g. SET → ARRAY<STRING(14)>, are the expectation)
+    expected_types: dict[str, str] = field(default_factory=dict)
 
 
 def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> ValidationResult:
@@ -208,14 +216,16 @@ def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> Validat
     src_cols = source.columns(spec.source_table)
     tgt_cols = target.columns(tgt_name)
     excluded = {e.lower() for e in spec.exclude}
+    renamed = {k.lower(): v.lower() for k, v in spec.column_map.items()}
+    expected = {k.lower(): v for k, v in spec.expected_types.items()}
     tgt_by = {c.name.lower(): c for c in tgt_cols}
-    src_by = {c.name.lower(): c for c in src_cols}
+    mapped = {renamed.get(c.name.lower(), c.name.lower()) for c in src_cols}
     findings: list[Finding] = []
     for col in src_cols:
         key = col.name.lower()
         if key in excluded:
             continue
-        other = tgt_by.get(key)
+        other = tgt_by.get(renamed.get(key, key))
         if other is None:
             findings.append(
                 Finding(
@@ -223,7 +233,17 @@ def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> Validat
                 )
             )
             continue
-        ok, severity, why = compare_types(col, other, allowed)
+        want = expected.get(other.name.lower())
+        if want is not None:
+            ok = _spelling(want) == _spelling(other.native)
+            severity = INFO if ok else ERROR
+            why = (
+                f"as converted ({want})"
+                if ok
+                else f"the migration chose {want}, the target has {other.native}"
+            )
+        else:
+            ok, severity, why = compare_types(col, other, allowed)
         findings.append(
             Finding(
                 "success" if ok else "fail",
@@ -250,7 +270,7 @@ def validate_schema(spec: SchemaSpec, source: Engine, target: Engine) -> Validat
                 )
             )
     for col in tgt_cols:
-        if col.name.lower() not in src_by and col.name.lower() not in excluded:
+        if col.name.lower() not in mapped and col.name.lower() not in excluded:
             findings.append(
                 Finding(
                     "fail", None, col.name, "presence", None, col.native, "missing in source", ERROR
