@@ -388,3 +388,86 @@ def test_csv_keeps_null_and_empty_string_apart(env: Path, tmp_path: Path) -> Non
         'say "hi"',
         'say "ho"',
     )
+
+
+def _two_dbs(tmp_path: Path) -> tuple[str, str]:
+    a, b = tmp_path / "ra.db", tmp_path / "rb.db"
+    for path, rows in ((a, [(1, "x"), (2, "")]), (b, [(1, "y"), (2, None), (3, "z")])):
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            c.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    return f"sqlite:///{a}", f"sqlite:///{b}"
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "mysql"])
+def test_result_url_writes_every_run(
+    env: Path, tmp_path: Path, engine: str, pg_db: Any, mysql_db: Any
+) -> None:
+    import duckdb
+    import pymysql
+
+    src, tgt = _two_dbs(tmp_path)
+    urls = {
+        "sqlite": f"sqlite:///{tmp_path / 'results.db'}",
+        "duckdb": f"duckdb:///{tmp_path / 'results.duckdb'}",
+        "postgresql": pg_db.url,
+        "mysql": mysql_db.url,
+    }
+    url = urls[engine]
+    first = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--result-url", url,
+                "-l", "env=test", "--label", "ticket=42", "--format", "json")  # fmt: skip
+    assert first.exit_code == 1, first.output
+    second = run("validate", "column", "-sc", src, "-tc", src, "-t", "t", "--result-url", url)
+    assert second.exit_code == 0, second.output
+    run_id = json.loads(first.stdout)[0]["run_id"]
+    assert json.loads(first.stdout)[0]["labels"] == {"env": "test", "ticket": "42"}
+
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        if engine == "sqlite":
+            with sqlite3.connect(tmp_path / "results.db") as c:
+                return c.execute(sql).fetchall()
+        if engine == "duckdb":
+            con = duckdb.connect(str(tmp_path / "results.duckdb"))
+            try:
+                return con.execute(sql).fetchall()
+            finally:
+                con.close()
+        if engine == "postgresql":
+            with psycopg.connect(pg_db.url) as c:
+                return c.execute(sql).fetchall()
+        c = pymysql.connect(**mysql_db.pymysql_kwargs())
+        try:
+            with c.cursor() as cur:
+                cur.execute(sql)
+                return list(cur.fetchall())
+        finally:
+            c.close()
+
+    runs = fetch("SELECT run_id, labels, validation, status, differences FROM dvt_runs "
+                 "ORDER BY run_at")  # fmt: skip
+    assert [(r[0] == run_id, json.loads(r[1]), r[2], r[3], int(r[4])) for r in runs] == [
+        (True, {"env": "test", "ticket": "42"}, "row:t", "fail", 3),
+        (False, {}, "column:t", "success", 0),
+    ]
+    found = fetch(
+        "SELECT status, column_name, source_value, target_value FROM dvt_findings "
+        f"WHERE run_id = '{run_id}' ORDER BY row_key"
+    )
+    assert sorted(found, key=str) == sorted(
+        [("mismatch", "v", "x", "y"), ("mismatch", "v", "", None), ("extra", None, None, None)],
+        key=str,
+    )
+
+
+def test_filter_status_shows_only_what_is_asked(env: Path, tmp_path: Path) -> None:
+    src, tgt = _two_dbs(tmp_path)
+    r = run("validate", "column", "-sc", src, "-tc", tgt, "-t", "t", "--count", "*",
+            "--max", "id", "--filter-status", "fail", "--format", "json")  # fmt: skip
+    assert r.exit_code == 1
+    [res] = json.loads(r.stdout)
+    assert {f["status"] for f in res["findings"]} == {"fail"}
+    r = run("validate", "column", "-sc", src, "-tc", tgt, "-t", "t", "--count", "*",
+            "--filter-status", "success", "--format", "json")  # fmt: skip
+    assert r.exit_code == 1 and json.loads(r.stdout) == []  # hidden, still counted
+    r = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--filter-status", "nope")
+    assert r.exit_code == 2 and "success, fail, error, skipped" in r.output

@@ -7,6 +7,7 @@ error (a bug: the message says how to report it). 1 always means "the data diffe
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -102,7 +103,58 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
     )(f)
+    f = click.option(
+        "--filter-status",
+        callback=_remember,
+        expose_value=False,
+        help="Show only these statuses: success,fail,error,skipped (validations and checks). "
+        "The exit code still counts every result.",
+    )(f)
+    f = click.option(
+        "-l",
+        "--label",
+        "labels",
+        multiple=True,
+        callback=_remember,
+        expose_value=False,
+        help="KEY=VALUE attached to this run (repeatable): in JSON output and --result-url.",
+    )(f)
+    f = click.option(
+        "--result-url",
+        callback=_remember,
+        expose_value=False,
+        help="Also write the run to dvt_runs / dvt_findings tables there (PostgreSQL, "
+        "MySQL/MariaDB, SQLite, DuckDB; created if missing).",
+    )(f)
     return f
+
+
+STATUSES = ("success", "fail", "error", "skipped")
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Output settings every validate command shares, kept on the context for `_emit`."""
+    if param.name == "filter_status" and value is not None:
+        wanted = _csv_list(value)
+        bad = sorted(set(wanted) - set(STATUSES))
+        if bad or not wanted:
+            raise click.BadParameter(f"use some of {', '.join(STATUSES)}")
+        value = wanted
+    if param.name == "labels":
+        pairs = {}
+        for item in value:
+            key, eq, val = item.partition("=")
+            if not eq or not key.strip():
+                raise click.BadParameter(f"{item!r}: use KEY=VALUE")
+            pairs[key.strip()] = val.strip()
+        value = pairs
+    if param.name == "result_url" and value is not None:
+        try:
+            value = resolve(value, _timeouts())
+        except DvtError as exc:
+            raise click.BadParameter(str(exc)) from None
+    ctx.meta[f"dvt.{param.name}"] = value
+    return value
 
 
 def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,7 +281,39 @@ def exit_code(results: list[ValidationResult]) -> int:
     return max(codes)
 
 
+def _shown(results: list[ValidationResult], statuses: list[str] | None) -> list[ValidationResult]:
+    """The results (and their checks) whose status is wanted; None keeps everything."""
+    if not statuses:
+        return results
+    out = []
+    for r in results:
+        if r.status not in statuses:
+            continue
+        kept = [f for f in r.findings if f.status in statuses or f.status not in STATUSES]
+        out.append(dataclasses.replace(r, findings=kept))
+    return out
+
+
 def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
+    import datetime as dt
+    import uuid
+
+    ctx = click.get_current_context()
+    run_id = uuid.uuid4().hex
+    labels = ctx.meta.get("dvt.labels") or {}
+    for r in results:
+        r.run_id, r.labels = run_id, labels
+    target = ctx.meta.get("dvt.result_url")
+    if target is not None:
+        from . import store
+
+        conns = ctx.meta.get("dvt.conns", ("", ""))
+        runs, findings = store.run_rows(
+            results, run_id, ctx.meta.get("dvt.started", dt.datetime.now(dt.timezone.utc)),
+            labels, conns,
+        )  # fmt: skip
+        store.write(target, runs, findings)
+    all_results, results = results, _shown(results, ctx.meta.get("dvt.filter_status"))
     if output:
         Path(output).write_text(render(results, fmt, color=False))
         click.echo(
@@ -239,10 +323,10 @@ def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None
         )
     else:
         click.echo(render(results, fmt, color=sys.stdout.isatty()), nl=False)
-    for r in results:
+    for r in all_results:
         if r.error is not None:
             click.echo(f"error: {r.name}: {r.error}", err=True)
-    code = exit_code(results)
+    code = exit_code(all_results)
     if code:
         sys.exit(code)
 
@@ -265,8 +349,14 @@ def _run_or_save(
 
 
 def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResult]:
+    import datetime as dt
+
     source = open_engine(resolve(config.source, _timeouts()))
     target = open_engine(resolve(config.target, _timeouts()))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault("dvt.started", dt.datetime.now(dt.timezone.utc))
+        ctx.meta["dvt.conns"] = (source.spec.display, target.spec.display)
     results = []
     for spec in config.validations:
         with _progress(

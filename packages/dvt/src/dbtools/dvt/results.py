@@ -38,6 +38,8 @@ class ValidationResult:
     error: str | None = None  # why the validation could not run (the run went on without it)
     error_kind: str | None = None  # "config" (e.g. no usable key) or "database"
     skipped: str | None = None  # why this validation was deliberately not run (it passes)
+    run_id: str | None = None  # one per dvt invocation
+    labels: dict[str, str] = field(default_factory=dict)  # --label KEY=VALUE of the run
 
     @property
     def status(self) -> str:
@@ -60,4 +62,6 @@ class ValidationResult:
             "warnings": self.warnings,
             **({"error": self.error} if self.error is not None else {}),
             **({"skipped": self.skipped} if self.skipped is not None else {}),
+            **({"run_id": self.run_id} if self.run_id is not None else {}),
+            **({"labels": self.labels} if self.labels else {}),
         }
