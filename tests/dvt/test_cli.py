@@ -471,3 +471,61 @@ def test_filter_status_shows_only_what_is_asked(env: Path, tmp_path: Path) -> No
     assert r.exit_code == 1 and json.loads(r.stdout) == []  # hidden, still counted
     r = run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--filter-status", "nope")
     assert r.exit_code == 2 and "success, fail, error, skipped" in r.output
+
+
+def test_dry_run_prints_each_sides_sql_and_runs_nothing(
+    env: Path, pg_db: Any, tmp_path: Path
+) -> None:
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute("CREATE TABLE t (id int PRIMARY KEY, amount numeric(10,2), name text)")
+        c.execute("INSERT INTO t VALUES (1, 1.5, 'a')")
+        # a filter that leaves a trace whenever a data query really runs (sequences are not
+        # rolled back with dvt's read-only transactions)
+        c.execute("CREATE SEQUENCE ran")
+        c.execute(
+            "CREATE FUNCTION traced() RETURNS boolean VOLATILE LANGUAGE sql AS "
+            "$$ SELECT nextval('ran') > 0 $$"
+        )
+    lite = _sqlite(tmp_path / "d.db", ROWS)
+    opts = ["--filters", "traced()", "--target-filters", "1 = 1", "--dry-run"]
+    r = run("validate", "row", "-sc", pg_db.url, "-tc", lite, "-t", "t", *opts)
+    assert r.exit_code == 0, r.output
+    assert "-- checksum blocks" in r.stdout and "-- rows in key order" in r.stdout
+    assert "sha256(convert_to(" in r.stdout  # PostgreSQL's hash
+    assert "dvt_sha256(" in r.stdout  # SQLite's registered function
+    assert "traced()" in r.stdout
+    r = run("validate", "column", "-sc", pg_db.url, "-tc", lite, "-t", "t", "--sum", "amount",
+            *opts)  # fmt: skip
+    assert r.exit_code == 0 and 'SUM("amount")' in r.stdout and "dvt_sum(" in r.stdout
+    with psycopg.connect(pg_db.url) as c:
+        assert c.execute("SELECT is_called FROM ran").fetchone() == (False,)
+    # the same without --dry-run does run it (the trace works)
+    assert run(
+        "validate", "column", "-sc", pg_db.url, "-tc", lite, "-t", "t", *opts[:-1]
+    ).exit_code in (0, 1)
+    with psycopg.connect(pg_db.url) as c:
+        assert c.execute("SELECT is_called FROM ran").fetchone() == (True,)
+
+
+def test_query_and_configs_list(env: Path, tmp_path: Path) -> None:
+    src = _sqlite(tmp_path / "q.db", [(1, "12345678901234.55", "a"), (2, None, "")])
+    r = run("query", "-c", src, "SELECT id, name, amount FROM t ORDER BY id", "--format", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == [
+        {"id": 1, "name": "a", "amount": 12345678901234.55},
+        {"id": 2, "name": "", "amount": None},
+    ]
+    r = run("query", "-c", src, "SELECT name FROM t ORDER BY id", "--format", "csv")
+    assert r.stdout == 'name\n"a"\n""\n' or r.stdout == '"name"\n"a"\n""\n'
+    assert run("query", "-c", src, "SELECT nope FROM t").exit_code == 3
+    cfg = tmp_path / "cfgs"
+    assert run("validate", "row", "-sc", src, "-tc", src, "-t", "t", "-c",
+               str(cfg / "a.yaml")).exit_code == 0  # fmt: skip
+    assert run("validate", "column", "-sc", src, "-tc", src, "-t", "t", "-c",
+               str(cfg / "b.json")).exit_code == 0  # fmt: skip
+    listed = json.loads(run("configs", "list", str(cfg), "--format", "json").stdout)
+    assert [(x["file"].endswith(f), x["type"], x["source_table"]) for x, f in
+            zip(listed, ["a.yaml", "b.json"], strict=True)] == [
+        (True, "row", "t"), (True, "column", "t"),
+    ]  # fmt: skip
+    assert run("configs", "list", str(tmp_path / "none")).exit_code == 2

@@ -120,6 +120,13 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         help="KEY=VALUE attached to this run (repeatable): in JSON output and --result-url.",
     )(f)
     f = click.option(
+        "--dry-run",
+        is_flag=True,
+        callback=_remember,
+        expose_value=False,
+        help="Print the SQL each side would run, and run nothing (reads only column types).",
+    )(f)
+    f = click.option(
         "--result-url",
         callback=_remember,
         expose_value=False,
@@ -357,6 +364,9 @@ def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResu
     if ctx is not None:
         ctx.meta.setdefault("dvt.started", dt.datetime.now(dt.timezone.utc))
         ctx.meta["dvt.conns"] = (source.spec.display, target.spec.display)
+    if ctx is not None and ctx.meta.get("dvt.dry_run"):
+        _print_dry_run(config, source, target)
+        raise click.exceptions.Exit(0)
     results = []
     for spec in config.validations:
         with _progress(
@@ -365,6 +375,24 @@ def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResu
         ) as (adv, total):
             results.append(run_or_report(spec, source, target, adv, total))
     return results
+
+
+def _print_dry_run(config: ValidationConfig, source: Any, target: Any) -> None:
+    from .columns import ColumnValidator
+
+    for spec in config.validations:
+        label = getattr(spec, "name", None) or getattr(spec, "source_table", None) or "query"
+        click.echo(f"-- {type(spec).__name__[:-4].lower()}: {label}")
+        if isinstance(spec, RowSpec):
+            steps = RowValidator(spec, source, target).dry_run()
+        elif isinstance(spec, SchemaSpec):
+            click.echo("-- reads the column metadata of both tables only\n")
+            continue
+        else:
+            steps = [("aggregates", *ColumnValidator(spec, source, target).dry_run())]
+        for what, src_sql, tgt_sql in steps:
+            click.echo(f"-- {what}\n-- source ({source.spec.display}):\n{src_sql};")
+            click.echo(f"-- target ({target.spec.display}):\n{tgt_sql};\n")
 
 
 def run_or_report(
@@ -820,6 +848,26 @@ def custom_column(
     )
 
 
+@main.command("query")
+@click.option("-c", "--conn", required=True, help="URL or saved connection name.")
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@_guard
+def query_cmd(conn: str, sql: str, fmt: str) -> None:
+    """Run one SQL query on a connection and print the rows (values exactly as the driver
+    returns them; decimals as exact text).
+
+    \b
+    Example:
+      dvt query -c pg "SELECT count(*) FROM orders"
+    """
+    from .report import rows_table
+
+    engine = open_engine(resolve(conn, _timeouts()))
+    names, rows = engine.query_described(sql)
+    click.echo(rows_table(names, rows, fmt), nl=False)
+
+
 # --- partitions and configs ------------------------------------------------------------
 @main.command("generate-partitions")
 @connection_options
@@ -922,6 +970,40 @@ def configs_run(
     for f in files:
         results += _run(load_config(f), progress)
     _emit(results, fmt, output)
+
+
+@configs.command("list")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@_guard
+def configs_list(paths: tuple[str, ...], fmt: str) -> None:
+    """List config files (or the configs in directories): connections and validations."""
+    rows = []
+    for f in config_files(list(paths)):
+        cfg = load_config(f)
+        for v in cfg.validations:
+            rows.append(
+                {
+                    "file": str(f),
+                    "source": cfg.source,
+                    "target": cfg.target,
+                    "type": type(v).__name__[:-4].lower(),
+                    "name": getattr(v, "name", None),
+                    "source_table": getattr(v, "source_table", None) or "(custom query)",
+                    "target_table": getattr(v, "target_table", None)
+                    or getattr(v, "source_table", None),
+                }
+            )
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(
+            f"{r['file']}\t{r['type']}\t{r['source_table']} → {r['target_table']}\t"
+            f"{r['source']} → {r['target']}"
+        )
 
 
 @configs.command("show")

@@ -167,6 +167,27 @@ class ColumnValidator:
         is_source: bool,
         where: str | None,
     ) -> dict[tuple[Any, ...], list[Any]]:
+        sql, groups = self.sql(engine, table, query, cols, checks, is_source, where)
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for row in engine.query(sql):
+            key = tuple(
+                _group_text(c, v, c.name.lower() in self._group_rtrim)
+                for c, v in zip(groups, row[: len(groups)], strict=True)
+            )
+            out[key] = list(row[len(groups) :])
+        return out
+
+    def sql(
+        self,
+        engine: Engine,
+        table: str | None,
+        query: str | None,
+        cols: list[Column],
+        checks: list[_Check],
+        is_source: bool,
+        where: str | None,
+    ) -> tuple[str, list[Column]]:
+        """The aggregate query for one side, and its group-by columns."""
         d = engine.dialect
         by_name = {c.name.lower(): c for c in cols}
         groups = []
@@ -184,14 +205,27 @@ class ColumnValidator:
             sql += f" WHERE {where}"
         if group_exprs:
             sql += " GROUP BY " + ", ".join(group_exprs)
-        out: dict[tuple[Any, ...], list[Any]] = {}
-        for row in engine.query(sql):
-            key = tuple(
-                _group_text(c, v, c.name.lower() in self._group_rtrim)
-                for c, v in zip(groups, row[: len(groups)], strict=True)
-            )
-            out[key] = list(row[len(groups) :])
-        return out
+        return sql, groups
+
+    def dry_run(self) -> tuple[str, str]:
+        """The query each side would run (only the column types are read)."""
+        s = self.spec
+        src_cols, tgt_cols = self._columns()
+        checks = self._checks(src_cols, tgt_cols)
+        tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
+        src_sql, _ = self.sql(
+            self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+        )
+        tgt_sql, _ = self.sql(
+            self.target,
+            s.target_table or s.source_table,
+            s.target_query,
+            tgt_cols,
+            checks,
+            False,
+            tgt_filter,
+        )
+        return src_sql, tgt_sql
 
     def run(self) -> ValidationResult:
         s = self.spec

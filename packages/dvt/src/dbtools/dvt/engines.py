@@ -91,6 +91,22 @@ class Engine:
         finally:
             conn.close()
 
+    def query_described(self, sql: str) -> tuple[list[str], list[Row]]:
+        """Column names and rows of one query (`dvt query`)."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                if not cur.description:
+                    return [], []
+                names = [d[0] for d in cur.description]
+                return names, [tuple(r) for r in cur.fetchall()]
+            except Exception as exc:
+                raise QueryError(self._explain(exc, sql)) from exc
+        finally:
+            conn.close()
+
     def stream(self, sql: str) -> Iterator[list[Row]]:
         """Batches of rows, fetched incrementally (server-side cursor where the driver has one)."""
         conn = self.connect()

@@ -191,3 +191,44 @@ def render(results: list[ValidationResult], fmt: str, color: bool = False) -> st
     if fmt == "csv":
         return to_csv(results)
     return to_table(results, color=color)
+
+
+def _cell(value: Any) -> Any:
+    """A fetched value as exact JSON-safe data: decimals, dates, bytes as text."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from .canon import decimal_text
+
+    if isinstance(value, Decimal):
+        return decimal_text(value) if value.is_finite() else str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_cell(v) for v in value]
+    return value
+
+
+def rows_table(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    """Query results as a table, JSON (a list of objects) or CSV (NULL empty, values quoted)."""
+    cells = [[_cell(v) for v in r] for r in rows]
+    if fmt == "json":
+        return json.dumps([dict(zip(names, r, strict=True)) for r in cells], ensure_ascii=False,
+                          indent=2, default=str) + "\n"  # fmt: skip
+    if fmt == "csv":
+        lines = [",".join(_csv_field(n) for n in names)]
+        lines += [",".join(_csv_field(v) for v in r) for r in cells]
+        return "\n".join(lines) + "\n"
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, no_color=True, width=1000)
+    t = Table(*names)
+    for r in cells:
+        t.add_row(*("NULL" if v is None else _text(v) for v in r))
+    console.print(t)
+    console.print(f"{len(rows)} row(s)")
+    return buf.getvalue()

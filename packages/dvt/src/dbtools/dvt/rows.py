@@ -347,6 +347,41 @@ class RowValidator:
                 "check that --primary-keys name columns of matching types"
             ) from exc
 
+    def dry_run(self) -> list[tuple[str, str, str]]:
+        """(what, source SQL, target SQL) this validation would run; only the column types and
+        keys are read. With an integer first key, per-block checksums run first and the row
+        query runs only on the key ranges whose blocks differ."""
+        src, tgt = self._sides()
+        keys = self._keys(src, tgt)
+        plan = self._values(src, tgt, keys)
+        out = []
+        python_at = _python_positions(plan.pairs)
+        mode = "fields" if python_at else self.spec.mode
+        if self._use_blocks(keys) and not python_at:
+            sh = self._value_exprs(src, keys + plan.pairs, True, "hash")[0]
+            th = self._value_exprs(tgt, keys + plan.pairs, False, "hash")[0]
+            sd, td = src.engine.dialect, tgt.engine.dialect
+            ks, kt = sd.quote(keys[0].source.name), td.quote(keys[0].target.name)
+            out.append(
+                (
+                    "checksum blocks (LO and WIDTH from MIN/MAX of the key and the row count)",
+                    f"SELECT {sd.int_div(f'{ks} - LO', 'WIDTH')}, COUNT(*), SUM({sd.hex_to_int48(sh)}) "
+                    f"FROM {src.from_clause}{_and(src.filter)} GROUP BY 1 ORDER BY 1",
+                    f"SELECT {td.int_div(f'{kt} - LO', 'WIDTH')}, COUNT(*), SUM({td.hex_to_int48(th)}) "
+                    f"FROM {tgt.from_clause}{_and(tgt.filter)} GROUP BY 1 ORDER BY 1",
+                )
+            )
+        out.append(
+            (
+                "rows in key order" + (" (values finished in Python)" if python_at else ""),
+                self._select(src, keys, self._value_exprs(src, plan.pairs, True, mode), True, None),
+                self._select(
+                    tgt, keys, self._value_exprs(tgt, plan.pairs, False, mode), False, None
+                ),
+            )
+        )
+        return out
+
     def run(self) -> ValidationResult:
         s = self.spec
         src, tgt = self._sides()

@@ -164,6 +164,17 @@ class SpannerEngine(Engine):
         except Exception as exc:
             raise QueryError(self._explain(exc, sql)) from exc
 
+    def query_described(self, sql: str) -> tuple[list[str], list[Row]]:
+        try:
+            with self.database().snapshot() as snap:
+                result = snap.execute_sql(sql, timeout=self.spec.timeouts.query)
+                rows = [tuple(r) for r in result]
+                return [f.name for f in result.fields], rows
+        except QueryError:
+            raise
+        except Exception as exc:
+            raise QueryError(self._explain(exc, sql)) from exc
+
     def stream(self, sql: str) -> Iterator[list[Row]]:
         try:
             with self.database().snapshot() as snap:

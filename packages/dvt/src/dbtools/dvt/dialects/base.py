@@ -257,7 +257,7 @@ class Dialect:
     def row_hash(self, canon_exprs: list[tuple[str, bool]]) -> str:
         return self.hash_hex(self.row_text(canon_exprs))
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         """Integer division of a non-negative integer expression."""
         return f"(({a}) / {b})"
 

@@ -103,7 +103,7 @@ class MySQLDialect(Dialect):
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RAND() LIMIT {n}"
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"(({a}) DIV {b})"
 
     def hex_to_int48(self, hex_expr: str) -> str:
