@@ -65,6 +65,9 @@ def main(
     except OSError as exc:
         click.echo(f"error: {exc}. Is another server using port {port}? Try --port 0.", err=True)
         sys.exit(2)
+    except SpannerLocalError as exc:  # an invalid --project or --instance id
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
     info = {
         "address": endpoint.address,
         "project": project,

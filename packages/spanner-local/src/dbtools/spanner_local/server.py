@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from .ids import check_instance_id, check_project_id
 from .limits import MAX_GRPC_MESSAGE_BYTES
 from .registry import Registry
 from .servicers.admin import DatabaseAdminServicer, InstanceAdminServicer, OperationsServicer
@@ -92,6 +93,8 @@ def start(
     max_workers: int = 32,
 ) -> Endpoint:
     """Start a server in this process; call `.stop()` on the result (or use `serve`)."""
+    check_project_id(project)  # before the data dir is created
+    check_instance_id(instance)
     log = StatementLog(enabled=statement_log)
     registry = Registry(data_dir, log)
     registry.ensure_instance(f"projects/{project}/instances/{instance}")
