@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from dbtools import spanner_local
@@ -170,3 +172,16 @@ def test_inside_refuses_escapes(tmp_path):
     for parts in [("..",), ("a", "..", ".."), ("/etc",), (".",)]:
         with pytest.raises(InvalidArgument):
             ids.inside(tmp_path, *parts)
+
+
+def test_cli_rejects_a_bad_project_id(tmp_path):
+    exe = os.path.join(os.path.dirname(sys.executable), "spanner-local")
+    out = subprocess.run(
+        [exe, "--port", "0", "--data-dir", str(tmp_path / "d"), "--project", "../.."],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "Invalid project id" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "d").exists()

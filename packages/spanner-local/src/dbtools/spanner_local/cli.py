@@ -9,6 +9,7 @@ import threading
 
 import click
 
+from .errors import SpannerLocalError
 from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
 
 
