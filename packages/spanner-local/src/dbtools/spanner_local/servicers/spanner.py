@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from .. import codec, executor, protos
+from .. import big_literals, codec, executor, protos
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -201,8 +201,9 @@ class SpannerServicer:
     ) -> tuple[Result, Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
-        values, types = executor.decode_params(req.params, req.param_types, db.dialect)
-        kind = classify(req.sql)
+        params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
+        sql, values, types = big_literals.hoist(req.sql, db.dialect, params, ptypes)
+        kind = classify(sql)
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         record_kind = "query"
         if kind == "ddl":
@@ -210,7 +211,7 @@ class SpannerServicer:
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
             )
         if kind == "other":
-            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            first = sql.strip().split(None, 1)[0] if sql.strip() else "(empty)"
             raise InvalidArgument(
                 f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
             )
@@ -225,7 +226,7 @@ class SpannerServicer:
                 kind=record_kind,
                 database=db.name,
                 sql=req.sql,
-                params=values,
+                params=params,
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
@@ -235,16 +236,16 @@ class SpannerServicer:
         if kind == "dml":
             assert txn is not None
             if txn.mode == PARTITIONED:
-                result = self._partitioned(db, txn, req.sql, values, types)
+                result = self._partitioned(db, txn, sql, values, types)
             else:
-                result = txn.execute_dml(req.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
         else:
             commit_ts = None
 
             def work(cur: Any) -> Result:
-                return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
+                return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
 
-            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
+            tables = translate(sql, db.dialect).tables if txn is not None else ()
             result = self._read_work(db, txn, work, tables)
         return result, begun, db
 
@@ -401,13 +402,14 @@ class SpannerServicer:
         resp = protos.ExecuteBatchDmlResponse()
         caller = _caller(ctx)
         for i, stmt in enumerate(req.statements):
-            values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            params, ptypes = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            sql, values, types = big_literals.hoist(stmt.sql, db.dialect, params, ptypes)
             self.reg.log.append(
                 StatementRecord(
                     kind="batch_dml",
                     database=db.name,
                     sql=stmt.sql,
-                    params=values,
+                    params=params,
                     request_tag=tags.request_tag,
                     transaction_tag=tags.transaction_tag or txn.tag,
                     transaction_id=txn.id,
@@ -415,9 +417,9 @@ class SpannerServicer:
                 )
             )
             try:
-                if classify(stmt.sql) != "dml":
+                if classify(sql) != "dml":
                     raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
-                result = txn.execute_dml(stmt.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
             except SpannerLocalError as err:
                 # ABORTED ends the whole call (the client retries the transaction); so does a
                 # failure of the statement that was to begin the transaction inline, since no
