@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, pg_catalog, schema
+from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema
 from .catalog import Catalog, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
@@ -99,6 +99,7 @@ class Database:
         # DuckDB's snapshots would otherwise allow write skew).
         self.version = 0
         self.table_versions: dict[str, int] = {}
+        self.history = row_locks.CommitHistory()  # write sets of recent commits
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos
+from .. import big_literals, codec, executor, protos, row_locks
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -184,7 +184,12 @@ class SpannerServicer:
         return None, None
 
     def _read_work(
-        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+        self,
+        db: Database,
+        txn: Transaction | None,
+        work: Any,
+        tables: tuple[str, ...],
+        keys: tuple[str, set[Any]] | None = None,
     ) -> Result:
         if txn is None:
             cur = db.borrow()
@@ -192,7 +197,7 @@ class SpannerServicer:
                 return work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work, tables)
+        return txn.run(work, tables, keys)
 
     # --------------------------------------------------------------- SQL
 
@@ -245,8 +250,15 @@ class SpannerServicer:
             def work(cur: Any) -> Result:
                 return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
 
-            tables = translate(sql, db.dialect).tables if txn is not None else ()
-            result = self._read_work(db, txn, work, tables)
+            tables: tuple[str, ...] = ()
+            keys = None
+            if txn is not None:
+                tr = translate(sql, db.dialect)
+                tables = tr.tables
+                pinned = row_locks.keys_of(db.catalog, tr.sql, values)
+                if pinned is not None:
+                    keys = (pinned[0].name.lower(), pinned[1])
+            result = self._read_work(db, txn, work, tables, keys)
         return result, begun, db
 
     def _partitioned(
@@ -462,7 +474,11 @@ class SpannerServicer:
                 db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
             )
 
-        return self._read_work(db, txn, work, (req.table.lower(),)), begun
+        keys = None
+        if txn is not None and not req.index:
+            found = row_locks.read_keys(db.catalog, req.table, req.key_set)
+            keys = (req.table.lower(), found) if found is not None else None
+        return self._read_work(db, txn, work, (req.table.lower(),), keys), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req, ctx)
