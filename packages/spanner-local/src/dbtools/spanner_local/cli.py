@@ -10,6 +10,7 @@ import threading
 
 import click
 
+from .errors import SpannerLocalError
 from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
 
 
@@ -66,6 +67,9 @@ def main(
         )
     except OSError as exc:
         click.echo(f"error: {exc}. Is another server using port {port}? Try --port 0.", err=True)
+        sys.exit(2)
+    except SpannerLocalError as exc:  # an invalid --project or --instance id
+        click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
     info = {
         "address": endpoint.address,

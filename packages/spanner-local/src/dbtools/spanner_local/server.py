@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 
 from . import cancellation
+from .ids import check_instance_id, check_project_id
 from .limits import MAX_GRPC_MESSAGE_BYTES
 from .registry import Registry
 from .servicers.admin import DatabaseAdminServicer, InstanceAdminServicer, OperationsServicer
@@ -102,6 +103,8 @@ def start(
     max_workers: int = 32,
 ) -> Endpoint:
     """Start a server in this process; call `.stop()` on the result (or use `serve`)."""
+    check_project_id(project)  # before the data dir is created
+    check_instance_id(instance)
     log = StatementLog(enabled=statement_log)
     thread_prefix = f"spanner-local-{next(_server_numbers)}-"
     registry = Registry(data_dir, log)
