@@ -40,7 +40,11 @@ def shell_script(block: str) -> str:
     out = ["trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT"]
     for number, line in enumerate(joined.splitlines(), 1):
         command = line.strip()
-        if not command or command.startswith("#") or re.match(r"(python3? -m )?pip install", command):
+        if (
+            not command
+            or command.startswith("#")
+            or re.match(r"(python3? -m )?pip install", command)
+        ):
             continue
         expect = EXPECT.search(command)
         want = int(expect.group(1)) if expect else 0
