@@ -456,11 +456,18 @@ def _format_key(values: Iterable[Any]) -> str:
     return ",".join("NULL" if v is None else str(v) for v in values)
 
 
+NO_OPERATION = (
+    "Invalid mutation: it sets none of insert, update, insert_or_update, replace or delete."
+)
+
+
 def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
     """Cloud Spanner's count: columns written per row, plus index entries; deletes count one."""
     total = 0
     for m in mutations:
         kind = m.WhichOneof("operation")
+        if kind is None:
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
             continue
@@ -485,7 +492,7 @@ def apply_mutations(
     for m in mutations:
         kind = m.WhichOneof("operation")
         if kind is None:
-            raise InvalidArgument("Mutation has no operation.")
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             table = _mutation_table(db, m.delete.table)
             _delete(db, cur, table, m.delete.key_set)

@@ -181,11 +181,11 @@ class SType:
     def from_pb(cls, pb: protos.Type) -> SType:
         code = CODE_NAMES.get(pb.code)
         if code is None:
-            raise InvalidArgument(
-                f"Unsupported type code {pb.code}: spanner-local does not support it."
-            )
+            raise InvalidArgument(f"Invalid type: type code {pb.code} is not a Spanner type.")
         annotation = ANNOTATION_NAMES.get(pb.type_annotation)
         if code == "ARRAY":
+            if not pb.HasField("array_element_type") or not pb.array_element_type.code:
+                raise InvalidArgument("Invalid type: an ARRAY type must have an element type.")
             return cls("ARRAY", element=cls.from_pb(pb.array_element_type))
         if code == "STRUCT":
             fields = tuple((f.name, cls.from_pb(f.type_)) for f in pb.struct_type.fields)

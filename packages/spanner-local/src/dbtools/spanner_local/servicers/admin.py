@@ -142,18 +142,13 @@ class DatabaseAdminServicer:
         dialect = _DIALECTS.get(req.database_dialect, GOOGLE_SQL)
         parse_instance_name(req.parent)
         name = f"{req.parent}/databases/{database_id}"
-        db = self.reg.create_database(req.parent, database_id, dialect)
-        if req.extra_statements:
-            try:
-                ops = db.parse_ddl(list(req.extra_statements))
-            except SpannerLocalError:
-                self.reg.drop_database(name)
-                raise
-            _attach_descriptors(ops, req.proto_descriptors)
-            _, err = db.apply_ddl(ops)
-            if err is not None:
-                self.reg.drop_database(name)
-                raise err
+        self.reg.create_database(
+            req.parent,
+            database_id,
+            dialect,
+            list(req.extra_statements),
+            prepare=lambda ops: _attach_descriptors(ops, req.proto_descriptors),
+        )
         meta = protos.CreateDatabaseMetadata(database=name)
         op_name = f"{name}/operations/_auto_{uuid.uuid4().hex[:12]}"
         return self.reg.add_operation(_done_operation(op_name, meta, self._database_pb(name)))

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from .. import codec, executor, protos
+from .. import big_literals, codec, executor, protos, row_locks
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -228,7 +228,12 @@ class SpannerServicer:
         return None, None
 
     def _read_work(
-        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+        self,
+        db: Database,
+        txn: Transaction | None,
+        work: Any,
+        tables: tuple[str, ...],
+        keys: tuple[str, set[Any]] | None = None,
     ) -> Result:
         if txn is None:
             cur = db.borrow()
@@ -236,7 +241,7 @@ class SpannerServicer:
                 return work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work, tables)
+        return txn.run(work, tables, keys)
 
     # --------------------------------------------------------------- SQL
 
@@ -245,8 +250,9 @@ class SpannerServicer:
     ) -> tuple[Result, Transaction | protos.Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
-        values, types = executor.decode_params(req.params, req.param_types, db.dialect)
-        kind = classify(req.sql)
+        params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
+        sql, values, types = big_literals.hoist(req.sql, db.dialect, params, ptypes)
+        kind = classify(sql)
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         record_kind = "query"
         if kind == "ddl":
@@ -254,7 +260,7 @@ class SpannerServicer:
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
             )
         if kind == "other":
-            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            first = sql.strip().split(None, 1)[0] if sql.strip() else "(empty)"
             raise InvalidArgument(
                 f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
             )
@@ -269,7 +275,7 @@ class SpannerServicer:
                 kind=record_kind,
                 database=db.name,
                 sql=req.sql,
-                params=values,
+                params=params,
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
@@ -279,17 +285,24 @@ class SpannerServicer:
         if kind == "dml":
             assert txn is not None
             if txn.mode == PARTITIONED:
-                result = self._partitioned(db, txn, req.sql, values, types)
+                result = self._partitioned(db, txn, sql, values, types)
             else:
-                result = txn.execute_dml(req.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
         else:
             commit_ts = None
 
             def work(cur: Any) -> Result:
-                return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
+                return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
 
-            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
-            result = self._read_work(db, txn, work, tables)
+            tables: tuple[str, ...] = ()
+            keys = None
+            if txn is not None:
+                tr = translate(sql, db.dialect)
+                tables = tr.tables
+                pinned = row_locks.keys_of(db.catalog, tr.sql, values)
+                if pinned is not None:
+                    keys = (pinned[0].name.lower(), pinned[1])
+            result = self._read_work(db, txn, work, tables, keys)
         return result, begun, db
 
     def _partitioned(
@@ -448,13 +461,14 @@ class SpannerServicer:
         resp = protos.ExecuteBatchDmlResponse()
         caller = _caller(ctx)
         for i, stmt in enumerate(req.statements):
-            values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            params, ptypes = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            sql, values, types = big_literals.hoist(stmt.sql, db.dialect, params, ptypes)
             self.reg.log.append(
                 StatementRecord(
                     kind="batch_dml",
                     database=db.name,
                     sql=stmt.sql,
-                    params=values,
+                    params=params,
                     request_tag=tags.request_tag,
                     transaction_tag=tags.transaction_tag or txn.tag,
                     transaction_id=txn.id,
@@ -462,9 +476,9 @@ class SpannerServicer:
                 )
             )
             try:
-                if classify(stmt.sql) != "dml":
+                if classify(sql) != "dml":
                     raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
-                result = txn.execute_dml(stmt.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
             except SpannerLocalError as err:
                 # ABORTED ends the whole call (the client retries the transaction); so does a
                 # failure of the statement that was to begin the transaction inline, since no
@@ -509,7 +523,11 @@ class SpannerServicer:
                 db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
             )
 
-        return self._read_work(db, txn, work, (req.table.lower(),)), begun
+        keys = None
+        if txn is not None and not req.index:
+            found = row_locks.read_keys(db.catalog, req.table, req.key_set)
+            keys = (req.table.lower(), found) if found is not None else None
+        return self._read_work(db, txn, work, (req.table.lower(),), keys), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req, ctx)
