@@ -6,6 +6,7 @@
     nox -s lint typecheck        # ruff, mypy
     nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
     nox -s lock                  # re-resolve constraints.txt (the one environment) from PyPI
+    nox -s conformance           # google-cloud-spanner's own system tests against spanner-local
     nox -s build                 # wheels + sdists in dist/, metadata checked, quick starts run
     nox -s floors                # every package at its lowest declared dependencies, Python 3.10
 
@@ -98,6 +99,15 @@ def tests(session: nox.Session) -> None:
     install_workspace(session)
     targets, rest = _split_target(session.posargs)
     session.run("pytest", *(targets or ["tests"]), *rest)
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The official google-cloud-spanner system tests, unmodified, against spanner-local."""
+    _constrained(session, "-e", f"{ROOT / 'packages' / 'spanner-local'}[conformance]")
+    runner = ROOT / "tests" / "spanner-local" / "conformance"
+    known = ["--known-failures", str(runner / "known_failures.txt")]
+    session.run("python", str(runner / "run_official.py"), *(session.posargs or known))
 
 
 @nox.session(python=PYTHON)
