@@ -225,6 +225,34 @@ def _bound(
     return "(" + " OR ".join(terms) + ")"
 
 
+# From this many point keys on, a read joins them as one relation instead of OR-ing equalities
+# (a hash semi-join rather than an expression per key).
+MANY_KEYS = 16
+
+
+def _point_keys_relation(
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
+) -> str:
+    columns: list[list[Any]] = [[] for _ in key_cols]
+    for key in key_set.keys:
+        vals = _decode_key(key.values, key_types)
+        if len(vals) < len(key_cols):
+            raise InvalidArgument("Point keys must specify every key column.")
+        for i, v in enumerate(vals):
+            columns[i].append(v)
+    unnest = []
+    match = []
+    for i, ((name, _desc), stype) in enumerate(zip(key_cols, key_types, strict=True)):
+        args.append(columns[i])
+        unnest.append(f"UNNEST(${len(args)}::{stype.duckdb()}[]) AS _sl_k{i}")
+        match.append(f"{duckdb_ident(name)} IS NOT DISTINCT FROM _sl_keys._sl_k{i}")
+    rel = f"(SELECT {', '.join(unnest)}) _sl_keys"
+    return f"EXISTS (SELECT 1 FROM {rel} WHERE {' AND '.join(match)})"
+
+
 def keyset_where(
     key_set: protos.KeySet,
     key_cols: Sequence[tuple[str, bool]],
@@ -234,7 +262,9 @@ def keyset_where(
     if key_set.all_:
         return "TRUE"
     clauses: list[str] = []
-    for key in key_set.keys:
+    if len(key_set.keys) >= MANY_KEYS:
+        clauses.append(_point_keys_relation(key_set, key_cols, key_types, args))
+    for key in key_set.keys if len(key_set.keys) < MANY_KEYS else ():
         vals = _decode_key(key.values, key_types)
         conds = []
         for (name, _desc), v in zip(key_cols, vals, strict=False):
