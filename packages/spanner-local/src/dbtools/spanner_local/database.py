@@ -100,6 +100,10 @@ class Database:
         self.version = 0
         self.table_versions: dict[str, int] = {}
         self.history = row_locks.CommitHistory()  # write sets of recent commits
+        # When data or schema last changed (commit or DDL timestamp), and the timestamps of
+        # commits under way: a read at a past timestamp is exact only if neither is after it.
+        self.last_change = dt.datetime.now(UTC)
+        self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
@@ -222,6 +226,7 @@ class Database:
                         cur.close()
                     self.catalog = new_catalog
                     stamps.append(self.clock.next())
+                    self.last_change = max(self.last_change, stamps[-1])
             except SpannerLocalError as exc:
                 return stamps, exc
             finally:

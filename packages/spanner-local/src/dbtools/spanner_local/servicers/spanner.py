@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos, row_locks
+from .. import big_literals, codec, executor, protos, row_locks, staleness
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -33,20 +33,22 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     return READ_ONLY
 
 
-def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
-    """The timestamp a read-only transaction reports: the one asked for, or now.
-
-    Data is always read as of now (there is no version history); see the README.
-    """
+def _begin_read_only(txn: Transaction, options: protos.TransactionOptions) -> None:
+    """Fix a new read-only transaction's timestamp from its bound (see staleness)."""
     if options.WhichOneof("mode") != "read_only":
-        return now
-    ro = options.read_only
-    bound = ro.WhichOneof("timestamp_bound")
-    if bound == "read_timestamp":
-        return codec.timestamp_from_pb(ro.read_timestamp)
-    if bound == "exact_staleness":
-        return now - ro.exact_staleness.ToTimedelta()
-    return now
+        return
+    at = staleness.read_at(options.read_only, txn.read_timestamp)
+    if at is not None:
+        txn.read_timestamp = at
+        txn.read_at = at
+
+
+def _single_use_at(db: Database, selector: protos.TransactionSelector) -> Any:
+    if selector.WhichOneof("selector") != "single_use":
+        return None
+    if selector.single_use.WhichOneof("mode") != "read_only":
+        return None
+    return staleness.read_at(selector.single_use.read_only, db.clock.now())
 
 
 def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
@@ -159,7 +161,7 @@ class SpannerServicer:
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
+        _begin_read_only(txn, req.options)
         return _txn_pb(txn)
 
     def _selector(
@@ -174,7 +176,7 @@ class SpannerServicer:
             return txn, None
         if kind == "begin":
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
+            _begin_read_only(txn, selector.begin)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
@@ -190,14 +192,30 @@ class SpannerServicer:
         work: Any,
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
+        at: Any = None,
     ) -> Result:
+        """Run read work; `at` is a single-use read's exact timestamp (see staleness)."""
+        if txn is not None and txn.read_at is not None and txn.cursor is None:
+            at = txn.read_at  # the first read fixes the snapshot of a stale read-only txn
+        if at is not None:
+            staleness.check(db, at)
+            version = db.version
         if txn is None:
             cur = db.borrow()
             try:
-                return work(cur)
+                result = work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work, tables, keys)
+        else:
+            result = txn.run(work, tables, keys)
+        if at is not None and db.version != version:
+            try:
+                staleness.check(db, at)  # a commit landed while the snapshot was taken
+            except SpannerLocalError:
+                if txn is not None:
+                    txn.rollback()
+                raise
+        return result
 
     # --------------------------------------------------------------- SQL
 
@@ -258,7 +276,9 @@ class SpannerServicer:
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
                     keys = (pinned[0].name.lower(), pinned[1])
-            result = self._read_work(db, txn, work, tables, keys)
+            result = self._read_work(
+                db, txn, work, tables, keys, _single_use_at(db, req.transaction)
+            )
         return result, begun, db
 
     def _partitioned(
@@ -478,7 +498,8 @@ class SpannerServicer:
         if txn is not None and not req.index:
             found = row_locks.read_keys(db.catalog, req.table, req.key_set)
             keys = (req.table.lower(), found) if found is not None else None
-        return self._read_work(db, txn, work, (req.table.lower(),), keys), begun
+        at = _single_use_at(db, req.transaction)
+        return self._read_work(db, txn, work, (req.table.lower(),), keys, at), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req, ctx)
