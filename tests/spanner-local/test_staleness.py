@@ -133,3 +133,11 @@ def test_concurrent_commit_timestamps_are_distinct_and_carried_by_the_data(local
         stored = dict(snap.execute_sql("SELECT K, At FROM C"))
     assert stored == stamps
     db.drop()
+
+
+def test_earliest_version_time_is_the_last_change(db):
+    ts = _insert(db, 1)
+    db.reload()
+    assert db.earliest_version_time == ts
+    with db.snapshot(read_timestamp=db.earliest_version_time) as snap:
+        assert _keys(snap) == [1]
