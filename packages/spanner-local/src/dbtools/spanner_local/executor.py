@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, limits, protos
+from . import cancellation, codec, limits, protos, row_locks
 from .catalog import Column, Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -378,8 +378,12 @@ def apply_mutations(
     cur: duckdb.DuckDBPyConnection,
     mutations: Sequence[protos.Mutation],
     commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> set[str]:
-    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
+    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables.
+
+    `writes`, if given, collects the rows written (see row_locks).
+    """
     limits.check_mutation_count(count_mutations(db, mutations))
     limits.check_commit_size(sum(m.ByteSize() for m in mutations))
     touched: set[str] = set()
@@ -390,10 +394,18 @@ def apply_mutations(
         if kind == "delete":
             table = _mutation_table(db, m.delete.table)
             _delete(db, cur, table, m.delete.key_set)
+            if writes is not None:
+                name = table.name.lower()
+                keys = row_locks.read_keys(db.catalog, table.name, m.delete.key_set)
+                writes.add_tables(row_locks.dependents(db.catalog, name))
+                if keys is None:
+                    writes.add_tables({name})
+                else:
+                    writes.add_keys(name, keys)
         else:
             w = getattr(m, kind)
             table = _mutation_table(db, w.table)
-            _write(db, cur, table, kind, w, commit_ts)
+            _write(db, cur, table, kind, w, commit_ts, writes)
         touched.add(table.name.lower())
     return touched
 
@@ -406,7 +418,13 @@ def _mutation_table(db: Database, name: str) -> Table:
 
 
 def _write(
-    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    kind: str,
+    w: Any,
+    commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> None:
     cols = []
     for name in w.columns:
@@ -470,6 +488,12 @@ def _write(
         rows.append(row)
     if not rows:
         return
+    if writes is not None:
+        if generated_key:  # keys not known before the insert
+            writes.add_tables({table.name.lower()})
+        else:
+            norm = row_locks.normal
+            writes.add_keys(table.name.lower(), {tuple(norm(r[i]) for i in key_idx) for r in rows})
     if kind in ("insert_or_update", "replace"):
         # Several rows with one key: the last wins, as in Spanner.
         latest: dict[tuple[Any, ...], list[Any]] = {}

@@ -222,14 +222,12 @@ class Transaction:
                 self.db.committing.add(early)
             try:
                 writes = self.writes
-                if mutations:
-                    writes.update(row_locks.mutation_writes(self.db.catalog, mutations))
                 with self.db.commit_lock:
                     # The timestamp is taken under the lock, so that commits land in the order
                     # of their timestamps: whoever sees a commit also sees all earlier ones.
                     ts = early or self.db.clock.next()
                     touched = (
-                        executor.apply_mutations(self.db, cur, mutations, ts)
+                        executor.apply_mutations(self.db, cur, mutations, ts, writes)
                         if mutations
                         else set()
                     )
