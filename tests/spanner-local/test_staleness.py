@@ -42,10 +42,10 @@ def test_read_at_a_commit_timestamp_sees_that_commit(db):
 def test_read_before_a_later_change_is_refused_not_answered_with_new_data(db):
     first = _insert(db, 1)
     _insert(db, 2)
-    with pytest.raises(exceptions.FailedPrecondition, match="no row versions"):
+    with pytest.raises(exceptions.FailedPrecondition, match="no version history"):
         with db.snapshot(read_timestamp=first) as snap:
             _keys(snap)
-    with pytest.raises(exceptions.FailedPrecondition, match="no row versions"):
+    with pytest.raises(exceptions.FailedPrecondition, match="no version history"):
         with db.snapshot(exact_staleness=dt.timedelta(minutes=5)) as snap:
             _keys(snap)
 

@@ -44,6 +44,12 @@ class CommitClock:
         with self._lock:
             return max(dt.datetime.now(UTC), self._last)
 
+    @property
+    def last(self) -> dt.datetime:
+        """The latest timestamp handed out (commits and schema changes are at or before it)."""
+        with self._lock:
+            return self._last
+
 
 @dataclass
 class DdlRecord:
@@ -100,8 +106,9 @@ class Database:
         self.version = 0
         self.table_versions: dict[str, int] = {}
         self.history = row_locks.CommitHistory()  # write sets of recent commits
-        # When data or schema last changed (commit or DDL timestamp), and the timestamps of
-        # commits under way: a read at a past timestamp is exact only if neither is after it.
+        # When data or schema last changed (commit or DDL timestamp; nothing is known of the
+        # time before this process opened the database), and the timestamps of commits under
+        # way: a read at a past timestamp is exact only if neither is after it.
         self.last_change = dt.datetime.now(UTC)
         self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()

@@ -8,9 +8,10 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import protos
 from .codec import UTC, timestamp_to_pb
@@ -157,9 +158,17 @@ class Registry:
     # --------------------------------------------------------------- databases
 
     def create_database(
-        self, parent: str, database_id: str, dialect: str, extra_statements: Sequence[str] = ()
+        self,
+        parent: str,
+        database_id: str,
+        dialect: str,
+        extra_statements: Sequence[str] = (),
+        prepare: Callable[[list[Any]], None] | None = None,
     ) -> Database:
-        """Create a database with its extra DDL; it is listed on disk only once all is done."""
+        """Create a database with its extra DDL; it is listed on disk only once all is done.
+
+        `prepare` sees the parsed statements before they run (proto bundles take their
+        descriptors from the request)."""
         check_database_id(database_id)
         self.ensure_instance(parent)
         name = f"{parent}/databases/{database_id}"
@@ -173,7 +182,10 @@ class Registry:
             db = Database(name=name, dialect=dialect or GOOGLE_SQL, path=path)
             try:
                 if extra_statements:
-                    _, err = db.apply_ddl(db.parse_ddl(list(extra_statements)))
+                    ops = db.parse_ddl(list(extra_statements))
+                    if prepare is not None:
+                        prepare(ops)
+                    _, err = db.apply_ddl(ops)
                     if err is not None:
                         raise err
             except BaseException:

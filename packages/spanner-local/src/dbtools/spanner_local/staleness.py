@@ -19,6 +19,7 @@ from .errors import FailedPrecondition, InvalidArgument
 
 # Spanner's default version_retention_period.
 VERSION_RETENTION = dt.timedelta(hours=1)
+MAX_FUTURE_WAIT_SECONDS = 60.0
 
 
 def read_at(options: protos.TransactionOptions.ReadOnly, now: dt.datetime) -> dt.datetime | None:
@@ -38,10 +39,14 @@ def read_at(options: protos.TransactionOptions.ReadOnly, now: dt.datetime) -> dt
     return None
 
 
+def is_exact(options: protos.TransactionOptions.ReadOnly) -> bool:
+    return options.WhichOneof("timestamp_bound") in ("read_timestamp", "exact_staleness")
+
+
 def wait_until(ts: dt.datetime) -> None:
     delay = (ts - dt.datetime.now(dt.timezone.utc)).total_seconds()
     if delay > 0:
-        time.sleep(delay)
+        time.sleep(min(delay, MAX_FUTURE_WAIT_SECONDS))
 
 
 def check(db: Any, at: dt.datetime, retention: dt.timedelta = VERSION_RETENTION) -> None:
@@ -59,7 +64,7 @@ def check(db: Any, at: dt.datetime, retention: dt.timedelta = VERSION_RETENTION)
         time.sleep(0.001)
     if db.last_change > at:
         raise FailedPrecondition(
-            f"spanner-local keeps no row versions: the database changed at "
+            f"spanner-local keeps no version history: the database changed at "
             f"{codec.format_timestamp(db.last_change)}, after the read timestamp "
             f"{codec.format_timestamp(at)}. Read strong, or with max_staleness or "
             "min_read_timestamp, or at a later timestamp."

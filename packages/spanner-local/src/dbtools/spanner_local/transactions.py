@@ -133,7 +133,7 @@ class Transaction:
         with self.lock:
             self.check_active()
             if self.mode == READ_ONLY:
-                raise FailedPrecondition(
+                raise InvalidArgument(
                     "DML statements can only be performed in a read-write or partitioned DML transaction."
                 )
             self.last_used = time.monotonic()

@@ -19,6 +19,7 @@ from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
+# A read at a future timestamp waits for it, as Spanner does, but not longer than this.
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
@@ -33,25 +34,37 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     return READ_ONLY
 
 
-def _begin_read_only(txn: Transaction, options: protos.TransactionOptions) -> None:
-    """Fix a new read-only transaction's timestamp from its bound (see staleness)."""
+def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
+    """The read timestamp of a read-only transaction, refused when it needs old versions.
+
+    See staleness: a read at a past timestamp is served from the current data only when
+    nothing changed after it; a future timestamp is waited for, as Spanner waits.
+    """
+    now = db.clock.now()
+    if options.WhichOneof("mode") != "read_only":
+        return now
+    at = staleness.read_at(options.read_only, now)
+    if at is None:
+        return now
+    staleness.check(db, at)
+    return at
+
+
+def _begin_read_only(txn: Transaction, options: protos.TransactionOptions, read_ts: Any) -> None:
+    """Give a new read-only transaction its timestamp; an exact one is checked again when the
+    first read fixes the transaction's snapshot."""
     if options.WhichOneof("mode") != "read_only":
         return
-    at = staleness.read_at(options.read_only, txn.read_timestamp)
-    if at is not None:
-        txn.read_timestamp = at
-        txn.read_at = at
+    txn.read_timestamp = read_ts
+    if staleness.is_exact(options.read_only):
+        txn.read_at = read_ts
 
 
-def _single_use_at(db: Database, selector: protos.TransactionSelector) -> Any:
-    if selector.WhichOneof("selector") != "single_use":
-        return None
-    if selector.single_use.WhichOneof("mode") != "read_only":
-        return None
-    return staleness.read_at(selector.single_use.read_only, db.clock.now())
-
-
-def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
+def _txn_pb(
+    txn: Transaction | protos.Transaction, return_read_ts: bool = True
+) -> protos.Transaction:
+    if isinstance(txn, protos.Transaction):
+        return txn  # a single-use transaction's read timestamp
     pb = protos.Transaction(id=txn.id)
     if return_read_ts and txn.mode == READ_ONLY:
         pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(txn.read_timestamp))
@@ -158,16 +171,21 @@ class SpannerServicer:
 
     def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
         _, db = self.reg.session(req.session)
+        read_ts = _stale_read_timestamp(db, req.options)
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        _begin_read_only(txn, req.options)
+        _begin_read_only(txn, req.options, read_ts)
         return _txn_pb(txn)
 
     def _selector(
         self, db: Database, selector: protos.TransactionSelector, tag: str
-    ) -> tuple[Transaction | None, Transaction | None]:
-        """-> (transaction to run in or None for single-use read-only, newly begun one)."""
+    ) -> tuple[Transaction | None, Transaction | protos.Transaction | None]:
+        """-> (transaction to run in or None for single-use read-only, newly begun one).
+
+        A single-use read-only transaction that asks for its read timestamp gets it as a
+        `Transaction` message without an id, which the result metadata carries.
+        """
         kind = selector.WhichOneof("selector")
         if kind == "id":
             txn = self.reg.transactions.get(selector.id)
@@ -175,14 +193,21 @@ class SpannerServicer:
                 raise InvalidArgument("Transaction belongs to another database.")
             return txn, None
         if kind == "begin":
+            read_ts = _stale_read_timestamp(db, selector.begin)
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            _begin_read_only(txn, selector.begin)
+            _begin_read_only(txn, selector.begin, read_ts)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
+        single = selector.single_use if kind == "single_use" else None
+        ts = _stale_read_timestamp(db, single) if single is not None else None
+        if single is not None and single.read_only.return_read_timestamp:
+            pb = protos.Transaction()
+            pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+            return None, pb
         return None, None
 
     def _read_work(
@@ -192,9 +217,8 @@ class SpannerServicer:
         work: Any,
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
-        at: Any = None,
     ) -> Result:
-        """Run read work; `at` is a single-use read's exact timestamp (see staleness)."""
+        at = None
         if txn is not None and txn.read_at is not None and txn.cursor is None:
             at = txn.read_at  # the first read fixes the snapshot of a stale read-only txn
         if at is not None:
@@ -221,7 +245,7 @@ class SpannerServicer:
 
     def _execute(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> tuple[Result, Transaction | None, Database]:
+    ) -> tuple[Result, Transaction | protos.Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
@@ -276,9 +300,7 @@ class SpannerServicer:
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
                     keys = (pinned[0].name.lower(), pinned[1])
-            result = self._read_work(
-                db, txn, work, tables, keys, _single_use_at(db, req.transaction)
-            )
+            result = self._read_work(db, txn, work, tables, keys)
         return result, begun, db
 
     def _partitioned(
@@ -353,7 +375,10 @@ class SpannerServicer:
         yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
-        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+        self,
+        md: protos.ResultSetMetadata,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
     ) -> None:
         md.row_type.SetInParent()
         for name, stype in result.columns:
@@ -366,7 +391,7 @@ class SpannerServicer:
     def _stream(
         self,
         result: Result,
-        begun: Transaction | None,
+        begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
@@ -471,7 +496,9 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- reads
 
-    def _read(self, req: protos.ReadRequest, ctx: Any) -> tuple[Result, Transaction | None]:
+    def _read(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> tuple[Result, Transaction | protos.Transaction | None]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
@@ -498,8 +525,7 @@ class SpannerServicer:
         if txn is not None and not req.index:
             found = row_locks.read_keys(db.catalog, req.table, req.key_set)
             keys = (req.table.lower(), found) if found is not None else None
-        at = _single_use_at(db, req.transaction)
-        return self._read_work(db, txn, work, (req.table.lower(),), keys, at), begun
+        return self._read_work(db, txn, work, (req.table.lower(),), keys), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req, ctx)
@@ -566,16 +592,33 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        if classify(req.sql) != "query":
+            raise InvalidArgument(
+                "Only queries can be partitioned: PartitionQuery does not accept DML or other "
+                "statements."
+            )
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
             resp.transaction.CopyFrom(_txn_pb(begun))
         return resp
 
+    def _partition_txn(
+        self, db: Database, selector: protos.TransactionSelector
+    ) -> Transaction | protos.Transaction | None:
+        """Partitions belong to a read-only snapshot transaction (not single-use), as in Spanner."""
+        txn, begun = self._selector(db, selector, "")
+        if txn is None or txn.mode != READ_ONLY:
+            raise InvalidArgument(
+                "Partitioned reads and queries are only supported in read-only transactions "
+                "that are not single-use."
+            )
+        return begun
+
     def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
