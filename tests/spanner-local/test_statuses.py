@@ -87,7 +87,7 @@ def test_stale_reads_are_exact_or_refused(local):
             with db.snapshot(read_timestamp=committed) as snap:
                 list(snap.execute_sql("SELECT Name FROM T"))
         with pytest.raises(exceptions.FailedPrecondition, match="no version history"):
-            with db.snapshot(exact_staleness=dt.timedelta(hours=1)) as snap:
+            with db.snapshot(exact_staleness=dt.timedelta(minutes=30)) as snap:
                 list(snap.execute_sql("SELECT Name FROM T"))
         with db.snapshot() as snap:
             assert list(snap.execute_sql("SELECT Name FROM T")) == [["b"]]

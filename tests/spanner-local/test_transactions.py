@@ -465,10 +465,10 @@ def test_partitioned_reads_and_commit_stats(bank):
 
 def test_read_only_transaction_reports_requested_timestamp(target, bank):
     import datetime as dt
+    import time
 
-    # after the fixture's last commit, so that the data as of `at` is the data now (how long
-    # the fixture took on a busy machine does not matter)
-    at = dt.datetime.now(dt.timezone.utc)
+    at = dt.datetime.now(dt.timezone.utc)  # after the fixture's writes
+    time.sleep(0.05)
     with bank.snapshot(read_timestamp=at, multi_use=True) as snap:
         rows = list(snap.execute_sql("SELECT COUNT(*) FROM Accounts"))
         assert snap._read_timestamp == at  # the client keeps what the server reported

@@ -106,12 +106,13 @@ class Database:
         self.version = 0
         self.table_versions: dict[str, int] = {}
         self.history = row_locks.CommitHistory()  # write sets of recent commits
+        # When data or schema last changed (commit or DDL timestamp; nothing is known of the
+        # time before this process opened the database), and the timestamps of commits under
+        # way: a read at a past timestamp is exact only if neither is after it.
+        self.last_change = dt.datetime.now(UTC)
+        self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
-        # No version history is kept: data as of an earlier time can be served only when
-        # nothing changed since then, and nothing is known of the time before this process
-        # opened the database.
-        self.history_start = dt.datetime.now(UTC)
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
         self.refresh_infoschema()
@@ -232,6 +233,7 @@ class Database:
                         cur.close()
                     self.catalog = new_catalog
                     stamps.append(self.clock.next())
+                    self.last_change = max(self.last_change, stamps[-1])
             except SpannerLocalError as exc:
                 return stamps, exc
             finally:

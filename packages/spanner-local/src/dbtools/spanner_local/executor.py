@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, limits, protos
+from . import cancellation, codec, limits, protos, row_locks
 from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
 from .errors import (
@@ -361,6 +361,34 @@ def _bound(
     return "(" + " OR ".join(terms) + ")"
 
 
+# From this many point keys on, a read joins them as one relation instead of OR-ing equalities
+# (a hash semi-join rather than an expression per key).
+MANY_KEYS = 16
+
+
+def _point_keys_relation(
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
+) -> str:
+    columns: list[list[Any]] = [[] for _ in key_cols]
+    for key in key_set.keys:
+        vals = _decode_key(key.values, key_types)
+        if len(vals) < len(key_cols):
+            raise InvalidArgument("Point keys must specify every key column.")
+        for i, v in enumerate(vals):
+            columns[i].append(v)
+    unnest = []
+    match = []
+    for i, ((name, _desc), stype) in enumerate(zip(key_cols, key_types, strict=True)):
+        args.append(columns[i])
+        unnest.append(f"UNNEST(${len(args)}::{stype.duckdb()}[]) AS _sl_k{i}")
+        match.append(f"{duckdb_ident(name)} IS NOT DISTINCT FROM _sl_keys._sl_k{i}")
+    rel = f"(SELECT {', '.join(unnest)}) _sl_keys"
+    return f"EXISTS (SELECT 1 FROM {rel} WHERE {' AND '.join(match)})"
+
+
 def keyset_where(
     key_set: protos.KeySet,
     key_cols: Sequence[tuple[str, bool]],
@@ -370,7 +398,9 @@ def keyset_where(
     if key_set.all_:
         return "TRUE"
     clauses: list[str] = []
-    for key in key_set.keys:
+    if len(key_set.keys) >= MANY_KEYS:
+        clauses.append(_point_keys_relation(key_set, key_cols, key_types, args))
+    for key in key_set.keys if len(key_set.keys) < MANY_KEYS else ():
         vals = _decode_key(key.values, key_types)
         conds = []
         for (name, _desc), v in zip(key_cols, vals, strict=False):
@@ -484,8 +514,12 @@ def apply_mutations(
     cur: duckdb.DuckDBPyConnection,
     mutations: Sequence[protos.Mutation],
     commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> set[str]:
-    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
+    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables.
+
+    `writes`, if given, collects the rows written (see row_locks).
+    """
     limits.check_mutation_count(count_mutations(db, mutations))
     limits.check_commit_size(sum(m.ByteSize() for m in mutations))
     touched: set[str] = set()
@@ -496,10 +530,18 @@ def apply_mutations(
         if kind == "delete":
             table = _mutation_table(db, m.delete.table)
             _delete(db, cur, table, m.delete.key_set)
+            if writes is not None:
+                name = table.name.lower()
+                keys = row_locks.read_keys(db.catalog, table.name, m.delete.key_set)
+                writes.add_tables(row_locks.dependents(db.catalog, name))
+                if keys is None:
+                    writes.add_tables({name})
+                else:
+                    writes.add_keys(name, keys)
         else:
             w = getattr(m, kind)
             table = _mutation_table(db, w.table)
-            _write(db, cur, table, kind, w, commit_ts)
+            _write(db, cur, table, kind, w, commit_ts, writes)
         touched.add(table.name.lower())
     return touched
 
@@ -512,7 +554,13 @@ def _mutation_table(db: Database, name: str) -> Table:
 
 
 def _write(
-    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    kind: str,
+    w: Any,
+    commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> None:
     cols = []
     for name in w.columns:
@@ -589,6 +637,12 @@ def _write(
         rows.append(row)
     if not rows:
         return
+    if writes is not None:
+        if generated_key:  # keys not known before the insert
+            writes.add_tables({table.name.lower()})
+        else:
+            norm = row_locks.normal
+            writes.add_keys(table.name.lower(), {tuple(norm(r[i]) for i in key_idx) for r in rows})
     if kind in ("insert_or_update", "replace"):
         # Several rows with one key: the last wins, as in Spanner.
         latest: dict[tuple[Any, ...], list[Any]] = {}

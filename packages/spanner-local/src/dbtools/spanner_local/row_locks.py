@@ -222,7 +222,7 @@ def dependents(catalog: Catalog, table: str) -> set[str]:
     return out
 
 
-# ------------------------------------------------------------------- reads and mutations
+# ------------------------------------------------------------------- reads by key
 
 
 def _decode_key(table: Table, parts: Any) -> Key | None:
@@ -249,46 +249,4 @@ def read_keys(catalog: Catalog, table_name: str, key_set: protos.KeySet) -> set[
         if key is None:
             return None
         keys.add(key)
-    return keys
-
-
-def mutation_writes(catalog: Catalog, mutations: Iterable[protos.Mutation]) -> AccessSet:
-    """The rows a list of mutations writes (whole tables where the keys are not all given)."""
-    out = AccessSet()
-    for m in mutations:
-        kind = m.WhichOneof("operation")
-        if kind is None:
-            continue
-        w = getattr(m, kind)
-        table = catalog.table(w.table)
-        if table is None:
-            continue
-        name = table.name.lower()
-        if kind == "delete":
-            keys = read_keys(catalog, w.table, w.key_set)
-            out.add_tables(dependents(catalog, name))
-        else:
-            keys = _written_keys(table, w)
-        if keys is None:
-            out.add_tables({name})
-        else:
-            out.add_keys(name, keys)
-    return out
-
-
-def _written_keys(table: Table, w: Any) -> set[Key] | None:
-    cols = [c.lower() for c in w.columns]
-    at = []
-    for k in table.primary_key:
-        if k.column.lower() not in cols:
-            return None  # a generated key: not known before the insert
-        at.append(cols.index(k.column.lower()))
-    stypes = [table.column(k.column).stype for k in table.primary_key]  # type: ignore[union-attr]
-    keys = set()
-    for row in w.values:
-        if len(row.values) != len(cols):
-            return None  # malformed: the executor reports it
-        keys.add(
-            tuple(normal(codec.decode(row.values[i], st)) for i, st in zip(at, stypes, strict=True))
-        )
     return keys

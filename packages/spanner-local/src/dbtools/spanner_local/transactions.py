@@ -60,6 +60,7 @@ class Transaction:
     reads: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     writes: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     seq: int = 0
+    read_at: dt.datetime | None = None  # read-only at an exact past timestamp (staleness)
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -216,25 +217,31 @@ class Transaction:
             if self.mode == READ_ONLY:
                 raise FailedPrecondition("Cannot commit a read-only transaction.")
             cur = self._begin()
-            ts = self.commit_ts or self.db.clock.next()
+            early = self.commit_ts  # fixed by PENDING_COMMIT_TIMESTAMP() in DML
+            if early is not None:
+                self.db.committing.add(early)
             try:
-                touched = (
-                    executor.apply_mutations(self.db, cur, mutations, ts) if mutations else set()
-                )
-                touched |= self.touched
-                if executor.has_integrity_rules(self.db, touched):
-                    executor.enforce_integrity(self.db, cur, touched)
                 writes = self.writes
-                if mutations:
-                    writes.update(row_locks.mutation_writes(self.db.catalog, mutations))
-                writes.add_tables(touched - writes.names())  # anything not accounted for: whole
                 with self.db.commit_lock:
+                    # The timestamp is taken under the lock, so that commits land in the order
+                    # of their timestamps: whoever sees a commit also sees all earlier ones.
+                    ts = early or self.db.clock.next()
+                    touched = (
+                        executor.apply_mutations(self.db, cur, mutations, ts, writes)
+                        if mutations
+                        else set()
+                    )
+                    touched |= self.touched
+                    if executor.has_integrity_rules(self.db, touched):
+                        executor.enforce_integrity(self.db, cur, touched)
+                    writes.add_tables(touched - writes.names())  # unaccounted for: whole table
                     self._validate_reads()
                     cur.execute("COMMIT")
                     self.db.version += 1
                     for name in touched | writes.tables:
                         self.db.table_versions[name] = self.db.version
                     self.db.history.record(self.db.version, writes)
+                    self.db.last_change = max(self.db.last_change, ts)
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -244,6 +251,9 @@ class Transaction:
                 err = executor.map_error(exc, self.db.dialect)
                 self.state = "aborted" if isinstance(err, Aborted) else "rolled_back"
                 raise err from exc
+            finally:
+                if early is not None:
+                    self.db.committing.discard(early)
             if self.cursor is not None:
                 self.cursor.close()
                 self.cursor = None

@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from google.rpc import status_pb2
 
-from .. import codec, protos
+from .. import codec, protos, staleness
 from ..codec import UTC
 from ..ddl_parser import ProtoBundle
 from ..errors import AlreadyExists, InvalidArgument, NotFound, SpannerLocalError
@@ -113,7 +113,9 @@ class DatabaseAdminServicer:
         db = self.reg.database(name)
         pb = protos.Database(name=db.name, state=2, database_dialect=_DIALECT_CODES[db.dialect])
         pb.create_time.CopyFrom(codec.timestamp_to_pb(db.create_time))
-        pb.earliest_version_time.CopyFrom(codec.timestamp_to_pb(db.create_time))
+        # The earliest time a read can be served at: no row versions are kept (see staleness).
+        earliest = max(db.last_change, db.clock.now() - staleness.VERSION_RETENTION)
+        pb.earliest_version_time.CopyFrom(codec.timestamp_to_pb(earliest))
         pb.version_retention_period = "1h"
         pb.default_leader = ""
         return pb

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos, row_locks
+from .. import big_literals, codec, executor, protos, row_locks, staleness
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -21,7 +20,6 @@ from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
 # A read at a future timestamp waits for it, as Spanner does, but not longer than this.
-MAX_FUTURE_READ_WAIT_SECONDS = 60.0
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
@@ -36,43 +34,30 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     return READ_ONLY
 
 
-def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
-    """The timestamp a read-only transaction reports: the one asked for, or now.
-
-    Data is always read as of now (there is no version history); see the README.
-    """
-    if options.WhichOneof("mode") != "read_only":
-        return now
-    ro = options.read_only
-    bound = ro.WhichOneof("timestamp_bound")
-    if bound == "read_timestamp":
-        return codec.timestamp_from_pb(ro.read_timestamp)
-    if bound == "exact_staleness":
-        return now - ro.exact_staleness.ToTimedelta()
-    return now
-
-
 def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
     """The read timestamp of a read-only transaction, refused when it needs old versions.
 
-    spanner-local keeps only the current data. A read at a timestamp is served from it when
-    nothing has committed since that timestamp (the data then is the data now); a future
-    timestamp is waited for, as Spanner waits. Otherwise the read fails instead of returning
-    newer data.
+    See staleness: a read at a past timestamp is served from the current data only when
+    nothing changed after it; a future timestamp is waited for, as Spanner waits.
     """
     now = db.clock.now()
-    ts = _read_timestamp(options, now)
-    if ts > now:
-        time.sleep(min((ts - now).total_seconds(), MAX_FUTURE_READ_WAIT_SECONDS))
-        return ts
-    last = max(db.clock.last, db.history_start)
-    if ts < last and ts != now:
-        raise FailedPrecondition(
-            f"spanner-local keeps no version history: it cannot read as of "
-            f"{codec.format_timestamp(ts)} because the database changed at "
-            f"{codec.format_timestamp(last)}. Use a strong read or a later timestamp."
-        )
-    return ts
+    if options.WhichOneof("mode") != "read_only":
+        return now
+    at = staleness.read_at(options.read_only, now)
+    if at is None:
+        return now
+    staleness.check(db, at)
+    return at
+
+
+def _begin_read_only(txn: Transaction, options: protos.TransactionOptions, read_ts: Any) -> None:
+    """Give a new read-only transaction its timestamp; an exact one is checked again when the
+    first read fixes the transaction's snapshot."""
+    if options.WhichOneof("mode") != "read_only":
+        return
+    txn.read_timestamp = read_ts
+    if staleness.is_exact(options.read_only):
+        txn.read_at = read_ts
 
 
 def _txn_pb(
@@ -190,8 +175,7 @@ class SpannerServicer:
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        if req.options.WhichOneof("mode") == "read_only":
-            txn.read_timestamp = read_ts
+        _begin_read_only(txn, req.options, read_ts)
         return _txn_pb(txn)
 
     def _selector(
@@ -211,8 +195,7 @@ class SpannerServicer:
         if kind == "begin":
             read_ts = _stale_read_timestamp(db, selector.begin)
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            if selector.begin.WhichOneof("mode") == "read_only":
-                txn.read_timestamp = read_ts
+            _begin_read_only(txn, selector.begin, read_ts)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
@@ -235,13 +218,28 @@ class SpannerServicer:
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
     ) -> Result:
+        at = None
+        if txn is not None and txn.read_at is not None and txn.cursor is None:
+            at = txn.read_at  # the first read fixes the snapshot of a stale read-only txn
+        if at is not None:
+            staleness.check(db, at)
+            version = db.version
         if txn is None:
             cur = db.borrow()
             try:
-                return work(cur)
+                result = work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work, tables, keys)
+        else:
+            result = txn.run(work, tables, keys)
+        if at is not None and db.version != version:
+            try:
+                staleness.check(db, at)  # a commit landed while the snapshot was taken
+            except SpannerLocalError:
+                if txn is not None:
+                    txn.rollback()
+                raise
+        return result
 
     # --------------------------------------------------------------- SQL
 
