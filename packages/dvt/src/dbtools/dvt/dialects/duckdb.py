@@ -31,6 +31,9 @@ class DuckDBDialect(Dialect):
     def cast_double(self, expr: str) -> str:
         return f"CAST({expr} AS DOUBLE)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def hash_hex(self, text_expr: str) -> str:
         return f"left(sha256({text_expr}), 32)"
 
@@ -53,7 +56,7 @@ class DuckDBDialect(Dialect):
     def text_of_timestamptz(self, expr: str) -> str:
         return self.trim_fraction(f"strftime(timezone('UTC', {expr}), '%Y-%m-%d %H:%M:%S.%f')")
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"(({a}) // {b})"
 
     def hex_to_int48(self, hex_expr: str) -> str:

@@ -50,6 +50,9 @@ class MySQLDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS SIGNED)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def concat(self, parts: list[str]) -> str:
         return "CONCAT(" + ", ".join(parts) + ")"
 
@@ -100,7 +103,7 @@ class MySQLDialect(Dialect):
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RAND() LIMIT {n}"
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"(({a}) DIV {b})"
 
     def hex_to_int48(self, hex_expr: str) -> str:

@@ -71,6 +71,9 @@ class SpannerDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS INT64)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT32)"
+
     def char_length(self, expr: str) -> str:
         return f"CHAR_LENGTH({expr})"
 
@@ -107,7 +110,7 @@ class SpannerDialect(Dialect):
     def text_of_binary(self, expr: str) -> str:
         return f"LOWER(TO_HEX({expr}))"
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"DIV(({a}), {b})"  # parenthesised: spanner-local loses DIV's argument grouping
 
     def hex_to_int48(self, hex_expr: str) -> str:
