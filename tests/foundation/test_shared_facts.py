@@ -16,8 +16,8 @@ import pytest
 from dbtools.migrate import ddl as migrate_ddl
 from dbtools.migrate import dumpread as migrate_dumpread
 from dbtools.migrate import values as migrate_values
-from dbtools.pgadapter import classify as pga_classify
 from dbtools.pgadapter import codecs as pga_codecs
+from dbtools.pgadapter import lexer as pga_lexer
 from dbtools.pgadapter import sqlcommenter as pga_sqlcommenter
 from dbtools.pgadapter import types as pga_types
 from dbtools.spanner_local import ddl_parser as sl_ddl_parser
@@ -229,13 +229,13 @@ SCRIPTS = [
 
 
 def _pgadapter_statements(script: str) -> int:
-    return len(pga_classify.split_statements(script))
+    return len(pga_lexer.split_statements(script))
 
 
 def _migrate_statements(script: str) -> int:
     lines = [(line + "\n").encode() for line in script.split("\n")]
     diagnostics: list[Any] = []
-    found = list(migrate_dumpread.read_statements("postgres", lines, diagnostics))
+    found = list(migrate_dumpread.read_statements("postgres", lines, diagnostics, whole=False))
     assert not diagnostics
     return len(found)
 
@@ -293,4 +293,4 @@ def test_comment_spans_agree(script: str) -> None:
         pieces += [script[last : comment.start], " "]
         last = comment.end
     pieces.append(script[last:])
-    assert "".join(pieces).split() == pga_classify.strip_comments(script).split()
+    assert "".join(pieces).split() == pga_lexer.strip_comments(script).split()

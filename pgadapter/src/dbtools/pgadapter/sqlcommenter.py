@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from .classify import _skip
+from .lexer import skip
 
 MAX_TAG_LENGTH = 50  # Spanner rejects longer request/transaction tags
 
-# Where a string, quoted identifier, dollar quote or comment may start (classify._skip decides).
+# Where a string, quoted identifier, dollar quote or comment may start (lexer.skip decides).
 _QUOTE_OR_COMMENT = re.compile(r"--|/\*|['\"$]")
 
 
@@ -34,7 +34,7 @@ def _last_comment(sql: str) -> str | None:
         if m is None:
             break
         start = m.start()
-        end = _skip(sql, start)
+        end = skip(sql, start)
         if end == start:  # a `$` that opens no dollar quote
             pos = start + 1
             continue
