@@ -529,3 +529,49 @@ def test_query_and_configs_list(env: Path, tmp_path: Path) -> None:
         (True, "row", "t"), (True, "column", "t"),
     ]  # fmt: skip
     assert run("configs", "list", str(tmp_path / "none")).exit_code == 2
+
+
+def _chromium() -> str:
+    import shutil
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "the report test needs headless Chromium: apt-get install chromium"
+    return found
+
+
+def test_report_renders_the_history_in_a_real_browser(env: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    src, tgt = _two_dbs(tmp_path)
+    results = f"sqlite:///{tmp_path / 'history.db'}"
+    for label in ("one", "two"):
+        assert run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--result-url", results,
+                   "-l", f"run={label}").exit_code == 1  # fmt: skip
+    with sqlite3.connect(tmp_path / "rb.db") as c:  # fix the target: 0 differences next
+        c.execute("DELETE FROM t WHERE id = 3")
+        c.execute("UPDATE t SET v = CASE id WHEN 1 THEN 'x' ELSE '' END")
+    assert run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t",
+               "--result-url", results).exit_code == 0  # fmt: skip
+    page = tmp_path / "history.html"
+    r = run("report", "--result-url", results, "-o", str(page))
+    assert r.exit_code == 0, r.output
+    shot = tmp_path / "history.png"
+    browser = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+    ]
+    dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120).stdout  # fmt: skip
+    assert '<p id="summary">3 run(s), 3 validation result(s)</p>' in dom
+    assert 'class="series" data-validation="row:t"' in dom
+    # the line goes 3, 3, 0: two points at the top of the chart, the last on the axis
+    points = dom.split('data-validation="row:t"')[1].split('points="')[1].split('"')[0].split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert ys[0] == ys[1] < ys[2]
+    assert dom.count('<tr class="fail">') == 2 and dom.count('<tr class="success">') == 1
+    subprocess.run([*browser, f"--screenshot={shot}", "--window-size=1000,800", page.as_uri()],
+                   capture_output=True, timeout=120)  # fmt: skip
+    assert shot.exists() and shot.stat().st_size > 5000  # a rendered page, not a blank one

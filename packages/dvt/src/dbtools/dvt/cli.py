@@ -868,6 +868,27 @@ def query_cmd(conn: str, sql: str, fmt: str) -> None:
     click.echo(rows_table(names, rows, fmt), nl=False)
 
 
+@main.command("report")
+@click.option("--result-url", required=True, help="Where `--result-url` runs were written.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="The HTML file."
+)
+@_guard
+def report_cmd(result_url: str, output: str) -> None:
+    """Render the run history (dvt_runs) as an HTML page: a chart of the differences per
+    validation over the runs, and the table of runs.
+
+    \b
+    Example:
+      dvt report --result-url postgresql://postgres@db/dvt -o history.html
+    """
+    from . import history, store
+
+    runs = store.read_runs(resolve(result_url, _timeouts()))
+    Path(output).write_text(history.page(runs))
+    click.echo(f"{len(runs)} result(s) written to {output}")
+
+
 # --- partitions and configs ------------------------------------------------------------
 @main.command("generate-partitions")
 @connection_options
