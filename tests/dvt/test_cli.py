@@ -575,3 +575,35 @@ def test_report_renders_the_history_in_a_real_browser(env: Path, tmp_path: Path)
     subprocess.run([*browser, f"--screenshot={shot}", "--window-size=1000,800", page.as_uri()],
                    capture_output=True, timeout=120)  # fmt: skip
     assert shot.exists() and shot.stat().st_size > 5000  # a rendered page, not a blank one
+
+
+def test_find_tables_pairs_migrated_names(
+    env: Path, pg_db: Any, tmp_path: Path, make_duckdb: Any
+) -> None:
+    import duckdb
+
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute("CREATE SCHEMA sales")
+        for t in ("public.orders", 'public."order"', "sales.items", "public.lonely"):
+            c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+            c.execute(f"INSERT INTO {t} VALUES (1)")
+    url = make_duckdb(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(tmp_path / "f.duckdb"))
+    for t in ("orders", "order_", "sales_items", "extra"):
+        con.execute(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY)")
+        con.execute(f"INSERT INTO {t} VALUES (1)")
+    con.close()
+    r = run("find-tables", "-sc", pg_db.url, "-tc", url, "--format", "json")
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.stdout)
+    assert {(p["source"], p["target"]) for p in found["pairs"]} == {
+        ("public.orders", "orders"),
+        ("public.order", "order_"),
+        ("sales.items", "sales_items"),
+    }
+    assert found["source_only"] == ["public.lonely"] and found["target_only"] == ["extra"]
+    tables = run("find-tables", "-sc", pg_db.url, "-tc", url, "--allowed-schemas", "sales")
+    assert tables.stdout.strip() == "sales.items=sales_items"
+    # the list feeds -t as it is
+    listed = run("find-tables", "-sc", pg_db.url, "-tc", url).stdout.strip()
+    assert run("validate", "row", "-sc", pg_db.url, "-tc", url, "-t", listed).exit_code == 0

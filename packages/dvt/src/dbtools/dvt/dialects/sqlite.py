@@ -73,3 +73,8 @@ class SQLiteDialect(Dialect):
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"dvt_hex_int48({hex_expr})"
+
+
+TABLES_SQL = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+)
