@@ -484,6 +484,27 @@ class _DecimalSum:
         return None if self.total is None else str(self.total)
 
 
+class _StdDev:
+    """Sample standard deviation for SQLite (Welford's algorithm, in doubles)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float(value)
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    def finalize(self) -> float | None:
+        import math
+
+        return None if self.n < 2 else math.sqrt(self.m2 / (self.n - 1))
+
+
 class _BitXor:
     def __init__(self) -> None:
         self.acc: int | None = None
@@ -510,6 +531,7 @@ def register_sqlite_functions(conn: Any) -> None:
     )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
+    conn.create_aggregate("dvt_stddev", 1, _StdDev)
 
 
 def require_file(spec: ConnSpec) -> None:

@@ -68,6 +68,9 @@ class SQLiteDialect(Dialect):
             return f"SUM({expr})"
         return f"dvt_sum({expr}, {'NULL' if scale is None else scale})"
 
+    def agg_stddev(self, expr: str) -> str:
+        return f"dvt_stddev({expr})"
+
     def agg_bit_xor(self, expr: str) -> str:
         return f"dvt_bit_xor({expr})"
 
