@@ -607,3 +607,22 @@ def test_find_tables_pairs_migrated_names(
     # the list feeds -t as it is
     listed = run("find-tables", "-sc", pg_db.url, "-tc", url).stdout.strip()
     assert run("validate", "row", "-sc", pg_db.url, "-tc", url, "-t", listed).exit_code == 0
+
+
+def test_an_unexpected_error_exits_4_never_1(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dbtools.dvt.cli as cli
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "run_spec", broken)  # stands in for any bug inside a validation
+    src = _sqlite(tmp_path / "u.db", ROWS)
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t")
+    assert r.exit_code == 4
+    assert r.stderr.startswith("error: unexpected RuntimeError: boom") and "bug in dvt" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("DVT_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        run("validate", "row", "-sc", src, "-tc", src, "-t", "t")
