@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from dbtools import spanner_local
 from dbtools.pgadapter import Proxy
-from dbtools.pgadapter.connection import COPY_PARALLEL_COMMITS
+from dbtools.pgadapter.handlers.copy import COPY_PARALLEL_COMMITS
 
 DDL = "create table t (id bigint primary key, name varchar, v float8, ok bool)"
 

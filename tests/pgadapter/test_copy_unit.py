@@ -39,6 +39,9 @@ def test_parse_copy_statements() -> None:
     s = parse_copy("COPY (select ')' as x from t where a = '(') TO STDOUT")
     assert s.query == "select ')' as x from t where a = '('" and s.table is None
     assert parse_copy("COPY t FROM STDIN").delimiter == "\t"
+    # either name is the client's stream, as in PostgreSQL (PHP PDO sends TO STDIN)
+    assert parse_copy("COPY t TO STDIN").direction == "to"
+    assert parse_copy("COPY t FROM STDOUT").direction == "from"
     with pytest.raises(FeatureNotSupported):
         parse_copy("COPY t FROM '/tmp/x'")
     assert parse_copy("COPY t FROM STDIN (FORMAT binary)").format == "binary"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from dbtools.pgadapter import sqlstate
 from dbtools.pgadapter.catalog import (
-    DEFAULT_SETTINGS,
     Catalog,
     Column,
     Index,
@@ -13,14 +12,16 @@ from dbtools.pgadapter.catalog import (
     Table,
     answer_catalog,
     answer_function_select,
-    show,
 )
-from dbtools.pgadapter.classify import Kind, classify, max_param_index, split_statements
-from dbtools.pgadapter.connection import _parse_options, _parse_set
+from dbtools.pgadapter.classify import Kind, classify
+from dbtools.pgadapter.commands import SetParameter, parse_set
 from dbtools.pgadapter.errors import PgError
+from dbtools.pgadapter.handlers.settings import show
 from dbtools.pgadapter.infer import infer_param_types, infer_returning
+from dbtools.pgadapter.lexer import max_param_index, split_statements, words
 from dbtools.pgadapter.params import infer_from_casts
 from dbtools.pgadapter.scroll import FETCH_ALL, parse_fetch
+from dbtools.pgadapter.settings import DEFAULT_SETTINGS, parse_setting, parse_startup_options
 
 
 def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
@@ -58,7 +59,7 @@ def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
         ("set timezone to 'UTC'", Kind.SET, "SET"),
         ("show all", Kind.SHOW, "SHOW"),
         ("reset all", Kind.RESET, "RESET"),
-        ("discard all", Kind.NOOP, "DISCARD ALL"),
+        ("discard all", Kind.DISCARD, "DISCARD ALL"),
         ("", Kind.EMPTY, ""),
         ("-- just a comment", Kind.EMPTY, ""),
         ("rollback to savepoint s", Kind.ROLLBACK_TO, "ROLLBACK"),
@@ -143,15 +144,59 @@ def test_pg_error_from_google_exception() -> None:
     ],
 )
 def test_parse_set(sql: str, expected: tuple[str, str | None]) -> None:
-    assert _parse_set(sql) == expected
+    assert parse_set(sql, words(sql)) == SetParameter(*expected)
 
 
 def test_parse_startup_options() -> None:
-    assert _parse_options("-c search_path=x --application-name=y -cTimeZone=UTC") == {
-        "search_path": "x",
-        "application_name": "y",
-        "TimeZone": "UTC",
-    }
+    assert parse_startup_options("-c search_path=x --application-name=y -cTimeZone=UTC") == [
+        ("search_path", "x"),
+        ("application_name", "y"),
+        ("TimeZone", "UTC"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "parsed"),
+    [
+        (
+            "-c spanner.read_only_staleness='MAX_STALENESS 10s'",
+            [("spanner.read_only_staleness", "MAX_STALENESS 10s")],
+        ),
+        (
+            "-c spanner.autocommit_dml_mode='partitioned_non_atomic' -c a.b=\"x y\"",
+            [("spanner.autocommit_dml_mode", "partitioned_non_atomic"), ("a.b", "x y")],
+        ),
+        ("-c application_name=a\\ b\\\\c", [("application_name", "a b\\c")]),
+        ("  -c  x.y=a'  b'c  ", [("x.y", "a  bc")]),
+        ("", []),
+    ],
+)
+def test_startup_options_quotes_and_escapes(options: str, parsed: list[tuple[str, str]]) -> None:
+    assert parse_startup_options(options) == parsed
+
+
+@pytest.mark.parametrize("options", ["-c", "-c x", "-B 100", "-c a='b", "--=1"])
+def test_bad_startup_options_fail(options: str) -> None:
+    with pytest.raises(PgError) as info:
+        parse_startup_options(options)
+    assert info.value.sqlstate == "42601"
+
+
+def test_unknown_settings_are_42704_custom_ones_are_kept() -> None:
+    for name in ("foo", "spanner.no_such_thing"):
+        with pytest.raises(PgError) as info:
+            parse_setting(name, "1")
+        assert (info.value.sqlstate, info.value.message) == (
+            "42704",
+            f'unrecognized configuration parameter "{name}"',
+        )
+    assert parse_setting("myapp.tenant", "t1") == ("t1", "t1")
+    with pytest.raises(PgError) as info:
+        parse_setting("spanner.optimizer_version", "3")
+    assert info.value.sqlstate == "0A000" and "spanner.optimizer_version" in info.value.message
+    assert parse_setting("jit", "off") == ("off", "off")
+    with pytest.raises(PgError, match="jit"):
+        parse_setting("jit", "on")
 
 
 INFO = SessionInfo("db1", "alice", 77, dict(DEFAULT_SETTINGS))
@@ -167,6 +212,8 @@ INFO = SessionInfo("db1", "alice", 77, dict(DEFAULT_SETTINGS))
         ),
         ("SELECT pg_catalog.version() AS v", [("v", 25)], None),
         ("select current_schema()", [("current_schema", 19)], ["public"]),
+        ("SELECT * FROM current_schema()", [("current_schema", 19)], ["public"]),
+        ("select * from pg_catalog.current_database()", [("current_database", 19)], ["db1"]),
         (
             "select current_database(), current_user",
             [("current_database", 19), ("current_user", 19)],
@@ -186,7 +233,17 @@ def test_function_selects(
         assert result.rows == [row]
 
 
-@pytest.mark.parametrize("sql", ["select 1", "select now()", "select version() from t", "select a"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select 1",
+        "select now()",
+        "select version() from t",
+        "select a",
+        "select * from items",
+        "select * from now()",
+    ],
+)
 def test_function_selects_leave_other_queries_alone(sql: str) -> None:
     assert answer_function_select(sql, INFO) is None
 
@@ -245,6 +302,14 @@ def test_infer_param_types() -> None:
         CAT,
     ) == {1: 1184, 2: 20, 3: 1700, 4: 1700, 5: 20}
     assert infer_param_types("update orders set amount = $1 where id = $2", CAT) == {1: 1700, 2: 20}
+    # quoted identifiers (Knex, Sequelize, TypeORM quote every name)
+    assert infer_param_types('insert into "orders" ("amount", "id") values ($1, $2)', CAT) == {
+        1: 1700,
+        2: 20,
+    }
+    assert infer_param_types("select * from orders where id = $1 and 'amount = $2' <> ''", CAT) == {
+        1: 20
+    }
     assert infer_from_casts("select $1::int4, $2::timestamptz[], $3::varchar(3)") == {
         1: 23,
         2: 1185,

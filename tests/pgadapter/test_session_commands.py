@@ -53,11 +53,20 @@ def test_dml_batch_is_one_batch_dml_request(
         conn.execute("update t set v = 'c' where id = 1")
         with pytest.raises(psycopg.errors.InvalidTransactionState, match="only DML"):
             conn.execute("select count(*) from t")
-        conn.execute("run batch")
+        # the update counts, as PGAdapter returns them: one row, an int8 array
+        assert conn.execute("run batch").fetchall() == [([1, 1, 1],)]
         assert conn.execute("select id, v from t order by id").fetchall() == [(1, "c"), (2, "b")]
+        conn.execute("start batch dml")
+        conn.execute("update t set v = 'd' where id > 5")
+        conn.execute("delete from t where id = 2")
+        simple = psycopg.ClientCursor(conn)  # the simple protocol: RowDescription with the rows
+        simple.execute("run batch")
+        assert simple.description is not None
+        assert [d.name for d in simple.description] == ["UPDATE_COUNTS"]
+        assert simple.fetchall() == [([0, 1],)]
         batches = [r for r in spanner.statement_log.for_database(database) if r.kind == "batch_dml"]
-        assert len(batches) == 3  # one request; the log has a record per statement
-        assert len({r.transaction_id for r in batches}) == 1
+        assert len(batches) == 5  # two requests; the log has a record per statement
+        assert len({r.transaction_id for r in batches[:3]}) == 1
 
 
 def test_sql_prepare_execute_deallocate(dsn: str) -> None:

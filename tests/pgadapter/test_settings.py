@@ -177,3 +177,48 @@ def test_time_zone_renders_timestamps(dsn: str) -> None:
         row = cur.fetchone()
         assert row is not None
         assert row[1] == dt.datetime(2024, 1, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+
+def test_unknown_settings_fail_as_in_postgresql_custom_ones_are_kept(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UndefinedObject, match='parameter "foo"'):
+            conn.execute("SET foo = 1")
+        with pytest.raises(psycopg.errors.UndefinedObject, match=r"spanner\.nope"):
+            conn.execute("SET spanner.nope = 1")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match=r"spanner\.optimizer_version"):
+            conn.execute("SET spanner.optimizer_version = '3'")
+        conn.execute("SET myapp.tenant = 't1'")
+        assert conn.execute("SHOW myapp.tenant").fetchone() == ("t1",)
+        # set_config is SET (asyncpg turns jit off with it)
+        row = conn.execute("SELECT current_setting('jit') AS cur, set_config('jit', 'off', false)")
+        assert row.fetchone() == ("off", "off")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="jit"):
+            conn.execute("SELECT set_config('jit', 'on', false)")
+
+
+def test_startup_options_quotes_and_several_c(proxy: Proxy, database: str) -> None:
+    options = (
+        "-c spanner.read_only_staleness='MAX_STALENESS 10s'"
+        " -c spanner.autocommit_dml_mode='partitioned_non_atomic' -c application_name=a\\ b"
+    )
+    with psycopg.connect(proxy.dsn(database), options=options, autocommit=True) as conn:
+        assert conn.execute("SHOW spanner.read_only_staleness").fetchone() == ("MAX_STALENESS 10s",)
+        assert conn.execute("SHOW spanner.autocommit_dml_mode").fetchone() == (
+            "PARTITIONED_NON_ATOMIC",
+        )
+        assert conn.execute("SHOW application_name").fetchone() == ("a b",)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("-c spanner.read_only_staleness=SOMETIMES", "spanner.read_only_staleness"),
+        ("-c foo=1", 'unrecognized configuration parameter "foo"'),
+        ("-B 100", "invalid command-line argument"),
+    ],
+)
+def test_invalid_startup_settings_refuse_the_connection(
+    proxy: Proxy, database: str, options: str, message: str
+) -> None:
+    with pytest.raises(psycopg.OperationalError, match=message):
+        psycopg.connect(proxy.dsn(database), options=options)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, PgAdapterError, PgError, ProtocolError
+from .version import __version__
 
 if TYPE_CHECKING:
     from .server import Proxy, ProxyConfig, ProxyServer, serve
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",

@@ -23,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .classify import code_only, strip_comments
+from .lexer import code_only, strip_comments
+from .pg_type import answer_type_query
+from .settings import SERVER_VERSION, lookup_setting
 from .types import BY_NAME, BY_OID
 
-SERVER_VERSION = "14.1"
-SERVER_VERSION_NUM = "140001"
 OWNER = "spanner"
 HIDDEN_SCHEMAS = {"information_schema", "pg_catalog", "spanner_sys"}
 
@@ -710,7 +710,11 @@ def _type_rows(oids: list[int]) -> list[list[Any]]:
 
 
 def answer_with_params(sql: str, params: dict[str, Any] | None) -> LocalResult | None:
-    """Parameterized catalog queries drivers send (asyncpg's type introspection)."""
+    """Parameterized catalog queries drivers send (asyncpg's type introspection, the pg_type
+    look-ups of psycopg, pgjdbc and Ruby pg)."""
+    typed = answer_type_query(sql, params)
+    if typed is not None:
+        return LocalResult(*typed)
     if "typeinfo_tree" in sql and "pg_type" in sql:
         wanted = (params or {}).get("p1") or []
         oids = [int(o) for o in wanted if o is not None]
@@ -727,6 +731,33 @@ class SessionInfo:
     user: str
     pid: int
     settings: dict[str, str]
+    # SET name = value with the session's rules (set_config); None: read-only use
+    assign: Callable[[str, str], None] | None = None
+
+
+_SET_CONFIG = re.compile(
+    r"(?is)\s*(?:pg_catalog\.)?set_config\(\s*'([^']+)'\s*,\s*'((?:[^']|'')*)'\s*,\s*"
+    r"(true|false)\s*\)\s*"
+)
+
+
+def _set_config(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    """set_config(name, value, is_local): SET name = value; transaction-local values are not
+    kept by pgadapter's sessions, so is_local = true fails rather than outliving the
+    transaction."""
+    m = _SET_CONFIG.fullmatch(expr)
+    if not m:
+        return None
+    from .errors import PgError
+    from .settings import canonical_name
+
+    if m.group(3).lower() == "true":
+        raise PgError("set_config(..., true) (transaction-local) is not supported", "0A000")
+    if info.assign is None:
+        raise PgError("set_config is not allowed here", "0A000")
+    name = canonical_name(m.group(1))
+    info.assign(name, m.group(2).replace("''", "'"))
+    return ("set_config", info.settings.get(name), TEXT)
 
 
 def version_string() -> str:
@@ -734,6 +765,8 @@ def version_string() -> str:
 
 
 def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
+    if "set_config" in expr.lower():
+        return _set_config(expr, info)
     e = re.sub(r"\s+", "", expr).lower().replace("pg_catalog.", "")
     simple: dict[str, tuple[str, Any, int]] = {
         "version()": ("version", version_string(), TEXT),
@@ -766,6 +799,12 @@ def _function_value(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None
 def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
     """`SELECT version()`, `select current_setting('x') AS y, current_schema()`... with no FROM."""
     code = code_only(sql).strip().rstrip(";")
+    from_m = re.fullmatch(r"(?is)\s*SELECT\s+\*\s+FROM\s+((?:pg_catalog\.)?\w+\s*\(\s*\))", code)
+    if from_m:
+        # a function in FROM (TypeORM: `SELECT * FROM current_schema()`): one row, one column
+        # named after the function
+        value = _function_value(from_m.group(1), info)
+        return None if value is None else LocalResult([(value[0], value[2])], [[value[1]]])
     m = re.fullmatch(r"(?is)\s*SELECT\s+(.+)", code)
     if not m or re.search(r"(?i)\b(FROM|WHERE|UNION)\b", code):
         return None
@@ -796,93 +835,6 @@ def answer_function_select(sql: str, info: SessionInfo) -> LocalResult | None:
     return LocalResult(cols, [row])
 
 
-# --- settings (SHOW / SET / current_setting) ---------------------------------------------------
-
-DEFAULT_SETTINGS: dict[str, str] = {
-    "server_version": SERVER_VERSION,
-    "server_version_num": SERVER_VERSION_NUM,
-    "server_encoding": "UTF8",
-    "client_encoding": "UTF8",
-    "DateStyle": "ISO, MDY",
-    "IntervalStyle": "postgres",
-    "TimeZone": "UTC",
-    "integer_datetimes": "on",
-    "standard_conforming_strings": "on",
-    "application_name": "",
-    "is_superuser": "off",
-    "session_authorization": "",
-    "search_path": "public",
-    "default_transaction_isolation": "serializable",
-    "transaction_isolation": "serializable",
-    "default_transaction_read_only": "off",
-    "transaction_read_only": "off",
-    "max_identifier_length": "63",
-    "extra_float_digits": "1",
-    "lc_messages": "C",
-    "lc_monetary": "C",
-    "lc_numeric": "C",
-    "lc_time": "C",
-    "lc_collate": "C",
-    "lc_ctype": "C",
-    "statement_timeout": "0",
-    "bytea_output": "hex",
-    "escape_string_warning": "on",
-    "default_with_oids": "off",
-    "max_index_keys": "32",
-    "block_size": "8192",
-    "autocommit": "on",
-    "spanner.autocommit_dml_mode": "TRANSACTIONAL",
-    "spanner.read_only_staleness": "STRONG",
-    "spanner.rpc_priority": "",
-    "spanner.statement_tag": "",
-    "spanner.transaction_tag": "",
-    "spanner.sqlcommenter_tags": "off",
-}
-# Settings PostgreSQL reports with ParameterStatus at startup and whenever they change.
-REPORTED = (
-    "server_version",
-    "server_encoding",
-    "client_encoding",
-    "DateStyle",
-    "IntervalStyle",
-    "TimeZone",
-    "integer_datetimes",
-    "standard_conforming_strings",
-    "application_name",
-    "is_superuser",
-    "session_authorization",
-)
-_CANONICAL = {k.lower(): k for k in DEFAULT_SETTINGS}
-
-
-def canonical_name(name: str) -> str:
-    return _CANONICAL.get(name.lower(), name.lower())
-
-
-def lookup_setting(settings: dict[str, str], name: str) -> str | None:
-    key = canonical_name(name)
-    if key in settings:
-        return settings[key]
-    return None
-
-
-def show(settings: dict[str, str], name: str) -> LocalResult:
-    from .errors import PgError
-
-    low = name.lower()
-    if low == "all":
-        rows = [[k, v, ""] for k, v in sorted(settings.items(), key=lambda kv: kv[0].lower())]
-        return LocalResult([("name", TEXT), ("setting", TEXT), ("description", TEXT)], rows, "SHOW")
-    if low in ("transaction isolation level", "transaction_isolation"):
-        return LocalResult(
-            [("transaction_isolation", TEXT)], [[settings["transaction_isolation"]]], "SHOW"
-        )
-    value = lookup_setting(settings, name)
-    if value is None:
-        raise PgError(f'unrecognized configuration parameter "{name}"', "42704")
-    return LocalResult([(low, TEXT)], [[value]], "SHOW")
-
-
 __all__ = [
     "BY_OID",
     "Catalog",
@@ -890,5 +842,4 @@ __all__ = [
     "answer_catalog",
     "answer_function_select",
     "load_catalog",
-    "show",
 ]

@@ -1,18 +1,30 @@
-"""Splitting SQL strings into statements and classifying each one.
+"""Classifying each statement: its kind, its CommandComplete tag, and what its handler needs.
 
 The proxy must know, before sending anything to Spanner, whether a statement is a query, DML,
 DDL (which goes through UpdateDatabaseDdl, not ExecuteSql), transaction control, a session
-command answered locally, or a catalog query that Spanner cannot answer. The lexer skips
-strings, quoted identifiers, dollar quotes and comments so that keywords inside them are
-never mistaken for structure.
+command answered locally, or a catalog query that Spanner cannot answer. A statement is
+classified once (a prepared statement keeps its classification for every execution), and the
+classification carries the parsed arguments of session commands (`commands`), of COPY and of
+FETCH, so that no handler reads the SQL text again. Keywords are read by the lexer (`lexer`),
+which skips strings, quoted identifiers, dollar quotes and comments.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any, TypeVar
+
+from . import commands
+from .copy import parse_copy
+from .errors import PgError
+from .lexer import code_only, words
+from .scroll import parse_fetch
+
+T = TypeVar("T")
 
 
 class Kind(str, Enum):
@@ -39,137 +51,10 @@ class Kind(str, Enum):
     RELEASE = "release"
     ROLLBACK_TO = "rollback_to"
     EMPTY = "empty"
-    NOOP = "noop"  # accepted and ignored (DISCARD, DEALLOCATE, LISTEN...)
+    DISCARD = "discard"
+    DEALLOCATE = "deallocate"
+    NOOP = "noop"  # accepted and ignored (LISTEN, NOTIFY, VACUUM...)
     UNSUPPORTED = "unsupported"
-
-
-# spanner.ddl_transaction_mode values, as PGAdapter names them (lower-cased)
-DDL_MODES = (
-    "single",
-    "batch",
-    "autocommit_implicit_transaction",
-    "autocommit_explicit_transaction",
-)
-
-
-_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
-
-
-def _skip(sql: str, i: int) -> int:
-    """If a string/identifier/comment/dollar quote starts at i, return the index after it."""
-    c = sql[i]
-    n = len(sql)
-    if c == "-" and sql.startswith("--", i):
-        j = sql.find("\n", i)
-        return n if j < 0 else j + 1
-    if c == "/" and sql.startswith("/*", i):
-        depth, j = 1, i + 2
-        while j < n and depth:
-            if sql.startswith("/*", j):
-                depth, j = depth + 1, j + 2
-            elif sql.startswith("*/", j):
-                depth, j = depth - 1, j + 2
-            else:
-                j += 1
-        return j
-    if c == "'":
-        backslash = (
-            i > 0
-            and sql[i - 1] in "eE"
-            and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
-        )
-        j = i + 1
-        while j < n:
-            if backslash and sql[j] == "\\":
-                j += 2
-                continue
-            if sql[j] == "'":
-                if sql.startswith("''", j):
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return n
-    if c == '"':
-        j = i + 1
-        while j < n:
-            if sql[j] == '"':
-                if sql.startswith('""', j):
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return n
-    if c == "$" and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
-        m = _DOLLAR.match(sql, i)
-        if m:
-            end = sql.find(m.group(0), m.end())
-            return n if end < 0 else end + len(m.group(0))
-    return i
-
-
-def split_statements(sql: str) -> list[str]:
-    """Split on top-level semicolons; empty statements are dropped, except that a string with
-    no statement at all yields [""] so the caller can answer EmptyQueryResponse."""
-    out: list[str] = []
-    start = i = 0
-    n = len(sql)
-    while i < n:
-        j = _skip(sql, i)
-        if j != i:
-            i = j
-            continue
-        if sql[i] == ";":
-            out.append(sql[start:i])
-            start = i + 1
-        i += 1
-    out.append(sql[start:])
-    stmts = [s.strip() for s in out if strip_comments(s).strip()]
-    return stmts or [""]
-
-
-def strip_comments(sql: str) -> str:
-    """The SQL with comments replaced by a space (strings kept verbatim)."""
-    parts: list[str] = []
-    i = last = 0
-    n = len(sql)
-    while i < n:
-        j = _skip(sql, i)
-        if j != i:
-            if sql.startswith("--", i) or sql.startswith("/*", i):
-                parts.append(sql[last:i])
-                parts.append(" ")
-                last = j
-            i = j
-        else:
-            i += 1
-    parts.append(sql[last:])
-    return "".join(parts)
-
-
-def code_only(sql: str) -> str:
-    """The SQL with comments removed and string/identifier contents blanked, for keyword scans."""
-    parts: list[str] = []
-    i = last = 0
-    n = len(sql)
-    while i < n:
-        j = _skip(sql, i)
-        if j != i:
-            parts.append(sql[last:i])
-            parts.append(" " if sql[i] in "-/" else sql[i] * 2)
-            last = i = j
-        else:
-            i += 1
-    parts.append(sql[last:])
-    return "".join(parts)
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-
-
-def words(sql: str, limit: int = 8) -> list[str]:
-    """The first keywords of a statement, upper-cased (comments and leading parens skipped)."""
-    return [w.upper() for w in _WORD.findall(code_only(sql))[:limit]]
 
 
 @dataclass
@@ -181,12 +66,20 @@ class Statement:
     returning: bool = False
     read_only: bool | None = None  # BEGIN READ ONLY / READ WRITE
     not_local: bool = False  # known not to be answerable without Spanner (set by the connection)
+    args: Any = None  # what the kind's handler needs, parsed at classification (see `command`)
+    error: PgError | None = None  # the arguments did not parse: reported when the statement runs
+    inner: Statement | None = None  # the statement a PREPARE or DECLARE wraps, classified
+
+    def command(self, kind: type[T]) -> T:
+        """The parsed arguments, or the syntax error they gave."""
+        if self.error is not None:
+            raise self.error
+        assert isinstance(self.args, kind), (self.kind, self.args)
+        return self.args
 
 
 _DDL_FIRST = {"CREATE", "ALTER", "DROP", "ANALYZE", "GRANT", "REVOKE", "COMMENT", "RENAME"}
 _NOOP = {
-    "DISCARD": "DISCARD ALL",
-    "DEALLOCATE": "DEALLOCATE",
     "LISTEN": "LISTEN",
     "UNLISTEN": "UNLISTEN",
     "NOTIFY": "NOTIFY",
@@ -219,6 +112,20 @@ def _ddl_tag(ws: list[str]) -> str:
 
 
 def classify(sql: str) -> Statement:
+    stmt = _kind(sql)
+    parse = _ARGUMENTS.get(stmt.kind)
+    if parse is not None:
+        try:
+            stmt.args = parse(stmt)
+        except PgError as exc:
+            stmt.error = exc
+        query = getattr(stmt.args, "query", None)
+        if isinstance(query, str):
+            stmt.inner = classify(query)
+    return stmt
+
+
+def _kind(sql: str) -> Statement:
     ws = words(sql)
     if not ws:
         return Statement(sql, Kind.EMPTY, "", ws)
@@ -281,8 +188,12 @@ def classify(sql: str) -> Statement:
         return Statement(sql, Kind.RESET, "RESET", ws)
     if first == "SHOW":
         return Statement(sql, Kind.SHOW, "SHOW", ws)
+    if first == "DISCARD":
+        return Statement(sql, Kind.DISCARD, "DISCARD ALL", ws)
+    if first == "DEALLOCATE":
+        return Statement(sql, Kind.DEALLOCATE, "DEALLOCATE", ws)
     if first in _NOOP:
-        return Statement(sql, Kind.NOOP, _NOOP[first] if first == "DISCARD" else first, ws)
+        return Statement(sql, Kind.NOOP, first, ws)
     return Statement(sql, Kind.UNSUPPORTED, first, ws)
 
 
@@ -295,69 +206,19 @@ def _access_mode(ws: list[str]) -> bool | None:
     return None
 
 
-_PARAM = re.compile(r"\$(\d+)")
-
-
-_TRUNCATE = re.compile(r"(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.*?)\s*;?\s*$")
-
-
-def truncate_targets(sql: str) -> list[str]:
-    """The tables of `TRUNCATE [TABLE] [ONLY] a, b [RESTART IDENTITY] [CASCADE]`."""
-    m = _TRUNCATE.match(strip_comments(sql))
-    body = m.group(1) if m else ""
-    body = re.sub(r"(?i)\s+(RESTART|CONTINUE)\s+IDENTITY\b|\s+(CASCADE|RESTRICT)\s*$", "", body)
-    return [t.strip() for t in body.split(",") if t.strip()]
-
-
-def max_param_index(sql: str) -> int:
-    """The highest $n placeholder outside strings and comments."""
-    found = [int(m.group(1)) for m in _PARAM.finditer(code_only(sql))]
-    return max(found, default=0)
-
-
-def split_args(text: str) -> list[str]:
-    """Top-level comma-separated expressions (strings, quotes and parentheses respected)."""
-    out: list[str] = []
-    depth = start = i = 0
-    while i < len(text):
-        j = _skip(text, i)
-        if j != i:
-            i = j
-            continue
-        c = text[i]
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(text[start:i].strip())
-            start = i + 1
-        i += 1
-    if text[start:].strip():
-        out.append(text[start:].strip())
-    return out
-
-
-def substitute_params(sql: str, values: list[str]) -> str:
-    """Replace $n placeholders outside strings and comments by SQL expressions (EXECUTE)."""
-    parts: list[str] = []
-    i = last = 0
-    while i < len(sql):
-        j = _skip(sql, i)
-        if j != i:
-            i = j
-            continue
-        m = _PARAM.match(sql, i) if sql[i] == "$" else None
-        if m:
-            index = int(m.group(1))
-            if not 1 <= index <= len(values):
-                from .errors import PgError
-
-                raise PgError(f"there is no parameter ${index}", "42P02")
-            parts.append(sql[last:i])
-            parts.append(values[index - 1])
-            last = i = m.end()
-            continue
-        i += 1
-    parts.append(sql[last:])
-    return "".join(parts)
+_ARGUMENTS: dict[Kind, Callable[[Statement], Any]] = {
+    Kind.PREPARE: lambda s: commands.parse_prepare(s.sql),
+    Kind.EXECUTE: lambda s: commands.parse_execute(s.sql),
+    Kind.DECLARE: lambda s: commands.parse_declare(s.sql),
+    Kind.FETCH: lambda s: parse_fetch(s.sql),
+    Kind.CLOSE: lambda s: commands.parse_close(s.sql),
+    Kind.SET: lambda s: commands.parse_set(s.sql, s.words),
+    Kind.RESET: lambda s: commands.parse_reset(s.sql),
+    Kind.SHOW: lambda s: commands.parse_show(s.sql),
+    Kind.SAVEPOINT: lambda s: commands.parse_savepoint(s.sql, s.words),
+    Kind.RELEASE: lambda s: commands.parse_savepoint(s.sql, s.words),
+    Kind.ROLLBACK_TO: lambda s: commands.parse_savepoint(s.sql, s.words),
+    Kind.DEALLOCATE: lambda s: commands.parse_deallocate(s.sql, s.words),
+    Kind.TRUNCATE: lambda s: commands.parse_truncate(s.sql),
+    Kind.COPY: lambda s: parse_copy(s.sql),
+}

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .classify import _skip, strip_comments
 from .errors import FeatureNotSupported, PgError
+from .lexer import skip, strip_comments
 
 MAX_MUTATIONS = 80_000
 MAX_COMMIT_BYTES = 100 * 1024 * 1024
@@ -62,7 +62,7 @@ def _matching_paren(sql: str, start: int) -> int:
     depth = 0
     i = start
     while i < len(sql):
-        j = _skip(sql, i)
+        j = skip(sql, i)
         if j != i:
             i = j
             continue
@@ -111,7 +111,9 @@ def parse_copy(sql: str) -> CopySpec:
         raise PgError("syntax error in COPY: FROM STDIN or TO STDOUT is expected", "42601")
     direction = dm.group(1).lower()
     target = dm.group(2).upper()
-    if (direction, target) not in (("from", "STDIN"), ("to", "STDOUT")):
+    # PostgreSQL takes STDIN and STDOUT alike as the client's stream, either way (PHP PDO's
+    # pgsqlCopyToArray sends COPY t TO STDIN)
+    if target not in ("STDIN", "STDOUT"):
         raise FeatureNotSupported(
             f"COPY {direction.upper()} {dm.group(2)} is not supported: pgadapter has no server "
             "files",

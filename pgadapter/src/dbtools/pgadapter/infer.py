@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .catalog import Catalog, Table
-from .classify import code_only
+from .lexer import code_only
 
 _IDENT = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 _QUALIFIED = rf"(?:{_IDENT}\.)?{_IDENT}"
@@ -23,7 +23,7 @@ def _unquote(name: str) -> str:
 
 def _tables(sql: str, cat: Catalog) -> list[Table]:
     found: list[Table] = []
-    for ref in _TABLE_REF.findall(code_only(sql)):
+    for ref in _TABLE_REF.findall(code_only(sql, keep_identifiers=True)):
         parts = [_unquote(x) for x in re.findall(_IDENT, ref)]
         schema, name = (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
         for t in cat.tables:
@@ -47,7 +47,7 @@ def _column_oid(tables: list[Table], column: str) -> int | None:
 
 def infer_param_types(sql: str, cat: Catalog) -> dict[int, int]:
     """{parameter index: OID} for parameters whose type follows from the statement's shape."""
-    code = code_only(sql)
+    code = code_only(sql, keep_identifiers=True)
     tables = _tables(sql, cat)
     out: dict[int, int] = {}
     m = re.search(rf"(?is)\bINSERT\s+INTO\s+{_QUALIFIED}\s*(?:\(([^)]*)\))?\s*VALUES\s*(.*)", code)
@@ -85,7 +85,7 @@ def infer_param_types(sql: str, cat: Catalog) -> dict[int, int]:
 
 def infer_returning(sql: str, cat: Catalog) -> list[tuple[str, int]] | None:
     """Columns of `... RETURNING a, b` / `RETURNING *` when they are plain column names."""
-    code = code_only(sql)
+    code = code_only(sql, keep_identifiers=True)
     m = re.search(r"(?is)\bRETURNING\s+(.*)$", code)
     tables = _tables(sql, cat)
     if not m or not tables:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .catalog import Catalog, LocalResult, Table
+from .django_catalog import answer_django_catalog
+from .jdbc_catalog import answer_jdbc_catalog
 
 NAME = 19
 OID = 26
@@ -105,12 +107,40 @@ def foreign_keys(rows: list[list[Any]]) -> dict[str, list[tuple[str, str, str]]]
     return out
 
 
+_STRING_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+_NUMBER_LIST = re.compile(r"(?i)\bIN\s*\(\s*(\d+(?:\s*,\s*\d+)*)\s*\)")
+
+
+def literals_as_params(sql: str) -> tuple[str, dict[str, Any]]:
+    """The same query with its literals as $n parameters: drivers that interpolate on the
+    client (psycopg2) send SQLAlchemy's reflection queries with the values inlined, and this
+    module matches the parameterized shape."""
+    params: dict[str, Any] = {}
+
+    def bind(value: Any) -> str:
+        params[f"p{len(params) + 1}"] = value
+        return f"${len(params)}"
+
+    sql = _STRING_LITERAL.sub(lambda m: bind(m.group(1).replace("''", "'")), sql)
+    sql = _NUMBER_LIST.sub(
+        lambda m: "IN (" + ", ".join(bind(int(v)) for v in m.group(1).split(",")) + ")", sql
+    )
+    return sql, params
+
+
 def answer_orm_catalog(
     sql: str,
     params: dict[str, Any] | None,
     cat_provider: Callable[[], Catalog],
     run: Callable[[str], list[list[Any]]] | None = None,
 ) -> LocalResult | None:
+    found = answer_jdbc_catalog(sql, cat_provider, run)
+    if found is None:
+        found = answer_django_catalog(sql, params, cat_provider, run)
+    if found is not None:
+        return found
+    if not params and not _PARAM.search(sql):
+        sql, params = literals_as_params(sql)
     params = params or {}
     rows: list[list[Any]]
     out: list[list[Any]]

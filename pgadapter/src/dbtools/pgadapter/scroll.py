@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .classify import strip_comments
 from .errors import PgError
+from .lexer import strip_comments
 
 FETCH_ALL = 2**63 - 1  # PostgreSQL's FETCH_ALL (LONG_MAX)
 FORWARD, BACKWARD, ABSOLUTE, RELATIVE = "forward", "backward", "absolute", "relative"

@@ -1,29 +1,141 @@
-"""Values of the `spanner.*` session settings, parsed the way PGAdapter accepts them.
+"""The session settings, as one table of data: name, type, default, how a value is checked,
+where it may be changed, and what it means here (PostgreSQL's meaning, PGAdapter's, or what the
+proxy does with it).
 
-Pure functions: the connection calls them on SET (so a bad value fails the SET, not a later
-query) and hands the parsed value to the backend.
+Pure: each setting's `parse` turns a client's text into (the text SHOW answers, the value the
+session uses) or raises PostgreSQL's error, so a bad value fails the SET (or the connection, in
+startup options), never a later query. What a parsed value changes in a session (its time
+zone, its statement timeout, the backend's staleness...) is the session's business
+(`session.SETTING_EFFECTS`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .codecs import UTC, parse_timestamp
 from .errors import PgError
 
+SERVER_VERSION = "14.1"
+SERVER_VERSION_NUM = "140001"
+
+# spanner.ddl_transaction_mode values, as PGAdapter names them (lower-cased)
+DDL_MODES = (
+    "single",
+    "batch",
+    "autocommit_implicit_transaction",
+    "autocommit_explicit_transaction",
+)
 DML_MODES = ("TRANSACTIONAL", "PARTITIONED_NON_ATOMIC")
 PRIORITIES = {"HIGH": 3, "MEDIUM": 2, "LOW": 1, "UNSPECIFIED": 0, "NULL": 0, "": 0}
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|ms|us|ns)\s*$", re.IGNORECASE)
-_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+
+class Scope(str, Enum):
+    """Where a setting may be changed."""
+
+    INTERNAL = "internal"  # fixed by the server: SET fails with 55P02, as in PostgreSQL
+    SESSION = "session"  # startup options, SET, RESET
+
+
+Parsed = tuple[str, Any]  # (the text SHOW answers, the value the session uses)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: str  # PostgreSQL's vartype: string, bool, integer, enum, real
+    default: str
+    parse: Callable[[str], Parsed]
+    scope: Scope
+    reported: bool  # sent as ParameterStatus at startup and whenever it changes
+    semantics: str
 
 
 def _invalid(name: str, value: str, hint: str) -> PgError:
     return PgError(f'invalid value for parameter "{name}": "{value}"', "22023", hint=hint)
 
 
+def _as_given(value: str) -> Parsed:
+    return value, value
+
+
+def _fixed(value: str) -> Parsed:  # never called: INTERNAL settings are refused before parsing
+    return value, value
+
+
+def parse_timezone(value: str) -> Parsed:
+    """An IANA zone name (UTC spelled any of PostgreSQL's ways)."""
+    if value.upper() in ("UTC", "GMT", "Z", "ZULU"):
+        return value, UTC
+    try:
+        return value, ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PgError(f'invalid value for parameter "TimeZone": "{value}"', "22023") from None
+
+
+def is_utf8(name: str) -> bool:
+    """asyncpg sends 'utf-8' (quotes included); PostgreSQL accepts any spelling of UTF8."""
+    return name.strip("'\" ").upper().replace("-", "").replace("_", "") in ("UTF8", "UNICODE")
+
+
+def parse_client_encoding(value: str) -> Parsed:
+    if not is_utf8(value):
+        raise PgError(
+            f'invalid value for parameter "client_encoding": "{value}"',
+            "22023",
+            hint="pgadapter supports UTF8 only.",
+        )
+    return "UTF8", "UTF8"
+
+
+_TIMEOUT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$", re.IGNORECASE)
+_TIMEOUT_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def parse_statement_timeout(value: str) -> Parsed:
+    """A number of milliseconds, or a number with a unit → milliseconds (0: none)."""
+    m = _TIMEOUT.match(value)
+    if not m:
+        raise PgError(
+            f'invalid value for parameter "statement_timeout": "{value}"',
+            "22023",
+            hint='Valid units for this parameter are "ms", "s", "min", "h", and "d".',
+        )
+    ms = int(float(m.group(1)) * _TIMEOUT_UNIT_MS[(m.group(2) or "ms").lower()])
+    return value.strip(), ms
+
+
+def parse_ddl_mode(value: str) -> Parsed:
+    mode = value.lower()
+    if mode not in DDL_MODES:
+        raise PgError(
+            f'invalid value for parameter "spanner.ddl_transaction_mode": "{value}"',
+            "22023",
+            hint="One of: " + ", ".join(DDL_MODES),
+        )
+    return mode, mode
+
+
+def parse_dml_mode(value: str) -> str:
+    mode = value.strip().upper()
+    if mode not in DML_MODES:
+        raise _invalid("spanner.autocommit_dml_mode", value, "One of: " + ", ".join(DML_MODES))
+    return mode
+
+
+def _parse_dml_mode(value: str) -> Parsed:
+    mode = parse_dml_mode(value)
+    return mode, mode
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|ms|us|ns)\s*$", re.IGNORECASE)
+_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 _STALENESS_HINT = (
     "One of: STRONG, MIN_READ_TIMESTAMP <timestamp>, READ_TIMESTAMP <timestamp>, "
     "MAX_STALENESS <n>s|ms|us|ns, EXACT_STALENESS <n>s|ms|us|ns."
@@ -69,8 +181,249 @@ def parse_priority(value: str) -> tuple[str, int]:
     return text, PRIORITIES[text]
 
 
-def parse_dml_mode(value: str) -> str:
-    mode = value.strip().upper()
-    if mode not in DML_MODES:
-        raise _invalid("spanner.autocommit_dml_mode", value, "One of: " + ", ".join(DML_MODES))
-    return mode
+def parse_on_off(name: str) -> Callable[[str], Parsed]:
+    def parse(value: str) -> Parsed:
+        flag = value.strip().lower()
+        if flag not in ("on", "off", "true", "false", "1", "0"):
+            raise PgError(f'parameter "{name}" requires a Boolean value: "{value}"', "22023")
+        text = "on" if flag in ("on", "true", "1") else "off"
+        return text, text == "on"
+
+    return parse
+
+
+def _only(name: str, allowed: str) -> Callable[[str], Parsed]:
+    """A setting PostgreSQL has whose other values mean nothing on Spanner: refused."""
+
+    def parse(value: str) -> Parsed:
+        text = parse_on_off(name)(value)[0]
+        if text != allowed:
+            raise PgError(
+                f'parameter "{name}" can only be {allowed} on pgadapter', "0A000", hint=None
+            )
+        return text, text
+
+    return parse
+
+
+def _s(
+    name: str,
+    default: str,
+    semantics: str,
+    *,
+    type: str = "string",
+    parse: Callable[[str], Parsed] = _as_given,
+    scope: Scope = Scope.SESSION,
+    reported: bool = False,
+) -> Setting:
+    return Setting(name, type, default, parse, scope, reported, semantics)
+
+
+_FIXED = Scope.INTERNAL
+_SHOWN = "kept and shown as PostgreSQL would; Spanner's behaviour does not depend on it"
+
+SETTINGS: tuple[Setting, ...] = (
+    _s("server_version", SERVER_VERSION, "the PostgreSQL version the proxy speaks as",
+       parse=_fixed, scope=_FIXED, reported=True),
+    _s("server_version_num", SERVER_VERSION_NUM, "server_version as a number",
+       type="integer", parse=_fixed, scope=_FIXED),
+    _s("server_encoding", "UTF8", "Spanner stores UTF-8 text", parse=_fixed, scope=_FIXED,
+       reported=True),
+    _s("client_encoding", "UTF8", "the proxy speaks UTF8 only; other encodings are refused",
+       type="enum", parse=parse_client_encoding, reported=True),
+    _s("DateStyle", "ISO, MDY", _SHOWN, reported=True),
+    _s("IntervalStyle", "postgres", _SHOWN, type="enum", reported=True),
+    _s("TimeZone", "UTC", "time zone of timestamptz values sent to the client",
+       parse=parse_timezone, reported=True),
+    _s("integer_datetimes", "on", "timestamps are 64-bit integers", type="bool",
+       parse=_fixed, scope=_FIXED, reported=True),
+    _s("standard_conforming_strings", "on", _SHOWN, type="bool", reported=True),
+    _s("application_name", "", "sent to Spanner with every call of the connection",
+       reported=True),
+    _s("is_superuser", "off", "no client is a superuser", type="bool", parse=_fixed,
+       scope=_FIXED, reported=True),
+    _s("session_authorization", "", "the user named in the startup packet", reported=True),
+    _s("search_path", "public", _SHOWN),
+    _s("default_transaction_isolation", "serializable", "Spanner transactions are serializable",
+       type="enum"),
+    _s("transaction_isolation", "serializable", "Spanner transactions are serializable",
+       type="enum"),
+    _s("default_transaction_read_only", "off", "BEGIN without READ ONLY/WRITE opens a "
+       "read-only (snapshot) transaction when on", type="bool"),
+    _s("transaction_read_only", "off", "the current transaction is a read-only snapshot",
+       type="bool"),
+    _s("max_identifier_length", "63", _SHOWN, type="integer"),
+    _s("extra_float_digits", "1", _SHOWN, type="integer"),
+    _s("lc_messages", "C", _SHOWN),
+    _s("lc_monetary", "C", _SHOWN),
+    _s("lc_numeric", "C", _SHOWN),
+    _s("lc_time", "C", _SHOWN),
+    _s("lc_collate", "C", _SHOWN),
+    _s("lc_ctype", "C", _SHOWN),
+    _s("statement_timeout", "0", "the proxy ends a statement after this long (57014) and "
+       "gives Spanner's calls the same deadline", type="integer",
+       parse=parse_statement_timeout),
+    _s("bytea_output", "hex", _SHOWN, type="enum"),
+    _s("escape_string_warning", "on", _SHOWN, type="bool"),
+    _s("default_with_oids", "off", _SHOWN, type="bool"),
+    _s("max_index_keys", "32", _SHOWN, type="integer"),
+    _s("block_size", "8192", _SHOWN, type="integer"),
+    _s("autocommit", "on", _SHOWN, type="bool"),
+    _s("jit", "off", "Spanner plans queries itself: only off is accepted", type="bool",
+       parse=_only("jit", "off")),
+    _s("spanner.autocommit_dml_mode", "TRANSACTIONAL", "PGAdapter's: PARTITIONED_NON_ATOMIC "
+       "runs autocommit DML (and COPY FROM) as partitioned DML", type="enum",
+       parse=_parse_dml_mode),
+    _s("spanner.read_only_staleness", "STRONG", "PGAdapter's: the read timestamp of "
+       "autocommit reads and read-only transactions", parse=parse_staleness),
+    _s("spanner.rpc_priority", "", "PGAdapter's: the RPC priority of every request",
+       type="enum", parse=parse_priority),
+    _s("spanner.statement_tag", "", "PGAdapter's: the request tag of the next statement only"),
+    _s("spanner.transaction_tag", "", "PGAdapter's: the tag of the next transaction; set "
+       "before its first statement"),
+    _s("spanner.sqlcommenter_tags", "off", "when on, a sqlcommenter comment's keys become the "
+       "statement's request and transaction tags", type="bool",
+       parse=parse_on_off("spanner.sqlcommenter_tags")),
+    _s("spanner.ddl_transaction_mode", "batch", "PGAdapter's: what DDL does inside a "
+       "transaction or a batch; the default is the server's --ddl-transaction-mode",
+       type="enum", parse=parse_ddl_mode),
+)  # fmt: skip
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+DEFAULT_SETTINGS: dict[str, str] = {s.name: s.default for s in SETTINGS}
+# reported with ParameterStatus, in PostgreSQL's order
+REPORTED: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.reported)
+_CANONICAL = {s.name.lower(): s.name for s in SETTINGS}
+
+
+def canonical_name(name: str) -> str:
+    """Setting names are case-insensitive; known ones keep PostgreSQL's spelling (TimeZone)."""
+    return _CANONICAL.get(name.lower(), name.lower())
+
+
+def lookup_setting(settings: dict[str, str], name: str) -> str | None:
+    return settings.get(canonical_name(name))
+
+
+# PGAdapter's settings this proxy does not implement, and why: setting one fails, naming it
+NOT_IMPLEMENTED: dict[str, str] = {
+    "spanner.force_autocommit": "statements always run in the transaction the client opened",
+    "spanner.data_boost_enabled": "Data Boost applies to partitioned queries, which pgadapter "
+    "does not run",
+    "spanner.auto_partition_mode": "pgadapter does not run partitioned queries",
+    "spanner.max_partitions": "pgadapter does not run partitioned queries",
+    "spanner.max_partitioned_parallelism": "pgadapter does not run partitioned queries",
+    "spanner.max_commit_delay": "commits are sent without a commit delay",
+    "spanner.optimizer_version": "queries are sent without query options",
+    "spanner.optimizer_statistics_package": "queries are sent without query options",
+    "spanner.return_commit_stats": "commit statistics are not requested",
+    "spanner.retry_aborts_internally": "aborted transactions are always retried",
+    "spanner.delay_transaction_start_until_first_write": "transactions begin with their first "
+    "statement",
+    "spanner.keep_transaction_alive": "transactions are not kept alive",
+}
+# Prefixes reserved the way PostgreSQL reserves an extension's (MarkGUCPrefixReserved): a name
+# under them must be a setting the proxy knows; other dotted names are custom settings.
+RESERVED_PREFIXES = ("spanner",)
+
+
+def _unknown(name: str) -> PgError:
+    if name in NOT_IMPLEMENTED:
+        return PgError(
+            f'parameter "{name}" is not supported by pgadapter: {NOT_IMPLEMENTED[name]}', "0A000"
+        )
+    hint = None
+    if name.split(".", 1)[0] in RESERVED_PREFIXES:
+        known = sorted(n for n in BY_NAME if n.startswith("spanner."))
+        hint = "pgadapter's spanner.* settings: " + ", ".join(known)
+    return PgError(f'unrecognized configuration parameter "{name}"', "42704", hint=hint)
+
+
+def check_name(name: str) -> None:
+    """PostgreSQL's rule for SET and startup options: a known setting, or a custom one (a
+    dotted name outside the reserved prefixes); anything else is 42704."""
+    if name in BY_NAME:
+        return
+    if "." not in name or name.split(".", 1)[0] in RESERVED_PREFIXES or name in NOT_IMPLEMENTED:
+        raise _unknown(name)
+
+
+def parse_setting(name: str, value: str) -> Parsed:
+    """Check a value for a setting by the table's rules: (text to keep, value to use)."""
+    setting = BY_NAME.get(name)
+    if setting is None:
+        check_name(name)
+        return value, value  # a custom setting (x.y) is kept as text, as PostgreSQL does
+    if setting.scope == Scope.INTERNAL:
+        raise PgError(f'parameter "{name}" cannot be changed', "55P02")
+    return setting.parse(value)
+
+
+def _split_options(options: str) -> list[str]:
+    """Split `options` into words: whitespace separates, a backslash escapes the next character
+    (PostgreSQL's own rule), and single or double quotes group (what PGAdapter accepts and
+    users write: -c spanner.read_only_staleness='MAX_STALENESS 10s')."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    i = 0
+    while i < len(options):
+        ch = options[i]
+        if ch == "\\" and i + 1 < len(options):
+            word.append(options[i + 1])
+            in_word = True
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+            else:
+                word.append(ch)
+        elif ch in "'\"":
+            quote = ch
+            in_word = True
+        elif ch.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        else:
+            word.append(ch)
+            in_word = True
+        i += 1
+    if quote:
+        raise PgError(f"unterminated quoted string in startup options: {options}", "42601")
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+def parse_startup_options(options: str) -> list[tuple[str, str]]:
+    """The startup packet's `options` (`-c name=value`, `-cname=value`, `--name=value`, any
+    number of them) → [(name, value)]; anything else fails, as PostgreSQL's server does."""
+    out: list[tuple[str, str]] = []
+    words = _split_options(options)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-c":
+            if i + 1 >= len(words):
+                raise PgError("-c requires a value in startup options", "42601")
+            i += 1
+            assignment = words[i]
+        elif word.startswith("-c"):
+            assignment = word[2:]
+        elif word.startswith("--"):
+            assignment = word[2:]
+        else:
+            raise PgError(
+                f"invalid command-line argument for server process: {word}",
+                "42601",
+                hint="Startup options are -c name=value or --name=value.",
+            )
+        name, eq, value = assignment.partition("=")
+        if not eq or not name:
+            raise PgError(f"-c {assignment} requires a value", "42601")
+        out.append((name.replace("-", "_"), value))
+        i += 1
+    return out

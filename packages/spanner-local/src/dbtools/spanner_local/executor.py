@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 import duckdb
 
 from . import cancellation, codec, limits, protos
-from .catalog import Column, Table, duckdb_ident
+from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
 from .errors import (
     Aborted,
@@ -23,7 +24,7 @@ from .errors import (
     SpannerLocalError,
 )
 from .translate import COMMIT_TS_PARAM, Translated, translate
-from .typemap import POSTGRESQL, SType, annotate_for_dialect
+from .typemap import POSTGRESQL, PROTO_CODES, SType, annotate_for_dialect
 
 FETCH_BATCH = 2048
 
@@ -43,8 +44,29 @@ _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
 _DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
-def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
-    """A DuckDB error -> the error Cloud Spanner gives in the same situation."""
+def _at(sql: str | None, name: str) -> str:
+    """Spanner's location suffix for a GoogleSQL error about `name`: ` [at L:C]`, the line, a caret.
+
+    Empty when the statement is unknown or the name cannot be found in it.
+    """
+    if not sql:
+        return ""
+    m = re.search(rf"(?<![\w.`]){re.escape(name)}(?![\w`])|`{re.escape(name)}`", sql, re.I)
+    if m is None:
+        return ""
+    line_no = sql.count("\n", 0, m.start()) + 1
+    line_start = sql.rfind("\n", 0, m.start()) + 1
+    line_end = sql.find("\n", m.start())
+    line = sql[line_start : None if line_end < 0 else line_end]
+    col = m.start() - line_start + 1
+    return f" [at {line_no}:{col}]\n{line}\n{' ' * (col - 1)}^"
+
+
+def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLocalError:
+    """A DuckDB error -> the error Cloud Spanner gives in the same situation.
+
+    With the statement's text, GoogleSQL errors about a name carry Spanner's location suffix.
+    """
     if isinstance(exc, SpannerLocalError):
         return exc
     text = str(exc)
@@ -72,21 +94,55 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     if m:
         name = m.group(1).strip('"')
         return InvalidArgument(
-            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+            f'relation "{name}" does not exist'
+            if pg
+            else f"Table not found: {name}{_at(sql, name)}"
         )
     m = _COLUMN_MISSING.search(text)
     if m:
         name = m.group(1)
         return InvalidArgument(
-            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+            f'column "{name}" does not exist'
+            if pg
+            else f"Unrecognized name: {name}{_at(sql, name)}"
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
     if isinstance(exc, duckdb.OutOfRangeException):
         return OutOfRange(first)
     if isinstance(exc, duckdb.ParserException):
-        return InvalidArgument(f"Syntax error: {first}")
-    return InvalidArgument(first)
+        return InvalidArgument(f"Syntax error: {_strip_category(first)}")
+    for pattern, gsql_text, pg_text in _DUCKDB_MESSAGES:
+        m = pattern.search(first)
+        if m:
+            return InvalidArgument((pg_text if pg else gsql_text).format(*m.groups()))
+    return InvalidArgument(_strip_category(first))
+
+
+# DuckDB messages -> how Spanner words the same complaint (GoogleSQL, PostgreSQL dialect).
+_DUCKDB_MESSAGES = (
+    (
+        re.compile(r"Scalar Function with name (\w+) does not exist"),
+        "Function not found: {0}",
+        "function {0} does not exist",
+    ),
+    (
+        re.compile(r"No function matches the given name and argument types '(\w+)\((.*)\)'"),
+        "No matching signature for function {0} for argument types: {1}",
+        "function {0}({1}) does not exist",
+    ),
+    (
+        re.compile(r"Could not convert string '(.*)' to (\w+)"),
+        'Could not cast literal "{0}" to type {1}',
+        'invalid input syntax for type {1}: "{0}"',
+    ),
+)
+_CATEGORY = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? Error: ")
+
+
+def _strip_category(text: str) -> str:
+    """DuckDB prefixes its messages with a category ("Binder Error: "); Spanner does not."""
+    return _CATEGORY.sub("", text)
 
 
 # ------------------------------------------------------------------- parameters
@@ -127,7 +183,7 @@ def _bind(
             value = commit_ts
         bound[name] = value
         stype = types.get(key)
-        if stype is not None and stype.code not in ("STRUCT",):
+        if stype is not None:
             sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
     return sql, bound
 
@@ -140,6 +196,66 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
+def _infer_bytes_params(
+    db: Database, tr: Translated, values: dict[str, Any], types: dict[str, SType]
+) -> tuple[dict[str, Any], dict[str, SType]]:
+    """An untyped parameter compared with or written to a BYTES column is BYTES, as Spanner
+    infers it: its text is base64, not the bytes themselves."""
+    if not tr.param_columns:
+        return values, types
+    lowered = {k.lower(): k for k in values}
+    tables = [t for t in (db.catalog.table(n) for n in tr.tables) if t is not None]
+    for param, column in tr.param_columns:
+        key = lowered.get(param.lower())
+        if key is None or key in types or not isinstance(values[key], str):
+            continue
+        cols = [c for c in (t.column(column) for t in tables) if c is not None]
+        if cols and all(c.stype.code == "BYTES" for c in cols):
+            values = {
+                **values,
+                key: codec.decode(protos.Value(string_value=values[key]), SType("BYTES")),
+            }
+            types = {**types, key: SType("BYTES")}
+    return values, types
+
+
+def _bytea_columns(db: Database, table_name: str) -> frozenset[str]:
+    table = db.catalog.table(table_name)
+    if table is None:
+        return frozenset()
+    return frozenset(c.name.lower() for c in table.columns if c.stype.code == "BYTES")
+
+
+def _proto_typed(
+    db: Database, tr: Translated, types: dict[str, SType], cols: list[tuple[str, SType]]
+) -> list[tuple[str, SType]]:
+    """Give result columns that are a bare proto-typed parameter or column their proto type.
+
+    DuckDB stores proto messages as BLOB and enums as BIGINT; Spanner reports PROTO / ENUM
+    with the type's name, which the client needs to decode the value.
+    """
+    assert tr.output_sources is not None
+    table = db.catalog.table(tr.tables[0]) if len(tr.tables) == 1 else None
+    lowered = {k.lower(): v for k, v in types.items()}
+    out = []
+    for (name, stype), source in zip(cols, tr.output_sources, strict=True):
+        declared: SType | None = None
+        if source is not None and source.startswith("@"):
+            declared = lowered.get(source[1:].lower())
+        elif source is not None and table is not None:
+            col = table.column(source)
+            declared = col.stype if col is not None else None
+        if (
+            declared is not None
+            and declared.scalar.code in PROTO_CODES
+            and declared.scalar.duckdb() == stype.scalar.duckdb()
+            and (declared.element is None) == (stype.element is None)
+        ):
+            stype = declared
+        out.append((name, stype))
+    return out
+
+
 def run_sql(
     db: Database,
     cur: duckdb.DuckDBPyConnection,
@@ -148,7 +264,8 @@ def run_sql(
     types: dict[str, SType],
     commit_ts: Any = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect)
+    tr = translate(sql, db.dialect, functools.partial(_bytea_columns, db))
+    values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):
@@ -158,11 +275,23 @@ def run_sql(
             n = int(count[0]) if count else 0
             return Result([], [], n), tr
         cols = _columns(cur, db.dialect)
+        if tr.kind == "query" and any(t.code == "INTERVAL" for _, t in cols):
+            # DuckDB hands intervals to Python as timedelta, folding months into 30 days:
+            # fetch their text form instead, which keeps every part.
+            select = ", ".join(
+                f"CAST(#{i} AS VARCHAR)" if t.code == "INTERVAL" else f"#{i}"
+                for i, (_, t) in enumerate(cols, start=1)
+            )
+            with cancellation.running_on(cur):
+                sub = f"SELECT {select} FROM ({text}) AS spanner_interval_query"
+                cur.execute(sub, bound) if bound else cur.execute(sub)
         if tr.output_names is not None and len(tr.output_names) == len(cols):
             cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
+        if tr.output_sources is not None and len(tr.output_sources) == len(cols):
+            cols = _proto_typed(db, tr, types, cols)
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     if tr.kind == "dml":
         return Result(cols, rows, len(rows)), tr
     return Result(cols, rows), tr
@@ -205,9 +334,13 @@ def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[A
 def _bound(
     cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
 ) -> str:
-    """Lexicographic bound over a key prefix, honouring DESC key columns."""
+    """Lexicographic bound over a key prefix, honouring DESC key columns.
+
+    A bound is a key prefix: an empty one is the prefix of every key, so a closed empty bound
+    admits every row and an open one admits none.
+    """
     if not vals:
-        return "TRUE"
+        return "TRUE" if closed else "FALSE"
     terms: list[str] = []
     for i, v in enumerate(vals):
         name, desc = cols[i]
@@ -309,7 +442,7 @@ def read(
             cur.execute(sql, args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     return Result(out_cols, rows)
 
 
@@ -320,11 +453,18 @@ def _format_key(values: Iterable[Any]) -> str:
     return ",".join("NULL" if v is None else str(v) for v in values)
 
 
+NO_OPERATION = (
+    "Invalid mutation: it sets none of insert, update, insert_or_update, replace or delete."
+)
+
+
 def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
     """Cloud Spanner's count: columns written per row, plus index entries; deletes count one."""
     total = 0
     for m in mutations:
         kind = m.WhichOneof("operation")
+        if kind is None:
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
             continue
@@ -349,7 +489,7 @@ def apply_mutations(
     for m in mutations:
         kind = m.WhichOneof("operation")
         if kind is None:
-            raise InvalidArgument("Mutation has no operation.")
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             table = _mutation_table(db, m.delete.table)
             _delete(db, cur, table, m.delete.key_set)
@@ -392,7 +532,11 @@ def _write(
             if (
                 kind == "insert"
                 and kcol is not None
-                and (kcol.default is not None or kcol.identity is not None)
+                and (
+                    kcol.default is not None
+                    or kcol.identity is not None
+                    or kcol.generated is not None
+                )
             ):
                 generated_key = True
                 continue
@@ -408,7 +552,16 @@ def _write(
             )
         row = []
         for col, v in zip(cols, lv.values, strict=True):
-            value = codec.decode(v, col.stype)
+            try:
+                value = codec.decode(v, col.stype)
+            except codec.NumericRangeError:
+                raise
+            except InvalidArgument as exc:
+                # Spanner rejects a mutation value of the wrong type as a failed precondition
+                raise FailedPrecondition(
+                    f"Invalid value for column {col.name} in table {table.name}: "
+                    f"Expected {type_sql(col, db.dialect)}."
+                ) from exc
             if isinstance(value, codec.CommitTimestamp):
                 if not col.allow_commit_timestamp:
                     raise FailedPrecondition(
@@ -709,6 +862,16 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                         f"Foreign key constraint `{fk.name}` is violated on table `{table.name}`. "
                         f"Cannot find referenced values in {ref.name}({', '.join(fk.ref_columns)})."
                     )
+            for col in table.columns:
+                if col.generated is not None and col.not_null:
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(table.name)} "
+                        f"WHERE {duckdb_ident(col.name)} IS NULL LIMIT 1"
+                    )
+                    if cur.fetchone():
+                        raise FailedPrecondition(
+                            f"{table.name}.{col.name} must not be NULL in table {table.name}."
+                        )
             for chk in table.checks:
                 from .schema import _expr_to_duckdb
 
@@ -730,6 +893,7 @@ def has_integrity_rules(db: Database, touched: set[str]) -> bool:
             t.parent
             or t.foreign_keys
             or t.checks
+            or any(c.generated is not None and c.not_null for c in t.columns)
             or cat.children(t.name)
             or cat.referencing(t.name)
         ):

@@ -7,9 +7,9 @@ into a fresh DuckDB transaction after an error; if the replay does not reproduce
 counts the transaction is ABORTED, as Spanner would do after a lock conflict.
 
 Snapshots alone would allow write skew, which Spanner's read locks prevent: so a read-write
-transaction records the tables it read, and its commit is ABORTED if any of them received a
-committed write after the transaction began (table granularity: more aborts than Spanner, never
-fewer).
+transaction records the rows it read (whole tables when a statement does not pin its keys; see
+row_locks), and its commit is ABORTED if a transaction that committed after it began wrote any
+of them. Read-only transactions take no part in this: they read their snapshot, lock-free.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from . import executor
+from . import executor, row_locks
 from .database import Database
 from .errors import (
     Aborted,
@@ -57,7 +57,8 @@ class Transaction:
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.RLock = field(default_factory=threading.RLock)
     start_version: int | None = None  # db.version before the first DuckDB BEGIN
-    read_tables: set[str] = field(default_factory=set)
+    reads: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
+    writes: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     seq: int = 0
 
     # --------------------------------------------------------------- DuckDB side
@@ -96,12 +97,23 @@ class Transaction:
 
     # --------------------------------------------------------------- operations
 
-    def run(self, work: Callable[[duckdb.DuckDBPyConnection], T], tables: Iterable[str] = ()) -> T:
-        """Run read work inside the transaction, recovering the DuckDB side after an error."""
+    def run(
+        self,
+        work: Callable[[duckdb.DuckDBPyConnection], T],
+        tables: Iterable[str] = (),
+        keys: tuple[str, set[row_locks.Key]] | None = None,
+    ) -> T:
+        """Run read work inside the transaction, recovering the DuckDB side after an error.
+
+        `keys` (table, primary keys) narrows what is read from the tables to those rows.
+        """
         with self.lock:
             self.check_active()
             if self.mode == READ_WRITE:
-                self.read_tables.update(self.db.catalog.base_tables(tables))
+                if keys is not None:
+                    self.reads.add_keys(*keys)
+                else:
+                    self.reads.add_tables(self.db.catalog.base_tables(tables))
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
@@ -120,7 +132,7 @@ class Transaction:
         with self.lock:
             self.check_active()
             if self.mode == READ_ONLY:
-                raise FailedPrecondition(
+                raise InvalidArgument(
                     "DML statements can only be performed in a read-write or partitioned DML transaction."
                 )
             self.last_used = time.monotonic()
@@ -128,8 +140,8 @@ class Transaction:
             target = None
             try:
                 tr = translate(sql, self.db.dialect)
-                self.read_tables.update(self.db.catalog.base_tables(tr.tables))
                 target = executor.dml_target(self.db, tr.sql)
+                self._record_dml(tr, target, values)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)
                 result, tr = executor.run_sql(
@@ -151,6 +163,20 @@ class Transaction:
                 raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _record_dml(self, tr: Any, target: Any, values: dict[str, Any]) -> None:
+        """What a DML statement reads and writes: its rows when it pins their keys."""
+        pinned = row_locks.keys_of(self.db.catalog, tr.sql, values)
+        if target is not None and pinned is not None and pinned[0] is target:
+            name = target.name.lower()
+            self.reads.add_keys(name, pinned[1])
+            self.writes.add_keys(name, pinned[1])
+        else:
+            self.reads.add_tables(self.db.catalog.base_tables(tr.tables))
+            if target is not None:
+                self.writes.add_tables({target.name.lower()})
+        if target is not None and tr.sql.lstrip()[:6].upper() == "DELETE":
+            self.writes.add_tables(row_locks.dependents(self.db.catalog, target.name.lower()))
 
     def _changed_since_start(self, table: Any) -> bool:
         if table is None or self.start_version is None:
@@ -198,12 +224,17 @@ class Transaction:
                 touched |= self.touched
                 if executor.has_integrity_rules(self.db, touched):
                     executor.enforce_integrity(self.db, cur, touched)
+                writes = self.writes
+                if mutations:
+                    writes.update(row_locks.mutation_writes(self.db.catalog, mutations))
+                writes.add_tables(touched - writes.names())  # anything not accounted for: whole
                 with self.db.commit_lock:
                     self._validate_reads()
                     cur.execute("COMMIT")
                     self.db.version += 1
-                    for name in touched:
+                    for name in touched | writes.tables:
                         self.db.table_versions[name] = self.db.version
+                    self.db.history.record(self.db.version, writes)
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -221,17 +252,18 @@ class Transaction:
             return ts
 
     def _validate_reads(self) -> None:
-        if not self.read_tables or self.start_version is None:
+        if not self.reads or self.start_version is None:
             return
-        versions = self.db.table_versions
-        if "*" in self.read_tables:
-            changed = [t for t, v in versions.items() if v > self.start_version]
-        else:
-            changed = [t for t in self.read_tables if versions.get(t, 0) > self.start_version]
-        if changed:
+        if self.start_version >= self.db.history.floor:
+            changed = self.db.history.conflict(self.reads, self.start_version)
+        else:  # older than the remembered commits: table granularity
+            versions = self.db.table_versions
+            names = versions if "*" in self.reads.tables else self.reads.names()
+            changed = next((t for t in names if versions.get(t, 0) > self.start_version), None)
+        if changed is not None:
             raise Aborted(
-                f"Transaction was aborted: table {changed[0]}, which it read, was changed by a "
-                "transaction that committed after it began."
+                f"Transaction was aborted: rows of table {changed} that it read were changed by "
+                "a transaction that committed after it began."
             )
 
     def rollback(self) -> None:

@@ -1,0 +1,63 @@
+"""DDL as ORMs send it, translated to what Spanner accepts with the same meaning."""
+
+from __future__ import annotations
+
+from dbtools.pgadapter.catalog import Catalog, Column, Index, Table
+from dbtools.pgadapter.ddl_translate import ForeignKey, translate_ddl
+
+CAT = Catalog(
+    "d",
+    ["public"],
+    [
+        Table(
+            "public",
+            "items",
+            1,
+            "r",
+            [Column("id", 20, "bigint", True, None, 1)],
+            [
+                Index("items_pkey", 2, True, True, ["id"]),
+                Index("ix_items_name", 3, False, False, ["name"]),
+            ],
+        ),
+        Table("public", "notes", 4, "r", [], [Index("notes_pkey", 5, True, True, ["id"])]),
+    ],
+)
+FKS = [ForeignKey("notes", "fk_notes_items", "items")]
+
+
+def translate(sql: str) -> list[str]:
+    return translate_ddl(sql, lambda: CAT, lambda: FKS)
+
+
+def test_drop_table_drops_its_indexes_first() -> None:
+    assert translate('DROP TABLE "items"') == ['DROP INDEX "ix_items_name"', 'DROP TABLE "items"']
+    assert translate("drop table notes") == ["DROP TABLE notes"]
+    # a table the catalog does not know: Spanner gives the answer (or IF EXISTS skips it)
+    assert translate("DROP TABLE IF EXISTS gone") == ["DROP TABLE IF EXISTS gone"]
+
+
+def test_drop_table_cascade_drops_referencing_foreign_keys() -> None:
+    assert translate('DROP TABLE "items" CASCADE') == [
+        'ALTER TABLE "notes" DROP CONSTRAINT "fk_notes_items"',
+        'DROP INDEX "ix_items_name"',
+        'DROP TABLE "items"',
+    ]
+    # both tables dropped together: the foreign key goes with its table
+    assert translate("DROP TABLE items, notes CASCADE") == [
+        'DROP INDEX "ix_items_name"',
+        "DROP TABLE items, notes",
+    ]
+
+
+def test_default_primary_key_name_is_dropped_other_names_are_kept() -> None:
+    knex = 'create table "items" ("id" bigint, constraint "items_pkey" primary key ("id"))'
+    assert translate(knex) == ['create table "items" ("id" bigint, primary key ("id"))']
+    typeorm = 'CREATE TABLE "items" ("id" bigint, CONSTRAINT "PK_1" PRIMARY KEY ("id"))'
+    assert translate(typeorm) == [typeorm]
+
+
+def test_pattern_ops_are_dropped_from_indexes() -> None:
+    django = 'CREATE INDEX "items_name_like" ON "items" ("name" varchar_pattern_ops)'
+    assert translate(django) == ['CREATE INDEX "items_name_like" ON "items" ("name")']
+    assert translate("CREATE INDEX i ON t (a)") == ["CREATE INDEX i ON t (a)"]
