@@ -529,3 +529,100 @@ def test_query_and_configs_list(env: Path, tmp_path: Path) -> None:
         (True, "row", "t"), (True, "column", "t"),
     ]  # fmt: skip
     assert run("configs", "list", str(tmp_path / "none")).exit_code == 2
+
+
+def _chromium() -> str:
+    import shutil
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "the report test needs headless Chromium: apt-get install chromium"
+    return found
+
+
+def test_report_renders_the_history_in_a_real_browser(env: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    src, tgt = _two_dbs(tmp_path)
+    results = f"sqlite:///{tmp_path / 'history.db'}"
+    for label in ("one", "two"):
+        assert run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t", "--result-url", results,
+                   "-l", f"run={label}").exit_code == 1  # fmt: skip
+    with sqlite3.connect(tmp_path / "rb.db") as c:  # fix the target: 0 differences next
+        c.execute("DELETE FROM t WHERE id = 3")
+        c.execute("UPDATE t SET v = CASE id WHEN 1 THEN 'x' ELSE '' END")
+    assert run("validate", "row", "-sc", src, "-tc", tgt, "-t", "t",
+               "--result-url", results).exit_code == 0  # fmt: skip
+    page = tmp_path / "history.html"
+    r = run("report", "--result-url", results, "-o", str(page))
+    assert r.exit_code == 0, r.output
+    shot = tmp_path / "history.png"
+    browser = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+    ]
+    dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120).stdout  # fmt: skip
+    assert '<p id="summary">3 run(s), 3 validation result(s)</p>' in dom
+    assert 'class="series" data-validation="row:t"' in dom
+    # the line goes 3, 3, 0: two points at the top of the chart, the last on the axis
+    points = dom.split('data-validation="row:t"')[1].split('points="')[1].split('"')[0].split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert ys[0] == ys[1] < ys[2]
+    assert dom.count('<tr class="fail">') == 2 and dom.count('<tr class="success">') == 1
+    subprocess.run([*browser, f"--screenshot={shot}", "--window-size=1000,800", page.as_uri()],
+                   capture_output=True, timeout=120)  # fmt: skip
+    assert shot.exists() and shot.stat().st_size > 5000  # a rendered page, not a blank one
+
+
+def test_find_tables_pairs_migrated_names(
+    env: Path, pg_db: Any, tmp_path: Path, make_duckdb: Any
+) -> None:
+    import duckdb
+
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute("CREATE SCHEMA sales")
+        for t in ("public.orders", 'public."order"', "sales.items", "public.lonely"):
+            c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+            c.execute(f"INSERT INTO {t} VALUES (1)")
+    url = make_duckdb(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(tmp_path / "f.duckdb"))
+    for t in ("orders", "order_", "sales_items", "extra"):
+        con.execute(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY)")
+        con.execute(f"INSERT INTO {t} VALUES (1)")
+    con.close()
+    r = run("find-tables", "-sc", pg_db.url, "-tc", url, "--format", "json")
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.stdout)
+    assert {(p["source"], p["target"]) for p in found["pairs"]} == {
+        ("public.orders", "orders"),
+        ("public.order", "order_"),
+        ("sales.items", "sales_items"),
+    }
+    assert found["source_only"] == ["public.lonely"] and found["target_only"] == ["extra"]
+    tables = run("find-tables", "-sc", pg_db.url, "-tc", url, "--allowed-schemas", "sales")
+    assert tables.stdout.strip() == "sales.items=sales_items"
+    # the list feeds -t as it is
+    listed = run("find-tables", "-sc", pg_db.url, "-tc", url).stdout.strip()
+    assert run("validate", "row", "-sc", pg_db.url, "-tc", url, "-t", listed).exit_code == 0
+
+
+def test_an_unexpected_error_exits_4_never_1(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dbtools.dvt.cli as cli
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "run_spec", broken)  # stands in for any bug inside a validation
+    src = _sqlite(tmp_path / "u.db", ROWS)
+    r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t")
+    assert r.exit_code == 4
+    assert r.stderr.startswith("error: unexpected RuntimeError: boom") and "bug in dvt" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("DVT_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        run("validate", "row", "-sc", src, "-tc", src, "-t", "t")

@@ -266,3 +266,23 @@ def test_schema_validation_reports_narrowing_with_a_severity(pg_db: Any, mysql_d
     back = validate_schema(SchemaSpec("n", check_nullability=False), tgt, src)
     back_fail = {f.column for f in back.findings if f.status == "fail"}
     assert {"h", "j", "k", "l"} <= back_fail
+
+
+def test_renamed_columns_and_a_key_only_the_target_declares(tmp_path: Any) -> None:
+    a, b = tmp_path / "src.db", tmp_path / "tgt.db"
+    with sqlite3.connect(a) as c:  # no primary key; a unique column
+        c.execute("CREATE TABLE t (k TEXT UNIQUE NOT NULL, v TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [("a", "1"), ("b", "2"), ("c", "3")])
+    with sqlite3.connect(b) as c:  # migrated: key promoted, both columns renamed
+        c.execute("CREATE TABLE t (k_ TEXT PRIMARY KEY, value TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [("a", "1"), ("b", "x"), ("d", "3")])
+    src, tgt = open_engine(parse_url(f"sqlite:///{a}")), open_engine(parse_url(f"sqlite:///{b}"))
+    spec = RowSpec(source_table="t", column_map={"k": "k_", "v": "value"})
+    r = RowValidator(spec, src, tgt).run()
+    assert r.summary["primary_keys"] == ["k"] and r.summary["compared_columns"] == ["v"]
+    assert [(f.status, f.key, f.column) for f in r.findings] == [
+        ("mismatch", {"k": "b"}, "v"),
+        ("missing", {"k": "c"}, None),
+        ("extra", {"k": "d"}, None),
+    ]
+    assert r.warnings == []  # no column left unpaired

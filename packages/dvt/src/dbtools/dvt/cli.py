@@ -868,6 +868,75 @@ def query_cmd(conn: str, sql: str, fmt: str) -> None:
     click.echo(rows_table(names, rows, fmt), nl=False)
 
 
+@main.command("report")
+@click.option("--result-url", required=True, help="Where `--result-url` runs were written.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="The HTML file."
+)
+@_guard
+def report_cmd(result_url: str, output: str) -> None:
+    """Render the run history (dvt_runs) as an HTML page: a chart of the differences per
+    validation over the runs, and the table of runs.
+
+    \b
+    Example:
+      dvt report --result-url postgresql://postgres@db/dvt -o history.html
+    """
+    from . import history, store
+
+    runs = store.read_runs(resolve(result_url, _timeouts()))
+    Path(output).write_text(history.page(runs))
+    click.echo(f"{len(runs)} result(s) written to {output}")
+
+
+@main.command("find-tables")
+@connection_options
+@click.option("--allowed-schemas", help="Only source tables in these schemas (comma-separated).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["tables", "json"]), default="tables", show_default=True
+)
+@_guard
+def find_tables(source_conn: str, target_conn: str, allowed_schemas: str | None, fmt: str) -> None:
+    """Pair the source's tables with the target's by name, for -t/--tables.
+
+    Names match case-insensitively, also when a migration flattened a schema into the name
+    (`sales.orders` → `sales_orders`) or renamed a reserved word (`order` → `order_`).
+    Unmatched tables are listed on stderr.
+
+    \b
+    Example:
+      dvt validate row -sc pg -tc sp -t "$(dvt find-tables -sc pg -tc sp)"
+    """
+    from .tables import match_tables
+
+    src = open_engine(resolve(source_conn, _timeouts()))
+    tgt = open_engine(resolve(target_conn, _timeouts()))
+    src_tables, tgt_tables = src.tables(), tgt.tables()
+    schemas = {s.lower() for s in _csv_list(allowed_schemas)}
+    if schemas:
+        src_tables = [t for t in src_tables if t.partition(".")[0].lower() in schemas]
+    pairs, src_only, tgt_only = match_tables(src_tables, tgt_tables)
+    if fmt == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                {
+                    "pairs": [{"source": s, "target": t} for s, t in pairs],
+                    "source_only": src_only,
+                    "target_only": tgt_only,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(",".join(s if s == t else f"{s}={t}" for s, t in pairs))
+    for name in src_only:
+        click.echo(f"no target table for {name}", err=True)
+    for name in tgt_only:
+        click.echo(f"no source table for {name}", err=True)
+
+
 # --- partitions and configs ------------------------------------------------------------
 @main.command("generate-partitions")
 @connection_options

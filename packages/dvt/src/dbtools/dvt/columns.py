@@ -20,7 +20,7 @@ from .plan import plan_columns
 from .results import Finding, ValidationResult
 from .types import NUMERIC_KINDS, Column, Kind
 
-AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct")
+AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct", "std")
 FLOAT_RELATIVE_TOLERANCE = Decimal("1e-9")
 _CTX = decimal.Context(prec=40)
 
@@ -30,6 +30,7 @@ _ELIGIBLE: dict[str, frozenset[Kind] | None] = {
     "count_distinct": frozenset(set(Kind) - _UNORDERED),
     "sum": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
     "avg": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
+    "std": frozenset(NUMERIC_KINDS),
     "bit_xor": frozenset({Kind.INT}),
     "min": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
     "max": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
@@ -155,6 +156,8 @@ class ColumnValidator:
             return [d.agg_sum(q, col.kind, col.scale), d.agg_count(q)]
         if check.agg in ("min", "max"):
             return [d.agg_minmax(check.agg.upper(), q, col.kind)]
+        if check.agg == "std":
+            return [d.agg_stddev(q)]
         return [d.agg_bit_xor(q)]
 
     def _query(
@@ -305,6 +308,8 @@ def _as_float32(value: Any) -> Any:
 
 
 def _is_float(ch: _Check) -> bool:
+    if ch.agg == "std":
+        return True  # every engine computes it in double precision, by its own algorithm
     return ch.agg in ("sum", "avg") and any(
         c is not None and c.kind is Kind.FLOAT for c in (ch.src, ch.tgt)
     )
@@ -332,7 +337,7 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
         return int(v or 0)
     if ch.agg == "bit_xor":
         return None if v is None else int(v) & 0xFFFFFFFFFFFFFFFF
-    if ch.agg == "sum":
+    if ch.agg in ("sum", "std"):
         return None if v is None else _decimal(v)
     if ch.agg == "avg":
         total, n = raw

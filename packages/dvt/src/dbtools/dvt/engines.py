@@ -70,6 +70,12 @@ class Engine:
     def estimate_rows(self, table: str) -> int | None:
         return None
 
+    tables_sql = ""
+
+    def tables(self) -> list[str]:
+        """The base tables, schema-qualified where not in the default schema."""
+        return [str(r[0]) for r in self.query(self.tables_sql)]
+
     def query_columns(self, sql: str) -> list[Column]:
         """Column names and types of a custom query's result."""
         raise NotImplementedError
@@ -155,6 +161,8 @@ class Engine:
 
 
 class PostgresEngine(Engine):
+    tables_sql = pg_sql.TABLES_SQL
+
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
         import psycopg
@@ -343,6 +351,8 @@ def mysql_options(query: dict[str, str]) -> dict[str, Any]:
 
 
 class MySQLEngine(Engine):
+    tables_sql = my_sql.TABLES_SQL
+
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
         self._options = mysql_options(spec.query)  # bad values are usage errors, found now
@@ -474,6 +484,27 @@ class _DecimalSum:
         return None if self.total is None else str(self.total)
 
 
+class _StdDev:
+    """Sample standard deviation for SQLite (Welford's algorithm, in doubles)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float(value)
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    def finalize(self) -> float | None:
+        import math
+
+        return None if self.n < 2 else math.sqrt(self.m2 / (self.n - 1))
+
+
 class _BitXor:
     def __init__(self) -> None:
         self.acc: int | None = None
@@ -500,6 +531,7 @@ def register_sqlite_functions(conn: Any) -> None:
     )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
+    conn.create_aggregate("dvt_stddev", 1, _StdDev)
 
 
 def require_file(spec: ConnSpec) -> None:
@@ -515,6 +547,8 @@ def require_file(spec: ConnSpec) -> None:
 
 
 class SQLiteEngine(Engine):
+    tables_sql = lite_sql.TABLES_SQL
+
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
         require_file(spec)
@@ -573,6 +607,8 @@ _DUCK_DBS: dict[str, Any] = {}
 
 class DuckDBEngine(Engine):
     """DuckDB allows one writer process per file: one database object per path, cursors per use."""
+
+    tables_sql = duck_sql.TABLES_SQL
 
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)

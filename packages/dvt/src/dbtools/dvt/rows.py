@@ -211,7 +211,10 @@ class RowValidator:
                 raise ConfigError("custom-query row validation needs --primary-keys")
             names = self.source.primary_key(src.table)
             if not names and tgt.table:
-                names = self.target.primary_key(tgt.table)
+                # the target's key (a migration may have promoted a UNIQUE index), named as
+                # the source names those columns
+                back = {t.lower(): s for s, t in self.spec.column_map.items()}
+                names = [back.get(n.lower(), n) for n in self.target.primary_key(tgt.table)]
             if not names:
                 raise ConfigError(
                     f"table {src.table!r} has no primary key on either side; "

@@ -196,6 +196,12 @@ class SpannerEngine(Engine):
         default = "public" if self.dialect.name == "spanner_pg" else ""
         return schema or default, name
 
+    def tables(self) -> list[str]:
+        pg = self.dialect.name == "spanner_pg"
+        return [
+            str(r[0]) for r in self.query(sp_sql.PG_TABLES_SQL if pg else sp_sql.GSQL_TABLES_SQL)
+        ]
+
     def columns(self, table: str) -> list[Column]:
         sql = (
             sp_sql.PG_COLUMNS_SQL if self.dialect.name == "spanner_pg" else sp_sql.GSQL_COLUMNS_SQL

@@ -141,15 +141,16 @@ def _connect(spec: ConnSpec) -> Any:
     if spec.engine == "postgresql":
         import psycopg
 
-        return psycopg.connect(
-            host=spec.host or "127.0.0.1",
-            port=spec.port or 5432,
-            user=spec.user or "postgres",
-            password=spec.password,
-            dbname=spec.database or "postgres",
-            connect_timeout=t.whole_connect_seconds(),
+        options: dict[str, Any] = {
+            "host": spec.host or "127.0.0.1",
+            "port": spec.port or 5432,
+            "user": spec.user or "postgres",
+            "password": spec.password,
+            "dbname": spec.database or "postgres",
+            "connect_timeout": t.whole_connect_seconds(),
             **spec.query,
-        )
+        }
+        return psycopg.connect(**options)
     if spec.engine == "mysql":
         from .engines import import_pymysql, mysql_options
 

@@ -308,5 +308,9 @@ class Dialect:
     def agg_bit_xor(self, expr: str) -> str:
         return f"BIT_XOR(CAST({expr} AS BIGINT))"
 
+    def agg_stddev(self, expr: str) -> str:
+        """Sample standard deviation, in double precision."""
+        return f"STDDEV_SAMP({self.cast_double(expr)})"
+
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RANDOM() LIMIT {n}"

@@ -61,3 +61,11 @@ class DuckDBDialect(Dialect):
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"CAST('0x' || left({hex_expr}, 12) AS BIGINT)"
+
+
+TABLES_SQL = """
+SELECT CASE WHEN table_schema = current_schema() THEN table_name
+            ELSE table_schema || '.' || table_name END
+FROM information_schema.tables
+WHERE table_type = 'BASE TABLE' AND table_catalog = current_database() ORDER BY 1
+"""

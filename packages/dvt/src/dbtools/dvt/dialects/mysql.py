@@ -108,3 +108,9 @@ class MySQLDialect(Dialect):
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"CAST(CONV(LEFT({hex_expr}, 12), 16, 10) AS UNSIGNED)"
+
+
+TABLES_SQL = """
+SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1
+"""

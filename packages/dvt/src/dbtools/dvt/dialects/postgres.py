@@ -92,3 +92,11 @@ class PostgresDialect(Dialect):
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"('x' || substr({hex_expr}, 1, 12))::bit(48)::bigint"
+
+
+TABLES_SQL = """
+SELECT table_schema || '.' || table_name FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg_%%'
+ORDER BY 1
+"""

@@ -68,8 +68,16 @@ class SQLiteDialect(Dialect):
             return f"SUM({expr})"
         return f"dvt_sum({expr}, {'NULL' if scale is None else scale})"
 
+    def agg_stddev(self, expr: str) -> str:
+        return f"dvt_stddev({expr})"
+
     def agg_bit_xor(self, expr: str) -> str:
         return f"dvt_bit_xor({expr})"
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"dvt_hex_int48({hex_expr})"
+
+
+TABLES_SQL = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+)
