@@ -196,3 +196,26 @@ def test_whole_line_counting_never_disagrees_with_the_scanner() -> None:
         scanned, _ = stmts("mysql", " " + line)  # (a leading space skips the counting)
         assert [s.text for s in scanned] == [counted.strip()], line
     assert taken > len(lines) // 3
+
+
+def test_row_per_line_inserts_read_as_the_scanner_reads_them() -> None:
+    # MariaDB's mysqldump writes extended INSERTs one row per line; whole rows are joined by
+    # counting, anything else (a string over two lines, ';' or comment marks in strings) goes
+    # to the scanner, and the statements are the same either way
+    rows = [
+        "(1,'plain')",
+        "(2,'a;b -- c # d /* e */')",
+        "(3,'it\\'s \\\\ here')",
+        "(4,'two\nlines')",
+        "(5,'\"quoted\" `ticks`')",
+        "(6,NULL)",
+    ]
+    body = "INSERT INTO `t` VALUES\n" + ",\n".join(rows) + ";\nSELECT 1;\n"
+    fast, diags = stmts("mysql", body)
+    slow, _ = stmts("mysql", " " + body)  # a leading space: the scanner reads every line
+    assert diags == []
+    assert [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert fast[0].text.endswith("(6,NULL)") and fast[0].line == 1 and fast[1].line == 9
+    # a row line that does not close its string hands over to the scanner mid-statement
+    cut, diags = stmts("mysql", "INSERT INTO `t` VALUES\n(1,'x'),\n(2,'open\n")
+    assert cut == [] and diags[0].kind == "incomplete"

@@ -87,13 +87,36 @@ def _whole_line_insert(line: str) -> str | None:
     return body[:-1]
 
 
-def _decode_lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[tuple[int, str, bool]]:
-    for lineno, raw in enumerate(stream, 1):
-        try:
-            yield lineno, raw.decode("utf-8"), False
-        except UnicodeDecodeError:
-            # keep the bytes (surrogateescape) so that the data path can judge each value
-            yield lineno, raw.decode("utf-8", "surrogateescape"), True
+_ROW_SPECIAL = re.compile(r"[;#\"`]|--|/\*")
+
+
+def _whole_row_line(line: str) -> str | None:
+    """The text of a row line `(...),` or `(...);` of a multi-line INSERT (MariaDB's mysqldump
+    writes its extended INSERTs one row per line) when every string on it closes on it and
+    nothing outside the strings is a comment, a quote of another kind or a `;` but the last:
+    found by counting, as in _whole_line_insert; None sends the line to the scanner."""
+    body = line.rstrip(" \t\r\n")
+    if body[:1] != "(" or not body.endswith(("),", ");")):
+        return None
+    backslashes = body.count("\\")
+    if not backslashes:
+        plain, escaped_quotes = body, 0
+    elif backslashes == (escaped_quotes := body.count("\\'")):
+        plain = body
+    else:
+        plain = body.replace("\\\\", "")
+        escaped_quotes = plain.count("\\'")
+    if _ROW_SPECIAL.search(body, 0, len(body) - 1) is None:  # the common case
+        return body if (plain.count("'") - escaped_quotes) % 2 == 0 else None
+    pieces = (plain.replace("\\'", "") if escaped_quotes else plain).split("'")
+    if len(pieces) % 2 == 0:
+        return None  # a string goes on to the next line
+    outside = "".join(pieces[::2])
+    if outside.count(";") > (body[-1] == ";") or any(
+        mark in outside for mark in ("#", "--", "/*", '"', "`")
+    ):
+        return None
+    return body
 
 
 class _MySQLSplitter:
@@ -105,6 +128,7 @@ class _MySQLSplitter:
         self.comment = False  # inside /* ... */
         self.cond = 0  # depth of /*! ... */ conditional comments (their content is code)
         self.bad_line = 0
+        self.rows_follow = False  # buf holds `INSERT INTO t VALUES` alone: row lines follow
 
     def _special(self) -> re.Pattern[str]:
         pat = _MY_SPECIAL.get(self.delimiter)
@@ -114,6 +138,21 @@ class _MySQLSplitter:
         return pat
 
     def feed(self, line: str, lineno: int) -> Iterator[Statement]:
+        if self.rows_follow:
+            # one row per line (MariaDB's extended INSERTs): whole rows join the statement
+            # in one step, the last one ends it
+            row = _whole_row_line(line)
+            if row is not None:
+                if row[-1] == ",":
+                    self.buf.append(line)
+                    return
+                self.buf.append(row[:-1])
+                text = "".join(self.buf)
+                self.buf, self.rows_follow = [], False
+                yield Statement(text, self.start, self.bad_line)
+                self.bad_line = 0
+                return
+            self.rows_follow = False
         if not self.buf and self.quote is None and not self.comment:
             if line.startswith("INSERT INTO ") and self.delimiter == ";" and not self.cond:
                 # mysqldump writes one INSERT per line; when the whole line is one statement
@@ -122,6 +161,14 @@ class _MySQLSplitter:
                 if whole is not None:
                     yield Statement(whole, lineno, self.bad_line)
                     self.bad_line = 0
+                    return
+                head = line.rstrip(" \t\r\n")
+                if (
+                    head.endswith(" VALUES")
+                    and head.count("`") % 2 == 0
+                    and not any(mark in head for mark in ("'", '"', "#", "--", "/*", ";"))
+                ):
+                    self.buf, self.start, self.rows_follow = [line], lineno, True
                     return
             m = _DELIMITER.match(line)
             if m:
@@ -346,15 +393,38 @@ def read_events(
     splitter: _MySQLSplitter | _PgSplitter = (
         _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
-    last = completed = 0
+    completed = 0
     marker = COMPLETION_MARKERS[engine].decode()
-    for lineno, line, bad in _decode_lines(stream):
-        last = lineno
-        if bad and not splitter.bad_line:
-            splitter.bad_line = lineno
+    # the middle rows of a multi-line INSERT (most lines of a MariaDB dump) join the statement
+    # here, without a generator per line; the splitter does the rest
+    rows_of = splitter if isinstance(splitter, _MySQLSplitter) else None
+    whole_row = _whole_row_line
+    lineno = 0
+    for raw in stream:
+        lineno += 1
+        if rows_of is not None and rows_of.rows_follow:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                row = whole_row(line)
+                if row is not None and row[-1] == ",":
+                    rows_of.buf.append(line)
+                    continue
+                yield from rows_of.feed(line, lineno)
+                continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # keep the bytes (surrogateescape) so that the data path can judge each value
+            line = raw.decode("utf-8", "surrogateescape")
+            if not splitter.bad_line:
+                splitter.bad_line = lineno
         if line.startswith(marker):  # a comment: the splitters drop it
             completed = lineno
         yield from splitter.feed(line, lineno)
+    last = lineno
     tail = splitter.finish()
     if tail is not None:
         tail.invalid_utf8 = splitter.bad_line
