@@ -130,6 +130,10 @@ class _MySQLSplitter:
         self.bad_line = 0
         self.rows_follow = False  # buf holds `INSERT INTO t VALUES` alone: row lines follow
 
+    def idle(self) -> bool:
+        """Between statements, outside quotes and comments, with the standard delimiter."""
+        return self.quote is None and not self.comment and not self.cond and self.delimiter == ";"
+
     def _special(self) -> re.Pattern[str]:
         pat = _MY_SPECIAL.get(self.delimiter)
         if pat is None:
@@ -423,6 +427,17 @@ def read_events(
                 splitter.bad_line = lineno
         if line.startswith(marker):  # a comment: the splitters drop it
             completed = lineno
+        elif (
+            rows_of is not None
+            and line.startswith("INSERT INTO ")
+            and not rows_of.buf
+            and rows_of.idle()
+            and (one_line := _whole_line_insert(line)) is not None
+        ):
+            # one INSERT per line (--skip-extended-insert): no generator per line
+            yield Statement(one_line, lineno, rows_of.bad_line)
+            rows_of.bad_line = 0
+            continue
         yield from splitter.feed(line, lineno)
     last = lineno
     tail = splitter.finish()

@@ -472,6 +472,22 @@ def _pg_literal(node: Any, deparse: Any) -> Any:
 # --- whole dumps -----------------------------------------------------------------------------
 
 
+# Consecutive INSERTs of one table (mysqldump --skip-extended-insert, pg_dump --inserts: one
+# row per statement) are read as one statement of up to this many rows: the per-statement cost
+# (head match, reader lookup, batch) is paid once per group instead of once per row.
+COALESCE_ROWS = 1000
+COALESCE_CHARS = 1 << 20
+
+
+def _values_head(text: str) -> str:
+    """`INSERT INTO t [(cols)] VALUES ` of a one-row statement, or "" for another form (a
+    statement of several rows is read well alone; ")," in a string only costs the grouping)."""
+    at = text.find(" VALUES (")
+    if at <= 0 or not text.startswith("INSERT INTO ") or ")," in text:
+        return ""
+    return text[: at + 8]
+
+
 def read_rows(
     engine: str,
     stream: BinaryIO | Iterable[bytes],
@@ -482,7 +498,27 @@ def read_rows(
     """Every data row of a dump, in dump order, in batches; schema statements are skipped.
     `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert)."""
     copy: RowBatch | None = None
+    group: list[Statement] = []  # consecutive INSERTs with the same head
+    head = ""
+    size = 0
     for ev in read_events(engine, stream, diagnostics):
+        if isinstance(ev, Statement) and not ev.invalid_utf8:
+            this = _values_head(ev.text)
+            if this and (this == head or not group):
+                if size + len(ev.text) < COALESCE_CHARS and len(group) < COALESCE_ROWS:
+                    group.append(ev)
+                    head = this
+                    size += len(ev.text)
+                    continue
+            if group:
+                yield from _grouped(engine, group, head, typed, diagnostics)
+                group, head, size = [], "", 0
+                if this:
+                    group, head, size = [ev], this, len(ev.text)
+                    continue
+        elif group:
+            yield from _grouped(engine, group, head, typed, diagnostics)
+            group, head, size = [], "", 0
         if isinstance(ev, CopyRow):
             if copy is None:
                 continue
@@ -496,17 +532,57 @@ def read_rows(
                 yield copy
             copy = None
             continue
-        assert isinstance(ev, Statement)
-        head = ev.text[:12].upper()
-        try:
-            if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
-                yield parse_mysql_insert(ev.text, ev.line, typed)
-            elif (
-                engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper()
-            ):
-                table, cols = copy_target(ev.text)
-                copy = RowBatch(table, cols, [], ev.line + 1, [])
-            elif engine == "postgres" and head.startswith("INSERT"):
-                yield parse_pg_insert(ev.text, ev.line)
-        except (DumpSyntaxError, Exception) as exc:
-            diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))
+        if engine == "postgres" and ev.text[:4].upper() == "COPY":
+            if "FROM STDIN" in ev.text.upper():
+                try:
+                    table, cols = copy_target(ev.text)
+                except Exception as exc:
+                    diagnostics.append(
+                        Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}")
+                    )
+                else:
+                    copy = RowBatch(table, cols, [], ev.line + 1, [])
+            continue
+        yield from _statement_rows(engine, ev, typed, diagnostics)
+    if group:
+        yield from _grouped(engine, group, head, typed, diagnostics)
+
+
+def _grouped(
+    engine: str,
+    group: list[Statement],
+    head: str,
+    typed: TypedLookup | None,
+    diagnostics: list[Diagnostic],
+) -> Iterator[RowBatch]:
+    """The rows of consecutive INSERTs with the same head, read as one statement; when that
+    fails, each statement alone (so that a broken one is reported with its own line)."""
+    if len(group) == 1:
+        yield from _statement_rows(engine, group[0], typed, diagnostics)
+        return
+    cut = len(head)
+    text = head + ",".join([st.text[cut:] for st in group])
+    try:
+        batch = (
+            parse_mysql_insert(text, group[0].line, typed)
+            if engine == "mysql"
+            else parse_pg_insert(text, group[0].line)
+        )
+    except Exception:
+        for st in group:
+            yield from _statement_rows(engine, st, typed, diagnostics)
+        return
+    yield batch
+
+
+def _statement_rows(
+    engine: str, ev: Statement, typed: TypedLookup | None, diagnostics: list[Diagnostic]
+) -> Iterator[RowBatch]:
+    head = ev.text[:12].upper()
+    try:
+        if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
+            yield parse_mysql_insert(ev.text, ev.line, typed)
+        elif engine == "postgres" and head.startswith("INSERT"):
+            yield parse_pg_insert(ev.text, ev.line)
+    except (DumpSyntaxError, Exception) as exc:
+        diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))
