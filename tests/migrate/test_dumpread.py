@@ -219,3 +219,12 @@ def test_row_per_line_inserts_read_as_the_scanner_reads_them() -> None:
     # a row line that does not close its string hands over to the scanner mid-statement
     cut, diags = stmts("mysql", "INSERT INTO `t` VALUES\n(1,'x'),\n(2,'open\n")
     assert cut == [] and diags[0].kind == "incomplete"
+
+
+def test_complete_insert_head_with_its_first_row_reads_as_the_scanner_reads_it() -> None:
+    # MariaDB's --complete-insert: the first row on the head line, the others one per line
+    body = "INSERT INTO `t` (`a`, `b`) VALUES (1,'x;y'),\n(2,'it\\'s'),\n(3,'z');\nSELECT 1;\n"
+    fast, diags = stmts("mysql", body)
+    slow, _ = stmts("mysql", " " + body)
+    assert diags == [] and [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert len(fast) == 2 and fast[0].text.endswith("(3,'z')")

@@ -166,11 +166,16 @@ class _MySQLSplitter:
                     yield Statement(whole, lineno, self.bad_line)
                     self.bad_line = 0
                     return
-                head = line.rstrip(" \t\r\n")
+                # the head of a multi-line INSERT, alone or with its first row (MariaDB's
+                # --complete-insert): rows follow, one per line
+                at = line.find(" VALUES")
+                head = line[:at]
+                first = line[at + 7 :].strip(" \t\r\n")
                 if (
-                    head.endswith(" VALUES")
+                    at > 0
                     and head.count("`") % 2 == 0
                     and not any(mark in head for mark in ("'", '"', "#", "--", "/*", ";"))
+                    and (not first or ((row := _whole_row_line(first)) and row[-1] == ","))
                 ):
                     self.buf, self.start, self.rows_follow = [line], lineno, True
                     return
