@@ -228,3 +228,22 @@ def test_complete_insert_head_with_its_first_row_reads_as_the_scanner_reads_it()
     slow, _ = stmts("mysql", " " + body)
     assert diags == [] and [s.text for s in fast] == [s.text.strip() for s in slow]
     assert len(fast) == 2 and fast[0].text.endswith("(3,'z')")
+
+
+def test_pg_insert_lines_read_as_the_scanner_reads_them() -> None:
+    lines = [
+        "INSERT INTO public.t VALUES (1, 'plain');\n",
+        "INSERT INTO public.t VALUES (2, 'it''s; -- not a comment /* nor this */');\n",
+        "INSERT INTO public.t VALUES (3, E'back\\\\slash \\' quote');\n",
+        "INSERT INTO public.t VALUES (4, 'two\nlines');\n",
+        'INSERT INTO public."T" VALUES (5, $$dollar; quoted$$);\n',
+        "INSERT INTO public.t VALUES (6, 'NONE'); SELECT 1;\n",
+        "INSERT INTO public.t VALUES (7, 'x'); -- trailing comment\n",
+    ]
+    body = "".join(lines)
+    fast, diags = stmts("postgres", body)
+    slow, _ = stmts("postgres", " " + body.replace("\nINSERT", "\n INSERT"))
+    assert diags == []
+    assert [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert [s.line for s in fast] == [s.line for s in slow]
+    assert "E'back\\\\slash \\' quote'" in fast[2].text and fast[6].text == "SELECT 1"

@@ -87,6 +87,27 @@ def _whole_line_insert(line: str) -> str | None:
     return body[:-1]
 
 
+def _whole_line_pg_insert(line: str) -> str | None:
+    """The statement of a pg_dump --inserts line `INSERT INTO ... VALUES (...);` when its
+    strings (standard: '' doubles a quote, no backslash escapes) all close on it and nothing
+    outside them is a comment, a dollar quote, a quoted name or a `;` but the last; None
+    sends the line to the scanner."""
+    body = line.rstrip(" \t\r\n")
+    if not body.endswith(";"):
+        return None
+    pieces = body.split("'")
+    if len(pieces) % 2 == 0:
+        return None
+    before = pieces[0:-1:2]  # the text before each string
+    if any(p[-1:] in ("E", "e") and not p[-2:-1].isalnum() for p in before):
+        return None  # an E'' string has backslash escapes: the scanner reads it
+    outside = "".join(pieces[::2])
+    if outside.count(";") != 1 or _PG_LINE_SPECIAL.search(outside) is not None:
+        return None
+    return body[:-1]
+
+
+_PG_LINE_SPECIAL = re.compile(r"--|/\*|[$\"\\]")
 _ROW_SPECIAL = re.compile(r"[;#\"`]|--|/\*")
 
 
@@ -280,6 +301,10 @@ class _PgSplitter:
         self.copying = False
         self.bad_line = 0
 
+    def idle(self) -> bool:
+        """Between statements: nothing buffered, outside quotes, comments and COPY data."""
+        return not self.buf and self.quote is None and not self.comment and not self.copying
+
     def feed(self, line: str, lineno: int) -> Iterator[Event]:
         if self.copying:
             stripped = line.rstrip("\r\n")
@@ -407,6 +432,7 @@ def read_events(
     # the middle rows of a multi-line INSERT (most lines of a MariaDB dump) join the statement
     # here, without a generator per line; the splitter does the rest
     rows_of = splitter if isinstance(splitter, _MySQLSplitter) else None
+    pg = splitter if isinstance(splitter, _PgSplitter) else None
     whole_row = _whole_row_line
     lineno = 0
     for raw in stream:
@@ -442,6 +468,15 @@ def read_events(
             # one INSERT per line (--skip-extended-insert): no generator per line
             yield Statement(one_line, lineno, rows_of.bad_line)
             rows_of.bad_line = 0
+            continue
+        elif (
+            pg is not None
+            and line.startswith("INSERT INTO ")
+            and pg.idle()
+            and (one_line := _whole_line_pg_insert(line)) is not None
+        ):
+            yield Statement(one_line, lineno, pg.bad_line)  # pg_dump --inserts
+            pg.bad_line = 0
             continue
         yield from splitter.feed(line, lineno)
     last = lineno

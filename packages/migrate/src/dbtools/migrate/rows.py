@@ -425,8 +425,51 @@ def copy_target(statement: str) -> tuple[str, list[str] | None]:
     return _qualified(stmt.relation), cols
 
 
+class _NotPlain(Exception):
+    """A value that is not a plain literal: the AST path reads (or refuses) it."""
+
+
+def _json_literal(node: dict[str, Any]) -> Any:
+    """A value of libpg_query's JSON tree, as _pg_literal reads it from the AST."""
+    while "TypeCast" in node:
+        node = node["TypeCast"]["arg"]
+    const = node.get("A_Const")
+    if const is None:
+        raise _NotPlain
+    if const.get("isnull"):
+        return None
+    if "sval" in const:
+        return str(const["sval"].get("sval", ""))
+    if "ival" in const:
+        return Num(str(const["ival"].get("ival", 0)))
+    if "fval" in const:
+        return Num(str(const["fval"]["fval"]))
+    if "boolval" in const:
+        return "t" if const["boolval"].get("boolval") else "f"
+    raise _NotPlain
+
+
 def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
-    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser."""
+    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser: from its
+    JSON tree (built in C) when every value is a literal, else through the AST."""
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    from .pg_parse import _jq
+
+    try:
+        (stmt,) = json.loads(parse_sql_json(statement))["stmts"]
+        ins = stmt["stmt"]["InsertStmt"]
+        lists = ins["selectStmt"]["SelectStmt"]["valuesLists"]
+        rows = [[_json_literal(v) for v in values["List"]["items"]] for values in lists]
+        cols = [str(c["ResTarget"]["name"]) for c in ins.get("cols") or ()] or None
+        return RowBatch(_jq(ins["relation"]), cols, rows, line, [])
+    except (_NotPlain, KeyError, ValueError, TypeError):
+        return _parse_pg_insert_ast(statement, line)
+
+
+def _parse_pg_insert_ast(statement: str, line: int = 0) -> RowBatch:
     import pglast
     from pglast import ast
 
