@@ -357,3 +357,29 @@ def test_emulator_host_and_endpoint_together_are_refused(tmp_path: Path) -> None
     run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path)])
     res = run([*_apply_args(tmp_path, "127.0.0.1:1"), "--endpoint", "127.0.0.1:2"])
     assert res.exit_code == 4 and "not both" in res.output
+
+
+def test_data_to_a_closed_port_fails_at_once_naming_it(tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(DUMP)
+    address = f"127.0.0.1:{_closed_port()}"
+    res = run(
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            "p",
+            "--instance",
+            "i",
+            "--database",
+            "d",
+            "--emulator-host",
+            address,
+        ]
+    )
+    assert res.exit_code == 4 and f"cannot reach Spanner at {address}" in res.output
