@@ -303,7 +303,10 @@ def _apply_args(out: Path, address: str, *extra: str) -> list[str]:
 def test_apply_schema_to_a_closed_port_fails_at_once_naming_it(
     tmp_path: Path, flag: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SPANNER_EMULATOR_HOST", raising=False)
+    for var in ("SPANNER_EMULATOR_HOST", "grpc_proxy", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)  # (behind a proxy gRPC, not TCP, is tried)
+    for var in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(var, raising=False)
     dump = tmp_path / "d.sql"
     dump.write_text(DUMP)
     assert (
