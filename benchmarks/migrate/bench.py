@@ -123,7 +123,22 @@ def main() -> int:
     parser.add_argument(
         "--forms", action="store_true", help="only: mysqldump rows/s with other value forms"
     )
+    parser.add_argument(
+        "--real-dumps",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="only: rows/s on dumps of ROWS rows written by the real mysqldump / pg_dump, per "
+        "variant (needs the local MariaDB and PostgreSQL)",
+    )
     args = parser.parse_args()
+    if args.real_dumps:
+        sys.path.insert(0, str(Path(__file__).parent))
+        import realdumps
+
+        with tempfile.TemporaryDirectory() as tmp:
+            realdumps.run(Path(tmp), args.real_dumps, args.repeat)
+        return 0
     if args.forms:
         sys.path.insert(0, str(Path(__file__).parent))
         import databench

@@ -303,7 +303,10 @@ def _apply_args(out: Path, address: str, *extra: str) -> list[str]:
 def test_apply_schema_to_a_closed_port_fails_at_once_naming_it(
     tmp_path: Path, flag: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SPANNER_EMULATOR_HOST", raising=False)
+    for var in ("SPANNER_EMULATOR_HOST", "grpc_proxy", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)  # (behind a proxy gRPC, not TCP, is tried)
+    for var in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(var, raising=False)
     dump = tmp_path / "d.sql"
     dump.write_text(DUMP)
     assert (
@@ -357,3 +360,29 @@ def test_emulator_host_and_endpoint_together_are_refused(tmp_path: Path) -> None
     run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path)])
     res = run([*_apply_args(tmp_path, "127.0.0.1:1"), "--endpoint", "127.0.0.1:2"])
     assert res.exit_code == 4 and "not both" in res.output
+
+
+def test_data_to_a_closed_port_fails_at_once_naming_it(tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(DUMP)
+    address = f"127.0.0.1:{_closed_port()}"
+    res = run(
+        [
+            "schema-and-data",
+            "--source",
+            "mysql",
+            "--file",
+            str(dump),
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            "p",
+            "--instance",
+            "i",
+            "--database",
+            "d",
+            "--emulator-host",
+            address,
+        ]
+    )
+    assert res.exit_code == 4 and f"cannot reach Spanner at {address}" in res.output

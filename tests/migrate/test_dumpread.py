@@ -196,3 +196,54 @@ def test_whole_line_counting_never_disagrees_with_the_scanner() -> None:
         scanned, _ = stmts("mysql", " " + line)  # (a leading space skips the counting)
         assert [s.text for s in scanned] == [counted.strip()], line
     assert taken > len(lines) // 3
+
+
+def test_row_per_line_inserts_read_as_the_scanner_reads_them() -> None:
+    # MariaDB's mysqldump writes extended INSERTs one row per line; whole rows are joined by
+    # counting, anything else (a string over two lines, ';' or comment marks in strings) goes
+    # to the scanner, and the statements are the same either way
+    rows = [
+        "(1,'plain')",
+        "(2,'a;b -- c # d /* e */')",
+        "(3,'it\\'s \\\\ here')",
+        "(4,'two\nlines')",
+        "(5,'\"quoted\" `ticks`')",
+        "(6,NULL)",
+    ]
+    body = "INSERT INTO `t` VALUES\n" + ",\n".join(rows) + ";\nSELECT 1;\n"
+    fast, diags = stmts("mysql", body)
+    slow, _ = stmts("mysql", " " + body)  # a leading space: the scanner reads every line
+    assert diags == []
+    assert [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert fast[0].text.endswith("(6,NULL)") and fast[0].line == 1 and fast[1].line == 9
+    # a row line that does not close its string hands over to the scanner mid-statement
+    cut, diags = stmts("mysql", "INSERT INTO `t` VALUES\n(1,'x'),\n(2,'open\n")
+    assert cut == [] and diags[0].kind == "incomplete"
+
+
+def test_complete_insert_head_with_its_first_row_reads_as_the_scanner_reads_it() -> None:
+    # MariaDB's --complete-insert: the first row on the head line, the others one per line
+    body = "INSERT INTO `t` (`a`, `b`) VALUES (1,'x;y'),\n(2,'it\\'s'),\n(3,'z');\nSELECT 1;\n"
+    fast, diags = stmts("mysql", body)
+    slow, _ = stmts("mysql", " " + body)
+    assert diags == [] and [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert len(fast) == 2 and fast[0].text.endswith("(3,'z')")
+
+
+def test_pg_insert_lines_read_as_the_scanner_reads_them() -> None:
+    lines = [
+        "INSERT INTO public.t VALUES (1, 'plain');\n",
+        "INSERT INTO public.t VALUES (2, 'it''s; -- not a comment /* nor this */');\n",
+        "INSERT INTO public.t VALUES (3, E'back\\\\slash \\' quote');\n",
+        "INSERT INTO public.t VALUES (4, 'two\nlines');\n",
+        'INSERT INTO public."T" VALUES (5, $$dollar; quoted$$);\n',
+        "INSERT INTO public.t VALUES (6, 'NONE'); SELECT 1;\n",
+        "INSERT INTO public.t VALUES (7, 'x'); -- trailing comment\n",
+    ]
+    body = "".join(lines)
+    fast, diags = stmts("postgres", body)
+    slow, _ = stmts("postgres", " " + body.replace("\nINSERT", "\n INSERT"))
+    assert diags == []
+    assert [s.text for s in fast] == [s.text.strip() for s in slow]
+    assert [s.line for s in fast] == [s.line for s in slow]
+    assert "E'back\\\\slash \\' quote'" in fast[2].text and fast[6].text == "SELECT 1"

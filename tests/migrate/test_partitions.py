@@ -28,6 +28,7 @@ PARTITIONED = [
     *[f"CREATE INDEX idx_p{m}_cust ON payment_p2022_0{m} (customer_id)" for m in (1, 2, 3)],
     *[f"CREATE UNIQUE INDEX idx_p{m}_ref ON payment_p2022_0{m} (ref)" for m in (1, 2, 3)],
     "CREATE INDEX idx_p1_amount ON payment_p2022_01 (amount)",  # one partition only
+    "ALTER TABLE payment_p2022_02 ADD CONSTRAINT p2_small CHECK (amount < 100)",  # one only
     *[
         f"ALTER TABLE payment_p2022_0{m} ADD CONSTRAINT p{m}_cust_fk FOREIGN KEY (customer_id) "
         "REFERENCES customer (customer_id)"
@@ -90,6 +91,7 @@ def test_partition_keys_indexes_and_foreign_keys_are_kept(both: Any, path: str) 
     assert any("payment_customer_id_fkey" in d for d in kept)
     assert any("payment_ref_idx" in d and "not UNIQUE" in d for d in lost)
     assert any("idx_p1_amount" in d and "not on every partition" in d for d in lost)
+    assert any("CHECK p2_small" in d and "not on every partition" in d for d in lost)
     assert {s for c, s, d in found if c == "partition_object_lost"} == {"warning"}
 
     ev = conv.schema.table("ev")

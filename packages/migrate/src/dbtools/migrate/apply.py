@@ -15,6 +15,7 @@ from .errors import ApplyError
 DDL_TIMEOUT = 600
 CONNECT_TIMEOUT = 15.0  # seconds to reach Spanner (TCP, then the gRPC handshake); --connect-timeout
 DEFAULT_ENDPOINT = "spanner.googleapis.com:443"
+_PROXY_VARIABLES = ("grpc_proxy", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
 
 
 def _host_port(address: str) -> tuple[str, int]:
@@ -37,9 +38,12 @@ def check_reachable(address: str, *, tls: bool, timeout: float = CONNECT_TIMEOUT
     host, port = _host_port(address)
     what = "the emulator or spanner-local" if not tls else "Cloud Spanner"
     started = time.monotonic()
+    # behind a proxy the direct TCP attempt proves nothing: gRPC goes through the proxy
+    proxied = tls and any(os.environ.get(v) for v in _PROXY_VARIABLES)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
+        if not proxied:
+            with socket.create_connection((host, port), timeout=timeout):
+                pass
     except OSError as exc:
         why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
         raise ApplyError(

@@ -567,37 +567,48 @@ class Loader:
 
     def add_batch(self, batch: RowBatch) -> None:
         """Rows of one dump statement. A fast-path mysqldump batch is converted straight from
-        its regex matches (no typed rows in between) when nothing about it needs the row loop."""
+        its regex matches (no typed rows in between), in commit-sized slices (mysqldump writes
+        up to ~1 MB, thousands of rows, per INSERT); from the first slice that needs the row
+        loop on (a bad row, a batch too big in bytes), the row loop takes the rest."""
         plan = self.plans.get(batch.table)
         if plan is None:
             return
         raw = batch.raw
+        done = 0
         if raw and not plan.synthetic:
             name = plan.source.name
-            pos = self.position.get(name, 0)
             lay = self._layout(batch.table, plan, batch.columns)
-            if pos >= self.checkpoint.done(name) and len(raw) <= lay.limit:
-                reader = batch.reader
-                if isinstance(reader, typedrows.TypedRowReader):
+            if self.position.get(name, 0) >= self.checkpoint.done(name):
+                convert_one, keys_of = self._raw_path(batch, lay)
+                limit = lay.limit
+                while convert_one is not None and done < len(raw):
+                    part = raw[done : done + limit] if done or len(raw) > limit else raw
                     try:
-                        out = list(map(reader.convert, raw))
-                    except ValueError:  # BadValue, or text Python refuses: the general path
-                        pass
-                    else:
-                        if self._take_converted(name, plan, lay, out, reader.keys(raw), pos):
-                            return
-                elif reader is None:
-                    width = fast_width(raw[0], batch.groups)
-                    if width == lay.width:  # otherwise every row is bad: the row loop
-                        convert_raw, raw_keys = _raw_converters(lay, width, batch.groups)
-                        try:
-                            out = list(map(convert_raw, raw))
-                        except (BadValue, IndexError):
-                            pass  # the row loop finds the bad rows
-                        else:
-                            if self._take_converted(name, plan, lay, out, raw_keys(raw), pos):
-                                return
-        self.add_rows(batch.table, batch.columns, batch.rows)
+                        out = list(map(convert_one, part))
+                    except (ValueError, IndexError):  # BadValue, or text Python refuses
+                        break  # the row loop finds the bad rows
+                    pos = self.position.get(name, 0)
+                    if not self._take_converted(name, plan, lay, out, keys_of(part), pos):
+                        break
+                    done += len(part)
+                if done == len(raw):
+                    return
+        rows = batch.rows
+        self.add_rows(batch.table, batch.columns, rows[done:] if done else rows)
+
+    def _raw_path(
+        self, batch: RowBatch, lay: _Layout
+    ) -> tuple[Callable[[Any], list[Any]] | None, Callable[[Any], list[Any]]]:
+        """The converter of one regex match of this batch and the key extractor of a list of
+        them; (None, ...) when the rows must go through the row loop (wrong width)."""
+        reader = batch.reader
+        if isinstance(reader, typedrows.TypedRowReader):
+            return reader.convert, reader.keys
+        if reader is None and batch.raw:
+            width = fast_width(batch.raw[0], batch.groups)
+            if width == lay.width:  # otherwise every row is bad: the row loop says why
+                return _raw_converters(lay, width, batch.groups)
+        return None, list
 
     def add_rows(
         self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]

@@ -87,13 +87,57 @@ def _whole_line_insert(line: str) -> str | None:
     return body[:-1]
 
 
-def _decode_lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[tuple[int, str, bool]]:
-    for lineno, raw in enumerate(stream, 1):
-        try:
-            yield lineno, raw.decode("utf-8"), False
-        except UnicodeDecodeError:
-            # keep the bytes (surrogateescape) so that the data path can judge each value
-            yield lineno, raw.decode("utf-8", "surrogateescape"), True
+def _whole_line_pg_insert(line: str) -> str | None:
+    """The statement of a pg_dump --inserts line `INSERT INTO ... VALUES (...);` when its
+    strings (standard: '' doubles a quote, no backslash escapes) all close on it and nothing
+    outside them is a comment, a dollar quote, a quoted name or a `;` but the last; None
+    sends the line to the scanner."""
+    body = line.rstrip(" \t\r\n")
+    if not body.endswith(";"):
+        return None
+    pieces = body.split("'")
+    if len(pieces) % 2 == 0:
+        return None
+    before = pieces[0:-1:2]  # the text before each string
+    if any(p[-1:] in ("E", "e") and not p[-2:-1].isalnum() for p in before):
+        return None  # an E'' string has backslash escapes: the scanner reads it
+    outside = "".join(pieces[::2])
+    if outside.count(";") != 1 or _PG_LINE_SPECIAL.search(outside) is not None:
+        return None
+    return body[:-1]
+
+
+_PG_LINE_SPECIAL = re.compile(r"--|/\*|[$\"\\]")
+_ROW_SPECIAL = re.compile(r"[;#\"`]|--|/\*")
+
+
+def _whole_row_line(line: str) -> str | None:
+    """The text of a row line `(...),` or `(...);` of a multi-line INSERT (MariaDB's mysqldump
+    writes its extended INSERTs one row per line) when every string on it closes on it and
+    nothing outside the strings is a comment, a quote of another kind or a `;` but the last:
+    found by counting, as in _whole_line_insert; None sends the line to the scanner."""
+    body = line.rstrip(" \t\r\n")
+    if body[:1] != "(" or not body.endswith(("),", ");")):
+        return None
+    backslashes = body.count("\\")
+    if not backslashes:
+        plain, escaped_quotes = body, 0
+    elif backslashes == (escaped_quotes := body.count("\\'")):
+        plain = body
+    else:
+        plain = body.replace("\\\\", "")
+        escaped_quotes = plain.count("\\'")
+    if _ROW_SPECIAL.search(body, 0, len(body) - 1) is None:  # the common case
+        return body if (plain.count("'") - escaped_quotes) % 2 == 0 else None
+    pieces = (plain.replace("\\'", "") if escaped_quotes else plain).split("'")
+    if len(pieces) % 2 == 0:
+        return None  # a string goes on to the next line
+    outside = "".join(pieces[::2])
+    if outside.count(";") > (body[-1] == ";") or any(
+        mark in outside for mark in ("#", "--", "/*", '"', "`")
+    ):
+        return None
+    return body
 
 
 class _MySQLSplitter:
@@ -105,6 +149,11 @@ class _MySQLSplitter:
         self.comment = False  # inside /* ... */
         self.cond = 0  # depth of /*! ... */ conditional comments (their content is code)
         self.bad_line = 0
+        self.rows_follow = False  # buf holds `INSERT INTO t VALUES` alone: row lines follow
+
+    def idle(self) -> bool:
+        """Between statements, outside quotes and comments, with the standard delimiter."""
+        return self.quote is None and not self.comment and not self.cond and self.delimiter == ";"
 
     def _special(self) -> re.Pattern[str]:
         pat = _MY_SPECIAL.get(self.delimiter)
@@ -114,6 +163,21 @@ class _MySQLSplitter:
         return pat
 
     def feed(self, line: str, lineno: int) -> Iterator[Statement]:
+        if self.rows_follow:
+            # one row per line (MariaDB's extended INSERTs): whole rows join the statement
+            # in one step, the last one ends it
+            row = _whole_row_line(line)
+            if row is not None:
+                if row[-1] == ",":
+                    self.buf.append(line)
+                    return
+                self.buf.append(row[:-1])
+                text = "".join(self.buf)
+                self.buf, self.rows_follow = [], False
+                yield Statement(text, self.start, self.bad_line)
+                self.bad_line = 0
+                return
+            self.rows_follow = False
         if not self.buf and self.quote is None and not self.comment:
             if line.startswith("INSERT INTO ") and self.delimiter == ";" and not self.cond:
                 # mysqldump writes one INSERT per line; when the whole line is one statement
@@ -122,6 +186,19 @@ class _MySQLSplitter:
                 if whole is not None:
                     yield Statement(whole, lineno, self.bad_line)
                     self.bad_line = 0
+                    return
+                # the head of a multi-line INSERT, alone or with its first row (MariaDB's
+                # --complete-insert): rows follow, one per line
+                at = line.find(" VALUES")
+                head = line[:at]
+                first = line[at + 7 :].strip(" \t\r\n")
+                if (
+                    at > 0
+                    and head.count("`") % 2 == 0
+                    and not any(mark in head for mark in ("'", '"', "#", "--", "/*", ";"))
+                    and (not first or ((row := _whole_row_line(first)) and row[-1] == ","))
+                ):
+                    self.buf, self.start, self.rows_follow = [line], lineno, True
                     return
             m = _DELIMITER.match(line)
             if m:
@@ -223,6 +300,10 @@ class _PgSplitter:
         self.comment = 0  # nesting depth of /* */
         self.copying = False
         self.bad_line = 0
+
+    def idle(self) -> bool:
+        """Between statements: nothing buffered, outside quotes, comments and COPY data."""
+        return not self.buf and self.quote is None and not self.comment and not self.copying
 
     def feed(self, line: str, lineno: int) -> Iterator[Event]:
         if self.copying:
@@ -346,15 +427,59 @@ def read_events(
     splitter: _MySQLSplitter | _PgSplitter = (
         _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
-    last = completed = 0
+    completed = 0
     marker = COMPLETION_MARKERS[engine].decode()
-    for lineno, line, bad in _decode_lines(stream):
-        last = lineno
-        if bad and not splitter.bad_line:
-            splitter.bad_line = lineno
+    # the middle rows of a multi-line INSERT (most lines of a MariaDB dump) join the statement
+    # here, without a generator per line; the splitter does the rest
+    rows_of = splitter if isinstance(splitter, _MySQLSplitter) else None
+    pg = splitter if isinstance(splitter, _PgSplitter) else None
+    whole_row = _whole_row_line
+    lineno = 0
+    for raw in stream:
+        lineno += 1
+        if rows_of is not None and rows_of.rows_follow:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                row = whole_row(line)
+                if row is not None and row[-1] == ",":
+                    rows_of.buf.append(line)
+                    continue
+                yield from rows_of.feed(line, lineno)
+                continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # keep the bytes (surrogateescape) so that the data path can judge each value
+            line = raw.decode("utf-8", "surrogateescape")
+            if not splitter.bad_line:
+                splitter.bad_line = lineno
         if line.startswith(marker):  # a comment: the splitters drop it
             completed = lineno
+        elif (
+            rows_of is not None
+            and line.startswith("INSERT INTO ")
+            and not rows_of.buf
+            and rows_of.idle()
+            and (one_line := _whole_line_insert(line)) is not None
+        ):
+            # one INSERT per line (--skip-extended-insert): no generator per line
+            yield Statement(one_line, lineno, rows_of.bad_line)
+            rows_of.bad_line = 0
+            continue
+        elif (
+            pg is not None
+            and line.startswith("INSERT INTO ")
+            and pg.idle()
+            and (one_line := _whole_line_pg_insert(line)) is not None
+        ):
+            yield Statement(one_line, lineno, pg.bad_line)  # pg_dump --inserts
+            pg.bad_line = 0
+            continue
         yield from splitter.feed(line, lineno)
+    last = lineno
     tail = splitter.finish()
     if tail is not None:
         tail.invalid_utf8 = splitter.bad_line

@@ -215,6 +215,9 @@ class MySQLSchemaBuilder:
         return self.schema
 
     def feed(self, st: Statement) -> None:
+        if st.text.startswith("INSERT INTO ") and not st.invalid_utf8:  # most of a dump
+            self._count("insert")
+            return
         first = _FIRST_WORDS.match(st.text)
         words = [w.upper() for w in first.groups() if w] if first else []
         head = words[0] if words else ""

@@ -1,7 +1,7 @@
 """PostgreSQL partitions merged into their parent, keeping what Spanner can keep.
 
 Spanner splits a table by key on its own, so a partitioned table becomes one table. What the
-partitions carry on their own (pg_dump writes a partition's primary key, indexes and foreign
+partitions carry on their own (pg_dump writes a partition's primary key, indexes, CHECKs and foreign
 keys on the partition when the parent has none) is carried over to the merged table when every
 partition has it; otherwise it is listed, with the reason, in the parent's `partition_notes`
 (the conversion turns each into an issue).
@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from .model import ForeignKey, Index, Table
+from .model import Check, ForeignKey, Index, Table
 
 KEPT, LOST = "partition_object_kept", "partition_object_lost"
 _PLAIN_KEY = re.compile(r'^\s*(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*$')
@@ -67,6 +67,16 @@ def merge(parent: Table, parts: list[Table]) -> None:
         lambda ix: _add_index(parent, ix, key_cols, every, notes),
         "index",
         lambda ix: f"{ix.name} ({_cols([k.column for k in ix.keys])})",
+        notes,
+    )
+    _merge_objects(
+        parent,
+        parts,
+        lambda t: t.checks,
+        lambda c: c.expression,
+        lambda c: _add_check(parent, c, every, notes),
+        "CHECK",
+        lambda c: c.name,  # (the expression's text differs between a dump and a live read)
         notes,
     )
     _merge_objects(
@@ -185,6 +195,12 @@ def _add_index(
             + why,
         ]
     )
+
+
+def _add_check(parent: Table, check: Check, every: str, notes: list[list[str]]) -> None:
+    name = f"{parent.name}_{check.name}"
+    parent.checks.append(Check(name, check.expression))
+    notes.append([KEPT, f"CHECK {name} made from the same CHECK on {every} ({check.name} ...)"])
 
 
 def _add_fk(parent: Table, fk: ForeignKey, every: str, notes: list[list[str]]) -> None:

@@ -425,8 +425,51 @@ def copy_target(statement: str) -> tuple[str, list[str] | None]:
     return _qualified(stmt.relation), cols
 
 
+class _NotPlain(Exception):
+    """A value that is not a plain literal: the AST path reads (or refuses) it."""
+
+
+def _json_literal(node: dict[str, Any]) -> Any:
+    """A value of libpg_query's JSON tree, as _pg_literal reads it from the AST."""
+    while "TypeCast" in node:
+        node = node["TypeCast"]["arg"]
+    const = node.get("A_Const")
+    if const is None:
+        raise _NotPlain
+    if const.get("isnull"):
+        return None
+    if "sval" in const:
+        return str(const["sval"].get("sval", ""))
+    if "ival" in const:
+        return Num(str(const["ival"].get("ival", 0)))
+    if "fval" in const:
+        return Num(str(const["fval"]["fval"]))
+    if "boolval" in const:
+        return "t" if const["boolval"].get("boolval") else "f"
+    raise _NotPlain
+
+
 def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
-    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser."""
+    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser: from its
+    JSON tree (built in C) when every value is a literal, else through the AST."""
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    from .pg_parse import _jq
+
+    try:
+        (stmt,) = json.loads(parse_sql_json(statement))["stmts"]
+        ins = stmt["stmt"]["InsertStmt"]
+        lists = ins["selectStmt"]["SelectStmt"]["valuesLists"]
+        rows = [[_json_literal(v) for v in values["List"]["items"]] for values in lists]
+        cols = [str(c["ResTarget"]["name"]) for c in ins.get("cols") or ()] or None
+        return RowBatch(_jq(ins["relation"]), cols, rows, line, [])
+    except (_NotPlain, KeyError, ValueError, TypeError):
+        return _parse_pg_insert_ast(statement, line)
+
+
+def _parse_pg_insert_ast(statement: str, line: int = 0) -> RowBatch:
     import pglast
     from pglast import ast
 
@@ -472,6 +515,22 @@ def _pg_literal(node: Any, deparse: Any) -> Any:
 # --- whole dumps -----------------------------------------------------------------------------
 
 
+# Consecutive INSERTs of one table (mysqldump --skip-extended-insert, pg_dump --inserts: one
+# row per statement) are read as one statement of up to this many rows: the per-statement cost
+# (head match, reader lookup, batch) is paid once per group instead of once per row.
+COALESCE_ROWS = 1000
+COALESCE_CHARS = 1 << 20
+
+
+def _values_head(text: str) -> str:
+    """`INSERT INTO t [(cols)] VALUES ` of a one-row statement, or "" for another form (a
+    statement of several rows is read well alone; ")," in a string only costs the grouping)."""
+    at = text.find(" VALUES (")
+    if at <= 0 or not text.startswith("INSERT INTO ") or ")," in text:
+        return ""
+    return text[: at + 8]
+
+
 def read_rows(
     engine: str,
     stream: BinaryIO | Iterable[bytes],
@@ -482,7 +541,27 @@ def read_rows(
     """Every data row of a dump, in dump order, in batches; schema statements are skipped.
     `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert)."""
     copy: RowBatch | None = None
+    group: list[Statement] = []  # consecutive INSERTs with the same head
+    head = ""
+    size = 0
     for ev in read_events(engine, stream, diagnostics):
+        if isinstance(ev, Statement) and not ev.invalid_utf8:
+            this = _values_head(ev.text)
+            if this and (this == head or not group):
+                if size + len(ev.text) < COALESCE_CHARS and len(group) < COALESCE_ROWS:
+                    group.append(ev)
+                    head = this
+                    size += len(ev.text)
+                    continue
+            if group:
+                yield from _grouped(engine, group, head, typed, diagnostics)
+                group, head, size = [], "", 0
+                if this:
+                    group, head, size = [ev], this, len(ev.text)
+                    continue
+        elif group:
+            yield from _grouped(engine, group, head, typed, diagnostics)
+            group, head, size = [], "", 0
         if isinstance(ev, CopyRow):
             if copy is None:
                 continue
@@ -496,17 +575,57 @@ def read_rows(
                 yield copy
             copy = None
             continue
-        assert isinstance(ev, Statement)
-        head = ev.text[:12].upper()
-        try:
-            if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
-                yield parse_mysql_insert(ev.text, ev.line, typed)
-            elif (
-                engine == "postgres" and head.startswith("COPY") and "FROM STDIN" in ev.text.upper()
-            ):
-                table, cols = copy_target(ev.text)
-                copy = RowBatch(table, cols, [], ev.line + 1, [])
-            elif engine == "postgres" and head.startswith("INSERT"):
-                yield parse_pg_insert(ev.text, ev.line)
-        except (DumpSyntaxError, Exception) as exc:
-            diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))
+        if engine == "postgres" and ev.text[:4].upper() == "COPY":
+            if "FROM STDIN" in ev.text.upper():
+                try:
+                    table, cols = copy_target(ev.text)
+                except Exception as exc:
+                    diagnostics.append(
+                        Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}")
+                    )
+                else:
+                    copy = RowBatch(table, cols, [], ev.line + 1, [])
+            continue
+        yield from _statement_rows(engine, ev, typed, diagnostics)
+    if group:
+        yield from _grouped(engine, group, head, typed, diagnostics)
+
+
+def _grouped(
+    engine: str,
+    group: list[Statement],
+    head: str,
+    typed: TypedLookup | None,
+    diagnostics: list[Diagnostic],
+) -> Iterator[RowBatch]:
+    """The rows of consecutive INSERTs with the same head, read as one statement; when that
+    fails, each statement alone (so that a broken one is reported with its own line)."""
+    if len(group) == 1:
+        yield from _statement_rows(engine, group[0], typed, diagnostics)
+        return
+    cut = len(head)
+    text = head + ",".join([st.text[cut:] for st in group])
+    try:
+        batch = (
+            parse_mysql_insert(text, group[0].line, typed)
+            if engine == "mysql"
+            else parse_pg_insert(text, group[0].line)
+        )
+    except Exception:
+        for st in group:
+            yield from _statement_rows(engine, st, typed, diagnostics)
+        return
+    yield batch
+
+
+def _statement_rows(
+    engine: str, ev: Statement, typed: TypedLookup | None, diagnostics: list[Diagnostic]
+) -> Iterator[RowBatch]:
+    head = ev.text[:12].upper()
+    try:
+        if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
+            yield parse_mysql_insert(ev.text, ev.line, typed)
+        elif engine == "postgres" and head.startswith("INSERT"):
+            yield parse_pg_insert(ev.text, ev.line)
+    except (DumpSyntaxError, Exception) as exc:
+        diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))

@@ -1,0 +1,146 @@
+"""Nothing in the source disappears without a word: every object the source catalog holds
+(table, partition, column, key, index, foreign key, check, view, trigger, routine, rule,
+sequence, event) is in the DDL or named in the report, counted per kind, for each sample
+schema, from the real pg_dump / mysqldump output of the loaded sample database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
+import pymysql
+from dbtools.migrate import ddl, report
+from dbtools.migrate.convert import convert
+from dbtools.migrate.source import parse_text
+
+SAMPLES = Path(__file__).parent / "samples"
+
+PG_CATALOG = {
+    "table": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')",
+    "column": "SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON "
+    "c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+    " AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped",
+    "constraint": "SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = "
+    "c.connamespace WHERE n.nspname = 'public' AND contype IN ('u', 'f', 'c') "
+    "AND conrelid <> 0 AND conparentid = 0",
+    # a primary key (its name is not kept: Spanner's keys have none) by its table
+    "primary key": "SELECT c.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND "
+    "k.contype = 'p' AND k.conparentid = 0",
+    "index": "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN "
+    "pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = 'public' AND NOT EXISTS (SELECT"
+    " 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) AND NOT EXISTS (SELECT 1 FROM "
+    "pg_inherits h WHERE h.inhrelid = x.indexrelid)",
+    "view": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')",
+    "trigger": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgparentid = 0",
+    "routine": "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = 'public'",
+    "rule": "SELECT rulename FROM pg_rules WHERE schemaname = 'public'",
+    "sequence": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = 'public' AND c.relkind = 'S'",
+}
+MYSQL_CATALOG = {
+    "table": "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+    "AND TABLE_TYPE = 'BASE TABLE'",
+    "column": "SELECT CONCAT(c.TABLE_NAME, '.', c.COLUMN_NAME) FROM information_schema.COLUMNS c"
+    " JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = "
+    "c.TABLE_NAME WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'",
+    "constraint": "SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS WHERE "
+    "CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE IN ('FOREIGN KEY', 'CHECK') ",
+    "primary key": "SELECT TABLE_NAME FROM information_schema.TABLE_CONSTRAINTS WHERE "
+    "CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'PRIMARY KEY'",
+    "index": "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA ="
+    " DATABASE() AND INDEX_NAME <> 'PRIMARY'",
+    "view": "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
+    "trigger": "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
+    "DATABASE()",
+    "routine": "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = "
+    "DATABASE()",
+    "event": "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
+}
+
+
+def accounted(src_dump: bytes, engine: str) -> tuple[str, set[str], set[str]]:
+    """The DDL and report text, the source columns the report lists, and the source tables
+    (partitions included) whose primary key is the Spanner table's key."""
+    conv = convert(parse_text(engine, src_dump, whole=True), "google_standard_sql")
+    rep = report.build(conv)
+    columns = {
+        f"{t['source_table']}.{c['source_column']}" for t in rep["tables"] for c in t["columns"]
+    }
+    keyed = {t.source_name for t in conv.schema.tables if not t.synthetic_pk}
+    keyed |= {child for child, parent in conv.source.partitions.items() if parent in keyed}
+    text = ddl.render(conv.schema) + "\n" + json.dumps(rep, ensure_ascii=False)
+    return text, columns, keyed
+
+
+def balance(
+    catalog: dict[str, list[str]], text: str, columns: set[str], keyed: set[str]
+) -> dict[str, Any]:
+    missing: dict[str, list[str]] = {}
+    for kind, names in catalog.items():
+        if kind == "column":
+            gone = [n for n in names if n not in columns]
+        elif kind == "primary key":
+            gone = [n for n in names if n not in keyed]
+        else:
+            gone = [n for n in names if n not in text]
+        if gone:
+            missing[kind] = gone
+    return missing
+
+
+def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace) -> None:
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            pg_db.url,
+            "-f",
+            str(SAMPLES / "videostore_pg.sql"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        catalog = {
+            kind: [r[0] for r in conn.execute(query).fetchall()]  # type: ignore[arg-type]
+            for kind, query in PG_CATALOG.items()
+        }
+    text, columns, keyed = accounted(realdumps.pg_dump(pg_db), "postgres")
+    counts = {k: len(v) for k, v in catalog.items()}
+    # the sample has every kind of object (so the balance means something)
+    assert all(counts[k] for k in ("table", "constraint", "index", "view", "trigger", "routine"))
+    assert balance(catalog, text, columns, keyed) == {}, counts
+
+
+def test_mysql_sample_balances(mysql_db: Any, realdumps: SimpleNamespace) -> None:
+    cmd = ["mysql", "-h", mysql_db.host, "-P", str(mysql_db.port), "-u", mysql_db.user]
+    subprocess.run(
+        [*cmd, mysql_db.database],
+        stdin=(SAMPLES / "videostore_mysql.sql").open("rb"),
+        check=True,
+        capture_output=True,
+    )
+    conn = pymysql.connect(**mysql_db.pymysql_kwargs())
+    try:
+        with conn.cursor() as cur:
+            catalog = {}
+            for kind, query in MYSQL_CATALOG.items():
+                cur.execute(query)
+                catalog[kind] = [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+    dump = realdumps.mysqldump(mysql_db, "--routines", "--triggers", "--events")
+    text, columns, keyed = accounted(dump, "mysql")
+    counts = {k: len(v) for k, v in catalog.items()}
+    assert all(counts[k] for k in ("table", "constraint", "index", "view", "trigger", "routine"))
+    assert balance(catalog, text, columns, keyed) == {}, counts
