@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from dbtools.pgadapter import sqlstate
 from dbtools.pgadapter.catalog import (
@@ -381,3 +383,14 @@ def test_parse_fetch_syntax_errors(sql: str) -> None:
     with pytest.raises(PgError) as err:
         parse_fetch(sql)
     assert err.value.sqlstate == "42601"
+
+
+def test_set_time_zone_interval_is_a_fixed_offset() -> None:
+    sql = "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE"
+    command = parse_set(sql, words(sql))
+    assert command == SetParameter("TimeZone", "<+05:30>-05:30")
+    text, tz = parse_setting("TimeZone", "<+05:30>-05:30")
+    assert text == "<+05:30>-05:30"
+    assert dt.datetime(2024, 1, 1, tzinfo=tz).utcoffset() == dt.timedelta(hours=5, minutes=30)
+    sql = "set time zone interval '-07:00' hour to minute"
+    assert parse_set(sql, words(sql)) == SetParameter("TimeZone", "<-07:00>+07:00")

@@ -14,6 +14,7 @@ from typing import Any
 from .catalog import Catalog, LocalResult, Table
 from .django_catalog import answer_django_catalog
 from .jdbc_catalog import answer_jdbc_catalog
+from .node_catalog import answer_node_catalog
 
 NAME = 19
 OID = 26
@@ -137,6 +138,8 @@ def answer_orm_catalog(
     found = answer_jdbc_catalog(sql, cat_provider, run)
     if found is None:
         found = answer_django_catalog(sql, params, cat_provider, run)
+    if found is None:
+        found = answer_node_catalog(sql, cat_provider)
     if found is not None:
         return found
     if not params and not _PARAM.search(sql):

@@ -137,6 +137,13 @@ def answer_type_query(
         cols = [("oid", OID), ("typname", NAME), ("typelem", OID), ("typdelim", CHAR)]
         cols.append(("typinput", NAME))
         return cols, [[r.oid, r.typname, r.typelem, r.typdelim, r.typinput] for r in TYPES]
+    # Sequelize at connect: every base type with its range type (Spanner has no ranges)
+    if re.search(
+        r"(?i)FROM pg_range LEFT OUTER JOIN pg_type ON pg_type\.oid = pg_range\.rngtypid", s
+    ):
+        cols = [("typname", NAME), ("typtype", CHAR), ("oid", OID), ("typarray", OID)]
+        cols += [("rngtypname", NAME), ("rngtypid", OID), ("rngtyparray", OID)]
+        return cols, [[r.typname, "b", r.oid, r.typarray, None, None, None] for r in TYPES]
     # psycopg 3 TypeInfo.fetch: WHERE t.oid = to_regtype(name)
     if re.search(r"(?i)oid::regtype::text AS regtype", s) and "to_regtype" in s:
         name = _param(params, s, r"(?i)to_regtype\((\$\d+|'(?:[^']|'')*')")

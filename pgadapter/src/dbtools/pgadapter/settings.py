@@ -69,10 +69,18 @@ def _fixed(value: str) -> Parsed:  # never called: INTERNAL settings are refused
     return value, value
 
 
+_POSIX_OFFSET = re.compile(r"<([+-])(\d{2}):(\d{2})>[+-]\d{2}:\d{2}")
+
+
 def parse_timezone(value: str) -> Parsed:
-    """An IANA zone name (UTC spelled any of PostgreSQL's ways)."""
+    """An IANA zone name (UTC spelled any of PostgreSQL's ways), or a fixed offset in the
+    POSIX spelling SET TIME ZONE INTERVAL gives it ('<+05:30>-05:30')."""
     if value.upper() in ("UTC", "GMT", "Z", "ZULU"):
         return value, UTC
+    fixed = _POSIX_OFFSET.fullmatch(value)
+    if fixed:
+        offset = dt.timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3)))
+        return value, dt.timezone(-offset if fixed.group(1) == "-" else offset)
     try:
         return value, ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -192,6 +200,24 @@ def parse_on_off(name: str) -> Callable[[str], Parsed]:
     return parse
 
 
+# PostgreSQL's message levels, lowest first (client_min_messages)
+MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
+                  "error")  # fmt: skip
+
+
+def parse_message_level(value: str) -> Parsed:
+    level = value.strip().lower()
+    if level not in MESSAGE_LEVELS:
+        raise _invalid("client_min_messages", value, "One of: " + ", ".join(MESSAGE_LEVELS))
+    return level, MESSAGE_LEVELS.index(level)
+
+
+def sends_message(settings: dict[str, str], severity: str) -> bool:
+    """Whether a NOTICE/WARNING of `severity` reaches a client with its client_min_messages."""
+    wanted = MESSAGE_LEVELS.index(settings.get("client_min_messages", "notice"))
+    return MESSAGE_LEVELS.index(severity.lower()) >= wanted
+
+
 def _only(name: str, allowed: str) -> Callable[[str], Parsed]:
     """A setting PostgreSQL has whose other values mean nothing on Spanner: refused."""
 
@@ -269,6 +295,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("max_index_keys", "32", _SHOWN, type="integer"),
     _s("block_size", "8192", _SHOWN, type="integer"),
     _s("autocommit", "on", _SHOWN, type="bool"),
+    _s("client_min_messages", "notice", "notices and warnings below this level are not sent",
+       type="enum", parse=parse_message_level),
     _s("jit", "off", "Spanner plans queries itself: only off is accepted", type="bool",
        parse=_only("jit", "off")),
     _s("spanner.autocommit_dml_mode", "TRANSACTIONAL", "PGAdapter's: PARTITIONED_NON_ATOMIC "
