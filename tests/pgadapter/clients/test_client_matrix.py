@@ -84,7 +84,7 @@ KNOWN_FAILURES: dict[str, str] = {
     "psycopg2": "spanner-local rejects untyped array literals ('{}') for array columns",
     "pandas": "spanner-local rejects untyped array literals ('{}') for array columns",
     "sequelize": "spanner-local cannot tokenize parameters written without spaces ($1,$2)",
-    "typeorm": "synchronize runs DDL inside a transaction that has read the catalog",
+    "typeorm": 'CREATE TABLE with a named primary key (CONSTRAINT "PK_..."): Spanner takes none',
 }
 
 
