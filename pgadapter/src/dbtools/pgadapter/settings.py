@@ -312,6 +312,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("spanner.sqlcommenter_tags", "off", "when on, a sqlcommenter comment's keys become the "
        "statement's request and transaction tags", type="bool",
        parse=parse_on_off("spanner.sqlcommenter_tags")),
+    _s("spanner.copy_upsert", "off", "PGAdapter's: COPY FROM writes insert-or-update "
+       "mutations, so rows whose key exists are overwritten", type="bool",
+       parse=parse_on_off("spanner.copy_upsert")),
     _s("spanner.ddl_transaction_mode", "batch", "PGAdapter's: what DDL does inside a "
        "transaction or a batch; the default is the server's --ddl-transaction-mode",
        type="enum", parse=parse_ddl_mode),
