@@ -16,6 +16,7 @@ connection and holds its transaction state, like the Java Connection API behind 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import threading
@@ -214,6 +215,7 @@ class SpannerConnection:
         self.active: Cursor | None = None  # the cursor being primed/fetched, for cancel()
         # session settings (spanner.*), set by the connection layer
         self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
+        self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
         self.priority = 0  # RequestOptions.Priority
         self.request_tag: str | None = None  # for the next statement only
         self.transaction_tag: str | None = None  # for the next read/write transaction
@@ -314,8 +316,10 @@ class SpannerConnection:
             return
         while True:
             try:
-                txn.handle.commit(request_options=self._commit_options())
+                committed = txn.handle.commit(request_options=self._commit_options())
                 self.transaction_tag = None
+                if isinstance(committed, dt.datetime):  # SHOW spanner.commit_timestamp
+                    self.last_commit_timestamp = committed
                 return
             except gexc.Aborted as exc:
                 self._txn = txn
