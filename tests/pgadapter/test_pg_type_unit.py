@@ -19,7 +19,8 @@ def test_types_and_their_arrays() -> None:
     assert by_name("pg_catalog.int8") is by_name("bigint") is BY_TYPE_OID[20]
     assert BY_TYPE_OID[1016].typinput == "array_in"
     assert by_name("hstore") is None
-    assert by_name("interval") is None
+    assert by_name("interval") is BY_TYPE_OID[1186]  # query results can be intervals
+    assert by_name("tsvector") is None
 
 
 def test_psycopg_typeinfo_lookup() -> None:

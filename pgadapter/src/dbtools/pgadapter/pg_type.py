@@ -53,6 +53,7 @@ _NAMES: dict[int, tuple[str, str, str]] = {
     1700: ("numeric", "numeric_in", "N"),
     2950: ("uuid", "uuid_in", "U"),
     3802: ("jsonb", "jsonb_in", "U"),
+    1186: ("interval", "interval_in", "T"),
 }
 
 
