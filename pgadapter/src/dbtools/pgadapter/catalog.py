@@ -574,8 +574,7 @@ def answer_catalog(
             return _index_owner_info(oid, cat_provider())
     relations = {(a or b).lower() for a, b in _FROM_RELATION.findall(s)}
     aliases = re.findall(r'(?i)\bAS "([^"]+)"', s)
-    only_catalog = "information_schema" not in s.lower()
-    if len(aliases) >= 2 and relations and only_catalog:
+    if len(aliases) >= 2 and relations and all(r.startswith("pg_") for r in relations):
         # another psql backslash command (\\dT, \\df, \\dx...): about objects Spanner does
         # not have, so an empty listing under psql's own column titles
         return LocalResult([(a, TEXT) for a in dict.fromkeys(aliases)], [])
