@@ -1,30 +1,57 @@
 """Developer sessions for the dbtools monorepo.
 
+    nox -s demo                  # the end-to-end demo (README)
     nox -s tests                 # every package's tests against the real local servers
     nox -s tests -- sqlcommenter # one package (folder name under tests/), extra args go to pytest
     nox -s lint typecheck        # ruff, mypy
     nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
-    nox -s demo                  # the end-to-end demo
+    nox -s lock                  # re-resolve constraints.txt (the one environment) from PyPI
+    nox -s conformance           # google-cloud-spanner's own system tests against spanner-local
+    nox -s build                 # wheels + sdists in dist/, metadata checked, quick starts run
+    nox -s floors                # every package at its lowest declared dependencies, Python 3.10
+
+Every environment is installed with `-c constraints.txt`, so a fresh machine gets exactly the
+versions CI tested; only `floors` ignores it on purpose, to prove the floors in each pyproject.
 
 Packages are discovered from the tree (packages/*/ and pgadapter/), so adding a package needs no
 change here: give its pyproject.toml a `test` extra for what its tests need and, if it has a
-benchmark, a `benchmarks/<name>/requirements.txt` for the reference tools.
+benchmark, a `benchmarks/<name>/requirements.txt` for the reference tools. A reference tool whose
+pins clash with ours goes in `benchmarks/<name>/reference.txt` instead: it gets a venv of its own
+(locked in `benchmarks/<name>/reference-constraints.txt`) whose bin/ is put on PATH.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import nox
-import tomllib
 
 ROOT = Path(__file__).parent
+LOCK = ROOT / "constraints.txt"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-PYTHON = os.environ.get("DBTOOLS_PYTHON", "3.11")
+PYTHON = os.environ.get("DBTOOLS_PYTHON", f"{sys.version_info.major}.{sys.version_info.minor}")
+LOWEST_PYTHON = "3.10"  # the lowest `requires-python` of every package; `floors` runs on it
+
+
+def _interpreter(version: str) -> str:
+    """`version` as nox finds it on PATH, else a pyenv install of it that is not on PATH."""
+    found = shutil.which(f"python{version}")
+    if found and subprocess.run([found, "-V"], capture_output=True).returncode == 0:
+        return version
+    pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    return str(pyenv[-1]) if pyenv else version
+
+
+# Tools the sessions install besides the packages; locked with them.
+TOOLS = ["ruff", "mypy", "types-PyYAML", "vulture", "build", "twine"]
 
 
 def package_dirs() -> list[Path]:
@@ -33,9 +60,16 @@ def package_dirs() -> list[Path]:
     return sorted(found)
 
 
+def _project(pkg: Path) -> dict:
+    return nox.project.load_toml(pkg / "pyproject.toml")["project"]
+
+
 def _extras(pkg: Path) -> set[str]:
-    meta = tomllib.loads((pkg / "pyproject.toml").read_text())
-    return set(meta.get("project", {}).get("optional-dependencies", {}))
+    return set(_project(pkg).get("optional-dependencies", {}))
+
+
+def _constrained(session: nox.Session, *args: str) -> None:
+    session.install("-c", str(LOCK), *args)
 
 
 def install_workspace(session: nox.Session, extra: str | None = "test") -> None:
@@ -45,7 +79,7 @@ def install_workspace(session: nox.Session, extra: str | None = "test") -> None:
         wanted = sorted({extra} & _extras(pkg)) if extra else []
         spec = f"{pkg}[{','.join(wanted)}]" if wanted else str(pkg)
         args += ["-e", spec]
-    session.install(*args, "-r", str(ROOT / "tests" / "requirements.txt"))
+    _constrained(session, *args, "-r", str(ROOT / "tests" / "requirements.txt"))
 
 
 def _split_target(posargs: list[str]) -> tuple[list[str], list[str]]:
@@ -68,9 +102,18 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The official google-cloud-spanner system tests, unmodified, against spanner-local."""
+    _constrained(session, "-e", f"{ROOT / 'packages' / 'spanner-local'}[conformance]")
+    runner = ROOT / "tests" / "spanner-local" / "conformance"
+    known = ["--known-failures", str(runner / "known_failures.txt")]
+    session.run("python", str(runner / "run_official.py"), *(session.posargs or known))
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole tree."""
-    session.install("ruff")
+    _constrained(session, "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -79,7 +122,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy over every package's sources."""
     install_workspace(session)
-    session.install("mypy", "types-PyYAML")
+    _constrained(session, "mypy", "types-PyYAML")
     # By import name: the packages share the `dbtools` namespace across several src/ folders.
     modules = [
         m.name for p in package_dirs() for m in (p / "src" / "dbtools").iterdir() if m.is_dir()
@@ -88,6 +131,22 @@ def typecheck(session: nox.Session) -> None:
 
 
 BENCHMARKS = sorted(p.parent.name for p in ROOT.glob("benchmarks/*/bench.py"))
+
+
+def _reference_venv(session: nox.Session, bench_dir: Path) -> None:
+    """The reference tool in a venv of its own, on PATH after ours (its pins clash with ours)."""
+    ref = bench_dir / "reference.txt"
+    if not ref.exists():
+        return
+    venv = Path(session.virtualenv.location).with_name(f"{bench_dir.name}-reference")
+    if not (venv / "bin" / "python").exists():
+        session.run("uv", "venv", "--python", PYTHON, str(venv), external=True)
+    session.run(
+        "uv", "pip", "install", "--python", str(venv / "bin" / "python"),
+        "-c", str(bench_dir / "reference-constraints.txt"), "-r", str(ref),
+        external=True,
+    )  # fmt: skip
+    session.env["PATH"] = os.pathsep.join([session.env.get("PATH") or "", str(venv / "bin")])
 
 
 @nox.session(python=PYTHON)
@@ -103,7 +162,8 @@ def bench(session: nox.Session, name: str) -> None:
     bench_dir = ROOT / "benchmarks" / name
     reqs = bench_dir / "requirements.txt"
     if reqs.exists():
-        session.install("-r", str(reqs))
+        _constrained(session, "-r", str(reqs))
+    _reference_venv(session, bench_dir)
     session.run("python", str(bench_dir / "bench.py"), *args)
 
 
@@ -112,3 +172,91 @@ def demo(session: nox.Session) -> None:
     """The end-to-end demo (examples/demo.py); pass its flags after `--`."""
     install_workspace(session, extra=None)
     session.run("python", str(ROOT / "examples" / "demo.py"), *session.posargs)
+
+
+def _lock_inputs() -> list[str]:
+    """Everything any session installs, so that one resolution covers them all."""
+    lines = []
+    for pkg in package_dirs():
+        extras = ",".join(sorted(_extras(pkg)))
+        lines.append(f"-e {pkg}[{extras}]" if extras else f"-e {pkg}")
+    lines.append(f"-r {ROOT / 'tests' / 'requirements.txt'}")
+    lines += [f"-r {p}" for p in sorted(ROOT.glob("benchmarks/*/requirements.txt"))]
+    return lines + TOOLS
+
+
+def _compile(session: nox.Session, inputs: list[str], out: Path, *extra: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        infile = Path(tmp) / "lock.in"
+        infile.write_text("\n".join(inputs) + "\n")
+        no_emit = [a for p in package_dirs() for a in ("--no-emit-package", _project(p)["name"])]
+        session.run(
+            "uv", "pip", "compile", str(infile), "--universal",
+            "--python-version", LOWEST_PYTHON, "--no-header", "--no-annotate",
+            *no_emit, *extra, "-o", str(out),
+            external=True, env={"UV_PYTHON_DOWNLOADS": "never"},
+        )  # fmt: skip
+    body = out.read_text()
+    out.write_text(
+        "# The one environment: every nox session installs with `-c` this file.\n"
+        "# Regenerate with `nox -s lock` (pass `-- --upgrade` to move to the newest releases).\n"
+        + body
+    )
+
+
+@nox.session(python=PYTHON, venv_backend="none")
+def lock(session: nox.Session) -> None:
+    """Resolve constraints.txt (and each benchmark's reference-constraints.txt) from PyPI."""
+    _compile(session, _lock_inputs(), LOCK, *session.posargs)
+    for ref in sorted(ROOT.glob("benchmarks/*/reference.txt")):
+        _compile(session, [f"-r {ref}"], ref.with_name("reference-constraints.txt"))
+
+
+def _quickstart(session: nox.Session, packages: list[str]) -> None:
+    session.run("python", str(ROOT / "tests" / "smoke" / "quickstart.py"), *packages)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build a wheel and an sdist of every package, check them, install the wheels, run quick starts."""
+    _constrained(session, "build", "twine")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for pkg in package_dirs():
+        session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(dist), str(pkg))
+    session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+    wheels = sorted(str(w) for w in dist.glob("*.whl"))
+    # Not editable, and nothing from the checkout but the wheels: the extras the quick starts need.
+    session.install(
+        "-c", str(LOCK), "--reinstall", *wheels,
+        "dbtools-connector[psycopg]", "dbtools-dvt[duckdb,spanner]", "cloud-sql-python-connector[psycopg]",
+        "--find-links", str(dist),
+    )  # fmt: skip
+    _quickstart(session, [p.name for p in package_dirs()])
+
+
+FLOOR_SETS = {  # what each package's quick start needs beside it, at its own floors
+    "sqlcommenter": ["packages/sqlcommenter[sqlalchemy]"],
+    "connector": ["packages/connector[psycopg]", "packages/cloudsql-local"],
+    "cloudsql-local": ["packages/cloudsql-local"],
+    "spanner-local": ["packages/spanner-local"],
+    "pgadapter": ["pgadapter", "packages/spanner-local"],
+    "migrate": ["packages/migrate", "packages/spanner-local"],
+    "dvt": ["packages/dvt"],
+}
+# Needed by a quick start but not a dependency of the package: installed at the locked version.
+FLOOR_HELPERS = {"cloudsql-local": ["cloud-sql-python-connector[psycopg]", "psycopg[binary]"]}
+
+
+@nox.session(python=_interpreter(LOWEST_PYTHON))
+@nox.parametrize("name", sorted(FLOOR_SETS), ids=sorted(FLOOR_SETS))
+def floors(session: nox.Session, name: str) -> None:
+    """One package at the lowest versions its pyproject allows, on the lowest Python, quick start run."""
+    if session.posargs and name not in session.posargs:
+        session.skip(f"only {', '.join(session.posargs)} asked for")
+    specs = [str(ROOT / s) for s in FLOOR_SETS[name]]
+    session.install("--resolution", "lowest-direct", *specs)
+    if FLOOR_HELPERS.get(name):
+        _constrained(session, *FLOOR_HELPERS[name])
+    session.run("uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True)
+    _quickstart(session, [name])

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -199,3 +199,53 @@ def mysql_db(mysql_server: DbServer) -> Iterator[DbServer]:
                 cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         finally:
             admin.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A TCP port on 127.0.0.1 where nothing listens: connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SilentListener:
+    """Accepts TCP connections and never sends a byte (a hung server, a wrong port behind a
+    firewall that completes the handshake). Holds what it accepted until closed."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        import threading
+
+        self._sock = socket.create_server((host, 0), backlog=128)
+        self.host = host
+        self.port = int(self._sock.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self._sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[Callable[..., SilentListener]]:
+    """Factory: `silent_listener(host="127.0.0.1")` starts one; all are closed afterwards."""
+    made: list[SilentListener] = []
+
+    def make(host: str = "127.0.0.1") -> SilentListener:
+        made.append(SilentListener(host))
+        return made[-1]
+
+    yield make
+    for listener in made:
+        listener.close()

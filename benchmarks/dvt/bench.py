@@ -8,7 +8,7 @@ For each size and pair: `validate row` (hash of every column) and `validate colu
 each process (wait4), and the differences each one reports against the planted truth.
 
 Needs PostgreSQL and MariaDB as in the tests (DBTOOLS_TEST_PG_URL / DBTOOLS_TEST_MYSQL_URL) and
-`data-validation` on PATH or next to this interpreter (benchmarks/dvt/requirements.txt).
+`data-validation` on PATH or next to this interpreter (benchmarks/dvt/reference.txt).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _bin(name: str) -> str:
     here = Path(sys.executable).parent / name
     found = str(here) if here.exists() else shutil.which(name)
     if not found:
-        sys.exit(f"{name} not found: install benchmarks/dvt/requirements.txt (and dbtools-dvt)")
+        sys.exit(f"{name} not found: install benchmarks/dvt/reference.txt (and dbtools-dvt)")
     return found
 
 

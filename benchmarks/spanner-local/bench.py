@@ -1,5 +1,5 @@
 """Throughput of spanner-local through the official client: point reads, 1,000-row scans and
-mutation inserts per second. With SPANNER_EMULATOR_HOST set, the same work also runs against
+mutation inserts per second, and the time of one read() of every key. With SPANNER_EMULATOR_HOST set, the same work also runs against
 the official emulator and the ratio is printed; otherwise only spanner-local is measured.
 
     python benchmarks/spanner-local/bench.py [--rows 20000] [--seconds 5]
@@ -103,7 +103,19 @@ def run(address: str, rows: int, seconds: float) -> dict[str, float]:
             assert len(got) == 1000
             return 1
 
+        def every_key_in_one_read() -> float:
+            start = time.perf_counter()
+            with db.snapshot() as snap:
+                got = list(
+                    snap.read(
+                        "Items", ["Id", "Name"], spanner.KeySet(keys=[[k] for k in range(total)])
+                    )
+                )
+            assert len(got) == total
+            return time.perf_counter() - start
+
         return {
+            f"read() of {total:,} point keys (s)": every_key_in_one_read(),
             "point reads/s": _rate(seconds, point_read),
             "1,000-row scans/s": _rate(seconds, scan),
             "mutation inserts (rows)/s": inserts,
@@ -128,12 +140,12 @@ def main() -> None:
     import google.cloud.spanner_v1 as sv
 
     print(f"google-cloud-spanner {sv.__version__}, spanner-local {spanner_local.__version__}")
-    header = f"{'metric':<28}{'spanner-local':>15}"
+    header = f"{'metric':<34}{'spanner-local':>15}"
     if theirs:
         header += f"{'emulator':>12}{'ratio':>8}"
     print(header)
     for name, value in ours.items():
-        line = f"{name:<28}{value:>15.1f}"
+        line = f"{name:<34}{value:>15.2f}"
         if theirs:
             line += f"{theirs[name]:>12.1f}{value / theirs[name]:>8.2f}"
         print(line)

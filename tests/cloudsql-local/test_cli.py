@@ -114,3 +114,36 @@ def test_cli_bad_config(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "--latency" in result.stderr
+
+
+def test_cli_version_and_ordinary_mistakes(tmp_path: Path) -> None:
+    result = subprocess.run([CLI, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"cloudsql-local, version {cloudsql_local.__version__}"
+    mistakes = {
+        "[admin]\nport = 'abc'\n": "[admin]: port = 'abc' must be an integer",
+        "instances = 3\n": "instances = 3 must be an array",
+        "[[instances]]\nconnection_name = 'p:r:i'\nport = 'x'\n": "port = 'x' must be",
+        "cert_lifetime_seconds = 'soon'\n": "cert_lifetime_seconds = 'soon' must be a number",
+    }
+    for text, says in mistakes.items():
+        config = tmp_path / "c.toml"
+        config.write_text(text)
+        result = subprocess.run(
+            [CLI, "--config", str(config)], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2, result.stderr
+        assert says in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    (tmp_path / "latin1.toml").write_bytes(b"# caf\xe9\n")
+    result = subprocess.run(
+        [CLI, "--config", str(tmp_path / "latin1.toml")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "is not UTF-8 text" in result.stderr
+    result = subprocess.run(
+        [CLI, "--config", str(config), "--backend-timeout", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--backend-timeout" in result.stderr

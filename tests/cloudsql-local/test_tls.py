@@ -197,6 +197,14 @@ def test_wrong_server_identity_fault(emu, dial, client_key, tmp_path) -> None:  
     ctx = client_context(
         tmp_path, cas.server_ca_pem, issue_cert(emu, PG_CAS, client_key), client_key
     )
+    sock = dial(PG_CAS, ctx)
+    cert = x509.load_der_x509_certificate(sock.getpeercert(binary_form=True))
+    sock.close()
+    # The CAS impostor: another DNS name, but this instance's own CN.
+    cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert cn == PG_CAS.split(":")[0] + ":" + PG_CAS.split(":")[-1]
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) != [cas.dns_name]
     ctx.check_hostname = True
     with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
         dial(PG_CAS, ctx, server_hostname=cas.dns_name)

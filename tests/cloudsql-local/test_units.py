@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import struct
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_instance_validation() -> None:
         ({"connection_name": "p:r:i", "latency": float("nan")}, "latency nan is not a number"),
     ]
     for kwargs, needle in bad:
-        with pytest.raises(cloudsql_local.ConfigError, match=needle):
+        with pytest.raises(cloudsql_local.ConfigError, match=re.escape(needle)):
             cloudsql_local.Instance(**kwargs)  # type: ignore[arg-type]
     with pytest.raises(cloudsql_local.ConfigError, match="twice"):
         cloudsql_local.Config(
@@ -108,12 +109,24 @@ ip_types = "private"
         ("surprise = 1\n", "unknown top-level"),
         ("[tokens]\nx = 3\n", "principal"),
         ("[[instances]\n", "not valid TOML"),
+        ("[admin]\nport = 'abc'\n", "[admin]: port = 'abc' must be an integer"),
+        ("cert_lifetime_seconds = 'x'\n", "cert_lifetime_seconds = 'x' must be a number"),
+        ("instances = 3\n", "instances = 3 must be an array"),
+        ("instances = [3]\n", "instances[0] must be a table"),
+        ("[[instances]]\nconnection_name = 5\n", "connection_name = 5 must be a string"),
+        ("[[instances]]\nconnection_name = 'p:r:i'\nport = 'x'\n", "port = 'x' must be an"),
+        ("[[instances]]\nconnection_name = 'p:r:i'\nip_types = 3\n", "an array or a string"),
+        ("[[instances]]\nconnection_name = 'p:r:i'\nlatency = true\n", "must be a number"),
+        ("[refresh_tokens]\nx = 3\n", "refresh_tokens.x = 3 must be a string"),
+        ("[admin]\nrequire_auth = 1\n", "require_auth = 1 must be true or false"),
+        ("admin = 3\n", "admin = 3 must be a table"),
+        ("backend_timeout_seconds = 0\n", "backend_timeout 0 is not a number of seconds"),
     ],
 )
 def test_config_errors(tmp_path: Path, text: str, needle: str) -> None:
     path = tmp_path / "c.toml"
     path.write_text(text)
-    with pytest.raises(cloudsql_local.ConfigError, match=needle):
+    with pytest.raises(cloudsql_local.ConfigError, match=re.escape(needle)):
         cloudsql_local.Config.from_toml(path)
     with pytest.raises(cloudsql_local.ConfigError, match="does not exist"):
         cloudsql_local.Config.from_toml(tmp_path / "missing.toml")

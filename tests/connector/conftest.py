@@ -3,6 +3,7 @@ records what the connector reports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ PRINCIPAL = "tester@cloudsql-local.iam.gserviceaccount.com"
 PG = "proj:local:pg"
 PG_CAS = "proj:local:pgcas"
 MY = "proj:local:my"
+MY_CAS = "proj:local:mycas"
 PG_PRIVATE = "proj:local:pgpriv"
 PG_IAM_USER = "tester@cloudsql-local.iam"
 MY_IAM_USER = "tester"
@@ -46,6 +48,12 @@ def emulator(pg_server: Any, mysql_server: Any) -> Iterator[cl.Emulator]:
                 ip_types=("PRIMARY", "PSC"),
             ),
             cl.Instance(PG_PRIVATE, backend=pg_backend, ip_types=("PRIVATE",)),
+            cl.Instance(
+                MY_CAS,
+                database_version="MYSQL_8_0",
+                backend=f"{mysql_server.host}:{mysql_server.port}",
+                server_ca_mode="CUSTOMER_MANAGED_CAS_CA",
+            ),
             cl.Instance(
                 MY,
                 database_version="MYSQL_8_0",
@@ -79,6 +87,7 @@ class Names:
     PG = PG
     PG_CAS = PG_CAS
     MY = MY
+    MY_CAS = MY_CAS
     PG_PRIVATE = PG_PRIVATE
     PG_IAM_USER = PG_IAM_USER
     MY_IAM_USER = MY_IAM_USER
@@ -149,3 +158,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(
                 pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
             )
+
+
+Attempt = tuple[str, Callable[[], None]]
+
+
+@pytest.fixture
+def every_driver(
+    pg_server: Any, mysql_server: Any
+) -> Callable[[Connector, str, str], list[Attempt]]:
+    """`every_driver(connector, pg_instance, my_instance)`: (driver, connect-and-close) for
+    every driver and caller kind (sync and asyncio), against the real servers' test databases."""
+
+    def attempts(connector: Connector, pg: str, my: str) -> list[Attempt]:
+        def sync(instance: str, driver: str, server: Any) -> Callable[[], None]:
+            def run() -> None:
+                connector.connect(instance, driver, user=server.user, db=server.database).close()
+
+            return run
+
+        def asynchronous(driver: str) -> Callable[[], None]:
+            async def go() -> None:
+                conn = await connector.connect_async(
+                    pg, driver, user=pg_server.user, db=pg_server.database
+                )
+                await conn.close()
+
+            return lambda: asyncio.run(go())
+
+        return [
+            ("pg8000", sync(pg, "pg8000", pg_server)),
+            ("psycopg", sync(pg, "psycopg", pg_server)),
+            ("pymysql", sync(my, "pymysql", mysql_server)),
+            ("asyncpg", asynchronous("asyncpg")),
+            ("psycopg-async", asynchronous("psycopg")),
+        ]
+
+    return attempts

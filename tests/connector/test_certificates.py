@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from dbtools import cloudsql_local as cl
-from dbtools.connector import Connector, ServerIdentityError
+from dbtools.connector import Connector, ExpiredCertificateError, ServerIdentityError
 from dbtools.connector.identity import CertNames, ServerIdentity
 from dbtools.connector.instance import InstanceName
 from google.oauth2.credentials import Credentials as OAuthCredentials
@@ -142,6 +142,42 @@ def test_wrong_identity_refused_by_every_driver(
         asyncio.run(via_psycopg_async())
 
 
+def test_cas_impostor_with_the_right_cn_is_refused_by_every_driver(
+    connector: Connector, emu: cl.Emulator, names: Any, every_driver: Any
+) -> None:
+    """A CAS instance is identified by its DNS name: a certificate from the shared CA for
+    another DNS name is refused even though its CN reads project:instance."""
+    attempts = every_driver(connector, names.PG_CAS, names.MY_CAS)
+    for _driver, attempt in attempts:
+        attempt()  # the genuine certificate passes
+    emu.faults.wrong_server_identity = True
+    for driver, attempt in attempts:
+        with pytest.raises(ServerIdentityError, match="CAS server CA") as info:
+            attempt()
+        text = str(info.value)
+        assert "SAN DNS:wrong-instance." in text, driver
+        assert "the CN is not enough" in text, driver
+
+
+def test_expired_client_certificate_is_refused_before_dialing(
+    make_connector: Any, emu: cl.Emulator, names: Any, every_driver: Any
+) -> None:
+    emu.faults.expired_certs = True
+    proxies = [emu.instance(names.PG), emu.instance(names.MY)]
+    dialled = [p.accepted_connections for p in proxies]
+    for driver, attempt in every_driver(make_connector(), names.PG, names.MY):
+        with pytest.raises(ExpiredCertificateError, match="had already expired") as info:
+            attempt()
+        assert "check the system clock" in str(info.value), driver
+        assert f"{names.PG if driver != 'pymysql' else names.MY}" in str(info.value), driver
+    # Refused before any TCP connection to the instances.
+    assert [p.accepted_connections for p in proxies] == dialled
+    emu.faults.expired_certs = False
+    connector: Connector = make_connector()
+    for _driver, attempt in every_driver(connector, names.PG, names.MY):
+        attempt()
+
+
 def test_failed_connect_triggers_a_refresh(
     make_connector: Any, emu: cl.Emulator, names: Any, pg_server: Any, admin_calls: Any
 ) -> None:
@@ -190,6 +226,17 @@ def test_identity_rules() -> None:
     ):
         with pytest.raises(ServerIdentityError, match="expected CN=proj:inst or SAN DNS:abc"):
             ident.check_names(bad)
+    # CAS: the DNS name decides. A wrong DNS SAN is refused whatever the CN says; a
+    # certificate with no DNS SAN at all may still prove itself by the CN.
+    cas = ServerIdentity("proj:inst", ("abc.us-central1.sql.goog",), by_dns_name=True)
+    cas.check_names(CertNames((), ("abc.us-central1.sql.goog",)))
+    cas.check_names(CertNames(("proj:inst",), ()))
+    impostor = CertNames(("proj:inst",), ("xyz.us-central1.sql.goog",))
+    with pytest.raises(ServerIdentityError, match=r"names SAN DNS:xyz\.us-central1\.sql\.goog, "):
+        cas.check_names(impostor)
+    ident.check_names(impostor)  # a legacy instance's CN is its identity
+    # With no DNS name known, the CN is all there is to check.
+    ServerIdentity("proj:inst", (), by_dns_name=True).check_names(impostor)
 
 
 async def test_key_pair_is_generated_off_the_event_loop(emu: cl.Emulator, names: Any) -> None:

@@ -302,6 +302,19 @@ def _value_for(engine: str, col: str, v: Any) -> Any:
     return v
 
 
+def new_duckdb_file(path: Path | str) -> str:
+    """A `duckdb:///` URL for a new, empty database file (dvt opens only existing files)."""
+    import duckdb
+
+    duckdb.connect(str(path)).close()
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture(scope="session")
+def make_duckdb() -> Callable[[Path | str], str]:
+    return new_duckdb_file
+
+
 @dataclass
 class Loaded:
     engine: str
@@ -373,7 +386,7 @@ def hazard_dbs(
         "postgresql": (pg.url, lambda: psycopg.connect(pg.url)),
         "mysql": (my.url, lambda: pymysql.connect(**my.pymysql_kwargs())),
         "sqlite": (f"sqlite:///{sqlite_path}", lambda: sqlite3.connect(sqlite_path)),
-        "duckdb": (f"duckdb:///{duck_path}", None),  # type: ignore[dict-item]
+        "duckdb": (new_duckdb_file(duck_path), None),  # type: ignore[dict-item]
     }
     out: dict[str, dict[str, Loaded]] = {}
     for engine, (url, connect) in connectors.items():

@@ -290,3 +290,25 @@ COLUMNS_UNDER_TEST = [
     "a",
     "b",
 ]
+
+
+@pytest.mark.parametrize("t", [e for e in ENGINES if e != "postgresql"])
+def test_std_and_avg_agree_on_every_engine(hazard_dbs: Any, t: str) -> None:
+    from dbtools.dvt.columns import ColumnSpec, ColumnValidator
+
+    src, tgt = hazard_dbs["postgresql"]["same"], hazard_dbs[t]["same"]
+    cols = ["id", "amount", "ratio"]
+    spec = ColumnSpec(source_table=src.table, target_table=tgt.table,
+                      aggregates={"std": cols, "avg": cols})  # fmt: skip
+    r = ColumnValidator(
+        spec, open_engine(parse_url(src.url)), open_engine(parse_url(tgt.url))
+    ).run()
+    assert r.passed, [f.as_dict() for f in r.findings if f.status != "success"]
+    assert {(f.check, f.column) for f in r.findings} == {
+        (a, c) for a in ("std", "avg") for c in cols
+    }
+    changed = ColumnSpec(
+        source_table=src.table, target_table="t_planted", aggregates={"std": ["amount"]}
+    )
+    assert not ColumnValidator(changed, open_engine(parse_url(src.url)),
+                               open_engine(parse_url(tgt.url))).run().passed  # fmt: skip

@@ -37,7 +37,11 @@ def _rows(changed: bool) -> list[tuple[int, dt.datetime, str | None]]:
 
 @pytest.fixture(scope="module")
 def json_dbs(
-    spanner_endpoint: Any, pg_server: Any, mysql_server: Any, tmp_path_factory: Any
+    spanner_endpoint: Any,
+    pg_server: Any,
+    mysql_server: Any,
+    tmp_path_factory: Any,
+    make_duckdb: Any,
 ) -> Iterator[dict[str, str]]:
     """{engine: url}, each with tables `j_same` and `j_changed` (doc of id 4 differs)."""
     name = "dvtj_" + uuid.uuid4().hex[:8]
@@ -80,7 +84,7 @@ def json_dbs(
     urls["sqlite"] = f"sqlite:///{path}"
     from dbtools.dvt.engines import DuckDBEngine
 
-    duck_url = f"duckdb:///{tmp / 'j.duckdb'}"
+    duck_url = make_duckdb(tmp / "j.duckdb")
     duck = DuckDBEngine(parse_url(duck_url))._database().cursor()
     for table, changed in (("j_same", False), ("j_changed", True)):
         duck.execute(

@@ -231,3 +231,58 @@ def test_schema_qualified_names_on_sqlite_and_duckdb(tmp_path: Any) -> None:
     ]
     with pytest.raises(Exception, match="not found"):
         RowValidator(RowSpec(source_table="main.t", target_table="nosuch.t"), src, tgt).run()
+
+
+def test_schema_validation_reports_narrowing_with_a_severity(pg_db: Any, mysql_db: Any) -> None:
+    with psycopg.connect(pg_db.url, autocommit=True) as c:
+        c.execute(
+            "CREATE TABLE n (id int PRIMARY KEY, a bigint, b int, c double precision, "
+            "d timestamp(6), e varchar(50), f numeric(20,4), g text, h smallint, i int, "
+            "j real, k timestamp(0), l numeric(10,2))"
+        )
+    my = _mysql(mysql_db)
+    with my.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE n (id int PRIMARY KEY, a int, b smallint, c float, d datetime, "
+            "e varchar(20), f decimal(12,2), g varchar(10), h bigint, i decimal(5,0), "
+            "j double, k datetime(6), l decimal(30,9))"
+        )
+    my.close()
+    src, tgt = open_engine(parse_url(pg_db.url)), open_engine(parse_url(mysql_db.url))
+    r = validate_schema(SchemaSpec("n", check_nullability=False), src, tgt)
+    types = {f.column: (f.status, f.severity, f.difference) for f in r.findings}
+    narrowed = {c: why for c, (st, sev, why) in types.items() if (st, sev) == ("fail", "error")}
+    assert set(narrowed) == {"a", "b", "c", "d", "e", "f", "i"}
+    assert "integer narrowing" in narrowed["a"] and "integer narrowing" in narrowed["b"]
+    assert "float narrowing" in narrowed["c"]
+    assert "timestamp precision narrowing" in narrowed["d"]
+    assert "string narrowing" in narrowed["e"]
+    assert "numeric narrowing" in narrowed["f"] and "numeric narrowing" in narrowed["i"]
+    assert types["g"][:2] == ("success", "warning") and "unbounded" in types["g"][2]
+    for widened in ("id", "h", "j", "k", "l"):  # wider or equal targets pass
+        assert types[widened][:2] == ("success", "info"), types[widened]
+    assert r.summary["failed"] == 7 and r.summary["warnings"] == 1 and not r.passed
+    # the reverse direction of every widening is a narrowing
+    back = validate_schema(SchemaSpec("n", check_nullability=False), tgt, src)
+    back_fail = {f.column for f in back.findings if f.status == "fail"}
+    assert {"h", "j", "k", "l"} <= back_fail
+
+
+def test_renamed_columns_and_a_key_only_the_target_declares(tmp_path: Any) -> None:
+    a, b = tmp_path / "src.db", tmp_path / "tgt.db"
+    with sqlite3.connect(a) as c:  # no primary key; a unique column
+        c.execute("CREATE TABLE t (k TEXT UNIQUE NOT NULL, v TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [("a", "1"), ("b", "2"), ("c", "3")])
+    with sqlite3.connect(b) as c:  # migrated: key promoted, both columns renamed
+        c.execute("CREATE TABLE t (k_ TEXT PRIMARY KEY, value TEXT)")
+        c.executemany("INSERT INTO t VALUES (?, ?)", [("a", "1"), ("b", "x"), ("d", "3")])
+    src, tgt = open_engine(parse_url(f"sqlite:///{a}")), open_engine(parse_url(f"sqlite:///{b}"))
+    spec = RowSpec(source_table="t", column_map={"k": "k_", "v": "value"})
+    r = RowValidator(spec, src, tgt).run()
+    assert r.summary["primary_keys"] == ["k"] and r.summary["compared_columns"] == ["v"]
+    assert [(f.status, f.key, f.column) for f in r.findings] == [
+        ("mismatch", {"k": "b"}, "v"),
+        ("missing", {"k": "c"}, None),
+        ("extra", {"k": "d"}, None),
+    ]
+    assert r.warnings == []  # no column left unpaired

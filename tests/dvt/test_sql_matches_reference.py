@@ -108,7 +108,9 @@ def _load(engine: Any, kind: str, rows: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def urls(pg_server: Any, mysql_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def urls(
+    pg_server: Any, mysql_server: Any, tmp_path_factory: pytest.TempPathFactory, make_duckdb: Any
+) -> Any:
     name = "dvt_canon_" + str(random.randrange(10**8))
     with psycopg.connect(pg_server.url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -118,7 +120,7 @@ def urls(pg_server: Any, mysql_server: Any, tmp_path_factory: pytest.TempPathFac
     yield {
         "postgresql": pg_server.with_database(name).url,
         "mysql": mysql_server.with_database(name).url,
-        "duckdb": f"duckdb:///{tmp_path_factory.mktemp('canon') / 'c.duckdb'}",
+        "duckdb": make_duckdb(tmp_path_factory.mktemp("canon") / "c.duckdb"),
     }
     with psycopg.connect(pg_server.url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import psycopg
+import pymysql
 import pytest
 
 HERE = Path(__file__).parent
@@ -54,3 +60,77 @@ def split_golden(text: str) -> dict[str, str]:
 @pytest.fixture
 def golden() -> Any:
     return split_golden
+
+
+# ---------------------------------------------------------------------------------------------
+# Dumps written by the real mysqldump and pg_dump from databases built in the local servers,
+# in the variants users meet: mysqldump's default (extended INSERTs), --skip-extended-insert
+# (MariaDB's one row per line), --complete-insert and --hex-blob; pg_dump's default (COPY),
+# --inserts and --column-inserts. Tests ask for the `realdumps` fixture.
+
+MYSQL_VARIANTS = {
+    "default": [],
+    "skip-extended-insert": ["--skip-extended-insert"],
+    "complete-insert": ["--complete-insert"],
+    "hex-blob": ["--hex-blob"],
+}
+PG_VARIANTS = {"default": [], "inserts": ["--inserts"], "column-inserts": ["--column-inserts"]}
+
+
+def mysqldump(db: Any, *options: str) -> bytes:
+    cmd = ["mysqldump", "-h", db.host, "-P", str(db.port), "-u", db.user, *options, db.database]
+    if db.password:
+        cmd.insert(1, f"-p{db.password}")
+    return subprocess.run(cmd, check=True, capture_output=True).stdout
+
+
+def pg_dump(db: Any, *options: str) -> bytes:
+    cmd = ["pg_dump", "--no-owner", "--no-privileges", *options, db.url]
+    return subprocess.run(cmd, check=True, capture_output=True).stdout
+
+
+@contextlib.contextmanager
+def mysql_database(server: Any, statements: list[str]) -> Iterator[Any]:
+    """A database of its own on `server`, built by `statements`, dropped afterwards."""
+    name = f"dump_{uuid.uuid4().hex[:10]}"
+    kwargs = server.pymysql_kwargs()
+    admin = pymysql.connect(**kwargs, autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            cur.execute(f"USE `{name}`")
+            for st in statements:
+                cur.execute(st)
+        yield server.with_database(name)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+@contextlib.contextmanager
+def pg_database(server: Any, statements: list[str]) -> Iterator[Any]:
+    name = f"dump_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db = server.with_database(name)
+    try:
+        with psycopg.connect(db.url, autocommit=True) as conn:
+            for st in statements:
+                conn.execute(st)
+        yield db
+    finally:
+        with psycopg.connect(server.url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def realdumps() -> SimpleNamespace:
+    return SimpleNamespace(
+        MYSQL_VARIANTS=MYSQL_VARIANTS,
+        PG_VARIANTS=PG_VARIANTS,
+        mysqldump=mysqldump,
+        pg_dump=pg_dump,
+        mysql_database=mysql_database,
+        pg_database=pg_database,
+    )

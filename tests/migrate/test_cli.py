@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ CREATE TABLE `orders` (`customer_id` int NOT NULL, `order_id` int NOT NULL, `tot
 CREATE TABLE `scratch` (`x` int);
 CREATE TABLE `order_lines` (`customer_id` int NOT NULL, `order_id` int NOT NULL, `line` int NOT NULL,
   PRIMARY KEY (`customer_id`, `order_id`, `line`));
+-- Dump completed
 """
 
 
@@ -271,3 +274,86 @@ def test_example_script_runs() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "rows read 37, written 37, bad 0" in proc.stdout
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again when the block ends
+
+
+def _apply_args(out: Path, address: str, *extra: str) -> list[str]:
+    return [
+        "apply-schema",
+        "--out",
+        str(out),
+        "--project",
+        "p",
+        "--instance",
+        "i",
+        "--database",
+        "d",
+        *extra,
+        "--emulator-host",
+        address,
+    ]
+
+
+@pytest.mark.parametrize("flag", ["--emulator-host", "--endpoint"])
+def test_apply_schema_to_a_closed_port_fails_at_once_naming_it(
+    tmp_path: Path, flag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SPANNER_EMULATOR_HOST", raising=False)
+    dump = tmp_path / "d.sql"
+    dump.write_text(DUMP)
+    assert (
+        run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path)]).exit_code
+        == 0
+    )
+    address = f"127.0.0.1:{_closed_port()}"
+    args = _apply_args(tmp_path, address, "--connect-timeout", "60")
+    if flag == "--endpoint":
+        args = [*args[:-2], "--endpoint", address]
+    started = time.monotonic()
+    res = CliRunner().invoke(main, args)
+    elapsed = time.monotonic() - started
+    assert res.exit_code == 4, res.output
+    assert f"cannot reach Spanner at {address}" in res.output
+    assert "refused" in res.output.lower()
+    assert elapsed < 60  # the configured timeout: a refused connection needs none of it
+
+
+def test_apply_schema_to_a_listener_that_never_answers_stops_at_the_timeout(
+    tmp_path: Path,
+) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(DUMP)
+    assert (
+        run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path)]).exit_code
+        == 0
+    )
+    with socket.socket() as silent:  # the kernel accepts connections; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        res = CliRunner().invoke(main, _apply_args(tmp_path, address, "--connect-timeout", "2"))
+        elapsed = time.monotonic() - started
+    assert res.exit_code == 4, res.output
+    assert f"Spanner at {address} accepted a connection" in res.output
+    assert "within 2 s (--connect-timeout)" in res.output
+    # it waited for the handshake, and gave up at the configured timeout (not minutes later)
+    assert 2 <= elapsed < 2 * 10
+
+
+def test_connect_timeout_is_validated(tmp_path: Path) -> None:
+    res = run(_apply_args(tmp_path, "127.0.0.1:1", "--connect-timeout", "0"))
+    assert res.exit_code == 2 and "--connect-timeout" in res.output
+
+
+def test_emulator_host_and_endpoint_together_are_refused(tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(DUMP)
+    run(["schema", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path)])
+    res = run([*_apply_args(tmp_path, "127.0.0.1:1"), "--endpoint", "127.0.0.1:2"])
+    assert res.exit_code == 4 and "not both" in res.output

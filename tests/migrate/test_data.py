@@ -341,7 +341,7 @@ def test_coalesced_checkpoint_lags_spanner_and_a_resume_from_it_is_exact(
 
 def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> None:
     dump = tmp_path / "d.sql"
-    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS + "-- Dump completed\n")
     base = [
         "schema-and-data",
         "--source",
@@ -480,7 +480,7 @@ def test_identity_counters_move_past_the_loaded_rows() -> None:
 def test_indexes_before_flag_and_progress_events(spanner: Any, tmp_path: Path) -> None:
     dump = tmp_path / "d.sql"
     dump.write_text(
-        "CREATE TABLE `t` (`id` int NOT NULL, `v` varchar(5), PRIMARY KEY (`id`), KEY `ix_v` (`v`));\nINSERT INTO `t` VALUES (1,'a'),(2,'b');\n"
+        "CREATE TABLE `t` (`id` int NOT NULL, `v` varchar(5), PRIMARY KEY (`id`), KEY `ix_v` (`v`));\nINSERT INTO `t` VALUES (1,'a'),(2,'b');\n-- Dump completed\n"
     )
     res = CliRunner().invoke(
         main,
@@ -602,6 +602,7 @@ def test_killed_process_resumes_to_exactly_the_source_rows(
                 + ",".join(f"({i})" for i in range(b * 10, b * 10 + 10))
                 + ";\n"
             )
+        f.write("-- Dump completed\n")
     out = tmp_path / "out"
     base = [
         sys.executable,
@@ -672,6 +673,7 @@ def test_pg_dump_with_inserts(spanner: Any, tmp_path: Path) -> None:
         "INSERT INTO public.ins (id, t, n, ok, ts) VALUES (1, 'it''s', 12.50, true, '2024-01-01 00:00:00+00');\n"
         "INSERT INTO public.ins VALUES (2, 'NULL', -3, false, NULL);\n"
         "INSERT INTO public.ins (id, t) VALUES (3, now());\n"
+        "-- PostgreSQL database dump complete\n"
     )
     conv = convert(parse_text("postgres", text), "postgresql")
     db, _ = _db(spanner, "postgresql", conv)
@@ -700,6 +702,7 @@ def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: P
         "CREATE TABLE `orders` (`order_id` int NOT NULL, `total` int, PRIMARY KEY (`order_id`));\n"
         "INSERT INTO `order_lines` VALUES (1,1,'a'),(1,2,'b'),(2,1,'c');\n"
         "INSERT INTO `orders` VALUES (1,10),(2,20);\n"
+        "-- Dump completed\n"
     )
     runner = CliRunner()
     res = runner.invoke(
@@ -753,7 +756,7 @@ def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: P
 
 def test_data_dry_run_converts_everything_and_touches_no_spanner(tmp_path: Path) -> None:
     dump = tmp_path / "d.sql"
-    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS)
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + BAD_ROWS + "-- Dump completed\n")
     # nothing listens on port 9: any Spanner call would fail
     res = CliRunner().invoke(
         main,

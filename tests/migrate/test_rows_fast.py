@@ -161,7 +161,9 @@ def test_wide_rows() -> None:
 
 def test_skip_extended_insert_dump_one_row_per_statement() -> None:
     lines = [f"INSERT INTO `t` VALUES ({i},'r\\'{i}',NULL);\n" for i in range(50)]
-    dump = "CREATE TABLE `t` (`a` int, `b` text, `c` int);\n" + "".join(lines)
+    dump = (
+        "CREATE TABLE `t` (`a` int, `b` text, `c` int);\n" + "".join(lines) + "-- Dump completed\n"
+    )
     diags: list[Diagnostic] = []
     batches = list(read_rows("mysql", io.BytesIO(dump.encode()), diags))
     assert diags == []

@@ -17,7 +17,11 @@ def test_parse_comment() -> None:
         "x": "it's",
     }
     assert parse_comment("select 1 /* just a remark */") == {}
-    assert parse_comment("select /*a='b'*/ 1") == {}  # only a trailing comment counts
+    # The last comment counts wherever it is (dbtools-sqlcommenter can prepend), if it is a
+    # closed block comment; malformed pairs are skipped (the same answers as that package).
+    assert parse_comment("/*a='b'*/ select 1") == {"a": "b"}
+    assert parse_comment("select 1 /*a='b'*/ -- remark") == {}
+    assert parse_comment("select 1 /*a='b',junk*/") == {"a": "b"}
     assert tags_from_comment("select 1 /*request_tag='q1',transaction_tag='t1'*/;") == ("q1", "t1")
     long = "select 1 /*k='" + "v" * 80 + "'*/"
     request, txn = tags_from_comment(long)

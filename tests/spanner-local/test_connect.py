@@ -48,7 +48,7 @@ def test_client_via_emulator_environment_variable(local_server, monkeypatch):
 
 
 def test_serve_on_fixed_port_and_in_memory_isolation():
-    with spanner_local.serve(project="p1", instance="i1") as a, spanner_local.serve() as b:
+    with spanner_local.serve(project="proj-1", instance="i1") as a, spanner_local.serve() as b:
         assert a.port != b.port
         ca = a.client()
         db = ca.instance("i1").database("only-here")

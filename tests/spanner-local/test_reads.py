@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from google.api_core import exceptions
 from google.cloud import spanner
-from google.cloud.spanner_v1 import param_types
+from google.cloud.spanner_v1 import KeyRange, KeySet, param_types
 
 
 @pytest.fixture
@@ -164,3 +164,27 @@ def test_large_values_and_results_stream_within_message_limits(music):
     assert read == rows
     with pytest.raises(exceptions.FailedPrecondition), music.batch() as b:
         b.insert("Blobs", ["K", "V"], [(-1, big + "x")])
+
+
+def _read_range(db, **bounds):
+    with db.snapshot() as s:
+        return [r[0] for r in s.read("r", ["k"], KeySet(ranges=[KeyRange(**bounds)]))]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [
+        ({"start_closed": [2], "end_closed": []}, [2, 3]),
+        ({"start_closed": [2], "end_open": []}, []),
+        ({"start_open": [2], "end_closed": []}, [3]),
+        ({"start_open": [2], "end_open": []}, []),
+        ({"start_closed": [], "end_closed": [2]}, [1, 2]),
+        ({"start_open": [], "end_closed": [2]}, []),
+    ],
+)
+def test_empty_key_bounds_are_prefixes_of_every_key(gsql_db, bounds, expected):
+    """An empty key prefixes every key: as a closed bound it admits all, as an open one none."""
+    gsql_db.update_ddl(["CREATE TABLE r (k INT64, v STRING(MAX)) PRIMARY KEY (k)"]).result(60)
+    with gsql_db.batch() as b:
+        b.insert("r", ["k", "v"], [(1, "a"), (2, "b"), (3, "c")])
+    assert _read_range(gsql_db, **bounds) == expected

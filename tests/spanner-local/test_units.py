@@ -249,10 +249,14 @@ def test_pg_literal_sql():
     from dbtools.spanner_local import pg_literals
 
     assert pg_literals.array_literal_sql("'{a,''b'',NULL}'") == "['a', '''b''', NULL]"
-    assert pg_literals.bytea_literal_sql("'\\x01FF'") == "unhex('01FF')"
-    assert pg_literals.bytea_literal_sql("'plain'") is None
+    assert pg_literals.bytea_literal_sql("'\\x01FF'") == "unhex('01ff')"
+    # the escape form: other text stands for itself, \ooo is an octal byte, \\ a backslash
+    assert pg_literals.bytea_literal_sql("'ab'") == "unhex('6162')"
+    assert pg_literals.bytea_value("\\001a\\\\") == b"\x01a\\"
     with pytest.raises(InvalidArgument):
         pg_literals.bytea_literal_sql("'\\x123'")
+    with pytest.raises(InvalidArgument):
+        pg_literals.bytea_value("\\q")
 
 
 def test_identity_ddl_round_trip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
@@ -11,6 +12,7 @@ import click
 from rich.console import Console
 
 from .errors import ConfigError
+from .version import __version__
 
 EPILOG = """
 Examples:
@@ -60,7 +62,16 @@ Examples:
     is_flag=True,
     help="With --emulator-host: create a database (PostgreSQL dialect) the first time a client names it.",
 )
+@click.option(
+    "--connect-timeout",
+    default=20.0,
+    show_default=True,
+    type=float,
+    help="Seconds to wait for Spanner when a client connects; past it the client gets a FATAL "
+    "error naming the endpoint.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log connections and errors.")
+@click.version_option(__version__, "--version", prog_name="pgadapter (dbtools)")
 def main(**kw: object) -> None:
     """Serve a Cloud Spanner PostgreSQL-dialect database to psql and PostgreSQL drivers."""
     from .server import ProxyConfig, ProxyServer  # heavy (the Spanner client): not for --help
@@ -83,6 +94,7 @@ def main(**kw: object) -> None:
         ssl_key=kw["ssl_key"] or None,  # type: ignore[arg-type]
         ddl_transaction_mode=str(kw["ddl_transaction_mode"]),
         auto_create_database=bool(kw["auto_create_database"]),
+        connect_timeout=float(kw["connect_timeout"]),  # type: ignore[arg-type]
     )
     try:
         server = ProxyServer(config)
@@ -98,23 +110,38 @@ def main(**kw: object) -> None:
             f"{config.instance}",
             soft_wrap=True,
         )
+        if server.unreachable is not None:
+            console.print(
+                f"warning: Spanner at {server.spanner_endpoint} cannot be reached "
+                f"({server.unreachable}); clients are refused until it can",
+                soft_wrap=True,
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            await asyncio.wait_for(server.stop(), 30)
+            loop.add_signal_handler(sig, _on_signal, stop)
+        await stop.wait()
+        await server.stop()
 
     try:
         asyncio.run(run())
     except OSError as exc:
         console.print(f"error: cannot listen on {config.host}:{config.port}: {exc.strerror}")
         sys.exit(3)
-    except asyncio.TimeoutError:
-        console.print("warning: connections did not close within 30 s of the stop signal")
     console.print("pgadapter stopped")
+    if not server.drained:
+        # a worker still inside a Spanner call: the interpreter would wait for it at exit,
+        # and a stop must not wait on Spanner
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _on_signal(stop: asyncio.Event) -> None:
+    """The first SIGINT/SIGTERM stops the server; another during the stop exits at once."""
+    if stop.is_set():
+        os._exit(0)
+    stop.set()
 
 
 if __name__ == "__main__":

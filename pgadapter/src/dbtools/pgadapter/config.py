@@ -28,6 +28,10 @@ class ProxyConfig:
     auto_create_database: bool = False
     startup_timeout: float = 30.0
     max_workers: int = 32
+    # bound on reaching Spanner when a client connects (TCP probe, then the database check)
+    connect_timeout: float = 20.0
+    # after SIGTERM/SIGINT (stop()): how long open connections get to finish
+    stop_grace: float = 3.0
 
     def validate(self) -> None:
         if not self.project or not self.instance:
@@ -42,5 +46,7 @@ class ProxyConfig:
             raise ConfigError(f"unknown DDL transaction mode; use one of {', '.join(DDL_MODES)}")
         if self.auto_create_database and not self.emulator_host:
             raise ConfigError("--auto-create-database is only for emulators (--emulator-host)")
+        if not self.connect_timeout > 0:
+            raise ConfigError("--connect-timeout must be a positive number of seconds")
         if self.credentials_file and not os.path.exists(self.credentials_file):
             raise ConfigError(f"credentials file {self.credentials_file} does not exist")

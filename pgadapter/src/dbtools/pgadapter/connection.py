@@ -97,13 +97,7 @@ class PgConnection(Session):
             if not isinstance(msg, p.PasswordMessage):
                 raise ProtocolError("expected a password message")
             credentials, cred_key = self.server.credentials_from_password(self.user, msg.password)
-        database = await asyncio.get_running_loop().run_in_executor(
-            self.server.executor,
-            self.server.open_database,
-            self.database_id,
-            credentials,
-            cred_key,
-        )
+        database = await self.server.open_session(self.database_id, credentials, cred_key)
         self.backend = SpannerConnection(database, self.server.stats)
         self.loop_reads = await self.server.loop_reads(database)
         for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):

@@ -22,6 +22,7 @@ from . import call_context
 from . import protocol as p
 from .config import ProxyConfig
 from .errors import ConfigError, PgError
+from .reach import probe, spanner_address
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -69,6 +70,14 @@ class ProxyServer:
         self.port: int = config.port
         # counters for tests and operators: aborts_retried...
         self.stats: Counter[str] = Counter()
+        self.spanner_host, self.spanner_port = spanner_address(
+            config.emulator_host, config.endpoint
+        )
+        # why Spanner could not be reached by the last probe (None: it could, or not probed)
+        self.unreachable: str | None = None
+        self._reached_at: float | None = None
+        self._writers: weakref.WeakSet[asyncio.StreamWriter] = weakref.WeakSet()
+        self.drained = True  # False: stop() left a worker thread running (a stuck call)
         self.ssl_context: ssl.SSLContext | None = None
         if config.ssl_cert and config.ssl_key:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -160,7 +169,7 @@ class ProxyServer:
         from google.api_core import exceptions as gexc
 
         try:
-            exists = db.exists()
+            exists = self._exists(db)
         except gexc.MethodNotImplemented:
             exists = True  # a backend without the admin API: the first statement will tell
         except Exception as exc:
@@ -175,6 +184,56 @@ class ProxyServer:
             raise PgError(f'database "{database_id}" does not exist', "3D000", severity="FATAL")
         self._check_dialect(db, database_id)
         return db
+
+    @property
+    def spanner_endpoint(self) -> str:
+        return f"{self.spanner_host}:{self.spanner_port}"
+
+    async def probe_spanner(self) -> str | None:
+        """Why Spanner cannot be reached now, or None. A success is trusted for 10 s (a TCP
+        connection per client connect would cost a round trip each)."""
+        if self._client is not None:
+            return None  # a client given by the caller: its endpoint is not ours to know
+        loop = asyncio.get_running_loop()
+        if self._reached_at is not None and loop.time() - self._reached_at < 10:
+            return None
+        why = await probe(self.spanner_host, self.spanner_port, self.config.connect_timeout)
+        self.unreachable = why
+        self._reached_at = loop.time() if why is None else None
+        return why
+
+    async def open_session(self, database_id: str, credentials: Any, cred_key: str) -> Any:
+        """The Database for a new connection, checked to exist, within --connect-timeout; a
+        Spanner that cannot be reached is a FATAL error naming the endpoint."""
+        why = await self.probe_spanner()
+        if why is not None:
+            raise PgError(
+                f"cannot reach Spanner at {self.spanner_endpoint}: {why}",
+                "08001",
+                hint=self._where_hint(),
+                severity="FATAL",
+            )
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(
+            self.executor, self.open_database, database_id, credentials, cred_key
+        )
+        try:
+            return await asyncio.wait_for(work, self.config.connect_timeout)
+        except asyncio.TimeoutError:
+            raise PgError(
+                f"Spanner at {self.spanner_endpoint} did not answer within "
+                f"{self.config.connect_timeout:g} s",
+                "08001",
+                hint=self._where_hint(),
+                severity="FATAL",
+            ) from None
+
+    def _where_hint(self) -> str:
+        flag = "--emulator-host" if self.config.emulator_host else "--endpoint"
+        return (
+            f"Check that Spanner (or the emulator) is running there and reachable from this "
+            f"host, and pgadapter's {flag}; --connect-timeout sets how long to wait."
+        )
 
     async def loop_reads(self, db: Any) -> Any:
         """The LoopReads (autocommit queries sent from the event loop) of a database, shared by
@@ -199,6 +258,32 @@ class ProxyServer:
         db._pgadapter_loop_reads = reads
         return reads
 
+    def _admin_call(self, db: Any, method: str, **request: Any) -> Any:
+        """A database admin call bounded by --connect-timeout, retries included (the client's
+        own calls retry an unreachable endpoint for minutes)."""
+        from google.api_core import exceptions as gexc
+        from google.api_core.retry import Retry, if_exception_type
+
+        timeout = self.config.connect_timeout
+        retry = Retry(
+            predicate=if_exception_type(gexc.ServiceUnavailable),
+            initial=0.1,
+            maximum=1.0,
+            timeout=timeout,
+        )
+        api = db._instance._client.database_admin_api
+        metadata = [("google-cloud-resource-prefix", db.name)]
+        return getattr(api, method)(**request, metadata=metadata, retry=retry, timeout=timeout)
+
+    def _exists(self, db: Any) -> bool:
+        from google.api_core import exceptions as gexc
+
+        try:
+            self._admin_call(db, "get_database_ddl", database=db.name)
+        except gexc.NotFound:
+            return False
+        return True
+
     def _check_dialect(self, db: Any, database_id: str) -> None:
         """Refuse GoogleSQL databases up front: every statement would fail on them otherwise."""
         from google.api_core import exceptions as gexc
@@ -207,7 +292,7 @@ class ProxyServer:
         if getattr(db, "_pgadapter_dialect_ok", False):
             return
         try:
-            dialect = db.database_dialect
+            dialect = self._admin_call(db, "get_database", name=db.name).database_dialect
         except gexc.GoogleAPICallError:
             return  # a backend that cannot tell (no admin API): let statements speak
         if dialect == DatabaseDialect.GOOGLE_STANDARD_SQL:
@@ -260,6 +345,7 @@ class ProxyServer:
             conn.cancel()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         # imported here, not at the top: it pulls in the Spanner client (seconds of imports),
         # and the listener should be up before that (start() begins the import in background)
         from .connection import PgConnection
@@ -312,29 +398,59 @@ class ProxyServer:
                 os.unlink(path)
             self._servers.append(await asyncio.start_unix_server(self._on_client, path))
             self.unix_socket_path: str | None = path
+        why = await self.probe_spanner()
+        if why is not None:
+            log.warning(
+                "Spanner at %s cannot be reached (%s): clients are refused until it can",
+                self.spanner_endpoint,
+                why,
+            )
 
     async def stop(self) -> None:
+        """Stop listening, end every connection, and return within a few seconds whatever the
+        clients or Spanner are doing: connections get `stop_grace` seconds to end, then their
+        sockets are aborted; a Spanner call still running on a worker is abandoned (the CLI
+        exits without waiting for it)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.config.stop_grace
+
+        def left() -> float:  # each later step gets what is left, and a little at least
+            return max(until - loop.time(), 0.5)
+
         for server in self._servers:
             server.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=10)
+            await asyncio.wait(set(self._tasks), timeout=left())
+        for writer in list(self._writers):  # a client that reads nothing blocks a clean close
+            with suppress(Exception):
+                writer.transport.abort()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=left())
         for server in self._servers:
             with suppress(Exception, asyncio.TimeoutError):
-                await asyncio.wait_for(server.wait_closed(), 5)
+                await asyncio.wait_for(server.wait_closed(), left())
         self._servers.clear()
         for api in list(self._loop_apis):
-            with suppress(Exception):
-                await api.transport.close()
+            with suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(api.transport.close(), left())
         self._loop_apis.clear()
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))
-        loop = asyncio.get_running_loop()
-        drain = loop.run_in_executor(None, self.executor.shutdown, True)
-        with suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(drain, 10)
+        # the pool is drained from a thread of its own: a worker stuck in a Spanner call must
+        # hold neither the event loop nor asyncio's default executor
+        drained: asyncio.Future[None] = loop.create_future()
+
+        def drain() -> None:
+            self.executor.shutdown(wait=True)
+            with suppress(RuntimeError):  # the loop is gone already
+                loop.call_soon_threadsafe(lambda: drained.done() or drained.set_result(None))
+
+        threading.Thread(target=drain, name="pgadapter-drain", daemon=True).start()
+        await asyncio.wait((drained,), timeout=left())
+        self.drained = drained.done()
 
     async def serve_forever(self) -> None:
         await self.start()

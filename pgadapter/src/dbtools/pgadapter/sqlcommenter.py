@@ -16,27 +16,61 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from .classify import _skip
+
 MAX_TAG_LENGTH = 50  # Spanner rejects longer request/transaction tags
 
-_TRAILING = re.compile(r"/\*(?P<body>(?:(?!\*/).)*)\*/\s*;?\s*$", re.DOTALL)
-_PAIR = re.compile(r"\s*([^=,\s]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*(?:,|$)")
+# Where a string, quoted identifier, dollar quote or comment may start (classify._skip decides).
+_QUOTE_OR_COMMENT = re.compile(r"--|/\*|['\"$]")
+
+
+def _last_comment(sql: str) -> str | None:
+    """The text of the statement's last comment (`-- ...` or a nesting `/* ... */`), comments
+    inside strings and dollar quotes excluded; None when it has none."""
+    last = None
+    pos, n = 0, len(sql)
+    while pos < n:
+        m = _QUOTE_OR_COMMENT.search(sql, pos)
+        if m is None:
+            break
+        start = m.start()
+        end = _skip(sql, start)
+        if end == start:  # a `$` that opens no dollar quote
+            pos = start + 1
+            continue
+        if sql.startswith(("--", "/*"), start):
+            last = sql[start:end]
+        pos = end
+    return last
+
+
+def _decode(text: str) -> str:
+    """Unescape `\\'`, then URL-decode (the specification's order)."""
+    return unquote(text.replace("\\'", "'"), errors="surrogatepass")
 
 
 def parse_comment(sql: str) -> dict[str, str]:
-    """The key/value pairs of a trailing sqlcommenter comment ({} when there is none)."""
-    m = _TRAILING.search(sql)
-    if not m:
+    """The key/value pairs of the statement's sqlcommenter comment ({} when there is none).
+
+    As the specification says: the last comment counts, and only a closed `/* ... */` can carry
+    pairs (after a trailing `-- remark` there is none); its body is split on `,` (values are
+    URL-encoded, so a raw `,` belongs to no value) and each pair on its first `=`; the value
+    must be quoted. Malformed pairs are left out, the well-formed ones around them kept.
+    """
+    comment = _last_comment(sql)
+    if (
+        comment is None
+        or len(comment) < 4
+        or not (comment.startswith("/*") and comment.endswith("*/"))
+    ):
         return {}
-    body = m.group("body").strip()
     pairs: dict[str, str] = {}
-    pos = 0
-    while pos < len(body):
-        pm = _PAIR.match(body, pos)
-        if not pm or pm.end() == pos:
-            return {}  # not a sqlcommenter comment (an ordinary remark): no tags
-        value = re.sub(r"\\(.)", r"\1", pm.group(2))
-        pairs[unquote(pm.group(1))] = unquote(value)
-        pos = pm.end()
+    for pair in comment[2:-2].split(","):
+        key, eq, raw = pair.partition("=")
+        raw = raw.strip()
+        if not eq or len(raw) < 2 or raw[0] != "'" or raw[-1] != "'":
+            continue
+        pairs[_decode(key.strip())] = _decode(raw[1:-1])
     return pairs
 
 

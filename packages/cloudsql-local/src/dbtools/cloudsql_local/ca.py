@@ -194,18 +194,22 @@ class InstanceCertificates:
             ca_pem = pem(issuer.cert) + pem(root.cert)
             ca_cert = root.cert
 
-            def make(dns: str) -> x509.Certificate:
+            def make(dns: str, subject: x509.Name) -> x509.Certificate:
                 return issuer.issue(
                     key.public_key(),
-                    x509.Name([]),
+                    subject,
                     not_before=now - _BACKDATE,
                     not_after=now + lifetime,
                     server=True,
                     dns_names=(dns,),
                 )
 
-            good = make(dns_name)
-            bad = make("wrong-instance." + dns_name.split(".", 1)[-1])
+            good = make(dns_name, x509.Name([]))
+            # The impostor a CAS client must catch: the shared CA issued it for another DNS
+            # name, yet its CN reads this instance's `project:instance`.
+            bad = make(
+                "wrong-instance." + dns_name.split(".", 1)[-1], _name(f"{project}:{instance}")
+            )
         else:
             issuer = Authority.self_signed("Google Cloud SQL Server CA")
             chain_tail = ""

@@ -20,6 +20,7 @@ from .server import Emulator
 EXIT_CONFIG = 2
 EXIT_ADDRESS = 3
 EXIT_OTHER = 1
+EXIT_INTERRUPTED = 130
 
 EPILOG = """\b
 Examples:
@@ -142,15 +143,23 @@ async def _run(
     help="Seconds added to every Admin API response and proxy TLS handshake (faults.latency).",
 )
 @click.option(
+    "--backend-timeout",
+    type=click.FloatRange(0, 3600, min_open=True),
+    default=None,
+    help="Seconds the proxy waits to connect to a backend database and for each of its answers "
+    "during a login it drives (default from config, 10).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.version_option(__version__)
+@click.version_option(__version__, prog_name="cloudsql-local")
 def main(
     config_path: str,
     admin_host: str | None,
     admin_port: int | None,
     principals: tuple[str, ...],
     latency: float,
+    backend_timeout: float | None,
     fmt: str,
 ) -> None:
     """Run a local Cloud SQL: Admin API endpoints and mTLS proxies on :3307."""
@@ -162,6 +171,8 @@ def main(
             config.admin_host = admin_host
         if admin_port is not None:
             config.admin_port = admin_port
+        if backend_timeout is not None:
+            config.backend_timeout = backend_timeout
         asyncio.run(_run(config, principals, fmt, console, latency))
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -172,6 +183,8 @@ def main(
     except (CloudSqlLocalError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_OTHER)
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":  # pragma: no cover

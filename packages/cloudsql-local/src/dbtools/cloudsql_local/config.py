@@ -35,6 +35,70 @@ SERVER_CA_MODES = (
     "CUSTOMER_MANAGED_CAS_CA",
 )
 IP_TYPES = ("PRIMARY", "PRIVATE", "PSC")
+BACKEND_TIMEOUT = 10.0  # seconds: connect to the backend, and each wait in the proxy's logins
+
+# The TOML types each key accepts (a wrong type is a one-line ConfigError, not a traceback).
+STRING, INTEGER, NUMBER, BOOLEAN = (str,), (int,), (int, float), (bool,)
+TABLE, ARRAY, ARRAY_OR_STRING = (dict,), (list,), (list, str)
+_TYPE_WORDS = {
+    STRING: "a string",
+    INTEGER: "an integer",
+    NUMBER: "a number",
+    BOOLEAN: "true or false",
+    TABLE: "a table",
+    ARRAY: "an array",
+    ARRAY_OR_STRING: "an array or a string",
+}
+TOP_LEVEL_TYPES = {
+    "admin": TABLE,
+    "tokens": TABLE,
+    "refresh_tokens": TABLE,
+    "instances": ARRAY,
+    "cert_lifetime_seconds": NUMBER,
+    "backend_timeout_seconds": NUMBER,
+}
+ADMIN_TYPES = {"host": STRING, "port": INTEGER, "require_auth": BOOLEAN}
+INSTANCE_TYPES = {
+    "connection_name": STRING,
+    "database_version": STRING,
+    "backend": STRING,
+    "ip_addresses": TABLE,
+    "ip_types": ARRAY_OR_STRING,
+    "server_ca_mode": STRING,
+    "dns_name": STRING,
+    "iam_roles": TABLE,
+    "backend_passwords": TABLE,
+    "port": INTEGER,
+    "latency": NUMBER,
+}
+STRING_TABLES = frozenset({"refresh_tokens", "ip_addresses", "iam_roles", "backend_passwords"})
+
+
+def _check_types(
+    table: Mapping[str, Any], types: Mapping[str, tuple[type, ...]], where: str
+) -> None:
+    """Unknown keys and values of the wrong TOML type, named with where they are."""
+    unknown = set(table) - set(types)
+    if unknown:
+        what = "top-level keys" if types is TOP_LEVEL_TYPES else "keys"
+        raise ConfigError(f"{where}: unknown {what} {sorted(unknown)}; known: {sorted(types)}")
+    for key, value in table.items():
+        allowed = types[key]
+        is_bool = isinstance(value, bool)  # a bool is an int to Python, never to TOML
+        if (is_bool and allowed != BOOLEAN) or not isinstance(value, allowed):
+            raise ConfigError(f"{where}: {key} = {value!r} must be {_TYPE_WORDS[allowed]}")
+        if key in STRING_TABLES:
+            for sub_key, sub_value in value.items():
+                if not isinstance(sub_value, str):
+                    raise ConfigError(f"{where}: {key}.{sub_key} = {sub_value!r} must be a string")
+
+
+def check_timeout(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+        raise ConfigError(f"{what} {value!r} is not a number of seconds in (0, 3600]")
+    return float(value)
+
+
 ENGINES = {"POSTGRES": "postgres", "MYSQL": "mysql"}
 PROXY_PORT = 3307
 
@@ -186,8 +250,10 @@ class Config:
     cert_lifetime: timedelta = timedelta(hours=1)
     token_lifetime: timedelta = timedelta(hours=1)
     require_auth: bool = True
+    backend_timeout: float = BACKEND_TIMEOUT
 
     def __post_init__(self) -> None:
+        self.backend_timeout = check_timeout(self.backend_timeout, "backend_timeout")
         seen: set[str] = set()
         for inst in self.instances:
             if inst.connection_name in seen:
@@ -198,50 +264,60 @@ class Config:
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
         try:
-            raw = tomllib.loads(Path(path).read_text())
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {path} does not exist") from exc
+        except OSError as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path} is not UTF-8 text ({exc.reason})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
         return cls.from_dict(raw, source=str(path))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], source: str = "config") -> Config:
-        known = {"admin", "tokens", "refresh_tokens", "instances", "cert_lifetime_seconds"}
-        unknown = set(raw) - known
-        if unknown:
-            raise ConfigError(f"{source}: unknown top-level keys {sorted(unknown)}")
+        _check_types(raw, TOP_LEVEL_TYPES, source)
         admin = raw.get("admin", {})
+        _check_types(admin, ADMIN_TYPES, f"{source}: [admin]")
         tokens: dict[str, Token | str] = {}
         for tok, spec in raw.get("tokens", {}).items():
             if isinstance(spec, str):
                 tokens[tok] = spec
-            elif isinstance(spec, Mapping) and "principal" in spec:
-                tokens[tok] = Token(spec["principal"], tuple(spec.get("scopes", ALL_SCOPES)))
+            elif isinstance(spec, Mapping) and isinstance(spec.get("principal"), str):
+                scopes = spec.get("scopes", ALL_SCOPES)
+                if not isinstance(scopes, (list, tuple)) or not all(
+                    isinstance(x, str) for x in scopes
+                ):
+                    raise ConfigError(
+                        f"{source}: token {tok!r}: scopes must be an array of strings"
+                    )
+                tokens[tok] = Token(spec["principal"], tuple(scopes))
             else:
                 raise ConfigError(
                     f"{source}: token {tok!r} must be a principal email or "
                     "{principal = ..., scopes = [...]}"
                 )
         instances = []
-        fields = set(Instance.__dataclass_fields__)
         for i, spec in enumerate(raw.get("instances", [])):
-            bad = set(spec) - fields
-            if bad:
-                raise ConfigError(f"{source}: instances[{i}] has unknown keys {sorted(bad)}")
+            if not isinstance(spec, dict):
+                raise ConfigError(f"{source}: instances[{i}] must be a table ([[instances]])")
+            _check_types(spec, INSTANCE_TYPES, f"{source}: instances[{i}]")
             if isinstance(spec.get("ip_types"), list):
                 spec = {**spec, "ip_types": tuple(spec["ip_types"])}
             instances.append(Instance(**spec))
         extra: dict[str, Any] = {}
         if "cert_lifetime_seconds" in raw:
             extra["cert_lifetime"] = timedelta(seconds=float(raw["cert_lifetime_seconds"]))
+        if "backend_timeout_seconds" in raw:
+            extra["backend_timeout"] = raw["backend_timeout_seconds"]
         return cls(
             instances=instances,
             tokens=tokens,
             refresh_tokens=dict(raw.get("refresh_tokens", {})),
             admin_host=admin.get("host", "127.0.0.1"),
-            admin_port=int(admin.get("port", 0)),
-            require_auth=bool(admin.get("require_auth", True)),
+            admin_port=admin.get("port", 0),
+            require_auth=admin.get("require_auth", True),
             **extra,
         )
 

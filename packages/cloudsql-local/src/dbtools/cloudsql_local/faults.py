@@ -50,7 +50,9 @@ class Faults:
     - `cert_lifetime`: lifetime of ephemeral client certs issued from now on (default: the
       config's, one hour). `expired_certs=True` issues certs that have already expired.
     - `wrong_server_identity=True`: the proxy presents a certificate, chained to the right CA,
-      for another instance (CN `project:wrong-instance`, or a different DNS SAN).
+      for another instance: legacy instances get CN `project:wrong-instance`; CAS instances get
+      a different DNS SAN with this instance's own CN `project:instance` (an impostor that only
+      a check by DNS name catches).
     - `refuse_connections=True`: the proxy hangs up on new connections before TLS (an instance
       that is down or restarting); open sessions are not touched (`emu.close_connections()`).
     """

@@ -67,6 +67,15 @@ class LoginRefused(Exception):
     """The proxy refused a database login (message goes to the client)."""
 
 
+class BackendUnavailable(Exception):
+    """The backend database could not be reached or did not answer in time; the message goes
+    to the client in its protocol. `mysql_seq`: sequence number of that MySQL error packet."""
+
+    def __init__(self, message: str, mysql_seq: int = 0) -> None:
+        super().__init__(message)
+        self.mysql_seq = mysql_seq
+
+
 def _server_context(
     identity: ServerIdentity, client_ca_pem: str, folder: Path, tag: str
 ) -> ssl.SSLContext:
@@ -93,14 +102,19 @@ class InstanceProxy:
         faults: Faults,
         grants: GrantBook,
         folder: Path,
+        backend_timeout: float = 10.0,
     ) -> None:
         self.instance = instance
+        self._backend_timeout = backend_timeout
         self._faults = faults
         self._grants = grants
         self._servers: list[asyncio.Server] = []
         # client transport -> backend transport (None until the backend is dialled)
         self._connections: dict[asyncio.StreamWriter, asyncio.StreamWriter | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # backend connections still in a login (not yet in _connections), by handler task
+        self._logging_in: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self.accepted = 0  # TCP connections ever accepted (tests: "nothing was dialled")
         client_ca = pem(certs.client_ca.cert)
         tag = instance.name
         self._good = _server_context(certs.server, client_ca, folder, tag)
@@ -125,6 +139,8 @@ class InstanceProxy:
             _, stuck = await asyncio.wait(set(self._tasks), timeout=5)
             for task in stuck:
                 task.cancel()
+            if stuck:
+                await asyncio.wait(stuck, timeout=1)
         self._servers.clear()
 
     def close_connections(self) -> int:
@@ -134,6 +150,8 @@ class InstanceProxy:
             client.transport.abort()
             if backend is not None:
                 backend.transport.abort()
+        for backend in list(self._logging_in.values()):
+            backend.transport.abort()  # ends a wait for the backend's answer at once
         return count
 
     @property
@@ -147,6 +165,7 @@ class InstanceProxy:
         if task is not None:
             self._tasks.add(task)
         self._connections[raw_writer] = None
+        self.accepted += 1
         backend: asyncio.StreamWriter | None = None
         # Chosen per connection, so the fault knob acts on new connections at once.
         ctx = self._wrong if self._faults.wrong_server_identity else self._good
@@ -174,6 +193,11 @@ class InstanceProxy:
             await _pipe_both(client, b_reader, backend)
         except LoginRefused as exc:
             log.info("%s: login refused: %s", self.instance.connection_name, exc)
+        except BackendUnavailable as exc:
+            log.warning("%s", exc)
+            with contextlib.suppress(OSError, ssl.SSLError):
+                client.write(self._backend_error(exc))
+                await asyncio.wait_for(client.drain(), self._backend_timeout)
         except (
             OSError,
             asyncio.IncompleteReadError,
@@ -192,6 +216,7 @@ class InstanceProxy:
                     backend.close()
             if task is not None:
                 self._tasks.discard(task)
+                self._logging_in.pop(task, None)
 
     def _grant_of(self, client: TlsStream) -> Grant | None:
         der = client.peer_certificate()
@@ -199,8 +224,65 @@ class InstanceProxy:
             return None
         return self._grants.get(x509.load_der_x509_certificate(der).serial_number)
 
+    @property
+    def _backend_where(self) -> str:
+        inst = self.instance
+        return f"the backend of {inst.connection_name} at {inst.backend_host}:{inst.backend_port}"
+
+    def _backend_error(self, exc: BackendUnavailable) -> bytes:
+        if self.instance.engine == "postgres":
+            return pgwire.error_response(str(exc), code="08001")
+        return mysqlwire.error_packet(exc.mysql_seq, str(exc), errno=2003, sqlstate="08S01")
+
     async def _open_backend(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection(self.instance.backend_host, self.instance.backend_port)
+        """Connect to the real database within the backend timeout."""
+        check = "check the instance's backend setting and that the database server is running"
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.instance.backend_host, self.instance.backend_port),
+                self._backend_timeout,
+            )
+        except asyncio.TimeoutError:
+            raise BackendUnavailable(
+                f"cloudsql-local: {self._backend_where} did not accept a connection within "
+                f"{self._backend_timeout:g} s; {check}"
+            ) from None
+        except OSError as exc:
+            raise BackendUnavailable(
+                f"cloudsql-local: cannot reach {self._backend_where}: "
+                f"{exc.strerror or exc}; {check}"
+            ) from exc
+        task = asyncio.current_task()
+        if task is not None:
+            self._logging_in[task] = writer
+        return reader, writer
+
+    async def _backend_read(self, reader: asyncio.StreamReader, n: int) -> bytes:
+        """`n` bytes from the backend during a login the proxy drives, within the timeout."""
+        try:
+            return await asyncio.wait_for(reader.readexactly(n), self._backend_timeout)
+        except asyncio.TimeoutError:
+            raise BackendUnavailable(
+                f"cloudsql-local: {self._backend_where} accepted the connection but did not "
+                f"answer within {self._backend_timeout:g} s; is it a database server, and not "
+                "overloaded?"
+            ) from None
+
+    async def _backend_first_reply(self, b_reader: asyncio.StreamReader, client: TlsStream) -> None:
+        """Pass on the backend's first bytes once they come: a backend that accepts and never
+        answers is reported to the client instead of leaving it waiting."""
+        try:
+            data = await asyncio.wait_for(b_reader.read(_CHUNK), self._backend_timeout)
+        except asyncio.TimeoutError:
+            data = None
+        if not data:
+            what = "closed the connection" if data == b"" else "sent nothing"
+            raise BackendUnavailable(
+                f"cloudsql-local: {self._backend_where} accepted the connection but {what} "
+                f"within {self._backend_timeout:g} s; is it a database server, and not "
+                "overloaded?"
+            )
+        client.write(data)
 
     def _check_iam_user(self, grant: Grant, user: str) -> str:
         """The backend role for an IAM login, or LoginRefused."""
@@ -239,6 +321,13 @@ class InstanceProxy:
         if startup.code != pgwire.PROTOCOL_3_0 or not iam:
             b_reader, b_writer = await self._open_backend()
             b_writer.write(startup.raw)
+            if startup.code != pgwire.PROTOCOL_3_0:
+                return b_reader, b_writer  # a CancelRequest: the server answers nothing
+            try:
+                await self._backend_first_reply(b_reader, writer)
+            except BaseException:
+                b_writer.close()
+                raise
             return b_reader, b_writer
         assert grant is not None
         try:
@@ -267,9 +356,9 @@ class InstanceProxy:
         password = self.instance.backend_passwords.get(role)
         scram: ScramClient | None = None
         while True:
-            head = await b_reader.readexactly(5)
+            head = await self._backend_read(b_reader, 5)
             tag, length = pgwire.message_header(head)
-            body = await b_reader.readexactly(length)
+            body = await self._backend_read(b_reader, length)
             if tag == b"E":
                 client.write(head + body)
                 raise LoginRefused(pgwire.parse_error_message(body))
@@ -326,9 +415,10 @@ class InstanceProxy:
         self, client: TlsStream, grant: Grant | None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         b_reader, b_writer = await self._open_backend()
-        if grant is None or grant.principal is None:
-            return b_reader, b_writer
         try:
+            if grant is None or grant.principal is None:
+                await self._backend_first_reply(b_reader, client)  # the server greeting
+                return b_reader, b_writer
             await self._mysql_iam(client, b_reader, b_writer, grant)
         except BaseException:
             b_writer.close()
@@ -343,8 +433,8 @@ class InstanceProxy:
         grant: Grant,
     ) -> None:
         reader = writer = client
-        length, _ = mysqlwire.header(head := await b_reader.readexactly(4))
-        greeting = await b_reader.readexactly(length)
+        length, _ = mysqlwire.header(head := await self._backend_read(b_reader, 4))
+        greeting = await self._backend_read(b_reader, length)
         hello = mysqlwire.parse_server_handshake(greeting)
         writer.write(head + greeting)
         length, seq = mysqlwire.header(await reader.readexactly(4))
@@ -362,8 +452,12 @@ class InstanceProxy:
             login.plugin = mysqlwire.NATIVE_PASSWORD
         b_writer.write(mysqlwire.packet(seq, login.build()))
         while True:
-            length, b_seq = mysqlwire.header(await b_reader.readexactly(4))
-            payload = await b_reader.readexactly(length)
+            try:
+                length, b_seq = mysqlwire.header(await self._backend_read(b_reader, 4))
+                payload = await self._backend_read(b_reader, length)
+            except BackendUnavailable as exc:
+                exc.mysql_seq = seq + 1  # the client's login packet was `seq`
+                raise
             kind = payload[:1]
             if kind in (b"\x00", b"\xff"):
                 # The client saw none of the exchange in between: renumber to follow its packet.

@@ -73,6 +73,11 @@ class ServedInstance:
     def open_connections(self) -> int:
         return self.proxy.open_connections
 
+    @property
+    def accepted_connections(self) -> int:
+        """TCP connections the proxy has accepted since it started (open or not)."""
+        return self.proxy.accepted
+
     def close_connections(self) -> int:
         """Drop all open proxied connections (from any thread is not safe: use Emulator's)."""
         return self.proxy.close_connections()
@@ -173,7 +178,9 @@ class Emulator:
         )
         folder = self._folder / f"i{len(self._served)}"
         folder.mkdir()
-        proxy = InstanceProxy(inst, certs, self.faults, self.grants, folder)
+        proxy = InstanceProxy(
+            inst, certs, self.faults, self.grants, folder, self.config.backend_timeout
+        )
         addresses: dict[str, str] = {}
         wanted = list(dict.fromkeys([*inst.ip_addresses, *inst.ip_types]))
         try:

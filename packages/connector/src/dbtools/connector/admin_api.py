@@ -124,7 +124,7 @@ class AdminAPIClient:
     ) -> dict[str, Any]:
         url = f"{self.endpoint}/sql/{API_VERSION}/{path}"
         policy = self._config.retry
-        last: Exception | None = None
+        last: ConnectorError | None = None
         for attempt in range(policy.attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -149,9 +149,15 @@ class AdminAPIClient:
                     if resp.status < 500:
                         raise error
                     last = error
-            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+            except asyncio.TimeoutError:
+                last = ConnectTimeoutError(
+                    f"the Cloud SQL Admin API at {self.endpoint} did not answer for {name} within "
+                    "the connect timeout; check network access to the endpoint (or the admin "
+                    "API endpoint option), or raise timeout= if it is just slow"
+                )
+            except (aiohttp.ClientError, ConnectionError) as exc:
                 last = AdminAPIError(
-                    f"could not reach the Cloud SQL Admin API at {self.endpoint} ({exc!r}); "
+                    f"could not reach the Cloud SQL Admin API at {self.endpoint} ({exc}); "
                     "check network access to the endpoint (or the admin API endpoint option)"
                 )
             if attempt + 1 < policy.attempts:
@@ -161,7 +167,8 @@ class AdminAPIClient:
                 await asyncio.sleep(pause)
         if last is None:
             raise ConnectTimeoutError(
-                f"no answer from the Cloud SQL Admin API for {name} before the connect deadline"
+                f"no answer from the Cloud SQL Admin API at {self.endpoint} for {name} before "
+                "the connect deadline; check network access to the endpoint"
             )
         raise last
 

@@ -69,12 +69,40 @@ def _expiry_utc(creds: Credentials) -> dt.datetime | None:
     return expiry if expiry.tzinfo else expiry.replace(tzinfo=dt.timezone.utc)
 
 
+TOKEN_TIMEOUT = 30.0  # seconds for one token refresh (google-auth's own default is 120)
+
+
+def token_endpoint(creds: Credentials) -> str:
+    """Where the credentials refresh their token, for error messages."""
+    for attr in ("token_uri", "_token_uri"):
+        value = getattr(creds, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    if type(creds).__module__.startswith("google.auth.compute_engine"):
+        return "the GCE metadata server"
+    return f"the token endpoint of the {type(creds).__name__} credentials"
+
+
+class _BoundedRequest(Request):
+    """google-auth's transport with a bounded timeout (google-auth asks for 120 s)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def __call__(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        bound = self._timeout if timeout is None else min(timeout, self._timeout)
+        return super().__call__(*args, timeout=bound, **kwargs)
+
+
 class TokenSource:
     """Hands out fresh tokens from google-auth credentials without blocking the loop."""
 
-    def __init__(self, creds: Credentials) -> None:
+    def __init__(self, creds: Credentials, timeout: float = TOKEN_TIMEOUT) -> None:
         self._creds = creds
         self._lock = threading.Lock()
+        self._timeout = timeout
+        self.refreshing = False  # a refresh is under way (to name the culprit of a timeout)
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()
@@ -86,8 +114,9 @@ class TokenSource:
     def _refresh_blocking(self) -> tuple[str, dt.datetime | None]:
         with self._lock:
             if not self._creds.valid:
+                self.refreshing = True
                 try:
-                    self._creds.refresh(Request())
+                    self._creds.refresh(_BoundedRequest(self._timeout))
                 except google.auth.exceptions.RefreshError as exc:
                     raise CredentialsError(
                         f"the credentials could not be refreshed ({exc}); they may have expired "
@@ -96,8 +125,11 @@ class TokenSource:
                     ) from exc
                 except google.auth.exceptions.TransportError as exc:
                     raise CredentialsError(
-                        f"could not reach the token endpoint to refresh credentials: {exc}"
+                        f"could not refresh the credentials at {token_endpoint(self._creds)} "
+                        f"within {self._timeout:g} s: {exc}; check network access to it"
                     ) from exc
+                finally:
+                    self.refreshing = False
             token = self._creds.token
             if not token:
                 raise CredentialsError("the credentials produced no access token")

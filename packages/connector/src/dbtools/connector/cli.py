@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import signal
 import sys
@@ -11,10 +12,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from .errors import ConnectorError
+from .errors import ConnectorError, CredentialsError
 from .options import IPType, RefreshStrategy
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _credentials(credentials_file: str | None, token: str | None) -> Any:
@@ -23,29 +24,46 @@ def _credentials(credentials_file: str | None, token: str | None) -> Any:
 
         return OAuthCredentials(token)
     if credentials_file:
-        from google.auth import load_credentials_from_file
+        from google.auth import exceptions, load_credentials_from_file
 
         from .auth import CLOUD_PLATFORM_SCOPE
 
-        creds, _ = load_credentials_from_file(credentials_file, scopes=[CLOUD_PLATFORM_SCOPE])
+        try:
+            creds, _ = load_credentials_from_file(credentials_file, scopes=[CLOUD_PLATFORM_SCOPE])
+        except exceptions.DefaultCredentialsError as exc:
+            detail = exc.args[0] if exc.args else exc
+            raise CredentialsError(
+                f"cannot use --credentials-file {credentials_file}: {detail} (expected a service "
+                "account key or `gcloud auth application-default login` JSON file)"
+            ) from exc
         return creds
     return None
 
 
-def _error(console: Console, exc: Exception) -> None:
+def _error(console: Console, exc: Exception | str) -> None:
     # markup=False: messages quote user input and may contain [brackets].
-    console.print(f"error: {exc}", markup=False, style="red" if console.is_terminal else None)
+    console.print(
+        f"error: {exc}",
+        markup=False,
+        soft_wrap=True,  # one line, whatever the terminal width: easy to grep in logs
+        style="red" if console.is_terminal else None,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dbtools-connector")
+@click.version_option(package_name="dbtools-connector", prog_name="cloudsql-connector")
 def main() -> None:
     """Connect to Cloud SQL with IAM-issued client certificates."""
 
 
 @main.command()
 @click.argument("instances", nargs=-1, required=True)
-@click.option("--port", "-p", type=int, help="First TCP port (one per instance, counting up).")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    help="First TCP port (one per instance, counting up).",
+)
 @click.option("--address", "-a", default="127.0.0.1", show_default=True, help="TCP bind address.")
 @click.option(
     "--unix-socket",
@@ -68,9 +86,13 @@ def main() -> None:
 )
 @click.option("--universe-domain", help="Universe domain (default googleapis.com).")
 @click.option("--lazy-refresh", is_flag=True, help="Refresh certificates only when needed.")
-@click.option("--max-connections", type=int, default=0, help="0 means unlimited.")
+@click.option("--max-connections", type=click.IntRange(min=0), default=0, help="0 means unlimited.")
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Connect deadline (s)."
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Deadline (s) of each connect: Admin API, token refresh, TCP and TLS to the instance.",
 )
 @click.option("--server-port", type=int, default=3307, hidden=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -103,8 +125,33 @@ def listen(
       cloudsql-connector listen my-proj:us-central1:db -p 5433 --auto-iam-authn
 
     Stops on SIGINT/SIGTERM, letting open connections finish for up to 10 s.
-    Exit codes: 0 stopped cleanly, 1 could not start, 2 bad usage.
+    Exit codes: 0 stopped cleanly, 1 could not start, 2 bad usage, 130 interrupted while
+    starting.
     """
+    try:
+        _listen(**locals())
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _listen(
+    instances: tuple[str, ...],
+    port: int | None,
+    address: str,
+    unix_socket: str | None,
+    ip_type: str,
+    auto_iam_authn: bool,
+    credentials_file: str | None,
+    token: str | None,
+    quota_project: str | None,
+    admin_api_endpoint: str | None,
+    universe_domain: str | None,
+    lazy_refresh: bool,
+    max_connections: int,
+    timeout: float,
+    server_port: int,
+    fmt: str,
+) -> None:
     from .connector import Connector
 
     console = Console(stderr=True, highlight=False)
@@ -135,8 +182,12 @@ def listen(
                     max_connections=max_connections,
                 )
             )
-    except ConnectorError as exc:
+    except (ConnectorError, OSError) as exc:  # OSError: the port or socket path is unusable
         _error(console, exc)
+        connector.close()
+        sys.exit(EXIT_FAILED)
+    except concurrent.futures.TimeoutError:
+        _error(console, f"the listeners did not start within --timeout {timeout:g} s")
         connector.close()
         sys.exit(EXIT_FAILED)
     ready = [

@@ -16,6 +16,7 @@ from .admin_api import AdminAPIClient
 from .auth import TokenSource
 from .errors import (
     AdminAPIError,
+    ExpiredCertificateError,
     IAMAuthNotSupportedError,
     IPTypeNotFoundError,
     RegionMismatchError,
@@ -86,11 +87,15 @@ def psc_dns_names(settings: dict[str, Any]) -> list[str]:
     return names
 
 
+LEGACY_CA_MODE = "GOOGLE_MANAGED_INTERNAL_CA"  # per-instance CA, identity in the CN
+
+
 def identity_for(name: InstanceName, settings: dict[str, Any]) -> ServerIdentity:
     dns = [str(d["name"]).rstrip(".") for d in settings.get("dnsNames") or [] if d.get("name")]
     if settings.get("dnsName"):
         dns.append(str(settings["dnsName"]).rstrip("."))
-    return ServerIdentity(name.server_cn, tuple(dict.fromkeys(dns)))
+    mode = str(settings.get("serverCaMode") or LEGACY_CA_MODE)
+    return ServerIdentity(name.server_cn, tuple(dict.fromkeys(dns)), mode != LEGACY_CA_MODE)
 
 
 def check_settings(name: InstanceName, settings: dict[str, Any], enable_iam_auth: bool) -> str:
@@ -118,9 +123,24 @@ def check_settings(name: InstanceName, settings: dict[str, Any], enable_iam_auth
     return engine
 
 
-def _cert_not_after(pem: str) -> dt.datetime:
-    cert = x509.load_pem_x509_certificate(pem.encode())
-    return cert.not_valid_after_utc
+def client_cert_expiry(name: InstanceName, pem: str, now: dt.datetime) -> dt.datetime:
+    """The ephemeral certificate's notAfter; an already-expired one is refused here, before any
+    dial (the server would only reject it in the TLS handshake, and drivers then report a
+    closed connection rather than the reason)."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise AdminAPIError(
+            f"the Admin API returned an unreadable client certificate for {name}: {exc}"
+        ) from exc
+    not_after = cert.not_valid_after_utc
+    if not_after <= now:
+        raise ExpiredCertificateError(
+            f"the Admin API issued a client certificate for {name} that had already expired "
+            f"(valid until {not_after.isoformat()}, this machine's clock says "
+            f"{now.isoformat(timespec='seconds')}); check the system clock, then retry"
+        )
+    return not_after
 
 
 async def fetch_connection_info(
@@ -165,7 +185,7 @@ async def fetch_connection_info(
         raise AdminAPIError(
             f"the Admin API answer for {name} lacks the client or server CA certificate"
         )
-    expiry = _cert_not_after(cert_pem)
+    expiry = client_cert_expiry(name, cert_pem, dt.datetime.now(dt.timezone.utc))
     if token_expiry is not None and token_expiry < expiry:
         expiry = token_expiry  # the server stops accepting the login with the token
     context = await asyncio.to_thread(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 import os
 import socket
 import tempfile
@@ -24,6 +25,7 @@ from .auth import (
     default_credentials,
     login_credentials,
     service_account_email,
+    token_endpoint,
 )
 from .cache import RefreshCache, is_transient
 from .connection_info import ConnectionInfo, fetch_connection_info
@@ -127,8 +129,8 @@ class Connector:
             check_universe(credentials, self._universe)
             endpoint = f"https://sqladmin.{self._universe}"
         self._credentials = credentials
-        self._tokens = TokenSource(credentials)
-        self._login_tokens = TokenSource(login_credentials(credentials))
+        self._tokens = TokenSource(credentials, self._timeout)
+        self._login_tokens = TokenSource(login_credentials(credentials), self._timeout)
         self._client = AdminAPIClient(
             AdminClientConfig(
                 endpoint=endpoint,
@@ -142,6 +144,10 @@ class Connector:
         self._lock = threading.Lock()
         self._caches: dict[_CacheKey, RefreshCache] = {}
         self._listeners: dict[tuple[InstanceName, IPType, bool], LocalListener] = {}
+        self._listener_starts: dict[
+            tuple[InstanceName, IPType, bool], asyncio.Future[LocalListener]
+        ] = {}
+        self._listener_seq = itertools.count()
         self._public_listeners: list[LocalListener] = []
         self._listener_dir: str | None = None
         self._closed = False
@@ -179,6 +185,7 @@ class Connector:
         self._thread = LoopThread()
         self._caches = {}
         self._listeners = {}
+        self._listener_starts = {}
         self._public_listeners = []
         self._listener_dir = None
         self._client.forget_session()
@@ -255,7 +262,7 @@ class Connector:
             return fut.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:
             fut.cancel()
-            raise _no_certificate_in_time(name) from None
+            raise self._no_certificate(name) from None
 
     async def _info_async(
         self, name: InstanceName, iam: bool | None, deadline: float
@@ -271,7 +278,11 @@ class Connector:
         try:
             return await asyncio.wait_for(coro, max(0.0, deadline - time.monotonic()))
         except asyncio.TimeoutError:
-            raise _no_certificate_in_time(name) from None
+            raise self._no_certificate(name) from None
+
+    def _no_certificate(self, name: InstanceName) -> ConnectTimeoutError:
+        tokens = (self._tokens, self._login_tokens)
+        return _no_certificate_in_time(name, self._client.endpoint, tokens)
 
     def _force_refresh(self, name: InstanceName, iam: bool) -> None:
         cache = self._caches.get((name, iam))
@@ -354,7 +365,8 @@ class Connector:
             except OSError as exc:
                 self._force_refresh(name, iam_)
                 raise ConnectError(
-                    f"could not connect to {name} at {host}:{self._server_port}: {exc}"
+                    f"could not connect to {name} at {host}:{self._server_port}: {exc}. Check "
+                    "that the address is reachable from here (ip_type) and the instance is running"
                 ) from exc
             sock = writer.get_extra_info("socket")
             if sock is not None:
@@ -495,8 +507,9 @@ class Connector:
             self._force_refresh(info.name, iam)
             if fired.is_set() or time.monotonic() >= deadline:
                 raise ConnectTimeoutError(
-                    f"the {spec.name} login to {info.name} did not finish within the connect "
-                    "timeout"
+                    f"the {spec.name} login to {info.name} at {sock_peer(sock)} did not finish "
+                    "within the connect timeout: the server accepted the connection but did not "
+                    "complete the login"
                 ) from exc
             raise
         finally:
@@ -525,7 +538,7 @@ class Connector:
                 coro = module.AsyncConnection.connect(
                     host=host,
                     port=port,
-                    connect_timeout=max(2, int(remaining + 0.999)),
+                    connect_timeout=_libpq_timeout(remaining),
                     sslmode="disable",
                     **kwargs,
                 )
@@ -537,9 +550,10 @@ class Connector:
                 _raise_listener_failure(exc)
                 raise
             except asyncio.TimeoutError as exc:
+                where = f"{info.address(ip_type)}:{self._server_port}"
                 raise ConnectTimeoutError(
-                    f"connecting to {name} with {spec.name} did not finish within the "
-                    "connect timeout"
+                    f"connecting to {name} at {where} with {spec.name} did not finish within "
+                    "the connect timeout"
                 ) from exc
             outcome.ok = True
             return conn
@@ -569,9 +583,16 @@ class Connector:
             raise
         except (OSError, asyncio.TimeoutError) as exc:
             self._force_refresh(info.name, iam)
+            where = f"{host}:{self._server_port}"
             if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-                raise ConnectTimeoutError(f"connecting to {info.name} timed out") from exc
-            raise ConnectError(f"could not connect to {info.name} at {host}: {exc}") from exc
+                raise ConnectTimeoutError(
+                    f"connecting to {info.name} at {where} did not finish within the connect "
+                    "timeout"
+                ) from exc
+            raise ConnectError(
+                f"could not connect to {info.name} at {where}: {exc}. Check that the address is "
+                "reachable from here (ip_type) and the instance is running"
+            ) from exc
         self._telemetry.open_connections.add(1, labels)
         conn.add_termination_listener(lambda _c: self._telemetry.open_connections.add(-1, labels))
         return conn
@@ -593,26 +614,53 @@ class Connector:
         key = self._listener_key(name, ip_type, iam)
         listener = self._listeners.get(key)
         if listener is None:
-            if os.name == "posix":
-                if self._listener_dir is None:
-                    self._listener_dir = tempfile.mkdtemp(prefix="dbtc-")
-                path = os.path.join(self._listener_dir, f"{len(self._listeners)}", ".s.PGSQL.5432")
-                listener = LocalListener(
-                    self, str(name), unix_socket_path=path, ip_type=ip_type, enable_iam_auth=iam
-                )
-            else:
-                listener = LocalListener(
-                    self, str(name), port=0, ip_type=ip_type, enable_iam_auth=iam
-                )
-            await listener.start()
-            existing = self._listeners.setdefault(key, listener)
-            if existing is not listener:
-                await listener.close()
-                listener = existing
+            # One start per key, awaited by every concurrent first connect: separate starts
+            # would race for one socket path, and a loser's close would delete the winner's
+            # socket file. This runs on the connector's loop, so the check-and-set is atomic.
+            starting = self._listener_starts.get(key)
+            if starting is None:
+                starting = asyncio.ensure_future(self._start_private_listener(key))
+                self._listener_starts[key] = starting
+                starting.add_done_callback(self._listener_started)
+            # shield: a caller that gives up (its deadline) must not cancel the others' start.
+            listener = await asyncio.shield(starting)
         if listener.unix_path is not None:
             return str(listener.unix_path.parent), 5432
         assert listener.port is not None
         return listener.host, listener.port
+
+    async def _start_private_listener(
+        self, key: tuple[InstanceName, IPType, bool]
+    ) -> LocalListener:
+        name, ip_type, iam = key
+        if os.name == "posix":
+            if self._listener_dir is None:
+                self._listener_dir = tempfile.mkdtemp(prefix="dbtc-")
+            # A fresh directory per start, never reused: a failed start leaves nothing behind
+            # that a later one could trip over.
+            path = os.path.join(self._listener_dir, str(next(self._listener_seq)), ".s.PGSQL.5432")
+            listener = LocalListener(
+                self, str(name), unix_socket_path=path, ip_type=ip_type, enable_iam_auth=iam
+            )
+        else:
+            listener = LocalListener(self, str(name), port=0, ip_type=ip_type, enable_iam_auth=iam)
+        try:
+            await listener.start()
+        except BaseException:
+            await listener.close()
+            raise
+        if self._closed:  # closed while starting: do not leave a listener nobody will close
+            await listener.close()
+            self._check_open()
+        self._listeners[key] = listener
+        return listener
+
+    def _listener_started(self, task: asyncio.Future[LocalListener]) -> None:
+        for key, pending in list(self._listener_starts.items()):
+            if pending is task:
+                del self._listener_starts[key]  # a failed start is retried by the next connect
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter already got it, or none is left
 
     def _connect_via_listener_sync(
         self,
@@ -634,20 +682,28 @@ class Connector:
             try:
                 host, port = fut.result(timeout=max(0.0, deadline - time.monotonic()))
             except concurrent.futures.TimeoutError:
-                raise ConnectTimeoutError(f"connecting to {name} timed out") from None
+                fut.cancel()
+                raise ConnectTimeoutError(
+                    f"connecting to {name}: the in-process listener did not start within the "
+                    "connect timeout"
+                ) from None
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise ConnectTimeoutError(f"connecting to {name} timed out")
+            raise ConnectTimeoutError(f"connecting to {name}: no time left for the psycopg login")
         try:
             return module.connect(
                 host=host,
                 port=port,
-                connect_timeout=max(2, int(remaining + 0.999)),
+                connect_timeout=_libpq_timeout(remaining),
                 sslmode="disable",
                 **kwargs,
             )
         except module.OperationalError as exc:
             _raise_listener_failure(exc)
+            if time.monotonic() >= deadline:
+                raise ConnectTimeoutError(
+                    f"connecting to {name} with psycopg did not finish within the connect timeout"
+                ) from exc
             raise
 
     def start_listener(
@@ -732,16 +788,39 @@ class Connector:
         await self.close_async()
 
 
-def _no_certificate_in_time(name: InstanceName) -> ConnectTimeoutError:
+def _no_certificate_in_time(
+    name: InstanceName, endpoint: str, tokens: tuple[TokenSource, ...] = ()
+) -> ConnectTimeoutError:
+    waiting = next((t for t in tokens if t.refreshing), None)
+    if waiting is not None:
+        culprit = f"a token refresh at {token_endpoint(waiting.credentials)}"
+    else:
+        culprit = f"the Cloud SQL Admin API at {endpoint}"
     return ConnectTimeoutError(
-        f"no certificate for {name} within the connect timeout; the Admin API is slow or "
-        "unreachable (raise timeout= if this is expected)"
+        f"no certificate for {name} within the connect timeout: still waiting for {culprit}; "
+        "check network access to it (raise timeout= if it is just slow)"
     )
 
 
 def module_errors(module: Any) -> type[BaseException] | tuple[type[BaseException], ...]:
     """The driver's connection-failure exception type (psycopg: OperationalError)."""
     return getattr(module, "OperationalError", ())
+
+
+def _libpq_timeout(remaining: float) -> int:
+    """libpq's connect_timeout (whole seconds, at least 2) for a login through the listener:
+    a second past our deadline, so that the listener's own report of a timeout, which names
+    the instance's address, reaches the client before libpq gives up on its own."""
+    return max(2, int(remaining + 1.999))
+
+
+def sock_peer(sock: socket.socket) -> str:
+    """host:port of a connected socket, for messages (the peer may be gone already)."""
+    try:
+        host, port = sock.getpeername()[:2]
+    except OSError:
+        return "the instance"
+    return f"{host}:{port}"
 
 
 def _raise_listener_failure(exc: BaseException) -> None:

@@ -57,6 +57,11 @@ class QuotaExceededError(AdminAPIError):
         self.retry_after = retry_after
 
 
+class ExpiredCertificateError(AdminAPIError):
+    """The Admin API issued a client certificate that had already expired (a clock problem
+    here or there); raised before any connection is attempted."""
+
+
 class InstanceNotFoundError(AdminAPIError):
     """The instance does not exist, or the credentials may not see it."""
 

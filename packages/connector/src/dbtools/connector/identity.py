@@ -1,9 +1,15 @@
 """Server identity checks: is this certificate the one of the instance we meant to reach?
 
 Chaining to the instance's CA is not enough: with a shared CA (Google-managed CAS, or a
-customer CA) every instance's server certificate chains to it. Like the Go connector and the
-Auth Proxy we then check the name: a SAN DNS entry matching the instance's DNS name, else the
-subject CN ``project:instance`` that Google-managed server certificates carry.
+customer CA) every instance's server certificate chains to it. Like the Go and Node.js
+connectors we then check the name: a SAN DNS entry matching one of the instance's DNS names,
+else the subject CN ``project:instance`` that legacy server certificates carry.
+
+CAS instances (``serverCaMode`` other than ``GOOGLE_MANAGED_INTERNAL_CA``) are identified by
+their DNS name: a certificate that names DNS entries, none of them the instance's, is refused
+even when its CN reads ``project:instance`` (a CN is just text that anyone the shared CA issues
+for can carry). Only a certificate with no DNS entry at all falls back to the CN, the window the
+official connectors keep open for instances whose DNS name is not in the certificate yet.
 """
 
 from __future__ import annotations
@@ -57,12 +63,22 @@ class ServerIdentity:
 
     instance_cn: str  # "project:instance"
     dns_names: tuple[str, ...] = ()
+    by_dns_name: bool = False  # CAS: a wrong DNS SAN is final, the CN cannot make up for it
     _verified: set[bytes] = field(default_factory=set, repr=False, compare=False)
 
     def check_names(self, names: CertNames) -> None:
         for expected in self.dns_names:
             if any(_dns_match(san, expected) for san in names.dns_names):
                 return
+        if self.by_dns_name and self.dns_names and names.dns_names:
+            raise ServerIdentityError(
+                f"the server certificate was not issued for instance {self.instance_cn!r}: it "
+                f"names SAN DNS:{', SAN DNS:'.join(names.dns_names)}, expected SAN "
+                f"DNS:{' or SAN DNS:'.join(self.dns_names)} (the instance uses a CAS server CA, "
+                "so its DNS name identifies it and the CN is not enough). The address may point "
+                "at another instance or at an impostor; check the instance connection name and "
+                "the instance's DNS name"
+            )
         if self.instance_cn in names.common_names:
             return
         wanted = [f"CN={self.instance_cn}"] + [f"SAN DNS:{d}" for d in self.dns_names]

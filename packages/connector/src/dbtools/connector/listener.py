@@ -65,6 +65,7 @@ class LocalListener:
         self.max_connections = max_connections
         self.engine = ""
         self.unix_path: Path | None = None
+        self._unix_inode: tuple[int, int] | None = None  # (st_dev, st_ino) of our socket file
         self.port: int | None = None
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,6 +103,8 @@ class LocalListener:
             )
             self._servers.append(server)
             self.unix_path = path
+            st = path.stat()
+            self._unix_inode = (st.st_dev, st.st_ino)
         return self
 
     def _deadline(self) -> float:
@@ -208,9 +211,18 @@ class LocalListener:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
         self._servers.clear()
-        if self.unix_path is not None:
-            with contextlib.suppress(FileNotFoundError):
+        self._remove_socket_file()
+
+    def _remove_socket_file(self) -> None:
+        """Delete our socket file, and only ours: another listener may have bound the same path
+        since (a restart, a second CLI), and deleting its file would strand its clients."""
+        if self.unix_path is None or self._unix_inode is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            st = self.unix_path.stat()
+            if (st.st_dev, st.st_ino) == self._unix_inode:
                 self.unix_path.unlink()
+        self._unix_inode = None
 
     async def __aenter__(self) -> LocalListener:
         return await self.start()

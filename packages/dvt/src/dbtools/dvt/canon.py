@@ -67,6 +67,16 @@ def float_text_from_shortest(text: str, negative: bool) -> str:
     return ("-" if negative else "") + body + "e" + str(exponent)
 
 
+def round32(value: float) -> float:
+    """The nearest 32-bit float, widened back exactly (how FLOAT32 / REAL store a double)."""
+    import struct
+
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    except OverflowError:  # beyond the float32 range: stored as infinity
+        return math.copysign(math.inf, value)
+
+
 def float_text(value: float) -> str:
     if math.isnan(value):
         return "nan"
@@ -119,11 +129,14 @@ def canonical(
     upper: bool = False,
     boolmap: bool = False,
     as_float: bool = False,
+    float32: bool = False,
 ) -> str | None:
     """Canonical text of one value (None for NULL)."""
     if value is None:
         return None
-    if as_float and kind in (Kind.INT, Kind.DECIMAL, Kind.FLOAT, Kind.BOOL):
+    if float32 and kind in (Kind.INT, Kind.DECIMAL, Kind.FLOAT, Kind.BOOL):
+        text = float_text(round32(float(value)))
+    elif as_float and kind in (Kind.INT, Kind.DECIMAL, Kind.FLOAT, Kind.BOOL):
         text = float_text(float(value))
     elif kind is Kind.INT or kind is Kind.BOOL:
         if isinstance(value, str):
@@ -232,3 +245,77 @@ def row_hash(text: str) -> str:
     import hashlib  # only SQLite hashes in Python; keep libcrypto out of the other runs
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_HEX_CHARS]
+
+
+# --- values finished in Python: arrays and geometry ------------------------------------------
+def _as_text(value: Any) -> str:
+    return (
+        bytes(value).decode("utf-8")
+        if isinstance(value, (bytes, bytearray, memoryview))
+        else str(value)
+    )
+
+
+def array_items(value: Any, source: str) -> list[Any] | None:
+    """The elements of an array value: a driver's list, a MySQL SET's text ('a,c'; '' is the
+    empty set), or a JSON array's text. None when the value is not an array at all."""
+    import json
+
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if source == "csv":
+        text = _as_text(value)
+        return text.split(",") if text else []
+    try:
+        parsed = json.loads(_as_text(value), parse_float=Decimal, parse_int=Decimal)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, list) else None
+
+
+def array_text(value: Any, element: Kind, source: str, float32: bool = False) -> str | None:
+    """An array as a JSON list of its elements' canonical texts (null for a NULL element), so
+    ['a','c'], the SET 'a,c' and the JSON '["a", "c"]' are equal; text that is not an array is
+    kept as it is (and so differs)."""
+    import json
+
+    if value is None:
+        return None
+    items = array_items(value, source)
+    if items is None:
+        return _as_text(value)
+    texts = []
+    for item in items:
+        if isinstance(item, (list, dict)):
+            texts.append(json_text(json.dumps(item, default=str)))
+        else:
+            texts.append(canonical(element, item, float32=float32))
+    return json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+
+
+def geometry_text(value: Any, source: str) -> str | None:
+    """Canonical WKT from WKB (`source` 'wkb') or WKT text ('wkt'); unreadable values are kept
+    as their text (hex for bytes), so they differ from any geometry."""
+    from . import geometry
+
+    if value is None:
+        return None
+    try:
+        if source == "wkb":
+            return geometry.wkb_text(value)
+        return geometry.wkt_text(_as_text(value))
+    except (geometry.GeometryError, ValueError, UnicodeDecodeError):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return "unreadable geometry " + bytes(value).hex()
+        return str(value)
+
+
+# how a value fetched for Python finishing becomes its canonical text, by Render.finish
+FINISHERS: dict[str, Any] = {
+    "json": lambda v, r: json_text(v),
+    "array_list": lambda v, r: array_text(v, r.element or Kind.OTHER, "list", r.float32),
+    "array_csv": lambda v, r: array_text(v, r.element or Kind.STRING, "csv", r.float32),
+    "array_json": lambda v, r: array_text(v, r.element or Kind.OTHER, "json", r.float32),
+    "wkb": lambda v, r: geometry_text(v, "wkb"),
+    "wkt": lambda v, r: geometry_text(v, "wkt"),
+}

@@ -1,12 +1,15 @@
 """The `dvt` command line.
 
 Exit codes: 0 every validation passed, 1 at least one failed, 2 bad usage or config,
-3 a database could not be reached or a query failed.
+3 a database could not be reached or a query failed (or timed out), 4 an unexpected internal
+error (a bug: the message says how to report it). 1 always means "the data differs".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,13 +30,14 @@ from .config import (
 )
 from .connections import delete_named, load_named, parse_url, resolve, save_named
 from .engines import open_engine
-from .errors import ConfigError, DvtError
+from .errors import ConfigError, ConnectError, DvtError
 from .report import FORMATS, render
 from .results import ValidationResult
 from .rows import RowSpec, RowValidator, partition_bounds, range_predicate
 from .schema import TABLE_DOC, SchemaSpec
+from .timeouts import DEFAULT_CONNECT_S, DEFAULT_QUERY_S, Timeouts, seconds
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_DATABASE = 1, 2, 3
+EXIT_FAILED, EXIT_CONFIG, EXIT_DATABASE, EXIT_INTERNAL = 1, 2, 3, 4
 
 
 def _csv_list(value: str | None) -> list[str]:
@@ -99,7 +103,65 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
     )(f)
+    f = click.option(
+        "--filter-status",
+        callback=_remember,
+        expose_value=False,
+        help="Show only these statuses: success,fail,error,skipped (validations and checks). "
+        "The exit code still counts every result.",
+    )(f)
+    f = click.option(
+        "-l",
+        "--label",
+        "labels",
+        multiple=True,
+        callback=_remember,
+        expose_value=False,
+        help="KEY=VALUE attached to this run (repeatable): in JSON output and --result-url.",
+    )(f)
+    f = click.option(
+        "--dry-run",
+        is_flag=True,
+        callback=_remember,
+        expose_value=False,
+        help="Print the SQL each side would run, and run nothing (reads only column types).",
+    )(f)
+    f = click.option(
+        "--result-url",
+        callback=_remember,
+        expose_value=False,
+        help="Also write the run to dvt_runs / dvt_findings tables there (PostgreSQL, "
+        "MySQL/MariaDB, SQLite, DuckDB; created if missing).",
+    )(f)
     return f
+
+
+STATUSES = ("success", "fail", "error", "skipped")
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Output settings every validate command shares, kept on the context for `_emit`."""
+    if param.name == "filter_status" and value is not None:
+        wanted = _csv_list(value)
+        bad = sorted(set(wanted) - set(STATUSES))
+        if bad or not wanted:
+            raise click.BadParameter(f"use some of {', '.join(STATUSES)}")
+        value = wanted
+    if param.name == "labels":
+        pairs = {}
+        for item in value:
+            key, eq, val = item.partition("=")
+            if not eq or not key.strip():
+                raise click.BadParameter(f"{item!r}: use KEY=VALUE")
+            pairs[key.strip()] = val.strip()
+        value = pairs
+    if param.name == "result_url" and value is not None:
+        try:
+            value = resolve(value, _timeouts())
+        except DvtError as exc:
+            raise click.BadParameter(str(exc)) from None
+    ctx.meta[f"dvt.{param.name}"] = value
+    return value
 
 
 def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -160,8 +222,33 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DvtError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_DATABASE)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("DVT_TRACEBACK"):
+                raise
+            where = exc.__traceback__
+            while where is not None and where.tb_next is not None:
+                where = where.tb_next
+            at = f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where else ""
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc}{at} — a bug in dvt; rerun with "
+                "DVT_TRACEBACK=1 and report the traceback",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def _timeouts() -> Timeouts:
+    """The run's default limits (`dvt --connect-timeout/--query-timeout`); URLs may override."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Timeouts) else Timeouts()
 
 
 @contextmanager
@@ -189,7 +276,51 @@ def _progress(
         yield (lambda n: progress.advance(task, n)), (lambda t: progress.update(task, total=t))
 
 
+def exit_code(results: list[ValidationResult]) -> int:
+    """The worst result decides: a validation that could not run (2 config, 3 database) is
+    worse than one that found differences (1)."""
+    codes = [0]
+    for r in results:
+        if r.error is not None:
+            codes.append(EXIT_CONFIG if r.error_kind == "config" else EXIT_DATABASE)
+        elif not r.passed:
+            codes.append(EXIT_FAILED)
+    return max(codes)
+
+
+def _shown(results: list[ValidationResult], statuses: list[str] | None) -> list[ValidationResult]:
+    """The results (and their checks) whose status is wanted; None keeps everything."""
+    if not statuses:
+        return results
+    out = []
+    for r in results:
+        if r.status not in statuses:
+            continue
+        kept = [f for f in r.findings if f.status in statuses or f.status not in STATUSES]
+        out.append(dataclasses.replace(r, findings=kept))
+    return out
+
+
 def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
+    import datetime as dt
+    import uuid
+
+    ctx = click.get_current_context()
+    run_id = uuid.uuid4().hex
+    labels = ctx.meta.get("dvt.labels") or {}
+    for r in results:
+        r.run_id, r.labels = run_id, labels
+    target = ctx.meta.get("dvt.result_url")
+    if target is not None:
+        from . import store
+
+        conns = ctx.meta.get("dvt.conns", ("", ""))
+        runs, findings = store.run_rows(
+            results, run_id, ctx.meta.get("dvt.started", dt.datetime.now(dt.timezone.utc)),
+            labels, conns,
+        )  # fmt: skip
+        store.write(target, runs, findings)
+    all_results, results = results, _shown(results, ctx.meta.get("dvt.filter_status"))
     if output:
         Path(output).write_text(render(results, fmt, color=False))
         click.echo(
@@ -199,8 +330,12 @@ def _emit(results: list[ValidationResult], fmt: str, output: str | None) -> None
         )
     else:
         click.echo(render(results, fmt, color=sys.stdout.isatty()), nl=False)
-    if any(not r.passed for r in results):
-        sys.exit(EXIT_FAILED)
+    for r in all_results:
+        if r.error is not None:
+            click.echo(f"error: {r.name}: {r.error}", err=True)
+    code = exit_code(all_results)
+    if code:
+        sys.exit(code)
 
 
 def _run_or_save(
@@ -221,21 +356,102 @@ def _run_or_save(
 
 
 def _run(config: ValidationConfig, progress: bool | None) -> list[ValidationResult]:
-    source = open_engine(resolve(config.source))
-    target = open_engine(resolve(config.target))
+    import datetime as dt
+
+    source = open_engine(resolve(config.source, _timeouts()))
+    target = open_engine(resolve(config.target, _timeouts()))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault("dvt.started", dt.datetime.now(dt.timezone.utc))
+        ctx.meta["dvt.conns"] = (source.spec.display, target.spec.display)
+    if ctx is not None and ctx.meta.get("dvt.dry_run"):
+        _print_dry_run(config, source, target)
+        raise click.exceptions.Exit(0)
     results = []
     for spec in config.validations:
         with _progress(
             progress,
             f"{type(spec).__name__[:-4].lower()} {getattr(spec, 'source_table', '') or 'query'}",
         ) as (adv, total):
-            results.append(run_spec(spec, source, target, adv, total))
+            results.append(run_or_report(spec, source, target, adv, total))
     return results
+
+
+def _print_dry_run(config: ValidationConfig, source: Any, target: Any) -> None:
+    from .columns import ColumnValidator
+
+    for spec in config.validations:
+        label = getattr(spec, "name", None) or getattr(spec, "source_table", None) or "query"
+        click.echo(f"-- {type(spec).__name__[:-4].lower()}: {label}")
+        if isinstance(spec, RowSpec):
+            steps = RowValidator(spec, source, target).dry_run()
+        elif isinstance(spec, SchemaSpec):
+            click.echo("-- reads the column metadata of both tables only\n")
+            continue
+        else:
+            steps = [("aggregates", *ColumnValidator(spec, source, target).dry_run())]
+        for what, src_sql, tgt_sql in steps:
+            click.echo(f"-- {what}\n-- source ({source.spec.display}):\n{src_sql};")
+            click.echo(f"-- target ({target.spec.display}):\n{tgt_sql};\n")
+
+
+def run_or_report(
+    spec: Any,
+    source: Any,
+    target: Any,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int | None], None] | None = None,
+) -> ValidationResult:
+    """Run one validation; one that cannot run (no usable key, a missing table, a failed query)
+    becomes an error result and the run goes on with the next. An unreachable database stops
+    the run: every other validation would wait for it too."""
+    try:
+        return run_spec(spec, source, target, progress, on_total)
+    except ConnectError:
+        raise
+    except DvtError as exc:
+        kind = type(spec).__name__[:-4].lower()
+        src = getattr(spec, "source_table", None) or "(custom query)"
+        tgt = getattr(spec, "target_table", None) or src
+        return ValidationResult(
+            name=getattr(spec, "name", None) or f"{kind}:{src}",
+            kind=kind,
+            source_table=src,
+            target_table=tgt,
+            passed=False,
+            error=str(exc),
+            error_kind="config" if isinstance(exc, ConfigError) else "database",
+        )
+
+
+def _seconds_option(name: str) -> Callable[[click.Context, click.Parameter, Any], float]:
+    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> float:
+        try:
+            return seconds(name, str(value))
+        except DvtError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dvt")
-def main() -> None:
+@click.option(
+    "--connect-timeout",
+    default=DEFAULT_CONNECT_S,
+    show_default=True,
+    callback=_seconds_option("--connect-timeout"),
+    help="Seconds to wait for a database to accept a connection and log in.",
+)
+@click.option(
+    "--query-timeout",
+    default=DEFAULT_QUERY_S,
+    show_default=True,
+    callback=_seconds_option("--query-timeout"),
+    help="Seconds one query may run (each side, each query).",
+)
+@click.pass_context
+def main(ctx: click.Context, connect_timeout: float, query_timeout: float) -> None:
     """Validate data after a migration: row hashes, aggregates and schema, between PostgreSQL,
     MySQL/MariaDB, SQLite, DuckDB and Spanner.
 
@@ -245,7 +461,12 @@ def main() -> None:
       dvt validate row -sc pg -tc mysql://root@127.0.0.1/shop -t public.orders=shop.orders
       dvt validate column -sc pg -tc my -t orders --count '*' --sum amount --format json
       dvt validate schema -sc pg -tc my -t orders --allow-list 'numeric(12,2):decimal(12,2)'
+
+    Every connection and query is time-limited (--connect-timeout, --query-timeout, or
+    ?connect_timeout=S&query_timeout=S in a URL). Exit codes: 0 passed, 1 the data differs,
+    2 bad usage or config, 3 a database unreachable, a query failed or timed out, 4 a bug.
     """
+    ctx.obj = Timeouts(connect_timeout, query_timeout)
 
 
 # --- connections -----------------------------------------------------------------------
@@ -473,6 +694,70 @@ validate_schema_cmd.help = (
 )
 
 
+@validate.command("migration")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@connection_options
+@click.option("--no-rows", is_flag=True, help="Schema, counts and sums only (no row hashes).")
+@click.option("-t", "--tables", help="Only these source tables (comma-separated).")
+@output_options
+@_guard
+def validate_migration(
+    out_dir: str,
+    source_conn: str,
+    target_conn: str,
+    no_rows: bool,
+    tables: str | None,
+    fmt: str,
+    output: str | None,
+    save_to: str | None,
+    progress: bool | None,
+) -> None:
+    """Validate every table a spanner-migrate run migrated, from its --out directory.
+
+    Reads OUT_DIR/report.json (table and column renames, the Spanner type chosen for each
+    column, skipped tables and columns, synthetic keys) and runs, per table, a schema
+    validation against the chosen types, counts and sums, and a row validation by the
+    source's primary key. One report; the exit code is the worst result's.
+
+    \b
+    Example:
+      spanner-migrate schema-and-data --url mysql+pymysql://root@db/shop --out out/ ...
+      dvt validate migration out/ -sc mysql://root@db/shop \\
+        -tc 'spanner:///projects/p/instances/i/databases/shop'
+    """
+    from .migration import plan_specs, read_report, why_not_rows
+
+    migrated = read_report(out_dir)
+    wanted = {t.lower() for t in _csv_list(tables)}
+    unknown = wanted - {m.source.lower() for m in migrated}
+    if unknown:
+        raise ConfigError(f"not in {out_dir}/report.json: {', '.join(sorted(unknown))}")
+    chosen = [m for m in migrated if not wanted or m.source.lower() in wanted]
+    specs: list[Any] = []
+    notes: list[ValidationResult] = []
+    for m in chosen:
+        if m.target is None:
+            notes.append(
+                ValidationResult(
+                    f"table:{m.source}", "table", m.source, "(not migrated)",
+                    skipped="the migration session skipped this table",
+                )
+            )  # fmt: skip
+            continue
+        reason = why_not_rows(m)
+        specs += plan_specs(m, rows=not no_rows and reason is None)
+        if reason and not no_rows:
+            notes.append(
+                ValidationResult(f"row:{m.source}", "row", m.source, m.target, skipped=reason)
+            )
+    if save_to:
+        path = save_config(ValidationConfig(source_conn, target_conn, specs), save_to)
+        click.echo(f"saved {len(specs)} validation(s) to {path}; run with: dvt configs run {path}")
+        return
+    results = _run(ValidationConfig(source_conn, target_conn, specs), progress) if specs else []
+    _emit(results + notes, fmt, output)
+
+
 @validate.group("custom-query")
 def custom_query() -> None:
     """Validate the results of two queries instead of two tables."""
@@ -563,6 +848,95 @@ def custom_column(
     )
 
 
+@main.command("query")
+@click.option("-c", "--conn", required=True, help="URL or saved connection name.")
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@_guard
+def query_cmd(conn: str, sql: str, fmt: str) -> None:
+    """Run one SQL query on a connection and print the rows (values exactly as the driver
+    returns them; decimals as exact text).
+
+    \b
+    Example:
+      dvt query -c pg "SELECT count(*) FROM orders"
+    """
+    from .report import rows_table
+
+    engine = open_engine(resolve(conn, _timeouts()))
+    names, rows = engine.query_described(sql)
+    click.echo(rows_table(names, rows, fmt), nl=False)
+
+
+@main.command("report")
+@click.option("--result-url", required=True, help="Where `--result-url` runs were written.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="The HTML file."
+)
+@_guard
+def report_cmd(result_url: str, output: str) -> None:
+    """Render the run history (dvt_runs) as an HTML page: a chart of the differences per
+    validation over the runs, and the table of runs.
+
+    \b
+    Example:
+      dvt report --result-url postgresql://postgres@db/dvt -o history.html
+    """
+    from . import history, store
+
+    runs = store.read_runs(resolve(result_url, _timeouts()))
+    Path(output).write_text(history.page(runs))
+    click.echo(f"{len(runs)} result(s) written to {output}")
+
+
+@main.command("find-tables")
+@connection_options
+@click.option("--allowed-schemas", help="Only source tables in these schemas (comma-separated).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["tables", "json"]), default="tables", show_default=True
+)
+@_guard
+def find_tables(source_conn: str, target_conn: str, allowed_schemas: str | None, fmt: str) -> None:
+    """Pair the source's tables with the target's by name, for -t/--tables.
+
+    Names match case-insensitively, also when a migration flattened a schema into the name
+    (`sales.orders` → `sales_orders`) or renamed a reserved word (`order` → `order_`).
+    Unmatched tables are listed on stderr.
+
+    \b
+    Example:
+      dvt validate row -sc pg -tc sp -t "$(dvt find-tables -sc pg -tc sp)"
+    """
+    from .tables import match_tables
+
+    src = open_engine(resolve(source_conn, _timeouts()))
+    tgt = open_engine(resolve(target_conn, _timeouts()))
+    src_tables, tgt_tables = src.tables(), tgt.tables()
+    schemas = {s.lower() for s in _csv_list(allowed_schemas)}
+    if schemas:
+        src_tables = [t for t in src_tables if t.partition(".")[0].lower() in schemas]
+    pairs, src_only, tgt_only = match_tables(src_tables, tgt_tables)
+    if fmt == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                {
+                    "pairs": [{"source": s, "target": t} for s, t in pairs],
+                    "source_only": src_only,
+                    "target_only": tgt_only,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(",".join(s if s == t else f"{s}={t}" for s, t in pairs))
+    for name in src_only:
+        click.echo(f"no target table for {name}", err=True)
+    for name in tgt_only:
+        click.echo(f"no source table for {name}", err=True)
+
+
 # --- partitions and configs ------------------------------------------------------------
 @main.command("generate-partitions")
 @connection_options
@@ -596,7 +970,8 @@ def generate_partitions(
     if len(pairs) != 1:
         raise click.UsageError("generate-partitions takes exactly one table")
     spec = _row_spec(pairs[0][0], pairs[0][1], None, None, kw)
-    src_engine, tgt_engine = open_engine(resolve(source_conn)), open_engine(resolve(target_conn))
+    src_engine = open_engine(resolve(source_conn, _timeouts()))
+    tgt_engine = open_engine(resolve(target_conn, _timeouts()))
     validator = RowValidator(spec, src_engine, tgt_engine)
     src_side, tgt_side = validator._sides()
     keys = validator._keys(src_side, tgt_side)
@@ -664,6 +1039,40 @@ def configs_run(
     for f in files:
         results += _run(load_config(f), progress)
     _emit(results, fmt, output)
+
+
+@configs.command("list")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@_guard
+def configs_list(paths: tuple[str, ...], fmt: str) -> None:
+    """List config files (or the configs in directories): connections and validations."""
+    rows = []
+    for f in config_files(list(paths)):
+        cfg = load_config(f)
+        for v in cfg.validations:
+            rows.append(
+                {
+                    "file": str(f),
+                    "source": cfg.source,
+                    "target": cfg.target,
+                    "type": type(v).__name__[:-4].lower(),
+                    "name": getattr(v, "name", None),
+                    "source_table": getattr(v, "source_table", None) or "(custom query)",
+                    "target_table": getattr(v, "target_table", None)
+                    or getattr(v, "source_table", None),
+                }
+            )
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(
+            f"{r['file']}\t{r['type']}\t{r['source_table']} → {r['target_table']}\t"
+            f"{r['source']} → {r['target']}"
+        )
 
 
 @configs.command("show")

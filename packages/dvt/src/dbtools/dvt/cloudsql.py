@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from .connections import ConnSpec
-from .errors import ConnectionSpecError, QueryError
+from .errors import ConnectError, ConnectionSpecError
 
 URL_KEYS = ("cloudsql_instance", "ip_type", "iam")
 _LOCK = threading.Lock()
@@ -66,6 +66,6 @@ def connect(spec: ConnSpec, driver: str, **kwargs: Any) -> Any:
     except ConnectionSpecError:
         raise
     except Exception as exc:
-        raise QueryError(
+        raise ConnectError(
             f"cannot connect to Cloud SQL instance {instance} ({spec.display}): {exc}"
         ) from exc

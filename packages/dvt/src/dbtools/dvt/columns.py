@@ -20,18 +20,20 @@ from .plan import plan_columns
 from .results import Finding, ValidationResult
 from .types import NUMERIC_KINDS, Column, Kind
 
-AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct")
+AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct", "std")
 FLOAT_RELATIVE_TOLERANCE = Decimal("1e-9")
 _CTX = decimal.Context(prec=40)
 
+_UNORDERED = {Kind.JSON, Kind.OTHER, Kind.ARRAY, Kind.GEOMETRY}
 _ELIGIBLE: dict[str, frozenset[Kind] | None] = {
     "count": None,  # every column
-    "count_distinct": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER}),
+    "count_distinct": frozenset(set(Kind) - _UNORDERED),
     "sum": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
     "avg": frozenset(NUMERIC_KINDS | {Kind.BOOL}),
+    "std": frozenset(NUMERIC_KINDS),
     "bit_xor": frozenset({Kind.INT}),
-    "min": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
-    "max": frozenset(set(Kind) - {Kind.JSON, Kind.OTHER, Kind.BINARY}),
+    "min": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
+    "max": frozenset(set(Kind) - _UNORDERED - {Kind.BINARY}),
 }
 
 
@@ -48,6 +50,7 @@ class ColumnSpec:
     target_filter: str | None = None
     threshold: float = 0.0  # allowed difference, percent
     name: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column → target column
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class _Check:
     column: str | None  # None for count(*)
     src: Column | None
     tgt: Column | None
+
+    @property
+    def float32(self) -> bool:
+        """A 32-bit float on either side: extremes compare as 32-bit values."""
+        return any(c is not None and c.float32 for c in (self.src, self.tgt))
 
     @property
     def rtrim(self) -> bool:
@@ -93,7 +101,12 @@ class ColumnValidator:
         )
 
     def _checks(self, src_cols: list[Column], tgt_cols: list[Column]) -> list[_Check]:
-        plan = plan_columns(src_cols, tgt_cols, exclude=self.spec.exclude + self.spec.group_by)
+        plan = plan_columns(
+            src_cols,
+            tgt_cols,
+            exclude=self.spec.exclude + self.spec.group_by,
+            column_map=self.spec.column_map,
+        )
         pairs = {p.name.lower(): p for p in plan.pairs}
         aggs = self.spec.aggregates or {"count": ["*"]}
         checks: list[_Check] = []
@@ -131,6 +144,8 @@ class ColumnValidator:
             return [d.agg_count_star()]
         assert col is not None
         q = d.quote(col.name)
+        if check.float32 and not col.float32 and col.kind in NUMERIC_KINDS:
+            q = d.round_float32(q)  # the other side holds 32-bit floats: compare as such
         if check.agg == "count":
             return [d.agg_count(q)]
         if check.agg == "count_distinct":
@@ -141,6 +156,8 @@ class ColumnValidator:
             return [d.agg_sum(q, col.kind, col.scale), d.agg_count(q)]
         if check.agg in ("min", "max"):
             return [d.agg_minmax(check.agg.upper(), q, col.kind)]
+        if check.agg == "std":
+            return [d.agg_stddev(q)]
         return [d.agg_bit_xor(q)]
 
     def _query(
@@ -153,6 +170,27 @@ class ColumnValidator:
         is_source: bool,
         where: str | None,
     ) -> dict[tuple[Any, ...], list[Any]]:
+        sql, groups = self.sql(engine, table, query, cols, checks, is_source, where)
+        out: dict[tuple[Any, ...], list[Any]] = {}
+        for row in engine.query(sql):
+            key = tuple(
+                _group_text(c, v, c.name.lower() in self._group_rtrim)
+                for c, v in zip(groups, row[: len(groups)], strict=True)
+            )
+            out[key] = list(row[len(groups) :])
+        return out
+
+    def sql(
+        self,
+        engine: Engine,
+        table: str | None,
+        query: str | None,
+        cols: list[Column],
+        checks: list[_Check],
+        is_source: bool,
+        where: str | None,
+    ) -> tuple[str, list[Column]]:
+        """The aggregate query for one side, and its group-by columns."""
         d = engine.dialect
         by_name = {c.name.lower(): c for c in cols}
         groups = []
@@ -170,14 +208,27 @@ class ColumnValidator:
             sql += f" WHERE {where}"
         if group_exprs:
             sql += " GROUP BY " + ", ".join(group_exprs)
-        out: dict[tuple[Any, ...], list[Any]] = {}
-        for row in engine.query(sql):
-            key = tuple(
-                _group_text(c, v, c.name.lower() in self._group_rtrim)
-                for c, v in zip(groups, row[: len(groups)], strict=True)
-            )
-            out[key] = list(row[len(groups) :])
-        return out
+        return sql, groups
+
+    def dry_run(self) -> tuple[str, str]:
+        """The query each side would run (only the column types are read)."""
+        s = self.spec
+        src_cols, tgt_cols = self._columns()
+        checks = self._checks(src_cols, tgt_cols)
+        tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
+        src_sql, _ = self.sql(
+            self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
+        )
+        tgt_sql, _ = self.sql(
+            self.target,
+            s.target_table or s.source_table,
+            s.target_query,
+            tgt_cols,
+            checks,
+            False,
+            tgt_filter,
+        )
+        return src_sql, tgt_sql
 
     def run(self) -> ValidationResult:
         s = self.spec
@@ -216,6 +267,8 @@ class ColumnValidator:
                 width = 2 if ch.agg == "avg" else 1
                 sv = _value(ch, ch.src, a[ia : ia + width])
                 tv = _value(ch, ch.tgt, b[ib : ib + width])
+                if ch.float32 and ch.agg in ("min", "max"):
+                    sv, tv = _as_float32(sv), _as_float32(tv)
                 ia += width
                 ib += width
                 ok, diff = compare(sv, tv, s.threshold, _is_float(ch))
@@ -248,7 +301,15 @@ class ColumnValidator:
         )
 
 
+def _as_float32(value: Any) -> Any:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return value
+    return Decimal(repr(canon.round32(float(value))))
+
+
 def _is_float(ch: _Check) -> bool:
+    if ch.agg == "std":
+        return True  # every engine computes it in double precision, by its own algorithm
     return ch.agg in ("sum", "avg") and any(
         c is not None and c.kind is Kind.FLOAT for c in (ch.src, ch.tgt)
     )
@@ -276,7 +337,7 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
         return int(v or 0)
     if ch.agg == "bit_xor":
         return None if v is None else int(v) & 0xFFFFFFFFFFFFFFFF
-    if ch.agg == "sum":
+    if ch.agg in ("sum", "std"):
         return None if v is None else _decimal(v)
     if ch.agg == "avg":
         total, n = raw
@@ -295,9 +356,9 @@ def _value(ch: _Check, col: Column | None, raw: list[Any]) -> Any:
 
 
 def _show(value: Any) -> Any:
+    """Decimals as exact text, every digit (two different sums never look alike; JSON gets a
+    string, not a rounded number); counts stay integers, exact in every format."""
     if isinstance(value, Decimal):
-        if value.is_finite() and len(value.as_tuple().digits) > 24:
-            value = decimal.Context(prec=24).plus(value)
         return canon.decimal_text(value)
     return value
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .errors import ConnectionSpecError, UnsupportedEngineError
+from .timeouts import URL_KEYS as TIMEOUT_KEYS
+from .timeouts import Timeouts, seconds
 
 # URL scheme (before any "+driver") → engine name.
 SCHEMES: dict[str, str] = {
@@ -19,6 +21,29 @@ SCHEMES: dict[str, str] = {
     "sqlite": "sqlite",
     "duckdb": "duckdb",
     "spanner": "spanner",
+}
+
+_CLOUDSQL_KEYS = frozenset({"cloudsql_instance", "ip_type", "iam"})
+# URL query parameters each engine honours (besides connect_timeout / query_timeout).
+# None: handed to the driver, which checks them itself (libpq knows its own options).
+URL_PARAMS: dict[str, frozenset[str] | None] = {
+    "postgresql": None,
+    "mysql": frozenset(
+        {
+            "ssl",
+            "ssl_mode",
+            "ssl_ca",
+            "ssl_cert",
+            "ssl_key",
+            "ssl_verify_cert",
+            "ssl_verify_identity",
+            "unix_socket",
+        }
+    )
+    | _CLOUDSQL_KEYS,
+    "sqlite": frozenset(),
+    "duckdb": frozenset(),
+    "spanner": frozenset({"emulator_host"}),
 }
 
 
@@ -33,7 +58,8 @@ class ConnSpec:
     user: str | None
     password: str | None
     database: str | None  # PG/MySQL database name; file path for SQLite/DuckDB
-    query: dict[str, str]
+    query: dict[str, str]  # the URL's parameters, without the time limits
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
     @property
     def display(self) -> str:
@@ -43,7 +69,28 @@ class ConnSpec:
         return self.url.replace(":" + self.password + "@", ":***@", 1)
 
 
-def parse_url(url: str) -> ConnSpec:
+def _split_query(
+    engine: str, pairs: list[tuple[str, str]], defaults: Timeouts
+) -> tuple[dict[str, str], Timeouts]:
+    """The driver parameters and the time limits; unknown parameters are refused here."""
+    query: dict[str, str] = {}
+    limits = {"connect": defaults.connect, "query": defaults.query}
+    allowed = URL_PARAMS[engine]
+    for key, value in pairs:
+        if key in TIMEOUT_KEYS:
+            limits[key.split("_")[0]] = seconds(key, value)
+        elif allowed is not None and key not in allowed:
+            known = ", ".join(sorted(allowed | set(TIMEOUT_KEYS)))
+            raise ConnectionSpecError(
+                f"unknown parameter {key!r} in a {engine} URL; known: {known}"
+            )
+        else:
+            query[key] = value
+    return query, Timeouts(limits["connect"], limits["query"])
+
+
+def parse_url(url: str, timeouts: Timeouts | None = None) -> ConnSpec:
+    """A connection URL; `timeouts` are the limits used where the URL sets none."""
     if "://" not in url:
         raise ConnectionSpecError(
             f"{url!r} is not a URL; use e.g. postgresql://user@host:5432/db, "
@@ -63,15 +110,15 @@ def parse_url(url: str) -> ConnSpec:
         path, _, qs = rest.partition("?")
         # sqlite:///rel.db → "rel.db"; sqlite:////abs.db → "/abs.db" (SQLAlchemy's convention)
         path = path[1:] if path.startswith("/") else path
-        return ConnSpec(
-            url, engine, None, None, None, None, path or ":memory:", dict(parse_qsl(qs))
-        )
+        query, limits = _split_query(engine, parse_qsl(qs), timeouts or Timeouts())
+        return ConnSpec(url, engine, None, None, None, None, path or ":memory:", query, limits)
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError as exc:
         raise ConnectionSpecError(f"bad port in {url!r}: {exc}") from None
     database = unquote(parts.path.lstrip("/")) or None
+    query, limits = _split_query(engine, parse_qsl(parts.query), timeouts or Timeouts())
     return ConnSpec(
         url=url,
         engine=engine,
@@ -80,7 +127,8 @@ def parse_url(url: str) -> ConnSpec:
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         database=database,
-        query=dict(parse_qsl(parts.query)),
+        query=query,
+        timeouts=limits,
     )
 
 
@@ -140,10 +188,10 @@ def delete_named(name: str) -> None:
     _store_path().write_text(yaml.safe_dump(data, sort_keys=True))
 
 
-def resolve(spec: str) -> ConnSpec:
+def resolve(spec: str, timeouts: Timeouts | None = None) -> ConnSpec:
     """A URL, or the name of a saved connection."""
     if "://" in spec:
-        return parse_url(spec)
+        return parse_url(spec, timeouts)
     named = load_named()
     if spec not in named:
         raise ConnectionSpecError(
@@ -151,4 +199,4 @@ def resolve(spec: str) -> ConnSpec:
             f"(saved: {', '.join(sorted(named)) or 'none'}); add it with "
             f"`dvt connections add {spec} URL`"
         )
-    return parse_url(named[spec])
+    return parse_url(named[spec], timeouts)

@@ -21,7 +21,8 @@ from .dialects import mysql as my_sql
 from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
 from .dialects.base import Dialect
-from .errors import IntrospectionError, QueryError
+from .errors import ConnectError, ConnectionSpecError, IntrospectionError, QueryError
+from .timeouts import connect_hint, query_hint
 from .types import Column, Kind, make_column
 
 Row = tuple[Any, ...]
@@ -69,6 +70,12 @@ class Engine:
     def estimate_rows(self, table: str) -> int | None:
         return None
 
+    tables_sql = ""
+
+    def tables(self) -> list[str]:
+        """The base tables, schema-qualified where not in the default schema."""
+        return [str(r[0]) for r in self.query(self.tables_sql)]
+
     def query_columns(self, sql: str) -> list[Column]:
         """Column names and types of a custom query's result."""
         raise NotImplementedError
@@ -90,6 +97,22 @@ class Engine:
         finally:
             conn.close()
 
+    def query_described(self, sql: str) -> tuple[list[str], list[Row]]:
+        """Column names and rows of one query (`dvt query`)."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                if not cur.description:
+                    return [], []
+                names = [d[0] for d in cur.description]
+                return names, [tuple(r) for r in cur.fetchall()]
+            except Exception as exc:
+                raise QueryError(self._explain(exc, sql)) from exc
+        finally:
+            conn.close()
+
     def stream(self, sql: str) -> Iterator[list[Row]]:
         """Batches of rows, fetched incrementally (server-side cursor where the driver has one)."""
         conn = self.connect()
@@ -103,6 +126,10 @@ class Engine:
                 try:
                     rows = cur.fetchmany(self.batch_rows)
                 except Exception as exc:
+                    if self._timed_out(exc):
+                        raise QueryError(
+                            f"reading from {self.spec.display}: {query_hint(self.spec.timeouts)}"
+                        ) from exc
                     raise QueryError(
                         f"reading from {self.spec.display} failed mid-stream ({exc}); "
                         "the connection was lost or the server cancelled the query: rerun"
@@ -117,12 +144,48 @@ class Engine:
     def _stream_cursor(self, conn: Any) -> Any:
         return conn.cursor()
 
+    def _timed_out(self, exc: BaseException) -> bool:
+        """Whether a driver error is this engine's query deadline firing."""
+        return False
+
     def _explain(self, exc: Exception, sql: str) -> str:
         short = sql if len(sql) < 600 else sql[:600] + "…"
+        if self._timed_out(exc):
+            return f"{self.spec.engine} query on {self.spec.display}: {query_hint(self.spec.timeouts)}\nSQL: {short}"
         return f"{self.spec.engine} query failed on {self.spec.display}: {exc}\nSQL: {short}"
+
+    def _cannot_connect(self, exc: BaseException, timed_out: bool) -> ConnectError:
+        # one line: libpq's messages carry a tab-indented second line
+        why = connect_hint(self.spec.timeouts) if timed_out else " ".join(str(exc).split())
+        return ConnectError(f"cannot connect to {self.spec.display}: {why}")
 
 
 class PostgresEngine(Engine):
+    tables_sql = pg_sql.TABLES_SQL
+
+    def __init__(self, spec: ConnSpec) -> None:
+        super().__init__(spec)
+        import psycopg
+
+        # libpq knows its own options: ask it now, so that a typo is a usage error, not a
+        # failed connection later
+        try:
+            psycopg.conninfo.make_conninfo("", **cloudsql.driver_kwargs(spec))
+        except psycopg.ProgrammingError as exc:
+            raise ConnectionSpecError(
+                f"bad parameter in {spec.display}: {str(exc).strip()} "
+                "(PostgreSQL URLs take libpq options, connect_timeout and query_timeout)"
+            ) from None
+
+    def _session_setup(self) -> tuple[str, ...]:
+        ms = int(self.spec.timeouts.query * 1000)
+        return (*pg_sql.SESSION_SETUP, f"SET statement_timeout = {ms}")
+
+    def _timed_out(self, exc: BaseException) -> bool:
+        import psycopg
+
+        return isinstance(exc, psycopg.errors.QueryCanceled)
+
     def connect(self) -> Any:
         import psycopg
 
@@ -131,6 +194,7 @@ class PostgresEngine(Engine):
             "port": self.spec.port or 5432,
             "user": self.spec.user or "postgres",
             "dbname": self.spec.database or "postgres",
+            "connect_timeout": self.spec.timeouts.whole_connect_seconds(),
         }
         if self.spec.password:
             kwargs["password"] = self.spec.password
@@ -141,17 +205,18 @@ class PostgresEngine(Engine):
                 user=kwargs["user"],
                 password=self.spec.password,
                 dbname=kwargs["dbname"],
+                timeout=self.spec.timeouts.connect,
                 **cloudsql.driver_kwargs(self.spec),
             )
-            for stmt in pg_sql.SESSION_SETUP:
+            for stmt in self._session_setup():
                 conn.execute(stmt)
             return conn
         kwargs.update(self.spec.query)
         try:
             conn = psycopg.connect(**kwargs)
         except psycopg.Error as exc:
-            raise QueryError(f"cannot connect to {self.spec.display}: {exc}") from exc
-        for stmt in pg_sql.SESSION_SETUP:
+            raise self._cannot_connect(exc, "timeout expired" in str(exc)) from exc
+        for stmt in self._session_setup():
             conn.execute(stmt)
         return conn
 
@@ -236,14 +301,78 @@ def import_pymysql() -> Any:
         return pymysql
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _flag(key: str, text: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ConnectionSpecError(f"{key}={text!r} must be true or false")
+
+
+def _ssl_mode(key: str, text: str) -> dict[str, Any]:
+    mode = text.strip().upper()
+    modes: dict[str, dict[str, Any]] = {
+        "DISABLED": {"ssl_disabled": True},
+        "REQUIRED": {"ssl": {"check_hostname": False}, "ssl_verify_cert": False},
+        "VERIFY_CA": {"ssl_verify_cert": True, "ssl_verify_identity": False},
+        "VERIFY_IDENTITY": {"ssl_verify_cert": True, "ssl_verify_identity": True},
+    }
+    if mode not in modes:
+        raise ConnectionSpecError(f"{key}={text!r}: use one of {', '.join(modes)}")
+    return modes[mode]
+
+
+# URL parameter → PyMySQL keyword arguments (the Cloud SQL ones are read by cloudsql.py)
+MYSQL_PARAMS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "ssl": lambda k, v: (
+        {"ssl": {"check_hostname": False}, "ssl_verify_cert": False}
+        if _flag(k, v)
+        else {"ssl_disabled": True}
+    ),
+    "ssl_mode": _ssl_mode,
+    "ssl_ca": lambda k, v: {"ssl_ca": v},
+    "ssl_cert": lambda k, v: {"ssl_cert": v},
+    "ssl_key": lambda k, v: {"ssl_key": v},
+    "ssl_verify_cert": lambda k, v: {"ssl_verify_cert": _flag(k, v)},
+    "ssl_verify_identity": lambda k, v: {"ssl_verify_identity": _flag(k, v)},
+    "unix_socket": lambda k, v: {"unix_socket": v},
+}
+
+
+def mysql_options(query: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in query.items():
+        conv = MYSQL_PARAMS.get(key)
+        if conv is not None:
+            out.update(conv(key, value))
+    return out
+
+
 class MySQLEngine(Engine):
+    tables_sql = my_sql.TABLES_SQL
+
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
+        self._options = mysql_options(spec.query)  # bad values are usage errors, found now
         import_pymysql()  # now, usually on the main thread, before any worker thread exists
+
+    def _timed_out(self, exc: BaseException) -> bool:
+        return isinstance(exc.__context__ or exc, TimeoutError) or "timed out" in str(exc)
+
+    def _setup(self, conn: Any) -> Any:
+        # The login ran under the connect timeout; from here on every read and write waits at
+        # most the query timeout (PyMySQL applies these before each socket operation).
+        conn._read_timeout = conn._write_timeout = self.spec.timeouts.query
+        with conn.cursor() as cur:
+            for stmt in my_sql.SESSION_SETUP:
+                cur.execute(stmt)
+        return conn
 
     def connect(self) -> Any:
         pymysql = import_pymysql()
-
+        limit = self.spec.timeouts.connect
         if cloudsql.wanted(self.spec):
             conn = cloudsql.connect(
                 self.spec,
@@ -252,11 +381,9 @@ class MySQLEngine(Engine):
                 password=self.spec.password or "",
                 db=self.spec.database,
                 charset="utf8mb4",
+                timeout=limit,  # the connector's end-to-end deadline for one connect
             )
-            with conn.cursor() as cur:
-                for stmt in my_sql.SESSION_SETUP:
-                    cur.execute(stmt)
-            return conn
+            return self._setup(conn)
         try:
             conn = pymysql.connect(
                 host=self.spec.host or "127.0.0.1",
@@ -265,14 +392,14 @@ class MySQLEngine(Engine):
                 password=self.spec.password or "",
                 database=self.spec.database,
                 charset="utf8mb4",
-                **{k: v for k, v in self.spec.query.items() if k not in ("charset",)},
+                connect_timeout=limit,
+                read_timeout=limit,  # the server's greeting and the login
+                write_timeout=limit,
+                **self._options,
             )
         except pymysql.MySQLError as exc:
-            raise QueryError(f"cannot connect to {self.spec.display}: {exc}") from exc
-        with conn.cursor() as cur:
-            for stmt in my_sql.SESSION_SETUP:
-                cur.execute(stmt)
-        return conn
+            raise self._cannot_connect(exc, self._timed_out(exc)) from exc
+        return self._setup(conn)
 
     def _stream_cursor(self, conn: Any) -> Any:
         return conn.cursor(import_pymysql().cursors.SSCursor)
@@ -331,7 +458,7 @@ def _sqlite_canon_factory() -> Any:
     def parse(spec: str) -> tuple[Kind, int | None, dict[str, bool]]:
         kind, scale, flags = spec.split("|")
         names = set(filter(None, flags.split(",")))
-        opts = {f: f in names for f in ("rtrim", "upper", "boolmap", "as_float")}
+        opts = {f: f in names for f in lite_sql.CANON_FLAGS}
         return Kind(kind), (int(scale) if scale else None), opts
 
     def dvt_canon(spec: str, value: Any) -> str | None:
@@ -357,6 +484,27 @@ class _DecimalSum:
         return None if self.total is None else str(self.total)
 
 
+class _StdDev:
+    """Sample standard deviation for SQLite (Welford's algorithm, in doubles)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float(value)
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    def finalize(self) -> float | None:
+        import math
+
+        return None if self.n < 2 else math.sqrt(self.m2 / (self.n - 1))
+
+
 class _BitXor:
     def __init__(self) -> None:
         self.acc: int | None = None
@@ -375,20 +523,57 @@ def register_sqlite_functions(conn: Any) -> None:
     conn.create_function(
         "dvt_hex_int48", 1, lambda h: None if h is None else int(h[:12], 16), deterministic=True
     )
+    conn.create_function(
+        "dvt_round32",
+        1,
+        lambda v: None if v is None else canon.round32(float(v)),
+        deterministic=True,
+    )
     conn.create_aggregate("dvt_sum", 2, _DecimalSum)
     conn.create_aggregate("dvt_bit_xor", 1, _BitXor)
+    conn.create_aggregate("dvt_stddev", 1, _StdDev)
+
+
+def require_file(spec: ConnSpec) -> None:
+    """A validation reads existing databases: a missing file is a wrong path, never created."""
+    import os
+
+    path = spec.database or ":memory:"
+    if path != ":memory:" and not os.path.isfile(path):
+        raise ConnectionSpecError(
+            f"{spec.engine} database file {path!r} does not exist ({spec.display}); check the "
+            f"path: {spec.engine}:///relative/path or {spec.engine}:////absolute/path"
+        )
 
 
 class SQLiteEngine(Engine):
+    tables_sql = lite_sql.TABLES_SQL
+
+    def __init__(self, spec: ConnSpec) -> None:
+        super().__init__(spec)
+        require_file(spec)
+
+    def _timed_out(self, exc: BaseException) -> bool:
+        return str(exc) == "interrupted"  # only the deadline below interrupts a query
+
     def connect(self) -> Any:
         import sqlite3  # here, not at import: the other engines do not need libsqlite3
+        import time
+        from urllib.parse import quote
 
         path = self.spec.database or ":memory:"
         try:
-            conn = sqlite3.connect(path, check_same_thread=False)
+            if path == ":memory:":
+                conn = sqlite3.connect(path, check_same_thread=False)
+            else:  # mode=rw: never create a file
+                uri = f"file:{quote(path)}?mode=rw"
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise QueryError(f"cannot open SQLite database {path}: {exc}") from exc
+            raise ConnectError(f"cannot open SQLite database {path}: {exc}") from exc
         register_sqlite_functions(conn)
+        # each query runs on its own connection: its deadline starts now
+        deadline = time.monotonic() + self.spec.timeouts.query
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         return conn
 
     def columns(self, table: str) -> list[Column]:
@@ -423,6 +608,17 @@ _DUCK_DBS: dict[str, Any] = {}
 class DuckDBEngine(Engine):
     """DuckDB allows one writer process per file: one database object per path, cursors per use."""
 
+    tables_sql = duck_sql.TABLES_SQL
+
+    def __init__(self, spec: ConnSpec) -> None:
+        super().__init__(spec)
+        require_file(spec)
+
+    def _timed_out(self, exc: BaseException) -> bool:
+        import duckdb
+
+        return isinstance(exc, duckdb.InterruptException)
+
     def _database(self) -> Any:
         import duckdb
 
@@ -433,7 +629,7 @@ class DuckDBEngine(Engine):
                 try:
                     db = duckdb.connect(path)
                 except duckdb.Error as exc:
-                    raise QueryError(f"cannot open DuckDB database {path}: {exc}") from exc
+                    raise ConnectError(f"cannot open DuckDB database {path}: {exc}") from exc
                 _DUCK_DBS[path] = db
             return db
 
@@ -441,7 +637,7 @@ class DuckDBEngine(Engine):
         cur = self._database().cursor()
         for stmt in duck_sql.SESSION_SETUP:
             cur.execute(stmt)
-        return _DuckConn(cur)
+        return _DuckConn(cur, self.spec.timeouts.query)
 
     def columns(self, table: str) -> list[Column]:
         schema, name = split_table(table)
@@ -463,13 +659,18 @@ class DuckDBEngine(Engine):
 class _DuckConn:
     """Adapts a DuckDB cursor to the connection shape the Engine base expects."""
 
-    def __init__(self, cur: Any) -> None:
+    def __init__(self, cur: Any, limit: float) -> None:
         self._cur = cur
+        # the query deadline: DuckDB stops a running query when its connection is interrupted
+        self._timer = threading.Timer(limit, cur.interrupt)
+        self._timer.daemon = True
+        self._timer.start()
 
     def cursor(self) -> Any:
         return self._cur
 
     def close(self) -> None:
+        self._timer.cancel()
         self._cur.close()
 
 
@@ -481,7 +682,31 @@ ENGINES: dict[str, type[Engine]] = {
 }
 
 
+# engine → (module it needs, the extra that installs it)
+EXTRAS: dict[str, tuple[str, str]] = {
+    "duckdb": ("duckdb", "duckdb"),
+    "spanner": ("google.cloud.spanner", "spanner"),
+}
+
+
+def require_extra(engine: str) -> None:
+    """A clear usage error, instead of ModuleNotFoundError, when an optional driver is missing."""
+    if engine not in EXTRAS:
+        return
+    module, extra = EXTRAS[engine]
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ConnectionSpecError(
+            f"{engine}:// URLs need the {engine} driver, which is not installed: "
+            f"pip install 'dbtools-dvt[{extra}]'"
+        ) from None
+
+
 def open_engine(spec: ConnSpec) -> Engine:
+    require_extra(spec.engine)
     if spec.engine == "spanner":
         from .spanner_engine import SpannerEngine
 

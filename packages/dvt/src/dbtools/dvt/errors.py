@@ -25,3 +25,7 @@ class IntrospectionError(DvtError):
 
 class QueryError(DvtError):
     """A query sent to one of the databases failed."""
+
+
+class ConnectError(QueryError):
+    """A database could not be reached or refused the login: nothing on it can be validated."""

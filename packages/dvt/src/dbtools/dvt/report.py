@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -23,6 +22,7 @@ CSV_FIELDS = (
     "source",
     "target",
     "difference",
+    "severity",
     "summary",
 )
 SUMMARY_ORDER = (
@@ -67,41 +67,39 @@ def to_json(results: list[ValidationResult]) -> str:
     return json.dumps([r.as_dict() for r in results], indent=2, default=str, ensure_ascii=False)
 
 
+def _csv_field(value: Any) -> str:
+    """NULL is an empty unquoted field; every value, the empty string too, is quoted."""
+    if value is None:
+        return ""
+    text = _text(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
 def to_csv(results: list[ValidationResult]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    w.writeheader()
+    """One line per finding. A NULL value is an empty, unquoted field and an empty string is
+    `""`, so the two stay distinct (any CSV reader reads both as text)."""
+    lines = [",".join(CSV_FIELDS)]
     for r in results:
         base = {
             "validation": r.name,
             "kind": r.kind,
             "source_table": r.source_table,
             "target_table": r.target_table,
-            "validation_status": "success" if r.passed else "fail",
-            "summary": _text(r.summary),
+            "validation_status": r.status,
+            "summary": r.summary,
         }
+        rows: list[dict[str, Any]] = []
         if not r.findings:
-            w.writerow({**base, "status": "success" if r.passed else "fail"})
+            rows.append({**base, "status": r.status, "difference": r.error or r.skipped})
         for f in r.findings:
             d = f.as_dict()
-            w.writerow(
-                {
-                    **base,
-                    **{
-                        k: _text(d.get(k))
-                        for k in (
-                            "status",
-                            "key",
-                            "column",
-                            "check",
-                            "source",
-                            "target",
-                            "difference",
-                        )
-                    },
-                }
-            )
-    return buf.getvalue()
+            row = {**base, "status": d["status"]}
+            for k in ("key", "column", "check", "source", "target", "difference", "severity"):
+                row[k] = getattr(f, k)
+            rows.append(row)
+        for row in rows:
+            lines.append(",".join(_csv_field(row.get(k)) for k in CSV_FIELDS))
+    return "\n".join(lines) + "\n"
 
 
 def to_table(
@@ -114,10 +112,26 @@ def to_table(
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 120)
+    if width is None:
+        # on a terminal, its width (values fold, never truncated); in a file or a pipe, wide
+        # enough that every value stays on one line, whole
+        import shutil
+
+        width = shutil.get_terminal_size((120, 40)).columns if color else 1000
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width)
     for r in results:
-        status = "[green]success[/]" if r.passed else "[red]FAIL[/]"
+        status = {
+            "success": "[green]success[/]",
+            "fail": "[red]FAIL[/]",
+            "skipped": "[yellow]skipped[/]",
+        }.get(r.status, "[red]ERROR (not validated)[/]")
         console.print(f"[bold]{r.name}[/] ({r.kind}) {r.source_table} → {r.target_table}: {status}")
+        if r.error is not None or r.skipped is not None:
+            from rich.markup import escape
+
+            why, style = (r.error, "red") if r.error is not None else (r.skipped, "yellow")
+            console.print(f"  [{style}]{escape(why or '')}[/]", highlight=False)
+            continue
         if r.kind.endswith("row"):
             summary = Table(show_header=True, header_style="bold")
             for k in SUMMARY_ORDER:
@@ -134,11 +148,13 @@ def to_table(
         if shown:
             t = Table(show_header=True, header_style="bold")
             for col in ("status", "key", "column", "check", "source", "target", "difference"):
-                t.add_column(col)
+                t.add_column(col, overflow="fold")  # every character shown, never "…"
             for f in shown[:max_rows]:
                 d = f.as_dict()
                 st = d["status"]
                 style = "green" if st == "success" else "red"
+                if d.get("severity") == "warning":
+                    st, style = "warning", "yellow"
                 sv, tv = (
                     _visible_pair(d.get("source"), d.get("target"))
                     if st == "mismatch"
@@ -157,10 +173,13 @@ def to_table(
                 console.print(f"… {hidden:,} more (use --format json/csv --output FILE for all)")
         for w in r.warnings:
             console.print(f"[yellow]warning:[/] {w}")
-    failed = sum(1 for r in results if not r.passed)
+    failed = sum(1 for r in results if r.status == "fail")
+    errors = sum(1 for r in results if r.status == "error")
+    parts = [f"{failed} failed"] if failed else []
+    parts += [f"{errors} could not run"] if errors else []
     console.print(
-        f"[bold]{len(results)} validation(s), {failed} failed[/]"
-        if failed
+        f"[bold]{len(results)} validation(s), {', '.join(parts)}[/]"
+        if parts
         else f"[bold]{len(results)} validation(s), all passed[/]"
     )
     return buf.getvalue()
@@ -172,3 +191,44 @@ def render(results: list[ValidationResult], fmt: str, color: bool = False) -> st
     if fmt == "csv":
         return to_csv(results)
     return to_table(results, color=color)
+
+
+def _cell(value: Any) -> Any:
+    """A fetched value as exact JSON-safe data: decimals, dates, bytes as text."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from .canon import decimal_text
+
+    if isinstance(value, Decimal):
+        return decimal_text(value) if value.is_finite() else str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_cell(v) for v in value]
+    return value
+
+
+def rows_table(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    """Query results as a table, JSON (a list of objects) or CSV (NULL empty, values quoted)."""
+    cells = [[_cell(v) for v in r] for r in rows]
+    if fmt == "json":
+        return json.dumps([dict(zip(names, r, strict=True)) for r in cells], ensure_ascii=False,
+                          indent=2, default=str) + "\n"  # fmt: skip
+    if fmt == "csv":
+        lines = [",".join(_csv_field(n) for n in names)]
+        lines += [",".join(_csv_field(v) for v in r) for r in cells]
+        return "\n".join(lines) + "\n"
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, no_color=True, width=1000)
+    t = Table(*names)
+    for r in cells:
+        t.add_row(*("NULL" if v is None else _text(v) for v in r))
+    console.print(t)
+    console.print(f"{len(rows)} row(s)")
+    return buf.getvalue()

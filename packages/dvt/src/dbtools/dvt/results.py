@@ -17,6 +17,7 @@ class Finding:
     source: Any = None
     target: Any = None
     difference: str | None = None
+    severity: str | None = None  # schema findings: error | warning | info
 
     def as_dict(self) -> dict[str, Any]:
         keep = ("source", "target") if self.status == "mismatch" or self.check else ()
@@ -34,6 +35,19 @@ class ValidationResult:
     findings: list[Finding] = field(default_factory=list)
     truncated: int = 0  # findings not listed (beyond --max-differences)
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # why the validation could not run (the run went on without it)
+    error_kind: str | None = None  # "config" (e.g. no usable key) or "database"
+    skipped: str | None = None  # why this validation was deliberately not run (it passes)
+    run_id: str | None = None  # one per dvt invocation
+    labels: dict[str, str] = field(default_factory=dict)  # --label KEY=VALUE of the run
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "error"
+        if self.skipped is not None:
+            return "skipped"
+        return "success" if self.passed else "fail"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,9 +55,13 @@ class ValidationResult:
             "kind": self.kind,
             "source_table": self.source_table,
             "target_table": self.target_table,
-            "status": "success" if self.passed else "fail",
+            "status": self.status,
             "summary": self.summary,
             "findings": [f.as_dict() for f in self.findings],
             "findings_not_listed": self.truncated,
             "warnings": self.warnings,
+            **({"error": self.error} if self.error is not None else {}),
+            **({"skipped": self.skipped} if self.skipped is not None else {}),
+            **({"run_id": self.run_id} if self.run_id is not None else {}),
+            **({"labels": self.labels} if self.labels else {}),
         }

@@ -17,7 +17,7 @@ from . import canon
 from .engines import Engine, Row, both
 from .errors import ConfigError, DvtError
 from .merge import MergeCounts, merge_streams, normalize_key, normalize_key_value, normalizing
-from .plan import ColumnPair, PairPlan, plan_columns
+from .plan import ColumnPair, PairPlan, Render, plan_columns
 from .results import Finding, ValidationResult
 from .types import Column, Kind
 
@@ -45,6 +45,7 @@ class RowSpec:
     max_differences: int = 1000
     block_rows: int = 2000  # rows per checksum block on integer keys; 0 streams every row
     name: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column → target column
 
     def label(self) -> tuple[str, str]:
         src = self.source_table or "(custom query)"
@@ -112,29 +113,36 @@ class _Pump:
             self._stop.set()
 
 
-def _json_positions(pairs: list[ColumnPair]) -> list[int]:
-    """Value columns whose canonical text is finished in Python: JSON on either side."""
-    return [i for i, p in enumerate(pairs) if Kind.JSON in (p.source.kind, p.target.kind)]
+def _python_positions(pairs: list[ColumnPair]) -> list[int]:
+    """Value columns whose canonical text is finished in Python: JSON, arrays, geometry."""
+    return [i for i, p in enumerate(pairs) if p.source_render.finish is not None]
 
 
-def _canon_json(values: Row, positions: list[int]) -> Row:
+def _finish(values: Row, positions: list[int], renders: list[Render]) -> Row:
     if not positions:
         return values
     out = list(values)
     for i in positions:
-        out[i] = canon.json_text(out[i])
+        r = renders[i]
+        out[i] = canon.FINISHERS[r.finish or ""](out[i], r)
     return tuple(out)
 
 
 def finishing(
-    batches: Iterable[list[Row]], nkeys: int, positions: list[int], escaped: list[bool], mode: str
+    batches: Iterable[list[Row]],
+    nkeys: int,
+    positions: list[int],
+    renders: list[Render],
+    mode: str,
 ) -> Iterator[list[Row]]:
-    """Rows fetched with every column's text: JSON canonicalized here, then framed and hashed
-    exactly as the SQL would have, so both sides end with the same (key, hash) form."""
+    """Rows fetched with every column's text: JSON, arrays and geometry finished here, then
+    framed and hashed exactly as the SQL would have, so both sides end with the same
+    (key, hash) form."""
+    escaped = [r.escaped for r in renders]
     for batch in batches:
         done = []
         for row in batch:
-            texts = list(_canon_json(row[nkeys:], positions))
+            texts = list(_finish(row[nkeys:], positions, renders))
             if mode == "hash":
                 tail: Row = (canon.row_hash(canon.row_text(texts, escaped)),)
             elif mode == "concat":
@@ -163,8 +171,8 @@ class RowValidator:
         self.on_total = on_total
         self._lock = threading.Lock()
         self._diffs: list[tuple[str, Row, Row | None, Row | None]] = []
-        # (JSON positions, escaped flags) when values are finished in Python
-        self._finish: tuple[list[int], list[bool]] | None = None
+        # (positions, source renders, target renders) when values are finished in Python
+        self._finish: tuple[list[int], list[Render], list[Render]] | None = None
         self._key_kinds: tuple[list[Kind], list[Kind]] = ([], [])
 
     # --- setup -------------------------------------------------------------------------
@@ -203,13 +211,18 @@ class RowValidator:
                 raise ConfigError("custom-query row validation needs --primary-keys")
             names = self.source.primary_key(src.table)
             if not names and tgt.table:
-                names = self.target.primary_key(tgt.table)
+                # the target's key (a migration may have promoted a UNIQUE index), named as
+                # the source names those columns
+                back = {t.lower(): s for s, t in self.spec.column_map.items()}
+                names = [back.get(n.lower(), n) for n in self.target.primary_key(tgt.table)]
             if not names:
                 raise ConfigError(
                     f"table {src.table!r} has no primary key on either side; "
                     "name the key columns with --primary-keys"
                 )
-        plan = plan_columns(src.columns, tgt.columns, include=names)
+        plan = plan_columns(
+            src.columns, tgt.columns, include=names, column_map=self.spec.column_map
+        )
         return plan.pairs
 
     def _values(self, src: _Side, tgt: _Side, keys: list[ColumnPair]) -> PairPlan:
@@ -223,6 +236,7 @@ class RowValidator:
             include=self.spec.fields,
             exclude=exclude,
             case_insensitive=self.spec.case_insensitive,
+            column_map=self.spec.column_map,
         )
 
     # --- SQL ---------------------------------------------------------------------------
@@ -325,9 +339,9 @@ class RowValidator:
         if needs_norm:
             a, b = normalizing(a, self._key_kinds[0]), normalizing(b, self._key_kinds[1])
         if self._finish is not None:
-            positions, escaped = self._finish
-            a = finishing(a, nkeys, positions, escaped, self.spec.mode)
-            b = finishing(b, nkeys, positions, escaped, self.spec.mode)
+            positions, src_r, tgt_r = self._finish
+            a = finishing(a, nkeys, positions, src_r, self.spec.mode)
+            b = finishing(b, nkeys, positions, tgt_r, self.spec.mode)
         try:
             return merge_streams(a, b, nkeys, self._sink, self.progress)
         except TypeError as exc:
@@ -335,6 +349,41 @@ class RowValidator:
                 f"the key columns do not compare across the two sides ({exc}); "
                 "check that --primary-keys name columns of matching types"
             ) from exc
+
+    def dry_run(self) -> list[tuple[str, str, str]]:
+        """(what, source SQL, target SQL) this validation would run; only the column types and
+        keys are read. With an integer first key, per-block checksums run first and the row
+        query runs only on the key ranges whose blocks differ."""
+        src, tgt = self._sides()
+        keys = self._keys(src, tgt)
+        plan = self._values(src, tgt, keys)
+        out = []
+        python_at = _python_positions(plan.pairs)
+        mode = "fields" if python_at else self.spec.mode
+        if self._use_blocks(keys) and not python_at:
+            sh = self._value_exprs(src, keys + plan.pairs, True, "hash")[0]
+            th = self._value_exprs(tgt, keys + plan.pairs, False, "hash")[0]
+            sd, td = src.engine.dialect, tgt.engine.dialect
+            ks, kt = sd.quote(keys[0].source.name), td.quote(keys[0].target.name)
+            out.append(
+                (
+                    "checksum blocks (LO and WIDTH from MIN/MAX of the key and the row count)",
+                    f"SELECT {sd.int_div(f'{ks} - LO', 'WIDTH')}, COUNT(*), SUM({sd.hex_to_int48(sh)}) "
+                    f"FROM {src.from_clause}{_and(src.filter)} GROUP BY 1 ORDER BY 1",
+                    f"SELECT {td.int_div(f'{kt} - LO', 'WIDTH')}, COUNT(*), SUM({td.hex_to_int48(th)}) "
+                    f"FROM {tgt.from_clause}{_and(tgt.filter)} GROUP BY 1 ORDER BY 1",
+                )
+            )
+        out.append(
+            (
+                "rows in key order" + (" (values finished in Python)" if python_at else ""),
+                self._select(src, keys, self._value_exprs(src, plan.pairs, True, mode), True, None),
+                self._select(
+                    tgt, keys, self._value_exprs(tgt, plan.pairs, False, mode), False, None
+                ),
+            )
+        )
+        return out
 
     def run(self) -> ValidationResult:
         s = self.spec
@@ -357,12 +406,16 @@ class RowValidator:
             for k in keys
             for c in (k.source, k.target)
         )
-        json_at = _json_positions(plan.pairs)
+        json_at = _python_positions(plan.pairs)
         sql_mode = s.mode
         if json_at:
-            # JSON cannot be canonicalized in SQL alike on every engine: fetch each column's
-            # text and frame/hash in Python (these tables skip the checksum blocks).
-            self._finish = (json_at, [p.source_render.escaped for p in plan.pairs])
+            # JSON, arrays and geometry cannot be canonicalized in SQL alike on every engine:
+            # fetch each column's text and frame/hash in Python (no checksum blocks then).
+            self._finish = (
+                json_at,
+                [p.source_render for p in plan.pairs],
+                [p.target_render for p in plan.pairs],
+            )
             sql_mode = "fields"
         src_vals = self._value_exprs(src, plan.pairs, True, sql_mode)
         tgt_vals = self._value_exprs(tgt, plan.pairs, False, sql_mode)
@@ -604,12 +657,14 @@ class RowValidator:
 
             srows = fetch(self.source, sq, [k.source.kind for k in keys])
             trows = fetch(self.target, tq, [k.target.kind for k in keys])
-            json_at = _json_positions(plan.pairs)
+            at = _python_positions(plan.pairs)
+            src_r = [p.source_render for p in plan.pairs]
+            tgt_r = [p.target_render for p in plan.pairs]
             for key in chunk:
                 a, b = srows.get(key), trows.get(key)
                 if a is None or b is None:
                     continue
-                a, b = _canon_json(a, json_at), _canon_json(b, json_at)
+                a, b = _finish(a, at, src_r), _finish(b, at, tgt_r)
                 out[key] = [
                     (p.name, sv, tv) for p, sv, tv in zip(plan.pairs, a, b, strict=True) if sv != tv
                 ]

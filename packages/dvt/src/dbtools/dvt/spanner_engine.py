@@ -17,7 +17,8 @@ from .connections import ConnSpec
 from .dialects import get_dialect
 from .dialects import spanner as sp_sql
 from .engines import Engine, Row, split_table
-from .errors import ConnectionSpecError, IntrospectionError, QueryError
+from .errors import ConnectError, ConnectionSpecError, IntrospectionError, QueryError
+from .timeouts import connect_hint
 from .types import Column, make_column
 
 _PATH = re.compile(r"^projects/([^/]+)/instances/([^/]+)/databases/([^/?]+)$")
@@ -81,17 +82,53 @@ class SpannerEngine(Engine):
                 _CLIENTS[key] = client
             return client
 
+    @property
+    def endpoint(self) -> str:
+        return self.emulator or "spanner.googleapis.com:443"
+
     def database(self) -> Any:
+        """The database handle, after one bounded call that proves Spanner answers.
+
+        The client library would retry an unreachable endpoint for minutes; this call has the
+        connect timeout and no retry, so a wrong address fails fast and says so."""
         if self._db is None:
+            from google.api_core import exceptions as gexc
+
+            client = self._client()
+            name = (
+                f"projects/{self.project}/instances/{self.instance_id}/databases/{self.database_id}"
+            )
+            limit = self.spec.timeouts.connect
             try:
-                db = self._client().instance(self.instance_id).database(self.database_id)
-                db.reload()
-            except Exception as exc:
-                raise QueryError(
+                info = client.database_admin_api.get_database(name=name, timeout=limit, retry=None)
+            except gexc.DeadlineExceeded as exc:
+                raise ConnectError(
+                    f"cannot connect to {self.spec.display} (Spanner at {self.endpoint}): "
+                    + connect_hint(self.spec.timeouts)
+                ) from exc
+            except gexc.NotFound as exc:
+                raise ConnectError(
+                    f"Spanner database {name} not found at {self.endpoint}: check the project, "
+                    "instance and database names"
+                ) from exc
+            except gexc.GoogleAPICallError as exc:
+                raise ConnectError(
+                    f"cannot connect to {self.spec.display} (Spanner at {self.endpoint}): "
+                    f"{exc.message or exc}; check that Spanner (or the emulator) is running "
+                    "there and reachable"
+                ) from exc
+            except Exception as exc:  # credentials, DNS: the client's own words
+                raise ConnectError(
                     f"cannot open Spanner database {self.spec.display}: {exc}"
                 ) from exc
-            self._db = db
+            instance = client.instance(self.instance_id)
+            self._db = instance.database(self.database_id, database_dialect=info.database_dialect)
         return self._db
+
+    def _timed_out(self, exc: BaseException) -> bool:
+        from google.api_core import exceptions as gexc
+
+        return isinstance(exc, gexc.DeadlineExceeded)
 
     def _is_pg(self) -> bool:
         from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
@@ -118,7 +155,23 @@ class SpannerEngine(Engine):
         p, types = self._params(params)
         try:
             with self.database().snapshot() as snap:
-                return [tuple(r) for r in snap.execute_sql(sql, params=p, param_types=types)]
+                rows = snap.execute_sql(
+                    sql, params=p, param_types=types, timeout=self.spec.timeouts.query
+                )
+                return [tuple(r) for r in rows]
+        except QueryError:
+            raise
+        except Exception as exc:
+            raise QueryError(self._explain(exc, sql)) from exc
+
+    def query_described(self, sql: str) -> tuple[list[str], list[Row]]:
+        try:
+            with self.database().snapshot() as snap:
+                result = snap.execute_sql(sql, timeout=self.spec.timeouts.query)
+                rows = [tuple(r) for r in result]
+                return [f.name for f in result.fields], rows
+        except QueryError:
+            raise
         except Exception as exc:
             raise QueryError(self._explain(exc, sql)) from exc
 
@@ -126,7 +179,7 @@ class SpannerEngine(Engine):
         try:
             with self.database().snapshot() as snap:
                 batch: list[Row] = []
-                for row in snap.execute_sql(sql):
+                for row in snap.execute_sql(sql, timeout=self.spec.timeouts.query):
                     batch.append(tuple(row))
                     if len(batch) >= self.batch_rows:
                         yield batch
@@ -142,6 +195,12 @@ class SpannerEngine(Engine):
         schema, name = split_table(table)
         default = "public" if self.dialect.name == "spanner_pg" else ""
         return schema or default, name
+
+    def tables(self) -> list[str]:
+        pg = self.dialect.name == "spanner_pg"
+        return [
+            str(r[0]) for r in self.query(sp_sql.PG_TABLES_SQL if pg else sp_sql.GSQL_TABLES_SQL)
+        ]
 
     def columns(self, table: str) -> list[Column]:
         sql = (
@@ -163,9 +222,13 @@ class SpannerEngine(Engine):
     def query_columns(self, sql: str) -> list[Column]:
         try:
             with self.database().snapshot() as snap:
-                result = snap.execute_sql(f"SELECT * FROM ({sql}) AS dvt_q LIMIT 0")
+                result = snap.execute_sql(
+                    f"SELECT * FROM ({sql}) AS dvt_q LIMIT 0", timeout=self.spec.timeouts.query
+                )
                 list(result)
                 fields = result.fields
+        except QueryError:
+            raise
         except Exception as exc:
             raise QueryError(self._explain(exc, sql)) from exc
         out = []

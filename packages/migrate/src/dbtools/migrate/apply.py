@@ -13,12 +13,70 @@ from typing import Any
 from .errors import ApplyError
 
 DDL_TIMEOUT = 600
+CONNECT_TIMEOUT = 15.0  # seconds to reach Spanner (TCP, then the gRPC handshake); --connect-timeout
+DEFAULT_ENDPOINT = "spanner.googleapis.com:443"
 
 
-def _client(project: str, emulator_host: str | None, endpoint: str | None) -> Any:
+def _host_port(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ApplyError(f"Spanner endpoint {address!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def check_reachable(address: str, *, tls: bool, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail fast, naming the endpoint, when Spanner cannot be reached: the client library
+    retries an unreachable endpoint for minutes without a word. A TCP connection first (a
+    closed port fails at once), then the gRPC handshake (a listener that accepts and never
+    answers fails after `timeout` seconds in all)."""
+    import socket
+    import time
+
+    import grpc
+
+    host, port = _host_port(address)
+    what = "the emulator or spanner-local" if not tls else "Cloud Spanner"
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise ApplyError(
+            f"cannot reach Spanner at {address}: {why} (after {time.monotonic() - started:.1f} s); "
+            f"check that {what} runs there and the address is right"
+        ) from exc
+    left = max(0.1, timeout - (time.monotonic() - started))
+    channel = (
+        grpc.secure_channel(address, grpc.ssl_channel_credentials())
+        if tls
+        else grpc.insecure_channel(address)
+    )
+    try:
+        grpc.channel_ready_future(channel).result(timeout=left)
+    except grpc.FutureTimeoutError as exc:
+        raise ApplyError(
+            f"Spanner at {address} accepted a connection but did not complete a gRPC handshake "
+            f"within {timeout:g} s (--connect-timeout); check that {what} runs there, "
+            "not another service"
+        ) from exc
+    finally:
+        channel.close()
+
+
+def _client(
+    project: str,
+    emulator_host: str | None,
+    endpoint: str | None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+) -> Any:
+    if emulator_host and endpoint:
+        raise ApplyError("give --emulator-host or --endpoint, not both")
+    # an explicit --endpoint wins over SPANNER_EMULATOR_HOST from the environment
+    host = emulator_host or (None if endpoint else os.environ.get("SPANNER_EMULATOR_HOST"))
+    check_reachable(host or endpoint or DEFAULT_ENDPOINT, tls=not host, timeout=connect_timeout)
     from google.cloud import spanner
 
-    host = emulator_host or os.environ.get("SPANNER_EMULATOR_HOST")
     extra: dict[str, Any] = {}
     if "disable_builtin_metrics" in spanner.Client.__init__.__code__.co_varnames:
         extra["disable_builtin_metrics"] = True  # no metrics export from a CLI run
@@ -66,12 +124,13 @@ def apply_schema(
     emulator_host: str | None = None,
     endpoint: str | None = None,
     create_instance: bool = False,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> dict[str, Any]:
     """Create `database` (in `dialect`) if needed and apply `statements` to it."""
     from google.api_core import exceptions as gexc
     from google.cloud.spanner_admin_database_v1 import DatabaseDialect
 
-    client = _client(project, emulator_host, endpoint)
+    client = _client(project, emulator_host, endpoint, connect_timeout)
     try:
         inst = client.instance(instance)
         if create_instance and not inst.exists():
@@ -127,9 +186,10 @@ def open_database(
     database: str,
     emulator_host: str | None = None,
     endpoint: str | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Any:
     """A google-cloud-spanner Database handle (the database must exist)."""
-    client = _client(project, emulator_host, endpoint)
+    client = _client(project, emulator_host, endpoint, connect_timeout)
     db = client.instance(instance).database(database)
     try:
         exists = db.exists()

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from . import __version__, ddl, report, session
-from .apply import apply_schema, split_ddl
+from .apply import CONNECT_TIMEOUT, apply_schema, split_ddl
 from .convert import DIALECTS, Conversion, convert
 from .errors import MigrateError
 from .model import SourceSchema
@@ -24,9 +24,31 @@ EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_SOURCE, EXIT_SPANNER, EXIT_BAD_ROWS = 0, 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2, "suggestion": 3}
 
 
+_CONNECT_TIMEOUT = click.option(
+    "--connect-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=CONNECT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up (exit 4, naming the endpoint) when Spanner cannot be reached in this time.",
+)
+_ALLOW_INCOMPLETE = click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Go on (exit 0) when the dump lacks its tool's completion line or has statements "
+    "that do not parse; the report lists what was not read.",
+)
+
+
 def _console(err: bool = False) -> Console:
     stream = sys.stderr if err else sys.stdout
-    return Console(file=stream, highlight=False, color_system="auto" if stream.isatty() else None)
+    # soft_wrap: a message stays one line (greppable, and whole in logs), whatever the width
+    return Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=True,
+        color_system="auto" if stream.isatty() else None,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,6 +158,7 @@ def run_conversion(
     default=True,
     help="DEFAULT (GENERATE_UUID()) on synthetic keys [on].",
 )
+@_ALLOW_INCOMPLETE
 def schema_cmd(
     source: str | None,
     file: str | None,
@@ -149,11 +172,14 @@ def schema_cmd(
     identity: bool,
     identity_style: str,
     uuid_default: bool,
+    allow_incomplete: bool,
 ) -> None:
     """Convert a schema; writes schema.ddl, report.txt, report.json and session.json to --out.
 
     \b
-    Exit codes: 0 converted; 1 issues at --fail-on level; 2 usage; 3 source unreadable.
+    Exit codes: 0 converted; 1 issues at --fail-on level; 2 usage; 3 source unreadable, of the
+    other engine, or incomplete (cut short or with statements that do not parse: the files are
+    written all the same; --allow-incomplete makes that exit 0).
     """
     err = _console(err=True)
     # A schema is many small, long-lived objects: the cyclic GC only costs time here (~15%).
@@ -181,10 +207,7 @@ def schema_cmd(
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     rep = report.build(conv, source_label=label)
-    (outdir / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
-    (outdir / "report.json").write_text(report.to_json(rep), encoding="utf-8")
-    (outdir / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
-    session.write(outdir / "session.json", session.build(conv))
+    _write_outputs(outdir, conv, rep)
     summary = rep["summary"]
     if fmt == "json":
         click.echo(json.dumps({"out": str(outdir), "dry_run": dry_run, **summary}))
@@ -197,10 +220,37 @@ def schema_cmd(
             f"{c['note']} notes, {c['suggestion']} suggestions; {summary['diagnostics']} input problems."
         )
         con.print(f"Wrote {outdir}/schema.ddl, report.txt, report.json, session.json")
+    _refuse_incomplete(src, allow_incomplete, "the files above describe only what was read")
     if fail_on != "never":
         worst = min((_SEVERITY_RANK[i.severity] for i in conv.issues), default=9)
         if worst <= _SEVERITY_RANK[fail_on]:
             sys.exit(EXIT_ISSUES)
+
+
+def _write_outputs(outdir: Path, conv: Conversion, rep: dict[str, Any]) -> None:
+    """Every text is made before any file is written: a failure never leaves a file half done."""
+    texts = {
+        "schema.ddl": ddl.render(conv.schema),
+        "report.json": report.to_json(rep),
+        "report.txt": report.to_text(rep),
+    }
+    for name, text in texts.items():
+        (outdir / name).write_text(text, encoding="utf-8")
+    session.write(outdir / "session.json", session.build(conv))
+
+
+def _refuse_incomplete(src: SourceSchema, allow: bool, what: str) -> None:
+    """Exit 3 naming the first problem when part of the source was not read, unless allowed."""
+    problems = src.incomplete()
+    if not problems or allow:
+        return
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more input problems)" if len(problems) > 1 else ""
+    _console(err=True).print(
+        f"error: the source is incomplete: line {first.line}: {first.message}{more}; {what}. "
+        "Pass --allow-incomplete to accept that."
+    )
+    sys.exit(EXIT_SOURCE)
 
 
 @main.command("apply-schema")
@@ -237,6 +287,7 @@ def schema_cmd(
     "--create-instance", is_flag=True, help="Create the instance when missing (emulators only)."
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_CONNECT_TIMEOUT
 def apply_schema_cmd(
     out: str | None,
     ddl_file: str | None,
@@ -248,11 +299,13 @@ def apply_schema_cmd(
     endpoint: str | None,
     create_instance: bool,
     fmt: str,
+    connect_timeout: float,
 ) -> None:
     """Create the converted schema on a Spanner database (creating the database if needed).
 
     \b
-    Exit codes: 0 applied; 2 usage; 4 Spanner rejected the DDL or was unreachable.
+    Exit codes: 0 applied; 2 usage; 4 Spanner rejected the DDL or could not be reached within
+    --connect-timeout.
     """
     if not out and not ddl_file:
         raise click.UsageError("give --out DIR (from `schema`) or --ddl FILE")
@@ -276,6 +329,7 @@ def apply_schema_cmd(
             emulator_host=emulator_host,
             endpoint=endpoint,
             create_instance=create_instance,
+            connect_timeout=connect_timeout,
         )
     except MigrateError as exc:
         _console(err=True).print(f"error: {exc}")
@@ -387,6 +441,8 @@ def _data_options(f: Any) -> Any:
             help="Create indexes and foreign keys before the load (default: after, as Spanner recommends).",
         ),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        _ALLOW_INCOMPLETE,
+        _CONNECT_TIMEOUT,
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -423,6 +479,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     except MigrateError as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SOURCE)
+    _refuse_incomplete(src, args["allow_incomplete"], "nothing was loaded")
     if args["file"] == "-":
         raise click.UsageError("data from stdin is not resumable; give the dump as --file PATH")
     target = dict(
@@ -431,6 +488,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         database=args["database"],
         emulator_host=args["emulator_host"],
         endpoint=args["endpoint"],
+        connect_timeout=args["connect_timeout"],
     )
     try:
         if args["dry_run"]:
@@ -479,7 +537,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         event = {
             "event": "progress",
             "table": table,
-            "rows_written": stats.written,
+            # a dry run converts the rows and writes none
+            ("rows_converted" if args["dry_run"] else "rows_written"): stats.written,
             "bad_rows": stats.bad,
             "seconds": round(elapsed, 3),
         }
@@ -531,6 +590,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         if bars is not None:
             bars.stop()
     result.elapsed = time.monotonic() - start
+    result.dry_run = bool(args["dry_run"])
     if with_schema and not args["indexes_before"] and not args["dry_run"]:
         try:  # secondary indexes and foreign keys after the load, as Spanner recommends
             rest = ddl.statements(conv.schema, tables=False)
@@ -552,6 +612,9 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     data_rep = result.to_json()
     data_rep["identity_restarts"] = restarts
     data_rep["source_reads"] = read_info
+    data_rep["source_incomplete"] = bool(src.incomplete())
+    if data_rep["source_incomplete"]:
+        data_rep["rating"] = "POOR"  # rows after the cut are missing: never a fair result
     # data statements that could not be read at all (their rows are not in rows_read)
     data_rep["diagnostics"] = [
         {"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics
@@ -566,9 +629,14 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))
     else:
+        dry = (
+            f" (dry run: {data_rep['rows_converted']} converted, nothing written)"
+            if args["dry_run"]
+            else ""
+        )
         _console().print(
             f"Data conversion: {data_rep['rating']}: {data_rep['rows_written']} of {data_rep['rows_read']} rows "
-            f"written, {data_rep['bad_rows']} bad (see {out}/bad_rows.jsonl) in {data_rep['seconds']:.1f}s."
+            f"written{dry}, {data_rep['bad_rows']} bad (see {out}/bad_rows.jsonl) in {data_rep['seconds']:.1f}s."
         )
     if args["max_bad_rows"] is not None and result.bad > args["max_bad_rows"]:
         err.print(f"error: {result.bad} bad rows, more than --max-bad-rows {args['max_bad_rows']}")

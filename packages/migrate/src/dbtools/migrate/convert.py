@@ -167,6 +167,10 @@ class _Converter:
         parts = sorted(c for c, p in self.src.partitions.items() if p == table.name)
         if parts:
             self.conv.add("partitions_merged", sp.name, parts=", ".join(parts))
+        if table.schema and self.src.engine == "mysql":
+            self.conv.add("database_dropped", sp.name, db=table.schema, src=table.name)
+        for code, detail in table.partition_notes:
+            self.conv.add(code, sp.name, detail=detail)
         if table.comment:
             self.conv.add("comment", sp.name, text=table.comment)
         result.synthetic_pk = sp.synthetic_pk
@@ -213,6 +217,8 @@ class _Converter:
             self.conv.add("length_lost", sp.name, col.name, src=sptype.length, dst="bytea")
         if "zerofill" in col.type.raw:
             self.conv.add("zerofill", sp.name, col.name)
+        if col.srid is not None:
+            self.conv.add("srid_dropped", sp.name, col.name, srid=col.srid)
         if (
             col.collation
             and not col.collation.lower().endswith(("_bin", "c", "posix"))
@@ -374,7 +380,9 @@ class _Converter:
             col = sp.column(name)
             if col is None:
                 continue
-            if not col.not_null and col.source_name is not None:
+            # a PRIMARY KEY column is NOT NULL in MySQL and PostgreSQL even when not declared
+            # so; only a promoted UNIQUE index can hold NULLs
+            if promoted is not None and not col.not_null and col.source_name is not None:
                 self.conv.add("pk_nullable", sp.name, col.source_name, col=name)
             col.not_null = True
             if not self.gsql and col.type.base == "NUMERIC":

@@ -119,6 +119,7 @@ class LoadResult:
     tables: dict[str, TableStats] = field(default_factory=dict)
     bad_rows_file: str | None = None
     elapsed: float = 0.0
+    dry_run: bool = False  # rows were converted, none written: the report must say 0 written
 
     @property
     def bad(self) -> int:
@@ -126,21 +127,27 @@ class LoadResult:
 
     def to_json(self) -> dict[str, Any]:
         out = {}
+        # in a dry run the rows a write would take are converted ones, none written
+        done = "rows_converted" if self.dry_run else "rows_written"
         for name, t in self.tables.items():
             rating = _data_rating(t.read, t.bad)
             out[name] = {
                 "rows_read": t.read,
-                "rows_written": t.written,
+                "rows_written": 0 if self.dry_run else t.written,
+                done: t.written,
                 "bad_rows": t.bad,
                 "skipped_by_resume": t.skipped_resume,
                 "complete": t.complete,
                 "rating": rating,
             }
         read = sum(t.read for t in self.tables.values())
+        written = sum(t.written for t in self.tables.values())
         return {
             "rows_read": read,
-            "rows_written": sum(t.written for t in self.tables.values()),
+            "rows_written": 0 if self.dry_run else written,
+            done: written,
             "bad_rows": self.bad,
+            "dry_run": self.dry_run,
             "rating": _data_rating(read, self.bad),
             "seconds": round(self.elapsed, 3),
             "bad_rows_file": self.bad_rows_file,
@@ -551,7 +558,7 @@ class Loader:
         if width in lay.typed:
             return lay.typed[width]
         reader = None
-        if all(i is None or i < width for i, _c, _s in lay.steps) and width <= 4096:
+        if width == lay.width and width <= 4096:  # other widths: bad rows, by the row loop
             not_null = {c.name for c in plan.source.columns if c.not_null}
             cols = [typedrows.Column(i, conv, src in not_null) for i, conv, src in lay.steps]
             reader = typedrows.build(cols, width, lay.key_idx, _printable)
@@ -581,7 +588,7 @@ class Loader:
                             return
                 elif reader is None:
                     width = fast_width(raw[0], batch.groups)
-                    if batch.columns is not None or width >= lay.width:
+                    if width == lay.width:  # otherwise every row is bad: the row loop
                         convert_raw, raw_keys = _raw_converters(lay, width, batch.groups)
                         try:
                             out = list(map(convert_raw, raw))
@@ -607,7 +614,7 @@ class Loader:
             type(rows) is list
             and pos >= done_before
             and not plan.synthetic
-            and self._add_list(name, plan, lay, rows, columns is None, pos)
+            and self._add_list(name, plan, lay, rows, pos)
         ):
             return
         target_cols, width, key_idx, single_key = (
@@ -623,6 +630,7 @@ class Loader:
             lay.identity,
             lay.limit,
         )
+        max_key = max((i for i in key_idx if i is not None), default=-1)
         batch: list[list[Any]] = []
         keys: list[Any] = []
         positions: list[int] = []  # (not contiguous when bad rows are left out)
@@ -634,8 +642,14 @@ class Loader:
                 stats.skipped_resume += 1
                 continue
             stats.read += 1
-            if len(row) < width and columns is None:
-                row = row + [None] * (width - len(row))
+            if len(row) != width:  # MySQL and PostgreSQL refuse such rows: so do we
+                reason = f"{len(row)} values for {width} columns"
+                key = _row_key(row, key_idx, single_key) if len(row) > max_key else None
+                self.bad.add(name, key, None, row, reason, name, pos)
+                stats.bad += 1
+                if not batch:
+                    self._advance(name, pos)
+                continue
             try:
                 out = convert_row(row)
             except (BadValue, IndexError):
@@ -688,14 +702,13 @@ class Loader:
         plan: TablePlan,
         lay: _Layout,
         rows: list[list[Any]],
-        pad: bool,
         pos: int,
     ) -> bool:
         """All rows of a list converted in one `map` (the dump case: a whole INSERT statement).
         Returns False, having changed nothing, when a row is bad or short, or a batch would be
         too big: the row-by-row loop then handles the list."""
-        if pad and rows and min(map(len, rows)) < lay.width:
-            return False  # short rows are padded by the row loop
+        if rows and set(map(len, rows)) != {lay.width}:
+            return False  # rows of the wrong width are bad rows: the row loop says so
         if len(rows) > lay.limit:
             return False
         try:
@@ -927,7 +940,7 @@ def _raw_converters(
             cells.append("None")
             continue
         if i >= width:
-            cells.append("_short()")  # IndexError: the row loop pads or reports the row
+            cells.append("_short()")  # IndexError: the row loop reports the row
             continue
         env[f"c{n}"] = convert_value
         expr = f"c{n}(v{n})"

@@ -102,7 +102,7 @@ def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
             pass  # values come back in their storage class; the converters read those
         elif engine == "mysql":
             if name in MYSQL_SPATIAL:
-                q = f"ST_AsText({q})"
+                pass  # the stored form (SRID + WKB), as in a dump: ST_AsText rounds to 15 digits
             elif name in ("time", "year"):
                 q = f"CAST({q} AS CHAR)"
         elif name not in _PG_NATIVE:

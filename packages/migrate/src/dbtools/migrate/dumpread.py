@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .dumpkind import COMPLETION_MARKERS, missing_marker_message
 from .model import Diagnostic
 
 
@@ -337,17 +338,22 @@ def read_events(
     stream: BinaryIO | Iterable[bytes],
     diagnostics: list[Diagnostic],
     copy_rows: bool = True,
+    whole: bool = True,
 ) -> Iterator[Event]:
     """Yield statements (and COPY rows, unless `copy_rows` is False) from a dump, in order, in
-    constant memory."""
+    constant memory. A `whole` dump must end with its tool's completion line (else an
+    "incomplete" diagnostic); a fragment (False) need not."""
     splitter: _MySQLSplitter | _PgSplitter = (
         _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
-    last = 0
+    last = completed = 0
+    marker = COMPLETION_MARKERS[engine].decode()
     for lineno, line, bad in _decode_lines(stream):
         last = lineno
         if bad and not splitter.bad_line:
             splitter.bad_line = lineno
+        if line.startswith(marker):  # a comment: the splitters drop it
+            completed = lineno
         yield from splitter.feed(line, lineno)
     tail = splitter.finish()
     if tail is not None:
@@ -355,20 +361,25 @@ def read_events(
         diagnostics.append(
             Diagnostic(
                 tail.line,
-                "syntax",
+                "incomplete",
                 "the dump ends inside a statement (missing ';' or an unclosed quote/comment); "
                 "the file may be truncated",
             )
         )
     if isinstance(splitter, _PgSplitter) and splitter.copying:
         diagnostics.append(
-            Diagnostic(last, "syntax", "the dump ends inside a COPY block (no '\\.' line)")
+            Diagnostic(last, "incomplete", "the dump ends inside a COPY block (no '\\.' line)")
         )
+    if whole and not completed:
+        diagnostics.append(Diagnostic(last, "incomplete", missing_marker_message(engine)))
 
 
 def read_statements(
-    engine: str, stream: BinaryIO | Iterable[bytes], diagnostics: list[Diagnostic]
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    whole: bool = True,
 ) -> Iterator[Statement]:
-    for ev in read_events(engine, stream, diagnostics, copy_rows=False):
+    for ev in read_events(engine, stream, diagnostics, copy_rows=False, whole=whole):
         if isinstance(ev, Statement):
             yield ev

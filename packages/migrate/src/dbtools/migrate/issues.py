@@ -81,6 +81,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "warning",
         "{src}: Spanner has no spatial types; stored as {dst} (WKT text); spatial functions and indexes are lost",
     ),
+    "database_dropped": (
+        "warning",
+        "the database qualifier of {db}.{src} is dropped (Spanner has one namespace): a table "
+        "{src} of another database would collide with it",
+    ),
+    "partition_object_kept": ("note", "{detail}"),
+    "partition_object_lost": ("warning", "{detail}"),
+    "srid_dropped": (
+        "warning",
+        "SRID {srid} dropped: the WKT text stored in Spanner carries no spatial reference "
+        "system; keep it in the application if it matters",
+    ),
     "uuid_to_string": ("note", "{src} stored as {dst} (canonical text form)"),
     "network_to_string": ("note", "{src} stored as {dst}; network operators are lost"),
     "no_good_type": ("warning", "{src} has no Spanner equivalent; stored as {dst} (text form)"),

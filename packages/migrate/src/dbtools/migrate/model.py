@@ -6,6 +6,7 @@ Expressions are kept as source-dialect SQL text; `exprs.py` translates them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -37,6 +38,7 @@ class Column:
     on_update: str | None = None  # MySQL ON UPDATE expression
     comment: str | None = None
     collation: str | None = None
+    srid: int | None = None  # MySQL 8 spatial reference system of a spatial column
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Table:
     schema: str | None = None  # PostgreSQL schema
     line: int = 0
     options: list[str] = field(default_factory=list)  # partitioning, inheritance, ...
+    # [issue code, detail] for what the partitions carried (partitions.py): kept or lost
+    partition_notes: list[list[str]] = field(default_factory=list)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -110,8 +114,12 @@ class Diagnostic:
     """A problem reading the input: bad bytes, a syntax error, an unknown statement."""
 
     line: int
-    kind: str  # "encoding" | "syntax" | "unsupported"
+    kind: str  # "encoding" | "syntax" | "unsupported" | "incomplete"
     message: str
+
+
+# Input problems after which part of the source was not read: the conversion is incomplete.
+INCOMPLETE_KINDS = frozenset({"incomplete", "syntax"})
 
 
 # MySQL's spatial types: mapped, read (as WKT) and converted as one family.
@@ -133,6 +141,33 @@ ENCODING_MESSAGE = (
     "--default-character-set=utf8mb4 / ENCODING UTF8 if this is text)"
 )
 
+# Bytes a dump line could not decode as UTF-8 are held as lone surrogates (surrogateescape).
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def schema_text_of(text: str) -> tuple[str, str]:
+    """Schema statements must become valid UTF-8 DDL: each undecodable byte is read as the
+    Latin-1 character of the same number (MySQL's latin1 and most legacy dumps), and the
+    returned diagnostic text names the bytes and what they became, so that nothing changes
+    unreported. Returns (text, "") when the statement holds no such byte."""
+    found: list[str] = []
+
+    def latin1(m: re.Match[str]) -> str:
+        char = chr(ord(m.group(0)) - 0xDC00)
+        if len(found) < 5:
+            found.append(f"0x{ord(char):02X} as {char!r}")
+        return char
+
+    fixed = _ESCAPED_BYTE.sub(latin1, text)
+    if not found:
+        return text, ""
+    return fixed, (
+        "bytes that are not valid UTF-8 in a schema statement, read as Latin-1 ("
+        + ", ".join(found)
+        + "); check the names, defaults and comments of this statement (re-dump with "
+        "--default-character-set=utf8mb4 / ENCODING UTF8 to avoid the guess)"
+    )
+
 
 @dataclass
 class SourceSchema:
@@ -152,6 +187,10 @@ class SourceSchema:
     # rewritten to PostgreSQL's and mapped as such, but the report should name SQLite).
     origin: str | None = None
     live: bool = False
+
+    def incomplete(self) -> list[Diagnostic]:
+        """The input problems that left part of the source unread (cut short, unparsable)."""
+        return [d for d in self.diagnostics if d.kind in INCOMPLETE_KINDS]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .model import (
     SourceSchema,
     SourceType,
     Table,
+    schema_text_of,
 )
 
 _SPATIAL = (
@@ -203,6 +204,7 @@ class MySQLSchemaBuilder:
     def __init__(self, schema: SourceSchema | None = None) -> None:
         self.schema = schema or SourceSchema("mysql")
         self._anon = 0
+        self._databases: list[str] = []  # of USE statements
 
     def _count(self, kind: str) -> None:
         self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
@@ -222,9 +224,13 @@ class MySQLSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
+            text, message = schema_text_of(st.text)
             self.schema.diagnostics.append(
-                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+                Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
+            st = Statement(text, st.line)
+        if head == "USE":
+            self._use(st)
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):
             self._count(head.lower())
             return
@@ -258,6 +264,11 @@ class MySQLSchemaBuilder:
             # display-only, and the compiled sqlglot rejects it; blanked (same length, so the
             # column type is still read, ZEROFILL included, from the original text)
             text = _ZEROFILL.sub(lambda m: " " * len(m.group(0)), text)
+        srids: dict[str, int] = {}
+        if "SRID" in text.upper():
+            # MySQL 8's `SRID n` on a spatial column (mysqldump: /*!80003 SRID 0 */): sqlglot
+            # cannot parse it; blanked like ZEROFILL, remembered per column and reported
+            text, srids = _strip_srid(text)
         try:
             tree, parsed_text = self._parse_with_unknown_types(text, st)
             if parsed_text != text:  # unknown types were substituted: offsets follow that text
@@ -276,6 +287,10 @@ class MySQLSchemaBuilder:
             )
             if pk_desc and table is not None:
                 table.pk_desc = [c in pk_desc for c in table.primary_key]
+            for name, srid in srids.items():
+                col = table.column(name) if table is not None else None
+                if col is not None:
+                    col.srid = srid
             if partition and tree.this is not None:
                 table = self.schema.tables.get(_ident(tree.this.this))
                 if table is not None:
@@ -300,6 +315,25 @@ class MySQLSchemaBuilder:
                     f"statement not understood and skipped: {st.text[:80]!r}",
                 )
             )
+
+    def _use(self, st: Statement) -> None:
+        """mysqldump --databases a b: every database's tables land in one Spanner database."""
+        m = re.match(r"\s*USE\s+(`(?:[^`]|``)+`|\w+)", st.text, re.IGNORECASE)
+        if m is None:
+            return
+        db = _my_name(m.group(1))
+        if self._databases and db not in self._databases:
+            self.schema.diagnostics.append(
+                Diagnostic(
+                    st.line,
+                    "unsupported",
+                    f"the dump holds more than one database ({', '.join(self._databases)}, "
+                    f"{db}): their tables all go into one Spanner database, and tables of the "
+                    "same name collide (reported as defined twice)",
+                )
+            )
+        if db not in self._databases:
+            self._databases.append(db)
 
     def _parse_with_unknown_types(self, text: str, st: Statement) -> tuple[Any, str]:
         """Parse; a column type sqlglot does not know is read as LONGTEXT and reported."""
@@ -354,6 +388,9 @@ class MySQLSchemaBuilder:
             )
             return
         table = Table(_ident(schema_node.this), line=st.line)
+        db = schema_node.this.args.get("db") if isinstance(schema_node.this, exp.Table) else None
+        if db is not None:
+            table.schema = _ident(db)  # reported: the database qualifier is dropped
         for item in schema_node.expressions:
             if isinstance(item, exp.ColumnDef):
                 self._column(table, item, st.text)
@@ -552,6 +589,30 @@ def _type_position(text: str, offset: int) -> bool:
 
 
 _ZEROFILL = re.compile(r"(?<=\s)zerofill\b", re.IGNORECASE)
+_SRID = re.compile(
+    r"(?P<col>`(?:[^`]|``)+`|\w+)\s+(?:geometry|point|linestring|polygon|multipoint|"
+    r"multilinestring|multipolygon|geometrycollection|geomcollection)\b[^,`]*?"
+    r"(?P<clause>\bSRID\s+(?P<srid>\d+))",
+    re.IGNORECASE,
+)
+
+
+def _strip_srid(text: str) -> tuple[str, dict[str, int]]:
+    """Blank each spatial column's `SRID n` (same length: offsets stay) -> text, {column: n}."""
+    found: dict[str, int] = {}
+    pieces: list[str] = []
+    last = 0
+    for m in _SRID.finditer(text):
+        found[_my_name(m.group("col"))] = int(m.group("srid"))
+        pieces += [text[last : m.start("clause")], " " * len(m.group("clause"))]
+        last = m.end("clause")
+    return "".join(pieces) + text[last:], found
+
+
+def _my_name(word: str) -> str:
+    return word[1:-1].replace("``", "`") if word.startswith("`") else word
+
+
 _PK_DESC_HINT = re.compile(r"PRIMARY\s+KEY\s*\([^)]*\bDESC\b", re.IGNORECASE)
 
 

@@ -31,7 +31,9 @@ from .model import (
     SourceSchema,
     SourceType,
     Table,
+    schema_text_of,
 )
+from .partitions import merge as merge_partitions
 
 # pg_catalog internal names -> canonical keys of typemap.POSTGRES
 CANONICAL = {
@@ -168,6 +170,8 @@ class PgSchemaBuilder:
     def __init__(self, schema: SourceSchema | None = None) -> None:
         self.schema = schema or SourceSchema("postgres")
         self._domain_checks: dict[str, list[str]] = {}
+        # partitions as tables of their own: what they carry is merged into the parent later
+        self._parts: dict[str, Table] = {}
 
     def _count(self, kind: str) -> None:
         self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
@@ -193,9 +197,11 @@ class PgSchemaBuilder:
                 self._count("insert with non-UTF-8 bytes")
             return
         if st.invalid_utf8:
+            text, message = schema_text_of(st.text)
             self.schema.diagnostics.append(
-                Diagnostic(st.invalid_utf8, "encoding", ENCODING_MESSAGE)
+                Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
+            st = Statement(text, st.line)
         try:
             if self._fast(text, st):
                 return
@@ -546,6 +552,7 @@ class PgSchemaBuilder:
         if node.partbound is not None and node.inhRelations:
             # CREATE TABLE child PARTITION OF parent: its rows belong to the parent in Spanner
             self.schema.partitions[table.name] = _qualified(node.inhRelations[0])
+            self._parts[table.name] = table
             return
         self.schema.tables[table.name] = table
 
@@ -651,11 +658,18 @@ class PgSchemaBuilder:
         if node.objtype != ObjectType.OBJECT_TABLE:
             self._count("alter other")
             return
+        if all(cmd.subtype in _HARMLESS_ALTERS for cmd in node.cmds or ()):
+            # pg_dump writes ALTER TABLE ... OWNER TO for sequences and views too: nothing in
+            # them matters to Spanner, whatever the relation is
+            self._count("alter owner or storage")
+            return
         self._count("alter table")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
-            self._count("alter partition")  # its keys and indexes are the parent's
-            return
+            self._count("alter partition")  # merged into the parent's in finish()
+            table = self._parts.get(_qualified(node.relation))
+            if table is None:
+                return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(
@@ -685,21 +699,13 @@ class PgSchemaBuilder:
             elif sub == AlterTableType.AT_AttachPartition:
                 child = _qualified(cmd.def_.name)
                 if child in self.schema.tables:
-                    del self.schema.tables[child]
+                    self._parts[child] = self.schema.tables.pop(child)
                 self.schema.partitions[child] = table.name
             elif sub == AlterTableType.AT_SetNotNull and col is not None:
                 col.not_null = True
             elif sub == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 self._column(table, cmd.def_)
-            elif sub in (
-                AlterTableType.AT_ChangeOwner,
-                AlterTableType.AT_ClusterOn,
-                AlterTableType.AT_SetStatistics,
-                AlterTableType.AT_ReplicaIdentity,
-                AlterTableType.AT_EnableRowSecurity,
-                AlterTableType.AT_SetStorage,
-                AlterTableType.AT_SetRelOptions,
-            ):
+            elif sub in _HARMLESS_ALTERS:
                 continue
             else:
                 self.schema.diagnostics.append(
@@ -712,7 +718,9 @@ class PgSchemaBuilder:
         self._count("create index")
         table = self.schema.tables.get(_qualified(node.relation))
         if table is None and _qualified(node.relation) in self.schema.partitions:
-            return
+            table = self._parts.get(_qualified(node.relation))
+            if table is None:
+                return
         if table is None:
             self.schema.diagnostics.append(
                 Diagnostic(st.line, "unsupported", f"index {node.idxname}: unknown table; skipped")
@@ -827,7 +835,9 @@ class PgSchemaBuilder:
 
     def _RuleStmt(self, node: Any, st: Statement) -> None:
         self._count("create rule")
-        self.schema.ignored.append(Ignored("rule", str(node.rulename), st.line))
+        self.schema.ignored.append(
+            Ignored("rule", str(node.rulename), st.line, f"on {_qualified(node.relation)}")
+        )
 
     def _CreateEventTrigStmt(self, node: Any, st: Statement) -> None:
         self._count("create event trigger")
@@ -865,6 +875,35 @@ class PgSchemaBuilder:
             col = owner.column(cname) if owner else None
             if col is not None and col.sequence is None and col.auto_increment:
                 col.sequence = seq
+        self._merge_partitions()
+
+    def _merge_partitions(self) -> None:
+        """Sub-partitions belong to the top table; each table gets its partitions' keys,
+        indexes and foreign keys where every partition has them (partitions.py)."""
+        parts = self.schema.partitions
+        for child, parent in list(parts.items()):
+            seen = {child}
+            while parent in parts and parent not in seen:
+                seen.add(parent)
+                parent = parts[parent]
+            parts[child] = parent
+        for name, table in self.schema.tables.items():
+            mine = [self._parts[c] for c, p in parts.items() if p == name and c in self._parts]
+            merge_partitions(table, sorted(mine, key=lambda t: t.name))
+
+
+# ALTER TABLE subcommands that change nothing Spanner has (ownership, storage, statistics ...)
+_HARMLESS_ALTERS = frozenset(
+    {
+        AlterTableType.AT_ChangeOwner,
+        AlterTableType.AT_ClusterOn,
+        AlterTableType.AT_SetStatistics,
+        AlterTableType.AT_ReplicaIdentity,
+        AlterTableType.AT_EnableRowSecurity,
+        AlterTableType.AT_SetStorage,
+        AlterTableType.AT_SetRelOptions,
+    }
+)
 
 
 def _jq(rv: dict[str, Any] | None) -> str:

@@ -5,7 +5,8 @@ Ratings (HarbourBridge's scheme with its quirks fixed):
 - otherwise by the share of columns touched by a warning (table-level warnings count as one
   column each): none -> EXCELLENT, < 1/20 -> GOOD, < 1/3 -> OK, else POOR;
 - a table that needed a synthetic primary key is never better than GOOD.
-The overall rating uses the same thresholds over all columns, capped at OK when any error exists.
+The overall rating uses the same thresholds over all columns, and is POOR when any error exists
+or the source was not read whole (a truncated dump, statements that do not parse).
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
         )
     counts = _counts(conv.issues)
     overall = _rate(total_cols, total_affected, 0, False)
-    if counts["error"] and overall in ("EXCELLENT", "GOOD"):
-        overall = "OK"
+    incomplete = conv.source.incomplete()
+    if counts["error"] or incomplete:
+        overall = "POOR"  # an error, or a source not read whole, is never a fair result
     clean = 100.0 * (total_cols - total_affected) / total_cols if total_cols else 0.0
     diags = [
         {"line": d.line, "kind": d.kind, "message": d.message} for d in conv.source.diagnostics
@@ -132,7 +134,13 @@ def build(conv: Conversion, *, source_label: str = "") -> dict[str, Any]:
             "issues": counts,
             "diagnostics": len(diags),
             "not_migrated_objects": len(conv.source.ignored),
-            "text": f"Schema conversion: {overall} ({clean:.0f}% of {total_cols} columns mapped cleanly)",
+            "source_incomplete": bool(incomplete),
+            "text": f"Schema conversion: {overall} ({clean:.0f}% of {total_cols} columns mapped cleanly)"
+            + (
+                f"; the source was not read whole ({len(incomplete)} input problems say where)"
+                if incomplete
+                else ""
+            ),
         },
         "statements": dict(sorted(conv.source.statements.items())),
         "diagnostics": diags,
@@ -167,7 +175,10 @@ def add_data(report: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     report["summary"]["data"] = {k: v for k, v in data.items() if k != "tables"}
     report["summary"]["data_text"] = (
         f"Data conversion: {data['rating']} ({data['rows_written']} of {data['rows_read']} rows "
-        f"written, {data['bad_rows']} bad)"
+        f"written, {data['bad_rows']} bad"
+        + (f"; dry run: {data['rows_converted']} converted" if data.get("dry_run") else "")
+        + ("; the source was not read whole" if data.get("source_incomplete") else "")
+        + ")"
     )
     return report
 
@@ -259,12 +270,13 @@ def _wrap(text: str, indent: str = "    ", width: int = 100) -> str:
     if len(text) <= width:
         return text
     lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
+    body = text.lstrip(" ")
+    line = text[: len(text) - len(body)]  # the first line keeps its own indent
+    for word in body.split(" "):
+        if line.strip() and len(line) + 1 + len(word) > width:
             lines.append(line)
             line = indent + word
         else:
-            line = f"{line} {word}" if line else word
+            line = f"{line} {word}" if line.strip() else line + word
     lines.append(line)
     return "\n".join(lines)

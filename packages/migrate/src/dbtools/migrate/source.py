@@ -8,11 +8,13 @@ So a table reads the same way whether it comes from a dump or from the server.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
+from .dumpkind import check_kind
 from .dumpread import Statement, read_statements
 from .errors import SourceError
 from .model import Ignored, SourceSchema
@@ -21,12 +23,13 @@ from .mysql_parse import MySQLSchemaBuilder
 ENGINES = ("mysql", "postgres")
 
 
-def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes]) -> SourceSchema:
-    """Parse a mysqldump / pg_dump plain-format stream into a source schema."""
+def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes], whole: bool = True) -> SourceSchema:
+    """Parse a mysqldump / pg_dump plain-format stream into a source schema (a `whole` dump
+    must end with the tool's completion line, see dumpread.read_events)."""
     if engine not in ENGINES:
         raise SourceError(f"source must be one of {ENGINES}, not {engine!r}")
     schema = SourceSchema(engine)
-    statements = read_statements(engine, stream, schema.diagnostics)
+    statements = read_statements(engine, check_kind(engine, stream), schema.diagnostics, whole)
     if engine == "mysql":
         MySQLSchemaBuilder(schema).feed_all(statements)
     else:
@@ -200,13 +203,13 @@ def _q_pg(name: str) -> str:
 
 
 _PG_TABLES = """
-SELECT c.oid, n.nspname, c.relname, c.relkind
+SELECT c.oid, n.nspname, c.relname, c.relkind,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-  AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-ORDER BY n.nspname, c.relname
+ORDER BY c.relispartition, n.nspname, c.relname
 """
 _PG_PARENTS = """
 SELECT n.nspname, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
@@ -226,12 +229,15 @@ WHERE a.attrelid = :oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnu
 """
 _PG_CONSTRAINTS = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-WHERE conrelid = :oid AND contype IN ('p', 'u', 'f', 'c') ORDER BY contype = 'f', conname
+WHERE conrelid = :oid AND contype IN ('p', 'u', 'f', 'c')
+  AND conparentid = 0 AND conislocal  -- as pg_dump: not the copies a parent's put on children
+ORDER BY contype = 'f', conname
 """
 _PG_INDEXES = """
 SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
 WHERE i.indrelid = :oid AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
 """
 _PG_ENUMS = """
 SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
@@ -245,10 +251,17 @@ FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
 _PG_TRIGGERS = """
-SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+SELECT t.tgname, n.nspname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND t.tgparentid = 0  -- a partitioned table's trigger once, as pg_dump writes it
 """
+_PG_RULES = """
+SELECT r.rulename, n.nspname, c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
+_PG_EVENT_TRIGGERS = "SELECT evtname FROM pg_event_trigger"
 _PG_ROUTINES = """
 SELECT p.prokind, n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -256,8 +269,30 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
 
 
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'::regclass\)")
+
+
+def _pg_name(nsp: str, name: str) -> str:
+    """A relation as the dump parser names it: schema-qualified unless in `public`."""
+    return name if nsp == "public" else f"{nsp}.{name}"
+
+
 def _lit_pg(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _pg_keys_and_indexes(conn: Any, builder: Any, oid: int, qname: str, later: list[str]) -> None:
+    """A table's constraints and indexes as pg_dump writes them (foreign keys into `later`)."""
+    from sqlalchemy import text
+
+    for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
+        stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
+        if condef.startswith("FOREIGN KEY"):
+            later.append(stmt)
+        else:
+            builder.feed(Statement(stmt, 0))
+    for (indexdef,) in conn.execute(text(_PG_INDEXES), {"oid": oid}):
+        builder.feed(Statement(indexdef, 0))
 
 
 def _read_postgres(conn: Any) -> SourceSchema:
@@ -276,9 +311,15 @@ def _read_postgres(conn: Any) -> SourceSchema:
         builder.feed(Statement(f"CREATE DOMAIN {_q_pg(nsp)}.{_q_pg(name)} AS {base} {cons}", 0))
     later: list[str] = []
     tables = conn.execute(text(_PG_TABLES)).fetchall()
-    serial_cols: list[tuple[str, str, str]] = []
-    for oid, nsp, name, kind in tables:
+    serial_cols: list[tuple[str, str, str, str | None]] = []
+    for oid, nsp, name, kind, bound in tables:
         qname = f"{_q_pg(nsp)}.{_q_pg(name)}"
+        if bound is not None:  # a partition: what it carries is merged into its parent
+            ((pnsp, parent),) = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
+            ddl = f"CREATE TABLE {qname} PARTITION OF {_q_pg(pnsp)}.{_q_pg(parent)} {bound}"
+            builder.feed(Statement(ddl, 0))
+            _pg_keys_and_indexes(conn, builder, oid, qname, later)
+            continue
         if kind in ("v", "m"):
             schema.ignored.append(
                 Ignored(
@@ -304,7 +345,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
                 part += " NOT NULL"
             cols.append(part)
             if identity in ("a", "d") or (default or "").startswith("nextval("):
-                serial_cols.append((nsp, name, att))
+                serial_cols.append((nsp, name, att, default))
         ddl = f"CREATE TABLE {qname} ({', '.join(cols)})"
         parents = conn.execute(text(_PG_PARENTS), {"oid": oid}).fetchall()
         if parents:
@@ -315,21 +356,18 @@ def _read_postgres(conn: Any) -> SourceSchema:
                 + conn.execute(text("SELECT pg_get_partkeydef(:oid)"), {"oid": oid}).scalar()
             )
         builder.feed(Statement(ddl, 0))
-        for conname, condef in conn.execute(text(_PG_CONSTRAINTS), {"oid": oid}):
-            stmt = f"ALTER TABLE ONLY {qname} ADD CONSTRAINT {_q_pg(conname)} {condef}"
-            if condef.startswith("FOREIGN KEY"):
-                later.append(stmt)
-            else:
-                builder.feed(Statement(stmt, 0))
-        for (indexdef,) in conn.execute(text(_PG_INDEXES), {"oid": oid}):
-            builder.feed(Statement(indexdef, 0))
+        _pg_keys_and_indexes(conn, builder, oid, qname, later)
     for stmt in later:
         builder.feed(Statement(stmt, 0))
     for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
         key = child if cnsp == "public" else f"{cnsp}.{child}"
         schema.partitions[key] = parent if pnsp == "public" else f"{pnsp}.{parent}"
-    for trig, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
-        schema.ignored.append(Ignored("trigger", trig, 0, f"on {rel}"))
+    for trig, nsp, rel in conn.execute(text(_PG_TRIGGERS)).fetchall():
+        schema.ignored.append(Ignored("trigger", trig, 0, f"on {_pg_name(nsp, rel)}"))
+    for rule, nsp, rel in conn.execute(text(_PG_RULES)).fetchall():
+        schema.ignored.append(Ignored("rule", rule, 0, f"on {_pg_name(nsp, rel)}"))
+    for (name,) in conn.execute(text(_PG_EVENT_TRIGGERS)).fetchall():
+        schema.ignored.append(Ignored("event trigger", name))
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
         schema.ignored.append(
             Ignored(
@@ -338,7 +376,7 @@ def _read_postgres(conn: Any) -> SourceSchema:
             )
         )
     builder.finish()
-    for nsp, name, att in serial_cols:
+    for nsp, name, att, default in serial_cols:
         table_key = name if nsp == "public" else f"{nsp}.{name}"
         top = conn.execute(
             text(f"SELECT MAX({_q_pg(att)}) FROM {_q_pg(nsp)}.{_q_pg(name)}")
@@ -347,7 +385,19 @@ def _read_postgres(conn: Any) -> SourceSchema:
             text("SELECT pg_get_serial_sequence(:t, :c)"),
             {"t": f"{_q_pg(nsp)}.{_q_pg(name)}", "c": att},
         ).scalar()
+        fed_by = _NEXTVAL.match(default or "")
+        if not seq_top and fed_by:
+            # a nextval() default on a sequence the column does not own (pagila's payment):
+            # the dump's setval() counts, so the live read must too
+            seq_top = conn.execute(
+                text("SELECT CAST(CAST(:s AS regclass) AS text)"),
+                {"s": fed_by.group(1).replace("''", "'")},
+            ).scalar()
         current = int(top or 0)
+        col = schema.tables[table_key].column(att) if table_key in schema.tables else None
+        if seq_top and col is not None and col.sequence is None:
+            # named in the report as the dump names it (from OWNED BY / the nextval default)
+            col.sequence = seq_top.removeprefix("public.")
         if seq_top:
             row = conn.execute(text(f"SELECT last_value, is_called FROM {seq_top}")).fetchone()
             if row is not None:
@@ -356,9 +406,10 @@ def _read_postgres(conn: Any) -> SourceSchema:
     return schema
 
 
-def parse_text(engine: str, text: str | bytes) -> SourceSchema:
-    """Parse dump text held in memory (tests, notebooks)."""
+def parse_text(engine: str, text: str | bytes, whole: bool = False) -> SourceSchema:
+    """Parse dump text held in memory (tests, notebooks): a fragment unless `whole` says it is
+    a complete dump (then its tool's completion line is expected)."""
     import io
 
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return parse_dump(engine, io.BytesIO(data))
+    return parse_dump(engine, io.BytesIO(data), whole)

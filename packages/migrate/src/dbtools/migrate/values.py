@@ -547,6 +547,16 @@ _WKB_TYPES = {
 }
 
 
+def _coord(x: float) -> str:
+    """A coordinate at full precision: the shortest text that reads back as the same double
+    (repr), integral values without a trailing `.0` (as MySQL writes them)."""
+    if x.is_integer() and abs(x) < 1e16:
+        return str(int(x))  # (-0.0 too: "0")
+    if x != x or x in (float("inf"), float("-inf")):
+        raise BadValue(f"coordinate {x!r} has no WKT form")
+    return repr(x)
+
+
 def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
     """Well-known binary -> well-known text; returns the text and the offset after it."""
     import struct
@@ -564,7 +574,7 @@ def wkb_to_wkt(data: bytes, offset: int = 0) -> tuple[str, int]:
         for _ in range(n):
             x, y = struct.unpack_from(order + "dd", data, pos)
             pos += 16
-            pts.append(f"{x:g} {y:g}")
+            pts.append(f"{_coord(x)} {_coord(y)}")
         return ", ".join(pts), pos
 
     if name == "POINT":

@@ -9,6 +9,7 @@ CANCELLED instead of running on for nobody.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,11 @@ interrupted = 0
 _count_lock = threading.Lock()
 
 
+# every call in progress, so that shutting the server down can stop their statements at once
+_live: weakref.WeakSet[_Scope] = weakref.WeakSet()
+_live_lock = threading.Lock()
+
+
 def count_interrupted() -> None:
     global interrupted
     with _count_lock:
@@ -32,6 +38,8 @@ def count_interrupted() -> None:
 
 class _Scope:
     def __init__(self) -> None:
+        # the server's worker threads are named after it, so one server's shutdown finds its own
+        self.thread = threading.current_thread().name
         self.lock = threading.Lock()
         self.cursor: duckdb.DuckDBPyConnection | None = None
         self.ended = False
@@ -44,9 +52,21 @@ class _Scope:
                 self.cursor.interrupt()
 
 
+def interrupt_all(thread_prefix: str) -> int:
+    """End every running statement of the calls on threads named `thread_prefix…` (a server's
+    shutdown); returns how many calls were told."""
+    with _live_lock:
+        scopes = [s for s in _live if s.thread.startswith(thread_prefix)]
+    for scope in scopes:
+        scope.on_termination()
+    return len(scopes)
+
+
 @contextmanager
 def call_scope(context: Any) -> Iterator[None]:
     scope = _Scope()
+    with _live_lock:
+        _live.add(scope)
     add_callback = getattr(context, "add_callback", None)
     if add_callback is not None and not add_callback(scope.on_termination):
         scope.ended = True  # the call is already over

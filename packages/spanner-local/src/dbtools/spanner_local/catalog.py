@@ -100,6 +100,10 @@ class Catalog:
     options: dict[str, str] = field(default_factory=dict)
     sequences: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> options
     views: dict[str, View] = field(default_factory=dict)
+    # CREATE PROTO BUNDLE: the bundled type names -> "PROTO" (message) or "ENUM", and the
+    # FileDescriptorSet that defines them (base64, as the admin API last received it).
+    proto_types: dict[str, str] = field(default_factory=dict)
+    proto_descriptors: str = ""
 
     # --------------------------------------------------------------- lookups
 
@@ -161,6 +165,7 @@ class Catalog:
                 element=stype(d["element"]) if d.get("element") else None,
                 annotation=d.get("annotation"),
                 fields=tuple((f[0], stype(f[1])) for f in d.get("fields", ())),
+                fqn=d.get("fqn"),
             )
 
         cat = cls(
@@ -168,6 +173,8 @@ class Catalog:
             options=dict(data.get("options", {})),
             sequences={k: dict(v) for k, v in data.get("sequences", {}).items()},
             views={k: View(**v) for k, v in data.get("views", {}).items()},
+            proto_types=dict(data.get("proto_types", {})),
+            proto_descriptors=data.get("proto_descriptors", ""),
         )
         for key, t in data["tables"].items():
             cols = [Column(**{**c, "stype": stype(c["stype"])}) for c in t["columns"]]
@@ -207,6 +214,8 @@ def _type_sql(stype: SType, length: int | None, dialect: str) -> str:
         return f"ARRAY<{_type_sql(stype.element, length, dialect)}>"
     if stype.code in GSQL_SIZED:
         return f"{stype.code}({'MAX' if length is None else length})"
+    if stype.fqn:
+        return stype.fqn
     return stype.code
 
 
@@ -314,6 +323,9 @@ def render_catalog_ddl(catalog: Catalog) -> list[str]:
         for index in catalog.indexes_of(table.name):
             out.append(render_index_ddl(index, catalog.dialect))
 
+    if catalog.proto_types:
+        names = ",\n  ".join(catalog.proto_types)
+        out.append(f"CREATE PROTO BUNDLE (\n  {names}\n)")
     for name, opts in catalog.sequences.items():
         out.append(render_sequence_ddl(name, opts, catalog.dialect))
     for table in catalog.tables.values():
@@ -366,7 +378,13 @@ def duckdb_create_table(table: Table) -> str:
             if col.default_duckdb is not None:
                 text += f" DEFAULT ({col.default_duckdb})"
         cols.append(text)
-    keys = ", ".join(duckdb_ident(k.column) for k in table.primary_key)
+    # DuckDB allows no constraint on a generated column: the key DuckDB enforces leaves
+    # generated key columns out (schema.py refuses a key made only of them), and their
+    # NOT NULL is checked at commit with the other integrity rules.
+    generated = {c.name.lower() for c in table.columns if c.generated_duckdb is not None}
+    keys = ", ".join(
+        duckdb_ident(k.column) for k in table.primary_key if k.column.lower() not in generated
+    )
     if keys:
         cols.append(f"PRIMARY KEY ({keys})")
     return f"CREATE TABLE {duckdb_ident(table.name)} ({', '.join(cols)})"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
 
 import click
 
+from .errors import SpannerLocalError
 from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
 
 
@@ -22,6 +24,7 @@ from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
   SPANNER_EMULATOR_HOST=127.0.0.1:9010 python my_app.py
 """,
 )
+@click.version_option(package_name="dbtools-spanner-local", prog_name="spanner-local")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=9010, show_default=True, type=int, help="Port (0: any free port).")
 @click.option(
@@ -65,6 +68,9 @@ def main(
     except OSError as exc:
         click.echo(f"error: {exc}. Is another server using port {port}? Try --port 0.", err=True)
         sys.exit(2)
+    except SpannerLocalError as exc:  # an invalid --project or --instance id
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
     info = {
         "address": endpoint.address,
         "project": project,
@@ -97,6 +103,11 @@ def main(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     endpoint.stop(grace=1)
+    # The databases are closed; a worker thread still unwinding an interrupted statement must
+    # not hold the exit up (the thread pool joins its threads at interpreter exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,13 @@ from typing import Any
 
 from . import protos
 from .errors import InvalidArgument
-from .typemap import DUCKDB_RESULT_TYPES, POSTGRESQL, SType, annotate_for_dialect
+from .typemap import (
+    DUCKDB_RESULT_TYPES,
+    EMPTY_STRUCT_FIELD,
+    POSTGRESQL,
+    SType,
+    annotate_for_dialect,
+)
 
 UTC = dt.timezone.utc
 COMMIT_TIMESTAMP_SENTINEL = "spanner.commit_timestamp()"
@@ -218,6 +224,28 @@ def _dec_timestamp(value: protos.Value) -> Any:
     return parse_timestamp(text)
 
 
+NUMERIC_INTEGER_DIGITS = 29
+NUMERIC_SCALE = 9
+
+
+def numeric_fits(number: decimal.Decimal) -> bool:
+    """Whether `number` is exactly a NUMERIC(38, 9) value (at most 29 + 9 digits)."""
+    if not number.is_finite():
+        return False
+    # as_tuple, not normalize(): normalize rounds to the context's 28 digits
+    _, digit_tuple, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    digits = list(digit_tuple)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+        exponent += 1
+    if digits == [0]:
+        return True
+    scale = max(0, -exponent)
+    integer_digits = max(0, len(digits) + exponent)
+    return scale <= NUMERIC_SCALE and integer_digits <= NUMERIC_INTEGER_DIGITS
+
+
 def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     text = _dec_string(value) if _kind(value) == "string_value" else repr(_dec_float(value))
     try:
@@ -225,6 +253,28 @@ def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     except decimal.InvalidOperation as exc:
         raise InvalidArgument(f"Invalid value for NUMERIC: {text!r}") from exc
     return number
+
+
+class NumericRangeError(InvalidArgument):
+    """A NUMERIC value that cannot be stored exactly (not a value of the wrong type)."""
+
+
+def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
+    """NUMERIC values are stored as DECIMAL(38, 9): one that does not fit is refused, never
+    rounded. GoogleSQL's NUMERIC has exactly that range; the PostgreSQL dialect's is wider in
+    Cloud Spanner, which spanner-local does not reproduce (see its README)."""
+    if numeric_fits(number):
+        return number
+    text = format(number, "f")
+    if pg:
+        raise NumericRangeError(
+            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at most "
+            f"{NUMERIC_INTEGER_DIGITS} digits before and {NUMERIC_SCALE} after the decimal point"
+        )
+    raise NumericRangeError(
+        f"Invalid NUMERIC value: {text}. NUMERIC has a precision of 38 and a scale of 9: at most "
+        f"{NUMERIC_INTEGER_DIGITS} digits before and {NUMERIC_SCALE} after the decimal point."
+    )
 
 
 def _dec_json(value: protos.Value) -> str:
@@ -246,6 +296,9 @@ _DECODERS: dict[str, Callable[[protos.Value], Any]] = {
     "JSON": _dec_json,
     "UUID": _dec_string,
     "INTERVAL": _dec_string,
+    # a proto message travels serialized (base64, as BYTES do), an enum as its number
+    "PROTO": _dec_bytes,
+    "ENUM": _dec_int,
 }
 
 
@@ -265,16 +318,27 @@ def decode(value: protos.Value, stype: SType) -> Any:
     if stype.code == "STRUCT":
         if _kind(value) != "list_value":
             raise InvalidArgument(f"Invalid value for STRUCT: {_short(value)}")
+        if not stype.fields and not value.list_value.values:
+            return {EMPTY_STRUCT_FIELD: None}
+        if len(value.list_value.values) != len(stype.fields):
+            raise InvalidArgument(
+                f"Invalid value for STRUCT: {len(stype.fields)} fields expected, "
+                f"{len(value.list_value.values)} given"
+            )
         return {
-            name: decode(v, ftype)
-            for (name, ftype), v in zip(stype.fields, value.list_value.values, strict=False)
+            key: decode(v, ftype)
+            for key, (_, ftype), v in zip(
+                stype.field_keys, stype.fields, value.list_value.values, strict=True
+            )
         }
     decoder = _DECODERS.get(stype.code)
     if decoder is None:
         raise InvalidArgument(f"Unsupported parameter type {stype.code}")
     result = decoder(value)
-    if stype.annotation == "PG_NUMERIC" and result.is_nan():
-        return PG_NUMERIC_NAN
+    if stype.code == "NUMERIC":
+        if stype.annotation == "PG_NUMERIC" and result.is_nan():
+            return PG_NUMERIC_NAN
+        return _check_numeric(result, stype.annotation == "PG_NUMERIC")
     return result
 
 
@@ -347,6 +411,40 @@ def _set_timestamp(pb: protos.Value, v: Any) -> None:
         pb.string_value = str(v)
 
 
+_DUCKDB_INTERVAL = re.compile(
+    r"^(?:(-?\d+) years? ?)?(?:(-?\d+) (?:months?|mons?) ?)?(?:(-?\d+) days? ?)?"
+    r"(?:(-)?(\d+):(\d+):(\d+)(?:\.(\d+))?)?$"
+)
+
+
+def interval_iso(text: str) -> str:
+    """DuckDB's interval text (`1 year 2 months 3 days 04:05:06.5`) -> Spanner's ISO 8601 form
+    (`P1Y2M3DT4H5M6.5S`), each part with its own sign as Spanner keeps them."""
+    m = _DUCKDB_INTERVAL.match(text.strip())
+    if m is None:
+        raise ValueError(f"unrecognized interval {text!r}")
+    years, months, days, neg, hours, minutes, seconds, frac = m.groups()
+    sign = "-" if neg else ""
+    date = "".join(
+        f"{int(v)}{unit}" for v, unit in ((years, "Y"), (months, "M"), (days, "D")) if v and int(v)
+    )
+    clock = ""
+    if hours and int(hours):
+        clock += f"{sign}{int(hours)}H"
+    if minutes and int(minutes):
+        clock += f"{sign}{int(minutes)}M"
+    frac = (frac or "").rstrip("0")
+    if (seconds and int(seconds)) or frac:
+        clock += f"{sign}{int(seconds or 0)}{'.' + frac if frac else ''}S"
+    text = date + ("T" + clock if clock else "")
+    return f"P{text}" if text else "P0Y"
+
+
+def _set_interval(pb: protos.Value, v: Any) -> None:
+    # interval results are fetched as DuckDB's text form (see executor.run_sql)
+    pb.string_value = interval_iso(str(v))
+
+
 def _set_pg_numeric(pb: protos.Value, v: Any) -> None:
     if isinstance(v, decimal.Decimal) and v == PG_NUMERIC_NAN:
         pb.string_value = "NaN"
@@ -380,7 +478,9 @@ _SETTERS: dict[str, Setter] = {
     "NUMERIC": _set_numeric,
     "JSON": _set_json,
     "UUID": _set_string,
-    "INTERVAL": _set_string,
+    "INTERVAL": _set_interval,
+    "PROTO": _set_bytes,
+    "ENUM": _set_int,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, pg_catalog, schema
+from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema
 from .catalog import Catalog, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
@@ -20,6 +21,8 @@ from .translate import INFO_SCHEMA, classify
 from .typemap import POSTGRESQL
 
 DUCKDB_THREADS = 2
+META_SCHEMA = "spanner_local_internal"
+META_TABLE = f"{META_SCHEMA}.catalog"
 
 
 class CommitClock:
@@ -40,6 +43,12 @@ class CommitClock:
     def now(self) -> dt.datetime:
         with self._lock:
             return max(dt.datetime.now(UTC), self._last)
+
+    @property
+    def last(self) -> dt.datetime:
+        """The latest timestamp handed out (commits and schema changes are at or before it)."""
+        with self._lock:
+            return self._last
 
 
 @dataclass
@@ -76,6 +85,8 @@ class Database:
             self.conn.execute("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
         self._sequence_lock = threading.Lock()
         self._save_lock = threading.Lock()
+        self._published = False  # the .json that lists the database on disk is written
+        self._load_stored_catalog()
         self._skip_ranges: dict[str, tuple[int, int]] = {}
         self._refresh_skip_ranges()
         functions.register(
@@ -94,6 +105,12 @@ class Database:
         # DuckDB's snapshots would otherwise allow write skew).
         self.version = 0
         self.table_versions: dict[str, int] = {}
+        self.history = row_locks.CommitHistory()  # write sets of recent commits
+        # When data or schema last changed (commit or DDL timestamp; nothing is known of the
+        # time before this process opened the database), and the timestamps of commits under
+        # way: a read at a past timestamp is exact only if neither is after it.
+        self.last_change = dt.datetime.now(UTC)
+        self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
@@ -132,6 +149,25 @@ class Database:
         value = functions.bit_reverse(effective)
         assert value is not None
         return value
+
+    # --------------------------------------------------------------- stored catalog
+
+    def _load_stored_catalog(self) -> None:
+        """The catalog lives in DuckDB, committed in the same transaction as the DDL it
+        describes, so a crash can never separate the two; an older data dir (catalog only in
+        the .json) is migrated here."""
+        self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
+        self.conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (id INTEGER PRIMARY KEY, body VARCHAR)"
+        )
+        rows = self.conn.execute(f"SELECT body FROM {META_TABLE} WHERE id = 1").fetchall()
+        if not rows:
+            self.conn.execute(
+                f"INSERT INTO {META_TABLE} VALUES (1, ?)", [json.dumps(self.catalog.to_json())]
+            )
+        else:
+            self.catalog = Catalog.from_json(json.loads(rows[0][0]))
+            self.catalog.dialect = self.dialect
 
     @property
     def database_id(self) -> str:
@@ -182,6 +218,10 @@ class Database:
                         cur.execute("BEGIN TRANSACTION")
                         for stmt in stmts:
                             cur.execute(stmt)
+                        cur.execute(
+                            f"UPDATE {META_TABLE} SET body = ? WHERE id = 1",
+                            [json.dumps(new_catalog.to_json())],
+                        )
                         cur.execute("COMMIT")
                     except duckdb.Error as exc:
                         try:
@@ -193,6 +233,7 @@ class Database:
                         cur.close()
                     self.catalog = new_catalog
                     stamps.append(self.clock.next())
+                    self.last_change = max(self.last_change, stamps[-1])
             except SpannerLocalError as exc:
                 return stamps, exc
             finally:
@@ -228,8 +269,13 @@ class Database:
 
     # --------------------------------------------------------------- persistence
 
+    def publish(self) -> None:
+        """Write the .json that makes the database exist on disk (after its creation is done)."""
+        self._published = True
+        self.save()
+
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or not self._published:
             return
         meta = {
             "name": self.name,
@@ -240,13 +286,16 @@ class Database:
         }
         with self._save_lock:
             tmp = self.path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(meta, indent=1))
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(meta, indent=1))
+                f.flush()
+                os.fsync(f.fileno())
             tmp.replace(self.path.with_suffix(".json"))
 
     @classmethod
     def load(cls, path: Path) -> Database:
         meta: dict[str, Any] = json.loads(path.with_suffix(".json").read_text())
-        return cls(
+        db = cls(
             name=meta["name"],
             dialect=meta["dialect"],
             path=path,
@@ -254,6 +303,8 @@ class Database:
             create_time=dt.datetime.fromisoformat(meta["create_time"]),
             sequence_offsets=dict(meta.get("sequence_offsets", {})),
         )
+        db._published = True
+        return db
 
     def close(self) -> None:
         self.closed = True
@@ -270,7 +321,8 @@ class Database:
     def drop(self) -> None:
         self.close()
         if self.path is not None:
-            for p in (self.path, self.path.with_suffix(".json"), Path(str(self.path) + ".wal")):
+            # The .json first: without it a half-deleted database is not loaded again.
+            for p in (self.path.with_suffix(".json"), self.path, Path(str(self.path) + ".wal")):
                 p.unlink(missing_ok=True)
 
 

@@ -183,6 +183,17 @@ class DropSequence:
 
 
 @dataclass
+class ProtoBundle:
+    """CREATE / ALTER / DROP PROTO BUNDLE; `descriptors` is the request's FileDescriptorSet."""
+
+    action: str  # CREATE | ALTER | DROP
+    insert: list[str] = field(default_factory=list)
+    update: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    descriptors: bytes = b""
+
+
+@dataclass
 class NoOp:
     """Statements Spanner accepts that change nothing spanner-local models (ANALYZE...)."""
 
@@ -206,6 +217,7 @@ Operation = (
     | DropSequence
     | CreateView
     | DropView
+    | ProtoBundle
     | NoOp
 )
 
@@ -375,6 +387,12 @@ class DdlParser:
             self.expect_op(">")
             return SType("ARRAY", element=elem), elem_length
         code = GSQL_TYPE_NAMES.get(word)
+        if code is None and (
+            self.tok.kind == "ident" or (self.tok.kind == "word" and self.peek().text == ".")
+        ):
+            # a proto message or enum of the database's proto bundle; whether it is one (and
+            # which) is settled against the bundle when the statement is applied
+            return SType("PROTO", fqn=self.qualified_name()), None
         if code is None:
             raise self.error("type")
         self.i += 1
@@ -443,6 +461,10 @@ class DdlParser:
                 return self.create_view(or_replace)
             if self.accept("SEQUENCE"):
                 return self.create_sequence()
+            if self.dialect == GOOGLE_SQL and self.accept("PROTO", "BUNDLE"):
+                op = ProtoBundle("CREATE", insert=self.proto_type_list())
+                self.done()
+                return op
             if self.at("CHANGE", "STREAM") or self.at("ROLE"):
                 return NoOp(self.sql)  # no effect on data; accepted for schema compatibility
             raise self.error("TABLE")
@@ -467,6 +489,9 @@ class DdlParser:
                 name = self.qualified_name()
                 self.done()
                 return DropView(name, if_exists)
+            if self.dialect == GOOGLE_SQL and self.accept("PROTO", "BUNDLE"):
+                self.done()
+                return ProtoBundle("DROP")
             if self.at("CHANGE", "STREAM") or self.at("ROLE"):
                 return NoOp(self.sql)
             raise self.error("TABLE")
@@ -476,10 +501,33 @@ class DdlParser:
             if self.accept("DATABASE"):
                 self.ident()
                 return AlterDatabase(self.options_or_set())
+            if self.dialect == GOOGLE_SQL and self.accept("PROTO", "BUNDLE"):
+                return self.alter_proto_bundle()
             raise self.error("TABLE")
         if self.accept("ANALYZE") or self.accept("GRANT") or self.accept("REVOKE"):
             return NoOp(self.sql)
         raise self.error("CREATE, ALTER or DROP")
+
+    def proto_type_list(self) -> list[str]:
+        """`(a.b.C, d.e.F,)`: a parenthesised list of proto type names, trailing comma allowed."""
+        self.expect_op("(")
+        names: list[str] = []
+        while not self.accept_op(")"):
+            names.append(self.qualified_name())
+            if not self.accept_op(","):
+                self.expect_op(")")
+                break
+        return names
+
+    def alter_proto_bundle(self) -> ProtoBundle:
+        op = ProtoBundle("ALTER")
+        clauses = {"INSERT": op.insert, "UPDATE": op.update, "DELETE": op.delete}
+        while self.tok.upper in clauses:
+            target = clauses[self.tok.upper]
+            self.i += 1
+            target.extend(self.proto_type_list())
+        self.done()
+        return op
 
     def create_view(self, or_replace: bool) -> CreateView:
         name = self.qualified_name()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, limits, protos
-from .catalog import Column, Table, duckdb_ident
+from . import cancellation, codec, limits, protos, row_locks
+from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
 from .errors import (
     Aborted,
@@ -23,7 +24,7 @@ from .errors import (
     SpannerLocalError,
 )
 from .translate import COMMIT_TS_PARAM, Translated, translate
-from .typemap import POSTGRESQL, SType, annotate_for_dialect
+from .typemap import POSTGRESQL, PROTO_CODES, SType, annotate_for_dialect
 
 FETCH_BATCH = 2048
 
@@ -43,8 +44,29 @@ _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
 _DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
-def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
-    """A DuckDB error -> the error Cloud Spanner gives in the same situation."""
+def _at(sql: str | None, name: str) -> str:
+    """Spanner's location suffix for a GoogleSQL error about `name`: ` [at L:C]`, the line, a caret.
+
+    Empty when the statement is unknown or the name cannot be found in it.
+    """
+    if not sql:
+        return ""
+    m = re.search(rf"(?<![\w.`]){re.escape(name)}(?![\w`])|`{re.escape(name)}`", sql, re.I)
+    if m is None:
+        return ""
+    line_no = sql.count("\n", 0, m.start()) + 1
+    line_start = sql.rfind("\n", 0, m.start()) + 1
+    line_end = sql.find("\n", m.start())
+    line = sql[line_start : None if line_end < 0 else line_end]
+    col = m.start() - line_start + 1
+    return f" [at {line_no}:{col}]\n{line}\n{' ' * (col - 1)}^"
+
+
+def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLocalError:
+    """A DuckDB error -> the error Cloud Spanner gives in the same situation.
+
+    With the statement's text, GoogleSQL errors about a name carry Spanner's location suffix.
+    """
     if isinstance(exc, SpannerLocalError):
         return exc
     text = str(exc)
@@ -72,21 +94,55 @@ def map_error(exc: Exception, dialect: str) -> SpannerLocalError:
     if m:
         name = m.group(1).strip('"')
         return InvalidArgument(
-            f'relation "{name}" does not exist' if pg else f"Table not found: {name}"
+            f'relation "{name}" does not exist'
+            if pg
+            else f"Table not found: {name}{_at(sql, name)}"
         )
     m = _COLUMN_MISSING.search(text)
     if m:
         name = m.group(1)
         return InvalidArgument(
-            f'column "{name}" does not exist' if pg else f"Unrecognized name: {name}"
+            f'column "{name}" does not exist'
+            if pg
+            else f"Unrecognized name: {name}{_at(sql, name)}"
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
     if isinstance(exc, duckdb.OutOfRangeException):
         return OutOfRange(first)
     if isinstance(exc, duckdb.ParserException):
-        return InvalidArgument(f"Syntax error: {first}")
-    return InvalidArgument(first)
+        return InvalidArgument(f"Syntax error: {_strip_category(first)}")
+    for pattern, gsql_text, pg_text in _DUCKDB_MESSAGES:
+        m = pattern.search(first)
+        if m:
+            return InvalidArgument((pg_text if pg else gsql_text).format(*m.groups()))
+    return InvalidArgument(_strip_category(first))
+
+
+# DuckDB messages -> how Spanner words the same complaint (GoogleSQL, PostgreSQL dialect).
+_DUCKDB_MESSAGES = (
+    (
+        re.compile(r"Scalar Function with name (\w+) does not exist"),
+        "Function not found: {0}",
+        "function {0} does not exist",
+    ),
+    (
+        re.compile(r"No function matches the given name and argument types '(\w+)\((.*)\)'"),
+        "No matching signature for function {0} for argument types: {1}",
+        "function {0}({1}) does not exist",
+    ),
+    (
+        re.compile(r"Could not convert string '(.*)' to (\w+)"),
+        'Could not cast literal "{0}" to type {1}',
+        'invalid input syntax for type {1}: "{0}"',
+    ),
+)
+_CATEGORY = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? Error: ")
+
+
+def _strip_category(text: str) -> str:
+    """DuckDB prefixes its messages with a category ("Binder Error: "); Spanner does not."""
+    return _CATEGORY.sub("", text)
 
 
 # ------------------------------------------------------------------- parameters
@@ -127,7 +183,7 @@ def _bind(
             value = commit_ts
         bound[name] = value
         stype = types.get(key)
-        if stype is not None and stype.code not in ("STRUCT",):
+        if stype is not None:
             sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
     return sql, bound
 
@@ -140,6 +196,69 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
+def _infer_bytes_params(
+    db: Database, tr: Translated, values: dict[str, Any], types: dict[str, SType]
+) -> tuple[dict[str, Any], dict[str, SType]]:
+    """An untyped parameter compared with or written to a BYTES column is BYTES, as Spanner
+    infers it: its text is base64, not the bytes themselves."""
+    if not tr.param_columns:
+        return values, types
+    lowered = {k.lower(): k for k in values}
+    tables = [t for t in (db.catalog.table(n) for n in tr.tables) if t is not None]
+    for param, column in tr.param_columns:
+        key = lowered.get(param.lower())
+        if key is None or key in types or not isinstance(values[key], str):
+            continue
+        cols = [c for c in (t.column(column) for t in tables) if c is not None]
+        if cols and all(c.stype.code == "BYTES" for c in cols):
+            values = {
+                **values,
+                key: codec.decode(protos.Value(string_value=values[key]), SType("BYTES")),
+            }
+            types = {**types, key: SType("BYTES")}
+    return values, types
+
+
+def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
+    """A table's BYTES and NUMERIC columns, whose PostgreSQL literals need special reading."""
+    table = db.catalog.table(table_name)
+    if table is None:
+        return {}
+    return {
+        c.name.lower(): c.stype.code for c in table.columns if c.stype.code in ("BYTES", "NUMERIC")
+    }
+
+
+def _proto_typed(
+    db: Database, tr: Translated, types: dict[str, SType], cols: list[tuple[str, SType]]
+) -> list[tuple[str, SType]]:
+    """Give result columns that are a bare proto-typed parameter or column their proto type.
+
+    DuckDB stores proto messages as BLOB and enums as BIGINT; Spanner reports PROTO / ENUM
+    with the type's name, which the client needs to decode the value.
+    """
+    assert tr.output_sources is not None
+    table = db.catalog.table(tr.tables[0]) if len(tr.tables) == 1 else None
+    lowered = {k.lower(): v for k, v in types.items()}
+    out = []
+    for (name, stype), source in zip(cols, tr.output_sources, strict=True):
+        declared: SType | None = None
+        if source is not None and source.startswith("@"):
+            declared = lowered.get(source[1:].lower())
+        elif source is not None and table is not None:
+            col = table.column(source)
+            declared = col.stype if col is not None else None
+        if (
+            declared is not None
+            and declared.scalar.code in PROTO_CODES
+            and declared.scalar.duckdb() == stype.scalar.duckdb()
+            and (declared.element is None) == (stype.element is None)
+        ):
+            stype = declared
+        out.append((name, stype))
+    return out
+
+
 def run_sql(
     db: Database,
     cur: duckdb.DuckDBPyConnection,
@@ -148,7 +267,8 @@ def run_sql(
     types: dict[str, SType],
     commit_ts: Any = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect)
+    tr = translate(sql, db.dialect, functools.partial(_literal_column_types, db))
+    values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):
@@ -158,11 +278,23 @@ def run_sql(
             n = int(count[0]) if count else 0
             return Result([], [], n), tr
         cols = _columns(cur, db.dialect)
+        if tr.kind == "query" and any(t.code == "INTERVAL" for _, t in cols):
+            # DuckDB hands intervals to Python as timedelta, folding months into 30 days:
+            # fetch their text form instead, which keeps every part.
+            select = ", ".join(
+                f"CAST(#{i} AS VARCHAR)" if t.code == "INTERVAL" else f"#{i}"
+                for i, (_, t) in enumerate(cols, start=1)
+            )
+            with cancellation.running_on(cur):
+                sub = f"SELECT {select} FROM ({text}) AS spanner_interval_query"
+                cur.execute(sub, bound) if bound else cur.execute(sub)
         if tr.output_names is not None and len(tr.output_names) == len(cols):
             cols = [(name, stype) for name, (_, stype) in zip(tr.output_names, cols, strict=True)]
+        if tr.output_sources is not None and len(tr.output_sources) == len(cols):
+            cols = _proto_typed(db, tr, types, cols)
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     if tr.kind == "dml":
         return Result(cols, rows, len(rows)), tr
     return Result(cols, rows), tr
@@ -205,9 +337,13 @@ def _decode_key(parts: Sequence[protos.Value], types: Sequence[SType]) -> list[A
 def _bound(
     cols: Sequence[tuple[str, bool]], vals: list[Any], lower: bool, closed: bool, args: list[Any]
 ) -> str:
-    """Lexicographic bound over a key prefix, honouring DESC key columns."""
+    """Lexicographic bound over a key prefix, honouring DESC key columns.
+
+    A bound is a key prefix: an empty one is the prefix of every key, so a closed empty bound
+    admits every row and an open one admits none.
+    """
     if not vals:
-        return "TRUE"
+        return "TRUE" if closed else "FALSE"
     terms: list[str] = []
     for i, v in enumerate(vals):
         name, desc = cols[i]
@@ -225,6 +361,34 @@ def _bound(
     return "(" + " OR ".join(terms) + ")"
 
 
+# From this many point keys on, a read joins them as one relation instead of OR-ing equalities
+# (a hash semi-join rather than an expression per key).
+MANY_KEYS = 16
+
+
+def _point_keys_relation(
+    key_set: protos.KeySet,
+    key_cols: Sequence[tuple[str, bool]],
+    key_types: Sequence[SType],
+    args: list[Any],
+) -> str:
+    columns: list[list[Any]] = [[] for _ in key_cols]
+    for key in key_set.keys:
+        vals = _decode_key(key.values, key_types)
+        if len(vals) < len(key_cols):
+            raise InvalidArgument("Point keys must specify every key column.")
+        for i, v in enumerate(vals):
+            columns[i].append(v)
+    unnest = []
+    match = []
+    for i, ((name, _desc), stype) in enumerate(zip(key_cols, key_types, strict=True)):
+        args.append(columns[i])
+        unnest.append(f"UNNEST(${len(args)}::{stype.duckdb()}[]) AS _sl_k{i}")
+        match.append(f"{duckdb_ident(name)} IS NOT DISTINCT FROM _sl_keys._sl_k{i}")
+    rel = f"(SELECT {', '.join(unnest)}) _sl_keys"
+    return f"EXISTS (SELECT 1 FROM {rel} WHERE {' AND '.join(match)})"
+
+
 def keyset_where(
     key_set: protos.KeySet,
     key_cols: Sequence[tuple[str, bool]],
@@ -234,7 +398,9 @@ def keyset_where(
     if key_set.all_:
         return "TRUE"
     clauses: list[str] = []
-    for key in key_set.keys:
+    if len(key_set.keys) >= MANY_KEYS:
+        clauses.append(_point_keys_relation(key_set, key_cols, key_types, args))
+    for key in key_set.keys if len(key_set.keys) < MANY_KEYS else ():
         vals = _decode_key(key.values, key_types)
         conds = []
         for (name, _desc), v in zip(key_cols, vals, strict=False):
@@ -309,7 +475,7 @@ def read(
             cur.execute(sql, args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
+        raise map_error(exc, db.dialect, sql) from exc
     return Result(out_cols, rows)
 
 
@@ -320,11 +486,18 @@ def _format_key(values: Iterable[Any]) -> str:
     return ",".join("NULL" if v is None else str(v) for v in values)
 
 
+NO_OPERATION = (
+    "Invalid mutation: it sets none of insert, update, insert_or_update, replace or delete."
+)
+
+
 def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
     """Cloud Spanner's count: columns written per row, plus index entries; deletes count one."""
     total = 0
     for m in mutations:
         kind = m.WhichOneof("operation")
+        if kind is None:
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
             continue
@@ -341,22 +514,34 @@ def apply_mutations(
     cur: duckdb.DuckDBPyConnection,
     mutations: Sequence[protos.Mutation],
     commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> set[str]:
-    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables."""
+    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables.
+
+    `writes`, if given, collects the rows written (see row_locks).
+    """
     limits.check_mutation_count(count_mutations(db, mutations))
     limits.check_commit_size(sum(m.ByteSize() for m in mutations))
     touched: set[str] = set()
     for m in mutations:
         kind = m.WhichOneof("operation")
         if kind is None:
-            raise InvalidArgument("Mutation has no operation.")
+            raise InvalidArgument(NO_OPERATION)
         if kind == "delete":
             table = _mutation_table(db, m.delete.table)
             _delete(db, cur, table, m.delete.key_set)
+            if writes is not None:
+                name = table.name.lower()
+                keys = row_locks.read_keys(db.catalog, table.name, m.delete.key_set)
+                writes.add_tables(row_locks.dependents(db.catalog, name))
+                if keys is None:
+                    writes.add_tables({name})
+                else:
+                    writes.add_keys(name, keys)
         else:
             w = getattr(m, kind)
             table = _mutation_table(db, w.table)
-            _write(db, cur, table, kind, w, commit_ts)
+            _write(db, cur, table, kind, w, commit_ts, writes)
         touched.add(table.name.lower())
     return touched
 
@@ -369,7 +554,13 @@ def _mutation_table(db: Database, name: str) -> Table:
 
 
 def _write(
-    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, kind: str, w: Any, commit_ts: Any
+    db: Database,
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    kind: str,
+    w: Any,
+    commit_ts: Any,
+    writes: row_locks.AccessSet | None = None,
 ) -> None:
     cols = []
     for name in w.columns:
@@ -392,7 +583,11 @@ def _write(
             if (
                 kind == "insert"
                 and kcol is not None
-                and (kcol.default is not None or kcol.identity is not None)
+                and (
+                    kcol.default is not None
+                    or kcol.identity is not None
+                    or kcol.generated is not None
+                )
             ):
                 generated_key = True
                 continue
@@ -408,7 +603,16 @@ def _write(
             )
         row = []
         for col, v in zip(cols, lv.values, strict=True):
-            value = codec.decode(v, col.stype)
+            try:
+                value = codec.decode(v, col.stype)
+            except codec.NumericRangeError:
+                raise
+            except InvalidArgument as exc:
+                # Spanner rejects a mutation value of the wrong type as a failed precondition
+                raise FailedPrecondition(
+                    f"Invalid value for column {col.name} in table {table.name}: "
+                    f"Expected {type_sql(col, db.dialect)}."
+                ) from exc
             if isinstance(value, codec.CommitTimestamp):
                 if not col.allow_commit_timestamp:
                     raise FailedPrecondition(
@@ -433,6 +637,12 @@ def _write(
         rows.append(row)
     if not rows:
         return
+    if writes is not None:
+        if generated_key:  # keys not known before the insert
+            writes.add_tables({table.name.lower()})
+        else:
+            norm = row_locks.normal
+            writes.add_keys(table.name.lower(), {tuple(norm(r[i]) for i in key_idx) for r in rows})
     if kind in ("insert_or_update", "replace"):
         # Several rows with one key: the last wins, as in Spanner.
         latest: dict[tuple[Any, ...], list[Any]] = {}
@@ -709,6 +919,16 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                         f"Foreign key constraint `{fk.name}` is violated on table `{table.name}`. "
                         f"Cannot find referenced values in {ref.name}({', '.join(fk.ref_columns)})."
                     )
+            for col in table.columns:
+                if col.generated is not None and col.not_null:
+                    cur.execute(
+                        f"SELECT 1 FROM {duckdb_ident(table.name)} "
+                        f"WHERE {duckdb_ident(col.name)} IS NULL LIMIT 1"
+                    )
+                    if cur.fetchone():
+                        raise FailedPrecondition(
+                            f"{table.name}.{col.name} must not be NULL in table {table.name}."
+                        )
             for chk in table.checks:
                 from .schema import _expr_to_duckdb
 
@@ -730,6 +950,7 @@ def has_integrity_rules(db: Database, touched: set[str]) -> bool:
             t.parent
             or t.foreign_keys
             or t.checks
+            or any(c.generated is not None and c.not_null for c in t.columns)
             or cat.children(t.name)
             or cat.referencing(t.name)
         ):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import farmhash
-from duckdb.sqltypes import BIGINT, VARCHAR
+from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
 
 def farm_fingerprint(value: str | None) -> int | None:
@@ -31,6 +33,41 @@ PG_MACROS = (
     "CREATE MACRO spanner_pg_sha256(b) AS unhex(sha256(b))",
     "CREATE MACRO spanner_pg_generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)",
 )
+
+
+def _jsonb_contains(left: Any, right: Any, top: bool = False) -> bool:
+    """PostgreSQL's jsonb containment (`@>`): objects by key, arrays by element (order and
+    duplicates ignored), scalars by equality; a top-level array also contains a scalar."""
+    if isinstance(left, dict):
+        return isinstance(right, dict) and all(
+            k in left and _jsonb_contains(left[k], v) for k, v in right.items()
+        )
+    if isinstance(left, list):
+        if not isinstance(right, list):
+            return top and any(_jsonb_contains(item, right) for item in left)
+        return all(any(_jsonb_contains(item, r) for item in left) for r in right)
+    if isinstance(right, (dict, list)):
+        return False
+    return type(left) is type(right) and left == right
+
+
+def jsonb_contains(left: str | None, right: str | None) -> bool | None:
+    if left is None or right is None:
+        return None
+    return _jsonb_contains(json.loads(left), json.loads(right), top=True)
+
+
+def jsonb_exists(value: str | None, key: str | None) -> bool | None:
+    """PostgreSQL's `jsonb ? text`: a top-level object key, or a string element of a top-level
+    array, or the string itself."""
+    if value is None or key is None:
+        return None
+    doc = json.loads(value)
+    if isinstance(doc, dict):
+        return key in doc
+    if isinstance(doc, list):
+        return any(isinstance(item, str) and item == key for item in doc)
+    return isinstance(doc, str) and doc == key
 
 
 def bit_reverse(counter: int | None) -> int | None:
@@ -93,6 +130,19 @@ def register(
             "CREATE MACRO spanner_sequence_next(name) AS spanner_sequence_value(name, nextval(name))"
         )
     if postgresql:
+        for name, fn in (
+            ("spanner_pg_jsonb_contains", jsonb_contains),
+            ("spanner_pg_jsonb_exists", jsonb_exists),
+        ):
+            conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
+                name,
+                fn,
+                [VARCHAR, VARCHAR],
+                BOOLEAN,
+                type="native",
+                null_handling="special",
+                side_effects=False,
+            )
         macros += PG_MACROS
         quoted = database_id.replace("'", "''")
         macros += (

@@ -12,6 +12,11 @@ MAX_STRING_BYTES = 10 * 1024 * 1024
 MAX_LENGTH = {"STRING": 2_621_440, "BYTES": 10 * 1024 * 1024}
 MAX_COLUMNS_PER_TABLE = 1024
 MAX_SESSIONS_PER_BATCH = 100
+# Requests other than commits (queries, DML, reads, admin calls) may be at most 10 MiB, checked
+# before any work so that a huge statement cannot make the server allocate for it.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+# Methods that carry mutations: bounded by the commit size instead.
+MUTATION_METHODS = frozenset({"Commit", "BatchWrite"})
 # gRPC messages must be able to carry a commit that is just over the limit, so that the client
 # gets Spanner's INVALID_ARGUMENT rather than a transport error.
 MAX_GRPC_MESSAGE_BYTES = 2 * MAX_COMMIT_BYTES
@@ -28,6 +33,14 @@ TOO_LARGE = (
     "The transaction exceeds the maximum total bytes-size that can be handled by Spanner. "
     "Please reduce the size or number of the writes, or use fewer indexes. (Maximum size: {max})"
 )
+
+
+REQUEST_TOO_LARGE = "Request is too large: {size} bytes. (Maximum size: {max})"
+
+
+def check_request_size(method: str, size: int) -> None:
+    if method not in MUTATION_METHODS and size > MAX_REQUEST_BYTES:
+        raise InvalidArgument(REQUEST_TOO_LARGE.format(size=size, max=MAX_REQUEST_BYTES))
 
 
 def check_mutation_count(count: int) -> None:

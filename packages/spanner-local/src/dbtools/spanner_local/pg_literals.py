@@ -67,12 +67,35 @@ def array_literal_sql(literal: str) -> str:
     return "[" + ", ".join("NULL" if v is None else quote(v) for v in items) + "]"
 
 
-def bytea_literal_sql(literal: str) -> str | None:
-    """'\\x0102ff' (PostgreSQL's hex bytea form) -> unhex('0102ff'); None for other forms."""
-    value = unquote(literal)
-    if not value.lower().startswith("\\x"):
-        return None
-    digits = value[2:]
-    if len(digits) % 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-        raise InvalidArgument(f'invalid hexadecimal data in bytea literal: "{value}"')
-    return f"unhex({quote(digits)})"
+def bytea_value(value: str) -> bytes:
+    """The bytes of PostgreSQL bytea input text: `\\x0102ff` (hex) or the escape form, where
+    `\\\\` is a backslash and `\\ooo` an octal byte (other characters stand for themselves)."""
+    if value.lower().startswith("\\x"):
+        digits = value[2:]
+        if len(digits) % 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise InvalidArgument(f'invalid hexadecimal data in bytea literal: "{value}"')
+        return bytes.fromhex(digits)
+    out = bytearray()
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c != "\\":
+            out += c.encode()
+            i += 1
+        elif value[i + 1 : i + 2] == "\\":
+            out.append(0x5C)
+            i += 2
+        elif len(value) >= i + 4 and all(ch in "01234567" for ch in value[i + 1 : i + 4]):
+            code = int(value[i + 1 : i + 4], 8)
+            if code > 0o377:
+                raise InvalidArgument("invalid input syntax for type bytea")
+            out.append(code)
+            i += 4
+        else:
+            raise InvalidArgument("invalid input syntax for type bytea")
+    return bytes(out)
+
+
+def bytea_literal_sql(literal: str) -> str:
+    """A '...' literal read as bytea input -> DuckDB SQL for those bytes, `unhex('0102ff')`."""
+    return f"unhex({quote(bytea_value(unquote(literal)).hex())})"

@@ -8,21 +8,23 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import protos
 from .codec import UTC, timestamp_to_pb
 from .database import Database
-from .errors import AlreadyExists, InvalidArgument, NotFound
+from .errors import AlreadyExists, NotFound
+from .ids import check_database_id, inside, is_database_id, is_instance_id, is_project_id
+from .ids import parse_database_name as parse_database_name
+from .ids import parse_instance_name as parse_instance_name
 from .statement_log import StatementLog
 from .transactions import TransactionManager
 from .typemap import GOOGLE_SQL
 
 INSTANCE_CONFIG = "emulator-config"
-_DB_ID = re.compile(r"^[a-z][a-z0-9_\-]*[a-z0-9]$")
-_INSTANCE_NAME = re.compile(r"^projects/([^/]+)/instances/([^/]+)$")
-_DATABASE_NAME = re.compile(r"^projects/([^/]+)/instances/([^/]+)/databases/([^/]+)$")
 _SESSION_NAME = re.compile(r"^(projects/[^/]+/instances/[^/]+/databases/[^/]+)/sessions/([^/]+)$")
 
 
@@ -94,42 +96,39 @@ class Registry:
         if self.data_dir is None:
             return None
         project, instance, database = parse_database_name(name)
-        folder = self.data_dir / project / instance
+        folder = inside(self.data_dir, project, instance)
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{database}.duckdb"
+        return inside(self.data_dir, project, instance, f"{database}.duckdb")
 
     def _load(self) -> None:
         assert self.data_dir is not None
         for meta in sorted(self.data_dir.glob("*/*/*.json")):
             db_file = meta.with_suffix(".duckdb")
-            if not db_file.exists():
+            if not db_file.exists() or not _valid_layout(meta.parent, meta.stem):
                 continue
             db = Database.load(db_file)
             self.databases[db.name] = db
             instance = db.name.split("/databases/")[0]
             self.ensure_instance(instance)
         for folder in self.data_dir.glob("*/*"):
-            if folder.is_dir():
+            if folder.is_dir() and _valid_layout(folder):
                 self.ensure_instance(f"projects/{folder.parent.name}/instances/{folder.name}")
 
     # --------------------------------------------------------------- instances
 
     def ensure_instance(self, name: str, display_name: str | None = None) -> InstanceInfo:
-        m = _INSTANCE_NAME.match(name)
-        if not m:
-            raise InvalidArgument(f"Invalid instance name: {name}")
+        project, instance = parse_instance_name(name)
         with self.lock:
             info = self.instances.get(name)
             if info is None:
-                project = m.group(1)
                 info = InstanceInfo(
                     name=name,
-                    display_name=display_name or m.group(2),
+                    display_name=display_name or instance,
                     config=f"projects/{project}/instanceConfigs/{INSTANCE_CONFIG}",
                 )
                 self.instances[name] = info
                 if self.data_dir is not None:
-                    (self.data_dir / m.group(1) / m.group(2)).mkdir(parents=True, exist_ok=True)
+                    inside(self.data_dir, project, instance).mkdir(parents=True, exist_ok=True)
             return info
 
     def create_instance(self, name: str, pb: protos.Instance) -> InstanceInfo:
@@ -146,6 +145,7 @@ class Registry:
             return info
 
     def delete_instance(self, name: str) -> None:
+        project, instance = parse_instance_name(name)
         with self.lock:
             if name not in self.instances:
                 raise NotFound(f"Instance not found: {name}")
@@ -153,25 +153,45 @@ class Registry:
                 self.drop_database(db_name)
             del self.instances[name]
         if self.data_dir is not None:
-            project, instance = _INSTANCE_NAME.match(name).groups()  # type: ignore[union-attr]
-            shutil.rmtree(self.data_dir / project / instance, ignore_errors=True)
+            shutil.rmtree(inside(self.data_dir, project, instance), ignore_errors=True)
 
     # --------------------------------------------------------------- databases
 
-    def create_database(self, parent: str, database_id: str, dialect: str) -> Database:
-        if not _DB_ID.match(database_id) or not (2 <= len(database_id) <= 30):
-            raise InvalidArgument(
-                f"Invalid database id: {database_id}. A database id must be 2-30 characters, "
-                "start with a lower-case letter, contain only lower-case letters, digits, '_' and "
-                "'-', and not end with '_' or '-'."
-            )
+    def create_database(
+        self,
+        parent: str,
+        database_id: str,
+        dialect: str,
+        extra_statements: Sequence[str] = (),
+        prepare: Callable[[list[Any]], None] | None = None,
+    ) -> Database:
+        """Create a database with its extra DDL; it is listed on disk only once all is done.
+
+        `prepare` sees the parsed statements before they run (proto bundles take their
+        descriptors from the request)."""
+        check_database_id(database_id)
         self.ensure_instance(parent)
         name = f"{parent}/databases/{database_id}"
         with self.lock:
             if name in self.databases:
                 raise AlreadyExists(f"Database already exists: {name}")
-            db = Database(name=name, dialect=dialect or GOOGLE_SQL, path=self._db_path(name))
-            db.save()
+            path = self._db_path(name)
+            if path is not None:  # what an interrupted create or drop left behind
+                for p in (path, Path(str(path) + ".wal")):
+                    p.unlink(missing_ok=True)
+            db = Database(name=name, dialect=dialect or GOOGLE_SQL, path=path)
+            try:
+                if extra_statements:
+                    ops = db.parse_ddl(list(extra_statements))
+                    if prepare is not None:
+                        prepare(ops)
+                    _, err = db.apply_ddl(ops)
+                    if err is not None:
+                        raise err
+            except BaseException:
+                db.drop()
+                raise
+            db.publish()
             self.databases[name] = db
             return db
 
@@ -179,6 +199,7 @@ class Registry:
         with self.lock:
             db = self.databases.get(name)
         if db is None:
+            parse_database_name(name)  # a malformed name is the caller's error, not a miss
             raise NotFound(f"Database not found: {name}")
         return db
 
@@ -186,6 +207,7 @@ class Registry:
         with self.lock:
             db = self.databases.pop(name, None)
             if db is None:
+                parse_database_name(name)
                 raise NotFound(f"Database not found: {name}")
             for s in [k for k, v in self.sessions.items() if v.database == name]:
                 del self.sessions[s]
@@ -236,15 +258,9 @@ class Registry:
                 db.close()
 
 
-def parse_database_name(name: str) -> tuple[str, str, str]:
-    m = _DATABASE_NAME.match(name)
-    if not m:
-        raise InvalidArgument(f"Invalid database name: {name}")
-    return m.group(1), m.group(2), m.group(3)
-
-
-def parse_instance_name(name: str) -> tuple[str, str]:
-    m = _INSTANCE_NAME.match(name)
-    if not m:
-        raise InvalidArgument(f"Invalid instance name: {name}")
-    return m.group(1), m.group(2)
+def _valid_layout(folder: Path, database_id: str | None = None) -> bool:
+    """Whether a folder (and file stem) under the data dir spells valid ids; others are not ours."""
+    ok = is_project_id(folder.parent.name) and is_instance_id(folder.name)
+    if database_id is not None:
+        ok = ok and is_database_id(database_id)
+    return ok

@@ -6,17 +6,21 @@ returns the DuckDB statements that make the storage match. Pure logic: no DuckDB
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import re
 
+import grpc
+
 from . import ddl_parser as d
+from . import proto_bundle
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
-from .typemap import POSTGRESQL
+from .typemap import POSTGRESQL, PROTO_CODES, SType
 
-_NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT"}
+_NOT_KEYABLE = {"ARRAY", "JSON", "STRUCT", "PROTO"}
 # element type spellings for casting PostgreSQL array literals
 _PG_ARRAY_CAST = {
     "INT64": "bigint",
@@ -42,12 +46,25 @@ def _require_table(cat: Catalog, name: str) -> Table:
     table = cat.table(name)
     if table is None:
         if cat.dialect == POSTGRESQL:
-            raise DdlError(f'relation "{name}" does not exist', code=None)
-        raise DdlError(f"Table not found: {name}")
+            raise DdlError(f'relation "{name}" does not exist', code=grpc.StatusCode.NOT_FOUND)
+        raise DdlError(f"Table not found: {name}", code=grpc.StatusCode.NOT_FOUND)
     return table
 
 
+def _resolve_proto(cat: Catalog, stype: SType) -> SType:
+    """A column type naming a proto type: PROTO or ENUM, as the database's bundle defines it."""
+    if stype.element is not None:
+        return SType("ARRAY", element=_resolve_proto(cat, stype.element))
+    if stype.code not in PROTO_CODES:
+        return stype
+    kind = cat.proto_types.get(stype.fqn or "")
+    if kind is None:
+        raise DdlError(f"Type not found: {stype.fqn}")
+    return SType(kind, fqn=stype.fqn)
+
+
 def _check_column(cat: Catalog, table: Table, col: Column) -> None:
+    col.stype = _resolve_proto(cat, col.stype)
     if col.default is not None and col.generated is not None:
         raise DdlError(
             f"Column {table.name}.{col.name} cannot have both a default and be generated."
@@ -167,6 +184,12 @@ def _create_table(cat: Catalog, op: d.CreateTable) -> list[str]:
                 if ppk
                 else f"Table {t.name} does not reference its parent key."
             )
+    key_cols = [t.column(k.column) for k in t.primary_key]
+    if key_cols and all(c is not None and c.generated is not None for c in key_cols):
+        raise DdlError(
+            f"Table {t.name}: spanner-local cannot store a table whose primary key consists "
+            "only of generated columns."
+        )
     for fk in t.foreign_keys:
         _check_fk(cat, t, fk, new_table=True)
     stmts = [s for col in t.columns for s in _setup_identity(cat, t, col)]
@@ -179,7 +202,7 @@ def _check_fk(cat: Catalog, table: Table, fk: d.ForeignKey, new_table: bool = Fa
         raise DdlError(f"Duplicate name in schema: {fk.name}.")
     ref = table if fk.ref_table.lower() == table.name.lower() else cat.table(fk.ref_table)
     if ref is None:
-        raise DdlError(f"Table not found: {fk.ref_table}")
+        raise DdlError(f"Table not found: {fk.ref_table}", code=grpc.StatusCode.NOT_FOUND)
     fk.ref_table = ref.name
     if len(fk.columns) != len(fk.ref_columns):
         raise DdlError(
@@ -486,7 +509,7 @@ def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
         raise DdlError(f"View {op.name} must be defined by a query.")
     for name in tr.tables:
         if name != "*" and cat.table(name) is None and name not in cat.views:
-            raise DdlError(f"Table not found: {name}")
+            raise DdlError(f"Table not found: {name}", code=grpc.StatusCode.NOT_FOUND)
     cat.views[op.name.lower()] = View(
         op.name, op.query, op.security, [t for t in tr.tables if t != "*"]
     )
@@ -512,6 +535,56 @@ def _views_using(cat: Catalog, name: str) -> list[str]:
     return [v.name for v in cat.views.values() if name.lower() in v.tables]
 
 
+def _proto_types_in_use(cat: Catalog) -> dict[str, str]:
+    """Proto type name -> a column that uses it."""
+    used: dict[str, str] = {}
+    for table in cat.tables.values():
+        for col in table.columns:
+            if col.stype.scalar.fqn:
+                used.setdefault(col.stype.scalar.fqn, f"{table.name}.{col.name}")
+    return used
+
+
+def _proto_bundle(cat: Catalog, op: d.ProtoBundle) -> list[str]:
+    if op.action == "CREATE" and cat.proto_types:
+        raise DdlError("Proto bundle already exists.")
+    if op.action != "CREATE" and not cat.proto_types:
+        raise DdlError("Proto bundle does not exist.")
+    if op.action == "DROP":
+        removed = list(cat.proto_types)
+    else:
+        removed = list(op.delete)
+        for name in op.delete:
+            if name not in cat.proto_types:
+                raise DdlError(f"Proto type {name} is not in the proto bundle.")
+        for name in op.insert:
+            if name in cat.proto_types:
+                raise DdlError(f"Proto type {name} is already in the proto bundle.")
+        for name in op.update:
+            if name not in cat.proto_types:
+                raise DdlError(f"Proto type {name} is not in the proto bundle.")
+    used = _proto_types_in_use(cat)
+    for name in removed:
+        if name in used:
+            raise DdlError(
+                f"Cannot remove proto type {name} from the bundle: {used[name]} uses it."
+            )
+    types = {n: k for n, k in cat.proto_types.items() if n not in removed}
+    if op.action != "DROP":
+        kept = [n for n in types if n not in op.update]
+        descriptors = op.descriptors or base64.b64decode(cat.proto_descriptors)
+        resolved = proto_bundle.resolve(kept + op.update + op.insert, descriptors)
+        for name, kind in resolved.items():
+            if name in used and types.get(name, kind) != kind:
+                raise DdlError(f"Cannot change proto type {name} between message and enum.")
+        types = {**types, **resolved}
+        cat.proto_descriptors = base64.b64encode(descriptors).decode()
+    else:
+        cat.proto_descriptors = ""
+    cat.proto_types = types
+    return []
+
+
 def _noop(cat: Catalog, op: d.NoOp) -> list[str]:
     return []
 
@@ -533,6 +606,7 @@ _APPLY = {
     d.CreateView: _create_view,
     d.DropView: _drop_view,
     d.DropSequence: _drop_sequence,
+    d.ProtoBundle: _proto_bundle,
     d.NoOp: _noop,
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from typing import Any
 
 import grpc
 
+from . import cancellation
+from .ids import check_instance_id, check_project_id
 from .limits import MAX_GRPC_MESSAGE_BYTES
 from .registry import Registry
 from .servicers.admin import DatabaseAdminServicer, InstanceAdminServicer, OperationsServicer
@@ -22,6 +25,9 @@ EMULATOR_ENV = "SPANNER_EMULATOR_HOST"
 _ENV_LOCK = threading.Lock()
 DEFAULT_PROJECT = "test-project"
 DEFAULT_INSTANCE = "test-instance"
+
+
+_server_numbers = itertools.count(1)
 
 
 @dataclass
@@ -35,6 +41,7 @@ class Endpoint:
     statement_log: StatementLog
     registry: Registry = field(repr=False)
     _server: Any = field(default=None, repr=False)
+    _thread_prefix: str = field(default="spanner-local", repr=False)
 
     @property
     def address(self) -> str:
@@ -77,7 +84,11 @@ class Endpoint:
 
     def stop(self, grace: float | None = None) -> None:
         if self._server is not None:
-            self._server.stop(grace).wait()
+            stopped = self._server.stop(grace)
+            # A running DuckDB statement does not notice the call's end; stop them all so that
+            # shutting down takes the grace period, not as long as the slowest query.
+            cancellation.interrupt_all(self._thread_prefix)
+            stopped.wait()
             self._server = None
         self.registry.close()
 
@@ -92,11 +103,14 @@ def start(
     max_workers: int = 32,
 ) -> Endpoint:
     """Start a server in this process; call `.stop()` on the result (or use `serve`)."""
+    check_project_id(project)  # before the data dir is created
+    check_instance_id(instance)
     log = StatementLog(enabled=statement_log)
+    thread_prefix = f"spanner-local-{next(_server_numbers)}-"
     registry = Registry(data_dir, log)
     registry.ensure_instance(f"projects/{project}/instances/{instance}")
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="spanner-local"),
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=thread_prefix),
         options=[
             ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
@@ -118,7 +132,7 @@ def start(
     if bound == 0:
         raise OSError(f"spanner-local could not listen on {host}:{port}")
     server.start()
-    return Endpoint(host, bound, project, instance, log, registry, server)
+    return Endpoint(host, bound, project, instance, log, registry, server, thread_prefix)
 
 
 @contextlib.contextmanager

@@ -7,9 +7,9 @@ into a fresh DuckDB transaction after an error; if the replay does not reproduce
 counts the transaction is ABORTED, as Spanner would do after a lock conflict.
 
 Snapshots alone would allow write skew, which Spanner's read locks prevent: so a read-write
-transaction records the tables it read, and its commit is ABORTED if any of them received a
-committed write after the transaction began (table granularity: more aborts than Spanner, never
-fewer).
+transaction records the rows it read (whole tables when a statement does not pin its keys; see
+row_locks), and its commit is ABORTED if a transaction that committed after it began wrote any
+of them. Read-only transactions take no part in this: they read their snapshot, lock-free.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from . import executor
+from . import executor, row_locks
 from .database import Database
 from .errors import (
     Aborted,
@@ -57,8 +57,10 @@ class Transaction:
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.RLock = field(default_factory=threading.RLock)
     start_version: int | None = None  # db.version before the first DuckDB BEGIN
-    read_tables: set[str] = field(default_factory=set)
+    reads: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
+    writes: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     seq: int = 0
+    read_at: dt.datetime | None = None  # read-only at an exact past timestamp (staleness)
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -96,12 +98,23 @@ class Transaction:
 
     # --------------------------------------------------------------- operations
 
-    def run(self, work: Callable[[duckdb.DuckDBPyConnection], T], tables: Iterable[str] = ()) -> T:
-        """Run read work inside the transaction, recovering the DuckDB side after an error."""
+    def run(
+        self,
+        work: Callable[[duckdb.DuckDBPyConnection], T],
+        tables: Iterable[str] = (),
+        keys: tuple[str, set[row_locks.Key]] | None = None,
+    ) -> T:
+        """Run read work inside the transaction, recovering the DuckDB side after an error.
+
+        `keys` (table, primary keys) narrows what is read from the tables to those rows.
+        """
         with self.lock:
             self.check_active()
             if self.mode == READ_WRITE:
-                self.read_tables.update(self.db.catalog.base_tables(tables))
+                if keys is not None:
+                    self.reads.add_keys(*keys)
+                else:
+                    self.reads.add_tables(self.db.catalog.base_tables(tables))
             self.last_used = time.monotonic()
             cur = self._begin()
             try:
@@ -120,7 +133,7 @@ class Transaction:
         with self.lock:
             self.check_active()
             if self.mode == READ_ONLY:
-                raise FailedPrecondition(
+                raise InvalidArgument(
                     "DML statements can only be performed in a read-write or partitioned DML transaction."
                 )
             self.last_used = time.monotonic()
@@ -128,8 +141,8 @@ class Transaction:
             target = None
             try:
                 tr = translate(sql, self.db.dialect)
-                self.read_tables.update(self.db.catalog.base_tables(tr.tables))
                 target = executor.dml_target(self.db, tr.sql)
+                self._record_dml(tr, target, values)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)
                 result, tr = executor.run_sql(
@@ -151,6 +164,20 @@ class Transaction:
                 raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _record_dml(self, tr: Any, target: Any, values: dict[str, Any]) -> None:
+        """What a DML statement reads and writes: its rows when it pins their keys."""
+        pinned = row_locks.keys_of(self.db.catalog, tr.sql, values)
+        if target is not None and pinned is not None and pinned[0] is target:
+            name = target.name.lower()
+            self.reads.add_keys(name, pinned[1])
+            self.writes.add_keys(name, pinned[1])
+        else:
+            self.reads.add_tables(self.db.catalog.base_tables(tr.tables))
+            if target is not None:
+                self.writes.add_tables({target.name.lower()})
+        if target is not None and tr.sql.lstrip()[:6].upper() == "DELETE":
+            self.writes.add_tables(row_locks.dependents(self.db.catalog, target.name.lower()))
 
     def _changed_since_start(self, table: Any) -> bool:
         if table is None or self.start_version is None:
@@ -190,20 +217,31 @@ class Transaction:
             if self.mode == READ_ONLY:
                 raise FailedPrecondition("Cannot commit a read-only transaction.")
             cur = self._begin()
-            ts = self.commit_ts or self.db.clock.next()
+            early = self.commit_ts  # fixed by PENDING_COMMIT_TIMESTAMP() in DML
+            if early is not None:
+                self.db.committing.add(early)
             try:
-                touched = (
-                    executor.apply_mutations(self.db, cur, mutations, ts) if mutations else set()
-                )
-                touched |= self.touched
-                if executor.has_integrity_rules(self.db, touched):
-                    executor.enforce_integrity(self.db, cur, touched)
+                writes = self.writes
                 with self.db.commit_lock:
+                    # The timestamp is taken under the lock, so that commits land in the order
+                    # of their timestamps: whoever sees a commit also sees all earlier ones.
+                    ts = early or self.db.clock.next()
+                    touched = (
+                        executor.apply_mutations(self.db, cur, mutations, ts, writes)
+                        if mutations
+                        else set()
+                    )
+                    touched |= self.touched
+                    if executor.has_integrity_rules(self.db, touched):
+                        executor.enforce_integrity(self.db, cur, touched)
+                    writes.add_tables(touched - writes.names())  # unaccounted for: whole table
                     self._validate_reads()
                     cur.execute("COMMIT")
                     self.db.version += 1
-                    for name in touched:
+                    for name in touched | writes.tables:
                         self.db.table_versions[name] = self.db.version
+                    self.db.history.record(self.db.version, writes)
+                    self.db.last_change = max(self.db.last_change, ts)
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -213,6 +251,9 @@ class Transaction:
                 err = executor.map_error(exc, self.db.dialect)
                 self.state = "aborted" if isinstance(err, Aborted) else "rolled_back"
                 raise err from exc
+            finally:
+                if early is not None:
+                    self.db.committing.discard(early)
             if self.cursor is not None:
                 self.cursor.close()
                 self.cursor = None
@@ -221,17 +262,18 @@ class Transaction:
             return ts
 
     def _validate_reads(self) -> None:
-        if not self.read_tables or self.start_version is None:
+        if not self.reads or self.start_version is None:
             return
-        versions = self.db.table_versions
-        if "*" in self.read_tables:
-            changed = [t for t, v in versions.items() if v > self.start_version]
-        else:
-            changed = [t for t in self.read_tables if versions.get(t, 0) > self.start_version]
-        if changed:
+        if self.start_version >= self.db.history.floor:
+            changed = self.db.history.conflict(self.reads, self.start_version)
+        else:  # older than the remembered commits: table granularity
+            versions = self.db.table_versions
+            names = versions if "*" in self.reads.tables else self.reads.names()
+            changed = next((t for t in names if versions.get(t, 0) > self.start_version), None)
+        if changed is not None:
             raise Aborted(
-                f"Transaction was aborted: table {changed[0]}, which it read, was changed by a "
-                "transaction that committed after it began."
+                f"Transaction was aborted: rows of table {changed} that it read were changed by "
+                "a transaction that committed after it began."
             )
 
     def rollback(self) -> None:

@@ -7,7 +7,9 @@ spanner-local keeps in the schema INFO_SCHEMA; pg_catalog tables Spanner lacks a
 
 from __future__ import annotations
 
+import decimal
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -113,6 +115,12 @@ class Translated:
     tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
     # Result column names as Spanner gives them, when they can be told from the statement.
     output_names: tuple[str, ...] | None = None
+    # Where each result column comes from when it is a bare parameter ("@name") or column
+    # ("name"); None for other expressions. Lets proto-typed values keep their proto type.
+    output_sources: tuple[str | None, ...] | None = None
+    # (parameter, column) pairs where a parameter is compared with or written to a column:
+    # an untyped parameter takes that column's type, as Spanner infers it.
+    param_columns: tuple[tuple[str, str], ...] = ()
 
 
 def classify(sql: str) -> str:
@@ -159,16 +167,132 @@ def _skip_hints(toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def _splice(sql: str, toks: list[Tok], replacements: dict[int, str], drop: set[int]) -> str:
-    """Rebuild `sql` with some tokens replaced or dropped, keeping everything else verbatim."""
+def _splice(
+    sql: str,
+    toks: list[Tok],
+    replacements: dict[int, str],
+    drop: set[int],
+    before: dict[int, str] | None = None,
+    after: dict[int, str] | None = None,
+) -> str:
+    """Rebuild `sql` with some tokens replaced or dropped, keeping everything else verbatim.
+
+    `before` / `after` put text in front of / behind a token (whatever becomes of it).
+    """
+    before = before or {}
+    after = after or {}
     out, pos = [], 0
     for idx, tok in enumerate(toks):
+        if idx in before:
+            out.append(sql[pos : tok.start])
+            out.append(before[idx])
+            pos = tok.start
+        if idx in after and idx not in replacements and idx not in drop:
+            out.append(sql[pos : tok.end])
+            out.append(after[idx])
+            pos = tok.end
+            continue
         if idx in replacements or idx in drop:
             out.append(sql[pos : tok.start])
             out.append(replacements.get(idx, ""))
+            out.append(after.get(idx, ""))
             pos = tok.end
     out.append(sql[pos:])
     return "".join(out)
+
+
+_KEYWORDS_BEFORE_PAREN = frozenset(
+    {
+        "AND",
+        "OR",
+        "NOT",
+        "WHERE",
+        "SELECT",
+        "ON",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "IN",
+        "IS",
+        "AS",
+        "HAVING",
+        "BY",
+        "SET",
+        "VALUES",
+        "RETURNING",
+        "CASE",
+        "EXISTS",
+        "LIKE",
+        "FROM",
+        "JOIN",
+    }
+)
+
+
+def _primary_start(toks: list[Tok], end: int) -> int:
+    k = end
+    while k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
+        k -= 2
+    if toks[k].text == ")":
+        depth = 0
+        while k >= 0:
+            depth += {")": 1, "(": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k -= 1
+        if k > 0 and (
+            toks[k - 1].kind == "ident"
+            or (toks[k - 1].kind == "word" and toks[k - 1].upper not in _KEYWORDS_BEFORE_PAREN)
+        ):
+            k -= 1  # a function call
+        return max(k, 0)
+    if toks[k].kind == "num" and k > 0 and toks[k - 1].text == "$":
+        return k - 1
+    while k >= 2 and toks[k - 1].text == "." and toks[k - 2].kind in ("word", "ident"):
+        k -= 2
+    return k
+
+
+def _operand_start(toks: list[Tok], end: int) -> int:
+    """First token of the operand that ends at `end`: a name, literal, $n, call or (...), with
+    any ::type casts, and any chain of -> / ->> before it (same precedence, left-associative)."""
+    k = _primary_start(toks, end)
+    while k >= 3 and toks[k - 1].text == ">" and toks[k - 2].text == "-":
+        k = _primary_start(toks, k - 3)
+    while (
+        k >= 4 and toks[k - 1].text == ">" and toks[k - 2].text == ">" and toks[k - 3].text == "-"
+    ):
+        k = _primary_start(toks, k - 4)
+    return k
+
+
+def _operand_end(toks: list[Tok], start: int) -> int:
+    """Last token of the operand that begins at `start` (the mirror of `_operand_start`)."""
+    k = start
+    if toks[k].text == "$" and k + 1 < len(toks) and toks[k + 1].kind == "num":
+        k += 1
+    elif toks[k].kind in ("word", "ident"):
+        while (
+            k + 2 < len(toks) and toks[k + 1].text == "." and toks[k + 2].kind in ("word", "ident")
+        ):
+            k += 2
+    if (k + 1 < len(toks) and toks[k + 1].text == "(") or toks[k].text == "(":
+        k = k + 1 if toks[k].text != "(" else k
+        depth = 0
+        while k < len(toks):
+            depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k += 1
+    while k + 2 < len(toks) and toks[k + 1].text == "::" and toks[k + 2].kind == "word":
+        k += 2
+        if k + 2 < len(toks) and toks[k + 1].text == "[" and toks[k + 2].text == "]":
+            k += 2
+    return k
+
+
+# PostgreSQL jsonb operators DuckDB lacks -> the functions that implement them (functions.py).
+_PG_JSONB_OPERATORS = {("@", ">"): "spanner_pg_jsonb_contains", ("?",): "spanner_pg_jsonb_exists"}
 
 
 def _pg_catalog_check(name: str) -> None:
@@ -184,12 +308,107 @@ def _pg_catalog_check(name: str) -> None:
 # ------------------------------------------------------------------- PostgreSQL
 
 
+# The literal a column of each of these types takes: PostgreSQL reads a string written to a
+# bytea column as bytea input, and a number written to a numeric column must fit exactly.
+_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num"}
+
+
+def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
+    """Whether toks[k] is a literal of `kind` standing alone as a value (a sign allowed)."""
+    if toks[k].kind != kind:
+        return False
+    before = k - 1
+    if kind == "num" and toks[before].text == "-":
+        before -= 1
+    return toks[before].text in ("(", ",", "=") and (
+        toks[k + 1].text in (",", ")", "") or toks[k + 1].upper in ("WHERE", "RETURNING")
+    )
+
+
+def _literal_targets(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[int, str]:
+    """Literals a DML statement writes into bytea or numeric columns -> the column's type:
+    INSERT INTO t (cols) VALUES (...) by position, and UPDATE t SET col = literal."""
+    words = [t.upper for t in toks]
+    out: dict[int, str] = {}
+    if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
+        columns = column_types(toks[2].text)
+        if not columns or toks[3].text != "(":
+            return out
+        names, k = [], 4
+        while k < len(toks) and toks[k].text != ")":
+            if toks[k].kind in ("word", "ident"):
+                names.append(toks[k].text.lower())
+            k += 1
+        k += 1
+        if k >= len(toks) or toks[k].upper != "VALUES":
+            return out
+        k += 1
+        while k < len(toks) and toks[k].text == "(":
+            pos, depth, k = 0, 0, k + 1
+            while k < len(toks) and not (toks[k].text == ")" and depth == 0):
+                t = toks[k]
+                depth += {"(": 1, ")": -1}.get(t.text, 0)
+                code = columns.get(names[pos]) if pos < len(names) else None
+                if depth == 0 and t.text == ",":
+                    pos += 1
+                elif depth == 0 and code and _is_bare_literal(toks, k, _LITERAL_KINDS[code]):
+                    out[k] = code
+                k += 1
+            k += 1
+            if k < len(toks) and toks[k].text == ",":
+                k += 1
+        return out
+    if words[:1] == ["UPDATE"] and len(toks) > 1:
+        columns = column_types(toks[1].text)
+        for k in range(2, len(toks) - 2):
+            code = columns.get(toks[k].text.lower()) if toks[k].kind in ("word", "ident") else None
+            if not code or toks[k + 1].text != "=":
+                continue
+            value = k + 3 if toks[k + 2].text == "-" else k + 2
+            if _is_bare_literal(toks, value, _LITERAL_KINDS[code]):
+                out[value] = code
+    return out
+
+
+def _check_numeric_literal(text: str) -> None:
+    from .codec import numeric_fits
+
+    if not numeric_fits(decimal.Decimal(text)):
+        raise InvalidArgument(
+            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at "
+            "most 29 digits before and 9 after the decimal point"
+        )
+
+
+def translate_pg(
+    sql: str, column_types: Callable[[str], dict[str, str]] | None = None
+) -> Translated:
+    if column_types is not None and classify(sql) == "dml":
+        toks = _tokens(sql)
+        targets = _literal_targets(toks, column_types)
+        for k, code in targets.items():
+            if code == "NUMERIC":
+                _check_numeric_literal(toks[k].text)
+        bytea = frozenset(k for k, code in targets.items() if code == "BYTES")
+        if bytea:
+            return _translate_pg(sql, bytea)
+    return _translate_pg(sql, frozenset())
+
+
 @lru_cache(maxsize=2048)
-def translate_pg(sql: str) -> Translated:
+def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
+    """`bytea_literals`: indexes of the string literals to read as bytea input."""
     toks = _tokens(sql)
-    repl: dict[int, str] = {}
+    repl: dict[int, str] = {k: pg_literals.bytea_literal_sql(toks[k].text) for k in bytea_literals}
     drop: set[int] = set()
     params: list[str] = []
+    # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
+    # statement with spaces around each parameter.
+    parse_repl: dict[int, str] = {}
+    before: dict[int, str] = {}
+    after: dict[int, str] = {}
     uses_commit_ts = False
     returning = False
     i = 0
@@ -204,6 +423,7 @@ def translate_pg(sql: str) -> Translated:
             and nxt.start == t.end
         ):
             repl[i] = f"$p{nxt.text}"
+            parse_repl[i] = f" ${nxt.text} "
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
@@ -225,6 +445,14 @@ def translate_pg(sql: str) -> Translated:
                     drop.update(range(i + 1, last + 1))
                 i = last + 1
                 continue
+        if (
+            t.kind == "num"
+            and nxt is not None
+            and nxt.text == "::"
+            and i + 2 < len(toks)
+            and toks[i + 2].text.lower() in ("numeric", "decimal")
+        ):
+            _check_numeric_literal(t.text)
         if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
             literal = _pg_typed_literal(t.text, toks, i + 2)
             if literal is not None:
@@ -302,13 +530,41 @@ def translate_pg(sql: str) -> Translated:
             repl[i] = _PG_FUNCTIONS[t.text.lower()]
         elif t.kind == "word" and t.upper == "RETURNING":
             returning = True
+        elif t.kind == "op" and (
+            (t.text == "@" and nxt is not None and nxt.text == ">" and nxt.start == t.end)
+            or t.text == "?"
+        ):
+            # jsonb @> jsonb and jsonb ? text: f(left, right)
+            width = 2 if t.text == "@" else 1
+            fn = _PG_JSONB_OPERATORS[tuple(x.text for x in toks[i : i + width])]
+            if i == 0 or i + width >= len(toks) - 1:
+                raise InvalidArgument(f"Syntax error: operator {t.text} needs two operands")
+            left = _operand_start(toks, i - 1)
+            right = _operand_end(toks, i + width)
+            before[left] = before.get(left, "") + f"{fn}(CAST("
+            repl[i] = " AS VARCHAR), CAST("
+            if width == 2:
+                drop.add(i + 1)
+            after[right] = " AS VARCHAR))" + after.get(right, "")
+            i += width
+            continue
+        elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
+            # A lock hint: spanner-local validates what a transaction read when it commits,
+            # so reads are serializable without it. Its variants Spanner does not offer.
+            following = toks[i + 2] if i + 2 < len(toks) else None
+            if following is not None and following.upper in ("OF", "NOWAIT", "SKIP"):
+                raise InvalidArgument(f"FOR UPDATE {following.text.upper()} is not supported")
+            drop.update({i, i + 1})
+            i += 2
+            continue
         i += 1
-    text = _splice(sql, toks, repl, drop)
+    text = _splice(sql, toks, repl, drop, before, after)
     kind = classify(sql)
-    tree = _pg_parse(sql)
+    tree = _pg_parse(_splice(sql, toks, parse_repl, {j + 1 for j in parse_repl}))
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
+    param_columns = _param_columns(tree)
     return Translated(
         text,
         "dml" if kind == "dml" else "query",
@@ -318,7 +574,11 @@ def translate_pg(sql: str) -> Translated:
         updated_columns=updated,
         tables=tables,
         output_names=output,
+        param_columns=param_columns,
     )
+
+
+_TYPE_NAME_TAILS = frozenset({"precision", "varying", "with", "without", "time", "zone"})
 
 
 def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, int] | None:
@@ -327,11 +587,12 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
     Array literals keep their cast (DuckDB casts the list it gets element by element); NaN
     numerics and hex bytea replace the literal and the cast.
     """
-    j = type_at
-    while j < len(toks) and toks[j].kind == "word":
-        j += 1
-    if j == type_at:
+    if type_at >= len(toks) or toks[type_at].kind != "word":
         return None
+    # the type name: one word, or one of PostgreSQL's multi-word spellings
+    j = type_at + 1
+    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
+        j += 1
     if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
         while j < len(toks) and toks[j].text != ")":
             j += 1
@@ -342,10 +603,15 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         return pg_literals.array_literal_sql(text), 1
     if type_name in ("numeric", "decimal") and pg_literals.unquote(text).lower() == "nan":
         return PG_NUMERIC_NAN_SQL, j - type_at + 2
+    if type_name in ("numeric", "decimal"):
+        try:
+            number = pg_literals.unquote(text) if text.startswith("'") else text
+            decimal.Decimal(number)
+        except decimal.InvalidOperation:
+            return None  # DuckDB reports what it cannot read
+        _check_numeric_literal(number)
     if type_name == "bytea":
-        hexed = pg_literals.bytea_literal_sql(text)
-        if hexed is not None:
-            return hexed, j - type_at + 2
+        return pg_literals.bytea_literal_sql(text), j - type_at + 2
     return None
 
 
@@ -373,7 +639,37 @@ def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
 # ------------------------------------------------------------------- GoogleSQL
 
 
+def _positional_struct_cast(node: exp.Cast) -> exp.Expression | None:
+    """CAST(x AS STRUCT<a T, b U>): GoogleSQL converts fields by position, DuckDB by name."""
+    to = node.args.get("to")
+    if not (
+        isinstance(to, exp.DataType)
+        and to.this == exp.DataType.Type.STRUCT
+        and to.expressions
+        and all(isinstance(f, exp.ColumnDef) for f in to.expressions)
+    ):
+        return None
+    source = node.this
+    if isinstance(source, exp.Struct):
+        return None  # a typed struct literal: its fields are already in order
+    fields = []
+    for i, field in enumerate(to.expressions, start=1):
+        value = exp.Anonymous(
+            this="struct_extract_at", expressions=[source.copy(), exp.Literal.number(i)]
+        )
+        cast = exp.Cast(this=value, to=field.args["kind"].copy())
+        fields.append(exp.PropertyEQ(this=exp.to_identifier(field.name), expression=cast))
+    return exp.Anonymous(this="struct_pack", expressions=fields)
+
+
 def _fix_types(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Cast):
+        positional = _positional_struct_cast(node)
+        if positional is not None:
+            return positional
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Star):
+        # (struct expression).*: DuckDB expands a struct into columns with UNNEST
+        return exp.Unnest(expressions=[node.this.copy().transform(_fix_types)])
     if (
         isinstance(node, exp.DataType)
         and node.this in (exp.DataType.Type.DECIMAL,)
@@ -416,12 +712,28 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
 _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
 
 
+def _without_for_update(toks: list[Tok]) -> list[Tok]:
+    """Drop a query's FOR UPDATE lock hint: spanner-local validates a transaction's reads when
+    it commits, so its reads are serializable without the lock."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        if toks[i].upper == "FOR" and i + 1 < len(toks) and toks[i + 1].upper == "UPDATE":
+            i += 2
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
 @lru_cache(maxsize=2048)
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
     sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
     toks = _skip_hints(_tokens(sql))
     kind = classify(sql)
+    if kind == "query":
+        toks = _without_for_update(toks)
     # Rebuild the statement from its tokens without hints; find THEN RETURN / INSERT OR ...
     text = " ".join(sql[t.start : t.end] for t in toks if t.kind != "eof")
     returning_sql = ""
@@ -444,7 +756,7 @@ def translate_gsql(sql: str) -> Translated:
             text = "INSERT " + text.split(None, 3)[3]
     try:
         tree = sqlglot.parse_one(text, read="bigquery")
-    except sqlglot.errors.ParseError as exc:
+    except sqlglot.errors.SqlglotError as exc:  # ParseError, TokenError...
         raise InvalidArgument(f"Syntax error: {str(exc).splitlines()[0]}") from exc
     if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("where") is None:
         verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
@@ -458,6 +770,8 @@ def translate_gsql(sql: str) -> Translated:
     updated = _updated_columns(tree)
     tables = _tables(tree)
     output = _output_names(tree, pg=False)
+    sources = _output_sources(tree)
+    param_columns = _param_columns(tree)
     tree = tree.transform(_fix_types)
     params = tuple(
         sorted({p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name})
@@ -481,7 +795,61 @@ def translate_gsql(sql: str) -> Translated:
         updated_columns=updated,
         tables=tables,
         output_names=output,
+        output_sources=sources,
+        param_columns=param_columns,
     )
+
+
+def _param_name(node: Any) -> str | None:
+    if isinstance(node, exp.Placeholder) and node.name:
+        return node.name
+    if isinstance(node, exp.Parameter):
+        inner = node.this
+        text = inner.name if isinstance(inner, exp.Expression) else str(inner or "")
+        return f"p{text}" if text.isdigit() else (text or None)
+    return None
+
+
+def _param_columns(tree: Any) -> tuple[tuple[str, str], ...]:
+    """Where a bare parameter meets a column: `col = @p` (either side, also <>, IN lists),
+    `SET col = @p`, and INSERT VALUES by position."""
+    if tree is None:
+        return ()
+    pairs: set[tuple[str, str]] = set()
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.In):
+        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        cols = [s for s in sides if isinstance(s, exp.Column)]
+        for side in sides:
+            name = _param_name(side)
+            if name is not None:
+                pairs.update((name, c.name) for c in cols)
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        names = [c.name for c in tree.this.expressions]
+        values = tree.expression
+        if isinstance(values, exp.Values):
+            for row in values.expressions:
+                for col, item in zip(names, row.expressions, strict=False):
+                    name = _param_name(item)
+                    if name is not None:
+                        pairs.add((name, col))
+    return tuple(sorted(pairs))
+
+
+def _output_sources(tree: Any) -> tuple[str | None, ...] | None:
+    if not isinstance(tree, exp.Query):
+        return None
+    sources: list[str | None] = []
+    for item in tree.selects:
+        node = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(node, (exp.Placeholder, exp.Parameter)) and node.name:
+            sources.append("@" + node.name)
+        elif isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            sources.append(node.name)
+        elif isinstance(item, exp.Star) or isinstance(node, exp.Column):
+            return None  # * expands to several columns
+        else:
+            sources.append(None)
+    return tuple(sources)
 
 
 def _tables(tree: Any) -> tuple[str, ...]:
@@ -575,7 +943,7 @@ def _pg_column_name(node: Any) -> tuple[str, int]:
 def _pg_parse(sql: str) -> Any:
     try:
         return sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.ParseError:
+    except sqlglot.errors.SqlglotError:  # statement metadata is then unknown, not an error
         return None
 
 
@@ -590,7 +958,11 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def translate(sql: str, dialect: str) -> Translated:
+def translate(
+    sql: str, dialect: str, column_types: Callable[[str], dict[str, str]] | None = None
+) -> Translated:
+    """`column_types(table)`: a table's bytea and numeric columns (lower-case name -> type
+    code), for PostgreSQL-dialect literals written into them."""
     if dialect == POSTGRESQL:
-        return translate_pg(sql)
+        return translate_pg(sql, column_types)
     return translate_gsql(sql)

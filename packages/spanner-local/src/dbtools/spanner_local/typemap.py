@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import protos
+from .errors import InvalidArgument
 
 GOOGLE_SQL = "GOOGLE_STANDARD_SQL"
 POSTGRESQL = "POSTGRESQL"
@@ -21,6 +22,8 @@ TYPE_CODES: dict[str, int] = {
     "STRUCT": 9,
     "NUMERIC": 10,
     "JSON": 11,
+    "PROTO": 13,
+    "ENUM": 14,
     "FLOAT32": 15,
     "INTERVAL": 16,
     "UUID": 17,
@@ -44,7 +47,14 @@ DUCKDB_TYPES: dict[str, str] = {
     "JSON": "JSON",
     "INTERVAL": "INTERVAL",
     "UUID": "UUID",
+    # proto messages are stored serialized, proto enums as their number
+    "PROTO": "BLOB",
+    "ENUM": "BIGINT",
 }
+# The one field of the stand-in for an empty STRUCT, which DuckDB cannot hold.
+EMPTY_STRUCT_FIELD = "_empty"
+# Types named by a proto bundle's fully qualified name rather than a keyword.
+PROTO_CODES = frozenset({"PROTO", "ENUM"})
 
 # DuckDB result column types (as `str(duckdb_type)` spells them) -> Spanner type code.
 DUCKDB_RESULT_TYPES: dict[str, str] = {
@@ -96,6 +106,10 @@ GSQL_SIZED = frozenset({"STRING", "BYTES"})
 PG_TYPE_NAMES: dict[str, tuple[str, str | None]] = {
     "bigint": ("INT64", None),
     "int8": ("INT64", None),
+    # Spanner's PostgreSQL interface stores every integer column as bigint
+    "int": ("INT64", None),
+    "integer": ("INT64", None),
+    "int4": ("INT64", None),
     "boolean": ("BOOL", None),
     "bool": ("BOOL", None),
     "bytea": ("BYTES", None),
@@ -146,9 +160,12 @@ class SType:
     element: SType | None = None
     annotation: str | None = None
     fields: tuple[tuple[str, SType], ...] = ()
+    fqn: str | None = None  # PROTO / ENUM: the fully qualified proto type name
 
     def to_pb(self) -> protos.Type:
         pb = protos.Type(code=TYPE_CODES[self.code])
+        if self.fqn:
+            pb.proto_type_fqn = self.fqn
         if self.annotation:
             pb.type_annotation = ANNOTATIONS[self.annotation]
         if self.element is not None:
@@ -164,19 +181,43 @@ class SType:
     def from_pb(cls, pb: protos.Type) -> SType:
         code = CODE_NAMES.get(pb.code)
         if code is None:
-            raise ValueError(f"unsupported type code {pb.code}")
+            raise InvalidArgument(f"Invalid type: type code {pb.code} is not a Spanner type.")
         annotation = ANNOTATION_NAMES.get(pb.type_annotation)
         if code == "ARRAY":
+            if not pb.HasField("array_element_type") or not pb.array_element_type.code:
+                raise InvalidArgument("Invalid type: an ARRAY type must have an element type.")
             return cls("ARRAY", element=cls.from_pb(pb.array_element_type))
         if code == "STRUCT":
             fields = tuple((f.name, cls.from_pb(f.type_)) for f in pb.struct_type.fields)
             return cls("STRUCT", fields=fields)
+        if code in PROTO_CODES:
+            return cls(code, fqn=pb.proto_type_fqn)
         return cls(code, annotation=annotation)
 
     def duckdb(self) -> str:
         if self.element is not None:
             return self.element.duckdb() + "[]"
+        if self.code == "STRUCT":
+            if not self.fields:
+                # DuckDB has no empty STRUCT: one placeholder field stands in (see codec.decode)
+                return f'STRUCT("{EMPTY_STRUCT_FIELD}" BOOLEAN)'
+            fields = ", ".join(
+                f'"{name}" {ftype.duckdb()}'
+                for name, ftype in zip(self.field_keys, (f[1] for f in self.fields), strict=True)
+            )
+            return f"STRUCT({fields})"
         return DUCKDB_TYPES[self.code]
+
+    @property
+    def field_keys(self) -> list[str]:
+        """Struct field names made unique (Spanner allows anonymous and repeated ones)."""
+        keys: list[str] = []
+        for i, (name, _) in enumerate(self.fields):
+            key = name or f"_{i}"
+            while key.lower() in (k.lower() for k in keys):
+                key = f"{key}_{i}"
+            keys.append(key)
+        return keys
 
     @property
     def scalar(self) -> SType:

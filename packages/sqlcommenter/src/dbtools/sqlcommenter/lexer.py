@@ -1,8 +1,9 @@
 """A small SQL lexer: just enough to find comments and the place where a comment can go.
 
 It knows the quoting rules that decide whether `--`, `/*`, `#` or `;` are really what they look
-like: standard '' strings, PostgreSQL E'' strings and $tag$ dollar quotes, MySQL backslash
-escapes, backtick identifiers and `#` comments, SQLite [bracket] identifiers. Everything here is
+like: standard '' strings, PostgreSQL E'' strings, $tag$ dollar quotes and nested block
+comments (`/* a /* b */ c */` is one comment there), MySQL backslash escapes, backtick
+identifiers and `#` comments, SQLite [bracket] identifiers. Everything here is
 pure and cheap; results for short statements are cached because applications repeat them.
 """
 
@@ -27,8 +28,10 @@ _PATTERNS: dict[str, str] = {
         r"(?P<skip>(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'"
         rf"|{_STD_STRING}|{_STD_IDENT}"
         r"|(?<![\w$])\$(?P<tag>[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*|)\$.*?\$(?P=tag)\$)"
-        rf"|(?P<block>{_BLOCK})|(?P<line>{_LINE_DASH})"
-        r"|(?P<open>['\"]|/\*|(?<![\w$])\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*|)\$)"
+        # Block comments nest in PostgreSQL: only the opener is matched here, `_block_end`
+        # finds the matching close.
+        rf"|(?P<nested>/\*)|(?P<line>{_LINE_DASH})"
+        r"|(?P<open>['\"]|(?<![\w$])\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*|)\$)"
     ),
     "mysql": (
         r"(?P<skip>'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"" + rf"|{_BACKTICK})"
@@ -97,6 +100,11 @@ class Comment:
         return self.text.startswith("/*")
 
     @property
+    def closed(self) -> bool:
+        """False for a block comment that runs to the end of the text without its `*/`."""
+        return not self.is_block or (len(self.text) >= 4 and self.text.endswith("*/"))
+
+    @property
     def body(self) -> str:
         """The text between `/*` and `*/` (or after `--` / `#`)."""
         if self.is_block:
@@ -104,14 +112,47 @@ class Comment:
         return self.text[2:] if self.text.startswith("--") else self.text[1:]
 
 
+_NESTING = re.compile(r"/\*|\*/")
+
+
+def _block_end(sql: str, start: int) -> int:
+    """End of the (nesting) block comment opened at `start`; -1 if it is never closed."""
+    depth, pos = 0, start
+    while True:
+        m = _NESTING.search(sql, pos)
+        if m is None:
+            return -1
+        depth += 1 if m.group() == "/*" else -1
+        pos = m.end()
+        if depth == 0:
+            return pos
+
+
 def find_comments(sql: str, dialect: str = "generic") -> list[Comment]:
-    """Every comment outside strings and quoted identifiers, in order."""
+    """Every comment outside strings and quoted identifiers, in order.
+
+    A block comment that is never closed runs to the end of the text: it comes last, with
+    `closed` False (nothing after its opener can be told apart from comment text).
+    """
     family = dialect_family(dialect) if dialect not in _COMPILED else dialect
+    pattern = _COMPILED[family]
     found = []
-    for m in _COMPILED[family].finditer(sql):
+    pos = 0
+    while (m := pattern.search(sql, pos)) is not None:
         kind = m.lastgroup if m.lastgroup != "tag" else "skip"
-        if kind in ("block", "line"):
-            found.append(Comment(m.start(), m.end(), m.group()))
+        end = m.end()
+        if kind == "nested":
+            end = _block_end(sql, m.start())
+            if end < 0:
+                found.append(Comment(m.start(), len(sql), sql[m.start() :]))
+                break
+            found.append(Comment(m.start(), end, sql[m.start() : end]))
+        elif kind in ("block", "line"):
+            found.append(Comment(m.start(), end, m.group()))
+        elif kind == "open" and m.group() == "/*":
+            found.append(Comment(m.start(), len(sql), sql[m.start() :]))
+            break
+        pos = max(end, m.start() + 1)
     return found
 
 

@@ -71,7 +71,9 @@ def parse_traceparent(value: str, tracestate: str | None = None) -> TraceContext
 
 
 def parse_body(body: str) -> dict[str, str]:
-    """Key/values of one comment body (`k='v',k2='v2'`); malformed pairs are left out."""
+    """Key/values of one comment body (`k='v',k2='v2'`), split on `,` then on the first `=`
+    as the specification says (its values are URL-encoded, so a raw `,` is no part of one).
+    Malformed pairs are left out; the well-formed ones around them still count."""
     tags: dict[str, str] = {}
     for pair in body.split(","):
         key, eq, raw = pair.partition("=")
@@ -83,15 +85,17 @@ def parse_body(body: str) -> dict[str, str]:
 
 
 def parse(sql: str, dialect: str = "generic") -> SqlComment:
-    """Parse the last `/* ... */` comment of `sql` as the specification describes.
+    """Parse the last comment of `sql` as the specification describes.
 
-    Returns an empty `SqlComment` (no tags, `trace=None`) when there is no such comment.
-    `dialect` only matters for finding comments correctly (quotes, `#`, dollar quotes).
+    Returns an empty `SqlComment` (no tags, `trace=None`) when there is no comment, or when the
+    last one is not a closed `/* ... */` block (a trailing `-- remark` comes after any
+    sqlcommenter comment, so there is none at the end). `dialect` only matters for finding
+    comments correctly (quotes, `#`, dollar quotes, nested comments).
     """
-    blocks = [c for c in find_comments(sql, dialect) if c.is_block]
-    if not blocks:
+    comments = find_comments(sql, dialect)
+    if not comments or not comments[-1].is_block or not comments[-1].closed:
         return SqlComment()
-    last = blocks[-1]
+    last = comments[-1]
     tags = parse_body(last.body)
     trace = None
     if "traceparent" in tags:

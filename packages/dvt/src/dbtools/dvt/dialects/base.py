@@ -63,6 +63,10 @@ class Dialect:
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS BIGINT)"
 
+    def round_float32(self, expr: str) -> str:
+        """The value rounded to the nearest 32-bit float."""
+        return f"CAST({expr} AS REAL)"
+
     def concat(self, parts: list[str]) -> str:
         return "(" + " || ".join(parts) + ")"
 
@@ -171,8 +175,26 @@ class Dialect:
     def text_of_uuid(self, expr: str) -> str:
         return f"LOWER({self.cast_text(expr)})"
 
+    def geometry_wkb(self, expr: str) -> str:
+        """A spatial column as WKB bytes."""
+        return f"ST_AsBinary({expr})"
+
+    def finish_source(self, render: Render, expr: str) -> str:
+        """What is fetched for a value finished in Python (canon.FINISHERS)."""
+        if render.finish == "wkb":
+            return self.geometry_wkb(expr)
+        if render.finish == "array_list":
+            return expr  # the driver returns the array as a list
+        if render.kind is Kind.JSON:
+            return self.text_of_json(expr)
+        if render.kind in TEXT_KINDS:
+            return self.text_of_string(expr)
+        return self.cast_text(expr)
+
     def base_text(self, render: Render, expr: str) -> str:
         kind = render.kind
+        if render.float32 and kind in (Kind.INT, Kind.DECIMAL, Kind.BOOL, Kind.FLOAT):
+            return self.text_of_float(self.round_float32(expr))
         if render.as_float and kind in (Kind.INT, Kind.DECIMAL, Kind.BOOL, Kind.FLOAT):
             return self.text_of_float(expr)
         if kind is Kind.INT:
@@ -203,6 +225,8 @@ class Dialect:
 
     def canonical(self, render: Render, expr: str) -> str:
         """SQL for the canonical text of a column (NULL stays NULL)."""
+        if render.finish is not None:
+            return self.finish_source(render, expr)
         t = self.base_text(render, expr)
         if render.rtrim:
             t = self.rtrim_chars(t, " ")
@@ -233,7 +257,7 @@ class Dialect:
     def row_hash(self, canon_exprs: list[tuple[str, bool]]) -> str:
         return self.hash_hex(self.row_text(canon_exprs))
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         """Integer division of a non-negative integer expression."""
         return f"(({a}) / {b})"
 
@@ -268,15 +292,25 @@ class Dialect:
     def agg_sum(self, expr: str, kind: Kind, scale: int | None) -> str:
         if kind is Kind.BOOL:
             return f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END)"
+        if kind is Kind.FLOAT:
+            # in double precision everywhere: PostgreSQL sums `real` in 32 bits
+            return f"SUM({self.cast_double(expr)})"
         return f"SUM({expr})"
 
     def agg_minmax(self, func: str, expr: str, kind: Kind) -> str:
         if kind is Kind.BOOL:
             return f"{func}(CASE WHEN {expr} THEN 1 ELSE 0 END)"
+        if kind is Kind.FLOAT:
+            # widened exactly: MariaDB sends a FLOAT's MAX as 6-digit text (16777216 → 1.67772e7)
+            return f"{func}({self.cast_double(expr)})"
         return f"{func}({self.key_order(expr, kind)})"
 
     def agg_bit_xor(self, expr: str) -> str:
         return f"BIT_XOR(CAST({expr} AS BIGINT))"
+
+    def agg_stddev(self, expr: str) -> str:
+        """Sample standard deviation, in double precision."""
+        return f"STDDEV_SAMP({self.cast_double(expr)})"
 
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RANDOM() LIMIT {n}"

@@ -31,6 +31,9 @@ class DuckDBDialect(Dialect):
     def cast_double(self, expr: str) -> str:
         return f"CAST({expr} AS DOUBLE)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def hash_hex(self, text_expr: str) -> str:
         return f"left(sha256({text_expr}), 32)"
 
@@ -53,8 +56,16 @@ class DuckDBDialect(Dialect):
     def text_of_timestamptz(self, expr: str) -> str:
         return self.trim_fraction(f"strftime(timezone('UTC', {expr}), '%Y-%m-%d %H:%M:%S.%f')")
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"(({a}) // {b})"
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"CAST('0x' || left({hex_expr}, 12) AS BIGINT)"
+
+
+TABLES_SQL = """
+SELECT CASE WHEN table_schema = current_schema() THEN table_name
+            ELSE table_schema || '.' || table_name END
+FROM information_schema.tables
+WHERE table_type = 'BASE TABLE' AND table_catalog = current_database() ORDER BY 1
+"""

@@ -50,6 +50,9 @@ class MySQLDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS SIGNED)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT)"
+
     def concat(self, parts: list[str]) -> str:
         return "CONCAT(" + ", ".join(parts) + ")"
 
@@ -100,8 +103,14 @@ class MySQLDialect(Dialect):
     def limit_random(self, n: int) -> str:
         return f"ORDER BY RAND() LIMIT {n}"
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"(({a}) DIV {b})"
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"CAST(CONV(LEFT({hex_expr}, 12), 16, 10) AS UNSIGNED)"
+
+
+TABLES_SQL = """
+SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1
+"""

@@ -9,8 +9,11 @@ from .base import Dialect
 SESSION_SETUP = ("SET extra_float_digits = 1", "SET TIME ZONE 'UTC'", "SET DateStyle = ISO")
 
 COLUMNS_SQL = """
-SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
-FROM pg_attribute a
+SELECT a.attname,
+       CASE WHEN t.typtype = 'e' THEN 'enum(' || format_type(a.atttypid, a.atttypmod) || ')'
+            ELSE format_type(a.atttypid, a.atttypmod) END,
+       NOT a.attnotnull
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
 """
@@ -41,6 +44,9 @@ class PostgresDialect(Dialect):
 
     def to_int(self, expr: str) -> str:
         return f"({expr})::bigint"
+
+    def round_float32(self, expr: str) -> str:
+        return f"({expr})::real"
 
     def char_length(self, expr: str) -> str:
         return f"char_length({expr})"
@@ -86,3 +92,11 @@ class PostgresDialect(Dialect):
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"('x' || substr({hex_expr}, 1, 12))::bit(48)::bigint"
+
+
+TABLES_SQL = """
+SELECT table_schema || '.' || table_name FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg_%%'
+ORDER BY 1
+"""

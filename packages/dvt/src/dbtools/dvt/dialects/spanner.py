@@ -71,6 +71,9 @@ class SpannerDialect(Dialect):
     def to_int(self, expr: str) -> str:
         return f"CAST({expr} AS INT64)"
 
+    def round_float32(self, expr: str) -> str:
+        return f"CAST({expr} AS FLOAT32)"
+
     def char_length(self, expr: str) -> str:
         return f"CHAR_LENGTH({expr})"
 
@@ -107,7 +110,7 @@ class SpannerDialect(Dialect):
     def text_of_binary(self, expr: str) -> str:
         return f"LOWER(TO_HEX({expr}))"
 
-    def int_div(self, a: str, b: int) -> str:
+    def int_div(self, a: str, b: int | str) -> str:
         return f"DIV(({a}), {b})"  # parenthesised: spanner-local loses DIV's argument grouping
 
     def hex_to_int48(self, hex_expr: str) -> str:
@@ -151,3 +154,20 @@ class SpannerPgDialect(PostgresDialect):
     def key_order(self, expr: str, kind: Kind) -> str:
         # Spanner compares strings by their UTF-8 bytes already; it has no COLLATE.
         return self.key_select(expr, kind)
+
+
+GSQL_TABLES_SQL = """
+SELECT CASE WHEN TABLE_SCHEMA = '' THEN TABLE_NAME ELSE TABLE_SCHEMA || '.' || TABLE_NAME END
+FROM INFORMATION_SCHEMA.TABLES
+WHERE TABLE_SCHEMA NOT IN ('INFORMATION_SCHEMA', 'SPANNER_SYS') AND TABLE_TYPE = 'BASE TABLE'
+ORDER BY 1
+"""
+
+PG_TABLES_SQL = """
+SELECT CASE WHEN table_schema = 'public' THEN table_name
+            ELSE table_schema || '.' || table_name END
+FROM information_schema.tables
+WHERE table_schema NOT IN ('information_schema', 'spanner_sys', 'pg_catalog')
+  AND table_type = 'BASE TABLE'
+ORDER BY 1
+"""

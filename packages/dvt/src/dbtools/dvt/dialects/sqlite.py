@@ -17,11 +17,13 @@ from .base import Dialect
 
 TEMPORAL_KEY_KINDS = frozenset({Kind.DATE, Kind.TIME, Kind.TIMESTAMP, Kind.TIMESTAMPTZ})
 
+CANON_FLAGS = ("rtrim", "upper", "boolmap", "as_float", "float32")
+
 COLUMNS_SQL = 'SELECT name, type, "notnull" = 0, pk FROM pragma_table_info(?, ?) ORDER BY cid'
 
 
 def render_spec(render: Render) -> str:
-    flags = [f for f in ("rtrim", "upper", "boolmap", "as_float") if getattr(render, f)]
+    flags = [f for f in CANON_FLAGS if getattr(render, f)]
     scale = "" if render.scale is None else str(render.scale)
     return f"{render.kind.value}|{scale}|{','.join(flags)}"
 
@@ -34,6 +36,8 @@ class SQLiteDialect(Dialect):
         return f"CAST({expr} AS TEXT)"
 
     def canonical(self, render: Render, expr: str) -> str:
+        if render.finish is not None:
+            return expr  # SQLite keeps arrays and geometry as the text finished in Python
         return f"dvt_canon({self.string_literal(render_spec(render))}, {expr})"
 
     def literal(self, value: Any) -> str:
@@ -56,13 +60,24 @@ class SQLiteDialect(Dialect):
     def hash_hex(self, text_expr: str) -> str:
         return f"dvt_sha256({text_expr})"
 
+    def round_float32(self, expr: str) -> str:
+        return f"dvt_round32({expr})"
+
     def agg_sum(self, expr: str, kind: Kind, scale: int | None) -> str:
         if kind is Kind.FLOAT:
             return f"SUM({expr})"
         return f"dvt_sum({expr}, {'NULL' if scale is None else scale})"
+
+    def agg_stddev(self, expr: str) -> str:
+        return f"dvt_stddev({expr})"
 
     def agg_bit_xor(self, expr: str) -> str:
         return f"dvt_bit_xor({expr})"
 
     def hex_to_int48(self, hex_expr: str) -> str:
         return f"dvt_hex_int48({hex_expr})"
+
+
+TABLES_SQL = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+)

@@ -6,6 +6,7 @@ handed back already `done` (with its result or error); GetOperation serves them 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import uuid
@@ -14,8 +15,9 @@ from typing import Any
 import grpc
 from google.rpc import status_pb2
 
-from .. import codec, protos
+from .. import codec, protos, staleness
 from ..codec import UTC
+from ..ddl_parser import ProtoBundle
 from ..errors import AlreadyExists, InvalidArgument, NotFound, SpannerLocalError
 from ..registry import INSTANCE_CONFIG, Registry, parse_instance_name
 from ..statement_log import StatementRecord
@@ -42,6 +44,13 @@ _DIALECT_CODES = {
 
 def _now_pb() -> protos.Timestamp:
     return codec.timestamp_to_pb(dt.datetime.now(UTC))
+
+
+def _attach_descriptors(ops: list[Any], descriptors: bytes) -> None:
+    """Proto bundle statements take their type definitions from the request."""
+    for op in ops:
+        if isinstance(op, ProtoBundle):
+            op.descriptors = descriptors
 
 
 def _pack(msg: Any) -> protos.Any:
@@ -104,7 +113,9 @@ class DatabaseAdminServicer:
         db = self.reg.database(name)
         pb = protos.Database(name=db.name, state=2, database_dialect=_DIALECT_CODES[db.dialect])
         pb.create_time.CopyFrom(codec.timestamp_to_pb(db.create_time))
-        pb.earliest_version_time.CopyFrom(codec.timestamp_to_pb(db.create_time))
+        # The earliest time a read can be served at: no row versions are kept (see staleness).
+        earliest = max(db.last_change, db.clock.now() - staleness.VERSION_RETENTION)
+        pb.earliest_version_time.CopyFrom(codec.timestamp_to_pb(earliest))
         pb.version_retention_period = "1h"
         pb.default_leader = ""
         return pb
@@ -133,17 +144,13 @@ class DatabaseAdminServicer:
         dialect = _DIALECTS.get(req.database_dialect, GOOGLE_SQL)
         parse_instance_name(req.parent)
         name = f"{req.parent}/databases/{database_id}"
-        db = self.reg.create_database(req.parent, database_id, dialect)
-        if req.extra_statements:
-            try:
-                ops = db.parse_ddl(list(req.extra_statements))
-            except SpannerLocalError:
-                self.reg.drop_database(name)
-                raise
-            _, err = db.apply_ddl(ops)
-            if err is not None:
-                self.reg.drop_database(name)
-                raise err
+        self.reg.create_database(
+            req.parent,
+            database_id,
+            dialect,
+            list(req.extra_statements),
+            prepare=lambda ops: _attach_descriptors(ops, req.proto_descriptors),
+        )
         meta = protos.CreateDatabaseMetadata(database=name)
         op_name = f"{name}/operations/_auto_{uuid.uuid4().hex[:12]}"
         return self.reg.add_operation(_done_operation(op_name, meta, self._database_pb(name)))
@@ -173,6 +180,7 @@ class DatabaseAdminServicer:
         for text in statements:
             self.reg.log.append(StatementRecord(kind="ddl", database=db.name, sql=text))
         ops = db.parse_ddl(statements)  # syntax errors answer the call itself
+        _attach_descriptors(ops, req.proto_descriptors)
         stamps, err = db.apply_ddl(ops)
         meta = protos.UpdateDatabaseDdlMetadata(database=db.name, statements=statements)
         for ts in stamps:
@@ -194,7 +202,10 @@ class DatabaseAdminServicer:
         self, req: protos.GetDatabaseDdlRequest, ctx: Any
     ) -> protos.GetDatabaseDdlResponse:
         db = self.reg.database(req.database)
-        return protos.GetDatabaseDdlResponse(statements=db.ddl_statements())
+        return protos.GetDatabaseDdlResponse(
+            statements=db.ddl_statements(),
+            proto_descriptors=base64.b64decode(db.catalog.proto_descriptors),
+        )
 
     def ListDatabaseOperations(
         self, req: protos.ListDatabaseOperationsRequest, ctx: Any

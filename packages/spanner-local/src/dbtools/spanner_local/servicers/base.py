@@ -12,10 +12,17 @@ import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
-from .. import cancellation
-from ..errors import Aborted, SpannerLocalError
+from .. import cancellation, limits
+from ..errors import Aborted, InvalidArgument, SpannerLocalError
 
 log = logging.getLogger("dbtools.spanner_local")
+
+# The parser recurses once per nesting level: a statement nested deeper than the stack allows
+# (parentheses, subqueries, expressions) is the request's fault, not the server's.
+TOO_DEEP = (
+    "The statement is nested too deeply (parentheses, subqueries or expressions) to be "
+    "analyzed. Simplify the statement."
+)
 
 # (method name) -> (streaming response?, request class, response class, handler)
 MethodTable = dict[str, tuple[bool, Any, Any, Callable[..., Any]]]
@@ -39,10 +46,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            limits.check_request_size(fn.__name__, request.ByteSize())
             with cancellation.call_scope(context):
                 return fn(request, context)
         except SpannerLocalError as err:
             fail(context, err)
+        except RecursionError:
+            fail(context, InvalidArgument(TOO_DEEP))
         except Exception as exc:  # an engine bug must not kill the server thread silently
             if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortError":
                 raise
@@ -56,10 +66,13 @@ def guarded_stream(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[A
     @functools.wraps(fn)
     def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
+            limits.check_request_size(fn.__name__, request.ByteSize())
             with cancellation.call_scope(context):
                 yield from fn(request, context)
         except SpannerLocalError as err:
             fail(context, err)
+        except RecursionError:
+            fail(context, InvalidArgument(TOO_DEEP))
         except Exception as exc:
             if type(exc).__name__ == "_AbortError":
                 raise

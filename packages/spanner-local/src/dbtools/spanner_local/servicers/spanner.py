@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from .. import codec, executor, protos
+from .. import big_literals, codec, executor, protos, row_locks, staleness
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -19,6 +19,7 @@ from ..translate import classify, translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
+# A read at a future timestamp waits for it, as Spanner does, but not longer than this.
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
@@ -33,23 +34,37 @@ def _mode_of(options: protos.TransactionOptions) -> str:
     return READ_ONLY
 
 
-def _read_timestamp(options: protos.TransactionOptions, now: Any) -> Any:
-    """The timestamp a read-only transaction reports: the one asked for, or now.
+def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
+    """The read timestamp of a read-only transaction, refused when it needs old versions.
 
-    Data is always read as of now (there is no version history); see the README.
+    See staleness: a read at a past timestamp is served from the current data only when
+    nothing changed after it; a future timestamp is waited for, as Spanner waits.
     """
+    now = db.clock.now()
     if options.WhichOneof("mode") != "read_only":
         return now
-    ro = options.read_only
-    bound = ro.WhichOneof("timestamp_bound")
-    if bound == "read_timestamp":
-        return codec.timestamp_from_pb(ro.read_timestamp)
-    if bound == "exact_staleness":
-        return now - ro.exact_staleness.ToTimedelta()
-    return now
+    at = staleness.read_at(options.read_only, now)
+    if at is None:
+        return now
+    staleness.check(db, at)
+    return at
 
 
-def _txn_pb(txn: Transaction, return_read_ts: bool = True) -> protos.Transaction:
+def _begin_read_only(txn: Transaction, options: protos.TransactionOptions, read_ts: Any) -> None:
+    """Give a new read-only transaction its timestamp; an exact one is checked again when the
+    first read fixes the transaction's snapshot."""
+    if options.WhichOneof("mode") != "read_only":
+        return
+    txn.read_timestamp = read_ts
+    if staleness.is_exact(options.read_only):
+        txn.read_at = read_ts
+
+
+def _txn_pb(
+    txn: Transaction | protos.Transaction, return_read_ts: bool = True
+) -> protos.Transaction:
+    if isinstance(txn, protos.Transaction):
+        return txn  # a single-use transaction's read timestamp
     pb = protos.Transaction(id=txn.id)
     if return_read_ts and txn.mode == READ_ONLY:
         pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(txn.read_timestamp))
@@ -156,16 +171,21 @@ class SpannerServicer:
 
     def BeginTransaction(self, req: protos.BeginTransactionRequest, ctx: Any) -> protos.Transaction:
         _, db = self.reg.session(req.session)
+        read_ts = _stale_read_timestamp(db, req.options)
         txn = self.reg.transactions.begin(
             db, _mode_of(req.options), req.request_options.transaction_tag
         )
-        txn.read_timestamp = _read_timestamp(req.options, txn.read_timestamp)
+        _begin_read_only(txn, req.options, read_ts)
         return _txn_pb(txn)
 
     def _selector(
         self, db: Database, selector: protos.TransactionSelector, tag: str
-    ) -> tuple[Transaction | None, Transaction | None]:
-        """-> (transaction to run in or None for single-use read-only, newly begun one)."""
+    ) -> tuple[Transaction | None, Transaction | protos.Transaction | None]:
+        """-> (transaction to run in or None for single-use read-only, newly begun one).
+
+        A single-use read-only transaction that asks for its read timestamp gets it as a
+        `Transaction` message without an id, which the result metadata carries.
+        """
         kind = selector.WhichOneof("selector")
         if kind == "id":
             txn = self.reg.transactions.get(selector.id)
@@ -173,36 +193,64 @@ class SpannerServicer:
                 raise InvalidArgument("Transaction belongs to another database.")
             return txn, None
         if kind == "begin":
+            read_ts = _stale_read_timestamp(db, selector.begin)
             txn = self.reg.transactions.begin(db, _mode_of(selector.begin), tag)
-            txn.read_timestamp = _read_timestamp(selector.begin, txn.read_timestamp)
+            _begin_read_only(txn, selector.begin, read_ts)
             return txn, txn
         if kind == "single_use" and selector.single_use.WhichOneof("mode") in (
             "read_write",
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
+        single = selector.single_use if kind == "single_use" else None
+        ts = _stale_read_timestamp(db, single) if single is not None else None
+        if single is not None and single.read_only.return_read_timestamp:
+            pb = protos.Transaction()
+            pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
+            return None, pb
         return None, None
 
     def _read_work(
-        self, db: Database, txn: Transaction | None, work: Any, tables: tuple[str, ...]
+        self,
+        db: Database,
+        txn: Transaction | None,
+        work: Any,
+        tables: tuple[str, ...],
+        keys: tuple[str, set[Any]] | None = None,
     ) -> Result:
+        at = None
+        if txn is not None and txn.read_at is not None and txn.cursor is None:
+            at = txn.read_at  # the first read fixes the snapshot of a stale read-only txn
+        if at is not None:
+            staleness.check(db, at)
+            version = db.version
         if txn is None:
             cur = db.borrow()
             try:
-                return work(cur)
+                result = work(cur)
             finally:
                 db.give_back(cur)
-        return txn.run(work, tables)
+        else:
+            result = txn.run(work, tables, keys)
+        if at is not None and db.version != version:
+            try:
+                staleness.check(db, at)  # a commit landed while the snapshot was taken
+            except SpannerLocalError:
+                if txn is not None:
+                    txn.rollback()
+                raise
+        return result
 
     # --------------------------------------------------------------- SQL
 
     def _execute(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> tuple[Result, Transaction | None, Database]:
+    ) -> tuple[Result, Transaction | protos.Transaction | None, Database]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
-        values, types = executor.decode_params(req.params, req.param_types, db.dialect)
-        kind = classify(req.sql)
+        params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
+        sql, values, types = big_literals.hoist(req.sql, db.dialect, params, ptypes)
+        kind = classify(sql)
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         record_kind = "query"
         if kind == "ddl":
@@ -210,7 +258,7 @@ class SpannerServicer:
                 "DDL statements cannot be executed with ExecuteSql; use UpdateDatabaseDdl."
             )
         if kind == "other":
-            first = req.sql.strip().split(None, 1)[0] if req.sql.strip() else "(empty)"
+            first = sql.strip().split(None, 1)[0] if sql.strip() else "(empty)"
             raise InvalidArgument(
                 f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
             )
@@ -225,7 +273,7 @@ class SpannerServicer:
                 kind=record_kind,
                 database=db.name,
                 sql=req.sql,
-                params=values,
+                params=params,
                 request_tag=tags.request_tag,
                 transaction_tag=tags.transaction_tag or (txn.tag if txn else ""),
                 transaction_id=txn.id if txn else b"",
@@ -235,17 +283,24 @@ class SpannerServicer:
         if kind == "dml":
             assert txn is not None
             if txn.mode == PARTITIONED:
-                result = self._partitioned(db, txn, req.sql, values, types)
+                result = self._partitioned(db, txn, sql, values, types)
             else:
-                result = txn.execute_dml(req.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
         else:
             commit_ts = None
 
             def work(cur: Any) -> Result:
-                return executor.run_sql(db, cur, req.sql, values, types, commit_ts)[0]
+                return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
 
-            tables = translate(req.sql, db.dialect).tables if txn is not None else ()
-            result = self._read_work(db, txn, work, tables)
+            tables: tuple[str, ...] = ()
+            keys = None
+            if txn is not None:
+                tr = translate(sql, db.dialect)
+                tables = tr.tables
+                pinned = row_locks.keys_of(db.catalog, tr.sql, values)
+                if pinned is not None:
+                    keys = (pinned[0].name.lower(), pinned[1])
+            result = self._read_work(db, txn, work, tables, keys)
         return result, begun, db
 
     def _partitioned(
@@ -320,7 +375,10 @@ class SpannerServicer:
         yield from self._stream(result, begun, stats, req.resume_token)
 
     def _fill_metadata(
-        self, md: protos.ResultSetMetadata, result: Result, begun: Transaction | None
+        self,
+        md: protos.ResultSetMetadata,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
     ) -> None:
         md.row_type.SetInParent()
         for name, stype in result.columns:
@@ -333,7 +391,7 @@ class SpannerServicer:
     def _stream(
         self,
         result: Result,
-        begun: Transaction | None,
+        begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
     ) -> Iterator[protos.PartialResultSet]:
@@ -401,13 +459,14 @@ class SpannerServicer:
         resp = protos.ExecuteBatchDmlResponse()
         caller = _caller(ctx)
         for i, stmt in enumerate(req.statements):
-            values, types = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            params, ptypes = executor.decode_params(stmt.params, stmt.param_types, db.dialect)
+            sql, values, types = big_literals.hoist(stmt.sql, db.dialect, params, ptypes)
             self.reg.log.append(
                 StatementRecord(
                     kind="batch_dml",
                     database=db.name,
                     sql=stmt.sql,
-                    params=values,
+                    params=params,
                     request_tag=tags.request_tag,
                     transaction_tag=tags.transaction_tag or txn.tag,
                     transaction_id=txn.id,
@@ -415,9 +474,9 @@ class SpannerServicer:
                 )
             )
             try:
-                if classify(stmt.sql) != "dml":
+                if classify(sql) != "dml":
                     raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
-                result = txn.execute_dml(stmt.sql, values, types)
+                result = txn.execute_dml(sql, values, types)
             except SpannerLocalError as err:
                 # ABORTED ends the whole call (the client retries the transaction); so does a
                 # failure of the statement that was to begin the transaction inline, since no
@@ -437,7 +496,9 @@ class SpannerServicer:
 
     # --------------------------------------------------------------- reads
 
-    def _read(self, req: protos.ReadRequest, ctx: Any) -> tuple[Result, Transaction | None]:
+    def _read(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> tuple[Result, Transaction | protos.Transaction | None]:
         _, db = self.reg.session(req.session)
         tags = req.request_options
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
@@ -460,7 +521,11 @@ class SpannerServicer:
                 db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
             )
 
-        return self._read_work(db, txn, work, (req.table.lower(),)), begun
+        keys = None
+        if txn is not None and not req.index:
+            found = row_locks.read_keys(db.catalog, req.table, req.key_set)
+            keys = (req.table.lower(), found) if found is not None else None
+        return self._read_work(db, txn, work, (req.table.lower(),), keys), begun
 
     def Read(self, req: protos.ReadRequest, ctx: Any) -> protos.ResultSet:
         result, begun = self._read(req, ctx)
@@ -527,16 +592,33 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        if classify(req.sql) != "query":
+            raise InvalidArgument(
+                "Only queries can be partitioned: PartitionQuery does not accept DML or other "
+                "statements."
+            )
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:
             resp.transaction.CopyFrom(_txn_pb(begun))
         return resp
 
+    def _partition_txn(
+        self, db: Database, selector: protos.TransactionSelector
+    ) -> Transaction | protos.Transaction | None:
+        """Partitions belong to a read-only snapshot transaction (not single-use), as in Spanner."""
+        txn, begun = self._selector(db, selector, "")
+        if txn is None or txn.mode != READ_ONLY:
+            raise InvalidArgument(
+                "Partitioned reads and queries are only supported in read-only transactions "
+                "that are not single-use."
+            )
+        return begun
+
     def PartitionRead(self, req: protos.PartitionReadRequest, ctx: Any) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        _txn, begun = self._selector(db, req.transaction, "")
+        begun = self._partition_txn(db, req.transaction)
         resp = protos.PartitionResponse()
         resp.partitions.add().partition_token = b"spanner-local:0"
         if begun is not None:

@@ -1,0 +1,108 @@
+"""PostgreSQL-dialect operators, compared with what the real PostgreSQL answers."""
+
+from __future__ import annotations
+
+import base64
+
+import psycopg
+import pytest
+
+JSONB_CASES = [
+    ('\'{"a": 1, "b": [1, 2]}\'', "@>", "'{\"a\": 1}'"),
+    ('\'{"a": 1, "b": [1, 2]}\'', "@>", "'{\"b\": [2]}'"),
+    ('\'{"a": 1, "b": [1, 2]}\'', "@>", "'{\"a\": 2}'"),
+    ('\'{"a": {"c": 1}}\'', "@>", "'{\"a\": {}}'"),
+    ("'[1, 2, [3]]'", "@>", "'[[3], 1]'"),
+    ("'[1, 2]'", "@>", "'1'"),
+    ("'[[1, 2]]'", "@>", "'[1]'"),
+    ("'1'", "@>", "'1'"),
+    ("'\"1\"'", "@>", "'1'"),
+    ("'{\"a\": 1}'", "?", "'a'"),
+    ("'{\"a\": 1}'", "?", "'b'"),
+    ("'[\"a\", 1]'", "?", "'a'"),
+    ("'[\"a\", 1]'", "?", "'1'"),
+    ("'\"a\"'", "?", "'a'"),
+    ('\'{"x": {"a": 1}}\'', "?", "'a'"),
+]
+
+
+@pytest.fixture(scope="module")
+def pg_answers(pg_server):
+    with psycopg.connect(pg_server.url) as conn:
+        return [
+            conn.execute(
+                f"select {left}::jsonb {op} {right}{'::jsonb' if op == '@>' else ''}"
+            ).fetchone()[0]
+            for left, op, right in JSONB_CASES
+        ]
+
+
+def test_jsonb_operators_match_postgresql(pg_spanner_db, pg_answers):
+    pg_spanner_db.update_ddl(["create table j (id bigint primary key, v jsonb)"]).result(60)
+    got = []
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        for left, op, right in JSONB_CASES:
+            cast = "::jsonb" if op == "@>" else ""
+            (row,) = list(s.execute_sql(f"select {left}::jsonb {op} {right}{cast}"))
+            got.append(row[0])
+    assert got == pg_answers
+
+
+def test_jsonb_operators_on_columns_and_parameters(pg_spanner_db):
+    from google.cloud.spanner_v1 import JsonObject, param_types
+
+    pg_spanner_db.update_ddl(["create table j (id bigint primary key, v jsonb)"]).result(60)
+    pg_spanner_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            'insert into j (id, v) values (1, \'{"tag": ["x", "y"]}\'), (2, \'{"n": 1}\')'
+        )
+    )
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        rows = list(
+            s.execute_sql(
+                "select id from j where v @> $1 order by id",
+                params={"p1": JsonObject({"tag": ["y"]})},
+                param_types={"p1": param_types.PG_JSONB},
+            )
+        )
+        assert rows == [[1]]
+        assert list(s.execute_sql("select id from j where v ? 'n' order by id")) == [[2]]
+        assert list(s.execute_sql("select id from j where v->'tag' ? 'x'")) == [[1]]
+
+
+BYTEA_WRITES = [
+    "insert into t (id, b) values (1, '\\x0001ff')",
+    "insert into t (id, b) values (2, '\\001abc')",
+    "insert into t (id, b) values (3, 'a\\\\b'), (4, 'plain')",
+    "insert into t (id, b) values (5, '\\x00'::bytea)",
+    "update t set b = '\\x0aff' where id = 5",
+    "insert into t (id, b) values (6, '\\x00')",
+    "update t set b = '\\x0bff'::bytea where id = 6",
+]
+
+
+def test_bytea_literals_are_read_as_postgresql_reads_them(pg_spanner_db, pg_db):
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute("create table t (id bigint primary key, b bytea)")
+        for sql in BYTEA_WRITES:
+            conn.execute(sql)
+        expected = [[i, bytes(b)] for i, b in conn.execute("select id, b from t order by id")]
+    pg_spanner_db.update_ddl(["create table t (id bigint primary key, b bytea)"]).result(60)
+    for sql in BYTEA_WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    with pg_spanner_db.snapshot() as s:
+        got = [
+            [i, base64.b64decode(b)] for i, b in s.execute_sql("select id, b from t order by id")
+        ]
+    assert got == expected
+    assert expected[0] == [1, b"\x00\x01\xff"]
+
+
+def test_malformed_bytea_literal_is_invalid_argument(pg_spanner_db):
+    from google.api_core import exceptions
+
+    pg_spanner_db.update_ddl(["create table t (id bigint primary key, b bytea)"]).result(60)
+    with pytest.raises(exceptions.InvalidArgument, match="bytea"):
+        pg_spanner_db.run_in_transaction(
+            lambda tx: tx.execute_update("insert into t (id, b) values (1, '\\x0g')")
+        )
