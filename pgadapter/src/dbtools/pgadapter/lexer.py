@@ -140,6 +140,22 @@ def max_param_index(sql: str) -> int:
     return max(found, default=0)
 
 
+MAX_PARAMETERS = 65_535  # as in PostgreSQL: the protocol counts parameters in 16 bits
+
+
+def check_parameter_count(sql: str) -> int:
+    """The highest $n placeholder, refused (42P02, as PostgreSQL) past 65535 before anything
+    is sized by it."""
+    highest = max_param_index(sql)
+    if highest > MAX_PARAMETERS:
+        raise PgError(
+            f"there is no parameter ${highest}",
+            "42P02",
+            hint=f"A statement has at most {MAX_PARAMETERS} parameters.",
+        )
+    return highest
+
+
 def split_args(text: str) -> list[str]:
     """Top-level comma-separated expressions (strings, quotes and parentheses respected)."""
     out: list[str] = []

@@ -47,6 +47,7 @@ class Host(Protocol):
     executor: concurrent.futures.ThreadPoolExecutor
     stats: Any  # collections.Counter[str]
     ssl_context: Any
+    active_connections: int
 
     def register(self, conn: Any) -> int: ...
     def unregister(self, conn: Any) -> None: ...
