@@ -232,3 +232,19 @@ def test_a_failed_tls_handshake_is_one_log_line(
         assert len(failed) == 1, [r.getMessage() for r in records]
         assert failed[0].exc_info is None  # no traceback
         assert not [r for r in records if r.levelno >= logging.ERROR]
+
+
+def test_large_statements_are_classified_and_answered(dsn: str) -> None:
+    """Texts past 64 kB are split and classified on a worker thread; the answers are the
+    same as for small ones, in both protocols."""
+    comments = "/* a long comment; with a semicolon */ " * 5_000  # ~200 kB
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.execute(f"select 1 {comments}; select 2")
+        assert cur.fetchone() == (1,)
+        assert cur.nextset() and cur.fetchone() == (2,)
+        assert conn.execute(f"select %s::int8 + 1 {comments}", [41]).fetchone() == (42,)
+        with pytest.raises(errors.SyntaxError, match="multiple commands"):
+            conn.execute(f"select 1; {comments} select %s::int8", [1])
+        with pytest.raises(errors.UndefinedParameter):
+            conn.execute(f"select $10000000 {comments}", prepare=True)
+        assert conn.execute("select 3").fetchone() == (3,)

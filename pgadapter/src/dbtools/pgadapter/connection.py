@@ -13,11 +13,13 @@ import asyncio
 import logging
 import re
 import ssl
+from collections.abc import Callable
+from typing import TypeVar
 
 from . import handlers
 from . import protocol as p
 from .backend import SpannerConnection
-from .classify import Kind, classify
+from .classify import Kind, Statement, classify
 from .errors import FeatureNotSupported, PgError, ProtocolError
 from .handlers.queries import columns_by_running, local_answer, plan, portal_columns
 from .handlers.settings import show_result
@@ -29,6 +31,10 @@ from .session import Host, Session
 from .settings import REPORTED, canonical_name, is_utf8
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# statement texts longer than this are split and classified off the event loop
+LARGE_STATEMENT = 64 * 1024
 
 
 class PgConnection(Session):
@@ -236,17 +242,24 @@ class PgConnection(Session):
         self.send(p.ready_for_query(self.status))
         await self.flush()
 
+    async def _off_loop_if_large(self, sql: str, fn: Callable[[str], T], arg: str) -> T:
+        """Lexing and classifying cost time in proportion to the text: a large one is done on
+        a worker thread, so the event loop goes on serving the other connections."""
+        if len(sql) <= LARGE_STATEMENT:
+            return fn(arg)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.server.executor, fn, arg)
+
     # --- simple query -----------------------------------------------------------------------
 
     async def simple_query(self, sql: str) -> None:
         self.cancel_requested = False
-        statements = split_statements(sql)
-        if statements == [""]:
+        classified = await self._off_loop_if_large(sql, _classify_all, sql)
+        if not classified:
             self.send(p.EMPTY_QUERY)
             self.send(p.ready_for_query(self.status))
             await self.flush()
             return
-        classified = [classify(text) for text in statements]
         try:
             i = 0
             while i < len(classified):
@@ -274,13 +287,10 @@ class PgConnection(Session):
     async def parse(self, msg: p.Parse) -> None:
         if msg.name and msg.name in self.statements:
             raise PgError(f'prepared statement "{msg.name}" already exists', "42P05")
-        stmts = split_statements(msg.sql)
-        if len(stmts) > 1:
-            raise PgError("cannot insert multiple commands into a prepared statement", "42601")
-        stmt = classify(stmts[0])
-        count = max(check_parameter_count(stmt.sql), len(msg.param_oids))
+        stmt, highest, casts = await self._off_loop_if_large(msg.sql, _analyze_one, msg.sql)
+        count = max(highest, len(msg.param_oids))
         oids = list(msg.param_oids) + [0] * (count - len(msg.param_oids))
-        for index, oid in infer_from_casts(stmt.sql).items():
+        for index, oid in casts.items():
             if 0 < index <= count and oids[index - 1] in (0, 705):
                 oids[index - 1] = oid
         self.statements[msg.name] = Prepared(msg.name, stmt, oids)
@@ -371,6 +381,23 @@ class PgConnection(Session):
             if portal is not None and portal.cursor is not None:
                 portal.cursor.close()
         self.send(p.CLOSE_COMPLETE)
+
+
+def _classify_all(sql: str) -> list[Statement]:
+    """The statements of a simple Query message, classified ([] when there is none)."""
+    statements = split_statements(sql)
+    if statements == [""]:
+        return []
+    return [classify(text) for text in statements]
+
+
+def _analyze_one(sql: str) -> tuple[Statement, int, dict[int, int]]:
+    """A Parse message's statement: classified, its highest $n, and the types of its casts."""
+    statements = split_statements(sql)
+    if len(statements) > 1:
+        raise PgError("cannot insert multiple commands into a prepared statement", "42601")
+    stmt = classify(statements[0])
+    return stmt, check_parameter_count(stmt.sql), infer_from_casts(stmt.sql)
 
 
 def _parse_options(options: str) -> dict[str, str]:
