@@ -33,10 +33,10 @@ def skip(sql: str, i: int) -> int:
         return n if j < 0 else j + 1
     if c == "/" and sql.startswith("/*", i):
         depth = 1
-        for m in _COMMENT_MARK.finditer(sql, i + 2):
-            depth += 1 if m.group() == "/*" else -1
+        for mark in _COMMENT_MARK.finditer(sql, i + 2):
+            depth += 1 if mark.group() == "/*" else -1
             if depth == 0:
-                return m.end()
+                return mark.end()
         return n
     if c == "'":
         backslash = (

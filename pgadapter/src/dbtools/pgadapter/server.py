@@ -471,10 +471,14 @@ class ProxyServer:
         # hold neither the event loop nor asyncio's default executor
         drained: asyncio.Future[None] = loop.create_future()
 
+        def mark_drained() -> None:
+            if not drained.done():
+                drained.set_result(None)
+
         def drain() -> None:
             self.executor.shutdown(wait=True)
             with suppress(RuntimeError):  # the loop is gone already
-                loop.call_soon_threadsafe(lambda: drained.done() or drained.set_result(None))
+                loop.call_soon_threadsafe(mark_drained)
 
         threading.Thread(target=drain, name="pgadapter-drain", daemon=True).start()
         await asyncio.wait((drained,), timeout=left())

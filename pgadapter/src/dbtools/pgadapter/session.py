@@ -62,7 +62,7 @@ class Handler(Protocol):
     asks for the RowDescription before the rows (simple query, or Describe answered late)."""
 
     def __call__(
-        self, session: Session, portal: Portal, max_rows: int, describe: bool
+        self, session: Session, portal: Portal, max_rows: int, describe: bool, /
     ) -> Awaitable[None]: ...
 
 
