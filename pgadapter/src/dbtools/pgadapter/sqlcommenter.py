@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from .classify import _skip
+from .lexer import skip as _skip
 
 MAX_TAG_LENGTH = 50  # Spanner rejects longer request/transaction tags
 
-# Where a string, quoted identifier, dollar quote or comment may start (classify._skip decides).
+# Where a string, quoted identifier, dollar quote or comment may start (lexer.skip decides).
 _QUOTE_OR_COMMENT = re.compile(r"--|/\*|['\"$]")
 
 
