@@ -126,6 +126,16 @@ def _param(params: dict[str, Any] | None, sql: str, pattern: str) -> Any:
     return token.strip("'").replace("''", "'")
 
 
+_SQLALCHEMY_DOMAINS = (
+    "SELECT pg_catalog.pg_type.typname AS name,"
+    " pg_catalog.format_type(pg_catalog.pg_type.typbasetype,"
+)
+_SQLALCHEMY_ENUMS = (
+    "SELECT pg_catalog.pg_type.typname AS name,"
+    " pg_catalog.pg_type_is_visible(pg_catalog.pg_type.oid) AS visible,"
+)
+
+
 def answer_type_query(
     sql: str, params: dict[str, Any] | None
 ) -> tuple[Columns, list[list[Any]]] | None:
@@ -138,6 +148,14 @@ def answer_type_query(
         cols = [("oid", OID), ("typname", NAME), ("typelem", OID), ("typdelim", CHAR)]
         cols.append(("typinput", NAME))
         return cols, [[r.oid, r.typname, r.typelem, r.typdelim, r.typinput] for r in TYPES]
+    # SQLAlchemy's reflection of domains and enums: Spanner has neither, so no rows
+    if s.startswith(_SQLALCHEMY_DOMAINS):
+        cols = [("name", NAME), ("attype", TEXT), ("nullable", BOOL), ("default", TEXT)]
+        cols += [("visible", BOOL), ("schema", NAME), ("condefs", 1009), ("connames", 1003)]
+        return [*cols, ("collname", NAME)], []
+    if s.startswith(_SQLALCHEMY_ENUMS):
+        cols = [("name", NAME), ("visible", BOOL), ("schema", NAME), ("labels", 1009)]
+        return cols, []
     # Sequelize at connect: every base type with its range type (Spanner has no ranges)
     if re.search(
         r"(?i)FROM pg_range LEFT OUTER JOIN pg_type ON pg_type\.oid = pg_range\.rngtypid", s

@@ -172,6 +172,9 @@ class ProxyServer:
                 self._databases[key] = db
         from google.api_core import exceptions as gexc
 
+        if self.config.auto_create_database and not _DATABASE_ID.fullmatch(database_id):
+            # before asking Spanner, which answers an invalid id with INVALID_ARGUMENT
+            raise _not_creatable(database_id)
         try:
             exists = self._exists(db)
         except gexc.MethodNotImplemented:
@@ -316,14 +319,7 @@ class ProxyServer:
         from .sqlstate import pg_error_from
 
         if not _DATABASE_ID.fullmatch(db.database_id):
-            raise PgError(
-                f'database "{db.database_id}" does not exist, and cannot be created: '
-                "not a valid Spanner database id",
-                "3D000",
-                hint="A Spanner database id has 2 to 30 characters: lowercase letters, digits, "
-                "'_' and '-', starting with a letter and not ending with '_' or '-'.",
-                severity="FATAL",
-            )
+            raise _not_creatable(db.database_id)
         fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
         try:
             fresh.create().result(120)
@@ -573,3 +569,14 @@ def serve(
     proxy = Proxy(config, client=client)
     with proxy:
         yield proxy
+
+
+def _not_creatable(database_id: str) -> PgError:
+    return PgError(
+        f'database "{database_id}" does not exist, and cannot be created: '
+        "not a valid Spanner database id",
+        "3D000",
+        hint="A Spanner database id has 2 to 30 characters: lowercase letters, digits, "
+        "'_' and '-', starting with a letter and not ending with '_' or '-'.",
+        severity="FATAL",
+    )
