@@ -179,13 +179,14 @@ def test_a_cursor_outlives_the_deadline_of_the_statement_that_opened_it(
             for i in range(5_000):  # 10 MB: more than the stream holds before it is read
                 cp.write_row((i, "x" * 2_000))
         conn.commit()
-        conn.execute("set statement_timeout = '300ms'")
+        # each FETCH (10 MB at most) has room on a loaded machine; the pause does not
+        conn.execute("set statement_timeout = '2s'")
         start = len(spanner.statement_log.for_database(database))
         with conn.cursor(name="slow_reader") as cur:
             cur.itersize = 100
             cur.execute("select id, pad from t order by id")
             first = cur.fetchmany(100)
-            threading.Event().wait(1.0)  # longer than the timeout, between two FETCHes
+            threading.Event().wait(2.5)  # longer than the timeout, between two FETCHes
             rest = cur.fetchall()
         assert [r[0] for r in first + rest] == list(range(5_000))
         record = next(

@@ -229,3 +229,39 @@ def test_bad_binary_parameters(oid: int, wire: bytes) -> None:
     with pytest.raises(PgError) as info:
         c.param_decoder(oid, 1)(wire)
     assert info.value.sqlstate == "22P03"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("P1DT2H3M4S", "1 day 02:03:04"),
+        ("P1Y2M3DT4H5M6.5S", "1 year 2 mons 3 days 04:05:06.5"),
+        ("P0Y", "00:00:00"),
+        ("P-1D", "-1 days"),
+        ("PT-1H-30M", "-01:30:00"),
+        ("P14M", "1 year 2 mons"),
+        (dt.timedelta(days=2, seconds=1, microseconds=5), "2 days 00:00:01.000005"),
+    ],
+)
+def test_interval_results_are_postgresql_text(value: object, text: str) -> None:
+    from dbtools.pgadapter.codecs import encoder
+
+    assert encoder(1186, 0)(value) == text.encode()
+
+
+def test_interval_binary_and_from_spanner_values() -> None:
+    import struct
+
+    from dbtools.pgadapter.codecs import encoder, value_encoder
+    from dbtools.pgadapter.errors import PgError
+    from dbtools.pgadapter.types import oid_for_spanner
+    from google.cloud.spanner_v1 import Type, TypeCode
+    from google.protobuf import struct_pb2
+
+    assert oid_for_spanner(Type(code=TypeCode.INTERVAL)) == 1186
+    assert encoder(1186, 1)("P1M2DT3S") == struct.pack("!qii", 3_000_000, 2, 1)
+    raw = struct_pb2.Value(string_value="P1DT2H")
+    assert value_encoder(1186, 0)(raw) == b"1 day 02:00:00"
+    with pytest.raises(PgError) as info:
+        encoder(1186, 0)("1 day, 2:03:04")  # not Spanner's ISO 8601 form
+    assert info.value.sqlstate == "22007"

@@ -485,3 +485,23 @@ def test_statement_timeout_ends_an_atomic_copy_waiting_for_data(dsn: str, proxy:
         assert stats["statement_timeouts"] == before + 1
         conn.execute("set statement_timeout = 0")
         assert _count(conn) == 0  # atomic: nothing written
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_copy_upsert_overwrites_existing_keys(dsn: str, atomic: bool) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create table kv (k bigint primary key, v varchar)")
+        conn.execute("insert into kv (k, v) values (1, 'old'), (2, 'keep')")
+        if not atomic:
+            conn.execute("set spanner.autocommit_dml_mode = 'partitioned_non_atomic'")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            with conn.cursor().copy("COPY kv FROM STDIN") as cp:
+                cp.write("1\tnew\n3\tthree\n")
+        conn.execute("set spanner.copy_upsert = true")
+        assert conn.execute("show spanner.copy_upsert").fetchone() == ("on",)
+        with conn.cursor().copy("COPY kv FROM STDIN") as cp:
+            cp.write("1\tnew\n3\tthree\n")
+        rows = conn.execute("select k, v from kv order by k").fetchall()
+        assert rows == [(1, "new"), (2, "keep"), (3, "three")]
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="copy_upsert"):
+            conn.execute("set spanner.copy_upsert = 'maybe'")

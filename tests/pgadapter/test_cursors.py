@@ -259,3 +259,26 @@ def test_a_cursor_without_scroll_is_forward_only_and_streams(dsn: str, proxy: Pr
         assert conn.execute("move last in s").statusmessage == "MOVE 1"
         assert conn.execute("fetch prior from s").fetchall() == [(29_998, "row 29998")]
         conn.execute("rollback")
+
+
+def test_pg_cursors_lists_the_sessions_declared_cursors(dsn: str) -> None:
+    import psycopg2
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute("declare c1 scroll cursor for select 1")
+        rows = conn.execute("select name, statement, is_scrollable from pg_cursors").fetchall()
+        assert rows == [("c1", "select 1", True)]
+        assert conn.execute("SELECT 1 FROM pg_catalog.pg_cursors WHERE name = 'c1'").fetchall() == [
+            (1,)
+        ]
+        assert conn.execute("SELECT 1 FROM pg_cursors WHERE name = %s", ("nope",)).fetchall() == []
+        conn.execute("close c1")
+        assert conn.execute("select * from pg_cursors").fetchall() == []
+    # psycopg2 asks pg_cursors before closing a named cursor it never executed
+    conn2 = psycopg2.connect(dsn)
+    try:
+        unused = conn2.cursor(name="unused")
+        unused.close()
+        conn2.commit()
+    finally:
+        conn2.close()

@@ -61,3 +61,18 @@ def test_pattern_ops_are_dropped_from_indexes() -> None:
     django = 'CREATE INDEX "items_name_like" ON "items" ("name" varchar_pattern_ops)'
     assert translate(django) == ['CREATE INDEX "items_name_like" ON "items" ("name")']
     assert translate("CREATE INDEX i ON t (a)") == ["CREATE INDEX i ON t (a)"]
+
+
+def test_standard_array_spelling_becomes_brackets() -> None:
+    typeorm = (
+        'CREATE TABLE "t" ("id" bigint NOT NULL, "tags" text array, "s" bigint array NOT NULL)'
+    )
+    assert translate(typeorm) == [
+        'CREATE TABLE "t" ("id" bigint NOT NULL, "tags" text[], "s" bigint[] NOT NULL)'
+    ]
+    assert translate('ALTER TABLE "t" ADD "v" character varying(5) array') == [
+        'ALTER TABLE "t" ADD "v" character varying(5)[]'
+    ]
+    # ARRAY[...] values are left alone
+    default = "CREATE TABLE t (a bigint[] DEFAULT ARRAY[1, 2], b text)"
+    assert translate(default) == [default]

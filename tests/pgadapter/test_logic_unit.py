@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from dbtools.pgadapter import sqlstate
 from dbtools.pgadapter.catalog import (
@@ -99,6 +101,9 @@ def test_max_param_index_ignores_strings() -> None:
         (3, "Syntax error: Unexpected keyword", "42601"),
         (6, "Row [1] in table t already exists", "23505"),
         (9, "Foreign key constraint violation", "23503"),
+        # DDL syntax errors that quote constraint keywords stay syntax errors
+        (3, "syntax error at or near 'primary': expecting FOREIGN KEY (line 1, column 9)", "42601"),
+        (3, "syntax error at or near 'NULL': expecting NOT NULL", "42601"),
         (9, "Cannot write NULL value to non-NULL column", "23502"),
         (3, "division by zero", "22012"),
         (7, "Permission denied", "42501"),
@@ -381,3 +386,28 @@ def test_parse_fetch_syntax_errors(sql: str) -> None:
     with pytest.raises(PgError) as err:
         parse_fetch(sql)
     assert err.value.sqlstate == "42601"
+
+
+def test_set_time_zone_interval_is_a_fixed_offset() -> None:
+    sql = "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE"
+    command = parse_set(sql, words(sql))
+    assert command == SetParameter("TimeZone", "<+05:30>-05:30")
+    text, tz = parse_setting("TimeZone", "<+05:30>-05:30")
+    assert text == "<+05:30>-05:30"
+    assert dt.datetime(2024, 1, 1, tzinfo=tz).utcoffset() == dt.timedelta(hours=5, minutes=30)
+    sql = "set time zone interval '-07:00' hour to minute"
+    assert parse_set(sql, words(sql)) == SetParameter("TimeZone", "<-07:00>+07:00")
+
+
+def test_every_grpc_code_has_a_sqlstate_by_name() -> None:
+    import grpc
+
+    for status in grpc.StatusCode:
+        number, _text = status.value
+        name, state = sqlstate.GRPC_TO_SQLSTATE[number]
+        assert name == status.name
+        assert len(state) == 5 and state.isalnum()
+    # the defaults, for messages no rule recognizes
+    assert sqlstate.sqlstate_for(3, "something else") == "42000"
+    assert sqlstate.sqlstate_for(5, "something else") == "42704"
+    assert sqlstate.sqlstate_for(9, "something else") == "55000"

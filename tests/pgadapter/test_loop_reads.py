@@ -71,6 +71,8 @@ JSONB = _type(TypeCode.JSON, TypeAnnotationCode.PG_JSONB)
 
 # (Spanner type, the Value Spanner sends) for every result type, NULL and special values too
 CASES: list[tuple[Type, Value]] = [
+    (_type(TypeCode.INTERVAL), Value(string_value="P1Y2M3DT4H5M6.5S")),
+    (_type(TypeCode.INTERVAL), Value(string_value="PT-1H")),
     (INT64, Value(string_value="-9223372036854775808")),
     (INT64, Value(string_value="42")),
     (INT64, Value(null_value=0)),

@@ -19,7 +19,8 @@ def test_types_and_their_arrays() -> None:
     assert by_name("pg_catalog.int8") is by_name("bigint") is BY_TYPE_OID[20]
     assert BY_TYPE_OID[1016].typinput == "array_in"
     assert by_name("hstore") is None
-    assert by_name("interval") is None
+    assert by_name("interval") is BY_TYPE_OID[1186]  # query results can be intervals
+    assert by_name("tsvector") is None
 
 
 def test_psycopg_typeinfo_lookup() -> None:
@@ -70,3 +71,69 @@ def test_literals_as_params() -> None:
         " (ARRAY[$3, $4]) AND indrelid IN ($5, $6)"
     )
     assert params == {"p1": "x", "p2": "it's", "p3": "r", "p4": "p", "p5": 12, "p6": 34}
+
+
+def test_sequelize_type_and_range_query() -> None:
+    sql = (
+        "WITH ranges AS (  SELECT pg_range.rngtypid, pg_type.typname AS rngtypname,"
+        " pg_type.typarray AS rngtyparray, pg_range.rngsubtype FROM pg_range LEFT OUTER JOIN"
+        " pg_type ON pg_type.oid = pg_range.rngtypid)SELECT pg_type.typname, pg_type.typtype,"
+        " pg_type.oid, pg_type.typarray, ranges.rngtypname, ranges.rngtypid, ranges.rngtyparray"
+        " FROM pg_type LEFT OUTER JOIN ranges ON pg_type.oid = ranges.rngsubtype"
+        " WHERE (pg_type.typtype IN('b', 'e'));"
+    )
+    result = answer_with_params(sql, None)
+    assert result is not None
+    assert ["jsonb", "b", 3802, 3807, None, None, None] in result.rows
+    assert all(r[4] is None for r in result.rows)  # no range types
+
+
+def test_sequelize_show_index_and_describe_table() -> None:
+    from dbtools.pgadapter.catalog import Catalog, Column, Index, Table
+    from dbtools.pgadapter.node_catalog import answer_node_catalog
+
+    cat = Catalog(
+        "d",
+        ["public"],
+        [
+            Table(
+                "public",
+                "items",
+                1,
+                "r",
+                [
+                    Column("id", 20, "bigint", True, None, 1),
+                    Column("name", 1043, "character varying(50)", True, None, 2),
+                    Column("tags", 1009, "text[]", False, None, 3),
+                ],
+                [
+                    Index("items_pkey", 2, True, True, ["id"]),
+                    Index("items_by_name", 3, False, False, ["name"]),
+                ],
+            )
+        ],
+    )
+    show_index = (
+        "SELECT i.relname AS name, ix.indisprimary AS primary, ix.indisunique AS unique,"
+        " ix.indkey AS indkey, array_agg(a.attnum) as column_indexes, array_agg(a.attname) AS"
+        " column_names FROM pg_class t, pg_class i, pg_index ix, pg_attribute a WHERE"
+        " t.relkind = 'r' and t.relname = 'items' GROUP BY i.relname"
+    )
+    found = answer_node_catalog(show_index, lambda: cat)
+    assert found is not None
+    assert [r[:4] for r in found.rows] == [
+        ["items_by_name", False, False, "2"],
+        ["items_pkey", True, True, "1"],
+    ]
+    describe = (
+        'SELECT pk.constraint_type as "Constraint",c.column_name as "Field", c.column_default'
+        " FROM information_schema.columns c WHERE c.table_name = 'items' AND"
+        " c.table_schema = 'public'"
+    )
+    found = answer_node_catalog(describe, lambda: cat)
+    assert found is not None
+    assert [r[:5] for r in found.rows] == [
+        ["PRIMARY KEY", "id", None, "NO", "bigint"],
+        [None, "name", None, "NO", "character varying(50)"],
+        [None, "tags", None, "YES", "ARRAY"],
+    ]

@@ -125,3 +125,22 @@ def test_psycopg_server_side_cursor(dsn: str) -> None:
             ids = [row[0] for row in cur]
         assert ids == list(range(1000))
         conn.commit()
+
+
+def test_show_commit_timestamp_is_the_last_commits(dsn: str) -> None:
+    import datetime as dt
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("show spanner.commit_timestamp").fetchone() == (None,)
+        conn.execute(DDL)
+        before = dt.datetime.now(dt.timezone.utc)
+        with conn.transaction():
+            conn.execute("insert into t (id, v) values (1, 'a')")
+        first = conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert isinstance(first, dt.datetime)
+        assert first >= before - dt.timedelta(seconds=5)
+        conn.execute("insert into t (id, v) values (2, 'b')")  # autocommit: a commit too
+        second = conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert second > first
+        conn.execute("select * from t")  # reads commit nothing
+        assert conn.execute("show spanner.commit_timestamp").fetchone()[0] == second

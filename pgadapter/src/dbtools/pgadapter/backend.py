@@ -16,6 +16,7 @@ connection and holds its transaction state, like the Java Connection API behind 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import threading
@@ -170,13 +171,17 @@ class Cursor:
             cb()
 
 
+# kinds of logged mutations → the transaction method that replays them
+MUTATION_OPS = {"mutation": "insert", "upsert": "insert_or_update"}
+
+
 @dataclass
 class _Logged:
     sql: str
     params: dict[str, Any] | None
     types: dict[str, Any] | None
     digest: str
-    kind: str  # "query", "dml" or "mutation" (params then holds (table, columns, rows))
+    kind: str  # "query", "dml", or a MUTATION_OPS kind (params then hold (table, columns, rows))
     rows: int = 0  # rows of a query the client received
 
 
@@ -210,6 +215,7 @@ class SpannerConnection:
         self.active: Cursor | None = None  # the cursor being primed/fetched, for cancel()
         # session settings (spanner.*), set by the connection layer
         self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
+        self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
         self.priority = 0  # RequestOptions.Priority
         self.request_tag: str | None = None  # for the next statement only
         self.transaction_tag: str | None = None  # for the next read/write transaction
@@ -310,8 +316,10 @@ class SpannerConnection:
             return
         while True:
             try:
-                txn.handle.commit(request_options=self._commit_options())
+                committed = txn.handle.commit(request_options=self._commit_options())
                 self.transaction_tag = None
+                if isinstance(committed, dt.datetime):  # SHOW spanner.commit_timestamp
+                    self.last_commit_timestamp = committed
                 return
             except gexc.Aborted as exc:
                 self._txn = txn
@@ -385,8 +393,8 @@ class SpannerConnection:
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
         txn.handle = self._new_transaction()
         for entry in txn.log:
-            if entry.kind == "mutation":
-                txn.handle.insert(*entry.params)  # type: ignore[misc]
+            if entry.kind in MUTATION_OPS:
+                getattr(txn.handle, MUTATION_OPS[entry.kind])(*entry.params)
                 continue
             digest = hashlib.sha256()
             try:
@@ -551,10 +559,13 @@ class SpannerConnection:
         groups: list[list[list[Any]]],
         *,
         parallel: int = 1,
+        upsert: bool = False,
     ) -> int:
         """Insert rows as mutations. In a transaction they join it (one commit with everything
         else); otherwise each group is committed on its own (retried when Spanner aborts it:
-        blind inserts are safe to replay), up to `parallel` commits at a time."""
+        blind inserts are safe to replay), up to `parallel` commits at a time. `upsert`:
+        insert-or-update mutations (spanner.copy_upsert), so existing keys are overwritten."""
+        kind = "upsert" if upsert else "mutation"
         txn = self._txn
         if txn is not None:
             if txn.read_only:
@@ -562,13 +573,13 @@ class SpannerConnection:
             handle = self._handle()
             total = 0
             for rows in groups:
-                handle.insert(table, columns, rows)
-                txn.log.append(_Logged("", (table, columns, rows), None, "", "mutation"))  # type: ignore[arg-type]
+                getattr(handle, MUTATION_OPS[kind])(table, columns, rows)
+                txn.log.append(_Logged("", (table, columns, rows), None, "", kind))  # type: ignore[arg-type]
                 total += len(rows)
             return total
 
         def commit(rows: list[list[Any]]) -> int:
-            return self.commit_rows(table, columns, rows)
+            return self.commit_rows(table, columns, rows, upsert)
 
         self.cancel_flag.clear()
         if parallel <= 1 or len(groups) <= 1:
@@ -578,12 +589,18 @@ class SpannerConnection:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             return sum(pool.map(commit, groups))
 
-    def commit_rows(self, table: str, columns: list[str], rows: list[list[Any]]) -> int:
-        """Insert rows in a commit of their own (retried when Spanner aborts it: blind inserts
-        are safe to replay); a streaming COPY calls this for each batch."""
+    def commit_rows(
+        self, table: str, columns: list[str], rows: list[list[Any]], upsert: bool = False
+    ) -> int:
+        """Insert (`upsert`: insert or update) rows in a commit of their own (retried when
+        Spanner aborts it: blind writes are safe to replay); a streaming COPY calls this for
+        each batch."""
         if self.cancel_flag.is_set():
             raise QueryCanceled()
-        _wrap(lambda: self.database.run_in_transaction(lambda t: t.insert(table, columns, rows)))
+        op = MUTATION_OPS["upsert" if upsert else "mutation"]
+        _wrap(
+            lambda: self.database.run_in_transaction(lambda t: getattr(t, op)(table, columns, rows))
+        )
         return len(rows)
 
     def plan(self, sql: str, types: dict[str, Any] | None, dml: bool = False) -> Plan:

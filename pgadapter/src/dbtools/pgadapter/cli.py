@@ -50,6 +50,27 @@ Examples:
 @click.option("--ssl-cert", default=None, help="TLS certificate (PEM) to accept SSLRequest.")
 @click.option("--ssl-key", default=None, help="TLS private key (PEM).")
 @click.option(
+    "--ssl-mode",
+    type=click.Choice(["enable", "require"]),
+    default="enable",
+    show_default=True,
+    help="'require': refuse clients that do not use TLS (needs --ssl-cert/--ssl-key).",
+)
+@click.option(
+    "--max-connections",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Clients served at once; past it a client gets 'too many clients' (0: no limit).",
+)
+@click.option(
+    "--max-message-size",
+    default=64 * 1024 * 1024,
+    show_default=True,
+    type=int,
+    help="Largest protocol message a client may send, in bytes.",
+)
+@click.option(
     "--ddl-transaction-mode",
     type=click.Choice(
         ["single", "batch", "autocommit_implicit_transaction", "autocommit_explicit_transaction"]
@@ -95,6 +116,9 @@ def main(**kw: object) -> None:
         ddl_transaction_mode=str(kw["ddl_transaction_mode"]),
         auto_create_database=bool(kw["auto_create_database"]),
         connect_timeout=float(kw["connect_timeout"]),  # type: ignore[arg-type]
+        ssl_mode=str(kw["ssl_mode"]),
+        max_connections=int(kw["max_connections"]),  # type: ignore[call-overload]
+        max_message_size=int(kw["max_message_size"]),  # type: ignore[call-overload]
     )
     try:
         server = ProxyServer(config)

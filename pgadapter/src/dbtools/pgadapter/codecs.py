@@ -213,6 +213,49 @@ def _str_text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
+def interval_parts(v: Any) -> tuple[int, int, int]:
+    """An interval as (months, days, microseconds): from the client's Interval (months, days,
+    nanos), a timedelta, or Spanner's ISO 8601 text (P1Y2M3DT4H5M6.5S)."""
+    if isinstance(v, dt.timedelta):
+        return 0, v.days, v.seconds * 1_000_000 + v.microseconds
+    if isinstance(v, str):
+        from google.cloud.spanner_v1.data_types import Interval
+
+        try:
+            v = Interval.from_str(v)
+        except ValueError:
+            raise PgError(f'invalid input syntax for type interval: "{v}"', "22007") from None
+    return int(v.months), int(v.days), int(v.nanos) // 1000
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _interval_text(v: Any) -> str:
+    """PostgreSQL's IntervalStyle postgres: '1 year 2 mons 3 days 04:05:06.5'."""
+    months, days, micros = interval_parts(v)
+    parts = []
+    years, mons = int(months / 12), months - int(months / 12) * 12  # truncated, as PostgreSQL
+    if years:
+        parts.append(_plural(years, "year"))
+    if mons:
+        parts.append(_plural(mons, "mon"))
+    if days:
+        parts.append(_plural(days, "day"))
+    if micros or not parts:
+        sign = "-" if micros < 0 else ""
+        secs, frac = divmod(abs(micros), 1_000_000)
+        clock = f"{sign}{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+        parts.append(clock + (f".{frac:06d}".rstrip("0") if frac else ""))
+    return " ".join(parts)
+
+
+def _interval_binary(v: Any) -> bytes:
+    months, days, micros = interval_parts(v)
+    return _I64.pack(micros) + _I32.pack(days) + _I32.pack(months)
+
+
 _TEXT_OUT: dict[str, Callable[[Any], str]] = {
     "bool": _bool_text,
     "bytea": _bytea_text,
@@ -230,6 +273,7 @@ _TEXT_OUT: dict[str, Callable[[Any], str]] = {
     "timestamp": _timestamp_text,
     "jsonb": _jsonb_text,
     "json": _jsonb_text,
+    "interval": _interval_text,
 }
 
 _ARRAY_QUOTE = re.compile(r'[{},"\\\s]')
@@ -388,6 +432,7 @@ _BIN_OUT: dict[str, Encoder] = {
     "timestamp": _ts_binary,
     "jsonb": lambda v: b"\x01" + _jsonb_text(v).encode("utf-8"),
     "json": lambda v: _jsonb_text(v).encode("utf-8"),
+    "interval": _interval_binary,
 }
 
 
@@ -480,6 +525,7 @@ _FROM_VALUE: dict[str, Callable[[Any], Any]] = {
     "timestamp": _v_str,
     "jsonb": _v_str,
     "json": _v_str,
+    "interval": _v_str,
 }
 
 _PLAIN_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")

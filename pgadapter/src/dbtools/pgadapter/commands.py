@@ -164,6 +164,18 @@ _SET = re.compile(
 )
 
 
+# SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE (Sequelize): a fixed offset east of UTC
+_TZ_INTERVAL = re.compile(r"(?is)INTERVAL\s+'([+-]?\d{1,2}(?::\d{2})?)'(?:\s+HOUR\s+TO\s+MINUTE)?")
+
+
+def _posix_offset(text: str) -> str:
+    """'+05:30' → PostgreSQL's spelling of that zone, '<+05:30>-05:30' (POSIX signs are west)."""
+    sign = "-" if text.startswith("-") else "+"
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    hhmm = f"{int(hours):02d}:{int(minutes or 0):02d}"
+    return f"<{sign}{hhmm}>{'+' if sign == '-' else '-'}{hhmm}"
+
+
 def parse_set(sql: str, words: list[str]) -> SetCommand:
     if words[1:2] == ["TRANSACTION"] or words[1:3] == ["SESSION", "CHARACTERISTICS"]:
         return SetTransaction(session=words[1] != "TRANSACTION")
@@ -176,6 +188,9 @@ def parse_set(sql: str, words: list[str]) -> SetCommand:
     raw = m.group(4).strip()
     if raw.upper() in ("DEFAULT", "LOCAL") or not raw:
         return SetParameter(name, None)
+    interval = _TZ_INTERVAL.fullmatch(raw) if m.group(1) else None
+    if interval:
+        return SetParameter(name, _posix_offset(interval.group(1)))
     parts = [x.strip() for x in _split_commas(raw)]
     values = [
         x[1:-1].replace("''", "'") if len(x) >= 2 and x[0] == x[-1] == "'" else x for x in parts

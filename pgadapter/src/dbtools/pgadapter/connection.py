@@ -10,20 +10,30 @@ protocol bytes come from `protocol`.
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+from typing import TypeVar
 
 from . import handlers
 from . import protocol as p
 from .backend import SpannerConnection
-from .classify import Kind, classify
+from .classify import Kind, Statement, classify
 from .errors import FeatureNotSupported, PgError, ProtocolError
 from .handlers.queries import columns_by_running, local_answer, plan, portal_columns
 from .handlers.settings import show_result
 from .handlers.writes import ddl
-from .lexer import max_param_index, split_statements
+from .lexer import check_parameter_count, split_statements
 from .params import decode_params, infer_from_casts
 from .portal import Portal, Prepared, fields, local_columns
 from .session import Host, Session
 from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# statement texts longer than this are split and classified off the event loop
+LARGE_STATEMENT = 64 * 1024
 
 
 class PgConnection(Session):
@@ -36,6 +46,7 @@ class PgConnection(Session):
     ) -> None:
         super().__init__(server, reader, writer)
         self.skip_until_sync = False
+        self.max_message = server.config.max_message_size
         # a query portal whose Describe is answered with its Execute (see describe())
         self._described: Portal | None = None
 
@@ -43,7 +54,7 @@ class PgConnection(Session):
 
     async def startup(self) -> bool:
         """Handle SSL/GSSENC negotiation, the StartupMessage and authentication."""
-        ssl_done = gss_done = False
+        ssl_done = gss_done = tls = False
         timeout = self.server.config.startup_timeout
         while True:
             packet = await asyncio.wait_for(p.read_startup(self.reader), timeout)
@@ -61,7 +72,15 @@ class PgConnection(Session):
                     start_tls = getattr(self.writer, "start_tls", None)
                     if start_tls is None:  # StreamWriter.start_tls is Python 3.11+
                         raise PgError("TLS needs Python 3.11 or later", "08P01", severity="FATAL")
-                    await start_tls(ctx)
+                    try:
+                        await start_tls(ctx)
+                    except (ssl.SSLError, OSError) as exc:
+                        # a client that does not speak TLS, or distrusts the certificate: one
+                        # line for the operator, no traceback
+                        peer = self.writer.get_extra_info("peername")
+                        log.warning("TLS handshake with %s failed: %s", peer, exc)
+                        raise ConnectionResetError("TLS handshake failed") from exc
+                    tls = True
                 continue
             if isinstance(packet, p.GSSENCRequest):
                 if gss_done:
@@ -74,6 +93,16 @@ class PgConnection(Session):
                 self.server.cancel(packet.process_id, packet.secret_key)
                 return False
             break
+        config = self.server.config
+        if config.ssl_mode == "require" and not tls:
+            raise PgError(
+                "pgadapter requires TLS: this connection is not encrypted",
+                "28000",
+                hint="Connect with sslmode=require (or verify-ca / verify-full).",
+                severity="FATAL",
+            )
+        if self.server.active_connections > config.max_connections > 0:
+            raise PgError("sorry, too many clients already", "53300", severity="FATAL")
         params = packet.params
         self.user = params.get("user", "")
         if not self.user:
@@ -149,7 +178,7 @@ class PgConnection(Session):
     async def serve(self) -> None:
         while True:
             pending, self.pending_read = self.pending_read, None
-            kind, body = await (pending or p.read_message(self.reader))
+            kind, body = await (pending or p.read_message(self.reader, self.max_message))
             try:
                 msg = p.parse_frontend(kind, body)
             except ProtocolError:
@@ -220,17 +249,24 @@ class PgConnection(Session):
         self.send(p.ready_for_query(self.status))
         await self.flush()
 
+    async def _off_loop_if_large(self, sql: str, fn: Callable[[str], T], arg: str) -> T:
+        """Lexing and classifying cost time in proportion to the text: a large one is done on
+        a worker thread, so the event loop goes on serving the other connections."""
+        if len(sql) <= LARGE_STATEMENT:
+            return fn(arg)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.server.executor, fn, arg)
+
     # --- simple query -----------------------------------------------------------------------
 
     async def simple_query(self, sql: str) -> None:
         self.cancel_requested = False
-        statements = split_statements(sql)
-        if statements == [""]:
+        classified = await self._off_loop_if_large(sql, _classify_all, sql)
+        if not classified:
             self.send(p.EMPTY_QUERY)
             self.send(p.ready_for_query(self.status))
             await self.flush()
             return
-        classified = [classify(text) for text in statements]
         try:
             i = 0
             while i < len(classified):
@@ -258,13 +294,10 @@ class PgConnection(Session):
     async def parse(self, msg: p.Parse) -> None:
         if msg.name and msg.name in self.statements:
             raise PgError(f'prepared statement "{msg.name}" already exists', "42P05")
-        stmts = split_statements(msg.sql)
-        if len(stmts) > 1:
-            raise PgError("cannot insert multiple commands into a prepared statement", "42601")
-        stmt = classify(stmts[0])
-        count = max(max_param_index(stmt.sql), len(msg.param_oids))
+        stmt, highest, casts = await self._off_loop_if_large(msg.sql, _analyze_one, msg.sql)
+        count = max(highest, len(msg.param_oids))
         oids = list(msg.param_oids) + [0] * (count - len(msg.param_oids))
-        for index, oid in infer_from_casts(stmt.sql).items():
+        for index, oid in casts.items():
             if 0 < index <= count and oids[index - 1] in (0, 705):
                 oids[index - 1] = oid
         self.statements[msg.name] = Prepared(msg.name, stmt, oids)
@@ -278,9 +311,11 @@ class PgConnection(Session):
         if prep is None:
             raise PgError(f'prepared statement "{msg.statement}" does not exist', "26000")
         if len(msg.params) != len(prep.param_oids):
-            raise ProtocolError(
+            # PostgreSQL reports it and waits for Sync; the connection goes on
+            raise PgError(
                 f"bind message supplies {len(msg.params)} parameters, but prepared statement "
-                f'"{msg.statement}" requires {len(prep.param_oids)}'
+                f'"{msg.statement}" requires {len(prep.param_oids)}',
+                "08P01",
             )
         if msg.portal and msg.portal in self.portals:
             raise PgError(f'portal "{msg.portal}" already exists', "42P03")
@@ -353,3 +388,20 @@ class PgConnection(Session):
             if portal is not None and portal.cursor is not None:
                 portal.cursor.close()
         self.send(p.CLOSE_COMPLETE)
+
+
+def _classify_all(sql: str) -> list[Statement]:
+    """The statements of a simple Query message, classified ([] when there is none)."""
+    statements = split_statements(sql)
+    if statements == [""]:
+        return []
+    return [classify(text) for text in statements]
+
+
+def _analyze_one(sql: str) -> tuple[Statement, int, dict[int, int]]:
+    """A Parse message's statement: classified, its highest $n, and the types of its casts."""
+    statements = split_statements(sql)
+    if len(statements) > 1:
+        raise PgError("cannot insert multiple commands into a prepared statement", "42601")
+    stmt = classify(statements[0])
+    return stmt, check_parameter_count(stmt.sql), infer_from_casts(stmt.sql)

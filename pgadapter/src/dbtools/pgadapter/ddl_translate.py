@@ -6,6 +6,7 @@
   has no CASCADE); views depending on t are not dropped: Spanner then refuses, naming them;
 - `CONSTRAINT t_pkey PRIMARY KEY (...)` (Knex) names the primary key what it is called anyway,
   and Spanner does not take a name there: the name is dropped only when it is that default name;
+- `text array`, the SQL standard's spelling of `text[]` (TypeORM), in CREATE/ALTER TABLE;
 - operator classes `varchar_pattern_ops`/`text_pattern_ops` in CREATE INDEX (Django, for
   LIKE 'x%'): Spanner has no operator classes, and its indexes are plain ordered keys.
 
@@ -40,6 +41,12 @@ _DROP_TABLE = re.compile(
 )
 _PATTERN_OPS = re.compile(r"(?i)\s+(?:varchar|text|bpchar)_pattern_ops\b")
 _NAMED_PK = re.compile(rf"(?is)\bCONSTRAINT\s+({_IDENT})\s+(PRIMARY\s+KEY)\b")
+# `<type> ARRAY` as a column type: after a type word or its (length), before the column's end
+# or its constraints
+_ARRAY_WORD = re.compile(
+    r"(?i)(?<=[\w)])\s+ARRAY\b(?!\s*\[)(?=\s*[,)]|\s+(?:NOT|NULL|DEFAULT|PRIMARY|UNIQUE|"
+    r"CHECK|REFERENCES|CONSTRAINT|GENERATED)\b|\s*$)"
+)
 _CREATE_TABLE = re.compile(rf"(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_IDENT})")
 
 
@@ -99,7 +106,9 @@ def translate_ddl(
     if re.match(r"(?is)^\s*CREATE\s+(UNIQUE\s+)?INDEX\b", sql):
         return [_PATTERN_OPS.sub("", sql)]
     if _CREATE_TABLE.match(sql):
-        return [_create_table(sql)]
+        return [_ARRAY_WORD.sub("[]", _create_table(sql))]
+    if re.match(r"(?is)^\s*ALTER\s+TABLE\b", sql):
+        return [_ARRAY_WORD.sub("[]", sql)]
     return [sql]
 
 

@@ -12,6 +12,16 @@ import re
 from .errors import PgError
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
+# Quoted text, each matched by the regex engine rather than a Python loop per character (a
+# statement may be megabytes). Possessive repeats: an unterminated literal must not match a
+# shorter one by backtracking, it runs to the end of the text.
+_STRING = re.compile(r"'[^']*+(?:''[^']*+)*+'")
+_ESCAPE_STRING = re.compile(r"(?s)'(?:[^'\\]++|\\.|'')*+'")
+_IDENTIFIER = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')
+_COMMENT_MARK = re.compile(r"/\*|\*/")
+# where something `skip` may jump over can start (and `;`, for splitting)
+_START = re.compile(r"[-/'\"$]")
+_START_OR_SEMICOLON = re.compile(r"[-/'\"$;]")
 
 
 def skip(sql: str, i: int) -> int:
@@ -22,43 +32,23 @@ def skip(sql: str, i: int) -> int:
         j = sql.find("\n", i)
         return n if j < 0 else j + 1
     if c == "/" and sql.startswith("/*", i):
-        depth, j = 1, i + 2
-        while j < n and depth:
-            if sql.startswith("/*", j):
-                depth, j = depth + 1, j + 2
-            elif sql.startswith("*/", j):
-                depth, j = depth - 1, j + 2
-            else:
-                j += 1
-        return j
+        depth = 1
+        for mark in _COMMENT_MARK.finditer(sql, i + 2):
+            depth += 1 if mark.group() == "/*" else -1
+            if depth == 0:
+                return mark.end()
+        return n
     if c == "'":
         backslash = (
             i > 0
             and sql[i - 1] in "eE"
             and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
         )
-        j = i + 1
-        while j < n:
-            if backslash and sql[j] == "\\":
-                j += 2
-                continue
-            if sql[j] == "'":
-                if sql.startswith("''", j):
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return n
+        m = (_ESCAPE_STRING if backslash else _STRING).match(sql, i)
+        return m.end() if m else n
     if c == '"':
-        j = i + 1
-        while j < n:
-            if sql[j] == '"':
-                if sql.startswith('""', j):
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return n
+        m = _IDENTIFIER.match(sql, i)
+        return m.end() if m else n
     if c == "$" and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
         m = _DOLLAR.match(sql, i)
         if m:
@@ -72,8 +62,8 @@ def split_statements(sql: str) -> list[str]:
     no statement at all yields [""] so the caller can answer EmptyQueryResponse."""
     out: list[str] = []
     start = i = 0
-    n = len(sql)
-    while i < n:
+    while (m := _START_OR_SEMICOLON.search(sql, i)) is not None:
+        i = m.start()
         j = skip(sql, i)
         if j != i:
             i = j
@@ -91,8 +81,8 @@ def strip_comments(sql: str) -> str:
     """The SQL with comments replaced by a space (strings kept verbatim)."""
     parts: list[str] = []
     i = last = 0
-    n = len(sql)
-    while i < n:
+    while (m := _START.search(sql, i)) is not None:
+        i = m.start()
         j = skip(sql, i)
         if j != i:
             if sql.startswith("--", i) or sql.startswith("/*", i):
@@ -111,8 +101,8 @@ def code_only(sql: str, keep_identifiers: bool = False) -> str:
     (`keep_identifiers`: quoted identifiers stay, for scans that read table and column names)."""
     parts: list[str] = []
     i = last = 0
-    n = len(sql)
-    while i < n:
+    while (m := _START.search(sql, i)) is not None:
+        i = m.start()
         j = skip(sql, i)
         if j != i and keep_identifiers and sql[i] == '"':
             i = j
@@ -141,6 +131,22 @@ def max_param_index(sql: str) -> int:
     """The highest $n placeholder outside strings and comments."""
     found = [int(m.group(1)) for m in _PARAM.finditer(code_only(sql))]
     return max(found, default=0)
+
+
+MAX_PARAMETERS = 65_535  # as in PostgreSQL: the protocol counts parameters in 16 bits
+
+
+def check_parameter_count(sql: str) -> int:
+    """The highest $n placeholder, refused (42P02, as PostgreSQL) past 65535 before anything
+    is sized by it."""
+    highest = max_param_index(sql)
+    if highest > MAX_PARAMETERS:
+        raise PgError(
+            f"there is no parameter ${highest}",
+            "42P02",
+            hint=f"A statement has at most {MAX_PARAMETERS} parameters.",
+        )
+    return highest
 
 
 def split_args(text: str) -> list[str]:

@@ -11,9 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .catalog import Catalog, LocalResult, Table
+from .catalog import Catalog, LocalResult, Table, _select_list_names
 from .django_catalog import answer_django_catalog
+from .errors import PgError
 from .jdbc_catalog import answer_jdbc_catalog
+from .node_catalog import answer_node_catalog
 
 NAME = 19
 OID = 26
@@ -137,6 +139,8 @@ def answer_orm_catalog(
     found = answer_jdbc_catalog(sql, cat_provider, run)
     if found is None:
         found = answer_django_catalog(sql, params, cat_provider, run)
+    if found is None:
+        found = answer_node_catalog(sql, cat_provider)
     if found is not None:
         return found
     if not params and not _PARAM.search(sql):
@@ -265,26 +269,36 @@ def answer_orm_catalog(
 _INDRELID_IN = re.compile(r"(?is)pg_index\.indrelid\s+IN\s*\(([^)]*)\)")
 
 
+# the columns SQLAlchemy's get_multi_indexes may select (2.0 and 2.1 differ), by name
+_INDEX_COLUMN_TYPES = {
+    "indrelid": OID,
+    "relname": NAME,
+    "indisunique": BOOL,
+    "indisvalid": BOOL,
+    "has_constraint": BOOL,
+    "indoption": 22,  # int2vector: text "0 0"
+    "reloptions": 1009,
+    "relam": OID,
+    "amname": NAME,
+    "filter_definition": TEXT,
+    "indnkeyatts": 23,
+    "indnullsnotdistinct": BOOL,
+    "elements": 1009,
+    "elements_is_expr": 1000,
+    "elements_opclass": 1009,
+    "elements_opdefault": 1000,
+}
+
+
 def _indexes(sql: str, params: dict[str, Any], cat: Catalog) -> LocalResult:
-    """SQLAlchemy's get_multi_indexes: secondary indexes of the tables with the given OIDs."""
+    """SQLAlchemy's get_multi_indexes: secondary indexes of the tables with the given OIDs,
+    with the columns its select list names (in its order)."""
     m = _INDRELID_IN.search(sql)
     oids = {int(v) for v in _values(m.group(1), params) if v is not None} if m else set()
-    cols = [
-        ("indrelid", OID),
-        ("relname", NAME),
-        ("indisunique", BOOL),
-        ("indisvalid", BOOL),
-        ("has_constraint", BOOL),
-        ("indoption", 22),  # int2vector: text "0 0"
-        ("reloptions", 1009),
-        ("relam", OID),
-        ("filter_definition", TEXT),
-        ("indnkeyatts", 23),
-        ("indnullsnotdistinct", BOOL),
-        ("elements", 1009),
-        ("elements_is_expr", 1000),
-        ("elements_opclass", 1016),
-    ]
+    names = _select_list_names(sql)
+    unknown = [n for n in names if n not in _INDEX_COLUMN_TYPES]
+    if unknown:
+        raise PgError(f"index reflection column {unknown[0]} is not answered by pgadapter", "0A000")
     rows: list[list[Any]] = []
     for t in sorted(cat.tables, key=lambda t: t.oid):
         if t.oid not in oids:
@@ -293,22 +307,23 @@ def _indexes(sql: str, params: dict[str, Any], cat: Catalog) -> LocalResult:
             if ix.primary:
                 continue
             n = len(ix.columns)
-            rows.append(
-                [
-                    t.oid,
-                    ix.name,
-                    ix.unique,
-                    True,
-                    False,
-                    " ".join(["0"] * n),
-                    None,
-                    403,
-                    None,
-                    n,
-                    False,
-                    list(ix.columns),
-                    [False] * n,
-                    [0] * n,
-                ]
-            )
-    return LocalResult(cols, rows)
+            values = {
+                "indrelid": t.oid,
+                "relname": ix.name,
+                "indisunique": ix.unique,
+                "indisvalid": True,
+                "has_constraint": False,
+                "indoption": " ".join(["0"] * n),
+                "reloptions": None,
+                "relam": 403,
+                "amname": "btree",
+                "filter_definition": None,
+                "indnkeyatts": n,
+                "indnullsnotdistinct": False,
+                "elements": list(ix.columns),
+                "elements_is_expr": [False] * n,
+                "elements_opclass": [None] * n,  # Spanner has no operator classes
+                "elements_opdefault": [True] * n,
+            }
+            rows.append([values[name] for name in names])
+    return LocalResult([(name, _INDEX_COLUMN_TYPES[name]) for name in names], rows)

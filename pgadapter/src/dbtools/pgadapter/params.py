@@ -32,10 +32,16 @@ def spanner_type_for(oid: int) -> Any | None:
     """The Spanner param type for a PG OID, or None for an untyped parameter."""
     elem = ARRAY_ELEMENT.get(oid)
     if elem is not None:
+        if elem.spanner not in SPANNER_TYPES:
+            raise PgError(
+                f"parameters of type {elem.name}[] are not supported by pgadapter", "0A000"
+            )
         return param_types.Array(SPANNER_TYPES[elem.spanner])
     t = BY_OID.get(oid)
     if t is None or oid == 705:
         return None
+    if t.spanner not in SPANNER_TYPES:
+        raise PgError(f"parameters of type {t.name} are not supported by pgadapter", "0A000")
     return SPANNER_TYPES[t.spanner]
 
 

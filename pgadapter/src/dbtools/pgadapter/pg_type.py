@@ -53,6 +53,7 @@ _NAMES: dict[int, tuple[str, str, str]] = {
     1700: ("numeric", "numeric_in", "N"),
     2950: ("uuid", "uuid_in", "U"),
     3802: ("jsonb", "jsonb_in", "U"),
+    1186: ("interval", "interval_in", "T"),
 }
 
 
@@ -125,6 +126,16 @@ def _param(params: dict[str, Any] | None, sql: str, pattern: str) -> Any:
     return token.strip("'").replace("''", "'")
 
 
+_SQLALCHEMY_DOMAINS = (
+    "SELECT pg_catalog.pg_type.typname AS name,"
+    " pg_catalog.format_type(pg_catalog.pg_type.typbasetype,"
+)
+_SQLALCHEMY_ENUMS = (
+    "SELECT pg_catalog.pg_type.typname AS name,"
+    " pg_catalog.pg_type_is_visible(pg_catalog.pg_type.oid) AS visible,"
+)
+
+
 def answer_type_query(
     sql: str, params: dict[str, Any] | None
 ) -> tuple[Columns, list[list[Any]]] | None:
@@ -137,6 +148,21 @@ def answer_type_query(
         cols = [("oid", OID), ("typname", NAME), ("typelem", OID), ("typdelim", CHAR)]
         cols.append(("typinput", NAME))
         return cols, [[r.oid, r.typname, r.typelem, r.typdelim, r.typinput] for r in TYPES]
+    # SQLAlchemy's reflection of domains and enums: Spanner has neither, so no rows
+    if s.startswith(_SQLALCHEMY_DOMAINS):
+        cols = [("name", NAME), ("attype", TEXT), ("nullable", BOOL), ("default", TEXT)]
+        cols += [("visible", BOOL), ("schema", NAME), ("condefs", 1009), ("connames", 1003)]
+        return [*cols, ("collname", NAME)], []
+    if s.startswith(_SQLALCHEMY_ENUMS):
+        cols = [("name", NAME), ("visible", BOOL), ("schema", NAME), ("labels", 1009)]
+        return cols, []
+    # Sequelize at connect: every base type with its range type (Spanner has no ranges)
+    if re.search(
+        r"(?i)FROM pg_range LEFT OUTER JOIN pg_type ON pg_type\.oid = pg_range\.rngtypid", s
+    ):
+        cols = [("typname", NAME), ("typtype", CHAR), ("oid", OID), ("typarray", OID)]
+        cols += [("rngtypname", NAME), ("rngtypid", OID), ("rngtyparray", OID)]
+        return cols, [[r.typname, "b", r.oid, r.typarray, None, None, None] for r in TYPES]
     # psycopg 3 TypeInfo.fetch: WHERE t.oid = to_regtype(name)
     if re.search(r"(?i)oid::regtype::text AS regtype", s) and "to_regtype" in s:
         name = _param(params, s, r"(?i)to_regtype\((\$\d+|'(?:[^']|'')*')")

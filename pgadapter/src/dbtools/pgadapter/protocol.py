@@ -22,10 +22,12 @@ CANCEL_REQUEST = 80877102
 
 # A startup packet larger than this is not a startup packet (PostgreSQL uses 10000 too).
 MAX_STARTUP_LENGTH = 10_000
-# Largest regular message accepted; PostgreSQL's own limit for most messages is 1 GB.
-MAX_MESSAGE_LENGTH = 256 * 1024 * 1024
+# Largest regular message accepted by default (--max-message-size): a Spanner request is at
+# most 10 MiB per value and 100 MB per commit; PostgreSQL's own limit is 1 GB.
+MAX_MESSAGE_LENGTH = 64 * 1024 * 1024
 
 _I16 = struct.Struct("!h")
+_U16 = struct.Struct("!H")
 _I32 = struct.Struct("!i")
 _U32 = struct.Struct("!I")
 
@@ -215,11 +217,8 @@ class _Reader:
             ) from None
 
     def count(self) -> int:
-        """A non-negative int16 element count, checked against the bytes left."""
-        n = self.int16()
-        if n < 0:
-            raise ProtocolError(f"invalid {self.what} message: negative count")
-        return n
+        """An element count: 16 bits, unsigned (0 to 65535), as PostgreSQL reads it."""
+        return self.int16() & 0xFFFF
 
     def end(self) -> None:
         if self.pos != len(self.buf):
@@ -363,8 +362,14 @@ async def read_message(
     head = await reader.readexactly(5)
     kind = head[:1]
     (length,) = _I32.unpack_from(head, 1)
-    if length < 4 or length > max_length:
+    if length < 4:
         raise ProtocolError(f"invalid message length {length} for message type {kind!r}")
+    if length > max_length:
+        raise ProtocolError(
+            f"invalid message length {length} for message type {kind!r}: over the limit of "
+            f"{max_length} bytes",
+            detail="pgadapter's --max-message-size sets the limit.",
+        )
     body = await reader.readexactly(length - 4) if length > 4 else b""
     return kind, body
 
@@ -412,7 +417,7 @@ def command_complete(tag: str) -> bytes:
 
 
 def parameter_description(oids: Sequence[int]) -> bytes:
-    return _msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
+    return _msg(b"t", _U16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
 
 
 @dataclass(frozen=True)

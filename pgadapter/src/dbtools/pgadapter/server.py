@@ -10,6 +10,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import ssl
 import threading
 import weakref
@@ -32,6 +33,8 @@ __all__ = ["Proxy", "ProxyConfig", "ProxyServer", "serve"]
 log = logging.getLogger(__name__)
 
 MAX_CLIENTS = 64  # Spanner clients kept for distinct password credentials
+# Spanner's rule for database ids (what --auto-create-database may create)
+_DATABASE_ID = re.compile(r"[a-z][a-z0-9_\-]{0,28}[a-z0-9]")
 
 
 def _client_info() -> Any:
@@ -77,6 +80,7 @@ class ProxyServer:
         self.unreachable: str | None = None
         self._reached_at: float | None = None
         self._writers: weakref.WeakSet[asyncio.StreamWriter] = weakref.WeakSet()
+        self.active_connections = 0  # sockets being served, in startup or after
         self.drained = True  # False: stop() left a worker thread running (a stuck call)
         self.ssl_context: ssl.SSLContext | None = None
         if config.ssl_cert and config.ssl_key:
@@ -168,6 +172,9 @@ class ProxyServer:
                 self._databases[key] = db
         from google.api_core import exceptions as gexc
 
+        if self.config.auto_create_database and not _DATABASE_ID.fullmatch(database_id):
+            # before asking Spanner, which answers an invalid id with INVALID_ARGUMENT
+            raise _not_creatable(database_id)
         try:
             exists = self._exists(db)
         except gexc.MethodNotImplemented:
@@ -309,11 +316,19 @@ class ProxyServer:
         from google.api_core import exceptions as gexc
         from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 
+        from .sqlstate import pg_error_from
+
+        if not _DATABASE_ID.fullmatch(db.database_id):
+            raise _not_creatable(db.database_id)
         fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
         try:
             fresh.create().result(120)
         except gexc.AlreadyExists:  # another connection created it first
             pass
+        except gexc.GoogleAPICallError as exc:
+            err = pg_error_from(exc)
+            err.severity = "FATAL"
+            raise err from exc
         return True
 
     # --- connections ------------------------------------------------------------------------
@@ -346,6 +361,15 @@ class ProxyServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        self.active_connections += 1
+        try:
+            await self._serve_client(reader, writer)
+        finally:
+            self.active_connections -= 1
+
+    async def _serve_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         # imported here, not at the top: it pulls in the Spanner client (seconds of imports),
         # and the listener should be up before that (start() begins the import in background)
         from .connection import PgConnection
@@ -443,10 +467,14 @@ class ProxyServer:
         # hold neither the event loop nor asyncio's default executor
         drained: asyncio.Future[None] = loop.create_future()
 
+        def mark_drained() -> None:
+            if not drained.done():
+                drained.set_result(None)
+
         def drain() -> None:
             self.executor.shutdown(wait=True)
             with suppress(RuntimeError):  # the loop is gone already
-                loop.call_soon_threadsafe(lambda: drained.done() or drained.set_result(None))
+                loop.call_soon_threadsafe(mark_drained)
 
         threading.Thread(target=drain, name="pgadapter-drain", daemon=True).start()
         await asyncio.wait((drained,), timeout=left())
@@ -541,3 +569,14 @@ def serve(
     proxy = Proxy(config, client=client)
     with proxy:
         yield proxy
+
+
+def _not_creatable(database_id: str) -> PgError:
+    return PgError(
+        f'database "{database_id}" does not exist, and cannot be created: '
+        "not a valid Spanner database id",
+        "3D000",
+        hint="A Spanner database id has 2 to 30 characters: lowercase letters, digits, "
+        "'_' and '-', starting with a letter and not ending with '_' or '-'.",
+        severity="FATAL",
+    )

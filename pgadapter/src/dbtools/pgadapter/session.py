@@ -47,6 +47,7 @@ class Host(Protocol):
     executor: concurrent.futures.ThreadPoolExecutor
     stats: Any  # collections.Counter[str]
     ssl_context: Any
+    active_connections: int
 
     def register(self, conn: Any) -> int: ...
     def unregister(self, conn: Any) -> None: ...
@@ -61,7 +62,7 @@ class Handler(Protocol):
     asks for the RowDescription before the rows (simple query, or Describe answered late)."""
 
     def __call__(
-        self, session: Session, portal: Portal, max_rows: int, describe: bool
+        self, session: Session, portal: Portal, max_rows: int, describe: bool, /
     ) -> Awaitable[None]: ...
 
 

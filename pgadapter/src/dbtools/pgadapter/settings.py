@@ -69,14 +69,47 @@ def _fixed(value: str) -> Parsed:  # never called: INTERNAL settings are refused
     return value, value
 
 
+_POSIX_OFFSET = re.compile(r"<([+-])(\d{2}):(\d{2})>[+-]\d{2}:\d{2}")
+MAX_TIMEZONE_LENGTH = 255  # PostgreSQL's TZ_STRLEN_MAX
+
+
 def parse_timezone(value: str) -> Parsed:
-    """An IANA zone name (UTC spelled any of PostgreSQL's ways)."""
+    """An IANA zone name (UTC spelled any of PostgreSQL's ways), or a fixed offset in the
+    POSIX spelling SET TIME ZONE INTERVAL gives it ('<+05:30>-05:30')."""
     if value.upper() in ("UTC", "GMT", "Z", "ZULU"):
         return value, UTC
+    if len(value) > MAX_TIMEZONE_LENGTH:
+        raise PgError(
+            f'invalid value for parameter "TimeZone": "{value[:64]}..."',
+            "22023",
+            detail=f"Time zone names are at most {MAX_TIMEZONE_LENGTH} characters.",
+        )
+    fixed = _POSIX_OFFSET.fullmatch(value)
+    if fixed:
+        offset = dt.timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3)))
+        return value, dt.timezone(-offset if fixed.group(1) == "-" else offset)
     try:
         return value, ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: not a usable file name
         raise PgError(f'invalid value for parameter "TimeZone": "{value}"', "22023") from None
+
+
+NAMEDATALEN = 64  # PostgreSQL's: identifiers and application_name keep 63 bytes
+
+
+def truncate_name(value: str, limit: int = NAMEDATALEN - 1) -> str:
+    """At most `limit` bytes of UTF-8, cut on a character boundary, as PostgreSQL does."""
+    raw = value.encode("utf-8")
+    if len(raw) <= limit:
+        return value
+    return raw[:limit].decode("utf-8", "ignore")
+
+
+def parse_application_name(value: str) -> Parsed:
+    """PostgreSQL shows characters other than printable ASCII as '?' and keeps 63 bytes."""
+    clean = "".join(c if " " <= c <= "~" else "?" for c in value)
+    text = truncate_name(clean)
+    return text, text
 
 
 def is_utf8(name: str) -> bool:
@@ -94,6 +127,7 @@ def parse_client_encoding(value: str) -> Parsed:
     return "UTF8", "UTF8"
 
 
+MAX_TIMEOUT_MS = 2_147_483_647  # PostgreSQL's range for statement_timeout (INT_MAX ms)
 _TIMEOUT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$", re.IGNORECASE)
 _TIMEOUT_UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 
@@ -107,8 +141,14 @@ def parse_statement_timeout(value: str) -> Parsed:
             "22023",
             hint='Valid units for this parameter are "ms", "s", "min", "h", and "d".',
         )
-    ms = int(float(m.group(1)) * _TIMEOUT_UNIT_MS[(m.group(2) or "ms").lower()])
-    return value.strip(), ms
+    ms = float(m.group(1)) * _TIMEOUT_UNIT_MS[(m.group(2) or "ms").lower()]
+    if not ms <= MAX_TIMEOUT_MS:  # also infinity, from hundreds of digits
+        raise PgError(
+            f"{m.group(1)[:40]}{m.group(2) or 'ms'} is outside the valid range for parameter "
+            f'"statement_timeout" (0 .. {MAX_TIMEOUT_MS})',
+            "22023",
+        )
+    return value.strip(), int(ms)
 
 
 def parse_ddl_mode(value: str) -> Parsed:
@@ -192,6 +232,24 @@ def parse_on_off(name: str) -> Callable[[str], Parsed]:
     return parse
 
 
+# PostgreSQL's message levels, lowest first (client_min_messages)
+MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
+                  "error")  # fmt: skip
+
+
+def parse_message_level(value: str) -> Parsed:
+    level = value.strip().lower()
+    if level not in MESSAGE_LEVELS:
+        raise _invalid("client_min_messages", value, "One of: " + ", ".join(MESSAGE_LEVELS))
+    return level, MESSAGE_LEVELS.index(level)
+
+
+def sends_message(settings: dict[str, str], severity: str) -> bool:
+    """Whether a NOTICE/WARNING of `severity` reaches a client with its client_min_messages."""
+    wanted = MESSAGE_LEVELS.index(settings.get("client_min_messages", "notice"))
+    return MESSAGE_LEVELS.index(severity.lower()) >= wanted
+
+
 def _only(name: str, allowed: str) -> Callable[[str], Parsed]:
     """A setting PostgreSQL has whose other values mean nothing on Spanner: refused."""
 
@@ -238,7 +296,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("integer_datetimes", "on", "timestamps are 64-bit integers", type="bool",
        parse=_fixed, scope=_FIXED, reported=True),
     _s("standard_conforming_strings", "on", _SHOWN, type="bool", reported=True),
-    _s("application_name", "", "sent to Spanner with every call of the connection",
+    _s("application_name", "", "sent to Spanner with every call of the connection; "
+       "printable ASCII, at most 63 bytes, as in PostgreSQL", parse=parse_application_name,
        reported=True),
     _s("is_superuser", "off", "no client is a superuser", type="bool", parse=_fixed,
        scope=_FIXED, reported=True),
@@ -269,6 +328,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("max_index_keys", "32", _SHOWN, type="integer"),
     _s("block_size", "8192", _SHOWN, type="integer"),
     _s("autocommit", "on", _SHOWN, type="bool"),
+    _s("client_min_messages", "notice", "notices and warnings below this level are not sent",
+       type="enum", parse=parse_message_level),
     _s("jit", "off", "Spanner plans queries itself: only off is accepted", type="bool",
        parse=_only("jit", "off")),
     _s("spanner.autocommit_dml_mode", "TRANSACTIONAL", "PGAdapter's: PARTITIONED_NON_ATOMIC "
@@ -284,6 +345,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("spanner.sqlcommenter_tags", "off", "when on, a sqlcommenter comment's keys become the "
        "statement's request and transaction tags", type="bool",
        parse=parse_on_off("spanner.sqlcommenter_tags")),
+    _s("spanner.copy_upsert", "off", "PGAdapter's: COPY FROM writes insert-or-update "
+       "mutations, so rows whose key exists are overwritten", type="bool",
+       parse=parse_on_off("spanner.copy_upsert")),
     _s("spanner.ddl_transaction_mode", "batch", "PGAdapter's: what DDL does inside a "
        "transaction or a batch; the default is the server's --ddl-transaction-mode",
        type="enum", parse=parse_ddl_mode),

@@ -39,6 +39,9 @@ MESSAGE_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = 
     (frozenset(codes) if codes else None, re.compile(pattern, re.IGNORECASE), state)
     for codes, pattern, state in (
         (("NOT_FOUND",), r"database.*not found|database .* does not exist", "3D000"),
+        # before the constraint rules: a syntax error quoting "FOREIGN KEY" or "NOT NULL" (DDL)
+        # is a syntax error, not a violation
+        (None, r"syntax error|parse error|unexpected token|mismatched input", "42601"),
         (None, r"(table|relation) .*(not found|does not exist)", "42P01"),
         (None, r"unrecognized name|column .*(not found|does not exist)", "42703"),
         (None, r"function .*(not found|does not exist)|no function matches", "42883"),
@@ -53,7 +56,6 @@ MESSAGE_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = 
         (None, r"check constraint", "23514"),
         (None, r"unique|duplicate key|already exists", "23505"),
         (None, r"read[- ]only transaction", "25006"),
-        (None, r"syntax error|parse error|unexpected token|mismatched input", "42601"),
         (None, r"division by zero|divide by zero", "22012"),
         (None, r"invalid input syntax|could not parse|invalid (timestamp|date|number)", "22P02"),
         (None, r"out of range|overflow", "22003"),

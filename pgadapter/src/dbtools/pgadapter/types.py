@@ -43,6 +43,7 @@ _TYPES: tuple[tuple[str, int, int, int, str, str], ...] = (
     ("numeric", 1700, 1231, -1, "PG_NUMERIC", "numeric"),
     ("uuid", 2950, 2951, 16, "STRING", "uuid"),
     ("jsonb", 3802, 3807, -1, "PG_JSONB", "jsonb"),
+    ("interval", 1186, 1187, 16, "INTERVAL", "interval"),
 )
 
 BY_OID: dict[int, PgType] = {row[1]: PgType(*row) for row in _TYPES}
@@ -81,6 +82,7 @@ SPANNER_TO_OID: dict[str, int] = {
     "PG_JSONB": 3802,
     "JSON": 3802,
     "UUID": 2950,
+    "INTERVAL": 1186,
 }
 
 UNSPECIFIED = 0

@@ -27,6 +27,9 @@ c.main(async () => {
   const ds = new DataSource({
     type: 'postgres', host: cn.host, port: cn.port, username: cn.user, database: cn.database,
     entities: [Item, Seq], synchronize: true, logging: false,
+    // synchronize reads the catalog and then runs DDL in one transaction: PGAdapter's documented
+    // mode for that commits the reads and runs the DDL outside (Spanner has no DDL transactions)
+    extra: { options: '-c spanner.ddl_transaction_mode=autocommit_explicit_transaction' },
   });
   await ds.initialize();
   const runner = ds.createQueryRunner();

@@ -117,7 +117,7 @@ async def _copy_from(s: Session, spec: CopySpec) -> None:
     if s.status == "T" and not backend.in_transaction:
         backend.begin(read_only=s.settings.get("transaction_read_only") == "on")
     count = await s.run_blocking(
-        lambda: backend.insert_rows(table.name, column_names, groups, parallel=1)
+        lambda: backend.insert_rows(table.name, column_names, groups, parallel=1, upsert=_upsert(s))
     )
     s.send(p.command_complete(f"COPY {count}"))
 
@@ -152,7 +152,7 @@ async def _copy_from_streaming(
         CopyBatcher(spec, table, columns, parsers, per_row),
         run=lambda fn, *args: asyncio.wrap_future(s.submit(fn, *args)),
         commit=lambda rows: asyncio.wrap_future(
-            s.submit(backend.commit_rows, table, columns, rows)
+            s.submit(backend.commit_rows, table, columns, rows, _upsert(s))
         ),
         guard=within_deadline,
         parallel=COPY_PARALLEL_COMMITS,
@@ -264,3 +264,8 @@ async def _copy_to(s: Session, spec: CopySpec) -> None:
         s.send(p.copy_data(BINARY_TRAILER))
     s.send(p.COPY_DONE)
     s.send(p.command_complete(f"COPY {sent}"))
+
+
+def _upsert(s: Session) -> bool:
+    """spanner.copy_upsert: COPY FROM overwrites rows whose key exists (PGAdapter's setting)."""
+    return s.settings.get("spanner.copy_upsert") == "on"

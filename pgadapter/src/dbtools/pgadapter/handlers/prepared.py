@@ -8,7 +8,7 @@ from .. import protocol as p
 from ..classify import classify
 from ..commands import Deallocate, Execute, Prepare
 from ..errors import PgError
-from ..lexer import max_param_index, substitute_params
+from ..lexer import MAX_PARAMETERS, check_parameter_count, substitute_params
 from ..portal import Portal, Prepared
 from ..session import Session
 from ..types import ARRAY_ELEMENT, BY_OID, format_type
@@ -22,7 +22,9 @@ async def run_prepare(s: Session, portal: Portal, max_rows: int, describe: bool)
     if command.name in s.statements:
         raise PgError(f'prepared statement "{command.name}" already exists', "42P05")
     oids = list(command.type_oids)
-    count = max(max_param_index(inner.sql), len(oids))
+    if len(oids) > MAX_PARAMETERS:
+        raise PgError(f"too many parameter types in PREPARE (at most {MAX_PARAMETERS})", "54023")
+    count = max(check_parameter_count(inner.sql), len(oids))
     oids += [0] * (count - len(oids))
     s.statements[command.name] = Prepared(command.name, inner, oids)
     s.send(p.command_complete("PREPARE"))

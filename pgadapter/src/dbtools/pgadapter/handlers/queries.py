@@ -22,6 +22,7 @@ from ..infer import infer_param_types, infer_returning
 from ..loopread import LoopCursor, SessionGone
 from ..orm_catalog import answer_orm_catalog
 from ..params import spanner_type_for
+from ..pg_cursors import OpenCursor, answer_pg_cursors
 from ..portal import Portal, Prepared, aborted, dml_tag, local_columns
 from ..scroll import FetchSpec
 from ..session import Session
@@ -45,6 +46,14 @@ async def run_query(s: Session, portal: Portal, max_rows: int, describe: bool) -
     await send_rows(s, portal, max_rows, "SELECT" if stmt.kind == Kind.QUERY else "SHOW")
 
 
+def open_cursors(s: Session) -> list[OpenCursor]:
+    return [
+        OpenCursor(name, portal.prepared.stmt.sql, portal.hold, portal.scroll)
+        for name, portal in s.portals.items()
+        if portal.declared
+    ]
+
+
 def local_answer(
     s: Session, stmt: Statement, params: dict[str, Any] | None = None
 ) -> LocalResult | None:
@@ -52,6 +61,9 @@ def local_answer(
     answered without Spanner."""
     if stmt.kind != Kind.QUERY or stmt.not_local:
         return None
+    local = answer_pg_cursors(stmt.sql, params, open_cursors(s))
+    if local is not None:
+        return local
     local = answer_with_params(stmt.sql, params)
     if local is None:
         local = answer_function_select(stmt.sql, s.session_info())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .. import protocol as p
 from ..catalog import TEXT, LocalResult
 from ..classify import Statement
@@ -61,7 +64,21 @@ def show_result(s: Session, stmt: Statement) -> LocalResult:
     name = stmt.command(Show).name
     if " ".join(name.upper().split()) == "DATABASE DDL":
         return LocalResult([("statement", 1043)], [], "SHOW")
+    state = SESSION_STATE.get(name.lower())
+    if state is not None:
+        return LocalResult([(name.lower(), TIMESTAMPTZ)], [[state(s)]], "SHOW")
     return show(s.settings, name)
+
+
+def _commit_timestamp(s: Session) -> Any:
+    return s.backend.last_commit_timestamp if s.backend is not None else None
+
+
+TIMESTAMPTZ = 1184
+# PGAdapter's read-only SHOW values that are facts of the session, not settings
+SESSION_STATE: dict[str, Callable[[Session], Any]] = {
+    "spanner.commit_timestamp": _commit_timestamp,
+}
 
 
 def show(settings: dict[str, str], name: str) -> LocalResult:

@@ -11,6 +11,7 @@ from ..commands import SavepointName
 from ..errors import PgError
 from ..portal import Portal
 from ..session import Session
+from ..settings import sends_message
 
 
 async def run_transaction_control(
@@ -28,7 +29,9 @@ async def run_transaction_control(
 async def _begin(s: Session, portal: Portal) -> None:
     stmt = portal.prepared.stmt
     if s.status != "I":
-        s.send(p.notice_response("there is already a transaction in progress", "WARNING", "25001"))
+        if sends_message(s.settings, "WARNING"):
+            message = "there is already a transaction in progress"
+            s.send(p.notice_response(message, "WARNING", "25001"))
     else:
         if s.implicit:
             # BEGIN after statements in the same batch: they join the block
@@ -43,7 +46,8 @@ async def _begin(s: Session, portal: Portal) -> None:
 
 
 def _warn_no_transaction(s: Session) -> None:
-    s.send(p.notice_response("there is no transaction in progress", "WARNING", "25P01"))
+    if sends_message(s.settings, "WARNING"):
+        s.send(p.notice_response("there is no transaction in progress", "WARNING", "25P01"))
 
 
 async def _commit(s: Session, portal: Portal) -> None:
