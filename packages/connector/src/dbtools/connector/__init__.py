@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .connector import Connector, create_async_connector
 from .errors import (
     AdminAPIError,
@@ -27,6 +25,7 @@ from .errors import (
 )
 from .listener import LocalListener
 from .options import IPType, RefreshStrategy
+from .version import __version__
 
 __all__ = [
     "AdminAPIError",

@@ -17,7 +17,6 @@ from typing import Any
 
 import aiohttp
 
-from . import __version__
 from .auth import TokenSource
 from .errors import (
     AdminAPIError,
@@ -28,6 +27,7 @@ from .errors import (
     QuotaExceededError,
 )
 from .instance import InstanceName
+from .version import __version__
 
 API_VERSION = "v1beta4"
 

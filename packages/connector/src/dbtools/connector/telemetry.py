@@ -9,7 +9,7 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 
-from . import __version__
+from .version import __version__
 
 _SCOPE = "dbtools.connector"
 
