@@ -268,7 +268,9 @@ def _floor_session(name: str) -> None:
         session.install("--resolution", "lowest-direct", *(str(ROOT / s) for s in specs))
         if FLOOR_HELPERS.get(name):
             _constrained(session, *FLOOR_HELPERS[name])
-        session.run("uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True)
+        session.run(
+            "uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True
+        )
         _quickstart(session, [name])
 
     floor.__doc__ = f"{name} at its lowest dependencies, on its lowest Python, quick start run."
