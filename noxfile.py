@@ -8,7 +8,7 @@
     nox -s lock                  # re-resolve constraints.txt (the one environment) from PyPI
     nox -s conformance           # google-cloud-spanner's own system tests against spanner-local
     nox -s build                 # wheels + sdists in dist/, metadata checked, quick starts run
-    nox -s floors                # every package at its lowest declared dependencies, Python 3.10
+    nox -t floors                # every package at its lowest dependencies, on its lowest Python
 
 Every environment is installed with `-c constraints.txt`, so a fresh machine gets exactly the
 versions CI tested; only `floors` ignores it on purpose, to prove the floors in each pyproject.
@@ -37,8 +37,11 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = True
 
-PYTHON = os.environ.get("DBTOOLS_PYTHON", f"{sys.version_info.major}.{sys.version_info.minor}")
-LOWEST_PYTHON = "3.10"  # the lowest `requires-python` of every package; `floors` runs on it
+# The sessions' Python: the one running nox (by path, so a pyenv or venv Python that is not on
+# PATH under its versioned name still works), or DBTOOLS_PYTHON=3.12.
+PYTHON = os.environ.get("DBTOOLS_PYTHON") or sys.executable
+LOWEST_PYTHON = "3.10"  # the lowest Python any package allows (its `requires-python`)
+SESSIONS_LOWEST_PYTHON = "3.11"  # the sessions install spanner-local, which needs 3.11
 
 
 def _interpreter(version: str) -> str:
@@ -192,7 +195,7 @@ def _compile(session: nox.Session, inputs: list[str], out: Path, *extra: str) ->
         no_emit = [a for p in package_dirs() for a in ("--no-emit-package", _project(p)["name"])]
         session.run(
             "uv", "pip", "compile", str(infile), "--universal",
-            "--python-version", LOWEST_PYTHON, "--no-header", "--no-annotate",
+            "--python-version", SESSIONS_LOWEST_PYTHON, "--no-header", "--no-annotate",
             *no_emit, *extra, "-o", str(out),
             external=True, env={"UV_PYTHON_DOWNLOADS": "never"},
         )  # fmt: skip
@@ -248,15 +251,32 @@ FLOOR_SETS = {  # what each package's quick start needs beside it, at its own fl
 FLOOR_HELPERS = {"cloudsql-local": ["cloud-sql-python-connector[psycopg]", "psycopg[binary]"]}
 
 
-@nox.session(python=_interpreter(LOWEST_PYTHON))
-@nox.parametrize("name", sorted(FLOOR_SETS), ids=sorted(FLOOR_SETS))
-def floors(session: nox.Session, name: str) -> None:
-    """One package at the lowest versions its pyproject allows, on the lowest Python, quick start run."""
-    if session.posargs and name not in session.posargs:
-        session.skip(f"only {', '.join(session.posargs)} asked for")
-    specs = [str(ROOT / s) for s in FLOOR_SETS[name]]
-    session.install("--resolution", "lowest-direct", *specs)
-    if FLOOR_HELPERS.get(name):
-        _constrained(session, *FLOOR_HELPERS[name])
-    session.run("uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True)
-    _quickstart(session, [name])
+def _lowest_python(specs: list[str]) -> str:
+    """The lowest Python every package in `specs` allows (their `requires-python` floors)."""
+    floors = []
+    for spec in specs:
+        pkg = ROOT / spec.split("[")[0]
+        wanted = _project(pkg).get("requires-python", f">={LOWEST_PYTHON}")
+        floors.append(tuple(int(p) for p in wanted.split(">=")[1].split(",")[0].split(".")))
+    return ".".join(map(str, max(floors)))
+
+
+def _floor_session(name: str) -> None:
+    specs = FLOOR_SETS[name]
+
+    def floor(session: nox.Session) -> None:
+        session.install("--resolution", "lowest-direct", *(str(ROOT / s) for s in specs))
+        if FLOOR_HELPERS.get(name):
+            _constrained(session, *FLOOR_HELPERS[name])
+        session.run(
+            "uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True
+        )
+        _quickstart(session, [name])
+
+    floor.__doc__ = f"{name} at its lowest dependencies, on its lowest Python, quick start run."
+    python = _interpreter(_lowest_python(specs))
+    nox.session(name=f"floors-{name}", python=python, tags=["floors"])(floor)
+
+
+for _name in sorted(FLOOR_SETS):
+    _floor_session(_name)
