@@ -78,6 +78,14 @@ BYTEA_WRITES = [
     "update t set b = '\\x0aff' where id = 5",
     "insert into t (id, b) values (6, '\\x00')",
     "update t set b = '\\x0bff'::bytea where id = 6",
+    # PGAdapter's EXECUTE writes each argument as `(value)::type`
+    "insert into t (id, b) values (7, ('\\x0001feff')::bytea), (8, ('\\x')::bytea)",
+    "update t set b = ('\\x0cff')::bytea where b = ('\\x0001feff')::bytea",
+]
+
+BYTEA_QUERIES = [
+    "select '\\x0001feff'::bytea, ('\\x')::bytea, cast('\\xff' as bytea)",
+    "select id from t where b = '\\x0cff'::bytea or b = ('\\x')::bytea order by id",
 ]
 
 
@@ -96,6 +104,31 @@ def test_bytea_literals_are_read_as_postgresql_reads_them(pg_spanner_db, pg_db):
         ]
     assert got == expected
     assert expected[0] == [1, b"\x00\x01\xff"]
+    assert expected[-2:] == [[7, b"\x0c\xff"], [8, b""]]
+
+
+def test_bytea_literals_in_queries_match_postgresql(pg_spanner_db, pg_db):
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute("create table t (id bigint primary key, b bytea)")
+        for sql in BYTEA_WRITES:
+            conn.execute(sql)
+        expected = [
+            [[bytes(v) if isinstance(v, memoryview) else v for v in row] for row in conn.execute(q)]
+            for q in BYTEA_QUERIES
+        ]
+    pg_spanner_db.update_ddl(["create table t (id bigint primary key, b bytea)"]).result(60)
+    for sql in BYTEA_WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        got = [
+            [
+                [base64.b64decode(v) if isinstance(v, bytes) else v for v in row]
+                for row in s.execute_sql(q)
+            ]
+            for q in BYTEA_QUERIES
+        ]
+    assert got == expected
+    assert expected[0] == [[b"\x00\x01\xfe\xff", b"", b"\xff"]]
 
 
 def test_malformed_bytea_literal_is_invalid_argument(pg_spanner_db):

@@ -461,6 +461,25 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
                 drop.update(range(i + 1, i + consumed))
                 i += consumed
                 continue
+        # `('...')::type`, as PGAdapter's EXECUTE writes its arguments: the same forms, with the
+        # parentheses kept around the replacement
+        if (
+            t.kind == "str"
+            and t.text.startswith("'")
+            and i > 0
+            and toks[i - 1].text == "("
+            and nxt is not None
+            and nxt.text == ")"
+            and i + 2 < len(toks)
+            and toks[i + 2].text == "::"
+        ):
+            literal = _pg_typed_literal(t.text, toks, i + 3)
+            if literal is not None:
+                sql_text, consumed = literal
+                repl[i] = sql_text
+                drop.update(range(i + 2, i + 1 + consumed))
+                i += 1 + consumed
+                continue
         if (
             t.kind == "word"
             and t.text.lower() == "public"
