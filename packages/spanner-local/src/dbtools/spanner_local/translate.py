@@ -309,8 +309,16 @@ def _pg_catalog_check(name: str) -> None:
 
 
 # The literal a column of each of these types takes: PostgreSQL reads a string written to a
-# bytea column as bytea input, and a number written to a numeric column must fit exactly.
-_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num"}
+# bytea column as bytea input, one written to an array column as array input ('{}', '{1,2}'),
+# and a number written to a numeric column must fit exactly.
+_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num", "ARRAY": "str", "ARRAY<BYTES>": "str"}
+
+# How a string literal written to a column of that type is rewritten for DuckDB.
+_TARGET_LITERAL_SQL: dict[str, Callable[[str], str]] = {
+    "BYTES": pg_literals.bytea_literal_sql,
+    "ARRAY": pg_literals.array_literal_sql,
+    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+}
 
 
 def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
@@ -328,7 +336,7 @@ def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
 def _literal_targets(
     toks: list[Tok], column_types: Callable[[str], dict[str, str]]
 ) -> dict[int, str]:
-    """Literals a DML statement writes into bytea or numeric columns -> the column's type:
+    """Literals a DML statement writes into bytea, array or numeric columns -> the column's type:
     INSERT INTO t (cols) VALUES (...) by position, and UPDATE t SET col = literal."""
     words = [t.upper for t in toks]
     out: dict[int, str] = {}
@@ -391,17 +399,22 @@ def translate_pg(
         for k, code in targets.items():
             if code == "NUMERIC":
                 _check_numeric_literal(toks[k].text)
-        bytea = frozenset(k for k, code in targets.items() if code == "BYTES")
-        if bytea:
-            return _translate_pg(sql, bytea)
+        rewritten = frozenset(
+            (k, code) for k, code in targets.items() if code in _TARGET_LITERAL_SQL
+        )
+        if rewritten:
+            return _translate_pg(sql, rewritten)
     return _translate_pg(sql, frozenset())
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
-    """`bytea_literals`: indexes of the string literals to read as bytea input."""
+def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Translated:
+    """`target_literals`: (index, column type) of the string literals DML writes into bytea or
+    array columns, read as that type's input."""
     toks = _tokens(sql)
-    repl: dict[int, str] = {k: pg_literals.bytea_literal_sql(toks[k].text) for k in bytea_literals}
+    repl: dict[int, str] = {
+        k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals
+    }
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
@@ -980,7 +993,7 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
 def translate(
     sql: str, dialect: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    """`column_types(table)`: a table's bytea and numeric columns (lower-case name -> type
+    """`column_types(table)`: a table's bytea, array and numeric columns (lower-case name -> type
     code), for PostgreSQL-dialect literals written into them."""
     if dialect == POSTGRESQL:
         return translate_pg(sql, column_types)
