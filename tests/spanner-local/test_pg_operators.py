@@ -6,6 +6,7 @@ import base64
 
 import psycopg
 import pytest
+from google.cloud.spanner_v1 import param_types
 
 JSONB_CASES = [
     ('\'{"a": 1, "b": [1, 2]}\'', "@>", "'{\"a\": 1}'"),
@@ -68,6 +69,63 @@ def test_jsonb_operators_on_columns_and_parameters(pg_spanner_db):
         assert rows == [[1]]
         assert list(s.execute_sql("select id from j where v ? 'n' order by id")) == [[2]]
         assert list(s.execute_sql("select id from j where v->'tag' ? 'x'")) == [[1]]
+
+
+ARRAY_CONTAINS_CASES = [
+    "array[1, 2, 3] @> array[3, 1]",
+    "array[1, 2] @> array[2, 2]",
+    "array[1, 2] @> array[4]",
+    "array[1, 2]::bigint[] @> array[]::bigint[]",
+    "array[1, null]::bigint[] @> array[null]::bigint[]",
+    "array['x', 'y,z'] @> (array['y,z'])::text[]",
+    "'{a,b}'::text[] @> '{b}'::text[]",
+    "array[true] @> array[false]",
+]
+
+
+def test_array_contains_matches_postgresql(pg_spanner_db, pg_db):
+    with psycopg.connect(pg_db.url) as conn:
+        expected = [conn.execute(f"select {case}").fetchone()[0] for case in ARRAY_CONTAINS_CASES]
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        got = [next(iter(s.execute_sql(f"select {case}")))[0] for case in ARRAY_CONTAINS_CASES]
+    assert got == expected
+    assert expected == [True, True, False, True, False, True, True, False]
+
+
+def test_array_contains_on_columns_as_django_writes_it(pg_spanner_db):
+    pg_spanner_db.update_ddl(
+        ["create table a (id bigint primary key, tags text[], attrs jsonb)"]
+    ).result(60)
+    pg_spanner_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            "insert into a (id, tags, attrs) values (1, array['x', 'y'], '{\"k\": [\"x\"]}'), "
+            "(2, array['y'], '{\"k\": \"x\"}'), (3, null, null)"
+        )
+    )
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        rows = list(
+            s.execute_sql(
+                'select id from "a" where "a"."tags" @> (ARRAY[$1])::text[] order by id',
+                params={"p1": "x"},
+                param_types={"p1": param_types.STRING},
+            )
+        )
+        assert rows == [[1]]
+        assert list(s.execute_sql("select id from a where tags @> array['y'] order by id")) == [
+            [1],
+            [2],
+        ]
+        # Django's key lookup that follows it in its workload, attrs__k="x"
+        rows = list(
+            s.execute_sql(
+                'select id from "a" where ("a"."attrs" -> $1) = $2 order by id',
+                params={"p1": "k", "p2": '"x"'},
+                param_types={"p1": param_types.STRING, "p2": param_types.PG_JSONB},
+            )
+        )
+        assert rows == [[2]]
+        # the same operator on jsonb keeps jsonb's containment
+        assert list(s.execute_sql('select id from a where attrs @> \'{"k": "x"}\'')) == [[2]]
 
 
 BYTEA_WRITES = [

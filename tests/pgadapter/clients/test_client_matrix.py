@@ -82,8 +82,6 @@ CLIENTS: dict[str, Client] = {
 KNOWN_FAILURES: dict[str, str] = {
     "pandas": "the proxy's has_table answer ignores relname = ...: read_sql takes the query for "
     "a table name",
-    "django": "spanner-local: a jsonb key lookup (attrs -> 'k' = '\"v\"') fails in its JSON "
-    "function (JSONDecodeError)",
     "typeorm": 'CREATE TABLE with a named primary key (CONSTRAINT "PK_..."): Spanner takes none',
 }
 

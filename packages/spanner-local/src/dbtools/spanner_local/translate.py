@@ -231,8 +231,23 @@ _KEYWORDS_BEFORE_PAREN = frozenset(
 
 def _primary_start(toks: list[Tok], end: int) -> int:
     k = end
-    while k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
-        k -= 2
+    while True:  # casts, `::type` and `::type[]`
+        if k >= 4 and toks[k].text == "]" and toks[k - 1].text == "[" and toks[k - 3].text == "::":
+            k -= 4
+        elif k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
+            k -= 2
+        else:
+            break
+    if toks[k].text == "]":  # ARRAY[...], or a subscript of what comes before
+        depth = 0
+        while k >= 0:
+            depth += {"]": 1, "[": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k -= 1
+        if k > 0 and toks[k - 1].upper == "ARRAY":
+            return k - 1
+        return _primary_start(toks, k - 1) if k > 0 else 0
     if toks[k].text == ")":
         depth = 0
         while k >= 0:
@@ -284,6 +299,14 @@ def _operand_end(toks: list[Tok], start: int) -> int:
             if depth == 0:
                 break
             k += 1
+    elif toks[k].upper == "ARRAY" and k + 1 < len(toks) and toks[k + 1].text == "[":
+        k += 1
+        depth = 0
+        while k < len(toks):
+            depth += {"[": 1, "]": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k += 1
     while k + 2 < len(toks) and toks[k + 1].text == "::" and toks[k + 2].kind == "word":
         k += 2
         if k + 2 < len(toks) and toks[k + 1].text == "[" and toks[k + 2].text == "]":
@@ -291,8 +314,13 @@ def _operand_end(toks: list[Tok], start: int) -> int:
     return k
 
 
-# PostgreSQL jsonb operators DuckDB lacks -> the functions that implement them (functions.py).
-_PG_JSONB_OPERATORS = {("@", ">"): "spanner_pg_jsonb_contains", ("?",): "spanner_pg_jsonb_exists"}
+# PostgreSQL operators DuckDB lacks -> the call that implements them (functions.py), as the text
+# before, between and after the two operands. `@>` serves arrays and jsonb (the macro looks at
+# the left operand's type); `?` is jsonb only.
+_PG_JSONB_OPERATORS = {
+    ("@", ">"): ("spanner_pg_contains(", ", ", ")"),
+    ("?",): ("spanner_pg_jsonb_exists(CAST(", " AS VARCHAR), CAST(", " AS VARCHAR))"),
+}
 
 
 def _pg_catalog_check(name: str) -> None:
@@ -566,18 +594,20 @@ def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Tran
             (t.text == "@" and nxt is not None and nxt.text == ">" and nxt.start == t.end)
             or t.text == "?"
         ):
-            # jsonb @> jsonb and jsonb ? text: f(left, right)
+            # @> (arrays, jsonb) and jsonb ? text: f(left, right)
             width = 2 if t.text == "@" else 1
-            fn = _PG_JSONB_OPERATORS[tuple(x.text for x in toks[i : i + width])]
+            opening, middle, closing = _PG_JSONB_OPERATORS[
+                tuple(x.text for x in toks[i : i + width])
+            ]
             if i == 0 or i + width >= len(toks) - 1:
                 raise InvalidArgument(f"Syntax error: operator {t.text} needs two operands")
             left = _operand_start(toks, i - 1)
             right = _operand_end(toks, i + width)
-            before[left] = before.get(left, "") + f"{fn}(CAST("
-            repl[i] = " AS VARCHAR), CAST("
+            before[left] = before.get(left, "") + opening
+            repl[i] = middle
             if width == 2:
                 drop.add(i + 1)
-            after[right] = " AS VARCHAR))" + after.get(right, "")
+            after[right] = closing + after.get(right, "")
             i += width
             continue
         elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
