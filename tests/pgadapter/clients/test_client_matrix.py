@@ -80,8 +80,6 @@ CLIENTS: dict[str, Client] = {
 # What still fails, and why: each is a strict xfail, so a fix that makes a client pass fails the
 # run until its entry is removed here (and from the README's compatibility table).
 KNOWN_FAILURES: dict[str, str] = {
-    "pandas": "the workload expects Decimal from read_sql, which pandas coerces to float (its "
-    "run against the real PostgreSQL fails the same way)",
     "typeorm": 'CREATE TABLE with a named primary key (CONSTRAINT "PK_..."): Spanner takes none',
 }
 
