@@ -114,11 +114,27 @@ def test_reflection(proxy: Proxy, database: str) -> None:
             ["id"],
         )
         assert [ix["column_names"] for ix in insp.get_indexes("authors")] == [["name"]]
+        assert insp.has_table("authors") and not insp.has_table("nope")
         reflected = sa.MetaData()
         reflected.reflect(engine)
         assert set(reflected.tables) >= {"authors", "books"}
         with engine.connect() as conn:
             assert conn.execute(sa.select(reflected.tables["authors"].c.name)).all() == [("Alan",)]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_has_table_names_one_table(proxy: Proxy, database: str, driver: str) -> None:
+    """pandas' read_sql asks has_table(query text) to tell a table name from a query."""
+    engine = sa.create_engine(_url(proxy, database, driver))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("create table items (id bigint primary key)")
+        insp = sa.inspect(engine)
+        assert insp.has_table("items")
+        assert not insp.has_table("nope")
+        assert not insp.has_table("(SELECT id FROM items ORDER BY id)")
     finally:
         engine.dispose()
 

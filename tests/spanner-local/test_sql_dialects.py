@@ -219,6 +219,43 @@ def test_pg_array_literals(pg_spanner_db):
     assert _one(pg_spanner_db, "select tags from a")[0] == [[[]]]
 
 
+ARRAY_WRITES = [
+    "insert into a (id, t, n, b) values (1, '{}', '{}', '{}')",
+    "insert into a (id, t, n, b) values (2, '{x,\"y,z\",NULL}', '{1,2}', '{\"\\\\x00ff\",NULL}')",
+    "update a set t = '{}', n = '{-3}' where id = 2",
+    "update a set b = '{\"\\\\x\"}' where id = 1",
+]
+
+
+def test_pg_untyped_array_literals_take_the_column_type(pg_spanner_db, pg_db):
+    """psycopg2 sends an empty list as '{}': PostgreSQL reads it as the column's array type."""
+    import psycopg
+
+    ddl = "create table a (id bigint primary key, t text[], n bigint[], b bytea[])"
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute(ddl)
+        for sql in ARRAY_WRITES:
+            conn.execute(sql)
+        expected = [
+            [i, t, n, None if b is None else [None if v is None else bytes(v) for v in b]]
+            for i, t, n, b in conn.execute("select id, t, n, b from a order by id")
+        ]
+    pg_spanner_db.update_ddl([ddl]).result(60)
+    for sql in ARRAY_WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    rows, _ = _one(pg_spanner_db, "select id, t, n, b from a order by id")
+    got = [
+        [i, t, n, None if b is None else [None if v is None else base64.b64decode(v) for v in b]]
+        for i, t, n, b in rows
+    ]
+    assert got == expected
+    assert expected == [[1, [], [], [b""]], [2, [], [-3], [b"\x00\xff", None]]]
+    with pytest.raises(exceptions.InvalidArgument, match="malformed array literal"):
+        pg_spanner_db.run_in_transaction(
+            lambda tx: tx.execute_update("insert into a (id, t) values (3, 'x')")
+        )
+
+
 def test_pg_numeric_nan(pg_spanner_db):
     import decimal
 

@@ -80,11 +80,6 @@ CLIENTS: dict[str, Client] = {
 # What still fails, and why: each is a strict xfail, so a fix that makes a client pass fails the
 # run until its entry is removed here (and from the README's compatibility table).
 KNOWN_FAILURES: dict[str, str] = {
-    "psql": "spanner-local misreads bytea hex literals ('\\x0001feff'::bytea, '\\x')",
-    "psycopg2": "spanner-local rejects untyped array literals ('{}') for array columns",
-    "pandas": "spanner-local rejects untyped array literals ('{}') for array columns",
-    "django": "spanner-local: a jsonb key lookup (attrs -> 'k' = '\"v\"') fails in its JSON "
-    "function (JSONDecodeError)",
     "typeorm": 'CREATE TABLE with a named primary key (CONSTRAINT "PK_..."): Spanner takes none',
 }
 

@@ -29,6 +29,7 @@ _OID_RELNAME_SELECT = re.compile(
     r"pg_catalog\.pg_class\s+JOIN\s+pg_catalog\.pg_namespace\b"
 )
 _IN = re.compile(r"(?is)pg_class\.relname\s+IN\s*\(([^)]*)\)")
+_NAME_EQ = re.compile(r"(?is)pg_class\.relname\s*=\s*(\$\d+)")  # has_table
 _KINDS = re.compile(r"(?is)pg_class\.relkind\s*=\s*ANY\s*\(\s*ARRAY\s*\[([^\]]*)\]")
 _SCHEMA = re.compile(r"(?is)pg_namespace\.nspname\s*=\s*\$(\d+)")
 _PARAM = re.compile(r"\$(\d+)")
@@ -46,9 +47,9 @@ _COLUMNS_SELECT = re.compile(
 
 
 def _tables(sql: str, params: dict[str, Any], cat: Catalog) -> list[Table]:
-    """The tables a reflection query filters on: relname IN (...), relkind = ANY(...), the
-    schema (pg_table_is_visible means the search path: public)."""
-    names_m = _IN.search(sql)
+    """The tables a reflection query filters on: relname IN (...) or = ..., relkind = ANY(...),
+    the schema (pg_table_is_visible means the search path: public)."""
+    names_m = _IN.search(sql) or _NAME_EQ.search(sql)
     names = {str(v) for v in _values(names_m.group(1), params)} if names_m else None
     kinds_m = _KINDS.search(sql)
     kinds = {str(v) for v in _values(kinds_m.group(1), params)} if kinds_m else {"r", "v"}

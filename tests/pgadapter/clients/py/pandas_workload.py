@@ -52,7 +52,8 @@ def main() -> None:
                 ).bindparams(sa.bindparam("attrs", type_=JSONB)),
                 values,
             )
-    df = pd.read_sql(f"SELECT {', '.join(COLS)} FROM items ORDER BY id", engine)
+    # coerce_float=False: numerics stay Decimal (pandas makes them float by default)
+    df = pd.read_sql(f"SELECT {', '.join(COLS)} FROM items ORDER BY id", engine, coerce_float=False)
     got = [
         tuple(
             None if (not isinstance(v, (list, dict, bytes, memoryview)) and pd.isna(v)) else v

@@ -220,13 +220,19 @@ def _infer_bytes_params(
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
-    """A table's BYTES and NUMERIC columns, whose PostgreSQL literals need special reading."""
+    """A table's BYTES, NUMERIC and ARRAY columns, whose PostgreSQL literals need special
+    reading (arrays of BYTES as "ARRAY<BYTES>": their elements are bytea input)."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
-    return {
-        c.name.lower(): c.stype.code for c in table.columns if c.stype.code in ("BYTES", "NUMERIC")
-    }
+    out = {}
+    for c in table.columns:
+        code = c.stype.code
+        if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
+            code = "ARRAY<BYTES>"
+        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>"):
+            out[c.name.lower()] = code
+    return out
 
 
 def _proto_typed(

@@ -32,6 +32,9 @@ PG_MACROS = (
     "CREATE MACRO spanner_pg_convert_from(b, enc) AS decode(b)",
     "CREATE MACRO spanner_pg_sha256(b) AS unhex(sha256(b))",
     "CREATE MACRO spanner_pg_generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)",
+    # typeof is decided when the statement is bound: it tells arrays from jsonb
+    "CREATE MACRO spanner_pg_contains(l, r) AS spanner_pg_contains_typed(typeof(l), "
+    "CAST(CAST(l AS JSON) AS VARCHAR), CAST(CAST(r AS JSON) AS VARCHAR))",
 )
 
 
@@ -51,9 +54,19 @@ def _jsonb_contains(left: Any, right: Any, top: bool = False) -> bool:
     return type(left) is type(right) and left == right
 
 
-def jsonb_contains(left: str | None, right: str | None) -> bool | None:
+def _array_contains(left: list[Any], right: list[Any]) -> bool:
+    """PostgreSQL's `anyarray @> anyarray`: every element of the right is in the left (no
+    order, duplicates ignored); a NULL element equals nothing, so a right NULL is never found."""
+    return all(r is not None and any(type(v) is type(r) and v == r for v in left) for r in right)
+
+
+def pg_contains(left_type: str | None, left: str | None, right: str | None) -> bool | None:
+    """`@>` for both operand kinds: arrays (a DuckDB list type, `typeof` ends in `[]`) and jsonb.
+    Both operands arrive as JSON text, so one function serves both."""
     if left is None or right is None:
         return None
+    if left_type is not None and left_type.endswith("[]"):
+        return _array_contains(json.loads(left), json.loads(right))
     return _jsonb_contains(json.loads(left), json.loads(right), top=True)
 
 
@@ -130,14 +143,14 @@ def register(
             "CREATE MACRO spanner_sequence_next(name) AS spanner_sequence_value(name, nextval(name))"
         )
     if postgresql:
-        for name, fn in (
-            ("spanner_pg_jsonb_contains", jsonb_contains),
-            ("spanner_pg_jsonb_exists", jsonb_exists),
+        for name, fn, arity in (
+            ("spanner_pg_contains_typed", pg_contains, 3),
+            ("spanner_pg_jsonb_exists", jsonb_exists, 2),
         ):
             conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
                 name,
                 fn,
-                [VARCHAR, VARCHAR],
+                [VARCHAR] * arity,
                 BOOLEAN,
                 type="native",
                 null_handling="special",

@@ -98,4 +98,15 @@ def bytea_value(value: str) -> bytes:
 
 def bytea_literal_sql(literal: str) -> str:
     """A '...' literal read as bytea input -> DuckDB SQL for those bytes, `unhex('0102ff')`."""
-    return f"unhex({quote(bytea_value(unquote(literal)).hex())})"
+    return bytea_sql(unquote(literal))
+
+
+def bytea_array_literal_sql(literal: str) -> str:
+    """'{"\\\\x01",NULL}' -> a DuckDB list of BLOBs, each element read as bytea input."""
+    items = parse_array_text(unquote(literal))
+    return "[" + ", ".join("NULL" if v is None else bytea_sql(v) for v in items) + "]"
+
+
+def bytea_sql(value: str) -> str:
+    """bytea input text -> DuckDB SQL for those bytes, `unhex('0102ff')`."""
+    return f"unhex({quote(bytea_value(value).hex())})"

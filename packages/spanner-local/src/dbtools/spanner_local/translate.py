@@ -231,8 +231,23 @@ _KEYWORDS_BEFORE_PAREN = frozenset(
 
 def _primary_start(toks: list[Tok], end: int) -> int:
     k = end
-    while k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
-        k -= 2
+    while True:  # casts, `::type` and `::type[]`
+        if k >= 4 and toks[k].text == "]" and toks[k - 1].text == "[" and toks[k - 3].text == "::":
+            k -= 4
+        elif k >= 2 and toks[k].kind == "word" and toks[k - 1].text == "::":
+            k -= 2
+        else:
+            break
+    if toks[k].text == "]":  # ARRAY[...], or a subscript of what comes before
+        depth = 0
+        while k >= 0:
+            depth += {"]": 1, "[": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k -= 1
+        if k > 0 and toks[k - 1].upper == "ARRAY":
+            return k - 1
+        return _primary_start(toks, k - 1) if k > 0 else 0
     if toks[k].text == ")":
         depth = 0
         while k >= 0:
@@ -284,6 +299,14 @@ def _operand_end(toks: list[Tok], start: int) -> int:
             if depth == 0:
                 break
             k += 1
+    elif toks[k].upper == "ARRAY" and k + 1 < len(toks) and toks[k + 1].text == "[":
+        k += 1
+        depth = 0
+        while k < len(toks):
+            depth += {"[": 1, "]": -1}.get(toks[k].text, 0)
+            if depth == 0:
+                break
+            k += 1
     while k + 2 < len(toks) and toks[k + 1].text == "::" and toks[k + 2].kind == "word":
         k += 2
         if k + 2 < len(toks) and toks[k + 1].text == "[" and toks[k + 2].text == "]":
@@ -291,8 +314,13 @@ def _operand_end(toks: list[Tok], start: int) -> int:
     return k
 
 
-# PostgreSQL jsonb operators DuckDB lacks -> the functions that implement them (functions.py).
-_PG_JSONB_OPERATORS = {("@", ">"): "spanner_pg_jsonb_contains", ("?",): "spanner_pg_jsonb_exists"}
+# PostgreSQL operators DuckDB lacks -> the call that implements them (functions.py), as the text
+# before, between and after the two operands. `@>` serves arrays and jsonb (the macro looks at
+# the left operand's type); `?` is jsonb only.
+_PG_JSONB_OPERATORS = {
+    ("@", ">"): ("spanner_pg_contains(", ", ", ")"),
+    ("?",): ("spanner_pg_jsonb_exists(CAST(", " AS VARCHAR), CAST(", " AS VARCHAR))"),
+}
 
 
 def _pg_catalog_check(name: str) -> None:
@@ -309,8 +337,16 @@ def _pg_catalog_check(name: str) -> None:
 
 
 # The literal a column of each of these types takes: PostgreSQL reads a string written to a
-# bytea column as bytea input, and a number written to a numeric column must fit exactly.
-_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num"}
+# bytea column as bytea input, one written to an array column as array input ('{}', '{1,2}'),
+# and a number written to a numeric column must fit exactly.
+_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num", "ARRAY": "str", "ARRAY<BYTES>": "str"}
+
+# How a string literal written to a column of that type is rewritten for DuckDB.
+_TARGET_LITERAL_SQL: dict[str, Callable[[str], str]] = {
+    "BYTES": pg_literals.bytea_literal_sql,
+    "ARRAY": pg_literals.array_literal_sql,
+    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+}
 
 
 def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
@@ -328,7 +364,7 @@ def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
 def _literal_targets(
     toks: list[Tok], column_types: Callable[[str], dict[str, str]]
 ) -> dict[int, str]:
-    """Literals a DML statement writes into bytea or numeric columns -> the column's type:
+    """Literals a DML statement writes into bytea, array or numeric columns -> the column's type:
     INSERT INTO t (cols) VALUES (...) by position, and UPDATE t SET col = literal."""
     words = [t.upper for t in toks]
     out: dict[int, str] = {}
@@ -391,17 +427,22 @@ def translate_pg(
         for k, code in targets.items():
             if code == "NUMERIC":
                 _check_numeric_literal(toks[k].text)
-        bytea = frozenset(k for k, code in targets.items() if code == "BYTES")
-        if bytea:
-            return _translate_pg(sql, bytea)
+        rewritten = frozenset(
+            (k, code) for k, code in targets.items() if code in _TARGET_LITERAL_SQL
+        )
+        if rewritten:
+            return _translate_pg(sql, rewritten)
     return _translate_pg(sql, frozenset())
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
-    """`bytea_literals`: indexes of the string literals to read as bytea input."""
+def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Translated:
+    """`target_literals`: (index, column type) of the string literals DML writes into bytea or
+    array columns, read as that type's input."""
     toks = _tokens(sql)
-    repl: dict[int, str] = {k: pg_literals.bytea_literal_sql(toks[k].text) for k in bytea_literals}
+    repl: dict[int, str] = {
+        k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals
+    }
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
@@ -460,6 +501,25 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
                 repl[i] = sql_text
                 drop.update(range(i + 1, i + consumed))
                 i += consumed
+                continue
+        # `('...')::type`, as PGAdapter's EXECUTE writes its arguments: the same forms, with the
+        # parentheses kept around the replacement
+        if (
+            t.kind == "str"
+            and t.text.startswith("'")
+            and i > 0
+            and toks[i - 1].text == "("
+            and nxt is not None
+            and nxt.text == ")"
+            and i + 2 < len(toks)
+            and toks[i + 2].text == "::"
+        ):
+            literal = _pg_typed_literal(t.text, toks, i + 3)
+            if literal is not None:
+                sql_text, consumed = literal
+                repl[i] = sql_text
+                drop.update(range(i + 2, i + 1 + consumed))
+                i += 1 + consumed
                 continue
         if (
             t.kind == "word"
@@ -534,18 +594,20 @@ def _translate_pg(sql: str, bytea_literals: frozenset[int]) -> Translated:
             (t.text == "@" and nxt is not None and nxt.text == ">" and nxt.start == t.end)
             or t.text == "?"
         ):
-            # jsonb @> jsonb and jsonb ? text: f(left, right)
+            # @> (arrays, jsonb) and jsonb ? text: f(left, right)
             width = 2 if t.text == "@" else 1
-            fn = _PG_JSONB_OPERATORS[tuple(x.text for x in toks[i : i + width])]
+            opening, middle, closing = _PG_JSONB_OPERATORS[
+                tuple(x.text for x in toks[i : i + width])
+            ]
             if i == 0 or i + width >= len(toks) - 1:
                 raise InvalidArgument(f"Syntax error: operator {t.text} needs two operands")
             left = _operand_start(toks, i - 1)
             right = _operand_end(toks, i + width)
-            before[left] = before.get(left, "") + f"{fn}(CAST("
-            repl[i] = " AS VARCHAR), CAST("
+            before[left] = before.get(left, "") + opening
+            repl[i] = middle
             if width == 2:
                 drop.add(i + 1)
-            after[right] = " AS VARCHAR))" + after.get(right, "")
+            after[right] = closing + after.get(right, "")
             i += width
             continue
         elif t.upper == "FOR" and nxt is not None and nxt.upper == "UPDATE":
@@ -961,7 +1023,7 @@ def _updated_columns(tree: Any) -> tuple[str, ...]:
 def translate(
     sql: str, dialect: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    """`column_types(table)`: a table's bytea and numeric columns (lower-case name -> type
+    """`column_types(table)`: a table's bytea, array and numeric columns (lower-case name -> type
     code), for PostgreSQL-dialect literals written into them."""
     if dialect == POSTGRESQL:
         return translate_pg(sql, column_types)
