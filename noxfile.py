@@ -247,7 +247,8 @@ FLOOR_SETS = {  # what each package's quick start needs beside it, at its own fl
     "migrate": ["packages/migrate", "packages/spanner-local"],
     "dvt": ["packages/dvt"],
 }
-# Needed by a quick start but not a dependency of the package: installed at the locked version.
+# Needed by a quick start but not a dependency of the package: the newest release that installs
+# on the floor's Python (the lock, made for the sessions' Python, may pin one that does not).
 FLOOR_HELPERS = {"cloudsql-local": ["cloud-sql-python-connector[psycopg]", "psycopg[binary]"]}
 
 
@@ -267,7 +268,7 @@ def _floor_session(name: str) -> None:
     def floor(session: nox.Session) -> None:
         session.install("--resolution", "lowest-direct", *(str(ROOT / s) for s in specs))
         if FLOOR_HELPERS.get(name):
-            _constrained(session, *FLOOR_HELPERS[name])
+            session.install(*FLOOR_HELPERS[name])
         session.run(
             "uv", "pip", "list", "--python", str(Path(session.bin) / "python"), external=True
         )
