@@ -112,10 +112,6 @@ KNOWN_ARRAY_DISAGREEMENTS = {
     ("migrate", "{a,}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
     ("migrate", "{,a}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
     ("spanner-local", "[0:1]={a,b}"): "spanner-local rejects explicit bounds (PostgreSQL: ok)",
-    ("spanner-local", "{a,}"): "spanner-local accepts an empty element (PostgreSQL rejects)",
-    ("spanner-local", "{,a}"): "spanner-local accepts an empty element (PostgreSQL rejects)",
-    ("pgadapter", "{a,}"): "pgadapter accepts an empty unquoted element (PostgreSQL rejects)",
-    ("pgadapter", "{,a}"): "pgadapter accepts an empty unquoted element (PostgreSQL rejects)",
 }
 
 

@@ -861,6 +861,8 @@ def _parse_array_text(s: str, parse: Callable[[str], Any]) -> list[Any]:
             item = body[i:j].strip()
             if item.startswith("{"):
                 raise FeatureNotSupportedArray()
+            if not item:  # `{a,}`, `{,a}`: PostgreSQL has no empty unquoted element
+                raise PgError(f'malformed array literal: "{s}"', "22P02")
             out.append(None if item.upper() == "NULL" else parse(item))
             i = j
         if i < n and body[i] != ",":

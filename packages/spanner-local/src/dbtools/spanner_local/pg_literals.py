@@ -51,6 +51,8 @@ def parse_array_text(text: str) -> list[str | None]:
                     )
                 i += 1
             word = body[start:i].strip()
+            if not word:  # `{a,}`, `{,a}`: PostgreSQL has no empty unquoted element
+                raise InvalidArgument(f'malformed array literal: "{text}"')
             items.append(None if word.upper() == "NULL" else word)
         while i < n and body[i].isspace():
             i += 1
