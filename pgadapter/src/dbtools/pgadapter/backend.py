@@ -178,7 +178,7 @@ MUTATION_OPS = {"mutation": "insert", "upsert": "insert_or_update"}
 @dataclass
 class _Logged:
     sql: str
-    params: dict[str, Any] | None
+    params: dict[str, Any] | tuple[Any, ...] | None  # a tuple for a mutation (see kind)
     types: dict[str, Any] | None
     digest: str
     kind: str  # "query", "dml", or a MUTATION_OPS kind (params then hold (table, columns, rows))
@@ -393,7 +393,7 @@ class SpannerConnection:
     def _rerun(self, txn: _Txn, cause: Exception | None) -> None:
         txn.handle = self._new_transaction()
         for entry in txn.log:
-            if entry.kind in MUTATION_OPS:
+            if isinstance(entry.params, tuple):  # a mutation: (table, columns, rows)
                 getattr(txn.handle, MUTATION_OPS[entry.kind])(*entry.params)
                 continue
             digest = hashlib.sha256()
@@ -574,7 +574,7 @@ class SpannerConnection:
             total = 0
             for rows in groups:
                 getattr(handle, MUTATION_OPS[kind])(table, columns, rows)
-                txn.log.append(_Logged("", (table, columns, rows), None, "", kind))  # type: ignore[arg-type]
+                txn.log.append(_Logged("", (table, columns, rows), None, "", kind))
                 total += len(rows)
             return total
 

@@ -212,10 +212,10 @@ def answer_orm_catalog(
         ]
         out = []
         for t in _tables(sql, params, cat_provider()):
-            found = fks.get(t.name, [])
-            if not found:
+            table_fks = fks.get(t.name, [])
+            if not table_fks:
                 out.append([t.name, None, None, None, None])
-            for name, definition, ref_schema in sorted(found):
+            for name, definition, ref_schema in sorted(table_fks):
                 out.append([t.name, name, definition, ref_schema, None])
         return LocalResult(cols, out)
     if _RELNAME_SELECT.match(sql):

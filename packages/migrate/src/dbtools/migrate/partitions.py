@@ -14,7 +14,7 @@ a key on the partitioned table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from .model import Check, ForeignKey, Index, Table
@@ -45,7 +45,7 @@ def _fk_sig(fk: ForeignKey) -> Hashable:
     return (tuple(fk.columns), fk.ref_table, tuple(fk.ref_columns), fk.on_delete, fk.on_update)
 
 
-def _cols(names: list[str | None]) -> str:
+def _cols(names: Sequence[str | None]) -> str:
     return ", ".join(n or "(expression)" for n in names)
 
 

@@ -202,9 +202,11 @@ class SpannerServicer:
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
-        single = selector.single_use if kind == "single_use" else None
-        ts = _stale_read_timestamp(db, single) if single is not None else None
-        if single is not None and single.read_only.return_read_timestamp:
+        if kind != "single_use":
+            return None, None
+        single = selector.single_use
+        ts = _stale_read_timestamp(db, single)
+        if single.read_only.return_read_timestamp:
             pb = protos.Transaction()
             pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
             return None, pb
