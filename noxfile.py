@@ -3,7 +3,7 @@
     nox -s demo                  # the end-to-end demo (README)
     nox -s tests                 # every package's tests against the real local servers
     nox -s tests -- sqlcommenter # one package (folder name under tests/), extra args go to pytest
-    nox -s lint typecheck        # ruff, mypy
+    nox -s lint typecheck        # ruff and vulture, mypy
     nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
     nox -s lock                  # re-resolve constraints.txt (the one environment) from PyPI
     nox -s conformance           # google-cloud-spanner's own system tests against spanner-local
@@ -115,10 +115,11 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole tree."""
-    _constrained(session, "ruff")
+    """ruff check, ruff format --check and vulture (dead code) over the whole tree."""
+    _constrained(session, "ruff", "vulture")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("vulture")  # dead code; paths and the allow-list: [tool.vulture] in pyproject.toml
 
 
 @nox.session(python=PYTHON)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from dbtools.sqlcommenter.lexer import dialect_family, find_comments, insert_position
 
-TAGS_MARK = " /*X*/"
-
 
 def where(sql: str, dialect: str) -> int:
     return insert_position(sql, dialect_family(dialect))

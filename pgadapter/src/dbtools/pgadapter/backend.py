@@ -275,10 +275,6 @@ class SpannerConnection:
     def has_statements(self) -> bool:
         return self._txn is not None and (bool(self._txn.log) or self._txn.handle is not None)
 
-    @property
-    def has_writes(self) -> bool:
-        return self._txn is not None and any(e.kind == "dml" for e in self._txn.log)
-
     def begin(self, read_only: bool) -> None:
         if self._txn is None:
             self._txn = _Txn(read_only=read_only)

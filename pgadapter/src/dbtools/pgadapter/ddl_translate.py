@@ -110,7 +110,3 @@ def translate_ddl(
     if re.match(r"(?is)^\s*ALTER\s+TABLE\b", sql):
         return [_ARRAY_WORD.sub("[]", sql)]
     return [sql]
-
-
-def needs_catalog(sql: str) -> bool:
-    return _DROP_TABLE.match(sql) is not None

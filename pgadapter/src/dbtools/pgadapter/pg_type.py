@@ -14,7 +14,6 @@ from typing import Any
 
 from .types import BY_OID, PgType
 
-PG_CATALOG_OID = 11
 TEXT, NAME, OID, CHAR, INT2, BOOL = 25, 19, 26, 18, 21, 16
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from .errors import PgError, ProtocolError
 
-PROTOCOL_V3 = 196608
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 CANCEL_REQUEST = 80877102

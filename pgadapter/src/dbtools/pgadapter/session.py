@@ -102,7 +102,6 @@ class Session:
         self.tz: dt.tzinfo = UTC
         self.busy = False  # a Spanner call is running for this connection
         self.savepoints: list[tuple[str, int]] = []
-        self.backend_staleness: dict[str, Any] = {}
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self.pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
@@ -451,7 +450,6 @@ def _set_ddl_mode(s: Session, mode: str) -> None:
 
 
 def _set_staleness(s: Session, staleness: dict[str, Any]) -> None:
-    s.backend_staleness = staleness
     if s.backend is not None:
         s.backend.staleness = staleness
 

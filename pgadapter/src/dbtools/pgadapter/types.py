@@ -85,7 +85,6 @@ SPANNER_TO_OID: dict[str, int] = {
     "INTERVAL": 1186,
 }
 
-UNSPECIFIED = 0
 UNKNOWN = 705
 
 

@@ -81,7 +81,6 @@ class AdminAPIClient:
         self._config = config
         self._tokens = tokens
         self._session: aiohttp.ClientSession | None = None
-        self.requests_sent = 0  # for tests and diagnostics
 
     @property
     def endpoint(self) -> str:
@@ -132,7 +131,6 @@ class AdminAPIClient:
             try:
                 headers = await self._headers()
                 session = self._session_for_loop()
-                self.requests_sent += 1
                 async with session.request(
                     method,
                     url,

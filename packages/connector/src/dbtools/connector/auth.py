@@ -20,7 +20,6 @@ from google.oauth2 import credentials as oauth2
 
 from .errors import ConfigurationError, CredentialsError
 
-ADMIN_SCOPE = "https://www.googleapis.com/auth/sqlservice.admin"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 LOGIN_SCOPE = "https://www.googleapis.com/auth/sqlservice.login"
 

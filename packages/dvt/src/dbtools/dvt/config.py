@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .columns import ColumnSpec, ColumnValidator
-from .connections import resolve
-from .engines import Engine, open_engine
+from .engines import Engine
 from .errors import ConfigError
 from .results import ValidationResult
 from .rows import RowSpec, RowValidator
@@ -139,13 +138,3 @@ def run_spec(
     if isinstance(spec, ColumnSpec):
         return ColumnValidator(spec, source, target).run()
     return validate_schema(spec, source, target)
-
-
-def run_config(
-    config: ValidationConfig,
-    progress: Callable[[int], None] | None = None,
-    on_total: Callable[[int | None], None] | None = None,
-) -> list[ValidationResult]:
-    source = open_engine(resolve(config.source))
-    target = open_engine(resolve(config.target))
-    return [run_spec(v, source, target, progress, on_total) for v in config.validations]

@@ -38,15 +38,6 @@ class Render:
         """Text-like canonical forms can hold the separator and are escaped in the row text."""
         return self.kind in ESCAPED_KINDS or self.boolmap or self.finish is not None
 
-    def canonical_kwargs(self) -> dict[str, object]:
-        return {
-            "rtrim": self.rtrim,
-            "upper": self.upper,
-            "boolmap": self.boolmap,
-            "as_float": self.as_float,
-            "float32": self.float32,
-        }
-
 
 @dataclass(frozen=True)
 class ColumnPair:

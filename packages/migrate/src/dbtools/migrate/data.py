@@ -764,9 +764,6 @@ class Loader:
         self._note_identity(plan, top)
         return True
 
-    def add_keyed_rows(self, source_table: str, rows: Iterable[list[Any]]) -> None:
-        self.add_rows(source_table, None, rows)
-
     def _flush(
         self,
         name: str,
@@ -999,7 +996,3 @@ def _may_be_big(table: SpTable, column: str) -> bool:
     return col.type.base in ("STRING", "BYTES", "JSON") and (
         col.type.length is None or col.type.length > 4096
     )
-
-
-def synthetic_key(table: str, position: int) -> str:
-    return str(uuid.uuid5(_SYNTH_NS, f"{table}\x00{position}"))

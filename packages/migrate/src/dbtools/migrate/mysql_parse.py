@@ -676,7 +676,3 @@ def _split_partition(text: str) -> tuple[str, str | None]:
         ):
             return text[: tok.start].rstrip(), " ".join(text[tok.start :].split())
     return text, None
-
-
-def parse_mysql_statements(statements: Iterable[Statement]) -> SourceSchema:
-    return MySQLSchemaBuilder().feed_all(statements)

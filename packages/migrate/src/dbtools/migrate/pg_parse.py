@@ -1000,7 +1000,3 @@ _FAST = {
     "AlterTableStmt": PgSchemaBuilder._fast_alter_table,
     "IndexStmt": PgSchemaBuilder._fast_index,
 }
-
-
-def parse_pg_statements(statements: Iterable[Statement]) -> SourceSchema:
-    return PgSchemaBuilder().feed_all(statements)

@@ -19,8 +19,6 @@ from .convert import Conversion
 from .ddl import spell_type
 from .issues import SEVERITIES, Issue
 
-RATINGS = ("EXCELLENT", "GOOD", "OK", "POOR", "NONE")
-
 
 def _rate(columns: int, affected: int, errors: int, synthetic: bool) -> str:
     if columns == 0:

@@ -260,7 +260,3 @@ def _map_type(engine: str, t: SourceType) -> Mapped:
     sp = resolve(rule.default, t)
     alts = [resolve(a, t).key() for a in rule.alternatives]
     return Mapped(sp, rule.issue, [a for a in alts if a != sp.key()])
-
-
-def all_source_types(engine: str) -> list[str]:
-    return sorted(TABLES[engine])

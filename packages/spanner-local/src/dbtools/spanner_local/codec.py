@@ -578,7 +578,3 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
         # MAP, UNION, ENUM, BIT...: Spanner has no such types; send their text form.
         return SType("STRING")
     return annotate_for_dialect(SType(code), dialect)
-
-
-def is_pg(dialect: str) -> bool:
-    return dialect == POSTGRESQL

@@ -52,21 +52,12 @@ class CommitClock:
 
 
 @dataclass
-class DdlRecord:
-    statements: list[str]
-    commit_timestamps: list[dt.datetime]
-    operation_id: str
-    error: SpannerLocalError | None = None
-
-
-@dataclass
 class Database:
     name: str  # projects/P/instances/I/databases/D
     dialect: str
     path: Path | None = None
     catalog: Catalog = field(default_factory=Catalog)
     create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
-    ddl_history: list[DdlRecord] = field(default_factory=list)
     # How far each sequence's values run ahead of its DuckDB counter: skip ranges move it.
     sequence_offsets: dict[str, int] = field(default_factory=dict)
 

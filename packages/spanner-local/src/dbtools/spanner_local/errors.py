@@ -50,16 +50,8 @@ class OutOfRange(SpannerLocalError):
     code = grpc.StatusCode.OUT_OF_RANGE
 
 
-class Unimplemented(SpannerLocalError):
-    code = grpc.StatusCode.UNIMPLEMENTED
-
-
 class Cancelled(SpannerLocalError):
     code = grpc.StatusCode.CANCELLED
-
-
-class Internal(SpannerLocalError):
-    code = grpc.StatusCode.INTERNAL
 
 
 class DdlError(SpannerLocalError):

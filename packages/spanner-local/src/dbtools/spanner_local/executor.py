@@ -26,8 +26,6 @@ from .errors import (
 from .translate import COMMIT_TS_PARAM, Translated, translate
 from .typemap import POSTGRESQL, PROTO_CODES, SType, annotate_for_dialect
 
-FETCH_BATCH = 2048
-
 
 @dataclass
 class Result:

@@ -6,11 +6,8 @@ from .errors import InvalidArgument
 
 MAX_MUTATIONS_PER_COMMIT = 80_000
 MAX_COMMIT_BYTES = 100 * 1024 * 1024
-MAX_KEY_BYTES = 8 * 1024
-MAX_STRING_BYTES = 10 * 1024 * 1024
 # STRING(MAX) holds 2,621,440 characters, BYTES(MAX) 10 MiB.
 MAX_LENGTH = {"STRING": 2_621_440, "BYTES": 10 * 1024 * 1024}
-MAX_COLUMNS_PER_TABLE = 1024
 MAX_SESSIONS_PER_BATCH = 100
 # Requests other than commits (queries, DML, reads, admin calls) may be at most 10 MiB, checked
 # before any work so that a huge statement cannot make the server allocate for it.

@@ -137,7 +137,6 @@ PG_REJECTED_TYPES: dict[str, str] = {
 }
 
 # Canonical spelling when Spanner prints DDL / information_schema.
-GSQL_CANONICAL: dict[str, str] = {code: code for code in GSQL_TYPE_NAMES.values()}
 PG_CANONICAL: dict[str, str] = {
     "INT64": "bigint",
     "BOOL": "boolean",

@@ -19,8 +19,6 @@ __all__ = [
     "tagged",
 ]
 
-REQUEST_KEYS = ("framework", "route", "controller", "action")
-
 _BLOCK: ContextVar[Mapping[str, object] | None] = ContextVar(
     "dbtools_sqlcommenter_block", default=None
 )

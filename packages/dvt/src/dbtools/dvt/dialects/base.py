@@ -19,7 +19,6 @@ from ..types import TEXT_KINDS, Kind
 class Dialect:
     name = "base"
     engine = "base"  # key into types._ENGINE_OVERRIDES
-    supports_bit_xor = True
 
     # --- identifiers and literals -------------------------------------------------------
     def quote(self, ident: str) -> str:
