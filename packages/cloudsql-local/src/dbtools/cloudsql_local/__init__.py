@@ -8,6 +8,8 @@ with cloudsql_local.serve(config) as emu:
 
 from __future__ import annotations
 
+from importlib.metadata import version as _distribution_version
+
 from .admin import AdminCall
 from .config import (
     SCOPE_CLOUD_PLATFORM,
@@ -29,7 +31,8 @@ from .server import (
     serve_async,
 )
 
-__version__ = "0.1.0"
+# The one place the version is written is pyproject.toml; the installed metadata carries it.
+__version__ = _distribution_version("dbtools-cloudsql-local")
 
 __all__ = [
     "SCOPE_CLOUD_PLATFORM",

@@ -5,11 +5,14 @@ with spanner_local.serve() as endpoint:
     client = endpoint.client()
 """
 
+from importlib.metadata import version as _distribution_version
+
 from .errors import SpannerLocalError
 from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, Endpoint, serve, start
 from .statement_log import StatementLog, StatementRecord
 
-__version__ = "0.1.0"
+# The one place the version is written is pyproject.toml; the installed metadata carries it.
+__version__ = _distribution_version("dbtools-spanner-local")
 
 __all__ = [
     "DEFAULT_INSTANCE",

@@ -7,13 +7,16 @@ in `.wsgi` (and `.flask`), `.asgi` and `.django`.
 
 from __future__ import annotations
 
+from importlib.metadata import version as _distribution_version
+
 from .context import RequestContext, current_request, request_context, tagged
 from .core import Commenter, Options, comment
 from .errors import ConfigurationError, SqlCommenterError
 from .parser import SqlComment, TraceContext, parse, parse_traceparent
 from .serializer import serialize
 
-__version__ = "0.1.0"
+# The one place the version is written is pyproject.toml; the installed metadata carries it.
+__version__ = _distribution_version("dbtools-sqlcommenter")
 
 __all__ = [
     "Commenter",
