@@ -31,6 +31,7 @@ from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
 from .errors import PgError, QueryCanceled
 from .settings import multi_use_staleness
+from .spanner_private import instance_of, transaction_begun
 from .sqlstate import pg_error_from
 from .types import oid_for_spanner
 
@@ -333,7 +334,7 @@ class SpannerConnection:
         if txn is None or txn.handle is None or txn.read_only:
             return
         try:
-            if getattr(txn.handle, "_transaction_id", None) is not None:
+            if transaction_begun(txn.handle):
                 txn.handle.rollback()
         except Exception:  # rollback failures leave nothing to undo: the txn expires
             pass
@@ -351,7 +352,7 @@ class SpannerConnection:
         if txn.handle is None or txn.read_only:
             return
         try:
-            if getattr(txn.handle, "_transaction_id", None) is not None:
+            if transaction_begun(txn.handle):
                 txn.handle.rollback()
         except Exception:  # nothing to undo if it fails: the transaction expires
             pass
@@ -623,7 +624,7 @@ class SpannerConnection:
             try:
                 return read(txn.execute_sql(sql, param_types=types, query_mode=QueryMode.PLAN))
             finally:
-                if getattr(txn, "_transaction_id", None) is not None:
+                if transaction_begun(txn):
                     try:
                         txn.rollback()
                     except Exception:  # nothing was written: the transaction just expires
@@ -655,7 +656,7 @@ class SpannerConnection:
         return list(_wrap(run))
 
     def list_databases(self) -> list[str]:
-        instance = self.database._instance
+        instance = instance_of(self.database)
         return sorted(
             db.name.rsplit("/", 1)[-1] for db in _wrap(lambda: list(instance.list_databases()))
         )

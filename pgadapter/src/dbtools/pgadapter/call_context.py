@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 import grpc
 
+from .spanner_private import intercept_transport, spanner_transport
+
 log = logging.getLogger(__name__)
 
 APPLICATION_NAME_HEADER = "x-pgadapter-application-name"
@@ -124,16 +126,12 @@ def install(database: Any) -> None:
 
     The client builds its gRPC stubs from the transport's channel when the transport is made;
     they are rebuilt here on the intercepted channel."""
-    api = database.spanner_api
-    transport: Any = getattr(api, "_transport", None)
+    transport = spanner_transport(database)
     if getattr(transport, "_pgadapter_intercepted", False):
         return
-    if not hasattr(transport, "_logged_channel") or not hasattr(transport, "_stubs"):
+    if not intercept_transport(database, lambda ch: grpc.intercept_channel(ch, _Interceptor())):
         # not the gRPC transport this was written for: the proxy still enforces
         # statement_timeout itself, only Spanner does not see the deadline and the name
         log.warning("pgadapter: cannot pass statement_timeout/application_name to Spanner")
         return
-    transport._logged_channel = grpc.intercept_channel(transport._logged_channel, _Interceptor())
-    transport._stubs.clear()
-    transport._prep_wrapped_messages(database._instance._client._client_info)
     transport._pgadapter_intercepted = True

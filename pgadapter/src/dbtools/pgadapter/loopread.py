@@ -29,13 +29,13 @@ from google.cloud.spanner_v1 import (
     TransactionSelector,
 )
 from google.cloud.spanner_v1 import Type as SpannerType
-from google.cloud.spanner_v1._helpers import _make_value_pb
 from google.cloud.spanner_v1.services.spanner.transports.base import DEFAULT_CLIENT_INFO
 from google.cloud.spanner_v1.streamed import StreamedResultSet
 from google.protobuf.struct_pb2 import Struct
 
 from .backend import ColumnInfo, columns_of
 from .call_context import CallContext, call_options
+from .spanner_private import make_value_pb, result_done, result_metadata
 from .sqlstate import pg_error_from
 
 
@@ -95,7 +95,7 @@ _CACHE_MAX = 1024  # entries of each of this module's caches, at most
 
 
 def _columns(rs: StreamedResultSet) -> list[ColumnInfo]:
-    metadata: Any = rs._metadata  # the first response's ResultSetMetadata (protobuf)
+    metadata: Any = result_metadata(rs)  # the first response's ResultSetMetadata (protobuf)
     key = metadata.row_type.SerializeToString()
     columns = _COLUMNS.get(key)
     if columns is None:
@@ -174,11 +174,11 @@ class LoopCursor:
                 break
             self._feed.pending.append(response)
             self._buffer.extend(self._rs)
-            if self._rs._done:
+            if result_done(self._rs):
                 # the response marked `last`: the client's own result sets stop there too, and
                 # waiting for the call's status as well took one more read per query
                 self._ended = True
-        if self.columns is None and self._rs._metadata is not None:
+        if self.columns is None and result_metadata(self._rs) is not None:
             self.columns = _columns(self._rs)
         elif self.columns is None and self._ended:
             self.columns = []
@@ -295,7 +295,7 @@ class LoopReads:
             transaction=_selector_pb(tuple(sorted(staleness.items()))),
         )
         if params:
-            pb.params.CopyFrom(Struct(fields={k: _make_value_pb(v) for k, v in params.items()}))
+            pb.params.CopyFrom(Struct(fields={k: make_value_pb(v) for k, v in params.items()}))
         if types:
             for key, t in types.items():
                 pb.param_types[key].CopyFrom(_type_pb(t))

@@ -24,6 +24,7 @@ from . import protocol as p
 from .config import ProxyConfig
 from .errors import ConfigError, PgError
 from .reach import probe, spanner_address
+from .spanner_private import client_of, instance_of
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -259,7 +260,7 @@ class ProxyServer:
             name = None
         if name is not None:
             info = _client_info()
-            api = make_api(db._instance._client, self.config.emulator_host)
+            api = make_api(client_of(db), self.config.emulator_host)
             self._loop_apis.add(api)
             reads = LoopReads(api, db, name, info)
         db._pgadapter_loop_reads = reads
@@ -278,7 +279,7 @@ class ProxyServer:
             maximum=1.0,
             timeout=timeout,
         )
-        api = db._instance._client.database_admin_api
+        api = client_of(db).database_admin_api
         metadata = [("google-cloud-resource-prefix", db.name)]
         return getattr(api, method)(**request, metadata=metadata, retry=retry, timeout=timeout)
 
@@ -320,7 +321,9 @@ class ProxyServer:
 
         if not _DATABASE_ID.fullmatch(db.database_id):
             raise _not_creatable(db.database_id)
-        fresh = db._instance.database(db.database_id, database_dialect=DatabaseDialect.POSTGRESQL)
+        fresh = instance_of(db).database(
+            db.database_id, database_dialect=DatabaseDialect.POSTGRESQL
+        )
         try:
             fresh.create().result(120)
         except gexc.AlreadyExists:  # another connection created it first
