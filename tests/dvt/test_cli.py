@@ -612,12 +612,12 @@ def test_find_tables_pairs_migrated_names(
 def test_an_unexpected_error_exits_4_never_1(
     env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dbtools.dvt.cli as cli
+    import dbtools.dvt.api as api
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "run_spec", broken)  # stands in for any bug inside a validation
+    monkeypatch.setattr(api, "run_spec", broken)  # stands in for any bug inside a validation
     src = _sqlite(tmp_path / "u.db", ROWS)
     r = run("validate", "row", "-sc", src, "-tc", src, "-t", "t")
     assert r.exit_code == 4

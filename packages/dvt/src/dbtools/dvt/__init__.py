@@ -1,6 +1,52 @@
-"""dbtools-dvt: data validation between two databases (row hashes, aggregates, schema)."""
+"""dbtools-dvt: data validation between two databases (row hashes, aggregates, schema).
 
+The public Python API (documented in `api.py` and the README):
+
+    from dbtools import dvt
+    result = dvt.validate_rows(source_url, target_url, "orders")
+
+Its names are loaded on first use, so that `import dbtools.dvt` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import version as _distribution_version
+from typing import Any
 
 # The one place the version is written is pyproject.toml; the installed metadata carries it.
 __version__ = _distribution_version("dbtools-dvt")
+
+# public name → the module that defines it
+_EXPORTS = {
+    "connect": "api",
+    "run": "api",
+    "validate_rows": "api",
+    "validate_columns": "api",
+    "validate_schema": "api",
+    "plan_migration": "api",
+    "validate_migration": "api",
+    "read_results": "api",
+    "read_history": "api",
+    "exit_code": "api",
+    "Validation": "api",
+    "RowSpec": "rows",
+    "ColumnSpec": "columns",
+    "SchemaSpec": "schema",
+    "ValidationResult": "results",
+    "Finding": "results",
+    "Timeouts": "timeouts",
+    "DvtError": "errors",
+    "ConfigError": "errors",
+    "ConnectError": "errors",
+    "QueryError": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dbtools.dvt' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)

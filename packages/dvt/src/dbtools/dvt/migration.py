@@ -5,8 +5,14 @@ per table the source and target names, whether the session skipped it, the synth
 key it added (if any), and per column the source and target names (renames such as reserved
 words: `order` → `order_`) and the Spanner type chosen (SET → ARRAY<STRING>, spatial → STRING,
 ENUM → STRING, FLOAT → FLOAT32 …); a column the session skipped has no target name. From that,
-each migrated table gets a schema validation against the chosen types, counts and sums, and a
-row validation by the source's primary key, with the columns mapped by their new names.
+each migrated table gets a schema validation against the chosen types, the aggregates that fit
+each column's type (count, sum, min, max), and a row validation by the source's primary key,
+with the columns mapped by their new names.
+
+A table without a primary key got a synthetic one in Spanner, which has no counterpart in the
+source. Its rows are paired instead by a set of columns that is unique (and never NULL) in the
+source data, when there is one; when there is none, the report says why and the table is
+compared by its aggregates only.
 """
 
 from __future__ import annotations
@@ -17,11 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from .columns import ColumnSpec
+from .engines import Engine
 from .errors import ConfigError
+from .results import ValidationResult
 from .rows import RowSpec
 from .schema import SchemaSpec
+from .types import Kind
 
 REPORT = "report.json"
+# What a migration's column validation computes; '*' keeps each to the columns it fits.
+AGGREGATES: dict[str, list[str]] = {"count": ["*"], "sum": ["*"], "min": ["*"], "max": ["*"]}
+# Kinds a row key can be made of: compared exactly and ordered the same way on every engine.
+KEY_KINDS = frozenset(
+    {Kind.INT, Kind.DECIMAL, Kind.STRING, Kind.CHAR, Kind.DATE, Kind.TIMESTAMP, Kind.UUID}
+)
 
 
 @dataclass
@@ -72,8 +87,11 @@ def _table(t: dict[str, Any], path: Path) -> MigratedTable:
     return table
 
 
-def plan_specs(table: MigratedTable, rows: bool = True) -> list[Any]:
-    """The validations of one migrated table (none for a table the session skipped)."""
+def plan_specs(
+    table: MigratedTable, rows: bool = True, row_key: list[str] | None = None
+) -> list[Any]:
+    """The validations of one migrated table (none for a table the session skipped); `row_key`
+    pairs the rows of a table whose key the migration made up."""
     if table.target is None:
         return []
     schema = SchemaSpec(
@@ -87,7 +105,7 @@ def plan_specs(table: MigratedTable, rows: bool = True) -> list[Any]:
     column = ColumnSpec(
         source_table=table.source,
         target_table=table.target,
-        aggregates={"count": ["*"], "sum": ["*"]},
+        aggregates={agg: list(cols) for agg, cols in AGGREGATES.items()},
         exclude=list(table.excluded),
         column_map=dict(table.column_map),
         name=f"column:{table.source}",
@@ -98,6 +116,7 @@ def plan_specs(table: MigratedTable, rows: bool = True) -> list[Any]:
             RowSpec(
                 source_table=table.source,
                 target_table=table.target,
+                primary_keys=list(row_key) if row_key else None,
                 exclude=list(table.excluded),
                 column_map=dict(table.column_map),
                 name=f"row:{table.source}",
@@ -106,12 +125,79 @@ def plan_specs(table: MigratedTable, rows: bool = True) -> list[Any]:
     return specs
 
 
-def why_not_rows(table: MigratedTable) -> str | None:
-    """Why a table cannot be compared row by row, or None."""
-    if table.synthetic_key:
-        return (
-            f"the source has no primary key; the migration added {table.synthetic_key!r}, "
-            "which has no counterpart in the source, so rows cannot be paired: compared by "
-            "counts and sums only"
-        )
-    return None
+def find_row_key(source: Engine, table: MigratedTable) -> tuple[list[str] | None, str | None]:
+    """For a table whose primary key the migration made up: source columns whose values are
+    unique and never NULL in the source data, or None and why there are none.
+
+    One column is preferred (the first that qualifies, integers first); else every migrated
+    column that is never NULL, together."""
+    cols = [c for c in source.columns(table.source) if c.name in table.column_map]
+    usable = [c for c in cols if c.kind in KEY_KINDS]
+    if not usable:
+        kinds = ", ".join(sorted({c.kind.value for c in cols})) or "none"
+        return None, f"no column can be a key (kinds: {kinds})"
+    d = source.dialect
+    ref = source.table_ref(table.source)
+    exprs = ["COUNT(*)"]
+    for c in usable:
+        q = d.quote(c.name)
+        exprs += [f"COUNT({q})", f"COUNT(DISTINCT {q})"]
+    row = source.query(f"SELECT {', '.join(exprs)} FROM {ref}")[0]
+    total = int(row[0])
+    stats = {c.name: (int(row[1 + 2 * i]), int(row[2 + 2 * i])) for i, c in enumerate(usable)}
+    single = [c for c in usable if stats[c.name] == (total, total)]
+    if single:
+        single.sort(key=lambda c: c.kind is not Kind.INT)
+        return [single[0].name], None
+    never_null = [c for c in usable if stats[c.name][0] == total]
+    if not never_null:
+        return None, "every column that could be a key holds NULLs"
+    names = ", ".join(d.quote(c.name) for c in never_null)
+    groups = source.query(f"SELECT COUNT(*) FROM (SELECT {names} FROM {ref} GROUP BY {names}) g")
+    distinct = int(groups[0][0])
+    if distinct == total:
+        return [c.name for c in never_null], None
+    return None, (
+        f"{total - distinct} of {total} rows repeat another row's values in "
+        f"({', '.join(c.name for c in never_null)}), the columns without NULLs"
+    )
+
+
+def _no_rows_reason(table: MigratedTable, why: str) -> str:
+    return (
+        "the source has no primary key and the migration added the synthetic key "
+        f"{table.synthetic_key!r}, which has no counterpart in the source; no column set pairs "
+        f"the rows: {why}. Compared by counts and aggregates only"
+    )
+
+
+def plan_migration(
+    migrated: list[MigratedTable], source: Engine | None, rows: bool = True
+) -> tuple[list[Any], list[ValidationResult]]:
+    """Every validation of a migration, and a note for each table (or row validation) that is
+    not run and why. `source` is needed to find row keys for tables with a synthetic key."""
+    specs: list[Any] = []
+    notes: list[ValidationResult] = []
+    for m in migrated:
+        if m.target is None:
+            notes.append(
+                ValidationResult(
+                    f"table:{m.source}", "table", m.source, "(not migrated)",
+                    skipped="the migration session skipped this table",
+                )
+            )  # fmt: skip
+            continue
+        key: list[str] | None = None
+        reason: str | None = None
+        if rows and m.synthetic_key:
+            if source is None:
+                reason = _no_rows_reason(m, "the source was not asked")
+            else:
+                key, why = find_row_key(source, m)
+                reason = None if key else _no_rows_reason(m, why or "")
+        specs += plan_specs(m, rows=rows and reason is None, row_key=key)
+        if reason:
+            notes.append(
+                ValidationResult(f"row:{m.source}", "row", m.source, m.target, skipped=reason)
+            )
+    return specs, notes

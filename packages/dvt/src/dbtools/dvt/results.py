@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -22,6 +22,12 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         keep = ("source", "target") if self.status == "mismatch" or self.check else ()
         return {k: v for k, v in asdict(self).items() if v is not None or k in keep}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """The inverse of `as_dict` (values stay as JSON gave them: decimals are strings)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -60,8 +66,35 @@ class ValidationResult:
             "findings": [f.as_dict() for f in self.findings],
             "findings_not_listed": self.truncated,
             "warnings": self.warnings,
-            **({"error": self.error} if self.error is not None else {}),
+            **(
+                {"error": self.error, "error_kind": self.error_kind}
+                if self.error is not None
+                else {}
+            ),
             **({"skipped": self.skipped} if self.skipped is not None else {}),
             **({"run_id": self.run_id} if self.run_id is not None else {}),
             **({"labels": self.labels} if self.labels else {}),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationResult:
+        """The inverse of `as_dict`: a result as `--format json` wrote it."""
+        status = data.get("status")
+        if status not in ("success", "fail", "error", "skipped"):
+            raise ValueError(f"not a dvt result (status {status!r})")
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            source_table=data["source_table"],
+            target_table=data["target_table"],
+            passed=status in ("success", "skipped"),
+            summary=dict(data.get("summary") or {}),
+            findings=[Finding.from_dict(f) for f in data.get("findings") or []],
+            truncated=int(data.get("findings_not_listed") or 0),
+            warnings=list(data.get("warnings") or []),
+            error=data.get("error"),
+            error_kind=data.get("error_kind"),
+            skipped=data.get("skipped"),
+            run_id=data.get("run_id"),
+            labels=dict(data.get("labels") or {}),
+        )

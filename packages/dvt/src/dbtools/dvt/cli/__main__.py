@@ -1,0 +1,5 @@
+"""`python -m dbtools.dvt.cli`."""
+
+from . import main
+
+main()
