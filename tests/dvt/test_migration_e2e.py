@@ -36,6 +36,9 @@ MYSQL_DDL = [
       PRIMARY KEY (film_id)
     )""",
     """CREATE TABLE nokey (a int, b varchar(10))""",
+    # no primary key either, but `code` and `n` are unique in the data: the rows pair by one of
+    # them (an integer first)
+    """CREATE TABLE tags (code varchar(10) NOT NULL, n int, note varchar(10))""",
     """CREATE TABLE sales (id int NOT NULL, y int NOT NULL, amount decimal(10,2),
        PRIMARY KEY (id, y)) PARTITION BY RANGE (y)
        (PARTITION p0 VALUES LESS THAN (2020), PARTITION p1 VALUES LESS THAN MAXVALUE)""",
@@ -113,6 +116,9 @@ def mariadb_source(mysql_server: Any) -> Any:
         )
         cur.executemany("INSERT INTO nokey VALUES (%s, %s)", [(1, "x"), (2, "y"), (2, "y")])
         cur.executemany(
+            "INSERT INTO tags VALUES (%s, %s, %s)", [("a", 1, None), ("b", 2, "x"), ("c", 3, "x")]
+        )
+        cur.executemany(
             "INSERT INTO sales VALUES (%s, %s, %s)", [(1, 2019, "5.00"), (2, 2024, "7.25")]
         )
     c.close()
@@ -140,6 +146,10 @@ def test_mariadb_migration_validates_in_one_command(
     assert names["row:sales"]["summary"]["matched"] == 2  # the partitioned table
     # the table without a key: its rows cannot be paired, and the report says so
     assert names["row:nokey"]["status"] == "skipped" and "synth" in names["row:nokey"]["skipped"]
+    assert "1 of 3 rows repeat" in names["row:nokey"]["skipped"]
+    # a table without a key whose rows a unique column pairs: validated row by row
+    assert names["row:tags"]["status"] == "success"
+    assert names["row:tags"]["summary"]["matched"] == 3
     assert names["column:nokey"]["status"] == "success"
     assert names["schema:film"]["status"] == "success"
 
@@ -162,6 +172,9 @@ def test_mariadb_migration_validates_in_one_command(
         for (title, col), value in planted.items():
             batch.update("film", columns=["film_id", col], values=[(ids[title], value)])
         batch.update("sales", columns=["id", "y", "amount"], values=[(2, 2024, Decimal("7.26"))])
+    database.run_in_transaction(
+        lambda t: t.execute_update("UPDATE tags SET note = 'y' WHERE code = 'b'")
+    )
 
     code, results, err = dvt(out, src, tgt)
     assert code == 1, err
@@ -173,12 +186,18 @@ def test_mariadb_migration_validates_in_one_command(
     }
     assert bad.pop("row:film") == expected_rows
     assert bad.pop("row:sales") == {(json.dumps({"id": 2, "y": 2024}), "amount", None)}
+    assert bad.pop("row:tags") == {(json.dumps({"n": 2}), "note", None)}
     # the sums of the changed numeric columns differ too (and the count of meta, which was
-    # NULL in Beta), and nothing else
+    # NULL in Beta), the extremes that moved (rate's max, rating's min: G became PG, updated's
+    # max), and nothing else
     assert bad.pop("column:film") == {(None, c, "sum") for c in ("rate", "order", "price")} | {
-        (None, "meta", "count")
+        (None, "meta", "count"),
+        (None, "rate", "max"),
+        (None, "rating", "min"),
+        (None, "updated", "max"),
     }
-    assert bad.pop("column:sales") == {(None, "amount", "sum")}
+    assert bad.pop("column:sales") == {(None, "amount", "sum"), (None, "amount", "max")}
+    assert bad.pop("column:tags") == {(None, "note", "max")}
     assert bad == {}
 
 
