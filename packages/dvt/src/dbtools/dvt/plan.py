@@ -74,6 +74,9 @@ def _finish(col: Column, other: Column) -> tuple[str | None, Kind | None]:
 def plan_pair(src: Column, tgt: Column, case_insensitive: bool = False) -> ColumnPair:
     kinds = {src.kind, tgt.kind}
     float32 = (src.float32 or tgt.float32) and kinds <= (NUMERIC_KINDS | {Kind.BOOL})
+    # arrays of 32-bit floats on either side: every element of both compared as a 32-bit float
+    # (rounding a 32-bit value again changes nothing, so both sides are rounded)
+    elements32 = (src.element_float32 or tgt.element_float32) and Kind.ARRAY in kinds
     as_float = Kind.FLOAT in kinds and kinds <= (NUMERIC_KINDS | {Kind.BOOL})
     rtrim = Kind.CHAR in kinds
     bool_vs_text = Kind.BOOL in kinds and bool(kinds & TEXT_KINDS)
@@ -90,7 +93,7 @@ def plan_pair(src: Column, tgt: Column, case_insensitive: bool = False) -> Colum
             or (uuid_vs_text and (is_text or col.kind is Kind.UUID)),
             boolmap=bool_vs_text and is_text,
             as_float=as_float and col.kind is not Kind.FLOAT,
-            float32=float32 and not col.float32,
+            float32=(float32 and not col.float32) or elements32,
             finish=finish,
             element=element,
         )

@@ -44,6 +44,7 @@ class Column:
     length: int | None = None
     nullable: bool = True
     element: Kind | None = None  # the element kind of an ARRAY
+    element_float32: bool = False  # an ARRAY of 32-bit floats (FLOAT32, real[], FLOAT[])
     int_range: tuple[int, int] | None = None  # the values an integer type holds
     fraction: int | None = None  # fractional-second digits a time/timestamp keeps
 
@@ -131,12 +132,14 @@ def _float_bits(engine: str, base: str, text: str) -> int:
     return FLOAT64_BITS
 
 
-def element_kind(engine: str, native: str) -> Kind | None:
-    """The element kind of an array type (`ARRAY<STRING(MAX)>`, `text[]`), else None."""
+def element_type(engine: str, native: str) -> tuple[Kind, int | None] | None:
+    """(kind, precision) of an array type's elements (`ARRAY<FLOAT32>`, `real[]`), else None;
+    float elements carry their significand bits as the precision, as `parse_type` gives."""
     m = _ARRAY.match(" ".join(native.lower().split()))
     if not m:
         return None
-    return parse_type(engine, (m.group(1) or m.group(2)).strip())[0]
+    kind, precision, _, _ = parse_type(engine, (m.group(1) or m.group(2)).strip())
+    return kind, precision
 
 
 def parse_type(engine: str, native: str) -> tuple[Kind, int | None, int | None, int | None]:
@@ -233,6 +236,7 @@ def fraction_digits(engine: str, native: str) -> int | None:
 
 def make_column(engine: str, name: str, native: str, nullable: bool = True) -> Column:
     kind, precision, scale, length = parse_type(engine, native)
+    element = element_type(engine, native) if kind is Kind.ARRAY else None
     return Column(
         name=name,
         native=" ".join(native.lower().split()),
@@ -241,7 +245,8 @@ def make_column(engine: str, name: str, native: str, nullable: bool = True) -> C
         scale=scale,
         length=length,
         nullable=nullable,
-        element=element_kind(engine, native) if kind is Kind.ARRAY else None,
+        element=element[0] if element else None,
+        element_float32=element == (Kind.FLOAT, FLOAT32_BITS),
         int_range=int_range(engine, native) if kind is Kind.INT else None,
         fraction=(
             fraction_digits(engine, native)
