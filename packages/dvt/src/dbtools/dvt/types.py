@@ -26,7 +26,7 @@ class Kind(str, enum.Enum):
     UUID = "uuid"
     JSON = "json"
     ARRAY = "array"  # Spanner ARRAY<T>, PostgreSQL/DuckDB T[]: compared element by element
-    GEOMETRY = "geometry"  # MySQL/MariaDB spatial: compared as WKT at full precision
+    GEOMETRY = "geometry"  # MySQL/MariaDB spatial, PostGIS: compared as WKT at full precision
     OTHER = "other"
 
 
@@ -107,6 +107,8 @@ MYSQL_SPATIAL = (
 _ENGINE_OVERRIDES: dict[str, dict[str, Kind]] = {
     # MySQL/MariaDB TIMESTAMP is stored in UTC and shown in the session zone (we set +00:00).
     "mysql": {"timestamp": Kind.TIMESTAMPTZ, **dict.fromkeys(MYSQL_SPATIAL, Kind.GEOMETRY)},
+    # PostGIS: geometry and geography columns, read as WKB (ST_AsBinary) like MySQL's.
+    "postgresql": {"geometry": Kind.GEOMETRY, "geography": Kind.GEOMETRY},
     # Spanner's TIMESTAMP is an instant.
     "spanner": {"timestamp": Kind.TIMESTAMPTZ},
 }
