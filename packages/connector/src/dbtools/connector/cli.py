@@ -96,24 +96,7 @@ def main() -> None:
 )
 @click.option("--server-port", type=int, default=3307, hidden=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def listen(
-    instances: tuple[str, ...],
-    port: int | None,
-    address: str,
-    unix_socket: str | None,
-    ip_type: str,
-    auto_iam_authn: bool,
-    credentials_file: str | None,
-    token: str | None,
-    quota_project: str | None,
-    admin_api_endpoint: str | None,
-    universe_domain: str | None,
-    lazy_refresh: bool,
-    max_connections: int,
-    timeout: float,
-    server_port: int,
-    fmt: str,
-) -> None:
+def listen(**options: Any) -> None:
     """Listen locally and relay each connection to INSTANCES over mTLS.
 
     \b
@@ -129,7 +112,7 @@ def listen(
     starting.
     """
     try:
-        _listen(**locals())
+        _listen(**options)  # the options, typed one by one
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
         sys.exit(EXIT_INTERRUPTED)
 
