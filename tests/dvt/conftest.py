@@ -361,9 +361,39 @@ def spanner_endpoint() -> Iterator[Any]:
         yield endpoint
 
 
+def spanner_url(endpoint: Any, db_id: str) -> str:
+    return (
+        f"spanner:///projects/{endpoint.project}/instances/{endpoint.instance}"
+        f"/databases/{db_id}?emulator_host={endpoint.address}"
+    )
+
+
+@pytest.fixture(scope="session")
+def make_spanner_db(spanner_endpoint: Any) -> Callable[[str, list[str]], tuple[Any, str]]:
+    """(dialect "spanner" (GoogleSQL) or "spanner_pg", DDL statements) → a new spanner-local
+    database with that schema, and its dvt URL."""
+    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
+
+    dialects = {
+        "spanner": DatabaseDialect.GOOGLE_STANDARD_SQL,
+        "spanner_pg": DatabaseDialect.POSTGRESQL,
+    }
+    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
+
+    def make(dialect: str, ddl: list[str]) -> tuple[Any, str]:
+        db_id = f"d{uuid.uuid4().hex[:12]}{dialect[-2:]}"
+        database = instance.database(db_id, database_dialect=dialects[dialect])
+        database.create().result()
+        if ddl:
+            database.update_ddl(ddl).result()
+        return database, spanner_url(spanner_endpoint, db_id)
+
+    return make
+
+
 @pytest.fixture(scope="module")
 def hazard_dbs(
-    spanner_endpoint: Any,
+    make_spanner_db: Callable[[str, list[str]], tuple[Any, str]],
     pg_server: Any,
     mysql_server: Any,
     tmp_path_factory: pytest.TempPathFactory,
@@ -406,22 +436,10 @@ def hazard_dbs(
             "planted": Loaded(engine, url, "t_planted"),
         }
     _ = duckdb
-    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
-
-    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-    for dialect, db_dialect in (
-        ("spanner", DatabaseDialect.GOOGLE_STANDARD_SQL),
-        ("spanner_pg", DatabaseDialect.POSTGRESQL),
-    ):
-        db_id = f"{name}_{dialect}".replace("_", "-")[:30]
-        database = instance.database(db_id, database_dialect=db_dialect)
-        database.create().result()
+    for dialect in ("spanner", "spanner_pg"):
+        database, url = make_spanner_db(dialect, [])
         load_spanner(database, dialect, "t_same", HAZARD_ROWS)
         load_spanner(database, dialect, "t_planted", planted())
-        url = (
-            f"spanner:///projects/{spanner_endpoint.project}/instances/{spanner_endpoint.instance}"
-            f"/databases/{db_id}?emulator_host={spanner_endpoint.address}"
-        )
         out[dialect] = {
             "same": Loaded(dialect, url, "t_same"),
             "planted": Loaded(dialect, url, "t_planted"),

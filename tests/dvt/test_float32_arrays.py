@@ -44,13 +44,12 @@ def _rows(table: str) -> list[tuple[int, Any]]:
 
 @pytest.fixture(scope="module")
 def float32_dbs(
-    spanner_endpoint: Any,
+    make_spanner_db: Any,
     pg_server: Any,
     tmp_path_factory: pytest.TempPathFactory,
     make_duckdb: Any,
 ) -> Iterator[dict[str, str]]:
     import duckdb
-    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 
     name = "dvt_f32_" + uuid.uuid4().hex[:8]
     with psycopg.connect(pg_server.url, autocommit=True) as admin:
@@ -68,22 +67,13 @@ def float32_dbs(
         duck.execute(DDL["duckdb"].format(t=t))
         duck.executemany(f"INSERT INTO {t} VALUES (?, ?)", _rows(t))
     duck.close()
-    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-    for dialect, db_dialect in (
-        ("spanner", DatabaseDialect.GOOGLE_STANDARD_SQL),
-        ("spanner_pg", DatabaseDialect.POSTGRESQL),
-    ):
-        db_id = f"f{uuid.uuid4().hex[:10]}{dialect[-2:]}"
-        database = instance.database(db_id, database_dialect=db_dialect)
-        database.create().result()
-        database.update_ddl([DDL[dialect].format(t=t) for t in ("same", "changed")]).result()
+    for dialect in ("spanner", "spanner_pg"):
+        database, urls[dialect] = make_spanner_db(
+            dialect, [DDL[dialect].format(t=t) for t in ("same", "changed")]
+        )
         for t in ("same", "changed"):
             with database.batch() as batch:
                 batch.insert(t, columns=["id", "fa"], values=_rows(t))
-        urls[dialect] = (
-            f"spanner:///projects/{spanner_endpoint.project}/instances/"
-            f"{spanner_endpoint.instance}/databases/{db_id}?emulator_host={spanner_endpoint.address}"
-        )
     try:
         yield urls
     finally:

@@ -48,9 +48,8 @@ def _rows(table: str, form: int) -> list[tuple[int, str | None]]:
 
 @pytest.fixture(scope="module")
 def postgis_dbs(
-    pg_server: Any, mysql_server: Any, spanner_endpoint: Any
+    pg_server: Any, mysql_server: Any, make_spanner_db: Any
 ) -> Iterator[dict[str, str]]:
-    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 
     name = "dvt_gis_" + uuid.uuid4().hex[:8]
     with psycopg.connect(pg_server.url, autocommit=True) as admin:
@@ -78,25 +77,19 @@ def postgis_dbs(
                 cur.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, shape geometry)")
                 cur.executemany(f"INSERT INTO {t} VALUES (%s, ST_GeomFromText(%s))", _rows(t, 0))
         c2.close()
-        instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-        for dialect, db_dialect, ddl in (
-            ("spanner", DatabaseDialect.GOOGLE_STANDARD_SQL,
-             "CREATE TABLE {t} (id INT64 NOT NULL, shape STRING(MAX)) PRIMARY KEY (id)"),
-            ("spanner_pg", DatabaseDialect.POSTGRESQL,
-             "CREATE TABLE {t} (id bigint NOT NULL, shape varchar, PRIMARY KEY (id))"),
-        ):  # fmt: skip
-            db_id = f"g{uuid.uuid4().hex[:10]}{dialect[-2:]}"
-            database = instance.database(db_id, database_dialect=db_dialect)
-            database.create().result()
-            database.update_ddl([ddl.format(t=t) for t in ("same", "changed")]).result()
+        for dialect, ddl in (
+            ("spanner", "CREATE TABLE {t} (id INT64 NOT NULL, shape STRING(MAX)) PRIMARY KEY (id)"),
+            (
+                "spanner_pg",
+                "CREATE TABLE {t} (id bigint NOT NULL, shape varchar, PRIMARY KEY (id))",
+            ),
+        ):
+            database, urls[dialect] = make_spanner_db(
+                dialect, [ddl.format(t=t) for t in ("same", "changed")]
+            )
             for t in ("same", "changed"):
                 with database.batch() as batch:
                     batch.insert(t, columns=["id", "shape"], values=_rows(t, 1))
-            urls[dialect] = (
-                f"spanner:///projects/{spanner_endpoint.project}/instances/"
-                f"{spanner_endpoint.instance}/databases/{db_id}"
-                f"?emulator_host={spanner_endpoint.address}"
-            )
         yield urls
     finally:
         with psycopg.connect(pg_server.url, autocommit=True) as admin:
