@@ -119,6 +119,26 @@ def patch_reference_for_mariadb() -> None:
         print(f"patched {path}: session time_zone '+00:00' (MariaDB without tz tables)")
 
 
+def compile_bytecode(with_reference: bool) -> None:
+    """Both tools as an installed tool runs: with its modules compiled to bytecode (pip does it
+    at install time). Without this, a session with PYTHONDONTWRITEBYTECODE set (or a venv made
+    by uv, which does not compile) re-compiles every module of both tools on every run."""
+    import compileall
+
+    import dbtools.dvt
+
+    ours = [Path(sys.prefix), *(Path(p).parents[1] for p in dbtools.dvt.__path__)]
+    for path in ours:
+        compileall.compile_dir(str(path), quiet=2, workers=0)
+    if with_reference:
+        venv = Path(_bin("data-validation")).parents[1]
+        python = venv / "bin" / "python"
+        subprocess.run(
+            [str(python), "-m", "compileall", "-q", "-q", "-j", "0", str(venv / "lib")], check=False
+        )
+    print("bytecode compiled for dvt" + (" and data-validation" if with_reference else ""))
+
+
 def dvt_conns(home: Path, pair: str) -> dict[str, str]:
     """Connections for data-validation, in a throwaway PSO_DV_CONN_HOME."""
     env = {**os.environ, "PSO_DV_CONN_HOME": str(home)}
@@ -256,6 +276,7 @@ def main() -> None:
     pairs = args.pairs.split(",")
     if "pg-mysql" in pairs and not args.skip_reference:
         patch_reference_for_mariadb()
+    compile_bytecode(not args.skip_reference)
     results = []
     for n in [int(x) for x in args.rows.split(",")]:
         if not args.no_load:
