@@ -124,6 +124,15 @@ def pg_database(server: Any, statements: list[str]) -> Iterator[Any]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def psql_file(db: Any, path: Path) -> None:
+    """Run an SQL file into `db` with the real psql, stopping at the first error."""
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", db.url, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def realdumps() -> SimpleNamespace:
     return SimpleNamespace(
@@ -133,4 +142,5 @@ def realdumps() -> SimpleNamespace:
         pg_dump=pg_dump,
         mysql_database=mysql_database,
         pg_database=pg_database,
+        psql_file=psql_file,
     )

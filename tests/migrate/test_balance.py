@@ -97,19 +97,7 @@ def balance(
 
 
 def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace) -> None:
-    subprocess.run(
-        [
-            "psql",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            pg_db.url,
-            "-f",
-            str(SAMPLES / "videostore_pg.sql"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    realdumps.psql_file(pg_db, SAMPLES / "videostore_pg.sql")
     with psycopg.connect(pg_db.url, autocommit=True) as conn:
         catalog = {
             kind: [r[0] for r in conn.execute(query).fetchall()]  # type: ignore[arg-type]

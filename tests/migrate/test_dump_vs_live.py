@@ -62,19 +62,7 @@ def assert_same(dumped: SourceSchema, live: SourceSchema) -> None:
 
 
 def test_postgres_dump_and_live_agree(pg_db: Any, realdumps: SimpleNamespace) -> None:
-    subprocess.run(
-        [
-            "psql",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            pg_db.url,
-            "-f",
-            str(SAMPLES / "videostore_pg.sql"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    realdumps.psql_file(pg_db, SAMPLES / "videostore_pg.sql")
     import psycopg
 
     with psycopg.connect(pg_db.url, autocommit=True) as conn:
