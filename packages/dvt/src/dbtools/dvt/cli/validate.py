@@ -198,7 +198,7 @@ validate_schema_cmd.help = (
 @validate.command("migration")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @connection_options
-@click.option("--no-rows", is_flag=True, help="Schema, counts and sums only (no row hashes).")
+@click.option("--no-rows", is_flag=True, help="Schema and aggregates only (no row hashes).")
 @click.option("-t", "--tables", help="Only these source tables (comma-separated).")
 @output_options
 @guard
@@ -217,8 +217,10 @@ def validate_migration(
 
     Reads OUT_DIR/report.json (table and column renames, the Spanner type chosen for each
     column, skipped tables and columns, synthetic keys) and runs, per table, a schema
-    validation against the chosen types, counts and sums, and a row validation by the
-    source's primary key. One report; the exit code is the worst result's.
+    validation against the chosen types, the aggregates that fit each column (count, sum,
+    min, max), and a row validation by the source's primary key. A table the migration gave a
+    synthetic key is paired by columns unique in the source data, or listed as skipped with
+    the reason. One report; the exit code is the worst result's.
 
     \b
     Example:
