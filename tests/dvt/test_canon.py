@@ -112,7 +112,7 @@ def test_type_names_map_to_kinds() -> None:
         ("spanner", "STRING(MAX)"): (Kind.STRING, None, None),
         ("spanner", "NUMERIC"): (Kind.DECIMAL, 38, 9),
         ("spanner", "TIMESTAMP"): (Kind.TIMESTAMPTZ, None, None),
-        ("postgresql", "geometry"): (Kind.OTHER, None, None),
+        ("postgresql", "geometry"): (Kind.GEOMETRY, None, None),  # PostGIS
     }
     for (engine, native), (kind, p, s) in cases.items():
         got = parse_type(engine, native)
