@@ -37,7 +37,7 @@ def _rows(changed: bool) -> list[tuple[int, dt.datetime, str | None]]:
 
 @pytest.fixture(scope="module")
 def json_dbs(
-    spanner_endpoint: Any,
+    make_spanner_db: Any,
     pg_server: Any,
     mysql_server: Any,
     tmp_path_factory: Any,
@@ -92,26 +92,16 @@ def json_dbs(
         )
         duck.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", _rows(changed))
     urls["duckdb"] = duck_url
-    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
     from google.cloud.spanner_v1 import JsonObject
 
-    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-    for key, dialect, ddl in (
-        (
-            "spanner",
-            DatabaseDialect.GOOGLE_STANDARD_SQL,
-            "CREATE TABLE {} (id INT64, occurred_at TIMESTAMP, doc JSON) PRIMARY KEY (id)",
-        ),
+    for key, ddl in (
+        ("spanner", "CREATE TABLE {} (id INT64, occurred_at TIMESTAMP, doc JSON) PRIMARY KEY (id)"),
         (
             "spanner_pg",
-            DatabaseDialect.POSTGRESQL,
             "CREATE TABLE {} (id bigint PRIMARY KEY, occurred_at timestamptz, doc jsonb)",
         ),
     ):
-        db_id = f"{name}-{key}".replace("_", "-")
-        database = instance.database(db_id, database_dialect=dialect)
-        database.create().result()
-        database.update_ddl([ddl.format(t) for t in ("j_same", "j_changed")]).result()
+        database, urls[key] = make_spanner_db(key, [ddl.format(t) for t in ("j_same", "j_changed")])
         with database.batch() as batch:
             for table, changed in (("j_same", False), ("j_changed", True)):
                 batch.insert(
@@ -126,10 +116,6 @@ def json_dbs(
                         for i, t, d in _rows(changed)
                     ],
                 )
-        urls[key] = (
-            f"spanner:///projects/{spanner_endpoint.project}/instances/"
-            f"{spanner_endpoint.instance}/databases/{db_id}?emulator_host={spanner_endpoint.address}"
-        )
     try:
         yield urls
     finally:

@@ -230,6 +230,12 @@ def test_postgresql_arrays_migrate_to_the_postgresql_dialect_and_validate(
         tgt = _spanner_url(spanner_endpoint, db_id)
         code, results, err = dvt(out, pg.url, tgt)
         assert _not_passing(results) == {} and code == 0, (results, err)
+        # the same run through the Python API
+        from dbtools import dvt as api
+
+        through_api = api.validate_migration(out, pg.url, tgt)
+        assert {r.name: r.status for r in through_api} == {r["name"]: r["status"] for r in results}
+        assert api.exit_code(through_api) == 0
         database = spanner_endpoint.client().instance(spanner_endpoint.instance).database(db_id)
         with database.batch() as batch:
             batch.update("item", columns=["id", "tags"], values=[(1, ["a", "b", "c", ""])])

@@ -155,7 +155,7 @@ def _load_dbapi(engine: str, conn: Any, table: str, rows: list[dict[str, Any]]) 
 
 @pytest.fixture(scope="module")
 def typed_dbs(
-    spanner_endpoint: Any,
+    make_spanner_db: Any,
     pg_server: Any,
     mysql_server: Any,
     tmp_path_factory: pytest.TempPathFactory,
@@ -163,7 +163,6 @@ def typed_dbs(
 ) -> Iterator[dict[str, str]]:
     """{engine: URL}, each database holding `same` (the source rows) and `planted`."""
     import duckdb
-    from google.cloud.spanner_admin_database_v1.types import DatabaseDialect
 
     name = "dvt_t_" + uuid.uuid4().hex[:8]
     tmp: Path = tmp_path_factory.mktemp("typed")
@@ -192,27 +191,16 @@ def typed_dbs(
     for table, rows in (("same", ROWS), ("planted", planted_rows())):
         _load_dbapi("duckdb", duck, table, rows)
     duck.close()
-    instance = spanner_endpoint.client().instance(spanner_endpoint.instance)
-    for dialect, db_dialect in (
-        ("spanner", DatabaseDialect.GOOGLE_STANDARD_SQL),
-        ("spanner_pg", DatabaseDialect.POSTGRESQL),
-    ):
-        db_id = f"t{uuid.uuid4().hex[:10]}{dialect[-2:]}"
-        database = instance.database(db_id, database_dialect=db_dialect)
-        database.create().result()
+    for dialect in ("spanner", "spanner_pg"):
         pk = " PRIMARY KEY (id)" if dialect == "spanner" else ""
         inner = ", PRIMARY KEY (id)" if dialect == "spanner_pg" else ""
-        database.update_ddl(
-            [f"CREATE TABLE {t} ({DDL[dialect]}{inner}){pk}" for t in ("same", "planted")]
-        ).result()
+        database, urls[dialect] = make_spanner_db(
+            dialect, [f"CREATE TABLE {t} ({DDL[dialect]}{inner}){pk}" for t in ("same", "planted")]
+        )
         for table, rows in (("same", ROWS), ("planted", planted_rows())):
             data = [tuple(value_for(dialect, c, r[c]) for c in COLS) for r in rows]
             with database.batch() as batch:
                 batch.insert(table, columns=COLS, values=data)
-        urls[dialect] = (
-            f"spanner:///projects/{spanner_endpoint.project}/instances/"
-            f"{spanner_endpoint.instance}/databases/{db_id}?emulator_host={spanner_endpoint.address}"
-        )
     try:
         yield urls
     finally:
