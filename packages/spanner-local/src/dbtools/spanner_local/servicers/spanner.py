@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from .. import big_literals, codec, executor, protos, row_locks, staleness
+from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -574,7 +575,7 @@ class SpannerServicer:
         resp = protos.CommitResponse()
         resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
         if req.return_commit_stats:
-            resp.commit_stats.mutation_count = executor.count_mutations(db, mutations)
+            resp.commit_stats.mutation_count = mutation_writes.count_mutations(db, mutations)
         return resp
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
