@@ -168,24 +168,42 @@ def _bind(
     tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any
 ) -> tuple[str, dict[str, Any]]:
     """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
-    sql = tr.sql
+    typed = tuple(sorted((k, t.duckdb()) for k, t in types.items() if k in values))
+    sql, names = _bind_plan(tr.sql, tuple(values), typed)
     bound: dict[str, Any] = {}
-    lowered = {k.lower(): k for k in values}
-    for name in set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql)):
-        if name == COMMIT_TS_PARAM:
+    for name, key in names:
+        if key is None:
             bound[name] = commit_ts
             continue
-        key = name if name in values else lowered.get(name.lower())
+        value = values[key]
+        bound[name] = commit_ts if isinstance(value, codec.CommitTimestamp) else value
+    return sql, bound
+
+
+_PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _bind_plan(
+    sql: str, keys: tuple[str, ...], typed: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[tuple[str, str | None], ...]]:
+    """The statement with typed parameters cast, and which value each parameter takes
+    (None: the commit timestamp). Cached by statement text, parameter names and types."""
+    lowered = {k.lower(): k for k in keys}
+    duck_types = dict(typed)
+    names: list[tuple[str, str | None]] = []
+    for name in set(_PARAM_REF.findall(sql)):
+        if name == COMMIT_TS_PARAM:
+            names.append((name, None))
+            continue
+        key = name if name in keys else lowered.get(name.lower())
         if key is None:
             raise InvalidArgument(f"No parameter found for binding: {name}")
-        value = values[key]
-        if isinstance(value, codec.CommitTimestamp):
-            value = commit_ts
-        bound[name] = value
-        stype = types.get(key)
-        if stype is not None:
-            sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
-    return sql, bound
+        names.append((name, key))
+        duck = duck_types.get(key)
+        if duck is not None:
+            sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {duck})", sql)
+    return sql, tuple(names)
 
 
 # ------------------------------------------------------------------- queries and DML

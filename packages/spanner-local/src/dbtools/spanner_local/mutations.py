@@ -9,15 +9,22 @@ side), never row at a time. Each kind of mutation is one function of `_APPLY`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 
-from . import codec, limits, protos, row_locks
+from . import codec, column_decode, limits, protos, row_locks
 from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
-from .errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from .errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    SpannerLocalError,
+)
 from .executor import DUP_KEY, format_key, keyset_where, map_error
 
 NO_OPERATION = (
@@ -27,14 +34,16 @@ NO_OPERATION = (
 
 @dataclass
 class WriteBatch:
-    """One write mutation, checked and decoded."""
+    """One write mutation, checked and decoded, its values column by column."""
 
     table: Table
     kind: str
     cols: list[Column]
     key_idx: list[int]  # positions of the key columns among `cols`
     generated_key: bool  # an insert leaving key columns to their DEFAULT (sequences)
-    rows: list[list[Any]]
+    columns: list[list[Any]]  # one list of values per column of `cols`
+    size: int  # rows
+    _keys: list[tuple[Any, ...]] | None = field(default=None, repr=False)
 
     @property
     def tname(self) -> str:
@@ -48,8 +57,19 @@ class WriteBatch:
     def non_key(self) -> list[int]:
         return [i for i in range(len(self.cols)) if i not in self.key_idx]
 
-    def key(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(row[i] for i in self.key_idx)
+    def keys(self) -> list[tuple[Any, ...]]:
+        """Each row's primary key, in row order (worked out once)."""
+        if self._keys is None:
+            if not self.key_idx:
+                self._keys = [()] * self.size
+            else:
+                self._keys = list(zip(*(self.columns[i] for i in self.key_idx), strict=True))
+        return self._keys
+
+    def only(self, picked: Sequence[int]) -> WriteBatch:
+        """The same mutation restricted to the rows at positions `picked`, in that order."""
+        columns = [[values[i] for i in picked] for values in self.columns]
+        return replace(self, columns=columns, size=len(picked), _keys=None)
 
 
 # ------------------------------------------------------------------- counting and limits
@@ -101,7 +121,7 @@ def apply_mutations(
             w = getattr(m, kind)
             table = _mutation_table(db, w.table)
             batch = decode_write(db, table, kind, w, commit_ts)
-            if batch.rows:
+            if batch.size:
                 _record_writes(writes, batch)
                 _apply_write(db, cur, batch)
         touched.add(table.name.lower())
@@ -151,8 +171,8 @@ def decode_write(db: Database, table: Table, kind: str, w: Any, commit_ts: Any) 
     """Check a write mutation's columns and keys and decode its rows (Spanner's errors)."""
     cols = _written_columns(table, w.columns)
     key_idx, generated_key = _key_positions(table, kind, [c.name.lower() for c in cols])
-    rows = _decode_rows(db, table, cols, w.values, commit_ts)
-    return WriteBatch(table, kind, cols, key_idx, generated_key, rows)
+    columns = _decode_columns(db, table, cols, w.values, commit_ts)
+    return WriteBatch(table, kind, cols, key_idx, generated_key, columns, len(w.values))
 
 
 def _written_columns(table: Table, names: Sequence[str]) -> list[Column]:
@@ -194,22 +214,52 @@ def _key_positions(table: Table, kind: str, lowered: list[str]) -> tuple[list[in
     return key_idx, generated_key
 
 
-def _decode_rows(
+def _decode_columns(
     db: Database, table: Table, cols: list[Column], values: Sequence[Any], commit_ts: Any
 ) -> list[list[Any]]:
-    rows: list[list[Any]] = []
+    """The mutation's values, column by column.
+
+    Common columns decode whole (column_decode); the rest value by value. Should any value be
+    refused, the rows are decoded again in row order, so that the error is about the first bad
+    value of the first bad row, as Spanner reports it.
+    """
+    cells = [lv.values for lv in values]
+    if any(len(row) != len(cols) for row in cells):
+        _decode_rows(db, table, cols, values, commit_ts)  # raises the exact error
+    by_column = list(zip(*cells, strict=True)) if cells else [() for _ in cols]
+    try:
+        return [
+            _decode_column(db, table, col, column, commit_ts)
+            for col, column in zip(cols, by_column, strict=True)
+        ]
+    except SpannerLocalError:
+        _decode_rows(db, table, cols, values, commit_ts)
+        raise
+
+
+def _decode_column(
+    db: Database, table: Table, col: Column, cells: Sequence[protos.Value], commit_ts: Any
+) -> list[Any]:
+    fast = column_decode.FAST.get(col.stype.code)
+    if fast is not None:
+        limit = col.length if col.length is not None else limits.MAX_LENGTH.get(col.stype.code, 0)
+        decoded = fast(cells, limit)
+        if decoded is not None:
+            return decoded
+    return [_decode_value(db, table, col, v, commit_ts) for v in cells]
+
+
+def _decode_rows(
+    db: Database, table: Table, cols: list[Column], values: Sequence[Any], commit_ts: Any
+) -> None:
+    """Decode row by row, only for the error: the first refused value in row order."""
     for lv in values:
         if len(lv.values) != len(cols):
             raise InvalidArgument(
                 f"Mutation has {len(lv.values)} values but {len(cols)} columns for table {table.name}."
             )
-        rows.append(
-            [
-                _decode_value(db, table, col, v, commit_ts)
-                for col, v in zip(cols, lv.values, strict=True)
-            ]
-        )
-    return rows
+        for col, v in zip(cols, lv.values, strict=True):
+            _decode_value(db, table, col, v, commit_ts)
 
 
 def _decode_value(db: Database, table: Table, col: Column, v: protos.Value, commit_ts: Any) -> Any:
@@ -261,9 +311,14 @@ def _record_writes(writes: row_locks.AccessSet | None, batch: WriteBatch) -> Non
     if batch.generated_key:  # keys not known before the insert
         writes.add_tables({name})
         return
-    norm = row_locks.normal
-    idx = batch.key_idx
-    writes.add_keys(name, {tuple(norm(r[i]) for i in idx) for r in batch.rows})
+    keys = batch.keys()
+    if any(c.stype.code in _NEEDS_NORMAL for c in batch.key_cols):
+        keys = [tuple(map(row_locks.normal, k)) for k in keys]
+    writes.add_keys(name, keys)
+
+
+# Key types whose values have more than one spelling in Python (see row_locks.normal).
+_NEEDS_NORMAL = frozenset({"TIMESTAMP", "ARRAY"})
 
 
 # ------------------------------------------------------------------- applying a write
@@ -279,55 +334,60 @@ def _apply_write(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch
         raise map_error(exc, db.dialect) from exc
 
 
-def _last_wins(batch: WriteBatch) -> list[list[Any]]:
+def _last_wins(batch: WriteBatch) -> WriteBatch:
     """Several rows with one key: the last wins, as in Spanner."""
-    latest: dict[tuple[Any, ...], list[Any]] = {}
-    for row in batch.rows:
-        latest[batch.key(row)] = row
-    return list(latest.values())
+    latest: dict[tuple[Any, ...], int] = {}
+    for i, key in enumerate(batch.keys()):
+        latest[key] = i
+    if len(latest) == batch.size:
+        return batch
+    return batch.only(sorted(latest.values()))
 
 
 def _insert(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
     if batch.generated_key:
-        _insert_rows(cur, batch.tname, batch.cols, batch.rows)
+        _insert_rows(cur, batch)
         return
     _check_absent(cur, batch)
-    _insert_racing(db, cur, batch, batch.rows)
+    _insert_racing(db, cur, batch)
 
 
 def _update(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
-    existing = _existing_keys(cur, batch, batch.rows)
-    for r in batch.rows:
-        k = batch.key(r)
+    existing = _existing_keys(cur, batch)
+    for k in batch.keys():
         if k not in existing:
             raise NotFound(
                 f"Row [{format_key(k)}] in table {batch.table.name} is missing. "
                 "Row cannot be updated."
             )
     if batch.non_key:
-        _update_rows(cur, batch, batch.rows)
+        _update_rows(cur, batch)
 
 
 def _insert_or_update(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
-    rows = _last_wins(batch)
-    existing = _existing_keys(cur, batch, rows)
-    old_rows = [r for r in rows if batch.key(r) in existing]
-    new_rows = [r for r in rows if batch.key(r) not in existing]
-    if old_rows and batch.non_key:
-        _update_rows(cur, batch, old_rows)
-    if new_rows:
-        _insert_racing(db, cur, batch, new_rows)
+    batch = _last_wins(batch)
+    existing = _existing_keys(cur, batch)
+    if not existing:
+        _insert_racing(db, cur, batch)
+        return
+    keys = batch.keys()
+    old = [i for i, k in enumerate(keys) if k in existing]
+    new = [i for i, k in enumerate(keys) if k not in existing]
+    if batch.non_key:
+        _update_rows(cur, batch.only(old) if new else batch)
+    if new:
+        _insert_racing(db, cur, batch.only(new))
 
 
 def _replace(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
-    rows = _last_wins(batch)
+    batch = _last_wins(batch)
     key_cols = batch.key_cols
-    rel, params = _relation(key_cols, [batch.key(r) for r in rows])
+    rel, params = _relation(key_cols, [batch.columns[i] for i in batch.key_idx])
     tname = batch.tname
     cur.execute(
         f"DELETE FROM {tname} USING ({rel}) AS k WHERE {_key_match(key_cols, tname)}", params
     )
-    _insert_rows(cur, tname, batch.cols, rows)
+    _insert_rows(cur, batch)
 
 
 _APPLY: dict[str, Callable[[Database, duckdb.DuckDBPyConnection, WriteBatch], None]] = {
@@ -341,17 +401,16 @@ _APPLY: dict[str, Callable[[Database, duckdb.DuckDBPyConnection, WriteBatch], No
 # ------------------------------------------------------------------- SQL over row batches
 
 
-def _relation(cols: Sequence[Column], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+def _relation(cols: Sequence[Column], columns: list[list[Any]]) -> tuple[str, list[Any]]:
     """Rows as a DuckDB relation: one list parameter per column, unnested side by side.
 
     Far faster than multi-row VALUES lists or executemany for hundreds of rows.
     """
-    params = [[row[i] for row in rows] for i in range(len(cols))]
     select = ", ".join(
         f"UNNEST(${i + 1}::{col.stype.duckdb()}[]) AS {duckdb_ident(col.name)}"
         for i, col in enumerate(cols)
     )
-    return f"SELECT {select}", params
+    return f"SELECT {select}", list(columns)
 
 
 def _key_match(key_cols: Sequence[Column], left: str) -> str:
@@ -363,17 +422,13 @@ def _key_match(key_cols: Sequence[Column], left: str) -> str:
     )
 
 
-def _insert_rows(
-    cur: duckdb.DuckDBPyConnection, tname: str, cols: Sequence[Column], rows: list[list[Any]]
-) -> None:
-    rel, params = _relation(cols, rows)
-    col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
-    cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT * FROM ({rel})", params)
+def _insert_rows(cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
+    rel, params = _relation(batch.cols, batch.columns)
+    col_sql = ", ".join(duckdb_ident(c.name) for c in batch.cols)
+    cur.execute(f"INSERT INTO {batch.tname} ({col_sql}) SELECT * FROM ({rel})", params)
 
 
-def _insert_racing(
-    db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch, rows: list[list[Any]]
-) -> None:
+def _insert_racing(db: Database, cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
     """Insert rows this transaction's snapshot shows as absent.
 
     If the primary key turns out to be taken, another transaction inserted the row after this
@@ -381,12 +436,12 @@ def _insert_racing(
     retried). A clash on a unique index stays ALREADY_EXISTS.
     """
     try:
-        _insert_rows(cur, batch.tname, batch.cols, rows)
+        _insert_rows(cur, batch)
     except duckdb.ConstraintException as exc:
         if DUP_KEY.search(str(exc)):
             fresh = db.borrow()
             try:
-                if _existing_keys(fresh, batch, rows):
+                if _existing_keys(fresh, batch):
                     raise Aborted(
                         "Transaction was aborted: a concurrent transaction inserted the same key."
                     ) from exc
@@ -395,9 +450,9 @@ def _insert_racing(
         raise
 
 
-def _update_rows(cur: duckdb.DuckDBPyConnection, batch: WriteBatch, rows: list[list[Any]]) -> None:
+def _update_rows(cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
     cols = batch.cols
-    rel, params = _relation(cols, rows)
+    rel, params = _relation(cols, batch.columns)
     sets = ", ".join(
         f"{duckdb_ident(cols[i].name)} = k.{duckdb_ident(cols[i].name)}" for i in batch.non_key
     )
@@ -405,34 +460,34 @@ def _update_rows(cur: duckdb.DuckDBPyConnection, batch: WriteBatch, rows: list[l
     cur.execute(f"UPDATE {batch.tname} SET {sets} FROM ({rel}) AS k WHERE {match}", params)
 
 
-def _existing_keys(
-    cur: duckdb.DuckDBPyConnection, batch: WriteBatch, rows: list[list[Any]]
-) -> set[tuple[Any, ...]]:
-    if not rows:
+def _existing_keys(cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> set[tuple[Any, ...]]:
+    """The keys of `batch` that the table already holds (as `cur` sees it)."""
+    if not batch.size:
         return set()
     tname = batch.tname
     key_cols = batch.key_cols
     if not key_cols:  # PRIMARY KEY (): the only possible key is the empty one
         cur.execute(f"SELECT 1 FROM {tname} LIMIT 1")
         return {()} if cur.fetchone() else set()
-    rel, params = _relation(key_cols, [batch.key(r) for r in rows])
+    rel, params = _relation(key_cols, [batch.columns[i] for i in batch.key_idx])
     select = ", ".join(f"t.{duckdb_ident(c.name)}" for c in key_cols)
     cur.execute(
         f"SELECT {select} FROM {tname} AS t JOIN ({rel}) AS k ON {_key_match(key_cols, 't')}",
         params,
     )
-    return {tuple(r) for r in cur.fetchall()}
+    return set(cur.fetchall())
 
 
 def _check_absent(cur: duckdb.DuckDBPyConnection, batch: WriteBatch) -> None:
-    seen: set[tuple[Any, ...]] = set()
     name = batch.table.name
-    for r in batch.rows:
-        k = batch.key(r)
-        if k in seen:
-            raise AlreadyExists(f"Row [{format_key(k)}] in table {name} already exists")
-        seen.add(k)
-    existing = _existing_keys(cur, batch, batch.rows)
+    keys = batch.keys()
+    if len(set(keys)) != len(keys):
+        seen: set[tuple[Any, ...]] = set()
+        for k in keys:
+            if k in seen:
+                raise AlreadyExists(f"Row [{format_key(k)}] in table {name} already exists")
+            seen.add(k)
+    existing = _existing_keys(cur, batch)
     if existing:
-        k = next(batch.key(r) for r in batch.rows if batch.key(r) in existing)
+        k = next(k for k in keys if k in existing)
         raise AlreadyExists(f"Row [{format_key(k)}] in table {name} already exists")
