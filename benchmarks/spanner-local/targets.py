@@ -18,7 +18,8 @@ machine's load falls on both alike; the figures are medians over the rounds.
   `--reads` queries;
 - one `read()` of 100,000 point keys: wall clock through the client.
 
-`--scale` then measures cost growth on the "after" server: point read CPU, a 1,000-row range
+`--floors` prints the server CPU of the cheapest calls next to a point query's. `--scale`
+then measures cost growth on the "after" server: point read CPU, a 1,000-row range
 scan's wall time and the load rate, at each table size.
 """
 
@@ -226,6 +227,37 @@ def scale(server: Server, sizes: list[int], args: argparse.Namespace) -> None:
         db.drop()
 
 
+def floors(server: Server, reads: int) -> None:
+    """Where a point read's server CPU goes: the cheapest unary call, the cheapest query, and
+    the point query, each through the client's raw API (no session pool, no snapshot)."""
+    db = server.database()
+    try:
+        load(db, 0, 10_000, 10_000)
+        api = db.spanner_api
+        session = api.create_session(database=db.name).name
+        point = {"session": session, "sql": POINT_SQL, "params": {"id": "5"}}
+        point["param_types"] = {"id": {"code": "INT64"}}
+        calls = {
+            "GetSession (unary, no SQL)": lambda: api.get_session(name=session),
+            "ExecuteStreamingSql SELECT 1": lambda: list(
+                api.execute_streaming_sql(request={"session": session, "sql": "SELECT 1"})
+            ),
+            "ExecuteStreamingSql point query": lambda: list(
+                api.execute_streaming_sql(request=point)
+            ),
+        }
+        print(f"\nserver CPU per call on '{server.label}' (ms)")
+        for name, call in calls.items():
+            for _ in range(50):
+                call()
+            before = server.cpu_ns()
+            for _ in range(reads):
+                call()
+            print(f"{name:<36}{(server.cpu_ns() - before) / reads / 1e6:>8.3f}")
+    finally:
+        db.drop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--before", type=Path, help="checkout to compare with (default: main)")
@@ -234,6 +266,7 @@ def main() -> None:
     ap.add_argument("--load-rows", type=int, default=50_000)
     ap.add_argument("--reads", type=int, default=500)
     ap.add_argument("--scale", default="", help="table sizes for cost growth, e.g. 10000,100000")
+    ap.add_argument("--floors", action="store_true", help="server CPU of the cheapest calls")
     args = ap.parse_args()
     with contextlib.ExitStack() as stack:
         servers: list[Server] = []
@@ -251,6 +284,8 @@ def main() -> None:
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
         if args.rounds:
             report(results)
+        if args.floors:
+            floors(after, args.reads)
         if args.scale:
             scale(after, [int(x) for x in args.scale.split(",")], args)
 

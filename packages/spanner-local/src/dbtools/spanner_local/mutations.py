@@ -241,12 +241,15 @@ def _decode_column(
     db: Database, table: Table, col: Column, cells: Sequence[protos.Value], commit_ts: Any
 ) -> list[Any]:
     fast = column_decode.FAST.get(col.stype.code)
-    if fast is not None:
-        limit = col.length if col.length is not None else limits.MAX_LENGTH.get(col.stype.code, 0)
-        decoded = fast(cells, limit)
-        if decoded is not None:
-            return decoded
-    return [_decode_value(db, table, col, v, commit_ts) for v in cells]
+    if fast is None:
+        return [_decode_value(db, table, col, v, commit_ts) for v in cells]
+    limit = col.length if col.length is not None else limits.MAX_LENGTH.get(col.stype.code, 0)
+    decoded = fast(cells, limit)
+    if column_decode.LOOK in decoded:
+        for i, value in enumerate(decoded):
+            if value is column_decode.LOOK:
+                decoded[i] = _decode_value(db, table, col, cells[i], commit_ts)
+    return decoded
 
 
 def _decode_rows(
