@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import grpc
 
 from .. import big_literals, codec, executor, protos, row_locks, staleness
+from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -15,7 +17,8 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify, translate
+from ..translate import classify as _classify_sql
+from ..translate import translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
@@ -23,6 +26,16 @@ SERVICE = "google.spanner.v1.Spanner"
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
+
+
+# Every request classifies its statement; applications send the same texts again and again.
+# Only statements of ordinary length are remembered: a cache must not keep huge texts alive.
+_classify_cached = functools.lru_cache(maxsize=4096)(_classify_sql)
+CACHED_SQL_CHARS = 8192
+
+
+def classify(sql: str) -> str:
+    return _classify_cached(sql) if len(sql) <= CACHED_SQL_CHARS else _classify_sql(sql)
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -576,7 +589,7 @@ class SpannerServicer:
         resp = protos.CommitResponse()
         resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
         if req.return_commit_stats:
-            resp.commit_stats.mutation_count = executor.count_mutations(db, mutations)
+            resp.commit_stats.mutation_count = mutation_writes.count_mutations(db, mutations)
         return resp
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
