@@ -61,6 +61,8 @@ class Transaction:
     writes: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     seq: int = 0
     read_at: dt.datetime | None = None  # read-only at an exact past timestamp (staleness)
+    single_use: bool = False  # a single-use read-only transaction: ends with its one read
+    catalog_at_begin: Any = None  # the schema when the DuckDB transaction began
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -68,8 +70,11 @@ class Transaction:
         if self.cursor is None:
             if self.start_version is None:
                 self.start_version = self.db.version  # read before BEGIN: errs towards aborting
+            self.catalog_at_begin = self.db.catalog
             self.cursor = self.db.new_cursor()
             self.cursor.execute("BEGIN TRANSACTION")
+            if self.read_at is not None:
+                self.db.shadow_as_of(self.cursor, self.read_at)
         return self.cursor
 
     def _discard(self) -> None:
@@ -236,12 +241,12 @@ class Transaction:
                         executor.enforce_integrity(self.db, cur, touched)
                     writes.add_tables(touched - writes.names())  # unaccounted for: whole table
                     self._validate_reads()
+                    self._record_versions(cur, writes, ts)
                     cur.execute("COMMIT")
                     self.db.version += 1
                     for name in touched | writes.tables:
                         self.db.table_versions[name] = self.db.version
                     self.db.history.record(self.db.version, writes)
-                    self.db.last_change = max(self.db.last_change, ts)
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -260,6 +265,20 @@ class Transaction:
             self.state = "committed"
             self.commit_ts = ts
             return ts
+
+    def _record_versions(
+        self, cur: duckdb.DuckDBPyConnection, writes: row_locks.AccessSet, ts: dt.datetime
+    ) -> None:
+        try:
+            self.db.record_versions(cur, writes, ts)
+        except duckdb.Error as exc:
+            if self.db.catalog is not self.catalog_at_begin:
+                # A schema change ran since this transaction began; DuckDB would refuse the
+                # commit as well (a conflict), so the client retries it.
+                raise Aborted(
+                    "Transaction was aborted: a schema change ran while it was open."
+                ) from exc
+            raise
 
     def _validate_reads(self) -> None:
         if not self.reads or self.start_version is None:
