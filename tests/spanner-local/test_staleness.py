@@ -420,3 +420,48 @@ def test_bounded_staleness_reports_a_timestamp_within_its_bound(db):
     with db.snapshot(min_read_timestamp=floor) as snap:
         assert _keys(snap) == [1]
         assert snap._transaction_read_timestamp >= floor
+
+
+def test_versions_do_not_survive_a_restart_and_reads_before_it_say_so(tmp_path):
+    from dbtools import spanner_local
+
+    with spanner_local.serve(data_dir=tmp_path) as endpoint:
+        db = endpoint.client().instance(endpoint.instance).database("persisted", ddl_statements=DDL)
+        db.create().result(60)
+        old = _insert(db, 1)
+    with spanner_local.serve(data_dir=tmp_path) as endpoint:
+        db = endpoint.client().instance(endpoint.instance).database("persisted")
+        with pytest.raises(exceptions.FailedPrecondition, match="no versions of this database"):
+            with db.snapshot(read_timestamp=old) as snap:
+                _keys(snap)
+        after = _set(db, 1, 9)
+        _delete(db, 1)
+        with db.snapshot(read_timestamp=after - dt.timedelta(microseconds=1)) as snap:
+            assert _rows(snap) == [(1, 1)]  # the row as reloaded, before the update
+        with db.snapshot(read_timestamp=after) as snap:
+            assert _rows(snap) == [(1, 9)]
+        with db.snapshot() as snap:
+            assert _rows(snap) == []
+
+
+def test_stale_read_of_dml_pinned_by_key(db):
+    """DML whose WHERE fixes the key keeps only those rows' versions; an untyped parameter
+    that the key lookup cannot convert falls back to comparing the table."""
+    from google.cloud.spanner_v1 import param_types
+
+    _insert(db, 1)
+    before = _insert(db, 2)
+
+    def work(txn):
+        txn.execute_update(
+            "UPDATE T SET V = 10 WHERE K = @k",
+            params={"k": 1},
+            param_types={"k": param_types.INT64},
+        )
+        txn.execute_update("UPDATE T SET V = 20 WHERE K = @k", params={"k": "2"})
+
+    db.run_in_transaction(work)
+    with db.snapshot(read_timestamp=before) as snap:
+        assert _rows(snap) == [(1, 1), (2, 2)]
+    with db.snapshot() as snap:
+        assert _rows(snap) == [(1, 10), (2, 20)]

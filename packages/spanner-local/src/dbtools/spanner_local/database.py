@@ -198,7 +198,7 @@ class Database:
         try:
             tables = dict(self.catalog.tables)
             self.versions.record(committed, cur, tables, writes, ts)
-            self.versions.prune(cur, list(tables), ts)
+            self.versions.prune(committed, list(tables), ts)
         finally:
             self.give_back(committed)
 

@@ -151,12 +151,18 @@ class History:
             for i, (c, t) in enumerate(zip(key_cols, types, strict=True))
         )
         select = ", ".join(f"k.{c}" if c in key_cols else f"t.{c}" for c in cols)
-        before = committed.execute(
-            f"SELECT {select}, t.{BEFORE} IS NULL AS {GONE} "
-            f"FROM (SELECT {unnest}) AS k LEFT JOIN "
-            f"(SELECT *, TRUE AS {BEFORE} FROM {real}) AS t ON {_match(key_cols, 't', 'k')}",
-            params,
-        ).fetchall()
+        try:
+            before = committed.execute(
+                f"SELECT {select}, t.{BEFORE} IS NULL AS {GONE} "
+                f"FROM (SELECT {unnest}) AS k LEFT JOIN "
+                f"(SELECT *, TRUE AS {BEFORE} FROM {real}) AS t ON {_match(key_cols, 't', 'k')}",
+                params,
+            ).fetchall()
+        except duckdb.Error:
+            # A key value that does not convert to its column's type (a pinned DML key given
+            # as an untyped parameter): compare the whole table instead, which is exact too.
+            self._record_diff(committed, cur, table, ts)
+            return
         types = [t for _, t in _typed_columns(committed, real)] + ["BOOLEAN"]
         rel, args = _rows_relation(before, types)
         n = len(cols)
@@ -200,7 +206,11 @@ class History:
         )
 
     def prune(self, cur: duckdb.DuckDBPyConnection, tables: list[str], now: dt.datetime) -> None:
-        """Drop versions older than the retention period (at most every tenth of it)."""
+        """Drop versions older than the retention period (at most every tenth of it).
+
+        `cur` is an autocommit cursor: the deletions commit on their own, so they never make a
+        transaction conflict, and read-only snapshots already open keep seeing what they need.
+        """
         with self._lock:
             if now - self._last_prune < self.retention / 10:
                 return
