@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema, versions
-from .catalog import Catalog, render_catalog_ddl
+from .catalog import Catalog, duckdb_ident, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
 from .translate import INFO_SCHEMA, classify
@@ -114,7 +114,10 @@ class Database:
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
         self.versions = versions.History(self.version_retention, self.clock.next())
-        self.catalog_db = self.conn.execute("SELECT current_database()").fetchall()[0][0]
+        # The DuckDB catalog (named after the file) that temporary views name tables through.
+        self.catalog_db = duckdb_ident(
+            self.conn.execute("SELECT current_database()").fetchall()[0][0]
+        )
         self._create_histories()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
