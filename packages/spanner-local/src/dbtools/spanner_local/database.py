@@ -191,7 +191,11 @@ class Database:
             cur.close()
 
     def record_versions(
-        self, cur: duckdb.DuckDBPyConnection, writes: row_locks.AccessSet, ts: dt.datetime
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        writes: row_locks.AccessSet,
+        ts: dt.datetime,
+        snapshots: dict[str, str] | None = None,
     ) -> None:
         """Keep the before-images of a commit's writes (called under the commit lock, in the
         committing transaction, so that they land with it)."""
@@ -200,7 +204,7 @@ class Database:
         committed = self.borrow()
         try:
             tables = dict(self.catalog.tables)
-            self.versions.record(committed, cur, tables, writes, ts)
+            self.versions.record(committed, cur, tables, writes, ts, snapshots)
             self.versions.prune(committed, list(tables), ts)
         finally:
             self.give_back(committed)

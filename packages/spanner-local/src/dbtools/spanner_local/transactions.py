@@ -63,6 +63,9 @@ class Transaction:
     read_at: dt.datetime | None = None  # read-only at an exact past timestamp (staleness)
     single_use: bool = False  # a single-use read-only transaction: ends with its one read
     catalog_at_begin: Any = None  # the schema when the DuckDB transaction began
+    # Tables copied (temporary tables of the cursor) before DML that does not pin its keys
+    # first wrote them: the commit finds their old row versions by comparison (see versions).
+    snapshots: dict[str, str] = field(default_factory=dict)
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -85,6 +88,7 @@ class Transaction:
                 pass
             self.cursor.close()
             self.cursor = None
+        self.snapshots.clear()
 
     def check_active(self) -> None:
         if self.state == "aborted":
@@ -147,6 +151,7 @@ class Transaction:
             try:
                 tr = translate(sql, self.db.dialect)
                 target = executor.dml_target(self.db, tr.sql)
+                self._snapshot_before(cur, tr, target, values)
                 self._record_dml(tr, target, values)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)
@@ -169,6 +174,23 @@ class Transaction:
                 raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _snapshot_before(
+        self, cur: duckdb.DuckDBPyConnection, tr: Any, target: Any, values: dict[str, Any]
+    ) -> None:
+        """Copy the target of DML that does not pin its keys before this transaction first
+        writes it (after an earlier write the copy would not be the state before)."""
+        if target is None:
+            return
+        name = target.name.lower()
+        if name in self.snapshots or name in self.writes.names():
+            return
+        pinned = row_locks.keys_of(self.db.catalog, tr.sql, values)
+        if pinned is not None and pinned[0] is target:
+            return
+        snapshot = self.db.versions.snapshot(cur, target, len(self.snapshots))
+        if snapshot is not None:
+            self.snapshots[name] = snapshot
 
     def _record_dml(self, tr: Any, target: Any, values: dict[str, Any]) -> None:
         """What a DML statement reads and writes: its rows when it pins their keys."""
@@ -269,8 +291,13 @@ class Transaction:
     def _record_versions(
         self, cur: duckdb.DuckDBPyConnection, writes: row_locks.AccessSet, ts: dt.datetime
     ) -> None:
+        # A copy is the state before this commit only if no other commit wrote the table since
+        # this transaction began.
+        versions = self.db.table_versions
+        start = self.start_version or 0
+        fresh = {n: t for n, t in self.snapshots.items() if versions.get(n, 0) <= start}
         try:
-            self.db.record_versions(cur, writes, ts)
+            self.db.record_versions(cur, writes, ts, fresh)
         except duckdb.Error as exc:
             if self.db.catalog is not self.catalog_at_begin:
                 # A schema change ran since this transaction began; DuckDB would refuse the

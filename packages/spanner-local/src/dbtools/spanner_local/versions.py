@@ -12,9 +12,12 @@ A stale read runs its SQL unchanged: its cursor shadows each table with a tempor
 that state (DuckDB resolves temporary views before tables). History older than the database's
 version retention period is pruned, and reads before it fail as Spanner fails them.
 
-Keys a transaction wrote are known for mutations and for DML that pins its keys; for other DML
-(and cascades) the before-images come from comparing the whole table before and after, which
-costs a copy of the table at commit.
+Keys a transaction wrote are known for mutations and for DML that pins its keys. For other DML
+the transaction copies the table (inside DuckDB) before it first writes it, and the commit
+compares the copy with the result; the copy is the state before the commit because such DML
+reads the whole table, so a concurrent commit to it would have aborted this one. Tables changed
+by cascades, or whose copy is not usable, are compared with the committed rows fetched through
+another cursor, which is slower.
 """
 
 from __future__ import annotations
@@ -111,10 +114,12 @@ class History:
         tables: dict[str, Table],
         writes: row_locks.AccessSet,
         ts: dt.datetime,
+        snapshots: dict[str, str] | None = None,
     ) -> None:
         """Add the before-images of what `writes` covers, in the committing transaction `cur`.
 
-        `committed` is an autocommit cursor: it sees the state before this commit.
+        `committed` is an autocommit cursor: it sees the state before this commit. `snapshots`
+        maps tables to temporary tables of `cur` that hold that same state.
         """
         if not self.enabled:
             return
@@ -124,7 +129,7 @@ class History:
             if table is None:
                 continue
             if name in whole or name not in writes.keys:
-                self._record_diff(committed, cur, table, ts)
+                self._record_diff(committed, cur, table, ts, (snapshots or {}).get(name))
             else:
                 self._record_keys(committed, cur, table, writes.keys[name], ts)
 
@@ -178,23 +183,35 @@ class History:
         cur: duckdb.DuckDBPyConnection,
         table: Table,
         ts: dt.datetime,
+        snapshot: str | None = None,
     ) -> None:
+        """Before-images by comparing the table before and after: `snapshot` is a temporary
+        table of `cur` holding the state before (see `snapshot`), else the committed rows are
+        fetched through `committed`."""
         real = duckdb_ident(table.name)
         cols = _columns(committed, real)
+        if snapshot is not None:
+            old, args = snapshot, []
+        else:
+            typed = _typed_columns(committed, real)
+            before = committed.execute(f"SELECT * FROM {real}").fetchall()
+            if before:
+                rel, args = _rows_relation(before, [t for _, t in typed])
+                renamed = ", ".join(f"c{i} AS {c}" for i, c in enumerate(cols))
+                old = f"(SELECT {renamed} FROM ({rel}))"
+            else:
+                old, args = f"(SELECT * FROM {real} WHERE FALSE)", []
         key_cols = [duckdb_ident(c.name) for c in table.key_columns]
-        typed = _typed_columns(committed, real)
-        before = committed.execute(f"SELECT * FROM {real}").fetchall()
         col_list = ", ".join(cols)
         stamp = _ts_literal(ts)
-        if before:
-            rel, args = _rows_relation(before, [t for _, t in typed])
-            old = f"(SELECT {', '.join(f'c{i} AS {c}' for i, c in enumerate(cols))} FROM ({rel}))"
-        else:
-            old, args = f"(SELECT {col_list} FROM {real} WHERE FALSE)", []
+        old_row = ", ".join(f"b.{c}" for c in cols)
+        new_row = ", ".join(f"n.{c}" for c in cols)
         # Rows changed or deleted: their old image. Rows inserted: their key, absent.
         cur.execute(
-            f"INSERT INTO {history_table(table.name)} SELECT *, {stamp}, FALSE FROM "
-            f"(SELECT {col_list} FROM {old} EXCEPT ALL SELECT {col_list} FROM {real})",
+            f"INSERT INTO {history_table(table.name)} SELECT {old_row}, {stamp}, FALSE "
+            f"FROM {old} AS b LEFT JOIN (SELECT {col_list}, TRUE AS {BEFORE} FROM {real}) AS n "
+            f"ON {_match(key_cols, 'b', 'n')} "
+            f"WHERE n.{BEFORE} IS NULL OR ({old_row}) IS DISTINCT FROM ({new_row})",
             args,
         )
         absent = ", ".join(f"n.{c}" if c in key_cols else "NULL" for c in cols)
@@ -204,6 +221,16 @@ class History:
             f"(SELECT 1 FROM {old} AS b WHERE {_match(key_cols, 'b', 'n')})",
             args,
         )
+
+    def snapshot(self, cur: duckdb.DuckDBPyConnection, table: Table, n: int) -> str | None:
+        """Copy `table` as `cur`'s transaction sees it into a temporary table, before a write
+        that does not pin its keys: the commit compares against it inside DuckDB, far faster
+        than fetching the committed rows. None when no versions are kept."""
+        if not self.enabled:
+            return None
+        name = f'"$spanner_local_before_{n}"'
+        cur.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM main.{duckdb_ident(table.name)}")
+        return name
 
     def prune(self, cur: duckdb.DuckDBPyConnection, tables: list[str], now: dt.datetime) -> None:
         """Drop versions older than the retention period (at most every tenth of it).
