@@ -465,3 +465,26 @@ def test_stale_read_of_dml_pinned_by_key(db):
         assert _rows(snap) == [(1, 1), (2, 2)]
     with db.snapshot() as snap:
         assert _rows(snap) == [(1, 10), (2, 20)]
+
+
+def test_stale_reads_through_views_and_indexes(local):
+    from google.cloud import spanner
+
+    db = local.new_database(
+        ddl=[
+            "CREATE TABLE T (K INT64 NOT NULL, V INT64) PRIMARY KEY (K)",
+            "CREATE INDEX ByV ON T (V)",
+            "CREATE VIEW Big SQL SECURITY INVOKER AS SELECT T.K, T.V FROM T WHERE T.V > 1",
+        ]
+    )
+    before = _set(db, 1, 5)
+    _set(db, 1, 0)
+    _set(db, 2, 7)
+    with db.snapshot(read_timestamp=before) as snap:
+        assert [tuple(r) for r in snap.execute_sql("SELECT K, V FROM Big")] == [(1, 5)]
+    with db.snapshot(read_timestamp=before) as snap:
+        rows = snap.read("T", ["K", "V"], spanner.KeySet(all_=True), index="ByV")
+        assert [tuple(r) for r in rows] == [(1, 5)]
+    with db.snapshot() as snap:
+        assert [tuple(r) for r in snap.execute_sql("SELECT K, V FROM Big")] == [(2, 7)]
+    db.drop()
