@@ -488,3 +488,26 @@ def test_stale_reads_through_views_and_indexes(local):
     with db.snapshot() as snap:
         assert [tuple(r) for r in snap.execute_sql("SELECT K, V FROM Big")] == [(2, 7)]
     db.drop()
+
+
+@pytest.mark.parametrize("dialect", ["GOOGLE_STANDARD_SQL", "POSTGRESQL"])
+def test_alter_database_sets_the_retention_period(local, dialect):
+    db = local.new_database(dialect)
+    db_id = db.database_id
+    if dialect == "POSTGRESQL":
+        statement = "ALTER DATABASE {} SET spanner.version_retention_period = '{}'"
+    else:
+        statement = "ALTER DATABASE {} SET OPTIONS (version_retention_period = '{}')"
+    db.update_ddl([statement.format(db_id, "36h")]).result(60)
+    db.reload()
+    assert db.version_retention_period == "36h"
+    for bad in ("30m", "8d", "soon"):
+        with pytest.raises(exceptions.GoogleAPICallError, match="version_retention_period"):
+            db.update_ddl([statement.format(db_id, bad)]).result(60)
+    db.reload()
+    assert db.version_retention_period == "36h"
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=30)
+    with pytest.raises(exceptions.FailedPrecondition, match="no versions of this database"):
+        with db.snapshot(read_timestamp=long_ago) as snap:  # within 36h, before the history
+            list(snap.execute_sql("SELECT 1"))
+    db.drop()

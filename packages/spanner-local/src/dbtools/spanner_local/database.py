@@ -113,7 +113,10 @@ class Database:
         self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
-        self.versions = versions.History(self.version_retention, self.clock.next())
+        # ALTER DATABASE ... version_retention_period, kept in the catalog, beats the server's
+        # default period.
+        stored = versions.retention_option(self.catalog.options)
+        self.versions = versions.History(stored or self.version_retention, self.clock.next())
         # The DuckDB catalog (named after the file) that temporary views name tables through.
         self.catalog_db = duckdb_ident(
             self.conn.execute("SELECT current_database()").fetchall()[0][0]
@@ -256,6 +259,11 @@ class Database:
         with self.ddl_lock:
             try:
                 for op in ops:
+                    retention = (
+                        versions.retention_option(op.options)
+                        if isinstance(op, ddl_parser.AlterDatabase)
+                        else None
+                    )
                     new_catalog, stmts = schema.apply(self.catalog, op)
                     changed = _changed_tables(self.catalog, new_catalog)
                     cur = self.new_cursor()
@@ -282,6 +290,8 @@ class Database:
                     finally:
                         cur.close()
                     old_catalog, self.catalog = self.catalog, new_catalog
+                    if retention is not None:
+                        self.versions.retention = retention
                     stamps.append(self.clock.next())
                     for name in changed:
                         declared = (new_catalog.tables.get(name) or old_catalog.tables[name]).name

@@ -30,7 +30,7 @@ import duckdb
 
 from . import row_locks
 from .catalog import Table, duckdb_ident
-from .errors import FailedPrecondition
+from .errors import DdlError, FailedPrecondition
 
 SCHEMA = "spanner_local_versions"
 TS = '"$version_ts"'
@@ -322,6 +322,36 @@ def parse_period(text: str) -> dt.timedelta:
         return dt.timedelta(seconds=value * _UNITS.get(unit, 1))
     except OverflowError:
         raise ValueError(f"Invalid retention period {text!r}: too long.") from None
+
+
+# The database option that sets the period in DDL (GoogleSQL, PostgreSQL), and Spanner's bounds.
+RETENTION_OPTIONS = ("version_retention_period", "spanner.version_retention_period")
+OPTION_RANGE = (dt.timedelta(hours=1), dt.timedelta(days=7))
+
+
+def retention_option(options: dict[str, str]) -> dt.timedelta | None:
+    """The retention period an ALTER DATABASE sets (None when it sets none; NULL restores
+    Spanner's default). Outside 1 hour to 7 days it is refused, as Spanner refuses it."""
+    lowered = {k.lower(): v for k, v in options.items()}
+    raw = next((lowered[k] for k in RETENTION_OPTIONS if k in lowered), None)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text.lower() == "null":
+        return DEFAULT_RETENTION
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    try:
+        period = parse_period(text)
+    except ValueError as exc:
+        raise DdlError(f"Invalid version_retention_period: {text}. {exc}") from None
+    low, high = OPTION_RANGE
+    if not low <= period <= high:
+        raise DdlError(
+            f"Invalid version_retention_period: {text}. It must be between 1h and 7d "
+            "(spanner-local's --version-retention sets other periods for a whole server)."
+        )
+    return period
 
 
 def format_period(retention: dt.timedelta) -> str:
