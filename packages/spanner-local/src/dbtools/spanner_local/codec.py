@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import functools
 import json
 import math
 import re
@@ -549,8 +550,11 @@ def _split_top_level(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+@functools.lru_cache(maxsize=1024)
 def stype_from_duckdb(type_name: str, dialect: str) -> SType:
-    """`str(DuckDBPyType)` of a result column -> the Spanner type its values are sent as."""
+    """`str(DuckDBPyType)` of a result column -> the Spanner type its values are sent as.
+
+    Cached: every query's result columns pass here, and STypes are immutable."""
     name = type_name.strip()
     if name.endswith("[]"):
         return SType("ARRAY", element=stype_from_duckdb(name[:-2], dialect))

@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, limits, protos, row_locks
-from .catalog import Column, Table, duckdb_ident, type_sql
+from . import cancellation, codec, protos
+from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
     Aborted,
@@ -41,7 +41,7 @@ class Result:
 
 _TABLE_MISSING = re.compile(r"Table with name (\S+?) does not exist")
 _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
-_DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
+DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
 def _at(sql: str | None, name: str) -> str:
@@ -79,7 +79,7 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
     if isinstance(exc, duckdb.ConstraintException):
-        m = _DUP_KEY.search(text)
+        m = DUP_KEY.search(text)
         if m:
             # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
             parts = [p.split(": ", 1)[-1] for p in m.group(1).split(", ")]
@@ -168,24 +168,42 @@ def _bind(
     tr: Translated, values: dict[str, Any], types: dict[str, SType], commit_ts: Any
 ) -> tuple[str, dict[str, Any]]:
     """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
-    sql = tr.sql
+    typed = tuple(sorted((k, t.duckdb()) for k, t in types.items() if k in values))
+    sql, names = _bind_plan(tr.sql, tuple(values), typed)
     bound: dict[str, Any] = {}
-    lowered = {k.lower(): k for k in values}
-    for name in set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql)):
-        if name == COMMIT_TS_PARAM:
+    for name, key in names:
+        if key is None:
             bound[name] = commit_ts
             continue
-        key = name if name in values else lowered.get(name.lower())
+        value = values[key]
+        bound[name] = commit_ts if isinstance(value, codec.CommitTimestamp) else value
+    return sql, bound
+
+
+_PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _bind_plan(
+    sql: str, keys: tuple[str, ...], typed: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[tuple[str, str | None], ...]]:
+    """The statement with typed parameters cast, and which value each parameter takes
+    (None: the commit timestamp). Cached by statement text, parameter names and types."""
+    lowered = {k.lower(): k for k in keys}
+    duck_types = dict(typed)
+    names: list[tuple[str, str | None]] = []
+    for name in set(_PARAM_REF.findall(sql)):
+        if name == COMMIT_TS_PARAM:
+            names.append((name, None))
+            continue
+        key = name if name in keys else lowered.get(name.lower())
         if key is None:
             raise InvalidArgument(f"No parameter found for binding: {name}")
-        value = values[key]
-        if isinstance(value, codec.CommitTimestamp):
-            value = commit_ts
-        bound[name] = value
-        stype = types.get(key)
-        if stype is not None:
-            sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {stype.duckdb()})", sql)
-    return sql, bound
+        names.append((name, key))
+        duck = duck_types.get(key)
+        if duck is not None:
+            sql = re.sub(rf"\${re.escape(name)}\b", f"CAST(${name} AS {duck})", sql)
+    return sql, tuple(names)
 
 
 # ------------------------------------------------------------------- queries and DML
@@ -485,356 +503,11 @@ def read(
     return Result(out_cols, rows)
 
 
-# ------------------------------------------------------------------- mutations
+# ------------------------------------------------------------------- keys in messages
 
 
-def _format_key(values: Iterable[Any]) -> str:
+def format_key(values: Iterable[Any]) -> str:
     return ",".join("NULL" if v is None else str(v) for v in values)
-
-
-NO_OPERATION = (
-    "Invalid mutation: it sets none of insert, update, insert_or_update, replace or delete."
-)
-
-
-def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
-    """Cloud Spanner's count: columns written per row, plus index entries; deletes count one."""
-    total = 0
-    for m in mutations:
-        kind = m.WhichOneof("operation")
-        if kind is None:
-            raise InvalidArgument(NO_OPERATION)
-        if kind == "delete":
-            total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
-            continue
-        w = getattr(m, kind)
-        rows = len(w.values)
-        total += rows * len(w.columns)
-        for ix in db.catalog.indexes_of(w.table):
-            total += rows * (len(ix.keys) + len(ix.storing))
-    return total
-
-
-def apply_mutations(
-    db: Database,
-    cur: duckdb.DuckDBPyConnection,
-    mutations: Sequence[protos.Mutation],
-    commit_ts: Any,
-    writes: row_locks.AccessSet | None = None,
-) -> set[str]:
-    """Apply Commit mutations in order on `cur` (inside a transaction); return touched tables.
-
-    `writes`, if given, collects the rows written (see row_locks).
-    """
-    limits.check_mutation_count(count_mutations(db, mutations))
-    limits.check_commit_size(sum(m.ByteSize() for m in mutations))
-    touched: set[str] = set()
-    for m in mutations:
-        kind = m.WhichOneof("operation")
-        if kind is None:
-            raise InvalidArgument(NO_OPERATION)
-        if kind == "delete":
-            table = _mutation_table(db, m.delete.table)
-            _delete(db, cur, table, m.delete.key_set)
-            if writes is not None:
-                name = table.name.lower()
-                keys = row_locks.read_keys(db.catalog, table.name, m.delete.key_set)
-                writes.add_tables(row_locks.dependents(db.catalog, name))
-                if keys is None:
-                    writes.add_tables({name})
-                else:
-                    writes.add_keys(name, keys)
-        else:
-            w = getattr(m, kind)
-            table = _mutation_table(db, w.table)
-            _write(db, cur, table, kind, w, commit_ts, writes)
-        touched.add(table.name.lower())
-    return touched
-
-
-def _mutation_table(db: Database, name: str) -> Table:
-    table = db.catalog.table(name)
-    if table is None:
-        raise NotFound(f"Table not found: {name}")
-    return table
-
-
-def _write(
-    db: Database,
-    cur: duckdb.DuckDBPyConnection,
-    table: Table,
-    kind: str,
-    w: Any,
-    commit_ts: Any,
-    writes: row_locks.AccessSet | None = None,
-) -> None:
-    cols = []
-    for name in w.columns:
-        col = table.column(name)
-        if col is None:
-            raise NotFound(f"Column not found in table {table.name}: {name}")
-        if col.generated is not None:
-            raise FailedPrecondition(
-                f"Cannot write into generated column `{table.name}.{col.name}`."
-            )
-        cols.append(col)
-    lowered = [c.name.lower() for c in cols]
-    if len(set(lowered)) != len(lowered):
-        raise InvalidArgument(f"Duplicate column in mutation on table {table.name}.")
-    key_idx = []
-    generated_key = False  # an insert may leave key columns with a DEFAULT (sequences) out
-    for k in table.primary_key:
-        if k.column.lower() not in lowered:
-            kcol = table.column(k.column)
-            if (
-                kind == "insert"
-                and kcol is not None
-                and (
-                    kcol.default is not None
-                    or kcol.identity is not None
-                    or kcol.generated is not None
-                )
-            ):
-                generated_key = True
-                continue
-            raise FailedPrecondition(
-                f"Mutation for table {table.name} is missing key column {k.column}."
-            )
-        key_idx.append(lowered.index(k.column.lower()))
-    rows: list[list[Any]] = []
-    for lv in w.values:
-        if len(lv.values) != len(cols):
-            raise InvalidArgument(
-                f"Mutation has {len(lv.values)} values but {len(cols)} columns for table {table.name}."
-            )
-        row = []
-        for col, v in zip(cols, lv.values, strict=True):
-            try:
-                value = codec.decode(v, col.stype)
-            except codec.NumericRangeError:
-                raise
-            except InvalidArgument as exc:
-                # Spanner rejects a mutation value of the wrong type as a failed precondition
-                raise FailedPrecondition(
-                    f"Invalid value for column {col.name} in table {table.name}: "
-                    f"Expected {type_sql(col, db.dialect)}."
-                ) from exc
-            if isinstance(value, codec.CommitTimestamp):
-                if not col.allow_commit_timestamp:
-                    raise FailedPrecondition(
-                        "Cannot write commit timestamp because the allow_commit_timestamp column "
-                        f"option is not set to true for column {table.name}.{col.name}, or for all "
-                        "corresponding shared key columns in this table's interleaved table hierarchy."
-                    )
-                value = commit_ts
-            elif value is not None and col.stype.code in ("STRING", "BYTES"):
-                size = len(value)
-                limit = col.length if col.length is not None else limits.MAX_LENGTH[col.stype.code]
-                if size > limit:
-                    raise FailedPrecondition(
-                        f"New value exceeds the maximum size limit for this column: "
-                        f"{table.name}.{col.name}, size: {size}, limit: {limit}."
-                    )
-            if value is None and col.not_null:
-                raise FailedPrecondition(
-                    f"{table.name}.{col.name} must not be NULL in table {table.name}."
-                )
-            row.append(value)
-        rows.append(row)
-    if not rows:
-        return
-    if writes is not None:
-        if generated_key:  # keys not known before the insert
-            writes.add_tables({table.name.lower()})
-        else:
-            norm = row_locks.normal
-            writes.add_keys(table.name.lower(), {tuple(norm(r[i]) for i in key_idx) for r in rows})
-    if kind in ("insert_or_update", "replace"):
-        # Several rows with one key: the last wins, as in Spanner.
-        latest: dict[tuple[Any, ...], list[Any]] = {}
-        for row in rows:
-            latest[tuple(row[i] for i in key_idx)] = row
-        rows = list(latest.values())
-    tname = duckdb_ident(table.name)
-    key_cols = [cols[i] for i in key_idx]
-    non_key = [i for i in range(len(cols)) if i not in key_idx]
-    try:
-        if kind == "insert" and generated_key:
-            _insert_rows(cur, tname, cols, rows)
-        elif kind == "insert":
-            _check_absent(cur, table, key_cols, key_idx, rows)
-            _insert_racing(db, cur, table, cols, key_idx, rows)
-        elif kind == "update":
-            _check_present(cur, table, key_cols, key_idx, rows)
-            if non_key:
-                _update_rows(cur, tname, cols, key_idx, non_key, rows)
-        elif kind == "insert_or_update":
-            existing = _existing_keys(cur, tname, key_cols, key_idx, rows)
-            old_rows = [r for r in rows if tuple(r[i] for i in key_idx) in existing]
-            new_rows = [r for r in rows if tuple(r[i] for i in key_idx) not in existing]
-            if old_rows and non_key:
-                _update_rows(cur, tname, cols, key_idx, non_key, old_rows)
-            if new_rows:
-                _insert_racing(db, cur, table, cols, key_idx, new_rows)
-        elif kind == "replace":
-            rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
-            cur.execute(
-                f"DELETE FROM {tname} USING ({rel}) AS k WHERE {_key_match(key_cols, tname)}",
-                params,
-            )
-            _insert_rows(cur, tname, cols, rows)
-        else:
-            raise InvalidArgument(f"Unknown mutation kind {kind}")
-    except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
-
-
-def _relation(cols: Sequence[Column], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
-    """Rows as a DuckDB relation: one list parameter per column, unnested side by side.
-
-    Far faster than multi-row VALUES lists or executemany for hundreds of rows.
-    """
-    params = [[row[i] for row in rows] for i in range(len(cols))]
-    select = ", ".join(
-        f"UNNEST(${i + 1}::{col.stype.duckdb()}[]) AS {duckdb_ident(col.name)}"
-        for i, col in enumerate(cols)
-    )
-    return f"SELECT {select}", params
-
-
-def _key_match(key_cols: Sequence[Column], left: str) -> str:
-    if not key_cols:
-        return "TRUE"  # PRIMARY KEY (): the table has at most one row
-    return " AND ".join(
-        f"{left}.{duckdb_ident(c.name)} IS NOT DISTINCT FROM k.{duckdb_ident(c.name)}"
-        for c in key_cols
-    )
-
-
-def _insert_rows(
-    cur: duckdb.DuckDBPyConnection, tname: str, cols: Sequence[Column], rows: list[list[Any]]
-) -> None:
-    rel, params = _relation(cols, rows)
-    col_sql = ", ".join(duckdb_ident(c.name) for c in cols)
-    cur.execute(f"INSERT INTO {tname} ({col_sql}) SELECT * FROM ({rel})", params)
-
-
-def _insert_racing(
-    db: Database,
-    cur: duckdb.DuckDBPyConnection,
-    table: Table,
-    cols: Sequence[Column],
-    key_idx: list[int],
-    rows: list[list[Any]],
-) -> None:
-    """Insert rows this transaction's snapshot shows as absent.
-
-    If the primary key turns out to be taken, another transaction inserted the row after this
-    one began: on Spanner the two would have conflicted on the key, so this one is ABORTED (and
-    retried). A clash on a unique index stays ALREADY_EXISTS.
-    """
-    tname = duckdb_ident(table.name)
-    try:
-        _insert_rows(cur, tname, cols, rows)
-    except duckdb.ConstraintException as exc:
-        if _DUP_KEY.search(str(exc)):
-            fresh = db.borrow()
-            try:
-                key_cols = [cols[i] for i in key_idx]
-                if _existing_keys(fresh, tname, key_cols, key_idx, rows):
-                    raise Aborted(
-                        "Transaction was aborted: a concurrent transaction inserted the same key."
-                    ) from exc
-            finally:
-                db.give_back(fresh)
-        raise
-
-
-def _update_rows(
-    cur: duckdb.DuckDBPyConnection,
-    tname: str,
-    cols: Sequence[Column],
-    key_idx: list[int],
-    non_key: list[int],
-    rows: list[list[Any]],
-) -> None:
-    rel, params = _relation(cols, rows)
-    sets = ", ".join(
-        f"{duckdb_ident(cols[i].name)} = k.{duckdb_ident(cols[i].name)}" for i in non_key
-    )
-    match = _key_match([cols[i] for i in key_idx], left=tname)
-    cur.execute(f"UPDATE {tname} SET {sets} FROM ({rel}) AS k WHERE {match}", params)
-
-
-def _existing_keys(
-    cur: duckdb.DuckDBPyConnection,
-    tname: str,
-    key_cols: Sequence[Column],
-    key_idx: list[int],
-    rows: list[list[Any]],
-) -> set[tuple[Any, ...]]:
-    if not rows:
-        return set()
-    if not key_cols:  # PRIMARY KEY (): the only possible key is the empty one
-        cur.execute(f"SELECT 1 FROM {tname} LIMIT 1")
-        return {()} if cur.fetchone() else set()
-    rel, params = _relation(key_cols, [[r[i] for i in key_idx] for r in rows])
-    select = ", ".join(f"t.{duckdb_ident(c.name)}" for c in key_cols)
-    cur.execute(
-        f"SELECT {select} FROM {tname} AS t JOIN ({rel}) AS k ON {_key_match(key_cols, 't')}",
-        params,
-    )
-    return {tuple(r) for r in cur.fetchall()}
-
-
-def _check_absent(
-    cur: duckdb.DuckDBPyConnection,
-    table: Table,
-    key_cols: Sequence[Column],
-    key_idx: list[int],
-    rows: list[list[Any]],
-) -> None:
-    seen: set[tuple[Any, ...]] = set()
-    for r in rows:
-        k = tuple(r[i] for i in key_idx)
-        if k in seen:
-            raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
-        seen.add(k)
-    existing = _existing_keys(cur, duckdb_ident(table.name), key_cols, key_idx, rows)
-    if existing:
-        k = next(
-            tuple(r[i] for i in key_idx) for r in rows if tuple(r[i] for i in key_idx) in existing
-        )
-        raise AlreadyExists(f"Row [{_format_key(k)}] in table {table.name} already exists")
-
-
-def _check_present(
-    cur: duckdb.DuckDBPyConnection,
-    table: Table,
-    key_cols: Sequence[Column],
-    key_idx: list[int],
-    rows: list[list[Any]],
-) -> None:
-    existing = _existing_keys(cur, duckdb_ident(table.name), key_cols, key_idx, rows)
-    for r in rows:
-        k = tuple(r[i] for i in key_idx)
-        if k not in existing:
-            raise NotFound(
-                f"Row [{_format_key(k)}] in table {table.name} is missing. Row cannot be updated."
-            )
-
-
-def _delete(
-    db: Database, cur: duckdb.DuckDBPyConnection, table: Table, key_set: protos.KeySet
-) -> None:
-    key_parts = [(k.column, k.desc) for k in table.primary_key]
-    key_types = [c.stype for c in table.key_columns]
-    args: list[Any] = []
-    where = keyset_where(key_set, key_parts, key_types, args)
-    try:
-        cur.execute(f"DELETE FROM {duckdb_ident(table.name)} WHERE {where}", args)
-    except duckdb.Error as exc:
-        raise map_error(exc, db.dialect) from exc
 
 
 # ------------------------------------------------------------------- integrity
@@ -874,7 +547,7 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     row = cur.fetchone()
                     if row:
                         raise FailedPrecondition(
-                            f"Integrity constraint violation during delete of row [{_format_key(row)}] "
+                            f"Integrity constraint violation during delete of row [{format_key(row)}] "
                             f"in table {table.name}: child rows exist in table {child.name}."
                         )
             for ref_table, fk in cat.referencing(table.name):
@@ -907,7 +580,7 @@ def enforce_integrity(db: Database, cur: duckdb.DuckDBPyConnection, touched: set
                     row = cur.fetchone()
                     if row:
                         raise NotFound(
-                            f"Parent row for row [{_format_key(row)}] in table {table.name} is "
+                            f"Parent row for row [{format_key(row)}] in table {table.name} is "
                             "missing. Row cannot be written."
                         )
             for fk in table.foreign_keys:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import executor, row_locks
+from . import mutations as mutation_writes
 from .database import Database
 from .errors import (
     Aborted,
@@ -254,7 +255,7 @@ class Transaction:
                     # of their timestamps: whoever sees a commit also sees all earlier ones.
                     ts = early or self.db.clock.next()
                     touched = (
-                        executor.apply_mutations(self.db, cur, mutations, ts, writes)
+                        mutation_writes.apply_mutations(self.db, cur, mutations, ts, writes)
                         if mutations
                         else set()
                     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import grpc
 
 from .. import big_literals, codec, executor, protos, row_locks, staleness
+from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
 from ..executor import Result
@@ -16,7 +18,8 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify, translate
+from ..translate import classify as _classify_sql
+from ..translate import translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
@@ -24,6 +27,10 @@ SERVICE = "google.spanner.v1.Spanner"
 MESSAGE_BYTES = 1 << 20
 CHUNK_CHARS = 512 * 1024  # at most 2 MB of UTF-8 per piece
 NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
+
+
+# Every request classifies its statement; applications send the same texts again and again.
+classify = functools.lru_cache(maxsize=4096)(_classify_sql)
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -572,7 +579,7 @@ class SpannerServicer:
         resp = protos.CommitResponse()
         resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
         if req.return_commit_stats:
-            resp.commit_stats.mutation_count = executor.count_mutations(db, mutations)
+            resp.commit_stats.mutation_count = mutation_writes.count_mutations(db, mutations)
         return resp
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
