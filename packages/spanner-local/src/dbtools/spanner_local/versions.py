@@ -149,18 +149,17 @@ class History:
         if not key_cols:
             self._record_diff(committed, cur, table, ts)
             return
-        types = [c.stype.duckdb() for c in table.key_columns]
+        key_types = [c.stype.duckdb() for c in table.key_columns]
         params = [[k[i] for k in keys] for i in range(len(key_cols))]
         unnest = ", ".join(
             f"UNNEST(${i + 1}::{t}[]) AS {c}"
-            for i, (c, t) in enumerate(zip(key_cols, types, strict=True))
+            for i, (c, t) in enumerate(zip(key_cols, key_types, strict=True))
         )
-        select = ", ".join(f"k.{c}" if c in key_cols else f"t.{c}" for c in cols)
         try:
+            # Only rows that existed travel between the cursors (none for new keys).
             before = committed.execute(
-                f"SELECT {select}, t.{BEFORE} IS NULL AS {GONE} "
-                f"FROM (SELECT {unnest}) AS k LEFT JOIN "
-                f"(SELECT *, TRUE AS {BEFORE} FROM {real}) AS t ON {_match(key_cols, 't', 'k')}",
+                f"SELECT t.* FROM {real} AS t JOIN (SELECT {unnest}) AS k "
+                f"ON {_match(key_cols, 't', 'k')}",
                 params,
             ).fetchall()
         except duckdb.Error:
@@ -168,13 +167,31 @@ class History:
             # as an untyped parameter): compare the whole table instead, which is exact too.
             self._record_diff(committed, cur, table, ts)
             return
-        types = [t for _, t in _typed_columns(committed, real)] + ["BOOLEAN"]
-        rel, args = _rows_relation(before, types)
-        n = len(cols)
+        stamp = _ts_literal(ts)
+        hist = history_table(table.name)
+        if before:
+            rel, args = _rows_relation(before, [t for _, t in _typed_columns(committed, real)])
+            cur.execute(
+                f"INSERT INTO {hist} SELECT {', '.join(f'c{i}' for i in range(len(cols)))}, "
+                f"{stamp}, FALSE FROM ({rel})",
+                args,
+            )
+        if len(before) == len(keys):
+            return
+        # The other keys were absent before this commit.
+        positions = [cols.index(c) for c in key_cols]
+        found = [[row[i] for row in before] for i in positions]
+        n = len(key_cols)
+        found_unnest = ", ".join(
+            f"UNNEST(${n + i + 1}::{t}[]) AS {c}"
+            for i, (c, t) in enumerate(zip(key_cols, key_types, strict=True))
+        )
+        absent = ", ".join(f"k.{c}" if c in key_cols else "NULL" for c in cols)
         cur.execute(
-            f"INSERT INTO {history_table(table.name)} SELECT "
-            f"{', '.join(f'c{i}' for i in range(n))}, {_ts_literal(ts)}, c{n} FROM ({rel})",
-            args,
+            f"INSERT INTO {hist} SELECT {absent}, {stamp}, TRUE FROM (SELECT {unnest}) AS k "
+            f"WHERE NOT EXISTS (SELECT 1 FROM (SELECT {found_unnest}) AS e "
+            f"WHERE {_match(key_cols, 'e', 'k')})",
+            params + found,
         )
 
     def _record_diff(
