@@ -48,10 +48,6 @@ def _ts_literal(ts: dt.datetime) -> str:
     return f"TIMESTAMPTZ '{ts.astimezone(dt.timezone.utc).isoformat(sep=' ')}'"
 
 
-def _columns(cur: duckdb.DuckDBPyConnection, source: str) -> list[str]:
-    return [name for name, _ in _typed_columns(cur, source)]
-
-
 def _typed_columns(cur: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
     cur.execute(f"SELECT * FROM {source} LIMIT 0")
     return [(duckdb_ident(d[0]), str(d[1])) for d in cur.description or []]
@@ -85,6 +81,18 @@ class History:
         self.schema_changed: dict[str, tuple[dt.datetime, str]] = {}
         self._last_prune = opened
         self._lock = threading.Lock()
+        # Each table's DuckDB columns (quoted name, type), by table: every schema change makes
+        # new Table objects, so an entry is valid while its table is the one in the catalog.
+        self._shapes: dict[str, tuple[Table, list[tuple[str, str]]]] = {}
+
+    def _shape(self, cur: duckdb.DuckDBPyConnection, table: Table) -> list[tuple[str, str]]:
+        key = table.name.lower()
+        cached = self._shapes.get(key)
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        shape = _typed_columns(cur, duckdb_ident(table.name))
+        self._shapes[key] = (table, shape)
+        return shape
 
     @property
     def enabled(self) -> bool:
@@ -144,7 +152,8 @@ class History:
         if not keys:
             return
         real = duckdb_ident(table.name)
-        cols = _columns(committed, real)
+        shape = self._shape(committed, table)
+        cols = [name for name, _ in shape]
         key_cols = [duckdb_ident(c.name) for c in table.key_columns]
         if not key_cols:
             self._record_diff(committed, cur, table, ts)
@@ -170,7 +179,7 @@ class History:
         stamp = _ts_literal(ts)
         hist = history_table(table.name)
         if before:
-            rel, args = _rows_relation(before, [t for _, t in _typed_columns(committed, real)])
+            rel, args = _rows_relation(before, [t for _, t in shape])
             cur.execute(
                 f"INSERT INTO {hist} SELECT {', '.join(f'c{i}' for i in range(len(cols)))}, "
                 f"{stamp}, FALSE FROM ({rel})",
@@ -179,6 +188,11 @@ class History:
         if len(before) == len(keys):
             return
         # The other keys were absent before this commit.
+        absent = ", ".join(f"k.{c}" if c in key_cols else "NULL" for c in cols)
+        insert = f"INSERT INTO {hist} SELECT {absent}, {stamp}, TRUE FROM (SELECT {unnest}) AS k"
+        if not before:  # all of them (new keys: the bulk-load case)
+            cur.execute(insert, params)
+            return
         positions = [cols.index(c) for c in key_cols]
         found = [[row[i] for row in before] for i in positions]
         n = len(key_cols)
@@ -186,10 +200,8 @@ class History:
             f"UNNEST(${n + i + 1}::{t}[]) AS {c}"
             for i, (c, t) in enumerate(zip(key_cols, key_types, strict=True))
         )
-        absent = ", ".join(f"k.{c}" if c in key_cols else "NULL" for c in cols)
         cur.execute(
-            f"INSERT INTO {hist} SELECT {absent}, {stamp}, TRUE FROM (SELECT {unnest}) AS k "
-            f"WHERE NOT EXISTS (SELECT 1 FROM (SELECT {found_unnest}) AS e "
+            f"{insert} WHERE NOT EXISTS (SELECT 1 FROM (SELECT {found_unnest}) AS e "
             f"WHERE {_match(key_cols, 'e', 'k')})",
             params + found,
         )
@@ -206,11 +218,11 @@ class History:
         table of `cur` holding the state before (see `snapshot`), else the committed rows are
         fetched through `committed`."""
         real = duckdb_ident(table.name)
-        cols = _columns(committed, real)
+        typed = self._shape(committed, table)
+        cols = [name for name, _ in typed]
         if snapshot is not None:
             old, args = snapshot, []
         else:
-            typed = _typed_columns(committed, real)
             before = committed.execute(f"SELECT * FROM {real}").fetchall()
             if before:
                 rel, args = _rows_relation(before, [t for _, t in typed])
@@ -299,7 +311,7 @@ class History:
         for table in tables:
             real = f"{catalog_db}.main.{duckdb_ident(table.name)}"
             hist = f"{catalog_db}.{history_table(table.name)}"
-            cols = _columns(cur, real)
+            cols = [name for name, _ in self._shape(cur, table)]
             col_list = ", ".join(cols)
             key_cols = [duckdb_ident(c.name) for c in table.key_columns]
             partition = f"PARTITION BY {', '.join(key_cols)} " if key_cols else ""
