@@ -12,6 +12,7 @@ import click
 
 from .errors import SpannerLocalError
 from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
+from .versions import parse_period
 
 
 @click.command(
@@ -44,6 +45,13 @@ from .server import DEFAULT_INSTANCE, DEFAULT_PROJECT, start
 )
 @click.option("--no-statement-log", is_flag=True, help="Do not record statements in memory.")
 @click.option(
+    "--version-retention",
+    default="1h",
+    show_default=True,
+    help="How long old row versions are kept for stale reads (Spanner's "
+    "version_retention_period), e.g. 1h, 10m, 30s; 0 keeps none.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -58,12 +66,24 @@ def main(
     project: str,
     instance: str,
     no_statement_log: bool,
+    version_retention: str,
     fmt: str,
 ) -> None:
     """Run an embedded Cloud Spanner stand-in that the official client libraries talk to."""
     try:
+        retention = parse_period(version_retention)
+    except ValueError as exc:
+        click.echo(f"error: --version-retention: {exc}", err=True)
+        sys.exit(2)
+    try:
         endpoint = start(
-            project, instance, data_dir, port, host, statement_log=not no_statement_log
+            project,
+            instance,
+            data_dir,
+            port,
+            host,
+            statement_log=not no_statement_log,
+            version_retention=retention,
         )
     except OSError as exc:
         click.echo(f"error: {exc}. Is another server using port {port}? Try --port 0.", err=True)

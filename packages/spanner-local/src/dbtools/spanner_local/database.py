@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema
-from .catalog import Catalog, render_catalog_ddl
+from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema, versions
+from .catalog import Catalog, duckdb_ident, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
 from .translate import INFO_SCHEMA, classify
@@ -60,6 +60,8 @@ class Database:
     create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
     # How far each sequence's values run ahead of its DuckDB counter: skip ranges move it.
     sequence_offsets: dict[str, int] = field(default_factory=dict)
+    # How long old row versions are kept for reads at a past timestamp (0: none are kept).
+    version_retention: dt.timedelta = versions.DEFAULT_RETENTION
 
     def __post_init__(self) -> None:
         self.catalog.dialect = self.dialect
@@ -97,13 +99,20 @@ class Database:
         self.version = 0
         self.table_versions: dict[str, int] = {}
         self.history = row_locks.CommitHistory()  # write sets of recent commits
-        # When data or schema last changed (commit or DDL timestamp; nothing is known of the
-        # time before this process opened the database), and the timestamps of commits under
-        # way: a read at a past timestamp is exact only if neither is after it.
-        self.last_change = dt.datetime.now(UTC)
+        # The timestamps of commits under way: a read at a past timestamp waits for those at
+        # or before it.
         self.committing: set[dt.datetime] = set()
         self.commit_lock = threading.Lock()
         self.clock = CommitClock()
+        # ALTER DATABASE ... version_retention_period, kept in the catalog, beats the server's
+        # default period.
+        stored = versions.retention_option(self.catalog.options)
+        self.versions = versions.History(stored or self.version_retention, self.clock.next())
+        # The DuckDB catalog (named after the file) that temporary views name tables through.
+        self.catalog_db = duckdb_ident(
+            self.conn.execute("SELECT current_database()").fetchall()[0][0]
+        )
+        self._create_histories()
         self._idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.closed = False
         self.refresh_infoschema()
@@ -160,6 +169,44 @@ class Database:
             self.catalog = Catalog.from_json(json.loads(rows[0][0]))
             self.catalog.dialect = self.dialect
 
+    # --------------------------------------------------------------- row versions
+
+    def _create_histories(self) -> None:
+        """Fresh (empty) version histories: none is kept across a restart."""
+        cur = self.new_cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(f"DROP SCHEMA IF EXISTS {versions.SCHEMA} CASCADE")
+            cur.execute(f"CREATE SCHEMA {versions.SCHEMA}")
+            for table in self.catalog.tables.values():
+                self.versions.create(cur, self.catalog_db, table)
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def record_versions(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        writes: row_locks.AccessSet,
+        ts: dt.datetime,
+        snapshots: dict[str, str] | None = None,
+    ) -> None:
+        """Keep the before-images of a commit's writes (called under the commit lock, in the
+        committing transaction, so that they land with it)."""
+        if not self.versions.enabled:
+            return
+        committed = self.borrow()
+        try:
+            tables = dict(self.catalog.tables)
+            self.versions.record(committed, cur, tables, writes, ts, snapshots)
+            self.versions.prune(committed, list(tables), ts)
+        finally:
+            self.give_back(committed)
+
+    def shadow_as_of(self, cur: duckdb.DuckDBPyConnection, at: dt.datetime) -> None:
+        """Make `cur`, inside a transaction, read every table as of `at`."""
+        self.versions.shadow(cur, self.catalog_db, list(self.catalog.tables.values()), at)
+
     @property
     def database_id(self) -> str:
         return self.name.rsplit("/", 1)[-1]
@@ -203,12 +250,23 @@ class Database:
         with self.ddl_lock:
             try:
                 for op in ops:
+                    retention = (
+                        versions.retention_option(op.options)
+                        if isinstance(op, ddl_parser.AlterDatabase)
+                        else None
+                    )
                     new_catalog, stmts = schema.apply(self.catalog, op)
+                    changed = _changed_tables(self.catalog, new_catalog)
                     cur = self.new_cursor()
                     try:
                         cur.execute("BEGIN TRANSACTION")
                         for stmt in stmts:
                             cur.execute(stmt)
+                        for name in changed:
+                            if name in new_catalog.tables:
+                                self.versions.create(cur, self.catalog_db, new_catalog.tables[name])
+                            else:
+                                self.versions.drop(cur, name)
                         cur.execute(
                             f"UPDATE {META_TABLE} SET body = ? WHERE id = 1",
                             [json.dumps(new_catalog.to_json())],
@@ -222,9 +280,13 @@ class Database:
                         raise DdlError(_ddl_storage_message(exc)) from exc
                     finally:
                         cur.close()
-                    self.catalog = new_catalog
+                    old_catalog, self.catalog = self.catalog, new_catalog
+                    if retention is not None:
+                        self.versions.retention = retention
                     stamps.append(self.clock.next())
-                    self.last_change = max(self.last_change, stamps[-1])
+                    for name in changed:
+                        declared = (new_catalog.tables.get(name) or old_catalog.tables[name]).name
+                        self.versions.schema_changed[name] = (stamps[-1], declared)
             except SpannerLocalError as exc:
                 return stamps, exc
             finally:
@@ -284,7 +346,9 @@ class Database:
             tmp.replace(self.path.with_suffix(".json"))
 
     @classmethod
-    def load(cls, path: Path) -> Database:
+    def load(
+        cls, path: Path, version_retention: dt.timedelta = versions.DEFAULT_RETENTION
+    ) -> Database:
         meta: dict[str, Any] = json.loads(path.with_suffix(".json").read_text())
         db = cls(
             name=meta["name"],
@@ -293,6 +357,7 @@ class Database:
             catalog=Catalog.from_json(meta["catalog"]),
             create_time=dt.datetime.fromisoformat(meta["create_time"]),
             sequence_offsets=dict(meta.get("sequence_offsets", {})),
+            version_retention=version_retention,
         )
         db._published = True
         return db
@@ -315,6 +380,12 @@ class Database:
             # The .json first: without it a half-deleted database is not loaded again.
             for p in (self.path.with_suffix(".json"), self.path, Path(str(self.path) + ".wal")):
                 p.unlink(missing_ok=True)
+
+
+def _changed_tables(old: Catalog, new: Catalog) -> list[str]:
+    """Tables a schema change created, dropped or altered (lower-case names)."""
+    names = set(old.tables) | set(new.tables)
+    return sorted(n for n in names if old.tables.get(n) != new.tables.get(n))
 
 
 def _ddl_storage_message(exc: duckdb.Error) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import protos
+from . import protos, versions
 from .codec import UTC, timestamp_to_pb
 from .database import Database
 from .errors import AlreadyExists, NotFound
@@ -77,8 +77,14 @@ class InstanceInfo:
 class Registry:
     """Everything a running server knows; thread-safe."""
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None, log: StatementLog) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None,
+        log: StatementLog,
+        version_retention: dt.timedelta = versions.DEFAULT_RETENTION,
+    ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.version_retention = version_retention
         self.log = log
         self.instances: dict[str, InstanceInfo] = {}
         self.databases: dict[str, Database] = {}
@@ -106,7 +112,7 @@ class Registry:
             db_file = meta.with_suffix(".duckdb")
             if not db_file.exists() or not _valid_layout(meta.parent, meta.stem):
                 continue
-            db = Database.load(db_file)
+            db = Database.load(db_file, self.version_retention)
             self.databases[db.name] = db
             instance = db.name.split("/databases/")[0]
             self.ensure_instance(instance)
@@ -179,7 +185,12 @@ class Registry:
             if path is not None:  # what an interrupted create or drop left behind
                 for p in (path, Path(str(path) + ".wal")):
                     p.unlink(missing_ok=True)
-            db = Database(name=name, dialect=dialect or GOOGLE_SQL, path=path)
+            db = Database(
+                name=name,
+                dialect=dialect or GOOGLE_SQL,
+                path=path,
+                version_retention=self.version_retention,
+            )
             try:
                 if extra_statements:
                     ops = db.parse_ddl(list(extra_statements))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import os
 import threading
@@ -20,6 +21,7 @@ from .registry import Registry
 from .servicers.admin import DatabaseAdminServicer, InstanceAdminServicer, OperationsServicer
 from .servicers.spanner import SpannerServicer
 from .statement_log import StatementLog
+from .versions import DEFAULT_RETENTION
 
 EMULATOR_ENV = "SPANNER_EMULATOR_HOST"
 _ENV_LOCK = threading.Lock()
@@ -101,13 +103,20 @@ def start(
     host: str = "127.0.0.1",
     statement_log: bool = True,
     max_workers: int = 32,
+    version_retention: dt.timedelta = DEFAULT_RETENTION,
 ) -> Endpoint:
-    """Start a server in this process; call `.stop()` on the result (or use `serve`)."""
+    """Start a server in this process; call `.stop()` on the result (or use `serve`).
+
+    `version_retention` is how long old row versions are kept for reads at a past timestamp
+    (Spanner's version_retention_period; 0 keeps none).
+    """
+    if version_retention < dt.timedelta(0):
+        raise ValueError("version_retention must not be negative")
     check_project_id(project)  # before the data dir is created
     check_instance_id(instance)
     log = StatementLog(enabled=statement_log)
     thread_prefix = f"spanner-local-{next(_server_numbers)}-"
-    registry = Registry(data_dir, log)
+    registry = Registry(data_dir, log, version_retention)
     registry.ensure_instance(f"projects/{project}/instances/{instance}")
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=thread_prefix),
@@ -143,12 +152,15 @@ def serve(
     port: int = 0,
     host: str = "127.0.0.1",
     statement_log: bool = True,
+    version_retention: dt.timedelta = DEFAULT_RETENTION,
 ) -> Iterator[Endpoint]:
     """Run spanner-local for the duration of a `with` block.
 
     `data_dir=None` keeps everything in memory; with a directory, databases survive restarts.
     """
-    endpoint = start(project, instance, data_dir, port, host, statement_log)
+    endpoint = start(
+        project, instance, data_dir, port, host, statement_log, version_retention=version_retention
+    )
     try:
         yield endpoint
     finally:

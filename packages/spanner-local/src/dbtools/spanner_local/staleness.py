@@ -1,11 +1,9 @@
-"""Timestamp bounds of read-only reads, served exactly or refused.
+"""Timestamp bounds of read-only reads.
 
-spanner-local keeps no row versions: a read at a past timestamp T (`exact_staleness`,
-`read_timestamp`) returns the current data only when nothing has changed in the database since
-T, in which case the current data is the data as of T. Otherwise the read fails with
-FAILED_PRECONDITION instead of quietly returning newer data. `max_staleness` and
-`min_read_timestamp` allow any timestamp at or after a bound, so a strong read (now) satisfies
-them exactly. A read timestamp in the future waits until then, as Spanner does.
+`exact_staleness` and `read_timestamp` read the data as of one past timestamp, which the
+database's version history serves (see versions) within its retention period. `max_staleness`
+and `min_read_timestamp` allow any timestamp at or after a bound, so a strong read (now)
+satisfies them exactly. A read timestamp in the future waits until then, as Spanner does.
 """
 
 from __future__ import annotations
@@ -15,11 +13,10 @@ import time
 from typing import Any
 
 from . import codec, protos
-from .errors import FailedPrecondition, InvalidArgument
+from .errors import InvalidArgument
 
-# Spanner's default version_retention_period.
-VERSION_RETENTION = dt.timedelta(hours=1)
 MAX_FUTURE_WAIT_SECONDS = 60.0
+COMMIT_WAIT_SECONDS = 10.0
 
 
 def read_at(options: protos.TransactionOptions.ReadOnly, now: dt.datetime) -> dt.datetime | None:
@@ -49,28 +46,17 @@ def wait_until(ts: dt.datetime) -> None:
         time.sleep(min(delay, MAX_FUTURE_WAIT_SECONDS))
 
 
-def check(db: Any, at: dt.datetime, retention: dt.timedelta = VERSION_RETENTION) -> None:
-    """Refuse a read at `at` unless the current data is exactly the data as of `at`."""
+def check(db: Any, at: dt.datetime, tables: tuple[str, ...] = (), age: bool = True) -> None:
+    """Fail when a read at `at` cannot be served (older than the retention period unless
+    `age` is False because that was just checked, or a schema change of a table it reads came
+    after it); otherwise wait until every commit at or before `at` has landed."""
+    db.versions.check(at, db.clock.now(), list(tables), age)
     wait_until(at)
-    now = db.clock.now()
-    if at < now - retention:
-        raise FailedPrecondition(
-            f"Read timestamp {codec.format_timestamp(at)} is too old: it is before the "
-            f"database's version retention period ({_period(retention)})."
-        )
-    # A commit whose timestamp is at or before `at` but that has not landed yet must be seen.
-    deadline = time.monotonic() + 10
+    # Commits take their timestamps under the commit lock: once it is free, any commit still
+    # to come is later than now, hence than `at` ...
+    with db.commit_lock:
+        pass
+    # ... except one whose timestamp was fixed early by PENDING_COMMIT_TIMESTAMP().
+    deadline = time.monotonic() + COMMIT_WAIT_SECONDS
     while any(ts <= at for ts in list(db.committing)) and time.monotonic() < deadline:
         time.sleep(0.001)
-    if db.last_change > at:
-        raise FailedPrecondition(
-            f"spanner-local keeps no version history: the database changed at "
-            f"{codec.format_timestamp(db.last_change)}, after the read timestamp "
-            f"{codec.format_timestamp(at)}. Read strong, or with max_staleness or "
-            "min_read_timestamp, or at a later timestamp."
-        )
-
-
-def _period(retention: dt.timedelta) -> str:
-    seconds = int(retention.total_seconds())
-    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"

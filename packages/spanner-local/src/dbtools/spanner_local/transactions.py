@@ -62,6 +62,11 @@ class Transaction:
     writes: row_locks.AccessSet = field(default_factory=row_locks.AccessSet)
     seq: int = 0
     read_at: dt.datetime | None = None  # read-only at an exact past timestamp (staleness)
+    single_use: bool = False  # a single-use read-only transaction: ends with its one read
+    catalog_at_begin: Any = None  # the schema when the DuckDB transaction began
+    # Tables copied (temporary tables of the cursor) before DML that does not pin its keys
+    # first wrote them: the commit finds their old row versions by comparison (see versions).
+    snapshots: dict[str, str] = field(default_factory=dict)
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -69,8 +74,11 @@ class Transaction:
         if self.cursor is None:
             if self.start_version is None:
                 self.start_version = self.db.version  # read before BEGIN: errs towards aborting
+            self.catalog_at_begin = self.db.catalog
             self.cursor = self.db.new_cursor()
             self.cursor.execute("BEGIN TRANSACTION")
+            if self.read_at is not None:
+                self.db.shadow_as_of(self.cursor, self.read_at)
         return self.cursor
 
     def _discard(self) -> None:
@@ -81,6 +89,7 @@ class Transaction:
                 pass
             self.cursor.close()
             self.cursor = None
+        self.snapshots.clear()
 
     def check_active(self) -> None:
         if self.state == "aborted":
@@ -143,6 +152,7 @@ class Transaction:
             try:
                 tr = translate(sql, self.db.dialect)
                 target = executor.dml_target(self.db, tr.sql)
+                self._snapshot_before(cur, tr, target, values)
                 self._record_dml(tr, target, values)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)
@@ -165,6 +175,23 @@ class Transaction:
                 raise exc from None
             self.history.append((sql, values, types, result.row_count or 0))
             return result
+
+    def _snapshot_before(
+        self, cur: duckdb.DuckDBPyConnection, tr: Any, target: Any, values: dict[str, Any]
+    ) -> None:
+        """Copy the target of DML that does not pin its keys before this transaction first
+        writes it (after an earlier write the copy would not be the state before)."""
+        if target is None:
+            return
+        name = target.name.lower()
+        if name in self.snapshots or name in self.writes.names():
+            return
+        pinned = row_locks.keys_of(self.db.catalog, tr.sql, values)
+        if pinned is not None and pinned[0] is target:
+            return
+        snapshot = self.db.versions.snapshot(cur, target, len(self.snapshots))
+        if snapshot is not None:
+            self.snapshots[name] = snapshot
 
     def _record_dml(self, tr: Any, target: Any, values: dict[str, Any]) -> None:
         """What a DML statement reads and writes: its rows when it pins their keys."""
@@ -237,12 +264,12 @@ class Transaction:
                         executor.enforce_integrity(self.db, cur, touched)
                     writes.add_tables(touched - writes.names())  # unaccounted for: whole table
                     self._validate_reads()
+                    self._record_versions(cur, writes, ts)
                     cur.execute("COMMIT")
                     self.db.version += 1
                     for name in touched | writes.tables:
                         self.db.table_versions[name] = self.db.version
                     self.db.history.record(self.db.version, writes)
-                    self.db.last_change = max(self.db.last_change, ts)
             except SpannerLocalError as exc:
                 self._discard()
                 self.state = "aborted" if isinstance(exc, Aborted) else "rolled_back"
@@ -261,6 +288,25 @@ class Transaction:
             self.state = "committed"
             self.commit_ts = ts
             return ts
+
+    def _record_versions(
+        self, cur: duckdb.DuckDBPyConnection, writes: row_locks.AccessSet, ts: dt.datetime
+    ) -> None:
+        # A copy is the state before this commit only if no other commit wrote the table since
+        # this transaction began.
+        versions = self.db.table_versions
+        start = self.start_version or 0
+        fresh = {n: t for n, t in self.snapshots.items() if versions.get(n, 0) <= start}
+        try:
+            self.db.record_versions(cur, writes, ts, fresh)
+        except duckdb.Error as exc:
+            if self.db.catalog is not self.catalog_at_begin:
+                # A schema change ran since this transaction began; DuckDB would refuse the
+                # commit as well (a conflict), so the client retries it.
+                raise Aborted(
+                    "Transaction was aborted: a schema change ran while it was open."
+                ) from exc
+            raise
 
     def _validate_reads(self) -> None:
         if not self.reads or self.start_version is None:

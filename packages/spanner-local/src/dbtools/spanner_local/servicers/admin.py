@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from google.rpc import status_pb2
 
-from .. import codec, protos, staleness
+from .. import codec, protos, versions
 from ..codec import UTC
 from ..ddl_parser import ProtoBundle
 from ..errors import AlreadyExists, InvalidArgument, NotFound, SpannerLocalError
@@ -113,10 +113,11 @@ class DatabaseAdminServicer:
         db = self.reg.database(name)
         pb = protos.Database(name=db.name, state=2, database_dialect=_DIALECT_CODES[db.dialect])
         pb.create_time.CopyFrom(codec.timestamp_to_pb(db.create_time))
-        # The earliest time a read can be served at: no row versions are kept (see staleness).
-        earliest = max(db.last_change, db.clock.now() - staleness.VERSION_RETENTION)
+        # The earliest time a read can be served at: the history begins when the database
+        # was opened, and versions older than the retention period are dropped.
+        earliest = max(db.versions.since, db.clock.now() - db.versions.retention)
         pb.earliest_version_time.CopyFrom(codec.timestamp_to_pb(earliest))
-        pb.version_retention_period = "1h"
+        pb.version_retention_period = versions.format_period(db.versions.retention)
         pb.default_leader = ""
         return pb
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,11 +49,8 @@ def _mode_of(options: protos.TransactionOptions) -> str:
 
 
 def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> Any:
-    """The read timestamp of a read-only transaction, refused when it needs old versions.
-
-    See staleness: a read at a past timestamp is served from the current data only when
-    nothing changed after it; a future timestamp is waited for, as Spanner waits.
-    """
+    """The read timestamp of a read-only transaction, refused when older than the database's
+    version retention period; a future timestamp is waited for, as Spanner waits."""
     now = db.clock.now()
     if options.WhichOneof("mode") != "read_only":
         return now
@@ -64,8 +62,7 @@ def _stale_read_timestamp(db: Database, options: protos.TransactionOptions) -> A
 
 
 def _begin_read_only(txn: Transaction, options: protos.TransactionOptions, read_ts: Any) -> None:
-    """Give a new read-only transaction its timestamp; an exact one is checked again when the
-    first read fixes the transaction's snapshot."""
+    """Give a new read-only transaction its timestamp; an exact one is read at (see versions)."""
     if options.WhichOneof("mode") != "read_only":
         return
     txn.read_timestamp = read_ts
@@ -215,15 +212,17 @@ class SpannerServicer:
             "partitioned_dml",
         ):
             raise InvalidArgument("Single-use transactions must be read-only.")
-        if kind != "single_use":
-            return None, None
-        single = selector.single_use
-        ts = _stale_read_timestamp(db, single)
-        if single.read_only.return_read_timestamp:
+        single = selector.single_use if kind == "single_use" else None
+        ts = _stale_read_timestamp(db, single) if single is not None else None
+        pb = None
+        if single is not None and single.read_only.return_read_timestamp:
             pb = protos.Transaction()
             pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
-            return None, pb
-        return None, None
+        if single is not None and staleness.is_exact(single.read_only):
+            # A read in the past runs in a transaction of its own that sees the versions then.
+            txn = Transaction(os.urandom(16), db, READ_ONLY, ts, single_use=True, read_at=ts)
+            return txn, pb
+        return None, pb
 
     def _read_work(
         self,
@@ -233,12 +232,12 @@ class SpannerServicer:
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
     ) -> Result:
-        at = None
-        if txn is not None and txn.read_at is not None and txn.cursor is None:
-            at = txn.read_at  # the first read fixes the snapshot of a stale read-only txn
-        if at is not None:
-            staleness.check(db, at)
-            version = db.version
+        if txn is not None and txn.read_at is not None:
+            if txn.cursor is None:  # the first read fixes the snapshot: commits up to it land
+                # (a single-use read's age was checked as it arrived)
+                staleness.check(db, txn.read_at, tables, age=not txn.single_use)
+            else:
+                db.versions.check(txn.read_at, db.clock.now(), list(tables))
         if txn is None:
             cur = db.borrow()
             try:
@@ -246,14 +245,11 @@ class SpannerServicer:
             finally:
                 db.give_back(cur)
         else:
-            result = txn.run(work, tables, keys)
-        if at is not None and db.version != version:
             try:
-                staleness.check(db, at)  # a commit landed while the snapshot was taken
-            except SpannerLocalError:
-                if txn is not None:
+                result = txn.run(work, tables, keys)
+            finally:
+                if txn.single_use:
                     txn.rollback()
-                raise
         return result
 
     # --------------------------------------------------------------- SQL
@@ -278,7 +274,7 @@ class SpannerServicer:
                 f"Statement not supported: {first[:40]}. Only queries and DML can be executed."
             )
         if kind == "dml":
-            if txn is None:
+            if txn is None or txn.single_use:
                 raise InvalidArgument(
                     "DML statements may not be performed in single-use transactions, to avoid replay."
                 )
@@ -624,7 +620,7 @@ class SpannerServicer:
     ) -> Transaction | protos.Transaction | None:
         """Partitions belong to a read-only snapshot transaction (not single-use), as in Spanner."""
         txn, begun = self._selector(db, selector, "")
-        if txn is None or txn.mode != READ_ONLY:
+        if txn is None or txn.mode != READ_ONLY or txn.single_use:
             raise InvalidArgument(
                 "Partitioned reads and queries are only supported in read-only transactions "
                 "that are not single-use."
