@@ -265,6 +265,12 @@ def _proto_typed(
     return out
 
 
+def translate_statement(db: Database, sql: str) -> Translated:
+    """`sql` translated for `db` (knowing its columns, which PostgreSQL literals depend on):
+    what `run_sql` executes, for callers that look at the statement before running it."""
+    return translate(sql, db.dialect, functools.partial(_literal_column_types, db))
+
+
 def run_sql(
     db: Database,
     cur: duckdb.DuckDBPyConnection,
@@ -272,8 +278,10 @@ def run_sql(
     values: dict[str, Any],
     types: dict[str, SType],
     commit_ts: Any = None,
+    translated: Translated | None = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect, functools.partial(_literal_column_types, db))
+    """Run `sql`; `translated` is its `translate_statement` when the caller already has it."""
+    tr = translated if translated is not None else translate_statement(db, sql)
     values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:

@@ -5,7 +5,13 @@ Pure functions from a PostgreSQL string literal (as written, quotes included) to
 
 from __future__ import annotations
 
+import re
+
 from .errors import InvalidArgument
+
+# An explicit dimension before the elements, `[lower:upper]=` or `[upper]=` (lower bound 1).
+# PostgreSQL allows no space inside the brackets.
+_DIMENSION = re.compile(r"\[([+-]?\d+)(?::([+-]?\d+))?\]\s*=")
 
 
 def unquote(literal: str) -> str:
@@ -18,8 +24,26 @@ def quote(value: str) -> str:
 
 
 def parse_array_text(text: str) -> list[str | None]:
-    """PostgreSQL's array input form `{a,"b c",NULL}` -> its elements (one dimension)."""
+    """PostgreSQL's array input form `{a,"b c",NULL}` -> its elements (one dimension).
+
+    Explicit bounds (`[0:1]={a,b}`) are read as PostgreSQL reads them, and must match the
+    number of elements; the lower bound itself is not kept (Spanner arrays have none).
+    """
     body = text.strip()
+    dimension = _DIMENSION.match(body)
+    if dimension is not None:
+        elements = body[dimension.end() :].strip()
+        if not elements.startswith("{"):  # one dimension only, and `{}` has no bounds
+            raise InvalidArgument(f'malformed array literal: "{text}"')
+        items = parse_array_text(elements)
+        first, last = dimension.group(1), dimension.group(2)
+        lower, upper = (1, int(first)) if last is None else (int(first), int(last))
+        if not items or upper - lower + 1 != len(items):
+            raise InvalidArgument(
+                f'malformed array literal: "{text}" '
+                "(specified array dimensions do not match array contents)"
+            )
+        return items
     if not (body.startswith("{") and body.endswith("}")):
         raise InvalidArgument(f'malformed array literal: "{text}"')
     body = body[1:-1]

@@ -19,9 +19,9 @@ from sqlglot import exp
 
 from . import pg_literals
 from .codec import PG_NUMERIC_NAN_SQL
-from .ddl_parser import Tok, tokenize
-from .errors import DdlSyntaxError, InvalidArgument
-from .typemap import POSTGRESQL
+from .errors import InvalidArgument
+from .lexer import LexError, Tok, iter_tokens, tokenize
+from .typemap import GOOGLE_SQL, POSTGRESQL
 
 INFO_SCHEMA = "spanner_information_schema"
 COMMIT_TS_PARAM = "__spanner_commit_ts"
@@ -123,25 +123,56 @@ class Translated:
     param_columns: tuple[tuple[str, str], ...] = ()
 
 
-def classify(sql: str) -> str:
-    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
-    for tok in _skip_hints(_tokens(sql)):
-        word = tok.upper or tok.text
-        if word in _DML_WORDS:
-            return "dml"
-        if word in _QUERY_WORDS:
-            return "query"
-        if word in ("CREATE", "ALTER", "DROP"):
-            return "ddl"
-        break
+def classify(sql: str, dialect: str = GOOGLE_SQL) -> str:
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint (only
+    the tokens up to that word are read)."""
+    tokens = iter_tokens(sql, dialect)
+    try:
+        for tok in tokens:
+            if tok.text == "@":
+                opening = next(tokens)
+                if opening.text != "{":
+                    break
+                depth = 1
+                for inner in tokens:
+                    depth += {"{": 1, "}": -1}.get(inner.text, 0)
+                    if depth == 0:
+                        break
+                continue
+            word = tok.upper or tok.text
+            if word in _DML_WORDS:
+                return "dml"
+            if word in _QUERY_WORDS:
+                return "query"
+            if word in ("CREATE", "ALTER", "DROP"):
+                return "ddl"
+            break
+    except LexError as exc:
+        raise InvalidArgument(f"Syntax error: {exc.problem}") from exc
     return "other"
 
 
-def _tokens(sql: str) -> list[Tok]:
+def _tokens(sql: str, dialect: str) -> list[Tok]:
     try:
-        return tokenize(sql)
-    except DdlSyntaxError as exc:
-        raise InvalidArgument(f"Syntax error: {exc.message}") from exc
+        return tokenize(sql, dialect)
+    except LexError as exc:
+        raise InvalidArgument(f"Syntax error: {exc.problem}") from exc
+
+
+def _pg_tokens(sql: str) -> list[Tok]:
+    """PostgreSQL tokens, a dollar-quoted string given as the '...' literal of the same value
+    (DuckDB reads `$$...$$` differently; callers splice the token's text in its place)."""
+    return [
+        Tok("str", pg_literals.quote(_dollar_body(t.text)), t.start, t.end)
+        if t.kind == "str" and t.text.startswith("$")
+        else t
+        for t in _tokens(sql, POSTGRESQL)
+    ]
+
+
+def _dollar_body(text: str) -> str:
+    tag_length = text.index("$", 1) + 1
+    return text[tag_length:-tag_length]
 
 
 def _skip_hints(toks: list[Tok]) -> list[Tok]:
@@ -421,8 +452,8 @@ def _check_numeric_literal(text: str) -> None:
 def translate_pg(
     sql: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    if column_types is not None and classify(sql) == "dml":
-        toks = _tokens(sql)
+    if column_types is not None and classify(sql, POSTGRESQL) == "dml":
+        toks = _pg_tokens(sql)
         targets = _literal_targets(toks, column_types)
         for k, code in targets.items():
             if code == "NUMERIC":
@@ -439,10 +470,12 @@ def translate_pg(
 def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Translated:
     """`target_literals`: (index, column type) of the string literals DML writes into bytea or
     array columns, read as that type's input."""
-    toks = _tokens(sql)
-    repl: dict[int, str] = {
-        k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals
+    toks = _pg_tokens(sql)
+    dollar_quoted = {
+        k: t.text for k, t in enumerate(toks) if t.kind == "str" and sql[t.start] == "$"
     }
+    repl: dict[int, str] = dict(dollar_quoted)
+    repl.update({k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals})
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
@@ -621,8 +654,10 @@ def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Tran
             continue
         i += 1
     text = _splice(sql, toks, repl, drop, before, after)
-    kind = classify(sql)
-    tree = _pg_parse(_splice(sql, toks, parse_repl, {j + 1 for j in parse_repl}))
+    kind = classify(sql, POSTGRESQL)
+    tree = _pg_parse(
+        _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
+    )
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
@@ -792,7 +827,7 @@ def _without_for_update(toks: list[Tok]) -> list[Tok]:
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
     sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
-    toks = _skip_hints(_tokens(sql))
+    toks = _skip_hints(_tokens(sql, GOOGLE_SQL))
     kind = classify(sql)
     if kind == "query":
         toks = _without_for_update(toks)

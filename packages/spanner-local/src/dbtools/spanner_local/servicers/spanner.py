@@ -15,7 +15,7 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
-from ..translate import classify, translate
+from ..translate import classify
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
@@ -250,7 +250,7 @@ class SpannerServicer:
         tags = req.request_options
         params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
         sql, values, types = big_literals.hoist(req.sql, db.dialect, params, ptypes)
-        kind = classify(sql)
+        kind = classify(sql, db.dialect)
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         record_kind = "query"
         if kind == "ddl":
@@ -289,13 +289,14 @@ class SpannerServicer:
         else:
             commit_ts = None
 
+            tr = executor.translate_statement(db, sql)
+
             def work(cur: Any) -> Result:
-                return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
+                return executor.run_sql(db, cur, sql, values, types, commit_ts, tr)[0]
 
             tables: tuple[str, ...] = ()
             keys = None
             if txn is not None:
-                tr = translate(sql, db.dialect)
                 tables = tr.tables
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
@@ -474,7 +475,7 @@ class SpannerServicer:
                 )
             )
             try:
-                if classify(sql) != "dml":
+                if classify(sql, db.dialect) != "dml":
                     raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
                 result = txn.execute_dml(sql, values, types)
             except SpannerLocalError as err:
@@ -592,7 +593,7 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        if classify(req.sql) != "query":
+        if classify(req.sql, db.dialect) != "query":
             raise InvalidArgument(
                 "Only queries can be partitioned: PartitionQuery does not accept DML or other "
                 "statements."
