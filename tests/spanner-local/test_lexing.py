@@ -3,6 +3,8 @@ dollar quotes, nested block comments, standard-conforming strings, array bounds.
 
 from __future__ import annotations
 
+import base64
+
 import psycopg
 import pytest
 from google.api_core import exceptions
@@ -81,3 +83,21 @@ def test_ddl_takes_dollar_quotes_and_nested_comments(pg_spanner_db):
     pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update("insert into d (id) values (1)"))
     with pg_spanner_db.snapshot() as s:
         assert list(s.execute_sql("select s from d")) == [["it's"]]
+
+
+def test_googlesql_triple_quoted_and_raw_strings(gsql_db):
+    """What SQLAlchemy's Spanner dialect renders for string literals: r\"\"\"...\"\"\"."""
+    gsql_db.update_ddl(["CREATE TABLE s (id INT64, x STRING(MAX)) PRIMARY KEY (id)"]).result(60)
+    values = [r"backslash one \ backslash two \\ end", """some 'text' hey "hi there" that's"""]
+    gsql_db.run_in_transaction(
+        lambda tx: [
+            tx.execute_update(f'INSERT INTO s (id, x) VALUES ({i}, r"""{v}""")')
+            for i, v in enumerate(values)
+        ]
+    )
+    with gsql_db.snapshot(multi_use=True) as s:
+        assert [r[0] for r in s.execute_sql("SELECT x FROM s ORDER BY id")] == values
+        # the client hands BYTES over base64-encoded, as Spanner sends them
+        assert list(s.execute_sql("SELECT '''a'b''', b'''c''', \"x\\ty\"")) == [
+            ["a'b", base64.b64encode(b"c"), "x\ty"]
+        ]

@@ -569,6 +569,10 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
                 fname, _, ftype = part.partition(" ")
             fields.append((fname, stype_from_duckdb(ftype, dialect)))
         return SType("STRUCT", fields=tuple(fields))
+    if upper.startswith("TUPLE("):
+        # an unnamed struct, as GoogleSQL's `(a, b)` makes: a STRUCT whose fields have no name
+        parts = _split_top_level(name[6:-1])
+        return SType("STRUCT", fields=tuple(("", stype_from_duckdb(p, dialect)) for p in parts))
     if upper.startswith("VARCHAR"):
         return SType("STRING")
     if upper == "UINTEGER" and dialect == POSTGRESQL:

@@ -220,8 +220,9 @@ def _infer_bytes_params(
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
-    """A table's BYTES, NUMERIC and ARRAY columns, whose PostgreSQL literals need special
-    reading (arrays of BYTES as "ARRAY<BYTES>": their elements are bytea input)."""
+    """A table's columns whose untyped PostgreSQL literals DuckDB would read differently
+    (BYTES, NUMERIC, ARRAY, BOOL, INT64; arrays of BYTES as "ARRAY<BYTES>": their elements
+    are bytea input)."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -230,7 +231,7 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>"):
+        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64"):
             out[c.name.lower()] = code
     return out
 

@@ -5,8 +5,9 @@ replaced and everything else (spacing, comments inside expressions) verbatim. Co
 whitespace produce no token.
 
 The dialects lex differently where their languages do: GoogleSQL has `#` line comments,
-backquoted names, r/b string prefixes and backslash escapes in every string, and its block
-comments do not nest. PostgreSQL's block comments nest, it has dollar-quoted strings
+backquoted names, triple-quoted strings, r/b string prefixes and backslash escapes in every
+string, and its block comments do not nest. (A plain "..." stays an `ident` token in both
+dialects: GoogleSQL queries are parsed by sqlglot, which reads it as the string it is there.) PostgreSQL's block comments nest, it has dollar-quoted strings
 (`$tag$ ... $tag$`), and a backslash escapes only inside E'...' strings (standard conforming
 strings, which Spanner's PostgreSQL interface always uses).
 """
@@ -22,13 +23,19 @@ from .typemap import GOOGLE_SQL, POSTGRESQL
 _OPERATORS = r"::|<=|>=|<>|!=|\|\||[(),.<>=*+\-/;\[\]{}:%!@$?&|^~#]"
 _NUMBER = r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?"
 _WORD = r"[A-Za-z_][A-Za-z0-9_$]*"
+# GoogleSQL's triple-quoted strings, with or without an r/b prefix
+_GSQL_TRIPLE = (
+    r"[rRbB]{0,2}(?:'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*""")'
+)
 
 _GSQL_TOKEN = re.compile(
     rf"""
     (?P<ws>\s+|--[^\n]*|\#[^\n]*)
   | (?P<bq>`(?:[^`\\]|\\.)*`)
+  | (?P<sq>{_GSQL_TRIPLE})
   | (?P<dq>"(?:[^"]|"")*")
-  | (?P<sq>[rRbB]{{0,2}}'(?:[^'\\]|\\.|'')*')
+  | (?P<sq1>[rRbB]{{1,2}}"(?:[^"\\]|\\.)*"|[rRbB]{{0,2}}'(?:[^'\\]|\\.|'')*')
   | (?P<num>{_NUMBER})
   | (?P<word>{_WORD})
   | (?P<op>{_OPERATORS})
@@ -118,7 +125,7 @@ def iter_tokens(sql: str, dialect: str = GOOGLE_SQL) -> Iterator[Tok]:
             yield Tok("ident", text[1:-1], m.start(), m.end())
         elif kind == "dq":
             yield Tok("ident", text[1:-1].replace('""', '"'), m.start(), m.end())
-        elif kind == "sq":
+        elif kind in ("sq", "sq1"):
             yield Tok("str", text, m.start(), m.end())
         elif kind != "ws":
             yield Tok(kind, text, m.start(), m.end())

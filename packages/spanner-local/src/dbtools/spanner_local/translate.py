@@ -370,19 +370,119 @@ def _pg_catalog_check(name: str) -> None:
 # The literal a column of each of these types takes: PostgreSQL reads a string written to a
 # bytea column as bytea input, one written to an array column as array input ('{}', '{1,2}'),
 # and a number written to a numeric column must fit exactly.
-_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num", "ARRAY": "str", "ARRAY<BYTES>": "str"}
-
-# How a string literal written to a column of that type is rewritten for DuckDB.
-_TARGET_LITERAL_SQL: dict[str, Callable[[str], str]] = {
-    "BYTES": pg_literals.bytea_literal_sql,
-    "ARRAY": pg_literals.array_literal_sql,
-    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+_LITERAL_KINDS: dict[str, tuple[str, ...]] = {
+    "BYTES": ("str",),
+    "NUMERIC": ("num", "str"),
+    "ARRAY": ("str",),
+    "ARRAY<BYTES>": ("str",),
+    "BOOL": ("str",),
+    "INT64": ("str",),
 }
 
 
-def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
-    """Whether toks[k] is a literal of `kind` standing alone as a value (a sign allowed)."""
-    if toks[k].kind != kind:
+def _numeric_text_sql(literal: str) -> str:
+    """An untyped '...' literal meeting a numeric column, read as numeric input."""
+    text = pg_literals.unquote(literal).strip()
+    if text.lower() == "nan":
+        return PG_NUMERIC_NAN_SQL
+    try:
+        decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise InvalidArgument(
+            f'invalid input syntax for type numeric: "{pg_literals.unquote(literal)}"'
+        ) from None
+    _check_numeric_literal(text)
+    return literal
+
+
+# How an untyped string literal written to or compared with a column of that type is rewritten
+# for DuckDB: PostgreSQL reads it as input of the column's type, where DuckDB's own casts
+# differ ('off' is no boolean to DuckDB; '1.5' becomes the bigint 2; 'NaN' no decimal).
+_STRING_INPUT_SQL: dict[str, Callable[[str], str]] = {
+    "BYTES": pg_literals.bytea_literal_sql,
+    "ARRAY": pg_literals.array_literal_sql,
+    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+    "BOOL": pg_literals.bool_literal_sql,
+    "INT64": pg_literals.int8_literal_sql,
+    "NUMERIC": _numeric_text_sql,
+}
+_COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
+# Words after which a name is a table the statement reads or writes.
+_TABLE_BEFORE = frozenset({"FROM", "JOIN", "UPDATE", "INTO"})
+
+
+def _statement_columns(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[str, str | None]:
+    """Columns of the tables the statement names -> type code (None where two tables give one
+    name different types, so that neither applies)."""
+    columns: dict[str, str | None] = {}
+    for k in range(1, len(toks)):
+        if toks[k].kind not in ("word", "ident"):
+            continue
+        if not (toks[k - 1].upper in _TABLE_BEFORE or toks[k - 1].text == ","):
+            continue
+        if toks[k].text.lower() == "public" and toks[k + 1].text == ".":
+            k += 2
+        for name, code in column_types(toks[k].text).items():
+            columns[name] = code if columns.get(name, code) == code else None
+    return columns
+
+
+def _is_column(toks: list[Tok], k: int, columns: dict[str, str | None]) -> str | None:
+    """The type code of the column toks[k] names, when it stands alone as an operand."""
+    t = toks[k]
+    if t.kind not in ("word", "ident") or toks[k + 1].text in ("(", "."):
+        return None
+    return columns.get(t.text.lower())
+
+
+def _ends_operand(tok: Tok) -> bool:
+    """Whether the token after a literal ends it as an operand (no cast, no operator)."""
+    return tok.kind != "op" or tok.text in (")", ",", ";")
+
+
+def _compared_literals(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[int, str]:
+    """Untyped string literals compared with a column -> the column's type code: `col op
+    'x'`, `'x' op col`, `col IN ('x', ...)` and `col BETWEEN 'x' AND 'y'`."""
+    columns = {k: v for k, v in _statement_columns(toks, column_types).items() if v}
+    if not columns:
+        return {}
+    out: dict[int, str] = {}
+
+    def literal(k: int) -> bool:
+        return toks[k].kind == "str" and toks[k].text.startswith("'") and _ends_operand(toks[k + 1])
+
+    for k in range(len(toks) - 2):
+        code = _is_column(toks, k, columns)
+        if code is None or code not in _STRING_INPUT_SQL:
+            continue
+        nxt = toks[k + 1]
+        if nxt.text in _COMPARISONS and literal(k + 2):
+            out[k + 2] = code
+        elif nxt.upper == "IN" and toks[k + 2].text == "(":
+            j = k + 3
+            while j < len(toks) and literal(j):
+                out[j] = code
+                if toks[j + 1].text != ",":
+                    break
+                j += 2
+        elif nxt.upper == "BETWEEN" and literal(k + 2) and toks[k + 3].upper == "AND":
+            out[k + 2] = code
+            if literal(k + 4):
+                out[k + 4] = code
+        if k >= 2 and toks[k - 1].text in _COMPARISONS and literal(k - 2):
+            out[k - 2] = code
+    return out
+
+
+def _is_bare_literal(toks: list[Tok], k: int, kinds: tuple[str, ...]) -> bool:
+    """Whether toks[k] is a literal of one of `kinds` standing alone as a value (a number may
+    have a sign)."""
+    kind = toks[k].kind
+    if kind not in kinds or (kind == "str" and not toks[k].text.startswith("'")):
         return False
     before = k - 1
     if kind == "num" and toks[before].text == "-":
@@ -452,30 +552,33 @@ def _check_numeric_literal(text: str) -> None:
 def translate_pg(
     sql: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    if column_types is not None and classify(sql, POSTGRESQL) == "dml":
-        toks = _pg_tokens(sql)
-        targets = _literal_targets(toks, column_types)
-        for k, code in targets.items():
-            if code == "NUMERIC":
-                _check_numeric_literal(toks[k].text)
-        rewritten = frozenset(
-            (k, code) for k, code in targets.items() if code in _TARGET_LITERAL_SQL
-        )
-        if rewritten:
-            return _translate_pg(sql, rewritten)
-    return _translate_pg(sql, frozenset())
+    """`column_types(table)`: the columns whose untyped literals PostgreSQL reads as their
+    type's input (see `_STRING_INPUT_SQL`), for the literals written to or compared with
+    them."""
+    if column_types is None:
+        return _translate_pg(sql, frozenset())
+    toks = _pg_tokens(sql)
+    targets = _literal_targets(toks, column_types) if classify(sql, POSTGRESQL) == "dml" else {}
+    targets.update(_compared_literals(toks, column_types))
+    rewritten = set()
+    for k, code in targets.items():
+        if toks[k].kind == "str":
+            rewritten.add((k, _STRING_INPUT_SQL[code](toks[k].text)))
+        elif code == "NUMERIC":
+            _check_numeric_literal(toks[k].text)
+    return _translate_pg(sql, frozenset(rewritten))
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Translated:
-    """`target_literals`: (index, column type) of the string literals DML writes into bytea or
-    array columns, read as that type's input."""
+def _translate_pg(sql: str, typed_literals: frozenset[tuple[int, str]]) -> Translated:
+    """`typed_literals`: (token index, DuckDB SQL) of the literals read as the input of the
+    column type they are written to or compared with."""
     toks = _pg_tokens(sql)
     dollar_quoted = {
         k: t.text for k, t in enumerate(toks) if t.kind == "str" and sql[t.start] == "$"
     }
     repl: dict[int, str] = dict(dollar_quoted)
-    repl.update({k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals})
+    repl.update(typed_literals)
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
