@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +44,7 @@ class Suite:
     env: Callable[[str], dict[str, str]]  # spanner-local's address -> environment
     prepare: Callable[[str], None]  # what the suite's CI setup script does before the run
     args: list[str]  # further pytest arguments
+    path: list[str] = field(default_factory=list)  # folders of the sdist put on PYTHONPATH
 
 
 SQLA_INSTANCE = "sqlalchemy-dialect-test"
@@ -94,6 +95,9 @@ SUITES = {
         },
         prepare=_no_preparation,
         args=["-p", "django_suite_plugin"],
+        # The sdist has no tests/__init__.py, so pytest imports the test modules as
+        # `system.django_spanner...` with tests/ on the path; the settings name that app.
+        path=["tests"],
     ),
 }
 
@@ -128,7 +132,15 @@ def run_suite(name: str, suite: Suite, extra: list[str]) -> Counts:
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             # the glue first, then the unpacked package itself (imported from its sdist)
             "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(HERE / "orm_support"), str(tree), os.environ.get("PYTHONPATH")])
+                filter(
+                    None,
+                    [
+                        str(HERE / "orm_support"),
+                        str(tree),
+                        *(str(tree / p) for p in suite.path),
+                        os.environ.get("PYTHONPATH"),
+                    ],
+                )
             ),
             **suite.env(address),
         }

@@ -12,8 +12,9 @@ INSTALLED_APPS = [
     "django_spanner",  # the backend's app must come first
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    "tests.system",  # the suite's models (tests/system/django_spanner/models.py)
+    "system",  # the suite's models: tests/system/django_spanner/models.py, as pytest imports it
 ]
+_NAME = os.environ.get("DJANGO_SPANNER_DB", "django_test_db")
 DATABASES = {
     "default": {
         "ENGINE": "django_spanner",
@@ -21,6 +22,9 @@ DATABASES = {
         "INSTANCE": os.environ.get(
             "GOOGLE_CLOUD_TESTS_SPANNER_INSTANCE", "spanner-django-python-systest"
         ),
-        "NAME": os.environ.get("DJANGO_SPANNER_DB", "django_test_db"),
+        "NAME": _NAME,
+        # the suite creates its database with Django's test-database machinery and then uses
+        # it under NAME: both are the one name
+        "TEST": {"NAME": _NAME},
     }
 }
