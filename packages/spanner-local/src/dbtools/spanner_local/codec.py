@@ -251,12 +251,21 @@ def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation as exc:
-        raise InvalidArgument(f"Invalid value for NUMERIC: {text!r}") from exc
+        raise InvalidArgument(f"Invalid value for NUMERIC: {abbreviate_number(text)!r}") from exc
     return number
 
 
 class NumericRangeError(InvalidArgument):
     """A NUMERIC value that cannot be stored exactly (not a value of the wrong type)."""
+
+
+def abbreviate_number(text: str) -> str:
+    """A number as an error message quotes it: whole when short, else its ends and its length
+    (gRPC refuses a status message over 16 KB, and a PostgreSQL numeric may have 147,455
+    digits)."""
+    if len(text) <= 60:
+        return text
+    return f"{text[:30]}...{text[-12:]} ({len(text)} characters)"
 
 
 def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
@@ -265,7 +274,7 @@ def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
     Cloud Spanner, which spanner-local does not reproduce (see its README)."""
     if numeric_fits(number):
         return number
-    text = format(number, "f")
+    text = abbreviate_number(format(number, "f"))
     if pg:
         raise NumericRangeError(
             f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at most "

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from . import pg_literals
-from .codec import PG_NUMERIC_NAN_SQL
+from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
 from .typemap import GOOGLE_SQL, POSTGRESQL
@@ -389,7 +389,8 @@ def _numeric_text_sql(literal: str) -> str:
         decimal.Decimal(text)
     except decimal.InvalidOperation:
         raise InvalidArgument(
-            f'invalid input syntax for type numeric: "{pg_literals.unquote(literal)}"'
+            "invalid input syntax for type numeric: "
+            f'"{abbreviate_number(pg_literals.unquote(literal))}"'
         ) from None
     _check_numeric_literal(text)
     return literal
@@ -544,7 +545,8 @@ def _check_numeric_literal(text: str) -> None:
 
     if not numeric_fits(decimal.Decimal(text)):
         raise InvalidArgument(
-            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at "
+            f"numeric value {abbreviate_number(text)} cannot be stored exactly by spanner-local, "
+            "which keeps at "
             "most 29 digits before and 9 after the decimal point"
         )
 
