@@ -7,6 +7,7 @@
     nox -s bench -- dvt          # side-by-side benchmarks against the reference tools
     nox -s lock                  # re-resolve constraints.txt (the one environment) from PyPI
     nox -s conformance           # google-cloud-spanner's own system tests against spanner-local
+    nox -s conformance-orm       # sqlalchemy-spanner's and django-google-spanner's suites (not CI)
     nox -s build                 # wheels + sdists in dist/, metadata checked, quick starts run
     nox -t floors                # every package at its lowest dependencies, on its lowest Python
 
@@ -111,6 +112,15 @@ def conformance(session: nox.Session) -> None:
     runner = ROOT / "tests" / "spanner-local" / "conformance"
     known = ["--known-failures", str(runner / "known_failures.txt")]
     session.run("python", str(runner / "run_official.py"), *(session.posargs or known))
+
+
+@nox.session(python=PYTHON, name="conformance-orm")
+def conformance_orm(session: nox.Session) -> None:
+    """sqlalchemy-spanner's and django-google-spanner's own compliance suites against
+    spanner-local. Not part of CI: the SQLAlchemy suite alone runs for several minutes."""
+    _constrained(session, "-e", f"{ROOT / 'packages' / 'spanner-local'}[conformance-orm]")
+    runner = ROOT / "tests" / "spanner-local" / "conformance" / "run_orm.py"
+    session.run("python", str(runner), *session.posargs)
 
 
 @nox.session(python=PYTHON)

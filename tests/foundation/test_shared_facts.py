@@ -20,7 +20,7 @@ from dbtools.pgadapter import codecs as pga_codecs
 from dbtools.pgadapter import lexer as pga_lexer
 from dbtools.pgadapter import sqlcommenter as pga_sqlcommenter
 from dbtools.pgadapter import types as pga_types
-from dbtools.spanner_local import ddl_parser as sl_ddl_parser
+from dbtools.spanner_local import lexer as sl_lexer
 from dbtools.spanner_local import pg_catalog as sl_pg_catalog
 from dbtools.spanner_local import pg_literals as sl_pg_literals
 from dbtools.spanner_local import typemap as sl_typemap
@@ -111,7 +111,6 @@ KNOWN_ARRAY_DISAGREEMENTS = {
     ("migrate", '{"a}'): "migrate accepts an unterminated quoted element (PostgreSQL rejects)",
     ("migrate", "{a,}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
     ("migrate", "{,a}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
-    ("spanner-local", "[0:1]={a,b}"): "spanner-local rejects explicit bounds (PostgreSQL: ok)",
 }
 
 
@@ -237,7 +236,7 @@ def _migrate_statements(script: str) -> int:
 
 
 def _spanner_local_statements(script: str) -> int:
-    tokens = sl_ddl_parser.tokenize(script)
+    tokens = sl_lexer.tokenize(script, "POSTGRESQL")
     return sum(1 for tok in tokens if tok.kind == "op" and tok.text == ";")
 
 
@@ -247,17 +246,7 @@ STATEMENT_SPLITTERS: dict[str, Callable[[str], int]] = {
     "spanner-local": _spanner_local_statements,
 }
 
-KNOWN_LEXER_DISAGREEMENTS = {
-    ("spanner-local", script): reason
-    for script, reason in {
-        "select $$ ; $$; select 2;": "spanner-local's tokenizer has no dollar quotes",
-        "select $tag$ $$ ; $tag$; select 2;": "spanner-local's tokenizer has no dollar quotes",
-        "select $f$\n;\n$f$;\nselect 2;": "spanner-local's tokenizer has no dollar quotes",
-        "/* a /* ; */ ; */ select 1; select 2;": (
-            "spanner-local's tokenizer ends a block comment at the first */ (no nesting)"
-        ),
-    }.items()
-}
+KNOWN_LEXER_DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,46 @@ def test_gsql_constraints(gdb):
     assert kcu == [["SingerId", 1]]
 
 
+def test_gsql_constraint_column_usage(gdb):
+    """As the emulator fills it: key columns, NOT NULL and CHECK columns, and the columns a
+    foreign key references (listed under the referenced table)."""
+    gdb.update_ddl(
+        ["ALTER TABLE Fans ADD CONSTRAINT CK_FanId CHECK (FanId > 0 AND FanId < 1000000)"]
+    ).result(60)
+    rows = _q(
+        gdb,
+        "SELECT TABLE_NAME, COLUMN_NAME, CONSTRAINT_NAME "
+        "FROM INFORMATION_SCHEMA.CONSTRAINT_COLUMN_USAGE WHERE TABLE_SCHEMA = '' "
+        "ORDER BY CONSTRAINT_NAME, TABLE_NAME, COLUMN_NAME",
+    )
+    assert rows == [
+        ["Fans", "FanId", "CK_FanId"],
+        ["Albums", "AlbumId", "CK_IS_NOT_NULL_Albums_AlbumId"],
+        ["Albums", "SingerId", "CK_IS_NOT_NULL_Albums_SingerId"],
+        ["Fans", "FanId", "CK_IS_NOT_NULL_Fans_FanId"],
+        ["Singers", "SingerId", "CK_IS_NOT_NULL_Singers_SingerId"],
+        ["Singers", "SingerId", "FK_FanSinger"],
+        ["Albums", "AlbumId", "PK_Albums"],
+        ["Albums", "SingerId", "PK_Albums"],
+        ["Fans", "FanId", "PK_Fans"],
+        ["Singers", "SingerId", "PK_Singers"],
+    ]
+
+
+def test_gsql_foreign_key_column_pairs_as_sqlalchemy_reads_them(gdb):
+    """`SELECT (a, b)` is a STRUCT in GoogleSQL; an ARRAY of them comes back as pairs."""
+    (row,) = _q(
+        gdb,
+        "SELECT ARRAY(SELECT (kcu.COLUMN_NAME, kcu_uq.COLUMN_NAME) "
+        "FROM INFORMATION_SCHEMA.KEY_COLUMN_USAGE AS kcu "
+        "JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE AS kcu_uq "
+        "ON kcu_uq.CONSTRAINT_NAME = 'PK_Singers' "
+        "AND kcu_uq.ORDINAL_POSITION = kcu.ORDINAL_POSITION "
+        "WHERE kcu.CONSTRAINT_NAME = 'FK_FanSinger'), ('x', 1)",
+    )
+    assert row == [[["SingerId", "SingerId"]], ["x", 1]]
+
+
 def test_gsql_schemata(gdb):
     names = [
         r[0]

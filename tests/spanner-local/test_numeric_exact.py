@@ -126,3 +126,51 @@ def test_pg_numeric_literals_that_fit_are_kept(pg_numbers):
         [decimal.Decimal("12345678901234567890.123456789")],
         [decimal.Decimal("-0.5")],
     ]
+
+
+# Cloud Spanner's PostgreSQL numeric: up to 131,072 digits before the decimal point and 16,383
+# after it. spanner-local keeps 29 and 9; anything between that and Spanner's limits must be
+# refused by name, through parameters and literals alike, never rounded.
+PG_INTEGER_DIGITS, PG_SCALE = 131_072, 16_383
+
+
+def _digits(count: int, pattern: str) -> str:
+    """`count` digits repeating `pattern` (cheap to build at Spanner's sizes)."""
+    return (pattern * (count // len(pattern) + 1))[:count]
+
+
+PATTERNS = st.text("0123456789", min_size=1, max_size=12)
+WIDE = st.builds(
+    lambda whole, wpat, frac, fpat: decimal.Decimal(
+        "1" + _digits(whole - 1, wpat) + ("." + _digits(frac, fpat) if frac else "")
+    ),
+    st.integers(min_value=1, max_value=PG_INTEGER_DIGITS),
+    PATTERNS,
+    st.integers(min_value=0, max_value=PG_SCALE),
+    PATTERNS,
+).filter(lambda d: not codec_fits(d))
+
+
+def codec_fits(number: decimal.Decimal) -> bool:
+    from dbtools.spanner_local.codec import numeric_fits
+
+    return numeric_fits(number)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=WIDE)
+def test_pg_numeric_up_to_spanners_limits_is_refused_not_rounded(pg_numbers, value):
+    text = format(value, "f")
+    with pytest.raises(exceptions.InvalidArgument, match="cannot be stored exactly"):
+        with pg_numbers.snapshot() as s:
+            list(
+                s.execute_sql(
+                    "select $1::numeric",
+                    params={"p1": text},
+                    param_types={"p1": param_types.PG_NUMERIC},
+                )
+            )
+    with pytest.raises(exceptions.InvalidArgument, match="cannot be stored exactly"):
+        pg_numbers.run_in_transaction(
+            lambda tx: tx.execute_update(f"insert into n (id, v) values (7, {text})")
+        )

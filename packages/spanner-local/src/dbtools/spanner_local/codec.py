@@ -252,12 +252,21 @@ def _dec_numeric(value: protos.Value) -> decimal.Decimal:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation as exc:
-        raise InvalidArgument(f"Invalid value for NUMERIC: {text!r}") from exc
+        raise InvalidArgument(f"Invalid value for NUMERIC: {abbreviate_number(text)!r}") from exc
     return number
 
 
 class NumericRangeError(InvalidArgument):
     """A NUMERIC value that cannot be stored exactly (not a value of the wrong type)."""
+
+
+def abbreviate_number(text: str) -> str:
+    """A number as an error message quotes it: whole when short, else its ends and its length
+    (gRPC refuses a status message over 16 KB, and a PostgreSQL numeric may have 147,455
+    digits)."""
+    if len(text) <= 60:
+        return text
+    return f"{text[:30]}...{text[-12:]} ({len(text)} characters)"
 
 
 def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
@@ -266,7 +275,7 @@ def _check_numeric(number: decimal.Decimal, pg: bool) -> decimal.Decimal:
     Cloud Spanner, which spanner-local does not reproduce (see its README)."""
     if numeric_fits(number):
         return number
-    text = format(number, "f")
+    text = abbreviate_number(format(number, "f"))
     if pg:
         raise NumericRangeError(
             f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at most "
@@ -573,6 +582,10 @@ def stype_from_duckdb(type_name: str, dialect: str) -> SType:
                 fname, _, ftype = part.partition(" ")
             fields.append((fname, stype_from_duckdb(ftype, dialect)))
         return SType("STRUCT", fields=tuple(fields))
+    if upper.startswith("TUPLE("):
+        # an unnamed struct, as GoogleSQL's `(a, b)` makes: a STRUCT whose fields have no name
+        parts = _split_top_level(name[6:-1])
+        return SType("STRUCT", fields=tuple(("", stype_from_duckdb(p, dialect)) for p in parts))
     if upper.startswith("VARCHAR"):
         return SType("STRING")
     if upper == "UINTEGER" and dialect == POSTGRESQL:

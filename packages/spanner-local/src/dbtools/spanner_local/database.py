@@ -232,7 +232,7 @@ class Database:
     def parse_ddl(self, statements: list[str]) -> list[ddl_parser.Operation]:
         ops = []
         for text in statements:
-            if classify(text) not in ("ddl",) and not text.strip().upper().startswith(
+            if classify(text, self.dialect) not in ("ddl",) and not text.strip().upper().startswith(
                 ("ANALYZE", "GRANT", "REVOKE")
             ):
                 raise DdlSyntaxError(

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import lexer
 from .catalog import Check, Column, ForeignKey, Index, KeyPart, Table
 from .errors import DdlError, DdlSyntaxError
+from .lexer import Tok
 from .typemap import (
     GOOGLE_SQL,
     GSQL_SIZED,
@@ -21,54 +23,18 @@ from .typemap import (
     SType,
 )
 
-_TOKEN_RE = re.compile(
-    r"""
-    (?P<ws>\s+|--[^\n]*|\#[^\n]*|/\*.*?\*/)
-  | (?P<bq>`(?:[^`\\]|\\.)*`)
-  | (?P<dq>"(?:[^"]|"")*")
-  | (?P<sq>[rRbB]{0,2}'(?:[^'\\]|\\.|'')*')
-  | (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<op>::|<=|>=|<>|!=|\|\||[(),.<>=*+\-/;\[\]{}:%!@$?&|^~])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 
-
-@dataclass
-class Tok:
-    kind: str  # word | ident (quoted) | str | num | op | eof
-    text: str
-    start: int
-    end: int
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-def tokenize(sql: str) -> list[Tok]:
-    pos, out = 0, []
-    while pos < len(sql):
-        m = _TOKEN_RE.match(sql, pos)
-        if not m:
-            raise DdlSyntaxError(
-                f"Error parsing Spanner DDL statement: {sql} : Syntax error on line 1, "
-                f"column {pos + 1}: Unexpected character {sql[pos]!r}"
-            )
-        kind = m.lastgroup or "op"
-        text = m.group()
-        if kind == "bq":
-            out.append(Tok("ident", text[1:-1], m.start(), m.end()))
-        elif kind == "dq":
-            out.append(Tok("ident", text[1:-1].replace('""', '"'), m.start(), m.end()))
-        elif kind == "sq":
-            out.append(Tok("str", text, m.start(), m.end()))
-        elif kind != "ws":
-            out.append(Tok(kind, text, m.start(), m.end()))
-        pos = m.end()
-    out.append(Tok("eof", "", len(sql), len(sql)))
-    return out
+def _tokenize(sql: str, dialect: str) -> list[Tok]:
+    """The statement's tokens, or Spanner's syntax error at the first character that is none."""
+    try:
+        return lexer.tokenize(sql, dialect)
+    except lexer.LexError as exc:
+        line = sql.count("\n", 0, exc.position) + 1
+        column = exc.position - (sql.rfind("\n", 0, exc.position) + 1) + 1
+        raise DdlSyntaxError(
+            f"Error parsing Spanner DDL statement: {sql} : Syntax error on line {line}, "
+            f"column {column}: {exc.problem}"
+        ) from exc
 
 
 # ------------------------------------------------------------------- operations
@@ -226,7 +192,7 @@ class DdlParser:
     def __init__(self, sql: str, dialect: str) -> None:
         self.sql = sql.strip().rstrip(";").strip()
         self.dialect = dialect
-        self.toks = tokenize(self.sql)
+        self.toks = _tokenize(self.sql, dialect)
         self.i = 0
         self.fk_counter = 0
         self.serial_seen = ""

@@ -239,8 +239,9 @@ def _infer_bytes_params(
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
-    """A table's BYTES, NUMERIC and ARRAY columns, whose PostgreSQL literals need special
-    reading (arrays of BYTES as "ARRAY<BYTES>": their elements are bytea input)."""
+    """A table's columns whose untyped PostgreSQL literals DuckDB would read differently
+    (BYTES, NUMERIC, ARRAY, BOOL, INT64; arrays of BYTES as "ARRAY<BYTES>": their elements
+    are bytea input)."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -249,7 +250,7 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>"):
+        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64"):
             out[c.name.lower()] = code
     return out
 
@@ -284,6 +285,12 @@ def _proto_typed(
     return out
 
 
+def translate_statement(db: Database, sql: str) -> Translated:
+    """`sql` translated for `db` (knowing its columns, which PostgreSQL literals depend on):
+    what `run_sql` executes, for callers that look at the statement before running it."""
+    return translate(sql, db.dialect, functools.partial(_literal_column_types, db))
+
+
 def run_sql(
     db: Database,
     cur: duckdb.DuckDBPyConnection,
@@ -291,8 +298,10 @@ def run_sql(
     values: dict[str, Any],
     types: dict[str, SType],
     commit_ts: Any = None,
+    translated: Translated | None = None,
 ) -> tuple[Result, Translated]:
-    tr = translate(sql, db.dialect, functools.partial(_literal_column_types, db))
+    """Run `sql`; `translated` is its `translate_statement` when the caller already has it."""
+    tr = translated if translated is not None else translate_statement(db, sql)
     values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:

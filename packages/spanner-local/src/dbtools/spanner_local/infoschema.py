@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import lexer
 from .catalog import Catalog, type_sql
 from .typemap import PG_CANONICAL, POSTGRESQL
 
@@ -102,6 +103,15 @@ VIEWS: dict[str, list[tuple[str, str]]] = {
         ("ordinal_position", N),
         ("position_in_unique_constraint", N),
     ],
+    "constraint_column_usage": [
+        ("table_catalog", S),
+        ("table_schema", S),
+        ("table_name", S),
+        ("column_name", S),
+        ("constraint_catalog", S),
+        ("constraint_schema", S),
+        ("constraint_name", S),
+    ],
     "referential_constraints": [
         ("constraint_catalog", S),
         ("constraint_schema", S),
@@ -129,6 +139,19 @@ VIEWS: dict[str, list[tuple[str, str]]] = {
         ("spanner_state", S),
     ],
 }
+
+
+def _columns_named(table: Any, expression: str, dialect: str) -> list[str]:
+    """The table's columns a CHECK expression refers to, in the table's column order."""
+    try:
+        words = {
+            t.text.lower()
+            for t in lexer.tokenize(expression, dialect)
+            if t.kind in ("word", "ident")
+        }
+    except lexer.LexError:
+        return []
+    return [c.name for c in table.columns if c.name.lower() in words]
 
 
 def pk_name(table: str) -> str:
@@ -259,6 +282,11 @@ def build(
                 "YES",
             )
         )
+        usage = rows["constraint_column_usage"]
+        for key in table.primary_key:
+            usage.append(
+                (cat_name, schema, table.name, key.column, cat_name, schema, pk_name(table.name))
+            )
         for pos, key in enumerate(table.primary_key, start=1):
             rows["key_column_usage"].append(
                 (
@@ -293,6 +321,7 @@ def build(
                 rows["check_constraints"].append(
                     (cat_name, schema, cname, f"{col.name} IS NOT NULL", "COMMITTED")
                 )
+                usage.append((cat_name, schema, table.name, col.name, cat_name, schema, cname))
         for chk in table.checks:
             rows["table_constraints"].append(
                 (
@@ -311,6 +340,8 @@ def build(
             rows["check_constraints"].append(
                 (cat_name, schema, chk.name, chk.expression, "COMMITTED")
             )
+            for name in _columns_named(table, chk.expression, catalog.dialect):
+                usage.append((cat_name, schema, table.name, name, cat_name, schema, chk.name))
         for fk in table.foreign_keys:
             rows["table_constraints"].append(
                 (
@@ -334,6 +365,12 @@ def build(
                 if refs_pk
                 else f"IDX_{fk.ref_table}_{'_'.join(fk.ref_columns)}_U"
             )
+            # the columns the key references, and those of the unique index backing them
+            used = [(fk.name, c) for c in fk.ref_columns]
+            if not refs_pk:
+                used += [(unique_name, c) for c in fk.ref_columns]
+            for constraint, c in used:
+                usage.append((cat_name, schema, fk.ref_table, c, cat_name, schema, constraint))
             for pos, c in enumerate(fk.columns, start=1):
                 rows["key_column_usage"].append(
                     (cat_name, schema, fk.name, cat_name, schema, table.name, c, pos, pos)

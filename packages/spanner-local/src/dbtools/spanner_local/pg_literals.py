@@ -5,7 +5,13 @@ Pure functions from a PostgreSQL string literal (as written, quotes included) to
 
 from __future__ import annotations
 
+import re
+
 from .errors import InvalidArgument
+
+# An explicit dimension before the elements, `[lower:upper]=` or `[upper]=` (lower bound 1).
+# PostgreSQL allows no space inside the brackets.
+_DIMENSION = re.compile(r"\[([+-]?\d+)(?::([+-]?\d+))?\]\s*=")
 
 
 def unquote(literal: str) -> str:
@@ -18,8 +24,26 @@ def quote(value: str) -> str:
 
 
 def parse_array_text(text: str) -> list[str | None]:
-    """PostgreSQL's array input form `{a,"b c",NULL}` -> its elements (one dimension)."""
+    """PostgreSQL's array input form `{a,"b c",NULL}` -> its elements (one dimension).
+
+    Explicit bounds (`[0:1]={a,b}`) are read as PostgreSQL reads them, and must match the
+    number of elements; the lower bound itself is not kept (Spanner arrays have none).
+    """
     body = text.strip()
+    dimension = _DIMENSION.match(body)
+    if dimension is not None:
+        elements = body[dimension.end() :].strip()
+        if not elements.startswith("{"):  # one dimension only, and `{}` has no bounds
+            raise InvalidArgument(f'malformed array literal: "{text}"')
+        items = parse_array_text(elements)
+        first, last = dimension.group(1), dimension.group(2)
+        lower, upper = (1, int(first)) if last is None else (int(first), int(last))
+        if not items or upper - lower + 1 != len(items):
+            raise InvalidArgument(
+                f'malformed array literal: "{text}" '
+                "(specified array dimensions do not match array contents)"
+            )
+        return items
     if not (body.startswith("{") and body.endswith("}")):
         raise InvalidArgument(f'malformed array literal: "{text}"')
     body = body[1:-1]
@@ -112,3 +136,45 @@ def bytea_array_literal_sql(literal: str) -> str:
 def bytea_sql(value: str) -> str:
     """bytea input text -> DuckDB SQL for those bytes, `unhex('0102ff')`."""
     return f"unhex({quote(bytea_value(value).hex())})"
+
+
+# PostgreSQL's boolean input words; any prefix of these is accepted (at least two letters for
+# "off", whose "o" would also begin "on").
+_BOOL_WORDS = (("true", True), ("false", False), ("yes", True), ("no", False))
+_INT8_MIN, _INT8_MAX = -(2**63), 2**63 - 1
+
+
+def bool_input(value: str) -> bool:
+    """A boolean from PostgreSQL's input text ('t', 'yes', 'off', '1', ...), or its error."""
+    word = value.strip().lower()
+    if word in ("1", "on"):
+        return True
+    if word == "0" or (len(word) >= 2 and "off".startswith(word)):
+        return False
+    for full, result in _BOOL_WORDS:
+        if word and full.startswith(word):
+            return result
+    raise InvalidArgument(f'invalid input syntax for type boolean: "{value}"')
+
+
+def int8_input(value: str) -> int:
+    """A bigint from PostgreSQL's input text (spaces around, a sign, digits), or its error."""
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidArgument(f'invalid input syntax for type bigint: "{value}"')
+    number = int(text)
+    if not _INT8_MIN <= number <= _INT8_MAX:
+        raise InvalidArgument(f'value "{value}" is out of range for type bigint')
+    return number
+
+
+def bool_literal_sql(literal: str) -> str:
+    """An untyped '...' literal meeting a boolean column -> DuckDB's `true` / `false`."""
+    return "true" if bool_input(unquote(literal)) else "false"
+
+
+def int8_literal_sql(literal: str) -> str:
+    """An untyped '...' literal meeting a bigint column -> the integer, checked as PostgreSQL
+    checks it ('1.5' is an error, not 2)."""
+    return str(int8_input(unquote(literal)))

@@ -350,10 +350,31 @@ def _drop_column(cat: Catalog, op: d.DropColumn) -> list[str]:
     for fk in table.foreign_keys:
         if col.name in fk.columns:
             raise DdlError(f"Cannot drop column {col.name} referenced by foreign key {fk.name}.")
+    position = table.columns.index(col)
+    indexed = {k.column.lower() for k in table.primary_key}
+    indexed |= {k.column.lower() for ix in cat.indexes_of(table.name) if ix.unique for k in ix.keys}
     table.columns.remove(col)
+    if any(c.name.lower() in indexed for c in table.columns[position:]):
+        drop = _rebuild_table(table)
+    else:
+        drop = [f"ALTER TABLE {duckdb_ident(table.name)} DROP COLUMN {duckdb_ident(col.name)}"]
+    return [*drop, *_drop_identity(col)]
+
+
+def _rebuild_table(table: Table) -> list[str]:
+    """DuckDB statements that rebuild `table` (already without the dropped column) with its
+    data. DuckDB refuses DROP COLUMN when a key or index column comes after the dropped one,
+    even once the index is dropped earlier in the same transaction (and DDL here is one
+    transaction, for crash safety), so the table is copied instead."""
+    scratch = copy.copy(table)
+    scratch.name = f"{table.name}__spanner_local_rebuild"
+    stored = ", ".join(duckdb_ident(c.name) for c in table.columns if c.generated_duckdb is None)
     return [
-        f"ALTER TABLE {duckdb_ident(table.name)} DROP COLUMN {duckdb_ident(col.name)}",
-        *_drop_identity(col),
+        duckdb_create_table(scratch),
+        f"INSERT INTO {duckdb_ident(scratch.name)} ({stored}) "
+        f"SELECT {stored} FROM {duckdb_ident(table.name)}",
+        f"DROP TABLE {duckdb_ident(table.name)}",
+        f"ALTER TABLE {duckdb_ident(scratch.name)} RENAME TO {duckdb_ident(table.name)}",
     ]
 
 

@@ -35,7 +35,6 @@ from .errors import (
     NotFound,
     SpannerLocalError,
 )
-from .translate import translate
 
 T = TypeVar("T")
 
@@ -150,14 +149,14 @@ class Transaction:
             cur = self._begin()
             target = None
             try:
-                tr = translate(sql, self.db.dialect)
+                tr = executor.translate_statement(self.db, sql)
                 target = executor.dml_target(self.db, tr.sql)
                 self._snapshot_before(cur, tr, target, values)
                 self._record_dml(tr, target, values)
                 if target is not None:
                     executor.check_key_not_updated(target, tr.updated_columns)
                 result, tr = executor.run_sql(
-                    self.db, cur, sql, values, types, self._commit_ts_if_needed(sql)
+                    self.db, cur, sql, values, types, self._commit_ts_if_needed(sql), tr
                 )
                 if target is not None:
                     touched = {target.name.lower()}

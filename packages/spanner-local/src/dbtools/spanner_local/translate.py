@@ -18,10 +18,10 @@ import sqlglot
 from sqlglot import exp
 
 from . import pg_literals
-from .codec import PG_NUMERIC_NAN_SQL
-from .ddl_parser import Tok, tokenize
-from .errors import DdlSyntaxError, InvalidArgument
-from .typemap import POSTGRESQL
+from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number
+from .errors import InvalidArgument
+from .lexer import LexError, Tok, iter_tokens, tokenize
+from .typemap import GOOGLE_SQL, POSTGRESQL
 
 INFO_SCHEMA = "spanner_information_schema"
 COMMIT_TS_PARAM = "__spanner_commit_ts"
@@ -123,25 +123,56 @@ class Translated:
     param_columns: tuple[tuple[str, str], ...] = ()
 
 
-def classify(sql: str) -> str:
-    """ "query", "dml" or "ddl", judged from the first word after any statement hint."""
-    for tok in _skip_hints(_tokens(sql)):
-        word = tok.upper or tok.text
-        if word in _DML_WORDS:
-            return "dml"
-        if word in _QUERY_WORDS:
-            return "query"
-        if word in ("CREATE", "ALTER", "DROP"):
-            return "ddl"
-        break
+def classify(sql: str, dialect: str = GOOGLE_SQL) -> str:
+    """ "query", "dml" or "ddl", judged from the first word after any statement hint (only
+    the tokens up to that word are read)."""
+    tokens = iter_tokens(sql, dialect)
+    try:
+        for tok in tokens:
+            if tok.text == "@":
+                opening = next(tokens)
+                if opening.text != "{":
+                    break
+                depth = 1
+                for inner in tokens:
+                    depth += {"{": 1, "}": -1}.get(inner.text, 0)
+                    if depth == 0:
+                        break
+                continue
+            word = tok.upper or tok.text
+            if word in _DML_WORDS:
+                return "dml"
+            if word in _QUERY_WORDS:
+                return "query"
+            if word in ("CREATE", "ALTER", "DROP"):
+                return "ddl"
+            break
+    except LexError as exc:
+        raise InvalidArgument(f"Syntax error: {exc.problem}") from exc
     return "other"
 
 
-def _tokens(sql: str) -> list[Tok]:
+def _tokens(sql: str, dialect: str) -> list[Tok]:
     try:
-        return tokenize(sql)
-    except DdlSyntaxError as exc:
-        raise InvalidArgument(f"Syntax error: {exc.message}") from exc
+        return tokenize(sql, dialect)
+    except LexError as exc:
+        raise InvalidArgument(f"Syntax error: {exc.problem}") from exc
+
+
+def _pg_tokens(sql: str) -> list[Tok]:
+    """PostgreSQL tokens, a dollar-quoted string given as the '...' literal of the same value
+    (DuckDB reads `$$...$$` differently; callers splice the token's text in its place)."""
+    return [
+        Tok("str", pg_literals.quote(_dollar_body(t.text)), t.start, t.end)
+        if t.kind == "str" and t.text.startswith("$")
+        else t
+        for t in _tokens(sql, POSTGRESQL)
+    ]
+
+
+def _dollar_body(text: str) -> str:
+    tag_length = text.index("$", 1) + 1
+    return text[tag_length:-tag_length]
 
 
 def _skip_hints(toks: list[Tok]) -> list[Tok]:
@@ -339,19 +370,120 @@ def _pg_catalog_check(name: str) -> None:
 # The literal a column of each of these types takes: PostgreSQL reads a string written to a
 # bytea column as bytea input, one written to an array column as array input ('{}', '{1,2}'),
 # and a number written to a numeric column must fit exactly.
-_LITERAL_KINDS = {"BYTES": "str", "NUMERIC": "num", "ARRAY": "str", "ARRAY<BYTES>": "str"}
-
-# How a string literal written to a column of that type is rewritten for DuckDB.
-_TARGET_LITERAL_SQL: dict[str, Callable[[str], str]] = {
-    "BYTES": pg_literals.bytea_literal_sql,
-    "ARRAY": pg_literals.array_literal_sql,
-    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+_LITERAL_KINDS: dict[str, tuple[str, ...]] = {
+    "BYTES": ("str",),
+    "NUMERIC": ("num", "str"),
+    "ARRAY": ("str",),
+    "ARRAY<BYTES>": ("str",),
+    "BOOL": ("str",),
+    "INT64": ("str",),
 }
 
 
-def _is_bare_literal(toks: list[Tok], k: int, kind: str) -> bool:
-    """Whether toks[k] is a literal of `kind` standing alone as a value (a sign allowed)."""
-    if toks[k].kind != kind:
+def _numeric_text_sql(literal: str) -> str:
+    """An untyped '...' literal meeting a numeric column, read as numeric input."""
+    text = pg_literals.unquote(literal).strip()
+    if text.lower() == "nan":
+        return PG_NUMERIC_NAN_SQL
+    try:
+        decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise InvalidArgument(
+            "invalid input syntax for type numeric: "
+            f'"{abbreviate_number(pg_literals.unquote(literal))}"'
+        ) from None
+    _check_numeric_literal(text)
+    return literal
+
+
+# How an untyped string literal written to or compared with a column of that type is rewritten
+# for DuckDB: PostgreSQL reads it as input of the column's type, where DuckDB's own casts
+# differ ('off' is no boolean to DuckDB; '1.5' becomes the bigint 2; 'NaN' no decimal).
+_STRING_INPUT_SQL: dict[str, Callable[[str], str]] = {
+    "BYTES": pg_literals.bytea_literal_sql,
+    "ARRAY": pg_literals.array_literal_sql,
+    "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
+    "BOOL": pg_literals.bool_literal_sql,
+    "INT64": pg_literals.int8_literal_sql,
+    "NUMERIC": _numeric_text_sql,
+}
+_COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
+# Words after which a name is a table the statement reads or writes.
+_TABLE_BEFORE = frozenset({"FROM", "JOIN", "UPDATE", "INTO"})
+
+
+def _statement_columns(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[str, str | None]:
+    """Columns of the tables the statement names -> type code (None where two tables give one
+    name different types, so that neither applies)."""
+    columns: dict[str, str | None] = {}
+    for k in range(1, len(toks)):
+        if toks[k].kind not in ("word", "ident"):
+            continue
+        if not (toks[k - 1].upper in _TABLE_BEFORE or toks[k - 1].text == ","):
+            continue
+        if toks[k].text.lower() == "public" and toks[k + 1].text == ".":
+            k += 2
+        for name, code in column_types(toks[k].text).items():
+            columns[name] = code if columns.get(name, code) == code else None
+    return columns
+
+
+def _is_column(toks: list[Tok], k: int, columns: dict[str, str | None]) -> str | None:
+    """The type code of the column toks[k] names, when it stands alone as an operand."""
+    t = toks[k]
+    if t.kind not in ("word", "ident") or toks[k + 1].text in ("(", "."):
+        return None
+    return columns.get(t.text.lower())
+
+
+def _ends_operand(tok: Tok) -> bool:
+    """Whether the token after a literal ends it as an operand (no cast, no operator)."""
+    return tok.kind != "op" or tok.text in (")", ",", ";")
+
+
+def _compared_literals(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> dict[int, str]:
+    """Untyped string literals compared with a column -> the column's type code: `col op
+    'x'`, `'x' op col`, `col IN ('x', ...)` and `col BETWEEN 'x' AND 'y'`."""
+    columns = {k: v for k, v in _statement_columns(toks, column_types).items() if v}
+    if not columns:
+        return {}
+    out: dict[int, str] = {}
+
+    def literal(k: int) -> bool:
+        return toks[k].kind == "str" and toks[k].text.startswith("'") and _ends_operand(toks[k + 1])
+
+    for k in range(len(toks) - 2):
+        code = _is_column(toks, k, columns)
+        if code is None or code not in _STRING_INPUT_SQL:
+            continue
+        nxt = toks[k + 1]
+        if nxt.text in _COMPARISONS and literal(k + 2):
+            out[k + 2] = code
+        elif nxt.upper == "IN" and toks[k + 2].text == "(":
+            j = k + 3
+            while j < len(toks) and literal(j):
+                out[j] = code
+                if toks[j + 1].text != ",":
+                    break
+                j += 2
+        elif nxt.upper == "BETWEEN" and literal(k + 2) and toks[k + 3].upper == "AND":
+            out[k + 2] = code
+            if literal(k + 4):
+                out[k + 4] = code
+        if k >= 2 and toks[k - 1].text in _COMPARISONS and literal(k - 2):
+            out[k - 2] = code
+    return out
+
+
+def _is_bare_literal(toks: list[Tok], k: int, kinds: tuple[str, ...]) -> bool:
+    """Whether toks[k] is a literal of one of `kinds` standing alone as a value (a number may
+    have a sign)."""
+    kind = toks[k].kind
+    if kind not in kinds or (kind == "str" and not toks[k].text.startswith("'")):
         return False
     before = k - 1
     if kind == "num" and toks[before].text == "-":
@@ -413,7 +545,8 @@ def _check_numeric_literal(text: str) -> None:
 
     if not numeric_fits(decimal.Decimal(text)):
         raise InvalidArgument(
-            f"numeric value {text} cannot be stored exactly by spanner-local, which keeps at "
+            f"numeric value {abbreviate_number(text)} cannot be stored exactly by spanner-local, "
+            "which keeps at "
             "most 29 digits before and 9 after the decimal point"
         )
 
@@ -421,28 +554,33 @@ def _check_numeric_literal(text: str) -> None:
 def translate_pg(
     sql: str, column_types: Callable[[str], dict[str, str]] | None = None
 ) -> Translated:
-    if column_types is not None and classify(sql) == "dml":
-        toks = _tokens(sql)
-        targets = _literal_targets(toks, column_types)
-        for k, code in targets.items():
-            if code == "NUMERIC":
-                _check_numeric_literal(toks[k].text)
-        rewritten = frozenset(
-            (k, code) for k, code in targets.items() if code in _TARGET_LITERAL_SQL
-        )
-        if rewritten:
-            return _translate_pg(sql, rewritten)
-    return _translate_pg(sql, frozenset())
+    """`column_types(table)`: the columns whose untyped literals PostgreSQL reads as their
+    type's input (see `_STRING_INPUT_SQL`), for the literals written to or compared with
+    them."""
+    if column_types is None:
+        return _translate_pg(sql, frozenset())
+    toks = _pg_tokens(sql)
+    targets = _literal_targets(toks, column_types) if classify(sql, POSTGRESQL) == "dml" else {}
+    targets.update(_compared_literals(toks, column_types))
+    rewritten = set()
+    for k, code in targets.items():
+        if toks[k].kind == "str":
+            rewritten.add((k, _STRING_INPUT_SQL[code](toks[k].text)))
+        elif code == "NUMERIC":
+            _check_numeric_literal(toks[k].text)
+    return _translate_pg(sql, frozenset(rewritten))
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Translated:
-    """`target_literals`: (index, column type) of the string literals DML writes into bytea or
-    array columns, read as that type's input."""
-    toks = _tokens(sql)
-    repl: dict[int, str] = {
-        k: _TARGET_LITERAL_SQL[code](toks[k].text) for k, code in target_literals
+def _translate_pg(sql: str, typed_literals: frozenset[tuple[int, str]]) -> Translated:
+    """`typed_literals`: (token index, DuckDB SQL) of the literals read as the input of the
+    column type they are written to or compared with."""
+    toks = _pg_tokens(sql)
+    dollar_quoted = {
+        k: t.text for k, t in enumerate(toks) if t.kind == "str" and sql[t.start] == "$"
     }
+    repl: dict[int, str] = dict(dollar_quoted)
+    repl.update(typed_literals)
     drop: set[int] = set()
     params: list[str] = []
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
@@ -621,8 +759,10 @@ def _translate_pg(sql: str, target_literals: frozenset[tuple[int, str]]) -> Tran
             continue
         i += 1
     text = _splice(sql, toks, repl, drop, before, after)
-    kind = classify(sql)
-    tree = _pg_parse(_splice(sql, toks, parse_repl, {j + 1 for j in parse_repl}))
+    kind = classify(sql, POSTGRESQL)
+    tree = _pg_parse(
+        _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
+    )
     updated = _updated_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
@@ -792,7 +932,7 @@ def _without_for_update(toks: list[Tok]) -> list[Tok]:
 def translate_gsql(sql: str) -> Translated:
     # GET_NEXT_SEQUENCE_VALUE(SEQUENCE s) is not an expression sqlglot can parse: call the macro.
     sql = _NEXT_SEQ.sub(lambda m: f"SPANNER_SEQUENCE_NEXT('{m.group(1).strip('`').lower()}')", sql)
-    toks = _skip_hints(_tokens(sql))
+    toks = _skip_hints(_tokens(sql, GOOGLE_SQL))
     kind = classify(sql)
     if kind == "query":
         toks = _without_for_update(toks)

@@ -19,7 +19,6 @@ from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
 from ..translate import classify as _classify_sql
-from ..translate import translate
 from .base import MethodTable, generic_handler
 
 SERVICE = "google.spanner.v1.Spanner"
@@ -35,8 +34,10 @@ _classify_cached = functools.lru_cache(maxsize=4096)(_classify_sql)
 CACHED_SQL_CHARS = 8192
 
 
-def classify(sql: str) -> str:
-    return _classify_cached(sql) if len(sql) <= CACHED_SQL_CHARS else _classify_sql(sql)
+def classify(sql: str, dialect: str) -> str:
+    if len(sql) <= CACHED_SQL_CHARS:
+        return _classify_cached(sql, dialect)
+    return _classify_sql(sql, dialect)
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
@@ -261,7 +262,7 @@ class SpannerServicer:
         tags = req.request_options
         params, ptypes = executor.decode_params(req.params, req.param_types, db.dialect)
         sql, values, types = big_literals.hoist(req.sql, db.dialect, params, ptypes)
-        kind = classify(sql)
+        kind = classify(sql, db.dialect)
         txn, begun = self._selector(db, req.transaction, tags.transaction_tag)
         record_kind = "query"
         if kind == "ddl":
@@ -300,13 +301,14 @@ class SpannerServicer:
         else:
             commit_ts = None
 
+            tr = executor.translate_statement(db, sql)
+
             def work(cur: Any) -> Result:
-                return executor.run_sql(db, cur, sql, values, types, commit_ts)[0]
+                return executor.run_sql(db, cur, sql, values, types, commit_ts, tr)[0]
 
             tables: tuple[str, ...] = ()
             keys = None
             if txn is not None:
-                tr = translate(sql, db.dialect)
                 tables = tr.tables
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
@@ -485,7 +487,7 @@ class SpannerServicer:
                 )
             )
             try:
-                if classify(sql) != "dml":
+                if classify(sql, db.dialect) != "dml":
                     raise InvalidArgument(f"Statement {i} is not a DML statement: {stmt.sql[:100]}")
                 result = txn.execute_dml(sql, values, types)
             except SpannerLocalError as err:
@@ -603,7 +605,7 @@ class SpannerServicer:
         self, req: protos.PartitionQueryRequest, ctx: Any
     ) -> protos.PartitionResponse:
         _, db = self.reg.session(req.session)
-        if classify(req.sql) != "query":
+        if classify(req.sql, db.dialect) != "query":
             raise InvalidArgument(
                 "Only queries can be partitioned: PartitionQuery does not accept DML or other "
                 "statements."
