@@ -101,21 +101,35 @@ class BadRows:
         source_table: str,
         source_row: int,
     ) -> None:
-        record = {
-            "table": table,
-            "key": key,
-            "column": column,
-            "value": printable(value),
-            "reason": reason,
-            "source_table": source_table,
-            "source_row": source_row,
-        }
+        line = bad_record_line(table, key, column, value, reason, source_table, source_row)
         with self.lock:
-            self.file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            self.file.write(line)
             self.file.flush()
 
     def close(self) -> None:
         self.file.close()
+
+
+def bad_record_line(
+    table: str,
+    key: Any,
+    column: str | None,
+    value: Any,
+    reason: str,
+    source_table: str,
+    source_row: int,
+) -> str:
+    """One line of the bad-rows file (the one format of both load paths)."""
+    record = {
+        "table": table,
+        "key": key,
+        "column": column,
+        "value": printable(value),
+        "reason": reason,
+        "source_table": source_table,
+        "source_row": source_row,
+    }
+    return json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
 
 def _keep_done(path: Path, done: Callable[[str], int]) -> None:

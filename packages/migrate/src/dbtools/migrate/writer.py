@@ -95,6 +95,20 @@ class Writer:
                 self.backoff = min(30.0, max(0.05, self.backoff * 2 or 0.1))
                 time.sleep(self.backoff * (0.5 + random.random()))
 
+    def write_now(
+        self,
+        table: str,
+        columns: list[str],
+        rows: list[list[Any]],
+        keys: list[Any],
+        done: Callable[[int, int], None],
+        source: str,
+        positions: Sequence[int],
+    ) -> None:
+        """Commit in the calling thread, with the same retries and bisection as `submit` (a
+        Beam DoFn: the runner, not a thread pool, gives the parallelism)."""
+        self._write(table, columns, rows, keys, done, source, positions)
+
     def _write(
         self,
         table: str,
