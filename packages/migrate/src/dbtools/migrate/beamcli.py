@@ -66,7 +66,7 @@ def _refuse_threaded_settings() -> None:
 
 def beam_load(
     args: dict[str, Any], conv: Any, tz: dt.tzinfo, out: Path, target: dict[str, Any]
-) -> tuple[Any, dict[tuple[str, str], int], dict[str, str], list[dict[str, Any]]]:
+) -> tuple[Any, dict[tuple[str, str], int], dict[str, str], list[Any]]:
     """Run the load as Beam pipelines; (result, IDENTITY maxima, read info, diagnostics)."""
     from .beamrun import check_beam_available, run
 

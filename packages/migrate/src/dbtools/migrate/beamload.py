@@ -144,7 +144,7 @@ class LoadUnit(beam.DoFn):
             )
             rows = (list(r) for r in result)
             lay = self._layout(unit.table, plan, None)
-            stats, top = TableStats(), {}
+            stats, top = TableStats(), dict[int, int]()
             # a table without a key is a single unit: its positions are already global
             out = list(self._take(plan.source.name, plan, lay, rows, 0, False, stats, top))
         yield from out

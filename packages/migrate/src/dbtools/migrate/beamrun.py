@@ -20,6 +20,7 @@ from .convert import Conversion
 from .errors import DataError
 from .loadplan import interleave_levels, plan_tables
 from .loadresult import LoadResult
+from .model import Diagnostic
 from .workunits import dump_ranges, plan_key_ranges
 
 DEFAULT_RANGE_ROWS = 100_000
@@ -59,7 +60,7 @@ def run(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     files: str | None = None,
     fail_once: str | None = None,
-) -> tuple[LoadResult, dict[tuple[str, str], int], dict[str, str], list[dict[str, Any]]]:
+) -> tuple[LoadResult, dict[tuple[str, str], int], dict[str, str], list[Diagnostic]]:
     """Load with Beam. Returns (result, IDENTITY maxima, how the source was read, diagnostics).
 
     `beam_args`: Beam pipeline options as on a command line (`--runner=DataflowRunner ...`);
@@ -79,7 +80,7 @@ def run(
     files = files or str(out)
     result = LoadResult(bad_rows_file=str(out / "bad_rows.jsonl"))
     identity: dict[tuple[str, str], int] = {}
-    diagnostics: list[dict[str, Any]] = []
+    diagnostics: list[Diagnostic] = []
     bad_parts: list[str] = []
     if target is not None:
         target = {k: v for k, v in target.items() if k != "connect_timeout"}
@@ -116,7 +117,7 @@ def run(
             identity_part = outcome(state.metrics(), result)
             for k, v in identity_part.items():
                 identity[k] = max(identity.get(k, 0), v)
-            diagnostics += _load_json(diag_path)
+            diagnostics += [Diagnostic(**d) for d in _load_json(diag_path)]
     with (out / "bad_rows.jsonl").open("wb") as f:
         for part in bad_parts:
             with FileSystems.open(part, compression_type="uncompressed") as src:

@@ -554,6 +554,8 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         }
         sys.stderr.write(json.dumps(event) + "\n")
 
+    read_info: dict[str, str] = {}
+    diagnostics: list[Any] = []
     if args["runner"] == "beam":
         from .beamcli import beam_load
 
@@ -583,8 +585,6 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         try:
             from .data import interleave_levels
 
-            read_info: dict[str, str] = {}
-            diagnostics: list[Any] = []
             levels = interleave_levels(conv)
             # interleaved tables: parents are loaded (and committed) before children, one pass each
             groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
