@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from .beamcli import beam_settings, run_row_beam
 from .columns import ColumnSpec
 from .config import run_spec
 from .connections import resolve
@@ -73,6 +74,9 @@ def run_one(
     becomes an error result, so a run can go on with the next. An unreachable database raises
     `ConnectError`: every other validation would wait for it too."""
     try:
+        beam = beam_settings()  # set by `dvt validate row --runner beam`
+        if beam is not None and isinstance(spec, RowSpec):
+            return run_row_beam(spec, source, target, beam)
         return run_spec(spec, source, target, progress, on_total)
     except ConnectError:
         raise

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import api
+from ..beamcli import beam_row_options, take_beam_settings
 from ..columns import AGGREGATES, ColumnSpec
 from ..config import ValidationConfig, save_config
 from ..rows import RowSpec
@@ -78,6 +79,7 @@ def row_spec(
 @row_options
 @filter_options
 @output_options
+@beam_row_options
 @guard
 def validate_row(
     source_conn: str,
@@ -97,6 +99,7 @@ def validate_row(
       dvt validate row -sc pg -tc my -t orders --comparison-fields amount,status
       dvt validate row -sc pg -tc my -t orders -rr 10000 --format json -o diff.json
     """
+    take_beam_settings(kw)
     specs = [row_spec(s, t, None, None, kw) for s, t in table_pairs(tables)]
     run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
 
