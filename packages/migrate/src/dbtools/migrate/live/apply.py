@@ -194,7 +194,7 @@ class Applier:
                     batch.delete(table, KeySet(all_=True))
             checkpoint.write(batch, self.stream, boundary)
 
-        _commit(self.database, write)
+        commit_atomically(self.database, write)
         changed = len(self.pending)
         self.pending = {}
         self.cost = 0
@@ -212,7 +212,7 @@ class Applier:
 _RETRIES = 5
 
 
-def _commit(database: Any, write: Callable[[Any], None]) -> None:
+def commit_atomically(database: Any, write: Callable[[Any], None]) -> None:
     """One atomic commit (a blind-write batch), retried on the errors a retry can cure."""
     from google.api_core import exceptions as gexc
 

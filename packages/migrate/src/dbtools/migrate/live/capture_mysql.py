@@ -7,6 +7,7 @@ where a transaction ends (an XID event, or a COMMIT query for non-transactional 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import threading
@@ -146,7 +147,12 @@ def _text(value: Any) -> str:
 
 
 def stream(
-    url: str, position: str, stop: threading.Event, heartbeat: float = 0.5
+    url: str,
+    position: str,
+    stop: threading.Event,
+    stream_name: str,
+    acked: Any = None,
+    heartbeat: float = 0.5,
 ) -> Iterator[Event]:
     """The changes of the URL's database after `position`, as `changes` records, until `stop`
     is set (checked at least every `heartbeat` seconds: the server sends heartbeats)."""
@@ -250,6 +256,7 @@ def _rows(ev: Any) -> Iterator[RowChange]:
             yield RowChange(table, "update", row["before_values"], row["after_values"])
 
 
-def start_snapshot_for(conn: Any, url: str, stream_name: str) -> tuple[str, None]:
+@contextlib.contextmanager
+def snapshot(conn: Any, url: str, stream_name: str) -> Iterator[tuple[str, None]]:
     """The snapshot on `conn` and its position (MySQL needs no slot)."""
-    return start_snapshot(conn), None
+    yield start_snapshot(conn), None

@@ -23,7 +23,7 @@ from ..data import Loader, interleave_levels
 from ..datasource import _select_list, read_table
 from ..source import _create_engine, engine_of_url
 from . import checkpoint
-from .apply import Applier, LiveError
+from .apply import Applier, LiveError, commit_atomically
 from .changes import Commit, Idle, RowChange, SchemaChange, Truncate
 from .checkpoint import State
 from .lag import Progress
@@ -147,35 +147,14 @@ def _backfill(
         emit({"event": "backfill_restart", "cleared_tables": len(targets)})
     sa = _create_engine(url)
     try:
-        with sa.connect() as conn:
-            position, slot = capture.start_snapshot_for(conn, url, stream_name)
+        with sa.connect() as conn, capture.snapshot(conn, url, stream_name) as (position, slot):
             state = State(engine, "backfill", position, slot=slot, source_time=time.time())
-            from .apply import _commit
-
-            _commit(database, lambda b: checkpoint.write(b, stream_name, state))
+            # the position is in the target before any row: a crash from here on redoes the
+            # backfill (see the module's doc), never streams from a position it did not read at
+            commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
             emit({"event": "backfill", "snapshot_position": position})
-            loader = Loader(
-                conv,
-                database,
-                out / "backfill",
-                source_label=source_label,
-                tz=tz,
-                parallelism=write_parallelism,
-                batch_mutations=batch_mutations,
-            )
-            levels = interleave_levels(conv)
-            groups = list(levels) if len(levels) > 1 else [set(loader.plans)]
-            for group in groups:
-                for name in conv.source.tables:
-                    if name not in group or name not in loader.plans:
-                        continue
-                    table = conv.source.tables[name]
-                    select = _select_list(engine, table, loader)
-                    loader.position[name] = 0
-                    loader.add_rows(name, None, read_table(engine, conn, table, select, 0))
-                    loader.finish_table(name)
-                loader.drain()
-            result = loader.close()
+            result = _copy(conn, engine, conv, database, out, source_label, tz,
+                           write_parallelism, batch_mutations)  # fmt: skip
     finally:
         sa.dispose()
     summary = result.to_json()
@@ -192,22 +171,55 @@ def _backfill(
             "fix them at the source or in the session, then run again"
         )
     state.phase = "streaming"
-    from .apply import _commit
-
-    _commit(database, lambda b: checkpoint.write(b, stream_name, state))
+    commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
     return state
+
+
+def _copy(
+    conn: Any,
+    engine: str,
+    conv: Conversion,
+    database: Any,
+    out: Path,
+    source_label: str,
+    tz: dt.tzinfo,
+    write_parallelism: int,
+    batch_mutations: int,
+) -> Any:
+    """Every table read on `conn` (in its snapshot) and written by migrate's loader; parents
+    of interleaved tables before their children."""
+    loader = Loader(
+        conv,
+        database,
+        out / "backfill",
+        source_label=source_label,
+        tz=tz,
+        parallelism=write_parallelism,
+        batch_mutations=batch_mutations,
+    )
+    levels = interleave_levels(conv)
+    groups = list(levels) if len(levels) > 1 else [set(loader.plans)]
+    for group in groups:
+        for name in conv.source.tables:
+            if name not in group or name not in loader.plans:
+                continue
+            table = conv.source.tables[name]
+            select = _select_list(engine, table, loader)
+            loader.position[name] = 0
+            loader.add_rows(name, None, read_table(engine, conn, table, select, 0))
+            loader.finish_table(name)
+        loader.drain()
+    return loader.close()
 
 
 def _clear(database: Any, tables: list[str]) -> None:
     from google.cloud.spanner_v1 import KeySet
 
-    from .apply import _commit
-
     def write(batch: Any) -> None:
         for t in tables:
             batch.delete(t, KeySet(all_=True))
 
-    _commit(database, write)
+    commit_atomically(database, write)
 
 
 def _stream(
@@ -253,7 +265,11 @@ def _stream(
         Idle: lambda ev: applier.idle(ev.position),
         SchemaChange: on_schema,
     }
-    for ev in capture.stream(url, state.position, stop):
+
+    def acked() -> str | None:
+        return applier.written.position if applier.written.phase == "streaming" else None
+
+    for ev in capture.stream(url, state.position, stop, stream_name, acked):
         dispatch[type(ev)](ev)
         now = time.monotonic()
         if now >= next_status:

@@ -1,4 +1,4 @@
-"""Live migration from MariaDB end to end: backfill and streaming under a concurrent workload,
+"""Live migration from MariaDB and from PostgreSQL end to end: backfill and streaming under a concurrent workload,
 kill -9 of the migrator in the middle, restart, cutover with dvt; then a change on the target
 alone makes the cutover say no-go and name it."""
 
@@ -13,29 +13,40 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from livehelpers import Migrator, cutover, spanner_rows
-from workload import MYSQL_TABLES, Workload, seed
+from workload import MYSQL_TABLES, PG_TABLES, Workload, seed
 
 
-@pytest.fixture
-def shop(mariadb_cdc: Any) -> Any:
-    conn = mariadb_cdc.connect()
-    with conn.cursor() as cur:
-        cur.execute("DROP DATABASE IF EXISTS shop")
-        cur.execute("CREATE DATABASE shop CHARACTER SET utf8mb4")
-        cur.execute("USE shop")
-        for st in MYSQL_TABLES:
-            cur.execute(st)
-    seed(conn, "mysql", 3000)
+@pytest.fixture(params=["mariadb", "postgres"])
+def shop(request: Any) -> Any:
+    """A source database `shop` with the workload's tables and 3000 rows, on a private server."""
+    if request.param == "mariadb":
+        server = request.getfixturevalue("mariadb_cdc")
+        conn = server.connect()
+        with conn.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS shop")
+            cur.execute("CREATE DATABASE shop CHARACTER SET utf8mb4")
+            cur.execute("USE shop")
+            for st in MYSQL_TABLES:
+                cur.execute(st)
+        seed(conn, "mysql", 3000)
+    else:
+        server = request.getfixturevalue("postgres_cdc")
+        conn = server.connect()
+        for st in ["DROP TABLE IF EXISTS items, orders", *PG_TABLES]:
+            conn.execute(st)
+        seed(conn, "postgres", 3000)
     conn.close()
-    return mariadb_cdc
+    return server
 
 
 def test_live_migration_survives_kill_9_and_cutover_validates(
     shop: Any, spanner: Any, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    db = "live_e2e"
-    workload = Workload(lambda: shop.connect(autocommit=False), sessions=3, rate=60.0).start()
+    db = f"live_{shop.engine}"
+    workload = Workload(
+        lambda: shop.connect(autocommit=False), sessions=3, rate=60.0, large_rows=400
+    ).start()
     try:
         first = Migrator(shop.url, out, spanner, db, batch_mutations=600)
         first.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] > 300)
