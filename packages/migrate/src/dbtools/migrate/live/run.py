@@ -269,17 +269,32 @@ def _stream(
     def acked() -> str | None:
         return applier.written.position if applier.written.phase == "streaming" else None
 
-    for ev in capture.stream(url, state.position, stop, stream_name, acked):
-        dispatch[type(ev)](ev)
+    def tick() -> None:
+        nonlocal next_status, head
         now = time.monotonic()
-        if now >= next_status:
-            next_status = now + STATUS_EVERY
-            try:
-                head = capture.head_position(url)
-            except Exception as exc:  # the status says so; the stream itself goes on
-                emit({"event": "warning", "message": f"source head position unknown: {exc}"})
-                head = None
-            emit(progress.status(applier.written, head, pending()))
+        if now < next_status:
+            return
+        next_status = now + STATUS_EVERY
+        try:
+            head = capture.head_position(url)
+        except Exception as exc:  # the status says so; the stream itself goes on
+            emit({"event": "warning", "message": f"source head position unknown: {exc}"})
+            head = None
+        emit(progress.status(applier.written, head, pending()))
+
+    try:
+        _follow(capture.stream(url, state.position, stop, stream_name, acked), dispatch, tick)
+    except ValueError as exc:  # a change the decoder cannot read: stop, naming it
+        applier.flush()
+        raise LiveError(f"the stream stopped at {applier.written.position}: {exc}") from None
     applier.flush()
     emit(progress.status(applier.written, head, 0))
     return applier.written
+
+
+def _follow(
+    events: Any, dispatch: dict[type, Callable[[Any], None]], tick: Callable[[], None]
+) -> None:
+    for ev in events:
+        dispatch[type(ev)](ev)
+        tick()
