@@ -186,6 +186,10 @@ def stream(
                 cur.send_feedback(flush_lsn=Lsn.parse(done).value)
                 confirmed = done
             if msg is None:
+                # ask for a keepalive now: it carries the server's current end of WAL, which is
+                # how far an idle stream may move its position (the server sends one on its
+                # own only every wal_sender_timeout / 2)
+                cur.send_feedback(reply=True, force=True)
                 select.select([cur], [], [], heartbeat)
                 if not in_txn and cur.wal_end and Lsn(cur.wal_end) > Lsn.parse(last):
                     last = Lsn(cur.wal_end).text()  # nothing of ours before the server's end

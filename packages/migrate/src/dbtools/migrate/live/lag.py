@@ -49,6 +49,7 @@ class Progress:
             lag = None
         return {
             "event": "status",
+            "at": round(self.clock(), 3),  # seconds since the epoch
             "phase": state.phase,
             "position": state.position,
             "source_head": head,
