@@ -39,6 +39,7 @@ class Migrator:
                "--batch-mutations", str(batch_mutations), *map(str, extra)]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.records: list[dict[str, Any]] = []
+        self.arrived: dict[int, float] = {}  # id(record) -> time.monotonic() when read
         self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -48,6 +49,7 @@ class Migrator:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             rec = json.loads(line)
+            self.arrived[id(rec)] = time.monotonic()
             self.records.append(rec)
             self.lines.put(rec)
         self.lines.put(None)
@@ -74,6 +76,10 @@ class Migrator:
             f"the migrator did not get there (exit {self.proc.poll()}); last records "
             f"{self.records[-3:]}; stderr: {''.join(self.stderr)[-2000:]}"
         )
+
+    def when(self, event: str) -> float:
+        """When the first record of this event was read."""
+        return self.arrived[id(next(r for r in self.records if r.get("event") == event))]
 
     def last_status(self) -> dict[str, Any]:
         return [r for r in self.records if r.get("event") == "status"][-1]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from livehelpers import BIN, Migrator, spanner_rows
+from livehelpers import BIN, Migrator, cutover, spanner_rows
 
 EXIT_SOURCE, EXIT_STREAM = 3, 6
 
@@ -97,4 +98,45 @@ def test_truncate_is_applied_and_ddl_stops_the_stream(
         assert spanner_rows(spanner, "ddl_stop", "SELECT id FROM b ORDER BY id") == [[1], [2]]
     finally:
         mig.stop()
+        conn.close()
+
+
+def test_kill_9_during_backfill_redoes_it_from_a_new_snapshot(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = mariadb_cdc.connect()
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))")
+        cur.executemany("INSERT INTO t VALUES (%s, %s)", [(i, f"v{i}") for i in range(20000)])
+    db = "backfill_kill"
+    first = Migrator(mariadb_cdc.url, tmp_path, spanner, db, "--write-parallelism", 1,
+                     batch_mutations=300)  # fmt: skip
+    first.wait_for(lambda r: r.get("event") == "backfill")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if spanner_rows(spanner, db, "SELECT COUNT(*) FROM t")[0][0] > 0:
+                break
+        except Exception:  # the table is being created
+            pass
+        time.sleep(0.05)
+    first.kill9()
+    assert not any(r.get("event") == "backfill_done" for r in first.records)
+    copied = spanner_rows(spanner, db, "SELECT COUNT(*) FROM t")[0][0]
+    assert 0 < copied < 20000
+    with conn.cursor() as cur:  # rows the first copy has are deleted meanwhile
+        cur.execute("DELETE FROM t WHERE id < 50")
+        cur.execute("UPDATE t SET v = 'changed' WHERE id = 60")
+    second = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    try:
+        second.wait_for(lambda r: r.get("event") == "status" and r["lag_seconds"] == 0.0)
+        assert any(r.get("event") == "backfill_restart" for r in second.records)
+        assert spanner_rows(spanner, db, "SELECT COUNT(*), MIN(id) FROM t") == [[19950, 50]]
+        code, text = cutover(mariadb_cdc.url, tmp_path, spanner, db)
+        assert code == 0, text
+    finally:
+        second.stop()
         conn.close()
