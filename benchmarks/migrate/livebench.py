@@ -148,6 +148,10 @@ def run_source(
     }
 
 
+def _secs(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", default="mariadb,postgres")
@@ -171,7 +175,7 @@ def main() -> None:
             f"| {r['source']} | {r['backfill_rows_per_s']:,.0f} | {r['backlog_events']:,} "
             f"| {r['apply_events_per_s']:,.0f} | {r['ratio_to_backfill']:.2f} "
             f"| {r['workload_txn_per_s']:.1f} | {r['workload_events']:,} "
-            f"| {r['lag_median_s']} | {r['lag_max_s']} |"
+            f"| {_secs(r['lag_median_s'])} | {_secs(r['lag_max_s'])} |"
         )
 
 
