@@ -775,9 +775,15 @@ def live_cmd(**args: Any) -> None:
         if args["fmt"] == "json":
             click.echo(json.dumps(record), nl=True)
             sys.stdout.flush()
+        elif record.get("event") == "status" and sys.stderr.isatty():
+            # one status line, rewritten in place every second
+            sys.stderr.write("\r\x1b[2K" + render(record)[: err.width - 1])
+            sys.stderr.flush()
         elif record.get("event") == "status":
-            err.print(render(record), highlight=False)
+            err.print(render(record), highlight=False, soft_wrap=True)
         else:
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
             err.print(" ".join(f"{k}={v}" for k, v in record.items()), highlight=False)
 
     try:
