@@ -809,6 +809,15 @@ def live_cmd(**args: Any) -> None:
     except MigrateError as exc:
         err.print(f"error: {exc}", highlight=False)
         sys.exit(EXIT_SPANNER)
+    except Exception as exc:  # a lost source or Spanner connection: named, restartable
+        what = f"{type(exc).__module__}.{type(exc).__name__}: {exc}".strip()
+        err.print(
+            f"error: the live migration stopped: {what}; what is committed is kept, run the "
+            "same command again to go on",
+            highlight=False,
+        )
+        emit({"event": "stopped", "error": what})
+        sys.exit(EXIT_STREAM)
 
 
 EXIT_STREAM = 6
