@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .beamcli import beam_row_options, beam_settings, run_row_beam, take_beam_settings
 from .columns import AGGREGATES, ColumnSpec
 from .config import (
     ValidationConfig,
@@ -406,6 +407,9 @@ def run_or_report(
     becomes an error result and the run goes on with the next. An unreachable database stops
     the run: every other validation would wait for it too."""
     try:
+        beam = beam_settings()
+        if beam is not None and isinstance(spec, RowSpec):
+            return run_row_beam(spec, source, target, beam)
         return run_spec(spec, source, target, progress, on_total)
     except ConnectError:
         raise
@@ -560,6 +564,7 @@ def _row_spec(
 @row_options
 @filter_options
 @output_options
+@beam_row_options
 @_guard
 def validate_row(
     source_conn: str,
@@ -579,6 +584,7 @@ def validate_row(
       dvt validate row -sc pg -tc my -t orders --comparison-fields amount,status
       dvt validate row -sc pg -tc my -t orders -rr 10000 --format json -o diff.json
     """
+    take_beam_settings(kw)
     specs = [_row_spec(s, t, None, None, kw) for s, t in _tables(tables)]
     _run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
 

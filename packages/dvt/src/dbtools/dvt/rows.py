@@ -153,6 +153,18 @@ def finishing(
         yield done
 
 
+@dataclass
+class Prepared:
+    src: _Side
+    tgt: _Side
+    keys: list[ColumnPair]
+    plan: PairPlan
+    needs_norm: bool  # key values need normalizing before they compare across engines
+    json_at: list[int]  # value positions finished in Python
+    src_vals: list[str]  # value expressions of the row query, per side
+    tgt_vals: list[str]
+
+
 class RowValidator:
     def __init__(
         self,
@@ -385,12 +397,13 @@ class RowValidator:
         )
         return out
 
-    def run(self) -> ValidationResult:
+    def prepare(self) -> Prepared:
+        """Everything a validation decides before it reads a row (both sides' columns, keys,
+        value expressions); also what a distributed run's workers need to check key ranges."""
         s = self.spec
         src, tgt = self._sides()
         keys = self._keys(src, tgt)
         plan = self._values(src, tgt, keys)
-        nkeys = len(keys)
         self._key_kinds = ([k.source.kind for k in keys], [k.target.kind for k in keys])
         needs_norm = any(
             c.kind
@@ -417,8 +430,30 @@ class RowValidator:
                 [p.target_render for p in plan.pairs],
             )
             sql_mode = "fields"
-        src_vals = self._value_exprs(src, plan.pairs, True, sql_mode)
-        tgt_vals = self._value_exprs(tgt, plan.pairs, False, sql_mode)
+        return Prepared(
+            src,
+            tgt,
+            keys,
+            plan,
+            needs_norm,
+            json_at,
+            self._value_exprs(src, plan.pairs, True, sql_mode),
+            self._value_exprs(tgt, plan.pairs, False, sql_mode),
+        )
+
+    def run(self) -> ValidationResult:
+        s = self.spec
+        p = self.prepare()
+        src, tgt, keys, plan, needs_norm, json_at = (
+            p.src,
+            p.tgt,
+            p.keys,
+            p.plan,
+            p.needs_norm,
+            p.json_at,
+        )
+        nkeys = len(keys)
+        src_vals, tgt_vals = p.src_vals, p.tgt_vals
 
         if s.random_rows:
             preds = self._random_predicates(src, tgt, keys, s.random_rows)

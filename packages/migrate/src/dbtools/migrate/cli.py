@@ -443,10 +443,20 @@ def _data_options(f: Any) -> Any:
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
         _ALLOW_INCOMPLETE,
         _CONNECT_TIMEOUT,
+        *_BEAM_OPTIONS,
     ]
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def _beam_options() -> list[Any]:
+    from .beamcli import OPTIONS
+
+    return OPTIONS
+
+
+_BEAM_OPTIONS = _beam_options()
 
 
 def _run_data(args: dict[str, Any], with_schema: bool) -> None:
@@ -544,51 +554,64 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         }
         sys.stderr.write(json.dumps(event) + "\n")
 
-    loader = Loader(
-        conv,
-        db,
-        out,
-        source_label=label,
-        tz=tz,
-        parallelism=args["write_parallelism"],
-        batch_mutations=args["batch_mutations"],
-        rows_per_second=args["max_rows_per_second"],
-        resume=args["resume"],
-        progress=progress,
-        checkpoint_interval=args["checkpoint_interval"],
-    )
-    start = time.monotonic()
-    try:
-        from .data import interleave_levels
+    if args["runner"] == "beam":
+        from .beamcli import beam_load
 
-        read_info: dict[str, str] = {}
-        diagnostics: list[Any] = []
-        levels = interleave_levels(conv)
-        # interleaved tables: parents are loaded (and committed) before children, one pass each
-        groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
-        for group in groups:
-            if args["url"]:
-                read_info = load_live(
-                    loader, args["url"], src, parallelism=args["read_parallelism"], tables=group
-                )
-            else:
-                from .source import open_dump
-
-                with open_dump(args["file"]) as f:
-                    load_dump(
-                        loader, src.engine, f, diagnostics if group is groups[0] else [], group
-                    )
-            loader.drain()
-        result = loader.close()
-    except (DataError, MigrateError) as exc:
-        err.print(f"error: {exc}")
-        sys.exit(EXIT_SPANNER)
-    except KeyboardInterrupt:
-        loader.interrupt()  # the checkpoint keeps every commit: --resume goes on from there
-        raise
-    finally:
         if bars is not None:
-            bars.stop()
+            bars.stop()  # a pipeline reports through its runner, not per-table bars
+        start = time.monotonic()
+        try:
+            result, identity_max, read_info, diagnostics = beam_load(args, conv, tz, out, target)
+        except MigrateError as exc:
+            err.print(f"error: {exc}")
+            sys.exit(EXIT_SPANNER)
+    else:
+        loader = Loader(
+            conv,
+            db,
+            out,
+            source_label=label,
+            tz=tz,
+            parallelism=args["write_parallelism"],
+            batch_mutations=args["batch_mutations"],
+            rows_per_second=args["max_rows_per_second"],
+            resume=args["resume"],
+            progress=progress,
+            checkpoint_interval=args["checkpoint_interval"],
+        )
+        start = time.monotonic()
+        try:
+            from .data import interleave_levels
+
+            read_info: dict[str, str] = {}
+            diagnostics: list[Any] = []
+            levels = interleave_levels(conv)
+            # interleaved tables: parents are loaded (and committed) before children, one pass each
+            groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
+            for group in groups:
+                if args["url"]:
+                    read_info = load_live(
+                        loader, args["url"], src, parallelism=args["read_parallelism"], tables=group
+                    )
+                else:
+                    from .source import open_dump
+
+                    with open_dump(args["file"]) as f:
+                        load_dump(
+                            loader, src.engine, f, diagnostics if group is groups[0] else [], group
+                        )
+                loader.drain()
+            result = loader.close()
+        except (DataError, MigrateError) as exc:
+            err.print(f"error: {exc}")
+            sys.exit(EXIT_SPANNER)
+        except KeyboardInterrupt:
+            loader.interrupt()  # the checkpoint keeps every commit: --resume goes on from there
+            raise
+        finally:
+            if bars is not None:
+                bars.stop()
+        identity_max = loader.identity_max
     result.elapsed = time.monotonic() - start
     result.dry_run = bool(args["dry_run"])
     if with_schema and not args["indexes_before"] and not args["dry_run"]:
@@ -601,7 +624,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
             sys.exit(EXIT_SPANNER)
     from .data import identity_restarts
 
-    restarts = identity_restarts(conv, loader.identity_max)
+    restarts = identity_restarts(conv, identity_max)
     if restarts and not args["dry_run"]:
         try:
             apply_schema(restarts, dialect=dialect, **target)

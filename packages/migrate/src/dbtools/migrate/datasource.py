@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from .data import Loader
+from .loadplan import TablePlan
 from .model import MYSQL_SPATIAL, Diagnostic, SourceSchema, Table
 from .rows import read_rows
 from .source import _create_engine, engine_of_url
@@ -88,8 +89,11 @@ _PG_NATIVE = {
 
 
 def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
+    return select_list(engine, table, loader.plans[table.name])
+
+
+def select_list(engine: str, table: Table, plan: TablePlan) -> list[str]:
     """Columns as the converters want them: text forms where the driver's type would not do."""
-    plan = loader.plans[table.name]
     wanted = {c.source for c in plan.columns}
     out = []
     for col in table.columns:
@@ -109,6 +113,11 @@ def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
             q = f"{q}::text"
         out.append(q)
     return out
+
+
+def snapshot(engine: str, conn: Any) -> None:
+    """Open a read-only transaction with a consistent snapshot on `conn` (MySQL: in UTC)."""
+    _snapshot(engine, conn)
 
 
 def _snapshot(engine: str, conn: Any) -> None:

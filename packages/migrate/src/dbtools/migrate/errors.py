@@ -17,3 +17,7 @@ class SessionError(MigrateError):
 
 class ApplyError(MigrateError):
     """Spanner rejected or could not be reached while creating the schema."""
+
+
+class DataError(MigrateError):
+    """The data load cannot go on (Spanner unreachable, checkpoint of another run, ...)."""

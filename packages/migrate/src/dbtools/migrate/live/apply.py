@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..data import TablePlan
 from ..errors import MigrateError
+from ..loadplan import TablePlan
 from ..values import BadValue
 from . import checkpoint
 from .changes import Commit, RowChange, Truncate

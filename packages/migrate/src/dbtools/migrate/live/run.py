@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..convert import Conversion
-from ..data import Loader, interleave_levels
-from ..datasource import _select_list, read_table
+from ..data import Loader
+from ..datasource import read_table, select_list
+from ..loadplan import interleave_levels, plan_tables
 from ..source import _create_engine, engine_of_url
 from . import checkpoint
 from .apply import Applier, LiveError, commit_atomically
@@ -80,8 +81,6 @@ def run_live(
 ) -> State:
     """Backfill (if not done) and stream until `stop` is set; the state last written."""
     engine = engine_of_url(url)
-    from ..data import plan_tables
-
     plans = plan_tables(conv, tz)
     capture = preflight(url, conv, plans)
     checkpoint.ensure_table(database, dialect)
@@ -204,7 +203,7 @@ def _copy(
             if name not in group or name not in loader.plans:
                 continue
             table = conv.source.tables[name]
-            select = _select_list(engine, table, loader)
+            select = select_list(engine, table, loader.plans[name])
             loader.position[name] = 0
             loader.add_rows(name, None, read_table(engine, conn, table, select, 0))
             loader.finish_table(name)

@@ -1,0 +1,94 @@
+"""The `--runner beam` options of `dvt validate row` (Apache Beam is imported only to run)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import ConfigError
+
+_META = "dvt.beam"
+# in-process settings a pipeline has no use for: refused when given, with the reason
+_NOT_FOR_BEAM = {
+    "workers": "the runner's worker count sets the parallelism",
+    "block_rows": "each key range is checksummed whole inside each database",
+}
+
+
+def beam_row_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option(
+            "--runner",
+            type=click.Choice(["local", "beam"]),
+            default="local",
+            show_default=True,
+            help="local: this process; beam: an Apache Beam pipeline (needs dbtools-dvt[beam]).",
+        ),
+        click.option(
+            "--beam-args",
+            default="",
+            metavar="'ARGS'",
+            help="Beam pipeline options, e.g. '--runner=DataflowRunner --project=P --region=R "
+            "--temp_location=gs://B/tmp' (default: Beam's DirectRunner).",
+        ),
+        click.option(
+            "--beam-files",
+            metavar="DIR",
+            help="Where workers leave the ranges' results (a gs:// path on Dataflow; default: "
+            "a temporary directory).",
+        ),
+        click.option(
+            "--beam-range-rows",
+            type=click.IntRange(1),
+            default=100_000,
+            show_default=True,
+            help="Rows per key range when --partitions is not given.",
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def take_beam_settings(kw: dict[str, Any]) -> None:
+    """Move the --runner settings out of `kw` into the command's context."""
+    runner = kw.pop("runner", "local")
+    settings = {
+        "beam_args": kw.pop("beam_args", ""),
+        "files": kw.pop("beam_files", None),
+        "range_rows": kw.pop("beam_range_rows", 100_000),
+    }
+    if runner != "beam":
+        return
+    ctx = click.get_current_context()
+    for name, why in _NOT_FOR_BEAM.items():
+        source = ctx.get_parameter_source(name)
+        if source is not None and source != click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(
+                f"--{name.replace('_', '-')} does not apply to --runner beam: {why}"
+            )
+    try:
+        import apache_beam  # noqa: F401
+    except ImportError as exc:
+        raise click.UsageError(
+            "--runner beam needs Apache Beam: pip install 'dbtools-dvt[beam]'"
+        ) from exc
+    if settings["files"] is None:
+        settings["files"] = ctx.with_resource(tempfile.TemporaryDirectory(prefix="dvt-beam-"))
+    ctx.meta[_META] = settings
+
+
+def beam_settings() -> dict[str, Any] | None:
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(_META)
+
+
+def run_row_beam(spec: Any, source: Any, target: Any, settings: dict[str, Any]) -> Any:
+    from .beamrows import validate
+
+    if spec.random_rows:
+        raise ConfigError("--random-rows does not apply to --runner beam")
+    return validate(spec, source, target, **settings)
