@@ -691,5 +691,221 @@ def schema_and_data_cmd(**args: Any) -> None:
     _run_data(args, with_schema=True)
 
 
+_TARGET_OPTIONS = [
+    click.option("--project", required=True),
+    click.option("--instance", required=True),
+    click.option("--database", required=True),
+    click.option("--emulator-host", metavar="HOST:PORT"),
+    click.option("--endpoint", metavar="HOST:PORT"),
+    _CONNECT_TIMEOUT,
+]
+
+
+def _target_options(f: Any) -> Any:
+    for opt in reversed(_TARGET_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@main.command("live")
+@click.option("--url", required=True, metavar="URL", help="Live source (SQLAlchemy URL).")
+@click.option(
+    "--session",
+    "session_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Session file with the schema choices.",
+)
+@click.option("--dialect", type=click.Choice(DIALECTS), default=None)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the report (cutover reads it) and the backfill's files.",
+)
+@_target_options
+@click.option(
+    "--stream",
+    "stream_name",
+    default="live",
+    show_default=True,
+    help="Name of this migration's checkpoint row in the target.",
+)
+@click.option("--batch-mutations", type=click.IntRange(1, 80000), default=20000, show_default=True)
+@click.option(
+    "--write-parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Backfill writers.",
+)
+@click.option("--source-timezone", default="UTC", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def live_cmd(**args: Any) -> None:
+    """Migrate a live MySQL/MariaDB or PostgreSQL database: backfill a consistent snapshot,
+    then apply the source's changes as they happen, until stopped (SIGINT / SIGTERM).
+
+    \b
+    Restartable: the position is kept in the target with the data; run the same command
+    again after any stop or crash. Status (lag, events/s, per-table counts) every second,
+    on stderr, or as JSON lines on stdout with --format json.
+    Exit codes: 0 stopped; 2 usage; 3 source not ready (settings named); 4 Spanner error;
+    6 the stream stopped (a schema change at the source, a value that does not convert).
+    """
+    import signal
+
+    from .live.apply import LiveError
+    from .live.lag import render
+    from .live.run import run_live
+    from .values import parse_timezone
+
+    err = _console(err=True)
+    out = Path(args["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        tz = parse_timezone(args["source_timezone"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        session_data = session.read(args["session_file"]) if args["session_file"] else None
+        src, label = _load_source(None, None, args["url"])
+        dialect = args["dialect"] or (session_data or {}).get("dialect") or "google_standard_sql"
+        conv = run_conversion(src, dialect, session_data)
+    except MigrateError as exc:
+        err.print(f"error: {exc}")
+        sys.exit(EXIT_SOURCE)
+    _write_outputs(out, conv, report.build(conv, source_label=label))
+    target = dict(
+        project=args["project"],
+        instance=args["instance"],
+        database=args["database"],
+        emulator_host=args["emulator_host"],
+        endpoint=args["endpoint"],
+        connect_timeout=args["connect_timeout"],
+    )
+    try:
+        apply_schema([], dialect=dialect, **target)  # creates the database when it is missing
+        from .apply import open_database
+
+        db = open_database(**target)
+    except MigrateError as exc:
+        err.print(f"error: {exc}")
+        sys.exit(EXIT_SPANNER)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def emit(record: dict[str, Any]) -> None:
+        if args["fmt"] == "json":
+            click.echo(json.dumps(record), nl=True)
+            sys.stdout.flush()
+        elif record.get("event") == "status" and sys.stderr.isatty():
+            # one status line, rewritten in place every second
+            sys.stderr.write("\r\x1b[2K" + render(record)[: err.width - 1])
+            sys.stderr.flush()
+        elif record.get("event") == "status":
+            err.print(render(record), highlight=False, soft_wrap=True)
+        else:
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+            err.print(" ".join(f"{k}={v}" for k, v in record.items()), highlight=False)
+
+    try:
+        run_live(
+            url=args["url"],
+            conv=conv,
+            database=db,
+            dialect=dialect,
+            schema_ddl=ddl.statements(conv.schema),
+            out=out,
+            source_label=label,
+            tz=tz,
+            stream_name=args["stream_name"],
+            stop=stop,
+            emit=emit,
+            batch_mutations=args["batch_mutations"],
+            write_parallelism=args["write_parallelism"],
+        )
+    except LiveError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        emit({"event": "stopped", "error": str(exc)})
+        sys.exit(EXIT_SOURCE if "not ready" in str(exc) else EXIT_STREAM)
+    except MigrateError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        sys.exit(EXIT_SPANNER)
+    except Exception as exc:  # a lost source or Spanner connection: named, restartable
+        what = f"{type(exc).__module__}.{type(exc).__name__}: {exc}".strip()
+        err.print(
+            f"error: the live migration stopped: {what}; what is committed is kept, run the "
+            "same command again to go on",
+            highlight=False,
+        )
+        emit({"event": "stopped", "error": what})
+        sys.exit(EXIT_STREAM)
+
+
+EXIT_STREAM = 6
+
+
+@main.command("cutover")
+@click.option("--url", required=True, metavar="URL", help="The live source (SQLAlchemy URL).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="The --out directory of `spanner-migrate live` (its report maps the tables).",
+)
+@_target_options
+@click.option("--stream", "stream_name", default="live", show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, None),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="No-go when the target has not caught up with the source in this time.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def cutover_cmd(**args: Any) -> None:
+    """After the application stops writing: wait until the target has applied every change,
+    validate every table row by row with dvt, and say go or no-go.
+
+    \b
+    Exit codes: 0 go; 1 no-go (lag, or differences: each named); 2 usage; 3 source error;
+    4 Spanner error.
+    """
+    from .live.cutover import cutover
+
+    target = dict(
+        project=args["project"],
+        instance=args["instance"],
+        database=args["database"],
+        emulator_host=args["emulator_host"],
+        endpoint=args["endpoint"],
+        connect_timeout=args["connect_timeout"],
+    )
+    try:
+        from .apply import open_database
+
+        db = open_database(**target)
+    except MigrateError as exc:
+        _console(err=True).print(f"error: {exc}")
+        sys.exit(EXIT_SPANNER)
+    verdict = cutover(
+        url=args["url"],
+        out=Path(args["out"]),
+        database=db,
+        target=target,
+        stream_name=args["stream_name"],
+        timeout=args["timeout"],
+    )
+    if args["fmt"] == "json":
+        click.echo(json.dumps(verdict))
+    else:
+        for line in verdict["lines"]:
+            click.echo(line)
+        click.echo(f"verdict: {'GO' if verdict['go'] else 'NO-GO'}")
+    sys.exit(EXIT_OK if verdict["go"] else EXIT_ISSUES)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

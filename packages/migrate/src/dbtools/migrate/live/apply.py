@@ -1,0 +1,227 @@
+"""Source changes -> Spanner mutations, committed together with the checkpoint.
+
+Changes are applied in source commit order. Within one Spanner commit the changes are folded
+per key (the last change of a key wins: every change carries the full new row, or is a delete),
+so a commit holds one mutation per row it touches, in the order of each row's last change.
+A commit is cut when it would pass the mutation budget (index entries counted, as the bulk
+loader counts them) or when `interval` seconds have passed at a transaction's end.
+
+The checkpoint in each commit names the end of the last source transaction wholly inside the
+data written so far. A source transaction bigger than one commit is split: the commits before
+its end carry the previous position, so a restart replays that transaction from its start;
+its replayed changes are full images and deletes by key, so the result is the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import MigrateError
+from ..loadplan import TablePlan
+from ..values import BadValue
+from . import checkpoint
+from .changes import Commit, RowChange, Truncate
+from .checkpoint import State
+
+_ALL = ("*all*",)  # the pending-map key of a table's truncation
+
+
+class LiveError(MigrateError):
+    """The live migration cannot go on (a value that does not convert, a DDL change, ...)."""
+
+
+class Applier:
+    def __init__(
+        self,
+        database: Any,
+        plans: dict[str, TablePlan],
+        stream: str,
+        state: State,
+        *,
+        batch_mutations: int = 20_000,
+        interval: float = 0.2,
+        on_commit: Callable[[State, int], None] | None = None,
+    ) -> None:
+        self.database = database
+        self.plans = plans
+        self.stream = stream
+        self.state = state  # as of the last source commit taken in (not yet necessarily written)
+        self.written = state.copy()  # as of the last Spanner commit
+        self.batch_mutations = batch_mutations
+        self.interval = interval
+        self.on_commit = on_commit
+        self.pending: dict[tuple[str, tuple[Any, ...]], tuple[str, list[Any] | None]] = {}
+        self.cost = 0
+        self.txn: list[tuple[str, str]] = []  # (table, op) of the open source transaction
+        self.dirty = False
+        self.last_commit = time.monotonic()
+        self._keys = {name: self._key_converters(plan) for name, plan in plans.items()}
+
+    @staticmethod
+    def _key_converters(plan: TablePlan) -> list[tuple[str, Callable[[Any], Any]]]:
+        by_source = {c.source: c.convert for c in plan.columns}
+        return [(k, by_source[k]) for k in plan.key]
+
+    # -- changes in --------------------------------------------------------------------------
+    def row(self, change: RowChange) -> None:
+        plan = self.plans.get(change.table)
+        if plan is None:
+            return  # a table the migration does not carry
+        target = plan.target.name
+        if change.op == "delete":
+            assert change.before is not None
+            self._put(plan, (target, self._key(change.table, change.before)), ("delete", None))
+        else:
+            assert change.after is not None
+            new_key = self._key(change.table, change.after)
+            if change.op == "update" and change.before is not None:
+                old_key = self._key(change.table, change.before)
+                if old_key != new_key:  # a primary-key change: the old row goes
+                    self._put(plan, (target, old_key), ("delete", None))
+            self._put(plan, (target, new_key), ("upsert", self._convert(plan, change.after)))
+        self.txn.append((change.table, change.op))
+
+    def truncate(self, change: Truncate) -> None:
+        plan = self.plans.get(change.table)
+        if plan is None:
+            return
+        target = plan.target.name
+        if self.pending:
+            self._flush()  # what came before the truncation is written before it
+        self.pending[(target, _ALL)] = ("truncate", None)
+        self.cost += 1
+        self.txn.append((change.table, "truncate"))
+
+    def commit(self, end: Commit) -> None:
+        for table, op in self.txn:
+            self.state.count(table, op)
+        self.txn = []
+        self.state.position = end.position
+        self.state.source_time = end.source_time
+        self.dirty = True
+        if (
+            self.cost >= self.batch_mutations
+            or time.monotonic() - self.last_commit >= self.interval
+        ):
+            self._flush()
+
+    def idle(self, position: str | None) -> None:
+        """Between transactions with nothing more to read for now: write what is pending."""
+        if position is not None and position != self.state.position:
+            self.state.position = position
+            self.dirty = True
+        if self.dirty or self.pending:
+            self._flush()
+
+    def flush(self) -> None:
+        if self.dirty or self.pending:
+            self._flush()
+
+    # -- conversion ----------------------------------------------------------------------------
+    def _key(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for name, convert in self._keys[table]:
+            value = row.get(name)
+            if value is None:
+                raise LiveError(f"table {table}: a change has no value for key column {name}")
+            out.append(self._value(table, name, value, convert, row))
+        return tuple(out)
+
+    def _convert(self, plan: TablePlan, row: dict[str, Any]) -> list[Any]:
+        out = []
+        for col in plan.columns:
+            value = row.get(col.source)
+            out.append(
+                None
+                if value is None
+                else self._value(plan.source.name, col.source, value, col.convert, row)
+            )
+        return out
+
+    def _value(
+        self,
+        table: str,
+        column: str,
+        value: Any,
+        convert: Callable[[Any], Any],
+        row: dict[str, Any],
+    ) -> Any:
+        try:
+            return convert(value)
+        except BadValue as exc:
+            key = {k: row.get(k) for k, _ in self._keys[table]}
+            raise LiveError(
+                f"table {table}, key {key}: column {column} value {value!r} does not convert "
+                f"({exc}); the stream stopped at {self.written.position}, nothing after it applied"
+            ) from None
+
+    # -- writing -------------------------------------------------------------------------------
+    def _put(
+        self, plan: TablePlan, key: tuple[str, tuple[Any, ...]], what: tuple[str, Any]
+    ) -> None:
+        if key in self.pending:
+            del self.pending[key]  # re-added at the end: the row's last change decides its order
+        else:
+            self.cost += plan.mutations_per_row
+        self.pending[key] = what
+        if self.cost >= self.batch_mutations:
+            self._flush()  # inside a source transaction: the checkpoint stays before it
+
+    def _flush(self) -> None:
+        from google.cloud.spanner_v1 import KeySet
+
+        # commit() folds a transaction into `state` at its end, so `state` is always the end of
+        # the last whole source transaction, also while one is open (its rows may be pending)
+        boundary = self.state.copy()
+        groups: list[tuple[str, str, list[Any]]] = []
+        for (table, key), (op, row) in self.pending.items():
+            item = row if op == "upsert" else list(key)
+            if groups and groups[-1][0] == table and groups[-1][1] == op and op != "truncate":
+                groups[-1][2].append(item)
+            else:
+                groups.append((table, op, [item]))
+        columns = {p.target.name: self._target_columns(p) for p in self.plans.values()}
+
+        def write(batch: Any) -> None:
+            for table, op, items in groups:
+                if op == "upsert":
+                    batch.insert_or_update(table, columns[table], items)
+                elif op == "delete":
+                    batch.delete(table, KeySet(keys=items))
+                else:
+                    batch.delete(table, KeySet(all_=True))
+            checkpoint.write(batch, self.stream, boundary)
+
+        commit_atomically(self.database, write)
+        changed = len(self.pending)
+        self.pending = {}
+        self.cost = 0
+        self.written = boundary
+        self.dirty = False
+        self.last_commit = time.monotonic()
+        if self.on_commit is not None:
+            self.on_commit(boundary, changed)
+
+    @staticmethod
+    def _target_columns(plan: TablePlan) -> list[str]:
+        return [c.target for c in plan.columns]
+
+
+_RETRIES = 5
+
+
+def commit_atomically(database: Any, write: Callable[[Any], None]) -> None:
+    """One atomic commit (a blind-write batch), retried on the errors a retry can cure."""
+    from google.api_core import exceptions as gexc
+
+    for attempt in range(_RETRIES):
+        try:
+            with database.batch() as batch:
+                write(batch)
+            return
+        except (gexc.Aborted, gexc.ServiceUnavailable, gexc.DeadlineExceeded):
+            if attempt == _RETRIES - 1:
+                raise
+            time.sleep(0.1 * 2**attempt)

@@ -1,0 +1,142 @@
+"""What the live command refuses and where it stops: server settings it needs (named, with what
+to change), tables it cannot follow, a schema change at the source, a truncation applied."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from livehelpers import BIN, Migrator, cutover, spanner_rows
+
+EXIT_SOURCE, EXIT_STREAM = 3, 6
+
+
+def _live(url: str, out: Path, spanner: Any, database: str) -> subprocess.CompletedProcess[str]:
+    cmd = [str(BIN / "spanner-migrate"), "live", "--url", url, "--out", str(out),
+           "--project", spanner.project, "--instance", spanner.instance, "--database", database,
+           "--emulator-host", spanner.address]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_mariadb_without_row_binlog_is_refused_naming_each_setting(
+    mysql_db: Any, spanner: Any, tmp_path: Path
+) -> None:
+    # the shared server: binary log off, MIXED format (read, never changed)
+    import pymysql
+
+    conn = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+        cur.execute("SELECT @@log_bin, @@binlog_format")
+        log_bin, fmt = cur.fetchone()
+    conn.close()
+    assert (log_bin, fmt) != (1, "ROW"), "the shared server is expected without a ROW binlog"
+    proc = _live(mysql_db.sqlalchemy_url("pymysql"), tmp_path, spanner, "refused_my")
+    assert proc.returncode == EXIT_SOURCE, proc.stderr
+    assert "not ready for live migration" in proc.stderr
+    assert "log_bin is OFF" in proc.stderr and "--log-bin" in proc.stderr
+    assert f"binlog_format is {fmt}" in proc.stderr and "binlog_format=ROW" in proc.stderr
+
+
+def test_postgres_without_logical_wal_is_refused(pg_db: Any, spanner: Any, tmp_path: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        level = conn.execute("SHOW wal_level").fetchone()[0]
+    assert level != "logical"
+    proc = _live(pg_db.sqlalchemy_url("psycopg"), tmp_path, spanner, "refused_pg")
+    assert proc.returncode == EXIT_SOURCE, proc.stderr
+    assert f"wal_level is {level}" in proc.stderr and "wal_level = logical" in proc.stderr
+
+
+def test_table_without_primary_key_is_refused(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = postgres_cdc.connect()
+    conn.execute("DROP TABLE IF EXISTS items, orders, loose")
+    conn.execute("CREATE TABLE loose (a int, b text)")
+    conn.close()
+    proc = _live(postgres_cdc.url, tmp_path, spanner, "refused_keyless")
+    assert proc.returncode == EXIT_SOURCE, proc.stderr
+    assert "without a primary key" in proc.stderr and "loose" in proc.stderr
+
+
+def test_truncate_is_applied_and_ddl_stops_the_stream(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = mariadb_cdc.connect()
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(10))")
+        cur.execute("CREATE TABLE b (id INT PRIMARY KEY, v VARCHAR(10))")
+        cur.execute("INSERT INTO a VALUES (1, 'x'), (2, 'y')")
+        cur.execute("INSERT INTO b VALUES (1, 'x')")
+    mig = Migrator(mariadb_cdc.url, tmp_path, spanner, "ddl_stop")
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        with conn.cursor() as cur:
+            cur.execute("TRUNCATE TABLE a")
+            cur.execute("INSERT INTO a VALUES (3, 'z')")
+            cur.execute("INSERT INTO b VALUES (2, 'w')")
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 3)
+        assert spanner_rows(spanner, "ddl_stop", "SELECT id FROM a ORDER BY id") == [[3]]
+        with conn.cursor() as cur:
+            cur.execute("ALTER TABLE b ADD COLUMN extra INT")
+            cur.execute("INSERT INTO b VALUES (3, 'after', 1)")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        assert "ALTER TABLE b ADD COLUMN extra INT" in stopped["error"]
+        assert "schema changed" in stopped["error"]
+        # everything before the DDL is in, nothing after it
+        assert spanner_rows(spanner, "ddl_stop", "SELECT id FROM b ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
+        conn.close()
+
+
+def test_kill_9_during_backfill_redoes_it_from_a_new_snapshot(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = mariadb_cdc.connect()
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))")
+        cur.executemany("INSERT INTO t VALUES (%s, %s)", [(i, f"v{i}") for i in range(20000)])
+    db = "backfill_kill"
+    first = Migrator(mariadb_cdc.url, tmp_path, spanner, db, "--write-parallelism", 1,
+                     batch_mutations=300)  # fmt: skip
+    first.wait_for(lambda r: r.get("event") == "backfill")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if spanner_rows(spanner, db, "SELECT COUNT(*) FROM t")[0][0] > 0:
+                break
+        except Exception:  # the table is being created
+            pass
+        time.sleep(0.05)
+    first.kill9()
+    assert not any(r.get("event") == "backfill_done" for r in first.records)
+    copied = spanner_rows(spanner, db, "SELECT COUNT(*) FROM t")[0][0]
+    assert 0 < copied < 20000
+    with conn.cursor() as cur:  # rows the first copy has are deleted meanwhile
+        cur.execute("DELETE FROM t WHERE id < 50")
+        cur.execute("UPDATE t SET v = 'changed' WHERE id = 60")
+    second = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    try:
+        second.wait_for(lambda r: r.get("event") == "status" and r["lag_seconds"] == 0.0)
+        assert any(r.get("event") == "backfill_restart" for r in second.records)
+        assert spanner_rows(spanner, db, "SELECT COUNT(*), MIN(id) FROM t") == [[19950, 50]]
+        code, text = cutover(mariadb_cdc.url, tmp_path, spanner, db)
+        assert code == 0, text
+    finally:
+        second.stop()
+        conn.close()
