@@ -105,12 +105,6 @@ ARRAY_CORPUS = [
 ]
 
 KNOWN_ARRAY_DISAGREEMENTS = {
-    ("migrate", "{ }"): "migrate reads '{ }' as [''] (PostgreSQL: empty array)",
-    ("migrate", '{"a" ,b}'): "migrate rejects a space after a quoted element (PostgreSQL: ok)",
-    ("migrate", '{ "a" }'): "migrate rejects spaces around a quoted element (PostgreSQL: ok)",
-    ("migrate", '{"a}'): "migrate accepts an unterminated quoted element (PostgreSQL rejects)",
-    ("migrate", "{a,}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
-    ("migrate", "{,a}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
     ("spanner-local", "[0:1]={a,b}"): "spanner-local rejects explicit bounds (PostgreSQL: ok)",
 }
 

@@ -105,6 +105,10 @@ def _select_list(engine: str, table: Table, loader: Loader) -> list[str]:
                 pass  # the stored form (SRID + WKB), as in a dump: ST_AsText rounds to 15 digits
             elif name in ("time", "year"):
                 q = f"CAST({q} AS CHAR)"
+            elif name == "float":
+                # The text protocol prints FLOAT with 6 significant digits (16777216 reads as
+                # 16777200); as DOUBLE the stored single-precision value arrives exactly.
+                q = f"CAST({q} AS DOUBLE)"
         elif name not in _PG_NATIVE:
             q = f"{q}::text"
         out.append(q)

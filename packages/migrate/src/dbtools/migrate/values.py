@@ -395,41 +395,89 @@ def _json_conv(v: Any) -> str:
     return json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
 
 
+_ARRAY_BOUNDS = re.compile(r"\s*(?:\[\s*-?\d+\s*:\s*-?\d+\s*\]\s*)+=\s*")
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def parse_pg_array(text: str) -> list[Any]:
-    """A one-dimensional PostgreSQL array literal '{a,"b c",NULL}' -> ['a', 'b c', None]."""
-    text = text.strip()
-    if text.startswith("[") and "=" in text:  # explicit bounds '[0:1]={...}'
-        text = text.split("=", 1)[1]
-    if not (text.startswith("{") and text.endswith("}")):
+    """A one-dimensional PostgreSQL array literal '{a,"b c",NULL}' -> ['a', 'b c', None].
+
+    Read as PostgreSQL's array_in reads it: optional explicit bounds, whitespace around elements
+    ignored, backslash escapes in quoted and unquoted elements, unquoted NULL (any case) is NULL;
+    an empty unquoted element, an unterminated quote or text after an element is malformed."""
+    bounds = _ARRAY_BOUNDS.match(text) if text.lstrip().startswith("[") else None
+    s = (text[bounds.end() :] if bounds else text).strip(_ARRAY_SPACE)
+    if not (s.startswith("{") and s.endswith("}")):
         raise BadValue(f"{text[:40]!r} is not an array literal")
-    body = text[1:-1]
-    out: list[Any] = []
-    i, n = 0, len(body)
-    if not body:
+    body, out = s[1:-1], []
+    n, i = len(body), 0
+    if not body.strip(_ARRAY_SPACE):
         return out
-    while i <= n:
+    while True:
+        while i < n and body[i] in _ARRAY_SPACE:
+            i += 1
         if i < n and body[i] == '"':
-            i += 1
-            buf = []
-            while i < n and body[i] != '"':
-                if body[i] == "\\" and i + 1 < n:
-                    i += 1
-                buf.append(body[i])
+            i, item = _quoted_element(body, i + 1)
+            out.append(item)
+            while i < n and body[i] in _ARRAY_SPACE:
                 i += 1
-            out.append("".join(buf))
-            i += 1
         else:
-            j = body.find(",", i)
-            j = n if j == -1 else j
-            item = body[i:j].strip()
-            if item.startswith("{"):
-                raise BadValue("multi-dimensional array")
-            out.append(None if item.upper() == "NULL" else item)
-            i = j
-        if i < n and body[i] != ",":
+            i, element = _unquoted_element(body, i)
+            out.append(element)
+        if i == n:
+            return out
+        if body[i] != ",":
             raise BadValue("malformed array literal")
         i += 1
-    return out
+
+
+def _quoted_element(body: str, i: int) -> tuple[int, str]:
+    """The element starting after an opening quote, and the index past its closing quote."""
+    buf: list[str] = []
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch == '"':
+            return i + 1, "".join(buf)
+        if ch == "\\":
+            i += 1
+            if i == n:
+                break
+            ch = body[i]
+        buf.append(ch)
+        i += 1
+    raise BadValue("malformed array literal: unterminated quoted element")
+
+
+def _unquoted_element(body: str, i: int) -> tuple[int, Any]:
+    """An unquoted element (trailing whitespace not kept unless escaped) and the index after it."""
+    buf: list[str] = []
+    keep = 0  # length of buf up to its last significant (non-space or escaped) character
+    escaped = False
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch == ",":
+            break
+        if ch == "{":
+            raise BadValue("multi-dimensional array")
+        if ch in '"}':
+            raise BadValue("malformed array literal")
+        if ch == "\\":
+            i += 1
+            if i == n:
+                raise BadValue("malformed array literal: trailing backslash")
+            buf.append(body[i])
+            keep, escaped = len(buf), True
+        else:
+            buf.append(ch)
+            if ch not in _ARRAY_SPACE:
+                keep = len(buf)
+        i += 1
+    if not keep:
+        raise BadValue("malformed array literal: empty element")
+    item = "".join(buf[:keep])
+    return i, (None if not escaped and item.upper() == "NULL" else item)
 
 
 def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -> Converter:
