@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import struct
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -203,6 +204,19 @@ def _float(v: Any) -> float:
         raise BadValue(f"{text!r} is not a number") from exc
 
 
+_SINGLE = struct.Struct("f")
+
+
+def _float32(v: Any) -> float:
+    """A FLOAT32 value: rounded to single precision here, as Spanner stores it, so that the
+    text of a dump ("-41.123") and a driver's double (-41.12300109863281) give the same value."""
+    x = _float(v)
+    try:
+        return _SINGLE.unpack(_SINGLE.pack(x))[0]
+    except OverflowError as exc:
+        raise BadValue(f"{x!r} is out of FLOAT32 range") from exc
+
+
 # at most 29 integer digits (after leading zeros) and 9 fractional ones (before trailing zeros)
 _PLAIN_NUMERIC = re.compile(
     rf"[-+]?0*[0-9]{{1,{NUMERIC_MAX_INT_DIGITS}}}(?:\.[0-9]{{0,{NUMERIC_MAX_SCALE}}}0*)?"
@@ -282,6 +296,18 @@ def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
     return conv
 
 
+def mysql_bit_bytes(source: SourceType, v: str) -> bool:
+    """Whether a BIT value in text is mysqldump's form (the value's bytes, ceil(n/8) of them,
+    in a quoted string) rather than PostgreSQL's (n characters 0 and 1): their lengths differ
+    but for BIT(1), where mysqldump's byte is \\0 or \\1, never the digit."""
+    nbits = source.args[0] if source.args else 1
+    return (
+        source.name == "bit"
+        and len(v) == (nbits + 7) // 8
+        and (len(v) != nbits or v not in ("0", "1"))
+    )
+
+
 def _bytes_conv(length: int | None, source: SourceType) -> Converter:
     pg_bytea = source.name == "bytea"
 
@@ -297,7 +323,13 @@ def _bytes_conv(length: int | None, source: SourceType) -> Converter:
         elif isinstance(v, int) and not isinstance(v, bool):
             data = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
         elif source.name in ("bit", "varbit") and isinstance(v, str):
-            data = int(v or "0", 2).to_bytes(max(1, (len(v) + 7) // 8), "big")
+            if mysql_bit_bytes(source, v):
+                data = _to_bytes(v)
+            else:
+                try:
+                    data = int(v or "0", 2).to_bytes(max(1, (len(v) + 7) // 8), "big")
+                except ValueError as exc:
+                    raise BadValue(f"{v[:20]!r} is not a bit string") from exc
         else:
             data = _to_bytes(v)
         if length is not None and len(data) > length:
@@ -516,7 +548,9 @@ def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -
         return _int
     if base == "BOOL":
         return _bool
-    if base in ("FLOAT64", "FLOAT32"):
+    if base == "FLOAT32":
+        return _float32
+    if base == "FLOAT64":
         return _float
     if base == "NUMERIC":
         conv = _numeric(gsql)
