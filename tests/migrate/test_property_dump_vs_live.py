@@ -19,7 +19,7 @@ import psycopg
 import pymysql
 import pytest
 from dbtools import migrate
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from .conftest import spanner_values
@@ -131,6 +131,9 @@ def mysql_table(mysql_server: Any, realdumps: SimpleNamespace) -> Any:
 
 @SETTINGS
 @given(rows=MYSQL_ROWS)
+# always tried: a JSON null (not SQL NULL), BIT bytes that look like the digit 1, FLOAT text
+@example(rows=[{name: None for name, _, _, _ in MYSQL_COLUMNS} | {"js": "null", "bt": 0x31}])
+@example(rows=[{name: None for name, _, _, _ in MYSQL_COLUMNS} | {"fl": -41.123, "bt": 1}])
 def test_mysql_dump_and_live_give_the_same_spanner_values(
     mysql_table: Any, realdumps: SimpleNamespace, tmp_path: Path, rows: list[dict[str, Any]]
 ) -> None:
@@ -216,6 +219,14 @@ def pg_table(pg_server: Any, realdumps: SimpleNamespace) -> Any:
 
 @SETTINGS
 @given(rows=PG_ROWS)
+# always tried: JSON nulls (not SQL NULL) and array elements that need quoting
+@example(
+    rows=[
+        {name: None for name, _, _ in PG_COLUMNS}
+        | {"js": psycopg.types.json.Json(None), "jb": psycopg.types.json.Jsonb(None)}
+        | {"ta": ["", "NULL", None, 'a "b", {c}', "back\\slash", " x "]}
+    ]
+)
 def test_postgres_dump_and_live_give_the_same_spanner_values(
     pg_table: Any, realdumps: SimpleNamespace, tmp_path: Path, rows: list[dict[str, Any]]
 ) -> None:

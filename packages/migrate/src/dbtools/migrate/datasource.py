@@ -76,8 +76,8 @@ _PG_NATIVE = {
     "date",
     "timestamp",
     "timestamptz",
-    "json",
-    "jsonb",
+    # (not json/jsonb: drivers decode a JSON null as None, which reads as SQL NULL; as text
+    # it stays the JSON value null, as in a dump)
     "char1",
     "name",
     "oid",

@@ -705,8 +705,14 @@ def read_events(
                 continue
             m = insert.match(text, pos)
             end = m.end() if m is not None else pos
-            if end == n and n - pos < MAX_STATEMENT_BYTES and src.more():
-                continue  # the statement goes on in the next block
+            if end == n and n - pos < MAX_STATEMENT_BYTES:
+                # the statement goes on past the blocks read: read on until the text pending
+                # has doubled (so that a long statement costs a few matches, not one a block)
+                grew, want = False, 2 * (n - pos)
+                while len(src.text) - src.pos < want and src.more():
+                    grew = True
+                if grew:
+                    continue
             if m is not None and text.startswith((";\n", ";\r\n"), end):
                 after = text.index("\n", end) + 1
                 head = m.group(1)
