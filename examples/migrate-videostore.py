@@ -13,14 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dbtools import spanner_local
-from dbtools.migrate import ddl, report
-from dbtools.migrate.apply import apply_schema, open_database
-from dbtools.migrate.convert import convert
-from dbtools.migrate.data import Loader
-from dbtools.migrate.datasource import load_dump
-from dbtools.migrate.source import read_dump_file
-from dbtools.migrate.values import UTC
+from dbtools import migrate, spanner_local
 
 DUMP = (
     Path(__file__).resolve().parent.parent
@@ -38,10 +31,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     # spanner-local has no IDENTITY columns yet: bit-reversed sequences instead (Cloud Spanner has both)
-    conv = convert(
-        read_dump_file("mysql", str(DUMP)), args.dialect, identity=False, uuid_default=False
-    )
-    print(report.build(conv)["summary"]["text"])
+    source = migrate.read_source(engine="mysql", file=DUMP)
+    conv = migrate.convert_schema(source, args.dialect, identity="none", uuid_default=False)
+    print(migrate.build_report(conv)["summary"]["text"])
     with spanner_local.serve() as ep, tempfile.TemporaryDirectory() as out:
         target = {
             "project": ep.project,
@@ -49,15 +41,13 @@ def main() -> int:
             "database": "videostore",
             "emulator_host": ep.address,
         }
-        apply_schema(
-            ddl.statements(conv.schema, indexes=False, fks=False), dialect=args.dialect, **target
-        )
-        db = open_database(**target)
-        loader = Loader(conv, db, Path(out), source_label=str(DUMP), tz=UTC)
-        with DUMP.open("rb") as f:
-            load_dump(loader, "mysql", f, [])
-        result = loader.close().to_json()
-        apply_schema(ddl.statements(conv.schema, tables=False), dialect=args.dialect, **target)
+        tables_only = migrate.schema_statements(conv, indexes=False, fks=False)
+        migrate.apply_schema(tables_only, dialect=args.dialect, **target)
+        db = migrate.open_database(**target)
+        load = migrate.load_data(conv, source, database=db, out=Path(out), file=DUMP)
+        rest = migrate.schema_statements(conv, tables=False)  # indexes and FKs after the load
+        migrate.apply_schema(rest, dialect=args.dialect, **target)
+        result = load.to_json()
         print(
             f"rows read {result['rows_read']}, written {result['rows_written']}, bad {result['bad_rows']}"
         )

@@ -104,14 +104,7 @@ ARRAY_CORPUS = [
     "{,a}",
 ]
 
-KNOWN_ARRAY_DISAGREEMENTS = {
-    ("migrate", "{ }"): "migrate reads '{ }' as [''] (PostgreSQL: empty array)",
-    ("migrate", '{"a" ,b}'): "migrate rejects a space after a quoted element (PostgreSQL: ok)",
-    ("migrate", '{ "a" }'): "migrate rejects spaces around a quoted element (PostgreSQL: ok)",
-    ("migrate", '{"a}'): "migrate accepts an unterminated quoted element (PostgreSQL rejects)",
-    ("migrate", "{a,}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
-    ("migrate", "{,a}"): "migrate accepts an empty unquoted element (PostgreSQL rejects)",
-}
+KNOWN_ARRAY_DISAGREEMENTS = {}
 
 
 def _outcome(parse: Callable[[str], list[Any]], text: str) -> Any:

@@ -144,3 +144,44 @@ def realdumps() -> SimpleNamespace:
         pg_database=pg_database,
         psql_file=psql_file,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A target that keeps what the loader writes, to compare the Spanner values of two paths
+# (dump and live) without a Spanner in between.
+
+
+class RecordingDatabase:
+    """Takes the loader's batches like a google-cloud-spanner Database and keeps every row."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+
+    def batch(self) -> Any:
+        db = self
+
+        class _Batch:
+            def __enter__(self) -> Any:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                return None
+
+            def insert_or_update(self, table: str, columns: list[str], rows: list[Any]) -> None:
+                db.rows.setdefault(table, []).extend(
+                    dict(zip(columns, r, strict=True)) for r in rows
+                )
+
+        return _Batch()
+
+
+def spanner_values(source: Any, conv: Any, out: Path, **where: Any) -> dict[str, list[Any]]:
+    """Every table's rows as the loader would write them (sorted, as tuples of column values)."""
+    from dbtools import migrate
+
+    db = RecordingDatabase()
+    load = migrate.load_data(conv, source, database=db, out=out, write_parallelism=1, **where)
+    assert load.bad_rows == 0, (out / "bad_rows.jsonl").read_text()
+    return {
+        t: sorted((tuple(sorted(r.items())) for r in rows), key=repr) for t, rows in db.rows.items()
+    }

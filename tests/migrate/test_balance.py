@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pymysql
+import pytest
 from dbtools.migrate import ddl, report
 from dbtools.migrate.convert import convert
 from dbtools.migrate.source import parse_text
@@ -96,8 +97,9 @@ def balance(
     return missing
 
 
-def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace) -> None:
-    realdumps.psql_file(pg_db, SAMPLES / "videostore_pg.sql")
+@pytest.mark.parametrize("sample", ["videostore_pg.sql", "clinic_pg.src.sql"])
+def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace, sample: str) -> None:
+    realdumps.psql_file(pg_db, SAMPLES / sample)
     with psycopg.connect(pg_db.url, autocommit=True) as conn:
         catalog = {
             kind: [r[0] for r in conn.execute(query).fetchall()]  # type: ignore[arg-type]
@@ -110,11 +112,12 @@ def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace) -> Non
     assert balance(catalog, text, columns, keyed) == {}, counts
 
 
-def test_mysql_sample_balances(mysql_db: Any, realdumps: SimpleNamespace) -> None:
+@pytest.mark.parametrize("sample", ["videostore_mysql.sql", "clinic_mysql.src.sql"])
+def test_mysql_sample_balances(mysql_db: Any, realdumps: SimpleNamespace, sample: str) -> None:
     cmd = ["mysql", "-h", mysql_db.host, "-P", str(mysql_db.port), "-u", mysql_db.user]
     subprocess.run(
-        [*cmd, mysql_db.database],
-        stdin=(SAMPLES / "videostore_mysql.sql").open("rb"),
+        [*cmd, "--default-character-set=utf8mb4", mysql_db.database],
+        stdin=(SAMPLES / sample).open("rb"),
         check=True,
         capture_output=True,
     )

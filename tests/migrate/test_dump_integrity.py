@@ -262,6 +262,11 @@ def test_latin1_bytes_in_the_ddl_are_reported_and_the_conversion_goes_on(
     assert "'café'" in ddl and "CREATE TABLE" in ddl and "orders" in ddl
     diags = report_of(out)["diagnostics"]
     enc = [d for d in diags if d["kind"] == "encoding"]
+    if engine == "postgres":
+        # pg_dump declares it (SET client_encoding = 'LATIN1'): read as such, nothing guessed
+        assert b"SET client_encoding = 'LATIN1'" in dump and enc == []
+        return
+    # here the CREATE TABLE is in Latin-1 although the dump declares utf8mb4 for it
     assert enc and "0xE9 as 'é'" in enc[0]["message"] and "Latin-1" in enc[0]["message"]
     line = dump.split(b"\n")[enc[0]["line"] - 1]
     assert b"caf\xe9" in line  # the reported line is the one holding the byte

@@ -79,10 +79,13 @@ def test_postgres_dump_and_live_agree(pg_db: Any, realdumps: SimpleNamespace) ->
     assert ("rule", "loose_no_delete") in kinds
 
 
+@pytest.mark.parametrize("sample", ["videostore_mysql.sql", "clinic_mysql.src.sql"])
 @pytest.mark.parametrize("variant", ["default", "skip-extended-insert"])
-def test_mysql_dump_and_live_agree(mysql_db: Any, realdumps: SimpleNamespace, variant: str) -> None:
+def test_mysql_dump_and_live_agree(
+    mysql_db: Any, realdumps: SimpleNamespace, variant: str, sample: str
+) -> None:
     cmd = ["mysql", "-h", mysql_db.host, "-P", str(mysql_db.port), "-u", mysql_db.user]
-    _load([*cmd, mysql_db.database], SAMPLES / "videostore_mysql.sql")
+    _load([*cmd, "--default-character-set=utf8mb4", mysql_db.database], SAMPLES / sample)
     dump = realdumps.mysqldump(
         mysql_db, "--routines", "--triggers", "--events", *realdumps.MYSQL_VARIANTS[variant]
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from itertools import product
 
-from dbtools.migrate.dumpread import CopyEnd, CopyRow, Statement, read_events, read_statements
+import pytest
+from dbtools.migrate.dumpread import CopyEnd, CopyRows, Statement, read_events, read_statements
 from dbtools.migrate.model import Diagnostic
 from dbtools.migrate.source import parse_text
 
@@ -13,7 +14,8 @@ from dbtools.migrate.source import parse_text
 def stmts(engine: str, text: str | bytes) -> tuple[list[Statement], list[Diagnostic]]:
     diags: list[Diagnostic] = []
     data = text.encode() if isinstance(text, str) else text
-    return list(read_statements(engine, io.BytesIO(data), diags, whole=False)), diags
+    found = read_statements(engine, io.BytesIO(data), diags, whole=False)
+    return [one for st in found for one in st.each()], diags  # runs of INSERTs, one by one
 
 
 def test_mysql_semicolons_in_strings_comments_and_identifiers() -> None:
@@ -66,18 +68,12 @@ def test_pg_dollar_quotes_e_strings_and_copy_blocks() -> None:
     )
     events = list(read_events("postgres", io.BytesIO(text.encode()), []))
     kinds = [type(e).__name__ for e in events]
-    assert kinds == [
-        "Statement",
-        "Statement",
-        "Statement",
-        "CopyRow",
-        "CopyRow",
-        "CopyEnd",
-        "Statement",
-    ]
-    assert isinstance(events[3], CopyRow) and events[3].text == "1\tx; y" and events[3].line == 4
-    assert isinstance(events[5], CopyEnd) and events[5].line == 6
-    assert events[6].text == "SELECT 2" and events[6].line == 7
+    # the data lines of a COPY block come as one event (read a block at a time)
+    assert kinds == ["Statement", "Statement", "Statement", "CopyRows", "CopyEnd", "Statement"]
+    assert isinstance(events[3], CopyRows)
+    assert events[3].texts == ["1\tx; y", "2\t\\N"] and events[3].line == 4
+    assert isinstance(events[4], CopyEnd) and events[4].line == 6
+    assert events[5].text == "SELECT 2" and events[5].line == 7
 
 
 def test_non_utf8_is_reported_with_its_line_and_the_rest_goes_on() -> None:
@@ -127,18 +123,28 @@ def test_truncated_dump_is_reported() -> None:
 
 
 def test_reads_a_stream_lazily() -> None:
-    """Statements come out while the input is still being produced (constant memory)."""
+    """Statements come out while the input is still being produced (constant memory: a block
+    of about BLOCK_BYTES at a time)."""
+    from dbtools.migrate.dumpread import BLOCK_BYTES, RUN_STATEMENTS
+
     produced = []
 
     def lines():
-        for i in range(1000):
-            produced.append(i)
-            yield f"INSERT INTO t VALUES ({i});\n".encode()
+        for i in range(400_000):  # about 11 MB
+            line = f"INSERT INTO t VALUES ({i});\n".encode()
+            produced.append(len(line))
+            yield line
 
     gen = read_statements("mysql", lines(), [])
     first = next(gen)
-    assert first.text == "INSERT INTO t VALUES (0)"
-    assert len(produced) < 5
+    # consecutive one-row INSERTs of a table come as one run
+    assert first.text.startswith("INSERT INTO t VALUES (0), (1), (2)")
+    assert first.count == RUN_STATEMENTS and first.line == 1
+    assert sum(produced) < 2 * BLOCK_BYTES
+    second = next(gen)
+    assert second.line == RUN_STATEMENTS + 1 and second.text.startswith(
+        f"INSERT INTO t VALUES ({RUN_STATEMENTS}),"
+    )
 
 
 def test_whole_line_insert_counting_agrees_with_the_scanner() -> None:
@@ -247,3 +253,24 @@ def test_pg_insert_lines_read_as_the_scanner_reads_them() -> None:
     assert [s.text for s in fast] == [s.text.strip() for s in slow]
     assert [s.line for s in fast] == [s.line for s in slow]
     assert "E'back\\\\slash \\' quote'" in fast[2].text and fast[6].text == "SELECT 1"
+
+
+@pytest.mark.parametrize("engine", ["mysql", "postgres"])
+def test_runs_of_one_row_inserts_give_every_row_and_report_a_broken_one_by_its_line(
+    engine: str,
+) -> None:
+    from dbtools.migrate.rows import read_rows
+
+    head = "INSERT INTO t VALUES "
+    # a string holding a statement boundary and the head (pg_dump writes newlines as they are)
+    tricky = "'a;\nINSERT INTO t VALUES (9, ''z'');'" if engine == "postgres" else "'a;'"
+    lines = [f"{head}({i}, 'v{i}');\n" for i in range(5)]
+    lines[2] = f"{head}(2, {tricky});\n"
+    lines.insert(4, f"{head}(3, 'broken' 'x' !);\n")
+    data = "".join(lines).encode()
+    diags: list[Diagnostic] = []
+    rows = [r for b in read_rows(engine, io.BytesIO(data), diags) for r in b.rows]
+    assert [str(r[0]) for r in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[2][1] == ("a;\nINSERT INTO t VALUES (9, 'z');" if engine == "postgres" else "a;")
+    broken = data[: data.index(b"'broken'")].count(b"\n") + 1
+    assert [(d.line, d.kind) for d in diags if d.kind != "incomplete"] == [(broken, "syntax")]

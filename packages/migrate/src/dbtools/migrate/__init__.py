@@ -1,6 +1,66 @@
-"""dbtools.migrate: move a MySQL or PostgreSQL schema (and data) to Cloud Spanner."""
+"""dbtools.migrate: move a MySQL or PostgreSQL schema (and data) to Cloud Spanner.
+
+The public API (see `dbtools.migrate.api` for the whole walk-through):
+
+    from dbtools import migrate
+
+    source = migrate.read_source(engine="mysql", file="dump.sql")
+    conv = migrate.convert_schema(source, "google_standard_sql")
+    rep = migrate.build_report(conv)
+    migrate.write_outputs(conv, rep, out)
+    migrate.apply_schema(migrate.schema_statements(conv), dialect=..., project=..., ...)
+    load = migrate.load_data(conv, source, database=migrate.open_database(...), out=out, file=...)
+
+Every other module of the package is internal.
+"""
 
 from importlib.metadata import version as _distribution_version
 
 # The one place the version is written is pyproject.toml; the installed metadata carries it.
 __version__ = _distribution_version("dbtools-migrate")
+
+from .api import (
+    DataLoad,
+    Dialect,
+    IdentityStyle,
+    MigrateError,
+    NullDatabase,
+    Report,
+    apply_schema,
+    build_report,
+    convert_schema,
+    load_data,
+    open_database,
+    read_report,
+    read_source,
+    restart_identities,
+    schema_statements,
+    write_outputs,
+)
+from .convert import Conversion
+from .data import LoadResult, TableStats
+from .model import SourceSchema
+
+__all__ = [
+    "Conversion",
+    "DataLoad",
+    "Dialect",
+    "IdentityStyle",
+    "LoadResult",
+    "MigrateError",
+    "NullDatabase",
+    "Report",
+    "SourceSchema",
+    "TableStats",
+    "__version__",
+    "apply_schema",
+    "build_report",
+    "convert_schema",
+    "load_data",
+    "open_database",
+    "read_report",
+    "read_source",
+    "restart_identities",
+    "schema_statements",
+    "write_outputs",
+]

@@ -14,11 +14,21 @@ import click
 from rich.console import Console
 
 from . import __version__, ddl, report, session
+from .api import (
+    DataLoad,
+    build_report,
+    convert_schema,
+    load_data,
+    read_source,
+    restart_identities,
+    schema_statements,
+    write_outputs,
+)
 from .apply import CONNECT_TIMEOUT, apply_schema, split_ddl
-from .convert import DIALECTS, Conversion, convert
+from .convert import DIALECTS, Conversion
 from .errors import MigrateError
 from .model import SourceSchema
-from .source import engine_of_url, read_dump_file, read_live
+from .source import engine_of_url
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_SOURCE, EXIT_SPANNER, EXIT_BAD_ROWS = 0, 1, 2, 3, 4, 5
 _SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2, "suggestion": 3}
@@ -75,10 +85,10 @@ def _load_source(source: str | None, file: str | None, url: str | None) -> tuple
         engine = engine_of_url(url)
         if source and source != engine:
             raise click.UsageError(f"--source {source} does not match the URL ({engine})")
-        return read_live(url), _redact(url)
+        return read_source(url=url), _redact(url)
     if not source:
         raise click.UsageError("--source mysql|postgres is required with --file")
-    return read_dump_file(source, file or "-"), file or "-"
+    return read_source(engine=source, file=file or "-"), file or "-"
 
 
 def _redact(url: str) -> str:
@@ -94,10 +104,7 @@ def _redact(url: str) -> str:
 def run_conversion(
     src: SourceSchema, dialect: str, session_data: dict[str, Any] | None, **options: Any
 ) -> Conversion:
-    if session_data is None:
-        return convert(src, dialect, **options)
-    defaults = session.build(convert(src, dialect, **options))
-    return convert(src, dialect, session.overrides(session_data, defaults), **options)
+    return convert_schema(src, dialect, session_data=session_data, **options)  # type: ignore[arg-type]
 
 
 @main.command("schema")
@@ -207,7 +214,7 @@ def schema_cmd(
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     rep = report.build(conv, source_label=label)
-    _write_outputs(outdir, conv, rep)
+    write_outputs(conv, rep, outdir)
     summary = rep["summary"]
     if fmt == "json":
         click.echo(json.dumps({"out": str(outdir), "dry_run": dry_run, **summary}))
@@ -225,18 +232,6 @@ def schema_cmd(
         worst = min((_SEVERITY_RANK[i.severity] for i in conv.issues), default=9)
         if worst <= _SEVERITY_RANK[fail_on]:
             sys.exit(EXIT_ISSUES)
-
-
-def _write_outputs(outdir: Path, conv: Conversion, rep: dict[str, Any]) -> None:
-    """Every text is made before any file is written: a failure never leaves a file half done."""
-    texts = {
-        "schema.ddl": ddl.render(conv.schema),
-        "report.json": report.to_json(rep),
-        "report.txt": report.to_text(rep),
-    }
-    for name, text in texts.items():
-        (outdir / name).write_text(text, encoding="utf-8")
-    session.write(outdir / "session.json", session.build(conv))
 
 
 def _refuse_incomplete(src: SourceSchema, allow: bool, what: str) -> None:
@@ -460,8 +455,6 @@ _BEAM_OPTIONS = _beam_options()
 
 
 def _run_data(args: dict[str, Any], with_schema: bool) -> None:
-    from .data import DataError, Loader
-    from .datasource import load_dump, load_live
     from .values import parse_timezone
 
     err = _console(err=True)
@@ -554,10 +547,9 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         }
         sys.stderr.write(json.dumps(event) + "\n")
 
-    read_info: dict[str, str] = {}
-    diagnostics: list[Any] = []
     if args["runner"] == "beam":
         from .beamcli import beam_load
+        from .data import identity_restarts
 
         if bars is not None:
             bars.stop()  # a pipeline reports through its runner, not per-table bars
@@ -567,87 +559,58 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
         except MigrateError as exc:
             err.print(f"error: {exc}")
             sys.exit(EXIT_SPANNER)
+        result.elapsed = time.monotonic() - start
+        load = DataLoad(result, read_info, diagnostics, identity_restarts(conv, identity_max))
     else:
-        loader = Loader(
-            conv,
-            db,
-            out,
-            source_label=label,
-            tz=tz,
-            parallelism=args["write_parallelism"],
-            batch_mutations=args["batch_mutations"],
-            rows_per_second=args["max_rows_per_second"],
-            resume=args["resume"],
-            progress=progress,
-            checkpoint_interval=args["checkpoint_interval"],
-        )
-        start = time.monotonic()
         try:
-            from .data import interleave_levels
-
-            levels = interleave_levels(conv)
-            # interleaved tables: parents are loaded (and committed) before children, one pass each
-            groups: list[set[str] | None] = list(levels) if len(levels) > 1 else [None]
-            for group in groups:
-                if args["url"]:
-                    read_info = load_live(
-                        loader, args["url"], src, parallelism=args["read_parallelism"], tables=group
-                    )
-                else:
-                    from .source import open_dump
-
-                    with open_dump(args["file"]) as f:
-                        load_dump(
-                            loader, src.engine, f, diagnostics if group is groups[0] else [], group
-                        )
-                loader.drain()
-            result = loader.close()
-        except (DataError, MigrateError) as exc:
+            load = load_data(
+                conv,
+                src,
+                database=db,
+                out=out,
+                file=args["file"],
+                url=args["url"],
+                source_timezone=tz,
+                source_label=label,
+                write_parallelism=args["write_parallelism"],
+                read_parallelism=args["read_parallelism"],
+                batch_mutations=args["batch_mutations"],
+                max_rows_per_second=args["max_rows_per_second"],
+                resume=args["resume"],
+                checkpoint_interval=args["checkpoint_interval"],
+                progress=progress,
+            )
+        except MigrateError as exc:
             err.print(f"error: {exc}")
             sys.exit(EXIT_SPANNER)
-        except KeyboardInterrupt:
-            loader.interrupt()  # the checkpoint keeps every commit: --resume goes on from there
-            raise
         finally:
             if bars is not None:
                 bars.stop()
-        identity_max = loader.identity_max
-    result.elapsed = time.monotonic() - start
+        result = load.result
     result.dry_run = bool(args["dry_run"])
     if with_schema and not args["indexes_before"] and not args["dry_run"]:
         try:  # secondary indexes and foreign keys after the load, as Spanner recommends
-            rest = ddl.statements(conv.schema, tables=False)
+            rest = schema_statements(conv, tables=False)
             if rest:
                 apply_schema(rest, dialect=dialect, **target)
         except MigrateError as exc:
             err.print(f"error: {exc}")
             sys.exit(EXIT_SPANNER)
-    from .data import identity_restarts
-
-    restarts = identity_restarts(conv, identity_max)
+    restarts = load.identity_restarts
     if restarts and not args["dry_run"]:
         try:
-            apply_schema(restarts, dialect=dialect, **target)
+            restart_identities(load, dialect=dialect, **target)
         except MigrateError as exc:  # the data is in; say what to run by hand
             err.print(
                 f"warning: could not move IDENTITY counters past the loaded rows ({exc}); run: {'; '.join(restarts)}"
             )
-    data_rep = result.to_json()
-    data_rep["identity_restarts"] = restarts
-    data_rep["source_reads"] = read_info
+    # diagnostics: data statements that could not be read at all (not in rows_read)
+    data_rep = load.to_json()
     data_rep["source_incomplete"] = bool(src.incomplete())
     if data_rep["source_incomplete"]:
         data_rep["rating"] = "POOR"  # rows after the cut are missing: never a fair result
-    # data statements that could not be read at all (their rows are not in rows_read)
-    data_rep["diagnostics"] = [
-        {"line": d.line, "kind": d.kind, "message": d.message} for d in diagnostics
-    ]
     if with_schema:
-        rep = report.add_data(report.build(conv, source_label=label), data_rep)
-        (out / "schema.ddl").write_text(ddl.render(conv.schema), encoding="utf-8")
-        (out / "report.json").write_text(report.to_json(rep), encoding="utf-8")
-        (out / "report.txt").write_text(report.to_text(rep), encoding="utf-8")
-        session.write(out / "session.json", session.build(conv))
+        write_outputs(conv, report.add_data(build_report(conv, source_label=label), data_rep), out)
     (out / "data_report.json").write_text(json.dumps(data_rep, indent=1) + "\n", encoding="utf-8")
     if args["fmt"] == "json":
         click.echo(json.dumps({k: v for k, v in data_rep.items() if k != "tables"}))
@@ -773,7 +736,7 @@ def live_cmd(**args: Any) -> None:
     except MigrateError as exc:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SOURCE)
-    _write_outputs(out, conv, report.build(conv, source_label=label))
+    write_outputs(conv, build_report(conv, source_label=label), out)
     target = dict(
         project=args["project"],
         instance=args["instance"],

@@ -77,8 +77,8 @@ _PG_NATIVE = {
     "date",
     "timestamp",
     "timestamptz",
-    "json",
-    "jsonb",
+    # (not json/jsonb: drivers decode a JSON null as None, which reads as SQL NULL; as text
+    # it stays the JSON value null, as in a dump)
     "char1",
     "name",
     "oid",
@@ -109,6 +109,10 @@ def select_list(engine: str, table: Table, plan: TablePlan) -> list[str]:
                 pass  # the stored form (SRID + WKB), as in a dump: ST_AsText rounds to 15 digits
             elif name in ("time", "year"):
                 q = f"CAST({q} AS CHAR)"
+            elif name == "float":
+                # The text protocol prints FLOAT with 6 significant digits (16777216 reads as
+                # 16777200); as DOUBLE the stored single-precision value arrives exactly.
+                q = f"CAST({q} AS DOUBLE)"
         elif name not in _PG_NATIVE:
             q = f"{q}::text"
         out.append(q)

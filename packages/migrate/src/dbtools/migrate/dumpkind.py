@@ -81,8 +81,9 @@ def describe(kind: str) -> str:
 
 
 def check_kind(engine: str, stream: Iterable[bytes], label: str = "the dump") -> Iterator[bytes]:
-    """The lines of `stream`, unchanged, after a look at its first bytes: raises SourceError
-    when they show a dump of the other engine or data that is not SQL text."""
+    """The bytes of `stream`, unchanged (first lines, then blocks), after a look at its first
+    bytes: raises SourceError when they show a dump of the other engine or data that is not
+    SQL text."""
     lines = iter(stream)
     head: list[bytes] = []
     size = 0
@@ -102,6 +103,9 @@ def check_kind(engine: str, stream: Iterable[bytes], label: str = "the dump") ->
             f"{label} looks like {describe(kind)}, not {describe(engine)} as --source "
             f"{engine} says; use --source {kind}"
         )
+    read = getattr(stream, "read", None)
+    if read is not None:  # the rest in blocks: the reader joins lines into blocks anyway
+        return itertools.chain(head, iter(lambda: read(1 << 20), b""))
     return itertools.chain(head, lines)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .dumpencoding import DeclaredEncoding, decode, encode
 from .dumpkind import COMPLETION_MARKERS, missing_marker_message
 from .model import Diagnostic
 
@@ -24,6 +25,26 @@ class Statement:
     text: str
     line: int  # line where the statement starts (1-based)
     invalid_utf8: int = 0  # first line of the statement holding bytes that are not UTF-8
+    # A run of one-row INSERTs of one table with the same head (mysqldump
+    # --skip-extended-insert, pg_dump --inserts), read as one statement `head piece,piece...`:
+    # the head and each statement's VALUES part, to read them one by one if the whole fails.
+    head: str = ""
+    pieces: list[str] | None = None
+
+    @property
+    def count(self) -> int:
+        """How many statements of the dump this one stands for."""
+        return 1 if self.pieces is None else len(self.pieces)
+
+    def each(self) -> list[Statement]:
+        """The statements of the dump this one stands for, each with its own line."""
+        if self.pieces is None:
+            return [self]
+        out, line = [], self.line
+        for piece in self.pieces:
+            out.append(Statement(self.head + piece, line))
+            line += piece.count("\n") + 1
+        return out
 
 
 @dataclass
@@ -36,11 +57,19 @@ class CopyRow:
 
 
 @dataclass
+class CopyRows:
+    """Consecutive data lines of a COPY block (without their newlines), the first at `line`."""
+
+    texts: list[str]
+    line: int
+
+
+@dataclass
 class CopyEnd:
     line: int
 
 
-Event = Statement | CopyRow | CopyEnd
+Event = Statement | CopyRow | CopyRows | CopyEnd
 
 _MY_SPECIAL: dict[str, re.Pattern[str]] = {}
 _PG_SPECIAL = re.compile(r"['\";]|--|/\*|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
@@ -414,6 +443,143 @@ class _PgSplitter:
         return Statement(text, self.start) if text else None
 
 
+# --- whole statements found in a block of the dump at once ------------------------------------
+# Most of a dump is INSERT statements (and COPY data). Read line by line, each costs a Python
+# step per line; read as blocks of ~1 MiB decoded at once, a whole INSERT is found with one
+# regex match over its text (quotes and escapes tokenized in C), and COPY data is cut into rows
+# with one split. Anything the patterns do not take whole (a comment, a quoted name of the
+# other kind, bytes that are not UTF-8 ...) goes line by line through the splitters, as before.
+
+BLOCK_BYTES = 1 << 20
+MAX_STATEMENT_BYTES = 64 << 20  # an INSERT longer than this is read line by line
+
+_MY_IDENT = r"(?:`(?:[^`]|``)++`|\w++)"
+# `INSERT INTO t [(cols)] VALUES` then the values: strings with backslash escapes, and outside
+# them anything but a quote, `;`, a comment opener or a quote of another kind. Possessive:
+# the match stops, without backtracking, where the text stops being such a statement.
+_MY_VALUES = r"(?:[^';#/`\"\\-]++|'(?:[^'\\]++|\\.)*+'|-(?!-)|/(?!\*))*+"
+_MY_INSERT = re.compile(
+    rf"(INSERT INTO {_MY_IDENT}(?:\.{_MY_IDENT})?[ \t]*+(?:\((?:{_MY_IDENT}|[ ,\t])*+\)[ \t]*+)?"
+    rf"VALUES){_MY_VALUES}",
+    re.DOTALL,
+)
+_PG_IDENT = r'(?:[A-Za-z_][\w$]*+|"(?:[^"]|"")++")'
+# pg_dump --inserts: standard strings ('' doubles a quote, no escapes); an E'' string, a
+# dollar quote or a comment stops the match (the splitter reads those)
+_PG_VALUES = r"(?:[^';\"$/eE-]++|[eE](?!')|'(?:[^']++|'')*+'|-(?!-)|/(?!\*))*+"
+_PG_INSERT = re.compile(
+    rf"(INSERT INTO {_PG_IDENT}(?:\.{_PG_IDENT})?[ \t]*+(?:\((?:{_PG_IDENT}|[ ,\t])*+\)[ \t]*+)?"
+    rf"VALUES){_PG_VALUES}",
+    re.DOTALL,
+)
+_INSERT_PATTERNS = {"mysql": (_MY_INSERT, _MY_VALUES), "postgres": (_PG_INSERT, _PG_VALUES)}
+_RUNS: dict[tuple[str, str], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+RUN_STATEMENTS = 1000  # one-row INSERTs read as one statement, at most
+_ONE_ROW = re.compile(r"\)\s*,\s*\(")  # (a cheap test: a string holding "),(" only costs the run)
+
+
+def _run_patterns(head: str, values: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For one INSERT head: a run of such one-line statements, and each one's VALUES part."""
+    found = _RUNS.get((head, values))
+    if found is None:
+        if len(_RUNS) > 256:  # many tables: keep the cache small
+            _RUNS.clear()
+        one = rf"{re.escape(head)}({values});\n"
+        found = (
+            re.compile(rf"(?:{one}){{1,{RUN_STATEMENTS}}}+", re.DOTALL),
+            re.compile(one, re.DOTALL),
+        )
+        _RUNS[head, values] = found
+    return found
+
+
+_COPY_END = "\n\\.\n"
+
+
+def _counted_end(text: str, pos: int) -> int:
+    """Where the mysqldump INSERT at `pos` ends (its ';', followed by a newline), found by
+    counting as in _whole_line_insert: a few C-level passes over the statement instead of a
+    tokenizing one; -1 when counting cannot tell (a comment mark, a quote of another kind or
+    a ';' inside a string before the end ...): the tokenizing pattern decides then."""
+    cand = text.find(";\n", pos)
+    if cand == -1:
+        return -1
+    seg = text[pos:cand]
+    values = seg.find(" VALUES")
+    if values == -1 or seg.find("'", 0, values) != -1 or seg.find("`", values) != -1:
+        return -1
+    if "#" in seg or "--" in seg or "/*" in seg or '"' in seg:
+        return -1
+    backslashes = seg.count("\\")
+    if not backslashes:
+        plain, escaped = seg, 0
+    elif backslashes == (escaped := seg.count("\\'")):
+        plain = seg
+    else:
+        plain = seg.replace("\\\\", "")
+        escaped = plain.count("\\'")
+    return cand if (plain.count("'") - escaped) % 2 == 0 else -1
+
+
+def _blocks(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
+    """The dump in blocks of whole lines, about BLOCK_BYTES each (the last may lack its
+    newline). A file is read a block at a time; other iterables of bytes are joined."""
+    read = getattr(stream, "read", None)
+    chunks: Iterable[bytes] = iter(lambda: read(BLOCK_BYTES), b"") if read else stream
+    buf: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        buf.append(chunk)
+        size += len(chunk)
+        if size >= BLOCK_BYTES:
+            data = b"".join(buf)
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+                buf, size = [data[cut:]], len(data) - cut
+            else:
+                buf, size = [data], len(data)
+    if size:
+        yield b"".join(buf)
+
+
+class _BlockText:
+    """The decoded text of the blocks, taken from the front; one more block is appended when a
+    statement goes on past the end of those read."""
+
+    def __init__(self, stream: BinaryIO | Iterable[bytes], encoding: DeclaredEncoding) -> None:
+        self.blocks = _blocks(stream)
+        self.encoding = encoding
+        self.text = ""
+        self.pos = 0
+        self.raw: bytes | None = None  # a block that does not decode: read line by line
+
+    def recode(self, old: str) -> None:
+        """The encoding changed: the text not yet read is decoded again, in the new one."""
+        rest = encode(self.text[self.pos :], old)
+        self.text, self.pos = "", 0
+        try:
+            self.text = decode(rest, self.encoding.codec)
+        except UnicodeDecodeError:
+            self.raw = rest + (self.raw or b"")
+
+    def more(self) -> bool:
+        """Append the next block (False at the end, or when it is not UTF-8: kept in raw)."""
+        if self.raw is not None:
+            return False
+        block = next(self.blocks, None)
+        if block is None:
+            return False
+        try:
+            decoded = decode(block, self.encoding.codec)
+        except UnicodeDecodeError:
+            self.raw = block
+            return False
+        self.text = self.text[self.pos :] + decoded
+        self.pos = 0
+        return True
+
+
 def read_events(
     engine: str,
     stream: BinaryIO | Iterable[bytes],
@@ -434,28 +600,16 @@ def read_events(
     rows_of = splitter if isinstance(splitter, _MySQLSplitter) else None
     pg = splitter if isinstance(splitter, _PgSplitter) else None
     whole_row = _whole_row_line
-    lineno = 0
-    for raw in stream:
-        lineno += 1
+
+    def by_line(line: str, lineno: int) -> Iterator[Event]:
+        nonlocal completed
         if rows_of is not None and rows_of.rows_follow:
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-            else:
-                row = whole_row(line)
-                if row is not None and row[-1] == ",":
-                    rows_of.buf.append(line)
-                    continue
-                yield from rows_of.feed(line, lineno)
-                continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            # keep the bytes (surrogateescape) so that the data path can judge each value
-            line = raw.decode("utf-8", "surrogateescape")
-            if not splitter.bad_line:
-                splitter.bad_line = lineno
+            row = whole_row(line)
+            if row is not None and row[-1] == ",":
+                rows_of.buf.append(line)
+                return
+            yield from rows_of.feed(line, lineno)
+            return
         if line.startswith(marker):  # a comment: the splitters drop it
             completed = lineno
         elif (
@@ -465,10 +619,9 @@ def read_events(
             and rows_of.idle()
             and (one_line := _whole_line_insert(line)) is not None
         ):
-            # one INSERT per line (--skip-extended-insert): no generator per line
-            yield Statement(one_line, lineno, rows_of.bad_line)
+            yield Statement(one_line, lineno, rows_of.bad_line)  # --skip-extended-insert
             rows_of.bad_line = 0
-            continue
+            return
         elif (
             pg is not None
             and line.startswith("INSERT INTO ")
@@ -477,8 +630,117 @@ def read_events(
         ):
             yield Statement(one_line, lineno, pg.bad_line)  # pg_dump --inserts
             pg.bad_line = 0
-            continue
+            return
         yield from splitter.feed(line, lineno)
+
+    insert, values = _INSERT_PATTERNS[engine]
+    declared = DeclaredEncoding(engine)
+    src = _BlockText(stream, declared)
+    lineno = 0
+
+    def follow(ev: Event) -> None:
+        """A SET statement may change the encoding of the bytes that follow it."""
+        if isinstance(ev, Statement) and ev.text[:3].upper() == "SET":
+            old = declared.codec
+            problem = declared.follow(ev.text)
+            if problem:
+                diagnostics.append(Diagnostic(ev.line, "encoding", problem))
+            elif declared.codec != old and src.text:
+                src.recode(old)
+
+    while True:
+        text, pos = src.text, src.pos
+        n = len(text)
+        if pos >= n:
+            if src.more():
+                continue
+            if src.raw is None:
+                break
+            # a block with bytes that are not UTF-8: line by line, each decoded alone (the
+            # bytes kept with surrogateescape, so that the data path can judge each value)
+            parts = src.raw.split(b"\n")
+            src.raw = None
+            for i, raw in enumerate(parts):
+                if i == len(parts) - 1 and not raw:
+                    break
+                lineno += 1
+                try:
+                    line = decode(raw, declared.codec)
+                except UnicodeDecodeError:
+                    line = decode(raw, declared.codec, "surrogateescape")
+                    if not splitter.bad_line:
+                        splitter.bad_line = lineno
+                for ev in by_line(line + "\n" if i < len(parts) - 1 else line, lineno):
+                    yield ev
+                    follow(ev)
+            src.text, src.pos = "", 0
+            continue
+        if pg is not None and pg.copying and not text.startswith("\\.", pos):
+            # COPY data up to the line before the next one starting with \. (data never
+            # starts with it: a backslash in data is written \\)
+            j = text.find("\n\\.", pos)
+            stop = n if j == -1 else j + 1
+            chunk = text[pos:stop]
+            if chunk.endswith("\n") and "\r" not in chunk:
+                rows = chunk.split("\n")
+                rows.pop()
+                if copy_rows:
+                    yield CopyRows(rows, lineno + 1)
+                lineno += len(rows)
+                src.pos = stop
+                continue
+        elif (
+            text.startswith("INSERT INTO ", pos)
+            and splitter.idle()
+            and not splitter.buf
+            and not (rows_of is not None and rows_of.rows_follow)
+        ):
+            end = _counted_end(text, pos) if rows_of is not None else -1
+            if end != -1 and _ONE_ROW.search(text, pos, end) is not None:
+                # a statement of many rows (mysqldump's extended INSERT): found by counting
+                after = end + 2
+                yield Statement(text[pos:end].rstrip(), lineno + 1, 0)
+                lineno += text.count("\n", pos, after)
+                src.pos = after
+                continue
+            m = insert.match(text, pos)
+            end = m.end() if m is not None else pos
+            if end == n and n - pos < MAX_STATEMENT_BYTES:
+                # the statement goes on past the blocks read: read on until the text pending
+                # has doubled (so that a long statement costs a few matches, not one a block)
+                grew, want = False, 2 * (n - pos)
+                while len(src.text) - src.pos < want and src.more():
+                    grew = True
+                if grew:
+                    continue
+            if m is not None and text.startswith((";\n", ";\r\n"), end):
+                after = text.index("\n", end) + 1
+                head = m.group(1)
+                if (
+                    text.startswith(head, after)
+                    and end == after - 2
+                    and _ONE_ROW.search(text, pos, end) is None
+                ):
+                    run, one = _run_patterns(head, values)
+                    r = run.match(text, pos)
+                    if r is not None and r.end() > after:
+                        pieces = one.findall(text, pos, r.end())
+                        yield Statement(head + ",".join(pieces), lineno + 1, 0, head, pieces)
+                        lineno += text.count("\n", pos, r.end())
+                        src.pos = r.end()
+                        continue
+                yield Statement(text[pos:end].rstrip(), lineno + 1, 0)
+                lineno += text.count("\n", pos, after)
+                src.pos = after
+                continue
+        # one line through the splitters
+        j = text.find("\n", pos)
+        stop = n if j == -1 else j + 1
+        lineno += 1
+        src.pos = stop
+        for ev in by_line(text[pos:stop], lineno):
+            yield ev
+            follow(ev)
     last = lineno
     tail = splitter.finish()
     if tail is not None:

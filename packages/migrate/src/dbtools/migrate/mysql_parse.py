@@ -206,8 +206,8 @@ class MySQLSchemaBuilder:
         self._anon = 0
         self._databases: list[str] = []  # of USE statements
 
-    def _count(self, kind: str) -> None:
-        self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
+    def _count(self, kind: str, n: int = 1) -> None:
+        self.schema.statements[kind] = self.schema.statements.get(kind, 0) + n
 
     def feed_all(self, statements: Iterable[Statement]) -> SourceSchema:
         for st in statements:
@@ -216,7 +216,7 @@ class MySQLSchemaBuilder:
 
     def feed(self, st: Statement) -> None:
         if st.text.startswith("INSERT INTO ") and not st.invalid_utf8:  # most of a dump
-            self._count("insert")
+            self._count("insert", st.count)
             return
         first = _FIRST_WORDS.match(st.text)
         words = [w.upper() for w in first.groups() if w] if first else []

@@ -173,8 +173,8 @@ class PgSchemaBuilder:
         # partitions as tables of their own: what they carry is merged into the parent later
         self._parts: dict[str, Table] = {}
 
-    def _count(self, kind: str) -> None:
-        self.schema.statements[kind] = self.schema.statements.get(kind, 0) + 1
+    def _count(self, kind: str, n: int = 1) -> None:
+        self.schema.statements[kind] = self.schema.statements.get(kind, 0) + n
 
     def feed_all(self, statements: Iterable[Statement]) -> SourceSchema:
         for st in statements:
@@ -192,7 +192,7 @@ class PgSchemaBuilder:
             self._count("copy")
             return
         if head.startswith("INSERT"):
-            self._count("insert")
+            self._count("insert", st.count)
             if st.invalid_utf8:
                 self._count("insert with non-UTF-8 bytes")
             return

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
-from .dumpread import CopyEnd, CopyRow, Statement, read_events
+from .dumpread import CopyEnd, CopyRow, CopyRows, Statement, read_events
 from .model import Diagnostic
 from .values import Bits, Num
 
@@ -449,9 +449,79 @@ def _json_literal(node: dict[str, Any]) -> Any:
     raise _NotPlain
 
 
+# pg_dump --inserts values read by one regex pass, as the mysqldump fast path: standard strings
+# ('' doubles a quote, no escapes), numbers, NULL, true, false. Anything else (E'' strings,
+# casts, expressions, ARRAY[...]) makes the pass fail to cover the statement: PostgreSQL's
+# parser reads it then.
+_PG_STRING = rf"'((?:[^']++|'')*{_P})'"
+_PG_BARE = rf"(NULL|true|false|{NUMBER_FORM})"
+_PG_VALUE = f"{_PG_STRING}|{_PG_BARE}"
+_PG_HEAD = re.compile(r"INSERT INTO\s[^'$;]*?\sVALUES\s*+(?=\()", re.DOTALL)
+_PG_FIRST_ROW = re.compile(
+    rf"\s*+\(((?:\s*+(?:{_PG_STRING}|{_PG_BARE})\s*+,)*+)\s*+(?:{_PG_VALUE})\s*+\)"
+)
+_PG_WORDS: dict[str, Any] = {"NULL": None, "true": "t", "false": "f"}
+_PG_ROWS: dict[int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]] = {}
+_PG_HEADS: dict[str, tuple[str, list[str] | None]] = {}
+
+
+def _pg_reader(
+    width: int,
+) -> tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]:
+    reader = _PG_ROWS.get(width)
+    if reader is None:
+        pattern = row_pattern([_PG_VALUE] * width)
+        cells = [
+            f"((Num(t[{2 * n + 2}]) if t[{2 * n + 2}][-1] <= '9' else _words[t[{2 * n + 2}]]) "
+            f"if t[{2 * n + 2}] else (t[{2 * n + 1}] if \"''\" not in t[{2 * n + 1}] else "
+            f't[{2 * n + 1}].replace("\'\'", "\'")))'
+            for n in range(width)
+        ]
+        source = "def typed(found):\n    return [[" + ", ".join(cells) + "] for t in found]\n"
+        env: dict[str, Any] = {"Num": Num, "_words": _PG_WORDS}
+        exec(compile(source, f"<pg rows of width {width}>", "exec"), env)
+        reader = (pattern, env["typed"])
+        _PG_ROWS[width] = reader
+    return reader
+
+
+def _pg_fast_insert(statement: str, line: int) -> RowBatch | None:
+    """The rows of a pg_dump INSERT of plain literals, or None (not for the fast path)."""
+    head = _PG_HEAD.match(statement)
+    if head is None:
+        return None
+    first = _PG_FIRST_ROW.match(statement, head.end())
+    if first is None:
+        return None
+    width = first.group(1).count(",") + 1 if first.group(1) else 1
+    if first.group(1) and "'" in first.group(1):
+        # a comma inside a string of the first row: count the values by tokenizing them
+        width = len(re.findall(rf"\s*+(?:{_PG_VALUE})\s*+,", first.group(1))) + 1
+    pattern, typed = _pg_reader(width)
+    found = covering_rows(pattern, statement, head.end())
+    if found is None:
+        return None
+    text = head.group(0)
+    target = _PG_HEADS.get(text)
+    if target is None:
+        # the table and columns, from PostgreSQL's parser on the head and one dummy row
+        one = parse_pg_insert_tree(text + "(" + ",".join(["NULL"] * width) + ")", line)
+        target = _PG_HEADS[text] = (one.table, one.columns)
+        if len(_PG_HEADS) > 256:
+            _PG_HEADS.clear()
+    return RowBatch(target[0], target[1], typed(found), line, [])
+
+
 def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
-    """pg_dump --inserts / --column-inserts statements, read with PostgreSQL's parser: from its
-    JSON tree (built in C) when every value is a literal, else through the AST."""
+    """pg_dump --inserts / --column-inserts statements: plain literals by one regex pass, the
+    others with PostgreSQL's parser."""
+    fast = _pg_fast_insert(statement, line)
+    return fast if fast is not None else parse_pg_insert_tree(statement, line)
+
+
+def parse_pg_insert_tree(statement: str, line: int = 0) -> RowBatch:
+    """An INSERT read with PostgreSQL's parser: from its JSON tree (built in C) when every
+    value is a literal, else through the AST."""
     import json
 
     from pglast.parser import parse_sql_json
@@ -545,6 +615,12 @@ def read_rows(
     head = ""
     size = 0
     for ev in read_events(engine, stream, diagnostics):
+        if isinstance(ev, Statement) and ev.pieces is not None:
+            if group:  # a run of one-row INSERTs, found by the reader: already one statement
+                yield from _grouped(engine, group, head, typed, diagnostics)
+                group, head, size = [], "", 0
+            yield from _run_rows(engine, ev, typed, diagnostics)
+            continue
         if isinstance(ev, Statement) and not ev.invalid_utf8:
             this = _values_head(ev.text)
             if this and (this == head or not group):
@@ -562,6 +638,18 @@ def read_rows(
         elif group:
             yield from _grouped(engine, group, head, typed, diagnostics)
             group, head, size = [], "", 0
+        if isinstance(ev, CopyRows):
+            if copy is None:
+                continue
+            texts, at = ev.texts, 0
+            while at < len(texts):
+                part = texts[at : at + copy_batch - len(copy.rows)]
+                copy.rows.extend(map(parse_copy_row, part))
+                at += len(part)
+                if len(copy.rows) >= copy_batch:
+                    yield copy
+                    copy = RowBatch(copy.table, copy.columns, [], ev.line + at, [])
+            continue
         if isinstance(ev, CopyRow):
             if copy is None:
                 continue
@@ -616,6 +704,24 @@ def _grouped(
             yield from _statement_rows(engine, st, typed, diagnostics)
         return
     yield batch
+
+
+def _run_rows(
+    engine: str, run: Statement, typed: TypedLookup | None, diagnostics: list[Diagnostic]
+) -> Iterator[RowBatch]:
+    """The rows of a run of one-row INSERTs, read as one statement; when that fails, each
+    statement alone (so that a broken one is reported with its own line)."""
+    try:
+        yield (
+            parse_mysql_insert(run.text, run.line, typed)
+            if engine == "mysql"
+            else parse_pg_insert(run.text, run.line)
+        )
+        return
+    except Exception:
+        pass
+    for statement in run.each():
+        yield from _statement_rows(engine, statement, typed, diagnostics)
 
 
 def _statement_rows(

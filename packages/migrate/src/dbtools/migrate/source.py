@@ -32,11 +32,21 @@ def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes], whole: bool = Tr
     statements = read_statements(engine, check_kind(engine, stream), schema.diagnostics, whole)
     if engine == "mysql":
         MySQLSchemaBuilder(schema).feed_all(statements)
+        if whole and not schema.incomplete():
+            _mysqldump_counters(schema)
     else:
         from .pg_parse import PgSchemaBuilder  # pglast takes a while to import: only when needed
 
         PgSchemaBuilder(schema).feed_all(statements)
     return schema
+
+
+def _mysqldump_counters(schema: SourceSchema) -> None:
+    """mysqldump writes SHOW CREATE TABLE, which leaves out `AUTO_INCREMENT=` when the next
+    value is 1: in a whole dump, a table without it starts at 1 (as a live read finds)."""
+    for table in schema.tables.values():
+        if table.auto_increment_next is None and any(c.auto_increment for c in table.columns):
+            table.auto_increment_next = 1
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import struct
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -203,6 +204,19 @@ def _float(v: Any) -> float:
         raise BadValue(f"{text!r} is not a number") from exc
 
 
+_SINGLE = struct.Struct("f")
+
+
+def _float32(v: Any) -> float:
+    """A FLOAT32 value: rounded to single precision here, as Spanner stores it, so that the
+    text of a dump ("-41.123") and a driver's double (-41.12300109863281) give the same value."""
+    x = _float(v)
+    try:
+        return _SINGLE.unpack(_SINGLE.pack(x))[0]
+    except OverflowError as exc:
+        raise BadValue(f"{x!r} is out of FLOAT32 range") from exc
+
+
 # at most 29 integer digits (after leading zeros) and 9 fractional ones (before trailing zeros)
 _PLAIN_NUMERIC = re.compile(
     rf"[-+]?0*[0-9]{{1,{NUMERIC_MAX_INT_DIGITS}}}(?:\.[0-9]{{0,{NUMERIC_MAX_SCALE}}}0*)?"
@@ -282,6 +296,18 @@ def _string(length: int | None, allowed: tuple[str, ...] = ()) -> Converter:
     return conv
 
 
+def mysql_bit_bytes(source: SourceType, v: str) -> bool:
+    """Whether a BIT value in text is mysqldump's form (the value's bytes, ceil(n/8) of them,
+    in a quoted string) rather than PostgreSQL's (n characters 0 and 1): their lengths differ
+    but for BIT(1), where mysqldump's byte is \\0 or \\1, never the digit."""
+    nbits = source.args[0] if source.args else 1
+    return (
+        source.name == "bit"
+        and len(v) == (nbits + 7) // 8
+        and (len(v) != nbits or v not in ("0", "1"))
+    )
+
+
 def _bytes_conv(length: int | None, source: SourceType) -> Converter:
     pg_bytea = source.name == "bytea"
 
@@ -297,7 +323,13 @@ def _bytes_conv(length: int | None, source: SourceType) -> Converter:
         elif isinstance(v, int) and not isinstance(v, bool):
             data = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
         elif source.name in ("bit", "varbit") and isinstance(v, str):
-            data = int(v or "0", 2).to_bytes(max(1, (len(v) + 7) // 8), "big")
+            if mysql_bit_bytes(source, v):
+                data = _to_bytes(v)
+            else:
+                try:
+                    data = int(v or "0", 2).to_bytes(max(1, (len(v) + 7) // 8), "big")
+                except ValueError as exc:
+                    raise BadValue(f"{v[:20]!r} is not a bit string") from exc
         else:
             data = _to_bytes(v)
         if length is not None and len(data) > length:
@@ -395,41 +427,89 @@ def _json_conv(v: Any) -> str:
     return json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
 
 
+_ARRAY_BOUNDS = re.compile(r"\s*(?:\[\s*-?\d+\s*:\s*-?\d+\s*\]\s*)+=\s*")
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def parse_pg_array(text: str) -> list[Any]:
-    """A one-dimensional PostgreSQL array literal '{a,"b c",NULL}' -> ['a', 'b c', None]."""
-    text = text.strip()
-    if text.startswith("[") and "=" in text:  # explicit bounds '[0:1]={...}'
-        text = text.split("=", 1)[1]
-    if not (text.startswith("{") and text.endswith("}")):
+    """A one-dimensional PostgreSQL array literal '{a,"b c",NULL}' -> ['a', 'b c', None].
+
+    Read as PostgreSQL's array_in reads it: optional explicit bounds, whitespace around elements
+    ignored, backslash escapes in quoted and unquoted elements, unquoted NULL (any case) is NULL;
+    an empty unquoted element, an unterminated quote or text after an element is malformed."""
+    bounds = _ARRAY_BOUNDS.match(text) if text.lstrip().startswith("[") else None
+    s = (text[bounds.end() :] if bounds else text).strip(_ARRAY_SPACE)
+    if not (s.startswith("{") and s.endswith("}")):
         raise BadValue(f"{text[:40]!r} is not an array literal")
-    body = text[1:-1]
-    out: list[Any] = []
-    i, n = 0, len(body)
-    if not body:
+    body, out = s[1:-1], []
+    n, i = len(body), 0
+    if not body.strip(_ARRAY_SPACE):
         return out
-    while i <= n:
+    while True:
+        while i < n and body[i] in _ARRAY_SPACE:
+            i += 1
         if i < n and body[i] == '"':
-            i += 1
-            buf = []
-            while i < n and body[i] != '"':
-                if body[i] == "\\" and i + 1 < n:
-                    i += 1
-                buf.append(body[i])
+            i, item = _quoted_element(body, i + 1)
+            out.append(item)
+            while i < n and body[i] in _ARRAY_SPACE:
                 i += 1
-            out.append("".join(buf))
-            i += 1
         else:
-            j = body.find(",", i)
-            j = n if j == -1 else j
-            item = body[i:j].strip()
-            if item.startswith("{"):
-                raise BadValue("multi-dimensional array")
-            out.append(None if item.upper() == "NULL" else item)
-            i = j
-        if i < n and body[i] != ",":
+            i, element = _unquoted_element(body, i)
+            out.append(element)
+        if i == n:
+            return out
+        if body[i] != ",":
             raise BadValue("malformed array literal")
         i += 1
-    return out
+
+
+def _quoted_element(body: str, i: int) -> tuple[int, str]:
+    """The element starting after an opening quote, and the index past its closing quote."""
+    buf: list[str] = []
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch == '"':
+            return i + 1, "".join(buf)
+        if ch == "\\":
+            i += 1
+            if i == n:
+                break
+            ch = body[i]
+        buf.append(ch)
+        i += 1
+    raise BadValue("malformed array literal: unterminated quoted element")
+
+
+def _unquoted_element(body: str, i: int) -> tuple[int, Any]:
+    """An unquoted element (trailing whitespace not kept unless escaped) and the index after it."""
+    buf: list[str] = []
+    keep = 0  # length of buf up to its last significant (non-space or escaped) character
+    escaped = False
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch == ",":
+            break
+        if ch == "{":
+            raise BadValue("multi-dimensional array")
+        if ch in '"}':
+            raise BadValue("malformed array literal")
+        if ch == "\\":
+            i += 1
+            if i == n:
+                raise BadValue("malformed array literal: trailing backslash")
+            buf.append(body[i])
+            keep, escaped = len(buf), True
+        else:
+            buf.append(ch)
+            if ch not in _ARRAY_SPACE:
+                keep = len(buf)
+        i += 1
+    if not keep:
+        raise BadValue("malformed array literal: empty element")
+    item = "".join(buf[:keep])
+    return i, (None if not escaped and item.upper() == "NULL" else item)
 
 
 def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -> Converter:
@@ -468,7 +548,9 @@ def converter(source: SourceType, target: SpType, dialect: str, tz: dt.tzinfo) -
         return _int
     if base == "BOOL":
         return _bool
-    if base in ("FLOAT64", "FLOAT32"):
+    if base == "FLOAT32":
+        return _float32
+    if base == "FLOAT64":
         return _float
     if base == "NUMERIC":
         conv = _numeric(gsql)
