@@ -3,8 +3,15 @@ PostgreSQL-dialect database per test (named in the connection's startup packet).
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -122,3 +129,62 @@ def mock() -> Iterator[tuple[Any, Proxy]]:
             yield servicer, proxy
     finally:
         server.stop(0)
+
+
+@dataclass
+class Processes:
+    """spanner-local and pgadapter, each in a process of its own (started by their CLIs): what
+    one measures of pgadapter's process (latency under load, RSS, threads, fds) is not mixed
+    with the test's own work or spanner-local's."""
+
+    spanner: subprocess.Popen[str]
+    pgadapter: subprocess.Popen[str]
+    port: int
+    log: list[str]  # pgadapter's stderr after its startup line, as it comes
+
+    def dsn(self, database: str) -> str:
+        return f"host=127.0.0.1 port={self.port} dbname={database} user=test sslmode=disable"
+
+
+def _drain(stream: Any, into: list[str]) -> None:
+    """Read a child's pipe to its end, so that the child never blocks writing to it."""
+
+    def run() -> None:
+        for line in stream:
+            into.append(line)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def processes() -> Iterator[Processes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    spanner = subprocess.Popen(
+        [sys.executable, "-m", "dbtools.spanner_local.cli", "--port", "0", "--format", "json",
+         "--no-statement-log"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert spanner.stdout is not None and spanner.stderr is not None
+        info = json.loads(spanner.stdout.readline())
+        _drain(spanner.stderr, [])
+        pgadapter = subprocess.Popen(
+            [sys.executable, "-m", "dbtools.pgadapter.cli", "--port", "0",
+             "-p", info["project"], "-i", info["instance"],
+             "--emulator-host", info["address"], "--auto-create-database"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert pgadapter.stderr is not None
+            line = pgadapter.stderr.readline()
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            assert m, f"unexpected startup line {line!r}"
+            log: list[str] = []
+            _drain(pgadapter.stderr, log)
+            yield Processes(spanner, pgadapter, int(m.group(1)), log)
+        finally:
+            pgadapter.terminate()
+            pgadapter.wait(30)
+    finally:
+        spanner.terminate()
+        spanner.wait(30)

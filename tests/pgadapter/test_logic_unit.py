@@ -21,9 +21,9 @@ from dbtools.pgadapter.errors import PgError
 from dbtools.pgadapter.handlers.settings import show
 from dbtools.pgadapter.infer import infer_param_types, infer_returning
 from dbtools.pgadapter.lexer import max_param_index, split_statements, words
-from dbtools.pgadapter.params import infer_from_casts
 from dbtools.pgadapter.scroll import FETCH_ALL, parse_fetch
 from dbtools.pgadapter.settings import DEFAULT_SETTINGS, parse_setting, parse_startup_options
+from dbtools.pgadapter.statement_text import infer_from_casts
 
 
 def test_split_respects_quotes_comments_and_dollar_quotes() -> None:

@@ -18,21 +18,22 @@ from typing import TypeVar
 from . import handlers
 from . import protocol as p
 from .backend import SpannerConnection
-from .classify import Kind, Statement, classify
+from .classify import Kind
 from .errors import FeatureNotSupported, PgError, ProtocolError
 from .handlers.queries import columns_by_running, local_answer, plan, portal_columns
 from .handlers.settings import show_result
 from .handlers.writes import ddl
-from .lexer import check_parameter_count, split_statements
-from .params import decode_params, infer_from_casts
+from .params import decode_params
 from .portal import Portal, Prepared, fields, local_columns
 from .session import Host, Session
 from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
+from .statement_text import analyze_one, classify_all
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# statement texts longer than this are split and classified off the event loop
+# statement texts longer than this are split and classified in a worker process (text_workers):
+# below it, the trip there costs more than the work
 LARGE_STATEMENT = 64 * 1024
 
 
@@ -249,21 +250,27 @@ class PgConnection(Session):
         self.send(p.ready_for_query(self.status))
         await self.flush()
 
-    async def _off_loop_if_large(self, sql: str, fn: Callable[[str], T], arg: str) -> T:
-        """Lexing and classifying cost time in proportion to the text: a large one is done on
-        a worker thread, so the event loop goes on serving the other connections."""
+    async def _off_loop_if_large(self, fn: Callable[[str], T], sql: str) -> T:
+        """Lexing and classifying cost time in proportion to the text: a large one is done in
+        a worker process, so the event loop goes on serving the other connections."""
         if len(sql) <= LARGE_STATEMENT:
-            return fn(arg)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.server.executor, fn, arg)
+            return fn(sql)
+        result: T = await self.server.text_workers.run(fn.__name__, sql)
+        return result
 
     # --- simple query -----------------------------------------------------------------------
 
     async def simple_query(self, sql: str) -> None:
         self.cancel_requested = False
-        classified = await self._off_loop_if_large(sql, _classify_all, sql)
+        try:
+            classified = await self._off_loop_if_large(classify_all, sql)
+        except PgError as exc:  # the worker that classified a large text died
+            self.send(p.error_response(exc))
+            await self.fail_transaction()
+            classified = None
         if not classified:
-            self.send(p.EMPTY_QUERY)
+            if classified is not None:
+                self.send(p.EMPTY_QUERY)
             self.send(p.ready_for_query(self.status))
             await self.flush()
             return
@@ -294,7 +301,7 @@ class PgConnection(Session):
     async def parse(self, msg: p.Parse) -> None:
         if msg.name and msg.name in self.statements:
             raise PgError(f'prepared statement "{msg.name}" already exists', "42P05")
-        stmt, highest, casts = await self._off_loop_if_large(msg.sql, _analyze_one, msg.sql)
+        stmt, highest, casts = await self._off_loop_if_large(analyze_one, msg.sql)
         count = max(highest, len(msg.param_oids))
         oids = list(msg.param_oids) + [0] * (count - len(msg.param_oids))
         for index, oid in casts.items():
@@ -388,20 +395,3 @@ class PgConnection(Session):
             if portal is not None and portal.cursor is not None:
                 portal.cursor.close()
         self.send(p.CLOSE_COMPLETE)
-
-
-def _classify_all(sql: str) -> list[Statement]:
-    """The statements of a simple Query message, classified ([] when there is none)."""
-    statements = split_statements(sql)
-    if statements == [""]:
-        return []
-    return [classify(text) for text in statements]
-
-
-def _analyze_one(sql: str) -> tuple[Statement, int, dict[int, int]]:
-    """A Parse message's statement: classified, its highest $n, and the types of its casts."""
-    statements = split_statements(sql)
-    if len(statements) > 1:
-        raise PgError("cannot insert multiple commands into a prepared statement", "42601")
-    stmt = classify(statements[0])
-    return stmt, check_parameter_count(stmt.sql), infer_from_casts(stmt.sql)

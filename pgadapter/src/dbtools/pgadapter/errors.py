@@ -41,6 +41,18 @@ class PgError(PgAdapterError):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sqlstate}: {self.message})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled whole (errors come back from text_workers' processes): the subclasses'
+        # constructors take other arguments than Exception.args
+        return (_restore, (type(self), self.message, dict(self.__dict__)))
+
+
+def _restore(cls: type[PgError], message: str, state: dict[str, object]) -> PgError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
 
 class ProtocolError(PgError):
     """The client broke the wire protocol; the connection is closed after reporting it."""

@@ -1,17 +1,15 @@
-"""Bind parameters: PG OIDs → Spanner param types, wire values → Spanner client values, and
-local inference of untyped parameters from casts in the SQL."""
+"""Bind parameters: PG OIDs → Spanner param types, wire values → Spanner client values."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from google.cloud.spanner_v1 import param_types
 
 from .codecs import param_decoder
 from .errors import PgError
-from .types import ARRAY_ELEMENT, BY_NAME, BY_OID
+from .types import ARRAY_ELEMENT, BY_OID
 
 SPANNER_TYPES: dict[str, Any] = {
     "BOOL": param_types.BOOL,
@@ -43,26 +41,6 @@ def spanner_type_for(oid: int) -> Any | None:
     if t.spanner not in SPANNER_TYPES:
         raise PgError(f"parameters of type {t.name} are not supported by pgadapter", "0A000")
     return SPANNER_TYPES[t.spanner]
-
-
-_CAST = re.compile(
-    r"\$(\d+)\s*::\s*(?:pg_catalog\.)?"
-    r"(double precision|character varying|timestamp with time zone|timestamp without time zone"
-    r"|[A-Za-z_]\w*)(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(\[\])?",
-    re.IGNORECASE,
-)
-
-
-def infer_from_casts(sql: str) -> dict[int, int]:
-    """`$1::int8`, `$2::timestamptz[]`... → {1: 20, 2: 1185}."""
-    out: dict[int, int] = {}
-    for m in _CAST.finditer(sql):
-        name = m.group(2).strip().lower()
-        t = BY_NAME.get(name)
-        if t is None:
-            continue
-        out[int(m.group(1))] = t.array_oid if m.group(3) else t.oid
-    return out
 
 
 def decode_params(

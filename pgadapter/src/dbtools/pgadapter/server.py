@@ -25,6 +25,7 @@ from .config import ProxyConfig
 from .errors import ConfigError, PgError
 from .reach import probe, spanner_address
 from .spanner_private import client_of, instance_of
+from .text_workers import TextWorkers
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -60,6 +61,9 @@ class ProxyServer:
         self.executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=config.max_workers, thread_name_prefix="pgadapter"
         )
+        # large statement texts are parsed in these processes; two is enough to keep one
+        # client's huge statement from queueing another's, more would take the loop's cores
+        self.text_workers = TextWorkers(min(2, os.cpu_count() or 1))
         self._client = client
         self._clients: dict[str, Any] = {}
         self._databases: dict[tuple[str, str], Any] = {}
@@ -463,6 +467,8 @@ class ProxyServer:
             with suppress(Exception, asyncio.TimeoutError):
                 await asyncio.wait_for(api.transport.close(), left())
         self._loop_apis.clear()
+        with suppress(Exception, asyncio.TimeoutError):
+            await asyncio.wait_for(self.text_workers.close(), left())
         if self.config.unix_socket_dir:
             with suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.config.unix_socket_dir, f".s.PGSQL.{self.port}"))

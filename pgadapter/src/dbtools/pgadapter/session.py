@@ -45,6 +45,7 @@ class Host(Protocol):
 
     config: ProxyConfig
     executor: concurrent.futures.ThreadPoolExecutor
+    text_workers: Any  # text_workers.TextWorkers
     stats: Any  # collections.Counter[str]
     ssl_context: Any
     active_connections: int
