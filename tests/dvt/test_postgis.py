@@ -30,6 +30,8 @@ SHAPES: list[tuple[str | None, str | None]] = [
     ("GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(2 2,3 3))",
      "GEOMETRYCOLLECTION(POINT(1 1), LINESTRING(2 2, 3 3))"),
 ]  # fmt: skip
+# PostGIS geography (longitude, latitude) against the same WKT in Spanner
+GEOGRAPHY = [(1, "POINT(-122.0840575 37.4219999)"), (2, "LINESTRING(2.35 48.85,-0.1275 51.5072)")]
 # id → the changed shape (source form, migrated form)
 CHANGED = {
     1: ("POINT(1.123456789012346 -2.5)", "POINT(1.123456789012346 -2.5)"),  # last digit
@@ -66,6 +68,8 @@ def postgis_dbs(
                 c.execute("CREATE EXTENSION postgis")
             except psycopg.errors.FeatureNotSupported as exc:  # the package is not installed
                 pytest.fail(f"PostGIS is missing ({exc}): run tests/system-deps.sh")
+            c.execute("CREATE TABLE geog (id int PRIMARY KEY, shape geography)")
+            c.cursor().executemany("INSERT INTO geog VALUES (%s, ST_GeogFromText(%s))", GEOGRAPHY)
             for t in ("same", "changed"):
                 c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, shape geometry(Geometry, 4326))")
                 c.cursor().executemany(
@@ -85,8 +89,10 @@ def postgis_dbs(
             ),
         ):
             database, urls[dialect] = make_spanner_db(
-                dialect, [ddl.format(t=t) for t in ("same", "changed")]
+                dialect, [ddl.format(t=t) for t in ("same", "changed", "geog")]
             )
+            with database.batch() as batch:
+                batch.insert("geog", columns=["id", "shape"], values=GEOGRAPHY)
             for t in ("same", "changed"):
                 with database.batch() as batch:
                     batch.insert(t, columns=["id", "shape"], values=_rows(t, 1))
@@ -132,3 +138,12 @@ def test_a_postgis_column_is_a_geometry_in_schema_validation(postgis_dbs: dict[s
     assert shape.kind.value == "geometry"
     tgt = open_engine(parse_url(postgis_dbs["mysql"]))
     assert validate_schema(SchemaSpec("same"), src, tgt).passed
+
+
+@pytest.mark.parametrize("target", ["spanner", "spanner_pg"])
+def test_postgis_geography_compares_with_wkt_too(postgis_dbs: dict[str, str], target: str) -> None:
+    src = open_engine(parse_url(postgis_dbs["postgresql"]))
+    tgt = open_engine(parse_url(postgis_dbs[target]))
+    assert src.columns("geog")[1].kind.value == "geometry"
+    result = RowValidator(RowSpec(source_table="geog"), src, tgt).run()
+    assert result.passed and result.summary["matched"] == len(GEOGRAPHY)
