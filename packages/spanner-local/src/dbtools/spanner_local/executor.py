@@ -169,7 +169,8 @@ def _bind(
 ) -> tuple[str, dict[str, Any]]:
     """Named parameters for DuckDB; typed ones are cast so that results carry their types."""
     typed = tuple(sorted((k, t.duckdb()) for k, t in types.items() if k in values))
-    sql, names = _bind_plan(tr.sql, tuple(values), typed)
+    plan = _bind_plan if len(tr.sql) <= CACHED_SQL_CHARS else _bind_plan.__wrapped__
+    sql, names = plan(tr.sql, tuple(values), typed)
     bound: dict[str, Any] = {}
     for name, key in names:
         if key is None:
@@ -180,6 +181,8 @@ def _bind(
     return sql, bound
 
 
+# Statements longer than this are not cached: a cache must not keep huge texts alive.
+CACHED_SQL_CHARS = 8192
 _PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 

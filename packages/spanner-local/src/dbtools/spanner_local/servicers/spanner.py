@@ -30,7 +30,13 @@ NORMAL, PLAN, PROFILE = 0, 1, 2  # ExecuteSqlRequest.QueryMode
 
 
 # Every request classifies its statement; applications send the same texts again and again.
-classify = functools.lru_cache(maxsize=4096)(_classify_sql)
+# Only statements of ordinary length are remembered: a cache must not keep huge texts alive.
+_classify_cached = functools.lru_cache(maxsize=4096)(_classify_sql)
+CACHED_SQL_CHARS = 8192
+
+
+def classify(sql: str) -> str:
+    return _classify_cached(sql) if len(sql) <= CACHED_SQL_CHARS else _classify_sql(sql)
 
 
 def _mode_of(options: protos.TransactionOptions) -> str:
