@@ -1,6 +1,7 @@
 """A dump run and a live run of the same database give the same DDL, the same identity starts,
 the same issues and the same list of objects not migrated. The databases are the sample
-schemas (sakila-like and pagila-like, with partitions, triggers, rules and routines) loaded
+schemas (sakila-like and pagila-like, and the larger clinic schema, with partitions, triggers,
+rules and routines) loaded
 with the real clients, dumped with the real mysqldump / pg_dump."""
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def assert_same(dumped: SourceSchema, live: SourceSchema) -> None:
         assert a["issues"] == b["issues"]
 
 
-def test_postgres_dump_and_live_agree(pg_db: Any, realdumps: SimpleNamespace) -> None:
-    realdumps.psql_file(pg_db, SAMPLES / "videostore_pg.sql")
+@pytest.mark.parametrize("sample", ["videostore_pg.sql", "clinic_pg.src.sql"])
+def test_postgres_dump_and_live_agree(pg_db: Any, realdumps: SimpleNamespace, sample: str) -> None:
+    realdumps.psql_file(pg_db, SAMPLES / sample)
     import psycopg
 
     with psycopg.connect(pg_db.url, autocommit=True) as conn:

@@ -291,7 +291,7 @@ class _Converter:
         elif (
             col.sequence
             and col.sequence in self.src.sequences
-            and self.src.sequences[col.sequence] > 0
+            and self.src.sequences[col.sequence] >= 0  # setval(s, 1, false): unused, next is 1
         ):
             current = self.src.sequences[col.sequence]
         elif table.auto_increment_next is not None:

@@ -84,6 +84,17 @@ def deparse(node: Any) -> str:
     return str(RawStream()(node))
 
 
+def _as_deparsed(expr: str) -> str:
+    """A CHECK expression as the AST path spells it (deparsed: the parentheses pg_dump and
+    pg_get_constraintdef add are not kept), so that a dump and a live read give one text."""
+    try:
+        stmt: Any = pglast.parse_sql(f"SELECT {expr}")[0].stmt
+        (target,) = stmt.targetList
+        return deparse(target.val)
+    except Exception:
+        return expr  # the translation reports what it cannot read
+
+
 def _simple_expr(node: Any) -> str | None:
     """Text of a literal or a cast literal ('x'::text, 0, true) without the deparser."""
     cast = None
@@ -320,6 +331,7 @@ class PgSchemaBuilder:
                 kind = c.get("contype")
                 if kind == "CONSTR_CHECK":
                     expr = _paren_after(raw, c.get("location", -1), b"CHECK", limit)
+                    expr = _as_deparsed(expr) if expr is not None else None
                     if expr is None:
                         return False
                     table.checks.append(Check(c.get("conname") or f"{table.name}_check", expr))
@@ -378,6 +390,7 @@ class PgSchemaBuilder:
             expr_text = _paren_after(raw, loc, b"CHECK", end)
             if expr_text is None:
                 return False
+            expr_text = _as_deparsed(expr_text)
             table.checks.append(
                 Check(c.get("conname") or f"{table.name}_{col.name}_check", expr_text)
             )

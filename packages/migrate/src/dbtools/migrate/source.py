@@ -38,7 +38,21 @@ def parse_dump(engine: str, stream: BinaryIO | Iterable[bytes], whole: bool = Tr
         from .pg_parse import PgSchemaBuilder  # pglast takes a while to import: only when needed
 
         PgSchemaBuilder(schema).feed_all(statements)
+        if whole:
+            _catalog_order(schema)
     return schema
+
+
+def _catalog_order(schema: SourceSchema) -> None:
+    """pg_dump moves some tables ahead of the others for dependencies; a whole dump's tables
+    are put in the order the live reader lists them (tables, then partitions, each by schema
+    and name), so that the DDL of a dump and of a live read of one database is the same."""
+
+    def key(name: str) -> tuple[bool, str, str]:
+        nsp, rel = name.split(".", 1) if "." in name else ("public", name)
+        return (name in schema.partitions, nsp, rel)
+
+    schema.tables = {name: schema.tables[name] for name in sorted(schema.tables, key=key)}
 
 
 def _mysqldump_counters(schema: SourceSchema) -> None:
@@ -248,6 +262,17 @@ SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
 WHERE i.indrelid = :oid AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+ORDER BY i.indexrelid::regclass::text
+"""
+# comments on tables and columns, as pg_dump writes them (COMMENT ON ...)
+_PG_COMMENTS = """
+SELECT n.nspname, c.relname, a.attname, d.description FROM pg_description d
+JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY n.nspname, c.relname, d.objsubid
 """
 _PG_ENUMS = """
 SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
@@ -369,6 +394,10 @@ def _read_postgres(conn: Any) -> SourceSchema:
         _pg_keys_and_indexes(conn, builder, oid, qname, later)
     for stmt in later:
         builder.feed(Statement(stmt, 0))
+    for nsp, rel, att, text_ in conn.execute(text(_PG_COMMENTS)).fetchall():
+        target = f"{_q_pg(nsp)}.{_q_pg(rel)}"
+        what = f"COLUMN {target}.{_q_pg(att)}" if att else f"TABLE {target}"
+        builder.feed(Statement(f"COMMENT ON {what} IS {_lit_pg(text_)}", 0))
     for cnsp, child, pnsp, parent in conn.execute(text(_PG_PARTITIONS)).fetchall():
         key = child if cnsp == "public" else f"{cnsp}.{child}"
         schema.partitions[key] = parent if pnsp == "public" else f"{pnsp}.{parent}"
