@@ -140,3 +140,25 @@ def test_kill_9_during_backfill_redoes_it_from_a_new_snapshot(
     finally:
         second.stop()
         conn.close()
+
+
+def test_postgres_column_added_at_the_source_stops_the_stream(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p",
+               "CREATE TABLE p (id int PRIMARY KEY, v text)", "INSERT INTO p VALUES (1, 'a')"]:  # fmt: skip
+        conn.execute(st)
+    mig = Migrator(postgres_cdc.url, tmp_path, spanner, "pg_ddl_stop")
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        conn.execute("INSERT INTO p VALUES (2, 'b')")
+        conn.execute("ALTER TABLE p ADD COLUMN extra int")
+        conn.execute("INSERT INTO p VALUES (3, 'c', 7)")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        assert "schema changed" in stopped["error"] and "new columns extra" in stopped["error"]
+        assert spanner_rows(spanner, "pg_ddl_stop", "SELECT id FROM p ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
+        conn.close()
