@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 from livehelpers import BIN, Migrator, cutover, spanner_rows
 
@@ -101,18 +103,23 @@ def test_truncate_is_applied_and_ddl_stops_the_stream(
         conn.close()
 
 
+@pytest.mark.parametrize("source", ["mariadb_cdc", "postgres_cdc"])
 def test_kill_9_during_backfill_redoes_it_from_a_new_snapshot(
-    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+    source: str, request: Any, spanner: Any, tmp_path: Path
 ) -> None:
-    conn = mariadb_cdc.connect()
-    with conn.cursor() as cur:
+    server = request.getfixturevalue(source)
+    conn = server.connect()
+    cur = conn.cursor()
+    if server.engine == "mysql":
         cur.execute("DROP DATABASE IF EXISTS shop")
         cur.execute("CREATE DATABASE shop")
         cur.execute("USE shop")
-        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))")
-        cur.executemany("INSERT INTO t VALUES (%s, %s)", [(i, f"v{i}") for i in range(20000)])
-    db = "backfill_kill"
-    first = Migrator(mariadb_cdc.url, tmp_path, spanner, db, "--write-parallelism", 1,
+    else:
+        cur.execute("DROP TABLE IF EXISTS items, orders, loose, p, t")
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))")
+    cur.executemany("INSERT INTO t VALUES (%s, %s)", [(i, f"v{i}") for i in range(20000)])
+    db = f"backfill_kill_{server.engine}"
+    first = Migrator(server.url, tmp_path, spanner, db, "--write-parallelism", 1,
                      batch_mutations=300)  # fmt: skip
     first.wait_for(lambda r: r.get("event") == "backfill")
     deadline = time.monotonic() + 120
@@ -127,16 +134,38 @@ def test_kill_9_during_backfill_redoes_it_from_a_new_snapshot(
     assert not any(r.get("event") == "backfill_done" for r in first.records)
     copied = spanner_rows(spanner, db, "SELECT COUNT(*) FROM t")[0][0]
     assert 0 < copied < 20000
-    with conn.cursor() as cur:  # rows the first copy has are deleted meanwhile
-        cur.execute("DELETE FROM t WHERE id < 50")
-        cur.execute("UPDATE t SET v = 'changed' WHERE id = 60")
-    second = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    # rows the first copy has are deleted meanwhile
+    cur.execute("DELETE FROM t WHERE id < 50")
+    cur.execute("UPDATE t SET v = 'changed' WHERE id = 60")
+    second = Migrator(server.url, tmp_path, spanner, db)
     try:
         second.wait_for(lambda r: r.get("event") == "status" and r["lag_seconds"] == 0.0)
         assert any(r.get("event") == "backfill_restart" for r in second.records)
         assert spanner_rows(spanner, db, "SELECT COUNT(*), MIN(id) FROM t") == [[19950, 50]]
-        code, text = cutover(mariadb_cdc.url, tmp_path, spanner, db)
+        code, text = cutover(server.url, tmp_path, spanner, db)
         assert code == 0, text
     finally:
         second.stop()
+        conn.close()
+
+
+def test_postgres_column_added_at_the_source_stops_the_stream(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p",
+               "CREATE TABLE p (id int PRIMARY KEY, v text)", "INSERT INTO p VALUES (1, 'a')"]:  # fmt: skip
+        conn.execute(st)
+    mig = Migrator(postgres_cdc.url, tmp_path, spanner, "pg_ddl_stop")
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        conn.execute("INSERT INTO p VALUES (2, 'b')")
+        conn.execute("ALTER TABLE p ADD COLUMN extra int")
+        conn.execute("INSERT INTO p VALUES (3, 'c', 7)")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        assert "schema changed" in stopped["error"] and "new columns extra" in stopped["error"]
+        assert spanner_rows(spanner, "pg_ddl_stop", "SELECT id FROM p ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
         conn.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dbtools.migrate.live import positions
-from dbtools.migrate.live.capture_pg import DecodeError, parse_change
+from dbtools.migrate.live.capture_pg import DecodeError, parse, parse_change
 from dbtools.migrate.live.changes import RowChange, Truncate
 from dbtools.migrate.live.checkpoint import State
 from dbtools.migrate.live.lag import Progress
@@ -86,3 +86,8 @@ def test_lag_is_zero_only_when_caught_up_and_rate_counts_the_window() -> None:
     caught = prog.status(st, "binlog.000001:100", pending=0)
     assert caught["lag_seconds"] == 0.0
     assert prog.status(st, "binlog.000001:100", pending=5)["lag_seconds"] == 12.0
+
+
+def test_truncate_of_several_tables_is_one_record_each() -> None:
+    line = 'table public.a, sales."Odd ""T""", public.c: TRUNCATE: restart_seqs'
+    assert parse(line) == [Truncate("a"), Truncate('sales.Odd "T"'), Truncate("c")]

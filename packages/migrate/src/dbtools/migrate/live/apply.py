@@ -70,6 +70,7 @@ class Applier:
         if plan is None:
             return  # a table the migration does not carry
         target = plan.target.name
+        self._same_columns(plan, change)
         if change.op == "delete":
             assert change.before is not None
             self._put(plan, (target, self._key(change.table, change.before)), ("delete", None))
@@ -118,6 +119,31 @@ class Applier:
     def flush(self) -> None:
         if self.dirty or self.pending:
             self._flush()
+
+    @staticmethod
+    def _same_columns(plan: TablePlan, change: RowChange) -> None:
+        """A row image with other columns than the migrated table's means its schema changed
+        at the source (logical decoding carries no DDL: the rows are where it shows)."""
+        known = plan.positions.keys()
+        for image in (change.before, change.after):
+            if image is None:
+                continue
+            added = [c for c in image if c not in known]
+            dropped = [c for c in known if c not in image] if image is change.after else []
+            if added or dropped:
+                what = "; ".join(
+                    part
+                    for part in (
+                        f"new columns {', '.join(added)}" if added else "",
+                        f"columns gone {', '.join(dropped)}" if dropped else "",
+                    )
+                    if part
+                )
+                raise LiveError(
+                    f"the source's schema changed: table {change.table} has {what}; the stream "
+                    "stopped before this change (everything before is applied). Change the "
+                    "Spanner schema to match, then migrate again from a fresh target"
+                )
 
     # -- conversion ----------------------------------------------------------------------------
     def _key(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:

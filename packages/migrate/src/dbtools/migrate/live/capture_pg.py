@@ -205,7 +205,7 @@ def stream(
                 m = _COMMIT_AT.search(payload)
                 yield Commit(last, _epoch(m.group("ts")) if m else 0.0)
             else:
-                yield parse_change(payload)
+                yield from parse(payload)
     finally:
         conn.close()
 
@@ -227,6 +227,19 @@ def _split_name(qualified: str) -> tuple[str, str, str]:
     if len(names) != 2:
         raise DecodeError(f"table name {qualified!r} is not schema.table")
     return names[0], ".", names[1]
+
+
+def parse(line: str) -> list[RowChange | Truncate]:
+    """One test_decoding line -> its records (a TRUNCATE of several tables is one line)."""
+    m = _TABLE.match(line)
+    if m is not None and m.group("op") == "TRUNCATE":
+        names = re.findall(
+            r'(?:"(?:[^"]|"")*"|[^,."\s]+)\.(?:"(?:[^"]|"")*"|[^,."\s]+)', m.group("name")
+        )
+        if not names:
+            raise DecodeError(f"a TRUNCATE names no table: {line[:200]!r}")
+        return [Truncate(_source_name(n)) for n in names]
+    return [parse_change(line)]
 
 
 def parse_change(line: str) -> RowChange | Truncate:

@@ -283,6 +283,9 @@ def _stream(
 
     try:
         _follow(capture.stream(url, state.position, stop, stream_name, acked), dispatch, tick)
+    except LiveError:
+        applier.flush()  # what came before the change that stops the stream is kept
+        raise
     except ValueError as exc:  # a change the decoder cannot read: stop, naming it
         applier.flush()
         raise LiveError(f"the stream stopped at {applier.written.position}: {exc}") from None
