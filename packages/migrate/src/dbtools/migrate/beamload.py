@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
@@ -321,12 +321,6 @@ def build(p: beam.Pipeline, job: BeamJob, units: list[Any], bad_rows_path: str) 
     )
     diagnostics = loaded.diagnostics | "Diagnostics" >> beam.combiners.ToList()
     return {"bad_written": written, "diagnostics": diagnostics}
-
-
-@dataclass
-class BeamOutcome:
-    result: LoadResult
-    identity_max: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def outcome(metrics: Any, result: LoadResult) -> dict[tuple[str, str], int]:

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.console import Console
 from . import __version__, ddl, report, session
 from .api import (
     DataLoad,
+    Dialect,
     build_report,
     convert_schema,
     load_data,
@@ -599,7 +600,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     restarts = load.identity_restarts
     if restarts and not args["dry_run"]:
         try:
-            restart_identities(load, dialect=dialect, **target)
+            restart_identities(load, dialect=cast(Dialect, dialect), **target)
         except MigrateError as exc:  # the data is in; say what to run by hand
             err.print(
                 f"warning: could not move IDENTITY counters past the loaded rows ({exc}); run: {'; '.join(restarts)}"

@@ -441,7 +441,8 @@ def parse_pg_array(text: str) -> list[Any]:
     s = (text[bounds.end() :] if bounds else text).strip(_ARRAY_SPACE)
     if not (s.startswith("{") and s.endswith("}")):
         raise BadValue(f"{text[:40]!r} is not an array literal")
-    body, out = s[1:-1], []
+    body = s[1:-1]
+    out: list[str | None] = []
     n, i = len(body), 0
     if not body.strip(_ARRAY_SPACE):
         return out

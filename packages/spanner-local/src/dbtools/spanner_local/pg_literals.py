@@ -35,15 +35,15 @@ def parse_array_text(text: str) -> list[str | None]:
         elements = body[dimension.end() :].strip()
         if not elements.startswith("{"):  # one dimension only, and `{}` has no bounds
             raise InvalidArgument(f'malformed array literal: "{text}"')
-        items = parse_array_text(elements)
+        bounded = parse_array_text(elements)
         first, last = dimension.group(1), dimension.group(2)
         lower, upper = (1, int(first)) if last is None else (int(first), int(last))
-        if not items or upper - lower + 1 != len(items):
+        if not bounded or upper - lower + 1 != len(bounded):
             raise InvalidArgument(
                 f'malformed array literal: "{text}" '
                 "(specified array dimensions do not match array contents)"
             )
-        return items
+        return bounded
     if not (body.startswith("{") and body.endswith("}")):
         raise InvalidArgument(f'malformed array literal: "{text}"')
     body = body[1:-1]

@@ -10,7 +10,7 @@ targets, and comparisons with a column) and gives the DuckDB SQL for each. Pure:
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import pg_literals
 from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number, numeric_fits
@@ -106,7 +106,7 @@ def _statement_columns(
     return columns
 
 
-def _is_column(toks: list[Tok], k: int, columns: dict[str, str | None]) -> str | None:
+def _is_column(toks: list[Tok], k: int, columns: Mapping[str, str | None]) -> str | None:
     """The type code of the column toks[k] names, when it stands alone as an operand."""
     t = toks[k]
     if t.kind not in ("word", "ident") or toks[k + 1].text in ("(", "."):

@@ -220,8 +220,9 @@ class History:
         real = duckdb_ident(table.name)
         typed = self._shape(committed, table)
         cols = [name for name, _ in typed]
+        args: list[Any] = []
         if snapshot is not None:
-            old, args = snapshot, []
+            old = snapshot
         else:
             before = committed.execute(f"SELECT * FROM {real}").fetchall()
             if before:
@@ -229,7 +230,7 @@ class History:
                 renamed = ", ".join(f"c{i} AS {c}" for i, c in enumerate(cols))
                 old = f"(SELECT {renamed} FROM ({rel}))"
             else:
-                old, args = f"(SELECT * FROM {real} WHERE FALSE)", []
+                old = f"(SELECT * FROM {real} WHERE FALSE)"
         key_cols = [duckdb_ident(c.name) for c in table.key_columns]
         col_list = ", ".join(cols)
         stamp = _ts_literal(ts)
@@ -307,7 +308,8 @@ class History:
         at: dt.datetime,
     ) -> None:
         """Make `cur` (inside a transaction) see every table as of `at`."""
-        stamp = _ts_literal(at.replace(nanosecond=0) if hasattr(at, "nanosecond") else at)
+        # the client's DatetimeWithNanoseconds carries nanoseconds DuckDB cannot hold
+        stamp = _ts_literal(at.replace(nanosecond=0) if hasattr(at, "nanosecond") else at)  # type: ignore[call-arg]
         for table in tables:
             real = f"{catalog_db}.main.{duckdb_ident(table.name)}"
             hist = f"{catalog_db}.{history_table(table.name)}"

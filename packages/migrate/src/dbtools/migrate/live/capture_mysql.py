@@ -94,16 +94,6 @@ def check_settings(url: str) -> list[str]:
         conn.close()
 
 
-def is_mariadb(url: str) -> bool:
-    conn = _connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT VERSION()")
-            return "mariadb" in str(cur.fetchone()[0]).lower()
-    finally:
-        conn.close()
-
-
 def start_snapshot(conn: Any) -> str:
     """Open a consistent-snapshot transaction on `conn` (a SQLAlchemy connection) and return
     the binlog position it corresponds to exactly.

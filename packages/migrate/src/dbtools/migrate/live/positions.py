@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _BINLOG_SEQ = re.compile(r"\.(\d+)$")
@@ -51,7 +52,10 @@ class Lsn:
         return f"{self.value >> 32:X}/{self.value & 0xFFFFFFFF:X}"
 
 
-PARSERS = {"mysql": BinlogPosition.parse, "postgres": Lsn.parse}
+PARSERS: dict[str, Callable[[str], BinlogPosition | Lsn]] = {
+    "mysql": BinlogPosition.parse,
+    "postgres": Lsn.parse,
+}
 
 
 def parse(engine: str, text: str) -> BinlogPosition | Lsn:
@@ -63,9 +67,9 @@ def distance(engine: str, applied: str, head: str) -> int:
     files after the applied one count the head's offset only: sizes of files in between are
     not known here, and any positive number says 'behind'."""
     a, h = parse(engine, applied), parse(engine, head)
-    if a >= h:
-        return 0
     if isinstance(a, BinlogPosition) and isinstance(h, BinlogPosition):
+        if a >= h:
+            return 0
         return h.pos - a.pos if a.seq == h.seq else h.pos
     assert isinstance(a, Lsn) and isinstance(h, Lsn)
-    return h.value - a.value
+    return max(0, h.value - a.value)

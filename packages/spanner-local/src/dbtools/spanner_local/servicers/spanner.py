@@ -216,10 +216,10 @@ class SpannerServicer:
         single = selector.single_use if kind == "single_use" else None
         ts = _stale_read_timestamp(db, single) if single is not None else None
         pb = None
-        if single is not None and single.read_only.return_read_timestamp:
+        if single is not None and ts is not None and single.read_only.return_read_timestamp:
             pb = protos.Transaction()
             pb.read_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
-        if single is not None and staleness.is_exact(single.read_only):
+        if single is not None and ts is not None and staleness.is_exact(single.read_only):
             # A read in the past runs in a transaction of its own that sees the versions then.
             txn = Transaction(os.urandom(16), db, READ_ONLY, ts, single_use=True, read_at=ts)
             return txn, pb
