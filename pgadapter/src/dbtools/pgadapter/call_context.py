@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,11 +37,44 @@ _MIN_TIMEOUT = 0.001
 T = TypeVar("T")
 
 
+class Calls:
+    """The streaming calls a connection's statements have open, so that a cancel reaches them.
+
+    The client keeps a stream's call object out of reach until its first response has come
+    (api_core waits for it inside the call), and a query that is slow to its first row is
+    exactly the one to cancel: the interceptor records the call as it is made."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: list[Any] = []
+
+    def add(self, call: Any) -> None:
+        with self._lock:
+            self._open = [c for c in self._open if not _done(c)]
+            self._open.append(call)
+
+    def cancel(self) -> None:
+        """Cancel every open call (Spanner stops the statements they run)."""
+        with self._lock:
+            calls, self._open = self._open, []
+        for call in calls:
+            try:
+                call.cancel()
+            except Exception:  # finishing concurrently: nothing left to cancel
+                pass
+
+
+def _done(call: Any) -> bool:
+    done = getattr(call, "done", None)
+    return bool(done()) if callable(done) else False
+
+
 @dataclass(frozen=True)
 class CallContext:
     deadline: float | None  # time.monotonic() by which the statement must end; None: no limit
     application_name: str = ""
     stream_deadline: bool = True  # False: result streams (read by later statements) get none
+    calls: Calls | None = None  # where the streams opened under this context are recorded
 
 
 _current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
@@ -118,7 +152,11 @@ class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInter
         return continuation(_adjust(details, False), request)
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return continuation(_adjust(details, True), request)
+        call = continuation(_adjust(details, True), request)
+        ctx = _current.get()
+        if ctx is not None and ctx.calls is not None:
+            ctx.calls.add(call)
+        return call
 
 
 def install(database: Any) -> None:

@@ -24,7 +24,7 @@ from google.api_core import exceptions as gexc
 
 from . import protocol as p
 from .backend import ColumnInfo, SpannerConnection
-from .call_context import CallContext, bind
+from .call_context import CallContext, Calls, bind
 from .catalog import Catalog, SessionInfo, load_catalog
 from .classify import Statement
 from .codecs import UTC
@@ -98,6 +98,7 @@ class Session:
         self.timeout_ms = 0  # statement_timeout
         self.statement_started: float | None = None
         self.cancel_requested = False
+        self.calls = Calls()  # the streams of this connection's statements, for cancel()
         self.plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
         self.tz: dt.tzinfo = UTC
@@ -163,7 +164,7 @@ class Session:
         stream that later statements go on reading (a cursor, a suspended portal) is opened
         without the deadline: each of those statements has its own, which the proxy enforces."""
         return CallContext(
-            self.deadline(), self.settings.get("application_name", ""), stream_deadline
+            self.deadline(), self.settings.get("application_name", ""), stream_deadline, self.calls
         )
 
     def submit(
@@ -209,6 +210,28 @@ class Session:
         """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
         a thread: a CancelRequest or statement_timeout ends it with 57014."""
         deadline = self.deadline()
+        stop_watching = self._watch_client()
+        try:
+            return await self._run_on_loop(work, deadline)
+        finally:
+            stop_watching()
+
+    def _watch_client(self) -> Callable[[], None]:
+        """While a statement runs on the loop: a client that hangs up cancels it (and with it
+        its Spanner call), as run_blocking does; a timer, not a task, costs microseconds."""
+        loop = asyncio.get_running_loop()
+        handle: list[asyncio.TimerHandle] = []
+
+        def check() -> None:
+            if self.client_gone():
+                self.cancel()
+            else:
+                handle[0] = loop.call_later(0.25, check)
+
+        handle.append(loop.call_later(0.25, check))
+        return lambda: handle[0].cancel()
+
+    async def _run_on_loop(self, work: Coroutine[Any, Any, T], deadline: float | None) -> T:
         if deadline is None:
             # awaited in this connection's own task, which a CancelRequest cancels: a Task of
             # its own per query would cost two more event loop turns (start and wake-up)
@@ -245,6 +268,7 @@ class Session:
                     if deadline is not None and loop.time() >= deadline:
                         if self.backend is not None:
                             self.backend.cancel()
+                        self.calls.cancel()
                         work.add_done_callback(_discard)
                         raise self.timed_out()
                     if self.client_gone():
@@ -279,6 +303,7 @@ class Session:
         self.cancel_requested = True
         if self.backend is not None:
             self.backend.cancel()
+        self.calls.cancel()
         running.cancel()
 
     def require_backend(self) -> SpannerConnection:
@@ -424,6 +449,8 @@ class Session:
 
     async def close(self) -> None:
         self.server.unregister(self)
+        # a client gone mid-statement: its streams stop on Spanner too, not only here
+        self.calls.cancel()
         for portal in self.portals.values():
             if portal.cursor is not None:
                 portal.cursor.close()
