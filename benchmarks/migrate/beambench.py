@@ -86,11 +86,13 @@ def main() -> None:
             r = _run(dump, extra)
             assert r["rows"] == r["converted"] == rows, r
             rate = rows / r["wall"]
-            steady = rows / max(1e-9, r["wall"] - start)
+            # rows/s past the start-up; a run that ends within a second of it tells nothing
+            extra_s = r["wall"] - start
+            steady = f"{rows / extra_s:20,.0f}" if extra_s >= 1 else f"{'(too short)':>20}"
             base = base or rate
             worker = f"{r['child_kb'] / 1024:9.0f}" if name != "threads" else f"{'-':>9}"
             print(
-                f"{name:<18} {rate:9,.0f} {start:10.1f} {steady:20,.0f} "
+                f"{name:<18} {rate:9,.0f} {start:10.1f} {steady} "
                 f"{r['self_kb'] / 1024:11.0f} {worker}   ({rate / base:.2f}x threads; "
                 f"{time.perf_counter() - t0:.0f} s)"
             )

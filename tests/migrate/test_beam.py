@@ -11,6 +11,7 @@ runner's retry does, over the half-written rows of the failed attempt.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -27,7 +28,7 @@ from dbtools.migrate.cli import main
 from dbtools.migrate.convert import convert
 from dbtools.migrate.source import read_live
 from dbtools.migrate.values import UTC
-from dbtools.migrate.workunits import plan_key_ranges
+from dbtools.migrate.workunits import RangeLines, dump_line_numbers, dump_ranges, plan_key_ranges
 
 from .test_data import BAD_ROWS, MYSQL_ROWS, MYSQL_SCHEMA
 
@@ -330,3 +331,76 @@ def test_splitter_balances_a_million_unevenly_spread_keys(
     assert sum(sizes) == 1_000_000
     assert 9 <= len(ranges) <= 11
     assert max(sizes) <= 1.1 * 100_000 and min(sizes) >= 0.9 * 100_000, sizes
+
+
+PG_PARTITIONED = """
+CREATE TABLE meas (id int NOT NULL, region text NOT NULL, v numeric(8,2), PRIMARY KEY (id, region))
+  PARTITION BY LIST (region);
+CREATE TABLE meas_east PARTITION OF meas FOR VALUES IN ('east');
+CREATE TABLE meas_west PARTITION OF meas FOR VALUES IN ('west');
+INSERT INTO meas SELECT g, CASE WHEN g % 3 = 0 THEN 'west' ELSE 'east' END, g * 0.5
+  FROM generate_series(1, 600) g;
+"""
+
+
+def test_postgres_partitions_live_and_dumped_and_dump_line_numbers(
+    spanner: Any, pg_db: Any, tmp_path: Path
+) -> None:
+    """A partitioned table (rows in its partitions) loads into the parent table as the threaded
+    load does it, live by key ranges and from a pg_dump cut into byte ranges; a statement that
+    cannot be read, in a later range, is reported with its line in the dump file."""
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute(PG_PARTITIONED)
+    url = pg_db.sqlalchemy_url("psycopg")
+    beam = ("--runner", "beam", "--beam-args", TWO_WORKERS)
+    threads = _load(spanner, ["--url", url], tmp_path / "lt", "part_live_t")
+    live = _load(
+        spanner, ["--url", url], tmp_path / "lb", "part_live_b", *beam, "--beam-range-rows", "150"
+    )
+    assert live["tables"]["meas"]["rows_written"] == 600
+    _same(spanner, "part_live_t", "part_live_b", ["meas"], threads, live)
+
+    lines = subprocess.run(
+        ["pg_dump", "--no-owner", "-d", pg_db.url], check=True, capture_output=True, text=True
+    ).stdout.splitlines(keepends=True)
+    assert any(x.startswith("COPY public.meas_east ") for x in lines)  # rows in the partitions
+    after_data = max(i for i, x in enumerate(lines) if x == "\\.\n") + 1
+    lines.insert(after_data, "INSERT INTO public.meas VALUES (9001, 'east', random());\n")
+    dump = tmp_path / "part.sql"
+    dump.write_text("".join(lines))
+    assert dump.stat().st_size > 4 * 2000  # several ranges, the bad statement in a later one
+    source = ["--source", "postgres", "--file", str(dump)]
+    threads = _load(spanner, source, tmp_path / "dt", "part_dump_t")
+    dumped = _load(
+        spanner, source, tmp_path / "db", "part_dump_b", *beam, "--beam-chunk-bytes", "2000"
+    )
+    assert dumped["tables"]["meas"]["rows_written"] == 600
+    _same(spanner, "part_dump_t", "part_dump_b", ["meas"], threads, dumped)
+    wanted = [{"line": after_data + 1, "kind": "syntax"}]
+    for rep in (threads, dumped):
+        assert [{k: d[k] for k in ("line", "kind")} for d in rep["diagnostics"]] == wanted
+    assert dumped["diagnostics"] == threads["diagnostics"]
+
+
+def test_dump_ranges_give_every_statement_once_at_any_cut() -> None:
+    """Cuts at every offset, those landing exactly on a line start included (such a line once
+    went to neither range), inside a COPY block and inside a line; each range's first line
+    gets its line number in the file."""
+    head = "COPY public.t (id, v) FROM stdin;\n"
+    text = "SET x = 1;\n" + "".join(
+        f"INSERT INTO t VALUES ({i});\n" if i % 10 else f"{head}{i}\tа\n{i + 1}\tb\n\\.\n"
+        for i in range(60)
+    )
+    data = text.encode()
+    all_lines = data.splitlines(keepends=True)  # the first range starts at the file's start
+    for chunk in range(7, 90):
+        got: list[bytes] = []
+        for r in dump_ranges(len(data), chunk):
+            lines = RangeLines("postgres", io.BytesIO(data), r)
+            mine = list(lines)
+            if mine:
+                assert lines.first_byte is not None
+                first = dump_line_numbers(io.BytesIO(data), [lines.first_byte])[lines.first_byte]
+                assert all_lines[first - 1] == mine[0], (chunk, r)
+            got += mine
+        assert got == all_lines, chunk

@@ -150,4 +150,4 @@ def validate(
         counts.add(part)
         for d in diffs:
             v._sink(*d)
-    return v._result(src, tgt, keys, p.plan, counts, len(ranges))
+    return v._result(src, tgt, keys, p.plan, counts)

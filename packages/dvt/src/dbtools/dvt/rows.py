@@ -471,8 +471,8 @@ class RowValidator:
             # with the same content in one block would cancel out.
             src_hash = self._value_exprs(src, keys + plan.pairs, True, "hash")[0]
             tgt_hash = self._value_exprs(tgt, keys + plan.pairs, False, "hash")[0]
-            counts, nparts = self._run_blocks(src, tgt, keys, src_hash, tgt_hash, nkeys, needs_norm)
-            return self._result(src, tgt, keys, plan, counts, nparts)
+            counts = self._run_blocks(src, tgt, keys, src_hash, tgt_hash, nkeys, needs_norm)
+            return self._result(src, tgt, keys, plan, counts)
         counts = MergeCounts()
         if len(jobs) == 1:
             counts = self._merge(jobs[0][0], jobs[0][1], nkeys, needs_norm)
@@ -480,7 +480,7 @@ class RowValidator:
             with ThreadPoolExecutor(max_workers=max(1, s.workers)) as pool:
                 for part in pool.map(lambda j: self._merge(j[0], j[1], nkeys, needs_norm), jobs):
                     counts.add(part)
-        return self._result(src, tgt, keys, plan, counts, len(jobs))
+        return self._result(src, tgt, keys, plan, counts)
 
     # --- checksum blocks ---------------------------------------------------------------
     def _use_blocks(self, keys: list[ColumnPair]) -> bool:
@@ -503,7 +503,7 @@ class RowValidator:
         tgt_hash: str,
         nkeys: int,
         needs_norm: bool,
-    ) -> tuple[MergeCounts, int]:
+    ) -> MergeCounts:
         """Compare (count, sum of hash prefixes) per block of the first integer key inside each
         database; only blocks that differ are streamed row by row and merged."""
         s = self.spec
@@ -521,7 +521,7 @@ class RowValidator:
         lows = [int(v) for v in (smin, tmin) if v is not None]
         highs = [int(v) for v in (smax, tmax) if v is not None]
         if not lows:
-            return MergeCounts(), 1
+            return MergeCounts()
         lo, hi = min(lows), max(highs)
         est = src.engine.estimate_rows(src.table) if src.table else None
         if not est:
@@ -592,7 +592,7 @@ class RowValidator:
                 f"block checksums did not account for every row ({counts}); "
                 "rerun with --block-rows 0 to compare row by row"
             )
-        return counts, 1
+        return counts
 
     def _random_predicates(
         self, src: _Side, tgt: _Side, keys: list[ColumnPair], n: int
@@ -622,7 +622,6 @@ class RowValidator:
         keys: list[ColumnPair],
         plan: PairPlan,
         counts: MergeCounts,
-        partitions: int,
     ) -> ValidationResult:
         s = self.spec
         src_label, tgt_label = s.label()
@@ -659,7 +658,9 @@ class RowValidator:
                 "primary_keys": key_names,
                 "compared_columns": [p.name for p in plan.pairs],
                 "mode": s.mode,
-                "partitions": partitions,
+                # the split asked for (None: automatic), not how this run executed it, so
+                # that every runner reports the same result for the same data and settings
+                "partitions": s.partitions,
             },
             findings=findings,
             truncated=max(0, not_listed),

@@ -8,7 +8,7 @@ and what to report, and the caller (the threaded Loader, or a Beam DoFn) does th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ class Batch:
 
     rows: list[list[Any]]
     keys: list[Any]
-    positions: list[int]
+    positions: Sequence[int]
     upto: int
 
 

@@ -7,7 +7,8 @@ The pipeline, per interleave level (parents are committed before their children)
      or dump ranges)            cut, write)   └─ deferred batches (tables without a key, ─┘   positions
                                                   from a dump: their keys need positions)   ─► bad_rows.jsonl
 
-- Conversion and batch cutting are batching.cut_rows, the row loop of the threaded load; commits
+- Conversion and batch cutting are the threaded load's: the dump fast paths (fastpaths.py: the
+  column-typed readers, statements converted in bulk) and the row loop (batching.cut_rows); commits
   go through writer.Writer (InsertOrUpdate, retries, bisection of refused batches), in the
   DoFn's own thread. InsertOrUpdate by key makes a retried bundle rewrite the same rows: no
   duplicate, no gap. Tables without a key get deterministic keys from their row positions.
@@ -35,11 +36,12 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 from .batching import BadRow, Batch, cut_rows
 from .convert import Conversion
 from .errors import DataError
+from .fastpaths import list_events, statement_events, typed_reader
 from .ledger import bad_record_line
 from .loadplan import TablePlan, plan_tables
 from .loadresult import LoadResult, TableStats
 from .rowconvert import Layout, build_layout, printable, synthetic_key
-from .workunits import DumpRange, KeyRange, range_lines, range_query
+from .workunits import DumpRange, KeyRange, RangeLines, range_query
 from .writer import NullDatabase, RateLimiter, Writer
 
 NAMESPACE = "dbtools.migrate"
@@ -146,7 +148,9 @@ class LoadUnit(beam.DoFn):
             lay = self._layout(unit.table, plan, None)
             stats, top = TableStats(), dict[int, int]()
             # a table without a key is a single unit: its positions are already global
-            out = list(self._take(plan.source.name, plan, lay, rows, 0, False, stats, top))
+            out = list(
+                self._take(plan.source.name, plan, lay, list_events, rows, 0, False, stats, top)
+            )
         yield from out
         yield from self._finish({plan.source.name: (plan, stats, top)})
 
@@ -159,7 +163,8 @@ class LoadUnit(beam.DoFn):
         seen: dict[str, tuple[TablePlan, TableStats, dict[int, int]]] = {}
         out: list[Any] = []
         with FileSystems.open(job.dump, compression_type="uncompressed") as f:
-            for batch in read_rows(job.engine, range_lines(job.engine, f, unit), diagnostics):
+            lines = RangeLines(job.engine, f, unit)
+            for batch in read_rows(job.engine, lines, diagnostics, typed=self._typed_reader):
                 plan = self.plans.get(batch.table)
                 if plan is None or (job.tables is not None and plan.source.name not in job.tables):
                     continue
@@ -171,22 +176,27 @@ class LoadUnit(beam.DoFn):
                 pos = stats.read
                 # a table without a key: its keys come from global positions, known later
                 defer = bool(plan.synthetic)
-                out.extend(self._take(name, plan, lay, batch.rows, pos, defer, stats, top))
+                out.extend(
+                    self._take(name, plan, lay, statement_events, batch, pos, defer, stats, top)
+                )
         for d in diagnostics:
             if d.kind == "incomplete":
                 continue  # a range is a fragment; the launcher checks the whole dump's end
-            out.append(
-                TaggedOutput(
-                    "diagnostics",
-                    {
-                        "line": d.line,
-                        "kind": d.kind,
-                        "message": f"{d.message} (line counted from byte {unit.start})",
-                    },
-                )
-            )
+            # `line` counts from the range's first line, at byte `first_byte` of the dump: the
+            # launcher makes it the dump's own line number (beamrun)
+            record = {"line": d.line, "kind": d.kind, "message": d.message}
+            out.append(TaggedOutput("diagnostics", {**record, "first_byte": lines.first_byte}))
         yield from out
         yield from self._finish(seen)
+
+    def _typed_reader(self, source_table: str, columns: list[str] | None, width: int) -> Any:
+        """read_rows' lookup of column-typed readers, as the threaded load's."""
+        plan = self.plans.get(source_table)
+        if plan is None or (
+            self.job.tables is not None and plan.source.name not in self.job.tables
+        ):
+            return None
+        return typed_reader(plan, self._layout(source_table, plan, columns), width)
 
     # -- the row loop ----------------------------------------------------------------------
     def _take(
@@ -194,15 +204,21 @@ class LoadUnit(beam.DoFn):
         name: str,
         plan: TablePlan,
         lay: Layout,
+        events: Any,
         rows: Any,
         pos: int,
         defer: bool,
         stats: TableStats,
         top: dict[int, int],
     ) -> Iterator[Any]:
+        """`events` (fastpaths.statement_events or list_events) of `rows`: batches committed
+        (or deferred), bad rows out."""
         unit = self.unit.index
-        synthetic = bool(plan.synthetic) and not defer
-        for ev in cut_rows(lay, name, synthetic, rows, pos, 0, stats, top):
+        if defer:  # keys come later: the row loop, as the threaded load does for such tables
+            found = cut_rows(lay, name, False, rows.rows, pos, 0, stats, top)
+        else:
+            found = events(lay, name, bool(plan.synthetic), rows, pos, 0, stats, top)
+        for ev in found:
             if type(ev) is Batch:
                 if not ev.rows:
                     continue

@@ -21,7 +21,7 @@ from .errors import DataError
 from .loadplan import interleave_levels, plan_tables
 from .loadresult import LoadResult
 from .model import Diagnostic
-from .workunits import dump_ranges, plan_key_ranges
+from .workunits import dump_line_numbers, dump_ranges, plan_key_ranges
 
 DEFAULT_RANGE_ROWS = 100_000
 DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
@@ -117,7 +117,7 @@ def run(
             identity_part = outcome(state.metrics(), result)
             for k, v in identity_part.items():
                 identity[k] = max(identity.get(k, 0), v)
-            diagnostics += [Diagnostic(**d) for d in _load_json(diag_path)]
+            diagnostics += _dump_diagnostics(dump, _load_json(diag_path))
     with (out / "bad_rows.jsonl").open("wb") as f:
         for part in bad_parts:
             with FileSystems.open(part, compression_type="uncompressed") as src:
@@ -137,6 +137,21 @@ def run(
         "readers": "beam",
     }
     return result, identity, read_info, diagnostics
+
+
+def _dump_diagnostics(dump: str | None, records: list[dict[str, Any]]) -> list[Diagnostic]:
+    """The ranges' diagnostics, with the dump's own line numbers, in dump order."""
+    if not records:
+        return []
+    from apache_beam.io.filesystems import FileSystems
+
+    assert dump is not None
+    with FileSystems.open(dump, compression_type="uncompressed") as f:
+        first = dump_line_numbers(f, [r["first_byte"] for r in records])
+    out = [
+        Diagnostic(first[r["first_byte"]] + r["line"] - 1, r["kind"], r["message"]) for r in records
+    ]
+    return sorted(out, key=lambda d: d.line)
 
 
 def _save_json(records: list[dict[str, Any]], path: str) -> None:

@@ -1,9 +1,9 @@
 """The threaded data load: dump rows or live-table chunks -> converted values -> Spanner.
 
 - Every row is written with InsertOrUpdate, so a rerun (or a resumed run) never duplicates rows.
-- Rows are converted and cut into batches by batching.cut_rows (the one row loop, shared with
-  the Beam pipeline); a dump's INSERT statements take the fast paths here first: a whole
-  statement converted in one `map`, or straight from the tokenizer's regex matches.
+- Rows are converted and cut into batches by fastpaths.py (shared with the Beam pipeline): a
+  dump's statements converted in bulk (one `map` over a statement, or straight from the
+  tokenizer's regex matches) when they can be, the row loop (batching.cut_rows) otherwise.
 - Batches go to writer.Writer (threads, backoff, rate limit, bisection of refused batches).
 - A checkpoint (per table: rows done, in source order) follows the contiguous commits and is
   written at most once a second (and at table ends, interruptions and the end); `resume=True`
@@ -21,12 +21,11 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from . import typedrows
-from .batching import BadRow, Batch, cut_rows
+from . import fastpaths
+from .batching import BadRow, Batch
 from .convert import Conversion
 from .errors import DataError
 from .ledger import BadRows, Checkpoint
@@ -39,13 +38,10 @@ from .rowconvert import (
     Layout,
     build_layout,
     printable,
-    raw_converters,
     row_converter,
-    row_key,
     synthetic_key,
 )
-from .rows import RowBatch, TypedReader, fast_width
-from .values import BadValue
+from .rows import RowBatch, TypedReader
 from .writer import NullDatabase, RateLimiter, Writer
 
 __all__ = [
@@ -150,65 +146,19 @@ class Loader:
         self, source_table: str, columns: list[str] | None, width: int
     ) -> TypedReader | None:
         """The column-typed reader for INSERTs of this table with rows of `width` values, or
-        None (rows.read_rows tries it before the general fast path; see typedrows.py)."""
+        None (rows.read_rows tries it before the general fast path; see fastpaths.py)."""
         plan = self.plans.get(source_table)
-        if plan is None or plan.synthetic:
+        if plan is None:
             return None
-        lay = self._layout(source_table, plan, columns)
-        if width in lay.typed:
-            return lay.typed[width]
-        reader = None
-        if width == lay.width and width <= 4096:  # other widths: bad rows, by the row loop
-            not_null = {c.name for c in plan.source.columns if c.not_null}
-            cols = [typedrows.Column(i, conv, src in not_null) for i, conv, src in lay.steps]
-            reader = typedrows.build(cols, width, lay.key_idx, printable)
-        lay.typed[width] = reader
-        return reader
+        return fastpaths.typed_reader(plan, self._layout(source_table, plan, columns), width)
 
     def add_batch(self, batch: RowBatch) -> None:
-        """Rows of one dump statement. A fast-path mysqldump batch is converted straight from
-        its regex matches (no typed rows in between), in commit-sized slices (mysqldump writes
-        up to ~1 MB, thousands of rows, per INSERT); from the first slice that needs the row
-        loop on (a bad row, a batch too big in bytes), the row loop takes the rest."""
+        """Rows of one dump statement, through the fast paths (fastpaths.statement_events)."""
         plan = self.plans.get(batch.table)
         if plan is None:
-            return
-        raw = batch.raw
-        done = 0
-        if raw and not plan.synthetic:
-            name = plan.source.name
-            lay = self._layout(batch.table, plan, batch.columns)
-            if self.position.get(name, 0) >= self.checkpoint.done(name):
-                convert_one, keys_of = self._raw_path(batch, lay)
-                limit = lay.limit
-                while convert_one is not None and done < len(raw):
-                    part = raw[done : done + limit] if done or len(raw) > limit else raw
-                    try:
-                        out = list(map(convert_one, part))
-                    except (ValueError, IndexError):  # BadValue, or text Python refuses
-                        break  # the row loop finds the bad rows
-                    pos = self.position.get(name, 0)
-                    if not self._take_converted(name, plan, lay, out, keys_of(part), pos):
-                        break
-                    done += len(part)
-                if done == len(raw):
-                    return
-        rows = batch.rows
-        self.add_rows(batch.table, batch.columns, rows[done:] if done else rows)
-
-    def _raw_path(
-        self, batch: RowBatch, lay: Layout
-    ) -> tuple[Callable[[Any], list[Any]] | None, Callable[[Any], list[Any]]]:
-        """The converter of one regex match of this batch and the key extractor of a list of
-        them; (None, ...) when the rows must go through the row loop (wrong width)."""
-        reader = batch.reader
-        if isinstance(reader, typedrows.TypedRowReader):
-            return reader.convert, reader.keys
-        if reader is None and batch.raw:
-            width = fast_width(batch.raw[0], batch.groups)
-            if width == lay.width:  # otherwise every row is bad: the row loop says why
-                return raw_converters(lay, width, batch.groups)
-        return None, list
+            return  # a table the session skips, or one not in the schema
+        lay = self._layout(batch.table, plan, batch.columns)
+        self._take(plan, lay, fastpaths.statement_events, batch)
 
     def add_rows(
         self, source_table: str, columns: list[str] | None, rows: Iterable[list[Any]]
@@ -216,20 +166,18 @@ class Loader:
         plan = self.plans.get(source_table)
         if plan is None:
             return  # a table the session skips, or one not in the schema
+        lay = self._layout(source_table, plan, columns)
+        self._take(plan, lay, fastpaths.list_events, rows)
+
+    def _take(self, plan: TablePlan, lay: Layout, events: Any, rows: Any) -> None:
+        """The events of `events(...)` (a fastpaths function) for `rows`: batches committed,
+        bad rows written, the checkpoint moved past bad rows no batch covers."""
         name = plan.source.name
         stats = self._stats(name)
         done_before = self.checkpoint.done(name)
-        lay = self._layout(source_table, plan, columns)
         pos = self.position.get(name, 0)
-        if (
-            type(rows) is list
-            and pos >= done_before
-            and not plan.synthetic
-            and self._add_list(name, plan, lay, rows, pos)
-        ):
-            return
         top: dict[int, int] = {}
-        for ev in cut_rows(lay, name, bool(plan.synthetic), rows, pos, done_before, stats, top):
+        for ev in events(lay, name, bool(plan.synthetic), rows, pos, done_before, stats, top):
             if type(ev) is Batch:
                 self.position[name] = ev.upto
                 if ev.rows:
@@ -241,69 +189,9 @@ class Loader:
                 self.bad.add(name, ev.key, ev.column, ev.value, ev.reason, name, ev.position)
                 if ev.alone:  # otherwise the next flush of this table covers its position
                     self._advance(name, ev.position)
-        self._note_identity(plan, top)
-
-    def _note_identity(self, plan: TablePlan, top: dict[int, int]) -> None:
         for n, value in top.items():
             k = (plan.target.name, plan.columns[n].target)
             self.identity_max[k] = max(value, self.identity_max.get(k, 0))
-
-    def _add_list(
-        self,
-        name: str,
-        plan: TablePlan,
-        lay: Layout,
-        rows: list[list[Any]],
-        pos: int,
-    ) -> bool:
-        """All rows of a list converted in one `map` (the dump case: a whole INSERT statement).
-        Returns False, having changed nothing, when a row is bad or short, or a batch would be
-        too big: the row-by-row loop then handles the list."""
-        if rows and set(map(len, rows)) != {lay.width}:
-            return False  # rows of the wrong width are bad rows: the row loop says so
-        if len(rows) > lay.limit:
-            return False
-        try:
-            out = list(map(lay.convert_row, rows))
-        except (BadValue, IndexError):
-            return False
-        single = lay.single_key
-        if single is not None:
-            keys = list(map(itemgetter(single), rows))
-        else:
-            keys = [row_key(row, lay.key_idx, None) for row in rows]
-        return self._take_converted(name, plan, lay, out, keys, pos)
-
-    def _take_converted(
-        self,
-        name: str,
-        plan: TablePlan,
-        lay: Layout,
-        out: list[list[Any]],
-        keys: list[Any],
-        pos: int,
-    ) -> bool:
-        """Converted rows (none bad) into one batch; False, having changed nothing, when the
-        batch would be too big for one commit."""
-        big = lay.big
-        if big:
-            size = 0
-            for n in big:
-                size += sum(map(len, filter(None, map(itemgetter(n), out))))
-            if size >= MAX_BATCH_BYTES:
-                return False
-        top: dict[int, int] = {}
-        for n in lay.identity:
-            values = [v for v in map(itemgetter(n), out) if v is not None]
-            if values and max(values) > 0:
-                top[n] = max(values)
-        pos += len(out)
-        self._stats(name).read += len(out)
-        self.position[name] = pos
-        if out:
-            self._flush(name, plan, lay.target_cols, out, keys, pos)
-        self._note_identity(plan, top)
-        return True
 
     def _flush(
         self,

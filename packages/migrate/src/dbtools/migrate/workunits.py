@@ -24,7 +24,7 @@ the pipeline adds the rows of the units before it to get the row's position in i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -149,30 +149,61 @@ def dump_ranges(size: int, chunk_bytes: int) -> list[DumpRange]:
     ]
 
 
-def range_lines(engine: str, f: BinaryIO, r: DumpRange) -> Iterator[bytes]:
-    """The lines of the statements that begin in `r` (see the module's docstring)."""
-    start = _STARTS[engine]
-    f.seek(r.start)
-    at = r.start
-    if r.start:  # the partial line we land in belongs to the range before
-        at += len(f.readline())
-    in_copy = False
-    started = r.start == 0
-    for line in iter(f.readline, b""):
-        here = at
-        at += len(line)
-        if in_copy:
-            in_copy = line not in _COPY_END
-            if started:
-                yield line
-            continue
-        is_start = start.match(line) is not None
-        if is_start and here >= r.end:
-            return  # the next range's first statement
-        if not started:
-            if not is_start:
+class RangeLines:
+    """The lines of the statements that begin in `r` (see the module's docstring), when
+    iterated; `first_byte` is then the offset of the first line given (None: none given), from
+    which the launcher turns line numbers counted from it into the dump's own
+    (`dump_line_numbers`)."""
+
+    def __init__(self, engine: str, f: BinaryIO, r: DumpRange) -> None:
+        self.engine, self.f, self.r = engine, f, r
+        self.first_byte: int | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        f, r = self.f, self.r
+        start = _STARTS[self.engine]
+        # the line holding byte start - 1 belongs to the range before (when that byte ends a
+        # line, the line read is just that newline, and the line at `start` is ours)
+        at = max(0, r.start - 1)
+        f.seek(at)
+        if r.start:
+            at += len(f.readline())
+        in_copy = False
+        started = r.start == 0
+        for line in iter(f.readline, b""):
+            here = at
+            at += len(line)
+            if in_copy:
+                in_copy = line not in _COPY_END
+                if started:
+                    yield line
                 continue
-            started = True
-        if engine == "postgres" and line.startswith(b"COPY ") and is_start:
-            in_copy = True
-        yield line
+            is_start = start.match(line) is not None
+            if is_start and here >= r.end:
+                return  # the next range's first statement
+            if not started:
+                if not is_start:
+                    continue
+                started = True
+            if self.first_byte is None:
+                self.first_byte = here
+            if self.engine == "postgres" and line.startswith(b"COPY ") and is_start:
+                in_copy = True
+            yield line
+
+
+def dump_line_numbers(f: BinaryIO, offsets: Iterable[int]) -> dict[int, int]:
+    """For each byte offset (the start of a line), the dump's line number of that line: one
+    read of the dump up to the largest offset (only when a range reported something)."""
+    out: dict[int, int] = {}
+    f.seek(0)
+    at, lines = 0, 0
+    for off in sorted(set(offsets)):
+        while at < off:
+            chunk = f.read(min(1 << 20, off - at))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            at += len(chunk)
+        out[off] = lines + 1
+    return out
