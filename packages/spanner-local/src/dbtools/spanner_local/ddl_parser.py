@@ -19,6 +19,8 @@ from .typemap import (
     GSQL_TYPE_NAMES,
     PG_REJECTED_TYPES,
     PG_TYPE_NAMES,
+    PG_UNSUPPORTED_TYPE_MESSAGE,
+    PG_UNSUPPORTED_TYPES,
     POSTGRESQL,
     SType,
 )
@@ -392,8 +394,10 @@ class DdlParser:
             return SType("INT64"), None
         if name == "timestamp" and self.at("WITHOUT", "TIME", "ZONE"):
             raise DdlError("Type <timestamp without time zone> is not supported.")
+        if name in PG_UNSUPPORTED_TYPES:
+            raise DdlSyntaxError(PG_UNSUPPORTED_TYPE_MESSAGE.format(name=name))
         if name not in PG_TYPE_NAMES:
-            raise DdlError(f"Type <{name}> is not supported.")
+            raise DdlError(PG_UNSUPPORTED_TYPE_MESSAGE.format(name=name))
         code, annotation = PG_TYPE_NAMES[name]
         length: int | None = None
         if self.accept_op("("):

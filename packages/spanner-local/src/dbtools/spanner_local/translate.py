@@ -25,7 +25,7 @@ from . import pg_literals, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
-from .typemap import GOOGLE_SQL, POSTGRESQL
+from .typemap import GOOGLE_SQL, PG_UNSUPPORTED_TYPE_MESSAGE, PG_UNSUPPORTED_TYPES, POSTGRESQL
 
 INFO_SCHEMA = "spanner_information_schema"
 COMMIT_TS_PARAM = "__spanner_commit_ts"
@@ -388,6 +388,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
     """`literal_sql`: (token index, DuckDB SQL) of the literals read as the input of the
     column type they are written to or compared with."""
     toks = _pg_tokens(sql)
+    _reject_unsupported_types(toks)
     dollar_quoted = {
         k: t.text for k, t in enumerate(toks) if t.kind == "str" and sql[t.start] == "$"
     }
@@ -590,6 +591,60 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
         output_names=output,
         param_columns=param_columns,
     )
+
+
+# Longest spelling first, so `bit varying` is named as such rather than as `bit`.
+_UNSUPPORTED_TYPE_WORDS = sorted(
+    (tuple(name.split()) for name in PG_UNSUPPORTED_TYPES), key=len, reverse=True
+)
+
+
+def _reject_unsupported_types(toks: list[Tok]) -> None:
+    """Casts (`::t`, `CAST(... AS t)`) and typed literals (`t '...'`) of a type Spanner's
+    PostgreSQL interface lacks fail as they do on Spanner, though DuckDB could run them."""
+    for k, t in enumerate(toks):
+        if t.kind != "word" or k == 0:
+            continue
+        before = toks[k - 1]
+        name = _unsupported_type_at(toks, k)
+        if name is None:
+            continue
+        typed_literal = (
+            before.text != "."
+            and k + 1 < len(toks)
+            and toks[k + 1].kind == "str"
+            and toks[k + 1].text.startswith("'")
+        )
+        if (
+            before.text == "::"
+            or (before.upper == "AS" and _inside_cast(toks, k - 1))
+            or typed_literal
+        ):
+            raise InvalidArgument(PG_UNSUPPORTED_TYPE_MESSAGE.format(name=name))
+
+
+def _unsupported_type_at(toks: list[Tok], k: int) -> str | None:
+    for words in _UNSUPPORTED_TYPE_WORDS:
+        if k + len(words) <= len(toks) and all(
+            toks[k + j].kind == "word" and toks[k + j].text.lower() == w
+            for j, w in enumerate(words)
+        ):
+            return " ".join(words)
+    return None
+
+
+def _inside_cast(toks: list[Tok], at: int) -> bool:
+    """Whether the token at `at` sits directly in a CAST( ... ) (not an alias's AS)."""
+    depth = 0
+    for j in range(at - 1, -1, -1):
+        text = toks[j].text
+        if text == ")":
+            depth += 1
+        elif text == "(":
+            if depth == 0:
+                return j > 0 and toks[j - 1].upper == "CAST"
+            depth -= 1
+    return False
 
 
 _TYPE_NAME_TAILS = frozenset({"precision", "varying", "with", "without", "time", "zone"})

@@ -136,6 +136,44 @@ PG_REJECTED_TYPES: dict[str, str] = {
     "serial8": "SERIAL8",
 }
 
+# PostgreSQL's built-in types that Spanner's PostgreSQL interface does not have (its data types
+# page lists what it has: array, bool, bytea, date, float4/8, int8, interval, jsonb, numeric,
+# timestamptz, varchar/text). A column or a cast of one of these fails with
+# PG_UNSUPPORTED_TYPE_MESSAGE; DuckDB has several of them, so spanner-local checks by name.
+PG_UNSUPPORTED_TYPES: frozenset[str] = frozenset(
+    {
+        "bit",
+        "bit varying",
+        "varbit",
+        "money",
+        "inet",
+        "cidr",
+        "macaddr",
+        "macaddr8",
+        "xml",
+        "tsvector",
+        "tsquery",
+        "point",
+        "line",
+        "lseg",
+        "box",
+        "path",
+        "polygon",
+        "circle",
+        "int4range",
+        "int8range",
+        "numrange",
+        "tsrange",
+        "tstzrange",
+        "daterange",
+        "txid_snapshot",
+        "pg_lsn",
+        "timetz",
+        "time with time zone",
+    }
+)
+PG_UNSUPPORTED_TYPE_MESSAGE = "Type <{name}> is not supported."
+
 # Canonical spelling when Spanner prints DDL / information_schema.
 PG_CANONICAL: dict[str, str] = {
     "INT64": "bigint",

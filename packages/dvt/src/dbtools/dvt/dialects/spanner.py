@@ -24,6 +24,8 @@ WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table AND INDEX_TYPE = 'PRIMARY_K
 ORDER BY ORDINAL_POSITION
 """
 
+HEX_DIGITS = "0123456789abcdef"
+
 PG_COLUMNS_SQL = """
 SELECT column_name, spanner_type, is_nullable = 'YES'
 FROM information_schema.columns
@@ -154,6 +156,20 @@ class SpannerPgDialect(PostgresDialect):
     def key_order(self, expr: str, kind: Kind) -> str:
         # Spanner compares strings by their UTF-8 bytes already; it has no COLLATE.
         return self.key_select(expr, kind)
+
+    def hex_to_int48(self, hex_expr: str) -> str:
+        # Spanner's PostgreSQL interface has no bit type, so PostgreSQL's ('x' || h)::bit(48)
+        # fails there; each hex digit's value is its position in HEX_DIGITS (strpos and substr
+        # are documented), weighted by its power of 16. Integers are int8 there, so the sum
+        # (below 2**48) cannot overflow. The digest is lower-case (hash_hex).
+        return (
+            "("
+            + " + ".join(
+                f"(strpos('{HEX_DIGITS}', substr({hex_expr}, {i + 1}, 1)) - 1) * {16 ** (11 - i)}"
+                for i in range(12)
+            )
+            + ")"
+        )
 
 
 GSQL_TABLES_SQL = """
