@@ -13,6 +13,10 @@ snapshot and answers from it:
 
 Anything else is sent to Spanner unchanged. Relation OIDs are synthesized from names, stable for
 the life of the process.
+
+Over 800 lines because every answer reads the same `Catalog` snapshot and the recognised query
+shapes are kept together, so that what the proxy answers locally can be read in one place; the
+ORM-specific answers live in `orm_catalog`.
 """
 
 from __future__ import annotations
