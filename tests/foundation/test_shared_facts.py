@@ -104,7 +104,7 @@ ARRAY_CORPUS = [
     "{,a}",
 ]
 
-KNOWN_ARRAY_DISAGREEMENTS = {}
+KNOWN_ARRAY_DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
 
 def _outcome(parse: Callable[[str], list[Any]], text: str) -> Any:
