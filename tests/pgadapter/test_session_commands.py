@@ -144,3 +144,29 @@ def test_show_commit_timestamp_is_the_last_commits(dsn: str) -> None:
         assert second > first
         conn.execute("select * from t")  # reads commit nothing
         assert conn.execute("show spanner.commit_timestamp").fetchone()[0] == second
+
+
+def test_show_read_timestamp_is_the_last_read_only_reads(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("show spanner.read_timestamp").fetchone() == (None,)
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        assert conn.execute("show spanner.read_timestamp").fetchone() == (None,)  # no read yet
+        committed = conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert conn.execute("select v from t where id = %s", (1,)).fetchall() == [("a",)]
+        first = conn.execute("show spanner.read_timestamp").fetchone()[0]
+        assert first >= committed  # a strong read sees the insert, so it reads after it
+        conn.execute("insert into t (id, v) values (2, 'b')")
+        assert conn.execute("show spanner.read_timestamp").fetchone()[0] == first  # writes: no
+        with conn.transaction():  # a read/write transaction's reads have no read timestamp
+            conn.execute("select * from t").fetchall()
+        assert conn.execute("show spanner.read_timestamp").fetchone()[0] == first
+        conn.execute("set default_transaction_read_only = on")
+        with conn.transaction():  # a read-only transaction: the timestamp it began at
+            assert len(conn.execute("select * from t").fetchall()) == 2
+        in_txn = conn.execute("show spanner.read_timestamp").fetchone()[0]
+        assert in_txn > first
+        conn.execute("set default_transaction_read_only = off")
+        cur = conn.execute("show spanner.read_timestamp")
+        assert cur.description[0].name == "spanner.read_timestamp"
+        assert cur.description[0].type_code == 1184  # timestamptz, as PGAdapter returns it

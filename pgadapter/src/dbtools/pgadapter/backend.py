@@ -31,7 +31,12 @@ from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
 from .errors import PgError, QueryCanceled
 from .settings import multi_use_staleness
-from .spanner_private import instance_of, transaction_begun
+from .spanner_private import (
+    instance_of,
+    result_read_timestamp,
+    snapshot_read_timestamp,
+    transaction_begun,
+)
 from .sqlstate import pg_error_from
 from .types import oid_for_spanner
 
@@ -217,6 +222,8 @@ class SpannerConnection:
         # session settings (spanner.*), set by the connection layer
         self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
         self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
+        # of the last read-only transaction or autocommit query (SHOW spanner.read_timestamp)
+        self.last_read_timestamp: dt.datetime | None = None
         self.priority = 0  # RequestOptions.Priority
         self.request_tag: str | None = None  # for the next statement only
         self.transaction_tag: str | None = None  # for the next read/write transaction
@@ -300,11 +307,18 @@ class SpannerConnection:
                 snap = session.snapshot(multi_use=True, **multi_use_staleness(self.staleness))
                 _wrap(snap.begin)
                 txn.handle = snap
+                self.note_read_timestamp(snapshot_read_timestamp(snap))
             elif txn.log:
                 self._rerun(txn, None)  # after fail(): rebuild the state the log describes
             else:
                 txn.handle = self._new_transaction()
         return txn.handle
+
+    def note_read_timestamp(self, when: dt.datetime | None) -> None:
+        """Keep the read timestamp Spanner reported for a read-only read (None: none reported,
+        as for reads in a transaction already begun)."""
+        if when is not None:
+            self.last_read_timestamp = when
 
     def commit(self) -> None:
         txn, self._txn = self._txn, None
@@ -446,6 +460,7 @@ class SpannerConnection:
                 )
                 self.active = cursor
                 _wrap(lambda: cursor.prime(PREFETCH))
+                self.note_read_timestamp(result_read_timestamp(rs))
             except BaseException:
                 checkout.__exit__(None, None, None)
                 raise

@@ -213,7 +213,7 @@ async def open_cursor(s: Session, portal: Portal, whole: bool = False) -> None:
             staleness = backend.staleness
             for _ in range(2):
                 try:
-                    portal.cursor = await s.run_on_loop(
+                    cursor = await s.run_on_loop(
                         reads.query(
                             sql,
                             params,
@@ -224,6 +224,8 @@ async def open_cursor(s: Session, portal: Portal, whole: bool = False) -> None:
                             s.call_context(stream_deadline=whole),
                         )
                     )
+                    backend.note_read_timestamp(cursor.read_timestamp)
+                    portal.cursor = cursor
                     return
                 except SessionGone:  # the client's sessions manager has a newer one
                     await s.run_blocking(reads.refresh_session)

@@ -74,10 +74,16 @@ def _commit_timestamp(s: Session) -> Any:
     return s.backend.last_commit_timestamp if s.backend is not None else None
 
 
+def _read_timestamp(s: Session) -> Any:
+    return s.backend.last_read_timestamp if s.backend is not None else None
+
+
 TIMESTAMPTZ = 1184
-# PGAdapter's read-only SHOW values that are facts of the session, not settings
+# PGAdapter's read-only SHOW values that are facts of the session, not settings: each is null
+# until the session has done what sets it (a read/write commit, a read-only read)
 SESSION_STATE: dict[str, Callable[[Session], Any]] = {
     "spanner.commit_timestamp": _commit_timestamp,
+    "spanner.read_timestamp": _read_timestamp,
 }
 
 
