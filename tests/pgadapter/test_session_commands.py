@@ -170,3 +170,42 @@ def test_show_read_timestamp_is_the_last_read_only_reads(dsn: str) -> None:
         cur = conn.execute("show spanner.read_timestamp")
         assert cur.description[0].name == "spanner.read_timestamp"
         assert cur.description[0].type_code == 1184  # timestamptz, as PGAdapter returns it
+
+
+def test_show_commit_response_has_the_mutation_count_when_asked(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.execute("show spanner.commit_response")
+        assert [c.name for c in cur.description] == ["commit_timestamp", "mutation_count"]
+        assert [c.type_code for c in cur.description] == [1184, 20]
+        assert cur.fetchall() == [(None, None)]
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        when, count = conn.execute("show spanner.commit_response").fetchone()
+        assert when == conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert count is None  # commit stats not asked for
+        assert conn.execute("show spanner.return_commit_stats").fetchone() == ("off",)
+        conn.execute("set spanner.return_commit_stats = true")
+        with conn.transaction():  # COPY in a transaction: mutations in the transaction's commit
+            with conn.cursor().copy("copy t (id, v) from stdin") as copy:
+                copy.write_row((2, "b"))
+                copy.write_row((3, "c"))
+        when2, count2 = conn.execute("show spanner.commit_response").fetchone()
+        assert when2 > when
+        assert count2 == 4  # two rows of two columns, as Spanner counts mutations
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="Boolean"):
+            conn.execute("set spanner.return_commit_stats = maybe")
+        conn.execute("reset spanner.return_commit_stats")
+        conn.execute("insert into t (id, v) values (4, 'd')")
+        assert conn.execute("show spanner.commit_response").fetchone()[1] is None
+
+
+def test_return_commit_stats_at_startup(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True, options="-c spanner.return_commit_stats=on") as conn:
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        # spanner-local counts the mutations a commit carries, not the writes of DML (Spanner
+        # counts both): a count rather than null is what shows the setting took effect
+        assert conn.execute("show spanner.commit_response").fetchone()[1] == 0
+        conn.execute("set spanner.return_commit_stats = off")
+        conn.execute("insert into t (id, v) values (2, 'b')")
+        assert conn.execute("show spanner.commit_response").fetchone()[1] is None

@@ -224,6 +224,9 @@ class SpannerConnection:
         self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
         # of the last read-only transaction or autocommit query (SHOW spanner.read_timestamp)
         self.last_read_timestamp: dt.datetime | None = None
+        self.return_commit_stats = False  # spanner.return_commit_stats
+        # the mutation count of the last commit, when it asked for commit stats
+        self.last_mutation_count: int | None = None
         self.priority = 0  # RequestOptions.Priority
         self.request_tag: str | None = None  # for the next statement only
         self.transaction_tag: str | None = None  # for the next read/write transaction
@@ -327,10 +330,19 @@ class SpannerConnection:
             return
         while True:
             try:
-                committed = txn.handle.commit(request_options=self._commit_options())
+                committed = txn.handle.commit(
+                    return_commit_stats=self.return_commit_stats,
+                    request_options=self._commit_options(),
+                )
                 self.transaction_tag = None
                 if isinstance(committed, dt.datetime):  # SHOW spanner.commit_timestamp
                     self.last_commit_timestamp = committed
+                    stats = getattr(txn.handle, "commit_stats", None)
+                    self.last_mutation_count = (
+                        int(stats.mutation_count)
+                        if self.return_commit_stats and stats is not None
+                        else None
+                    )
                 return
             except gexc.Aborted as exc:
                 self._txn = txn

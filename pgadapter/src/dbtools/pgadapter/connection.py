@@ -25,7 +25,7 @@ from .handlers.settings import show_result
 from .handlers.writes import ddl
 from .params import decode_params
 from .portal import Portal, Prepared, fields, local_columns
-from .session import Host, Session
+from .session import BACKEND_SETTINGS, Host, Session
 from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
 from .statement_text import analyze_one, classify_all
 
@@ -130,7 +130,7 @@ class PgConnection(Session):
         database = await self.server.open_session(self.database_id, credentials, cred_key)
         self.backend = SpannerConnection(database, self.server.stats)
         self.loop_reads = await self.server.loop_reads(database)
-        for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
+        for key in BACKEND_SETTINGS:
             if key in given:  # what they change lives in the backend, which exists now
                 self.assign(key, given[key], report=False)
         self.pid = self.server.register(self)

@@ -348,6 +348,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("spanner.copy_upsert", "off", "PGAdapter's: COPY FROM writes insert-or-update "
        "mutations, so rows whose key exists are overwritten", type="bool",
        parse=parse_on_off("spanner.copy_upsert")),
+    _s("spanner.return_commit_stats", "off", "PGAdapter's: commits ask Spanner for their "
+       "mutation count (SHOW spanner.commit_response)", type="bool",
+       parse=parse_on_off("spanner.return_commit_stats")),
     _s("spanner.ddl_transaction_mode", "batch", "PGAdapter's: what DDL does inside a "
        "transaction or a batch; the default is the server's --ddl-transaction-mode",
        type="enum", parse=parse_ddl_mode),
@@ -380,7 +383,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
     "spanner.max_commit_delay": "commits are sent without a commit delay",
     "spanner.optimizer_version": "queries are sent without query options",
     "spanner.optimizer_statistics_package": "queries are sent without query options",
-    "spanner.return_commit_stats": "commit statistics are not requested",
     "spanner.retry_aborts_internally": "aborted transactions are always retried",
     "spanner.delay_transaction_start_until_first_write": "transactions begin with their first "
     "statement",
