@@ -134,6 +134,13 @@ class PgConnection(Session):
             if key in given:  # what they change lives in the backend, which exists now
                 self.assign(key, given[key], report=False)
         self.pid = self.server.register(self)
+        log.info(
+            "connection %d from %s: user %s, database %s",
+            self.pid,
+            self.writer.get_extra_info("peername") or "unix socket",
+            self.user,
+            self.database_id,
+        )
         self.send(p.AUTH_OK)
         for key in REPORTED:
             self.send(p.parameter_status(key, self.settings.get(key, "")))
@@ -233,8 +240,14 @@ class PgConnection(Session):
             except PgError as exc:
                 await self._extended_error(exc)
 
+    def _log_error(self, exc: PgError) -> None:
+        """One line per failed statement (a cancel or a client's mistake is not a fault of the
+        proxy: no traceback)."""
+        log.info("connection %d: ERROR %s: %s", self.pid, exc.sqlstate, exc.message)
+
     async def _extended_error(self, exc: PgError) -> None:
         self._described = None
+        self._log_error(exc)
         self.send(p.error_response(exc))
         self.skip_until_sync = True
         await self.fail_transaction()
@@ -262,6 +275,7 @@ class PgConnection(Session):
 
     async def simple_query(self, sql: str) -> None:
         self.cancel_requested = False
+        log.debug("connection %d: query: %s", self.pid, sql)
         try:
             classified = await self._off_loop_if_large(classify_all, sql)
         except PgError as exc:  # the worker that classified a large text died
@@ -290,6 +304,7 @@ class PgConnection(Session):
                 await self.run_portal(portal, 0, describe=True)
                 i += 1
         except PgError as exc:
+            self._log_error(exc)
             self.send(p.error_response(exc))
             await self.fail_transaction()
         await self.end_implicit()
@@ -382,6 +397,7 @@ class PgConnection(Session):
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
         self.cancel_requested = False
+        log.debug("connection %d: execute %r: %s", self.pid, msg.portal, portal.prepared.stmt.sql)
         described, self._described = self._described, None
         if described is not None and described is not portal:
             await self._describe_portal(described)
