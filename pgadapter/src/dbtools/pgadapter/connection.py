@@ -30,6 +30,8 @@ from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
 from .statement_text import analyze_one, classify_all
 
 log = logging.getLogger(__name__)
+# startup packet parameters that are not settings
+_NOT_SETTINGS = frozenset({"user", "database", "options", "replication"})
 T = TypeVar("T")
 
 # statement texts longer than this are split and classified in a worker process (text_workers):
@@ -151,9 +153,9 @@ class PgConnection(Session):
 
     def _startup_settings(self, params: dict[str, str]) -> dict[str, str]:
         """Settings from the startup packet's `options` and its other parameters (asyncpg's
-        server_settings, libpq's application_name...), checked by the settings table's rules;
-        other parameters the proxy does not know are ignored, as PGAdapter does; in `options`
-        they fail the connection, as in PostgreSQL. Returns those given."""
+        server_settings, libpq's application_name...), checked by the settings table's rules
+        in both places, as PostgreSQL does: an unknown name that is not a custom `x.y` one
+        fails the connection with 42704. Returns those given."""
         try:
             return self._assign_startup_settings(params)
         except PgError as exc:
@@ -163,11 +165,8 @@ class PgConnection(Session):
     def _assign_startup_settings(self, params: dict[str, str]) -> dict[str, str]:
         given = {canonical_name(k): v for k, v in parse_startup_options(params.get("options", ""))}
         for key, value in params.items():
-            name = canonical_name(key)
-            if key not in ("user", "database", "options", "replication") and (
-                name in self.settings or name.startswith("spanner.")
-            ):
-                given[name] = value
+            if key not in _NOT_SETTINGS:  # the rest are settings, applied after `options`
+                given[canonical_name(key)] = value
         encoding = given.pop("client_encoding", "UTF8")
         if not is_utf8(encoding):
             raise PgError(
