@@ -209,3 +209,38 @@ def test_return_commit_stats_at_startup(dsn: str) -> None:
         conn.execute("set spanner.return_commit_stats = off")
         conn.execute("insert into t (id, v) values (2, 'b')")
         assert conn.execute("show spanner.commit_response").fetchone()[1] is None
+
+
+def test_partitioned_queries(dsn: str, database: str, spanner: spanner_local.Endpoint) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into t (id, v) values (%s, %s)", [(i, f"v{i}") for i in range(50)]
+            )
+        expected = [(i, f"v{i}") for i in range(50)]
+        rows = conn.execute("run partitioned query select id, v from t").fetchall()
+        assert sorted(rows) == expected
+        cur = conn.execute("partition select id, v from t where id >= %s", (10,))
+        assert [c.name for c in cur.description] == ["partition"]
+        tokens = [r[0] for r in cur.fetchall()]
+        assert tokens
+        got = []
+        for token in tokens:  # from another connection of the same proxy as well
+            with psycopg.connect(dsn, autocommit=True) as other:
+                got += other.execute(f"run partition '{token}'").fetchall()
+        assert sorted(got) == expected[10:]
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="partition token"):
+            conn.execute("run partition 'made-up'")
+        with pytest.raises(psycopg.errors.SyntaxError, match="quoted partition token"):
+            conn.execute("run partition made_up")
+        conn.execute("set spanner.data_boost_enabled = on")
+        assert conn.execute("show spanner.data_boost_enabled").fetchone() == ("on",)
+        rows = conn.execute("run partitioned query select id from t where id < 3").fetchall()
+        assert sorted(rows) == [(0,), (1,), (2,)]
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="max_partitions"):
+            conn.execute("set spanner.max_partitions = 4")
+    with psycopg.connect(dsn) as conn:  # not inside a transaction block, as in PGAdapter
+        conn.execute("select 1")
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute("run partitioned query select id from t")

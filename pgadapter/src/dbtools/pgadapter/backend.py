@@ -29,6 +29,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
+from . import partitions
 from .errors import PgError, QueryCanceled
 from .settings import multi_use_staleness
 from .spanner_private import (
@@ -665,6 +666,41 @@ class SpannerConnection:
             op.result(timeout=timeout)
 
         _wrap(run)
+
+    def partition_tokens(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+    ) -> list[str]:
+        """PARTITION: the query's partition tokens (Data Boost when `boost`)."""
+        if self._txn is not None:
+            raise PgError("PARTITION cannot run inside a transaction block", "25001")
+        return _wrap(lambda: partitions.partition(self.database, sql, params, types, boost))
+
+    def run_partition(self, token: str) -> Cursor:
+        """RUN PARTITION 'token': the rows of one partition."""
+        rs = _wrap(lambda: partitions.run_partition(self.database, token))
+        return self._partition_cursor(rs, iter(rs), None)
+
+    def run_partitioned_query(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+    ) -> Cursor:
+        """RUN PARTITIONED QUERY: the rows of every partition of the query."""
+        if self._txn is not None:
+            raise PgError("RUN PARTITIONED QUERY cannot run inside a transaction block", "25001")
+        first, rows, batch = _wrap(
+            lambda: partitions.run_all(self.database, sql, params, types, boost)
+        )
+        return self._partition_cursor(first, rows, batch.close)
+
+    def _partition_cursor(
+        self, rs: Any, rows: Iterator[list[Any]], on_close: Callable[[], None] | None
+    ) -> Cursor:
+        self.cancel_flag.clear()
+        cursor = Cursor(
+            rows, None, stats_source=rs, on_close=on_close, cancel_flag=self.cancel_flag
+        )
+        self.active = cursor
+        _wrap(lambda: cursor.prime(PREFETCH))
+        return cursor
 
     def read_outside(self, sql: str) -> list[list[Any]]:
         """A strong single-use read that ignores the connection's transaction."""

@@ -55,6 +55,7 @@ class Kind(str, Enum):
     DEALLOCATE = "deallocate"
     NOOP = "noop"  # accepted and ignored (LISTEN, NOTIFY, VACUUM...)
     UNSUPPORTED = "unsupported"
+    PARTITIONED = "partitioned"  # RUN PARTITIONED QUERY, PARTITION, RUN PARTITION (PGAdapter)
 
 
 @dataclass
@@ -156,6 +157,10 @@ def _kind(sql: str) -> Statement:
         )
     if ws[:2] == ["START", "BATCH"]:
         return Statement(sql, Kind.START_BATCH, "START BATCH", ws)
+    if ws[:3] == ["RUN", "PARTITIONED", "QUERY"] or ws[:1] == ["PARTITION"]:
+        return Statement(sql, Kind.PARTITIONED, "SELECT", ws)
+    if ws[:2] == ["RUN", "PARTITION"]:
+        return Statement(sql, Kind.PARTITIONED, "SELECT", ws)
     if ws[:2] == ["RUN", "BATCH"]:
         return Statement(sql, Kind.RUN_BATCH, "RUN BATCH", ws)
     if ws[:2] == ["ABORT", "BATCH"]:
@@ -217,6 +222,7 @@ def _access_mode(ws: list[str]) -> bool | None:
 
 
 _ARGUMENTS: dict[Kind, Callable[[Statement], Any]] = {
+    Kind.PARTITIONED: lambda s: commands.parse_partitioned(s.sql),
     Kind.PREPARE: lambda s: commands.parse_prepare(s.sql),
     Kind.EXECUTE: lambda s: commands.parse_execute(s.sql),
     Kind.DECLARE: lambda s: commands.parse_declare(s.sql),
