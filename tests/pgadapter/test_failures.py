@@ -175,3 +175,21 @@ def test_sigterm_stops_the_server_while_a_client_waits_on_spanner(silent_listene
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("sql", ["selec 1", "Foo bar", "(selec 1)", "/* c */ sleect * from t"])
+def test_unknown_first_word_is_a_syntax_error_as_in_postgresql(dsn: str, sql: str) -> None:
+    """Compared with the real PostgreSQL: same SQLSTATE (42601) and message."""
+    pg = psycopg
+    with pg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres") as real:
+        with pytest.raises(pg.Error) as expected:
+            real.execute(sql)
+    with pg.connect(dsn) as conn:
+        with pytest.raises(pg.Error) as got:
+            conn.execute(sql)
+        assert got.value.sqlstate == expected.value.sqlstate == "42601"
+        assert got.value.diag.message_primary == expected.value.diag.message_primary
+        conn.rollback()
+        # a statement PostgreSQL has that pgadapter does not run stays unsupported
+        with pytest.raises(pg.errors.FeatureNotSupported, match="LOCK"):
+            conn.execute("lock table t")

@@ -139,3 +139,28 @@ def test_untyped_parameters_are_typed_by_plan_mode(mock: tuple[Any, Proxy]) -> N
     assert len(plan) == 1
     assert normal and normal[-1].param_types["p1"].code == TypeCode.INT64
     assert normal[-1].params["p1"] == "1" and normal[-1].params["p2"] == "x"
+
+
+@pytest.mark.parametrize("boost", [True, False])
+def test_data_boost_is_sent_with_partitioned_queries(mock: tuple[Any, Proxy], boost: bool) -> None:
+    """spanner.data_boost_enabled reaches the ExecuteSql requests of each partition."""
+    from google.cloud.spanner_v1.types import spanner as spanner_types
+
+    servicer, proxy = mock
+    parts = [spanner_types.Partition(partition_token=t) for t in (b"p1", b"p2")]
+    servicer.mock_spanner.add_partition_result(
+        SELECT, spanner_types.PartitionResponse(partitions=parts)
+    )
+    servicer.mock_spanner.add_result(SELECT, _rows(10))
+    servicer.clear_requests()
+    with psycopg.connect(proxy.dsn(), autocommit=True) as conn:
+        conn.execute(f"set spanner.data_boost_enabled = {'on' if boost else 'off'}")
+        assert conn.execute(f"run partitioned query {SELECT}").fetchall() == [(10,), (10,)]
+    sent = [
+        r
+        for r in servicer.requests
+        if type(r).__name__ == "ExecuteSqlRequest" and r.partition_token
+    ]
+    assert sorted(r.partition_token for r in sent) == [b"p1", b"p2"]
+    assert all(r.data_boost_enabled is boost for r in sent)
+    assert _count(servicer, "PartitionQueryRequest", SELECT) == 1

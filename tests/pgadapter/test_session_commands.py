@@ -144,3 +144,103 @@ def test_show_commit_timestamp_is_the_last_commits(dsn: str) -> None:
         assert second > first
         conn.execute("select * from t")  # reads commit nothing
         assert conn.execute("show spanner.commit_timestamp").fetchone()[0] == second
+
+
+def test_show_read_timestamp_is_the_last_read_only_reads(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("show spanner.read_timestamp").fetchone() == (None,)
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        assert conn.execute("show spanner.read_timestamp").fetchone() == (None,)  # no read yet
+        committed = conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert conn.execute("select v from t where id = %s", (1,)).fetchall() == [("a",)]
+        first = conn.execute("show spanner.read_timestamp").fetchone()[0]
+        assert first >= committed  # a strong read sees the insert, so it reads after it
+        conn.execute("insert into t (id, v) values (2, 'b')")
+        assert conn.execute("show spanner.read_timestamp").fetchone()[0] == first  # writes: no
+        with conn.transaction():  # a read/write transaction's reads have no read timestamp
+            conn.execute("select * from t").fetchall()
+        assert conn.execute("show spanner.read_timestamp").fetchone()[0] == first
+        conn.execute("set default_transaction_read_only = on")
+        with conn.transaction():  # a read-only transaction: the timestamp it began at
+            assert len(conn.execute("select * from t").fetchall()) == 2
+        in_txn = conn.execute("show spanner.read_timestamp").fetchone()[0]
+        assert in_txn > first
+        conn.execute("set default_transaction_read_only = off")
+        cur = conn.execute("show spanner.read_timestamp")
+        assert cur.description[0].name == "spanner.read_timestamp"
+        assert cur.description[0].type_code == 1184  # timestamptz, as PGAdapter returns it
+
+
+def test_show_commit_response_has_the_mutation_count_when_asked(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.execute("show spanner.commit_response")
+        assert [c.name for c in cur.description] == ["commit_timestamp", "mutation_count"]
+        assert [c.type_code for c in cur.description] == [1184, 20]
+        assert cur.fetchall() == [(None, None)]
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        when, count = conn.execute("show spanner.commit_response").fetchone()
+        assert when == conn.execute("show spanner.commit_timestamp").fetchone()[0]
+        assert count is None  # commit stats not asked for
+        assert conn.execute("show spanner.return_commit_stats").fetchone() == ("off",)
+        conn.execute("set spanner.return_commit_stats = true")
+        with conn.transaction():  # COPY in a transaction: mutations in the transaction's commit
+            with conn.cursor().copy("copy t (id, v) from stdin") as copy:
+                copy.write_row((2, "b"))
+                copy.write_row((3, "c"))
+        when2, count2 = conn.execute("show spanner.commit_response").fetchone()
+        assert when2 > when
+        assert count2 == 4  # two rows of two columns, as Spanner counts mutations
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="Boolean"):
+            conn.execute("set spanner.return_commit_stats = maybe")
+        conn.execute("reset spanner.return_commit_stats")
+        conn.execute("insert into t (id, v) values (4, 'd')")
+        assert conn.execute("show spanner.commit_response").fetchone()[1] is None
+
+
+def test_return_commit_stats_at_startup(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True, options="-c spanner.return_commit_stats=on") as conn:
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (1, 'a')")
+        # spanner-local counts the mutations a commit carries, not the writes of DML (Spanner
+        # counts both): a count rather than null is what shows the setting took effect
+        assert conn.execute("show spanner.commit_response").fetchone()[1] == 0
+        conn.execute("set spanner.return_commit_stats = off")
+        conn.execute("insert into t (id, v) values (2, 'b')")
+        assert conn.execute("show spanner.commit_response").fetchone()[1] is None
+
+
+def test_partitioned_queries(dsn: str, database: str, spanner: spanner_local.Endpoint) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into t (id, v) values (%s, %s)", [(i, f"v{i}") for i in range(50)]
+            )
+        expected = [(i, f"v{i}") for i in range(50)]
+        rows = conn.execute("run partitioned query select id, v from t").fetchall()
+        assert sorted(rows) == expected
+        cur = conn.execute("partition select id, v from t where id >= %s", (10,))
+        assert [c.name for c in cur.description] == ["partition"]
+        tokens = [r[0] for r in cur.fetchall()]
+        assert tokens
+        got = []
+        for token in tokens:  # from another connection of the same proxy as well
+            with psycopg.connect(dsn, autocommit=True) as other:
+                got += other.execute(f"run partition '{token}'").fetchall()
+        assert sorted(got) == expected[10:]
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="partition token"):
+            conn.execute("run partition 'made-up'")
+        with pytest.raises(psycopg.errors.SyntaxError, match="quoted partition token"):
+            conn.execute("run partition made_up")
+        conn.execute("set spanner.data_boost_enabled = on")
+        assert conn.execute("show spanner.data_boost_enabled").fetchone() == ("on",)
+        rows = conn.execute("run partitioned query select id from t where id < 3").fetchall()
+        assert sorted(rows) == [(0,), (1,), (2,)]
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="max_partitions"):
+            conn.execute("set spanner.max_partitions = 4")
+    with psycopg.connect(dsn) as conn:  # not inside a transaction block, as in PGAdapter
+        conn.execute("select 1")
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute("run partitioned query select id from t")

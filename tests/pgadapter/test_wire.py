@@ -448,3 +448,59 @@ def test_sync_closes_half_read_portals(proxy: Proxy, database: str) -> None:
     msgs = _read_messages(sock)
     assert b"".join(k for k, _ in msgs) == b"DDDCZ"
     sock.close()
+
+
+def _startup_with(proxy: Proxy, database: str, **params: str) -> list[tuple[bytes, bytes]]:
+    body = struct.pack("!i", 196608)
+    for k, v in {"user": "raw", "database": database, **params}.items():
+        body += k.encode() + b"\0" + v.encode() + b"\0"
+    body += b"\0"
+    with _connect(proxy) as sock:
+        sock.sendall(struct.pack("!i", len(body) + 4) + body)
+        return _read_messages(sock)
+
+
+def _parameter_status(msgs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    pairs = [body.split(b"\0")[:2] for kind, body in msgs if kind == b"S"]
+    return {k.decode(): v.decode() for k, v in pairs}
+
+
+def test_startup_parameters_outside_options_are_settings(proxy: Proxy, database: str) -> None:
+    """As in PostgreSQL: a known setting is applied (like `options -c`), an unknown one is
+    FATAL 42704, a custom `x.y` one is kept, a bad value is refused."""
+    msgs = _startup_with(proxy, database, TimeZone="Asia/Tokyo", **{"myapp.tenant": "7"})
+    assert msgs[-1][0] == b"Z", msgs
+    assert _parameter_status(msgs)["TimeZone"] == "Asia/Tokyo"
+    msgs = _startup_with(proxy, database, foo="1")
+    assert [k for k, _ in msgs] == [b"E"], msgs
+    assert _error_code(msgs[0][1]) == "42704"
+    assert b'unrecognized configuration parameter "foo"' in msgs[0][1]
+    assert b"SFATAL" in msgs[0][1]
+    msgs = _startup_with(proxy, database, **{"spanner.nonexistent": "1"})
+    assert _error_code(msgs[0][1]) == "42704"
+    msgs = _startup_with(proxy, database, statement_timeout="soon")
+    assert msgs[0][0] == b"E" and _error_code(msgs[0][1]) == "22023", msgs
+    msgs = _startup_with(proxy, database, **{"spanner.read_only_staleness": "MAX_STALENESS 10s"})
+    assert msgs[-1][0] == b"Z", msgs
+    _still_serving(proxy, database)
+
+
+def test_startup_parameters_through_drivers(proxy: Proxy, database: str) -> None:
+    """asyncpg's server_settings are startup parameters outside `options`."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            proxy.url(database), server_settings={"myapp.tenant": "7", "TimeZone": "Asia/Tokyo"}
+        )
+        try:
+            assert await conn.fetchval("show myapp.tenant") == "7"
+            assert await conn.fetchval("show timezone") == "Asia/Tokyo"
+        finally:
+            await conn.close()
+        with pytest.raises(asyncpg.UndefinedObjectError, match='parameter "foo"'):
+            await asyncpg.connect(proxy.url(database), server_settings={"foo": "1"})
+
+    asyncio.run(run())

@@ -29,9 +29,15 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud.spanner_v1 import ExecuteSqlRequest, RequestOptions
 
+from . import partitions
 from .errors import PgError, QueryCanceled
 from .settings import multi_use_staleness
-from .spanner_private import instance_of, transaction_begun
+from .spanner_private import (
+    instance_of,
+    result_read_timestamp,
+    snapshot_read_timestamp,
+    transaction_begun,
+)
 from .sqlstate import pg_error_from
 from .types import oid_for_spanner
 
@@ -217,6 +223,11 @@ class SpannerConnection:
         # session settings (spanner.*), set by the connection layer
         self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
         self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
+        # of the last read-only transaction or autocommit query (SHOW spanner.read_timestamp)
+        self.last_read_timestamp: dt.datetime | None = None
+        self.return_commit_stats = False  # spanner.return_commit_stats
+        # the mutation count of the last commit, when it asked for commit stats
+        self.last_mutation_count: int | None = None
         self.priority = 0  # RequestOptions.Priority
         self.request_tag: str | None = None  # for the next statement only
         self.transaction_tag: str | None = None  # for the next read/write transaction
@@ -300,11 +311,18 @@ class SpannerConnection:
                 snap = session.snapshot(multi_use=True, **multi_use_staleness(self.staleness))
                 _wrap(snap.begin)
                 txn.handle = snap
+                self.note_read_timestamp(snapshot_read_timestamp(snap))
             elif txn.log:
                 self._rerun(txn, None)  # after fail(): rebuild the state the log describes
             else:
                 txn.handle = self._new_transaction()
         return txn.handle
+
+    def note_read_timestamp(self, when: dt.datetime | None) -> None:
+        """Keep the read timestamp Spanner reported for a read-only read (None: none reported,
+        as for reads in a transaction already begun)."""
+        if when is not None:
+            self.last_read_timestamp = when
 
     def commit(self) -> None:
         txn, self._txn = self._txn, None
@@ -313,10 +331,19 @@ class SpannerConnection:
             return
         while True:
             try:
-                committed = txn.handle.commit(request_options=self._commit_options())
+                committed = txn.handle.commit(
+                    return_commit_stats=self.return_commit_stats,
+                    request_options=self._commit_options(),
+                )
                 self.transaction_tag = None
                 if isinstance(committed, dt.datetime):  # SHOW spanner.commit_timestamp
                     self.last_commit_timestamp = committed
+                    stats = getattr(txn.handle, "commit_stats", None)
+                    self.last_mutation_count = (
+                        int(stats.mutation_count)
+                        if self.return_commit_stats and stats is not None
+                        else None
+                    )
                 return
             except gexc.Aborted as exc:
                 self._txn = txn
@@ -446,6 +473,7 @@ class SpannerConnection:
                 )
                 self.active = cursor
                 _wrap(lambda: cursor.prime(PREFETCH))
+                self.note_read_timestamp(result_read_timestamp(rs))
             except BaseException:
                 checkout.__exit__(None, None, None)
                 raise
@@ -638,6 +666,41 @@ class SpannerConnection:
             op.result(timeout=timeout)
 
         _wrap(run)
+
+    def partition_tokens(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+    ) -> list[str]:
+        """PARTITION: the query's partition tokens (Data Boost when `boost`)."""
+        if self._txn is not None:
+            raise PgError("PARTITION cannot run inside a transaction block", "25001")
+        return _wrap(lambda: partitions.partition(self.database, sql, params, types, boost))
+
+    def run_partition(self, token: str) -> Cursor:
+        """RUN PARTITION 'token': the rows of one partition."""
+        rs = _wrap(lambda: partitions.run_partition(self.database, token))
+        return self._partition_cursor(rs, iter(rs), None)
+
+    def run_partitioned_query(
+        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+    ) -> Cursor:
+        """RUN PARTITIONED QUERY: the rows of every partition of the query."""
+        if self._txn is not None:
+            raise PgError("RUN PARTITIONED QUERY cannot run inside a transaction block", "25001")
+        first, rows, batch = _wrap(
+            lambda: partitions.run_all(self.database, sql, params, types, boost)
+        )
+        return self._partition_cursor(first, rows, batch.close)
+
+    def _partition_cursor(
+        self, rs: Any, rows: Iterator[list[Any]], on_close: Callable[[], None] | None
+    ) -> Cursor:
+        self.cancel_flag.clear()
+        cursor = Cursor(
+            rows, None, stats_source=rs, on_close=on_close, cancel_flag=self.cancel_flag
+        )
+        self.active = cursor
+        _wrap(lambda: cursor.prime(PREFETCH))
+        return cursor
 
     def read_outside(self, sql: str) -> list[list[Any]]:
         """A strong single-use read that ignores the connection's transaction."""

@@ -55,6 +55,7 @@ class Kind(str, Enum):
     DEALLOCATE = "deallocate"
     NOOP = "noop"  # accepted and ignored (LISTEN, NOTIFY, VACUUM...)
     UNSUPPORTED = "unsupported"
+    PARTITIONED = "partitioned"  # RUN PARTITIONED QUERY, PARTITION, RUN PARTITION (PGAdapter)
 
 
 @dataclass
@@ -87,6 +88,16 @@ _NOOP = {
     "CHECKPOINT": "CHECKPOINT",
     "LOAD": "LOAD",
 }
+# Every word a PostgreSQL 17 statement can begin with, and PGAdapter's own (RUN, PARTITION):
+# one of these that pgadapter does not run is unsupported (0A000); any other first word is a
+# syntax error (42601), as PostgreSQL's parser reports it.
+STATEMENT_WORDS = frozenset(
+    "ABORT ALTER ANALYSE ANALYZE BEGIN CALL CHECKPOINT CLOSE CLUSTER COMMENT COMMIT COPY "
+    "CREATE DEALLOCATE DECLARE DELETE DISCARD DO DROP END EXECUTE EXPLAIN FETCH GRANT IMPORT "
+    "INSERT LISTEN LOAD LOCK MERGE MOVE NOTIFY PREPARE REASSIGN REFRESH REINDEX RELEASE RESET "
+    "REVOKE ROLLBACK SAVEPOINT SECURITY SELECT SET SHOW START TABLE TRUNCATE UNLISTEN UPDATE "
+    "VACUUM VALUES WITH RUN PARTITION".split()
+)
 _QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN"}
 _DML_FIRST = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
 _DDL_TAG_SKIP = {
@@ -146,6 +157,10 @@ def _kind(sql: str) -> Statement:
         )
     if ws[:2] == ["START", "BATCH"]:
         return Statement(sql, Kind.START_BATCH, "START BATCH", ws)
+    if ws[:3] == ["RUN", "PARTITIONED", "QUERY"] or ws[:1] == ["PARTITION"]:
+        return Statement(sql, Kind.PARTITIONED, "SELECT", ws)
+    if ws[:2] == ["RUN", "PARTITION"]:
+        return Statement(sql, Kind.PARTITIONED, "SELECT", ws)
     if ws[:2] == ["RUN", "BATCH"]:
         return Statement(sql, Kind.RUN_BATCH, "RUN BATCH", ws)
     if ws[:2] == ["ABORT", "BATCH"]:
@@ -207,6 +222,7 @@ def _access_mode(ws: list[str]) -> bool | None:
 
 
 _ARGUMENTS: dict[Kind, Callable[[Statement], Any]] = {
+    Kind.PARTITIONED: lambda s: commands.parse_partitioned(s.sql),
     Kind.PREPARE: lambda s: commands.parse_prepare(s.sql),
     Kind.EXECUTE: lambda s: commands.parse_execute(s.sql),
     Kind.DECLARE: lambda s: commands.parse_declare(s.sql),

@@ -91,7 +91,12 @@ Examples:
     help="Seconds to wait for Spanner when a client connects; past it the client gets a FATAL "
     "error naming the endpoint.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log connections and errors.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log each connection and failed statement (INFO) and every statement (DEBUG) to stderr.",
+)
 @click.version_option(__version__, "--version", prog_name="pgadapter (dbtools)")
 def main(**kw: object) -> None:
     """Serve a Cloud Spanner PostgreSQL-dialect database to psql and PostgreSQL drivers."""
@@ -99,7 +104,11 @@ def main(**kw: object) -> None:
 
     verbose = bool(kw.pop("verbose"))
     console = Console(stderr=True, highlight=False, no_color=not sys.stderr.isatty())
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    # the proxy's own loggers only: the Spanner client's and gRPC's stay at WARNING
+    logging.getLogger("dbtools.pgadapter").setLevel(logging.DEBUG if verbose else logging.WARNING)
     config = ProxyConfig(
         project=str(kw["project"]),
         instance=str(kw["instance"]),

@@ -261,3 +261,30 @@ def parse_truncate(sql: str) -> Truncate:
     if not tables:
         raise PgError("syntax error in TRUNCATE: no table named", "42601")
     return Truncate(tables)
+
+
+@dataclass(frozen=True)
+class Partitioned:
+    verb: str  # "RUN PARTITIONED QUERY", "PARTITION" or "RUN PARTITION"
+    sql: str  # the query (RUN PARTITIONED QUERY, PARTITION) or the partition token
+
+
+_PARTITIONED = re.compile(
+    r"(?is)^\s*(RUN\s+PARTITIONED\s+QUERY|PARTITION|RUN\s+PARTITION)\s+(.*?)\s*;?\s*$"
+)
+
+
+def parse_partitioned(sql: str) -> Partitioned:
+    """PGAdapter's partitioned query statements; RUN PARTITION takes a quoted token."""
+    m = _PARTITIONED.match(strip_comments(sql))
+    if not m or not m.group(2):
+        raise PgError(f"syntax error in partitioned query statement: {sql.strip()[:80]}", "42601")
+    verb = " ".join(m.group(1).upper().split())
+    arg = m.group(2)
+    if verb == "RUN PARTITION":
+        if not (len(arg) >= 2 and arg[0] == arg[-1] == "'"):
+            raise PgError(
+                "RUN PARTITION takes a quoted partition token: RUN PARTITION 'token'", "42601"
+            )
+        arg = arg[1:-1].replace("''", "'")
+    return Partitioned(verb, arg)

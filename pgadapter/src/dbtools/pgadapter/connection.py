@@ -25,11 +25,13 @@ from .handlers.settings import show_result
 from .handlers.writes import ddl
 from .params import decode_params
 from .portal import Portal, Prepared, fields, local_columns
-from .session import Host, Session
+from .session import BACKEND_SETTINGS, Host, Session
 from .settings import REPORTED, canonical_name, is_utf8, parse_startup_options
 from .statement_text import analyze_one, classify_all
 
 log = logging.getLogger(__name__)
+# startup packet parameters that are not settings
+_NOT_SETTINGS = frozenset({"user", "database", "options", "replication"})
 T = TypeVar("T")
 
 # statement texts longer than this are split and classified in a worker process (text_workers):
@@ -130,10 +132,17 @@ class PgConnection(Session):
         database = await self.server.open_session(self.database_id, credentials, cred_key)
         self.backend = SpannerConnection(database, self.server.stats)
         self.loop_reads = await self.server.loop_reads(database)
-        for key in ("spanner.read_only_staleness", "spanner.rpc_priority"):
+        for key in BACKEND_SETTINGS:
             if key in given:  # what they change lives in the backend, which exists now
                 self.assign(key, given[key], report=False)
         self.pid = self.server.register(self)
+        log.info(
+            "connection %d from %s: user %s, database %s",
+            self.pid,
+            self.writer.get_extra_info("peername") or "unix socket",
+            self.user,
+            self.database_id,
+        )
         self.send(p.AUTH_OK)
         for key in REPORTED:
             self.send(p.parameter_status(key, self.settings.get(key, "")))
@@ -144,9 +153,9 @@ class PgConnection(Session):
 
     def _startup_settings(self, params: dict[str, str]) -> dict[str, str]:
         """Settings from the startup packet's `options` and its other parameters (asyncpg's
-        server_settings, libpq's application_name...), checked by the settings table's rules;
-        other parameters the proxy does not know are ignored, as PGAdapter does; in `options`
-        they fail the connection, as in PostgreSQL. Returns those given."""
+        server_settings, libpq's application_name...), checked by the settings table's rules
+        in both places, as PostgreSQL does: an unknown name that is not a custom `x.y` one
+        fails the connection with 42704. Returns those given."""
         try:
             return self._assign_startup_settings(params)
         except PgError as exc:
@@ -156,11 +165,8 @@ class PgConnection(Session):
     def _assign_startup_settings(self, params: dict[str, str]) -> dict[str, str]:
         given = {canonical_name(k): v for k, v in parse_startup_options(params.get("options", ""))}
         for key, value in params.items():
-            name = canonical_name(key)
-            if key not in ("user", "database", "options", "replication") and (
-                name in self.settings or name.startswith("spanner.")
-            ):
-                given[name] = value
+            if key not in _NOT_SETTINGS:  # the rest are settings, applied after `options`
+                given[canonical_name(key)] = value
         encoding = given.pop("client_encoding", "UTF8")
         if not is_utf8(encoding):
             raise PgError(
@@ -233,8 +239,14 @@ class PgConnection(Session):
             except PgError as exc:
                 await self._extended_error(exc)
 
+    def _log_error(self, exc: PgError) -> None:
+        """One line per failed statement (a cancel or a client's mistake is not a fault of the
+        proxy: no traceback)."""
+        log.info("connection %d: ERROR %s: %s", self.pid, exc.sqlstate, exc.message)
+
     async def _extended_error(self, exc: PgError) -> None:
         self._described = None
+        self._log_error(exc)
         self.send(p.error_response(exc))
         self.skip_until_sync = True
         await self.fail_transaction()
@@ -262,6 +274,7 @@ class PgConnection(Session):
 
     async def simple_query(self, sql: str) -> None:
         self.cancel_requested = False
+        log.debug("connection %d: query: %s", self.pid, sql)
         try:
             classified = await self._off_loop_if_large(classify_all, sql)
         except PgError as exc:  # the worker that classified a large text died
@@ -290,6 +303,7 @@ class PgConnection(Session):
                 await self.run_portal(portal, 0, describe=True)
                 i += 1
         except PgError as exc:
+            self._log_error(exc)
             self.send(p.error_response(exc))
             await self.fail_transaction()
         await self.end_implicit()
@@ -382,6 +396,7 @@ class PgConnection(Session):
         if portal is None:
             raise PgError(f'portal "{msg.portal}" does not exist', "34000")
         self.cancel_requested = False
+        log.debug("connection %d: execute %r: %s", self.pid, msg.portal, portal.prepared.stmt.sql)
         described, self._described = self._described, None
         if described is not None and described is not portal:
             await self._describe_portal(described)

@@ -35,7 +35,7 @@ from google.protobuf.struct_pb2 import Struct
 
 from .backend import ColumnInfo, columns_of
 from .call_context import CallContext, call_options
-from .spanner_private import make_value_pb, result_done, result_metadata
+from .spanner_private import make_value_pb, result_done, result_metadata, result_read_timestamp
 from .sqlstate import pg_error_from
 
 
@@ -182,6 +182,11 @@ class LoopCursor:
             self.columns = _columns(self._rs)
         elif self.columns is None and self._ended:
             self.columns = []
+
+    @property
+    def read_timestamp(self) -> Any:
+        """The read timestamp of this single-use read, once its first response is in."""
+        return result_read_timestamp(self._rs)
 
     def fetch(self, n: int) -> list[list[Any]]:
         """Up to n of the rows received (all when n <= 0)."""

@@ -373,6 +373,7 @@ class ProxyServer:
             await self._serve_client(reader, writer)
         finally:
             self.active_connections -= 1
+            log.debug("connection closed; %d open", self.active_connections)
 
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -497,6 +497,11 @@ def _set_transaction_tag(s: Session, tag: str) -> None:
         s.backend.transaction_tag = tag or None
 
 
+def _set_commit_stats(s: Session, on: bool) -> None:
+    if s.backend is not None:
+        s.backend.return_commit_stats = on
+
+
 SETTING_EFFECTS: dict[str, Callable[[Session, Any], None]] = {
     "TimeZone": _set_timezone,
     "statement_timeout": _set_timeout,
@@ -504,7 +509,15 @@ SETTING_EFFECTS: dict[str, Callable[[Session, Any], None]] = {
     "spanner.read_only_staleness": _set_staleness,
     "spanner.rpc_priority": _set_priority,
     "spanner.transaction_tag": _set_transaction_tag,
+    "spanner.return_commit_stats": _set_commit_stats,
 }
+# settings whose effect lives in the Spanner connection: applied again once it exists, when
+# given at startup (before it does)
+BACKEND_SETTINGS = (
+    "spanner.read_only_staleness",
+    "spanner.rpc_priority",
+    "spanner.return_commit_stats",
+)
 
 
 def _close_quietly(backend: SpannerConnection) -> None:

@@ -348,6 +348,11 @@ SETTINGS: tuple[Setting, ...] = (
     _s("spanner.copy_upsert", "off", "PGAdapter's: COPY FROM writes insert-or-update "
        "mutations, so rows whose key exists are overwritten", type="bool",
        parse=parse_on_off("spanner.copy_upsert")),
+    _s("spanner.data_boost_enabled", "off", "PGAdapter's: PARTITION and RUN PARTITIONED QUERY "
+       "ask for Data Boost", type="bool", parse=parse_on_off("spanner.data_boost_enabled")),
+    _s("spanner.return_commit_stats", "off", "PGAdapter's: commits ask Spanner for their "
+       "mutation count (SHOW spanner.commit_response)", type="bool",
+       parse=parse_on_off("spanner.return_commit_stats")),
     _s("spanner.ddl_transaction_mode", "batch", "PGAdapter's: what DDL does inside a "
        "transaction or a batch; the default is the server's --ddl-transaction-mode",
        type="enum", parse=parse_ddl_mode),
@@ -372,15 +377,14 @@ def lookup_setting(settings: dict[str, str], name: str) -> str | None:
 # PGAdapter's settings this proxy does not implement, and why: setting one fails, naming it
 NOT_IMPLEMENTED: dict[str, str] = {
     "spanner.force_autocommit": "statements always run in the transaction the client opened",
-    "spanner.data_boost_enabled": "Data Boost applies to partitioned queries, which pgadapter "
-    "does not run",
-    "spanner.auto_partition_mode": "pgadapter does not run partitioned queries",
-    "spanner.max_partitions": "pgadapter does not run partitioned queries",
-    "spanner.max_partitioned_parallelism": "pgadapter does not run partitioned queries",
+    "spanner.auto_partition_mode": "queries are not partitioned unless asked (RUN PARTITIONED "
+    "QUERY)",
+    "spanner.max_partitions": "partitioned queries take Spanner's number of partitions",
+    "spanner.max_partitioned_parallelism": "RUN PARTITIONED QUERY reads its partitions one "
+    "after another",
     "spanner.max_commit_delay": "commits are sent without a commit delay",
     "spanner.optimizer_version": "queries are sent without query options",
     "spanner.optimizer_statistics_package": "queries are sent without query options",
-    "spanner.return_commit_stats": "commit statistics are not requested",
     "spanner.retry_aborts_internally": "aborted transactions are always retried",
     "spanner.delay_transaction_start_until_first_write": "transactions begin with their first "
     "statement",

@@ -11,6 +11,7 @@ against the installed library and name the one that moved.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_metadata"),
     ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_done"),
     ("google.cloud.spanner_v1.transaction.Transaction", "_transaction_id"),
+    ("google.cloud.spanner_v1.snapshot.Snapshot", "_transaction_read_timestamp"),
     ("google.cloud.spanner_v1.database.Database", "_instance"),
     ("google.cloud.spanner_v1.instance.Instance", "_client"),
     ("google.cloud.spanner_v1.client.Client", "_client_info"),
@@ -47,6 +49,23 @@ def make_value_pb(value: Any) -> Any:
 def result_metadata(rs: Any) -> Any:
     """The ResultSetMetadata of a StreamedResultSet's first response, or None before it."""
     return rs._metadata
+
+
+def result_read_timestamp(rs: Any) -> Any:
+    """The read timestamp a single-use read-only query's first response reported (a datetime
+    in UTC), or None (no response yet, or the query ran in a transaction already begun)."""
+    metadata = rs._metadata
+    if metadata is None:
+        return None
+    pb = getattr(metadata, "_pb", metadata)
+    if not pb.HasField("transaction") or not pb.transaction.HasField("read_timestamp"):
+        return None
+    return pb.transaction.read_timestamp.ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def snapshot_read_timestamp(snap: Any) -> Any:
+    """The read timestamp Spanner chose when a multi-use read-only snapshot began, or None."""
+    return getattr(snap, "_transaction_read_timestamp", None)
 
 
 def result_done(rs: Any) -> bool:

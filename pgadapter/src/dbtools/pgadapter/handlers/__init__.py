@@ -48,6 +48,7 @@ HANDLERS: dict[Kind, Handler] = {
     Kind.EMPTY: run_empty,
     Kind.NOOP: run_noop,
     Kind.UNSUPPORTED: run_unsupported,
+    Kind.PARTITIONED: run_query,
 }
 
 # kinds that run in a failed transaction block (they end it)

@@ -26,6 +26,7 @@ from ..pg_cursors import OpenCursor, answer_pg_cursors
 from ..portal import Portal, Prepared, aborted, dml_tag, local_columns
 from ..scroll import FetchSpec
 from ..session import Session
+from .partitions import open_partitioned
 from .settings import show_result
 
 FETCH_CHUNK = 2000
@@ -34,7 +35,7 @@ _EMPTY_CATALOG = Catalog("", [], [])
 
 
 async def run_query(s: Session, portal: Portal, max_rows: int, describe: bool) -> None:
-    """QUERY and SHOW."""
+    """QUERY, SHOW and the partitioned query statements."""
     stmt = portal.prepared.stmt
     if stmt.kind == Kind.SHOW and stmt.words[1:3] == ["DATABASE", "DDL"]:
         backend = s.require_backend()
@@ -43,7 +44,7 @@ async def run_query(s: Session, portal: Portal, max_rows: int, describe: bool) -
     columns = await portal_columns(s, portal, whole=max_rows <= 0)
     if describe and columns is not None:
         s.send(s.output(portal, columns).description)
-    await send_rows(s, portal, max_rows, "SELECT" if stmt.kind == Kind.QUERY else "SHOW")
+    await send_rows(s, portal, max_rows, "SHOW" if stmt.kind == Kind.SHOW else "SELECT")
 
 
 def open_cursors(s: Session) -> list[OpenCursor]:
@@ -187,6 +188,12 @@ async def portal_columns(
         await open_cursor(s, portal, whole)
         assert portal.cursor is not None
         return portal.cursor.columns
+    if stmt.kind == Kind.PARTITIONED:
+        await open_partitioned(s, portal)
+        if portal.local is not None:
+            return local_columns(portal.local)
+        assert portal.cursor is not None
+        return portal.cursor.columns
     if stmt.kind == Kind.DML and stmt.returning:
         if portal.cursor is not None:
             return portal.cursor.columns
@@ -213,7 +220,7 @@ async def open_cursor(s: Session, portal: Portal, whole: bool = False) -> None:
             staleness = backend.staleness
             for _ in range(2):
                 try:
-                    portal.cursor = await s.run_on_loop(
+                    cursor = await s.run_on_loop(
                         reads.query(
                             sql,
                             params,
@@ -224,6 +231,8 @@ async def open_cursor(s: Session, portal: Portal, whole: bool = False) -> None:
                             s.call_context(stream_deadline=whole),
                         )
                     )
+                    backend.note_read_timestamp(cursor.read_timestamp)
+                    portal.cursor = cursor
                     return
                 except SessionGone:  # the client's sessions manager has a newer one
                     await s.run_blocking(reads.refresh_session)

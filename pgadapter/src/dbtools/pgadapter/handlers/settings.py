@@ -66,18 +66,47 @@ def show_result(s: Session, stmt: Statement) -> LocalResult:
         return LocalResult([("statement", 1043)], [], "SHOW")
     state = SESSION_STATE.get(name.lower())
     if state is not None:
-        return LocalResult([(name.lower(), TIMESTAMPTZ)], [[state(s)]], "SHOW")
+        columns, row = state(s)
+        return LocalResult(columns, [row], "SHOW")
     return show(s.settings, name)
 
 
-def _commit_timestamp(s: Session) -> Any:
-    return s.backend.last_commit_timestamp if s.backend is not None else None
-
-
+Answer = tuple[list[tuple[str, int]], list[Any]]  # columns (name, type OID), the one row
 TIMESTAMPTZ = 1184
-# PGAdapter's read-only SHOW values that are facts of the session, not settings
-SESSION_STATE: dict[str, Callable[[Session], Any]] = {
+INT8 = 20
+
+
+def _commit_timestamp(s: Session) -> Answer:
+    when = s.backend.last_commit_timestamp if s.backend is not None else None
+    return [("spanner.commit_timestamp", TIMESTAMPTZ)], [when]
+
+
+def _read_timestamp(s: Session) -> Answer:
+    when = s.backend.last_read_timestamp if s.backend is not None else None
+    return [("spanner.read_timestamp", TIMESTAMPTZ)], [when]
+
+
+def _commit_response(s: Session) -> Answer:
+    """PGAdapter's two columns; mutation_count is null unless the commit asked for commit
+    stats (spanner.return_commit_stats)."""
+    backend = s.backend
+    row = (
+        [None, None]
+        if backend is None
+        else [
+            backend.last_commit_timestamp,
+            backend.last_mutation_count,
+        ]
+    )
+    return [("commit_timestamp", TIMESTAMPTZ), ("mutation_count", INT8)], row
+
+
+# PGAdapter's read-only SHOW values that are facts of the session, not settings: each is null
+# until the session has done what sets it (a read/write commit, a read-only read)
+SESSION_STATE: dict[str, Callable[[Session], Answer]] = {
     "spanner.commit_timestamp": _commit_timestamp,
+    "spanner.read_timestamp": _read_timestamp,
+    "spanner.commit_response": _commit_response,
 }
 
 

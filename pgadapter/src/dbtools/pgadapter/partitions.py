@@ -1,0 +1,85 @@
+"""PGAdapter's partitioned queries: PARTITION (the partition tokens of a query), RUN PARTITION
+(the rows of one token) and RUN PARTITIONED QUERY (the rows of every partition).
+
+A token names a partition kept in this process: its batch read-only transaction and the
+PartitionQuery answer. Tokens are random, not serialized state, so a client cannot make the
+proxy run what it did not partition itself; they are valid in the proxy process that made them
+(any of its connections), and the oldest are dropped past `MAX_TOKENS`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PgError
+
+MAX_TOKENS = 10_000
+
+
+@dataclass
+class _Partition:
+    batch: Any  # the BatchSnapshot its transaction belongs to
+    spec: Any  # one of BatchSnapshot.generate_query_batches' answers
+    database: Any
+
+
+_lock = threading.Lock()
+_tokens: OrderedDict[str, _Partition] = OrderedDict()
+
+
+def _keep(part: _Partition) -> str:
+    token = secrets.token_urlsafe(24)
+    with _lock:
+        _tokens[token] = part
+        while len(_tokens) > MAX_TOKENS:
+            _tokens.popitem(last=False)
+    return token
+
+
+def partition(database: Any, sql: str, params: Any, types: Any, data_boost: bool) -> list[str]:
+    """PARTITION: the tokens of the query's partitions, from one batch transaction."""
+    batch = database.batch_snapshot()
+    specs = batch.generate_query_batches(
+        sql, params=params, param_types=types, data_boost_enabled=data_boost
+    )
+    return [_keep(_Partition(batch, spec, database)) for spec in specs]
+
+
+def _rows_of(batch: Any, spec: Any) -> Any:
+    return batch.process_query_batch(spec, lazy_decode=True)
+
+
+def run_partition(database: Any, token: str) -> Any:
+    """RUN PARTITION: the result set of one partition this process made."""
+    with _lock:
+        part = _tokens.get(token)
+    if part is None or part.database.name != database.name:
+        raise PgError(
+            "unknown partition token: tokens are made by PARTITION in this pgadapter process",
+            "22023",
+        )
+    return _rows_of(part.batch, part.spec)
+
+
+def run_all(
+    database: Any, sql: str, params: Any, types: Any, data_boost: bool
+) -> tuple[Any, Iterator[Any], Any]:
+    """RUN PARTITIONED QUERY: (the first partition's result set, for the columns and the
+    decoding; the rows of every partition, one partition after another; the batch, to close)."""
+    batch = database.batch_snapshot()
+    specs = list(
+        batch.generate_query_batches(
+            sql, params=params, param_types=types, data_boost_enabled=data_boost
+        )
+    )
+    if not specs:
+        raise PgError("the query has no partitions", "XX000")
+    first = _rows_of(batch, specs[0])
+    rest = (row for spec in specs[1:] for row in _rows_of(batch, spec))
+    return first, itertools.chain(first, rest), batch
