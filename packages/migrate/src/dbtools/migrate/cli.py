@@ -460,16 +460,27 @@ def _beam_options() -> list[Any]:
 _BEAM_OPTIONS = _beam_options()
 
 
-def _run_data(args: dict[str, Any], with_schema: bool) -> None:
+def _target_of(args: dict[str, Any]) -> dict[str, Any]:
+    """The Spanner database the target options name, as `apply_schema`/`open_database` take it."""
+    names = ("project", "instance", "database", "emulator_host", "endpoint", "connect_timeout")
+    return {name: args[name] for name in names}
+
+
+def _output_and_timezone(args: dict[str, Any]) -> tuple[Console, Path, Any]:
+    """The error console, the output folder (created) and the source time zone (checked)."""
     from .values import parse_timezone
 
-    err = _console(err=True)
     out = Path(args["out"])
     out.mkdir(parents=True, exist_ok=True)
     try:
         tz = parse_timezone(args["source_timezone"])
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    return _console(err=True), out, tz
+
+
+def _run_data(args: dict[str, Any], with_schema: bool) -> None:
+    err, out, tz = _output_and_timezone(args)
     try:
         session_data = session.read(args["session_file"]) if args["session_file"] else None
         if args["file"] or args["url"]:
@@ -491,14 +502,7 @@ def _run_data(args: dict[str, Any], with_schema: bool) -> None:
     _refuse_incomplete(src, args["allow_incomplete"], "nothing was loaded")
     if args["file"] == "-":
         raise click.UsageError("data from stdin is not resumable; give the dump as --file PATH")
-    target = dict(
-        project=args["project"],
-        instance=args["instance"],
-        database=args["database"],
-        emulator_host=args["emulator_host"],
-        endpoint=args["endpoint"],
-        connect_timeout=args["connect_timeout"],
-    )
+    target = _target_of(args)
     try:
         if args["dry_run"]:
             raise _DryRun
@@ -725,15 +729,8 @@ def live_cmd(**args: Any) -> None:
     from .live.apply import LiveError
     from .live.lag import render
     from .live.run import run_live
-    from .values import parse_timezone
 
-    err = _console(err=True)
-    out = Path(args["out"])
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        tz = parse_timezone(args["source_timezone"])
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    err, out, tz = _output_and_timezone(args)
     try:
         session_data = session.read(args["session_file"]) if args["session_file"] else None
         src, label = _load_source(None, None, args["url"])
@@ -743,14 +740,7 @@ def live_cmd(**args: Any) -> None:
         err.print(f"error: {exc}")
         sys.exit(EXIT_SOURCE)
     write_outputs(conv, build_report(conv, source_label=label), out)
-    target = dict(
-        project=args["project"],
-        instance=args["instance"],
-        database=args["database"],
-        emulator_host=args["emulator_host"],
-        endpoint=args["endpoint"],
-        connect_timeout=args["connect_timeout"],
-    )
+    target = _target_of(args)
     try:
         apply_schema([], dialect=dialect, **target)  # creates the database when it is missing
         from .apply import open_database
@@ -844,14 +834,7 @@ def cutover_cmd(**args: Any) -> None:
     """
     from .live.cutover import cutover
 
-    target = dict(
-        project=args["project"],
-        instance=args["instance"],
-        database=args["database"],
-        emulator_host=args["emulator_host"],
-        endpoint=args["endpoint"],
-        connect_timeout=args["connect_timeout"],
-    )
+    target = _target_of(args)
     try:
         from .apply import open_database
 
