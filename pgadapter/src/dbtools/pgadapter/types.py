@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from google.cloud.spanner_v1.types.type import TypeAnnotationCode, TypeCode
+
 
 @dataclass(frozen=True)
 class PgType:
@@ -106,26 +108,9 @@ def format_type(oid: int) -> str:
     return t.name if t else "unknown"
 
 
-_TYPE_CODES = {
-    0: "TYPE_CODE_UNSPECIFIED",
-    1: "BOOL",
-    2: "INT64",
-    3: "FLOAT64",
-    4: "TIMESTAMP",
-    5: "DATE",
-    6: "STRING",
-    7: "BYTES",
-    8: "ARRAY",
-    9: "STRUCT",
-    10: "NUMERIC",
-    11: "JSON",
-    13: "PROTO",
-    14: "ENUM",
-    15: "FLOAT32",
-    16: "INTERVAL",
-    17: "UUID",
-}
-_ANNOTATIONS = {2: "PG_NUMERIC", 3: "PG_JSONB", 4: "PG_OID"}
+# names of the official enums' numbers, for raw protobuf messages that carry plain ints
+_TYPE_CODES = {int(c): n for n, c in TypeCode.__members__.items()}
+_ANNOTATIONS = {int(c): n for n, c in TypeAnnotationCode.__members__.items() if int(c)}
 
 
 def _enum_name(value: object, table: dict[int, str]) -> str:

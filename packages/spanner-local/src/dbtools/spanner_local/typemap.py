@@ -4,33 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from google.cloud.spanner_v1.types.type import TypeAnnotationCode, TypeCode
+
 from . import protos
 from .errors import InvalidArgument
 
 GOOGLE_SQL = "GOOGLE_STANDARD_SQL"
 POSTGRESQL = "POSTGRESQL"
 
-TYPE_CODES: dict[str, int] = {
-    "BOOL": 1,
-    "INT64": 2,
-    "FLOAT64": 3,
-    "TIMESTAMP": 4,
-    "DATE": 5,
-    "STRING": 6,
-    "BYTES": 7,
-    "ARRAY": 8,
-    "STRUCT": 9,
-    "NUMERIC": 10,
-    "JSON": 11,
-    "PROTO": 13,
-    "ENUM": 14,
-    "FLOAT32": 15,
-    "INTERVAL": 16,
-    "UUID": 17,
-}
+# The numbers are the official enums' (one place for that fact); spanner-local handles every code
+# they name, so a code added by a newer client release shows up here and in the tests at once.
+TYPE_CODES: dict[str, int] = {n: int(c) for n, c in TypeCode.__members__.items() if int(c)}
 CODE_NAMES: dict[int, str] = {v: k for k, v in TYPE_CODES.items()}
 
-ANNOTATIONS: dict[str, int] = {"PG_NUMERIC": 2, "PG_JSONB": 3, "PG_OID": 4}
+ANNOTATIONS: dict[str, int] = {
+    n: int(c) for n, c in TypeAnnotationCode.__members__.items() if int(c)
+}
 ANNOTATION_NAMES: dict[int, str] = {v: k for k, v in ANNOTATIONS.items()}
 
 # How a scalar Spanner type is stored in DuckDB. NUMERIC is Spanner's fixed NUMERIC(38, 9).
