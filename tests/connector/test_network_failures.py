@@ -181,3 +181,39 @@ def test_cli_ordinary_mistakes(
     for usage in (["--port", "70000"], ["--timeout", "0"], ["--max-connections", "-1"]):
         out, _ = _cli("listen", names.PG, *usage, *auth)
         assert out.returncode == 2 and usage[0] in out.stderr and "Traceback" not in out.stderr
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    while not condition():  # a flag set by another thread: nothing to await on
+        time.sleep(0.01)
+
+
+def test_a_caller_giving_up_does_not_cancel_the_shared_refresh(
+    silent_listener: Callable[..., Any],
+) -> None:
+    """An asyncio caller that times out cancels its wrapped future; the refresh it shared with
+    others must still end with its own error, not be cancelled under the thread doing it (which
+    then failed with InvalidStateError, seen in CI)."""
+    from dbtools.connector.auth import TokenSource
+    from dbtools.connector.errors import CredentialsError
+
+    token_uri = f"http://127.0.0.1:{silent_listener().port}/token"
+    creds = OAuthCredentials(
+        token=None, refresh_token="r", token_uri=token_uri, client_id="c", client_secret="s"
+    )
+    source = TokenSource(creds, timeout=1.0)
+
+    async def give_up_early() -> None:
+        # wait until the thread has taken the refresh, then give up, as a short connect would
+        task = asyncio.ensure_future(source.token())
+        await asyncio.to_thread(_until, lambda: source.refreshing)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(task, 0.05)
+
+    asyncio.run(give_up_early())
+    shared = source._inflight
+    assert shared is not None
+    source.wait_idle(TIMEOUT + SLACK)
+    assert shared.done() and not shared.cancelled()
+    assert isinstance(shared.exception(), CredentialsError)
+    assert token_uri in str(shared.exception())

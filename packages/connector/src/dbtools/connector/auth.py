@@ -171,10 +171,17 @@ class TokenSource:
             self._inflight = future
 
         def run() -> None:
+            # Once running, the future cannot be cancelled: a caller that gives up (an asyncio
+            # wait_for cancels the wrapped future) no longer cancels the refresh that other
+            # callers share, and the result below can always be set.
+            if not future.set_running_or_notify_cancel():
+                return  # every caller gave up before the refresh began; the next one starts anew
             try:
-                future.set_result(self._refresh_blocking())
+                result = self._refresh_blocking()
             except BaseException as exc:  # handed to every waiter
                 future.set_exception(exc)
+            else:
+                future.set_result(result)
 
         threading.Thread(target=run, name="dbtools-connector-token", daemon=True).start()
         return future
