@@ -74,7 +74,7 @@ class Writer:
     ) -> cf.Future[None]:
         """`positions`: of the rows in their source table `source` (1-based, for bad rows)."""
         self.slots.acquire()
-        fut = self.pool.submit(self._write, table, columns, rows, keys, done, source, positions)
+        fut = self.pool.submit(self.write_now, table, columns, rows, keys, done, source, positions)
         fut.add_done_callback(lambda _f: self.slots.release())
         return fut
 
@@ -105,20 +105,9 @@ class Writer:
         source: str,
         positions: Sequence[int],
     ) -> None:
-        """Commit in the calling thread, with the same retries and bisection as `submit` (a
-        Beam DoFn: the runner, not a thread pool, gives the parallelism)."""
-        self._write(table, columns, rows, keys, done, source, positions)
-
-    def _write(
-        self,
-        table: str,
-        columns: list[str],
-        rows: list[list[Any]],
-        keys: list[Any],
-        done: Callable[[int, int], None],
-        source: str,
-        positions: Sequence[int],
-    ) -> None:
+        """Commit in the calling thread, retrying and bisecting a refused batch down to its bad
+        rows; `submit` runs this in the pool, a Beam DoFn calls it directly (the runner gives the
+        parallelism)."""
         try:
             self._commit(table, columns, rows)
             done(len(rows), 0)
@@ -138,8 +127,8 @@ class Writer:
                 done(0, 1)
                 return
             half = len(rows) // 2  # isolate the rows Spanner refuses (CHECK, size, ...)
-            self._write(table, columns, rows[:half], keys[:half], done, source, positions[:half])
-            self._write(table, columns, rows[half:], keys[half:], done, source, positions[half:])
+            self.write_now(table, columns, rows[:half], keys[:half], done, source, positions[:half])
+            self.write_now(table, columns, rows[half:], keys[half:], done, source, positions[half:])
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
