@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pymysql
+import pytest
 from click.testing import CliRunner
 from dbtools.dvt.cli import main
 
@@ -82,3 +83,23 @@ def test_in_process_settings_are_refused_with_beam(pg_db: Any, mysql_db: Any) ->
         ],
     )
     assert res.exit_code == 2 and "--workers does not apply to --runner beam" in res.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # Beam only logs that it discards what it cannot parse: a typo would run locally
+        (["--runner", "beam", "--beam-args", "--runnr=DataflowRunner"], "knows no option --runnr"),
+        # pipeline settings without a pipeline would be ignored
+        (["--beam-args", "--runner=DataflowRunner"], "--beam-args applies only to --runner beam"),
+        (["--beam-range-rows", "10"], "--beam-range-rows applies only to --runner beam"),
+    ],
+)
+def test_beam_settings_that_would_be_ignored_are_refused(
+    pg_db: Any, mysql_db: Any, extra: list[str], message: str
+) -> None:
+    res = CliRunner().invoke(
+        main,
+        [*("validate", "row", "-sc", pg_db.url, "-tc", mysql_db.url, "-t", "orders"), *extra],
+    )
+    assert res.exit_code == 2 and message in res.output, res.output

@@ -278,6 +278,32 @@ def test_threaded_settings_are_refused_with_beam(spanner: Any, tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # Beam only logs that it discards what it cannot parse: a typo would run locally
+        (["--runner", "beam", "--beam-args", "--runnr=DataflowRunner"], "knows no option --runnr"),
+        # pipeline settings without a pipeline would be ignored
+        (["--beam-args", "--runner=DataflowRunner"], "--beam-args applies only to --runner beam"),
+        (["--beam-range-rows", "10"], "--beam-range-rows applies only to --runner beam"),
+    ],
+)
+def test_beam_settings_that_would_be_ignored_are_refused(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + "-- Dump completed\n")
+    res = CliRunner().invoke(
+        main,
+        [
+            *("data", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path / "o")),
+            *("--project", "p", "--instance", "i", "--database", "d", "--dry-run"),
+            *extra,
+        ],
+    )
+    assert res.exit_code == 2 and message in res.output, res.output
+
+
 def _range_sizes(conn: Any, table: str, ranges: list[Any]) -> list[int]:
     from sqlalchemy import text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import shlex
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +13,8 @@ import click
 from .errors import ConfigError
 
 _META = "dvt.beam"
+# pipeline settings the in-process run has no use for: refused without --runner beam
+_BEAM_ONLY = ("beam_args", "beam_files", "beam_range_rows")
 # in-process settings a pipeline has no use for: refused when given, with the reason
 _NOT_FOR_BEAM = {
     "workers": "the runner's worker count sets the parallelism",
@@ -61,9 +65,13 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
         "files": kw.pop("beam_files", None),
         "range_rows": kw.pop("beam_range_rows", 100_000),
     }
-    if runner != "beam":
-        return
     ctx = click.get_current_context()
+    if runner != "beam":
+        for name in _BEAM_ONLY:
+            source = ctx.get_parameter_source(name)
+            if source is not None and source != click.core.ParameterSource.DEFAULT:
+                raise click.UsageError(f"--{name.replace('_', '-')} applies only to --runner beam")
+        return
     for name, why in _NOT_FOR_BEAM.items():
         source = ctx.get_parameter_source(name)
         if source is not None and source != click.core.ParameterSource.DEFAULT:
@@ -76,9 +84,35 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
         raise click.UsageError(
             "--runner beam needs Apache Beam: pip install 'dbtools-dvt[beam]'"
         ) from exc
+    unknown = _unknown_pipeline_args(settings["beam_args"])
+    if unknown:
+        raise click.UsageError(f"--beam-args: Apache Beam knows no option {' '.join(unknown)}")
     if settings["files"] is None:
         settings["files"] = ctx.with_resource(tempfile.TemporaryDirectory(prefix="dvt-beam-"))
     ctx.meta[_META] = settings
+
+
+def _unknown_pipeline_args(beam_args: str) -> list[str]:
+    """The arguments Beam cannot parse: Beam only logs that it discards them, so a misspelt
+    `--runnr=DataflowRunner` would quietly run on the DirectRunner."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    discarded: list[str] = []
+
+    class _Discarded(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            args = record.args if isinstance(record.args, tuple) else ()
+            if record.msg == "Discarding unparseable args: %s" and args:
+                discarded.extend(str(a) for a in args[0])  # type: ignore[attr-defined]
+
+    log = logging.getLogger("apache_beam.options.pipeline_options")
+    handler = _Discarded(logging.WARNING)
+    log.addHandler(handler)
+    try:
+        PipelineOptions(shlex.split(beam_args)).get_all_options()
+    finally:
+        log.removeHandler(handler)
+    return discarded
 
 
 def beam_settings() -> dict[str, Any] | None:

@@ -55,23 +55,47 @@ _NOT_FOR_BEAM = {
 }
 
 
-def _refuse_threaded_settings() -> None:
+# pipeline settings the threaded load has no use for: refused without --runner beam
+_BEAM_ONLY = ("beam_args", "beam_files", "beam_range_rows", "beam_chunk_bytes")
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
+
+def check_runner_settings(args: dict[str, Any]) -> None:
+    """Before any work: every setting given applies to the chosen runner, Beam is installed
+    when asked for, and Beam knows every pipeline option in --beam-args."""
     ctx = click.get_current_context()
+    if args["runner"] != "beam":
+        for name in _BEAM_ONLY:
+            if _given(ctx, name):
+                flag = "--" + name.replace("_", "-")
+                raise click.UsageError(f"{flag} applies only to --runner beam")
+        return
     for name, why in _NOT_FOR_BEAM.items():
-        source = ctx.get_parameter_source(name)
-        if source is not None and source != click.core.ParameterSource.DEFAULT:
+        if _given(ctx, name):
             flag = "--" + name.replace("_", "-")
             raise click.UsageError(f"{flag} does not apply to --runner beam: {why}")
+    from .beamrun import check_beam_available, unknown_pipeline_args
+    from .errors import MigrateError
+
+    try:
+        check_beam_available()
+    except MigrateError as exc:
+        raise click.UsageError(str(exc)) from exc
+    unknown = unknown_pipeline_args(args["beam_args"])
+    if unknown:
+        raise click.UsageError(f"--beam-args: Apache Beam knows no option {' '.join(unknown)}")
 
 
 def beam_load(
     args: dict[str, Any], conv: Any, tz: dt.tzinfo, out: Path, target: dict[str, Any]
 ) -> tuple[Any, dict[tuple[str, str], int], dict[str, str], list[Any]]:
     """Run the load as Beam pipelines; (result, IDENTITY maxima, read info, diagnostics)."""
-    from .beamrun import check_beam_available, run
+    from .beamrun import run
 
-    _refuse_threaded_settings()
-    check_beam_available()
     return run(
         conv,
         tz=tz,

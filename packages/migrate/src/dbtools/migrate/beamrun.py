@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,6 +171,29 @@ def _load_json(path: str) -> list[dict[str, Any]]:
 
     with FileSystems.open(path, compression_type="uncompressed") as f:
         return list(json.loads(f.read()))
+
+
+def unknown_pipeline_args(beam_args: str) -> list[str]:
+    """The arguments in `beam_args` that Beam cannot parse. Beam itself only logs that it
+    discards them, so a misspelt `--runnr=DataflowRunner` would run on the DirectRunner."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    discarded: list[str] = []
+
+    class _Discarded(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            args = record.args if isinstance(record.args, tuple) else ()
+            if record.msg == "Discarding unparseable args: %s" and args:
+                discarded.extend(str(a) for a in args[0])  # type: ignore[attr-defined]
+
+    log = logging.getLogger("apache_beam.options.pipeline_options")
+    handler = _Discarded(logging.WARNING)
+    log.addHandler(handler)
+    try:
+        PipelineOptions(shlex.split(beam_args)).get_all_options()
+    finally:
+        log.removeHandler(handler)
+    return discarded
 
 
 def check_beam_available() -> None:

@@ -480,6 +480,9 @@ def _output_and_timezone(args: dict[str, Any]) -> tuple[Console, Path, Any]:
 
 
 def _run_data(args: dict[str, Any], with_schema: bool) -> None:
+    from .beamcli import check_runner_settings
+
+    check_runner_settings(args)
     err, out, tz = _output_and_timezone(args)
     try:
         session_data = session.read(args["session_file"]) if args["session_file"] else None
