@@ -210,3 +210,101 @@ def test_a_client_that_hangs_up_mid_statement_stops_it(
     # nothing of the transaction holds the row: another client writes it
     with psycopg.connect(dsn_with_table, autocommit=True) as conn:
         conn.execute("insert into t values (1)")
+
+
+# DML whose work is the same endless count: it writes one row only if it ever finishes
+ENDLESS_INSERT = f"insert into t ({ENDLESS})"
+ENDLESS_DELETE = f"delete from t where id < ({ENDLESS})"
+
+
+def _unlocked(dsn: str) -> None:
+    """Nothing of a cancelled transaction holds its locks: another client writes the row
+    the block had inserted."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("insert into t values (1)")
+        conn.execute("delete from t where id = 1")
+
+
+@pytest.mark.parametrize("dml", [ENDLESS_INSERT, ENDLESS_DELETE], ids=["insert", "delete"])
+def test_cancel_request_stops_dml_inside_a_transaction_block(
+    processes: Processes, dsn_with_table: str, dml: str
+) -> None:
+    work = _Work(processes.spanner.pid)
+    with psycopg.connect(dsn_with_table) as conn:
+        conn.execute("insert into t values (1)")
+        thread = _in_thread(lambda: work.measure(conn.cancel))
+        with pytest.raises(errors.QueryCanceled, match="user request"):
+            conn.execute(dml)
+        thread.join()
+        work.assert_stopped()
+        # the block is failed (25P02) until ROLLBACK, and the insert before the DML is gone
+        _rolled_back(conn, dsn_with_table)
+    _unlocked(dsn_with_table)
+
+
+def test_statement_timeout_stops_dml_inside_a_transaction_block(
+    processes: Processes, dsn_with_table: str
+) -> None:
+    with psycopg.connect(dsn_with_table) as conn:
+        conn.execute("set statement_timeout = '2s'")
+        conn.execute("insert into t values (1)")
+        started = _cpu(processes.spanner.pid)
+        with pytest.raises(errors.QueryCanceled, match="statement timeout"):
+            conn.execute(ENDLESS_INSERT)
+        during = _cpu(processes.spanner.pid) - started
+        time.sleep(0.5)
+        after = _cpu_in(processes.spanner.pid, 2.0)
+        assert during > 0 and after < 0.25 * during, (during, after)
+        _rolled_back(conn, dsn_with_table)
+    _unlocked(dsn_with_table)
+
+
+def test_client_that_hangs_up_mid_dml_in_a_block_stops_it(
+    processes: Processes, dsn_with_table: str
+) -> None:
+    database = dsn_with_table.split("dbname=")[1].split()[0]
+    sock = _raw_session(processes.port, database)
+    for sql in ["begin", "insert into t values (1)"]:
+        _query(sock, sql)
+        assert b"E" not in _read_until_ready(sock)
+    _query(sock, ENDLESS_INSERT)
+    work = _Work(processes.spanner.pid)
+    work.measure(sock.close)
+    work.assert_stopped()
+    assert _rows(dsn_with_table) == 0
+    _unlocked(dsn_with_table)
+
+
+@pytest.mark.parametrize("dml", [ENDLESS_INSERT, ENDLESS_DELETE], ids=["insert", "delete"])
+def test_cancel_request_stops_a_dml_batch_inside_a_transaction_block(
+    processes: Processes, dsn_with_table: str, dml: str
+) -> None:
+    work = _Work(processes.spanner.pid)
+    with psycopg.connect(dsn_with_table) as conn:
+        conn.execute("insert into t values (1)")
+        conn.execute("start batch dml")
+        conn.execute(dml)
+        thread = _in_thread(lambda: work.measure(conn.cancel))
+        with pytest.raises(errors.QueryCanceled, match="user request"):
+            conn.execute("run batch")
+        thread.join()
+        work.assert_stopped()
+        _rolled_back(conn, dsn_with_table)
+    _unlocked(dsn_with_table)
+
+
+def test_cancel_request_in_copy_from_stdin_inside_a_block(
+    processes: Processes, dsn_with_table: str
+) -> None:
+    with psycopg.connect(dsn_with_table) as conn:
+        conn.execute("insert into t values (1)")
+        with pytest.raises(errors.QueryCanceled, match="user request"):
+            with conn.cursor().copy("copy t from stdin") as copy:
+                copy.write("2\n3\n")
+                time.sleep(0.5)  # the rows reach pgadapter, which is waiting for more
+                conn.cancel()
+                time.sleep(0.5)  # the cancel arrives while the copy is still open
+                # PostgreSQL drops the rest of the copy data after the cancel
+                copy.write("".join(f"{i}\n" for i in range(4, 1000)))
+        _rolled_back(conn, dsn_with_table)
+    _unlocked(dsn_with_table)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.api_core import exceptions as gexc
 
 from .spanner_private import intercept_transport, spanner_transport
 
@@ -38,7 +39,8 @@ T = TypeVar("T")
 
 
 class Calls:
-    """The streaming calls a connection's statements have open, so that a cancel reaches them.
+    """The calls a connection's statements have open (streams, and the CANCELLABLE_UNARY
+    calls), so that a cancel reaches them.
 
     The client keeps a stream's call object out of reach until its first response has come
     (api_core waits for it inside the call), and a query that is slow to its first row is
@@ -159,6 +161,49 @@ class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInter
         return call
 
 
+# unary calls that can run for as long as a statement does: made as futures, so that a cancel
+# reaches them (a blocking unary call gives no handle until it is over). Commit is not among
+# them: a commit cut off midway leaves the client not knowing whether it happened.
+CANCELLABLE_UNARY = frozenset(
+    {"/google.spanner.v1.Spanner/ExecuteBatchDml", "/google.spanner.v1.Spanner/ExecuteSql"}
+)
+
+
+class _CancellableUnary:
+    """A unary call that records itself in the running statement's `Calls` while it runs."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __call__(self, request: Any, **kwargs: Any) -> Any:
+        ctx = _current.get()
+        if ctx is None or ctx.calls is None:
+            return self._inner(request, **kwargs)
+        future = self._inner.future(request, **kwargs)
+        ctx.calls.add(future)
+        try:
+            return future.result()
+        except grpc.FutureCancelledError:
+            raise gexc.Cancelled("the call was cancelled by a CancelRequest") from None
+
+    def __getattr__(self, name: str) -> Any:  # with_call, future: as they are
+        return getattr(self._inner, name)
+
+
+class _Channel:
+    """A channel whose CANCELLABLE_UNARY methods are _CancellableUnary; the rest as it is."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        callable_ = self._inner.unary_unary(method, *args, **kwargs)
+        return _CancellableUnary(callable_) if method in CANCELLABLE_UNARY else callable_
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def install(database: Any) -> None:
     """Route the Spanner API calls of `database` through the interceptor (once).
 
@@ -167,7 +212,9 @@ def install(database: Any) -> None:
     transport = spanner_transport(database)
     if getattr(transport, "_pgadapter_intercepted", False):
         return
-    if not intercept_transport(database, lambda ch: grpc.intercept_channel(ch, _Interceptor())):
+    if not intercept_transport(
+        database, lambda ch: _Channel(grpc.intercept_channel(ch, _Interceptor()))
+    ):
         # not the gRPC transport this was written for: the proxy still enforces
         # statement_timeout itself, only Spanner does not see the deadline and the name
         log.warning("pgadapter: cannot pass statement_timeout/application_name to Spanner")

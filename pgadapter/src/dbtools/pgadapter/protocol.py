@@ -358,7 +358,13 @@ async def read_message(
     reader: asyncio.StreamReader, max_length: int = MAX_MESSAGE_LENGTH
 ) -> tuple[bytes, bytes]:
     """Read one regular message frame: (type byte, body)."""
-    head = await reader.readexactly(5)
+    kind, length = frame_header(await reader.readexactly(5), max_length)
+    body = await reader.readexactly(length - 4) if length > 4 else b""
+    return kind, body
+
+
+def frame_header(head: bytes, max_length: int = MAX_MESSAGE_LENGTH) -> tuple[bytes, int]:
+    """A regular message's type byte and length (which counts itself), checked."""
     kind = head[:1]
     (length,) = _I32.unpack_from(head, 1)
     if length < 4:
@@ -369,8 +375,7 @@ async def read_message(
             f"{max_length} bytes",
             detail="pgadapter's --max-message-size sets the limit.",
         )
-    body = await reader.readexactly(length - 4) if length > 4 else b""
-    return kind, body
+    return kind, length
 
 
 # --- backend messages ----------------------------------------------------------------------

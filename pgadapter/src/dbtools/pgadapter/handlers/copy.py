@@ -8,6 +8,7 @@ memory does not grow with the input. statement_timeout covers the whole COPY."""
 from __future__ import annotations
 
 import asyncio
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -93,19 +94,22 @@ async def _copy_from(s: Session, spec: CopySpec) -> None:
         s.send(p.command_complete(f"COPY {count}"))
         return
     chunks: list[bytes] = []
-    deadline = s.deadline()
-    while True:
-        kind, body = await _copy_message(s, deadline)
-        if kind == b"d":
-            chunks.append(body)
-        elif kind == b"c":
-            break
-        elif kind == b"f":
-            raise _copy_failed(body)
-        elif kind in (b"H", b"S"):
-            continue  # ignored during copy-in, as PostgreSQL does
-        else:
-            raise _unexpected(kind)
+    # a CancelRequest while the client still sends data ends the COPY at once, as in
+    # PostgreSQL: the open transaction block is then failed, nothing of it written
+    messages = _CopyInput(s)
+    with s.cancellable(messages.cancelled):
+        while True:
+            kind, body = await messages.next()
+            if kind == b"d":
+                chunks.append(body)
+            elif kind == b"c":
+                break
+            elif kind == b"f":
+                raise _copy_failed(body)
+            elif kind in (b"H", b"S"):
+                continue  # ignored during copy-in, as PostgreSQL does
+            else:
+                raise _unexpected(kind)
     data = b"".join(chunks)
     chunks.clear()
     rows = await s.run_blocking(
@@ -136,8 +140,8 @@ async def _copy_from_streaming(
     run on a worker thread. A bad row stops the copy; batches already committed stay."""
     backend = s.require_backend()
     backend.cancel_flag.clear()
-    deadline = s.deadline()
-    marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    messages = _CopyInput(s)
+    deadline = messages.deadline
 
     async def within_deadline(fut: asyncio.Future[T]) -> T:
         if deadline is not None:
@@ -159,11 +163,9 @@ async def _copy_from_streaming(
         max_waiting=COPY_COALESCE_BYTES,
     )
     try:
-        with s.cancellable(marker):
+        with s.cancellable(messages.cancelled):
             while True:
-                kind, body = await _copy_message(s, deadline)
-                if marker.cancelled():
-                    raise QueryCanceled()
+                kind, body = await messages.next()
                 error = pipeline.failed()
                 if error is not None:
                     raise error
@@ -182,22 +184,73 @@ async def _copy_from_streaming(
         s.copy_peak_rows = pipeline.peak_rows
 
 
-async def _copy_message(
-    s: Session, deadline: float | None, read: asyncio.Future[tuple[bytes, bytes]] | None = None
-) -> tuple[bytes, bytes]:
-    """The next message of a COPY FROM STDIN (`read`: its reading, already begun), or
-    57014 when statement_timeout passes first. A message half-read then is left for the
-    main loop (which drops the rest of the copy data), so the framing is never lost."""
-    if deadline is None:
-        return await (read or p.read_message(s.reader))
-    if read is None:
-        read = asyncio.ensure_future(p.read_message(s.reader))
-    left = deadline - asyncio.get_running_loop().time()
-    await asyncio.wait((read,), timeout=max(left, 0.0))
-    if not read.done():
-        s.pending_read = read
-        raise s.timed_out()
-    return read.result()
+class _CopyInput:
+    """The client's messages during COPY FROM STDIN. statement_timeout or a CancelRequest
+    (which cancels `cancelled`, the marker of the running statement) ends the wait for the
+    next one with 57014. A message half-read then is left for the main loop (which drops
+    the rest of the copy data, as PostgreSQL does), so the framing is never lost.
+
+    Without a timeout the read is awaited in the connection's own task, which a CancelRequest
+    interrupts: a task and a wait per message would cost ten times the read (clients such as
+    psql send one CopyData message per row)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.deadline = s.deadline()
+        self.limit = s.server.config.max_message_size
+        self.cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._task = asyncio.current_task()
+        self._waiting = False
+        self.cancelled.add_done_callback(self._interrupt)
+
+    def _interrupt(self, _: asyncio.Future[None]) -> None:
+        if self._waiting and self._task is not None:
+            self._task.cancel()
+
+    async def next(self) -> tuple[bytes, bytes]:
+        if self.cancelled.cancelled():
+            raise QueryCanceled()
+        if self.deadline is not None:
+            return await self._next_within_deadline()
+        self._waiting = True
+        try:
+            return await self._read()
+        except asyncio.CancelledError:
+            uncancel = getattr(self._task, "uncancel", None)
+            # ours to take back unless something else (server shutdown) cancelled it too
+            if not self.cancelled.cancelled() or (uncancel is not None and uncancel() > 0):
+                raise
+            raise QueryCanceled() from None
+        finally:
+            self._waiting = False
+
+    async def _read(self) -> tuple[bytes, bytes]:
+        reader = self.s.reader
+        # cancelled while waiting for the header: nothing of the message was consumed
+        kind, length = p.frame_header(await reader.readexactly(5), self.limit)
+        if length == 4:
+            return kind, b""
+        try:
+            return kind, await reader.readexactly(length - 4)
+        except asyncio.CancelledError:
+            self.s.pending_read = asyncio.ensure_future(_rest(reader, kind, length - 4))
+            raise
+
+    async def _next_within_deadline(self) -> tuple[bytes, bytes]:
+        assert self.deadline is not None
+        read = asyncio.ensure_future(p.read_message(self.s.reader, self.limit))
+        left = max(self.deadline - asyncio.get_running_loop().time(), 0.0)
+        await asyncio.wait((read, self.cancelled), timeout=left, return_when=FIRST_COMPLETED)
+        if read.done():
+            return read.result()
+        self.s.pending_read = read
+        if self.cancelled.cancelled():
+            raise QueryCanceled()
+        raise self.s.timed_out()
+
+
+async def _rest(reader: asyncio.StreamReader, kind: bytes, size: int) -> tuple[bytes, bytes]:
+    return kind, await reader.readexactly(size)
 
 
 def _quote_ident(name: str) -> str:
