@@ -53,8 +53,16 @@ def test_drop_table_cascade_drops_referencing_foreign_keys() -> None:
 def test_default_primary_key_name_is_dropped_other_names_are_kept() -> None:
     knex = 'create table "items" ("id" bigint, constraint "items_pkey" primary key ("id"))'
     assert translate(knex) == ['create table "items" ("id" bigint, primary key ("id"))']
+    # PGAdapter's rule: pk_<table>, in any case (TypeORM's primaryKeyConstraintName, Liquibase)
+    named = 'CREATE TABLE "items" ("id" bigint, CONSTRAINT "PK_items" PRIMARY KEY ("id"))'
+    assert translate(named) == ['CREATE TABLE "items" ("id" bigint, PRIMARY KEY ("id"))']
+    plain = "create table public.items (id bigint, constraint pk_items primary key (id))"
+    assert translate(plain) == ["create table public.items (id bigint, primary key (id))"]
+    # TypeORM's default names are hashes: kept, so that Spanner refuses them by name
     typeorm = 'CREATE TABLE "items" ("id" bigint, CONSTRAINT "PK_1" PRIMARY KEY ("id"))'
     assert translate(typeorm) == [typeorm]
+    other = 'CREATE TABLE "items" ("id" bigint, CONSTRAINT "pk_notes" PRIMARY KEY ("id"))'
+    assert translate(other) == [other]
 
 
 def test_pattern_ops_are_dropped_from_indexes() -> None:

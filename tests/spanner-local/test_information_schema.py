@@ -166,6 +166,13 @@ def test_pg_tables_and_columns(pdb):
         "where table_schema = 'public' order by table_name",
     )
     assert rows == [["albums", "singers"], ["fans", None], ["singers", None]]
+    # quoted, as TypeORM writes it: the same schema (a quoted lower-case name is the name)
+    quoted = _q(
+        pdb,
+        'select "table_name" from "information_schema"."tables" '
+        """where "table_schema" = 'public' order by 1""",
+    )
+    assert quoted == [["albums"], ["fans"], ["singers"]]
     cols = _q(
         pdb,
         "select column_name, data_type, spanner_type, is_nullable, character_maximum_length "

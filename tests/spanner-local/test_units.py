@@ -180,6 +180,7 @@ def test_index_ddl_both_dialects():
         ),
         ("create table t (a timestamp primary key)", POSTGRESQL, DdlError),
         ("create table t (a bigint)", POSTGRESQL, DdlError),
+        ('create table t (a bigint, constraint "PK_1a" primary key (a))', POSTGRESQL, DdlError),
         ("DROP FUNCTION F", GOOGLE_SQL, DdlSyntaxError),
         ("CREATE VIEW V AS SELECT 1", GOOGLE_SQL, DdlError),
     ],

@@ -4,8 +4,11 @@
   has indexes, so their DROP INDEX go first (SQLAlchemy's drop_all, Django's delete_model);
 - `DROP TABLE t CASCADE` also drops the foreign keys of other tables that reference t (Spanner
   has no CASCADE); views depending on t are not dropped: Spanner then refuses, naming them;
-- `CONSTRAINT t_pkey PRIMARY KEY (...)` (Knex) names the primary key what it is called anyway,
-  and Spanner does not take a name there: the name is dropped only when it is that default name;
+- `CONSTRAINT t_pkey PRIMARY KEY (...)` (Knex) and `CONSTRAINT pk_t PRIMARY KEY (...)`
+  (PGAdapter's rule, which TypeORM entities and Liquibase change sets follow with
+  `PK_<table>`) name the primary key what it is called anyway, and Spanner takes no name
+  there: the name is dropped only when it is one of those two (case-insensitive, like
+  PGAdapter); any other name goes to Spanner, which refuses it;
 - `text array`, the SQL standard's spelling of `text[]` (TypeORM), in CREATE/ALTER TABLE;
 - operator classes `varchar_pattern_ops`/`text_pattern_ops` in CREATE INDEX (Django, for
   LIKE 'x%'): Spanner has no operator classes, and its indexes are plain ordered keys.
@@ -47,7 +50,9 @@ _ARRAY_WORD = re.compile(
     r"(?i)(?<=[\w)])\s+ARRAY\b(?!\s*\[)(?=\s*[,)]|\s+(?:NOT|NULL|DEFAULT|PRIMARY|UNIQUE|"
     r"CHECK|REFERENCES|CONSTRAINT|GENERATED)\b|\s*$)"
 )
-_CREATE_TABLE = re.compile(rf"(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_IDENT})")
+_CREATE_TABLE = re.compile(
+    rf"(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:{_IDENT}\s*\.\s*)?({_IDENT})"
+)
 
 
 def _split_names(text: str) -> list[tuple[str, str]]:
@@ -88,10 +93,12 @@ def _create_table(sql: str) -> str:
     m = _CREATE_TABLE.match(sql)
     if not m:
         return sql
-    table = fold_name(m.group(1))
+    table = fold_name(m.group(1)).lower()
+    default_names = {f"{table}_pkey", f"pk_{table}"}
 
     def unname(pk: re.Match[str]) -> str:
-        return pk.group(2) if fold_name(pk.group(1)) == f"{table}_pkey" else pk.group(0)
+        name = fold_name(pk.group(1)).lower()
+        return pk.group(2) if name in default_names else pk.group(0)
 
     return _NAMED_PK.sub(unname, sql)
 

@@ -10,7 +10,10 @@ const c = require('./common');
 const Item = new EntitySchema({
   name: 'Item', tableName: 'items',
   columns: {
-    id: { type: 'bigint', primary: true }, name: { type: 'varchar', length: 50 },
+    // Spanner names a primary key PK_<table> and takes no other name (TypeORM's default is a
+    // hash): PGAdapter's TypeORM tests name it so, and the name is then dropped from the DDL
+    id: { type: 'bigint', primary: true, primaryKeyConstraintName: 'PK_items' },
+    name: { type: 'varchar', length: 50 },
     price: { type: 'numeric', nullable: true }, attrs: { type: 'jsonb', nullable: true },
     created: { type: 'timestamptz', nullable: true }, day: { type: 'date', nullable: true },
     payload: { type: 'bytea', nullable: true }, tags: { type: 'text', array: true, nullable: true },
@@ -20,7 +23,9 @@ const Item = new EntitySchema({
   },
   indices: [{ name: 'items_by_name', columns: ['name'] }],
 });
-const Seq = new EntitySchema({ name: 'Seq', tableName: 'seq', columns: { id: { type: 'bigint', primary: true } } });
+const Seq = new EntitySchema({ name: 'Seq', tableName: 'seq', columns: {
+  id: { type: 'bigint', primary: true, primaryKeyConstraintName: 'PK_seq' },
+} });
 
 c.main(async () => {
   const cn = c.connection();

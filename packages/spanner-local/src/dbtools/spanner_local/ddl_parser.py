@@ -775,6 +775,14 @@ class DdlParser:
         cname = None
         if self.accept("CONSTRAINT"):
             cname = self.ident()
+            if self.at("PRIMARY", "KEY"):
+                # Spanner names every primary key PK_<table> and takes no name of its own
+                # (PGAdapter drops `CONSTRAINT pk_<table>` before it gets here)
+                raise DdlError(
+                    f"Primary key constraint {cname} of table {table}: a PostgreSQL-dialect "
+                    "database does not support named primary keys; leave out "
+                    f"CONSTRAINT {cname} (the primary key is named PK_{table})."
+                )
         if self.accept("CHECK"):
             expr = self.balanced_text()
             self.fk_counter += 1

@@ -473,8 +473,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
                 i += 1 + consumed
                 continue
         if (
-            t.kind == "word"
-            and t.text.lower() == "public"
+            _names(t, "public")
             and nxt is not None
             and nxt.text == "."
             and not (i > 0 and toks[i - 1].text == ".")
@@ -484,19 +483,9 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             drop.add(i + 1)
             i += 2
             continue
-        if (
-            t.kind == "word"
-            and t.text.lower() == "information_schema"
-            and nxt is not None
-            and nxt.text == "."
-        ):
+        if _names(t, "information_schema") and nxt is not None and nxt.text == ".":
             repl[i] = INFO_SCHEMA
-        elif (
-            t.kind == "word"
-            and t.text.lower() == "pg_catalog"
-            and nxt is not None
-            and nxt.text == "."
-        ):
+        elif _names(t, "pg_catalog") and nxt is not None and nxt.text == ".":
             _pg_catalog_check(toks[i + 2].text)
             repl[i] = PG_CATALOG_SCHEMA
         elif (
@@ -919,6 +908,14 @@ def _output_sources(tree: Any) -> tuple[str | None, ...] | None:
         else:
             sources.append(None)
     return tuple(sources)
+
+
+def _names(tok: Any, name: str) -> bool:
+    """`tok` names the lower-case schema `name`: unquoted in any case, or quoted exactly (as
+    ORMs write `"information_schema"."tables"`)."""
+    if tok.kind == "word":
+        return bool(tok.text.lower() == name)
+    return bool(tok.kind == "ident" and tok.text == name)  # the lexer took the quotes off
 
 
 def _tables(tree: Any) -> tuple[str, ...]:
