@@ -100,26 +100,10 @@ STATEMENT_WORDS = frozenset(
 )
 _QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN"}
 _DML_FIRST = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
-_DDL_TAG_SKIP = {
-    "UNIQUE",
-    "OR",
-    "REPLACE",
-    "IF",
-    "NOT",
-    "EXISTS",
-    "CONCURRENTLY",
-    "TEMP",
-    "TEMPORARY",
-}
-
-
 def _ddl_tag(ws: list[str]) -> str:
-    if ws[0] in ("ANALYZE", "GRANT", "REVOKE", "COMMENT"):
-        return ws[0]
-    rest = [w for w in ws[1:] if w not in _DDL_TAG_SKIP]
-    if rest[:2] == ["CHANGE", "STREAM"]:
-        return f"{ws[0]} CHANGE STREAM"
-    return f"{ws[0]} {rest[0]}" if rest else ws[0]
+    """PGAdapter's tag for DDL: the statement's first keyword (`CREATE`, `ALTER`, `DROP`...),
+    which its published psql samples expect; PostgreSQL would say `CREATE TABLE`."""
+    return ws[0]
 
 
 def classify(sql: str) -> Statement:
