@@ -199,13 +199,33 @@ def test_show_commit_response_has_the_mutation_count_when_asked(dsn: str) -> Non
         assert conn.execute("show spanner.commit_response").fetchone()[1] is None
 
 
+def test_commit_stats_count_the_mutations_dml_produced(dsn: str) -> None:
+    """Spanner's mutation_count covers the whole transaction: DML counts as the same change
+    written as mutations (inserted columns; updated columns plus the key; one per deleted row;
+    index entries of the rows written)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        conn.execute("insert into t (id, v) values (6, 'f')")
+        conn.execute("set spanner.return_commit_stats = true")
+        with conn.transaction():
+            conn.execute("insert into t (id, v) values (4, 'd'), (5, 'e')")  # 2 rows x 2
+            conn.execute("update t set v = 'x' where id = 5")  # v and the key: 2
+            conn.execute("delete from t where id = 6")  # 1
+        assert conn.execute("show spanner.commit_response").fetchone()[1] == 7
+        conn.execute("create index t_by_v on t (v)")
+        with conn.transaction():
+            conn.execute("insert into t values (7, 'g')")  # 2 columns + the index entry's 1
+            with conn.cursor().copy("copy t (id, v) from stdin") as copy:
+                copy.write_row((8, "h"))  # the same as a mutation
+        assert conn.execute("show spanner.commit_response").fetchone()[1] == 6
+
+
 def test_return_commit_stats_at_startup(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True, options="-c spanner.return_commit_stats=on") as conn:
         conn.execute(DDL)
         conn.execute("insert into t (id, v) values (1, 'a')")
-        # spanner-local counts the mutations a commit carries, not the writes of DML (Spanner
-        # counts both): a count rather than null is what shows the setting took effect
-        assert conn.execute("show spanner.commit_response").fetchone()[1] == 0
+        # a count rather than null is what shows the setting took effect (two columns)
+        assert conn.execute("show spanner.commit_response").fetchone()[1] == 2
         conn.execute("set spanner.return_commit_stats = off")
         conn.execute("insert into t (id, v) values (2, 'b')")
         assert conn.execute("show spanner.commit_response").fetchone()[1] is None

@@ -100,6 +100,8 @@ STATEMENT_WORDS = frozenset(
 )
 _QUERY_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN"}
 _DML_FIRST = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}
+
+
 def _ddl_tag(ws: list[str]) -> str:
     """PGAdapter's tag for DDL: the statement's first keyword (`CREATE`, `ALTER`, `DROP`...),
     which its published psql samples expect; PostgreSQL would say `CREATE TABLE`."""

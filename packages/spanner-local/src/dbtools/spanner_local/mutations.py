@@ -86,11 +86,30 @@ def count_mutations(db: Database, mutations: Sequence[protos.Mutation]) -> int:
             total += max(1, len(m.delete.key_set.keys) + len(m.delete.key_set.ranges))
             continue
         w = getattr(m, kind)
-        rows = len(w.values)
-        total += rows * len(w.columns)
-        for ix in db.catalog.indexes_of(w.table):
-            total += rows * (len(ix.keys) + len(ix.storing))
+        total += _written(db, w.table, len(w.values), len(w.columns))
     return total
+
+
+def _written(db: Database, table: str, rows: int, columns: int) -> int:
+    """Rows inserted or updated: each column written, plus the entries of the table's indexes."""
+    per_row = columns + sum(len(ix.keys) + len(ix.storing) for ix in db.catalog.indexes_of(table))
+    return rows * per_row
+
+
+def count_dml_mutations(db: Database, tr: Any, table: Any, rows: int) -> int:
+    """The mutations a DML statement that changed `rows` rows of `table` produced, counted as
+    Cloud Spanner counts them in commit stats (as for the same change written as mutations):
+    an insert writes its columns (all of them without a column list), an update its SET
+    columns and the primary key (always counted as affected), a delete one per row."""
+    verb = tr.sql.lstrip()[:6].upper()
+    if verb == "DELETE":
+        return rows
+    if verb == "UPDATE":
+        keys = {k.column.lower() for k in table.primary_key}
+        written = {c.lower() for c in tr.updated_columns} | keys
+        return _written(db, table.name, rows, len(written))
+    columns = tr.inserted_columns
+    return _written(db, table.name, rows, len(columns) if columns else len(table.columns))
 
 
 # ------------------------------------------------------------------- entry point

@@ -66,6 +66,8 @@ class Transaction:
     # Tables copied (temporary tables of the cursor) before DML that does not pin its keys
     # first wrote them: the commit finds their old row versions by comparison (see versions).
     snapshots: dict[str, str] = field(default_factory=dict)
+    # mutations the transaction's DML produced (commit stats count them with the Commit's)
+    dml_mutations: int = 0
 
     # --------------------------------------------------------------- DuckDB side
 
@@ -163,6 +165,9 @@ class Transaction:
                     self.touched |= touched
                     if executor.has_integrity_rules(self.db, touched):
                         executor.enforce_integrity(self.db, cur, touched)
+                    self.dml_mutations += mutation_writes.count_dml_mutations(
+                        self.db, tr, target, result.row_count or 0
+                    )
             except SpannerLocalError as exc:
                 if isinstance(exc, AlreadyExists) and self._changed_since_start(target):
                     # The clashing row may come from a transaction that committed after this

@@ -116,6 +116,7 @@ class Translated:
     uses_commit_ts: bool = False
     params: tuple[str, ...] = ()
     updated_columns: tuple[str, ...] = ()  # SET targets of an UPDATE
+    inserted_columns: tuple[str, ...] = ()  # an INSERT's column list (empty: none given)
     tables: tuple[str, ...] = ("*",)  # lower-case tables referenced; "*" when unknown
     # Result column names as Spanner gives them, when they can be told from the statement.
     output_names: tuple[str, ...] | None = None
@@ -566,6 +567,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
         _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
     )
     updated = _updated_columns(tree) if tree is not None else ()
+    inserted = _inserted_columns(tree) if tree is not None else ()
     tables = _tables(tree) if tree is not None else ("*",)
     output = _output_names(tree, pg=True) if kind != "dml" else None
     param_columns = _param_columns(tree)
@@ -576,6 +578,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
         uses_commit_ts,
         tuple(params),
         updated_columns=updated,
+        inserted_columns=inserted,
         tables=tables,
         output_names=output,
         param_columns=param_columns,
@@ -826,6 +829,7 @@ def translate_gsql(sql: str) -> Translated:
             "Syntax error: INSERT must list the target columns, as in INSERT INTO T (A, B) ..."
         )
     updated = _updated_columns(tree)
+    inserted = _inserted_columns(tree)
     tables = _tables(tree)
     output = _output_names(tree, pg=False)
     sources = _output_sources(tree)
@@ -851,6 +855,7 @@ def translate_gsql(sql: str) -> Translated:
         uses_commit_ts,
         params,
         updated_columns=updated,
+        inserted_columns=inserted,
         tables=tables,
         output_names=output,
         output_sources=sources,
@@ -1011,6 +1016,12 @@ def _pg_parse(sql: str) -> Any:
         return sqlglot.parse_one(sql, read="postgres")
     except sqlglot.errors.SqlglotError:  # statement metadata is then unknown, not an error
         return None
+
+
+def _inserted_columns(tree: Any) -> tuple[str, ...]:
+    if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Schema):
+        return ()
+    return tuple(e.name for e in tree.this.expressions)
 
 
 def _updated_columns(tree: Any) -> tuple[str, ...]:

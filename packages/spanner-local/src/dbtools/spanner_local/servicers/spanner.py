@@ -587,7 +587,9 @@ class SpannerServicer:
         resp = protos.CommitResponse()
         resp.commit_timestamp.CopyFrom(codec.timestamp_to_pb(ts))
         if req.return_commit_stats:
-            resp.commit_stats.mutation_count = mutation_writes.count_mutations(db, mutations)
+            resp.commit_stats.mutation_count = (
+                mutation_writes.count_mutations(db, mutations) + txn.dml_mutations
+            )
         return resp
 
     def Rollback(self, req: protos.RollbackRequest, ctx: Any) -> protos.Empty:
