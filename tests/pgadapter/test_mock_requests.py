@@ -164,3 +164,24 @@ def test_data_boost_is_sent_with_partitioned_queries(mock: tuple[Any, Proxy], bo
     assert sorted(r.partition_token for r in sent) == [b"p1", b"p2"]
     assert all(r.data_boost_enabled is boost for r in sent)
     assert _count(servicer, "PartitionQueryRequest", SELECT) == 1
+
+
+@pytest.mark.parametrize("setting", [0, 7])
+def test_max_partitions_is_sent_with_partition_requests(
+    mock: tuple[Any, Proxy], setting: int
+) -> None:
+    """spanner.max_partitions is PartitionOptions.max_partitions of PartitionQuery (0: none)."""
+    from google.cloud.spanner_v1.types import spanner as spanner_types
+
+    servicer, proxy = mock
+    parts = [spanner_types.Partition(partition_token=b"p1")]
+    servicer.mock_spanner.add_partition_result(
+        SELECT, spanner_types.PartitionResponse(partitions=parts)
+    )
+    servicer.mock_spanner.add_result(SELECT, _rows(10))
+    servicer.clear_requests()
+    with psycopg.connect(proxy.dsn(), autocommit=True) as conn:
+        conn.execute(f"set spanner.max_partitions = {setting}")
+        assert len(conn.execute(f"partition {SELECT}").fetchall()) == 1
+    sent = [r for r in servicer.requests if type(r).__name__ == "PartitionQueryRequest"]
+    assert [r.partition_options.max_partitions for r in sent] == [setting]

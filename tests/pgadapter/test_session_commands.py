@@ -258,8 +258,14 @@ def test_partitioned_queries(dsn: str, database: str, spanner: spanner_local.End
         assert conn.execute("show spanner.data_boost_enabled").fetchone() == ("on",)
         rows = conn.execute("run partitioned query select id from t where id < 3").fetchall()
         assert sorted(rows) == [(0,), (1,), (2,)]
-        with pytest.raises(psycopg.errors.FeatureNotSupported, match="max_partitions"):
-            conn.execute("set spanner.max_partitions = 4")
+        conn.execute("set spanner.max_partitions = 4")  # a hint to Spanner, as in PGAdapter
+        assert conn.execute("show spanner.max_partitions").fetchone() == ("4",)
+        rows = conn.execute("run partitioned query select id from t where id < 3").fetchall()
+        assert sorted(rows) == [(0,), (1,), (2,)]
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="max_partitions"):
+            conn.execute("set spanner.max_partitions = -1")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="max_partitioned_par"):
+            conn.execute("set spanner.max_partitioned_parallelism = 4")
     with psycopg.connect(dsn) as conn:  # not inside a transaction block, as in PGAdapter
         conn.execute("select 1")
         with pytest.raises(psycopg.errors.ActiveSqlTransaction):

@@ -668,12 +668,16 @@ class SpannerConnection:
         _wrap(run)
 
     def partition_tokens(
-        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+        self,
+        sql: str,
+        params: dict[str, Any] | None,
+        types: dict[str, Any] | None,
+        options: partitions.Options,
     ) -> list[str]:
-        """PARTITION: the query's partition tokens (Data Boost when `boost`)."""
+        """PARTITION: the query's partition tokens."""
         if self._txn is not None:
             raise PgError("PARTITION cannot run inside a transaction block", "25001")
-        return _wrap(lambda: partitions.partition(self.database, sql, params, types, boost))
+        return _wrap(lambda: partitions.partition(self.database, sql, params, types, options))
 
     def run_partition(self, token: str) -> Cursor:
         """RUN PARTITION 'token': the rows of one partition."""
@@ -681,13 +685,17 @@ class SpannerConnection:
         return self._partition_cursor(rs, iter(rs), None)
 
     def run_partitioned_query(
-        self, sql: str, params: dict[str, Any] | None, types: dict[str, Any] | None, boost: bool
+        self,
+        sql: str,
+        params: dict[str, Any] | None,
+        types: dict[str, Any] | None,
+        options: partitions.Options,
     ) -> Cursor:
         """RUN PARTITIONED QUERY: the rows of every partition of the query."""
         if self._txn is not None:
             raise PgError("RUN PARTITIONED QUERY cannot run inside a transaction block", "25001")
         first, rows, batch = _wrap(
-            lambda: partitions.run_all(self.database, sql, params, types, boost)
+            lambda: partitions.run_all(self.database, sql, params, types, options)
         )
         return self._partition_cursor(first, rows, batch.close)
 

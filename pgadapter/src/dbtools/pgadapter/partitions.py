@@ -42,11 +42,26 @@ def _keep(part: _Partition) -> str:
     return token
 
 
-def partition(database: Any, sql: str, params: Any, types: Any, data_boost: bool) -> list[str]:
+@dataclass(frozen=True)
+class Options:
+    """What the session's settings ask of a partitioned query."""
+
+    data_boost: bool = False  # spanner.data_boost_enabled
+    max_partitions: int = 0  # spanner.max_partitions; 0: Spanner decides
+
+    def keywords(self) -> dict[str, Any]:
+        """Keyword arguments of BatchSnapshot.generate_query_batches."""
+        out: dict[str, Any] = {"data_boost_enabled": self.data_boost}
+        if self.max_partitions:
+            out["max_partitions"] = self.max_partitions
+        return out
+
+
+def partition(database: Any, sql: str, params: Any, types: Any, options: Options) -> list[str]:
     """PARTITION: the tokens of the query's partitions, from one batch transaction."""
     batch = database.batch_snapshot()
     specs = batch.generate_query_batches(
-        sql, params=params, param_types=types, data_boost_enabled=data_boost
+        sql, params=params, param_types=types, **options.keywords()
     )
     return [_keep(_Partition(batch, spec, database)) for spec in specs]
 
@@ -68,15 +83,13 @@ def run_partition(database: Any, token: str) -> Any:
 
 
 def run_all(
-    database: Any, sql: str, params: Any, types: Any, data_boost: bool
+    database: Any, sql: str, params: Any, types: Any, options: Options
 ) -> tuple[Any, Iterator[Any], Any]:
     """RUN PARTITIONED QUERY: (the first partition's result set, for the columns and the
     decoding; the rows of every partition, one partition after another; the batch, to close)."""
     batch = database.batch_snapshot()
     specs = list(
-        batch.generate_query_batches(
-            sql, params=params, param_types=types, data_boost_enabled=data_boost
-        )
+        batch.generate_query_batches(sql, params=params, param_types=types, **options.keywords())
     )
     if not specs:
         raise PgError("the query has no partitions", "XX000")

@@ -232,6 +232,19 @@ def parse_on_off(name: str) -> Callable[[str], Parsed]:
     return parse
 
 
+# PartitionOptions.max_partitions is an int64
+_MAX_PARTITIONS = (1 << 63) - 1
+
+
+def _parse_max_partitions(value: str) -> Parsed:
+    text = value.strip()
+    if not text.isdigit() or int(text) > _MAX_PARTITIONS:
+        raise _invalid(
+            "spanner.max_partitions", value, "A whole number of at least 0 (0: Spanner decides)."
+        )
+    return str(int(text)), int(text)
+
+
 # PostgreSQL's message levels, lowest first (client_min_messages)
 MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
                   "error")  # fmt: skip
@@ -350,6 +363,10 @@ SETTINGS: tuple[Setting, ...] = (
        parse=parse_on_off("spanner.copy_upsert")),
     _s("spanner.data_boost_enabled", "off", "PGAdapter's: PARTITION and RUN PARTITIONED QUERY "
        "ask for Data Boost", type="bool", parse=parse_on_off("spanner.data_boost_enabled")),
+    _s("spanner.max_partitions", "0", "PGAdapter's: the number of partitions PARTITION and "
+       "RUN PARTITIONED QUERY ask Spanner for (PartitionOptions.max_partitions, a hint to "
+       "Spanner as in PGAdapter; 0: Spanner decides)", type="integer",
+       parse=_parse_max_partitions),
     _s("spanner.return_commit_stats", "off", "PGAdapter's: commits ask Spanner for their "
        "mutation count (SHOW spanner.commit_response)", type="bool",
        parse=parse_on_off("spanner.return_commit_stats")),
@@ -379,7 +396,6 @@ NOT_IMPLEMENTED: dict[str, str] = {
     "spanner.force_autocommit": "statements always run in the transaction the client opened",
     "spanner.auto_partition_mode": "queries are not partitioned unless asked (RUN PARTITIONED "
     "QUERY)",
-    "spanner.max_partitions": "partitioned queries take Spanner's number of partitions",
     "spanner.max_partitioned_parallelism": "RUN PARTITIONED QUERY reads its partitions one "
     "after another",
     "spanner.max_commit_delay": "commits are sent without a commit delay",

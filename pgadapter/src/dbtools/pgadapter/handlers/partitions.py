@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..catalog import TEXT, LocalResult
 from ..commands import Partitioned
+from ..partitions import Options
 from ..portal import Portal, aborted
 from ..session import Session
 
@@ -19,15 +20,18 @@ async def open_partitioned(s: Session, portal: Portal) -> None:
         raise aborted()
     backend = s.require_backend()
     params, types = portal.params or None, portal.types or None
-    boost = s.settings.get("spanner.data_boost_enabled") == "on"
+    options = Options(
+        data_boost=s.settings.get("spanner.data_boost_enabled") == "on",
+        max_partitions=int(s.settings.get("spanner.max_partitions") or 0),
+    )
     if command.verb == "PARTITION":
         tokens = await s.run_blocking(
-            lambda: backend.partition_tokens(command.sql, params, types, boost)
+            lambda: backend.partition_tokens(command.sql, params, types, options)
         )
         portal.local = LocalResult([("partition", TEXT)], [[t] for t in tokens], "SELECT")
     elif command.verb == "RUN PARTITION":
         portal.cursor = await s.run_blocking(lambda: backend.run_partition(command.sql))
     else:
         portal.cursor = await s.run_blocking(
-            lambda: backend.run_partitioned_query(command.sql, params, types, boost)
+            lambda: backend.run_partitioned_query(command.sql, params, types, options)
         )
