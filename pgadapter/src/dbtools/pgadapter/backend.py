@@ -35,6 +35,7 @@ from .settings import multi_use_staleness
 from .spanner_private import (
     instance_of,
     result_read_timestamp,
+    result_rows,
     snapshot_read_timestamp,
     transaction_begun,
 )
@@ -465,7 +466,7 @@ class SpannerConnection:
                     lazy_decode=True,
                 )
                 cursor = Cursor(
-                    iter(rs),
+                    result_rows(rs),
                     None,
                     stats_source=rs,
                     on_close=lambda: checkout.__exit__(None, None, None),
@@ -499,7 +500,7 @@ class SpannerConnection:
                 digest = hashlib.sha256()
                 rows = _fully_read(rs) if kind == "dml" else None
                 cursor = Cursor(
-                    iter(rows) if rows is not None else iter(rs),
+                    iter(rows) if rows is not None else result_rows(rs),
                     None,
                     stats_source=rs,
                     digest=digest,
@@ -682,7 +683,7 @@ class SpannerConnection:
     def run_partition(self, token: str) -> Cursor:
         """RUN PARTITION 'token': the rows of one partition."""
         rs = _wrap(lambda: partitions.run_partition(self.database, token))
-        return self._partition_cursor(rs, iter(rs), None)
+        return self._partition_cursor(rs, result_rows(rs), None)
 
     def run_partitioned_query(
         self,
@@ -734,7 +735,7 @@ class SpannerConnection:
 
 
 def _fully_read(rs: Any) -> list[list[Any]]:
-    return list(rs)
+    return list(result_rows(rs))
 
 
 def _digest_row(digest: Any, row: list[Any]) -> None:

@@ -35,7 +35,13 @@ from google.protobuf.struct_pb2 import Struct
 
 from .backend import ColumnInfo, columns_of
 from .call_context import CallContext, call_options
-from .spanner_private import make_value_pb, result_done, result_metadata, result_read_timestamp
+from .spanner_private import (
+    make_value_pb,
+    result_done,
+    result_metadata,
+    result_read_timestamp,
+    result_rows,
+)
 from .sqlstate import pg_error_from
 
 
@@ -173,7 +179,7 @@ class LoopCursor:
                 self._ended = True
                 break
             self._feed.pending.append(response)
-            self._buffer.extend(self._rs)
+            self._buffer.extend(result_rows(self._rs))
             if result_done(self._rs):
                 # the response marked `last`: the client's own result sets stop there too, and
                 # waiting for the call's status as well took one more read per query

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import PgError
+from .spanner_private import result_rows
 
 MAX_TOKENS = 10_000
 
@@ -94,5 +95,5 @@ def run_all(
     if not specs:
         raise PgError("the query has no partitions", "XX000")
     first = _rows_of(batch, specs[0])
-    rest = (row for spec in specs[1:] for row in _rows_of(batch, spec))
-    return first, itertools.chain(first, rest), batch
+    rest = (row for spec in specs[1:] for row in result_rows(_rows_of(batch, spec)))
+    return first, itertools.chain(result_rows(first), rest), batch

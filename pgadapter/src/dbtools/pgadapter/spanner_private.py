@@ -12,7 +12,7 @@ against the installed library and name the one that moved.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from google.cloud.spanner_v1 import _helpers
@@ -23,6 +23,8 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("google.cloud.spanner_v1._helpers", "_make_value_pb"),
     ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_metadata"),
     ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_done"),
+    ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_rows"),
+    ("google.cloud.spanner_v1.streamed.StreamedResultSet", "_consume_next"),
     ("google.cloud.spanner_v1.transaction.Transaction", "_transaction_id"),
     ("google.cloud.spanner_v1.snapshot.Snapshot", "_transaction_read_timestamp"),
     ("google.cloud.spanner_v1.database.Database", "_instance"),
@@ -71,6 +73,23 @@ def snapshot_read_timestamp(snap: Any) -> Any:
 def result_done(rs: Any) -> bool:
     """Whether a StreamedResultSet has read the response marked `last`."""
     return bool(rs._done)
+
+
+def result_rows(rs: Any) -> Iterator[list[Any]]:
+    """The rows of a StreamedResultSet, as iterating it yields them. Its own iterator takes
+    each row with `list.pop(0)` from the rows of a response (thousands of them), a copy of
+    the rest per row; here a response's rows are taken at once."""
+    while True:
+        rows = rs._rows
+        if rows:
+            rs._rows = []
+            yield from rows
+        if rs._done:
+            return
+        try:
+            rs._consume_next()
+        except StopIteration:
+            return
 
 
 def transaction_begun(txn: Any) -> bool:
