@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos, row_locks, staleness
+from .. import big_literals, codec, executor, protos, row_locks, staleness, wire
 from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
@@ -382,7 +382,7 @@ class SpannerServicer:
 
     def ExecuteStreamingSql(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> Iterator[protos.PartialResultSet]:
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         result, begun, _db = self._execute(req, ctx)
         stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         yield from self._stream(result, begun, stats, req.resume_token)
@@ -407,16 +407,20 @@ class SpannerServicer:
         begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
-    ) -> Iterator[protos.PartialResultSet]:
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         """PartialResultSets of about MESSAGE_BYTES each, as Spanner streams them.
 
         Messages are cut between rows (with a resume token giving the rows sent so far) and
         strings longer than CHUNK_CHARS are split across messages with `chunked_value`, so that
         no message exceeds the client's default 4 MB receive limit.
         """
-        setters = [codec.setter_for(t) for _, t in result.columns]
         rows = result.rows
         done = _resume_offset(resume_token, len(rows))
+        cells = wire.encode_rows(rows[done:], [t for _, t in result.columns], CHUNK_CHARS)
+        if cells is not None:
+            yield from self._stream_wire(result, begun, stats, cells, done)
+            return
+        setters = [codec.setter_for(t) for _, t in result.columns]
         prs = protos.PartialResultSet()
         self._fill_metadata(prs.metadata, result, begun)
         size = 0
@@ -458,6 +462,36 @@ class SpannerServicer:
             prs.stats.CopyFrom(stats)
         prs.last = True
         yield prs
+
+    def _stream_wire(
+        self,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
+        stats: protos.ResultSetStats | None,
+        cells: list[bytes],
+        done: int,
+    ) -> Iterator[bytes]:
+        """`_stream` from rows already encoded (see wire): each message is its serialized
+        envelope followed by its rows' values, cut between rows at about MESSAGE_BYTES."""
+        total = done + len(cells)
+        prs = protos.PartialResultSet()
+        self._fill_metadata(prs.metadata, result, begun)
+        parts: list[bytes] = []
+        size = 0
+        for row in cells:
+            parts.append(row)
+            size += len(row)
+            done += 1
+            if size >= MESSAGE_BYTES and done < total:
+                prs.resume_token = str(done).encode()
+                yield prs.SerializeToString() + b"".join(parts)
+                prs = protos.PartialResultSet()
+                parts = []
+                size = 0
+        if stats is not None:
+            prs.stats.CopyFrom(stats)
+        prs.last = True
+        yield prs.SerializeToString() + b"".join(parts)
 
     def ExecuteBatchDml(
         self, req: protos.ExecuteBatchDmlRequest, ctx: Any
@@ -549,7 +583,9 @@ class SpannerServicer:
             _fill_row(rs.rows.add().values, row, setters)
         return rs
 
-    def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
+    def StreamingRead(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         result, begun = self._read(req, ctx)
         yield from self._stream(result, begun, None, req.resume_token)
 
