@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos, row_locks, staleness, wire
+from .. import big_literals, codec, executor, protos, row_locks, staleness, versions, wire
 from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
@@ -18,6 +18,7 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
+from ..translate import INFO_SCHEMA, PG_CATALOG_SCHEMA
 from ..translate import classify as _classify_sql
 from .base import MethodTable, generic_handler
 
@@ -232,13 +233,19 @@ class SpannerServicer:
         work: Any,
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
+        schema: tuple[str, ...] = (),
     ) -> Result:
+        """Run `work` as `txn` reads (or on a borrowed cursor for a strong single-use read).
+
+        A read at a past timestamp is refused when a table it reads, or with `schema`
+        (versions.WHOLE_SCHEMA) the schema it reads, changed after that timestamp."""
         if txn is not None and txn.read_at is not None:
+            checked = tables + schema
             if txn.cursor is None:  # the first read fixes the snapshot: commits up to it land
                 # (a single-use read's age was checked as it arrived)
-                staleness.check(db, txn.read_at, tables, age=not txn.single_use)
+                staleness.check(db, txn.read_at, checked, age=not txn.single_use)
             else:
-                db.versions.check(txn.read_at, db.clock.now(), list(tables))
+                db.versions.check(txn.read_at, db.clock.now(), list(checked))
         if txn is None:
             cur = db.borrow()
             try:
@@ -313,7 +320,8 @@ class SpannerServicer:
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
                     keys = (pinned[0].name.lower(), pinned[1])
-            result = self._read_work(db, txn, work, tables, keys)
+            schema = (versions.WHOLE_SCHEMA,) if _reads_schema(tr.sql) else ()
+            result = self._read_work(db, txn, work, tables, keys, schema)
         return result, begun, db
 
     def _partitioned(
@@ -708,6 +716,13 @@ def _caller(ctx: Any) -> dict[str, Any]:
     pairs = ctx.invocation_metadata() if ctx is not None else ()
     metadata = tuple((k, v) for k, v in pairs or () if isinstance(v, str))
     return {"deadline": deadline, "metadata": metadata}
+
+
+def _reads_schema(translated_sql: str) -> bool:
+    """Whether a translated query reads information_schema or pg_catalog: translation moves
+    both into schemas of spanner-local's own names, which a user's statement cannot spell
+    otherwise (except inside a string literal: then a stale read is refused, never wrong)."""
+    return INFO_SCHEMA in translated_sql or PG_CATALOG_SCHEMA in translated_sql
 
 
 def _resume_offset(token: bytes, total: int) -> int:
