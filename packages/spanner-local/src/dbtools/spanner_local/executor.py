@@ -307,7 +307,7 @@ def run_sql(
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):
-            stmt = parsed.statement(text)
+            stmt = parsed.statement(cur, db.dialect, text)
             cur.execute(stmt, bound) if bound else cur.execute(stmt)
         if tr.kind == "dml" and not tr.returning:
             count = cur.fetchone()
@@ -535,7 +535,7 @@ def read(
         sql += f" LIMIT {int(limit)}"
     try:
         with cancellation.running_on(cur):
-            cur.execute(parsed.statement(sql), args)
+            cur.execute(parsed.statement(cur, db.dialect, sql), args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect, sql) from exc
