@@ -20,8 +20,8 @@ import duckdb
 CACHED_SQL_CHARS = 8192
 CACHE_SIZE = 4096
 
-# (dialect, text) -> parsed statement, or the text when it is not exactly one statement or
-# does not parse (running the text then gives DuckDB's own error). Parsing depends on the
+# (dialect, text) -> parsed statement, or the text when it is not exactly one statement
+# (DuckDB runs such a text statement by statement). Parsing depends on the
 # connection's settings (PostgreSQL's integer_division turns `/` into `//` as it parses),
 # which database.py sets the same for every database of a dialect: so the dialect is part of
 # the key, and the cursor of the statement's own database parses it.
@@ -39,9 +39,9 @@ def statement(cur: duckdb.DuckDBPyConnection, dialect: str, sql: str) -> Any:
         return found
     try:
         statements = cur.extract_statements(sql)
-        parsed: Any = statements[0] if len(statements) == 1 else sql
     except duckdb.Error:
-        parsed = sql
+        return sql  # not kept: running the text gives DuckDB's own error, as it always did
+    parsed: Any = statements[0] if len(statements) == 1 else sql
     with _lock:
         if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))  # the oldest entry
