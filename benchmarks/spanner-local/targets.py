@@ -18,7 +18,9 @@ machine's load falls on both alike; the figures are medians over the rounds.
   `--reads` queries;
 - one `read()` of 100,000 point keys: wall clock through the client.
 
-`--floors` prints the server CPU of the cheapest calls next to a point query's. `--scale`
+`--floors` prints the server CPU of the cheapest calls next to a point query's.
+`--client-share` prints the official client's own CPU in the two targets it bounds (a
+100,000-key read; building insert mutations), with no server work in the figure. `--scale`
 then measures cost growth on the "after" server: point read CPU, a 1,000-row range
 scan's wall time and the load rate, at each table size.
 """
@@ -185,6 +187,66 @@ def many_keys(server: Server, db: Any, n: int) -> tuple[float, float]:
     return elapsed, (server.cpu_ns() - cpu0) / 1e9
 
 
+def client_share(server: Server) -> None:
+    """The official client's own CPU in the two client-bound targets, without any server
+    work in the figure: building and serializing a 100,000-key read and decoding the server's
+    actual response bytes (fetched beforehand over raw gRPC), and building 4-column insert
+    mutations. The client is in this process, so its CPU is this thread's CPU time."""
+    import grpc
+    from google.cloud.spanner_v1 import (
+        CommitRequest,
+        PartialResultSet,
+        ReadRequest,
+        TransactionOptions,
+        TransactionSelector,
+    )
+    from google.cloud.spanner_v1.batch import Batch
+    from google.cloud.spanner_v1.streamed import StreamedResultSet
+
+    db = server.database()
+    try:
+        load(db, 0, MANY_KEYS, 10_000)
+        session = db.spanner_api.create_session(database=db.name).name
+        keys = random.sample(range(MANY_KEYS), MANY_KEYS)
+        began = time.thread_time()
+        key_set = spanner.KeySet(keys=[[k] for k in keys])
+        strong = TransactionOptions(read_only=TransactionOptions.ReadOnly(strong=True))
+        request = ReadRequest(
+            session=session,
+            table="Kv",
+            columns=["Id", "Name"],
+            key_set=key_set._to_pb(),
+            transaction=TransactionSelector(single_use=strong),
+        )
+        wire = ReadRequest.serialize(request)
+        build = time.thread_time() - began
+        with grpc.insecure_channel(server.address) as channel:
+            call = channel.unary_stream("/google.spanner.v1.Spanner/StreamingRead")
+            responses = list(call(wire))  # raw bytes: no decoding here
+        began = time.thread_time()
+        got = list(StreamedResultSet(PartialResultSet.deserialize(b) for b in responses))
+        decode = time.thread_time() - began
+        assert len(got) == MANY_KEYS, len(got)
+        batch_rows = rows(0, 5000)
+        began = time.thread_time()
+        b = Batch(db.session())
+        b.insert("Kv", COLUMNS, batch_rows)
+        CommitRequest.serialize(CommitRequest(session=session, mutations=b._mutations))
+        per_row = (time.thread_time() - began) / len(batch_rows)
+    finally:
+        db.drop()
+    print("\nthe official client's own CPU (no server work), in this process")
+    print(f"read() of {MANY_KEYS:,} keys: build and serialize the request   {build:8.3f} s")
+    print(
+        f"read() of {MANY_KEYS:,} keys: decode the response ({len(responses)} messages) {decode:8.3f} s"
+    )
+    print(
+        f"read() of {MANY_KEYS:,} keys: client total                      {build + decode:8.3f} s"
+    )
+    print(f"insert mutations: client µs per 4-column row             {per_row * 1e6:8.1f}")
+    print(f"  = at most {1 / per_row:,.0f} rows/s end to end with a server costing nothing")
+
+
 def round_on(server: Server, args: argparse.Namespace) -> dict[str, float]:
     db = server.database()
     try:
@@ -213,16 +275,32 @@ def round_on(server: Server, args: argparse.Namespace) -> dict[str, float]:
 
 def scale(server: Server, sizes: list[int], args: argparse.Namespace) -> None:
     print(f"\ncost growth on 'after' (commits of {args.batch:,} rows):")
-    print(f"{'rows':>12}{'load rows/s':>14}{'point read CPU ms':>20}{'1,000-row scan ms':>20}")
+    print(
+        f"{'rows':>12}{'load rows/s':>14}{'load CPU µs/row':>18}{'last commit CPU µs/row':>24}"
+        f"{'point read CPU ms':>20}{'1,000-row scan ms':>20}"
+    )
     db = server.database()
     try:
         have = 0
         for size in sizes:
-            rate, _ = load(db, have, size - have, args.batch)
+            cpu0 = server.cpu_ns()
+            rate, _ = (
+                load(db, have, size - have - args.batch, args.batch)
+                if size - have > args.batch
+                else (0.0, 0.0)
+            )
+            cpu1 = server.cpu_ns()
+            # the last commit alone: its key check and insert against a table of size - batch rows
+            load(db, size - args.batch, args.batch, args.batch)
+            last = (server.cpu_ns() - cpu1) / args.batch / 1e3
+            per_row = (server.cpu_ns() - cpu0) / (size - have) / 1e3
             have = size
             cpu = point_read_cpu_ms(server, db, size, args.reads)
             scan = scan_ms(db, size, 20)
-            print(f"{size:>12,}{rate:>14,.0f}{cpu:>20.3f}{scan:>20.1f}", flush=True)
+            print(
+                f"{size:>12,}{rate:>14,.0f}{per_row:>18.1f}{last:>24.1f}{cpu:>20.3f}{scan:>20.1f}",
+                flush=True,
+            )
     finally:
         db.drop()
 
@@ -267,6 +345,11 @@ def main() -> None:
     ap.add_argument("--reads", type=int, default=500)
     ap.add_argument("--scale", default="", help="table sizes for cost growth, e.g. 10000,100000")
     ap.add_argument("--floors", action="store_true", help="server CPU of the cheapest calls")
+    ap.add_argument(
+        "--client-share",
+        action="store_true",
+        help="the client's own CPU in the client-bound targets",
+    )
     args = ap.parse_args()
     with contextlib.ExitStack() as stack:
         servers: list[Server] = []
@@ -286,6 +369,8 @@ def main() -> None:
             report(results)
         if args.floors:
             floors(after, args.reads)
+        if args.client_share:
+            client_share(after)
         if args.scale:
             scale(after, [int(x) for x in args.scale.split(",")], args)
 

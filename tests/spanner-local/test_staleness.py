@@ -136,6 +136,53 @@ def test_stale_read_after_a_schema_change_is_refused(db):
             _rows(snap, "SELECT K FROM U")
 
 
+def _table_names(snap, sql):
+    return sorted(r[0] for r in snap.execute_sql(sql))
+
+
+GSQL_TABLES = "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ''"
+
+
+def test_stale_read_of_the_schema_never_shows_todays_schema(db):
+    """information_schema read as of a time before a schema change would show today's schema
+    (spanner-local keeps no schema versions): refused, as reads of a changed table are."""
+    before = _insert(db, 1)
+    with db.snapshot(read_timestamp=before) as snap:  # no change since: served
+        assert _table_names(snap, GSQL_TABLES) == ["T"]
+    db.update_ddl(["CREATE INDEX TByV ON T (V)"]).result(60)  # no table changes, the schema does
+    with pytest.raises(exceptions.FailedPrecondition, match="only the current schema"):
+        with db.snapshot(read_timestamp=before) as snap:
+            _table_names(snap, GSQL_TABLES)
+    with db.snapshot(read_timestamp=before) as snap:  # the table's own data is still served
+        assert _keys(snap) == [1]
+    after = _insert(db, 2)
+    with db.snapshot(read_timestamp=after) as snap:
+        assert _table_names(snap, GSQL_TABLES) == ["T"]
+    with db.snapshot(exact_staleness=dt.timedelta(0)) as snap:
+        assert _table_names(snap, GSQL_TABLES) == ["T"]
+    with db.snapshot() as snap:  # strong reads are never refused
+        assert _table_names(snap, GSQL_TABLES) == ["T"]
+
+
+def test_stale_read_of_pg_catalog_after_a_schema_change_is_refused(local):
+    db = local.new_database(
+        dialect="POSTGRESQL", ddl=["CREATE TABLE t (k bigint PRIMARY KEY, v bigint)"]
+    )
+    try:
+        with db.batch() as b:
+            b.insert("t", ["k", "v"], [(1, 1)])
+        before = b.committed
+        sql = "SELECT relname FROM pg_catalog.pg_class WHERE relname = 't'"
+        with db.snapshot(read_timestamp=before) as snap:
+            assert _table_names(snap, sql) == ["t"]
+        db.update_ddl(["CREATE TABLE u (k bigint PRIMARY KEY)"]).result(60)
+        with pytest.raises(exceptions.FailedPrecondition, match="only the current schema"):
+            with db.snapshot(read_timestamp=before) as snap:
+                _table_names(snap, sql)
+    finally:
+        db.drop()
+
+
 def test_read_older_than_the_retention_period_is_too_old(db):
     old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1, minutes=1)
     with pytest.raises(exceptions.FailedPrecondition, match="exceeded the maximum timestamp"):

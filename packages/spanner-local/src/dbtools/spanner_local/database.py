@@ -284,6 +284,7 @@ class Database:
                     if retention is not None:
                         self.versions.retention = retention
                     stamps.append(self.clock.next())
+                    self.versions.schema_changed[versions.WHOLE_SCHEMA] = (stamps[-1], "")
                     for name in changed:
                         declared = (new_catalog.tables.get(name) or old_catalog.tables[name]).name
                         self.versions.schema_changed[name] = (stamps[-1], declared)

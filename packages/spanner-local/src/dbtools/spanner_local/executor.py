@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, protos
+from . import cancellation, codec, column_decode, parsed, protos
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -306,7 +307,8 @@ def run_sql(
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):
-            cur.execute(text, bound) if bound else cur.execute(text)
+            stmt = parsed.statement(cur, db.dialect, text)
+            cur.execute(stmt, bound) if bound else cur.execute(stmt)
         if tr.kind == "dml" and not tr.returning:
             count = cur.fetchone()
             n = int(count[0]) if count else 0
@@ -400,19 +402,46 @@ def _bound(
 MANY_KEYS = 16
 
 
+def _decode_point_keys(key_set: protos.KeySet, key_types: Sequence[SType]) -> list[list[Any]]:
+    """The point keys column by column, common types decoded a whole column at a time.
+
+    Should any key be refused, the keys are decoded again one by one, so that the error is
+    about the first bad key, as when they are decoded in order.
+    """
+    cells = [key.values for key in key_set.keys]
+    try:
+        if any(len(parts) != len(key_types) for parts in cells):
+            raise InvalidArgument("Point keys must specify every key column.")
+        return [
+            _decode_key_column(column, stype)
+            for column, stype in zip(zip(*cells, strict=True), key_types, strict=True)
+        ]
+    except SpannerLocalError:
+        for parts in cells:
+            if len(_decode_key(parts, key_types)) < len(key_types):
+                raise InvalidArgument("Point keys must specify every key column.") from None
+        raise
+
+
+def _decode_key_column(column: Sequence[protos.Value], stype: SType) -> list[Any]:
+    fast = column_decode.FAST.get(stype.code)
+    if fast is None:
+        return [codec.decode(v, stype) for v in column]
+    decoded = fast(column, sys.maxsize)  # key values have no size limit of their own here
+    if column_decode.LOOK in decoded:
+        for i, value in enumerate(decoded):
+            if value is column_decode.LOOK:
+                decoded[i] = codec.decode(column[i], stype)
+    return decoded
+
+
 def _point_keys_relation(
     key_set: protos.KeySet,
     key_cols: Sequence[tuple[str, bool]],
     key_types: Sequence[SType],
     args: list[Any],
 ) -> str:
-    columns: list[list[Any]] = [[] for _ in key_cols]
-    for key in key_set.keys:
-        vals = _decode_key(key.values, key_types)
-        if len(vals) < len(key_cols):
-            raise InvalidArgument("Point keys must specify every key column.")
-        for i, v in enumerate(vals):
-            columns[i].append(v)
+    columns = _decode_point_keys(key_set, key_types)
     unnest = []
     match = []
     for i, ((name, _desc), stype) in enumerate(zip(key_cols, key_types, strict=True)):
@@ -506,7 +535,7 @@ def read(
         sql += f" LIMIT {int(limit)}"
     try:
         with cancellation.running_on(cur):
-            cur.execute(sql, args)
+            cur.execute(parsed.statement(cur, db.dialect, sql), args)
         rows = cur.fetchall()
     except duckdb.Error as exc:
         raise map_error(exc, db.dialect, sql) from exc

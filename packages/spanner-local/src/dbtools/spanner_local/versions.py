@@ -38,6 +38,9 @@ GONE = '"$version_absent"'
 DEFAULT_RETENTION = dt.timedelta(hours=1)  # Spanner's default version_retention_period
 BEFORE = '"$spanner_local_before"'
 
+# schema_changed's key for the schema as a whole: never a table's name (those are identifiers).
+WHOLE_SCHEMA = "*schema"
+
 
 def history_table(table_name: str) -> str:
     return f"{SCHEMA}.{duckdb_ident(table_name.lower())}"
@@ -77,7 +80,8 @@ class History:
         # Nothing is known of the data before the history began (when the process opened the
         # database), nor of a table before its last schema change.
         self.since = opened
-        # lower-case name -> (timestamp of its last schema change, name as declared)
+        # lower-case name -> (timestamp of its last schema change, name as declared); WHOLE_SCHEMA:
+        # the last change of any kind (what information_schema and pg_catalog show)
         self.schema_changed: dict[str, tuple[dt.datetime, str]] = {}
         self._last_prune = opened
         self._lock = threading.Lock()
@@ -294,6 +298,12 @@ class History:
             )
         for key in tables:
             changed, name = self.schema_changed.get(key.lower(), (None, key))
+            if changed is not None and at < changed and key == WHOLE_SCHEMA:
+                raise FailedPrecondition(
+                    f"spanner-local keeps only the current schema: it changed at "
+                    f"{changed.isoformat()}, after the read timestamp {at.isoformat()}, so "
+                    "information_schema and pg_catalog cannot be read as of then."
+                )
             if changed is not None and at < changed:
                 raise FailedPrecondition(
                     f"spanner-local keeps only the current schema: table {name} changed at "

@@ -82,6 +82,11 @@ def guarded_stream(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[A
     return wrapper
 
 
+def _serialize(to_bytes: Callable[[Any], bytes], message: Any) -> bytes:
+    """A streamed response: a message, or one already serialized (see wire)."""
+    return message if isinstance(message, bytes) else to_bytes(message)
+
+
 def generic_handler(service: str, methods: MethodTable) -> grpc.GenericRpcHandler:
     handlers = {}
     for name, (streaming, req_cls, resp_cls, fn) in methods.items():
@@ -89,7 +94,7 @@ def generic_handler(service: str, methods: MethodTable) -> grpc.GenericRpcHandle
             handlers[name] = grpc.unary_stream_rpc_method_handler(
                 guarded_stream(fn),
                 request_deserializer=req_cls.FromString,
-                response_serializer=resp_cls.SerializeToString,
+                response_serializer=functools.partial(_serialize, resp_cls.SerializeToString),
             )
         else:
             handlers[name] = grpc.unary_unary_rpc_method_handler(

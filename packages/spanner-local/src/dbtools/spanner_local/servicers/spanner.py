@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 
-from .. import big_literals, codec, executor, protos, row_locks, staleness
+from .. import big_literals, codec, executor, protos, row_locks, staleness, versions, wire
 from .. import mutations as mutation_writes
 from ..database import Database
 from ..errors import FailedPrecondition, InvalidArgument, NotFound, SpannerLocalError
@@ -18,6 +18,7 @@ from ..limits import MAX_SESSIONS_PER_BATCH
 from ..registry import Registry
 from ..statement_log import StatementRecord
 from ..transactions import PARTITIONED, READ_ONLY, READ_WRITE, Transaction
+from ..translate import INFO_SCHEMA, PG_CATALOG_SCHEMA
 from ..translate import classify as _classify_sql
 from .base import MethodTable, generic_handler
 
@@ -232,13 +233,19 @@ class SpannerServicer:
         work: Any,
         tables: tuple[str, ...],
         keys: tuple[str, set[Any]] | None = None,
+        schema: tuple[str, ...] = (),
     ) -> Result:
+        """Run `work` as `txn` reads (or on a borrowed cursor for a strong single-use read).
+
+        A read at a past timestamp is refused when a table it reads, or with `schema`
+        (versions.WHOLE_SCHEMA) the schema it reads, changed after that timestamp."""
         if txn is not None and txn.read_at is not None:
+            checked = tables + schema
             if txn.cursor is None:  # the first read fixes the snapshot: commits up to it land
                 # (a single-use read's age was checked as it arrived)
-                staleness.check(db, txn.read_at, tables, age=not txn.single_use)
+                staleness.check(db, txn.read_at, checked, age=not txn.single_use)
             else:
-                db.versions.check(txn.read_at, db.clock.now(), list(tables))
+                db.versions.check(txn.read_at, db.clock.now(), list(checked))
         if txn is None:
             cur = db.borrow()
             try:
@@ -313,7 +320,8 @@ class SpannerServicer:
                 pinned = row_locks.keys_of(db.catalog, tr.sql, values)
                 if pinned is not None:
                     keys = (pinned[0].name.lower(), pinned[1])
-            result = self._read_work(db, txn, work, tables, keys)
+            schema = (versions.WHOLE_SCHEMA,) if _reads_schema(tr.sql) else ()
+            result = self._read_work(db, txn, work, tables, keys, schema)
         return result, begun, db
 
     def _partitioned(
@@ -382,7 +390,7 @@ class SpannerServicer:
 
     def ExecuteStreamingSql(
         self, req: protos.ExecuteSqlRequest, ctx: Any
-    ) -> Iterator[protos.PartialResultSet]:
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         result, begun, _db = self._execute(req, ctx)
         stats = self._stats(result, self._is_partitioned(req), req.query_mode)
         yield from self._stream(result, begun, stats, req.resume_token)
@@ -407,16 +415,20 @@ class SpannerServicer:
         begun: Transaction | protos.Transaction | None,
         stats: protos.ResultSetStats | None,
         resume_token: bytes = b"",
-    ) -> Iterator[protos.PartialResultSet]:
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         """PartialResultSets of about MESSAGE_BYTES each, as Spanner streams them.
 
         Messages are cut between rows (with a resume token giving the rows sent so far) and
         strings longer than CHUNK_CHARS are split across messages with `chunked_value`, so that
         no message exceeds the client's default 4 MB receive limit.
         """
-        setters = [codec.setter_for(t) for _, t in result.columns]
         rows = result.rows
         done = _resume_offset(resume_token, len(rows))
+        cells = wire.encode_rows(rows[done:], [t for _, t in result.columns], CHUNK_CHARS)
+        if cells is not None:
+            yield from self._stream_wire(result, begun, stats, cells, done)
+            return
+        setters = [codec.setter_for(t) for _, t in result.columns]
         prs = protos.PartialResultSet()
         self._fill_metadata(prs.metadata, result, begun)
         size = 0
@@ -458,6 +470,36 @@ class SpannerServicer:
             prs.stats.CopyFrom(stats)
         prs.last = True
         yield prs
+
+    def _stream_wire(
+        self,
+        result: Result,
+        begun: Transaction | protos.Transaction | None,
+        stats: protos.ResultSetStats | None,
+        cells: list[bytes],
+        done: int,
+    ) -> Iterator[bytes]:
+        """`_stream` from rows already encoded (see wire): each message is its serialized
+        envelope followed by its rows' values, cut between rows at about MESSAGE_BYTES."""
+        total = done + len(cells)
+        prs = protos.PartialResultSet()
+        self._fill_metadata(prs.metadata, result, begun)
+        parts: list[bytes] = []
+        size = 0
+        for row in cells:
+            parts.append(row)
+            size += len(row)
+            done += 1
+            if size >= MESSAGE_BYTES and done < total:
+                prs.resume_token = str(done).encode()
+                yield prs.SerializeToString() + b"".join(parts)
+                prs = protos.PartialResultSet()
+                parts = []
+                size = 0
+        if stats is not None:
+            prs.stats.CopyFrom(stats)
+        prs.last = True
+        yield prs.SerializeToString() + b"".join(parts)
 
     def ExecuteBatchDml(
         self, req: protos.ExecuteBatchDmlRequest, ctx: Any
@@ -549,7 +591,9 @@ class SpannerServicer:
             _fill_row(rs.rows.add().values, row, setters)
         return rs
 
-    def StreamingRead(self, req: protos.ReadRequest, ctx: Any) -> Iterator[protos.PartialResultSet]:
+    def StreamingRead(
+        self, req: protos.ReadRequest, ctx: Any
+    ) -> Iterator[protos.PartialResultSet | bytes]:
         result, begun = self._read(req, ctx)
         yield from self._stream(result, begun, None, req.resume_token)
 
@@ -674,6 +718,13 @@ def _caller(ctx: Any) -> dict[str, Any]:
     pairs = ctx.invocation_metadata() if ctx is not None else ()
     metadata = tuple((k, v) for k, v in pairs or () if isinstance(v, str))
     return {"deadline": deadline, "metadata": metadata}
+
+
+def _reads_schema(translated_sql: str) -> bool:
+    """Whether a translated query reads information_schema or pg_catalog: translation moves
+    both into schemas of spanner-local's own names, which a user's statement cannot spell
+    otherwise (except inside a string literal: then a stale read is refused, never wrong)."""
+    return INFO_SCHEMA in translated_sql or PG_CATALOG_SCHEMA in translated_sql
 
 
 def _resume_offset(token: bytes, total: int) -> int:
