@@ -189,14 +189,16 @@ class LoadUnit(beam.DoFn):
         yield from out
         yield from self._finish(seen)
 
-    def _typed_reader(self, source_table: str, columns: list[str] | None, width: int) -> Any:
+    def _typed_reader(
+        self, source_table: str, columns: list[str] | None, width: int, engine: str
+    ) -> Any:
         """read_rows' lookup of column-typed readers, as the threaded load's."""
         plan = self.plans.get(source_table)
         if plan is None or (
             self.job.tables is not None and plan.source.name not in self.job.tables
         ):
             return None
-        return typed_reader(plan, self._layout(source_table, plan, columns), width)
+        return typed_reader(plan, self._layout(source_table, plan, columns), width, engine)
 
     # -- the row loop ----------------------------------------------------------------------
     def _take(

@@ -143,14 +143,16 @@ class Loader:
 
     # -- rows in -----------------------------------------------------------------------------
     def typed_reader(
-        self, source_table: str, columns: list[str] | None, width: int
+        self, source_table: str, columns: list[str] | None, width: int, engine: str
     ) -> TypedReader | None:
         """The column-typed reader for INSERTs of this table with rows of `width` values, or
         None (rows.read_rows tries it before the general fast path; see fastpaths.py)."""
         plan = self.plans.get(source_table)
         if plan is None:
             return None
-        return fastpaths.typed_reader(plan, self._layout(source_table, plan, columns), width)
+        return fastpaths.typed_reader(
+            plan, self._layout(source_table, plan, columns), width, engine
+        )
 
     def add_batch(self, batch: RowBatch) -> None:
         """Rows of one dump statement, through the fast paths (fastpaths.statement_events)."""

@@ -44,8 +44,8 @@ class Layout:
     raw: dict[tuple[int, int], tuple[Callable[..., Any], Callable[..., Any]]] = field(
         default_factory=dict
     )
-    # column-typed readers by row width (typed_reader); None: the layout has none
-    typed: dict[int, typedrows.TypedRowReader | None] = field(default_factory=dict)
+    # column-typed readers by row width and engine (typed_reader); None: the layout has none
+    typed: dict[tuple[int, str], typedrows.TypedRowReader | None] = field(default_factory=dict)
 
 
 def build_layout(plan: TablePlan, columns: list[str] | None, batch_mutations: int) -> Layout:
