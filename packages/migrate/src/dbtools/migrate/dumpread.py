@@ -475,7 +475,7 @@ _PG_INSERT = re.compile(
 )
 _INSERT_PATTERNS = {"mysql": (_MY_INSERT, _MY_VALUES), "postgres": (_PG_INSERT, _PG_VALUES)}
 _RUNS: dict[tuple[str, str], tuple[re.Pattern[str], re.Pattern[str]]] = {}
-RUN_STATEMENTS = 1000  # one-row INSERTs read as one statement, at most
+RUN_STATEMENTS = 5000  # one-row INSERTs read as one statement, at most (about a block)
 _ONE_ROW = re.compile(r"\)\s*,\s*\(")  # (a cheap test: a string holding "),(" only costs the run)
 
 
