@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
+from .dumpencoding import UTF8, DeclaredEncoding
 from .dumpread import CopyEnd, CopyRow, CopyRows, Statement, read_events
 from .model import Diagnostic
 from .values import Bits, Num
@@ -28,7 +29,18 @@ class RowBatch:
     matched the statement (`reader`, see typedrows.py), `raw` holds its matches instead.
     """
 
-    __slots__ = ("_rows", "_typed", "columns", "errors", "groups", "line", "raw", "reader", "table")
+    __slots__ = (
+        "_rows",
+        "_typed",
+        "codec",
+        "columns",
+        "errors",
+        "groups",
+        "line",
+        "raw",
+        "reader",
+        "table",
+    )
 
     def __init__(
         self,
@@ -51,6 +63,9 @@ class RowBatch:
         self._typed = typed
         self.groups = groups
         self.reader = reader
+        # the character set of a mysqldump's strings (SET NAMES): a string bound for a BYTES
+        # column stands for its bytes in it (rowconvert._binary_in)
+        self.codec = UTF8
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -75,8 +90,9 @@ class TypedReader(Protocol):
     pattern: re.Pattern[str]
 
 
-# (table, columns of the INSERT or None, values per row, engine) -> the typed reader to try first
-TypedLookup = Callable[[str, "list[str] | None", int, str], "TypedReader | None"]
+# (table, columns of the INSERT or None, values per row, engine[, codec]) -> the typed reader to
+# try first
+TypedLookup = Callable[..., "TypedReader | None"]
 
 
 _MY_HEAD = re.compile(
@@ -639,7 +655,32 @@ def read_rows(
     typed: TypedLookup | None = None,
 ) -> Iterator[RowBatch]:
     """Every data row of a dump, in dump order, in batches; schema statements are skipped.
-    `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert)."""
+    `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert). A
+    mysqldump's batches carry the character set its SET NAMES declares (RowBatch.codec)."""
+    if engine != "mysql":  # (pg_dump writes bytea as text: no raw bytes in its strings)
+        yield from _read_rows(engine, stream, diagnostics, copy_batch, typed)
+        return
+    declared = DeclaredEncoding(engine)
+
+    def lookup(table: str, columns: list[str] | None, width: int, engine: str) -> Any:
+        assert typed is not None
+        return typed(table, columns, width, engine, declared.codec)
+
+    for batch in _read_rows(
+        engine, stream, diagnostics, copy_batch, lookup if typed else None, declared
+    ):
+        batch.codec = declared.codec
+        yield batch
+
+
+def _read_rows(
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_batch: int,
+    typed: TypedLookup | None,
+    declared: DeclaredEncoding | None = None,
+) -> Iterator[RowBatch]:
     copy: RowBatch | None = None
     group: list[Statement] = []  # consecutive INSERTs with the same head
     head = ""
@@ -704,6 +745,8 @@ def read_rows(
                 else:
                     copy = RowBatch(table, cols, [], ev.line + 1, [])
             continue
+        if declared is not None and ev.text[:3].upper() == "SET":
+            declared.follow(ev.text)  # (the reader reports what cannot be honoured)
         yield from _statement_rows(engine, ev, typed, diagnostics)
     if group:
         yield from _grouped(engine, group, head, typed, diagnostics)
