@@ -300,6 +300,17 @@ WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_s
 _PG_EVENT_TRIGGERS = "SELECT evtname FROM pg_event_trigger"
 # privileges granted on tables, views and sequences to others than their owner, as pg_dump
 # writes them (GRANT ... ON TABLE / SEQUENCE); column privileges are not read here
+# comments on other objects than tables and columns (those are read with the tables), named as
+# the dump parser names them (pg_parse._CommentStmt): kind and name without `public.`
+_PG_OTHER_COMMENTS = """
+SELECT o.type, o.identity, d.description
+FROM pg_description d CROSS JOIN LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+WHERE o.type IN ('index', 'sequence', 'view', 'materialized view', 'schema', 'type')
+  AND COALESCE(o.schema, o.identity) NOT IN ('pg_catalog', 'information_schema')
+  AND COALESCE(o.schema, o.identity) NOT LIKE 'pg_toast%'
+  AND NOT (o.type = 'schema' AND o.identity = 'public'
+           AND d.description = 'standard public schema')
+"""
 _PG_GRANTS = """
 SELECT n.nspname, c.relname, c.relkind = 'S', COALESCE(r.rolname, 'PUBLIC'),
        array_agg(a.privilege_type ORDER BY a.privilege_type)
@@ -420,6 +431,9 @@ def _read_postgres(conn: Any) -> SourceSchema:
         schema.ignored.append(Ignored("rule", rule, 0, f"on {_pg_name(nsp, rel)}"))
     for (name,) in conn.execute(text(_PG_EVENT_TRIGGERS)).fetchall():
         schema.ignored.append(Ignored("event trigger", name))
+    for kind, identity, comment in conn.execute(text(_PG_OTHER_COMMENTS)).fetchall():
+        name = identity.removeprefix("public.")
+        schema.ignored.append(Ignored("comment", f"{kind} {name}", 0, comment))
     for nsp, rel, is_sequence, grantee, privileges in conn.execute(text(_PG_GRANTS)).fetchall():
         kind = "sequence" if is_sequence else "table"
         schema.ignored.extend(
