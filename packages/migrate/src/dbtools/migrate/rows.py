@@ -29,18 +29,7 @@ class RowBatch:
     matched the statement (`reader`, see typedrows.py), `raw` holds its matches instead.
     """
 
-    __slots__ = (
-        "_rows",
-        "_typed",
-        "codec",
-        "columns",
-        "errors",
-        "groups",
-        "line",
-        "raw",
-        "reader",
-        "table",
-    )
+    __slots__ = tuple("_rows _typed codec columns errors groups line raw reader table".split())
 
     def __init__(
         self,
