@@ -27,10 +27,13 @@ def _quotes_pair_up(lines: str) -> bool:
     return b"'" not in only.replace(b"''", b"")
 
 
-def _outside(plain: str) -> str:
-    """The text between the strings of `plain` (lines whose quotes pair up, their escaped
-    quotes already dropped)."""
-    return "".join(plain.split("'")[::2])
+def _none_outside(lines: str, marks: tuple[str, ...]) -> bool:
+    """None of `marks` stands between the strings of `lines` (lines whose quotes pair up, their
+    escaped quotes already dropped); the strings are cut out only when a mark is found."""
+    if any(mark in lines for mark in marks):
+        outside = "".join(lines.split("'")[::2])
+        return not any(mark in outside for mark in marks)
+    return True
 
 
 def _mysql_whole(lines: str) -> bool:
@@ -41,13 +44,7 @@ def _mysql_whole(lines: str) -> bool:
         lines = lines.replace("\\\\", "")
     if "\\'" in lines:
         lines = lines.replace("\\'", "")
-    if not _quotes_pair_up(lines):
-        return False
-    marks = (";", "#", "--", "/*", '"', "`")
-    if any(mark in lines for mark in marks):
-        outside = _outside(lines)
-        return not any(mark in outside for mark in marks)
-    return True
+    return _quotes_pair_up(lines) and _none_outside(lines, (";", "#", "--", "/*", '"', "`"))
 
 
 def _pg_whole(lines: str) -> bool:
@@ -60,11 +57,7 @@ def _pg_whole(lines: str) -> bool:
         parts = lines.split("'")
         if any(p[-1:] in ("E", "e") and not p[-2:-1].isalnum() for p in parts[0:-1:2]):
             return False
-    marks = (";", "--", "/*", "$", '"', "\\")
-    if any(mark in lines for mark in marks):
-        outside = _outside(lines)
-        return not any(mark in outside for mark in marks)
-    return True
+    return _none_outside(lines, (";", "--", "/*", "$", '"', "\\"))
 
 
 _WHOLE = {"mysql": _mysql_whole, "postgres": _pg_whole}
