@@ -1,13 +1,15 @@
 """Nothing in the source disappears without a word: every object the source catalog holds
-(table, partition, column, key, index, foreign key, check, view, trigger, routine, rule,
-sequence, event) is in the DDL or named in the report, counted per kind, for each sample
-schema, from the real pg_dump / mysqldump output of the loaded sample database; tables, columns,
-views, triggers, routines, rules and events are also counted (one accounted entry per object)."""
+(table, partition, column, key, index, foreign key, check, unique, view, trigger, routine, rule,
+sequence, event, grant, comment) is in the DDL or named in the report, for each sample schema,
+from the real pg_dump / mysqldump output of the loaded sample database and from a live read of
+it; tables, columns, keys, views, triggers, routines, rules, events, grants and comments are also
+counted (one accounted entry per object)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +19,8 @@ import pymysql
 import pytest
 from dbtools.migrate import ddl, report
 from dbtools.migrate.convert import convert
-from dbtools.migrate.source import parse_text
+from dbtools.migrate.model import SourceSchema
+from dbtools.migrate.source import parse_text, read_live
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -46,7 +49,15 @@ PG_CATALOG = {
     "rule": "SELECT rulename FROM pg_rules WHERE schemaname = 'public'",
     "sequence": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = 'public' AND c.relkind = 'S'",
+    # one per object and grantee other than the owner (named by its object)
+    "grant": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "CROSS JOIN LATERAL aclexplode(c.relacl) a WHERE n.nspname = 'public' AND a.grantee <> "
+    "c.relowner GROUP BY c.relname, a.grantee",
+    # every comment on an object of the schema (named by its text)
+    "comment": "SELECT d.description FROM pg_description d CROSS JOIN LATERAL "
+    "pg_identify_object(d.classoid, d.objoid, d.objsubid) o WHERE o.schema = 'public'",
 }
+# (MySQL keeps grants in its system schema, which mysqldump writes only with --system=users)
 MYSQL_CATALOG = {
     "table": "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
     "AND TABLE_TYPE = 'BASE TABLE'",
@@ -65,13 +76,17 @@ MYSQL_CATALOG = {
     "routine": "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = "
     "DATABASE()",
     "event": "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
+    "comment": "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+    "DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_COMMENT <> '' UNION ALL SELECT "
+    "COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+    "COLUMN_COMMENT <> ''",
 }
 
 
-def accounted(src_dump: bytes, engine: str) -> tuple[str, set[str], set[str]]:
+def accounted(src: SourceSchema) -> tuple[str, set[str], set[str]]:
     """The DDL and report text, the source columns the report lists, and the source tables
     (partitions included) whose primary key is the Spanner table's key."""
-    conv = convert(parse_text(engine, src_dump, whole=True), "google_standard_sql")
+    conv = convert(src, "google_standard_sql")
     rep = report.build(conv)
     columns = {
         f"{t['source_table']}.{c['source_column']}" for t in rep["tables"] for c in t["columns"]
@@ -90,18 +105,28 @@ NOT_MIGRATED_KINDS = {
     "routine": {"function", "procedure", "aggregate", "window function"},
     "rule": {"rule"},
     "event": {"event"},
+    "grant": {"grant"},
 }
 
 
-def counted(src_dump: bytes, engine: str) -> dict[str, int]:
+def counted(src: SourceSchema) -> dict[str, int]:
     """Objects per catalog kind as the conversion accounts for them: tables (Spanner tables
-    plus the partitions merged into them), source columns in the report, and one not-migrated
-    entry per view, trigger, routine, rule and event."""
-    conv = convert(parse_text(engine, src_dump, whole=True), "google_standard_sql")
+    plus the partitions merged into them), source columns in the report, source tables whose
+    key is the Spanner key, comments (a `comment` issue or a not-migrated entry each), and one
+    not-migrated entry per view, trigger, routine, rule, event and grant."""
+    conv = convert(src, "google_standard_sql")
     rep = report.build(conv)
+    # a key declared on a table; on a partitioned table without one, each partition's own key
+    # (the partitions of a table with a key have theirs attached to it: not in the catalog)
+    keyed = {t.source_name for t in conv.schema.tables if not t.synthetic_pk}
+    own_key = {n for n in keyed if src.tables[n].primary_key}
+    from_parts = [c for c, p in conv.source.partitions.items() if p in keyed - own_key]
     out = {
         "table": len(conv.schema.tables) + len(conv.source.partitions),
         "column": sum(len(t["columns"]) for t in rep["tables"]),
+        "primary key": len(own_key) + len(from_parts),
+        "comment": sum(i["code"] == "comment" for t in rep["tables"] for i in t["issues"])
+        + sum(o["kind"] == "comment" for o in rep["not_migrated"]),
     }
     for kind, kinds in NOT_MIGRATED_KINDS.items():
         out[kind] = sum(o["kind"] in kinds for o in rep["not_migrated"])
@@ -129,21 +154,47 @@ def balance(
     return missing
 
 
+def assert_balances(catalog: dict[str, list[str]], src: SourceSchema) -> None:
+    text, columns, keyed = accounted(src)
+    assert_counts_balance(catalog, counted(src))
+    counts = {k: len(v) for k, v in catalog.items()}
+    assert balance(catalog, text, columns, keyed) == {}, counts
+
+
 @pytest.mark.parametrize("sample", ["videostore_pg.sql", "clinic_pg.src.sql"])
 def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace, sample: str) -> None:
     realdumps.psql_file(pg_db, SAMPLES / sample)
+    role = f"balance_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_db.url, autocommit=True) as conn:
-        catalog = {
-            kind: [r[0] for r in conn.execute(query).fetchall()]  # type: ignore[arg-type]
-            for kind, query in PG_CATALOG.items()
-        }
-    dump = realdumps.pg_dump(pg_db)
-    text, columns, keyed = accounted(dump, "postgres")
-    assert_counts_balance(catalog, counted(dump, "postgres"))
+        # grants and comments of the kinds pg_dump writes (the samples have none of the first)
+        conn.execute(f"CREATE ROLE {role}")
+        try:
+            table, index = conn.execute(
+                "SELECT t.relname, i.relname FROM pg_index x JOIN pg_class i ON i.oid = "
+                "x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON "
+                "n.oid = t.relnamespace WHERE n.nspname = 'public' AND NOT x.indisprimary "
+                "AND t.relkind = 'r' ORDER BY 1, 2 LIMIT 1"
+            ).fetchone()  # type: ignore[misc]
+            conn.execute(f"GRANT SELECT ON {table} TO {role}")
+            conn.execute(f"GRANT ALL ON {table} TO PUBLIC")
+            conn.execute(f"COMMENT ON INDEX {index} IS 'balance: an index comment'")
+            catalog = {
+                kind: [r[0] for r in conn.execute(query).fetchall()]  # type: ignore[arg-type]
+                for kind, query in PG_CATALOG.items()
+            }
+            dump = subprocess.run(
+                ["pg_dump", "--no-owner", pg_db.url], check=True, capture_output=True
+            ).stdout
+            live = read_live(pg_db.sqlalchemy_url())
+        finally:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
     counts = {k: len(v) for k, v in catalog.items()}
     # the sample has every kind of object (so the balance means something)
-    assert all(counts[k] for k in ("table", "constraint", "index", "view", "trigger", "routine"))
-    assert balance(catalog, text, columns, keyed) == {}, counts
+    kinds = ("table", "constraint", "index", "view", "trigger", "routine", "grant", "comment")
+    assert all(counts[k] for k in kinds), counts
+    assert_balances(catalog, parse_text("postgres", dump, whole=True))
+    assert_balances(catalog, live)
 
 
 @pytest.mark.parametrize("sample", ["videostore_mysql.sql", "clinic_mysql.src.sql"])
@@ -165,8 +216,7 @@ def test_mysql_sample_balances(mysql_db: Any, realdumps: SimpleNamespace, sample
     finally:
         conn.close()
     dump = realdumps.mysqldump(mysql_db, "--routines", "--triggers", "--events")
-    text, columns, keyed = accounted(dump, "mysql")
-    assert_counts_balance(catalog, counted(dump, "mysql"))
     counts = {k: len(v) for k, v in catalog.items()}
     assert all(counts[k] for k in ("table", "constraint", "index", "view", "trigger", "routine"))
-    assert balance(catalog, text, columns, keyed) == {}, counts
+    assert_balances(catalog, parse_text("mysql", dump, whole=True))
+    assert_balances(catalog, read_live(mysql_db.sqlalchemy_url()))

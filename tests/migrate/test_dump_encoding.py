@@ -3,6 +3,7 @@ its bytes are read in: real dumps in latin1 and in UTF-8 give the same Spanner v
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -91,3 +92,56 @@ def test_mysqldump_restores_the_saved_client_charset() -> None:
     assert declared.codec == "utf-8"
     declared.follow("SET character_set_client = @saved_cs_client")
     assert declared.codec == "mysql-latin1"
+
+
+# every byte value, and the sequences a latin1 reading or a UTF-8 reading would change: quotes,
+# backslashes, NUL, CR/LF, bytes that are not UTF-8, a valid UTF-8 pair, Windows-1252's holes
+BLOBS = [
+    bytes(range(256)),
+    b"\x00\\'\"\r\n\x1a",
+    b"\xc3\xa9 \xe9 \x81\x8d\x8f\x90\x9d",
+    b"",
+]
+
+
+@pytest.mark.parametrize("variant", [[], ["--skip-extended-insert"]])
+def test_raw_blob_bytes_in_a_latin1_dump_load_byte_exact(
+    mysql_server: Any, realdumps: SimpleNamespace, tmp_path: Path, variant: list[str]
+) -> None:
+    # mysqldump without --hex-blob writes BLOB values as their raw bytes, escaped only for SQL,
+    # whatever the dump's character set: they must not be read as latin1 text
+    with realdumps.mysql_database(
+        mysql_server,
+        [
+            "CREATE TABLE t (id INT PRIMARY KEY, b BLOB, note VARCHAR(20)) CHARSET=latin1 "
+            "COMMENT='café'",
+            "INSERT INTO t VALUES (1, 0x00, 'café')",
+        ],
+    ) as db:
+        conn = __import__("pymysql").connect(**db.pymysql_kwargs(), autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("DELETE FROM t")
+                for i, blob in enumerate(BLOBS):
+                    cur.execute("INSERT INTO t VALUES (%s, %s, 'café')", (i + 1, blob))
+        finally:
+            conn.close()
+        dump = realdumps.mysqldump(db, "--default-character-set=latin1", *variant)
+        live_source = migrate.read_source(url=db.sqlalchemy_url())
+        live = spanner_values(
+            live_source,
+            migrate.convert_schema(live_source),
+            tmp_path / "live",
+            url=db.sqlalchemy_url(),
+        )["t"]
+    assert b"SET NAMES latin1" in dump and bytes(range(128, 256)) in dump  # raw, not hex
+    path = tmp_path / "dump.sql"
+    path.write_bytes(dump)
+    source = migrate.read_source(engine="mysql", file=path)
+    rows = spanner_values(source, migrate.convert_schema(source), tmp_path / "out", file=path)["t"]
+    got = {dict(r)["id"]: dict(r) for r in rows}
+    assert {i: got[i]["b"] for i in got} == {
+        i + 1: base64.b64encode(blob) for i, blob in enumerate(BLOBS)
+    }
+    assert {r["note"] for r in got.values()} == {"café"}
+    assert rows == live  # the dump and the live read give the same Spanner values

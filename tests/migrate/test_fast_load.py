@@ -8,6 +8,7 @@ import base64
 import io
 import itertools
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,10 @@ INSERT INTO `counter` VALUES (12,'d'),(99,'e');
 
 
 def _load(
-    spanner: Any, tmp: Path, fast: bool, text: str = SCHEMA + ROWS
+    spanner: Any, tmp: Path, fast: bool, text: str = SCHEMA + ROWS, engine: str = "mysql"
 ) -> tuple[Any, Loader, list[dict[str, Any]]]:
     conv = convert(
-        parse_text("mysql", text.encode("utf-8", "surrogateescape")),
+        parse_text(engine, text.encode("utf-8", "surrogateescape")),
         "google_standard_sql",
         identity=False,
         uuid_default=False,
@@ -60,11 +61,11 @@ def _load(
     out = tmp / ("fast" if fast else "loop")
     loader = Loader(conv, db, out, source_label="t", tz=UTC, parallelism=2)
     if fast:
-        load_dump(loader, "mysql", io.BytesIO(text.encode("utf-8", "surrogateescape")), [])
+        load_dump(loader, engine, io.BytesIO(text.encode("utf-8", "surrogateescape")), [])
     else:
         diags: list[Diagnostic] = []
         dump = io.BytesIO(text.encode("utf-8", "surrogateescape"))
-        for batch in read_rows("mysql", dump, diags):
+        for batch in read_rows(engine, dump, diags):
             # an iterator, not a list: the row-by-row loop, as for live tables
             loader.add_rows(batch.table, batch.columns, iter(batch.rows))
     loader.close()
@@ -186,6 +187,78 @@ def test_plain_statements_take_the_typed_reader(tmp_path: Path) -> None:
     # not in the typed forms: the general fast path. Values of the right form that are still
     # wrong (4: zero dates, month 13) match, and fail in conversion instead.
     assert typed == [True, False, False, True, True, False, True]
+    loader.close()
+
+
+# The same for pg_dump --inserts (standard strings, true/false, numbers as they are written)
+PG_KINDS_SCHEMA = """CREATE TABLE public.kinds (id bigint NOT NULL, small integer,
+  big bigint, f double precision, n numeric(38,9), d date, dt timestamp(6) without time zone,
+  s character varying(5) NOT NULL, txt text, flag boolean, b bytea,
+  CONSTRAINT kinds_pkey PRIMARY KEY (id));
+"""
+PG_KINDS_ROWS = [
+    "(1, -5, -999999999999999999, 1500, 12345678901234567890123456789.123456789, "
+    "'2024-02-29', '2024-03-31 02:30:00.5', 'abcde', 'it''s \\ ok', true, '\\x6869')",
+    "(2, NULL, 123456789012345678, -0.5, -0.10, NULL, NULL, 'NULL', '', false, NULL)",
+    "(3, NULL, 0, 'NaN', 0, '1999-12-31', '1999-12-31 23:59:59', 'é', 'emoji 😀', NULL, NULL)",
+    "(4, 1, 9223372036854775807, 1, 1.1234567891, '2024-01-01', NULL, 'a', NULL, NULL, NULL)",
+    "(5, 1, 1, 1, 1, '2023-02-29', NULL, 'abcdef', NULL, NULL, NULL)",
+    "(6, 2, 1, 'Infinity', 1, '2024-01-01 BC', 'infinity', 'x', 'a\\b', true, NULL)",
+    "(7, 2, 1, 1e+20, 1, NULL, '2024-13-01 00:00:00', 'y', 'two lines', NULL, NULL)",
+    "(8, 3, NULL, NULL, NULL, NULL, NULL, 'z', 'new\nline', NULL, NULL)",
+]
+
+
+def _pg_kinds_dump(one_per_statement: bool) -> str:
+    head = "INSERT INTO public.kinds VALUES "
+    if one_per_statement:
+        return PG_KINDS_SCHEMA + "".join(f"{head}{r};\n" for r in PG_KINDS_ROWS)
+    return PG_KINDS_SCHEMA + head + ", ".join(PG_KINDS_ROWS) + ";\n"
+
+
+def test_pg_typed_readers_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
+    for one_per_statement in (True, False):
+        text = _pg_kinds_dump(one_per_statement)
+        db_fast, fast, bad_fast = _load(spanner, tmp_path / "a", True, text, "postgres")
+        db_loop, loop, bad_loop = _load(spanner, tmp_path / "b", False, text, "postgres")
+        sql = "SELECT * FROM kinds ORDER BY id"
+        assert repr(_table(db_fast, sql)) == repr(_table(db_loop, sql))  # (NaN is not NaN)
+        same = [{**b, "reason": b["reason"].split(", request_id")[0]} for b in bad_fast + bad_loop]
+        half = len(bad_fast)
+        assert sorted(same[:half], key=json.dumps) == sorted(same[half:], key=json.dumps)
+        f, lp = fast.result.tables["kinds"], loop.result.tables["kinds"]
+        assert (f.read, f.written, f.bad) == (lp.read, lp.written, lp.bad)
+        rows = {r[0]: r for r in _table(db_fast, sql)}
+        assert rows[1][1:3] == [-5, -999999999999999999] and rows[1][3] == 1500.0
+        assert (
+            rows[1][8] == "it's \\ ok"
+            and rows[1][9] is True
+            and base64.b64decode(rows[1][10]) == b"hi"
+        )
+        assert rows[2][7] == "NULL" and rows[2][8] == "" and rows[2][9] is False
+        assert math.isnan(rows[3][3]) and rows[3][7] == "é" and rows[8][8] == "new\nline"
+        # 10 fractional digits; no 29th of February in 2023; a BC date; month 13
+        assert {b["key"]: b["column"] for b in bad_fast} == {
+            "4": "n",
+            "5": "d",
+            "6": "d",
+            "7": "dt",
+        }
+        assert (f.read, f.written, f.bad) == (8, 4, 4)
+
+
+def test_plain_pg_statements_take_the_typed_reader(tmp_path: Path) -> None:
+    text = _pg_kinds_dump(True)
+    conv = convert(parse_text("postgres", text.encode()), "google_standard_sql")
+    loader = Loader(conv, NullDatabase(), tmp_path, source_label="t", tz=UTC)
+    batches = list(read_rows("postgres", io.BytesIO(text.encode()), [], typed=loader.typed_reader))
+    # one run of one-row INSERTs (its last read alone); a typed reader whenever every value is in
+    # its column's form: never here in the run ('NaN' and 'Infinity' in a FLOAT64 column), in
+    # the last statement (a NULL BIGINT is still a plain value) yes
+    assert [(len(b.rows), isinstance(b.reader, TypedRowReader)) for b in batches] == [
+        (7, False),
+        (1, True),
+    ]
     loader.close()
 
 

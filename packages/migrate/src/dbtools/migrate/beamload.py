@@ -35,6 +35,7 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from .batching import BadRow, Batch, cut_rows
 from .convert import Conversion
+from .dumpencoding import UTF8
 from .errors import DataError
 from .fastpaths import list_events, statement_events, typed_reader
 from .ledger import bad_record_line
@@ -78,7 +79,7 @@ class LoadUnit(beam.DoFn):
     def setup(self) -> None:
         job = self.job
         self.plans = plan_tables(job.conv, job.tz)
-        self.layouts: dict[tuple[str, tuple[str, ...] | None], Layout] = {}
+        self.layouts: dict[tuple[str, tuple[str, ...] | None, str], Layout] = {}
         if job.target is None:
             db: Any = NullDatabase()
         else:
@@ -103,10 +104,12 @@ class LoadUnit(beam.DoFn):
     ) -> None:
         self.refused.append((table, printable(key), column, value, reason, source, position))
 
-    def _layout(self, source_table: str, plan: TablePlan, columns: list[str] | None) -> Layout:
-        k = (source_table, tuple(columns) if columns is not None else None)
+    def _layout(
+        self, source_table: str, plan: TablePlan, columns: list[str] | None, codec: str = UTF8
+    ) -> Layout:
+        k = (source_table, tuple(columns) if columns is not None else None, codec)
         if k not in self.layouts:
-            self.layouts[k] = build_layout(plan, columns, self.job.batch_mutations)
+            self.layouts[k] = build_layout(plan, columns, self.job.batch_mutations, codec)
         return self.layouts[k]
 
     def process(self, unit: KeyRange | DumpRange) -> Iterator[Any]:
@@ -172,7 +175,7 @@ class LoadUnit(beam.DoFn):
                 if name not in seen:
                     seen[name] = (plan, TableStats(), {})
                 _plan, stats, top = seen[name]
-                lay = self._layout(batch.table, plan, batch.columns)
+                lay = self._layout(batch.table, plan, batch.columns, batch.codec)
                 pos = stats.read
                 # a table without a key: its keys come from global positions, known later
                 defer = bool(plan.synthetic)
@@ -189,14 +192,21 @@ class LoadUnit(beam.DoFn):
         yield from out
         yield from self._finish(seen)
 
-    def _typed_reader(self, source_table: str, columns: list[str] | None, width: int) -> Any:
+    def _typed_reader(
+        self,
+        source_table: str,
+        columns: list[str] | None,
+        width: int,
+        engine: str,
+        codec: str = UTF8,
+    ) -> Any:
         """read_rows' lookup of column-typed readers, as the threaded load's."""
         plan = self.plans.get(source_table)
         if plan is None or (
             self.job.tables is not None and plan.source.name not in self.job.tables
         ):
             return None
-        return typed_reader(plan, self._layout(source_table, plan, columns), width)
+        return typed_reader(plan, self._layout(source_table, plan, columns, codec), width, engine)
 
     # -- the row loop ----------------------------------------------------------------------
     def _take(

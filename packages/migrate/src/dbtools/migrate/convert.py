@@ -220,6 +220,14 @@ class _Converter:
         if col.srid is not None:
             self.conv.add("srid_dropped", sp.name, col.name, srid=col.srid)
         if (
+            engine == "mysql"
+            and not self.src.live
+            and col.type.name == "float"
+            and (len(col.type.args) != 1 or col.type.args[0] <= 24)  # FLOAT(25..53) is DOUBLE
+        ):
+            # (a live read casts FLOAT to DOUBLE and gets the stored value: datasource.py)
+            self.conv.add("dump_float_precision", sp.name, col.name, src=src_display)
+        if (
             col.collation
             and not col.collation.lower().endswith(("_bin", "c", "posix"))
             and sptype.base == "STRING"

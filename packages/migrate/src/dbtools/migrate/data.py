@@ -27,6 +27,7 @@ from typing import Any
 from . import fastpaths
 from .batching import BadRow, Batch
 from .convert import Conversion
+from .dumpencoding import UTF8
 from .errors import DataError
 from .ledger import BadRows, Checkpoint
 from .loadplan import ColumnPlan, TablePlan, identity_restarts, interleave_levels, plan_tables
@@ -112,7 +113,7 @@ class Loader:
         self.position: dict[str, int] = {}  # rows of each table seen in source order
         self.identity_max: dict[tuple[str, str], int] = {}  # (Spanner table, column) -> max loaded
         self.futures: list[cf.Future[None]] = []
-        self._layouts: dict[tuple[str, tuple[str, ...] | None], Layout] = {}
+        self._layouts: dict[tuple[str, tuple[str, ...] | None, str], Layout] = {}
 
     def _stats(self, table: str) -> TableStats:
         with self.lock:
@@ -130,34 +131,43 @@ class Loader:
     ) -> None:
         self.bad.add(table, printable(key), column, value, reason, source, position)
 
-    def _layout(self, source_table: str, plan: TablePlan, columns: list[str] | None) -> Layout:
+    def _layout(
+        self, source_table: str, plan: TablePlan, columns: list[str] | None, codec: str = UTF8
+    ) -> Layout:
         """What add_rows needs for one table and column list, built once (dumps repeat the
         same INSERT head thousands of times)."""
-        cache_key = (source_table, tuple(columns) if columns is not None else None)
+        cache_key = (source_table, tuple(columns) if columns is not None else None, codec)
         layout = self._layouts.get(cache_key)
         if layout is not None:
             return layout
-        layout = build_layout(plan, columns, self.batch_mutations)
+        layout = build_layout(plan, columns, self.batch_mutations, codec)
         self._layouts[cache_key] = layout
         return layout
 
     # -- rows in -----------------------------------------------------------------------------
     def typed_reader(
-        self, source_table: str, columns: list[str] | None, width: int
+        self,
+        source_table: str,
+        columns: list[str] | None,
+        width: int,
+        engine: str,
+        codec: str = UTF8,
     ) -> TypedReader | None:
         """The column-typed reader for INSERTs of this table with rows of `width` values, or
         None (rows.read_rows tries it before the general fast path; see fastpaths.py)."""
         plan = self.plans.get(source_table)
         if plan is None:
             return None
-        return fastpaths.typed_reader(plan, self._layout(source_table, plan, columns), width)
+        return fastpaths.typed_reader(
+            plan, self._layout(source_table, plan, columns, codec), width, engine
+        )
 
     def add_batch(self, batch: RowBatch) -> None:
         """Rows of one dump statement, through the fast paths (fastpaths.statement_events)."""
         plan = self.plans.get(batch.table)
         if plan is None:
             return  # a table the session skips, or one not in the schema
-        lay = self._layout(batch.table, plan, batch.columns)
+        lay = self._layout(batch.table, plan, batch.columns, batch.codec)
         self._take(plan, lay, fastpaths.statement_events, batch)
 
     def add_rows(

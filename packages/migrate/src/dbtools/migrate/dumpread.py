@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from .dumpencoding import DeclaredEncoding, decode, encode
 from .dumpkind import COMPLETION_MARKERS, missing_marker_message
+from .insertruns import counted_run
 from .model import Diagnostic
 
 
@@ -474,7 +475,7 @@ _PG_INSERT = re.compile(
 )
 _INSERT_PATTERNS = {"mysql": (_MY_INSERT, _MY_VALUES), "postgres": (_PG_INSERT, _PG_VALUES)}
 _RUNS: dict[tuple[str, str], tuple[re.Pattern[str], re.Pattern[str]]] = {}
-RUN_STATEMENTS = 1000  # one-row INSERTs read as one statement, at most
+RUN_STATEMENTS = 5000  # one-row INSERTs read as one statement, at most (about a block)
 _ONE_ROW = re.compile(r"\)\s*,\s*\(")  # (a cheap test: a string holding "),(" only costs the run)
 
 
@@ -721,6 +722,13 @@ def read_events(
                     and end == after - 2
                     and _ONE_ROW.search(text, pos, end) is None
                 ):
+                    counted = counted_run(engine, text, pos, head, RUN_STATEMENTS)
+                    if counted is not None:
+                        stop, pieces = counted
+                        yield Statement(head + ",".join(pieces), lineno + 1, 0, head, pieces)
+                        lineno += len(pieces)
+                        src.pos = stop
+                        continue
                     run, one = _run_patterns(head, values)
                     r = run.match(text, pos)
                     if r is not None and r.end() > after:

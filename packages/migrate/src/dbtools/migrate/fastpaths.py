@@ -31,19 +31,22 @@ from .values import BadValue
 Events = Iterator[Batch | BadRow]
 
 
-def typed_reader(plan: TablePlan, lay: Layout, width: int) -> TypedReader | None:
-    """The column-typed reader for INSERTs with rows of `width` values into the table of
-    `lay`, or None (rows.read_rows tries it before the general fast path); built once."""
+def typed_reader(
+    plan: TablePlan, lay: Layout, width: int, engine: str = "mysql"
+) -> TypedReader | None:
+    """The column-typed reader for `engine`'s INSERTs with rows of `width` values into the
+    table of `lay`, or None (rows.read_rows tries it before the general fast path); built
+    once."""
     if plan.synthetic:
         return None
-    if width in lay.typed:
-        return lay.typed[width]
+    if (width, engine) in lay.typed:
+        return lay.typed[width, engine]
     reader = None
     if width == lay.width and width <= 4096:  # other widths: bad rows, by the row loop
         not_null = {c.name for c in plan.source.columns if c.not_null}
         cols = [typedrows.Column(i, conv, src in not_null) for i, conv, src in lay.steps]
-        reader = typedrows.build(cols, width, lay.key_idx, printable)
-    lay.typed[width] = reader
+        reader = typedrows.build(cols, width, lay.key_idx, printable, typedrows.LEXICONS[engine])
+    lay.typed[width, engine] = reader
     return reader
 
 

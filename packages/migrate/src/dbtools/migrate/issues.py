@@ -93,6 +93,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "SRID {srid} dropped: the WKT text stored in Spanner carries no spatial reference "
         "system; keep it in the application if it matters",
     ),
+    "dump_float_precision": (
+        "warning",
+        "{src}: mysqldump writes FLOAT values with 6 significant digits (16777216 as 16777200, "
+        "123456.7 as 123457), so values loaded from this dump can differ from the source's from "
+        "the 7th digit on; a live read of the database keeps every digit",
+    ),
     "uuid_to_string": ("note", "{src} stored as {dst} (canonical text form)"),
     "network_to_string": ("note", "{src} stored as {dst}; network operators are lost"),
     "no_good_type": ("warning", "{src} has no Spanner equivalent; stored as {dst} (text form)"),

@@ -17,6 +17,7 @@ from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from . import grants
 from .dumpread import Statement
 from .model import (
     ENCODING_MESSAGE,
@@ -232,6 +233,15 @@ class MySQLSchemaBuilder:
                 Diagnostic(st.invalid_utf8, "encoding", message or ENCODING_MESSAGE)
             )
             st = Statement(text, st.line)
+        if head in ("GRANT", "REVOKE"):  # mysqldump --system=users, or written by hand
+            self._count(head.lower())
+            if head == "GRANT":
+                self.schema.ignored.extend(grants.mysql_entries(st.text, st.line))
+            else:
+                self.schema.ignored.append(
+                    Ignored("revoke", "", st.line, f"{st.text[:200]}: {grants.NOT_MIGRATED}")
+                )
+            return
         if head == "USE":
             self._use(st)
         if head in ("LOCK", "UNLOCK", "DROP", "USE", "COMMIT", "START", "BEGIN"):

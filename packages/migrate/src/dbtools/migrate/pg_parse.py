@@ -20,6 +20,7 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType, SortByDir
 from pglast.parser import ParseError, parse_sql_json
 from pglast.stream import RawStream
 
+from . import grants
 from .dumpread import Statement
 from .model import (
     ENCODING_MESSAGE,
@@ -73,9 +74,6 @@ _SILENT = (
     ast.VariableSetStmt,
     ast.CreateSchemaStmt,
     ast.AlterOwnerStmt,
-    ast.GrantStmt,
-    ast.GrantRoleStmt,
-    ast.AlterDefaultPrivilegesStmt,
     ast.TransactionStmt,
     ast.CreateExtensionStmt,
     ast.DropStmt,
@@ -170,6 +168,39 @@ def _type_text(names: list[str], args: list[int], dims: int) -> str:
     else:
         text = display + mods
     return text + "[]" * dims
+
+
+def _object_kind(objtype: Any) -> str:
+    """`table`, `sequence`, `materialized view` ... for a pglast ObjectType."""
+    kind = str(getattr(objtype, "name", objtype)).removeprefix("OBJECT_").lower()
+    return _KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+_KIND_WORDS = {"tabconstraint": "constraint", "domconstraint": "domain constraint"}
+
+
+def _object_name(obj: Any) -> str:
+    """The name of a GRANT or COMMENT target as the report writes it (public. left out)."""
+    if isinstance(obj, ast.RangeVar):
+        return _qualified(obj)
+    if isinstance(obj, ast.String):
+        return str(obj.sval)
+    if isinstance(obj, ast.ObjectWithArgs):
+        args = ", ".join(deparse(a) for a in obj.objargs or ())
+        return f"{_strip_schema('.'.join(_names(obj.objname)))}({args})"
+    items = getattr(obj, "items", obj)
+    if isinstance(items, (list, tuple)):
+        return ".".join(_names(items)).removeprefix("public.")
+    try:
+        return deparse(obj)
+    except Exception:
+        return str(obj)
+
+
+def _role_name(role: Any) -> str:
+    if getattr(role, "rolename", None):
+        return str(role.rolename)
+    return str(getattr(role.roletype, "name", role.roletype)).removeprefix("ROLESPEC_")
 
 
 def _strip_schema(qname: str) -> str:
@@ -866,11 +897,51 @@ class PgSchemaBuilder:
             col = table.column(parts[-1]) if table else None
             if col is not None:
                 col.comment = str(node.comment)
+                return
         elif node.objtype == ObjectType.OBJECT_TABLE and node.comment:
             parts = _names(node.object.items if hasattr(node.object, "items") else node.object)
             table = self.schema.tables.get(_strip_schema(".".join(parts)))
             if table is not None:
                 table.comment = str(node.comment)
+                return
+        if node.comment:
+            # a comment on anything else (index, view, function, schema, constraint ...), or
+            # on a table that is not migrated: listed with its text
+            kind = _object_kind(node.objtype)
+            self.schema.ignored.append(
+                Ignored(
+                    "comment", f"{kind} {_object_name(node.object)}", st.line, str(node.comment)
+                )
+            )
+
+    def _GrantStmt(self, node: Any, st: Statement) -> None:
+        self._count("grant" if node.is_grant else "revoke")
+        kind = _object_kind(node.objtype)
+        objects = [_object_name(o) for o in node.objects or ()]
+        if node.targtype != 0:  # ALL TABLES IN SCHEMA s
+            objects = [f"(all in schema) {o}" for o in objects]
+        privileges = [
+            str(p.priv_name).upper() + (f" ({', '.join(_names(p.cols))})" if p.cols else "")
+            for p in node.privileges or ()
+        ]
+        grantees = [_role_name(r) for r in node.grantees or ()]
+        self.schema.ignored.extend(
+            grants.entries(bool(node.is_grant), kind, objects, privileges, grantees, st.line)
+        )
+
+    def _GrantRoleStmt(self, node: Any, st: Statement) -> None:
+        self._count("grant role")
+        roles = [str(r.priv_name) for r in node.granted_roles or ()]
+        members = [_role_name(r) for r in node.grantee_roles or ()]
+        self.schema.ignored.extend(grants.role_entries(roles, members, st.line))
+
+    def _AlterDefaultPrivilegesStmt(self, node: Any, st: Statement) -> None:
+        self._count("alter default privileges")
+        self.schema.ignored.append(
+            Ignored(
+                "default privileges", "", st.line, f"{st.text.strip()[:200]}: {grants.NOT_MIGRATED}"
+            )
+        )
 
     def finish(self) -> None:
         """Attach sequences to their columns (serial = nextval default + OWNED BY); copy the

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import typedrows
+from .dumpencoding import UTF8, encode
 from .loadplan import TablePlan
 from .model import SpTable
 from .rows import FAST_NAMES, fast_value_expr
-from .values import inline_form
+from .values import Converter, inline_form
 
 MAX_COMMIT_MUTATIONS = 80_000
 DEFAULT_BATCH_MUTATIONS = 20_000
@@ -44,19 +45,25 @@ class Layout:
     raw: dict[tuple[int, int], tuple[Callable[..., Any], Callable[..., Any]]] = field(
         default_factory=dict
     )
-    # column-typed readers by row width (typed_reader); None: the layout has none
-    typed: dict[int, typedrows.TypedRowReader | None] = field(default_factory=dict)
+    # column-typed readers by row width and engine (typed_reader); None: the layout has none
+    typed: dict[tuple[int, str], typedrows.TypedRowReader | None] = field(default_factory=dict)
 
 
-def build_layout(plan: TablePlan, columns: list[str] | None, batch_mutations: int) -> Layout:
+def build_layout(
+    plan: TablePlan, columns: list[str] | None, batch_mutations: int, codec: str = UTF8
+) -> Layout:
     """What converting rows of one table with one column list takes (None: all columns in
     table order), built once per table and column list: dumps repeat the same INSERT head
-    thousands of times."""
+    thousands of times. `codec`: the character set of the dump's strings (mysqldump's SET
+    NAMES), whose bytes a string bound for a BYTES column stands for."""
     positions = plan.positions if columns is None else {c: i for i, c in enumerate(columns)}
     idx = [positions.get(c.source) for c in plan.columns]
     key_idx = [positions.get(k) for k in plan.key]
     # (position in the source row, converter, source name): built once, used per row
-    steps = [(i, cp.convert, cp.source) for cp, i in zip(plan.columns, idx, strict=True)]
+    steps = [
+        (i, _binary_in(cp.convert, codec) if _is_bytes(plan, cp.target) else cp.convert, cp.source)
+        for cp, i in zip(plan.columns, idx, strict=True)
+    ]
     return Layout(
         target_cols=[c.target for c in plan.columns] + ([plan.synthetic] if plan.synthetic else []),
         width=len(positions),
@@ -73,6 +80,24 @@ def build_layout(plan: TablePlan, columns: list[str] | None, batch_mutations: in
         ],
         limit=max(1, batch_mutations // max(1, plan.mutations_per_row)),
     )
+
+
+def _is_bytes(plan: TablePlan, target: str) -> bool:
+    column = plan.target.column(target)
+    return column is not None and column.type.base == "BYTES"
+
+
+def _binary_in(convert: Converter, codec: str) -> Converter:
+    """A BYTES column's converter for a dump whose strings are in `codec`: mysqldump without
+    --hex-blob writes binary values as their raw bytes inside a string literal, so the value is
+    the bytes the string was decoded from, not its UTF-8 form (the same for UTF-8 dumps)."""
+    if codec == UTF8:
+        return convert
+
+    def from_dump(value: Any) -> Any:
+        return convert(encode(value, codec) if type(value) is str else value)
+
+    return from_dump
 
 
 def row_converter(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
+from .dumpencoding import UTF8, DeclaredEncoding
 from .dumpread import CopyEnd, CopyRow, CopyRows, Statement, read_events
 from .model import Diagnostic
 from .values import Bits, Num
@@ -28,7 +29,7 @@ class RowBatch:
     matched the statement (`reader`, see typedrows.py), `raw` holds its matches instead.
     """
 
-    __slots__ = ("_rows", "_typed", "columns", "errors", "groups", "line", "raw", "reader", "table")
+    __slots__ = tuple("_rows _typed codec columns errors groups line raw reader table".split())
 
     def __init__(
         self,
@@ -51,6 +52,9 @@ class RowBatch:
         self._typed = typed
         self.groups = groups
         self.reader = reader
+        # the character set of a mysqldump's strings (SET NAMES): a string bound for a BYTES
+        # column stands for its bytes in it (rowconvert._binary_in)
+        self.codec = UTF8
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -75,8 +79,9 @@ class TypedReader(Protocol):
     pattern: re.Pattern[str]
 
 
-# (table, columns of the INSERT or None, values per row) -> the typed reader to try first
-TypedLookup = Callable[[str, "list[str] | None", int], "TypedReader | None"]
+# (table, columns of the INSERT or None, values per row, engine[, codec]) -> the typed reader to
+# try first
+TypedLookup = Callable[..., "TypedReader | None"]
 
 
 _MY_HEAD = re.compile(
@@ -329,7 +334,7 @@ def parse_mysql_insert(text: str, line: int = 0, typed: TypedLookup | None = Non
         columns = [_my_ident(c) for c in re.findall(r"`(?:[^`]|``)+`|\w+", head.group(2)[1:-1])]
     pos = head.end()
     width = first_row_width(text, pos)
-    reader = typed(table, columns, width) if typed is not None and width else None
+    reader = typed(table, columns, width, "mysql") if typed is not None and width else None
     if reader is not None:
         found = covering_rows(reader.pattern, text, pos)
         if found is not None:
@@ -454,15 +459,31 @@ def _json_literal(node: dict[str, Any]) -> Any:
 # casts, expressions, ARRAY[...]) makes the pass fail to cover the statement: PostgreSQL's
 # parser reads it then.
 _PG_STRING = rf"'((?:[^']++|'')*{_P})'"
+PG_STRING_FORM = _PG_STRING
+PG_BARE_FORM = rf"(true|false|{NUMBER_FORM})"  # (NULL apart: typedrows gives it its own group)
 _PG_BARE = rf"(NULL|true|false|{NUMBER_FORM})"
 _PG_VALUE = f"{_PG_STRING}|{_PG_BARE}"
 _PG_HEAD = re.compile(r"INSERT INTO\s[^'$;]*?\sVALUES\s*+(?=\()", re.DOTALL)
 _PG_FIRST_ROW = re.compile(
     rf"\s*+\(((?:\s*+(?:{_PG_STRING}|{_PG_BARE})\s*+,)*+)\s*+(?:{_PG_VALUE})\s*+\)"
 )
-_PG_WORDS: dict[str, Any] = {"NULL": None, "true": "t", "false": "f"}
+PG_NAMES: dict[str, Any] = {"Num": Num, "_pgwords": {"NULL": None, "true": "t", "false": "f"}}
 _PG_ROWS: dict[int, tuple[re.Pattern[str], Callable[[list[tuple[str, ...]]], list[list[Any]]]]] = {}
 _PG_HEADS: dict[str, tuple[str, list[str] | None]] = {}
+
+
+def pg_unescape_expr(s: str) -> str:
+    """Python expression for the value of the standard-string match `s` ('' doubles a quote)."""
+    return f'({s} if "\'\'" not in {s} else {s}.replace("\'\'", "\'"))'
+
+
+def pg_bare_or_string_expr(bare: int, string: int) -> str:
+    """Python expression for the value of a pg_dump literal whose group `bare` holds a number
+    (a Num) or a word (NULL, true, false), or else group `string` a standard string."""
+    return (
+        f"((Num(t[{bare}]) if t[{bare}][-1] <= '9' else _pgwords[t[{bare}]]) "
+        f"if t[{bare}] else {pg_unescape_expr(f't[{string}]')})"
+    )
 
 
 def _pg_reader(
@@ -471,22 +492,30 @@ def _pg_reader(
     reader = _PG_ROWS.get(width)
     if reader is None:
         pattern = row_pattern([_PG_VALUE] * width)
-        cells = [
-            f"((Num(t[{2 * n + 2}]) if t[{2 * n + 2}][-1] <= '9' else _words[t[{2 * n + 2}]]) "
-            f"if t[{2 * n + 2}] else (t[{2 * n + 1}] if \"''\" not in t[{2 * n + 1}] else "
-            f't[{2 * n + 1}].replace("\'\'", "\'")))'
-            for n in range(width)
-        ]
+        cells = [pg_bare_or_string_expr(2 * n + 2, 2 * n + 1) for n in range(width)]
         source = "def typed(found):\n    return [[" + ", ".join(cells) + "] for t in found]\n"
-        env: dict[str, Any] = {"Num": Num, "_words": _PG_WORDS}
+        env: dict[str, Any] = dict(PG_NAMES)
         exec(compile(source, f"<pg rows of width {width}>", "exec"), env)
         reader = (pattern, env["typed"])
         _PG_ROWS[width] = reader
     return reader
 
 
-def _pg_fast_insert(statement: str, line: int) -> RowBatch | None:
-    """The rows of a pg_dump INSERT of plain literals, or None (not for the fast path)."""
+def _pg_target(head: str, width: int, line: int) -> tuple[str, list[str] | None]:
+    """The table and columns of an INSERT head, from PostgreSQL's parser on the head and one
+    dummy row (cached: a dump repeats each head thousands of times)."""
+    target = _PG_HEADS.get(head)
+    if target is None:
+        one = parse_pg_insert_tree(head + "(" + ",".join(["NULL"] * width) + ")", line)
+        target = _PG_HEADS[head] = (one.table, one.columns)
+        if len(_PG_HEADS) > 256:
+            _PG_HEADS.clear()
+    return target
+
+
+def _pg_fast_insert(statement: str, line: int, typed: TypedLookup | None = None) -> RowBatch | None:
+    """The rows of a pg_dump INSERT of plain literals, or None (not for the fast path); with
+    `typed`, the column-typed reader it gives for the table is tried first."""
     head = _PG_HEAD.match(statement)
     if head is None:
         return None
@@ -497,25 +526,31 @@ def _pg_fast_insert(statement: str, line: int) -> RowBatch | None:
     if first.group(1) and "'" in first.group(1):
         # a comma inside a string of the first row: count the values by tokenizing them
         width = len(re.findall(rf"\s*+(?:{_PG_VALUE})\s*+,", first.group(1))) + 1
-    pattern, typed = _pg_reader(width)
-    found = covering_rows(pattern, statement, head.end())
+    table, columns = _pg_target(head.group(0), width, line)
+    start = head.end()
+    pattern, rows_of = _pg_reader(width)
+    reader = typed(table, columns, width, "postgres") if typed is not None else None
+    if reader is not None:
+        found = covering_rows(reader.pattern, statement, start)
+        if found is not None:
+            # (typed rows, if the loader needs them after all, come from the general pattern)
+            def general(_: Any) -> list[list[Any]]:
+                plain = covering_rows(pattern, statement, start)
+                if plain is None:  # the typed pattern admits nothing the general one refuses
+                    raise DumpSyntaxError("a row the general pattern does not read")
+                return rows_of(plain)
+
+            return RowBatch(table, columns, None, line, [], found, general, 0, reader)
+    found = covering_rows(pattern, statement, start)
     if found is None:
         return None
-    text = head.group(0)
-    target = _PG_HEADS.get(text)
-    if target is None:
-        # the table and columns, from PostgreSQL's parser on the head and one dummy row
-        one = parse_pg_insert_tree(text + "(" + ",".join(["NULL"] * width) + ")", line)
-        target = _PG_HEADS[text] = (one.table, one.columns)
-        if len(_PG_HEADS) > 256:
-            _PG_HEADS.clear()
-    return RowBatch(target[0], target[1], typed(found), line, [])
+    return RowBatch(table, columns, rows_of(found), line, [])
 
 
-def parse_pg_insert(statement: str, line: int = 0) -> RowBatch:
+def parse_pg_insert(statement: str, line: int = 0, typed: TypedLookup | None = None) -> RowBatch:
     """pg_dump --inserts / --column-inserts statements: plain literals by one regex pass, the
     others with PostgreSQL's parser."""
-    fast = _pg_fast_insert(statement, line)
+    fast = _pg_fast_insert(statement, line, typed)
     return fast if fast is not None else parse_pg_insert_tree(statement, line)
 
 
@@ -609,7 +644,32 @@ def read_rows(
     typed: TypedLookup | None = None,
 ) -> Iterator[RowBatch]:
     """Every data row of a dump, in dump order, in batches; schema statements are skipped.
-    `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert)."""
+    `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert). A
+    mysqldump's batches carry the character set its SET NAMES declares (RowBatch.codec)."""
+    if engine != "mysql":  # (pg_dump writes bytea as text: no raw bytes in its strings)
+        yield from _read_rows(engine, stream, diagnostics, copy_batch, typed)
+        return
+    declared = DeclaredEncoding(engine)
+
+    def lookup(table: str, columns: list[str] | None, width: int, engine: str) -> Any:
+        assert typed is not None
+        return typed(table, columns, width, engine, declared.codec)
+
+    for batch in _read_rows(
+        engine, stream, diagnostics, copy_batch, lookup if typed else None, declared
+    ):
+        batch.codec = declared.codec
+        yield batch
+
+
+def _read_rows(
+    engine: str,
+    stream: BinaryIO | Iterable[bytes],
+    diagnostics: list[Diagnostic],
+    copy_batch: int,
+    typed: TypedLookup | None,
+    declared: DeclaredEncoding | None = None,
+) -> Iterator[RowBatch]:
     copy: RowBatch | None = None
     group: list[Statement] = []  # consecutive INSERTs with the same head
     head = ""
@@ -674,6 +734,8 @@ def read_rows(
                 else:
                     copy = RowBatch(table, cols, [], ev.line + 1, [])
             continue
+        if declared is not None and ev.text[:3].upper() == "SET":
+            declared.follow(ev.text)  # (the reader reports what cannot be honoured)
         yield from _statement_rows(engine, ev, typed, diagnostics)
     if group:
         yield from _grouped(engine, group, head, typed, diagnostics)
@@ -697,7 +759,7 @@ def _grouped(
         batch = (
             parse_mysql_insert(text, group[0].line, typed)
             if engine == "mysql"
-            else parse_pg_insert(text, group[0].line)
+            else parse_pg_insert(text, group[0].line, typed)
         )
     except Exception:
         for st in group:
@@ -715,7 +777,7 @@ def _run_rows(
         yield (
             parse_mysql_insert(run.text, run.line, typed)
             if engine == "mysql"
-            else parse_pg_insert(run.text, run.line)
+            else parse_pg_insert(run.text, run.line, typed)
         )
         return
     except Exception:
@@ -732,6 +794,6 @@ def _statement_rows(
         if engine == "mysql" and (head.startswith("INSERT") or head.startswith("REPLACE")):
             yield parse_mysql_insert(ev.text, ev.line, typed)
         elif engine == "postgres" and head.startswith("INSERT"):
-            yield parse_pg_insert(ev.text, ev.line)
+            yield parse_pg_insert(ev.text, ev.line, typed)
     except (DumpSyntaxError, Exception) as exc:
         diagnostics.append(Diagnostic(ev.line, "syntax", f"data statement skipped: {exc}"))

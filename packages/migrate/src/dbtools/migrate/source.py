@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
+from . import grants
 from .dumpkind import check_kind
 from .dumpread import Statement, read_statements
 from .errors import SourceError
@@ -297,6 +298,29 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
 _PG_EVENT_TRIGGERS = "SELECT evtname FROM pg_event_trigger"
+# privileges granted on tables, views and sequences to others than their owner, as pg_dump
+# writes them (GRANT ... ON TABLE / SEQUENCE); column privileges are not read here
+# comments on other objects than tables and columns (those are read with the tables), named as
+# the dump parser names them (pg_parse._CommentStmt): kind and name without `public.`
+_PG_OTHER_COMMENTS = """
+SELECT o.type, o.identity, d.description
+FROM pg_description d CROSS JOIN LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+WHERE o.type IN ('index', 'sequence', 'view', 'materialized view', 'schema', 'type')
+  AND COALESCE(o.schema, o.identity) NOT IN ('pg_catalog', 'information_schema')
+  AND COALESCE(o.schema, o.identity) NOT LIKE 'pg_toast%'
+  AND NOT (o.type = 'schema' AND o.identity = 'public'
+           AND d.description = 'standard public schema')
+"""
+_PG_GRANTS = """
+SELECT n.nspname, c.relname, c.relkind = 'S', COALESCE(r.rolname, 'PUBLIC'),
+       array_agg(a.privilege_type ORDER BY a.privilege_type)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL aclexplode(c.relacl) a
+LEFT JOIN pg_roles r ON r.oid = a.grantee
+WHERE c.relacl IS NOT NULL AND a.grantee <> c.relowner
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+GROUP BY 1, 2, 3, 4
+"""
 _PG_ROUTINES = """
 SELECT p.prokind, n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -407,6 +431,14 @@ def _read_postgres(conn: Any) -> SourceSchema:
         schema.ignored.append(Ignored("rule", rule, 0, f"on {_pg_name(nsp, rel)}"))
     for (name,) in conn.execute(text(_PG_EVENT_TRIGGERS)).fetchall():
         schema.ignored.append(Ignored("event trigger", name))
+    for kind, identity, comment in conn.execute(text(_PG_OTHER_COMMENTS)).fetchall():
+        name = identity.removeprefix("public.")
+        schema.ignored.append(Ignored("comment", f"{kind} {name}", 0, comment))
+    for nsp, rel, is_sequence, grantee, privileges in conn.execute(text(_PG_GRANTS)).fetchall():
+        kind = "sequence" if is_sequence else "table"
+        schema.ignored.extend(
+            grants.entries(True, kind, [_pg_name(nsp, rel)], privileges, [grantee])
+        )
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
         schema.ignored.append(
             Ignored(

@@ -1,4 +1,4 @@
-"""Column-typed row readers for mysqldump INSERT statements.
+"""Column-typed row readers for mysqldump and pg_dump INSERT statements.
 
 The general fast path (rows.py) reads every value as "a quoted string or a bare token", and the
 row converter then tests each value before converting it. A typed reader is made for one table
@@ -8,7 +8,9 @@ without a test (an INT64 column: at most 18 digits; a fixed-zone TIMESTAMP:
 text. A statement holding any other value does not match and is read by the general fast path;
 a value the pattern admits but Python refuses (a 31st of February) raises ValueError, and the
 loader then takes the general path too. So nothing is decided here that the converters would
-decide differently.
+decide differently. What differs between the two tools is only how literals are written (a
+`Lexicon`: quoting, NULL, how the general path reads a plain value); the column forms are
+the converters'.
 """
 
 from __future__ import annotations
@@ -27,9 +29,14 @@ from .rows import (
     FAST_NAMES,
     HEX_FORM,
     NUMBER_FORM,
+    PG_BARE_FORM,
+    PG_NAMES,
+    PG_STRING_FORM,
     STRING_FORM,
     WORD_FORM,
     bare_or_string_expr,
+    pg_bare_or_string_expr,
+    pg_unescape_expr,
     row_pattern,
     unescape_expr,
 )
@@ -55,9 +62,49 @@ TEXT_FORMS: dict[str, tuple[str, str]] = {
     "string": (STRING_FORM, ""),
     "bytes": (rf"(0x[0-9A-Fa-f]*{_P})", ""),  # as mysqldump --hex-blob writes them
 }
-_NULL = "((?i:NULL))"
-# a column the load does not use: any single value the general tokenizer reads
-_ANY = rf"{STRING_FORM.replace('(', '(?:', 1)}|{WORD_FORM}|{NUMBER_FORM}|{HEX_FORM}|{BINARY_FORM}"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """How one dump tool writes literals, as its general fast path (rows.py) reads them."""
+
+    string: str  # a quoted string; one group: the text between the quotes
+    unescape: Callable[[str], str]  # expression of a string group -> expression of its value
+    null: str  # NULL; one group
+    plain: str  # any other plain value; two groups: (quoted string, bare word or number)
+    plain_expr: Callable[[int, int], str]  # (bare group, string group) -> the value read
+    any: str  # a column the load does not use: any single value; no group
+    hex_bytes: bool  # BYTES columns written as 0x.. (mysqldump --hex-blob)
+    names: dict[str, Any]  # what the expressions above use
+
+
+def _no_groups(form: str) -> str:
+    return form.replace("(", "(?:", 1)
+
+
+MYSQL = Lexicon(
+    STRING_FORM,
+    unescape_expr,
+    "((?i:NULL))",
+    rf"{STRING_FORM}|({WORD_FORM}|{NUMBER_FORM})",
+    bare_or_string_expr,
+    rf"{_no_groups(STRING_FORM)}|{WORD_FORM}|{NUMBER_FORM}|{HEX_FORM}|{BINARY_FORM}",
+    True,
+    {},
+)
+# pg_dump --inserts: standard strings ('' doubles a quote); E'' strings, casts and the like
+# match nothing here, and the statement takes the general path (PostgreSQL's parser)
+POSTGRES = Lexicon(
+    PG_STRING_FORM,
+    pg_unescape_expr,
+    "(NULL)",
+    rf"{PG_STRING_FORM}|{PG_BARE_FORM}",
+    pg_bare_or_string_expr,
+    rf"{_no_groups(PG_STRING_FORM)}|NULL|{_no_groups(PG_BARE_FORM)}",
+    False,
+    PG_NAMES,
+)
+LEXICONS = {"mysql": MYSQL, "postgres": POSTGRES}
 _NAMES: dict[str, Any] = {
     "_Dec": decimal.Decimal,
     "_date": dt.date.fromisoformat,
@@ -86,7 +133,11 @@ class TypedRowReader:
 
 
 def build(
-    columns: list[Column], width: int, key: list[int | None], printable: Callable[[Any], Any]
+    columns: list[Column],
+    width: int,
+    key: list[int | None],
+    printable: Callable[[Any], Any],
+    lex: Lexicon = MYSQL,
 ) -> TypedRowReader:
     """The reader for rows of `width` values; `key` holds the positions of the key columns
     (one: its value as read; several: a list of printable values)."""
@@ -95,20 +146,22 @@ def build(
     values: list[str] = []
     raw: dict[int, str] = {}  # position -> expression of the value as read (None, text)
     cells: dict[int, str] = {}  # position -> expression of the converted value
-    env: dict[str, Any] = dict(FAST_NAMES, **_NAMES, _printable=printable)
+    env: dict[str, Any] = dict(FAST_NAMES, **_NAMES, **lex.names, _printable=printable)
     group = 1  # group 1 is the whole row
     for p in range(width):
         col = used.get(p)
         if col is None and p not in keyed:
-            values.append(_ANY)
+            values.append(lex.any)
             continue
         form = text_form(col.convert) if col is not None else None
+        if form is not None and form[0] == "bytes" and not lex.hex_bytes:
+            form = None
         if form is None:
             # any plain value; the converter's common case inline, as for the general fast path
-            values.append(rf"{_NULL}|{STRING_FORM}|({WORD_FORM}|{NUMBER_FORM})")
+            values.append(f"{lex.null}|{lex.plain}")
             n, s, b = group, group + 1, group + 2
             group += 3
-            raw[p] = f"(None if t[{n}] else {bare_or_string_expr(b, s)})"
+            raw[p] = f"(None if t[{n}] else {lex.plain_expr(b, s)})"
             if col is None:
                 continue
             env[f"c{p}"] = col.convert
@@ -124,19 +177,21 @@ def build(
         env[f"c{p}"] = col.convert
         kind, arg = form
         pattern, template = TEXT_FORMS[kind]
+        if kind == "string":
+            pattern = lex.string
         if col.not_null:
             # (a NULL in a NOT NULL column does not match: the general path lets Spanner judge)
             values.append(pattern)
             v, null = group, ""
             group += 1
         else:
-            values.append(f"{_NULL}|{pattern}")
+            values.append(f"{lex.null}|{pattern}")
             v, null = group + 1, f"None if t[{group}] else "
             group += 2
         env[f"a{p}"] = arg
         text = f"t[{v}]"
         if kind == "string":
-            text = unescape_expr(text)
+            text = lex.unescape(text)
             fits = "" if arg < 0 else f" and len(v{p}) <= {int(arg)}"
             expr = f"(v{p} if (v{p} := {text}).isascii(){fits} else c{p}(v{p}))"
         elif kind == "bytes":

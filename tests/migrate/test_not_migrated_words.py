@@ -1,0 +1,111 @@
+"""What a dump holds that Spanner does not get is said in the report, from the real tools'
+output: grants (listed, not converted: grants.py says why), comments on objects other than
+tables and columns, and FLOAT values mysqldump writes with 6 significant digits."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
+import pymysql
+from dbtools.migrate import report
+from dbtools.migrate.convert import convert
+from dbtools.migrate.source import parse_text, read_live
+
+
+def _not_migrated(src: Any) -> list[tuple[str, str, str]]:
+    rep = report.build(convert(src, "google_standard_sql"))
+    return sorted((o["kind"], o["name"], o["detail"]) for o in rep["not_migrated"])
+
+
+def _issues(src: Any, code: str) -> list[str]:
+    rep = report.build(convert(src, "google_standard_sql"))
+    return sorted(i["column"] for t in rep["tables"] for i in t["issues"] if i["code"] == code)
+
+
+def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) -> None:
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role}")
+        try:
+            for st in (
+                "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "CREATE INDEX t_v ON t (v)",
+                "CREATE SEQUENCE s",
+                "CREATE VIEW w AS SELECT id FROM t",
+                f"GRANT SELECT, INSERT ON t TO {role}",
+                f"GRANT ALL ON t TO {role} WITH GRANT OPTION",
+                f"GRANT USAGE ON SEQUENCE s TO {role}",
+                "GRANT SELECT ON w TO PUBLIC",
+                "COMMENT ON TABLE t IS 'the table'",
+                "COMMENT ON INDEX t_v IS 'by value'",
+                "COMMENT ON SEQUENCE s IS 'numbers'",
+            ):
+                conn.execute(st)
+            dump = subprocess.run(
+                ["pg_dump", "--no-owner", pg_db.url], check=True, capture_output=True
+            ).stdout
+            dumped = _not_migrated(parse_text("postgres", dump, whole=True))
+            live = _not_migrated(read_live(pg_db.sqlalchemy_url()))
+        finally:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    grants = [(k, n, d.split(":")[0]) for k, n, d in dumped if k == "grant"]
+    assert grants == [
+        ("grant", "sequence s", f"GRANT USAGE TO {role}"),
+        (
+            "grant",
+            "table t",
+            f"GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE TO {role}",
+        ),
+        ("grant", "table w", "GRANT SELECT TO PUBLIC"),
+    ]
+    assert all("not migrated" in d for k, _n, d in dumped if k == "grant")
+    comments = [(k, n, d) for k, n, d in dumped if k == "comment"]
+    assert comments == [("comment", "index t_v", "by value"), ("comment", "sequence s", "numbers")]
+    # the live read lists the same grants and comments
+    assert [g for g in live if g[0] in ("grant", "comment")] == [
+        g for g in dumped if g[0] in ("grant", "comment")
+    ]
+
+
+def test_mysql_grants_in_a_dump_are_listed() -> None:
+    text = (
+        "CREATE TABLE `t` (`id` int NOT NULL, PRIMARY KEY (`id`));\n"
+        "GRANT SELECT, INSERT ON `db`.`t` TO 'app'@'%';\n"
+        "GRANT ALL PRIVILEGES ON *.* TO 'admin'@'localhost' WITH GRANT OPTION;\n"
+        "GRANT `r1` TO 'bob'@'%';\n"
+    )
+    listed = [(k, n, d.split(":")[0]) for k, n, d in _not_migrated(parse_text("mysql", text))]
+    assert listed == [
+        ("grant", "table *.*", "GRANT ALL PRIVILEGES TO 'admin'@'localhost'"),
+        ("grant", "table db.t", "GRANT INSERT, SELECT TO 'app'@'%'"),
+        ("role grant", "`r1`", "GRANT `r1` TO 'bob'@'%'"),
+    ]
+
+
+def test_mysqldump_float_digits_are_warned_per_column(
+    mysql_db: Any, realdumps: SimpleNamespace
+) -> None:
+    conn = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE f (id int PRIMARY KEY, a float, b double, c float(53), "
+                "d float(10,3), e float NOT NULL)"
+            )
+            cur.execute("INSERT INTO f VALUES (1, 16777216, 16777216, 16777216, 1.5, 123456.7)")
+    finally:
+        conn.close()
+    dump = realdumps.mysqldump(mysql_db)
+    # what the real mysqldump writes: FLOAT with 6 significant digits, DOUBLE in full
+    assert b"(1,16777200,16777216,16777216,1.500,123457)" in dump.replace(b"\n", b"")
+    assert _issues(parse_text("mysql", dump, whole=True), "dump_float_precision") == [
+        "a",
+        "d",
+        "e",
+    ]
+    assert _issues(read_live(mysql_db.sqlalchemy_url()), "dump_float_precision") == []
