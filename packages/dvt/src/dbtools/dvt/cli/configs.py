@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from .. import api
 from ..config import ValidationConfig, config_files, load_config, save_config, task_index
 from ..errors import ConfigError
 from ..results import ValidationResult
@@ -18,9 +17,8 @@ from .options import (
     output_options,
     row_options,
     table_pairs,
-    timeouts,
 )
-from .running import emit, guard, run
+from .running import emit, engine, guard, run
 from .validate import row_spec
 
 
@@ -56,8 +54,7 @@ def generate_partitions(
     if len(pairs) != 1:
         raise click.UsageError("generate-partitions takes exactly one table")
     spec = row_spec(pairs[0][0], pairs[0][1], None, None, kw)
-    src_engine = api.connect(source_conn, timeouts())
-    tgt_engine = api.connect(target_conn, timeouts())
+    src_engine, tgt_engine = engine(source_conn), engine(target_conn)
     validator = RowValidator(spec, src_engine, tgt_engine)
     src_side, tgt_side = validator._sides()
     keys = validator._keys(src_side, tgt_side)

@@ -17,6 +17,7 @@ import click
 from .. import api
 from ..api import EXIT_CONFIG, EXIT_DATABASE, exit_code
 from ..config import ValidationConfig, save_config
+from ..engines import Engine
 from ..errors import ConfigError, DvtError
 from ..report import render
 from ..results import ValidationResult
@@ -154,11 +155,19 @@ def run_or_save(
     emit(run(config, progress), fmt, output)
 
 
+def engine(conn: str) -> Engine:
+    """An engine for a URL or saved name; its idle connection is closed when the command ends."""
+    opened = api.connect(conn, timeouts())
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().call_on_close(opened.close)
+    return opened
+
+
 def run(config: ValidationConfig, progress: bool | None) -> list[ValidationResult]:
     import datetime as dt
 
-    source = api.connect(config.source, timeouts())
-    target = api.connect(config.target, timeouts())
+    source, target = engine(config.source), engine(config.target)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.meta.setdefault("dvt.started", dt.datetime.now(dt.timezone.utc))
