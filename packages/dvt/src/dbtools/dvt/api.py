@@ -200,7 +200,11 @@ def plan_migration(
     chosen = [m for m in migrated if not wanted or m.source.lower() in wanted]
     needs_source = rows and any(m.synthetic_key and m.target for m in chosen)
     engine = connect(source, timeouts) if source is not None and needs_source else None
-    return plan(chosen, engine, rows)
+    try:
+        return plan(chosen, engine, rows)
+    finally:
+        if engine is not None and engine is not source:
+            engine.close()
 
 
 def validate_migration(

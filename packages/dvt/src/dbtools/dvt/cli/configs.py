@@ -16,6 +16,7 @@ from .options import (
     filter_options,
     output_options,
     row_options,
+    setting,
     table_pairs,
 )
 from .running import emit, engine, guard, run
@@ -96,10 +97,6 @@ def configs() -> None:
 def configs_run(
     paths: tuple[str, ...],
     task_index_from_env: bool,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
 ) -> None:
     """Run config files (or every config in directories).
 
@@ -108,6 +105,8 @@ def configs_run(
       dvt configs run orders.yaml
       dvt configs run parts/ --format json -o results.json
     """
+    if setting("save_to"):
+        raise click.UsageError("--config-file saves a new validation; configs run runs saved ones")
     files = config_files(list(paths))
     if task_index_from_env:
         idx = task_index()
@@ -120,8 +119,8 @@ def configs_run(
         files = [files[idx]]
     results: list[ValidationResult] = []
     for f in files:
-        results += run(load_config(f), progress)
-    emit(results, fmt, output)
+        results += run(load_config(f))
+    emit(results)
 
 
 @configs.command("list")
