@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import shlex
-import tempfile
 from typing import Any
 
 import click
@@ -84,6 +81,8 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
     if unknown:
         raise click.UsageError(f"--beam-args: Apache Beam knows no option {' '.join(unknown)}")
     if settings["files"] is None:
+        import tempfile  # here: the in-process run has no use for it
+
         settings["files"] = ctx.with_resource(tempfile.TemporaryDirectory(prefix="dvt-beam-"))
     ctx.meta[_META] = settings
 
@@ -91,6 +90,9 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
 def _unknown_pipeline_args(beam_args: str) -> list[str]:
     """The arguments Beam cannot parse: Beam only logs that it discards them, so a misspelt
     `--runnr=DataflowRunner` would quietly run on the DirectRunner."""
+    import logging
+    import shlex
+
     from apache_beam.options.pipeline_options import PipelineOptions
 
     discarded: list[str] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
+from .. import DISTRIBUTION
 from ..option_group import option_group
 from ..timeouts import DEFAULT_CONNECT_S, DEFAULT_QUERY_S, Timeouts
 from . import configs, connections, tools, validate
@@ -27,7 +27,7 @@ TIMEOUT_OPTIONS = (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dvt")
+@click.version_option(package_name=DISTRIBUTION, prog_name="dvt")
 @option_group(
     *(
         click.option(
