@@ -15,10 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from . import canon
-from .engines import Engine, Running, both
+from .engines import Engine, both
 from .errors import ConfigError
 from .plan import plan_columns
 from .results import Finding, ValidationResult
+from .running_query import Running
 from .types import NUMERIC_KINDS, Column, Kind
 
 AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct", "std")
