@@ -51,6 +51,9 @@ class Running:
         """Stop the query and wait until its thread has ended (its result is dropped)."""
         with self._lock:
             self._cancelled = True
+        # Asked again until the thread ends: a request that reaches the server just before the
+        # query starts is lost. If asking fails (the query just ended and closed its connection,
+        # or the server refuses), the query ends on its own, within the query timeout.
         while self._thread.is_alive():
             with self._lock:
                 conn = self._conn
@@ -58,5 +61,6 @@ class Running:
                 try:
                     self.engine.interrupt(conn)
                 except Exception:
-                    pass  # the query may just have ended; the loop checks the thread again
+                    self._thread.join()
+                    return
             self._thread.join(0.2)
