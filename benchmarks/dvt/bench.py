@@ -5,7 +5,7 @@
 
 For each size and pair: `validate row` (hash of every column) and `validate column`
 (count + sum of every column) by both tools, as separate processes; wall time and peak RSS of
-each process (wait4), and the differences each one reports against the planted truth.
+each process, CPU time (user + system), and the differences each one reports against the planted truth.
 
 Needs PostgreSQL and MariaDB as in the tests (DBTOOLS_TEST_PG_URL / DBTOOLS_TEST_MYSQL_URL) and
 `data-validation` on PATH or next to this interpreter (benchmarks/dvt/reference.txt).
@@ -19,6 +19,7 @@ import io
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,8 +48,9 @@ def _with_db(url: str, db: str) -> str:
     return p._replace(path="/" + db).geturl()
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
-    """(wall seconds, peak RSS MiB, stdout, exit code) of one process.
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int, float]:
+    """(wall seconds, peak RSS MiB, stdout, exit code, CPU seconds: user + system) of one
+    process.
 
     Linux carries the RSS high-water mark across fork, so a child forked from this (large)
     process would report our size: GNU time, a small process, starts the command instead."""
@@ -56,7 +58,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as stats:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [gnu_time, "-f", "%M", "-o", stats.name, *cmd],
+            [gnu_time, "-f", "%M %U %S", "-o", stats.name, *cmd],
             stdout=out,
             stderr=subprocess.PIPE,
             env=env,
@@ -65,13 +67,15 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int
         wall = time.perf_counter() - start
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-        lines = [x for x in Path(stats.name).read_text().splitlines() if x.strip().isdigit()]
-        rss_kib = int(lines[-1]) if lines else 0
+        # the last line is ours ("KiB user system"); earlier ones are the command's exit notice
+        last = Path(stats.name).read_text().strip().splitlines()[-1:] or ["0 0 0"]
+        fields = last[0].split()
+        rss_kib, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         err = proc.stderr.read().decode() if proc.stderr else ""
         print(f"   ! {cmd[0]} exited {code}: {err[-800:]}", file=sys.stderr)
-    return wall, rss_kib / 1024, text, code
+    return wall, rss_kib / 1024, text, code, cpu
 
 
 def load(n: int, pairs: list[str]) -> None:
@@ -271,7 +275,12 @@ def main() -> None:
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--no-load", action="store_true", help="reuse the tables of the last run")
     ap.add_argument("--kinds", default="row,column", help="row, column or both")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per command, the tools in turn; medians and per-pair ratios count",
+    )
     args = ap.parse_args()
     pairs = args.pairs.split(",")
     if "pg-mysql" in pairs and not args.skip_reference:
@@ -346,12 +355,20 @@ def main() -> None:
                             truth_cols,
                         ),
                     ]
-                for kind, tool, cmd, parse, truth in runs:
-                    if kind not in args.kinds.split(","):
-                        continue
-                    tries = [measure(cmd, env) for _ in range(max(1, args.repeat))]
-                    wall, rss, out, code = min(tries, key=lambda t: t[0])
-                    rss = max(t[1] for t in tries)
+                wanted = [r for r in runs if r[0] in args.kinds.split(",")]
+                # the tools in turn (dvt, reference, dvt, …) so that both see the same load
+                tries: dict[int, list[tuple[float, float, str, int, float]]] = {
+                    i: [] for i in range(len(wanted))
+                }
+                for _ in range(max(1, args.repeat)):
+                    for i, (_, _, cmd, _, _) in enumerate(wanted):
+                        tries[i].append(measure(cmd, env))
+                for i, (kind, tool, _, parse, truth) in enumerate(wanted):
+                    walls = [t[0] for t in tries[i]]
+                    out, code = tries[i][-1][2], tries[i][-1][3]
+                    wall = statistics.median(walls)
+                    cpu = statistics.median(t[4] for t in tries[i])
+                    rss = max(t[1] for t in tries[i])
                     try:
                         found = parse(out)
                     except Exception as exc:  # the reference tool may print errors instead of CSV
@@ -366,6 +383,8 @@ def main() -> None:
                         "kind": kind,
                         "tool": tool,
                         "wall_s": round(wall, 2),
+                        "walls": walls,
+                        "cpu_s": round(cpu, 2),
                         "peak_rss_mib": round(rss),
                         "exit": code,
                         "result": fmt_set(found, truth),
@@ -373,7 +392,9 @@ def main() -> None:
                     }
                     results.append(line)
                     print(
-                        f"{n:>9,} {pair:8} {kind:6} {tool:16} {wall:7.2f} s {rss:7.0f} MiB  exit {code}  {line['result']}",
+                        f"{n:>9,} {pair:8} {kind:6} {tool:16} {wall:7.2f} s (median of "
+                        f"{len(walls)}, {min(walls):.2f}–{max(walls):.2f}) {cpu:6.2f} s CPU "
+                        f"{rss:7.0f} MiB  exit {code}  {line['result']}",
                         flush=True,
                     )
     print("\nratios (data-validation / dvt):")
@@ -389,8 +410,12 @@ def main() -> None:
             None,
         )
         if ref:
+            pairs = sorted(a / b for a, b in zip(ref["walls"], r["walls"], strict=True))
             print(
-                f"{r['rows']:>9,} {r['pair']:8} {r['kind']:6} time ×{ref['wall_s'] / r['wall_s']:.1f}  memory ×{ref['peak_rss_mib'] / r['peak_rss_mib']:.1f}"
+                f"{r['rows']:>9,} {r['pair']:8} {r['kind']:6} time ×{statistics.median(pairs):.1f}"
+                f" (median of {len(pairs)} run pairs, {pairs[0]:.1f}–{pairs[-1]:.1f})"
+                f"  CPU ×{ref['cpu_s'] / r['cpu_s']:.1f}"
+                f"  memory ×{ref['peak_rss_mib'] / r['peak_rss_mib']:.1f}"
             )
     Path(tempfile.gettempdir(), "dvt-bench.json").write_text(json.dumps(results, indent=2))
 

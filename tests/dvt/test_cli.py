@@ -236,6 +236,9 @@ def test_save_config_and_rerun(pair: tuple[str, str, str], env: Path) -> None:
         str(jcfg),
     )
     assert run("configs", "run", str(jcfg)).exit_code == 1
+    refused = run("configs", "run", str(jcfg), "-c", str(env / "again.yaml"))
+    assert refused.exit_code == 2 and "--config-file" in refused.output
+    assert not (env / "again.yaml").exists()
     cfg.write_text("source: x\ntarget: y\nvalidations:\n  - type: row\n    source_tabel: t\n")
     bad = run("configs", "run", str(cfg))
     assert bad.exit_code == 2 and "source_tabel" in bad.output

@@ -67,3 +67,14 @@ def test_mysql8_rsa_password_exchange_still_loads_cryptography_when_needed() -> 
     salt = b"0123456789abcdefghij"
     # PyMySQL's scheme: the NUL-terminated password XORed with the salt, then RSA-OAEP
     assert plain == bytes(c ^ salt[i % len(salt)] for i, c in enumerate(b"secret\0"))
+
+
+def test_cli_import_loads_no_driver_nor_package_metadata() -> None:
+    """The `dvt` command starts without the drivers (each side imports its own on the thread
+    that connects) and without importlib.metadata (read for --version only)."""
+    code = "import sys, dbtools.dvt.cli; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    modules = set(out.split())
+    assert not {"psycopg", "pymysql", "importlib.metadata", "yaml", "rich"} & modules

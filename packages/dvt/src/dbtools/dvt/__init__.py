@@ -11,11 +11,9 @@ Its names are loaded on first use, so that `import dbtools.dvt` stays cheap for 
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import version as _distribution_version
 from typing import Any
 
-# The one place the version is written is pyproject.toml; the installed metadata carries it.
-__version__ = _distribution_version("dbtools-dvt")
+DISTRIBUTION = "dbtools-dvt"
 
 # public name → the module that defines it
 _EXPORTS = {
@@ -46,6 +44,12 @@ __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # The one place the version is written is pyproject.toml; the installed metadata
+        # carries it. Read on use: importlib.metadata costs a run's start-up a tenth of a second.
+        from importlib.metadata import version
+
+        return version(DISTRIBUTION)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'dbtools.dvt' has no attribute {name!r}")

@@ -28,7 +28,7 @@ from .columns import ColumnSpec
 from .config import run_spec
 from .connections import resolve
 from .engines import Engine, open_engine
-from .errors import ConfigError, ConnectError, DvtError
+from .errors import ConfigError, ConnectError, ConnectionSpecError, DvtError
 from .results import ValidationResult
 from .rows import RowSpec
 from .schema import SchemaSpec
@@ -78,8 +78,8 @@ def run_one(
         if beam is not None and isinstance(spec, RowSpec):
             return run_row_beam(spec, source, target, beam)
         return run_spec(spec, source, target, progress, on_total)
-    except ConnectError:
-        raise
+    except (ConnectError, ConnectionSpecError):
+        raise  # every other validation would fail the same way
     except DvtError as exc:
         kind = type(spec).__name__[:-4].lower()
         src = getattr(spec, "source_table", None) or "(custom query)"
@@ -103,12 +103,18 @@ def run(
     timeouts: Timeouts | None = None,
     progress: Progress | None = None,
 ) -> list[ValidationResult]:
-    """Run validations between two databases, in order, one result each."""
+    """Run validations between two databases, in order, one result each. Engines made here
+    from URLs are closed at the end; an engine passed in stays open (`engine.close()`)."""
     src, tgt = connect(source, timeouts), connect(target, timeouts)
     results = []
-    for spec in validations:
-        with (progress or _quiet)(label_of(spec)) as (advance, total):
-            results.append(run_one(spec, src, tgt, advance, total))
+    try:
+        for spec in validations:
+            with (progress or _quiet)(label_of(spec)) as (advance, total):
+                results.append(run_one(spec, src, tgt, advance, total))
+    finally:
+        for given, engine in ((source, src), (target, tgt)):
+            if given is not engine:
+                engine.close()
     return results
 
 
@@ -194,7 +200,11 @@ def plan_migration(
     chosen = [m for m in migrated if not wanted or m.source.lower() in wanted]
     needs_source = rows and any(m.synthetic_key and m.target for m in chosen)
     engine = connect(source, timeouts) if source is not None and needs_source else None
-    return plan(chosen, engine, rows)
+    try:
+        return plan(chosen, engine, rows)
+    finally:
+        if engine is not None and engine is not source:
+            engine.close()
 
 
 def validate_migration(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import shlex
-import tempfile
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from .errors import ConfigError
+from .option_group import option_group
 
 _META = "dvt.beam"
 # pipeline settings the in-process run has no use for: refused without --runner beam
@@ -22,39 +19,35 @@ _NOT_FOR_BEAM = {
 }
 
 
-def beam_row_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    opts = [
-        click.option(
-            "--runner",
-            type=click.Choice(["local", "beam"]),
-            default="local",
-            show_default=True,
-            help="local: this process; beam: an Apache Beam pipeline (needs dbtools-dvt[beam]).",
-        ),
-        click.option(
-            "--beam-args",
-            default="",
-            metavar="'ARGS'",
-            help="Beam pipeline options, e.g. '--runner=DataflowRunner --project=P --region=R "
-            "--temp_location=gs://B/tmp' (default: Beam's DirectRunner).",
-        ),
-        click.option(
-            "--beam-files",
-            metavar="DIR",
-            help="Where workers leave the ranges' results (a gs:// path on Dataflow; default: "
-            "a temporary directory).",
-        ),
-        click.option(
-            "--beam-range-rows",
-            type=click.IntRange(1),
-            default=100_000,
-            show_default=True,
-            help="Rows per key range when --partitions is not given.",
-        ),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+beam_row_options = option_group(
+    click.option(
+        "--runner",
+        type=click.Choice(["local", "beam"]),
+        default="local",
+        show_default=True,
+        help="local: this process; beam: an Apache Beam pipeline (needs dbtools-dvt[beam]).",
+    ),
+    click.option(
+        "--beam-args",
+        default="",
+        metavar="'ARGS'",
+        help="Beam pipeline options, e.g. '--runner=DataflowRunner --project=P --region=R "
+        "--temp_location=gs://B/tmp' (default: Beam's DirectRunner).",
+    ),
+    click.option(
+        "--beam-files",
+        metavar="DIR",
+        help="Where workers leave the ranges' results (a gs:// path on Dataflow; default: "
+        "a temporary directory).",
+    ),
+    click.option(
+        "--beam-range-rows",
+        type=click.IntRange(1),
+        default=100_000,
+        show_default=True,
+        help="Rows per key range when --partitions is not given.",
+    ),
+)
 
 
 def take_beam_settings(kw: dict[str, Any]) -> None:
@@ -88,6 +81,8 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
     if unknown:
         raise click.UsageError(f"--beam-args: Apache Beam knows no option {' '.join(unknown)}")
     if settings["files"] is None:
+        import tempfile  # here: the in-process run has no use for it
+
         settings["files"] = ctx.with_resource(tempfile.TemporaryDirectory(prefix="dvt-beam-"))
     ctx.meta[_META] = settings
 
@@ -95,6 +90,9 @@ def take_beam_settings(kw: dict[str, Any]) -> None:
 def _unknown_pipeline_args(beam_args: str) -> list[str]:
     """The arguments Beam cannot parse: Beam only logs that it discards them, so a misspelt
     `--runnr=DataflowRunner` would quietly run on the DirectRunner."""
+    import logging
+    import shlex
+
     from apache_beam.options.pipeline_options import PipelineOptions
 
     discarded: list[str] = []

@@ -9,6 +9,7 @@ a relative tolerance of 1e-9 (stated in the README); min/max of floats are exact
 from __future__ import annotations
 
 import decimal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from .engines import Engine, both
 from .errors import ConfigError
 from .plan import plan_columns
 from .results import Finding, ValidationResult
+from .running_query import Running
 from .types import NUMERIC_KINDS, Column, Kind
 
 AGGREGATES = ("count", "sum", "avg", "min", "max", "bit_xor", "count_distinct", "std")
@@ -160,19 +162,10 @@ class ColumnValidator:
             return [d.agg_stddev(q)]
         return [d.agg_bit_xor(q)]
 
-    def _query(
-        self,
-        engine: Engine,
-        table: str | None,
-        query: str | None,
-        cols: list[Column],
-        checks: list[_Check],
-        is_source: bool,
-        where: str | None,
-    ) -> dict[tuple[Any, ...], list[Any]]:
-        sql, groups = self.sql(engine, table, query, cols, checks, is_source, where)
+    def _keyed(self, rows: list[Any], groups: list[Column]) -> dict[tuple[Any, ...], list[Any]]:
+        """Aggregate rows by their group key (one row, key (), without groups)."""
         out: dict[tuple[Any, ...], list[Any]] = {}
-        for row in engine.query(sql):
+        for row in rows:
             key = tuple(
                 _group_text(c, v, c.name.lower() in self._group_rtrim)
                 for c, v in zip(groups, row[: len(groups)], strict=True)
@@ -230,28 +223,76 @@ class ColumnValidator:
         )
         return src_sql, tgt_sql
 
+    def _side(self, is_source: bool) -> tuple[Engine, str | None, str | None, str | None]:
+        """(engine, table, query, filter) of one side."""
+        s = self.spec
+        if is_source:
+            return self.source, s.source_table, s.source_query, s.source_filter
+        tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
+        return self.target, s.target_table or s.source_table, s.target_query, tgt_filter
+
+    def _columns_and_guess(self, is_source: bool) -> tuple[list[Column], Running | None]:
+        """One side's columns, and its aggregate query already started on the guess that the
+        other side has the same columns (the usual case after a migration). The guess is used
+        only if it is exactly the query both sides' columns give; otherwise it is cancelled."""
+        engine, table, _, where = self._side(is_source)
+        cols = engine.columns(table or "")
+        if not engine.can_interrupt:
+            return cols, None
+        try:
+            guess = self._checks(cols, cols)
+        except ConfigError:
+            return cols, None  # the real plan will say what is wrong
+        sql, _ = self.sql(engine, table, None, cols, guess, is_source, where)
+        return cols, engine.start_query(sql)
+
+    def _started(self) -> tuple[list[Column], list[Column], list[Running | None]]:
+        """Both sides' columns and their guessed queries (all cancelled if a side fails)."""
+        if self.spec.source_query is not None:
+            src_cols, tgt_cols = self._columns()
+            return src_cols, tgt_cols, [None, None]
+        if not self.spec.source_table:
+            raise ConfigError("give a table (or a source and a target query) to validate")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            sides = [pool.submit(self._columns_and_guess, flag) for flag in (True, False)]
+            done = [f.exception() is None for f in sides]
+            if not all(done):
+                for f, ok in zip(sides, done, strict=True):
+                    guess = f.result()[1] if ok else None
+                    if guess is not None:
+                        guess.cancel()
+                sides[done.index(False)].result()  # raises that side's error
+        (src_cols, src_guess), (tgt_cols, tgt_guess) = (f.result() for f in sides)
+        return src_cols, tgt_cols, [src_guess, tgt_guess]
+
+    def _aggregate(
+        self, is_source: bool, cols: list[Column], checks: list[_Check], guess: Running | None
+    ) -> dict[tuple[Any, ...], list[Any]]:
+        engine, table, query, where = self._side(is_source)
+        sql, groups = self.sql(engine, table, query, cols, checks, is_source, where)
+        if guess is not None and guess.sql != sql:
+            guess.cancel()
+            guess = None
+        rows = guess.result() if guess is not None else engine.query(sql)
+        return self._keyed(rows, groups)
+
     def run(self) -> ValidationResult:
         s = self.spec
-        src_cols, tgt_cols = self._columns()
-        checks = self._checks(src_cols, tgt_cols)
-        self._group_rtrim = {c.name.lower() for c in src_cols + tgt_cols if c.kind is Kind.CHAR} & {
-            g.lower() for g in s.group_by
-        }
-        tgt_filter = s.target_filter if s.target_filter is not None else s.source_filter
-        src_rows, tgt_rows = both(
-            lambda: self._query(
-                self.source, s.source_table, s.source_query, src_cols, checks, True, s.source_filter
-            ),
-            lambda: self._query(
-                self.target,
-                s.target_table or s.source_table,
-                s.target_query,
-                tgt_cols,
-                checks,
-                False,
-                tgt_filter,
-            ),
-        )
+        src_cols, tgt_cols, guesses = self._started()
+        try:
+            checks = self._checks(src_cols, tgt_cols)
+            self._group_rtrim = {
+                c.name.lower() for c in src_cols + tgt_cols if c.kind is Kind.CHAR
+            } & {g.lower() for g in s.group_by}
+            src_rows, tgt_rows = both(
+                lambda: self._aggregate(True, src_cols, checks, guesses[0]),
+                lambda: self._aggregate(False, tgt_cols, checks, guesses[1]),
+            )
+        except BaseException:
+            for guess in guesses:
+                if guess is not None:
+                    guess.cancel()
+            raise
         findings: list[Finding] = []
         failed = 0
         group_names = list(s.group_by)

@@ -8,6 +8,7 @@ its own thread; the GIL is released while a driver waits on its socket.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -22,6 +23,8 @@ from .dialects import postgres as pg_sql
 from .dialects import sqlite as lite_sql
 from .dialects.base import Dialect
 from .errors import ConnectError, ConnectionSpecError, IntrospectionError, QueryError
+from .pymysql_private import defer_rsa_crypto, set_io_timeouts
+from .running_query import Running
 from .timeouts import connect_hint, query_hint
 from .types import Column, Kind, make_column
 
@@ -52,10 +55,49 @@ class Engine:
 
     dialect: Dialect
     batch_rows = 20_000
+    # Network engines keep one idle connection for the next `query`: a validation reads the
+    # catalog and then aggregates, and a new connection costs a login, session set-up round
+    # trips and (PyMySQL) a TLS context. Off where a connection carries per-query state.
+    reuse_connections = False
+    idle_seconds = 60.0  # an idle connection older than this is closed, not reused
 
     def __init__(self, spec: ConnSpec) -> None:
         self.spec = spec
         self.dialect = get_dialect(spec.engine)
+        self._idle: list[tuple[float, Any]] = []
+        self._idle_lock = threading.Lock()
+
+    def _borrow(self) -> Any:
+        """The idle connection if there is a fresh one, else a new connection."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        now = time.monotonic()
+        for since, conn in idle:
+            if now - since <= self.idle_seconds:
+                return conn
+            conn.close()
+        return self.connect()
+
+    def _give_back(self, conn: Any) -> None:
+        """Keep a connection whose query succeeded, its transaction ended, for the next query."""
+        if self.reuse_connections:
+            try:
+                conn.rollback()
+            except Exception:
+                conn.close()
+                return
+            with self._idle_lock:
+                if not self._idle:
+                    self._idle.append((time.monotonic(), conn))
+                    return
+        conn.close()
+
+    def close(self) -> None:
+        """Close the idle connection (an engine keeps one between queries)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for _, conn in idle:
+            conn.close()
 
     # subclasses implement these three
     def connect(self) -> Any:
@@ -85,7 +127,24 @@ class Engine:
         return self.dialect.table_ref(schema, name)
 
     def query(self, sql: str, params: tuple[Any, ...] | None = None) -> list[Row]:
-        conn = self.connect()
+        conn = self._borrow()
+        rows = self._query_on(conn, sql, params)
+        self._give_back(conn)
+        return rows
+
+    # Whether `interrupt` can stop a query another thread runs (see `Running`).
+    can_interrupt = False
+
+    def interrupt(self, conn: Any) -> None:
+        """Ask the server to stop the query running on `conn` (a no-op if none runs)."""
+        raise NotImplementedError
+
+    def start_query(self, sql: str) -> Running:
+        """Run one query on a thread of its own; the caller takes its result or cancels it."""
+        return Running(self, sql)
+
+    def _query_on(self, conn: Any, sql: str, params: tuple[Any, ...] | None = None) -> list[Row]:
+        """The rows of one query on `conn`; the connection is closed if the query fails."""
         try:
             cur = conn.cursor()
             try:
@@ -93,9 +152,11 @@ class Engine:
                 rows = cur.fetchall() if cur.description else []
             except Exception as exc:
                 raise QueryError(self._explain(exc, sql)) from exc
-            return [tuple(r) for r in rows]
-        finally:
+            cur.close()
+        except BaseException:
             conn.close()
+            raise
+        return [tuple(r) for r in rows]
 
     def query_described(self, sql: str) -> tuple[list[str], list[Row]]:
         """Column names and rows of one query (`dvt query`)."""
@@ -162,20 +223,32 @@ class Engine:
 
 class PostgresEngine(Engine):
     tables_sql = pg_sql.TABLES_SQL
+    reuse_connections = True
+    can_interrupt = True
 
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
+        # psycopg is imported by the first connect, on the thread that needs it: importing it
+        # here would hold up the other side's work (the run's largest fixed cost)
+        self._options_checked = False
+
+    def _check_options(self) -> None:
+        """libpq knows its own options: a typo is a usage error, not a failed connection."""
+        if self._options_checked:
+            return
         import psycopg
 
-        # libpq knows its own options: ask it now, so that a typo is a usage error, not a
-        # failed connection later
         try:
-            psycopg.conninfo.make_conninfo("", **cloudsql.driver_kwargs(spec))
+            psycopg.conninfo.make_conninfo("", **cloudsql.driver_kwargs(self.spec))
         except psycopg.ProgrammingError as exc:
             raise ConnectionSpecError(
-                f"bad parameter in {spec.display}: {str(exc).strip()} "
+                f"bad parameter in {self.spec.display}: {str(exc).strip()} "
                 "(PostgreSQL URLs take libpq options, connect_timeout and query_timeout)"
             ) from None
+        self._options_checked = True
+
+    def interrupt(self, conn: Any) -> None:
+        conn.cancel_safe(timeout=self.spec.timeouts.connect)
 
     def _session_setup(self) -> tuple[str, ...]:
         ms = int(self.spec.timeouts.query * 1000)
@@ -189,6 +262,7 @@ class PostgresEngine(Engine):
     def connect(self) -> Any:
         import psycopg
 
+        self._check_options()
         kwargs: dict[str, Any] = {
             "host": self.spec.host or "127.0.0.1",
             "port": self.spec.port or 5432,
@@ -208,17 +282,20 @@ class PostgresEngine(Engine):
                 timeout=self.spec.timeouts.connect,
                 **cloudsql.driver_kwargs(self.spec),
             )
-            for stmt in self._session_setup():
-                conn.execute(stmt)
+            self._set_up(conn)
             return conn
         kwargs.update(self.spec.query)
         try:
             conn = psycopg.connect(**kwargs)
         except psycopg.Error as exc:
             raise self._cannot_connect(exc, "timeout expired" in str(exc)) from exc
-        for stmt in self._session_setup():
-            conn.execute(stmt)
+        self._set_up(conn)
         return conn
+
+    def _set_up(self, conn: Any) -> None:
+        # one round trip, committed: a reused connection's rollback must not undo it
+        conn.execute("; ".join(self._session_setup()))
+        conn.commit()
 
     def _stream_cursor(self, conn: Any) -> Any:
         cur = conn.cursor(name="dvt_stream")
@@ -281,23 +358,7 @@ def import_pymysql() -> Any:
             import pymysql
         finally:
             del sys.modules["cryptography"]
-        auth = pymysql._auth
-        eager = auth.sha2_rsa_encrypt
-
-        def sha2_rsa_encrypt(password: bytes, salt: bytes, public_key: bytes) -> bytes:
-            try:
-                from cryptography.hazmat.backends import default_backend
-                from cryptography.hazmat.primitives import hashes, serialization
-                from cryptography.hazmat.primitives.asymmetric import padding
-            except ImportError:
-                pass  # PyMySQL's own error says that cryptography is required
-            else:
-                auth.default_backend, auth.hashes = default_backend, hashes
-                auth.serialization, auth.padding = serialization, padding
-                auth._have_cryptography = True
-            return eager(password, salt, public_key)
-
-        auth.sha2_rsa_encrypt = sha2_rsa_encrypt
+        defer_rsa_crypto(pymysql)
         return pymysql
 
 
@@ -352,6 +413,16 @@ def mysql_options(query: dict[str, str]) -> dict[str, Any]:
 
 class MySQLEngine(Engine):
     tables_sql = my_sql.TABLES_SQL
+    reuse_connections = True
+    can_interrupt = True
+
+    def interrupt(self, conn: Any) -> None:
+        killer = self.connect()
+        try:
+            with killer.cursor() as cur:
+                cur.execute(f"KILL QUERY {int(conn.thread_id())}")
+        finally:
+            killer.close()
 
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)
@@ -364,10 +435,9 @@ class MySQLEngine(Engine):
     def _setup(self, conn: Any) -> Any:
         # The login ran under the connect timeout; from here on every read and write waits at
         # most the query timeout (PyMySQL applies these before each socket operation).
-        conn._read_timeout = conn._write_timeout = self.spec.timeouts.query
+        set_io_timeouts(conn, self.spec.timeouts.query)
         with conn.cursor() as cur:
-            for stmt in my_sql.SESSION_SETUP:
-                cur.execute(stmt)
+            cur.execute(my_sql.SESSION_SETUP)
         return conn
 
     def connect(self) -> Any:

@@ -55,7 +55,7 @@ class SpannerEngine(Engine):
     batch_rows = 20_000
 
     def __init__(self, spec: ConnSpec) -> None:
-        self.spec = spec
+        super().__init__(spec)  # the dialect is set below, once the database's is known
         self.project, self.instance_id, self.database_id = _parse_path(spec)
         self.emulator = spec.query.get("emulator_host") or os.environ.get("SPANNER_EMULATOR_HOST")
         self._db: Any = None

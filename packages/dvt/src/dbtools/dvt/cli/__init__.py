@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
+from .. import DISTRIBUTION
+from ..option_group import option_group
 from ..timeouts import DEFAULT_CONNECT_S, DEFAULT_QUERY_S, Timeouts
 from . import configs, connections, tools, validate
 from .options import seconds_option
 
+# (option, default, help) of the run's limits
+TIMEOUT_OPTIONS = (
+    (
+        "--connect-timeout",
+        DEFAULT_CONNECT_S,
+        "Seconds to wait for a database to accept a connection and log in.",
+    ),
+    ("--query-timeout", DEFAULT_QUERY_S, "Seconds one query may run (each side, each query)."),
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dvt")
-@click.option(
-    "--connect-timeout",
-    default=DEFAULT_CONNECT_S,
-    show_default=True,
-    callback=seconds_option("--connect-timeout"),
-    help="Seconds to wait for a database to accept a connection and log in.",
-)
-@click.option(
-    "--query-timeout",
-    default=DEFAULT_QUERY_S,
-    show_default=True,
-    callback=seconds_option("--query-timeout"),
-    help="Seconds one query may run (each side, each query).",
+@click.version_option(package_name=DISTRIBUTION, prog_name="dvt")
+@option_group(
+    *(
+        click.option(
+            name, default=default, show_default=True, callback=seconds_option(name), help=text
+        )
+        for name, default, text in TIMEOUT_OPTIONS
+    )
 )
 @click.pass_context
 def main(ctx: click.Context, connect_timeout: float, query_timeout: float) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from .. import api
 from ..config import ValidationConfig, config_files, load_config, save_config, task_index
 from ..errors import ConfigError
 from ..results import ValidationResult
@@ -17,10 +16,10 @@ from .options import (
     filter_options,
     output_options,
     row_options,
+    setting,
     table_pairs,
-    timeouts,
 )
-from .running import emit, guard, run
+from .running import emit, engine, guard, run
 from .validate import row_spec
 
 
@@ -56,8 +55,7 @@ def generate_partitions(
     if len(pairs) != 1:
         raise click.UsageError("generate-partitions takes exactly one table")
     spec = row_spec(pairs[0][0], pairs[0][1], None, None, kw)
-    src_engine = api.connect(source_conn, timeouts())
-    tgt_engine = api.connect(target_conn, timeouts())
+    src_engine, tgt_engine = engine(source_conn), engine(target_conn)
     validator = RowValidator(spec, src_engine, tgt_engine)
     src_side, tgt_side = validator._sides()
     keys = validator._keys(src_side, tgt_side)
@@ -99,10 +97,6 @@ def configs() -> None:
 def configs_run(
     paths: tuple[str, ...],
     task_index_from_env: bool,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
 ) -> None:
     """Run config files (or every config in directories).
 
@@ -111,6 +105,8 @@ def configs_run(
       dvt configs run orders.yaml
       dvt configs run parts/ --format json -o results.json
     """
+    if setting("save_to"):
+        raise click.UsageError("--config-file saves a new validation; configs run runs saved ones")
     files = config_files(list(paths))
     if task_index_from_env:
         idx = task_index()
@@ -123,8 +119,8 @@ def configs_run(
         files = [files[idx]]
     results: list[ValidationResult] = []
     for f in files:
-        results += run(load_config(f), progress)
-    emit(results, fmt, output)
+        results += run(load_config(f))
+    emit(results)
 
 
 @configs.command("list")

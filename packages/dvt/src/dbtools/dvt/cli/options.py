@@ -12,6 +12,7 @@ import click
 from ..columns import AGGREGATES
 from ..connections import resolve
 from ..errors import DvtError
+from ..option_group import option_group
 from ..report import FORMATS
 from ..timeouts import Timeouts, seconds
 
@@ -52,71 +53,31 @@ def query_pair(
     return sq, read_sql(target_query, target_query_file, "target") or sq
 
 
-def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "-tc", "--target-conn", required=True, help="Target: URL or saved connection name."
-    )(f)
-    f = click.option(
+connection_options = option_group(
+    click.option(
         "-sc", "--source-conn", required=True, help="Source: URL or saved connection name."
-    )(f)
-    return f
+    ),
+    click.option(
+        "-tc", "--target-conn", required=True, help="Target: URL or saved connection name."
+    ),
+)
+
+tables_option = click.option(
+    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
+)
 
 
-def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
-    )(f)
-    f = click.option(
-        "-o", "--output", type=click.Path(dir_okay=False), help="Write the results to this file."
-    )(f)
-    f = click.option(
-        "-c",
-        "--config-file",
-        "save_to",
-        type=click.Path(dir_okay=False),
-        help="Save the validation as a YAML/JSON config (by extension) instead of running it.",
-    )(f)
-    f = click.option(
-        "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
-    )(f)
-    f = click.option(
-        "--filter-status",
-        callback=_remember,
-        expose_value=False,
-        help="Show only these statuses: success,fail,error,skipped (validations and checks). "
-        "The exit code still counts every result.",
-    )(f)
-    f = click.option(
-        "-l",
-        "--label",
-        "labels",
-        multiple=True,
-        callback=_remember,
-        expose_value=False,
-        help="KEY=VALUE attached to this run (repeatable): in JSON output and --result-url.",
-    )(f)
-    f = click.option(
-        "--dry-run",
-        is_flag=True,
-        callback=_remember,
-        expose_value=False,
-        help="Print the SQL each side would run, and run nothing (reads only column types).",
-    )(f)
-    f = click.option(
-        "--result-url",
-        callback=_remember,
-        expose_value=False,
-        help="Also write the run to dvt_runs / dvt_findings tables there (PostgreSQL, "
-        "MySQL/MariaDB, SQLite, DuckDB; created if missing).",
-    )(f)
-    return f
+def setting(name: str, default: Any = None) -> Any:
+    """An output setting of the running command (`OUTPUT_OPTIONS`, by parameter name)."""
+    ctx = click.get_current_context(silent=True)
+    return default if ctx is None else ctx.meta.get(f"dvt.{name}", default)
 
 
 STATUSES = ("success", "fail", "error", "skipped")
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Output settings every validate command shares, kept on the context for `_emit`."""
+    """Keep an output setting on the context (`setting` reads it), checked first."""
     if param.name == "filter_status" and value is not None:
         wanted = csv_list(value)
         bad = sorted(set(wanted) - set(STATUSES))
@@ -140,49 +101,103 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--target-filters", help="WHERE condition for the target, if it differs.")(f)
-    f = click.option("--filters", help="WHERE condition applied to both sides (SQL).")(f)
-    f = click.option("-ec", "--exclude-columns", help="Comma-separated columns to leave out.")(f)
-    return f
+# The output settings every validating command shares: (declarations, settings). They are kept
+# on the command's context (`setting`), not passed to the command function.
+OUTPUT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (
+        ("--result-url",),
+        {
+            "help": "Also write the run to dvt_runs / dvt_findings tables there (PostgreSQL, "
+            "MySQL/MariaDB, SQLite, DuckDB; created if missing)."
+        },
+    ),
+    (
+        ("--dry-run",),
+        {
+            "is_flag": True,
+            "help": "Print the SQL each side would run, and run nothing (reads only column types).",
+        },
+    ),
+    (
+        ("-l", "--label", "labels"),
+        {
+            "multiple": True,
+            "help": "KEY=VALUE attached to this run (repeatable): in JSON output and --result-url.",
+        },
+    ),
+    (
+        ("--filter-status",),
+        {
+            "help": "Show only these statuses: success,fail,error,skipped (validations and "
+            "checks). The exit code still counts every result."
+        },
+    ),
+    (
+        ("--progress/--no-progress",),
+        {"default": None, "help": "Progress bar (default: on a terminal)."},
+    ),
+    (
+        ("-c", "--config-file", "save_to"),
+        {
+            "type": click.Path(dir_okay=False),
+            "help": "Save the validation as a YAML/JSON config (by extension) instead of running it.",
+        },
+    ),
+    (
+        ("-o", "--output"),
+        {"type": click.Path(dir_okay=False), "help": "Write the results to this file."},
+    ),
+    (
+        ("--format", "fmt"),
+        {"type": click.Choice(FORMATS), "default": "table", "show_default": True},
+    ),
+]
+
+output_options = option_group(
+    *(
+        click.option(*decls, callback=_remember, expose_value=False, **settings)
+        for decls, settings in OUTPUT_OPTIONS
+    )
+)
 
 
-def row_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    opts = [
-        click.option(
-            "-pk", "--primary-keys", help="Key columns (default: the table's primary key)."
-        ),
-        click.option(
-            "--hash", "hash_cols", help="Compare a hash of these columns ('*' = all, default)."
-        ),
-        click.option(
-            "--concat", "concat_cols", help="Compare the full normalized text of these columns."
-        ),
-        click.option("--comparison-fields", help="Compare these columns value by value."),
-        click.option("--case-insensitive", is_flag=True, help="Compare text case-insensitively."),
-        click.option("-rr", "--random-rows", type=int, help="Validate N random source rows only."),
-        click.option("--partitions", type=int, help="Split by key range (default: automatic)."),
-        click.option(
-            "--workers", type=int, default=4, show_default=True, help="Partitions run in parallel."
-        ),
-        click.option(
-            "--max-differences",
-            type=int,
-            default=1000,
-            show_default=True,
-            help="Differences listed (counts stay exact).",
-        ),
-        click.option(
-            "--block-rows",
-            type=int,
-            default=2000,
-            show_default=True,
-            help="Rows per in-database checksum block (integer keys); 0 streams every row.",
-        ),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+filter_options = option_group(
+    click.option("-ec", "--exclude-columns", help="Comma-separated columns to leave out."),
+    click.option("--filters", help="WHERE condition applied to both sides (SQL)."),
+    click.option("--target-filters", help="WHERE condition for the target, if it differs."),
+)
+
+
+row_options = option_group(
+    click.option("-pk", "--primary-keys", help="Key columns (default: the table's primary key)."),
+    click.option(
+        "--hash", "hash_cols", help="Compare a hash of these columns ('*' = all, default)."
+    ),
+    click.option(
+        "--concat", "concat_cols", help="Compare the full normalized text of these columns."
+    ),
+    click.option("--comparison-fields", help="Compare these columns value by value."),
+    click.option("--case-insensitive", is_flag=True, help="Compare text case-insensitively."),
+    click.option("-rr", "--random-rows", type=int, help="Validate N random source rows only."),
+    click.option("--partitions", type=int, help="Split by key range (default: automatic)."),
+    click.option(
+        "--workers", type=int, default=4, show_default=True, help="Partitions run in parallel."
+    ),
+    click.option(
+        "--max-differences",
+        type=int,
+        default=1000,
+        show_default=True,
+        help="Differences listed (counts stay exact).",
+    ),
+    click.option(
+        "--block-rows",
+        type=int,
+        default=2000,
+        show_default=True,
+        help="Rows per in-database checksum block (integer keys); 0 streams every row.",
+    ),
+)
 
 
 def seconds_option(name: str) -> Callable[[click.Context, click.Parameter, Any], float]:
@@ -212,12 +227,13 @@ def agg_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def query_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("-tqf", "--target-query-file", type=click.Path(exists=True, dir_okay=False))(f)
-    f = click.option("-tq", "--target-query", help="Target SQL.")(f)
-    f = click.option("-sqf", "--source-query-file", type=click.Path(exists=True, dir_okay=False))(f)
-    f = click.option("-sq", "--source-query", help="Source SQL.")(f)
-    return f
+_SQL_FILE = click.Path(exists=True, dir_okay=False)
+query_options = option_group(
+    click.option("-sq", "--source-query", help="Source SQL."),
+    click.option("-sqf", "--source-query-file", type=_SQL_FILE),
+    click.option("-tq", "--target-query", help="Target SQL."),
+    click.option("-tqf", "--target-query-file", type=_SQL_FILE),
+)
 
 
 def timeouts() -> Timeouts:

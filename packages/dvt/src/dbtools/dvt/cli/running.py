@@ -17,12 +17,13 @@ import click
 from .. import api
 from ..api import EXIT_CONFIG, EXIT_DATABASE, exit_code
 from ..config import ValidationConfig, save_config
+from ..engines import Engine
 from ..errors import ConfigError, DvtError
 from ..report import render
 from ..results import ValidationResult
 from ..rows import RowSpec, RowValidator
 from ..schema import SchemaSpec
-from .options import STATUSES, timeouts
+from .options import STATUSES, setting, timeouts
 
 EXIT_INTERNAL = 4
 
@@ -100,7 +101,7 @@ def _shown(results: list[ValidationResult], statuses: list[str] | None) -> list[
     return out
 
 
-def emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
+def emit(results: list[ValidationResult]) -> None:
     import datetime as dt
     import uuid
 
@@ -120,6 +121,7 @@ def emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
         )  # fmt: skip
         store.write(target, runs, findings)
     all_results, results = results, _shown(results, ctx.meta.get("dvt.filter_status"))
+    fmt, output = setting("fmt", "table"), setting("output")
     if output:
         Path(output).write_text(render(results, fmt, color=False))
         click.echo(
@@ -137,28 +139,30 @@ def emit(results: list[ValidationResult], fmt: str, output: str | None) -> None:
         sys.exit(code)
 
 
-def run_or_save(
-    source_conn: str,
-    target_conn: str,
-    specs: list[Any],
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
-) -> None:
+def run_or_save(source_conn: str, target_conn: str, specs: list[Any]) -> None:
+    """Run the validations and print the results, or save them with --config-file."""
     config = ValidationConfig(source_conn, target_conn, specs)
+    save_to = setting("save_to")
     if save_to:
         path = save_config(config, save_to)
         click.echo(f"saved {len(specs)} validation(s) to {path}; run with: dvt configs run {path}")
         return
-    emit(run(config, progress), fmt, output)
+    emit(run(config))
 
 
-def run(config: ValidationConfig, progress: bool | None) -> list[ValidationResult]:
+def engine(conn: str) -> Engine:
+    """An engine for a URL or saved name; its idle connection is closed when the command ends."""
+    opened = api.connect(conn, timeouts())
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().call_on_close(opened.close)
+    return opened
+
+
+def run(config: ValidationConfig) -> list[ValidationResult]:
     import datetime as dt
 
-    source = api.connect(config.source, timeouts())
-    target = api.connect(config.target, timeouts())
+    source, target = engine(config.source), engine(config.target)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.meta.setdefault("dvt.started", dt.datetime.now(dt.timezone.utc))
@@ -166,7 +170,7 @@ def run(config: ValidationConfig, progress: bool | None) -> list[ValidationResul
     if ctx is not None and ctx.meta.get("dvt.dry_run"):
         _print_dry_run(config, source, target)
         raise click.exceptions.Exit(0)
-    bar = functools.partial(_progress, progress)
+    bar = functools.partial(_progress, setting("progress"))
     return api.run(source, target, config.validations, progress=bar)
 
 

@@ -8,7 +8,7 @@ import click
 
 from .. import api
 from .options import connection_options, csv_list, timeouts
-from .running import guard
+from .running import engine, guard
 
 
 @click.command("query")
@@ -26,8 +26,7 @@ def query_cmd(conn: str, sql: str, fmt: str) -> None:
     """
     from ..report import rows_table
 
-    engine = api.connect(conn, timeouts())
-    names, rows = engine.query_described(sql)
+    names, rows = engine(conn).query_described(sql)
     click.echo(rows_table(names, rows, fmt), nl=False)
 
 
@@ -72,8 +71,7 @@ def find_tables(source_conn: str, target_conn: str, allowed_schemas: str | None,
     """
     from ..tables import match_tables
 
-    src = api.connect(source_conn, timeouts())
-    tgt = api.connect(target_conn, timeouts())
+    src, tgt = engine(source_conn), engine(target_conn)
     src_tables, tgt_tables = src.tables(), tgt.tables()
     schemas = {s.lower() for s in csv_list(allowed_schemas)}
     if schemas:

@@ -23,7 +23,9 @@ from .options import (
     query_options,
     query_pair,
     row_options,
+    setting,
     table_pairs,
+    tables_option,
     timeouts,
 )
 from .running import emit, guard, run, run_or_save
@@ -73,9 +75,7 @@ def row_spec(
 
 @validate.command("row")
 @connection_options
-@click.option(
-    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
-)
+@tables_option
 @row_options
 @filter_options
 @output_options
@@ -85,10 +85,6 @@ def validate_row(
     source_conn: str,
     target_conn: str,
     tables: str,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
     **kw: Any,
 ) -> None:
     """Compare every row by key: a hash of each row computed inside both databases.
@@ -101,7 +97,7 @@ def validate_row(
     """
     take_beam_settings(kw)
     specs = [row_spec(s, t, None, None, kw) for s, t in table_pairs(tables)]
-    run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
+    run_or_save(source_conn, target_conn, specs)
 
 
 def column_spec(
@@ -124,9 +120,7 @@ def column_spec(
 
 @validate.command("column")
 @connection_options
-@click.option(
-    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
-)
+@tables_option
 @agg_options
 @filter_options
 @output_options
@@ -135,10 +129,6 @@ def validate_column(
     source_conn: str,
     target_conn: str,
     tables: str,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
     **kw: Any,
 ) -> None:
     """Compare aggregates (count, sum, avg, min, max, bit_xor, count_distinct) exactly.
@@ -149,14 +139,12 @@ def validate_column(
       dvt validate column -sc pg -tc my -t orders --sum amount -gc region --threshold 0.1
     """
     specs = [column_spec(s, t, None, None, kw) for s, t in table_pairs(tables)]
-    run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
+    run_or_save(source_conn, target_conn, specs)
 
 
 @validate.command("schema")
 @connection_options
-@click.option(
-    "-t", "--tables", required=True, help="Tables: 'schema.t' or 'src.t=tgt.t', comma-separated."
-)
+@tables_option
 @click.option("-ec", "--exclude-columns", help="Columns to leave out.")
 @click.option("--allow-list", help="Accepted type pairs: 'decimal(12,2):double,int:bigint'.")
 @click.option(
@@ -175,10 +163,6 @@ def validate_schema_cmd(
     allow_list: str | None,
     allow_list_file: str | None,
     ignore_nullability: bool,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
 ) -> None:
     """Compare columns, types (through the compatibility table below) and nullability."""
     allow = ",".join(
@@ -188,7 +172,7 @@ def validate_schema_cmd(
         SchemaSpec(s, t, csv_list(exclude_columns), allow or None, not ignore_nullability)
         for s, t in table_pairs(tables)
     ]
-    run_or_save(source_conn, target_conn, specs, fmt, output, save_to, progress)
+    run_or_save(source_conn, target_conn, specs)
 
 
 validate_schema_cmd.help = (
@@ -211,10 +195,6 @@ def validate_migration(
     target_conn: str,
     no_rows: bool,
     tables: str | None,
-    fmt: str,
-    output: str | None,
-    save_to: str | None,
-    progress: bool | None,
 ) -> None:
     """Validate every table a spanner-migrate run migrated, from its --out directory.
 
@@ -234,12 +214,13 @@ def validate_migration(
     specs, notes = api.plan_migration(
         out_dir, source_conn, rows=not no_rows, tables=csv_list(tables), timeouts=timeouts()
     )
+    save_to = setting("save_to")
     if save_to:
         path = save_config(ValidationConfig(source_conn, target_conn, specs), save_to)
         click.echo(f"saved {len(specs)} validation(s) to {path}; run with: dvt configs run {path}")
         return
-    results = run(ValidationConfig(source_conn, target_conn, specs), progress) if specs else []
-    emit(results + notes, fmt, output)
+    results = run(ValidationConfig(source_conn, target_conn, specs)) if specs else []
+    emit(results + notes)
 
 
 @validate.group("custom-query")
@@ -256,8 +237,7 @@ def _custom(make_spec: Callable[..., Any], kw: dict[str, Any]) -> None:
         kw.pop("target_query_file"),
     )
     conns = kw.pop("source_conn"), kw.pop("target_conn")
-    out = kw.pop("fmt"), kw.pop("output"), kw.pop("save_to"), kw.pop("progress")
-    run_or_save(*conns, [make_spec(None, None, sq, tq, kw)], *out)
+    run_or_save(*conns, [make_spec(None, None, sq, tq, kw)])
 
 
 @custom_query.command("row")

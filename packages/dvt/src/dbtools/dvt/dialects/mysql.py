@@ -5,10 +5,10 @@ from __future__ import annotations
 from ..types import Kind
 from .base import Dialect
 
+# one statement, one round trip
 SESSION_SETUP = (
-    "SET NAMES utf8mb4 COLLATE utf8mb4_bin",
-    "SET time_zone = '+00:00'",
-    "SET SESSION group_concat_max_len = 1048576",
+    "SET NAMES utf8mb4 COLLATE utf8mb4_bin, time_zone = '+00:00', "
+    "SESSION group_concat_max_len = 1048576"
 )
 
 COLUMNS_SQL = """
