@@ -143,6 +143,7 @@ def stream(
     stream_name: str,
     acked: Any = None,
     heartbeat: float = 0.5,
+    **_pg_only: Any,  # the PostgreSQL stream's publication and table shapes
 ) -> Iterator[Event]:
     """The changes of the URL's database after `position`, as `changes` records, until `stop`
     is set (checked at least every `heartbeat` seconds: the server sends heartbeats)."""
@@ -246,7 +247,18 @@ def _rows(ev: Any) -> Iterator[RowChange]:
             yield RowChange(table, "update", row["before_values"], row["after_values"])
 
 
+def check_tables(url: str, tables: dict[str, list[str]], publication: str | None) -> list[str]:
+    """Row images carry whole rows (binlog_row_image=FULL, checked with the settings), so any
+    key is in them; a publication is PostgreSQL's."""
+    if publication is not None:
+        return ["--publication is for PostgreSQL sources (MySQL/MariaDB have none)"]
+    return []
+
+
 @contextlib.contextmanager
-def snapshot(conn: Any, url: str, stream_name: str) -> Iterator[tuple[str, None]]:
-    """The snapshot on `conn` and its position (MySQL needs no slot)."""
-    yield start_snapshot(conn), None
+def snapshot(
+    conn: Any, url: str, stream_name: str, tables: list[str], publication: str | None = None
+) -> Iterator[tuple[str, None, dict[str, Any]]]:
+    """The snapshot on `conn` and its position (MySQL needs no slot; the binlog's DDL events
+    show schema changes, so no table shapes are kept)."""
+    yield start_snapshot(conn), None, {}
