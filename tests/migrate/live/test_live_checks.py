@@ -225,3 +225,52 @@ def test_postgres_column_type_change_stops_the_stream_with_a_user_publication(
         mig.stop()
         conn.execute("DROP PUBLICATION IF EXISTS mine")
         conn.close()
+
+
+def test_mariadb_resumes_by_gtid_not_by_file_and_offset(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """The checkpoint's file and offset are made wrong while the migrator is down: the restart
+    still goes on from the right transaction, because it resumes by the GTID position."""
+    import json
+
+    conn = mariadb_cdc.connect()
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE g (id INT PRIMARY KEY, v VARCHAR(10))")
+        cur.execute("INSERT INTO g VALUES (1, 'a')")
+    db = "gtid_resume"
+    first = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    first.wait_for(lambda r: r.get("event") == "streaming")
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO g VALUES (2, 'b')")
+        cur.execute("UPDATE g SET v = 'a2' WHERE id = 1")
+    first.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 2)
+    first.kill9()
+    ((stream, state_text),) = spanner_rows(
+        spanner, db, "SELECT stream, state FROM dbtools_live_checkpoint"
+    )
+    state = json.loads(state_text)
+    gtid = state["position"].partition(" gtid=")[2]
+    assert gtid.startswith("0-1-"), state["position"]
+    state["position"] = f"binlog.999999:4 gtid={gtid}"  # a file that does not exist
+    sp_db = spanner.client().instance(spanner.instance).database(db)
+    with sp_db.batch() as batch:
+        batch.update("dbtools_live_checkpoint", ["stream", "state"], [[stream, json.dumps(state)]])
+    with conn.cursor() as cur:  # written while the migrator is down
+        cur.execute("INSERT INTO g VALUES (3, 'c')")
+        cur.execute("DELETE FROM g WHERE id = 2")
+    second = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    try:
+        resumed = second.wait_for(lambda r: r.get("event") == "streaming")["from"]
+        assert resumed.endswith(f"gtid={gtid}")
+        second.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 4)
+        rows = spanner_rows(spanner, db, "SELECT id, v FROM g ORDER BY id")
+        assert rows == [[1, "a2"], [3, "c"]]
+        code, text = cutover(mariadb_cdc.url, tmp_path, spanner, db)
+        assert code == 0, text
+    finally:
+        second.stop()
+        conn.close()

@@ -130,6 +130,17 @@ def test_positions_order_and_distance() -> None:
         positions.BinlogPosition.parse("no-position")
 
 
+def test_binlog_position_with_mariadb_gtids_round_trips_and_orders_by_coordinate() -> None:
+    text = "binlog.000010:104 gtid=0-1-42,3-2-7"
+    p = positions.BinlogPosition.parse(text)
+    assert (p.file, p.pos, p.gtid) == ("binlog.000010", 104, "0-1-42,3-2-7") and p.text() == text
+    assert positions.distance("mysql", text, "binlog.000010:204") == 100
+    assert positions.BinlogPosition.parse("binlog.000010:104 gtid=").gtid is None
+    domains = positions.gtid_domains("3-2-7, 0-1-42")
+    domains[0] = "0-1-43"
+    assert positions.gtid_text(domains) == "0-1-43,3-2-7"
+
+
 def test_lag_is_zero_only_when_caught_up_and_rate_counts_the_window() -> None:
     now = [1000.0]
     prog = Progress("mysql", clock=lambda: now[0])
