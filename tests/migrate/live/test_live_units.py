@@ -155,3 +155,30 @@ def test_lag_is_zero_only_when_caught_up_and_rate_counts_the_window() -> None:
     caught = prog.status(st, "binlog.000001:100", pending=0)
     assert caught["lag_seconds"] == 0.0
     assert prog.status(st, "binlog.000001:100", pending=5)["lag_seconds"] == 12.0
+
+
+def test_cutover_hands_the_spanner_endpoint_to_dvt() -> None:
+    """--endpoint (an authenticated API endpoint) reaches dvt's URL, which dvt takes: it goes on
+    to look up the credentials for it (none on this machine, so that is where it stops; there
+    is no TLS Spanner endpoint here to go further), and refuses it together with an emulator."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dbtools.migrate.live.cutover import spanner_url
+
+    base = {"project": "p", "instance": "i", "database": "d"}
+    url = spanner_url({**base, "endpoint": "127.0.0.1:1"})
+    assert url == "spanner:///projects/p/instances/i/databases/d?endpoint=127.0.0.1:1"
+    assert spanner_url({**base, "emulator_host": "h:9"}).endswith("?emulator_host=h:9")
+    dvt = str(Path(sys.executable).parent / "dvt")
+    env = {k: v for k, v in os.environ.items() if k != "SPANNER_EMULATOR_HOST"}
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/adc.json"
+    args = [dvt, "--connect-timeout", "3", "validate", "row", "-sc", "sqlite:///:memory:",
+            "-t", "t", "-tc"]  # fmt: skip
+    proc = subprocess.run([*args, url], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0 and "adc.json" in proc.stderr, proc.stderr
+    both = url + "&emulator_host=127.0.0.1:2"
+    proc = subprocess.run([*args, both], capture_output=True, text=True, env=env, timeout=120)
+    assert "give emulator_host or endpoint, not both" in proc.stderr, proc.stderr
