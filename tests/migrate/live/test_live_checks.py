@@ -274,3 +274,47 @@ def test_mariadb_resumes_by_gtid_not_by_file_and_offset(
     finally:
         second.stop()
         conn.close()
+
+
+def test_a_transaction_split_across_commits_keeps_parents_before_children(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """One source transaction, many times --batch-mutations, writes children before their
+    parents (FOREIGN_KEY_CHECKS=0) and touches each parent again after its children: written
+    in source order, a commit would hold children whose parents come in a later one, which the
+    target's foreign key refuses."""
+    conn = mariadb_cdc.connect(autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE parent (id INT PRIMARY KEY, v INT)")
+        cur.execute("CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, "
+                    "FOREIGN KEY (parent_id) REFERENCES parent (id))")  # fmt: skip
+    conn.commit()
+    db = "fk_split"
+    mig = Migrator(mariadb_cdc.url, tmp_path, spanner, db, batch_mutations=40)
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        assert any(r.get("event") == "indexes" for r in mig.records)  # the FK, after the copy
+        with conn.cursor() as cur:
+            cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+            cur.executemany("INSERT INTO child VALUES (%s, %s)", [(i, i) for i in range(1, 101)])
+            cur.executemany("INSERT INTO parent VALUES (%s, 0)", [(i,) for i in range(1, 101)])
+            cur.execute("UPDATE parent SET v = 1")
+            cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+        conn.commit()
+        with conn.cursor() as cur:  # and the way back: parents deleted before their children
+            cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+            cur.execute("DELETE FROM parent WHERE id > 50")
+            cur.execute("DELETE FROM child WHERE id > 50")
+            cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+        conn.commit()
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 400)
+        assert mig.proc.poll() is None, "".join(mig.stderr)[-2000:]
+        counts = "SELECT (SELECT COUNT(*) FROM parent), (SELECT COUNT(*) FROM child)"
+        assert spanner_rows(spanner, db, counts) == [[50, 50]]
+        assert spanner_rows(spanner, db, "SELECT MIN(v) FROM parent") == [[1]]
+    finally:
+        mig.stop()
+        conn.close()

@@ -783,7 +783,7 @@ def live_cmd(**args: Any) -> None:
             conv=conv,
             database=db,
             dialect=dialect,
-            schema_ddl=ddl.statements(conv.schema),
+            schema_ddl=ddl.statements(conv.schema, indexes=False, fks=False),
             out=out,
             source_label=label,
             tz=tz,

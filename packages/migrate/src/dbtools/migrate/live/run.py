@@ -2,7 +2,9 @@
 
 Phases, each recorded in the checkpoint before it starts:
 - backfill: a snapshot is opened together with its exact stream position; the position is
-  checkpointed, then every table is copied by migrate's loader. A backfill interrupted by a
+  checkpointed, then every table is copied by migrate's loader into tables without secondary
+  indexes or foreign keys, which are created after the copy (a faster load, as Spanner
+  recommends and `schema-and-data` does) and before the stream starts. A backfill interrupted by a
   crash is redone from scratch (target rows cleared, a new snapshot): rows the first attempt
   copied may have been deleted since, and only a fresh snapshot says so.
 - streaming: the changes after the checkpointed position, applied by `apply.Applier`, each
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import ddl
 from ..convert import Conversion
 from ..data import Loader
 from ..datasource import read_table, select_list
@@ -73,7 +76,7 @@ def run_live(
     conv: Conversion,
     database: Any,
     dialect: str,
-    schema_ddl: list[str],
+    schema_ddl: list[str],  # the tables (secondary indexes and foreign keys come after the copy)
     out: Path,
     source_label: str,
     tz: dt.tzinfo,
@@ -193,6 +196,10 @@ def _backfill(
             f"{result.bad} rows of the snapshot do not convert (see {out}/backfill/bad_rows.jsonl); "
             "fix them at the source or in the session, then run again"
         )
+    after = _after_copy_ddl(conv, database)
+    if after:
+        emit({"event": "indexes", "statements": len(after)})
+        database.update_ddl(after).result(3600)
     state.phase = "streaming"
     commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
     return state
@@ -233,6 +240,30 @@ def _copy(
             loader.finish_table(name)
         loader.drain()
     return loader.close()
+
+
+def _after_copy_ddl(conv: Conversion, database: Any) -> list[str]:
+    """The secondary indexes and foreign keys not in the target yet (a backfill redone after a
+    crash may find some made by the first attempt)."""
+    with database.snapshot(multi_use=True) as snap:
+        have = {
+            r[0]
+            for r in snap.execute_sql(
+                "SELECT index_name FROM information_schema.indexes WHERE index_type = 'INDEX'"
+            )
+        }
+        have |= {r[0] for r in snap.execute_sql(
+            "SELECT constraint_name FROM information_schema.table_constraints "
+            "WHERE constraint_type = 'FOREIGN KEY'")}  # fmt: skip
+    out: list[str] = []
+    tables = [t for t in conv.schema.tables if not t.skip]
+    for t in tables:
+        made = zip(t.indexes, ddl.create_indexes(t, conv.dialect), strict=True)
+        out += [stmt for ix, stmt in made if ix.name not in have]
+    for t in tables:
+        made_fk = zip(t.foreign_keys, ddl.foreign_keys(t, conv.dialect), strict=True)
+        out += [stmt for fk, stmt in made_fk if fk.name not in have]
+    return out
 
 
 def _clear(database: Any, tables: list[str]) -> None:
