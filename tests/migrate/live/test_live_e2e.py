@@ -71,7 +71,10 @@ def test_live_migration_survives_kill_9_and_cutover_validates(
     assert {"insert", "update", "delete", "pk_update", "order", "large_txn"} <= set(counts.ops)
     try:
         code, text = cutover(shop.url, out, spanner, db)
-        assert code == 0, text
+        assert code == 0, (
+            f"{text}\nmigrator (exit {second.proc.poll()}): {second.records[-2:]}\n"
+            + "".join(second.stderr)[-2000:]
+        )
         assert "0 differences" in text and "verdict: GO" in text
         # independently of dvt: the same rows on both sides
         src = shop.connect()

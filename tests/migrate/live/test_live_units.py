@@ -182,20 +182,3 @@ def test_cutover_hands_the_spanner_endpoint_to_dvt() -> None:
     both = url + "&emulator_host=127.0.0.1:2"
     proc = subprocess.run([*args, both], capture_output=True, text=True, env=env, timeout=120)
     assert "give emulator_host or endpoint, not both" in proc.stderr, proc.stderr
-
-
-def test_split_order_writes_parents_first_and_deletes_children_first() -> None:
-    from dbtools.migrate.live.apply import split_order
-
-    ranks = {"parent": 0, "child": 1, "grandchild": 2}
-    entries: list[Any] = [
-        (("grandchild", (1,)), ("upsert", [1], 1)),
-        (("parent", (1,)), ("delete", None, 1)),
-        (("child", (1,)), ("upsert", [1], 1)),
-        (("grandchild", (2,)), ("delete", None, 1)),
-        (("parent", (2,)), ("upsert", [2], 1)),
-        (("child", ("*all*",)), ("truncate", None, 1)),
-    ]
-    got = [(t, op) for (t, _k), (op, _r, _c) in split_order(entries, ranks)]
-    assert got == [("child", "truncate"), ("parent", "upsert"), ("child", "upsert"),
-                   ("grandchild", "upsert"), ("grandchild", "delete"), ("parent", "delete")]  # fmt: skip

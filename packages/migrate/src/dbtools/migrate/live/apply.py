@@ -4,19 +4,12 @@ Changes are applied in source commit order. Within one Spanner commit the change
 per key (the last change of a key wins: every change carries the full new row, or is a delete),
 so a commit holds one mutation per row it touches, in the order of each row's last change.
 A commit is cut when it would pass the mutation budget (index entries counted, as the bulk
-loader counts them) or when `interval` seconds have passed at a transaction's end. A source
-transaction is kept whole in one commit when it fits in the budget (the open transaction is
-held apart until its end, and what came before is committed first when both do not fit).
+loader counts them) or when `interval` seconds have passed at a transaction's end.
 
 The checkpoint in each commit names the end of the last source transaction wholly inside the
 data written so far. A source transaction bigger than one commit is split: the commits before
 its end carry the previous position, so a restart replays that transaction from its start;
-its replayed changes are full images and deletes by key, so the result is the same. Foreign
-keys and interleaving in the target are checked at each commit, so when the target has them a
-split transaction is held in memory until its end and written in their order: truncations,
-then writes parents before children, then deletes children before parents (every commit of it
-then leaves no child without its parent). Without them it is written as it comes, in pieces,
-and memory stays bounded by the budget.
+its replayed changes are full images and deletes by key, so the result is the same.
 """
 
 from __future__ import annotations
@@ -33,43 +26,6 @@ from .changes import Commit, RowChange, Truncate
 from .checkpoint import State
 
 _ALL = ("*all*",)  # the pending-map key of a table's truncation
-Key = tuple[str, tuple[Any, ...]]  # (target table, primary key)
-Entry = tuple[str, list[Any] | None, int]  # (op, the row for upserts, mutations it costs)
-
-
-def parent_ranks(plans: dict[str, TablePlan]) -> dict[str, int]:
-    """Target table -> its depth below the tables it references (foreign keys) or is
-    interleaved in: parents rank lower. Self-references and cycles do not add depth."""
-    parents = {
-        p.target.name: {fk.ref_table for fk in p.target.foreign_keys}
-        | ({p.target.parent} if p.target.parent else set())
-        for p in plans.values()
-    }
-    ranks: dict[str, int] = {}
-
-    def rank(table: str, seen: frozenset[str]) -> int:
-        if table in ranks:
-            return ranks[table]
-        above = [rank(t, seen | {table}) for t in parents.get(table, ()) if t not in seen | {table}]
-        ranks[table] = 1 + max(above) if above else 0
-        return ranks[table]
-
-    for table in parents:
-        rank(table, frozenset())
-    return ranks
-
-
-def split_order(entries: list[tuple[Key, Entry]], ranks: dict[str, int]) -> list[tuple[Key, Entry]]:
-    """A transaction's changes in the order that keeps every prefix free of orphans:
-    truncations and deletes children first, writes parents first."""
-    phase = {"truncate": 0, "upsert": 1, "delete": 2}
-
-    def order(item: tuple[Key, Entry]) -> tuple[int, int]:
-        (table, _key), (op, _row, _cost) = item
-        r = ranks.get(table, 0)
-        return phase[op], (r if op == "upsert" else -r)
-
-    return sorted(entries, key=order)  # stable: source order within a table and phase
 
 
 class LiveError(MigrateError):
@@ -96,13 +52,9 @@ class Applier:
         self.batch_mutations = batch_mutations
         self.interval = interval
         self.on_commit = on_commit
-        self.pending: dict[Key, Entry] = {}  # whole source transactions, folded per key
+        self.pending: dict[tuple[str, tuple[Any, ...]], tuple[str, list[Any] | None]] = {}
         self.cost = 0
-        self.open: dict[Key, Entry] = {}  # the open source transaction, folded per key
-        self.open_cost = 0
         self.txn: list[tuple[str, str]] = []  # (table, op) of the open source transaction
-        self.ranks = parent_ranks(plans)
-        self.ordered = any(self.ranks.values())  # foreign keys or interleaving in the target
         self.dirty = False
         self.last_commit = time.monotonic()
         self._keys = {name: self._key_converters(plan) for name, plan in plans.items()}
@@ -137,21 +89,16 @@ class Applier:
         if plan is None:
             return
         target = plan.target.name
-        for key in [k for k in self.open if k[0] == target]:  # rows it wipes out
-            self.open_cost -= self.open.pop(key)[2]
-        self._put(plan, (target, _ALL), ("truncate", None), cost=1)
+        if self.pending:
+            self._flush()  # what came before the truncation is written before it
+        self.pending[(target, _ALL)] = ("truncate", None)
+        self.cost += 1
         self.txn.append((change.table, "truncate"))
 
     def commit(self, end: Commit) -> None:
         for table, op in self.txn:
             self.state.count(table, op)
         self.txn = []
-        if self.pending and self.cost + self.open_cost > self.batch_mutations:
-            self._flush()  # the transactions before, so that this one may have a commit alone
-        if self.open_cost > self.batch_mutations:
-            self._write_split()
-        else:
-            self._close_open()
         self.state.position = end.position
         self.state.source_time = end.source_time
         self.dirty = True
@@ -238,60 +185,24 @@ class Applier:
 
     # -- writing -------------------------------------------------------------------------------
     def _put(
-        self, plan: TablePlan, key: Key, what: tuple[str, Any], cost: int | None = None
+        self, plan: TablePlan, key: tuple[str, tuple[Any, ...]], what: tuple[str, Any]
     ) -> None:
-        old = self.open.pop(key, None)  # re-added at the end: a row's last change decides its order
-        entry = (what[0], what[1], plan.mutations_per_row if cost is None else cost)
-        self.open[key] = entry
-        self.open_cost += entry[2] - (old[2] if old else 0)
-        if self.open_cost >= self.batch_mutations and not self.ordered:
-            # no order to keep between tables: write it in pieces, the checkpoint before it
-            if self.pending:
-                self._flush()
-            self._close_open()
-            self._flush()
-
-    def _close_open(self) -> None:
-        """The open transaction's changes join the pending ones (after them)."""
-        for key, entry in self.open.items():
-            old = self.pending.pop(key, None)
-            self.cost += entry[2] - (old[2] if old else 0)
-            self.pending[key] = entry
-        self.open = {}
-        self.open_cost = 0
-
-    def _write_split(self) -> None:
-        """The open transaction, too big for one commit, in commits that keep parents before
-        children; each carries the position before it (a restart replays it whole)."""
-        chunk: list[tuple[Key, Entry]] = []
-        size = 0
-        for item in split_order(list(self.open.items()), self.ranks):
-            if chunk and size + item[1][2] > self.batch_mutations:
-                self._commit_entries(chunk, self.written)
-                chunk, size = [], 0
-            chunk.append(item)
-            size += item[1][2]
-        if chunk:
-            self._commit_entries(chunk, self.written)
-        self.open = {}
-        self.open_cost = 0
+        if key in self.pending:
+            del self.pending[key]  # re-added at the end: the row's last change decides its order
+        else:
+            self.cost += plan.mutations_per_row
+        self.pending[key] = what
+        if self.cost >= self.batch_mutations:
+            self._flush()  # inside a source transaction: the checkpoint stays before it
 
     def _flush(self) -> None:
+        from google.cloud.spanner_v1 import KeySet
+
         # commit() folds a transaction into `state` at its end, so `state` is always the end of
         # the last whole source transaction, also while one is open (its rows may be pending)
         boundary = self.state.copy()
-        self._commit_entries(list(self.pending.items()), boundary)
-        self.pending = {}
-        self.cost = 0
-        self.written = boundary
-        self.dirty = False
-
-    def _commit_entries(self, entries: list[tuple[Key, Entry]], boundary: State) -> None:
-        """One Spanner commit: the changes in this order, and the checkpoint `boundary`."""
-        from google.cloud.spanner_v1 import KeySet
-
         groups: list[tuple[str, str, list[Any]]] = []
-        for (table, key), (op, row, _cost) in entries:
+        for (table, key), (op, row) in self.pending.items():
             item = row if op == "upsert" else list(key)
             if groups and groups[-1][0] == table and groups[-1][1] == op and op != "truncate":
                 groups[-1][2].append(item)
@@ -310,9 +221,14 @@ class Applier:
             checkpoint.write(batch, self.stream, boundary)
 
         commit_atomically(self.database, write)
+        changed = len(self.pending)
+        self.pending = {}
+        self.cost = 0
+        self.written = boundary
+        self.dirty = False
         self.last_commit = time.monotonic()
         if self.on_commit is not None:
-            self.on_commit(boundary, len(entries))
+            self.on_commit(boundary, changed)
 
     @staticmethod
     def _target_columns(plan: TablePlan) -> list[str]:

@@ -172,7 +172,7 @@ def stream(
         server_id=random.randint(1_000_000, 2**31 - 1),
         log_file=None if by_gtid else start.file,
         log_pos=None if by_gtid else start.pos,
-        auto_position=start.gtid,
+        auto_position=start.gtid if by_gtid else None,
         is_mariadb=by_gtid,
         resume_stream=True,
         blocking=True,
