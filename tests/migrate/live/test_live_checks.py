@@ -169,3 +169,108 @@ def test_postgres_column_added_at_the_source_stops_the_stream(
     finally:
         mig.stop()
         conn.close()
+
+
+def test_postgres_publication_and_replica_identity_are_checked_at_start(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p, t, q, r CASCADE",
+               "DROP PUBLICATION IF EXISTS partial",
+               "CREATE TABLE q (id int PRIMARY KEY, v text)",
+               "ALTER TABLE q REPLICA IDENTITY NOTHING",
+               "CREATE TABLE r (id int PRIMARY KEY, code int NOT NULL UNIQUE)",
+               "ALTER TABLE r REPLICA IDENTITY USING INDEX r_code_key",
+               "CREATE PUBLICATION partial FOR TABLE q WITH (publish = 'insert, update')"]:  # fmt: skip
+        conn.execute(st)
+    cmd = [str(BIN / "spanner-migrate"), "live", "--url", postgres_cdc.url, "--out", str(tmp_path),
+           "--project", spanner.project, "--instance", spanner.instance, "--database", "pub_check",
+           "--emulator-host", spanner.address, "--publication", "partial"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == EXIT_SOURCE, proc.stderr
+    err = " ".join(proc.stderr.split())
+    assert "table q: deletes and key changes carry nothing" in err
+    assert 'ALTER TABLE "public"."q" REPLICA IDENTITY FULL' in err
+    assert "table r: deletes and key changes carry its replica identity index (code)" in err
+    assert "publication partial does not publish delete, truncate" in err
+    assert 'publication partial lacks r: ALTER PUBLICATION "partial" ADD TABLE "public"."r"' in err
+    conn.execute("DROP TABLE q, r")
+    conn.execute("DROP PUBLICATION partial")
+    conn.close()
+
+
+def test_postgres_column_type_change_stops_the_stream_with_a_user_publication(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p, t, q, r CASCADE",
+               "DROP PUBLICATION IF EXISTS mine",
+               "CREATE TABLE t (id int PRIMARY KEY, v varchar(10))",
+               "INSERT INTO t VALUES (1, 'a')",
+               "CREATE PUBLICATION mine FOR ALL TABLES"]:  # fmt: skip
+        conn.execute(st)
+    mig = Migrator(postgres_cdc.url, tmp_path, spanner, "pg_type_stop", "--publication", "mine")
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        conn.execute("INSERT INTO t VALUES (2, 'b')")
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 1)
+        conn.execute("ALTER TABLE t ALTER COLUMN v TYPE varchar(40)")  # same names, new type
+        conn.execute("INSERT INTO t VALUES (3, 'c')")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        assert "schema changed" in stopped["error"]
+        assert "column v type character varying(10) -> character varying(40)" in stopped["error"]
+        assert spanner_rows(spanner, "pg_type_stop", "SELECT id FROM t ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
+        conn.execute("DROP PUBLICATION IF EXISTS mine")
+        conn.close()
+
+
+def test_mariadb_resumes_by_gtid_not_by_file_and_offset(
+    mariadb_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """The checkpoint's file and offset are made wrong while the migrator is down: the restart
+    still goes on from the right transaction, because it resumes by the GTID position."""
+    import json
+
+    conn = mariadb_cdc.connect()
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop")
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("USE shop")
+        cur.execute("CREATE TABLE g (id INT PRIMARY KEY, v VARCHAR(10))")
+        cur.execute("INSERT INTO g VALUES (1, 'a')")
+    db = "gtid_resume"
+    first = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    first.wait_for(lambda r: r.get("event") == "streaming")
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO g VALUES (2, 'b')")
+        cur.execute("UPDATE g SET v = 'a2' WHERE id = 1")
+    first.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 2)
+    first.kill9()
+    ((stream, state_text),) = spanner_rows(
+        spanner, db, "SELECT stream, state FROM dbtools_live_checkpoint"
+    )
+    state = json.loads(state_text)
+    gtid = state["position"].partition(" gtid=")[2]
+    assert gtid.startswith("0-1-"), state["position"]
+    state["position"] = f"binlog.999999:4 gtid={gtid}"  # a file that does not exist
+    sp_db = spanner.client().instance(spanner.instance).database(db)
+    with sp_db.batch() as batch:
+        batch.update("dbtools_live_checkpoint", ["stream", "state"], [[stream, json.dumps(state)]])
+    with conn.cursor() as cur:  # written while the migrator is down
+        cur.execute("INSERT INTO g VALUES (3, 'c')")
+        cur.execute("DELETE FROM g WHERE id = 2")
+    second = Migrator(mariadb_cdc.url, tmp_path, spanner, db)
+    try:
+        resumed = second.wait_for(lambda r: r.get("event") == "streaming")["from"]
+        assert resumed.endswith(f"gtid={gtid}")
+        second.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 4)
+        rows = spanner_rows(spanner, db, "SELECT id, v FROM g ORDER BY id")
+        assert rows == [[1, "a2"], [3, "c"]]
+        code, text = cutover(mariadb_cdc.url, tmp_path, spanner, db)
+        assert code == 0, text
+    finally:
+        second.stop()
+        conn.close()

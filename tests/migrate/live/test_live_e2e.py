@@ -63,13 +63,18 @@ def test_live_migration_survives_kill_9_and_cutover_validates(
         assert not any(r.get("event", "").startswith("backfill") for r in second.records)
         resumed = next(r for r in second.records if r.get("event") == "streaming")["from"]
         assert resumed != next(r for r in first.records if r.get("event") == "streaming")["from"]
+        if shop.engine == "mysql":  # MariaDB resumes by GTID (see test_live_checks for proof)
+            assert " gtid=0-1-" in resumed
     finally:
         counts = workload.stop()
     assert not counts.errors, counts.errors
     assert {"insert", "update", "delete", "pk_update", "order", "large_txn"} <= set(counts.ops)
     try:
         code, text = cutover(shop.url, out, spanner, db)
-        assert code == 0, text
+        assert code == 0, (
+            f"{text}\nmigrator (exit {second.proc.poll()}): {second.records[-2:]}\n"
+            + "".join(second.stderr)[-2000:]
+        )
         assert "0 differences" in text and "verdict: GO" in text
         # independently of dvt: the same rows on both sides
         src = shop.connect()

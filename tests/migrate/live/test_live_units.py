@@ -1,63 +1,121 @@
-"""The pure parts of live migration: test_decoding lines, positions, the lag figures."""
+"""The pure parts of live migration: pgoutput messages, positions, the lag figures."""
 
 from __future__ import annotations
 
+import struct
+from typing import Any
+
 import pytest
 from dbtools.migrate.live import positions
-from dbtools.migrate.live.capture_pg import DecodeError, parse, parse_change
-from dbtools.migrate.live.changes import RowChange, Truncate
+from dbtools.migrate.live.capture_pg import _Decoder
+from dbtools.migrate.live.changes import RowChange, SchemaChange, Truncate
 from dbtools.migrate.live.checkpoint import State
 from dbtools.migrate.live.lag import Progress
+from dbtools.migrate.live.pgoutput import (
+    PG_EPOCH,
+    UNCHANGED_TOAST,
+    Begin,
+    CommitMsg,
+    DecodeError,
+    decode,
+)
 
 
-def test_insert_with_quotes_spaces_nulls_and_arrays() -> None:
-    line = (
-        "table public.items: INSERT: id[integer]:7 name[character varying]:'it''s a b' "
-        'note[text]:null tags[text[]]:\'{a,"b c"}\' "Odd Col"[numeric]:1.50'
-    )
-    ch = parse_change(line)
-    assert ch == RowChange(
-        "items",
-        "insert",
-        None,
-        {"id": "7", "name": "it's a b", "note": None, "tags": '{a,"b c"}', "Odd Col": "1.50"},
-    )
+def _s(text: str) -> bytes:
+    return text.encode() + b"\0"
 
 
-def test_update_with_key_change_and_other_schema() -> None:
-    line = (
-        "table sales.orders: UPDATE: old-key: id[bigint]:1 new-tuple: id[bigint]:2 qty[integer]:5"
-    )
-    ch = parse_change(line)
-    assert isinstance(ch, RowChange) and ch.table == "sales.orders"
-    assert ch.before == {"id": "1"} and ch.after == {"id": "2", "qty": "5"}
+def _tuple(*values: str | object | None) -> bytes:
+    out = struct.pack("!H", len(values))
+    for v in values:
+        if v is None:
+            out += b"n"
+        elif v is UNCHANGED_TOAST:
+            out += b"u"
+        else:
+            raw = str(v).encode()
+            out += b"t" + struct.pack("!I", len(raw)) + raw
+    return out
 
 
-def test_delete_truncate_and_value_that_looks_like_null() -> None:
-    assert parse_change("table public.t: DELETE: id[integer]:3") == RowChange(
-        "t", "delete", {"id": "3"}, None
-    )
-    assert parse_change("table public.t: TRUNCATE: (no-flags)") == Truncate("t")
-    ch = parse_change("table public.t: INSERT: id[integer]:1 v[text]:'null'")
-    assert isinstance(ch, RowChange) and ch.after == {"id": "1", "v": "null"}
+def _relation(oid: int, nsp: str, name: str, cols: list[tuple[str, int, int, bool]]) -> bytes:
+    out = b"R" + struct.pack("!I", oid) + _s(nsp) + _s(name) + b"d" + struct.pack("!H", len(cols))
+    for col, typ, typmod, key in cols:
+        out += struct.pack("!b", 1 if key else 0) + _s(col) + struct.pack("!Ii", typ, typmod)
+    return out
+
+
+ITEMS = [("id", 23, -1, True), ("name", 1043, 44, False), ("Odd Col", 1700, -1, False)]
+
+
+def _decoder(shapes: dict[str, Any] | None = None) -> Any:
+    d = _Decoder(shapes or {}, lambda oid, typmod: f"type{oid}({typmod})")
+    d.records(decode(_relation(16400, "public", "items", ITEMS)))
+    d.records(decode(_relation(16500, "sales", "orders", [("id", 20, -1, True)])))
+    return d
+
+
+def test_pgoutput_insert_update_delete_by_relation() -> None:
+    d = _decoder()
+    ins = decode(b"I" + struct.pack("!I", 16400) + b"N" + _tuple("7", "it's a b", None))
+    assert d.records(ins) == [
+        RowChange("items", "insert", None, {"id": "7", "name": "it's a b", "Odd Col": None})
+    ]
+    # a key change: the old key (other columns sent as nulls) and the new row
+    upd = decode(
+        b"U" + struct.pack("!I", 16400) + b"K" + _tuple("7", None, None) + b"N"
+        + _tuple("8", "x", "1.50")
+    )  # fmt: skip
+    assert d.records(upd) == [
+        RowChange("items", "update", {"id": "7"}, {"id": "8", "name": "x", "Odd Col": "1.50"})
+    ]
+    dele = decode(b"D" + struct.pack("!I", 16500) + b"K" + _tuple("3"))
+    assert d.records(dele) == [RowChange("sales.orders", "delete", {"id": "3"}, None)]
+    trunc = decode(b"T" + struct.pack("!Ib", 2, 0) + struct.pack("!II", 16400, 16500))
+    assert d.records(trunc) == [Truncate("items"), Truncate("sales.orders")]
+
+
+def test_pgoutput_begin_and_commit_carry_lsn_and_time() -> None:
+    micros = 86_400 * 1_000_000  # 2000-01-02 UTC
+    begin = decode(b"B" + struct.pack("!Qqi", 0x1_0000_00A0, micros, 77))
+    assert isinstance(begin, Begin) and begin.final_lsn == 0x1_0000_00A0
+    assert begin.commit_time == PG_EPOCH + 86_400
+    commit = decode(b"C" + struct.pack("!bQQq", 0, 0x100, 0x1A0, micros))
+    assert isinstance(commit, CommitMsg) and (commit.commit_lsn, commit.end_lsn) == (0x100, 0x1A0)
 
 
 def test_unchanged_toast_value_without_old_row_is_an_error_naming_the_fix() -> None:
-    line = "table public.docs: UPDATE: id[integer]:1 body[text]:unchanged-toast-datum"
+    d = _decoder()
+    upd = decode(b"U" + struct.pack("!I", 16400) + b"N" + _tuple("1", UNCHANGED_TOAST, "2"))
     with pytest.raises(DecodeError, match="REPLICA IDENTITY FULL"):
-        parse_change(line)
-    full = (
-        "table public.docs: UPDATE: old-key: id[integer]:1 body[text]:'long' "
-        "new-tuple: id[integer]:1 body[text]:unchanged-toast-datum"
-    )
-    ch = parse_change(full)
-    assert isinstance(ch, RowChange) and ch.after == {"id": "1", "body": "long"}
+        d.records(upd)
+    full = decode(
+        b"U" + struct.pack("!I", 16400) + b"O" + _tuple("1", "long", "2") + b"N"
+        + _tuple("1", UNCHANGED_TOAST, "3")
+    )  # fmt: skip
+    (ch,) = d.records(full)
+    assert isinstance(ch, RowChange) and ch.after == {"id": "1", "name": "long", "Odd Col": "3"}
 
 
-def test_malformed_lines_are_refused() -> None:
-    for bad in ["BEGIN", "table public.t: MERGE: x", "table public.t: INSERT: id:1"]:
-        with pytest.raises((DecodeError, ValueError)):
-            parse_change(bad)
+def test_a_relation_unlike_the_snapshot_is_a_schema_change_naming_it() -> None:
+    shapes = {"items": [["id", 23, -1, "integer"], ["name", 1043, 44, "character varying(40)"],
+                        ["Odd Col", 1700, -1, "numeric"]]}  # fmt: skip
+    d = _decoder(shapes)  # the same description again: nothing to say
+    assert d.records(decode(_relation(16400, "public", "items", ITEMS))) == []
+    retyped = [ITEMS[0], ("name", 25, -1, False), ITEMS[2], ("extra", 23, -1, False)]
+    (ev,) = d.records(decode(_relation(16400, "public", "items", retyped)))
+    assert isinstance(ev, SchemaChange) and ev.tables == ["items"]
+    assert "new columns extra" in ev.statement
+    assert "column name type character varying(40) -> type25(-1)" in ev.statement
+
+
+def test_malformed_messages_are_refused() -> None:
+    d = _decoder()
+    for bad in [b"", b"Z123", b"I\0\0", b"I" + struct.pack("!I", 16400) + b"N" + b"\0\1x"]:
+        with pytest.raises(DecodeError):
+            d.records(decode(bad))
+    with pytest.raises(DecodeError, match="no Relation"):
+        d.records(decode(b"D" + struct.pack("!I", 999) + b"K" + _tuple("3")))
 
 
 def test_positions_order_and_distance() -> None:
@@ -70,6 +128,17 @@ def test_positions_order_and_distance() -> None:
     assert positions.distance("postgres", "0/100", "1/0") == (1 << 32) - 0x100
     with pytest.raises(ValueError):
         positions.BinlogPosition.parse("no-position")
+
+
+def test_binlog_position_with_mariadb_gtids_round_trips_and_orders_by_coordinate() -> None:
+    text = "binlog.000010:104 gtid=0-1-42,3-2-7"
+    p = positions.BinlogPosition.parse(text)
+    assert (p.file, p.pos, p.gtid) == ("binlog.000010", 104, "0-1-42,3-2-7") and p.text() == text
+    assert positions.distance("mysql", text, "binlog.000010:204") == 100
+    assert positions.BinlogPosition.parse("binlog.000010:104 gtid=").gtid is None
+    domains = positions.gtid_domains("3-2-7, 0-1-42")
+    domains[0] = "0-1-43"
+    assert positions.gtid_text(domains) == "0-1-43,3-2-7"
 
 
 def test_lag_is_zero_only_when_caught_up_and_rate_counts_the_window() -> None:
@@ -88,6 +157,28 @@ def test_lag_is_zero_only_when_caught_up_and_rate_counts_the_window() -> None:
     assert prog.status(st, "binlog.000001:100", pending=5)["lag_seconds"] == 12.0
 
 
-def test_truncate_of_several_tables_is_one_record_each() -> None:
-    line = 'table public.a, sales."Odd ""T""", public.c: TRUNCATE: restart_seqs'
-    assert parse(line) == [Truncate("a"), Truncate('sales.Odd "T"'), Truncate("c")]
+def test_cutover_hands_the_spanner_endpoint_to_dvt() -> None:
+    """--endpoint (an authenticated API endpoint) reaches dvt's URL, which dvt takes: it goes on
+    to look up the credentials for it (none on this machine, so that is where it stops; there
+    is no TLS Spanner endpoint here to go further), and refuses it together with an emulator."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dbtools.migrate.live.cutover import spanner_url
+
+    base = {"project": "p", "instance": "i", "database": "d"}
+    url = spanner_url({**base, "endpoint": "127.0.0.1:1"})
+    assert url == "spanner:///projects/p/instances/i/databases/d?endpoint=127.0.0.1:1"
+    assert spanner_url({**base, "emulator_host": "h:9"}).endswith("?emulator_host=h:9")
+    dvt = str(Path(sys.executable).parent / "dvt")
+    env = {k: v for k, v in os.environ.items() if k != "SPANNER_EMULATOR_HOST"}
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/adc.json"
+    args = [dvt, "--connect-timeout", "3", "validate", "row", "-sc", "sqlite:///:memory:",
+            "-t", "t", "-tc"]  # fmt: skip
+    proc = subprocess.run([*args, url], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0 and "adc.json" in proc.stderr, proc.stderr
+    both = url + "&emulator_host=127.0.0.1:2"
+    proc = subprocess.run([*args, both], capture_output=True, text=True, env=env, timeout=120)
+    assert "give emulator_host or endpoint, not both" in proc.stderr, proc.stderr

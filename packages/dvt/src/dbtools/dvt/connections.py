@@ -43,7 +43,7 @@ URL_PARAMS: dict[str, frozenset[str] | None] = {
     | _CLOUDSQL_KEYS,
     "sqlite": frozenset(),
     "duckdb": frozenset(),
-    "spanner": frozenset({"emulator_host"}),
+    "spanner": frozenset({"emulator_host", "endpoint"}),
 }
 
 

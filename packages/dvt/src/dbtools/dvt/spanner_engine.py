@@ -1,7 +1,9 @@
 """Cloud Spanner through the official google-cloud-spanner client (both dialects).
 
 URL: `spanner:///projects/P/instances/I/databases/D`; add `?emulator_host=HOST:PORT` (or set
-SPANNER_EMULATOR_HOST) for the emulator or spanner-local. Reads use single-use strong snapshots;
+SPANNER_EMULATOR_HOST) for the emulator or spanner-local (plain text, no credentials), or
+`?endpoint=HOST:PORT` for another authenticated Spanner API endpoint (TLS, the application
+default credentials), as spanner-migrate's --endpoint. Reads use single-use strong snapshots;
 results stream from the server as they are fetched.
 """
 
@@ -57,14 +59,20 @@ class SpannerEngine(Engine):
     def __init__(self, spec: ConnSpec) -> None:
         super().__init__(spec)  # the dialect is set below, once the database's is known
         self.project, self.instance_id, self.database_id = _parse_path(spec)
-        self.emulator = spec.query.get("emulator_host") or os.environ.get("SPANNER_EMULATOR_HOST")
+        self.api_endpoint = spec.query.get("endpoint")
+        if self.api_endpoint and spec.query.get("emulator_host"):
+            raise ConnectionSpecError(f"{spec.display}: give emulator_host or endpoint, not both")
+        # an explicit endpoint wins over SPANNER_EMULATOR_HOST from the environment
+        self.emulator = spec.query.get("emulator_host") or (
+            None if self.api_endpoint else os.environ.get("SPANNER_EMULATOR_HOST")
+        )
         self._db: Any = None
         self.dialect = get_dialect("spanner_pg" if self._is_pg() else "spanner")
 
     def _client(self) -> Any:
         from google.cloud import spanner
 
-        key = (self.project, self.emulator)
+        key = (self.project, self.emulator or self.api_endpoint)
         with _LOCK:
             client = _CLIENTS.get(key)
             if client is None:
@@ -77,6 +85,12 @@ class SpannerEngine(Engine):
                         client_options={"api_endpoint": self.emulator},
                         disable_builtin_metrics=True,
                     )
+                elif self.api_endpoint:
+                    client = spanner.Client(
+                        project=self.project,
+                        client_options={"api_endpoint": self.api_endpoint},
+                        disable_builtin_metrics=True,
+                    )
                 else:
                     client = spanner.Client(project=self.project)
                 _CLIENTS[key] = client
@@ -84,7 +98,7 @@ class SpannerEngine(Engine):
 
     @property
     def endpoint(self) -> str:
-        return self.emulator or "spanner.googleapis.com:443"
+        return self.emulator or self.api_endpoint or "spanner.googleapis.com:443"
 
     def database(self) -> Any:
         """The database handle, after one bounded call that proves Spanner answers.
@@ -94,12 +108,12 @@ class SpannerEngine(Engine):
         if self._db is None:
             from google.api_core import exceptions as gexc
 
-            client = self._client()
             name = (
                 f"projects/{self.project}/instances/{self.instance_id}/databases/{self.database_id}"
             )
             limit = self.spec.timeouts.connect
             try:
+                client = self._client()  # credentials are looked up here
                 info = client.database_admin_api.get_database(name=name, timeout=limit, retry=None)
             except gexc.DeadlineExceeded as exc:
                 raise ConnectError(

@@ -715,6 +715,12 @@ def _target_options(f: Any) -> Any:
     help="Backfill writers.",
 )
 @click.option("--source-timezone", default="UTC", show_default=True)
+@click.option(
+    "--publication",
+    metavar="NAME",
+    help="PostgreSQL: follow this publication (it must publish every migrated table, all "
+    "actions, all rows and columns) instead of creating one named after the stream.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def live_cmd(**args: Any) -> None:
     """Migrate a live MySQL/MariaDB or PostgreSQL database: backfill a consistent snapshot,
@@ -777,7 +783,7 @@ def live_cmd(**args: Any) -> None:
             conv=conv,
             database=db,
             dialect=dialect,
-            schema_ddl=ddl.statements(conv.schema),
+            schema_ddl=ddl.statements(conv.schema, indexes=False, fks=False),
             out=out,
             source_label=label,
             tz=tz,
@@ -786,6 +792,7 @@ def live_cmd(**args: Any) -> None:
             emit=emit,
             batch_mutations=args["batch_mutations"],
             write_parallelism=args["write_parallelism"],
+            publication=args["publication"],
         )
     except LiveError as exc:
         err.print(f"error: {exc}", highlight=False)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .changes import Commit, Event, Idle, RowChange, SchemaChange, Truncate
-from .positions import BinlogPosition
+from .positions import BinlogPosition, gtid_domains, gtid_text
 
 # (variable, value wanted, what to change) — checked at start, each one that is off is named
 REQUIRED_SETTINGS = [
@@ -99,18 +99,23 @@ def start_snapshot(conn: Any) -> str:
     the binlog position it corresponds to exactly.
 
     MariaDB reports the position of the snapshot itself (binlog_snapshot_file/_position,
-    taken atomically with it). MySQL has no such status: a global read lock is held for the
-    instant between opening the snapshot and reading the position."""
+    taken atomically with it), and BINLOG_GTID_POS() turns it into the GTID position there.
+    MySQL has no such status: a global read lock is held for the instant between opening the
+    snapshot and reading the position (file and offset only: MySQL GTIDs are not used)."""
     from sqlalchemy import text
 
+    def snapshot_status() -> dict[str, str]:
+        # MariaDB spells the names Binlog_snapshot_file/_position
+        rows = conn.execute(text("SHOW STATUS LIKE 'binlog_snapshot_%'")).fetchall()
+        return {str(name).lower(): value for name, value in rows}
+
     conn.execute(text("SET time_zone = '+00:00'"))
-    status = dict(conn.execute(text("SHOW STATUS LIKE 'binlog_snapshot_%'")).fetchall())
-    if "binlog_snapshot_file" in status:
+    if "binlog_snapshot_file" in snapshot_status():
         conn.execute(text("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"))
-        status = dict(conn.execute(text("SHOW STATUS LIKE 'binlog_snapshot_%'")).fetchall())
-        return BinlogPosition.of(
-            status["binlog_snapshot_file"], int(status["binlog_snapshot_position"])
-        ).text()
+        status = snapshot_status()
+        file, pos = status["binlog_snapshot_file"], int(status["binlog_snapshot_position"])
+        gtid = conn.execute(text("SELECT BINLOG_GTID_POS(:f, :p)"), {"f": file, "p": pos})
+        return BinlogPosition.of(file, pos, gtid.scalar()).text()
     conn.execute(text("FLUSH TABLES WITH READ LOCK"))
     try:
         conn.execute(text("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"))
@@ -143,6 +148,7 @@ def stream(
     stream_name: str,
     acked: Any = None,
     heartbeat: float = 0.5,
+    **_pg_only: Any,  # the PostgreSQL stream's publication and table shapes
 ) -> Iterator[Event]:
     """The changes of the URL's database after `position`, as `changes` records, until `stop`
     is set (checked at least every `heartbeat` seconds: the server sends heartbeats)."""
@@ -158,11 +164,16 @@ def stream(
 
     db = database_of(url)
     start = BinlogPosition.parse(position)
+    # MariaDB with a GTID position: resume by GTID (the library's MariaDB mode: it ignores the
+    # file and offset); else (MySQL, or no GTID recorded) by file and offset
+    by_gtid = start.gtid is not None
     reader = BinLogStreamReader(
         connection_settings=connect_args(url),
         server_id=random.randint(1_000_000, 2**31 - 1),
-        log_file=start.file,
-        log_pos=start.pos,
+        log_file=None if by_gtid else start.file,
+        log_pos=None if by_gtid else start.pos,
+        auto_position=start.gtid if by_gtid else None,
+        is_mariadb=by_gtid,
         resume_stream=True,
         blocking=True,
         only_events=[
@@ -176,16 +187,22 @@ def stream(
             MariadbGtidEvent,
         ],
         only_schemas=[db],
-        # file/position start for both servers: the library's MariaDB mode starts from GTIDs
-        # (or from the first binlog when given none), ignoring the file and position
-        is_mariadb=False,
         slave_heartbeat=heartbeat,
     )
     in_txn = False
     last = position  # the end of the last whole transaction read
+    gtids = gtid_domains(start.gtid or "")  # per domain, the last transaction wholly read
+    opened: tuple[int, str] | None = None  # the GTID of the transaction being read
 
     def here() -> str:
-        return BinlogPosition.of(reader.log_file, reader.log_pos).text()
+        """The position after the transaction just ended (its GTID counted as read)."""
+        nonlocal opened
+        if by_gtid and opened is not None:
+            gtids[opened[0]] = opened[1]
+            reader.auto_position = gtid_text(gtids)  # what a reconnect of the library resumes at
+        opened = None
+        at = BinlogPosition.of(reader.log_file, reader.log_pos)
+        return at.with_gtid(gtid_text(gtids) if by_gtid else None).text()
 
     try:
         while not stop.is_set():
@@ -197,6 +214,7 @@ def stream(
                 yield Idle(None if in_txn else last)
             elif isinstance(ev, MariadbGtidEvent):
                 in_txn = True
+                opened = (ev.domain_id, ev.gtid)
             elif isinstance(ev, XidEvent):
                 in_txn = False
                 last = here()
@@ -246,7 +264,18 @@ def _rows(ev: Any) -> Iterator[RowChange]:
             yield RowChange(table, "update", row["before_values"], row["after_values"])
 
 
+def check_tables(url: str, tables: dict[str, list[str]], publication: str | None) -> list[str]:
+    """Row images carry whole rows (binlog_row_image=FULL, checked with the settings), so any
+    key is in them; a publication is PostgreSQL's."""
+    if publication is not None:
+        return ["--publication is for PostgreSQL sources (MySQL/MariaDB have none)"]
+    return []
+
+
 @contextlib.contextmanager
-def snapshot(conn: Any, url: str, stream_name: str) -> Iterator[tuple[str, None]]:
-    """The snapshot on `conn` and its position (MySQL needs no slot)."""
-    yield start_snapshot(conn), None
+def snapshot(
+    conn: Any, url: str, stream_name: str, tables: list[str], publication: str | None = None
+) -> Iterator[tuple[str, None, dict[str, Any]]]:
+    """The snapshot on `conn` and its position (MySQL needs no slot; the binlog's DDL events
+    show schema changes, so no table shapes are kept)."""
+    yield start_snapshot(conn), None, {}

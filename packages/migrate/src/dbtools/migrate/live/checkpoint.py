@@ -33,6 +33,10 @@ class State:
     phase: str  # "backfill" (the snapshot's rows are being copied) | "streaming"
     position: str  # where the change stream resumes (a binlog FILE:POS or an LSN)
     slot: str | None = None  # PostgreSQL: the replication slot
+    publication: str | None = None  # PostgreSQL: the user's publication (None: the tool's own)
+    # PostgreSQL: each table's columns at the snapshot, [name, type oid, typmod, type name]:
+    # what the stream's table descriptions are compared with to see a DDL change
+    shapes: dict[str, list[list[Any]]] = field(default_factory=dict)
     events: int = 0  # row changes applied, all tables, since the start
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
     source_time: float = 0.0  # the source commit time of the last applied transaction

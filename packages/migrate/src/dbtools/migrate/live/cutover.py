@@ -38,7 +38,7 @@ def spanner_url(target: dict[str, Any]) -> str:
     if target.get("emulator_host"):
         url += f"?emulator_host={target['emulator_host']}"
     elif target.get("endpoint"):
-        raise ValueError("dvt reaches Spanner by its default endpoint or an emulator host")
+        url += f"?endpoint={target['endpoint']}"
     return url
 
 

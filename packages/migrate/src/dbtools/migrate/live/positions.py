@@ -4,35 +4,59 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 _BINLOG_SEQ = re.compile(r"\.(\d+)$")
 
 
+_GTID = " gtid="
+
+
 @dataclass(frozen=True, order=True)
 class BinlogPosition:
-    """A MySQL/MariaDB binlog coordinate: the next event to read is at `pos` in `file`."""
+    """A MySQL/MariaDB binlog coordinate: the next event to read is at `pos` in `file`. On
+    MariaDB also the GTID position there (the last transaction of each replication domain,
+    `0-1-42,1-2-7`), which a stream resumes from in preference to the file and offset: it
+    survives binlog purges and renames, and means the same on every server of a cluster."""
 
     seq: int  # the file's number: files sort by it, not by name
     pos: int
     file: str
+    gtid: str | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, file: str, pos: int) -> BinlogPosition:
+    def of(cls, file: str, pos: int, gtid: str | None = None) -> BinlogPosition:
         m = _BINLOG_SEQ.search(file)
         if m is None:
             raise ValueError(f"binlog file name {file!r} has no sequence number")
-        return cls(int(m.group(1)), int(pos), file)
+        return cls(int(m.group(1)), int(pos), file, gtid or None)
 
     def text(self) -> str:
-        return f"{self.file}:{self.pos}"
+        return f"{self.file}:{self.pos}" + (f"{_GTID}{self.gtid}" if self.gtid else "")
 
     @classmethod
     def parse(cls, text: str) -> BinlogPosition:
-        file, sep, pos = text.rpartition(":")
+        coordinate, _, gtid = text.partition(_GTID)
+        file, sep, pos = coordinate.rpartition(":")
         if not sep or not pos.isdigit():
-            raise ValueError(f"{text!r} is not a binlog position FILE:POS")
-        return cls.of(file, int(pos))
+            raise ValueError(f"{text!r} is not a binlog position FILE:POS[ gtid=GTIDS]")
+        return cls.of(file, int(pos), gtid or None)
+
+    def with_gtid(self, gtid: str | None) -> BinlogPosition:
+        return replace(self, gtid=gtid or None)
+
+
+def gtid_domains(gtids: str) -> dict[int, str]:
+    """A MariaDB GTID position `d-s-n,...` -> {domain: its GTID}."""
+    out = {}
+    for part in filter(None, (p.strip() for p in gtids.split(","))):
+        domain, server, seq = part.split("-")
+        out[int(domain)] = f"{int(domain)}-{int(server)}-{int(seq)}"
+    return out
+
+
+def gtid_text(domains: dict[int, str]) -> str:
+    return ",".join(domains[d] for d in sorted(domains))
 
 
 @dataclass(frozen=True, order=True)

@@ -2,7 +2,9 @@
 
 Phases, each recorded in the checkpoint before it starts:
 - backfill: a snapshot is opened together with its exact stream position; the position is
-  checkpointed, then every table is copied by migrate's loader. A backfill interrupted by a
+  checkpointed, then every table is copied by migrate's loader into tables without secondary
+  indexes or foreign keys, which are created after the copy (a faster load, as Spanner
+  recommends and `schema-and-data` does) and before the stream starts. A backfill interrupted by a
   crash is redone from scratch (target rows cleared, a new snapshot): rows the first attempt
   copied may have been deleted since, and only a fresh snapshot says so.
 - streaming: the changes after the checkpointed position, applied by `apply.Applier`, each
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import ddl
 from ..convert import Conversion
 from ..data import Loader
 from ..datasource import read_table, select_list
@@ -44,7 +47,9 @@ def _capture(engine: str) -> Any:
     raise LiveError(f"live migration reads MySQL/MariaDB and PostgreSQL sources, not {engine}")
 
 
-def preflight(url: str, conv: Conversion, loader_plans: dict[str, Any]) -> Any:
+def preflight(
+    url: str, conv: Conversion, loader_plans: dict[str, Any], publication: str | None = None
+) -> Any:
     """The capture module for the URL, once the server and the schema allow a live migration."""
     engine = engine_of_url(url)
     capture = _capture(engine)
@@ -56,6 +61,8 @@ def preflight(url: str, conv: Conversion, loader_plans: dict[str, Any]) -> Any:
             + ", ".join(keyless)
             + " (add a primary key on the source, or skip them in the session)"
         )
+    keyed = {p.source.name: list(p.key) for p in loader_plans.values() if p.key and not p.synthetic}
+    problems += capture.check_tables(url, keyed, publication)
     if problems:
         raise LiveError(
             "the source is not ready for live migration:\n  - " + "\n  - ".join(problems)
@@ -69,7 +76,7 @@ def run_live(
     conv: Conversion,
     database: Any,
     dialect: str,
-    schema_ddl: list[str],
+    schema_ddl: list[str],  # the tables (secondary indexes and foreign keys come after the copy)
     out: Path,
     source_label: str,
     tz: dt.tzinfo,
@@ -78,17 +85,25 @@ def run_live(
     emit: Callable[[dict[str, Any]], None],
     batch_mutations: int = 20_000,
     write_parallelism: int = 4,
+    publication: str | None = None,
 ) -> State:
-    """Backfill (if not done) and stream until `stop` is set; the state last written."""
+    """Backfill (if not done) and stream until `stop` is set; the state last written.
+    `publication` (PostgreSQL): the user's, instead of one the tool creates."""
     engine = engine_of_url(url)
     plans = plan_tables(conv, tz)
-    capture = preflight(url, conv, plans)
+    capture = preflight(url, conv, plans, publication)
     checkpoint.ensure_table(database, dialect)
     state = checkpoint.read(database, stream_name)
     if state is not None and state.engine != engine:
         raise LiveError(
             f"the checkpoint {stream_name!r} in this database follows a {state.engine} source, "
             f"not {engine}; give another --stream name or another database"
+        )
+    if state is not None and state.phase == "streaming" and state.publication != publication:
+        own = "the tool's own"
+        raise LiveError(
+            f"the checkpoint {stream_name!r} follows the publication {state.publication or own}, "
+            f"not {publication or own}: give the same --publication as when it started"
         )
     if state is None or state.phase == "backfill":
         state = _backfill(
@@ -106,6 +121,8 @@ def run_live(
             emit=emit,
             batch_mutations=batch_mutations,
             write_parallelism=write_parallelism,
+            tables=sorted(plans),
+            publication=publication,
         )
     emit({"event": "streaming", "from": state.position})
     return _stream(
@@ -129,6 +146,8 @@ def _backfill(
     emit: Callable[[dict[str, Any]], None],
     batch_mutations: int,
     write_parallelism: int,
+    tables: list[str],
+    publication: str | None,
 ) -> State:
     targets = [t.name for t in conv.schema.tables if not t.skip]
     have = checkpoint.existing_tables(database)
@@ -146,8 +165,16 @@ def _backfill(
         emit({"event": "backfill_restart", "cleared_tables": len(targets)})
     sa = _create_engine(url)
     try:
-        with sa.connect() as conn, capture.snapshot(conn, url, stream_name) as (position, slot):
-            state = State(engine, "backfill", position, slot=slot, source_time=time.time())
+        with (
+            sa.connect() as conn,
+            capture.snapshot(conn, url, stream_name, tables, publication) as (
+                position,
+                slot,
+                shapes,
+            ),
+        ):
+            state = State(engine, "backfill", position, slot=slot, publication=publication,
+                          shapes=shapes, source_time=time.time())  # fmt: skip
             # the position is in the target before any row: a crash from here on redoes the
             # backfill (see the module's doc), never streams from a position it did not read at
             commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
@@ -169,6 +196,10 @@ def _backfill(
             f"{result.bad} rows of the snapshot do not convert (see {out}/backfill/bad_rows.jsonl); "
             "fix them at the source or in the session, then run again"
         )
+    after = _after_copy_ddl(conv, database)
+    if after:
+        emit({"event": "indexes", "statements": len(after)})
+        database.update_ddl(after).result(3600)
     state.phase = "streaming"
     commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
     return state
@@ -209,6 +240,30 @@ def _copy(
             loader.finish_table(name)
         loader.drain()
     return loader.close()
+
+
+def _after_copy_ddl(conv: Conversion, database: Any) -> list[str]:
+    """The secondary indexes and foreign keys not in the target yet (a backfill redone after a
+    crash may find some made by the first attempt)."""
+    with database.snapshot(multi_use=True) as snap:
+        have = {
+            r[0]
+            for r in snap.execute_sql(
+                "SELECT index_name FROM information_schema.indexes WHERE index_type = 'INDEX'"
+            )
+        }
+        have |= {r[0] for r in snap.execute_sql(
+            "SELECT constraint_name FROM information_schema.table_constraints "
+            "WHERE constraint_type = 'FOREIGN KEY'")}  # fmt: skip
+    out: list[str] = []
+    tables = [t for t in conv.schema.tables if not t.skip]
+    for t in tables:
+        made = zip(t.indexes, ddl.create_indexes(t, conv.dialect), strict=True)
+        out += [stmt for ix, stmt in made if ix.name not in have]
+    for t in tables:
+        made_fk = zip(t.foreign_keys, ddl.foreign_keys(t, conv.dialect), strict=True)
+        out += [stmt for fk, stmt in made_fk if fk.name not in have]
+    return out
 
 
 def _clear(database: Any, tables: list[str]) -> None:
@@ -282,7 +337,9 @@ def _stream(
         emit(progress.status(applier.written, head, pending()))
 
     try:
-        _follow(capture.stream(url, state.position, stop, stream_name, acked), dispatch, tick)
+        events = capture.stream(url, state.position, stop, stream_name, acked,
+                                publication=state.publication, shapes=state.shapes)  # fmt: skip
+        _follow(events, dispatch, tick)
     except LiveError:
         applier.flush()  # what came before the change that stops the stream is kept
         raise
