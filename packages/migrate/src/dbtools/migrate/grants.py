@@ -29,21 +29,6 @@ ALL_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "procedure": ("EXECUTE",),
     "database": ("CONNECT", "CREATE", "TEMPORARY"),
 }
-# PostgreSQL's privilege letters in an ACL (aclitem), as GRANT names them
-PG_ACL_LETTERS = {
-    "a": "INSERT",
-    "r": "SELECT",
-    "w": "UPDATE",
-    "d": "DELETE",
-    "D": "TRUNCATE",
-    "x": "REFERENCES",
-    "t": "TRIGGER",
-    "U": "USAGE",
-    "C": "CREATE",
-    "c": "CONNECT",
-    "T": "TEMPORARY",
-    "X": "EXECUTE",
-}
 
 
 def entries(
