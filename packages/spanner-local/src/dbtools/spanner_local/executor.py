@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -10,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, protos
+from . import cancellation, codec, protos, timestamps
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -169,6 +170,8 @@ def _bind(
     typed = tuple(sorted((k, t.duckdb()) for k, t in types.items() if k in values))
     plan = _bind_plan if len(tr.sql) <= CACHED_SQL_CHARS else _bind_plan.__wrapped__
     sql, names = plan(tr.sql, tuple(values), typed)
+    if isinstance(commit_ts, dt.datetime):  # TIMESTAMP values are bound as stored nanoseconds
+        commit_ts = timestamps.from_datetime(commit_ts)
     bound: dict[str, Any] = {}
     for name, key in names:
         if key is None:

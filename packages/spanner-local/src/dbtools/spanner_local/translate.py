@@ -21,7 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_literals, typed_literals
+from . import pg_literals, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
@@ -516,7 +516,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
                 # spanner.pending_commit_timestamp() -> the commit timestamp parameter
                 j = i + 3
                 if j + 1 < len(toks) and toks[j].text == "(" and toks[j + 1].text == ")":
-                    repl[i] = f"${COMMIT_TS_PARAM}"
+                    repl[i] = timestamps.commit_timestamp_sql(COMMIT_TS_PARAM)
                     drop.update({i + 1, i + 2, j, j + 1})
                     uses_commit_ts = True
                     i = j + 2
@@ -736,6 +736,9 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         positional = _positional_struct_cast(node)
         if positional is not None:
             return positional
+    rewritten = timestamps.rewrite_gsql(node, _fix_subtree)
+    if rewritten is not None:
+        return rewritten
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Star):
         # (struct expression).*: DuckDB expands a struct into columns with UNNEST
         return exp.Unnest(expressions=[node.this.copy().transform(_fix_types)])
@@ -774,8 +777,15 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
-        return exp.Placeholder(this=COMMIT_TS_PARAM)
+        return exp.Cast(
+            this=exp.Placeholder(this=COMMIT_TS_PARAM),
+            to=exp.DataType.build(timestamps.DUCKDB_TYPE, dialect="duckdb"),
+        )
     return node
+
+
+def _fix_subtree(node: exp.Expression) -> exp.Expression:
+    return node.transform(_fix_types)
 
 
 _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)
