@@ -243,7 +243,7 @@ def _infer_bytes_params(
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
     """A table's columns whose untyped PostgreSQL literals DuckDB would read differently
-    (BYTES, NUMERIC, ARRAY, BOOL, INT64; arrays of BYTES as "ARRAY<BYTES>": their elements
+    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their elements
     are bytea input)."""
     table = db.catalog.table(table_name)
     if table is None:
@@ -253,7 +253,7 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64"):
+        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64", "TIMESTAMP"):
             out[c.name.lower()] = code
     return out
 

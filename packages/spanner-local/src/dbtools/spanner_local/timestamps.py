@@ -31,6 +31,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from .errors import InvalidArgument
+from .lexer import Tok
 
 UTC = dt.timezone.utc
 # Seconds from 0001-01-01T00:00:00Z to the Unix epoch.
@@ -116,6 +117,39 @@ def literal_sql(value: int) -> str:
     return f"CAST('{value}' AS {DUCKDB_TYPE})"
 
 
+def pg_literal_sql(text: str) -> str:
+    """A PostgreSQL timestamptz input string -> its stored value as DuckDB SQL, every digit kept."""
+    try:
+        return literal_sql(parse(text))
+    except InvalidArgument:
+        raise InvalidArgument(
+            f'invalid input syntax for type timestamp with time zone: "{text}"'
+        ) from None
+
+
+def is_pg_timestamptz(toks: list[Tok], at: int) -> bool:
+    """Whether the PostgreSQL type name at toks[at] is timestamptz (or its long spelling)."""
+    name = toks[at].text.lower()
+    return name == "timestamptz" or (
+        name == "timestamp" and at + 1 < len(toks) and toks[at + 1].text.lower() == "with"
+    )
+
+
+def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
+    """PostgreSQL timestamp spellings at toks[at] -> (DuckDB SQL, tokens it replaces):
+    `timestamptz '...'` and the bare keyword `current_timestamp`."""
+    tok = toks[at]
+    if tok.kind != "word":
+        return None
+    nxt = toks[at + 1] if at + 1 < len(toks) else None
+    if tok.text.lower() == "current_timestamp" and (nxt is None or nxt.text != "("):
+        return "spanner_ts_now()", 1
+    if tok.text.lower() == "timestamptz" and nxt is not None and nxt.kind == "str":
+        if nxt.text.startswith("'") and (at == 0 or toks[at - 1].text != "::"):
+            return pg_literal_sql(nxt.text[1:-1].replace("''", "'")), 2
+    return None
+
+
 # ---------------------------------------------------------------- DuckDB side
 
 _US_OFFSET = EPOCH_OFFSET_SECONDS * 1_000_000
@@ -150,6 +184,7 @@ MACROS = (
     f"CREATE MACRO spanner_ts_in_exact(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
     f"AND TRY_CAST(x AS {DUCKDB_TYPE}) % 1000 <> 0 THEN error('{_SUB_MICROS}') "
     "ELSE spanner_ts_in(x) END",
+    "CREATE MACRO spanner_ts_now() AS spanner_ts_ns(now())",
     # CAST(x AS STRING): a timestamp as `YYYY-MM-DD HH:MM:SS[.fffffffff]+00`
     "CREATE MACRO spanner_ts_text(n) AS "
     "strftime(spanner_ts_us(n), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 THEN '' "

@@ -85,6 +85,7 @@ _PG_CAST_TYPES = {
     "float4": "FLOAT",
     "int8": "BIGINT",
     "oid": "BIGINT",
+    "timestamptz": timestamps.DUCKDB_TYPE,
 }
 # PostgreSQL functions Spanner offers under another name in DuckDB.
 _PG_FUNCTIONS = {
@@ -102,6 +103,8 @@ _PG_FUNCTIONS = {
     "convert_from": "spanner_pg_convert_from",
     "sha256": "spanner_pg_sha256",
     "generate_uuid": "spanner_pg_generate_uuid",
+    "now": "spanner_ts_now",
+    "transaction_timestamp": "spanner_ts_now",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
@@ -445,6 +448,12 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             and toks[i + 2].text.lower() in ("numeric", "decimal")
         ):
             typed_literals.check_numeric_literal(t.text)
+        pg_ts = timestamps.pg_token_sql(toks, i)
+        if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
+            repl[i], consumed = pg_ts
+            drop.update(range(i + 1, i + consumed))
+            i += consumed
+            continue
         if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
             literal = _pg_typed_literal(t.text, toks, i + 2)
             if literal is not None:
@@ -681,6 +690,8 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         typed_literals.check_numeric_literal(number)
     if type_name == "bytea":
         return pg_literals.bytea_literal_sql(text), j - type_at + 2
+    if timestamps.is_pg_timestamptz(toks, type_at) and text.startswith("'"):
+        return timestamps.pg_literal_sql(pg_literals.unquote(text)), j - type_at + 2
     return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Mapping
 
-from . import pg_literals
+from . import pg_literals, timestamps
 from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number, numeric_fits
 from .errors import InvalidArgument
 from .lexer import Tok
@@ -53,6 +53,7 @@ _LITERAL_KINDS: dict[str, tuple[str, ...]] = {
     "ARRAY<BYTES>": ("str",),
     "BOOL": ("str",),
     "INT64": ("str",),
+    "TIMESTAMP": ("str",),
 }
 
 
@@ -82,6 +83,7 @@ _STRING_INPUT_SQL: dict[str, Callable[[str], str]] = {
     "BOOL": pg_literals.bool_literal_sql,
     "INT64": pg_literals.int8_literal_sql,
     "NUMERIC": _numeric_text_sql,
+    "TIMESTAMP": lambda literal: timestamps.pg_literal_sql(pg_literals.unquote(literal)),
 }
 _COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 # Words after which a name is a table the statement reads or writes.
