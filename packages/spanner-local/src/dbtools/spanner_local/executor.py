@@ -107,6 +107,8 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
+    if isinstance(exc, duckdb.InvalidInputException) and first.endswith("causes overflow"):
+        return OutOfRange(_strip_category(first))  # TIMESTAMP_ADD/SUB (see timestamps)
     if isinstance(exc, duckdb.OutOfRangeException):
         return OutOfRange(first)
     if isinstance(exc, duckdb.ParserException):

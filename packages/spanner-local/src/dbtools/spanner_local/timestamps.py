@@ -165,6 +165,15 @@ MACROS = (
     # stored nanoseconds -> TIMESTAMPTZ, floored to the microsecond
     "CREATE MACRO spanner_ts_us(n) AS "
     f"CAST(make_timestamp(CAST(n // 1000 AS BIGINT) - {_US_OFFSET}) AS TIMESTAMPTZ)",
+    # CAST(x AS STRING): a timestamp as `YYYY-MM-DD HH:MM:SS[.fffffffff]+00`
+    "CREATE MACRO spanner_ts_text(n) AS "
+    "strftime(spanner_ts_us(n), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 THEN '' "
+    "ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END || '+00'",
+    # TIMESTAMP_ADD / TIMESTAMP_SUB, with ZetaSQL's words when the result leaves the range
+    "CREATE MACRO spanner_ts_add(t, n, step, verb, words) AS CASE "
+    f"WHEN CAST(t AS HUGEINT) + n * step NOT BETWEEN 0 AND {MAX} "
+    "THEN error(verb || CAST(n AS VARCHAR) || words || spanner_ts_text(t) || ' causes overflow') "
+    "ELSE CAST(CAST(t AS HUGEINT) + n * step AS UHUGEINT) END",
     # TIMESTAMPTZ (microseconds) -> stored nanoseconds
     f"CREATE MACRO spanner_ts_ns(t) AS spanner_ts_check(CAST(epoch_us(t) AS HUGEINT) * 1000 "
     f"+ {EPOCH_OFFSET})",
@@ -185,10 +194,6 @@ MACROS = (
     f"AND TRY_CAST(x AS {DUCKDB_TYPE}) % 1000 <> 0 THEN error('{_SUB_MICROS}') "
     "ELSE spanner_ts_in(x) END",
     "CREATE MACRO spanner_ts_now() AS spanner_ts_ns(now())",
-    # CAST(x AS STRING): a timestamp as `YYYY-MM-DD HH:MM:SS[.fffffffff]+00`
-    "CREATE MACRO spanner_ts_text(n) AS "
-    "strftime(spanner_ts_us(n), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 THEN '' "
-    "ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END || '+00'",
     f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
     f"THEN spanner_ts_text(TRY_CAST(x AS {DUCKDB_TYPE})) ELSE CAST(x AS VARCHAR) END",
 )
@@ -209,6 +214,7 @@ _UNIX_UNITS: dict[type[exp.Expression], int] = {
     exp.UnixMillis: 1_000_000,
     exp.UnixMicros: 1_000,
 }
+_SUBSECOND = {"NANOSECOND": 1, "MICROSECOND": 1_000, "MILLISECOND": 1_000_000}
 _SCALE_NANOS = {None: NANOS, 0: NANOS, 3: 1_000_000, 6: 1_000, 9: 1}
 
 
@@ -289,11 +295,16 @@ def _r_add(
 ) -> exp.Expression:
     fn = "TIMESTAMP_ADD" if sign > 0 else "TIMESTAMP_SUB"
     step = _unit(node, fn)
-    amount: exp.Expression = exp.Mul(
-        this=_cast(recurse(node.expression), "HUGEINT"), expression=_int(step * sign)
+    unit = node.args["unit"].name.upper()
+    words = f" {unit} to timestamp " if sign > 0 else f" {unit} from timestamp "
+    return _call(
+        "spanner_ts_add",
+        _operand(node.this, recurse),
+        _cast(recurse(node.expression), "HUGEINT"),
+        _int(step * sign),
+        exp.Literal.string("Adding " if sign > 0 else "Subtracting "),
+        exp.Literal.string(words),
     )
-    total = exp.Add(this=_cast(_operand(node.this, recurse), "HUGEINT"), expression=amount)
-    return _call("spanner_ts_check", exp.Paren(this=total))
 
 
 def _r_sub(
@@ -337,10 +348,12 @@ def _r_extract(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
     part = node.this.name.upper() if node.this is not None else ""
-    if part == "NANOSECOND":
-        # arithmetic on HUGEINT: DuckDB mixes UHUGEINT with HUGEINT as DOUBLE, losing digits
+    if part in _SUBSECOND:
+        # the fraction of the second, from the integer (DuckDB's MICROSECOND counts the seconds
+        # too); arithmetic on HUGEINT: DuckDB mixes UHUGEINT with HUGEINT as DOUBLE
         value = _cast(_operand(node.expression, recurse), "HUGEINT")
-        return _cast(exp.Mod(this=value, expression=_int(NANOS)), "BIGINT")
+        fraction = exp.Paren(this=exp.Mod(this=value, expression=_int(NANOS)))
+        return _cast(exp.IntDiv(this=fraction, expression=_int(_SUBSECOND[part])), "BIGINT")
     out = node.copy()
     out.set("expression", _call("spanner_ts_in", recurse(node.expression)))
     return out

@@ -152,9 +152,23 @@ def _compared_literals(
             out[k + 2] = code
             if literal(k + 4):
                 out[k + 4] = code
-        if k >= 2 and toks[k - 1].text in _COMPARISONS and literal(k - 2):
+        if k >= 2 and toks[k - 1].text in _COMPARISONS and _starts_operand(toks, k - 2):
             out[k - 2] = code
     return out
+
+
+# Words after which a literal starts a comparison's left operand (`WHERE 'x' < col`).
+_OPERAND_AFTER = frozenset({"WHERE", "AND", "OR", "NOT", "ON", "WHEN", "HAVING", "(", ","})
+
+
+def _starts_operand(toks: list[Tok], k: int) -> bool:
+    """Whether toks[k] is a string literal standing alone as the left operand of what follows."""
+    t = toks[k]
+    return (
+        t.kind == "str"
+        and t.text.startswith("'")
+        and (k == 0 or toks[k - 1].upper in _OPERAND_AFTER or toks[k - 1].text in _OPERAND_AFTER)
+    )
 
 
 def _is_bare_literal(toks: list[Tok], k: int, kinds: tuple[str, ...]) -> bool:
