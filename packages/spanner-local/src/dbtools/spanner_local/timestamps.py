@@ -97,12 +97,6 @@ def from_datetime(value: dt.datetime) -> int:
     return _checked((delta.days * 86400 + delta.seconds) * NANOS + nanos, value)
 
 
-def to_datetime(value: int) -> dt.datetime:
-    """Stored nanoseconds -> aware UTC datetime, floored to the microsecond (for callers that
-    only need microseconds, such as commit timestamps, which Spanner gives in microseconds)."""
-    return _YEAR_ONE + dt.timedelta(microseconds=value // 1000)
-
-
 def format_rfc3339(value: int) -> str:
     """Stored nanoseconds -> Spanner's wire form: RFC 3339 in UTC, trailing zeros dropped."""
     seconds, nanos = divmod(value, NANOS)
@@ -440,7 +434,7 @@ def _r_type(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
     # a TIMESTAMP inside ARRAY<...> or STRUCT<...> (casts to TIMESTAMP itself are rules above)
-    if _is_ts_type(node):
+    if isinstance(node, exp.DataType) and _is_ts_type(node):
         return exp.DataType.build(DUCKDB_TYPE, dialect="duckdb")
     return None
 
@@ -469,15 +463,3 @@ _RULES: dict[type[exp.Expression], Callable[..., exp.Expression | None]] = {
 def commit_timestamp_sql(param: str) -> str:
     """The DuckDB form of the pending commit timestamp's parameter (bound as stored nanos)."""
     return f"CAST(${param} AS {DUCKDB_TYPE})"
-
-
-__all__ = [
-    "DUCKDB_TYPE",
-    "MACROS",
-    "format_rfc3339",
-    "from_datetime",
-    "literal_sql",
-    "parse",
-    "rewrite_gsql",
-    "to_datetime",
-]
