@@ -203,3 +203,34 @@ def test_a_timestamp_literal_with_more_than_nine_digits_is_refused(any_db):
     with pytest.raises(exceptions.InvalidArgument, match=r"(?i)timestamp"):
         with any_db.snapshot() as s:
             list(s.execute_sql(sql))
+
+
+PG_EXPRESSIONS = [
+    ("ts + interval '1 day'", "2024-03-01T12:30:15.123456001Z"),
+    ("ts - interval '1 month'", "2024-01-29T12:30:15.123456001Z"),
+    ("date_trunc('second', ts)", "2024-02-29T12:30:15Z"),
+    ("date_trunc('microseconds', ts)", "2024-02-29T12:30:15.123456Z"),
+    ("extract(year from ts)", 2024),
+    ("ts > ts - interval '1 microsecond'", True),
+    ("ts = '2024-02-29 12:30:15.123456001+00'", True),
+    ("ts = '2024-02-29 12:30:15.123456+00'", False),
+]
+
+
+@pytest.mark.parametrize("expr,expected", PG_EXPRESSIONS)
+def test_postgresql_timestamptz_operators_keep_nanoseconds(pg_spanner_db, expr, expected):
+    pg_spanner_db.update_ddl(["create table tsx (k bigint primary key, ts timestamptz)"]).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("tsx", ("k", "ts"), [(1, NS_1)])
+    with pg_spanner_db.snapshot() as s:
+        ((value,),) = list(s.execute_sql(f"select {expr} from tsx"))
+    assert (_rfc3339(value) if isinstance(value, dt.datetime) else value) == expected
+
+
+def test_postgresql_extract_refuses_to_drop_nanoseconds(pg_spanner_db):
+    pg_spanner_db.update_ddl(["create table tsy (k bigint primary key, ts timestamptz)"]).result(60)
+    with pg_spanner_db.batch() as b:
+        b.insert("tsy", ("k", "ts"), [(1, NS_1)])
+    with pytest.raises(exceptions.InvalidArgument, match="nanoseconds"):
+        with pg_spanner_db.snapshot() as s:
+            list(s.execute_sql("select extract(epoch from ts) from tsy"))

@@ -144,11 +144,34 @@ def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
     return None
 
 
+def pg_interval_op(toks: list[Tok], at: int) -> str | None:
+    """The macro for `x + interval '...'` / `x - interval '...'` when toks[at] is that + or -."""
+    if toks[at].text not in ("+", "-") or at + 2 >= len(toks):
+        return None
+    if toks[at + 1].upper != "INTERVAL" or toks[at + 2].kind != "str":
+        return None
+    return "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
+
+
+def pg_extract(toks: list[Tok], at: int) -> dict[int, str] | None:
+    """`extract(field from x)` at toks[at] -> token replacements calling spanner_pg_extract."""
+    if toks[at].upper != "EXTRACT" or at + 3 >= len(toks):
+        return None
+    if toks[at + 1].text != "(" or toks[at + 3].upper != "FROM":
+        return None
+    field = toks[at + 2].text.strip("'\"").lower()
+    return {at: "spanner_pg_extract", at + 2: f"'{field}'", at + 3: ","}
+
+
 # ---------------------------------------------------------------- DuckDB side
 
 _US_OFFSET = EPOCH_OFFSET_SECONDS * 1_000_000
 _OVERFLOW = "Timestamp overflow: the result is outside 0001-01-01 to 9999-12-31"
 _SUB_MICROS = "FORMAT_TIMESTAMP cannot show the nanoseconds of a timestamp with this format element"
+
+_PG_EXTRACT_NANOS = (
+    "spanner-local cannot show the nanoseconds of this timestamptz in the extract field "
+)
 
 # Persisted with database files (column defaults may use them); see functions.register.
 # Each macro is created after the ones it calls.
@@ -188,6 +211,20 @@ MACROS = (
     f"AND TRY_CAST(x AS {DUCKDB_TYPE}) % 1000 <> 0 THEN error('{_SUB_MICROS}') "
     "ELSE spanner_ts_in(x) END",
     "CREATE MACRO spanner_ts_now() AS spanner_ts_ns(now())",
+    # the digits below the microsecond of a timestamp (0 for a DATE)
+    f"CREATE MACRO spanner_ts_sub_us(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
+    f"THEN CAST(TRY_CAST(x AS {DUCKDB_TYPE}) % 1000 AS HUGEINT) ELSE CAST(0 AS HUGEINT) END",
+    # PostgreSQL: timestamptz +/- interval (the calendar on microseconds, the rest kept),
+    # date_trunc, extract (fields that show fractions of a second refuse nanoseconds)
+    "CREATE MACRO spanner_ts_plus(x, i) AS spanner_ts_check("
+    "CAST(spanner_ts_ns(spanner_ts_in(x) + i) AS HUGEINT) + spanner_ts_sub_us(x))",
+    "CREATE MACRO spanner_ts_minus(x, i) AS spanner_ts_check("
+    "CAST(spanner_ts_ns(spanner_ts_in(x) - i) AS HUGEINT) + spanner_ts_sub_us(x))",
+    "CREATE MACRO spanner_pg_date_trunc(f, x) AS spanner_ts_ns(date_trunc(f, spanner_ts_in(x)))",
+    "CREATE MACRO spanner_pg_extract(f, x) AS CASE WHEN lower(f) IN "
+    "('second', 'seconds', 'epoch', 'microseconds', 'microsecond', 'milliseconds', 'millisecond') "
+    f"AND spanner_ts_sub_us(x) <> 0 THEN error('{_PG_EXTRACT_NANOS}' || f) "
+    "ELSE date_part(f, spanner_ts_in(x)) END",
     f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
     f"THEN spanner_ts_text(TRY_CAST(x AS {DUCKDB_TYPE})) ELSE CAST(x AS VARCHAR) END",
 )

@@ -104,6 +104,7 @@ _PG_FUNCTIONS = {
     "sha256": "spanner_pg_sha256",
     "generate_uuid": "spanner_pg_generate_uuid",
     "now": "spanner_ts_now",
+    "date_trunc": "spanner_pg_date_trunc",
     "transaction_timestamp": "spanner_ts_now",
 }
 
@@ -448,6 +449,19 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             and toks[i + 2].text.lower() in ("numeric", "decimal")
         ):
             typed_literals.check_numeric_literal(t.text)
+        extract = timestamps.pg_extract(toks, i)
+        if extract is not None:
+            repl.update(extract)
+            i += 4
+            continue
+        interval_op = timestamps.pg_interval_op(toks, i) if i > 0 else None
+        if interval_op is not None:  # timestamptz +/- interval '...' (see timestamps)
+            left = _operand_start(toks, i - 1)
+            before[left] = before.get(left, "") + f"{interval_op}("
+            repl[i] = ","
+            after[i + 2] = ")" + after.get(i + 2, "")
+            i += 3
+            continue
         pg_ts = timestamps.pg_token_sql(toks, i)
         if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
             repl[i], consumed = pg_ts
