@@ -234,3 +234,20 @@ def test_postgresql_extract_refuses_to_drop_nanoseconds(pg_spanner_db):
     with pytest.raises(exceptions.InvalidArgument, match="nanoseconds"):
         with pg_spanner_db.snapshot() as s:
             list(s.execute_sql("select extract(epoch from ts) from tsy"))
+
+
+def test_a_database_file_with_microsecond_timestamps_is_refused(tmp_path):
+    """Files written before TIMESTAMP kept nanoseconds hold DuckDB TIMESTAMPTZ columns: opening
+    one fails with a message naming them, rather than mixing the two storages."""
+    import duckdb
+    from dbtools.spanner_local.database import Database
+    from dbtools.spanner_local.errors import FailedPrecondition
+
+    path = tmp_path / "old.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE Events (At TIMESTAMPTZ PRIMARY KEY)")
+    conn.close()
+    with pytest.raises(FailedPrecondition, match=r"older spanner-local .*\(Events\.At\)"):
+        Database(
+            name="projects/p/instances/i/databases/old", dialect="GOOGLE_STANDARD_SQL", path=path
+        )

@@ -28,9 +28,10 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+import duckdb
 from sqlglot import exp
 
-from .errors import InvalidArgument
+from .errors import FailedPrecondition, InvalidArgument
 from .lexer import Tok
 
 UTC = dt.timezone.utc
@@ -495,6 +496,23 @@ _RULES: dict[type[exp.Expression], Callable[..., exp.Expression | None]] = {
     exp.String: _r_string,
     exp.DataType: _r_type,
 }
+
+
+def check_stored_columns(conn: duckdb.DuckDBPyConnection, database: str) -> None:
+    """A database file written before TIMESTAMP kept nanoseconds stores it as TIMESTAMPTZ:
+    refuse to open it, rather than mix microsecond and nanosecond columns."""
+    old = conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+        "AND database_name = current_database() AND schema_name = 'main' "
+        "AND data_type LIKE 'TIMESTAMP WITH TIME ZONE%'"
+    ).fetchall()
+    if old:
+        columns = ", ".join(f"{t}.{c}" for t, c in old)
+        raise FailedPrecondition(
+            f"Database {database} was written by an older spanner-local that stored TIMESTAMP "
+            f"columns with microseconds ({columns}); this version stores nanoseconds and cannot "
+            "open it. Recreate the database (drop its files in the data directory)."
+        )
 
 
 def commit_timestamp_sql(param: str) -> str:
