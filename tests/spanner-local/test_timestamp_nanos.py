@@ -245,9 +245,9 @@ def test_a_database_file_with_microsecond_timestamps_is_refused(tmp_path):
 
     path = tmp_path / "old.duckdb"
     conn = duckdb.connect(str(path))
-    conn.execute("CREATE TABLE Events (At TIMESTAMPTZ PRIMARY KEY)")
+    conn.execute("CREATE TABLE Events (Happened TIMESTAMPTZ PRIMARY KEY)")
     conn.close()
-    with pytest.raises(FailedPrecondition, match=r"older spanner-local .*\(Events\.At\)"):
+    with pytest.raises(FailedPrecondition, match=r"older spanner-local .*\(Events\.Happened\)"):
         Database(
             name="projects/p/instances/i/databases/old", dialect="GOOGLE_STANDARD_SQL", path=path
         )
