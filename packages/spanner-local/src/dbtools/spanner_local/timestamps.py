@@ -132,13 +132,22 @@ def is_pg_timestamptz(toks: list[Tok], at: int) -> bool:
 
 def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
     """PostgreSQL timestamp spellings at toks[at] -> (DuckDB SQL, tokens it replaces):
-    `timestamptz '...'` and the bare keyword `current_timestamp`."""
+    `timestamptz '...'`, the bare keyword `current_timestamp`, and casts to `timestamp with
+    time zone` (`timestamptz` is in translate's table of cast types)."""
     tok = toks[at]
     if tok.kind != "word":
         return None
     nxt = toks[at + 1] if at + 1 < len(toks) else None
     if tok.text.lower() == "current_timestamp" and (nxt is None or nxt.text != "("):
         return "spanner_ts_now()", 1
+    tail = [t.text.lower() for t in toks[at + 1 : at + 4]]
+    if (
+        tok.text.lower() == "timestamp"
+        and tail == ["with", "time", "zone"]
+        and at > 0
+        and (toks[at - 1].text == "::" or toks[at - 1].upper == "AS")
+    ):
+        return DUCKDB_TYPE, 4  # `::timestamp with time zone`, as SQLAlchemy writes its casts
     if tok.text.lower() == "timestamptz" and nxt is not None and nxt.kind == "str":
         if nxt.text.startswith("'") and (at == 0 or toks[at - 1].text != "::"):
             return pg_literal_sql(nxt.text[1:-1].replace("''", "'")), 2
