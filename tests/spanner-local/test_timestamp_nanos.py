@@ -236,6 +236,27 @@ def test_postgresql_extract_refuses_to_drop_nanoseconds(pg_spanner_db):
             list(s.execute_sql("select extract(epoch from ts) from tsy"))
 
 
+def test_postgresql_at_time_zone_gives_the_wall_clock_time_or_refuses_nanoseconds(
+    pg_spanner_db,
+):
+    """`ts AT TIME ZONE z` is a timestamp without time zone, which keeps microseconds: a value
+    with them reads as PostgreSQL prints it; one with nanoseconds is refused, not cut."""
+    pg_spanner_db.update_ddl(["create table tsz (k bigint primary key, ts timestamptz)"]).result(60)
+    micros = DatetimeWithNanoseconds(2024, 2, 29, 12, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    with pg_spanner_db.batch() as b:
+        b.insert("tsz", ("k", "ts"), [(1, micros), (2, NS_1)])
+    with pg_spanner_db.snapshot(multi_use=True) as s:
+        got = list(
+            s.execute_sql(
+                "select (ts AT TIME ZONE 'UTC')::text, (ts at time zone 'Asia/Kolkata')::text "
+                "from tsz where k = 1"
+            )
+        )
+        assert got == [["2024-02-29 12:30:15.123456", "2024-02-29 18:00:15.123456"]]
+        with pytest.raises(exceptions.InvalidArgument, match="nanoseconds"):
+            list(s.execute_sql("select ts AT TIME ZONE 'UTC' from tsz where k = 2"))
+
+
 def test_a_database_file_with_microsecond_timestamps_is_refused(tmp_path):
     """Files written before TIMESTAMP kept nanoseconds hold DuckDB TIMESTAMPTZ columns: opening
     one fails with a message naming them, rather than mixing the two storages."""

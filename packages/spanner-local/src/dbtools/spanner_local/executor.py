@@ -244,9 +244,10 @@ def _infer_bytes_params(
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
-    """A table's columns whose untyped PostgreSQL literals DuckDB would read differently
-    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their elements
-    are bytea input)."""
+    """Every column of a table, in table order (an INSERT without a column list writes them by
+    position) -> the type code whose untyped PostgreSQL literals DuckDB would read differently
+    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their
+    elements are bytea input), or "" for a column DuckDB reads as PostgreSQL does."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -255,8 +256,16 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64", "TIMESTAMP"):
-            out[c.name.lower()] = code
+        special = code in (
+            "BYTES",
+            "NUMERIC",
+            "ARRAY",
+            "ARRAY<BYTES>",
+            "BOOL",
+            "INT64",
+            "TIMESTAMP",
+        )
+        out[c.name.lower()] = code if special else ""
     return out
 
 

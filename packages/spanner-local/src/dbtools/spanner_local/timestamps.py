@@ -163,6 +163,16 @@ def pg_interval_op(toks: list[Tok], at: int) -> str | None:
     return "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
 
 
+def is_pg_at_time_zone(toks: list[Tok], at: int) -> bool:
+    """Whether toks[at] starts `AT TIME ZONE` (its operand before, the zone after)."""
+    return (
+        toks[at].upper == "AT"
+        and at + 3 < len(toks)
+        and toks[at + 1].upper == "TIME"
+        and toks[at + 2].upper == "ZONE"
+    )
+
+
 def pg_extract(toks: list[Tok], at: int) -> dict[int, str] | None:
     """`extract(field from x)` at toks[at] -> token replacements calling spanner_pg_extract."""
     if toks[at].upper != "EXTRACT" or at + 3 >= len(toks):
@@ -181,6 +191,11 @@ _SUB_MICROS = "FORMAT_TIMESTAMP cannot show the nanoseconds of a timestamp with 
 
 _PG_EXTRACT_NANOS = (
     "spanner-local cannot show the nanoseconds of this timestamptz in the extract field "
+)
+
+_PG_AT_ZONE_NANOS = (
+    "spanner-local cannot show the nanoseconds of this timestamptz in a timestamp without time "
+    "zone (AT TIME ZONE keeps microseconds)"
 )
 
 # Persisted with database files (column defaults may use them); see functions.register.
@@ -235,6 +250,10 @@ MACROS = (
     "('second', 'seconds', 'epoch', 'microseconds', 'microsecond', 'milliseconds', 'millisecond') "
     f"AND spanner_ts_sub_us(x) <> 0 THEN error('{_PG_EXTRACT_NANOS}' || f) "
     "ELSE date_part(f, spanner_ts_in(x)) END",
+    # x AT TIME ZONE z: the wall-clock time in z, a timestamp without time zone, which keeps
+    # microseconds (as PostgreSQL's does), so a value with more digits is refused, not cut
+    "CREATE MACRO spanner_pg_at_zone(x, z) AS CASE WHEN spanner_ts_sub_us(x) <> 0 "
+    f"THEN error('{_PG_AT_ZONE_NANOS}') ELSE timezone(z, spanner_ts_in(x)) END",
     f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
     f"THEN spanner_ts_text(TRY_CAST(x AS {DUCKDB_TYPE})) ELSE CAST(x AS VARCHAR) END",
 )

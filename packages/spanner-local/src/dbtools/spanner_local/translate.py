@@ -462,6 +462,15 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             after[i + 2] = ")" + after.get(i + 2, "")
             i += 3
             continue
+        if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
+            left = _operand_start(toks, i - 1)
+            before[left] = before.get(left, "") + "spanner_pg_at_zone("
+            repl[i] = ","
+            drop.update({i + 1, i + 2})
+            zone_end = _operand_end(toks, i + 3)
+            after[zone_end] = ")" + after.get(zone_end, "")
+            i = zone_end + 1
+            continue
         pg_ts = timestamps.pg_token_sql(toks, i)
         if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
             repl[i], consumed = pg_ts

@@ -104,7 +104,8 @@ def _statement_columns(
         if toks[k].text.lower() == "public" and toks[k + 1].text == ".":
             k += 2
         for name, code in column_types(toks[k].text).items():
-            columns[name] = code if columns.get(name, code) == code else None
+            if code:  # "" is a column DuckDB reads as PostgreSQL does
+                columns[name] = code if columns.get(name, code) == code else None
     return columns
 
 
@@ -194,14 +195,17 @@ def _literal_targets(
     out: dict[int, str] = {}
     if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
         columns = column_types(toks[2].text)
-        if not columns or toks[3].text != "(":
+        if not columns:
             return out
-        names, k = [], 4
-        while k < len(toks) and toks[k].text != ")":
-            if toks[k].kind in ("word", "ident"):
-                names.append(toks[k].text.lower())
+        if toks[3].text == "(":
+            names, k = [], 4
+            while k < len(toks) and toks[k].text != ")":
+                if toks[k].kind in ("word", "ident"):
+                    names.append(toks[k].text.lower())
+                k += 1
             k += 1
-        k += 1
+        else:  # no column list: the values fill the table's columns in order
+            names, k = list(columns), 3
         if k >= len(toks) or toks[k].upper != "VALUES":
             return out
         k += 1
