@@ -212,3 +212,41 @@ def test_cancel_long_query(proxy: Proxy, dsn: str) -> None:
 def test_server_identity(dsn: str, command: str) -> None:
     out = psql(dsn, command + ";\n", "-t", "-A")
     assert out.stdout.startswith("14.1") or out.stdout.startswith("PostgreSQL 14.1")
+
+
+def test_timestamptz_nanoseconds_are_shown_in_text_as_pgadapter_shows_them(dsn: str) -> None:
+    """Spanner keeps nanoseconds; PostgreSQL has microseconds. Like PGAdapter, the text form
+    shows all nine digits, and text input keeps them (nothing is truncated on the way)."""
+    script = """
+    create table tsn (k bigint primary key, ts timestamptz);
+    insert into tsn (k, ts) values (1, '2024-02-29 12:30:15.123456789+00');
+    insert into tsn (k, ts) values (2, '0001-01-01 00:00:00.000000001+00');
+    insert into tsn (k, ts) values (3, '2024-02-29 12:30:15.123456788+00');
+    \\pset format unaligned
+    \\pset tuples_only on
+    select k, ts from tsn order by ts;
+    select k from tsn where ts = '2024-02-29 12:30:15.123456789+00';
+    """
+    out = psql(dsn, script)
+    assert out.stderr == ""
+    assert out.stdout.split() == [
+        "2|0001-01-01",
+        "00:00:00.000000001+00",
+        "3|2024-02-29",
+        "12:30:15.123456788+00",
+        "1|2024-02-29",
+        "12:30:15.123456789+00",
+        "1",
+    ]
+
+
+def test_timestamptz_nanosecond_parameters_reach_spanner(dsn: str) -> None:
+    """A text-format parameter with nine fractional digits is passed on whole."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create table tsp (k bigint primary key, ts timestamptz)")
+        conn.execute(
+            "insert into tsp (k, ts) values (1, %s::timestamptz)",
+            ("2024-02-29 12:30:15.123456789+00",),
+        )
+    out = psql(dsn, "\\pset tuples_only on\nselect ts from tsp;\n")
+    assert out.stdout.strip() == "2024-02-29 12:30:15.123456789+00"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime
+import decimal
 
 import psycopg
 import pytest
@@ -197,3 +199,44 @@ def test_malformed_bytea_literal_is_invalid_argument(pg_spanner_db):
         pg_spanner_db.run_in_transaction(
             lambda tx: tx.execute_update("insert into t (id, b) values (1, '\\x0g')")
         )
+
+
+# An INSERT without a column list writes its untyped literals by position: each is read as
+# input of its column's type, as with a column list.
+POSITIONAL_TABLE = (
+    "create table p (id bigint primary key, b bytea, n numeric, ts timestamptz, ok bool)"
+)
+POSITIONAL_WRITES = [
+    "insert into p values (1, '\\x00ff', '218819.692292967', '2024-07-01 12:00:00+00', 'on')",
+    "insert into p values (2, '\\x', '-0.5', '2024-07-01 12:00:00.123456+02', 'f'), "
+    "(3, null, null, null, null)",
+]
+
+
+def _comparable(value: object) -> object:
+    """bytes for bytea, the instant as a UTC ISO text for timestamptz (the two clients return
+    different datetime classes)."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).isoformat()
+    return value
+
+
+def test_insert_without_a_column_list_reads_literals_as_postgresql(pg_spanner_db, pg_db):
+    query = "select id, b, n, ts, ok from p order by id"
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute(POSITIONAL_TABLE)
+        for sql in POSITIONAL_WRITES:
+            conn.execute(sql)
+        expected = [[_comparable(v) for v in row] for row in conn.execute(query)]
+    pg_spanner_db.update_ddl([POSITIONAL_TABLE]).result(60)
+    for sql in POSITIONAL_WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    with pg_spanner_db.snapshot() as s:
+        got = [
+            [_comparable(base64.b64decode(v) if isinstance(v, bytes) else v) for v in row]
+            for row in s.execute_sql(query)
+        ]
+    assert got == expected
+    assert expected[0][0:3] == [1, b"\x00\xff", decimal.Decimal("218819.692292967")]

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 
 import pytest
-from dbtools.spanner_local import codec
+from dbtools.spanner_local import codec, timestamps
 from dbtools.spanner_local.catalog import render_index_ddl, render_table_ddl
 from dbtools.spanner_local.ddl_parser import CreateIndex, CreateTable, parse_ddl
 from dbtools.spanner_local.errors import DdlError, DdlSyntaxError, InvalidArgument
@@ -95,7 +95,10 @@ def test_encode_round_trips_through_decode():
         (SType("STRING"), "ü"),
         (SType("BYTES"), b"\xff"),
         (SType("DATE"), dt.date(2020, 2, 29)),
-        (SType("TIMESTAMP"), dt.datetime(2020, 2, 29, 1, 2, 3, 4, tzinfo=UTC)),
+        # TIMESTAMP values are nanoseconds since 0001-01-01 (see spanner_local.timestamps)
+        (SType("TIMESTAMP"), timestamps.parse("2020-02-29T01:02:03.000004001Z")),
+        (SType("TIMESTAMP"), timestamps.MAX),
+        (SType("TIMESTAMP"), 0),
         (SType("NUMERIC"), decimal.Decimal("1.25")),
         (SType("ARRAY", element=SType("STRING")), ["a", None]),
     ]
@@ -111,6 +114,8 @@ def test_encode_round_trips_through_decode():
         ("DECIMAL(38,9)", "NUMERIC", "PG_NUMERIC", POSTGRESQL),
         ("JSON", "JSON", "PG_JSONB", POSTGRESQL),
         ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", None, GOOGLE_SQL),
+        ("UHUGEINT", "TIMESTAMP", None, GOOGLE_SQL),
+        ("UHUGEINT[]", "ARRAY", None, POSTGRESQL),
         ("FLOAT", "FLOAT32", None, GOOGLE_SQL),
     ],
 )

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
+
 from .errors import PgError
 from .types import ARRAY_ELEMENT, BY_OID, PgType
 
@@ -157,10 +159,14 @@ def _offset_text(off: dt.timedelta | None) -> str:
 
 
 def timestamptz_text(v: Any, tz: dt.tzinfo = UTC) -> str:
-    d = _as_datetime(v).astimezone(tz)
+    exact = _as_datetime(v)
+    d = exact.astimezone(tz)
     base = f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}:{d.second:02d}"
-    if d.microsecond:
-        base += f".{d.microsecond:06d}".rstrip("0")
+    # Spanner's nanoseconds are shown, as PGAdapter's text output shows them (PostgreSQL itself
+    # has microseconds; the binary form carries microseconds, floored, as PGAdapter's does)
+    fraction = f"{d.microsecond:06d}{_sub_micro_digits(exact)}".rstrip("0")
+    if fraction:
+        base += "." + fraction
     return base + _offset_text(d.utcoffset())
 
 
@@ -633,16 +639,31 @@ def parse_timestamp(text: str, default_tz: dt.tzinfo) -> dt.datetime:
             secs = int(digits[4:6]) if len(digits) == 6 else 0
             tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=mins, seconds=secs))
     try:
-        return dt.datetime(
+        value = dt.datetime(
             int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), micro, tzinfo=tz
         )
     except ValueError:
         raise PgError(f'date/time field value out of range: "{text}"', "22008") from None
+    nanos = int((frac or "0").ljust(9, "0"))
+    if nanos % 1000:
+        # Spanner keeps nanoseconds, and so does PGAdapter's text input: keep the digits
+        return DatetimeWithNanoseconds(
+            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            nanosecond=nanos, tzinfo=tz,
+        )  # fmt: skip
+    return value
+
+
+def _sub_micro_digits(d: Any) -> str:
+    """The three digits below the microsecond of a client `DatetimeWithNanoseconds` ('' when
+    they are zero or the value is a plain datetime, which has none)."""
+    nanos = getattr(d, "nanosecond", 0)
+    return f"{nanos % 1000:03d}" if nanos % 1000 else ""
 
 
 def rfc3339(d: dt.datetime) -> str:
-    u = d.astimezone(UTC)
-    return u.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = d.astimezone(UTC)  # astimezone() drops a DatetimeWithNanoseconds' nanoseconds
+    return u.strftime("%Y-%m-%dT%H:%M:%S.%f") + _sub_micro_digits(d) + "Z"
 
 
 _TRUE = {"t", "true", "y", "yes", "on", "1"}

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import protos
+from . import protos, timestamps
 from .errors import InvalidArgument
 from .typemap import (
     DUCKDB_RESULT_TYPES,
@@ -222,7 +222,7 @@ def _dec_timestamp(value: protos.Value) -> Any:
     text = _dec_string(value)
     if text == COMMIT_TIMESTAMP_SENTINEL:
         return COMMIT_TIMESTAMP
-    return parse_timestamp(text)
+    return timestamps.parse(text)
 
 
 NUMERIC_INTEGER_DIGITS = 29
@@ -413,7 +413,9 @@ def _set_date(pb: protos.Value, v: Any) -> None:
 
 
 def _set_timestamp(pb: protos.Value, v: Any) -> None:
-    if isinstance(v, dt.datetime):
+    if isinstance(v, int):
+        pb.string_value = timestamps.format_rfc3339(v)  # a stored TIMESTAMP (nanoseconds)
+    elif isinstance(v, dt.datetime):
         pb.string_value = format_timestamp(v)
     elif isinstance(v, dt.date):
         pb.string_value = format_timestamp(dt.datetime(v.year, v.month, v.day, tzinfo=UTC))

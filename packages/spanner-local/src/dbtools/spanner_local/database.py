@@ -13,7 +13,16 @@ from typing import Any
 
 import duckdb
 
-from . import ddl_parser, functions, infoschema, pg_catalog, row_locks, schema, versions
+from . import (
+    ddl_parser,
+    functions,
+    infoschema,
+    pg_catalog,
+    row_locks,
+    schema,
+    timestamps,
+    versions,
+)
 from .catalog import Catalog, duckdb_ident, render_catalog_ddl
 from .codec import UTC
 from .errors import DdlError, DdlSyntaxError, SpannerLocalError
@@ -80,6 +89,7 @@ class Database:
         self._save_lock = threading.Lock()
         self._published = False  # the .json that lists the database on disk is written
         self._load_stored_catalog()
+        timestamps.check_stored_columns(self.conn, self.name)
         self._skip_ranges: dict[str, tuple[int, int]] = {}
         self._refresh_skip_ranges()
         functions.register(

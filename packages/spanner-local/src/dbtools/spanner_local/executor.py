@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, column_decode, parsed, protos
+from . import cancellation, codec, column_decode, parsed, protos, timestamps
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -107,6 +108,8 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
+    if isinstance(exc, duckdb.InvalidInputException) and first.endswith("causes overflow"):
+        return OutOfRange(_strip_category(first))  # TIMESTAMP_ADD/SUB (see timestamps)
     if isinstance(exc, duckdb.OutOfRangeException):
         return OutOfRange(first)
     if isinstance(exc, duckdb.ParserException):
@@ -170,6 +173,8 @@ def _bind(
     typed = tuple(sorted((k, t.duckdb()) for k, t in types.items() if k in values))
     plan = _bind_plan if len(tr.sql) <= CACHED_SQL_CHARS else _bind_plan.__wrapped__
     sql, names = plan(tr.sql, tuple(values), typed)
+    if isinstance(commit_ts, dt.datetime):  # TIMESTAMP values are bound as stored nanoseconds
+        commit_ts = timestamps.from_datetime(commit_ts)
     bound: dict[str, Any] = {}
     for name, key in names:
         if key is None:
@@ -240,9 +245,10 @@ def _infer_bytes_params(
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
-    """A table's columns whose untyped PostgreSQL literals DuckDB would read differently
-    (BYTES, NUMERIC, ARRAY, BOOL, INT64; arrays of BYTES as "ARRAY<BYTES>": their elements
-    are bytea input)."""
+    """Every column of a table, in table order (an INSERT without a column list writes them by
+    position) -> the type code whose untyped PostgreSQL literals DuckDB would read differently
+    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their
+    elements are bytea input), or "" for a column DuckDB reads as PostgreSQL does."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -251,8 +257,16 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        if code in ("BYTES", "NUMERIC", "ARRAY", "ARRAY<BYTES>", "BOOL", "INT64"):
-            out[c.name.lower()] = code
+        special = code in (
+            "BYTES",
+            "NUMERIC",
+            "ARRAY",
+            "ARRAY<BYTES>",
+            "BOOL",
+            "INT64",
+            "TIMESTAMP",
+        )
+        out[c.name.lower()] = code if special else ""
     return out
 
 

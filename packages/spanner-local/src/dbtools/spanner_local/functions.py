@@ -10,6 +10,8 @@ import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
+from . import timestamps
+
 
 def farm_fingerprint(value: str | None) -> int | None:
     """FARM_FINGERPRINT: FarmHash Fingerprint64 of the UTF-8 bytes, as a signed INT64."""
@@ -134,6 +136,7 @@ def register(
             side_effects=True,
         )
     macros = [
+        *timestamps.MACROS,
         # the first spelling, kept for database files whose defaults still call it
         "CREATE MACRO spanner_next_sequence_value(name) AS spanner_bit_reverse(nextval(name))",
     ]

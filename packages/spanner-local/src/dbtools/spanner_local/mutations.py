@@ -8,13 +8,14 @@ side), never row at a time. Each kind of mutation is one function of `_APPLY`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 
-from . import codec, column_decode, limits, protos, row_locks
+from . import codec, column_decode, limits, protos, row_locks, timestamps
 from .catalog import Column, Table, duckdb_ident, type_sql
 from .database import Database
 from .errors import (
@@ -311,7 +312,7 @@ def _commit_timestamp(table: Table, col: Column, commit_ts: Any) -> Any:
             f"option is not set to true for column {table.name}.{col.name}, or for all "
             "corresponding shared key columns in this table's interleaved table hierarchy."
         )
-    return commit_ts
+    return timestamps.from_datetime(commit_ts) if isinstance(commit_ts, dt.datetime) else commit_ts
 
 
 def _check_size(table: Table, col: Column, size: int) -> None:

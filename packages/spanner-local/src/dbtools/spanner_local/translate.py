@@ -21,7 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_literals, typed_literals
+from . import pg_literals, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
@@ -85,6 +85,7 @@ _PG_CAST_TYPES = {
     "float4": "FLOAT",
     "int8": "BIGINT",
     "oid": "BIGINT",
+    "timestamptz": timestamps.DUCKDB_TYPE,
 }
 # PostgreSQL functions Spanner offers under another name in DuckDB.
 _PG_FUNCTIONS = {
@@ -102,6 +103,9 @@ _PG_FUNCTIONS = {
     "convert_from": "spanner_pg_convert_from",
     "sha256": "spanner_pg_sha256",
     "generate_uuid": "spanner_pg_generate_uuid",
+    "now": "spanner_ts_now",
+    "date_trunc": "spanner_pg_date_trunc",
+    "transaction_timestamp": "spanner_ts_now",
 }
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
@@ -446,6 +450,34 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             and toks[i + 2].text.lower() in ("numeric", "decimal")
         ):
             typed_literals.check_numeric_literal(t.text)
+        extract = timestamps.pg_extract(toks, i)
+        if extract is not None:
+            repl.update(extract)
+            i += 4
+            continue
+        interval_op = timestamps.pg_interval_op(toks, i) if i > 0 else None
+        if interval_op is not None:  # timestamptz +/- interval '...' (see timestamps)
+            left = _operand_start(toks, i - 1)
+            before[left] = before.get(left, "") + f"{interval_op}("
+            repl[i] = ","
+            after[i + 2] = ")" + after.get(i + 2, "")
+            i += 3
+            continue
+        if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
+            left = _operand_start(toks, i - 1)
+            before[left] = before.get(left, "") + "spanner_pg_at_zone("
+            repl[i] = ","
+            drop.update({i + 1, i + 2})
+            zone_end = _operand_end(toks, i + 3)
+            after[zone_end] = ")" + after.get(zone_end, "")
+            i = zone_end + 1
+            continue
+        pg_ts = timestamps.pg_token_sql(toks, i)
+        if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
+            repl[i], consumed = pg_ts
+            drop.update(range(i + 1, i + consumed))
+            i += consumed
+            continue
         if t.kind == "str" and t.text.startswith("'") and nxt is not None and nxt.text == "::":
             literal = _pg_typed_literal(t.text, toks, i + 2)
             if literal is not None:
@@ -506,7 +538,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
                 # spanner.pending_commit_timestamp() -> the commit timestamp parameter
                 j = i + 3
                 if j + 1 < len(toks) and toks[j].text == "(" and toks[j + 1].text == ")":
-                    repl[i] = f"${COMMIT_TS_PARAM}"
+                    repl[i] = timestamps.commit_timestamp_sql(COMMIT_TS_PARAM)
                     drop.update({i + 1, i + 2, j, j + 1})
                     uses_commit_ts = True
                     i = j + 2
@@ -673,6 +705,8 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         typed_literals.check_numeric_literal(number)
     if type_name == "bytea":
         return pg_literals.bytea_literal_sql(text), j - type_at + 2
+    if timestamps.is_pg_timestamptz(toks, type_at) and text.startswith("'"):
+        return timestamps.pg_literal_sql(pg_literals.unquote(text)), j - type_at + 2
     return None
 
 
@@ -728,6 +762,9 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         positional = _positional_struct_cast(node)
         if positional is not None:
             return positional
+    rewritten = timestamps.rewrite_gsql(node, _fix_subtree)
+    if rewritten is not None:
+        return rewritten
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Star):
         # (struct expression).*: DuckDB expands a struct into columns with UNNEST
         return exp.Unnest(expressions=[node.this.copy().transform(_fix_types)])
@@ -766,8 +803,15 @@ def _fix_types(node: exp.Expression) -> exp.Expression:
         # GoogleSQL FORMAT is printf-style; DuckDB's FORMAT is fmt-style, its PRINTF is not.
         return exp.Anonymous(this="PRINTF", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PENDING_COMMIT_TIMESTAMP":
-        return exp.Placeholder(this=COMMIT_TS_PARAM)
+        return exp.Cast(
+            this=exp.Placeholder(this=COMMIT_TS_PARAM),
+            to=exp.DataType.build(timestamps.DUCKDB_TYPE, dialect="duckdb"),
+        )
     return node
+
+
+def _fix_subtree(node: exp.Expression) -> exp.Expression:
+    return node.transform(_fix_types)
 
 
 _NEXT_SEQ = re.compile(r"GET_NEXT_SEQUENCE_VALUE\s*\(\s*SEQUENCE\s+([`\w.]+)\s*\)", re.I)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Mapping
 
-from . import pg_literals
+from . import pg_literals, timestamps
 from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number, numeric_fits
 from .errors import InvalidArgument
 from .lexer import Tok
@@ -53,6 +53,7 @@ _LITERAL_KINDS: dict[str, tuple[str, ...]] = {
     "ARRAY<BYTES>": ("str",),
     "BOOL": ("str",),
     "INT64": ("str",),
+    "TIMESTAMP": ("str",),
 }
 
 
@@ -82,6 +83,7 @@ _STRING_INPUT_SQL: dict[str, Callable[[str], str]] = {
     "BOOL": pg_literals.bool_literal_sql,
     "INT64": pg_literals.int8_literal_sql,
     "NUMERIC": _numeric_text_sql,
+    "TIMESTAMP": lambda literal: timestamps.pg_literal_sql(pg_literals.unquote(literal)),
 }
 _COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 # Words after which a name is a table the statement reads or writes.
@@ -102,7 +104,8 @@ def _statement_columns(
         if toks[k].text.lower() == "public" and toks[k + 1].text == ".":
             k += 2
         for name, code in column_types(toks[k].text).items():
-            columns[name] = code if columns.get(name, code) == code else None
+            if code:  # "" is a column DuckDB reads as PostgreSQL does
+                columns[name] = code if columns.get(name, code) == code else None
     return columns
 
 
@@ -150,9 +153,23 @@ def _compared_literals(
             out[k + 2] = code
             if literal(k + 4):
                 out[k + 4] = code
-        if k >= 2 and toks[k - 1].text in _COMPARISONS and literal(k - 2):
+        if k >= 2 and toks[k - 1].text in _COMPARISONS and _starts_operand(toks, k - 2):
             out[k - 2] = code
     return out
+
+
+# Words after which a literal starts a comparison's left operand (`WHERE 'x' < col`).
+_OPERAND_AFTER = frozenset({"WHERE", "AND", "OR", "NOT", "ON", "WHEN", "HAVING", "(", ","})
+
+
+def _starts_operand(toks: list[Tok], k: int) -> bool:
+    """Whether toks[k] is a string literal standing alone as the left operand of what follows."""
+    t = toks[k]
+    return (
+        t.kind == "str"
+        and t.text.startswith("'")
+        and (k == 0 or toks[k - 1].upper in _OPERAND_AFTER or toks[k - 1].text in _OPERAND_AFTER)
+    )
 
 
 def _is_bare_literal(toks: list[Tok], k: int, kinds: tuple[str, ...]) -> bool:
@@ -178,14 +195,17 @@ def _literal_targets(
     out: dict[int, str] = {}
     if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
         columns = column_types(toks[2].text)
-        if not columns or toks[3].text != "(":
+        if not columns:
             return out
-        names, k = [], 4
-        while k < len(toks) and toks[k].text != ")":
-            if toks[k].kind in ("word", "ident"):
-                names.append(toks[k].text.lower())
+        if toks[3].text == "(":
+            names, k = [], 4
+            while k < len(toks) and toks[k].text != ")":
+                if toks[k].kind in ("word", "ident"):
+                    names.append(toks[k].text.lower())
+                k += 1
             k += 1
-        k += 1
+        else:  # no column list: the values fill the table's columns in order
+            names, k = list(columns), 3
         if k >= len(toks) or toks[k].upper != "VALUES":
             return out
         k += 1

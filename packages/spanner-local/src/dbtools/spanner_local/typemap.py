@@ -28,7 +28,8 @@ DUCKDB_TYPES: dict[str, str] = {
     "INT64": "BIGINT",
     "FLOAT64": "DOUBLE",
     "FLOAT32": "FLOAT",
-    "TIMESTAMP": "TIMESTAMPTZ",
+    # nanoseconds since 0001-01-01T00:00:00Z (see timestamps: DuckDB's timestamps keep micros)
+    "TIMESTAMP": "UHUGEINT",
     "DATE": "DATE",
     "STRING": "VARCHAR",
     "BYTES": "BLOB",
@@ -62,6 +63,7 @@ DUCKDB_RESULT_TYPES: dict[str, str] = {
     "VARCHAR": "STRING",
     "BLOB": "BYTES",
     "DATE": "DATE",
+    "UHUGEINT": "TIMESTAMP",
     "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
     "TIMESTAMP": "TIMESTAMP",
     "TIMESTAMP_NS": "TIMESTAMP",

@@ -131,6 +131,17 @@ class SpannerPgDialect(PostgresDialect):
     name = "spanner_pg"
     engine = "spanner"
 
+    def literal(self, value: object) -> str:
+        import datetime as dt
+
+        # Spanner's PostgreSQL interface has timestamptz only: PostgreSQL's `TIMESTAMP '...'`
+        # names timestamp without time zone, which it refuses
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return "timestamptz " + self.string_literal(value.isoformat(sep=" ") + "+00")
+        return super().literal(value)
+
     def string_literal(self, text: str) -> str:
         # spanner-local's statement lexer rejects a backslash inside a PostgreSQL string
         # literal, so backslashes are spelled chr(92).
