@@ -32,7 +32,7 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
         conn.execute(f"CREATE ROLE {role}")
         try:
             for st in (
-                "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "CREATE TABLE t (id int PRIMARY KEY, v text CONSTRAINT v_set CHECK (v <> ''))",
                 "CREATE INDEX t_v ON t (v)",
                 "CREATE SEQUENCE s",
                 "CREATE VIEW w AS SELECT id FROM t",
@@ -43,6 +43,21 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
                 "COMMENT ON TABLE t IS 'the table'",
                 "COMMENT ON INDEX t_v IS 'by value'",
                 "COMMENT ON SEQUENCE s IS 'numbers'",
+                # what a live read rebuilds as pg_dump's statements (pg_live_acl)
+                "CREATE SCHEMA side",
+                "CREATE FUNCTION side.twice(n integer, tag varchar) RETURNS int "
+                "LANGUAGE sql AS 'SELECT n * 2'",
+                "CREATE PROCEDURE tidy() LANGUAGE sql AS 'SELECT 1'",
+                f"GRANT SELECT (v), UPDATE (v) ON t TO {role}",
+                "GRANT INSERT (id) ON t TO PUBLIC",
+                f"GRANT USAGE ON SCHEMA side TO {role}",
+                f"GRANT ALL ON SCHEMA public TO {role}",
+                "REVOKE EXECUTE ON FUNCTION side.twice(integer, varchar) FROM PUBLIC",
+                f"GRANT EXECUTE ON FUNCTION side.twice(integer, varchar) TO {role}",
+                "COMMENT ON FUNCTION side.twice(integer, varchar) IS 'doubles'",
+                "COMMENT ON PROCEDURE tidy() IS 'tidies'",
+                "COMMENT ON CONSTRAINT v_set ON t IS 'no empty values'",
+                "COMMENT ON CONSTRAINT t_pkey ON t IS 'the key'",
             ):
                 conn.execute(st)
             dump = subprocess.run(
@@ -53,23 +68,35 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
         finally:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
-    grants = [(k, n, d.split(":")[0]) for k, n, d in dumped if k == "grant"]
+    grants = [(k, n, d.split(":")[0]) for k, n, d in dumped if k in ("grant", "revoke")]
     assert grants == [
+        ("grant", "function side.twice(integer, varchar)", f"GRANT EXECUTE TO {role}"),
+        ("grant", "schema public", f"GRANT CREATE, USAGE TO {role}"),
+        ("grant", "schema side", f"GRANT USAGE TO {role}"),
         ("grant", "sequence s", f"GRANT USAGE TO {role}"),
         (
             "grant",
             "table t",
             f"GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE TO {role}",
         ),
+        ("grant", "table t", "GRANT INSERT (id) TO PUBLIC"),
+        ("grant", "table t", f"GRANT SELECT (v), UPDATE (v) TO {role}"),
         ("grant", "table w", "GRANT SELECT TO PUBLIC"),
+        ("revoke", "function side.twice(integer, varchar)", "REVOKE EXECUTE FROM PUBLIC"),
     ]
-    assert all("not migrated" in d for k, _n, d in dumped if k == "grant")
+    assert all("not migrated" in d for k, _n, d in dumped if k in ("grant", "revoke"))
     comments = [(k, n, d) for k, n, d in dumped if k == "comment"]
-    assert comments == [("comment", "index t_v", "by value"), ("comment", "sequence s", "numbers")]
-    # the live read lists the same grants and comments
-    assert [g for g in live if g[0] in ("grant", "comment")] == [
-        g for g in dumped if g[0] in ("grant", "comment")
+    assert comments == [
+        ("comment", "constraint t.t_pkey", "the key"),
+        ("comment", "constraint t.v_set", "no empty values"),
+        ("comment", "function side.twice(integer, varchar)", "doubles"),
+        ("comment", "index t_v", "by value"),
+        ("comment", "procedure tidy()", "tidies"),
+        ("comment", "sequence s", "numbers"),
     ]
+    # the live read lists the same grants and comments
+    kinds = ("grant", "revoke", "comment")
+    assert [g for g in live if g[0] in kinds] == [g for g in dumped if g[0] in kinds]
 
 
 def test_mysql_grants_in_a_dump_are_listed() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-from . import grants
+from . import grants, pg_live_acl
 from .dumpkind import check_kind
 from .dumpread import Statement, read_statements
 from .errors import SourceError
@@ -298,8 +298,6 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
 _PG_EVENT_TRIGGERS = "SELECT evtname FROM pg_event_trigger"
-# privileges granted on tables, views and sequences to others than their owner, as pg_dump
-# writes them (GRANT ... ON TABLE / SEQUENCE); column privileges are not read here
 # comments on other objects than tables and columns (those are read with the tables), named as
 # the dump parser names them (pg_parse._CommentStmt): kind and name without `public.`
 _PG_OTHER_COMMENTS = """
@@ -311,6 +309,9 @@ WHERE o.type IN ('index', 'sequence', 'view', 'materialized view', 'schema', 'ty
   AND NOT (o.type = 'schema' AND o.identity = 'public'
            AND d.description = 'standard public schema')
 """
+# privileges granted on tables, views and sequences to others than their owner, as pg_dump
+# writes them (GRANT ... ON TABLE / SEQUENCE); those on columns, schemas and routines and the
+# comments on routines and constraints come as pg_dump's statements (pg_live_acl)
 _PG_GRANTS = """
 SELECT n.nspname, c.relname, c.relkind = 'S', COALESCE(r.rolname, 'PUBLIC'),
        array_agg(a.privilege_type ORDER BY a.privilege_type)
@@ -439,6 +440,8 @@ def _read_postgres(conn: Any) -> SourceSchema:
         schema.ignored.extend(
             grants.entries(True, kind, [_pg_name(nsp, rel)], privileges, [grantee])
         )
+    for stmt in pg_live_acl.statements(conn):
+        builder.feed(Statement(stmt, 0))
     for kind, name in conn.execute(text(_PG_ROUTINES)).fetchall():
         schema.ignored.append(
             Ignored(
