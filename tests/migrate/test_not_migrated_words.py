@@ -15,6 +15,8 @@ from dbtools.migrate import report
 from dbtools.migrate.convert import convert
 from dbtools.migrate.source import parse_text, read_live
 
+from .conftest import mysqldump
+
 
 def _not_migrated(src: Any) -> list[tuple[str, str, str]]:
     rep = report.build(convert(src, "google_standard_sql"))
@@ -108,10 +110,59 @@ def test_mysql_grants_in_a_dump_are_listed() -> None:
     )
     listed = [(k, n, d.split(":")[0]) for k, n, d in _not_migrated(parse_text("mysql", text))]
     assert listed == [
-        ("grant", "table *.*", "GRANT ALL PRIVILEGES TO 'admin'@'localhost'"),
+        ("grant", "server *.*", "GRANT ALL PRIVILEGES TO 'admin'@'localhost'"),
         ("grant", "table db.t", "GRANT INSERT, SELECT TO 'app'@'%'"),
         ("role grant", "`r1`", "GRANT `r1` TO 'bob'@'%'"),
     ]
+
+
+def _mysql_grants(src: Any) -> list[tuple[str, str, str]]:
+    return [(k, n, d.split(":")[0]) for k, n, d in _not_migrated(src) if k == "grant"]
+
+
+def test_mysql_grants_are_listed_from_dump_and_live(mysql_db: Any) -> None:
+    """mysqldump --system=users writes SHOW GRANTS; a live read lists the same grants on the
+    database (its own, its tables', columns' and routines'), named alike."""
+    user = f"app_{uuid.uuid4().hex[:8]}"
+    account = f"'{user}'@'%'"
+    db = mysql_db.database
+    admin = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            for st in (
+                "CREATE TABLE t (id int PRIMARY KEY, a int, b int)",
+                "CREATE PROCEDURE tidy() SELECT 1",
+                "CREATE FUNCTION one() RETURNS int RETURN 1",
+                f"CREATE USER {account}",
+                f"GRANT SELECT, INSERT ON `{db}`.t TO {account}",
+                f"GRANT UPDATE (b, a), SELECT (a) ON `{db}`.t TO {account}",
+                f"GRANT CREATE VIEW ON `{db}`.* TO {account}",
+                f"GRANT EXECUTE ON PROCEDURE `{db}`.tidy TO {account}",
+                f"GRANT EXECUTE ON FUNCTION `{db}`.one TO {account}",
+            ):
+                cur.execute(st)
+        dump = mysqldump(mysql_db, "--system=users", "--routines")
+        live = _mysql_grants(read_live(mysql_db.sqlalchemy_url()))
+        reader = f"mysql+pymysql://{user}@{mysql_db.host}:{mysql_db.port}/{db}"
+        as_user = _not_migrated(read_live(reader))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP USER IF EXISTS {account}")
+        admin.close()
+    mine = [g for g in _mysql_grants(parse_text("mysql", dump, whole=True)) if account in g[2]]
+    assert mine == [
+        ("grant", f"database {db}", f"GRANT CREATE VIEW TO {account}"),
+        ("grant", f"function {db}.one", f"GRANT EXECUTE TO {account}"),
+        ("grant", f"procedure {db}.tidy", f"GRANT EXECUTE TO {account}"),
+        ("grant", "server *.*", f"GRANT USAGE TO {account}"),
+        ("grant", f"table {db}.t", f"GRANT INSERT, SELECT, SELECT (a), UPDATE (a, b) TO {account}"),
+    ]
+    # the live read lists the database's grants (the server's are not the database's)
+    assert live == [g for g in mine if g[1] != "server *.*"]
+    # an account that may not read mysql.procs_priv is told what it could not list
+    unread = [(k, n) for k, n, d in as_user if "not read" in d]
+    assert unread == [("grant", "(routines)")]
+    assert ("grant", f"table {db}.t") in {(k, n) for k, n, _d in as_user}
 
 
 def test_mysqldump_float_digits_are_warned_per_column(

@@ -75,20 +75,48 @@ _MYSQL_GRANT = re.compile(
 
 
 def mysql_entries(text: str, line: int) -> list[Ignored]:
-    """A MySQL/MariaDB GRANT statement (mysqldump --system=users, or a hand-written dump):
-    one entry per grantee; a role grant (no ON) as such."""
+    """A MySQL/MariaDB GRANT statement (SHOW GRANTS' words, as mysqldump --system=users and a
+    live read write them, or a hand-written dump): one entry per grantee; a role grant (no ON)
+    as such. `db`.* is the database's own grant, *.* the server's."""
     m = _MYSQL_GRANT.match(text.strip())
     if m is None:
         role = re.match(r"GRANT\s+(.+?)\s+TO\s+(.+)$", text.strip(), re.IGNORECASE | re.DOTALL)
         if role is None:
             return [Ignored("grant", "?", line, f"{text.strip()[:200]}: {NOT_MIGRATED}")]
         return role_entries(_split(role.group(1)), _split(role.group(2)), line)
-    privs = [p.upper() for p in _split(m.group(1))]
+    privs = [_mysql_privilege(p) for p in _split(m.group(1))]
     if privs in (["ALL"], ["ALL PRIVILEGES"]):
         privs = ["ALL PRIVILEGES"]
     kind = (m.group(2) or "table").lower()
     target = m.group(3).replace("`", "")
-    return entries(True, kind, [target], privs, _split(m.group(4)), line)
+    if target == "*.*":
+        kind = "server"
+    elif target.endswith(".*"):
+        kind, target = "database", target[:-2]
+    grantees = [_mysql_account(g) for g in _split(m.group(4))]
+    return entries(True, kind, [target], privs, grantees, line)
+
+
+_PRIVILEGE_COLUMNS = re.compile(r"^(.*?)\s*\((.*)\)$", re.DOTALL)
+
+
+def _mysql_privilege(text: str) -> str:
+    """`SELECT (`b`, `a`)` -> `SELECT (a, b)`: the privilege's words in capitals, its columns
+    as they are named, in order (SHOW GRANTS lists them in no fixed order)."""
+    m = _PRIVILEGE_COLUMNS.match(text.strip())
+    if m is None:
+        return " ".join(text.split()).upper()
+    cols = sorted(c.strip().strip("`").replace("``", "`") for c in _split(m.group(2)))
+    return f"{' '.join(m.group(1).split()).upper()} ({', '.join(cols)})"
+
+
+def _mysql_account(text: str) -> str:
+    """'user'@'host' whichever quotes the statement used (SHOW GRANTS writes backquotes,
+    information_schema and most people single quotes)."""
+    parts = re.fullmatch(r"([`'\"]?)(.*?)\1@([`'\"]?)(.*?)\3", text.strip(), re.DOTALL)
+    if parts is None:
+        return text.strip()
+    return f"'{parts.group(2)}'@'{parts.group(4)}'"
 
 
 def _split(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-from . import grants, pg_live_acl
+from . import grants, mysql_live_grants, pg_live_acl
 from .dumpkind import check_kind
 from .dumpread import Statement, read_statements
 from .errors import SourceError
@@ -213,6 +213,11 @@ def _read_mysql(conn: Any) -> SourceSchema:
     ).fetchall()
     for (name,) in events:
         schema.ignored.append(Ignored("event", name))
+    database = conn.execute(text("SELECT DATABASE()")).scalar()
+    lines, unread = mysql_live_grants.read(conn, database)
+    for line in lines:
+        builder.feed(Statement(line, 0))
+    schema.ignored.extend(unread)
     for table in schema.tables.values():
         for col in table.columns:
             if col.auto_increment:
