@@ -33,9 +33,11 @@ _ACCOUNT = re.compile(r"'((?:[^']|'')*)'@'((?:[^']|'')*)'")
 def _on_database(line: str, database: str) -> bool:
     """Whether a SHOW GRANTS line grants something on `database` (not *.*, not a role)."""
     quoted = "`" + database.replace("`", "``") + "`"
-    pattern = r"\bON\s+(?:(?:TABLE|FUNCTION|PROCEDURE|PACKAGE(?:\s+BODY)?)\s+)?" + re.escape(
-        quoted
-    ) + r"\."
+    pattern = (
+        r"\bON\s+(?:(?:TABLE|FUNCTION|PROCEDURE|PACKAGE(?:\s+BODY)?)\s+)?"
+        + re.escape(quoted)
+        + r"\."
+    )
     return re.search(pattern, line, re.IGNORECASE) is not None
 
 
