@@ -4,6 +4,7 @@ its bytes are read in: real dumps in latin1 and in UTF-8 give the same Spanner v
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -145,3 +146,76 @@ def test_raw_blob_bytes_in_a_latin1_dump_load_byte_exact(
     }
     assert {r["note"] for r in got.values()} == {"café"}
     assert rows == live  # the dump and the live read give the same Spanner values
+
+
+def _beam_rows(spanner: Any, engine: str, dump: bytes, tmp: Path, sql: str) -> list[Any]:
+    """Load `dump` with `--runner beam` cut into ranges of 1000 bytes (the data falls in
+    ranges after the one holding the dump's encoding declaration); the rows `sql` reads back."""
+    from click.testing import CliRunner
+    from dbtools.migrate.apply import open_database
+    from dbtools.migrate.cli import main
+
+    path = tmp / "dump.sql"
+    path.write_bytes(dump)
+    chunk = 1000
+    assert len(dump) > 4 * chunk
+    database = f"beam_{engine}"
+    res = CliRunner().invoke(
+        main,
+        [
+            "schema-and-data",
+            *("--source", engine, "--file", str(path), "--out", str(tmp / "out")),
+            *("--project", spanner.project, "--instance", spanner.instance),
+            *("--database", database, "--emulator-host", spanner.address),
+            *("--runner", "beam", "--beam-chunk-bytes", str(chunk), "--format", "json"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp / "out" / "data_report.json").read_text())
+    assert data["rows_read"] == data["rows_written"] and data["bad_rows"] == 0
+    target = open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database=database,
+        emulator_host=spanner.address,
+    )
+    with target.snapshot() as snap:
+        return list(snap.execute_sql(sql))
+
+
+def test_raw_blob_bytes_in_a_latin1_dump_load_byte_exact_with_beam(
+    mysql_server: Any, realdumps: SimpleNamespace, spanner: Any, tmp_path: Path
+) -> None:
+    """The Beam load reads the dump in byte ranges: a range that starts after the dump's
+    `SET NAMES latin1` must still read its text as latin1 and its BLOBs as raw bytes."""
+    with realdumps.mysql_database(
+        mysql_server,
+        ["CREATE TABLE t (id INT PRIMARY KEY, b BLOB, note VARCHAR(20)) CHARSET=latin1"],
+    ) as db:
+        conn = __import__("pymysql").connect(**db.pymysql_kwargs(), autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                for i, blob in enumerate(BLOBS * 8):  # rows enough for several ranges
+                    cur.execute("INSERT INTO t VALUES (%s, %s, 'café')", (i + 1, blob))
+        finally:
+            conn.close()
+        dump = realdumps.mysqldump(db, "--default-character-set=latin1", "--skip-extended-insert")
+    assert b"SET NAMES latin1" in dump and bytes(range(128, 256)) in dump  # raw, not hex
+    rows = _beam_rows(spanner, "mysql", dump, tmp_path, "SELECT id, b, note FROM t")
+    got = {r[0]: (base64.b64decode(r[1]), r[2]) for r in rows}  # (the client's BYTES)
+    assert got == {i + 1: (blob, "café") for i, blob in enumerate(BLOBS * 8)}
+
+
+def test_latin1_text_of_a_pg_dump_loads_with_beam(
+    pg_server: Any, realdumps: SimpleNamespace, spanner: Any, tmp_path: Path
+) -> None:
+    texts = ISO_TEXTS * 20
+    inserts = ", ".join(f"({i + 1}, '{t}')" for i, t in enumerate(texts))
+    with realdumps.pg_database(
+        pg_server,
+        ["CREATE TABLE t (id int PRIMARY KEY, note text)", f"INSERT INTO t VALUES {inserts}"],
+    ) as db:
+        dump = realdumps.pg_dump(db, "-E", "LATIN1", "--inserts")
+    assert b"SET client_encoding = 'LATIN1'" in dump and "café".encode("latin-1") in dump
+    rows = _beam_rows(spanner, "postgres", dump, tmp_path, "SELECT id, note FROM t")
+    assert dict(rows) == {i + 1: t for i, t in enumerate(texts)}

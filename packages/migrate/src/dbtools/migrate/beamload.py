@@ -35,7 +35,8 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from .batching import BadRow, Batch, cut_rows
 from .convert import Conversion
-from .dumpencoding import UTF8
+from .dumpencoding import UTF8, DeclaredEncoding
+from .dumpread import encoding_of_data
 from .errors import DataError
 from .fastpaths import list_events, statement_events, typed_reader
 from .ledger import bad_record_line
@@ -165,9 +166,13 @@ class LoadUnit(beam.DoFn):
         diagnostics: list[Any] = []
         seen: dict[str, tuple[TablePlan, TableStats, dict[int, int]]] = {}
         out: list[Any] = []
+        encoding = self._encoding() if unit.start else None
         with FileSystems.open(job.dump, compression_type="uncompressed") as f:
             lines = RangeLines(job.engine, f, unit)
-            for batch in read_rows(job.engine, lines, diagnostics, typed=self._typed_reader):
+            rows = read_rows(
+                job.engine, lines, diagnostics, typed=self._typed_reader, encoding=encoding
+            )
+            for batch in rows:
                 plan = self.plans.get(batch.table)
                 if plan is None or (job.tables is not None and plan.source.name not in job.tables):
                     continue
@@ -191,6 +196,17 @@ class LoadUnit(beam.DoFn):
             out.append(TaggedOutput("diagnostics", {**record, "first_byte": lines.first_byte}))
         yield from out
         yield from self._finish(seen)
+
+    def _encoding(self) -> DeclaredEncoding:
+        """The encoding the dump's data statements are written in (its head declares it): a
+        range after the head reads its bytes in it, as the threaded load does; read once per
+        worker."""
+        found = self.__dict__.get("_data_encoding")
+        if found is None:
+            assert self.job.dump is not None
+            with FileSystems.open(self.job.dump, compression_type="uncompressed") as f:
+                found = self.__dict__["_data_encoding"] = encoding_of_data(self.job.engine, f)
+        return found
 
     def _typed_reader(
         self,

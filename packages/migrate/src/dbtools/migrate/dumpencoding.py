@@ -193,3 +193,7 @@ class DeclaredEncoding:
             )
         self.name, self.codec = name, codec
         return None
+
+    def copy(self) -> DeclaredEncoding:
+        """The same state, followed apart (a reader starting where this one stands)."""
+        return DeclaredEncoding(self.engine, self.codec, self.name, dict(self.saved))

@@ -587,10 +587,12 @@ def read_events(
     diagnostics: list[Diagnostic],
     copy_rows: bool = True,
     whole: bool = True,
+    encoding: DeclaredEncoding | None = None,
 ) -> Iterator[Event]:
     """Yield statements (and COPY rows, unless `copy_rows` is False) from a dump, in order, in
     constant memory. A `whole` dump must end with its tool's completion line (else an
-    "incomplete" diagnostic); a fragment (False) need not."""
+    "incomplete" diagnostic); a fragment (False) need not. A fragment read from the middle of
+    a dump starts in the `encoding` in force there (see encoding_of_data)."""
     splitter: _MySQLSplitter | _PgSplitter = (
         _MySQLSplitter() if engine == "mysql" else _PgSplitter(copy_rows)
     )
@@ -635,7 +637,7 @@ def read_events(
         yield from splitter.feed(line, lineno)
 
     insert, values = _INSERT_PATTERNS[engine]
-    declared = DeclaredEncoding(engine)
+    declared = encoding.copy() if encoding is not None else DeclaredEncoding(engine)
     src = _BlockText(stream, declared)
     lineno = 0
 
@@ -778,3 +780,19 @@ def read_statements(
     for ev in read_events(engine, stream, diagnostics, copy_rows=False, whole=whole):
         if isinstance(ev, Statement):
             yield ev
+
+
+_DATA_HEADS = ("INSERT", "REPLACE", "COPY")
+
+
+def encoding_of_data(engine: str, stream: BinaryIO | Iterable[bytes]) -> DeclaredEncoding:
+    """The encoding in force at a dump's first data statement: what its SET statements before
+    it declare (mysqldump's SET NAMES, pg_dump's client_encoding). Both tools declare it once,
+    at the head, and restore what they change around a CREATE TABLE before its rows, so every
+    data statement of the dump is read in it: a reader of a byte range starts there."""
+    declared = DeclaredEncoding(engine)
+    for st in read_statements(engine, stream, [], whole=False):
+        if st.text[:7].upper().startswith(_DATA_HEADS):
+            break
+        declared.follow(st.text)
+    return declared

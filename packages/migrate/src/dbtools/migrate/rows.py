@@ -642,21 +642,24 @@ def read_rows(
     diagnostics: list[Diagnostic],
     copy_batch: int = 1000,
     typed: TypedLookup | None = None,
+    encoding: DeclaredEncoding | None = None,
 ) -> Iterator[RowBatch]:
     """Every data row of a dump, in dump order, in batches; schema statements are skipped.
     `typed` gives column-typed readers for mysqldump INSERTs (see parse_mysql_insert). A
-    mysqldump's batches carry the character set its SET NAMES declares (RowBatch.codec)."""
+    mysqldump's batches carry the character set its SET NAMES declares (RowBatch.codec). A
+    part of a dump is read from the `encoding` in force where it starts (None: the start of
+    a dump, UTF-8 until a SET says otherwise)."""
     if engine != "mysql":  # (pg_dump writes bytea as text: no raw bytes in its strings)
-        yield from _read_rows(engine, stream, diagnostics, copy_batch, typed)
+        yield from _read_rows(engine, stream, diagnostics, copy_batch, typed, start=encoding)
         return
-    declared = DeclaredEncoding(engine)
+    declared = encoding.copy() if encoding is not None else DeclaredEncoding(engine)
 
     def lookup(table: str, columns: list[str] | None, width: int, engine: str) -> Any:
         assert typed is not None
         return typed(table, columns, width, engine, declared.codec)
 
     for batch in _read_rows(
-        engine, stream, diagnostics, copy_batch, lookup if typed else None, declared
+        engine, stream, diagnostics, copy_batch, lookup if typed else None, declared, encoding
     ):
         batch.codec = declared.codec
         yield batch
@@ -669,12 +672,13 @@ def _read_rows(
     copy_batch: int,
     typed: TypedLookup | None,
     declared: DeclaredEncoding | None = None,
+    start: DeclaredEncoding | None = None,
 ) -> Iterator[RowBatch]:
     copy: RowBatch | None = None
     group: list[Statement] = []  # consecutive INSERTs with the same head
     head = ""
     size = 0
-    for ev in read_events(engine, stream, diagnostics):
+    for ev in read_events(engine, stream, diagnostics, encoding=start):
         if isinstance(ev, Statement) and ev.pieces is not None:
             if group:  # a run of one-row INSERTs, found by the reader: already one statement
                 yield from _grouped(engine, group, head, typed, diagnostics)
