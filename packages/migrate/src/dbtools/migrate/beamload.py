@@ -35,14 +35,14 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from .batching import BadRow, Batch, cut_rows
 from .convert import Conversion
-from .dumpencoding import UTF8, DeclaredEncoding
+from .dumpencoding import DeclaredEncoding
 from .dumpread import encoding_of_data
 from .errors import DataError
-from .fastpaths import list_events, statement_events, typed_reader
+from .fastpaths import Layouts, list_events, statement_events
 from .ledger import bad_record_line
 from .loadplan import TablePlan, plan_tables
 from .loadresult import LoadResult, TableStats
-from .rowconvert import Layout, build_layout, printable, synthetic_key
+from .rowconvert import Layout, synthetic_key
 from .workunits import DumpRange, KeyRange, RangeLines, range_query
 from .writer import NullDatabase, RateLimiter, Writer
 
@@ -80,7 +80,7 @@ class LoadUnit(beam.DoFn):
     def setup(self) -> None:
         job = self.job
         self.plans = plan_tables(job.conv, job.tz)
-        self.layouts: dict[tuple[str, tuple[str, ...] | None, str], Layout] = {}
+        self.layouts = Layouts(self.plans, job.batch_mutations, job.tables)
         if job.target is None:
             db: Any = NullDatabase()
         else:
@@ -88,7 +88,8 @@ class LoadUnit(beam.DoFn):
 
             db = open_database(**job.target)
         self.refused: list[tuple[Any, ...]] = []
-        self.writer = Writer(db, 1, RateLimiter(None), self._refused)
+        # a row Spanner refuses: (table, key, column, value, reason, source table, position)
+        self.writer = Writer(db, 1, RateLimiter(None), lambda *bad: self.refused.append(bad))
         self.sa = None
         if job.url:
             from .source import _create_engine
@@ -99,19 +100,6 @@ class LoadUnit(beam.DoFn):
         if self.sa is not None:
             self.sa.dispose()
         self.writer.close()
-
-    def _refused(
-        self, table: str, key: Any, column: Any, value: Any, reason: str, source: str, position: int
-    ) -> None:
-        self.refused.append((table, printable(key), column, value, reason, source, position))
-
-    def _layout(
-        self, source_table: str, plan: TablePlan, columns: list[str] | None, codec: str = UTF8
-    ) -> Layout:
-        k = (source_table, tuple(columns) if columns is not None else None, codec)
-        if k not in self.layouts:
-            self.layouts[k] = build_layout(plan, columns, self.job.batch_mutations, codec)
-        return self.layouts[k]
 
     def process(self, unit: KeyRange | DumpRange) -> Iterator[Any]:
         self.refused = []
@@ -149,7 +137,7 @@ class LoadUnit(beam.DoFn):
                 text(sql), params
             )
             rows = (list(r) for r in result)
-            lay = self._layout(unit.table, plan, None)
+            lay = self.layouts.get(unit.table, plan, None)
             stats, top = TableStats(), dict[int, int]()
             # a table without a key is a single unit: its positions are already global
             out = list(
@@ -170,7 +158,7 @@ class LoadUnit(beam.DoFn):
         with FileSystems.open(job.dump, compression_type="uncompressed") as f:
             lines = RangeLines(job.engine, f, unit)
             rows = read_rows(
-                job.engine, lines, diagnostics, typed=self._typed_reader, encoding=encoding
+                job.engine, lines, diagnostics, typed=self.layouts.typed_reader, encoding=encoding
             )
             for batch in rows:
                 plan = self.plans.get(batch.table)
@@ -180,7 +168,7 @@ class LoadUnit(beam.DoFn):
                 if name not in seen:
                     seen[name] = (plan, TableStats(), {})
                 _plan, stats, top = seen[name]
-                lay = self._layout(batch.table, plan, batch.columns, batch.codec)
+                lay = self.layouts.get(batch.table, plan, batch.columns, batch.codec)
                 pos = stats.read
                 # a table without a key: its keys come from global positions, known later
                 defer = bool(plan.synthetic)
@@ -207,22 +195,6 @@ class LoadUnit(beam.DoFn):
             with FileSystems.open(self.job.dump, compression_type="uncompressed") as f:
                 found = self.__dict__["_data_encoding"] = encoding_of_data(self.job.engine, f)
         return found
-
-    def _typed_reader(
-        self,
-        source_table: str,
-        columns: list[str] | None,
-        width: int,
-        engine: str,
-        codec: str = UTF8,
-    ) -> Any:
-        """read_rows' lookup of column-typed readers, as the threaded load's."""
-        plan = self.plans.get(source_table)
-        if plan is None or (
-            self.job.tables is not None and plan.source.name not in self.job.tables
-        ):
-            return None
-        return typed_reader(plan, self._layout(source_table, plan, columns, codec), width, engine)
 
     # -- the row loop ----------------------------------------------------------------------
     def _take(

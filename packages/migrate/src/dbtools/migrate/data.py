@@ -27,7 +27,6 @@ from typing import Any
 from . import fastpaths
 from .batching import BadRow, Batch
 from .convert import Conversion
-from .dumpencoding import UTF8
 from .errors import DataError
 from .ledger import BadRows, Checkpoint
 from .loadplan import ColumnPlan, TablePlan, identity_restarts, interleave_levels, plan_tables
@@ -37,12 +36,10 @@ from .rowconvert import (
     MAX_BATCH_BYTES,
     MAX_COMMIT_MUTATIONS,
     Layout,
-    build_layout,
-    printable,
     row_converter,
     synthetic_key,
 )
-from .rows import RowBatch, TypedReader
+from .rows import RowBatch
 from .writer import NullDatabase, RateLimiter, Writer
 
 __all__ = [
@@ -104,70 +101,28 @@ class Loader:
         self.bad = BadRows(out / "bad_rows.jsonl", append=resume, done=self.checkpoint.done)
         self.result = LoadResult(bad_rows_file=str(out / "bad_rows.jsonl"))
         self.batch_mutations = min(batch_mutations, MAX_COMMIT_MUTATIONS)
-        self.writer = Writer(
-            database, parallelism, RateLimiter(rows_per_second), self._bad_from_writer
-        )
+        self.writer = Writer(database, parallelism, RateLimiter(rows_per_second), self.bad.add)
         self.lock = threading.Lock()
         self.pending: dict[str, _Pending] = {}
         self.progress = progress
         self.position: dict[str, int] = {}  # rows of each table seen in source order
         self.identity_max: dict[tuple[str, str], int] = {}  # (Spanner table, column) -> max loaded
         self.futures: list[cf.Future[None]] = []
-        self._layouts: dict[tuple[str, tuple[str, ...] | None, str], Layout] = {}
+        self.layouts = fastpaths.Layouts(self.plans, self.batch_mutations)
+        # rows.read_rows' lookup of column-typed readers (see fastpaths.Layouts)
+        self.typed_reader = self.layouts.typed_reader
 
     def _stats(self, table: str) -> TableStats:
         with self.lock:
             return self.result.tables.setdefault(table, TableStats())
 
-    def _bad_from_writer(
-        self,
-        table: str,
-        key: Any,
-        column: str | None,
-        value: Any,
-        reason: str,
-        source: str,
-        position: int,
-    ) -> None:
-        self.bad.add(table, printable(key), column, value, reason, source, position)
-
-    def _layout(
-        self, source_table: str, plan: TablePlan, columns: list[str] | None, codec: str = UTF8
-    ) -> Layout:
-        """What add_rows needs for one table and column list, built once (dumps repeat the
-        same INSERT head thousands of times)."""
-        cache_key = (source_table, tuple(columns) if columns is not None else None, codec)
-        layout = self._layouts.get(cache_key)
-        if layout is not None:
-            return layout
-        layout = build_layout(plan, columns, self.batch_mutations, codec)
-        self._layouts[cache_key] = layout
-        return layout
-
     # -- rows in -----------------------------------------------------------------------------
-    def typed_reader(
-        self,
-        source_table: str,
-        columns: list[str] | None,
-        width: int,
-        engine: str,
-        codec: str = UTF8,
-    ) -> TypedReader | None:
-        """The column-typed reader for INSERTs of this table with rows of `width` values, or
-        None (rows.read_rows tries it before the general fast path; see fastpaths.py)."""
-        plan = self.plans.get(source_table)
-        if plan is None:
-            return None
-        return fastpaths.typed_reader(
-            plan, self._layout(source_table, plan, columns, codec), width, engine
-        )
-
     def add_batch(self, batch: RowBatch) -> None:
         """Rows of one dump statement, through the fast paths (fastpaths.statement_events)."""
         plan = self.plans.get(batch.table)
         if plan is None:
             return  # a table the session skips, or one not in the schema
-        lay = self._layout(batch.table, plan, batch.columns, batch.codec)
+        lay = self.layouts.get(batch.table, plan, batch.columns, batch.codec)
         self._take(plan, lay, fastpaths.statement_events, batch)
 
     def add_rows(
@@ -176,7 +131,7 @@ class Loader:
         plan = self.plans.get(source_table)
         if plan is None:
             return  # a table the session skips, or one not in the schema
-        lay = self._layout(source_table, plan, columns)
+        lay = self.layouts.get(source_table, plan, columns)
         self._take(plan, lay, fastpaths.list_events, rows)
 
     def _take(self, plan: TablePlan, lay: Layout, events: Any, rows: Any) -> None:

@@ -22,9 +22,10 @@ from typing import Any
 
 from . import typedrows
 from .batching import BadRow, Batch, cut_rows
+from .dumpencoding import UTF8
 from .loadplan import TablePlan
 from .loadresult import TableStats
-from .rowconvert import MAX_BATCH_BYTES, Layout, printable, raw_converters, row_key
+from .rowconvert import MAX_BATCH_BYTES, Layout, build_layout, printable, raw_converters, row_key
 from .rows import RowBatch, TypedReader, fast_width
 from .values import BadValue
 
@@ -48,6 +49,42 @@ def typed_reader(
         reader = typedrows.build(cols, width, lay.key_idx, printable, typedrows.LEXICONS[engine])
     lay.typed[width, engine] = reader
     return reader
+
+
+class Layouts:
+    """A load's layouts, one per source table, column list and character set, built on first
+    use (a dump repeats one INSERT head thousands of times); and the column-typed readers
+    rows.read_rows asks for, for the tables in `tables` (None: every planned table)."""
+
+    def __init__(
+        self, plans: dict[str, TablePlan], batch_mutations: int, tables: set[str] | None = None
+    ) -> None:
+        self.plans, self.batch_mutations, self.tables = plans, batch_mutations, tables
+        self.built: dict[tuple[str, tuple[str, ...] | None, str], Layout] = {}
+
+    def get(
+        self, source_table: str, plan: TablePlan, columns: list[str] | None, codec: str = UTF8
+    ) -> Layout:
+        key = (source_table, tuple(columns) if columns is not None else None, codec)
+        lay = self.built.get(key)
+        if lay is None:
+            lay = self.built[key] = build_layout(plan, columns, self.batch_mutations, codec)
+        return lay
+
+    def typed_reader(
+        self,
+        source_table: str,
+        columns: list[str] | None,
+        width: int,
+        engine: str,
+        codec: str = UTF8,
+    ) -> TypedReader | None:
+        """The column-typed reader for INSERTs of this table with rows of `width` values, or
+        None (rows.read_rows tries it before the general fast path)."""
+        plan = self.plans.get(source_table)
+        if plan is None or (self.tables is not None and plan.source.name not in self.tables):
+            return None
+        return typed_reader(plan, self.get(source_table, plan, columns, codec), width, engine)
 
 
 def _raw_path(

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .rowconvert import printable
+
 
 class RateLimiter:
     def __init__(self, rows_per_second: float | None) -> None:
@@ -117,7 +119,7 @@ class Writer:
             if len(rows) == 1:
                 self.on_bad(
                     table,
-                    keys[0],
+                    printable(keys[0]),
                     None,
                     None,
                     f"Spanner refused the row: {getattr(exc, 'message', exc)}",
