@@ -31,6 +31,43 @@ def spanner() -> Iterator[Any]:
         yield endpoint
 
 
+def spanner_args(spanner: Any, database: str) -> list[str]:
+    """The CLI's options for database `database` of spanner-local `spanner`."""
+    return target_args(spanner.project, spanner.instance, database, spanner.address)
+
+
+def target_args(project: str, instance: str, database: str, emulator_host: str) -> list[str]:
+    return [
+        *("--project", project, "--instance", instance),
+        *("--database", database, "--emulator-host", emulator_host),
+    ]
+
+
+def spanner_database(spanner: Any, database: str) -> Any:
+    """A google-cloud-spanner Database of spanner-local `spanner`."""
+    from dbtools.migrate.apply import open_database
+
+    return open_database(
+        project=spanner.project,
+        instance=spanner.instance,
+        database=database,
+        emulator_host=spanner.address,
+    )
+
+
+def mysql_client(db: Any, sql: bytes | Path) -> None:
+    """Run SQL text or an SQL file into `db` with the real mysql client (utf8mb4)."""
+    cmd = ["mysql", "--default-character-set=utf8mb4", "-h", db.host, "-P", str(db.port)]
+    cmd += ["-u", db.user, db.database]
+    if db.password:
+        cmd.insert(1, f"-p{db.password}")
+    if isinstance(sql, Path):
+        with sql.open("rb") as f:
+            subprocess.run(cmd, stdin=f, check=True, capture_output=True)
+    else:
+        subprocess.run(cmd, input=sql, check=True, capture_output=True)
+
+
 GOLDEN = HERE / "golden"
 GOLDEN_SECTIONS = ("google_standard_sql", "postgresql", "issues", "diagnostics")
 

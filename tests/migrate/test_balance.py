@@ -25,6 +25,8 @@ from dbtools.migrate.convert import convert
 from dbtools.migrate.model import SourceSchema
 from dbtools.migrate.source import parse_text, read_live
 
+from .conftest import mysql_client
+
 SAMPLES = Path(__file__).parent / "samples"
 
 PG_CATALOG = {
@@ -385,13 +387,7 @@ def test_postgres_sample_balances(pg_db: Any, realdumps: SimpleNamespace, sample
 
 @pytest.mark.parametrize("sample", ["videostore_mysql.sql", "clinic_mysql.src.sql"])
 def test_mysql_sample_balances(mysql_db: Any, realdumps: SimpleNamespace, sample: str) -> None:
-    cmd = ["mysql", "-h", mysql_db.host, "-P", str(mysql_db.port), "-u", mysql_db.user]
-    subprocess.run(
-        [*cmd, "--default-character-set=utf8mb4", mysql_db.database],
-        stdin=(SAMPLES / sample).open("rb"),
-        check=True,
-        capture_output=True,
-    )
+    mysql_client(mysql_db, SAMPLES / sample)
     db = mysql_db.database
     account = f"'balance_{uuid.uuid4().hex[:8]}'@'%'"
     conn = pymysql.connect(**mysql_db.pymysql_kwargs(), autocommit=True)

@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner
 from dbtools.migrate.cli import main
 
+from .conftest import spanner_args, target_args
+
 DUMP = """
 CREATE TABLE `customer` (`id` int NOT NULL AUTO_INCREMENT, `name` varchar(40) NOT NULL, `kind` enum('a','b'),
   PRIMARY KEY (`id`)) AUTO_INCREMENT=10;
@@ -221,14 +223,7 @@ def test_apply_schema_command_on_spanner_local(tmp_path: Path, spanner: Any, dia
         "apply-schema",
         "--out",
         str(out),
-        "--project",
-        spanner.project,
-        "--instance",
-        spanner.instance,
-        "--database",
-        f"cli_{dialect[:2]}",
-        "--emulator-host",
-        spanner.address,
+        *spanner_args(spanner, f"cli_{dialect[:2]}"),
         "--format",
         "json",
     ]
@@ -375,14 +370,7 @@ def test_data_to_a_closed_port_fails_at_once_naming_it(tmp_path: Path) -> None:
             str(dump),
             "--out",
             str(tmp_path / "o"),
-            "--project",
-            "p",
-            "--instance",
-            "i",
-            "--database",
-            "d",
-            "--emulator-host",
-            address,
+            *target_args("p", "i", "d", address),
         ]
     )
     assert res.exit_code == 4 and f"cannot reach Spanner at {address}" in res.output

@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from dbtools.migrate import ddl
-from dbtools.migrate.apply import apply_schema, open_database
+from dbtools.migrate.apply import apply_schema
 from dbtools.migrate.cli import main
 from dbtools.migrate.convert import convert
 from dbtools.migrate.data import DataError, Loader
 from dbtools.migrate.datasource import load_dump
 from dbtools.migrate.source import parse_text
 from dbtools.migrate.values import UTC
+
+from .conftest import mysql_client, psql_file, spanner_args, spanner_database, target_args
 
 _ids = itertools.count()
 
@@ -71,12 +73,7 @@ def _db(spanner: Any, dialect: str, conv: Any) -> Any:
         dialect=dialect,
         emulator_host=spanner.address,
     )
-    return open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database=name,
-        emulator_host=spanner.address,
-    ), name
+    return spanner_database(spanner, name), name
 
 
 def _rows(db: Any, sql: str) -> list[list[Any]]:
@@ -387,22 +384,7 @@ def test_cli_schema_and_data_with_max_bad_rows(spanner: Any, tmp_path: Path) -> 
 
 def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_path: Path) -> None:
     mysql_text = MYSQL_SCHEMA + MYSQL_ROWS
-    subprocess.run(
-        [
-            "mysql",
-            "--default-character-set=utf8mb4",
-            "-h",
-            mysql_db.host,
-            "-P",
-            str(mysql_db.port),
-            "-u",
-            mysql_db.user,
-            mysql_db.database,
-        ],
-        input=mysql_text.encode(),
-        check=True,
-        capture_output=True,
-    )
+    mysql_client(mysql_db, mysql_text.encode())
     subprocess.run(
         ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_db.url],
         input=PG_DUMP.replace(
@@ -425,14 +407,7 @@ def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_
                 url,
                 "--out",
                 str(out),
-                "--project",
-                spanner.project,
-                "--instance",
-                spanner.instance,
-                "--database",
-                f"live_{table}",
-                "--emulator-host",
-                spanner.address,
+                *spanner_args(spanner, f"live_{table}"),
                 "--no-identity",
                 "--format",
                 "json",
@@ -443,12 +418,7 @@ def test_live_mysql_and_pg_sources(spanner: Any, mysql_db: Any, pg_db: Any, tmp_
         assert res.exit_code == 0, res.output
         rep = json.loads((out / "data_report.json").read_text())
         assert rep["tables"][table]["rows_written"] == expected and rep["bad_rows"] == 0
-        db = open_database(
-            project=spanner.project,
-            instance=spanner.instance,
-            database=f"live_{table}",
-            emulator_host=spanner.address,
-        )
+        db = spanner_database(spanner, f"live_{table}")
         rows = {r[0]: _normalise(r) for r in _rows(db, f"SELECT * FROM {table}")}
         if table == "edge":
             # DATETIME is a wall-clock time in --source-timezone; TIMESTAMP is read in UTC
@@ -492,26 +462,14 @@ def test_indexes_before_flag_and_progress_events(spanner: Any, tmp_path: Path) -
             str(dump),
             "--out",
             str(tmp_path / "o"),
-            "--project",
-            spanner.project,
-            "--instance",
-            spanner.instance,
-            "--database",
-            "idx_before",
-            "--emulator-host",
-            spanner.address,
+            *spanner_args(spanner, "idx_before"),
             "--indexes-before",
         ],
     )
     assert res.exit_code == 0, res.output
     events = [json.loads(x) for x in res.output.splitlines() if x.startswith('{"event"')]
     assert events and events[-1]["table"] == "t" and events[-1]["rows_written"] == 2
-    db = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database="idx_before",
-        emulator_host=spanner.address,
-    )
+    db = spanner_database(spanner, "idx_before")
     with db.snapshot() as snap:
         names = [
             r[0]
@@ -528,11 +486,7 @@ def test_live_pg_sample_parallel_readers_share_a_snapshot(
     import psycopg
 
     sample = Path(__file__).parent / "samples" / "videostore_pg.sql"
-    subprocess.run(
-        ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_db.url, "-f", str(sample)],
-        check=True,
-        capture_output=True,
-    )
+    psql_file(pg_db, sample)
     res = CliRunner().invoke(
         main,
         [
@@ -541,14 +495,7 @@ def test_live_pg_sample_parallel_readers_share_a_snapshot(
             pg_db.url,
             "--out",
             str(tmp_path),
-            "--project",
-            spanner.project,
-            "--instance",
-            spanner.instance,
-            "--database",
-            "vs_parallel",
-            "--emulator-host",
-            spanner.address,
+            *spanner_args(spanner, "vs_parallel"),
             "--no-identity",
             "--read-parallelism",
             "3",
@@ -563,12 +510,7 @@ def test_live_pg_sample_parallel_readers_share_a_snapshot(
         expected = {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in rep["tables"]
         }
-    db = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database="vs_parallel",
-        emulator_host=spanner.address,
-    )
+    db = spanner_database(spanner, "vs_parallel")
     for table, count in expected.items():
         assert rep["tables"][table]["rows_read"] == rep["tables"][table]["rows_written"] == count, (
             table
@@ -615,14 +557,7 @@ def test_killed_process_resumes_to_exactly_the_source_rows(
         str(dump),
         "--out",
         str(out),
-        "--project",
-        spanner.project,
-        "--instance",
-        spanner.instance,
-        "--database",
-        f"killed{interval}{how.lower()}",
-        "--emulator-host",
-        spanner.address,
+        *spanner_args(spanner, f"killed{interval}{how.lower()}"),
         "--batch-mutations",
         "200",
         "--write-parallelism",
@@ -649,12 +584,7 @@ def test_killed_process_resumes_to_exactly_the_source_rows(
     assert proc.wait() != 0
     done = json.loads(checkpoint.read_text())["tables"]
     assert 0 < sum(t["rows_done"] for t in done.values()) < rows + rows // 10
-    db = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database=f"killed{interval}{how.lower()}",
-        emulator_host=spanner.address,
-    )
+    db = spanner_database(spanner, f"killed{interval}{how.lower()}")
     # the checkpoint never runs ahead of what Spanner holds
     assert done["big"]["rows_done"] <= _rows(db, "SELECT COUNT(*) FROM big")[0][0]
     res = subprocess.run([*base, "--resume", "--format", "json"], capture_output=True, text=True)
@@ -728,14 +658,7 @@ def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: P
             str(tmp_path / "edited.json"),
             "--out",
             str(tmp_path / "o"),
-            "--project",
-            spanner.project,
-            "--instance",
-            spanner.instance,
-            "--database",
-            "interleaved",
-            "--emulator-host",
-            spanner.address,
+            *spanner_args(spanner, "interleaved"),
             "--format",
             "json",
         ],
@@ -747,12 +670,7 @@ def test_interleaved_children_load_after_their_parents(spanner: Any, tmp_path: P
     )
     rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
     assert rep["bad_rows"] == 0 and rep["rows_written"] == 5
-    db = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database="interleaved",
-        emulator_host=spanner.address,
-    )
+    db = spanner_database(spanner, "interleaved")
     assert _rows(db, "SELECT COUNT(*) FROM order_lines") == [[3]]
 
 
@@ -771,14 +689,7 @@ def test_data_dry_run_converts_everything_and_touches_no_spanner(tmp_path: Path)
             str(dump),
             "--out",
             str(tmp_path / "o"),
-            "--project",
-            "p",
-            "--instance",
-            "i",
-            "--database",
-            "dry",
-            "--emulator-host",
-            "127.0.0.1:9",
+            *target_args("p", "i", "dry", "127.0.0.1:9"),
             "--format",
             "json",
         ],
@@ -840,22 +751,7 @@ def test_live_mysql_sample_with_spatial_and_sequences(
     import pymysql
 
     sample = Path(__file__).parent / "samples" / "videostore_mysql.sql"
-    subprocess.run(
-        [
-            "mysql",
-            "--default-character-set=utf8mb4",
-            "-h",
-            mysql_db.host,
-            "-P",
-            str(mysql_db.port),
-            "-u",
-            mysql_db.user,
-            mysql_db.database,
-        ],
-        stdin=sample.open("rb"),
-        check=True,
-        capture_output=True,
-    )
+    mysql_client(mysql_db, sample)
     res = CliRunner().invoke(
         main,
         [
@@ -864,14 +760,7 @@ def test_live_mysql_sample_with_spatial_and_sequences(
             mysql_db.sqlalchemy_url("pymysql"),
             "--out",
             str(tmp_path),
-            "--project",
-            spanner.project,
-            "--instance",
-            spanner.instance,
-            "--database",
-            "vs_mysql_live",
-            "--emulator-host",
-            spanner.address,
+            *spanner_args(spanner, "vs_mysql_live"),
             "--identity-style",
             "sequence",
             "--format",
@@ -890,12 +779,7 @@ def test_live_mysql_sample_with_spatial_and_sequences(
     assert {t: v["rows_written"] for t, v in rep["tables"].items()} == expected and rep[
         "bad_rows"
     ] == 0
-    db = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database="vs_mysql_live",
-        emulator_host=spanner.address,
-    )
+    db = spanner_database(spanner, "vs_mysql_live")
     assert _rows(db, "SELECT address_id, location FROM address ORDER BY address_id") == [
         [1, "POINT(1 1)"],
         [2, "POINT(2 2)"],

@@ -13,7 +13,7 @@ import pytest
 from dbtools import migrate
 from dbtools.migrate.dumpencoding import DeclaredEncoding
 
-from .conftest import spanner_values
+from .conftest import spanner_args, spanner_database, spanner_values
 
 TEXTS = ["café", "naïve – €", "Ærøskøbing ß ÿ", "plain"]  # all in Windows-1252
 ISO_TEXTS = ["café", "naïve", "Ærøskøbing ß ÿ", "plain"]  # all in ISO-8859-1
@@ -152,7 +152,6 @@ def _beam_rows(spanner: Any, engine: str, dump: bytes, tmp: Path, sql: str) -> l
     """Load `dump` with `--runner beam` cut into ranges of 1000 bytes (the data falls in
     ranges after the one holding the dump's encoding declaration); the rows `sql` reads back."""
     from click.testing import CliRunner
-    from dbtools.migrate.apply import open_database
     from dbtools.migrate.cli import main
 
     path = tmp / "dump.sql"
@@ -165,21 +164,14 @@ def _beam_rows(spanner: Any, engine: str, dump: bytes, tmp: Path, sql: str) -> l
         [
             "schema-and-data",
             *("--source", engine, "--file", str(path), "--out", str(tmp / "out")),
-            *("--project", spanner.project, "--instance", spanner.instance),
-            *("--database", database, "--emulator-host", spanner.address),
+            *spanner_args(spanner, database),
             *("--runner", "beam", "--beam-chunk-bytes", str(chunk), "--format", "json"),
         ],
     )
     assert res.exit_code == 0, res.output
     data = json.loads((tmp / "out" / "data_report.json").read_text())
     assert data["rows_read"] == data["rows_written"] and data["bad_rows"] == 0
-    target = open_database(
-        project=spanner.project,
-        instance=spanner.instance,
-        database=database,
-        emulator_host=spanner.address,
-    )
-    with target.snapshot() as snap:
+    with spanner_database(spanner, database).snapshot() as snap:
         return list(snap.execute_sql(sql))
 
 

@@ -7,7 +7,6 @@ with the real clients, dumped with the real mysqldump / pg_dump."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,6 +16,8 @@ from dbtools.migrate import ddl, report
 from dbtools.migrate.convert import convert
 from dbtools.migrate.model import SourceSchema
 from dbtools.migrate.source import parse_text, read_live
+
+from .conftest import mysql_client
 
 SAMPLES = Path(__file__).parent / "samples"
 PG_EXTRA = [
@@ -30,10 +31,6 @@ PG_EXTRA = [
     "CREATE SCHEMA other",
     "CREATE TABLE other.thing (id int PRIMARY KEY)",
 ]
-
-
-def _load(cmd: list[str], dump: Path) -> None:
-    subprocess.run(cmd, stdin=dump.open("rb"), check=True, capture_output=True)
 
 
 def comparable(src: SourceSchema, dialect: str) -> dict[str, Any]:
@@ -86,8 +83,7 @@ def test_postgres_dump_and_live_agree(pg_db: Any, realdumps: SimpleNamespace, sa
 def test_mysql_dump_and_live_agree(
     mysql_db: Any, realdumps: SimpleNamespace, variant: str, sample: str
 ) -> None:
-    cmd = ["mysql", "-h", mysql_db.host, "-P", str(mysql_db.port), "-u", mysql_db.user]
-    _load([*cmd, "--default-character-set=utf8mb4", mysql_db.database], SAMPLES / sample)
+    mysql_client(mysql_db, SAMPLES / sample)
     dump = realdumps.mysqldump(
         mysql_db, "--routines", "--triggers", "--events", *realdumps.MYSQL_VARIANTS[variant]
     )

@@ -78,6 +78,25 @@ def _table(db: Any, sql: str) -> list[list[Any]]:
         return [list(r) for r in snap.execute_sql(sql)]
 
 
+def _kinds_fast_and_loop(
+    spanner: Any, tmp: Path, text: str, engine: str = "mysql"
+) -> tuple[dict[Any, list[Any]], list[dict[str, Any]], Any]:
+    """`text` loaded by the fast paths and by the row loop: the same `kinds` rows (compared as
+    text: NaN is not NaN), bad-row records and counts. The fast path's rows by id, bad-row
+    records and counts."""
+    db_fast, fast, bad_fast = _load(spanner, tmp / "a", True, text, engine)
+    db_loop, loop, bad_loop = _load(spanner, tmp / "b", False, text, engine)
+    sql = "SELECT * FROM kinds ORDER BY id"
+    assert repr(_table(db_fast, sql)) == repr(_table(db_loop, sql))
+    # (Spanner's refusals carry a request id of their own)
+    same = [{**b, "reason": b["reason"].split(", request_id")[0]} for b in bad_fast + bad_loop]
+    half = len(bad_fast)
+    assert sorted(same[:half], key=json.dumps) == sorted(same[half:], key=json.dumps)
+    f, lp = fast.result.tables["kinds"], loop.result.tables["kinds"]
+    assert (f.read, f.written, f.bad) == (lp.read, lp.written, lp.bad)
+    return {r[0]: r for r in _table(db_fast, sql)}, bad_fast, f
+
+
 def test_fast_paths_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
     db_fast, fast, bad_fast = _load(spanner, tmp_path, fast=True)
     db_loop, loop, bad_loop = _load(spanner, tmp_path, fast=False)
@@ -143,18 +162,7 @@ INSERT INTO `kinds` (`id`,`s`,`ts`) VALUES (13,'cols','2000-01-01 05:30:00'),(14
 
 
 def test_typed_readers_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
-    text = KINDS_SCHEMA + KINDS_ROWS
-    db_fast, fast, bad_fast = _load(spanner, tmp_path, True, text)
-    db_loop, loop, bad_loop = _load(spanner, tmp_path, False, text)
-    sql = "SELECT * FROM kinds ORDER BY id"
-    assert _table(db_fast, sql) == _table(db_loop, sql)
-    # (Spanner's refusals carry a request id of their own)
-    same = [{**b, "reason": b["reason"].split(", request_id")[0]} for b in bad_fast + bad_loop]
-    half = len(bad_fast)
-    assert sorted(same[:half], key=json.dumps) == sorted(same[half:], key=json.dumps)
-    f, lp = fast.result.tables["kinds"], loop.result.tables["kinds"]
-    assert (f.read, f.written, f.bad) == (lp.read, lp.written, lp.bad)
-    rows = {r[0]: r for r in _table(db_fast, sql)}
+    rows, bad_fast, f = _kinds_fast_and_loop(spanner, tmp_path, KINDS_SCHEMA + KINDS_ROWS)
     assert rows[1][1:3] == [-5, -999999999999999999]
     assert str(rows[1][4]) == "12345678901234567890123456789.123456789"
     assert rows[1][7].isoformat() == "2023-12-31T18:30:00.000001+00:00"  # +05:30 taken off
@@ -219,16 +227,8 @@ def _pg_kinds_dump(one_per_statement: bool) -> str:
 def test_pg_typed_readers_match_the_row_loop(spanner: Any, tmp_path: Path) -> None:
     for one_per_statement in (True, False):
         text = _pg_kinds_dump(one_per_statement)
-        db_fast, fast, bad_fast = _load(spanner, tmp_path / "a", True, text, "postgres")
-        db_loop, loop, bad_loop = _load(spanner, tmp_path / "b", False, text, "postgres")
-        sql = "SELECT * FROM kinds ORDER BY id"
-        assert repr(_table(db_fast, sql)) == repr(_table(db_loop, sql))  # (NaN is not NaN)
-        same = [{**b, "reason": b["reason"].split(", request_id")[0]} for b in bad_fast + bad_loop]
-        half = len(bad_fast)
-        assert sorted(same[:half], key=json.dumps) == sorted(same[half:], key=json.dumps)
-        f, lp = fast.result.tables["kinds"], loop.result.tables["kinds"]
-        assert (f.read, f.written, f.bad) == (lp.read, lp.written, lp.bad)
-        rows = {r[0]: r for r in _table(db_fast, sql)}
+        tmp = tmp_path / str(one_per_statement)
+        rows, bad_fast, f = _kinds_fast_and_loop(spanner, tmp, text, "postgres")
         assert rows[1][1:3] == [-5, -999999999999999999] and rows[1][3] == 1500.0
         assert (
             rows[1][8] == "it's \\ ok"
