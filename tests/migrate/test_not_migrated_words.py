@@ -50,6 +50,9 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
                 "CREATE FUNCTION side.twice(n integer, tag varchar) RETURNS int "
                 "LANGUAGE sql AS 'SELECT n * 2'",
                 "CREATE PROCEDURE tidy() LANGUAGE sql AS 'SELECT 1'",
+                "CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer)",
+                f"GRANT EXECUTE ON FUNCTION total(integer) TO {role}",
+                "COMMENT ON AGGREGATE total(integer) IS 'adds up'",
                 f"GRANT SELECT (v), UPDATE (v) ON t TO {role}",
                 "GRANT INSERT (id) ON t TO PUBLIC",
                 f"GRANT USAGE ON SCHEMA side TO {role}",
@@ -73,6 +76,7 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
     grants = [(k, n, d.split(":")[0]) for k, n, d in dumped if k in ("grant", "revoke")]
     assert grants == [
         ("grant", "function side.twice(integer, varchar)", f"GRANT EXECUTE TO {role}"),
+        ("grant", "function total(integer)", f"GRANT EXECUTE TO {role}"),
         ("grant", "schema public", f"GRANT CREATE, USAGE TO {role}"),
         ("grant", "schema side", f"GRANT USAGE TO {role}"),
         ("grant", "sequence s", f"GRANT USAGE TO {role}"),
@@ -89,6 +93,7 @@ def test_postgres_grants_and_comments_are_listed_from_dump_and_live(pg_db: Any) 
     assert all("not migrated" in d for k, _n, d in dumped if k in ("grant", "revoke"))
     comments = [(k, n, d) for k, n, d in dumped if k == "comment"]
     assert comments == [
+        ("comment", "aggregate total(integer)", "adds up"),
         ("comment", "constraint t.t_pkey", "the key"),
         ("comment", "constraint t.v_set", "no empty values"),
         ("comment", "function side.twice(integer, varchar)", "doubles"),

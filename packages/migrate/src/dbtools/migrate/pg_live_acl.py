@@ -27,7 +27,8 @@ WITH objs AS (
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
     AND n.nspname NOT LIKE 'pg_temp%'
   UNION ALL
-  SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+  -- (GRANT names an aggregate or a window function a FUNCTION, as pg_dump does)
+  SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
          quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '('
          || pg_get_function_identity_arguments(p.oid) || ')',
          p.oid, 'pg_proc'::regclass, p.proacl, p.proowner, 'f'::"char"
