@@ -520,9 +520,10 @@ EMPTY_RELATIONS = {
     "pg_seclabel",
     "pg_init_privs",
     "pg_default_acl",
+    "pg_matviews",  # Spanner has views but no materialized views
 }
 _FROM_RELATION = re.compile(
-    r"(?i)(?:\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+))|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())"
+    r'(?i)(?:\b(?:FROM|JOIN)\s+(?:"?pg_catalog"?\.)?"?(pg_\w+)"?)|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())'
 )
 
 

@@ -522,8 +522,9 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             _pg_catalog_check(toks[i + 2].text)
             repl[i] = PG_CATALOG_SCHEMA
         elif (
-            t.kind == "word"
-            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            # unquoted in any case, or quoted exactly (TypeORM writes FROM "pg_tables")
+            (t.text.lower() if t.kind == "word" else t.text if t.kind == "ident" else "")
+            in PG_CATALOG_IMPLEMENTED
             and i > 0
             and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
             and not (nxt is not None and nxt.text in (".", "("))

@@ -76,7 +76,8 @@ def local_answer(
 async def catalog_answer(
     s: Session, stmt: Statement, params: dict[str, Any] | None = None
 ) -> LocalResult | None:
-    if "pg_" not in stmt.sql:
+    # TypeORM's udt_name read goes to information_schema only, for columns Spanner lacks
+    if "pg_" not in stmt.sql and '"udt_name"' not in stmt.sql:
         return None
     backend = s.require_backend()
 
