@@ -207,7 +207,7 @@ def _udt(sql: str, cat: Catalog, run: Runner) -> LocalResult:
         raise PgError("pgadapter does not understand this udt_name query's filter", "0A000")
     schema, table_name, column_name = (g.replace("''", "'") for g in m.groups())
     rows = [
-        [table.schema and "pg_catalog", BY_TYPE_OID[c.type_oid].typname]
+        ["pg_catalog", BY_TYPE_OID[c.type_oid].typname]
         for table in _tables_of(cat, [(schema, table_name)])
         for c in table.columns
         if c.name == column_name and c.type_oid in BY_TYPE_OID
