@@ -154,13 +154,29 @@ def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
     return None
 
 
-def pg_interval_op(toks: list[Tok], at: int) -> str | None:
-    """The macro for `x + interval '...'` / `x - interval '...'` when toks[at] is that + or -."""
+def pg_interval_op(
+    toks: list[Tok], at: int, operand_end: Callable[[list[Tok], int], int]
+) -> tuple[str, int] | None:
+    """For `x + interval '...'` / `x - $1::interval` / `x + CAST(e AS interval)` when toks[at]
+    is that + or -: the macro, and the last token of the interval operand."""
     if toks[at].text not in ("+", "-") or at + 2 >= len(toks):
         return None
-    if toks[at + 1].upper != "INTERVAL" or toks[at + 2].kind != "str":
+    macro = "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
+    if toks[at + 1].upper == "INTERVAL" and toks[at + 2].kind == "str":
+        return macro, at + 2
+    if toks[at + 1].kind not in ("word", "op") or toks[at + 1].text in (")", ","):
         return None
-    return "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
+    end = operand_end(toks, at + 1)
+    if toks[end].upper == "INTERVAL" and toks[end - 1].text == "::":
+        return macro, end  # a value cast to interval (a parameter: `$1::interval`)
+    if (
+        toks[at + 1].upper == "CAST"
+        and toks[end].text == ")"
+        and toks[end - 1].upper == "INTERVAL"
+        and toks[end - 2].upper == "AS"
+    ):
+        return macro, end
+    return None
 
 
 def is_pg_at_time_zone(toks: list[Tok], at: int) -> bool:

@@ -455,13 +455,14 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             repl.update(extract)
             i += 4
             continue
-        interval_op = timestamps.pg_interval_op(toks, i) if i > 0 else None
-        if interval_op is not None:  # timestamptz +/- interval '...' (see timestamps)
+        interval_op = timestamps.pg_interval_op(toks, i, _operand_end) if i > 0 else None
+        if interval_op is not None:  # timestamptz +/- an interval (see timestamps)
+            macro, end = interval_op
             left = _operand_start(toks, i - 1)
-            before[left] = before.get(left, "") + f"{interval_op}("
+            before[left] = before.get(left, "") + f"{macro}("
             repl[i] = ","
-            after[i + 2] = ")" + after.get(i + 2, "")
-            i += 3
+            after[end] = ")" + after.get(end, "")
+            i += 1 if end > i + 2 else 3  # a cast operand is translated in its turn
             continue
         if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
             left = _operand_start(toks, i - 1)
