@@ -59,7 +59,7 @@ def _checked(months: int, days: int, micros: int, text: str) -> Interval:
         and _I32[0] <= days <= _I32[1]
         and _I64[0] <= micros <= _I64[1]
     ):
-        raise PgError(f'interval field value out of range: "{text}"', "22008")
+        raise PgError(f'interval field value out of range: "{text}"', "22015")
     return Interval(months, days, micros)
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from .errors import InvalidArgument
+from .lexer import tokenize
+from .typemap import POSTGRESQL, SType
 
 # Spanner's INTERVAL range: ±10,000 years, as months, days and nanoseconds
 MAX_MONTHS = 120_000
@@ -68,3 +70,36 @@ def parse_iso(text: str) -> Interval:
 def duckdb_value(text: str) -> str:
     """A request's INTERVAL value (its string form) → the text DuckDB casts to INTERVAL."""
     return parse_iso(text).duckdb()
+
+
+def is_interval(stype: SType) -> bool:
+    """INTERVAL, or ARRAY<INTERVAL>."""
+    return stype.code == "INTERVAL" or (
+        stype.element is not None and stype.element.code == "INTERVAL"
+    )
+
+
+def typed_params(sql: str, types: dict[str, SType]) -> str:
+    """The PostgreSQL statement with each INTERVAL parameter cast to interval where it is used.
+
+    The translation to DuckDB sees only the text; Spanner types a parameter from its declared
+    type, so `ts + $1` is timestamptz + interval when $1 is an INTERVAL. Writing the cast lets
+    the translation pick the timestamp arithmetic it picks for `ts + $1::interval`."""
+    wanted = {
+        key[1:]: "interval[]" if t.element is not None else "interval"
+        for key, t in types.items()
+        if key[:1] == "p" and key[1:].isdigit() and is_interval(t)
+    }
+    if not wanted:
+        return sql
+    toks = tokenize(sql, POSTGRESQL)
+    out, pos = [], 0
+    for k, tok in enumerate(toks[:-1]):
+        if tok.kind != "num" or k == 0 or toks[k - 1].text != "$" or tok.text not in wanted:
+            continue
+        following = toks[k + 1 : k + 3]
+        if [t.text.lower() for t in following] == ["::", "interval"]:
+            continue  # already cast
+        out.append(sql[pos : tok.end] + "::" + wanted[tok.text])
+        pos = tok.end
+    return "".join(out) + sql[pos:]
