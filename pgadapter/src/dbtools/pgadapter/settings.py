@@ -245,6 +245,21 @@ def _parse_max_partitions(value: str) -> Parsed:
     return str(int(text)), int(text)
 
 
+# each partition read at once is an OS thread of the proxy: more than this is refused
+_MAX_PARALLELISM = 256
+
+
+def _parse_parallelism(value: str) -> Parsed:
+    text = value.strip()
+    if not text.isdigit() or int(text) > _MAX_PARALLELISM:
+        raise _invalid(
+            "spanner.max_partitioned_parallelism",
+            value,
+            f"A whole number from 0 (one per processor) to {_MAX_PARALLELISM}.",
+        )
+    return str(int(text)), int(text)
+
+
 # PostgreSQL's message levels, lowest first (client_min_messages)
 MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
                   "error")  # fmt: skip
@@ -367,6 +382,12 @@ SETTINGS: tuple[Setting, ...] = (
        "RUN PARTITIONED QUERY ask Spanner for (PartitionOptions.max_partitions, a hint to "
        "Spanner as in PGAdapter; 0: Spanner decides)", type="integer",
        parse=_parse_max_partitions),
+    _s("spanner.max_partitioned_parallelism", "1", "PGAdapter's: how many partitions RUN "
+       "PARTITIONED QUERY (and auto_partition_mode) reads at once; 0: one per processor",
+       type="integer", parse=_parse_parallelism),
+    _s("spanner.auto_partition_mode", "off", "PGAdapter's: every query that reaches Spanner "
+       "runs as RUN PARTITIONED QUERY; refused inside a transaction block", type="bool",
+       parse=parse_on_off("spanner.auto_partition_mode")),
     _s("spanner.return_commit_stats", "off", "PGAdapter's: commits ask Spanner for their "
        "mutation count (SHOW spanner.commit_response)", type="bool",
        parse=parse_on_off("spanner.return_commit_stats")),
@@ -394,10 +415,6 @@ def lookup_setting(settings: dict[str, str], name: str) -> str | None:
 # PGAdapter's settings this proxy does not implement, and why: setting one fails, naming it
 NOT_IMPLEMENTED: dict[str, str] = {
     "spanner.force_autocommit": "statements always run in the transaction the client opened",
-    "spanner.auto_partition_mode": "queries are not partitioned unless asked (RUN PARTITIONED "
-    "QUERY)",
-    "spanner.max_partitioned_parallelism": "RUN PARTITIONED QUERY reads its partitions one "
-    "after another",
     "spanner.max_commit_delay": "commits are sent without a commit delay",
     "spanner.optimizer_version": "queries are sent without query options",
     "spanner.optimizer_statistics_package": "queries are sent without query options",
