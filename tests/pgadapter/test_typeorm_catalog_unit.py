@@ -37,7 +37,7 @@ CAT = Catalog(
 
 TABLES = (
     'SELECT "table_schema", "table_name", obj_description((\'"\' || "table_schema" || \'"."\''
-    ' || "table_name" || \'"\')::regclass, \'pg_class\') AS table_comment FROM'
+    " || \"table_name\" || '\"')::regclass, 'pg_class') AS table_comment FROM"
     ' "information_schema"."tables" WHERE ("table_schema" = \'public\' AND "table_name" ='
     " 'items')"
 )
@@ -53,7 +53,7 @@ COLUMNS = (
 CONSTRAINTS = (
     'SELECT "ns"."nspname" AS "table_schema", "t"."relname" AS "table_name",'
     ' "cnst"."conname" AS "constraint_name", pg_get_constraintdef("cnst"."oid") AS "expression",'
-    " CASE \"cnst\".\"contype\" WHEN 'p' THEN 'PRIMARY' END AS \"constraint_type\","
+    ' CASE "cnst"."contype" WHEN \'p\' THEN \'PRIMARY\' END AS "constraint_type",'
     ' "a"."attname" AS "column_name" FROM "pg_constraint" "cnst" INNER JOIN "pg_class" "t" ON'
     ' "t"."oid" = "cnst"."conrelid" WHERE "t"."relkind" IN (\'r\', \'p\') AND (("ns"."nspname"'
     " = 'public' AND \"t\".\"relname\" = 'items'))"
@@ -61,9 +61,9 @@ CONSTRAINTS = (
 INDICES = (
     'SELECT "ns"."nspname" AS "table_schema", "t"."relname" AS "table_name", "i"."relname" AS'
     ' "constraint_name", "a"."attname" AS "column_name", CASE "ix"."indisunique" WHEN \'t\''
-    " THEN 'TRUE' ELSE'FALSE' END AS \"is_unique\" FROM \"pg_class\" \"t\" WHERE"
-    " \"t\".\"relkind\" IN ('r', 'p') AND \"cnst\".\"contype\" IS NULL AND"
-    " ((\"ns\".\"nspname\" = 'public' AND \"t\".\"relname\" = 'items'))"
+    ' THEN \'TRUE\' ELSE\'FALSE\' END AS "is_unique" FROM "pg_class" "t" WHERE'
+    ' "t"."relkind" IN (\'r\', \'p\') AND "cnst"."contype" IS NULL AND'
+    ' (("ns"."nspname" = \'public\' AND "t"."relname" = \'items\'))'
 )
 UDT = (
     'SELECT "udt_schema", "udt_name" FROM "information_schema"."columns" WHERE "table_schema" ='

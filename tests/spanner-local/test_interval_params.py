@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dbtools.spanner_local.intervals import Interval, parse_iso, typed_params
 from dbtools.spanner_local.errors import InvalidArgument
+from dbtools.spanner_local.intervals import Interval, parse_iso, typed_params
 from dbtools.spanner_local.typemap import SType
 from google.api_core import exceptions
 from google.cloud.spanner_v1 import param_types

@@ -55,9 +55,7 @@ class Interval:
 
 def _checked(months: int, days: int, micros: int, text: str) -> Interval:
     if not (
-        _I32[0] <= months <= _I32[1]
-        and _I32[0] <= days <= _I32[1]
-        and _I64[0] <= micros <= _I64[1]
+        _I32[0] <= months <= _I32[1] and _I32[0] <= days <= _I32[1] and _I64[0] <= micros <= _I64[1]
     ):
         raise PgError(f'interval field value out of range: "{text}"', "22015")
     return Interval(months, days, micros)

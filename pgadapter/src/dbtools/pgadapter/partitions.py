@@ -108,8 +108,11 @@ def run_all(
     if workers == 1:
         rest = (row for spec in specs[1:] for row in result_rows(_rows_of(batch, spec)))
         return first, itertools.chain(result_rows(first), rest), batch
-    streams = [lambda: result_rows(first)]
-    streams += [lambda spec=spec: result_rows(_rows_of(batch, spec)) for spec in specs[1:]]
+
+    def reading(spec: Any) -> Callable[[], Iterator[Any]]:
+        return lambda: result_rows(_rows_of(batch, spec))
+
+    streams = [lambda: result_rows(first), *(reading(spec) for spec in specs[1:])]
     return first, read_in_parallel(streams, workers), batch
 
 

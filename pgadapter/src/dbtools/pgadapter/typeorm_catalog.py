@@ -51,10 +51,8 @@ def _pairs(sql: str, schema_col: str, table_col: str) -> list[tuple[str, str]] |
     """The (schema, table) pairs of TypeORM's `(schema = 'a' AND table = 'b') OR ...` filter;
     None when the query has no WHERE (every table)."""
     where = re.search(r"(?i)\bWHERE\b(.*)$", sql)
-    pattern = rf'\(\s*{re.escape(schema_col)}\s*=\s*{_LIT}\s+AND\s+{re.escape(table_col)}\s*=\s*{_LIT}\s*\)'
-    found = [
-        (a.replace("''", "'"), b.replace("''", "'")) for a, b in re.findall(pattern, sql)
-    ]
+    pattern = rf"\(\s*{re.escape(schema_col)}\s*=\s*{_LIT}\s+AND\s+{re.escape(table_col)}\s*=\s*{_LIT}\s*\)"
+    found = [(a.replace("''", "'"), b.replace("''", "'")) for a, b in re.findall(pattern, sql)]
     if where is None:
         return None
     if not found:
@@ -349,20 +347,10 @@ def _foreign_keys(sql: str, cat: Catalog, run: Runner) -> LocalResult:
     if pairs is None:
         raise PgError("pgadapter answers TypeORM's foreign key query per table only", "0A000")
     where = _in_pairs(pairs, "kcu.table_schema", "kcu.table_name")
+    # the query's columns are TypeORM's first nine, in its order; Spanner's keys are never
+    # deferrable
     rows = [
-        [name, schema, table_name, column, ref_schema, ref_table, ref_column]
-        + [delete_rule, update_rule, False, "INITIALLY IMMEDIATE"]
-        for (
-            name,
-            schema,
-            table_name,
-            column,
-            ref_schema,
-            ref_table,
-            ref_column,
-            delete_rule,
-            update_rule,
-        ) in run(_FOREIGN_KEYS_SQL.format(pairs=where))
+        [*row, False, "INITIALLY IMMEDIATE"] for row in run(_FOREIGN_KEYS_SQL.format(pairs=where))
     ]
     cols = [
         ("constraint_name", NAME),

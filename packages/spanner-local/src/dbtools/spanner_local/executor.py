@@ -316,9 +316,7 @@ def run_sql(
     translated: Translated | None = None,
 ) -> tuple[Result, Translated]:
     """Run `sql`; `translated` is its `translate_statement` when the caller already has it."""
-    typed_sql = (
-        intervals.typed_params(sql, types) if db.dialect == POSTGRESQL and types else sql
-    )
+    typed_sql = intervals.typed_params(sql, types) if db.dialect == POSTGRESQL and types else sql
     if typed_sql is not sql:  # INTERVAL parameters: translated with their casts written
         translated = None
     tr = translated if translated is not None else translate_statement(db, typed_sql)
