@@ -111,10 +111,17 @@ def test_columns_add_postgres_facts_spanner_lacks() -> None:
     assert dict(got.columns)["ordinal_position"] == 23  # cardinal_number: an integer
 
 
-def test_columns_of_a_relation_outside_the_catalog_are_refused() -> None:
-    row = ["db1", "information_schema", "tables", "table_name", 1, None, "YES", "text"]
-    row += [None, None, "NEVER", None, "NO", None, "text"]
-    with pytest.raises(PgError, match="user tables only") as err:
+def test_columns_of_any_relation_come_from_their_information_schema_type() -> None:
+    row = ["db1", "information_schema", "tables", "table_name", 1, None, "YES", "character varying"]
+    row += [None, None, "NEVER", None, "NO", None, "character varying"]
+    got = answer(COLUMNS, Recorder([row]))
+    assert got.rows[0][-3:] == [None, "character varying", "character varying"]
+
+
+def test_a_column_type_it_cannot_describe_is_refused() -> None:
+    row = ["db1", "public", "items", "v", 1, None, "YES", "tokenlist"]
+    row += [None, None, "NEVER", None, "NO", None, "tokenlist"]
+    with pytest.raises(PgError, match="tokenlist") as err:
         answer(COLUMNS, Recorder([row]))
     assert err.value.sqlstate == "0A000"
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, Column, LocalResult, Table
+from .catalog import Catalog, LocalResult, Table, column_type
 from .errors import PgError
 from .pg_type import BY_TYPE_OID
 from .types import ARRAY_ELEMENT
@@ -137,23 +137,14 @@ _DERIVED: tuple[tuple[str, int], ...] = (
 )
 
 
-def _derived(catalog_name: str, column: Column) -> list[Any]:
-    row = BY_TYPE_OID.get(column.type_oid)
-    if row is None:
-        raise PgError(f"column {column.name}: type OID {column.type_oid} is unknown", "XX000")
-    elem = ARRAY_ELEMENT.get(column.type_oid)
-    facts = _FACTS.get(elem.oid if elem else column.type_oid, _TypeFacts())
+def _derived(catalog_name: str, oid: int) -> list[Any]:
+    row = BY_TYPE_OID[oid]
+    elem = ARRAY_ELEMENT.get(oid)
+    facts = _FACTS.get(elem.oid if elem else oid, _TypeFacts())
     scale = None if elem else facts.numeric_scale
     precision = None if elem else facts.datetime_precision
     # no collation or character set is declared on a Spanner column
     return [catalog_name, "pg_catalog", row.typname, scale, precision, None, None]
-
-
-def _regtype(column: Column) -> str:
-    row = BY_TYPE_OID.get(column.type_oid)
-    if row is None:
-        raise PgError(f"column {column.name}: type OID {column.type_oid} is unknown", "XX000")
-    return row.regtype
 
 
 def _columns(sql: str, cat: Catalog, run: Runner) -> LocalResult:
@@ -162,25 +153,24 @@ def _columns(sql: str, cat: Catalog, run: Runner) -> LocalResult:
     query = f"SELECT {names} FROM information_schema.columns"
     if pairs is not None:
         query += " WHERE " + _in_pairs(pairs, "table_schema", "table_name")
-    by_table = {(t.schema, t.name): t for t in cat.tables}
     rows = []
     for values in run(query):
-        schema, table_name, column_name = values[1], values[2], values[3]
-        table = by_table.get((schema, table_name))
-        column = next((c for c in table.columns if c.name == column_name), None) if table else None
-        if column is None:  # information_schema's own views: not in the catalog snapshot
+        data_type, max_len, spanner_type = values[7], values[8], values[14]
+        found = column_type(str(data_type or ""), spanner_type, max_len)
+        if found is None or found[0] not in BY_TYPE_OID:
             raise PgError(
-                f"pgadapter answers TypeORM's column query for user tables only, not"
-                f" {schema}.{table_name}",
+                f"column {values[1]}.{values[2]}.{values[3]} has type"
+                f" {spanner_type or data_type}, which pgadapter cannot describe to TypeORM",
                 "0A000",
             )
+        oid, shown = found
         rows.append(
             [
                 *values,
-                *_derived(str(values[0]), column),
+                *_derived(str(values[0]), oid),
                 None,  # col_description: Spanner columns carry no comments
-                _regtype(column),
-                column.type_text,
+                BY_TYPE_OID[oid].regtype,
+                shown,
             ]
         )
     cols = [

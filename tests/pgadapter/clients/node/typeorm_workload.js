@@ -59,6 +59,9 @@ c.main(async () => {
   assert.deepEqual(table.indices.map((ix) => [ix.name, ix.columnNames, ix.isUnique]),
     [['items_by_name', ['name'], false]]);
   assert.deepEqual(table.foreignKeys, []);
+  // every table (TypeORM's query with no filter, as for migrations of a whole schema)
+  const names = (await runner.getTables()).map((t) => t.name);
+  assert.ok(names.includes('items') && names.includes('seq'), `getTables: ${names}`);
   await runner.release();
   // the schema read back matches the entities: synchronize has nothing to change
   const pending = await ds.driver.createSchemaBuilder().log();
