@@ -86,3 +86,43 @@ def test_pg_interval_array_parameter(pg_spanner_db) -> None:  # type: ignore[no-
 def test_bad_interval_parameter_is_invalid_argument(pg_spanner_db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exceptions.InvalidArgument, match="INTERVAL"):
         _query(pg_spanner_db, "select $1", {"p1": "one day"}, {"p1": param_types.INTERVAL})
+
+
+IV = param_types.INTERVAL
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        # interval ± interval stays interval arithmetic
+        ("select interval '1 day' + interval '2 hours'", {}, (0, 1, 2 * 3600 * 10**9)),
+        ("select $1 + $2", {"p1": "P1D", "p2": "PT1H"}, (0, 1, 3600 * 10**9)),
+        ("select $1 - $2::interval", {"p1": "P1M", "p2": "P1D"}, (1, -1, 0)),
+        # a sign, not an operator
+        ("select -$1", {"p1": "P1DT1H"}, (0, -1, -3600 * 10**9)),
+        ("select -interval '1 day'", {}, (0, -1, 0)),
+    ],
+)
+def test_pg_interval_arithmetic(pg_spanner_db, sql, params, expected) -> None:  # type: ignore[no-untyped-def]
+    types = {k: IV for k in params}
+    got = _query(pg_spanner_db, sql, params, types)[0][0]
+    assert (got.months, got.days, got.nanos) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("select timestamptz '2024-01-01 00:00:00+00' - $1", dt.datetime(2023, 12, 31, 23, 0)),
+        (
+            "select timestamptz '2024-01-01 00:00:00+00' + interval '1 day' - $1",
+            dt.datetime(2024, 1, 1, 23, 0),
+        ),
+        (
+            "select (timestamptz '2024-01-31 00:00:00+00' + $1) + interval '1 month'",
+            dt.datetime(2024, 2, 29, 1, 0),  # the month's last day, as PostgreSQL
+        ),
+    ],
+)
+def test_pg_timestamptz_with_typed_literals_and_chains(pg_spanner_db, sql, expected) -> None:  # type: ignore[no-untyped-def]
+    got = _query(pg_spanner_db, sql, {"p1": "PT1H"}, {"p1": IV})[0][0]
+    assert got == expected.replace(tzinfo=UTC)

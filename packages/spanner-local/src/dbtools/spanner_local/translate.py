@@ -406,6 +406,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
     parse_repl: dict[int, str] = {}
     before: dict[int, str] = {}
     after: dict[int, str] = {}
+    interval_spans: dict[int, int] = {}  # last token of a `x ± interval` → its first token
     uses_commit_ts = False
     returning = False
     i = 0
@@ -455,11 +456,25 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             repl.update(extract)
             i += 4
             continue
-        interval_op = timestamps.pg_interval_op(toks, i, _operand_end) if i > 0 else None
+        interval_op = (
+            timestamps.pg_interval_op(toks, i, _operand_end, (i - 1) in interval_spans)
+            if i > 0
+            else None
+        )
         if interval_op is not None:  # timestamptz +/- an interval (see timestamps)
             macro, end = interval_op
-            left = _operand_start(toks, i - 1)
-            before[left] = before.get(left, "") + f"{macro}("
+            # left-associative: `ts + a - b` wraps the first sum; a typed literal
+            # (`timestamptz '...'`) starts at its type name
+            left = interval_spans.get(i - 1, _operand_start(toks, i - 1))
+            if (
+                toks[left].kind == "str"
+                and left > 0
+                and toks[left - 1].upper in timestamps.TYPED_LITERAL_WORDS
+            ):
+                left -= 1
+            interval_spans[end] = left
+            # outermost: what already starts here ends inside the left operand
+            before[left] = f"{macro}(" + before.get(left, "")
             repl[i] = ","
             after[end] = ")" + after.get(end, "")
             i += 1 if end > i + 2 else 3  # a cast operand is translated in its turn
