@@ -89,10 +89,14 @@ c.main(async () => {
   await qr.commitTransaction();
   await qr.release();
   assert.equal(streamed, c.STREAMED);
+  // dropDatabase drops views first (pg_views, DROP VIEW ... CASCADE), then tables
+  await ds.query('CREATE VIEW item_names SQL SECURITY INVOKER AS SELECT id, name FROM items');
   await ds.dropDatabase();
   const after = ds.createQueryRunner();
   assert.equal(await after.hasTable('items'), false, 'dropDatabase dropped items');
   assert.equal(await after.hasTable('seq'), false, 'dropDatabase dropped seq');
+  assert.deepEqual(await after.query("SELECT viewname FROM pg_views WHERE schemaname = 'public'"),
+    [], 'dropDatabase dropped the view');
   await after.release();
   await ds.destroy();
   c.report('typeorm', { streamed, sum, rows: c.ROWS.length });

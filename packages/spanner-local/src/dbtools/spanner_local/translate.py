@@ -70,7 +70,16 @@ PG_CATALOG_ALLOWED = frozenset(
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
 PG_CATALOG_IMPLEMENTED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_views",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+    }
 )
 PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
