@@ -260,6 +260,22 @@ def _parse_parallelism(value: str) -> Parsed:
     return str(int(text)), int(text)
 
 
+_INTERVAL_STYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
+
+
+def _parse_interval_style(value: str) -> Parsed:
+    style = value.strip().lower()
+    if style not in _INTERVAL_STYLES:
+        raise _invalid("IntervalStyle", value, "One of: " + ", ".join(_INTERVAL_STYLES))
+    if style != "postgres":
+        # the codecs print postgres style, and the sql_standard style would change how a
+        # leading sign is read: accepting it would change nothing, silently
+        raise PgError(
+            f'parameter "IntervalStyle" can only be postgres on pgadapter, not {style}', "0A000"
+        )
+    return style, style
+
+
 # PostgreSQL's message levels, lowest first (client_min_messages)
 MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
                   "error")  # fmt: skip
@@ -318,7 +334,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("client_encoding", "UTF8", "the proxy speaks UTF8 only; other encodings are refused",
        type="enum", parse=parse_client_encoding, reported=True),
     _s("DateStyle", "ISO, MDY", _SHOWN, reported=True),
-    _s("IntervalStyle", "postgres", _SHOWN, type="enum", reported=True),
+    _s("IntervalStyle", "postgres", "interval text is read and written in the postgres style; "
+       "PostgreSQL's other styles are refused", type="enum", reported=True,
+       parse=_parse_interval_style),
     _s("TimeZone", "UTC", "time zone of timestamptz values sent to the client",
        parse=parse_timezone, reported=True),
     _s("integer_datetimes", "on", "timestamps are 64-bit integers", type="bool",
