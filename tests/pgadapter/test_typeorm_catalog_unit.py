@@ -181,3 +181,17 @@ def test_udt_name_of_an_array_column() -> None:
 
 def test_other_queries_are_not_taken() -> None:
     assert answer("SELECT * FROM information_schema.columns", Recorder()) is None
+
+
+def test_quoted_matviews_read_empty_other_quoted_catalog_reads_go_to_spanner() -> None:
+    from dbtools.pgadapter.catalog import answer_catalog
+
+    matviews = (
+        "SELECT 'DROP MATERIALIZED VIEW IF EXISTS \"' || schemaname || '\".\"' || matviewname"
+        ' || \'" CASCADE;\' as "query" FROM "pg_matviews" WHERE "schemaname" IN'
+        " (current_schema())"
+    )
+    got = answer_catalog(matviews, lambda: CAT, list)
+    assert got is not None and got.rows == [] and got.columns == [("query", 25)]
+    other = 'SELECT c.relname AS "name", n.nspname AS "schema" FROM "pg_class" c JOIN "pg_namespace" n ON true'
+    assert answer_catalog(other, lambda: CAT, list) is None

@@ -535,8 +535,10 @@ EMPTY_RELATIONS = {
     "pg_matviews",  # Spanner has views but no materialized views
 }
 _FROM_RELATION = re.compile(
-    r'(?i)(?:\b(?:FROM|JOIN)\s+(?:"?pg_catalog"?\.)?"?(pg_\w+)"?)|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())'
+    r"(?i)(?:\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+))|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())"
 )
+# quoted, as ORMs write them (TypeORM: FROM "pg_matviews"): only for the always-empty rule
+_FROM_QUOTED_RELATION = re.compile(r'(?i)\b(?:FROM|JOIN)\s+(?:"pg_catalog"\.)?"(pg_\w+)"')
 
 
 def _select_list_names(sql: str) -> list[str]:
@@ -595,10 +597,11 @@ def answer_catalog(
         # another psql backslash command (\\dT, \\df, \\dx...): about objects Spanner does
         # not have, so an empty listing under psql's own column titles
         return LocalResult([(a, TEXT) for a in dict.fromkeys(aliases)], [])
+    read = relations | {r.lower() for r in _FROM_QUOTED_RELATION.findall(s)}
     if (
-        relations
-        and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}
-        and relations & EMPTY_RELATIONS
+        read
+        and read <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}
+        and read & EMPTY_RELATIONS
     ):
         return LocalResult([(n, TEXT) for n in _select_list_names(sql)], [])
     if (
