@@ -264,9 +264,34 @@ def test_partitioned_queries(dsn: str, database: str, spanner: spanner_local.End
         assert sorted(rows) == [(0,), (1,), (2,)]
         with pytest.raises(psycopg.errors.InvalidParameterValue, match="max_partitions"):
             conn.execute("set spanner.max_partitions = -1")
-        with pytest.raises(psycopg.errors.FeatureNotSupported, match="max_partitioned_par"):
-            conn.execute("set spanner.max_partitioned_parallelism = 4")
+        # partitions read at once (PGAdapter's; spanner-local makes one partition per query,
+        # the reader pool itself is tested in test_partitions_unit)
+        assert conn.execute("show spanner.max_partitioned_parallelism").fetchone() == ("1",)
+        conn.execute("set spanner.max_partitioned_parallelism = 4")
+        assert conn.execute("show spanner.max_partitioned_parallelism").fetchone() == ("4",)
+        rows = conn.execute("run partitioned query select id from t where id < 3").fetchall()
+        assert sorted(rows) == [(0,), (1,), (2,)]
+        conn.execute("set spanner.max_partitioned_parallelism = 0")  # one per processor
+        for bad in ("-1", "many", "100000"):
+            with pytest.raises(psycopg.errors.InvalidParameterValue, match="max_partitioned"):
+                conn.execute(f"set spanner.max_partitioned_parallelism = '{bad}'")
+        # auto_partition_mode: every query that reaches Spanner is a partitioned query
+        conn.execute("set spanner.auto_partition_mode = on")
+        assert conn.execute("show spanner.auto_partition_mode").fetchone() == ("on",)
+        with spanner.client().instance(spanner.instance).database(database).snapshot() as snap:
+            expected = sorted(tuple(r) for r in snap.execute_sql("select id from t"))
+        log = spanner.statement_log
+        log.clear()
+        assert sorted(conn.execute("select id from t").fetchall()) == expected
+        conn.execute("set spanner.auto_partition_mode = off")
+        assert sorted(conn.execute("select id from t").fetchall()) == expected
+        reads = [r for r in log.for_database(database) if r.sql == "select id from t"]
+        # the partitioned read runs in the batch's read-only transaction, the other single-use
+        assert [bool(r.transaction_id) for r in reads] == [True, False]
     with psycopg.connect(dsn) as conn:  # not inside a transaction block, as in PGAdapter
         conn.execute("select 1")
         with pytest.raises(psycopg.errors.ActiveSqlTransaction):
             conn.execute("run partitioned query select id from t")
+    with psycopg.connect(dsn, options="-c spanner.auto_partition_mode=on") as conn:
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="auto_partition_mode"):
+            conn.execute("select id from t")  # psycopg opened a transaction block

@@ -258,3 +258,15 @@ def test_pg_class_and_attribute_join_like_psql_does(pdb):
         "join pg_class t on t.oid = i.indrelid where t.relname = 'albums' order by c.relname",
     )
     assert idx == [["albums_by_title", True, False], ["albums_pkey", True, True]]
+
+
+def test_pg_views_lists_the_databases_views(pdb):
+    pdb.update_ddl(["create view fan_ids sql security invoker as select fan_id from fans"]).result(
+        60
+    )
+    want = [["public", "fan_ids", "select fan_id from fans"]]
+    sql = "select schemaname, viewname, definition from {} where schemaname = 'public'"
+    assert _q(pdb, sql.format("pg_views")) == want
+    assert _q(pdb, sql.format("pg_catalog.pg_views")) == want
+    # quoted, as TypeORM's dropDatabase writes it: not DuckDB's own pg_views
+    assert _q(pdb, sql.format('"pg_views"')) == want

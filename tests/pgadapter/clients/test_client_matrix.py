@@ -79,10 +79,7 @@ CLIENTS: dict[str, Client] = {
 
 # What still fails, and why: each is a strict xfail, so a fix that makes a client pass fails the
 # run until its entry is removed here (and from the README's compatibility table).
-KNOWN_FAILURES: dict[str, str] = {
-    "typeorm": "QueryRunner.getTable/synchronize's column query calls pg_catalog.col_description, "
-    "::regclass and ::regtype, which neither Spanner nor the proxy answers",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _params() -> list[object]:

@@ -124,14 +124,17 @@ _INDEX_COLUMNS_SQL = (
 _SCHEMAS_SQL = "SELECT schema_name FROM information_schema.schemata"
 
 
-def _type_of(data_type: str, spanner_type: str | None, max_len: Any) -> tuple[int, str]:
+def column_type(data_type: str, spanner_type: str | None, max_len: Any) -> tuple[int, str] | None:
+    """(OID, format_type text) of an information_schema column's type; None when the type
+    name is not one the proxy knows."""
     text = (spanner_type or data_type or "").strip().lower()
     is_array = text.endswith("[]") or data_type.upper() == "ARRAY"
     base = text[:-2] if text.endswith("[]") else text
     m = re.match(r"([a-z ]+?)\s*(\((\d+)\))?$", base)
     base_name = m.group(1) if m else base
-    t = BY_NAME.get(base_name) or BY_NAME.get("character varying")
-    assert t is not None
+    t = BY_NAME.get(base_name)
+    if t is None:
+        return None
     shown = t.name
     length = (m.group(3) if m and m.group(3) else None) or (str(max_len) if max_len else None)
     if length and t.oid == 1043:
@@ -139,6 +142,15 @@ def _type_of(data_type: str, spanner_type: str | None, max_len: Any) -> tuple[in
     if is_array:
         return t.array_oid, shown + "[]"
     return t.oid, shown
+
+
+def _type_of(data_type: str, spanner_type: str | None, max_len: Any) -> tuple[int, str]:
+    # the snapshot lists a column of a type it does not know as character varying
+    return (
+        column_type(data_type, spanner_type, max_len)
+        or column_type("character varying", None, max_len)
+        or (1043, "character varying")
+    )
 
 
 def load_catalog(run: Runner, database: str) -> Catalog:
@@ -520,10 +532,13 @@ EMPTY_RELATIONS = {
     "pg_seclabel",
     "pg_init_privs",
     "pg_default_acl",
+    "pg_matviews",  # Spanner has views but no materialized views
 }
 _FROM_RELATION = re.compile(
     r"(?i)(?:\b(?:FROM|JOIN)\s+(?:pg_catalog\.)?(pg_\w+))|(?:pg_catalog\.(pg_\w+)\b(?!\s*\())"
 )
+# quoted, as ORMs write them (TypeORM: FROM "pg_matviews"): only for the always-empty rule
+_FROM_QUOTED_RELATION = re.compile(r'(?i)\b(?:FROM|JOIN)\s+(?:"pg_catalog"\.)?"(pg_\w+)"')
 
 
 def _select_list_names(sql: str) -> list[str]:
@@ -582,10 +597,11 @@ def answer_catalog(
         # another psql backslash command (\\dT, \\df, \\dx...): about objects Spanner does
         # not have, so an empty listing under psql's own column titles
         return LocalResult([(a, TEXT) for a in dict.fromkeys(aliases)], [])
+    read = relations | {r.lower() for r in _FROM_QUOTED_RELATION.findall(s)}
     if (
-        relations
-        and relations <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}
-        and relations & EMPTY_RELATIONS
+        read
+        and read <= EMPTY_RELATIONS | {"pg_class", "pg_namespace", "pg_attribute", "pg_roles"}
+        and read & EMPTY_RELATIONS
     ):
         return LocalResult([(n, TEXT) for n in _select_list_names(sql)], [])
     if (

@@ -24,6 +24,7 @@ from typing import Any
 
 from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 
+from . import intervals
 from .errors import PgError
 from .types import ARRAY_ELEMENT, BY_OID, PgType
 
@@ -779,6 +780,7 @@ def _text_parsers(tz: dt.tzinfo) -> dict[str, Callable[[str], Any]]:
         "timestamp": lambda s: rfc3339(parse_timestamp(s, UTC)),
         "jsonb": _parse_json,
         "json": _parse_json,
+        "interval": intervals.text_to_spanner,
     }
 
 
@@ -846,6 +848,7 @@ _BIN_IN: dict[str, Decoder] = {
     "timestamp": _bin_ts,
     "jsonb": _bin_jsonb,
     "json": lambda b: _parse_json(b.decode("utf-8")),
+    "interval": intervals.binary_to_spanner,
 }
 
 

@@ -4,6 +4,9 @@
   has indexes, so their DROP INDEX go first (SQLAlchemy's drop_all, Django's delete_model);
 - `DROP TABLE t CASCADE` also drops the foreign keys of other tables that reference t (Spanner
   has no CASCADE); views depending on t are not dropped: Spanner then refuses, naming them;
+- `DROP VIEW v CASCADE` (TypeORM's dropDatabase) drops v and the views depending on it;
+  Spanner has no CASCADE but refuses to drop a view others depend on, naming them, so the
+  statement is sent without it: it does the same or fails saying why;
 - `CONSTRAINT t_pkey PRIMARY KEY (...)` (Knex) and `CONSTRAINT pk_t PRIMARY KEY (...)`
   (PGAdapter's rule, which TypeORM entities and Liquibase change sets follow with
   `PK_<table>`) name the primary key what it is called anyway, and Spanner takes no name
@@ -41,6 +44,10 @@ _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _DROP_TABLE = re.compile(
     rf"(?is)^\s*DROP\s+TABLE\s+(IF\s+EXISTS\s+)?((?:{_IDENT}\.)?{_IDENT}"
     rf"(?:\s*,\s*(?:{_IDENT}\.)?{_IDENT})*)\s*(CASCADE|RESTRICT)?\s*;?\s*$"
+)
+_DROP_VIEW = re.compile(
+    rf"(?is)^(\s*DROP\s+VIEW\s+(?:IF\s+EXISTS\s+)?(?:{_IDENT}\.)?{_IDENT})"
+    rf"\s+(?:CASCADE|RESTRICT)\s*(;?)\s*$"
 )
 _PATTERN_OPS = re.compile(r"(?i)\s+(?:varchar|text|bpchar)_pattern_ops\b")
 _NAMED_PK = re.compile(rf"(?is)\bCONSTRAINT\s+({_IDENT})\s+(PRIMARY\s+KEY)\b")
@@ -110,6 +117,9 @@ def translate_ddl(
     m = _DROP_TABLE.match(sql)
     if m:
         return _drop_table(m, catalog, foreign_keys)
+    view = _DROP_VIEW.match(sql)
+    if view:
+        return [view.group(1) + view.group(2)]
     if re.match(r"(?is)^\s*CREATE\s+(UNIQUE\s+)?INDEX\b", sql):
         return [_PATTERN_OPS.sub("", sql)]
     if _CREATE_TABLE.match(sql):

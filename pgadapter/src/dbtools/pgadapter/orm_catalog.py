@@ -16,6 +16,7 @@ from .django_catalog import answer_django_catalog
 from .errors import PgError
 from .jdbc_catalog import answer_jdbc_catalog
 from .node_catalog import answer_node_catalog
+from .typeorm_catalog import answer_typeorm_catalog
 
 NAME = 19
 OID = 26
@@ -142,6 +143,8 @@ def answer_orm_catalog(
         found = answer_django_catalog(sql, params, cat_provider, run)
     if found is None:
         found = answer_node_catalog(sql, cat_provider)
+    if found is None:
+        found = answer_typeorm_catalog(sql, cat_provider, run)
     if found is not None:
         return found
     if not params and not _PARAM.search(sql):

@@ -23,6 +23,7 @@ SPANNER_TYPES: dict[str, Any] = {
     "TIMESTAMP": param_types.TIMESTAMP,
     "PG_NUMERIC": param_types.PG_NUMERIC,
     "PG_JSONB": param_types.PG_JSONB,
+    "INTERVAL": param_types.INTERVAL,
 }
 
 

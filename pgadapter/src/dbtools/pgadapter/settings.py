@@ -245,6 +245,37 @@ def _parse_max_partitions(value: str) -> Parsed:
     return str(int(text)), int(text)
 
 
+# each partition read at once is an OS thread of the proxy: more than this is refused
+_MAX_PARALLELISM = 256
+
+
+def _parse_parallelism(value: str) -> Parsed:
+    text = value.strip()
+    if not text.isdigit() or int(text) > _MAX_PARALLELISM:
+        raise _invalid(
+            "spanner.max_partitioned_parallelism",
+            value,
+            f"A whole number from 0 (one per processor) to {_MAX_PARALLELISM}.",
+        )
+    return str(int(text)), int(text)
+
+
+_INTERVAL_STYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
+
+
+def _parse_interval_style(value: str) -> Parsed:
+    style = value.strip().lower()
+    if style not in _INTERVAL_STYLES:
+        raise _invalid("IntervalStyle", value, "One of: " + ", ".join(_INTERVAL_STYLES))
+    if style != "postgres":
+        # the codecs print postgres style, and the sql_standard style would change how a
+        # leading sign is read: accepting it would change nothing, silently
+        raise PgError(
+            f'parameter "IntervalStyle" can only be postgres on pgadapter, not {style}', "0A000"
+        )
+    return style, style
+
+
 # PostgreSQL's message levels, lowest first (client_min_messages)
 MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
                   "error")  # fmt: skip
@@ -303,7 +334,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("client_encoding", "UTF8", "the proxy speaks UTF8 only; other encodings are refused",
        type="enum", parse=parse_client_encoding, reported=True),
     _s("DateStyle", "ISO, MDY", _SHOWN, reported=True),
-    _s("IntervalStyle", "postgres", _SHOWN, type="enum", reported=True),
+    _s("IntervalStyle", "postgres", "interval text is read and written in the postgres style; "
+       "PostgreSQL's other styles are refused", type="enum", reported=True,
+       parse=_parse_interval_style),
     _s("TimeZone", "UTC", "time zone of timestamptz values sent to the client",
        parse=parse_timezone, reported=True),
     _s("integer_datetimes", "on", "timestamps are 64-bit integers", type="bool",
@@ -367,6 +400,12 @@ SETTINGS: tuple[Setting, ...] = (
        "RUN PARTITIONED QUERY ask Spanner for (PartitionOptions.max_partitions, a hint to "
        "Spanner as in PGAdapter; 0: Spanner decides)", type="integer",
        parse=_parse_max_partitions),
+    _s("spanner.max_partitioned_parallelism", "1", "PGAdapter's: how many partitions RUN "
+       "PARTITIONED QUERY (and auto_partition_mode) reads at once; 0: one per processor",
+       type="integer", parse=_parse_parallelism),
+    _s("spanner.auto_partition_mode", "off", "PGAdapter's: every query that reaches Spanner "
+       "runs as RUN PARTITIONED QUERY; refused inside a transaction block", type="bool",
+       parse=parse_on_off("spanner.auto_partition_mode")),
     _s("spanner.return_commit_stats", "off", "PGAdapter's: commits ask Spanner for their "
        "mutation count (SHOW spanner.commit_response)", type="bool",
        parse=parse_on_off("spanner.return_commit_stats")),
@@ -394,10 +433,6 @@ def lookup_setting(settings: dict[str, str], name: str) -> str | None:
 # PGAdapter's settings this proxy does not implement, and why: setting one fails, naming it
 NOT_IMPLEMENTED: dict[str, str] = {
     "spanner.force_autocommit": "statements always run in the transaction the client opened",
-    "spanner.auto_partition_mode": "queries are not partitioned unless asked (RUN PARTITIONED "
-    "QUERY)",
-    "spanner.max_partitioned_parallelism": "RUN PARTITIONED QUERY reads its partitions one "
-    "after another",
     "spanner.max_commit_delay": "commits are sent without a commit delay",
     "spanner.optimizer_version": "queries are sent without query options",
     "spanner.optimizer_statistics_package": "queries are sent without query options",

@@ -16,10 +16,13 @@ const Item = new EntitySchema({
     name: { type: 'varchar', length: 50 },
     price: { type: 'numeric', nullable: true }, attrs: { type: 'jsonb', nullable: true },
     created: { type: 'timestamptz', nullable: true }, day: { type: 'date', nullable: true },
-    payload: { type: 'bytea', nullable: true }, tags: { type: 'text', array: true, nullable: true },
+    payload: { type: 'bytea', nullable: true },
+    // Spanner's text is character varying, and its catalog says so: declared as varchar, the
+    // schema TypeORM reads back matches the entity (as in PGAdapter's TypeORM sample)
+    tags: { type: 'varchar', array: true, nullable: true },
     scores: { type: 'bigint', array: true, nullable: true },
     active: { type: 'boolean', nullable: true }, r4: { type: 'real', nullable: true },
-    r8: { type: 'double precision', nullable: true }, note: { type: 'text', nullable: true },
+    r8: { type: 'double precision', nullable: true }, note: { type: 'varchar', nullable: true },
   },
   indices: [{ name: 'items_by_name', columns: ['name'] }],
 });
@@ -41,8 +44,29 @@ c.main(async () => {
   assert.equal(await runner.hasTable('items'), true, 'hasTable');
   const table = await runner.getTable('items');
   assert.deepEqual(table.columns.map((col) => col.name).sort(), [...c.COLUMNS].sort());
+  // what TypeORM read back from the catalog is what the entity declares
+  const col = (name) => table.findColumnByName(name);
+  assert.equal(col('id').isPrimary, true);
+  assert.equal(col('id').primaryKeyConstraintName, 'PK_items');
+  assert.equal(col('name').type, 'character varying');
+  assert.equal(col('name').length, '50');
+  assert.equal(col('name').isNullable, false);
+  assert.equal(col('note').isNullable, true);
+  assert.deepEqual([col('tags').type, col('tags').isArray], ['character varying', true]);
+  assert.deepEqual([col('scores').type, col('scores').isArray], ['bigint', true]);
+  assert.equal(col('created').type, 'timestamp with time zone');
+  assert.equal(col('attrs').type, 'jsonb');
+  assert.deepEqual(table.indices.map((ix) => [ix.name, ix.columnNames, ix.isUnique]),
+    [['items_by_name', ['name'], false]]);
+  assert.deepEqual(table.foreignKeys, []);
+  // every table (TypeORM's query with no filter, as for migrations of a whole schema)
+  const names = (await runner.getTables()).map((t) => t.name);
+  assert.ok(names.includes('items') && names.includes('seq'), `getTables: ${names}`);
   await runner.release();
-  await ds.synchronize(); // again: nothing to change
+  // the schema read back matches the entities: synchronize has nothing to change
+  const pending = await ds.driver.createSchemaBuilder().log();
+  assert.deepEqual(pending.upQueries.map((q) => q.query), [], 'synchronize would change');
+  await ds.synchronize();
   const repo = ds.getRepository(Item);
   await ds.transaction(async (m) => {
     for (const row of c.ROWS) {
@@ -65,7 +89,15 @@ c.main(async () => {
   await qr.commitTransaction();
   await qr.release();
   assert.equal(streamed, c.STREAMED);
+  // dropDatabase drops views first (pg_views, DROP VIEW ... CASCADE), then tables
+  await ds.query('CREATE VIEW item_names SQL SECURITY INVOKER AS SELECT id, name FROM items');
   await ds.dropDatabase();
+  const after = ds.createQueryRunner();
+  assert.equal(await after.hasTable('items'), false, 'dropDatabase dropped items');
+  assert.equal(await after.hasTable('seq'), false, 'dropDatabase dropped seq');
+  assert.deepEqual(await after.query("SELECT viewname FROM pg_views WHERE schemaname = 'public'"),
+    [], 'dropDatabase dropped the view');
+  await after.release();
   await ds.destroy();
   c.report('typeorm', { streamed, sum, rows: c.ROWS.length });
 });

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import protos, timestamps
+from . import intervals, protos, timestamps
 from .errors import InvalidArgument
 from .typemap import (
     DUCKDB_RESULT_TYPES,
@@ -305,7 +305,7 @@ _DECODERS: dict[str, Callable[[protos.Value], Any]] = {
     "NUMERIC": _dec_numeric,
     "JSON": _dec_json,
     "UUID": _dec_string,
-    "INTERVAL": _dec_string,
+    "INTERVAL": lambda v: intervals.duckdb_value(_dec_string(v)),
     # a proto message travels serialized (base64, as BYTES do), an enum as its number
     "PROTO": _dec_bytes,
     "ENUM": _dec_int,

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, column_decode, parsed, protos, timestamps
+from . import cancellation, codec, column_decode, intervals, parsed, protos, timestamps
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -316,7 +316,10 @@ def run_sql(
     translated: Translated | None = None,
 ) -> tuple[Result, Translated]:
     """Run `sql`; `translated` is its `translate_statement` when the caller already has it."""
-    tr = translated if translated is not None else translate_statement(db, sql)
+    typed_sql = intervals.typed_params(sql, types) if db.dialect == POSTGRESQL and types else sql
+    if typed_sql is not sql:  # INTERVAL parameters: translated with their casts written
+        translated = None
+    tr = translated if translated is not None else translate_statement(db, typed_sql)
     values, types = _infer_bytes_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
@@ -328,11 +331,13 @@ def run_sql(
             n = int(count[0]) if count else 0
             return Result([], [], n), tr
         cols = _columns(cur, db.dialect)
-        if tr.kind == "query" and any(t.code == "INTERVAL" for _, t in cols):
+        if tr.kind == "query" and any(intervals.is_interval(t) for _, t in cols):
             # DuckDB hands intervals to Python as timedelta, folding months into 30 days:
-            # fetch their text form instead, which keeps every part.
+            # fetch their text form instead (of each element of an array), which keeps every part.
             select = ", ".join(
-                f"CAST(#{i} AS VARCHAR)" if t.code == "INTERVAL" else f"#{i}"
+                (f"CAST(#{i} AS VARCHAR{'[]' if t.element else ''})")
+                if intervals.is_interval(t)
+                else f"#{i}"
                 for i, (_, t) in enumerate(cols, start=1)
             )
             with cancellation.running_on(cur):

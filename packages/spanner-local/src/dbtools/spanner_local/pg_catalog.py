@@ -82,6 +82,7 @@ RELATIONS: dict[str, list[tuple[str, str]]] = {
         ("hastriggers", B),
         ("rowsecurity", B),
     ],
+    "pg_views": [("schemaname", S), ("viewname", S), ("viewowner", S), ("definition", S)],
     "pg_indexes": [
         ("schemaname", S),
         ("tablename", S),
@@ -164,6 +165,8 @@ def build(catalog: Catalog) -> dict[str, tuple[list[tuple[str, str]], list[tuple
         rows["pg_tables"].append(
             ("public", table.name, "spanner_admin", None, has_indexes, False, False, False)
         )
+    for view in catalog.views.values():
+        rows["pg_views"].append(("public", view.name, "spanner_admin", view.query))
     for index in catalog.indexes.values():
         rows["pg_indexes"].append(
             ("public", index.table, index.name, None, render_index_ddl(index, catalog.dialect))

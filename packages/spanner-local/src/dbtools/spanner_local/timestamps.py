@@ -154,13 +154,53 @@ def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
     return None
 
 
-def pg_interval_op(toks: list[Tok], at: int) -> str | None:
-    """The macro for `x + interval '...'` / `x - interval '...'` when toks[at] is that + or -."""
-    if toks[at].text not in ("+", "-") or at + 2 >= len(toks):
+# type names of typed literals (`timestamptz '...'`) that can be the left of `± interval`
+TYPED_LITERAL_WORDS = frozenset({"TIMESTAMPTZ", "TIMESTAMP", "DATE"})
+# keywords after which + or - is a sign, not an operator
+_BEFORE_AN_OPERAND = frozenset(
+    {"SELECT", "WHERE", "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "ON", "BY", "AS",
+     "IN", "IS", "HAVING", "RETURNING", "SET", "VALUES", "LIKE", "BETWEEN", "DISTINCT", "ALL",
+     "ANY", "SOME", "LIMIT", "OFFSET"}
+)  # fmt: skip
+
+
+def pg_interval_op(
+    toks: list[Tok],
+    at: int,
+    operand_end: Callable[[list[Tok], int], int],
+    left_is_timestamp: bool = False,
+) -> tuple[str, int] | None:
+    """For `x + interval '...'` / `x - $1::interval` / `x + CAST(e AS interval)` when toks[at]
+    is that + or -: the macro, and the last token of the interval operand. `left_is_timestamp`:
+    the left operand is itself `ts ± interval` (which ends like an interval)."""
+    if toks[at].text not in ("+", "-") or at + 2 >= len(toks) or at == 0:
         return None
-    if toks[at + 1].upper != "INTERVAL" or toks[at + 2].kind != "str":
+    before = toks[at - 1]
+    if before.kind == "op" and before.text not in (")", "]"):
+        return None  # a unary sign: `-$1::interval`, `(+interval '1 day')`
+    if before.kind == "word" and before.upper in _BEFORE_AN_OPERAND:
+        return None  # a unary sign after a keyword: `SELECT -interval '1 day'`
+    if not left_is_timestamp and (
+        (before.upper == "INTERVAL" and toks[at - 2].text == "::")
+        or (before.kind == "str" and toks[at - 2].upper == "INTERVAL")
+    ):
+        return None  # interval ± interval: DuckDB's own arithmetic
+    macro = "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
+    if toks[at + 1].upper == "INTERVAL" and toks[at + 2].kind == "str":
+        return macro, at + 2
+    if toks[at + 1].kind not in ("word", "op") or toks[at + 1].text in (")", ","):
         return None
-    return "spanner_ts_plus" if toks[at].text == "+" else "spanner_ts_minus"
+    end = operand_end(toks, at + 1)
+    if toks[end].upper == "INTERVAL" and toks[end - 1].text == "::":
+        return macro, end  # a value cast to interval (a parameter: `$1::interval`)
+    if (
+        toks[at + 1].upper == "CAST"
+        and toks[end].text == ")"
+        and toks[end - 1].upper == "INTERVAL"
+        and toks[end - 2].upper == "AS"
+    ):
+        return macro, end
+    return None
 
 
 def is_pg_at_time_zone(toks: list[Tok], at: int) -> bool:

@@ -70,7 +70,16 @@ PG_CATALOG_ALLOWED = frozenset(
 )
 # Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
 PG_CATALOG_IMPLEMENTED = frozenset(
-    {"pg_namespace", "pg_tables", "pg_indexes", "pg_type", "pg_class", "pg_attribute", "pg_index"}
+    {
+        "pg_namespace",
+        "pg_tables",
+        "pg_views",
+        "pg_indexes",
+        "pg_type",
+        "pg_class",
+        "pg_attribute",
+        "pg_index",
+    }
 )
 PG_CATALOG_SCHEMA = "spanner_pg_catalog"
 
@@ -406,6 +415,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
     parse_repl: dict[int, str] = {}
     before: dict[int, str] = {}
     after: dict[int, str] = {}
+    interval_spans: dict[int, int] = {}  # last token of a `x ± interval` → its first token
     uses_commit_ts = False
     returning = False
     i = 0
@@ -455,13 +465,28 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             repl.update(extract)
             i += 4
             continue
-        interval_op = timestamps.pg_interval_op(toks, i) if i > 0 else None
-        if interval_op is not None:  # timestamptz +/- interval '...' (see timestamps)
-            left = _operand_start(toks, i - 1)
-            before[left] = before.get(left, "") + f"{interval_op}("
+        interval_op = (
+            timestamps.pg_interval_op(toks, i, _operand_end, (i - 1) in interval_spans)
+            if i > 0
+            else None
+        )
+        if interval_op is not None:  # timestamptz +/- an interval (see timestamps)
+            macro, end = interval_op
+            # left-associative: `ts + a - b` wraps the first sum; a typed literal
+            # (`timestamptz '...'`) starts at its type name
+            left = interval_spans.get(i - 1, _operand_start(toks, i - 1))
+            if (
+                toks[left].kind == "str"
+                and left > 0
+                and toks[left - 1].upper in timestamps.TYPED_LITERAL_WORDS
+            ):
+                left -= 1
+            interval_spans[end] = left
+            # outermost: what already starts here ends inside the left operand
+            before[left] = f"{macro}(" + before.get(left, "")
             repl[i] = ","
-            after[i + 2] = ")" + after.get(i + 2, "")
-            i += 3
+            after[end] = ")" + after.get(end, "")
+            i += 1 if end > i + 2 else 3  # a cast operand is translated in its turn
             continue
         if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
             left = _operand_start(toks, i - 1)
@@ -522,8 +547,9 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             _pg_catalog_check(toks[i + 2].text)
             repl[i] = PG_CATALOG_SCHEMA
         elif (
-            t.kind == "word"
-            and t.text.lower() in PG_CATALOG_IMPLEMENTED
+            # unquoted in any case, or quoted exactly (TypeORM writes FROM "pg_tables")
+            (t.text.lower() if t.kind == "word" else t.text if t.kind == "ident" else "")
+            in PG_CATALOG_IMPLEMENTED
             and i > 0
             and (toks[i - 1].upper in ("FROM", "JOIN") or toks[i - 1].text == ",")
             and not (nxt is not None and nxt.text in (".", "("))

@@ -26,7 +26,7 @@ from ..pg_cursors import OpenCursor, answer_pg_cursors
 from ..portal import Portal, Prepared, aborted, dml_tag, local_columns
 from ..scroll import FetchSpec
 from ..session import Session
-from .partitions import open_partitioned
+from .partitions import auto_partitioned, open_partitioned
 from .settings import show_result
 
 FETCH_CHUNK = 2000
@@ -76,7 +76,8 @@ def local_answer(
 async def catalog_answer(
     s: Session, stmt: Statement, params: dict[str, Any] | None = None
 ) -> LocalResult | None:
-    if "pg_" not in stmt.sql:
+    # TypeORM's udt_name read goes to information_schema only, for columns Spanner lacks
+    if "pg_" not in stmt.sql and '"udt_name"' not in stmt.sql:
         return None
     backend = s.require_backend()
 
@@ -209,6 +210,8 @@ async def portal_columns(
 
 async def open_cursor(s: Session, portal: Portal, whole: bool = False) -> None:
     if portal.cursor is not None:
+        return
+    if await auto_partitioned(s, portal):
         return
     backend = s.require_backend()
     sql, params, types = portal.prepared.stmt.sql, portal.params or None, portal.types or None
