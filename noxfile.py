@@ -260,8 +260,9 @@ FLOOR_SETS = {  # what each package's quick start needs beside it, at its own fl
     "cloudsql-local": ["packages/cloudsql-local"],
     "spanner-local": ["packages/spanner-local"],
     "pgadapter": ["pgadapter", "packages/spanner-local"],
-    "migrate": ["packages/migrate", "packages/spanner-local"],
-    "dvt": ["packages/dvt"],
+    "migrate": ["packages/migrate", "packages/beam-cli", "packages/spanner-local"],
+    "dvt": ["packages/dvt", "packages/beam-cli"],
+    "beam-cli": ["packages/beam-cli"],
 }
 # Needed by a quick start but not a dependency of the package: the newest release that installs
 # on the floor's Python (the lock, made for the sessions' Python, may pin one that does not).

@@ -23,29 +23,9 @@ __version__ = _distribution_version("dbtools-migrate")
 
 # The names below are imported on first use (PEP 562): a Beam worker unpickling a work unit
 # imports this package, and needs neither the SQL expression translator (sqlglot) nor the
-# report writer that `api` brings; the launcher imports them when it converts.
-_EXPORTS = {
-    **dict.fromkeys(
-        (
-            "DataLoad",
-            "Dialect",
-            "IdentityStyle",
-            "MigrateError",
-            "NullDatabase",
-            "Report",
-            "apply_schema",
-            "build_report",
-            "convert_schema",
-            "load_data",
-            "open_database",
-            "read_report",
-            "read_source",
-            "restart_identities",
-            "schema_statements",
-            "write_outputs",
-        ),
-        "api",
-    ),
+# report writer that `api` brings; the launcher imports them when it converts. Each name of
+# __all__ comes from `api`, or from the module named here.
+_NOT_IN_API = {
     "Conversion": "convert",
     "LoadResult": "data",
     "TableStats": "data",
@@ -77,9 +57,9 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _NOT_IN_API.get(name, "api")
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
