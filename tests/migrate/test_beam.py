@@ -147,6 +147,7 @@ def _load_failing_once(
     assert failed.exit_code == 4, failed.output
     assert "the Beam pipeline of interleave level 0 failed: " in failed.output
     assert "injected failure after 1 commits of KeyRange(" in failed.output
+    assert "[while running 'Load/ParDo(LoadUnit)']; rerun the same command" in failed.output
     assert [m.name for m in markers.iterdir()] == ["failed-once"]
     assert 0 < sum(_counts(spanner, database, list(written)).values()) < sum(written.values())
     rerun = _migrate(spanner, "data", source, out, database, *beam, env=env)
