@@ -5,8 +5,9 @@ a unit that fails halfway and is run again leaves no duplicate and no gap; the k
 gives balanced ranges on a 1M-row table whose keys are spread unevenly.
 
 The DirectRunner does not retry a failed bundle (Dataflow retries it up to four times): the
-retry test runs the failed pipeline again, which re-executes every unit from its start as a
-runner's retry does, over the half-written rows of the failed attempt.
+retry tests run the failed command again, which re-executes every unit from its start as a
+runner's retry does, over the half-written rows of the failed attempt. The failure is injected
+from the command line (DBTOOLS_MIGRATE_BEAM_FAIL_ONCE), as a user or CI would.
 """
 
 from __future__ import annotations
@@ -22,12 +23,9 @@ import pymysql
 import pytest
 from click.testing import CliRunner
 from dbtools.dvt.cli import main as dvt_main
-from dbtools.migrate import ddl
-from dbtools.migrate.apply import apply_schema, open_database
+from dbtools.migrate.apply import open_database
+from dbtools.migrate.beamcli import FAIL_ONCE_ENV
 from dbtools.migrate.cli import main
-from dbtools.migrate.convert import convert
-from dbtools.migrate.source import read_live
-from dbtools.migrate.values import UTC
 from dbtools.migrate.workunits import RangeLines, dump_line_numbers, dump_ranges, plan_key_ranges
 
 from .test_data import BAD_ROWS, MYSQL_ROWS, MYSQL_SCHEMA
@@ -97,29 +95,64 @@ def _bad_lines(out: Path) -> list[str]:
     return sorted((out / "bad_rows.jsonl").read_text(encoding="utf-8").splitlines())
 
 
-def _load(spanner: Any, source: list[str], out: Path, database: str, *extra: str) -> dict[str, Any]:
-    res = CliRunner().invoke(
+def _migrate(
+    spanner: Any,
+    command: str,
+    source: list[str],
+    out: Path,
+    database: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> Any:
+    return CliRunner().invoke(
         main,
         [
-            "schema-and-data",
+            command,
             *source,
-            "--out",
-            str(out),
-            "--project",
-            spanner.project,
-            "--instance",
-            spanner.instance,
-            "--database",
-            database,
-            "--emulator-host",
-            spanner.address,
-            "--no-identity",
-            "--format",
-            "json",
-            *extra,
+            *("--out", str(out), "--project", spanner.project, "--instance", spanner.instance),
+            *("--database", database, "--emulator-host", spanner.address),
+            *("--no-identity", "--format", "json", *extra),
         ],
+        env=env,
     )
+
+
+def _load(spanner: Any, source: list[str], out: Path, database: str, *extra: str) -> dict[str, Any]:
+    res = _migrate(spanner, "schema-and-data", source, out, database, *extra)
     assert res.exit_code == 0, res.output
+    return json.loads((out / "data_report.json").read_text())
+
+
+def _counts(spanner: Any, database: str, tables: list[str]) -> dict[str, int]:
+    return {t: _count(spanner, database, t) for t in tables}
+
+
+def _load_failing_once(
+    spanner: Any,
+    source: list[str],
+    out: Path,
+    database: str,
+    threads: dict[str, Any],
+    *extra: str,
+) -> dict[str, Any]:
+    """The Beam load with the CLI's failure hook: the first run fails after a unit's first
+    commit (part of its rows written), the same `data` command run again over them leaves
+    each table with the threaded load's row count: no duplicate, no gap."""
+    markers = out.parent / f"{database}-markers"
+    markers.mkdir()
+    written = {t: v["rows_written"] for t, v in threads["tables"].items()}
+    env = {FAIL_ONCE_ENV: str(markers)}
+    beam = ("--runner", "beam", "--beam-args", TWO_WORKERS, *extra)
+    failed = _migrate(spanner, "schema-and-data", source, out, database, *beam, env=env)
+    assert failed.exit_code == 4, failed.output
+    assert "the Beam pipeline of interleave level 0 failed: " in failed.output
+    assert "injected failure after 1 commits of KeyRange(" in failed.output
+    assert "[while running 'Load/ParDo(LoadUnit)']; rerun the same command" in failed.output
+    assert [m.name for m in markers.iterdir()] == ["failed-once"]
+    assert 0 < sum(_counts(spanner, database, list(written)).values()) < sum(written.values())
+    rerun = _migrate(spanner, "data", source, out, database, *beam, env=env)
+    assert rerun.exit_code == 0, rerun.output
+    assert _counts(spanner, database, list(written)) == written
     return json.loads((out / "data_report.json").read_text())
 
 
@@ -177,41 +210,14 @@ def _mysql(db: Any, text: str) -> None:
 def test_live_mariadb_by_key_ranges_and_a_unit_failing_halfway(
     spanner: Any, mysql_db: Any, tmp_path: Path
 ) -> None:
-    from dbtools.migrate.beamrun import run
-
     _mysql(mysql_db, MYSQL_SCHEMA + MYSQL_MORE + MYSQL_ROWS + BAD_ROWS + _items_sql(900))
     url = mysql_db.sqlalchemy_url("pymysql")
     threads = _load(spanner, ["--url", url], tmp_path / "t", "live_my_threads")
-
-    src = read_live(url)
-    conv = convert(src, "google_standard_sql", identity="none")
-    target = dict(
-        project=spanner.project,
-        instance=spanner.instance,
-        database="live_my_beam",
-        emulator_host=spanner.address,
-    )
-    apply_schema(ddl.statements(conv.schema), dialect="google_standard_sql", **target)
     out = tmp_path / "b"
-    out.mkdir()
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    common = dict(
-        tz=UTC,
-        out=out,
-        beam_args=TWO_WORKERS,
-        url=url,
-        target=target,
-        batch_mutations=300,  # several commits per range
-        range_rows=200,
-    )
-    with pytest.raises(Exception, match="injected failure"):
-        run(conv, **common, fail_once=str(markers))
-    assert list(markers.iterdir())  # a unit did fail after its first commit
-    assert 0 < _count(spanner, "live_my_beam", "items") < 900  # half-written: a gap for now
-    result, _identity, read_info, _diag = run(conv, **common, fail_once=str(markers))
-    beam = result.to_json()
-    assert read_info["snapshot"] == "a consistent snapshot per range"
+    # several commits per range: 100 rows of 3 columns a commit, 200 rows a range
+    small = ("--batch-mutations", "300", "--beam-range-rows", "200")
+    beam = _load_failing_once(spanner, ["--url", url], out, "live_my_beam", threads, *small)
+    assert beam["source_reads"]["snapshot"] == "a consistent snapshot per range"
     assert beam["rows_read"] == beam["rows_written"] + beam["bad_rows"] == threads["rows_read"]
     assert _count(spanner, "live_my_beam", "items") == 900  # no duplicate, no gap
     _same(
@@ -243,53 +249,31 @@ def test_live_postgres_ranges_share_one_exported_snapshot(
         conn.execute(PG_SQL)
     url = pg_db.sqlalchemy_url("psycopg")
     threads = _load(spanner, ["--url", url], tmp_path / "t", "live_pg_threads")
-    beam = _load(
-        spanner,
-        ["--url", url],
-        tmp_path / "b",
-        "live_pg_beam",
-        "--runner",
-        "beam",
-        "--beam-range-rows",
-        "150",
-        "--beam-args",
-        TWO_WORKERS,
+    small = ("--batch-mutations", "500", "--beam-range-rows", "150")  # 100 rows a commit
+    beam = _load_failing_once(
+        spanner, ["--url", url], tmp_path / "b", "live_pg_beam", threads, *small
     )
     assert beam["source_reads"]["snapshot"] == "one exported snapshot for every range"
     assert beam["bad_rows"] == threads["bad_rows"] > 0
-    assert beam["rows_read"] == 802 + 250
+    assert beam["rows_read"] == beam["rows_written"] + beam["bad_rows"] == 802 + 250
     _same(spanner, "live_pg_threads", "live_pg_beam", ["acct", "logbook"], threads, beam)
     assert _bad_lines(tmp_path / "b") == _bad_lines(tmp_path / "t")
 
 
-def test_threaded_settings_are_refused_with_beam(spanner: Any, tmp_path: Path) -> None:
-    dump = tmp_path / "d.sql"
-    dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + "-- Dump completed\n")
-    res = CliRunner().invoke(
-        main,
-        [
-            *("data", "--source", "mysql", "--file", str(dump), "--out", str(tmp_path / "o")),
-            *("--project", "p", "--instance", "i", "--database", "d", "--dry-run"),
-            *("--runner", "beam", "--write-parallelism", "8"),
-        ],
-    )
-    assert (
-        res.exit_code == 2 and "--write-parallelism does not apply to --runner beam" in res.output
-    )
-
-
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "env", "message"),
     [
-        # Beam only logs that it discards what it cannot parse: a typo would run locally
-        (["--runner", "beam", "--beam-args", "--runnr=DataflowRunner"], "knows no option --runnr"),
-        # pipeline settings without a pipeline would be ignored
-        (["--beam-args", "--runner=DataflowRunner"], "--beam-args applies only to --runner beam"),
-        (["--beam-range-rows", "10"], "--beam-range-rows applies only to --runner beam"),
+        # the checks are dbtools-beam-cli's (tests/beam-cli); here: migrate's settings reach them
+        (["--runner", "beam", "--write-parallelism", "8"], {}, "--write-parallelism does not"),
+        (["--runner", "beam", "--resume"], {}, "--resume does not apply to --runner beam"),
+        (["--beam-chunk-bytes", "10"], {}, "--beam-chunk-bytes applies only to --runner beam"),
+        (["--runner", "beam", "--beam-args", "--runnr=X"], {}, "knows no option --runnr"),
+        # the failure hook without a pipeline would be ignored
+        ([], {FAIL_ONCE_ENV: "/tmp/m"}, f"{FAIL_ONCE_ENV} applies only to --runner beam"),
     ],
 )
-def test_beam_settings_that_would_be_ignored_are_refused(
-    tmp_path: Path, extra: list[str], message: str
+def test_settings_the_chosen_runner_would_ignore_are_refused(
+    tmp_path: Path, extra: list[str], env: dict[str, str], message: str
 ) -> None:
     dump = tmp_path / "d.sql"
     dump.write_text(MYSQL_SCHEMA + MYSQL_ROWS + "-- Dump completed\n")
@@ -300,8 +284,10 @@ def test_beam_settings_that_would_be_ignored_are_refused(
             *("--project", "p", "--instance", "i", "--database", "d", "--dry-run"),
             *extra,
         ],
+        env=env,
     )
     assert res.exit_code == 2 and message in res.output, res.output
+    assert not (tmp_path / "o").exists()  # refused before any work
 
 
 def _range_sizes(conn: Any, table: str, ranges: list[Any]) -> list[int]:

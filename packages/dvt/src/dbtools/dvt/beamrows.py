@@ -24,6 +24,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from dbtools.beam_cli import DEFAULT_RANGE_ROWS
 
 from .connections import ConnSpec
 from .engines import open_engine
@@ -33,7 +34,6 @@ from .results import ValidationResult
 from .rows import RowSpec, RowValidator, _and, partition_bounds, range_predicate
 
 NAMESPACE = "dbtools.dvt"
-DEFAULT_RANGE_ROWS = 100_000
 
 
 class CheckRange(beam.DoFn):

@@ -4,37 +4,25 @@ there (honoured, or refused with the reason). Apache Beam is imported only when 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
 import click
+from dbtools.beam_cli import RunnerChoice, runner_options
+from dbtools.beam_cli import check_runner_settings as _check
+
+# tests and CI: the first work unit to commit once then fails, once per marker directory named
+# here (a gs:// path on Dataflow), as a worker dying halfway through a bundle would; see README
+FAIL_ONCE_ENV = "DBTOOLS_MIGRATE_BEAM_FAIL_ONCE"
+
+RUNNER = RunnerChoice("threads", "this process", "dbtools-migrate[beam]")
 
 OPTIONS = [
-    click.option(
-        "--runner",
-        type=click.Choice(["threads", "beam"]),
-        default="threads",
-        show_default=True,
-        help="threads: this process; beam: an Apache Beam pipeline (needs dbtools-migrate[beam]).",
-    ),
-    click.option(
-        "--beam-args",
-        default="",
-        metavar="'ARGS'",
-        help="Beam pipeline options, e.g. '--runner=DataflowRunner --project=P --region=R "
-        "--temp_location=gs://B/tmp --setup_file=./setup.py' (default: Beam's DirectRunner).",
-    ),
-    click.option(
-        "--beam-files",
-        metavar="DIR",
-        help="Where the workers write the bad rows (a gs:// path on Dataflow; default: --out).",
-    ),
-    click.option(
-        "--beam-range-rows",
-        type=click.IntRange(1),
-        default=100_000,
-        show_default=True,
-        help="Live sources: rows per key range (a work unit).",
+    *runner_options(
+        RUNNER,
+        files_help="Where the workers write the bad rows (a gs:// path on Dataflow; default: --out).",
+        range_rows_help="Live sources: rows per key range (a work unit).",
     ),
     click.option(
         "--beam-chunk-bytes",
@@ -55,39 +43,12 @@ _NOT_FOR_BEAM = {
 }
 
 
-# pipeline settings the threaded load has no use for: refused without --runner beam
-_BEAM_ONLY = ("beam_args", "beam_files", "beam_range_rows", "beam_chunk_bytes")
-
-
-def _given(ctx: click.Context, name: str) -> bool:
-    source = ctx.get_parameter_source(name)
-    return source is not None and source != click.core.ParameterSource.DEFAULT
-
-
 def check_runner_settings(args: dict[str, Any]) -> None:
     """Before any work: every setting given applies to the chosen runner, Beam is installed
     when asked for, and Beam knows every pipeline option in --beam-args."""
-    ctx = click.get_current_context()
-    if args["runner"] != "beam":
-        for name in _BEAM_ONLY:
-            if _given(ctx, name):
-                flag = "--" + name.replace("_", "-")
-                raise click.UsageError(f"{flag} applies only to --runner beam")
-        return
-    for name, why in _NOT_FOR_BEAM.items():
-        if _given(ctx, name):
-            flag = "--" + name.replace("_", "-")
-            raise click.UsageError(f"{flag} does not apply to --runner beam: {why}")
-    from .beamrun import check_beam_available, unknown_pipeline_args
-    from .errors import MigrateError
-
-    try:
-        check_beam_available()
-    except MigrateError as exc:
-        raise click.UsageError(str(exc)) from exc
-    unknown = unknown_pipeline_args(args["beam_args"])
-    if unknown:
-        raise click.UsageError(f"--beam-args: Apache Beam knows no option {' '.join(unknown)}")
+    beam = _check(args, RUNNER, not_for_beam=_NOT_FOR_BEAM, beam_only=("beam_chunk_bytes",))
+    if not beam and os.environ.get(FAIL_ONCE_ENV):
+        raise click.UsageError(f"{FAIL_ONCE_ENV} applies only to --runner beam")
 
 
 def beam_load(
@@ -108,4 +69,5 @@ def beam_load(
         range_rows=args["beam_range_rows"],
         chunk_bytes=args["beam_chunk_bytes"],
         files=args["beam_files"],
+        fail_once=os.environ.get(FAIL_ONCE_ENV) or None,
     )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from dbtools.beam_cli import DEFAULT_RANGE_ROWS
 
 from .convert import Conversion
 from .errors import DataError
@@ -24,7 +25,6 @@ from .loadresult import LoadResult
 from .model import Diagnostic
 from .workunits import dump_line_numbers, dump_ranges, plan_key_ranges
 
-DEFAULT_RANGE_ROWS = 100_000
 DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
 
 
@@ -113,8 +113,7 @@ def run(
             outputs = build(p, job, units, part)
             diag_path = FileSystems.join(files, f"diagnostics.level{n}.json")
             _ = outputs["diagnostics"] | f"SaveDiagnostics{n}" >> beam.Map(_save_json, diag_path)
-            state = p.run()
-            state.wait_until_finish()
+            state = _run_to_the_end(p, n)
             identity_part = outcome(state.metrics(), result)
             for k, v in identity_part.items():
                 identity[k] = max(identity.get(k, 0), v)
@@ -138,6 +137,26 @@ def run(
         "readers": "beam",
     }
     return result, identity, read_info, diagnostics
+
+
+def _run_to_the_end(p: Any, level: int) -> Any:
+    """Run one pipeline and wait for it; a pipeline that did not finish is a DataError naming
+    what failed (the runner's own log, or Dataflow's job page, has the workers' tracebacks)."""
+    from apache_beam.runners.runner import PipelineState
+
+    try:
+        state = p.run()
+        final = state.wait_until_finish()
+    except Exception as exc:  # a runner raises what a worker raised, or its own job error
+        lines = [x for x in str(exc).splitlines() if x.strip()]
+        raise DataError(
+            f"the Beam pipeline of interleave level {level} failed: "
+            f"{lines[-1].strip() if lines else type(exc).__name__}; rerun the same command "
+            "(the load is idempotent: rows are written with InsertOrUpdate by key)"
+        ) from exc
+    if final is not None and final != PipelineState.DONE:
+        raise DataError(f"the Beam pipeline of interleave level {level} ended {final}")
+    return state
 
 
 def _dump_diagnostics(dump: str | None, records: list[dict[str, Any]]) -> list[Diagnostic]:
@@ -171,35 +190,3 @@ def _load_json(path: str) -> list[dict[str, Any]]:
 
     with FileSystems.open(path, compression_type="uncompressed") as f:
         return list(json.loads(f.read()))
-
-
-def unknown_pipeline_args(beam_args: str) -> list[str]:
-    """The arguments in `beam_args` that Beam cannot parse. Beam itself only logs that it
-    discards them, so a misspelt `--runnr=DataflowRunner` would run on the DirectRunner."""
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    discarded: list[str] = []
-
-    class _Discarded(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            args = record.args if isinstance(record.args, tuple) else ()
-            if record.msg == "Discarding unparseable args: %s" and args:
-                discarded.extend(str(a) for a in args[0])  # type: ignore[attr-defined]
-
-    log = logging.getLogger("apache_beam.options.pipeline_options")
-    handler = _Discarded(logging.WARNING)
-    log.addHandler(handler)
-    try:
-        PipelineOptions(shlex.split(beam_args)).get_all_options()
-    finally:
-        log.removeHandler(handler)
-    return discarded
-
-
-def check_beam_available() -> None:
-    try:
-        import apache_beam  # noqa: F401
-    except ImportError as exc:
-        raise DataError(
-            "--runner beam needs Apache Beam: pip install 'dbtools-migrate[beam]'"
-        ) from exc

@@ -58,10 +58,13 @@ _ALLOW_INCOMPLETE = click.option(
 
 def _console(err: bool = False) -> Console:
     stream = sys.stderr if err else sys.stdout
-    # soft_wrap: a message stays one line (greppable, and whole in logs), whatever the width
+    # soft_wrap: a message stays one line (greppable, and whole in logs), whatever the width;
+    # markup off: messages quote source text and runner errors, whose [brackets] rich would
+    # otherwise take for style tags and drop (a Beam failure's "[while running 'Load/...']")
     return Console(
         file=stream,
         highlight=False,
+        markup=False,
         soft_wrap=True,
         color_system="auto" if stream.isatty() else None,
     )

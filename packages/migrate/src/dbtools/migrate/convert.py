@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import exprs
 from .issues import Issue
 from .model import (
     Column,
@@ -184,6 +183,8 @@ class _Converter:
         cover: dict[str, Any],
         json_checked: bool,
     ) -> SpColumn:
+        from . import exprs  # here: Beam workers unpickle a Conversion and translate nothing
+
         engine = self.src.engine
         mapped = map_type(engine, col.type)
         sptype, issue = mapped.type, mapped.issue
@@ -477,6 +478,8 @@ class _Converter:
             sp.indexes.append(SpIndex(name, keys, ix.unique, null_filtered, storing, ix.name))
 
     def _checks(self, table: Table, sp: SpTable, names: dict[str, str]) -> None:
+        from . import exprs  # see _column
+
         for check in table.checks:
             m = _JSON_VALID.match(check.expression)
             if (
