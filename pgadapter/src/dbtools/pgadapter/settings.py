@@ -276,6 +276,108 @@ def _parse_interval_style(value: str) -> Parsed:
     return style, style
 
 
+# DateStyle key words: the output style and the order of day, month and year, as PostgreSQL
+# reads them (check_datestyle)
+_DATE_OUTPUT = {"iso": "ISO", "postgres": "Postgres", "sql": "SQL", "german": "German"}
+_DATE_ORDER = {"mdy": "MDY", "us": "MDY", "noneuro": "MDY", "noneuropean": "MDY",
+               "dmy": "DMY", "euro": "DMY", "european": "DMY", "ymd": "YMD"}  # fmt: skip
+
+
+def _parse_datestyle(value: str) -> Parsed:
+    words = [w for w in re.split(r"[\s,]+", value.strip()) if w]
+    styles = set()
+    orders = set()
+    for word in words:
+        key = word.lower()
+        if key in _DATE_OUTPUT:
+            styles.add(_DATE_OUTPUT[key])
+        elif key in _DATE_ORDER:
+            orders.add(_DATE_ORDER[key])
+        else:
+            raise PgError(
+                f'invalid value for parameter "DateStyle": "{value}"',
+                "22023",
+                detail=f'Unrecognized key word: "{word}".',
+            )
+    if not words or len(styles) > 1 or len(orders) > 1:
+        raise PgError(
+            f'invalid value for parameter "DateStyle": "{value}"',
+            "22023",
+            detail='Conflicting "datestyle" specifications.',
+        )
+    if styles - {"ISO"} or orders - {"MDY"}:
+        # dates and timestamps are written in ISO form and read month first by Spanner:
+        # another style would be shown by SHOW and followed by nothing
+        raise PgError(
+            f'parameter "DateStyle" can only be ISO, MDY on pgadapter, not {value.strip()}',
+            "0A000",
+        )
+    return "ISO, MDY", "ISO, MDY"
+
+
+def _parse_bytea_output(value: str) -> Parsed:
+    style = value.strip().lower()
+    if style not in ("hex", "escape"):
+        raise _invalid("bytea_output", value, "Available values: escape, hex.")
+    if style != "hex":
+        raise PgError('parameter "bytea_output" can only be hex on pgadapter', "0A000")
+    return style, style
+
+
+def _parse_extra_float_digits(value: str) -> Parsed:
+    text = value.strip()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise PgError(f'invalid value for parameter "extra_float_digits": "{value}"', "22023")
+    digits = int(text)
+    if not -15 <= digits <= 3:
+        raise PgError(
+            f'{digits} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)',
+            "22023",
+        )
+    if digits <= 0:
+        # PostgreSQL rounds to 15 + n digits then; the codecs always write the shortest text
+        # that reads back exactly, which is what 1 to 3 mean
+        raise PgError(
+            f'parameter "extra_float_digits" can only be 1 to 3 on pgadapter, not {digits}: '
+            "floating-point values are always written in their shortest exact form",
+            "0A000",
+        )
+    return str(digits), digits
+
+
+# the C locale's names; other locales would change to_char's and the messages' words
+_C_LOCALES = ("c", "posix", "")
+
+
+def _c_locale(name: str) -> Callable[[str], Parsed]:
+    def parse(value: str) -> Parsed:
+        if value.strip().lower() not in _C_LOCALES:
+            raise PgError(
+                f'parameter "{name}" can only be C on pgadapter, not {value.strip()}', "0A000"
+            )
+        return value.strip() or "C", "C"
+
+    return parse
+
+
+# the names Spanner resolves unqualified names against: its default schema (public) and the
+# catalog PostgreSQL always searches first
+_SEARCHED = {'"$user"', "$user", "public", "pg_catalog"}
+
+
+def _parse_search_path(value: str) -> Parsed:
+    entries = [e.strip() for e in value.split(",")]
+    unquoted = {e.strip('"').lower() if e != '"$user"' else e for e in entries}
+    if "public" not in unquoted or not unquoted <= _SEARCHED:
+        raise PgError(
+            f'parameter "search_path" can only name public (with "$user" and pg_catalog) on '
+            f"pgadapter, not {value.strip()}: Spanner resolves unqualified names in its "
+            "default schema only",
+            "0A000",
+        )
+    return value.strip(), value.strip()
+
+
 # PostgreSQL's message levels, lowest first (client_min_messages)
 MESSAGE_LEVELS = ("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning",
                   "error")  # fmt: skip
@@ -323,6 +425,7 @@ def _s(
 
 _FIXED = Scope.INTERNAL
 _SHOWN = "kept and shown as PostgreSQL would; Spanner's behaviour does not depend on it"
+_C_ONLY = "messages and formats follow the C locale: other locales are refused"
 
 SETTINGS: tuple[Setting, ...] = (
     _s("server_version", SERVER_VERSION, "the PostgreSQL version the proxy speaks as",
@@ -333,7 +436,8 @@ SETTINGS: tuple[Setting, ...] = (
        reported=True),
     _s("client_encoding", "UTF8", "the proxy speaks UTF8 only; other encodings are refused",
        type="enum", parse=parse_client_encoding, reported=True),
-    _s("DateStyle", "ISO, MDY", _SHOWN, reported=True),
+    _s("DateStyle", "ISO, MDY", "dates are written in ISO form and read month first; other "
+       "styles are refused", reported=True, parse=_parse_datestyle),
     _s("IntervalStyle", "postgres", "interval text is read and written in the postgres style; "
        "PostgreSQL's other styles are refused", type="enum", reported=True,
        parse=_parse_interval_style),
@@ -341,14 +445,17 @@ SETTINGS: tuple[Setting, ...] = (
        parse=parse_timezone, reported=True),
     _s("integer_datetimes", "on", "timestamps are 64-bit integers", type="bool",
        parse=_fixed, scope=_FIXED, reported=True),
-    _s("standard_conforming_strings", "on", _SHOWN, type="bool", reported=True),
+    _s("standard_conforming_strings", "on", "backslashes in string literals are ordinary "
+       "characters, as Spanner reads them: only on is accepted", type="bool", reported=True,
+       parse=_only("standard_conforming_strings", "on")),
     _s("application_name", "", "sent to Spanner with every call of the connection; "
        "printable ASCII, at most 63 bytes, as in PostgreSQL", parse=parse_application_name,
        reported=True),
     _s("is_superuser", "off", "no client is a superuser", type="bool", parse=_fixed,
        scope=_FIXED, reported=True),
     _s("session_authorization", "", "the user named in the startup packet", reported=True),
-    _s("search_path", "public", _SHOWN),
+    _s("search_path", "public", "unqualified names are Spanner's default schema's: a path "
+       "without public, or naming other schemas, is refused", parse=_parse_search_path),
     _s("default_transaction_isolation", "serializable", "Spanner transactions are serializable",
        type="enum"),
     _s("transaction_isolation", "serializable", "Spanner transactions are serializable",
@@ -357,23 +464,28 @@ SETTINGS: tuple[Setting, ...] = (
        "read-only (snapshot) transaction when on", type="bool"),
     _s("transaction_read_only", "off", "the current transaction is a read-only snapshot",
        type="bool"),
-    _s("max_identifier_length", "63", _SHOWN, type="integer"),
-    _s("extra_float_digits", "1", _SHOWN, type="integer"),
-    _s("lc_messages", "C", _SHOWN),
-    _s("lc_monetary", "C", _SHOWN),
-    _s("lc_numeric", "C", _SHOWN),
-    _s("lc_time", "C", _SHOWN),
-    _s("lc_collate", "C", _SHOWN),
-    _s("lc_ctype", "C", _SHOWN),
+    _s("max_identifier_length", "63", _SHOWN, type="integer", parse=_fixed, scope=_FIXED),
+    _s("extra_float_digits", "1", "floats are written in their shortest exact form (1 to 3); "
+       "rounding (0 and below) is refused", type="integer", parse=_parse_extra_float_digits),
+    _s("lc_messages", "C", _C_ONLY, parse=_c_locale("lc_messages")),
+    _s("lc_monetary", "C", _C_ONLY, parse=_c_locale("lc_monetary")),
+    _s("lc_numeric", "C", _C_ONLY, parse=_c_locale("lc_numeric")),
+    _s("lc_time", "C", _C_ONLY, parse=_c_locale("lc_time")),
+    _s("lc_collate", "C", _SHOWN, parse=_fixed, scope=_FIXED),
+    _s("lc_ctype", "C", _SHOWN, parse=_fixed, scope=_FIXED),
     _s("statement_timeout", "0", "the proxy ends a statement after this long (57014) and "
        "gives Spanner's calls the same deadline", type="integer",
        parse=parse_statement_timeout),
-    _s("bytea_output", "hex", _SHOWN, type="enum"),
-    _s("escape_string_warning", "on", _SHOWN, type="bool"),
-    _s("default_with_oids", "off", _SHOWN, type="bool"),
-    _s("max_index_keys", "32", _SHOWN, type="integer"),
-    _s("block_size", "8192", _SHOWN, type="integer"),
-    _s("autocommit", "on", _SHOWN, type="bool"),
+    _s("bytea_output", "hex", "bytea is written in hex; escape is refused", type="enum",
+       parse=_parse_bytea_output),
+    _s("escape_string_warning", "on", _SHOWN, type="bool",
+       parse=parse_on_off("escape_string_warning")),
+    _s("default_with_oids", "off", "tables have no OIDs, as in PostgreSQL 12 and later",
+       type="bool", parse=_only("default_with_oids", "off")),
+    _s("max_index_keys", "32", _SHOWN, type="integer", parse=_fixed, scope=_FIXED),
+    _s("block_size", "8192", _SHOWN, type="integer", parse=_fixed, scope=_FIXED),
+    _s("autocommit", "on", "each statement outside BEGIN commits on its own: only on is "
+       "accepted", type="bool", parse=_only("autocommit", "on")),
     _s("client_min_messages", "notice", "notices and warnings below this level are not sent",
        type="enum", parse=parse_message_level),
     _s("jit", "off", "Spanner plans queries itself: only off is accepted", type="bool",
