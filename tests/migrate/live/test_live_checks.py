@@ -274,3 +274,103 @@ def test_mariadb_resumes_by_gtid_not_by_file_and_offset(
     finally:
         second.stop()
         conn.close()
+
+
+_FK_TABLES = {
+    "mysql": [
+        "CREATE TABLE parent (id INT PRIMARY KEY, v INT)",
+        "CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, "
+        "FOREIGN KEY (parent_id) REFERENCES parent (id))",
+    ],
+    "postgres": [  # deferred: a transaction may write a child before its parent, as above
+        "CREATE TABLE parent (id INT PRIMARY KEY, v INT)",
+        "CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)",
+    ],
+}
+_CHECKS_OFF = {"mysql": "SET FOREIGN_KEY_CHECKS = 0", "postgres": "SELECT 1"}
+_CHECKS_ON = {"mysql": "SET FOREIGN_KEY_CHECKS = 1", "postgres": "SELECT 1"}
+
+
+@pytest.fixture(params=["mariadb", "postgres"])
+def fk_source(request: Any) -> Any:
+    """`parent` and `child` (a foreign key) on a private server, empty."""
+    server = request.getfixturevalue("mariadb_cdc" if request.param == "mariadb" else "postgres_cdc")
+    conn = server.connect()
+    if server.engine == "mysql":
+        with conn.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS shop")
+            cur.execute("CREATE DATABASE shop")
+            cur.execute("USE shop")
+            for st in _FK_TABLES["mysql"]:
+                cur.execute(st)
+    else:
+        for st in ["DROP TABLE IF EXISTS child, parent", *_FK_TABLES["postgres"]]:
+            conn.execute(st)
+    conn.close()
+    return server
+
+
+def _txn(server: Any, *statements: tuple[str, list[tuple[Any, ...]] | None]) -> None:
+    """One source transaction: each (statement, rows for executemany or None)."""
+    conn = server.connect(autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute(_CHECKS_OFF[server.engine])
+        for sql, rows in statements:
+            if rows is None:
+                cur.execute(sql)
+            else:
+                cur.executemany(sql, rows)
+        cur.execute(_CHECKS_ON[server.engine])
+    conn.commit()
+    conn.close()
+
+
+def test_foreign_keys_hold_across_split_commits_and_a_restart(
+    fk_source: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """Transactions many times --batch-mutations write children before their parents (and
+    delete parents before their children); others, each small, come one after the other while
+    the migrator is down, so the restarted one reads them in one burst. Written in source order,
+    a commit would hold children whose parents come in a later one, and Spanner's foreign key
+    would refuse it; the restarted migrator must also go on past them."""
+    src = fk_source
+    db = f"fk_{src.engine}"
+    ins_child = "INSERT INTO child VALUES (%s, %s)"
+    ins_parent = "INSERT INTO parent VALUES (%s, 0)"
+    first = Migrator(src.url, tmp_path, spanner, db, batch_mutations=40)
+    try:
+        first.wait_for(lambda r: r.get("event") == "streaming")
+        assert any(r.get("event") == "indexes" for r in first.records)  # the FK, after the copy
+        _txn(
+            src,
+            (ins_child, [(i, i) for i in range(1, 101)]),
+            (ins_parent, [(i,) for i in range(1, 101)]),
+            ("UPDATE parent SET v = 1", None),
+        )
+        first.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 300)
+        assert first.proc.poll() is None, "".join(first.stderr)[-2000:]
+    finally:
+        assert first.stop() == 0, "".join(first.stderr)[-2000:]
+    # while it is down: small transactions one after the other, and a large one deleting
+    # parents before their children
+    _txn(src, (ins_parent, [(i,) for i in range(201, 216)]))
+    _txn(src, (ins_child, [(i, i) for i in range(301, 307)]),
+         (ins_parent, [(i,) for i in range(301, 307)]))  # fmt: skip
+    _txn(src, ("DELETE FROM parent WHERE id > 50 AND id <= 100", None),
+         ("DELETE FROM child WHERE id > 50 AND id <= 100", None))  # fmt: skip
+    second = Migrator(src.url, tmp_path, spanner, db, batch_mutations=40)
+    try:
+        second.wait_for(
+            lambda r: r.get("event") == "status" and r["events_applied"] >= 300 + 15 + 12 + 100
+        )
+        assert second.proc.poll() is None, "".join(second.stderr)[-2000:]
+        counts = "SELECT (SELECT COUNT(*) FROM parent), (SELECT COUNT(*) FROM child)"
+        assert spanner_rows(spanner, db, counts) == [[50 + 15 + 6, 50 + 6]]
+        assert spanner_rows(spanner, db, "SELECT MIN(v) FROM parent WHERE id <= 50") == [[1]]
+        # and it keeps going: a change after the burst arrives too
+        _txn(src, (ins_parent, [(999,)]))
+        second.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 428)
+        assert spanner_rows(spanner, db, "SELECT COUNT(*) FROM parent WHERE id = 999") == [[1]]
+    finally:
+        second.stop()

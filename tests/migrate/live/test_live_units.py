@@ -182,3 +182,41 @@ def test_cutover_hands_the_spanner_endpoint_to_dvt() -> None:
     both = url + "&emulator_host=127.0.0.1:2"
     proc = subprocess.run([*args, both], capture_output=True, text=True, env=env, timeout=120)
     assert "give emulator_host or endpoint, not both" in proc.stderr, proc.stderr
+
+
+def test_write_order_keeps_parents_before_children_in_every_prefix() -> None:
+    from dbtools.migrate.live.order import parent_ranks, write_order
+
+    # grandchild -> child -> parent, and a table referencing itself (no rank from it)
+    ranks = parent_ranks({"parent": set(), "child": {"parent"}, "grand": {"child", "grand"}})
+    assert ranks == {"parent": 0, "child": 1, "grand": 2}
+    source_order = [
+        (("grand", (1,)), "upsert"),
+        (("child", (1,)), "upsert"),
+        (("parent", (9,)), "delete"),
+        (("parent", (1,)), "upsert"),
+        (("child", (9,)), "delete"),
+        (("grand", (9,)), "delete"),
+        (("child", ("*all*",)), "truncate"),
+        (("grand", ("*all*",)), "truncate"),
+        (("child", (2,)), "upsert"),
+    ]
+    ordered = [(t, k[0], op) for (t, k), op in write_order(source_order, lambda e: e, ranks)]
+    assert ordered == [
+        ("grand", "*all*", "truncate"),
+        ("child", "*all*", "truncate"),
+        ("parent", 1, "upsert"),
+        ("child", 1, "upsert"),
+        ("child", 2, "upsert"),  # the source's order within a table and phase
+        ("grand", 1, "upsert"),
+        ("grand", 9, "delete"),
+        ("child", 9, "delete"),
+        ("parent", 9, "delete"),
+    ]
+
+
+def test_parent_ranks_of_a_cycle_end() -> None:
+    from dbtools.migrate.live.order import parent_ranks
+
+    assert parent_ranks({"a": {"b"}, "b": {"a"}}) in ({"a": 1, "b": 0}, {"a": 0, "b": 1})
+    assert parent_ranks({}) == {}
