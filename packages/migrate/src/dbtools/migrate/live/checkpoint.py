@@ -37,6 +37,10 @@ class State:
     # PostgreSQL: each table's columns at the snapshot, [name, type oid, typmod, type name]:
     # what the stream's table descriptions are compared with to see a DDL change
     shapes: dict[str, list[list[Any]]] = field(default_factory=dict)
+    dialect: str = "google_standard_sql"  # the target's (cutover writes DDL in it)
+    # [Spanner table, column, sequence or None] of the generated key columns: cutover moves
+    # their counters past the rows the stream wrote
+    counters: list[list[str | None]] = field(default_factory=list)
     events: int = 0  # row changes applied, all tables, since the start
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
     source_time: float = 0.0  # the source commit time of the last applied transaction

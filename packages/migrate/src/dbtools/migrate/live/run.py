@@ -24,7 +24,7 @@ from .. import ddl
 from ..convert import Conversion
 from ..data import Loader
 from ..datasource import read_table, select_list
-from ..loadplan import interleave_levels, plan_tables
+from ..loadplan import identity_counters, interleave_levels, plan_tables
 from ..source import _create_engine, engine_of_url
 from . import checkpoint
 from .apply import Applier, LiveError, commit_atomically
@@ -174,7 +174,8 @@ def _backfill(
             ),
         ):
             state = State(engine, "backfill", position, slot=slot, publication=publication,
-                          shapes=shapes, source_time=time.time())  # fmt: skip
+                          shapes=shapes, source_time=time.time(), dialect=conv.dialect,
+                          counters=identity_counters(conv))  # fmt: skip
             # the position is in the target before any row: a crash from here on redoes the
             # backfill (see the module's doc), never streams from a position it did not read at
             commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
