@@ -220,3 +220,29 @@ def test_parent_ranks_of_a_cycle_end() -> None:
 
     assert parent_ranks({"a": {"b"}, "b": {"a"}}) in ({"a": 1, "b": 0}, {"a": 0, "b": 1})
     assert parent_ranks({}) == {}
+
+
+def test_catalog_differences_name_each_change() -> None:
+    from dbtools.migrate.live.schema_watch import differences
+
+    before = {
+        "p": {"column id": "integer", "not null id": "NOT NULL", "column Odd Col": "text",
+              "index p_pkey": "CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id)"},
+        "q": {"column id": "integer"},
+        "r": {"column id": "integer"},
+    }  # fmt: skip
+    now = {
+        "p": {"column id": "bigint", "not null id": "NOT NULL", "column extra": "integer",
+              "not null extra": "NOT NULL", "default extra": "7",
+              "index p_pkey": "CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id)",
+              "index p_extra": "CREATE INDEX p_extra ON public.p USING btree (extra)",
+              "constraint p_extra_check": "CHECK ((extra > 0))"},
+        "r": {"column id": "integer"},
+    }  # fmt: skip
+    assert differences(before, now) == [
+        "table p: new columns extra (integer); columns gone Odd Col; "
+        "column id type integer -> bigint; new constraint p_extra_check: CHECK ((extra > 0)); "
+        "new index p_extra: CREATE INDEX p_extra ON public.p USING btree (extra)",
+        "table q is gone (dropped or renamed)",
+    ]
+    assert differences(now, now) == []
