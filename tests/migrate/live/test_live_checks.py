@@ -412,3 +412,36 @@ def test_cutover_moves_identity_counters_past_the_streamed_keys(
     sp_db.run_in_transaction(lambda tx: new_ids.extend(r[0] for r in tx.execute_sql(sql)))
     assert len(new_ids) == 1 and new_ids[0] not in (1, 2, 3, taken), new_ids
     assert spanner_rows(spanner, db, "SELECT COUNT(*) FROM o") == [[5]]
+
+
+def test_postgres_ddl_without_a_row_change_stops_the_stream_naming_it(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """pgoutput says nothing of a new index, and of a new column until the table's next row
+    change: the catalog is watched, so the stream stops with no row written after the DDL, and
+    a restart stops again rather than going on with the other schema."""
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p, t, q, r, w CASCADE",
+               "CREATE TABLE w (id int PRIMARY KEY, v int)", "INSERT INTO w VALUES (1, 1)"]:  # fmt: skip
+        conn.execute(st)
+    db = "pg_ddl_watch"
+    mig = Migrator(postgres_cdc.url, tmp_path, spanner, db)
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        conn.execute("INSERT INTO w VALUES (2, 2)")
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 1)
+        conn.execute("CREATE INDEX w_v ON w (v)")
+        conn.execute("ALTER TABLE w ADD COLUMN extra int NOT NULL DEFAULT 0")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        error = stopped["error"]
+        assert "schema changed: table w: new columns extra (integer)" in error, error
+        assert "new index w_v: CREATE INDEX w_v ON public.w USING btree (v)" in error, error
+        assert spanner_rows(spanner, db, "SELECT id FROM w ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
+    again = _live(postgres_cdc.url, tmp_path, spanner, db)
+    assert again.returncode == EXIT_STREAM, again.stderr
+    assert "new index w_v" in " ".join(again.stderr.split())
+    conn.execute("DROP TABLE w")
+    conn.close()
