@@ -295,7 +295,9 @@ _CHECKS_ON = {"mysql": "SET FOREIGN_KEY_CHECKS = 1", "postgres": "SELECT 1"}
 @pytest.fixture(params=["mariadb", "postgres"])
 def fk_source(request: Any) -> Any:
     """`parent` and `child` (a foreign key) on a private server, empty."""
-    server = request.getfixturevalue("mariadb_cdc" if request.param == "mariadb" else "postgres_cdc")
+    server = request.getfixturevalue(
+        "mariadb_cdc" if request.param == "mariadb" else "postgres_cdc"
+    )
     conn = server.connect()
     if server.engine == "mysql":
         with conn.cursor() as cur:

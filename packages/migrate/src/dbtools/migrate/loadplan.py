@@ -143,5 +143,7 @@ def skip_range(dialect: str, table: str, column: str, sequence: str | None, top:
     if sequence:
         return f'ALTER SEQUENCE "{sequence}" SKIP RANGE 1 {top}'
     if gsql:
-        return f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY SET SKIP RANGE 1, {top}"
+        return (
+            f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY SET SKIP RANGE 1, {top}"
+        )
     return f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET SKIP RANGE 1 {top}'

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import schema_watch
 from .changes import Commit, Event, Idle, RowChange, SchemaChange, Truncate
 from .pgoutput import (
     UNCHANGED_TOAST,
@@ -30,7 +31,6 @@ from .pgoutput import (
     decode,
     relation_diff,
 )
-from . import schema_watch
 from .positions import Lsn
 
 PLUGIN = "pgoutput"

@@ -175,7 +175,6 @@ def move_counters(database: Any, state: State) -> list[str]:
     if moves:
         database.update_ddl([stmt for _, _, stmt in moves]).result(600)
     return [
-        f"generated key {table}.{column}: values up to the largest streamed one skipped "
-        f"({stmt})"
+        f"generated key {table}.{column}: values up to the largest streamed one skipped ({stmt})"
         for table, column, stmt in moves
     ]
