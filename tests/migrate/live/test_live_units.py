@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from typing import Any
 
@@ -246,3 +247,118 @@ def test_catalog_differences_name_each_change() -> None:
         "table q is gone (dropped or renamed)",
     ]
     assert differences(now, now) == []
+
+
+class _Batch:
+    """One recorded Spanner commit: its mutations in order."""
+
+    def __init__(self, log: list[list[tuple[str, str, Any]]]) -> None:
+        self.log = log
+        self.ops: list[tuple[str, str, Any]] = []
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.log.append(self.ops)
+
+    def insert_or_update(self, table: str, columns: list[str], rows: list[Any]) -> None:
+        self.ops += [("upsert", table, dict(zip(columns, r, strict=True))) for r in rows]
+
+    def delete(self, table: str, keyset: Any) -> None:
+        if keyset.all_:
+            self.ops.append(("truncate", table, None))
+        else:
+            self.ops += [("delete", table, tuple(k)) for k in keyset.keys]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.commits: list[list[tuple[str, str, Any]]] = []
+
+    def batch(self) -> _Batch:
+        return _Batch(self.commits)
+
+
+def test_every_commit_of_a_split_transaction_leaves_each_child_with_its_parent() -> None:
+    """A source transaction far bigger than the budget, writing children before parents,
+    moving a parent's key, deleting parents before children: after each commit (the target's
+    state as a crash there would leave it) every child row has its parent."""
+    from dbtools.migrate.convert import convert
+    from dbtools.migrate.live.apply import Applier
+    from dbtools.migrate.live.changes import Commit
+    from dbtools.migrate.loadplan import plan_tables
+    from dbtools.migrate.source import parse_text
+    from dbtools.migrate.values import UTC
+
+    text = (
+        "CREATE TABLE `p` (`id` int NOT NULL, `v` int, PRIMARY KEY (`id`));\n"
+        "CREATE TABLE `c` (`id` int NOT NULL, `pid` int NOT NULL, PRIMARY KEY (`id`), "
+        "CONSTRAINT `fk` FOREIGN KEY (`pid`) REFERENCES `p` (`id`));\n"
+    )
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _Recorder()
+    state = State("mysql", "streaming", "binlog.000001:4")
+    applier = Applier(db, plan_tables(conv, UTC), "live", state, batch_mutations=10)
+    p_rows = {i: {"id": i, "v": 0} for i in range(1, 6)}  # already in the target
+    c_rows = {i: {"id": i, "pid": i} for i in range(1, 6)}
+    # one transaction: children 10..29 before their parents, parent 1 moved to key 100 with
+    # its child re-pointed, parents 2..5 deleted before their children
+    for i in range(10, 30):
+        applier.row(RowChange("c", "insert", None, {"id": i, "pid": i}))
+    for i in range(10, 30):
+        applier.row(RowChange("p", "insert", None, {"id": i, "v": 1}))
+    applier.row(RowChange("p", "update", {"id": 1, "v": 0}, {"id": 100, "v": 0}))
+    applier.row(RowChange("c", "update", {"id": 1, "pid": 1}, {"id": 1, "pid": 100}))
+    for i in range(2, 6):
+        applier.row(RowChange("p", "delete", {"id": i, "v": 0}, None))
+    for i in range(2, 6):
+        applier.row(RowChange("c", "delete", {"id": i, "pid": i}, None))
+    applier.commit(Commit("binlog.000001:900", 0.0))
+    applier.flush()
+    assert len(db.commits) > 3  # it was split
+    target = {"p": {k: dict(v) for k, v in p_rows.items()}, "c": dict(c_rows)}
+    for ops in db.commits:
+        for op, table, what in ops:
+            if table not in target:
+                continue  # the checkpoint row
+            if op == "upsert":
+                target[table][what["id"]] = what
+            elif op == "delete":
+                target[table].pop(what[0], None)
+        orphans = [c for c in target["c"].values() if c["pid"] not in target["p"]]
+        assert not orphans, (orphans, ops)
+    assert sorted(target["p"]) == [*range(10, 30), 100]
+    assert sorted(target["c"]) == [1, *range(10, 30)] and target["c"][1]["pid"] == 100
+    # the commits inside the transaction carry the position before it; the last one, its end
+    positions = [json.loads(ops[-1][2]["state"])["position"] for ops in db.commits]
+    assert positions[:-1] == ["binlog.000001:4"] * (len(positions) - 1)
+    assert positions[-1] == "binlog.000001:900"
+
+
+def test_transactions_that_fit_are_never_split_across_commits() -> None:
+    """Two small transactions after one another, budget for one: the first is committed alone
+    and the second whole, even though the second's first rows would have fitted with the
+    first (a commit ending inside it could hold a child before its parent)."""
+    from dbtools.migrate.convert import convert
+    from dbtools.migrate.live.apply import Applier
+    from dbtools.migrate.live.changes import Commit
+    from dbtools.migrate.loadplan import plan_tables
+    from dbtools.migrate.source import parse_text
+    from dbtools.migrate.values import UTC
+
+    text = "CREATE TABLE `t` (`id` int NOT NULL, `v` int, PRIMARY KEY (`id`));\n"
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _Recorder()
+    applier = Applier(db, plan_tables(conv, UTC), "live",
+                      State("mysql", "streaming", "f:4"), batch_mutations=10, interval=3600)  # fmt: skip
+    for i in range(3):  # 2 mutations a row: 6
+        applier.row(RowChange("t", "insert", None, {"id": i, "v": 0}))
+    applier.commit(Commit("f:100", 0.0))
+    for i in range(3, 7):  # 8 more: the two do not fit together
+        applier.row(RowChange("t", "insert", None, {"id": i, "v": 0}))
+    applier.commit(Commit("f:200", 0.0))
+    applier.flush()
+    rows = [[w[2]["id"] for w in ops if w[1] == "t"] for ops in db.commits]
+    assert rows == [[0, 1, 2], [3, 4, 5, 6]]
+    assert [json.loads(ops[-1][2]["state"])["position"] for ops in db.commits] == ["f:100", "f:200"]
