@@ -60,8 +60,10 @@ class Migrator:
             self.stderr.append(line)
 
     def wait_for(
-        self, cond: Callable[[dict[str, Any]], bool], timeout: float = 180.0
+        self, cond: Callable[[dict[str, Any]], bool], timeout: float = 600.0
     ) -> dict[str, Any]:
+        """The first record from now on that meets `cond`. `timeout` only bounds a migrator
+        that went wrong: a slow machine just takes longer to get there."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -100,8 +102,10 @@ class Migrator:
 
 
 def cutover(
-    url: str, out: Path, spanner: Any, database: str, timeout: float = 60
+    url: str, out: Path, spanner: Any, database: str, timeout: float = 300
 ) -> tuple[int, str]:
+    """`spanner-migrate cutover`; tests call it once the migrator has caught up (see
+    `caught_up`), so its wait is short and `timeout` only a bound."""
     cmd = [str(BIN / "spanner-migrate"), "cutover", "--url", url, "--out", str(out),
            *_target(spanner, database), "--timeout", str(timeout)]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 600)
@@ -112,3 +116,22 @@ def spanner_rows(spanner: Any, database: str, sql: str) -> list[Any]:
     db = spanner.client().instance(spanner.instance).database(database)
     with db.snapshot() as snap:
         return [list(r) for r in snap.execute_sql(sql)]
+
+
+def caught_up(migrator: Migrator, url: str) -> dict[str, Any]:
+    """Wait for a status record showing the migrator applied everything up to the source's
+    head as it is now (call it once the source's writers have stopped): a condition, not a
+    time, so a loaded machine only makes it take longer."""
+    from dbtools.migrate.live import positions
+    from dbtools.migrate.live.run import _capture
+    from dbtools.migrate.source import engine_of_url
+
+    engine = engine_of_url(url)
+    head = _capture(engine).head_position(url)
+    return migrator.wait_for(
+        lambda r: (
+            r.get("event") == "status"
+            and r["events_pending"] == 0
+            and positions.distance(engine, r["position"], head) == 0
+        )
+    )

@@ -274,3 +274,176 @@ def test_mariadb_resumes_by_gtid_not_by_file_and_offset(
     finally:
         second.stop()
         conn.close()
+
+
+_FK_TABLES = {
+    "mysql": [
+        "CREATE TABLE parent (id INT PRIMARY KEY, v INT)",
+        "CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, "
+        "FOREIGN KEY (parent_id) REFERENCES parent (id))",
+    ],
+    "postgres": [  # deferred: a transaction may write a child before its parent, as above
+        "CREATE TABLE parent (id INT PRIMARY KEY, v INT)",
+        "CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)",
+    ],
+}
+_CHECKS_OFF = {"mysql": "SET FOREIGN_KEY_CHECKS = 0", "postgres": "SELECT 1"}
+_CHECKS_ON = {"mysql": "SET FOREIGN_KEY_CHECKS = 1", "postgres": "SELECT 1"}
+
+
+@pytest.fixture(params=["mariadb", "postgres"])
+def fk_source(request: Any) -> Any:
+    """`parent` and `child` (a foreign key) on a private server, empty."""
+    server = request.getfixturevalue(
+        "mariadb_cdc" if request.param == "mariadb" else "postgres_cdc"
+    )
+    conn = server.connect()
+    if server.engine == "mysql":
+        with conn.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS shop")
+            cur.execute("CREATE DATABASE shop")
+            cur.execute("USE shop")
+            for st in _FK_TABLES["mysql"]:
+                cur.execute(st)
+    else:
+        for st in ["DROP TABLE IF EXISTS child, parent", *_FK_TABLES["postgres"]]:
+            conn.execute(st)
+    conn.close()
+    return server
+
+
+def _txn(server: Any, *statements: tuple[str, list[tuple[Any, ...]] | None]) -> None:
+    """One source transaction: each (statement, rows for executemany or None)."""
+    conn = server.connect(autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute(_CHECKS_OFF[server.engine])
+        for sql, rows in statements:
+            if rows is None:
+                cur.execute(sql)
+            else:
+                cur.executemany(sql, rows)
+        cur.execute(_CHECKS_ON[server.engine])
+    conn.commit()
+    conn.close()
+
+
+def test_foreign_keys_hold_across_split_commits_and_a_restart(
+    fk_source: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """Transactions many times --batch-mutations write children before their parents (and
+    delete parents before their children); others, each small, come one after the other while
+    the migrator is down, so the restarted one reads them in one burst. Written in source order,
+    a commit would hold children whose parents come in a later one, and Spanner's foreign key
+    would refuse it; the restarted migrator must also go on past them."""
+    src = fk_source
+    db = f"fk_{src.engine}"
+    ins_child = "INSERT INTO child VALUES (%s, %s)"
+    ins_parent = "INSERT INTO parent VALUES (%s, 0)"
+    first = Migrator(src.url, tmp_path, spanner, db, batch_mutations=40)
+    try:
+        first.wait_for(lambda r: r.get("event") == "streaming")
+        assert any(r.get("event") == "indexes" for r in first.records)  # the FK, after the copy
+        _txn(
+            src,
+            (ins_child, [(i, i) for i in range(1, 101)]),
+            (ins_parent, [(i,) for i in range(1, 101)]),
+            ("UPDATE parent SET v = 1", None),
+        )
+        first.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 300)
+        assert first.proc.poll() is None, "".join(first.stderr)[-2000:]
+    finally:
+        assert first.stop() == 0, "".join(first.stderr)[-2000:]
+    # while it is down: small transactions one after the other, and a large one deleting
+    # parents before their children
+    _txn(src, (ins_parent, [(i,) for i in range(201, 216)]))
+    _txn(src, (ins_child, [(i, i) for i in range(301, 307)]),
+         (ins_parent, [(i,) for i in range(301, 307)]))  # fmt: skip
+    _txn(src, ("DELETE FROM parent WHERE id > 50 AND id <= 100", None),
+         ("DELETE FROM child WHERE id > 50 AND id <= 100", None))  # fmt: skip
+    second = Migrator(src.url, tmp_path, spanner, db, batch_mutations=40)
+    try:
+        second.wait_for(
+            lambda r: r.get("event") == "status" and r["events_applied"] >= 300 + 15 + 12 + 100
+        )
+        assert second.proc.poll() is None, "".join(second.stderr)[-2000:]
+        counts = "SELECT (SELECT COUNT(*) FROM parent), (SELECT COUNT(*) FROM child)"
+        assert spanner_rows(spanner, db, counts) == [[50 + 15 + 6, 50 + 6]]
+        assert spanner_rows(spanner, db, "SELECT MIN(v) FROM parent WHERE id <= 50") == [[1]]
+        # and it keeps going: a change after the burst arrives too
+        _txn(src, (ins_parent, [(999,)]))
+        second.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 428)
+        assert spanner_rows(spanner, db, "SELECT COUNT(*) FROM parent WHERE id = 999") == [[1]]
+    finally:
+        second.stop()
+
+
+def _bit_reverse(counter: int) -> int:
+    return int(f"{counter:063b}"[::-1], 2)
+
+
+def test_cutover_moves_identity_counters_past_the_streamed_keys(
+    fk_source: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """Three rows at the backfill start the target's bit-reversed IDENTITY at counter 4; the
+    stream then brings a row holding exactly the value counter 4 generates. After the cutover
+    the target's first generated key must not be that value (the insert would be refused)."""
+    src = fk_source
+    db = f"ident_{src.engine}"
+    ddl = {
+        "mysql": "CREATE TABLE o (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)",
+        "postgres": "CREATE TABLE o (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+        "v INT)",
+    }[src.engine]
+    _txn(src, ("DROP TABLE IF EXISTS o", None), (ddl, None),
+         ("INSERT INTO o (v) VALUES (%s)", [(1,), (2,), (3,)]))  # fmt: skip
+    mig = Migrator(src.url, tmp_path, spanner, db)
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        taken = _bit_reverse(4)  # what the target's counter 4 gives
+        _txn(src, ("INSERT INTO o (id, v) VALUES (%s, 4)", [(taken,)]))
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 1)
+        code, text = cutover(src.url, tmp_path, spanner, db)  # the migrator still following
+    finally:
+        assert mig.stop() == 0, "".join(mig.stderr)[-2000:]
+    assert code == 0, text
+    assert "generated key o.id" in text, text
+    sp_db = spanner.client().instance(spanner.instance).database(db)
+    sql = "INSERT INTO o (v) VALUES (5) THEN RETURN id"
+    new_ids: list[Any] = []
+    sp_db.run_in_transaction(lambda tx: new_ids.extend(r[0] for r in tx.execute_sql(sql)))
+    assert len(new_ids) == 1 and new_ids[0] not in (1, 2, 3, taken), new_ids
+    assert spanner_rows(spanner, db, "SELECT COUNT(*) FROM o") == [[5]]
+
+
+def test_postgres_ddl_without_a_row_change_stops_the_stream_naming_it(
+    postgres_cdc: Any, spanner: Any, tmp_path: Path
+) -> None:
+    """pgoutput says nothing of a new index, and of a new column until the table's next row
+    change: the catalog is watched, so the stream stops with no row written after the DDL, and
+    a restart stops again rather than going on with the other schema."""
+    conn = postgres_cdc.connect()
+    for st in ["DROP TABLE IF EXISTS items, orders, loose, p, t, q, r, w CASCADE",
+               "CREATE TABLE w (id int PRIMARY KEY, v int)", "INSERT INTO w VALUES (1, 1)"]:  # fmt: skip
+        conn.execute(st)
+    db = "pg_ddl_watch"
+    mig = Migrator(postgres_cdc.url, tmp_path, spanner, db)
+    try:
+        mig.wait_for(lambda r: r.get("event") == "streaming")
+        conn.execute("INSERT INTO w VALUES (2, 2)")
+        mig.wait_for(lambda r: r.get("event") == "status" and r["events_applied"] >= 1)
+        conn.execute("CREATE INDEX w_v ON w (v)")
+        conn.execute("ALTER TABLE w ADD COLUMN extra int NOT NULL DEFAULT 0")
+        stopped = mig.wait_for(lambda r: r.get("event") == "stopped")
+        assert mig.proc.wait(30) == EXIT_STREAM
+        error = stopped["error"]
+        assert "schema changed: table w: new columns extra (integer)" in error, error
+        assert "new index w_v: CREATE INDEX w_v ON public.w USING btree (v)" in error, error
+        assert spanner_rows(spanner, db, "SELECT id FROM w ORDER BY id") == [[1], [2]]
+    finally:
+        mig.stop()
+    again = _live(postgres_cdc.url, tmp_path, spanner, db)
+    assert again.returncode == EXIT_STREAM, again.stderr
+    assert "new index w_v" in " ".join(again.stderr.split())
+    conn.execute("DROP TABLE w")
+    conn.close()

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from livehelpers import Migrator, cutover, spanner_rows
+from livehelpers import Migrator, caught_up, cutover, spanner_rows
 from workload import MYSQL_TABLES, PG_TABLES, Workload, seed
+
+KINDS = {"insert", "update", "delete", "pk_update", "order", "large_txn"}  # workload transactions
 
 
 @pytest.fixture(params=["mariadb", "postgres"])
@@ -65,11 +67,15 @@ def test_live_migration_survives_kill_9_and_cutover_validates(
         assert resumed != next(r for r in first.records if r.get("event") == "streaming")["from"]
         if shop.engine == "mysql":  # MariaDB resumes by GTID (see test_live_checks for proof)
             assert " gtid=0-1-" in resumed
+        # every kind of change has reached the source (however slowly the machine runs it)
+        missing = workload.wait_for_ops(KINDS)
+        assert not missing and not workload.counts.errors, (missing, workload.counts.errors)
     finally:
         counts = workload.stop()
     assert not counts.errors, counts.errors
-    assert {"insert", "update", "delete", "pk_update", "order", "large_txn"} <= set(counts.ops)
+    assert KINDS <= set(counts.ops)
     try:
+        caught_up(second, shop.url)  # the backlog applied: cutover's own wait is then short
         code, text = cutover(shop.url, out, spanner, db)
         assert code == 0, (
             f"{text}\nmigrator (exit {second.proc.poll()}): {second.records[-2:]}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from typing import Any
 
@@ -182,3 +183,182 @@ def test_cutover_hands_the_spanner_endpoint_to_dvt() -> None:
     both = url + "&emulator_host=127.0.0.1:2"
     proc = subprocess.run([*args, both], capture_output=True, text=True, env=env, timeout=120)
     assert "give emulator_host or endpoint, not both" in proc.stderr, proc.stderr
+
+
+def test_write_order_keeps_parents_before_children_in_every_prefix() -> None:
+    from dbtools.migrate.live.order import parent_ranks, write_order
+
+    # grandchild -> child -> parent, and a table referencing itself (no rank from it)
+    ranks = parent_ranks({"parent": set(), "child": {"parent"}, "grand": {"child", "grand"}})
+    assert ranks == {"parent": 0, "child": 1, "grand": 2}
+    source_order = [
+        (("grand", (1,)), "upsert"),
+        (("child", (1,)), "upsert"),
+        (("parent", (9,)), "delete"),
+        (("parent", (1,)), "upsert"),
+        (("child", (9,)), "delete"),
+        (("grand", (9,)), "delete"),
+        (("child", ("*all*",)), "truncate"),
+        (("grand", ("*all*",)), "truncate"),
+        (("child", (2,)), "upsert"),
+    ]
+    ordered = [(t, k[0], op) for (t, k), op in write_order(source_order, lambda e: e, ranks)]
+    assert ordered == [
+        ("grand", "*all*", "truncate"),
+        ("child", "*all*", "truncate"),
+        ("parent", 1, "upsert"),
+        ("child", 1, "upsert"),
+        ("child", 2, "upsert"),  # the source's order within a table and phase
+        ("grand", 1, "upsert"),
+        ("grand", 9, "delete"),
+        ("child", 9, "delete"),
+        ("parent", 9, "delete"),
+    ]
+
+
+def test_parent_ranks_of_a_cycle_end() -> None:
+    from dbtools.migrate.live.order import parent_ranks
+
+    assert parent_ranks({"a": {"b"}, "b": {"a"}}) in ({"a": 1, "b": 0}, {"a": 0, "b": 1})
+    assert parent_ranks({}) == {}
+
+
+def test_catalog_differences_name_each_change() -> None:
+    from dbtools.migrate.live.schema_watch import differences
+
+    before = {
+        "p": {"column id": "integer", "not null id": "NOT NULL", "column Odd Col": "text",
+              "index p_pkey": "CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id)"},
+        "q": {"column id": "integer"},
+        "r": {"column id": "integer"},
+    }  # fmt: skip
+    now = {
+        "p": {"column id": "bigint", "not null id": "NOT NULL", "column extra": "integer",
+              "not null extra": "NOT NULL", "default extra": "7",
+              "index p_pkey": "CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id)",
+              "index p_extra": "CREATE INDEX p_extra ON public.p USING btree (extra)",
+              "constraint p_extra_check": "CHECK ((extra > 0))"},
+        "r": {"column id": "integer"},
+    }  # fmt: skip
+    assert differences(before, now) == [
+        "table p: new columns extra (integer); columns gone Odd Col; "
+        "column id type integer -> bigint; new constraint p_extra_check: CHECK ((extra > 0)); "
+        "new index p_extra: CREATE INDEX p_extra ON public.p USING btree (extra)",
+        "table q is gone (dropped or renamed)",
+    ]
+    assert differences(now, now) == []
+
+
+class _Batch:
+    """One recorded Spanner commit: its mutations in order."""
+
+    def __init__(self, log: list[list[tuple[str, str, Any]]]) -> None:
+        self.log = log
+        self.ops: list[tuple[str, str, Any]] = []
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.log.append(self.ops)
+
+    def insert_or_update(self, table: str, columns: list[str], rows: list[Any]) -> None:
+        self.ops += [("upsert", table, dict(zip(columns, r, strict=True))) for r in rows]
+
+    def delete(self, table: str, keyset: Any) -> None:
+        if keyset.all_:
+            self.ops.append(("truncate", table, None))
+        else:
+            self.ops += [("delete", table, tuple(k)) for k in keyset.keys]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.commits: list[list[tuple[str, str, Any]]] = []
+
+    def batch(self) -> _Batch:
+        return _Batch(self.commits)
+
+
+def test_every_commit_of_a_split_transaction_leaves_each_child_with_its_parent() -> None:
+    """A source transaction far bigger than the budget, writing children before parents,
+    moving a parent's key, deleting parents before children: after each commit (the target's
+    state as a crash there would leave it) every child row has its parent."""
+    from dbtools.migrate.convert import convert
+    from dbtools.migrate.live.apply import Applier
+    from dbtools.migrate.live.changes import Commit
+    from dbtools.migrate.loadplan import plan_tables
+    from dbtools.migrate.source import parse_text
+    from dbtools.migrate.values import UTC
+
+    text = (
+        "CREATE TABLE `p` (`id` int NOT NULL, `v` int, PRIMARY KEY (`id`));\n"
+        "CREATE TABLE `c` (`id` int NOT NULL, `pid` int NOT NULL, PRIMARY KEY (`id`), "
+        "CONSTRAINT `fk` FOREIGN KEY (`pid`) REFERENCES `p` (`id`));\n"
+    )
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _Recorder()
+    state = State("mysql", "streaming", "binlog.000001:4")
+    applier = Applier(db, plan_tables(conv, UTC), "live", state, batch_mutations=10)
+    p_rows = {i: {"id": i, "v": 0} for i in range(1, 6)}  # already in the target
+    c_rows = {i: {"id": i, "pid": i} for i in range(1, 6)}
+    # one transaction: children 10..29 before their parents, parent 1 moved to key 100 with
+    # its child re-pointed, parents 2..5 deleted before their children
+    for i in range(10, 30):
+        applier.row(RowChange("c", "insert", None, {"id": i, "pid": i}))
+    for i in range(10, 30):
+        applier.row(RowChange("p", "insert", None, {"id": i, "v": 1}))
+    applier.row(RowChange("p", "update", {"id": 1, "v": 0}, {"id": 100, "v": 0}))
+    applier.row(RowChange("c", "update", {"id": 1, "pid": 1}, {"id": 1, "pid": 100}))
+    for i in range(2, 6):
+        applier.row(RowChange("p", "delete", {"id": i, "v": 0}, None))
+    for i in range(2, 6):
+        applier.row(RowChange("c", "delete", {"id": i, "pid": i}, None))
+    applier.commit(Commit("binlog.000001:900", 0.0))
+    applier.flush()
+    assert len(db.commits) > 3  # it was split
+    target = {"p": {k: dict(v) for k, v in p_rows.items()}, "c": dict(c_rows)}
+    for ops in db.commits:
+        for op, table, what in ops:
+            if table not in target:
+                continue  # the checkpoint row
+            if op == "upsert":
+                target[table][what["id"]] = what
+            elif op == "delete":
+                target[table].pop(what[0], None)
+        orphans = [c for c in target["c"].values() if c["pid"] not in target["p"]]
+        assert not orphans, (orphans, ops)
+    assert sorted(target["p"]) == [*range(10, 30), 100]
+    assert sorted(target["c"]) == [1, *range(10, 30)] and target["c"][1]["pid"] == 100
+    # the commits inside the transaction carry the position before it; the last one, its end
+    positions = [json.loads(ops[-1][2]["state"])["position"] for ops in db.commits]
+    assert positions[:-1] == ["binlog.000001:4"] * (len(positions) - 1)
+    assert positions[-1] == "binlog.000001:900"
+
+
+def test_transactions_that_fit_are_never_split_across_commits() -> None:
+    """Two small transactions after one another, budget for one: the first is committed alone
+    and the second whole, even though the second's first rows would have fitted with the
+    first (a commit ending inside it could hold a child before its parent)."""
+    from dbtools.migrate.convert import convert
+    from dbtools.migrate.live.apply import Applier
+    from dbtools.migrate.live.changes import Commit
+    from dbtools.migrate.loadplan import plan_tables
+    from dbtools.migrate.source import parse_text
+    from dbtools.migrate.values import UTC
+
+    text = "CREATE TABLE `t` (`id` int NOT NULL, `v` int, PRIMARY KEY (`id`));\n"
+    conv = convert(parse_text("mysql", text), "google_standard_sql")
+    db = _Recorder()
+    applier = Applier(db, plan_tables(conv, UTC), "live",
+                      State("mysql", "streaming", "f:4"), batch_mutations=10, interval=3600)  # fmt: skip
+    for i in range(3):  # 2 mutations a row: 6
+        applier.row(RowChange("t", "insert", None, {"id": i, "v": 0}))
+    applier.commit(Commit("f:100", 0.0))
+    for i in range(3, 7):  # 8 more: the two do not fit together
+        applier.row(RowChange("t", "insert", None, {"id": i, "v": 0}))
+    applier.commit(Commit("f:200", 0.0))
+    applier.flush()
+    rows = [[w[2]["id"] for w in ops if w[1] == "t"] for ops in db.commits]
+    assert rows == [[0, 1, 2], [3, 4, 5, 6]]
+    assert [json.loads(ops[-1][2]["state"])["position"] for ops in db.commits] == ["f:100", "f:200"]

@@ -106,12 +106,8 @@ def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> l
         col = sp.column(column) if sp is not None else None
         if col is None or not (col.identity or col.sequence) or (col.start_counter or 0) > top:
             continue
-        if col.sequence and gsql:
-            out.append(
-                f"ALTER SEQUENCE `{col.sequence}` SET OPTIONS (skip_range_min = 1, skip_range_max = {top})"
-            )
-        elif col.sequence:
-            out.append(f'ALTER SEQUENCE "{col.sequence}" SKIP RANGE 1 {top}')
+        if col.sequence:
+            out.append(skip_range(conv.dialect, table, column, col.sequence, top))
         elif gsql:
             out.append(
                 f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY RESTART COUNTER WITH {top + 1}"
@@ -121,3 +117,33 @@ def identity_restarts(conv: Conversion, maxima: dict[tuple[str, str], int]) -> l
                 f'ALTER TABLE "{table}" ALTER COLUMN "{column}" RESTART COUNTER WITH {top + 1}'
             )
     return out
+
+
+def identity_counters(conv: Conversion) -> list[list[str | None]]:
+    """[Spanner table, column, its sequence or None (an IDENTITY)] of every generated key
+    column of the migrated tables: what `skip_range` moves after rows arrive by other means."""
+    return [
+        [t.name, c.name, c.sequence]
+        for t in conv.schema.tables
+        if not t.skip
+        for c in t.columns
+        if c.identity or c.sequence
+    ]
+
+
+def skip_range(dialect: str, table: str, column: str, sequence: str | None, top: int) -> str:
+    """DDL that keeps a bit-reversed IDENTITY or SEQUENCE from generating any value in
+    1..top: the values rows already hold (a bit-reversed counter's values are spread over the
+    whole positive range, so moving the counter on does not keep them out; a skip range does)."""
+    gsql = dialect == "google_standard_sql"
+    if sequence and gsql:
+        return (
+            f"ALTER SEQUENCE `{sequence}` SET OPTIONS (skip_range_min = 1, skip_range_max = {top})"
+        )
+    if sequence:
+        return f'ALTER SEQUENCE "{sequence}" SKIP RANGE 1 {top}'
+    if gsql:
+        return (
+            f"ALTER TABLE `{table}` ALTER COLUMN `{column}` ALTER IDENTITY SET SKIP RANGE 1, {top}"
+        )
+    return f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET SKIP RANGE 1 {top}'

@@ -1,15 +1,21 @@
 """Source changes -> Spanner mutations, committed together with the checkpoint.
 
-Changes are applied in source commit order. Within one Spanner commit the changes are folded
-per key (the last change of a key wins: every change carries the full new row, or is a delete),
-so a commit holds one mutation per row it touches, in the order of each row's last change.
-A commit is cut when it would pass the mutation budget (index entries counted, as the bulk
-loader counts them) or when `interval` seconds have passed at a transaction's end.
+Changes are applied in source commit order. Changes are folded per key (the last change of a
+key wins: every change carries the full new row, or is a delete), so a commit holds one
+mutation per row it touches, written in the order of `order` (parents before children, deletes
+children first). A commit is cut at a source transaction's end, when the next transaction would
+not fit in the mutation budget with it (index entries counted, as the bulk loader counts them)
+or when `interval` seconds have passed: a source transaction that fits in the budget is never
+split, so every commit leaves the target as the source was at some transaction's end.
 
 The checkpoint in each commit names the end of the last source transaction wholly inside the
 data written so far. A source transaction bigger than one commit is split: the commits before
 its end carry the previous position, so a restart replays that transaction from its start;
-its replayed changes are full images and deletes by key, so the result is the same.
+its replayed changes are full images and deletes by key, so the result is the same. When the
+target has foreign keys or interleaved tables, such a transaction is held in memory until its
+end and its commits follow `order`, so that none leaves a child row without its parent (memory
+grows with the largest such transaction). Without them it is written in pieces as it comes,
+and memory stays bounded by the budget.
 """
 
 from __future__ import annotations
@@ -24,8 +30,15 @@ from ..values import BadValue
 from . import checkpoint
 from .changes import Commit, RowChange, Truncate
 from .checkpoint import State
+from .order import parent_ranks, target_parents, write_order
 
 _ALL = ("*all*",)  # the pending-map key of a table's truncation
+Key = tuple[str, tuple[Any, ...]]  # (Spanner table, primary key)
+Entry = tuple[str, list[Any] | None, int]  # (operation, the row of an upsert, mutations it costs)
+
+
+def _op(entry: Entry) -> str:
+    return entry[0]
 
 
 class LiveError(MigrateError):
@@ -52,9 +65,13 @@ class Applier:
         self.batch_mutations = batch_mutations
         self.interval = interval
         self.on_commit = on_commit
-        self.pending: dict[tuple[str, tuple[Any, ...]], tuple[str, list[Any] | None]] = {}
+        self.pending: dict[Key, Entry] = {}  # whole source transactions, folded per key
         self.cost = 0
+        self.open: dict[Key, Entry] = {}  # the open source transaction, folded per key
+        self.open_cost = 0
         self.txn: list[tuple[str, str]] = []  # (table, op) of the open source transaction
+        self.ranks = parent_ranks(target_parents(p.target for p in plans.values()))
+        self.ordered = any(self.ranks.values())  # foreign keys or interleaving in the target
         self.dirty = False
         self.last_commit = time.monotonic()
         self._keys = {name: self._key_converters(plan) for name, plan in plans.items()}
@@ -89,16 +106,21 @@ class Applier:
         if plan is None:
             return
         target = plan.target.name
-        if self.pending:
-            self._flush()  # what came before the truncation is written before it
-        self.pending[(target, _ALL)] = ("truncate", None)
-        self.cost += 1
+        for key in [k for k in self.open if k[0] == target]:  # rows it wipes out
+            self.open_cost -= self.open.pop(key)[2]
+        self._put(plan, (target, _ALL), ("truncate", None), cost=1)
         self.txn.append((change.table, "truncate"))
 
     def commit(self, end: Commit) -> None:
         for table, op in self.txn:
             self.state.count(table, op)
         self.txn = []
+        if self.pending and self.cost + self.open_cost > self.batch_mutations:
+            self._flush()  # the transactions before, so that this one has a commit of its own
+        if self.open_cost > self.batch_mutations:
+            self._write_split()
+        else:
+            self._close_open()
         self.state.position = end.position
         self.state.source_time = end.source_time
         self.dirty = True
@@ -185,24 +207,64 @@ class Applier:
 
     # -- writing -------------------------------------------------------------------------------
     def _put(
-        self, plan: TablePlan, key: tuple[str, tuple[Any, ...]], what: tuple[str, Any]
+        self, plan: TablePlan, key: Key, what: tuple[str, Any], cost: int | None = None
     ) -> None:
-        if key in self.pending:
-            del self.pending[key]  # re-added at the end: the row's last change decides its order
-        else:
-            self.cost += plan.mutations_per_row
-        self.pending[key] = what
-        if self.cost >= self.batch_mutations:
-            self._flush()  # inside a source transaction: the checkpoint stays before it
+        old = self.open.pop(key, None)  # re-added at the end: a row's last change decides
+        entry = (what[0], what[1], plan.mutations_per_row if cost is None else cost)
+        self.open[key] = entry
+        self.open_cost += entry[2] - (old[2] if old else 0)
+        if self.open_cost >= self.batch_mutations and not self.ordered:
+            # no order to keep between tables: written in pieces, each with the checkpoint
+            # before this transaction (a restart replays it whole)
+            if self.pending:
+                self._flush()
+            self._close_open()
+            self._flush()
+
+    def _close_open(self) -> None:
+        """The open transaction's changes join the pending ones, after them."""
+        truncated = {table for table, key in self.open if key == _ALL}
+        for key in [k for k in self.pending if k[0] in truncated]:  # wiped out by it
+            self.cost -= self.pending.pop(key)[2]
+        for key, entry in self.open.items():
+            old = self.pending.pop(key, None)
+            self.cost += entry[2] - (old[2] if old else 0)
+            self.pending[key] = entry
+        self.open = {}
+        self.open_cost = 0
+
+    def _write_split(self) -> None:
+        """The open transaction, too big for one commit, in commits that each leave every child
+        row with its parent; each carries the position before it (a restart replays it)."""
+        chunk: list[tuple[Key, Entry]] = []
+        size = 0
+        for item in write_order(self.open.items(), _op, self.ranks):
+            if chunk and size + item[1][2] > self.batch_mutations:
+                self._commit_entries(chunk, self.written)
+                chunk, size = [], 0
+            chunk.append(item)
+            size += item[1][2]
+        if chunk:
+            self._commit_entries(chunk, self.written)
+        self.open = {}
+        self.open_cost = 0
 
     def _flush(self) -> None:
+        # commit() folds a transaction into `state` at its end, so `state` is always the end of
+        # the last whole source transaction, also while one is open (its rows are apart)
+        boundary = self.state.copy()
+        self._commit_entries(write_order(self.pending.items(), _op, self.ranks), boundary)
+        self.pending = {}
+        self.cost = 0
+        self.written = boundary
+        self.dirty = False
+
+    def _commit_entries(self, entries: list[tuple[Key, Entry]], boundary: State) -> None:
+        """One Spanner commit: these changes in this order, and the checkpoint `boundary`."""
         from google.cloud.spanner_v1 import KeySet
 
-        # commit() folds a transaction into `state` at its end, so `state` is always the end of
-        # the last whole source transaction, also while one is open (its rows may be pending)
-        boundary = self.state.copy()
         groups: list[tuple[str, str, list[Any]]] = []
-        for (table, key), (op, row) in self.pending.items():
+        for (table, key), (op, row, _cost) in entries:
             item = row if op == "upsert" else list(key)
             if groups and groups[-1][0] == table and groups[-1][1] == op and op != "truncate":
                 groups[-1][2].append(item)
@@ -221,14 +283,9 @@ class Applier:
             checkpoint.write(batch, self.stream, boundary)
 
         commit_atomically(self.database, write)
-        changed = len(self.pending)
-        self.pending = {}
-        self.cost = 0
-        self.written = boundary
-        self.dirty = False
         self.last_commit = time.monotonic()
         if self.on_commit is not None:
-            self.on_commit(boundary, changed)
+            self.on_commit(boundary, len(entries))
 
     @staticmethod
     def _target_columns(plan: TablePlan) -> list[str]:

@@ -264,6 +264,16 @@ def _rows(ev: Any) -> Iterator[RowChange]:
             yield RowChange(table, "update", row["before_values"], row["after_values"])
 
 
+def catalog(url: str, tables: list[str]) -> dict[str, Any]:
+    """Nothing to keep: the binlog carries every DDL statement, in order (see `stream`)."""
+    return {}
+
+
+def schema_drift(url: str, before: dict[str, Any]) -> None:
+    """None: DDL arrives in the stream itself, exactly where it happened."""
+    return None
+
+
 def check_tables(url: str, tables: dict[str, list[str]], publication: str | None) -> list[str]:
     """Row images carry whole rows (binlog_row_image=FULL, checked with the settings), so any
     key is in them; a publication is PostgreSQL's."""

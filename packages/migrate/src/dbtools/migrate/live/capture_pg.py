@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import schema_watch
 from .changes import Commit, Event, Idle, RowChange, SchemaChange, Truncate
 from .pgoutput import (
     UNCHANGED_TOAST,
@@ -257,6 +258,36 @@ def head_position(url: str) -> str:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_current_wal_flush_lsn()::text")
             return Lsn.parse(cur.fetchone()[0]).text()
+    finally:
+        conn.close()
+
+
+def catalog(url: str, tables: list[str]) -> dict[str, schema_watch.Definition]:
+    """The tables' definitions now (read at the snapshot, kept in the checkpoint)."""
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            return schema_watch.read(cur, tables)
+    finally:
+        conn.close()
+
+
+def schema_drift(
+    url: str, before: dict[str, schema_watch.Definition]
+) -> tuple[list[str], str] | None:
+    """(what changed in the tables since `before`, the WAL position by which it had changed),
+    or None when nothing did. The position is read after the catalog: the stream that has
+    applied up to it has passed every DDL seen here."""
+    if not before:
+        return None  # a checkpoint from before definitions were kept
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            lines = schema_watch.differences(before, schema_watch.read(cur, list(before)))
+            if not lines:
+                return None
+            cur.execute("SELECT pg_current_wal_lsn()::text")
+            return lines, Lsn.parse(cur.fetchone()[0]).text()
     finally:
         conn.close()
 

@@ -37,6 +37,13 @@ class State:
     # PostgreSQL: each table's columns at the snapshot, [name, type oid, typmod, type name]:
     # what the stream's table descriptions are compared with to see a DDL change
     shapes: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # PostgreSQL: each table's definition at the snapshot (schema_watch), what the catalog is
+    # compared with while streaming to see DDL that sends no row
+    catalog: dict[str, dict[str, str]] = field(default_factory=dict)
+    dialect: str = "google_standard_sql"  # the target's (cutover writes DDL in it)
+    # [Spanner table, column, sequence or None] of the generated key columns: cutover moves
+    # their counters past the rows the stream wrote
+    counters: list[list[str | None]] = field(default_factory=list)
     events: int = 0  # row changes applied, all tables, since the start
     per_table: dict[str, dict[str, int]] = field(default_factory=dict)
     source_time: float = 0.0  # the source commit time of the last applied transaction

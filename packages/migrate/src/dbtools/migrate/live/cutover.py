@@ -16,8 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..ddl import quote
+from ..loadplan import skip_range
 from ..source import engine_of_url
 from . import checkpoint, positions
+from .checkpoint import State
 from .run import _capture
 
 POLL = 0.2  # seconds between looks at the checkpoint
@@ -141,6 +144,9 @@ def cutover(
         f"caught up: target at {look['applied']} = source head, "
         f"{look['events_applied']} changes applied"
     ]
+    state = checkpoint.read(database, stream_name)
+    assert state is not None  # wait_caught_up saw it
+    lines += move_counters(database, state)
     passed, problems, results = validate(out, url, target)
     tables = len({r.get("source_table") for r in results or []})
     lines.append(
@@ -149,3 +155,26 @@ def cutover(
     )
     lines += problems
     return {"go": passed, "lag": look, "lines": lines, "validation": results}
+
+
+def move_counters(database: Any, state: State) -> list[str]:
+    """Keep each generated key column from producing a value the stream already wrote: the
+    application's first insert after the cutover would collide with a streamed row. A skip
+    range up to the column's largest value in the target (see `loadplan.skip_range`); lines
+    saying what moved."""
+    moves: list[tuple[str, str, str]] = []  # (table, column, statement)
+    with database.snapshot(multi_use=True) as snap:
+        for table, column, sequence in state.counters:
+            assert table is not None and column is not None
+            sql = f"SELECT MAX({quote(column, state.dialect)}) FROM {quote(table, state.dialect)}"
+            top = next(iter(snap.execute_sql(sql)))[0]
+            if top is not None and top >= 1:
+                moves.append(
+                    (table, column, skip_range(state.dialect, table, column, sequence, top))
+                )
+    if moves:
+        database.update_ddl([stmt for _, _, stmt in moves]).result(600)
+    return [
+        f"generated key {table}.{column}: values up to the largest streamed one skipped ({stmt})"
+        for table, column, stmt in moves
+    ]

@@ -24,9 +24,9 @@ from .. import ddl
 from ..convert import Conversion
 from ..data import Loader
 from ..datasource import read_table, select_list
-from ..loadplan import interleave_levels, plan_tables
+from ..loadplan import identity_counters, interleave_levels, plan_tables
 from ..source import _create_engine, engine_of_url
-from . import checkpoint
+from . import checkpoint, positions
 from .apply import Applier, LiveError, commit_atomically
 from .changes import Commit, Idle, RowChange, SchemaChange, Truncate
 from .checkpoint import State
@@ -174,7 +174,9 @@ def _backfill(
             ),
         ):
             state = State(engine, "backfill", position, slot=slot, publication=publication,
-                          shapes=shapes, source_time=time.time())  # fmt: skip
+                          shapes=shapes, source_time=time.time(), dialect=conv.dialect,
+                          counters=identity_counters(conv),
+                          catalog=capture.catalog(url, tables))  # fmt: skip
             # the position is in the target before any row: a crash from here on redoes the
             # backfill (see the module's doc), never streams from a position it did not read at
             commit_atomically(database, lambda b: checkpoint.write(b, stream_name, state))
@@ -300,6 +302,7 @@ def _stream(
     progress.committed(state)
     next_status = 0.0
     head: str | None = None
+    drift: tuple[list[str], str] | None = None  # DDL seen in the catalog, and a position past it
 
     def pending() -> int:
         return applier.state.events - applier.written.events + len(applier.txn)
@@ -324,11 +327,25 @@ def _stream(
         return applier.written.position if applier.written.phase == "streaming" else None
 
     def tick() -> None:
-        nonlocal next_status, head
+        nonlocal next_status, head, drift
+        if drift is not None and positions.distance(engine, applier.state.position, drift[1]) == 0:
+            # every change before the DDL is in (a row after it whose columns differ stops the
+            # stream first, in the applier): stop here, naming it
+            applier.flush()
+            raise LiveError(
+                "the source's schema changed: " + "; ".join(drift[0]) + f"; the stream stopped "
+                f"at {applier.written.position}, past the change (everything before is applied). "
+                "Change the Spanner schema to match, then migrate again from a fresh target"
+            )
         now = time.monotonic()
         if now < next_status:
             return
         next_status = now + STATUS_EVERY
+        if drift is None:
+            try:
+                drift = capture.schema_drift(url, state.catalog)
+            except Exception as exc:  # looked at again at the next status
+                emit({"event": "warning", "message": f"source catalog not read: {exc}"})
         try:
             head = capture.head_position(url)
         except Exception as exc:  # the status says so; the stream itself goes on
