@@ -58,6 +58,9 @@ class Host(Protocol):
     async def loop_reads(self, db: Any) -> Any: ...
 
 
+_UNTAGGED = contextlib.nullcontext()  # statement_tag() of a statement without a tag
+
+
 class Handler(Protocol):
     """Runs one statement of its kind: `max_rows` is Execute's row limit (0: all), `describe`
     asks for the RowDescription before the rows (simple query, or Describe answered late)."""
@@ -142,10 +145,11 @@ class Session:
 
     # --- running statements -----------------------------------------------------------------
 
-    async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
-        """Run a statement through the handler of its kind."""
+    def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> Awaitable[None]:
+        """Run a statement through the handler of its kind (its coroutine, to be awaited: see
+        handlers.run for why this is not one more)."""
         self.statement_started = asyncio.get_running_loop().time()
-        await self.dispatch(self, portal, max_rows, describe)
+        return self.dispatch(self, portal, max_rows, describe)
 
     def deadline(self) -> float | None:
         """When the running statement must end (loop.time(), i.e. time.monotonic()), if
@@ -183,17 +187,22 @@ class Session:
         try:
             yield
         except asyncio.CancelledError:
-            if self.cancel_requested:
-                # when `running` is the connection's own task, the cancellation is ours to
-                # take back (Python 3.11+ counts them), unless something else (server
-                # shutdown) cancelled the task too
-                uncancel = getattr(running, "uncancel", None)
-                if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
-                    raise QueryCanceled() from None
+            self._raise_if_cancel_requested(running)
             raise
         finally:
             self.busy = False
             self._running = None
+
+    def _raise_if_cancel_requested(self, running: asyncio.Future[Any]) -> None:
+        """After a CancelledError in a Spanner call: QueryCanceled (57014) when a
+        CancelRequest caused it."""
+        if self.cancel_requested:
+            # when `running` is the connection's own task, the cancellation is ours to take
+            # back (Python 3.11+ counts them), unless something else (server shutdown)
+            # cancelled the task too
+            uncancel = getattr(running, "uncancel", None)
+            if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
+                raise QueryCanceled() from None
 
     @contextlib.contextmanager
     def cancellable(self, marker: asyncio.Future[Any]) -> Iterator[None]:
@@ -212,7 +221,24 @@ class Session:
         deadline = self.deadline()
         stop_watching = self._watch_client()
         try:
-            return await self._run_on_loop(work, deadline)
+            if deadline is not None:
+                return await self._run_on_loop_until(work, deadline)
+            # awaited in this connection's own task, which a CancelRequest cancels: a Task of
+            # its own per query would cost two more event loop turns (start and wake-up). As
+            # spanner_call() does, written out: this is every autocommit query's path, and a
+            # generator-based context manager costs five calls more
+            own = asyncio.current_task()
+            assert own is not None
+            self._running = own
+            self.busy = True
+            try:
+                return await work
+            except asyncio.CancelledError:
+                self._raise_if_cancel_requested(own)
+                raise
+            finally:
+                self.busy = False
+                self._running = None
         finally:
             stop_watching()
 
@@ -231,14 +257,7 @@ class Session:
         handle.append(loop.call_later(0.25, check))
         return lambda: handle[0].cancel()
 
-    async def _run_on_loop(self, work: Coroutine[Any, Any, T], deadline: float | None) -> T:
-        if deadline is None:
-            # awaited in this connection's own task, which a CancelRequest cancels: a Task of
-            # its own per query would cost two more event loop turns (start and wake-up)
-            own = asyncio.current_task()
-            assert own is not None
-            with self.spanner_call(own):
-                return await work
+    async def _run_on_loop_until(self, work: Coroutine[Any, Any, T], deadline: float) -> T:
         task = asyncio.ensure_future(work)
         with self.spanner_call(task):
             try:
@@ -416,10 +435,21 @@ class Session:
         self.catalog = None
         self.plan_cache.clear()
 
-    @contextlib.contextmanager
-    def statement_tag(self, sql: str = "") -> Iterator[None]:
+    def statement_tag(self, sql: str = "") -> contextlib.AbstractContextManager[None]:
         """spanner.statement_tag applies to the next statement only, as in PGAdapter; with
         spanner.sqlcommenter_tags on, a sqlcommenter comment tags the statement instead."""
+        settings = self.settings
+        if not settings.get("spanner.statement_tag") and not (
+            "/*" in sql and settings.get("spanner.sqlcommenter_tags") == "on"
+        ):
+            # the common case, every statement's: no tag to set, nor to clear afterwards
+            if self.backend is not None:
+                self.backend.request_tag = None
+            return _UNTAGGED
+        return self._tagged(sql)
+
+    @contextlib.contextmanager
+    def _tagged(self, sql: str) -> Iterator[None]:
         backend = self.backend
         tag = self.settings.get("spanner.statement_tag") or None
         request_tag = tag
