@@ -111,6 +111,8 @@ class Session:
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self.pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
         self.loop_reads: LoopReads | None = None  # autocommit queries without a thread hop
+        self.on_loop = False  # a statement's Spanner call runs on the event loop (run_on_loop)
+        self._client_watch: asyncio.TimerHandle | None = None  # see _watch_client
         self.copy_peak_rows = 0
 
     # --- output -----------------------------------------------------------------------------
@@ -219,7 +221,9 @@ class Session:
         """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
         a thread: a CancelRequest or statement_timeout ends it with 57014."""
         deadline = self.deadline()
-        stop_watching = self._watch_client()
+        self.on_loop = True
+        if self._client_watch is None:
+            self._client_watch = asyncio.get_running_loop().call_later(0.25, self._watch_client)
         try:
             if deadline is not None:
                 return await self._run_on_loop_until(work, deadline)
@@ -240,22 +244,21 @@ class Session:
                 self.busy = False
                 self._running = None
         finally:
-            stop_watching()
+            self.on_loop = False
 
-    def _watch_client(self) -> Callable[[], None]:
-        """While a statement runs on the loop: a client that hangs up cancels it (and with it
-        its Spanner call), as run_blocking does; a timer, not a task, costs microseconds."""
-        loop = asyncio.get_running_loop()
-        handle: list[asyncio.TimerHandle] = []
-
-        def check() -> None:
+    def _watch_client(self) -> None:
+        """While statements run on the loop: a client that hangs up cancels the running one
+        (and with it its Spanner call), as run_blocking does. A timer every 0.25 s for as long
+        as the connection keeps running statements on the loop, not one per statement (a timer
+        made and cancelled per point query): it stops at a check that finds none running, and
+        the next statement starts it again."""
+        if self.on_loop:
             if self.client_gone():
                 self.cancel()
             else:
-                handle[0] = loop.call_later(0.25, check)
-
-        handle.append(loop.call_later(0.25, check))
-        return lambda: handle[0].cancel()
+                self._client_watch = asyncio.get_running_loop().call_later(0.25, self._watch_client)
+                return
+        self._client_watch = None
 
     async def _run_on_loop_until(self, work: Coroutine[Any, Any, T], deadline: float) -> T:
         task = asyncio.ensure_future(work)
