@@ -180,31 +180,10 @@ class Session:
         ctx = self.call_context(stream_deadline)
         return self.server.executor.submit(bind(ctx, partial(fn, *args)))
 
-    @contextlib.contextmanager
-    def spanner_call(self, running: asyncio.Future[Any]) -> Iterator[None]:
+    def spanner_call(self, running: asyncio.Future[Any]) -> _SpannerCall:
         """While a Spanner call runs: cancel() can reach it, and the CancelledError a
         CancelRequest causes becomes 57014."""
-        self._running = running
-        self.busy = True
-        try:
-            yield
-        except asyncio.CancelledError:
-            self._raise_if_cancel_requested(running)
-            raise
-        finally:
-            self.busy = False
-            self._running = None
-
-    def _raise_if_cancel_requested(self, running: asyncio.Future[Any]) -> None:
-        """After a CancelledError in a Spanner call: QueryCanceled (57014) when a
-        CancelRequest caused it."""
-        if self.cancel_requested:
-            # when `running` is the connection's own task, the cancellation is ours to take
-            # back (Python 3.11+ counts them), unless something else (server shutdown)
-            # cancelled the task too
-            uncancel = getattr(running, "uncancel", None)
-            if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
-                raise QueryCanceled() from None
+        return _SpannerCall(self, running)
 
     @contextlib.contextmanager
     def cancellable(self, marker: asyncio.Future[Any]) -> Iterator[None]:
@@ -228,21 +207,11 @@ class Session:
             if deadline is not None:
                 return await self._run_on_loop_until(work, deadline)
             # awaited in this connection's own task, which a CancelRequest cancels: a Task of
-            # its own per query would cost two more event loop turns (start and wake-up). As
-            # spanner_call() does, written out: this is every autocommit query's path, and a
-            # generator-based context manager costs five calls more
+            # its own per query would cost two more event loop turns (start and wake-up)
             own = asyncio.current_task()
             assert own is not None
-            self._running = own
-            self.busy = True
-            try:
+            with _SpannerCall(self, own):
                 return await work
-            except asyncio.CancelledError:
-                self._raise_if_cancel_requested(own)
-                raise
-            finally:
-                self.busy = False
-                self._running = None
         finally:
             self.on_loop = False
 
@@ -576,3 +545,30 @@ def _discard(fut: concurrent.futures.Future[Any]) -> None:
 
 
 __all__ = ["Handler", "Host", "Session", "Statement"]
+
+
+class _SpannerCall:
+    """Session.spanner_call's context. A class, not a generator-based context manager: every
+    autocommit query enters one, and the generator's machinery cost five calls more."""
+
+    __slots__ = ("running", "session")
+
+    def __init__(self, session: Session, running: asyncio.Future[Any]) -> None:
+        self.session = session
+        self.running = running
+
+    def __enter__(self) -> None:
+        self.session._running = self.running
+        self.session.busy = True
+
+    def __exit__(self, kind: type[BaseException] | None, exc: Any, tb: Any) -> None:
+        s, running = self.session, self.running
+        s.busy = False
+        s._running = None
+        if kind is not None and issubclass(kind, asyncio.CancelledError) and s.cancel_requested:
+            # when `running` is the connection's own task, the cancellation is ours to take
+            # back (Python 3.11+ counts them), unless something else (server shutdown)
+            # cancelled the task too
+            uncancel = getattr(running, "uncancel", None)
+            if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
+                raise QueryCanceled() from None
