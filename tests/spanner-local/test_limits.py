@@ -66,7 +66,8 @@ def _fill(db, rows: int) -> None:
 
 def _count_w(db) -> int:
     with db.snapshot() as s:
-        return list(s.execute_sql("SELECT COUNT(*) FROM W"))[0][0]
+        [[count]] = list(s.execute_sql("SELECT COUNT(*) FROM W"))
+    return count
 
 
 def test_dml_statement_with_too_many_mutations_is_invalid_argument(wide):
