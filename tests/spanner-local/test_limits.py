@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from google.api_core import exceptions
 
+from .conftest import commit_mutation_count
+
 
 @pytest.fixture
 def wide(gsql_db):
@@ -105,20 +107,12 @@ def test_a_failed_dml_statement_leaves_the_transaction_usable(wide):
 
 
 def test_dml_limit_is_per_statement_not_per_transaction(wide):
-    stats = {}
-
     def work(t):
         t.execute_update(_insert_rows(0, 16_000))  # 80,000: at the limit
         t.execute_update(_insert_rows(16_000, 10_000))  # 50,000 more
-        stats["txn"] = t
 
-    wide.log_commit_stats = True
-    try:
-        wide.run_in_transaction(work)
-    finally:
-        wide.log_commit_stats = False
+    assert commit_mutation_count(wide, work) == 130_000
     assert _count_w(wide) == 26_000
-    assert stats["txn"].commit_stats.mutation_count == 130_000
 
 
 def test_dml_in_a_batch_is_limited_per_statement(wide):
