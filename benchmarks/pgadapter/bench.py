@@ -173,12 +173,17 @@ def main() -> None:
                 "create table load_proxy (id bigint primary key, v varchar, f float8)",
             ],
         )
-        db.run_in_transaction(
-            lambda t: t.execute_update(
-                "insert into kv select i, 'value ' || i::varchar, i * 1.5, i / 3.0 "
-                f"from generate_series(1, {args.rows}) s(i)"
-            )
-        )
+
+        def load(t: Any) -> None:
+            # Spanner takes at most 80,000 mutations in one DML statement: 20,000 rows of 4
+            for first in range(1, args.rows + 1, 20_000):
+                last = min(first + 19_999, args.rows)
+                t.execute_update(
+                    "insert into kv select i, 'value ' || i::varchar, i * 1.5, i / 3.0 "
+                    f"from generate_series({first}, {last}) s(i)"
+                )
+
+        db.run_in_transaction(load)
         proxy, dsn = start_proxy(backend)
         conn = psycopg.connect(dsn, autocommit=True, prepare_threshold=0)
         point = "select v from kv where id = $1"

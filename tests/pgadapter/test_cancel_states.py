@@ -91,68 +91,106 @@ def _rolled_back(conn: psycopg.Connection, dsn: str) -> None:  # type: ignore[ty
     assert _rows(dsn) == 0
 
 
+def _cancelled_in_a_block(
+    processes: Processes,
+    dsn: str,
+    run: Callable[[psycopg.Connection], object],  # type: ignore[type-arg]
+    before: tuple[str, ...] = (),
+) -> None:
+    """In a transaction block that inserted a row, `before` runs, then `run` is interrupted by
+    a CancelRequest while spanner-local works on it: the work stops, the block is failed
+    (25P02) until ROLLBACK, the inserted row is gone and holds nothing."""
+    work = _Work(processes.spanner.pid)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("insert into t values (1)")
+        for sql in before:
+            conn.execute(sql)
+        thread = _in_thread(lambda: work.measure(conn.cancel))
+        with pytest.raises(errors.QueryCanceled, match="user request"):
+            run(conn)
+        thread.join()
+        work.assert_stopped()
+        _rolled_back(conn, dsn)
+    _unlocked(dsn)
+
+
+def _timed_out_in_a_block(processes: Processes, dsn: str, statement: str) -> None:
+    """The same for statement_timeout: the statement ends with 57014 and its work stops."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("set statement_timeout = '2s'")
+        conn.execute("insert into t values (1)")
+        started = _cpu(processes.spanner.pid)
+        with pytest.raises(errors.QueryCanceled, match="statement timeout"):
+            conn.execute(statement)
+        during = _cpu(processes.spanner.pid) - started
+        time.sleep(0.5)
+        after = _cpu_in(processes.spanner.pid, 2.0)
+        assert during > 0 and after < 0.25 * during, (during, after)
+        _rolled_back(conn, dsn)
+    _unlocked(dsn)
+
+
+def _hung_up(processes: Processes, dsn: str, setup: list[str], statement: str) -> None:
+    """A raw client runs `setup`, sends `statement` and hangs up while it runs: the work stops
+    and nothing of the session's transaction stays or holds locks."""
+    database = dsn.split("dbname=")[1].split()[0]
+    sock = _raw_session(processes.port, database)
+    for sql in setup:
+        _query(sock, sql)
+        assert b"E" not in _read_until_ready(sock)
+    _query(sock, statement)
+    work = _Work(processes.spanner.pid)
+    work.measure(sock.close)
+    work.assert_stopped()
+    assert _rows(dsn) == 0
+    _unlocked(dsn)
+
+
 def test_cancel_request_inside_a_transaction_block(
     processes: Processes, dsn_with_table: str
 ) -> None:
-    work = _Work(processes.spanner.pid)
     logged = len(processes.log)
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("insert into t values (1)")
-        thread = _in_thread(lambda: work.measure(conn.cancel))
-        with pytest.raises(errors.QueryCanceled, match="user request"):
-            conn.execute(ENDLESS)
-        thread.join()
-        work.assert_stopped()
-        _rolled_back(conn, dsn_with_table)
+    _cancelled_in_a_block(processes, dsn_with_table, lambda conn: conn.execute(ENDLESS))
     # a cancel is an expected outcome: at most one line in the proxy's log, no traceback
     time.sleep(1.0)  # the abandoned call's thread ends after the client got its error
     lines = processes.log[logged:]
     assert len(lines) <= 1 and not any("Traceback" in line for line in lines), lines
 
 
-def test_statement_timeout_inside_a_transaction_block(
-    processes: Processes, dsn_with_table: str
+def _copy_out_endless(conn: psycopg.Connection) -> None:  # type: ignore[type-arg]
+    with conn.cursor().copy(f"copy ({ENDLESS}) to stdout") as copy:
+        for _ in copy:
+            pass
+
+
+# DML whose work is the same endless count: it writes one row only if it ever finishes
+ENDLESS_INSERT = f"insert into t ({ENDLESS})"
+ENDLESS_DELETE = f"delete from t where id < ({ENDLESS})"
+
+# what runs first in the block, and the statement the CancelRequest interrupts
+CANCELLED_IN_A_BLOCK = {
+    "cursor-fetch": ((f"declare c cursor for {ENDLESS}",), lambda c: c.execute("fetch 1 from c")),
+    "copy-to-stdout": ((), _copy_out_endless),
+    "insert": ((), lambda c: c.execute(ENDLESS_INSERT)),
+    "delete": ((), lambda c: c.execute(ENDLESS_DELETE)),
+    "batch-insert": (("start batch dml", ENDLESS_INSERT), lambda c: c.execute("run batch")),
+    "batch-delete": (("start batch dml", ENDLESS_DELETE), lambda c: c.execute("run batch")),
+}
+
+
+@pytest.mark.parametrize("case", CANCELLED_IN_A_BLOCK)
+def test_cancel_request_stops_the_work_inside_a_transaction_block(
+    processes: Processes, dsn_with_table: str, case: str
 ) -> None:
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("set statement_timeout = '2s'")
-        conn.execute("insert into t values (1)")
-        started = _cpu(processes.spanner.pid)
-        with pytest.raises(errors.QueryCanceled, match="statement timeout"):
-            conn.execute(ENDLESS)
-        during = _cpu(processes.spanner.pid) - started
-        time.sleep(0.5)
-        after = _cpu_in(processes.spanner.pid, 2.0)
-        assert during > 0 and after < 0.25 * during, (during, after)
-        _rolled_back(conn, dsn_with_table)
+    before, run = CANCELLED_IN_A_BLOCK[case]
+    _cancelled_in_a_block(processes, dsn_with_table, run, before)
 
 
-def test_cancel_request_in_a_cursor_fetch(processes: Processes, dsn_with_table: str) -> None:
-    work = _Work(processes.spanner.pid)
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("insert into t values (1)")
-        conn.execute(f"declare c cursor for {ENDLESS}")
-        thread = _in_thread(lambda: work.measure(conn.cancel))
-        with pytest.raises(errors.QueryCanceled):
-            conn.execute("fetch 1 from c")
-        thread.join()
-        work.assert_stopped()
-        _rolled_back(conn, dsn_with_table)
-
-
-def test_cancel_request_in_copy_to_stdout_inside_a_block(
-    processes: Processes, dsn_with_table: str
+@pytest.mark.parametrize("statement", [ENDLESS, ENDLESS_INSERT], ids=["query", "insert"])
+def test_statement_timeout_stops_the_work_inside_a_transaction_block(
+    processes: Processes, dsn_with_table: str, statement: str
 ) -> None:
-    work = _Work(processes.spanner.pid)
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("insert into t values (1)")
-        thread = _in_thread(lambda: work.measure(conn.cancel))
-        with pytest.raises(errors.QueryCanceled):
-            with conn.cursor().copy(f"copy ({ENDLESS}) to stdout") as copy:
-                for _ in copy:
-                    pass
-        thread.join()
-        work.assert_stopped()
-        _rolled_back(conn, dsn_with_table)
+    _timed_out_in_a_block(processes, dsn_with_table, statement)
 
 
 def _raw_session(port: int, database: str) -> socket.socket:
@@ -191,30 +229,14 @@ def _query(sock: socket.socket, sql: str) -> None:
             ["begin", "insert into t values (1)", f"declare c cursor for {ENDLESS}"],
             "fetch 1 from c",
         ),
+        (["begin", "insert into t values (1)"], ENDLESS_INSERT),
     ],
-    ids=["autocommit", "transaction", "cursor"],
+    ids=["autocommit", "transaction", "cursor", "dml-in-a-block"],
 )
 def test_a_client_that_hangs_up_mid_statement_stops_it(
     processes: Processes, dsn_with_table: str, setup: list[str], statement: str
 ) -> None:
-    database = dsn_with_table.split("dbname=")[1].split()[0]
-    sock = _raw_session(processes.port, database)
-    for sql in setup:
-        _query(sock, sql)
-        assert b"E" not in _read_until_ready(sock)
-    _query(sock, statement)
-    work = _Work(processes.spanner.pid)
-    work.measure(sock.close)
-    work.assert_stopped()
-    assert _rows(dsn_with_table) == 0
-    # nothing of the transaction holds the row: another client writes it
-    with psycopg.connect(dsn_with_table, autocommit=True) as conn:
-        conn.execute("insert into t values (1)")
-
-
-# DML whose work is the same endless count: it writes one row only if it ever finishes
-ENDLESS_INSERT = f"insert into t ({ENDLESS})"
-ENDLESS_DELETE = f"delete from t where id < ({ENDLESS})"
+    _hung_up(processes, dsn_with_table, setup, statement)
 
 
 def _unlocked(dsn: str) -> None:
@@ -223,74 +245,6 @@ def _unlocked(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("insert into t values (1)")
         conn.execute("delete from t where id = 1")
-
-
-@pytest.mark.parametrize("dml", [ENDLESS_INSERT, ENDLESS_DELETE], ids=["insert", "delete"])
-def test_cancel_request_stops_dml_inside_a_transaction_block(
-    processes: Processes, dsn_with_table: str, dml: str
-) -> None:
-    work = _Work(processes.spanner.pid)
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("insert into t values (1)")
-        thread = _in_thread(lambda: work.measure(conn.cancel))
-        with pytest.raises(errors.QueryCanceled, match="user request"):
-            conn.execute(dml)
-        thread.join()
-        work.assert_stopped()
-        # the block is failed (25P02) until ROLLBACK, and the insert before the DML is gone
-        _rolled_back(conn, dsn_with_table)
-    _unlocked(dsn_with_table)
-
-
-def test_statement_timeout_stops_dml_inside_a_transaction_block(
-    processes: Processes, dsn_with_table: str
-) -> None:
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("set statement_timeout = '2s'")
-        conn.execute("insert into t values (1)")
-        started = _cpu(processes.spanner.pid)
-        with pytest.raises(errors.QueryCanceled, match="statement timeout"):
-            conn.execute(ENDLESS_INSERT)
-        during = _cpu(processes.spanner.pid) - started
-        time.sleep(0.5)
-        after = _cpu_in(processes.spanner.pid, 2.0)
-        assert during > 0 and after < 0.25 * during, (during, after)
-        _rolled_back(conn, dsn_with_table)
-    _unlocked(dsn_with_table)
-
-
-def test_client_that_hangs_up_mid_dml_in_a_block_stops_it(
-    processes: Processes, dsn_with_table: str
-) -> None:
-    database = dsn_with_table.split("dbname=")[1].split()[0]
-    sock = _raw_session(processes.port, database)
-    for sql in ["begin", "insert into t values (1)"]:
-        _query(sock, sql)
-        assert b"E" not in _read_until_ready(sock)
-    _query(sock, ENDLESS_INSERT)
-    work = _Work(processes.spanner.pid)
-    work.measure(sock.close)
-    work.assert_stopped()
-    assert _rows(dsn_with_table) == 0
-    _unlocked(dsn_with_table)
-
-
-@pytest.mark.parametrize("dml", [ENDLESS_INSERT, ENDLESS_DELETE], ids=["insert", "delete"])
-def test_cancel_request_stops_a_dml_batch_inside_a_transaction_block(
-    processes: Processes, dsn_with_table: str, dml: str
-) -> None:
-    work = _Work(processes.spanner.pid)
-    with psycopg.connect(dsn_with_table) as conn:
-        conn.execute("insert into t values (1)")
-        conn.execute("start batch dml")
-        conn.execute(dml)
-        thread = _in_thread(lambda: work.measure(conn.cancel))
-        with pytest.raises(errors.QueryCanceled, match="user request"):
-            conn.execute("run batch")
-        thread.join()
-        work.assert_stopped()
-        _rolled_back(conn, dsn_with_table)
-    _unlocked(dsn_with_table)
 
 
 def test_cancel_request_in_copy_from_stdin_inside_a_block(

@@ -23,7 +23,9 @@ from dbtools.pgadapter.infer import infer_param_types, infer_returning
 from dbtools.pgadapter.lexer import max_param_index, split_statements, words
 from dbtools.pgadapter.scroll import FETCH_ALL, parse_fetch
 from dbtools.pgadapter.settings import DEFAULT_SETTINGS, parse_setting, parse_startup_options
+from dbtools.pgadapter.spanner_private import timestamp_datetime
 from dbtools.pgadapter.statement_text import infer_from_casts
+from google.protobuf.timestamp_pb2 import Timestamp
 
 
 def test_split_respects_quotes_comments_and_dollar_quotes() -> None:
@@ -411,3 +413,12 @@ def test_every_grpc_code_has_a_sqlstate_by_name() -> None:
     assert sqlstate.sqlstate_for(3, "something else") == "42000"
     assert sqlstate.sqlstate_for(5, "something else") == "42704"
     assert sqlstate.sqlstate_for(9, "something else") == "55000"
+
+
+@pytest.mark.parametrize(
+    "seconds, nanos",
+    [(0, 0), (1_700_000_000, 123_456_789), (1_700_000_000, 999), (-1, 999_999_999)],
+)
+def test_read_timestamp_kept_as_parts_converts_as_protobuf_does(seconds: int, nanos: int) -> None:
+    expected = Timestamp(seconds=seconds, nanos=nanos).ToDatetime(tzinfo=dt.timezone.utc)
+    assert timestamp_datetime((seconds, nanos)) == expected

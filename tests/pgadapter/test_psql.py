@@ -250,3 +250,17 @@ def test_timestamptz_nanosecond_parameters_reach_spanner(dsn: str) -> None:
         )
     out = psql(dsn, "\\pset tuples_only on\nselect ts from tsp;\n")
     assert out.stdout.strip() == "2024-02-29 12:30:15.123456789+00"
+
+
+def test_dml_over_the_mutation_limit_reports_spanners_error(dsn: str) -> None:
+    # 40,001 rows x 2 columns = 80,002 mutations in one statement: over Spanner's 80,000
+    script = """
+        create table m (id bigint primary key, v varchar);
+        \\set VERBOSITY verbose
+        insert into m (id, v) select g, 'x' from generate_series(1, 40001) g;
+        select count(*) from m;
+    """
+    out = psql(dsn, script, "-t")
+    assert "ERROR:  54000: The transaction contains too many mutations." in out.stderr
+    assert "(Maximum number: 80000)" in out.stderr
+    assert out.stdout.split() == ["0"]  # nothing written, the session went on

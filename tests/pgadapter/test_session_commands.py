@@ -220,6 +220,30 @@ def test_commit_stats_count_the_mutations_dml_produced(dsn: str) -> None:
         assert conn.execute("show spanner.commit_response").fetchone()[1] == 6
 
 
+# 40,001 rows of two columns: 80,002 mutations, over Spanner's 80,000 for one DML statement
+TOO_MANY_ROWS = "insert into t (id, v) select g, 'x' from generate_series(1, 40001) g"
+
+
+def test_dml_statement_over_the_mutation_limit_is_refused(dsn: str) -> None:
+    """Spanner limits each DML statement to 80,000 mutations (columns written per row plus
+    index entries): over it the statement fails with 54000 and Spanner's own message, nothing
+    of it is written, and in autocommit the connection goes on."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(DDL)
+        with pytest.raises(psycopg.errors.ProgramLimitExceeded) as err:
+            conn.execute(TOO_MANY_ROWS)
+        assert "too many mutations" in str(err.value)
+        assert "Maximum number: 80000" in str(err.value)
+        assert conn.execute("select count(*) from t").fetchone() == (0,)
+        # one row fewer is 80,000 mutations: allowed; so is a second statement in the same
+        # transaction, the limit being per statement
+        conn.set_autocommit(False)
+        conn.execute(TOO_MANY_ROWS.replace("40001", "40000"))
+        conn.execute("insert into t (id, v) values (0, 'y')")
+        conn.commit()
+        assert conn.execute("select count(*) from t").fetchone() == (40_001,)
+
+
 def test_return_commit_stats_at_startup(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True, options="-c spanner.return_commit_stats=on") as conn:
         conn.execute(DDL)

@@ -129,3 +129,20 @@ def any_db(request: pytest.FixtureRequest, target: Target) -> Iterator[Any]:
     db.dialect_name = request.param
     yield db
     _drop(db)
+
+
+def commit_mutation_count(db: Any, work: Any) -> int:
+    """Run `work(transaction)` in a read/write transaction that asks for commit stats; the
+    mutation count Spanner reported for its commit."""
+    seen: dict[str, Any] = {}
+
+    def capture(txn: Any) -> None:
+        work(txn)
+        seen["txn"] = txn
+
+    db.log_commit_stats = True
+    try:
+        db.run_in_transaction(capture)
+    finally:
+        db.log_commit_stats = False
+    return int(seen["txn"].commit_stats.mutation_count)

@@ -9,6 +9,8 @@ from google.api_core import exceptions
 from google.cloud import spanner
 from google.cloud.spanner_v1 import param_types
 
+from .conftest import commit_mutation_count
+
 DDL = [
     "CREATE TABLE Accounts (Id INT64 NOT NULL, Owner STRING(100), Balance INT64 NOT NULL) PRIMARY KEY (Id)",
     "CREATE TABLE Events (Id INT64 NOT NULL, At TIMESTAMP OPTIONS (allow_commit_timestamp = true)) PRIMARY KEY (Id)",
@@ -449,18 +451,7 @@ def test_partitioned_reads_and_commit_stats(bank):
     def work(txn):
         txn.insert("Accounts", ["Id", "Owner", "Balance"], [(40, "s", 1)])
 
-    txn_stats = {}
-
-    def capture(txn):
-        work(txn)
-        txn_stats["txn"] = txn
-
-    bank.log_commit_stats = True
-    try:
-        bank.run_in_transaction(capture)
-    finally:
-        bank.log_commit_stats = False
-    assert txn_stats["txn"].commit_stats.mutation_count == 3
+    assert commit_mutation_count(bank, work) == 3
 
 
 def test_read_only_transaction_reports_requested_timestamp(target, bank):

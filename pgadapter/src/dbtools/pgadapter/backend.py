@@ -37,6 +37,7 @@ from .spanner_private import (
     result_read_timestamp,
     result_rows,
     snapshot_read_timestamp,
+    timestamp_datetime,
     transaction_begun,
 )
 from .sqlstate import pg_error_from
@@ -225,7 +226,9 @@ class SpannerConnection:
         self.staleness: dict[str, Any] = {}  # keyword arguments of single-use snapshots
         self.last_commit_timestamp: dt.datetime | None = None  # of the last read/write commit
         # of the last read-only transaction or autocommit query (SHOW spanner.read_timestamp)
-        self.last_read_timestamp: dt.datetime | None = None
+        # the last read-only read's timestamp: a datetime, or protobuf's (seconds, nanos) until
+        # someone asks (last_read_timestamp)
+        self._read_timestamp: dt.datetime | tuple[int, int] | None = None
         self.return_commit_stats = False  # spanner.return_commit_stats
         # the mutation count of the last commit, when it asked for commit stats
         self.last_mutation_count: int | None = None
@@ -319,11 +322,19 @@ class SpannerConnection:
                 txn.handle = self._new_transaction()
         return txn.handle
 
-    def note_read_timestamp(self, when: dt.datetime | None) -> None:
+    def note_read_timestamp(self, when: dt.datetime | tuple[int, int] | None) -> None:
         """Keep the read timestamp Spanner reported for a read-only read (None: none reported,
         as for reads in a transaction already begun)."""
         if when is not None:
-            self.last_read_timestamp = when
+            self._read_timestamp = when
+
+    @property
+    def last_read_timestamp(self) -> dt.datetime | None:
+        """SHOW spanner.read_timestamp: the timestamp of the last read-only read."""
+        when = self._read_timestamp
+        if isinstance(when, tuple):
+            when = self._read_timestamp = timestamp_datetime(when)
+        return when
 
     def commit(self) -> None:
         txn, self._txn = self._txn, None

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 from . import handlers
 from . import protocol as p
@@ -37,6 +37,8 @@ T = TypeVar("T")
 # statement texts longer than this are split and classified in a worker process (text_workers):
 # below it, the trip there costs more than the work
 LARGE_STATEMENT = 64 * 1024
+
+_Step = Callable[[Any, Any], Awaitable[None]]  # (the connection, a message) -> handled
 
 
 class PgConnection(Session):
@@ -183,6 +185,10 @@ class PgConnection(Session):
     # --- main loop ---------------------------------------------------------------------------
 
     async def serve(self) -> None:
+        # one dict lookup per message instead of a chain of isinstance tests (four messages a
+        # prepared query): what each type does, and whether a pending error skips it
+        loop_steps = self._loop_steps
+        extended_steps = self._extended_steps
         while True:
             pending, self.pending_read = self.pending_read, None
             kind, body = await (pending or p.read_message(self.reader, self.max_message))
@@ -198,46 +204,48 @@ class PgConnection(Session):
                 elif not self.skip_until_sync:
                     await self._extended_error(exc)
                 continue
-            if isinstance(msg, p.Terminate):
+            kind_of = type(msg)
+            if kind_of is p.Terminate:
                 return
-            if self._described is not None and not isinstance(msg, p.Execute):
+            if self._described is not None and kind_of is not p.Execute:
                 try:
                     await self._send_described()
                 except PgError as exc:
                     await self._extended_error(exc)
-            if isinstance(msg, p.Query):
-                await self.simple_query(msg.sql)
+            step = loop_steps.get(kind_of)
+            if step is not None:
+                await step(self, msg)
                 continue
-            if isinstance(msg, p.Sync):
-                self.skip_until_sync = False
-                await self.sync()
-                continue
-            if isinstance(msg, p.Flush):
-                await self.flush()
-                continue
-            if isinstance(msg, (p.CopyData, p.CopyDone, p.CopyFail)):
-                continue  # stray copy messages outside COPY are ignored, as PostgreSQL does
             if self.skip_until_sync:
                 continue
             try:
-                if isinstance(msg, p.Parse):
-                    await self.parse(msg)
-                elif isinstance(msg, p.Bind):
-                    await self.bind(msg)
-                elif isinstance(msg, p.Describe):
-                    await self.describe(msg)
-                elif isinstance(msg, p.Execute):
-                    await self.execute(msg)
-                elif isinstance(msg, p.Close):
-                    self.close_object(msg)
-                elif isinstance(msg, p.FunctionCall):
-                    raise FeatureNotSupported("the function call protocol is not supported")
-                elif isinstance(msg, p.PasswordMessage):
-                    raise ProtocolError("unexpected password message")
+                await extended_steps[kind_of](self, msg)
             except ProtocolError:
                 raise
             except PgError as exc:
                 await self._extended_error(exc)
+
+    async def _on_query(self, msg: p.Query) -> None:
+        await self.simple_query(msg.sql)
+
+    async def _on_sync(self, _: p.Sync) -> None:
+        self.skip_until_sync = False
+        await self.sync()
+
+    async def _on_flush(self, _: p.Flush) -> None:
+        await self.flush()
+
+    async def _ignore(self, _: p.FrontendMessage) -> None:
+        """Stray copy messages outside COPY are ignored, as PostgreSQL does."""
+
+    async def _on_close(self, msg: p.Close) -> None:
+        self.close_object(msg)
+
+    async def _on_function_call(self, _: p.FunctionCall) -> None:
+        raise FeatureNotSupported("the function call protocol is not supported")
+
+    async def _on_password(self, _: p.PasswordMessage) -> None:
+        raise ProtocolError("unexpected password message")
 
     def _log_error(self, exc: PgError) -> None:
         """One line per failed statement (a cancel or a client's mistake is not a fault of the
@@ -410,3 +418,23 @@ class PgConnection(Session):
             if portal is not None and portal.cursor is not None:
                 portal.cursor.close()
         self.send(p.CLOSE_COMPLETE)
+
+    # serve()'s dispatch: the messages handled even while an error skips the rest of the
+    # extended query messages up to Sync, then the extended query messages themselves
+    _loop_steps: ClassVar[dict[type, _Step]] = {
+        p.Query: _on_query,
+        p.Sync: _on_sync,
+        p.Flush: _on_flush,
+        p.CopyData: _ignore,
+        p.CopyDone: _ignore,
+        p.CopyFail: _ignore,
+    }
+    _extended_steps: ClassVar[dict[type, _Step]] = {
+        p.Parse: parse,
+        p.Bind: bind,
+        p.Describe: describe,
+        p.Execute: execute,
+        p.Close: _on_close,
+        p.FunctionCall: _on_function_call,
+        p.PasswordMessage: _on_password,
+    }

@@ -190,8 +190,9 @@ class LoopCursor:
             self.columns = []
 
     @property
-    def read_timestamp(self) -> Any:
-        """The read timestamp of this single-use read, once its first response is in."""
+    def read_timestamp(self) -> tuple[int, int] | None:
+        """The read timestamp of this single-use read, once its first response is in (as
+        result_read_timestamp gives it)."""
         return result_read_timestamp(self._rs)
 
     def fetch(self, n: int) -> list[list[Any]]:

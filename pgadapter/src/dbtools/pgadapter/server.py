@@ -366,15 +366,6 @@ class ProxyServer:
         if conn is not None and conn.secret == secret:
             conn.cancel()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        self.active_connections += 1
-        try:
-            await self._serve_client(reader, writer)
-        finally:
-            self.active_connections -= 1
-            log.debug("connection closed; %d open", self.active_connections)
-
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
@@ -412,9 +403,17 @@ class ProxyServer:
             task.add_done_callback(self._tasks.discard)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # counting and serving in this one coroutine: each level of the await chain is resumed
+        # at every event loop turn of every statement of the connection
         self._spawn(reader, writer)
-        with suppress(asyncio.CancelledError):  # server shutdown
-            await self._handle(reader, writer)
+        self._writers.add(writer)
+        self.active_connections += 1
+        try:
+            with suppress(asyncio.CancelledError):  # server shutdown
+                await self._serve_client(reader, writer)
+        finally:
+            self.active_connections -= 1
+            log.debug("connection closed; %d open", self.active_connections)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()

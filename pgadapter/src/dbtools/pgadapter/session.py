@@ -58,6 +58,9 @@ class Host(Protocol):
     async def loop_reads(self, db: Any) -> Any: ...
 
 
+_UNTAGGED = contextlib.nullcontext()  # statement_tag() of a statement without a tag
+
+
 class Handler(Protocol):
     """Runs one statement of its kind: `max_rows` is Execute's row limit (0: all), `describe`
     asks for the RowDescription before the rows (simple query, or Describe answered late)."""
@@ -108,6 +111,8 @@ class Session:
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self.pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
         self.loop_reads: LoopReads | None = None  # autocommit queries without a thread hop
+        self.on_loop = False  # a statement's Spanner call runs on the event loop (run_on_loop)
+        self._client_watch: asyncio.TimerHandle | None = None  # see _watch_client
         self.copy_peak_rows = 0
 
     # --- output -----------------------------------------------------------------------------
@@ -142,10 +147,11 @@ class Session:
 
     # --- running statements -----------------------------------------------------------------
 
-    async def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> None:
-        """Run a statement through the handler of its kind."""
+    def run_portal(self, portal: Portal, max_rows: int, *, describe: bool) -> Awaitable[None]:
+        """Run a statement through the handler of its kind (its coroutine, to be awaited: see
+        handlers.run for why this is not one more)."""
         self.statement_started = asyncio.get_running_loop().time()
-        await self.dispatch(self, portal, max_rows, describe)
+        return self.dispatch(self, portal, max_rows, describe)
 
     def deadline(self) -> float | None:
         """When the running statement must end (loop.time(), i.e. time.monotonic()), if
@@ -174,26 +180,10 @@ class Session:
         ctx = self.call_context(stream_deadline)
         return self.server.executor.submit(bind(ctx, partial(fn, *args)))
 
-    @contextlib.contextmanager
-    def spanner_call(self, running: asyncio.Future[Any]) -> Iterator[None]:
+    def spanner_call(self, running: asyncio.Future[Any]) -> _SpannerCall:
         """While a Spanner call runs: cancel() can reach it, and the CancelledError a
         CancelRequest causes becomes 57014."""
-        self._running = running
-        self.busy = True
-        try:
-            yield
-        except asyncio.CancelledError:
-            if self.cancel_requested:
-                # when `running` is the connection's own task, the cancellation is ours to
-                # take back (Python 3.11+ counts them), unless something else (server
-                # shutdown) cancelled the task too
-                uncancel = getattr(running, "uncancel", None)
-                if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
-                    raise QueryCanceled() from None
-            raise
-        finally:
-            self.busy = False
-            self._running = None
+        return _SpannerCall(self, running)
 
     @contextlib.contextmanager
     def cancellable(self, marker: asyncio.Future[Any]) -> Iterator[None]:
@@ -210,35 +200,36 @@ class Session:
         """Await Spanner work that runs on the event loop (loopread) as run_blocking does work on
         a thread: a CancelRequest or statement_timeout ends it with 57014."""
         deadline = self.deadline()
-        stop_watching = self._watch_client()
+        self.on_loop = True
+        if self._client_watch is None:
+            self._client_watch = asyncio.get_running_loop().call_later(0.25, self._watch_client)
         try:
-            return await self._run_on_loop(work, deadline)
-        finally:
-            stop_watching()
-
-    def _watch_client(self) -> Callable[[], None]:
-        """While a statement runs on the loop: a client that hangs up cancels it (and with it
-        its Spanner call), as run_blocking does; a timer, not a task, costs microseconds."""
-        loop = asyncio.get_running_loop()
-        handle: list[asyncio.TimerHandle] = []
-
-        def check() -> None:
-            if self.client_gone():
-                self.cancel()
-            else:
-                handle[0] = loop.call_later(0.25, check)
-
-        handle.append(loop.call_later(0.25, check))
-        return lambda: handle[0].cancel()
-
-    async def _run_on_loop(self, work: Coroutine[Any, Any, T], deadline: float | None) -> T:
-        if deadline is None:
+            if deadline is not None:
+                return await self._run_on_loop_until(work, deadline)
             # awaited in this connection's own task, which a CancelRequest cancels: a Task of
             # its own per query would cost two more event loop turns (start and wake-up)
             own = asyncio.current_task()
             assert own is not None
-            with self.spanner_call(own):
+            with _SpannerCall(self, own):
                 return await work
+        finally:
+            self.on_loop = False
+
+    def _watch_client(self) -> None:
+        """While statements run on the loop: a client that hangs up cancels the running one
+        (and with it its Spanner call), as run_blocking does. A timer every 0.25 s for as long
+        as the connection keeps running statements on the loop, not one per statement (a timer
+        made and cancelled per point query): it stops at a check that finds none running, and
+        the next statement starts it again."""
+        if self.on_loop:
+            if self.client_gone():
+                self.cancel()
+            else:
+                self._client_watch = asyncio.get_running_loop().call_later(0.25, self._watch_client)
+                return
+        self._client_watch = None
+
+    async def _run_on_loop_until(self, work: Coroutine[Any, Any, T], deadline: float) -> T:
         task = asyncio.ensure_future(work)
         with self.spanner_call(task):
             try:
@@ -416,10 +407,21 @@ class Session:
         self.catalog = None
         self.plan_cache.clear()
 
-    @contextlib.contextmanager
-    def statement_tag(self, sql: str = "") -> Iterator[None]:
+    def statement_tag(self, sql: str = "") -> contextlib.AbstractContextManager[None]:
         """spanner.statement_tag applies to the next statement only, as in PGAdapter; with
         spanner.sqlcommenter_tags on, a sqlcommenter comment tags the statement instead."""
+        settings = self.settings
+        if not settings.get("spanner.statement_tag") and not (
+            "/*" in sql and settings.get("spanner.sqlcommenter_tags") == "on"
+        ):
+            # the common case, every statement's: no tag to set, nor to clear afterwards
+            if self.backend is not None:
+                self.backend.request_tag = None
+            return _UNTAGGED
+        return self._tagged(sql)
+
+    @contextlib.contextmanager
+    def _tagged(self, sql: str) -> Iterator[None]:
         backend = self.backend
         tag = self.settings.get("spanner.statement_tag") or None
         request_tag = tag
@@ -543,3 +545,30 @@ def _discard(fut: concurrent.futures.Future[Any]) -> None:
 
 
 __all__ = ["Handler", "Host", "Session", "Statement"]
+
+
+class _SpannerCall:
+    """Session.spanner_call's context. A class, not a generator-based context manager: every
+    autocommit query enters one, and the generator's machinery cost five calls more."""
+
+    __slots__ = ("running", "session")
+
+    def __init__(self, session: Session, running: asyncio.Future[Any]) -> None:
+        self.session = session
+        self.running = running
+
+    def __enter__(self) -> None:
+        self.session._running = self.running
+        self.session.busy = True
+
+    def __exit__(self, kind: type[BaseException] | None, exc: Any, tb: Any) -> None:
+        s, running = self.session, self.running
+        s.busy = False
+        s._running = None
+        if kind is not None and issubclass(kind, asyncio.CancelledError) and s.cancel_requested:
+            # when `running` is the connection's own task, the cancellation is ours to take
+            # back (Python 3.11+ counts them), unless something else (server shutdown)
+            # cancelled the task too
+            uncancel = getattr(running, "uncancel", None)
+            if running is not asyncio.current_task() or uncancel is None or uncancel() == 0:
+                raise QueryCanceled() from None

@@ -53,16 +53,30 @@ def result_metadata(rs: Any) -> Any:
     return rs._metadata
 
 
-def result_read_timestamp(rs: Any) -> Any:
-    """The read timestamp a single-use read-only query's first response reported (a datetime
-    in UTC), or None (no response yet, or the query ran in a transaction already begun)."""
+def result_read_timestamp(rs: Any) -> tuple[int, int] | None:
+    """The read timestamp a single-use read-only query's first response reported, as the
+    protobuf Timestamp's (seconds, nanos) (see timestamp_datetime), or None (no response yet,
+    or the query ran in a transaction already begun). Every autocommit query notes it and few
+    sessions ever show it: protobuf's ToDatetime is pure Python and cost more than the rest
+    of this."""
     metadata = rs._metadata
     if metadata is None:
         return None
     pb = getattr(metadata, "_pb", metadata)
     if not pb.HasField("transaction") or not pb.transaction.HasField("read_timestamp"):
         return None
-    return pb.transaction.read_timestamp.ToDatetime(tzinfo=dt.timezone.utc)
+    ts = pb.transaction.read_timestamp
+    return ts.seconds, ts.nanos
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def timestamp_datetime(parts: tuple[int, int]) -> dt.datetime:
+    """A protobuf Timestamp's (seconds, nanos) as a UTC datetime, its nanoseconds cut to
+    microseconds as protobuf's ToDatetime does."""
+    seconds, nanos = parts
+    return _EPOCH + dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
 
 
 def snapshot_read_timestamp(snap: Any) -> Any:

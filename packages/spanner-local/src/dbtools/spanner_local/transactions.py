@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from . import executor, row_locks
+from . import executor, limits, row_locks
 from . import mutations as mutation_writes
 from .database import Database
 from .errors import (
@@ -139,8 +139,17 @@ class Transaction:
                 raise err from exc
 
     def execute_dml(
-        self, sql: str, values: dict[str, Any], types: dict[str, Any]
+        self,
+        sql: str,
+        values: dict[str, Any],
+        types: dict[str, Any],
+        mutation_limit: bool = True,
     ) -> executor.Result:
+        """Run one DML statement in the transaction. Its mutations (counted as commit stats
+        count them) may be at most Cloud Spanner's per-commit limit: for DML, Spanner applies
+        that limit per statement, not to the transaction's sum; a statement over it fails with
+        INVALID_ARGUMENT and is undone, the transaction goes on. Partitioned DML
+        (`mutation_limit` False) has no such limit."""
         with self.lock:
             self.check_active()
             if self.mode == READ_ONLY:
@@ -165,9 +174,12 @@ class Transaction:
                     self.touched |= touched
                     if executor.has_integrity_rules(self.db, touched):
                         executor.enforce_integrity(self.db, cur, touched)
-                    self.dml_mutations += mutation_writes.count_dml_mutations(
+                    produced = mutation_writes.count_dml_mutations(
                         self.db, tr, target, result.row_count or 0
                     )
+                    if mutation_limit:
+                        limits.check_mutation_count(produced)
+                    self.dml_mutations += produced
             except SpannerLocalError as exc:
                 if isinstance(exc, AlreadyExists) and self._changed_since_start(target):
                     # The clashing row may come from a transaction that committed after this

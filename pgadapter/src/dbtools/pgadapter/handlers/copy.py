@@ -98,18 +98,8 @@ async def _copy_from(s: Session, spec: CopySpec) -> None:
     # PostgreSQL: the open transaction block is then failed, nothing of it written
     messages = _CopyInput(s)
     with s.cancellable(messages.cancelled):
-        while True:
-            kind, body = await messages.next()
-            if kind == b"d":
-                chunks.append(body)
-            elif kind == b"c":
-                break
-            elif kind == b"f":
-                raise _copy_failed(body)
-            elif kind in (b"H", b"S"):
-                continue  # ignored during copy-in, as PostgreSQL does
-            else:
-                raise _unexpected(kind)
+        while (body := await messages.data()) is not None:
+            chunks.append(body)
     data = b"".join(chunks)
     chunks.clear()
     rows = await s.run_blocking(
@@ -164,21 +154,12 @@ async def _copy_from_streaming(
     )
     try:
         with s.cancellable(messages.cancelled):
-            while True:
-                kind, body = await messages.next()
+            while (body := await messages.data()) is not None:
                 error = pipeline.failed()
                 if error is not None:
                     raise error
-                if kind == b"d":
-                    await pipeline.feed(body)
-                elif kind == b"c":
-                    return await pipeline.finish()
-                elif kind == b"f":
-                    raise _copy_failed(body)
-                elif kind in (b"H", b"S"):
-                    continue  # ignored during copy-in, as PostgreSQL does
-                else:
-                    raise _unexpected(kind)
+                await pipeline.feed(body)
+            return await pipeline.finish()  # raises the converter's error, if any
     finally:
         await pipeline.close()
         s.copy_peak_rows = pipeline.peak_rows
@@ -206,6 +187,20 @@ class _CopyInput:
     def _interrupt(self, _: asyncio.Future[None]) -> None:
         if self._waiting and self._task is not None:
             self._task.cancel()
+
+    async def data(self) -> bytes | None:
+        """The next CopyData's bytes; None at CopyDone. CopyFail, or any message but Flush
+        and Sync (which PostgreSQL ignores during copy-in), ends the COPY with an error."""
+        while True:
+            kind, body = await self.next()
+            if kind == b"d":
+                return body
+            if kind == b"c":
+                return None
+            if kind == b"f":
+                raise _copy_failed(body)
+            if kind not in (b"H", b"S"):
+                raise _unexpected(kind)
 
     async def next(self) -> tuple[bytes, bytes]:
         if self.cancelled.cancelled():

@@ -340,7 +340,7 @@ class SpannerServicer:
         with txn.lock:
             txn.check_active()
             pdml = self.reg.transactions.begin(db, READ_WRITE, txn.tag)
-            result = pdml.execute_dml(sql, values, types)
+            result = pdml.execute_dml(sql, values, types, mutation_limit=False)
             pdml.commit([])
             txn.state = "committed"
             return result
