@@ -21,11 +21,17 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_literals, timestamps, typed_literals
+from . import pg_casts, pg_literals, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
-from .typemap import GOOGLE_SQL, PG_UNSUPPORTED_TYPE_MESSAGE, PG_UNSUPPORTED_TYPES, POSTGRESQL
+from .typemap import (
+    GOOGLE_SQL,
+    PG_SUPPORTED_LONG_SPELLINGS,
+    PG_UNSUPPORTED_TYPE_MESSAGE,
+    PG_UNSUPPORTED_TYPES,
+    POSTGRESQL,
+)
 
 INFO_SCHEMA = "spanner_information_schema"
 COMMIT_TS_PARAM = "__spanner_commit_ts"
@@ -84,6 +90,10 @@ _PG_CAST_TYPES = {
     "float8": "DOUBLE",
     "float4": "FLOAT",
     "int8": "BIGINT",
+    # Spanner documents these as aliases of bigint, its only integer type
+    "int": "BIGINT",
+    "int4": "BIGINT",
+    "integer": "BIGINT",
     "oid": "BIGINT",
     "timestamptz": timestamps.DUCKDB_TYPE,
 }
@@ -92,7 +102,7 @@ _PG_FUNCTIONS = {
     "jsonb_build_object": "json_object",
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
-    "jsonb_typeof": "json_type",
+    "jsonb_typeof": "spanner_pg_jsonb_typeof",
     "nextval": "spanner_sequence_next",
     "version": "spanner_pg_version",
     "current_database": "spanner_pg_current_database",
@@ -472,6 +482,29 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             after[zone_end] = ")" + after.get(zone_end, "")
             i = zone_end + 1
             continue
+        typed = _pg_prefixed_literal(toks, i)
+        if typed is not None:  # date '...', int8 '...': the type's input, as for '...'::type
+            repl[i] = typed
+            drop.add(i + 1)
+            i += 2
+            continue
+        runtime = _pg_runtime_cast(toks, i) if t.text == "::" and i > 0 else None
+        if runtime is not None:  # value::type, converted by the type's rules (see pg_casts)
+            opening, last = runtime
+            left = _operand_start(toks, i - 1)
+            before[left] = before.get(left, "") + opening
+            drop.update(range(i, last + 1))
+            after[last] = ")" + after.get(last, "")
+            i = last + 1
+            continue
+        cast_call = _pg_runtime_cast_call(toks, i) if t.upper == "CAST" else None
+        if cast_call is not None:  # CAST(value AS type): the same
+            opening, type_from, close = cast_call
+            repl[i] = opening
+            drop.add(i + 1)
+            drop.update(range(type_from, close))
+            i += 2
+            continue
         pg_ts = timestamps.pg_token_sql(toks, i)
         if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
             repl[i], consumed = pg_ts
@@ -550,6 +583,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             t.kind == "word"
             and t.text.lower() in _PG_CAST_TYPES
             and i > 0
+            and i not in drop
             and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
             and not (nxt is not None and nxt.text == "(")
         ):
@@ -648,6 +682,10 @@ def _reject_unsupported_types(toks: list[Tok]) -> None:
 
 
 def _unsupported_type_at(toks: list[Tok], k: int) -> str | None:
+    for spelling in PG_SUPPORTED_LONG_SPELLINGS:
+        supported = spelling.split()
+        if [t.text.lower() for t in toks[k : k + len(supported)]] == supported:
+            return None
     for words in _UNSUPPORTED_TYPE_WORDS:
         if k + len(words) <= len(toks) and all(
             toks[k + j].kind == "word" and toks[k + j].text.lower() == w
@@ -683,13 +721,7 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
     if type_at >= len(toks) or toks[type_at].kind != "word":
         return None
     # the type name: one word, or one of PostgreSQL's multi-word spellings
-    j = type_at + 1
-    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
-        j += 1
-    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
-        while j < len(toks) and toks[j].text != ")":
-            j += 1
-        j += 1
+    j = _type_end(toks, type_at)
     type_name = toks[type_at].text.lower()
     is_array = j + 1 < len(toks) and toks[j].text == "[" and toks[j + 1].text == "]"
     if is_array:
@@ -703,11 +735,94 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         except decimal.InvalidOperation:
             return None  # DuckDB reports what it cannot read
         typed_literals.check_numeric_literal(number)
-    if type_name == "bytea":
-        return pg_literals.bytea_literal_sql(text), j - type_at + 2
-    if timestamps.is_pg_timestamptz(toks, type_at) and text.startswith("'"):
-        return timestamps.pg_literal_sql(pg_literals.unquote(text)), j - type_at + 2
-    return None
+    if not text.startswith("'"):
+        return None
+    spelling, length = _pg_type_spelling(toks, type_at, j)
+    converted = pg_casts.literal_sql(spelling, pg_literals.unquote(text), length)
+    if converted is None:
+        return None
+    return converted, j - type_at + 2
+
+
+def _type_end(toks: list[Tok], type_at: int) -> int:
+    """One past the last token of the type name at toks[type_at] (modifiers included)."""
+    j = type_at + 1
+    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
+        j += 1
+    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
+        while j < len(toks) and toks[j].text != ")":
+            j += 1
+        j += 1
+    return j
+
+
+def _pg_prefixed_literal(toks: list[Tok], at: int) -> str | None:
+    """`type '...'` (PostgreSQL's typed literal) -> DuckDB SQL for its value, for the types of
+    pg_casts; None for anything else."""
+    t = toks[at]
+    if t.kind != "word" or at + 1 >= len(toks) or t.text.lower() not in pg_casts.TARGETS:
+        return None
+    value = toks[at + 1]
+    if value.kind != "str" or not value.text.startswith("'"):
+        return None
+    if at > 0 and (toks[at - 1].text in ("::", ".") or toks[at - 1].upper == "AS"):
+        return None
+    return pg_casts.literal_sql(t.text.lower(), pg_literals.unquote(value.text))
+
+
+def _pg_runtime_cast(toks: list[Tok], at: int) -> tuple[str, int] | None:
+    """`value::type` at the `::` toks[at], when pg_casts converts values of that type at run
+    time: (the macro call's opening, the last token of the type). Parameters keep DuckDB's
+    cast: the client gives their type, and a macro would hide it from the binder."""
+    if at + 1 >= len(toks) or toks[at + 1].kind != "word":
+        return None
+    end = _type_end(toks, at + 1)
+    if end < len(toks) and toks[end].text == "[":
+        return None  # arrays keep DuckDB's element-wise cast
+    spelling, length = _pg_type_spelling(toks, at + 1, end)
+    opening = pg_casts.runtime_macro(spelling, length)
+    if opening is None or toks[_operand_start(toks, at - 1)].text == "$":
+        return None
+    return opening, end - 1
+
+
+def _pg_runtime_cast_call(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
+    """`CAST(value AS type)` at toks[at] for the types of `_pg_runtime_cast`: (the macro call's
+    opening, the AS token, the closing parenthesis)."""
+    if at + 2 >= len(toks) or toks[at + 1].text != "(":
+        return None
+    depth, k, as_at = 0, at + 1, None
+    while k < len(toks):
+        depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+        if depth == 0:
+            break
+        if depth == 1 and toks[k].upper == "AS":
+            as_at = k
+        k += 1
+    if as_at is None or k >= len(toks) or as_at + 1 >= k:
+        return None
+    if toks[as_at + 1].kind != "word" or (k > 0 and toks[k - 1].text == "]"):
+        return None
+    if toks[at + 2].text == "$" and as_at == at + 4:
+        return None  # a parameter: see _pg_runtime_cast
+    spelling, length = _pg_type_spelling(toks, as_at + 1, k)
+    opening = pg_casts.runtime_macro(spelling, length)
+    if opening is None:
+        return None
+    return opening, as_at, k
+
+
+def _pg_type_spelling(toks: list[Tok], start: int, end: int) -> tuple[str, int | None]:
+    """The type name written in toks[start:end] (`timestamp with time zone`) and its length
+    modifier (`varchar(10)`: 10; None without one)."""
+    words, length = [], None
+    for k in range(start, end):
+        if toks[k].text == "(":
+            if toks[k + 1].kind == "num" and toks[k + 2].text == ")":
+                length = int(toks[k + 1].text)
+            break
+        words.append(toks[k].text.lower())
+    return " ".join(words), length
 
 
 def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
