@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, column_decode, parsed, protos, timestamps
+from . import cancellation, codec, column_decode, parsed, protos, timestamps, typed_literals
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -247,8 +247,8 @@ def _infer_bytes_params(
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
     """Every column of a table, in table order (an INSERT without a column list writes them by
     position) -> the type code whose untyped PostgreSQL literals DuckDB would read differently
-    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their
-    elements are bytea input), or "" for a column DuckDB reads as PostgreSQL does."""
+    (typed_literals.COLUMN_CODES; arrays of BYTES as "ARRAY<BYTES>": their elements are bytea
+    input), or "" for a column DuckDB reads as PostgreSQL does."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -257,16 +257,7 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        special = code in (
-            "BYTES",
-            "NUMERIC",
-            "ARRAY",
-            "ARRAY<BYTES>",
-            "BOOL",
-            "INT64",
-            "TIMESTAMP",
-        )
-        out[c.name.lower()] = code if special else ""
+        out[c.name.lower()] = code if code in typed_literals.COLUMN_CODES else ""
     return out
 
 

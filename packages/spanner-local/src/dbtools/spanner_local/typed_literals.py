@@ -59,6 +59,8 @@ _LITERAL_KINDS: dict[str, tuple[str, ...]] = {
     "FLOAT32": ("str",),
     "JSON": ("str",),
 }
+# Column types whose untyped literals are rewritten.
+COLUMN_CODES = frozenset(_LITERAL_KINDS)
 
 
 def _numeric_text_sql(literal: str) -> str:
