@@ -221,11 +221,18 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
-def _infer_bytes_params(
+# Column types an untyped string parameter takes when it is compared with or written to such a
+# column, as Spanner infers it: DuckDB would otherwise read the text its own way (BYTES text is
+# base64, not the bytes; TIMESTAMP text is RFC 3339, which DuckDB cannot cast to the stored
+# nanoseconds).
+_UNTYPED_PARAM_TYPES = {"BYTES": SType("BYTES"), "TIMESTAMP": SType("TIMESTAMP")}
+
+
+def _infer_untyped_params(
     db: Database, tr: Translated, values: dict[str, Any], types: dict[str, SType]
 ) -> tuple[dict[str, Any], dict[str, SType]]:
-    """An untyped parameter compared with or written to a BYTES column is BYTES, as Spanner
-    infers it: its text is base64, not the bytes themselves."""
+    """Untyped string parameters compared with or written to a column of one of
+    `_UNTYPED_PARAM_TYPES` -> that type, their text read as Spanner reads it."""
     if not tr.param_columns:
         return values, types
     lowered = {k.lower(): k for k in values}
@@ -234,13 +241,11 @@ def _infer_bytes_params(
         key = lowered.get(param.lower())
         if key is None or key in types or not isinstance(values[key], str):
             continue
-        cols = [c for c in (t.column(column) for t in tables) if c is not None]
-        if cols and all(c.stype.code == "BYTES" for c in cols):
-            values = {
-                **values,
-                key: codec.decode(protos.Value(string_value=values[key]), SType("BYTES")),
-            }
-            types = {**types, key: SType("BYTES")}
+        codes = {c.stype.code for c in (t.column(column) for t in tables) if c is not None}
+        if len(codes) == 1 and (code := codes.pop()) in _UNTYPED_PARAM_TYPES:
+            stype = _UNTYPED_PARAM_TYPES[code]
+            values = {**values, key: codec.decode(protos.Value(string_value=values[key]), stype)}
+            types = {**types, key: stype}
     return values, types
 
 
@@ -308,7 +313,7 @@ def run_sql(
 ) -> tuple[Result, Translated]:
     """Run `sql`; `translated` is its `translate_statement` when the caller already has it."""
     tr = translated if translated is not None else translate_statement(db, sql)
-    values, types = _infer_bytes_params(db, tr, values, types)
+    values, types = _infer_untyped_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):

@@ -1032,14 +1032,22 @@ def _param_name(node: Any) -> str | None:
     return None
 
 
+_COMPARISON_NODES = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In, exp.Between)
+
+
 def _param_columns(tree: Any) -> tuple[tuple[str, str], ...]:
-    """Where a bare parameter meets a column: `col = @p` (either side, also <>, IN lists),
-    `SET col = @p`, and INSERT VALUES by position."""
+    """Where a bare parameter meets a column: `col = @p` (either side, also <>, <, <=, >, >=,
+    IN lists, BETWEEN), `SET col = @p`, and INSERT VALUES by position."""
     if tree is None:
         return ()
     pairs: set[tuple[str, str]] = set()
-    for node in tree.find_all(exp.EQ, exp.NEQ, exp.In):
-        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+    for node in tree.find_all(*_COMPARISON_NODES):
+        if isinstance(node, exp.In):
+            sides = [node.this, *node.expressions]
+        elif isinstance(node, exp.Between):
+            sides = [node.this, node.args.get("low"), node.args.get("high")]
+        else:
+            sides = [node.this, node.expression]
         cols = [s for s in sides if isinstance(s, exp.Column)]
         for side in sides:
             name = _param_name(side)
