@@ -171,8 +171,21 @@ def _text_to_date(v: str, _: int | None) -> str:
     )
 
 
-def _varchar_of(v: str, length: int | None) -> str:
-    return f"CAST({v} AS VARCHAR)" if length is None else f"left(CAST({v} AS VARCHAR), {length})"
+def _float_text(v: str, _: int | None) -> str:
+    # PostgreSQL's spellings of the special values (DuckDB's are nan, inf, -inf)
+    return (
+        f"CASE WHEN isnan({v}) THEN 'NaN' WHEN {v} = 'Infinity' THEN 'Infinity' "
+        f"WHEN {v} = '-Infinity' THEN '-Infinity' ELSE CAST({v} AS VARCHAR) END"
+    )
+
+
+def _timestamptz_text(v: str, _: int | None) -> str:
+    # in the default time zone, every stored digit kept
+    return f"spanner_ts_text_in({v}, '{timestamps.DEFAULT_TIME_ZONE}')"
+
+
+def _bytea_text(v: str, _: int | None) -> str:
+    return f"'\\x' || lower(hex({v}))"
 
 
 UNKNOWN = "unknown"
@@ -196,6 +209,10 @@ CASTS: dict[tuple[str, str], Rule] = {
     ("VARCHAR", "date"): _text_to_date,
     ("DOUBLE", "int8"): _float_to_int8,
     ("FLOAT", "int8"): _float_to_int8,
+    (timestamps.DUCKDB_TYPE, "varchar"): _timestamptz_text,
+    ("DOUBLE", "varchar"): _float_text,
+    ("FLOAT", "varchar"): _float_text,
+    ("BLOB", "varchar"): _bytea_text,
 }
 
 # Targets whose run-time casts go through a macro (those with a rule for a run-time source).
@@ -243,5 +260,5 @@ def _macro(target: str) -> str:
 # Persisted with database files, like the other macros (see functions.register).
 MACROS: tuple[str, ...] = (
     *(_macro(t) for t in sorted(RUNTIME_TARGETS)),
-    f"CREATE MACRO spanner_pg_cast_varchar_n(n, x) AS {_varchar_of('x', None)}[1:n]",
+    "CREATE MACRO spanner_pg_cast_varchar_n(n, x) AS spanner_pg_cast_varchar(x)[1:n]",
 )

@@ -43,6 +43,9 @@ EPOCH_OFFSET = EPOCH_OFFSET_SECONDS * NANOS
 END = (253402300800 + EPOCH_OFFSET_SECONDS) * NANOS
 MAX = END - 1
 DUCKDB_TYPE = "UHUGEINT"
+# The time zone Spanner uses where a statement names none (a database's default_time_zone
+# option, which spanner-local does not offer, would change it).
+DEFAULT_TIME_ZONE = "America/Los_Angeles"
 
 _YEAR_ONE = dt.datetime(1, 1, 1, tzinfo=UTC)
 _TS_RE = re.compile(
@@ -211,6 +214,20 @@ MACROS = (
     "CREATE MACRO spanner_ts_text(n) AS "
     "strftime(spanner_ts_us(n), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 THEN '' "
     "ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END || '+00'",
+    # the offset from UTC of zone z at stored nanoseconds n, as Spanner prints it: `+HH`, with
+    # `:MM` (and `:SS`, for historic local mean times) only when they are not zero
+    "CREATE MACRO spanner_ts_offset_s(n, z) AS "
+    "CAST(epoch(timezone(z, spanner_ts_us(n))) - epoch(spanner_ts_us(n)) AS BIGINT)",
+    "CREATE MACRO spanner_ts_offset(s) AS CASE WHEN s < 0 THEN '-' ELSE '+' END "
+    "|| lpad(CAST(abs(s) // 3600 AS VARCHAR), 2, '0') "
+    "|| CASE WHEN abs(s) % 3600 = 0 THEN '' "
+    "ELSE ':' || lpad(CAST(abs(s) % 3600 // 60 AS VARCHAR), 2, '0') END "
+    "|| CASE WHEN abs(s) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(s) % 60 AS VARCHAR), 2, '0') END",
+    # a timestamp as text in zone z: `YYYY-MM-DD HH:MM:SS[.fffffffff]-08`, every digit kept
+    "CREATE MACRO spanner_ts_text_in(n, z) AS "
+    "strftime(timezone(z, spanner_ts_us(n)), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 "
+    "THEN '' ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END "
+    "|| spanner_ts_offset(spanner_ts_offset_s(n, z))",
     # TIMESTAMP_ADD / TIMESTAMP_SUB, with ZetaSQL's words when the result leaves the range
     "CREATE MACRO spanner_ts_add(t, n, step, verb, words) AS CASE "
     f"WHEN CAST(t AS HUGEINT) + n * step NOT BETWEEN 0 AND {MAX} "
@@ -254,8 +271,10 @@ MACROS = (
     # microseconds (as PostgreSQL's does), so a value with more digits is refused, not cut
     "CREATE MACRO spanner_pg_at_zone(x, z) AS CASE WHEN spanner_ts_sub_us(x) <> 0 "
     f"THEN error('{_PG_AT_ZONE_NANOS}') ELSE timezone(z, spanner_ts_in(x)) END",
+    # CAST(x AS STRING): a timestamp in the default time zone, as Spanner prints it
     f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
-    f"THEN spanner_ts_text(TRY_CAST(x AS {DUCKDB_TYPE})) ELSE CAST(x AS VARCHAR) END",
+    f"THEN spanner_ts_text_in(TRY_CAST(x AS {DUCKDB_TYPE}), '{DEFAULT_TIME_ZONE}') "
+    "ELSE CAST(x AS VARCHAR) END",
 )
 
 # GoogleSQL's fixed-length date parts, in nanoseconds (TIMESTAMP_ADD/SUB/DIFF accept these).
