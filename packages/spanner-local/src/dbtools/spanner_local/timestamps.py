@@ -271,10 +271,32 @@ MACROS = (
     # microseconds (as PostgreSQL's does), so a value with more digits is refused, not cut
     "CREATE MACRO spanner_pg_at_zone(x, z) AS CASE WHEN spanner_ts_sub_us(x) <> 0 "
     f"THEN error('{_PG_AT_ZONE_NANOS}') ELSE timezone(z, spanner_ts_in(x)) END",
+    # text with up to nine fractional digits, a wall-clock time in zone z (an offset written in
+    # the text wins) -> stored nanoseconds, every digit kept
+    "CREATE MACRO spanner_ts_parse_in(s, z) AS CASE WHEN regexp_matches(s, "
+    r"'[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?\s*([zZ]|UTC|[+-][0-9]{1,2}(:?[0-9]{2})?)$') "
+    "THEN spanner_ts_parse(s) ELSE spanner_ts_check(CAST(spanner_ts_ns(timezone(z, CAST("
+    r"regexp_replace(s, '(\.[0-9]{6})[0-9]{1,3}', '\1') AS TIMESTAMP))) AS HUGEINT) "
+    r"+ CAST(rpad(regexp_extract(s, '\.[0-9]{6}([0-9]{1,3})', 1), 3, '0') AS INTEGER)) END",
+    # the digits of a fraction of a second -> nanoseconds; more than nine are refused
+    "CREATE MACRO spanner_ts_fraction(d) AS CASE WHEN length(d) > 9 "
+    "THEN error('PARSE_TIMESTAMP: more than nine fractional digits in ' || d) "
+    "WHEN d = '' THEN CAST(0 AS HUGEINT) ELSE CAST(rpad(d, 9, '0') AS HUGEINT) END",
+    # TIMESTAMP(x, zone): text as a wall-clock time in the zone, a DATE as its midnight there
+    "CREATE MACRO spanner_ts_from_in(x, z) AS CASE typeof(x) "
+    "WHEN 'VARCHAR' THEN spanner_ts_parse_in(TRY_CAST(x AS VARCHAR), z) "
+    "ELSE spanner_ts_ns(timezone(z, CAST(TRY_CAST(x AS DATE) AS TIMESTAMP))) END",
+    # STRING(x, zone) and CAST(x AS STRING) (in the default time zone)
+    f"CREATE MACRO spanner_to_text_in(x, z) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
+    f"THEN spanner_ts_text_in(TRY_CAST(x AS {DUCKDB_TYPE}), z) ELSE CAST(x AS VARCHAR) END",
+    # GENERATE_TIMESTAMP_ARRAY over stored nanoseconds: start, start + step, ... up to end
+    "CREATE MACRO spanner_ts_array(a, b, step) AS CASE WHEN step = 0 "
+    "THEN error('Sequence step cannot be 0.') ELSE list_transform(range(0, CASE "
+    "WHEN (step > 0 AND b < a) OR (step < 0 AND b > a) THEN 0 ELSE CAST(("
+    "CAST(b AS HUGEINT) - CAST(a AS HUGEINT)) // step + 1 AS BIGINT) END), "
+    f"lambda i: CAST(CAST(a AS HUGEINT) + i * step AS {DUCKDB_TYPE})) END",
     # CAST(x AS STRING): a timestamp in the default time zone, as Spanner prints it
-    f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
-    f"THEN spanner_ts_text_in(TRY_CAST(x AS {DUCKDB_TYPE}), '{DEFAULT_TIME_ZONE}') "
-    "ELSE CAST(x AS VARCHAR) END",
+    f"CREATE MACRO spanner_to_text(x) AS spanner_to_text_in(x, '{DEFAULT_TIME_ZONE}')",
 )
 
 # GoogleSQL's fixed-length date parts, in nanoseconds (TIMESTAMP_ADD/SUB/DIFF accept these).
@@ -364,9 +386,11 @@ def _r_cast(
 def _r_timestamp(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
-    if node.args.get("zone") is not None or node.expression is not None:
-        return None  # TIMESTAMP(text, zone) / TIMESTAMP(date, zone): left to sqlglot
-    return _operand(node.this, recurse)
+    zone = node.args.get("zone") or node.expression
+    if zone is None:
+        return _operand(node.this, recurse)
+    # TIMESTAMP(text, zone) / TIMESTAMP(date, zone): the wall-clock time in that zone
+    return _call("spanner_ts_from_in", recurse(node.this), recurse(zone))
 
 
 def _r_add(
@@ -510,9 +534,89 @@ def _r_anonymous(
 def _r_string(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
-    if node.args.get("zone") is not None:
-        return None
-    return _call("spanner_to_text", recurse(node.this))
+    zone = node.args.get("zone")
+    if zone is None:
+        return _call("spanner_to_text", recurse(node.this))
+    return _call("spanner_to_text_in", recurse(node.this), recurse(zone))
+
+
+# PARSE_TIMESTAMP's format elements that stand for others DuckDB's strptime knows.
+_FORMAT_SHORTHANDS = {"%F": "%Y-%m-%d", "%T": "%H:%M:%S", "%R": "%H:%M", "%D": "%m/%d/%y"}
+# Seconds with a fraction of any length (%E*S) or of n digits (%E<n>S).
+_FRACTION_ELEMENT = re.compile(r"%E(\*|\d)S")
+_YEAR_ELEMENTS = ("%Y", "%y", "%C", "%G", "%g")
+_ZONE_ELEMENTS = ("%z", "%Z", "%Ez")
+
+
+def _r_parse(
+    node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
+) -> exp.Expression:
+    """PARSE_TIMESTAMP(format, text[, zone]) -> stored nanoseconds, every fractional digit kept,
+    the text read in the zone (the default time zone without one) unless it has an offset."""
+    fmt = node.args.get("format")
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise InvalidArgument("spanner-local needs PARSE_TIMESTAMP's format as a string literal")
+    text = fmt.this
+    for short, full in _FORMAT_SHORTHANDS.items():
+        text = text.replace(short, full)
+    value = recurse(node.this)
+    nanos: exp.Expression = _int(0)
+    fractions = list(_FRACTION_ELEMENT.finditer(text))
+    if len(fractions) > 1:
+        raise InvalidArgument("PARSE_TIMESTAMP format has more than one seconds element")
+    if fractions:
+        at = fractions[0].start()
+        sep = text[at - 1] if at > 0 and (at < 2 or text[at - 2] != "%") else ""
+        if not sep or sep == "%":
+            raise InvalidArgument(
+                "spanner-local reads %E*S in PARSE_TIMESTAMP only after a literal separator "
+                "(as in %H:%M:%E*S)"
+            )
+        # the last `<sep>SS.digits` of the text: its digits are the fraction of the second
+        pattern = exp.Literal.string("^(.*" + re.escape(sep) + "[0-9]{1,2})[.]([0-9]+)")
+        digits = _call("regexp_extract", value.copy(), pattern, exp.Literal.number(2))
+        nanos = _call("spanner_ts_fraction", digits)
+        value = _call("regexp_replace", value, pattern.copy(), exp.Literal.string("\\1"))
+        text = _FRACTION_ELEMENT.sub("%S", text)
+    if not any(element in text for element in _YEAR_ELEMENTS):  # GoogleSQL's default year
+        value = exp.DPipe(this=exp.Literal.string("1970 "), expression=value)
+        text = "%Y " + text
+    parsed = _call("strptime", value, exp.Literal.string(text))
+    if any(element in text for element in _ZONE_ELEMENTS):
+        moment = _cast(parsed, "TIMESTAMPTZ")
+    else:
+        zone = node.args.get("zone")
+        zone = recurse(zone) if zone is not None else exp.Literal.string(DEFAULT_TIME_ZONE)
+        moment = _call("timezone", zone, parsed)
+    exact = exp.Add(this=_cast(_call("spanner_ts_ns", moment), "HUGEINT"), expression=nanos)
+    return _call("spanner_ts_check", exact)
+
+
+def _r_generate_array(
+    node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
+) -> exp.Expression:
+    """GENERATE_TIMESTAMP_ARRAY(start, end, INTERVAL n unit) on stored nanoseconds, exactly."""
+    step = node.args.get("step")
+    if not isinstance(step, exp.Interval):
+        raise InvalidArgument(
+            "GENERATE_TIMESTAMP_ARRAY needs an INTERVAL step (INTERVAL n unit) in spanner-local"
+        )
+    unit = step.args.get("unit")
+    name = (unit.name if unit is not None else "").upper()
+    if name not in UNIT_NANOS:
+        raise InvalidArgument(
+            f"Unsupported date part {name} in function GENERATE_TIMESTAMP_ARRAY; the step must "
+            "be NANOSECOND, MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR or DAY"
+        )
+    count = step.this
+    count = exp.Literal.number(count.this) if isinstance(count, exp.Literal) else recurse(count)
+    nanos = exp.Mul(this=_cast(count, "HUGEINT"), expression=_int(UNIT_NANOS[name]))
+    return _call(
+        "spanner_ts_array",
+        _operand(node.args["start"], recurse),
+        _operand(node.args["end"], recurse),
+        exp.Paren(this=nanos),
+    )
 
 
 def _r_type(
@@ -541,6 +645,8 @@ _RULES: dict[type[exp.Expression], Callable[..., exp.Expression | None]] = {
     exp.CurrentTimestamp: _r_current,
     exp.Anonymous: _r_anonymous,
     exp.String: _r_string,
+    exp.GenerateTimestampArray: _r_generate_array,
+    exp.StrToTime: _r_parse,
     exp.DataType: _r_type,
 }
 
