@@ -57,13 +57,13 @@ ANSWERED = [
     "'2024-01-01T10:00:00Z'::timestamptz",
     "'2024-01-01 10:00:00+05:30'::timestamptz",
     "'2024-01-01'::timestamptz",
-    "'{\"b\":1,\"a\":2,\"a\":3}'::jsonb::text",
+    '\'{"b":1,"a":2,"a":3}\'::jsonb::text',
     "'[1, 2,  {\"x\" : 1}]'::jsonb::text",
-    "'{\"bb\":1, \"a\":[1 , 2], \"c\":1e-3}'::jsonb::text",
+    '\'{"bb":1, "a":[1 , 2], "c":1e-3}\'::jsonb::text',
     "'1.50'::jsonb::text",
     "'1e2'::jsonb::text",
     "'-0.0'::jsonb::text",
-    "jsonb '{\"z\": 1, \"y\": 2}'::text",
+    'jsonb \'{"z": 1, "y": 2}\'::text',
     "jsonb_typeof('{\"a\":1}'::jsonb)",
     "jsonb_typeof('[1]'::jsonb)",
     "jsonb_typeof('1.5'::jsonb)",
@@ -130,7 +130,8 @@ def _comparable(value: Any) -> Any:
 
 def _spanner_value(db: Any, sql: str) -> Any:
     with db.snapshot() as snap:
-        return _comparable(list(snap.execute_sql(sql))[0][0])
+        rows = list(snap.execute_sql(sql))
+    return _comparable(rows[0][0])
 
 
 @pytest.fixture
@@ -237,7 +238,8 @@ def test_untyped_literals_written_to_typed_columns(pg_spanner_db, pg) -> None:
     query = "select id, d, f, r, j::text from w where d = '2024-02-29'"
     expected = [_comparable(v) for v in pg.execute(query).fetchone()]
     with pg_spanner_db.snapshot() as snap:
-        assert [_comparable(v) for v in list(snap.execute_sql(query))[0]] == expected
+        rows = list(snap.execute_sql(query))
+    assert [_comparable(v) for v in rows[0]] == expected
     bad = "insert into w (id, d) values (2, '2024-02-30')"
     with pytest.raises(exceptions.InvalidArgument, match="date/time field value out of range"):
         pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(bad))

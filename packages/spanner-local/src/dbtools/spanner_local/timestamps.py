@@ -201,6 +201,11 @@ _PG_AT_ZONE_NANOS = (
     "zone (AT TIME ZONE keeps microseconds)"
 )
 
+_PG_DIFF_NANOS = (
+    "spanner-local cannot subtract timestamptz values whose difference has nanoseconds "
+    "(its intervals keep microseconds)"
+)
+
 # Persisted with database files (column defaults may use them); see functions.register.
 # Each macro is created after the ones it calls.
 MACROS = (
@@ -262,6 +267,13 @@ MACROS = (
     "CAST(spanner_ts_ns(spanner_ts_in(x) + i) AS HUGEINT) + spanner_ts_sub_us(x))",
     "CREATE MACRO spanner_ts_minus(x, i) AS spanner_ts_check("
     "CAST(spanner_ts_ns(spanner_ts_in(x) - i) AS HUGEINT) + spanner_ts_sub_us(x))",
+    # timestamptz - timestamptz: an interval of days and time (PostgreSQL's justify_hours),
+    # which keeps microseconds: a difference with nanoseconds is refused, not cut
+    "CREATE MACRO spanner_pg_ts_diff(a, b) AS CASE "
+    "WHEN (CAST(a AS HUGEINT) - CAST(b AS HUGEINT)) % 1000 <> 0 "
+    f"THEN error('{_PG_DIFF_NANOS}') ELSE to_days(CAST((CAST(a AS HUGEINT) - CAST(b AS HUGEINT)) "
+    f"// {86400 * NANOS} AS INTEGER)) + to_microseconds(CAST((CAST(a AS HUGEINT) "
+    f"- CAST(b AS HUGEINT)) % {86400 * NANOS} // 1000 AS BIGINT)) END",
     "CREATE MACRO spanner_pg_date_trunc(f, x) AS spanner_ts_ns(date_trunc(f, spanner_ts_in(x)))",
     "CREATE MACRO spanner_pg_extract(f, x) AS CASE WHEN lower(f) IN "
     "('second', 'seconds', 'epoch', 'microseconds', 'microsecond', 'milliseconds', 'millisecond') "

@@ -392,16 +392,19 @@ def translate_pg(
     """`column_types(table)`: the columns whose untyped literals PostgreSQL reads as their
     type's input (see `typed_literals`), for the literals written to or compared with them."""
     if column_types is None:
-        return _translate_pg(sql, frozenset())
+        return _translate_pg(sql, frozenset(), frozenset())
     toks = _pg_tokens(sql)
     rewritten = typed_literals.rewrites(toks, column_types, classify(sql, POSTGRESQL) == "dml")
-    return _translate_pg(sql, rewritten)
+    return _translate_pg(sql, rewritten, typed_literals.timestamp_columns(toks, column_types))
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translated:
+def _translate_pg(
+    sql: str, literal_sql: frozenset[tuple[int, str]], ts_columns: frozenset[str]
+) -> Translated:
     """`literal_sql`: (token index, DuckDB SQL) of the literals read as the input of the
-    column type they are written to or compared with."""
+    column type they are written to or compared with; `ts_columns`: the statement's
+    timestamptz columns (a timestamptz minus a timestamptz is an interval)."""
     toks = _pg_tokens(sql)
     _reject_unsupported_types(toks)
     dollar_quoted = {
@@ -472,6 +475,14 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             repl[i] = ","
             after[i + 2] = ")" + after.get(i + 2, "")
             i += 3
+            continue
+        difference = _pg_timestamp_difference(toks, i, ts_columns) if t.text == "-" else None
+        if difference is not None:  # timestamptz - timestamptz: an interval (see timestamps)
+            left, right = difference
+            before[left] = before.get(left, "") + "spanner_pg_ts_diff("
+            repl[i] = ","
+            after[right] = ")" + after.get(right, "")
+            i += 1
             continue
         if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
             left = _operand_start(toks, i - 1)
@@ -754,6 +765,68 @@ def _type_end(toks: list[Tok], type_at: int) -> int:
             j += 1
         j += 1
     return j
+
+
+# Calls whose value is a timestamptz.
+_PG_TIMESTAMP_CALLS = frozenset(
+    {"now", "transaction_timestamp", "statement_timestamp", "clock_timestamp"}
+)
+
+
+def _is_pg_timestamptz(toks: list[Tok], start: int, end: int, ts_columns: frozenset[str]) -> bool:
+    """Whether toks[start:end + 1] is an operand known to be a timestamptz when translating: a
+    cast to it, a typed literal, a clock function, or a timestamptz column."""
+    first, last = toks[start], toks[end]
+    if last.kind == "word" and last.text.lower() == "timestamptz" and toks[end - 1].text == "::":
+        return True
+    if end >= start + 4 and [t.text.lower() for t in toks[end - 3 : end + 1]] == [
+        "timestamp",
+        "with",
+        "time",
+        "zone",
+    ]:
+        return toks[end - 4].text == "::"
+    if first.kind != "word":
+        return False
+    name = first.text.lower()
+    if end == start + 1 and name == "timestamptz" and last.kind == "str":
+        return True
+    if name == "current_timestamp" and end == start:
+        return True
+    if name in _PG_TIMESTAMP_CALLS and toks[start + 1].text == "(":
+        return True
+    if (
+        name == "spanner"
+        and end > start + 2
+        and toks[start + 2].text.lower() == ("pending_commit_timestamp")
+    ):
+        return True
+    named = [t for t in toks[start : end + 1] if t.text != "."]
+    return all(t.kind in ("word", "ident") for t in named) and named[-1].text.lower() in ts_columns
+
+
+def _pg_timestamp_difference(
+    toks: list[Tok], at: int, ts_columns: frozenset[str]
+) -> tuple[int, int] | None:
+    """`a - b` at the `-` toks[at], both known to be timestamptz: (first token of a, last of b)."""
+    if at == 0 or at + 1 >= len(toks):
+        return None
+    prev = toks[at - 1]
+    if not (prev.kind in ("word", "ident", "str", "num") or prev.text in (")", "]")):
+        return None
+    left = _operand_start(toks, at - 1)
+    if left > 0 and toks[left].kind == "str" and toks[left - 1].kind == "word":
+        left -= 1  # a typed literal, `timestamptz '...'`
+    start = at + 1
+    if toks[start].kind == "word" and start + 1 < len(toks) and toks[start + 1].kind == "str":
+        right = start + 1  # a typed literal, `timestamptz '...'`
+    else:
+        right = _operand_end(toks, start)
+    if _is_pg_timestamptz(toks, left, at - 1, ts_columns) and _is_pg_timestamptz(
+        toks, start, right, ts_columns
+    ):
+        return left, right
+    return None
 
 
 def _pg_prefixed_literal(toks: list[Tok], at: int) -> str | None:

@@ -34,6 +34,14 @@ def rewrites(
     return frozenset(out)
 
 
+def timestamp_columns(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> frozenset[str]:
+    """The TIMESTAMP (timestamptz) columns of the tables the statement names, lower-case."""
+    columns = _statement_columns(toks, column_types)
+    return frozenset(name for name, code in columns.items() if code == "TIMESTAMP")
+
+
 def check_numeric_literal(text: str) -> None:
     """A numeric literal spanner-local cannot store exactly is refused, never rounded."""
     if not numeric_fits(decimal.Decimal(text)):
