@@ -201,6 +201,10 @@ _PG_AT_ZONE_NANOS = (
     "zone (AT TIME ZONE keeps microseconds)"
 )
 
+_PG_TO_CHAR_TYPES = "spanner-local formats timestamptz and date values with to_char, not "
+_PG_TO_CHAR_NANOS = (
+    "to_char cannot show the nanoseconds of this timestamptz with MS or US (it would cut them)"
+)
 _PG_DIFF_NANOS = (
     "spanner-local cannot subtract timestamptz values whose difference has nanoseconds "
     "(its intervals keep microseconds)"
@@ -274,6 +278,13 @@ MACROS = (
     f"THEN error('{_PG_DIFF_NANOS}') ELSE to_days(CAST((CAST(a AS HUGEINT) - CAST(b AS HUGEINT)) "
     f"// {86400 * NANOS} AS INTEGER)) + to_microseconds(CAST((CAST(a AS HUGEINT) "
     f"- CAST(b AS HUGEINT)) % {86400 * NANOS} // 1000 AS BIGINT)) END",
+    # to_char(timestamptz, format): the wall-clock time in the default time zone, as a
+    # TIMESTAMP for strftime; `exact` refuses a value whose nanoseconds the format would cut
+    f"CREATE MACRO spanner_pg_wall(x, exact) AS CASE WHEN typeof(x) NOT IN ('{DUCKDB_TYPE}', "
+    f"'DATE') THEN error('{_PG_TO_CHAR_TYPES}' || typeof(x)) "
+    f"WHEN exact AND spanner_ts_sub_us(x) <> 0 THEN error('{_PG_TO_CHAR_NANOS}') "
+    "WHEN typeof(x) = 'DATE' THEN CAST(TRY_CAST(x AS DATE) AS TIMESTAMP) "
+    f"ELSE timezone('{DEFAULT_TIME_ZONE}', spanner_ts_in(x)) END",
     "CREATE MACRO spanner_pg_date_trunc(f, x) AS spanner_ts_ns(date_trunc(f, spanner_ts_in(x)))",
     "CREATE MACRO spanner_pg_extract(f, x) AS CASE WHEN lower(f) IN "
     "('second', 'seconds', 'epoch', 'microseconds', 'microsecond', 'milliseconds', 'millisecond') "

@@ -21,7 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_casts, pg_literals, timestamps, typed_literals
+from . import pg_casts, pg_literals, pg_to_char, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
@@ -476,6 +476,15 @@ def _translate_pg(
             after[i + 2] = ")" + after.get(i + 2, "")
             i += 3
             continue
+        to_char = _pg_to_char(toks, i) if t.text.lower() == "to_char" else None
+        if to_char is not None:  # to_char(timestamptz, 'literal format') -> strftime
+            value_start, value_end, fmt_at, fmt, exact = to_char
+            repl[i] = "strftime"
+            before[value_start] = before.get(value_start, "") + "spanner_pg_wall("
+            after[value_end] = f", {exact})" + after.get(value_end, "")
+            repl[fmt_at] = pg_literals.quote(fmt)
+            i += 1
+            continue
         difference = _pg_timestamp_difference(toks, i, ts_columns) if t.text == "-" else None
         if difference is not None:  # timestamptz - timestamptz: an interval (see timestamps)
             left, right = difference
@@ -827,6 +836,28 @@ def _pg_timestamp_difference(
     ):
         return left, right
     return None
+
+
+def _pg_to_char(toks: list[Tok], at: int) -> tuple[int, int, int, str, str] | None:
+    """`to_char(value, 'format')` at toks[at]: (first and last token of the value, the format's
+    token, the strftime format, whether a value with nanoseconds must be refused)."""
+    if at + 1 >= len(toks) or toks[at + 1].text != "(" or (at > 0 and toks[at - 1].text == "."):
+        return None
+    depth, k, comma = 0, at + 1, None
+    while k < len(toks):
+        depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+        if depth == 0:
+            break
+        if depth == 1 and toks[k].text == ",":
+            comma = k
+        k += 1
+    if comma is None or k != comma + 2 or comma == at + 2:
+        return None
+    fmt = toks[comma + 1]
+    if fmt.kind != "str" or not fmt.text.startswith("'"):
+        raise InvalidArgument("spanner-local needs to_char's format as a string literal")
+    strftime, fraction = pg_to_char.strftime_format(pg_literals.unquote(fmt.text))
+    return at + 2, comma - 1, comma + 1, strftime, "true" if fraction else "false"
 
 
 def _pg_prefixed_literal(toks: list[Tok], at: int) -> str | None:
