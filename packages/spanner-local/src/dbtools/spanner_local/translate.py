@@ -824,10 +824,14 @@ def _pg_timestamp_difference(
     if not (prev.kind in ("word", "ident", "str", "num") or prev.text in (")", "]")):
         return None
     left = _operand_start(toks, at - 1)
-    if left > 0 and toks[left].kind == "str" and toks[left - 1].kind == "word":
+    if left > 0 and toks[left].kind == "str" and toks[left - 1].text.lower() == "timestamptz":
         left -= 1  # a typed literal, `timestamptz '...'`
     start = at + 1
-    if toks[start].kind == "word" and start + 1 < len(toks) and toks[start + 1].kind == "str":
+    if (
+        toks[start].text.lower() == "timestamptz"
+        and start + 1 < len(toks)
+        and toks[start + 1].kind == "str"
+    ):
         right = start + 1  # a typed literal, `timestamptz '...'`
     else:
         right = _operand_end(toks, start)
