@@ -246,3 +246,17 @@ def test_untyped_literals_written_to_typed_columns(pg_spanner_db, pg) -> None:
     infinite = "insert into w (id, d) values (3, 'infinity')"
     with pytest.raises(exceptions.InvalidArgument, match="no infinity"):
         pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(infinite))
+
+
+@pytest.mark.parametrize("name", ["timestamp", "json", "time"])
+def test_column_of_a_type_spanner_lacks_is_refused(pg_spanner_db, name) -> None:
+    ddl = [f"create table lacking (id bigint primary key, c {name})"]
+    with pytest.raises(exceptions.InvalidArgument, match=f"Type <{name}> is not supported"):
+        pg_spanner_db.update_ddl(ddl).result(60)
+
+
+def test_timestamptz_is_not_taken_for_timestamp(pg_spanner_db) -> None:
+    ddl = ["create table kept (id bigint primary key, c timestamp with time zone)"]
+    pg_spanner_db.update_ddl(ddl).result(60)
+    sql = "select '2024-01-01 00:00:00+00'::timestamp with time zone = '2024-01-01T00:00:00Z'::timestamptz"
+    assert _spanner_value(pg_spanner_db, sql) is True
