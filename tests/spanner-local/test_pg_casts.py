@@ -260,3 +260,41 @@ def test_timestamptz_is_not_taken_for_timestamp(pg_spanner_db) -> None:
     pg_spanner_db.update_ddl(ddl).result(60)
     sql = "select '2024-01-01 00:00:00+00'::timestamp with time zone = '2024-01-01T00:00:00Z'::timestamptz"
     assert _spanner_value(pg_spanner_db, sql) is True
+
+
+def test_text_and_date_columns_cast_to_timestamptz(pg_spanner_db, pg) -> None:
+    ddl = "create table tz (id bigint primary key, s text, d date)"
+    rows = "insert into tz (id, s, d) values (1, '2024-01-01 10:00:00+02', '2024-03-01'), (2, 'infinity', null)"
+    pg_spanner_db.update_ddl([ddl]).result(60)
+    pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(rows))
+    pg.execute(ddl)
+    pg.execute(rows)
+    for sql in (
+        "select s::timestamptz from tz where id = 1",
+        "select cast(s as timestamptz) from tz where id = 1",
+    ):
+        assert _spanner_value(pg_spanner_db, sql) == pg.execute(sql).fetchone()[0]
+    pg.execute("set timezone = 'UTC'")  # dates become timestamptz at midnight UTC here
+    sql = "select d::timestamptz from tz where id = 1"
+    assert _spanner_value(pg_spanner_db, sql) == pg.execute(sql).fetchone()[0]
+    with pytest.raises(exceptions.InvalidArgument, match="infinite timestamps"):
+        _spanner_value(pg_spanner_db, "select s::timestamptz from tz where id = 2")
+
+
+def test_jsonb_parameters_and_mutations_are_stored_normalised(pg_spanner_db) -> None:
+    from google.cloud.spanner_v1 import param_types
+    from google.cloud.spanner_v1.data_types import JsonObject
+
+    pg_spanner_db.update_ddl(["create table jv (id bigint primary key, v jsonb)"]).result(60)
+    pg_spanner_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            "insert into jv (id, v) values (1, $1)",
+            params={"p1": JsonObject({"bb": 1, "a": 2})},
+            param_types={"p1": param_types.PG_JSONB},
+        )
+    )
+    with pg_spanner_db.batch() as batch:
+        batch.insert("jv", ["id", "v"], [[2, JsonObject({"zz": 1, "a": [{"y": 1, "x": 2}]})]])
+    for key, literal in ((1, '{"a":2,"bb":1}'), (2, '{"zz":1,"a":[{"x":2,"y":1}]}')):
+        sql = f"select id from jv where v = '{literal}'::jsonb"
+        assert _spanner_value(pg_spanner_db, sql) == key

@@ -356,6 +356,9 @@ def decode(value: protos.Value, stype: SType) -> Any:
         if stype.annotation == "PG_NUMERIC" and result.is_nan():
             return PG_NUMERIC_NAN
         return _check_numeric(result, stype.annotation == "PG_NUMERIC")
+    if stype.code == "JSON" and stype.annotation == "PG_JSONB":
+        # stored as jsonb stores it, so that values compare equal whatever their spelling
+        return normalize_json(result, pg=True)
     return result
 
 

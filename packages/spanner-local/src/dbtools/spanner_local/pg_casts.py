@@ -171,6 +171,21 @@ def _text_to_date(v: str, _: int | None) -> str:
     )
 
 
+def _text_to_timestamptz(v: str, _: int | None) -> str:
+    word = f"lower({_trimmed(v)})"
+    return (
+        f"CASE WHEN {word} IN ('infinity', '+infinity', '-infinity') "
+        f"THEN error('Spanner does not support infinite timestamps: \"' || {v} || '\"') "
+        f"ELSE spanner_ts_parse({v}) END"
+    )
+
+
+def _to_timestamptz(v: str, _: int | None) -> str:
+    # a date at its midnight, a timestamp without time zone as UTC (as timestamptz literals
+    # without an offset are read)
+    return f"spanner_ts_ns(CAST({v} AS TIMESTAMPTZ))"
+
+
 def _float_text(v: str, _: int | None) -> str:
     # PostgreSQL's spellings of the special values (DuckDB's are nan, inf, -inf)
     return (
@@ -209,6 +224,9 @@ CASTS: dict[tuple[str, str], Rule] = {
     ("VARCHAR", "date"): _text_to_date,
     ("DOUBLE", "int8"): _float_to_int8,
     ("FLOAT", "int8"): _float_to_int8,
+    ("VARCHAR", "timestamptz"): _text_to_timestamptz,
+    ("DATE", "timestamptz"): _to_timestamptz,
+    ("TIMESTAMP", "timestamptz"): _to_timestamptz,
     (timestamps.DUCKDB_TYPE, "varchar"): _timestamptz_text,
     ("DOUBLE", "varchar"): _float_text,
     ("FLOAT", "varchar"): _float_text,

@@ -511,7 +511,7 @@ def _translate_pg(
         runtime = _pg_runtime_cast(toks, i) if t.text == "::" and i > 0 else None
         if runtime is not None:  # value::type, converted by the type's rules (see pg_casts)
             opening, last = runtime
-            left = _operand_start(toks, i - 1)
+            left = _pg_value_start(toks, i - 1)
             before[left] = before.get(left, "") + opening
             drop.update(range(i, last + 1))
             after[last] = ")" + after.get(last, "")
@@ -823,9 +823,7 @@ def _pg_timestamp_difference(
     prev = toks[at - 1]
     if not (prev.kind in ("word", "ident", "str", "num") or prev.text in (")", "]")):
         return None
-    left = _operand_start(toks, at - 1)
-    if left > 0 and toks[left].kind == "str" and toks[left - 1].text.lower() == "timestamptz":
-        left -= 1  # a typed literal, `timestamptz '...'`
+    left = _pg_value_start(toks, at - 1)
     start = at + 1
     if (
         toks[start].text.lower() == "timestamptz"
@@ -892,6 +890,24 @@ def _pg_runtime_cast(toks: list[Tok], at: int) -> tuple[str, int] | None:
     if opening is None or toks[_operand_start(toks, at - 1)].text == "$":
         return None
     return opening, end - 1
+
+
+# Type names that may stand before a string literal as its type (`jsonb '{}'`).
+_PG_LITERAL_TYPES = frozenset(pg_casts.TARGETS) | {"interval", "numeric", "decimal"}
+
+
+def _pg_value_start(toks: list[Tok], end: int) -> int:
+    """`_operand_start`, with a typed literal's type name (`jsonb '{}'`) taken in."""
+    start = _operand_start(toks, end)
+    if (
+        start > 0
+        and toks[start].kind == "str"
+        and toks[start - 1].kind == "word"
+        and toks[start - 1].text.lower() in _PG_LITERAL_TYPES
+        and not (start > 1 and toks[start - 2].text in ("::", "."))
+    ):
+        return start - 1
+    return start
 
 
 def _pg_runtime_cast_call(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
