@@ -298,3 +298,22 @@ def test_jsonb_parameters_and_mutations_are_stored_normalised(pg_spanner_db) -> 
     for key, literal in ((1, '{"a":2,"bb":1}'), (2, '{"zz":1,"a":[{"x":2,"y":1}]}')):
         sql = f"select id from jv where v = '{literal}'::jsonb"
         assert _spanner_value(pg_spanner_db, sql) == key
+
+
+def test_generated_column_casts_text_by_the_same_rules(pg_spanner_db, pg) -> None:
+    ddl = (
+        "create table gen (id bigint primary key, s text, "
+        "n bigint generated always as (cast(s as bigint)) stored)"
+    )
+    pg_spanner_db.update_ddl([ddl]).result(60)
+    pg.execute(ddl)
+    good = "insert into gen (id, s) values (1, ' 12 ')"
+    pg.execute(good)
+    pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(good))
+    sql = "select n from gen where id = 1"
+    assert _spanner_value(pg_spanner_db, sql) == pg.execute(sql).fetchone()[0] == 12
+    bad = "insert into gen (id, s) values (2, '1.5')"
+    with pytest.raises(psycopg.errors.DataError):
+        pg.execute(bad)
+    with pytest.raises(exceptions.InvalidArgument, match=r'input syntax for type bigint: "1.5"'):
+        pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(bad))

@@ -62,6 +62,9 @@ def _at(sql: str | None, name: str) -> str:
     return f" [at {line_no}:{col}]\n{line}\n{' ' * (col - 1)}^"
 
 
+_GENERATED_FAILED = "Incorrect value for generated column"
+
+
 def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLocalError:
     """A DuckDB error -> the error Cloud Spanner gives in the same situation.
 
@@ -79,6 +82,9 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
     if isinstance(exc, duckdb.ConstraintException):
+        if _GENERATED_FAILED in first and " : " in first:
+            # a generated column's expression failed (a cast of text, say): its own error
+            return InvalidArgument(first.split(" : ", 1)[1])
         m = DUP_KEY.search(text)
         if m:
             # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
