@@ -132,7 +132,7 @@ _FLOAT_PATTERN = (
 )
 
 
-def _text_to_float(type_name: str, duckdb_type: str, pg_name: str) -> Rule:
+def _text_to_float(duckdb_type: str, pg_name: str) -> Rule:
     def rule(v: str, _: int | None) -> str:
         value = f"TRY_CAST({_trimmed(v)} AS {duckdb_type})"
         # a finite number that reads as infinity or zero overflowed or underflowed
@@ -219,8 +219,8 @@ CASTS: dict[tuple[str, str], Rule] = {
     (UNKNOWN, "jsonb"): lambda s, _: f"CAST({pg_literals.quote(pg_input.jsonb_input(s))} AS JSON)",
     ("VARCHAR", "int8"): _text_to_int8,
     ("VARCHAR", "bool"): _text_to_bool,
-    ("VARCHAR", "float8"): _text_to_float("float8", "DOUBLE", "double precision"),
-    ("VARCHAR", "float4"): _text_to_float("float4", "FLOAT", "real"),
+    ("VARCHAR", "float8"): _text_to_float("DOUBLE", "double precision"),
+    ("VARCHAR", "float4"): _text_to_float("FLOAT", "real"),
     ("VARCHAR", "date"): _text_to_date,
     ("DOUBLE", "int8"): _float_to_int8,
     ("FLOAT", "int8"): _float_to_int8,

@@ -125,14 +125,6 @@ def pg_literal_sql(text: str) -> str:
         ) from None
 
 
-def is_pg_timestamptz(toks: list[Tok], at: int) -> bool:
-    """Whether the PostgreSQL type name at toks[at] is timestamptz (or its long spelling)."""
-    name = toks[at].text.lower()
-    return name == "timestamptz" or (
-        name == "timestamp" and at + 1 < len(toks) and toks[at + 1].text.lower() == "with"
-    )
-
-
 def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
     """PostgreSQL timestamp spellings at toks[at] -> (DuckDB SQL, tokens it replaces):
     `timestamptz '...'`, the bare keyword `current_timestamp`, and casts to `timestamp with
