@@ -265,13 +265,16 @@ def runtime_macro(target: str, length: int | None = None) -> str | None:
 def _macro(target: str) -> str:
     duckdb_type = DUCKDB_TYPES[target]
     branches = " ".join(
-        f"WHEN '{source}' THEN {rule(f'TRY_CAST(x AS {source})', None)}"
+        f"WHEN '{source}' THEN {rule(f'TRY_CAST(y AS {source})', None)}"
         for (source, to), rule in CASTS.items()
         if to == target and source != UNKNOWN
     )
+    # A macro's argument is copied wherever the body names it, and the rules name their value
+    # several times: casts of casts would grow exponentially. The one-element list binds the
+    # argument once to the lambda's `y` (a `let`).
     return (
-        f"CREATE MACRO spanner_pg_cast_{target}(x) AS CASE typeof(x) {branches} "
-        f"ELSE CAST(x AS {duckdb_type}) END"
+        f"CREATE MACRO spanner_pg_cast_{target}(x) AS list_transform([x], lambda y: "
+        f"CASE typeof(y) {branches} ELSE CAST(y AS {duckdb_type}) END)[1]"
     )
 
 
