@@ -269,17 +269,37 @@ def _macro(target: str) -> str:
         for (source, to), rule in CASTS.items()
         if to == target and source != UNKNOWN
     )
+    return (
+        f"CREATE MACRO {_STORED_PREFIX}{target}(y) AS "
+        f"CASE typeof(y) {branches} ELSE CAST(y AS {duckdb_type}) END"
+    )
+
+
+def _binding_macro(target: str) -> str:
     # A macro's argument is copied wherever the body names it, and the rules name their value
     # several times: casts of casts would grow exponentially. The one-element list binds the
-    # argument once to the lambda's `y` (a `let`).
+    # argument once to the lambda's `y` (a `let`). DuckDB refuses lambdas in stored
+    # expressions (generated columns, defaults), which call the other macro (`stored`).
     return (
-        f"CREATE MACRO spanner_pg_cast_{target}(x) AS list_transform([x], lambda y: "
-        f"CASE typeof(y) {branches} ELSE CAST(y AS {duckdb_type}) END)[1]"
+        f"CREATE MACRO {_PREFIX}{target}(x) AS "
+        f"list_transform([x], lambda y: {_STORED_PREFIX}{target}(y))[1]"
     )
+
+
+_PREFIX = "spanner_pg_cast_"
+_STORED_PREFIX = "spanner_pg_cast_stored_"
+
+
+def stored(sql: str) -> str:
+    """DuckDB SQL for a stored expression (a default, a generated column): the cast macros
+    without the lambda DuckDB refuses there."""
+    return sql.replace(_PREFIX, _STORED_PREFIX)
 
 
 # Persisted with database files, like the other macros (see functions.register).
 MACROS: tuple[str, ...] = (
     *(_macro(t) for t in sorted(RUNTIME_TARGETS)),
-    "CREATE MACRO spanner_pg_cast_varchar_n(n, x) AS spanner_pg_cast_varchar(x)[1:n]",
+    *(_binding_macro(t) for t in sorted(RUNTIME_TARGETS)),
+    f"CREATE MACRO {_PREFIX}varchar_n(n, x) AS {_PREFIX}varchar(x)[1:n]",
+    f"CREATE MACRO {_STORED_PREFIX}varchar_n(n, x) AS {_STORED_PREFIX}varchar(x)[1:n]",
 )

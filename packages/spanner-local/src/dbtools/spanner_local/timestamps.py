@@ -225,11 +225,10 @@ MACROS = (
     "ELSE ':' || lpad(CAST(abs(s) % 3600 // 60 AS VARCHAR), 2, '0') END "
     "|| CASE WHEN abs(s) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(s) % 60 AS VARCHAR), 2, '0') END",
     # a timestamp as text in zone z: `YYYY-MM-DD HH:MM:SS[.fffffffff]-08`, every digit kept
-    # (the one-element list binds n once, so that nested expressions are not copied)
-    "CREATE MACRO spanner_ts_text_in(n, z) AS list_transform([n], lambda m: "
-    "strftime(timezone(z, spanner_ts_us(m)), '%Y-%m-%d %H:%M:%S') || CASE WHEN m % 1000000000 = 0 "
-    "THEN '' ELSE '.' || rtrim(lpad(CAST(m % 1000000000 AS VARCHAR), 9, '0'), '0') END "
-    "|| spanner_ts_offset(spanner_ts_offset_s(m, z)))[1]",
+    "CREATE MACRO spanner_ts_text_in(n, z) AS "
+    "strftime(timezone(z, spanner_ts_us(n)), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 "
+    "THEN '' ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END "
+    "|| spanner_ts_offset(spanner_ts_offset_s(n, z))",
     # TIMESTAMP_ADD / TIMESTAMP_SUB, with ZetaSQL's words when the result leaves the range
     "CREATE MACRO spanner_ts_add(t, n, step, verb, words) AS CASE "
     f"WHEN CAST(t AS HUGEINT) + n * step NOT BETWEEN 0 AND {MAX} "
