@@ -220,3 +220,18 @@ def test_pg_untyped_string_parameters_meet_timestamp_columns(pg_spanner_db) -> N
         _one(pg_spanner_db, "select id from t where ts < $1", {"p1": "2030-01-01T00:00:00Z"}) == 1
     )
     assert _rfc3339(_one(pg_spanner_db, "select ts from t")) == value
+
+
+def test_generated_column_of_timestamp_text(gsql_db) -> None:
+    gsql_db.update_ddl(
+        [
+            "CREATE TABLE g (id INT64, ts TIMESTAMP, "
+            "txt STRING(MAX) AS (CAST(ts AS STRING)) STORED) PRIMARY KEY (id)"
+        ]
+    ).result(60)
+    gsql_db.run_in_transaction(
+        lambda tx: tx.execute_update(
+            "INSERT INTO g (id, ts) VALUES (1, TIMESTAMP '2024-01-01 00:00:00.000000001+00')"
+        )
+    )
+    assert _one(gsql_db, "SELECT txt FROM g") == "2023-12-31 16:00:00.000000001-08"
