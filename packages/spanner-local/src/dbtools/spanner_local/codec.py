@@ -143,8 +143,15 @@ def _dump_json(value: Any, pg: bool) -> str:
         sep = ", " if pg else ","
         return "[" + sep.join(_dump_json(v, pg) for v in value) + "]"
     if isinstance(value, _RawNumber):
-        return str(value)
+        return _jsonb_number(value) if pg else str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonb_number(text: str) -> str:
+    """A jsonb number as PostgreSQL's numeric prints it: no exponent, the input's fractional
+    digits kept (`1.50`, `1e2` -> `100`), and no negative zero."""
+    number = decimal.Decimal(text)
+    return format(number.copy_abs() if number.is_zero() else number, "f")
 
 
 def normalize_json(text: str, pg: bool) -> str:
@@ -349,6 +356,9 @@ def decode(value: protos.Value, stype: SType) -> Any:
         if stype.annotation == "PG_NUMERIC" and result.is_nan():
             return PG_NUMERIC_NAN
         return _check_numeric(result, stype.annotation == "PG_NUMERIC")
+    if stype.code == "JSON" and stype.annotation == "PG_JSONB":
+        # stored as jsonb stores it, so that values compare equal whatever their spelling
+        return normalize_json(result, pg=True)
     return result
 
 

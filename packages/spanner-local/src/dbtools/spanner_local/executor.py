@@ -12,7 +12,16 @@ from typing import Any
 
 import duckdb
 
-from . import cancellation, codec, column_decode, intervals, parsed, protos, timestamps
+from . import (
+    cancellation,
+    codec,
+    column_decode,
+    intervals,
+    parsed,
+    protos,
+    timestamps,
+    typed_literals,
+)
 from .catalog import Table, duckdb_ident
 from .database import Database
 from .errors import (
@@ -62,6 +71,9 @@ def _at(sql: str | None, name: str) -> str:
     return f" [at {line_no}:{col}]\n{line}\n{' ' * (col - 1)}^"
 
 
+_GENERATED_FAILED = "Incorrect value for generated column"
+
+
 def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLocalError:
     """A DuckDB error -> the error Cloud Spanner gives in the same situation.
 
@@ -79,6 +91,9 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         # Write-write conflicts, and commits that race a schema change of a table they wrote.
         return Aborted("Transaction was aborted. It conflicted with a concurrent transaction.")
     if isinstance(exc, duckdb.ConstraintException):
+        if _GENERATED_FAILED in first and " : " in first:
+            # a generated column's expression failed (a cast of text, say): its own error
+            return InvalidArgument(first.split(" : ", 1)[1])
         m = DUP_KEY.search(text)
         if m:
             # DuckDB spells the key "Col: v, Col2: w" (or just "v"); Spanner prints [v,w].
@@ -221,11 +236,18 @@ def _columns(cur: duckdb.DuckDBPyConnection, dialect: str) -> list[tuple[str, ST
     return [(d[0], codec.stype_from_duckdb(str(d[1]), dialect)) for d in desc]
 
 
-def _infer_bytes_params(
+# Column types an untyped string parameter takes when it is compared with or written to such a
+# column, as Spanner infers it: DuckDB would otherwise read the text its own way (BYTES text is
+# base64, not the bytes; TIMESTAMP text is RFC 3339, which DuckDB cannot cast to the stored
+# nanoseconds).
+_UNTYPED_PARAM_TYPES = {"BYTES": SType("BYTES"), "TIMESTAMP": SType("TIMESTAMP")}
+
+
+def _infer_untyped_params(
     db: Database, tr: Translated, values: dict[str, Any], types: dict[str, SType]
 ) -> tuple[dict[str, Any], dict[str, SType]]:
-    """An untyped parameter compared with or written to a BYTES column is BYTES, as Spanner
-    infers it: its text is base64, not the bytes themselves."""
+    """Untyped string parameters compared with or written to a column of one of
+    `_UNTYPED_PARAM_TYPES` -> that type, their text read as Spanner reads it."""
     if not tr.param_columns:
         return values, types
     lowered = {k.lower(): k for k in values}
@@ -234,21 +256,19 @@ def _infer_bytes_params(
         key = lowered.get(param.lower())
         if key is None or key in types or not isinstance(values[key], str):
             continue
-        cols = [c for c in (t.column(column) for t in tables) if c is not None]
-        if cols and all(c.stype.code == "BYTES" for c in cols):
-            values = {
-                **values,
-                key: codec.decode(protos.Value(string_value=values[key]), SType("BYTES")),
-            }
-            types = {**types, key: SType("BYTES")}
+        codes = {c.stype.code for c in (t.column(column) for t in tables) if c is not None}
+        if len(codes) == 1 and (code := codes.pop()) in _UNTYPED_PARAM_TYPES:
+            stype = _UNTYPED_PARAM_TYPES[code]
+            values = {**values, key: codec.decode(protos.Value(string_value=values[key]), stype)}
+            types = {**types, key: stype}
     return values, types
 
 
 def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
     """Every column of a table, in table order (an INSERT without a column list writes them by
     position) -> the type code whose untyped PostgreSQL literals DuckDB would read differently
-    (BYTES, NUMERIC, ARRAY, BOOL, INT64, TIMESTAMP; arrays of BYTES as "ARRAY<BYTES>": their
-    elements are bytea input), or "" for a column DuckDB reads as PostgreSQL does."""
+    (typed_literals.COLUMN_CODES; arrays of BYTES as "ARRAY<BYTES>": their elements are bytea
+    input), or "" for a column DuckDB reads as PostgreSQL does."""
     table = db.catalog.table(table_name)
     if table is None:
         return {}
@@ -257,16 +277,7 @@ def _literal_column_types(db: Database, table_name: str) -> dict[str, str]:
         code = c.stype.code
         if code == "ARRAY" and c.stype.element is not None and c.stype.element.code == "BYTES":
             code = "ARRAY<BYTES>"
-        special = code in (
-            "BYTES",
-            "NUMERIC",
-            "ARRAY",
-            "ARRAY<BYTES>",
-            "BOOL",
-            "INT64",
-            "TIMESTAMP",
-        )
-        out[c.name.lower()] = code if special else ""
+        out[c.name.lower()] = code if code in typed_literals.COLUMN_CODES else ""
     return out
 
 
@@ -320,7 +331,7 @@ def run_sql(
     if typed_sql is not sql:  # INTERVAL parameters: translated with their casts written
         translated = None
     tr = translated if translated is not None else translate_statement(db, typed_sql)
-    values, types = _infer_bytes_params(db, tr, values, types)
+    values, types = _infer_untyped_params(db, tr, values, types)
     text, bound = _bind(tr, values, types, commit_ts)
     try:
         with cancellation.running_on(cur):

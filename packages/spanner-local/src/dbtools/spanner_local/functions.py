@@ -10,7 +10,7 @@ import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
-from . import timestamps
+from . import pg_casts, timestamps
 
 
 def farm_fingerprint(value: str | None) -> int | None:
@@ -34,6 +34,11 @@ PG_MACROS = (
     "CREATE MACRO spanner_pg_convert_from(b, enc) AS decode(b)",
     "CREATE MACRO spanner_pg_sha256(b) AS unhex(sha256(b))",
     "CREATE MACRO spanner_pg_generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)",
+    # PostgreSQL's jsonb_typeof names; DuckDB's json_type names its own types (UBIGINT, ...)
+    "CREATE MACRO spanner_pg_jsonb_typeof(j) AS CASE WHEN j IS NULL THEN NULL "
+    "ELSE CASE json_type(j) WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' "
+    "WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' "
+    "ELSE 'number' END END",
     # typeof is decided when the statement is bound: it tells arrays from jsonb
     "CREATE MACRO spanner_pg_contains(l, r) AS spanner_pg_contains_typed(typeof(l), "
     "CAST(CAST(l AS JSON) AS VARCHAR), CAST(CAST(r AS JSON) AS VARCHAR))",
@@ -160,6 +165,7 @@ def register(
                 side_effects=False,
             )
         macros += PG_MACROS
+        macros += pg_casts.MACROS
         quoted = database_id.replace("'", "''")
         macros += (
             "CREATE MACRO spanner_pg_version() AS "

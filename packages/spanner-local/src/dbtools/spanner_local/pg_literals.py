@@ -167,14 +167,3 @@ def int8_input(value: str) -> int:
     if not _INT8_MIN <= number <= _INT8_MAX:
         raise InvalidArgument(f'value "{value}" is out of range for type bigint')
     return number
-
-
-def bool_literal_sql(literal: str) -> str:
-    """An untyped '...' literal meeting a boolean column -> DuckDB's `true` / `false`."""
-    return "true" if bool_input(unquote(literal)) else "false"
-
-
-def int8_literal_sql(literal: str) -> str:
-    """An untyped '...' literal meeting a bigint column -> the integer, checked as PostgreSQL
-    checks it ('1.5' is an error, not 2)."""
-    return str(int8_input(unquote(literal)))

@@ -14,7 +14,7 @@ import re
 import grpc
 
 from . import ddl_parser as d
-from . import proto_bundle
+from . import pg_casts, proto_bundle
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
@@ -38,7 +38,7 @@ _PG_ARRAY_CAST = {
 
 def _expr_to_duckdb(expr: str, dialect: str) -> str:
     """A DEFAULT / generated-column expression in DuckDB SQL."""
-    sql = translate(f"SELECT {expr}", dialect).sql
+    sql = pg_casts.stored(translate(f"SELECT {expr}", dialect).sql)
     return sql[len("SELECT ") :] if sql.upper().startswith("SELECT ") else sql
 
 

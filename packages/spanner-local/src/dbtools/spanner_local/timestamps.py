@@ -43,6 +43,9 @@ EPOCH_OFFSET = EPOCH_OFFSET_SECONDS * NANOS
 END = (253402300800 + EPOCH_OFFSET_SECONDS) * NANOS
 MAX = END - 1
 DUCKDB_TYPE = "UHUGEINT"
+# The time zone Spanner uses where a statement names none (a database's default_time_zone
+# option, which spanner-local does not offer, would change it).
+DEFAULT_TIME_ZONE = "America/Los_Angeles"
 
 _YEAR_ONE = dt.datetime(1, 1, 1, tzinfo=UTC)
 _TS_RE = re.compile(
@@ -120,14 +123,6 @@ def pg_literal_sql(text: str) -> str:
         raise InvalidArgument(
             f'invalid input syntax for type timestamp with time zone: "{text}"'
         ) from None
-
-
-def is_pg_timestamptz(toks: list[Tok], at: int) -> bool:
-    """Whether the PostgreSQL type name at toks[at] is timestamptz (or its long spelling)."""
-    name = toks[at].text.lower()
-    return name == "timestamptz" or (
-        name == "timestamp" and at + 1 < len(toks) and toks[at + 1].text.lower() == "with"
-    )
 
 
 def pg_token_sql(toks: list[Tok], at: int) -> tuple[str, int] | None:
@@ -238,6 +233,15 @@ _PG_AT_ZONE_NANOS = (
     "zone (AT TIME ZONE keeps microseconds)"
 )
 
+_PG_TO_CHAR_TYPES = "spanner-local formats timestamptz and date values with to_char, not "
+_PG_TO_CHAR_NANOS = (
+    "to_char cannot show the nanoseconds of this timestamptz with MS or US (it would cut them)"
+)
+_PG_DIFF_NANOS = (
+    "spanner-local cannot subtract timestamptz values whose difference has nanoseconds "
+    "(its intervals keep microseconds)"
+)
+
 # Persisted with database files (column defaults may use them); see functions.register.
 # Each macro is created after the ones it calls.
 MACROS = (
@@ -251,6 +255,20 @@ MACROS = (
     "CREATE MACRO spanner_ts_text(n) AS "
     "strftime(spanner_ts_us(n), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 THEN '' "
     "ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END || '+00'",
+    # the offset from UTC of zone z at stored nanoseconds n, as Spanner prints it: `+HH`, with
+    # `:MM` (and `:SS`, for historic local mean times) only when they are not zero
+    "CREATE MACRO spanner_ts_offset_s(n, z) AS "
+    "CAST(epoch(timezone(z, spanner_ts_us(n))) - epoch(spanner_ts_us(n)) AS BIGINT)",
+    "CREATE MACRO spanner_ts_offset(s) AS CASE WHEN s < 0 THEN '-' ELSE '+' END "
+    "|| lpad(CAST(abs(s) // 3600 AS VARCHAR), 2, '0') "
+    "|| CASE WHEN abs(s) % 3600 = 0 THEN '' "
+    "ELSE ':' || lpad(CAST(abs(s) % 3600 // 60 AS VARCHAR), 2, '0') END "
+    "|| CASE WHEN abs(s) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(s) % 60 AS VARCHAR), 2, '0') END",
+    # a timestamp as text in zone z: `YYYY-MM-DD HH:MM:SS[.fffffffff]-08`, every digit kept
+    "CREATE MACRO spanner_ts_text_in(n, z) AS "
+    "strftime(timezone(z, spanner_ts_us(n)), '%Y-%m-%d %H:%M:%S') || CASE WHEN n % 1000000000 = 0 "
+    "THEN '' ELSE '.' || rtrim(lpad(CAST(n % 1000000000 AS VARCHAR), 9, '0'), '0') END "
+    "|| spanner_ts_offset(spanner_ts_offset_s(n, z))",
     # TIMESTAMP_ADD / TIMESTAMP_SUB, with ZetaSQL's words when the result leaves the range
     "CREATE MACRO spanner_ts_add(t, n, step, verb, words) AS CASE "
     f"WHEN CAST(t AS HUGEINT) + n * step NOT BETWEEN 0 AND {MAX} "
@@ -285,6 +303,20 @@ MACROS = (
     "CAST(spanner_ts_ns(spanner_ts_in(x) + i) AS HUGEINT) + spanner_ts_sub_us(x))",
     "CREATE MACRO spanner_ts_minus(x, i) AS spanner_ts_check("
     "CAST(spanner_ts_ns(spanner_ts_in(x) - i) AS HUGEINT) + spanner_ts_sub_us(x))",
+    # timestamptz - timestamptz: an interval of days and time (PostgreSQL's justify_hours),
+    # which keeps microseconds: a difference with nanoseconds is refused, not cut
+    "CREATE MACRO spanner_pg_ts_diff(a, b) AS CASE "
+    "WHEN (CAST(a AS HUGEINT) - CAST(b AS HUGEINT)) % 1000 <> 0 "
+    f"THEN error('{_PG_DIFF_NANOS}') ELSE to_days(CAST((CAST(a AS HUGEINT) - CAST(b AS HUGEINT)) "
+    f"// {86400 * NANOS} AS INTEGER)) + to_microseconds(CAST((CAST(a AS HUGEINT) "
+    f"- CAST(b AS HUGEINT)) % {86400 * NANOS} // 1000 AS BIGINT)) END",
+    # to_char(timestamptz, format): the wall-clock time in the default time zone, as a
+    # TIMESTAMP for strftime; `exact` refuses a value whose nanoseconds the format would cut
+    f"CREATE MACRO spanner_pg_wall(x, exact) AS CASE WHEN typeof(x) NOT IN ('{DUCKDB_TYPE}', "
+    f"'DATE') THEN error('{_PG_TO_CHAR_TYPES}' || typeof(x)) "
+    f"WHEN exact AND spanner_ts_sub_us(x) <> 0 THEN error('{_PG_TO_CHAR_NANOS}') "
+    "WHEN typeof(x) = 'DATE' THEN CAST(TRY_CAST(x AS DATE) AS TIMESTAMP) "
+    f"ELSE timezone('{DEFAULT_TIME_ZONE}', spanner_ts_in(x)) END",
     "CREATE MACRO spanner_pg_date_trunc(f, x) AS spanner_ts_ns(date_trunc(f, spanner_ts_in(x)))",
     "CREATE MACRO spanner_pg_extract(f, x) AS CASE WHEN lower(f) IN "
     "('second', 'seconds', 'epoch', 'microseconds', 'microsecond', 'milliseconds', 'millisecond') "
@@ -294,8 +326,32 @@ MACROS = (
     # microseconds (as PostgreSQL's does), so a value with more digits is refused, not cut
     "CREATE MACRO spanner_pg_at_zone(x, z) AS CASE WHEN spanner_ts_sub_us(x) <> 0 "
     f"THEN error('{_PG_AT_ZONE_NANOS}') ELSE timezone(z, spanner_ts_in(x)) END",
-    f"CREATE MACRO spanner_to_text(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
-    f"THEN spanner_ts_text(TRY_CAST(x AS {DUCKDB_TYPE})) ELSE CAST(x AS VARCHAR) END",
+    # text with up to nine fractional digits, a wall-clock time in zone z (an offset written in
+    # the text wins) -> stored nanoseconds, every digit kept
+    "CREATE MACRO spanner_ts_parse_in(s, z) AS CASE WHEN regexp_matches(s, "
+    r"'[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?\s*([zZ]|UTC|[+-][0-9]{1,2}(:?[0-9]{2})?)$') "
+    "THEN spanner_ts_parse(s) ELSE spanner_ts_check(CAST(spanner_ts_ns(timezone(z, CAST("
+    r"regexp_replace(s, '(\.[0-9]{6})[0-9]{1,3}', '\1') AS TIMESTAMP))) AS HUGEINT) "
+    r"+ CAST(rpad(regexp_extract(s, '\.[0-9]{6}([0-9]{1,3})', 1), 3, '0') AS INTEGER)) END",
+    # the digits of a fraction of a second -> nanoseconds; more than nine are refused
+    "CREATE MACRO spanner_ts_fraction(d) AS CASE WHEN length(d) > 9 "
+    "THEN error('PARSE_TIMESTAMP: more than nine fractional digits in ' || d) "
+    "WHEN d = '' THEN CAST(0 AS HUGEINT) ELSE CAST(rpad(d, 9, '0') AS HUGEINT) END",
+    # TIMESTAMP(x, zone): text as a wall-clock time in the zone, a DATE as its midnight there
+    "CREATE MACRO spanner_ts_from_in(x, z) AS CASE typeof(x) "
+    "WHEN 'VARCHAR' THEN spanner_ts_parse_in(TRY_CAST(x AS VARCHAR), z) "
+    "ELSE spanner_ts_ns(timezone(z, CAST(TRY_CAST(x AS DATE) AS TIMESTAMP))) END",
+    # STRING(x, zone) and CAST(x AS STRING) (in the default time zone)
+    f"CREATE MACRO spanner_to_text_in(x, z) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
+    f"THEN spanner_ts_text_in(TRY_CAST(x AS {DUCKDB_TYPE}), z) ELSE CAST(x AS VARCHAR) END",
+    # GENERATE_TIMESTAMP_ARRAY over stored nanoseconds: start, start + step, ... up to end
+    "CREATE MACRO spanner_ts_array(a, b, step) AS CASE WHEN step = 0 "
+    "THEN error('Sequence step cannot be 0.') ELSE list_transform(range(0, CASE "
+    "WHEN (step > 0 AND b < a) OR (step < 0 AND b > a) THEN 0 ELSE CAST(("
+    "CAST(b AS HUGEINT) - CAST(a AS HUGEINT)) // step + 1 AS BIGINT) END), "
+    f"lambda i: CAST(CAST(a AS HUGEINT) + i * step AS {DUCKDB_TYPE})) END",
+    # CAST(x AS STRING): a timestamp in the default time zone, as Spanner prints it
+    f"CREATE MACRO spanner_to_text(x) AS spanner_to_text_in(x, '{DEFAULT_TIME_ZONE}')",
 )
 
 # GoogleSQL's fixed-length date parts, in nanoseconds (TIMESTAMP_ADD/SUB/DIFF accept these).
@@ -385,9 +441,11 @@ def _r_cast(
 def _r_timestamp(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
-    if node.args.get("zone") is not None or node.expression is not None:
-        return None  # TIMESTAMP(text, zone) / TIMESTAMP(date, zone): left to sqlglot
-    return _operand(node.this, recurse)
+    zone = node.args.get("zone") or node.expression
+    if zone is None:
+        return _operand(node.this, recurse)
+    # TIMESTAMP(text, zone) / TIMESTAMP(date, zone): the wall-clock time in that zone
+    return _call("spanner_ts_from_in", recurse(node.this), recurse(zone))
 
 
 def _r_add(
@@ -531,9 +589,89 @@ def _r_anonymous(
 def _r_string(
     node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
 ) -> exp.Expression | None:
-    if node.args.get("zone") is not None:
-        return None
-    return _call("spanner_to_text", recurse(node.this))
+    zone = node.args.get("zone")
+    if zone is None:
+        return _call("spanner_to_text", recurse(node.this))
+    return _call("spanner_to_text_in", recurse(node.this), recurse(zone))
+
+
+# PARSE_TIMESTAMP's format elements that stand for others DuckDB's strptime knows.
+_FORMAT_SHORTHANDS = {"%F": "%Y-%m-%d", "%T": "%H:%M:%S", "%R": "%H:%M", "%D": "%m/%d/%y"}
+# Seconds with a fraction of any length (%E*S) or of n digits (%E<n>S).
+_FRACTION_ELEMENT = re.compile(r"%E(\*|\d)S")
+_YEAR_ELEMENTS = ("%Y", "%y", "%C", "%G", "%g")
+_ZONE_ELEMENTS = ("%z", "%Z", "%Ez")
+
+
+def _r_parse(
+    node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
+) -> exp.Expression:
+    """PARSE_TIMESTAMP(format, text[, zone]) -> stored nanoseconds, every fractional digit kept,
+    the text read in the zone (the default time zone without one) unless it has an offset."""
+    fmt = node.args.get("format")
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise InvalidArgument("spanner-local needs PARSE_TIMESTAMP's format as a string literal")
+    text = fmt.this
+    for short, full in _FORMAT_SHORTHANDS.items():
+        text = text.replace(short, full)
+    value = recurse(node.this)
+    nanos: exp.Expression = _int(0)
+    fractions = list(_FRACTION_ELEMENT.finditer(text))
+    if len(fractions) > 1:
+        raise InvalidArgument("PARSE_TIMESTAMP format has more than one seconds element")
+    if fractions:
+        at = fractions[0].start()
+        sep = text[at - 1] if at > 0 and (at < 2 or text[at - 2] != "%") else ""
+        if not sep or sep == "%":
+            raise InvalidArgument(
+                "spanner-local reads %E*S in PARSE_TIMESTAMP only after a literal separator "
+                "(as in %H:%M:%E*S)"
+            )
+        # the last `<sep>SS.digits` of the text: its digits are the fraction of the second
+        pattern = exp.Literal.string("^(.*" + re.escape(sep) + "[0-9]{1,2})[.]([0-9]+)")
+        digits = _call("regexp_extract", value.copy(), pattern, exp.Literal.number(2))
+        nanos = _call("spanner_ts_fraction", digits)
+        value = _call("regexp_replace", value, pattern.copy(), exp.Literal.string("\\1"))
+        text = _FRACTION_ELEMENT.sub("%S", text)
+    if not any(element in text for element in _YEAR_ELEMENTS):  # GoogleSQL's default year
+        value = exp.DPipe(this=exp.Literal.string("1970 "), expression=value)
+        text = "%Y " + text
+    parsed = _call("strptime", value, exp.Literal.string(text))
+    if any(element in text for element in _ZONE_ELEMENTS):
+        moment = _cast(parsed, "TIMESTAMPTZ")
+    else:
+        zone = node.args.get("zone")
+        zone = recurse(zone) if zone is not None else exp.Literal.string(DEFAULT_TIME_ZONE)
+        moment = _call("timezone", zone, parsed)
+    exact = exp.Add(this=_cast(_call("spanner_ts_ns", moment), "HUGEINT"), expression=nanos)
+    return _call("spanner_ts_check", exact)
+
+
+def _r_generate_array(
+    node: exp.Expression, recurse: Callable[[exp.Expression], exp.Expression]
+) -> exp.Expression:
+    """GENERATE_TIMESTAMP_ARRAY(start, end, INTERVAL n unit) on stored nanoseconds, exactly."""
+    step = node.args.get("step")
+    if not isinstance(step, exp.Interval):
+        raise InvalidArgument(
+            "GENERATE_TIMESTAMP_ARRAY needs an INTERVAL step (INTERVAL n unit) in spanner-local"
+        )
+    unit = step.args.get("unit")
+    name = (unit.name if unit is not None else "").upper()
+    if name not in UNIT_NANOS:
+        raise InvalidArgument(
+            f"Unsupported date part {name} in function GENERATE_TIMESTAMP_ARRAY; the step must "
+            "be NANOSECOND, MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR or DAY"
+        )
+    count = step.this
+    count = exp.Literal.number(count.this) if isinstance(count, exp.Literal) else recurse(count)
+    nanos = exp.Mul(this=_cast(count, "HUGEINT"), expression=_int(UNIT_NANOS[name]))
+    return _call(
+        "spanner_ts_array",
+        _operand(node.args["start"], recurse),
+        _operand(node.args["end"], recurse),
+        exp.Paren(this=nanos),
+    )
 
 
 def _r_type(
@@ -562,6 +700,8 @@ _RULES: dict[type[exp.Expression], Callable[..., exp.Expression | None]] = {
     exp.CurrentTimestamp: _r_current,
     exp.Anonymous: _r_anonymous,
     exp.String: _r_string,
+    exp.GenerateTimestampArray: _r_generate_array,
+    exp.StrToTime: _r_parse,
     exp.DataType: _r_type,
 }
 

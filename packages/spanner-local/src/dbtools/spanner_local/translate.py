@@ -21,11 +21,17 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_literals, timestamps, typed_literals
+from . import pg_casts, pg_literals, pg_to_char, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
-from .typemap import GOOGLE_SQL, PG_UNSUPPORTED_TYPE_MESSAGE, PG_UNSUPPORTED_TYPES, POSTGRESQL
+from .typemap import (
+    GOOGLE_SQL,
+    PG_SUPPORTED_LONG_SPELLINGS,
+    PG_UNSUPPORTED_TYPE_MESSAGE,
+    PG_UNSUPPORTED_TYPES,
+    POSTGRESQL,
+)
 
 INFO_SCHEMA = "spanner_information_schema"
 COMMIT_TS_PARAM = "__spanner_commit_ts"
@@ -93,6 +99,10 @@ _PG_CAST_TYPES = {
     "float8": "DOUBLE",
     "float4": "FLOAT",
     "int8": "BIGINT",
+    # Spanner documents these as aliases of bigint, its only integer type
+    "int": "BIGINT",
+    "int4": "BIGINT",
+    "integer": "BIGINT",
     "oid": "BIGINT",
     "timestamptz": timestamps.DUCKDB_TYPE,
 }
@@ -101,7 +111,7 @@ _PG_FUNCTIONS = {
     "jsonb_build_object": "json_object",
     "jsonb_build_array": "json_array",
     "jsonb_array_length": "json_array_length",
-    "jsonb_typeof": "json_type",
+    "jsonb_typeof": "spanner_pg_jsonb_typeof",
     "nextval": "spanner_sequence_next",
     "version": "spanner_pg_version",
     "current_database": "spanner_pg_current_database",
@@ -391,16 +401,19 @@ def translate_pg(
     """`column_types(table)`: the columns whose untyped literals PostgreSQL reads as their
     type's input (see `typed_literals`), for the literals written to or compared with them."""
     if column_types is None:
-        return _translate_pg(sql, frozenset())
+        return _translate_pg(sql, frozenset(), frozenset())
     toks = _pg_tokens(sql)
     rewritten = typed_literals.rewrites(toks, column_types, classify(sql, POSTGRESQL) == "dml")
-    return _translate_pg(sql, rewritten)
+    return _translate_pg(sql, rewritten, typed_literals.timestamp_columns(toks, column_types))
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translated:
+def _translate_pg(
+    sql: str, literal_sql: frozenset[tuple[int, str]], ts_columns: frozenset[str]
+) -> Translated:
     """`literal_sql`: (token index, DuckDB SQL) of the literals read as the input of the
-    column type they are written to or compared with."""
+    column type they are written to or compared with; `ts_columns`: the statement's
+    timestamptz columns (a timestamptz minus a timestamptz is an interval)."""
     toks = _pg_tokens(sql)
     _reject_unsupported_types(toks)
     dollar_quoted = {
@@ -488,6 +501,23 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             after[end] = ")" + after.get(end, "")
             i += 1 if end > i + 2 else 3  # a cast operand is translated in its turn
             continue
+        to_char = _pg_to_char(toks, i) if t.text.lower() == "to_char" else None
+        if to_char is not None:  # to_char(timestamptz, 'literal format') -> strftime
+            value_start, value_end, fmt_at, fmt, exact = to_char
+            repl[i] = "strftime"
+            before[value_start] = before.get(value_start, "") + "spanner_pg_wall("
+            after[value_end] = f", {exact})" + after.get(value_end, "")
+            repl[fmt_at] = pg_literals.quote(fmt)
+            i += 1
+            continue
+        difference = _pg_timestamp_difference(toks, i, ts_columns) if t.text == "-" else None
+        if difference is not None:  # timestamptz - timestamptz: an interval (see timestamps)
+            left, right = difference
+            before[left] = before.get(left, "") + "spanner_pg_ts_diff("
+            repl[i] = ","
+            after[right] = ")" + after.get(right, "")
+            i += 1
+            continue
         if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
             left = _operand_start(toks, i - 1)
             before[left] = before.get(left, "") + "spanner_pg_at_zone("
@@ -496,6 +526,29 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             zone_end = _operand_end(toks, i + 3)
             after[zone_end] = ")" + after.get(zone_end, "")
             i = zone_end + 1
+            continue
+        typed = _pg_prefixed_literal(toks, i)
+        if typed is not None:  # date '...', int8 '...': the type's input, as for '...'::type
+            repl[i] = typed
+            drop.add(i + 1)
+            i += 2
+            continue
+        runtime = _pg_runtime_cast(toks, i) if t.text == "::" and i > 0 else None
+        if runtime is not None:  # value::type, converted by the type's rules (see pg_casts)
+            opening, last = runtime
+            left = _pg_value_start(toks, i - 1)
+            before[left] = before.get(left, "") + opening
+            drop.update(range(i, last + 1))
+            after[last] = ")" + after.get(last, "")
+            i = last + 1
+            continue
+        cast_call = _pg_runtime_cast_call(toks, i) if t.upper == "CAST" else None
+        if cast_call is not None:  # CAST(value AS type): the same
+            opening, type_from, close = cast_call
+            repl[i] = opening
+            drop.add(i + 1)
+            drop.update(range(type_from, close))
+            i += 2
             continue
         pg_ts = timestamps.pg_token_sql(toks, i)
         if pg_ts is not None:  # timestamptz '...', current_timestamp (see timestamps)
@@ -576,6 +629,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             t.kind == "word"
             and t.text.lower() in _PG_CAST_TYPES
             and i > 0
+            and i not in drop
             and (toks[i - 1].text == "::" or toks[i - 1].upper == "AS")
             and not (nxt is not None and nxt.text == "(")
         ):
@@ -674,6 +728,10 @@ def _reject_unsupported_types(toks: list[Tok]) -> None:
 
 
 def _unsupported_type_at(toks: list[Tok], k: int) -> str | None:
+    for spelling in PG_SUPPORTED_LONG_SPELLINGS:
+        supported = spelling.split()
+        if [t.text.lower() for t in toks[k : k + len(supported)]] == supported:
+            return None
     for words in _UNSUPPORTED_TYPE_WORDS:
         if k + len(words) <= len(toks) and all(
             toks[k + j].kind == "word" and toks[k + j].text.lower() == w
@@ -709,13 +767,7 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
     if type_at >= len(toks) or toks[type_at].kind != "word":
         return None
     # the type name: one word, or one of PostgreSQL's multi-word spellings
-    j = type_at + 1
-    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
-        j += 1
-    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
-        while j < len(toks) and toks[j].text != ")":
-            j += 1
-        j += 1
+    j = _type_end(toks, type_at)
     type_name = toks[type_at].text.lower()
     is_array = j + 1 < len(toks) and toks[j].text == "[" and toks[j + 1].text == "]"
     if is_array:
@@ -729,11 +781,198 @@ def _pg_typed_literal(text: str, toks: list[Tok], type_at: int) -> tuple[str, in
         except decimal.InvalidOperation:
             return None  # DuckDB reports what it cannot read
         typed_literals.check_numeric_literal(number)
-    if type_name == "bytea":
-        return pg_literals.bytea_literal_sql(text), j - type_at + 2
-    if timestamps.is_pg_timestamptz(toks, type_at) and text.startswith("'"):
-        return timestamps.pg_literal_sql(pg_literals.unquote(text)), j - type_at + 2
+    if not text.startswith("'"):
+        return None
+    spelling, length = _pg_type_spelling(toks, type_at, j)
+    converted = pg_casts.literal_sql(spelling, pg_literals.unquote(text), length)
+    if converted is None:
+        return None
+    return converted, j - type_at + 2
+
+
+def _type_end(toks: list[Tok], type_at: int) -> int:
+    """One past the last token of the type name at toks[type_at] (modifiers included)."""
+    j = type_at + 1
+    while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _TYPE_NAME_TAILS:
+        j += 1
+    if j < len(toks) and toks[j].text == "(":  # numeric(p, s), varchar(n)
+        while j < len(toks) and toks[j].text != ")":
+            j += 1
+        j += 1
+    return j
+
+
+# Calls whose value is a timestamptz.
+_PG_TIMESTAMP_CALLS = frozenset(
+    {"now", "transaction_timestamp", "statement_timestamp", "clock_timestamp"}
+)
+
+
+def _is_pg_timestamptz(toks: list[Tok], start: int, end: int, ts_columns: frozenset[str]) -> bool:
+    """Whether toks[start:end + 1] is an operand known to be a timestamptz when translating: a
+    cast to it, a typed literal, a clock function, or a timestamptz column."""
+    first, last = toks[start], toks[end]
+    if last.kind == "word" and last.text.lower() == "timestamptz" and toks[end - 1].text == "::":
+        return True
+    if end >= start + 4 and [t.text.lower() for t in toks[end - 3 : end + 1]] == [
+        "timestamp",
+        "with",
+        "time",
+        "zone",
+    ]:
+        return toks[end - 4].text == "::"
+    if first.kind != "word":
+        return False
+    name = first.text.lower()
+    if end == start + 1 and name == "timestamptz" and last.kind == "str":
+        return True
+    if name == "current_timestamp" and end == start:
+        return True
+    if name in _PG_TIMESTAMP_CALLS and toks[start + 1].text == "(":
+        return True
+    if (
+        name == "spanner"
+        and end > start + 2
+        and toks[start + 2].text.lower() == ("pending_commit_timestamp")
+    ):
+        return True
+    named = [t for t in toks[start : end + 1] if t.text != "."]
+    return all(t.kind in ("word", "ident") for t in named) and named[-1].text.lower() in ts_columns
+
+
+def _pg_timestamp_difference(
+    toks: list[Tok], at: int, ts_columns: frozenset[str]
+) -> tuple[int, int] | None:
+    """`a - b` at the `-` toks[at], both known to be timestamptz: (first token of a, last of b)."""
+    if at == 0 or at + 1 >= len(toks):
+        return None
+    prev = toks[at - 1]
+    if not (prev.kind in ("word", "ident", "str", "num") or prev.text in (")", "]")):
+        return None
+    left = _pg_value_start(toks, at - 1)
+    start = at + 1
+    if (
+        toks[start].text.lower() == "timestamptz"
+        and start + 1 < len(toks)
+        and toks[start + 1].kind == "str"
+    ):
+        right = start + 1  # a typed literal, `timestamptz '...'`
+    else:
+        right = _operand_end(toks, start)
+    if _is_pg_timestamptz(toks, left, at - 1, ts_columns) and _is_pg_timestamptz(
+        toks, start, right, ts_columns
+    ):
+        return left, right
     return None
+
+
+def _pg_to_char(toks: list[Tok], at: int) -> tuple[int, int, int, str, str] | None:
+    """`to_char(value, 'format')` at toks[at]: (first and last token of the value, the format's
+    token, the strftime format, whether a value with nanoseconds must be refused)."""
+    if at + 1 >= len(toks) or toks[at + 1].text != "(" or (at > 0 and toks[at - 1].text == "."):
+        return None
+    depth, k, comma = 0, at + 1, None
+    while k < len(toks):
+        depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+        if depth == 0:
+            break
+        if depth == 1 and toks[k].text == ",":
+            comma = k
+        k += 1
+    if comma is None or k != comma + 2 or comma == at + 2:
+        return None
+    fmt = toks[comma + 1]
+    if fmt.kind != "str" or not fmt.text.startswith("'"):
+        raise InvalidArgument("spanner-local needs to_char's format as a string literal")
+    strftime, fraction = pg_to_char.strftime_format(pg_literals.unquote(fmt.text))
+    return at + 2, comma - 1, comma + 1, strftime, "true" if fraction else "false"
+
+
+def _pg_prefixed_literal(toks: list[Tok], at: int) -> str | None:
+    """`type '...'` (PostgreSQL's typed literal) -> DuckDB SQL for its value, for the types of
+    pg_casts; None for anything else."""
+    t = toks[at]
+    if t.kind != "word" or at + 1 >= len(toks) or t.text.lower() not in pg_casts.TARGETS:
+        return None
+    value = toks[at + 1]
+    if value.kind != "str" or not value.text.startswith("'"):
+        return None
+    if at > 0 and (toks[at - 1].text in ("::", ".") or toks[at - 1].upper == "AS"):
+        return None
+    return pg_casts.literal_sql(t.text.lower(), pg_literals.unquote(value.text))
+
+
+def _pg_runtime_cast(toks: list[Tok], at: int) -> tuple[str, int] | None:
+    """`value::type` at the `::` toks[at], when pg_casts converts values of that type at run
+    time: (the macro call's opening, the last token of the type). Parameters keep DuckDB's
+    cast: the client gives their type, and a macro would hide it from the binder."""
+    if at + 1 >= len(toks) or toks[at + 1].kind != "word":
+        return None
+    end = _type_end(toks, at + 1)
+    if end < len(toks) and toks[end].text == "[":
+        return None  # arrays keep DuckDB's element-wise cast
+    spelling, length = _pg_type_spelling(toks, at + 1, end)
+    opening = pg_casts.runtime_macro(spelling, length)
+    if opening is None or toks[_operand_start(toks, at - 1)].text == "$":
+        return None
+    return opening, end - 1
+
+
+# Type names that may stand before a string literal as its type (`jsonb '{}'`).
+_PG_LITERAL_TYPES = frozenset(pg_casts.TARGETS) | {"interval", "numeric", "decimal"}
+
+
+def _pg_value_start(toks: list[Tok], end: int) -> int:
+    """`_operand_start`, with a typed literal's type name (`jsonb '{}'`) taken in."""
+    start = _operand_start(toks, end)
+    if (
+        start > 0
+        and toks[start].kind == "str"
+        and toks[start - 1].kind == "word"
+        and toks[start - 1].text.lower() in _PG_LITERAL_TYPES
+        and not (start > 1 and toks[start - 2].text in ("::", "."))
+    ):
+        return start - 1
+    return start
+
+
+def _pg_runtime_cast_call(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
+    """`CAST(value AS type)` at toks[at] for the types of `_pg_runtime_cast`: (the macro call's
+    opening, the AS token, the closing parenthesis)."""
+    if at + 2 >= len(toks) or toks[at + 1].text != "(":
+        return None
+    depth, k, as_at = 0, at + 1, None
+    while k < len(toks):
+        depth += {"(": 1, ")": -1}.get(toks[k].text, 0)
+        if depth == 0:
+            break
+        if depth == 1 and toks[k].upper == "AS":
+            as_at = k
+        k += 1
+    if as_at is None or k >= len(toks) or as_at + 1 >= k:
+        return None
+    if toks[as_at + 1].kind != "word" or (k > 0 and toks[k - 1].text == "]"):
+        return None
+    if toks[at + 2].text == "$" and as_at == at + 4:
+        return None  # a parameter: see _pg_runtime_cast
+    spelling, length = _pg_type_spelling(toks, as_at + 1, k)
+    opening = pg_casts.runtime_macro(spelling, length)
+    if opening is None:
+        return None
+    return opening, as_at, k
+
+
+def _pg_type_spelling(toks: list[Tok], start: int, end: int) -> tuple[str, int | None]:
+    """The type name written in toks[start:end] (`timestamp with time zone`) and its length
+    modifier (`varchar(10)`: 10; None without one)."""
+    words, length = [], None
+    for k in range(start, end):
+        if toks[k].text == "(":
+            if toks[k + 1].kind == "num" and toks[k + 2].text == ")":
+                length = int(toks[k + 1].text)
+            break
+        words.append(toks[k].text.lower())
+    return " ".join(words), length
 
 
 def _pg_cast_literal(toks: list[Tok], at: int) -> tuple[str, int, int] | None:
@@ -943,14 +1182,22 @@ def _param_name(node: Any) -> str | None:
     return None
 
 
+_COMPARISON_NODES = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.In, exp.Between)
+
+
 def _param_columns(tree: Any) -> tuple[tuple[str, str], ...]:
-    """Where a bare parameter meets a column: `col = @p` (either side, also <>, IN lists),
-    `SET col = @p`, and INSERT VALUES by position."""
+    """Where a bare parameter meets a column: `col = @p` (either side, also <>, <, <=, >, >=,
+    IN lists, BETWEEN), `SET col = @p`, and INSERT VALUES by position."""
     if tree is None:
         return ()
     pairs: set[tuple[str, str]] = set()
-    for node in tree.find_all(exp.EQ, exp.NEQ, exp.In):
-        sides = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+    for node in tree.find_all(*_COMPARISON_NODES):
+        if isinstance(node, exp.In):
+            sides = [node.this, *node.expressions]
+        elif isinstance(node, exp.Between):
+            sides = [node.this, node.args.get("low"), node.args.get("high")]
+        else:
+            sides = [node.this, node.expression]
         cols = [s for s in sides if isinstance(s, exp.Column)]
         for side in sides:
             name = _param_name(side)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Mapping
 
-from . import pg_literals, timestamps
+from . import pg_casts, pg_literals
 from .codec import PG_NUMERIC_NAN_SQL, abbreviate_number, numeric_fits
 from .errors import InvalidArgument
 from .lexer import Tok
@@ -32,6 +32,14 @@ def rewrites(
         elif code == "NUMERIC":
             check_numeric_literal(toks[k].text)
     return frozenset(out)
+
+
+def timestamp_columns(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> frozenset[str]:
+    """The TIMESTAMP (timestamptz) columns of the tables the statement names, lower-case."""
+    columns = _statement_columns(toks, column_types)
+    return frozenset(name for name, code in columns.items() if code == "TIMESTAMP")
 
 
 def check_numeric_literal(text: str) -> None:
@@ -54,7 +62,13 @@ _LITERAL_KINDS: dict[str, tuple[str, ...]] = {
     "BOOL": ("str",),
     "INT64": ("str",),
     "TIMESTAMP": ("str",),
+    "DATE": ("str",),
+    "FLOAT64": ("str",),
+    "FLOAT32": ("str",),
+    "JSON": ("str",),
 }
+# Column types whose untyped literals are rewritten.
+COLUMN_CODES = frozenset(_LITERAL_KINDS)
 
 
 def _numeric_text_sql(literal: str) -> str:
@@ -73,6 +87,25 @@ def _numeric_text_sql(literal: str) -> str:
     return literal
 
 
+# Column types whose untyped literals are read as the explicit cast to that type reads them.
+_CAST_TARGETS = {
+    "BOOL": "bool",
+    "INT64": "int8",
+    "TIMESTAMP": "timestamptz",
+    "DATE": "date",
+    "FLOAT64": "float8",
+    "FLOAT32": "float4",
+    "JSON": "jsonb",
+}
+
+
+def _cast_rule(pg_type: str) -> Callable[[str], str]:
+    def rule(literal: str) -> str:
+        return pg_casts.input_sql(pg_type, pg_literals.unquote(literal))
+
+    return rule
+
+
 # How an untyped string literal written to or compared with a column of that type is rewritten
 # for DuckDB: PostgreSQL reads it as input of the column's type, where DuckDB's own casts
 # differ ('off' is no boolean to DuckDB; '1.5' becomes the bigint 2; 'NaN' no decimal).
@@ -80,10 +113,8 @@ _STRING_INPUT_SQL: dict[str, Callable[[str], str]] = {
     "BYTES": pg_literals.bytea_literal_sql,
     "ARRAY": pg_literals.array_literal_sql,
     "ARRAY<BYTES>": pg_literals.bytea_array_literal_sql,
-    "BOOL": pg_literals.bool_literal_sql,
-    "INT64": pg_literals.int8_literal_sql,
     "NUMERIC": _numeric_text_sql,
-    "TIMESTAMP": lambda literal: timestamps.pg_literal_sql(pg_literals.unquote(literal)),
+    **{code: _cast_rule(pg_type) for code, pg_type in _CAST_TARGETS.items()},
 }
 _COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 # Words after which a name is a table the statement reads or writes.

@@ -161,8 +161,16 @@ PG_UNSUPPORTED_TYPES: frozenset[str] = frozenset(
         "pg_lsn",
         "timetz",
         "time with time zone",
+        # Spanner's only date-time types are date and timestamptz, and its only JSON type jsonb
+        "timestamp",
+        "timestamp without time zone",
+        "time",
+        "time without time zone",
+        "json",
     }
 )
+# Spellings of supported types that begin with an unsupported one's name.
+PG_SUPPORTED_LONG_SPELLINGS: frozenset[str] = frozenset({"timestamp with time zone"})
 PG_UNSUPPORTED_TYPE_MESSAGE = "Type <{name}> is not supported."
 
 # Canonical spelling when Spanner prints DDL / information_schema.
