@@ -174,13 +174,15 @@ def register(
             "CREATE MACRO spanner_pg_current_schema() AS 'public'",
         )
     for macro in macros:
-        _create_once(conn, macro)
+        _create_current(conn, macro)
 
 
-def _create_once(conn: duckdb.DuckDBPyConnection, statement: str) -> None:
-    """Macros persist in database files, and column defaults may depend on them: keep them."""
+def _create_current(conn: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Macros persist in database files: a file written by an older spanner-local gets today's
+    definitions (an old CAST(ts AS STRING) printed UTC). DuckDB will not replace a macro that a
+    column default or generated column calls; that one keeps its stored definition, which the
+    column's values were computed with."""
     try:
-        conn.execute(statement)
-    except duckdb.CatalogException as exc:
-        if "already exists" not in str(exc):
-            raise
+        conn.execute(statement.replace("CREATE MACRO", "CREATE OR REPLACE MACRO", 1))
+    except duckdb.DependencyException:
+        pass
