@@ -167,3 +167,15 @@ def test_sql_standard_is_refused_not_ignored(dsn: str) -> None:
             conn.execute("SET IntervalStyle = nonsense")
         assert conn.execute("SHOW IntervalStyle").fetchone() == ("iso_8601",)
         assert _text_rows(conn, "SELECT '1 day'::interval") == [("P1D",)]
+
+
+def test_copy_to_stdout_prints_intervals_in_the_session_style(dsn: str) -> None:
+    sql = "COPY (SELECT '-1 mon 2 days -00:00:01.5'::interval) TO STDOUT"
+    with psycopg.connect(REAL_PG, autocommit=True) as real:
+        real.execute("SET IntervalStyle = iso_8601")
+        with real.cursor().copy(sql) as cp:
+            expected = b"".join(bytes(b) for b in cp)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET IntervalStyle = iso_8601")
+        with conn.cursor().copy(sql) as cp:
+            assert b"".join(bytes(b) for b in cp) == expected == b"P-1M2DT-1.5S\n"
