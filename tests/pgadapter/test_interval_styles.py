@@ -179,3 +179,12 @@ def test_copy_to_stdout_prints_intervals_in_the_session_style(dsn: str) -> None:
         conn.execute("SET IntervalStyle = iso_8601")
         with conn.cursor().copy(sql) as cp:
             assert b"".join(bytes(b) for b in cp) == expected == b"P-1M2DT-1.5S\n"
+
+
+def test_style_given_at_startup_is_honoured(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True, options="-c IntervalStyle=iso_8601") as conn:
+        assert conn.info.parameter_status("IntervalStyle") == "iso_8601"
+        assert _text_rows(conn, "SELECT '-1 day 02:00:00'::interval") == [("P-1DT2H",)]
+    # refused at startup as PostgreSQL refuses a bad startup setting: FATAL, no connection
+    with pytest.raises(psycopg.OperationalError, match="cannot be sql_standard"):
+        psycopg.connect(dsn, options="-c IntervalStyle=sql_standard").close()
