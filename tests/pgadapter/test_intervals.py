@@ -173,14 +173,3 @@ def test_bad_interval_parameter_is_refused_through_the_proxy(dsn: str) -> None:
         # an interval array parameter travels as Spanner's ARRAY<INTERVAL>
         got = conn.execute("SELECT %s::interval[]", (["1 day", "-2 hours"],)).fetchone()
         assert got == ([dt.timedelta(days=1), dt.timedelta(hours=-2)],)
-
-
-def test_interval_style_other_than_postgres_is_refused_not_ignored(dsn: str) -> None:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        assert conn.execute("SHOW IntervalStyle").fetchone() == ("postgres",)
-        conn.execute("SET IntervalStyle = postgres")
-        with pytest.raises(psycopg.errors.FeatureNotSupported, match="IntervalStyle"):
-            conn.execute("SET IntervalStyle = iso_8601")
-        with pytest.raises(psycopg.errors.InvalidParameterValue, match="IntervalStyle"):
-            conn.execute("SET IntervalStyle = nonsense")
-        assert conn.execute("SHOW IntervalStyle").fetchone() == ("postgres",)

@@ -3,7 +3,6 @@ Spanner's protobuf Values (codecs.value_encoder)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from decimal import Decimal
@@ -114,17 +113,20 @@ def _oid(t: Type) -> int:
 
 
 @pytest.mark.parametrize("fmt", [0, 1])
-@pytest.mark.parametrize("tz", [c.UTC, ZoneInfo("America/St_Johns")])
+@pytest.mark.parametrize(
+    "text_out",
+    [c.DEFAULT_TEXT_OUT, c.TextOut(ZoneInfo("America/St_Johns"), "iso_8601")],
+)
 @pytest.mark.parametrize(("spanner_type", "value"), CASES)
 def test_value_encoders_give_the_bytes_of_the_decoded_value(
-    spanner_type: Type, value: Value, fmt: int, tz: dt.tzinfo
+    spanner_type: Type, value: Value, fmt: int, text_out: c.TextOut
 ) -> None:
     """Encoding Spanner's Value directly gives the bytes that encoding the client's decoded
     value gives (which the other tests compare with PostgreSQL's own output)."""
     oid = _oid(spanner_type)
     decoded = _parse_value_pb(value, spanner_type, "c")
-    expected = None if decoded is None else c.encoder(oid, fmt, tz)(decoded)
-    assert c.value_encoder(oid, fmt, tz)(value) == expected
+    expected = None if decoded is None else c.encoder(oid, fmt, text_out)(decoded)
+    assert c.value_encoder(oid, fmt, text_out)(value) == expected
 
 
 def test_every_spanner_result_type_has_a_case() -> None:

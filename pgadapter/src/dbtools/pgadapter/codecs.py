@@ -19,12 +19,13 @@ import re
 import struct
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 
-from . import intervals
+from . import interval_text, intervals
 from .errors import PgError
 from .types import ARRAY_ELEMENT, BY_OID, PgType
 
@@ -32,6 +33,18 @@ UTC = dt.timezone.utc
 PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
 PG_EPOCH_DATE = dt.date(2000, 1, 1)
 _PG_EPOCH_ORDINAL = PG_EPOCH_DATE.toordinal()
+
+
+@dataclass(frozen=True)
+class TextOut:
+    """The session settings that shape text-format results: the time zone timestamptz values
+    are shown in and the IntervalStyle interval values are printed in."""
+
+    tz: dt.tzinfo = UTC
+    interval_style: str = "postgres"
+
+
+DEFAULT_TEXT_OUT = TextOut()
 
 _I16 = struct.Struct("!h")
 _I32 = struct.Struct("!i")
@@ -236,27 +249,9 @@ def interval_parts(v: Any) -> tuple[int, int, int]:
     return int(v.months), int(v.days), int(v.nanos) // 1000
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
 def _interval_text(v: Any) -> str:
-    """PostgreSQL's IntervalStyle postgres: '1 year 2 mons 3 days 04:05:06.5'."""
-    months, days, micros = interval_parts(v)
-    parts = []
-    years, mons = int(months / 12), months - int(months / 12) * 12  # truncated, as PostgreSQL
-    if years:
-        parts.append(_plural(years, "year"))
-    if mons:
-        parts.append(_plural(mons, "mon"))
-    if days:
-        parts.append(_plural(days, "day"))
-    if micros or not parts:
-        sign = "-" if micros < 0 else ""
-        secs, frac = divmod(abs(micros), 1_000_000)
-        clock = f"{sign}{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
-        parts.append(clock + (f".{frac:06d}".rstrip("0") if frac else ""))
-    return " ".join(parts)
+    """PostgreSQL's default IntervalStyle, postgres: '1 year 2 mons -3 days +04:05:06.5'."""
+    return interval_text.postgres(*interval_parts(v))
 
 
 def _interval_binary(v: Any) -> bytes:
@@ -293,8 +288,8 @@ def _array_elem_text(s: str) -> str:
     return s
 
 
-def _array_text(elem: PgType, tz: dt.tzinfo) -> Callable[[Any], str]:
-    out = _scalar_text(elem, tz)
+def _array_text(elem: PgType, text_out: TextOut) -> Callable[[Any], str]:
+    out = _scalar_text(elem, text_out)
 
     def encode(v: Any) -> str:
         items = ("NULL" if x is None else _array_elem_text(out(x)) for x in v)
@@ -303,9 +298,12 @@ def _array_text(elem: PgType, tz: dt.tzinfo) -> Callable[[Any], str]:
     return encode
 
 
-def _scalar_text(t: PgType, tz: dt.tzinfo) -> Callable[[Any], str]:
-    if t.kind == "timestamptz" and tz is not UTC:
-        return lambda v: timestamptz_text(v, tz)
+def _scalar_text(t: PgType, text_out: TextOut) -> Callable[[Any], str]:
+    if t.kind == "timestamptz" and text_out.tz is not UTC:
+        return lambda v: timestamptz_text(v, text_out.tz)
+    if t.kind == "interval" and text_out.interval_style != "postgres":
+        style = interval_text.STYLES[text_out.interval_style]
+        return lambda v: style(*interval_parts(v))
     return _TEXT_OUT[t.kind]
 
 
@@ -332,16 +330,16 @@ _TEXT_BYTES: dict[str, Encoder] = {
 }
 
 
-def text_encoder(oid: int, tz: dt.tzinfo = UTC) -> Encoder:
+def text_encoder(oid: int, text_out: TextOut = DEFAULT_TEXT_OUT) -> Encoder:
     """value → text-format bytes for a result column of type `oid`."""
     if oid in ARRAY_ELEMENT:
-        fn = _array_text(ARRAY_ELEMENT[oid], tz)
+        fn = _array_text(ARRAY_ELEMENT[oid], text_out)
     else:
         t = BY_OID.get(oid, BY_OID[25])
         fast = _TEXT_BYTES.get(t.kind)
         if fast is not None:
             return fast
-        fn = _scalar_text(t, tz)
+        fn = _scalar_text(t, text_out)
     return lambda v: fn(v).encode("utf-8")
 
 
@@ -473,13 +471,15 @@ def binary_encoder(oid: int) -> Encoder:
     return _BIN_OUT[BY_OID.get(oid, BY_OID[25]).kind]
 
 
-def encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> Encoder:
-    return binary_encoder(oid) if fmt == 1 else text_encoder(oid, tz)
+def encoder(oid: int, fmt: int, text_out: TextOut = DEFAULT_TEXT_OUT) -> Encoder:
+    return binary_encoder(oid) if fmt == 1 else text_encoder(oid, text_out)
 
 
-def python_encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> Callable[[Any], bytes | None]:
+def python_encoder(
+    oid: int, fmt: int, text_out: TextOut = DEFAULT_TEXT_OUT
+) -> Callable[[Any], bytes | None]:
     """Python value (None for NULL) → wire bytes or None: for rows the proxy builds itself."""
-    enc = encoder(oid, fmt, tz)
+    enc = encoder(oid, fmt, text_out)
     return lambda v: None if v is None else enc(v)
 
 
@@ -585,13 +585,13 @@ def _nullable(enc: Callable[[Any], bytes]) -> ValueEncoder:
     return encode
 
 
-def value_encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> ValueEncoder:
+def value_encoder(oid: int, fmt: int, text_out: TextOut = DEFAULT_TEXT_OUT) -> ValueEncoder:
     """Spanner protobuf Value → text (fmt 0) or binary (fmt 1) bytes for a result column of type
     `oid`, None for NULL: the same bytes as `encoder` gives for the client's decoded value."""
     elem = ARRAY_ELEMENT.get(oid)
     if elem is not None:
         convert = _FROM_VALUE[elem.kind]
-        enc = encoder(oid, fmt, tz)
+        enc = encoder(oid, fmt, text_out)
 
         def array(v: Any) -> bytes:
             items = [None if _is_null(x) else convert(x) for x in v.list_value.values]
@@ -603,7 +603,7 @@ def value_encoder(oid: int, fmt: int, tz: dt.tzinfo = UTC) -> ValueEncoder:
     if direct is not None:
         return _nullable(direct)
     convert = _FROM_VALUE[kind]
-    enc = encoder(oid, fmt, tz)
+    enc = encoder(oid, fmt, text_out)
     return _nullable(lambda v: enc(convert(v)))
 
 

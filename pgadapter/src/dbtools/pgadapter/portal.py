@@ -3,7 +3,6 @@ extended query protocol, which SQL-level PREPARE and DECLARE create too)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from . import protocol as p
 from .backend import ColumnInfo, Cursor
 from .catalog import LocalResult
 from .classify import Statement
-from .codecs import ValueEncoder, python_encoder, value_encoder
+from .codecs import TextOut, ValueEncoder, python_encoder, value_encoder
 from .errors import PgError, ProtocolError
 from .loopread import LoopCursor
 from .scroll import CursorPosition
@@ -26,25 +25,27 @@ class Output:
 
     columns: list[ColumnInfo]
     formats: list[int]
-    tz: dt.tzinfo
+    text_out: TextOut
     raw: bool  # rows are Spanner's protobuf Values (else Python values built by the proxy)
     description: bytes
     encoders: list[ValueEncoder]
 
     @classmethod
     def build(
-        cls, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+        cls, columns: list[ColumnInfo], formats: list[int], text_out: TextOut, raw: bool
     ) -> Output:
         make = value_encoder if raw else python_encoder
-        encoders = [make(c.oid, f, tz) for c, f in zip(columns, formats, strict=False)]
-        return cls(columns, formats, tz, raw, p.row_description(fields(columns), formats), encoders)
+        encoders = [make(c.oid, f, text_out) for c, f in zip(columns, formats, strict=False)]
+        return cls(
+            columns, formats, text_out, raw, p.row_description(fields(columns), formats), encoders
+        )
 
     def matches(
-        self, columns: list[ColumnInfo], formats: list[int], tz: dt.tzinfo, raw: bool
+        self, columns: list[ColumnInfo], formats: list[int], text_out: TextOut, raw: bool
     ) -> bool:
         return (
             self.raw == raw
-            and self.tz is tz
+            and self.text_out == text_out
             and self.formats == formats
             and self.columns == columns
         )

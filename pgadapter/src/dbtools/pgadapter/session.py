@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -27,7 +28,7 @@ from .backend import ColumnInfo, SpannerConnection
 from .call_context import CallContext, Calls, bind
 from .catalog import Catalog, SessionInfo, load_catalog
 from .classify import Statement
-from .codecs import UTC
+from .codecs import DEFAULT_TEXT_OUT
 from .config import ProxyConfig
 from .errors import PgError, QueryCanceled
 from .loopread import LoopCursor, LoopReads
@@ -104,7 +105,7 @@ class Session:
         self.calls = Calls()  # the streams of this connection's statements, for cancel()
         self.plan_cache: dict[str, Any] = {}
         self.ddl_mode = server.config.ddl_transaction_mode
-        self.tz: dt.tzinfo = UTC
+        self.text_out = DEFAULT_TEXT_OUT  # TimeZone and IntervalStyle, for text results
         self.busy = False  # a Spanner call is running for this connection
         self.savepoints: list[tuple[str, int]] = []
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
@@ -116,6 +117,11 @@ class Session:
         self.copy_peak_rows = 0
 
     # --- output -----------------------------------------------------------------------------
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        """The session's TimeZone, which timestamptz parameters without an offset are read in."""
+        return self.text_out.tz
 
     def send(self, data: bytes) -> None:
         """Queue backend messages; they leave in one write at the next flush point (Sync,
@@ -139,8 +145,8 @@ class Session:
             raw = portal.local is None
             prep = portal.prepared
             out = prep.output
-            if out is None or not out.matches(columns, fmts, self.tz, raw):
-                out = Output.build(columns, fmts, self.tz, raw)
+            if out is None or not out.matches(columns, fmts, self.text_out, raw):
+                out = Output.build(columns, fmts, self.text_out, raw)
                 prep.output = out
             portal.output = out
         return out
@@ -468,7 +474,11 @@ class Session:
 
 
 def _set_timezone(s: Session, tz: dt.tzinfo) -> None:
-    s.tz = tz
+    s.text_out = replace(s.text_out, tz=tz)
+
+
+def _set_interval_style(s: Session, style: str) -> None:
+    s.text_out = replace(s.text_out, interval_style=style)
 
 
 def _set_timeout(s: Session, ms: int) -> None:
@@ -506,6 +516,7 @@ def _set_commit_stats(s: Session, on: bool) -> None:
 
 SETTING_EFFECTS: dict[str, Callable[[Session, Any], None]] = {
     "TimeZone": _set_timezone,
+    "IntervalStyle": _set_interval_style,
     "statement_timeout": _set_timeout,
     "spanner.ddl_transaction_mode": _set_ddl_mode,
     "spanner.read_only_staleness": _set_staleness,

@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import interval_text
 from .codecs import UTC, parse_timestamp
 from .errors import PgError
 
@@ -267,11 +268,13 @@ def _parse_interval_style(value: str) -> Parsed:
     style = value.strip().lower()
     if style not in _INTERVAL_STYLES:
         raise _invalid("IntervalStyle", value, "One of: " + ", ".join(_INTERVAL_STYLES))
-    if style != "postgres":
-        # the codecs print postgres style, and the sql_standard style would change how a
-        # leading sign is read: accepting it would change nothing, silently
+    if style not in interval_text.STYLES:
+        # sql_standard also changes how a leading sign is read in interval input, which the
+        # parser does not do: accepting it would read '-1 2:00:00' differently, silently
         raise PgError(
-            f'parameter "IntervalStyle" can only be postgres on pgadapter, not {style}', "0A000"
+            f'parameter "IntervalStyle" cannot be {style} on pgadapter: one of '
+            + ", ".join(interval_text.STYLES),
+            "0A000",
         )
     return style, style
 
@@ -438,8 +441,8 @@ SETTINGS: tuple[Setting, ...] = (
        type="enum", parse=parse_client_encoding, reported=True),
     _s("DateStyle", "ISO, MDY", "dates are written in ISO form and read month first; other "
        "styles are refused", reported=True, parse=_parse_datestyle),
-    _s("IntervalStyle", "postgres", "interval text is read and written in the postgres style; "
-       "PostgreSQL's other styles are refused", type="enum", reported=True,
+    _s("IntervalStyle", "postgres", "style of interval text results: postgres, "
+       "postgres_verbose or iso_8601; sql_standard is refused", type="enum", reported=True,
        parse=_parse_interval_style),
     _s("TimeZone", "UTC", "time zone of timestamptz values sent to the client",
        parse=parse_timezone, reported=True),

@@ -265,7 +265,7 @@ async def _copy_to(s: Session, spec: CopySpec) -> None:
     try:
         columns = cursor.columns or []
         binary = spec.format == "binary"
-        encoders = [value_encoder(c.oid, 1 if binary else 0, s.tz) for c in columns]
+        encoders = [value_encoder(c.oid, 1 if binary else 0, s.text_out) for c in columns]
         forced = [c.name.lower() in spec.force_quote for c in columns]
         fmt_row = (
             (lambda vals: format_csv_row(vals, spec, forced))

@@ -70,7 +70,7 @@ async def run_fetch(s: Session, portal: Portal, max_rows: int, describe: bool) -
     rows, count = run() if position.source.ready else await s.run_blocking(run)
     if not move:
         fmts = formats(portal.result_formats, len(columns))
-        out = Output.build(columns, fmts, s.tz, raw=target.local is None)
+        out = Output.build(columns, fmts, s.text_out, raw=target.local is None)
         s.send(out.rows(rows))
     s.send(p.command_complete(f"{spec.verb} {count}"))
 
