@@ -10,7 +10,7 @@ import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
-from . import timestamps
+from . import pg_numeric, timestamps
 
 
 def farm_fingerprint(value: str | None) -> int | None:
@@ -160,6 +160,7 @@ def register(
                 side_effects=False,
             )
         macros += PG_MACROS
+        macros += pg_numeric.MACROS
         quoted = database_id.replace("'", "''")
         macros += (
             "CREATE MACRO spanner_pg_version() AS "

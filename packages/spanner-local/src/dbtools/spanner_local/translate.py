@@ -21,7 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_literals, timestamps, typed_literals
+from . import pg_literals, pg_numeric, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
@@ -424,6 +424,19 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
+            continue
+        if i > 0 and pg_numeric.is_text_cast(toks, i):  # x::text (see pg_numeric)
+            start = _operand_start(toks, i - 1)
+            before[start] = before.get(start, "") + f"{pg_numeric.TEXT_MACRO}("
+            repl[i] = ")"
+            drop.add(i + 1)
+            i += 2
+            continue
+        text_as = pg_numeric.cast_as_text_end(toks, i)
+        if text_as is not None:  # CAST(x AS text): its operand's tokens are still visited
+            repl[i] = pg_numeric.TEXT_MACRO
+            drop.update({text_as, text_as + 1})
+            i += 1
             continue
         if (
             t.upper == "CAST"
