@@ -159,6 +159,14 @@ def register(
                 null_handling="special",
                 side_effects=False,
             )
+        conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
+            pg_numeric.DIV_FUNCTION,
+            pg_numeric.divide,
+            [VARCHAR, VARCHAR],
+            pg_numeric.QUOTIENT_TYPE,
+            type="native",
+            side_effects=False,
+        )
         macros += PG_MACROS
         macros += pg_numeric.MACROS
         quoted = database_id.replace("'", "''")

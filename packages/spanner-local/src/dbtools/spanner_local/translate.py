@@ -321,6 +321,59 @@ def _operand_start(toks: list[Tok], end: int) -> int:
     return k
 
 
+# Type names that may stand before a string literal to type it (`numeric '1.5'`).
+_TYPED_LITERAL_WORDS = frozenset(
+    {"numeric", "decimal", "date", "timestamptz", "interval", "jsonb", "bytea", "text", "varchar"}
+)
+
+
+def _product_start(toks: list[Tok], end: int) -> int:
+    """First token of the left operand of a `/` whose left side ends at `end`: `*`, `/` and
+    `%` bind alike and from the left, so `a * b / c` divides `a * b`."""
+    k = _factor_start(toks, end)
+    while k >= 2 and toks[k - 1].kind == "op" and toks[k - 1].text in ("*", "/", "%"):
+        k = _factor_start(toks, k - 2)
+    return k
+
+
+def _factor_start(toks: list[Tok], end: int) -> int:
+    if toks[end].upper == "END":  # CASE ... END
+        depth = 0
+        for k in range(end, -1, -1):
+            depth += {"END": 1, "CASE": -1}.get(toks[k].upper, 0)
+            if depth == 0:
+                return k
+    k = _operand_start(toks, end)
+    if (
+        toks[k].kind == "str"
+        and k > 0
+        and toks[k - 1].kind == "word"
+        and toks[k - 1].text.lower() in _TYPED_LITERAL_WORDS
+    ):
+        return k - 1
+    return k
+
+
+def _factor_end(toks: list[Tok], start: int) -> int:
+    """Last token of the right operand of a `/` that begins at `start` (a sign included)."""
+    if toks[start].text in ("-", "+") and start + 1 < len(toks):
+        start += 1
+    if toks[start].upper == "CASE":
+        depth = 0
+        for k in range(start, len(toks)):
+            depth += {"CASE": 1, "END": -1}.get(toks[k].upper, 0)
+            if depth == 0:
+                return k
+    if (
+        toks[start].kind == "word"
+        and toks[start].text.lower() in _TYPED_LITERAL_WORDS
+        and start + 1 < len(toks)
+        and toks[start + 1].kind == "str"
+    ):
+        start += 1
+    return _operand_end(toks, start)
+
+
 def _operand_end(toks: list[Tok], start: int) -> int:
     """Last token of the operand that begins at `start` (the mirror of `_operand_start`)."""
     k = start
@@ -431,6 +484,24 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             repl[i] = ")"
             drop.add(i + 1)
             i += 2
+            continue
+        if t.kind == "op" and t.text == "/" and 0 < i < len(toks) - 1:  # see pg_numeric
+            left = _product_start(toks, i - 1)
+            right = _factor_end(toks, i + 1)
+            before[left] = f"{pg_numeric.DIV_MACRO}(" + before.get(left, "")
+            repl[i] = ","
+            after[right] = ")" + after.get(right, "")
+            i += 1
+            continue
+        avg = (
+            pg_numeric.avg_macro(toks, i + 1)
+            if t.kind == "word" and t.text.lower() == "avg" and nxt is not None and nxt.text == "("
+            else None
+        )
+        if avg is not None:  # see pg_numeric
+            repl[i] = avg[0]
+            drop.update(range(i + 2, i + 2 + avg[1]))
+            i += 1
             continue
         text_as = pg_numeric.cast_as_text_end(toks, i)
         if text_as is not None:  # CAST(x AS text): its operand's tokens are still visited
@@ -606,7 +677,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             i += 2
             continue
         i += 1
-    text = _splice(sql, toks, repl, drop, before, after)
+    text = pg_numeric.expand_calls(_splice(sql, toks, repl, drop, before, after))
     kind = classify(sql, POSTGRESQL)
     tree = _pg_parse(
         _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
