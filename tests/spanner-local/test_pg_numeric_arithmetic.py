@@ -101,3 +101,50 @@ def test_numeric_division_refuses_what_it_cannot_compute_exactly(numbers, sql, e
     with pytest.raises(error, match=message):
         with numbers.snapshot() as s:
             list(s.execute_sql(sql))
+
+
+WRITES = [
+    "insert into w (id, v, i) values (1, 1.5, 3), (2, 10.0 / 4, 7), (3, 0.1::float8, 2)",
+    "insert into w values (4, 1.5 * 1.5, 1), (5, -2, 1)",
+    "update w set v = v * 2, i = i + 1 where id = 1",
+    "update w set v = v / 3 where id = 1",
+    "update w set v = (select max(v) from w) / 2 where id = 2",
+]
+
+
+def test_computed_values_written_to_numeric_columns_match_postgresql(pg_spanner_db, pg_db):
+    ddl = "create table w (id bigint primary key, v numeric, i bigint)"
+    with psycopg.connect(pg_db.url, autocommit=True) as conn:
+        conn.execute(ddl)
+        for sql in WRITES:
+            conn.execute(sql)
+        expected = conn.execute("select id, v, i from w order by id").fetchall()
+    pg_spanner_db.update_ddl([ddl]).result(60)
+    for sql in WRITES:
+        pg_spanner_db.run_in_transaction(lambda tx, sql=sql: tx.execute_update(sql))
+    with pg_spanner_db.snapshot() as s:
+        assert [tuple(r) for r in s.execute_sql("select id, v, i from w order by id")] == expected
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "insert into w (id, v) values (9, 1::numeric / 3)",
+        "insert into w values (9, 0.1234567891::float8, 1)",
+        "update w set v = v / 7 where id = 1",
+        "update w set i = 2, v = v * 0.0000000001 where id = 1",
+    ],
+)
+def test_a_value_a_numeric_column_cannot_hold_is_refused_not_rounded(pg_spanner_db, sql):
+    pg_spanner_db.update_ddl(
+        ["create table w (id bigint primary key, v numeric, i bigint)"]
+    ).result(60)
+    pg_spanner_db.run_in_transaction(
+        lambda tx: tx.execute_update("insert into w (id, v, i) values (1, 1.5, 1)")
+    )
+    with pytest.raises(exceptions.InvalidArgument, match="cannot be stored exactly"):
+        pg_spanner_db.run_in_transaction(lambda tx: tx.execute_update(sql))
+    with pg_spanner_db.snapshot() as s:
+        assert list(s.execute_sql("select id, v, i from w order by id")) == [
+            [1, decimal.Decimal("1.5"), 1]
+        ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import decimal
 import itertools
+from collections.abc import Callable
 
 from .codec import PG_NUMERIC_NAN, abbreviate_number
 from .errors import InvalidArgument
@@ -27,6 +28,7 @@ from .typemap import POSTGRESQL
 _TEXT_TYPES = frozenset({"text", "varchar"})
 
 TEXT_MACRO = "spanner_pg_numeric_text"
+STORE_MACRO = "spanner_pg_numeric_store"
 
 DIV_MACRO = "spanner_pg_div"
 AVG_MACRO = "spanner_pg_avg"
@@ -63,6 +65,13 @@ MACROS = (
     "WHEN contains(s, '.') THEN rtrim(rtrim(s, '0'), '.') ELSE s END",
     f"CREATE MACRO {TEXT_MACRO}(x) AS CASE WHEN typeof(x) LIKE 'DECIMAL(%' "
     "THEN spanner_pg_decimal_text(CAST(x AS VARCHAR)) ELSE CAST(x AS VARCHAR) END",
+    # A value written to a numeric column (DECIMAL(38, 9)): DuckDB would round one with more
+    # fractional digits (a quotient, a product); it is refused instead. Text is numeric input,
+    # read by the column's cast.
+    f"CREATE MACRO {STORE_MACRO}(a) AS CASE WHEN a IS NULL OR typeof(a) = 'VARCHAR' "
+    "OR TRY_CAST(a AS DECIMAL(38,9)) = a THEN a ELSE error('numeric value ' "
+    "|| CAST(a AS VARCHAR) || ' cannot be stored exactly by spanner-local, which keeps at most "
+    "29 digits before and 9 after the decimal point') END",
     # The quotient of numerics, by the Python DIV_FUNCTION: exact, but it costs a Python
     # call per row (see README)
     "CREATE MACRO spanner_pg_quotient(a, b) AS "
@@ -256,3 +265,81 @@ def expand_calls(sql: str) -> str:
         args = [sql[toks[a].end : toks[b].start] for a, b in itertools.pairwise(bounds)]
         call = f"{_TYPED[toks[at].text]}({', '.join(args + args)})"
         sql = sql[: toks[at].start] + call + sql[toks[close].end :]
+
+
+def stored_expressions(
+    toks: list[Tok], column_types: Callable[[str], dict[str, str]]
+) -> frozenset[tuple[int, int]]:
+    """(first, last) token of each expression an INSERT ... VALUES or UPDATE ... SET writes to
+    a numeric column, other than a bare literal, NULL or DEFAULT (see STORE_MACRO)."""
+    words = [t.upper for t in toks]
+    spans: list[tuple[int, int, str]] = []  # (first, last, column)
+    if words[:2] == ["INSERT", "INTO"] and len(toks) > 3:
+        columns = column_types(toks[2].text)
+        k, names = 3, list(columns)
+        if toks[3].text == "(":
+            names, k = [], 4
+            while k < len(toks) and toks[k].text != ")":
+                if toks[k].kind in ("word", "ident"):
+                    names.append(toks[k].text.strip('"').lower())
+                k += 1
+            k += 1
+        if k >= len(toks) or words[k] != "VALUES":
+            return frozenset()
+        k += 1
+        while k < len(toks) and toks[k].text == "(":
+            items, k = _items(toks, k + 1, (")",))
+            spans += [(a, b, names[n]) for n, (a, b) in enumerate(items) if n < len(names)]
+            k += 1
+            if k < len(toks) and toks[k].text == ",":
+                k += 1
+    elif words[:1] == ["UPDATE"] and "SET" in words:
+        columns = column_types(toks[1].text)
+        k = words.index("SET") + 1
+        while k + 2 < len(toks) and toks[k + 1].text == "=":
+            name = toks[k].text.strip('"').lower()
+            (first, last), *_ = _items(toks, k + 2, ("WHERE", "RETURNING", "FROM", ","))[0] or [
+                (k, k)
+            ]
+            spans.append((first, last, name))
+            k = last + 1
+            if k >= len(toks) or toks[k].text != ",":
+                break
+            k += 1
+    else:
+        return frozenset()
+    return frozenset(
+        (first, last)
+        for first, last, name in spans
+        if columns.get(name) == "NUMERIC" and not _plain_value(toks, first, last)
+    )
+
+
+def _items(
+    toks: list[Tok], start: int, stops: tuple[str, ...]
+) -> tuple[list[tuple[int, int]], int]:
+    """The comma-separated expressions from toks[start] to the first depth-0 stop token (or
+    the end): their (first, last) tokens, and the index of the stop."""
+    items, depth, first, k = [], 0, start, start
+    while k < len(toks):
+        text = toks[k].text
+        if depth == 0 and (text == "," or text in stops or toks[k].upper in stops):
+            if k > first:
+                items.append((first, k - 1))
+            if text != "," or "," in stops:
+                return items, k
+            first = k + 1
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(text, 0)
+        if depth < 0:
+            break
+        k += 1
+    if k > first:
+        items.append((first, k - 1))
+    return items, k
+
+
+def _plain_value(toks: list[Tok], first: int, last: int) -> bool:
+    """A bare literal (checked where it is read), a signed number, NULL or DEFAULT."""
+    if first == last:
+        return toks[first].kind in ("num", "str") or toks[first].upper in ("NULL", "DEFAULT")
+    return last == first + 1 and toks[first].text in ("-", "+") and toks[last].kind == "num"

@@ -435,16 +435,23 @@ def translate_pg(
     """`column_types(table)`: the columns whose untyped literals PostgreSQL reads as their
     type's input (see `typed_literals`), for the literals written to or compared with them."""
     if column_types is None:
-        return _translate_pg(sql, frozenset())
+        return _translate_pg(sql, frozenset(), frozenset())
     toks = _pg_tokens(sql)
-    rewritten = typed_literals.rewrites(toks, column_types, classify(sql, POSTGRESQL) == "dml")
-    return _translate_pg(sql, rewritten)
+    dml = classify(sql, POSTGRESQL) == "dml"
+    rewritten = typed_literals.rewrites(toks, column_types, dml)
+    stored = pg_numeric.stored_expressions(toks, column_types) if dml else frozenset()
+    return _translate_pg(sql, rewritten, stored)
 
 
 @lru_cache(maxsize=2048)
-def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translated:
+def _translate_pg(
+    sql: str,
+    literal_sql: frozenset[tuple[int, str]],
+    numeric_stores: frozenset[tuple[int, int]] = frozenset(),
+) -> Translated:
     """`literal_sql`: (token index, DuckDB SQL) of the literals read as the input of the
-    column type they are written to or compared with."""
+    column type they are written to or compared with. `numeric_stores`: (first, last) token of
+    the expressions written to numeric columns (see pg_numeric.STORE_MACRO)."""
     toks = _pg_tokens(sql)
     _reject_unsupported_types(toks)
     dollar_quoted = {
@@ -677,6 +684,9 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
             i += 2
             continue
         i += 1
+    for first, last in numeric_stores:  # outermost: after every rewrite inside the span
+        before[first] = f"{pg_numeric.STORE_MACRO}(" + before.get(first, "")
+        after[last] = after.get(last, "") + ")"
     text = pg_numeric.expand_calls(_splice(sql, toks, repl, drop, before, after))
     kind = classify(sql, POSTGRESQL)
     tree = _pg_parse(
