@@ -35,6 +35,7 @@ QUERIES = [
     "select v::int8, v::float8, i::numeric / 4, (v / 3)::float8 from n where id < 4 order by id",
     # 35 significant digits: more than Python's default decimal context keeps
     "select (123456789.123456789::numeric * 987654321.987654321::numeric) / 1",
+    "select 0.1::float8::numeric, i::numeric, (v * i)::numeric from n where id < 5 order by id",
 ]
 
 
@@ -88,6 +89,17 @@ def test_numeric_arithmetic_matches_postgresql(numbers, pg_answers):
             "select 100000000000::numeric / 3",
             exceptions.InvalidArgument,
             "display scale of its operands",
+        ),
+        # a cast to numeric that DuckDB's DECIMAL(38, 9) would round (PostgreSQL: 15 digits)
+        (
+            "select (1 / 3::float8)::numeric",
+            exceptions.InvalidArgument,
+            "cannot be stored exactly",
+        ),
+        (
+            "select (v * v * v * v)::numeric from n where id = 4",
+            exceptions.InvalidArgument,
+            "cannot be stored exactly",
         ),
         # 28 fractional digits: more than the 20 a quotient keeps
         (

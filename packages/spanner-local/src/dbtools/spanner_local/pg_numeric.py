@@ -192,6 +192,21 @@ def is_text_cast(toks: list[Tok], at: int) -> bool:
     )
 
 
+def is_numeric_cast(toks: list[Tok], at: int) -> bool:
+    """Whether toks[at] is the `::` of `x::numeric` / `x::decimal` with an operand that is not
+    a literal (literals are read exactly where they are lexed)."""
+    if toks[at].text != "::" or at + 1 >= len(toks) or at == 0:
+        return False
+    name = toks[at + 1]
+    following = toks[at + 2] if at + 2 < len(toks) else None
+    return (
+        name.kind == "word"
+        and name.text.lower() in ("numeric", "decimal")
+        and not (following is not None and following.text in ("(", "["))
+        and toks[at - 1].kind not in ("num", "str")
+    )
+
+
 def cast_as_text_end(toks: list[Tok], at: int) -> int | None:
     """For `CAST(x AS text)` starting at toks[at]: the index of the `AS` before the type name,
     or None when the cast is to another type."""

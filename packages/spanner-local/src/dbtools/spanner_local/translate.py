@@ -510,6 +510,10 @@ def _translate_pg(
             drop.update(range(i + 2, i + 2 + avg[1]))
             i += 1
             continue
+        if pg_numeric.is_numeric_cast(toks, i):  # x::numeric: refused where DuckDB would round
+            start = _operand_start(toks, i - 1)
+            before[start] = before.get(start, "") + f"{pg_numeric.STORE_MACRO}("
+            after[i - 1] = ")" + after.get(i - 1, "")
         text_as = pg_numeric.cast_as_text_end(toks, i)
         if text_as is not None:  # CAST(x AS text): its operand's tokens are still visited
             repl[i] = pg_numeric.TEXT_MACRO
