@@ -50,6 +50,9 @@ class Result:
 
 _TABLE_MISSING = re.compile(r"Table with name (\S+?) does not exist")
 _COLUMN_MISSING = re.compile(r'Referenced column "?([^"\s]+)"? not found')
+_UDF_REFUSAL = re.compile(
+    r".*Python exception occurred while executing the UDF: InvalidArgument: (.*)$"
+)
 DUP_KEY = re.compile(r'[Dd]uplicate key "(.*?)"')
 
 
@@ -123,6 +126,9 @@ def map_error(exc: Exception, dialect: str, sql: str | None = None) -> SpannerLo
         )
     if "Division by zero" in text or "division by zero" in text:
         return OutOfRange("division by zero")
+    m = _UDF_REFUSAL.match(first)
+    if m:  # a Python function refusing what it cannot compute exactly (see pg_numeric)
+        return InvalidArgument(m.group(1))
     if isinstance(exc, duckdb.InvalidInputException) and first.endswith("causes overflow"):
         return OutOfRange(_strip_category(first))  # TIMESTAMP_ADD/SUB (see timestamps)
     if isinstance(exc, duckdb.OutOfRangeException):

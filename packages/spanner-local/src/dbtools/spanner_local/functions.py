@@ -10,7 +10,7 @@ import duckdb
 import farmhash
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
-from . import pg_casts, timestamps
+from . import pg_casts, pg_numeric, timestamps
 
 
 def farm_fingerprint(value: str | None) -> int | None:
@@ -164,8 +164,17 @@ def register(
                 null_handling="special",
                 side_effects=False,
             )
+        conn.create_function(  # type: ignore[call-overload]  # the stubs reject the string flags
+            pg_numeric.DIV_FUNCTION,
+            pg_numeric.divide,
+            [VARCHAR, VARCHAR],
+            pg_numeric.QUOTIENT_TYPE,
+            type="native",
+            side_effects=False,
+        )
         macros += PG_MACROS
         macros += pg_casts.MACROS
+        macros += pg_numeric.MACROS
         quoted = database_id.replace("'", "''")
         macros += (
             "CREATE MACRO spanner_pg_version() AS "

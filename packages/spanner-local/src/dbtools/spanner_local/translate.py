@@ -21,7 +21,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from . import pg_casts, pg_literals, pg_to_char, timestamps, typed_literals
+from . import pg_casts, pg_literals, pg_numeric, pg_to_char, timestamps, typed_literals
 from .codec import PG_NUMERIC_NAN_SQL
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, iter_tokens, tokenize
@@ -340,6 +340,59 @@ def _operand_start(toks: list[Tok], end: int) -> int:
     return k
 
 
+# Type names that may stand before a string literal to type it (`numeric '1.5'`).
+_TYPED_LITERAL_WORDS = frozenset(
+    {"numeric", "decimal", "date", "timestamptz", "interval", "jsonb", "bytea", "text", "varchar"}
+)
+
+
+def _product_start(toks: list[Tok], end: int) -> int:
+    """First token of the left operand of a `/` whose left side ends at `end`: `*`, `/` and
+    `%` bind alike and from the left, so `a * b / c` divides `a * b`."""
+    k = _factor_start(toks, end)
+    while k >= 2 and toks[k - 1].kind == "op" and toks[k - 1].text in ("*", "/", "%"):
+        k = _factor_start(toks, k - 2)
+    return k
+
+
+def _factor_start(toks: list[Tok], end: int) -> int:
+    if toks[end].upper == "END":  # CASE ... END
+        depth = 0
+        for k in range(end, -1, -1):
+            depth += {"END": 1, "CASE": -1}.get(toks[k].upper, 0)
+            if depth == 0:
+                return k
+    k = _operand_start(toks, end)
+    if (
+        toks[k].kind == "str"
+        and k > 0
+        and toks[k - 1].kind == "word"
+        and toks[k - 1].text.lower() in _TYPED_LITERAL_WORDS
+    ):
+        return k - 1
+    return k
+
+
+def _factor_end(toks: list[Tok], start: int) -> int:
+    """Last token of the right operand of a `/` that begins at `start` (a sign included)."""
+    if toks[start].text in ("-", "+") and start + 1 < len(toks):
+        start += 1
+    if toks[start].upper == "CASE":
+        depth = 0
+        for k in range(start, len(toks)):
+            depth += {"CASE": 1, "END": -1}.get(toks[k].upper, 0)
+            if depth == 0:
+                return k
+    if (
+        toks[start].kind == "word"
+        and toks[start].text.lower() in _TYPED_LITERAL_WORDS
+        and start + 1 < len(toks)
+        and toks[start + 1].kind == "str"
+    ):
+        start += 1
+    return _operand_end(toks, start)
+
+
 def _operand_end(toks: list[Tok], start: int) -> int:
     """Last token of the operand that begins at `start` (the mirror of `_operand_start`)."""
     k = start
@@ -403,17 +456,24 @@ def translate_pg(
     if column_types is None:
         return _translate_pg(sql, frozenset(), frozenset())
     toks = _pg_tokens(sql)
-    rewritten = typed_literals.rewrites(toks, column_types, classify(sql, POSTGRESQL) == "dml")
-    return _translate_pg(sql, rewritten, typed_literals.timestamp_columns(toks, column_types))
+    dml = classify(sql, POSTGRESQL) == "dml"
+    rewritten = typed_literals.rewrites(toks, column_types, dml)
+    stored = pg_numeric.stored_expressions(toks, column_types) if dml else frozenset()
+    ts_columns = typed_literals.timestamp_columns(toks, column_types)
+    return _translate_pg(sql, rewritten, ts_columns, stored)
 
 
 @lru_cache(maxsize=2048)
 def _translate_pg(
-    sql: str, literal_sql: frozenset[tuple[int, str]], ts_columns: frozenset[str]
+    sql: str,
+    literal_sql: frozenset[tuple[int, str]],
+    ts_columns: frozenset[str],
+    numeric_stores: frozenset[tuple[int, int]] = frozenset(),
 ) -> Translated:
     """`literal_sql`: (token index, DuckDB SQL) of the literals read as the input of the
     column type they are written to or compared with; `ts_columns`: the statement's
-    timestamptz columns (a timestamptz minus a timestamptz is an interval)."""
+    timestamptz columns (a timestamptz minus a timestamptz is an interval). `numeric_stores`:
+    (first, last) token of the expressions written to numeric columns (pg_numeric.STORE_MACRO)."""
     toks = _pg_tokens(sql)
     _reject_unsupported_types(toks)
     dollar_quoted = {
@@ -447,6 +507,41 @@ def _translate_pg(
             drop.add(i + 1)
             params.append(f"p{nxt.text}")
             i += 2
+            continue
+        if i > 0 and pg_numeric.is_text_cast(toks, i):  # x::text (see pg_numeric)
+            start = _operand_start(toks, i - 1)
+            before[start] = before.get(start, "") + f"{pg_numeric.TEXT_MACRO}("
+            repl[i] = ")"
+            drop.add(i + 1)
+            i += 2
+            continue
+        if t.kind == "op" and t.text == "/" and 0 < i < len(toks) - 1:  # see pg_numeric
+            left = _product_start(toks, i - 1)
+            right = _factor_end(toks, i + 1)
+            before[left] = f"{pg_numeric.DIV_MACRO}(" + before.get(left, "")
+            repl[i] = ","
+            after[right] = ")" + after.get(right, "")
+            i += 1
+            continue
+        avg = (
+            pg_numeric.avg_macro(toks, i + 1)
+            if t.kind == "word" and t.text.lower() == "avg" and nxt is not None and nxt.text == "("
+            else None
+        )
+        if avg is not None:  # see pg_numeric
+            repl[i] = avg[0]
+            drop.update(range(i + 2, i + 2 + avg[1]))
+            i += 1
+            continue
+        if pg_numeric.is_numeric_cast(toks, i):  # x::numeric: refused where DuckDB would round
+            start = _operand_start(toks, i - 1)
+            before[start] = before.get(start, "") + f"{pg_numeric.STORE_MACRO}("
+            after[i - 1] = ")" + after.get(i - 1, "")
+        text_as = pg_numeric.cast_as_text_end(toks, i)
+        if text_as is not None:  # CAST(x AS text): its operand's tokens are still visited
+            repl[i] = pg_numeric.TEXT_MACRO
+            drop.update({text_as, text_as + 1})
+            i += 1
             continue
         if (
             t.upper == "CAST"
@@ -673,7 +768,10 @@ def _translate_pg(
             i += 2
             continue
         i += 1
-    text = _splice(sql, toks, repl, drop, before, after)
+    for first, last in numeric_stores:  # outermost: after every rewrite inside the span
+        before[first] = f"{pg_numeric.STORE_MACRO}(" + before.get(first, "")
+        after[last] = after.get(last, "") + ")"
+    text = pg_numeric.expand_calls(_splice(sql, toks, repl, drop, before, after))
     kind = classify(sql, POSTGRESQL)
     tree = _pg_parse(
         _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
