@@ -330,3 +330,28 @@ def test_casts_of_casts_stay_small(pg_spanner_db) -> None:
     for _ in range(6):
         expr = f"(({expr})::int8)::text"
     assert _spanner_value(pg_spanner_db, f"select {expr} from nest") == "7"
+
+
+def test_chained_casts_apply_left_to_right_as_postgresql(texts) -> None:
+    # each rewrite opens its macro at the same token: `s::float8::int8` must be int8(float8(s)),
+    # and a function around the chain stays outside it
+    db, pg = texts
+    ddl = "create table chain (id bigint primary key, s text, n numeric)"
+    db.update_ddl([ddl]).result(60)
+    db.run_in_transaction(lambda tx: tx.execute_update("insert into chain values (1, '2.5', 7.25)"))
+    pg.execute(ddl)
+    pg.execute("insert into chain values (1, '2.5', 7.25)")
+    for expr in (
+        "s::float8::int8",
+        "s::float8::int8::text",
+        "(s::float8)::int8",
+        "cast(s::float8 as int8)",
+        "s::float8::text",
+        "n::float8::int8",
+        "n::text",
+        "n::float8::numeric::text",
+        "length(s::float8::int8::text)",
+        "s::float8::int8 + n::int8",
+    ):
+        sql = f"select {expr} from chain where id = 1"
+        assert _spanner_value(db, sql) == _comparable(pg.execute(sql).fetchone()[0]), expr

@@ -173,8 +173,8 @@ def register(
             side_effects=False,
         )
         macros += PG_MACROS
-        macros += pg_casts.MACROS
         macros += pg_numeric.MACROS
+        macros += pg_casts.MACROS  # calls pg_numeric's text macro
         quoted = database_id.replace("'", "''")
         macros += (
             "CREATE MACRO spanner_pg_version() AS "

@@ -269,10 +269,9 @@ def _macro(target: str) -> str:
         for (source, to), rule in CASTS.items()
         if to == target and source != UNKNOWN
     )
-    return (
-        f"CREATE MACRO {_STORED_PREFIX}{target}(y) AS "
-        f"CASE typeof(y) {branches} ELSE CAST(y AS {duckdb_type}) END"
-    )
+    # numerics of every DECIMAL width print as Spanner prints them (pg_numeric)
+    other = "spanner_pg_numeric_text(y)" if target == "varchar" else f"CAST(y AS {duckdb_type})"
+    return f"CREATE MACRO {_STORED_PREFIX}{target}(y) AS CASE typeof(y) {branches} ELSE {other} END"
 
 
 def _binding_macro(target: str) -> str:

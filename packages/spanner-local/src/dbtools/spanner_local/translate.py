@@ -463,6 +463,27 @@ def translate_pg(
     return _translate_pg(sql, rewritten, ts_columns, stored)
 
 
+class _Openings:
+    """What rewrites open before a token (`f(` of `f(x)`), several at one token nested by
+    reach: the construct reaching the furthest token encloses the others, and among equals the
+    later rewrite encloses the earlier (`v::float8::numeric`). Rewrites are found in token
+    order, so neither "append" nor "prepend" is right for both a prefix construct around a
+    cast (`to_char(v::float8, ...)`) and a cast of a cast (`v::float8::int8`)."""
+
+    def __init__(self) -> None:
+        self._at: dict[int, list[tuple[int, int, str]]] = {}
+
+    def add(self, start: int, text: str, reach: int) -> None:
+        entries = self._at.setdefault(start, [])
+        entries.append((reach, len(entries), text))
+
+    def render(self) -> dict[int, str]:
+        return {
+            start: "".join(text for _, _, text in sorted(entries, key=lambda e: (-e[0], -e[1])))
+            for start, entries in self._at.items()
+        }
+
+
 @lru_cache(maxsize=2048)
 def _translate_pg(
     sql: str,
@@ -486,7 +507,7 @@ def _translate_pg(
     # sqlglot's tokenizer misreads `$1,$2)` (a dollar-quoted string?): it parses a copy of the
     # statement with spaces around each parameter.
     parse_repl: dict[int, str] = {}
-    before: dict[int, str] = {}
+    before = _Openings()
     after: dict[int, str] = {}
     interval_spans: dict[int, int] = {}  # last token of a `x ± interval` → its first token
     uses_commit_ts = False
@@ -508,9 +529,13 @@ def _translate_pg(
             params.append(f"p{nxt.text}")
             i += 2
             continue
-        if i > 0 and pg_numeric.is_text_cast(toks, i):  # x::text (see pg_numeric)
+        if (
+            i > 0
+            and pg_numeric.is_text_cast(toks, i)
+            and toks[_operand_start(toks, i - 1)].text == "$"
+        ):  # $1::text: a parameter keeps DuckDB's cast (_pg_runtime_cast); numerics are trimmed
             start = _operand_start(toks, i - 1)
-            before[start] = before.get(start, "") + f"{pg_numeric.TEXT_MACRO}("
+            before.add(start, f"{pg_numeric.TEXT_MACRO}(", i + 1)
             repl[i] = ")"
             drop.add(i + 1)
             i += 2
@@ -518,7 +543,7 @@ def _translate_pg(
         if t.kind == "op" and t.text == "/" and 0 < i < len(toks) - 1:  # see pg_numeric
             left = _product_start(toks, i - 1)
             right = _factor_end(toks, i + 1)
-            before[left] = f"{pg_numeric.DIV_MACRO}(" + before.get(left, "")
+            before.add(left, f"{pg_numeric.DIV_MACRO}(", right)
             repl[i] = ","
             after[right] = ")" + after.get(right, "")
             i += 1
@@ -535,10 +560,12 @@ def _translate_pg(
             continue
         if pg_numeric.is_numeric_cast(toks, i):  # x::numeric: refused where DuckDB would round
             start = _operand_start(toks, i - 1)
-            before[start] = before.get(start, "") + f"{pg_numeric.STORE_MACRO}("
+            before.add(start, f"{pg_numeric.STORE_MACRO}(", i + 1)
             after[i - 1] = ")" + after.get(i - 1, "")
         text_as = pg_numeric.cast_as_text_end(toks, i)
-        if text_as is not None:  # CAST(x AS text): its operand's tokens are still visited
+        if (
+            text_as is not None and toks[i + 2].text == "$" and text_as == i + 4
+        ):  # CAST($1 AS text)  # CAST(x AS text): its operand's tokens are still visited
             repl[i] = pg_numeric.TEXT_MACRO
             drop.update({text_as, text_as + 1})
             i += 1
@@ -590,8 +617,7 @@ def _translate_pg(
             ):
                 left -= 1
             interval_spans[end] = left
-            # outermost: what already starts here ends inside the left operand
-            before[left] = f"{macro}(" + before.get(left, "")
+            before.add(left, f"{macro}(", end)
             repl[i] = ","
             after[end] = ")" + after.get(end, "")
             i += 1 if end > i + 2 else 3  # a cast operand is translated in its turn
@@ -600,7 +626,7 @@ def _translate_pg(
         if to_char is not None:  # to_char(timestamptz, 'literal format') -> strftime
             value_start, value_end, fmt_at, fmt, exact = to_char
             repl[i] = "strftime"
-            before[value_start] = before.get(value_start, "") + "spanner_pg_wall("
+            before.add(value_start, "spanner_pg_wall(", fmt_at)
             after[value_end] = f", {exact})" + after.get(value_end, "")
             repl[fmt_at] = pg_literals.quote(fmt)
             i += 1
@@ -608,17 +634,17 @@ def _translate_pg(
         difference = _pg_timestamp_difference(toks, i, ts_columns) if t.text == "-" else None
         if difference is not None:  # timestamptz - timestamptz: an interval (see timestamps)
             left, right = difference
-            before[left] = before.get(left, "") + "spanner_pg_ts_diff("
+            before.add(left, "spanner_pg_ts_diff(", right)
             repl[i] = ","
             after[right] = ")" + after.get(right, "")
             i += 1
             continue
         if i > 0 and timestamps.is_pg_at_time_zone(toks, i):  # x AT TIME ZONE z
             left = _operand_start(toks, i - 1)
-            before[left] = before.get(left, "") + "spanner_pg_at_zone("
             repl[i] = ","
             drop.update({i + 1, i + 2})
             zone_end = _operand_end(toks, i + 3)
+            before.add(left, "spanner_pg_at_zone(", zone_end)
             after[zone_end] = ")" + after.get(zone_end, "")
             i = zone_end + 1
             continue
@@ -632,7 +658,7 @@ def _translate_pg(
         if runtime is not None:  # value::type, converted by the type's rules (see pg_casts)
             opening, last = runtime
             left = _pg_value_start(toks, i - 1)
-            before[left] = before.get(left, "") + opening
+            before.add(left, opening, last)
             drop.update(range(i, last + 1))
             after[last] = ")" + after.get(last, "")
             i = last + 1
@@ -751,7 +777,7 @@ def _translate_pg(
                 raise InvalidArgument(f"Syntax error: operator {t.text} needs two operands")
             left = _operand_start(toks, i - 1)
             right = _operand_end(toks, i + width)
-            before[left] = before.get(left, "") + opening
+            before.add(left, opening, right)
             repl[i] = middle
             if width == 2:
                 drop.add(i + 1)
@@ -769,9 +795,9 @@ def _translate_pg(
             continue
         i += 1
     for first, last in numeric_stores:  # outermost: after every rewrite inside the span
-        before[first] = f"{pg_numeric.STORE_MACRO}(" + before.get(first, "")
+        before.add(first, f"{pg_numeric.STORE_MACRO}(", last)
         after[last] = after.get(last, "") + ")"
-    text = pg_numeric.expand_calls(_splice(sql, toks, repl, drop, before, after))
+    text = pg_numeric.expand_calls(_splice(sql, toks, repl, drop, before.render(), after))
     kind = classify(sql, POSTGRESQL)
     tree = _pg_parse(
         _splice(sql, toks, {**dollar_quoted, **parse_repl}, {j + 1 for j in parse_repl})
