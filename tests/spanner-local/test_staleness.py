@@ -89,13 +89,29 @@ def test_stale_reads_see_the_versions_of_their_timestamp(db):
         assert _rows(snap) == [(1, 1000)]
 
 
-def test_exact_staleness_reads_the_past(db):
-    _insert(db, 1)
-    time.sleep(0.2)
-    _set(db, 1, 5)
+@pytest.fixture
+def frozen_clock(db, local):
+    """The database's clock stopped a second ahead of the wall clock: it moves only when the
+    test moves it (commits still get strictly increasing timestamps, a microsecond apart)."""
+    clock = local.endpoint.registry.database(db.name).clock
+    wall = clock.source
+    now = [clock.now() + dt.timedelta(seconds=1)]
+    clock.source = lambda: now[0]
+    yield now
+    clock.source = wall  # commits stay later than the frozen time: the clock never goes back
+
+
+def test_exact_staleness_reads_the_past(db, frozen_clock):
+    first = _insert(db, 1)
+    frozen_clock[0] += dt.timedelta(seconds=10)
+    changed = _set(db, 1, 5)
     _insert(db, 2)
-    with db.snapshot(exact_staleness=dt.timedelta(milliseconds=100)) as snap:
+    assert changed - first >= dt.timedelta(seconds=10)
+    # now is a few microseconds after `changed`: five seconds ago is between the two commits
+    with db.snapshot(exact_staleness=dt.timedelta(seconds=5)) as snap:
         assert _rows(snap) == [(1, 1)]
+    with db.snapshot(exact_staleness=dt.timedelta(seconds=10.5)) as snap:  # before `first`
+        assert _rows(snap) == []
     with db.snapshot(exact_staleness=dt.timedelta(0)) as snap:
         assert _rows(snap) == [(1, 5), (2, 2)]
 

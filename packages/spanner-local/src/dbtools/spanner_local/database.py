@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,16 +35,26 @@ META_SCHEMA = "spanner_local_internal"
 META_TABLE = f"{META_SCHEMA}.catalog"
 
 
-class CommitClock:
-    """Strictly increasing microsecond timestamps: commit timestamps never repeat or go back."""
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(UTC)
 
-    def __init__(self) -> None:
+
+class CommitClock:
+    """Strictly increasing microsecond timestamps: commit timestamps never repeat or go back.
+
+    `source` is where the time comes from (the wall clock); tests replace it with a clock they
+    move themselves, so that what a read at a past timestamp sees does not depend on how fast
+    the machine runs.
+    """
+
+    def __init__(self, source: Callable[[], dt.datetime] = _wall_clock) -> None:
+        self.source = source
         self._last = dt.datetime(1970, 1, 1, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def next(self) -> dt.datetime:
         with self._lock:
-            now = dt.datetime.now(UTC)
+            now = self.source()
             if now <= self._last:
                 now = self._last + dt.timedelta(microseconds=1)
             self._last = now
@@ -51,7 +62,7 @@ class CommitClock:
 
     def now(self) -> dt.datetime:
         with self._lock:
-            return max(dt.datetime.now(UTC), self._last)
+            return max(self.source(), self._last)
 
     @property
     def last(self) -> dt.datetime:
