@@ -224,6 +224,13 @@ class Database:
         finally:
             self.give_back(committed)
 
+    def _add_epoch(self, table: Any, kept: tuple[str, str], until: dt.datetime) -> None:
+        cur = self.new_cursor()
+        try:
+            self.versions.add_epoch(cur, table, kept, until)
+        finally:
+            cur.close()
+
     def shadow_as_of(self, cur: duckdb.DuckDBPyConnection, at: dt.datetime) -> None:
         """Make `cur`, inside a transaction, read every table as of `at`."""
         self.versions.shadow(cur, self.catalog_db, list(self.catalog.tables.values()), at)
@@ -279,8 +286,16 @@ class Database:
                     new_catalog, stmts = schema.apply(self.catalog, op)
                     changed = _changed_tables(self.catalog, new_catalog)
                     cur = self.new_cursor()
+                    kept: dict[str, tuple[str, str]] = {}
                     try:
                         cur.execute("BEGIN TRANSACTION")
+                        for name in changed:  # altered tables keep their earlier schema
+                            if name in self.catalog.tables and name in new_catalog.tables:
+                                retired = self.versions.retire(
+                                    cur, self.catalog_db, self.catalog.tables[name]
+                                )
+                                if retired is not None:
+                                    kept[name] = retired
                         for stmt in stmts:
                             cur.execute(stmt)
                         for name in changed:
@@ -306,7 +321,11 @@ class Database:
                         self.versions.retention = retention
                     stamps.append(self.clock.next())
                     self.versions.schema_changed[versions.WHOLE_SCHEMA] = (stamps[-1], "")
+                    for name, tables in kept.items():
+                        self._add_epoch(old_catalog.tables[name], tables, stamps[-1])
                     for name in changed:
+                        if name not in new_catalog.tables:
+                            self.versions.forget(name)
                         declared = (new_catalog.tables.get(name) or old_catalog.tables[name]).name
                         self.versions.schema_changed[name] = (stamps[-1], declared)
             except SpannerLocalError as exc:

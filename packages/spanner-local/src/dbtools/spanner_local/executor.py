@@ -511,8 +511,11 @@ def read(
     columns: Sequence[str],
     key_set: protos.KeySet,
     limit: int,
+    declared: Table | None = None,
 ) -> Result:
-    table = db.catalog.table(table_name)
+    """A Read request; `declared` is the table as declared at a past read timestamp, when its
+    schema has changed since."""
+    table = declared or db.catalog.table(table_name)
     if table is None:
         raise NotFound(f"Table not found: {table_name}")
     out_cols: list[tuple[str, SType]] = []

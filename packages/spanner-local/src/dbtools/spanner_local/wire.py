@@ -69,34 +69,49 @@ def _string_body(text: str, chunk_chars: int) -> bytes:
     return _STRING_TAG + _varint(len(data)) + data
 
 
+# The start of a `values` entry holding a string_value of n bytes, for every n whose two
+# lengths (the entry's and the string's) fit one byte each.
+_SHORT = 126
+_STRING_HEAD = [_VALUE_TAG + bytes((n + 2,)) + _STRING_TAG + bytes((n,)) for n in range(_SHORT)]
+
+
+def _string_cells(data: list[bytes]) -> list[bytes]:
+    head = _STRING_HEAD
+    return [
+        head[n] + d if (n := len(d)) < _SHORT else _cell(_STRING_TAG + _varint(n) + d) for d in data
+    ]
+
+
+def _with_nulls(values: Sequence[Any], cells_of: Callable[[list[Any]], list[bytes]]) -> list[bytes]:
+    """`cells_of` applied to the non-NULL values, NULL cells in between."""
+    present = [v for v in values if v is not None]
+    if len(present) == len(values):
+        return cells_of(present)
+    it = iter(cells_of(present))
+    return [NULL_CELL if v is None else next(it) for v in values]
+
+
+def _int64_cells(values: list[Any]) -> list[bytes]:
+    # One join and one encode for the whole column: NUL never occurs in a number's digits.
+    digits = "\x00".join(map(str, map(int, values))).encode().split(b"\x00")
+    head = _STRING_HEAD  # at most 20 bytes: every length fits one byte
+    return [head[len(d)] + d for d in digits] if values else []
+
+
 def _int64_column(values: Sequence[Any], _chunk: int) -> list[bytes]:
-    out = []
-    for v in values:
-        if v is None:
-            out.append(NULL_CELL)
-            continue
-        digits = str(int(v)).encode()  # at most 20 bytes: every length fits one byte
-        n = len(digits)
-        out.append(_VALUE_TAG + bytes((n + 2,)) + _STRING_TAG + bytes((n,)) + digits)
-    return out
+    return _with_nulls(values, _int64_cells)
+
+
+def _texts_cells(texts: list[str], chunk: int) -> list[bytes]:
+    if max(map(len, texts), default=0) > chunk:
+        raise TooLong
+    return _string_cells([t.encode() for t in texts])
 
 
 def _string_column(values: Sequence[Any], chunk: int) -> list[bytes]:
-    out = []
-    for v in values:
-        if v is None:
-            out.append(NULL_CELL)
-            continue
-        text = v if isinstance(v, str) else str(v)
-        if len(text) > chunk:
-            raise TooLong
-        data = text.encode()
-        n = len(data)
-        if n < 126:  # both lengths fit one byte
-            out.append(_VALUE_TAG + bytes((n + 2,)) + _STRING_TAG + bytes((n,)) + data)
-        else:
-            out.append(_cell(_STRING_TAG + _varint(n) + data))
-    return out
+    return _with_nulls(
+        values, lambda vs: _texts_cells([v if isinstance(v, str) else str(v) for v in vs], chunk)
+    )
 
 
 def _float64_body(v: Any) -> bytes:
@@ -130,21 +145,7 @@ BodyEncoder = Callable[[Any], bytes]
 
 def _text_column(speller: codec.Speller) -> ColumnEncoder:
     def encode(values: Sequence[Any], chunk: int) -> list[bytes]:
-        out = []
-        for v in values:
-            if v is None:
-                out.append(NULL_CELL)
-                continue
-            text = speller(v)
-            if len(text) > chunk:
-                raise TooLong
-            data = text.encode()
-            n = len(data)
-            if n < 126:  # both lengths fit one byte
-                out.append(_VALUE_TAG + bytes((n + 2,)) + _STRING_TAG + bytes((n,)) + data)
-            else:
-                out.append(_cell(_STRING_TAG + _varint(n) + data))
-        return out
+        return _with_nulls(values, lambda vs: _texts_cells(list(map(speller, vs)), chunk))
 
     return encode
 
