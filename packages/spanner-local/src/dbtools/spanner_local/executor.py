@@ -424,7 +424,7 @@ def _decode_point_keys(key_set: protos.KeySet, key_types: Sequence[SType]) -> li
     """
     cells = [key.values for key in key_set.keys]
     try:
-        if any(len(parts) != len(key_types) for parts in cells):
+        if set(map(len, cells)) - {len(key_types)}:  # one pass in C, not a generator
             raise InvalidArgument("Point keys must specify every key column.")
         return [
             _decode_key_column(column, stype)
