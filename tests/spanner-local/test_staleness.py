@@ -3,6 +3,7 @@ period), or FAILED_PRECONDITION, never newer data in disguise."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 
@@ -89,16 +90,24 @@ def test_stale_reads_see_the_versions_of_their_timestamp(db):
         assert _rows(snap) == [(1, 1000)]
 
 
-@pytest.fixture
-def frozen_clock(db, local):
+@contextlib.contextmanager
+def _frozen(endpoint, db):
     """The database's clock stopped a second ahead of the wall clock: it moves only when the
     test moves it (commits still get strictly increasing timestamps, a microsecond apart)."""
-    clock = local.endpoint.registry.database(db.name).clock
+    clock = endpoint.registry.database(db.name).clock
     wall = clock.source
     now = [clock.now() + dt.timedelta(seconds=1)]
     clock.source = lambda: now[0]
-    yield now
-    clock.source = wall  # commits stay later than the frozen time: the clock never goes back
+    try:
+        yield now
+    finally:
+        clock.source = wall  # commits stay later than the frozen time: it never goes back
+
+
+@pytest.fixture
+def frozen_clock(db, local):
+    with _frozen(local.endpoint, db) as now:
+        yield now
 
 
 def test_exact_staleness_reads_the_past(db, frozen_clock):
@@ -347,19 +356,21 @@ def short_retention():
         client = endpoint.client()
         database = client.instance(endpoint.instance).database("short", ddl_statements=DDL)
         database.create().result(60)
-        yield database
+        with _frozen(endpoint, database) as now:
+            yield database, now
 
 
 def test_versions_expire_after_the_retention_period(short_retention):
-    db = short_retention
+    db, now = short_retention
     db.reload()
     assert db.version_retention_period == "0.5s"
     first = _insert(db, 1)
     _set(db, 1, 2)
     with db.snapshot(read_timestamp=first) as snap:
         assert _rows(snap) == [(1, 1)]
-    time.sleep(0.6)
+    now[0] += dt.timedelta(seconds=0.6)
     _set(db, 1, 3)  # a commit prunes what expired
+    now[0] += dt.timedelta(milliseconds=10)
     with pytest.raises(exceptions.FailedPrecondition, match="exceeded the maximum timestamp"):
         with db.snapshot(read_timestamp=first) as snap:
             _rows(snap)
