@@ -129,3 +129,23 @@ def test_dml_in_a_batch_is_limited_per_statement(wide):
 def test_partitioned_dml_has_no_mutation_limit(wide):
     _fill(wide, 20_001)
     assert wide.execute_partitioned_dml("UPDATE W SET A = A + 1, B = B + 1 WHERE TRUE") == 20_001
+
+
+def test_mutation_sizes_are_summed_only_when_the_request_could_exceed_the_limit():
+    from dbtools.spanner_local import limits
+
+    def sizes(total):
+        consumed.append(True)
+        yield total
+
+    consumed: list[bool] = []
+    with limits.received(1000):  # a request within the limit: its mutations are too
+        limits.check_mutations_size(sizes(limits.MAX_COMMIT_BYTES + 1))
+    assert consumed == []
+    with limits.received(limits.MAX_COMMIT_BYTES + 10):  # over: the mutations' own sizes decide
+        limits.check_mutations_size(sizes(limits.MAX_COMMIT_BYTES))
+        with pytest.raises(Exception, match="maximum total bytes-size"):
+            limits.check_mutations_size(sizes(limits.MAX_COMMIT_BYTES + 1))
+    with pytest.raises(Exception, match="maximum total bytes-size"):  # outside a call
+        limits.check_mutations_size(sizes(limits.MAX_COMMIT_BYTES + 1))
+    assert len(consumed) == 3

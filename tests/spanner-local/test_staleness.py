@@ -3,6 +3,7 @@ period), or FAILED_PRECONDITION, never newer data in disguise."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 
@@ -89,13 +90,37 @@ def test_stale_reads_see_the_versions_of_their_timestamp(db):
         assert _rows(snap) == [(1, 1000)]
 
 
-def test_exact_staleness_reads_the_past(db):
-    _insert(db, 1)
-    time.sleep(0.2)
-    _set(db, 1, 5)
+@contextlib.contextmanager
+def _frozen(endpoint, db):
+    """The database's clock stopped a second ahead of the wall clock: it moves only when the
+    test moves it (commits still get strictly increasing timestamps, a microsecond apart)."""
+    clock = endpoint.registry.database(db.name).clock
+    wall = clock.source
+    now = [clock.now() + dt.timedelta(seconds=1)]
+    clock.source = lambda: now[0]
+    try:
+        yield now
+    finally:
+        clock.source = wall  # commits stay later than the frozen time: it never goes back
+
+
+@pytest.fixture
+def frozen_clock(db, local):
+    with _frozen(local.endpoint, db) as now:
+        yield now
+
+
+def test_exact_staleness_reads_the_past(db, frozen_clock):
+    first = _insert(db, 1)
+    frozen_clock[0] += dt.timedelta(seconds=10)
+    changed = _set(db, 1, 5)
     _insert(db, 2)
-    with db.snapshot(exact_staleness=dt.timedelta(milliseconds=100)) as snap:
+    assert changed - first >= dt.timedelta(seconds=10)
+    # now is a few microseconds after `changed`: five seconds ago is between the two commits
+    with db.snapshot(exact_staleness=dt.timedelta(seconds=5)) as snap:
         assert _rows(snap) == [(1, 1)]
+    with db.snapshot(exact_staleness=dt.timedelta(seconds=10.5)) as snap:  # before `first`
+        assert _rows(snap) == []
     with db.snapshot(exact_staleness=dt.timedelta(0)) as snap:
         assert _rows(snap) == [(1, 5), (2, 2)]
 
@@ -117,23 +142,67 @@ def test_stale_read_of_a_dml_change_sees_the_old_rows(db):
         assert _rows(snap) == [(1, 10), (3, 3)]
 
 
-def test_stale_read_after_a_schema_change_is_refused(db):
-    """Spanner keeps schema versions too; spanner-local keeps only the current schema, and
-    says so instead of reading the old data with the new schema."""
-    before = _insert(db, 1)
+def test_stale_read_after_a_schema_change_sees_the_old_schema(db):
+    """Spanner keeps schema versions: a read at a timestamp before a table was altered sees
+    the table as it was declared then, through queries and the Read API."""
+    before = _set(db, 1, 1)
     db.update_ddl(["ALTER TABLE T ADD COLUMN W STRING(10)"]).result(60)
-    with pytest.raises(exceptions.FailedPrecondition, match="only the current schema"):
+    added = _set(db, 2, 2)
+    with db.batch() as b:
+        b.update("T", ["K", "W"], [(1, "one")])
+    db.update_ddl(["ALTER TABLE T DROP COLUMN V"]).result(60)
+    now = _insert_kw(db, 3, "three")
+    with db.snapshot(read_timestamp=before) as snap:  # K, V
+        assert _rows(snap, "SELECT * FROM T ORDER BY K") == [(1, 1)]
+    with db.snapshot(read_timestamp=before) as snap:
+        assert [tuple(r) for r in snap.read("T", ["K", "V"], _all())] == [(1, 1)]
+    with db.snapshot(read_timestamp=added) as snap:  # K, V, W
+        assert _rows(snap, "SELECT * FROM T ORDER BY K") == [(1, 1, None), (2, 2, None)]
+    with db.snapshot(read_timestamp=added, multi_use=True) as snap:
+        assert [tuple(r) for r in snap.read("T", ["K", "W"], _all())] == [(1, None), (2, None)]
+        assert _rows(snap, "SELECT V FROM T WHERE K = 2") == [(2,)]
+    with db.snapshot(read_timestamp=now) as snap:  # K, W
+        assert _rows(snap, "SELECT * FROM T ORDER BY K") == [(1, "one"), (2, None), (3, "three")]
+    # a column that did not exist then is an unknown column, as in Spanner
+    with pytest.raises(exceptions.GoogleAPICallError, match="W"):
         with db.snapshot(read_timestamp=before) as snap:
-            _rows(snap)
+            _rows(snap, "SELECT W FROM T")
+    with pytest.raises(exceptions.NotFound, match="W"):
+        with db.snapshot(read_timestamp=before) as snap:
+            list(snap.read("T", ["K", "W"], _all()))
+
+
+def _insert_kw(db, k, w):
+    with db.batch() as b:
+        b.insert("T", ["K", "W"], [(k, w)])
+    return b.committed
+
+
+def test_stale_read_of_a_table_created_or_dropped_since_is_refused(db):
     after = _set(db, 1, 7)
-    with db.snapshot(read_timestamp=after) as snap:  # after the change: served
-        assert _rows(snap) == [(1, 7)]
-    db.update_ddl(["CREATE TABLE U (K INT64 NOT NULL) PRIMARY KEY (K)", "DROP TABLE U"]).result(60)
+    db.update_ddl(["CREATE TABLE U (K INT64 NOT NULL) PRIMARY KEY (K)"]).result(60)
     with db.snapshot(read_timestamp=after) as snap:  # another table's changes: no matter
         assert _rows(snap) == [(1, 7)]
-    with pytest.raises(exceptions.FailedPrecondition, match="table U changed"):
+    with pytest.raises(exceptions.FailedPrecondition, match="Table U did not exist"):
         with db.snapshot(read_timestamp=after) as snap:
             _rows(snap, "SELECT K FROM U")
+    db.update_ddl(["ALTER TABLE T ADD COLUMN W STRING(10)", "DROP TABLE T"]).result(60)
+    with pytest.raises(exceptions.FailedPrecondition, match="Table T did not exist"):
+        with db.snapshot(read_timestamp=after) as snap:
+            _rows(snap)
+
+
+def test_earlier_schemas_expire_with_the_retention_period(db, local, frozen_clock):
+    before = _set(db, 1, 1)
+    db.update_ddl(["ALTER TABLE T ADD COLUMN W STRING(10)"]).result(60)
+    history = local.endpoint.registry.database(db.name).versions
+    assert len(history.epochs["t"]) == 1
+    frozen_clock[0] += history.retention + dt.timedelta(minutes=7)  # past the next prune
+    _set(db, 1, 2)  # a commit prunes
+    assert history.epochs["t"] == []
+    with pytest.raises(exceptions.FailedPrecondition, match="maximum timestamp staleness"):
+        with db.snapshot(read_timestamp=before) as snap:
+            _rows(snap)
 
 
 def _table_names(snap, sql):
@@ -287,19 +356,21 @@ def short_retention():
         client = endpoint.client()
         database = client.instance(endpoint.instance).database("short", ddl_statements=DDL)
         database.create().result(60)
-        yield database
+        with _frozen(endpoint, database) as now:
+            yield database, now
 
 
 def test_versions_expire_after_the_retention_period(short_retention):
-    db = short_retention
+    db, now = short_retention
     db.reload()
     assert db.version_retention_period == "0.5s"
     first = _insert(db, 1)
     _set(db, 1, 2)
     with db.snapshot(read_timestamp=first) as snap:
         assert _rows(snap) == [(1, 1)]
-    time.sleep(0.6)
+    now[0] += dt.timedelta(seconds=0.6)
     _set(db, 1, 3)  # a commit prunes what expired
+    now[0] += dt.timedelta(milliseconds=10)
     with pytest.raises(exceptions.FailedPrecondition, match="exceeded the maximum timestamp"):
         with db.snapshot(read_timestamp=first) as snap:
             _rows(snap)

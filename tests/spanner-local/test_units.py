@@ -295,3 +295,20 @@ def test_sequence_skip_moves_past_the_range():
     assert next_outside(1, skip) == 4
     assert next_outside(4, skip) == 4
     assert next_outside(1, None) == 1
+
+
+def test_the_cli_server_process_collects_garbage_less_often():
+    """Only the `spanner-local` process tunes its collector; importing the package does not."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc; from dbtools.spanner_local import cli; before = gc.get_threshold(); "
+        "cli.tune_collector(); print(before == (700, 10, 10), gc.get_threshold(), "
+        "gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    from dbtools.spanner_local import cli
+
+    assert out.stdout.split(None, 1)[0] == "True"
+    assert f"({cli.COLLECT_EVERY}, 50, 100) True" in out.stdout

@@ -388,49 +388,38 @@ def decode_untyped(value: protos.Value) -> Any:
 # ---------------------------------------------------------------- Python (from DuckDB) -> result values
 
 Setter = Callable[[protos.Value, Any], None]
+# Most types are spelled as a string_value: the text of a (non-NULL) value. The wire encoder
+# writes these same texts straight as bytes (see wire), so this table is the one place that
+# decides how such a value is spelled.
+Speller = Callable[[Any], str]
 
 
-def _set_int(pb: protos.Value, v: Any) -> None:
-    pb.string_value = str(int(v))
+def int_text(v: Any) -> str:
+    return str(int(v))
 
 
-def _set_float(pb: protos.Value, v: Any) -> None:
-    v = float(v)
-    if math.isnan(v):
-        pb.string_value = "NaN"
-    elif math.isinf(v):
-        pb.string_value = "Infinity" if v > 0 else "-Infinity"
-    else:
-        pb.number_value = v
+def string_text(v: Any) -> str:
+    return v if isinstance(v, str) else str(v)
 
 
-def _set_bool(pb: protos.Value, v: Any) -> None:
-    pb.bool_value = bool(v)
-
-
-def _set_string(pb: protos.Value, v: Any) -> None:
-    pb.string_value = v if isinstance(v, str) else str(v)
-
-
-def _set_bytes(pb: protos.Value, v: Any) -> None:
+def bytes_text(v: Any) -> str:
     if isinstance(v, str):
         v = v.encode()
-    pb.string_value = base64.b64encode(bytes(v)).decode("ascii")
+    return base64.b64encode(bytes(v)).decode("ascii")
 
 
-def _set_date(pb: protos.Value, v: Any) -> None:
-    pb.string_value = v.isoformat() if isinstance(v, dt.date) else str(v)
+def date_text(v: Any) -> str:
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
 
 
-def _set_timestamp(pb: protos.Value, v: Any) -> None:
+def timestamp_text(v: Any) -> str:
     if isinstance(v, int):
-        pb.string_value = timestamps.format_rfc3339(v)  # a stored TIMESTAMP (nanoseconds)
-    elif isinstance(v, dt.datetime):
-        pb.string_value = format_timestamp(v)
-    elif isinstance(v, dt.date):
-        pb.string_value = format_timestamp(dt.datetime(v.year, v.month, v.day, tzinfo=UTC))
-    else:
-        pb.string_value = str(v)
+        return timestamps.format_rfc3339(v)  # a stored TIMESTAMP (nanoseconds)
+    if isinstance(v, dt.datetime):
+        return format_timestamp(v)
+    if isinstance(v, dt.date):
+        return format_timestamp(dt.datetime(v.year, v.month, v.day, tzinfo=UTC))
+    return str(v)
 
 
 _DUCKDB_INTERVAL = re.compile(
@@ -462,47 +451,86 @@ def interval_iso(text: str) -> str:
     return f"P{text}" if text else "P0Y"
 
 
-def _set_interval(pb: protos.Value, v: Any) -> None:
+def interval_text(v: Any) -> str:
     # interval results are fetched as DuckDB's text form (see executor.run_sql)
-    pb.string_value = interval_iso(str(v))
+    return interval_iso(str(v))
 
 
-def _set_pg_numeric(pb: protos.Value, v: Any) -> None:
-    if isinstance(v, decimal.Decimal) and v == PG_NUMERIC_NAN:
-        pb.string_value = "NaN"
-    else:
-        _set_numeric(pb, v)
-
-
-def _set_numeric(pb: protos.Value, v: Any) -> None:
+def numeric_text(v: Any) -> str:
     if not isinstance(v, decimal.Decimal):
         v = decimal.Decimal(str(v))
-    pb.string_value = format_numeric(v)
+    return format_numeric(v)
 
 
-def _set_json(pb: protos.Value, v: Any) -> None:
-    pb.string_value = normalize_json(v if isinstance(v, str) else json.dumps(v), pg=False)
+def pg_numeric_text(v: Any) -> str:
+    if isinstance(v, decimal.Decimal) and v == PG_NUMERIC_NAN:
+        return "NaN"
+    return numeric_text(v)
 
 
-def _set_jsonb(pb: protos.Value, v: Any) -> None:
-    pb.string_value = normalize_json(v if isinstance(v, str) else json.dumps(v), pg=True)
+def json_text(v: Any) -> str:
+    return normalize_json(v if isinstance(v, str) else json.dumps(v), pg=False)
 
 
-_SETTERS: dict[str, Setter] = {
-    "INT64": _set_int,
+def jsonb_text(v: Any) -> str:
+    return normalize_json(v if isinstance(v, str) else json.dumps(v), pg=True)
+
+
+_SPELLERS: dict[str, Speller] = {
+    "INT64": int_text,
+    "STRING": string_text,
+    "BYTES": bytes_text,
+    "DATE": date_text,
+    "TIMESTAMP": timestamp_text,
+    "NUMERIC": numeric_text,
+    "JSON": json_text,
+    "UUID": string_text,
+    "INTERVAL": interval_text,
+    "PROTO": bytes_text,
+    "ENUM": int_text,
+}
+# Types whose annotation changes the spelling (others, such as PG_OID, spell as their code).
+_ANNOTATED_SPELLERS: dict[tuple[str, str], Speller] = {
+    ("NUMERIC", "PG_NUMERIC"): pg_numeric_text,
+    ("JSON", "PG_JSONB"): jsonb_text,
+}
+
+
+def speller_for(stype: SType) -> Speller | None:
+    """The text a (non-NULL) value of `stype` is sent as, or None when the type is not sent as
+    a string_value (FLOAT64/FLOAT32, BOOL, ARRAY, STRUCT)."""
+    if stype.annotation:
+        annotated = _ANNOTATED_SPELLERS.get((stype.code, stype.annotation))
+        if annotated is not None:
+            return annotated
+    return _SPELLERS.get(stype.code)
+
+
+def _set_float(pb: protos.Value, v: Any) -> None:
+    v = float(v)
+    if math.isnan(v):
+        pb.string_value = "NaN"
+    elif math.isinf(v):
+        pb.string_value = "Infinity" if v > 0 else "-Infinity"
+    else:
+        pb.number_value = v
+
+
+def _set_bool(pb: protos.Value, v: Any) -> None:
+    pb.bool_value = bool(v)
+
+
+def _text_setter(speller: Speller) -> Setter:
+    def set_text(pb: protos.Value, v: Any) -> None:
+        pb.string_value = speller(v)
+
+    return set_text
+
+
+_OTHER_SETTERS: dict[str, Setter] = {
     "FLOAT64": _set_float,
     "FLOAT32": _set_float,
     "BOOL": _set_bool,
-    "STRING": _set_string,
-    "BYTES": _set_bytes,
-    "DATE": _set_date,
-    "TIMESTAMP": _set_timestamp,
-    "NUMERIC": _set_numeric,
-    "JSON": _set_json,
-    "UUID": _set_string,
-    "INTERVAL": _set_interval,
-    "PROTO": _set_bytes,
-    "ENUM": _set_int,
 }
 
 
@@ -538,11 +566,10 @@ def setter_for(stype: SType) -> Setter:
                     inner_setter(cell, item)
 
         return set_struct
-    if stype.code == "JSON" and stype.annotation == "PG_JSONB":
-        return _set_jsonb
-    if stype.code == "NUMERIC" and stype.annotation == "PG_NUMERIC":
-        return _set_pg_numeric
-    return _SETTERS[stype.code]
+    speller = speller_for(stype)
+    if speller is not None:
+        return _text_setter(speller)
+    return _OTHER_SETTERS[stype.code]
 
 
 def encode(value: Any, stype: SType) -> protos.Value:

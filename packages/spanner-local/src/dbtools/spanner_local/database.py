@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,16 +35,26 @@ META_SCHEMA = "spanner_local_internal"
 META_TABLE = f"{META_SCHEMA}.catalog"
 
 
-class CommitClock:
-    """Strictly increasing microsecond timestamps: commit timestamps never repeat or go back."""
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(UTC)
 
-    def __init__(self) -> None:
+
+class CommitClock:
+    """Strictly increasing microsecond timestamps: commit timestamps never repeat or go back.
+
+    `source` is where the time comes from (the wall clock); tests replace it with a clock they
+    move themselves, so that what a read at a past timestamp sees does not depend on how fast
+    the machine runs.
+    """
+
+    def __init__(self, source: Callable[[], dt.datetime] = _wall_clock) -> None:
+        self.source = source
         self._last = dt.datetime(1970, 1, 1, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def next(self) -> dt.datetime:
         with self._lock:
-            now = dt.datetime.now(UTC)
+            now = self.source()
             if now <= self._last:
                 now = self._last + dt.timedelta(microseconds=1)
             self._last = now
@@ -51,7 +62,7 @@ class CommitClock:
 
     def now(self) -> dt.datetime:
         with self._lock:
-            return max(dt.datetime.now(UTC), self._last)
+            return max(self.source(), self._last)
 
     @property
     def last(self) -> dt.datetime:
@@ -213,6 +224,13 @@ class Database:
         finally:
             self.give_back(committed)
 
+    def _add_epoch(self, table: Any, kept: tuple[str, str], until: dt.datetime) -> None:
+        cur = self.new_cursor()
+        try:
+            self.versions.add_epoch(cur, table, kept, until)
+        finally:
+            cur.close()
+
     def shadow_as_of(self, cur: duckdb.DuckDBPyConnection, at: dt.datetime) -> None:
         """Make `cur`, inside a transaction, read every table as of `at`."""
         self.versions.shadow(cur, self.catalog_db, list(self.catalog.tables.values()), at)
@@ -268,8 +286,16 @@ class Database:
                     new_catalog, stmts = schema.apply(self.catalog, op)
                     changed = _changed_tables(self.catalog, new_catalog)
                     cur = self.new_cursor()
+                    kept: dict[str, tuple[str, str]] = {}
                     try:
                         cur.execute("BEGIN TRANSACTION")
+                        for name in changed:  # altered tables keep their earlier schema
+                            if name in self.catalog.tables and name in new_catalog.tables:
+                                retired = self.versions.retire(
+                                    cur, self.catalog_db, self.catalog.tables[name]
+                                )
+                                if retired is not None:
+                                    kept[name] = retired
                         for stmt in stmts:
                             cur.execute(stmt)
                         for name in changed:
@@ -295,7 +321,11 @@ class Database:
                         self.versions.retention = retention
                     stamps.append(self.clock.next())
                     self.versions.schema_changed[versions.WHOLE_SCHEMA] = (stamps[-1], "")
+                    for name, tables in kept.items():
+                        self._add_epoch(old_catalog.tables[name], tables, stamps[-1])
                     for name in changed:
+                        if name not in new_catalog.tables:
+                            self.versions.forget(name)
                         declared = (new_catalog.tables.get(name) or old_catalog.tables[name]).name
                         self.versions.schema_changed[name] = (stamps[-1], declared)
             except SpannerLocalError as exc:

@@ -446,7 +446,7 @@ def _decode_point_keys(key_set: protos.KeySet, key_types: Sequence[SType]) -> li
     """
     cells = [key.values for key in key_set.keys]
     try:
-        if any(len(parts) != len(key_types) for parts in cells):
+        if set(map(len, cells)) - {len(key_types)}:  # one pass in C, not a generator
             raise InvalidArgument("Point keys must specify every key column.")
         return [
             _decode_key_column(column, stype)
@@ -533,8 +533,11 @@ def read(
     columns: Sequence[str],
     key_set: protos.KeySet,
     limit: int,
+    declared: Table | None = None,
 ) -> Result:
-    table = db.catalog.table(table_name)
+    """A Read request; `declared` is the table as declared at a past read timestamp, when its
+    schema has changed since."""
+    table = declared or db.catalog.table(table_name)
     if table is None:
         raise NotFound(f"Table not found: {table_name}")
     out_cols: list[tuple[str, SType]] = []

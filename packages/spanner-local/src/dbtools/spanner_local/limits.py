@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from .errors import InvalidArgument
 
 MAX_MUTATIONS_PER_COMMIT = 80_000
@@ -48,3 +52,27 @@ def check_mutation_count(count: int) -> None:
 def check_commit_size(size: int) -> None:
     if size > MAX_COMMIT_BYTES:
         raise InvalidArgument(TOO_LARGE.format(max=MAX_COMMIT_BYTES))
+
+
+# The size on the wire of the request being served (None outside a gRPC call).
+_REQUEST_BYTES: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "request_bytes", default=None
+)
+
+
+@contextlib.contextmanager
+def received(size: int) -> Iterator[None]:
+    token = _REQUEST_BYTES.set(size)
+    try:
+        yield
+    finally:
+        _REQUEST_BYTES.reset(token)
+
+
+def check_mutations_size(sizes: Iterator[int]) -> None:
+    """The commit size limit for mutations whose sizes `sizes` yields. They are part of the
+    request being served, so when the whole request is within the limit they are too, and
+    their sizes (a re-encoding of each mutation) are not needed."""
+    whole = _REQUEST_BYTES.get()
+    if whole is None or whole > MAX_COMMIT_BYTES:
+        check_commit_size(sum(sizes))

@@ -128,7 +128,7 @@ def apply_mutations(
     `writes`, if given, collects the rows written (see row_locks).
     """
     limits.check_mutation_count(count_mutations(db, mutations))
-    limits.check_commit_size(sum(m.ByteSize() for m in mutations))
+    limits.check_mutations_size(m.ByteSize() for m in mutations)
     touched: set[str] = set()
     for m in mutations:
         kind = m.WhichOneof("operation")

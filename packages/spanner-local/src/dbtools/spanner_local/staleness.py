@@ -32,7 +32,7 @@ def read_at(options: protos.TransactionOptions.ReadOnly, now: dt.datetime) -> dt
     if bound == "max_staleness" and options.max_staleness.ToTimedelta() < dt.timedelta(0):
         raise InvalidArgument("max_staleness must not be negative.")
     if bound == "min_read_timestamp":
-        wait_until(codec.timestamp_from_pb(options.min_read_timestamp))
+        wait_until(codec.timestamp_from_pb(options.min_read_timestamp), now)
     return None
 
 
@@ -40,8 +40,9 @@ def is_exact(options: protos.TransactionOptions.ReadOnly) -> bool:
     return options.WhichOneof("timestamp_bound") in ("read_timestamp", "exact_staleness")
 
 
-def wait_until(ts: dt.datetime) -> None:
-    delay = (ts - dt.datetime.now(dt.timezone.utc)).total_seconds()
+def wait_until(ts: dt.datetime, now: dt.datetime) -> None:
+    """Sleep until `ts` when it is after `now` (the database clock's time)."""
+    delay = (ts - now).total_seconds()
     if delay > 0:
         time.sleep(min(delay, MAX_FUTURE_WAIT_SECONDS))
 
@@ -50,8 +51,9 @@ def check(db: Any, at: dt.datetime, tables: tuple[str, ...] = (), age: bool = Tr
     """Fail when a read at `at` cannot be served (older than the retention period unless
     `age` is False because that was just checked, or a schema change of a table it reads came
     after it); otherwise wait until every commit at or before `at` has landed."""
-    db.versions.check(at, db.clock.now(), list(tables), age)
-    wait_until(at)
+    now = db.clock.now()
+    db.versions.check(at, now, list(tables), age)
+    wait_until(at, now)
     # Commits take their timestamps under the commit lock: once it is free, any commit still
     # to come is later than now, hence than `at` ...
     with db.commit_lock:

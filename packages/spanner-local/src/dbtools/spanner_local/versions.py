@@ -8,6 +8,13 @@ row, or its key marked absent when the row did not exist. The state of T as of a
 then: the current rows whose keys changed at no timestamp after R, plus, for the keys that did,
 the before-image of their first change after R unless it is marked absent.
 
+Schema versions: when a schema change alters a table, the rows it held just before the change
+(under the old schema) are copied, and its version history up to then is kept beside them, as
+an epoch of that table ending at the change. A read at a timestamp inside an epoch sees the
+table as declared then: the epoch's rows rolled back by the epoch's history, exactly as the
+current table is rolled back by the current history. A table created, or dropped, after the
+read timestamp is refused (a dropped table's epochs are dropped with it).
+
 A stale read runs its SQL unchanged: its cursor shadows each table with a temporary view of
 that state (DuckDB resolves temporary views before tables). History older than the database's
 version retention period is pruned, and reads before it fail as Spanner fails them.
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -70,6 +78,26 @@ def _match(key_cols: list[str], left: str, right: str) -> str:
     return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in key_cols)
 
 
+@dataclass
+class Epoch:
+    """One earlier schema of a table: from `start` (its creation or previous change; None when
+    it began before the history did) until the schema change at `until`."""
+
+    start: dt.datetime | None
+    until: dt.datetime
+    table: Table  # the table as declared then
+    rows: str  # history-schema table of its rows just before `until`
+    hist: str  # history-schema table of its before-images up to `until`
+    shape: list[tuple[str, str]] = field(default_factory=list)
+
+    def covers(self, at: dt.datetime) -> bool:
+        return (self.start is None or self.start <= at) and at < self.until
+
+
+def _epoch_table(kind: str, table_name: str, n: int) -> str:
+    return duckdb_ident(f"{table_name.lower()}${kind}${n}")
+
+
 class History:
     """The version history of one database and its retention window."""
 
@@ -88,6 +116,9 @@ class History:
         # Each table's DuckDB columns (quoted name, type), by table: every schema change makes
         # new Table objects, so an entry is valid while its table is the one in the catalog.
         self._shapes: dict[str, tuple[Table, list[tuple[str, str]]]] = {}
+        # lower-case name -> the table's earlier schemas, oldest first
+        self.epochs: dict[str, list[Epoch]] = {}
+        self._epoch_count = 0
 
     def _shape(self, cur: duckdb.DuckDBPyConnection, table: Table) -> list[tuple[str, str]]:
         key = table.name.lower()
@@ -116,6 +147,57 @@ class History:
 
     def drop(self, cur: duckdb.DuckDBPyConnection, table_name: str) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {history_table(table_name)}")
+        for epoch in self.epochs.get(table_name.lower(), []):
+            self._drop_epoch(cur, epoch)
+
+    def forget(self, table_name: str) -> None:
+        """After a committed DROP TABLE: its earlier schemas are gone with it."""
+        self.epochs.pop(table_name.lower(), None)
+
+    @staticmethod
+    def _drop_epoch(cur: duckdb.DuckDBPyConnection, epoch: Epoch) -> None:
+        cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{epoch.rows}")
+        cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{epoch.hist}")
+
+    def retire(
+        self, cur: duckdb.DuckDBPyConnection, catalog_db: str, table: Table
+    ) -> tuple[str, str] | None:
+        """Before a schema change alters `table`, in the DDL's transaction: keep its rows and
+        its history as they are (see `add_epoch` once the change has its timestamp). None when
+        no versions are kept."""
+        if not self.enabled:
+            return None
+        self._epoch_count += 1
+        n = self._epoch_count
+        rows, hist = _epoch_table("rows", table.name, n), _epoch_table("hist", table.name, n)
+        real = f"{catalog_db}.main.{duckdb_ident(table.name)}"
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        cur.execute(f"CREATE TABLE {SCHEMA}.{rows} AS SELECT * FROM {real}")
+        cur.execute(f"ALTER TABLE {history_table(table.name)} RENAME TO {hist}")
+        return rows, hist
+
+    def add_epoch(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        table: Table,
+        kept: tuple[str, str],
+        until: dt.datetime,
+    ) -> None:
+        """Record the schema of `table` that the change at `until` ended (its tables `kept`
+        by `retire`)."""
+        key = table.name.lower()
+        start = self.schema_changed.get(key, (None, ""))[0]
+        rows, hist = kept
+        shape = _typed_columns(cur, f"{SCHEMA}.{rows}")
+        self.epochs.setdefault(key, []).append(Epoch(start, until, table, rows, hist, shape))
+
+    def epoch_at(self, table_name: str, at: dt.datetime) -> Epoch | None:
+        """The earlier schema of a table in force at `at`, or None when it is the current one
+        (or none is known)."""
+        for epoch in self.epochs.get(table_name.lower(), []):
+            if epoch.covers(at):
+                return epoch
+        return None
 
     # ------------------------------------------------------------- writes
 
@@ -279,6 +361,13 @@ class History:
         cutoff = _ts_literal(now - self.retention)
         for name in tables:
             cur.execute(f"DELETE FROM {history_table(name)} WHERE {TS} < {cutoff}")
+        oldest = now - self.retention
+        for key, epochs in list(self.epochs.items()):
+            expired = [e for e in epochs if e.until < oldest]
+            if expired:  # replaced, not edited: readers may be going through the list
+                self.epochs[key] = [e for e in epochs if e.until >= oldest]
+                for epoch in expired:
+                    self._drop_epoch(cur, epoch)
 
     # ------------------------------------------------------------- reads
 
@@ -304,10 +393,11 @@ class History:
                     f"{changed.isoformat()}, after the read timestamp {at.isoformat()}, so "
                     "information_schema and pg_catalog cannot be read as of then."
                 )
-            if changed is not None and at < changed:
+            if changed is not None and at < changed and self.epoch_at(key, at) is None:
                 raise FailedPrecondition(
-                    f"spanner-local keeps only the current schema: table {name} changed at "
-                    f"{changed.isoformat()}, after the read timestamp {at.isoformat()}."
+                    f"Table {name} did not exist at the read timestamp {at.isoformat()}: it was "
+                    f"created or dropped at or before {changed.isoformat()} (spanner-local keeps "
+                    "the earlier schemas of altered tables, not of created or dropped ones)."
                 )
 
     def shadow(
@@ -320,10 +410,18 @@ class History:
         """Make `cur` (inside a transaction) see every table as of `at`."""
         # the client's DatetimeWithNanoseconds carries nanoseconds DuckDB cannot hold
         stamp = _ts_literal(at.replace(nanosecond=0) if hasattr(at, "nanosecond") else at)  # type: ignore[call-arg]
-        for table in tables:
-            real = f"{catalog_db}.main.{duckdb_ident(table.name)}"
-            hist = f"{catalog_db}.{history_table(table.name)}"
-            cols = [name for name, _ in self._shape(cur, table)]
+        for current in tables:
+            epoch = self.epoch_at(current.name, at)
+            if epoch is None:
+                table = current
+                real = f"{catalog_db}.main.{duckdb_ident(table.name)}"
+                hist = f"{catalog_db}.{history_table(table.name)}"
+                cols = [name for name, _ in self._shape(cur, table)]
+            else:  # the table as declared then
+                table = epoch.table
+                real = f"{catalog_db}.{SCHEMA}.{epoch.rows}"
+                hist = f"{catalog_db}.{SCHEMA}.{epoch.hist}"
+                cols = [name for name, _ in epoch.shape]
             col_list = ", ".join(cols)
             key_cols = [duckdb_ident(c.name) for c in table.key_columns]
             partition = f"PARTITION BY {', '.join(key_cols)} " if key_cols else ""

@@ -571,9 +571,18 @@ class SpannerServicer:
         if not req.columns:
             raise InvalidArgument("Read request must specify columns.")
 
+        epoch = db.versions.epoch_at(req.table, txn.read_at) if txn and txn.read_at else None
+
         def work(cur: Any) -> Result:
             return executor.read(
-                db, cur, req.table, req.index, list(req.columns), req.key_set, req.limit
+                db,
+                cur,
+                req.table,
+                req.index,
+                list(req.columns),
+                req.key_set,
+                req.limit,
+                epoch.table if epoch else None,
             )
 
         keys = None
