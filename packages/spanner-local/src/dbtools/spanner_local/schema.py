@@ -14,7 +14,7 @@ import re
 import grpc
 
 from . import ddl_parser as d
-from . import proto_bundle
+from . import proto_bundle, relation_guard
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
@@ -525,6 +525,7 @@ def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
         raise DdlError(f"Duplicate name in schema: {op.name}.")
     if existing is None and cat.name_taken(op.name):
         raise DdlError(f"Duplicate name in schema: {op.name}.")
+    relation_guard.check(op.query, cat.dialect, [*cat.tables, *cat.views])
     tr = translate(op.query, cat.dialect)
     if tr.kind != "query":
         raise DdlError(f"View {op.name} must be defined by a query.")

@@ -372,7 +372,7 @@ _PG_JSONB_OPERATORS = {
 }
 
 
-def _pg_catalog_check(name: str) -> None:
+def pg_catalog_check(name: str) -> None:
     rel = name.lower()
     if rel not in PG_CATALOG_ALLOWED:
         raise InvalidArgument(f'relation "pg_catalog.{rel}" does not exist')
@@ -544,7 +544,7 @@ def _translate_pg(sql: str, literal_sql: frozenset[tuple[int, str]]) -> Translat
         if _names(t, "information_schema") and nxt is not None and nxt.text == ".":
             repl[i] = INFO_SCHEMA
         elif _names(t, "pg_catalog") and nxt is not None and nxt.text == ".":
-            _pg_catalog_check(toks[i + 2].text)
+            pg_catalog_check(toks[i + 2].text)
             repl[i] = PG_CATALOG_SCHEMA
         elif (
             # unquoted in any case, or quoted exactly (TypeORM writes FROM "pg_tables")
