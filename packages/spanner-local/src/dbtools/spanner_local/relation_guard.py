@@ -18,7 +18,7 @@ import duckdb
 from .errors import InvalidArgument
 from .lexer import LexError, Tok, tokenize
 from .translate import PG_CATALOG_ALLOWED, pg_catalog_check
-from .typemap import POSTGRESQL
+from .typemap import GOOGLE_SQL, POSTGRESQL
 
 # DuckDB's built-in catalog and schema names, reachable as qualifiers in any database.
 DUCKDB_QUALIFIERS = frozenset({"system", "temp", "main", "memory"})
@@ -26,8 +26,13 @@ DUCKDB_QUALIFIERS = frozenset({"system", "temp", "main", "memory"})
 # catalog, row versions) with this prefix; Spanner's only schema of that name is SPANNER_SYS.
 INTERNAL_PREFIX = "spanner_"
 SPANNER_SCHEMAS = frozenset({"spanner_sys"})
-# The table functions Spanner also has (what the translators emit for UNNEST).
-SPANNER_TABLE_FUNCTIONS = frozenset({"unnest"})
+# The table functions a client may call, per dialect: UNNEST, and in PostgreSQL
+# generate_series (a computation, no catalog; pgadapter's clients and tests use it for bulk
+# rows and long queries, and DuckDB's counts inclusively as PostgreSQL's does).
+TABLE_FUNCTIONS = {
+    GOOGLE_SQL: frozenset({"unnest"}),
+    POSTGRESQL: frozenset({"unnest", "generate_series"}),
+}
 # Words after which the next item of a list at the same depth is no longer a FROM item.
 _CLAUSE_WORDS = frozenset(
     {
@@ -170,7 +175,7 @@ def check(
             raise InvalidArgument("Syntax error: a string literal is not a table name")
         if isinstance(item, str):
             name = item[:-1]
-            if name.lower() not in SPANNER_TABLE_FUNCTIONS:
+            if name.lower() not in TABLE_FUNCTIONS[dialect]:
                 raise _unknown_function(name, dialect)
             continue
         if any(_hidden(part.lower(), hidden) for part in item[:-1]):
