@@ -166,6 +166,19 @@ def test_unnest_and_plain_tables_still_work(pdb, gdb):
     assert _q(gdb, "SELECT a.x FROM t a JOIN t b ON a.x = b.x, t c") == []
     # `main` as an alias, outside the FROM list, is the alias
     assert _q(gdb, "SELECT main.x FROM t AS main") == []
+    # FROM inside a function's arguments or after IS DISTINCT names no relation
+    assert _q(pdb, "select extract(year from date '2024-05-01')") == [[2024]]
+    assert _q(pdb, "select substring('abc' from 2)") == [["bc"]]
+    assert _q(pdb, "select 1 is distinct from abs(2)") == [[True]]
+    assert _q(gdb, "SELECT EXTRACT(YEAR FROM DATE '2024-05-01')") == [[2024]]
+    assert (
+        _q(gdb, "SELECT x FROM t@{FORCE_INDEX=_BASE_TABLE} WHERE x IS DISTINCT FROM ABS(1)") == []
+    )
+
+
+def test_duckdbs_from_first_subquery_is_checked_too(pdb):
+    message = _refused(pdb, "select * from t where x in (from duckdb_tables() select 1)")
+    assert message == "function duckdb_tables() does not exist"
 
 
 # ------------------------------------------------------------------ GoogleSQL

@@ -56,7 +56,22 @@ _CLAUSE_WORDS = frozenset(
         "THEN",
     }
 )
-_RELATION_STARTERS = frozenset({"FROM", "JOIN", "LATERAL"})
+_RELATION_STARTERS = frozenset({"JOIN", "LATERAL"})
+_OPENING = frozenset({"(", "[", "{"})  # braces: GoogleSQL hints, @{A=1, B=2}
+_CLOSING = frozenset({")", "]", "}"})
+
+
+def _lists_relations(prev: Tok | None, clauses: list[str]) -> bool:
+    """Whether a FROM starts a FROM list: at the top, in a subquery after its SELECT list or
+    first in parentheses (DuckDB's FROM-first form), not in a function's arguments or after
+    IS [NOT] DISTINCT."""
+    if prev is not None and prev.upper == "DISTINCT":
+        return False
+    return (
+        len(clauses) == 1
+        or clauses[-1] in ("SELECT", "FROM")
+        or (prev is not None and prev.text == "(")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -124,13 +139,17 @@ def relation_items(sql: str, dialect: str) -> tuple[tuple[Item, ...], frozenset[
             and toks[i + 2].text == "("
         ):
             ctes.add((_name_of(t) or "").lower())
-        if t.text == "(":
+        prev = toks[i - 1] if i > 0 else None
+        if t.text in _OPENING:
             clauses.append("")
-        elif t.text == ")" and len(clauses) > 1:
+        elif t.text in _CLOSING and len(clauses) > 1:
             clauses.pop()
+        elif t.upper == "FROM" and not _lists_relations(prev, clauses):
+            pass  # EXTRACT(x FROM d), SUBSTRING(s FROM 2), a IS DISTINCT FROM b
         elif t.upper in _CLAUSE_WORDS:
             clauses[-1] = t.upper
-        if t.upper in _RELATION_STARTERS or (t.text == "," and clauses[-1] == "FROM"):
+            expect = t.upper == "FROM"
+        elif t.upper in _RELATION_STARTERS or (t.text == "," and clauses[-1] == "FROM"):
             expect = True
         i += 1
     return tuple(items), frozenset(ctes)
