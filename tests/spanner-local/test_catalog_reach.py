@@ -223,3 +223,14 @@ def test_a_view_cannot_be_defined_on_duckdb_catalog(gdb):
     )
     with pytest.raises(exceptions.GoogleAPICallError, match="duckdb_tables"):
         op.result(60)
+
+
+def test_a_generated_column_cannot_read_duckdb_catalog(gdb):
+    op = gdb.update_ddl(
+        [
+            "CREATE TABLE g (id INT64, n INT64 AS ((SELECT COUNT(*) FROM duckdb_tables())) STORED)"
+            " PRIMARY KEY (id)"
+        ]
+    )
+    with pytest.raises(exceptions.GoogleAPICallError, match="duckdb_tables"):
+        op.result(60)

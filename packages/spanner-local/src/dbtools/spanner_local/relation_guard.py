@@ -10,7 +10,7 @@ FROM list is checked here first and refused as Spanner refuses a relation it doe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container
 from functools import lru_cache
 
 import duckdb
@@ -176,19 +176,18 @@ def _hidden(qualifier: str, hidden: frozenset[str]) -> bool:
 def check(
     sql: str,
     dialect: str,
-    user_relations: Iterable[str],
+    *user_relations: Container[str],
 ) -> None:
     """Raise InvalidArgument when `sql` reads a relation only DuckDB has.
 
-    `user_relations`: the database's tables and views (lower case), which take precedence
-    over DuckDB's views of the same name. In the PostgreSQL dialect an unqualified name of a Spanner
+    `user_relations`: the database's tables and views (by lower-case name), which take
+    precedence over DuckDB's views of the same name. In the PostgreSQL dialect an unqualified name of a Spanner
     pg_catalog relation means that relation (pg_catalog comes first on the search path)."""
     items, ctes = relation_items(sql, dialect)
     if not items:
         return
     pg = dialect == POSTGRESQL
     hidden = DUCKDB_QUALIFIERS | ({"pg_catalog"} if not pg else frozenset())
-    users = {u.lower() for u in user_relations} | ctes
     for item in items:
         if item == "'":
             raise InvalidArgument("Syntax error: a string literal is not a table name")
@@ -205,5 +204,7 @@ def check(
                 continue
             if pg and name in PG_CATALOG_ALLOWED:
                 pg_catalog_check(name)
-            elif name.lower() in duckdb_relations() and name.lower() not in users:
+            elif name.lower() in duckdb_relations() and not any(
+                name.lower() in names for names in user_relations
+            ):
                 raise _unknown_relation(name, dialect)
