@@ -107,6 +107,8 @@ def test_pg_enum_is_refused_not_answered_with_no_row(pdb):
         "select * from t where x in (select enumtypid from pg_enum)",
         "select * from t, (select * from pg_proc) p",
         "from pg_description",
+        "select * from (table pg_enum) x",
+        "select * from t, lateral (select * from pg_depend) d",
     ):
         assert "does not implement" in _refused(pdb, sql)
 

@@ -56,7 +56,7 @@ _CLAUSE_WORDS = frozenset(
         "THEN",
     }
 )
-_RELATION_STARTERS = frozenset({"JOIN", "LATERAL"})
+_RELATION_STARTERS = frozenset({"JOIN", "LATERAL", "TABLE"})  # TABLE x: PostgreSQL
 _OPENING = frozenset({"(", "[", "{"})  # braces: GoogleSQL hints, @{A=1, B=2}
 _CLOSING = frozenset({")", "]", "}"})
 
