@@ -68,7 +68,8 @@ PG_CATALOG_ALLOWED = frozenset(
         "pg_language",
     }
 )
-# Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
+# Of those, the ones spanner-local answers (built from its catalog by `pg_catalog.build`;
+# `relation_guard` keeps DuckDB's own pg_catalog views out of reach).
 PG_CATALOG_IMPLEMENTED = frozenset(
     {
         "pg_namespace",
