@@ -19,6 +19,7 @@ from . import (
     intervals,
     parsed,
     protos,
+    relation_guard,
     timestamps,
     typed_literals,
 )
@@ -320,6 +321,7 @@ def _proto_typed(
 def translate_statement(db: Database, sql: str) -> Translated:
     """`sql` translated for `db` (knowing its columns, which PostgreSQL literals depend on):
     what `run_sql` executes, for callers that look at the statement before running it."""
+    relation_guard.check(sql, db.dialect, db.catalog.tables, db.catalog.views)
     return translate(sql, db.dialect, functools.partial(_literal_column_types, db))
 
 

@@ -14,7 +14,7 @@ import re
 import grpc
 
 from . import ddl_parser as d
-from . import pg_casts, proto_bundle
+from . import pg_casts, proto_bundle, relation_guard
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
@@ -38,6 +38,7 @@ _PG_ARRAY_CAST = {
 
 def _expr_to_duckdb(expr: str, dialect: str) -> str:
     """A DEFAULT / generated-column expression in DuckDB SQL."""
+    relation_guard.check(f"SELECT {expr}", dialect)  # no table, least of all DuckDB's
     sql = pg_casts.stored(translate(f"SELECT {expr}", dialect).sql)
     return sql[len("SELECT ") :] if sql.upper().startswith("SELECT ") else sql
 
@@ -525,6 +526,7 @@ def _create_view(cat: Catalog, op: d.CreateView) -> list[str]:
         raise DdlError(f"Duplicate name in schema: {op.name}.")
     if existing is None and cat.name_taken(op.name):
         raise DdlError(f"Duplicate name in schema: {op.name}.")
+    relation_guard.check(op.query, cat.dialect, cat.tables, cat.views)
     tr = translate(op.query, cat.dialect)
     if tr.kind != "query":
         raise DdlError(f"View {op.name} must be defined by a query.")

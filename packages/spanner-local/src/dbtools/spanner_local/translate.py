@@ -74,7 +74,8 @@ PG_CATALOG_ALLOWED = frozenset(
         "pg_language",
     }
 )
-# Of those, the ones spanner-local can answer (through DuckDB's own compatible views).
+# Of those, the ones spanner-local answers (built from its catalog by `pg_catalog.build`;
+# `relation_guard` keeps DuckDB's own pg_catalog views out of reach).
 PG_CATALOG_IMPLEMENTED = frozenset(
     {
         "pg_namespace",
@@ -435,7 +436,7 @@ _PG_JSONB_OPERATORS = {
 }
 
 
-def _pg_catalog_check(name: str) -> None:
+def pg_catalog_check(name: str) -> None:
     rel = name.lower()
     if rel not in PG_CATALOG_ALLOWED:
         raise InvalidArgument(f'relation "pg_catalog.{rel}" does not exist')
@@ -718,7 +719,7 @@ def _translate_pg(
         if _names(t, "information_schema") and nxt is not None and nxt.text == ".":
             repl[i] = INFO_SCHEMA
         elif _names(t, "pg_catalog") and nxt is not None and nxt.text == ".":
-            _pg_catalog_check(toks[i + 2].text)
+            pg_catalog_check(toks[i + 2].text)
             repl[i] = PG_CATALOG_SCHEMA
         elif (
             # unquoted in any case, or quoted exactly (TypeORM writes FROM "pg_tables")
