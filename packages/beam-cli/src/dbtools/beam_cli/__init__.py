@@ -3,14 +3,11 @@ any work starts. Apache Beam is imported only when `--runner beam` is chosen."""
 
 from __future__ import annotations
 
-from importlib.metadata import version as _distribution_version
+from typing import Any
 
 from .options import BEAM_ONLY, DEFAULT_RANGE_ROWS, Decorator, RunnerChoice, runner_options
 from .pipeline_args import unknown_pipeline_args
 from .settings import check_runner_settings
-
-# The one place the version is written is pyproject.toml; the installed metadata carries it.
-__version__ = _distribution_version("dbtools-beam-cli")
 
 __all__ = [
     "BEAM_ONLY",
@@ -22,3 +19,13 @@ __all__ = [
     "runner_options",
     "unknown_pipeline_args",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # The one place the version is written is pyproject.toml; the installed metadata
+        # carries it. Read on use: the tools' start-up does not pay for importlib.metadata.
+        from importlib.metadata import version
+
+        return version("dbtools-beam-cli")
+    raise AttributeError(name)
