@@ -64,6 +64,7 @@ class SetTransaction(SetCommand):
 class SetParameter(SetCommand):
     name: str
     value: str | None  # None: DEFAULT
+    local: bool = False  # SET LOCAL: until the transaction block ends
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def parse_close(sql: str) -> Close:
 
 
 _SET = re.compile(
-    r"(?is)^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?(?:(TIME\s+ZONE)|(NAMES)|(\"?[\w.]+\"?)\s*(?:=|\bTO\b))\s*(.*?)\s*;?\s*$"
+    r"(?is)^\s*SET\s+(?:SESSION\s+|(LOCAL)\s+)?(?:(TIME\s+ZONE)|(NAMES)|(\"?[\w.]+\"?)\s*(?:=|\bTO\b))\s*(.*?)\s*;?\s*$"
 )
 
 
@@ -182,20 +183,21 @@ def parse_set(sql: str, words: list[str]) -> SetCommand:
     m = _SET.match(sql)
     if not m:
         raise PgError(f"syntax error in SET statement: {sql.strip()[:80]}", "42601")
+    local = m.group(1) is not None
     name = (
-        "TimeZone" if m.group(1) else ("client_encoding" if m.group(2) else m.group(3).strip('"'))
+        "TimeZone" if m.group(2) else ("client_encoding" if m.group(3) else m.group(4).strip('"'))
     )
-    raw = m.group(4).strip()
+    raw = m.group(5).strip()
     if raw.upper() in ("DEFAULT", "LOCAL") or not raw:
-        return SetParameter(name, None)
-    interval = _TZ_INTERVAL.fullmatch(raw) if m.group(1) else None
+        return SetParameter(name, None, local)
+    interval = _TZ_INTERVAL.fullmatch(raw) if m.group(2) else None
     if interval:
-        return SetParameter(name, _posix_offset(interval.group(1)))
+        return SetParameter(name, _posix_offset(interval.group(1)), local)
     parts = [x.strip() for x in _split_commas(raw)]
     values = [
         x[1:-1].replace("''", "'") if len(x) >= 2 and x[0] == x[-1] == "'" else x for x in parts
     ]
-    return SetParameter(name, ", ".join(values))
+    return SetParameter(name, ", ".join(values), local)
 
 
 def _split_commas(s: str) -> list[str]:

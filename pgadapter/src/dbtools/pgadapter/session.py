@@ -25,6 +25,7 @@ from google.api_core import exceptions as gexc
 
 from . import protocol as p
 from .backend import ColumnInfo, SpannerConnection
+from .block_settings import BlockSettings, SettingsMark
 from .call_context import CallContext, Calls, bind
 from .catalog import Catalog, SessionInfo, load_catalog
 from .classify import Statement
@@ -107,7 +108,8 @@ class Session:
         self.ddl_mode = server.config.ddl_transaction_mode
         self.text_out = DEFAULT_TEXT_OUT  # TimeZone and IntervalStyle, for text results
         self.busy = False  # a Spanner call is running for this connection
-        self.savepoints: list[tuple[str, int]] = []
+        self.savepoints: list[tuple[str, int, SettingsMark | None]] = []
+        self.block: BlockSettings | None = None  # settings changed in a transaction block
         self.batch: tuple[str, list[Any]] | None = None  # START BATCH DDL|DML
         # a client message whose reading a statement timeout interrupted (COPY FROM STDIN)
         self.pending_read: asyncio.Future[tuple[bytes, bytes]] | None = None
@@ -373,9 +375,16 @@ class Session:
 
     # --- settings ---------------------------------------------------------------------------
 
-    def assign(self, key: str, value: str, *, report: bool = True) -> None:
+    def assign(self, key: str, value: str, *, report: bool = True, local: bool = False) -> None:
         """SET key = value by the settings table's rules, with what the value changes in the
-        session; a reported setting that changes is sent as ParameterStatus (`report`)."""
+        session; a reported setting that changes is sent as ParameterStatus (`report`). In a
+        transaction block the change is recorded, to be undone as PostgreSQL undoes it
+        (`local`: SET LOCAL)."""
+        text = self._apply(key, value, report)
+        if self.block is not None:
+            self.block.record(key, text, local)
+
+    def _apply(self, key: str, value: str, report: bool = True) -> str:
         text, parsed = parse_setting(key, value)
         effect = SETTING_EFFECTS.get(key)
         if effect is not None:
@@ -384,6 +393,32 @@ class Session:
         self.settings[key] = text
         if report and key in REPORTED and old != text:
             self.send(p.parameter_status(key, text))
+        return text
+
+    def begin_block(self) -> None:
+        self.block = BlockSettings(dict(self.settings))
+
+    def end_block(self, committed: bool) -> None:
+        """The block's settings as COMMIT or ROLLBACK leave them."""
+        block, self.block = self.block, None
+        if block is not None:
+            self._restore(
+                block.after_commit() if committed else block.after_rollback(self.settings)
+            )
+
+    def settings_mark(self) -> SettingsMark | None:
+        return self.block.mark(self.settings) if self.block is not None else None
+
+    def back_to_mark(self, mark: SettingsMark | None) -> None:
+        if self.block is not None and mark is not None:
+            self._restore(self.block.back_to(mark, self.settings))
+
+    def _restore(self, values: dict[str, str | None]) -> None:
+        for key, value in values.items():
+            if value is None:
+                self.settings.pop(key, None)  # a custom setting made in the block
+            elif self.settings.get(key) != value:
+                self._apply(key, value)
 
     def reset_all(self) -> None:
         for key, value in self.defaults.items():

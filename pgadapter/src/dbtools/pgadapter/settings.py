@@ -149,7 +149,18 @@ def parse_statement_timeout(value: str) -> Parsed:
             f'"statement_timeout" (0 .. {MAX_TIMEOUT_MS})',
             "22023",
         )
-    return value.strip(), int(ms)
+    return _duration_text(int(ms)), int(ms)
+
+
+# SHOW prints a duration in the largest unit that holds it whole, as PostgreSQL does
+_SHOWN_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000))
+
+
+def _duration_text(ms: int) -> str:
+    if ms == 0:
+        return "0"
+    unit = next((u for u, size in _SHOWN_UNITS if ms % size == 0), None)
+    return f"{ms}ms" if unit is None else f"{ms // dict(_SHOWN_UNITS)[unit]}{unit}"
 
 
 def parse_ddl_mode(value: str) -> Parsed:

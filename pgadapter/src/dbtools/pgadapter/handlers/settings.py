@@ -12,7 +12,7 @@ from ..commands import Reset, SetCommand, SetParameter, SetTransaction, Show
 from ..errors import PgError
 from ..portal import Portal
 from ..session import Session
-from ..settings import canonical_name, lookup_setting
+from ..settings import canonical_name, lookup_setting, parse_setting, sends_message
 
 
 async def run_set(s: Session, portal: Portal, max_rows: int, describe: bool) -> None:
@@ -31,7 +31,15 @@ async def run_set(s: Session, portal: Portal, max_rows: int, describe: bool) -> 
     else:
         assert isinstance(command, SetParameter)
         key = canonical_name(command.name)
-        s.assign(key, s.defaults.get(key, "") if command.value is None else command.value)
+        value = s.defaults.get(key, "") if command.value is None else command.value
+        if command.local and s.status == "I":
+            # as PostgreSQL: outside a block SET LOCAL would end with its own statement
+            parse_setting(key, value)
+            if sends_message(s.settings, "WARNING"):
+                message = "SET LOCAL can only be used in transaction blocks"
+                s.send(p.notice_response(message, "WARNING", "25P01"))
+        else:
+            s.assign(key, value, local=command.local)
     s.send(p.command_complete("SET"))
 
 

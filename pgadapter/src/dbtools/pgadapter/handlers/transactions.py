@@ -42,6 +42,7 @@ async def _begin(s: Session, portal: Portal) -> None:
             s.settings["transaction_read_only"] = "on" if read_only else "off"
             s.require_backend().begin(read_only=read_only)
         s.status = "T"
+        s.begin_block()
     s.send(p.command_complete("BEGIN"))
 
 
@@ -58,11 +59,17 @@ async def _commit(s: Session, portal: Portal) -> None:
     if s.status == "E":  # COMMIT of a failed block rolls it back, as in PostgreSQL
         await s.rollback_backend()
         s.status = "I"
+        s.end_block(committed=False)
         s.send(p.command_complete("ROLLBACK"))
         return
     s.status = "I"
     s.implicit = False
-    await s.run_blocking(s.require_backend().commit)
+    try:
+        await s.run_blocking(s.require_backend().commit)
+    except BaseException:
+        s.end_block(committed=False)  # a commit that failed rolled the block back
+        raise
+    s.end_block(committed=True)
     s.send(p.command_complete("COMMIT"))
 
 
@@ -72,6 +79,7 @@ async def _rollback(s: Session, portal: Portal) -> None:
     s.status = "I"
     s.implicit = False
     await s.rollback_backend()
+    s.end_block(committed=False)
     s.send(p.command_complete("ROLLBACK"))
 
 
@@ -86,7 +94,7 @@ async def run_savepoint(s: Session, portal: Portal, max_rows: int, describe: boo
     if s.status == "I":
         raise PgError(f"{stmt.tag} can only be used in transaction blocks", "25P01")
     if stmt.kind == Kind.SAVEPOINT:
-        s.savepoints.append((name, backend.savepoint()))
+        s.savepoints.append((name, backend.savepoint(), s.settings_mark()))
         s.send(p.command_complete("SAVEPOINT"))
         return
     index = next(
@@ -99,8 +107,9 @@ async def run_savepoint(s: Session, portal: Portal, max_rows: int, describe: boo
         del s.savepoints[index:]
         s.send(p.command_complete("RELEASE"))
         return
-    position = s.savepoints[index][1]
+    _, position, mark = s.savepoints[index]
     del s.savepoints[index + 1 :]
     await s.run_blocking(lambda: backend.rollback_to(position))
+    s.back_to_mark(mark)
     s.status = "T"
     s.send(p.command_complete("ROLLBACK"))

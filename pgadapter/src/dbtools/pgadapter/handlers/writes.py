@@ -82,6 +82,7 @@ async def ddl(s: Session, statements: list[Statement], complete: bool = True) ->
         if mode == "autocommit_explicit_transaction":
             await s.run_blocking(backend.commit)
             s.status = "I"
+            s.end_block(committed=True)
         elif not empty or mode == "single":
             raise PgError(
                 "DDL statements are not allowed in a transaction block that has executed "
