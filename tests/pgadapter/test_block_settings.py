@@ -42,6 +42,17 @@ SCRIPTS = {
         "SELECT 1/0",
         "COMMIT",
     ],
+    "set_config local then commit": [
+        "BEGIN",
+        "SELECT set_config('statement_timeout', '7000', true)",
+        "COMMIT",
+    ],
+    "set_config local outside a block": ["SELECT set_config('statement_timeout', '7000', true)"],
+    "set_config then rollback": [
+        "BEGIN",
+        "SELECT set_config('statement_timeout', '7000', false)",
+        "ROLLBACK",
+    ],
     "reset all then rollback": [
         "SET statement_timeout = 3000",
         "BEGIN",
@@ -81,3 +92,11 @@ def test_set_local_applies_inside_the_block(dsn: str) -> None:
         assert row is not None and row[0].utcoffset() == dt.timedelta(hours=9)
         conn.execute("COMMIT")
         assert conn.execute("SHOW TimeZone").fetchone() == ("UTC",)
+
+
+def test_set_config_answers_the_new_value(pg_server, dsn: str) -> None:  # type: ignore[no-untyped-def]
+    sql = "SELECT set_config('statement_timeout', '7000', true)"
+    with psycopg.connect(pg_server.url, autocommit=True) as pg:
+        expected = pg.execute(sql).fetchone()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute(sql).fetchone() == expected

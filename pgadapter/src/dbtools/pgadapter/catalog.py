@@ -753,6 +753,8 @@ class SessionInfo:
     settings: dict[str, str]
     # SET name = value with the session's rules (set_config); None: read-only use
     assign: Callable[[str, str], None] | None = None
+    # the same for SET LOCAL (set_config(..., true)): until the transaction block ends
+    assign_local: Callable[[str, str], None] | None = None
 
 
 _SET_CONFIG = re.compile(
@@ -762,22 +764,22 @@ _SET_CONFIG = re.compile(
 
 
 def _set_config(expr: str, info: SessionInfo) -> tuple[str, Any, int] | None:
-    """set_config(name, value, is_local): SET name = value; transaction-local values are not
-    kept by pgadapter's sessions, so is_local = true fails rather than outliving the
-    transaction."""
+    """set_config(name, value, is_local): SET [LOCAL] name = value; the new value is the
+    answer (outside a transaction block a local value ends with the statement)."""
     m = _SET_CONFIG.fullmatch(expr)
     if not m:
         return None
     from .errors import PgError
-    from .settings import canonical_name
+    from .settings import canonical_name, parse_setting
 
-    if m.group(3).lower() == "true":
-        raise PgError("set_config(..., true) (transaction-local) is not supported", "0A000")
-    if info.assign is None:
+    local = m.group(3).lower() == "true"
+    assign = info.assign_local if local else info.assign
+    if assign is None:
         raise PgError("set_config is not allowed here", "0A000")
     name = canonical_name(m.group(1))
-    info.assign(name, m.group(2).replace("''", "'"))
-    return ("set_config", info.settings.get(name), TEXT)
+    value = m.group(2).replace("''", "'")
+    assign(name, value)
+    return ("set_config", parse_setting(name, value)[0], TEXT)
 
 
 def version_string() -> str:

@@ -429,7 +429,17 @@ class Session:
     # --- catalog, tags ----------------------------------------------------------------------
 
     def session_info(self) -> SessionInfo:
-        return SessionInfo(self.database_id, self.user, self.pid, self.settings, self.assign)
+        return SessionInfo(
+            self.database_id, self.user, self.pid, self.settings, self.assign, self._assign_local
+        )
+
+    def _assign_local(self, key: str, value: str) -> None:
+        """set_config(..., true): SET LOCAL; outside a block it would end with its statement,
+        so it is only checked."""
+        if self.status == "I":
+            parse_setting(key, value)
+        else:
+            self.assign(key, value, local=True)
 
     def catalog_snapshot(self) -> Catalog:
         """Runs on a worker thread (the catalog is read with Spanner queries)."""
