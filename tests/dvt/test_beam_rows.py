@@ -96,3 +96,19 @@ def test_settings_the_chosen_runner_would_ignore_are_refused(
         ],
     )
     assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_a_failed_pipeline_is_one_line_naming_what_failed() -> None:
+    # what a worker raised reaches the user as a PipelineError (exit 3, one line), not as
+    # dvt's "unexpected error, a bug in dvt" with a traceback
+    import apache_beam as beam
+    from dbtools.dvt.beamrows import _run_to_the_end
+    from dbtools.dvt.errors import PipelineError
+
+    def boom(x: int) -> int:
+        raise RuntimeError(f"worker refused row {x}")
+
+    pipe = beam.Pipeline()
+    _ = pipe | beam.Create([7]) | beam.Map(boom)
+    with pytest.raises(PipelineError, match=r"the Beam pipeline failed: .*worker refused row 7"):
+        _run_to_the_end(pipe)

@@ -28,7 +28,7 @@ from dbtools.beam_cli import DEFAULT_RANGE_ROWS
 
 from .connections import ConnSpec
 from .engines import open_engine
-from .errors import ConfigError
+from .errors import ConfigError, PipelineError
 from .merge import MergeCounts
 from .results import ValidationResult
 from .rows import RowSpec, RowValidator, _and, partition_bounds, range_predicate
@@ -99,6 +99,19 @@ def _save(results: list[Any], path: str) -> None:
         f.write(pickle.dumps(results))
 
 
+def _run_to_the_end(pipe: Any) -> None:
+    from apache_beam.runners.runner import PipelineState
+
+    try:
+        final = pipe.run().wait_until_finish()
+    except Exception as exc:  # a runner raises what a worker raised, or its own job error
+        lines = [x for x in str(exc).splitlines() if x.strip()]
+        last = lines[-1].strip() if lines else type(exc).__name__
+        raise PipelineError(f"the Beam pipeline failed: {last}") from exc
+    if final is not None and final != PipelineState.DONE:
+        raise PipelineError(f"the Beam pipeline ended {final}")
+
+
 def validate(
     spec: RowSpec,
     source: Any,
@@ -141,7 +154,7 @@ def validate(
         | "OneList" >> beam.combiners.ToList()
         | "Save" >> beam.Map(_save, path)
     )
-    pipe.run().wait_until_finish()
+    _run_to_the_end(pipe)
     with FileSystems.open(path, compression_type="uncompressed") as f:
         results = pickle.loads(f.read())
     FileSystems.delete([path])

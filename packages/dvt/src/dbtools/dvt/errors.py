@@ -27,5 +27,10 @@ class QueryError(DvtError):
     """A query sent to one of the databases failed."""
 
 
+class PipelineError(DvtError):
+    """A Beam pipeline did not finish (the runner's log, or Dataflow's job page, has the
+    workers' tracebacks)."""
+
+
 class ConnectError(QueryError):
     """A database could not be reached or refused the login: nothing on it can be validated."""
