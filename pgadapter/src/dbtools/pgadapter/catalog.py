@@ -742,6 +742,19 @@ def answer_with_params(sql: str, params: dict[str, Any] | None) -> LocalResult |
     return None
 
 
+# Foreign keys column by column: each referencing column (kcu) beside the referenced one (ukcu)
+# at the same position, for the client families' foreign key queries
+FK_COLUMNS_FROM = (
+    " FROM information_schema.referential_constraints rc"
+    " JOIN information_schema.key_column_usage kcu"
+    "  ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema"
+    " JOIN information_schema.key_column_usage ukcu"
+    "  ON ukcu.constraint_name = rc.unique_constraint_name"
+    "  AND ukcu.constraint_schema = rc.unique_constraint_schema"
+    "  AND ukcu.ordinal_position = kcu.position_in_unique_constraint"
+)
+
+
 # --- session functions ------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .catalog import Catalog, LocalResult, Table
+from .catalog import FK_COLUMNS_FROM, Catalog, LocalResult, Table
 from .settings import DEFAULT_SETTINGS
 
 TEXT, NAME, OID, BOOL, INT2, INT4, INT8, FLOAT4, CHAR = 25, 19, 26, 16, 21, 23, 20, 700, 18
@@ -202,14 +202,7 @@ def _get_index_info(sql: str, cat: Catalog) -> LocalResult:
 FOREIGN_KEYS_SQL = (
     "SELECT kcu.table_schema, kcu.table_name, rc.constraint_name, kcu.column_name,"
     " kcu.ordinal_position, ukcu.table_schema, ukcu.table_name, ukcu.column_name,"
-    " rc.update_rule, rc.delete_rule, rc.unique_constraint_name"
-    " FROM information_schema.referential_constraints rc"
-    " JOIN information_schema.key_column_usage kcu"
-    "  ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema"
-    " JOIN information_schema.key_column_usage ukcu"
-    "  ON ukcu.constraint_name = rc.unique_constraint_name"
-    "  AND ukcu.constraint_schema = rc.unique_constraint_schema"
-    "  AND ukcu.ordinal_position = kcu.position_in_unique_constraint"
+    " rc.update_rule, rc.delete_rule, rc.unique_constraint_name" + FK_COLUMNS_FROM
 )
 # DatabaseMetaData.importedKeyCascade... for information_schema's rule names
 _RULES = {"CASCADE": 0, "RESTRICT": 1, "SET NULL": 2, "NO ACTION": 3, "SET DEFAULT": 4}

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .catalog import Catalog, LocalResult, Table, _select_list_names
+from .catalog import FK_COLUMNS_FROM, Catalog, LocalResult, Table, _select_list_names
 from .django_catalog import answer_django_catalog
 from .errors import PgError
 from .jdbc_catalog import answer_jdbc_catalog
@@ -80,15 +80,7 @@ _FK_SELECT = re.compile(
 )
 FK_SQL = (
     "SELECT kcu.table_name, rc.constraint_name, kcu.column_name, ukcu.table_name,"
-    " ukcu.column_name, ukcu.table_schema"
-    " FROM information_schema.referential_constraints rc"
-    " JOIN information_schema.key_column_usage kcu"
-    "  ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema"
-    " JOIN information_schema.key_column_usage ukcu"
-    "  ON ukcu.constraint_name = rc.unique_constraint_name"
-    "  AND ukcu.constraint_schema = rc.unique_constraint_schema"
-    "  AND ukcu.ordinal_position = kcu.position_in_unique_constraint"
-    " WHERE kcu.table_schema = 'public'"
+    " ukcu.column_name, ukcu.table_schema" + FK_COLUMNS_FROM + " WHERE kcu.table_schema = 'public'"
     " ORDER BY kcu.table_name, rc.constraint_name, kcu.ordinal_position"
 )
 

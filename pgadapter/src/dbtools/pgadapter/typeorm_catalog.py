@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, LocalResult, Table, column_type
+from .catalog import FK_COLUMNS_FROM, Catalog, LocalResult, Table, column_type
 from .errors import PgError
 from .pg_type import BY_TYPE_OID
 from .types import ARRAY_ELEMENT
@@ -318,14 +318,8 @@ def _indices(sql: str, cat: Catalog, run: Runner) -> LocalResult:
 _FOREIGN_KEYS_SQL = (
     "SELECT rc.constraint_name, kcu.table_schema, kcu.table_name, kcu.column_name,"
     " ukcu.table_schema, ukcu.table_name, ukcu.column_name, rc.delete_rule, rc.update_rule"
-    " FROM information_schema.referential_constraints rc"
-    " JOIN information_schema.key_column_usage kcu"
-    "  ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema"
-    " JOIN information_schema.key_column_usage ukcu"
-    "  ON ukcu.constraint_name = rc.unique_constraint_name"
-    "  AND ukcu.constraint_schema = rc.unique_constraint_schema"
-    "  AND ukcu.ordinal_position = kcu.position_in_unique_constraint"
-    " WHERE {pairs}"
+    + FK_COLUMNS_FROM
+    + " WHERE {pairs}"
     " ORDER BY kcu.table_schema, kcu.table_name, rc.constraint_name, kcu.ordinal_position"
 )
 
