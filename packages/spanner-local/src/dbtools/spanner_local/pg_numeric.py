@@ -210,6 +210,21 @@ def is_numeric_cast(toks: list[Tok], at: int) -> bool:
 def cast_as_text_end(toks: list[Tok], at: int) -> int | None:
     """For `CAST(x AS text)` starting at toks[at]: the index of the `AS` before the type name,
     or None when the cast is to another type."""
+    return _cast_as(toks, at, _TEXT_TYPES)
+
+
+def numeric_cast_operand(toks: list[Tok], at: int) -> tuple[int, int] | None:
+    """For `CAST(x AS numeric)` starting at toks[at]: the first and last token of `x`, unless
+    it is a bare literal (read exactly where it is lexed); None for a cast to another type."""
+    as_at = _cast_as(toks, at, frozenset({"numeric", "decimal"}))
+    if as_at is None or as_at <= at + 2 or _plain_value(toks, at + 2, as_at - 1):
+        return None
+    return at + 2, as_at - 1
+
+
+def _cast_as(toks: list[Tok], at: int, types: frozenset[str]) -> int | None:
+    """For `CAST(x AS t)` starting at toks[at] with t one of `types` (no type modifier):
+    the index of the `AS` before the type name, or None."""
     if toks[at].upper != "CAST" or at + 1 >= len(toks) or toks[at + 1].text != "(":
         return None
     depth = 0
@@ -224,7 +239,7 @@ def cast_as_text_end(toks: list[Tok], at: int) -> int | None:
                     k >= 2
                     and toks[k - 2].upper == "AS"
                     and toks[k - 1].kind == "word"
-                    and toks[k - 1].text.lower() in _TEXT_TYPES
+                    and toks[k - 1].text.lower() in types
                 ):
                     return k - 2
                 return None
@@ -299,28 +314,31 @@ def stored_expressions(
                     names.append(toks[k].text.strip('"').lower())
                 k += 1
             k += 1
-        if k >= len(toks) or words[k] != "VALUES":
-            return frozenset()
-        k += 1
-        while k < len(toks) and toks[k].text == "(":
-            items, k = _items(toks, k + 1, (")",))
-            spans += [(a, b, names[n]) for n, (a, b) in enumerate(items) if n < len(names)]
+        if k < len(toks) and words[k] == "VALUES":
             k += 1
-            if k < len(toks) and toks[k].text == ",":
+            while k < len(toks) and toks[k].text == "(":
+                items, k = _items(toks, k + 1, (")",))
+                spans += [(a, b, names[n]) for n, (a, b) in enumerate(items) if n < len(names)]
                 k += 1
+                if k < len(toks) and toks[k].text == ",":
+                    k += 1
+        elif k < len(toks) and words[k] == "SELECT":
+            k += 2 if k + 1 < len(toks) and words[k + 1] in ("ALL", "DISTINCT") else 1
+            items, k = _items(toks, k, _SELECT_LIST_ENDS)
+            items = [(a, b - 2 if b - 2 > a and words[b - 1] == "AS" else b) for a, b in items]
+            spans += [(a, b, names[n]) for n, (a, b) in enumerate(items) if n < len(names)]
+        else:
+            return frozenset()
+        # ON CONFLICT ... DO UPDATE SET column = expression, ...
+        at = next(
+            (j + 3 for j in range(k, len(toks) - 2) if words[j : j + 3] == ["DO", "UPDATE", "SET"]),
+            None,
+        )
+        if at is not None:
+            spans += _assignments(toks, at)
     elif words[:1] == ["UPDATE"] and "SET" in words:
         columns = column_types(toks[1].text)
-        k = words.index("SET") + 1
-        while k + 2 < len(toks) and toks[k + 1].text == "=":
-            name = toks[k].text.strip('"').lower()
-            (first, last), *_ = _items(toks, k + 2, ("WHERE", "RETURNING", "FROM", ","))[0] or [
-                (k, k)
-            ]
-            spans.append((first, last, name))
-            k = last + 1
-            if k >= len(toks) or toks[k].text != ",":
-                break
-            k += 1
+        spans = _assignments(toks, words.index("SET") + 1)
     else:
         return frozenset()
     return frozenset(
@@ -328,6 +346,27 @@ def stored_expressions(
         for first, last, name in spans
         if columns.get(name) == "NUMERIC" and not _plain_value(toks, first, last)
     )
+
+
+# What ends the select list of INSERT ... SELECT (ON: of ON CONFLICT, with no FROM).
+_SELECT_LIST_ENDS = (
+    "FROM", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET", "UNION",
+    "INTERSECT", "EXCEPT", "ON", "RETURNING",
+)  # fmt: skip
+
+
+def _assignments(toks: list[Tok], k: int) -> list[tuple[int, int, str]]:
+    """(first, last, column) of each `column = expression` of a SET list starting at toks[k]."""
+    spans = []
+    while k + 2 < len(toks) and toks[k + 1].text == "=":
+        name = toks[k].text.strip('"').lower()
+        (first, last), *_ = _items(toks, k + 2, ("WHERE", "RETURNING", "FROM", ","))[0] or [(k, k)]
+        spans.append((first, last, name))
+        k = last + 1
+        if k >= len(toks) or toks[k].text != ",":
+            break
+        k += 1
+    return spans
 
 
 def _items(

@@ -14,7 +14,7 @@ import re
 import grpc
 
 from . import ddl_parser as d
-from . import pg_casts, proto_bundle, relation_guard
+from . import pg_casts, pg_numeric, proto_bundle, relation_guard
 from .catalog import Catalog, Column, Table, View, duckdb_create_table, duckdb_ident
 from .errors import DdlError
 from .translate import translate
@@ -41,6 +41,14 @@ def _expr_to_duckdb(expr: str, dialect: str) -> str:
     relation_guard.check(f"SELECT {expr}", dialect)  # no table, least of all DuckDB's
     sql = pg_casts.stored(translate(f"SELECT {expr}", dialect).sql)
     return sql[len("SELECT ") :] if sql.upper().startswith("SELECT ") else sql
+
+
+def _stored(col: Column, sql: str, dialect: str) -> str:
+    """A PostgreSQL numeric column's DEFAULT / generated value is refused where DuckDB's
+    DECIMAL(38, 9) would round it, as any other value written to it (pg_numeric.STORE_MACRO)."""
+    if dialect == POSTGRESQL and col.stype.code == "NUMERIC":
+        return f"{pg_numeric.STORE_MACRO}({sql})"
+    return sql
 
 
 def _require_table(cat: Catalog, name: str) -> Table:
@@ -85,9 +93,11 @@ def _check_column(cat: Catalog, table: Table, col: Column) -> None:
             # an untyped '{...}' takes the column's array type, as PostgreSQL assigns it
             assert col.stype.element is not None
             default = f"{default}::{_PG_ARRAY_CAST[col.stype.element.code]}[]"
-        col.default_duckdb = _expr_to_duckdb(default, cat.dialect)
+        col.default_duckdb = _stored(col, _expr_to_duckdb(default, cat.dialect), cat.dialect)
     if col.generated is not None:
-        col.generated_duckdb = _expr_to_duckdb(col.generated, cat.dialect)
+        col.generated_duckdb = _stored(
+            col, _expr_to_duckdb(col.generated, cat.dialect), cat.dialect
+        )
 
 
 def identity_sequence_name(table: str, column: str, generation: int) -> str:

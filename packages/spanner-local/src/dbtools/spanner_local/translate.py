@@ -563,6 +563,9 @@ def _translate_pg(
             start = _operand_start(toks, i - 1)
             before.add(start, f"{pg_numeric.STORE_MACRO}(", i + 1)
             after[i - 1] = ")" + after.get(i - 1, "")
+        operand = pg_numeric.numeric_cast_operand(toks, i)
+        if operand is not None:  # CAST(x AS numeric): as x::numeric
+            numeric_stores |= {operand}
         text_as = pg_numeric.cast_as_text_end(toks, i)
         if (
             text_as is not None and toks[i + 2].text == "$" and text_as == i + 4
