@@ -71,7 +71,9 @@ ROWS: list[dict[str, Any]] = [
     }
     for i, (arr, f32, en, bn, num, ts, js) in enumerate(
         [
-            (["a", "c"], 16777216.0, "x", b"\x00\xff", Decimal("99999999999999999999999999999.999999999"),
+            # one below DECIMAL(38,9)'s largest: spanner-local stores a numeric NaN as that value
+            # and cannot tell the two apart (packages/spanner-local/README.md, "NaN")
+            (["a", "c"], 16777216.0, "x", b"\x00\xff", Decimal("99999999999999999999999999999.999999998"),
              dt.datetime(2024, 3, 1, 12, 0, 0, 123456, UTC), {"b": [1, 2.5], "a": "é"}),
             ([], 0.1, "y", b"", Decimal("-0.000000001"),
              dt.datetime(1999, 12, 31, 23, 59, 59, 999999, UTC), [1, "two", None]),
