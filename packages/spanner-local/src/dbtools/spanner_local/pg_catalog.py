@@ -83,6 +83,8 @@ RELATIONS: dict[str, list[tuple[str, str]]] = {
         ("rowsecurity", B),
     ],
     "pg_views": [("schemaname", S), ("viewname", S), ("viewowner", S), ("definition", S)],
+    # Spanner has no enum types: empty, as Spanner's is (TypeORM asks it for every column)
+    "pg_enum": [("oid", OID), ("enumtypid", OID), ("enumsortorder", "FLOAT"), ("enumlabel", S)],
     "pg_indexes": [
         ("schemaname", S),
         ("tablename", S),

@@ -79,6 +79,7 @@ PG_CATALOG_ALLOWED = frozenset(
 PG_CATALOG_IMPLEMENTED = frozenset(
     {
         "pg_namespace",
+        "pg_enum",
         "pg_tables",
         "pg_views",
         "pg_indexes",
